@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The mapping keys kubeward's model reads, recognised once while parsing.
+///
+/// The reader tags every mapping key whose text is one of these with its case, so the model
+/// finds `spec` or `containers` by comparing one byte instead of comparing strings. Keys not
+/// listed here are still stored and can be looked up by their text.
+public enum Key: UInt8, CaseIterable, Sendable {
+  // Object envelope and metadata.
+  case apiVersion, kind, metadata, name, namespace, labels, annotations, spec, status, items
+  // Workloads and pod templates.
+  case template, jobTemplate, replicas, selector, matchLabels, matchExpressions, key
+  case `operator`, values, serviceName
+  case containers, initContainers, ephemeralContainers, restartPolicy
+  case image, ports, containerPort, hostPort, `protocol`
+  case livenessProbe, readinessProbe, startupProbe, exec, httpGet, tcpSocket, grpc
+  case periodSeconds, timeoutSeconds, failureThreshold, successThreshold, initialDelaySeconds
+  case resources, limits, requests, cpu, memory
+  case ephemeralStorage
+  case volumes, emptyDir, sizeLimit, hostPath, nfs, csi, flexVolume, persistentVolumeClaim
+  case securityContext, fsGroup, fsGroupChangePolicy, dnsPolicy
+  case imagePullSecrets, serviceAccountName, serviceAccount
+  // Services.
+  case type, clusterIP, port, targetPort, nodePort, externalTrafficPolicy
+  case publishNotReadyAddresses
+  // Ingress.
+  case rules, host, http, paths, path, backend, service, number, servicePort
+  case defaultBackend, tls, secretName
+  // Autoscaling, disruption budgets, limit ranges.
+  case scaleTargetRef, minReplicas, maxReplicas, minAvailable, maxUnavailable
+  case `default`, defaultRequest
+  // YAML's merge key.
+  case merge
+
+  /// The key as written in a manifest.
+  public var text: String {
+    switch self {
+    case .ephemeralStorage: "ephemeral-storage"
+    case .merge: "<<"
+    default: String(describing: self)
+    }
+  }
+}
+
+/// Maps key bytes to a `Key` without allocating: open addressing over a hash of the bytes.
+struct KeyTable: Sendable {
+  static let shared = KeyTable()
+
+  private let slots: [Int16]  // a `Key` raw value, or -1
+  private let names: [[UInt8]]
+  private let mask: Int
+
+  private init() {
+    let keys = Key.allCases
+    names = keys.map { Array($0.text.utf8) }
+    var capacity = 1
+    while capacity < keys.count * 4 { capacity <<= 1 }
+    mask = capacity - 1
+    var slots = [Int16](repeating: -1, count: capacity)
+    for (index, name) in names.enumerated() {
+      var slot = name.withUnsafeBufferPointer { Int(Self.hash($0)) } & mask
+      while slots[slot] >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = Int16(index)
+    }
+    self.slots = slots
+  }
+
+  /// FNV-1a; keys are short, so this is a handful of multiplications.
+  @inline(__always)
+  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var hash: UInt32 = 2_166_136_261
+    for byte in bytes {
+      hash = (hash ^ UInt32(byte)) &* 16_777_619
+    }
+    return hash
+  }
+
+  /// The raw value of the `Key` spelled by `bytes`, or -1.
+  @inline(__always)
+  func ordinal(of bytes: UnsafeBufferPointer<UInt8>) -> Int16 {
+    if bytes.count > 32 || bytes.isEmpty { return -1 }
+    var slot = Int(Self.hash(bytes)) & mask
+    while true {
+      let candidate = slots[slot]
+      if candidate < 0 { return -1 }
+      let name = names[Int(candidate)]
+      if name.count == bytes.count
+        && name.withUnsafeBufferPointer({ memoryEqual($0, bytes) })
+      {
+        return candidate
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+}
+
+@inline(__always)
+func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+  guard lhs.count == rhs.count else { return false }
+  guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
+  return memcmp(left, right, lhs.count) == 0
+}

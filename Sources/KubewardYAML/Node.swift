@@ -1,0 +1,292 @@
+/// A handle on one node of a parsed file: the tree and an index. Cheap to copy; every
+/// accessor reads the tree's arrays in place.
+public struct Node: Sendable {
+  public let tree: NodeTree
+  public let id: NodeID
+
+  @inline(__always)
+  var raw: RawNode { tree.nodes[Int(id)] }
+
+  public var kind: NodeKind { raw.kind }
+  public var isScalar: Bool { raw.kind == .scalar }
+  public var isMapping: Bool { raw.kind == .mapping }
+  public var isSequence: Bool { raw.kind == .sequence }
+
+  /// The style of a scalar; `nil` for collections.
+  public var scalarStyle: ScalarStyle? {
+    let raw = self.raw
+    return raw.kind == .scalar ? ScalarStyle(rawValue: raw.style) : nil
+  }
+
+  /// Whether a collection was written in flow style (`[a, b]`, `{a: b}`, JSON).
+  public var isFlowCollection: Bool { raw.kind != .scalar && raw.style == 1 }
+
+  /// Where the node starts: a scalar's first character (its quote or block indicator), a
+  /// block mapping's first key, a flow collection's bracket, a block sequence's first `-`.
+  public var position: SourcePosition {
+    let raw = self.raw
+    return SourcePosition(line: Int(raw.startLine), column: Int(raw.startColumn))
+  }
+
+  /// The node's span. For collections the end is where libyaml ended the collection, which
+  /// for block style is the start of whatever follows it.
+  public var range: SourceRange {
+    let raw = self.raw
+    return SourceRange(
+      start: SourcePosition(line: Int(raw.startLine), column: Int(raw.startColumn)),
+      end: SourcePosition(line: Int(raw.endLine), column: Int(raw.endColumn)))
+  }
+
+  /// The collection holding this node; `nil` for a document root.
+  public var parent: Node? {
+    let parent = raw.parent
+    return parent == NodeTree.noParent ? nil : Node(tree: tree, id: parent)
+  }
+
+  /// The well-known key this scalar spells, when it is used as a mapping key.
+  public var key: Key? {
+    let key = raw.key
+    return key < 0 ? nil : Key(rawValue: UInt8(key))
+  }
+}
+
+extension Node: Equatable {
+  public static func == (lhs: Node, rhs: Node) -> Bool {
+    lhs.id == rhs.id && lhs.tree === rhs.tree
+  }
+}
+
+// MARK: - Scalars
+
+extension Node {
+  /// Calls `body` with the UTF-8 bytes of a scalar (empty for collections).
+  @inline(__always)
+  public func withScalarBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    let raw = self.raw
+    guard raw.kind == .scalar else {
+      return try body(UnsafeBufferPointer(start: nil, count: 0))
+    }
+    return try tree.text.withUnsafeBufferPointer { text in
+      try body(UnsafeBufferPointer(rebasing: text[Int(raw.first)..<Int(raw.first + raw.count)]))
+    }
+  }
+
+  /// The text of a scalar (after unquoting and folding); `nil` for collections.
+  public var string: String? {
+    guard isScalar else { return nil }
+    return withScalarBytes { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The text of a scalar that is not null; `nil` for collections and nulls.
+  public var text: String? {
+    isNull ? nil : string
+  }
+
+  /// Whether a scalar's text is exactly `string`, without allocating.
+  public func textEquals(_ string: String) -> Bool {
+    var string = string
+    return string.withUTF8 { expected in withScalarBytes { memoryEqual($0, expected) } }
+  }
+
+  /// The byte length of a scalar's text.
+  public var scalarByteCount: Int {
+    let raw = self.raw
+    return raw.kind == .scalar ? Int(raw.count) : 0
+  }
+
+  /// A YAML null: an empty plain scalar, `~`, `null`, `Null` or `NULL`.
+  public var isNull: Bool {
+    let raw = self.raw
+    guard raw.kind == .scalar, raw.style == ScalarStyle.plain.rawValue else { return false }
+    return withScalarBytes { bytes in
+      switch bytes.count {
+      case 0: return true
+      case 1: return bytes[0] == UInt8(ascii: "~")
+      case 4:
+        // null, Null, NULL
+        let first = bytes[0]
+        guard first == UInt8(ascii: "n") || first == UInt8(ascii: "N") else { return false }
+        let rest = (bytes[1], bytes[2], bytes[3])
+        return rest == (UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l"))
+          || (first == UInt8(ascii: "N")
+            && rest == (UInt8(ascii: "U"), UInt8(ascii: "L"), UInt8(ascii: "L")))
+      default: return false
+      }
+    }
+  }
+
+  /// A decimal integer (`8080`, `-1`, `+3`, quoted or not, as Kubernetes' decoders accept for
+  /// int fields); `nil` for anything else.
+  public var int: Int? {
+    guard isScalar else { return nil }
+    return withScalarBytes { bytes -> Int? in
+      var index = 0
+      var negative = false
+      if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")
+      {
+        negative = bytes[index] == UInt8(ascii: "-")
+        index += 1
+      }
+      guard index < bytes.count, bytes.count - index <= 18 else { return nil }
+      var value = 0
+      while index < bytes.count {
+        let digit = Int(bytes[index]) - 48
+        guard digit >= 0 && digit <= 9 else { return nil }
+        value = value * 10 + digit
+        index += 1
+      }
+      return negative ? -value : value
+    }
+  }
+
+  /// A boolean as Kubernetes' YAML decoder reads it (YAML 1.1: `true`, `yes`, `on`, … in any of
+  /// their usual cases); quoted text is never a boolean. `nil` for anything else.
+  public var bool: Bool? {
+    guard scalarStyle == .plain, let text = string else { return nil }
+    switch text {
+    case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
+    case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
+    default: return nil
+    }
+  }
+}
+
+// MARK: - Collections
+
+extension Node {
+  /// Items of a sequence, pairs × 2 of a mapping, 0 for a scalar.
+  public var childCount: Int {
+    let raw = self.raw
+    return raw.kind == .scalar ? 0 : Int(raw.count)
+  }
+
+  @inline(__always)
+  func child(_ slot: Int) -> Node {
+    Node(tree: tree, id: tree.children[slot])
+  }
+
+  /// The items of a sequence; empty for anything else.
+  public var items: NodeItems {
+    let raw = self.raw
+    guard raw.kind == .sequence else { return NodeItems(tree: tree, first: 0, count: 0) }
+    return NodeItems(tree: tree, first: Int(raw.first), count: Int(raw.count))
+  }
+
+  /// The key/value pairs of a mapping, merge keys (`<<`) already resolved: the mapping's own
+  /// keys, then merged keys it does not define itself. Empty for anything else.
+  public var pairs: NodePairs {
+    let raw = self.raw
+    guard raw.kind == .mapping else { return NodePairs(tree: tree, first: 0, count: 0) }
+    return NodePairs(tree: tree, first: Int(raw.first), count: Int(raw.count) / 2)
+  }
+
+  /// The key node and value node for a well-known key of a mapping. When a key is written
+  /// twice (itself a `duplicate-key` finding) the last one wins, as in Kubernetes' decoders.
+  @inline(__always)
+  public func entry(_ key: Key) -> (key: Node, value: Node)? {
+    let raw = self.raw
+    guard raw.kind == .mapping, raw.count > 0 else { return nil }
+    let wanted = Int16(key.rawValue)
+    let nodes = tree.nodes
+    let children = tree.children
+    var slot = Int(raw.first + raw.count) - 2
+    let first = Int(raw.first)
+    while slot >= first {
+      let keyID = children[slot]
+      if nodes[Int(keyID)].key == wanted {
+        return (Node(tree: tree, id: keyID), Node(tree: tree, id: children[slot + 1]))
+      }
+      slot -= 2
+    }
+    return nil
+  }
+
+  /// The value for a well-known key of a mapping, or `nil`.
+  @inline(__always)
+  public subscript(_ key: Key) -> Node? { entry(key)?.value }
+
+  /// The key node and value node for any key text.
+  public func entry(_ key: String) -> (key: Node, value: Node)? {
+    guard isMapping else { return nil }
+    var key = key
+    return key.withUTF8 { wanted in
+      let pairs = self.pairs
+      var index = pairs.count - 1
+      while index >= 0 {
+        let pair = pairs[index]
+        if pair.key.withScalarBytes({ memoryEqual($0, wanted) }) { return pair }
+        index -= 1
+      }
+      return nil
+    }
+  }
+
+  /// The value for any key text, or `nil`.
+  public subscript(_ key: String) -> Node? { entry(key)?.value }
+
+  /// The items of the sequence under `key`; empty when it is absent or not a sequence.
+  public func items(_ key: Key) -> NodeItems {
+    guard let value = self[key] else { return NodeItems(tree: tree, first: 0, count: 0) }
+    return value.items
+  }
+
+  /// The pairs of the mapping under `key`; empty when it is absent or not a mapping.
+  public func pairs(_ key: Key) -> NodePairs {
+    guard let value = self[key] else { return NodePairs(tree: tree, first: 0, count: 0) }
+    return value.pairs
+  }
+
+  /// The value for `key` when it is a mapping.
+  public func mapping(_ key: Key) -> Node? {
+    guard let value = self[key], value.isMapping else { return nil }
+    return value
+  }
+
+  /// The value for `key` when it is a sequence.
+  public func sequence(_ key: Key) -> Node? {
+    guard let value = self[key], value.isSequence else { return nil }
+    return value
+  }
+
+  /// The value for `key` when it is a non-null scalar.
+  public func scalar(_ key: Key) -> Node? {
+    guard let value = self[key], value.isScalar, !value.isNull else { return nil }
+    return value
+  }
+}
+
+/// The items of a sequence node.
+public struct NodeItems: RandomAccessCollection, Sendable {
+  let tree: NodeTree
+  let first: Int
+  public let count: Int
+
+  /// No items.
+  public static let none = NodeItems(tree: NodeTree.empty, first: 0, count: 0)
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
+
+  public subscript(position: Int) -> Node {
+    precondition(position >= 0 && position < count, "sequence item out of range")
+    return Node(tree: tree, id: tree.children[first + position])
+  }
+}
+
+/// The key/value pairs of a mapping node.
+public struct NodePairs: RandomAccessCollection, Sendable {
+  let tree: NodeTree
+  let first: Int
+  public let count: Int
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
+
+  public subscript(position: Int) -> (key: Node, value: Node) {
+    precondition(position >= 0 && position < count, "mapping pair out of range")
+    let slot = first + 2 * position
+    return (
+      Node(tree: tree, id: tree.children[slot]), Node(tree: tree, id: tree.children[slot + 1])
+    )
+  }
+}

@@ -1,0 +1,54 @@
+/// Something wrong with the input itself, found while reading it. The policy layer turns each
+/// into a finding with the same id.
+public struct ReaderDiagnostic: Hashable, Sendable {
+  public enum Kind: String, CaseIterable, Sendable {
+    /// libyaml could not parse the text (`yaml-syntax`).
+    case syntax = "yaml-syntax"
+    /// A Helm or other `{{ }}` template that was not rendered (`unrendered-template`).
+    case unrenderedTemplate = "unrendered-template"
+    /// A mapping defines the same key twice (`duplicate-key`).
+    case duplicateKey = "duplicate-key"
+    /// An alias names an anchor not defined before it in the document (reported as
+    /// `yaml-syntax`).
+    case undefinedAlias = "undefined-alias"
+    /// Collections nested deeper than `ReaderLimits.maximumDepth` (`nesting-too-deep`).
+    case nestingTooDeep = "nesting-too-deep"
+    /// Aliases expand to more nodes than `ReaderLimits.maximumAliasExpansion`.
+    case aliasExpansion = "alias-expansion"
+    /// The file holds NUL bytes: it is binary, not text (`binary-file`).
+    case binaryFile = "binary-file"
+    /// The file is not valid UTF-8 (or UTF-16 with a byte-order mark) (`invalid-encoding`).
+    case invalidEncoding = "invalid-encoding"
+  }
+
+  public var kind: Kind
+  public var message: String
+  public var range: SourceRange
+  /// The index of the document it concerns, or `nil` for the whole file.
+  public var document: Int?
+
+  public init(kind: Kind, message: String, range: SourceRange, document: Int?) {
+    self.kind = kind
+    self.message = message
+    self.range = range
+    self.document = document
+  }
+}
+
+/// Bounds that keep hostile input from exhausting the stack or memory. Each is reported as a
+/// finding for the document that exceeds it; the rest of the file is still read.
+public struct ReaderLimits: Sendable {
+  /// Collections nested deeper than this end the document with `nesting-too-deep`. Real
+  /// manifests stay under 40 levels; the deepest CRD schemas reach about 60.
+  public var maximumDepth: Int
+  /// More nodes than this reached through aliases (beyond the nodes written out) end the
+  /// document with `alias-expansion`: the billion-laughs pattern.
+  public var maximumAliasExpansion: UInt64
+
+  public init(maximumDepth: Int = 512, maximumAliasExpansion: UInt64 = 1_000_000) {
+    self.maximumDepth = maximumDepth
+    self.maximumAliasExpansion = maximumAliasExpansion
+  }
+
+  public static let standard = ReaderLimits()
+}

@@ -1,0 +1,537 @@
+import CYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A document as the builder records it, before the tree exists.
+struct DocumentRecord {
+  var root: NodeID?
+  var startLine: Int
+  var isComplete: Bool
+}
+
+/// Turns libyaml events into a `NodeTree`, one event at a time, without recursion: children
+/// are collected on a scratch stack and copied into place when their collection ends, so
+/// every collection's children are contiguous.
+struct TreeBuilder {
+  private struct OpenCollection {
+    var node: NodeID
+    var scratchStart: Int
+    var isMapping: Bool
+    /// Nodes reachable from this collection, aliases expanded (saturating).
+    var expandedSize: UInt64
+    var anchor: [UInt8]?
+  }
+
+  private struct Anchor {
+    var name: [UInt8]
+    var node: NodeID
+    var expandedSize: UInt64
+  }
+
+  let limits: ReaderLimits
+  private let keys = KeyTable.shared
+
+  private(set) var nodes: [RawNode] = []
+  private(set) var children: [NodeID] = []
+  private(set) var text: [UInt8] = []
+  private(set) var documents: [DocumentRecord] = []
+  private(set) var diagnostics: [ReaderDiagnostic] = []
+
+  private var scratch: [NodeID] = []
+  private var open: [OpenCollection] = []
+  private var anchors: [Anchor] = []
+
+  // The document being read.
+  private var inDocument = false
+  private var documentStartLine = 1
+  private var documentFirstNode = 0
+  /// Nodes the document reaches only through aliases: each alias stands for its anchor's
+  /// whole expanded subtree.
+  private var documentAliasExpansion: UInt64 = 0
+  private var skippingDocument = false
+  /// Positions where a collection is used as a mapping key (`{{ x }}` parses that way).
+  private(set) var complexKeyPositions: [SourcePosition] = []
+  /// Scalars that are whole Helm expressions, such as `"{{ .Values.image }}"`.
+  private(set) var templatedScalarPositions: [SourcePosition] = []
+
+  /// Added to libyaml's 0-based lines: a stream resumed after a syntax error is parsed from
+  /// the middle of the file.
+  var lineOffset = 0
+
+  init(limits: ReaderLimits, expectedBytes: Int) {
+    self.limits = limits
+    // About one node per 20 bytes of typical manifests; reserving avoids regrowth copies.
+    let estimate = max(expectedBytes / 20, 16)
+    nodes.reserveCapacity(estimate)
+    children.reserveCapacity(estimate)
+    text.reserveCapacity(expectedBytes / 2)
+    scratch.reserveCapacity(256)
+    open.reserveCapacity(64)
+  }
+
+  var documentIndex: Int { documents.count }
+
+  @inline(__always)
+  private func position(_ mark: yaml_mark_t) -> SourcePosition {
+    SourcePosition(line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
+  }
+
+  // MARK: Events
+
+  mutating func handle(_ event: inout yaml_event_t) {
+    switch event.type {
+    case YAML_SCALAR_EVENT:
+      if !skippingDocument { addScalar(&event) }
+    case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+      if !skippingDocument { startCollection(&event) }
+    case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+      if !skippingDocument { endCollection(event.end_mark) }
+    case YAML_ALIAS_EVENT:
+      if !skippingDocument { addAlias(&event) }
+    case YAML_DOCUMENT_START_EVENT:
+      startDocument(line: position(event.start_mark).line)
+    case YAML_DOCUMENT_END_EVENT:
+      endDocument()
+    default:
+      break
+    }
+  }
+
+  private mutating func startDocument(line: Int) {
+    inDocument = true
+    documentStartLine = line
+    documentFirstNode = nodes.count
+    documentAliasExpansion = 0
+    skippingDocument = false
+    scratch.removeAll(keepingCapacity: true)
+    open.removeAll(keepingCapacity: true)
+    anchors.removeAll(keepingCapacity: true)
+    complexKeyPositions.removeAll(keepingCapacity: true)
+    templatedScalarPositions.removeAll(keepingCapacity: true)
+  }
+
+  private mutating func endDocument() {
+    guard inDocument else { return }
+    inDocument = false
+    if skippingDocument {
+      documents.append(DocumentRecord(root: nil, startLine: documentStartLine, isComplete: false))
+      return
+    }
+    documents.append(
+      DocumentRecord(root: scratch.first, startLine: documentStartLine, isComplete: true))
+  }
+
+  /// Ends the current document early: a syntax error stopped the parser inside it. Returns
+  /// its index, or `nil` when the error came between documents.
+  mutating func abandonDocument() -> Int? {
+    guard inDocument else { return nil }
+    skippingDocument = true
+    dropDocumentNodes()
+    endDocument()
+    return documents.count - 1
+  }
+
+  /// Marks the document just ended as unusable (a template, say) without a new diagnostic.
+  mutating func invalidateLastDocument() {
+    guard !documents.isEmpty else { return }
+    documents[documents.count - 1].root = nil
+    documents[documents.count - 1].isComplete = false
+  }
+
+  private mutating func dropDocumentNodes() {
+    if documentFirstNode < nodes.count {
+      nodes.removeSubrange(documentFirstNode...)
+    }
+    scratch.removeAll(keepingCapacity: true)
+    open.removeAll(keepingCapacity: true)
+  }
+
+  /// Stops building the current document and records why.
+  private mutating func skipDocument(
+    _ kind: ReaderDiagnostic.Kind, _ message: String,
+    at range: SourceRange
+  ) {
+    diagnostics.append(
+      ReaderDiagnostic(kind: kind, message: message, range: range, document: documentIndex))
+    skippingDocument = true
+    dropDocumentNodes()
+  }
+
+  mutating func addDiagnostic(_ diagnostic: ReaderDiagnostic) {
+    diagnostics.append(diagnostic)
+  }
+
+  // MARK: Nodes
+
+  /// Whether the next child of the innermost open collection is a mapping key.
+  @inline(__always)
+  private var nextIsKey: Bool {
+    guard let top = open.last, top.isMapping else { return false }
+    return (scratch.count - top.scratchStart) & 1 == 0
+  }
+
+  @inline(__always)
+  private var currentParent: NodeID {
+    open.last?.node ?? NodeTree.noParent
+  }
+
+  @inline(__always)
+  private mutating func addToParent(_ id: NodeID, size: UInt64) {
+    scratch.append(id)
+    if !open.isEmpty {
+      let top = open.count - 1
+      open[top].expandedSize = saturatingAdd(open[top].expandedSize, size)
+    }
+  }
+
+  private mutating func addScalar(_ event: inout yaml_event_t) {
+    let scalar = event.data.scalar
+    let length = Int(scalar.length)
+    let bytes = UnsafeBufferPointer(start: scalar.value, count: length)
+    let isKey = nextIsKey
+    let start = position(event.start_mark)
+    let end = position(event.end_mark)
+    let style: ScalarStyle
+    switch scalar.style {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+    case YAML_LITERAL_SCALAR_STYLE: style = .literal
+    case YAML_FOLDED_SCALAR_STYLE: style = .folded
+    default: style = .plain
+    }
+    var key: Int16 = -1
+    if isKey {
+      key = keys.ordinal(of: bytes)
+      // Only a plain `<<` merges; a quoted one is an ordinary key.
+      if key == Int16(Key.merge.rawValue) && style != .plain { key = -1 }
+    }
+    if length >= 2 && bytes[0] == UInt8(ascii: "{") && bytes[1] == UInt8(ascii: "{")
+      && HelmExpression.isHelmExpression(bytes)
+    {
+      templatedScalarPositions.append(start)
+    }
+    let id = NodeID(nodes.count)
+    nodes.append(
+      RawNode(
+        kind: .scalar, style: style.rawValue, key: key,
+        startLine: UInt32(start.line), startColumn: UInt32(start.column),
+        endLine: UInt32(end.line), endColumn: UInt32(end.column),
+        first: UInt32(text.count), count: UInt32(length), parent: currentParent))
+    if length > 0 { text.append(contentsOf: bytes) }
+    addToParent(id, size: 1)
+    if let anchor = scalar.anchor {
+      defineAnchor(anchor, node: id, size: 1)
+    }
+  }
+
+  private mutating func startCollection(_ event: inout yaml_event_t) {
+    let isMapping = event.type == YAML_MAPPING_START_EVENT
+    let start = position(event.start_mark)
+    if open.count >= limits.maximumDepth {
+      skipDocument(
+        .nestingTooDeep,
+        "collections are nested more than \(limits.maximumDepth) levels deep; "
+          + "the document is not linted",
+        at: SourceRange(at: start))
+      return
+    }
+    if nextIsKey { complexKeyPositions.append(start) }
+    let anchorPointer: UnsafeMutablePointer<yaml_char_t>?
+    let flow: Bool
+    if isMapping {
+      anchorPointer = event.data.mapping_start.anchor
+      flow = event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+    } else {
+      anchorPointer = event.data.sequence_start.anchor
+      flow = event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+    }
+    let id = NodeID(nodes.count)
+    nodes.append(
+      RawNode(
+        kind: isMapping ? .mapping : .sequence, style: flow ? 1 : 0, key: -1,
+        startLine: UInt32(start.line), startColumn: UInt32(start.column),
+        endLine: UInt32(start.line), endColumn: UInt32(start.column),
+        first: 0, count: 0, parent: currentParent))
+    open.append(
+      OpenCollection(
+        node: id, scratchStart: scratch.count, isMapping: isMapping, expandedSize: 1,
+        anchor: anchorPointer.map(Self.bytes(ofCString:))))
+  }
+
+  private mutating func endCollection(_ endMark: yaml_mark_t) {
+    guard let collection = open.popLast() else { return }
+    let id = Int(collection.node)
+    let end = position(endMark)
+    nodes[id].endLine = UInt32(end.line)
+    nodes[id].endColumn = UInt32(end.column)
+    var size = collection.expandedSize
+    if collection.isMapping {
+      size = saturatingAdd(size, finishMapping(collection))
+    } else {
+      let count = scratch.count - collection.scratchStart
+      nodes[id].first = UInt32(children.count)
+      nodes[id].count = UInt32(count)
+      children.append(contentsOf: scratch[collection.scratchStart...])
+    }
+    scratch.removeSubrange(collection.scratchStart...)
+    addToParent(collection.node, size: size)
+    if let anchor = collection.anchor {
+      defineAnchor(anchor, node: collection.node, size: size)
+    }
+  }
+
+  /// Copies a mapping's pairs into `children`, reports duplicate keys and resolves merge keys.
+  /// Returns the number of slots merged in from other mappings.
+  private mutating func finishMapping(_ collection: OpenCollection) -> UInt64 {
+    let id = Int(collection.node)
+    let start = collection.scratchStart
+    let pairCount = (scratch.count - start) / 2
+    var hasMerge = false
+    for pair in 0..<pairCount where nodes[Int(scratch[start + 2 * pair])].key == Self.mergeOrdinal {
+      hasMerge = true
+      break
+    }
+    reportDuplicateKeys(scratchStart: start, pairCount: pairCount)
+    nodes[id].first = UInt32(children.count)
+    guard hasMerge else {
+      nodes[id].count = UInt32(pairCount * 2)
+      children.append(contentsOf: scratch[start..<(start + pairCount * 2)])
+      return 0
+    }
+    // The mapping's own keys come first and win; merged mappings fill in keys it lacks, the
+    // earlier of several merged mappings winning (YAML merge-key semantics).
+    var merged: [NodeID] = []
+    var sources: [NodeID] = []
+    for pair in 0..<pairCount {
+      let keyID = scratch[start + 2 * pair]
+      let valueID = scratch[start + 2 * pair + 1]
+      if nodes[Int(keyID)].key == Self.mergeOrdinal {
+        let value = nodes[Int(valueID)]
+        if value.kind == .mapping {
+          sources.append(valueID)
+        } else if value.kind == .sequence {
+          for slot in Int(value.first)..<Int(value.first + value.count) {
+            let item = children[slot]
+            if nodes[Int(item)].kind == .mapping {
+              sources.append(item)
+            } else {
+              reportBadMerge(at: nodes[Int(item)])
+            }
+          }
+        } else {
+          reportBadMerge(at: value)
+        }
+      } else {
+        merged.append(keyID)
+        merged.append(valueID)
+      }
+    }
+    let ownSlots = merged.count
+    for source in sources {
+      let mapping = nodes[Int(source)]
+      var slot = Int(mapping.first)
+      while slot < Int(mapping.first + mapping.count) {
+        let keyID = children[slot]
+        if !containsKey(keyID, in: merged) {
+          merged.append(keyID)
+          merged.append(children[slot + 1])
+        }
+        slot += 2
+      }
+    }
+    nodes[id].count = UInt32(merged.count)
+    children.append(contentsOf: merged)
+    return UInt64(merged.count - ownSlots)
+  }
+
+  private static let mergeOrdinal = Int16(Key.merge.rawValue)
+
+  private func keyBytesEqual(_ lhs: NodeID, _ rhs: NodeID) -> Bool {
+    let left = nodes[Int(lhs)]
+    let right = nodes[Int(rhs)]
+    guard left.kind == .scalar, right.kind == .scalar else { return false }
+    if left.key >= 0 || right.key >= 0 { return left.key == right.key }
+    guard left.count == right.count else { return false }
+    return text.withUnsafeBufferPointer { text in
+      memcmp(
+        text.baseAddress! + Int(left.first), text.baseAddress! + Int(right.first),
+        Int(left.count)) == 0
+    }
+  }
+
+  private func containsKey(_ keyID: NodeID, in slots: [NodeID]) -> Bool {
+    var slot = 0
+    while slot < slots.count {
+      if keyBytesEqual(keyID, slots[slot]) { return true }
+      slot += 2
+    }
+    return false
+  }
+
+  private mutating func reportDuplicateKeys(scratchStart start: Int, pairCount: Int) {
+    guard pairCount > 1 else { return }
+    if pairCount <= 16 {
+      for later in 1..<pairCount {
+        let laterKey = scratch[start + 2 * later]
+        for earlier in 0..<later where keyBytesEqual(scratch[start + 2 * earlier], laterKey) {
+          reportDuplicate(first: scratch[start + 2 * earlier], second: laterKey)
+          break
+        }
+      }
+      return
+    }
+    // Large mappings (ConfigMap data, CRD schemas): hash the keys.
+    var seen: [UInt64: [NodeID]] = [:]
+    seen.reserveCapacity(pairCount)
+    for pair in 0..<pairCount {
+      let keyID = scratch[start + 2 * pair]
+      let node = nodes[Int(keyID)]
+      guard node.kind == .scalar else { continue }
+      let hash = keyHash(node)
+      if let candidates = seen[hash],
+        let first = candidates.first(where: { keyBytesEqual($0, keyID) })
+      {
+        reportDuplicate(first: first, second: keyID)
+      } else {
+        seen[hash, default: []].append(keyID)
+      }
+    }
+  }
+
+  private func keyHash(_ node: RawNode) -> UInt64 {
+    if node.key >= 0 { return UInt64(node.key) | (1 << 63) }
+    return text.withUnsafeBufferPointer { text in
+      UInt64(
+        KeyTable.hash(
+          UnsafeBufferPointer(rebasing: text[Int(node.first)..<Int(node.first + node.count)])))
+        | (UInt64(node.count) << 32)
+    }
+  }
+
+  private mutating func reportDuplicate(first: NodeID, second: NodeID) {
+    let firstNode = nodes[Int(first)]
+    let secondNode = nodes[Int(second)]
+    let name = text.withUnsafeBufferPointer { text in
+      String(
+        decoding: UnsafeBufferPointer(
+          rebasing: text[Int(secondNode.first)..<Int(secondNode.first + secondNode.count)]),
+        as: UTF8.self)
+    }
+    diagnostics.append(
+      ReaderDiagnostic(
+        kind: .duplicateKey,
+        message: "key \"\(name)\" is defined twice in this mapping (first at line "
+          + "\(firstNode.startLine)); Kubernetes rejects or silently keeps only one of them: "
+          + "remove one",
+        range: Self.range(of: secondNode), document: documentIndex))
+  }
+
+  private mutating func reportBadMerge(at node: RawNode) {
+    diagnostics.append(
+      ReaderDiagnostic(
+        kind: .syntax,
+        message: "a merge key (<<) must refer to a mapping or a list of mappings",
+        range: Self.range(of: node), document: documentIndex))
+  }
+
+  private mutating func addAlias(_ event: inout yaml_event_t) {
+    let start = position(event.start_mark)
+    let end = position(event.end_mark)
+    guard let namePointer = event.data.alias.anchor else { return }
+    let length = strlen(namePointer)
+    let name = UnsafeBufferPointer(start: namePointer, count: length)
+    // The latest definition of an anchor wins; anchors are defined once their node is complete,
+    // so an alias can never refer to a node that contains it.
+    guard
+      let anchor = anchors.last(where: { $0.name.withUnsafeBufferPointer { memoryEqual($0, name) } }
+      )
+    else {
+      let text = String(decoding: name, as: UTF8.self)
+      skipDocument(
+        .undefinedAlias,
+        "alias *\(text) refers to no anchor &\(text) defined before it; the document is not linted",
+        at: SourceRange(start: start, end: end))
+      return
+    }
+    documentAliasExpansion = saturatingAdd(documentAliasExpansion, anchor.expandedSize)
+    // A document whose aliases stand for billions of nodes ("billion laughs") would make
+    // anything that walks it run forever.
+    if documentAliasExpansion > limits.maximumAliasExpansion {
+      skipDocument(
+        .aliasExpansion,
+        "aliases expand this document to more than \(limits.maximumAliasExpansion) nodes "
+          + "beyond those written out (a \"billion laughs\" pattern); the document is not linted",
+        at: SourceRange(start: start, end: end))
+      return
+    }
+    addToParent(anchor.node, size: anchor.expandedSize)
+  }
+
+  private mutating func defineAnchor(
+    _ name: UnsafeMutablePointer<yaml_char_t>, node: NodeID, size: UInt64
+  ) {
+    defineAnchor(Self.bytes(ofCString: name), node: node, size: size)
+  }
+
+  private mutating func defineAnchor(_ name: [UInt8], node: NodeID, size: UInt64) {
+    anchors.append(Anchor(name: name, node: node, expandedSize: size))
+  }
+
+  private static func range(of node: RawNode) -> SourceRange {
+    SourceRange(
+      start: SourcePosition(line: Int(node.startLine), column: Int(node.startColumn)),
+      end: SourcePosition(line: Int(node.endLine), column: Int(node.endColumn)))
+  }
+
+  private static func bytes(ofCString pointer: UnsafeMutablePointer<yaml_char_t>) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer)))
+  }
+
+  func makeTree() -> NodeTree {
+    NodeTree(nodes: nodes, children: children, text: text)
+  }
+}
+
+@inline(__always)
+func saturatingAdd(_ lhs: UInt64, _ rhs: UInt64) -> UInt64 {
+  let (sum, overflow) = lhs.addingReportingOverflow(rhs)
+  return overflow ? UInt64.max : sum
+}
+
+/// Recognises scalars that are a whole Helm template expression over Helm's built-in objects:
+/// `{{ .Values.image }}`, `{{ include "x" . }}`. Other `{{ }}` text (Prometheus alert templates,
+/// Argo CD ApplicationSet parameters) is legitimate content and left alone.
+enum HelmExpression {
+  private static let markers: [[UInt8]] = [
+    ".Values", ".Release", ".Chart", ".Capabilities", ".Files", "include \"", "template \"",
+    "toYaml", "tpl ",
+  ].map { Array($0.utf8) }
+
+  static func isHelmExpression(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard bytes.count >= 4, bytes[bytes.count - 1] == UInt8(ascii: "}"),
+      bytes[bytes.count - 2] == UInt8(ascii: "}")
+    else { return false }
+    return markers.contains { contains(bytes, $0) }
+  }
+
+  static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+    guard needle.count <= haystack.count, let first = needle.first else { return false }
+    var index = 0
+    let last = haystack.count - needle.count
+    while index <= last {
+      if haystack[index] == first {
+        var matched = 1
+        while matched < needle.count && haystack[index + matched] == needle[matched] {
+          matched += 1
+        }
+        if matched == needle.count { return true }
+      }
+      index += 1
+    }
+    return false
+  }
+}

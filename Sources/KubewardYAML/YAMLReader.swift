@@ -1,0 +1,277 @@
+import CYAML
+
+/// One YAML document of a file.
+public struct ParsedDocument: Sendable {
+  /// 0-based position of the document in its file.
+  public let index: Int
+  /// The document's root node; `nil` when a diagnostic made the document unusable.
+  public let root: Node?
+  /// The line of the document's first token (its `---` or first key).
+  public let startLine: Int
+  /// `false` when the document could not be read to its end (syntax error, limits, template).
+  public let isComplete: Bool
+
+  /// A document with nothing in it: `---` alone, or only comments.
+  public var isEmpty: Bool {
+    guard let root else { return isComplete }
+    return root.isNull
+  }
+}
+
+/// Everything read from one file: its documents, sharing one node tree, and what was wrong.
+public struct ParsedFile: Sendable {
+  public let tree: NodeTree
+  public let documents: [ParsedDocument]
+  /// In source order. A diagnostic with no document concerns the whole file.
+  public let diagnostics: [ReaderDiagnostic]
+}
+
+/// Reads YAML (and JSON, which is YAML) with libyaml's event parser into a `NodeTree` whose
+/// every node knows its line and column.
+///
+/// A syntax error ends the document it occurs in; reading resumes at the next `---` line, so
+/// one broken document does not hide the others. Input that is not text at all (binary, not
+/// UTF-8) is one diagnostic for the file.
+public struct YAMLReader: Sendable {
+  public var limits: ReaderLimits
+
+  public init(limits: ReaderLimits = .standard) {
+    self.limits = limits
+  }
+
+  public func read(_ string: String) -> ParsedFile {
+    var string = string
+    return string.withUTF8 { read($0) }
+  }
+
+  public func read(_ bytes: [UInt8]) -> ParsedFile {
+    bytes.withUnsafeBufferPointer { read($0) }
+  }
+
+  public func read(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
+    var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
+    var session = ReadSession(bytes: bytes)
+    if let nul = session.firstNULByte() {
+      let position = session.lines.position(ofByte: nul, in: bytes)
+      builder.addDiagnostic(
+        ReaderDiagnostic(
+          kind: .binaryFile,
+          message: "binary file (a NUL byte at byte \(nul)); not a manifest, not linted",
+          range: SourceRange(at: position), document: nil))
+      return ParsedFile(tree: builder.makeTree(), documents: [], diagnostics: builder.diagnostics)
+    }
+
+    var segmentStart = 0
+    while true {
+      let outcome = parse(bytes, from: segmentStart, into: &builder, session: &session)
+      switch outcome {
+      case .finished:
+        return finish(builder)
+      case .encodingError(let byteOffset, let problem):
+        let position = session.lines.position(ofByte: byteOffset, in: bytes)
+        var file = TreeBuilder(limits: limits, expectedBytes: 0)
+        file.addDiagnostic(
+          ReaderDiagnostic(
+            kind: .invalidEncoding,
+            message: "not valid UTF-8 text (\(problem) at byte \(byteOffset)); "
+              + "save the file as UTF-8; not linted",
+            range: SourceRange(at: position), document: nil))
+        return finish(file)
+      case .syntaxError(let range, let message):
+        let brokenDocument = builder.abandonDocument()
+        if let template = session.firstTemplateMarker() {
+          builder.addDiagnostic(
+            ReaderDiagnostic(
+              kind: .unrenderedTemplate,
+              message: Self.templateMessage
+                + " (libyaml stops at \(range.start): \(message))",
+              range: template, document: nil))
+          return finish(builder)
+        }
+        builder.addDiagnostic(
+          ReaderDiagnostic(
+            kind: .syntax, message: message, range: range, document: brokenDocument))
+        guard let next = session.nextDocumentMarker(after: range.start.line) else {
+          return finish(builder)
+        }
+        segmentStart = next.byteOffset
+        builder.lineOffset = next.line - 1
+      }
+    }
+  }
+
+  static let templateMessage =
+    "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so render "
+    + "it first (`helm template RELEASE CHART | kubeward lint -`)"
+
+  private func finish(_ builder: TreeBuilder) -> ParsedFile {
+    let tree = builder.makeTree()
+    let documents = builder.documents.enumerated().map { index, record in
+      ParsedDocument(
+        index: index, root: record.root.map { Node(tree: tree, id: $0) },
+        startLine: record.startLine, isComplete: record.isComplete)
+    }
+    let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
+    return ParsedFile(tree: tree, documents: documents, diagnostics: diagnostics)
+  }
+
+  private enum Outcome {
+    case finished
+    case syntaxError(SourceRange, String)
+    case encodingError(byteOffset: Int, problem: String)
+  }
+
+  /// Runs libyaml over `bytes[start...]` until the stream ends or an error stops it.
+  private func parse(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into builder: inout TreeBuilder,
+    session: inout ReadSession
+  ) -> Outcome {
+    let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+    defer { parser.deallocate() }
+    guard yaml_parser_initialize(parser) == 1 else {
+      return .syntaxError(SourceRange(at: SourcePosition(line: 1, column: 1)), "out of memory")
+    }
+    defer { yaml_parser_delete(parser) }
+    let count = bytes.count - start
+    withUnsafePointer(to: Self.emptyInput) { empty in
+      let base =
+        count > 0
+        ? bytes.baseAddress! + start
+        : UnsafeRawPointer(empty)
+          .assumingMemoryBound(to: UInt8.self)
+      yaml_parser_set_input_string(parser, base, count)
+    }
+    var event = yaml_event_t()
+    while true {
+      guard yaml_parser_parse(parser, &event) == 1 else {
+        return error(parser.pointee, segmentStart: start, builder: builder)
+      }
+      let type = event.type
+      builder.handle(&event)
+      yaml_event_delete(&event)
+      if type == YAML_DOCUMENT_END_EVENT {
+        checkTemplate(&builder, session: &session)
+      } else if type == YAML_STREAM_END_EVENT {
+        return .finished
+      }
+    }
+  }
+
+  private static let emptyInput: UInt8 = 0
+
+  private func error(_ parser: yaml_parser_t, segmentStart: Int, builder: TreeBuilder) -> Outcome {
+    let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+    if parser.error == YAML_READER_ERROR {
+      return .encodingError(byteOffset: segmentStart + parser.problem_offset, problem: problem)
+    }
+    let mark = parser.problem_mark
+    let position = SourcePosition(
+      line: Int(mark.line) + 1 + builder.lineOffset, column: Int(mark.column) + 1)
+    var message = problem
+    if let context = parser.context.map({ String(cString: $0) }) {
+      let contextLine = Int(parser.context_mark.line) + 1 + builder.lineOffset
+      message += " (\(context) starting at line \(contextLine))"
+    }
+    return .syntaxError(SourceRange(at: position), message)
+  }
+
+  /// A document that parsed but holds `{{ … }}` where YAML structure should be is a template
+  /// that happens to be valid YAML: its values would be nonsense to the policies.
+  private func checkTemplate(_ builder: inout TreeBuilder, session: inout ReadSession) {
+    var positions = builder.templatedScalarPositions
+    for position in builder.complexKeyPositions where session.lineHasTemplate(position.line) {
+      positions.append(position)
+    }
+    guard let first = positions.min() else { return }
+    builder.invalidateLastDocument()
+    builder.addDiagnostic(
+      ReaderDiagnostic(
+        kind: .unrenderedTemplate, message: Self.templateMessage, range: SourceRange(at: first),
+        document: builder.documentIndex - 1))
+  }
+}
+
+/// What the reader learns about a file's raw bytes, computed only when needed.
+struct ReadSession {
+  let bytes: UnsafeBufferPointer<UInt8>
+  private var lineIndex: LineIndex?
+
+  init(bytes: UnsafeBufferPointer<UInt8>) {
+    self.bytes = bytes
+  }
+
+  var lines: LineIndex {
+    mutating get {
+      if let lineIndex { return lineIndex }
+      let built = LineIndex(bytes)
+      lineIndex = built
+      return built
+    }
+  }
+
+  /// Git's heuristic for binary files: a NUL byte in the first 8000 bytes.
+  func firstNULByte() -> Int? {
+    let limit = min(bytes.count, 8000)
+    var index = 0
+    while index < limit {
+      if bytes[index] == 0 { return index }
+      index += 1
+    }
+    return nil
+  }
+
+  /// The next line after `line` that starts a document (`---` at column 1).
+  mutating func nextDocumentMarker(after line: Int) -> (line: Int, byteOffset: Int)? {
+    let lines = self.lines
+    var candidate = line + 1
+    while candidate <= lines.lineCount {
+      if let range = lines.byteRange(ofLine: candidate, in: bytes), range.count >= 3,
+        bytes[range.lowerBound] == UInt8(ascii: "-"),
+        bytes[range.lowerBound + 1] == UInt8(ascii: "-"),
+        bytes[range.lowerBound + 2] == UInt8(ascii: "-"),
+        range.count == 3 || bytes[range.lowerBound + 3] == UInt8(ascii: " ")
+          || bytes[range.lowerBound + 3] == UInt8(ascii: "\t")
+      {
+        return (candidate, range.lowerBound)
+      }
+      candidate += 1
+    }
+    return nil
+  }
+
+  /// The first `{{` outside a comment, as a range covering the `{{`.
+  mutating func firstTemplateMarker() -> SourceRange? {
+    let lines = self.lines
+    for line in 1...lines.lineCount {
+      guard let range = lines.byteRange(ofLine: line, in: bytes),
+        let offset = templateOffset(in: range)
+      else { continue }
+      let start = lines.position(ofByte: offset, in: bytes)
+      return SourceRange(start: start, end: SourcePosition(line: line, column: start.column + 2))
+    }
+    return nil
+  }
+
+  mutating func lineHasTemplate(_ line: Int) -> Bool {
+    guard let range = lines.byteRange(ofLine: line, in: bytes) else { return false }
+    return templateOffset(in: range) != nil
+  }
+
+  /// The offset of `{{` in a line, unless a comment (`#` at the start or after a space) comes
+  /// first.
+  private func templateOffset(in range: Range<Int>) -> Int? {
+    var index = range.lowerBound
+    while index + 1 < range.upperBound {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "#")
+        && (index == range.lowerBound || bytes[index - 1] == UInt8(ascii: " ")
+          || bytes[index - 1] == UInt8(ascii: "\t"))
+      {
+        return nil
+      }
+      if byte == UInt8(ascii: "{") && bytes[index + 1] == UInt8(ascii: "{") { return index }
+      index += 1
+    }
+    return nil
+  }
+}

@@ -1,0 +1,350 @@
+import Testing
+
+@testable import KubewardYAML
+
+func read(_ text: String, limits: ReaderLimits = .standard) -> ParsedFile {
+  YAMLReader(limits: limits).read(text)
+}
+
+func root(_ text: String) throws -> Node {
+  let file = read(text)
+  #expect(file.diagnostics.isEmpty, "\(file.diagnostics)")
+  return try #require(file.documents.first?.root)
+}
+
+private func at(_ line: Int, _ column: Int) -> SourcePosition {
+  SourcePosition(line: line, column: column)
+}
+
+@Suite("Positions")
+struct PositionTests {
+  @Test func blockStyleKeysValuesAndItems() throws {
+    let root = try root(
+      """
+      apiVersion: v1
+      kind: Pod
+      spec:
+        containers:
+          - name: app
+            image: nginx:1.25
+      """)
+    #expect(root.position == at(1, 1))
+    let (kindKey, kind) = try #require(root.entry(.kind))
+    #expect(kindKey.position == at(2, 1))
+    #expect(kind.position == at(2, 7))
+    #expect(kind.range.end == at(2, 10))
+    let containers = try #require(root[.spec]?[.containers])
+    #expect(containers.isSequence)
+    #expect(containers.position == at(5, 5))
+    let item = containers.items[0]
+    #expect(item.position == at(5, 7))
+    let image = try #require(item[.image])
+    #expect(image.position == at(6, 14))
+    #expect(image.string == "nginx:1.25")
+  }
+
+  @Test func flowStyle() throws {
+    let root = try root("ports: [{containerPort: 80}, {containerPort: 443, name: https}]\n")
+    let ports = try #require(root[.ports])
+    #expect(ports.isFlowCollection)
+    #expect(ports.position == at(1, 8))
+    #expect(ports.items[1].position == at(1, 30))
+    #expect(ports.items[1][.containerPort]?.position == at(1, 46))
+    #expect(ports.items[1][.containerPort]?.int == 443)
+  }
+
+  @Test func jsonIsYAML() throws {
+    let root = try root(
+      """
+      {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "spec": {"replicas": 3}
+      }
+      """)
+    #expect(root[.kind]?.string == "Deployment")
+    #expect(root[.kind]?.position == at(3, 11))
+    #expect(root[.spec]?[.replicas]?.int == 3)
+    #expect(root[.spec]?[.replicas]?.position == at(4, 24))
+  }
+
+  @Test func columnsCountUnicodeScalarsNotBytes() throws {
+    let root = try root("name: \"é日本\"\nimage: x\n")
+    #expect(root["name"]?.string == "é日本")
+    #expect(root[.image]?.position == at(2, 8))
+    let other = try KubewardYAMLTests.root("é日本: 1\nkind: x\n")
+    #expect(other.pairs[0].value.position == at(1, 6))
+  }
+
+  @Test func crlfAndByteOrderMark() throws {
+    let text = "\u{FEFF}apiVersion: v1\r\nkind: Service\r\nmetadata:\r\n  name: web\r\n"
+    let root = try root(text)
+    #expect(root.entry(.apiVersion)?.key.position == at(1, 1))
+    #expect(root[.apiVersion]?.position == at(1, 13))
+    #expect(root[.metadata]?[.name]?.position == at(4, 9))
+    #expect(root[.metadata]?[.name]?.string == "web")
+  }
+
+  @Test func multilineScalarsEndWhereTheyEnd() throws {
+    let root = try root("data:\n  script: |\n    echo a\n    echo b\nkind: ConfigMap\n")
+    let script = try #require(root["data"]?["script"])
+    #expect(script.scalarStyle == .literal)
+    #expect(script.string == "echo a\necho b\n")
+    #expect(script.position == at(2, 11))
+    #expect(root[.kind]?.position == at(5, 7))
+  }
+}
+
+@Suite("Documents")
+struct DocumentTests {
+  @Test func multipleDocumentsEmptyAndCommentOnlyOnes() {
+    let file = read(
+      """
+      # leading comment
+      kind: A
+      ---
+      ---
+      # only a comment
+      ---
+      kind: B
+      """)
+    #expect(file.diagnostics.isEmpty)
+    #expect(file.documents.count == 4)
+    #expect(file.documents[0].root?[.kind]?.string == "A")
+    #expect(file.documents[1].isEmpty)
+    #expect(file.documents[2].isEmpty)
+    #expect(file.documents[3].root?[.kind]?.string == "B")
+    #expect(file.documents[3].root?[.kind]?.position == at(7, 7))
+  }
+
+  @Test func emptyInput() {
+    let file = read("")
+    #expect(file.diagnostics.isEmpty)
+    #expect(file.documents.allSatisfy { $0.isEmpty })
+  }
+
+  @Test func keysAreRecognised() throws {
+    let root = try root("spec: 1\n\"kind\": 2\n'<<': 3\nunknownKey: 4\n")
+    #expect(root.pairs[0].key.key == .spec)
+    #expect(root.pairs[1].key.key == .kind)
+    #expect(root.pairs[2].key.key == nil)  // a quoted << is an ordinary key
+    #expect(root.pairs[3].key.key == nil)
+    #expect(root["unknownKey"]?.int == 4)
+    #expect(root["'<<'"] == nil)
+    #expect(root["<<"]?.int == 3)
+  }
+
+  @Test func scalarsNullsIntsAndBooleans() throws {
+    let root = try root(
+      "a: ~\nb: null\nc:\nd: 'null'\ne: 8080\nf: \"8080\"\ng: -3\nh: 1.5\ni: yes\nj: 'true'\nk: NULL\n"
+    )
+    #expect(root["a"]!.isNull && root["b"]!.isNull && root["c"]!.isNull && root["k"]!.isNull)
+    #expect(!root["d"]!.isNull)
+    #expect(root["e"]?.int == 8080 && root["f"]?.int == 8080 && root["g"]?.int == -3)
+    #expect(root["h"]?.int == nil)
+    #expect(root["i"]?.bool == true && root["j"]?.bool == nil)
+    #expect(root.scalar(.name) == nil)
+    #expect(root["c"]?.text == nil && root["d"]?.text == "null")
+  }
+
+  @Test func pathsNameSequenceItemsByTheirName() throws {
+    let root = try root(
+      "spec:\n  containers:\n    - name: app\n      image: x\n    - image: y\n")
+    let containers = try #require(root[.spec]?[.containers])
+    #expect(containers.items[0][.image]?.path == "spec.containers[name=app].image")
+    #expect(containers.items[1][.image]?.path == "spec.containers[1].image")
+    #expect(root.entry(.spec)?.key.path == "spec")
+    #expect(root.path == "")
+  }
+}
+
+@Suite("Anchors and merge keys")
+struct AnchorTests {
+  @Test func aliasIsTheAnchoredNodeNotACopy() throws {
+    let root = try root(
+      """
+      base: &probe
+        tcpSocket: {port: 80}
+      readinessProbe: *probe
+      """)
+    let base = try #require(root["base"])
+    let alias = try #require(root[.readinessProbe])
+    #expect(alias == base)
+    // A node with an anchor starts at its anchor.
+    #expect(alias.position == at(1, 7))
+    #expect(alias[.tcpSocket]?[.port]?.position == at(2, 21))
+  }
+
+  @Test func mergeKeyWithOneMapping() throws {
+    let root = try root(
+      """
+      defaults: &defaults
+        cpu: 100m
+        memory: 64Mi
+      limits:
+        <<: *defaults
+        memory: 128Mi
+      """)
+    let limits = try #require(root[.limits])
+    #expect(limits[.memory]?.string == "128Mi")
+    #expect(limits[.memory]?.position == at(6, 11))
+    #expect(limits[.cpu]?.string == "100m")
+    #expect(limits[.cpu]?.position == at(2, 8))
+    #expect(limits.pairs.count == 2)
+    #expect(limits[.merge] == nil)
+  }
+
+  @Test func mergeKeyWithListOfMappingsEarlierWins() throws {
+    let root = try root(
+      """
+      a: &a {x: 1, y: 1}
+      b: &b {y: 2, z: 2}
+      c:
+        <<: [*a, *b]
+        w: 0
+      """)
+    let c = try #require(root["c"])
+    #expect(c["x"]?.int == 1)
+    #expect(c["y"]?.int == 1)
+    #expect(c["z"]?.int == 2)
+    #expect(c["w"]?.int == 0)
+    #expect(c.pairs.map { $0.key.string } == ["w", "x", "y", "z"])
+  }
+
+  @Test func undefinedAliasIsADiagnostic() {
+    let file = read("a: *nowhere\n---\nkind: B\n")
+    #expect(file.diagnostics.map(\.kind) == [.undefinedAlias])
+    #expect(file.diagnostics[0].range.start == at(1, 4))
+    #expect(file.documents[0].root == nil)
+    #expect(file.documents[1].root?[.kind]?.string == "B")
+  }
+
+  @Test func billionLaughsIsBoundedAndReported() {
+    var lines = ["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+    let letters = Array("abcdefghij")
+    for level in 1..<10 {
+      let previous = letters[level - 1]
+      let aliases = Array(repeating: "*\(previous)", count: 9).joined(separator: ",")
+      lines.append("\(letters[level]): &\(letters[level]) [\(aliases)]")
+    }
+    let file = read(lines.joined(separator: "\n") + "\n---\nkind: Next\n")
+    #expect(file.diagnostics.map(\.kind) == [.aliasExpansion])
+    #expect(file.diagnostics[0].document == 0)
+    // Level g (line 7) takes the expansion past a million nodes.
+    #expect(file.diagnostics[0].range.start.line == 7)
+    #expect(file.documents[0].root == nil)
+    #expect(file.documents[1].root?[.kind]?.string == "Next")
+    #expect(file.tree.nodeCount < 100)
+  }
+}
+
+@Suite("Errors are diagnostics")
+struct ErrorTests {
+  @Test func syntaxErrorKeepsEarlierDocumentsAndResumesAtTheNextDocument() {
+    let file = read(
+      """
+      kind: First
+      ---
+      kind: Broken
+        bad: [
+      ---
+      kind: Third
+      """)
+    #expect(file.diagnostics.map(\.kind) == [.syntax])
+    #expect(file.diagnostics[0].range.start == at(4, 6))
+    #expect(file.diagnostics[0].document == 1)
+    #expect(file.documents.count == 3)
+    #expect(file.documents[0].root?[.kind]?.string == "First")
+    #expect(file.documents[1].root == nil && !file.documents[1].isComplete)
+    #expect(file.documents[2].root?[.kind]?.string == "Third")
+    #expect(file.documents[2].root?[.kind]?.position == at(6, 7))
+  }
+
+  @Test func duplicateKeyReportedAtTheSecondKey() {
+    let file = read("metadata:\n  name: a\n  labels: {}\n  name: b\n")
+    #expect(file.diagnostics.map(\.kind) == [.duplicateKey])
+    #expect(file.diagnostics[0].range.start == at(4, 3))
+    #expect(file.diagnostics[0].message.contains("line 2"))
+    #expect(file.documents[0].root?[.metadata]?[.name]?.string == "b")
+  }
+
+  @Test func duplicateKeysInLargeMappings() {
+    var text = "data:\n"
+    for index in 0..<40 { text += "  key\(index): v\n" }
+    text += "  key7: again\n"
+    let file = read(text)
+    #expect(file.diagnostics.map(\.kind) == [.duplicateKey])
+    #expect(file.diagnostics[0].range.start == at(42, 3))
+  }
+
+  @Test func deepNestingIsBounded() {
+    let depth = 10_000
+    let text =
+      "a: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+      + "\n---\nkind: Next\n"
+    let file = read(text)
+    #expect(file.diagnostics.map(\.kind) == [.nestingTooDeep])
+    #expect(file.diagnostics[0].range.start == at(1, 4 + ReaderLimits.standard.maximumDepth - 1))
+    #expect(file.documents[0].root == nil)
+    #expect(file.documents[1].root?[.kind]?.string == "Next")
+  }
+
+  @Test func binaryFile() {
+    let file = YAMLReader().read([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00, 0x00, 0x01])
+    #expect(file.diagnostics.map(\.kind) == [.binaryFile])
+    #expect(file.diagnostics[0].document == nil)
+    #expect(file.documents.isEmpty)
+  }
+
+  @Test func invalidUTF8IsOneFindingForTheFile() {
+    var bytes = Array("kind: A\n---\nname: caf".utf8)
+    bytes.append(0xE9)  // Latin-1 é
+    bytes += Array("\n".utf8)
+    let file = YAMLReader().read(bytes)
+    #expect(file.diagnostics.map(\.kind) == [.invalidEncoding])
+    #expect(file.diagnostics[0].range.start == at(3, 10))
+    #expect(file.documents.isEmpty)
+  }
+
+  @Test func unrenderedHelmTemplateThatIsNotYAML() {
+    let file = read(
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: {{ include "app.fullname" . }}
+        labels:
+          {{- include "app.labels" . | nindent 4 }}
+      """)
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(file.diagnostics[0].range.start == at(4, 9))
+    #expect(file.diagnostics[0].message.contains("helm template"))
+  }
+
+  @Test func unrenderedTemplateThatHappensToBeYAML() {
+    let file = read("kind: Service\nmetadata:\n  name: {{ .Release.Name }}\n")
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(file.diagnostics[0].range.start.line == 3)
+    #expect(file.documents[0].root == nil)
+    let quoted = read("kind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
+    #expect(quoted.diagnostics.map(\.kind) == [.unrenderedTemplate])
+  }
+
+  @Test func legitimateBracesAreNotTemplates() {
+    let file = read(
+      """
+      kind: PrometheusRule
+      spec:
+        description: Instance {{ $labels.instance }} is down
+        summary: '{{ $value }} errors'
+      # a comment with {{ braces }}
+      """)
+    #expect(file.diagnostics.isEmpty)
+    #expect(file.documents[0].root != nil)
+  }
+
+  @Test func syntaxErrorWithBracesOnlyInACommentIsASyntaxError() {
+    let file = read("# see {{ docs }}\nkind: A\n  bad: [\n")
+    #expect(file.diagnostics.map(\.kind) == [.syntax])
+  }
+}
