@@ -1,0 +1,64 @@
+import KubewardYAML
+
+/// One Kubernetes object of a manifest: a document, or an item of a `List`.
+public struct KubeObject: Sendable {
+  /// The object's mapping.
+  public let node: Node
+  public let apiVersion: String
+  public let kind: String
+  /// The kind kubeward models, or `nil` for everything else (custom resources included).
+  public let resourceKind: ResourceKind?
+  public let reference: ObjectReference
+
+  /// - Parameters:
+  ///   - defaultNamespace: the namespace of objects that name none.
+  ///   - inherited: apiVersion and kind of a typed list's items, which may omit them.
+  public init?(
+    node: Node, defaultNamespace: String, inherited: (apiVersion: String, kind: String)? = nil
+  ) {
+    guard node.isMapping,
+      let apiVersion = node.scalar(.apiVersion)?.string ?? inherited?.apiVersion,
+      let kind = node.scalar(.kind)?.string ?? inherited?.kind,
+      !apiVersion.isEmpty, !kind.isEmpty
+    else { return nil }
+    self.node = node
+    self.apiVersion = apiVersion
+    self.kind = kind
+    self.resourceKind = ResourceKind(apiVersion: apiVersion, kind: kind)
+    let metadata = node.mapping(.metadata)
+    let namespace: String? =
+      APIVersion.clusterScopedKinds.contains(kind)
+      ? nil : (metadata?.scalar(.namespace)?.string ?? defaultNamespace)
+    self.reference = ObjectReference(
+      apiVersion: apiVersion, kind: kind, namespace: namespace,
+      name: metadata?.scalar(.name)?.string)
+  }
+
+  public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }
+  public var spec: Node? { node.mapping(.spec) }
+
+  /// The object's `kind:` value, where findings about the object as a whole point when no
+  /// field is more specific.
+  public var kindNode: Node { node[.kind] ?? node }
+
+  /// `metadata.name`'s value, or the object's start.
+  public var nameNode: Node { node[.metadata]?[.name] ?? node }
+}
+
+/// `metadata` of an object or of a pod template.
+public struct ObjectMetadata: Sendable {
+  public let node: Node?
+
+  public init(node: Node?) {
+    self.node = node
+  }
+
+  public var name: String? { node?.scalar(.name)?.string }
+  public var labels: Labels { Labels(stringMap: node?.mapping(.labels)) }
+  public var annotations: Node? { node?.mapping(.annotations) }
+
+  /// The value of one annotation, with its key node.
+  public func annotation(_ name: String) -> (key: Node, value: Node)? {
+    annotations?.entry(name)
+  }
+}

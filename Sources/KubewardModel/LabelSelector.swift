@@ -1,0 +1,103 @@
+import KubewardYAML
+
+/// Labels as a plain dictionary; the cross-object pass keeps these instead of nodes.
+public typealias Labels = [String: String]
+
+/// A Kubernetes label selector: `matchLabels` and `matchExpressions`, all of which must hold.
+/// The same evaluator serves Service selectors (a bare map is `matchLabels`), workload
+/// selectors and PodDisruptionBudget selectors.
+public struct LabelSelector: Hashable, Sendable {
+  public struct Requirement: Hashable, Sendable {
+    public enum Operator: String, Sendable {
+      case `in` = "In"
+      case notIn = "NotIn"
+      case exists = "Exists"
+      case doesNotExist = "DoesNotExist"
+    }
+
+    public var key: String
+    public var `operator`: Operator
+    public var values: [String]
+
+    public init(key: String, operator: Operator, values: [String] = []) {
+      self.key = key
+      self.operator = `operator`
+      self.values = values
+    }
+
+    public func matches(_ labels: Labels) -> Bool {
+      switch `operator` {
+      case .in: return labels[key].map(values.contains) ?? false
+      case .notIn: return labels[key].map { !values.contains($0) } ?? true
+      case .exists: return labels[key] != nil
+      case .doesNotExist: return labels[key] == nil
+      }
+    }
+  }
+
+  public var matchLabels: Labels
+  public var requirements: [Requirement]
+  /// An expression this evaluator does not understand (an unknown operator): such a selector
+  /// is treated as matching nothing that kubeward can prove, so policies stay silent.
+  public var hasUnknownRequirement: Bool
+
+  public init(
+    matchLabels: Labels = [:], requirements: [Requirement] = [],
+    hasUnknownRequirement: Bool = false
+  ) {
+    self.matchLabels = matchLabels
+    self.requirements = requirements
+    self.hasUnknownRequirement = hasUnknownRequirement
+  }
+
+  /// A selector with no terms. For a PodDisruptionBudget it selects every pod of its namespace;
+  /// a Service without a selector is represented by `nil` instead.
+  public var isEmpty: Bool { matchLabels.isEmpty && requirements.isEmpty && !hasUnknownRequirement }
+
+  public func matches(_ labels: Labels) -> Bool {
+    guard !hasUnknownRequirement else { return false }
+    for (key, value) in matchLabels where labels[key] != value { return false }
+    return requirements.allSatisfy { $0.matches(labels) }
+  }
+
+  /// A Service's `selector:`, a plain map of labels.
+  public init?(serviceSelector node: Node?) {
+    guard let node, node.isMapping, node.childCount > 0 else { return nil }
+    self.init(matchLabels: Labels(stringMap: node))
+  }
+
+  /// A `LabelSelector` object (`matchLabels`, `matchExpressions`).
+  public init?(selector node: Node?) {
+    guard let node, node.isMapping else { return nil }
+    var unknown = false
+    var requirements: [Requirement] = []
+    for expression in node.items(.matchExpressions) {
+      guard let key = expression.scalar(.key)?.string,
+        let name = expression.scalar(.operator)?.string,
+        let op = Requirement.Operator(rawValue: name)
+      else {
+        unknown = true
+        continue
+      }
+      let values = expression.items(.values).compactMap(\.text)
+      requirements.append(Requirement(key: key, operator: op, values: values))
+    }
+    self.init(
+      matchLabels: Labels(stringMap: node.mapping(.matchLabels)), requirements: requirements,
+      hasUnknownRequirement: unknown)
+  }
+}
+
+extension Dictionary where Key == String, Value == String {
+  /// The scalar entries of a mapping node (`labels:`, `selector:`, `annotations:`).
+  public init(stringMap node: Node?) {
+    self.init()
+    guard let node else { return }
+    let pairs = node.pairs
+    reserveCapacity(pairs.count)
+    for (key, value) in pairs {
+      guard let name = key.string, value.isScalar else { continue }
+      self[name] = value.string ?? ""
+    }
+  }
+}
