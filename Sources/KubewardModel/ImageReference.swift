@@ -25,57 +25,75 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
   /// `nil` when `reference` is not a valid image reference (an unexpanded `$(VAR)`, a
   /// template, uppercase in the path, …).
   public init?(_ reference: String) {
-    let utf8 = Array(reference.utf8)
-    guard !utf8.isEmpty, utf8.count <= 4096 else { return nil }
-    var remainder = Substring(reference)
+    var reference = reference
+    guard let parsed = reference.withUTF8(Self.parse) else { return nil }
+    self = parsed
+  }
 
-    var digest: String?
-    if let at = remainder.firstIndex(of: "@") {
-      let value = remainder[remainder.index(after: at)...]
-      guard Self.isValidDigest(value) else { return nil }
-      digest = String(value)
-      remainder = remainder[..<at]
-    }
-
-    var tag: String?
-    let lastSlash = remainder.lastIndex(of: "/")
-    if let colon = remainder.lastIndex(of: ":"), lastSlash.map({ colon > $0 }) ?? true {
-      let value = remainder[remainder.index(after: colon)...]
-      guard Self.isValidTag(value) else { return nil }
-      tag = String(value)
-      remainder = remainder[..<colon]
-    }
-
-    var explicitRegistry: String?
-    var path = remainder
-    if let slash = remainder.firstIndex(of: "/") {
-      let first = remainder[..<slash]
-      if first.contains(".") || first.contains(":") || first == "localhost"
-        || first.contains(where: \.isUppercase)
-      {
-        guard Self.isValidDomain(first) else { return nil }
-        explicitRegistry = String(first)
-        path = remainder[remainder.index(after: slash)...]
-      }
-    }
-    guard !path.isEmpty,
-      path.split(separator: "/", omittingEmptySubsequences: false)
-        .allSatisfy(Self.isValidPathComponent)
-    else { return nil }
-
-    var registry = explicitRegistry ?? Self.dockerHub
-    if registry == "index.docker.io" || registry == "registry-1.docker.io" {
-      registry = Self.dockerHub
-    }
-    var repository = String(path)
-    if registry == Self.dockerHub && !repository.contains("/") {
-      repository = "library/" + repository
-    }
+  private init(
+    explicitRegistry: String?, registry: String, repository: String, tag: String?,
+    digest: String?
+  ) {
     self.explicitRegistry = explicitRegistry
     self.registry = registry
     self.repository = repository
     self.tag = tag
     self.digest = digest
+  }
+
+  private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ImageReference? {
+    guard !bytes.isEmpty, bytes.count <= 4096 else { return nil }
+    func text(_ range: Range<Int>) -> String {
+      String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+    var end = bytes.count
+
+    var digest: String?
+    if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {
+      guard isValidDigest(bytes[(at + 1)..<end]) else { return nil }
+      digest = text((at + 1)..<end)
+      end = at
+    }
+
+    var tag: String?
+    let name = bytes[0..<end]
+    let lastSlash = name.lastIndex(of: UInt8(ascii: "/"))
+    if let colon = name.lastIndex(of: UInt8(ascii: ":")), colon > (lastSlash ?? -1) {
+      guard isValidTag(bytes[(colon + 1)..<end]) else { return nil }
+      tag = text((colon + 1)..<end)
+      end = colon
+    }
+
+    var explicitRegistry: String?
+    var pathStart = 0
+    if let slash = bytes[0..<end].firstIndex(of: UInt8(ascii: "/")) {
+      let first = bytes[0..<slash]
+      let isDomain =
+        first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":"))
+        || first.elementsEqual("localhost".utf8) || first.contains(where: isUppercase)
+      if isDomain {
+        guard isValidDomain(first) else { return nil }
+        explicitRegistry = text(0..<slash)
+        pathStart = slash + 1
+      }
+    }
+    let path = bytes[pathStart..<end]
+    guard !path.isEmpty,
+      path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        .allSatisfy(isValidPathComponent)
+    else { return nil }
+
+    var registry = explicitRegistry ?? dockerHub
+    if registry == "index.docker.io" || registry == "registry-1.docker.io" {
+      registry = dockerHub
+    }
+    var repository = text(pathStart..<end)
+    if registry == dockerHub && !path.contains(UInt8(ascii: "/")) {
+      repository = "library/" + repository
+    }
+    return ImageReference(
+      explicitRegistry: explicitRegistry, registry: registry, repository: repository, tag: tag,
+      digest: digest)
   }
 
   /// The components of the repository path (`["library", "nginx"]`).
@@ -91,77 +109,95 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
   }
 
   // MARK: Grammar
+  //
+  // Checked on UTF-8 bytes: the grammar is ASCII, and Unicode character properties would cost
+  // more than the whole parse.
 
-  private static func isLowerAlphanumeric(_ character: Character) -> Bool {
-    character.isASCII && (character.isNumber || (character.isLetter && character.isLowercase))
+  typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+  private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+  }
+
+  private static func isUppercase(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+
+  private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    isLowerAlphanumeric(byte) || isUppercase(byte)
   }
 
   /// `[a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*`
-  static func isValidPathComponent(_ component: Substring) -> Bool {
-    guard let first = component.first, let last = component.last,
-      isLowerAlphanumeric(first), isLowerAlphanumeric(last)
+  static func isValidPathComponent(_ bytes: Bytes) -> Bool {
+    guard let first = bytes.first, let last = bytes.last, isLowerAlphanumeric(first),
+      isLowerAlphanumeric(last)
     else { return false }
-    var previous: Character = first
+    var previous = first
     var underscores = 0
-    for character in component.dropFirst() {
-      if isLowerAlphanumeric(character) {
+    for byte in bytes.dropFirst() {
+      switch byte {
+      case _ where isLowerAlphanumeric(byte):
         underscores = 0
-      } else if character == "_" {
+      case UInt8(ascii: "_"):
         underscores += 1
-        if underscores > 2 || (previous != "_" && !isLowerAlphanumeric(previous)) { return false }
-      } else if character == "." {
+        if underscores > 2 || (previous != UInt8(ascii: "_") && !isLowerAlphanumeric(previous)) {
+          return false
+        }
+      case UInt8(ascii: "."):
         if !isLowerAlphanumeric(previous) { return false }
-      } else if character == "-" {
-        if previous != "-" && !isLowerAlphanumeric(previous) { return false }
-      } else {
+      case UInt8(ascii: "-"):
+        if previous != UInt8(ascii: "-") && !isLowerAlphanumeric(previous) { return false }
+      default:
         return false
       }
-      previous = character
+      previous = byte
     }
     return true
   }
 
   /// A host name or IPv4 address (or bracketed IPv6), with an optional port.
-  static func isValidDomain(_ domain: Substring) -> Bool {
+  static func isValidDomain(_ domain: Bytes) -> Bool {
     var host = domain
-    if let colon = domain.lastIndex(of: ":"), !domain.hasSuffix("]") {
-      let port = domain[domain.index(after: colon)...]
-      guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber })
+    if let colon = domain.lastIndex(of: UInt8(ascii: ":")), domain.last != UInt8(ascii: "]") {
+      let port = domain[(colon + 1)...]
+      guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
       else { return false }
       host = domain[..<colon]
     }
-    if host.hasPrefix("[") { return host.hasSuffix("]") && host.count > 2 }
+    if host.first == UInt8(ascii: "[") { return host.last == UInt8(ascii: "]") && host.count > 2 }
     return !host.isEmpty
-      && host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-        guard let first = label.first, let last = label.last else { return false }
-        return first.isASCII && (first.isLetter || first.isNumber) && last.isASCII
-          && (last.isLetter || last.isNumber)
-          && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-      }
+      && host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        .allSatisfy { label in
+          guard let first = label.first, let last = label.last else { return false }
+          return isAlphanumeric(first) && isAlphanumeric(last)
+            && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+        }
   }
 
   /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
-  static func isValidTag(_ tag: Substring) -> Bool {
+  static func isValidTag(_ tag: Bytes) -> Bool {
     guard let first = tag.first, tag.count <= 128,
-      first.isASCII && (first.isLetter || first.isNumber || first == "_")
+      isAlphanumeric(first) || first == UInt8(ascii: "_")
     else { return false }
     return tag.allSatisfy {
-      $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-")
+      isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+        || $0 == UInt8(ascii: "-")
     }
   }
 
-  /// `algorithm ":" encoded`, the encoded part at least 32 hex-like characters.
-  static func isValidDigest(_ digest: Substring) -> Bool {
-    guard let colon = digest.firstIndex(of: ":") else { return false }
+  /// `algorithm ":" encoded`, the encoded part at least 32 characters.
+  static func isValidDigest(_ digest: Bytes) -> Bool {
+    guard let colon = digest.firstIndex(of: UInt8(ascii: ":")) else { return false }
     let algorithm = digest[..<colon]
-    let encoded = digest[digest.index(after: colon)...]
-    guard let first = algorithm.first, first.isASCII, first.isLetter, encoded.count >= 32 else {
-      return false
-    }
+    let encoded = digest[(colon + 1)...]
+    guard let first = algorithm.first, isAlphanumeric(first), first > 0x39, encoded.count >= 32
+    else { return false }
     return
       algorithm.allSatisfy {
-        $0.isASCII && ($0.isLetter || $0.isNumber || "-_+.".contains($0))
+        isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+          || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".")
       }
-      && encoded.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "=_-".contains($0)) }
+      && encoded.allSatisfy {
+        isAlphanumeric($0) || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "_")
+          || $0 == UInt8(ascii: "-")
+      }
   }
 }

@@ -14,23 +14,27 @@ public enum ResourceKind: String, Sendable, CaseIterable {
   case horizontalPodAutoscaler = "HorizontalPodAutoscaler"
   case podDisruptionBudget = "PodDisruptionBudget"
   case limitRange = "LimitRange"
+  /// Prometheus Operator's monitors, which discover Services' and pods' endpoints to scrape.
+  case serviceMonitor = "ServiceMonitor"
+  case podMonitor = "PodMonitor"
 
-  /// The API groups that serve the kind, current and removed ones alike ("" is the core group).
-  var groups: Set<String> {
+  /// Whether `group` serves the kind, in a current or a removed version ("" is the core group).
+  func isServed(by group: Substring) -> Bool {
     switch self {
-    case .pod, .replicationController, .service, .limitRange: [""]
-    case .deployment, .daemonSet, .replicaSet: ["apps", "extensions"]
-    case .statefulSet: ["apps"]
-    case .job, .cronJob: ["batch"]
-    case .ingress: ["networking.k8s.io", "extensions"]
-    case .horizontalPodAutoscaler: ["autoscaling"]
-    case .podDisruptionBudget: ["policy"]
+    case .pod, .replicationController, .service, .limitRange: group.isEmpty
+    case .deployment, .daemonSet, .replicaSet: group == "apps" || group == "extensions"
+    case .statefulSet: group == "apps"
+    case .job, .cronJob: group == "batch"
+    case .ingress: group == "networking.k8s.io" || group == "extensions"
+    case .horizontalPodAutoscaler: group == "autoscaling"
+    case .podDisruptionBudget: group == "policy"
+    case .serviceMonitor, .podMonitor: group == "monitoring.coreos.com"
     }
   }
 
   public init?(apiVersion: String, kind: String) {
     guard let known = ResourceKind(rawValue: kind),
-      known.groups.contains(APIVersion.group(of: apiVersion))
+      known.isServed(by: APIVersion.group(of: apiVersion))
     else { return nil }
     self = known
   }
@@ -56,9 +60,9 @@ public enum ResourceKind: String, Sendable, CaseIterable {
 
 public enum APIVersion {
   /// `apps/v1` → `apps`; `v1` → `` (the core group).
-  public static func group(of apiVersion: String) -> String {
-    guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
-    return String(apiVersion[..<slash])
+  public static func group(of apiVersion: String) -> Substring {
+    guard let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) else { return "" }
+    return apiVersion[..<slash]
   }
 
   /// Kinds that live outside namespaces; their objects have no namespace.

@@ -51,4 +51,6 @@ public struct ServicePort: Sendable {
   public var targetPort: IntOrString? { IntOrString(targetPortNode) ?? port.map(IntOrString.int) }
   public var nodePortNode: Node? { node.scalar(.nodePort) }
   public var nodePort: Int? { nodePortNode?.int }
+  /// `appProtocol` (`grpc`, `kubernetes.io/h2c`, …), if written.
+  public var appProtocol: String? { node.scalar(.appProtocol)?.string }
 }

@@ -25,7 +25,7 @@ public enum Key: UInt8, CaseIterable, Sendable {
   case securityContext, fsGroup, fsGroupChangePolicy, dnsPolicy
   case imagePullSecrets, serviceAccountName, serviceAccount
   // Services.
-  case type, clusterIP, port, targetPort, nodePort, externalTrafficPolicy
+  case type, clusterIP, port, targetPort, nodePort, externalTrafficPolicy, appProtocol
   case publishNotReadyAddresses
   // Ingress.
   case rules, host, http, paths, path, backend, service, number, servicePort
@@ -33,6 +33,8 @@ public enum Key: UInt8, CaseIterable, Sendable {
   // Autoscaling, disruption budgets, limit ranges.
   case scaleTargetRef, minReplicas, maxReplicas, minAvailable, maxUnavailable
   case `default`, defaultRequest
+  // Prometheus Operator monitors.
+  case namespaceSelector, matchNames, any
   // YAML's merge key.
   case merge
 

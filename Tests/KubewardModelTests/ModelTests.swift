@@ -1,0 +1,280 @@
+import KubewardModel
+import KubewardYAML
+import Testing
+
+private func objects(_ text: String, namespace: String = "default") -> [KubeObject] {
+  YAMLReader().read(text).documents.flatMap { document -> [KubeObject] in
+    if case .objects(let objects) = document.content(defaultNamespace: namespace) {
+      return objects
+    }
+    return []
+  }
+}
+
+@Suite("Objects")
+struct ObjectTests {
+  @Test func referenceAndNamespaces() throws {
+    let all = objects(
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web, namespace: shop}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      ---
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: ClusterRole
+      metadata: {name: reader}
+      """, namespace: "team")
+    #expect(
+      all.map(\.reference.description) == [
+        "Deployment shop/web", "Service team/web", "ClusterRole reader",
+      ])
+    #expect(all.map(\.resourceKind) == [.deployment, .service, nil])
+  }
+
+  @Test func kindsAreRecognisedByGroupToo() {
+    let all = objects(
+      """
+      apiVersion: serving.knative.dev/v1
+      kind: Service
+      metadata: {name: hello}
+      ---
+      apiVersion: extensions/v1beta1
+      kind: Deployment
+      metadata: {name: old}
+      ---
+      apiVersion: example.com/v1
+      kind: Deployment
+      metadata: {name: custom}
+      """)
+    #expect(all.map(\.resourceKind) == [nil, .deployment, nil])
+  }
+
+  @Test func listsGiveTheirItemsWithTheirOwnPositions() throws {
+    let all = objects(
+      """
+      apiVersion: v1
+      kind: List
+      items:
+        - apiVersion: v1
+          kind: Service
+          metadata: {name: a}
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: b}
+      ---
+      apiVersion: v1
+      kind: ServiceList
+      items:
+        - metadata: {name: c}
+      """)
+    #expect(
+      all.map(\.reference.description) == [
+        "Service default/a", "ConfigMap default/b", "Service default/c",
+      ])
+    #expect(all[1].kindNode.position == SourcePosition(line: 8, column: 11))
+    #expect(all[2].resourceKind == .service)
+  }
+
+  @Test func documentsThatAreNotObjects() {
+    let file = YAMLReader().read("replicaCount: 2\n---\n- a\n---\n# nothing\n---\napiVersion: v1\n")
+    let contents = file.documents.map { $0.content(defaultNamespace: "default") }
+    var kinds: [String] = []
+    for content in contents {
+      switch content {
+      case .empty: kinds.append("empty")
+      case .unreadable: kinds.append("unreadable")
+      case .notKubernetes: kinds.append("not")
+      case .objects: kinds.append("objects")
+      }
+    }
+    #expect(kinds == ["not", "not", "empty", "not"])
+  }
+}
+
+@Suite("Pod templates")
+struct PodTemplateTests {
+  @Test func everyPodBearingKindHasItsTemplate() throws {
+    let all = objects(
+      """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p, labels: {app: p}}
+      spec: {containers: [{name: a, image: x}]}
+      ---
+      apiVersion: batch/v1
+      kind: CronJob
+      metadata: {name: c}
+      spec:
+        schedule: "* * * * *"
+        jobTemplate:
+          spec:
+            template:
+              metadata: {labels: {app: c}}
+              spec: {containers: [{name: b, image: y}]}
+      ---
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: s}
+      spec:
+        template:
+          metadata: {labels: {app: s}}
+          spec:
+            initContainers:
+              - {name: sidecar, image: z, restartPolicy: Always}
+              - {name: setup, image: z}
+            containers: [{name: main, image: z}]
+            ephemeralContainers: [{name: debug, image: z}]
+      """)
+    #expect(all.map { $0.podTemplate?.labels["app"] } == ["p", "c", "s"])
+    #expect(all[1].podSpec?.containers.map(\.name) == ["b"])
+    let containers = try #require(all[2].podSpec?.containers)
+    #expect(containers.map(\.name) == ["sidecar", "setup", "main", "debug"])
+    #expect(containers.map(\.role) == [.initContainer, .initContainer, .container, .ephemeral])
+    #expect(containers.map(\.isLongRunning) == [true, false, true, false])
+    #expect(containers[0].displayName == "sidecar container \"sidecar\"")
+  }
+
+  @Test func replicasDefaultToOne() {
+    let all = objects(
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: a}
+      spec: {template: {spec: {containers: []}}}
+      ---
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: b}
+      spec: {replicas: 3}
+      ---
+      apiVersion: apps/v1
+      kind: DaemonSet
+      metadata: {name: c}
+      """)
+    #expect(all.map { $0.replicas?.count } == [1, 3, nil])
+    #expect(all[0].replicas?.node == nil)
+  }
+
+  @Test func probesWithDefaults() throws {
+    let object = try #require(
+      objects(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+            - name: a
+              image: x
+              livenessProbe:
+                exec: {command: [true]}
+                periodSeconds: 3
+              readinessProbe:
+                httpGet: {path: /, port: 80}
+        """
+      ).first)
+    let container = try #require(object.podSpec?.containers.first)
+    #expect(container.probes.map(\.kind) == [.liveness, .readiness])
+    #expect(container.probe(.liveness)?.handler?.handler == .exec)
+    #expect(container.probe(.liveness)?.periodSeconds == 3)
+    #expect(container.probe(.readiness)?.periodSeconds == 10)
+    #expect(container.probe(.readiness)?.failureThreshold == 3)
+    #expect(container.probe(.startup) == nil)
+  }
+}
+
+@Suite("Services, Ingresses and selectors")
+struct NetworkingTests {
+  @Test func servicePortsAndTargetPorts() throws {
+    let service = try #require(
+      objects(
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          clusterIP: None
+          selector: {app: web}
+          ports:
+            - {port: 80, targetPort: http}
+            - {port: 443, targetPort: 8443, nodePort: 30443, protocol: TCP}
+            - {port: 53, protocol: UDP}
+            - {port: 8080, targetPort: "8080"}
+        """
+      ).first.flatMap(Service.init))
+    #expect(service.isHeadless)
+    #expect(service.type == "ClusterIP")
+    #expect(service.selector?.matchLabels == ["app": "web"])
+    #expect(
+      service.ports.map(\.targetPort) == [
+        .string("http"), .int(8443), .int(53), .string("8080"),
+      ])
+    #expect(service.ports.map(\.nodePort) == [nil, 30443, nil, nil])
+    #expect(service.ports.map(\.protocol) == ["TCP", "TCP", "UDP", "TCP"])
+  }
+
+  @Test func ingressBackendsOfEveryVersion() throws {
+    let all = objects(
+      """
+      apiVersion: networking.k8s.io/v1
+      kind: Ingress
+      metadata: {name: new}
+      spec:
+        defaultBackend: {service: {name: fallback, port: {number: 80}}}
+        rules:
+          - http:
+              paths:
+                - backend: {service: {name: web, port: {name: http}}}
+                - backend: {resource: {kind: StorageBucket, name: assets}}
+      ---
+      apiVersion: extensions/v1beta1
+      kind: Ingress
+      metadata: {name: old}
+      spec:
+        backend: {serviceName: fallback, servicePort: 80}
+        rules:
+          - http:
+              paths:
+                - backend: {serviceName: web, servicePort: http}
+      """)
+    for object in all {
+      let ingress = try #require(Ingress(object))
+      #expect(ingress.backends.map(\.serviceName) == ["fallback", "web"])
+      #expect(ingress.backends.map(\.port) == [.int(80), .string("http")])
+    }
+  }
+
+  @Test func selectorsWithExpressions() throws {
+    let object = try #require(
+      objects(
+        """
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: pdb}
+        spec:
+          selector:
+            matchLabels: {app: web}
+            matchExpressions:
+              - {key: tier, operator: In, values: [front, edge]}
+              - {key: canary, operator: DoesNotExist}
+              - {key: zone, operator: NotIn, values: [b]}
+              - {key: team, operator: Exists}
+        """
+      ).first)
+    let selector = try #require(PodDisruptionBudget(object)?.selector)
+    #expect(selector.matches(["app": "web", "tier": "front", "team": "x"]))
+    #expect(selector.matches(["app": "web", "tier": "edge", "team": "x", "zone": "a"]))
+    #expect(!selector.matches(["app": "web", "tier": "back", "team": "x"]))
+    #expect(!selector.matches(["app": "web", "tier": "front", "team": "x", "canary": "1"]))
+    #expect(!selector.matches(["app": "web", "tier": "front", "team": "x", "zone": "b"]))
+    #expect(!selector.matches(["app": "web", "tier": "front"]))
+    #expect(LabelSelector(matchLabels: [:]).matches(["any": "thing"]))
+    let unknown = LabelSelector(
+      selector: YAMLReader().read("matchExpressions: [{key: a, operator: Near}]").documents[0].root)
+    #expect(unknown?.matches(["a": "b"]) == false)
+  }
+}
