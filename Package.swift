@@ -43,7 +43,7 @@ let package = Package(
     .testTarget(name: "KubewardModelTests", dependencies: ["KubewardModel"]),
     .testTarget(name: "KubewardPoliciesTests", dependencies: ["KubewardPolicies"]),
     .testTarget(name: "KubewardReportersTests", dependencies: ["KubewardReporters"]),
-    .testTarget(name: "KubewardCLITests", dependencies: ["KubewardCLI"]),
+    .testTarget(name: "KubewardCLITests", dependencies: ["KubewardCLI", "kubeward"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,143 @@
+import KubewardModel
+
+/// `image-pull-secrets`: a private registry's image with no pull secret to fetch it (I-1).
+struct ImagePullSecrets: ObjectPolicy {
+  static let id = "image-pull-secrets"
+
+  let registries: RegistryClassifier
+
+  init(options: PolicyOptions) {
+    registries = RegistryClassifier(
+      private: options.strings("privateRegistries"), public: options.strings("publicRegistries"))
+  }
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let spec = object.podSpec else { return }
+    var hasNamedSecret = false
+    for entry in spec.imagePullSecrets?.value.items ?? .none {
+      if let name = entry.scalar(.name)?.string, !name.isEmpty {
+        hasNamedSecret = true
+      } else {
+        report.report(
+          entry,
+          "has an imagePullSecrets entry without a name, which the API rejects; name the "
+            + "docker-registry Secret to use or remove the entry",
+          adjustment: .raised)
+      }
+    }
+    guard !hasNamedSecret else { return }
+    let serviceAccount = spec.serviceAccountName?.string.flatMap { $0 == "default" ? nil : $0 }
+    for container in spec.containers {
+      guard let image = container.image, let reference = container.imageReference,
+        let host = reference.explicitRegistry,
+        registries.isPrivate(host: host, repository: reference.repository)
+      else { continue }
+      let problem =
+        "pulls \(image.string ?? "") from private registry \(host) but the pod spec lists no "
+        + "imagePullSecrets"
+      if let serviceAccount {
+        report.report(
+          image,
+          problem + "; it may get them from service account \"\(serviceAccount)\": make sure "
+            + "that account lists the registry's Secret under imagePullSecrets",
+          container: container, adjustment: .lowered)
+      } else {
+        report.report(
+          image,
+          problem + ", so pods fail with ErrImagePull (\"pull access denied\"); create a "
+            + "docker-registry Secret and list it under imagePullSecrets (do not make the "
+            + "repository public)",
+          container: container)
+      }
+    }
+  }
+}
+
+/// Decides whether an image's registry needs credentials: the most specific matching pattern
+/// wins, and an explicit host that matches no pattern counts as private.
+///
+/// A pattern without `/` matches the host (port ignored); with `/` it matches
+/// `host/repository`. `*` matches any run of characters except `/`, `**` any run.
+struct RegistryClassifier: Sendable {
+  let privatePatterns: [GlobPattern]
+  let publicPatterns: [GlobPattern]
+
+  init(private privatePatterns: [String], public publicPatterns: [String]) {
+    self.privatePatterns = privatePatterns.map(GlobPattern.init)
+    self.publicPatterns = publicPatterns.map(GlobPattern.init)
+  }
+
+  func isPrivate(host: String, repository: String) -> Bool {
+    let port = host.utf8.lastIndex(of: UInt8(ascii: ":"))
+    let bareHost = port.map { String(host[..<$0]) } ?? host
+    func bestMatch(_ patterns: [GlobPattern]) -> Int? {
+      var best: Int?
+      for pattern in patterns where pattern.specificity > best ?? -1 {
+        let matched =
+          pattern.matchesPaths
+          ? pattern.matches(bareHost + "/" + repository)
+            || (port != nil && pattern.matches(host + "/" + repository))
+          : pattern.matches(bareHost) || (port != nil && pattern.matches(host))
+        if matched { best = pattern.specificity }
+      }
+      return best
+    }
+    guard let privateMatch = bestMatch(privatePatterns) else {
+      // An explicit host that no pattern mentions is private unless listed as public.
+      return bestMatch(publicPatterns) == nil
+    }
+    return privateMatch >= bestMatch(publicPatterns) ?? -1
+  }
+}
+
+/// A shell-style pattern: `*` matches within a path segment, `**` across segments.
+struct GlobPattern: Sendable {
+  let text: String
+  private let bytes: [UInt8]
+  /// How much the pattern pins down: its literal characters.
+  let specificity: Int
+  /// A pattern with `/` matches `host/repository`; one without, the host.
+  let matchesPaths: Bool
+
+  init(_ text: String) {
+    self.text = text
+    self.bytes = Array(text.utf8)
+    self.specificity = bytes.filter { $0 != UInt8(ascii: "*") }.count
+    self.matchesPaths = bytes.contains(UInt8(ascii: "/"))
+  }
+
+  func matches(_ candidate: String) -> Bool {
+    var candidate = candidate
+    return candidate.withUTF8 { subject in
+      bytes.withUnsafeBufferPointer { pattern in Self.match(pattern, 0, subject, 0) }
+    }
+  }
+
+  /// Backtracking match; patterns are short and hold few stars, so this stays cheap.
+  private static func match(
+    _ pattern: UnsafeBufferPointer<UInt8>, _ p: Int, _ subject: UnsafeBufferPointer<UInt8>,
+    _ s: Int
+  ) -> Bool {
+    var p = p
+    var s = s
+    while p < pattern.count {
+      let byte = pattern[p]
+      if byte == UInt8(ascii: "*") {
+        let crossesSegments = p + 1 < pattern.count && pattern[p + 1] == UInt8(ascii: "*")
+        let next = crossesSegments ? p + 2 : p + 1
+        var end = s
+        while true {
+          if match(pattern, next, subject, end) { return true }
+          guard end < subject.count, crossesSegments || subject[end] != UInt8(ascii: "/") else {
+            return false
+          }
+          end += 1
+        }
+      }
+      guard s < subject.count, subject[s] == byte else { return false }
+      p += 1
+      s += 1
+    }
+    return s == subject.count
+  }
+}

@@ -1,0 +1,60 @@
+import KubewardYAML
+
+/// Everything the catalogue says about one policy: `policies/<id>.yaml`, the single source of
+/// the policy's documentation, `kubeward explain`, SARIF rule metadata and example tests.
+public struct PolicyDescription: Sendable {
+  public enum Scope: String, Sendable {
+    /// Checks the input itself: syntax, encoding, templates.
+    case input
+    /// Checks one object at a time.
+    case object
+    /// Checks relations between the objects of the linted set.
+    case set
+  }
+
+  public let id: String
+  public let title: String
+  public let severity: Severity
+  public let scope: Scope
+  /// The kinds (or parts of objects) the policy applies to, as the catalogue words them.
+  public let appliesTo: [String]
+  /// The incident that motivates the policy (`I-5`), when there is one.
+  public let incident: String?
+  public let rationale: String
+  public let remediation: String
+  public let options: [PolicyOptionDescription]
+  public let failingExamples: [PolicyExample]
+  public let passingExamples: [PolicyExample]
+  /// Why the policy has no runnable examples (e.g. an unreadable file cannot be written as
+  /// text); `nil` for every policy that has them.
+  public let examplesNote: String?
+  /// The YAML text the description was read from.
+  public let source: String
+}
+
+/// An option a policy accepts in the configuration file, with its default.
+public struct PolicyOptionDescription: Sendable {
+  public let name: String
+  public let description: String
+  public let defaultValue: OptionValue
+}
+
+/// A manifest that shows what a policy does.
+public struct PolicyExample: Sendable {
+  public struct Expectation: Hashable, Sendable, CustomStringConvertible {
+    public let line: Int
+    /// `nil` when the example does not pin the severity.
+    public let severity: Severity?
+
+    public var description: String { "line \(line)" + (severity.map { " (\($0))" } ?? "") }
+  }
+
+  public let description: String?
+  /// The manifest's bytes.
+  public let manifest: [UInt8]
+  /// The findings the policy must report for it: for failing examples, one per line marked
+  /// `# <- severity` (or listed under `findings:`); empty for passing examples.
+  public let expectations: [Expectation]
+
+  public var text: String { String(decoding: manifest, as: UTF8.self) }
+}

@@ -1,0 +1,271 @@
+import KubewardModel
+import KubewardYAML
+
+/// A place in a linted file, kept after the file's nodes are gone.
+public struct Location: Hashable, Sendable {
+  public var file: String
+  public var range: SourceRange
+  /// The YAML path, when the run computes paths (for fingerprints).
+  public var path: String?
+
+  public init(file: String, range: SourceRange, path: String? = nil) {
+    self.file = file
+    self.range = range
+    self.path = path
+  }
+}
+
+/// Builds `Location`s for one file.
+struct Locator: Sendable {
+  let file: String
+  let computePaths: Bool
+
+  func callAsFunction(_ node: Node) -> Location {
+    Location(file: file, range: node.findingRange, path: computePaths ? node.path : nil)
+  }
+
+  func callAsFunction(_ node: Node?) -> Location? { node.map { self($0) } }
+}
+
+/// What the cross-object pass knows of a pod-bearing object.
+public struct WorkloadFacts: Sendable {
+  public struct Port: Sendable {
+    public let number: Int?
+    public let name: String?
+    public let `protocol`: String
+    public let container: String?
+  }
+
+  public let object: ObjectReference
+  public let kind: ResourceKind
+  /// The object's `kind:` line, where findings about the workload as a whole point.
+  public let location: Location
+  public let podLabels: Labels
+  /// Ports of the containers that serve traffic (regular containers and native sidecars).
+  public let ports: [Port]
+  /// `spec.replicas` (1 when unset, for kinds that have replicas; `nil` for the others).
+  public let replicas: Int?
+  public let replicasLocation: Location?
+  /// A StatefulSet's `spec.serviceName`.
+  public let serviceName: String?
+  public let serviceNameLocation: Location?
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// What the cross-object pass knows of a Service.
+public struct ServiceFacts: Sendable {
+  public struct Port: Sendable {
+    public let name: String?
+    public let port: Int?
+    public let `protocol`: String
+    public let targetPort: IntOrString?
+    /// The written `targetPort`, or the `port` it defaults to.
+    public let targetPortLocation: Location
+    public let nodePort: Int?
+    public let nodePortLocation: Location?
+    public let appProtocol: String?
+  }
+
+  public let object: ObjectReference
+  public let location: Location
+  /// The Service's own `metadata.labels` (what ServiceMonitors select).
+  public let labels: Labels
+  public let type: String
+  public let typeLocation: Location?
+  public let isHeadless: Bool
+  public let clusterIPLocation: Location?
+  public let selector: LabelSelector?
+  public let selectorLocation: Location?
+  public let ports: [Port]
+  public let publishNotReadyAddresses: Bool
+  /// The cloud load balancer the Service pins (by one of the pinning annotations), and where.
+  public let loadBalancerID: String?
+  public let loadBalancerIDLocation: Location?
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// What the cross-object pass knows of an Ingress.
+public struct IngressFacts: Sendable {
+  public struct Backend: Sendable {
+    public let serviceName: String
+    public let serviceNameLocation: Location
+    public let port: IntOrString?
+    public let portLocation: Location?
+  }
+
+  public let object: ObjectReference
+  public let backends: [Backend]
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// A HorizontalPodAutoscaler's target.
+public struct AutoscalerFacts: Sendable {
+  public let object: ObjectReference
+  public let targetKind: String
+  public let targetName: String
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// What a Prometheus Operator monitor scrapes.
+public struct MonitorFacts: Sendable {
+  public let object: ObjectReference
+  public let scrapesServices: Bool
+  public let selector: LabelSelector?
+  public let namespaces: Monitor.Namespaces
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// A PodDisruptionBudget's selector.
+public struct DisruptionBudgetFacts: Sendable {
+  public let object: ObjectReference
+  public let selector: LabelSelector?
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// The defaults a LimitRange gives containers of its namespace.
+public struct LimitRangeFacts: Sendable {
+  public let object: ObjectReference
+  public let defaultLimits: Set<String>
+  public let defaultRequests: Set<String>
+
+  public var namespace: String { object.namespace ?? "" }
+}
+
+/// The facts of one file (or several, merged), in source order.
+public struct FactsCollection: Sendable {
+  public var workloads: [WorkloadFacts] = []
+  public var services: [ServiceFacts] = []
+  public var ingresses: [IngressFacts] = []
+  public var autoscalers: [AutoscalerFacts] = []
+  public var budgets: [DisruptionBudgetFacts] = []
+  public var limitRanges: [LimitRangeFacts] = []
+  public var monitors: [MonitorFacts] = []
+
+  public init() {}
+
+  public mutating func append(contentsOf other: FactsCollection) {
+    workloads += other.workloads
+    services += other.services
+    ingresses += other.ingresses
+    autoscalers += other.autoscalers
+    budgets += other.budgets
+    limitRanges += other.limitRanges
+    monitors += other.monitors
+  }
+}
+
+/// Settings that decide what facts are kept.
+public struct FactOptions: Sendable {
+  /// Annotations that pin a Service to an existing cloud load balancer, by its id.
+  public var loadBalancerIDAnnotations: [String]
+
+  public init(loadBalancerIDAnnotations: [String]) {
+    self.loadBalancerIDAnnotations = loadBalancerIDAnnotations
+  }
+}
+
+extension FactsCollection {
+  /// Records what the cross-object pass needs to know of `object`.
+  mutating func collect(_ object: KubeObject, locate: Locator, options: FactOptions) {
+    guard let kind = object.resourceKind else { return }
+    switch kind {
+    case .service:
+      if let service = Service(object) { services.append(facts(of: service, locate, options)) }
+    case .ingress:
+      if let ingress = Ingress(object) { ingresses.append(facts(of: ingress, locate)) }
+    case .horizontalPodAutoscaler:
+      if let target = HorizontalPodAutoscaler(object)?.target {
+        autoscalers.append(
+          AutoscalerFacts(
+            object: object.reference, targetKind: target.kind, targetName: target.name))
+      }
+    case .podDisruptionBudget:
+      if let budget = PodDisruptionBudget(object) {
+        budgets.append(DisruptionBudgetFacts(object: object.reference, selector: budget.selector))
+      }
+    case .limitRange:
+      if let limitRange = LimitRange(object) {
+        limitRanges.append(
+          LimitRangeFacts(
+            object: object.reference, defaultLimits: limitRange.defaultContainerLimits,
+            defaultRequests: limitRange.defaultContainerRequests))
+      }
+    case .serviceMonitor, .podMonitor:
+      if let monitor = Monitor(object) {
+        monitors.append(
+          MonitorFacts(
+            object: object.reference, scrapesServices: kind == .serviceMonitor,
+            selector: monitor.selector, namespaces: monitor.namespaces))
+      }
+    default:
+      if kind.isPodBearing, let template = object.podTemplate {
+        workloads.append(facts(of: object, kind: kind, template: template, locate))
+      }
+    }
+  }
+
+  private func facts(
+    of object: KubeObject, kind: ResourceKind, template: PodTemplate, _ locate: Locator
+  ) -> WorkloadFacts {
+    var ports: [WorkloadFacts.Port] = []
+    for container in template.spec.containers where container.isLongRunning {
+      for port in container.ports {
+        ports.append(
+          WorkloadFacts.Port(
+            number: port.number, name: port.name, protocol: port.protocol,
+            container: container.name))
+      }
+    }
+    let replicas = object.replicas
+    let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
+    return WorkloadFacts(
+      object: object.reference, kind: kind, location: locate(object.kindNode),
+      podLabels: template.labels, ports: ports, replicas: replicas?.count,
+      replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
+      serviceNameLocation: locate(serviceName))
+  }
+
+  private func facts(of service: Service, _ locate: Locator, _ options: FactOptions)
+    -> ServiceFacts
+  {
+    let ports = service.ports.map { port in
+      ServiceFacts.Port(
+        name: port.name, port: port.port, protocol: port.protocol, targetPort: port.targetPort,
+        targetPortLocation: locate(port.targetPortNode ?? port.portNode ?? port.node),
+        nodePort: port.nodePort, nodePortLocation: locate(port.nodePortNode),
+        appProtocol: port.appProtocol)
+    }
+    var loadBalancerID: (key: Node, value: Node)?
+    for annotation in options.loadBalancerIDAnnotations {
+      if let entry = service.object.metadata.annotation(annotation), entry.value.text != nil {
+        loadBalancerID = entry
+        break
+      }
+    }
+    return ServiceFacts(
+      object: service.object.reference, location: locate(service.object.kindNode),
+      labels: service.object.metadata.labels, type: service.type,
+      typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
+      clusterIPLocation: locate(service.clusterIPNode), selector: service.selector,
+      selectorLocation: locate(service.selectorNode), ports: ports,
+      publishNotReadyAddresses: service.publishNotReadyAddresses,
+      loadBalancerID: loadBalancerID?.value.text,
+      loadBalancerIDLocation: locate(loadBalancerID?.value))
+  }
+
+  private func facts(of ingress: Ingress, _ locate: Locator) -> IngressFacts {
+    IngressFacts(
+      object: ingress.object.reference,
+      backends: ingress.backends.map { backend in
+        IngressFacts.Backend(
+          serviceName: backend.serviceName, serviceNameLocation: locate(backend.serviceNameNode),
+          port: backend.port, portLocation: locate(backend.portNode))
+      })
+  }
+}

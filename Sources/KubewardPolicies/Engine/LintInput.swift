@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One file to lint.
+public struct LintInput: Sendable {
+  public enum Source: Sendable {
+    /// Read from this path when linted.
+    case file(path: String)
+    /// Already in memory (standard input, an admission request, a test).
+    case bytes([UInt8])
+    /// Could not be opened or listed; reported as `unreadable-file`.
+    case unreadable(reason: String)
+  }
+
+  /// The name findings carry: the path as the user wrote it, or the name given to stdin.
+  public var name: String
+  public var source: Source
+  /// Named by the user rather than found in a folder: documents that are not Kubernetes
+  /// objects are then reported instead of skipped silently.
+  public var isExplicit: Bool
+
+  public init(name: String, source: Source, isExplicit: Bool) {
+    self.name = name
+    self.source = source
+    self.isExplicit = isExplicit
+  }
+}
+
+/// A path on the command line that does not exist: a usage error.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+  public let path: String
+  public let reason: String
+
+  public var description: String { "\(path): \(reason)" }
+}
+
+/// Turns the paths a user gives into the files to lint.
+public enum InputDiscovery {
+  /// File extensions read when walking a folder (a file named explicitly is read whatever its
+  /// name).
+  public static let manifestExtensions = [".yaml", ".yml", ".json"]
+
+  /// Files as given; folders walked recursively in name order, skipping hidden entries (`.git`,
+  /// `.github`, …) and files without a manifest extension.
+  public static func inputs(for paths: [String]) throws(InputError) -> [LintInput] {
+    var inputs: [LintInput] = []
+    for path in paths {
+      var status = stat()
+      guard stat(path, &status) == 0 else {
+        throw InputError(path: path, reason: String(cString: strerror(errno)))
+      }
+      if status.st_mode & S_IFMT == S_IFDIR {
+        var visited: Set<DirectoryIdentity> = []
+        walk(
+          directory: path, displayPrefix: displayPrefix(for: path), into: &inputs,
+          visited: &visited)
+      } else {
+        inputs.append(LintInput(name: path, source: .file(path: path), isExplicit: true))
+      }
+    }
+    return inputs
+  }
+
+  private struct DirectoryIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+  }
+
+  /// `.` lists its files as `a.yaml`, `manifests/` as `manifests/a.yaml`.
+  private static func displayPrefix(for directory: String) -> String {
+    if directory == "." || directory == "./" { return "" }
+    return directory.hasSuffix("/") ? directory : directory + "/"
+  }
+
+  private static func walk(
+    directory: String, displayPrefix: String, into inputs: inout [LintInput],
+    visited: inout Set<DirectoryIdentity>
+  ) {
+    var status = stat()
+    if stat(directory, &status) == 0 {
+      let identity = DirectoryIdentity(
+        device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+      // A symbolic link back up the tree would make the walk endless.
+      guard visited.insert(identity).inserted else { return }
+    }
+    guard let handle = opendir(directory) else {
+      let name = displayPrefix.isEmpty ? "." : String(displayPrefix.dropLast())
+      inputs.append(
+        LintInput(
+          name: name, source: .unreadable(reason: String(cString: strerror(errno))),
+          isExplicit: false))
+      return
+    }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if !name.hasPrefix(".") { names.append(name) }
+    }
+    closedir(handle)
+    // Byte order, so the walk is the same on every machine and locale.
+    names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let base = directory.hasSuffix("/") ? directory : directory + "/"
+    for name in names {
+      let path = base + name
+      guard stat(path, &status) == 0 else { continue }  // a dangling link
+      if status.st_mode & S_IFMT == S_IFDIR {
+        walk(
+          directory: path, displayPrefix: displayPrefix + name + "/", into: &inputs,
+          visited: &visited)
+      } else if status.st_mode & S_IFMT == S_IFREG
+        && manifestExtensions.contains(where: { name.hasSuffix($0) })
+      {
+        inputs.append(
+          LintInput(name: displayPrefix + name, source: .file(path: path), isExplicit: false))
+      }
+    }
+  }
+}
+
+/// Reads whole files into one buffer reused from file to file.
+struct FileReader {
+  private(set) var buffer: [UInt8] = []
+
+  /// Reads `path`; returns the byte count, or the reason it could not.
+  mutating func read(_ path: String) -> Result<Int, FileReadError> {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return .failure(FileReadError(errno: errno)) }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
+    guard status.st_mode & S_IFMT != S_IFDIR else { return .failure(FileReadError(errno: EISDIR)) }
+    // One spare byte, so a file of the size fstat reported ends with a read of 0 and no regrowth.
+    let expected = Int(status.st_size) + 1
+    if buffer.count < expected { buffer = [UInt8](repeating: 0, count: max(expected, 1 << 16)) }
+    var length = 0
+    while true {
+      if length == buffer.count {
+        // The file grew since fstat, or is a pipe that reports size 0.
+        buffer += repeatElement(0, count: buffer.count)
+      }
+      let count = buffer.withUnsafeMutableBytes { raw in
+        systemRead(descriptor, raw.baseAddress! + length, raw.count - length)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failure(FileReadError(errno: errno))
+      }
+      if count == 0 { break }
+      length += count
+    }
+    return .success(length)
+  }
+}
+
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int)
+  -> Int
+{
+  #if canImport(Glibc)
+    Glibc.read(descriptor, buffer, count)
+  #else
+    Darwin.read(descriptor, buffer, count)
+  #endif
+}
+
+struct FileReadError: Error {
+  let reason: String
+
+  init(errno code: Int32) {
+    reason = String(cString: strerror(code))
+  }
+}

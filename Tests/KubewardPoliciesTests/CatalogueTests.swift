@@ -1,0 +1,90 @@
+import KubewardYAML
+import Testing
+
+@testable import KubewardPolicies
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The repository's top-level folder, found from this file's path.
+let repositoryRoot: String = {
+  var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+  components.removeLast(3)  // Tests/KubewardPoliciesTests/CatalogueTests.swift
+  return components.joined(separator: "/")
+}()
+
+func directoryEntries(_ path: String) -> [String] {
+  guard let handle = opendir(path) else { return [] }
+  defer { closedir(handle) }
+  var names: [String] = []
+  while let entry = readdir(handle) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+    }
+    if !name.hasPrefix(".") { names.append(name) }
+  }
+  return names.sorted()
+}
+
+@Suite("Catalogue")
+struct CatalogueTests {
+  @Test func everyPolicyFileIsEmbeddedAndNothingElse() {
+    let files = directoryEntries(repositoryRoot + "/policies").filter { $0.hasSuffix(".yaml") }
+    #expect(!files.isEmpty)
+    #expect(EmbeddedCatalogue.files.map(\.name).sorted() == files)
+  }
+
+  @Test func everyCatalogueEntryIsImplementedAndEveryPolicyDocumented() {
+    let implemented = Set(BuiltInPolicies.all.map { $0.id })
+    let input = Set(
+      [InputPolicies.unreadableFile, InputPolicies.notKubernetes]
+        + ReaderDiagnostic.Kind.allCases.map(InputPolicies.id(for:)))
+    let catalogue = Set(PolicyCatalogue.builtIn.ids)
+    #expect(implemented.union(input) == catalogue)
+    #expect(implemented.isDisjoint(with: input))
+    for description in PolicyCatalogue.builtIn.descriptions {
+      #expect(
+        (description.scope == .input) == input.contains(description.id),
+        "\(description.id) has scope \(description.scope)")
+    }
+  }
+
+  @Test func policiesOfTheMissionCiteTheirIncidents() {
+    let incidents = [
+      "image-pull-secrets": "I-1", "loadbalancer-lifecycle": "I-2",
+      "headless-service-no-lb": "I-4", "exec-probe": "I-5", "ephemeral-storage-limit": "I-6",
+      "alpine-image": "I-7",
+    ]
+    for (id, incident) in incidents {
+      let description = PolicyCatalogue.builtIn[id]
+      #expect(description?.incident == incident, "\(id)")
+      #expect(description?.rationale.contains(incident) == true, "\(id) rationale")
+    }
+  }
+
+  @Test func strictParsingRejectsTypos() {
+    let broken = Array(
+      """
+      id: broken
+      title: t
+      severity: warning
+      scope: object
+      appliesTo: [Pod]
+      rationale: r
+      remediation: r
+      remedation: typo
+      examplesNote: none
+      """.utf8)
+    #expect(throws: CatalogueError.self) {
+      try CatalogueParser.parse(broken, fileName: "broken.yaml")
+    }
+  }
+
+  @Test func markersGiveLinesAndSeverities() {
+    let marked = CatalogueParser.markedLines(
+      in: Array("a: 1\nb: 2  # <- error\nc: 3 # <- \n".utf8))
+    #expect(marked.map(\.line) == [2, 3])
+    #expect(marked.map(\.severity) == [.error, nil])
+  }
+}

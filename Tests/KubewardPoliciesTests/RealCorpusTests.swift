@@ -1,0 +1,56 @@
+import KubewardPolicies
+import KubewardYAML
+import Testing
+
+/// `../shared/corpus/real`: real manifests written by others (see its PROVENANCE.md). Read in
+/// place, never copied into the repository; the tests are skipped when it is absent.
+let realCorpus = repositoryRoot + "/../shared/corpus/real"
+let realCorpusIsPresent = !directoryEntries(realCorpus).isEmpty
+
+/// One row of the corpus's INDEX.tsv.
+struct IndexedFile {
+  let path: String
+  let documents: Int
+  let parsedByPyYAML: Bool
+}
+
+func corpusIndex() throws -> [IndexedFile] {
+  let text = try #require(readTextFile(realCorpus + "/INDEX.tsv"))
+  return text.split(separator: "\n").dropFirst().map { line in
+    let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+    return IndexedFile(
+      path: String(fields[0]), documents: Int(fields[2]) ?? 0, parsedByPyYAML: fields[4] == "ok")
+  }
+}
+
+@Suite("Real manifests", .enabled(if: realCorpusIsPresent, "../shared/corpus/real is absent"))
+struct RealCorpusTests {
+  @Test func everyFileIsLintedWithoutCrashing() throws {
+    let index = try corpusIndex()
+    let inputs = try InputDiscovery.inputs(for: [realCorpus])
+    #expect(inputs.count == index.count)
+    let result = try Linter().lint(inputs, jobs: 2)
+    #expect(result.summary.files == index.count)
+    #expect(result.summary.objects > 3_900)
+    // Every finding points inside its file.
+    for finding in result.findings {
+      #expect(finding.line >= 1 && finding.column >= 1, "\(finding)")
+    }
+  }
+
+  @Test func documentCountsAgreeWithPyYAML() throws {
+    let reader = YAMLReader()
+    var compared = 0
+    for file in try corpusIndex() where file.parsedByPyYAML {
+      let bytes = try #require(readFile(realCorpus + "/" + file.path))
+      let parsed = reader.read(bytes)
+      let documents = parsed.documents.filter { !$0.isEmpty }.count
+      #expect(documents == file.documents, "\(file.path)")
+      #expect(
+        parsed.diagnostics.allSatisfy { $0.kind == .duplicateKey },
+        "\(file.path): \(parsed.diagnostics)")
+      compared += 1
+    }
+    #expect(compared > 2_200)
+  }
+}

@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reads a whole file, or `nil`.
+func readFile(_ path: String) -> [UInt8]? {
+  guard let handle = fopen(path, "rb") else { return nil }
+  defer { fclose(handle) }
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let count = fread(&chunk, 1, chunk.count, handle)
+    if count <= 0 { break }
+    bytes += chunk[0..<count]
+  }
+  return bytes
+}
+
+func readTextFile(_ path: String) -> String? {
+  readFile(path).map { String(decoding: $0, as: UTF8.self) }
+}
