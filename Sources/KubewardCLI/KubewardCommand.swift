@@ -1,0 +1,14 @@
+import ArgumentParser
+import KubewardPolicies
+
+/// `kubeward`: the root command. `kubeward PATH…` is `kubeward lint PATH…`.
+public struct KubewardCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "kubeward",
+    abstract: "Lint Kubernetes manifests for the mistakes that caused real outages.",
+    version: ToolInfo.version,
+    subcommands: [LintCommand.self, RulesCommand.self, ExplainCommand.self],
+    defaultSubcommand: LintCommand.self)
+
+  public init() {}
+}

@@ -1,0 +1,75 @@
+import KubewardModel
+import KubewardPolicies
+
+/// kubeward's own machine-readable format, documented in `docs/json-format.md`. Keys are
+/// always written in the same order, so the output is stable byte for byte.
+public struct JSONReporter: Reporter {
+  /// Bumped when a field changes meaning or disappears; new fields do not bump it.
+  public static let formatVersion = 1
+
+  public init() {}
+
+  public func render(_ result: LintResult) -> [UInt8] {
+    var json = JSONWriter(capacity: 512 + result.findings.count * 400)
+    json.beginObject()
+    json.member("version", Self.formatVersion)
+    json.key("tool")
+    json.beginObject()
+    json.member("name", ToolInfo.name)
+    json.member("version", ToolInfo.version)
+    json.endObject()
+    json.key("findings")
+    json.beginArray()
+    for finding in result.findings { Self.write(finding, to: &json) }
+    json.endArray()
+    json.key("summary")
+    Self.write(result.summary, to: &json)
+    json.endObject()
+    return json.finish()
+  }
+
+  static func write(_ finding: Finding, to json: inout JSONWriter) {
+    json.beginObject()
+    json.member("policy", finding.policy)
+    json.member("severity", finding.severity.rawValue)
+    json.member("file", finding.file)
+    json.member("line", finding.range.start.line)
+    json.member("column", finding.range.start.column)
+    json.member("endLine", finding.range.end.line)
+    json.member("endColumn", finding.range.end.column)
+    json.member("message", finding.message)
+    json.key("object")
+    if let object = finding.object {
+      write(object, to: &json)
+    } else {
+      json.null()
+    }
+    if let container = finding.container { json.member("container", container) }
+    json.endObject()
+  }
+
+  static func write(_ object: ObjectReference, to json: inout JSONWriter) {
+    json.beginObject()
+    json.member("apiVersion", object.apiVersion)
+    json.member("kind", object.kind)
+    json.member("namespace", object.namespace)
+    json.member("name", object.name)
+    json.endObject()
+  }
+
+  static func write(_ summary: LintSummary, to json: inout JSONWriter) {
+    json.beginObject()
+    json.member("files", summary.files)
+    json.member("documents", summary.documents)
+    json.member("objects", summary.objects)
+    json.member("skippedDocuments", summary.skippedDocuments)
+    json.key("findings")
+    json.beginObject()
+    for severity in Severity.allCases.reversed() {
+      json.member(severity.rawValue, summary.count(severity))
+    }
+    json.endObject()
+    json.member("suppressed", summary.suppressed)
+    json.endObject()
+  }
+}

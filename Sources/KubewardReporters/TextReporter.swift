@@ -1,0 +1,47 @@
+import KubewardPolicies
+
+/// One line per finding, as compilers write diagnostics (editors and terminals turn them into
+/// links), then a summary:
+///
+///     examples/web.yaml:14:18: warning: Deployment default/web: … [alpine-image]
+///
+///     3 files, 4 documents, 4 objects: 0 errors, 1 warning, 0 info
+public struct TextReporter: Reporter {
+  public init() {}
+
+  public func render(_ result: LintResult) -> [UInt8] {
+    var text = ""
+    for finding in result.findings {
+      text += Self.line(for: finding)
+      text += "\n"
+    }
+    if !result.findings.isEmpty { text += "\n" }
+    text += Self.summary(result.summary)
+    text += "\n"
+    return Array(text.utf8)
+  }
+
+  /// `path:line:col: severity: message [policy-id]`
+  public static func line(for finding: Finding) -> String {
+    "\(finding.file):\(finding.line):\(finding.column): \(finding.severity): \(finding.message) "
+      + "[\(finding.policy)]"
+  }
+
+  public static func summary(_ summary: LintSummary) -> String {
+    var text =
+      "\(counted(summary.files, "file")), \(counted(summary.documents, "document")), "
+      + "\(counted(summary.objects, "object"))"
+    if summary.skippedDocuments > 0 {
+      text += " (\(counted(summary.skippedDocuments, "document")) without apiVersion/kind skipped)"
+    }
+    text +=
+      ": \(counted(summary.count(.error), "error")), "
+      + "\(counted(summary.count(.warning), "warning")), \(summary.count(.info)) info"
+    if summary.suppressed > 0 { text += ", \(summary.suppressed) suppressed" }
+    return text
+  }
+
+  static func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+  }
+}

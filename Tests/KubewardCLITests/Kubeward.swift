@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Runs the built `kubeward` binary as a user would.
+enum Kubeward {
+  struct Run {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+
+    var json: [String: Any]? {
+      (try? JSONSerialization.jsonObject(with: Data(standardOutput.utf8))) as? [String: Any]
+    }
+  }
+
+  /// The package's top-level folder.
+  static let repositoryRoot: String = {
+    var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    components.removeLast(3)
+    return components.joined(separator: "/")
+  }()
+
+  /// `kubeward` sits beside the test bundle in the build folder.
+  static let executable: String = {
+    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var folder = testBinary.deletingLastPathComponent()
+    while folder.path != "/" {
+      let candidate = folder.appendingPathComponent("kubeward").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      folder = folder.deletingLastPathComponent()
+    }
+    return repositoryRoot + "/.build/debug/kubeward"
+  }()
+
+  static func run(
+    _ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot,
+    environment: [String: String] = [:]
+  ) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "NO_COLOR")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let output = Pipe()
+    let error = Pipe()
+    let input = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read before waiting: a large report would otherwise fill the pipe and block.
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+      status: process.terminationStatus,
+      standardOutput: String(decoding: outputData, as: UTF8.self),
+      standardError: String(decoding: errorData, as: UTF8.self))
+  }
+
+  /// A fresh temporary folder.
+  static func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "kubeward-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+}

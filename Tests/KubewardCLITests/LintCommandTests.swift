@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+private let risky = """
+  apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+  spec:
+    type: LoadBalancer
+    ports:
+      - port: 80
+  """
+
+@Suite("kubeward lint")
+struct LintCommandTests {
+  @Test func examplesShowEachMissionPolicyOnceAtItsLine() throws {
+    let run = try Kubeward.run(["lint", "examples/", "--format", "json"])
+    #expect(run.status == 1)
+    let findings = try #require(run.json?["findings"] as? [[String: Any]])
+    let reported = findings.map { "\($0["policy"]!)@\($0["file"]!):\($0["line"]!)" }.sorted()
+    #expect(
+      reported == [
+        "alpine-image@examples/risky/alpine-image.yaml:16",
+        "ephemeral-storage-limit@examples/risky/ephemeral-storage.yaml:16",
+        "exec-probe@examples/risky/exec-probe.yaml:25",
+        "headless-service-no-lb@examples/risky/headless-service.yaml:35",
+        "image-pull-secrets@examples/risky/image-pull-secrets.yaml:18",
+        "loadbalancer-lifecycle@examples/risky/loadbalancer-lifecycle.yaml:9",
+      ])
+  }
+
+  @Test func cleanApplicationPasses() throws {
+    let run = try Kubeward.run(["lint", "examples/clean-app"])
+    #expect(run.status == 0, "\(run.standardOutput)")
+    #expect(run.standardOutput.hasPrefix("3 files, 4 documents, 4 objects: 0 errors, 0 warnings"))
+  }
+
+  @Test func textLinesAreCompilerStyle() throws {
+    let run = try Kubeward.run(["lint", "examples/risky"])
+    let lines = run.standardOutput.split(separator: "\n")
+    let findingLines = lines.filter { $0.hasPrefix("examples/") }
+    #expect(findingLines.count == 6)
+    let pattern = /^[^:]+:\d+:\d+: (error|warning|info): .+ \[[a-z0-9-]+\]$/
+    for line in findingLines { #expect(line.wholeMatch(of: pattern) != nil, "\(line)") }
+    #expect(
+      lines.last?.hasPrefix("6 files, 7 documents, 7 objects: 0 errors, 6 warnings, 0 info") == true
+    )
+  }
+
+  @Test func jsonShape() throws {
+    let run = try Kubeward.run(["lint", "-", "--format", "json"], stdin: risky)
+    let json = try #require(run.json)
+    #expect(json["version"] as? Int == 1)
+    let finding = try #require((json["findings"] as? [[String: Any]])?.first)
+    for key in ["policy", "severity", "file", "line", "column", "endLine", "endColumn", "message"] {
+      #expect(finding[key] != nil, "missing \(key)")
+    }
+    #expect(finding["policy"] as? String == "loadbalancer-lifecycle")
+    #expect(finding["file"] as? String == "-")
+    #expect(finding["line"] as? Int == 6 && finding["column"] as? Int == 9)
+    let object = try #require(finding["object"] as? [String: Any])
+    #expect(object["apiVersion"] as? String == "v1")
+    #expect(object["kind"] as? String == "Service")
+    #expect(object["namespace"] as? String == "default")
+    #expect(object["name"] as? String == "web")
+    #expect(finding["container"] == nil)
+    let summary = try #require(json["summary"] as? [String: Any])
+    #expect(summary["files"] as? Int == 1 && summary["objects"] as? Int == 1)
+    #expect((summary["findings"] as? [String: Int]) == ["error": 0, "warning": 1, "info": 0])
+  }
+
+  @Test func containerIsReportedWhereThereIsOne() throws {
+    let run = try Kubeward.run(
+      ["lint", "examples/risky/alpine-image.yaml", "--format", "json"])
+    let finding = try #require((run.json?["findings"] as? [[String: Any]])?.first)
+    #expect(finding["container"] as? String == "report")
+  }
+
+  @Test func standardInputWithAName() throws {
+    let run = try Kubeward.run(["lint", "-", "--stdin-filename", "svc.yaml"], stdin: risky)
+    #expect(run.standardOutput.hasPrefix("svc.yaml:6:9: warning: Service default/web is type"))
+  }
+
+  @Test func exitStatusFollowsTheThreshold() throws {
+    #expect(try Kubeward.run(["lint", "-"], stdin: risky).status == 1)
+    #expect(try Kubeward.run(["lint", "-", "--fail-on", "error"], stdin: risky).status == 0)
+    #expect(try Kubeward.run(["lint", "-", "--fail-on", "info"], stdin: risky).status == 1)
+    #expect(try Kubeward.run(["lint", "-", "--fail-on", "never"], stdin: risky).status == 0)
+    let broken = try Kubeward.run(["lint", "-", "--fail-on", "error"], stdin: "a: [\n")
+    #expect(broken.status == 1)
+    #expect(broken.standardOutput.contains("[yaml-syntax]"))
+  }
+
+  @Test func usageErrorsExitWithTwo() throws {
+    let unknownFlag = try Kubeward.run(["lint", "--no-such-flag", "examples"])
+    #expect(unknownFlag.status == 2)
+    #expect(unknownFlag.standardError.contains("--no-such-flag"))
+    let missing = try Kubeward.run(["lint", "does/not/exist.yaml"])
+    #expect(missing.status == 2)
+    #expect(missing.standardError.contains("does/not/exist.yaml"))
+    #expect(try Kubeward.run(["lint", "--fail-on", "sometimes", "examples"]).status == 2)
+    #expect(try Kubeward.run(["explain", "no-such-policy"]).status == 2)
+  }
+
+  @Test func defaultsToTheCurrentFolderAndImpliesLint() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try risky.write(toFile: folder + "/svc.yaml", atomically: true, encoding: .utf8)
+    try "replicaCount: 2\n".write(
+      toFile: folder + "/values.yaml", atomically: true, encoding: .utf8)
+    let run = try Kubeward.run([], in: folder)
+    #expect(run.status == 1)
+    #expect(run.standardOutput.hasPrefix("svc.yaml:6:9: warning:"))
+    // A non-Kubernetes document found in a folder is skipped and counted, not reported.
+    #expect(run.standardOutput.contains("(1 document without apiVersion/kind skipped)"))
+    #expect(try Kubeward.run(["."], in: folder).standardOutput == run.standardOutput)
+    // Named explicitly, it is reported.
+    let named = try Kubeward.run(["lint", "values.yaml"], in: folder)
+    #expect(named.standardOutput.contains("[not-kubernetes]"))
+    #expect(named.status == 0)
+  }
+
+  @Test func doesNotWriteToTheFilesItLints() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    let path = folder + "/svc.yaml"
+    try risky.write(toFile: path, atomically: true, encoding: .utf8)
+    let before = try FileManager.default.attributesOfItem(atPath: path)
+    _ = try Kubeward.run(["lint", path, "--format", "json"])
+    let after = try FileManager.default.attributesOfItem(atPath: path)
+    #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == risky)
+  }
+}
+
+@Suite("Other commands")
+struct OtherCommandTests {
+  @Test func version() throws {
+    let run = try Kubeward.run(["--version"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil)
+  }
+
+  @Test func rulesListEveryPolicy() throws {
+    let run = try Kubeward.run(["rules"])
+    #expect(run.status == 0)
+    for id in ["image-pull-secrets", "exec-probe", "yaml-syntax", "headless-service-no-lb"] {
+      #expect(run.standardOutput.contains(id))
+    }
+  }
+
+  @Test func explainRunsFromAnyFolderWithoutTheRepository() throws {
+    let run = try Kubeward.run(["explain", "exec-probe"], in: "/")
+    #expect(run.status == 0)
+    #expect(run.standardOutput.hasPrefix("exec-probe: Probes should not run commands"))
+    #expect(run.standardOutput.contains("I-5"))
+    #expect(run.standardOutput.contains("Reported: A liveness command every 5 seconds"))
+  }
+}
