@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""kubeward's benchmark: kubeward against the raw libyaml parse of the same files.
+
+The floor (`../shared/tools/yamlfloor.c`) is libyaml's event parser over every file and
+nothing else: no tool built on libyaml can be faster. This script generates the corpora with
+`../shared/tools/gencorpus.py`, builds the floor and a release kubeward, times both with
+repeated runs (whole processes, wall clock, medians) and prints the ratios the project holds
+itself to:
+
+  full lint, one core (--jobs 1)        <= 1.5  x floor
+  full lint, all cores (default --jobs) <= 0.8  x floor (single-core)
+  pre-commit: 10 files, whole process   <= 30 ms
+  peak RSS on 100 000 documents         <= 128 MiB
+
+Usage: Benchmarks/run.py [--runs N] [--quick] [--skip-build]
+  --quick  only the 10 000-document ratios (skips the 100 000-document memory run)
+Corpora are cached under Benchmarks/corpora/ (ignored by git).
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
+CORPORA = os.path.join(HERE, "corpora")
+BUILD = os.path.join(ROOT, ".build")
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def corpus(docs, seed=1):
+    """Generates (once) a gencorpus corpus and returns its folder."""
+    folder = os.path.join(CORPORA, f"n{docs}-s{seed}")
+    if not os.path.exists(os.path.join(folder, "files.txt")):
+        log(f"generating {docs} documents in {folder}")
+        subprocess.run(
+            [sys.executable, os.path.join(SHARED, "tools", "gencorpus.py"), "-o", folder,
+             "-n", str(docs), "-s", str(seed), "-q", "--force"],
+            check=True)
+    return folder
+
+
+def build(skip):
+    floor = os.path.join(BUILD, "yamlfloor")
+    if not skip or not os.path.exists(floor):
+        os.makedirs(BUILD, exist_ok=True)
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "yaml-0.1"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        subprocess.run(["cc", "-O2", "-o", floor, os.path.join(SHARED, "tools", "yamlfloor.c")]
+                       + flags, check=True)
+    if not skip:
+        log("building kubeward (release)")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "kubeward"], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    return floor, os.path.join(binary, "kubeward")
+
+
+def run_once(command):
+    """Wall seconds and peak resident memory (bytes) of one whole process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # kubeward exits 1 when it finds something
+        raise SystemExit(f"{command[0]} failed with status {code}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def measure(command, runs, warmup=1):
+    for _ in range(warmup):
+        run_once(command)
+    samples = [run_once(command) for _ in range(runs)]
+    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip-build", action="store_true")
+    args = parser.parse_args()
+
+    floor, kubeward = build(args.skip_build)
+    cores = os.cpu_count() or 1
+    small = corpus(10_000)
+    files = os.path.join(small, "files.txt")
+
+    floor_seconds, _ = measure([floor, "-q", "-l", files], args.runs)
+    one_core, one_core_rss = measure(
+        [kubeward, "lint", "--format", "json", "--fail-on", "never", "--jobs", "1", small],
+        args.runs)
+    all_cores, _ = measure(
+        [kubeward, "lint", "--format", "json", "--fail-on", "never", small], args.runs)
+    with open(files) as handle:
+        ten = [line.strip() for line in handle if line.strip()][:10]
+    pre_commit, _ = measure([kubeward, "lint", "--fail-on", "never"] + ten, args.runs * 3)
+
+    print(f"corpus: gencorpus.py -n 10000 -s 1 ({small}), {cores} cores, median of {args.runs}")
+    print(f"floor (libyaml parse only)      {floor_seconds * 1000:8.1f} ms")
+    print(f"kubeward --jobs 1               {one_core * 1000:8.1f} ms  "
+          f"{one_core / floor_seconds:5.2f} x floor  (target <= 1.5: "
+          f"{verdict(one_core <= 1.5 * floor_seconds)})  peak RSS {one_core_rss / 2**20:.0f} MiB")
+    print(f"kubeward --jobs {cores} (default)     {all_cores * 1000:8.1f} ms  "
+          f"{all_cores / floor_seconds:5.2f} x floor  (target <= 0.8: "
+          f"{verdict(all_cores <= 0.8 * floor_seconds)})")
+    print(f"pre-commit, 10 files            {pre_commit * 1000:8.1f} ms            "
+          f"(target <= 30 ms: {verdict(pre_commit <= 0.030)})")
+
+    if not args.quick:
+        large = corpus(100_000)
+        large_floor, _ = measure([floor, "-q", "-l", os.path.join(large, "files.txt")], 3)
+        large_seconds, large_rss = measure(
+            [kubeward, "lint", "--format", "json", "--fail-on", "never", large], 3)
+        print(f"100 000 documents: floor {large_floor * 1000:.0f} ms, kubeward "
+              f"{large_seconds * 1000:.0f} ms ({large_seconds / large_floor:.2f} x), "
+              f"peak RSS {large_rss / 2**20:.0f} MiB (target <= 128 MiB: "
+              f"{verdict(large_rss <= 128 * 2**20)}; 10 000 documents: "
+              f"{one_core_rss / 2**20:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
