@@ -60,6 +60,13 @@ public struct Container: Sendable {
   public var probes: [Probe] { ProbeKind.allCases.compactMap(probe) }
 
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
+
+  /// `volumeMounts:` entries: the volume's name and whether the mount is read-only.
+  public var volumeMounts: [(volume: String, readOnly: Bool)] {
+    node.items(.volumeMounts).compactMap { mount in
+      mount.scalar(.name)?.string.map { ($0, mount.scalar(.readOnly)?.bool == true) }
+    }
+  }
 }
 
 /// One `ports:` entry of a container.

@@ -9,6 +9,9 @@ public struct KubeObject: Sendable {
   /// The kind kubeward models, or `nil` for everything else (custom resources included).
   public let resourceKind: ResourceKind?
   public let reference: ObjectReference
+  /// The pods the object runs (a Pod, a workload's template, a CronJob's job template), found
+  /// once here because most policies look at them.
+  public let podTemplate: PodTemplate?
 
   /// - Parameters:
   ///   - defaultNamespace: the namespace of objects that name none.
@@ -32,6 +35,7 @@ public struct KubeObject: Sendable {
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,
       name: metadata?.scalar(.name)?.string)
+    self.podTemplate = resourceKind.flatMap { PodTemplate(of: node, kind: $0) }
   }
 
   public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }

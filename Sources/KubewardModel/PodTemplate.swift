@@ -11,20 +11,23 @@ public struct PodTemplate: Sendable {
   public var labels: Labels { metadata.labels }
 }
 
-extension KubeObject {
+extension PodTemplate {
   /// The pod template of a pod-bearing object; `nil` for other kinds or when it is missing.
-  public var podTemplate: PodTemplate? {
-    guard let kind = resourceKind, kind.isPodBearing else { return nil }
+  init?(of object: Node, kind: ResourceKind) {
+    guard kind.isPodBearing else { return nil }
+    let spec = object.mapping(.spec)
     let template: Node?
     switch kind {
-    case .pod: template = node
+    case .pod: template = object
     case .cronJob: template = spec?.mapping(.jobTemplate)?.mapping(.spec)?.mapping(.template)
     default: template = spec?.mapping(.template)
     }
     guard let template, let podSpec = template.mapping(.spec) else { return nil }
-    return PodTemplate(node: template, spec: PodSpec(node: podSpec))
+    self.init(node: template, spec: PodSpec(node: podSpec))
   }
+}
 
+extension KubeObject {
   /// The pod spec of a pod-bearing object.
   public var podSpec: PodSpec? { podTemplate?.spec }
 
@@ -40,6 +43,11 @@ extension KubeObject {
     }
   }
 
+  /// A StatefulSet's `spec.volumeClaimTemplates`: each becomes a PersistentVolumeClaim per pod.
+  public var volumeClaimTemplates: NodeItems {
+    resourceKind == .statefulSet ? spec?.items(.volumeClaimTemplates) ?? .none : .none
+  }
+
   /// The workload's own label selector (`spec.selector`).
   public var workloadSelector: LabelSelector? {
     guard let selector = spec?[.selector] else { return nil }
@@ -52,20 +60,22 @@ extension KubeObject {
 /// A pod's `spec`.
 public struct PodSpec: Sendable {
   public let node: Node
+  /// Every container: init containers, then containers, then ephemeral containers.
+  public let containers: [Container]
 
   public init(node: Node) {
     self.node = node
-  }
-
-  /// Every container: init containers, then containers, then ephemeral containers.
-  public var containers: [Container] {
-    ContainerRole.allCases.flatMap { containers($0) }
+    var containers: [Container] = []
+    for role in ContainerRole.allCases {
+      for item in node.items(role.key) where item.isMapping {
+        containers.append(Container(node: item, role: role))
+      }
+    }
+    self.containers = containers
   }
 
   public func containers(_ role: ContainerRole) -> [Container] {
-    node.items(role.key).compactMap { item in
-      item.isMapping ? Container(node: item, role: role) : nil
-    }
+    containers.filter { $0.role == role }
   }
 
   public var volumes: [Volume] {
@@ -83,6 +93,9 @@ public struct PodSpec: Sendable {
   public var securityContext: Node? { node.mapping(.securityContext) }
 
   public var dnsPolicy: Node? { node.scalar(.dnsPolicy) }
+
+  /// `hostNetwork: true`.
+  public var usesHostNetwork: Bool { node.scalar(.hostNetwork)?.bool == true }
 
   /// Pod-level `resources` (Kubernetes 1.32+), which bound all containers together.
   public var resources: Resources { Resources(node: node.mapping(.resources)) }

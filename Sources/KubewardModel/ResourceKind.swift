@@ -65,6 +65,13 @@ public enum APIVersion {
     return apiVersion[..<slash]
   }
 
+  /// Whether the apiVersion belongs to a custom resource: a group with a dot that is not one of
+  /// Kubernetes' own (`*.k8s.io`).
+  public static func isCustomResource(_ apiVersion: String) -> Bool {
+    let group = group(of: apiVersion)
+    return group.contains(".") && !group.hasSuffix(".k8s.io") && group != "k8s.io"
+  }
+
   /// Kinds that live outside namespaces; their objects have no namespace.
   static let clusterScopedKinds: Set<String> = [
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",

@@ -22,14 +22,15 @@ public enum Key: UInt8, CaseIterable, Sendable {
   case resources, limits, requests, cpu, memory
   case ephemeralStorage
   case volumes, emptyDir, sizeLimit, hostPath, nfs, csi, flexVolume, persistentVolumeClaim
-  case securityContext, fsGroup, fsGroupChangePolicy, dnsPolicy
+  case volumeMounts, readOnly, medium, volumeClaimTemplates, ephemeral, driver
+  case securityContext, fsGroup, fsGroupChangePolicy, dnsPolicy, hostNetwork
   case imagePullSecrets, serviceAccountName, serviceAccount
   // Services.
   case type, clusterIP, port, targetPort, nodePort, externalTrafficPolicy, appProtocol
   case publishNotReadyAddresses
   // Ingress.
   case rules, host, http, paths, path, backend, service, number, servicePort
-  case defaultBackend, tls, secretName
+  case defaultBackend, tls, secretName, hosts
   // Autoscaling, disruption budgets, limit ranges.
   case scaleTargetRef, minReplicas, maxReplicas, minAvailable, maxUnavailable
   case `default`, defaultRequest

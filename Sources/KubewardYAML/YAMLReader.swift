@@ -90,7 +90,11 @@ public struct YAMLReader: Sendable {
         }
         builder.addDiagnostic(
           ReaderDiagnostic(
-            kind: .syntax, message: message, range: range, document: brokenDocument))
+            kind: .syntax,
+            message: "YAML syntax error: \(message); kubectl rejects this document: check the "
+              + "indentation and quoting here (quote values that contain \": \" or start with "
+              + "{, [, *, & or %)",
+            range: range, document: brokenDocument))
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
           return finish(builder)
         }
