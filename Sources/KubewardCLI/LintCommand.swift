@@ -64,7 +64,7 @@ struct LintCommand: ParsableCommand {
       case .text: TextReporter()
       case .json: JSONReporter()
       }
-    Output.standardOutput.write(reporter.render(result))
+    reporter.write(result, to: Output.standardOutput)
     if let threshold = failOn.severity,
       result.findings.contains(where: { $0.severity >= threshold })
     {

@@ -1,31 +1,39 @@
+import KubewardReporters
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
 
-/// Standard output and error, written with `fwrite` so reports of any size go out in one call.
-struct Output: Sendable {
+/// A file descriptor that reports and messages are written to, whole chunks at a time.
+final class Output: ReportSink, @unchecked Sendable {
   let descriptor: Int32
 
   static let standardOutput = Output(descriptor: 1)
   static let standardError = Output(descriptor: 2)
 
-  func write(_ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          return
-        }
-        offset += written
+  init(descriptor: Int32) {
+    self.descriptor = descriptor
+  }
+
+  func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let base = bytes.baseAddress else { return }
+    var offset = 0
+    while offset < bytes.count {
+      let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+      if written < 0 {
+        if errno == EINTR { continue }
+        return
       }
+      offset += written
     }
   }
 
-  func write(_ text: String) { write(Array(text.utf8)) }
+  func write(_ text: String) {
+    var text = text
+    text.withUTF8 { write($0) }
+  }
 
   /// Whether the output is a terminal (colour and code frames are for people).
   var isTerminal: Bool { isatty(descriptor) == 1 }

@@ -9,8 +9,8 @@ public struct JSONReporter: Reporter {
 
   public init() {}
 
-  public func render(_ result: LintResult) -> [UInt8] {
-    var json = JSONWriter(capacity: 512 + result.findings.count * 400)
+  public func write(_ result: LintResult, to sink: ReportSink) {
+    var json = JSONWriter(to: sink)
     json.beginObject()
     json.member("version", Self.formatVersion)
     json.key("tool")
@@ -20,12 +20,15 @@ public struct JSONReporter: Reporter {
     json.endObject()
     json.key("findings")
     json.beginArray()
-    for finding in result.findings { Self.write(finding, to: &json) }
+    for index in result.findings.indices {
+      Self.write(result.findings[index], to: &json)
+      json.flushIfFull()
+    }
     json.endArray()
     json.key("summary")
     Self.write(result.summary, to: &json)
     json.endObject()
-    return json.finish()
+    json.finish()
   }
 
   static func write(_ finding: Finding, to json: inout JSONWriter) {
@@ -66,7 +69,8 @@ public struct JSONReporter: Reporter {
     json.key("findings")
     json.beginObject()
     for severity in Severity.allCases.reversed() {
-      json.member(severity.rawValue, summary.count(severity))
+      json.key(text: severity.rawValue)
+      json.int(summary.count(severity))
     }
     json.endObject()
     json.member("suppressed", summary.suppressed)

@@ -1,30 +1,49 @@
 /// Writes JSON text straight into a byte buffer: no intermediate objects, keys in the order
 /// written, so output is byte-for-byte stable. Callers write `{`, keys and values in order;
 /// the writer places commas.
-public struct JSONWriter: Sendable {
-  public private(set) var bytes: [UInt8] = []
+///
+/// Layout: containers nested no deeper than `lineDepth` put each member on its own indented
+/// line; deeper ones are written compactly. With `lineDepth: 2` a report's top-level fields and
+/// each element of its arrays get a line each: readable, greppable, and half the size of fully
+/// indented JSON.
+public struct JSONWriter {
+  private var output: ChunkedOutput
+  private var bytes: [UInt8] {
+    get { output.bytes }
+    _modify { yield &output.bytes }
+  }
   /// Per open container (plus the top level): whether it already holds a member, so the next
   /// one needs a comma.
   private var hasMember: [Bool] = [false]
-  private let indentation: Int?
+  private let lineDepth: Int
+  /// A value right after its key takes no separator of its own.
+  private var afterKey = false
 
-  /// - Parameter pretty: indent with two spaces (for files people read); compact otherwise.
-  public init(pretty: Bool = true, capacity: Int = 4096) {
-    indentation = pretty ? 2 : nil
-    bytes.reserveCapacity(capacity)
+  /// - Parameter lineDepth: how deep containers get one line per member; 0 for compact JSON.
+  public init(lineDepth: Int = 2, to sink: ReportSink) {
+    self.lineDepth = lineDepth
+    self.output = ChunkedOutput(sink: sink)
   }
+
+  /// Hands what is written so far to the sink once a chunk is full; call between elements.
+  public mutating func flushIfFull() { output.flushIfFull() }
+
+  private var depth: Int { hasMember.count - 1 }
 
   private mutating func separate() {
-    if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
-    hasMember[hasMember.count - 1] = true
-    newline()
+    let hadMember = hasMember[depth]
+    hasMember[depth] = true
+    if hadMember { bytes.append(UInt8(ascii: ",")) }
+    if depth > 0 && depth <= lineDepth {
+      newline(indent: depth)
+    } else if hadMember && lineDepth > 0 {
+      bytes.append(UInt8(ascii: " "))
+    }
   }
 
-  private mutating func newline() {
-    guard let indentation, hasMember.count > 1 else { return }
+  private mutating func newline(indent: Int) {
     bytes.append(UInt8(ascii: "\n"))
-    bytes.append(
-      contentsOf: repeatElement(UInt8(ascii: " "), count: (hasMember.count - 1) * indentation))
+    for _ in 0..<(indent * 2) { bytes.append(UInt8(ascii: " ")) }
   }
 
   private mutating func open(_ bracket: UInt8) {
@@ -34,11 +53,19 @@ public struct JSONWriter: Sendable {
 
   private mutating func close(_ bracket: UInt8) {
     let hadMembers = hasMember.removeLast()
-    if hadMembers { newline() }
+    if hadMembers && depth < lineDepth { newline(indent: depth) }
     bytes.append(bracket)
   }
 
-  // MARK: Values
+  private mutating func beforeValue() {
+    if afterKey {
+      afterKey = false
+    } else {
+      separate()
+    }
+  }
+
+  // MARK: Containers
 
   public mutating func beginObject() {
     beforeValue()
@@ -54,24 +81,28 @@ public struct JSONWriter: Sendable {
 
   public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-  /// Starts an object member; follow with exactly one value.
-  public mutating func key(_ name: String) {
+  // MARK: Keys and values
+
+  /// Starts an object member; follow with exactly one value. Keys are literals: they need no
+  /// escaping.
+  public mutating func key(_ name: StaticString) {
     separate()
-    writeString(name)
+    bytes.append(UInt8(ascii: "\""))
+    bytes.append(
+      contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    bytes.append(UInt8(ascii: "\""))
     bytes.append(UInt8(ascii: ":"))
-    if indentation != nil { bytes.append(UInt8(ascii: " ")) }
+    if lineDepth > 0 { bytes.append(UInt8(ascii: " ")) }
     afterKey = true
   }
 
-  /// A value right after its key takes no separator of its own.
-  private var afterKey = false
-
-  private mutating func beforeValue() {
-    if afterKey {
-      afterKey = false
-    } else {
-      separate()
-    }
+  /// Starts an object member whose name is not a literal (a property bag's key).
+  public mutating func key(text name: String) {
+    separate()
+    writeString(name)
+    bytes.append(UInt8(ascii: ":"))
+    if lineDepth > 0 { bytes.append(UInt8(ascii: " ")) }
+    afterKey = true
   }
 
   public mutating func string(_ value: String) {
@@ -79,41 +110,61 @@ public struct JSONWriter: Sendable {
     writeString(value)
   }
 
-  public mutating func int(_ value: Int) {
-    beforeValue()
-    bytes.append(contentsOf: String(value).utf8)
-  }
-
-  public mutating func bool(_ value: Bool) {
-    beforeValue()
-    bytes.append(contentsOf: (value ? "true" : "false").utf8)
-  }
-
-  public mutating func null() {
-    beforeValue()
-    bytes.append(contentsOf: "null".utf8)
-  }
-
   public mutating func string(_ value: String?) {
     if let value { string(value) } else { null() }
   }
 
+  public mutating func int(_ value: Int) {
+    beforeValue()
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = value.magnitude
+    var digits:
+      (
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+      ) = (
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+      )
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      repeat {
+        buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+        count += 1
+      } while magnitude > 0
+      bytes.append(contentsOf: buffer[(20 - count)...])
+    }
+  }
+
+  public mutating func bool(_ value: Bool) {
+    beforeValue()
+    bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+  }
+
+  public mutating func null() {
+    beforeValue()
+    bytes.append(contentsOf: Self.nullBytes)
+  }
+
   /// A member with a string value, or `null`.
-  public mutating func member(_ name: String, _ value: String?) {
+  public mutating func member(_ name: StaticString, _ value: String?) {
     key(name)
     string(value)
   }
 
-  public mutating func member(_ name: String, _ value: Int) {
+  public mutating func member(_ name: StaticString, _ value: Int) {
     key(name)
     int(value)
   }
 
-  public mutating func member(_ name: String, _ value: Bool) {
+  public mutating func member(_ name: StaticString, _ value: Bool) {
     key(name)
     bool(value)
   }
 
+  private static let trueBytes = Array("true".utf8)
+  private static let falseBytes = Array("false".utf8)
+  private static let nullBytes = Array("null".utf8)
   private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
   private mutating func writeString(_ value: String) {
@@ -146,6 +197,9 @@ public struct JSONWriter: Sendable {
     bytes.append(UInt8(ascii: "\""))
   }
 
-  /// The finished document, with a final newline.
-  public func finish() -> [UInt8] { bytes + [UInt8(ascii: "\n")] }
+  /// Ends the document with a newline and hands the rest to the sink.
+  public mutating func finish() {
+    bytes.append(UInt8(ascii: "\n"))
+    output.flush()
+  }
 }

@@ -9,16 +9,17 @@ import KubewardPolicies
 public struct TextReporter: Reporter {
   public init() {}
 
-  public func render(_ result: LintResult) -> [UInt8] {
-    var text = ""
-    for finding in result.findings {
-      text += Self.line(for: finding)
-      text += "\n"
+  public func write(_ result: LintResult, to sink: ReportSink) {
+    var output = ChunkedOutput(sink: sink)
+    for index in result.findings.indices {
+      output.bytes.append(contentsOf: Self.line(for: result.findings[index]).utf8)
+      output.bytes.append(UInt8(ascii: "\n"))
+      output.flushIfFull()
     }
-    if !result.findings.isEmpty { text += "\n" }
-    text += Self.summary(result.summary)
-    text += "\n"
-    return Array(text.utf8)
+    if !result.findings.isEmpty { output.bytes.append(UInt8(ascii: "\n")) }
+    output.bytes.append(contentsOf: Self.summary(result.summary).utf8)
+    output.bytes.append(UInt8(ascii: "\n"))
+    output.flush()
   }
 
   /// `path:line:col: severity: message [policy-id]`
@@ -32,7 +33,7 @@ public struct TextReporter: Reporter {
       "\(counted(summary.files, "file")), \(counted(summary.documents, "document")), "
       + "\(counted(summary.objects, "object"))"
     if summary.skippedDocuments > 0 {
-      text += " (\(counted(summary.skippedDocuments, "document")) without apiVersion/kind skipped)"
+      text += " (\(counted(summary.skippedDocuments, "document")) skipped: not objects, or patches)"
     }
     text +=
       ": \(counted(summary.count(.error), "error")), "

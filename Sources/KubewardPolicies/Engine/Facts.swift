@@ -58,6 +58,7 @@ public struct ServiceFacts: Sendable {
   public struct Port: Sendable {
     public let name: String?
     public let port: Int?
+    public let portLocation: Location
     public let `protocol`: String
     public let targetPort: IntOrString?
     /// The written `targetPort`, or the `port` it defaults to.
@@ -69,6 +70,8 @@ public struct ServiceFacts: Sendable {
 
   public let object: ObjectReference
   public let location: Location
+  /// The manifest names no namespace: it lands wherever it is applied (kustomize, `-n`).
+  public let namespaceIsImplicit: Bool
   /// The Service's own `metadata.labels` (what ServiceMonitors select).
   public let labels: Labels
   public let type: String
@@ -120,19 +123,19 @@ public struct MonitorFacts: Sendable {
   public var namespace: String { object.namespace ?? "" }
 }
 
-/// A PodDisruptionBudget's selector.
-public struct DisruptionBudgetFacts: Sendable {
+/// A custom resource (of a group outside Kubernetes' own): operators create pods and Services
+/// for such objects (a Prometheus, a Postgres cluster), named and labelled after them.
+public struct CustomResourceFacts: Sendable {
   public let object: ObjectReference
-  public let selector: LabelSelector?
+  public let labels: Labels
 
   public var namespace: String { object.namespace ?? "" }
 }
 
-/// The defaults a LimitRange gives containers of its namespace.
-public struct LimitRangeFacts: Sendable {
+/// A PodDisruptionBudget's selector.
+public struct DisruptionBudgetFacts: Sendable {
   public let object: ObjectReference
-  public let defaultLimits: Set<String>
-  public let defaultRequests: Set<String>
+  public let selector: LabelSelector?
 
   public var namespace: String { object.namespace ?? "" }
 }
@@ -144,8 +147,8 @@ public struct FactsCollection: Sendable {
   public var ingresses: [IngressFacts] = []
   public var autoscalers: [AutoscalerFacts] = []
   public var budgets: [DisruptionBudgetFacts] = []
-  public var limitRanges: [LimitRangeFacts] = []
   public var monitors: [MonitorFacts] = []
+  public var customResources: [CustomResourceFacts] = []
 
   public init() {}
 
@@ -155,8 +158,8 @@ public struct FactsCollection: Sendable {
     ingresses += other.ingresses
     autoscalers += other.autoscalers
     budgets += other.budgets
-    limitRanges += other.limitRanges
     monitors += other.monitors
+    customResources += other.customResources
   }
 }
 
@@ -173,7 +176,13 @@ public struct FactOptions: Sendable {
 extension FactsCollection {
   /// Records what the cross-object pass needs to know of `object`.
   mutating func collect(_ object: KubeObject, locate: Locator, options: FactOptions) {
-    guard let kind = object.resourceKind else { return }
+    guard let kind = object.resourceKind else {
+      if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
+        customResources.append(
+          CustomResourceFacts(object: object.reference, labels: object.metadata.labels))
+      }
+      return
+    }
     switch kind {
     case .service:
       if let service = Service(object) { services.append(facts(of: service, locate, options)) }
@@ -188,13 +197,6 @@ extension FactsCollection {
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {
         budgets.append(DisruptionBudgetFacts(object: object.reference, selector: budget.selector))
-      }
-    case .limitRange:
-      if let limitRange = LimitRange(object) {
-        limitRanges.append(
-          LimitRangeFacts(
-            object: object.reference, defaultLimits: limitRange.defaultContainerLimits,
-            defaultRequests: limitRange.defaultContainerRequests))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
@@ -236,9 +238,11 @@ extension FactsCollection {
   {
     let ports = service.ports.map { port in
       ServiceFacts.Port(
-        name: port.name, port: port.port, protocol: port.protocol, targetPort: port.targetPort,
+        name: port.name, port: port.port, portLocation: locate(port.portNode ?? port.node),
+        protocol: port.protocol, targetPort: port.targetPort,
         targetPortLocation: locate(port.targetPortNode ?? port.portNode ?? port.node),
-        nodePort: port.nodePort, nodePortLocation: locate(port.nodePortNode),
+        nodePort: port.nodePort.flatMap { $0 > 0 ? $0 : nil },
+        nodePortLocation: locate(port.nodePortNode),
         appProtocol: port.appProtocol)
     }
     var loadBalancerID: (key: Node, value: Node)?
@@ -250,6 +254,7 @@ extension FactsCollection {
     }
     return ServiceFacts(
       object: service.object.reference, location: locate(service.object.kindNode),
+      namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
       labels: service.object.metadata.labels, type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: service.selector,

@@ -21,6 +21,9 @@ public struct LintInput: Sendable {
   /// Named by the user rather than found in a folder: documents that are not Kubernetes
   /// objects are then reported instead of skipped silently.
   public var isExplicit: Bool
+  /// A Kustomize patch (a kustomization of the run names it): its objects are partial, so they
+  /// are checked for syntax but not linted as manifests. Set by the linter.
+  public var isKustomizePatch = false
 
   public init(name: String, source: Source, isExplicit: Bool) {
     self.name = name
@@ -94,27 +97,35 @@ public enum InputDiscovery {
           isExplicit: false))
       return
     }
-    var names: [String] = []
+    // Names with their type when readdir knows it, so plain files need no stat.
+    var entries: [(name: String, type: UInt8)] = []
     while let entry = readdir(handle) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
       }
-      if !name.hasPrefix(".") { names.append(name) }
+      if name.utf8.first != UInt8(ascii: ".") { entries.append((name, entry.pointee.d_type)) }
     }
     closedir(handle)
     // Byte order, so the walk is the same on every machine and locale.
-    names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     let base = directory.hasSuffix("/") ? directory : directory + "/"
-    for name in names {
+    for (name, type) in entries {
+      let isManifest = manifestExtensions.contains { name.hasSuffix($0) }
+      if type == UInt8(DT_REG) {
+        if isManifest {
+          inputs.append(
+            LintInput(
+              name: displayPrefix + name, source: .file(path: base + name), isExplicit: false))
+        }
+        continue
+      }
       let path = base + name
       guard stat(path, &status) == 0 else { continue }  // a dangling link
       if status.st_mode & S_IFMT == S_IFDIR {
         walk(
           directory: path, displayPrefix: displayPrefix + name + "/", into: &inputs,
           visited: &visited)
-      } else if status.st_mode & S_IFMT == S_IFREG
-        && manifestExtensions.contains(where: { name.hasSuffix($0) })
-      {
+      } else if status.st_mode & S_IFMT == S_IFREG && isManifest {
         inputs.append(
           LintInput(name: displayPrefix + name, source: .file(path: path), isExplicit: false))
       }

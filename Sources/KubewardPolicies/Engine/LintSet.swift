@@ -24,6 +24,8 @@ public struct LintSet: Sendable {
   private let statefulSetsByServiceName: [NamespacedName: [Int]]
   private let backendsByService: [NamespacedName: [BackendReference]]
   private let autoscaled: Set<AutoscalerTarget>
+  private let customResourcesByNamespace: [String: [Int]]
+  private let namedNamespaceMonitors: [Int]
   /// Monitors by the namespace they watch; `nil` key for those watching every namespace.
   private let monitorsByNamespace: [String?: [Int]]
 
@@ -88,6 +90,12 @@ public struct LintSet: Sendable {
       }
     }
     self.monitorsByNamespace = monitorsByNamespace
+    self.namedNamespaceMonitors = facts.monitors.indices.filter {
+      if case .names = facts.monitors[$0].namespaces { return true }
+      return false
+    }
+    self.customResourcesByNamespace = Dictionary(
+      grouping: facts.customResources.indices, by: { facts.customResources[$0].namespace })
     self.autoscaled = Set(
       facts.autoscalers.map {
         AutoscalerTarget(namespace: $0.namespace, kind: $0.targetKind, name: $0.targetName)
@@ -113,15 +121,63 @@ public struct LintSet: Sendable {
   public func workloads(selectedBy selector: LabelSelector, in namespace: String)
     -> [WorkloadFacts]
   {
+    workloadIndices(selectedBy: selector, in: namespace).map { facts.workloads[$0] }
+  }
+
+  /// Indices into `facts.workloads` of the workloads `selector` selects in `namespace`.
+  ///
+  /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
+  /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
+  public func workloadIndices(selectedBy selector: LabelSelector, in namespace: String) -> [Int] {
     var candidates: [Int]?
-    for (key, value) in selector.matchLabels {
+    for (key, value) in selector.matchLabels where !ControllerLabels.isAssigned(key) {
       let posting =
         workloadsByLabel[LabelKey(namespace: namespace, key: key, value: value)] ?? []
-      if candidates == nil || posting.count < candidates!.count { candidates = posting }
       if posting.isEmpty { return [] }
+      if candidates == nil || posting.count < candidates!.count { candidates = posting }
     }
     let indices = candidates ?? workloadsByNamespace[namespace] ?? []
-    return indices.map { facts.workloads[$0] }.filter { selector.matches($0.podLabels) }
+    selectorEvaluations.add(indices.count)
+    return indices.filter { index in
+      let workload = facts.workloads[index]
+      return selector.matches(ControllerLabels.podLabels(of: workload, for: selector))
+    }
+  }
+
+  /// Workloads of `namespace`, in source order.
+  public func workloads(in namespace: String) -> [WorkloadFacts] {
+    (workloadsByNamespace[namespace] ?? []).map { facts.workloads[$0] }
+  }
+
+  /// How many label selectors were evaluated against a workload's labels: the cost of the
+  /// cross-object pass, which tests hold to linear.
+  let selectorEvaluations = Counter()
+
+  /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
+  /// `namespace`: one that carries every label the selector asks for, or whose name is one of
+  /// the selector's values (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
+  public func customResourceMayRunPods(selectedBy selector: LabelSelector, in namespace: String)
+    -> Bool
+  {
+    guard !selector.matchLabels.isEmpty else { return false }
+    let values = Set(selector.matchLabels.values)
+    return (customResourcesByNamespace[namespace] ?? []).contains { index in
+      let resource = facts.customResources[index]
+      if let name = resource.object.name, values.contains(name) { return true }
+      return selector.matchLabels.allSatisfy { resource.labels[$0.key] == $0.value }
+    }
+  }
+
+  /// Whether an operator probably creates Service `name` of `namespace` for a custom resource:
+  /// operators name their Services after the resource (`pg-main-rw` for Cluster `pg-main`,
+  /// `rook-ceph-mgr-dashboard` for CephCluster `rook-ceph`).
+  public func customResourceMayOwnService(named name: String, in namespace: String) -> Bool {
+    (customResourcesByNamespace[namespace] ?? []).contains { index in
+      guard let resource = facts.customResources[index].object.name, resource.count >= 3 else {
+        return false
+      }
+      return name == resource || name.hasPrefix(resource + "-")
+    }
   }
 
   /// StatefulSets of `namespace` whose `serviceName` is `service`.
@@ -159,8 +215,11 @@ public struct LintSet: Sendable {
   /// Whether a ServiceMonitor in the set scrapes `service`: Prometheus then reads its
   /// endpoints, so it is meant to expose every pod.
   public func isScrapedByMonitor(_ service: ServiceFacts) -> Bool {
-    let candidates =
+    var candidates =
       (monitorsByNamespace[service.namespace] ?? []) + (monitorsByNamespace[nil] ?? [])
+    // A Service that names no namespace lands wherever it is applied: any monitor that names
+    // namespaces may be watching it.
+    if service.namespaceIsImplicit { candidates += namedNamespaceMonitors }
     return candidates.contains { index in
       let monitor = facts.monitors[index]
       return monitor.scrapesServices && (monitor.selector?.matches(service.labels) ?? false)
@@ -178,4 +237,81 @@ public struct LintSet: Sendable {
       return (ingress, ingress.backends[$0.backend])
     }
   }
+}
+
+/// A count the cross-object pass keeps for tests. The pass runs on one thread.
+final class Counter: @unchecked Sendable {
+  private(set) var value = 0
+
+  func add(_ amount: Int) { value += amount }
+}
+
+/// Labels that controllers put on the pods they create, which a selector may use although no
+/// pod template carries them.
+enum ControllerLabels {
+  /// Keys whose value the controller assigns from the workload's kind and name.
+  static let keys: Set<String> = [
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "job-name",
+    "batch.kubernetes.io/job-name", "controller-uid", "batch.kubernetes.io/controller-uid",
+    "pod-template-hash", "controller-revision-hash", "pod-template-generation",
+    "batch.kubernetes.io/job-completion-index",
+  ]
+
+  static func isAssigned(_ key: String) -> Bool { keys.contains(key) }
+
+  /// The workload's pod labels plus the controller-assigned labels `selector` asks about, with
+  /// the value the workload would give them (or the asked value, when it cannot be known).
+  static func podLabels(of workload: WorkloadFacts, for selector: LabelSelector) -> Labels {
+    var labels = workload.podLabels
+    for (key, value) in selector.matchLabels where keys.contains(key) && labels[key] == nil {
+      if let assigned = self.value(of: key, for: workload, asked: value) { labels[key] = assigned }
+    }
+    return labels
+  }
+
+  private static func value(of key: String, for workload: WorkloadFacts, asked: String) -> String? {
+    let name = workload.object.name ?? ""
+    switch key {
+    case "statefulset.kubernetes.io/pod-name":
+      // <name>-<ordinal>
+      guard workload.kind == .statefulSet, asked.hasPrefix(name + "-"),
+        asked.dropFirst(name.count + 1).allSatisfy(\.isNumber)
+      else { return nil }
+      return asked
+    case "apps.kubernetes.io/pod-index":
+      return workload.kind == .statefulSet ? asked : nil
+    case "job-name", "batch.kubernetes.io/job-name":
+      // A CronJob's jobs are named <cronjob>-<scheduled time>.
+      if workload.kind == .job { return name }
+      return workload.kind == .cronJob && asked.hasPrefix(name + "-") ? asked : nil
+    case "controller-uid", "batch.kubernetes.io/controller-uid",
+      "batch.kubernetes.io/job-completion-index":
+      return workload.kind == .job || workload.kind == .cronJob ? asked : nil
+    case "pod-template-hash":
+      return workload.kind == .deployment || workload.kind == .replicaSet ? asked : nil
+    case "controller-revision-hash":
+      return workload.kind == .statefulSet || workload.kind == .daemonSet ? asked : nil
+    case "pod-template-generation":
+      return workload.kind == .daemonSet ? asked : nil
+    default:
+      return nil
+    }
+  }
+}
+
+/// Cross-object references resolve to the nearest candidates first: those in the referring
+/// object's file, else in its folder, else anywhere in the set. Folders of unrelated samples
+/// often reuse labels and names (`app: mysql`), and the nearest match is the one meant.
+func nearest<T>(_ candidates: [T], to file: String, fileOf: (T) -> String) -> [T] {
+  guard candidates.count > 1 else { return candidates }
+  let sameFile = candidates.filter { fileOf($0) == file }
+  if !sameFile.isEmpty { return sameFile }
+  let folder = directory(of: file)
+  let sameFolder = candidates.filter { directory(of: fileOf($0)) == folder }
+  return sameFolder.isEmpty ? candidates : sameFolder
+}
+
+private func directory(of file: String) -> Substring {
+  guard let slash = file.lastIndex(of: "/") else { return "" }
+  return file[..<slash]
 }

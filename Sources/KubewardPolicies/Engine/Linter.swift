@@ -11,7 +11,7 @@ public struct LintSummary: Hashable, Sendable {
   public var documents = 0
   /// Kubernetes objects linted (a `List` counts its items).
   public var objects = 0
-  /// Documents that are not Kubernetes objects (no `apiVersion`/`kind`), skipped.
+  /// Documents skipped: not Kubernetes objects (no `apiVersion`/`kind`), or Kustomize patches.
   public var skippedDocuments = 0
   /// Findings by severity, suppressed ones excluded.
   public var findings: [Severity: Int] = [:]
@@ -98,6 +98,17 @@ public struct Linter: Sendable {
 
   /// Lints `inputs` with `jobs` workers (at least one).
   public func lint(_ inputs: [LintInput], jobs: Int = 1) -> LintResult {
+    var inputs = inputs
+    let patches = KustomizePatches.patchPaths(among: inputs)
+    if !patches.isEmpty {
+      for index in inputs.indices {
+        if case .file(let path) = inputs[index].source,
+          patches.contains(KustomizePatches.normalized(path))
+        {
+          inputs[index].isKustomizePatch = true
+        }
+      }
+    }
     let outcomes = lintFiles(inputs, jobs: max(1, jobs))
     var findings: [Finding] = []
     var facts = FactsCollection()
@@ -119,16 +130,29 @@ public struct Linter: Sendable {
     let order = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
-    var keyed = findings.map { (file: order[$0.file] ?? Int.max, finding: $0) }
-    keyed.sort { lhs, rhs in
+    // Sort small keys, then gather: a Finding holds several strings and is costly to move.
+    struct Key {
+      var file: Int
+      var line: Int
+      var column: Int
+      var index: Int
+    }
+    var keys = findings.indices.map { index in
+      let finding = findings[index]
+      return Key(
+        file: order[finding.file] ?? Int.max, line: finding.range.start.line,
+        column: finding.range.start.column, index: index)
+    }
+    keys.sort { lhs, rhs in
       if lhs.file != rhs.file { return lhs.file < rhs.file }
-      let left = lhs.finding
-      let right = rhs.finding
-      if left.range.start != right.range.start { return left.range.start < right.range.start }
+      if lhs.line != rhs.line { return lhs.line < rhs.line }
+      if lhs.column != rhs.column { return lhs.column < rhs.column }
+      let left = findings[lhs.index]
+      let right = findings[rhs.index]
       if left.policy != right.policy { return left.policy < right.policy }
       return left.message < right.message
     }
-    return keyed.map(\.finding)
+    return keys.map { findings[$0.index] }
   }
 
   /// Lints one in-memory document set, e.g. a test's manifest.
@@ -139,6 +163,12 @@ public struct Linter: Sendable {
   }
 
   // MARK: The per-file pass
+
+  /// The cross-object facts of one input (for tests of the cross-object pass).
+  func facts(of input: LintInput) -> FactsCollection {
+    var reader = FileReader()
+    return lintFile(input, reader: &reader).facts
+  }
 
   private func lintFiles(_ inputs: [LintInput], jobs: Int) -> [FileOutcome] {
     if jobs == 1 || inputs.count < 2 {
@@ -219,10 +249,26 @@ public struct Linter: Sendable {
               message: "this document has no apiVersion and kind, so it is not a Kubernetes "
                 + "object; kubeward skipped it"))
         }
+      case .objects where input.isKustomizePatch:
+        outcome.summary.documents += 1
+        outcome.summary.skippedDocuments += 1
       case .objects(let objects):
         outcome.summary.documents += 1
         outcome.summary.objects += objects.count
         for object in objects {
+          if let placeholder = InputPolicies.templatePlaceholder(in: object) {
+            if let severity = inputSeverities[InputPolicies.unrenderedTemplate] {
+              outcome.findings.append(
+                Finding(
+                  policy: InputPolicies.unrenderedTemplate, severity: severity, file: input.name,
+                  range: placeholder.range,
+                  message: "\(object.kind) \(placeholder.string ?? "") holds an unexpanded ${…} "
+                    + "placeholder: this is an unrendered template (envsubst or similar), not a "
+                    + "manifest; render it first and lint the result",
+                  object: object.reference))
+            }
+            continue
+          }
           lint(object, file: input.name, into: &outcome.findings)
           outcome.facts.collect(object, locate: locate, options: factOptions)
         }

@@ -1,0 +1,71 @@
+import KubewardYAML
+
+/// Finds the files that Kustomize kustomizations in a run use as patches. A patch is a partial
+/// object (a Deployment with one changed container field); linted as a whole manifest it would
+/// "lack" everything its base defines, so its objects are not linted on their own.
+enum KustomizePatches {
+  static let fileNames: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+
+  /// The normalised paths of patch files named by the kustomizations among `inputs`.
+  static func patchPaths(among inputs: [LintInput]) -> Set<String> {
+    var patches: Set<String> = []
+    var reader = FileReader()
+    for input in inputs {
+      guard case .file(let path) = input.source, fileNames.contains(fileName(of: path)),
+        case .success(let count) = reader.read(path)
+      else { continue }
+      let file = reader.buffer.withUnsafeBufferPointer {
+        YAMLReader().read(UnsafeBufferPointer(rebasing: $0[0..<count]))
+      }
+      guard let root = file.documents.first?.root, root.isMapping else { continue }
+      let folder = directory(of: path)
+      for reference in references(in: root) {
+        patches.insert(normalized(folder.isEmpty ? reference : folder + "/" + reference))
+      }
+    }
+    return patches
+  }
+
+  /// Patch file references: `patchesStrategicMerge` entries that are paths, and the `path` of
+  /// `patches` and `patchesJson6902` entries.
+  private static func references(in kustomization: Node) -> [String] {
+    var paths: [String] = []
+    for item in kustomization["patchesStrategicMerge"]?.items ?? .none {
+      // An entry may also be an inline patch (a YAML document in a string).
+      if let text = item.text, !text.contains("\n") { paths.append(text) }
+    }
+    for key in ["patches", "patchesJson6902"] {
+      for item in kustomization[key]?.items ?? .none {
+        if let path = item["path"]?.text {
+          paths.append(path)
+        } else if let text = item.text, !text.contains("\n") {
+          paths.append(text)
+        }
+      }
+    }
+    return paths
+  }
+
+  /// `a/./b/../c.yaml` → `a/c.yaml`, lexically, so that references and inputs compare equal.
+  static func normalized(_ path: String) -> String {
+    var components: [Substring] = []
+    for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if component == "." { continue }
+      if component == "..", let last = components.last, last != ".." {
+        components.removeLast()
+      } else {
+        components.append(component)
+      }
+    }
+    return (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
+  }
+
+  private static func fileName(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+
+  private static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[..<slash])
+  }
+}
