@@ -44,7 +44,8 @@ struct LintCommandTests {
     let pattern = /^[^:]+:\d+:\d+: (error|warning|info): .+ \[[a-z0-9-]+\]$/
     for line in findingLines { #expect(line.wholeMatch(of: pattern) != nil, "\(line)") }
     #expect(
-      lines.last?.hasPrefix("6 files, 7 documents, 7 objects: 0 errors, 6 warnings, 0 info") == true
+      lines.last?.hasPrefix("6 files, 11 documents, 11 objects: 0 errors, 6 warnings, 0 info")
+        == true
     )
   }
 
@@ -112,7 +113,7 @@ struct LintCommandTests {
     #expect(run.status == 1)
     #expect(run.standardOutput.hasPrefix("svc.yaml:6:9: warning:"))
     // A non-Kubernetes document found in a folder is skipped and counted, not reported.
-    #expect(run.standardOutput.contains("(1 document without apiVersion/kind skipped)"))
+    #expect(run.standardOutput.contains("(1 document skipped: not objects, or patches)"))
     #expect(try Kubeward.run(["."], in: folder).standardOutput == run.standardOutput)
     // Named explicitly, it is reported.
     let named = try Kubeward.run(["lint", "values.yaml"], in: folder)

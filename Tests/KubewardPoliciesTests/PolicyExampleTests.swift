@@ -56,7 +56,10 @@ struct PolicyExampleTests {
     #expect(findings.isEmpty, "\(findings.map { "\($0.line): \($0.message)" })")
   }
 
-  @Test func everyPolicyHasRunnableExamples() {
+  @Test func everyPolicyHasValidRunnableExamples() throws {
+    for description in PolicyCatalogue.builtIn.descriptions {
+      try description.validateExamples()
+    }
     for description in PolicyCatalogue.builtIn.descriptions where description.examplesNote == nil {
       #expect(!description.failingExamples.isEmpty, "\(description.id) has no failing example")
       #expect(!description.passingExamples.isEmpty, "\(description.id) has no passing example")

@@ -1,3 +1,5 @@
+import Testing
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -18,4 +20,24 @@ func readFile(_ path: String) -> [UInt8]? {
 
 func readTextFile(_ path: String) -> String? {
   readFile(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// A new, empty folder under the system's temporary folder.
+func temporaryFolder() throws -> String {
+  var template = Array("/tmp/kubeward-test-XXXXXX".utf8CString)
+  let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+  return try #require(created.map { String(cString: $0) })
+}
+
+/// Writes `text` to `path`, creating its folders.
+func write(_ text: String, to path: String) throws {
+  var folder = ""
+  for component in path.split(separator: "/").dropLast() {
+    folder += "/" + component
+    mkdir(folder, 0o755)
+  }
+  let handle = try #require(fopen(path, "wb"))
+  defer { fclose(handle) }
+  let bytes = Array(text.utf8)
+  #expect(fwrite(bytes, 1, bytes.count, handle) == bytes.count)
 }

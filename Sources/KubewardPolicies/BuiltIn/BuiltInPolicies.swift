@@ -9,5 +9,31 @@ public enum BuiltInPolicies {
     ExecProbe.self,
     EphemeralStorageLimit.self,
     AlpineImage.self,
+    // Probes.
+    MissingReadinessProbe.self,
+    MissingLivenessProbe.self,
+    AggressiveLivenessProbe.self,
+    // Storage.
+    EmptyDirSizeLimit.self,
+    HostPathVolume.self,
+    FSGroupRecursiveChown.self,
+    // Networking.
+    ExternalTrafficLocal.self,
+    DNSPolicyDefault.self,
+    SLBPortConflict.self,
+    DuplicateNodePort.self,
+    ServiceSelectsNothing.self,
+    ServiceTargetPort.self,
+    IngressMissingBackend.self,
+    IngressTLSSecret.self,
+    // Workloads.
+    ReplicationControllerKind.self,
+    SingleReplica.self,
+    MissingPDB.self,
+    StatefulSetServiceName.self,
+    ImageTag.self,
+    ResourceRequests.self,
+    MemoryLimit.self,
+    DeprecatedAPIVersion.self,
   ]
 }

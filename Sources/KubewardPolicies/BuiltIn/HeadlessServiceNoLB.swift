@@ -25,7 +25,9 @@ struct HeadlessServiceNoLB: SetPolicy {
             + "clusterIP: None", adjustment: .raised)
         continue
       }
-      let selected = set.workloads(selectedBy: selector, in: service.namespace)
+      let selected = nearest(
+        set.workloads(selectedBy: selector, in: service.namespace), to: service.location.file,
+        fileOf: \.location.file)
       // With one pod there is nothing to balance; Prometheus scrapes endpoints, not DNS.
       guard let first = selected.first, selected.count > 1 || set.runsSeveralPods(first),
         !set.isScrapedByMonitor(service)

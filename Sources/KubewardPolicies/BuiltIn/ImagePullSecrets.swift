@@ -61,17 +61,26 @@ struct ImagePullSecrets: ObjectPolicy {
 struct RegistryClassifier: Sendable {
   let privatePatterns: [GlobPattern]
   let publicPatterns: [GlobPattern]
+  /// Patterns that are plain host names, looked up directly; the others need matching.
+  let privateHosts: Set<String>
+  let publicHosts: Set<String>
 
   init(private privatePatterns: [String], public publicPatterns: [String]) {
-    self.privatePatterns = privatePatterns.map(GlobPattern.init)
-    self.publicPatterns = publicPatterns.map(GlobPattern.init)
+    func isPlainHost(_ pattern: String) -> Bool { !pattern.contains("*") && !pattern.contains("/") }
+    self.privatePatterns = privatePatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
+    self.publicPatterns = publicPatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
+    self.privateHosts = Set(privatePatterns.filter(isPlainHost))
+    self.publicHosts = Set(publicPatterns.filter(isPlainHost))
   }
 
   func isPrivate(host: String, repository: String) -> Bool {
     let port = host.utf8.lastIndex(of: UInt8(ascii: ":"))
     let bareHost = port.map { String(host[..<$0]) } ?? host
-    func bestMatch(_ patterns: [GlobPattern]) -> Int? {
-      var best: Int?
+    func bestMatch(_ patterns: [GlobPattern], hosts: Set<String>) -> Int? {
+      // A plain host pattern is as specific as its length.
+      var best: Int? =
+        hosts.contains(host)
+        ? host.utf8.count : hosts.contains(bareHost) ? bareHost.utf8.count : nil
       for pattern in patterns where pattern.specificity > best ?? -1 {
         let matched =
           pattern.matchesPaths
@@ -82,11 +91,12 @@ struct RegistryClassifier: Sendable {
       }
       return best
     }
-    guard let privateMatch = bestMatch(privatePatterns) else {
+    let publicMatch = bestMatch(publicPatterns, hosts: publicHosts)
+    guard let privateMatch = bestMatch(privatePatterns, hosts: privateHosts) else {
       // An explicit host that no pattern mentions is private unless listed as public.
-      return bestMatch(publicPatterns) == nil
+      return publicMatch == nil
     }
-    return privateMatch >= bestMatch(publicPatterns) ?? -1
+    return privateMatch >= publicMatch ?? -1
   }
 }
 

@@ -1,3 +1,4 @@
+import KubewardModel
 import KubewardYAML
 
 /// The policies about the input itself. The YAML reader finds these problems; this maps each
@@ -12,6 +13,22 @@ enum InputPolicies {
   static let invalidEncoding = "invalid-encoding"
   static let unreadableFile = "unreadable-file"
   static let notKubernetes = "not-kubernetes"
+
+  /// A `${VAR}` placeholder in an object's name or namespace, which no Kubernetes name can
+  /// hold: the manifest is an envsubst (or similar) template that was not rendered.
+  static func templatePlaceholder(in object: KubeObject) -> Node? {
+    guard let metadata = object.node.mapping(.metadata) else { return nil }
+    for key in [Key.name, .namespace] {
+      guard let value = metadata.scalar(key) else { continue }
+      let hasPlaceholder = value.withScalarBytes { bytes in
+        bytes.indices.dropLast().contains {
+          bytes[$0] == UInt8(ascii: "$") && bytes[$0 + 1] == UInt8(ascii: "{")
+        }
+      }
+      if hasPlaceholder { return value }
+    }
+    return nil
+  }
 
   static func id(for kind: ReaderDiagnostic.Kind) -> String {
     switch kind {

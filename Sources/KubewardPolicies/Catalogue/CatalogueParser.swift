@@ -42,13 +42,9 @@ enum CatalogueParser {
     let examples = root["examples"]
     if let examples { try reader.rejectUnknownKeys(examples, allowed: ["failing", "passing"]) }
     let examplesNote = try reader.optionalString(root, "examplesNote")
-    let failing = try examples?["failing"]?.items.map { node throws(CatalogueError) in
-      try parseExample(node, failing: true, reader: reader)
-    }
-    let passing = try examples?["passing"]?.items.map { node throws(CatalogueError) in
-      try parseExample(node, failing: false, reader: reader)
-    }
-    if examplesNote == nil && (failing?.isEmpty ?? true || passing?.isEmpty ?? true) {
+    if examplesNote == nil
+      && (examples?["failing"]?.childCount ?? 0 == 0 || examples?["passing"]?.childCount ?? 0 == 0)
+    {
       throw reader.error(
         root, "a policy needs failing and passing examples (or an examplesNote saying why not)")
     }
@@ -64,10 +60,22 @@ enum CatalogueParser {
       options: try root["options"]?.items.map { node throws(CatalogueError) in
         try parseOption(node, reader: reader)
       } ?? [],
-      failingExamples: failing ?? [],
-      passingExamples: passing ?? [],
+      examples: examples,
       examplesNote: examplesNote,
+      fileName: fileName,
       source: String(decoding: bytes, as: UTF8.self))
+  }
+
+  /// The failing or passing examples of a description, validated: linting never needs them,
+  /// so they are read only for `explain` and the tests.
+  static func examples(of description: PolicyDescription, failing: Bool) throws(CatalogueError)
+    -> [PolicyExample]
+  {
+    let reader = FieldReader(file: description.fileName)
+    let list = description.examples?[failing ? "failing" : "passing"]?.items ?? .none
+    return try list.map { node throws(CatalogueError) in
+      try parseExample(node, failing: failing, reader: reader)
+    }
   }
 
   private static func parseOption(_ node: Node, reader: FieldReader) throws(CatalogueError)

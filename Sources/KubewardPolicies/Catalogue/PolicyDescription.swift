@@ -23,13 +23,30 @@ public struct PolicyDescription: Sendable {
   public let rationale: String
   public let remediation: String
   public let options: [PolicyOptionDescription]
-  public let failingExamples: [PolicyExample]
-  public let passingExamples: [PolicyExample]
+  /// The `examples:` mapping, read on demand.
+  let examples: Node?
   /// Why the policy has no runnable examples (e.g. an unreadable file cannot be written as
   /// text); `nil` for every policy that has them.
   public let examplesNote: String?
+  let fileName: String
   /// The YAML text the description was read from.
   public let source: String
+
+  /// Manifests the policy reports, each with the lines it must report.
+  public var failingExamples: [PolicyExample] {
+    (try? CatalogueParser.examples(of: self, failing: true)) ?? []
+  }
+
+  /// Manifests the policy must not report.
+  public var passingExamples: [PolicyExample] {
+    (try? CatalogueParser.examples(of: self, failing: false)) ?? []
+  }
+
+  /// Checks the examples strictly (a test does, for every policy).
+  public func validateExamples() throws(CatalogueError) {
+    _ = try CatalogueParser.examples(of: self, failing: true)
+    _ = try CatalogueParser.examples(of: self, failing: false)
+  }
 }
 
 /// An option a policy accepts in the configuration file, with its default.

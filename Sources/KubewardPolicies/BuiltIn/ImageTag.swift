@@ -1,0 +1,23 @@
+import KubewardModel
+
+/// `image-tag`: images without a fixed version (I-18).
+struct ImageTag: ObjectPolicy {
+  static let id = "image-tag"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    for container in object.podSpec?.containers ?? [] {
+      guard let image = container.image, let reference = container.imageReference,
+        reference.digest == nil, reference.tag == nil || reference.tag == "latest"
+      else { continue }
+      let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
+      report.report(
+        image,
+        "runs \(image.string ?? ""), which \(problem): each node may pull a different image, "
+          + "rollbacks cannot return to the old one, and a slow pull of a moving tag delays "
+          + "starts; pin a version tag (or a digest)",
+        container: container)
+    }
+  }
+}

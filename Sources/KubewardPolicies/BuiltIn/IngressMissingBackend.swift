@@ -1,0 +1,51 @@
+import KubewardModel
+
+/// `ingress-missing-backend`: an Ingress that routes to a Service or port that does not exist
+/// (I-12).
+struct IngressMissingBackend: SetPolicy {
+  static let id = "ingress-missing-backend"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ set: LintSet, _ report: inout SetReport) {
+    for ingress in set.facts.ingresses {
+      for backend in ingress.backends {
+        let services = set.services(named: backend.serviceName, in: ingress.namespace)
+        guard let service = services.first else {
+          // Without any Service of the namespace in the set, the backend may live elsewhere; an
+          // operator may create it for a custom resource.
+          guard set.hasServices(in: ingress.namespace),
+            !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.namespace)
+          else { continue }
+          report.report(
+            ingress.object, at: backend.serviceNameLocation,
+            "routes to Service \"\(backend.serviceName)\", which is not among the Services of "
+              + "namespace \(ingress.namespace) in the linted set: the controller answers 503 "
+              + "or rejects its configuration; fix the backend's service name")
+          continue
+        }
+        guard let port = backend.port, let location = backend.portLocation,
+          !services.contains(where: { Self.exposes($0, port) })
+        else { continue }
+        let ports = service.ports.map { port in
+          (port.name.map { "\($0)=" } ?? "") + (port.port.map(String.init) ?? "?")
+        }
+        report.report(
+          ingress.object, at: location,
+          "routes to port \(port) of \(service.object), which exposes "
+            + (ports.isEmpty ? "no ports" : ports.joined(separator: ", "))
+            + ": the controller has no endpoint to send to (502/503); use one of the Service's "
+            + "ports (by number, or by name)")
+      }
+    }
+  }
+
+  static func exposes(_ service: ServiceFacts, _ port: IntOrString) -> Bool {
+    service.ports.contains { candidate in
+      switch port {
+      case .int(let number): candidate.port == number
+      case .string(let name): candidate.name == name
+      }
+    }
+  }
+}

@@ -1,0 +1,317 @@
+import Testing
+
+@testable import KubewardPolicies
+
+/// In-memory files: name → text.
+func lint(_ files: [(String, String)], configuration: Configuration = Configuration()) throws
+  -> LintResult
+{
+  try Linter(configuration: configuration).lint(
+    files.map { LintInput(name: $0.0, source: .bytes(Array($0.1.utf8)), isExplicit: false) })
+}
+
+func findings(_ result: LintResult, _ policy: String) -> [Finding] {
+  result.findings.filter { $0.policy == policy }
+}
+
+func deployment(
+  _ name: String, namespace: String? = nil, labels: String = "", replicas: Int = 2,
+  ports: String = ""
+) -> String {
+  let labels = labels.isEmpty ? "app: \(name)" : labels
+  return """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: \(name)
+    \(namespace.map { "  namespace: \($0)" } ?? "")
+    spec:
+      replicas: \(replicas)
+      selector:
+        matchLabels: {\(labels)}
+      template:
+        metadata:
+          labels: {\(labels)}
+        spec:
+          containers:
+            - name: main
+              image: example/\(name):1.0
+    \(ports)
+    """
+}
+
+func service(_ name: String, namespace: String? = nil, selector: String, extra: String = "")
+  -> String
+{
+  """
+  apiVersion: v1
+  kind: Service
+  metadata:
+    name: \(name)
+  \(namespace.map { "  namespace: \($0)" } ?? "")
+  spec:
+    selector: {\(selector)}
+  \(extra)
+    ports:
+      - port: 80
+  """
+}
+
+@Suite("Cross-object policies stay silent on absence")
+struct AbsenceTests {
+  /// Each absence policy, and a set in which the object it needs is missing.
+  static let cases: [(policy: String, manifest: String)] = [
+    ("service-selects-nothing", service("web", selector: "app: web")),
+    ("service-target-port", service("web", selector: "app: web")),
+    ("headless-service-no-lb", service("web", selector: "app: web", extra: "  clusterIP: None")),
+    (
+      "ingress-missing-backend",
+      """
+      apiVersion: networking.k8s.io/v1
+      kind: Ingress
+      metadata: {name: web}
+      spec:
+        defaultBackend: {service: {name: web, port: {number: 80}}}
+      """
+    ),
+    (
+      "statefulset-service-name",
+      """
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: db}
+      spec:
+        serviceName: db
+        template:
+          metadata: {labels: {app: db}}
+          spec: {containers: [{name: db, image: postgres:16}]}
+      """
+    ),
+  ]
+
+  @Test(arguments: cases.map(\.policy))
+  func loneObjectSaysNothing(_ policy: String) throws {
+    let manifest = Self.cases.first { $0.policy == policy }!.manifest
+    #expect(findings(try lint([("lone.yaml", manifest)]), policy).isEmpty)
+  }
+
+  @Test(arguments: cases.map(\.policy))
+  func objectsOfAnotherNamespaceDoNotCount(_ policy: String) throws {
+    let manifest = Self.cases.first { $0.policy == policy }!.manifest
+    let elsewhere =
+      deployment("other", namespace: "elsewhere") + "\n---\n"
+      + service("other", namespace: "elsewhere", selector: "app: other")
+    #expect(findings(try lint([("a.yaml", manifest), ("b.yaml", elsewhere)]), policy).isEmpty)
+  }
+
+  @Test func theSameSetWithTheNeededObjectsDoesReport() throws {
+    // Guards the tests above: they are silent for the right reason.
+    let result = try lint([
+      ("svc.yaml", service("web", selector: "app: wbe")),
+      ("deploy.yaml", deployment("web")),
+    ])
+    #expect(findings(result, "service-selects-nothing").map(\.line) == [7])
+  }
+}
+
+@Suite("Cross-object reasoning")
+struct CrossObjectTests {
+  @Test func namespacesDefaultAndCanBeConfigured() throws {
+    let files = [
+      ("svc.yaml", service("web", namespace: "team", selector: "app: web")),
+      ("deploy.yaml", deployment("web", ports: "          ports: [{containerPort: 8080}]")),
+    ]
+    // The Deployment names no namespace: in `default` the Service (in `team`) cannot see it.
+    #expect(findings(try lint(files), "service-target-port").isEmpty)
+    let team = try lint(files, configuration: Configuration(defaultNamespace: "team"))
+    let reported = findings(team, "service-target-port")
+    #expect(reported.count == 1)
+    #expect(reported.first?.object?.namespace == "team")
+    #expect(reported.first?.line == 10)  // the port (targetPort defaults to it)
+  }
+
+  @Test func selectorsMayUseLabelsThatControllersAdd() throws {
+    let statefulSet = """
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: redis}
+      spec:
+        serviceName: redis
+        template:
+          metadata: {labels: {app: redis}}
+          spec: {containers: [{name: redis, image: redis:7.4}]}
+      """
+    let announce = service(
+      "redis-announce-0", selector: "app: redis, statefulset.kubernetes.io/pod-name: redis-0")
+    let wrong = service(
+      "redis-announce-x", selector: "app: redis, statefulset.kubernetes.io/pod-name: cache-0")
+    let result = try lint([("s.yaml", statefulSet), ("a.yaml", announce), ("w.yaml", wrong)])
+    #expect(findings(result, "service-selects-nothing").map(\.file) == ["w.yaml"])
+  }
+
+  @Test func podsAndServicesOfOperatorsAreNotClaimedMissing() throws {
+    let cluster = """
+      apiVersion: postgresql.cnpg.io/v1
+      kind: Cluster
+      metadata: {name: pg-main}
+      spec: {instances: 3}
+      """
+    let readWrite = service("pg-ilb", selector: "cnpg.io/cluster: pg-main, role: primary")
+    let ingress = """
+      apiVersion: networking.k8s.io/v1
+      kind: Ingress
+      metadata: {name: db-admin}
+      spec:
+        defaultBackend: {service: {name: pg-main-rw, port: {number: 5432}}}
+      """
+    let result = try lint([
+      ("cluster.yaml", cluster), ("svc.yaml", readWrite), ("ing.yaml", ingress),
+      ("app.yaml", deployment("app")),
+    ])
+    #expect(findings(result, "service-selects-nothing").isEmpty)
+    #expect(findings(result, "ingress-missing-backend").isEmpty)
+  }
+
+  @Test func theNearestMatchesAreWhatAServiceFronts() throws {
+    // A single-pod MySQL with its headless Service in one folder; an unrelated sample
+    // elsewhere reuses `app: mysql` with three replicas.
+    let sample =
+      deployment("mysql", labels: "app: mysql", replicas: 1) + "\n---\n"
+      + service("mysql", selector: "app: mysql", extra: "  clusterIP: None")
+    let other = deployment("mysql-ha", labels: "app: mysql", replicas: 3)
+    let result = try lint([("one/mysql.yaml", sample), ("two/mysql-ha.yaml", other)])
+    #expect(findings(result, "headless-service-no-lb").isEmpty)
+    // Alone with the three-replica Deployment, the headless Service does not balance load.
+    let alone = try lint([
+      ("one/svc.yaml", service("mysql", selector: "app: mysql", extra: "  clusterIP: None")),
+      ("two/mysql-ha.yaml", other),
+    ])
+    #expect(findings(alone, "headless-service-no-lb").count == 1)
+  }
+
+  @Test func duplicateNodePortsPointAtTheSecondAndNameTheFirst() throws {
+    let first = service("a", selector: "app: a", extra: "  type: NodePort").replacingPorts(
+      "    - {port: 80, nodePort: 30080}")
+    let second = service("b", namespace: "other", selector: "app: b", extra: "  type: NodePort")
+      .replacingPorts("    - {port: 80, nodePort: 30080}\n    - {port: 81, nodePort: 0}")
+    let third = service("c", selector: "app: c", extra: "  type: NodePort").replacingPorts(
+      "    - {port: 82, nodePort: 0}")
+    let result = try lint([("a.yaml", first), ("b.yaml", second), ("c.yaml", third)])
+    let reported = findings(result, "duplicate-node-port")
+    #expect(reported.map { "\($0.file):\($0.line)" } == ["b.yaml:10"])
+    #expect(
+      reported.first?.message.contains("which Service default/a already requests (a.yaml:10)")
+        == true)
+  }
+
+  @Test func kustomizePatchesAreCheckedForSyntaxButNotLintedAsManifests() throws {
+    let folder = try temporaryFolder()
+    try write(
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [base.yaml]\n"
+        + "patches:\n  - path: patch.yaml\npatchesStrategicMerge:\n  - ./more/strategic.yaml\n",
+      to: folder + "/kustomization.yaml")
+    try write(deployment("web"), to: folder + "/base.yaml")
+    let patch = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        template:
+          spec:
+            containers:
+              - name: main
+                image: example/web:latest
+      """
+    try write(patch, to: folder + "/patch.yaml")
+    try write(patch + "\n    env: [", to: folder + "/more/strategic.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let files = Set(
+      result.findings.map { $0.file.split(separator: "/").suffix(2).joined(separator: "/") })
+    #expect(!files.contains { $0.hasSuffix("patch.yaml") })
+    // libyaml reports the unclosed list where the input ends.
+    #expect(findings(result, "yaml-syntax").map(\.line) == [11])
+    // The valid patch is skipped; the broken one is reported, not linted.
+    #expect(result.summary.skippedDocuments == 1)
+    #expect(result.summary.objects == 2)  // the Kustomization and the base Deployment
+  }
+
+  @Test func unexpandedPlaceholdersAreTemplates() throws {
+    let job = """
+      apiVersion: batch/v1
+      kind: Job
+      metadata:
+        name: train-${JOB_ID}
+      spec:
+        template:
+          spec:
+            containers: [{name: train, image: "example/train:latest"}]
+      """
+    let result = try lint([("job.yaml", job)])
+    #expect(result.findings.map(\.policy) == ["unrendered-template"])
+    #expect(result.findings.first?.line == 4)
+  }
+
+  @Test func crossObjectPassIsLinear() throws {
+    // Every Service selects exactly one of n workloads by a unique label; a quadratic pass
+    // would evaluate n² selectors.
+    let n = 400
+    var files: [(String, String)] = []
+    for index in 0..<n {
+      files.append(("w\(index).yaml", deployment("w\(index)", labels: "app: w\(index), tier: web")))
+      files.append(("s\(index).yaml", service("s\(index)", selector: "app: w\(index), tier: web")))
+      files.append(
+        (
+          "p\(index).yaml",
+          "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p\(index)}\n"
+            + "spec:\n  selector:\n    matchLabels: {app: w\(index)}\n"
+        ))
+    }
+    let facts = try lintFacts(files)
+    let set = LintSet(facts)
+    var report = SetReport()
+    for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
+      try policy.init(options: PolicyOptions()).check(set, &report)
+    }
+    #expect(set.selectorEvaluations.value <= 4 * n, "\(set.selectorEvaluations.value) evaluations")
+    #expect(report.findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
+    #expect(report.findings.filter { $0.policy == "missing-pdb" }.isEmpty)
+  }
+
+  @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
+    let folder = try temporaryFolder()
+    for index in 0..<40 {
+      try write(
+        deployment("d\(index)", replicas: index % 3) + "\n---\n"
+          + service("s\(index)", selector: "app: d\((index + 1) % 40)", extra: "  clusterIP: None"),
+        to: folder + "/app\(index).yaml")
+    }
+    let inputs = try InputDiscovery.inputs(for: [folder])
+    let linter = try Linter()
+    let one = linter.lint(inputs, jobs: 1)
+    for jobs in [2, 3, 8] {
+      let many = linter.lint(inputs, jobs: jobs)
+      #expect(many.findings == one.findings, "jobs \(jobs)")
+      #expect(many.summary == one.summary)
+    }
+    #expect(one.findings.count > 100)
+  }
+}
+
+extension String {
+  /// Replaces a test Service's `ports:` list.
+  func replacingPorts(_ ports: String) -> String {
+    replacing("    - port: 80", with: ports)
+  }
+}
+
+/// The facts of in-memory files, for tests of the cross-object pass itself.
+func lintFacts(_ files: [(String, String)]) throws -> FactsCollection {
+  let linter = try Linter()
+  var facts = FactsCollection()
+  for (name, text) in files {
+    facts.append(
+      contentsOf: linter.facts(
+        of: LintInput(name: name, source: .bytes(Array(text.utf8)), isExplicit: false)))
+  }
+  return facts
+}

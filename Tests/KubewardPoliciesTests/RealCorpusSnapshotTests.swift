@@ -1,0 +1,60 @@
+import KubewardPolicies
+import Testing
+
+/// The findings kubeward gives on the real manifests of `../shared/corpus/real`, per policy and
+/// severity, each repository folder linted on its own as its owners would. Every count was
+/// reviewed (see docs/precision.md); a change here must be deliberate: re-run, read the
+/// findings that changed in their files, and update both this table and docs/precision.md.
+@Suite("Real manifests: reviewed snapshot", .enabled(if: realCorpusIsPresent))
+struct RealCorpusSnapshotTests {
+  static let expected: [String: Int] = [
+    "aggressive-liveness-probe/info": 52,
+    "alpine-image/warning": 55,
+    "deprecated-api-version/error": 45,
+    "dns-policy-default/info": 3,
+    "duplicate-key/error": 8,
+    "emptydir-size-limit/info": 51,
+    "emptydir-size-limit/warning": 198,
+    "ephemeral-storage-limit/warning": 974,
+    "exec-probe/warning": 86,
+    "external-traffic-local/info": 9,
+    "fsgroup-recursive-chown/warning": 2,
+    "headless-service-no-lb/info": 2,
+    "hostpath-volume/warning": 51,
+    "image-pull-secrets/info": 31,
+    "image-pull-secrets/warning": 91,
+    "image-tag/warning": 330,
+    "ingress-missing-backend/warning": 17,
+    "loadbalancer-lifecycle/warning": 88,
+    "memory-limit/warning": 784,
+    "missing-liveness-probe/info": 508,
+    "missing-pdb/info": 88,
+    "missing-readiness-probe/warning": 510,
+    "replication-controller/warning": 41,
+    "resource-requests/warning": 743,
+    "service-selects-nothing/warning": 10,
+    "service-target-port/info": 6,
+    "service-target-port/warning": 2,
+    "single-replica/info": 429,
+    "statefulset-service-name/warning": 22,
+    "unrendered-template/error": 22,
+    "yaml-syntax/error": 8,
+  ]
+
+  @Test func findingsPerPolicyMatchTheReviewedSnapshot() throws {
+    let linter = try Linter()
+    var counts: [String: Int] = [:]
+    for folder in directoryEntries(realCorpus) where folder != "_licenses" {
+      let path = realCorpus + "/" + folder
+      guard !directoryEntries(path).isEmpty else { continue }
+      for finding in linter.lint(try InputDiscovery.inputs(for: [path]), jobs: 2).findings {
+        counts["\(finding.policy)/\(finding.severity)", default: 0] += 1
+      }
+    }
+    let keys = Set(counts.keys).union(Self.expected.keys).sorted()
+    let changed = keys.filter { counts[$0] != Self.expected[$0] }.map {
+      "\($0): expected \(Self.expected[$0] ?? 0), found \(counts[$0] ?? 0)"
+    }
+    #expect(changed.isEmpty, "\n\(changed.joined(separator: "\n"))")
+  }
+}
