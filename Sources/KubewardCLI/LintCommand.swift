@@ -9,6 +9,11 @@ enum FailureThreshold: String, ExpressibleByArgument, CaseIterable {
   var severity: Severity? { Severity(rawValue: rawValue) }
 }
 
+/// When to colour the text report.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case auto, always, never
+}
+
 extension ReportFormat: ExpressibleByArgument {}
 
 /// `kubeward lint [PATH…]`
@@ -17,20 +22,64 @@ struct LintCommand: ParsableCommand {
     commandName: "lint",
     abstract: "Lint manifest files and folders (recursively: .yaml, .yml, .json).",
     discussion: """
-      Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage errors.
-      Use - to read standard input, e.g. `helm template . | kubeward lint -`.
+      Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage and \
+      configuration errors.
+
+      Use - to read standard input: `helm template . | kubeward lint -` reports findings \
+      against the chart's templates, `kubectl kustomize overlays/prod | kubeward lint -` lints \
+      an overlay.
+
+      Settings come from the nearest .kubeward.yaml (see `kubeward init`) or --config.
       """)
 
   @Argument(help: "Files and folders to lint, or - for standard input.")
   var paths: [String] = ["."]
 
-  @Option(help: "Output format: text or json.")
-  var format: ReportFormat = .text
+  @Option(
+    help: ArgumentHelp(
+      "Report format: text, json, sarif, junit or github. Repeat with --output for several.",
+      valueName: "format"))
+  var format: [ReportFormat] = []
+
+  @Option(
+    help: ArgumentHelp("Write the preceding --format's report to this file.", valueName: "file"))
+  var output: [String] = []
 
   @Option(
     help:
-      "Fail (exit status 1) on findings of this severity or worse: error, warning, info or never.")
-  var failOn: FailureThreshold = .warning
+      "Fail (exit status 1) on findings of this severity or worse: error, warning, info or never (default: the configuration's failOn, else warning)."
+  )
+  var failOn: FailureThreshold?
+
+  @Option(
+    help: ArgumentHelp(
+      "The configuration file (default: the nearest .kubeward.yaml).", valueName: "file"))
+  var config: String?
+
+  @Option(help: ArgumentHelp("Report only findings not in this baseline.", valueName: "file"))
+  var baseline: String?
+
+  @Option(help: ArgumentHelp("Record this run's findings as a baseline.", valueName: "file"))
+  var writeBaseline: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "A folder whose manifests inform cross-object policies without being reported (a pre-commit hook lints the staged files with the repository as context).",
+      valueName: "folder"))
+  var context: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Read the listed files (and --config) from this folder, a copy of the working directory, reporting them under the names given (the pre-commit hook reads the staged versions this way).",
+      valueName: "folder"))
+  var readFrom: String?
+
+  @Flag(help: "Also show findings that a suppression or the baseline accepts.")
+  var showSuppressed = false
+
+  @Option(
+    help: "Colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never.")
+  var color: ColorChoice = .auto
 
   @Option(help: "Files linted in parallel (default: the number of cores).")
   var jobs: Int?
@@ -38,37 +87,143 @@ struct LintCommand: ParsableCommand {
   @Option(help: "The file name to report for standard input.")
   var stdinFilename: String?
 
+  /// The reports, paired from the raw arguments by `KubewardMain`.
+  var reports: [ReportRequest] = []
+
   func validate() throws {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
   }
 
   func run() throws {
+    let workingDirectory = currentDirectory()
+    let configFile = try loadConfiguration(workingDirectory: workingDirectory)
+    let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
+    let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
+
+    var linter = try Linter(configuration: configFile?.configuration ?? Configuration())
+    let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
+    linter.computePaths =
+      baseline != nil || writeBaseline != nil || requests.contains { $0.format == .sarif }
+    let written = Set(
+      inputs.compactMap { input -> String? in
+        if case .file(let path) = input.source { return InputDiscovery.normalizedPath(path) }
+        return nil
+      })
+    for path in requests.compactMap(\.output) + [writeBaseline].compactMap({ $0 })
+    where written.contains(InputDiscovery.normalizedPath(path)) {
+      throw CommandError("\(path) is one of the files being linted; kubeward never writes to them")
+    }
+
+    let severities = Dictionary(
+      uniqueKeysWithValues: linter.catalogue.descriptions.compactMap { description in
+        linter.configuration.severity(of: description).map { (description.id, $0) }
+      })
+    var sinks: [FindingSink] = []
+    var outputs: [Output] = []
+    for request in requests {
+      let destination = try request.output.map(Output.file) ?? Output.standardOutput
+      outputs.append(destination)
+      let interactive =
+        request.output == nil && color != .never
+        && (color == .always || destination.isTerminal)
+      let options = ReportOptions(
+        catalogue: linter.catalogue, severities: severities, showSuppressed: showSuppressed,
+        color: interactive && (color == .always || !environmentHas("NO_COLOR")),
+        codeFrames: interactive, sources: interactive ? SourceLines(inputs) : nil,
+        sourceRoot: repositoryRoot(from: workingDirectory), workingDirectory: workingDirectory,
+        failOn: threshold)
+      sinks.append(request.format.reporter(to: destination, options: options))
+    }
+    if let writeBaseline {
+      let destination = try Output.file(writeBaseline)
+      outputs.append(destination)
+      sinks.append(BaselineWriter(output: destination))
+    }
+    let baseline = try self.baseline.map { path throws(ConfigurationError) in
+      try Baseline(contentsOf: path)
+    }
+    let summary = linter.run(
+      inputs, options: RunOptions(jobs: jobs ?? availableCores(), baseline: baseline),
+      into: FanOutSink(sinks))
+    if let threshold, summary.hasFindings(atLeast: threshold) { throw ExitCode(1) }
+  }
+
+  private func loadConfiguration(workingDirectory: String) throws(ConfigurationError)
+    -> ConfigurationFile?
+  {
+    if let config {
+      guard let readFrom else { return try ConfigurationFile(path: config) }
+      let copy = mirrored(config, in: readFrom)
+      guard let bytes = LintInput.contents(of: copy) else {
+        return try ConfigurationFile(path: config)
+      }
+      return try ConfigurationFile(path: config, bytes: bytes)
+    }
+    guard let found = ConfigurationFile.find(from: workingDirectory) else { return nil }
+    return try ConfigurationFile(path: found)
+  }
+
+  /// Where `path` (relative to the working directory) is in the copy at `folder`.
+  private func mirrored(_ path: String, in folder: String) -> String {
+    path.hasPrefix("/") ? path : (folder.hasSuffix("/") ? folder : folder + "/") + path
+  }
+
+  /// The files to lint, then the context files that inform them, minus excluded paths.
+  private func collectInputs(_ configFile: ConfigurationFile?, workingDirectory: String) throws
+    -> [LintInput]
+  {
     var inputs: [LintInput] = []
     for path in paths {
       if path == "-" {
-        inputs.append(
-          LintInput(
-            name: stdinFilename ?? "-", source: .bytes(readStandardInput()), isExplicit: true))
+        var input = LintInput(
+          name: stdinFilename ?? "-", source: .bytes(readStandardInput()), isExplicit: true)
+        input.attributesHelmSources = true
+        inputs.append(input)
       } else {
         do {
-          inputs += try InputDiscovery.inputs(for: [path])
+          guard let readFrom else {
+            inputs += try InputDiscovery.inputs(for: [path])
+            continue
+          }
+          // Found in the copy, named as in the working directory.
+          let copy = mirrored(path, in: readFrom)
+          for var input in try InputDiscovery.inputs(for: [copy]) {
+            if input.name.hasPrefix(copy) { input.name = path + input.name.dropFirst(copy.count) }
+            inputs.append(input)
+          }
         } catch {
           throw ValidationError("\(error)")
         }
       }
     }
-    let linter = try Linter()
-    let result = linter.lint(inputs, jobs: jobs ?? availableCores())
-    let reporter: any Reporter =
-      switch format {
-      case .text: TextReporter()
-      case .json: JSONReporter()
-      }
-    reporter.write(result, to: Output.standardOutput)
-    if let threshold = failOn.severity,
-      result.findings.contains(where: { $0.severity >= threshold })
-    {
-      throw ExitCode(1)
+    let excluded = { (input: LintInput) -> Bool in
+      guard let configFile, case .file = input.source else { return false }
+      return configFile.excludes(input.name, workingDirectory: workingDirectory)
     }
+    inputs.removeAll(where: excluded)
+    let linted = Set(inputs.map { InputDiscovery.normalizedPath($0.name) })
+    for folder in context {
+      let prefix = InputDiscovery.normalizedPath(folder)
+      let found: [LintInput]
+      do {
+        found = try InputDiscovery.inputs(for: [folder])
+      } catch {
+        throw ValidationError("\(error)")
+      }
+      for var input in found where !excluded(input) {
+        // A context file that is also linted (the staged version of it) is replaced by it.
+        let normalized = InputDiscovery.normalizedPath(input.name)
+        let relative =
+          prefix.isEmpty || normalized == prefix
+          ? normalized
+          : normalized.hasPrefix(prefix + "/")
+            ? String(normalized.dropFirst(prefix.count + 1))
+            : normalized
+        guard !linted.contains(relative), !linted.contains(normalized) else { continue }
+        input.isContext = true
+        inputs.append(input)
+      }
+    }
+    return inputs
   }
 }

@@ -2,15 +2,24 @@ import KubewardModel
 import KubewardPolicies
 
 /// kubeward's own machine-readable format, documented in `docs/json-format.md`. Keys are
-/// always written in the same order, so the output is stable byte for byte.
-public struct JSONReporter: Reporter {
+/// always written in the same order, so the output is stable byte for byte; findings are
+/// written as they arrive.
+public final class JSONReporter: FindingSink {
   /// Bumped when a field changes meaning or disappears; new fields do not bump it.
   public static let formatVersion = 1
 
-  public init() {}
+  private var json: JSONWriter
+  private let options: ReportOptions
+  private var started = false
 
-  public func write(_ result: LintResult, to sink: ReportSink) {
-    var json = JSONWriter(to: sink)
+  public init(output: ReportOutput, options: ReportOptions = ReportOptions()) {
+    self.json = JSONWriter(to: output)
+    self.options = options
+  }
+
+  private func startIfNeeded() {
+    guard !started else { return }
+    started = true
     json.beginObject()
     json.member("version", Self.formatVersion)
     json.key("tool")
@@ -20,13 +29,26 @@ public struct JSONReporter: Reporter {
     json.endObject()
     json.key("findings")
     json.beginArray()
-    for index in result.findings.indices {
-      Self.write(result.findings[index], to: &json)
+  }
+
+  public func file(_ name: String, findings: [Finding]) { write(findings) }
+
+  public func crossObject(_ findings: [Finding]) { write(findings) }
+
+  private func write(_ findings: [Finding]) {
+    startIfNeeded()
+    for index in findings.indices
+    where findings[index].suppression == nil || options.showSuppressed {
+      Self.write(findings[index], to: &json)
       json.flushIfFull()
     }
+  }
+
+  public func finish(_ summary: LintSummary) {
+    startIfNeeded()
     json.endArray()
     json.key("summary")
-    Self.write(result.summary, to: &json)
+    Self.write(summary, to: &json)
     json.endObject()
     json.finish()
   }
@@ -48,6 +70,13 @@ public struct JSONReporter: Reporter {
       json.null()
     }
     if let container = finding.container { json.member("container", container) }
+    if let suppression = finding.suppression {
+      json.key("suppression")
+      json.beginObject()
+      json.member("kind", suppression.kind.rawValue)
+      json.member("reason", suppression.reason)
+      json.endObject()
+    }
     json.endObject()
   }
 

@@ -20,9 +20,9 @@ public struct JSONWriter {
   private var afterKey = false
 
   /// - Parameter lineDepth: how deep containers get one line per member; 0 for compact JSON.
-  public init(lineDepth: Int = 2, to sink: ReportSink) {
+  public init(lineDepth: Int = 2, to output: ReportOutput) {
     self.lineDepth = lineDepth
-    self.output = ChunkedOutput(sink: sink)
+    self.output = ChunkedOutput(output)
   }
 
   /// Hands what is written so far to the sink once a chunk is full; call between elements.

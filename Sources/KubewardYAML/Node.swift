@@ -279,6 +279,9 @@ public struct NodePairs: RandomAccessCollection, Sendable {
   let first: Int
   public let count: Int
 
+  /// No pairs.
+  public static let none = NodePairs(tree: NodeTree.empty, first: 0, count: 0)
+
   public var startIndex: Int { 0 }
   public var endIndex: Int { count }
 

@@ -425,8 +425,8 @@ struct TreeBuilder {
       ReaderDiagnostic(
         kind: .duplicateKey,
         message: "key \"\(name)\" is defined twice in this mapping (first at line "
-          + "\(firstNode.startLine)); Kubernetes rejects or silently keeps only one of them: "
-          + "remove one",
+          + "\(firstNode.startLine)); YAML forbids it and tools disagree on which one counts "
+          + "(kubectl rejects it, others keep the last): remove one",
         range: Self.range(of: secondNode), document: documentIndex))
   }
 

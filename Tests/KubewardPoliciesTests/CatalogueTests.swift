@@ -38,7 +38,10 @@ struct CatalogueTests {
   @Test func everyCatalogueEntryIsImplementedAndEveryPolicyDocumented() {
     let implemented = Set(BuiltInPolicies.all.map { $0.id })
     let input = Set(
-      [InputPolicies.unreadableFile, InputPolicies.notKubernetes]
+      [
+        InputPolicies.unreadableFile, InputPolicies.notKubernetes,
+        SuppressionDirectives.unusedSuppression, SuppressionDirectives.suppressionWithoutReason,
+      ]
         + ReaderDiagnostic.Kind.allCases.map(InputPolicies.id(for:)))
     let catalogue = Set(PolicyCatalogue.builtIn.ids)
     #expect(implemented.union(input) == catalogue)

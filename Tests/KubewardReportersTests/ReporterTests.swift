@@ -22,7 +22,7 @@ struct JSONReporterTests {
     var summary = LintSummary()
     summary.files = 1
     summary.findings[.warning] = 1
-    let bytes = JSONReporter().render(
+    let bytes = ReportFormat.json.render(
       LintResult(findings: [finding(tricky, container: "c")], summary: summary))
     let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
     let findings = try #require(json["findings"] as? [[String: Any]])
@@ -35,7 +35,7 @@ struct JSONReporterTests {
   }
 
   @Test func outputIsStableAndCompactWhenAsked() {
-    let sink = MemorySink()
+    let sink = MemoryOutput()
     var writer = JSONWriter(lineDepth: 0, to: sink)
     writer.beginObject()
     writer.member("a", 1)

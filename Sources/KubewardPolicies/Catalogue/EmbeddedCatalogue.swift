@@ -36,8 +36,10 @@ enum EmbeddedCatalogue {
     ("single-replica.yaml", PackageResources.single_replica_yaml),
     ("slb-port-conflict.yaml", PackageResources.slb_port_conflict_yaml),
     ("statefulset-service-name.yaml", PackageResources.statefulset_service_name_yaml),
+    ("suppression-without-reason.yaml", PackageResources.suppression_without_reason_yaml),
     ("unreadable-file.yaml", PackageResources.unreadable_file_yaml),
     ("unrendered-template.yaml", PackageResources.unrendered_template_yaml),
+    ("unused-suppression.yaml", PackageResources.unused_suppression_yaml),
     ("yaml-syntax.yaml", PackageResources.yaml_syntax_yaml),
   ]
 }

@@ -35,6 +35,70 @@ public struct Finding: Hashable, Sendable {
     self.path = path
   }
 
+  /// Why the finding is accepted, when a suppression or the baseline accepts it. Suppressed
+  /// findings are not reported (except with `--show-suppressed`, and in SARIF) and do not fail
+  /// the run.
+  public var suppression: Suppression?
+
   public var line: Int { range.start.line }
   public var column: Int { range.start.column }
+}
+
+/// Why a finding is accepted.
+public struct Suppression: Hashable, Sendable {
+  public enum Kind: String, Sendable {
+    /// An `ignore.kubeward.dev/<policy>` annotation on the object or its pod template.
+    case annotation
+    /// A `# kubeward:ignore <policy> -- <reason>` comment on the line or the line above.
+    case comment
+    /// The finding is in the baseline (`--baseline`).
+    case baseline
+  }
+
+  public var kind: Kind
+  public var reason: String
+
+  public init(kind: Kind, reason: String) {
+    self.kind = kind
+    self.reason = reason
+  }
+}
+
+extension Finding {
+  /// Identifies the finding across edits that move lines: the policy, the file, the object
+  /// (kind, namespace, name), the container and the YAML path of the reported node. Findings
+  /// about the file itself (syntax and the like) use their message instead of a path.
+  public var fingerprint: String {
+    Fingerprint.make(
+      policy: policy, file: file, object: object.map { ($0.kind, $0.namespace, $0.name) },
+      container: container, path: path, message: message)
+  }
+
+  /// A stable 64-bit hash of `fingerprint`, in hex (SARIF's `partialFingerprints`).
+  public var fingerprintHash: String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in fingerprint.utf8 {
+      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+}
+
+/// The one definition of a finding's identity, shared by findings and baseline entries.
+enum Fingerprint {
+  static func make(
+    policy: String, file: String, object: (kind: String, namespace: String?, name: String?)?,
+    container: String?, path: String?, message: String
+  ) -> String {
+    var parts = [policy, file]
+    if let object {
+      parts += [
+        object.kind, object.namespace ?? "", object.name ?? "", container ?? "", path ?? "",
+      ]
+    } else {
+      parts.append(message)
+    }
+    return parts.joined(separator: "\u{1F}")
+  }
 }

@@ -6,19 +6,31 @@ import KubewardYAML
 enum KustomizePatches {
   static let fileNames: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
 
-  /// The normalised paths of patch files named by the kustomizations among `inputs`.
+  /// `inputs`, with the patch files among them marked. Files are related by their names (the
+  /// paths the user knows), which may differ from where they are read (`--read-from`).
+  static func marking(_ inputs: [LintInput]) -> [LintInput] {
+    let patches = patchPaths(among: inputs)
+    guard !patches.isEmpty else { return inputs }
+    return inputs.map { input in
+      var input = input
+      if patches.contains(normalized(input.name)) { input.isKustomizePatch = true }
+      return input
+    }
+  }
+
+  /// The normalised names of patch files named by the kustomizations among `inputs`.
   static func patchPaths(among inputs: [LintInput]) -> Set<String> {
     var patches: Set<String> = []
     var reader = FileReader()
     for input in inputs {
-      guard case .file(let path) = input.source, fileNames.contains(fileName(of: path)),
+      guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
         case .success(let count) = reader.read(path)
       else { continue }
       let file = reader.buffer.withUnsafeBufferPointer {
         YAMLReader().read(UnsafeBufferPointer(rebasing: $0[0..<count]))
       }
       guard let root = file.documents.first?.root, root.isMapping else { continue }
-      let folder = directory(of: path)
+      let folder = directory(of: input.name)
       for reference in references(in: root) {
         patches.insert(normalized(folder.isEmpty ? reference : folder + "/" + reference))
       }

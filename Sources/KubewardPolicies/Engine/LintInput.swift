@@ -24,11 +24,26 @@ public struct LintInput: Sendable {
   /// A Kustomize patch (a kustomization of the run names it): its objects are partial, so they
   /// are checked for syntax but not linted as manifests. Set by the linter.
   public var isKustomizePatch = false
+  /// Context only: its objects inform the cross-object pass (a Service's Deployment elsewhere
+  /// in the repository) but none of its findings are reported (`--context`).
+  public var isContext = false
+  /// Rendered Helm output: findings in a document that follows a `# Source: <template>` comment
+  /// are reported against that template, at lines of the rendered document.
+  public var attributesHelmSources = false
 
   public init(name: String, source: Source, isExplicit: Bool) {
     self.name = name
     self.source = source
     self.isExplicit = isExplicit
+  }
+}
+
+extension LintInput {
+  /// The bytes of the file at `path`, or `nil` when it cannot be read.
+  public static func contents(of path: String) -> [UInt8]? {
+    var reader = FileReader()
+    guard case .success(let count) = reader.read(path) else { return nil }
+    return Array(reader.buffer[0..<count])
   }
 }
 
@@ -42,6 +57,11 @@ public struct InputError: Error, CustomStringConvertible, Sendable {
 
 /// Turns the paths a user gives into the files to lint.
 public enum InputDiscovery {
+  /// `a/./b/../c.yaml` → `a/c.yaml`, lexically (no file system access).
+  public static func normalizedPath(_ path: String) -> String {
+    KustomizePatches.normalized(path)
+  }
+
   /// File extensions read when walking a folder (a file named explicitly is read whatever its
   /// name).
   public static let manifestExtensions = [".yaml", ".yml", ".json"]

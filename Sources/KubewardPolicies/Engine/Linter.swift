@@ -1,44 +1,33 @@
 import Dispatch
 import KubewardModel
 import KubewardYAML
-import Synchronization
 
-/// Counts of what a run read and found.
-public struct LintSummary: Hashable, Sendable {
-  /// Files read (or attempted).
-  public var files = 0
-  /// Documents with content (empty and comment-only documents are not counted).
-  public var documents = 0
-  /// Kubernetes objects linted (a `List` counts its items).
-  public var objects = 0
-  /// Documents skipped: not Kubernetes objects (no `apiVersion`/`kind`), or Kustomize patches.
-  public var skippedDocuments = 0
-  /// Findings by severity, suppressed ones excluded.
-  public var findings: [Severity: Int] = [:]
-  /// Findings that a suppression or baseline accepted.
-  public var suppressed = 0
+/// How a run is carried out.
+public struct RunOptions: Sendable {
+  /// Files linted in parallel.
+  public var jobs: Int
+  /// Accepted findings: reported only if new.
+  public var baseline: Baseline?
 
-  public init() {}
-
-  mutating func add(_ other: LintSummary) {
-    files += other.files
-    documents += other.documents
-    objects += other.objects
-    skippedDocuments += other.skippedDocuments
+  public init(jobs: Int = 1, baseline: Baseline? = nil) {
+    self.jobs = jobs
+    self.baseline = baseline
   }
-
-  public func count(_ severity: Severity) -> Int { findings[severity] ?? 0 }
 }
 
-/// The outcome of a run: findings in a stable order, and counts.
-public struct LintResult: Sendable {
-  /// Sorted by file (in input order), line, column, policy id and message.
-  public var findings: [Finding]
-  public var summary: LintSummary
+/// What a run accumulates as files are delivered.
+struct RunState {
+  var facts = FactsCollection()
+  var directives: [SuppressionDirective] = []
+  var summary = LintSummary()
+  var baseline: Baseline?
 
-  public init(findings: [Finding], summary: LintSummary) {
-    self.findings = findings
-    self.summary = summary
+  /// Applies the baseline to findings about to be reported and counts them.
+  mutating func admit(_ findings: inout [Finding]) {
+    for index in findings.indices {
+      baseline?.accept(&findings[index])
+      summary.count(findings[index])
+    }
   }
 }
 
@@ -59,6 +48,8 @@ public struct Linter: Sendable {
   /// Severity of each input policy (`yaml-syntax`, …) that is on.
   let inputSeverities: [String: Severity]
   let factOptions: FactOptions
+  /// Every policy that is on.
+  let enabledPolicies: Set<String>
   /// Compute each finding's YAML path (for fingerprints and baselines); off by default because
   /// it costs a walk up the tree per finding.
   public var computePaths = false
@@ -94,68 +85,58 @@ public struct Linter: Sendable {
       (try? configuration.options(for: $0))?.strings(LoadBalancerLifecycle.pinningAnnotations)
     }
     self.factOptions = FactOptions(loadBalancerIDAnnotations: (pinning ?? nil) ?? [])
+    self.enabledPolicies = Set(
+      catalogue.descriptions.filter { configuration.severity(of: $0) != nil }.map(\.id))
   }
 
-  /// Lints `inputs` with `jobs` workers (at least one).
-  public func lint(_ inputs: [LintInput], jobs: Int = 1) -> LintResult {
-    var inputs = inputs
-    let patches = KustomizePatches.patchPaths(among: inputs)
-    if !patches.isEmpty {
-      for index in inputs.indices {
-        if case .file(let path) = inputs[index].source,
-          patches.contains(KustomizePatches.normalized(path))
-        {
-          inputs[index].isKustomizePatch = true
-        }
-      }
+  /// Lints `inputs` and hands the findings to `sink` in report order (see `FindingSink`):
+  /// files on `options.jobs` workers, delivered in input order, then the cross-object pass.
+  /// The output does not depend on the number of workers. Returns the run's counts.
+  @discardableResult
+  public func run(_ inputs: [LintInput], options: RunOptions = RunOptions(), into sink: FindingSink)
+    -> LintSummary
+  {
+    let inputs = KustomizePatches.marking(inputs)
+    var state = RunState(baseline: options.baseline)
+    forEachFile(inputs, jobs: max(1, options.jobs)) { input, outcome in
+      state.facts.append(contentsOf: outcome.facts)
+      state.directives += outcome.directives
+      guard !input.isContext else { return }
+      state.summary.add(outcome.summary)
+      var findings = outcome.findings
+      state.admit(&findings)
+      sink.file(input.name, findings: findings)
     }
-    let outcomes = lintFiles(inputs, jobs: max(1, jobs))
-    var findings: [Finding] = []
-    var facts = FactsCollection()
-    var summary = LintSummary()
-    for outcome in outcomes {
-      findings += outcome.findings
-      facts.append(contentsOf: outcome.facts)
-      summary.add(outcome.summary)
+    var findings = crossObjectFindings(LintSet(state.facts))
+    // Findings located in context files are not this run's to report.
+    let contextNames = Set(inputs.filter(\.isContext).map(\.name))
+    findings.removeAll { contextNames.contains($0.file) }
+    for index in findings.indices {
+      SuppressionDirectives.apply(&state.directives, to: &findings[index])
     }
-    findings += crossObjectFindings(LintSet(facts))
-    findings = Self.sorted(findings, inputs: inputs)
-    for finding in findings { summary.findings[finding.severity, default: 0] += 1 }
-    return LintResult(findings: findings, summary: summary)
-  }
-
-  /// Findings by file (in input order), position, policy and message. The file order is
-  /// looked up once per finding, not once per comparison.
-  static func sorted(_ findings: [Finding], inputs: [LintInput]) -> [Finding] {
+    findings += unusedSuppressions(state.directives)
     let order = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
-    // Sort small keys, then gather: a Finding holds several strings and is costly to move.
-    struct Key {
-      var file: Int
-      var line: Int
-      var column: Int
-      var index: Int
+    findings.sort { lhs, rhs in
+      let left = order[lhs.file] ?? Int.max
+      let right = order[rhs.file] ?? Int.max
+      return left != right ? left < right : Finding.byPosition(lhs, rhs)
     }
-    var keys = findings.indices.map { index in
-      let finding = findings[index]
-      return Key(
-        file: order[finding.file] ?? Int.max, line: finding.range.start.line,
-        column: finding.range.start.column, index: index)
-    }
-    keys.sort { lhs, rhs in
-      if lhs.file != rhs.file { return lhs.file < rhs.file }
-      if lhs.line != rhs.line { return lhs.line < rhs.line }
-      if lhs.column != rhs.column { return lhs.column < rhs.column }
-      let left = findings[lhs.index]
-      let right = findings[rhs.index]
-      if left.policy != right.policy { return left.policy < right.policy }
-      return left.message < right.message
-    }
-    return keys.map { findings[$0.index] }
+    state.admit(&findings)
+    sink.crossObject(findings)
+    sink.finish(state.summary)
+    return state.summary
   }
 
-  /// Lints one in-memory document set, e.g. a test's manifest.
+  /// Lints `inputs` into memory.
+  public func lint(_ inputs: [LintInput], jobs: Int = 1) -> LintResult {
+    let sink = CollectingSink()
+    run(inputs, options: RunOptions(jobs: jobs), into: sink)
+    return sink.result
+  }
+
+  /// Lints one in-memory manifest, e.g. a test's.
   public func lint(_ text: String, name: String = "manifest.yaml", isExplicit: Bool = true)
     -> LintResult
   {
@@ -164,127 +145,64 @@ public struct Linter: Sendable {
 
   // MARK: The per-file pass
 
+  /// Lints every input, calling `deliver` on this thread in input order. With several jobs,
+  /// workers run ahead of delivery by at most a window of files, which bounds memory.
+  private func forEachFile(
+    _ inputs: [LintInput], jobs: Int, deliver: (LintInput, FileOutcome) -> Void
+  ) {
+    if jobs == 1 || inputs.count < 2 {
+      var reader = FileReader()
+      for input in inputs { deliver(input, lintFile(input, reader: &reader)) }
+      return
+    }
+    let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
+    let group = DispatchGroup()
+    for _ in 0..<min(jobs, inputs.count) {
+      DispatchQueue.global().async(group: group) {
+        var reader = FileReader()
+        while let index = work.claim() {
+          work.publish(index, lintFile(inputs[index], reader: &reader))
+        }
+      }
+    }
+    for index in inputs.indices { deliver(inputs[index], work.take(index)) }
+    group.wait()
+  }
+
   /// The cross-object facts of one input (for tests of the cross-object pass).
   func facts(of input: LintInput) -> FactsCollection {
     var reader = FileReader()
     return lintFile(input, reader: &reader).facts
   }
 
-  private func lintFiles(_ inputs: [LintInput], jobs: Int) -> [FileOutcome] {
-    if jobs == 1 || inputs.count < 2 {
-      var reader = FileReader()
-      return inputs.map { lintFile($0, reader: &reader) }
-    }
-    let results = ResultSlots<FileOutcome>(count: inputs.count)
-    let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: min(jobs, inputs.count)) { _ in
-      var reader = FileReader()
-      while true {
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard index < inputs.count else { break }
-        results[index] = lintFile(inputs[index], reader: &reader)
+  /// Suppressions that matched nothing, for policies that are on.
+  private func unusedSuppressions(_ directives: [SuppressionDirective]) -> [Finding] {
+    guard let severity = inputSeverities[SuppressionDirectives.unusedSuppression] else { return [] }
+    var findings: [Finding] = []
+    for directive in directives {
+      let unused = directive.policies.filter { !directive.used.contains($0) }
+      let unknown = unused.filter { catalogue[$0] == nil }
+      let active = unused.filter { enabledPolicies.contains($0) }
+      let message: String
+      if !unknown.isEmpty {
+        message =
+          "this suppression names \(unknown.joined(separator: ", ")), which kubeward does not "
+          + "have (see `kubeward rules`); fix the policy id or remove it"
+      } else if !active.isEmpty {
+        message =
+          "this suppression of \(active.joined(separator: ", ")) matches no finding: remove "
+          + (active.count == directive.policies.count ? "it" : "that policy from it")
+          + ", so that it cannot hide a future problem"
+      } else {
+        continue  // Used, or only turned-off policies (it may matter under another config).
       }
-    }
-    return results.values()
-  }
-
-  private func lintFile(_ input: LintInput, reader: inout FileReader) -> FileOutcome {
-    switch input.source {
-    case .bytes(let bytes):
-      return bytes.withUnsafeBufferPointer { lintBytes($0, input: input) }
-    case .unreadable(let reason):
-      return unreadable(input, reason: reason)
-    case .file(let path):
-      switch reader.read(path) {
-      case .success(let count):
-        return reader.buffer.withUnsafeBufferPointer {
-          lintBytes(UnsafeBufferPointer(rebasing: $0[0..<count]), input: input)
-        }
-      case .failure(let error):
-        return unreadable(input, reason: error.reason)
-      }
-    }
-  }
-
-  private func unreadable(_ input: LintInput, reason: String) -> FileOutcome {
-    var outcome = FileOutcome()
-    outcome.summary.files = 1
-    if let severity = inputSeverities[InputPolicies.unreadableFile] {
-      outcome.findings.append(
+      findings.append(
         Finding(
-          policy: InputPolicies.unreadableFile, severity: severity, file: input.name,
-          range: SourceRange(at: SourcePosition(line: 1, column: 1)),
-          message: "cannot read \(input.name): \(reason); it was not linted"))
+          policy: SuppressionDirectives.unusedSuppression, severity: severity,
+          file: directive.file, range: directive.range, message: message,
+          object: directive.object))
     }
-    return outcome
-  }
-
-  private func lintBytes(_ bytes: UnsafeBufferPointer<UInt8>, input: LintInput) -> FileOutcome {
-    var outcome = FileOutcome()
-    outcome.summary.files = 1
-    let file = YAMLReader(limits: readerLimits).read(bytes)
-    for diagnostic in file.diagnostics {
-      let id = InputPolicies.id(for: diagnostic.kind)
-      guard let severity = inputSeverities[id] else { continue }
-      outcome.findings.append(
-        Finding(
-          policy: id, severity: severity, file: input.name, range: diagnostic.range,
-          message: diagnostic.message))
-    }
-    let locate = Locator(file: input.name, computePaths: computePaths)
-    for document in file.documents {
-      switch document.content(defaultNamespace: configuration.defaultNamespace) {
-      case .empty:
-        continue
-      case .unreadable:
-        outcome.summary.documents += 1
-      case .notKubernetes(let root):
-        outcome.summary.documents += 1
-        outcome.summary.skippedDocuments += 1
-        if input.isExplicit, let severity = inputSeverities[InputPolicies.notKubernetes] {
-          outcome.findings.append(
-            Finding(
-              policy: InputPolicies.notKubernetes, severity: severity, file: input.name,
-              range: SourceRange(at: root.position),
-              message: "this document has no apiVersion and kind, so it is not a Kubernetes "
-                + "object; kubeward skipped it"))
-        }
-      case .objects where input.isKustomizePatch:
-        outcome.summary.documents += 1
-        outcome.summary.skippedDocuments += 1
-      case .objects(let objects):
-        outcome.summary.documents += 1
-        outcome.summary.objects += objects.count
-        for object in objects {
-          if let placeholder = InputPolicies.templatePlaceholder(in: object) {
-            if let severity = inputSeverities[InputPolicies.unrenderedTemplate] {
-              outcome.findings.append(
-                Finding(
-                  policy: InputPolicies.unrenderedTemplate, severity: severity, file: input.name,
-                  range: placeholder.range,
-                  message: "\(object.kind) \(placeholder.string ?? "") holds an unexpanded ${…} "
-                    + "placeholder: this is an unrendered template (envsubst or similar), not a "
-                    + "manifest; render it first and lint the result",
-                  object: object.reference))
-            }
-            continue
-          }
-          lint(object, file: input.name, into: &outcome.findings)
-          outcome.facts.collect(object, locate: locate, options: factOptions)
-        }
-      }
-    }
-    return outcome
-  }
-
-  private func lint(_ object: KubeObject, file: String, into findings: inout [Finding]) {
-    var report = ObjectReport(file: file, object: object.reference, computePaths: computePaths)
-    for active in objectPolicies {
-      report.policy = active.id
-      report.severity = active.severity
-      active.policy.check(object, &report)
-    }
-    findings += report.findings
+    return findings
   }
 
   // MARK: The cross-object pass
@@ -298,33 +216,4 @@ public struct Linter: Sendable {
     }
     return report.findings
   }
-}
-
-/// What the per-file pass keeps of a file: findings, facts and counts, not its nodes.
-struct FileOutcome: Sendable {
-  var findings: [Finding] = []
-  var facts = FactsCollection()
-  var summary = LintSummary()
-}
-
-/// Fixed slots that concurrent workers fill, each slot by exactly one worker.
-final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-  private let storage: UnsafeMutableBufferPointer<Value?>
-
-  init(count: Int) {
-    storage = .allocate(capacity: count)
-    storage.initialize(repeating: nil)
-  }
-
-  deinit {
-    storage.deinitialize()
-    storage.deallocate()
-  }
-
-  subscript(index: Int) -> Value? {
-    get { storage[index] }
-    set { storage[index] = newValue }
-  }
-
-  func values() -> [Value] { storage.map { $0! } }
 }

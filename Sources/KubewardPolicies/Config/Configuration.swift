@@ -10,6 +10,8 @@ public struct Configuration: Sendable {
     public var severity: Severity?
     /// Overlay on the catalogue's option defaults.
     public var options: [String: OptionValue]
+    /// Where each option is written, for errors.
+    var optionPositions: [String: SourcePosition] = [:]
 
     public init(
       enabled: Bool = true, severity: Severity? = nil, options: [String: OptionValue] = [:]
@@ -44,14 +46,16 @@ public struct Configuration: Sendable {
     var values: [String: OptionValue] = [:]
     for option in description.options { values[option.name] = option.defaultValue }
     for (name, value) in policies[description.id]?.options ?? [:] {
+      let position = policies[description.id]?.optionPositions[name]
       guard let defaultValue = values[name] else {
         throw ConfigurationError(
           "policy \(description.id) has no option \"\(name)\" (its options: "
-            + description.options.map(\.name).joined(separator: ", ") + ")")
+            + description.options.map(\.name).joined(separator: ", ") + ")", position: position)
       }
       guard value.hasSameType(as: defaultValue) else {
         throw ConfigurationError(
-          "option \(name) of policy \(description.id) must be like its default, \(defaultValue)")
+          "option \(name) of policy \(description.id) must be like its default, \(defaultValue)",
+          position: position)
       }
       values[name] = value
     }

@@ -1,0 +1,69 @@
+import KubewardYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Findings accepted as they are, so that only new ones are reported and fail the run: the way
+/// to adopt kubeward on a repository with hundreds of findings. Entries are matched by
+/// fingerprint (policy, file, object, container, YAML path), which survives lines moving, and
+/// each entry accepts as many findings as its `count`.
+public struct Baseline: Sendable {
+  /// Fingerprint → findings still to accept.
+  private var remaining: [String: Int]
+
+  public init() {
+    remaining = [:]
+  }
+
+  /// The baseline file format's version.
+  public static let formatVersion = 1
+
+  /// Reads a baseline written by `--write-baseline`.
+  public init(contentsOf path: String) throws(ConfigurationError) {
+    var reader = FileReader()
+    guard case .success(let count) = reader.read(path) else {
+      throw ConfigurationError("cannot read the baseline \(path)")
+    }
+    let file = reader.buffer.withUnsafeBufferPointer {
+      YAMLReader().read(UnsafeBufferPointer(rebasing: $0[0..<count]))
+    }
+    guard file.diagnostics.isEmpty, let root = file.documents.first?.root, root.isMapping,
+      root["version"]?.int == Self.formatVersion, let entries = root["findings"], entries.isSequence
+    else {
+      throw ConfigurationError(
+        "\(path) is not a kubeward baseline (version \(Self.formatVersion)); write one with "
+          + "--write-baseline")
+    }
+    remaining = [:]
+    for entry in entries.items {
+      guard let policy = entry["policy"]?.text, let file = entry["file"]?.text else {
+        throw ConfigurationError(
+          "a baseline entry needs a policy and a file", file: path, position: entry.position)
+      }
+      let object = entry["kind"]?.text.map {
+        (kind: $0, namespace: entry["namespace"]?.text, name: entry["name"]?.text)
+      }
+      let fingerprint = Fingerprint.make(
+        policy: policy, file: file, object: object, container: entry["container"]?.text,
+        path: entry["path"]?.text, message: entry["message"]?.text ?? "")
+      remaining[fingerprint, default: 0] += max(1, entry["count"]?.int ?? 1)
+    }
+  }
+
+  /// Accepts `findings` too (a baseline built in memory; `--write-baseline` writes files).
+  public mutating func record(_ findings: [Finding]) {
+    for finding in findings { remaining[finding.fingerprint, default: 0] += 1 }
+  }
+
+  /// Marks `finding` accepted if the baseline still holds one like it.
+  public mutating func accept(_ finding: inout Finding) {
+    guard finding.suppression == nil else { return }
+    let fingerprint = finding.fingerprint
+    guard let count = remaining[fingerprint], count > 0 else { return }
+    remaining[fingerprint] = count - 1
+    finding.suppression = Suppression(kind: .baseline, reason: "in the baseline")
+  }
+}

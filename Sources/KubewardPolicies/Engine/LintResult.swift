@@ -1,0 +1,92 @@
+/// Counts of what a run read and found.
+public struct LintSummary: Hashable, Sendable {
+  /// Files read (or attempted), context files excluded.
+  public var files = 0
+  /// Documents with content (empty and comment-only documents are not counted).
+  public var documents = 0
+  /// Kubernetes objects linted (a `List` counts its items).
+  public var objects = 0
+  /// Documents skipped: not Kubernetes objects (no `apiVersion`/`kind`), or Kustomize patches.
+  public var skippedDocuments = 0
+  /// Findings by severity, suppressed ones excluded.
+  public var findings: [Severity: Int] = [:]
+  /// Findings that a suppression or the baseline accepted.
+  public var suppressed = 0
+
+  public init() {}
+
+  mutating func add(_ other: LintSummary) {
+    files += other.files
+    documents += other.documents
+    objects += other.objects
+    skippedDocuments += other.skippedDocuments
+  }
+
+  mutating func count(_ finding: Finding) {
+    if finding.suppression == nil {
+      findings[finding.severity, default: 0] += 1
+    } else {
+      suppressed += 1
+    }
+  }
+
+  public func count(_ severity: Severity) -> Int { findings[severity] ?? 0 }
+
+  /// Whether a reported finding is at least as serious as `threshold`.
+  public func hasFindings(atLeast threshold: Severity) -> Bool {
+    Severity.allCases.contains { $0 >= threshold && count($0) > 0 }
+  }
+}
+
+/// Receives a run's findings in report order: each reported file's own findings as soon as
+/// that file and the ones before it are linted, then the findings that only the whole set
+/// shows. Suppressed findings are included, marked; a sink decides whether to show them.
+public protocol FindingSink: AnyObject {
+  /// The findings about one reported file, sorted by position, in input order.
+  func file(_ name: String, findings: [Finding])
+  /// Cross-object findings and findings about suppressions, sorted by file (in input order)
+  /// and position.
+  func crossObject(_ findings: [Finding])
+  /// The run is over.
+  func finish(_ summary: LintSummary)
+}
+
+/// The outcome of a run, held in memory: for tests and library use. Large runs should stream
+/// to a `FindingSink` instead.
+public struct LintResult: Sendable {
+  /// Reported findings in report order: each file's findings by position, files in input
+  /// order, then the cross-object findings.
+  public var findings: [Finding]
+  /// Findings that a suppression or the baseline accepted.
+  public var suppressed: [Finding]
+  public var summary: LintSummary
+
+  public init(findings: [Finding], suppressed: [Finding] = [], summary: LintSummary) {
+    self.findings = findings
+    self.suppressed = suppressed
+    self.summary = summary
+  }
+}
+
+/// Collects a run into a `LintResult`.
+public final class CollectingSink: FindingSink {
+  public private(set) var result = LintResult(findings: [], summary: LintSummary())
+
+  public init() {}
+
+  public func file(_ name: String, findings: [Finding]) { collect(findings) }
+
+  public func crossObject(_ findings: [Finding]) { collect(findings) }
+
+  public func finish(_ summary: LintSummary) { result.summary = summary }
+
+  private func collect(_ findings: [Finding]) {
+    for finding in findings {
+      if finding.suppression == nil {
+        result.findings.append(finding)
+      } else {
+        result.suppressed.append(finding)
+      }
+    }
+  }
+}

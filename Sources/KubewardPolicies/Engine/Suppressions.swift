@@ -1,0 +1,168 @@
+import KubewardModel
+import KubewardYAML
+
+/// A suppression written in a manifest: a `# kubeward:ignore` comment or an
+/// `ignore.kubeward.dev/<policy>` annotation.
+struct SuppressionDirective: Sendable {
+  enum Scope: Hashable, Sendable {
+    /// A comment: findings on its line or the line below it.
+    case lines(ClosedRange<Int>)
+    /// An annotation: findings about this object.
+    case object(ObjectReference)
+  }
+
+  let file: String
+  let scope: Scope
+  let kind: Suppression.Kind
+  let policies: [String]
+  /// Empty when the directive gives no reason (itself a finding).
+  let reason: String
+  /// Where the directive is written.
+  let range: SourceRange
+  /// The named policies that suppressed a finding.
+  var used: Set<String> = []
+
+  /// The object an annotation suppression is on.
+  var object: ObjectReference? {
+    if case .object(let object) = scope { return object }
+    return nil
+  }
+
+  func covers(_ finding: Finding) -> Bool {
+    guard finding.file == file, policies.contains(finding.policy),
+      !SuppressionDirectives.unsuppressible.contains(finding.policy)
+    else { return false }
+    switch scope {
+    case .lines(let lines): return lines.contains(finding.line)
+    case .object(let object): return finding.object == object
+    }
+  }
+}
+
+/// Finds suppression directives and applies them.
+enum SuppressionDirectives {
+  static let commentMarker = Array("kubeward:ignore".utf8)
+  static let annotationPrefix = "ignore.kubeward.dev/"
+  static let unusedSuppression = "unused-suppression"
+  static let suppressionWithoutReason = "suppression-without-reason"
+  /// Findings about suppressions themselves cannot be suppressed.
+  static let unsuppressible: Set<String> = [unusedSuppression, suppressionWithoutReason]
+
+  /// `# kubeward:ignore id[,id…] -- reason` comments of a file. libyaml drops comments, so
+  /// they are read from the bytes; a `#` counts when it starts the line or follows a space.
+  static func comments(in bytes: UnsafeBufferPointer<UInt8>, file: String)
+    -> [SuppressionDirective]
+  {
+    guard contains(bytes, commentMarker) else { return [] }
+    var directives: [SuppressionDirective] = []
+    let lines = LineIndex(bytes)
+    for line in 1...lines.lineCount {
+      guard let range = lines.byteRange(ofLine: line, in: bytes),
+        let marker = firstOffset(of: commentMarker, in: bytes, range: range),
+        let hash = commentStart(before: marker, in: bytes, lineStart: range.lowerBound)
+      else { continue }
+      let text = String(
+        decoding: UnsafeBufferPointer(
+          rebasing: bytes[(marker + commentMarker.count)..<range.upperBound]),
+        as: UTF8.self)
+      let (policies, reason) = parse(text)
+      let start = lines.position(ofByte: hash, in: bytes)
+      let end = lines.position(ofByte: range.upperBound, in: bytes)
+      directives.append(
+        SuppressionDirective(
+          file: file, scope: .lines(line...(line + 1)), kind: .comment, policies: policies,
+          reason: reason, range: SourceRange(start: start, end: end)))
+    }
+    return directives
+  }
+
+  /// `ignore.kubeward.dev/<policy>: "<reason>"` annotations of an object and of its pod
+  /// template.
+  static func annotations(of object: KubeObject, file: String) -> [SuppressionDirective] {
+    var directives: [SuppressionDirective] = []
+    var metadatas = [object.metadata]
+    // A Pod is its own pod template.
+    if let template = object.podTemplate, template.node != object.node {
+      metadatas.append(template.metadata)
+    }
+    for metadata in metadatas {
+      for (key, value) in metadata.annotations?.pairs ?? NodePairs.none {
+        guard let name = key.string, name.hasPrefix(annotationPrefix) else { continue }
+        let policy = String(name.dropFirst(annotationPrefix.count))
+        directives.append(
+          SuppressionDirective(
+            file: file, scope: .object(object.reference), kind: .annotation, policies: [policy],
+            reason: trimmed(value.text ?? ""), range: key.range))
+      }
+    }
+    return directives
+  }
+
+  /// Marks `finding` suppressed by the first directive that covers it.
+  static func apply(_ directives: inout [SuppressionDirective], to finding: inout Finding) {
+    guard finding.suppression == nil else { return }
+    for index in directives.indices where directives[index].covers(finding) {
+      directives[index].used.insert(finding.policy)
+      let reason = directives[index].reason
+      finding.suppression = Suppression(
+        kind: directives[index].kind, reason: reason.isEmpty ? "(no reason given)" : reason)
+      return
+    }
+  }
+
+  /// `exec-probe, alpine-image -- a reason` → (["exec-probe", "alpine-image"], "a reason").
+  static func parse(_ text: String) -> (policies: [String], reason: String) {
+    let parts = text.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false)
+    let policies = parts[0].split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" })
+      .map(String.init)
+    return (policies, parts.count > 1 ? trimmed(String(parts[1])) : "")
+  }
+
+  static func trimmed(_ text: String) -> String {
+    String(
+      text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: {
+        $0 == " " || $0 == "\t"
+      })
+      .reversed())
+  }
+
+  private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+    firstOffset(of: needle, in: bytes, range: 0..<bytes.count) != nil
+  }
+
+  private static func firstOffset(
+    of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>
+  ) -> Int? {
+    guard range.count >= needle.count, let first = needle.first else { return nil }
+    var index = range.lowerBound
+    let last = range.upperBound - needle.count
+    while index <= last {
+      if bytes[index] == first {
+        var matched = 1
+        while matched < needle.count && bytes[index + matched] == needle[matched] { matched += 1 }
+        if matched == needle.count { return index }
+      }
+      index += 1
+    }
+    return nil
+  }
+
+  /// The `#` that opens the comment holding the marker: only spaces between them, and the `#`
+  /// at the line start or after a space (otherwise it is part of a value).
+  private static func commentStart(
+    before marker: Int, in bytes: UnsafeBufferPointer<UInt8>, lineStart: Int
+  ) -> Int? {
+    var index = marker - 1
+    while index >= lineStart
+      && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t"))
+    {
+      index -= 1
+    }
+    guard index >= lineStart, bytes[index] == UInt8(ascii: "#") else { return nil }
+    guard
+      index == lineStart || bytes[index - 1] == UInt8(ascii: " ")
+        || bytes[index - 1] == UInt8(ascii: "\t")
+    else { return nil }
+    return index
+  }
+}

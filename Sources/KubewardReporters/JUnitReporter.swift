@@ -1,0 +1,151 @@
+import KubewardModel
+import KubewardPolicies
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// JUnit XML in Apache Ant's form, which Jenkins, GitLab and most CI systems read: one
+/// testsuite per linted file, one testcase per object and policy with findings (a file without
+/// findings is one passing testcase). Findings at or above `failOn` are failures carrying
+/// `file:line` and the message; less serious ones are listed in the suite's `system-out`.
+///
+/// Test suites need every finding of their file, cross-object ones included, so this report is
+/// written when the run ends.
+public final class JUnitReporter: FindingSink {
+  private var output: ChunkedOutput
+  private let options: ReportOptions
+  private var files: [String] = []
+  private var findings: [String: [Finding]] = [:]
+
+  public init(output: ReportOutput, options: ReportOptions = ReportOptions()) {
+    self.output = ChunkedOutput(output)
+    self.options = options
+  }
+
+  public func file(_ name: String, findings: [Finding]) {
+    files.append(name)
+    collect(findings)
+  }
+
+  public func crossObject(_ findings: [Finding]) { collect(findings) }
+
+  private func collect(_ found: [Finding]) {
+    for finding in found where finding.suppression == nil {
+      if findings[finding.file] == nil && !files.contains(finding.file) {
+        files.append(finding.file)
+      }
+      findings[finding.file, default: []].append(finding)
+    }
+  }
+
+  public func finish(_ summary: LintSummary) {
+    let timestamp = Self.timestamp()
+    let host = Self.hostname()
+    output.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n")
+    for (id, file) in files.enumerated() {
+      writeSuite(
+        id: id, file: file, findings: findings[file] ?? [], timestamp: timestamp, host: host)
+      output.flushIfFull()
+    }
+    output.append("</testsuites>\n")
+    output.flush()
+  }
+
+  private func writeSuite(
+    id: Int, file: String, findings: [Finding], timestamp: String, host: String
+  ) {
+    // One testcase per object and policy, in the order they first appear.
+    var cases: [(name: String, findings: [Finding])] = []
+    var caseIndex: [String: Int] = [:]
+    for finding in findings {
+      let name = "\(finding.object?.description ?? file) [\(finding.policy)]"
+      if let index = caseIndex[name] {
+        cases[index].findings.append(finding)
+      } else {
+        caseIndex[name] = cases.count
+        cases.append((name, [finding]))
+      }
+    }
+    let failing = cases.filter { $0.findings.contains(where: isFailure) }
+    let tests = max(cases.count, 1)
+    output.append(
+      "  <testsuite package=\"kubeward\" id=\"\(id)\" name=\"\(Self.escaped(file))\" "
+        + "timestamp=\"\(timestamp)\" hostname=\"\(Self.escaped(host))\" tests=\"\(tests)\" "
+        + "failures=\"\(failing.count)\" errors=\"0\" time=\"0\">\n    <properties/>\n")
+    if cases.isEmpty {
+      output.append(
+        "    <testcase name=\"kubeward\" classname=\"\(Self.escaped(file))\" time=\"0\"/>\n")
+    }
+    var notes: [Finding] = []
+    for testCase in cases {
+      output.append(
+        "    <testcase name=\"\(Self.escaped(testCase.name))\" "
+          + "classname=\"\(Self.escaped(file))\" time=\"0\"")
+      let failures = testCase.findings.filter(isFailure)
+      notes += testCase.findings.filter { !isFailure($0) }
+      guard let first = failures.first else {
+        output.append("/>\n")
+        continue
+      }
+      let details = failures.map(TextReporter.line(for:)).joined(separator: "\n")
+      output.append(
+        ">\n      <failure message=\"\(Self.escaped(first.message))\" "
+          + "type=\"\(first.severity)\">\(Self.escaped(details))</failure>\n    </testcase>\n")
+    }
+    let out = notes.map(TextReporter.line(for:)).joined(separator: "\n")
+    output.append(
+      out.isEmpty
+        ? "    <system-out/>\n"
+        : "    <system-out>\(Self.escaped(out))</system-out>\n")
+    output.append("    <system-err/>\n  </testsuite>\n")
+  }
+
+  private func isFailure(_ finding: Finding) -> Bool {
+    guard let threshold = options.failOn else { return false }
+    return finding.severity >= threshold
+  }
+
+  /// XML text and attribute escaping; characters XML 1.0 cannot hold become U+FFFD.
+  static func escaped(_ text: String) -> String {
+    var result = ""
+    result.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": result += "&amp;"
+      case "<": result += "&lt;"
+      case ">": result += "&gt;"
+      case "\"": result += "&quot;"
+      case "'": result += "&apos;"
+      case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
+      case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+        result += "\u{FFFD}"
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  /// `YYYY-MM-DDTHH:MM:SS` in UTC; `SOURCE_DATE_EPOCH` fixes it for reproducible reports.
+  static func timestamp() -> String {
+    var seconds = time(nil)
+    if let fixed = getenv("SOURCE_DATE_EPOCH").flatMap({ Int(String(cString: $0)) }) {
+      seconds = time_t(fixed)
+    }
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+      + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+  }
+
+  static func hostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    let name = String(
+      decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty ? "localhost" : name
+  }
+}

@@ -1,0 +1,77 @@
+/// Turns the paths findings carry (relative to the working directory, as the user gave them)
+/// into paths relative to the repository root, which is what code-scanning services and CI
+/// annotations resolve against.
+struct RepositoryPaths {
+  /// Absolute, without a trailing slash.
+  let root: String?
+  let workingDirectory: String?
+
+  init(root: String?, workingDirectory: String?) {
+    self.root = root.map(Self.normalized)
+    self.workingDirectory = workingDirectory.map(Self.normalized)
+  }
+
+  /// The path relative to the root; `nil` when the file lies outside it or the root is unknown.
+  func relativePath(for file: String) -> String? {
+    guard let root else { return nil }
+    let absolute = self.absolute(file)
+    if absolute == root { return "" }
+    guard absolute.hasPrefix(root == "/" ? "/" : root + "/") else { return nil }
+    return String(absolute.dropFirst(root == "/" ? 1 : root.count + 1))
+  }
+
+  /// A URI for SARIF's `artifactLocation`: relative to `%SRCROOT%` when inside the root,
+  /// otherwise absolute (`file:///…`).
+  func artifactURI(for file: String) -> (uri: String, relativeToRoot: Bool) {
+    if let relative = relativePath(for: file) { return (Self.percentEncoded(relative), true) }
+    let absolute = self.absolute(file)
+    guard absolute.hasPrefix("/") else { return (Self.percentEncoded(file), false) }
+    return ("file://" + Self.percentEncoded(absolute), false)
+  }
+
+  /// `file:///home/me/repo/`: a folder URI ends with a slash.
+  static func fileURI(forDirectory path: String) -> String {
+    let encoded = percentEncoded(normalized(path))
+    return "file://" + encoded + (encoded.hasSuffix("/") ? "" : "/")
+  }
+
+  private func absolute(_ file: String) -> String {
+    if file.hasPrefix("/") { return Self.normalized(file) }
+    guard let workingDirectory else { return Self.normalized(file) }
+    return Self.normalized(workingDirectory + "/" + file)
+  }
+
+  /// Lexically: `a/./b/../c` → `a/c`, no trailing slash.
+  static func normalized(_ path: String) -> String {
+    var components: [Substring] = []
+    for component in path.split(separator: "/") {
+      if component == "." { continue }
+      if component == "..", let last = components.last, last != ".." {
+        components.removeLast()
+      } else {
+        components.append(component)
+      }
+    }
+    let joined = components.joined(separator: "/")
+    return path.hasPrefix("/") ? "/" + joined : joined
+  }
+
+  /// RFC 3986 path encoding: unreserved characters and `/` stay, everything else is `%XX`.
+  static func percentEncoded(_ path: String) -> String {
+    var encoded = ""
+    for byte in path.utf8 {
+      switch byte {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+        UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+        encoded.unicodeScalars.append(Unicode.Scalar(byte))
+      default:
+        let hex = Array("0123456789ABCDEF".unicodeScalars)
+        encoded.unicodeScalars.append("%")
+        encoded.unicodeScalars.append(hex[Int(byte >> 4)])
+        encoded.unicodeScalars.append(hex[Int(byte & 0xF)])
+      }
+    }
+    return encoded
+  }
+}

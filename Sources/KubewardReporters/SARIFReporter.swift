@@ -1,0 +1,214 @@
+import KubewardModel
+import KubewardPolicies
+
+/// SARIF 2.1.0, the format GitHub code scanning and most CI security dashboards read. Rules
+/// come from the catalogue; every result carries its exact region, a fingerprint that survives
+/// lines moving, the object as a logical location, and, when accepted, its suppression.
+public final class SARIFReporter: FindingSink {
+  public static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
+  /// The base that artifact URIs are relative to.
+  public static let sourceRootID = "%SRCROOT%"
+
+  private var json: JSONWriter
+  private let options: ReportOptions
+  private let rules: [PolicyDescription]
+  private let ruleIndex: [String: Int]
+  private let paths: RepositoryPaths
+
+  public init(output: ReportOutput, options: ReportOptions = ReportOptions()) {
+    // Results sit five levels deep; one line each.
+    self.json = JSONWriter(lineDepth: 5, to: output)
+    self.options = options
+    self.rules = options.catalogue.descriptions.filter { options.severities[$0.id] != nil }
+    self.ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
+    self.paths = RepositoryPaths(
+      root: options.sourceRoot ?? options.workingDirectory,
+      workingDirectory: options.workingDirectory)
+    writeHeader()
+  }
+
+  public func file(_ name: String, findings: [Finding]) { write(findings) }
+
+  public func crossObject(_ findings: [Finding]) { write(findings) }
+
+  public func finish(_ summary: LintSummary) {
+    json.endArray()  // results
+    json.key("invocations")
+    json.beginArray()
+    json.beginObject()
+    json.member("executionSuccessful", true)
+    json.endObject()
+    json.endArray()
+    json.endObject()  // run
+    json.endArray()  // runs
+    json.endObject()
+    json.finish()
+  }
+
+  // MARK: Writing
+
+  private func writeHeader() {
+    json.beginObject()
+    json.member("$schema", Self.schema)
+    json.member("version", "2.1.0")
+    json.key("runs")
+    json.beginArray()
+    json.beginObject()
+    json.key("tool")
+    json.beginObject()
+    json.key("driver")
+    json.beginObject()
+    json.member("name", ToolInfo.name)
+    json.member("version", ToolInfo.version)
+    json.member("semanticVersion", ToolInfo.version)
+    json.member("informationUri", ToolInfo.informationURI)
+    json.key("rules")
+    json.beginArray()
+    for rule in rules { write(rule) }
+    json.endArray()
+    json.endObject()
+    json.endObject()
+    if let root = paths.root {
+      json.key("originalUriBaseIds")
+      json.beginObject()
+      json.key(text: Self.sourceRootID)
+      json.beginObject()
+      json.member("uri", RepositoryPaths.fileURI(forDirectory: root))
+      json.endObject()
+      json.endObject()
+    }
+    json.member("columnKind", "unicodeCodePoints")
+    json.key("results")
+    json.beginArray()
+  }
+
+  private func write(_ rule: PolicyDescription) {
+    json.beginObject()
+    json.member("id", rule.id)
+    json.member("name", Self.ruleName(rule.id))
+    json.key("shortDescription")
+    text(rule.title)
+    json.key("fullDescription")
+    text(Self.paragraph(rule.rationale))
+    json.key("help")
+    json.beginObject()
+    json.member("text", Self.paragraph(rule.remediation))
+    json.member(
+      "markdown",
+      "**\(rule.title)**\n\n\(rule.rationale)\n**What to do**\n\n\(rule.remediation)"
+        + "\nRun `kubeward explain \(rule.id)` for examples.")
+    json.endObject()
+    json.key("defaultConfiguration")
+    json.beginObject()
+    json.member("level", Self.level(options.severities[rule.id] ?? rule.severity))
+    json.endObject()
+    json.key("properties")
+    json.beginObject()
+    json.key("tags")
+    json.beginArray()
+    json.string("kubernetes")
+    json.string(rule.scope.rawValue)
+    if let incident = rule.incident { json.string(incident) }
+    json.endArray()
+    json.endObject()
+    json.endObject()
+  }
+
+  private func write(_ findings: [Finding]) {
+    for index in findings.indices {
+      write(findings[index])
+      json.flushIfFull()
+    }
+  }
+
+  private func write(_ finding: Finding) {
+    json.beginObject()
+    json.member("ruleId", finding.policy)
+    if let index = ruleIndex[finding.policy] { json.member("ruleIndex", index) }
+    json.member("level", Self.level(finding.severity))
+    json.key("message")
+    text(finding.message)
+    json.key("locations")
+    json.beginArray()
+    json.beginObject()
+    json.key("physicalLocation")
+    json.beginObject()
+    json.key("artifactLocation")
+    json.beginObject()
+    let location = paths.artifactURI(for: finding.file)
+    json.member("uri", location.uri)
+    if location.relativeToRoot { json.member("uriBaseId", Self.sourceRootID) }
+    json.endObject()
+    json.key("region")
+    json.beginObject()
+    json.member("startLine", finding.range.start.line)
+    json.member("startColumn", finding.range.start.column)
+    json.member("endLine", finding.range.end.line)
+    json.member("endColumn", max(finding.range.end.column, 1))
+    json.endObject()
+    json.endObject()
+    if let object = finding.object {
+      json.key("logicalLocations")
+      json.beginArray()
+      json.beginObject()
+      json.member("name", object.name ?? "(unnamed)")
+      json.member("fullyQualifiedName", object.description)
+      json.member("kind", "resource")
+      json.endObject()
+      json.endArray()
+    }
+    json.endObject()
+    json.endArray()
+    json.key("partialFingerprints")
+    json.beginObject()
+    json.member("kubeward/v1", finding.fingerprintHash)
+    json.endObject()
+    if let suppression = finding.suppression {
+      json.key("suppressions")
+      json.beginArray()
+      json.beginObject()
+      json.member("kind", suppression.kind == .baseline ? "external" : "inSource")
+      json.member("justification", suppression.reason)
+      json.endObject()
+      json.endArray()
+    }
+    json.endObject()
+  }
+
+  private func text(_ value: String) {
+    json.beginObject()
+    json.member("text", value)
+    json.endObject()
+  }
+
+  // MARK: Conversions
+
+  /// SARIF levels: `error`, `warning`, `note`.
+  static func level(_ severity: Severity) -> String {
+    switch severity {
+    case .error: "error"
+    case .warning: "warning"
+    case .info: "note"
+    }
+  }
+
+  /// `image-pull-secrets` → `ImagePullSecrets`, SARIF's conventional rule name.
+  static func ruleName(_ id: String) -> String {
+    id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+  }
+
+  /// Catalogue text wraps lines; SARIF viewers reflow plain text themselves.
+  static func paragraph(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { $0.isEmpty ? "\n\n" : String($0) }
+      .joined(separator: " ")
+      .replacing(" \n\n ", with: "\n\n")
+      .trimmingSpaces()
+  }
+}
+
+extension String {
+  func trimmingSpaces() -> String {
+    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+  }
+}
