@@ -12,6 +12,37 @@ private let loadBalancer = """
       - port: 80
   """
 
+private let deployment = """
+  apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+  spec:
+    selector:
+      matchLabels: {app: web}
+    template:
+      metadata:
+        labels: {app: web}
+      spec:
+        containers:
+          - name: web
+            image: example/web:1.0
+            ports: [{name: http, containerPort: 8080}]
+  """
+
+private func service(selecting app: String) -> String {
+  """
+  apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+  spec:
+    ports:
+      - {port: 80, targetPort: http}
+    selector: {app: \(app)}
+  """
+}
+
 private let clusterIP = loadBalancer.replacingOccurrences(of: "LoadBalancer", with: "ClusterIP")
 
 /// A throwaway git repository with kubeward's hook installed.
@@ -86,5 +117,79 @@ struct PreCommitHookTests {
     #expect(try repository.git("commit", "-q", "-m", "web").status == 0)
     try repository.git("rm", "-q", "web.yaml")
     #expect(try repository.git("commit", "-q", "-m", "remove").status == 0)
+  }
+
+  @Test func crossObjectPoliciesSeeTheRestOfTheRepository() throws {
+    let repository = try Repository()
+    try repository.write(deployment, to: "apps/web/deployment.yaml")
+    try repository.git("add", ".")
+    try repository.git("commit", "-q", "--no-verify", "-m", "deployment")
+
+    // The Service is checked against the committed Deployment: a typo in its selector blocks.
+    try repository.write(service(selecting: "wbe"), to: "apps/web/service.yaml")
+    try repository.git("add", "apps/web/service.yaml")
+    let typo = try repository.git("commit", "-q", "-m", "service")
+    #expect(typo.status != 0)
+    #expect(typo.output.contains("apps/web/service.yaml:8:13: warning:"), "\(typo.output)")
+    #expect(typo.output.contains("[service-selects-nothing]"))
+    // Only the staged file is reported, not the Deployment's own findings.
+    #expect(!typo.output.contains("deployment.yaml"), "\(typo.output)")
+
+    try repository.write(service(selecting: "web"), to: "apps/web/service.yaml")
+    try repository.git("add", "apps/web/service.yaml")
+    let fixed = try repository.git("commit", "-q", "-m", "service")
+    #expect(fixed.status == 0, "\(fixed.output)")
+  }
+
+  @Test func aStagedKustomizePatchIsReadAsAPatch() throws {
+    let repository = try Repository()
+    try repository.write(
+      "resources: [../../base]\npatches:\n  - path: replicas.yaml\n",
+      to: "overlays/prod/kustomization.yaml")
+    try repository.git("add", ".")
+    try repository.git("commit", "-q", "--no-verify", "-m", "overlay")
+    try repository.write(
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        replicas: 1
+        template:
+          spec:
+            containers:
+              - name: web
+                image: example/web:1.1
+      """, to: "overlays/prod/replicas.yaml")
+    try repository.git("add", ".")
+    // Read as a whole Deployment it would lack probes, limits and requests.
+    let commit = try repository.git("commit", "-q", "-m", "patch")
+    #expect(commit.status == 0, "\(commit.output)")
+  }
+
+  @Test func usesTheStagedConfiguration() throws {
+    let repository = try Repository()
+    try repository.write(loadBalancer, to: "legacy/web.yaml")
+    try repository.write("exclude: [legacy/**]\n", to: ".kubeward.yaml")
+    try repository.git("add", ".")
+    #expect(try repository.git("commit", "-q", "-m", "legacy").status == 0)
+
+    // The working tree's configuration no longer excludes legacy/, but the staged one does.
+    try repository.write("failOn: warning\n", to: ".kubeward.yaml")
+    try repository.write(loadBalancer + "\n", to: "legacy/web.yaml")
+    try repository.git("add", "legacy/web.yaml")
+    let excluded = try repository.git("commit", "-q", "-m", "legacy")
+    #expect(excluded.status == 0, "\(excluded.output)")
+
+    // A typo in the staged configuration is an error, named as the repository's file.
+    try repository.write("polices: {}\n", to: ".kubeward.yaml")
+    try repository.git("add", ".kubeward.yaml")
+    try repository.write(loadBalancer + "\n\n", to: "legacy/web.yaml")
+    try repository.git("add", "legacy/web.yaml")
+    let typo = try repository.git("commit", "-q", "-m", "typo")
+    #expect(typo.status != 0)
+    #expect(typo.output.contains(".kubeward.yaml:1:1:"), "\(typo.output)")
+    #expect(!typo.output.contains("/tmp"), "\(typo.output)")
   }
 }

@@ -34,6 +34,43 @@ struct ReadmeTests {
     }
   }
 
+  /// The first ```yaml block after `heading`.
+  func yamlBlock(after heading: String) throws -> String {
+    let section = try #require(readme.firstRange(of: "\n" + heading + "\n")).upperBound
+    let start = try #require(readme[section...].firstRange(of: "```yaml\n")).upperBound
+    let end = try #require(readme[start...].firstRange(of: "```")).lowerBound
+    return String(readme[start..<end])
+  }
+
+  @Test func configurationExampleIsAValidConfiguration() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    let path = folder + "/.kubeward.yaml"
+    try yamlBlock(after: "## Configuration").write(toFile: path, atomically: true, encoding: .utf8)
+    let run = try Kubeward.run(["lint", "--config", path, "examples/"])
+    #expect(run.status != 2, "\(run.standardError)")
+    // Its settings take effect: image-pull-secrets becomes an error, alpine-image is off.
+    #expect(run.standardOutput.contains("error: Deployment shop/orders"))
+    #expect(!run.standardOutput.contains("[alpine-image]"))
+  }
+
+  @Test func suppressionExampleSuppressesBothFindings() throws {
+    let run = try Kubeward.run(
+      ["lint", "-"], stdin: try yamlBlock(after: "## Suppressing a finding"))
+    #expect(run.status == 0, "\(run.standardOutput)")
+    #expect(run.standardOutput.contains("0 errors, 0 warnings, 0 info, 2 suppressed"))
+  }
+
+  @Test func gitHubActionsExampleUsesTheActionsInputs() throws {
+    let action = try String(
+      contentsOfFile: Kubeward.repositoryRoot + "/action.yml", encoding: .utf8)
+    let snippet = try yamlBlock(after: "### GitHub Actions")
+    let with = try #require(snippet.components(separatedBy: "with:\n").last)
+    for line in with.split(separator: "\n") {
+      let name = line.trimmingCharacters(in: .whitespaces).prefix { $0 != ":" }
+      #expect(action.contains("\n  \(name):\n"), "action.yml has no input \(name)")
+    }
+  }
+
   @Test func policyTableListsEveryObjectAndSetPolicy() throws {
     let rules = try Kubeward.run(["rules"]).standardOutput
     let section = rules.components(separatedBy: "Checks of the input itself:")[0]
