@@ -104,15 +104,8 @@ struct LintCommand: ParsableCommand {
     let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
     linter.computePaths =
       baseline != nil || writeBaseline != nil || requests.contains { $0.format == .sarif }
-    let written = Set(
-      inputs.compactMap { input -> String? in
-        if case .file(let path) = input.source { return InputDiscovery.normalizedPath(path) }
-        return nil
-      })
-    for path in requests.compactMap(\.output) + [writeBaseline].compactMap({ $0 })
-    where written.contains(InputDiscovery.normalizedPath(path)) {
-      throw CommandError("\(path) is one of the files being linted; kubeward never writes to them")
-    }
+    try refuseToOverwrite(
+      inputs, with: requests.compactMap(\.output) + [writeBaseline].compactMap { $0 })
 
     let severities = Dictionary(
       uniqueKeysWithValues: linter.catalogue.descriptions.compactMap { description in
@@ -163,6 +156,21 @@ struct LintCommand: ParsableCommand {
     return try ConfigurationFile(path: found)
   }
 
+  /// kubeward never writes to the files it lints: a report or baseline path that is one of them
+  /// (by any name: the same file, not the same text) is a usage error.
+  private func refuseToOverwrite(_ inputs: [LintInput], with outputs: [String]) throws {
+    // Only a file that exists can be linted; most runs write new files and stat nothing.
+    let existing = outputs.compactMap { path in FileIdentity(path).map { (path, $0) } }
+    guard !existing.isEmpty else { return }
+    for input in inputs {
+      guard case .file(let path) = input.source, let identity = FileIdentity(path) else { continue }
+      if let (output, _) = existing.first(where: { $0.1 == identity }) {
+        throw CommandError(
+          "\(output) is one of the files being linted; kubeward never writes to them")
+      }
+    }
+  }
+
   /// Where `path` (relative to the working directory) is in the copy at `folder`.
   private func mirrored(_ path: String, in folder: String) -> String {
     path.hasPrefix("/") ? path : (folder.hasSuffix("/") ? folder : folder + "/") + path
@@ -201,6 +209,7 @@ struct LintCommand: ParsableCommand {
       return configFile.excludes(input.name, workingDirectory: workingDirectory)
     }
     inputs.removeAll(where: excluded)
+    guard !context.isEmpty else { return inputs }
     let linted = Set(inputs.map { InputDiscovery.normalizedPath($0.name) })
     for folder in context {
       let prefix = InputDiscovery.normalizedPath(folder)

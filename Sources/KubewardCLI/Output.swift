@@ -111,3 +111,16 @@ func environmentHas(_ name: String) -> Bool {
   guard let value = getenv(name) else { return false }
   return value.pointee != 0
 }
+
+/// A file's device and inode: the same file whatever path names it.
+struct FileIdentity: Equatable {
+  let device: UInt64
+  let inode: UInt64
+
+  init?(_ path: String) {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return nil }
+    device = UInt64(status.st_dev)
+    inode = UInt64(status.st_ino)
+  }
+}

@@ -166,19 +166,24 @@ public struct JSONWriter {
   private static let falseBytes = Array("false".utf8)
   private static let nullBytes = Array("null".utf8)
   private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+  /// Control characters, `"`, `\\` and DEL are escaped; every other byte (UTF-8 included) is
+  /// copied.
+  private static let needsEscape: [Bool] = (0...255).map { byte in
+    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+  }
 
   private mutating func writeString(_ value: String) {
     bytes.append(UInt8(ascii: "\""))
     var value = value
     value.withUTF8 { text in
+      guard let base = text.baseAddress else { return }
       // Copy runs that need no escaping in one go.
       var runStart = 0
       for index in 0..<text.count {
-        let byte = text[index]
-        guard
-          byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
-        else { continue }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+        let byte = base[index]
+        guard Self.needsEscape[Int(byte)] else { continue }
+        bytes.append(
+          contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
         runStart = index + 1
         switch byte {
         case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -192,7 +197,8 @@ public struct JSONWriter {
           bytes.append(Self.hex[Int(byte & 0xF)])
         }
       }
-      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
+      bytes.append(
+        contentsOf: UnsafeBufferPointer(start: base + runStart, count: text.count - runStart))
     }
     bytes.append(UInt8(ascii: "\""))
   }

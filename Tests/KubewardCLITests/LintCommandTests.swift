@@ -131,6 +131,25 @@ struct LintCommandTests {
     #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
     #expect(try String(contentsOfFile: path, encoding: .utf8) == risky)
   }
+
+  @Test func refusesToWriteAReportOverALintedFile() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try risky.write(toFile: folder + "/svc.yaml", atomically: true, encoding: .utf8)
+    // The same file by another name: through a symbolic link, and as an absolute path.
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/link.json", withDestinationPath: folder + "/svc.yaml")
+    for output in ["link.json", folder + "/svc.yaml", "./svc.yaml"] {
+      let run = try Kubeward.run(
+        ["lint", ".", "--format", "sarif", "--output", output], in: folder)
+      #expect(run.status == 2, "\(output)")
+      #expect(run.standardError.contains("kubeward never writes to them"), "\(output)")
+      #expect(try String(contentsOfFile: folder + "/svc.yaml", encoding: .utf8) == risky)
+    }
+    let baseline = try Kubeward.run(
+      ["lint", "svc.yaml", "--write-baseline", "svc.yaml"], in: folder)
+    #expect(baseline.status == 2)
+    #expect(try String(contentsOfFile: folder + "/svc.yaml", encoding: .utf8) == risky)
+  }
 }
 
 @Suite("Other commands")

@@ -60,6 +60,7 @@ enum KustomizePatches {
 
   /// `a/./b/../c.yaml` → `a/c.yaml`, lexically, so that references and inputs compare equal.
   static func normalized(_ path: String) -> String {
+    if isNormalized(path) { return path }
     var components: [Substring] = []
     for component in path.split(separator: "/", omittingEmptySubsequences: true) {
       if component == "." { continue }
@@ -70,6 +71,25 @@ enum KustomizePatches {
       }
     }
     return (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
+  }
+
+  /// No empty, `.` or `..` component and no trailing `/`: the common case, answered without
+  /// splitting the path (this runs for every input).
+  private static func isNormalized(_ path: String) -> Bool {
+    var length = 0  // bytes in the current component
+    var onlyDots = true
+    func isPlain() -> Bool { !(onlyDots && (length == 1 || length == 2)) }
+    for (index, byte) in path.utf8.enumerated() {
+      guard byte == UInt8(ascii: "/") else {
+        length += 1
+        if byte != UInt8(ascii: ".") { onlyDots = false }
+        continue
+      }
+      if index > 0 && (length == 0 || !isPlain()) { return false }
+      length = 0
+      onlyDots = true
+    }
+    return length == 0 ? path.utf8.count <= 1 : isPlain()
   }
 
   private static func fileName(of path: String) -> String {

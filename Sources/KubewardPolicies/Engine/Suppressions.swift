@@ -1,6 +1,12 @@
 import KubewardModel
 import KubewardYAML
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A suppression written in a manifest: a `# kubeward:ignore` comment or an
 /// `ignore.kubeward.dev/<policy>` annotation.
 struct SuppressionDirective: Sendable {
@@ -133,18 +139,24 @@ enum SuppressionDirectives {
   private static func firstOffset(
     of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>
   ) -> Int? {
-    guard range.count >= needle.count, let first = needle.first else { return nil }
+    guard range.count >= needle.count, !needle.isEmpty, let base = bytes.baseAddress else {
+      return nil
+    }
+    // memchr (vectorised in the C library) for the first byte: this runs over every byte of
+    // every file.
     var index = range.lowerBound
     let last = range.upperBound - needle.count
-    while index <= last {
-      if bytes[index] == first {
-        var matched = 1
-        while matched < needle.count && bytes[index + matched] == needle[matched] { matched += 1 }
-        if matched == needle.count { return index }
+    return needle.withUnsafeBytes { pattern in
+      while index <= last {
+        guard let hit = memchr(base + index, Int32(pattern[0]), last - index + 1) else {
+          return nil
+        }
+        index = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+        if memcmp(hit, pattern.baseAddress!, pattern.count) == 0 { return index }
+        index += 1
       }
-      index += 1
+      return nil
     }
-    return nil
   }
 
   /// The `#` that opens the comment holding the marker: only spaces between them, and the `#`
