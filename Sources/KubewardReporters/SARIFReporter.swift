@@ -199,16 +199,17 @@ public final class SARIFReporter: FindingSink {
 
   /// Catalogue text wraps lines; SARIF viewers reflow plain text themselves.
   static func paragraph(_ text: String) -> String {
-    text.split(separator: "\n", omittingEmptySubsequences: false)
-      .map { $0.isEmpty ? "\n\n" : String($0) }
-      .joined(separator: " ")
-      .replacing(" \n\n ", with: "\n\n")
-      .trimmingSpaces()
-  }
-}
-
-extension String {
-  func trimmingSpaces() -> String {
-    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    var paragraphs: [String] = []
+    var lines: [Substring] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.allSatisfy(\.isWhitespace) {
+        if !lines.isEmpty { paragraphs.append(lines.joined(separator: " ")) }
+        lines.removeAll()
+      } else {
+        lines.append(line)
+      }
+    }
+    if !lines.isEmpty { paragraphs.append(lines.joined(separator: " ")) }
+    return paragraphs.joined(separator: "\n\n")
   }
 }

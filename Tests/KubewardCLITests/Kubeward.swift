@@ -34,7 +34,7 @@ enum Kubeward {
 
   static func run(
     _ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], executable: String = executable
   ) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)

@@ -140,7 +140,19 @@ public enum InputDiscovery {
         continue
       }
       let path = base + name
-      guard stat(path, &status) == 0 else { continue }  // a dangling link
+      guard stat(path, &status) == 0 else {
+        // A dangling symbolic link where a manifest should be: reported, not skipped.
+        if isManifest {
+          inputs.append(
+            LintInput(
+              name: displayPrefix + name,
+              source: .unreadable(
+                reason: "a symbolic link to a file that cannot be reached ("
+                  + String(cString: strerror(errno)) + ")"),
+              isExplicit: false))
+        }
+        continue
+      }
       if status.st_mode & S_IFMT == S_IFDIR {
         walk(
           directory: path, displayPrefix: displayPrefix + name + "/", into: &inputs,
