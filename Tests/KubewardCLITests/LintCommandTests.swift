@@ -132,6 +132,27 @@ struct LintCommandTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8) == risky)
   }
 
+  /// The real manifests when `../shared` is there (thousands of files, cross-object findings
+  /// across them), else the examples: every report is byte for byte the same for any --jobs.
+  @Test func reportsAreByteIdenticalForAnyNumberOfJobs() throws {
+    let real = Kubeward.repositoryRoot + "/../shared/corpus/real"
+    let target = FileManager.default.fileExists(atPath: real) ? real : "examples"
+    var reports: [String: String] = [:]
+    for jobs in ["1", "2", "5"] {
+      for format in ["json", "sarif"] {
+        let run = try Kubeward.run(
+          ["lint", "--jobs", jobs, "--format", format, "--fail-on", "never", target])
+        #expect(run.status == 0, "\(run.standardError)")
+        if let first = reports[format] {
+          #expect(run.standardOutput == first, "--jobs \(jobs) --format \(format) differs")
+        } else {
+          reports[format] = run.standardOutput
+        }
+      }
+    }
+    #expect((reports["json"]?.count ?? 0) > 1000)
+  }
+
   @Test func refusesToWriteAReportOverALintedFile() throws {
     let folder = try Kubeward.temporaryDirectory()
     try risky.write(toFile: folder + "/svc.yaml", atomically: true, encoding: .utf8)

@@ -1,5 +1,11 @@
 import KubewardModel
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A namespace and a name.
 public struct NamespacedName: Hashable, Sendable {
   public var namespace: String
@@ -241,9 +247,31 @@ public struct LintSet: Sendable {
 
 /// A count the cross-object pass keeps for tests. The pass runs on one thread.
 final class Counter: @unchecked Sendable {
-  private(set) var value = 0
+  // Set policies run concurrently over one LintSet.
+  private let lock = PthreadLock()
+  private var count = 0
 
-  func add(_ amount: Int) { value += amount }
+  var value: Int { lock.withLock { count } }
+
+  func add(_ amount: Int) { lock.withLock { count += amount } }
+}
+
+/// A pthread mutex, so that the engine needs no Foundation.
+final class PthreadLock: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  init() { pthread_mutex_init(mutex, nil) }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func withLock<T>(_ body: () -> T) -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return body()
+  }
 }
 
 /// Labels that controllers put on the pods they create, which a selector may use although no

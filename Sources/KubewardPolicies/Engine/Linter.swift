@@ -107,7 +107,7 @@ public struct Linter: Sendable {
       state.admit(&findings)
       sink.file(input.name, findings: findings)
     }
-    var findings = crossObjectFindings(LintSet(state.facts))
+    var findings = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
     findings.removeAll { contextNames.contains($0.file) }
@@ -207,13 +207,29 @@ public struct Linter: Sendable {
 
   // MARK: The cross-object pass
 
-  private func crossObjectFindings(_ set: LintSet) -> [Finding] {
-    var report = SetReport()
-    for active in setPolicies {
-      report.policy = active.id
-      report.severity = active.severity
-      active.policy.check(set, &report)
+  /// The set policies' findings, in policy order. With several jobs the policies run
+  /// concurrently: they only read the set.
+  private func crossObjectFindings(_ set: LintSet, jobs: Int) -> [Finding] {
+    let policies = setPolicies
+    nonisolated(unsafe) let results = UnsafeMutableBufferPointer<[Finding]>.allocate(
+      capacity: policies.count)
+    results.initialize(repeating: [])
+    defer {
+      _ = results.deinitialize()
+      results.deallocate()
     }
-    return report.findings
+    let check = { @Sendable (index: Int) in
+      var report = SetReport()
+      report.policy = policies[index].id
+      report.severity = policies[index].severity
+      policies[index].policy.check(set, &report)
+      results[index] = report.findings  // each index is written by one thread only
+    }
+    if jobs > 1 {
+      DispatchQueue.concurrentPerform(iterations: policies.count, execute: check)
+    } else {
+      for index in policies.indices { check(index) }
+    }
+    return results.flatMap { $0 }
   }
 }
