@@ -175,45 +175,52 @@ public struct FactOptions: Sendable {
 
 extension FactsCollection {
   /// Records what the cross-object pass needs to know of `object`.
-  mutating func collect(_ object: KubeObject, locate: Locator, options: FactOptions) {
+  /// - Parameter strings: where the facts' strings are shared from (see `StringInterner`).
+  mutating func collect(
+    _ object: KubeObject, locate: Locator, options: FactOptions, strings: inout StringInterner
+  ) {
+    let reference = strings(object.reference)
     guard let kind = object.resourceKind else {
-      if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
+      if APIVersion.isCustomResource(object.apiVersion), reference.namespace != nil {
         customResources.append(
-          CustomResourceFacts(object: object.reference, labels: object.metadata.labels))
+          CustomResourceFacts(object: reference, labels: strings(object.metadata.labels)))
       }
       return
     }
     switch kind {
     case .service:
-      if let service = Service(object) { services.append(facts(of: service, locate, options)) }
+      if let service = Service(object) {
+        services.append(facts(of: service, reference, locate, options, &strings))
+      }
     case .ingress:
-      if let ingress = Ingress(object) { ingresses.append(facts(of: ingress, locate)) }
+      if let ingress = Ingress(object) { ingresses.append(facts(of: ingress, reference, locate)) }
     case .horizontalPodAutoscaler:
       if let target = HorizontalPodAutoscaler(object)?.target {
         autoscalers.append(
-          AutoscalerFacts(
-            object: object.reference, targetKind: target.kind, targetName: target.name))
+          AutoscalerFacts(object: reference, targetKind: target.kind, targetName: target.name))
       }
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {
-        budgets.append(DisruptionBudgetFacts(object: object.reference, selector: budget.selector))
+        budgets.append(DisruptionBudgetFacts(object: reference, selector: strings(budget.selector)))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
         monitors.append(
           MonitorFacts(
-            object: object.reference, scrapesServices: kind == .serviceMonitor,
-            selector: monitor.selector, namespaces: monitor.namespaces))
+            object: reference, scrapesServices: kind == .serviceMonitor,
+            selector: strings(monitor.selector), namespaces: monitor.namespaces))
       }
     default:
       if kind.isPodBearing, let template = object.podTemplate {
-        workloads.append(facts(of: object, kind: kind, template: template, locate))
+        workloads.append(
+          facts(of: object, reference, kind: kind, template: template, locate, &strings))
       }
     }
   }
 
   private func facts(
-    of object: KubeObject, kind: ResourceKind, template: PodTemplate, _ locate: Locator
+    of object: KubeObject, _ reference: ObjectReference, kind: ResourceKind,
+    template: PodTemplate, _ locate: Locator, _ strings: inout StringInterner
   ) -> WorkloadFacts {
     var ports: [WorkloadFacts.Port] = []
     for container in template.spec.containers where container.isLongRunning {
@@ -227,15 +234,16 @@ extension FactsCollection {
     let replicas = object.replicas
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     return WorkloadFacts(
-      object: object.reference, kind: kind, location: locate(object.kindNode),
-      podLabels: template.labels, ports: ports, replicas: replicas?.count,
+      object: reference, kind: kind, location: locate(object.kindNode),
+      podLabels: strings(template.labels), ports: ports, replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
       serviceNameLocation: locate(serviceName))
   }
 
-  private func facts(of service: Service, _ locate: Locator, _ options: FactOptions)
-    -> ServiceFacts
-  {
+  private func facts(
+    of service: Service, _ reference: ObjectReference, _ locate: Locator,
+    _ options: FactOptions, _ strings: inout StringInterner
+  ) -> ServiceFacts {
     let ports = service.ports.map { port in
       ServiceFacts.Port(
         name: port.name, port: port.port, portLocation: locate(port.portNode ?? port.node),
@@ -253,20 +261,22 @@ extension FactsCollection {
       }
     }
     return ServiceFacts(
-      object: service.object.reference, location: locate(service.object.kindNode),
+      object: reference, location: locate(service.object.kindNode),
       namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
-      labels: service.object.metadata.labels, type: service.type,
+      labels: strings(service.object.metadata.labels), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
-      clusterIPLocation: locate(service.clusterIPNode), selector: service.selector,
+      clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
       selectorLocation: locate(service.selectorNode), ports: ports,
       publishNotReadyAddresses: service.publishNotReadyAddresses,
       loadBalancerID: loadBalancerID?.value.text,
       loadBalancerIDLocation: locate(loadBalancerID?.value))
   }
 
-  private func facts(of ingress: Ingress, _ locate: Locator) -> IngressFacts {
+  private func facts(of ingress: Ingress, _ reference: ObjectReference, _ locate: Locator)
+    -> IngressFacts
+  {
     IngressFacts(
-      object: ingress.object.reference,
+      object: reference,
       backends: ingress.backends.map { backend in
         IngressFacts.Backend(
           serviceName: backend.serviceName, serviceNameLocation: locate(backend.serviceNameNode),

@@ -12,17 +12,20 @@ struct FileOutcome: Sendable {
 
 extension Linter {
   /// Lints one input. A context input only contributes facts.
-  func lintFile(_ input: LintInput, reader: inout FileReader) -> FileOutcome {
+  func lintFile(_ input: LintInput, scratch: inout WorkerScratch) -> FileOutcome {
     switch input.source {
     case .bytes(let bytes):
-      return bytes.withUnsafeBufferPointer { lintBytes($0, input: input) }
+      return bytes.withUnsafeBufferPointer {
+        lintBytes($0, input: input, strings: &scratch.strings)
+      }
     case .unreadable(let reason):
       return unreadable(input, reason: reason)
     case .file(let path):
-      switch reader.read(path) {
+      switch scratch.reader.read(path) {
       case .success(let count):
-        return reader.buffer.withUnsafeBufferPointer {
-          lintBytes(UnsafeBufferPointer(rebasing: $0[0..<count]), input: input)
+        return scratch.reader.buffer.withUnsafeBufferPointer {
+          lintBytes(
+            UnsafeBufferPointer(rebasing: $0[0..<count]), input: input, strings: &scratch.strings)
         }
       case .failure(let error):
         return unreadable(input, reason: error.reason)
@@ -43,7 +46,9 @@ extension Linter {
     return outcome
   }
 
-  private func lintBytes(_ bytes: UnsafeBufferPointer<UInt8>, input: LintInput) -> FileOutcome {
+  private func lintBytes(
+    _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput, strings: inout StringInterner
+  ) -> FileOutcome {
     var outcome = FileOutcome()
     outcome.summary.files = 1
     let reports = !input.isContext
@@ -92,7 +97,7 @@ extension Linter {
             lint(object, file: input.name, into: &outcome.findings)
             outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
           }
-          outcome.facts.collect(object, locate: locate, options: factOptions)
+          outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
         }
       }
     }

@@ -25,6 +25,9 @@ public struct LintSet: Sendable {
 
   private let workloadsByNamespace: [String: [Int]]
   private let workloadsByLabel: [LabelKey: [Int]]
+  /// The label keys `workloadsByLabel` indexes: those some selector of the set uses. Indexing
+  /// every label of every workload would hold most of the run's memory at its peak.
+  private let indexedLabelKeys: Set<String>
   private let servicesByName: [NamespacedName: [Int]]
   private let servicesByNamespace: [String: [Int]]
   private let statefulSetsByServiceName: [NamespacedName: [Int]]
@@ -58,9 +61,13 @@ public struct LintSet: Sendable {
     var workloadsByNamespace: [String: [Int]] = [:]
     var workloadsByLabel: [LabelKey: [Int]] = [:]
     var statefulSetsByServiceName: [NamespacedName: [Int]] = [:]
+    let selectors =
+      facts.services.map(\.selector) + facts.budgets.map(\.selector)
+      + facts.monitors.map(\.selector)
+    let indexedLabelKeys = Set(selectors.flatMap { $0?.matchLabels.keys ?? [:].keys })
     for (index, workload) in facts.workloads.enumerated() {
       workloadsByNamespace[workload.namespace, default: []].append(index)
-      for (key, value) in workload.podLabels {
+      for (key, value) in workload.podLabels where indexedLabelKeys.contains(key) {
         workloadsByLabel[
           LabelKey(namespace: workload.namespace, key: key, value: value), default: []
         ]
@@ -108,6 +115,7 @@ public struct LintSet: Sendable {
       })
     self.workloadsByNamespace = workloadsByNamespace
     self.workloadsByLabel = workloadsByLabel
+    self.indexedLabelKeys = indexedLabelKeys
     self.servicesByName = servicesByName
     self.servicesByNamespace = servicesByNamespace
     self.statefulSetsByServiceName = statefulSetsByServiceName
@@ -136,7 +144,10 @@ public struct LintSet: Sendable {
   /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
   public func workloadIndices(selectedBy selector: LabelSelector, in namespace: String) -> [Int] {
     var candidates: [Int]?
-    for (key, value) in selector.matchLabels where !ControllerLabels.isAssigned(key) {
+    // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
+    // do not narrow the candidates; the full match below still checks them.
+    for (key, value) in selector.matchLabels
+    where !ControllerLabels.isAssigned(key) && indexedLabelKeys.contains(key) {
       let posting =
         workloadsByLabel[LabelKey(namespace: namespace, key: key, value: value)] ?? []
       if posting.isEmpty { return [] }

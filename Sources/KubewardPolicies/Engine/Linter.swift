@@ -151,17 +151,17 @@ public struct Linter: Sendable {
     _ inputs: [LintInput], jobs: Int, deliver: (LintInput, FileOutcome) -> Void
   ) {
     if jobs == 1 || inputs.count < 2 {
-      var reader = FileReader()
-      for input in inputs { deliver(input, lintFile(input, reader: &reader)) }
+      var scratch = WorkerScratch()
+      for input in inputs { deliver(input, lintFile(input, scratch: &scratch)) }
       return
     }
     let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
     let group = DispatchGroup()
     for _ in 0..<min(jobs, inputs.count) {
       DispatchQueue.global().async(group: group) {
-        var reader = FileReader()
+        var scratch = WorkerScratch()
         while let index = work.claim() {
-          work.publish(index, lintFile(inputs[index], reader: &reader))
+          work.publish(index, lintFile(inputs[index], scratch: &scratch))
         }
       }
     }
@@ -171,8 +171,8 @@ public struct Linter: Sendable {
 
   /// The cross-object facts of one input (for tests of the cross-object pass).
   func facts(of input: LintInput) -> FactsCollection {
-    var reader = FileReader()
-    return lintFile(input, reader: &reader).facts
+    var scratch = WorkerScratch()
+    return lintFile(input, scratch: &scratch).facts
   }
 
   /// Suppressions that matched nothing, for policies that are on.
