@@ -1,17 +1,7 @@
 import Foundation
 import Testing
 
-private let loadBalancer = """
-  apiVersion: v1
-  kind: Service
-  metadata:
-    name: web
-  spec:
-    type: LoadBalancer
-    ports:
-      - port: 80
-
-  """
+private let loadBalancer = Fixtures.loadBalancerService + "\n"
 
 private func text(_ string: String) -> [UInt8] { Array(string.utf8) }
 

@@ -70,3 +70,18 @@ enum Kubeward {
     return path
   }
 }
+
+/// Manifests several suites use.
+enum Fixtures {
+  /// A Service with one finding, loadbalancer-lifecycle at 6:9.
+  static let loadBalancerService = """
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: web
+    spec:
+      type: LoadBalancer
+      ports:
+        - port: 80
+    """
+}

@@ -1,16 +1,7 @@
 import Foundation
 import Testing
 
-private let risky = """
-  apiVersion: v1
-  kind: Service
-  metadata:
-    name: web
-  spec:
-    type: LoadBalancer
-    ports:
-      - port: 80
-  """
+private let risky = Fixtures.loadBalancerService
 
 @Suite("kubeward lint")
 struct LintCommandTests {

@@ -1,16 +1,7 @@
 import Foundation
 import Testing
 
-private let loadBalancer = """
-  apiVersion: v1
-  kind: Service
-  metadata:
-    name: web
-  spec:
-    type: LoadBalancer
-    ports:
-      - port: 80
-  """
+private let loadBalancer = Fixtures.loadBalancerService
 
 private let deployment = """
   apiVersion: apps/v1
