@@ -84,4 +84,23 @@ enum Fixtures {
       ports:
         - port: 80
     """
+
+  /// Two replicas of pods labelled `app: web` with a container port named `http`.
+  static let webDeployment = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector:
+        matchLabels: {app: web}
+      template:
+        metadata:
+          labels: {app: web}
+        spec:
+          containers:
+            - name: web
+              image: nginx:1.27
+              ports: [{name: http, containerPort: 8080}]
+    """
 }

@@ -3,23 +3,7 @@ import Testing
 
 private let loadBalancer = Fixtures.loadBalancerService
 
-private let deployment = """
-  apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-  spec:
-    selector:
-      matchLabels: {app: web}
-    template:
-      metadata:
-        labels: {app: web}
-      spec:
-        containers:
-          - name: web
-            image: example/web:1.0
-            ports: [{name: http, containerPort: 8080}]
-  """
+private let deployment = Fixtures.webDeployment
 
 private func service(selecting app: String) -> String {
   """

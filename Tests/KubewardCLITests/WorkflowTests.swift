@@ -1,23 +1,7 @@
 import Foundation
 import Testing
 
-private let deployment = """
-  apiVersion: apps/v1
-  kind: Deployment
-  metadata: {name: web}
-  spec:
-    replicas: 2
-    selector:
-      matchLabels: {app: web}
-    template:
-      metadata:
-        labels: {app: web}
-      spec:
-        containers:
-          - name: web
-            image: nginx:1.27
-            ports: [{name: http, containerPort: 8080}]
-  """
+private let deployment = Fixtures.webDeployment
 
 private let service = """
   apiVersion: v1

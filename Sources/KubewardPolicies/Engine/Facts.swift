@@ -179,14 +179,17 @@ extension FactsCollection {
   mutating func collect(
     _ object: KubeObject, locate: Locator, options: FactOptions, strings: inout StringInterner
   ) {
-    let reference = strings(object.reference)
+    // Kinds the model does not know (ConfigMaps, Secrets, RBAC, …) leave no facts unless they
+    // are custom resources, so their references are interned only then.
     guard let kind = object.resourceKind else {
-      if APIVersion.isCustomResource(object.apiVersion), reference.namespace != nil {
+      if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
         customResources.append(
-          CustomResourceFacts(object: reference, labels: strings(object.metadata.labels)))
+          CustomResourceFacts(
+            object: strings(object.reference), labels: strings(object.metadata.labels)))
       }
       return
     }
+    let reference = strings(object.reference)
     switch kind {
     case .service:
       if let service = Service(object) {
