@@ -50,26 +50,37 @@ public enum Key: UInt8, CaseIterable, Sendable {
 }
 
 /// Maps key bytes to a `Key` without allocating: open addressing over a hash of the bytes.
-struct KeyTable: Sendable {
+/// Its tables live for the whole process, in plain memory: the reader asks it about every
+/// mapping key, and array accesses here cost more than the hashing.
+struct KeyTable: @unchecked Sendable {
   static let shared = KeyTable()
 
-  private let slots: [Int16]  // a `Key` raw value, or -1
-  private let names: [[UInt8]]
+  /// A `Key` raw value per slot, or -1.
+  private let slots: UnsafeMutablePointer<Int16>
+  /// Every key's text, one after the other: key `k` is `nameBytes[nameStart[k]..<nameStart[k+1]]`.
+  private let nameBytes: UnsafeMutablePointer<UInt8>
+  private let nameStart: UnsafeMutablePointer<Int>
   private let mask: Int
 
   private init() {
-    let keys = Key.allCases
-    names = keys.map { Array($0.text.utf8) }
+    let names = Key.allCases.map { Array($0.text.utf8) }
     var capacity = 1
-    while capacity < keys.count * 4 { capacity <<= 1 }
+    while capacity < names.count * 4 { capacity <<= 1 }
     mask = capacity - 1
-    var slots = [Int16](repeating: -1, count: capacity)
+    slots = .allocate(capacity: capacity)
+    slots.initialize(repeating: -1, count: capacity)
+    nameStart = .allocate(capacity: names.count + 1)
+    nameBytes = .allocate(capacity: names.reduce(0) { $0 + $1.count })
+    var offset = 0
     for (index, name) in names.enumerated() {
+      nameStart[index] = offset
+      (nameBytes + offset).initialize(from: name, count: name.count)
+      offset += name.count
       var slot = name.withUnsafeBufferPointer { Int(Self.hash($0)) } & mask
       while slots[slot] >= 0 { slot = (slot + 1) & mask }
       slots[slot] = Int16(index)
     }
-    self.slots = slots
+    nameStart[names.count] = offset
   }
 
   /// FNV-1a; keys are short, so this is a handful of multiplications.
@@ -90,10 +101,9 @@ struct KeyTable: Sendable {
     while true {
       let candidate = slots[slot]
       if candidate < 0 { return -1 }
-      let name = names[Int(candidate)]
-      if name.count == bytes.count
-        && name.withUnsafeBufferPointer({ memoryEqual($0, bytes) })
-      {
+      let start = nameStart[Int(candidate)]
+      let count = nameStart[Int(candidate) + 1] - start
+      if count == bytes.count && memcmp(nameBytes + start, bytes.baseAddress!, count) == 0 {
         return candidate
       }
       slot = (slot + 1) & mask

@@ -2,7 +2,7 @@
 public typealias NodeID = UInt32
 
 /// What a node is.
-public enum NodeKind: UInt8, Sendable {
+public enum NodeKind: UInt8, Sendable, BitwiseCopyable {
   case scalar
   case mapping
   case sequence
@@ -19,7 +19,7 @@ public enum ScalarStyle: UInt8, Sendable {
 
 /// One node, 32 bytes, stored by value in one array per file: parsing allocates no object per
 /// node, and a subtree is never copied (an alias is the anchored node's id).
-struct RawNode {
+struct RawNode: BitwiseCopyable {
   var kind: NodeKind
   /// `ScalarStyle` raw value for scalars; 1 for flow collections, 0 for block ones.
   var style: UInt8
@@ -39,24 +39,33 @@ struct RawNode {
 }
 
 /// Every node of one parsed file, in document order. Immutable once the reader returns it, so
-/// it is shared freely between threads.
+/// it is shared freely between threads. It owns the buffers the reader filled.
 public final class NodeTree: @unchecked Sendable {
-  let nodes: [RawNode]
-  let children: [NodeID]
-  let text: [UInt8]
+  let nodes: RawBuffer<RawNode>
+  let children: RawBuffer<NodeID>
+  let text: RawBuffer<UInt8>
 
-  init(nodes: [RawNode], children: [NodeID], text: [UInt8]) {
+  init(nodes: RawBuffer<RawNode>, children: RawBuffer<NodeID>, text: RawBuffer<UInt8>) {
     self.nodes = nodes
     self.children = children
     self.text = text
+  }
+
+  deinit {
+    nodes.deallocate()
+    children.deallocate()
+    text.deallocate()
   }
 
   /// The number of nodes the file produced.
   public var nodeCount: Int { nodes.count }
 
   /// The node with the given id.
-  public func node(_ id: NodeID) -> Node { Node(tree: self, id: id) }
+  public func node(_ id: NodeID) -> Node {
+    precondition(Int(id) < nodes.count, "node id \(id) out of range")
+    return Node(tree: self, id: id)
+  }
 
   static let noParent = NodeID.max
-  static let empty = NodeTree(nodes: [], children: [], text: [])
+  static let empty = NodeTree(nodes: RawBuffer(), children: RawBuffer(), text: RawBuffer())
 }

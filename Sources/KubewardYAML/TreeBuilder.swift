@@ -16,14 +16,17 @@ struct DocumentRecord {
 /// Turns libyaml events into a `NodeTree`, one event at a time, without recursion: children
 /// are collected on a scratch stack and copied into place when their collection ends, so
 /// every collection's children are contiguous.
-struct TreeBuilder {
+///
+/// Not copyable: it owns the buffers it fills until `makeTree()` hands them to the tree.
+struct TreeBuilder: ~Copyable {
   private struct OpenCollection {
     var node: NodeID
-    var scratchStart: Int
+    var scratchStart: Int32
     var isMapping: Bool
+    /// Index in `pendingAnchorNames` of the anchor the collection defines, or -1.
+    var anchor: Int32
     /// Nodes reachable from this collection, aliases expanded (saturating).
     var expandedSize: UInt64
-    var anchor: [UInt8]?
   }
 
   private struct Anchor {
@@ -35,15 +38,17 @@ struct TreeBuilder {
   let limits: ReaderLimits
   private let keys = KeyTable.shared
 
-  private(set) var nodes: [RawNode] = []
-  private(set) var children: [NodeID] = []
-  private(set) var text: [UInt8] = []
+  private var nodes: RawBuffer<RawNode>
+  private var children: RawBuffer<NodeID>
+  private var text: RawBuffer<UInt8>
   private(set) var documents: [DocumentRecord] = []
   private(set) var diagnostics: [ReaderDiagnostic] = []
 
-  private var scratch: [NodeID] = []
-  private var open: [OpenCollection] = []
+  private var scratch: RawBuffer<NodeID>
+  private var open: RawBuffer<OpenCollection>
   private var anchors: [Anchor] = []
+  /// Names of anchors on collections still open (defined when the collection ends).
+  private var pendingAnchorNames: [[UInt8]] = []
 
   // The document being read.
   private var inDocument = false
@@ -66,11 +71,19 @@ struct TreeBuilder {
     self.limits = limits
     // About one node per 20 bytes of typical manifests; reserving avoids regrowth copies.
     let estimate = max(expectedBytes / 20, 16)
-    nodes.reserveCapacity(estimate)
-    children.reserveCapacity(estimate)
-    text.reserveCapacity(expectedBytes / 2)
-    scratch.reserveCapacity(256)
-    open.reserveCapacity(64)
+    nodes = RawBuffer(capacity: estimate)
+    children = RawBuffer(capacity: estimate)
+    text = RawBuffer(capacity: max(expectedBytes / 2, 16))
+    scratch = RawBuffer(capacity: 256)
+    open = RawBuffer(capacity: 64)
+  }
+
+  deinit {
+    nodes.deallocate()
+    children.deallocate()
+    text.deallocate()
+    scratch.deallocate()
+    open.deallocate()
   }
 
   var documentIndex: Int { documents.count }
@@ -107,9 +120,10 @@ struct TreeBuilder {
     documentFirstNode = nodes.count
     documentAliasExpansion = 0
     skippingDocument = false
-    scratch.removeAll(keepingCapacity: true)
-    open.removeAll(keepingCapacity: true)
+    scratch.removeAll()
+    open.removeAll()
     anchors.removeAll(keepingCapacity: true)
+    pendingAnchorNames.removeAll(keepingCapacity: true)
     complexKeyPositions.removeAll(keepingCapacity: true)
     templatedScalarPositions.removeAll(keepingCapacity: true)
   }
@@ -122,7 +136,8 @@ struct TreeBuilder {
       return
     }
     documents.append(
-      DocumentRecord(root: scratch.first, startLine: documentStartLine, isComplete: true))
+      DocumentRecord(
+        root: scratch.isEmpty ? nil : scratch[0], startLine: documentStartLine, isComplete: true))
   }
 
   /// Ends the current document early: a syntax error stopped the parser inside it. Returns
@@ -144,10 +159,10 @@ struct TreeBuilder {
 
   private mutating func dropDocumentNodes() {
     if documentFirstNode < nodes.count {
-      nodes.removeSubrange(documentFirstNode...)
+      nodes.truncate(to: documentFirstNode)
     }
-    scratch.removeAll(keepingCapacity: true)
-    open.removeAll(keepingCapacity: true)
+    scratch.removeAll()
+    open.removeAll()
   }
 
   /// Stops building the current document and records why.
@@ -170,19 +185,20 @@ struct TreeBuilder {
   /// Whether the next child of the innermost open collection is a mapping key.
   @inline(__always)
   private var nextIsKey: Bool {
-    guard let top = open.last, top.isMapping else { return false }
-    return (scratch.count - top.scratchStart) & 1 == 0
+    guard open.count > 0 else { return false }
+    let top = open[open.count - 1]
+    return top.isMapping && (scratch.count - Int(top.scratchStart)) & 1 == 0
   }
 
   @inline(__always)
   private var currentParent: NodeID {
-    open.last?.node ?? NodeTree.noParent
+    open.count > 0 ? open[open.count - 1].node : NodeTree.noParent
   }
 
   @inline(__always)
   private mutating func addToParent(_ id: NodeID, size: UInt64) {
     scratch.append(id)
-    if !open.isEmpty {
+    if open.count > 0 {
       let top = open.count - 1
       open[top].expandedSize = saturatingAdd(open[top].expandedSize, size)
     }
@@ -221,7 +237,7 @@ struct TreeBuilder {
         startLine: UInt32(start.line), startColumn: UInt32(start.column),
         endLine: UInt32(end.line), endColumn: UInt32(end.column),
         first: UInt32(text.count), count: UInt32(length), parent: currentParent))
-    if length > 0 { text.append(contentsOf: bytes) }
+    text.append(contentsOf: bytes)
     addToParent(id, size: 1)
     if let anchor = scalar.anchor {
       defineAnchor(anchor, node: id, size: 1)
@@ -256,15 +272,23 @@ struct TreeBuilder {
         startLine: UInt32(start.line), startColumn: UInt32(start.column),
         endLine: UInt32(start.line), endColumn: UInt32(start.column),
         first: 0, count: 0, parent: currentParent))
+    var anchor: Int32 = -1
+    if let anchorPointer {
+      anchor = Int32(pendingAnchorNames.count)
+      pendingAnchorNames.append(Self.bytes(ofCString: anchorPointer))
+    }
     open.append(
       OpenCollection(
-        node: id, scratchStart: scratch.count, isMapping: isMapping, expandedSize: 1,
-        anchor: anchorPointer.map(Self.bytes(ofCString:))))
+        node: id, scratchStart: Int32(scratch.count), isMapping: isMapping, anchor: anchor,
+        expandedSize: 1))
   }
 
   private mutating func endCollection(_ endMark: yaml_mark_t) {
-    guard let collection = open.popLast() else { return }
+    guard open.count > 0 else { return }
+    let collection = open[open.count - 1]
+    open.truncate(to: open.count - 1)
     let id = Int(collection.node)
+    let scratchStart = Int(collection.scratchStart)
     let end = position(endMark)
     nodes[id].endLine = UInt32(end.line)
     nodes[id].endColumn = UInt32(end.column)
@@ -272,15 +296,22 @@ struct TreeBuilder {
     if collection.isMapping {
       size = saturatingAdd(size, finishMapping(collection))
     } else {
-      let count = scratch.count - collection.scratchStart
       nodes[id].first = UInt32(children.count)
-      nodes[id].count = UInt32(count)
-      children.append(contentsOf: scratch[collection.scratchStart...])
+      nodes[id].count = UInt32(scratch.count - scratchStart)
+      appendScratch(from: scratchStart, count: scratch.count - scratchStart)
     }
-    scratch.removeSubrange(collection.scratchStart...)
+    scratch.truncate(to: scratchStart)
     addToParent(collection.node, size: size)
-    if let anchor = collection.anchor {
-      defineAnchor(anchor, node: collection.node, size: size)
+    if collection.anchor >= 0 {
+      defineAnchor(pendingAnchorNames[Int(collection.anchor)], node: collection.node, size: size)
+    }
+  }
+
+  @inline(__always)
+  private mutating func appendScratch(from start: Int, count: Int) {
+    scratch.withUnsafeBufferPointer { scratch in
+      children.append(
+        contentsOf: UnsafeBufferPointer(rebasing: scratch[start..<(start + count)]))
     }
   }
 
@@ -288,7 +319,7 @@ struct TreeBuilder {
   /// Returns the number of slots merged in from other mappings.
   private mutating func finishMapping(_ collection: OpenCollection) -> UInt64 {
     let id = Int(collection.node)
-    let start = collection.scratchStart
+    let start = Int(collection.scratchStart)
     let pairCount = (scratch.count - start) / 2
     var hasMerge = false
     for pair in 0..<pairCount where nodes[Int(scratch[start + 2 * pair])].key == Self.mergeOrdinal {
@@ -299,7 +330,7 @@ struct TreeBuilder {
     nodes[id].first = UInt32(children.count)
     guard hasMerge else {
       nodes[id].count = UInt32(pairCount * 2)
-      children.append(contentsOf: scratch[start..<(start + pairCount * 2)])
+      appendScratch(from: start, count: pairCount * 2)
       return 0
     }
     // The mapping's own keys come first and win; merged mappings fill in keys it lacks, the
@@ -344,7 +375,7 @@ struct TreeBuilder {
       }
     }
     nodes[id].count = UInt32(merged.count)
-    children.append(contentsOf: merged)
+    merged.withUnsafeBufferPointer { children.append(contentsOf: $0) }
     return UInt64(merged.count - ownSlots)
   }
 
@@ -356,11 +387,9 @@ struct TreeBuilder {
     guard left.kind == .scalar, right.kind == .scalar else { return false }
     if left.key >= 0 || right.key >= 0 { return left.key == right.key }
     guard left.count == right.count else { return false }
-    return text.withUnsafeBufferPointer { text in
-      memcmp(
-        text.baseAddress! + Int(left.first), text.baseAddress! + Int(right.first),
-        Int(left.count)) == 0
-    }
+    guard left.count > 0 else { return true }
+    let base = text.base.unsafelyUnwrapped
+    return memcmp(base + Int(left.first), base + Int(right.first), Int(left.count)) == 0
   }
 
   private func containsKey(_ keyID: NodeID, in slots: [NodeID]) -> Bool {
@@ -491,8 +520,13 @@ struct TreeBuilder {
     Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer)))
   }
 
-  func makeTree() -> NodeTree {
-    NodeTree(nodes: nodes, children: children, text: text)
+  /// Hands the buffers to the tree; the builder is left with none.
+  mutating func makeTree() -> NodeTree {
+    let tree = NodeTree(nodes: nodes, children: children, text: text)
+    nodes = RawBuffer()
+    children = RawBuffer()
+    text = RawBuffer()
+    return tree
   }
 }
 

@@ -108,7 +108,7 @@ public struct YAMLReader: Sendable {
     "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so render "
     + "it first (`helm template RELEASE CHART | kubeward lint -`)"
 
-  private func finish(_ builder: TreeBuilder) -> ParsedFile {
+  private func finish(_ builder: consuming TreeBuilder) -> ParsedFile {
     let tree = builder.makeTree()
     let documents = builder.documents.enumerated().map { index, record in
       ParsedDocument(
@@ -163,7 +163,9 @@ public struct YAMLReader: Sendable {
 
   private static let emptyInput: UInt8 = 0
 
-  private func error(_ parser: yaml_parser_t, segmentStart: Int, builder: TreeBuilder) -> Outcome {
+  private func error(
+    _ parser: yaml_parser_t, segmentStart: Int, builder: borrowing TreeBuilder
+  ) -> Outcome {
     let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
     if parser.error == YAML_READER_ERROR {
       return .encodingError(byteOffset: segmentStart + parser.problem_offset, problem: problem)
@@ -215,13 +217,9 @@ struct ReadSession {
 
   /// Git's heuristic for binary files: a NUL byte in the first 8000 bytes.
   func firstNULByte() -> Int? {
-    let limit = min(bytes.count, 8000)
-    var index = 0
-    while index < limit {
-      if bytes[index] == 0 { return index }
-      index += 1
-    }
-    return nil
+    guard let base = bytes.baseAddress else { return nil }
+    guard let nul = memchr(base, 0, min(bytes.count, 8000)) else { return nil }
+    return UnsafeRawPointer(nul) - UnsafeRawPointer(base)
   }
 
   /// The next line after `line` that starts a document (`---` at column 1).

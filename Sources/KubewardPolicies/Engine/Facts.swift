@@ -27,8 +27,10 @@ struct Locator: Sendable {
   func callAsFunction(_ node: Node?) -> Location? { node.map { self($0) } }
 }
 
-/// What the cross-object pass knows of a pod-bearing object.
-public struct WorkloadFacts: Sendable {
+/// What the cross-object pass knows of a pod-bearing object. A class, like the other facts that
+/// policies pass around: the set's queries hand out shared references, not copies of a dozen
+/// strings and locations each.
+public final class WorkloadFacts: Sendable {
   public struct Port: Sendable {
     public let number: Int?
     public let name: String?
@@ -51,10 +53,26 @@ public struct WorkloadFacts: Sendable {
   public let serviceNameLocation: Location?
 
   public var namespace: String { object.namespace ?? "" }
+
+  init(
+    object: ObjectReference, kind: ResourceKind, location: Location, podLabels: Labels,
+    ports: [Port], replicas: Int?, replicasLocation: Location?, serviceName: String?,
+    serviceNameLocation: Location?
+  ) {
+    self.object = object
+    self.kind = kind
+    self.location = location
+    self.podLabels = podLabels
+    self.ports = ports
+    self.replicas = replicas
+    self.replicasLocation = replicasLocation
+    self.serviceName = serviceName
+    self.serviceNameLocation = serviceNameLocation
+  }
 }
 
 /// What the cross-object pass knows of a Service.
-public struct ServiceFacts: Sendable {
+public final class ServiceFacts: Sendable {
   public struct Port: Sendable {
     public let name: String?
     public let port: Int?
@@ -87,10 +105,32 @@ public struct ServiceFacts: Sendable {
   public let loadBalancerIDLocation: Location?
 
   public var namespace: String { object.namespace ?? "" }
+
+  init(
+    object: ObjectReference, location: Location, namespaceIsImplicit: Bool, labels: Labels,
+    type: String, typeLocation: Location?, isHeadless: Bool, clusterIPLocation: Location?,
+    selector: LabelSelector?, selectorLocation: Location?, ports: [Port],
+    publishNotReadyAddresses: Bool, loadBalancerID: String?, loadBalancerIDLocation: Location?
+  ) {
+    self.object = object
+    self.location = location
+    self.namespaceIsImplicit = namespaceIsImplicit
+    self.labels = labels
+    self.type = type
+    self.typeLocation = typeLocation
+    self.isHeadless = isHeadless
+    self.clusterIPLocation = clusterIPLocation
+    self.selector = selector
+    self.selectorLocation = selectorLocation
+    self.ports = ports
+    self.publishNotReadyAddresses = publishNotReadyAddresses
+    self.loadBalancerID = loadBalancerID
+    self.loadBalancerIDLocation = loadBalancerIDLocation
+  }
 }
 
 /// What the cross-object pass knows of an Ingress.
-public struct IngressFacts: Sendable {
+public final class IngressFacts: Sendable {
   public struct Backend: Sendable {
     public let serviceName: String
     public let serviceNameLocation: Location
@@ -102,6 +142,11 @@ public struct IngressFacts: Sendable {
   public let backends: [Backend]
 
   public var namespace: String { object.namespace ?? "" }
+
+  init(object: ObjectReference, backends: [Backend]) {
+    self.object = object
+    self.backends = backends
+  }
 }
 
 /// A HorizontalPodAutoscaler's target.
