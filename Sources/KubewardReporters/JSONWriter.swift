@@ -1,3 +1,5 @@
+import KubewardYAML
+
 /// Writes JSON text straight into a byte buffer: no intermediate objects, keys in the order
 /// written, so output is byte-for-byte stable. Callers write `{`, keys and values in order;
 /// the writer places commas.
@@ -6,15 +8,17 @@
 /// line; deeper ones are written compactly. With `lineDepth: 2` a report's top-level fields and
 /// each element of its arrays get a line each: readable, greppable, and half the size of fully
 /// indented JSON.
-public struct JSONWriter {
-  private var output: ChunkedOutput
-  private var bytes: [UInt8] {
-    get { output.bytes }
-    _modify { yield &output.bytes }
-  }
-  /// Per open container (plus the top level): whether it already holds a member, so the next
-  /// one needs a comma.
-  private var hasMember: [Bool] = [false]
+///
+/// Not copyable: it owns its buffer, which it hands to the output a chunk at a time.
+public struct JSONWriter: ~Copyable {
+  private static let chunkSize = 1 << 16
+
+  private let output: ReportOutput
+  private var bytes: RawBuffer<UInt8>
+  /// Bit `d` is set when the container open at depth `d` (0: the top level) already holds a
+  /// member, so the next one needs a comma.
+  private var hasMember: UInt64 = 0
+  private var depth = 0
   private let lineDepth: Int
   /// A value right after its key takes no separator of its own.
   private var afterKey = false
@@ -22,39 +26,62 @@ public struct JSONWriter {
   /// - Parameter lineDepth: how deep containers get one line per member; 0 for compact JSON.
   public init(lineDepth: Int = 2, to output: ReportOutput) {
     self.lineDepth = lineDepth
-    self.output = ChunkedOutput(output)
+    self.output = output
+    self.bytes = RawBuffer(capacity: Self.chunkSize + 4096)
   }
 
-  /// Hands what is written so far to the sink once a chunk is full; call between elements.
-  public mutating func flushIfFull() { output.flushIfFull() }
+  deinit {
+    bytes.deallocate()
+  }
 
-  private var depth: Int { hasMember.count - 1 }
+  /// Hands what is written so far to the output once a chunk is full; call between elements.
+  public mutating func flushIfFull() {
+    if bytes.count >= Self.chunkSize { flush() }
+  }
+
+  private mutating func flush() {
+    guard !bytes.isEmpty else { return }
+    bytes.withUnsafeBufferPointer { output.write($0) }
+    bytes.removeAll()
+  }
+
+  @inline(__always)
+  private mutating func append(_ byte: UInt8) { bytes.append(byte) }
+
+  @inline(__always)
+  private mutating func append(_ text: StaticString) {
+    bytes.append(
+      contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
 
   private mutating func separate() {
-    let hadMember = hasMember[depth]
-    hasMember[depth] = true
-    if hadMember { bytes.append(UInt8(ascii: ",")) }
+    let bit: UInt64 = 1 << UInt64(min(depth, 63))
+    let hadMember = hasMember & bit != 0
+    hasMember |= bit
+    if hadMember { append(UInt8(ascii: ",")) }
     if depth > 0 && depth <= lineDepth {
       newline(indent: depth)
     } else if hadMember && lineDepth > 0 {
-      bytes.append(UInt8(ascii: " "))
+      append(UInt8(ascii: " "))
     }
   }
 
   private mutating func newline(indent: Int) {
-    bytes.append(UInt8(ascii: "\n"))
-    for _ in 0..<(indent * 2) { bytes.append(UInt8(ascii: " ")) }
+    append(UInt8(ascii: "\n"))
+    for _ in 0..<(indent * 2) { append(UInt8(ascii: " ")) }
   }
 
   private mutating func open(_ bracket: UInt8) {
-    bytes.append(bracket)
-    hasMember.append(false)
+    append(bracket)
+    depth += 1
+    hasMember &= ~(1 << UInt64(min(depth, 63)))
   }
 
   private mutating func close(_ bracket: UInt8) {
-    let hadMembers = hasMember.removeLast()
+    let hadMembers = hasMember & (1 << UInt64(min(depth, 63))) != 0
+    depth -= 1
     if hadMembers && depth < lineDepth { newline(indent: depth) }
-    bytes.append(bracket)
+    append(bracket)
   }
 
   private mutating func beforeValue() {
@@ -87,12 +114,9 @@ public struct JSONWriter {
   /// escaping.
   public mutating func key(_ name: StaticString) {
     separate()
-    bytes.append(UInt8(ascii: "\""))
-    bytes.append(
-      contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-    bytes.append(UInt8(ascii: "\""))
-    bytes.append(UInt8(ascii: ":"))
-    if lineDepth > 0 { bytes.append(UInt8(ascii: " ")) }
+    append(UInt8(ascii: "\""))
+    append(name)
+    append(lineDepth > 0 ? "\": " : "\":")
     afterKey = true
   }
 
@@ -100,8 +124,7 @@ public struct JSONWriter {
   public mutating func key(text name: String) {
     separate()
     writeString(name)
-    bytes.append(UInt8(ascii: ":"))
-    if lineDepth > 0 { bytes.append(UInt8(ascii: " ")) }
+    append(lineDepth > 0 ? ": " : ":")
     afterKey = true
   }
 
@@ -116,7 +139,7 @@ public struct JSONWriter {
 
   public mutating func int(_ value: Int) {
     beforeValue()
-    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    if value < 0 { append(UInt8(ascii: "-")) }
     var magnitude = value.magnitude
     var digits:
       (
@@ -132,18 +155,21 @@ public struct JSONWriter {
         magnitude /= 10
         count += 1
       } while magnitude > 0
-      bytes.append(contentsOf: buffer[(20 - count)...])
+      bytes.append(
+        contentsOf: UnsafeBufferPointer(
+          start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + (20 - count),
+          count: count))
     }
   }
 
   public mutating func bool(_ value: Bool) {
     beforeValue()
-    bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+    append(value ? "true" : "false")
   }
 
   public mutating func null() {
     beforeValue()
-    bytes.append(contentsOf: Self.nullBytes)
+    append("null")
   }
 
   /// A member with a string value, or `null`.
@@ -162,50 +188,47 @@ public struct JSONWriter {
     bool(value)
   }
 
-  private static let trueBytes = Array("true".utf8)
-  private static let falseBytes = Array("false".utf8)
-  private static let nullBytes = Array("null".utf8)
-  private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
   /// Control characters, `"`, `\\` and DEL are escaped; every other byte (UTF-8 included) is
   /// copied.
-  private static let needsEscape: [Bool] = (0...255).map { byte in
+  @inline(__always)
+  private static func needsEscape(_ byte: UInt8) -> Bool {
     byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
   }
 
   private mutating func writeString(_ value: String) {
-    bytes.append(UInt8(ascii: "\""))
+    append(UInt8(ascii: "\""))
     var value = value
     value.withUTF8 { text in
       guard let base = text.baseAddress else { return }
       // Copy runs that need no escaping in one go.
       var runStart = 0
-      for index in 0..<text.count {
+      for index in 0..<text.count where Self.needsEscape(base[index]) {
         let byte = base[index]
-        guard Self.needsEscape[Int(byte)] else { continue }
         bytes.append(
           contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
         runStart = index + 1
         switch byte {
-        case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case UInt8(ascii: "\""): append("\\\"")
+        case UInt8(ascii: "\\"): append("\\\\")
+        case 0x0A: append("\\n")
+        case 0x0D: append("\\r")
+        case 0x09: append("\\t")
         default:
-          bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-          bytes.append(Self.hex[Int(byte >> 4)])
-          bytes.append(Self.hex[Int(byte & 0xF)])
+          let hex: StaticString = "0123456789abcdef"
+          append("\\u00")
+          append(hex.utf8Start[Int(byte >> 4)])
+          append(hex.utf8Start[Int(byte & 0xF)])
         }
       }
       bytes.append(
         contentsOf: UnsafeBufferPointer(start: base + runStart, count: text.count - runStart))
     }
-    bytes.append(UInt8(ascii: "\""))
+    append(UInt8(ascii: "\""))
   }
 
-  /// Ends the document with a newline and hands the rest to the sink.
+  /// Ends the document with a newline and hands the rest to the output.
   public mutating func finish() {
-    bytes.append(UInt8(ascii: "\n"))
-    output.flush()
+    append(UInt8(ascii: "\n"))
+    flush()
   }
 }

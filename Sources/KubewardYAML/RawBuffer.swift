@@ -5,24 +5,25 @@
 #endif
 
 /// A growable array of plain values in memory it manages by hand: the reader appends a node
-/// per YAML event, and `Array`'s uniqueness and bounds checks cost more than the append itself.
+/// per YAML event and the JSON writer a few bytes per call, and `Array`'s uniqueness and bounds
+/// checks cost more than such appends themselves.
 ///
 /// It has no owner semantics: whoever holds it calls `deallocate()` exactly once (`TreeBuilder`
 /// until it hands the buffer to a `NodeTree`, then the tree's deinit). Indices are checked only
 /// in debug builds; every index the reader stores comes from the buffer itself.
-struct RawBuffer<Element: BitwiseCopyable> {
-  private(set) var base: UnsafeMutablePointer<Element>?
-  private(set) var count = 0
-  private(set) var capacity = 0
+package struct RawBuffer<Element: BitwiseCopyable> {
+  package private(set) var base: UnsafeMutablePointer<Element>?
+  package private(set) var count = 0
+  package private(set) var capacity = 0
 
-  init() {}
+  package init() {}
 
-  init(capacity: Int) {
+  package init(capacity: Int) {
     reserve(capacity)
   }
 
   @inline(__always)
-  subscript(index: Int) -> Element {
+  package subscript(index: Int) -> Element {
     get {
       assert(index >= 0 && index < count, "RawBuffer index out of range")
       return base.unsafelyUnwrapped[index]
@@ -33,17 +34,17 @@ struct RawBuffer<Element: BitwiseCopyable> {
     }
   }
 
-  var isEmpty: Bool { count == 0 }
+  package var isEmpty: Bool { count == 0 }
 
   @inline(__always)
-  mutating func append(_ element: Element) {
+  package mutating func append(_ element: Element) {
     if count == capacity { grow(minimum: count + 1) }
     base.unsafelyUnwrapped[count] = element
     count += 1
   }
 
   @inline(__always)
-  mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+  package mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
     guard let source = elements.baseAddress, elements.count > 0 else { return }
     if count + elements.count > capacity { grow(minimum: count + elements.count) }
     (base.unsafelyUnwrapped + count).update(from: source, count: elements.count)
@@ -52,7 +53,7 @@ struct RawBuffer<Element: BitwiseCopyable> {
 
   /// Appends `self[range]` to the end (the ranges may not overlap: the end lies past them).
   @inline(__always)
-  mutating func appendCopy(of range: Range<Int>) {
+  package mutating func appendCopy(of range: Range<Int>) {
     guard !range.isEmpty else { return }
     assert(range.lowerBound >= 0 && range.upperBound <= count)
     if count + range.count > capacity { grow(minimum: count + range.count) }
@@ -63,22 +64,22 @@ struct RawBuffer<Element: BitwiseCopyable> {
 
   /// Forgets the elements from `newCount` on, keeping the memory.
   @inline(__always)
-  mutating func truncate(to newCount: Int) {
+  package mutating func truncate(to newCount: Int) {
     assert(newCount >= 0 && newCount <= count)
     count = newCount
   }
 
-  mutating func removeAll() { count = 0 }
+  package mutating func removeAll() { count = 0 }
 
-  var last: Element? { count > 0 ? base.unsafelyUnwrapped[count - 1] : nil }
+  package var last: Element? { count > 0 ? base.unsafelyUnwrapped[count - 1] : nil }
 
-  func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows
+  package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows
     -> R
   {
     try body(UnsafeBufferPointer(start: base, count: count))
   }
 
-  mutating func reserve(_ minimum: Int) {
+  package mutating func reserve(_ minimum: Int) {
     if minimum > capacity { grow(minimum: minimum, exactly: true) }
   }
 
@@ -93,7 +94,7 @@ struct RawBuffer<Element: BitwiseCopyable> {
   }
 
   /// Frees the memory. The buffer (and every copy of it) must not be used afterwards.
-  func deallocate() {
+  package func deallocate() {
     free(base)
   }
 }

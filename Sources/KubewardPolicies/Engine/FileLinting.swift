@@ -65,6 +65,7 @@ extension Linter {
       outcome.directives = SuppressionDirectives.comments(in: bytes, file: input.name)
     }
     let locate = Locator(file: input.name, computePaths: computePaths)
+    var report = ObjectReport(file: input.name, computePaths: computePaths)
     for document in file.documents {
       switch document.content(defaultNamespace: configuration.defaultNamespace) {
       case .empty:
@@ -94,12 +95,17 @@ extension Linter {
             continue
           }
           if reports {
-            lint(object, file: input.name, into: &outcome.findings)
+            lint(object, into: &report)
             outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
           }
           outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
         }
       }
+    }
+    if outcome.findings.isEmpty {
+      outcome.findings = report.takeFindings()
+    } else {
+      outcome.findings += report.takeFindings()
     }
     if input.isContext { outcome.summary = LintSummary() }
     finishFindings(&outcome, bytes: bytes, input: input)
@@ -120,14 +126,13 @@ extension Linter {
         object: object.reference))
   }
 
-  private func lint(_ object: KubeObject, file: String, into findings: inout [Finding]) {
-    var report = ObjectReport(file: file, object: object.reference, computePaths: computePaths)
+  private func lint(_ object: KubeObject, into report: inout ObjectReport) {
+    report.object = object.reference
     for active in objectPolicies {
       report.policy = active.id
       report.severity = active.severity
       active.policy.check(object, &report)
     }
-    findings += report.findings
   }
 
   /// Applies the file's own suppressions, reports directives without a reason, attributes

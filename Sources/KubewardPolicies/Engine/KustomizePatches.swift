@@ -4,7 +4,7 @@ import KubewardYAML
 /// object (a Deployment with one changed container field); linted as a whole manifest it would
 /// "lack" everything its base defines, so its objects are not linted on their own.
 enum KustomizePatches {
-  static let fileNames: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+  static let fileNames: Set<Substring> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
 
   /// `inputs`, with the patch files among them marked. Files are related by their names (the
   /// paths the user knows), which may differ from where they are read (`--read-from`).
@@ -92,8 +92,9 @@ enum KustomizePatches {
     return length == 0 ? path.utf8.count <= 1 : isPlain()
   }
 
-  private static func fileName(of path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
+  private static func fileName(of path: String) -> Substring {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+    return path[path.utf8.index(after: slash)...]
   }
 
   private static func directory(of path: String) -> String {

@@ -87,6 +87,14 @@ public enum InputDiscovery {
     return inputs
   }
 
+  /// `manifestExtensions`, compared as bytes: this runs for every directory entry.
+  private static func hasManifestExtension(_ name: String) -> Bool {
+    let bytes = name.utf8
+    return manifestExtensions.contains { suffix in
+      bytes.count > suffix.utf8.count && bytes.reversed().starts(with: suffix.utf8.reversed())
+    }
+  }
+
   private struct DirectoryIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
@@ -130,7 +138,7 @@ public enum InputDiscovery {
     entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     let base = directory.hasSuffix("/") ? directory : directory + "/"
     for (name, type) in entries {
-      let isManifest = manifestExtensions.contains { name.hasSuffix($0) }
+      let isManifest = hasManifestExtension(name)
       if type == UInt8(DT_REG) {
         if isManifest {
           inputs.append(

@@ -22,11 +22,23 @@ public struct LintSummary: Hashable, Sendable {
     skippedDocuments += other.skippedDocuments
   }
 
-  mutating func count(_ finding: Finding) {
-    if finding.suppression == nil {
-      findings[finding.severity, default: 0] += 1
-    } else {
-      suppressed += 1
+  mutating func count(_ reported: [Finding]) {
+    var bySeverity = (info: 0, warning: 0, error: 0)
+    for finding in reported {
+      guard finding.suppression == nil else {
+        suppressed += 1
+        continue
+      }
+      switch finding.severity {
+      case .info: bySeverity.info += 1
+      case .warning: bySeverity.warning += 1
+      case .error: bySeverity.error += 1
+      }
+    }
+    for (severity, count) in [
+      (Severity.info, bySeverity.info), (.warning, bySeverity.warning), (.error, bySeverity.error),
+    ] where count > 0 {
+      findings[severity, default: 0] += count
     }
   }
 

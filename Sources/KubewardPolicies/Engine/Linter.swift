@@ -24,10 +24,10 @@ struct RunState {
 
   /// Applies the baseline to findings about to be reported and counts them.
   mutating func admit(_ findings: inout [Finding]) {
-    for index in findings.indices {
-      baseline?.accept(&findings[index])
-      summary.count(findings[index])
+    if baseline != nil {
+      for index in findings.indices { baseline!.accept(&findings[index]) }
     }
+    summary.count(findings)
   }
 }
 
@@ -99,13 +99,13 @@ public struct Linter: Sendable {
     let inputs = KustomizePatches.marking(inputs)
     var state = RunState(baseline: options.baseline)
     forEachFile(inputs, jobs: max(1, options.jobs)) { input, outcome in
+      var outcome = outcome
       state.facts.append(contentsOf: outcome.facts)
       state.directives += outcome.directives
       guard !input.isContext else { return }
       state.summary.add(outcome.summary)
-      var findings = outcome.findings
-      state.admit(&findings)
-      sink.file(input.name, findings: findings)
+      state.admit(&outcome.findings)
+      sink.file(input.name, findings: outcome.findings)
     }
     var findings = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
     // Findings located in context files are not this run's to report.
@@ -148,7 +148,7 @@ public struct Linter: Sendable {
   /// Lints every input, calling `deliver` on this thread in input order. With several jobs,
   /// workers run ahead of delivery by at most a window of files, which bounds memory.
   private func forEachFile(
-    _ inputs: [LintInput], jobs: Int, deliver: (LintInput, FileOutcome) -> Void
+    _ inputs: [LintInput], jobs: Int, deliver: (LintInput, consuming FileOutcome) -> Void
   ) {
     if jobs == 1 || inputs.count < 2 {
       var scratch = WorkerScratch()

@@ -24,17 +24,26 @@ public protocol SetPolicy: Policy {
 /// Where an object policy reports its findings. The message is prefixed with the object (and
 /// container) it concerns, so policies write a predicate: "is type LoadBalancer without …"
 /// becomes "Service shop/web is type LoadBalancer without …".
+///
+/// One report serves a whole file: the engine points it at each object in turn, and findings
+/// accumulate in file order.
 public struct ObjectReport: Sendable {
   let file: String
-  let object: ObjectReference
   let computePaths: Bool
   var policy: String = ""
   var severity: Severity = .warning
   public private(set) var findings: [Finding] = []
 
-  init(file: String, object: ObjectReference, computePaths: Bool) {
+  /// The object being checked.
+  var object = ObjectReference(apiVersion: "", kind: "", namespace: nil, name: nil) {
+    didSet { subject = nil }
+  }
+  /// `Deployment shop/web`, made at the object's first finding: most objects have none, and
+  /// those that do have several.
+  private var subject: String?
+
+  init(file: String, computePaths: Bool) {
     self.file = file
-    self.object = object
     self.computePaths = computePaths
   }
 
@@ -46,12 +55,28 @@ public struct ObjectReport: Sendable {
     _ node: Node, _ message: String, container: Container? = nil,
     adjustment: SeverityAdjustment = .standard
   ) {
-    let subject = container.map { "\(object): \($0.displayName) " } ?? "\(object) "
+    let subject = self.subject ?? object.description
+    self.subject = subject
+    var text = ""
+    text.reserveCapacity(subject.utf8.count + message.utf8.count + 48)
+    text += subject
+    if let container {
+      text += ": "
+      text += container.displayName
+    }
+    text += " "
+    text += message
     findings.append(
       Finding(
         policy: policy, severity: adjustment.apply(to: severity), file: file,
-        range: node.findingRange, message: subject + message, object: object,
+        range: node.findingRange, message: text, object: object,
         container: container?.name, path: computePaths ? node.path : nil))
+  }
+
+  /// Hands over the findings reported so far.
+  mutating func takeFindings() -> [Finding] {
+    defer { findings = [] }
+    return findings
   }
 }
 
