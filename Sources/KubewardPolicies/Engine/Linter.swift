@@ -115,18 +115,29 @@ public struct Linter: Sendable {
       SuppressionDirectives.apply(&state.directives, to: &findings[index])
     }
     findings += unusedSuppressions(state.directives)
-    let order = Dictionary(
-      inputs.enumerated().map { ($0.element.name, $0.offset) },
-      uniquingKeysWith: { first, _ in first })
-    findings.sort { lhs, rhs in
-      let left = order[lhs.file] ?? Int.max
-      let right = order[rhs.file] ?? Int.max
-      return left != right ? left < right : Finding.byPosition(lhs, rhs)
-    }
+    findings = Self.inInputOrder(findings, inputs: inputs)
     state.admit(&findings)
     sink.crossObject(findings)
     sink.finish(state.summary)
     return state.summary
+  }
+
+  /// `findings` by the position of their file among `inputs`, then by position in the file.
+  private static func inInputOrder(_ findings: [Finding], inputs: [LintInput]) -> [Finding] {
+    let order = Dictionary(
+      inputs.enumerated().map { ($0.element.name, $0.offset) },
+      uniquingKeysWith: { first, _ in first })
+    // Each finding's file is looked up once, not at every comparison.
+    var keyed = findings.indices.map { (file: order[findings[$0].file] ?? Int.max, index: $0) }
+    keyed.sort { lhs, rhs in
+      if lhs.file != rhs.file { return lhs.file < rhs.file }
+      let left = findings[lhs.index]
+      let right = findings[rhs.index]
+      if Finding.byPosition(left, right) { return true }
+      if Finding.byPosition(right, left) { return false }
+      return lhs.index < rhs.index
+    }
+    return keyed.map { findings[$0.index] }
   }
 
   /// Lints `inputs` into memory.
@@ -145,8 +156,9 @@ public struct Linter: Sendable {
 
   // MARK: The per-file pass
 
-  /// Lints every input, calling `deliver` on this thread in input order. With several jobs,
-  /// workers run ahead of delivery by at most a window of files, which bounds memory.
+  /// Lints every input, calling `deliver` in input order, one call at a time (with several
+  /// jobs, on whichever worker finishes the file that is due; see `OrderedWork`). Workers run
+  /// ahead of delivery by at most a window of files, which bounds memory.
   private func forEachFile(
     _ inputs: [LintInput], jobs: Int, deliver: (LintInput, consuming FileOutcome) -> Void
   ) {
@@ -155,18 +167,26 @@ public struct Linter: Sendable {
       for input in inputs { deliver(input, lintFile(input, scratch: &scratch)) }
       return
     }
-    let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
-    let group = DispatchGroup()
-    for _ in 0..<min(jobs, inputs.count) {
-      DispatchQueue.global().async(group: group) {
+    withoutActuallyEscaping(deliver) { deliver in
+      // Deliveries never overlap (OrderedWork serialises them), and all end before this returns.
+      let delivery = UncheckedSendable(deliver)
+      let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
+      let workLoop = { @Sendable in
         var scratch = WorkerScratch()
         while let index = work.claim() {
-          work.publish(index, lintFile(inputs[index], scratch: &scratch))
+          work.publish(index, lintFile(inputs[index], scratch: &scratch)) { index, outcome in
+            delivery.value(inputs[index], outcome)
+          }
         }
       }
+      // This thread is one of the workers.
+      let group = DispatchGroup()
+      for _ in 1..<min(jobs, inputs.count) {
+        DispatchQueue.global().async(group: group, execute: workLoop)
+      }
+      workLoop()
+      group.wait()
     }
-    for index in inputs.indices { deliver(inputs[index], work.take(index)) }
-    group.wait()
   }
 
   /// The cross-object facts of one input (for tests of the cross-object pass).

@@ -4,59 +4,82 @@
   import Darwin
 #endif
 
-/// Work items produced by several threads and consumed in order by one. Producers claim the
-/// next index and publish its result; they wait while they are more than `window` items ahead
-/// of the consumer, so memory stays bounded however slow the consumer is.
+/// Work items produced by several threads and delivered in index order, one at a time.
+///
+/// There is no consumer thread: the worker that publishes the next item due delivers it, and
+/// every item after it that is already waiting. A worker that finds another one delivering
+/// leaves its item for that one and goes back to work. So no thread sleeps while there is work,
+/// and `jobs` workers keep `jobs` cores busy without a consumer competing for them.
+///
+/// Workers wait only when they are more than `window` items ahead of delivery, which bounds
+/// the results held in memory however slow one item is.
 final class OrderedWork<Result>: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let delivered = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var slots: [Result?]
   private var nextClaim = 0
-  private var consumed = 0
+  private var nextDelivery = 0
+  private var delivering = false
+  private var waitingForWindow = 0
   private let window: Int
 
   init(count: Int, window: Int) {
     slots = Array(repeating: nil, count: count)
     self.window = max(1, window)
     pthread_mutex_init(mutex, nil)
-    pthread_cond_init(changed, nil)
+    pthread_cond_init(delivered, nil)
   }
 
   deinit {
-    pthread_cond_destroy(changed)
+    pthread_cond_destroy(delivered)
     pthread_mutex_destroy(mutex)
     mutex.deallocate()
-    changed.deallocate()
+    delivered.deallocate()
   }
 
   /// The next item to produce, or `nil` when all are claimed.
   func claim() -> Int? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    while nextClaim < slots.count && nextClaim >= consumed + window {
-      pthread_cond_wait(changed, mutex)
+    while nextClaim < slots.count && nextClaim >= nextDelivery + window {
+      waitingForWindow += 1
+      pthread_cond_wait(delivered, mutex)
+      waitingForWindow -= 1
     }
     guard nextClaim < slots.count else { return nil }
     defer { nextClaim += 1 }
     return nextClaim
   }
 
-  func publish(_ index: Int, _ result: Result) {
+  /// Stores the result of item `index`; if no other worker is delivering, delivers every
+  /// item that is due, in order, calling `deliver` outside the lock.
+  func publish(_ index: Int, _ result: consuming Result, deliver: (Int, consuming Result) -> Void) {
     pthread_mutex_lock(mutex)
     slots[index] = result
-    pthread_cond_broadcast(changed)
+    guard !delivering else {
+      pthread_mutex_unlock(mutex)
+      return
+    }
+    delivering = true
+    while nextDelivery < slots.count, let due = slots[nextDelivery].take() {
+      let dueIndex = nextDelivery
+      nextDelivery += 1
+      if waitingForWindow > 0 { pthread_cond_broadcast(delivered) }
+      pthread_mutex_unlock(mutex)
+      deliver(dueIndex, due)
+      pthread_mutex_lock(mutex)
+    }
+    delivering = false
     pthread_mutex_unlock(mutex)
   }
+}
 
-  /// Waits for item `index` (the consumer takes them in order) and removes it.
-  func take(_ index: Int) -> Result {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    while slots[index] == nil { pthread_cond_wait(changed, mutex) }
-    let result = slots[index]!
-    slots[index] = nil
-    consumed = index + 1
-    pthread_cond_broadcast(changed)
-    return result
+/// A value handed to other threads under a discipline the compiler cannot see (here: calls
+/// serialised by `OrderedWork`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+
+  init(_ value: Value) {
+    self.value = value
   }
 }
