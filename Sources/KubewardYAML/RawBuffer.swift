@@ -51,17 +51,6 @@ package struct RawBuffer<Element: BitwiseCopyable> {
     count += elements.count
   }
 
-  /// Appends `self[range]` to the end (the ranges may not overlap: the end lies past them).
-  @inline(__always)
-  package mutating func appendCopy(of range: Range<Int>) {
-    guard !range.isEmpty else { return }
-    assert(range.lowerBound >= 0 && range.upperBound <= count)
-    if count + range.count > capacity { grow(minimum: count + range.count) }
-    let pointer = base.unsafelyUnwrapped
-    (pointer + count).update(from: pointer + range.lowerBound, count: range.count)
-    count += range.count
-  }
-
   /// Forgets the elements from `newCount` on, keeping the memory.
   @inline(__always)
   package mutating func truncate(to newCount: Int) {
@@ -71,15 +60,13 @@ package struct RawBuffer<Element: BitwiseCopyable> {
 
   package mutating func removeAll() { count = 0 }
 
-  package var last: Element? { count > 0 ? base.unsafelyUnwrapped[count - 1] : nil }
-
-  package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows
-    -> R
-  {
+  package func withUnsafeBufferPointer<R>(
+    _ body: (UnsafeBufferPointer<Element>) throws -> R
+  ) rethrows -> R {
     try body(UnsafeBufferPointer(start: base, count: count))
   }
 
-  package mutating func reserve(_ minimum: Int) {
+  private mutating func reserve(_ minimum: Int) {
     if minimum > capacity { grow(minimum: minimum, exactly: true) }
   }
 

@@ -4,7 +4,9 @@ import KubewardYAML
 /// object (a Deployment with one changed container field); linted as a whole manifest it would
 /// "lack" everything its base defines, so its objects are not linted on their own.
 enum KustomizePatches {
-  static let fileNames: Set<Substring> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+  static let fileNames: Set<Substring> = [
+    "kustomization.yaml", "kustomization.yml", "Kustomization",
+  ]
 
   /// `inputs`, with the patch files among them marked. Files are related by their names (the
   /// paths the user knows), which may differ from where they are read (`--read-from`).
