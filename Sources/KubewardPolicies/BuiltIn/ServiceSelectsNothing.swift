@@ -26,9 +26,11 @@ struct ServiceSelectsNothing: SetPolicy {
 
   /// Names a workload whose labels have the selector's keys with other values: the likely typo.
   private func hint(for selector: LabelSelector, in set: LintSet, _ namespace: String) -> String {
-    let keys = Set(selector.matchLabels.keys)
+    let keys = selector.matchLabels.keys
     guard !keys.isEmpty,
-      let near = set.workloads(in: namespace).first(where: { keys.isSubset(of: $0.podLabels.keys) })
+      let near = set.workloads(in: namespace).first(where: { workload in
+        keys.allSatisfy { workload.podLabels[$0] != nil }
+      })
     else { return "" }
     let labels = keys.sorted().map { "\($0)=\(near.podLabels[$0] ?? "")" }
     return " (\(near.object) has \(labels.joined(separator: ", ")))"

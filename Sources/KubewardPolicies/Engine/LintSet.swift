@@ -1,10 +1,5 @@
 import KubewardModel
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Synchronization
 
 /// A namespace and a name.
 public struct NamespacedName: Hashable, Sendable {
@@ -161,9 +156,10 @@ public struct LintSet: Sendable {
     }
   }
 
-  /// Workloads of `namespace`, in source order.
-  public func workloads(in namespace: String) -> [WorkloadFacts] {
-    (workloadsByNamespace[namespace] ?? []).map { facts.workloads[$0] }
+  /// Workloads of `namespace`, in source order, looked up as they are read (a policy that
+  /// wants the first match reads no further).
+  public func workloads(in namespace: String) -> LazyMapCollection<[Int], WorkloadFacts> {
+    (workloadsByNamespace[namespace] ?? []).lazy.map { facts.workloads[$0] }
   }
 
   /// How many label selectors were evaluated against a workload's labels: the cost of the
@@ -256,33 +252,13 @@ public struct LintSet: Sendable {
   }
 }
 
-/// A count the cross-object pass keeps for tests. The pass runs on one thread.
-final class Counter: @unchecked Sendable {
-  // Set policies run concurrently over one LintSet.
-  private let lock = PthreadLock()
-  private var count = 0
+/// A count the cross-object pass keeps for tests; set policies add to it concurrently.
+final class Counter: Sendable {
+  private let count = Atomic<Int>(0)
 
-  var value: Int { lock.withLock { count } }
+  var value: Int { count.load(ordering: .relaxed) }
 
-  func add(_ amount: Int) { lock.withLock { count += amount } }
-}
-
-/// A pthread mutex, so that the engine needs no Foundation.
-final class PthreadLock: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-  init() { pthread_mutex_init(mutex, nil) }
-
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
-
-  func withLock<T>(_ body: () -> T) -> T {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return body()
-  }
+  func add(_ amount: Int) { count.add(amount, ordering: .relaxed) }
 }
 
 /// Labels that controllers put on the pods they create, which a selector may use although no
