@@ -4,17 +4,30 @@
 /// start of the line, which is what libyaml counts: `é` is one column, a tab is one column,
 /// a UTF-8 byte-order mark at the start of a file is not counted. SARIF calls this
 /// `columnKind: unicodeCodePoints`.
+///
+/// Stored in 32 bits each (8 bytes in all): findings and cross-object facts keep positions for
+/// a whole run, and no file kubeward reads has four billion lines.
 public struct SourcePosition: Hashable, Comparable, Sendable, CustomStringConvertible {
-  public var line: Int
-  public var column: Int
+  private var storedLine: UInt32
+  private var storedColumn: UInt32
+
+  public var line: Int {
+    get { Int(storedLine) }
+    set { storedLine = UInt32(clamping: newValue) }
+  }
+
+  public var column: Int {
+    get { Int(storedColumn) }
+    set { storedColumn = UInt32(clamping: newValue) }
+  }
 
   public init(line: Int, column: Int) {
-    self.line = line
-    self.column = column
+    self.storedLine = UInt32(clamping: line)
+    self.storedColumn = UInt32(clamping: column)
   }
 
   public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
-    (lhs.line, lhs.column) < (rhs.line, rhs.column)
+    (lhs.storedLine, lhs.storedColumn) < (rhs.storedLine, rhs.storedColumn)
   }
 
   public var description: String { "\(line):\(column)" }

@@ -141,9 +141,13 @@ public enum InputDiscovery {
       let isManifest = hasManifestExtension(name)
       if type == UInt8(DT_REG) {
         if isManifest {
+          // The name shown and the path read are usually the same text: keep one copy, as a
+          // monorepo lists tens of thousands of files.
+          let shown = displayPrefix + name
           inputs.append(
             LintInput(
-              name: displayPrefix + name, source: .file(path: base + name), isExplicit: false))
+              name: shown, source: .file(path: base == displayPrefix ? shown : base + name),
+              isExplicit: false))
         }
         continue
       }

@@ -57,7 +57,8 @@ public protocol FindingSink: AnyObject {
   /// The findings about one reported file, sorted by position, in input order.
   func file(_ name: String, findings: [Finding])
   /// Cross-object findings and findings about suppressions, sorted by file (in input order)
-  /// and position.
+  /// and position. A run delivers them in consecutive slices, one call each (at least one
+  /// call, possibly empty), so that it never holds all their messages at once.
   func crossObject(_ findings: [Finding])
   /// The run is over.
   func finish(_ summary: LintSummary)

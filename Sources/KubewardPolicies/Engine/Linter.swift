@@ -107,37 +107,49 @@ public struct Linter: Sendable {
       state.admit(&outcome.findings)
       sink.file(input.name, findings: outcome.findings)
     }
-    var findings = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
+    var pending = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
-    findings.removeAll { contextNames.contains($0.file) }
-    for index in findings.indices {
-      SuppressionDirectives.apply(&state.directives, to: &findings[index])
+    if !contextNames.isEmpty { pending.removeAll { contextNames.contains($0.finding.file) } }
+    for index in pending.indices {
+      SuppressionDirectives.apply(&state.directives, to: &pending[index].finding)
     }
-    findings += unusedSuppressions(state.directives)
-    findings = Self.inInputOrder(findings, inputs: inputs)
-    state.admit(&findings)
-    sink.crossObject(findings)
+    pending += unusedSuppressions(state.directives).map(PendingFinding.init)
+    // Messages are written a slice at a time, as the slice is delivered.
+    let order = Self.inputOrder(of: pending, inputs: inputs)
+    var start = 0
+    repeat {
+      let end = min(start + 1024, order.count)
+      var findings = order[start..<end].map { pending[$0].rendered() }
+      state.admit(&findings)
+      sink.crossObject(findings)
+      start = end
+    } while start < order.count
     sink.finish(state.summary)
     return state.summary
   }
 
-  /// `findings` by the position of their file among `inputs`, then by position in the file.
-  private static func inInputOrder(_ findings: [Finding], inputs: [LintInput]) -> [Finding] {
-    let order = Dictionary(
+  /// Indices of `pending` in report order: by the position of their file among `inputs`, then
+  /// by position in the file (`Finding.byPosition`).
+  private static func inputOrder(of pending: [PendingFinding], inputs: [LintInput]) -> [Int] {
+    let rank = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
     // Each finding's file is looked up once, not at every comparison.
-    var keyed = findings.indices.map { (file: order[findings[$0].file] ?? Int.max, index: $0) }
+    var keyed = pending.indices.map { (file: rank[pending[$0].finding.file] ?? Int.max, index: $0) }
     keyed.sort { lhs, rhs in
       if lhs.file != rhs.file { return lhs.file < rhs.file }
-      let left = findings[lhs.index]
-      let right = findings[rhs.index]
-      if Finding.byPosition(left, right) { return true }
-      if Finding.byPosition(right, left) { return false }
+      let left = pending[lhs.index].finding
+      let right = pending[rhs.index].finding
+      if left.range.start != right.range.start { return left.range.start < right.range.start }
+      if left.policy != right.policy { return left.policy < right.policy }
+      // Same place, same policy (rare): the message decides, as for a file's own findings.
+      let leftMessage = pending[lhs.index].rendered().message
+      let rightMessage = pending[rhs.index].rendered().message
+      if leftMessage != rightMessage { return leftMessage < rightMessage }
       return lhs.index < rhs.index
     }
-    return keyed.map { findings[$0.index] }
+    return keyed.map(\.index)
   }
 
   /// Lints `inputs` into memory.
@@ -229,9 +241,9 @@ public struct Linter: Sendable {
 
   /// The set policies' findings, in policy order. With several jobs the policies run
   /// concurrently: they only read the set.
-  private func crossObjectFindings(_ set: LintSet, jobs: Int) -> [Finding] {
+  private func crossObjectFindings(_ set: LintSet, jobs: Int) -> [PendingFinding] {
     let policies = setPolicies
-    nonisolated(unsafe) let results = UnsafeMutableBufferPointer<[Finding]>.allocate(
+    nonisolated(unsafe) let results = UnsafeMutableBufferPointer<[PendingFinding]>.allocate(
       capacity: policies.count)
     results.initialize(repeating: [])
     defer {
@@ -243,13 +255,19 @@ public struct Linter: Sendable {
       report.policy = policies[index].id
       report.severity = policies[index].severity
       policies[index].policy.check(set, &report)
-      results[index] = report.findings  // each index is written by one thread only
+      results[index] = report.takePending()  // each index is written by one thread only
     }
     if jobs > 1 {
       DispatchQueue.concurrentPerform(iterations: policies.count, execute: check)
     } else {
       for index in policies.indices { check(index) }
     }
-    return results.flatMap { $0 }
+    var all: [PendingFinding] = []
+    all.reserveCapacity(results.reduce(0) { $0 + $1.count })
+    for index in results.indices {
+      all += results[index]
+      results[index] = []  // freed now: the whole run's findings are held once, not twice
+    }
+    return all
   }
 }

@@ -81,24 +81,75 @@ public struct ObjectReport: Sendable {
 }
 
 /// Where a set policy reports its findings, at facts' locations.
+///
+/// Messages are written when the finding is handed to the reports, not when it is found: the
+/// cross-object pass holds every finding of the run until it can sort them across files, and
+/// on a large monorepo their text would be most of that memory.
 public struct SetReport: Sendable {
   var policy: String = ""
   var severity: Severity = .warning
-  public private(set) var findings: [Finding] = []
+  private(set) var pending: [PendingFinding] = []
 
   init() {}
 
-  /// Reports a finding about `object` at `location`.
+  /// The findings reported so far, messages written.
+  public var findings: [Finding] { pending.map { $0.rendered() } }
+
+  /// Reports a finding about `object` at `location`. `message` is evaluated later, once.
   public mutating func report(
-    _ object: ObjectReference, at location: Location, _ message: String,
+    _ object: ObjectReference, at location: Location,
+    _ message: @autoclosure @escaping @Sendable () -> String,
     container: String? = nil, adjustment: SeverityAdjustment = .standard
   ) {
-    let subject = container.map { "\(object): container \"\($0)\" " } ?? "\(object) "
-    findings.append(
-      Finding(
-        policy: policy, severity: adjustment.apply(to: severity), file: location.file,
-        range: location.range, message: subject + message, object: object, container: container,
-        path: location.path))
+    pending.append(
+      PendingFinding(
+        finding: Finding(
+          policy: policy, severity: adjustment.apply(to: severity), file: location.file,
+          range: location.range, message: "", object: object, container: container,
+          path: location.path),
+        predicate: message))
+  }
+
+  /// Hands over the findings reported so far.
+  mutating func takePending() -> [PendingFinding] {
+    defer { pending = [] }
+    return pending
+  }
+}
+
+/// A finding whose message is not written yet: `finding` holds everything else (what
+/// suppressions and sorting look at), `predicate` writes the part after the object's name.
+struct PendingFinding: Sendable {
+  var finding: Finding
+  let predicate: @Sendable () -> String
+
+  /// A finding that already has its whole message (one about a suppression, say).
+  init(_ finding: Finding) {
+    self.finding = finding
+    self.predicate = { "" }
+  }
+
+  init(finding: Finding, predicate: @escaping @Sendable () -> String) {
+    self.finding = finding
+    self.predicate = predicate
+  }
+
+  /// The finding with its message: `Deployment shop/web: container "app" <predicate>`.
+  func rendered() -> Finding {
+    guard let object = finding.object, finding.message.isEmpty else { return finding }
+    var rendered = finding
+    let predicate = predicate()
+    var text = object.description
+    text.reserveCapacity(text.utf8.count + predicate.utf8.count + 48)
+    if let container = finding.container {
+      text += ": container \""
+      text += container
+      text += "\""
+    }
+    text += " "
+    text += predicate
+    rendered.message = text
+    return rendered
   }
 }
 

@@ -6,6 +6,9 @@ import KubewardModel
 /// hold its own heap copy of `app.kubernetes.io/name`, and memory would grow with the corpus.
 struct StringInterner {
   private var strings: Set<String> = []
+  /// Whole label sets: a workload's pod labels usually repeat its own labels, its selector and
+  /// its Service's selector, and a dictionary costs hundreds of bytes however short its strings.
+  private var labelSets: Set<Labels> = []
 
   /// The shared copy of `string`. Strings of up to 15 UTF-8 bytes are stored inline by Swift
   /// and need no sharing.
@@ -19,8 +22,11 @@ struct StringInterner {
   }
 
   mutating func callAsFunction(_ labels: Labels) -> Labels {
+    if labels.isEmpty { return [:] }
+    if let shared = labelSets.firstIndex(of: labels) { return labelSets[shared] }
     var shared = Labels(minimumCapacity: labels.count)
     for (key, value) in labels { shared[self(key)] = self(value) }
+    labelSets.insert(shared)
     return shared
   }
 
