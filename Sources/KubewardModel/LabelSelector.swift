@@ -26,11 +26,15 @@ public struct LabelSelector: Hashable, Sendable {
     }
 
     public func matches(_ labels: Labels) -> Bool {
+      matches { labels[$0] }
+    }
+
+    func matches(_ label: (String) -> String?) -> Bool {
       switch `operator` {
-      case .in: return labels[key].map(values.contains) ?? false
-      case .notIn: return labels[key].map { !values.contains($0) } ?? true
-      case .exists: return labels[key] != nil
-      case .doesNotExist: return labels[key] == nil
+      case .in: return label(key).map(values.contains) ?? false
+      case .notIn: return label(key).map { !values.contains($0) } ?? true
+      case .exists: return label(key) != nil
+      case .doesNotExist: return label(key) == nil
       }
     }
   }
@@ -55,9 +59,18 @@ public struct LabelSelector: Hashable, Sendable {
   public var isEmpty: Bool { matchLabels.isEmpty && requirements.isEmpty && !hasUnknownRequirement }
 
   public func matches(_ labels: Labels) -> Bool {
+    matches { labels[$0] }
+  }
+
+  public func matches(_ labels: LabelSet) -> Bool {
+    matches { labels[$0] }
+  }
+
+  /// Whether labels whose values `label` looks up satisfy the selector.
+  public func matches(label: (String) -> String?) -> Bool {
     guard !hasUnknownRequirement else { return false }
-    for (key, value) in matchLabels where labels[key] != value { return false }
-    return requirements.allSatisfy { $0.matches(labels) }
+    for (key, value) in matchLabels where label(key) != value { return false }
+    return requirements.allSatisfy { $0.matches(label) }
   }
 
   /// A Service's `selector:`, a plain map of labels.
@@ -85,6 +98,51 @@ public struct LabelSelector: Hashable, Sendable {
     self.init(
       matchLabels: Labels(stringMap: node.mapping(.matchLabels)), requirements: requirements,
       hasUnknownRequirement: unknown)
+  }
+}
+
+/// Labels kept for a long time (the cross-object facts of a whole run): the pairs sorted by
+/// key in one array, about half the memory of a dictionary of a few labels, and as quick to
+/// search at the sizes labels come in.
+public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
+  public typealias Element = (key: String, value: String)
+
+  private struct Pair: Hashable, Sendable {
+    var key: String
+    var value: String
+  }
+
+  private var pairs: [Pair]
+
+  public init(_ labels: Labels) {
+    pairs = labels.map { Pair(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
+  }
+
+  /// The same labels, their strings replaced by `shared(string)` (see `StringInterner`).
+  public func mapStrings(_ shared: (String) -> String) -> LabelSet {
+    var copy = self
+    copy.pairs = pairs.map { Pair(key: shared($0.key), value: shared($0.value)) }
+    return copy
+  }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { pairs.count }
+  public subscript(position: Int) -> Element { (pairs[position].key, pairs[position].value) }
+
+  /// The value of label `key`.
+  public subscript(key: String) -> String? {
+    var low = 0
+    var high = pairs.count
+    while low < high {
+      let middle = (low + high) / 2
+      if pairs[middle].key < key { low = middle + 1 } else { high = middle }
+    }
+    return low < pairs.count && pairs[low].key == key ? pairs[low].value : nil
+  }
+
+  /// The labels as a dictionary.
+  public var dictionary: Labels {
+    Labels(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
   }
 }
 

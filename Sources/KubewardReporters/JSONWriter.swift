@@ -195,6 +195,32 @@ public struct JSONWriter: ~Copyable {
     byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
   }
 
+  /// Whether any of the eight bytes of `word` needs escaping (bit tricks on the whole word:
+  /// reports are mostly long messages with nothing to escape).
+  @inline(__always)
+  private static func needsEscape(word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highBits: UInt64 = 0x8080_8080_8080_8080
+    func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
+    let control = (word &- ones &* 0x20) & ~word & highBits != 0
+    return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+      || hasZeroByte(word ^ (ones &* 0x7F))
+  }
+
+  /// The offset of the first byte of `text[from...]` that needs escaping, or `text.count`.
+  @inline(__always)
+  private static func firstEscape(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    let base = text.baseAddress!
+    var index = start
+    while index + 8 <= text.count {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+      if needsEscape(word: word) { break }
+      index += 8
+    }
+    while index < text.count && !needsEscape(base[index]) { index += 1 }
+    return index
+  }
+
   private mutating func writeString(_ value: String) {
     append(UInt8(ascii: "\""))
     var value = value
@@ -202,7 +228,9 @@ public struct JSONWriter: ~Copyable {
       guard let base = text.baseAddress else { return }
       // Copy runs that need no escaping in one go.
       var runStart = 0
-      for index in 0..<text.count where Self.needsEscape(base[index]) {
+      var index = Self.firstEscape(in: text, from: 0)
+      while index < text.count {
+        defer { index = Self.firstEscape(in: text, from: index + 1) }
         let byte = base[index]
         bytes.append(
           contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))

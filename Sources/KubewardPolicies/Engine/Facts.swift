@@ -5,13 +5,20 @@ import KubewardYAML
 public struct Location: Hashable, Sendable {
   public var file: String
   public var range: SourceRange
+  /// Empty when the run does not compute paths. (An optional string would take 24 bytes
+  /// instead of 16, in every location of every fact of a run.)
+  private var storedPath: String
+
   /// The YAML path, when the run computes paths (for fingerprints).
-  public var path: String?
+  public var path: String? {
+    get { storedPath.isEmpty ? nil : storedPath }
+    set { storedPath = newValue ?? "" }
+  }
 
   public init(file: String, range: SourceRange, path: String? = nil) {
     self.file = file
     self.range = range
-    self.path = path
+    self.storedPath = path ?? ""
   }
 }
 
@@ -42,7 +49,7 @@ public final class WorkloadFacts: Sendable {
   public let kind: ResourceKind
   /// The object's `kind:` line, where findings about the workload as a whole point.
   public let location: Location
-  public let podLabels: Labels
+  public let podLabels: LabelSet
   /// Ports of the containers that serve traffic (regular containers and native sidecars).
   public let ports: [Port]
   /// `spec.replicas` (1 when unset, for kinds that have replicas; `nil` for the others).
@@ -55,7 +62,7 @@ public final class WorkloadFacts: Sendable {
   public var namespace: String { object.namespace ?? "" }
 
   init(
-    object: ObjectReference, kind: ResourceKind, location: Location, podLabels: Labels,
+    object: ObjectReference, kind: ResourceKind, location: Location, podLabels: LabelSet,
     ports: [Port], replicas: Int?, replicasLocation: Location?, serviceName: String?,
     serviceNameLocation: Location?
   ) {
@@ -91,7 +98,7 @@ public final class ServiceFacts: Sendable {
   /// The manifest names no namespace: it lands wherever it is applied (kustomize, `-n`).
   public let namespaceIsImplicit: Bool
   /// The Service's own `metadata.labels` (what ServiceMonitors select).
-  public let labels: Labels
+  public let labels: LabelSet
   public let type: String
   public let typeLocation: Location?
   public let isHeadless: Bool
@@ -107,7 +114,7 @@ public final class ServiceFacts: Sendable {
   public var namespace: String { object.namespace ?? "" }
 
   init(
-    object: ObjectReference, location: Location, namespaceIsImplicit: Bool, labels: Labels,
+    object: ObjectReference, location: Location, namespaceIsImplicit: Bool, labels: LabelSet,
     type: String, typeLocation: Location?, isHeadless: Bool, clusterIPLocation: Location?,
     selector: LabelSelector?, selectorLocation: Location?, ports: [Port],
     publishNotReadyAddresses: Bool, loadBalancerID: String?, loadBalancerIDLocation: Location?
@@ -172,7 +179,7 @@ public struct MonitorFacts: Sendable {
 /// for such objects (a Prometheus, a Postgres cluster), named and labelled after them.
 public struct CustomResourceFacts: Sendable {
   public let object: ObjectReference
-  public let labels: Labels
+  public let labels: LabelSet
 
   public var namespace: String { object.namespace ?? "" }
 }
@@ -230,7 +237,8 @@ extension FactsCollection {
       if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
         customResources.append(
           CustomResourceFacts(
-            object: strings(object.reference), labels: strings(object.metadata.labels)))
+            object: strings(object.reference),
+            labels: strings.compact(object.metadata.labels)))
       }
       return
     }
@@ -283,7 +291,7 @@ extension FactsCollection {
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     return WorkloadFacts(
       object: reference, kind: kind, location: locate(object.kindNode),
-      podLabels: strings(template.labels), ports: ports, replicas: replicas?.count,
+      podLabels: strings.compact(template.labels), ports: ports, replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
       serviceNameLocation: locate(serviceName))
   }
@@ -311,7 +319,7 @@ extension FactsCollection {
     return ServiceFacts(
       object: reference, location: locate(service.object.kindNode),
       namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
-      labels: strings(service.object.metadata.labels), type: service.type,
+      labels: strings.compact(service.object.metadata.labels), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
       selectorLocation: locate(service.selectorNode), ports: ports,

@@ -152,7 +152,7 @@ public struct LintSet: Sendable {
     selectorEvaluations.add(indices.count)
     return indices.filter { index in
       let workload = facts.workloads[index]
-      return selector.matches(ControllerLabels.podLabels(of: workload, for: selector))
+      return ControllerLabels.selects(selector, podsOf: workload)
     }
   }
 
@@ -274,14 +274,15 @@ enum ControllerLabels {
 
   static func isAssigned(_ key: String) -> Bool { keys.contains(key) }
 
-  /// The workload's pod labels plus the controller-assigned labels `selector` asks about, with
-  /// the value the workload would give them (or the asked value, when it cannot be known).
-  static func podLabels(of workload: WorkloadFacts, for selector: LabelSelector) -> Labels {
-    var labels = workload.podLabels
-    for (key, value) in selector.matchLabels where keys.contains(key) && labels[key] == nil {
-      if let assigned = self.value(of: key, for: workload, asked: value) { labels[key] = assigned }
+  /// Whether `selector` selects the pods of `workload`: their template's labels, plus the
+  /// controller-assigned labels the selector asks about, with the value the workload would
+  /// give them (or the asked value, when it cannot be known).
+  static func selects(_ selector: LabelSelector, podsOf workload: WorkloadFacts) -> Bool {
+    selector.matches { key in
+      if let value = workload.podLabels[key] { return value }
+      guard keys.contains(key), let asked = selector.matchLabels[key] else { return nil }
+      return value(of: key, for: workload, asked: asked)
     }
-    return labels
   }
 
   private static func value(of key: String, for workload: WorkloadFacts, asked: String) -> String? {

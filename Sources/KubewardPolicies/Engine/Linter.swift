@@ -110,17 +110,23 @@ public struct Linter: Sendable {
     var pending = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
-    if !contextNames.isEmpty { pending.removeAll { contextNames.contains($0.finding.file) } }
-    for index in pending.indices {
-      SuppressionDirectives.apply(&state.directives, to: &pending[index].finding)
+    if !contextNames.isEmpty {
+      for group in pending.indices {
+        pending[group].removeAll { contextNames.contains($0.finding.file) }
+      }
     }
-    pending += unusedSuppressions(state.directives).map(PendingFinding.init)
+    for group in pending.indices {
+      for index in pending[group].indices {
+        SuppressionDirectives.apply(&state.directives, to: &pending[group][index].finding)
+      }
+    }
+    pending.append(unusedSuppressions(state.directives).map(PendingFinding.init))
     // Messages are written a slice at a time, as the slice is delivered.
     let order = Self.inputOrder(of: pending, inputs: inputs)
     var start = 0
     repeat {
       let end = min(start + 1024, order.count)
-      var findings = order[start..<end].map { pending[$0].rendered() }
+      var findings = order[start..<end].map { pending[$0.group][$0.item].rendered() }
       state.admit(&findings)
       sink.crossObject(findings)
       start = end
@@ -129,27 +135,48 @@ public struct Linter: Sendable {
     return state.summary
   }
 
-  /// Indices of `pending` in report order: by the position of their file among `inputs`, then
-  /// by position in the file (`Finding.byPosition`).
-  private static func inputOrder(of pending: [PendingFinding], inputs: [LintInput]) -> [Int] {
+  /// Where a pending finding is: `pending[group][item]`.
+  private struct PendingIndex {
+    var group: Int
+    var item: Int
+  }
+
+  /// The positions of the findings of `pending` (one array per policy, in policy order) in
+  /// report order: by the position of their file among `inputs`, then by position in the file
+  /// (`Finding.byPosition`), then in the order found.
+  private static func inputOrder(of pending: [[PendingFinding]], inputs: [LintInput])
+    -> [PendingIndex]
+  {
     let rank = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
     // Each finding's file is looked up once, not at every comparison.
-    var keyed = pending.indices.map { (file: rank[pending[$0].finding.file] ?? Int.max, index: $0) }
+    var keyed: [(file: Int, at: PendingIndex)] = []
+    keyed.reserveCapacity(pending.reduce(0) { $0 + $1.count })
+    for group in pending.indices {
+      for item in pending[group].indices {
+        keyed.append(
+          (
+            rank[pending[group][item].finding.file] ?? Int.max,
+            PendingIndex(group: group, item: item)
+          ))
+      }
+    }
     keyed.sort { lhs, rhs in
       if lhs.file != rhs.file { return lhs.file < rhs.file }
-      let left = pending[lhs.index].finding
-      let right = pending[rhs.index].finding
+      let leftPending = pending[lhs.at.group][lhs.at.item]
+      let rightPending = pending[rhs.at.group][rhs.at.item]
+      let left = leftPending.finding
+      let right = rightPending.finding
       if left.range.start != right.range.start { return left.range.start < right.range.start }
       if left.policy != right.policy { return left.policy < right.policy }
       // Same place, same policy (rare): the message decides, as for a file's own findings.
-      let leftMessage = pending[lhs.index].rendered().message
-      let rightMessage = pending[rhs.index].rendered().message
+      let leftMessage = leftPending.rendered().message
+      let rightMessage = rightPending.rendered().message
       if leftMessage != rightMessage { return leftMessage < rightMessage }
-      return lhs.index < rhs.index
+      return (lhs.at.group, lhs.at.item) < (rhs.at.group, rhs.at.item)
     }
-    return keyed.map(\.index)
+    return keyed.map(\.at)
   }
 
   /// Lints `inputs` into memory.
@@ -239,9 +266,10 @@ public struct Linter: Sendable {
 
   // MARK: The cross-object pass
 
-  /// The set policies' findings, in policy order. With several jobs the policies run
-  /// concurrently: they only read the set.
-  private func crossObjectFindings(_ set: LintSet, jobs: Int) -> [PendingFinding] {
+  /// The set policies' findings, one array per policy, in policy order (kept apart: joining
+  /// them would hold the run's findings twice at the peak). With several jobs the policies
+  /// run concurrently: they only read the set.
+  private func crossObjectFindings(_ set: LintSet, jobs: Int) -> [[PendingFinding]] {
     let policies = setPolicies
     nonisolated(unsafe) let results = UnsafeMutableBufferPointer<[PendingFinding]>.allocate(
       capacity: policies.count)
@@ -262,12 +290,6 @@ public struct Linter: Sendable {
     } else {
       for index in policies.indices { check(index) }
     }
-    var all: [PendingFinding] = []
-    all.reserveCapacity(results.reduce(0) { $0 + $1.count })
-    for index in results.indices {
-      all += results[index]
-      results[index] = []  // freed now: the whole run's findings are held once, not twice
-    }
-    return all
+    return Array(results)
   }
 }

@@ -9,6 +9,7 @@ struct StringInterner {
   /// Whole label sets: a workload's pod labels usually repeat its own labels, its selector and
   /// its Service's selector, and a dictionary costs hundreds of bytes however short its strings.
   private var labelSets: Set<Labels> = []
+  private var compactLabelSets: Set<LabelSet> = []
 
   /// The shared copy of `string`. Strings of up to 15 UTF-8 bytes are stored inline by Swift
   /// and need no sharing.
@@ -28,6 +29,15 @@ struct StringInterner {
     for (key, value) in labels { shared[self(key)] = self(value) }
     labelSets.insert(shared)
     return shared
+  }
+
+  /// `labels` as a shared, compact `LabelSet` (facts keep labels for the whole run).
+  mutating func compact(_ labels: Labels) -> LabelSet {
+    let set = LabelSet(labels)
+    if let shared = compactLabelSets.firstIndex(of: set) { return compactLabelSets[shared] }
+    let stored = set.mapStrings { self($0) }
+    compactLabelSets.insert(stored)
+    return stored
   }
 
   mutating func callAsFunction(_ reference: ObjectReference) -> ObjectReference {
