@@ -20,6 +20,15 @@ public struct Container: Sendable {
   /// The container's mapping (its `- name:` item).
   public let node: Node
   public let role: ContainerRole
+  /// The parsed image reference; `nil` when absent or not a valid reference (`$(IMAGE)`).
+  /// Parsed once here: several policies look at it.
+  public let imageReference: ImageReference?
+
+  public init(node: Node, role: ContainerRole) {
+    self.node = node
+    self.role = role
+    self.imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
+  }
 
   public var name: String? { node.scalar(.name)?.string }
 
@@ -44,9 +53,6 @@ public struct Container: Sendable {
 
   /// The `image:` value.
   public var image: Node? { node.scalar(.image) }
-
-  /// The parsed image reference; `nil` when absent or not a valid reference (`$(IMAGE)`).
-  public var imageReference: ImageReference? { image?.string.flatMap(ImageReference.init) }
 
   public var ports: [ContainerPort] {
     node.items(.ports).compactMap { $0.isMapping ? ContainerPort(node: $0) : nil }

@@ -27,10 +27,12 @@ public struct KubeObject: Sendable {
     self.node = node
     self.apiVersion = apiVersion
     self.kind = kind
-    self.resourceKind = ResourceKind(apiVersion: apiVersion, kind: kind)
+    let resourceKind = ResourceKind(apiVersion: apiVersion, kind: kind)
+    self.resourceKind = resourceKind
     let metadata = node.mapping(.metadata)
+    // Every kind kubeward models is namespaced.
     let namespace: String? =
-      APIVersion.clusterScopedKinds.contains(kind)
+      resourceKind == nil && APIVersion.clusterScopedKinds.contains(kind)
       ? nil : (metadata?.scalar(.namespace)?.string ?? defaultNamespace)
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,

@@ -25,7 +25,9 @@ extension ParsedDocument {
     else {
       return .notKubernetes(root)
     }
-    if kind.hasSuffix("List"), let items = root.sequence(.items) {
+    if kind.utf8.count >= 4, kind.utf8.suffix(4).elementsEqual("List".utf8),
+      let items = root.sequence(.items)
+    {
       let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
       let inherited = itemKind.map { (apiVersion: apiVersion, kind: $0) }
       let objects = items.items.compactMap {

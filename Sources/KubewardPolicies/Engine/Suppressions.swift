@@ -49,6 +49,7 @@ struct SuppressionDirective: Sendable {
 enum SuppressionDirectives {
   static let commentMarker = Array("kubeward:ignore".utf8)
   static let annotationPrefix = "ignore.kubeward.dev/"
+  private static let annotationPrefixBytes = Array(annotationPrefix.utf8)
   static let unusedSuppression = "unused-suppression"
   static let suppressionWithoutReason = "suppression-without-reason"
   /// Findings about suppressions themselves cannot be suppressed.
@@ -59,7 +60,7 @@ enum SuppressionDirectives {
   static func comments(in bytes: UnsafeBufferPointer<UInt8>, file: String)
     -> [SuppressionDirective]
   {
-    guard contains(bytes, commentMarker) else { return [] }
+    guard hasCommentMarker(bytes) else { return [] }
     var directives: [SuppressionDirective] = []
     let lines = LineIndex(bytes)
     for line in 1...lines.lineCount {
@@ -93,7 +94,10 @@ enum SuppressionDirectives {
     }
     for metadata in metadatas {
       for (key, value) in metadata.annotations?.pairs ?? NodePairs.none {
-        guard let name = key.string, name.hasPrefix(annotationPrefix) else { continue }
+        // Compared as bytes first: objects carry many annotations, and few are ours.
+        guard key.withScalarBytes({ $0.starts(with: annotationPrefixBytes) }),
+          let name = key.string
+        else { continue }
         let policy = String(name.dropFirst(annotationPrefix.count))
         directives.append(
           SuppressionDirective(
@@ -132,8 +136,28 @@ enum SuppressionDirectives {
       .reversed())
   }
 
-  private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-    firstOffset(of: needle, in: bytes, range: 0..<bytes.count) != nil
+  /// Whether some `#` is followed (after blanks) by the marker: the quick test every file goes
+  /// through. `#` is rare in manifests, so this is about one memchr over the file.
+  private static func hasCommentMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    var index = 0
+    while index < bytes.count,
+      let hit = memchr(base + index, Int32(UInt8(ascii: "#")), bytes.count - index)
+    {
+      index = UnsafeRawPointer(hit) - UnsafeRawPointer(base) + 1
+      var start = index
+      while start < bytes.count
+        && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t"))
+      {
+        start += 1
+      }
+      if bytes.count - start >= commentMarker.count
+        && commentMarker.withUnsafeBytes({ memcmp(base + start, $0.baseAddress!, $0.count) }) == 0
+      {
+        return true
+      }
+    }
+    return false
   }
 
   private static func firstOffset(
@@ -142,8 +166,7 @@ enum SuppressionDirectives {
     guard range.count >= needle.count, !needle.isEmpty, let base = bytes.baseAddress else {
       return nil
     }
-    // memchr (vectorised in the C library) for the first byte: this runs over every byte of
-    // every file.
+    // memchr (vectorised in the C library) for the first byte.
     var index = range.lowerBound
     let last = range.upperBound - needle.count
     return needle.withUnsafeBytes { pattern in
