@@ -278,3 +278,41 @@ struct NetworkingTests {
     #expect(unknown?.matches(["a": "b"]) == false)
   }
 }
+
+@Suite("Label sets")
+struct LabelSetTests {
+  @Test func looksUpLikeTheDictionaryItCameFrom() {
+    let labels: Labels = [
+      "app.kubernetes.io/name": "web", "tier": "front", "app": "shop", "a": "", "zz": "last",
+    ]
+    let set = LabelSet(labels)
+    for (key, value) in labels { #expect(set[key] == value, "\(key)") }
+    for missing in ["", "b", "ap", "appp", "zzz", "tier2"] { #expect(set[missing] == nil) }
+    #expect(set.dictionary == labels)
+    #expect(set.map(\.key) == labels.keys.sorted())
+    #expect(LabelSet([:]).isEmpty && LabelSet([:])["a"] == nil)
+    #expect(LabelSet(["b": "2", "a": "1"]) == LabelSet(["a": "1", "b": "2"]))
+    #expect(LabelSet(["a": "1"]) != LabelSet(["a": "2"]))
+  }
+
+  @Test func selectorsMatchItAsTheyMatchTheDictionary() {
+    let candidates: [Labels] = [
+      [:], ["app": "web"], ["app": "web", "tier": "front"], ["app": "api", "tier": "front"],
+      ["tier": "back"],
+    ]
+    let selectors = [
+      LabelSelector(matchLabels: ["app": "web"]),
+      LabelSelector(matchLabels: ["app": "web", "tier": "front"]),
+      LabelSelector(requirements: [.init(key: "tier", operator: .in, values: ["front", "x"])]),
+      LabelSelector(requirements: [.init(key: "app", operator: .notIn, values: ["web"])]),
+      LabelSelector(requirements: [.init(key: "tier", operator: .exists)]),
+      LabelSelector(requirements: [.init(key: "tier", operator: .doesNotExist)]),
+      LabelSelector(matchLabels: ["app": "web"], hasUnknownRequirement: true),
+    ]
+    for selector in selectors {
+      for labels in candidates {
+        #expect(selector.matches(LabelSet(labels)) == selector.matches(labels))
+      }
+    }
+  }
+}

@@ -34,6 +34,49 @@ struct JSONReporterTests {
     #expect((json["summary"] as? [String: Any])?["files"] as? Int == 1)
   }
 
+  /// The writer escapes eight bytes at a time; escapes must land right wherever they fall in
+  /// those words, and every other byte (UTF-8 included) must pass through unchanged.
+  @Test func escapingMatchesTheByteByByteRule() throws {
+    let pieces = [
+      "a", "Z", " ", "~", "é", "€", "😀", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}",
+      "\u{7F}", "/", "abcdefgh",
+    ]
+    var seed: UInt64 = 42
+    func next(_ bound: Int) -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((seed >> 33) % UInt64(bound))
+    }
+    for _ in 0..<3000 {
+      let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined()
+      let sink = MemoryOutput()
+      var writer = JSONWriter(lineDepth: 0, to: sink)
+      writer.string(text)
+      writer.finish()
+      #expect(sink.bytes == [UInt8(ascii: "\"")] + expectedEscape(text) + Array("\"\n".utf8))
+      let parsed = try JSONSerialization.jsonObject(
+        with: Data(sink.bytes), options: .fragmentsAllowed)
+      #expect(parsed as? String == text)
+    }
+  }
+
+  private func expectedEscape(_ text: String) -> [UInt8] {
+    var out: [UInt8] = []
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""): out += Array("\\\"".utf8)
+      case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
+      case 0x0A: out += Array("\\n".utf8)
+      case 0x0D: out += Array("\\r".utf8)
+      case 0x09: out += Array("\\t".utf8)
+      case 0..<0x20, 0x7F:
+        out += Array("\\u00".utf8)
+        out += Array(String(format: "%02x", Int(byte)).utf8)
+      default: out.append(byte)
+      }
+    }
+    return out
+  }
+
   @Test func outputIsStableAndCompactWhenAsked() {
     let sink = MemoryOutput()
     var writer = JSONWriter(lineDepth: 0, to: sink)

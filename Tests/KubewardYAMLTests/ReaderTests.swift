@@ -348,3 +348,25 @@ struct ErrorTests {
     #expect(file.diagnostics.map(\.kind) == [.syntax])
   }
 }
+
+@Suite("Raw buffers")
+struct RawBufferTests {
+  @Test func growsKeepsAndTruncates() {
+    var buffer = RawBuffer<UInt32>(capacity: 2)
+    defer { buffer.deallocate() }
+    for value in 0..<1000 { buffer.append(UInt32(value)) }
+    let tail: [UInt32] = [7, 8, 9]
+    tail.withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
+    buffer.append(contentsOf: UnsafeBufferPointer(start: nil, count: 0))
+    #expect(buffer.count == 1003)
+    #expect(buffer.withUnsafeBufferPointer { Array($0) } == (0..<1000).map(UInt32.init) + tail)
+    buffer[5] = 55
+    #expect(buffer[5] == 55)
+    buffer.truncate(to: 3)
+    #expect(buffer.withUnsafeBufferPointer { Array($0) } == [0, 1, 2])
+    buffer.removeAll()
+    #expect(buffer.isEmpty)
+    buffer.append(4)
+    #expect(buffer[0] == 4 && buffer.count == 1)
+  }
+}

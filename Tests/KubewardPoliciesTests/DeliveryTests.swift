@@ -1,0 +1,88 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import KubewardPolicies
+
+@Suite("Delivery of a run's results")
+struct DeliveryTests {
+  /// Workers finish items out of order; every item must be delivered exactly once, in index
+  /// order, one delivery at a time, and no worker may run more than the window ahead.
+  @Test func orderedWorkDeliversEveryItemOnceInOrder() {
+    let count = 3000
+    let window = 16
+    let work = OrderedWork<Int>(count: count, window: window)
+    let delivered = Mutex<[Int]>([])
+    let inDelivery = Atomic<Int>(0)
+    let overlapped = Atomic<Bool>(false)
+    let deliveredCount = Atomic<Int>(0)
+    let aheadOfWindow = Atomic<Bool>(false)
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+      while let index = work.claim() {
+        // One item may be in delivery (counted as delivered only once its callback ends).
+        if index > deliveredCount.load(ordering: .sequentiallyConsistent) + window {
+          aheadOfWindow.store(true, ordering: .relaxed)
+        }
+        // Uneven work, so that items finish out of order.
+        var spin = (index * 7919 + worker) % 997
+        while spin > 0 { spin -= 1 }
+        work.publish(index, index * 2) { index, result in
+          if inDelivery.add(1, ordering: .sequentiallyConsistent).newValue != 1 {
+            overlapped.store(true, ordering: .relaxed)
+          }
+          delivered.withLock { $0.append(result / 2) }
+          #expect(result == index * 2)
+          deliveredCount.add(1, ordering: .sequentiallyConsistent)
+          inDelivery.subtract(1, ordering: .sequentiallyConsistent)
+        }
+      }
+    }
+    #expect(delivered.withLock { $0 } == Array(0..<count))
+    let didOverlap = overlapped.load(ordering: .relaxed)
+    let ranAhead = aheadOfWindow.load(ordering: .relaxed)
+    #expect(!didOverlap)
+    #expect(!ranAhead)
+  }
+
+  /// More cross-object findings than one slice: the sink gets them in several calls that,
+  /// joined, are the whole sorted list, whatever the number of jobs.
+  @Test func crossObjectFindingsArriveInOrderedSlices() throws {
+    let folder = try temporaryFolder()
+    // Each single-replica Deployment is one `single-replica` finding (a set policy).
+    for file in 0..<60 {
+      let documents = (0..<25).map { deployment("d\(file)-\($0)", replicas: 1) }
+      try write(documents.joined(separator: "\n---\n"), to: folder + "/f\(file).yaml")
+    }
+    let inputs = try InputDiscovery.inputs(for: [folder])
+    let linter = try Linter()
+    var reference: [Finding]?
+    for jobs in [1, 2, 3] {
+      let sink = SliceRecordingSink()
+      linter.run(inputs, options: RunOptions(jobs: jobs), into: sink)
+      let crossObject = sink.slices.flatMap { $0 }.filter { $0.policy == "single-replica" }
+      #expect(sink.slices.count > 1, "one call for \(crossObject.count) findings")
+      #expect(crossObject.count == 1500)
+      let rank = Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ($1.name, $0) })
+      #expect(
+        crossObject.map { [rank[$0.file]!, $0.line, $0.column] }
+          == crossObject.map { [rank[$0.file]!, $0.line, $0.column] }.sorted {
+            $0.lexicographicallyPrecedes($1)
+          })
+      #expect(crossObject.allSatisfy { $0.message.hasPrefix("Deployment default/d") })
+      if let reference {
+        #expect(sink.slices.flatMap { $0 } == reference, "jobs \(jobs)")
+      } else {
+        reference = sink.slices.flatMap { $0 }
+      }
+    }
+  }
+}
+
+/// Records each `crossObject` call separately.
+private final class SliceRecordingSink: FindingSink {
+  var slices: [[Finding]] = []
+
+  func file(_ name: String, findings: [Finding]) {}
+  func crossObject(_ findings: [Finding]) { slices.append(findings) }
+  func finish(_ summary: LintSummary) {}
+}
