@@ -60,7 +60,9 @@ public struct ObjectMetadata: Sendable {
   }
 
   public var name: String? { node?.scalar(.name)?.string }
-  public var labels: Labels { Labels(stringMap: node?.mapping(.labels)) }
+  public var labels: Labels { Labels(stringMap: labelsNode) }
+  /// The `labels:` mapping.
+  public var labelsNode: Node? { node?.mapping(.labels) }
   public var annotations: Node? { node?.mapping(.annotations) }
 
   /// The value of one annotation, with its key node.

@@ -118,11 +118,31 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
     pairs = labels.map { Pair(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
   }
 
-  /// The same labels, their strings replaced by `shared(string)` (see `StringInterner`).
-  public func mapStrings(_ shared: (String) -> String) -> LabelSet {
-    var copy = self
-    copy.pairs = pairs.map { Pair(key: shared($0.key), value: shared($0.value)) }
-    return copy
+  /// The scalar entries of a mapping node, as `Labels(stringMap:)` reads them (a key written
+  /// twice keeps its last value), with each key and value made by `string` from its bytes:
+  /// no dictionary is built on the way.
+  public init(stringMap node: Node?, string: (UnsafeBufferPointer<UInt8>) -> String) {
+    pairs = []
+    guard let node else { return }
+    var written: [(pair: Pair, order: Int)] = []
+    written.reserveCapacity(node.pairs.count)
+    for (key, value) in node.pairs where key.isScalar && value.isScalar {
+      written.append(
+        (
+          Pair(key: key.withScalarBytes(string), value: value.withScalarBytes(string)),
+          written.count
+        ))
+    }
+    // Of equal keys, the last written wins.
+    written.sort { ($0.pair.key, $0.order) < ($1.pair.key, $1.order) }
+    pairs.reserveCapacity(written.count)
+    for (pair, _) in written {
+      if let last = pairs.last, last.key == pair.key {
+        pairs[pairs.count - 1] = pair
+      } else {
+        pairs.append(pair)
+      }
+    }
   }
 
   public var startIndex: Int { 0 }

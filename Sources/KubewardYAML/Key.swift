@@ -112,7 +112,9 @@ struct KeyTable: @unchecked Sendable {
 }
 
 @inline(__always)
-func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+package func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>)
+  -> Bool
+{
   guard lhs.count == rhs.count else { return false }
   guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
   return memcmp(left, right, lhs.count) == 0

@@ -316,3 +316,27 @@ struct LabelSetTests {
     }
   }
 }
+
+extension LabelSetTests {
+  /// Read from a mapping node, a label set holds what `Labels(stringMap:)` holds: scalar
+  /// entries only, null values as written, and the last value of a key written twice.
+  @Test func readFromANodeLikeTheDictionary() {
+    let text = """
+      labels:
+        app: web
+        tier: front
+        empty:
+        tilde: ~
+        nested: {a: b}
+        app: shop
+        "quoted": 'yes'
+      """
+    let root = YAMLReader().read(text).documents[0].root!
+    let node = root[.labels]
+    let fromNode = LabelSet(stringMap: node) { String(decoding: $0, as: UTF8.self) }
+    #expect(fromNode == LabelSet(Labels(stringMap: node)))
+    #expect(fromNode["app"] == "shop" && fromNode["tilde"] == "~" && fromNode["empty"] == "")
+    #expect(fromNode["nested"] == nil && fromNode["quoted"] == "yes")
+    #expect(LabelSet(stringMap: nil) { _ in "" }.isEmpty)
+  }
+}

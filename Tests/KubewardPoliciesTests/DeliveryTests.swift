@@ -1,4 +1,5 @@
 import Dispatch
+import KubewardYAML
 import Synchronization
 import Testing
 
@@ -85,4 +86,37 @@ private final class SliceRecordingSink: FindingSink {
   func file(_ name: String, findings: [Finding]) {}
   func crossObject(_ findings: [Finding]) { slices.append(findings) }
   func finish(_ summary: LintSummary) {}
+}
+
+@Suite("String interner")
+struct StringInternerTests {
+  private func storage(_ string: String) -> UnsafeRawPointer? {
+    string.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+  }
+
+  @Test func sharesEqualStringsAndLabelSets() {
+    var strings = StringInterner()
+    let long = "app.kubernetes.io/name"
+    let fromString = strings(String(long.reversed().reversed()))
+    let fromBytes = Array(long.utf8).withUnsafeBufferPointer { strings.string($0) }
+    #expect(fromString == long && fromBytes == long)
+    #expect(storage(fromString) == storage(fromBytes))
+    #expect(Array("short".utf8).withUnsafeBufferPointer { strings.string($0) } == "short")
+    // A string of the same length with other bytes stays apart.
+    let other = Array("app.kubernetes.io/nam3".utf8).withUnsafeBufferPointer { strings.string($0) }
+    #expect(other == "app.kubernetes.io/nam3")
+
+    let first = YAMLReader().read("labels: {app.kubernetes.io/name: web, tier: front}")
+    let second = YAMLReader().read("labels:\n  tier: front\n  app.kubernetes.io/name: web\n")
+    let a = strings.labelSet(of: first.documents[0].root![.labels])
+    let b = strings.labelSet(of: second.documents[0].root![.labels])
+    #expect(a == b && a["tier"] == "front")
+    #expect(storage(a[0].key) == storage(b[0].key))
+    let c = strings.labelSet(
+      of: YAMLReader().read("labels: {tier: back}").documents[0].root![.labels])
+    #expect(c != a && c["tier"] == "back")
+    for index in 0..<500 {  // grows the tables
+      #expect(strings("label-number-\(index)-of-many") == "label-number-\(index)-of-many")
+    }
+  }
 }

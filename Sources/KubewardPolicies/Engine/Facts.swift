@@ -238,7 +238,7 @@ extension FactsCollection {
         customResources.append(
           CustomResourceFacts(
             object: strings(object.reference),
-            labels: strings.compact(object.metadata.labels)))
+            labels: strings.labelSet(of: object.metadata.labelsNode)))
       }
       return
     }
@@ -291,7 +291,8 @@ extension FactsCollection {
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     return WorkloadFacts(
       object: reference, kind: kind, location: locate(object.kindNode),
-      podLabels: strings.compact(template.labels), ports: ports, replicas: replicas?.count,
+      podLabels: strings.labelSet(of: template.metadata.labelsNode), ports: ports,
+      replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
       serviceNameLocation: locate(serviceName))
   }
@@ -319,7 +320,7 @@ extension FactsCollection {
     return ServiceFacts(
       object: reference, location: locate(service.object.kindNode),
       namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
-      labels: strings.compact(service.object.metadata.labels), type: service.type,
+      labels: strings.labelSet(of: service.object.metadata.labelsNode), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
       selectorLocation: locate(service.selectorNode), ports: ports,

@@ -1,43 +1,68 @@
 import KubewardModel
+import KubewardYAML
 
 /// Keeps one copy of each string a worker stores in facts. Facts outlive their file (the
 /// cross-object pass needs them at the end of the run), and the same label keys and values,
 /// namespaces and names recur across thousands of manifests: without this, every fact would
 /// hold its own heap copy of `app.kubernetes.io/name`, and memory would grow with the corpus.
+///
+/// Strings are found by a hash of their bytes, so one read from a node is made only when it is
+/// new; label sets are shared whole, as a workload's pod labels usually repeat its own labels,
+/// its selector and its Service's selector.
 struct StringInterner {
-  private var strings: Set<String> = []
-  /// Whole label sets: a workload's pod labels usually repeat its own labels, its selector and
-  /// its Service's selector, and a dictionary costs hundreds of bytes however short its strings.
-  private var labelSets: Set<Labels> = []
-  private var compactLabelSets: Set<LabelSet> = []
+  private var strings = HashedSlots<String>()
+  private var labelSets = HashedSlots<LabelSet>()
+  /// Selectors' label dictionaries.
+  private var labelDictionaries: Set<Labels> = []
 
   /// The shared copy of `string`. Strings of up to 15 UTF-8 bytes are stored inline by Swift
   /// and need no sharing.
   mutating func callAsFunction(_ string: String) -> String {
     guard string.utf8.count > 15 else { return string }
-    return strings.insert(string).memberAfterInsert
+    var bytes = string
+    let hash = bytes.withUTF8 { Self.hash($0) }
+    if let shared = strings.first(withHash: hash, where: { $0 == string }) { return shared }
+    strings.insert(string, hash: hash)
+    return string
   }
 
   mutating func callAsFunction(_ string: String?) -> String? {
     string.map { self($0) }
   }
 
-  mutating func callAsFunction(_ labels: Labels) -> Labels {
-    if labels.isEmpty { return [:] }
-    if let shared = labelSets.firstIndex(of: labels) { return labelSets[shared] }
-    var shared = Labels(minimumCapacity: labels.count)
-    for (key, value) in labels { shared[self(key)] = self(value) }
-    labelSets.insert(shared)
-    return shared
+  /// The shared string spelled by `bytes` (a node's text).
+  mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
+    let hash = Self.hash(bytes)
+    if let shared = strings.first(withHash: hash, where: { Self.equal($0, bytes) }) {
+      return shared
+    }
+    let string = String(decoding: bytes, as: UTF8.self)
+    strings.insert(string, hash: hash)
+    return string
   }
 
-  /// `labels` as a shared, compact `LabelSet` (facts keep labels for the whole run).
-  mutating func compact(_ labels: Labels) -> LabelSet {
-    let set = LabelSet(labels)
-    if let shared = compactLabelSets.firstIndex(of: set) { return compactLabelSets[shared] }
-    let stored = set.mapStrings { self($0) }
-    compactLabelSets.insert(stored)
-    return stored
+  /// The labels of a `labels:` mapping as a shared `LabelSet`.
+  mutating func labelSet(of node: Node?) -> LabelSet {
+    let labels = LabelSet(stringMap: node) { string($0) }
+    guard !labels.isEmpty else { return labels }
+    var hash = Self.offsetBasis
+    for (key, value) in labels {
+      hash = Self.hash(key.utf8, into: hash)
+      hash = Self.hash(value.utf8, into: hash ^ 0xff)
+    }
+    if let shared = labelSets.first(withHash: hash, where: { $0 == labels }) { return shared }
+    labelSets.insert(labels, hash: hash)
+    return labels
+  }
+
+  mutating func callAsFunction(_ labels: Labels) -> Labels {
+    if labels.isEmpty { return [:] }
+    if let shared = labelDictionaries.firstIndex(of: labels) { return labelDictionaries[shared] }
+    var shared = Labels(minimumCapacity: labels.count)
+    for (key, value) in labels { shared[self(key)] = self(value) }
+    labelDictionaries.insert(shared)
+    return shared
   }
 
   mutating func callAsFunction(_ reference: ObjectReference) -> ObjectReference {
@@ -50,6 +75,64 @@ struct StringInterner {
     guard var selector else { return nil }
     selector.matchLabels = self(selector.matchLabels)
     return selector
+  }
+
+  // FNV-1a: quick on the short strings of manifests, and no `Hasher` state to set up.
+  private static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  private static func hash(_ bytes: some Sequence<UInt8>, into start: UInt64 = offsetBasis)
+    -> UInt64
+  {
+    var hash = start
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    return hash
+  }
+
+  private static func equal(_ string: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    string.utf8.count == bytes.count
+      && string.utf8.withContiguousStorageIfAvailable { memoryEqual($0, bytes) }
+        ?? string.utf8.elementsEqual(bytes)
+  }
+}
+
+/// A hash set over hashes computed by the caller: open addressing, doubling at half full.
+private struct HashedSlots<Element> {
+  private var hashes = [UInt64](repeating: 0, count: 64)
+  private var elements = [Element?](repeating: nil, count: 64)
+  private var count = 0
+
+  /// The stored element with `hash` that `matches` accepts.
+  func first(withHash hash: UInt64, where matches: (Element) -> Bool) -> Element? {
+    let hash = hash | 1  // 0 marks an empty slot
+    let mask = hashes.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while hashes[slot] != 0 {
+      if hashes[slot] == hash, let element = elements[slot], matches(element) { return element }
+      slot = (slot + 1) & mask
+    }
+    return nil
+  }
+
+  mutating func insert(_ element: Element, hash: UInt64) {
+    if (count + 1) * 2 > hashes.count { grow() }
+    let hash = hash | 1
+    let mask = hashes.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while hashes[slot] != 0 { slot = (slot + 1) & mask }
+    hashes[slot] = hash
+    elements[slot] = element
+    count += 1
+  }
+
+  private mutating func grow() {
+    let oldHashes = hashes
+    let oldElements = elements
+    hashes = [UInt64](repeating: 0, count: oldHashes.count * 2)
+    elements = [Element?](repeating: nil, count: oldHashes.count * 2)
+    count = 0
+    for (hash, element) in zip(oldHashes, oldElements) where hash != 0 {
+      insert(element!, hash: hash)
+    }
   }
 }
 
