@@ -46,6 +46,9 @@ public final class GitHubReporter: FindingSink {
 
   /// The escaping GitHub's toolkit applies to a command's message.
   static func escapedData(_ text: String) -> String {
+    // Most messages have nothing to escape: answered from the bytes, without rebuilding them.
+    guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == 0x0D || $0 == 0x0A })
+    else { return text }
     var result = ""
     for character in text.unicodeScalars {
       switch character {
@@ -60,6 +63,9 @@ public final class GitHubReporter: FindingSink {
 
   /// The escaping of a property value: the message's, plus `:` and `,`.
   static func escapedProperty(_ text: String) -> String {
-    escapedData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
+    let data = escapedData(text)
+    guard data.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ",") })
+    else { return data }
+    return data.replacing(":", with: "%3A").replacing(",", with: "%2C")
   }
 }

@@ -74,11 +74,15 @@ extension Finding {
       container: container, path: path, message: message)
   }
 
-  /// A stable 64-bit hash of `fingerprint`, in hex (SARIF's `partialFingerprints`).
+  /// A stable 64-bit hash (FNV-1a) of `fingerprint`, in hex (SARIF's `partialFingerprints`).
+  /// Hashed part by part, as the bytes `fingerprint` would join, without joining them.
   public var fingerprintHash: String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in fingerprint.utf8 {
-      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    Fingerprint.forEachPart(
+      policy: policy, file: file, object: object.map { ($0.kind, $0.namespace, $0.name) },
+      container: container, path: path, message: message
+    ) { part in
+      for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
     }
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
@@ -91,14 +95,35 @@ enum Fingerprint {
     policy: String, file: String, object: (kind: String, namespace: String?, name: String?)?,
     container: String?, path: String?, message: String
   ) -> String {
-    var parts = [policy, file]
-    if let object {
-      parts += [
-        object.kind, object.namespace ?? "", object.name ?? "", container ?? "", path ?? "",
-      ]
-    } else {
-      parts.append(message)
+    var parts: [String] = []
+    forEachPart(
+      policy: policy, file: file, object: object, container: container, path: path,
+      message: message
+    ) { parts.append($0) }
+    return parts.joined()
+  }
+
+  /// The fingerprint's text in pieces, separators included: the parts are the policy, the
+  /// file, then the object's kind, namespace and name, the container and the path (or, for a
+  /// finding about the file itself, the message), separated by U+001F.
+  static func forEachPart(
+    policy: String, file: String, object: (kind: String, namespace: String?, name: String?)?,
+    container: String?, path: String?, message: String, _ body: (String) -> Void
+  ) {
+    let separator = "\u{1F}"
+    body(policy)
+    body(separator)
+    body(file)
+    guard let object else {
+      body(separator)
+      body(message)
+      return
     }
-    return parts.joined(separator: "\u{1F}")
+    for part in [
+      object.kind, object.namespace ?? "", object.name ?? "", container ?? "", path ?? "",
+    ] {
+      body(separator)
+      body(part)
+    }
   }
 }
