@@ -18,6 +18,8 @@ public struct JSONWriter: ~Copyable {
   /// Bit `d` is set when the container open at depth `d` (0: the top level) already holds a
   /// member, so the next one needs a comma.
   private var hasMember: UInt64 = 0
+  /// The same for containers nested 64 levels deep or more (kubeward's reports never are).
+  private var deeperHaveMember: [Bool] = []
   private var depth = 0
   private let lineDepth: Int
   /// A value right after its key takes no separator of its own.
@@ -55,9 +57,8 @@ public struct JSONWriter: ~Copyable {
   }
 
   private mutating func separate() {
-    let bit: UInt64 = 1 << UInt64(min(depth, 63))
-    let hadMember = hasMember & bit != 0
-    hasMember |= bit
+    let hadMember = holdsMember(atDepth: depth)
+    setHoldsMember(true, atDepth: depth)
     if hadMember { append(UInt8(ascii: ",")) }
     if depth > 0 && depth <= lineDepth {
       newline(indent: depth)
@@ -74,14 +75,27 @@ public struct JSONWriter: ~Copyable {
   private mutating func open(_ bracket: UInt8) {
     append(bracket)
     depth += 1
-    hasMember &= ~(1 << UInt64(min(depth, 63)))
+    setHoldsMember(false, atDepth: depth)
   }
 
   private mutating func close(_ bracket: UInt8) {
-    let hadMembers = hasMember & (1 << UInt64(min(depth, 63))) != 0
+    let hadMembers = holdsMember(atDepth: depth)
     depth -= 1
     if hadMembers && depth < lineDepth { newline(indent: depth) }
     append(bracket)
+  }
+
+  private func holdsMember(atDepth depth: Int) -> Bool {
+    depth < 64 ? hasMember & (1 << UInt64(depth)) != 0 : deeperHaveMember[depth - 64]
+  }
+
+  private mutating func setHoldsMember(_ holds: Bool, atDepth depth: Int) {
+    guard depth >= 64 else {
+      hasMember = holds ? hasMember | (1 << UInt64(depth)) : hasMember & ~(1 << UInt64(depth))
+      return
+    }
+    if deeperHaveMember.count <= depth - 64 { deeperHaveMember.append(holds) }
+    deeperHaveMember[depth - 64] = holds
   }
 
   private mutating func beforeValue() {

@@ -77,6 +77,25 @@ struct JSONReporterTests {
     return out
   }
 
+  @Test func deepNestingKeepsItsCommas() throws {
+    let sink = MemoryOutput()
+    var writer = JSONWriter(lineDepth: 0, to: sink)
+    for _ in 0..<100 {
+      writer.beginArray()
+      writer.int(1)
+    }
+    for _ in 0..<100 {
+      writer.int(2)
+      writer.endArray()
+    }
+    writer.finish()
+    let text = String(decoding: sink.bytes, as: UTF8.self)
+    #expect(
+      text == String(repeating: "[1,", count: 100) + "2" + String(repeating: "],2", count: 99)
+        + "]\n")
+    #expect(try JSONSerialization.jsonObject(with: Data(sink.bytes)) is [Any])
+  }
+
   @Test func outputIsStableAndCompactWhenAsked() {
     let sink = MemoryOutput()
     var writer = JSONWriter(lineDepth: 0, to: sink)

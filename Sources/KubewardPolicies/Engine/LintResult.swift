@@ -53,6 +53,9 @@ public struct LintSummary: Hashable, Sendable {
 /// Receives a run's findings in report order: each reported file's own findings as soon as
 /// that file and the ones before it are linted, then the findings that only the whole set
 /// shows. Suppressed findings are included, marked; a sink decides whether to show them.
+///
+/// Calls never overlap, but with several jobs they come from whichever worker thread
+/// delivers the file due: a sink must not rely on being called from one particular thread.
 public protocol FindingSink: AnyObject {
   /// The findings about one reported file, sorted by position, in input order.
   func file(_ name: String, findings: [Finding])
