@@ -126,13 +126,35 @@ public struct Linter: Sendable {
     var start = 0
     repeat {
       let end = min(start + 1024, order.count)
-      var findings = order[start..<end].map { pending[$0.group][$0.item].rendered() }
+      var findings = Self.rendered(order[start..<end], of: pending, jobs: options.jobs)
       state.admit(&findings)
       sink.crossObject(findings)
       start = end
     } while start < order.count
     sink.finish(state.summary)
     return state.summary
+  }
+
+  /// The findings at `positions`, messages written; with several jobs, written in parallel.
+  private static func rendered(
+    _ positions: ArraySlice<PendingIndex>, of pending: [[PendingFinding]], jobs: Int
+  ) -> [Finding] {
+    guard jobs > 1 && positions.count >= 64 else {
+      return positions.map { pending[$0.group][$0.item].rendered() }
+    }
+    let positions = Array(positions)
+    let chunk = (positions.count + jobs - 1) / jobs
+    return Array(unsafeUninitializedCapacity: positions.count) { buffer, initialized in
+      nonisolated(unsafe) let results = buffer
+      DispatchQueue.concurrentPerform(iterations: jobs) { part in
+        // Each part initialises its own range of the array.
+        for index in (part * chunk)..<min(positions.count, (part + 1) * chunk) {
+          let at = positions[index]
+          (results.baseAddress! + index).initialize(to: pending[at.group][at.item].rendered())
+        }
+      }
+      initialized = positions.count
+    }
   }
 
   /// Where a pending finding is: `pending[group][item]`.
