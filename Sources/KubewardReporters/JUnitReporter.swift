@@ -109,23 +109,39 @@ public final class JUnitReporter: FindingSink {
   }
 
   /// XML text and attribute escaping; characters XML 1.0 cannot hold become U+FFFD.
+  /// Works on the UTF-8 bytes, copying runs that need nothing in one go.
   static func escaped(_ text: String) -> String {
-    var result = ""
-    result.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      case "'": result += "&apos;"
-      case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
-      case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-        result += "\u{FFFD}"
-      default: result.unicodeScalars.append(scalar)
+    let bytes = Array(text.utf8)
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count + 16)
+    var runStart = 0
+    var index = 0
+    func replace(_ count: Int, with replacement: String) {
+      result += bytes[runStart..<index]
+      result += replacement.utf8
+      index += count
+      runStart = index
+    }
+    while index < bytes.count {
+      switch bytes[index] {
+      case UInt8(ascii: "&"): replace(1, with: "&amp;")
+      case UInt8(ascii: "<"): replace(1, with: "&lt;")
+      case UInt8(ascii: ">"): replace(1, with: "&gt;")
+      case UInt8(ascii: "\""): replace(1, with: "&quot;")
+      case UInt8(ascii: "'"): replace(1, with: "&apos;")
+      case 0x09, 0x0A, 0x0D: index += 1
+      case 0..<0x20: replace(1, with: "\u{FFFD}")
+      // U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters either.
+      case 0xEF
+      where index + 2 < bytes.count && bytes[index + 1] == 0xBF
+        && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF):
+        replace(3, with: "\u{FFFD}")
+      default: index += 1
       }
     }
-    return result
+    if runStart == 0 { return text }
+    result += bytes[runStart...]
+    return String(decoding: result, as: UTF8.self)
   }
 
   /// `YYYY-MM-DDTHH:MM:SS` in UTC; `SOURCE_DATE_EPOCH` fixes it for reproducible reports.

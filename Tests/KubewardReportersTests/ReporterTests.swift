@@ -1,9 +1,14 @@
 import Foundation
 import KubewardModel
 import KubewardPolicies
-import KubewardReporters
 import KubewardYAML
 import Testing
+
+@testable import KubewardReporters
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
 
 private func finding(_ message: String, container: String? = nil) -> Finding {
   Finding(
@@ -115,6 +120,27 @@ struct JSONReporterTests {
     #expect(
       String(decoding: sink.bytes, as: UTF8.self)
         == "{\"a\":1,\"b\":[\"x\",null,true,{}],\"c\":null}\n")
+  }
+}
+
+@Suite("JUnit")
+struct JUnitReporterTests {
+  /// Markup characters become entities, characters XML 1.0 cannot hold become U+FFFD, and
+  /// everything else (tabs, newlines, multi-byte UTF-8) passes through, wherever it falls.
+  @Test func xmlEscaping() throws {
+    #expect(JUnitReporter.escaped("plain text, é €") == "plain text, é €")
+    #expect(
+      JUnitReporter.escaped("a<b>&\"c\"'d'") == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;")
+    #expect(JUnitReporter.escaped("\u{01}x\ty\nz\r\u{1F}") == "\u{FFFD}x\ty\nz\r\u{FFFD}")
+    #expect(
+      JUnitReporter.escaped("\u{FFFE}-\u{FFFF}-\u{FFFD}-\u{FFBF}")
+        == "\u{FFFD}-\u{FFFD}-\u{FFFD}-\u{FFBF}")
+    #expect(JUnitReporter.escaped("&") == "&amp;" && JUnitReporter.escaped("") == "")
+    let mixed = "container \"web\" <x> 😀 & \u{7F}"
+    let document = "<r a=\"\(JUnitReporter.escaped(mixed))\">\(JUnitReporter.escaped(mixed))</r>"
+    let parsed = try XMLDocument(xmlString: document)
+    #expect(parsed.rootElement()?.stringValue == mixed)
+    #expect(parsed.rootElement()?.attribute(forName: "a")?.stringValue == mixed)
   }
 }
 
