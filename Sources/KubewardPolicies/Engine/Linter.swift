@@ -107,6 +107,16 @@ public struct Linter: Sendable {
       state.admit(&outcome.findings)
       sink.file(input.name, findings: outcome.findings)
     }
+    deliverCrossObjectFindings(inputs, options: options, state: &state, into: sink)
+    sink.finish(state.summary)
+    return state.summary
+  }
+
+  /// The cross-object pass over the facts of every file, then delivery of its findings and of
+  /// the findings about suppressions, sorted across files.
+  private func deliverCrossObjectFindings(
+    _ inputs: [LintInput], options: RunOptions, state: inout RunState, into sink: FindingSink
+  ) {
     var pending = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
@@ -131,8 +141,6 @@ public struct Linter: Sendable {
       sink.crossObject(findings)
       start = end
     } while start < order.count
-    sink.finish(state.summary)
-    return state.summary
   }
 
   /// The findings at `positions`, messages written; with several jobs, written in parallel.
