@@ -120,3 +120,21 @@ struct StringInternerTests {
     }
   }
 }
+
+@Suite("Locations")
+struct LocationTests {
+  @Test func compareByFileRangeAndPathHoweverMade() {
+    let range = SourceRange(at: SourcePosition(line: 3, column: 5))
+    var location = Location(file: "a.yaml", range: range)
+    #expect(location == Location(file: "a.yaml", range: range, path: nil))
+    #expect(location.hashValue == Location(file: "a.yaml", range: range).hashValue)
+    #expect(location != Location(file: "b.yaml", range: range))
+    #expect(location != Location(file: "a.yaml", range: range, path: "spec.replicas"))
+    location.path = "spec.replicas"
+    #expect(location.path == "spec.replicas" && location.file == "a.yaml")
+    location.file = "c.yaml"
+    #expect(location == Location(file: "c.yaml", range: range, path: "spec.replicas"))
+    location.path = nil
+    #expect(location.path == nil && location == Location(file: "c.yaml", range: range))
+  }
+}

@@ -2,33 +2,70 @@ import KubewardModel
 import KubewardYAML
 
 /// A place in a linted file, kept after the file's nodes are gone.
+///
+/// 24 bytes: the range, and a reference to the file's name and the YAML path, which every
+/// location of a file without a path shares. Facts hold several locations each, for every
+/// object of a run.
 public struct Location: Hashable, Sendable {
-  public var file: String
   public var range: SourceRange
-  /// Empty when the run does not compute paths. (An optional string would take 24 bytes
-  /// instead of 16, in every location of every fact of a run.)
-  private var storedPath: String
+  private var origin: Origin
+
+  /// The file's name, and the path when the run computes paths.
+  final class Origin: Hashable, Sendable {
+    let file: String
+    let path: String?
+
+    init(file: String, path: String?) {
+      self.file = file
+      self.path = path
+    }
+
+    static func == (lhs: Origin, rhs: Origin) -> Bool {
+      lhs === rhs || (lhs.file == rhs.file && lhs.path == rhs.path)
+    }
+
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(file)
+      hasher.combine(path)
+    }
+  }
+
+  public var file: String {
+    get { origin.file }
+    set { origin = Origin(file: newValue, path: origin.path) }
+  }
 
   /// The YAML path, when the run computes paths (for fingerprints).
   public var path: String? {
-    get { storedPath.isEmpty ? nil : storedPath }
-    set { storedPath = newValue ?? "" }
+    get { origin.path }
+    set { origin = Origin(file: origin.file, path: newValue) }
   }
 
   public init(file: String, range: SourceRange, path: String? = nil) {
-    self.file = file
+    self.init(range: range, origin: Origin(file: file, path: path))
+  }
+
+  init(range: SourceRange, origin: Origin) {
     self.range = range
-    self.storedPath = path ?? ""
+    self.origin = origin
   }
 }
 
 /// Builds `Location`s for one file.
 struct Locator: Sendable {
-  let file: String
   let computePaths: Bool
+  /// Shared by every location of the file when there are no paths.
+  private let file: Location.Origin
+
+  init(file: String, computePaths: Bool) {
+    self.file = Location.Origin(file: file, path: nil)
+    self.computePaths = computePaths
+  }
 
   func callAsFunction(_ node: Node) -> Location {
-    Location(file: file, range: node.findingRange, path: computePaths ? node.path : nil)
+    Location(
+      range: node.findingRange,
+      origin: computePaths ? Location.Origin(file: file.file, path: node.path) : file)
   }
 
   func callAsFunction(_ node: Node?) -> Location? { node.map { self($0) } }
