@@ -119,19 +119,21 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
   }
 
   /// The scalar entries of a mapping node, as `Labels(stringMap:)` reads them (a key written
-  /// twice keeps its last value), with each key and value made by `string` from its bytes:
-  /// no dictionary is built on the way.
-  public init(stringMap node: Node?, string: (UnsafeBufferPointer<UInt8>) -> String) {
+  /// twice keeps its last value), each label made by `label` from the bytes of its key and
+  /// value: no dictionary is built on the way.
+  public init(
+    stringMap node: Node?,
+    label: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> (
+      key: String, value: String
+    )
+  ) {
     pairs = []
     guard let node else { return }
     var written: [(pair: Pair, order: Int)] = []
     written.reserveCapacity(node.pairs.count)
     for (key, value) in node.pairs where key.isScalar && value.isScalar {
-      written.append(
-        (
-          Pair(key: key.withScalarBytes(string), value: value.withScalarBytes(string)),
-          written.count
-        ))
+      let made = key.withScalarBytes { key in value.withScalarBytes { label(key, $0) } }
+      written.append((Pair(key: made.key, value: made.value), written.count))
     }
     // Of equal keys, the last written wins.
     written.sort { ($0.pair.key, $0.order) < ($1.pair.key, $1.order) }

@@ -333,10 +333,12 @@ extension LabelSetTests {
       """
     let root = YAMLReader().read(text).documents[0].root!
     let node = root[.labels]
-    let fromNode = LabelSet(stringMap: node) { String(decoding: $0, as: UTF8.self) }
+    let fromNode = LabelSet(stringMap: node) { key, value in
+      (String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self))
+    }
     #expect(fromNode == LabelSet(Labels(stringMap: node)))
     #expect(fromNode["app"] == "shop" && fromNode["tilde"] == "~" && fromNode["empty"] == "")
     #expect(fromNode["nested"] == nil && fromNode["quoted"] == "yes")
-    #expect(LabelSet(stringMap: nil) { _ in "" }.isEmpty)
+    #expect(LabelSet(stringMap: nil) { _, _ in ("", "") }.isEmpty)
   }
 }

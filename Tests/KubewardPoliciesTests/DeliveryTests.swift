@@ -138,3 +138,18 @@ struct LocationTests {
     #expect(location.path == nil && location == Location(file: "c.yaml", range: range))
   }
 }
+
+@Suite("Object reports")
+struct ObjectReportTests {
+  /// One report serves a whole file: each finding must name its own object and container,
+  /// not the first one the report saw.
+  @Test func eachFindingNamesItsOwnObject() throws {
+    let text = [deployment("first"), deployment("second", namespace: "shop")]
+      .joined(separator: "\n---\n")
+    let result = try lint([("two.yaml", text)])
+    let limits = findings(result, "ephemeral-storage-limit")
+    #expect(limits.map(\.object?.name) == ["first", "second"])
+    #expect(limits[0].message.hasPrefix("Deployment default/first: container \"main\" has no"))
+    #expect(limits[1].message.hasPrefix("Deployment shop/second: container \"main\" has no"))
+  }
+}

@@ -162,3 +162,41 @@ struct TextReporterTests {
         + "1 error, 0 warnings, 2 info")
   }
 }
+
+@Suite("Repository paths and fingerprints")
+struct RepositoryPathTests {
+  /// Answers are remembered for the last file asked about; asking about files in turn must
+  /// still give each its own.
+  @Test func eachFileGetsItsOwnAnswer() {
+    let paths = RepositoryPaths(root: "/repo", workingDirectory: "/repo/deploy")
+    for _ in 0..<2 {
+      #expect(paths.relativePath(for: "a.yaml") == "deploy/a.yaml")
+      #expect(paths.artifactURI(for: "a.yaml").uri == "deploy/a.yaml")
+      #expect(paths.relativePath(for: "../b c.yaml") == "b c.yaml")
+      #expect(paths.artifactURI(for: "../b c.yaml").uri == "b%20c.yaml")
+      #expect(paths.relativePath(for: "/elsewhere/x.yaml") == nil)
+      #expect(paths.artifactURI(for: "/elsewhere/x.yaml") == ("file:///elsewhere/x.yaml", false))
+    }
+  }
+
+  /// Baselines and SARIF match findings by this hash across versions: it is FNV-1a over the
+  /// fingerprint's text, and the value below must not change.
+  @Test func fingerprintHashIsFNVOfTheFingerprint() {
+    for finding in [finding("m", container: "c"), finding("m"), aboutTheFile()] {
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in finding.fingerprint.utf8 {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+      }
+      let hex = String(hash, radix: 16)
+      #expect(finding.fingerprintHash == String(repeating: "0", count: 16 - hex.count) + hex)
+    }
+    // exec-probe␟a "b".yaml␟Pod␟␟p␟c␟ (no namespace, no path), computed independently.
+    #expect(finding("m", container: "c").fingerprintHash == "a0304a4560994477")
+  }
+
+  private func aboutTheFile() -> Finding {
+    Finding(
+      policy: "yaml-syntax", severity: .error, file: "x.yaml",
+      range: SourceRange(at: SourcePosition(line: 1, column: 1)), message: "broken")
+  }
+}

@@ -370,3 +370,16 @@ struct RawBufferTests {
     #expect(buffer[0] == 4 && buffer.count == 1)
   }
 }
+
+@Suite("Positions")
+struct SourcePositionTests {
+  /// Stored in 32 bits: out-of-range values clamp instead of trapping.
+  @Test func clampToThirtyTwoBits() {
+    var position = SourcePosition(line: 5_000_000_000, column: -3)
+    #expect(position.line == Int(UInt32.max) && position.column == 0)
+    position.line = 7
+    position.column = 12
+    #expect(position == SourcePosition(line: 7, column: 12) && position.description == "7:12")
+    #expect(SourcePosition(line: 2, column: 9) < SourcePosition(line: 3, column: 1))
+  }
+}

@@ -32,8 +32,12 @@ struct StringInterner {
 
   /// The shared string spelled by `bytes` (a node's text).
   mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    string(bytes, hash: bytes.count > 15 ? Self.hash(bytes) : 0)
+  }
+
+  /// `hash` is `hash(bytes)`; short strings, which are not shared, need none.
+  private mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> String {
     guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
-    let hash = Self.hash(bytes)
     if let shared = strings.first(withHash: hash, where: { Self.equal($0, bytes) }) {
       return shared
     }
@@ -44,13 +48,16 @@ struct StringInterner {
 
   /// The labels of a `labels:` mapping as a shared `LabelSet`.
   mutating func labelSet(of node: Node?) -> LabelSet {
-    let labels = LabelSet(stringMap: node) { string($0) }
-    guard !labels.isEmpty else { return labels }
-    var hash = Self.offsetBasis
-    for (key, value) in labels {
-      hash = Self.hash(key.utf8, into: hash)
-      hash = Self.hash(value.utf8, into: hash ^ 0xff)
+    // Each label's bytes are hashed once, for the string and for the set. The set's hash adds
+    // its labels' hashes, so it does not depend on the order they are written in.
+    var hash: UInt64 = 0
+    let labels = LabelSet(stringMap: node) { key, value in
+      let keyHash = Self.hash(key)
+      let valueHash = Self.hash(value)
+      hash &+= (keyHash ^ (valueHash &* 0x9e37_79b9_7f4a_7c15)) &* 0x0000_0100_0000_01b3
+      return (string(key, hash: keyHash), string(value, hash: valueHash))
     }
+    guard !labels.isEmpty else { return labels }
     if let shared = labelSets.first(withHash: hash, where: { $0 == labels }) { return shared }
     labelSets.insert(labels, hash: hash)
     return labels
@@ -78,12 +85,8 @@ struct StringInterner {
   }
 
   // FNV-1a: quick on the short strings of manifests, and no `Hasher` state to set up.
-  private static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-
-  private static func hash(_ bytes: some Sequence<UInt8>, into start: UInt64 = offsetBasis)
-    -> UInt64
-  {
-    var hash = start
+  private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
     return hash
   }
