@@ -16,7 +16,10 @@ public enum ContainerRole: String, Sendable, CaseIterable {
 }
 
 /// One container of a pod spec.
-public struct Container: Sendable {
+///
+/// A class, though immutable: every policy walks every container, and passing a reference
+/// costs one retain where copying the fields (node, image reference) cost a dozen.
+public final class Container: Sendable {
   /// The container's mapping (its `- name:` item).
   public let node: Node
   public let role: ContainerRole
@@ -43,12 +46,24 @@ public struct Container: Sendable {
 
   /// `container "app"`, `init container "setup"`, `sidecar container "proxy"`.
   public var displayName: String {
-    let name = "\"\(self.name ?? "(unnamed)")\""
+    var text: [UInt8] = []
+    appendDisplayName(named: name, to: &text)
+    return String(decoding: text, as: UTF8.self)
+  }
+
+  /// Appends `displayName`'s UTF-8 to `text`, given the container's `name`: findings write
+  /// their whole message into one buffer.
+  public func appendDisplayName(named name: String?, to text: inout [UInt8]) {
+    let kind: StaticString
     switch role {
-    case .container: return "container \(name)"
-    case .initContainer: return isSidecar ? "sidecar container \(name)" : "init container \(name)"
-    case .ephemeral: return "ephemeral container \(name)"
+    case .container: kind = "container \""
+    case .initContainer: kind = isSidecar ? "sidecar container \"" : "init container \""
+    case .ephemeral: kind = "ephemeral container \""
     }
+    text.append(
+      contentsOf: UnsafeBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount))
+    text.append(contentsOf: (name ?? "(unnamed)").utf8)
+    text.append(UInt8(ascii: "\""))
   }
 
   /// The `image:` value.

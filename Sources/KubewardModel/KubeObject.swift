@@ -1,7 +1,10 @@
 import KubewardYAML
 
 /// One Kubernetes object of a manifest: a document, or an item of a `List`.
-public struct KubeObject: Sendable {
+///
+/// A class, though immutable: it is handed to every policy and wrapped by the kind views
+/// (`Service`, `Ingress`), and a reference is cheaper to pass around than its fields.
+public final class KubeObject: Sendable {
   /// The object's mapping.
   public let node: Node
   public let apiVersion: String

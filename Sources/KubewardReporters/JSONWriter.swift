@@ -1,4 +1,4 @@
-import KubewardYAML
+@_spi(Buffers) import KubewardYAML
 
 /// Writes JSON text straight into a byte buffer: no intermediate objects, keys in the order
 /// written, so output is byte-for-byte stable. Callers write `{`, keys and values in order;
@@ -56,6 +56,7 @@ public struct JSONWriter: ~Copyable {
       contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
   }
 
+  @inline(__always)
   private mutating func separate() {
     let hadMember = holdsMember(atDepth: depth)
     setHoldsMember(true, atDepth: depth)
@@ -67,7 +68,17 @@ public struct JSONWriter: ~Copyable {
     }
   }
 
+  private static let newlineAndIndent: StaticString = "\n                "
+
+  @inline(__always)
   private mutating func newline(indent: Int) {
+    // One copy for the usual depths; `lineDepth` is never deeper in kubeward's reports.
+    if indent * 2 < Self.newlineAndIndent.utf8CodeUnitCount {
+      bytes.append(
+        contentsOf: UnsafeBufferPointer(
+          start: Self.newlineAndIndent.utf8Start, count: 1 + indent * 2))
+      return
+    }
     append(UInt8(ascii: "\n"))
     for _ in 0..<(indent * 2) { append(UInt8(ascii: " ")) }
   }
@@ -85,10 +96,12 @@ public struct JSONWriter: ~Copyable {
     append(bracket)
   }
 
+  @inline(__always)
   private func holdsMember(atDepth depth: Int) -> Bool {
     depth < 64 ? hasMember & (1 << UInt64(depth)) != 0 : deeperHaveMember[depth - 64]
   }
 
+  @inline(__always)
   private mutating func setHoldsMember(_ holds: Bool, atDepth depth: Int) {
     guard depth >= 64 else {
       hasMember = holds ? hasMember | (1 << UInt64(depth)) : hasMember & ~(1 << UInt64(depth))
@@ -98,6 +111,7 @@ public struct JSONWriter: ~Copyable {
     deeperHaveMember[depth - 64] = holds
   }
 
+  @inline(__always)
   private mutating func beforeValue() {
     if afterKey {
       afterKey = false

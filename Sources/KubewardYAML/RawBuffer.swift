@@ -11,19 +11,30 @@
 /// It has no owner semantics: whoever holds it calls `deallocate()` exactly once (`TreeBuilder`
 /// until it hands the buffer to a `NodeTree`, then the tree's deinit). Indices are checked only
 /// in debug builds; every index the reader stores comes from the buffer itself.
-package struct RawBuffer<Element: BitwiseCopyable> {
-  package private(set) var base: UnsafeMutablePointer<Element>?
-  package private(set) var count = 0
-  package private(set) var capacity = 0
+///
+/// Public only as SPI, for kubeward's own modules: inlinable, so that the JSON writer gets
+/// appends specialized to bytes instead of a generic call per byte (the compiler does not inline
+/// `package` declarations across modules).
+@frozen
+@_spi(Buffers)
+public struct RawBuffer<Element: BitwiseCopyable> {
+  // Settable only here; public for reading.
+  @usableFromInline var storedBase: UnsafeMutablePointer<Element>?
+  @usableFromInline var storedCount = 0
+  @usableFromInline var storedCapacity = 0
 
-  package init() {}
+  @inlinable public var base: UnsafeMutablePointer<Element>? { storedBase }
+  @inlinable public var count: Int { storedCount }
+  @inlinable public var capacity: Int { storedCapacity }
 
-  package init(capacity: Int) {
+  @inlinable public init() {}
+
+  @inlinable public init(capacity: Int) {
     reserve(capacity)
   }
 
-  @inline(__always)
-  package subscript(index: Int) -> Element {
+  @inlinable @inline(__always)
+  public subscript(index: Int) -> Element {
     get {
       assert(index >= 0 && index < count, "RawBuffer index out of range")
       return base.unsafelyUnwrapped[index]
@@ -34,54 +45,58 @@ package struct RawBuffer<Element: BitwiseCopyable> {
     }
   }
 
-  package var isEmpty: Bool { count == 0 }
+  @inlinable public var isEmpty: Bool { count == 0 }
 
-  @inline(__always)
-  package mutating func append(_ element: Element) {
+  @inlinable @inline(__always)
+  public mutating func append(_ element: Element) {
     if count == capacity { grow(minimum: count + 1) }
     base.unsafelyUnwrapped[count] = element
-    count += 1
+    storedCount += 1
   }
 
-  @inline(__always)
-  package mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+  @inlinable @inline(__always)
+  public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
     guard let source = elements.baseAddress, elements.count > 0 else { return }
     if count + elements.count > capacity { grow(minimum: count + elements.count) }
     (base.unsafelyUnwrapped + count).update(from: source, count: elements.count)
-    count += elements.count
+    storedCount += elements.count
   }
 
   /// Forgets the elements from `newCount` on, keeping the memory.
-  @inline(__always)
-  package mutating func truncate(to newCount: Int) {
+  @inlinable @inline(__always)
+  public mutating func truncate(to newCount: Int) {
     assert(newCount >= 0 && newCount <= count)
-    count = newCount
+    storedCount = newCount
   }
 
-  package mutating func removeAll() { count = 0 }
+  @inlinable public mutating func removeAll() { storedCount = 0 }
 
-  package func withUnsafeBufferPointer<R>(
+  @inlinable
+  public func withUnsafeBufferPointer<R>(
     _ body: (UnsafeBufferPointer<Element>) throws -> R
   ) rethrows -> R {
     try body(UnsafeBufferPointer(start: base, count: count))
   }
 
-  private mutating func reserve(_ minimum: Int) {
+  @inlinable
+  mutating func reserve(_ minimum: Int) {
     if minimum > capacity { grow(minimum: minimum, exactly: true) }
   }
 
-  private mutating func grow(minimum: Int, exactly: Bool = false) {
+  @inlinable @inline(never)
+  mutating func grow(minimum: Int, exactly: Bool = false) {
     let wanted = exactly ? minimum : max(minimum, capacity * 2, 16)
     let bytes = wanted * MemoryLayout<Element>.stride
     guard let memory = realloc(base, bytes) else {
       fatalError("out of memory growing a buffer to \(bytes) bytes")
     }
-    base = memory.bindMemory(to: Element.self, capacity: wanted)
-    capacity = wanted
+    storedBase = memory.bindMemory(to: Element.self, capacity: wanted)
+    storedCapacity = wanted
   }
 
   /// Frees the memory. The buffer (and every copy of it) must not be used afterwards.
-  package func deallocate() {
+  @inlinable
+  public func deallocate() {
     free(base)
   }
 }

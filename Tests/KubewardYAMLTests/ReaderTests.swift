@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KubewardYAML
+@_spi(Buffers) @testable import KubewardYAML
 
 func read(_ text: String, limits: ReaderLimits = .standard) -> ParsedFile {
   YAMLReader(limits: limits).read(text)

@@ -2,46 +2,112 @@ import KubewardModel
 import KubewardYAML
 
 /// One problem kubeward reports.
+///
+/// A value, stored in one shared box that is copied only when a copy is changed: findings are
+/// sorted, suppressed and handed to several reports, and copying nine strings field by field
+/// each time cost more than the findings themselves.
 public struct Finding: Hashable, Sendable {
-  /// The policy's id, e.g. `exec-probe`.
-  public var policy: String
-  public var severity: Severity
-  /// The file as the user named it (`examples/app.yaml`), `-` or `--stdin-filename` for
-  /// standard input.
-  public var file: String
-  /// The most specific source that shows the problem.
-  public var range: SourceRange
-  /// What is wrong and what to do, naming the object.
-  public var message: String
-  /// The object concerned; `nil` for findings about the file itself (syntax, encoding).
-  public var object: ObjectReference?
-  /// The container concerned, where there is one.
-  public var container: String?
-  /// The YAML path of the reported node (`spec.template.spec.containers[name=app].image`); only
-  /// computed when a report needs it (fingerprints, baselines).
-  public var path: String?
+  private struct Fields: Hashable, Sendable {
+    var policy: String
+    var severity: Severity
+    var file: String
+    var range: SourceRange
+    var message: String
+    var object: ObjectReference?
+    var container: String?
+    var path: String?
+    var suppression: Suppression?
+  }
+
+  private final class Box: @unchecked Sendable {
+    // Mutated only through `fields` below, and only when no other finding shares the box.
+    var fields: Fields
+
+    init(_ fields: Fields) {
+      self.fields = fields
+    }
+  }
+
+  private var box: Box
+
+  /// The fields, for changing: the box is copied first when another finding shares it.
+  private var fields: Fields {
+    get { box.fields }
+    _modify {
+      if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+      yield &box.fields
+    }
+  }
 
   public init(
     policy: String, severity: Severity, file: String, range: SourceRange, message: String,
     object: ObjectReference? = nil, container: String? = nil, path: String? = nil
   ) {
-    self.policy = policy
-    self.severity = severity
-    self.file = file
-    self.range = range
-    self.message = message
-    self.object = object
-    self.container = container
-    self.path = path
+    box = Box(
+      Fields(
+        policy: policy, severity: severity, file: file, range: range, message: message,
+        object: object, container: container, path: path, suppression: nil))
   }
 
+  /// The policy's id, e.g. `exec-probe`.
+  public var policy: String {
+    get { box.fields.policy }
+    set { fields.policy = newValue }
+  }
+  public var severity: Severity {
+    get { box.fields.severity }
+    set { fields.severity = newValue }
+  }
+  /// The file as the user named it (`examples/app.yaml`), `-` or `--stdin-filename` for
+  /// standard input.
+  public var file: String {
+    get { box.fields.file }
+    set { fields.file = newValue }
+  }
+  /// The most specific source that shows the problem.
+  public var range: SourceRange {
+    get { box.fields.range }
+    set { fields.range = newValue }
+  }
+  /// What is wrong and what to do, naming the object.
+  public var message: String {
+    get { box.fields.message }
+    set { fields.message = newValue }
+  }
+  /// The object concerned; `nil` for findings about the file itself (syntax, encoding).
+  public var object: ObjectReference? {
+    get { box.fields.object }
+    set { fields.object = newValue }
+  }
+  /// The container concerned, where there is one.
+  public var container: String? {
+    get { box.fields.container }
+    set { fields.container = newValue }
+  }
+  /// The YAML path of the reported node (`spec.template.spec.containers[name=app].image`); only
+  /// computed when a report needs it (fingerprints, baselines).
+  public var path: String? {
+    get { box.fields.path }
+    set { fields.path = newValue }
+  }
   /// Why the finding is accepted, when a suppression or the baseline accepts it. Suppressed
   /// findings are not reported (except with `--show-suppressed`, and in SARIF) and do not fail
   /// the run.
-  public var suppression: Suppression?
+  public var suppression: Suppression? {
+    get { box.fields.suppression }
+    set { fields.suppression = newValue }
+  }
 
-  public var line: Int { range.start.line }
-  public var column: Int { range.start.column }
+  public var line: Int { box.fields.range.start.line }
+  public var column: Int { box.fields.range.start.column }
+
+  public static func == (lhs: Finding, rhs: Finding) -> Bool {
+    lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(box.fields)
+  }
 }
 
 /// Why a finding is accepted.

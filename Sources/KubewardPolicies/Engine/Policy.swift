@@ -41,6 +41,9 @@ public struct ObjectReport: Sendable {
   /// `Deployment shop/web`, made at the object's first finding: most objects have none, and
   /// those that do have several.
   private var subject: String?
+  /// Where a message is written before it becomes a `String`: reused, so that each message
+  /// costs one allocation.
+  private var text: [UInt8] = []
 
   init(file: String, computePaths: Bool) {
     self.file = file
@@ -57,20 +60,20 @@ public struct ObjectReport: Sendable {
   ) {
     let subject = self.subject ?? object.description
     self.subject = subject
-    var text = ""
-    text.reserveCapacity(subject.utf8.count + message.utf8.count + 48)
-    text += subject
+    let containerName = container?.name
+    text.removeAll(keepingCapacity: true)
+    text.append(contentsOf: subject.utf8)
     if let container {
-      text += ": "
-      text += container.displayName
+      text.append(contentsOf: ": ".utf8)
+      container.appendDisplayName(named: containerName, to: &text)
     }
-    text += " "
-    text += message
+    text.append(UInt8(ascii: " "))
+    text.append(contentsOf: message.utf8)
     findings.append(
       Finding(
         policy: policy, severity: adjustment.apply(to: severity), file: file,
-        range: node.findingRange, message: text, object: object,
-        container: container?.name, path: computePaths ? node.path : nil))
+        range: node.findingRange, message: String(decoding: text, as: UTF8.self), object: object,
+        container: containerName, path: computePaths ? node.path : nil))
   }
 
   /// Hands over the findings reported so far.
