@@ -1,28 +1,99 @@
 /// Which object a finding concerns: what `kubectl get` would need to find it.
+///
+/// A value whose four strings live in one shared, immutable box: references are copied into
+/// every finding and fact, and one retain per copy is cheaper than four.
 public struct ObjectReference: Hashable, Comparable, Sendable, CustomStringConvertible {
-  public var apiVersion: String
-  public var kind: String
-  /// `nil` for cluster-scoped kinds (Namespace, ClusterRole, …).
-  public var namespace: String?
-  /// `nil` when the manifest has no `metadata.name` (e.g. it uses `generateName`).
-  public var name: String?
+  private final class Storage: Sendable {
+    let apiVersion: String
+    let kind: String
+    let namespace: String?
+    let name: String?
+
+    init(apiVersion: String, kind: String, namespace: String?, name: String?) {
+      self.apiVersion = apiVersion
+      self.kind = kind
+      self.namespace = namespace
+      self.name = name
+    }
+  }
+
+  private var storage: Storage
 
   public init(apiVersion: String, kind: String, namespace: String?, name: String?) {
-    self.apiVersion = apiVersion
-    self.kind = kind
-    self.namespace = namespace
-    self.name = name
+    storage = Storage(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
+  }
+
+  public var apiVersion: String {
+    get { storage.apiVersion }
+    set {
+      self = ObjectReference(apiVersion: newValue, kind: kind, namespace: namespace, name: name)
+    }
+  }
+  public var kind: String {
+    get { storage.kind }
+    set {
+      self = ObjectReference(
+        apiVersion: apiVersion, kind: newValue, namespace: namespace, name: name)
+    }
+  }
+  /// `nil` for cluster-scoped kinds (Namespace, ClusterRole, …).
+  public var namespace: String? {
+    get { storage.namespace }
+    set {
+      self = ObjectReference(apiVersion: apiVersion, kind: kind, namespace: newValue, name: name)
+    }
+  }
+  /// `nil` when the manifest has no `metadata.name` (e.g. it uses `generateName`).
+  public var name: String? {
+    get { storage.name }
+    set {
+      self = ObjectReference(
+        apiVersion: apiVersion, kind: kind, namespace: namespace, name: newValue)
+    }
   }
 
   /// `Deployment default/web`, `ClusterRole admin`, `Pod default/(unnamed)`.
   public var description: String {
     let name = self.name ?? "(unnamed)"
-    guard let namespace else { return "\(kind) \(name)" }
-    return "\(kind) \(namespace)/\(name)"
+    guard let namespace else { return String(concatenating: kind, " ", name) }
+    return String(concatenating: kind, " ", namespace, "/", name)
+  }
+
+  public static func == (lhs: ObjectReference, rhs: ObjectReference) -> Bool {
+    if lhs.storage === rhs.storage { return true }
+    return lhs.kind == rhs.kind && lhs.name == rhs.name && lhs.namespace == rhs.namespace
+      && lhs.apiVersion == rhs.apiVersion
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(apiVersion)
+    hasher.combine(kind)
+    hasher.combine(namespace)
+    hasher.combine(name)
   }
 
   public static func < (lhs: ObjectReference, rhs: ObjectReference) -> Bool {
     (lhs.kind, lhs.namespace ?? "", lhs.name ?? "", lhs.apiVersion)
       < (rhs.kind, rhs.namespace ?? "", rhs.name ?? "", rhs.apiVersion)
+  }
+}
+
+extension String {
+  /// The concatenation of `parts`, written into one allocation (interpolation and `+` grow the
+  /// result piece by piece).
+  package init(concatenating parts: String...) {
+    var count = 0
+    for part in parts { count += part.utf8.count }
+    self.init(unsafeUninitializedCapacity: count) { buffer in
+      var offset = 0
+      for var part in parts {
+        part.withUTF8 { bytes in
+          guard let source = bytes.baseAddress else { return }
+          (buffer.baseAddress! + offset).initialize(from: source, count: bytes.count)
+          offset += bytes.count
+        }
+      }
+      return offset
+    }
   }
 }

@@ -4,13 +4,19 @@ public struct Node: Sendable {
   public let tree: NodeTree
   public let id: NodeID
 
-  @inline(__always)
-  var raw: RawNode { tree.nodes[Int(id)] }
+  @inlinable
+  init(tree: NodeTree, id: NodeID) {
+    self.tree = tree
+    self.id = id
+  }
 
-  public var kind: NodeKind { raw.kind }
-  public var isScalar: Bool { raw.kind == .scalar }
-  public var isMapping: Bool { raw.kind == .mapping }
-  public var isSequence: Bool { raw.kind == .sequence }
+  @inlinable @inline(__always)
+  var raw: RawNode { tree.nodeStorage.unsafelyUnwrapped[Int(id)] }
+
+  @inlinable public var kind: NodeKind { raw.kind }
+  @inlinable public var isScalar: Bool { raw.kind == .scalar }
+  @inlinable public var isMapping: Bool { raw.kind == .mapping }
+  @inlinable public var isSequence: Bool { raw.kind == .sequence }
 
   /// The style of a scalar; `nil` for collections.
   public var scalarStyle: ScalarStyle? {
@@ -23,14 +29,14 @@ public struct Node: Sendable {
 
   /// Where the node starts: a scalar's first character (its quote or block indicator), a
   /// block mapping's first key, a flow collection's bracket, a block sequence's first `-`.
-  public var position: SourcePosition {
+  @inlinable public var position: SourcePosition {
     let raw = self.raw
     return SourcePosition(line: Int(raw.startLine), column: Int(raw.startColumn))
   }
 
   /// The node's span. For collections the end is where libyaml ended the collection, which
   /// for block style is the start of whatever follows it.
-  public var range: SourceRange {
+  @inlinable public var range: SourceRange {
     let raw = self.raw
     return SourceRange(
       start: SourcePosition(line: Int(raw.startLine), column: Int(raw.startColumn)),
@@ -60,19 +66,19 @@ extension Node: Equatable {
 
 extension Node {
   /// Calls `body` with the UTF-8 bytes of a scalar (empty for collections).
-  @inline(__always)
+  @inlinable @inline(__always)
   public func withScalarBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
     let raw = self.raw
-    guard raw.kind == .scalar else {
+    guard raw.kind == .scalar, raw.count > 0 else {
       return try body(UnsafeBufferPointer(start: nil, count: 0))
     }
-    return try tree.text.withUnsafeBufferPointer { text in
-      try body(UnsafeBufferPointer(rebasing: text[Int(raw.first)..<Int(raw.first + raw.count)]))
-    }
+    return try body(
+      UnsafeBufferPointer(
+        start: tree.textStorage.unsafelyUnwrapped + Int(raw.first), count: Int(raw.count)))
   }
 
   /// The text of a scalar (after unquoting and folding); `nil` for collections.
-  public var string: String? {
+  @inlinable public var string: String? {
     guard isScalar else { return nil }
     return withScalarBytes { String(decoding: $0, as: UTF8.self) }
   }
@@ -95,7 +101,7 @@ extension Node {
   }
 
   /// A YAML null: an empty plain scalar, `~`, `null`, `Null` or `NULL`.
-  public var isNull: Bool {
+  @inlinable public var isNull: Bool {
     let raw = self.raw
     guard raw.kind == .scalar, raw.style == ScalarStyle.plain.rawValue else { return false }
     return withScalarBytes { bytes in
@@ -155,18 +161,18 @@ extension Node {
 
 extension Node {
   /// Items of a sequence, pairs × 2 of a mapping, 0 for a scalar.
-  public var childCount: Int {
+  @inlinable public var childCount: Int {
     let raw = self.raw
     return raw.kind == .scalar ? 0 : Int(raw.count)
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   func child(_ slot: Int) -> Node {
-    Node(tree: tree, id: tree.children[slot])
+    Node(tree: tree, id: tree.childStorage.unsafelyUnwrapped[slot])
   }
 
   /// The items of a sequence; empty for anything else.
-  public var items: NodeItems {
+  @inlinable public var items: NodeItems {
     let raw = self.raw
     guard raw.kind == .sequence else { return NodeItems(tree: tree, first: 0, count: 0) }
     return NodeItems(tree: tree, first: Int(raw.first), count: Int(raw.count))
@@ -174,7 +180,7 @@ extension Node {
 
   /// The key/value pairs of a mapping, merge keys (`<<`) already resolved: the mapping's own
   /// keys, then merged keys it does not define itself. Empty for anything else.
-  public var pairs: NodePairs {
+  @inlinable public var pairs: NodePairs {
     let raw = self.raw
     guard raw.kind == .mapping else { return NodePairs(tree: tree, first: 0, count: 0) }
     return NodePairs(tree: tree, first: Int(raw.first), count: Int(raw.count) / 2)
@@ -182,13 +188,13 @@ extension Node {
 
   /// The key node and value node for a well-known key of a mapping. When a key is written
   /// twice (itself a `duplicate-key` finding) the last one wins, as in Kubernetes' decoders.
-  @inline(__always)
+  @inlinable @inline(__always)
   public func entry(_ key: Key) -> (key: Node, value: Node)? {
     let raw = self.raw
     guard raw.kind == .mapping, raw.count > 0 else { return nil }
     let wanted = Int16(key.rawValue)
-    let nodes = tree.nodes
-    let children = tree.children
+    let nodes = tree.nodeStorage.unsafelyUnwrapped
+    let children = tree.childStorage.unsafelyUnwrapped
     var slot = Int(raw.first + raw.count) - 2
     let first = Int(raw.first)
     while slot >= first {
@@ -202,7 +208,7 @@ extension Node {
   }
 
   /// The value for a well-known key of a mapping, or `nil`.
-  @inline(__always)
+  @inlinable @inline(__always)
   public subscript(_ key: Key) -> Node? { entry(key)?.value }
 
   /// The key node and value node for any key text.
@@ -225,31 +231,31 @@ extension Node {
   public subscript(_ key: String) -> Node? { entry(key)?.value }
 
   /// The items of the sequence under `key`; empty when it is absent or not a sequence.
-  public func items(_ key: Key) -> NodeItems {
+  @inlinable public func items(_ key: Key) -> NodeItems {
     guard let value = self[key] else { return NodeItems(tree: tree, first: 0, count: 0) }
     return value.items
   }
 
   /// The pairs of the mapping under `key`; empty when it is absent or not a mapping.
-  public func pairs(_ key: Key) -> NodePairs {
+  @inlinable public func pairs(_ key: Key) -> NodePairs {
     guard let value = self[key] else { return NodePairs(tree: tree, first: 0, count: 0) }
     return value.pairs
   }
 
   /// The value for `key` when it is a mapping.
-  public func mapping(_ key: Key) -> Node? {
+  @inlinable public func mapping(_ key: Key) -> Node? {
     guard let value = self[key], value.isMapping else { return nil }
     return value
   }
 
   /// The value for `key` when it is a sequence.
-  public func sequence(_ key: Key) -> Node? {
+  @inlinable public func sequence(_ key: Key) -> Node? {
     guard let value = self[key], value.isSequence else { return nil }
     return value
   }
 
   /// The value for `key` when it is a non-null scalar.
-  public func scalar(_ key: Key) -> Node? {
+  @inlinable public func scalar(_ key: Key) -> Node? {
     guard let value = self[key], value.isScalar, !value.isNull else { return nil }
     return value
   }
@@ -257,39 +263,54 @@ extension Node {
 
 /// The items of a sequence node.
 public struct NodeItems: RandomAccessCollection, Sendable {
-  let tree: NodeTree
-  let first: Int
+  @usableFromInline let tree: NodeTree
+  @usableFromInline let first: Int
   public let count: Int
+
+  @inlinable
+  init(tree: NodeTree, first: Int, count: Int) {
+    self.tree = tree
+    self.first = first
+    self.count = count
+  }
 
   /// No items.
   public static let none = NodeItems(tree: NodeTree.empty, first: 0, count: 0)
 
-  public var startIndex: Int { 0 }
-  public var endIndex: Int { count }
+  @inlinable public var startIndex: Int { 0 }
+  @inlinable public var endIndex: Int { count }
 
+  @inlinable
   public subscript(position: Int) -> Node {
     precondition(position >= 0 && position < count, "sequence item out of range")
-    return Node(tree: tree, id: tree.children[first + position])
+    return Node(tree: tree, id: tree.childStorage.unsafelyUnwrapped[first + position])
   }
 }
 
 /// The key/value pairs of a mapping node.
 public struct NodePairs: RandomAccessCollection, Sendable {
-  let tree: NodeTree
-  let first: Int
+  @usableFromInline let tree: NodeTree
+  @usableFromInline let first: Int
   public let count: Int
+
+  @inlinable
+  init(tree: NodeTree, first: Int, count: Int) {
+    self.tree = tree
+    self.first = first
+    self.count = count
+  }
 
   /// No pairs.
   public static let none = NodePairs(tree: NodeTree.empty, first: 0, count: 0)
 
-  public var startIndex: Int { 0 }
-  public var endIndex: Int { count }
+  @inlinable public var startIndex: Int { 0 }
+  @inlinable public var endIndex: Int { count }
 
+  @inlinable
   public subscript(position: Int) -> (key: Node, value: Node) {
     precondition(position >= 0 && position < count, "mapping pair out of range")
     let slot = first + 2 * position
-    return (
-      Node(tree: tree, id: tree.children[slot]), Node(tree: tree, id: tree.children[slot + 1])
-    )
+    let children = tree.childStorage.unsafelyUnwrapped
+    return (Node(tree: tree, id: children[slot]), Node(tree: tree, id: children[slot + 1]))
   }
 }

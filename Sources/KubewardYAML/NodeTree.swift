@@ -19,23 +19,24 @@ public enum ScalarStyle: UInt8, Sendable {
 
 /// One node, 32 bytes, stored by value in one array per file: parsing allocates no object per
 /// node, and a subtree is never copied (an alias is the anchored node's id).
+@usableFromInline @frozen
 struct RawNode: BitwiseCopyable {
-  var kind: NodeKind
+  @usableFromInline var kind: NodeKind
   /// `ScalarStyle` raw value for scalars; 1 for flow collections, 0 for block ones.
-  var style: UInt8
+  @usableFromInline var style: UInt8
   /// The `Key` raw value when this scalar is a mapping key the model knows, otherwise -1.
-  var key: Int16
-  var startLine: UInt32
-  var startColumn: UInt32
-  var endLine: UInt32
-  var endColumn: UInt32
+  @usableFromInline var key: Int16
+  @usableFromInline var startLine: UInt32
+  @usableFromInline var startColumn: UInt32
+  @usableFromInline var endLine: UInt32
+  @usableFromInline var endColumn: UInt32
   /// Scalars: offset of the text in `NodeTree.text`. Collections: first slot in `children`.
-  var first: UInt32
+  @usableFromInline var first: UInt32
   /// Scalars: byte length of the text. Mappings: 2 × pairs (key, value, key, value, …).
   /// Sequences: items.
-  var count: UInt32
+  @usableFromInline var count: UInt32
   /// The collection that holds this node (the first one, when aliases share it).
-  var parent: NodeID
+  @usableFromInline var parent: NodeID
 }
 
 /// Every node of one parsed file, in document order. Immutable once the reader returns it, so
@@ -45,10 +46,19 @@ public final class NodeTree: @unchecked Sendable {
   let children: RawBuffer<NodeID>
   let text: RawBuffer<UInt8>
 
+  // The same memory, for `Node`'s accessors: they are inlinable, so that the model and the
+  // policies (other modules) read nodes without a call, a retain and a release per access.
+  @usableFromInline let nodeStorage: UnsafeMutablePointer<RawNode>?
+  @usableFromInline let childStorage: UnsafeMutablePointer<NodeID>?
+  @usableFromInline let textStorage: UnsafeMutablePointer<UInt8>?
+
   init(nodes: RawBuffer<RawNode>, children: RawBuffer<NodeID>, text: RawBuffer<UInt8>) {
     self.nodes = nodes
     self.children = children
     self.text = text
+    nodeStorage = nodes.base
+    childStorage = children.base
+    textStorage = text.base
   }
 
   deinit {
@@ -66,6 +76,7 @@ public final class NodeTree: @unchecked Sendable {
     return Node(tree: self, id: id)
   }
 
-  static let noParent = NodeID.max
-  static let empty = NodeTree(nodes: RawBuffer(), children: RawBuffer(), text: RawBuffer())
+  @usableFromInline static let noParent = NodeID.max
+  @usableFromInline static let empty = NodeTree(
+    nodes: RawBuffer(), children: RawBuffer(), text: RawBuffer())
 }

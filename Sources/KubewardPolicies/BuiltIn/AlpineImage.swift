@@ -13,9 +13,11 @@ struct AlpineImage: ObjectPolicy {
       else { continue }
       report.report(
         image,
-        "uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS "
-          + "resolution failures inside clusters (search domains, ndots, TCP fallback); build "
-          + "on a glibc-based image such as Debian slim or distroless",
+        """
+        uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS \
+        resolution failures inside clusters (search domains, ndots, TCP fallback); build \
+        on a glibc-based image such as Debian slim or distroless
+        """,
         container: container)
     }
   }

@@ -15,8 +15,10 @@ struct DeprecatedAPIVersion: ObjectPolicy {
       ?? (removal.note ?? "remove it")
     report.report(
       apiVersion,
-      "uses \(object.apiVersion), which Kubernetes \(removal.removedIn) stopped serving, so "
-        + "applying it fails (\"no matches for kind\"); \(instead)")
+      """
+      uses \(object.apiVersion), which Kubernetes \(removal.removedIn) stopped serving, so \
+      applying it fails (\"no matches for kind\"); \(instead)
+      """)
   }
 }
 

@@ -20,10 +20,12 @@ struct DuplicateNodePort: SetPolicy {
         if owner.service.object == service.object && owner.protocol != port.protocol { continue }
         report.report(
           service.object, at: location,
-          "requests nodePort \(nodePort), which \(owner.service.object) already requests "
-            + "(\(owner.location.file):\(owner.location.range.start.line)): node ports are "
-            + "allocated cluster-wide, so the second Service is rejected; pick another port or "
-            + "leave nodePort unset to have one allocated")
+          """
+          requests nodePort \(nodePort), which \(owner.service.object) already requests \
+          (\(owner.location.file):\(owner.location.range.start.line)): node ports are \
+          allocated cluster-wide, so the second Service is rejected; pick another port or \
+          leave nodePort unset to have one allocated
+          """)
       }
     }
   }

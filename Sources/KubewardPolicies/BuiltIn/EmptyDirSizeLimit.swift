@@ -26,8 +26,10 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       if inMemory {
         report.report(
           key,
-          "has \(name) in memory (medium: Memory) without sizeLimit: what is written there "
-            + "uses the node's RAM"
+          """
+          has \(name) in memory (medium: Memory) without sizeLimit: what is written there \
+          uses the node's RAM
+          """
             + (boundByContainers
               ? ", bounded only by the containers' memory limits (an OOM kill when it fills)"
               : " with no bound at all")
@@ -38,16 +40,20 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       if boundByContainers {
         report.report(
           key,
-          "has \(name) without sizeLimit; it is bounded only by the containers' "
-            + "ephemeral-storage limits, which evict the whole pod when it fills; set "
-            + "emptyDir.sizeLimit to contain it",
+          """
+          has \(name) without sizeLimit; it is bounded only by the containers' \
+          ephemeral-storage limits, which evict the whole pod when it fills; set \
+          emptyDir.sizeLimit to contain it
+          """,
           adjustment: .lowered)
       } else {
         report.report(
           key,
-          "has \(name) without sizeLimit: whatever the pod writes there can fill the node's "
-            + "disk until the kubelet evicts every pod on it (DiskPressure); set "
-            + "emptyDir.sizeLimit")
+          """
+          has \(name) without sizeLimit: whatever the pod writes there can fill the node's \
+          disk until the kubelet evicts every pod on it (DiskPressure); set \
+          emptyDir.sizeLimit
+          """)
       }
     }
   }

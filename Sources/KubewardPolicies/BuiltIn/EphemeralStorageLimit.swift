@@ -17,9 +17,11 @@ struct EphemeralStorageLimit: ObjectPolicy {
         ? " (a request alone does not bound it)" : ""
       report.report(
         container.node,
-        "has no resources.limits.ephemeral-storage\(requestOnly): its logs, writable layer and "
-          + "emptyDir writes can fill the node's disk until the kubelet evicts every pod there "
-          + "(DiskPressure); set resources.limits.ephemeral-storage",
+        """
+        has no resources.limits.ephemeral-storage\(requestOnly): its logs, writable layer and \
+        emptyDir writes can fill the node's disk until the kubelet evicts every pod there \
+        (DiskPressure); set resources.limits.ephemeral-storage
+        """,
         container: container)
     }
   }

@@ -17,9 +17,11 @@ struct ExecProbe: ObjectPolicy {
           : "every \(period)s"
         report.report(
           key,
-          "\(probe.kind.rawValue) runs a command (exec) \(frequency): each run starts a process "
-            + "through the container runtime, and frequent exec probes have hung runtimes and "
-            + "taken every pod of a node to Unknown; probe with httpGet, tcpSocket or grpc",
+          """
+          \(probe.kind.rawValue) runs a command (exec) \(frequency): each run starts a process \
+          through the container runtime, and frequent exec probes have hung runtimes and \
+          taken every pod of a node to Unknown; probe with httpGet, tcpSocket or grpc
+          """,
           container: container)
       }
     }

@@ -29,9 +29,11 @@ struct FSGroupRecursiveChown: ObjectPolicy {
     let more = volumes.count > 1 ? " and \(volumes.count - 1) more" : ""
     report.report(
       fsGroup,
-      "sets fsGroup with \(first)\(more) mounted: at every pod start the kubelet changes the "
-        + "group of every file on the volume, which on a large NAS volume takes longer than the "
-        + "start timeout, so the pod never starts; set securityContext.fsGroupChangePolicy: "
-        + "OnRootMismatch")
+      """
+      sets fsGroup with \(first)\(more) mounted: at every pod start the kubelet changes the \
+      group of every file on the volume, which on a large NAS volume takes longer than the \
+      start timeout, so the pod never starts; set securityContext.fsGroupChangePolicy: \
+      OnRootMismatch
+      """)
   }
 }

@@ -20,9 +20,11 @@ struct HeadlessServiceNoLB: SetPolicy {
       if let route = set.ingressBackends(routingTo: name, in: service.namespace).first {
         report.report(
           service.object, at: location,
-          "is headless (clusterIP: None) but \(route.ingress.object) routes to it: the ingress "
-            + "controller gets pod addresses instead of one stable Service address; remove "
-            + "clusterIP: None", adjustment: .raised)
+          """
+          is headless (clusterIP: None) but \(route.ingress.object) routes to it: the ingress \
+          controller gets pod addresses instead of one stable Service address; remove \
+          clusterIP: None
+          """, adjustment: .raised)
         continue
       }
       let selected = nearest(
@@ -36,23 +38,29 @@ struct HeadlessServiceNoLB: SetPolicy {
       if service.publishNotReadyAddresses {
         report.report(
           service.object, at: location,
-          "is headless (clusterIP: None) and governs no StatefulSet; it selects \(fronted). "
-            + "publishNotReadyAddresses suggests peer discovery, which is fine, but clients "
-            + "that use it for traffic pin one pod: give them a regular Service",
+          """
+          is headless (clusterIP: None) and governs no StatefulSet; it selects \(fronted). \
+          publishNotReadyAddresses suggests peer discovery, which is fine, but clients \
+          that use it for traffic pin one pod: give them a regular Service
+          """,
           adjustment: .lowered)
       } else if service.ports.allSatisfy(Self.isHTTP2) {
         report.report(
           service.object, at: location,
-          "is headless (clusterIP: None) and governs no StatefulSet; it selects \(fronted). For "
-            + "gRPC/HTTP2 that is right only if every client balances across the addresses "
-            + "itself (a round_robin resolver, a proxy); others pin one pod",
+          """
+          is headless (clusterIP: None) and governs no StatefulSet; it selects \(fronted). For \
+          gRPC/HTTP2 that is right only if every client balances across the addresses \
+          itself (a round_robin resolver, a proxy); others pin one pod
+          """,
           adjustment: .lowered)
       } else {
         report.report(
           service.object, at: location,
-          "is headless (clusterIP: None) but governs no StatefulSet; it selects \(fronted), and "
-            + "DNS returns every pod address so clients pin the first one: it does not balance "
-            + "load. Remove clusterIP: None (headless is for a StatefulSet's serviceName)")
+          """
+          is headless (clusterIP: None) but governs no StatefulSet; it selects \(fronted), and \
+          DNS returns every pod address so clients pin the first one: it does not balance \
+          load. Remove clusterIP: None (headless is for a StatefulSet's serviceName)
+          """)
       }
     }
   }

@@ -32,10 +32,12 @@ struct HostPathVolume: ObjectPolicy {
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
       report.report(
         key,
-        "mounts the node's filesystem\(path) writable through hostPath volume "
-          + "\"\(volume.name ?? "")\": what it writes there is not counted in any "
-          + "ephemeral-storage limit and can fill the node's disk (DiskPressure evicts every "
-          + "pod); use an emptyDir with sizeLimit or a PersistentVolume, or mount it readOnly")
+        """
+        mounts the node's filesystem\(path) writable through hostPath volume \
+        \"\(volume.name ?? "")\": what it writes there is not counted in any \
+        ephemeral-storage limit and can fill the node's disk (DiskPressure evicts every \
+        pod); use an emptyDir with sizeLimit or a PersistentVolume, or mount it readOnly
+        """)
     }
   }
 }

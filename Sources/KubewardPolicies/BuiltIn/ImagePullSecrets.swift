@@ -33,13 +33,17 @@ struct ImagePullSecrets: ObjectPolicy {
         registries.isPrivate(host: host, repository: reference.repository)
       else { continue }
       let problem =
-        "pulls \(image.string ?? "") from private registry \(host) but the pod spec lists no "
-        + "imagePullSecrets"
+        """
+        pulls \(image.string ?? "") from private registry \(host) but the pod spec lists no \
+        imagePullSecrets
+        """
       if let serviceAccount {
         report.report(
           image,
-          problem + "; it may get them from service account \"\(serviceAccount)\": make sure "
-            + "that account lists the registry's Secret under imagePullSecrets",
+          problem + """
+            ; it may get them from service account \"\(serviceAccount)\": make sure \
+            that account lists the registry's Secret under imagePullSecrets
+            """,
           container: container, adjustment: .lowered)
       } else {
         report.report(

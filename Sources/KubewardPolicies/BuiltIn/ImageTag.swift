@@ -14,9 +14,11 @@ struct ImageTag: ObjectPolicy {
       let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
       report.report(
         image,
-        "runs \(image.string ?? ""), which \(problem): each node may pull a different image, "
-          + "rollbacks cannot return to the old one, and a slow pull of a moving tag delays "
-          + "starts; pin a version tag (or a digest)",
+        """
+        runs \(image.string ?? ""), which \(problem): each node may pull a different image, \
+        rollbacks cannot return to the old one, and a slow pull of a moving tag delays \
+        starts; pin a version tag (or a digest)
+        """,
         container: container)
     }
   }

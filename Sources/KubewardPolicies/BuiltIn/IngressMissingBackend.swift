@@ -19,9 +19,11 @@ struct IngressMissingBackend: SetPolicy {
           else { continue }
           report.report(
             ingress.object, at: backend.serviceNameLocation,
-            "routes to Service \"\(backend.serviceName)\", which is not among the Services of "
-              + "namespace \(ingress.namespace) in the linted set: the controller answers 503 "
-              + "or rejects its configuration; fix the backend's service name")
+            """
+            routes to Service \"\(backend.serviceName)\", which is not among the Services of \
+            namespace \(ingress.namespace) in the linted set: the controller answers 503 \
+            or rejects its configuration; fix the backend's service name
+            """)
           continue
         }
         guard let port = backend.port, let location = backend.portLocation,

@@ -20,10 +20,12 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     guard !pinned else { return }
     report.report(
       type,
-      "is type LoadBalancer without pinning an existing load balancer, so the cloud controller "
-        + "creates one and deletes it with the Service (or when its type changes), losing its "
-        + "address and listener and access-control settings; create the load balancer yourself "
-        + "and pin it with the \(annotations.first ?? "load-balancer id") annotation, or expose "
-        + "the application through an Ingress")
+      """
+      is type LoadBalancer without pinning an existing load balancer, so the cloud controller \
+      creates one and deletes it with the Service (or when its type changes), losing its \
+      address and listener and access-control settings; create the load balancer yourself \
+      and pin it with the \(annotations.first ?? "load-balancer id") annotation, or expose \
+      the application through an Ingress
+      """)
   }
 }

@@ -19,9 +19,11 @@ struct MissingPDB: SetPolicy {
       }
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,
-        "runs \(replicas) replicas but no PodDisruptionBudget in the set selects its pods: a "
-          + "node drain or cluster upgrade may evict them all at once; add a "
-          + "PodDisruptionBudget (e.g. maxUnavailable: 1) selecting its pod labels")
+        """
+        runs \(replicas) replicas but no PodDisruptionBudget in the set selects its pods: a \
+        node drain or cluster upgrade may evict them all at once; add a \
+        PodDisruptionBudget (e.g. maxUnavailable: 1) selecting its pod labels
+        """)
     }
   }
 }

@@ -22,9 +22,11 @@ struct ResourceRequests: ObjectPolicy {
       let names = missing.map(\.text).joined(separator: " and ")
       report.report(
         container.node,
-        "has no \(names) request: the scheduler places it as if it needed nothing, so nodes "
-          + "get overcommitted and it is among the first evicted under pressure, and autoscalers "
-          + "cannot compute utilisation; set resources.requests.\(missing.map(\.text).joined(separator: " and resources.requests."))",
+        """
+        has no \(names) request: the scheduler places it as if it needed nothing, so nodes \
+        get overcommitted and it is among the first evicted under pressure, and autoscalers \
+        cannot compute utilisation; set resources.requests.\(missing.map(\.text).joined(separator: " and resources.requests."))
+        """,
         container: container)
     }
   }

@@ -27,10 +27,12 @@ struct SLBPortConflict: SetPolicy {
         guard owner.object != service.object else { continue }
         report.report(
           service.object, at: port.portLocation,
-          "listens on \(number)/\(port.protocol) of load balancer \(loadBalancer), as "
-            + "\(owner.object) (\(owner.location.file):\(owner.location.range.start.line)) does: "
-            + "one listener cannot forward to both, so traffic reaches the wrong backends; give "
-            + "each Service sharing a load balancer its own ports")
+          """
+          listens on \(number)/\(port.protocol) of load balancer \(loadBalancer), as \
+          \(owner.object) (\(owner.location.file):\(owner.location.range.start.line)) does: \
+          one listener cannot forward to both, so traffic reaches the wrong backends; give \
+          each Service sharing a load balancer its own ports
+          """)
       }
     }
   }

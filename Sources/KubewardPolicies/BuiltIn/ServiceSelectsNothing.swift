@@ -17,10 +17,12 @@ struct ServiceSelectsNothing: SetPolicy {
       let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
       report.report(
         service.object, at: location,
-        "selects \(wanted.joined(separator: ", ")) but no pod template in namespace "
-          + "\(service.namespace) has these labels\(hint(for: selector, in: set, service.namespace)), "
-          + "so it has no endpoints and requests to it hang until they time out; make the "
-          + "selector match the pod template's labels")
+        """
+        selects \(wanted.joined(separator: ", ")) but no pod template in namespace \
+        \(service.namespace) has these labels\(hint(for: selector, in: set, service.namespace)), \
+        so it has no endpoints and requests to it hang until they time out; make the \
+        selector match the pod template's labels
+        """)
     }
   }
 

@@ -38,14 +38,18 @@ struct ServiceTargetPort: SetPolicy {
             }
           report.report(
             service.object, at: port.targetPortLocation,
-            "forwards port \(port.port.map(String.init) ?? "?") to targetPort "
-              + "\(number)/\(port.protocol), but \(owners) declares containerPort "
-              + "\(Self.list(declared)) only"
+            """
+            forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+            \(number)/\(port.protocol), but \(owners) declares containerPort \
+            \(Self.list(declared)) only
+            """
               + (certain
                 ? ", so connections are refused; set targetPort to the port the container "
                   + "listens on"
-                : "; unless the container also listens on \(number) undeclared, connections are "
-                  + "refused: declare the port, or fix targetPort"),
+                : """
+                ; unless the container also listens on \(number) undeclared, connections are \
+                refused: declare the port, or fix targetPort
+                """),
             adjustment: certain ? .standard : .lowered)
         case .string(let name):
           guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
@@ -53,8 +57,10 @@ struct ServiceTargetPort: SetPolicy {
           let named = declared.filter { $0.name != nil }
           report.report(
             service.object, at: port.targetPortLocation,
-            "forwards to targetPort \"\(name)\", but \(owners) has no \(port.protocol) container "
-              + "port named \(name)"
+            """
+            forwards to targetPort \"\(name)\", but \(owners) has no \(port.protocol) container \
+            port named \(name)
+            """
               + (named.isEmpty ? " (it names none)" : " (it has \(Self.list(named)))")
               + ", so the Service gets no endpoints for this port; name the container port or "
               + "fix targetPort")

@@ -13,9 +13,11 @@ struct SingleReplica: SetPolicy {
       let written = workload.replicasLocation != nil ? "replicas: 1" : "replicas unset, so 1"
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,
-        "runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a "
-          + "crash, a node failure or a drain takes the service down, and a traffic peak has "
-          + "nowhere to spread; run at least 2 replicas or add an autoscaler")
+        """
+        runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a \
+        crash, a node failure or a drain takes the service down, and a traffic peak has \
+        nowhere to spread; run at least 2 replicas or add an autoscaler
+        """)
     }
   }
 }

@@ -28,17 +28,21 @@ struct StatefulSetServiceName: SetPolicy {
         else { continue }
         report.report(
           statefulSet.object, at: location,
-          "names Service \"\(name)\" as its serviceName, but no such Service is among the "
-            + "Services of namespace \(namespace) in the linted set, so its pods get no "
-            + "<pod>.\(name) DNS names; add the headless Service or fix serviceName")
+          """
+          names Service \"\(name)\" as its serviceName, but no such Service is among the \
+          Services of namespace \(namespace) in the linted set, so its pods get no \
+          <pod>.\(name) DNS names; add the headless Service or fix serviceName
+          """)
         continue
       }
       if !service.isHeadless {
         report.report(
           statefulSet.object, at: location,
-          "is governed by \(service.object), which is not headless: its pods get no stable "
-            + "<pod>.\(name) DNS names; set clusterIP: None on the governing Service (and use "
-            + "a second Service for load-balanced access)")
+          """
+          is governed by \(service.object), which is not headless: its pods get no stable \
+          <pod>.\(name) DNS names; set clusterIP: None on the governing Service (and use \
+          a second Service for load-balanced access)
+          """)
       } else {
         report.report(
           statefulSet.object, at: location,

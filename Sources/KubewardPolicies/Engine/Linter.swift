@@ -35,10 +35,18 @@ struct RunState {
 /// workers, then the cross-object pass over the facts of every file. The result does not
 /// depend on the number of workers.
 public struct Linter: Sendable {
-  struct Active<P: Sendable>: Sendable {
+  /// A policy that is on, with its severity. A class: the engine hands every policy to every
+  /// object, and passing a reference is one retain.
+  final class Active<P: Sendable>: Sendable {
     let id: String
     let severity: Severity
     let policy: P
+
+    init(id: String, severity: Severity, policy: P) {
+      self.id = id
+      self.severity = severity
+      self.policy = policy
+    }
   }
 
   public let configuration: Configuration

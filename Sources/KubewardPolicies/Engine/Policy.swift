@@ -142,16 +142,12 @@ struct PendingFinding: Sendable {
     guard let object = finding.object, finding.message.isEmpty else { return finding }
     var rendered = finding
     let predicate = predicate()
-    var text = object.description
-    text.reserveCapacity(text.utf8.count + predicate.utf8.count + 48)
     if let container = finding.container {
-      text += ": container \""
-      text += container
-      text += "\""
+      rendered.message = String(
+        concatenating: object.description, ": container \"", container, "\" ", predicate)
+    } else {
+      rendered.message = String(concatenating: object.description, " ", predicate)
     }
-    text += " "
-    text += predicate
-    rendered.message = text
     return rendered
   }
 }
