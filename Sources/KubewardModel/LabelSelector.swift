@@ -1,5 +1,11 @@
 import KubewardYAML
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Labels as a plain dictionary; the cross-object pass keeps these instead of nodes.
 public typealias Labels = [String: String]
 
@@ -104,6 +110,9 @@ public struct LabelSelector: Hashable, Sendable {
 /// Labels kept for a long time (the cross-object facts of a whole run): the pairs sorted by
 /// key in one array, about half the memory of a dictionary of a few labels, and as quick to
 /// search at the sizes labels come in.
+///
+/// Keys are ordered by their UTF-8 bytes (for the ASCII of label keys, alphabetical order), so
+/// that a set can be searched with a node's bytes, without making strings.
 public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
   public typealias Element = (key: String, value: String)
 
@@ -115,7 +124,9 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
   private var pairs: [Pair]
 
   public init(_ labels: Labels) {
-    pairs = labels.map { Pair(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
+    pairs = labels.map { Pair(key: $0.key, value: $0.value) }.sorted {
+      Self.compare($0.key, $1.key) < 0
+    }
   }
 
   /// The scalar entries of a mapping node, as `Labels(stringMap:)` reads them (a key written
@@ -129,21 +140,27 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
   ) {
     pairs = []
     guard let node else { return }
-    var written: [(pair: Pair, order: Int)] = []
-    written.reserveCapacity(node.pairs.count)
-    for (key, value) in node.pairs where key.isScalar && value.isScalar {
-      let made = key.withScalarBytes { key in value.withScalarBytes { label(key, $0) } }
-      written.append((Pair(key: made.key, value: made.value), written.count))
-    }
-    // Of equal keys, the last written wins.
-    written.sort { ($0.pair.key, $0.order) < ($1.pair.key, $1.order) }
-    pairs.reserveCapacity(written.count)
-    for (pair, _) in written {
-      if let last = pairs.last, last.key == pair.key {
-        pairs[pairs.count - 1] = pair
-      } else {
-        pairs.append(pair)
+    // Sorted as bytes first, so that strings are made only for the labels kept.
+    pairs = withExtendedLifetime(node) {
+      var written:
+        [(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, order: Int)] = []
+      written.reserveCapacity(node.pairs.count)
+      for (key, value) in node.pairs where key.isScalar && value.isScalar {
+        written.append((key.unsafeScalarBytes, value.unsafeScalarBytes, written.count))
       }
+      // Of equal keys, the last written comes last, and wins.
+      written.sort {
+        let order = Self.compare($0.key, $1.key)
+        return order != 0 ? order < 0 : $0.order < $1.order
+      }
+      var pairs: [Pair] = []
+      pairs.reserveCapacity(written.count)
+      for (index, (key, value, _)) in written.enumerated()
+      where index + 1 == written.count || Self.compare(key, written[index + 1].key) != 0 {
+        let made = label(key, value)
+        pairs.append(Pair(key: made.key, value: made.value))
+      }
+      return pairs
     }
   }
 
@@ -153,18 +170,49 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
 
   /// The value of label `key`.
   public subscript(key: String) -> String? {
+    var key = key
+    return key.withUTF8 { value(forKey: $0) }
+  }
+
+  /// The value of the label whose key has the UTF-8 bytes `key`.
+  public func value(forKey key: UnsafeBufferPointer<UInt8>) -> String? {
     var low = 0
     var high = pairs.count
     while low < high {
       let middle = (low + high) / 2
-      if pairs[middle].key < key { low = middle + 1 } else { high = middle }
+      var middleKey = pairs[middle].key
+      if middleKey.withUTF8({ Self.compare($0, key) }) < 0 {
+        low = middle + 1
+      } else {
+        high = middle
+      }
     }
-    return low < pairs.count && pairs[low].key == key ? pairs[low].value : nil
+    guard low < pairs.count else { return nil }
+    var found = pairs[low].key
+    return found.withUTF8({ Self.compare($0, key) }) == 0 ? pairs[low].value : nil
   }
 
   /// The labels as a dictionary.
   public var dictionary: Labels {
     Labels(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
+  }
+
+  /// Byte order: negative, zero or positive as `lhs` sorts before, with or after `rhs`.
+  private static func compare(_ lhs: String, _ rhs: String) -> Int {
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in rhs.withUTF8 { compare(left, $0) } }
+  }
+
+  private static func compare(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>)
+    -> Int
+  {
+    let common = Swift.min(lhs.count, rhs.count)
+    if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
+      let order = memcmp(left, right, common)
+      if order != 0 { return Int(order) }
+    }
+    return lhs.count - rhs.count
   }
 }
 

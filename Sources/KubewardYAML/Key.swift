@@ -65,7 +65,7 @@ struct KeyTable: @unchecked Sendable {
   private init() {
     let names = Key.allCases.map { Array($0.text.utf8) }
     var capacity = 1
-    while capacity < names.count * 4 { capacity <<= 1 }
+    while capacity < names.count * 8 { capacity <<= 1 }
     mask = capacity - 1
     slots = .allocate(capacity: capacity)
     slots.initialize(repeating: -1, count: capacity)
@@ -76,14 +76,14 @@ struct KeyTable: @unchecked Sendable {
       nameStart[index] = offset
       (nameBytes + offset).initialize(from: name, count: name.count)
       offset += name.count
-      var slot = name.withUnsafeBufferPointer { Int(Self.hash($0)) } & mask
+      var slot = name.withUnsafeBufferPointer { Self.slotHash($0) } & mask
       while slots[slot] >= 0 { slot = (slot + 1) & mask }
       slots[slot] = Int16(index)
     }
     nameStart[names.count] = offset
   }
 
-  /// FNV-1a; keys are short, so this is a handful of multiplications.
+  /// FNV-1a over every byte: for keys of any mapping (duplicate detection in large ones).
   @inline(__always)
   static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
     var hash: UInt32 = 2_166_136_261
@@ -93,21 +93,54 @@ struct KeyTable: @unchecked Sendable {
     return hash
   }
 
+  /// The table's own hash: the length and three bytes, no loop. It runs on every mapping key
+  /// the reader sees, and the known keys differ enough there; collisions just probe on.
+  @inline(__always)
+  private static func slotHash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    let count = bytes.count
+    let mixed =
+      UInt32(truncatingIfNeeded: count) | UInt32(bytes[0]) << 8 | UInt32(bytes[count >> 1]) << 16
+      | UInt32(bytes[count - 1]) << 24
+    return Int((mixed &* 0x9E37_79B1) >> 20)
+  }
+
   /// The raw value of the `Key` spelled by `bytes`, or -1.
   @inline(__always)
   func ordinal(of bytes: UnsafeBufferPointer<UInt8>) -> Int16 {
     if bytes.count > 32 || bytes.isEmpty { return -1 }
-    var slot = Int(Self.hash(bytes)) & mask
+    var slot = Self.slotHash(bytes) & mask
     while true {
       let candidate = slots[slot]
       if candidate < 0 { return -1 }
       let start = nameStart[Int(candidate)]
-      let count = nameStart[Int(candidate) + 1] - start
-      if count == bytes.count && memcmp(nameBytes + start, bytes.baseAddress!, count) == 0 {
+      if nameStart[Int(candidate) + 1] - start == bytes.count
+        && Self.equal(nameBytes + start, bytes.baseAddress!, bytes.count)
+      {
         return candidate
       }
       slot = (slot + 1) & mask
     }
+  }
+
+  /// Compares short runs of bytes in place, without a call to `memcmp`.
+  @inline(__always)
+  private static func equal(
+    _ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int
+  ) -> Bool {
+    var index = 0
+    while index + 8 <= count {
+      if UnsafeRawPointer(lhs + index).loadUnaligned(as: UInt64.self)
+        != UnsafeRawPointer(rhs + index).loadUnaligned(as: UInt64.self)
+      {
+        return false
+      }
+      index += 8
+    }
+    while index < count {
+      if lhs[index] != rhs[index] { return false }
+      index += 1
+    }
+    return true
   }
 }
 

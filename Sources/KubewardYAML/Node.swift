@@ -77,6 +77,18 @@ extension Node {
         start: tree.textStorage.unsafelyUnwrapped + Int(raw.first), count: Int(raw.count)))
   }
 
+  /// The UTF-8 bytes of a scalar (empty for collections), in the tree's storage: valid as long
+  /// as the tree is, which the caller ensures (`withExtendedLifetime(node)`). For code that
+  /// holds many nodes' bytes at once, such as a sort; otherwise use `withScalarBytes`.
+  @inlinable public var unsafeScalarBytes: UnsafeBufferPointer<UInt8> {
+    let raw = self.raw
+    guard raw.kind == .scalar, raw.count > 0 else {
+      return UnsafeBufferPointer(start: nil, count: 0)
+    }
+    return UnsafeBufferPointer(
+      start: tree.textStorage.unsafelyUnwrapped + Int(raw.first), count: Int(raw.count))
+  }
+
   /// The text of a scalar (after unquoting and folding); `nil` for collections.
   @inlinable public var string: String? {
     guard isScalar else { return nil }

@@ -62,6 +62,19 @@ public struct RawBuffer<Element: BitwiseCopyable> {
     storedCount += elements.count
   }
 
+  /// Appends what `body` writes at the pointer it is given: at most `maximum` elements, and
+  /// `body` returns how many it wrote. For writers that would otherwise check the capacity at
+  /// every element.
+  @inlinable @inline(__always)
+  public mutating func append(
+    atMost maximum: Int, _ body: (UnsafeMutablePointer<Element>) -> Int
+  ) {
+    if count + maximum > capacity { grow(minimum: count + maximum) }
+    let written = body(base.unsafelyUnwrapped + count)
+    assert(written >= 0 && written <= maximum, "wrote more than promised")
+    storedCount += written
+  }
+
   /// Forgets the elements from `newCount` on, keeping the memory.
   @inlinable @inline(__always)
   public mutating func truncate(to newCount: Int) {

@@ -47,20 +47,48 @@ struct StringInterner {
   }
 
   /// The labels of a `labels:` mapping as a shared `LabelSet`.
+  ///
+  /// A set seen before is found from the node's bytes, before any string is made: a workload's
+  /// pod labels usually repeat labels written elsewhere in the run.
   mutating func labelSet(of node: Node?) -> LabelSet {
-    // Each label's bytes are hashed once, for the string and for the set. The set's hash adds
-    // its labels' hashes, so it does not depend on the order they are written in.
+    guard let node else { return Self.noLabels }
+    // The set's hash adds its labels' hashes, so it does not depend on the order they are
+    // written in.
     var hash: UInt64 = 0
-    let labels = LabelSet(stringMap: node) { key, value in
-      let keyHash = Self.hash(key)
-      let valueHash = Self.hash(value)
-      hash &+= (keyHash ^ (valueHash &* 0x9e37_79b9_7f4a_7c15)) &* 0x0000_0100_0000_01b3
-      return (string(key, hash: keyHash), string(value, hash: valueHash))
+    var count = 0
+    for (key, value) in node.pairs where key.isScalar && value.isScalar {
+      hash &+= Self.labelHash(
+        key: key.withScalarBytes(Self.hash), value: value.withScalarBytes(Self.hash))
+      count += 1
     }
-    guard !labels.isEmpty else { return labels }
-    if let shared = labelSets.first(withHash: hash, where: { $0 == labels }) { return shared }
+    guard count > 0 else { return Self.noLabels }
+    if let shared = labelSets.first(withHash: hash, where: { Self.set($0, holds: node, count) }) {
+      return shared
+    }
+    let labels = LabelSet(stringMap: node) { key, value in
+      (string(key, hash: Self.hash(key)), string(value, hash: Self.hash(value)))
+    }
     labelSets.insert(labels, hash: hash)
     return labels
+  }
+
+  private static let noLabels = LabelSet([:])
+
+  private static func labelHash(key: UInt64, value: UInt64) -> UInt64 {
+    (key ^ (value &* 0x9e37_79b9_7f4a_7c15)) &* 0x0000_0100_0000_01b3
+  }
+
+  /// Whether `set` holds exactly the `count` scalar labels of `node` (a key written twice never
+  /// matches: such a mapping gets a set of its own).
+  private static func set(_ set: LabelSet, holds node: Node, _ count: Int) -> Bool {
+    guard set.count == count else { return false }
+    for (key, value) in node.pairs where key.isScalar && value.isScalar {
+      let matches = key.withScalarBytes { key in
+        value.withScalarBytes { value in set.value(forKey: key).map { equal($0, value) } ?? false }
+      }
+      if !matches { return false }
+    }
+    return true
   }
 
   mutating func callAsFunction(_ labels: Labels) -> Labels {
