@@ -135,8 +135,11 @@ struct LintCommand: ParsableCommand {
     let baseline = try self.baseline.map { path throws(ConfigurationError) in
       try Baseline(contentsOf: path)
     }
+    // The process exits after the run: what the run built is left for the system to reclaim.
     let summary = linter.run(
-      inputs, options: RunOptions(jobs: jobs ?? availableCores(), baseline: baseline),
+      inputs,
+      options: RunOptions(
+        jobs: jobs ?? availableCores(), baseline: baseline, freesMemoryAtEnd: false),
       into: FanOutSink(sinks))
     if let threshold, summary.hasFindings(atLeast: threshold) { throw ExitCode(1) }
   }

@@ -27,10 +27,18 @@ public final class Container: Sendable {
   /// Parsed once here: several policies look at it.
   public let imageReference: ImageReference?
 
+  /// Its probes (liveness, readiness, startup, as written). Found once here: several policies
+  /// look at them.
+  public let probes: [Probe]
+
   public init(node: Node, role: ContainerRole) {
     self.node = node
     self.role = role
     self.imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
+    self.probes = ProbeKind.allCases.compactMap { kind in
+      guard let (key, value) = node.entry(kind.key), value.isMapping else { return nil }
+      return Probe(kind: kind, key: key, node: value)
+    }
   }
 
   public var name: String? { node.scalar(.name)?.string }
@@ -74,11 +82,8 @@ public final class Container: Sendable {
   }
 
   public func probe(_ kind: ProbeKind) -> Probe? {
-    guard let (key, value) = node.entry(kind.key), value.isMapping else { return nil }
-    return Probe(kind: kind, key: key, node: value)
+    probes.first { $0.kind == kind }
   }
-
-  public var probes: [Probe] { ProbeKind.allCases.compactMap(probe) }
 
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 

@@ -63,6 +63,9 @@ public struct PodSpec: Sendable {
   /// Every container: init containers, then containers, then ephemeral containers.
   public let containers: [Container]
 
+  /// `volumes:` entries. Found once here: several policies look at them.
+  public let volumes: [Volume]
+
   public init(node: Node) {
     self.node = node
     var containers: [Container] = []
@@ -72,14 +75,11 @@ public struct PodSpec: Sendable {
       }
     }
     self.containers = containers
+    self.volumes = node.items(.volumes).compactMap { $0.isMapping ? Volume(node: $0) : nil }
   }
 
   public func containers(_ role: ContainerRole) -> [Container] {
     containers.filter { $0.role == role }
-  }
-
-  public var volumes: [Volume] {
-    node.items(.volumes).compactMap { $0.isMapping ? Volume(node: $0) : nil }
   }
 
   /// `imagePullSecrets:` (a sequence of `{name: …}`), with its key node.

@@ -69,8 +69,10 @@ struct TreeBuilder: ~Copyable {
 
   init(limits: ReaderLimits, expectedBytes: Int) {
     self.limits = limits
-    // About one node per 20 bytes of typical manifests; reserving avoids regrowth copies.
-    let estimate = max(expectedBytes / 20, 16)
+    // Manifests hold about one node per 12 bytes and half their bytes in scalar text; reserving
+    // that avoids a regrowth copy per file. Capped, so that a file of few large scalars (a
+    // 40 MB block of data) does not reserve room for millions of nodes it does not have.
+    let estimate = min(max(expectedBytes / 12, 16), 1 << 18)
     nodes = RawBuffer(capacity: estimate)
     children = RawBuffer(capacity: estimate)
     text = RawBuffer(capacity: max(expectedBytes / 2, 16))

@@ -21,12 +21,13 @@ struct HostPathVolume: ObjectPolicy {
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
-    let mounts = spec.containers.flatMap(\.volumeMounts)
+    var mounts: [(volume: String, readOnly: Bool)]?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
       if let path = hostPath.scalar(.path)?.string, Self.isNonDataPath(path) { continue }
-      let volumeMounts = mounts.filter { $0.volume == volume.name }
+      if mounts == nil { mounts = spec.containers.flatMap(\.volumeMounts) }
+      let volumeMounts = mounts?.filter { $0.volume == volume.name } ?? []
       // Mounted only read-only, it cannot fill anything.
       if !volumeMounts.isEmpty && volumeMounts.allSatisfy(\.readOnly) { continue }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""

@@ -1,4 +1,5 @@
 import KubewardModel
+import Synchronization
 
 /// `image-pull-secrets`: a private registry's image with no pull secret to fetch it (I-1).
 struct ImagePullSecrets: ObjectPolicy {
@@ -69,15 +70,34 @@ struct RegistryClassifier: Sendable {
   let privateHosts: Set<String>
   let publicHosts: Set<String>
 
+  /// Answers already given: a run's images come from a handful of registries. Keyed by host,
+  /// or by `host/repository` when a pattern looks at repositories.
+  private let answers = Answers()
+  private let looksAtRepositories: Bool
+
+  private final class Answers: Sendable {
+    let byKey = Mutex<[String: Bool]>([:])
+  }
+
   init(private privatePatterns: [String], public publicPatterns: [String]) {
     func isPlainHost(_ pattern: String) -> Bool { !pattern.contains("*") && !pattern.contains("/") }
     self.privatePatterns = privatePatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
     self.publicPatterns = publicPatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
     self.privateHosts = Set(privatePatterns.filter(isPlainHost))
     self.publicHosts = Set(publicPatterns.filter(isPlainHost))
+    looksAtRepositories = (self.privatePatterns + self.publicPatterns).contains(
+      where: \.matchesPaths)
   }
 
   func isPrivate(host: String, repository: String) -> Bool {
+    let key = looksAtRepositories ? host + "/" + repository : host
+    if let known = answers.byKey.withLock({ $0[key] }) { return known }
+    let answer = classify(host: host, repository: repository)
+    answers.byKey.withLock { $0[key] = answer }
+    return answer
+  }
+
+  private func classify(host: String, repository: String) -> Bool {
     let port = host.utf8.lastIndex(of: UInt8(ascii: ":"))
     let bareHost = port.map { String(host[..<$0]) } ?? host
     func bestMatch(_ patterns: [GlobPattern], hosts: Set<String>) -> Int? {

@@ -8,11 +8,33 @@ public struct RunOptions: Sendable {
   public var jobs: Int
   /// Accepted findings: reported only if new.
   public var baseline: Baseline?
+  /// `false` when the process exits right after the run, as the command line does: the run's
+  /// facts, indexes and findings are then left to the operating system, which reclaims them at
+  /// once, instead of being freed object by object (as compilers do at exit).
+  public var freesMemoryAtEnd: Bool
 
-  public init(jobs: Int = 1, baseline: Baseline? = nil) {
+  public init(jobs: Int = 1, baseline: Baseline? = nil, freesMemoryAtEnd: Bool = true) {
     self.jobs = jobs
     self.baseline = baseline
+    self.freesMemoryAtEnd = freesMemoryAtEnd
   }
+}
+
+/// What a run leaves unfreed when it is told the process exits next.
+private final class LeftForExit: Sendable {
+  let state: RunState
+  let crossObject: CrossObjectState
+
+  init(state: RunState, crossObject: CrossObjectState) {
+    self.state = state
+    self.crossObject = crossObject
+  }
+}
+
+/// The cross-object pass's data, kept until the run decides whether to free it.
+struct CrossObjectState: Sendable {
+  let set: LintSet
+  let pending: [[PendingFinding]]
 }
 
 /// What a run accumulates as files are delivered.
@@ -115,8 +137,12 @@ public struct Linter: Sendable {
       state.admit(&outcome.findings)
       sink.file(input.name, findings: outcome.findings)
     }
-    deliverCrossObjectFindings(inputs, options: options, state: &state, into: sink)
+    let crossObject = deliverCrossObjectFindings(
+      inputs, options: options, state: &state, into: sink)
     sink.finish(state.summary)
+    if !options.freesMemoryAtEnd {
+      _ = Unmanaged.passRetained(LeftForExit(state: state, crossObject: crossObject))
+    }
     return state.summary
   }
 
@@ -124,8 +150,9 @@ public struct Linter: Sendable {
   /// the findings about suppressions, sorted across files.
   private func deliverCrossObjectFindings(
     _ inputs: [LintInput], options: RunOptions, state: inout RunState, into sink: FindingSink
-  ) {
-    var pending = crossObjectFindings(LintSet(state.facts), jobs: options.jobs)
+  ) -> CrossObjectState {
+    let set = LintSet(state.facts)
+    var pending = crossObjectFindings(set, jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
     if !contextNames.isEmpty {
@@ -149,6 +176,7 @@ public struct Linter: Sendable {
       sink.crossObject(findings)
       start = end
     } while start < order.count
+    return CrossObjectState(set: set, pending: pending)
   }
 
   /// The findings at `positions`, messages written; with several jobs, written in parallel.
