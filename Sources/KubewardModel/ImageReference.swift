@@ -79,8 +79,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     }
     let path = bytes[pathStart..<end]
     guard !path.isEmpty,
-      path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        .allSatisfy(isValidPathComponent)
+      allParts(of: path, separatedBy: UInt8(ascii: "/"), satisfy: isValidPathComponent)
     else { return nil }
 
     var registry = explicitRegistry ?? dockerHub
@@ -164,12 +163,25 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     }
     if host.first == UInt8(ascii: "[") { return host.last == UInt8(ascii: "]") && host.count > 2 }
     return !host.isEmpty
-      && host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        .allSatisfy { label in
-          guard let first = label.first, let last = label.last else { return false }
-          return isAlphanumeric(first) && isAlphanumeric(last)
-            && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
-        }
+      && allParts(of: host, separatedBy: UInt8(ascii: ".")) { label in
+        guard let first = label.first, let last = label.last else { return false }
+        return isAlphanumeric(first) && isAlphanumeric(last)
+          && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+      }
+  }
+
+  /// Whether every `separator`-separated part of `bytes`, empty ones included, satisfies
+  /// `isValid`; the parts are looked at in place, not collected (every container's image is
+  /// parsed).
+  static func allParts(
+    of bytes: Bytes, separatedBy separator: UInt8, satisfy isValid: (Bytes) -> Bool
+  ) -> Bool {
+    var start = bytes.startIndex
+    for index in bytes.indices where bytes[index] == separator {
+      if !isValid(bytes[start..<index]) { return false }
+      start = index + 1
+    }
+    return isValid(bytes[start..<bytes.endIndex])
   }
 
   /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
