@@ -62,9 +62,7 @@ public final class NodeTree: @unchecked Sendable {
   }
 
   deinit {
-    nodes.deallocate()
-    children.deallocate()
-    text.deallocate()
+    BufferRecycler.give(.init(nodes: nodes, children: children, text: text))
   }
 
   /// The number of nodes the file produced.

@@ -91,6 +91,18 @@ public struct RawBuffer<Element: BitwiseCopyable> {
     try body(UnsafeBufferPointer(start: base, count: count))
   }
 
+  /// Makes room for `minimum` elements in an empty buffer, without copying the old contents
+  /// (as growing would).
+  @inlinable
+  mutating func reserveEmpty(_ minimum: Int) {
+    assert(count == 0)
+    guard minimum > capacity else { return }
+    free(storedBase)
+    storedBase = nil
+    storedCapacity = 0
+    reserve(minimum)
+  }
+
   @inlinable
   mutating func reserve(_ minimum: Int) {
     if minimum > capacity { grow(minimum: minimum, exactly: true) }

@@ -73,9 +73,19 @@ struct TreeBuilder: ~Copyable {
     // that avoids a regrowth copy per file. Capped, so that a file of few large scalars (a
     // 40 MB block of data) does not reserve room for millions of nodes it does not have.
     let estimate = min(max(expectedBytes / 12, 16), 1 << 18)
-    nodes = RawBuffer(capacity: estimate)
-    children = RawBuffer(capacity: estimate)
-    text = RawBuffer(capacity: max(expectedBytes / 2, 16))
+    let textEstimate = max(expectedBytes / 2, 16)
+    if let recycled = BufferRecycler.take() {
+      nodes = recycled.nodes
+      children = recycled.children
+      text = recycled.text
+      nodes.reserveEmpty(estimate)
+      children.reserveEmpty(estimate)
+      text.reserveEmpty(textEstimate)
+    } else {
+      nodes = RawBuffer(capacity: estimate)
+      children = RawBuffer(capacity: estimate)
+      text = RawBuffer(capacity: textEstimate)
+    }
     scratch = RawBuffer(capacity: 256)
     open = RawBuffer(capacity: 64)
   }
