@@ -156,10 +156,40 @@ public struct JSONWriter: ~Copyable {
   /// Starts an object member; follow with exactly one value. Keys are literals: they need no
   /// escaping.
   public mutating func key(_ name: StaticString) {
-    separate()
-    append(UInt8(ascii: "\""))
-    append(name)
-    append(lineDepth > 0 ? "\": " : "\":")
+    let hadMember = holdsMember(atDepth: depth)
+    setHoldsMember(true, atDepth: depth)
+    let onItsLine = depth > 0 && depth <= lineDepth
+    let spaced = lineDepth > 0
+    let depth = self.depth
+    // The separator, the indentation and the quoted key in one write: reports are mostly keys.
+    bytes.append(atMost: name.utf8CodeUnitCount + 6 + (onItsLine ? 1 + 2 * depth : 0)) { start in
+      var out = start
+      if hadMember {
+        out.pointee = UInt8(ascii: ",")
+        out += 1
+      }
+      if onItsLine {
+        out.pointee = UInt8(ascii: "\n")
+        out += 1
+        for _ in 0..<(2 * depth) {
+          out.pointee = UInt8(ascii: " ")
+          out += 1
+        }
+      } else if hadMember && spaced {
+        out.pointee = UInt8(ascii: " ")
+        out += 1
+      }
+      out.pointee = UInt8(ascii: "\"")
+      out = Self.copy(name.utf8Start, count: name.utf8CodeUnitCount, to: out + 1)
+      out[0] = UInt8(ascii: "\"")
+      out[1] = UInt8(ascii: ":")
+      out += 2
+      if spaced {
+        out.pointee = UInt8(ascii: " ")
+        out += 1
+      }
+      return out - start
+    }
     afterKey = true
   }
 
@@ -182,26 +212,23 @@ public struct JSONWriter: ~Copyable {
 
   public mutating func int(_ value: Int) {
     beforeValue()
-    if value < 0 { append(UInt8(ascii: "-")) }
-    var magnitude = value.magnitude
-    var digits:
-      (
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-      ) = (
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-      )
-    var count = 0
-    withUnsafeMutableBytes(of: &digits) { buffer in
+    bytes.append(atMost: 20) { start in
+      // Digits are written from the right, then moved to the start.
+      var magnitude = value.magnitude
+      var end = start + 20
       repeat {
-        buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        end -= 1
+        end.pointee = UInt8(ascii: "0") + UInt8(magnitude % 10)
         magnitude /= 10
-        count += 1
       } while magnitude > 0
-      bytes.append(
-        contentsOf: UnsafeBufferPointer(
-          start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + (20 - count),
-          count: count))
+      if value < 0 {
+        end -= 1
+        end.pointee = UInt8(ascii: "-")
+      }
+      let count = start + 20 - end
+      // Forwards, as the regions may overlap and the copy moves bytes towards the start.
+      for offset in 0..<count { start[offset] = end[offset] }
+      return count
     }
   }
 

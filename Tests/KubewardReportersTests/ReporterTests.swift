@@ -101,6 +101,52 @@ struct JSONReporterTests {
     #expect(try JSONSerialization.jsonObject(with: Data(sink.bytes)) is [Any])
   }
 
+  @Test func integersAtTheirLimitsAndKeysAtEveryDepth() throws {
+    let values = [0, 7, -7, 10, -10, 1_000_000, Int.max, Int.min]
+    let sink = MemoryOutput()
+    var writer = JSONWriter(lineDepth: 2, to: sink)
+    writer.beginObject()
+    writer.key("numbers")
+    writer.beginArray()
+    for value in values { writer.int(value) }
+    writer.endArray()
+    writer.key("nested")
+    writer.beginObject()
+    writer.member("a", 1)
+    writer.key("deeper")
+    writer.beginObject()
+    writer.member("b", "x")
+    writer.member("c", 2)
+    writer.endObject()
+    writer.endObject()
+    writer.endObject()
+    writer.finish()
+    let text = String(decoding: sink.bytes, as: UTF8.self)
+    #expect(
+      text == """
+        {
+          "numbers": [
+            0,
+            7,
+            -7,
+            10,
+            -10,
+            1000000,
+            \(Int.max),
+            \(Int.min)
+          ],
+          "nested": {
+            "a": 1,
+            "deeper": {"b": "x", "c": 2}
+          }
+        }
+
+        """)
+    let parsed = try #require(
+      try JSONSerialization.jsonObject(with: Data(sink.bytes)) as? [String: Any])
+    #expect((parsed["numbers"] as? [Int]) == values)
+  }
+
   @Test func outputIsStableAndCompactWhenAsked() {
     let sink = MemoryOutput()
     var writer = JSONWriter(lineDepth: 0, to: sink)

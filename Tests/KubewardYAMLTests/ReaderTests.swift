@@ -371,6 +371,57 @@ struct RawBufferTests {
   }
 }
 
+@Suite("Recycled tree buffers")
+struct BufferRecyclingTests {
+  /// A manifest whose every scalar spells where it is: `k<i>: v<i>`, nested `depth` deep.
+  private func manifest(size: Int, tag: String) -> (text: String, values: [String]) {
+    var text = "root:\n"
+    var values: [String] = []
+    for index in 0..<size {
+      text += "  k\(index): \(tag)-\(index)\n"
+      values.append("\(tag)-\(index)")
+    }
+    return (text, values)
+  }
+
+  private func values(of file: ParsedFile) -> [String] {
+    guard let root = file.documents.first?.root?["root"] else { return [] }
+    return root.pairs.compactMap { $0.value.string }
+  }
+
+  /// Trees read one after another, large then small then large, each into buffers the
+  /// previous ones left, hold exactly their own nodes; and the trees of several threads at
+  /// once never share buffers.
+  @Test func treesHoldOnlyTheirOwnNodes() async {
+    let sizes = [2000, 3, 500, 1, 4000, 10, 0, 700]
+    for (round, size) in sizes.enumerated() {
+      let (text, expected) = manifest(size: size, tag: "r\(round)")
+      let file = read(text)
+      #expect(values(of: file) == expected)
+      // The document mapping, the `root` key, its mapping (a null when empty), two per pair.
+      #expect(file.tree.nodeCount == 3 + 2 * size)
+    }
+    await withTaskGroup(of: Bool.self) { group in
+      for task in 0..<8 {
+        group.addTask {
+          for round in 0..<40 {
+            let (text, expected) = self.manifest(
+              size: (task * 37 + round * 11) % 300, tag: "t\(task)-\(round)")
+            // Kept alive across the next read, so that no two live trees can share buffers.
+            let file = read(text)
+            let other = read(text)
+            if self.values(of: file) != expected || self.values(of: other) != expected {
+              return false
+            }
+          }
+          return true
+        }
+      }
+      for await ok in group { #expect(ok) }
+    }
+  }
+}
+
 @Suite("Positions")
 struct SourcePositionTests {
   /// Stored in 32 bits: out-of-range values clamp instead of trapping.
