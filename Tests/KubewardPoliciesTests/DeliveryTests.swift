@@ -1,4 +1,5 @@
 import Dispatch
+import KubewardModel
 import KubewardYAML
 import Synchronization
 import Testing
@@ -119,6 +120,25 @@ struct StringInternerTests {
     for index in 0..<500 {  // grows the tables
       #expect(strings("label-number-\(index)-of-many") == "label-number-\(index)-of-many")
     }
+  }
+
+  /// A set is found again from a node's bytes only when it holds exactly those labels: a
+  /// subset, a superset, another value or a key written twice makes a set of its own.
+  @Test func labelSetsAreSharedOnlyWhenEqual() {
+    var strings = StringInterner()
+    func labels(_ text: String) -> LabelSet {
+      strings.labelSet(of: YAMLReader().read("labels: {\(text)}").documents[0].root![.labels])
+    }
+    let base = labels("a: 1, b: 2")
+    #expect(labels("b: 2, a: 1") == base)
+    #expect(labels("a: 1").dictionary == ["a": "1"])
+    #expect(labels("a: 1, b: 2, c: 3").dictionary == ["a": "1", "b": "2", "c": "3"])
+    #expect(labels("a: 1, b: 3").dictionary == ["a": "1", "b": "3"])
+    // The last of a key written twice wins, as for the API server.
+    #expect(labels("a: 9, b: 2, a: 1").dictionary == ["a": "1", "b": "2"])
+    #expect(labels("a: 1, b: 2, a: 9").dictionary == ["a": "9", "b": "2"])
+    #expect(labels("").isEmpty)
+    #expect(labels("a: 1, b: 2") == base)
   }
 }
 

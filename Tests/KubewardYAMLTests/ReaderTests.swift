@@ -371,6 +371,28 @@ struct RawBufferTests {
   }
 }
 
+@Suite("Well-known keys")
+struct KeyRecognitionTests {
+  /// Every key the model reads is recognised, whatever the others hash to; text that differs
+  /// by one byte, is longer or shorter, is not.
+  @Test func everyKeyAndNoNearMiss() throws {
+    for key in Key.allCases where key != .merge {
+      let name = key.text
+      var changed = Array(name.utf8)
+      changed[changed.count / 2] =
+        changed[changed.count / 2] == UInt8(ascii: "x")
+        ? UInt8(ascii: "y") : UInt8(ascii: "x")
+      let misses = [String(decoding: changed, as: UTF8.self), name + "s", String(name.dropLast())]
+        .filter { candidate in !Key.allCases.contains { $0.text == candidate } }
+      let text = ([name] + misses).map { "\($0): 1" }.joined(separator: "\n")
+      let root = try #require(read(text).documents.first?.root)
+      let keys = root.pairs.map(\.key.key)
+      #expect(keys.first == key, "\(name)")
+      #expect(keys.dropFirst().allSatisfy { $0 == nil }, "near misses of \(name): \(misses)")
+    }
+  }
+}
+
 @Suite("Recycled tree buffers")
 struct BufferRecyclingTests {
   /// A manifest whose every scalar spells where it is: `k<i>: v<i>`, nested `depth` deep.
