@@ -142,6 +142,39 @@ struct StringInternerTests {
   }
 }
 
+@Suite("Findings and object references")
+struct SharedStorageTests {
+  /// Both keep their fields in a shared box: a changed copy must not change the original, and
+  /// equality and hashing go by the fields, however the values were made.
+  @Test func copiesAreIndependentAndEqualityIsByValue() {
+    let object = ObjectReference(
+      apiVersion: "apps/v1", kind: "Deployment", namespace: "a", name: "w")
+    let original = Finding(
+      policy: "p", severity: .warning, file: "f.yaml",
+      range: SourceRange(at: SourcePosition(line: 1, column: 1)), message: "m", object: object)
+    var copy = original
+    copy.suppression = Suppression(kind: .comment, reason: "why")
+    copy.message = "other"
+    #expect(original.suppression == nil && original.message == "m")
+    #expect(copy.suppression?.reason == "why" && copy.message == "other" && copy.file == "f.yaml")
+    #expect(copy != original)
+    #expect(String(reflecting: original).hasPrefix("Finding(policy: \"p\""))
+
+    let rebuilt = Finding(
+      policy: "p", severity: .warning, file: "f.yaml",
+      range: SourceRange(at: SourcePosition(line: 1, column: 1)), message: "m",
+      object: ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "a", name: "w"))
+    #expect(rebuilt == original && Set([rebuilt, original]).count == 1)
+
+    var moved = object
+    moved.namespace = "b"
+    #expect(object.namespace == "a" && moved.namespace == "b" && moved != object)
+    moved.namespace = "a"
+    #expect(moved == object && moved.hashValue == object.hashValue)
+    #expect(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: nil, name: nil) != object)
+  }
+}
+
 @Suite("Locations")
 struct LocationTests {
   @Test func compareByFileRangeAndPathHoweverMade() {

@@ -110,6 +110,13 @@ public struct Finding: Hashable, Sendable {
   }
 }
 
+extension Finding: CustomDebugStringConvertible {
+  /// The fields, as a plain struct would print them (test failures, the debugger), not the box.
+  public var debugDescription: String {
+    "Finding" + String(describing: box.fields).dropFirst("Fields".count)
+  }
+}
+
 /// Why a finding is accepted.
 public struct Suppression: Hashable, Sendable {
   public enum Kind: String, Sendable {

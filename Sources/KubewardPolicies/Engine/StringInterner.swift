@@ -65,9 +65,8 @@ struct StringInterner {
     if let shared = labelSets.first(withHash: hash, where: { Self.set($0, holds: node, count) }) {
       return shared
     }
-    let labels = LabelSet(stringMap: node) { key, value in
-      (string(key, hash: Self.hash(key)), string(value, hash: Self.hash(value)))
-    }
+    // Hashed again only when long enough to be shared (short strings are stored inline).
+    let labels = LabelSet(stringMap: node) { key, value in (string(key), string(value)) }
     labelSets.insert(labels, hash: hash)
     return labels
   }
