@@ -34,6 +34,9 @@ public struct ParsedFile: Sendable {
 /// UTF-8) is one diagnostic for the file.
 public struct YAMLReader: Sendable {
   public var limits: ReaderLimits
+  /// Whether printable ASCII input skips libyaml's decoder (see `DecodedInput`). Off only in
+  /// tests, which compare the two ways of reading.
+  @_spi(Testing) public var decodesASCIIItself = true
 
   public init(limits: ReaderLimits = .standard) {
     self.limits = limits
@@ -61,9 +64,11 @@ public struct YAMLReader: Sendable {
       return ParsedFile(tree: builder.makeTree(), documents: [], diagnostics: builder.diagnostics)
     }
 
+    let decoded = decodesASCIIItself ? DecodedInput(bytes) : nil
     var segmentStart = 0
     while true {
-      let outcome = parse(bytes, from: segmentStart, into: &builder, session: &session)
+      let outcome = parse(
+        bytes, decoded: decoded, from: segmentStart, into: &builder, session: &session)
       switch outcome {
       case .finished:
         return finish(builder)
@@ -127,8 +132,8 @@ public struct YAMLReader: Sendable {
 
   /// Runs libyaml over `bytes[start...]` until the stream ends or an error stops it.
   private func parse(
-    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into builder: inout TreeBuilder,
-    session: inout ReadSession
+    _ bytes: UnsafeBufferPointer<UInt8>, decoded: DecodedInput?, from start: Int,
+    into builder: inout TreeBuilder, session: inout ReadSession
   ) -> Outcome {
     let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
     defer { parser.deallocate() }
@@ -145,6 +150,18 @@ public struct YAMLReader: Sendable {
           .assumingMemoryBound(to: UInt8.self)
       yaml_parser_set_input_string(parser, base, count)
     }
+    guard let decoded else {
+      return parseEvents(parser, from: start, into: &builder, session: &session)
+    }
+    return decoded.scanning(with: parser, from: start) {
+      parseEvents(parser, from: start, into: &builder, session: &session)
+    }
+  }
+
+  private func parseEvents(
+    _ parser: UnsafeMutablePointer<yaml_parser_t>, from start: Int,
+    into builder: inout TreeBuilder, session: inout ReadSession
+  ) -> Outcome {
     var event = yaml_event_t()
     while true {
       guard yaml_parser_parse(parser, &event) == 1 else {
@@ -275,5 +292,32 @@ struct ReadSession {
       index += 1
     }
     return nil
+  }
+}
+
+@_spi(Testing)
+extension ParsedFile {
+  /// Whether two reads produced the same nodes (byte for byte: kinds, styles, keys, positions,
+  /// text, structure), documents and diagnostics. For tests and the fuzzer, which check that
+  /// the two ways of feeding libyaml read alike.
+  public func isIdentical(to other: ParsedFile) -> Bool {
+    func same<Element>(_ one: RawBuffer<Element>, _ two: RawBuffer<Element>) -> Bool {
+      one.withUnsafeBufferPointer { one in
+        two.withUnsafeBufferPointer { two in
+          one.count == two.count
+            && (one.isEmpty
+              || memcmp(
+                one.baseAddress!, two.baseAddress!, one.count * MemoryLayout<Element>.stride)
+                == 0)
+        }
+      }
+    }
+    let sameDocuments = documents.elementsEqual(other.documents) { one, two in
+      one.index == two.index && one.root?.id == two.root?.id && one.startLine == two.startLine
+        && one.isComplete == two.isComplete
+    }
+    return sameDocuments && diagnostics == other.diagnostics
+      && same(tree.nodes, other.tree.nodes) && same(tree.children, other.tree.children)
+      && same(tree.text, other.tree.text)
   }
 }

@@ -1,6 +1,6 @@
 import KubewardPolicies
 import KubewardReporters
-import KubewardYAML
+@_spi(Testing) import KubewardYAML
 
 /// One fuzz input is one manifest file. It is read, every node of the tree is visited through
 /// the public API, the whole file is linted (per-file and cross-object policies), and every
@@ -12,6 +12,12 @@ func fuzzLint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let lineCount = LineIndex(bytes).lineCount
 
   let file = YAMLReader().read(bytes)
+  // Printable ASCII skips libyaml's decoder; the tree must be the one the decoder gives.
+  var libyamlDecodes = YAMLReader()
+  libyamlDecodes.decodesASCIIItself = false
+  guard file.isIdentical(to: libyamlDecodes.read(bytes)) else {
+    fatalError("the input reads differently when libyaml decodes it")
+  }
   for document in file.documents {
     if let root = document.root { visit(root, lineCount: lineCount) }
   }
