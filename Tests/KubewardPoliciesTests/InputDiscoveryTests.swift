@@ -15,4 +15,23 @@ struct InputDiscoveryTests {
   func normalizedPaths(path: String, expected: String) {
     #expect(InputDiscovery.normalizedPath(path) == expected)
   }
+
+  /// Files are linted, and reported, in byte order of their names, folder by folder: the same
+  /// order on every machine and in every locale (not Unicode or `ls` order).
+  @Test func foldersAreWalkedInByteOrder() throws {
+    let root = try temporaryFolder()
+    let names = [
+      "é.yaml", "a.yaml", "a.b.yaml", "a-b.yaml", "_x.yaml", "Z.yaml", "B.yaml", "9.yaml",
+      "10.yaml", "c/z.yaml", "c/a.yaml", "ab.yaml",
+    ]
+    for name in names { try write("kind: A\n", to: root + "/" + name) }
+    let found = try InputDiscovery.inputs(for: [root]).map {
+      String($0.name.dropFirst(root.count + 1))
+    }
+    #expect(
+      found == [
+        "10.yaml", "9.yaml", "B.yaml", "Z.yaml", "_x.yaml", "a-b.yaml", "a.b.yaml", "a.yaml",
+        "ab.yaml", "c/a.yaml", "c/z.yaml", "é.yaml",
+      ])
+  }
 }

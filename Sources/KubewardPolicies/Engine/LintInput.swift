@@ -106,6 +106,28 @@ public enum InputDiscovery {
     return directory.hasSuffix("/") ? directory : directory + "/"
   }
 
+  /// The names in a folder, hidden ones left out, with their type when `readdir` knows it (so that
+  /// plain files need no `stat`), in byte order: the walk is the same on every machine and in
+  /// every locale. The names are sorted as C strings before any Swift string is made.
+  private static func sortedEntries(of handle: OpaquePointer) -> [(name: String, type: UInt8)] {
+    var names: [CChar] = []
+    var found: [(offset: Int, type: UInt8)] = []
+    while let entry = readdir(handle) {
+      withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+        let name = raw.bindMemory(to: CChar.self)
+        guard name[0] != 0 && name[0] != CChar(UInt8(ascii: ".")) else { return }
+        found.append((names.count, entry.pointee.d_type))
+        names.append(contentsOf: name.prefix(strlen(name.baseAddress!) + 1))
+      }
+    }
+    return names.withUnsafeBufferPointer { names in
+      let base = names.baseAddress!
+      // strcmp compares bytes as unsigned: byte order.
+      found.sort { strcmp(base + $0.offset, base + $1.offset) < 0 }
+      return found.map { (String(cString: base + $0.offset), $0.type) }
+    }
+  }
+
   private static func walk(
     directory: String, displayPrefix: String, into inputs: inout [LintInput],
     visited: inout Set<DirectoryIdentity>
@@ -125,17 +147,8 @@ public enum InputDiscovery {
           isExplicit: false))
       return
     }
-    // Names with their type when readdir knows it, so plain files need no stat.
-    var entries: [(name: String, type: UInt8)] = []
-    while let entry = readdir(handle) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-      }
-      if name.utf8.first != UInt8(ascii: ".") { entries.append((name, entry.pointee.d_type)) }
-    }
+    let entries = sortedEntries(of: handle)
     closedir(handle)
-    // Byte order, so the walk is the same on every machine and locale.
-    entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     let base = directory.hasSuffix("/") ? directory : directory + "/"
     for (name, type) in entries {
       let isManifest = hasManifestExtension(name)
