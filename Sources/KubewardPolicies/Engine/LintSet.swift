@@ -1,3 +1,4 @@
+import Dispatch
 import KubewardModel
 import Synchronization
 
@@ -52,69 +53,113 @@ public struct LintSet: Sendable {
   }
 
   public init(_ facts: FactsCollection) {
+    self.init(facts, jobs: 1)
+  }
+
+  /// With `jobs` above 1, the indexes are built on that many threads: the pass over the whole
+  /// set runs after the last file, when every other worker is idle.
+  init(_ facts: FactsCollection, jobs: Int) {
     self.facts = facts
-    var workloadsByNamespace: [String: [Int]] = [:]
-    var workloadsByLabel: [LabelKey: [Int]] = [:]
-    var statefulSetsByServiceName: [NamespacedName: [Int]] = [:]
     let selectors =
       facts.services.map(\.selector) + facts.budgets.map(\.selector)
       + facts.monitors.map(\.selector)
     let indexedLabelKeys = Set(selectors.flatMap { $0?.matchLabels.keys ?? [:].keys })
-    for (index, workload) in facts.workloads.enumerated() {
-      workloadsByNamespace[workload.namespace, default: []].append(index)
-      for (key, value) in workload.podLabels where indexedLabelKeys.contains(key) {
-        workloadsByLabel[
-          LabelKey(namespace: workload.namespace, key: key, value: value), default: []
-        ]
-        .append(index)
-      }
-      if workload.kind == .statefulSet, let serviceName = workload.serviceName {
-        statefulSetsByServiceName[NamespacedName(workload.namespace, serviceName), default: []]
-          .append(index)
-      }
-    }
-    var servicesByName: [NamespacedName: [Int]] = [:]
-    var servicesByNamespace: [String: [Int]] = [:]
-    for (index, service) in facts.services.enumerated() {
-      servicesByNamespace[service.namespace, default: []].append(index)
-      if let name = service.object.name {
-        servicesByName[NamespacedName(service.namespace, name), default: []].append(index)
-      }
-    }
-    var backendsByService: [NamespacedName: [BackendReference]] = [:]
-    for (ingressIndex, ingress) in facts.ingresses.enumerated() {
-      for (backendIndex, backend) in ingress.backends.enumerated() {
-        backendsByService[NamespacedName(ingress.namespace, backend.serviceName), default: []]
-          .append(BackendReference(ingress: ingressIndex, backend: backendIndex))
+    // Three parts of about the same work, each writing only its own indexes.
+    nonisolated(unsafe) var workloadsByLabel: [LabelKey: [Int]] = [:]
+    nonisolated(unsafe) var workloadsByNamespace: [String: [Int]] = [:]
+    nonisolated(unsafe) var statefulSetsByServiceName: [NamespacedName: [Int]] = [:]
+    nonisolated(unsafe) var others = OtherIndexes()
+    let build = { @Sendable (part: Int) in
+      switch part {
+      case 0:
+        workloadsByLabel = Self.workloadsByLabel(facts.workloads, keys: indexedLabelKeys)
+      case 1:
+        for (index, workload) in facts.workloads.enumerated() {
+          workloadsByNamespace[workload.namespace, default: []].append(index)
+          if workload.kind == .statefulSet, let serviceName = workload.serviceName {
+            statefulSetsByServiceName[
+              NamespacedName(workload.namespace, serviceName), default: []
+            ]
+            .append(index)
+          }
+        }
+      default:
+        others = OtherIndexes(facts)
       }
     }
-    var monitorsByNamespace: [String?: [Int]] = [:]
-    for (index, monitor) in facts.monitors.enumerated() {
-      switch monitor.namespaces {
-      case .own: monitorsByNamespace[monitor.namespace, default: []].append(index)
-      case .any: monitorsByNamespace[nil, default: []].append(index)
-      case .names(let names):
-        for name in Set(names) { monitorsByNamespace[name, default: []].append(index) }
-      }
+    if jobs > 1 {
+      DispatchQueue.concurrentPerform(iterations: 3, execute: build)
+    } else {
+      for part in 0..<3 { build(part) }
     }
-    self.monitorsByNamespace = monitorsByNamespace
-    self.namedNamespaceMonitors = facts.monitors.indices.filter {
-      if case .names = facts.monitors[$0].namespaces { return true }
-      return false
-    }
-    self.customResourcesByNamespace = Dictionary(
-      grouping: facts.customResources.indices, by: { facts.customResources[$0].namespace })
-    self.autoscaled = Set(
-      facts.autoscalers.map {
-        AutoscalerTarget(namespace: $0.namespace, kind: $0.targetKind, name: $0.targetName)
-      })
     self.workloadsByNamespace = workloadsByNamespace
     self.workloadsByLabel = workloadsByLabel
     self.indexedLabelKeys = indexedLabelKeys
-    self.servicesByName = servicesByName
-    self.servicesByNamespace = servicesByNamespace
     self.statefulSetsByServiceName = statefulSetsByServiceName
-    self.backendsByService = backendsByService
+    self.servicesByName = others.servicesByName
+    self.servicesByNamespace = others.servicesByNamespace
+    self.backendsByService = others.backendsByService
+    self.monitorsByNamespace = others.monitorsByNamespace
+    self.namedNamespaceMonitors = others.namedNamespaceMonitors
+    self.customResourcesByNamespace = others.customResourcesByNamespace
+    self.autoscaled = others.autoscaled
+  }
+
+  private static func workloadsByLabel(_ workloads: [WorkloadFacts], keys: Set<String>)
+    -> [LabelKey: [Int]]
+  {
+    var index: [LabelKey: [Int]] = [:]
+    index.reserveCapacity(workloads.count)
+    for (position, workload) in workloads.enumerated() {
+      for (key, value) in workload.podLabels where keys.contains(key) {
+        index[LabelKey(namespace: workload.namespace, key: key, value: value), default: []]
+          .append(position)
+      }
+    }
+    return index
+  }
+
+  /// The indexes of the objects that are not workloads.
+  private struct OtherIndexes {
+    var servicesByName: [NamespacedName: [Int]] = [:]
+    var servicesByNamespace: [String: [Int]] = [:]
+    var backendsByService: [NamespacedName: [BackendReference]] = [:]
+    var monitorsByNamespace: [String?: [Int]] = [:]
+    var namedNamespaceMonitors: [Int] = []
+    var customResourcesByNamespace: [String: [Int]] = [:]
+    var autoscaled: Set<AutoscalerTarget> = []
+
+    init() {}
+
+    init(_ facts: FactsCollection) {
+      for (index, service) in facts.services.enumerated() {
+        servicesByNamespace[service.namespace, default: []].append(index)
+        if let name = service.object.name {
+          servicesByName[NamespacedName(service.namespace, name), default: []].append(index)
+        }
+      }
+      for (ingressIndex, ingress) in facts.ingresses.enumerated() {
+        for (backendIndex, backend) in ingress.backends.enumerated() {
+          backendsByService[NamespacedName(ingress.namespace, backend.serviceName), default: []]
+            .append(BackendReference(ingress: ingressIndex, backend: backendIndex))
+        }
+      }
+      for (index, monitor) in facts.monitors.enumerated() {
+        switch monitor.namespaces {
+        case .own: monitorsByNamespace[monitor.namespace, default: []].append(index)
+        case .any: monitorsByNamespace[nil, default: []].append(index)
+        case .names(let names):
+          namedNamespaceMonitors.append(index)
+          for name in Set(names) { monitorsByNamespace[name, default: []].append(index) }
+        }
+      }
+      customResourcesByNamespace = Dictionary(
+        grouping: facts.customResources.indices, by: { facts.customResources[$0].namespace })
+      autoscaled = Set(
+        facts.autoscalers.map {
+          AutoscalerTarget(namespace: $0.namespace, kind: $0.targetKind, name: $0.targetName)
+        })
+    }
   }
 
   // MARK: Workloads

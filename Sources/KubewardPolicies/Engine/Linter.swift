@@ -151,7 +151,7 @@ public struct Linter: Sendable {
   private func deliverCrossObjectFindings(
     _ inputs: [LintInput], options: RunOptions, state: inout RunState, into sink: FindingSink
   ) -> CrossObjectState {
-    let set = LintSet(state.facts)
+    let set = LintSet(state.facts, jobs: options.jobs)
     var pending = crossObjectFindings(set, jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
