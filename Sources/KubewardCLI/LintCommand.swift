@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import KubewardPolicies
 import KubewardReporters
 
@@ -95,6 +96,11 @@ struct LintCommand: ParsableCommand {
   }
 
   func run() throws {
+    let jobs = self.jobs ?? availableCores()
+    if jobs > 1 {
+      // The built-in catalogue is read (39 YAML files) while the inputs are found.
+      DispatchQueue.global().async { _ = PolicyCatalogue.builtIn }
+    }
     let workingDirectory = currentDirectory()
     let configFile = try loadConfiguration(workingDirectory: workingDirectory)
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
@@ -139,7 +145,7 @@ struct LintCommand: ParsableCommand {
     let summary = linter.run(
       inputs,
       options: RunOptions(
-        jobs: jobs ?? availableCores(), baseline: baseline, freesMemoryAtEnd: false),
+        jobs: jobs, baseline: baseline, freesMemoryAtEnd: false),
       into: FanOutSink(sinks))
     if let threshold, summary.hasFindings(atLeast: threshold) { throw ExitCode(1) }
   }

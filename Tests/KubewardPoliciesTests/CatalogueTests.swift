@@ -53,6 +53,18 @@ struct CatalogueTests {
     }
   }
 
+  /// The catalogue's scope and the way the engine runs each policy agree.
+  @Test func objectPoliciesRunPerObjectAndSetPoliciesOverTheSet() throws {
+    for type in BuiltInPolicies.all {
+      let description = try #require(PolicyCatalogue.builtIn[type.id])
+      let defaults = try Configuration().options(for: description)
+      switch try type.init(options: defaults).runnable {
+      case .object: #expect(description.scope == .object, "\(type.id)")
+      case .set: #expect(description.scope == .set, "\(type.id)")
+      }
+    }
+  }
+
   @Test func policiesOfTheMissionCiteTheirIncidents() {
     let incidents = [
       "image-pull-secrets": "I-1", "loadbalancer-lifecycle": "I-2",

@@ -97,10 +97,10 @@ public struct Linter: Sendable {
         throw ConfigurationError("policy \(type.id) has no catalogue entry")
       }
       guard let severity = configuration.severity(of: description) else { continue }
-      let policy = try type.init(options: configuration.options(for: description))
-      if let policy = policy as? any ObjectPolicy {
+      switch try type.init(options: configuration.options(for: description)).runnable {
+      case .object(let policy):
         objectPolicies.append(Active(id: type.id, severity: severity, policy: policy))
-      } else if let policy = policy as? any SetPolicy {
+      case .set(let policy):
         setPolicies.append(Active(id: type.id, severity: severity, policy: policy))
       }
     }
@@ -216,16 +216,16 @@ public struct Linter: Sendable {
     let rank = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
-    // Each finding's file is looked up once, not at every comparison.
+    // Each finding's file is looked up once, not at every comparison; a policy reports the
+    // objects of one file in a row, so most lookups are the file just looked up.
     var keyed: [(file: Int, at: PendingIndex)] = []
     keyed.reserveCapacity(pending.reduce(0) { $0 + $1.count })
+    var last: (file: String, rank: Int)?
     for group in pending.indices {
       for item in pending[group].indices {
-        keyed.append(
-          (
-            rank[pending[group][item].finding.file] ?? Int.max,
-            PendingIndex(group: group, item: item)
-          ))
+        let file = pending[group][item].finding.file
+        if last?.file != file { last = (file, rank[file] ?? Int.max) }
+        keyed.append((last!.rank, PendingIndex(group: group, item: item)))
       }
     }
     keyed.sort { lhs, rhs in

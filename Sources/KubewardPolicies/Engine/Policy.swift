@@ -7,6 +7,18 @@ public protocol Policy: Sendable {
   static var id: String { get }
   /// Builds the policy with its options (the catalogue's defaults overlaid by configuration).
   init(options: PolicyOptions) throws(ConfigurationError)
+  /// The policy as the engine runs it. `ObjectPolicy` and `SetPolicy` provide it.
+  var runnable: RunnablePolicy { get }
+}
+
+/// A policy as the engine runs it: per object, or over the whole set.
+///
+/// Each kind of policy says which it is at compile time: a cast (`as? any ObjectPolicy`) would
+/// look the conformance up among every conformance record of the binary, about a millisecond
+/// at every start of the command line.
+public enum RunnablePolicy: Sendable {
+  case object(any ObjectPolicy)
+  case set(any SetPolicy)
 }
 
 /// A policy that looks at one object at a time. Runs during the per-file pass, on every
@@ -19,6 +31,14 @@ public protocol ObjectPolicy: Policy {
 /// admission request) through the facts the per-file pass collected.
 public protocol SetPolicy: Policy {
   func check(_ set: LintSet, _ report: inout SetReport)
+}
+
+extension ObjectPolicy {
+  public var runnable: RunnablePolicy { .object(self) }
+}
+
+extension SetPolicy {
+  public var runnable: RunnablePolicy { .set(self) }
 }
 
 /// Where an object policy reports its findings. The message is prefixed with the object (and
