@@ -34,7 +34,7 @@ private final class LeftForExit: Sendable {
 /// The cross-object pass's data, kept until the run decides whether to free it.
 struct CrossObjectState: Sendable {
   let set: LintSet
-  let pending: [[PendingFinding]]
+  let pending: [PendingFinding]
 }
 
 /// What a run accumulates as files are delivered.
@@ -166,38 +166,43 @@ public struct Linter: Sendable {
       }
     }
     pending.append(unusedSuppressions(state.directives).map(PendingFinding.init))
+    let ordered = Self.inputOrder(of: pending, inputs: inputs).map {
+      pending[$0.group][$0.item]
+    }
+    pending = []
     // Messages are written a slice at a time, as the slice is delivered.
-    let order = Self.inputOrder(of: pending, inputs: inputs)
-    var start = 0
-    repeat {
-      let end = min(start + 1024, order.count)
-      var findings = Self.rendered(order[start..<end], of: pending, jobs: options.jobs)
-      state.admit(&findings)
-      sink.crossObject(findings)
-      start = end
-    } while start < order.count
-    return CrossObjectState(set: set, pending: pending)
+    ordered.withUnsafeBufferPointer { ordered in
+      var start = 0
+      repeat {
+        let end = min(start + 1024, ordered.count)
+        var findings = Self.rendered(
+          UnsafeBufferPointer(rebasing: ordered[start..<end]), jobs: options.jobs)
+        state.admit(&findings)
+        sink.crossObject(findings)
+        start = end
+      } while start < ordered.count
+    }
+    return CrossObjectState(set: set, pending: ordered)
   }
 
-  /// The findings at `positions`, messages written; with several jobs, written in parallel.
-  private static func rendered(
-    _ positions: ArraySlice<PendingIndex>, of pending: [[PendingFinding]], jobs: Int
-  ) -> [Finding] {
-    guard jobs > 1 && positions.count >= 64 else {
-      return positions.map { pending[$0.group][$0.item].rendered() }
-    }
-    let positions = Array(positions)
-    let chunk = (positions.count + jobs - 1) / jobs
-    return Array(unsafeUninitializedCapacity: positions.count) { buffer, initialized in
+  /// `pending` with messages written; with several jobs, written in parallel. The findings are
+  /// read through a buffer pointer: reading them from an array on two threads at once would
+  /// retain and release the array's storage from both, one cache line bouncing between cores.
+  private static func rendered(_ pending: UnsafeBufferPointer<PendingFinding>, jobs: Int)
+    -> [Finding]
+  {
+    guard jobs > 1 && pending.count >= 64 else { return pending.map { $0.rendered() } }
+    let chunk = (pending.count + jobs - 1) / jobs
+    return Array(unsafeUninitializedCapacity: pending.count) { buffer, initialized in
       nonisolated(unsafe) let results = buffer
+      nonisolated(unsafe) let pending = pending
       DispatchQueue.concurrentPerform(iterations: jobs) { part in
         // Each part initialises its own range of the array.
-        for index in (part * chunk)..<min(positions.count, (part + 1) * chunk) {
-          let at = positions[index]
-          (results.baseAddress! + index).initialize(to: pending[at.group][at.item].rendered())
+        for index in (part * chunk)..<min(pending.count, (part + 1) * chunk) {
+          (results.baseAddress! + index).initialize(to: pending[index].rendered())
         }
       }
-      initialized = positions.count
+      initialized = pending.count
     }
   }
 
@@ -218,23 +223,24 @@ public struct Linter: Sendable {
       uniquingKeysWith: { first, _ in first })
     // Each finding's file is looked up once, not at every comparison; a policy reports the
     // objects of one file in a row, so most lookups are the file just looked up.
-    var keyed: [(file: Int, at: PendingIndex)] = []
+    // So is its start, which decides most comparisons without reading the finding.
+    var keyed: [(file: Int, start: SourcePosition, at: PendingIndex)] = []
     keyed.reserveCapacity(pending.reduce(0) { $0 + $1.count })
     var last: (file: String, rank: Int)?
     for group in pending.indices {
       for item in pending[group].indices {
-        let file = pending[group][item].finding.file
-        if last?.file != file { last = (file, rank[file] ?? Int.max) }
-        keyed.append((last!.rank, PendingIndex(group: group, item: item)))
+        let finding = pending[group][item].finding
+        if last?.file != finding.file { last = (finding.file, rank[finding.file] ?? Int.max) }
+        keyed.append((last!.rank, finding.range.start, PendingIndex(group: group, item: item)))
       }
     }
     keyed.sort { lhs, rhs in
       if lhs.file != rhs.file { return lhs.file < rhs.file }
+      if lhs.start != rhs.start { return lhs.start < rhs.start }
       let leftPending = pending[lhs.at.group][lhs.at.item]
       let rightPending = pending[rhs.at.group][rhs.at.item]
       let left = leftPending.finding
       let right = rightPending.finding
-      if left.range.start != right.range.start { return left.range.start < right.range.start }
       if left.policy != right.policy { return left.policy < right.policy }
       // Same place, same policy (rare): the message decides, as for a file's own findings.
       let leftMessage = leftPending.rendered().message
