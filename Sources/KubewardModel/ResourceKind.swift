@@ -33,11 +33,15 @@ public enum ResourceKind: String, Sendable, CaseIterable {
   }
 
   public init?(apiVersion: String, kind: String) {
-    guard let known = ResourceKind(rawValue: kind),
+    guard let known = Self.byName[kind],
       known.isServed(by: APIVersion.group(of: apiVersion))
     else { return nil }
     self = known
   }
+
+  /// Every kind by its name: one hash, where `init(rawValue:)` compares the name with each
+  /// case in turn, for every document of a run.
+  private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
   /// Kinds that run pods: they have a pod template (or are a Pod).
   public var isPodBearing: Bool {

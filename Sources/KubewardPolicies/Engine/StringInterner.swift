@@ -13,14 +13,13 @@ struct StringInterner {
   private var strings = HashedSlots<String>()
   private var labelSets = HashedSlots<LabelSet>()
   /// Selectors' label dictionaries.
-  private var labelDictionaries: Set<Labels> = []
+  private var labelDictionaries = HashedSlots<Labels>()
 
   /// The shared copy of `string`. Strings of up to 15 UTF-8 bytes are stored inline by Swift
   /// and need no sharing.
   mutating func callAsFunction(_ string: String) -> String {
     guard string.utf8.count > 15 else { return string }
-    var bytes = string
-    let hash = bytes.withUTF8 { Self.hash($0) }
+    let hash = Self.hash(string)
     if let shared = strings.first(withHash: hash, where: { $0 == string }) { return shared }
     strings.insert(string, hash: hash)
     return string
@@ -90,12 +89,20 @@ struct StringInterner {
     return true
   }
 
+  /// The shared copy of a selector's labels, found by the same order-independent hash as label
+  /// sets (hashing a dictionary with `Hasher` costs a hasher per entry).
   mutating func callAsFunction(_ labels: Labels) -> Labels {
     if labels.isEmpty { return [:] }
-    if let shared = labelDictionaries.firstIndex(of: labels) { return labelDictionaries[shared] }
+    var hash: UInt64 = 0
+    for (key, value) in labels {
+      hash &+= Self.labelHash(key: Self.hash(key), value: Self.hash(value))
+    }
+    if let shared = labelDictionaries.first(withHash: hash, where: { $0 == labels }) {
+      return shared
+    }
     var shared = Labels(minimumCapacity: labels.count)
     for (key, value) in labels { shared[self(key)] = self(value) }
-    labelDictionaries.insert(shared)
+    labelDictionaries.insert(shared, hash: hash)
     return shared
   }
 
@@ -109,6 +116,11 @@ struct StringInterner {
     guard var selector else { return nil }
     selector.matchLabels = self(selector.matchLabels)
     return selector
+  }
+
+  private static func hash(_ string: String) -> UInt64 {
+    var string = string
+    return string.withUTF8(hash)
   }
 
   // FNV-1a: quick on the short strings of manifests, and no `Hasher` state to set up.

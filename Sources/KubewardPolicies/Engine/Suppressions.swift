@@ -87,13 +87,8 @@ enum SuppressionDirectives {
   /// template.
   static func annotations(of object: KubeObject, file: String) -> [SuppressionDirective] {
     var directives: [SuppressionDirective] = []
-    var metadatas = [object.metadata]
-    // A Pod is its own pod template.
-    if let template = object.podTemplate, template.node != object.node {
-      metadatas.append(template.metadata)
-    }
-    for metadata in metadatas {
-      for (key, value) in metadata.annotations?.pairs ?? NodePairs.none {
+    func collect(_ annotations: Node?) {
+      for (key, value) in annotations?.pairs ?? NodePairs.none {
         // Compared as bytes first: objects carry many annotations, and few are ours.
         guard key.withScalarBytes({ $0.starts(with: annotationPrefixBytes) }),
           let name = key.string
@@ -104,6 +99,11 @@ enum SuppressionDirectives {
             file: file, scope: .object(object.reference), kind: .annotation, policies: [policy],
             reason: trimmed(value.text ?? ""), range: key.range))
       }
+    }
+    collect(object.metadata.annotations)
+    // A Pod is its own pod template.
+    if let template = object.podTemplate, template.node != object.node {
+      collect(template.metadata.annotations)
     }
     return directives
   }
