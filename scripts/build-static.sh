@@ -13,7 +13,15 @@ swift build "${flags[@]}" --product kubeward 2>&1 | grep -v "statically linked a
 built="$(swift build "${flags[@]}" --show-bin-path)/kubeward"
 [ -x "$built" ] || { echo "build-static: no binary at $built" >&2; exit 1; }
 mkdir -p dist
-strip -o dist/kubeward "$built"
+# Stripped to a temporary file, then copied into place. The page cache keeps the file strip
+# writes in 2 MiB folios, which the kernel maps as huge pages when the program runs
+# ("FilePmdMapped" in /proc/PID/smaps): every run would then count most of the 13 MiB of
+# code in its resident memory, 7 MiB more than for a copied binary (measured here).
+stripped=$(mktemp)
+strip -o "$stripped" "$built"
+cp "$stripped" dist/kubeward
+rm -f "$stripped"
+chmod 755 dist/kubeward
 echo "build-static: dist/kubeward, $(stat -c %s dist/kubeward) bytes ($(( $(stat -c %s dist/kubeward) / 1048576 )) MiB) stripped"
 
 if ldd dist/kubeward >/dev/null 2>&1; then
