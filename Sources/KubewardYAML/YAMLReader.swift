@@ -169,7 +169,13 @@ public struct YAMLReader: Sendable {
       }
       let type = event.type
       builder.handle(&event)
-      yaml_event_delete(&event)
+      // Ends of collections, documents and the stream carry no data (see yaml_event_t):
+      // there is nothing to free, and a third of all events are such ends.
+      if type != YAML_MAPPING_END_EVENT && type != YAML_SEQUENCE_END_EVENT
+        && type != YAML_DOCUMENT_END_EVENT && type != YAML_STREAM_END_EVENT
+      {
+        yaml_event_delete(&event)
+      }
       if type == YAML_DOCUMENT_END_EVENT {
         checkTemplate(&builder, session: &session)
       } else if type == YAML_STREAM_END_EVENT {
