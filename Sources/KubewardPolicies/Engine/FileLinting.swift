@@ -16,7 +16,8 @@ extension Linter {
     switch input.source {
     case .bytes(let bytes):
       return bytes.withUnsafeBufferPointer {
-        lintBytes($0, input: input, strings: &scratch.strings)
+        lintBytes(
+          $0, input: input, policies: scratch.objectPolicies, strings: &scratch.strings)
       }
     case .unreadable(let reason):
       return unreadable(input, reason: reason)
@@ -25,7 +26,8 @@ extension Linter {
       case .success(let count):
         return scratch.reader.buffer.withUnsafeBufferPointer {
           lintBytes(
-            UnsafeBufferPointer(rebasing: $0[0..<count]), input: input, strings: &scratch.strings)
+            UnsafeBufferPointer(rebasing: $0[0..<count]), input: input,
+            policies: scratch.objectPolicies, strings: &scratch.strings)
         }
       case .failure(let error):
         return unreadable(input, reason: error.reason)
@@ -47,7 +49,8 @@ extension Linter {
   }
 
   private func lintBytes(
-    _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput, strings: inout StringInterner
+    _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput,
+    policies: [Unmanaged<Active<any ObjectPolicy>>], strings: inout StringInterner
   ) -> FileOutcome {
     var outcome = FileOutcome()
     outcome.summary.files = 1
@@ -95,7 +98,7 @@ extension Linter {
             continue
           }
           if reports {
-            lint(object, into: &report)
+            lint(object, with: policies, into: &report)
             outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
           }
           outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
@@ -126,12 +129,17 @@ extension Linter {
         object: object.reference))
   }
 
-  private func lint(_ object: KubeObject, into report: inout ObjectReport) {
+  private func lint(
+    _ object: KubeObject, with policies: [Unmanaged<Active<any ObjectPolicy>>],
+    into report: inout ObjectReport
+  ) {
     report.object = object.reference
-    for active in objectPolicies {
-      report.policy = active.id
-      report.severity = active.severity
-      active.policy.check(object, &report)
+    for policy in policies {
+      policy._withUnsafeGuaranteedRef { active in
+        report.policy = active.id
+        report.severity = active.severity
+        active.policy.check(object, &report)
+      }
     }
   }
 

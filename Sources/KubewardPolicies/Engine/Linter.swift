@@ -57,8 +57,8 @@ struct RunState {
 /// workers, then the cross-object pass over the facts of every file. The result does not
 /// depend on the number of workers.
 public struct Linter: Sendable {
-  /// A policy that is on, with its severity. A class: the engine hands every policy to every
-  /// object, and passing a reference is one retain.
+  /// A policy that is on, with its severity. A class, so that workers can run it through an
+  /// unretained reference (see `WorkerScratch.objectPolicies`).
   final class Active<P: Sendable>: Sendable {
     let id: String
     let severity: Severity
@@ -274,7 +274,7 @@ public struct Linter: Sendable {
     _ inputs: [LintInput], jobs: Int, deliver: (LintInput, consuming FileOutcome) -> Void
   ) {
     if jobs == 1 || inputs.count < 2 {
-      var scratch = WorkerScratch()
+      var scratch = WorkerScratch(objectPolicies: objectPolicies)
       for input in inputs { deliver(input, lintFile(input, scratch: &scratch)) }
       return
     }
@@ -283,7 +283,7 @@ public struct Linter: Sendable {
       let delivery = UncheckedSendable(deliver)
       let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
       let workLoop = { @Sendable in
-        var scratch = WorkerScratch()
+        var scratch = WorkerScratch(objectPolicies: objectPolicies)
         while let index = work.claim() {
           work.publish(index, lintFile(inputs[index], scratch: &scratch)) { index, outcome in
             delivery.value(inputs[index], outcome)
@@ -302,7 +302,7 @@ public struct Linter: Sendable {
 
   /// The cross-object facts of one input (for tests of the cross-object pass).
   func facts(of input: LintInput) -> FactsCollection {
-    var scratch = WorkerScratch()
+    var scratch = WorkerScratch(objectPolicies: objectPolicies)
     return lintFile(input, scratch: &scratch).facts
   }
 
