@@ -185,9 +185,8 @@ public struct Linter: Sendable {
     return CrossObjectState(set: set, pending: ordered)
   }
 
-  /// `pending` with messages written; with several jobs, written in parallel. The findings are
-  /// read through a buffer pointer: reading them from an array on two threads at once would
-  /// retain and release the array's storage from both, one cache line bouncing between cores.
+  /// `pending` with messages written; with several jobs, written in parallel. The threads read
+  /// the findings through a buffer pointer, so they share no reference count.
   private static func rendered(_ pending: UnsafeBufferPointer<PendingFinding>, jobs: Int)
     -> [Finding]
   {
@@ -221,9 +220,9 @@ public struct Linter: Sendable {
     let rank = Dictionary(
       inputs.enumerated().map { ($0.element.name, $0.offset) },
       uniquingKeysWith: { first, _ in first })
-    // Each finding's file is looked up once, not at every comparison; a policy reports the
-    // objects of one file in a row, so most lookups are the file just looked up.
-    // So is its start, which decides most comparisons without reading the finding.
+    // Each finding's file rank and start are read once, not at every comparison, and decide
+    // most comparisons alone. A policy reports the objects of one file in a row, so most rank
+    // lookups repeat the one before.
     var keyed: [(file: Int, start: SourcePosition, at: PendingIndex)] = []
     keyed.reserveCapacity(pending.reduce(0) { $0 + $1.count })
     var last: (file: String, rank: Int)?
