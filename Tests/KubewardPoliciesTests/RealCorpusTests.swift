@@ -1,5 +1,5 @@
 import KubewardPolicies
-import KubewardYAML
+@_spi(Testing) @testable import KubewardYAML
 import Testing
 
 /// `../shared/corpus/real`: real manifests written by others (see its PROVENANCE.md). Read in
@@ -36,6 +36,23 @@ struct RealCorpusTests {
     for finding in result.findings {
       #expect(finding.line >= 1 && finding.column >= 1, "\(finding)")
     }
+  }
+
+  /// Printable ASCII input skips libyaml's decoder (see `DecodedInput`): every manifest reads
+  /// node for node as when libyaml decodes it.
+  @Test func everyFileReadsAsWhenLibyamlDecodesIt() throws {
+    var libyamlDecodes = YAMLReader()
+    libyamlDecodes.decodesASCIIItself = false
+    var decodedByKubeward = 0
+    for input in try InputDiscovery.inputs(for: [realCorpus]) {
+      guard case .file(let path) = input.source else { continue }
+      let bytes = try #require(readFile(path))
+      if bytes.withUnsafeBufferPointer(DecodedInput.isPrintableASCII) { decodedByKubeward += 1 }
+      let read = YAMLReader().read(bytes)
+      #expect(read.isIdentical(to: libyamlDecodes.read(bytes)), "\(input.name)")
+    }
+    // Most real manifests are ASCII: the comparison covers the fast path, not just the other.
+    #expect(decodedByKubeward > 2_000)
   }
 
   @Test func documentCountsAgreeWithPyYAML() throws {

@@ -2,10 +2,6 @@ import Testing
 
 @_spi(Testing) @testable import KubewardYAML
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Printable ASCII input is handed to libyaml's scanner already decoded (`DecodedInput`).
 /// Everything the reader returns must be the same as when libyaml decodes the input itself.
 @Suite("Input libyaml does not decode")
@@ -65,18 +61,6 @@ struct DecodedInputTests {
       expectSameReads(Array(text[..<end]), "prefix of \(end) bytes")
     }
   }
-
-  @Test(.enabled(if: realCorpusIsPresent, "../shared/corpus/real is absent"))
-  func realManifestsReadAsLibyamlsDecoderReadsThem() {
-    var decodedByKubeward = 0
-    for path in filesUnder(realCorpus) {
-      guard let bytes = readWholeFile(path) else { continue }
-      if bytes.withUnsafeBufferPointer(DecodedInput.isPrintableASCII) { decodedByKubeward += 1 }
-      expectSameReads(bytes, path)
-    }
-    // Most real manifests are ASCII: the comparison covers the fast path, not just the other.
-    #expect(decodedByKubeward > 2_000)
-  }
 }
 
 private func expectSameReads(_ bytes: [UInt8], _ description: String) {
@@ -102,49 +86,3 @@ private let asciiEdgeCases: [String] = [
   String(repeating: "k", count: 1_100) + ": v\n",
   "long: " + String(repeating: "word ", count: 20_000) + "\n",
 ]
-
-// MARK: - Files of the real corpus
-
-/// `../shared/corpus/real`: manifests written by others, read in place.
-private let realCorpus: String = {
-  let testFile = #filePath
-  let repository = testFile.split(separator: "/").dropLast(3).joined(separator: "/")
-  return "/" + repository + "/../shared/corpus/real"
-}()
-
-private let realCorpusIsPresent = !filesUnder(realCorpus).isEmpty
-
-/// Every regular file below `folder`, in a stable order.
-private func filesUnder(_ folder: String) -> [String] {
-  guard let directory = opendir(folder) else { return [] }
-  defer { closedir(directory) }
-  var files: [String] = []
-  while let entry = readdir(directory) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-      String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-    }
-    guard name != "." && name != ".." else { continue }
-    let path = folder + "/" + name
-    var status = stat()
-    guard stat(path, &status) == 0 else { continue }
-    if status.st_mode & S_IFMT == S_IFDIR {
-      files += filesUnder(path)
-    } else if status.st_mode & S_IFMT == S_IFREG {
-      files.append(path)
-    }
-  }
-  return files.sorted()
-}
-
-private func readWholeFile(_ path: String) -> [UInt8]? {
-  guard let handle = fopen(path, "rb") else { return nil }
-  defer { fclose(handle) }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let count = fread(&chunk, 1, chunk.count, handle)
-    if count <= 0 { break }
-    bytes += chunk[0..<count]
-  }
-  return bytes
-}
