@@ -1,6 +1,7 @@
 import KubewardPolicies
-@_spi(Testing) @testable import KubewardYAML
 import Testing
+
+@_spi(Testing) @testable import KubewardYAML
 
 /// `../shared/corpus/real`: real manifests written by others (see its PROVENANCE.md). Read in
 /// place, never copied into the repository; the tests are skipped when it is absent.
