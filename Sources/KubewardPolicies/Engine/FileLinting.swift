@@ -10,6 +10,22 @@ struct FileOutcome: Sendable {
   var summary = LintSummary()
 }
 
+/// What one worker thread keeps from file to file: the read buffer, the interned strings, and
+/// its own references to the object policies.
+struct WorkerScratch {
+  var reader = FileReader()
+  var strings = StringInterner()
+  /// The object policies, unretained, in an array of this worker's own: every worker runs
+  /// every policy on every object, and retaining the shared policies (or their shared array)
+  /// that often from every core would bounce their reference counts between the cores' caches.
+  /// The linter keeps them alive.
+  let objectPolicies: [Unmanaged<Linter.Active<any ObjectPolicy>>]
+
+  init(objectPolicies: [Linter.Active<any ObjectPolicy>]) {
+    self.objectPolicies = objectPolicies.map { Unmanaged.passUnretained($0) }
+  }
+}
+
 extension Linter {
   /// Lints one input. A context input only contributes facts.
   func lintFile(_ input: LintInput, scratch: inout WorkerScratch) -> FileOutcome {
