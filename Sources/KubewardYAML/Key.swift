@@ -83,16 +83,6 @@ struct KeyTable: @unchecked Sendable {
     nameStart[names.count] = offset
   }
 
-  /// FNV-1a over every byte: for keys of any mapping (duplicate detection in large ones).
-  @inline(__always)
-  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-    var hash: UInt32 = 2_166_136_261
-    for byte in bytes {
-      hash = (hash ^ UInt32(byte)) &* 16_777_619
-    }
-    return hash
-  }
-
   /// The table's own hash: the length and three bytes, no loop. It runs on every mapping key
   /// the reader sees, and the known keys differ enough there; collisions just probe on.
   @inline(__always)

@@ -21,7 +21,13 @@ public struct Node: Sendable {
   /// The style of a scalar; `nil` for collections.
   public var scalarStyle: ScalarStyle? {
     let raw = self.raw
-    return raw.kind == .scalar ? ScalarStyle(rawValue: raw.style) : nil
+    return raw.kind == .scalar ? ScalarStyle(rawValue: raw.style & 0x0F) : nil
+  }
+
+  /// The explicit tag of a scalar (`.none` for most, and for collections).
+  public var tag: ScalarTag {
+    let raw = self.raw
+    return raw.kind == .scalar ? ScalarTag(rawValue: raw.style >> 4) ?? .other : .none
   }
 
   /// Whether a collection was written in flow style (`[a, b]`, `{a: b}`, JSON).
@@ -112,10 +118,12 @@ extension Node {
     return raw.kind == .scalar ? Int(raw.count) : 0
   }
 
-  /// A YAML null: an empty plain scalar, `~`, `null`, `Null` or `NULL`.
+  /// A YAML null: an empty plain scalar, `~`, `null`, `Null` or `NULL`, or a `!!null` one.
   @inlinable public var isNull: Bool {
     let raw = self.raw
-    guard raw.kind == .scalar, raw.style == ScalarStyle.plain.rawValue else { return false }
+    guard raw.kind == .scalar else { return false }
+    // 0: plain, without a tag.
+    guard raw.style == 0 else { return raw.style >> 4 == ScalarTag.null.rawValue }
     return withScalarBytes { bytes in
       switch bytes.count {
       case 0: return true
@@ -133,34 +141,30 @@ extension Node {
     }
   }
 
-  /// A decimal integer (`8080`, `-1`, `+3`, quoted or not, as Kubernetes' decoders accept for
-  /// int fields); `nil` for anything else.
+  /// The integer Kubernetes reads from this scalar, or `nil` when it reads something else.
+  ///
+  /// Kubernetes turns YAML into JSON with go-yaml (YAML 1.1 rules) before it decodes the
+  /// object, so a plain `0x7531`, `0o72461`, `072461` (octal), `0b111…`, `30_001`, `30001.0` or
+  /// `3.0001e4` is the number 30001 in the API, while a quoted `"30001"` is text, which an
+  /// integer field rejects. Tags decide first: `!!int "3"` is 3, `!!str 3` is text.
   public var int: Int? {
-    guard isScalar else { return nil }
-    return withScalarBytes { bytes -> Int? in
-      var index = 0
-      var negative = false
-      if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")
-      {
-        negative = bytes[index] == UInt8(ascii: "-")
-        index += 1
-      }
-      guard index < bytes.count, bytes.count - index <= 18 else { return nil }
-      var value = 0
-      while index < bytes.count {
-        let digit = Int(bytes[index]) - 48
-        guard digit >= 0 && digit <= 9 else { return nil }
-        value = value * 10 + digit
-        index += 1
-      }
-      return negative ? -value : value
+    let raw = self.raw
+    guard raw.kind == .scalar else { return nil }
+    switch ScalarTag(rawValue: raw.style >> 4) {
+    case .none?: guard raw.style & 0x0F == ScalarStyle.plain.rawValue else { return nil }
+    case .int?, .float?: break
+    default: return nil
     }
+    return withScalarBytes(YAMLNumber.integer)
   }
 
   /// A boolean as Kubernetes' YAML decoder reads it (YAML 1.1: `true`, `yes`, `on`, … in any of
   /// their usual cases); quoted text is never a boolean. `nil` for anything else.
   public var bool: Bool? {
-    guard scalarStyle == .plain, let text = string else { return nil }
+    let tag = self.tag
+    guard scalarStyle == .plain && tag == .none || tag == .bool, let text = string else {
+      return nil
+    }
     switch text {
     case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
     case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false

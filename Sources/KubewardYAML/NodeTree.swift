@@ -17,12 +17,30 @@ public enum ScalarStyle: UInt8, Sendable {
   case folded
 }
 
+/// The tag a scalar was given explicitly (`!!int 3`, `!!binary aGk=`), which decides how
+/// Kubernetes' YAML decoder reads it.
+public enum ScalarTag: UInt8, Sendable {
+  /// No tag: the scalar's style and text decide (a plain `3` is a number, `"3"` text).
+  case none = 0
+  /// `!!str` or the non-specific `!`: text whatever it looks like.
+  case str
+  case int
+  case float
+  case bool
+  case null
+  /// `!!binary`: base64, which the reader decodes (the scalar's text is the decoded bytes).
+  case binary
+  /// Any other tag, such as an application's own `!Ref`: Kubernetes reads the text.
+  case other
+}
+
 /// One node, 32 bytes, stored by value in one array per file: parsing allocates no object per
 /// node, and a subtree is never copied (an alias is the anchored node's id).
 @usableFromInline @frozen
 struct RawNode: BitwiseCopyable {
   @usableFromInline var kind: NodeKind
-  /// `ScalarStyle` raw value for scalars; 1 for flow collections, 0 for block ones.
+  /// Low four bits: the `ScalarStyle` raw value for scalars; 1 for flow collections, 0 for
+  /// block ones. High four bits: a scalar's `ScalarTag`. So 0 is a plain scalar without a tag.
   @usableFromInline var style: UInt8
   /// The `Key` raw value when this scalar is a mapping key the model knows, otherwise -1.
   @usableFromInline var key: Int16

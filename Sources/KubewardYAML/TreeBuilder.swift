@@ -47,6 +47,9 @@ struct TreeBuilder: ~Copyable {
   private var scratch: RawBuffer<NodeID>
   private var open: RawBuffer<OpenCollection>
   private var anchors: [Anchor] = []
+  /// The latest anchor of each name, as an index in `anchors`: an alias is resolved with one
+  /// hash lookup (Swift's `Hasher`, seeded per process), however many anchors the document has.
+  private var anchorIndex: [[UInt8]: Int] = [:]
   /// Names of anchors on collections still open (defined when the collection ends).
   private var pendingAnchorNames: [[UInt8]] = []
 
@@ -135,6 +138,7 @@ struct TreeBuilder: ~Copyable {
     scratch.removeAll()
     open.removeAll()
     anchors.removeAll(keepingCapacity: true)
+    anchorIndex.removeAll(keepingCapacity: true)
     pendingAnchorNames.removeAll(keepingCapacity: true)
     complexKeyPositions.removeAll(keepingCapacity: true)
     templatedScalarPositions.removeAll(keepingCapacity: true)
@@ -231,11 +235,13 @@ struct TreeBuilder: ~Copyable {
     case YAML_FOLDED_SCALAR_STYLE: style = .folded
     default: style = .plain
     }
+    // Most scalars have no tag: a NULL pointer, checked before anything else.
+    let tag = scalar.tag.map(Self.scalarTag) ?? .none
     var key: Int16 = -1
     if isKey {
       key = keys.ordinal(of: bytes)
-      // Only a plain `<<` merges; a quoted one is an ordinary key.
-      if key == Int16(Key.merge.rawValue) && style != .plain { key = -1 }
+      // Only a plain, untagged `<<` merges; a quoted one is an ordinary key.
+      if key == Int16(Key.merge.rawValue) && (style != .plain || tag != .none) { key = -1 }
     }
     if length >= 2 && bytes[0] == UInt8(ascii: "{") && bytes[1] == UInt8(ascii: "{")
       && HelmExpression.isHelmExpression(bytes)
@@ -243,18 +249,69 @@ struct TreeBuilder: ~Copyable {
       templatedScalarPositions.append(start)
     }
     let id = NodeID(nodes.count)
+    let first = text.count
+    if tag == .binary {
+      // Kubernetes' decoder reads `!!binary` as the bytes it encodes (a `!!binary` image is
+      // the decoded reference); text that is not base64 is rejected.
+      guard Base64.decode(bytes, into: &text) else {
+        text.truncate(to: first)
+        diagnostics.append(
+          ReaderDiagnostic(
+            kind: .syntax,
+            message: "this !!binary value is not valid base64; Kubernetes rejects the document",
+            range: SourceRange(start: start, end: end), document: documentIndex))
+        return addPlainScalar(
+          bytes, style: style, key: key, start: start, end: end, anchor: scalar.anchor)
+      }
+    } else {
+      text.append(contentsOf: bytes)
+    }
     nodes.append(
       RawNode(
-        kind: .scalar, style: style.rawValue, key: key,
+        kind: .scalar, style: style.rawValue | tag.rawValue << 4, key: key,
         startLine: UInt32(start.line), startColumn: UInt32(start.column),
         endLine: UInt32(end.line), endColumn: UInt32(end.column),
-        first: UInt32(text.count), count: UInt32(length), parent: currentParent))
-    text.append(contentsOf: bytes)
+        first: UInt32(first), count: UInt32(text.count - first), parent: currentParent))
     addToParent(id, size: 1)
     if let anchor = scalar.anchor {
       defineAnchor(anchor, node: id, size: 1)
     }
   }
+
+  /// Adds a scalar as its own text, without its tag (a `!!binary` value that does not decode).
+  private mutating func addPlainScalar(
+    _ bytes: UnsafeBufferPointer<UInt8>, style: ScalarStyle, key: Int16, start: SourcePosition,
+    end: SourcePosition, anchor: UnsafeMutablePointer<yaml_char_t>?
+  ) {
+    let id = NodeID(nodes.count)
+    nodes.append(
+      RawNode(
+        kind: .scalar, style: style.rawValue, key: key,
+        startLine: UInt32(start.line), startColumn: UInt32(start.column),
+        endLine: UInt32(end.line), endColumn: UInt32(end.column),
+        first: UInt32(text.count), count: UInt32(bytes.count), parent: currentParent))
+    text.append(contentsOf: bytes)
+    addToParent(id, size: 1)
+    if let anchor { defineAnchor(anchor, node: id, size: 1) }
+  }
+
+  /// The `ScalarTag` of a resolved tag (`tag:yaml.org,2002:int` for `!!int`).
+  private static func scalarTag(_ pointer: UnsafeMutablePointer<yaml_char_t>) -> ScalarTag {
+    let tag = UnsafeBufferPointer(start: pointer, count: strlen(pointer))
+    if tag.count == 1 && tag[0] == UInt8(ascii: "!") { return .str }  // the non-specific tag
+    guard tag.starts(with: yamlTagPrefix) else { return .other }
+    switch String(decoding: tag[yamlTagPrefix.count...], as: UTF8.self) {
+    case "str": return .str
+    case "int": return .int
+    case "float": return .float
+    case "bool": return .bool
+    case "null": return .null
+    case "binary": return .binary
+    default: return .other
+    }
+  }
+
+  private static let yamlTagPrefix = Array("tag:yaml.org,2002:".utf8)
 
   private mutating func startCollection(_ event: inout yaml_event_t) {
     let isMapping = event.type == YAML_MAPPING_START_EVENT
@@ -374,12 +431,20 @@ struct TreeBuilder: ~Copyable {
       }
     }
     let ownSlots = merged.count
+    // Every key already in `merged`, looked up by hash: a merged mapping can have any number of
+    // keys (a linear scan per key made `<<: *big` of 160 000 keys take minutes).
+    var present = KeySet(text: text.base)
+    var slot = 0
+    while slot < merged.count {
+      _ = present.insert(merged[slot], nodes[Int(merged[slot])])
+      slot += 2
+    }
     for source in sources {
       let mapping = nodes[Int(source)]
       var slot = Int(mapping.first)
       while slot < Int(mapping.first + mapping.count) {
         let keyID = children[slot]
-        if !containsKey(keyID, in: merged) {
+        if present.insert(keyID, nodes[Int(keyID)]) == nil {
           merged.append(keyID)
           merged.append(children[slot + 1])
         }
@@ -404,15 +469,6 @@ struct TreeBuilder: ~Copyable {
     return memcmp(base + Int(left.first), base + Int(right.first), Int(left.count)) == 0
   }
 
-  private func containsKey(_ keyID: NodeID, in slots: [NodeID]) -> Bool {
-    var slot = 0
-    while slot < slots.count {
-      if keyBytesEqual(keyID, slots[slot]) { return true }
-      slot += 2
-    }
-    return false
-  }
-
   private mutating func reportDuplicateKeys(scratchStart start: Int, pairCount: Int) {
     guard pairCount > 1 else { return }
     if pairCount <= 16 {
@@ -426,30 +482,12 @@ struct TreeBuilder: ~Copyable {
       return
     }
     // Large mappings (ConfigMap data, CRD schemas): hash the keys.
-    var seen: [UInt64: [NodeID]] = [:]
-    seen.reserveCapacity(pairCount)
+    var seen = KeySet(text: text.base)
     for pair in 0..<pairCount {
       let keyID = scratch[start + 2 * pair]
       let node = nodes[Int(keyID)]
       guard node.kind == .scalar else { continue }
-      let hash = keyHash(node)
-      if let candidates = seen[hash],
-        let first = candidates.first(where: { keyBytesEqual($0, keyID) })
-      {
-        reportDuplicate(first: first, second: keyID)
-      } else {
-        seen[hash, default: []].append(keyID)
-      }
-    }
-  }
-
-  private func keyHash(_ node: RawNode) -> UInt64 {
-    if node.key >= 0 { return UInt64(node.key) | (1 << 63) }
-    return text.withUnsafeBufferPointer { text in
-      UInt64(
-        KeyTable.hash(
-          UnsafeBufferPointer(rebasing: text[Int(node.first)..<Int(node.first + node.count)])))
-        | (UInt64(node.count) << 32)
+      if let first = seen.insert(keyID, node) { reportDuplicate(first: first, second: keyID) }
     }
   }
 
@@ -487,10 +525,7 @@ struct TreeBuilder: ~Copyable {
     let name = UnsafeBufferPointer(start: namePointer, count: length)
     // The latest definition of an anchor wins; anchors are defined once their node is complete,
     // so an alias can never refer to a node that contains it.
-    guard
-      let anchor = anchors.last(where: { $0.name.withUnsafeBufferPointer { memoryEqual($0, name) } }
-      )
-    else {
+    guard let index = anchorIndex[Array(name)] else {
       let text = String(decoding: name, as: UTF8.self)
       skipDocument(
         .undefinedAlias,
@@ -498,6 +533,7 @@ struct TreeBuilder: ~Copyable {
         at: SourceRange(start: start, end: end))
       return
     }
+    let anchor = anchors[index]
     documentAliasExpansion = saturatingAdd(documentAliasExpansion, anchor.expandedSize)
     // A document whose aliases stand for billions of nodes ("billion laughs") would make
     // anything that walks it run forever.
@@ -519,6 +555,7 @@ struct TreeBuilder: ~Copyable {
   }
 
   private mutating func defineAnchor(_ name: [UInt8], node: NodeID, size: UInt64) {
+    anchorIndex[name] = anchors.count
     anchors.append(Anchor(name: name, node: node, expandedSize: size))
   }
 
@@ -579,5 +616,88 @@ enum HelmExpression {
       index += 1
     }
     return false
+  }
+}
+
+/// The scalar keys of one mapping, by their text, in a hash table seeded per process (Swift's
+/// `Hasher`): keys crafted to collide under a fixed hash cannot make a large mapping take
+/// quadratic time. A key the reader recognised (`Key`) is identified by that alone, as
+/// `keyBytesEqual` does.
+struct KeySet {
+  private struct Entry: Hashable {
+    let id: NodeID
+    let known: Int16
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    static func == (lhs: Entry, rhs: Entry) -> Bool {
+      if lhs.known >= 0 || rhs.known >= 0 { return lhs.known == rhs.known }
+      return memoryEqual(lhs.bytes, rhs.bytes)
+    }
+
+    func hash(into hasher: inout Hasher) {
+      if known >= 0 {
+        hasher.combine(known)
+      } else {
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+      }
+    }
+  }
+
+  /// The tree's text while the mapping is finished (nothing is appended to it meanwhile).
+  private let text: UnsafeMutablePointer<UInt8>?
+  private var entries: Set<Entry> = []
+
+  init(text: UnsafeMutablePointer<UInt8>?) {
+    self.text = text
+  }
+
+  /// Adds a key; returns the id of an equal key added before, if there is one.
+  mutating func insert(_ id: NodeID, _ node: RawNode) -> NodeID? {
+    guard node.kind == .scalar else { return nil }
+    let bytes = UnsafeBufferPointer(
+      start: node.count > 0 ? text.map { $0 + Int(node.first) } : nil, count: Int(node.count))
+    let (inserted, existing) = entries.insert(Entry(id: id, known: node.key, bytes: bytes))
+    return inserted ? nil : existing.id
+  }
+}
+
+/// Standard base64 as go-yaml decodes `!!binary`: line breaks and spaces between the characters
+/// are ignored, padding is required.
+enum Base64 {
+  private static let values: [Int8] = {
+    var table = [Int8](repeating: -1, count: 256)
+    for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8
+      .enumerated()
+    {
+      table[Int(byte)] = Int8(index)
+    }
+    return table
+  }()
+
+  /// Appends the decoded bytes to `output`; `false` when the text is not base64.
+  static func decode(_ text: UnsafeBufferPointer<UInt8>, into output: inout RawBuffer<UInt8>)
+    -> Bool
+  {
+    var accumulator: UInt32 = 0
+    var bits = 0
+    var padding = 0
+    var characters = 0
+    for byte in text {
+      if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { continue }
+      characters += 1
+      if byte == UInt8(ascii: "=") {
+        padding += 1
+        continue
+      }
+      let value = values[Int(byte)]
+      guard value >= 0, padding == 0 else { return false }
+      accumulator = accumulator << 6 | UInt32(value)
+      bits += 6
+      if bits >= 8 {
+        bits -= 8
+        output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+      }
+    }
+    return characters % 4 == 0 && padding <= 2
   }
 }

@@ -140,11 +140,58 @@ struct DocumentTests {
     )
     #expect(root["a"]!.isNull && root["b"]!.isNull && root["c"]!.isNull && root["k"]!.isNull)
     #expect(!root["d"]!.isNull)
-    #expect(root["e"]?.int == 8080 && root["f"]?.int == 8080 && root["g"]?.int == -3)
+    // A quoted number is text to Kubernetes: an integer field rejects it.
+    #expect(root["e"]?.int == 8080 && root["f"]?.int == nil && root["g"]?.int == -3)
     #expect(root["h"]?.int == nil)
     #expect(root["i"]?.bool == true && root["j"]?.bool == nil)
     #expect(root.scalar(.name) == nil)
     #expect(root["c"]?.text == nil && root["d"]?.text == "null")
+  }
+
+  /// Kubernetes reads YAML through go-yaml (YAML 1.1): these are all the number 30001 to the
+  /// API server, so they are to kubeward.
+  @Test(arguments: [
+    "30001", "+30001", "0x7531", "0X7531", "0o72461", "072461", "0b111010100110001",
+    "30_001", "3_0_0_0_1", "30001.0", "3.0001e4", "30001.", "!!int \"30001\"", "!!float 30001",
+  ])
+  func integersAsKubernetesReadsThem(_ scalar: String) throws {
+    #expect(try root("port: \(scalar)\n")["port"]?.int == 30001, "\(scalar)")
+  }
+
+  @Test(arguments: [
+    "\"30001\"", "'30001'", "!!str 30001", "30001.5", "0x", "08x", "1e400", "99999999999999999999",
+    "3e-1", "true", "|\n  30001", "!custom 30001", "2001-12-14",
+  ])
+  func notIntegersToKubernetes(_ scalar: String) throws {
+    #expect(try root("port: \(scalar)\n")["port"]?.int == nil, "\(scalar)")
+  }
+
+  @Test func edgesOfGoYAMLNumbers() throws {
+    #expect(try root("a: 08\n")["a"]?.int == 8)  // not octal, so a float: 8
+    #expect(try root("a: -0b101\n")["a"]?.int == -5)
+    #expect(try root("a: .5e1\n")["a"]?.int == 5)
+    #expect(try root("a: -9223372036854775808\n")["a"]?.int == Int.min)
+    #expect(try root("a: 9223372036854775808\n")["a"]?.int == nil)
+  }
+
+  /// `!!binary` is decoded as Kubernetes' decoder does; tags decide nulls and booleans.
+  @Test func tagsAsKubernetesReadsThem() throws {
+    let root = try root(
+      "image: !!binary bmdpbng6bGF0ZXN0\nblock: !!binary |\n  bmdp\n  bng=\n"
+        + "s: !!str null\nn: !!null ''\nb: !!bool yes\nq: !!str true\nx: ! 12\n")
+    #expect(root["image"]?.string == "nginx:latest")
+    #expect(root["image"]?.tag == .binary)
+    #expect(root["block"]?.string == "nginx")
+    #expect(root["s"]?.isNull == false && root["s"]?.text == "null")
+    #expect(root["n"]?.isNull == true)
+    #expect(root["b"]?.bool == true && root["q"]?.bool == nil)
+    #expect(root["x"]?.int == nil && root["x"]?.tag == .str)
+  }
+
+  @Test func invalidBase64IsASyntaxError() {
+    let file = read("image: !!binary not*base64\n")
+    #expect(file.diagnostics.map(\.kind) == [.syntax])
+    #expect(file.documents.first?.root?["image"]?.string == "not*base64")
   }
 
   @Test func pathsNameSequenceItemsByTheirName() throws {

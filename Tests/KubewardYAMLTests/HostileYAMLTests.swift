@@ -1,0 +1,89 @@
+import Testing
+
+@testable import KubewardYAML
+
+/// How long `body` takes, in seconds.
+private func seconds(_ body: () -> Void) -> Double {
+  let start = ContinuousClock.now
+  body()
+  let elapsed = ContinuousClock.now - start
+  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// 32-bit FNV-1a, the hash the reader used for the keys of large mappings, from `state`.
+private func fnv1a(_ bytes: [UInt8], from state: UInt32 = 2_166_136_261) -> UInt32 {
+  var hash = state
+  for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+  return hash
+}
+
+/// `2^stages` distinct keys of one length with one FNV-1a hash: for each stage, a pair of
+/// six-character blocks that collide from the state the stages before leave is found by the
+/// birthday bound (about 80 000 draws); every choice of one block per stage then collides.
+private func collidingKeys(stages: Int) -> [String] {
+  let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+  var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+  func next() -> Int {
+    random ^= random << 13
+    random ^= random >> 7
+    random ^= random << 17
+    return Int(random % UInt64(alphabet.count))
+  }
+  var state = fnv1a(Array("k".utf8))
+  var pairs: [([UInt8], [UInt8])] = []
+  for _ in 0..<stages {
+    var seen: [UInt32: [UInt8]] = [:]
+    while true {
+      let block = (0..<6).map { _ in alphabet[next()] }
+      let hash = fnv1a(block, from: state)
+      if let other = seen[hash], other != block {
+        pairs.append((other, block))
+        state = hash
+        break
+      }
+      seen[hash] = block
+    }
+  }
+  var keys: [[UInt8]] = [Array("k".utf8)]
+  for pair in pairs { keys = keys.flatMap { [$0 + pair.0, $0 + pair.1] } }
+  return keys.map { String(decoding: $0, as: UTF8.self) }
+}
+
+@Suite("Hostile input: the reader")
+struct HostileYAMLTests {
+  /// `<<: *big` of a 160 000-key mapping: each merged key was checked by a linear scan (106 s).
+  @Test func mergingAHugeMappingIsLinear() {
+    let keys = (0..<160_000).map { "  k\($0): v\n" }.joined()
+    let text = "base: &big\n" + keys + "other:\n  <<: *big\n  own: 1\n"
+    var file: ParsedFile?
+    #expect(seconds { file = YAMLReader().read(text) } < 10)
+    let other = file?.documents.first?.root?["other"]
+    #expect(other?.pairs.count == 160_001)
+    #expect(other?["own"]?.int == 1 && other?["k159999"]?.string == "v")
+  }
+
+  /// 100 000 anchors and 999 000 aliases: each alias scanned every anchor (over 2 minutes).
+  @Test func manyAnchorsAndAliasesResolveInLinearTime() {
+    var text = "anchors:\n"
+    for index in 0..<100_000 { text += "  a\(index): &a\(index) v\(index)\n" }
+    text += "aliases:\n"
+    for index in 0..<999_000 { text += "  - *a\(index % 100_000)\n" }
+    var file: ParsedFile?
+    #expect(seconds { file = YAMLReader().read(text) } < 20)
+    let aliases = file?.documents.first?.root?["aliases"]
+    #expect(aliases?.items.count == 999_000)
+    #expect(aliases?.items[123_456].string == "v23456")
+  }
+
+  /// Keys crafted to share one FNV-1a hash piled up in one bucket (40 000 took 11.5 s): the
+  /// table is seeded per process, and the duplicate still found.
+  @Test func keysCraftedToCollideStayLinear() {
+    let keys = collidingKeys(stages: 15)
+    #expect(keys.count == 1 << 15)
+    #expect(Set(keys.map { fnv1a(Array($0.utf8)) }).count == 1)
+    let text = keys.map { "\($0): v\n" }.joined() + "\(keys[7]): again\n"
+    var file: ParsedFile?
+    #expect(seconds { file = YAMLReader().read(text) } < 10)
+    #expect(file?.diagnostics.map(\.kind) == [.duplicateKey])
+  }
+}
