@@ -1,3 +1,5 @@
+import KubewardYAML
+
 /// Which object a finding concerns: what `kubectl get` would need to find it.
 ///
 /// A value whose four strings live in one shared, immutable box: references are copied into
@@ -19,8 +21,12 @@ public struct ObjectReference: Hashable, Comparable, Sendable, CustomStringConve
 
   private var storage: Storage
 
+  /// Each part is clipped (`InputText.clipped`): a reference is copied into every finding
+  /// about the object, and no valid name is longer than 253 bytes.
   public init(apiVersion: String, kind: String, namespace: String?, name: String?) {
-    storage = Storage(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
+    storage = Storage(
+      apiVersion: InputText.clipped(apiVersion), kind: InputText.clipped(kind),
+      namespace: namespace.map(InputText.clipped), name: name.map(InputText.clipped))
   }
 
   public var apiVersion: String {

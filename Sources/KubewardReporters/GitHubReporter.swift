@@ -1,4 +1,5 @@
 import KubewardPolicies
+import KubewardYAML
 
 /// GitHub Actions workflow commands: each finding becomes an annotation on the pull request's
 /// diff (`::error file=…,line=…,endLine=…,col=…,endColumn=…,title=…::message`). Paths are
@@ -44,8 +45,10 @@ public final class GitHubReporter: FindingSink {
     return "::\(command) \(properties.joined(separator: ","))::\(Self.escapedData(finding.message))"
   }
 
-  /// The escaping GitHub's toolkit applies to a command's message.
+  /// The escaping GitHub's toolkit applies to a command's message, after control characters
+  /// and bidi overrides are written visibly (GitHub's log renders escape sequences).
   static func escapedData(_ text: String) -> String {
+    let text = VisibleText.escaped(text)
     // Most messages have nothing to escape: answered from the bytes, without rebuilding them.
     guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == 0x0D || $0 == 0x0A })
     else { return text }

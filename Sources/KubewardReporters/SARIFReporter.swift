@@ -1,5 +1,6 @@
 import KubewardModel
 import KubewardPolicies
+import KubewardYAML
 
 /// SARIF 2.1.0, the format GitHub code scanning and most CI security dashboards read. Rules
 /// come from the catalogue; every result carries its exact region, a fingerprint that survives
@@ -127,7 +128,8 @@ public final class SARIFReporter: FindingSink {
     if let index = ruleIndex[finding.policy] { json.member("ruleIndex", index) }
     json.member("level", Self.level(finding.severity))
     json.key("message")
-    text(finding.message)
+    // Shown to people by code-scanning viewers: control characters and bidi overrides visible.
+    text(VisibleText.escaped(finding.message))
     json.key("locations")
     json.beginArray()
     json.beginObject()

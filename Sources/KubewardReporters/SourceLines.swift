@@ -9,6 +9,9 @@ public final class SourceLines: @unchecked Sendable {
   private var cachedName: String?
   private var cachedBytes: [UInt8] = []
   private var cachedLines: LineIndex?
+  /// The last line asked for: findings on one line (a minified JSON file has one) ask for it
+  /// again and again.
+  private var lastLine: (number: Int, scalars: [Unicode.Scalar])?
 
   public init(_ inputs: [LintInput]) {
     self.inputs = Dictionary(
@@ -17,8 +20,26 @@ public final class SourceLines: @unchecked Sendable {
 
   /// The text of a 1-based line, without its line break; `nil` when unknown.
   public func line(_ number: Int, of file: String) -> String? {
+    scalars(ofLine: number, of: file).map { scalars in
+      var text = ""
+      text.unicodeScalars.append(contentsOf: scalars)
+      return text
+    }
+  }
+
+  /// The Unicode scalars of a 1-based line, without its line break; `nil` when unknown.
+  public func scalars(ofLine number: Int, of file: String) -> [Unicode.Scalar]? {
+    if cachedName == file, let lastLine, lastLine.number == number { return lastLine.scalars }
+    guard let text = text(ofLine: number, of: file) else { return nil }
+    let scalars = Array(text.unicodeScalars)
+    lastLine = (number, scalars)
+    return scalars
+  }
+
+  private func text(ofLine number: Int, of file: String) -> String? {
     if cachedName != file {
       cachedName = file
+      lastLine = nil
       cachedLines = nil
       switch inputs[file] {
       case .bytes(let bytes): cachedBytes = bytes
@@ -35,7 +56,7 @@ public final class SourceLines: @unchecked Sendable {
     }
   }
 
-  private static func read(_ path: String) -> [UInt8]? {
+  private static func read(_ path: FilePath) -> [UInt8]? {
     LintInput.contents(of: path)
   }
 }

@@ -1,4 +1,5 @@
 import KubewardPolicies
+import KubewardYAML
 
 /// One line per finding, as compilers write diagnostics (editors and terminals turn them into
 /// links), then a summary:
@@ -41,9 +42,12 @@ public final class TextReporter: FindingSink {
   }
 
   /// `path:line:col: severity: message [policy-id]`, and how a suppressed finding was accepted.
+  /// Text from the input (the path, names in the message) is shown with its control characters
+  /// written visibly: one finding is always one line.
   public static func line(for finding: Finding) -> String {
-    "\(finding.file):\(finding.line):\(finding.column): \(finding.severity): \(finding.message) "
-      + "[\(finding.policy)]" + suppressionNote(finding)
+    "\(VisibleText.escaped(finding.file)):\(finding.line):\(finding.column): \(finding.severity): "
+      + "\(VisibleText.escaped(finding.message)) [\(VisibleText.escaped(finding.policy))]"
+      + suppressionNote(finding)
   }
 
   private static func suppressionNote(_ finding: Finding) -> String {
@@ -54,7 +58,7 @@ public final class TextReporter: FindingSink {
       case .comment: "a comment"
       case .baseline: "the baseline"
       }
-    return " (suppressed by \(by): \(suppression.reason))"
+    return " (suppressed by \(by): \(VisibleText.escaped(suppression.reason)))"
   }
 
   // MARK: Terminal
@@ -74,32 +78,30 @@ public final class TextReporter: FindingSink {
   }
 
   private func colored(_ finding: Finding) -> String {
-    let location = "\(finding.file):\(finding.line):\(finding.column):"
+    let location = "\(VisibleText.escaped(finding.file)):\(finding.line):\(finding.column):"
     return "\(Style.bold)\(location)\(Style.reset) "
       + "\(Style.severity(finding.severity))\(finding.severity):\(Style.reset) "
-      + "\(finding.message) \(Style.dim)[\(finding.policy)]\(Self.suppressionNote(finding))"
-      + Style.reset
+      + "\(VisibleText.escaped(finding.message)) \(Style.dim)[\(VisibleText.escaped(finding.policy))]"
+      + "\(Self.suppressionNote(finding))" + Style.reset
   }
 
   /// The reported line with `^~~~` under the reported columns (to the line's end when the
-  /// range spans lines). Tabs are kept so the caret lines up.
+  /// range spans lines). Tabs are kept so the caret lines up; other control characters are
+  /// written visibly, and a long line (minified JSON) is cut to a window around the caret.
   private func writeFrame(for finding: Finding) {
-    guard let text = options.sources?.line(finding.line, of: finding.file) else { return }
+    guard let scalars = options.sources?.scalars(ofLine: finding.line, of: finding.file) else {
+      return
+    }
+    let frame = CodeFrame(
+      line: scalars, startColumn: finding.column,
+      endColumn: finding.range.end.line == finding.line ? finding.range.end.column : nil)
     let number = String(finding.line)
     let gutter = String(repeating: " ", count: number.count)
-    let scalars = Array(text.unicodeScalars)
-    let start = min(max(finding.column - 1, 0), scalars.count)
-    let end =
-      finding.range.end.line == finding.line
-      ? min(max(finding.range.end.column - 1, start + 1), max(scalars.count, start + 1))
-      : max(scalars.count, start + 1)
-    var padding = ""
-    for scalar in scalars[0..<start] { padding.unicodeScalars.append(scalar == "\t" ? "\t" : " ") }
-    let marker = "^" + String(repeating: "~", count: max(0, end - start - 1))
     let bar = options.color ? "\(Style.dim)|\(Style.reset)" : "|"
     let caret =
-      options.color ? "\(Style.severity(finding.severity))\(marker)\(Style.reset)" : marker
-    output.append(" \(number) \(bar) \(text)\n \(gutter) \(bar) \(padding)\(caret)\n")
+      options.color
+      ? "\(Style.severity(finding.severity))\(frame.marker)\(Style.reset)" : frame.marker
+    output.append(" \(number) \(bar) \(frame.text)\n \(gutter) \(bar) \(frame.padding)\(caret)\n")
   }
 
   // MARK: Summary
@@ -120,5 +122,55 @@ public final class TextReporter: FindingSink {
 
   static func counted(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
+  }
+}
+
+/// One source line as a code frame shows it, with the caret line under it.
+struct CodeFrame {
+  /// Columns of source shown at most: a one-line JSON file is one line of any length.
+  static let maximumWidth = 160
+
+  /// The line as shown: control characters visible, cut around the caret when too long.
+  let text: String
+  /// What goes before the caret, so that it lines up (tabs kept as tabs).
+  let padding: String
+  /// `^~~~` under the reported columns.
+  let marker: String
+
+  /// - Parameters:
+  ///   - startColumn: the first reported column (1-based, in Unicode scalars).
+  ///   - endColumn: the column after the reported text, or `nil` for the rest of the line.
+  init(line: [Unicode.Scalar], startColumn: Int, endColumn: Int?) {
+    let start = min(max(startColumn - 1, 0), line.count)
+    let end = min(max((endColumn ?? Int.max) - 1, start + 1), max(line.count, start + 1))
+    // The window shown: the whole line, or `maximumWidth` scalars from a little before the
+    // caret. Only the window is looked at, so a finding costs the same on any line.
+    var first = 0
+    var last = line.count
+    if line.count > Self.maximumWidth {
+      first = max(0, min(start - 20, line.count - Self.maximumWidth))
+      last = min(line.count, first + Self.maximumWidth)
+    }
+    let lead = first > 0 ? "…" : ""
+    var text = lead
+    var padding = String(repeating: " ", count: lead.count)
+    var width = 0
+    for index in first..<last {
+      // Each scalar as it is shown: itself, or its visible escape.
+      let visible = VisibleText.visible(line[index], keepingTabs: true)
+      if let visible { text += visible } else { text.unicodeScalars.append(line[index]) }
+      let columns = visible?.count ?? 1
+      if index < start {
+        padding += line[index] == "\t" ? "\t" : String(repeating: " ", count: columns)
+      } else if index < end {
+        width += columns
+      }
+    }
+    if last < line.count { text += "…" }
+    // A range that ends past the line (or past the window) marks at least one column.
+    width = max(width, 1)
+    self.text = text
+    self.padding = padding
+    self.marker = "^" + String(repeating: "~", count: width - 1)
   }
 }

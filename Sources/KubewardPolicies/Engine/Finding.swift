@@ -45,8 +45,10 @@ public struct Finding: Hashable, Sendable {
   ) {
     box = Box(
       Fields(
-        policy: policy, severity: severity, file: file, range: range, message: message,
-        object: object, container: container, path: path, suppression: nil))
+        policy: policy, severity: severity, file: file, range: range,
+        message: InputText.clipped(message), object: object,
+        container: container.map(InputText.clipped), path: path.map(InputText.clipped),
+        suppression: nil))
   }
 
   /// The policy's id, e.g. `exec-probe`.
@@ -72,7 +74,7 @@ public struct Finding: Hashable, Sendable {
   /// What is wrong and what to do, naming the object.
   public var message: String {
     get { box.fields.message }
-    set { fields.message = newValue }
+    set { fields.message = InputText.clipped(newValue) }
   }
   /// The object concerned; `nil` for findings about the file itself (syntax, encoding).
   public var object: ObjectReference? {

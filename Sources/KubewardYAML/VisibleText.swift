@@ -1,0 +1,111 @@
+/// Text from a linted tree made safe to show: every character that a terminal, a CI log or a
+/// text viewer would act on rather than show is written visibly instead.
+///
+/// Names, images, paths and source lines are chosen by whoever wrote the manifests. Printed as
+/// they are, a newline starts a line that GitHub Actions reads as a workflow command
+/// (`::error …`), an escape sequence sets the terminal's title or clears its screen, and a bidi
+/// override (U+202E) makes text read differently from what it is. So each report that people
+/// read passes input-derived text through here:
+///
+/// - line breaks and tabs become `\n`, `\r`, `\t`; other C0 controls and DEL become `\x1B` …;
+/// - C1 controls (U+0080–U+009F), bidi embeddings, overrides, isolates and marks, and the
+///   Unicode line and paragraph separators become `\u{202E}` ….
+public enum VisibleText {
+  /// `text` with its control characters written visibly.
+  public static func escaped(_ text: String) -> String {
+    guard needsEscaping(text) else { return text }
+    var result = ""
+    result.reserveCapacity(text.utf8.count + 16)
+    for scalar in text.unicodeScalars {
+      if let visible = visible(scalar) {
+        result += visible
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  /// How `scalar` is shown, or `nil` when it is shown as itself. Tabs are kept when
+  /// `keepingTabs` (code frames line carets up under them).
+  public static func visible(_ scalar: Unicode.Scalar, keepingTabs: Bool = false) -> String? {
+    switch scalar.value {
+    case 0x09: return keepingTabs ? nil : "\\t"
+    case 0x0A: return "\\n"
+    case 0x0D: return "\\r"
+    case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
+    case 0x80...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069:
+      return "\\u{" + hex(scalar.value, digits: 4) + "}"
+    default: return nil
+    }
+  }
+
+  /// Whether `text` holds anything `escaped` would change. Checked on the bytes: the first
+  /// byte of every character concerned is below 0x20, DEL, 0xC2 (C1 controls), 0xD8 (U+061C)
+  /// or 0xE2 (U+200E to U+2069); most text has none of them.
+  public static func needsEscaping(_ text: String) -> Bool {
+    text.utf8.contains { byte in
+      byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xD8 || byte == 0xE2
+    } && text.unicodeScalars.contains { visible($0) != nil }
+  }
+
+  private static func hex(_ value: UInt32, digits: Int) -> String {
+    let text = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, digits - text.count)) + text
+  }
+}
+
+/// Keeps what input text adds to a report in proportion to the input.
+///
+/// Messages quote names, images and values from the manifest. A value is bounded only by the
+/// file, and one value can appear in thousands of findings (aliased into every container), so
+/// an unbounded quote would make a report thousands of times its input. kubeward's own words
+/// are short, so a long run of text without a space can only come from the input: such runs are
+/// cut to their start and end, which identify them.
+public enum InputText {
+  /// Runs of more than this many bytes without a space are cut. Longer than any valid
+  /// Kubernetes name (253) and than image references with a digest.
+  static let longestRun = 256
+
+  /// `text` with runs longer than `longestRun` bytes cut to their first 128 and last 64 bytes
+  /// around a `…`, and text still longer than 8 KiB cut in its middle.
+  public static func clipped(_ text: String) -> String {
+    let utf8 = text.utf8
+    guard utf8.count > longestRun else { return text }
+    var run = 0
+    var needed = false
+    for byte in utf8 {
+      run = byte == UInt8(ascii: " ") ? 0 : run + 1
+      if run > longestRun {
+        needed = true
+        break
+      }
+    }
+    guard needed || utf8.count > 8192 else { return text }
+    var result = ""
+    for (index, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+      if index > 0 { result += " " }
+      result += word.utf8.count > longestRun ? elided(word, keeping: 128, 64) : String(word)
+    }
+    return result.utf8.count > 8192 ? elided(result[...], keeping: 4096, 2048) : result
+  }
+
+  /// The first `head` and last `tail` bytes of `text` (whole characters) around a `…`.
+  private static func elided(_ text: Substring, keeping head: Int, _ tail: Int) -> String {
+    var start = text.utf8.index(text.startIndex, offsetBy: head)
+    while start > text.startIndex && !isScalarBoundary(start, in: text) {
+      start = text.utf8.index(before: start)
+    }
+    var end = text.utf8.index(text.endIndex, offsetBy: -tail)
+    while end < text.endIndex && !isScalarBoundary(end, in: text) {
+      end = text.utf8.index(after: end)
+    }
+    let omitted = text.utf8.distance(from: start, to: end)
+    return String(text[..<start]) + "…(\(omitted) bytes)…" + String(text[end...])
+  }
+
+  private static func isScalarBoundary(_ index: String.Index, in text: Substring) -> Bool {
+    let byte = text.utf8[index]
+    return byte & 0xC0 != 0x80
+  }
+}
