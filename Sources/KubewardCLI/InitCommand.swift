@@ -25,6 +25,7 @@ struct InitCommand: ParsableCommand {
     }
     let file = try Output.file(output)
     file.write(StarterConfiguration.text())
+    try file.commit()
     Output.standardOutput.write("wrote \(output)\n")
   }
 }

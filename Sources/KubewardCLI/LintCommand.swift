@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import KubewardPolicies
 import KubewardReporters
+import KubewardYAML
 
 /// The severity at which a run fails, or `never`.
 enum FailureThreshold: String, ExpressibleByArgument, CaseIterable {
@@ -16,6 +17,27 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ReportFormat: ExpressibleByArgument {}
+
+/// A size in bytes: `1048576`, `512KiB`, `64MiB`, `1GiB` (also `K`, `M`, `G`, `KB`, `MB`, `GB`:
+/// all powers of 1024).
+struct ByteCount: ExpressibleByArgument {
+  let bytes: Int
+
+  init?(argument: String) {
+    let units: [(suffix: String, shift: Int)] = [
+      ("KiB", 10), ("MiB", 20), ("GiB", 30), ("KB", 10), ("MB", 20), ("GB", 30), ("K", 10),
+      ("M", 20), ("G", 30),
+    ]
+    var digits = Substring(argument)
+    var shift = 0
+    if let unit = units.first(where: { argument.hasSuffix($0.suffix) }) {
+      digits = digits.dropLast(unit.suffix.count)
+      shift = unit.shift
+    }
+    guard let value = Int(digits), value > 0, value <= Int.max >> shift else { return nil }
+    bytes = value << shift
+  }
+}
 
 /// `kubeward lint [PATH…]`
 struct LintCommand: ParsableCommand {
@@ -88,6 +110,12 @@ struct LintCommand: ParsableCommand {
   @Option(help: "The file name to report for standard input.")
   var stdinFilename: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Files (and standard input) larger than this are reported, not read: bytes, or with a suffix KiB, MiB or GiB (default: 64MiB).",
+      valueName: "size"))
+  var maxFileSize: ByteCount?
+
   /// The reports, paired from the raw arguments by `KubewardMain`.
   var reports: [ReportRequest] = []
 
@@ -107,6 +135,7 @@ struct LintCommand: ParsableCommand {
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
 
     var linter = try Linter(configuration: configFile?.configuration ?? Configuration())
+    linter.readerLimits.maximumFileSize = fileSizeLimit
     let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
     linter.computePaths =
       baseline != nil || writeBaseline != nil || requests.contains { $0.format == .sarif }
@@ -129,7 +158,8 @@ struct LintCommand: ParsableCommand {
         catalogue: linter.catalogue, severities: severities, showSuppressed: showSuppressed,
         color: interactive && (color == .always || !environmentHas("NO_COLOR")),
         codeFrames: interactive, sources: interactive ? SourceLines(inputs) : nil,
-        sourceRoot: repositoryRoot(from: workingDirectory), workingDirectory: workingDirectory,
+        sourceRoot: ConfigurationFile.repositoryRoot(from: workingDirectory),
+        workingDirectory: workingDirectory,
         failOn: threshold)
       sinks.append(request.format.reporter(to: destination, options: options))
     }
@@ -147,8 +177,12 @@ struct LintCommand: ParsableCommand {
       options: RunOptions(
         jobs: jobs, baseline: baseline, freesMemoryAtEnd: false),
       into: FanOutSink(sinks))
+    // A report that could not be written whole is an error, never a silent success.
+    for output in outputs { try output.commit() }
     if let threshold, summary.hasFindings(atLeast: threshold) { throw ExitCode(1) }
   }
+
+  private var fileSizeLimit: Int { maxFileSize?.bytes ?? ReaderLimits.standard.maximumFileSize }
 
   private func loadConfiguration(workingDirectory: String) throws(ConfigurationError)
     -> ConfigurationFile?
@@ -172,7 +206,9 @@ struct LintCommand: ParsableCommand {
     let existing = outputs.compactMap { path in FileIdentity(path).map { (path, $0) } }
     guard !existing.isEmpty else { return }
     for input in inputs {
-      guard case .file(let path) = input.source, let identity = FileIdentity(path) else { continue }
+      guard case .file(let path) = input.source, let identity = FileIdentity(path) else {
+        continue
+      }
       if let (output, _) = existing.first(where: { $0.1 == identity }) {
         throw CommandError(
           "\(output) is one of the files being linted; kubeward never writes to them")
@@ -193,13 +229,14 @@ struct LintCommand: ParsableCommand {
     for path in paths {
       if path == "-" {
         var input = LintInput(
-          name: stdinFilename ?? "-", source: .bytes(readStandardInput()), isExplicit: true)
+          name: stdinFilename ?? "-", source: readStandardInput(limit: fileSizeLimit),
+          isExplicit: true)
         input.attributesHelmSources = true
         inputs.append(input)
       } else {
         do {
           guard let readFrom else {
-            inputs += try InputDiscovery.inputs(for: [path])
+            inputs += try InputDiscovery.inputs(for: [(CommandLinePaths.path(for: path), path)])
             continue
           }
           // Found in the copy, named as in the working directory.

@@ -1,3 +1,4 @@
+import KubewardPolicies
 import KubewardReporters
 
 #if canImport(Glibc)
@@ -7,38 +8,109 @@ import KubewardReporters
 #endif
 
 /// A file descriptor that reports and messages are written to, whole chunks at a time.
+///
+/// A report file is written to a temporary file beside it and renamed into place by `commit()`
+/// only when every write succeeded: a full disk, a baseline read from the file being replaced,
+/// or an interrupted run never leaves a truncated report, and a symbolic link committed in the
+/// linted repository is never written through.
 final class Output: ReportOutput, @unchecked Sendable {
   let descriptor: Int32
   private let closesOnDeinit: Bool
+  /// The path to rename the temporary file to, and the temporary file.
+  private let replacing: (path: String, temporary: String)?
+  /// What the output is called in errors.
+  private let name: String
+  /// The first write error, as `errno`.
+  private var failure: Int32?
 
-  static let standardOutput = Output(descriptor: 1, closesOnDeinit: false)
-  static let standardError = Output(descriptor: 2, closesOnDeinit: false)
+  static let standardOutput = Output(descriptor: 1, name: "standard output")
+  static let standardError = Output(descriptor: 2, name: "standard error")
 
-  private init(descriptor: Int32, closesOnDeinit: Bool) {
+  private init(
+    descriptor: Int32, name: String, closesOnDeinit: Bool = false,
+    replacing: (path: String, temporary: String)? = nil
+  ) {
     self.descriptor = descriptor
+    self.name = name
     self.closesOnDeinit = closesOnDeinit
+    self.replacing = replacing
   }
 
-  /// Creates (or truncates) `path` for a report.
+  /// An output that replaces `path` when committed. A path that is a device or a pipe
+  /// (`/dev/stdout`, `/dev/null`) is written directly; a symbolic link to anything else is
+  /// refused.
   static func file(_ path: String) throws(CommandError) -> Output {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-      throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))")
+    var status = stat()
+    let exists = lstat(path, &status) == 0
+    if exists && status.st_mode & S_IFMT == S_IFLNK {
+      var target = stat()
+      guard stat(path, &target) == 0, target.st_mode & S_IFMT != S_IFREG,
+        target.st_mode & S_IFMT != S_IFDIR
+      else {
+        throw CommandError(
+          "\(path) is a symbolic link; kubeward does not write reports through links (a link "
+            + "in a repository could point anywhere): give the real path")
+      }
+      status = target
     }
-    return Output(descriptor: descriptor, closesOnDeinit: true)
+    if exists && status.st_mode & S_IFMT == S_IFDIR {
+      throw CommandError("cannot write \(path): it is a folder")
+    }
+    if exists && status.st_mode & S_IFMT != S_IFREG {
+      let descriptor = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+      guard descriptor >= 0 else { throw writeError(path, errno) }
+      return Output(descriptor: descriptor, name: path, closesOnDeinit: true)
+    }
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { String(path[...$0]) } ?? ""
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var template = Array((folder + "." + base + ".kubeward-XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard descriptor >= 0 else { throw writeError(path, errno) }
+    let temporary = String(
+      decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // mkstemp creates the file readable by its owner only; a report is an ordinary file.
+    fchmod(descriptor, 0o644 & ~currentUmask())
+    return Output(
+      descriptor: descriptor, name: path, closesOnDeinit: true,
+      replacing: (path, temporary))
   }
 
   deinit {
     if closesOnDeinit { close(descriptor) }
+    // Not committed: the temporary file goes, the original stays.
+    if let replacing, failure != nil || !committed { unlink(replacing.temporary) }
+  }
+
+  private var committed = false
+
+  /// Checks that every write succeeded and puts a file output in place.
+  func commit() throws(CommandError) {
+    if let failure { throw Self.writeError(name, failure) }
+    guard let replacing, !committed else { return }
+    guard fsync(descriptor) == 0 || errno == EINVAL else {
+      failure = errno
+      throw Self.writeError(name, errno)
+    }
+    guard rename(replacing.temporary, replacing.path) == 0 else {
+      failure = errno
+      throw Self.writeError(name, errno)
+    }
+    committed = true
+  }
+
+  private static func writeError(_ path: String, _ code: Int32) -> CommandError {
+    CommandError("cannot write \(path): \(String(cString: strerror(code)))")
   }
 
   func write(_ bytes: UnsafeBufferPointer<UInt8>) {
-    guard let base = bytes.baseAddress else { return }
+    guard failure == nil, let base = bytes.baseAddress else { return }
     var offset = 0
     while offset < bytes.count {
       let written = systemWrite(descriptor, base + offset, bytes.count - offset)
       if written < 0 {
         if errno == EINTR { continue }
+        failure = errno
         return
       }
       offset += written
@@ -52,6 +124,13 @@ final class Output: ReportOutput, @unchecked Sendable {
 
   /// Whether the output is a terminal (colour and code frames are for people).
   var isTerminal: Bool { isatty(descriptor) == 1 }
+}
+
+/// The process's file creation mask (reading it means setting it; it is set back at once).
+private func currentUmask() -> mode_t {
+  let mask = umask(0o022)
+  umask(mask)
+  return mask
 }
 
 private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
@@ -71,17 +150,25 @@ struct CommandError: Error, CustomStringConvertible {
   }
 }
 
-/// Reads all of standard input.
-func readStandardInput() -> [UInt8] {
+/// Reads standard input to its end, or to one byte past `limit`: an endless pipe
+/// (`kubeward lint - < /dev/zero`) must not exhaust memory.
+func readStandardInput(limit: Int) -> LintInput.Source {
   var bytes: [UInt8] = []
   var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  var total = 0
   while true {
     let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
     if count < 0 && errno == EINTR { continue }
     if count <= 0 { break }
-    bytes += chunk[0..<count]
+    total += count
+    if bytes.count <= limit { bytes += chunk[0..<min(count, limit + 1 - bytes.count)] }
+    if total > limit {
+      // The rest is not needed: only its start tells whether it is binary.
+      return .tooLarge(
+        size: total, limit: limit, binaryAt: bytes.prefix(8000).firstIndex(of: 0))
+    }
   }
-  return bytes
+  return .bytes(bytes)
 }
 
 /// Cores available to this process: the default number of workers.
@@ -96,16 +183,6 @@ func currentDirectory() -> String {
   return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// The repository root above `directory`: the nearest folder holding `.git`.
-func repositoryRoot(from directory: String) -> String? {
-  var folder = directory
-  while true {
-    if access(folder + "/.git", F_OK) == 0 { return folder }
-    guard let slash = folder.lastIndex(of: "/"), folder != "/" else { return nil }
-    folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
-  }
-}
-
 /// Whether the environment variable is set to anything.
 func environmentHas(_ name: String) -> Bool {
   guard let value = getenv(name) else { return false }
@@ -118,8 +195,11 @@ struct FileIdentity: Equatable {
   let inode: UInt64
 
   init?(_ path: String) {
-    var status = stat()
-    guard stat(path, &status) == 0 else { return nil }
+    self.init(FilePath(path))
+  }
+
+  init?(_ path: FilePath) {
+    guard let status = FileSystem.status(path) else { return nil }
     device = UInt64(status.st_dev)
     inode = UInt64(status.st_ino)
   }

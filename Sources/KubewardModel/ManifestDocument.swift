@@ -9,8 +9,9 @@ public enum DocumentContent: Sendable {
   /// Not a Kubernetes object: no `apiVersion`/`kind` (values files, kustomization.yaml, CI
   /// configuration) or not a mapping at all.
   case notKubernetes(Node)
-  /// One object, or the items of a `List`.
-  case objects([KubeObject])
+  /// One object, or the items of a `List` (nested lists flattened, as kubectl does), with the
+  /// items of a list that are not objects (no `apiVersion` or `kind`), which kubectl rejects.
+  case objects([KubeObject], notObjects: [Node] = [])
 }
 
 extension ParsedDocument {
@@ -25,19 +26,48 @@ extension ParsedDocument {
     else {
       return .notKubernetes(root)
     }
-    if kind.utf8.count >= 4, kind.utf8.suffix(4).elementsEqual("List".utf8),
-      let items = root.sequence(.items)
-    {
-      let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
-      let inherited = itemKind.map { (apiVersion: apiVersion, kind: $0) }
-      let objects = items.items.compactMap {
-        KubeObject(node: $0, defaultNamespace: defaultNamespace, inherited: inherited)
-      }
-      return .objects(objects)
+    if Self.isList(kind), let items = root.sequence(.items) {
+      var objects: [KubeObject] = []
+      var notObjects: [Node] = []
+      Self.flatten(
+        items, kind: kind, apiVersion: apiVersion, defaultNamespace: defaultNamespace,
+        into: &objects, notObjects: &notObjects)
+      return .objects(objects, notObjects: notObjects)
     }
     guard let object = KubeObject(node: root, defaultNamespace: defaultNamespace) else {
       return .notKubernetes(root)
     }
     return .objects([object])
+  }
+
+  /// `List` and typed lists (`ServiceList`, …).
+  private static func isList(_ kind: String) -> Bool {
+    kind.utf8.count >= 4 && kind.utf8.suffix(4).elementsEqual("List".utf8)
+  }
+
+  /// The objects of a list's items, the items of nested lists included (kubectl applies those
+  /// too). Nesting is bounded by the reader's depth limit.
+  private static func flatten(
+    _ items: Node, kind: String, apiVersion: String, defaultNamespace: String,
+    into objects: inout [KubeObject], notObjects: inout [Node]
+  ) {
+    let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
+    let inherited = itemKind.map { (apiVersion: apiVersion, kind: $0) }
+    for item in items.items {
+      if let nestedKind = item.scalar(.kind)?.string, isList(nestedKind),
+        let nestedItems = item.sequence(.items)
+      {
+        flatten(
+          nestedItems, kind: nestedKind,
+          apiVersion: item.scalar(.apiVersion)?.string ?? apiVersion,
+          defaultNamespace: defaultNamespace, into: &objects, notObjects: &notObjects)
+      } else if let object = KubeObject(
+        node: item, defaultNamespace: defaultNamespace, inherited: inherited)
+      {
+        objects.append(object)
+      } else {
+        notObjects.append(item)
+      }
+    }
   }
 }

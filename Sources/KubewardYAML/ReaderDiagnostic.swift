@@ -44,10 +44,19 @@ public struct ReaderLimits: Sendable {
   /// More nodes than this reached through aliases (beyond the nodes written out) end the
   /// document with `alias-expansion`: the billion-laughs pattern.
   public var maximumAliasExpansion: UInt64
+  /// Files (and standard input) larger than this many bytes are not read: a `file-too-large`
+  /// finding, or `binary-file` when their start shows they are binary. 64 MiB is far above the
+  /// largest real manifests (bundles of CRDs reach a few MiB) and keeps an endless or huge
+  /// file from exhausting memory.
+  public var maximumFileSize: Int
 
-  public init(maximumDepth: Int = 512, maximumAliasExpansion: UInt64 = 1_000_000) {
+  public init(
+    maximumDepth: Int = 512, maximumAliasExpansion: UInt64 = 1_000_000,
+    maximumFileSize: Int = 64 << 20
+  ) {
     self.maximumDepth = maximumDepth
     self.maximumAliasExpansion = maximumAliasExpansion
+    self.maximumFileSize = maximumFileSize
   }
 
   public static let standard = ReaderLimits()

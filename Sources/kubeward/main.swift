@@ -6,4 +6,9 @@ import KubewardCLI
   import Darwin
 #endif
 
-exit(KubewardMain.run(Array(CommandLine.arguments.dropFirst())))
+// The arguments as bytes: `CommandLine.arguments` would replace bytes that are not UTF-8.
+let arguments = (1..<Int(CommandLine.argc)).map { index in
+  let argument = CommandLine.unsafeArgv[index]!
+  return Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
+}
+exit(KubewardMain.run(rawArguments: arguments))

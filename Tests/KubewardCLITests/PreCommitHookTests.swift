@@ -121,6 +121,10 @@ struct PreCommitHookTests {
     try repository.write(
       "resources: [../../base]\npatches:\n  - path: replicas.yaml\n",
       to: "overlays/prod/kustomization.yaml")
+    // The base the patch applies to: a patch of nothing in the repository would be linted
+    // as a whole manifest.
+    try repository.write("resources: [web.yaml]\n", to: "base/kustomization.yaml")
+    try repository.write(deployment, to: "base/web.yaml")
     try repository.git("add", ".")
     try repository.git("commit", "-q", "--no-verify", "-m", "overlay")
     try repository.write(

@@ -4,7 +4,7 @@ import Testing
 
 private func objects(_ text: String, namespace: String = "default") -> [KubeObject] {
   YAMLReader().read(text).documents.flatMap { document -> [KubeObject] in
-    if case .objects(let objects) = document.content(defaultNamespace: namespace) {
+    if case .objects(let objects, _) = document.content(defaultNamespace: namespace) {
       return objects
     }
     return []

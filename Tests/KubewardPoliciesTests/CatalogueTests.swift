@@ -39,9 +39,8 @@ struct CatalogueTests {
     let implemented = Set(BuiltInPolicies.all.map { $0.id })
     let input = Set(
       [
-        InputPolicies.unreadableFile, InputPolicies.notKubernetes,
         SuppressionDirectives.unusedSuppression, SuppressionDirectives.suppressionWithoutReason,
-      ]
+      ] + InputPolicies.reportedByEngine
         + ReaderDiagnostic.Kind.allCases.map(InputPolicies.id(for:)))
     let catalogue = Set(PolicyCatalogue.builtIn.ids)
     #expect(implemented.union(input) == catalogue)

@@ -204,7 +204,7 @@ struct CrossObjectTests {
         == true)
   }
 
-  @Test func kustomizePatchesAreCheckedForSyntaxButNotLintedAsManifests() throws {
+  @Test func kustomizePatchesAreCheckedForWhatTheySetNotForWhatTheyLeaveToTheBase() throws {
     let folder = try temporaryFolder()
     try write(
       "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [base.yaml]\n"
@@ -225,14 +225,39 @@ struct CrossObjectTests {
     try write(patch, to: folder + "/patch.yaml")
     try write(patch + "\n    env: [", to: folder + "/more/strategic.yaml")
     let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
-    let files = Set(
-      result.findings.map { $0.file.split(separator: "/").suffix(2).joined(separator: "/") })
-    #expect(!files.contains { $0.hasSuffix("patch.yaml") })
+    let inPatch = result.findings.filter { $0.file.hasSuffix("/patch.yaml") }
+    // The tag it sets is its own; the probes, limits and requests it lacks are the base's.
+    #expect(inPatch.map(\.policy) == ["image-tag"])
     // libyaml reports the unclosed list where the input ends.
     #expect(findings(result, "yaml-syntax").map(\.line) == [11])
-    // The valid patch is skipped; the broken one is reported, not linted.
-    #expect(result.summary.skippedDocuments == 1)
-    #expect(result.summary.objects == 2)  // the Kustomization and the base Deployment
+    #expect(result.summary.objects == 3)  // the Kustomization, the base and the patch
+  }
+
+  /// Being named as a patch does not hide a file: a kustomization claims only files in its
+  /// own folder (as Kustomize does), and a patch of nothing the run holds is linted whole
+  /// (when its kustomization builds only on files of the run).
+  @Test func aPatchCannotHideAManifest() throws {
+    let folder = try temporaryFolder()
+    let risky = deployment("api")
+    try write(risky, to: folder + "/prod/api.yaml")
+    // Elsewhere in the run, a kustomization that claims prod/api.yaml as its patch.
+    try write(
+      "resources: []\npatches:\n  - path: ../prod/api.yaml\n  - path: /etc/passwd\n",
+      to: folder + "/evil/kustomization.yaml")
+    // And one that builds only on files of the run, with a "patch" of nothing they hold.
+    try write(
+      "resources: [service.yaml]\npatches:\n  - path: orphan.yaml\n",
+      to: folder + "/overlay/kustomization.yaml")
+    try write(service("web", selector: "app: web"), to: folder + "/overlay/service.yaml")
+    try write(deployment("orphan"), to: folder + "/overlay/orphan.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let policies = { (suffix: String) in
+      Set(result.findings.filter { $0.file.hasSuffix(suffix) }.map(\.policy))
+    }
+    let whole = Set(try Linter().lint(risky, name: "api.yaml").findings.map(\.policy))
+    #expect(!whole.isEmpty)
+    #expect(policies("/prod/api.yaml") == whole)
+    #expect(policies("/overlay/orphan.yaml").isSuperset(of: ["missing-readiness-probe"]))
   }
 
   @Test func unexpandedPlaceholdersAreTemplates() throws {
@@ -268,13 +293,16 @@ struct CrossObjectTests {
     }
     let facts = try lintFacts(files)
     let set = LintSet(facts)
-    var report = SetReport()
+    var findings: [Finding] = []
     for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
+      var report = SetReport()
+      report.policy = policy.id
       try policy.init(options: PolicyOptions()).check(set, &report)
+      findings += report.findings
     }
     #expect(set.selectorEvaluations.value <= 4 * n, "\(set.selectorEvaluations.value) evaluations")
-    #expect(report.findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
-    #expect(report.findings.filter { $0.policy == "missing-pdb" }.isEmpty)
+    #expect(findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
+    #expect(findings.filter { $0.policy == "missing-pdb" }.isEmpty)
   }
 
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {

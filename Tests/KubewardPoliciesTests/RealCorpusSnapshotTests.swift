@@ -32,6 +32,8 @@ struct RealCorpusSnapshotTests {
     "missing-readiness-probe/warning": 510,
     "replication-controller/warning": 41,
     "resource-requests/warning": 743,
+    "schema/error": 1,
+    "schema/info": 4,
     "service-selects-nothing/warning": 10,
     "service-target-port/info": 6,
     "service-target-port/warning": 2,

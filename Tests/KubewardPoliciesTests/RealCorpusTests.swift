@@ -47,7 +47,7 @@ struct RealCorpusTests {
     var decodedByKubeward = 0
     for input in try InputDiscovery.inputs(for: [realCorpus]) {
       guard case .file(let path) = input.source else { continue }
-      let bytes = try #require(readFile(path))
+      let bytes = try #require(readFile(path.description))
       if bytes.withUnsafeBufferPointer(DecodedInput.isPrintableASCII) { decodedByKubeward += 1 }
       let read = YAMLReader().read(bytes)
       #expect(read.isIdentical(to: libyamlDecodes.read(bytes)), "\(input.name)")

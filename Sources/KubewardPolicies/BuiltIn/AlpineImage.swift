@@ -3,6 +3,7 @@ import KubewardModel
 /// `alpine-image`: Alpine-based images, whose musl resolver broke in-cluster DNS (I-7).
 struct AlpineImage: ObjectPolicy {
   static let id = "alpine-image"
+  static let checksPartialObjects = true
 
   init(options: PolicyOptions) {}
 

@@ -35,5 +35,7 @@ public enum BuiltInPolicies {
     ResourceRequests.self,
     MemoryLimit.self,
     DeprecatedAPIVersion.self,
+    // Input shape.
+    Schema.self,
   ]
 }

@@ -3,6 +3,7 @@ import KubewardModel
 /// `deprecated-api-version`: apiVersions the API server no longer serves.
 struct DeprecatedAPIVersion: ObjectPolicy {
   static let id = "deprecated-api-version"
+  static let checksPartialObjects = true
 
   init(options: PolicyOptions) {}
 

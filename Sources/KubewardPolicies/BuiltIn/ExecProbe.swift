@@ -3,6 +3,7 @@ import KubewardModel
 /// `exec-probe`: probes that run a command in the container (I-5).
 struct ExecProbe: ObjectPolicy {
   static let id = "exec-probe"
+  static let checksPartialObjects = true
 
   init(options: PolicyOptions) {}
 

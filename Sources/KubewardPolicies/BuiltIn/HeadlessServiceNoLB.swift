@@ -27,12 +27,12 @@ struct HeadlessServiceNoLB: SetPolicy {
           """, adjustment: .raised)
         continue
       }
-      let selected = nearest(
-        set.workloads(selectedBy: selector, in: service.namespace), to: service.location.file,
-        fileOf: \.location.file)
+      let selected = set.selection(selectedBy: selector, in: service.namespace)
+        .nearest(to: service.location.file).indices
       // With one pod there is nothing to balance; Prometheus scrapes endpoints, not DNS.
-      guard let first = selected.first, selected.count > 1 || set.runsSeveralPods(first),
-        !set.isScrapedByMonitor(service)
+      guard let firstIndex = selected.first else { continue }
+      let first = set.facts.workloads[firstIndex]
+      guard selected.count > 1 || set.runsSeveralPods(first), !set.isScrapedByMonitor(service)
       else { continue }
       let fronted = selected.count == 1 ? "\(first.object)" : "\(first.object) and others"
       if service.publishNotReadyAddresses {

@@ -3,6 +3,7 @@ import KubewardModel
 /// `image-tag`: images without a fixed version (I-18).
 struct ImageTag: ObjectPolicy {
   static let id = "image-tag"
+  static let checksPartialObjects = true
 
   init(options: PolicyOptions) {}
 

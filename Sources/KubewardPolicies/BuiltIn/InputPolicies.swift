@@ -12,7 +12,15 @@ enum InputPolicies {
   static let binaryFile = "binary-file"
   static let invalidEncoding = "invalid-encoding"
   static let unreadableFile = "unreadable-file"
+  static let fileTooLarge = "file-too-large"
+  static let symlinkNotFollowed = "symlink-not-followed"
   static let notKubernetes = "not-kubernetes"
+
+  /// The input policies the engine reports itself (the reader's are `id(for:)` of its
+  /// diagnostics).
+  static let reportedByEngine = [
+    unreadableFile, fileTooLarge, symlinkNotFollowed, notKubernetes,
+  ]
 
   /// A `${VAR}` placeholder in an object's name or namespace, which no Kubernetes name can
   /// hold: the manifest is an envsubst (or similar) template that was not rendered.

@@ -8,9 +8,12 @@ struct MissingPDB: SetPolicy {
 
   func check(_ set: LintSet, _ report: inout SetReport) {
     var covered: Set<Int> = []
+    // Budgets that share a selector cover the same workloads: each selection is added once.
+    var added: Set<ObjectIdentifier> = []
     for budget in set.facts.budgets {
       guard let selector = budget.selector else { continue }
-      covered.formUnion(set.workloadIndices(selectedBy: selector, in: budget.namespace))
+      let selection = set.selection(selectedBy: selector, in: budget.namespace)
+      if added.insert(ObjectIdentifier(selection)).inserted { covered.formUnion(selection.indices) }
     }
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind == .deployment || workload.kind == .statefulSet {

@@ -3,6 +3,7 @@ import KubewardModel
 /// `replication-controller`: the legacy controller that `kubectl apply` cannot roll out (I-17).
 struct ReplicationControllerKind: ObjectPolicy {
   static let id = "replication-controller"
+  static let checksPartialObjects = true
 
   init(options: PolicyOptions) {}
 

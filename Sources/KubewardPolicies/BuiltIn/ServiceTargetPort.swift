@@ -7,25 +7,66 @@ struct ServiceTargetPort: SetPolicy {
 
   init(options: PolicyOptions) {}
 
+  /// What the port checks need of a group of selected workloads, worked out once per group:
+  /// thousands of Services may select the same thousands of workloads.
+  private struct Selected {
+    let owners: String
+    let declared: [WorkloadFacts.Port]
+    let everyOneDeclaresPorts: Bool
+    let declaredText: String
+    let namedText: String
+
+    init(_ indices: [Int], in set: LintSet) {
+      let first = set.facts.workloads[indices[0]]
+      owners = indices.count == 1 ? "\(first.object)" : "\(first.object) and the others it selects"
+      var declared: [WorkloadFacts.Port] = []
+      var seen: Set<PortKey> = []
+      var everyOneDeclaresPorts = true
+      for index in indices {
+        let ports = set.facts.workloads[index].ports
+        if ports.isEmpty { everyOneDeclaresPorts = false }
+        for port in ports
+        where seen.insert(PortKey(number: port.number, name: port.name, protocol: port.protocol))
+          .inserted
+        {
+          declared.append(port)
+        }
+      }
+      self.declared = declared
+      self.everyOneDeclaresPorts = everyOneDeclaresPorts
+      declaredText = ServiceTargetPort.list(declared)
+      let named = declared.filter { $0.name != nil }
+      namedText = named.isEmpty ? " (it names none)" : " (it has \(ServiceTargetPort.list(named)))"
+    }
+  }
+
+  private struct PortKey: Hashable {
+    let number: Int?
+    let name: String?
+    let `protocol`: String
+  }
+
   func check(_ set: LintSet, _ report: inout SetReport) {
+    var groups: [NearestWorkloads.ID: Selected] = [:]
     for service in set.facts.services {
       guard let selector = service.selector else { continue }
-      let selected = nearest(
-        set.workloads(selectedBy: selector, in: service.namespace), to: service.location.file,
-        fileOf: \.location.file)
-      guard let first = selected.first else { continue }
-      let declared = selected.flatMap(\.ports)
+      let nearest = set.selection(selectedBy: selector, in: service.namespace)
+        .nearest(to: service.location.file)
+      guard !nearest.indices.isEmpty else { continue }
+      let selected = groups[nearest.id] ?? Selected(nearest.indices, in: set)
+      groups[nearest.id] = selected
+      let declared = selected.declared
       // A containerPort that is not a number (a `PORT` placeholder for sed) says nothing.
       guard !declared.contains(where: { $0.number == nil }) else { continue }
-      let owners =
-        selected.count == 1 ? "\(first.object)" : "\(first.object) and the others it selects"
+      let owners = selected.owners
+      let declaredText = selected.declaredText
       for port in service.ports {
         guard let target = port.targetPort else { continue }
         switch target {
         case .int(let number):
           // Declaring container ports is optional: only a workload that declares some tells
           // what it listens on.
-          guard selected.allSatisfy({ !$0.ports.isEmpty }),
+          guard selected.everyOneDeclaresPorts,
             !declared.contains(where: { $0.number == number && $0.protocol == port.protocol })
           else { continue }
           // Containers often listen on more ports than they declare (metrics, admin ports set
@@ -41,7 +82,7 @@ struct ServiceTargetPort: SetPolicy {
             """
             forwards port \(port.port.map(String.init) ?? "?") to targetPort \
             \(number)/\(port.protocol), but \(owners) declares containerPort \
-            \(Self.list(declared)) only
+            \(declaredText) only
             """
               + (certain
                 ? ", so connections are refused; set targetPort to the port the container "
@@ -54,14 +95,14 @@ struct ServiceTargetPort: SetPolicy {
         case .string(let name):
           guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
           else { continue }
-          let named = declared.filter { $0.name != nil }
+          let namedText = selected.namedText
           report.report(
             service.object, at: port.targetPortLocation,
             """
             forwards to targetPort \"\(name)\", but \(owners) has no \(port.protocol) container \
             port named \(name)
             """
-              + (named.isEmpty ? " (it names none)" : " (it has \(Self.list(named)))")
+              + namedText
               + ", so the Service gets no endpoints for this port; name the container port or "
               + "fix targetPort")
         }

@@ -170,19 +170,38 @@ public struct ConfigurationFile: Sendable {
   }
 
   /// The configuration file that applies in `directory`: the nearest `.kubeward.yaml` in it or
-  /// its parents, up to the repository root (the folder holding `.git`).
+  /// its parents up to the repository root (the nearest folder holding `.git`). Outside a
+  /// repository only `directory` itself is looked at: a file in some folder above (a shared
+  /// `/tmp`, a home folder) belongs to no one the run can trust.
   public static func find(from directory: String) -> String? {
-    var folder = KustomizePatches.normalized(directory)
+    let start = KustomizePatches.normalized(directory)
+    let root = repositoryRoot(from: start)
+    var folder = start
     while true {
       for name in names {
         let candidate = (folder == "/" ? "" : folder) + "/" + name
         if access(candidate, F_OK) == 0 { return candidate }
       }
-      let gitFolder = (folder == "/" ? "" : folder) + "/.git"
-      if access(gitFolder, F_OK) == 0 || folder == "/" || folder.isEmpty { return nil }
-      guard let slash = folder.lastIndex(of: "/") else { return nil }
-      folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
+      guard let root, folder != root, let parent = parent(of: folder) else { return nil }
+      folder = parent
     }
+  }
+
+  /// The nearest folder at or above `directory` that holds `.git`.
+  public static func repositoryRoot(from directory: String) -> String? {
+    var folder = directory
+    while true {
+      if access((folder == "/" ? "" : folder) + "/.git", F_OK) == 0 { return folder }
+      guard let parent = parent(of: folder) else { return nil }
+      folder = parent
+    }
+  }
+
+  private static func parent(of folder: String) -> String? {
+    guard folder != "/", !folder.isEmpty, let slash = folder.lastIndex(of: "/") else {
+      return nil
+    }
+    return slash == folder.startIndex ? "/" : String(folder[..<slash])
   }
 }
 

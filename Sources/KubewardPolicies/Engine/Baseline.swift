@@ -23,13 +23,15 @@ public struct Baseline: Sendable {
 
   /// Reads a baseline written by `--write-baseline`.
   public init(contentsOf path: String) throws(ConfigurationError) {
-    var reader = FileReader()
-    guard case .success(let count) = reader.read(path) else {
+    guard let bytes = LintInput.contents(of: path) else {
       throw ConfigurationError("cannot read the baseline \(path)")
     }
-    let file = reader.buffer.withUnsafeBufferPointer {
-      YAMLReader().read(UnsafeBufferPointer(rebasing: $0[0..<count]))
-    }
+    try self.init(path: path, bytes: bytes)
+  }
+
+  /// Reads a baseline from `bytes`, naming it `path` in errors.
+  public init(path: String, bytes: [UInt8]) throws(ConfigurationError) {
+    let file = YAMLReader().read(bytes)
     guard file.diagnostics.isEmpty, let root = file.documents.first?.root, root.isMapping,
       root["version"]?.int == Self.formatVersion, let entries = root["findings"], entries.isSequence
     else {
@@ -49,13 +51,22 @@ public struct Baseline: Sendable {
       let fingerprint = Fingerprint.make(
         policy: policy, file: file, object: object, container: entry["container"]?.text,
         path: entry["path"]?.text, message: entry["message"]?.text ?? "")
-      remaining[fingerprint, default: 0] += max(1, entry["count"]?.int ?? 1)
+      // Counts are untrusted: several entries of one fingerprint may add up past `Int.max`.
+      let count = max(1, entry["count"]?.int ?? 1)
+      remaining[fingerprint, default: 0] = Self.saturatingSum(remaining[fingerprint] ?? 0, count)
     }
   }
 
   /// Accepts `findings` too (a baseline built in memory; `--write-baseline` writes files).
   public mutating func record(_ findings: [Finding]) {
-    for finding in findings { remaining[finding.fingerprint, default: 0] += 1 }
+    for finding in findings {
+      remaining[finding.fingerprint] = Self.saturatingSum(remaining[finding.fingerprint] ?? 0, 1)
+    }
+  }
+
+  private static func saturatingSum(_ lhs: Int, _ rhs: Int) -> Int {
+    let (sum, overflow) = lhs.addingReportingOverflow(rhs)
+    return overflow ? Int.max : sum
   }
 
   /// Marks `finding` accepted if the baseline still holds one like it.

@@ -5,6 +5,11 @@ import KubewardYAML
 /// its nodes.
 struct FileOutcome: Sendable {
   var findings: [Finding] = []
+  /// Findings about a Kustomize patch's objects that only hold if nothing in the run is the
+  /// object it patches (see `KustomizePatches`).
+  var patchFindings: [Finding] = []
+  /// The kind and name of every whole object of the file, when the run has patches to match.
+  var objectNames: [PatchTarget] = []
   var facts = FactsCollection()
   var directives: [SuppressionDirective] = []
   var summary = LintSummary()
@@ -20,9 +25,12 @@ struct WorkerScratch {
   /// that often from every core would bounce their reference counts between the cores' caches.
   /// The linter keeps them alive.
   let objectPolicies: [Unmanaged<Linter.Active<any ObjectPolicy>>]
+  /// Whether the run has Kustomize patches, whose targets are then looked for.
+  let recordsObjectNames: Bool
 
-  init(objectPolicies: [Linter.Active<any ObjectPolicy>]) {
+  init(objectPolicies: [Linter.Active<any ObjectPolicy>], recordsObjectNames: Bool = false) {
     self.objectPolicies = objectPolicies.map { Unmanaged.passUnretained($0) }
+    self.recordsObjectNames = recordsObjectNames
   }
 }
 
@@ -33,40 +41,73 @@ extension Linter {
     case .bytes(let bytes):
       return bytes.withUnsafeBufferPointer {
         lintBytes(
-          $0, input: input, policies: scratch.objectPolicies, strings: &scratch.strings)
+          $0, input: input, policies: scratch.objectPolicies, strings: &scratch.strings,
+          recordsObjectNames: scratch.recordsObjectNames)
       }
     case .unreadable(let reason):
-      return unreadable(input, reason: reason)
+      return inputProblem(
+        input, InputPolicies.unreadableFile,
+        "cannot read \(input.name): \(reason); it was not linted")
+    case .tooLarge(let size, let limit, let binaryAt):
+      return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
+    case .symlinkNotFollowed(let reason):
+      return inputProblem(
+        input, InputPolicies.symlinkNotFollowed,
+        "\(input.name) is \(reason); kubeward did not follow it")
     case .file(let path):
+      scratch.reader.maximumSize = readerLimits.maximumFileSize
       switch scratch.reader.read(path) {
       case .success(let count):
         return scratch.reader.buffer.withUnsafeBufferPointer {
           lintBytes(
             UnsafeBufferPointer(rebasing: $0[0..<count]), input: input,
-            policies: scratch.objectPolicies, strings: &scratch.strings)
+            policies: scratch.objectPolicies, strings: &scratch.strings,
+            recordsObjectNames: scratch.recordsObjectNames)
         }
+      case .failure(.tooLarge(let size, let limit, let binaryAt)):
+        return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
       case .failure(let error):
-        return unreadable(input, reason: error.reason)
+        return inputProblem(
+          input, InputPolicies.unreadableFile,
+          "cannot read \(input.name): \(error.reason); it was not linted")
       }
     }
   }
 
-  private func unreadable(_ input: LintInput, reason: String) -> FileOutcome {
+  /// A file that was not read, reported once at its start (or at its first NUL byte).
+  private func inputProblem(
+    _ input: LintInput, _ policy: String, _ message: String,
+    at position: SourcePosition = SourcePosition(line: 1, column: 1)
+  ) -> FileOutcome {
     var outcome = FileOutcome()
     outcome.summary.files = 1
-    if let severity = inputSeverities[InputPolicies.unreadableFile] {
+    if !input.isContext, let severity = inputSeverities[policy] {
       outcome.findings.append(
         Finding(
-          policy: InputPolicies.unreadableFile, severity: severity, file: input.name,
-          range: SourceRange(at: SourcePosition(line: 1, column: 1)),
-          message: "cannot read \(input.name): \(reason); it was not linted"))
+          policy: policy, severity: severity, file: input.name, range: SourceRange(at: position),
+          message: message))
     }
     return outcome
   }
 
+  /// A file over the size limit: binary when its start holds a NUL byte, else too large.
+  private func tooLarge(_ input: LintInput, size: Int, limit: Int, binaryAt: Int?) -> FileOutcome {
+    if let binaryAt {
+      return inputProblem(
+        input, InputPolicies.binaryFile,
+        "binary file (a NUL byte at byte \(binaryAt)); not a manifest, not linted")
+    }
+    return inputProblem(
+      input, InputPolicies.fileTooLarge,
+      "\(input.name) is \(size) bytes, more than the \(limit) bytes kubeward reads from one file "
+        + "(--max-file-size); it was not linted: split it, or raise the limit if it really is a "
+        + "manifest")
+  }
+
   private func lintBytes(
     _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput,
-    policies: [Unmanaged<Active<any ObjectPolicy>>], strings: inout StringInterner
+    policies: [Unmanaged<Active<any ObjectPolicy>>], strings: inout StringInterner,
+    recordsObjectNames: Bool
   ) -> FileOutcome {
     var outcome = FileOutcome()
     outcome.summary.files = 1
@@ -81,10 +122,12 @@ extension Linter {
             policy: id, severity: severity, file: input.name, range: diagnostic.range,
             message: diagnostic.message))
       }
-      outcome.directives = SuppressionDirectives.comments(in: bytes, file: input.name)
+      outcome.directives = SuppressionDirectives.comments(
+        in: bytes, file: input.name, tree: file.tree)
     }
     let locate = Locator(file: input.name, computePaths: computePaths)
     var report = ObjectReport(file: input.name, computePaths: computePaths)
+    report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     for document in file.documents {
       switch document.content(defaultNamespace: configuration.defaultNamespace) {
       case .empty:
@@ -102,12 +145,21 @@ extension Linter {
               message: "this document has no apiVersion and kind, so it is not a Kubernetes "
                 + "object; kubeward skipped it"))
         }
-      case .objects where input.isKustomizePatch:
-        outcome.summary.documents += 1
-        outcome.summary.skippedDocuments += 1
-      case .objects(let objects):
+      case .objects(let objects, _) where input.isKustomizePatch:
+        // Partial objects: linted, but they are no facts about the set.
         outcome.summary.documents += 1
         outcome.summary.objects += objects.count
+        guard reports else { continue }
+        for object in objects {
+          lint(object, with: policies, into: &report)
+          outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
+        }
+      case .objects(let objects, let notObjects):
+        outcome.summary.documents += 1
+        outcome.summary.objects += objects.count
+        if reports, !notObjects.isEmpty {
+          reportListItems(notObjects, input: input, into: &outcome)
+        }
         for object in objects {
           if let placeholder = InputPolicies.templatePlaceholder(in: object) {
             if reports { reportTemplate(object, placeholder, input: input, into: &outcome) }
@@ -118,6 +170,9 @@ extension Linter {
             outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
           }
           outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
+          if recordsObjectNames, let target = PatchTarget(object.reference) {
+            outcome.objectNames.append(target)
+          }
         }
       }
     }
@@ -128,7 +183,36 @@ extension Linter {
     }
     if input.isContext { outcome.summary = LintSummary() }
     finishFindings(&outcome, bytes: bytes, input: input)
+    if input.isKustomizePatch {
+      // What a policy that judges set values found stands; what is missing may be in the base.
+      let (kept, held) = outcome.findings.reduce(into: ([Finding](), [Finding]())) {
+        split, finding in
+        if finding.object != nil && !partialObjectPolicies.contains(finding.policy) {
+          split.1.append(finding)
+        } else {
+          split.0.append(finding)
+        }
+      }
+      outcome.findings = kept
+      // A patch of a base outside the run: what it lacks may be the base's.
+      outcome.patchFindings = input.patchesBaseOutsideRun ? [] : held
+    }
     return outcome
+  }
+
+  /// Items of a `List` that are not objects: kubectl refuses the whole list.
+  private func reportListItems(
+    _ items: [Node], input: LintInput, into outcome: inout FileOutcome
+  ) {
+    guard let severity = catalogue[Schema.id].flatMap(configuration.severity(of:)) else { return }
+    for item in items {
+      outcome.findings.append(
+        Finding(
+          policy: Schema.id, severity: severity, file: input.name, range: item.findingRange,
+          message: "this item of a List has no apiVersion and kind, so it is no object: kubectl "
+            + "rejects the list (\"Object 'Kind' is missing\"); give it apiVersion and kind or "
+            + "remove it"))
+    }
   }
 
   private func reportTemplate(
@@ -183,9 +267,26 @@ extension Linter {
       }
     }
     outcome.findings.sort(by: Finding.byPosition)
+    removeRepeats(&outcome.findings)
     if input.attributesHelmSources {
       HelmSources.attribute(&outcome.findings, in: bytes)
     }
+  }
+}
+
+extension Linter {
+  /// Drops findings identical to the one before them (sorted by position): a node reached
+  /// through many aliases (one container mapping under `containers: [*c, *c, …]`) would
+  /// otherwise give the same finding once per alias, and a small file thousands of lines of
+  /// report.
+  func removeRepeats(_ findings: inout [Finding]) {
+    guard findings.count > 1 else { return }
+    var kept = 1
+    for index in 1..<findings.count where findings[index] != findings[kept - 1] {
+      findings.swapAt(kept, index)
+      kept += 1
+    }
+    findings.removeLast(findings.count - kept)
   }
 }
 
@@ -195,5 +296,18 @@ extension Finding {
     if lhs.range.start != rhs.range.start { return lhs.range.start < rhs.range.start }
     if lhs.policy != rhs.policy { return lhs.policy < rhs.policy }
     return lhs.message < rhs.message
+  }
+}
+
+/// What a Kustomize patch names as its target: a kind and a name (patches often leave the
+/// namespace to the kustomization).
+struct PatchTarget: Hashable, Sendable {
+  let kind: String
+  let name: String
+
+  init?(_ reference: ObjectReference) {
+    guard let name = reference.name else { return nil }
+    kind = reference.kind
+    self.name = name
   }
 }

@@ -1,28 +1,68 @@
 import KubewardYAML
 
-/// Finds the files that Kustomize kustomizations in a run use as patches. A patch is a partial
-/// object (a Deployment with one changed container field); linted as a whole manifest it would
-/// "lack" everything its base defines, so its objects are not linted on their own.
+/// Finds the files that Kustomize kustomizations in a run use as patches and as resources.
+///
+/// A patch is a partial object (a Deployment with one changed container field); linted as a
+/// whole manifest it would "lack" everything its base defines. A resource is whole, but
+/// Kustomize transforms it before it is applied (`commonLabels` adds a selector, patches add
+/// fields), so a required field it lacks may be added.
+///
+/// Being a patch must not become a way to skip a file, so:
+/// - a kustomization can only name files in its own folder or below it, as Kustomize itself
+///   allows (its default load restrictor): one elsewhere in the run cannot claim a file;
+/// - a patch is still checked by the policies that judge the values it sets
+///   (`Policy.checksPartialObjects`), and its other findings are reported when the run holds no
+///   whole object of the same kind and name for it to patch (see `Linter.run`), unless its
+///   kustomization builds on something the run does not hold (a remote base, or a folder
+///   outside the files linted, as when one overlay is linted alone).
 enum KustomizePatches {
   static let fileNames: Set<Substring> = [
     "kustomization.yaml", "kustomization.yml", "Kustomization",
   ]
 
-  /// `inputs`, with the patch files among them marked. Files are related by their names (the
-  /// paths the user knows), which may differ from where they are read (`--read-from`).
+  /// What the kustomizations of a run say about the files they name.
+  struct Roles {
+    /// Normalised names of patches, and whether their kustomization builds on resources the run
+    /// does not hold.
+    var patches: [String: Bool] = [:]
+    /// Normalised names of local resources.
+    var resources: Set<String> = []
+  }
+
+  /// `inputs`, with the patch and resource files among them marked. Files are related by their
+  /// names (the paths the user knows), which may differ from where they are read
+  /// (`--read-from`).
   static func marking(_ inputs: [LintInput]) -> [LintInput] {
-    let patches = patchPaths(among: inputs)
-    guard !patches.isEmpty else { return inputs }
+    let roles = roles(among: inputs)
+    guard !roles.patches.isEmpty || !roles.resources.isEmpty else { return inputs }
     return inputs.map { input in
       var input = input
-      if patches.contains(normalized(input.name)) { input.isKustomizePatch = true }
+      let name = normalized(input.name)
+      if let baseOutsideRun = roles.patches[name] {
+        input.isKustomizePatch = true
+        input.patchesBaseOutsideRun = baseOutsideRun
+      }
+      if roles.resources.contains(name) { input.isKustomizeResource = true }
       return input
     }
   }
 
-  /// The normalised names of patch files named by the kustomizations among `inputs`.
-  static func patchPaths(among inputs: [LintInput]) -> Set<String> {
-    var patches: Set<String> = []
+  /// The patch and resource files named by the kustomizations among `inputs`.
+  static func roles(among inputs: [LintInput]) -> Roles {
+    var roles = Roles()
+    guard inputs.contains(where: { fileNames.contains(fileName(of: $0.name)) }) else {
+      return roles
+    }
+    // What the run holds: its files, and the folders they are in.
+    var held: Set<String> = []
+    for input in inputs {
+      var name = normalized(input.name)
+      held.insert(name)
+      while let slash = name.lastIndex(of: "/") {
+        name = String(name[..<slash])
+        guard held.insert(name).inserted else { break }
+      }
+    }
     var reader = FileReader()
     for input in inputs {
       guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
@@ -33,11 +73,35 @@ enum KustomizePatches {
       }
       guard let root = file.documents.first?.root, root.isMapping else { continue }
       let folder = directory(of: input.name)
+      var baseOutsideRun = false
+      for key in ["resources", "bases", "components"] {
+        for item in root[key]?.items ?? .none {
+          guard let reference = item.text else { continue }
+          if !isRemote(reference), let path = outside(folder, reference), held.contains(path) {
+            roles.resources.insert(path)
+          } else {
+            baseOutsideRun = true
+          }
+        }
+      }
       for reference in references(in: root) {
-        patches.insert(normalized(folder.isEmpty ? reference : folder + "/" + reference))
+        guard let path = inside(folder, reference) else { continue }
+        roles.patches[path] = baseOutsideRun || roles.patches[path] == true
       }
     }
-    return patches
+    return roles
+  }
+
+  /// A resource Kustomize fetches (`github.com/org/repo/path?ref=v1`, `https://…`).
+  private static func isRemote(_ reference: String) -> Bool {
+    reference.contains("://") || reference.hasPrefix("github.com/")
+      || reference.hasPrefix("git@") || reference.hasPrefix("gitlab.com/")
+  }
+
+  /// `folder/reference` normalised, for resources, which may climb to a shared base.
+  private static func outside(_ folder: String, _ reference: String) -> String? {
+    guard !reference.hasPrefix("/") else { return nil }
+    return normalized(folder.isEmpty ? reference : folder + "/" + reference)
   }
 
   /// Patch file references: `patchesStrategicMerge` entries that are paths, and the `path` of
@@ -58,6 +122,15 @@ enum KustomizePatches {
       }
     }
     return paths
+  }
+
+  /// `folder/reference`, normalised, when it stays inside `folder`; `nil` for an absolute
+  /// reference or one that climbs out with `..`.
+  static func inside(_ folder: String, _ reference: String) -> String? {
+    guard !reference.hasPrefix("/") else { return nil }
+    let relative = normalized(reference)
+    guard !relative.isEmpty, relative != "..", !relative.hasPrefix("../") else { return nil }
+    return normalized(folder.isEmpty ? relative : folder + "/" + relative)
   }
 
   /// `a/./b/../c.yaml` → `a/c.yaml`, lexically, so that references and inputs compare equal.

@@ -1,3 +1,5 @@
+import KubewardYAML
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -8,11 +10,17 @@
 public struct LintInput: Sendable {
   public enum Source: Sendable {
     /// Read from this path when linted.
-    case file(path: String)
+    case file(FilePath)
     /// Already in memory (standard input, an admission request, a test).
     case bytes([UInt8])
     /// Could not be opened or listed; reported as `unreadable-file`.
     case unreadable(reason: String)
+    /// Larger than the size limit (standard input): `file-too-large`, or `binary-file` when a
+    /// NUL byte (at offset `binaryAt`) shows it is binary.
+    case tooLarge(size: Int, limit: Int, binaryAt: Int?)
+    /// A symbolic link the folder walk did not follow, because it leaves the linted folder or
+    /// leads to a folder already walked; reported as `symlink-not-followed`.
+    case symlinkNotFollowed(reason: String)
   }
 
   /// The name findings carry: the path as the user wrote it, or the name given to stdin.
@@ -24,6 +32,12 @@ public struct LintInput: Sendable {
   /// A Kustomize patch (a kustomization of the run names it): its objects are partial, so they
   /// are checked for syntax but not linted as manifests. Set by the linter.
   public var isKustomizePatch = false
+  /// A patch whose kustomization builds on resources the run does not hold (a remote base, a
+  /// folder outside the files linted): what the patch lacks may be there.
+  public var patchesBaseOutsideRun = false
+  /// A resource of a kustomization of the run: Kustomize may add fields before it is applied
+  /// (labels, selectors, patches). Set by the linter.
+  public var isKustomizeResource = false
   /// Context only: its objects inform the cross-object pass (a Service's Deployment elsewhere
   /// in the repository) but none of its findings are reported (`--context`).
   public var isContext = false
@@ -36,11 +50,21 @@ public struct LintInput: Sendable {
     self.source = source
     self.isExplicit = isExplicit
   }
+
+  /// A file at `path`, named as the path reads.
+  public init(path: String, isExplicit: Bool) {
+    self.init(name: path, source: .file(FilePath(path)), isExplicit: isExplicit)
+  }
 }
 
 extension LintInput {
-  /// The bytes of the file at `path`, or `nil` when it cannot be read.
+  /// The bytes of the regular file at `path` (within the standard size limit), or `nil` when
+  /// it cannot be read.
   public static func contents(of path: String) -> [UInt8]? {
+    contents(of: FilePath(path))
+  }
+
+  public static func contents(of path: FilePath) -> [UInt8]? {
     var reader = FileReader()
     guard case .success(let count) = reader.read(path) else { return nil }
     return Array(reader.buffer[0..<count])
@@ -52,7 +76,7 @@ public struct InputError: Error, CustomStringConvertible, Sendable {
   public let path: String
   public let reason: String
 
-  public var description: String { "\(path): \(reason)" }
+  public var description: String { "\(VisibleText.escaped(path)): \(reason)" }
 }
 
 /// Turns the paths a user gives into the files to lint.
@@ -69,35 +93,34 @@ public enum InputDiscovery {
   /// Files as given; folders walked recursively in name order, skipping hidden entries (`.git`,
   /// `.github`, …) and files without a manifest extension.
   public static func inputs(for paths: [String]) throws(InputError) -> [LintInput] {
+    try inputs(for: paths.map { (FilePath($0), $0) })
+  }
+
+  /// Like `inputs(for:)`, for paths given as bytes (a command line's arguments need not be
+  /// UTF-8), each with the name it is reported under.
+  public static func inputs(for paths: [(path: FilePath, name: String)]) throws(InputError)
+    -> [LintInput]
+  {
     var inputs: [LintInput] = []
-    for path in paths {
-      var status = stat()
-      guard stat(path, &status) == 0 else {
-        throw InputError(path: path, reason: String(cString: strerror(errno)))
+    for (path, name) in paths {
+      guard let status = FileSystem.status(path) else {
+        throw InputError(path: name, reason: String(cString: strerror(errno)))
       }
       if status.st_mode & S_IFMT == S_IFDIR {
-        var visited: Set<DirectoryIdentity> = []
-        walk(
-          directory: path, displayPrefix: displayPrefix(for: path), into: &inputs,
-          visited: &visited)
+        var walk = FolderWalk(root: path, displayPrefix: displayPrefix(for: name))
+        walk.run(into: &inputs)
       } else {
-        inputs.append(LintInput(name: path, source: .file(path: path), isExplicit: true))
+        inputs.append(LintInput(name: name, source: .file(path), isExplicit: true))
       }
     }
     return inputs
   }
 
   /// `manifestExtensions`, compared as bytes: this runs for every directory entry.
-  private static func hasManifestExtension(_ name: String) -> Bool {
-    let bytes = name.utf8
-    return manifestExtensions.contains { suffix in
-      bytes.count > suffix.utf8.count && bytes.reversed().starts(with: suffix.utf8.reversed())
+  static func hasManifestExtension(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    manifestExtensions.contains { suffix in
+      name.count > suffix.utf8.count && name.reversed().starts(with: suffix.utf8.reversed())
     }
-  }
-
-  private struct DirectoryIdentity: Hashable {
-    var device: UInt64
-    var inode: UInt64
   }
 
   /// `.` lists its files as `a.yaml`, `manifests/` as `manifests/a.yaml`.
@@ -105,144 +128,203 @@ public enum InputDiscovery {
     if directory == "." || directory == "./" { return "" }
     return directory.hasSuffix("/") ? directory : directory + "/"
   }
+}
 
-  /// The names in a folder, hidden ones left out, with their type when `readdir` knows it (so that
-  /// plain files need no `stat`), in byte order: the walk is the same on every machine and in
-  /// every locale. The names are sorted as C strings before any Swift string is made.
-  private static func sortedEntries(of handle: OpaquePointer) -> [(name: String, type: UInt8)] {
-    var names: [CChar] = []
-    var found: [(offset: Int, type: UInt8)] = []
-    while let entry = readdir(handle) {
-      withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-        let name = raw.bindMemory(to: CChar.self)
-        guard name[0] != 0 && name[0] != CChar(UInt8(ascii: ".")) else { return }
-        found.append((names.count, entry.pointee.d_type))
-        names.append(contentsOf: name.prefix(strlen(name.baseAddress!) + 1))
-      }
+/// One folder argument's walk: every folder below it, depth first in byte order of names,
+/// without recursion (a tree can be deeper than a thread's stack) and without following
+/// symbolic links out of the folder or into a folder already walked.
+private struct FolderWalk {
+  private struct DirectoryIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+  }
+
+  private struct Entry {
+    var name: [UInt8]
+    var type: UInt8
+  }
+
+  /// A folder being listed: its entries, sorted, and the next one to look at.
+  private struct Frame {
+    var path: FilePath
+    var displayPrefix: String
+    var descriptor: Int32
+    var entries: [Entry]
+    var next = 0
+  }
+
+  let root: FilePath
+  let rootDisplayPrefix: String
+  /// The root's canonical path: symbolic links are followed only to targets below it.
+  let rootRealPath: [UInt8]?
+  private var visited: Set<DirectoryIdentity> = []
+
+  init(root: FilePath, displayPrefix: String) {
+    self.root = root
+    self.rootDisplayPrefix = displayPrefix
+    self.rootRealPath = FileSystem.realPath(root)
+  }
+
+  mutating func run(into inputs: inout [LintInput]) {
+    var stack: [Frame] = []
+    if let frame = open(root, displayPrefix: rootDisplayPrefix, into: &inputs) {
+      stack.append(frame)
     }
-    return names.withUnsafeBufferPointer { names in
-      let base = names.baseAddress!
-      // strcmp compares bytes as unsigned: byte order.
-      found.sort { strcmp(base + $0.offset, base + $1.offset) < 0 }
-      return found.map { (String(cString: base + $0.offset), $0.type) }
+    while !stack.isEmpty {
+      let top = stack.count - 1
+      guard stack[top].next < stack[top].entries.count else {
+        close(stack.removeLast().descriptor)
+        continue
+      }
+      let entry = stack[top].entries[stack[top].next]
+      stack[top].next += 1
+      let frame = stack[top]
+      if let child = visit(entry, in: frame, into: &inputs) { stack.append(child) }
     }
   }
 
-  private static func walk(
-    directory: String, displayPrefix: String, into inputs: inout [LintInput],
-    visited: inout Set<DirectoryIdentity>
-  ) {
-    var status = stat()
-    if stat(directory, &status) == 0 {
-      let identity = DirectoryIdentity(
-        device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
-      // A symbolic link back up the tree would make the walk endless.
-      guard visited.insert(identity).inserted else { return }
+  /// Handles one entry of `folder`; returns the folder to walk next when it is one.
+  private mutating func visit(_ entry: Entry, in folder: Frame, into inputs: inout [LintInput])
+    -> Frame?
+  {
+    let path = entry.name.withUnsafeBufferPointer { folder.path.appending($0) }
+    let shown = folder.displayPrefix + FilePath.displayName(entry.name[...])
+    let isManifest = entry.name.withUnsafeBufferPointer(InputDiscovery.hasManifestExtension)
+    var type = entry.type
+    if type == UInt8(DT_UNKNOWN) {
+      var status = stat()
+      guard fstatat(folder.descriptor, entry.name.cString, &status, AT_SYMLINK_NOFOLLOW) == 0
+      else { return nil }
+      type = Self.direntType(status.st_mode)
     }
-    guard let handle = opendir(directory) else {
-      let name = displayPrefix.isEmpty ? "." : String(displayPrefix.dropLast())
+    switch type {
+    case UInt8(DT_DIR):
+      return open(path, displayPrefix: shown + "/", into: &inputs)
+    case UInt8(DT_LNK):
+      return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
+    default:
+      // Devices, pipes and sockets with a manifest's name are reported when read.
+      if isManifest {
+        inputs.append(LintInput(name: shown, source: .file(path), isExplicit: false))
+      }
+      return nil
+    }
+  }
+
+  private mutating func followLink(
+    _ path: FilePath, shown: String, isManifest: Bool, in folder: Frame,
+    into inputs: inout [LintInput]
+  ) -> Frame? {
+    guard let status = FileSystem.status(path) else {
+      // A dangling symbolic link where a manifest should be: reported, not skipped.
+      if isManifest {
+        inputs.append(
+          LintInput(
+            name: shown,
+            source: .unreadable(
+              reason: "a symbolic link to a file that cannot be reached ("
+                + String(cString: strerror(errno)) + ")"),
+            isExplicit: false))
+      }
+      return nil
+    }
+    let isFolder = status.st_mode & S_IFMT == S_IFDIR
+    guard isFolder || isManifest else { return nil }
+    // Only targets inside the folder being linted are read: a link committed to a repository
+    // must not make kubeward walk the whole file system or show files from outside it.
+    guard let target = FileSystem.realPath(path), let rootRealPath,
+      target == rootRealPath
+        || (target.starts(with: rootRealPath)
+          && (rootRealPath == [UInt8(ascii: "/")]
+            || target[rootRealPath.count] == UInt8(ascii: "/")))
+    else {
+      let shownTarget = FileSystem.realPath(path).map { FilePath.displayName($0[...]) } ?? "?"
       inputs.append(
         LintInput(
-          name: name, source: .unreadable(reason: String(cString: strerror(errno))),
+          name: shown,
+          source: .symlinkNotFollowed(
+            reason: "a symbolic link to \(shownTarget), outside the folder being linted"),
           isExplicit: false))
-      return
+      return nil
     }
-    let entries = sortedEntries(of: handle)
-    closedir(handle)
-    let base = directory.hasSuffix("/") ? directory : directory + "/"
-    for (name, type) in entries {
-      let isManifest = hasManifestExtension(name)
-      if type == UInt8(DT_REG) {
-        if isManifest {
-          // The name shown and the path read are usually the same text: keep one copy, as a
-          // monorepo lists tens of thousands of files.
-          let shown = displayPrefix + name
-          inputs.append(
-            LintInput(
-              name: shown, source: .file(path: base == displayPrefix ? shown : base + name),
-              isExplicit: false))
-        }
-        continue
-      }
-      let path = base + name
-      guard stat(path, &status) == 0 else {
-        // A dangling symbolic link where a manifest should be: reported, not skipped.
-        if isManifest {
-          inputs.append(
-            LintInput(
-              name: displayPrefix + name,
-              source: .unreadable(
-                reason: "a symbolic link to a file that cannot be reached ("
-                  + String(cString: strerror(errno)) + ")"),
-              isExplicit: false))
-        }
-        continue
-      }
-      if status.st_mode & S_IFMT == S_IFDIR {
-        walk(
-          directory: path, displayPrefix: displayPrefix + name + "/", into: &inputs,
-          visited: &visited)
-      } else if status.st_mode & S_IFMT == S_IFREG && isManifest {
-        inputs.append(
-          LintInput(name: displayPrefix + name, source: .file(path: path), isExplicit: false))
-      }
+    guard isFolder else {
+      inputs.append(LintInput(name: shown, source: .file(path), isExplicit: false))
+      return nil
     }
+    // A folder inside the tree is walked under its own name; through the link it would be
+    // walked twice (or forever, for a link to a folder above).
+    inputs.append(
+      LintInput(
+        name: shown,
+        source: .symlinkNotFollowed(
+          reason: "a symbolic link to \(FilePath.displayName(target[...])), a folder of the tree "
+            + "being linted, which is linted under its own name"),
+        isExplicit: false))
+    return nil
   }
-}
 
-/// Reads whole files into one buffer reused from file to file.
-struct FileReader {
-  private(set) var buffer: [UInt8] = []
-
-  /// Reads `path`; returns the byte count, or the reason it could not.
-  mutating func read(_ path: String) -> Result<Int, FileReadError> {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return .failure(FileReadError(errno: errno)) }
-    defer { close(descriptor) }
+  /// Opens and lists a folder, unless it was walked already; an unlistable folder is reported.
+  private mutating func open(
+    _ path: FilePath, displayPrefix: String, into inputs: inout [LintInput]
+  )
+    -> Frame?
+  {
+    let descriptor = FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
-    guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
-    guard status.st_mode & S_IFMT != S_IFDIR else { return .failure(FileReadError(errno: EISDIR)) }
-    // One spare byte, so that reading a file that grew since fstat needs no regrowth at first.
-    let expected = Int(status.st_size) + 1
-    if buffer.count < expected { buffer = [UInt8](repeating: 0, count: max(expected, 1 << 16)) }
-    // A regular file is read as fstat sized it, without a last read to see the end: that is
-    // one system call in two on a tree of small manifests. Pipes and devices (size 0) are read
-    // to their end.
-    let isSized = status.st_mode & S_IFMT == S_IFREG && status.st_size > 0
-    var length = 0
-    while !isSized || length < Int(status.st_size) {
-      if length == buffer.count {
-        // The file grew since fstat, or is a pipe that reports size 0.
-        buffer += repeatElement(0, count: buffer.count)
-      }
-      let count = buffer.withUnsafeMutableBytes { raw in
-        systemRead(descriptor, raw.baseAddress! + length, raw.count - length)
-      }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return .failure(FileReadError(errno: errno))
-      }
-      if count == 0 { break }
-      length += count
+    guard descriptor >= 0, fstat(descriptor, &status) == 0,
+      let handle = fdopendir(descriptor)
+    else {
+      let reason = String(cString: strerror(errno))
+      if descriptor >= 0 { close(descriptor) }
+      let name = displayPrefix.isEmpty ? "." : String(displayPrefix.dropLast())
+      inputs.append(LintInput(name: name, source: .unreadable(reason: reason), isExplicit: false))
+      return nil
     }
-    return .success(length)
+    // A bind mount or a link back up the tree would make the walk endless.
+    guard visited.insert(Self.identity(status)).inserted else {
+      closedir(handle)
+      return nil
+    }
+    let entries = Self.sortedEntries(of: handle)
+    // The descriptor stays open (for fstatat) until the folder's entries are done.
+    let listing = dup(descriptor)
+    closedir(handle)
+    return Frame(path: path, displayPrefix: displayPrefix, descriptor: listing, entries: entries)
+  }
+
+  /// The names in a folder, hidden ones left out, with their type when `readdir` knows it (so
+  /// that plain files need no `stat`), in byte order: the walk is the same on every machine and
+  /// in every locale.
+  private static func sortedEntries(of handle: OpaquePointer) -> [Entry] {
+    var entries: [Entry] = []
+    while let entry = readdir(handle) {
+      withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+        let name = raw.bindMemory(to: UInt8.self)
+        guard name[0] != 0 && name[0] != UInt8(ascii: ".") else { return }
+        let length = strlen(UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self))
+        entries.append(Entry(name: Array(name.prefix(length)), type: entry.pointee.d_type))
+      }
+    }
+    // Byte order (what strcmp gives), not Unicode or locale order.
+    entries.sort { $0.name.lexicographicallyPrecedes($1.name) }
+    return entries
+  }
+
+  private static func identity(_ status: stat) -> DirectoryIdentity {
+    DirectoryIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+  }
+
+  private static func direntType(_ mode: mode_t) -> UInt8 {
+    switch mode & S_IFMT {
+    case S_IFDIR: UInt8(DT_DIR)
+    case S_IFLNK: UInt8(DT_LNK)
+    case S_IFREG: UInt8(DT_REG)
+    default: UInt8(DT_UNKNOWN)
+    }
   }
 }
 
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int)
-  -> Int
-{
-  #if canImport(Glibc)
-    Glibc.read(descriptor, buffer, count)
-  #else
-    Darwin.read(descriptor, buffer, count)
-  #endif
-}
-
-struct FileReadError: Error {
-  let reason: String
-
-  init(errno code: Int32) {
-    reason = String(cString: strerror(code))
-  }
+extension [UInt8] {
+  /// The bytes with a terminating NUL, for C calls.
+  fileprivate var cString: [CChar] { map { CChar(bitPattern: $0) } + [0] }
 }

@@ -170,8 +170,7 @@ public struct LintSet: Sendable {
     workloadsByNamespace[namespace] != nil
   }
 
-  /// Workloads of `namespace` whose pod labels satisfy `selector`. Starts from the selector's
-  /// rarest label, so the cost follows the number of candidates, not of workloads.
+  /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order.
   public func workloads(selectedBy selector: LabelSelector, in namespace: String)
     -> [WorkloadFacts]
   {
@@ -179,10 +178,36 @@ public struct LintSet: Sendable {
   }
 
   /// Indices into `facts.workloads` of the workloads `selector` selects in `namespace`.
+  public func workloadIndices(selectedBy selector: LabelSelector, in namespace: String) -> [Int] {
+    selection(selectedBy: selector, in: namespace).indices
+  }
+
+  /// The workloads `selector` selects in `namespace`. Starts from the selector's rarest label,
+  /// so the cost follows the number of candidates, not of workloads; and many Services and
+  /// budgets share one selector (`app: web` for a Service, its budget and its monitor, or
+  /// thousands of them in a generated file), so each distinct one is evaluated once per run.
   ///
   /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
   /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
-  public func workloadIndices(selectedBy selector: LabelSelector, in namespace: String) -> [Int] {
+  public func selection(selectedBy selector: LabelSelector, in namespace: String)
+    -> WorkloadSelection
+  {
+    let key = Selection(namespace: namespace, selector: selector)
+    if let known = selections.value.withLock({ $0[key] }) { return known }
+    let selection = WorkloadSelection(evaluate(selector, in: namespace), in: facts.workloads)
+    selections.value.withLock { $0[key] = selection }
+    return selection
+  }
+
+  private struct Selection: Hashable {
+    var namespace: String
+    var selector: LabelSelector
+  }
+
+  /// Selections made so far; set policies run concurrently and share them.
+  private let selections = Shared<[Selection: WorkloadSelection]>([:])
+
+  private func evaluate(_ selector: LabelSelector, in namespace: String) -> [Int] {
     var candidates: [Int]?
     // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
     // do not narrow the candidates; the full match below still checks them.
@@ -297,6 +322,15 @@ public struct LintSet: Sendable {
   }
 }
 
+/// A value behind a lock, shared by the set policies that run concurrently.
+final class Shared<Value: Sendable>: Sendable {
+  let value: Mutex<Value>
+
+  init(_ value: Value) {
+    self.value = Mutex(value)
+  }
+}
+
 /// A count the cross-object pass keeps for tests; set policies add to it concurrently.
 final class Counter: Sendable {
   private let count = Atomic<Int>(0)
@@ -356,6 +390,70 @@ enum ControllerLabels {
       return workload.kind == .daemonSet ? asked : nil
     default:
       return nil
+    }
+  }
+}
+
+/// The workloads one selector selects in one namespace, grouped by file and by folder so that
+/// the nearest ones are found without a scan.
+public final class WorkloadSelection: Sendable {
+  /// Indices into `LintSet.facts.workloads`, in source order.
+  public let indices: [Int]
+  private let byFile: [String: [Int]]
+  private let byFolder: [Substring: [Int]]
+
+  init(_ indices: [Int], in workloads: [WorkloadFacts]) {
+    self.indices = indices
+    guard indices.count > 1 else {
+      byFile = [:]
+      byFolder = [:]
+      return
+    }
+    var byFile: [String: [Int]] = [:]
+    var byFolder: [Substring: [Int]] = [:]
+    for index in indices {
+      let file = workloads[index].location.file
+      byFile[file, default: []].append(index)
+      byFolder[directory(of: file), default: []].append(index)
+    }
+    self.byFile = byFile
+    self.byFolder = byFolder
+  }
+
+  public var isEmpty: Bool { indices.isEmpty }
+
+  /// The selected workloads nearest to `file` (see `nearest`).
+  public func nearest(to file: String) -> NearestWorkloads {
+    guard indices.count > 1 else {
+      return NearestWorkloads(indices: indices, id: .init(selection: self, scope: "*"))
+    }
+    if let sameFile = byFile[file] {
+      return NearestWorkloads(indices: sameFile, id: .init(selection: self, scope: "f" + file))
+    }
+    let folder = directory(of: file)
+    if let sameFolder = byFolder[folder] {
+      return NearestWorkloads(
+        indices: sameFolder, id: .init(selection: self, scope: "d" + folder))
+    }
+    return NearestWorkloads(indices: indices, id: .init(selection: self, scope: "*"))
+  }
+}
+
+/// Some of a selection's workloads: those nearest to a referring object.
+public struct NearestWorkloads: Sendable {
+  /// Indices into `LintSet.facts.workloads`, in source order.
+  public let indices: [Int]
+  /// Which group of which selection these are: equal ids hold the same workloads, so a policy
+  /// can work out what it needs of them once.
+  public let id: ID
+
+  public struct ID: Hashable, Sendable {
+    let selection: ObjectIdentifier
+    let scope: String
+
+    init(selection: WorkloadSelection, scope: String) {
+      self.selection = ObjectIdentifier(selection)
+      self.scope = scope
     }
   }
 }

@@ -40,6 +40,9 @@ struct CrossObjectState: Sendable {
 /// What a run accumulates as files are delivered.
 struct RunState {
   var facts = FactsCollection()
+  /// Findings about patches, kept until the run knows whether it holds what they patch.
+  var patchFindings: [Finding] = []
+  var objectNames: Set<PatchTarget> = []
   var directives: [SuppressionDirective] = []
   var summary = LintSummary()
   var baseline: Baseline?
@@ -80,6 +83,8 @@ public struct Linter: Sendable {
   let factOptions: FactOptions
   /// Every policy that is on.
   let enabledPolicies: Set<String>
+  /// The object policies whose findings hold for partial objects (Kustomize patches).
+  let partialObjectPolicies: Set<String>
   /// Compute each finding's YAML path (for fingerprints and baselines); off by default because
   /// it costs a walk up the tree per finding.
   public var computePaths = false
@@ -106,6 +111,8 @@ public struct Linter: Sendable {
     }
     self.objectPolicies = objectPolicies
     self.setPolicies = setPolicies
+    self.partialObjectPolicies = Set(
+      BuiltInPolicies.all.filter { $0.checksPartialObjects }.map { $0.id })
     var inputSeverities: [String: Severity] = [:]
     for description in catalogue.descriptions where description.scope == .input {
       inputSeverities[description.id] = configuration.severity(of: description)
@@ -127,11 +134,15 @@ public struct Linter: Sendable {
     -> LintSummary
   {
     let inputs = KustomizePatches.marking(inputs)
+    let hasPatches = inputs.contains(where: \.isKustomizePatch)
     var state = RunState(baseline: options.baseline)
-    forEachFile(inputs, jobs: max(1, options.jobs)) { input, outcome in
+    forEachFile(inputs, jobs: max(1, options.jobs), recordsObjectNames: hasPatches) {
+      input, outcome in
       var outcome = outcome
       state.facts.append(contentsOf: outcome.facts)
       state.directives += outcome.directives
+      state.objectNames.formUnion(outcome.objectNames)
+      state.patchFindings += outcome.patchFindings
       guard !input.isContext else { return }
       state.summary.add(outcome.summary)
       state.admit(&outcome.findings)
@@ -166,6 +177,13 @@ public struct Linter: Sendable {
       }
     }
     pending.append(unusedSuppressions(state.directives).map(PendingFinding.init))
+    // A "patch" whose target the run does not hold is not known to patch anything: what it
+    // lacks is reported as for any manifest.
+    pending.append(
+      state.patchFindings.filter { finding in
+        guard let object = finding.object, let target = PatchTarget(object) else { return true }
+        return !state.objectNames.contains(target)
+      }.map(PendingFinding.init))
     let ordered = Self.inputOrder(of: pending, inputs: inputs).map {
       pending[$0.group][$0.item]
     }
@@ -191,13 +209,13 @@ public struct Linter: Sendable {
     -> [Finding]
   {
     guard jobs > 1 && pending.count >= 64 else { return pending.map { $0.rendered() } }
-    let chunk = (pending.count + jobs - 1) / jobs
+    let parts = Partition.ranges(count: pending.count, parts: jobs)
     return Array(unsafeUninitializedCapacity: pending.count) { buffer, initialized in
       nonisolated(unsafe) let results = buffer
       nonisolated(unsafe) let pending = pending
-      DispatchQueue.concurrentPerform(iterations: jobs) { part in
+      DispatchQueue.concurrentPerform(iterations: parts.count) { part in
         // Each part initialises its own range of the array.
-        for index in (part * chunk)..<min(pending.count, (part + 1) * chunk) {
+        for index in parts[part] {
           (results.baseAddress! + index).initialize(to: pending[index].rendered())
         }
       }
@@ -270,32 +288,31 @@ public struct Linter: Sendable {
   /// jobs, on whichever worker finishes the file that is due; see `OrderedWork`). Workers run
   /// ahead of delivery by at most a window of files, which bounds memory.
   private func forEachFile(
-    _ inputs: [LintInput], jobs: Int, deliver: (LintInput, consuming FileOutcome) -> Void
+    _ inputs: [LintInput], jobs: Int, recordsObjectNames: Bool,
+    deliver: (LintInput, FileOutcome) -> Void
   ) {
     if jobs == 1 || inputs.count < 2 {
-      var scratch = WorkerScratch(objectPolicies: objectPolicies)
+      var scratch = WorkerScratch(
+        objectPolicies: objectPolicies, recordsObjectNames: recordsObjectNames)
       for input in inputs { deliver(input, lintFile(input, scratch: &scratch)) }
       return
     }
+    // Deliveries never overlap (OrderedWork serialises them), and all end before
+    // concurrentPerform returns: it runs the workers on this thread and the pool's threads and
+    // waits for them, so nothing that holds `deliver` outlives the call (a block handed to a
+    // queue could be released by its thread after the run has returned).
     withoutActuallyEscaping(deliver) { deliver in
-      // Deliveries never overlap (OrderedWork serialises them), and all end before this returns.
       let delivery = UncheckedSendable(deliver)
       let work = OrderedWork<FileOutcome>(count: inputs.count, window: 64 * jobs)
-      let workLoop = { @Sendable in
-        var scratch = WorkerScratch(objectPolicies: objectPolicies)
+      DispatchQueue.concurrentPerform(iterations: min(jobs, inputs.count)) { _ in
+        var scratch = WorkerScratch(
+          objectPolicies: objectPolicies, recordsObjectNames: recordsObjectNames)
         while let index = work.claim() {
           work.publish(index, lintFile(inputs[index], scratch: &scratch)) { index, outcome in
             delivery.value(inputs[index], outcome)
           }
         }
       }
-      // This thread is one of the workers.
-      let group = DispatchGroup()
-      for _ in 1..<min(jobs, inputs.count) {
-        DispatchQueue.global().async(group: group, execute: workLoop)
-      }
-      workLoop()
-      group.wait()
     }
   }
 

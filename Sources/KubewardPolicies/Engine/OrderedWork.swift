@@ -53,7 +53,7 @@ final class OrderedWork<Result>: @unchecked Sendable {
 
   /// Stores the result of item `index`; if no other worker is delivering, delivers every
   /// item that is due, in order, calling `deliver` outside the lock.
-  func publish(_ index: Int, _ result: consuming Result, deliver: (Int, consuming Result) -> Void) {
+  func publish(_ index: Int, _ result: Result, deliver: (Int, Result) -> Void) {
     pthread_mutex_lock(mutex)
     slots[index] = result
     guard !delivering else {
@@ -81,5 +81,28 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 
   init(_ value: Value) {
     self.value = value
+  }
+}
+
+/// Splits work over threads.
+enum Partition {
+  /// `count` items cut into at most `parts` contiguous, non-empty ranges that cover them in
+  /// order, as even as can be: no range is empty however `count` and `parts` compare (with 65
+  /// items and 12 parts, rounding every part up to 6 items would leave the last one starting
+  /// past the end).
+  static func ranges(count: Int, parts: Int) -> [Range<Int>] {
+    guard count > 0 else { return [] }
+    let parts = min(max(1, parts), count)
+    let base = count / parts
+    let larger = count % parts  // the first `larger` parts take one more item
+    var ranges: [Range<Int>] = []
+    ranges.reserveCapacity(parts)
+    var start = 0
+    for part in 0..<parts {
+      let end = start + base + (part < larger ? 1 : 0)
+      ranges.append(start..<end)
+      start = end
+    }
+    return ranges
   }
 }

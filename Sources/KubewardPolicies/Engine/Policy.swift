@@ -9,6 +9,14 @@ public protocol Policy: Sendable {
   init(options: PolicyOptions) throws(ConfigurationError)
   /// The policy as the engine runs it. `ObjectPolicy` and `SetPolicy` provide it.
   var runnable: RunnablePolicy { get }
+  /// Whether the policy judges only values an object sets (an `exec` probe, an image's tag), so
+  /// that its findings hold for a partial object too: a Kustomize patch. A policy that reports
+  /// what is missing (no limit, no probe) cannot tell from a patch, whose base may set it.
+  static var checksPartialObjects: Bool { get }
+}
+
+extension Policy {
+  public static var checksPartialObjects: Bool { false }
 }
 
 /// A policy as the engine runs it: per object, or over the whole set.
@@ -53,6 +61,9 @@ public struct ObjectReport: Sendable {
   var policy: String = ""
   var severity: Severity = .warning
   public private(set) var findings: [Finding] = []
+  /// The file is a Kustomize patch or resource: Kustomize may add fields the object lacks
+  /// before it is applied, so what it lacks is not certain to be missing.
+  public internal(set) var objectMayBePartial = false
 
   /// The object being checked.
   var object = ObjectReference(apiVersion: "", kind: "", namespace: nil, name: nil) {

@@ -45,12 +45,18 @@ public enum SeverityAdjustment: Sendable {
   case lowered
   /// One step above it: this variant certainly breaks.
   case raised
+  /// No more than `ceiling`: kubeward cannot be sure of this variant.
+  case atMost(Severity)
+
+  /// Information only: what kubeward reports here is a likelihood, not a certainty.
+  public static let info = SeverityAdjustment.atMost(.info)
 
   func apply(to severity: Severity) -> Severity {
     switch self {
     case .standard: severity
     case .lowered: severity.lowered
     case .raised: severity.raised
+    case .atMost(let ceiling): min(severity, ceiling)
     }
   }
 }

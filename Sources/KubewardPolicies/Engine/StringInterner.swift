@@ -123,11 +123,13 @@ struct StringInterner {
     return string.withUTF8(hash)
   }
 
-  // FNV-1a: quick on the short strings of manifests, and no `Hasher` state to set up.
+  // Swift's `Hasher` (SipHash, seeded per process): label values are chosen by whoever wrote
+  // the manifests, and values crafted to collide under a fixed hash such as FNV would pile up
+  // in one run of slots, making every insertion scan all the others.
   private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-    return hash
+    var hasher = Hasher()
+    hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+    return UInt64(UInt(bitPattern: hasher.finalize()))
   }
 
   private static func equal(_ string: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -56,18 +56,23 @@ enum SuppressionDirectives {
   static let unsuppressible: Set<String> = [unusedSuppression, suppressionWithoutReason]
 
   /// `# kubeward:ignore id[,id…] -- reason` comments of a file. libyaml drops comments, so
-  /// they are read from the bytes; a `#` counts when it starts the line or follows a space.
-  static func comments(in bytes: UnsafeBufferPointer<UInt8>, file: String)
+  /// they are read from the bytes; a `#` counts when it starts the line or follows a space,
+  /// and is not inside a scalar of `tree` (a quoted value or a block scalar, such as a script
+  /// or a ConfigMap's text, may hold the words without being a comment).
+  static func comments(in bytes: UnsafeBufferPointer<UInt8>, file: String, tree: NodeTree)
     -> [SuppressionDirective]
   {
     guard hasCommentMarker(bytes) else { return [] }
     var directives: [SuppressionDirective] = []
     let lines = LineIndex(bytes)
+    var scalars: ScalarRanges?
     for line in 1...lines.lineCount {
       guard let range = lines.byteRange(ofLine: line, in: bytes),
         let marker = firstOffset(of: commentMarker, in: bytes, range: range),
         let hash = commentStart(before: marker, in: bytes, lineStart: range.lowerBound)
       else { continue }
+      if scalars == nil { scalars = ScalarRanges(tree) }
+      guard !scalars!.contains(lines.position(ofByte: hash, in: bytes)) else { continue }
       let text = String(
         decoding: UnsafeBufferPointer(
           rebasing: bytes[(marker + commentMarker.count)..<range.upperBound]),
@@ -199,5 +204,35 @@ enum SuppressionDirectives {
         || bytes[index - 1] == UInt8(ascii: "\t")
     else { return nil }
     return index
+  }
+}
+
+/// The ranges of a tree's scalars, in source order, to tell text inside a value from a comment.
+struct ScalarRanges {
+  private let ranges: [SourceRange]
+
+  init(_ tree: NodeTree) {
+    var ranges: [SourceRange] = []
+    for id in 0..<tree.nodeCount {
+      let node = tree.node(NodeID(id))
+      if node.isScalar && node.range.start < node.range.end { ranges.append(node.range) }
+    }
+    // Nodes are stored in the order the parser met them: already sorted, but a sort of sorted
+    // input is cheap and keeps the search right whatever the order.
+    ranges.sort { $0.start < $1.start }
+    self.ranges = ranges
+  }
+
+  /// Whether `position` lies inside a scalar (at its start or after, before its end).
+  func contains(_ position: SourcePosition) -> Bool {
+    // The last range that starts at or before `position`.
+    var low = 0
+    var high = ranges.count
+    while low < high {
+      let middle = (low + high) / 2
+      if ranges[middle].start <= position { low = middle + 1 } else { high = middle }
+    }
+    guard low > 0 else { return false }
+    return position < ranges[low - 1].end
   }
 }

@@ -1,0 +1,202 @@
+import KubewardYAML
+
+/// The JSON shape the API server decodes a field into, for the fields kubeward models: what a
+/// manifest must look like for `kubectl apply` to be accepted at all.
+///
+/// Kubernetes turns YAML into JSON with go-yaml before decoding, so a value's YAML form decides
+/// its JSON type: a plain `8080` is a number, `"8080"` text, `true` a boolean, `~` null (which
+/// any field accepts as "unset"). The table is deliberately partial: a field it does not list
+/// is not checked, so it can only report what the API server would reject.
+public indirect enum APIShape: Sendable {
+  /// Text: a quoted or block scalar, or a plain one that is not a number, boolean or null.
+  case string
+  /// A whole number (`replicas`, `containerPort`), within `range` when given.
+  case integer(ClosedRange<Int>? = nil)
+  case boolean
+  /// A number or text (`targetPort`, `maxUnavailable`).
+  case intOrString
+  /// A number or text (a `resource.Quantity`: `500m`, `1`, `2Gi`).
+  case quantity
+  /// A map of text to text (`labels`, `annotations`, `nodeSelector`).
+  case stringMap
+  /// A map whose values all have one shape (`limits: {cpu: …, memory: …}`).
+  case mapOf(APIShape)
+  /// An object with these fields; `required` ones must be present and not null.
+  case object([String: APIShape], required: Set<String> = [])
+  /// A list of items of a shape; `nonEmpty` when the API requires at least one.
+  case list(APIShape, nonEmpty: Bool = false)
+  /// Anything (a field whose shape kubeward does not check).
+  case any
+}
+
+extension APIShape {
+  /// `metadata` of every object.
+  public static let objectMeta = APIShape.object([
+    "name": .string, "namespace": .string, "generateName": .string,
+    "labels": .stringMap, "annotations": .stringMap,
+  ])
+
+  static let containerPort = APIShape.object(
+    [
+      "containerPort": .integer(1...65535), "hostPort": .integer(0...65535), "name": .string,
+      "protocol": .string, "hostIP": .string,
+    ], required: ["containerPort"])
+
+  static let probe = APIShape.object([
+    "initialDelaySeconds": .integer(), "periodSeconds": .integer(), "timeoutSeconds": .integer(),
+    "successThreshold": .integer(), "failureThreshold": .integer(),
+    "terminationGracePeriodSeconds": .integer(),
+    "httpGet": .object(["path": .string, "port": .intOrString, "scheme": .string]),
+    "tcpSocket": .object(["port": .intOrString]),
+    "grpc": .object(["port": .integer(1...65535), "service": .string]),
+    "exec": .object(["command": .list(.string)]),
+  ])
+
+  static let resources = APIShape.object([
+    "limits": .mapOf(.quantity), "requests": .mapOf(.quantity),
+  ])
+
+  static let container = APIShape.object(
+    [
+      "name": .string, "image": .string, "imagePullPolicy": .string,
+      "command": .list(.string), "args": .list(.string), "workingDir": .string,
+      "ports": .list(containerPort),
+      "env": .list(
+        .object(
+          ["name": .string, "value": .string, "valueFrom": .any], required: ["name"])),
+      "resources": resources,
+      "livenessProbe": probe, "readinessProbe": probe, "startupProbe": probe,
+      "volumeMounts": .list(
+        .object(
+          ["name": .string, "mountPath": .string, "readOnly": .boolean, "subPath": .string],
+          required: ["name", "mountPath"])),
+      "securityContext": .object([
+        "privileged": .boolean, "readOnlyRootFilesystem": .boolean,
+        "allowPrivilegeEscalation": .boolean, "runAsNonRoot": .boolean,
+        "runAsUser": .integer(), "runAsGroup": .integer(),
+      ]),
+      "stdin": .boolean, "tty": .boolean,
+    ], required: ["name"])
+
+  /// A pod's `spec`; containers need an image (ephemeral ones are added later and alike).
+  static let podSpec = APIShape.object(
+    [
+      "containers": .list(container.requiring("image"), nonEmpty: true),
+      "initContainers": .list(container.requiring("image")),
+      "ephemeralContainers": .list(container),
+      "volumes": .list(.object(["name": .string], required: ["name"])),
+      "restartPolicy": .string, "serviceAccountName": .string, "serviceAccount": .string,
+      "nodeSelector": .stringMap, "hostNetwork": .boolean, "hostPID": .boolean,
+      "hostIPC": .boolean, "dnsPolicy": .string, "priorityClassName": .string,
+      "terminationGracePeriodSeconds": .integer(), "activeDeadlineSeconds": .integer(),
+      "automountServiceAccountToken": .boolean, "enableServiceLinks": .boolean,
+      "imagePullSecrets": .list(.object(["name": .string])),
+      "securityContext": .object([
+        "runAsNonRoot": .boolean, "runAsUser": .integer(), "runAsGroup": .integer(),
+        "fsGroup": .integer(), "fsGroupChangePolicy": .string,
+      ]),
+    ], required: ["containers"])
+
+  static let podTemplate = APIShape.object(
+    ["metadata": objectMeta, "spec": podSpec], required: ["spec"])
+
+  static let labelSelector = APIShape.object([
+    "matchLabels": .stringMap,
+    "matchExpressions": .list(
+      .object(
+        ["key": .string, "operator": .string, "values": .list(.string)],
+        required: ["key", "operator"])),
+  ])
+
+  /// The shape of `spec` for each kind kubeward models, and whether the kind needs one.
+  public static func spec(of kind: ResourceKind, apiVersion: String) -> (
+    shape: APIShape, required: Bool
+  )? {
+    let selectorRequired =
+      APIVersion.group(of: apiVersion) == "apps" && apiVersion != "apps/v1beta1"
+    switch kind {
+    case .pod:
+      return (podSpec, true)
+    case .deployment, .replicaSet, .daemonSet, .statefulSet:
+      var fields: [String: APIShape] = [
+        "replicas": .integer(0...Int(Int32.max)), "selector": labelSelector,
+        "template": podTemplate, "minReadySeconds": .integer(),
+        "revisionHistoryLimit": .integer(), "progressDeadlineSeconds": .integer(),
+        "paused": .boolean, "serviceName": .string,
+      ]
+      if kind == .statefulSet { fields["volumeClaimTemplates"] = .list(.any) }
+      var required: Set<String> = ["template"]
+      if selectorRequired { required.insert("selector") }
+      return (.object(fields, required: required), true)
+    case .replicationController:
+      return (
+        .object([
+          "replicas": .integer(0...Int(Int32.max)), "selector": .stringMap, "template": podTemplate,
+        ]), true
+      )
+    case .job:
+      return (
+        .object(
+          [
+            "template": podTemplate, "parallelism": .integer(), "completions": .integer(),
+            "backoffLimit": .integer(), "activeDeadlineSeconds": .integer(),
+            "ttlSecondsAfterFinished": .integer(), "suspend": .boolean,
+          ], required: ["template"]), true
+      )
+    case .cronJob:
+      return (
+        .object(
+          [
+            "schedule": .string, "suspend": .boolean, "concurrencyPolicy": .string,
+            "successfulJobsHistoryLimit": .integer(), "failedJobsHistoryLimit": .integer(),
+            "startingDeadlineSeconds": .integer(),
+            "jobTemplate": .object(
+              [
+                "metadata": objectMeta,
+                "spec": .object(["template": podTemplate], required: ["template"]),
+              ], required: ["spec"]),
+          ], required: ["schedule", "jobTemplate"]), true
+      )
+    case .service:
+      return (
+        .object([
+          "type": .string, "clusterIP": .string, "selector": .stringMap,
+          "externalName": .string, "externalTrafficPolicy": .string,
+          "publishNotReadyAddresses": .boolean, "sessionAffinity": .string,
+          "loadBalancerIP": .string, "allocateLoadBalancerNodePorts": .boolean,
+          "ports": .list(
+            .object(
+              [
+                "port": .integer(1...65535), "targetPort": .intOrString,
+                "nodePort": .integer(0...65535), "protocol": .string, "name": .string,
+                "appProtocol": .string,
+              ], required: ["port"])),
+        ]), false
+      )
+    case .ingress:
+      return (.any, false)
+    case .horizontalPodAutoscaler:
+      return (
+        .object([
+          "minReplicas": .integer(), "maxReplicas": .integer(),
+          "scaleTargetRef": .object(
+            ["kind": .string, "name": .string, "apiVersion": .string], required: ["kind", "name"]),
+        ]), true
+      )
+    case .podDisruptionBudget:
+      return (
+        .object([
+          "minAvailable": .intOrString, "maxUnavailable": .intOrString, "selector": labelSelector,
+        ]), false
+      )
+    case .limitRange, .serviceMonitor, .podMonitor:
+      return nil
+    }
+  }
+
+  /// The same object shape with one more required field.
+  func requiring(_ field: String) -> APIShape {
+    guard case .object(let fields, let required) = self else { return self }
+    return .object(fields, required: required.union([field]))
+  }
+}

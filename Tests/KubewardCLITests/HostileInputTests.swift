@@ -1,0 +1,283 @@
+import Foundation
+import Testing
+
+/// A Pod named `name`, with `image`.
+private func pod(named name: String, image: String = "nginx:1.27") -> String {
+  """
+  apiVersion: v1
+  kind: Pod
+  metadata:
+    name: \(name)
+  spec:
+    containers:
+      - name: app
+        image: \(image)
+  """
+}
+
+/// Whether `output` holds a line that GitHub Actions would read as a workflow command other
+/// than kubeward's own annotations (`::error file=…`, `::warning file=…`, `::notice file=…`).
+private func hasInjectedCommand(_ output: String) -> Bool {
+  output.split(separator: "\n", omittingEmptySubsequences: false).contains { line in
+    let trimmed = line.drop { $0 == " " || $0 == "\t" }
+    guard trimmed.hasPrefix("::") else { return false }
+    return
+      !(trimmed.hasPrefix("::error file=") || trimmed.hasPrefix("::warning file=")
+      || trimmed.hasPrefix("::notice file="))
+  }
+}
+
+/// `output` without kubeward's own colours (SGR sequences `ESC [ … m`): what is left must hold
+/// no escape character and no bidi override.
+private func withoutOwnColours(_ output: String) -> String {
+  output.replacing(/\u{1B}\[[0-9;]*m/, with: "")
+}
+
+private func write(_ text: String, to path: String) throws {
+  try FileManager.default.createDirectory(
+    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+  try text.write(toFile: path, atomically: false, encoding: .utf8)
+}
+
+@Suite("Hostile input: the command line")
+struct HostileInputCommandTests {
+  /// 65 Deployments without a budget and `--jobs 12` crashed; so did any default run on a
+  /// 12-core laptop with that many cross-object findings.
+  @Test func manyJobsAndManyCrossObjectFindings() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    for index in 0..<65 {
+      try write(
+        Fixtures.webDeployment.replacing("web", with: "d\(index)"), to: folder + "/d\(index).yaml")
+    }
+    var reports: Set<String> = []
+    for jobs in ["1", "12", "64"] {
+      let run = try Kubeward.run(
+        ["lint", "--jobs", jobs, "--format", "json", "--fail-on", "never", "."], in: folder)
+      #expect(run.status == 0, "--jobs \(jobs): \(run.standardError.prefix(300))")
+      reports.insert(run.standardOutput)
+    }
+    #expect(reports.count == 1)
+  }
+
+  /// Endless devices, pipes and huge files are reported, not read until memory runs out.
+  @Test func endlessAndHugeFilesAreReportedNotRead() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    let run = try Kubeward.run(["lint", "--format", "json", "/dev/zero"])
+    #expect(run.status == 1)
+    #expect(run.standardOutput.contains("\"unreadable-file\""))
+    #expect(run.standardOutput.contains("character device"))
+
+    #expect(mkfifo(folder + "/pipe.yaml", 0o644) == 0)
+    let pipe = try Kubeward.run(
+      ["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    #expect(pipe.status == 0)
+    #expect(pipe.standardOutput.contains("named pipe"))
+
+    // A sparse 2 GB file: a finding, without reading 2 GB.
+    let sparse = folder + "/sparse.yaml"
+    #expect(FileManager.default.createFile(atPath: sparse, contents: nil))
+    #expect(truncate(sparse, 2 << 30) == 0)
+    let started = Date()
+    let huge = try Kubeward.run(["lint", "--format", "json", sparse])
+    #expect(Date().timeIntervalSince(started) < 10)
+    #expect(huge.standardOutput.contains("\"binary-file\""))
+
+    // Text over a lowered limit; standard input over the limit.
+    try write(pod(named: "big"), to: folder + "/big.yaml")
+    let limited = try Kubeward.run(
+      ["lint", "--max-file-size", "64", "--format", "json", "big.yaml"], in: folder)
+    #expect(limited.status == 1)
+    #expect(limited.standardOutput.contains("\"file-too-large\""))
+    let stdin = try Kubeward.run(
+      ["lint", "--max-file-size", "64", "--format", "json", "-"], stdin: pod(named: "big"))
+    #expect(stdin.standardOutput.contains("\"file-too-large\""))
+    let badSize = try Kubeward.run(["lint", "--max-file-size", "lots", "-"], stdin: "")
+    #expect(badSize.status == 2)
+  }
+
+  /// A name holding a newline and a workflow command, or escape sequences, is shown visibly in
+  /// every report people read: never a command on stdout, never an escape on the terminal.
+  @Test func inputTextNeverBecomesACommandOrAnEscape() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    let hostile = [
+      "\"rc\\n::error file=README.md,line=1::INJECTED\"",
+      "\"x\\e]0;pwned\\a\\e[2J\\u202Eevil\"",
+    ]
+    try write(
+      hostile.map { pod(named: $0, image: "\"nginx:latest\\n::warning::INJECTED\"") }
+        .joined(separator: "\n---\n"), to: folder + "/pods.yaml")
+    try write(pod(named: "web"), to: folder + "/name\nwith\u{1B}[31mbreak.yaml")
+    for format in ["text", "github"] {
+      let run = try Kubeward.run(
+        ["lint", "--format", format, "--fail-on", "never", "."], in: folder)
+      #expect(!hasInjectedCommand(run.standardOutput), "\(format):\n\(run.standardOutput)")
+      #expect(!run.standardOutput.contains("\u{1B}"), "\(format)")
+      #expect(!run.standardOutput.contains("\u{202E}"), "\(format)")
+      #expect(run.standardOutput.contains("INJECTED"))
+    }
+    // On a terminal (forced colour): kubeward's colours only, code frames included.
+    let colour = try Kubeward.run(
+      ["lint", "--color", "always", "--fail-on", "never", "."], in: folder)
+    let stripped = withoutOwnColours(colour.standardOutput)
+    #expect(!stripped.contains("\u{1B}") && !stripped.contains("\u{202E}"))
+    #expect(!stripped.contains("\u{07}"))
+    #expect(!hasInjectedCommand(colour.standardOutput))
+  }
+
+  /// Configuration errors quote the file's keys: written visibly on standard error.
+  @Test func configurationErrorsAreEscaped() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try write("\"\\e]0;pwned\\a::error::x\": 1\n", to: folder + "/.kubeward.yaml")
+    try write(pod(named: "web"), to: folder + "/pod.yaml")
+    let run = try Kubeward.run(["lint", "."], in: folder)
+    #expect(run.status == 2)
+    #expect(run.standardError.contains("unknown key"))
+    #expect(!run.standardError.contains("\u{1B}") && !run.standardError.contains("\u{07}"))
+    #expect(!hasInjectedCommand(run.standardError))
+  }
+
+  /// One 100 KB string aliased into 1 000 containers, and a one-line JSON file with thousands
+  /// of findings: reports stay proportional to their input.
+  @Test func reportsStayProportionalToTheirInput() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    var lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: p}", "spec:", "  containers:"]
+    lines.append(
+      "  - name: c0\n    image: &img registry.example.com/\(String(repeating: "x", count: 100_000)):latest"
+    )
+    for index in 1..<1000 { lines.append("  - name: c\(index)\n    image: *img") }
+    let amplified = lines.joined(separator: "\n") + "\n"
+    try write(amplified, to: folder + "/amp.yaml")
+    let json = try Kubeward.run(
+      ["lint", "--format", "json", "--fail-on", "never", "amp.yaml"], in: folder)
+    #expect(json.status == 0)
+    #expect(
+      json.standardOutput.utf8.count < 30 * amplified.utf8.count,
+      "\(json.standardOutput.utf8.count) bytes")
+
+    let containers = (0..<1500).map { "{\"name\": \"c\($0)\", \"image\": \"nginx\"}" }
+    let oneLine =
+      "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, "
+      + "\"spec\": {\"containers\": [\(containers.joined(separator: ", "))]}}"
+    try write(oneLine, to: folder + "/one.json")
+    let started = Date()
+    let frames = try Kubeward.run(
+      ["lint", "--color", "always", "--fail-on", "never", "one.json"], in: folder)
+    #expect(Date().timeIntervalSince(started) < 20)
+    // Each finding shows a window of its line, not the whole line.
+    let longest = frames.standardOutput.split(separator: "\n").map(\.utf8.count).max() ?? 0
+    #expect(longest < 1000, "\(longest)")
+    #expect(frames.standardOutput.utf8.count < 200 * oneLine.utf8.count)
+  }
+
+  /// A link to `/`, to a folder above, to a folder already walked and to a file outside the
+  /// tree: none is followed, each is said.
+  @Test func symbolicLinksDoNotLeaveTheTree() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    let outside = try Kubeward.temporaryDirectory()
+    try write(pod(named: "secret"), to: outside + "/secret.yaml")
+    try write(pod(named: "web"), to: folder + "/app/pod.yaml")
+    let manager = FileManager.default
+    try manager.createSymbolicLink(atPath: folder + "/root", withDestinationPath: "/")
+    try manager.createSymbolicLink(atPath: folder + "/app/up", withDestinationPath: "..")
+    try manager.createSymbolicLink(atPath: folder + "/again", withDestinationPath: "app")
+    try manager.createSymbolicLink(
+      atPath: folder + "/leak.yaml", withDestinationPath: outside + "/secret.yaml")
+    let started = Date()
+    let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    #expect(Date().timeIntervalSince(started) < 20)
+    let findings = try #require(run.json?["findings"] as? [[String: Any]])
+    let notFollowed = Set(
+      findings.filter { $0["policy"] as? String == "symlink-not-followed" }.compactMap {
+        $0["file"] as? String
+      })
+    #expect(notFollowed == ["again", "app/up", "leak.yaml", "root"], "\(notFollowed)")
+    #expect(!run.standardOutput.contains("Pod default/secret"))
+    #expect(run.standardOutput.contains("Pod default/web"))
+  }
+
+  /// Outside a repository, a `.kubeward.yaml` in a folder above the working directory (a shared
+  /// `/tmp`) is not applied.
+  @Test func configurationIsFoundOnlyUpToTheRepositoryRoot() throws {
+    let top = try Kubeward.temporaryDirectory()
+    try write("failOn: never\nexclude: [\"**\"]\n", to: top + "/.kubeward.yaml")
+    try write(pod(named: "web", image: "nginx:latest"), to: top + "/work/pod.yaml")
+    let run = try Kubeward.run(["lint", "."], in: top + "/work")
+    #expect(run.status == 1, "\(run.standardOutput)")
+    #expect(run.standardOutput.contains("[image-tag]"))
+  }
+
+  /// File names that are not UTF-8, and paths longer than PATH_MAX, are linted and named.
+  @Test func pathsAreBytesOfAnyLength() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    // caf\xE9.yaml
+    let name = Array(folder.utf8) + Array("/caf".utf8) + [0xE9] + Array(".yaml".utf8)
+    let text = Array(pod(named: "cafe", image: "nginx:latest").utf8)
+    let descriptor = (name + [0]).withUnsafeBufferPointer { buffer in
+      buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+    }
+    #expect(descriptor >= 0)
+    _ = text.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+    // A chain of folders longer than PATH_MAX (4096).
+    var deep = folder
+    let component = String(repeating: "d", count: 200)
+    for _ in 0..<25 {
+      deep += "/" + component
+      #expect(mkdir(deep, 0o755) == 0 || errno == ENAMETOOLONG)
+    }
+    _ = deep
+    let chain = (0..<25).map { _ in component }.joined(separator: "/")
+    // Create the deep file relative to its folder, a component at a time.
+    var directory = open(folder, O_RDONLY | O_DIRECTORY)
+    for _ in 0..<25 {
+      mkdirat(directory, component, 0o755)
+      let next = openat(directory, component, O_RDONLY | O_DIRECTORY)
+      close(directory)
+      directory = next
+    }
+    let file = openat(directory, "deep.yaml", O_WRONLY | O_CREAT, 0o644)
+    _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
+    close(file)
+    close(directory)
+
+    let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    let files = Set(
+      (run.json?["findings"] as? [[String: Any]] ?? []).filter {
+        $0["policy"] as? String == "image-tag"
+      }.compactMap { $0["file"] as? String })
+    #expect(files == ["caf\\xE9.yaml", chain + "/deep.yaml"], "\(files) \(run.standardError)")
+  }
+
+  /// Reports are written whole or not at all: a full disk is an error, a baseline can be read
+  /// and rewritten in one run, and a link in the repository is not written through.
+  @Test func reportsAreWrittenSafely() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web", image: "nginx:latest"), to: folder + "/pod.yaml")
+    let full = try Kubeward.run(
+      ["lint", "--format", "sarif", "--output", "/dev/full", "."], in: folder)
+    #expect(full.status == 2)
+    #expect(full.standardError.contains("No space left on device"))
+
+    // (Named so that it is not linted itself.)
+    let first = try Kubeward.run(["lint", "--write-baseline", "baseline.kw", "."], in: folder)
+    #expect(first.status == 1)
+    let again = try Kubeward.run(
+      ["lint", "--baseline", "baseline.kw", "--write-baseline", "baseline.kw", "."], in: folder)
+    #expect(again.status == 0, "\(again.standardError)")
+    let baseline = try String(contentsOfFile: folder + "/baseline.kw", encoding: .utf8)
+    #expect(baseline.contains("image-tag"))
+
+    let victim = try Kubeward.temporaryDirectory() + "/victim.txt"
+    try "keep".write(toFile: victim, atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/out.sarif", withDestinationPath: victim)
+    let link = try Kubeward.run(
+      ["lint", "--format", "sarif", "--output", "out.sarif", "."], in: folder)
+    #expect(link.status == 2)
+    #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy {
+        !$0.contains(".kubeward-")
+      })
+  }
+}

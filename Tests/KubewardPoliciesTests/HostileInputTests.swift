@@ -1,0 +1,228 @@
+import KubewardYAML
+import Testing
+
+@testable import KubewardPolicies
+
+/// How long `body` takes, in seconds. Hostile inputs below took minutes before their fixes and
+/// take well under a second after, in a debug build: the bounds are that far from both.
+private func seconds(_ body: () throws -> Void) rethrows -> Double {
+  let start = ContinuousClock.now
+  try body()
+  let elapsed = ContinuousClock.now - start
+  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// `count` Deployments of 2 replicas and no budget: as many `missing-pdb` findings, which the
+/// cross-object pass renders on several threads.
+private func unbudgetedDeployments(_ count: Int) -> LintInput {
+  let text = (0..<count).map { deployment("d\($0)") }.joined(separator: "\n---\n")
+  return LintInput(name: "many.yaml", source: .bytes(Array(text.utf8)), isExplicit: true)
+}
+
+@Suite("Hostile input: the engine")
+struct HostileEngineTests {
+  /// Every split covers its items in order, without an empty or reversed range, whatever the
+  /// number of parts (65 items on 12 threads crashed the cross-object pass).
+  @Test func partitionsCoverEveryCountWithAnyNumberOfParts() {
+    for count in 0...300 {
+      for parts in 1...64 {
+        let ranges = Partition.ranges(count: count, parts: parts)
+        #expect(ranges.allSatisfy { !$0.isEmpty })
+        #expect(ranges.count == min(count, parts))
+        #expect(ranges.map(\.count).reduce(0, +) == count)
+        #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        #expect(ranges.first.map { $0.lowerBound == 0 } ?? true)
+      }
+    }
+  }
+
+  /// Around each edge of the parallel rendering (64 findings to go parallel, slices of 1024),
+  /// every number of jobs gives the findings one job gives.
+  @Test(arguments: [63, 64, 65, 66, 127, 129, 1023, 1025])
+  func crossObjectFindingsAreTheSameForOneToSixtyFourJobs(count: Int) throws {
+    let linter = try Linter()
+    let input = unbudgetedDeployments(count)
+    let one = linter.lint([input], jobs: 1)
+    #expect(one.findings.filter { $0.policy == "missing-pdb" }.count == count)
+    for jobs in [2, 3, 7, 10, 12, 16, 33, 64] {
+      #expect(linter.lint([input], jobs: jobs).findings == one.findings, "--jobs \(jobs)")
+    }
+  }
+
+  /// Counts in a baseline are untrusted: entries whose counts add up past `Int.max` accept
+  /// findings instead of trapping.
+  @Test func baselineCountsSaturate() throws {
+    let entry = "  - {policy: yaml-syntax, file: a.yaml, message: m, count: 999999999999999999}\n"
+    let text = "version: 1\nfindings:\n" + String(repeating: entry, count: 20)
+    var baseline = try Baseline(path: "b.yaml", bytes: Array(text.utf8))
+    for _ in 0..<3 {
+      var finding = Finding(
+        policy: "yaml-syntax", severity: .error, file: "a.yaml",
+        range: SourceRange(at: SourcePosition(line: 1, column: 1)), message: "m")
+      baseline.accept(&finding)
+      #expect(finding.suppression?.kind == .baseline)
+    }
+  }
+
+  /// `*a*a*a…b` against forty `a`s backtracked for minutes; the matcher is linear.
+  @Test func globPatternsMatchInLinearTime() {
+    let pattern = GlobPattern("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+    let subject = String(repeating: "a", count: 4000)
+    var matched = true
+    #expect(seconds { matched = pattern.matches(subject) } < 2)
+    #expect(!matched)
+  }
+
+  @Test(arguments: [
+    ("*.yaml", "a.yaml", true), ("*.yaml", "dir/a.yaml", false), ("**/*.yaml", "a.yaml", true),
+    ("**/*.yaml", "x/y/a.yaml", true), ("charts/*/templates", "charts/web/templates", true),
+    ("charts/*/templates", "charts/a/b/templates", false), ("**", "a/b/c", true),
+    ("a**b", "a/x/b", true), ("a*b", "a/b", false), ("test/**", "test/a/b.yaml", true),
+    ("*.azurecr.io", "team.azurecr.io", true), ("*.azurecr.io", "azurecr.io", false),
+    ("", "", true), ("", "a", false), ("a", "", false), ("**/values.yaml", "values.yaml", true),
+    ("***", "a/b", true), ("a?", "a?", true),
+  ])
+  func globSemantics(pattern: String, candidate: String, expected: Bool) {
+    #expect(GlobPattern(pattern).matches(candidate) == expected, "\(pattern) ~ \(candidate)")
+  }
+
+  /// 5 000 Deployments and 5 000 headless Services sharing one selector: each distinct
+  /// selection is evaluated once, and each Service's findings cost no scan of the others.
+  @Test func servicesSharingOneSelectorStayLinear() throws {
+    let n = 5000
+    var text = ""
+    for index in 0..<n {
+      text += """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d\(index)}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: shared}}
+          template:
+            metadata: {labels: {app: shared}}
+            spec:
+              containers: [{name: c, image: nginx:1.27, ports: [{containerPort: 8080}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s\(index)}
+        spec:
+          clusterIP: None
+          selector: {app: shared}
+          ports: [{port: 80, targetPort: 9090}]
+        ---
+
+        """
+    }
+    let facts = try lintFacts([("big.yaml", text)])
+    let set = LintSet(facts)
+    var findings: [Finding] = []
+    let elapsed = try seconds {
+      for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
+        var report = SetReport()
+        report.policy = policy.id
+        try policy.init(options: PolicyOptions()).check(set, &report)
+        findings += report.findings
+      }
+    }
+    #expect(set.selectorEvaluations.value <= 2 * n, "\(set.selectorEvaluations.value)")
+    #expect(elapsed < 10, "\(elapsed) s")
+    #expect(findings.filter { $0.policy == "service-target-port" }.count == n)
+    #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
+  }
+
+  /// A `# kubeward:ignore` inside a quoted value or a block scalar (a script, a ConfigMap's
+  /// text) is text, not a comment: it suppresses nothing and needs no reason.
+  @Test func onlyRealCommentsSuppress() throws {
+    let manifest = """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: tools
+        annotations:
+          note: "see # kubeward:ignore image-tag -- quoted"
+      spec:
+        containers:
+          - name: tools
+            args:
+              - |
+                echo "# kubeward:ignore image-tag"
+                # kubeward:ignore image-tag
+            image: example/tools:latest
+      ---
+      apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: docs
+      data:
+        README: |
+          Suppress with:
+          # kubeward:ignore exec-probe
+      """
+    let result = try Linter().lint(manifest)
+    #expect(result.findings.contains { $0.policy == "image-tag" })
+    #expect(!result.findings.contains { $0.policy == "suppression-without-reason" })
+    #expect(!result.findings.contains { $0.policy == "unused-suppression" })
+    #expect(result.summary.suppressed == 0)
+    // A real comment beside the same text still works.
+    let commented = manifest.replacing(
+      "    image: example/tools:latest",
+      with: "    image: example/tools:latest  # kubeward:ignore image-tag -- pinned by CI")
+    #expect(!(try Linter().lint(commented).findings.contains { $0.policy == "image-tag" }))
+  }
+
+  /// Kubernetes reads `0x7531`, `30_001` and `30001.0` as 30001: policies see that value.
+  @Test func policiesSeeNumbersAsKubernetesReadsThem() throws {
+    let services = ["0x7531", "30_001", "30001.0"].enumerated().map { index, port in
+      """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: s\(index)}
+      spec:
+        type: NodePort
+        selector: {app: s\(index)}
+        ports: [{port: 80, nodePort: \(port)}]
+      """
+    }
+    let result = try lint(
+      [("a.yaml", services[0]), ("b.yaml", services[1]), ("c.yaml", services[2])])
+    #expect(findings(result, "duplicate-node-port").map(\.file) == ["b.yaml", "c.yaml"])
+    let image = try Linter().lint(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        + "    - {name: c, image: !!binary bmdpbng6bGF0ZXN0}\n")
+    #expect(image.findings.contains { $0.policy == "image-tag" })
+  }
+
+  /// `containers` as a mapping, null, `[null]`, `ports: "8080"`, `spec: ~`: each is a
+  /// `schema` error where the other policies see nothing to check.
+  @Test(arguments: [
+    "containers: {name: a, image: nginx:1.27}", "containers: null", "containers: [null]",
+    "containers: [{name: a, image: nginx:1.27, ports: \"8080\"}]",
+  ])
+  func shapesTheAPIServerRejectsAreReported(containers: String) throws {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  \(containers)\n"
+    let result = try Linter().lint(pod)
+    #expect(result.findings.contains { $0.policy == "schema" && $0.severity == .error })
+  }
+
+  @Test func aNullSpecAndNestedListsAreReported() throws {
+    let list = """
+      apiVersion: v1
+      kind: List
+      items:
+        - apiVersion: v1
+          kind: List
+          items:
+            - apiVersion: apps/v1
+              kind: Deployment
+              metadata: {name: inner}
+              spec: ~
+        - {not: an object}
+      """
+    let result = try Linter().lint(list)
+    let schema = findings(result, "schema")
+    #expect(schema.map(\.line) == [10, 11], "\(schema.map(\.message))")
+    #expect(result.summary.objects == 1)
+  }
+}
