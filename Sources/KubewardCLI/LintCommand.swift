@@ -243,6 +243,9 @@ struct LintCommand: ParsableCommand {
           let copy = mirrored(path, in: readFrom)
           for var input in try InputDiscovery.inputs(for: [copy]) {
             if input.name.hasPrefix(copy) { input.name = path + input.name.dropFirst(copy.count) }
+            // Projects are found in the working tree, which has what the copy may lack (the
+            // kustomizations of staged files, say).
+            input.scope = InputDiscovery.scope(ofFile: input.name)
             inputs.append(input)
           }
         } catch {
@@ -265,17 +268,23 @@ struct LintCommand: ParsableCommand {
       } catch {
         throw ValidationError("\(error)")
       }
+      // The folder stands for the working directory (a hook's context is the repository the
+      // staged files are named in): paths and projects below it are relative to it.
+      func relative(_ path: String) -> String {
+        let normalized = InputDiscovery.normalizedPath(path)
+        if normalized.isEmpty || normalized == prefix { return "." }
+        if prefix.isEmpty || prefix == "." { return normalized }
+        return normalized.hasPrefix(prefix + "/")
+          ? String(normalized.dropFirst(prefix.count + 1)) : normalized
+      }
       for var input in found where !excluded(input) {
         // A context file that is also linted (the staged version of it) is replaced by it.
         let normalized = InputDiscovery.normalizedPath(input.name)
-        let relative =
-          prefix.isEmpty || normalized == prefix
-          ? normalized
-          : normalized.hasPrefix(prefix + "/")
-            ? String(normalized.dropFirst(prefix.count + 1))
-            : normalized
-        guard !linted.contains(relative), !linted.contains(normalized) else { continue }
+        guard !linted.contains(relative(input.name)), !linted.contains(normalized) else {
+          continue
+        }
         input.isContext = true
+        input.scope = relative(input.scope)
         inputs.append(input)
       }
     }

@@ -7,26 +7,76 @@ import KubewardYAML
 /// its JSON type: a plain `8080` is a number, `"8080"` text, `true` a boolean, `~` null (which
 /// any field accepts as "unset"). The table is deliberately partial: a field it does not list
 /// is not checked, so it can only report what the API server would reject.
-public indirect enum APIShape: Sendable {
-  /// Text: a quoted or block scalar, or a plain one that is not a number, boolean or null.
-  case string
-  /// A whole number (`replicas`, `containerPort`), within `range` when given.
-  case integer(ClosedRange<Int>? = nil)
-  case boolean
-  /// A number or text (`targetPort`, `maxUnavailable`).
-  case intOrString
-  /// A number or text (a `resource.Quantity`: `500m`, `1`, `2Gi`).
-  case quantity
-  /// A map of text to text (`labels`, `annotations`, `nodeSelector`).
-  case stringMap
-  /// A map whose values all have one shape (`limits: {cpu: …, memory: …}`).
-  case mapOf(APIShape)
-  /// An object with these fields; `required` ones must be present and not null.
-  case object([String: APIShape], required: Set<String> = [])
-  /// A list of items of a shape; `nonEmpty` when the API requires at least one.
-  case list(APIShape, nonEmpty: Bool = false)
-  /// Anything (a field whose shape kubeward does not check).
-  case any
+///
+/// A class rather than an indirect enum: the table lives in static storage, where plain object
+/// pointers keep LeakSanitizer (the fuzzer's) able to see that it is reachable.
+public final class APIShape: Sendable {
+  public enum Kind: Sendable {
+    /// Text: a quoted or block scalar, or a plain one that is not a number, boolean or null.
+    case string
+    /// A whole number (`replicas`, `containerPort`), within the range when given.
+    case integer(ClosedRange<Int>?)
+    case boolean
+    /// A number or text (`targetPort`, `maxUnavailable`).
+    case intOrString
+    /// A number or text (a `resource.Quantity`: `500m`, `1`, `2Gi`).
+    case quantity
+    /// A map of text to text (`labels`, `annotations`, `nodeSelector`).
+    case stringMap
+    /// A map whose values all have the `element` shape (`limits: {cpu: …, memory: …}`).
+    case mapOf
+    /// An object with `fields`; the `required` ones must be present and not null.
+    case object
+    /// A list of `element`s; `nonEmpty` when the API requires at least one.
+    case list(nonEmpty: Bool)
+    /// Anything (a field whose shape kubeward does not check).
+    case any
+  }
+
+  public let kind: Kind
+  public let fields: [String: APIShape]
+  public let required: Set<String>
+  public let element: APIShape?
+
+  private init(
+    _ kind: Kind, fields: [String: APIShape] = [:], required: Set<String> = [],
+    element: APIShape? = nil
+  ) {
+    self.kind = kind
+    self.fields = fields
+    self.required = required
+    self.element = element
+  }
+
+  public static let string = APIShape(.string)
+  public static let boolean = APIShape(.boolean)
+  public static let intOrString = APIShape(.intOrString)
+  public static let quantity = APIShape(.quantity)
+  public static let stringMap = APIShape(.stringMap)
+  public static let any = APIShape(.any)
+
+  public static func integer(_ range: ClosedRange<Int>? = nil) -> APIShape {
+    APIShape(.integer(range))
+  }
+
+  public static func mapOf(_ element: APIShape) -> APIShape {
+    APIShape(.mapOf, element: element)
+  }
+
+  public static func object(_ fields: [String: APIShape], required: Set<String> = [])
+    -> APIShape
+  {
+    APIShape(.object, fields: fields, required: required)
+  }
+
+  public static func list(_ element: APIShape, nonEmpty: Bool = false) -> APIShape {
+    APIShape(.list(nonEmpty: nonEmpty), element: element)
+  }
+
+  /// The same object shape with one more required field.
+  func requiring(_ field: String) -> APIShape {
+    APIShape(kind, fields: fields, required: required.union([field]), element: element)
+  }
 }
 
 extension APIShape {
@@ -192,11 +242,5 @@ extension APIShape {
     case .limitRange, .serviceMonitor, .podMonitor:
       return nil
     }
-  }
-
-  /// The same object shape with one more required field.
-  func requiring(_ field: String) -> APIShape {
-    guard case .object(let fields, let required) = self else { return self }
-    return .object(fields, required: required.union([field]))
   }
 }

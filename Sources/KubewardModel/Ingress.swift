@@ -27,6 +27,13 @@ public struct Ingress: Sendable {
     return backends
   }
 
+  /// The ingress class: `spec.ingressClassName`, or the older `kubernetes.io/ingress.class`
+  /// annotation; `nil` when the cluster's default class applies.
+  public var className: String? {
+    object.spec?.scalar(.ingressClassName)?.string
+      ?? object.metadata.annotation("kubernetes.io/ingress.class")?.value.text
+  }
+
   /// `spec.tls` entries.
   public var tls: [Node] {
     object.spec?.items(.tls).filter(\.isMapping) ?? []

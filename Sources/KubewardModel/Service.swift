@@ -35,6 +35,12 @@ public struct Service: Sendable {
   }
 
   public var annotations: Node? { object.metadata.annotations }
+
+  /// `prometheus.io/scrape: "true"`: Prometheus' Kubernetes discovery scrapes the Service's
+  /// endpoints, every pod.
+  public var isScrapedByAnnotation: Bool {
+    object.metadata.annotation("prometheus.io/scrape")?.value.text == "true"
+  }
 }
 
 /// One `ports:` entry of a Service.

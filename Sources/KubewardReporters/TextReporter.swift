@@ -45,9 +45,16 @@ public final class TextReporter: FindingSink {
   /// Text from the input (the path, names in the message) is shown with its control characters
   /// written visibly: one finding is always one line.
   public static func line(for finding: Finding) -> String {
-    "\(VisibleText.escaped(finding.file)):\(finding.line):\(finding.column): \(finding.severity): "
+    "\(shownPath(finding.file)):\(finding.line):\(finding.column): \(finding.severity): "
       + "\(VisibleText.escaped(finding.message)) [\(VisibleText.escaped(finding.policy))]"
       + suppressionNote(finding)
+  }
+
+  /// The path as it starts a line: visible, and never starting with `::`, which CI systems
+  /// read as a command (`::error title=x::…` is a GitHub annotation whatever follows).
+  static func shownPath(_ path: String) -> String {
+    let visible = VisibleText.escaped(path)
+    return visible.hasPrefix("::") ? "./" + visible : visible
   }
 
   private static func suppressionNote(_ finding: Finding) -> String {
@@ -78,7 +85,7 @@ public final class TextReporter: FindingSink {
   }
 
   private func colored(_ finding: Finding) -> String {
-    let location = "\(VisibleText.escaped(finding.file)):\(finding.line):\(finding.column):"
+    let location = "\(Self.shownPath(finding.file)):\(finding.line):\(finding.column):"
     return "\(Style.bold)\(location)\(Style.reset) "
       + "\(Style.severity(finding.severity))\(finding.severity):\(Style.reset) "
       + "\(VisibleText.escaped(finding.message)) \(Style.dim)[\(VisibleText.escaped(finding.policy))]"

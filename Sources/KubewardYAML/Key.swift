@@ -30,7 +30,7 @@ public enum Key: UInt8, CaseIterable, Sendable {
   case publishNotReadyAddresses
   // Ingress.
   case rules, host, http, paths, path, backend, service, number, servicePort
-  case defaultBackend, tls, secretName, hosts
+  case defaultBackend, tls, secretName, hosts, ingressClassName
   // Autoscaling, disruption budgets, limit ranges.
   case scaleTargetRef, minReplicas, maxReplicas, minAvailable, maxUnavailable
   case `default`, defaultRequest

@@ -42,7 +42,7 @@ private let cases: [(name: String, bytes: [UInt8], expected: [String])] = [
   (
     "billion-laughs.yaml",
     text(
-      "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      "apiVersion: v1\nkind: ConfigMap\n---\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
         + (1...8).map { level -> String in
           let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
           let previous = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1)))
@@ -50,7 +50,7 @@ private let cases: [(name: String, bytes: [UInt8], expected: [String])] = [
             + Array(repeating: "*\(previous)", count: 10)
             .joined(separator: ", ") + "]\n"
         }.joined()),
-    ["alias-expansion 6:"]
+    ["alias-expansion 9:"]
   ),
   (
     "deep-nesting.yaml",
@@ -70,6 +70,10 @@ private let cases: [(name: String, bytes: [UInt8], expected: [String])] = [
   ("comment-only.yaml", text("# nothing here\n---\n# nor here\n"), []),
   // Not Kubernetes (a Helm values file): skipped and counted, not reported, in a folder.
   ("values.yaml", text("replicaCount: 2\nimage:\n  repository: nginx\n"), []),
+  // Not Kubernetes and not YAML either (JSON with comments, line-delimited JSON): not
+  // kubeward's to judge when found in a folder.
+  ("tsconfig.json", text("{\n  // compiler options\n  \"strict\": true,\n}\n"), []),
+  ("events.json", text("{\"a\": 1}\n{\"a\": 2}\n"), []),
   (
     "duplicate-key.yaml",
     text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"),
@@ -121,10 +125,12 @@ struct AdversarialInputTests {
 
     let summary = try #require(json["summary"] as? [String: Any])
     #expect(summary["files"] as? Int == cases.count + 1)
-    #expect(summary["skippedDocuments"] as? Int == 1)  // values.yaml
+    // values.yaml, and the first line of the line-delimited JSON (the rest does not parse).
+    #expect(summary["skippedDocuments"] as? Int == 2)
     // good.yaml, the two intact documents around the syntax error, bom-crlf.yaml, the large
-    // ConfigMap and the ConfigMap with a duplicate key (reported, and still linted).
-    #expect(summary["objects"] as? Int == 6, "\(summary)")
+    // ConfigMap, the ConfigMap with a duplicate key (reported, and still linted) and the
+    // ConfigMap before the alias bomb.
+    #expect(summary["objects"] as? Int == 7, "\(summary)")
 
     let after = try snapshot(folder)
     #expect(before.keys.sorted() == after.keys.sorted())

@@ -46,9 +46,38 @@ struct ConfigurationTests {
     #expect(file.configuration.severity(of: catalogue["image-tag"]!) == .warning)
     let options = try file.configuration.options(for: catalogue["image-pull-secrets"]!)
     #expect(options.strings("publicRegistries").count == 2)
-    #expect(options.strings("privateRegistries").contains("*.azurecr.io"))  // default kept
+    #expect(options.strings("privateRegistries").isEmpty)  // default kept
     #expect(try parse("failOn: never\n").failOn == .some(nil))
     #expect(try parse("# all commented out\npolicies:\n").configuration.policies.isEmpty)
+  }
+
+  /// A registry the team declares private makes its findings certain: warnings, where an
+  /// unknown registry only gets information.
+  @Test func declaredPrivateRegistriesAreWarnings() throws {
+    let manifest = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: api}
+      spec:
+        containers:
+          - name: api
+            image: registry-vpc.cn-hangzhou.aliyuncs.com/shop/api:1.0
+          - name: tools
+            image: registry-vpc.cn-hangzhou.aliyuncs.com/tools/cli:1.0
+      """
+    let unknown = try Linter().lint(manifest).findings.filter { $0.policy == "image-pull-secrets" }
+    #expect(unknown.map(\.severity) == [.info, .info])
+    let file = try parse(
+      """
+      policies:
+        image-pull-secrets:
+          privateRegistries: ["*.aliyuncs.com/shop/**"]
+      """)
+    let declared = try Linter(configuration: file.configuration).lint(manifest).findings.filter {
+      $0.policy == "image-pull-secrets"
+    }
+    #expect(declared.map(\.severity) == [.warning, .info])
+    #expect(declared.first?.message.contains("declares private") == true)
   }
 
   @Test func optionsChangeWhatPoliciesReport() throws {

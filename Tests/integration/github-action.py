@@ -141,6 +141,25 @@ def main():
         check("fail-on: never passes the step", status == 0, output)
         check("upload-sarif: false skips the upload", upload is None, str(upload))
 
+        # A pull request that turns the gate off in its own .kubeward.yaml: with
+        # config-from-ref, the configuration is read as the base commit has it.
+        def git(*arguments):
+            subprocess.run(
+                ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *arguments],
+                cwd=workspace, check=True, capture_output=True)
+        with open(os.path.join(workspace, ".kubeward.yaml"), "w") as file:
+            file.write("failOn: warning\n")
+        git("add", ".")
+        git("commit", "-q", "-m", "base")
+        git("tag", "base")
+        with open(os.path.join(workspace, ".kubeward.yaml"), "w") as file:
+            file.write("failOn: never\nexclude: [\"**\"]\n")
+        status, output, _ = run_action(workspace, {"paths": "deploy", "upload-sarif": "false"})
+        check("a pull request's own configuration can turn the gate off", status == 0, output)
+        status, output, _ = run_action(
+            workspace, {"paths": "deploy", "upload-sarif": "false", "config-from-ref": "base"})
+        check("config-from-ref pins the base commit's configuration", status == 1, output)
+
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

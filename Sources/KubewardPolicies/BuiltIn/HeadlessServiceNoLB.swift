@@ -2,10 +2,11 @@ import KubewardModel
 
 /// `headless-service-no-lb`: a headless Service used as if it balanced load (I-4).
 ///
-/// Headless is right for a StatefulSet's governing Service and for endpoint discovery.
-/// Elsewhere DNS hands out every pod address and clients stick to the first. The policy speaks
-/// only when the set shows what the Service fronts: several pods it selects, or an Ingress
-/// routing to it.
+/// Headless is right for a StatefulSet's governing Service and for endpoint discovery: peers
+/// finding each other, Prometheus scraping every pod, a DaemonSet's per-node pods. Elsewhere DNS
+/// hands out every pod address and clients stick to the first. The policy speaks only when the
+/// set shows what the Service fronts (several pods it selects, or an Ingress routing to it) and
+/// nothing shows the discovery is meant.
 struct HeadlessServiceNoLB: SetPolicy {
   static let id = "headless-service-no-lb"
 
@@ -15,24 +16,31 @@ struct HeadlessServiceNoLB: SetPolicy {
     for service in set.facts.services where service.isHeadless && !service.ports.isEmpty {
       guard let name = service.object.name, let location = service.clusterIPLocation,
         let selector = service.selector,
-        set.statefulSets(governedBy: name, in: service.namespace).isEmpty
+        set.statefulSets(governedBy: name, in: service.space).isEmpty,
+        !Self.isForDiscovery(service, in: set)
       else { continue }
-      if let route = set.ingressBackends(routingTo: name, in: service.namespace).first {
+      if let route = set.ingressBackends(routingTo: name, in: service.space).first {
+        // Most controllers route to the pods' endpoints, for which headless changes nothing.
+        guard !Self.routesToEndpoints(route.ingress.className) else { continue }
+        let controller = route.ingress.className.map { "class \($0)" } ?? "the default class"
         report.report(
           service.object, at: location,
           """
-          is headless (clusterIP: None) but \(route.ingress.object) routes to it: the ingress \
-          controller gets pod addresses instead of one stable Service address; remove \
-          clusterIP: None
-          """, adjustment: .raised)
+          is headless (clusterIP: None) and \(route.ingress.object) routes to it through \
+          \(controller): controllers that route to pod endpoints (ingress-nginx, Traefik, \
+          ALB, Contour, …) handle that, but one that sends traffic to the Service's cluster IP \
+          or node port cannot; remove clusterIP: None if yours does
+          """, adjustment: .info)
         continue
       }
-      let selected = set.selection(selectedBy: selector, in: service.namespace)
+      let selected = set.selection(selectedBy: selector, in: service.space)
         .nearest(to: service.location.file).indices
-      // With one pod there is nothing to balance; Prometheus scrapes endpoints, not DNS.
+      // With one pod there is nothing to balance; a DaemonSet's pods are one per node, which
+      // is what a headless Service over them is for.
       guard let firstIndex = selected.first else { continue }
       let first = set.facts.workloads[firstIndex]
-      guard selected.count > 1 || set.runsSeveralPods(first), !set.isScrapedByMonitor(service)
+      guard selected.count > 1 || set.runsSeveralPods(first),
+        !selected.contains(where: { set.facts.workloads[$0].kind == .daemonSet })
       else { continue }
       let fronted = selected.count == 1 ? "\(first.object)" : "\(first.object) and others"
       if service.publishNotReadyAddresses {
@@ -64,6 +72,35 @@ struct HeadlessServiceNoLB: SetPolicy {
       }
     }
   }
+
+  /// Signs that the Service is meant for discovering every pod, not for balancing: Prometheus
+  /// scrapes it (a ServiceMonitor in the set, or the `prometheus.io/scrape` annotation), or its
+  /// name or ports say so (`…-headless`, `…-discovery`, gossip and cluster membership ports).
+  static func isForDiscovery(_ service: ServiceFacts, in set: LintSet) -> Bool {
+    if service.isScrapedByAnnotation || set.isScrapedByMonitor(service) { return true }
+    let name = service.object.name?.lowercased() ?? ""
+    if discoveryWords.contains(where: name.contains) { return true }
+    return service.ports.allSatisfy { port in
+      let portName = port.name?.lowercased() ?? ""
+      return !portName.isEmpty && discoveryWords.contains(where: portName.contains)
+    }
+  }
+
+  private static let discoveryWords = [
+    "headless", "discovery", "gossip", "peer", "memberlist", "cluster", "raft", "hl-",
+  ]
+
+  /// Ingress controllers that send traffic to the pods' endpoints rather than to the Service's
+  /// cluster IP or node port, by the usual names of their ingress classes.
+  static func routesToEndpoints(_ className: String?) -> Bool {
+    guard let className = className?.lowercased() else { return false }
+    return endpointControllers.contains(where: className.contains)
+  }
+
+  private static let endpointControllers = [
+    "nginx", "traefik", "alb", "contour", "haproxy", "kong", "istio", "cilium", "apisix",
+    "envoy", "skipper", "ambassador", "emissary", "gloo", "higress", "mse", "openshift",
+  ]
 
   /// gRPC and HTTP/2 multiplex requests over one long-lived connection, which a ClusterIP
   /// balances only per connection; client-side balancing over a headless Service is the

@@ -1,7 +1,15 @@
 import KubewardModel
 import Synchronization
 
-/// `image-pull-secrets`: a private registry's image with no pull secret to fetch it (I-1).
+/// `image-pull-secrets`: an image that may need credentials to pull and no pull secret to
+/// fetch it (I-1).
+///
+/// kubeward cannot see whether a repository is private, nor whether the nodes pull with
+/// credentials of their own (ACK's credential helper, EKS node roles, GKE node service
+/// accounts, AKS attached registries). So the severity follows what is known: a warning for a
+/// registry the team declared private (`privateRegistries`) and for hosts that serve only
+/// private repositories (Amazon ECR); information for any other registry not known to be
+/// public; nothing for well-known public registries and namespaces, and for local ones.
 struct ImagePullSecrets: ObjectPolicy {
   static let id = "image-pull-secrets"
 
@@ -30,36 +38,66 @@ struct ImagePullSecrets: ObjectPolicy {
     let serviceAccount = spec.serviceAccountName?.string.flatMap { $0 == "default" ? nil : $0 }
     for container in spec.containers {
       guard let image = container.image, let reference = container.imageReference,
-        let host = reference.explicitRegistry,
-        registries.isPrivate(host: host, repository: reference.repository)
+        let host = reference.explicitRegistry
       else { continue }
-      let problem =
-        """
-        pulls \(image.string ?? "") from private registry \(host) but the pod spec lists no \
-        imagePullSecrets
-        """
-      if let serviceAccount {
-        report.report(
-          image,
-          problem + """
-            ; it may get them from service account \"\(serviceAccount)\": make sure \
-            that account lists the registry's Secret under imagePullSecrets
-            """,
-          container: container, adjustment: .lowered)
-      } else {
-        report.report(
-          image,
-          problem + ", so pods fail with ErrImagePull (\"pull access denied\"); create a "
-            + "docker-registry Secret and list it under imagePullSecrets (do not make the "
-            + "repository public)",
-          container: container)
+      let verdict = registries.verdict(host: host, repository: reference.repository)
+      let pulled = "pulls \(image.string ?? "") from \(host)"
+      let nodes =
+        "unless the nodes pull with credentials of their own (an EKS node role, a GKE node "
+        + "service account, ACK's credential helper, an AKS attached registry)"
+      var message: String
+      var adjustment = SeverityAdjustment.standard
+      switch verdict {
+      case .public, .local:
+        continue
+      case .declaredPrivate:
+        message =
+          "\(pulled), which the configuration declares private, but the pod spec lists no "
+          + "imagePullSecrets, so pods fail with ErrImagePull (\"pull access denied\") \(nodes)"
+      case .privateOnly:
+        message =
+          "\(pulled), a registry that serves private repositories only, but the pod spec lists "
+          + "no imagePullSecrets, so pods fail with ErrImagePull \(nodes)"
+      case .unknown:
+        message =
+          "\(pulled) with no imagePullSecrets; kubeward cannot tell whether this repository is "
+          + "private: if it is, pods fail with ErrImagePull \(nodes). Declare the registry in "
+          + "privateRegistries or publicRegistries to settle it"
+        adjustment = .info
       }
+      if let serviceAccount {
+        message += """
+          ; service account \"\(serviceAccount)\" may carry the pull secret: make sure it lists \
+          the registry's Secret under imagePullSecrets
+          """
+        adjustment = .info
+      } else if verdict != .unknown {
+        message +=
+          "; create a docker-registry Secret and list it under imagePullSecrets (do not make "
+          + "the repository public)"
+      }
+      report.report(image, message, container: container, adjustment: adjustment)
     }
   }
 }
 
-/// Decides whether an image's registry needs credentials: the most specific matching pattern
-/// wins, and an explicit host that matches no pattern counts as private.
+/// What is known of a registry's need for credentials.
+enum RegistryVerdict: Equatable, Sendable {
+  /// A well-known public registry or namespace (`publicRegistries`).
+  case `public`
+  /// A registry on the developer's machine or cluster (`localhost:5001`, `kind-registry`).
+  case local
+  /// The team declared it private (`privateRegistries`).
+  case declaredPrivate
+  /// A host that serves private repositories only (Amazon ECR's private registries).
+  case privateOnly
+  /// Not known to be either.
+  case unknown
+}
+
+/// Decides what is known of an image's registry: the most specific matching pattern of the
+/// private and public lists wins; otherwise local hosts and private-only hosts are recognised;
+/// anything else is unknown.
 ///
 /// A pattern without `/` matches the host (port ignored); with `/` it matches
 /// `host/repository`. `*` matches any run of characters except `/`, `**` any run.
@@ -76,8 +114,21 @@ struct RegistryClassifier: Sendable {
   private let looksAtRepositories: Bool
 
   private final class Answers: Sendable {
-    let byKey = Mutex<[String: Bool]>([:])
+    let byKey = Mutex<[String: RegistryVerdict]>([:])
   }
+
+  /// Hosts of registries that only exist on a developer's machine or inside the cluster.
+  static let localHosts: [GlobPattern] = [
+    "localhost", "*.localhost", "127.0.0.1", "[::1]", "0.0.0.0", "*.local", "kind-registry",
+    "host.docker.internal", "registry", "k3d-*", "registry.kube-system.svc.cluster.local",
+    "*.svc.cluster.local", "*.svc",
+  ].map(GlobPattern.init)
+
+  /// Hosts that serve private repositories only: Amazon ECR's private registries (public
+  /// images are on public.ecr.aws).
+  static let privateOnlyHosts: [GlobPattern] = [
+    "*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn",
+  ].map(GlobPattern.init)
 
   init(private privatePatterns: [String], public publicPatterns: [String]) {
     func isPlainHost(_ pattern: String) -> Bool { !pattern.contains("*") && !pattern.contains("/") }
@@ -89,7 +140,7 @@ struct RegistryClassifier: Sendable {
       where: \.matchesPaths)
   }
 
-  func isPrivate(host: String, repository: String) -> Bool {
+  func verdict(host: String, repository: String) -> RegistryVerdict {
     let key = looksAtRepositories ? host + "/" + repository : host
     if let known = answers.byKey.withLock({ $0[key] }) { return known }
     let answer = classify(host: host, repository: repository)
@@ -97,9 +148,12 @@ struct RegistryClassifier: Sendable {
     return answer
   }
 
-  private func classify(host: String, repository: String) -> Bool {
+  private func classify(host: String, repository: String) -> RegistryVerdict {
     let port = host.utf8.lastIndex(of: UInt8(ascii: ":"))
-    let bareHost = port.map { String(host[..<$0]) } ?? host
+    // `[::1]:5000`: the port follows the bracket.
+    let bareHost =
+      port.map { host[..<$0].hasSuffix("]") || !host.hasPrefix("[") ? String(host[..<$0]) : host }
+      ?? host
     func bestMatch(_ patterns: [GlobPattern], hosts: Set<String>) -> Int? {
       // A plain host pattern is as specific as its length.
       var best: Int? =
@@ -116,10 +170,11 @@ struct RegistryClassifier: Sendable {
       return best
     }
     let publicMatch = bestMatch(publicPatterns, hosts: publicHosts)
-    guard let privateMatch = bestMatch(privatePatterns, hosts: privateHosts) else {
-      // An explicit host that no pattern mentions is private unless listed as public.
-      return publicMatch == nil
-    }
-    return privateMatch >= publicMatch ?? -1
+    let privateMatch = bestMatch(privatePatterns, hosts: privateHosts)
+    if let privateMatch, privateMatch >= publicMatch ?? -1 { return .declaredPrivate }
+    if publicMatch != nil { return .public }
+    if Self.localHosts.contains(where: { $0.matches(bareHost) }) { return .local }
+    if Self.privateOnlyHosts.contains(where: { $0.matches(bareHost) }) { return .privateOnly }
+    return .unknown
   }
 }

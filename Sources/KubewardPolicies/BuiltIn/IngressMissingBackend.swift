@@ -10,12 +10,12 @@ struct IngressMissingBackend: SetPolicy {
   func check(_ set: LintSet, _ report: inout SetReport) {
     for ingress in set.facts.ingresses {
       for backend in ingress.backends {
-        let services = set.services(named: backend.serviceName, in: ingress.namespace)
+        let services = set.services(named: backend.serviceName, in: ingress.space)
         guard let service = services.first else {
           // Without any Service of the namespace in the set, the backend may live elsewhere; an
           // operator may create it for a custom resource.
-          guard set.hasServices(in: ingress.namespace),
-            !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.namespace)
+          guard set.hasServices(in: ingress.space),
+            !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.space)
           else { continue }
           report.report(
             ingress.object, at: backend.serviceNameLocation,

@@ -14,12 +14,13 @@ enum InputPolicies {
   static let unreadableFile = "unreadable-file"
   static let fileTooLarge = "file-too-large"
   static let symlinkNotFollowed = "symlink-not-followed"
+  static let helmChart = "helm-chart"
   static let notKubernetes = "not-kubernetes"
 
   /// The input policies the engine reports itself (the reader's are `id(for:)` of its
   /// diagnostics).
   static let reportedByEngine = [
-    unreadableFile, fileTooLarge, symlinkNotFollowed, notKubernetes,
+    unreadableFile, fileTooLarge, symlinkNotFollowed, helmChart, notKubernetes,
   ]
 
   /// A `${VAR}` placeholder in an object's name or namespace, which no Kubernetes name can

@@ -12,7 +12,7 @@ struct MissingPDB: SetPolicy {
     var added: Set<ObjectIdentifier> = []
     for budget in set.facts.budgets {
       guard let selector = budget.selector else { continue }
-      let selection = set.selection(selectedBy: selector, in: budget.namespace)
+      let selection = set.selection(selectedBy: selector, in: budget.space)
       if added.insert(ObjectIdentifier(selection)).inserted { covered.formUnion(selection.indices) }
     }
     for (index, workload) in set.facts.workloads.enumerated()

@@ -72,7 +72,7 @@ private struct ShapeWalk {
     // Null is "unset" to the API's decoder: fine wherever the field is optional.
     guard type != .null else { return }
     let rejected = "the API server rejects the object"
-    switch shape {
+    switch shape.kind {
     case .any:
       return
     case .string:
@@ -106,12 +106,16 @@ private struct ShapeWalk {
           "has \(path).\(key.string ?? "?") = \(describe(value, valueType)), but \(path) holds "
             + "text only: \(rejected); quote the value", &report)
       }
-    case .mapOf(let values):
-      guard expect(node, path, type == .object, "a map", type, &report) else { return }
+    case .mapOf:
+      guard expect(node, path, type == .object, "a map", type, &report),
+        let values = shape.element
+      else { return }
       for (key, value) in node.pairs {
         check(value, values, path: path + "." + (key.string ?? "?"), &report)
       }
-    case .object(let fields, let required):
+    case .object:
+      let fields = shape.fields
+      let required = shape.required
       guard expect(node, path, type == .object, "a map of fields", type, &report) else {
         return
       }
@@ -128,14 +132,16 @@ private struct ShapeWalk {
         guard let name = key.string, let fieldShape = fields[name] else { continue }
         check(value, fieldShape, path: path + "." + name, &report)
       }
-    case .list(let items, let nonEmpty):
-      guard expect(node, path, type == .array, "a list", type, &report) else { return }
+    case .list(let nonEmpty):
+      guard expect(node, path, type == .array, "a list", type, &report),
+        let items = shape.element
+      else { return }
       if nonEmpty && node.items.isEmpty {
         problem(node, "has an empty \(path), which needs at least one item: \(rejected)", &report)
       }
       for (index, item) in node.items.enumerated() {
         let itemPath = "\(path)[\(index)]"
-        if item.isNull, case .object = items {
+        if item.isNull, case .object = items.kind {
           problem(
             item, "has an empty item \(itemPath) (a `-` with nothing after it): \(rejected)",
             &report)

@@ -10,16 +10,16 @@ struct ServiceSelectsNothing: SetPolicy {
     for service in set.facts.services {
       // Without a workload of the namespace in the set, its pods may simply live elsewhere.
       guard let selector = service.selector, let location = service.selectorLocation,
-        set.hasWorkloads(in: service.namespace),
-        set.workloadIndices(selectedBy: selector, in: service.namespace).isEmpty,
-        !set.customResourceMayRunPods(selectedBy: selector, in: service.namespace)
+        set.hasWorkloads(in: service.space),
+        set.workloadIndices(selectedBy: selector, in: service.space).isEmpty,
+        !set.customResourceMayRunPods(selectedBy: selector, in: service.space)
       else { continue }
       let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
       report.report(
         service.object, at: location,
         """
         selects \(wanted.joined(separator: ", ")) but no pod template in namespace \
-        \(service.namespace) has these labels\(hint(for: selector, in: set, service.namespace)), \
+        \(service.namespace) has these labels\(hint(for: selector, in: set, service.space)), \
         so it has no endpoints and requests to it hang until they time out; make the \
         selector match the pod template's labels
         """)
@@ -27,10 +27,10 @@ struct ServiceSelectsNothing: SetPolicy {
   }
 
   /// Names a workload whose labels have the selector's keys with other values: the likely typo.
-  private func hint(for selector: LabelSelector, in set: LintSet, _ namespace: String) -> String {
+  private func hint(for selector: LabelSelector, in set: LintSet, _ space: Space) -> String {
     let keys = selector.matchLabels.keys
     guard !keys.isEmpty,
-      let near = set.workloads(in: namespace).first(where: { workload in
+      let near = set.workloads(in: space).first(where: { workload in
         keys.allSatisfy { workload.podLabels[$0] != nil }
       })
     else { return "" }

@@ -50,7 +50,7 @@ struct ServiceTargetPort: SetPolicy {
     var groups: [NearestWorkloads.ID: Selected] = [:]
     for service in set.facts.services {
       guard let selector = service.selector else { continue }
-      let nearest = set.selection(selectedBy: selector, in: service.namespace)
+      let nearest = set.selection(selectedBy: selector, in: service.space)
         .nearest(to: service.location.file)
       guard !nearest.indices.isEmpty else { continue }
       let selected = groups[nearest.id] ?? Selected(nearest.indices, in: set)

@@ -13,8 +13,9 @@ struct StatefulSetServiceName: SetPolicy {
         let location = statefulSet.serviceNameLocation
       else { continue }
       let namespace = statefulSet.namespace
+      let space = statefulSet.space
       let candidates = nearest(
-        set.services(named: name, in: namespace), to: statefulSet.location.file,
+        set.services(named: name, in: space), to: statefulSet.location.file,
         fileOf: \.location.file)
       // Any Service of that name that does the job will do.
       if candidates.contains(where: { service in
@@ -23,8 +24,8 @@ struct StatefulSetServiceName: SetPolicy {
         continue
       }
       guard let service = candidates.first(where: \.isHeadless) ?? candidates.first else {
-        guard set.hasServices(in: namespace),
-          !set.customResourceMayOwnService(named: name, in: namespace)
+        guard set.hasServices(in: space),
+          !set.customResourceMayOwnService(named: name, in: space)
         else { continue }
         report.report(
           statefulSet.object, at: location,

@@ -17,6 +17,7 @@ enum EmbeddedCatalogue {
     ("file-too-large.yaml", PackageResources.file_too_large_yaml),
     ("fsgroup-recursive-chown.yaml", PackageResources.fsgroup_recursive_chown_yaml),
     ("headless-service-no-lb.yaml", PackageResources.headless_service_no_lb_yaml),
+    ("helm-chart.yaml", PackageResources.helm_chart_yaml),
     ("hostpath-volume.yaml", PackageResources.hostpath_volume_yaml),
     ("image-pull-secrets.yaml", PackageResources.image_pull_secrets_yaml),
     ("image-tag.yaml", PackageResources.image_tag_yaml),

@@ -51,14 +51,33 @@ public struct Location: Hashable, Sendable {
   }
 }
 
+/// Where cross-object references resolve: one namespace of one project.
+///
+/// A run may cover several independent projects (a monorepo's applications, a chart and its
+/// rendered copy, unrelated samples): their objects must not meet. A project is the nearest
+/// folder holding `.git`, a kustomization or a `Chart.yaml`, else the folder named on the
+/// command line (see `LintInput.scope`).
+public struct Space: Hashable, Sendable {
+  public let scope: String
+  public let namespace: String
+
+  public init(scope: String, namespace: String) {
+    self.scope = scope
+    self.namespace = namespace
+  }
+}
+
 /// Builds `Location`s for one file.
 struct Locator: Sendable {
   let computePaths: Bool
   /// Shared by every location of the file when there are no paths.
   private let file: Location.Origin
+  /// The file's project (`LintInput.scope`).
+  let scope: String
 
-  init(file: String, computePaths: Bool) {
+  init(file: String, scope: String = "", computePaths: Bool) {
     self.file = Location.Origin(file: file, path: nil)
+    self.scope = scope
     self.computePaths = computePaths
   }
 
@@ -97,13 +116,17 @@ public final class WorkloadFacts: Sendable {
   public let serviceNameLocation: Location?
 
   public var namespace: String { object.namespace ?? "" }
+  /// The project the workload belongs to.
+  public let scope: String
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 
   init(
-    object: ObjectReference, kind: ResourceKind, location: Location, podLabels: LabelSet,
-    ports: [Port], replicas: Int?, replicasLocation: Location?, serviceName: String?,
-    serviceNameLocation: Location?
+    object: ObjectReference, scope: String, kind: ResourceKind, location: Location,
+    podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
+    serviceName: String?, serviceNameLocation: Location?
   ) {
     self.object = object
+    self.scope = scope
     self.kind = kind
     self.location = location
     self.podLabels = podLabels
@@ -144,19 +167,26 @@ public final class ServiceFacts: Sendable {
   public let selectorLocation: Location?
   public let ports: [Port]
   public let publishNotReadyAddresses: Bool
+  /// `prometheus.io/scrape: "true"`: scraped through its endpoints.
+  public let isScrapedByAnnotation: Bool
   /// The cloud load balancer the Service pins (by one of the pinning annotations), and where.
   public let loadBalancerID: String?
   public let loadBalancerIDLocation: Location?
 
   public var namespace: String { object.namespace ?? "" }
+  public let scope: String
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 
   init(
-    object: ObjectReference, location: Location, namespaceIsImplicit: Bool, labels: LabelSet,
+    object: ObjectReference, scope: String, location: Location, namespaceIsImplicit: Bool,
+    labels: LabelSet,
     type: String, typeLocation: Location?, isHeadless: Bool, clusterIPLocation: Location?,
     selector: LabelSelector?, selectorLocation: Location?, ports: [Port],
-    publishNotReadyAddresses: Bool, loadBalancerID: String?, loadBalancerIDLocation: Location?
+    publishNotReadyAddresses: Bool, isScrapedByAnnotation: Bool, loadBalancerID: String?,
+    loadBalancerIDLocation: Location?
   ) {
     self.object = object
+    self.scope = scope
     self.location = location
     self.namespaceIsImplicit = namespaceIsImplicit
     self.labels = labels
@@ -168,6 +198,7 @@ public final class ServiceFacts: Sendable {
     self.selectorLocation = selectorLocation
     self.ports = ports
     self.publishNotReadyAddresses = publishNotReadyAddresses
+    self.isScrapedByAnnotation = isScrapedByAnnotation
     self.loadBalancerID = loadBalancerID
     self.loadBalancerIDLocation = loadBalancerIDLocation
   }
@@ -184,11 +215,23 @@ public final class IngressFacts: Sendable {
 
   public let object: ObjectReference
   public let backends: [Backend]
+  public let scope: String
+  /// The ingress class, when it names one (`Ingress.className`).
+  public let className: String?
+  /// Where the Ingress is, for findings about it as a whole.
+  public let location: Location
 
   public var namespace: String { object.namespace ?? "" }
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 
-  init(object: ObjectReference, backends: [Backend]) {
+  init(
+    object: ObjectReference, scope: String, className: String?, location: Location,
+    backends: [Backend]
+  ) {
     self.object = object
+    self.scope = scope
+    self.className = className
+    self.location = location
     self.backends = backends
   }
 }
@@ -199,7 +242,10 @@ public struct AutoscalerFacts: Sendable {
   public let targetKind: String
   public let targetName: String
 
+  public let scope: String
+
   public var namespace: String { object.namespace ?? "" }
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
 /// What a Prometheus Operator monitor scrapes.
@@ -209,7 +255,10 @@ public struct MonitorFacts: Sendable {
   public let selector: LabelSelector?
   public let namespaces: Monitor.Namespaces
 
+  public let scope: String
+
   public var namespace: String { object.namespace ?? "" }
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
 /// A custom resource (of a group outside Kubernetes' own): operators create pods and Services
@@ -218,7 +267,10 @@ public struct CustomResourceFacts: Sendable {
   public let object: ObjectReference
   public let labels: LabelSet
 
+  public let scope: String
+
   public var namespace: String { object.namespace ?? "" }
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
 /// A PodDisruptionBudget's selector.
@@ -226,7 +278,10 @@ public struct DisruptionBudgetFacts: Sendable {
   public let object: ObjectReference
   public let selector: LabelSelector?
 
+  public let scope: String
+
   public var namespace: String { object.namespace ?? "" }
+  public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
 /// The facts of one file (or several, merged), in source order.
@@ -238,6 +293,8 @@ public struct FactsCollection: Sendable {
   public var budgets: [DisruptionBudgetFacts] = []
   public var monitors: [MonitorFacts] = []
   public var customResources: [CustomResourceFacts] = []
+  /// Folders whose objects the set does not fully hold (unrendered templates, Helm charts).
+  public var incompleteRegions: [IncompleteRegion] = []
 
   public init() {}
 
@@ -249,6 +306,27 @@ public struct FactsCollection: Sendable {
     budgets += other.budgets
     monitors += other.monitors
     customResources += other.customResources
+    incompleteRegions += other.incompleteRegions
+  }
+}
+
+/// A folder (and the folders below it) of one project whose objects the linted set does not
+/// fully hold: a file there is an unrendered template, or the folder is a Helm chart. What a
+/// cross-object policy finds missing there may be among the objects it cannot see.
+public struct IncompleteRegion: Hashable, Sendable {
+  public let scope: String
+  /// The folder, as file names show it (`""` for the working directory).
+  public let folder: String
+
+  public init(scope: String, folder: String) {
+    self.scope = scope
+    self.folder = folder
+  }
+
+  /// Whether a file of `scope` named `file` is in the region.
+  public func contains(file: String, scope: String) -> Bool {
+    guard scope == self.scope else { return false }
+    return folder.isEmpty || folder == "." || file.hasPrefix(folder + "/")
   }
 }
 
@@ -275,7 +353,7 @@ extension FactsCollection {
         customResources.append(
           CustomResourceFacts(
             object: strings(object.reference),
-            labels: strings.labelSet(of: object.metadata.labelsNode)))
+            labels: strings.labelSet(of: object.metadata.labelsNode), scope: locate.scope))
       }
       return
     }
@@ -290,18 +368,23 @@ extension FactsCollection {
     case .horizontalPodAutoscaler:
       if let target = HorizontalPodAutoscaler(object)?.target {
         autoscalers.append(
-          AutoscalerFacts(object: reference, targetKind: target.kind, targetName: target.name))
+          AutoscalerFacts(
+            object: reference, targetKind: target.kind, targetName: target.name,
+            scope: locate.scope))
       }
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {
-        budgets.append(DisruptionBudgetFacts(object: reference, selector: strings(budget.selector)))
+        budgets.append(
+          DisruptionBudgetFacts(
+            object: reference, selector: strings(budget.selector), scope: locate.scope))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
         monitors.append(
           MonitorFacts(
             object: reference, scrapesServices: kind == .serviceMonitor,
-            selector: strings(monitor.selector), namespaces: monitor.namespaces))
+            selector: strings(monitor.selector), namespaces: monitor.namespaces,
+            scope: locate.scope))
       }
     default:
       if kind.isPodBearing, let template = object.podTemplate {
@@ -327,7 +410,7 @@ extension FactsCollection {
     let replicas = object.replicas
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     return WorkloadFacts(
-      object: reference, kind: kind, location: locate(object.kindNode),
+      object: reference, scope: locate.scope, kind: kind, location: locate(object.kindNode),
       podLabels: strings.labelSet(of: template.metadata.labelsNode), ports: ports,
       replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
@@ -355,13 +438,14 @@ extension FactsCollection {
       }
     }
     return ServiceFacts(
-      object: reference, location: locate(service.object.kindNode),
+      object: reference, scope: locate.scope, location: locate(service.object.kindNode),
       namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
       labels: strings.labelSet(of: service.object.metadata.labelsNode), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
       selectorLocation: locate(service.selectorNode), ports: ports,
       publishNotReadyAddresses: service.publishNotReadyAddresses,
+      isScrapedByAnnotation: service.isScrapedByAnnotation,
       loadBalancerID: loadBalancerID?.value.text,
       loadBalancerIDLocation: locate(loadBalancerID?.value))
   }
@@ -370,7 +454,8 @@ extension FactsCollection {
     -> IngressFacts
   {
     IngressFacts(
-      object: reference,
+      object: reference, scope: locate.scope, className: ingress.className,
+      location: locate(ingress.object.kindNode),
       backends: ingress.backends.map { backend in
         IngressFacts.Backend(
           serviceName: backend.serviceName, serviceNameLocation: locate(backend.serviceNameNode),

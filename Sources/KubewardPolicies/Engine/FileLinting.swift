@@ -1,6 +1,12 @@
 import KubewardModel
 import KubewardYAML
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What the per-file pass keeps of a file: its findings, facts, suppressions and counts, not
 /// its nodes.
 struct FileOutcome: Sendable {
@@ -54,6 +60,17 @@ extension Linter {
       return inputProblem(
         input, InputPolicies.symlinkNotFollowed,
         "\(input.name) is \(reason); kubeward did not follow it")
+    case .helmChart(let folder):
+      var outcome = inputProblem(
+        input, InputPolicies.helmChart,
+        "\(folder.isEmpty ? "this folder" : String(folder.dropLast())) is a Helm chart: its "
+          + "templates are not manifests, so they are not linted one by one; lint what the chart "
+          + "renders: `helm template RELEASE \(folder.isEmpty ? "." : String(folder.dropLast())) "
+          + "-f VALUES | kubeward lint -`")
+      // Its objects are not in the set: reasoning about what is missing there would be wrong.
+      outcome.facts.incompleteRegions.append(
+        IncompleteRegion(scope: input.scope, folder: String(folder.dropLast())))
+      return outcome
     case .file(let path):
       scratch.reader.maximumSize = readerLimits.maximumFileSize
       switch scratch.reader.read(path) {
@@ -113,8 +130,19 @@ extension Linter {
     outcome.summary.files = 1
     let reports = !input.isContext
     let file = YAMLReader(limits: readerLimits).read(bytes)
+    // A file found in a folder walk that is no manifest at all (a tsconfig.json with comments,
+    // line-delimited JSON, a CI configuration) is not kubeward's to judge: its syntax is not
+    // reported. A file named explicitly is.
+    let judgesSyntax =
+      input.isExplicit || file.diagnostics.isEmpty || Self.mentionsKubernetes(bytes)
+    if file.diagnostics.contains(where: { $0.kind == .unrenderedTemplate }) {
+      outcome.facts.incompleteRegions.append(
+        IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
+    }
     if reports {
-      for diagnostic in file.diagnostics {
+      // Binary and non-UTF-8 files are reported whatever their content: they may be manifests.
+      for diagnostic in file.diagnostics
+      where judgesSyntax || diagnostic.kind == .binaryFile || diagnostic.kind == .invalidEncoding {
         let id = InputPolicies.id(for: diagnostic.kind)
         guard let severity = inputSeverities[id] else { continue }
         outcome.findings.append(
@@ -125,7 +153,7 @@ extension Linter {
       outcome.directives = SuppressionDirectives.comments(
         in: bytes, file: input.name, tree: file.tree)
     }
-    let locate = Locator(file: input.name, computePaths: computePaths)
+    let locate = Locator(file: input.name, scope: input.scope, computePaths: computePaths)
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     for document in file.documents {
@@ -215,9 +243,38 @@ extension Linter {
     }
   }
 
+  /// Whether the bytes hold both `apiVersion` and `kind`: the least a manifest has.
+  static func mentionsKubernetes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    contains(bytes, "apiVersion") && contains(bytes, "kind")
+  }
+
+  private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+    let count = word.utf8CodeUnitCount
+    guard let base = bytes.baseAddress, bytes.count >= count else { return false }
+    var index = 0
+    let last = bytes.count - count
+    // memchr (vectorised) finds each candidate first byte.
+    while index <= last,
+      let hit = memchr(base + index, Int32(word.utf8Start.pointee), last - index + 1)
+    {
+      index = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+      if memcmp(hit, word.utf8Start, count) == 0 { return true }
+      index += 1
+    }
+    return false
+  }
+
+  /// The folder of a file name (`a/b.yaml` → `a`, `b.yaml` → ``).
+  static func folder(of name: String) -> String {
+    guard let slash = name.lastIndex(of: "/") else { return "" }
+    return String(name[..<slash])
+  }
+
   private func reportTemplate(
     _ object: KubeObject, _ placeholder: Node, input: LintInput, into outcome: inout FileOutcome
   ) {
+    outcome.facts.incompleteRegions.append(
+      IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
     guard let severity = inputSeverities[InputPolicies.unrenderedTemplate] else { return }
     outcome.findings.append(
       Finding(

@@ -21,6 +21,9 @@ public struct LintInput: Sendable {
     /// A symbolic link the folder walk did not follow, because it leaves the linted folder or
     /// leads to a folder already walked; reported as `symlink-not-followed`.
     case symlinkNotFollowed(reason: String)
+    /// A Helm chart found in a folder walk (its `Chart.yaml`; `folder` ends with `/`): its
+    /// templates are not linted one by one; reported once as `helm-chart`.
+    case helmChart(folder: String)
   }
 
   /// The name findings carry: the path as the user wrote it, or the name given to stdin.
@@ -41,6 +44,10 @@ public struct LintInput: Sendable {
   /// Context only: its objects inform the cross-object pass (a Service's Deployment elsewhere
   /// in the repository) but none of its findings are reported (`--context`).
   public var isContext = false
+  /// The project the file belongs to, for the cross-object policies: objects of different
+  /// projects never meet (see `Space`). Set by `InputDiscovery` (the nearest folder holding
+  /// `.git`, a kustomization or a `Chart.yaml`, else the folder named on the command line).
+  public var scope = ""
   /// Rendered Helm output: findings in a document that follows a `# Source: <template>` comment
   /// are reported against that template, at lines of the rendered document.
   public var attributesHelmSources = false
@@ -110,10 +117,18 @@ public enum InputDiscovery {
         var walk = FolderWalk(root: path, displayPrefix: displayPrefix(for: name))
         walk.run(into: &inputs)
       } else {
-        inputs.append(LintInput(name: name, source: .file(path), isExplicit: true))
+        var input = LintInput(name: name, source: .file(path), isExplicit: true)
+        input.scope = ProjectScope.of(file: name)
+        inputs.append(input)
       }
     }
     return inputs
+  }
+
+  /// The project of a file (see `LintInput.scope`), found from its name by looking for a
+  /// project's marker in each folder above it, up to the working directory.
+  public static func scope(ofFile name: String) -> String {
+    ProjectScope.of(file: name)
   }
 
   /// `manifestExtensions`, compared as bytes: this runs for every directory entry.
@@ -127,6 +142,50 @@ public enum InputDiscovery {
   private static func displayPrefix(for directory: String) -> String {
     if directory == "." || directory == "./" { return "" }
     return directory.hasSuffix("/") ? directory : directory + "/"
+  }
+}
+
+/// Where projects start, for `LintInput.scope`.
+enum ProjectScope {
+  /// Files whose presence makes a folder a project of its own.
+  static let markers = [
+    ".git", "kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml",
+  ]
+
+  /// Whether the folder open at `descriptor` holds a marker.
+  static func isProjectRoot(_ descriptor: Int32) -> Bool {
+    markers.contains { marker in
+      var status = stat()
+      return fstatat(descriptor, marker, &status, AT_SYMLINK_NOFOLLOW) == 0
+    }
+  }
+
+  /// Whether the folder open at `descriptor` is a Helm chart: it holds `Chart.yaml` and a
+  /// `templates` folder.
+  static func isHelmChart(_ descriptor: Int32) -> Bool {
+    var status = stat()
+    return fstatat(descriptor, "Chart.yaml", &status, 0) == 0
+      && fstatat(descriptor, "templates", &status, 0) == 0 && status.st_mode & S_IFMT == S_IFDIR
+  }
+
+  /// The scope of a file named on the command line: the nearest folder above it that holds a
+  /// marker, up to the working directory (or the top of a path outside it).
+  static func of(file name: String) -> String {
+    var folder = KustomizePatches.normalized(name)
+    while true {
+      guard let slash = folder.lastIndex(of: "/") else { return "." }
+      folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
+      if folder == "/" || folder == ".." || folder.hasSuffix("/..") { return folder }
+      let descriptor = FileSystem.open(FilePath(folder), O_RDONLY | O_DIRECTORY)
+      guard descriptor >= 0 else { continue }
+      defer { close(descriptor) }
+      if isProjectRoot(descriptor) { return folder }
+    }
+  }
+
+  /// The scope of a folder's display prefix (`apps/web/` → `apps/web`, `` → `.`).
+  static func name(ofPrefix prefix: String) -> String {
+    prefix.isEmpty ? "." : String(prefix.dropLast())
   }
 }
 
@@ -148,6 +207,10 @@ private struct FolderWalk {
   private struct Frame {
     var path: FilePath
     var displayPrefix: String
+    /// The project its files belong to (`LintInput.scope`).
+    var scope: String
+    /// A Helm chart's folder (it holds `Chart.yaml`): its `templates/` are not manifests.
+    var isChart = false
     var descriptor: Int32
     var entries: [Entry]
     var next = 0
@@ -167,7 +230,10 @@ private struct FolderWalk {
 
   mutating func run(into inputs: inout [LintInput]) {
     var stack: [Frame] = []
-    if let frame = open(root, displayPrefix: rootDisplayPrefix, into: &inputs) {
+    if let frame = open(
+      root, displayPrefix: rootDisplayPrefix,
+      scope: ProjectScope.name(ofPrefix: rootDisplayPrefix), into: &inputs)
+    {
       stack.append(frame)
     }
     while !stack.isEmpty {
@@ -199,14 +265,17 @@ private struct FolderWalk {
     }
     switch type {
     case UInt8(DT_DIR):
-      return open(path, displayPrefix: shown + "/", into: &inputs)
+      // Dependencies vendored into a repository are not its manifests; a chart's templates
+      // are not manifests at all (the chart is reported once, below).
+      guard !Self.skippedFolders.contains(entry.name),
+        !(folder.isChart && entry.name == Self.templates)
+      else { return nil }
+      return open(path, displayPrefix: shown + "/", scope: folder.scope, into: &inputs)
     case UInt8(DT_LNK):
       return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
     default:
       // Devices, pipes and sockets with a manifest's name are reported when read.
-      if isManifest {
-        inputs.append(LintInput(name: shown, source: .file(path), isExplicit: false))
-      }
+      if isManifest { inputs.append(input(shown, .file(path), in: folder)) }
       return nil
     }
   }
@@ -248,7 +317,7 @@ private struct FolderWalk {
       return nil
     }
     guard isFolder else {
-      inputs.append(LintInput(name: shown, source: .file(path), isExplicit: false))
+      inputs.append(input(shown, .file(path), in: folder))
       return nil
     }
     // A folder inside the tree is walked under its own name; through the link it would be
@@ -263,12 +332,21 @@ private struct FolderWalk {
     return nil
   }
 
+  /// Folders of vendored dependencies, never a project's own manifests.
+  static let skippedFolders: Set<[UInt8]> = [Array("vendor".utf8), Array("node_modules".utf8)]
+  static let templates = Array("templates".utf8)
+
+  private func input(_ name: String, _ source: LintInput.Source, in folder: Frame) -> LintInput {
+    var input = LintInput(name: name, source: source, isExplicit: false)
+    input.scope = folder.scope
+    return input
+  }
+
   /// Opens and lists a folder, unless it was walked already; an unlistable folder is reported.
+  /// A folder that holds a project marker starts a scope of its own; others keep `scope`.
   private mutating func open(
-    _ path: FilePath, displayPrefix: String, into inputs: inout [LintInput]
-  )
-    -> Frame?
-  {
+    _ path: FilePath, displayPrefix: String, scope: String, into inputs: inout [LintInput]
+  ) -> Frame? {
     let descriptor = FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
     guard descriptor >= 0, fstat(descriptor, &status) == 0,
@@ -289,7 +367,22 @@ private struct FolderWalk {
     // The descriptor stays open (for fstatat) until the folder's entries are done.
     let listing = dup(descriptor)
     closedir(handle)
-    return Frame(path: path, displayPrefix: displayPrefix, descriptor: listing, entries: entries)
+    let isRoot = displayPrefix == rootDisplayPrefix
+    let ownScope =
+      !isRoot && ProjectScope.isProjectRoot(listing)
+      ? ProjectScope.name(ofPrefix: displayPrefix) : scope
+    var frame = Frame(
+      path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
+      entries: entries)
+    if ProjectScope.isHelmChart(listing) {
+      frame.isChart = true
+      var chart = LintInput(
+        name: displayPrefix + "Chart.yaml", source: .helmChart(folder: displayPrefix),
+        isExplicit: false)
+      chart.scope = ownScope
+      inputs.append(chart)
+    }
+    return frame
   }
 
   /// The names in a folder, hidden ones left out, with their type when `readdir` knows it (so

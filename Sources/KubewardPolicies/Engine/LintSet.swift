@@ -2,13 +2,13 @@ import Dispatch
 import KubewardModel
 import Synchronization
 
-/// A namespace and a name.
-public struct NamespacedName: Hashable, Sendable {
-  public var namespace: String
+/// A name in a space (one namespace of one project).
+public struct ScopedName: Hashable, Sendable {
+  public var space: Space
   public var name: String
 
-  public init(_ namespace: String, _ name: String) {
-    self.namespace = namespace
+  public init(_ space: Space, _ name: String) {
+    self.space = space
     self.name = name
   }
 }
@@ -19,31 +19,37 @@ public struct NamespacedName: Hashable, Sendable {
 public struct LintSet: Sendable {
   public let facts: FactsCollection
 
-  private let workloadsByNamespace: [String: [Int]]
+  private let workloadsBySpace: [Space: [Int]]
   private let workloadsByLabel: [LabelKey: [Int]]
   /// The label keys `workloadsByLabel` indexes: those some selector of the set uses. Indexing
   /// every label of every workload would hold most of the run's memory at its peak.
   private let indexedLabelKeys: Set<String>
-  private let servicesByName: [NamespacedName: [Int]]
-  private let servicesByNamespace: [String: [Int]]
-  private let statefulSetsByServiceName: [NamespacedName: [Int]]
-  private let backendsByService: [NamespacedName: [BackendReference]]
+  private let servicesByName: [ScopedName: [Int]]
+  private let servicesBySpace: [Space: [Int]]
+  private let statefulSetsByServiceName: [ScopedName: [Int]]
+  private let backendsByService: [ScopedName: [BackendReference]]
   private let autoscaled: Set<AutoscalerTarget>
-  private let customResourcesByNamespace: [String: [Int]]
+  private let customResourcesBySpace: [Space: [Int]]
   private let namedNamespaceMonitors: [Int]
-  /// Monitors by the namespace they watch; `nil` key for those watching every namespace.
-  private let monitorsByNamespace: [String?: [Int]]
+  /// Monitors by the project and namespace they watch; a `nil` namespace for those watching
+  /// every namespace.
+  private let monitorsByNamespace: [MonitorKey: [Int]]
 
   private struct AutoscalerTarget: Hashable {
-    var namespace: String
+    var space: Space
     var kind: String
     var name: String
   }
 
   private struct LabelKey: Hashable {
-    var namespace: String
+    var space: Space
     var key: String
     var value: String
+  }
+
+  private struct MonitorKey: Hashable {
+    var scope: String
+    var namespace: String?
   }
 
   /// An Ingress backend: the ingress's index in `facts.ingresses` and the backend's index.
@@ -66,8 +72,8 @@ public struct LintSet: Sendable {
     let indexedLabelKeys = Set(selectors.flatMap { $0?.matchLabels.keys ?? [:].keys })
     // Three parts of about the same work, each writing only its own indexes.
     nonisolated(unsafe) var workloadsByLabel: [LabelKey: [Int]] = [:]
-    nonisolated(unsafe) var workloadsByNamespace: [String: [Int]] = [:]
-    nonisolated(unsafe) var statefulSetsByServiceName: [NamespacedName: [Int]] = [:]
+    nonisolated(unsafe) var workloadsBySpace: [Space: [Int]] = [:]
+    nonisolated(unsafe) var statefulSetsByServiceName: [ScopedName: [Int]] = [:]
     nonisolated(unsafe) var others = OtherIndexes()
     let build = { @Sendable (part: Int) in
       switch part {
@@ -75,12 +81,10 @@ public struct LintSet: Sendable {
         workloadsByLabel = Self.workloadsByLabel(facts.workloads, keys: indexedLabelKeys)
       case 1:
         for (index, workload) in facts.workloads.enumerated() {
-          workloadsByNamespace[workload.namespace, default: []].append(index)
+          workloadsBySpace[workload.space, default: []].append(index)
           if workload.kind == .statefulSet, let serviceName = workload.serviceName {
-            statefulSetsByServiceName[
-              NamespacedName(workload.namespace, serviceName), default: []
-            ]
-            .append(index)
+            statefulSetsByServiceName[ScopedName(workload.space, serviceName), default: []]
+              .append(index)
           }
         }
       default:
@@ -92,16 +96,16 @@ public struct LintSet: Sendable {
     } else {
       for part in 0..<3 { build(part) }
     }
-    self.workloadsByNamespace = workloadsByNamespace
+    self.workloadsBySpace = workloadsBySpace
     self.workloadsByLabel = workloadsByLabel
     self.indexedLabelKeys = indexedLabelKeys
     self.statefulSetsByServiceName = statefulSetsByServiceName
     self.servicesByName = others.servicesByName
-    self.servicesByNamespace = others.servicesByNamespace
+    self.servicesBySpace = others.servicesBySpace
     self.backendsByService = others.backendsByService
     self.monitorsByNamespace = others.monitorsByNamespace
     self.namedNamespaceMonitors = others.namedNamespaceMonitors
-    self.customResourcesByNamespace = others.customResourcesByNamespace
+    self.customResourcesBySpace = others.customResourcesBySpace
     self.autoscaled = others.autoscaled
   }
 
@@ -112,7 +116,7 @@ public struct LintSet: Sendable {
     index.reserveCapacity(workloads.count)
     for (position, workload) in workloads.enumerated() {
       for (key, value) in workload.podLabels where keys.contains(key) {
-        index[LabelKey(namespace: workload.namespace, key: key, value: value), default: []]
+        index[LabelKey(space: workload.space, key: key, value: value), default: []]
           .append(position)
       }
     }
@@ -121,43 +125,52 @@ public struct LintSet: Sendable {
 
   /// The indexes of the objects that are not workloads.
   private struct OtherIndexes {
-    var servicesByName: [NamespacedName: [Int]] = [:]
-    var servicesByNamespace: [String: [Int]] = [:]
-    var backendsByService: [NamespacedName: [BackendReference]] = [:]
-    var monitorsByNamespace: [String?: [Int]] = [:]
+    var servicesByName: [ScopedName: [Int]] = [:]
+    var servicesBySpace: [Space: [Int]] = [:]
+    var backendsByService: [ScopedName: [BackendReference]] = [:]
+    var monitorsByNamespace: [MonitorKey: [Int]] = [:]
     var namedNamespaceMonitors: [Int] = []
-    var customResourcesByNamespace: [String: [Int]] = [:]
+    var customResourcesBySpace: [Space: [Int]] = [:]
     var autoscaled: Set<AutoscalerTarget> = []
 
     init() {}
 
     init(_ facts: FactsCollection) {
       for (index, service) in facts.services.enumerated() {
-        servicesByNamespace[service.namespace, default: []].append(index)
+        servicesBySpace[service.space, default: []].append(index)
         if let name = service.object.name {
-          servicesByName[NamespacedName(service.namespace, name), default: []].append(index)
+          servicesByName[ScopedName(service.space, name), default: []].append(index)
         }
       }
       for (ingressIndex, ingress) in facts.ingresses.enumerated() {
         for (backendIndex, backend) in ingress.backends.enumerated() {
-          backendsByService[NamespacedName(ingress.namespace, backend.serviceName), default: []]
+          backendsByService[ScopedName(ingress.space, backend.serviceName), default: []]
             .append(BackendReference(ingress: ingressIndex, backend: backendIndex))
         }
       }
       for (index, monitor) in facts.monitors.enumerated() {
         switch monitor.namespaces {
-        case .own: monitorsByNamespace[monitor.namespace, default: []].append(index)
-        case .any: monitorsByNamespace[nil, default: []].append(index)
+        case .own:
+          monitorsByNamespace[
+            MonitorKey(scope: monitor.scope, namespace: monitor.namespace), default: []
+          ]
+          .append(index)
+        case .any:
+          monitorsByNamespace[MonitorKey(scope: monitor.scope, namespace: nil), default: []]
+            .append(index)
         case .names(let names):
           namedNamespaceMonitors.append(index)
-          for name in Set(names) { monitorsByNamespace[name, default: []].append(index) }
+          for name in Set(names) {
+            monitorsByNamespace[MonitorKey(scope: monitor.scope, namespace: name), default: []]
+              .append(index)
+          }
         }
       }
-      customResourcesByNamespace = Dictionary(
-        grouping: facts.customResources.indices, by: { facts.customResources[$0].namespace })
+      customResourcesBySpace = Dictionary(
+        grouping: facts.customResources.indices, by: { facts.customResources[$0].space })
       autoscaled = Set(
         facts.autoscalers.map {
-          AutoscalerTarget(namespace: $0.namespace, kind: $0.targetKind, name: $0.targetName)
+          AutoscalerTarget(space: $0.space, kind: $0.targetKind, name: $0.targetName)
         })
     }
   }
@@ -166,20 +179,18 @@ public struct LintSet: Sendable {
 
   /// Whether the set holds any pod-bearing object in `namespace`: without one, a policy cannot
   /// tell what a Service would select.
-  public func hasWorkloads(in namespace: String) -> Bool {
-    workloadsByNamespace[namespace] != nil
+  public func hasWorkloads(in space: Space) -> Bool {
+    workloadsBySpace[space] != nil
   }
 
   /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order.
-  public func workloads(selectedBy selector: LabelSelector, in namespace: String)
-    -> [WorkloadFacts]
-  {
-    workloadIndices(selectedBy: selector, in: namespace).map { facts.workloads[$0] }
+  public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts] {
+    workloadIndices(selectedBy: selector, in: space).map { facts.workloads[$0] }
   }
 
-  /// Indices into `facts.workloads` of the workloads `selector` selects in `namespace`.
-  public func workloadIndices(selectedBy selector: LabelSelector, in namespace: String) -> [Int] {
-    selection(selectedBy: selector, in: namespace).indices
+  /// Indices into `facts.workloads` of the workloads `selector` selects in `space`.
+  public func workloadIndices(selectedBy selector: LabelSelector, in space: Space) -> [Int] {
+    selection(selectedBy: selector, in: space).indices
   }
 
   /// The workloads `selector` selects in `namespace`. Starts from the selector's rarest label,
@@ -189,36 +200,36 @@ public struct LintSet: Sendable {
   ///
   /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
   /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
-  public func selection(selectedBy selector: LabelSelector, in namespace: String)
+  public func selection(selectedBy selector: LabelSelector, in space: Space)
     -> WorkloadSelection
   {
-    let key = Selection(namespace: namespace, selector: selector)
+    let key = Selection(space: space, selector: selector)
     if let known = selections.value.withLock({ $0[key] }) { return known }
-    let selection = WorkloadSelection(evaluate(selector, in: namespace), in: facts.workloads)
+    let selection = WorkloadSelection(evaluate(selector, in: space), in: facts.workloads)
     selections.value.withLock { $0[key] = selection }
     return selection
   }
 
   private struct Selection: Hashable {
-    var namespace: String
+    var space: Space
     var selector: LabelSelector
   }
 
   /// Selections made so far; set policies run concurrently and share them.
   private let selections = Shared<[Selection: WorkloadSelection]>([:])
 
-  private func evaluate(_ selector: LabelSelector, in namespace: String) -> [Int] {
+  private func evaluate(_ selector: LabelSelector, in space: Space) -> [Int] {
     var candidates: [Int]?
     // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
     // do not narrow the candidates; the full match below still checks them.
     for (key, value) in selector.matchLabels
     where !ControllerLabels.isAssigned(key) && indexedLabelKeys.contains(key) {
       let posting =
-        workloadsByLabel[LabelKey(namespace: namespace, key: key, value: value)] ?? []
+        workloadsByLabel[LabelKey(space: space, key: key, value: value)] ?? []
       if posting.isEmpty { return [] }
       if candidates == nil || posting.count < candidates!.count { candidates = posting }
     }
-    let indices = candidates ?? workloadsByNamespace[namespace] ?? []
+    let indices = candidates ?? workloadsBySpace[space] ?? []
     selectorEvaluations.add(indices.count)
     return indices.filter { index in
       let workload = facts.workloads[index]
@@ -226,10 +237,10 @@ public struct LintSet: Sendable {
     }
   }
 
-  /// Workloads of `namespace`, in source order, looked up as they are read (a policy that
-  /// wants the first match reads no further).
-  public func workloads(in namespace: String) -> LazyMapCollection<[Int], WorkloadFacts> {
-    (workloadsByNamespace[namespace] ?? []).lazy.map { facts.workloads[$0] }
+  /// Workloads of `space`, in source order, looked up as they are read (a policy that wants
+  /// the first match reads no further).
+  public func workloads(in space: Space) -> LazyMapCollection<[Int], WorkloadFacts> {
+    (workloadsBySpace[space] ?? []).lazy.map { facts.workloads[$0] }
   }
 
   /// How many label selectors were evaluated against a workload's labels: the cost of the
@@ -239,12 +250,12 @@ public struct LintSet: Sendable {
   /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
   /// `namespace`: one that carries every label the selector asks for, or whose name is one of
   /// the selector's values (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
-  public func customResourceMayRunPods(selectedBy selector: LabelSelector, in namespace: String)
+  public func customResourceMayRunPods(selectedBy selector: LabelSelector, in space: Space)
     -> Bool
   {
     guard !selector.matchLabels.isEmpty else { return false }
     let values = Set(selector.matchLabels.values)
-    return (customResourcesByNamespace[namespace] ?? []).contains { index in
+    return (customResourcesBySpace[space] ?? []).contains { index in
       let resource = facts.customResources[index]
       if let name = resource.object.name, values.contains(name) { return true }
       return selector.matchLabels.allSatisfy { resource.labels[$0.key] == $0.value }
@@ -254,8 +265,8 @@ public struct LintSet: Sendable {
   /// Whether an operator probably creates Service `name` of `namespace` for a custom resource:
   /// operators name their Services after the resource (`pg-main-rw` for Cluster `pg-main`,
   /// `rook-ceph-mgr-dashboard` for CephCluster `rook-ceph`).
-  public func customResourceMayOwnService(named name: String, in namespace: String) -> Bool {
-    (customResourcesByNamespace[namespace] ?? []).contains { index in
+  public func customResourceMayOwnService(named name: String, in space: Space) -> Bool {
+    (customResourcesBySpace[space] ?? []).contains { index in
       guard let resource = facts.customResources[index].object.name, resource.count >= 3 else {
         return false
       }
@@ -264,17 +275,15 @@ public struct LintSet: Sendable {
   }
 
   /// StatefulSets of `namespace` whose `serviceName` is `service`.
-  public func statefulSets(governedBy service: String, in namespace: String) -> [WorkloadFacts] {
-    (statefulSetsByServiceName[NamespacedName(namespace, service)] ?? []).map {
-      facts.workloads[$0]
-    }
+  public func statefulSets(governedBy service: String, in space: Space) -> [WorkloadFacts] {
+    (statefulSetsByServiceName[ScopedName(space, service)] ?? []).map { facts.workloads[$0] }
   }
 
   /// Whether a HorizontalPodAutoscaler in the set scales `workload`.
   public func isAutoscaled(_ workload: WorkloadFacts) -> Bool {
     guard let name = workload.object.name else { return false }
     return autoscaled.contains(
-      AutoscalerTarget(namespace: workload.namespace, kind: workload.object.kind, name: name))
+      AutoscalerTarget(space: workload.space, kind: workload.object.kind, name: name))
   }
 
   /// How many pods `workload` runs at least: its replicas, or several for a DaemonSet or an
@@ -286,23 +295,26 @@ public struct LintSet: Sendable {
 
   // MARK: Services
 
-  public func hasServices(in namespace: String) -> Bool {
-    servicesByNamespace[namespace] != nil
+  public func hasServices(in space: Space) -> Bool {
+    servicesBySpace[space] != nil
   }
 
-  /// Services named `name` in `namespace` (more than one only when a manifest repeats one).
-  public func services(named name: String, in namespace: String) -> [ServiceFacts] {
-    (servicesByName[NamespacedName(namespace, name)] ?? []).map { facts.services[$0] }
+  /// Services named `name` in `space` (more than one only when manifests repeat one).
+  public func services(named name: String, in space: Space) -> [ServiceFacts] {
+    (servicesByName[ScopedName(space, name)] ?? []).map { facts.services[$0] }
   }
 
   /// Whether a ServiceMonitor in the set scrapes `service`: Prometheus then reads its
   /// endpoints, so it is meant to expose every pod.
   public func isScrapedByMonitor(_ service: ServiceFacts) -> Bool {
     var candidates =
-      (monitorsByNamespace[service.namespace] ?? []) + (monitorsByNamespace[nil] ?? [])
-    // A Service that names no namespace lands wherever it is applied: any monitor that names
-    // namespaces may be watching it.
-    if service.namespaceIsImplicit { candidates += namedNamespaceMonitors }
+      (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? [])
+      + (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? [])
+    // A Service that names no namespace lands wherever it is applied: any monitor of its
+    // project that names namespaces may be watching it.
+    if service.namespaceIsImplicit {
+      candidates += namedNamespaceMonitors.filter { facts.monitors[$0].scope == service.scope }
+    }
     return candidates.contains { index in
       let monitor = facts.monitors[index]
       return monitor.scrapesServices && (monitor.selector?.matches(service.labels) ?? false)
@@ -311,11 +323,11 @@ public struct LintSet: Sendable {
 
   // MARK: Ingresses
 
-  /// Ingress backends that route to Service `service` of `namespace`.
-  public func ingressBackends(routingTo service: String, in namespace: String)
+  /// Ingress backends that route to Service `service` of `space`.
+  public func ingressBackends(routingTo service: String, in space: Space)
     -> [(ingress: IngressFacts, backend: IngressFacts.Backend)]
   {
-    (backendsByService[NamespacedName(namespace, service)] ?? []).map {
+    (backendsByService[ScopedName(space, service)] ?? []).map {
       let ingress = facts.ingresses[$0.ingress]
       return (ingress, ingress.backends[$0.backend])
     }
