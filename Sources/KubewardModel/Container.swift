@@ -77,6 +77,37 @@ public final class Container: Sendable {
   /// The `image:` value.
   public var image: Node? { node.scalar(.image) }
 
+  /// `command` then `args`, as one list of words (scalars only).
+  public var commandLine: [String] {
+    (Array(node.items(.command)) + Array(node.items(.args))).compactMap(\.text)
+  }
+
+  /// A container that only keeps the pod alive: the `pause` image, or a command that sleeps
+  /// forever (`sleep infinity`, `tail -f /dev/null`, `sleep 3600` and longer). It serves
+  /// nothing, so it needs no readiness probe.
+  public var isIdle: Bool {
+    if let repository = imageReference?.repository,
+      repository == "pause" || repository.hasSuffix("/pause")
+    {
+      return true
+    }
+    let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }
+    )
+    guard !words.isEmpty else { return false }
+    let text = words.joined(separator: " ")
+    if text.contains("sleep infinity") || text.contains("tail -f /dev/null") { return true }
+    // `sleep N` alone (perhaps through a shell), for an hour or more.
+    let rest = words.filter { !["sh", "/bin/sh", "bash", "/bin/bash", "-c", "exec"].contains($0) }
+    return rest.count == 2 && rest[0].hasSuffix("sleep")
+      && (Int(rest[1]).map { $0 >= 3600 } ?? false)
+  }
+
+  /// `securityContext.readOnlyRootFilesystem: true`: the container's writable layer cannot
+  /// grow.
+  public var hasReadOnlyRootFilesystem: Bool {
+    node.mapping(.securityContext)?["readOnlyRootFilesystem"]?.bool == true
+  }
+
   public var ports: [ContainerPort] {
     node.items(.ports).compactMap { $0.isMapping ? ContainerPort(node: $0) : nil }
   }

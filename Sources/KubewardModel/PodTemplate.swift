@@ -12,24 +12,37 @@ public struct PodTemplate: Sendable {
 }
 
 extension PodTemplate {
-  /// The pod template of a pod-bearing object; `nil` for other kinds or when it is missing.
+  /// The pod template of a pod-bearing object; `nil` for other kinds or when it is missing or
+  /// has no `spec`.
   init?(of object: Node, kind: ResourceKind) {
+    guard let template = Self.templateNode(of: object, kind: kind),
+      let podSpec = template.mapping(.spec)
+    else { return nil }
+    self.init(node: template, spec: PodSpec(node: podSpec))
+  }
+
+  /// The template mapping (or the Pod), whether or not it has a `spec`.
+  static func templateNode(of object: Node, kind: ResourceKind) -> Node? {
     guard kind.isPodBearing else { return nil }
     let spec = object.mapping(.spec)
-    let template: Node?
     switch kind {
-    case .pod: template = object
-    case .cronJob: template = spec?.mapping(.jobTemplate)?.mapping(.spec)?.mapping(.template)
-    default: template = spec?.mapping(.template)
+    case .pod: return object
+    case .cronJob: return spec?.mapping(.jobTemplate)?.mapping(.spec)?.mapping(.template)
+    default: return spec?.mapping(.template)
     }
-    guard let template, let podSpec = template.mapping(.spec) else { return nil }
-    self.init(node: template, spec: PodSpec(node: podSpec))
   }
 }
 
 extension KubeObject {
   /// The pod spec of a pod-bearing object.
   public var podSpec: PodSpec? { podTemplate?.spec }
+
+  /// The labels of the pods a pod-bearing object runs, even when its template has no `spec`
+  /// (a manifest the API server rejects, but whose selectors still say what it is).
+  public var podLabelsNode: Node? {
+    guard let kind = resourceKind else { return nil }
+    return PodTemplate.templateNode(of: node, kind: kind)?.mapping(.metadata)?.mapping(.labels)
+  }
 
   /// `spec.replicas` of a Deployment, StatefulSet, ReplicaSet or ReplicationController: the
   /// value (1 when unset, as the API defaults it) and its node when written.

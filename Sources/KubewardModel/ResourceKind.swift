@@ -32,10 +32,19 @@ public enum ResourceKind: String, Sendable, CaseIterable {
     }
   }
 
+  /// The kind an object of `apiVersion` and `kind` is, when Kubernetes serves (or served)
+  /// that kind at that apiVersion: `v1` Deployments and `apps/v2` ones are no Deployments the
+  /// API server knows (`deprecated-api-version` reports them).
   public init?(apiVersion: String, kind: String) {
     guard let known = Self.byName[kind],
       known.isServed(by: APIVersion.group(of: apiVersion))
     else { return nil }
+    if known != .serviceMonitor && known != .podMonitor {
+      guard
+        APIVersion.served[kind]?.contains(apiVersion) == true
+          || APIVersion.removed[kind]?.contains(apiVersion) == true
+      else { return nil }
+    }
     self = known
   }
 
@@ -74,6 +83,67 @@ public enum APIVersion {
   public static func isCustomResource(_ apiVersion: String) -> Bool {
     let group = group(of: apiVersion)
     return group.contains(".") && !group.hasSuffix(".k8s.io") && group != "k8s.io"
+  }
+
+  /// The apiVersions current Kubernetes serves for its built-in kinds.
+  public static let served: [String: Set<String>] = {
+    var table: [String: Set<String>] = [:]
+    func add(_ apiVersions: [String], _ kinds: [String]) {
+      for kind in kinds { table[kind, default: []].formUnion(apiVersions) }
+    }
+    add(
+      ["v1"],
+      [
+        "Pod", "Service", "ReplicationController", "ConfigMap", "Secret", "Namespace",
+        "ServiceAccount", "PersistentVolumeClaim", "PersistentVolume", "LimitRange",
+        "ResourceQuota", "Endpoints", "Node", "Event", "PodTemplate", "Binding",
+      ])
+    add(
+      ["apps/v1"], ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"])
+    add(["batch/v1"], ["Job", "CronJob"])
+    add(["networking.k8s.io/v1"], ["Ingress", "IngressClass", "NetworkPolicy"])
+    add(["autoscaling/v1", "autoscaling/v2"], ["HorizontalPodAutoscaler"])
+    add(["policy/v1"], ["PodDisruptionBudget"])
+    add(
+      ["rbac.authorization.k8s.io/v1"],
+      ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"])
+    add(["apiextensions.k8s.io/v1"], ["CustomResourceDefinition"])
+    add(
+      ["storage.k8s.io/v1"],
+      ["StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "CSIStorageCapacity"])
+    add(["scheduling.k8s.io/v1"], ["PriorityClass"])
+    add(["node.k8s.io/v1"], ["RuntimeClass"])
+    add(["coordination.k8s.io/v1"], ["Lease"])
+    add(["discovery.k8s.io/v1"], ["EndpointSlice"])
+    add(["events.k8s.io/v1"], ["Event"])
+    add(
+      ["admissionregistration.k8s.io/v1"],
+      ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"])
+    add(["apiregistration.k8s.io/v1"], ["APIService"])
+    add(["certificates.k8s.io/v1"], ["CertificateSigningRequest"])
+    add(["flowcontrol.apiserver.k8s.io/v1"], ["FlowSchema", "PriorityLevelConfiguration"])
+    return table
+  }()
+
+  /// apiVersions Kubernetes once served for the kinds kubeward models and has removed since:
+  /// objects of them are still read as those kinds (`deprecated-api-version` names the
+  /// replacement).
+  public static let removed: [String: Set<String>] = [
+    "Deployment": ["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"],
+    "DaemonSet": ["extensions/v1beta1", "apps/v1beta2"],
+    "ReplicaSet": ["extensions/v1beta1", "apps/v1beta2"],
+    "StatefulSet": ["apps/v1beta1", "apps/v1beta2"],
+    "CronJob": ["batch/v1beta1", "batch/v2alpha1"],
+    "Ingress": ["extensions/v1beta1", "networking.k8s.io/v1beta1"],
+    "HorizontalPodAutoscaler": ["autoscaling/v2beta1", "autoscaling/v2beta2"],
+    "PodDisruptionBudget": ["policy/v1beta1"],
+  ]
+
+  /// Whether a group is one of Kubernetes' own: the core group, a group without a dot (`apps`,
+  /// `batch`, `policy`), or one ending in `.k8s.io`. Kinds of other groups are custom
+  /// resources, whatever their names.
+  public static func isKubernetesGroup(_ group: Substring) -> Bool {
+    !group.contains(".") || group.hasSuffix(".k8s.io")
   }
 
   /// Kinds that live outside namespaces; their objects have no namespace.

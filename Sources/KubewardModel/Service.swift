@@ -54,7 +54,13 @@ public struct ServicePort: Sendable {
   public var `protocol`: String { node.scalar(.protocol)?.string ?? "TCP" }
   public var targetPortNode: Node? { node.scalar(.targetPort) }
   /// `targetPort`; the API defaults it to `port`.
-  public var targetPort: IntOrString? { IntOrString(targetPortNode) ?? port.map(IntOrString.int) }
+  /// `targetPort`, or `port` when it is absent or 0, which the API defaults to `port`.
+  public var targetPort: IntOrString? {
+    switch IntOrString(targetPortNode) {
+    case nil, .int(0)?: port.map(IntOrString.int)
+    case let written: written
+    }
+  }
   public var nodePortNode: Node? { node.scalar(.nodePort) }
   public var nodePort: Int? { nodePortNode?.int }
   /// `appProtocol` (`grpc`, `kubernetes.io/h2c`, …), if written.

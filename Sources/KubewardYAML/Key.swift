@@ -16,7 +16,7 @@ public enum Key: UInt8, CaseIterable, Sendable {
   case template, jobTemplate, replicas, selector, matchLabels, matchExpressions, key
   case `operator`, values, serviceName
   case containers, initContainers, ephemeralContainers, restartPolicy
-  case image, ports, containerPort, hostPort, `protocol`
+  case image, ports, containerPort, hostPort, `protocol`, command, args, strategy
   case livenessProbe, readinessProbe, startupProbe, exec, httpGet, tcpSocket, grpc
   case periodSeconds, timeoutSeconds, failureThreshold, successThreshold, initialDelaySeconds
   case resources, limits, requests, cpu, memory

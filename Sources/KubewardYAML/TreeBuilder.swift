@@ -65,6 +65,9 @@ struct TreeBuilder: ~Copyable {
   private(set) var complexKeyPositions: [SourcePosition] = []
   /// Scalars that are whole Helm expressions, such as `"{{ .Values.image }}"`.
   private(set) var templatedScalarPositions: [SourcePosition] = []
+  /// Value scalars of the file that are whole placeholders left for a tool or a person to fill
+  /// in (`{{ ca_version }}`, `{Organization name}`), in source order.
+  private(set) var placeholders: [NodeID] = []
 
   /// Added to libyaml's 0-based lines: a stream resumed after a syntax error is parsed from
   /// the middle of the file.
@@ -177,6 +180,7 @@ struct TreeBuilder: ~Copyable {
     if documentFirstNode < nodes.count {
       nodes.truncate(to: documentFirstNode)
     }
+    dropPlaceholders(from: documentFirstNode)
     scratch.removeAll()
     open.removeAll()
   }
@@ -243,12 +247,14 @@ struct TreeBuilder: ~Copyable {
       // Only a plain, untagged `<<` merges; a quoted one is an ordinary key.
       if key == Int16(Key.merge.rawValue) && (style != .plain || tag != .none) { key = -1 }
     }
-    if length >= 2 && bytes[0] == UInt8(ascii: "{") && bytes[1] == UInt8(ascii: "{")
-      && HelmExpression.isHelmExpression(bytes)
-    {
-      templatedScalarPositions.append(start)
-    }
     let id = NodeID(nodes.count)
+    if length >= 2 && bytes[0] == UInt8(ascii: "{") && !isKey {
+      if bytes[1] == UInt8(ascii: "{") && HelmExpression.isHelmExpression(bytes) {
+        templatedScalarPositions.append(start)
+      } else if Placeholder.isPlaceholder(bytes) {
+        placeholders.append(id)
+      }
+    }
     let first = text.count
     if tag == .binary {
       // Kubernetes' decoder reads `!!binary` as the bytes it encodes (a `!!binary` image is
@@ -569,6 +575,11 @@ struct TreeBuilder: ~Copyable {
     Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer)))
   }
 
+  /// Forgets the placeholders of a document that was dropped.
+  mutating func dropPlaceholders(from firstNode: Int) {
+    while let last = placeholders.last, Int(last) >= firstNode { placeholders.removeLast() }
+  }
+
   /// Hands the buffers to the tree; the builder is left with none.
   mutating func makeTree() -> NodeTree {
     let tree = NodeTree(nodes: nodes, children: children, text: text)
@@ -699,5 +710,43 @@ enum Base64 {
       }
     }
     return characters % 4 == 0 && padding <= 2
+  }
+}
+
+/// Whole scalars that are placeholders, not values: `{{ ca_version }}` (Jinja, Ansible) and
+/// `{Organization name}` (a note to the reader). Helm's `{{ .Values.x }}` is a template
+/// (`HelmExpression`); JSON text (`{"a": 1}`) and Go templates over fields (`{{ .path }}`,
+/// `{{ $labels.x }}`, which some custom resources render themselves) are neither.
+enum Placeholder {
+  static func isPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard bytes.count >= 3, bytes[0] == UInt8(ascii: "{"),
+      bytes[bytes.count - 1] == UInt8(ascii: "}")
+    else { return false }
+    if bytes.count >= 5, bytes[1] == UInt8(ascii: "{"), bytes[bytes.count - 2] == UInt8(ascii: "}")
+    {
+      // `{{ identifier }}`: one bare name, perhaps with dots after its first letter.
+      let inner = bytes[2..<(bytes.count - 2)].drop { $0 == 0x20 }.reversed().drop { $0 == 0x20 }
+      guard let first = inner.last, isLetter(first) || first == UInt8(ascii: "_") else {
+        return false
+      }
+      return inner.allSatisfy {
+        isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+      }
+    }
+    // `{Words and spaces}`: letters, spaces, `-` and `_` only, with a letter and a space.
+    let inner = bytes[1..<(bytes.count - 1)]
+    return inner.contains(where: isLetter) && inner.contains(0x20)
+      && inner.allSatisfy {
+        isLetter($0) || isDigit($0) || $0 == 0x20 || $0 == UInt8(ascii: "-")
+          || $0 == UInt8(ascii: "_")
+      }
+  }
+
+  private static func isLetter(_ byte: UInt8) -> Bool {
+    (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+  }
+
+  private static func isDigit(_ byte: UInt8) -> Bool {
+    byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
   }
 }

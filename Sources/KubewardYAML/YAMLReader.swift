@@ -24,6 +24,9 @@ public struct ParsedFile: Sendable {
   public let documents: [ParsedDocument]
   /// In source order. A diagnostic with no document concerns the whole file.
   public let diagnostics: [ReaderDiagnostic]
+  /// Value scalars that are whole placeholders (`{{ ca_version }}`, `{Organization name}`), in
+  /// source order (see `Placeholder`).
+  public var placeholders: [Node] = []
 }
 
 /// Reads YAML (and JSON, which is YAML) with libyaml's event parser into a `NodeTree` whose
@@ -121,7 +124,9 @@ public struct YAMLReader: Sendable {
         startLine: record.startLine, isComplete: record.isComplete)
     }
     let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
-    return ParsedFile(tree: tree, documents: documents, diagnostics: diagnostics)
+    var file = ParsedFile(tree: tree, documents: documents, diagnostics: diagnostics)
+    file.placeholders = builder.placeholders.map { Node(tree: tree, id: $0) }
+    return file
   }
 
   private enum Outcome {

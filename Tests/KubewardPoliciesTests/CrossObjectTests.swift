@@ -257,7 +257,7 @@ struct CrossObjectTests {
     let whole = Set(try Linter().lint(risky, name: "api.yaml").findings.map(\.policy))
     #expect(!whole.isEmpty)
     #expect(policies("/prod/api.yaml") == whole)
-    #expect(policies("/overlay/orphan.yaml").isSuperset(of: ["missing-readiness-probe"]))
+    #expect(policies("/overlay/orphan.yaml").isSuperset(of: ["memory-limit"]))
   }
 
   @Test func unexpandedPlaceholdersAreTemplates() throws {

@@ -1,4 +1,5 @@
 import KubewardModel
+import KubewardYAML
 
 /// `deprecated-api-version`: apiVersions the API server no longer serves.
 struct DeprecatedAPIVersion: ObjectPolicy {
@@ -8,9 +9,11 @@ struct DeprecatedAPIVersion: ObjectPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    guard let removal = RemovedAPIs.removal(of: object.apiVersion, kind: object.kind),
-      let apiVersion = object.node[.apiVersion]
-    else { return }
+    guard let apiVersion = object.node[.apiVersion] else { return }
+    guard let removal = RemovedAPIs.removal(of: object.apiVersion, kind: object.kind) else {
+      reportUnserved(object, apiVersion, &report)
+      return
+    }
     let instead =
       removal.replacement.map { "use apiVersion \($0)\(removal.note.map { " (\($0))" } ?? "")" }
       ?? (removal.note ?? "remove it")
@@ -21,6 +24,22 @@ struct DeprecatedAPIVersion: ObjectPolicy {
       applying it fails (\"no matches for kind\"); \(instead)
       """)
   }
+}
+
+/// A built-in kind at an apiVersion of Kubernetes' own groups that never served it (`v1`
+/// Deployment, `apps/v2`): the API server answers "no matches for kind".
+private func reportUnserved(_ object: KubeObject, _ apiVersion: Node, _ report: inout ObjectReport)
+{
+  guard let served = APIVersion.served[object.kind], !served.contains(object.apiVersion),
+    APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion))
+  else { return }
+  report.report(
+    apiVersion,
+    """
+    is a \(object.kind) at apiVersion \(object.apiVersion), which Kubernetes does not serve for \
+    that kind, so applying it fails (\"no matches for kind\"); use apiVersion \
+    \(served.sorted().last ?? "")
+    """)
 }
 
 /// apiVersion/kind pairs that current Kubernetes no longer serves, after the Kubernetes

@@ -16,8 +16,10 @@ struct DuplicateNodePort: SetPolicy {
           owners[nodePort] = (service, port.protocol, location)
           continue
         }
-        // One Service may use a node port for TCP and UDP alike (DNS does).
-        if owner.service.object == service.object && owner.protocol != port.protocol { continue }
+        // One Service may use a node port for TCP and UDP alike (DNS does); and the same
+        // Service written in two files (a chart and its rendered copy, alternative manifests)
+        // is one object in two variants, not two Services.
+        if owner.service.object == service.object { continue }
         report.report(
           service.object, at: location,
           """

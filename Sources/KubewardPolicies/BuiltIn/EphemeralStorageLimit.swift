@@ -6,6 +6,17 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   init(options: PolicyOptions) {}
 
+  /// Whether the container mounts, writable, an emptyDir on disk without a `sizeLimit`.
+  private func writesUnboundedVolume(_ container: Container, _ spec: PodSpec) -> Bool {
+    container.volumeMounts.contains { mount in
+      guard !mount.readOnly,
+        let volume = spec.volumes.first(where: { $0.name == mount.volume }),
+        let emptyDir = volume.source(.emptyDir)?.value
+      else { return false }
+      return emptyDir[.sizeLimit] == nil && emptyDir.scalar(.medium)?.textEquals("Memory") != true
+    }
+  }
+
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
     // Ephemeral containers cannot declare resources, so there is nothing to ask of them.
@@ -15,6 +26,19 @@ struct EphemeralStorageLimit: ObjectPolicy {
       let requestOnly =
         resources.request(.ephemeralStorage) != nil
         ? " (a request alone does not bound it)" : ""
+      // A read-only root file system with no unbounded writable scratch volume leaves only the
+      // container's logs to grow, which the kubelet rotates.
+      if container.hasReadOnlyRootFilesystem && !writesUnboundedVolume(container, spec) {
+        report.report(
+          container.node,
+          """
+          has no resources.limits.ephemeral-storage\(requestOnly); its root file system is \
+          read-only and it mounts no unbounded writable emptyDir, so only its logs can grow; \
+          set resources.limits.ephemeral-storage to bound them too
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
       report.report(
         container.node,
         """

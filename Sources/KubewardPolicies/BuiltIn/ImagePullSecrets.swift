@@ -37,8 +37,9 @@ struct ImagePullSecrets: ObjectPolicy {
     guard !hasNamedSecret else { return }
     let serviceAccount = spec.serviceAccountName?.string.flatMap { $0 == "default" ? nil : $0 }
     for container in spec.containers {
+      // A build tool's placeholder is replaced by an image in a registry the tool knows.
       guard let image = container.image, let reference = container.imageReference,
-        let host = reference.explicitRegistry
+        let host = reference.explicitRegistry, !report.builtImages.contains(image.string ?? "")
       else { continue }
       let verdict = registries.verdict(host: host, repository: reference.repository)
       let pulled = "pulls \(image.string ?? "") from \(host)"

@@ -10,7 +10,8 @@ struct ImageTag: ObjectPolicy {
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     for container in object.podSpec?.containers ?? [] {
       guard let image = container.image, let reference = container.imageReference,
-        reference.digest == nil, reference.tag == nil || reference.tag == "latest"
+        reference.digest == nil, reference.tag == nil || reference.tag == "latest",
+        !report.builtImages.contains(image.string ?? "")
       else { continue }
       let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
       report.report(

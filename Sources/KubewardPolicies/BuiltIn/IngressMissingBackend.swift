@@ -12,10 +12,11 @@ struct IngressMissingBackend: SetPolicy {
       for backend in ingress.backends {
         let services = set.services(named: backend.serviceName, in: ingress.space)
         guard let service = services.first else {
-          // Without any Service of the namespace in the set, the backend may live elsewhere; an
-          // operator may create it for a custom resource.
-          guard set.hasServices(in: ingress.space),
-            !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.space)
+          // Without any Service in the Ingress's folder, the backend may live elsewhere (an
+          // operator may create it for a custom resource, another repository may hold it).
+          guard set.hasServices(in: ingress.space, inFolderOf: ingress.location.file),
+            !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.space),
+            !set.mayBeIncomplete(around: ingress.location, scope: ingress.scope)
           else { continue }
           report.report(
             ingress.object, at: backend.serviceNameLocation,

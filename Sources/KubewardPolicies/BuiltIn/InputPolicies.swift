@@ -23,20 +23,39 @@ enum InputPolicies {
     unreadableFile, fileTooLarge, symlinkNotFollowed, helmChart, notKubernetes,
   ]
 
-  /// A `${VAR}` placeholder in an object's name or namespace, which no Kubernetes name can
-  /// hold: the manifest is an envsubst (or similar) template that was not rendered.
-  static func templatePlaceholder(in object: KubeObject) -> Node? {
-    guard let metadata = object.node.mapping(.metadata) else { return nil }
-    for key in [Key.name, .namespace] {
-      guard let value = metadata.scalar(key) else { continue }
-      let hasPlaceholder = value.withScalarBytes { bytes in
-        bytes.indices.dropLast().contains {
-          bytes[$0] == UInt8(ascii: "$") && bytes[$0 + 1] == UInt8(ascii: "{")
-        }
-      }
-      if hasPlaceholder { return value }
+  /// The first unrendered placeholder of an object: the object is a template (envsubst,
+  /// Ansible, a document with blanks to fill in), not a manifest.
+  ///
+  /// - In its name, namespace or a container's image, which Kubernetes validates strictly: any
+  ///   `${`, `{{` or brace, which no valid name or image reference holds.
+  /// - Anywhere in a kind Kubernetes defines (not in a ConfigMap's or Secret's data, which is
+  ///   any text, nor in custom resources, some of which render templates themselves): a whole
+  ///   value that is a placeholder (`ParsedFile.placeholders`: `{{ ca_version }}`,
+  ///   `{Organization name}`).
+  static func templatePlaceholder(in object: KubeObject, placeholders: [Node]) -> Node? {
+    var fields: [Node] = []
+    if let metadata = object.node.mapping(.metadata) {
+      fields += [metadata.scalar(.name), metadata.scalar(.namespace)].compactMap { $0 }
     }
-    return nil
+    fields += (object.podSpec?.containers ?? []).compactMap(\.image)
+    for field in fields where field.withScalarBytes(holdsPlaceholder) { return field }
+    guard !placeholders.isEmpty, !APIVersion.isCustomResource(object.apiVersion),
+      object.kind != "ConfigMap", object.kind != "Secret"
+    else { return nil }
+    let range = object.node.range
+    // Sorted by position: the first one at or after the object's start.
+    var low = 0
+    var high = placeholders.count
+    while low < high {
+      let middle = (low + high) / 2
+      if placeholders[middle].position < range.start { low = middle + 1 } else { high = middle }
+    }
+    guard low < placeholders.count, placeholders[low].position < range.end else { return nil }
+    return placeholders[low]
+  }
+
+  private static func holdsPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    bytes.contains(UInt8(ascii: "{")) || bytes.contains(UInt8(ascii: "}"))
   }
 
   static func id(for kind: ReaderDiagnostic.Kind) -> String {

@@ -17,9 +17,9 @@ struct MissingPDB: SetPolicy {
     }
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind == .deployment || workload.kind == .statefulSet {
-      guard let replicas = workload.replicas, replicas >= 2, !covered.contains(index) else {
-        continue
-      }
+      guard let replicas = workload.replicas, replicas >= 2, !covered.contains(index),
+        !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
+      else { continue }
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,
         """

@@ -1,22 +1,46 @@
 import KubewardModel
 
-/// `missing-readiness-probe`: long-running containers that are "ready" the moment they start
-/// (I-8).
-struct MissingReadinessProbe: ObjectPolicy {
+/// `missing-readiness-probe`: containers that receive traffic, or are rolled out, as "ready"
+/// the moment they start (I-8).
+///
+/// A probe matters where a Service sends requests or a rollout waits for readiness. So it is
+/// asked of the serving containers of long-running workloads (those that declare ports, or whose
+/// pods a Service selects) and of a bare Pod that a Service selects; not of a container that
+/// declares no port and that no Service reaches (a queue worker, a log shipper), nor of one that
+/// only keeps its pod alive (`pause`, `sleep infinity`).
+struct MissingReadinessProbe: SetPolicy {
   static let id = "missing-readiness-probe"
 
   init(options: PolicyOptions) {}
 
-  func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    guard object.resourceKind?.isLongRunningWorkload == true else { return }
-    for container in object.podSpec?.containers(.container) ?? []
-    where container.probe(.readiness) == nil {
-      report.report(
-        container.node,
-        "has no readinessProbe, so it counts as ready as soon as it starts: Services send it "
-          + "requests it cannot serve yet (connection refused) and rollouts replace working pods "
-          + "before the new ones work; add a readinessProbe (httpGet, tcpSocket or grpc)",
-        container: container)
+  func check(_ set: LintSet, _ report: inout SetReport) {
+    let reached = reachedByServices(set)
+    for (index, workload) in set.facts.workloads.enumerated()
+    where workload.kind.isLongRunningWorkload || workload.kind == .pod {
+      let isReached = reached.contains(index)
+      for container in workload.containers where !container.hasReadinessProbe && !container.isIdle {
+        guard isReached || (workload.kind != .pod && container.declaresPorts) else { continue }
+        report.report(
+          workload.object, at: container.location,
+          """
+          has no readinessProbe, so it counts as ready as soon as it starts: Services send it \
+          requests it cannot serve yet (connection refused) and rollouts replace working pods \
+          before the new ones work; add a readinessProbe (httpGet, tcpSocket or grpc)
+          """,
+          container: container.name)
+      }
     }
+  }
+
+  /// Indices of the workloads some Service of their space selects.
+  private func reachedByServices(_ set: LintSet) -> Set<Int> {
+    var reached: Set<Int> = []
+    var added: Set<ObjectIdentifier> = []
+    for service in set.facts.services {
+      guard let selector = service.selector, !selector.isEmpty else { continue }
+      let selection = set.selection(selectedBy: selector, in: service.space)
+      if added.insert(ObjectIdentifier(selection)).inserted { reached.formUnion(selection.indices) }
+    }
+    return reached
   }
 }

@@ -36,11 +36,45 @@ struct Schema: ObjectPolicy {
         walk.absent(object.kindNode, "spec", &report)
       }
     }
+    if object.resourceKind == .ingress && object.apiVersion == "networking.k8s.io/v1" {
+      checkBackends(object, &walk, &report)
+    }
+  }
+
+  /// A `networking.k8s.io/v1` backend names `service` or `resource`; the `serviceName` and
+  /// `servicePort` of `v1beta1` are unknown there, so such a backend is empty and the API
+  /// server rejects the Ingress.
+  private func checkBackends(
+    _ object: KubeObject, _ walk: inout ShapeWalk, _ report: inout ObjectReport
+  ) {
+    guard let spec = object.spec else { return }
+    var backends: [(Node, String)] = []
+    if let backend = spec.mapping(.defaultBackend) {
+      backends.append((backend, "spec.defaultBackend"))
+    }
+    for (ruleIndex, rule) in spec.items(.rules).enumerated() {
+      for (pathIndex, path) in (rule[.http]?.items(.paths) ?? .none).enumerated() {
+        if let backend = path.mapping(.backend) {
+          backends.append((backend, "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)].backend"))
+        }
+      }
+    }
+    for (backend, path) in backends where backend[.service] == nil && backend["resource"] == nil {
+      let legacy = backend[.serviceName] != nil || backend[.servicePort] != nil
+      walk.problem(
+        backend,
+        "has \(path) with neither service nor resource"
+          + (legacy
+            ? " (serviceName and servicePort are the v1beta1 fields, which networking.k8s.io/v1 "
+              + "does not have)" : "")
+          + ": the API server rejects the Ingress; write service: {name: …, port: {number: …}}",
+        &report)
+    }
   }
 }
 
 /// Checks nodes against `APIShape`s, reporting each value of the wrong shape once.
-private struct ShapeWalk {
+struct ShapeWalk {
   private var count = 0
 
   mutating func problem(

@@ -12,7 +12,8 @@ struct ServiceSelectsNothing: SetPolicy {
       guard let selector = service.selector, let location = service.selectorLocation,
         set.hasWorkloads(in: service.space),
         set.workloadIndices(selectedBy: selector, in: service.space).isEmpty,
-        !set.customResourceMayRunPods(selectedBy: selector, in: service.space)
+        !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
+        !set.mayBeIncomplete(around: service.location, scope: service.scope)
       else { continue }
       let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
       report.report(

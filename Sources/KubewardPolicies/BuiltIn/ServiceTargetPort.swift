@@ -71,9 +71,13 @@ struct ServiceTargetPort: SetPolicy {
           else { continue }
           // Containers often listen on more ports than they declare (metrics, admin ports set
           // in arguments or config files). Only workloads declaring one single port that no
-          // port of the Service targets are clearly served elsewhere.
+          // port of the Service targets, and that is their serving port (not a probe, metrics
+          // or admin port, beside which the real one often goes undeclared), are clearly
+          // served elsewhere.
           let certain =
             Set(declared.compactMap(\.number)).count == 1
+            && !declared.contains(where: { Self.isAuxiliary($0.name) })
+            && !Self.isAuxiliary(port.name)
             && !service.ports.contains { servicePort in
               declared.contains { Self.targets(servicePort, $0) }
             }
@@ -108,6 +112,15 @@ struct ServiceTargetPort: SetPolicy {
         }
       }
     }
+  }
+
+  /// A port name that says it serves probes, metrics or administration, not the application.
+  static func isAuxiliary(_ name: String?) -> Bool {
+    guard let name = name?.lowercased() else { return false }
+    return [
+      "probe", "health", "metric", "admin", "debug", "manage", "status", "monitor", "pprof",
+      "prom",
+    ].contains(where: name.contains)
   }
 
   /// Whether `servicePort` forwards to `containerPort`.

@@ -24,8 +24,9 @@ struct StatefulSetServiceName: SetPolicy {
         continue
       }
       guard let service = candidates.first(where: \.isHeadless) ?? candidates.first else {
-        guard set.hasServices(in: space),
-          !set.customResourceMayOwnService(named: name, in: space)
+        guard set.hasServices(in: space, inFolderOf: statefulSet.location.file),
+          !set.customResourceMayOwnService(named: name, in: space),
+          !set.mayBeIncomplete(around: statefulSet.location, scope: statefulSet.scope)
         else { continue }
         report.report(
           statefulSet.object, at: location,

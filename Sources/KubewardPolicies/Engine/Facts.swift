@@ -101,6 +101,17 @@ public final class WorkloadFacts: Sendable {
     public let container: String?
   }
 
+  /// What the probe policies need of a regular container.
+  public struct ContainerFacts: Sendable {
+    public let name: String?
+    /// The container's first line (its `- name:`).
+    public let location: Location
+    public let hasReadinessProbe: Bool
+    public let declaresPorts: Bool
+    /// Only keeps the pod alive (`Container.isIdle`).
+    public let isIdle: Bool
+  }
+
   public let object: ObjectReference
   public let kind: ResourceKind
   /// The object's `kind:` line, where findings about the workload as a whole point.
@@ -114,6 +125,13 @@ public final class WorkloadFacts: Sendable {
   /// A StatefulSet's `spec.serviceName`.
   public let serviceName: String?
   public let serviceNameLocation: Location?
+  /// Its regular containers (not init, sidecar or ephemeral ones).
+  public let containers: [ContainerFacts]
+  /// A Deployment with `strategy: Recreate`: old and new pods never run together, as a
+  /// single-instance application needs.
+  public let recreates: Bool
+  /// A StatefulSet with `volumeClaimTemplates`: each pod owns its storage.
+  public let ownsStorage: Bool
 
   public var namespace: String { object.namespace ?? "" }
   /// The project the workload belongs to.
@@ -123,7 +141,8 @@ public final class WorkloadFacts: Sendable {
   init(
     object: ObjectReference, scope: String, kind: ResourceKind, location: Location,
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
-    serviceName: String?, serviceNameLocation: Location?
+    serviceName: String?, serviceNameLocation: Location?, containers: [ContainerFacts],
+    recreates: Bool, ownsStorage: Bool
   ) {
     self.object = object
     self.scope = scope
@@ -135,6 +154,9 @@ public final class WorkloadFacts: Sendable {
     self.replicasLocation = replicasLocation
     self.serviceName = serviceName
     self.serviceNameLocation = serviceNameLocation
+    self.containers = containers
+    self.recreates = recreates
+    self.ownsStorage = ownsStorage
   }
 }
 
@@ -322,12 +344,6 @@ public struct IncompleteRegion: Hashable, Sendable {
     self.scope = scope
     self.folder = folder
   }
-
-  /// Whether a file of `scope` named `file` is in the region.
-  public func contains(file: String, scope: String) -> Bool {
-    guard scope == self.scope else { return false }
-    return folder.isEmpty || folder == "." || file.hasPrefix(folder + "/")
-  }
 }
 
 /// Settings that decide what facts are kept.
@@ -387,19 +403,21 @@ extension FactsCollection {
             scope: locate.scope))
       }
     default:
-      if kind.isPodBearing, let template = object.podTemplate {
+      // A template without a spec (which the API server rejects, see `schema`) still has pods
+      // of known labels: Services that select it must not "select nothing".
+      if kind.isPodBearing, object.podTemplate != nil || object.podLabelsNode != nil {
         workloads.append(
-          facts(of: object, reference, kind: kind, template: template, locate, &strings))
+          facts(of: object, reference, kind: kind, template: object.podTemplate, locate, &strings))
       }
     }
   }
 
   private func facts(
     of object: KubeObject, _ reference: ObjectReference, kind: ResourceKind,
-    template: PodTemplate, _ locate: Locator, _ strings: inout StringInterner
+    template: PodTemplate?, _ locate: Locator, _ strings: inout StringInterner
   ) -> WorkloadFacts {
     var ports: [WorkloadFacts.Port] = []
-    for container in template.spec.containers where container.isLongRunning {
+    for container in template?.spec.containers ?? [] where container.isLongRunning {
       for port in container.ports {
         ports.append(
           WorkloadFacts.Port(
@@ -409,12 +427,20 @@ extension FactsCollection {
     }
     let replicas = object.replicas
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
+    let containers = (template?.spec.containers(.container) ?? []).map { container in
+      WorkloadFacts.ContainerFacts(
+        name: strings(container.name), location: locate(container.node),
+        hasReadinessProbe: container.probe(.readiness) != nil,
+        declaresPorts: !container.ports.isEmpty, isIdle: container.isIdle)
+    }
     return WorkloadFacts(
       object: reference, scope: locate.scope, kind: kind, location: locate(object.kindNode),
-      podLabels: strings.labelSet(of: template.metadata.labelsNode), ports: ports,
+      podLabels: strings.labelSet(of: object.podLabelsNode), ports: ports,
       replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
-      serviceNameLocation: locate(serviceName))
+      serviceNameLocation: locate(serviceName), containers: containers,
+      recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
+      ownsStorage: !object.volumeClaimTemplates.isEmpty)
   }
 
   private func facts(

@@ -156,6 +156,7 @@ extension Linter {
     let locate = Locator(file: input.name, scope: input.scope, computePaths: computePaths)
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
+    report.builtImages = input.builtImages
     for document in file.documents {
       switch document.content(defaultNamespace: configuration.defaultNamespace) {
       case .empty:
@@ -189,7 +190,9 @@ extension Linter {
           reportListItems(notObjects, input: input, into: &outcome)
         }
         for object in objects {
-          if let placeholder = InputPolicies.templatePlaceholder(in: object) {
+          if let placeholder = InputPolicies.templatePlaceholder(
+            in: object, placeholders: file.placeholders)
+          {
             if reports { reportTemplate(object, placeholder, input: input, into: &outcome) }
             continue
           }
@@ -276,13 +279,16 @@ extension Linter {
     outcome.facts.incompleteRegions.append(
       IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
     guard let severity = inputSeverities[InputPolicies.unrenderedTemplate] else { return }
+    // Named by its kind and where it starts: its name may be the placeholder itself.
+    let name = object.reference.name.flatMap { $0.contains("{") ? nil : " " + $0 } ?? ""
     outcome.findings.append(
       Finding(
         policy: InputPolicies.unrenderedTemplate, severity: severity, file: input.name,
         range: placeholder.range,
-        message: "\(object.kind) \(placeholder.string ?? "") holds an unexpanded ${…} "
-          + "placeholder: this is an unrendered template (envsubst or similar), not a manifest; "
-          + "render it first and lint the result",
+        message: "\(object.kind)\(name) (line \(object.node.position.line)) holds "
+          + "\(placeholder.string ?? "") at \(placeholder.path), a placeholder left for a tool "
+          + "(envsubst, Ansible) or a person to fill in: this is a template, not a manifest; "
+          + "lint what it renders",
         object: object.reference))
   }
 

@@ -41,6 +41,8 @@ public struct LintInput: Sendable {
   /// A resource of a kustomization of the run: Kustomize may add fields before it is applied
   /// (labels, selectors, patches). Set by the linter.
   public var isKustomizeResource = false
+  /// Images the project's build tool (Skaffold, ko) replaces at deploy time. Set by the linter.
+  public var builtImages = BuildArtifacts.Built()
   /// Context only: its objects inform the cross-object pass (a Service's Deployment elsewhere
   /// in the repository) but none of its findings are reported (`--context`).
   public var isContext = false

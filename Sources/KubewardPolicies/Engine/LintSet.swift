@@ -26,6 +26,8 @@ public struct LintSet: Sendable {
   private let indexedLabelKeys: Set<String>
   private let servicesByName: [ScopedName: [Int]]
   private let servicesBySpace: [Space: [Int]]
+  /// Services by space and folder (`a/b` for `a/b/svc.yaml`).
+  private let servicesByFolder: Set<ScopedName>
   private let statefulSetsByServiceName: [ScopedName: [Int]]
   private let backendsByService: [ScopedName: [BackendReference]]
   private let autoscaled: Set<AutoscalerTarget>
@@ -102,11 +104,13 @@ public struct LintSet: Sendable {
     self.statefulSetsByServiceName = statefulSetsByServiceName
     self.servicesByName = others.servicesByName
     self.servicesBySpace = others.servicesBySpace
+    self.servicesByFolder = others.servicesByFolder
     self.backendsByService = others.backendsByService
     self.monitorsByNamespace = others.monitorsByNamespace
     self.namedNamespaceMonitors = others.namedNamespaceMonitors
     self.customResourcesBySpace = others.customResourcesBySpace
     self.autoscaled = others.autoscaled
+    self.incompleteRegions = Set(facts.incompleteRegions)
   }
 
   private static func workloadsByLabel(_ workloads: [WorkloadFacts], keys: Set<String>)
@@ -127,6 +131,7 @@ public struct LintSet: Sendable {
   private struct OtherIndexes {
     var servicesByName: [ScopedName: [Int]] = [:]
     var servicesBySpace: [Space: [Int]] = [:]
+    var servicesByFolder: Set<ScopedName> = []
     var backendsByService: [ScopedName: [BackendReference]] = [:]
     var monitorsByNamespace: [MonitorKey: [Int]] = [:]
     var namedNamespaceMonitors: [Int] = []
@@ -138,6 +143,7 @@ public struct LintSet: Sendable {
     init(_ facts: FactsCollection) {
       for (index, service) in facts.services.enumerated() {
         servicesBySpace[service.space, default: []].append(index)
+        servicesByFolder.insert(ScopedName(service.space, folder(of: service.location.file)))
         if let name = service.object.name {
           servicesByName[ScopedName(service.space, name), default: []].append(index)
         }
@@ -175,6 +181,27 @@ public struct LintSet: Sendable {
     }
   }
 
+  // MARK: Completeness
+
+  /// Whether objects near `location` may be missing from the set: it lies in a folder that
+  /// holds an unrendered template or is a Helm chart (see `IncompleteRegion`). A policy that
+  /// reports something missing stays silent there.
+  public func mayBeIncomplete(around location: Location, scope: String) -> Bool {
+    guard !incompleteRegions.isEmpty else { return false }
+    // The file's folder and each folder above it: one lookup each.
+    var folder = Substring(location.file)
+    while let slash = folder.lastIndex(of: "/") {
+      folder = folder[..<slash]
+      if incompleteRegions.contains(IncompleteRegion(scope: scope, folder: String(folder))) {
+        return true
+      }
+    }
+    return incompleteRegions.contains(IncompleteRegion(scope: scope, folder: ""))
+      || incompleteRegions.contains(IncompleteRegion(scope: scope, folder: "."))
+  }
+
+  private let incompleteRegions: Set<IncompleteRegion>
+
   // MARK: Workloads
 
   /// Whether the set holds any pod-bearing object in `namespace`: without one, a policy cannot
@@ -206,8 +233,13 @@ public struct LintSet: Sendable {
     let key = Selection(space: space, selector: selector)
     if let known = selections.value.withLock({ $0[key] }) { return known }
     let selection = WorkloadSelection(evaluate(selector, in: space), in: facts.workloads)
-    selections.value.withLock { $0[key] = selection }
-    return selection
+    // Policies running at the same time may both have evaluated it: the first one stored is
+    // the one everybody gets, so that a selection's identity is stable for the whole pass.
+    return selections.value.withLock { stored in
+      if let first = stored[key] { return first }
+      stored[key] = selection
+      return selection
+    }
   }
 
   private struct Selection: Hashable {
@@ -297,6 +329,12 @@ public struct LintSet: Sendable {
 
   public func hasServices(in space: Space) -> Bool {
     servicesBySpace[space] != nil
+  }
+
+  /// Whether the folder of `file` holds a Service of `space`: when it holds none, a Service an
+  /// object names is probably made elsewhere (by an operator, another repository).
+  public func hasServices(in space: Space, inFolderOf file: String) -> Bool {
+    servicesByFolder.contains(ScopedName(space, folder(of: file)))
   }
 
   /// Services named `name` in `space` (more than one only when manifests repeat one).
@@ -460,12 +498,22 @@ public struct NearestWorkloads: Sendable {
   public let id: ID
 
   public struct ID: Hashable, Sendable {
-    let selection: ObjectIdentifier
+    /// Held, not just identified: an identifier of a freed object could be reused.
+    let selection: WorkloadSelection
     let scope: String
 
     init(selection: WorkloadSelection, scope: String) {
-      self.selection = ObjectIdentifier(selection)
+      self.selection = selection
       self.scope = scope
+    }
+
+    public static func == (lhs: ID, rhs: ID) -> Bool {
+      lhs.selection === rhs.selection && lhs.scope == rhs.scope
+    }
+
+    public func hash(into hasher: inout Hasher) {
+      hasher.combine(ObjectIdentifier(selection))
+      hasher.combine(scope)
     }
   }
 }
@@ -485,4 +533,8 @@ func nearest<T>(_ candidates: [T], to file: String, fileOf: (T) -> String) -> [T
 private func directory(of file: String) -> Substring {
   guard let slash = file.lastIndex(of: "/") else { return "" }
   return file[..<slash]
+}
+
+private func folder(of file: String) -> String {
+  String(directory(of: file))
 }

@@ -133,7 +133,7 @@ public struct Linter: Sendable {
   public func run(_ inputs: [LintInput], options: RunOptions = RunOptions(), into sink: FindingSink)
     -> LintSummary
   {
-    let inputs = KustomizePatches.marking(inputs)
+    let inputs = BuildArtifacts.marking(KustomizePatches.marking(inputs))
     let hasPatches = inputs.contains(where: \.isKustomizePatch)
     var state = RunState(baseline: options.baseline)
     forEachFile(inputs, jobs: max(1, options.jobs), recordsObjectNames: hasPatches) {

@@ -64,6 +64,9 @@ public struct ObjectReport: Sendable {
   /// The file is a Kustomize patch or resource: Kustomize may add fields the object lacks
   /// before it is applied, so what it lacks is not certain to be missing.
   public internal(set) var objectMayBePartial = false
+  /// Images the file's build tool replaces at deploy time (Skaffold artifacts, ko names):
+  /// what is written is a placeholder for the built image.
+  public internal(set) var builtImages = BuildArtifacts.Built()
 
   /// The object being checked.
   var object = ObjectReference(apiVersion: "", kind: "", namespace: nil, name: nil) {

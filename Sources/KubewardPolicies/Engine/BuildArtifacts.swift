@@ -1,0 +1,99 @@
+import KubewardYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Images that a build tool replaces at deploy time: in a Skaffold project, the images its
+/// `skaffold.yaml` builds (`image: contacts` becomes `gcr.io/project/contacts:abc123`); in a ko
+/// project (`.ko.yaml`), bare names without a registry or tag. Such a name is a placeholder for
+/// the built image, not an untagged image from Docker Hub.
+public enum BuildArtifacts {
+  /// `inputs`, each with the images the build tool of its project replaces.
+  static func marking(_ inputs: [LintInput]) -> [LintInput] {
+    var projects = ProjectCache()
+    return inputs.map { input in
+      guard case .file = input.source else { return input }
+      var input = input
+      input.builtImages = projects.builtImages(forFileNamed: input.name)
+      return input
+    }
+  }
+
+  /// What a folder's build tool builds.
+  public struct Built: Sendable, Equatable {
+    /// Image names a `skaffold.yaml` lists.
+    public var images: Set<String> = []
+    /// A ko project: bare names are built.
+    public var bareNames = false
+
+    public init() {}
+
+    public var isEmpty: Bool { images.isEmpty && !bareNames }
+
+    /// Whether the image reference as written is one of these.
+    public func contains(_ image: String) -> Bool {
+      let name = String(image.prefix { $0 != ":" && $0 != "@" })
+      if images.contains(name) { return true }
+      return bareNames && !image.contains("/") && !image.contains(":") && !image.contains("@")
+    }
+  }
+
+  /// Folders already looked at, with what their build tools build (the folder's own and those
+  /// of the folders above it, up to the repository root).
+  private struct ProjectCache {
+    var byFolder: [String: Built] = [:]
+    /// The working directory, for climbing from relative names.
+    let workingDirectory: String = {
+      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+      return String(
+        decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
+    mutating func builtImages(forFileNamed name: String) -> Built {
+      let absolute = KustomizePatches.normalized(
+        name.hasPrefix("/") ? name : workingDirectory + "/" + name)
+      guard let slash = absolute.lastIndex(of: "/") else { return Built() }
+      return built(in: slash == absolute.startIndex ? "/" : String(absolute[..<slash]))
+    }
+
+    /// What the build tools of `folder` (absolute) and the folders above it build, up to the
+    /// repository's root.
+    private mutating func built(in folder: String) -> Built {
+      if let known = byFolder[folder] { return known }
+      var built = Built()
+      for file in ["skaffold.yaml", "skaffold.yml"] {
+        if let bytes = LintInput.contents(of: folder + "/" + file) {
+          built.images.formUnion(BuildArtifacts.skaffoldImages(bytes))
+        }
+      }
+      if access(folder + "/.ko.yaml", F_OK) == 0 { built.bareNames = true }
+      let isRoot = folder == "/" || access(folder + "/.git", F_OK) == 0
+      if !isRoot, let slash = folder.lastIndex(of: "/") {
+        let above = self.built(in: slash == folder.startIndex ? "/" : String(folder[..<slash]))
+        built.images.formUnion(above.images)
+        built.bareNames = built.bareNames || above.bareNames
+      }
+      byFolder[folder] = built
+      return built
+    }
+  }
+
+  /// The `image` of every artifact a `skaffold.yaml` builds, in its build and its profiles.
+  static func skaffoldImages(_ bytes: [UInt8]) -> Set<String> {
+    var images: Set<String> = []
+    for document in YAMLReader().read(bytes).documents {
+      guard let root = document.root, root.isMapping else { continue }
+      let builds = [root["build"]] + (root["profiles"]?.items.map { $0["build"] } ?? [])
+      for build in builds.compactMap({ $0 }) {
+        for artifact in build["artifacts"]?.items ?? .none {
+          if let image = artifact[.image]?.text { images.insert(image) }
+        }
+      }
+    }
+    return images
+  }
+}
