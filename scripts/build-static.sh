@@ -9,7 +9,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 flags=(-c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build-static)
-swift build "${flags[@]}" --product kubeward 2>&1 | grep -v "statically linked applications requires\|is dangerous, better use" || true
+# The linker's warnings about getpwnam and the like in a static binary are expected; the build's
+# own status decides (a failed build must not leave an old binary to be copied).
+log=$(mktemp)
+if ! swift build "${flags[@]}" --product kubeward >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "build-static: the build failed" >&2
+  exit 1
+fi
+grep -v "statically linked applications requires\|is dangerous, better use" "$log" || true
+rm -f "$log"
 built="$(swift build "${flags[@]}" --show-bin-path)/kubeward"
 [ -x "$built" ] || { echo "build-static: no binary at $built" >&2; exit 1; }
 mkdir -p dist

@@ -14,8 +14,8 @@ public final class APIShape: Sendable {
   public enum Kind: Sendable {
     /// Text: a quoted or block scalar, or a plain one that is not a number, boolean or null.
     case string
-    /// A whole number (`replicas`, `containerPort`), within the range when given.
-    case integer(ClosedRange<Int>?)
+    /// A whole number (`replicas`, `containerPort`), within `range` when given.
+    case integer
     case boolean
     /// A number or text (`targetPort`, `maxUnavailable`).
     case intOrString
@@ -27,25 +27,57 @@ public final class APIShape: Sendable {
     case mapOf
     /// An object with `fields`; the `required` ones must be present and not null.
     case object
-    /// A list of `element`s; `nonEmpty` when the API requires at least one.
-    case list(nonEmpty: Bool)
+    /// A list of `element`s, with at least one when `nonEmpty`.
+    case list
     /// Anything (a field whose shape kubeward does not check).
     case any
   }
 
+  /// The kinds carry no values, so that the walk's switch over them stays a jump table (it
+  /// runs for every value of every object); `range` and `nonEmpty` are stored beside.
   public let kind: Kind
+  /// An integer's allowed values.
+  public let range: ClosedRange<Int>?
+  /// Whether a list needs at least one item.
+  public let nonEmpty: Bool
   public let fields: [String: APIShape]
   public let required: Set<String>
   public let element: APIShape?
+  /// `fields` by the reader's `Key` raw value: every field name is a well-known key, so a
+  /// mapping's keys are matched without making a string of each (the check runs on every
+  /// object).
+  @usableFromInline let fieldsByKey: [APIShape?]
+  /// `required`, as keys.
+  public let requiredKeys: [Key]
 
   private init(
     _ kind: Kind, fields: [String: APIShape] = [:], required: Set<String> = [],
-    element: APIShape? = nil
+    element: APIShape? = nil, range: ClosedRange<Int>? = nil, nonEmpty: Bool = false
   ) {
     self.kind = kind
+    self.range = range
+    self.nonEmpty = nonEmpty
     self.fields = fields
     self.required = required
     self.element = element
+    var byKey = [APIShape?](repeating: nil, count: fields.isEmpty ? 0 : 256)
+    for (name, shape) in fields {
+      guard let key = Self.keys[name] else { preconditionFailure("\(name) is not a Key") }
+      byKey[Int(key.rawValue)] = shape
+    }
+    fieldsByKey = byKey
+    requiredKeys = required.sorted().map { name in
+      guard let key = Self.keys[name] else { preconditionFailure("\(name) is not a Key") }
+      return key
+    }
+  }
+
+  private static let keys = Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.text, $0) })
+
+  /// The shape of the field spelled by `key`, if this object shape checks it.
+  @inlinable
+  public func field(_ key: Key) -> APIShape? {
+    fieldsByKey.isEmpty ? nil : fieldsByKey[Int(key.rawValue)]
   }
 
   public static let string = APIShape(.string)
@@ -56,7 +88,7 @@ public final class APIShape: Sendable {
   public static let any = APIShape(.any)
 
   public static func integer(_ range: ClosedRange<Int>? = nil) -> APIShape {
-    APIShape(.integer(range))
+    APIShape(.integer, range: range)
   }
 
   public static func mapOf(_ element: APIShape) -> APIShape {
@@ -70,12 +102,14 @@ public final class APIShape: Sendable {
   }
 
   public static func list(_ element: APIShape, nonEmpty: Bool = false) -> APIShape {
-    APIShape(.list(nonEmpty: nonEmpty), element: element)
+    APIShape(.list, element: element, nonEmpty: nonEmpty)
   }
 
   /// The same object shape with one more required field.
   func requiring(_ field: String) -> APIShape {
-    APIShape(kind, fields: fields, required: required.union([field]), element: element)
+    APIShape(
+      kind, fields: fields, required: required.union([field]), element: element, range: range,
+      nonEmpty: nonEmpty)
   }
 }
 
@@ -158,26 +192,59 @@ extension APIShape {
         required: ["key", "operator"])),
   ])
 
-  /// The shape of `spec` for each kind kubeward models, and whether the kind needs one.
+  /// The shape of `spec` for each kind kubeward models, and whether the kind needs one. The
+  /// shapes are built once: this is asked for every object.
   public static func spec(of kind: ResourceKind, apiVersion: String) -> (
     shape: APIShape, required: Bool
   )? {
-    let selectorRequired =
-      APIVersion.group(of: apiVersion) == "apps" && apiVersion != "apps/v1beta1"
+    switch kind {
+    case .deployment, .replicaSet, .daemonSet, .statefulSet:
+      // apps/v1 and apps/v1beta2 require the selector; the older versions defaulted it.
+      let selectorRequired =
+        APIVersion.group(of: apiVersion) == "apps" && apiVersion != "apps/v1beta1"
+      let shapes = kind == .statefulSet ? statefulSetSpecs : workloadSpecs
+      return (selectorRequired ? shapes.withSelector : shapes.withoutSelector, true)
+    default:
+      return specs[kind]
+    }
+  }
+
+  private static func workloadSpec(statefulSet: Bool, selectorRequired: Bool) -> APIShape {
+    var fields: [String: APIShape] = [
+      "replicas": .integer(0...Int(Int32.max)), "selector": labelSelector,
+      "template": podTemplate, "minReadySeconds": .integer(),
+      "revisionHistoryLimit": .integer(), "progressDeadlineSeconds": .integer(),
+      "paused": .boolean, "serviceName": .string,
+    ]
+    if statefulSet { fields["volumeClaimTemplates"] = .list(.any) }
+    var required: Set<String> = ["template"]
+    if selectorRequired { required.insert("selector") }
+    return .object(fields, required: required)
+  }
+
+  private static let workloadSpecs = (
+    withSelector: workloadSpec(statefulSet: false, selectorRequired: true),
+    withoutSelector: workloadSpec(statefulSet: false, selectorRequired: false)
+  )
+  private static let statefulSetSpecs = (
+    withSelector: workloadSpec(statefulSet: true, selectorRequired: true),
+    withoutSelector: workloadSpec(statefulSet: true, selectorRequired: false)
+  )
+
+  private static let specs: [ResourceKind: (shape: APIShape, required: Bool)] = {
+    var specs: [ResourceKind: (shape: APIShape, required: Bool)] = [:]
+    for kind in ResourceKind.allCases {
+      if let spec = otherSpec(of: kind) { specs[kind] = spec }
+    }
+    return specs
+  }()
+
+  private static func otherSpec(of kind: ResourceKind) -> (shape: APIShape, required: Bool)? {
     switch kind {
     case .pod:
       return (podSpec, true)
     case .deployment, .replicaSet, .daemonSet, .statefulSet:
-      var fields: [String: APIShape] = [
-        "replicas": .integer(0...Int(Int32.max)), "selector": labelSelector,
-        "template": podTemplate, "minReadySeconds": .integer(),
-        "revisionHistoryLimit": .integer(), "progressDeadlineSeconds": .integer(),
-        "paused": .boolean, "serviceName": .string,
-      ]
-      if kind == .statefulSet { fields["volumeClaimTemplates"] = .list(.any) }
-      var required: Set<String> = ["template"]
-      if selectorRequired { required.insert("selector") }
-      return (.object(fields, required: required), true)
+      return nil
     case .replicationController:
       return (
         .object([

@@ -91,9 +91,13 @@ public final class Container: Sendable {
     {
       return true
     }
+    // Most containers give no command, and most commands start a server: both are ruled out
+    // before any text is joined or split (this runs for every container).
+    let commandLine = self.commandLine
+    guard commandLine.contains(where: { ASCIIText.contains($0, anyOf: ["sleep", "tail"]) })
+    else { return false }
     let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }
     )
-    guard !words.isEmpty else { return false }
     let text = words.joined(separator: " ")
     if text.contains("sleep infinity") || text.contains("tail -f /dev/null") { return true }
     // `sleep N` alone (perhaps through a shell), for an hour or more.

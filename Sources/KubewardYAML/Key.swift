@@ -36,6 +36,17 @@ public enum Key: UInt8, CaseIterable, Sendable {
   case `default`, defaultRequest
   // Prometheus Operator monitors.
   case namespaceSelector, matchNames, any
+  // Fields the API shapes check (see `APIShape`).
+  case activeDeadlineSeconds, allocateLoadBalancerNodePorts, allowPrivilegeEscalation,
+    automountServiceAccountToken, backoffLimit, completions, concurrencyPolicy, enableServiceLinks,
+    env, externalName, failedJobsHistoryLimit, generateName, hostIP, hostIPC, hostPID,
+    imagePullPolicy, loadBalancerIP, minReadySeconds, mountPath, nodeSelector, parallelism, paused,
+    priorityClassName, privileged, progressDeadlineSeconds, readOnlyRootFilesystem,
+    revisionHistoryLimit, runAsGroup, runAsNonRoot, runAsUser, schedule, scheme, sessionAffinity,
+    startingDeadlineSeconds, stdin, subPath, successfulJobsHistoryLimit, suspend,
+    terminationGracePeriodSeconds, ttlSecondsAfterFinished, tty, value, valueFrom, workingDir,
+    resource
+
   // YAML's merge key.
   case merge
 

@@ -162,15 +162,10 @@ extension Node {
   /// their usual cases); quoted text is never a boolean. `nil` for anything else.
   public var bool: Bool? {
     let tag = self.tag
-    guard scalarStyle == .plain && tag == .none || tag == .bool, let text = string else {
-      return nil
-    }
-    switch text {
-    case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
-    case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
-    default: return nil
-    }
+    guard scalarStyle == .plain && tag == .none || tag == .bool else { return nil }
+    return withScalarBytes(YAMLBoolean.value)
   }
+
 }
 
 // MARK: - Collections

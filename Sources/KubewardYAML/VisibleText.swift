@@ -70,24 +70,50 @@ public enum InputText {
   /// `text` with runs longer than `longestRun` bytes cut to their first 128 and last 64 bytes
   /// around a `…`, and text still longer than 8 KiB cut in its middle.
   public static func clipped(_ text: String) -> String {
-    let utf8 = text.utf8
-    guard utf8.count > longestRun else { return text }
-    var run = 0
-    var needed = false
-    for byte in utf8 {
-      run = byte == UInt8(ascii: " ") ? 0 : run + 1
-      if run > longestRun {
-        needed = true
-        break
-      }
-    }
-    guard needed || utf8.count > 8192 else { return text }
+    var text = text
+    guard text.utf8.count > longestRun else { return text }
+    // One pass over the bytes: is there a run of more than `longestRun` bytes without a space?
+    let needed = text.withUTF8 { hasRun($0, longerThan: longestRun) }
+    guard needed || text.utf8.count > 8192 else { return text }
     var result = ""
     for (index, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
       if index > 0 { result += " " }
       result += word.utf8.count > longestRun ? elided(word, keeping: 128, 64) : String(word)
     }
     return result.utf8.count > 8192 ? elided(result[...], keeping: 4096, 2048) : result
+  }
+
+  /// Whether `bytes` holds more than `limit` bytes in a row without a space. Every finding's
+  /// message passes here, so eight bytes are looked at a time: in `spaces`, each byte of the
+  /// word that is a space gets its high bit set (exactly: no borrow crosses bytes).
+  static func hasRun(_ bytes: UnsafeBufferPointer<UInt8>, longerThan limit: Int) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    let raw = UnsafeRawPointer(base)
+    var run = 0
+    var index = 0
+    // A run between two spaces of one word (at most 6 bytes) is never looked at on its own,
+    // so words are only used when no such run can be too long.
+    while limit >= 6, index + 8 <= bytes.count {
+      let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+      let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+      let flipped = word ^ 0x2020_2020_2020_2020  // a space becomes 0
+      let spaces = ~(((flipped & low7) &+ low7) | flipped | low7)
+      if spaces == 0 {
+        run += 8
+      } else {
+        // Bytes before the word's first space extend the run; those after its last start one.
+        if run + spaces.trailingZeroBitCount / 8 > limit { return true }
+        run = 7 - (63 - spaces.leadingZeroBitCount) / 8
+      }
+      if run > limit { return true }
+      index += 8
+    }
+    while index < bytes.count {
+      run = bytes[index] == UInt8(ascii: " ") ? 0 : run + 1
+      if run > limit { return true }
+      index += 1
+    }
+    return false
   }
 
   /// The first `head` and last `tail` bytes of `text` (whole characters) around a `…`.

@@ -185,6 +185,30 @@ struct PodTemplateTests {
     #expect(container.probe(.readiness)?.failureThreshold == 3)
     #expect(container.probe(.startup) == nil)
   }
+
+  /// Containers that only keep the pod alive, however the command is split between `command`
+  /// and `args` or wrapped in a shell, and ones that serve.
+  @Test func idleContainers() throws {
+    let cases: [(String, Bool)] = [
+      ("image: registry.k8s.io/pause:3.9", true),
+      ("image: x, command: [sleep, infinity]", true),
+      ("image: x, command: [sh, -c], args: ['echo pulled && sleep infinity']", true),
+      ("image: x, command: [sh, -c, 'echo image pulled && sleep infinity']", true),
+      ("image: x, command: [tail, -f, /dev/null]", true),
+      ("image: x, args: [sleep, '7200']", true),
+      ("image: x, args: [sleep, '60']", false),
+      ("image: x, command: [nginx, -g, 'daemon off;']", false),
+      ("image: x", false),
+    ]
+    for (fields, idle) in cases {
+      let text =
+        "kind: Pod\napiVersion: v1\nmetadata: {name: p}\nspec:\n  containers:\n"
+        + "    - {name: a, \(fields)}\n"
+      let object = try #require(objects(text).first, "\(fields)")
+      let container = try #require(object.podSpec?.containers.first, "\(fields)")
+      #expect(container.isIdle == idle, "\(fields)")
+    }
+  }
 }
 
 @Suite("Services, Ingresses and selectors")

@@ -226,3 +226,17 @@ struct HostileEngineTests {
     #expect(result.summary.objects == 1)
   }
 }
+
+/// Two spellings of one name (`é` composed, and `e` with a combining accent) are two files: a
+/// path is its bytes, not Unicode text that compares equal.
+@Test func pathsAreEqualOnlyWhenTheirBytesAre() {
+  let composed = FilePath("caf\u{E9}.yaml")
+  let decomposed = FilePath("cafe\u{301}.yaml")
+  #expect(composed != decomposed)
+  #expect(Set([composed, decomposed]).count == 2)
+  #expect(FilePath(bytes: Array("caf\u{E9}.yaml".utf8)) == composed)
+  // Not UTF-8: kept as bytes, shown with escapes.
+  let raw = FilePath(bytes: [0x61, 0xFF, 0x2E, 0x79])
+  #expect(raw.bytes == [0x61, 0xFF, 0x2E, 0x79])
+  #expect(raw.description == "a\\xFF.y")
+}

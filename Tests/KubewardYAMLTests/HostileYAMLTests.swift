@@ -87,3 +87,30 @@ struct HostileYAMLTests {
     #expect(file?.diagnostics.map(\.kind) == [.duplicateKey])
   }
 }
+
+/// `InputText.hasRun` looks at eight bytes at a time; it must agree with the plain byte loop,
+/// whatever sits beside the spaces (`!` is a space with its low bit set, which a borrowing
+/// zero-byte test would take for a space).
+@Test func runOfNonSpacesIsFoundAsTheByteLoopFindsIt() {
+  func reference(_ bytes: [UInt8], _ limit: Int) -> Bool {
+    var run = 0
+    for byte in bytes {
+      run = byte == UInt8(ascii: " ") ? 0 : run + 1
+      if run > limit { return true }
+    }
+    return false
+  }
+  var generator = SystemRandomNumberGenerator()
+  let alphabet: [UInt8] = [0x20, 0x21, 0x00, 0xA0, 0x61, 0x60, 0xE2]
+  for _ in 0..<20_000 {
+    let count = Int.random(in: 0...80, using: &generator)
+    let spaceOdds = Int.random(in: 1...40, using: &generator)
+    let bytes = (0..<count).map { _ in
+      Int.random(in: 0..<spaceOdds, using: &generator) == 0
+        ? UInt8(ascii: " ") : alphabet.randomElement(using: &generator)!
+    }
+    let limit = Int.random(in: 0...20, using: &generator)
+    let found = bytes.withUnsafeBufferPointer { InputText.hasRun($0, longerThan: limit) }
+    #expect(found == reference(bytes, limit), "\(bytes) limit \(limit)")
+  }
+}

@@ -15,7 +15,7 @@ struct HeadlessServiceNoLB: SetPolicy {
   func check(_ set: LintSet, _ report: inout SetReport) {
     for service in set.facts.services where service.isHeadless && !service.ports.isEmpty {
       guard let name = service.object.name, let location = service.clusterIPLocation,
-        let selector = service.selector,
+        service.selector != nil,
         set.statefulSets(governedBy: name, in: service.space).isEmpty,
         !Self.isForDiscovery(service, in: set)
       else { continue }
@@ -33,8 +33,8 @@ struct HeadlessServiceNoLB: SetPolicy {
           """, adjustment: .info)
         continue
       }
-      let selected = set.selection(selectedBy: selector, in: service.space)
-        .nearest(to: service.location.file).indices
+      guard let selected = set.selection(of: service)?.nearest(to: service.location.file).indices
+      else { continue }
       // With one pod there is nothing to balance; a DaemonSet's pods are one per node, which
       // is what a headless Service over them is for.
       guard let firstIndex = selected.first else { continue }

@@ -109,14 +109,24 @@ struct RegistryClassifier: Sendable {
   let privateHosts: Set<String>
   let publicHosts: Set<String>
 
-  /// Answers already given: a run's images come from a handful of registries. Keyed by host,
-  /// or by `host/repository` when a pattern looks at repositories.
+  /// Answers already given: a run's images come from a handful of registries. By host, or by
+  /// `host/repository` for a host that a pattern with a path may match.
   private let answers = Answers()
   private let looksAtRepositories: Bool
 
   private final class Answers: Sendable {
-    let byKey = Mutex<[String: RegistryVerdict]>([:])
+    let byHost = Mutex<[String: HostAnswer]>([:])
+    let byRepository = Mutex<[String: RegistryVerdict]>([:])
   }
+
+  private enum HostAnswer: Equatable {
+    case whole(RegistryVerdict)
+    /// Some pattern with a path may match: see `byRepository`.
+    case perRepository
+  }
+
+  /// The host parts of the patterns with a path.
+  private let pathPatternHosts: [GlobPattern]
 
   /// Hosts of registries that only exist on a developer's machine or inside the cluster.
   static let localHosts: [GlobPattern] = [
@@ -137,16 +147,38 @@ struct RegistryClassifier: Sendable {
     self.publicPatterns = publicPatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
     self.privateHosts = Set(privatePatterns.filter(isPlainHost))
     self.publicHosts = Set(publicPatterns.filter(isPlainHost))
-    looksAtRepositories = (self.privatePatterns + self.publicPatterns).contains(
-      where: \.matchesPaths)
+    let pathPatterns = (self.privatePatterns + self.publicPatterns).filter(\.matchesPaths)
+    looksAtRepositories = !pathPatterns.isEmpty
+    pathPatternHosts = pathPatterns.map { GlobPattern(String($0.text.prefix { $0 != "/" })) }
   }
 
   func verdict(host: String, repository: String) -> RegistryVerdict {
-    let key = looksAtRepositories ? host + "/" + repository : host
-    if let known = answers.byKey.withLock({ $0[key] }) { return known }
-    let answer = classify(host: host, repository: repository)
-    answers.byKey.withLock { $0[key] = answer }
-    return answer
+    // Most hosts are judged whole: only a host that some pattern with a path could match
+    // (`registry*.aliyuncs.com/acs/**`) is judged per repository.
+    let known = answers.byHost.withLock { $0[host] }
+    switch known {
+    case .whole(let verdict)?:
+      return verdict
+    case nil where !dependsOnRepository(host):
+      let answer = classify(host: host, repository: "")
+      answers.byHost.withLock { $0[host] = .whole(answer) }
+      return answer
+    case .perRepository?, nil:
+      if known == nil { answers.byHost.withLock { $0[host] = .perRepository } }
+      let key = host + "/" + repository
+      if let known = answers.byRepository.withLock({ $0[key] }) { return known }
+      let answer = classify(host: host, repository: repository)
+      answers.byRepository.withLock { $0[key] = answer }
+      return answer
+    }
+  }
+
+  /// Whether a pattern with a path could match an image of `host`: its part before the first
+  /// `/` matches the host (with or without its port).
+  private func dependsOnRepository(_ host: String) -> Bool {
+    guard looksAtRepositories else { return false }
+    let bare = host.split(separator: ":").first.map(String.init) ?? host
+    return pathPatternHosts.contains { $0.matches(bare) || $0.matches(host) }
   }
 
   private func classify(host: String, repository: String) -> RegistryVerdict {

@@ -33,12 +33,17 @@ enum InputPolicies {
   ///   value that is a placeholder (`ParsedFile.placeholders`: `{{ ca_version }}`,
   ///   `{Organization name}`).
   static func templatePlaceholder(in object: KubeObject, placeholders: [Node]) -> Node? {
-    var fields: [Node] = []
+    // Checked for every object: no arrays built.
     if let metadata = object.node.mapping(.metadata) {
-      fields += [metadata.scalar(.name), metadata.scalar(.namespace)].compactMap { $0 }
+      for key in [Key.name, .namespace] {
+        if let field = metadata.scalar(key), field.withScalarBytes(holdsPlaceholder) {
+          return field
+        }
+      }
     }
-    fields += (object.podSpec?.containers ?? []).compactMap(\.image)
-    for field in fields where field.withScalarBytes(holdsPlaceholder) { return field }
+    for container in object.podSpec?.containers ?? [] {
+      if let image = container.image, image.withScalarBytes(holdsPlaceholder) { return image }
+    }
     guard !placeholders.isEmpty, !APIVersion.isCustomResource(object.apiVersion),
       object.kind != "ConfigMap", object.kind != "Secret"
     else { return nil }

@@ -18,7 +18,7 @@ struct MissingReadinessProbe: SetPolicy {
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
       let isReached = reached.contains(index)
-      for container in workload.containers where !container.hasReadinessProbe && !container.isIdle {
+      for container in workload.unprobedContainers {
         guard isReached || (workload.kind != .pod && container.declaresPorts) else { continue }
         report.report(
           workload.object, at: container.location,
@@ -37,8 +37,8 @@ struct MissingReadinessProbe: SetPolicy {
     var reached: Set<Int> = []
     var added: Set<ObjectIdentifier> = []
     for service in set.facts.services {
-      guard let selector = service.selector, !selector.isEmpty else { continue }
-      let selection = set.selection(selectedBy: selector, in: service.space)
+      guard service.selector?.isEmpty == false, let selection = set.selection(of: service)
+      else { continue }
       if added.insert(ObjectIdentifier(selection)).inserted { reached.formUnion(selection.indices) }
     }
     return reached

@@ -16,15 +16,15 @@ struct Schema: ObjectPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    var walk = ShapeWalk()
+    var walk = ShapeWalk(root: object.node)
     if let metadata = object.node[.metadata] {
-      walk.check(metadata, APIShape.objectMeta, path: "metadata", &report)
+      walk.check(metadata, APIShape.objectMeta, &report)
     }
     if let kind = object.resourceKind,
       let spec = APIShape.spec(of: kind, apiVersion: object.apiVersion)
     {
       if let value = object.node[.spec], !value.isNull {
-        walk.check(value, spec.shape, path: "spec", &report)
+        walk.check(value, spec.shape, &report)
       } else if let value = object.node[.spec] {
         // Written out as null: the author left it empty.
         if spec.required {
@@ -33,7 +33,7 @@ struct Schema: ObjectPolicy {
             &report)
         }
       } else if spec.required {
-        walk.absent(object.kindNode, "spec", &report)
+        walk.absent("spec", in: object.node, at: object.kindNode, &report)
       }
     }
     if object.resourceKind == .ingress && object.apiVersion == "networking.k8s.io/v1" {
@@ -76,6 +76,13 @@ struct Schema: ObjectPolicy {
 /// Checks nodes against `APIShape`s, reporting each value of the wrong shape once.
 struct ShapeWalk {
   private var count = 0
+  /// The object's root: messages name fields by their path from it (`spec.containers[0]`),
+  /// found from the node's parents only for a finding.
+  let root: Node
+
+  init(root: Node) { self.root = root }
+
+  private func path(_ node: Node) -> String { node.path(below: root, namingItems: false) }
 
   mutating func problem(
     _ node: Node, _ message: String, _ report: inout ObjectReport,
@@ -90,113 +97,141 @@ struct ShapeWalk {
   /// completes before it is applied (a server-side apply configuration, a patch no
   /// kustomization of the run names), so this is information, and nothing for a Kustomize
   /// patch or resource, which Kustomize completes (`commonLabels` adds a selector).
-  mutating func absent(_ node: Node, _ path: String, _ report: inout ObjectReport) {
+  mutating func absent(
+    _ field: String, in mapping: Node, at node: Node, _ report: inout ObjectReport
+  ) {
     guard !report.objectMayBePartial else { return }
+    let path = self.path(mapping)
     problem(
       node,
-      "has no \(path), which is required: applied as it is, the API server rejects the object "
-        + "(unless this file is a fragment that a patch or server-side apply completes)",
+      "has no \(path.isEmpty ? field : path + "." + field), which is required: applied as it "
+        + "is, the API server rejects the object (unless this file is a fragment that a patch "
+        + "or server-side apply completes)",
       &report, adjustment: .info)
   }
 
-  mutating func check(
-    _ node: Node, _ shape: APIShape, path: String, _ report: inout ObjectReport
+  /// Checks `node` against `shape`.
+  mutating func check(_ node: Node, _ shape: APIShape, _ report: inout ObjectReport) {
+    node.withTreeView { view in check(node.id, shape, view, &report) }
+  }
+
+  /// The walk itself, by node id: it visits every value of the object, and ids need no
+  /// reference counting (see `TreeView`). A `Node` is made only for a finding.
+  private mutating func check(
+    _ id: NodeID, _ shape: APIShape, _ view: TreeView, _ report: inout ObjectReport
   ) {
-    let type = node.jsonType
+    if case .any = shape.kind { return }
+    let type = view.jsonType(id)
     // Null is "unset" to the API's decoder: fine wherever the field is optional.
     guard type != .null else { return }
     let rejected = "the API server rejects the object"
     switch shape.kind {
     case .any:
-      return
+      return  // (above)
     case .string:
-      expect(node, path, type == .string, "text", type, &report)
-    case .integer(let range):
-      guard expect(node, path, type == .integer, "a whole number", type, &report) else { return }
-      if let range, let value = node.int, !range.contains(value) {
+      expect(id, type == .string, "text", type, &report)
+    case .integer:
+      guard expect(id, type == .integer, "a whole number", type, &report) else { return }
+      guard let range = shape.range else { return }
+      let node = self.node(id)
+      if let value = node.int, !range.contains(value) {
         problem(
           node,
-          "has \(path) \(value), outside \(range.lowerBound)…\(range.upperBound): \(rejected)",
+          "has \(path(node)) \(value), outside \(range.lowerBound)…\(range.upperBound): \(rejected)",
           &report)
       }
     case .boolean:
-      expect(node, path, type == .boolean, "true or false", type, &report)
+      expect(id, type == .boolean, "true or false", type, &report)
     case .intOrString:
-      expect(
-        node, path, type == .integer || type == .string, "a number or a name", type, &report)
+      expect(id, type == .integer || type == .string, "a number or a name", type, &report)
     case .quantity:
       expect(
-        node, path, type == .integer || type == .number || type == .string,
+        id, type == .integer || type == .number || type == .string,
         "a quantity such as 500m or 1Gi", type, &report)
     case .stringMap:
-      guard expect(node, path, type == .object, "a map of text values", type, &report) else {
-        return
-      }
-      for (key, value) in node.pairs {
-        let valueType = value.jsonType
+      guard expect(id, type == .object, "a map of text values", type, &report) else { return }
+      for index in 0..<view.childCount(id) {
+        let value = view.value(id, pair: index)
+        let valueType = view.jsonType(value)
         guard valueType != .string && valueType != .null else { continue }
+        let valueNode = node(value)
         problem(
-          value,
-          "has \(path).\(key.string ?? "?") = \(describe(value, valueType)), but \(path) holds "
-            + "text only: \(rejected); quote the value", &report)
+          valueNode,
+          "has \(path(valueNode)) = \(describe(valueNode, valueType)), but \(path(node(id))) "
+            + "holds text only: \(rejected); quote the value", &report)
       }
     case .mapOf:
-      guard expect(node, path, type == .object, "a map", type, &report),
-        let values = shape.element
+      guard expect(id, type == .object, "a map", type, &report), let values = shape.element
       else { return }
-      for (key, value) in node.pairs {
-        check(value, values, path: path + "." + (key.string ?? "?"), &report)
+      for index in 0..<view.childCount(id) {
+        check(view.value(id, pair: index), values, view, &report)
       }
     case .object:
-      let fields = shape.fields
-      let required = shape.required
-      guard expect(node, path, type == .object, "a map of fields", type, &report) else {
-        return
+      guard expect(id, type == .object, "a map of fields", type, &report) else { return }
+      if !shape.requiredKeys.isEmpty { checkRequired(node(id), shape, &report) }
+      for index in 0..<view.childCount(id) {
+        let ordinal = view.keyOrdinal(id, pair: index)
+        guard ordinal >= 0, let key = Key(rawValue: UInt8(ordinal)),
+          let fieldShape = shape.field(key)
+        else { continue }
+        check(view.value(id, pair: index), fieldShape, view, &report)
       }
-      for field in required.sorted() {
-        if let value = node[field] {
-          if value.isNull {
-            problem(value, "has \(path).\(field) = null, but it is required: \(rejected)", &report)
-          }
-        } else {
-          absent(node, "\(path).\(field)", &report)
-        }
-      }
-      for (key, value) in node.pairs {
-        guard let name = key.string, let fieldShape = fields[name] else { continue }
-        check(value, fieldShape, path: path + "." + name, &report)
-      }
-    case .list(let nonEmpty):
-      guard expect(node, path, type == .array, "a list", type, &report),
-        let items = shape.element
+    case .list:
+      guard expect(id, type == .array, "a list", type, &report), let items = shape.element
       else { return }
-      if nonEmpty && node.items.isEmpty {
-        problem(node, "has an empty \(path), which needs at least one item: \(rejected)", &report)
+      let count = view.childCount(id)
+      if shape.nonEmpty && count == 0 {
+        let node = self.node(id)
+        problem(
+          node, "has an empty \(path(node)), which needs at least one item: \(rejected)", &report)
       }
-      for (index, item) in node.items.enumerated() {
-        let itemPath = "\(path)[\(index)]"
-        if item.isNull, case .object = items.kind {
+      for index in 0..<count {
+        let item = view.item(id, index)
+        if case .object = items.kind, view.jsonType(item) == .null {
+          let itemNode = node(item)
           problem(
-            item, "has an empty item \(itemPath) (a `-` with nothing after it): \(rejected)",
+            itemNode,
+            "has an empty item \(path(itemNode)) (a `-` with nothing after it): \(rejected)",
             &report)
           continue
         }
-        check(item, items, path: itemPath, &report)
+        check(item, items, view, &report)
       }
     }
   }
 
+  /// Reports each required field of `shape` that `node` lacks or leaves null.
+  private mutating func checkRequired(
+    _ node: Node, _ shape: APIShape, _ report: inout ObjectReport
+  ) {
+    for key in shape.requiredKeys {
+      if let value = node[key] {
+        if value.isNull {
+          problem(
+            value,
+            "has \(path(value)) = null, but it is required: the API server rejects the object",
+            &report)
+        }
+      } else {
+        absent(key.text, in: node, at: node, &report)
+      }
+    }
+  }
+
+  private func node(_ id: NodeID) -> Node { root.tree.node(id) }
+
   /// Reports `node` unless `holds`; returns `holds`.
   @discardableResult
   private mutating func expect(
-    _ node: Node, _ path: String, _ holds: Bool, _ expected: String, _ type: JSONType,
+    _ id: NodeID, _ holds: Bool, _ expected: String, _ type: JSONType,
     _ report: inout ObjectReport
   ) -> Bool {
     guard !holds else { return true }
+    let node = self.node(id)
     if type == .string, expected != "text", let text = node.string, Self.isPlaceholder(text) {
       problem(
         node,
-        "has \(path) = \"\(text)\", which looks like a placeholder for a tool to fill in (the API "
+        "has \(path(node)) = \"\(text)\", which looks like a placeholder for a tool to fill in (the API "
           + "expects \(expected)): lint the manifest as it is applied, after substitution",
         &report, adjustment: .info)
       return false
@@ -212,7 +247,7 @@ struct ShapeWalk {
     }
     problem(
       node,
-      "has \(path) = \(describe(node, type)) where the API expects \(expected): the API server "
+      "has \(path(node)) = \(describe(node, type)) where the API expects \(expected): the API server "
         + "rejects the object\(advice)", &report)
     return false
   }

@@ -9,16 +9,23 @@ struct ServiceTargetPort: SetPolicy {
 
   /// What the port checks need of a group of selected workloads, worked out once per group:
   /// thousands of Services may select the same thousands of workloads.
-  private struct Selected {
-    let owners: String
+  private struct Selected: Sendable {
+    let first: ObjectReference
+    let count: Int
     let declared: [WorkloadFacts.Port]
     let everyOneDeclaresPorts: Bool
-    let declaredText: String
-    let namedText: String
+
+    // The texts are for messages, written only when a finding is.
+    var owners: String { count == 1 ? "\(first)" : "\(first) and the others it selects" }
+    var declaredText: String { ServiceTargetPort.list(declared) }
+    var namedText: String {
+      let named = declared.filter { $0.name != nil }
+      return named.isEmpty ? " (it names none)" : " (it has \(ServiceTargetPort.list(named)))"
+    }
 
     init(_ indices: [Int], in set: LintSet) {
-      let first = set.facts.workloads[indices[0]]
-      owners = indices.count == 1 ? "\(first.object)" : "\(first.object) and the others it selects"
+      first = set.facts.workloads[indices[0]].object
+      count = indices.count
       var declared: [WorkloadFacts.Port] = []
       var seen: Set<PortKey> = []
       var everyOneDeclaresPorts = true
@@ -34,9 +41,6 @@ struct ServiceTargetPort: SetPolicy {
       }
       self.declared = declared
       self.everyOneDeclaresPorts = everyOneDeclaresPorts
-      declaredText = ServiceTargetPort.list(declared)
-      let named = declared.filter { $0.name != nil }
-      namedText = named.isEmpty ? " (it names none)" : " (it has \(ServiceTargetPort.list(named)))"
     }
   }
 
@@ -49,17 +53,14 @@ struct ServiceTargetPort: SetPolicy {
   func check(_ set: LintSet, _ report: inout SetReport) {
     var groups: [NearestWorkloads.ID: Selected] = [:]
     for service in set.facts.services {
-      guard let selector = service.selector else { continue }
-      let nearest = set.selection(selectedBy: selector, in: service.space)
-        .nearest(to: service.location.file)
-      guard !nearest.indices.isEmpty else { continue }
+      guard let nearest = set.selection(of: service)?.nearest(to: service.location.file),
+        !nearest.indices.isEmpty
+      else { continue }
       let selected = groups[nearest.id] ?? Selected(nearest.indices, in: set)
       groups[nearest.id] = selected
       let declared = selected.declared
       // A containerPort that is not a number (a `PORT` placeholder for sed) says nothing.
       guard !declared.contains(where: { $0.number == nil }) else { continue }
-      let owners = selected.owners
-      let declaredText = selected.declaredText
       for port in service.ports {
         guard let target = port.targetPort else { continue }
         switch target {
@@ -85,8 +86,8 @@ struct ServiceTargetPort: SetPolicy {
             service.object, at: port.targetPortLocation,
             """
             forwards port \(port.port.map(String.init) ?? "?") to targetPort \
-            \(number)/\(port.protocol), but \(owners) declares containerPort \
-            \(declaredText) only
+            \(number)/\(port.protocol), but \(selected.owners) declares containerPort \
+            \(selected.declaredText) only
             """
               + (certain
                 ? ", so connections are refused; set targetPort to the port the container "
@@ -99,14 +100,13 @@ struct ServiceTargetPort: SetPolicy {
         case .string(let name):
           guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
           else { continue }
-          let namedText = selected.namedText
           report.report(
             service.object, at: port.targetPortLocation,
             """
-            forwards to targetPort \"\(name)\", but \(owners) has no \(port.protocol) container \
+            forwards to targetPort \"\(name)\", but \(selected.owners) has no \(port.protocol) container \
             port named \(name)
             """
-              + namedText
+              + selected.namedText
               + ", so the Service gets no endpoints for this port; name the container port or "
               + "fix targetPort")
         }
@@ -115,12 +115,13 @@ struct ServiceTargetPort: SetPolicy {
   }
 
   /// A port name that says it serves probes, metrics or administration, not the application.
+  private static let auxiliaryWords: [StaticString] = [
+    "probe", "health", "metric", "admin", "debug", "manage", "status", "monitor", "pprof", "prom",
+  ]
+
   static func isAuxiliary(_ name: String?) -> Bool {
-    guard let name = name?.lowercased() else { return false }
-    return [
-      "probe", "health", "metric", "admin", "debug", "manage", "status", "monitor", "pprof",
-      "prom",
-    ].contains(where: name.contains)
+    guard let name else { return false }
+    return ASCIIText.contains(name, anyOf: auxiliaryWords)
   }
 
   /// Whether `servicePort` forwards to `containerPort`.

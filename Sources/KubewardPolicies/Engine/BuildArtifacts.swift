@@ -14,12 +14,15 @@ public enum BuildArtifacts {
   /// `inputs`, each with the images the build tool of its project replaces.
   static func marking(_ inputs: [LintInput]) -> [LintInput] {
     var projects = ProjectCache()
-    return inputs.map { input in
-      guard case .file = input.source else { return input }
-      var input = input
-      input.builtImages = projects.builtImages(forFileNamed: input.name)
-      return input
+    // Written only where a build tool builds something: a run without one keeps the caller's
+    // array rather than a second copy of every input.
+    var marked = inputs
+    for index in marked.indices {
+      guard case .file = marked[index].source else { continue }
+      let built = projects.builtImages(forFileNamed: marked[index].name)
+      if !built.isEmpty { marked[index].builtImages = built }
     }
+    return marked
   }
 
   /// What a folder's build tool builds.
@@ -35,9 +38,14 @@ public enum BuildArtifacts {
 
     /// Whether the image reference as written is one of these.
     public func contains(_ image: String) -> Bool {
-      let name = String(image.prefix { $0 != ":" && $0 != "@" })
-      if images.contains(name) { return true }
-      return bareNames && !image.contains("/") && !image.contains(":") && !image.contains("@")
+      // Most projects use neither tool: nothing to compare (this runs for every container).
+      guard !isEmpty else { return false }
+      let utf8 = image.utf8
+      let nameEnd = utf8.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }
+      if !images.isEmpty, images.contains(String(image[..<(nameEnd ?? image.endIndex)])) {
+        return true
+      }
+      return bareNames && nameEnd == nil && !utf8.contains(UInt8(ascii: "/"))
     }
   }
 
@@ -45,6 +53,9 @@ public enum BuildArtifacts {
   /// of the folders above it, up to the repository root).
   private struct ProjectCache {
     var byFolder: [String: Built] = [:]
+    /// By the folder as the file's name spells it: files come folder by folder, and making
+    /// each name absolute and normal costs more than the lookup.
+    var byWrittenFolder: [Substring: Built] = [:]
     /// The working directory, for climbing from relative names.
     let workingDirectory: String = {
       var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -54,6 +65,14 @@ public enum BuildArtifacts {
     }()
 
     mutating func builtImages(forFileNamed name: String) -> Built {
+      let written = name[..<(name.utf8.lastIndex(of: UInt8(ascii: "/")) ?? name.startIndex)]
+      if let known = byWrittenFolder[written] { return known }
+      let built = builtImages(inFolderOf: name)
+      byWrittenFolder[written] = built
+      return built
+    }
+
+    private mutating func builtImages(inFolderOf name: String) -> Built {
       let absolute = KustomizePatches.normalized(
         name.hasPrefix("/") ? name : workingDirectory + "/" + name)
       guard let slash = absolute.lastIndex(of: "/") else { return Built() }

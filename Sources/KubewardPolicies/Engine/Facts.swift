@@ -106,10 +106,7 @@ public final class WorkloadFacts: Sendable {
     public let name: String?
     /// The container's first line (its `- name:`).
     public let location: Location
-    public let hasReadinessProbe: Bool
     public let declaresPorts: Bool
-    /// Only keeps the pod alive (`Container.isIdle`).
-    public let isIdle: Bool
   }
 
   public let object: ObjectReference
@@ -125,8 +122,10 @@ public final class WorkloadFacts: Sendable {
   /// A StatefulSet's `spec.serviceName`.
   public let serviceName: String?
   public let serviceNameLocation: Location?
-  /// Its regular containers (not init, sidecar or ephemeral ones).
-  public let containers: [ContainerFacts]
+  /// Its regular containers (not init, sidecar or ephemeral ones) that have no readiness
+  /// probe and serve something (not `Container.isIdle`): the only ones the readiness policy
+  /// looks at. Most workloads probe every container, and keep no list.
+  public let unprobedContainers: [ContainerFacts]
   /// A Deployment with `strategy: Recreate`: old and new pods never run together, as a
   /// single-instance application needs.
   public let recreates: Bool
@@ -141,7 +140,7 @@ public final class WorkloadFacts: Sendable {
   init(
     object: ObjectReference, scope: String, kind: ResourceKind, location: Location,
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
-    serviceName: String?, serviceNameLocation: Location?, containers: [ContainerFacts],
+    serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     recreates: Bool, ownsStorage: Bool
   ) {
     self.object = object
@@ -154,7 +153,7 @@ public final class WorkloadFacts: Sendable {
     self.replicasLocation = replicasLocation
     self.serviceName = serviceName
     self.serviceNameLocation = serviceNameLocation
-    self.containers = containers
+    self.unprobedContainers = unprobedContainers
     self.recreates = recreates
     self.ownsStorage = ownsStorage
   }
@@ -427,18 +426,22 @@ extension FactsCollection {
     }
     let replicas = object.replicas
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
-    let containers = (template?.spec.containers(.container) ?? []).map { container in
-      WorkloadFacts.ContainerFacts(
-        name: strings(container.name), location: locate(container.node),
-        hasReadinessProbe: container.probe(.readiness) != nil,
-        declaresPorts: !container.ports.isEmpty, isIdle: container.isIdle)
+    var unprobed: [WorkloadFacts.ContainerFacts] = []
+    for container in template?.spec.containers ?? []
+    where container.role == .container && container.probe(.readiness) == nil
+      && !container.isIdle
+    {
+      unprobed.append(
+        WorkloadFacts.ContainerFacts(
+          name: strings(container.name), location: locate(container.node),
+          declaresPorts: container.node.items(.ports).contains(where: \.isMapping)))
     }
     return WorkloadFacts(
       object: reference, scope: locate.scope, kind: kind, location: locate(object.kindNode),
       podLabels: strings.labelSet(of: object.podLabelsNode), ports: ports,
       replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
-      serviceNameLocation: locate(serviceName), containers: containers,
+      serviceNameLocation: locate(serviceName), unprobedContainers: unprobed,
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty)
   }

@@ -9,15 +9,51 @@ import KubewardYAML
 /// A path as the kernel sees it: bytes, not necessarily UTF-8, of any length. File names in a
 /// linted tree are chosen by whoever wrote the tree, so they stay bytes until they are shown.
 public struct FilePath: Hashable, Sendable, CustomStringConvertible {
-  /// The path's bytes, without a terminating NUL.
-  public let bytes: [UInt8]
+  /// A path that is valid UTF-8 (nearly all) is kept as text, which the input's name then
+  /// shares: a run over a large tree holds one path per file until the end. Other paths are
+  /// kept as their bytes.
+  private let storage: Storage
+
+  private enum Storage: Sendable {
+    case text(String)
+    case raw([UInt8])
+  }
 
   public init(_ path: String) {
-    bytes = Array(path.utf8)
+    storage = .text(path)
   }
 
   public init(bytes: [UInt8]) {
-    self.bytes = bytes
+    if let text = String(validating: bytes, as: UTF8.self) {
+      storage = .text(text)
+    } else {
+      storage = .raw(bytes)
+    }
+  }
+
+  /// The path's bytes, without a terminating NUL.
+  public var bytes: [UInt8] {
+    switch storage {
+    case .text(let text): Array(text.utf8)
+    case .raw(let bytes): bytes
+    }
+  }
+
+  // Equal paths are equal bytes: `String`'s own equality would take two spellings of `é`
+  // (two different files) for one.
+  public static func == (lhs: FilePath, rhs: FilePath) -> Bool {
+    switch (lhs.storage, rhs.storage) {
+    case (.text(let left), .text(let right)): left.utf8.elementsEqual(right.utf8)
+    case (.raw(let left), .raw(let right)): left == right
+    default: false
+    }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    switch storage {
+    case .text(var text): text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    case .raw(let bytes): bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
   }
 
   /// `self/name`.
@@ -29,7 +65,12 @@ public struct FilePath: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// The path as text: valid UTF-8 as it is, any other byte as `\xNN` (what `ls -b` shows).
-  public var description: String { Self.displayName(bytes[...]) }
+  public var description: String {
+    switch storage {
+    case .text(let text): text
+    case .raw(let bytes): Self.displayName(bytes[...])
+    }
+  }
 
   /// `bytes` as text, each byte that is not part of valid UTF-8 written as `\xNN`.
   public static func displayName(_ bytes: ArraySlice<UInt8>) -> String {

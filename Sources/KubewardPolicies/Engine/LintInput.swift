@@ -255,8 +255,11 @@ private struct FolderWalk {
   private mutating func visit(_ entry: Entry, in folder: Frame, into inputs: inout [LintInput])
     -> Frame?
   {
-    let path = entry.name.withUnsafeBufferPointer { folder.path.appending($0) }
+    var path = entry.name.withUnsafeBufferPointer { folder.path.appending($0) }
     let shown = folder.displayPrefix + FilePath.displayName(entry.name[...])
+    // Usually the name shown is the path: one string then serves as both, for every file
+    // until the end of the run.
+    if path.description.utf8.elementsEqual(shown.utf8) { path = FilePath(shown) }
     let isManifest = entry.name.withUnsafeBufferPointer(InputDiscovery.hasManifestExtension)
     var type = entry.type
     if type == UInt8(DT_UNKNOWN) {

@@ -21,6 +21,8 @@ public struct LintSet: Sendable {
 
   private let workloadsBySpace: [Space: [Int]]
   private let workloadsByLabel: [LabelKey: [Int]]
+  /// A number for each space that holds workloads, for `LabelKey`.
+  private let spaceOrdinals: [Space: Int]
   /// The label keys `workloadsByLabel` indexes: those some selector of the set uses. Indexing
   /// every label of every workload would hold most of the run's memory at its peak.
   private let indexedLabelKeys: Set<String>
@@ -43,8 +45,10 @@ public struct LintSet: Sendable {
     var name: String
   }
 
+  /// A label of the workloads in one space. The space is its ordinal: hashing its project's
+  /// path (often long) once per label of every workload cost more than the rest of the index.
   private struct LabelKey: Hashable {
-    var space: Space
+    var space: Int
     var key: String
     var value: String
   }
@@ -74,13 +78,15 @@ public struct LintSet: Sendable {
     let indexedLabelKeys = Set(selectors.flatMap { $0?.matchLabels.keys ?? [:].keys })
     // Three parts of about the same work, each writing only its own indexes.
     nonisolated(unsafe) var workloadsByLabel: [LabelKey: [Int]] = [:]
+    nonisolated(unsafe) var spaceOrdinals: [Space: Int] = [:]
     nonisolated(unsafe) var workloadsBySpace: [Space: [Int]] = [:]
     nonisolated(unsafe) var statefulSetsByServiceName: [ScopedName: [Int]] = [:]
     nonisolated(unsafe) var others = OtherIndexes()
     let build = { @Sendable (part: Int) in
       switch part {
       case 0:
-        workloadsByLabel = Self.workloadsByLabel(facts.workloads, keys: indexedLabelKeys)
+        (workloadsByLabel, spaceOrdinals) = Self.workloadsByLabel(
+          facts.workloads, keys: indexedLabelKeys)
       case 1:
         for (index, workload) in facts.workloads.enumerated() {
           workloadsBySpace[workload.space, default: []].append(index)
@@ -100,6 +106,7 @@ public struct LintSet: Sendable {
     }
     self.workloadsBySpace = workloadsBySpace
     self.workloadsByLabel = workloadsByLabel
+    self.spaceOrdinals = spaceOrdinals
     self.indexedLabelKeys = indexedLabelKeys
     self.statefulSetsByServiceName = statefulSetsByServiceName
     self.servicesByName = others.servicesByName
@@ -114,17 +121,20 @@ public struct LintSet: Sendable {
   }
 
   private static func workloadsByLabel(_ workloads: [WorkloadFacts], keys: Set<String>)
-    -> [LabelKey: [Int]]
+    -> (index: [LabelKey: [Int]], spaceOrdinals: [Space: Int])
   {
     var index: [LabelKey: [Int]] = [:]
     index.reserveCapacity(workloads.count)
+    var spaceOrdinals: [Space: Int] = [:]
     for (position, workload) in workloads.enumerated() {
+      let space = workload.space
+      let ordinal = spaceOrdinals[space] ?? spaceOrdinals.count
+      spaceOrdinals[space] = ordinal
       for (key, value) in workload.podLabels where keys.contains(key) {
-        index[LabelKey(space: workload.space, key: key, value: value), default: []]
-          .append(position)
+        index[LabelKey(space: ordinal, key: key, value: value), default: []].append(position)
       }
     }
-    return index
+    return (index, spaceOrdinals)
   }
 
   /// The indexes of the objects that are not workloads.
@@ -190,7 +200,7 @@ public struct LintSet: Sendable {
     guard !incompleteRegions.isEmpty else { return false }
     // The file's folder and each folder above it: one lookup each.
     var folder = Substring(location.file)
-    while let slash = folder.lastIndex(of: "/") {
+    while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
       folder = folder[..<slash]
       if incompleteRegions.contains(IncompleteRegion(scope: scope, folder: String(folder))) {
         return true
@@ -242,6 +252,20 @@ public struct LintSet: Sendable {
     }
   }
 
+  /// The workloads `service` selects (`nil` without a selector). Several policies ask for
+  /// each Service's: found by the object's identity once its selection is known, which costs
+  /// less than hashing its selector again.
+  public func selection(of service: ServiceFacts) -> WorkloadSelection? {
+    guard let selector = service.selector else { return nil }
+    let id = ObjectIdentifier(service)
+    if let known = selectionsByService.value.withLock({ $0[id] }) { return known }
+    let selection = self.selection(selectedBy: selector, in: service.space)
+    selectionsByService.value.withLock { $0[id] = selection }
+    return selection
+  }
+
+  private let selectionsByService = Shared<[ObjectIdentifier: WorkloadSelection]>([:])
+
   private struct Selection: Hashable {
     var space: Space
     var selector: LabelSelector
@@ -251,13 +275,15 @@ public struct LintSet: Sendable {
   private let selections = Shared<[Selection: WorkloadSelection]>([:])
 
   private func evaluate(_ selector: LabelSelector, in space: Space) -> [Int] {
+    // No ordinal: the space holds no workload.
+    guard let spaceOrdinal = spaceOrdinals[space] else { return [] }
     var candidates: [Int]?
     // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
     // do not narrow the candidates; the full match below still checks them.
     for (key, value) in selector.matchLabels
     where !ControllerLabels.isAssigned(key) && indexedLabelKeys.contains(key) {
       let posting =
-        workloadsByLabel[LabelKey(space: space, key: key, value: value)] ?? []
+        workloadsByLabel[LabelKey(space: spaceOrdinal, key: key, value: value)] ?? []
       if posting.isEmpty { return [] }
       if candidates == nil || posting.count < candidates!.count { candidates = posting }
     }
@@ -449,25 +475,19 @@ enum ControllerLabels {
 public final class WorkloadSelection: Sendable {
   /// Indices into `LintSet.facts.workloads`, in source order.
   public let indices: [Int]
-  private let byFile: [String: [Int]]
-  private let byFolder: [Substring: [Int]]
+  private let files: [String]
+  /// The indices by file and by folder, made when first needed: most selections are never
+  /// asked for the nearest workloads, and a run has thousands of selections.
+  private let groups = Mutex<Groups?>(nil)
+
+  private struct Groups {
+    var byFile: [String: [Int]] = [:]
+    var byFolder: [Substring: [Int]] = [:]
+  }
 
   init(_ indices: [Int], in workloads: [WorkloadFacts]) {
     self.indices = indices
-    guard indices.count > 1 else {
-      byFile = [:]
-      byFolder = [:]
-      return
-    }
-    var byFile: [String: [Int]] = [:]
-    var byFolder: [Substring: [Int]] = [:]
-    for index in indices {
-      let file = workloads[index].location.file
-      byFile[file, default: []].append(index)
-      byFolder[directory(of: file), default: []].append(index)
-    }
-    self.byFile = byFile
-    self.byFolder = byFolder
+    files = indices.count > 1 ? indices.map { workloads[$0].location.file } : []
   }
 
   public var isEmpty: Bool { indices.isEmpty }
@@ -477,11 +497,22 @@ public final class WorkloadSelection: Sendable {
     guard indices.count > 1 else {
       return NearestWorkloads(indices: indices, id: .init(selection: self, scope: "*"))
     }
-    if let sameFile = byFile[file] {
+    let folder = directory(of: file)
+    let (sameFile, sameFolder) = groups.withLock { groups -> ([Int]?, [Int]?) in
+      if groups == nil {
+        var built = Groups()
+        for (index, file) in zip(indices, files) {
+          built.byFile[file, default: []].append(index)
+          built.byFolder[directory(of: file), default: []].append(index)
+        }
+        groups = built
+      }
+      return (groups!.byFile[file], groups!.byFolder[folder])
+    }
+    if let sameFile {
       return NearestWorkloads(indices: sameFile, id: .init(selection: self, scope: "f" + file))
     }
-    let folder = directory(of: file)
-    if let sameFolder = byFolder[folder] {
+    if let sameFolder {
       return NearestWorkloads(
         indices: sameFolder, id: .init(selection: self, scope: "d" + folder))
     }
@@ -530,8 +561,10 @@ func nearest<T>(_ candidates: [T], to file: String, fileOf: (T) -> String) -> [T
   return sameFolder.isEmpty ? candidates : sameFolder
 }
 
+/// The folder part of a file's name. By bytes: `String.lastIndex(of:)` walks characters,
+/// which costs thousands of instructions for a long path.
 private func directory(of file: String) -> Substring {
-  guard let slash = file.lastIndex(of: "/") else { return "" }
+  guard let slash = file.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
   return file[..<slash]
 }
 
