@@ -7,7 +7,10 @@ public struct KubewardCommand: ParsableCommand {
     commandName: "kubeward",
     abstract: "Lint Kubernetes manifests for the mistakes that caused real outages.",
     version: ToolInfo.version,
-    subcommands: [LintCommand.self, RulesCommand.self, ExplainCommand.self, InitCommand.self],
+    subcommands: [
+      LintCommand.self, RulesCommand.self, ExplainCommand.self, InitCommand.self,
+      CompletionCommand.self,
+    ],
     defaultSubcommand: LintCommand.self)
 
   public init() {}

@@ -18,6 +18,8 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
 extension ReportFormat: ExpressibleByArgument {}
 
+extension Severity: ExpressibleByArgument {}
+
 /// A size in bytes: `1048576`, `512KiB`, `64MiB`, `1GiB` (also `K`, `M`, `G`, `KB`, `MB`, `GB`:
 /// all powers of 1024).
 struct ByteCount: ExpressibleByArgument {
@@ -101,6 +103,34 @@ struct LintCommand: ParsableCommand {
   var showSuppressed = false
 
   @Option(
+    help: ArgumentHelp(
+      "Show only findings of this severity or worse: info, warning or error (the summary still counts all).",
+      valueName: "severity"))
+  var minSeverity: Severity?
+
+  @Option(
+    help: ArgumentHelp(
+      "Turn a policy on, whatever the configuration says (repeatable).", valueName: "policy"))
+  var enable: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Turn a policy off, whatever the configuration says (repeatable).", valueName: "policy"))
+  var disable: [String] = []
+
+  @Flag(
+    help:
+      "Text report: group findings by file, one short line each, each policy's reason and fix once at the end."
+  )
+  var compact = false
+
+  @Flag(
+    help:
+      "Succeed when no Kubernetes object was read (default: a run that read none fails with exit status 3, as an empty pipe is usually a mistake)."
+  )
+  var allowEmpty = false
+
+  @Option(
     help: "Colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColorChoice = .auto
 
@@ -121,6 +151,16 @@ struct LintCommand: ParsableCommand {
 
   func validate() throws {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if stdinFilename != nil && !paths.contains("-") {
+      throw ValidationError("--stdin-filename names standard input, which is read only with -")
+    }
+    let known = Set(PolicyCatalogue.builtIn.ids)
+    for id in enable + disable where !known.contains(id) {
+      throw ValidationError("no policy \"\(id)\"; run `kubeward rules` to list them")
+    }
+    if let both = enable.first(where: disable.contains) {
+      throw ValidationError("--enable and --disable both name \(both)")
+    }
   }
 
   func run() throws {
@@ -134,7 +174,10 @@ struct LintCommand: ParsableCommand {
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
 
-    var linter = try Linter(configuration: configFile?.configuration ?? Configuration())
+    var configuration = configFile?.configuration ?? Configuration()
+    for id in enable { configuration.policies[id, default: .init()].enabled = true }
+    for id in disable { configuration.policies[id, default: .init()].enabled = false }
+    var linter = try Linter(configuration: configuration)
     linter.readerLimits.maximumFileSize = fileSizeLimit
     let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
     linter.computePaths =
@@ -154,14 +197,17 @@ struct LintCommand: ParsableCommand {
       let interactive =
         request.output == nil && color != .never
         && (color == .always || destination.isTerminal)
-      let options = ReportOptions(
+      var options = ReportOptions(
         catalogue: linter.catalogue, severities: severities, showSuppressed: showSuppressed,
         color: interactive && (color == .always || !environmentHas("NO_COLOR")),
         codeFrames: interactive, sources: interactive ? SourceLines(inputs) : nil,
         sourceRoot: ConfigurationFile.repositoryRoot(from: workingDirectory),
         workingDirectory: workingDirectory,
         failOn: threshold)
-      sinks.append(request.format.reporter(to: destination, options: options))
+      options.minimumSeverity = minSeverity
+      options.compact = compact
+      let reporter = request.format.reporter(to: destination, options: options)
+      sinks.append(minSeverity.map { SeverityFilterSink(reporter, minimum: $0) } ?? reporter)
     }
     if let writeBaseline {
       let destination = try Output.file(writeBaseline)
@@ -179,7 +225,24 @@ struct LintCommand: ParsableCommand {
       into: FanOutSink(sinks))
     // A report that could not be written whole is an error, never a silent success.
     for output in outputs { try output.commit() }
+    if let writeBaseline {
+      Output.standardError.write(
+        "kubeward: wrote \(summary.findingCount + summary.suppressed) finding"
+          + "\(summary.findingCount + summary.suppressed == 1 ? "" : "s") to the baseline "
+          + "\(VisibleText.escaped(writeBaseline))\n")
+      // Recording a baseline is the point of the run, not a failure.
+      return
+    }
     if let threshold, summary.hasFindings(atLeast: threshold) { throw ExitCode(1) }
+    // An empty pipe (`kubectl kustomize … | kubeward lint -` with nothing rendered) or a
+    // folder without manifests lints nothing: that is not a pass.
+    if summary.objects == 0 && !allowEmpty && configFile?.allowsEmpty != true {
+      Output.standardError.write(
+        "kubeward: no Kubernetes objects were read (\(summary.files) file"
+          + "\(summary.files == 1 ? "" : "s"), \(summary.documents) document"
+          + "\(summary.documents == 1 ? "" : "s")); pass --allow-empty if that is expected\n")
+      throw ExitCode(3)
+    }
   }
 
   private var fileSizeLimit: Int { maxFileSize?.bytes ?? ReaderLimits.standard.maximumFileSize }

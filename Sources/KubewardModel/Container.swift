@@ -82,15 +82,19 @@ public final class Container: Sendable {
     (Array(node.items(.command)) + Array(node.items(.args))).compactMap(\.text)
   }
 
+  /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`): it only
+  /// sleeps, using no CPU, memory or disk to speak of. Pods of it reserve capacity (cluster
+  /// overprovisioning, Karpenter's `inflate`) or addresses; their requests are the point.
+  public var runsPauseImage: Bool {
+    guard let repository = imageReference?.repository else { return false }
+    return repository == "pause" || repository.hasSuffix("/pause")
+  }
+
   /// A container that only keeps the pod alive: the `pause` image, or a command that sleeps
   /// forever (`sleep infinity`, `tail -f /dev/null`, `sleep 3600` and longer). It serves
   /// nothing, so it needs no readiness probe.
   public var isIdle: Bool {
-    if let repository = imageReference?.repository,
-      repository == "pause" || repository.hasSuffix("/pause")
-    {
-      return true
-    }
+    if runsPauseImage { return true }
     // Most containers give no command, and most commands start a server: both are ruled out
     // before any text is joined or split (this runs for every container).
     let commandLine = self.commandLine
@@ -104,6 +108,120 @@ public final class Container: Sendable {
     let rest = words.filter { !["sh", "/bin/sh", "bash", "/bin/bash", "-c", "exec"].contains($0) }
     return rest.count == 2 && rest[0].hasSuffix("sleep")
       && (Int(rest[1]).map { $0 >= 3600 } ?? false)
+  }
+
+  /// A container whose whole command is shell built-ins and trivial programs (`sleep 5`,
+  /// `echo done && sleep 10`, `true`): a hook, a placeholder or a simulation step. It writes
+  /// nothing, holds no memory, serves nothing and looks no name up.
+  public var isTrivial: Bool {
+    // Most containers give no command: answered without building one (this runs for every
+    // container, for several policies).
+    guard node[.command] != nil || node[.args] != nil else { return false }
+    let commandLine = self.commandLine
+    guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
+    let launchers: Set<Substring> = ["sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec"]
+    let trivial: Set<Substring> = [
+      "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait",
+    ]
+    let script = commandLine.joined(separator: " ")
+    var segment: [Substring] = []
+    var sawProgram = false
+    func programIsTrivial() -> Bool {
+      guard let program = segment.first(where: { !launchers.contains($0) }) else { return true }
+      sawProgram = true
+      let name = program.split(separator: "/").last ?? program
+      return trivial.contains(name)
+    }
+    for word in script.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+      if word == "&&" || word == "||" || word == ";" || word == "|" {
+        guard programIsTrivial() else { return false }
+        segment = []
+      } else if word.hasSuffix(";") {
+        segment.append(word.dropLast())
+        guard programIsTrivial() else { return false }
+        segment = []
+      } else {
+        segment.append(word)
+      }
+    }
+    return programIsTrivial() && sawProgram
+  }
+
+  /// Whether the container shows that it looks names up: an address given by name in its
+  /// environment or arguments (`DATABASE_URL`, `--redis-host=cache`, `http://api:8080`).
+  /// Without one, what it connects to is unknown.
+  public var showsNameLookups: Bool {
+    let hostWords = [
+      "host", "addr", "url", "uri", "endpoint", "server", "service", "dsn", "broker",
+    ]
+    for item in node.items(.env) {
+      guard let name = item.scalar(.name)?.string?.lowercased(),
+        let value = item.scalar(.value)?.string ?? item[.valueFrom].map({ _ in "?" })
+      else { continue }
+      // `DB_HOST: postgres`: a short name is the lookup that musl's search-domain handling
+      // gets wrong.
+      if hostWords.contains(where: name.contains),
+        value == "?" || Self.namesHost(value)
+          || (value != "localhost" && value.contains(where: \.isLetter)
+            && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." })
+      {
+        return true
+      }
+      if value.contains("://") { return true }
+    }
+    for word in commandLine where word.contains("://") || Self.namesHost(word) {
+      return true
+    }
+    // Programs that look names up: a resolver tool, or a client given a host by name
+    // (`until nslookup api; …`, `redis-cli -h cache ping`).
+    let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == ";" })
+    let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]
+    let clients: Set<Substring> = [
+      "curl", "wget", "nc", "ping", "telnet", "psql", "mysql", "redis-cli", "mongo", "mongosh",
+    ]
+    for (index, word) in words.enumerated() {
+      let program = word.split(separator: "/").last ?? word
+      if resolvers.contains(program) { return true }
+      guard clients.contains(program) else { continue }
+      for argument in words[(index + 1)...].prefix(6) where !argument.hasPrefix("-") {
+        if argument.contains(where: \.isLetter) && argument != "localhost"
+          && !argument.contains(where: { $0 == "X" })
+        {
+          return true
+        }
+      }
+    }
+    return false
+  }
+
+  /// Text that names a host rather than an address: `api.example.com`, `redis:6379`,
+  /// `--host=cache`; not `127.0.0.1`, `localhost`, a path or a plain word.
+  static func namesHost(_ text: String) -> Bool {
+    var value = Substring(text)
+    if let equals = value.firstIndex(of: "=") { value = value[value.index(after: equals)...] }
+    if let slashes = value.firstRange(of: "://") { value = value[slashes.upperBound...] }
+    let host = value.prefix { $0 != ":" && $0 != "/" && $0 != "," && $0 != " " }
+    guard host.count > 1, !text.hasPrefix("/"), host != "localhost",
+      host.contains(where: \.isLetter),
+      host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
+    else { return false }
+    // A dotted name, or a name with a port.
+    return host.contains(".") && !host.hasSuffix(".") && !host.hasPrefix(".")
+      && !["yaml", "yml", "json", "conf", "txt", "sh", "py", "log"].contains(
+        String(host.split(separator: ".").last ?? ""))
+      || value.dropFirst(host.count).hasPrefix(":")
+  }
+
+  /// Whether the container's command or environment names a Unix socket under `path` (a
+  /// CSI sidecar's `--csi-address=/csi/csi.sock`): a folder that only holds a socket.
+  public func namesSocket(under path: String) -> Bool {
+    let folder = path.hasSuffix("/") ? path : path + "/"
+    let values = commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }
+    return values.contains { value in
+      guard let start = value.firstRange(of: folder) else { return false }
+      let rest = value[start.upperBound...].prefix { $0 != " " && $0 != "," }
+      return rest.hasSuffix(".sock") || rest.hasSuffix(".socket")
+    }
   }
 
   /// `securityContext.readOnlyRootFilesystem: true`: the container's writable layer cannot
@@ -126,6 +244,15 @@ public final class Container: Sendable {
   public var volumeMounts: [(volume: String, readOnly: Bool)] {
     node.items(.volumeMounts).compactMap { mount in
       mount.scalar(.name)?.string.map { ($0, mount.scalar(.readOnly)?.bool == true) }
+    }
+  }
+
+  /// `volumeMounts:` entries: the volume's name and where it is mounted.
+  public var volumeMountPaths: [(volume: String, path: String)] {
+    node.items(.volumeMounts).compactMap { mount in
+      guard let name = mount.scalar(.name)?.string, let path = mount.scalar(.mountPath)?.string
+      else { return nil }
+      return (name, path)
     }
   }
 }

@@ -26,6 +26,7 @@ extension ParsedDocument {
     else {
       return .notKubernetes(root)
     }
+    if Self.isToolConfiguration(apiVersion) { return .notKubernetes(root) }
     if Self.isList(kind), let items = root.sequence(.items) {
       var objects: [KubeObject] = []
       var notObjects: [Node] = []
@@ -39,6 +40,20 @@ extension ParsedDocument {
     }
     return .objects([object])
   }
+
+  /// Configuration files of tools that read them themselves, never sent to an API server:
+  /// eksctl's and kind's cluster configs, kubeadm's and the kubelet's, Skaffold's. Their
+  /// `${VAR}` and missing fields are the tool's business.
+  public static func isToolConfiguration(_ apiVersion: String) -> Bool {
+    let group = apiVersion.split(separator: "/").first.map(String.init) ?? apiVersion
+    return toolGroups.contains(group) || apiVersion.hasPrefix("skaffold/")
+  }
+
+  private static let toolGroups: Set<String> = [
+    "eksctl.io", "kind.x-k8s.io", "k3d.io", "ctlptl.dev", "kubeadm.k8s.io",
+    "kubelet.config.k8s.io", "kubeproxy.config.k8s.io", "apiserver.config.k8s.io",
+    "kubescheduler.config.k8s.io", "audit.k8s.io", "client.authentication.k8s.io",
+  ]
 
   /// `List` and typed lists (`ServiceList`, …).
   private static func isList(_ kind: String) -> Bool {

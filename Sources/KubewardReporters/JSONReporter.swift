@@ -103,6 +103,16 @@ public final class JSONReporter: FindingSink {
     }
     json.endObject()
     json.member("suppressed", summary.suppressed)
+    json.key("byPolicy")
+    json.beginArray()
+    for count in summary.policyCounts {
+      json.beginObject()
+      json.member("policy", count.policy)
+      json.member("severity", count.severity.rawValue)
+      json.member("count", count.count)
+      json.endObject()
+    }
+    json.endArray()
     json.endObject()
   }
 }

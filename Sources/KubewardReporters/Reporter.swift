@@ -50,6 +50,8 @@ public enum ReportFormat: String, CaseIterable, Codable, Sendable {
   case sarif
   case junit
   case github
+  /// A Markdown summary (a CI job summary, a pull-request comment).
+  case markdown
 }
 
 /// What reports need to know beyond the findings.
@@ -72,6 +74,11 @@ public struct ReportOptions: Sendable {
   public var workingDirectory: String?
   /// Findings at least this serious fail the run (JUnit failures); `nil` for never.
   public var failOn: Severity?
+  /// Findings below this severity are not shown (`--min-severity`); the summary says so.
+  public var minimumSeverity: Severity?
+  /// The text report's short form (`--compact`): grouped by file, one short line per finding,
+  /// the reasons and fixes once per policy at the end.
+  public var compact = false
 
   public init(
     catalogue: PolicyCatalogue = .builtIn, severities: [String: Severity]? = nil,
@@ -102,6 +109,7 @@ extension ReportFormat {
     case .sarif: SARIFReporter(output: output, options: options)
     case .junit: JUnitReporter(output: output, options: options)
     case .github: GitHubReporter(output: output, options: options)
+    case .markdown: MarkdownReporter(output: output, options: options)
     }
   }
 
@@ -154,4 +162,26 @@ public final class FanOutSink: FindingSink {
   public func finish(_ summary: LintSummary) {
     for sink in sinks { sink.finish(summary) }
   }
+}
+
+/// Passes on only the findings of at least `minimum` severity (`--min-severity`): what a
+/// report shows. The summary still counts every finding; the reports say what they leave out.
+public final class SeverityFilterSink: FindingSink {
+  private let sink: FindingSink
+  private let minimum: Severity
+
+  public init(_ sink: FindingSink, minimum: Severity) {
+    self.sink = sink
+    self.minimum = minimum
+  }
+
+  public func file(_ name: String, findings: [Finding]) {
+    sink.file(name, findings: findings.filter { $0.severity >= minimum })
+  }
+
+  public func crossObject(_ findings: [Finding]) {
+    sink.crossObject(findings.filter { $0.severity >= minimum })
+  }
+
+  public func finish(_ summary: LintSummary) { sink.finish(summary) }
 }

@@ -99,6 +99,7 @@ public final class SARIFReporter: FindingSink {
       "**\(rule.title)**\n\n\(rule.rationale)\n**What to do**\n\n\(rule.remediation)"
         + "\nRun `kubeward explain \(rule.id)` for examples.")
     json.endObject()
+    json.member("helpUri", PolicyDocumentation.documentationURL(rule.id))
     json.key("defaultConfiguration")
     json.beginObject()
     json.member("level", Self.level(options.severities[rule.id] ?? rule.severity))

@@ -9,26 +9,134 @@ import KubewardYAML
 ///     3 files, 4 documents, 4 objects: 0 errors, 1 warning, 0 info
 ///
 /// On a terminal it adds colour and a code frame: the offending line with a caret under the
-/// reported text.
+/// reported text. The summary ends with the findings per policy, most severe first: on a
+/// repository with hundreds of findings, that is where a reader decides what to fix first.
+///
+/// `--compact` trades the one-line-per-finding form (each line stands alone for editors, CI
+/// logs and grep) for reading: findings grouped by file (the cross-object ones in their own
+/// file's group), one short line each (what, not why), one code frame per line of source, and
+/// each policy's reason and fix once at the end.
 public final class TextReporter: FindingSink {
   private var output: ChunkedOutput
   private let options: ReportOptions
   private var wroteFindings = false
+  /// Compact mode: the findings by file, in the order files first appear.
+  private var groups: [String: [Finding]] = [:]
+  private var fileOrder: [String] = []
 
   public init(output: ReportOutput, options: ReportOptions = ReportOptions()) {
     self.output = ChunkedOutput(output)
     self.options = options
   }
 
-  public func file(_ name: String, findings: [Finding]) { write(findings) }
+  public func file(_ name: String, findings: [Finding]) {
+    options.compact ? hold(findings) : write(findings)
+  }
 
-  public func crossObject(_ findings: [Finding]) { write(findings) }
+  public func crossObject(_ findings: [Finding]) {
+    options.compact ? hold(findings) : write(findings)
+  }
 
   public func finish(_ summary: LintSummary) {
+    if options.compact { writeGroups() }
     if wroteFindings { output.append("\n") }
     output.append(Self.summary(summary))
     output.append("\n")
+    output.append(Self.policyTable(summary, hidingBelow: options.minimumSeverity))
     output.flush()
+  }
+
+  // MARK: Compact
+
+  private func hold(_ findings: [Finding]) {
+    for finding in findings where finding.suppression == nil || options.showSuppressed {
+      if groups[finding.file] == nil { fileOrder.append(finding.file) }
+      groups[finding.file, default: []].append(finding)
+    }
+  }
+
+  private func writeGroups() {
+    var policies: [String: Int] = [:]
+    for file in fileOrder {
+      // A file's own findings come sorted; cross-object ones join them here.
+      let findings = (groups[file] ?? []).sorted {
+        ($0.line, $0.column, $0.policy) < ($1.line, $1.column, $1.policy)
+      }
+      output.append(
+        options.color
+          ? "\(Style.bold)\(Self.shownPath(file))\(Style.reset)\n" : "\(Self.shownPath(file))\n")
+      var framed: Set<Int> = []
+      for finding in findings {
+        wroteFindings = true
+        policies[finding.policy, default: 0] += 1
+        let severity =
+          options.color
+          ? "\(Style.severity(finding.severity))\(finding.severity)\(Style.reset)"
+          : "\(finding.severity)"
+        output.append(
+          "  \(finding.line):\(finding.column) \(severity) \(VisibleText.escaped(finding.policy)): "
+            + VisibleText.escaped(Self.shortMessage(finding)) + Self.suppressionNote(finding) + "\n"
+        )
+        if options.codeFrames, framed.insert(finding.line).inserted { writeFrame(for: finding) }
+        output.flushIfFull()
+      }
+    }
+    guard !policies.isEmpty else { return }
+    output.append("\nWhy, and what to do (kubeward explain POLICY tells more):\n")
+    for (policy, _) in policies.sorted(by: { $0.key < $1.key }) {
+      guard let description = options.catalogue[policy] else { continue }
+      output.append(
+        "  \(policy): \(description.title). \(Self.firstSentence(description.remediation))\n")
+    }
+  }
+
+  /// What a finding says is wrong, without why or what to do: its message up to the first
+  /// `: `, `; ` or `, so ` after the object's name and the container's, outside parentheses
+  /// (`(clusterIP: None)` is part of what).
+  static func shortMessage(_ finding: Finding) -> String {
+    let message = finding.message
+    var start = message.startIndex
+    if let object = finding.object, message.hasPrefix(object.description) {
+      start = message.index(start, offsetBy: object.description.count)
+    }
+    if let container = finding.container,
+      let range = message[start...].firstRange(of: "\"\(container)\"")
+    {
+      start = range.upperBound
+    }
+    var depth = 0
+    var index = start
+    while index < message.endIndex {
+      let character = message[index]
+      let rest = message[message.index(after: index)...]
+      if character == "(" {
+        depth += 1
+      } else if character == ")" {
+        depth = max(0, depth - 1)
+      } else if depth == 0,
+        (character == ":" || character == ";") && rest.hasPrefix(" ")
+          || character == "," && rest.hasPrefix(" so ")
+      {
+        return String(message[..<index])
+      }
+      index = message.index(after: index)
+    }
+    return message
+  }
+
+  /// The first sentence of a catalogue text, on one line: up to `. ` or a line that ends in
+  /// `.` or `:` (what introduces a list).
+  static func firstSentence(_ text: String) -> String {
+    var sentence = ""
+    for line in text.split(separator: "\n") {
+      for word in line.split(separator: " ") {
+        sentence += sentence.isEmpty ? String(word) : " " + word
+        let abbreviation = ["e.g.", "i.e.", "etc.", "vs."].contains(String(word))
+        if word.hasSuffix(".") && !abbreviation { return sentence }
+      }
+      if sentence.hasSuffix(":") { return String(sentence.dropLast()) + "." }
+    }
+    return sentence
   }
 
   private func write(_ findings: [Finding]) {
@@ -113,6 +221,28 @@ public final class TextReporter: FindingSink {
 
   // MARK: Summary
 
+  /// The findings per policy, most severe first, then the most frequent:
+  ///
+  ///     error        1  deprecated-api-version
+  ///     warning    137  memory-limit
+  public static func policyTable(_ summary: LintSummary, hidingBelow minimum: Severity? = nil)
+    -> String
+  {
+    let counts = summary.policyCounts
+    guard !counts.isEmpty else { return "" }
+    let width = String(counts.map(\.count).max() ?? 0).count
+    var text = ""
+    for count in counts {
+      let number = String(count.count)
+      let severity = count.severity.rawValue.padding(toLength: 8)
+      text +=
+        "  \(severity)\(String(repeating: " ", count: width - number.count))\(number)  "
+        + "\(VisibleText.escaped(count.policy))"
+        + (minimum.map { count.severity < $0 ? " (not shown)" : "" } ?? "") + "\n"
+    }
+    return text
+  }
+
   public static func summary(_ summary: LintSummary) -> String {
     var text =
       "\(counted(summary.files, "file")), \(counted(summary.documents, "document")), "
@@ -179,5 +309,12 @@ struct CodeFrame {
     self.text = text
     self.padding = padding
     self.marker = "^" + String(repeating: "~", count: width - 1)
+  }
+}
+
+extension String {
+  /// Padded with spaces to `length` characters (never cut).
+  fileprivate func padding(toLength length: Int) -> String {
+    count >= length ? self + " " : self + String(repeating: " ", count: length - count)
   }
 }

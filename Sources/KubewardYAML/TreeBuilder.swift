@@ -68,6 +68,9 @@ struct TreeBuilder: ~Copyable {
   /// Value scalars of the file that are whole placeholders left for a tool or a person to fill
   /// in (`{{ ca_version }}`, `{Organization name}`), in source order.
   private(set) var placeholders: [NodeID] = []
+  /// A mapping key of the file is a strategic-merge patch directive (`$patch`,
+  /// `$setElementOrder/containers`, …): the file is a patch, not whole objects.
+  private(set) var hasPatchDirectives = false
 
   /// Added to libyaml's 0-based lines: a stream resumed after a syntax error is parsed from
   /// the middle of the file.
@@ -244,6 +247,9 @@ struct TreeBuilder: ~Copyable {
     var key: Int16 = -1
     if isKey {
       key = keys.ordinal(of: bytes)
+      if length > 1 && bytes[0] == UInt8(ascii: "$") && !hasPatchDirectives {
+        hasPatchDirectives = PatchDirective.isDirective(bytes)
+      }
       // Only a plain, untagged `<<` merges; a quoted one is an ordinary key.
       if key == Int16(Key.merge.rawValue) && (style != .plain || tag != .none) { key = -1 }
     }
@@ -510,8 +516,9 @@ struct TreeBuilder: ~Copyable {
       ReaderDiagnostic(
         kind: .duplicateKey,
         message: "key \"\(name)\" is defined twice in this mapping (first at line "
-          + "\(firstNode.startLine)); YAML forbids it and tools disagree on which one counts "
-          + "(kubectl rejects it, others keep the last): remove one",
+          + "\(firstNode.startLine)); YAML forbids it and tools disagree: `kubectl apply -f` "
+          + "keeps the last one silently, Kustomize, Flux and other yaml.v3 tools reject the "
+          + "file: remove one",
         range: Self.range(of: secondNode), document: documentIndex))
   }
 
@@ -748,5 +755,16 @@ enum Placeholder {
 
   private static func isDigit(_ byte: UInt8) -> Bool {
     byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+  }
+}
+
+/// The keys of Kubernetes' strategic-merge patches.
+enum PatchDirective {
+  private static let prefixes: [[UInt8]] = [
+    "$patch", "$setElementOrder/", "$retainKeys", "$deleteFromPrimitiveList/",
+  ].map { Array($0.utf8) }
+
+  static func isDirective(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    prefixes.contains { key.starts(with: $0) }
   }
 }

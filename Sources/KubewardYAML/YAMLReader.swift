@@ -27,6 +27,9 @@ public struct ParsedFile: Sendable {
   /// Value scalars that are whole placeholders (`{{ ca_version }}`, `{Organization name}`), in
   /// source order (see `Placeholder`).
   public var placeholders: [Node] = []
+  /// A mapping key is a strategic-merge patch directive (`$patch: delete`,
+  /// `$setElementOrder/containers`): the file is a patch.
+  public var hasPatchDirectives = false
 }
 
 /// Reads YAML (and JSON, which is YAML) with libyaml's event parser into a `NodeTree` whose
@@ -40,6 +43,11 @@ public struct YAMLReader: Sendable {
   /// Whether printable ASCII input skips libyaml's decoder (see `DecodedInput`). Off only in
   /// tests, which compare the two ways of reading.
   @_spi(Testing) public var decodesASCIIItself = true
+  /// Whether a document holding `{{ … }}` in quoted values is kept (with its diagnostic) rather
+  /// than dropped as an unrendered template. For tools' configuration files (a kustomization,
+  /// a `skaffold.yaml`), whose paths matter and whose other values may well be placeholders a
+  /// generator fills in.
+  public var keepsTemplatedDocuments = false
 
   public init(limits: ReaderLimits = .standard) {
     self.limits = limits
@@ -116,6 +124,12 @@ public struct YAMLReader: Sendable {
     "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so render "
     + "it first (`helm template RELEASE CHART | kubeward lint -`)"
 
+  /// For a document that parses, whose quoted values are template expressions.
+  static let quotedTemplateMessage =
+    "unrendered template: values such as `\"{{ … }}\"` are template expressions, which the "
+    + "tool that renders this file replaces; kubeward lints rendered manifests, so lint its "
+    + "output (`helm template RELEASE CHART | kubeward lint -`)"
+
   private func finish(_ builder: consuming TreeBuilder) -> ParsedFile {
     let tree = builder.makeTree()
     let documents = builder.documents.enumerated().map { index, record in
@@ -126,6 +140,7 @@ public struct YAMLReader: Sendable {
     let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
     var file = ParsedFile(tree: tree, documents: documents, diagnostics: diagnostics)
     file.placeholders = builder.placeholders.map { Node(tree: tree, id: $0) }
+    file.hasPatchDirectives = builder.hasPatchDirectives
     return file
   }
 
@@ -181,7 +196,7 @@ public struct YAMLReader: Sendable {
       {
         yaml_event_delete(&event)
       }
-      if type == YAML_DOCUMENT_END_EVENT {
+      if type == YAML_DOCUMENT_END_EVENT && !keepsTemplatedDocuments {
         checkTemplate(&builder, session: &session)
       } else if type == YAML_STREAM_END_EVENT {
         return .finished
@@ -217,10 +232,13 @@ public struct YAMLReader: Sendable {
       positions.append(position)
     }
     guard let first = positions.min() else { return }
+    let structural = positions.count > builder.templatedScalarPositions.count
     builder.invalidateLastDocument()
     builder.addDiagnostic(
       ReaderDiagnostic(
-        kind: .unrenderedTemplate, message: Self.templateMessage, range: SourceRange(at: first),
+        kind: .unrenderedTemplate,
+        message: structural ? Self.templateMessage : Self.quotedTemplateMessage,
+        range: SourceRange(at: first),
         document: builder.documentIndex - 1))
   }
 }

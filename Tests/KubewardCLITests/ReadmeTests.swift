@@ -10,10 +10,40 @@ struct ReadmeTests {
     readme = try String(contentsOfFile: Kubeward.repositoryRoot + "/README.md", encoding: .utf8)
   }
 
-  @Test func firstScreenHasTheTwoCommands() {
-    let firstScreen = readme.split(separator: "\n").prefix(24).joined(separator: "\n")
-    #expect(firstScreen.contains("swift run kubeward lint examples/"))
-    #expect(firstScreen.contains("swift test"))
+  /// The README starts with how to install, one command per channel, then how to try it.
+  @Test func firstScreensInstallThenTry() {
+    let start = readme.split(separator: "\n").prefix(45).joined(separator: "\n")
+    for channel in [
+      "scripts/install.sh | sh", "brew install", "docker run", "swift build -c release",
+    ] {
+      #expect(start.contains(channel), "\(channel)")
+    }
+    #expect(start.contains("kubeward lint examples/"))
+    #expect(start.contains("swift test"))
+    #expect(
+      readme.firstRange(of: "## Install")!.lowerBound
+        < readme.firstRange(of: "## Try it")!.lowerBound)
+  }
+
+  /// Every snippet that names a release (the Action, the hooks, the image, the install
+  /// script's default) names this version: one place to change at a release.
+  @Test func everySnippetNamesThisVersion() throws {
+    let version = try Kubeward.run(["--version"]).standardOutput
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let pattern = try NSRegularExpression(
+      pattern:
+        #"(?:kubeward@v|rev: v|kubeward/kubeward:|--version |KUBEWARD_VERSION:-|default: ")(\d+\.\d+\.\d+)"#
+    )
+    var checked = 0
+    for file in ["README.md", "action.yml", ".pre-commit-hooks.yaml", "scripts/install.sh"] {
+      let text = try String(contentsOfFile: Kubeward.repositoryRoot + "/" + file, encoding: .utf8)
+      for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+        let found = (text as NSString).substring(with: match.range(at: 1))
+        #expect(found == version, "\(file) names \(found), kubeward is \(version)")
+        checked += 1
+      }
+    }
+    #expect(checked >= 8)
   }
 
   @Test func sampleOutputIsWhatKubewardPrints() throws {

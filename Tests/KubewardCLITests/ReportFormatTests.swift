@@ -21,6 +21,8 @@ private let manifest = """
           # kubeward:ignore resource-requests -- sized by the VPA
           - name: web
             image: nginx:1.27-alpine
+            env:
+              - {name: UPSTREAM_HOST, value: api.shop.svc.cluster.local}
   ---
   apiVersion: v1
   kind: Service

@@ -246,3 +246,26 @@ struct RepositoryPathTests {
       range: SourceRange(at: SourcePosition(line: 1, column: 1)), message: "broken")
   }
 }
+
+/// `docs/policies/` is generated from the catalogue: a page per policy and an index, which
+/// `kubeward explain` and SARIF rules link to. Set KUBEWARD_UPDATE_DOCS=1 to rewrite them.
+@Test func policyPages() throws {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+  let folder = root + "/docs/policies"
+  let catalogue = PolicyCatalogue.builtIn
+  var pages = catalogue.descriptions.map { ($0.id + ".md", PolicyDocumentation.markdown($0)) }
+  pages.append(("README.md", PolicyDocumentation.markdownIndex(catalogue)))
+  if ProcessInfo.processInfo.environment["KUBEWARD_UPDATE_DOCS"] == "1" {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for (name, text) in pages {
+      try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+    }
+  }
+  for (name, text) in pages {
+    let committed = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+    #expect(committed == text, "docs/policies/\(name) is out of date: see policyPages()")
+  }
+  let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+  #expect(Set(files) == Set(pages.map(\.0)), "docs/policies/ holds pages of no policy")
+}

@@ -61,6 +61,25 @@ def substitute(text, context):
     return EXPRESSION.sub(lambda match: str(evaluate(match.group(1), context)), text)
 
 
+def package_release(folder):
+    """The release assets of dist/kubeward, as the install step downloads them: a file://
+    download URL standing for GitHub's releases."""
+    version = subprocess.run(
+        [os.path.join(ROOT, "dist", "kubeward"), "--version"], capture_output=True, text=True,
+        check=True).stdout.strip()
+    subprocess.run(
+        ["bash", os.path.join(ROOT, "scripts", "package-release.sh"), "linux", "x86_64",
+         os.path.join(ROOT, "dist", "kubeward")], check=True, capture_output=True)
+    release = os.path.join(folder, "v" + version)
+    os.makedirs(release)
+    for name in (f"kubeward-{version}-linux-x86_64.tar.gz", "checksums.txt"):
+        with open(os.path.join(ROOT, "dist", "release", name), "rb") as source:
+            data = source.read()
+        with open(os.path.join(release, name), "wb") as target:
+            target.write(data)
+    return "file://" + folder
+
+
 def run_action(workspace, inputs):
     """Runs the action's steps; returns (lint step status, its output, upload step's `with`)."""
     action = yaml.safe_load(open(os.path.join(ROOT, "action.yml")))
@@ -79,7 +98,11 @@ def run_action(workspace, inputs):
         assert step.get("shell") == "bash", f"step {step['name']!r} names its shell"
         output_file = os.path.join(workspace, ".github-output")
         open(output_file, "w").close()
-        environment = dict(os.environ, GITHUB_ACTION_PATH=ROOT, GITHUB_OUTPUT=output_file)
+        environment = dict(
+            os.environ, GITHUB_ACTION_PATH=ROOT, GITHUB_OUTPUT=output_file,
+            RUNNER_TEMP=os.path.join(workspace, ".runner-temp"),
+            GITHUB_STEP_SUMMARY=os.path.join(workspace, ".step-summary.md"))
+        os.makedirs(environment["RUNNER_TEMP"], exist_ok=True)
         environment.update({k: substitute(str(v), context) for k, v in step.get("env", {}).items()})
         result = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", substitute(step["run"], context)],
@@ -114,8 +137,18 @@ def main():
         with open(os.path.join(workspace, "deploy", "web.yaml"), "w") as file:
             file.write(SERVICE)
 
-        status, output, upload = run_action(workspace, {"paths": "deploy"})
+        releases = tempfile.mkdtemp()
+        download = package_release(releases)
+        status, output, upload = run_action(
+            workspace, {"paths": "deploy", "download-url": download})
         check("a finding fails the lint step", status == 1, output)
+        installed = os.path.join(workspace, ".runner-temp", "kubeward-bin", "kubeward")
+        check("the release binary is installed, not built", os.access(installed, os.X_OK), output)
+        summary = open(os.path.join(workspace, ".step-summary.md")).read() \
+            if os.path.exists(os.path.join(workspace, ".step-summary.md")) else ""
+        check(
+            "the job summary counts the findings per policy",
+            "| warning | 1 | `loadbalancer-lifecycle`" in summary, summary)
         check(
             "findings are annotated with workflow commands",
             "::warning file=deploy/web.yaml,line=6,endLine=6,col=9," in output, output)
@@ -137,7 +170,8 @@ def main():
                     and location["region"]["startLine"] == 6, json.dumps(location))
 
         status, output, upload = run_action(
-            workspace, {"paths": "deploy", "fail-on": "never", "upload-sarif": "false"})
+            workspace, {"paths": "deploy", "fail-on": "never", "upload-sarif": "false",
+                        "download-url": download})
         check("fail-on: never passes the step", status == 0, output)
         check("upload-sarif: false skips the upload", upload is None, str(upload))
 
@@ -153,11 +187,13 @@ def main():
         git("commit", "-q", "-m", "base")
         git("tag", "base")
         with open(os.path.join(workspace, ".kubeward.yaml"), "w") as file:
-            file.write("failOn: never\nexclude: [\"**\"]\n")
-        status, output, _ = run_action(workspace, {"paths": "deploy", "upload-sarif": "false"})
+            file.write("failOn: never\n")
+        status, output, _ = run_action(
+            workspace, {"paths": "deploy", "upload-sarif": "false", "download-url": download})
         check("a pull request's own configuration can turn the gate off", status == 0, output)
         status, output, _ = run_action(
-            workspace, {"paths": "deploy", "upload-sarif": "false", "config-from-ref": "base"})
+            workspace, {"paths": "deploy", "upload-sarif": "false", "config-from-ref": "base",
+                        "download-url": download})
         check("config-from-ref pins the base commit's configuration", status == 1, output)
 
     print(f"{passed} passed, {failed} failed")

@@ -29,9 +29,10 @@ git config user.name Test
 
 passed=0
 failed=0
+hook=kubeward
 check() {  # check NAME EXPECTED-STATUS EXPECTED-TEXT
   local name=$1 expected=$2 text=$3 status=0
-  "${pre_commit[@]}" try-repo "$root" kubeward >"$scratch/output" 2>&1 || status=$?
+  "${pre_commit[@]}" try-repo "$root" "$hook" >"$scratch/output" 2>&1 || status=$?
   if { [ "$expected" = pass ] && [ $status -eq 0 ]; } \
     || { [ "$expected" = fail ] && [ $status -ne 0 ]; }; then
     if grep -qF -- "$text" "$scratch/output"; then
@@ -105,6 +106,30 @@ check "a selector typo fails against the repository" fail "[service-selects-noth
 sed -i 's/app: wbe}/app: web}/' apps/web/service.yaml
 git add apps/web/service.yaml
 check "the fixed Service passes" pass "kubeward"
+
+git commit -q -m service
+
+# The kubeward-system hook runs the kubeward on the PATH (here the static release binary):
+# nothing to build.
+if [ -x "$root/dist/kubeward" ]; then
+  mkdir -p "$scratch/bin"
+  cp "$root/dist/kubeward" "$scratch/bin/kubeward"
+  export PATH="$scratch/bin:$PATH"
+  hook=kubeward-system
+  cat >apps/web/values.yaml <<'YAML'
+replicaCount: 2
+image: {repository: example/web, tag: "1.0"}
+YAML
+  git add apps/web/values.yaml
+  # A chart's values are no manifest: no object read is not a failure for a hook.
+  check "kubeward-system passes a commit without manifests" pass "kubeward"
+  sed -i 's/type: ClusterIP/type: LoadBalancer/' apps/web/service.yaml
+  git add apps/web/service.yaml
+  check "kubeward-system fails a LoadBalancer Service" fail "[loadbalancer-lifecycle]"
+else
+  echo "FAILED: dist/kubeward is not built (bash scripts/build-static.sh)"
+  failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -9,17 +9,22 @@ struct AlpineImage: ObjectPolicy {
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     for container in object.podSpec?.containers ?? [] {
+      // A container that only sleeps or echoes looks nothing up.
       guard let image = container.image, let reference = container.imageReference,
-        Self.namesAlpine(reference)
+        Self.namesAlpine(reference), !container.isTrivial
       else { continue }
+      // The failures are name lookups: a container that shows none (a standalone Redis, a
+      // client of 127.0.0.1) may never make one.
+      let resolves = container.showsNameLookups
       report.report(
         image,
         """
         uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS \
-        resolution failures inside clusters (search domains, ndots, TCP fallback); build \
-        on a glibc-based image such as Debian slim or distroless
+        resolution failures inside clusters (search domains, ndots, TCP fallback)\
+        \(resolves ? "" : " for containers that look names up, which this one shows no sign of"); \
+        build on a glibc-based image such as Debian slim or distroless
         """,
-        container: container)
+        container: container, adjustment: resolves ? .standard : .info)
     }
   }
 

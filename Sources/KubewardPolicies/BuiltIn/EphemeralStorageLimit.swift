@@ -19,13 +19,27 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
+    let virtualNode = report.virtualNodeEvidence(for: object)
     // Ephemeral containers cannot declare resources, so there is nothing to ask of them.
-    for container in spec.containers where container.role != .ephemeral {
+    for container in spec.containers
+    where container.role != .ephemeral && !container.runsPauseImage && !container.isTrivial {
       let resources = container.resources
       guard resources.limit(.ephemeralStorage) == nil else { continue }
       let requestOnly =
         resources.request(.ephemeralStorage) != nil
         ? " (a request alone does not bound it)" : ""
+      if let virtualNode {
+        report.report(
+          container.node,
+          """
+          has no resources.limits.ephemeral-storage\(requestOnly); the pod runs on a virtual \
+          node (\(virtualNode)) with storage of its own, which only its own containers can \
+          fill; set resources.limits.ephemeral-storage to keep one container from filling it \
+          for the others
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
       // A read-only root file system with no unbounded writable scratch volume leaves only the
       // container's logs to grow, which the kubelet rotates.
       if container.hasReadOnlyRootFilesystem && !writesUnboundedVolume(container, spec) {

@@ -11,7 +11,9 @@ struct ImageTag: ObjectPolicy {
     for container in object.podSpec?.containers ?? [] {
       guard let image = container.image, let reference = container.imageReference,
         reference.digest == nil, reference.tag == nil || reference.tag == "latest",
-        !report.builtImages.contains(image.string ?? "")
+        // The pause image sleeps whatever its version.
+        !container.runsPauseImage,
+        !report.builtImages.replacesTag(of: image.string ?? "")
       else { continue }
       let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
       report.report(

@@ -27,8 +27,10 @@ struct IngressMissingBackend: SetPolicy {
             """)
           continue
         }
+        // An ExternalName Service is a DNS name with no endpoints or ports of its own: the
+        // controller sends to the name, at the port the Ingress gives.
         guard let port = backend.port, let location = backend.portLocation,
-          !services.contains(where: { Self.exposes($0, port) })
+          !services.contains(where: { $0.type == "ExternalName" || Self.exposes($0, port) })
         else { continue }
         let ports = service.ports.map { port in
           (port.name.map { "\($0)=" } ?? "") + (port.port.map(String.init) ?? "?")

@@ -9,7 +9,7 @@ struct MissingLivenessProbe: ObjectPolicy {
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard object.resourceKind?.isLongRunningWorkload == true else { return }
     for container in object.podSpec?.containers(.container) ?? []
-    where container.probe(.liveness) == nil {
+    where container.probe(.liveness) == nil && !container.isIdle {
       report.report(
         container.node,
         "has no livenessProbe: if its process hangs or deadlocks without exiting, it stays "

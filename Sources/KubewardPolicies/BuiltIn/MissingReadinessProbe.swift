@@ -18,8 +18,23 @@ struct MissingReadinessProbe: SetPolicy {
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
       let isReached = reached.contains(index)
+      // Some container of the pod declares the ports it serves on.
+      let podDeclaresPorts = !workload.ports.isEmpty
       for container in workload.unprobedContainers {
-        guard isReached || (workload.kind != .pod && container.declaresPorts) else { continue }
+        if container.declaresPorts && !container.declaresOnlyAuxiliaryPorts {
+          // Without a Service, readiness still paces a rolling update (not a Recreate one,
+          // which stops every old pod first, nor a bare Pod's).
+          guard isReached || (workload.kind != .pod && !workload.recreates) else { continue }
+        } else if container.declaresPorts {
+          // Metrics and health ports only (a controller): readiness gates nothing unless a
+          // Service sends it requests.
+          guard isReached else { continue }
+        } else {
+          // A Service's requests go to the container that owns the target port: a container
+          // declaring none (a proxy, a log shipper) beside one that declares ports, or beside
+          // one whose readiness probe already gates the pod, is not it.
+          guard isReached && !podDeclaresPorts && !workload.probesReadiness else { continue }
+        }
         report.report(
           workload.object, at: container.location,
           """
@@ -32,14 +47,16 @@ struct MissingReadinessProbe: SetPolicy {
     }
   }
 
-  /// Indices of the workloads some Service of their space selects.
+  /// Indices of the workloads some Service of their space sends requests to: of the
+  /// workloads its selector matches, the nearest (its own file, else its folder; see
+  /// `WorkloadSelection.nearest`), so that a Service of one variant of an application does
+  /// not reach the other variants kept beside it.
   private func reachedByServices(_ set: LintSet) -> Set<Int> {
     var reached: Set<Int> = []
-    var added: Set<ObjectIdentifier> = []
     for service in set.facts.services {
       guard service.selector?.isEmpty == false, let selection = set.selection(of: service)
       else { continue }
-      if added.insert(ObjectIdentifier(selection)).inserted { reached.formUnion(selection.indices) }
+      reached.formUnion(selection.nearest(to: service.location.file).indices)
     }
     return reached
   }

@@ -93,20 +93,27 @@ struct ShapeWalk {
     report.report(node, message, adjustment: adjustment)
   }
 
-  /// A required field that is not written at all. The file may be a fragment that something
-  /// completes before it is applied (a server-side apply configuration, a patch no
-  /// kustomization of the run names), so this is information, and nothing for a Kustomize
-  /// patch or resource, which Kustomize completes (`commonLabels` adds a selector).
+  /// A required field that is not written at all. Nothing for a Kustomize patch or resource,
+  /// which Kustomize completes (`commonLabels` adds a selector). A field of an object may be
+  /// left to something that completes the file before it is applied (server-side apply, a
+  /// patch no kustomization of the run names), so that is information; an item of a list
+  /// (an env entry without a name, a port without containerPort) is its own whole and is
+  /// rejected as written.
   mutating func absent(
     _ field: String, in mapping: Node, at node: Node, _ report: inout ObjectReport
   ) {
     guard !report.objectMayBePartial else { return }
     let path = self.path(mapping)
+    let written = path.isEmpty ? field : path + "." + field
+    if mapping.parent?.isSequence == true {
+      problem(
+        node, "has no \(written), which is required: the API server rejects the object", &report)
+      return
+    }
     problem(
       node,
-      "has no \(path.isEmpty ? field : path + "." + field), which is required: applied as it "
-        + "is, the API server rejects the object (unless this file is a fragment that a patch "
-        + "or server-side apply completes)",
+      "has no \(written), which is required: applied as it is, the API server rejects the "
+        + "object (unless this file is a fragment that a patch or server-side apply completes)",
       &report, adjustment: .info)
   }
 

@@ -70,33 +70,18 @@ struct ServiceTargetPort: SetPolicy {
           guard selected.everyOneDeclaresPorts,
             !declared.contains(where: { $0.number == number && $0.protocol == port.protocol })
           else { continue }
-          // Containers often listen on more ports than they declare (metrics, admin ports set
-          // in arguments or config files). Only workloads declaring one single port that no
-          // port of the Service targets, and that is their serving port (not a probe, metrics
-          // or admin port, beside which the real one often goes undeclared), are clearly
-          // served elsewhere.
-          let certain =
-            Set(declared.compactMap(\.number)).count == 1
-            && !declared.contains(where: { Self.isAuxiliary($0.name) })
-            && !Self.isAuxiliary(port.name)
-            && !service.ports.contains { servicePort in
-              declared.contains { Self.targets(servicePort, $0) }
-            }
+          // Containers often listen on more ports than they declare (metrics and admin
+          // ports, or a port set in a mounted configuration file): a number that matches no
+          // declared port proves nothing, so this is information.
           report.report(
             service.object, at: port.targetPortLocation,
             """
             forwards port \(port.port.map(String.init) ?? "?") to targetPort \
             \(number)/\(port.protocol), but \(selected.owners) declares containerPort \
-            \(selected.declaredText) only
-            """
-              + (certain
-                ? ", so connections are refused; set targetPort to the port the container "
-                  + "listens on"
-                : """
-                ; unless the container also listens on \(number) undeclared, connections are \
-                refused: declare the port, or fix targetPort
-                """),
-            adjustment: certain ? .standard : .lowered)
+            \(selected.declaredText) only; unless the container also listens on \(number) \
+            undeclared, connections are refused: declare the port, or fix targetPort
+            """,
+            adjustment: .info)
         case .string(let name):
           guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
           else { continue }
@@ -111,27 +96,6 @@ struct ServiceTargetPort: SetPolicy {
               + "fix targetPort")
         }
       }
-    }
-  }
-
-  /// A port name that says it serves probes, metrics or administration, not the application.
-  private static let auxiliaryWords: [StaticString] = [
-    "probe", "health", "metric", "admin", "debug", "manage", "status", "monitor", "pprof", "prom",
-  ]
-
-  static func isAuxiliary(_ name: String?) -> Bool {
-    guard let name else { return false }
-    return ASCIIText.contains(name, anyOf: auxiliaryWords)
-  }
-
-  /// Whether `servicePort` forwards to `containerPort`.
-  static func targets(_ servicePort: ServiceFacts.Port, _ containerPort: WorkloadFacts.Port) -> Bool
-  {
-    guard servicePort.protocol == containerPort.protocol else { return false }
-    switch servicePort.targetPort {
-    case .int(let number): return containerPort.number == number
-    case .string(let name): return containerPort.name == name
-    case nil: return false
     }
   }
 

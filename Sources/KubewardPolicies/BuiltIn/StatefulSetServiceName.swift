@@ -14,6 +14,9 @@ struct StatefulSetServiceName: SetPolicy {
       else { continue }
       let namespace = statefulSet.namespace
       let space = statefulSet.space
+      // One replica (a single database): clients reach it through the Service's own name,
+      // and no peer needs the per-pod name.
+      let single: SeverityAdjustment = (statefulSet.replicas ?? 1) <= 1 ? .info : .standard
       let candidates = nearest(
         set.services(named: name, in: space), to: statefulSet.location.file,
         fileOf: \.location.file)
@@ -34,7 +37,7 @@ struct StatefulSetServiceName: SetPolicy {
           names Service \"\(name)\" as its serviceName, but no such Service is among the \
           Services of namespace \(namespace) in the linted set, so its pods get no \
           <pod>.\(name) DNS names; add the headless Service or fix serviceName
-          """)
+          """, adjustment: single)
         continue
       }
       if !service.isHeadless {
@@ -44,14 +47,14 @@ struct StatefulSetServiceName: SetPolicy {
           is governed by \(service.object), which is not headless: its pods get no stable \
           <pod>.\(name) DNS names; set clusterIP: None on the governing Service (and use \
           a second Service for load-balanced access)
-          """)
+          """, adjustment: single)
       } else {
         report.report(
           statefulSet.object, at: location,
           "is governed by \(service.object), whose selector "
             + (service.selector == nil ? "is empty" : "does not match its pod labels")
             + ", so the pods get no DNS records; make the Service's selector match the pod "
-            + "template")
+            + "template", adjustment: single)
       }
     }
   }

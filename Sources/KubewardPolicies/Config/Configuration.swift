@@ -26,6 +26,9 @@ public struct Configuration: Sendable {
   public var defaultNamespace: String
   /// Settings per policy id; policies not listed run with the catalogue's defaults.
   public var policies: [String: PolicySetting]
+  /// Every pod runs on a virtual node (a serverless cluster: Alibaba Cloud ECI, AWS Fargate,
+  /// Azure virtual nodes): no pod shares a node with another (see `VirtualNode`).
+  public var virtualNodes = false
 
   public init(defaultNamespace: String = "default", policies: [String: PolicySetting] = [:]) {
     self.defaultNamespace = defaultNamespace

@@ -20,6 +20,8 @@ public struct ConfigurationFile: Sendable {
   public let failOn: Severity??
   /// Path patterns, relative to the file's folder, that are not linted.
   public let exclude: [GlobPattern]
+  /// `allowEmpty: true`: a run that reads no Kubernetes object succeeds (`--allow-empty`).
+  public let allowsEmpty: Bool
 
   /// The folder `exclude` patterns are relative to.
   public var directory: String {
@@ -27,7 +29,9 @@ public struct ConfigurationFile: Sendable {
     return slash == path.startIndex ? "/" : String(path[..<slash])
   }
 
-  private static let topLevelKeys = ["failOn", "defaultNamespace", "exclude", "policies"]
+  private static let topLevelKeys = [
+    "failOn", "defaultNamespace", "exclude", "allowEmpty", "virtualNodes", "policies",
+  ]
 
   public init(path: String, catalogue: PolicyCatalogue = .builtIn) throws(ConfigurationError) {
     guard let bytes = LintInput.contents(of: path) else {
@@ -53,6 +57,7 @@ public struct ConfigurationFile: Sendable {
     var configuration = Configuration()
     var failOn: Severity??
     var exclude: [GlobPattern] = []
+    var allowsEmpty = false
     if let root = documents.first?.root {
       let reader = ConfigReader(file: path)
       try reader.rejectUnknownKeys(root, allowed: Self.topLevelKeys)
@@ -68,6 +73,16 @@ public struct ConfigurationFile: Sendable {
           configuration.defaultNamespace = try reader.text(value, "defaultNamespace")
         case "exclude":
           exclude = try reader.texts(value, "exclude").map(GlobPattern.init)
+        case "virtualNodes":
+          guard let flag = value.bool else {
+            throw reader.error(value, "virtualNodes must be true or false")
+          }
+          configuration.virtualNodes = flag
+        case "allowEmpty":
+          guard let flag = value.bool else {
+            throw reader.error(value, "allowEmpty must be true or false")
+          }
+          allowsEmpty = flag
         default:
           configuration.policies = try Self.policies(value, reader: reader, catalogue: catalogue)
         }
@@ -76,6 +91,7 @@ public struct ConfigurationFile: Sendable {
     self.configuration = configuration
     self.failOn = failOn
     self.exclude = exclude
+    self.allowsEmpty = allowsEmpty
     // Options are checked against each policy's now, so a typo fails here, with its position.
     for (id, _) in configuration.policies {
       guard let description = catalogue[id] else { continue }

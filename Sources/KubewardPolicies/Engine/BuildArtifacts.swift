@@ -20,7 +20,10 @@ public enum BuildArtifacts {
     for index in marked.indices {
       guard case .file = marked[index].source else { continue }
       let built = projects.builtImages(forFileNamed: marked[index].name)
-      if !built.isEmpty { marked[index].builtImages = built }
+      if !built.isEmpty {
+        marked[index].builtImages.images.formUnion(built.images)
+        marked[index].builtImages.bareNames = marked[index].builtImages.bareNames || built.bareNames
+      }
     }
     return marked
   }
@@ -31,21 +34,40 @@ public enum BuildArtifacts {
     public var images: Set<String> = []
     /// A ko project: bare names are built.
     public var bareNames = false
+    /// Image names whose tag a kustomization sets (`images: [{name: …, newTag: …}]`): the
+    /// registry and repository stay, the tag written does not.
+    public var retagged: Set<String> = []
 
     public init() {}
 
-    public var isEmpty: Bool { images.isEmpty && !bareNames }
+    public var isEmpty: Bool { images.isEmpty && !bareNames && retagged.isEmpty }
+
+    /// Whether the tag written for the image is replaced (the image too, or only its tag).
+    public func replacesTag(of image: String) -> Bool {
+      guard !retagged.isEmpty else { return contains(image) }
+      return contains(image) || retagged.contains(Self.name(of: image))
+    }
+
+    private static func name(of image: String) -> String {
+      let end = image.utf8.firstIndex { $0 == UInt8(ascii: "@") } ?? image.endIndex
+      let reference = image[..<end]
+      // A colon after the last slash starts the tag (one before it is a registry's port).
+      let lastSlash = reference.utf8.lastIndex(of: UInt8(ascii: "/"))
+      if let colon = reference.utf8.lastIndex(of: UInt8(ascii: ":")),
+        lastSlash.map({ colon > $0 }) ?? true
+      {
+        return String(reference[..<colon])
+      }
+      return String(reference)
+    }
 
     /// Whether the image reference as written is one of these.
     public func contains(_ image: String) -> Bool {
       // Most projects use neither tool: nothing to compare (this runs for every container).
-      guard !isEmpty else { return false }
-      let utf8 = image.utf8
-      let nameEnd = utf8.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }
-      if !images.isEmpty, images.contains(String(image[..<(nameEnd ?? image.endIndex)])) {
-        return true
-      }
-      return bareNames && nameEnd == nil && !utf8.contains(UInt8(ascii: "/"))
+      guard !images.isEmpty || bareNames else { return false }
+      let name = Self.name(of: image)
+      if !images.isEmpty, images.contains(name) { return true }
+      return bareNames && name == image && !image.utf8.contains(UInt8(ascii: "/"))
     }
   }
 
@@ -104,7 +126,9 @@ public enum BuildArtifacts {
   /// The `image` of every artifact a `skaffold.yaml` builds, in its build and its profiles.
   static func skaffoldImages(_ bytes: [UInt8]) -> Set<String> {
     var images: Set<String> = []
-    for document in YAMLReader().read(bytes).documents {
+    var yaml = YAMLReader()
+    yaml.keepsTemplatedDocuments = true
+    for document in yaml.read(bytes).documents {
       guard let root = document.root, root.isMapping else { continue }
       let builds = [root["build"]] + (root["profiles"]?.items.map { $0["build"] } ?? [])
       for build in builds.compactMap({ $0 }) {

@@ -107,7 +107,13 @@ public final class WorkloadFacts: Sendable {
     /// The container's first line (its `- name:`).
     public let location: Location
     public let declaresPorts: Bool
+    /// Every port it declares is named for metrics, health checks or administration
+    /// (`metrics`, `healthz`, `admin`): what it serves is not the traffic readiness gates.
+    public let declaresOnlyAuxiliaryPorts: Bool
   }
+
+  /// Some container of the pod has a readiness probe: the pod is not ready before it is.
+  public let probesReadiness: Bool
 
   public let object: ObjectReference
   public let kind: ResourceKind
@@ -141,6 +147,7 @@ public final class WorkloadFacts: Sendable {
     object: ObjectReference, scope: String, kind: ResourceKind, location: Location,
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
+    probesReadiness: Bool,
     recreates: Bool, ownsStorage: Bool
   ) {
     self.object = object
@@ -154,6 +161,7 @@ public final class WorkloadFacts: Sendable {
     self.serviceName = serviceName
     self.serviceNameLocation = serviceNameLocation
     self.unprobedContainers = unprobedContainers
+    self.probesReadiness = probesReadiness
     self.recreates = recreates
     self.ownsStorage = ownsStorage
   }
@@ -431,10 +439,18 @@ extension FactsCollection {
     where container.role == .container && container.probe(.readiness) == nil
       && !container.isIdle
     {
+      let declared = container.ports
       unprobed.append(
         WorkloadFacts.ContainerFacts(
           name: strings(container.name), location: locate(container.node),
-          declaresPorts: container.node.items(.ports).contains(where: \.isMapping)))
+          declaresPorts: !declared.isEmpty,
+          declaresOnlyAuxiliaryPorts: !declared.isEmpty
+            && declared.allSatisfy { port in
+              port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
+            }))
+    }
+    let probesReadiness = (template?.spec.containers ?? []).contains {
+      $0.isLongRunning && $0.probe(.readiness) != nil
     }
     return WorkloadFacts(
       object: reference, scope: locate.scope, kind: kind, location: locate(object.kindNode),
@@ -442,6 +458,7 @@ extension FactsCollection {
       replicas: replicas?.count,
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
       serviceNameLocation: locate(serviceName), unprobedContainers: unprobed,
+      probesReadiness: probesReadiness,
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty)
   }
@@ -491,4 +508,10 @@ extension FactsCollection {
           port: backend.port, portLocation: locate(backend.portNode))
       })
   }
+
+  /// Words of port names for metrics, health checks and administration.
+  static let auxiliaryPortWords: [StaticString] = [
+    "metric", "health", "probe", "admin", "debug", "pprof", "prom", "status", "monitor",
+  ]
+
 }

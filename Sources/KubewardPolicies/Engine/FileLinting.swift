@@ -144,7 +144,10 @@ extension Linter {
       for diagnostic in file.diagnostics
       where judgesSyntax || diagnostic.kind == .binaryFile || diagnostic.kind == .invalidEncoding {
         let id = InputPolicies.id(for: diagnostic.kind)
-        guard let severity = inputSeverities[id] else { continue }
+        guard var severity = inputSeverities[id] else { continue }
+        // A patch holding template expressions is the input of a generator (a chart built
+        // with kustomize): whether they are filled in is the generator's business.
+        if input.isKustomizePatch && diagnostic.kind == .unrenderedTemplate { severity = .info }
         outcome.findings.append(
           Finding(
             policy: id, severity: severity, file: input.name, range: diagnostic.range,
@@ -157,6 +160,8 @@ extension Linter {
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     report.builtImages = input.builtImages
+    report.virtualNodeProjects = virtualNodeProjects
+    report.scope = input.scope
     for document in file.documents {
       switch document.content(defaultNamespace: configuration.defaultNamespace) {
       case .empty:
@@ -171,8 +176,7 @@ extension Linter {
             Finding(
               policy: InputPolicies.notKubernetes, severity: severity, file: input.name,
               range: SourceRange(at: root.position),
-              message: "this document has no apiVersion and kind, so it is not a Kubernetes "
-                + "object; kubeward skipped it"))
+              message: Self.notKubernetesMessage(root)))
         }
       case .objects(let objects, _) where input.isKustomizePatch:
         // Partial objects: linted, but they are no facts about the set.
@@ -180,7 +184,11 @@ extension Linter {
         outcome.summary.objects += objects.count
         guard reports else { continue }
         for object in objects {
-          lint(object, with: policies, into: &report)
+          if let reason = Fragments.reason(of: object, patchDirectives: file.hasPatchDirectives) {
+            lintFragment(object, reason: reason, with: policies, into: &report)
+          } else {
+            lint(object, with: policies, into: &report)
+          }
           outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
         }
       case .objects(let objects, let notObjects):
@@ -194,6 +202,15 @@ extension Linter {
             in: object, placeholders: file.placeholders)
           {
             if reports { reportTemplate(object, placeholder, input: input, into: &outcome) }
+            continue
+          }
+          if let reason = Fragments.reason(
+            of: object, patchDirectives: file.hasPatchDirectives)
+          {
+            if reports {
+              lintFragment(object, reason: reason, with: policies, into: &report)
+              outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
+            }
             continue
           }
           if reports {
@@ -228,7 +245,25 @@ extension Linter {
       // A patch of a base outside the run: what it lacks may be the base's.
       outcome.patchFindings = input.patchesBaseOutsideRun ? [] : held
     }
+    if input.isFixture
+      || (!outcome.findings.isEmpty && !input.isExplicit && Fixtures.saysWrongOnPurpose(bytes))
+    {
+      // A test fixture may be wrong on purpose (see `Fixtures`).
+      for index in outcome.findings.indices { outcome.findings[index].severity = .info }
+      for index in outcome.patchFindings.indices { outcome.patchFindings[index].severity = .info }
+    }
     return outcome
+  }
+
+  private static func notKubernetesMessage(_ root: Node) -> String {
+    if let apiVersion = root[.apiVersion]?.string,
+      ParsedDocument.isToolConfiguration(apiVersion)
+    {
+      return "this document is a tool's configuration (apiVersion \(apiVersion)), not a "
+        + "Kubernetes object; kubeward skipped it"
+    }
+    return "this document has no apiVersion and kind, so it is not a Kubernetes object; "
+      + "kubeward skipped it"
   }
 
   /// Items of a `List` that are not objects: kubectl refuses the whole list.
@@ -251,7 +286,7 @@ extension Linter {
     contains(bytes, "apiVersion") && contains(bytes, "kind")
   }
 
-  private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+  static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
     let count = word.utf8CodeUnitCount
     guard let base = bytes.baseAddress, bytes.count >= count else { return false }
     var index = 0
@@ -281,10 +316,12 @@ extension Linter {
     guard let severity = inputSeverities[InputPolicies.unrenderedTemplate] else { return }
     // Named by its kind and where it starts: its name may be the placeholder itself.
     let name = object.reference.name.flatMap { $0.contains("{") ? nil : " " + $0 } ?? ""
+    // The document parses: it is a template kept on purpose (envsubst, Ansible), not a
+    // broken file, so this is information; syntax that breaks parsing stays an error.
     outcome.findings.append(
       Finding(
-        policy: InputPolicies.unrenderedTemplate, severity: severity, file: input.name,
-        range: placeholder.range,
+        policy: InputPolicies.unrenderedTemplate, severity: min(severity, .info),
+        file: input.name, range: placeholder.range,
         message: "\(object.kind)\(name) (line \(object.node.position.line)) holds "
           + "\(placeholder.string ?? "") at \(placeholder.path), a placeholder left for a tool "
           + "(envsubst, Ansible) or a person to fill in: this is a template, not a manifest; "
@@ -304,6 +341,37 @@ extension Linter {
         active.policy.check(object, &report)
       }
     }
+  }
+
+  /// Checks a fragment (see `Fragments`) with the policies that judge what it sets, at
+  /// information, and says once, under `schema`, that it is read as one.
+  private func lintFragment(
+    _ object: KubeObject, reason: String,
+    with policies: [Unmanaged<Active<any ObjectPolicy>>], into report: inout ObjectReport
+  ) {
+    let whole = report.objectMayBePartial
+    report.objectMayBePartial = true
+    report.severityCap = .info
+    defer {
+      report.objectMayBePartial = whole
+      report.severityCap = nil
+    }
+    let partial = policies.filter { policy in
+      policy._withUnsafeGuaranteedRef { partialObjectPolicies.contains($0.id) }
+    }
+    lint(object, with: partial, into: &report)
+    guard
+      policies.contains(where: { policy in
+        policy._withUnsafeGuaranteedRef { $0.id == Schema.id }
+      })
+    else { return }
+    report.policy = Schema.id
+    report.severity = .info
+    report.report(
+      object.kindNode,
+      "is not a whole object (\(reason)): the API server rejects it as written, so it is read "
+        + "as a fragment that a patch or a tool merges into a base, and only what it sets is "
+        + "checked")
   }
 
   /// Applies the file's own suppressions, reports directives without a reason, attributes

@@ -27,6 +27,10 @@ enum KustomizePatches {
     var patches: [String: Bool] = [:]
     /// Normalised names of local resources.
     var resources: Set<String> = []
+    /// By normalised folder: the image names whose tag (or digest) a kustomization there sets
+    /// (`images: [{name: app, newTag: v2}]`), and those it renames (`newName`).
+    var retaggedImages: [String: Set<String>] = [:]
+    var renamedImages: [String: Set<String>] = [:]
   }
 
   /// `inputs`, with the patch and resource files among them marked. Files are related by their
@@ -34,10 +38,25 @@ enum KustomizePatches {
   /// (`--read-from`).
   static func marking(_ inputs: [LintInput]) -> [LintInput] {
     let roles = roles(among: inputs)
-    guard !roles.patches.isEmpty || !roles.resources.isEmpty else { return inputs }
+    guard
+      !roles.patches.isEmpty || !roles.resources.isEmpty || !roles.retaggedImages.isEmpty
+        || !roles.renamedImages.isEmpty
+    else { return inputs }
     return inputs.map { input in
       var input = input
       let name = normalized(input.name)
+      // A kustomization's images transformer rewrites the images of what it builds: the
+      // files of its folder and below.
+      if !roles.retaggedImages.isEmpty || !roles.renamedImages.isEmpty {
+        var folder = Substring(name)
+        while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
+          folder = folder[..<slash]
+          input.builtImages.retagged.formUnion(roles.retaggedImages[String(folder)] ?? [])
+          input.builtImages.images.formUnion(roles.renamedImages[String(folder)] ?? [])
+        }
+        input.builtImages.retagged.formUnion(roles.retaggedImages[""] ?? [])
+        input.builtImages.images.formUnion(roles.renamedImages[""] ?? [])
+      }
       if let baseOutsideRun = roles.patches[name] {
         input.isKustomizePatch = true
         input.patchesBaseOutsideRun = baseOutsideRun
@@ -68,8 +87,12 @@ enum KustomizePatches {
       guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
         case .success(let count) = reader.read(path)
       else { continue }
+      // Its values may be a chart generator's placeholders (`namespace: "{{ … }}"`); the
+      // paths it names are what matter here.
+      var yaml = YAMLReader()
+      yaml.keepsTemplatedDocuments = true
       let file = reader.buffer.withUnsafeBufferPointer {
-        YAMLReader().read(UnsafeBufferPointer(rebasing: $0[0..<count]))
+        yaml.read(UnsafeBufferPointer(rebasing: $0[0..<count]))
       }
       guard let root = file.documents.first?.root, root.isMapping else { continue }
       let folder = directory(of: input.name)
@@ -84,12 +107,44 @@ enum KustomizePatches {
           }
         }
       }
+      for image in root["images"]?.items ?? .none {
+        guard let name = image[.name]?.text else { continue }
+        if image["newName"]?.text != nil {
+          roles.renamedImages[folder, default: []].insert(name)
+        } else if image["newTag"]?.text != nil || image["digest"]?.text != nil {
+          roles.retaggedImages[folder, default: []].insert(name)
+        }
+      }
       for reference in references(in: root) {
         guard let path = inside(folder, reference) else { continue }
         roles.patches[path] = baseOutsideRun || roles.patches[path] == true
       }
+      // Scaffolds (kubebuilder's) list optional patches commented out (`#- patch.yaml`):
+      // such a file is a patch someone may enable, never applied on its own.
+      let bytes = reader.buffer.prefix(count)
+      for reference in commentedEntries(in: bytes) {
+        guard let path = inside(folder, reference), roles.patches[path] == nil else { continue }
+        roles.patches[path] = true
+      }
     }
     return roles
+  }
+
+  /// The paths of list entries that are commented out: `# - file.yaml`, `#- dir/file.yml`.
+  static func commentedEntries(in bytes: ArraySlice<UInt8>) -> [String] {
+    var paths: [String] = []
+    for line in bytes.split(separator: UInt8(ascii: "\n")) {
+      let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+      let text = String(decoding: line, as: UTF8.self).drop(while: blank)
+      guard text.hasPrefix("#") else { continue }
+      let entry = text.dropFirst().drop(while: blank)
+      guard entry.hasPrefix("-") else { continue }
+      var path = entry.dropFirst().drop(while: blank)
+      while let last = path.last, blank(last) { path = path.dropLast() }
+      guard !path.contains(" "), path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { continue }
+      paths.append(String(path))
+    }
+    return paths
   }
 
   /// A resource Kustomize fetches (`github.com/org/repo/path?ref=v1`, `https://…`).

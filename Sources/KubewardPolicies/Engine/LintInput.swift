@@ -50,6 +50,9 @@ public struct LintInput: Sendable {
   /// projects never meet (see `Space`). Set by `InputDiscovery` (the nearest folder holding
   /// `.git`, a kustomization or a `Chart.yaml`, else the folder named on the command line).
   public var scope = ""
+  /// A test fixture found in a folder walk (see `Fixtures`): its manifests may be wrong on
+  /// purpose, so its findings are information at most.
+  public var isFixture = false
   /// Rendered Helm output: findings in a document that follows a `# Source: <template>` comment
   /// are reported against that template, at lines of the rendered document.
   public var attributesHelmSources = false
@@ -119,7 +122,10 @@ public enum InputDiscovery {
         var walk = FolderWalk(root: path, displayPrefix: displayPrefix(for: name))
         walk.run(into: &inputs)
       } else {
-        var input = LintInput(name: name, source: .file(path), isExplicit: true)
+        // A hook passes every staged YAML file: a tool's configuration among them is not a
+        // manifest that lacks apiVersion and kind.
+        var input = LintInput(
+          name: name, source: .file(path), isExplicit: !ToolFiles.isToolFile(name))
         input.scope = ProjectScope.of(file: name)
         inputs.append(input)
       }
@@ -213,6 +219,8 @@ private struct FolderWalk {
     var scope: String
     /// A Helm chart's folder (it holds `Chart.yaml`): its `templates/` are not manifests.
     var isChart = false
+    /// A folder of test fixtures, or one inside such a folder (`Fixtures.isFixtureFolder`).
+    var holdsFixtures = false
     var descriptor: Int32
     var entries: [Entry]
     var next = 0
@@ -275,7 +283,10 @@ private struct FolderWalk {
       guard !Self.skippedFolders.contains(entry.name),
         !(folder.isChart && entry.name == Self.templates)
       else { return nil }
-      return open(path, displayPrefix: shown + "/", scope: folder.scope, into: &inputs)
+      return open(
+        path, displayPrefix: shown + "/", scope: folder.scope,
+        holdsFixtures: folder.holdsFixtures || Fixtures.isFixtureFolder(entry.name),
+        into: &inputs)
     case UInt8(DT_LNK):
       return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
     default:
@@ -344,13 +355,15 @@ private struct FolderWalk {
   private func input(_ name: String, _ source: LintInput.Source, in folder: Frame) -> LintInput {
     var input = LintInput(name: name, source: source, isExplicit: false)
     input.scope = folder.scope
+    input.isFixture = folder.holdsFixtures || Fixtures.isFixtureFile(name)
     return input
   }
 
   /// Opens and lists a folder, unless it was walked already; an unlistable folder is reported.
   /// A folder that holds a project marker starts a scope of its own; others keep `scope`.
   private mutating func open(
-    _ path: FilePath, displayPrefix: String, scope: String, into inputs: inout [LintInput]
+    _ path: FilePath, displayPrefix: String, scope: String, holdsFixtures: Bool = false,
+    into inputs: inout [LintInput]
   ) -> Frame? {
     let descriptor = FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
@@ -379,6 +392,7 @@ private struct FolderWalk {
     var frame = Frame(
       path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
       entries: entries)
+    frame.holdsFixtures = holdsFixtures
     if ProjectScope.isHelmChart(listing) {
       frame.isChart = true
       var chart = LintInput(

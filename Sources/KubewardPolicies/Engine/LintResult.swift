@@ -12,6 +12,33 @@ public struct LintSummary: Hashable, Sendable {
   public var findings: [Severity: Int] = [:]
   /// Findings that a suppression or the baseline accepted.
   public var suppressed = 0
+  /// Findings by policy and severity, suppressed ones excluded: what a user of a large
+  /// repository looks at first.
+  public var byPolicy: [PolicyCount.Key: Int] = [:]
+
+  /// A policy's findings of one severity.
+  public struct PolicyCount: Hashable, Sendable {
+    public struct Key: Hashable, Sendable {
+      public let policy: String
+      public let severity: Severity
+    }
+    public let policy: String
+    public let severity: Severity
+    public let count: Int
+  }
+
+  /// Findings reported, suppressed ones excluded.
+  public var findingCount: Int { findings.values.reduce(0, +) }
+
+  /// `byPolicy`, most severe first, then the most frequent, then by policy id.
+  public var policyCounts: [PolicyCount] {
+    byPolicy.map { PolicyCount(policy: $0.key.policy, severity: $0.key.severity, count: $0.value) }
+      .sorted { a, b in
+        if a.severity != b.severity { return a.severity > b.severity }
+        if a.count != b.count { return a.count > b.count }
+        return a.policy < b.policy
+      }
+  }
 
   public init() {}
 
@@ -29,6 +56,7 @@ public struct LintSummary: Hashable, Sendable {
         suppressed += 1
         continue
       }
+      byPolicy[PolicyCount.Key(policy: finding.policy, severity: finding.severity), default: 0] += 1
       switch finding.severity {
       case .info: bySeverity.info += 1
       case .warning: bySeverity.warning += 1

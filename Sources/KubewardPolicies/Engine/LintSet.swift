@@ -220,6 +220,11 @@ public struct LintSet: Sendable {
     workloadsBySpace[space] != nil
   }
 
+  /// The namespaces of `scope` that hold workloads, in no particular order.
+  public func workloadSpaces(inScope scope: String) -> [Space] {
+    workloadsBySpace.keys.filter { $0.scope == scope }
+  }
+
   /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order.
   public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts] {
     workloadIndices(selectedBy: selector, in: space).map { facts.workloads[$0] }

@@ -67,6 +67,22 @@ public struct ObjectReport: Sendable {
   /// Images the file's build tool replaces at deploy time (Skaffold artifacts, ko names):
   /// what is written is a placeholder for the built image.
   public internal(set) var builtImages = BuildArtifacts.Built()
+  /// The projects that run their pods on virtual nodes, and the file's project.
+  var virtualNodeProjects: VirtualNodeProjects?
+  var scope = ""
+
+  /// Why `object`'s pods run on a virtual node, or `nil`: the pod's own placement, else its
+  /// project's, unless the pod keeps off virtual nodes.
+  public func virtualNodeEvidence(for object: KubeObject) -> String? {
+    guard let template = object.podTemplate else { return nil }
+    if let own = VirtualNode.evidence(template) { return own }
+    guard let virtualNodeProjects, !VirtualNode.isExcluded(template) else { return nil }
+    return virtualNodeProjects.evidence(scope: scope)
+  }
+
+  /// The most severe a finding may be: information for a fragment (see `Fragments`), whose
+  /// consequences are not known until it is merged into whole objects.
+  var severityCap: Severity?
 
   /// The object being checked.
   var object = ObjectReference(apiVersion: "", kind: "", namespace: nil, name: nil) {
@@ -103,9 +119,11 @@ public struct ObjectReport: Sendable {
     }
     text.append(UInt8(ascii: " "))
     text.append(contentsOf: message.utf8)
+    var severity = adjustment.apply(to: severity)
+    if let severityCap, severity > severityCap { severity = severityCap }
     findings.append(
       Finding(
-        policy: policy, severity: adjustment.apply(to: severity), file: file,
+        policy: policy, severity: severity, file: file,
         range: node.findingRange, message: String(decoding: text, as: UTF8.self), object: object,
         container: containerName, path: computePaths ? node.path : nil))
   }

@@ -1,0 +1,43 @@
+import KubewardModel
+import Synchronization
+
+/// Projects whose pods run on virtual nodes (see `VirtualNode`) though their manifests do not
+/// say so pod by pod: the configuration says so (`virtualNodes: true`), or the project's
+/// README says the project targets a serverless cluster where every pod is a virtual node's
+/// (Alibaba Cloud's Serverless Kubernetes, ACK Serverless). A pod that keeps off virtual nodes
+/// (`VirtualNode.isExcluded`) is judged as on any node.
+final class VirtualNodeProjects: Sendable {
+  /// What the configuration says, for every project.
+  let configured: Bool
+  private let known = Mutex<[String: String?]>([:])
+
+  init(configured: Bool) {
+    self.configured = configured
+  }
+
+  /// Why the pods of the project at `scope` run on virtual nodes, or `nil`.
+  func evidence(scope: String) -> String? {
+    if configured { return "the configuration's virtualNodes: true" }
+    if let answer = known.withLock({ $0[scope] }) { return answer }
+    let answer = Self.readmeEvidence(folder: scope.isEmpty ? "." : scope)
+    known.withLock { $0[scope] = answer }
+    return answer
+  }
+
+  /// Phrases a README uses for a cluster whose every pod is a virtual node's.
+  private static let phrases = [
+    "serverless kubernetes", "ack serverless", "ask cluster", "serverless k8s",
+  ]
+
+  private static func readmeEvidence(folder: String) -> String? {
+    for name in ["README.md", "readme.md", "README", "README.rst"] {
+      guard let bytes = LintInput.contents(of: folder + "/" + name) else { continue }
+      let text = String(decoding: bytes.prefix(1 << 16), as: UTF8.self).lowercased()
+      if let phrase = phrases.first(where: text.contains) {
+        return "the project's \(name), which says it targets \"\(phrase)\""
+      }
+      return nil
+    }
+    return nil
+  }
+}

@@ -1,0 +1,93 @@
+import Testing
+
+@testable import KubewardPolicies
+
+/// What a repository's layout says about its files: test fixtures, patches a kustomization
+/// names (also in comments, also when its values are a generator's placeholders), images a
+/// kustomization retags, and variants of an application kept side by side.
+@Suite("Project layout")
+struct ProjectLayoutTests {
+  /// Files under `testdata/`, `bad_resources/` and the like, or named `bad_…`, may be wrong on
+  /// purpose: information in a folder walk, as they are when named on the command line.
+  @Test func fixturesAreInformationWhenWalked() throws {
+    let folder = try temporaryFolder()
+    let risky = deployment("api")
+    try write(risky, to: folder + "/app/api.yaml")
+    try write(risky, to: folder + "/demo/bad_resources/api.yaml")
+    try write(risky, to: folder + "/pkg/testdata/api.yaml")
+    try write(risky, to: folder + "/demo/invalid-api.yaml")
+    try write(service("orphan", selector: "app: nothing"), to: folder + "/demo/bad_service.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let severities = { (suffix: String) in
+      Set(result.findings.filter { $0.file.hasSuffix(suffix) }.map(\.severity))
+    }
+    #expect(severities("/app/api.yaml").contains(.warning))
+    for fixture in [
+      "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
+    ] {
+      #expect(severities(fixture) == [.info], "\(fixture)")
+    }
+    // Named on the command line, a fixture is checked as it is.
+    let named = try Linter().lint(
+      try InputDiscovery.inputs(for: [folder + "/pkg/testdata/api.yaml"]))
+    #expect(named.findings.contains { $0.severity == .warning })
+  }
+
+  /// A kustomization whose values are a chart generator's placeholders still names its
+  /// patches, and one that lists optional patches in comments (kubebuilder's scaffold) does
+  /// not make them whole manifests.
+  @Test func patchesAreKnownFromTemplatedAndCommentedKustomizations() throws {
+    let folder = try temporaryFolder()
+    try write(
+      """
+      namespace: "{{ .Release.Namespace }}"
+      commonLabels:
+        release: "{{ .Release.Name }}"
+      resources:
+        - ../../config/default
+      patchesStrategicMerge:
+        - manager-patch.yaml
+      #- optional-patch.yaml
+      # - other/optional.yaml
+      """, to: folder + "/helmify/kustomization.yaml")
+    for name in ["manager-patch.yaml", "optional-patch.yaml", "other/optional.yaml"] {
+      try write(deployment("manager"), to: folder + "/helmify/" + name)
+    }
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder + "/helmify"]))
+    // The patches' tags are their own; what they leave out is the base's.
+    #expect(Set(result.findings.map(\.policy)).isSubset(of: ["image-tag", "schema"]))
+    #expect(result.findings.filter { $0.policy == "unrendered-template" }.isEmpty)
+  }
+
+  /// A kustomization's `images:` sets the tag of the images it builds: the tag written in its
+  /// folder's manifests is not the one that runs.
+  @Test func imagesAKustomizationRetagsAreNotUntagged() throws {
+    let folder = try temporaryFolder()
+    let untagged = deployment("web").replacing("example/web:1.0", with: "example/web:latest")
+    try write(
+      "resources: [deployment.yaml]\nimages:\n  - name: example/web\n    newTag: v2.3.1\n",
+      to: folder + "/app/kustomization.yaml")
+    try write(untagged, to: folder + "/app/deployment.yaml")
+    try write(untagged, to: folder + "/elsewhere/deployment.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(findings(result, "image-tag").map(\.file) == [folder + "/elsewhere/deployment.yaml"])
+  }
+
+  /// Two variants of an application side by side: a Service of one reaches the workload of its
+  /// own folder, not the other variant's, so a port-less load generator there needs no
+  /// readiness probe.
+  @Test func aServiceReachesTheNearestVariant() throws {
+    let folder = try temporaryFolder()
+    let generator = deployment("loadgenerator")
+    try write(generator, to: folder + "/kubernetes-manifests/loadgenerator.yaml")
+    try write(generator, to: folder + "/extras/locust/loadgenerator.yaml")
+    try write(
+      service("loadgenerator", selector: "app: loadgenerator"),
+      to: folder + "/extras/locust/service.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(
+      findings(result, "missing-readiness-probe").map(\.file) == [
+        folder + "/extras/locust/loadgenerator.yaml"
+      ])
+  }
+}
