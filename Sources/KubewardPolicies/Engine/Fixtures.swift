@@ -29,6 +29,7 @@ enum Fixtures {
     let text = String(decoding: bytes, as: UTF8.self)
     let wrong = [
       "broken", "wrong", "invalid", "misconfigur", "fail", "insecure", "reject", "vulnerab",
+      "missing", "crash", "unschedulable",
       "bad ",
     ]
     for line in text.split(separator: "\n") {
