@@ -17,13 +17,21 @@ struct ProjectLayoutTests {
     try write(risky, to: folder + "/pkg/testdata/api.yaml")
     try write(risky, to: folder + "/demo/invalid-api.yaml")
     try write(service("orphan", selector: "app: nothing"), to: folder + "/demo/bad_service.yaml")
+    // A lab's scenario that says in a comment what it breaks on purpose.
+    try write(
+      "# Intentionally reference a missing secret\n---\n" + risky,
+      to: folder + "/labs/scenario-a.yaml")
+    // "intentionally" alone says nothing of the kind.
+    try write("# ports omitted intentionally\n" + risky, to: folder + "/labs/plain.yaml")
     let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
     let severities = { (suffix: String) in
       Set(result.findings.filter { $0.file.hasSuffix(suffix) }.map(\.severity))
     }
     #expect(severities("/app/api.yaml").contains(.warning))
+    #expect(severities("/labs/plain.yaml").contains(.warning))
     for fixture in [
       "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
+      "/labs/scenario-a.yaml",
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }

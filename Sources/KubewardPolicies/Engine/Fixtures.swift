@@ -28,8 +28,8 @@ enum Fixtures {
     }
     let text = String(decoding: bytes, as: UTF8.self)
     let wrong = [
-      "broken", "wrong", "invalid", "misconfigur", "fail", "insecure", "reject", "vulnerab",
-      "missing", "crash", "unschedulable",
+      "broken", "wrong", "invalid", "misconfigur", "fail", "insecure", "reject",
+      "vulnerab", "missing", "crash", "unschedulable",
       "bad ",
     ]
     for line in text.split(separator: "\n") {
