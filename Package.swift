@@ -24,6 +24,7 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
     .target(name: "KubewardYAML", dependencies: ["CYAML"]),
+    .target(name: "KubewardCEL"),
     .target(name: "KubewardModel", dependencies: ["KubewardYAML"]),
     .target(
       name: "KubewardPolicies",
@@ -40,6 +41,7 @@ let package = Package(
       ]),
     .executableTarget(name: "kubeward", dependencies: ["KubewardCLI"]),
     .testTarget(name: "KubewardYAMLTests", dependencies: ["KubewardYAML"]),
+    .testTarget(name: "KubewardCELTests", dependencies: ["KubewardCEL"]),
     .testTarget(name: "KubewardModelTests", dependencies: ["KubewardModel"]),
     .testTarget(name: "KubewardPoliciesTests", dependencies: ["KubewardPolicies"]),
     .testTarget(name: "KubewardReportersTests", dependencies: ["KubewardReporters"]),

@@ -1,0 +1,246 @@
+/// Field selection, indexing and their optional forms.
+enum Access {
+  static func select(_ container: Value, _ field: String, _ context: inout EvaluationContext)
+    -> Value
+  {
+    switch container {
+    case .error: return container
+    case .map(let map):
+      let key = Value.string(field)
+      context.tracer?.read(key, of: container)
+      return map.value(for: key) ?? .error(.noSuchField(field))
+    case .optional(let inner):
+      // `opt.field` on an optional is `opt.?field`.
+      guard let inner else { return .optional(nil) }
+      return optionalSelect(inner, field, &context)
+    default:
+      return .error(CELError("type '\(container.type)' does not support field selection"))
+    }
+  }
+
+  static func has(_ container: Value, _ field: String) -> Value {
+    switch container {
+    case .error: return container
+    case .map(let map): return .bool(map.value(for: .string(field)) != nil)
+    case .optional(let inner):
+      guard let inner else { return .bool(false) }
+      return has(inner, field)
+    default:
+      return .error(CELError("invalid type for field selection: \(container.type)"))
+    }
+  }
+
+  static func optionalSelect(
+    _ container: Value, _ field: String, _ context: inout EvaluationContext
+  ) -> Value {
+    switch container {
+    case .error: return container
+    case .optional(let inner):
+      guard let inner else { return .optional(nil) }
+      return optionalSelect(inner, field, &context)
+    case .map(let map):
+      let key = Value.string(field)
+      context.tracer?.read(key, of: container)
+      return .optional(map.value(for: key))
+    default:
+      return .error(CELError("type '\(container.type)' does not support field selection"))
+    }
+  }
+
+  static func index(_ container: Value, _ key: Value, _ context: inout EvaluationContext) -> Value {
+    if case .error = container { return container }
+    if case .error = key { return key }
+    switch container {
+    case .list(let list):
+      guard let position = listIndex(key) else {
+        return .error(CELError("unsupported index type '\(key.type)' in list"))
+      }
+      context.tracer?.read(.int(Int64(position.value)), of: container)
+      guard position.valid, position.value >= 0, position.value < list.count else {
+        return .error(
+          CELError("index out of bounds: \(position.value), list size \(list.count)"))
+      }
+      return list.element(at: position.value)
+    case .map(let map):
+      switch key {
+      case .bool, .int, .uint, .string, .double: break
+      default: return .error(CELError("unsupported key type: \(key.type)"))
+      }
+      context.tracer?.read(key, of: container)
+      return map.value(for: key) ?? .error(.noSuchKey(key))
+    case .optional(let inner):
+      guard let inner else { return .optional(nil) }
+      return optionalIndex(inner, key, &context)
+    default:
+      return .error(.noMatchingOverload("_[_]"))
+    }
+  }
+
+  /// A list index from an int, a uint or an integral double; `valid` is false for a double
+  /// with a fraction.
+  private static func listIndex(_ key: Value) -> (value: Int, valid: Bool)? {
+    switch key {
+    case .int(let number): return (Int(number), true)
+    case .uint(let number): return number > UInt64(Int.max) ? (-1, false) : (Int(number), true)
+    case .double(let number):
+      guard number.isFinite, number.rounded() == number, abs(number) < 9e18 else {
+        return (-1, false)
+      }
+      return (Int(number), true)
+    default: return nil
+    }
+  }
+
+  static func optionalIndex(_ container: Value, _ key: Value, _ context: inout EvaluationContext)
+    -> Value
+  {
+    if case .error = container { return container }
+    if case .error = key { return key }
+    switch container {
+    case .optional(let inner):
+      guard let inner else { return .optional(nil) }
+      return optionalIndex(inner, key, &context)
+    case .list(let list):
+      guard let position = listIndex(key) else {
+        return .error(CELError("unsupported index type '\(key.type)' in list"))
+      }
+      guard position.valid, position.value >= 0, position.value < list.count else {
+        return .optional(nil)
+      }
+      context.tracer?.read(.int(Int64(position.value)), of: container)
+      return .optional(list.element(at: position.value))
+    case .map(let map):
+      context.tracer?.read(key, of: container)
+      return .optional(map.value(for: key))
+    default:
+      return .error(.noMatchingOverload("_[?_]"))
+    }
+  }
+}
+
+/// The comprehensions the macros expand to.
+enum Comprehensions {
+  static func run(
+    _ kind: Comprehension.Kind, _ source: Value, first: Int, second: Int?, twoVariables: Bool,
+    predicate: Program.Step?, transform: Program.Step?, _ context: inout EvaluationContext
+  ) -> Value {
+    // What is iterated: (index or key, value) pairs.
+    let count: Int
+    let pair: (Int) -> (Value, Value)
+    let isMap: Bool
+    switch source {
+    case .list(let list):
+      count = list.count
+      pair = { (.int(Int64($0)), list.element(at: $0)) }
+      isMap = false
+    case .map(let map):
+      let keys = map.keys
+      count = keys.count
+      pair = { (keys[$0], map.value(for: keys[$0]) ?? .null) }
+      isMap = true
+    default:
+      return .error(
+        CELError("expression of type '\(source.type)' cannot be range of a comprehension"))
+    }
+    let savedFirst = context.frame[first]
+    let savedSecond = second.map { context.frame[$0] }
+    defer {
+      context.frame[first] = savedFirst
+      if let second, let savedSecond { context.frame[second] = savedSecond }
+    }
+    func bind(_ index: Int) {
+      let (key, value) = pair(index)
+      if twoVariables, let second {
+        context.frame[first] = key
+        context.frame[second] = value
+      } else {
+        // One variable: the element of a list, the key of a map.
+        context.frame[first] = isMap ? key : value
+      }
+    }
+    switch kind {
+    case .all, .exists:
+      let deciding = kind == .exists
+      var error: Value?
+      for index in 0..<count {
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        bind(index)
+        switch predicate!(&context) {
+        case .bool(let result):
+          if result == deciding { return .bool(deciding) }
+        case .error(let found):
+          if error == nil { error = .error(found) }
+        default:
+          if error == nil { error = .error(.noMatchingOverload(deciding ? "exists" : "all")) }
+        }
+      }
+      return error ?? .bool(!deciding)
+    case .existsOne:
+      var matches = 0
+      for index in 0..<count {
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        bind(index)
+        switch predicate!(&context) {
+        case .bool(true): matches += 1
+        case .bool(false): break
+        case .error(let error): return .error(error)
+        default: return .error(.noMatchingOverload("exists_one"))
+        }
+      }
+      return .bool(matches == 1)
+    case .map, .filter, .transformList:
+      var results: [Value] = []
+      for index in 0..<count {
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        bind(index)
+        if let predicate {
+          switch predicate(&context) {
+          case .bool(true): break
+          case .bool(false): continue
+          case .error(let error): return .error(error)
+          default: return .error(.noMatchingOverload("filter"))
+          }
+        }
+        if kind == .filter {
+          results.append(isMap ? pair(index).0 : pair(index).1)
+          continue
+        }
+        let value = transform!(&context)
+        if case .error = value { return value }
+        results.append(value)
+      }
+      return .list(ArrayList(results))
+    case .transformMap, .transformMapEntry:
+      var map = DictionaryMap()
+      for index in 0..<count {
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        bind(index)
+        if let predicate {
+          switch predicate(&context) {
+          case .bool(true): break
+          case .bool(false): continue
+          case .error(let error): return .error(error)
+          default: return .error(.noMatchingOverload("transformMap"))
+          }
+        }
+        let value = transform!(&context)
+        if case .error = value { return value }
+        if kind == .transformMap {
+          map.insert(pair(index).0, value)
+          continue
+        }
+        guard case .map(let entry) = value else {
+          return .error(.noMatchingOverload("transformMapEntry"))
+        }
+        for key in entry.keys {
+          guard map.insert(key, entry.value(for: key)!) else {
+            return .error(CELError("insert failed: key \(key.debugText) already exists"))
+          }
+        }
+      }
+      return .map(map)
+    case .optionalMap, .optionalFlatMap, .bind:
+      return .error(CELError("internal: unexpected comprehension"))
+    }
+  }
+}

@@ -1,0 +1,340 @@
+/// CEL's standard functions and operators (cel-spec langdef.md, "Functions").
+enum Builtins {
+  static func typeNamed(_ name: String) -> CELType? {
+    switch name {
+    case "int": .int
+    case "uint": .uint
+    case "double": .double
+    case "bool": .bool
+    case "string": .string
+    case "bytes": .bytes
+    case "list": .list
+    case "map": .map
+    case "null_type": .null
+    case "type": .type
+    case "google.protobuf.Timestamp": .timestamp
+    case "google.protobuf.Duration": .duration
+    case "optional_type": .optional
+    case "dyn": .dyn
+    case "net.IP", "net.CIDR", "kubernetes.Quantity", "kubernetes.URL": .opaque(name)
+    default: nil
+    }
+  }
+
+  static func register(_ library: inout Library) {
+    arithmetic(&library)
+    comparisons(&library)
+    conversions(&library)
+    collections(&library)
+    optionals(&library)
+  }
+
+  // MARK: Arithmetic
+
+  private static func arithmetic(_ library: inout Library) {
+    library.add("_+_", arity: 2) { arguments, context in
+      switch (arguments[0], arguments[1]) {
+      case (.int(let a), .int(let b)):
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .error(.overflow) : .int(sum)
+      case (.uint(let a), .uint(let b)):
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .error(.overflow) : .uint(sum)
+      case (.double(let a), .double(let b)): return .double(a + b)
+      case (.string(let a), .string(let b)):
+        _ = context.spend((a.utf8.count + b.utf8.count) / 100)
+        return .string(a + b)
+      case (.bytes(let a), .bytes(let b)): return .bytes(a + b)
+      case (.list(let a), .list(let b)):
+        _ = context.spend((a.count + b.count) / 10)
+        return .list(ArrayList(elements(a) + elements(b)))
+      case (.timestamp(let a), .duration(let b)), (.duration(let b), .timestamp(let a)):
+        return a.adding(b).map(Value.timestamp) ?? .error(.overflow)
+      case (.duration(let a), .duration(let b)):
+        return a.adding(b).map(Value.duration) ?? .error(.overflow)
+      default: return nil
+      }
+    }
+    library.add("_-_", arity: 2) { arguments, _ in
+      switch (arguments[0], arguments[1]) {
+      case (.int(let a), .int(let b)):
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? .error(.overflow) : .int(difference)
+      case (.uint(let a), .uint(let b)):
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? .error(.overflow) : .uint(difference)
+      case (.double(let a), .double(let b)): return .double(a - b)
+      case (.timestamp(let a), .timestamp(let b)):
+        return a.difference(b).map(Value.duration) ?? .error(.overflow)
+      case (.timestamp(let a), .duration(let b)):
+        return a.adding(b.negated).map(Value.timestamp) ?? .error(.overflow)
+      case (.duration(let a), .duration(let b)):
+        return a.adding(b.negated).map(Value.duration) ?? .error(.overflow)
+      default: return nil
+      }
+    }
+    library.add("_*_", arity: 2) { arguments, _ in
+      switch (arguments[0], arguments[1]) {
+      case (.int(let a), .int(let b)):
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .error(.overflow) : .int(product)
+      case (.uint(let a), .uint(let b)):
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .error(.overflow) : .uint(product)
+      case (.double(let a), .double(let b)): return .double(a * b)
+      default: return nil
+      }
+    }
+    library.add("_/_", arity: 2) { arguments, _ in
+      switch (arguments[0], arguments[1]) {
+      case (.int(let a), .int(let b)):
+        if b == 0 { return .error(.divideByZero) }
+        let (quotient, overflow) = a.dividedReportingOverflow(by: b)
+        return overflow ? .error(.overflow) : .int(quotient)
+      case (.uint(let a), .uint(let b)):
+        return b == 0 ? .error(.divideByZero) : .uint(a / b)
+      case (.double(let a), .double(let b)): return .double(a / b)
+      default: return nil
+      }
+    }
+    library.add("_%_", arity: 2) { arguments, _ in
+      switch (arguments[0], arguments[1]) {
+      case (.int(let a), .int(let b)):
+        if b == 0 { return .error(.moduloByZero) }
+        let (remainder, overflow) = a.remainderReportingOverflow(dividingBy: b)
+        return overflow ? .error(.overflow) : .int(remainder)
+      case (.uint(let a), .uint(let b)):
+        return b == 0 ? .error(.moduloByZero) : .uint(a % b)
+      default: return nil
+      }
+    }
+    library.add("-_", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .int(let a): return a == Int64.min ? .error(.overflow) : .int(-a)
+      case .double(let a): return .double(-a)
+      case .duration(let a): return .duration(a.negated)
+      default: return nil
+      }
+    }
+    library.add("!_", arity: 1) { arguments, _ in
+      if case .bool(let a) = arguments[0] { return .bool(!a) }
+      return nil
+    }
+  }
+
+  static func elements(_ list: any ListValue) -> [Value] {
+    if let array = list as? ArrayList { return array.elements }
+    return (0..<list.count).map { list.element(at: $0) }
+  }
+
+  // MARK: Comparisons
+
+  private static func comparisons(_ library: inout Library) {
+    library.add("_==_", arity: 2) { arguments, _ in Equality.equals(arguments[0], arguments[1]) }
+    library.add("_!=_", arity: 2) { arguments, _ in
+      if case .bool(let equal) = Equality.equals(arguments[0], arguments[1]) {
+        return .bool(!equal)
+      }
+      return nil
+    }
+    let tests: [(String, @Sendable (Int) -> Bool)] = [
+      ("_<_", { @Sendable order in order < 0 }), ("_<=_", { @Sendable in $0 <= 0 }),
+      ("_>_", { @Sendable in $0 > 0 }), ("_>=_", { @Sendable in $0 >= 0 }),
+    ]
+    for (name, test) in tests {
+      library.add(name, arity: 2) { arguments, _ in
+        switch Equality.order(arguments[0], arguments[1], name) {
+        case .success(let order?): return .bool(test(order))
+        case .success(nil): return .bool(false)
+        case .failure(let error): return .error(error)
+        }
+      }
+    }
+    library.add("@in", arity: 2) { arguments, _ in
+      switch arguments[1] {
+      case .list(let list):
+        for index in 0..<list.count where Equality.same(arguments[0], list.element(at: index)) {
+          return .bool(true)
+        }
+        return .bool(false)
+      case .map(let map):
+        return .bool(map.value(for: arguments[0]) != nil)
+      default:
+        return nil
+      }
+    }
+  }
+
+  // MARK: Conversions
+
+  private static func conversions(_ library: inout Library) {
+    library.add("int", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .int: return arguments[0]
+      case .uint(let value):
+        return value > UInt64(Int64.max) ? .error(CELError("range error")) : .int(Int64(value))
+      case .double(let value):
+        guard value.isFinite, value > -9.223_372_036_854_775_808e18,
+          value < 9.223_372_036_854_775_808e18
+        else { return .error(CELError("range error")) }
+        return .int(Int64(value.rounded(.towardZero)))
+      case .string(let text):
+        return Int64(text).map(Value.int) ?? .error(CELError("cannot convert '\(text)' to int"))
+      case .timestamp(let timestamp): return .int(timestamp.seconds)
+      default: return nil
+      }
+    }
+    library.add("uint", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .uint: return arguments[0]
+      case .int(let value):
+        return value < 0 ? .error(CELError("range error")) : .uint(UInt64(value))
+      case .double(let value):
+        guard value.isFinite, value > -1, value < 1.844_674_407_370_955_2e19 else {
+          return .error(CELError("range error"))
+        }
+        return .uint(UInt64(value.rounded(.towardZero)))
+      case .string(let text):
+        return UInt64(text).map(Value.uint) ?? .error(CELError("cannot convert '\(text)' to uint"))
+      default: return nil
+      }
+    }
+    library.add("double", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .double: return arguments[0]
+      case .int(let value): return .double(Double(value))
+      case .uint(let value): return .double(Double(value))
+      case .string(let text):
+        return CELFormat.parseDouble(text).map(Value.double)
+          ?? .error(CELError("cannot convert '\(text)' to double"))
+      default: return nil
+      }
+    }
+    library.add("string", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .string: return arguments[0]
+      case .int(let value): return .string(String(value))
+      case .uint(let value): return .string(String(value))
+      case .double(let value): return .string(CELFormat.double(value))
+      case .bool(let value): return .string(value ? "true" : "false")
+      case .bytes(let bytes):
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+          return .error(CELError("invalid UTF-8"))
+        }
+        return .string(text)
+      case .timestamp(let timestamp): return .string(timestamp.text)
+      case .duration(let duration): return .string(duration.text)
+      default: return nil
+      }
+    }
+    library.add("bytes", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .bytes: return arguments[0]
+      case .string(let text): return .bytes(Array(text.utf8))
+      default: return nil
+      }
+    }
+    library.add("bool", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .bool: return arguments[0]
+      case .string(let text):
+        switch text {
+        case "true", "True", "TRUE", "t", "1": return .bool(true)
+        case "false", "False", "FALSE", "f", "0": return .bool(false)
+        default: return .error(CELError("cannot convert '\(text)' to bool"))
+        }
+      default: return nil
+      }
+    }
+    library.add("dyn", arity: 1) { arguments, _ in arguments[0] }
+    library.add("type", arity: 1) { arguments, _ in .type(arguments[0].type) }
+  }
+
+  // MARK: Collections and strings
+
+  private static func collections(_ library: inout Library) {
+    library.addBoth("size", arity: 1) { arguments, _ in
+      switch arguments[0] {
+      case .string(let text): return .int(Int64(text.unicodeScalars.count))
+      case .bytes(let bytes): return .int(Int64(bytes.count))
+      case .list(let list): return .int(Int64(list.count))
+      case .map(let map): return .int(Int64(map.count))
+      default: return nil
+      }
+    }
+    let tests: [(String, @Sendable (String, String) -> Bool)] = [
+      ("contains", { @Sendable a, b in b.isEmpty || Strings.scalarsContain(a, b) }),
+      ("startsWith", { @Sendable a, b in a.unicodeScalars.starts(with: b.unicodeScalars) }),
+      (
+        "endsWith",
+        { @Sendable a, b in
+          a.unicodeScalars.reversed().starts(with: b.unicodeScalars.reversed())
+        }
+      ),
+    ]
+    for (name, test) in tests {
+      library.add(name, member: true, arity: 2) { arguments, context in
+        guard case .string(let a) = arguments[0], case .string(let b) = arguments[1] else {
+          return nil
+        }
+        _ = context.spend(a.utf8.count / 100)
+        return .bool(test(a, b))
+      }
+    }
+  }
+
+  // MARK: Optionals
+
+  private static func optionals(_ library: inout Library) {
+    library.add("optional.of", arity: 1) { arguments, _ in .optional(arguments[0]) }
+    library.add("optional.ofNonZeroValue", arity: 1) { arguments, _ in
+      .optional(isZero(arguments[0]) ? nil : arguments[0])
+    }
+    library.add("optional.none", arity: 0) { _, _ in .optional(nil) }
+    library.add("hasValue", member: true, arity: 1) { arguments, _ in
+      guard case .optional(let inner) = arguments[0] else { return nil }
+      return .bool(inner != nil)
+    }
+    library.add("value", member: true, arity: 1) { arguments, _ in
+      guard case .optional(let inner) = arguments[0] else { return nil }
+      return inner ?? .error(CELError("optional.none() dereference"))
+    }
+    library.addLazy("or", member: true, arity: 2) { operands, context in
+      let first = operands[0](&context)
+      guard case .optional(let inner) = first else {
+        if case .error = first { return first }
+        return .error(.noMatchingOverload("or"))
+      }
+      if inner != nil { return first }
+      let second = operands[1](&context)
+      if case .error = second { return second }
+      guard case .optional = second else { return .error(.noMatchingOverload("or")) }
+      return second
+    }
+    library.addLazy("orValue", member: true, arity: 2) { operands, context in
+      let first = operands[0](&context)
+      guard case .optional(let inner) = first else {
+        if case .error = first { return first }
+        return .error(.noMatchingOverload("orValue"))
+      }
+      return inner ?? operands[1](&context)
+    }
+  }
+
+  static func isZero(_ value: Value) -> Bool {
+    switch value {
+    case .null: return true
+    case .bool(let flag): return !flag
+    case .int(let number): return number == 0
+    case .uint(let number): return number == 0
+    case .double(let number): return number == 0
+    case .string(let text): return text.isEmpty
+    case .bytes(let bytes): return bytes.isEmpty
+    case .list(let list): return list.count == 0
+    case .map(let map): return map.count == 0
+    case .timestamp(let timestamp): return timestamp.seconds == 0 && timestamp.nanos == 0
+    case .duration(let duration): return duration.seconds == 0 && duration.nanos == 0
+    default: return false
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/// A light checker, run once when an expression is compiled: it finds the mistakes a policy
+/// author would otherwise meet only when the expression runs on the one object that reaches
+/// them: functions that do not exist (`name.startWith('x')`), calls with the wrong number of
+/// arguments, and, when the names an expression may use are declared, names that are not
+/// (`objet.spec`). Types are left to evaluation: Kubernetes objects are `dyn` to the checker
+/// too, unless a schema is known.
+struct Checker {
+  let library: Library
+  let declarations: Set<String>?
+
+  func check(_ expression: Expr) throws(CELCompileError) {
+    try visit(expression, scope: [])
+  }
+
+  private func error(_ message: String, _ expression: Expr) -> CELCompileError {
+    CELCompileError(message: message, offset: expression.offset)
+  }
+
+  /// `a.b.c` as its parts, when it is a chain of names.
+  private func qualifiedParts(_ expression: Expr) -> [String]? {
+    switch expression.kind {
+    case .identifier(let name): return [name]
+    case .select(let target, let field, false):
+      return qualifiedParts(target).map { $0 + [field] }
+    default: return nil
+    }
+  }
+
+  private func isDeclared(_ parts: [String], scope: Set<String>) -> Bool {
+    let root = parts[0].hasPrefix(".") ? String(parts[0].dropFirst()) : parts[0]
+    if scope.contains(root) { return true }
+    guard let declarations else { return true }
+    var name = root
+    if declarations.contains(name) || Builtins.typeNamed(name) != nil { return true }
+    for part in parts.dropFirst() {
+      name += "." + part
+      if declarations.contains(name) || Builtins.typeNamed(name) != nil { return true }
+    }
+    return false
+  }
+
+  private func visit(_ expression: Expr, scope: Set<String>) throws(CELCompileError) {
+    switch expression.kind {
+    case .literal:
+      return
+    case .identifier(let name):
+      if !isDeclared([name], scope: scope) {
+        throw error("undeclared reference to '\(name)'", expression)
+      }
+    case .select(let target, _, let testOnly):
+      if !testOnly, let parts = qualifiedParts(expression), !scope.contains(parts[0]) {
+        if !isDeclared(parts, scope: scope) {
+          throw error("undeclared reference to '\(parts[0])'", expression)
+        }
+        return
+      }
+      try visit(target, scope: scope)
+    case .optionalSelect(let target, _):
+      try visit(target, scope: scope)
+    case .index(let target, let key), .optionalIndex(let target, let key):
+      try visit(target, scope: scope)
+      try visit(key, scope: scope)
+    case .and(let left, let right), .or(let left, let right):
+      try visit(left, scope: scope)
+      try visit(right, scope: scope)
+    case .conditional(let condition, let then, let otherwise):
+      try visit(condition, scope: scope)
+      try visit(then, scope: scope)
+      try visit(otherwise, scope: scope)
+    case .list(let elements, _):
+      for element in elements { try visit(element, scope: scope) }
+    case .map(let entries), .message(_, let entries):
+      for entry in entries {
+        try visit(entry.key, scope: scope)
+        try visit(entry.value, scope: scope)
+      }
+    case .call(let name, let target, let arguments):
+      try checkCall(name, target: target, arguments: arguments, expression, scope: scope)
+    case .comprehension(let comprehension):
+      try visit(comprehension.range, scope: scope)
+      var inner = scope
+      inner.insert(comprehension.variable)
+      if let second = comprehension.variable2 { inner.insert(second) }
+      if let predicate = comprehension.predicate { try visit(predicate, scope: inner) }
+      if let transform = comprehension.transform { try visit(transform, scope: inner) }
+    }
+  }
+
+  private func checkCall(
+    _ name: String, target: Expr?, arguments: [Expr], _ expression: Expr, scope: Set<String>
+  ) throws(CELCompileError) {
+    // `optional.of(x)`, `sets.contains(a, b)`: a function named by a qualified name.
+    if let target, let parts = qualifiedParts(target), !scope.contains(parts[0]) {
+      let full = parts.joined(separator: ".") + "." + name
+      if library.knows(full) {
+        try checkArity(full, member: false, count: arguments.count, expression)
+        for argument in arguments { try visit(argument, scope: scope) }
+        return
+      }
+    }
+    if let target { try visit(target, scope: scope) }
+    for argument in arguments { try visit(argument, scope: scope) }
+    try checkArity(
+      name, member: target != nil, count: arguments.count + (target == nil ? 0 : 1), expression)
+  }
+
+  private func checkArity(_ name: String, member: Bool, count: Int, _ expression: Expr)
+    throws(CELCompileError)
+  {
+    guard library.knows(name) else {
+      throw error("undeclared reference to '\(name)' (no such function)", expression)
+    }
+    let arities = library.arities(name, member: member)
+    guard arities.contains(count) else {
+      let form = member ? "method" : "function"
+      let given = member ? count - 1 : count
+      let expected = arities.sorted().map { String(member ? $0 - 1 : $0) }
+      if expected.isEmpty {
+        let other = member ? "a function" : "a method"
+        throw error("'\(name)' is \(other), not a \(form)", expression)
+      }
+      throw error(
+        "found no matching overload for '\(name)': \(form) takes \(expected.joined(separator: " or ")) argument\(expected == ["1"] ? "" : "s"), given \(given)",
+        expression)
+    }
+  }
+}

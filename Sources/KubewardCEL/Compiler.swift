@@ -1,0 +1,382 @@
+/// Turns an `Expr` into nested closures, resolving what can be resolved once: comprehension
+/// variables to frame slots, functions to their overloads, constants to themselves. The
+/// closures hold no mutable state, so a compiled program is shared between threads.
+struct Compiler {
+  typealias Step = Program.Step
+
+  let library: Library
+  /// Comprehension variables in scope, innermost last, with their slots.
+  private var scopes: [(name: String, slot: Int)] = []
+  private(set) var maximumSlots = 0
+
+  init(library: Library) {
+    self.library = library
+  }
+
+  private mutating func withVariables<T>(
+    _ names: [String], _ body: (inout Compiler, [Int]) throws(CELCompileError) -> T
+  ) throws(CELCompileError) -> T {
+    let start = scopes.count
+    var slots: [Int] = []
+    for name in names {
+      let slot = scopes.count
+      scopes.append((name, slot))
+      slots.append(slot)
+    }
+    maximumSlots = max(maximumSlots, scopes.count)
+    defer { scopes.removeLast(scopes.count - start) }
+    return try body(&self, slots)
+  }
+
+  private func slot(of name: String) -> Int? {
+    scopes.last(where: { $0.name == name })?.slot
+  }
+
+  mutating func compile(_ expression: Expr) throws(CELCompileError) -> Step {
+    switch expression.kind {
+    case .literal(let value):
+      return { context in
+        _ = context.spend(1)
+        return value
+      }
+    case .identifier(let name):
+      if let slot = slot(of: name) {
+        return { context in context.frame[slot] }
+      }
+      return Self.resolver(name)
+    case .select(let target, let field, let testOnly):
+      // `a.b.c` may name a variable `a.b.c` (or `a.b`, then field c) rather than fields.
+      if !testOnly, let qualified = qualifiedName(expression), slot(of: qualified.root) == nil {
+        return try compileQualified(qualified.parts, offset: expression.offset)
+      }
+      let operand = try compile(target)
+      if testOnly {
+        return { context in
+          _ = context.spend(1)
+          return Access.has(operand(&context), field)
+        }
+      }
+      return { context in
+        _ = context.spend(1)
+        let container = operand(&context)
+        return Access.select(container, field, &context)
+      }
+    case .optionalSelect(let target, let field):
+      let operand = try compile(target)
+      return { context in
+        _ = context.spend(1)
+        return Access.optionalSelect(operand(&context), field, &context)
+      }
+    case .index(let target, let key):
+      let operand = try compile(target)
+      let index = try compile(key)
+      return { context in
+        _ = context.spend(1)
+        let container = operand(&context)
+        return Access.index(container, index(&context), &context)
+      }
+    case .optionalIndex(let target, let key):
+      let operand = try compile(target)
+      let index = try compile(key)
+      return { context in
+        _ = context.spend(1)
+        let container = operand(&context)
+        return Access.optionalIndex(container, index(&context), &context)
+      }
+    case .and(let left, let right):
+      let first = try compile(left)
+      let second = try compile(right)
+      return { context in
+        _ = context.spend(1)
+        let a = first(&context)
+        if case .bool(false) = a { return a }
+        let b = second(&context)
+        return Logic.and(a, b)
+      }
+    case .or(let left, let right):
+      let first = try compile(left)
+      let second = try compile(right)
+      return { context in
+        _ = context.spend(1)
+        let a = first(&context)
+        if case .bool(true) = a { return a }
+        let b = second(&context)
+        return Logic.or(a, b)
+      }
+    case .conditional(let condition, let then, let otherwise):
+      let test = try compile(condition)
+      let first = try compile(then)
+      let second = try compile(otherwise)
+      return { context in
+        _ = context.spend(1)
+        switch test(&context) {
+        case .bool(true): return first(&context)
+        case .bool(false): return second(&context)
+        case .error(let error): return .error(error)
+        default: return .error(.noMatchingOverload("_?_:_"))
+        }
+      }
+    case .list(let elements, let optional):
+      let steps = try elements.map { element throws(CELCompileError) in try compile(element) }
+      return { context in
+        _ = context.spend(1)
+        var values: [Value] = []
+        values.reserveCapacity(steps.count)
+        for (index, step) in steps.enumerated() {
+          let value = step(&context)
+          if case .error = value { return value }
+          if optional.contains(index) {
+            switch value {
+            case .optional(let inner?): values.append(inner)
+            case .optional(nil): continue
+            default: return .error(CELError("optional list element is not optional"))
+            }
+          } else {
+            values.append(value)
+          }
+        }
+        return .list(ArrayList(values))
+      }
+    case .map(let entries):
+      let steps = try entries.map { entry throws(CELCompileError) in
+        (try compile(entry.key), try compile(entry.value), entry.isOptional)
+      }
+      return { context in
+        _ = context.spend(1)
+        var map = DictionaryMap()
+        for (keyStep, valueStep, isOptional) in steps {
+          let key = keyStep(&context)
+          if case .error = key { return key }
+          var value = valueStep(&context)
+          if case .error = value { return value }
+          if isOptional {
+            switch value {
+            case .optional(let inner?): value = inner
+            case .optional(nil): continue
+            default: return .error(CELError("optional map entry is not optional"))
+            }
+          }
+          switch key {
+          case .bool, .int, .uint, .string: break
+          default: return .error(CELError("unsupported key type: \(key.type)"))
+          }
+          guard map.insert(key, value) else {
+            return .error(CELError("Failed with repeated key: \(key.debugText)"))
+          }
+        }
+        return .map(map)
+      }
+    case .message(let name, _):
+      return { _ in .error(CELError("unknown type: \(name) (protobuf messages are not supported)"))
+      }
+    case .call(let name, let target, let arguments):
+      return try compileCall(name, target: target, arguments: arguments)
+    case .comprehension(let comprehension):
+      return try compileComprehension(comprehension)
+    }
+  }
+
+  // MARK: Names
+
+  private static func resolver(_ name: String) -> Step {
+    let bare = name.hasPrefix(".") ? String(name.dropFirst()) : name
+    // Type names are values: `type(1) == int`.
+    // `dyn` denotes no value of its own.
+    let typeValue = bare == "dyn" ? nil : Builtins.typeNamed(bare)
+    return { context in
+      _ = context.spend(1)
+      if let value = context.activation.resolve(bare) { return value }
+      if let typeValue { return .type(typeValue) }
+      return .error(CELError("undeclared reference to '\(bare)' (in container '')"))
+    }
+  }
+
+  private struct Qualified {
+    let root: String
+    let parts: [String]
+  }
+
+  private func qualifiedName(_ expression: Expr) -> Qualified? {
+    switch expression.kind {
+    case .identifier(let name): return Qualified(root: name, parts: [name])
+    case .select(let target, let field, false):
+      guard let inner = qualifiedName(target) else { return nil }
+      return Qualified(root: inner.root, parts: inner.parts + [field])
+    default: return nil
+    }
+  }
+
+  /// `a.b.c`: the longest prefix bound as a variable, then fields for the rest.
+  private func compileQualified(_ parts: [String], offset: Int) throws(CELCompileError) -> Step {
+    let root = parts[0].hasPrefix(".") ? String(parts[0].dropFirst()) : parts[0]
+    let names = (0..<parts.count).map { count in
+      ([root] + parts[1...].prefix(count)).joined(separator: ".")
+    }
+    let typeValue = Builtins.typeNamed(names.last!)
+    return { context in
+      _ = context.spend(parts.count)
+      var index = names.count - 1
+      while index >= 0 {
+        if var value = context.activation.resolve(names[index]) {
+          for field in parts[(index + 1)...] {
+            value = Access.select(value, field, &context)
+          }
+          return value
+        }
+        index -= 1
+      }
+      if let typeValue { return .type(typeValue) }
+      return .error(CELError("undeclared reference to '\(root)' (in container '')"))
+    }
+  }
+
+  // MARK: Calls
+
+  private mutating func compileCall(_ name: String, target: Expr?, arguments: [Expr])
+    throws(CELCompileError) -> Step
+  {
+    // `optional.of(x)`, `strings.quote(s)`: a function named by a qualified name, unless the
+    // name's root is a comprehension variable.
+    if let target, let qualified = qualifiedName(target), slot(of: qualified.root) == nil {
+      let full = qualified.parts.joined(separator: ".") + "." + name
+      if library.knows(full) {
+        return try compileCall(full, target: nil, arguments: arguments)
+      }
+    }
+    let operands = try ([target].compactMap { $0 } + arguments).map {
+      argument throws(CELCompileError) in try compile(argument)
+    }
+    let overloads = library.overloads(name, member: target != nil, arity: operands.count)
+    if overloads.isEmpty {
+      return { context in
+        for operand in operands {
+          let value = operand(&context)
+          if case .error = value { return value }
+        }
+        return .error(CELError("no such overload: \(name)/\(operands.count) (unbound function)"))
+      }
+    }
+    let lazy = overloads.allSatisfy(\.isLazy)
+    if lazy, let first = overloads.first, let body = first.lazyBody {
+      return { context in
+        _ = context.spend(1)
+        return body(operands, &context)
+      }
+    }
+    switch operands.count {
+    case 1:
+      let a = operands[0]
+      return { context in
+        _ = context.spend(1)
+        let x = a(&context)
+        if case .error = x { return x }
+        return Library.dispatch(name, overloads, [x], &context)
+      }
+    case 2:
+      let a = operands[0]
+      let b = operands[1]
+      return { context in
+        _ = context.spend(1)
+        let x = a(&context)
+        if case .error = x { return x }
+        let y = b(&context)
+        if case .error = y { return y }
+        return Library.dispatch(name, overloads, [x, y], &context)
+      }
+    default:
+      return { context in
+        _ = context.spend(1)
+        var values: [Value] = []
+        values.reserveCapacity(operands.count)
+        for operand in operands {
+          let value = operand(&context)
+          if case .error = value { return value }
+          values.append(value)
+        }
+        return Library.dispatch(name, overloads, values, &context)
+      }
+    }
+  }
+
+  // MARK: Comprehensions
+
+  private mutating func compileComprehension(_ comprehension: Comprehension)
+    throws(CELCompileError) -> Step
+  {
+    let range = try compile(comprehension.range)
+    var names = [comprehension.variable]
+    if let second = comprehension.variable2 { names.append(second) }
+    let kind = comprehension.kind
+    let twoVariables = comprehension.variable2 != nil
+    if kind == .bind {
+      return try withVariables(names) { compiler, slots throws(CELCompileError) in
+        let body = try compiler.compile(comprehension.transform!)
+        return { context in
+          let saved = context.frame[slots[0]]
+          context.frame[slots[0]] = range(&context)
+          defer { context.frame[slots[0]] = saved }
+          return body(&context)
+        }
+      }
+    }
+    return try withVariables(names) { compiler, slots throws(CELCompileError) in
+      let predicate = try comprehension.predicate.map { expression throws(CELCompileError) in
+        try compiler.compile(expression)
+      }
+      let transform = try comprehension.transform.map { expression throws(CELCompileError) in
+        try compiler.compile(expression)
+      }
+      let first = slots[0]
+      let second = slots.count > 1 ? slots[1] : nil
+      return { context in
+        _ = context.spend(1)
+        let source = range(&context)
+        if case .error = source { return source }
+        if kind == .optionalMap || kind == .optionalFlatMap {
+          guard case .optional(let inner) = source else {
+            return .error(.noMatchingOverload(kind == .optionalMap ? "optMap" : "optFlatMap"))
+          }
+          guard let inner else { return .optional(nil) }
+          let saved = context.frame[first]
+          context.frame[first] = inner
+          defer { context.frame[first] = saved }
+          let result = transform!(&context)
+          if case .error = result { return result }
+          if kind == .optionalFlatMap {
+            guard case .optional = result else {
+              return .error(.noMatchingOverload("optFlatMap"))
+            }
+            return result
+          }
+          return .optional(result)
+        }
+        return Comprehensions.run(
+          kind, source, first: first, second: second, twoVariables: twoVariables,
+          predicate: predicate, transform: transform, &context)
+      }
+    }
+  }
+}
+
+/// The logic operators' CEL semantics: commutative, and an error yields to a deciding operand.
+enum Logic {
+  static func and(_ a: Value, _ b: Value) -> Value {
+    switch (a, b) {
+    case (.bool(false), _), (_, .bool(false)): return .bool(false)
+    case (.bool(true), .bool(true)): return .bool(true)
+    case (.error, _): return a
+    case (_, .error): return b
+    default: return .error(.noMatchingOverload("_&&_"))
+    }
+  }
+
+  static func or(_ a: Value, _ b: Value) -> Value {
+    switch (a, b) {
+    case (.bool(true), _), (_, .bool(true)): return .bool(true)
+    case (.bool(false), .bool(false)): return .bool(false)
+    case (.error, _): return a
+    case (_, .error): return b
+    default: return .error(.noMatchingOverload("_||_"))
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/// CEL's equality and ordering. Equality is defined between any two values (of different
+/// kinds it is false; numbers compare by value whatever their kind, so `1 == 1.0` and
+/// `1u == 1`); ordering is defined between numbers, strings, bytes, bools, timestamps and
+/// durations.
+enum Equality {
+  /// `a == b`: a bool, or the error of an operand.
+  static func equals(_ a: Value, _ b: Value) -> Value {
+    if case .error = a { return a }
+    if case .error = b { return b }
+    return .bool(same(a, b))
+  }
+
+  static func same(_ a: Value, _ b: Value) -> Bool {
+    switch (a, b) {
+    case (.null, .null): return true
+    case (.bool(let x), .bool(let y)): return x == y
+    case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+    case (.bytes(let x), .bytes(let y)): return x == y
+    case (.type(let x), .type(let y)): return x == y
+    case (.timestamp(let x), .timestamp(let y)): return x == y
+    case (.duration(let x), .duration(let y)): return x == y
+    case (.optional(let x), .optional(let y)):
+      switch (x, y) {
+      case (nil, nil): return true
+      case (let x?, let y?): return same(x, y)
+      default: return false
+      }
+    case (.opaque(let x), .opaque(let y)): return x.isEqual(to: y)
+    case (.list(let x), .list(let y)):
+      guard x.count == y.count else { return false }
+      for index in 0..<x.count where !same(x.element(at: index), y.element(at: index)) {
+        return false
+      }
+      return true
+    case (.map(let x), .map(let y)):
+      guard x.count == y.count else { return false }
+      for key in x.keys {
+        guard let other = y.value(for: key), let mine = x.value(for: key), same(mine, other)
+        else { return false }
+      }
+      return true
+    default:
+      if let order = numericOrder(a, b) { return order == 0 }
+      return false
+    }
+  }
+
+  /// -1, 0 or 1 for two numbers of any kinds; `nil` when either is not a number or a NaN is
+  /// involved.
+  static func numericOrder(_ a: Value, _ b: Value) -> Int? {
+    switch (a, b) {
+    case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+    case (.uint(let x), .uint(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+    case (.double(let x), .double(let y)):
+      if x.isNaN || y.isNaN { return nil }
+      return x < y ? -1 : (x > y ? 1 : 0)
+    case (.int(let x), .uint(let y)):
+      if x < 0 { return -1 }
+      return UInt64(x) < y ? -1 : (UInt64(x) > y ? 1 : 0)
+    case (.uint, .int): return numericOrder(b, a).map { -$0 }
+    case (.int(let x), .double(let y)): return compare(int: x, double: y)
+    case (.double, .int): return numericOrder(b, a).map { -$0 }
+    case (.uint(let x), .double(let y)): return compare(uint: x, double: y)
+    case (.double, .uint): return numericOrder(b, a).map { -$0 }
+    default: return nil
+    }
+  }
+
+  // An int or uint meets a double as a double (cel-go converts, and the conformance suite
+  // expects `dyn(9223372036854775807) < 9223372036854775808.0` to be false).
+  private static func compare(int x: Int64, double y: Double) -> Int? {
+    compare(Double(x), y)
+  }
+
+  private static func compare(uint x: UInt64, double y: Double) -> Int? {
+    compare(Double(x), y)
+  }
+
+  private static func compare(_ x: Double, _ y: Double) -> Int? {
+    if x.isNaN || y.isNaN { return nil }
+    return x < y ? -1 : (x > y ? 1 : 0)
+  }
+
+  /// The order of `a` and `b` for `<`, `<=`, `>`, `>=`: an int, an error for values that have
+  /// no order, or `nil` for a NaN (every comparison with NaN is false).
+  static func order(_ a: Value, _ b: Value, _ function: String) -> Result<Int?, CELError> {
+    switch (a, b) {
+    case (.string(let x), .string(let y)):
+      return .success(lexicographic(Array(x.utf8), Array(y.utf8)))
+    case (.bytes(let x), .bytes(let y)): return .success(lexicographic(x, y))
+    case (.bool(let x), .bool(let y)): return .success(x == y ? 0 : (x ? 1 : -1))
+    case (.timestamp(let x), .timestamp(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
+    case (.duration(let x), .duration(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
+    case (.int, _), (.uint, _), (.double, _):
+      switch b {
+      case .int, .uint, .double: return .success(numericOrder(a, b))
+      default: return .failure(.noMatchingOverload(function))
+      }
+    default:
+      return .failure(.noMatchingOverload(function))
+    }
+  }
+
+  private static func lexicographic(_ x: [UInt8], _ y: [UInt8]) -> Int {
+    for (left, right) in zip(x, y) where left != right { return left < right ? -1 : 1 }
+    return x.count < y.count ? -1 : (x.count == y.count ? 0 : 1)
+  }
+}

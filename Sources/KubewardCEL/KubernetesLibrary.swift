@@ -1,0 +1,1166 @@
+/// The libraries Kubernetes adds to CEL for admission policies (k8s.io/apiserver
+/// `pkg/cel/library`): lists, sets, quantities, URLs, IP addresses and CIDRs, named formats,
+/// and the authorizer, which needs a cluster and says so.
+enum KubernetesLibrary {
+  static func register(_ library: inout Library) {
+    Lists.register(&library)
+    Sets.register(&library)
+    Quantity.register(&library)
+    URL.register(&library)
+    IPAddress.register(&library)
+    CIDR.register(&library)
+    NamedFormat.register(&library)
+    Authorizer.register(&library)
+  }
+}
+
+// MARK: Lists
+
+enum Lists {
+  static func register(_ library: inout Library) {
+    library.add("isSorted", member: true, arity: 1) { arguments, context in
+      guard case .list(let list) = arguments[0] else { return nil }
+      _ = context.spend(list.count)
+      guard list.count > 1 else { return .bool(true) }
+      for index in 1..<list.count {
+        switch Equality.order(list.element(at: index - 1), list.element(at: index), "isSorted") {
+        case .success(let order?): if order > 0 { return .bool(false) }
+        case .success(nil): return .bool(false)
+        case .failure(let error): return .error(error)
+        }
+      }
+      return .bool(true)
+    }
+    library.add("sum", member: true, arity: 1) { arguments, context in
+      guard case .list(let list) = arguments[0] else { return nil }
+      _ = context.spend(list.count)
+      guard list.count > 0 else { return .int(0) }
+      var total = list.element(at: 0)
+      let add = standardAdd
+      for index in 1..<list.count {
+        total = add([total, list.element(at: index)], &context)
+        if case .error = total { return total }
+      }
+      switch total {
+      case .int, .uint, .double, .duration: return total
+      default: return .error(.noMatchingOverload("sum"))
+      }
+    }
+    for (name, wantsLarger) in [("min", false), ("max", true)] {
+      library.add(name, member: true, arity: 1) { arguments, context in
+        guard case .list(let list) = arguments[0] else { return nil }
+        _ = context.spend(list.count)
+        guard list.count > 0 else {
+          return .error(CELError("\(name) called on empty list"))
+        }
+        var best = list.element(at: 0)
+        for index in 1..<list.count {
+          let candidate = list.element(at: index)
+          switch Equality.order(candidate, best, name) {
+          case .success(let order?):
+            if wantsLarger ? order > 0 : order < 0 { best = candidate }
+          case .success(nil): continue
+          case .failure(let error): return .error(error)
+          }
+        }
+        return best
+      }
+    }
+    library.add("indexOf", member: true, arity: 2) { arguments, context in
+      guard case .list(let list) = arguments[0] else { return nil }
+      _ = context.spend(list.count)
+      for index in 0..<list.count where Equality.same(list.element(at: index), arguments[1]) {
+        return .int(Int64(index))
+      }
+      return .int(-1)
+    }
+    library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
+      guard case .list(let list) = arguments[0] else { return nil }
+      _ = context.spend(list.count)
+      for index in stride(from: list.count - 1, through: 0, by: -1)
+      where Equality.same(list.element(at: index), arguments[1]) {
+        return .int(Int64(index))
+      }
+      return .int(-1)
+    }
+  }
+
+  /// `_+_` as the standard library defines it, for `sum()`.
+  private static let standardAdd: @Sendable ([Value], inout EvaluationContext) -> Value = {
+    let overloads = Library.standardArithmetic.overloads("_+_", member: false, arity: 2)
+    return { arguments, context in Library.dispatch("_+_", overloads, arguments, &context) }
+  }()
+}
+
+extension Library {
+  /// The standard operators alone (what `sum()` adds with).
+  static let standardArithmetic: Library = {
+    var library = Library()
+    Builtins.register(&library)
+    return library
+  }()
+}
+
+// MARK: Sets
+
+enum Sets {
+  static func register(_ library: inout Library) {
+    @Sendable func lists(_ arguments: [Value]) -> (any ListValue, any ListValue)? {
+      guard case .list(let a) = arguments[0], case .list(let b) = arguments[1] else { return nil }
+      return (a, b)
+    }
+    @Sendable func contains(_ list: any ListValue, _ value: Value) -> Bool {
+      for index in 0..<list.count where Equality.same(list.element(at: index), value) {
+        return true
+      }
+      return false
+    }
+    library.add("sets.contains", arity: 2) { arguments, context in
+      guard let (a, b) = lists(arguments) else { return nil }
+      _ = context.spend(a.count * b.count / 10)
+      return .bool((0..<b.count).allSatisfy { contains(a, b.element(at: $0)) })
+    }
+    library.add("sets.equivalent", arity: 2) { arguments, context in
+      guard let (a, b) = lists(arguments) else { return nil }
+      _ = context.spend(a.count * b.count / 10)
+      return .bool(
+        (0..<b.count).allSatisfy { contains(a, b.element(at: $0)) }
+          && (0..<a.count).allSatisfy { contains(b, a.element(at: $0)) })
+    }
+    library.add("sets.intersects", arity: 2) { arguments, context in
+      guard let (a, b) = lists(arguments) else { return nil }
+      _ = context.spend(a.count * b.count / 10)
+      return .bool((0..<b.count).contains { contains(a, b.element(at: $0)) })
+    }
+  }
+}
+
+// MARK: Quantity
+
+/// An exact decimal: `digits` × 10^`exponent`, no leading or trailing zero digits (zero has
+/// none).
+struct ExactDecimal: Sendable, Equatable {
+  var negative: Bool
+  var digits: [UInt8]
+  var exponent: Int
+
+  /// Exponents are bounded so that aligning two numbers stays small.
+  static let exponentLimit = 2_000
+
+  init(negative: Bool, digits: [UInt8], exponent: Int) {
+    self.negative = negative
+    self.digits = digits
+    self.exponent = exponent
+    normalise()
+  }
+
+  private mutating func normalise() {
+    let leading = digits.prefix(while: { $0 == 0 }).count
+    digits.removeFirst(leading)
+    while let last = digits.last, last == 0 {
+      digits.removeLast()
+      exponent += 1
+    }
+    if digits.isEmpty {
+      exponent = 0
+      negative = false
+    }
+  }
+
+  var isZero: Bool { digits.isEmpty }
+
+  /// -1, 0, 1.
+  static func compare(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {
+    if a.negative != b.negative { return a.negative ? -1 : 1 }
+    let magnitude = compareMagnitude(a, b)
+    return a.negative ? -magnitude : magnitude
+  }
+
+  private static func compareMagnitude(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {
+    if a.isZero || b.isZero { return a.isZero ? (b.isZero ? 0 : -1) : 1 }
+    let orderA = a.digits.count + a.exponent
+    let orderB = b.digits.count + b.exponent
+    if orderA != orderB { return orderA < orderB ? -1 : 1 }
+    for index in 0..<max(a.digits.count, b.digits.count) {
+      let x = index < a.digits.count ? a.digits[index] : 0
+      let y = index < b.digits.count ? b.digits[index] : 0
+      if x != y { return x < y ? -1 : 1 }
+    }
+    return 0
+  }
+
+  /// `a + b` exactly; `nil` when the numbers are too far apart to align.
+  static func add(_ a: ExactDecimal, _ b: ExactDecimal) -> ExactDecimal? {
+    if a.isZero { return b }
+    if b.isZero { return a }
+    let exponent = min(a.exponent, b.exponent)
+    guard a.exponent - exponent < 4 * exponentLimit, b.exponent - exponent < 4 * exponentLimit
+    else { return nil }
+    let x = a.digits + Array(repeating: 0, count: a.exponent - exponent)
+    let y = b.digits + Array(repeating: 0, count: b.exponent - exponent)
+    if a.negative == b.negative {
+      return ExactDecimal(negative: a.negative, digits: addDigits(x, y), exponent: exponent)
+    }
+    let order = compareDigits(x, y)
+    if order == 0 { return ExactDecimal(negative: false, digits: [], exponent: 0) }
+    let (larger, smaller, negative) = order > 0 ? (x, y, a.negative) : (y, x, b.negative)
+    return ExactDecimal(
+      negative: negative, digits: subtractDigits(larger, smaller), exponent: exponent)
+  }
+
+  var negated: ExactDecimal {
+    ExactDecimal(negative: !negative, digits: digits, exponent: exponent)
+  }
+
+  private static func compareDigits(_ x: [UInt8], _ y: [UInt8]) -> Int {
+    let x = Array(x.drop(while: { $0 == 0 }))
+    let y = Array(y.drop(while: { $0 == 0 }))
+    if x.count != y.count { return x.count < y.count ? -1 : 1 }
+    for (a, b) in zip(x, y) where a != b { return a < b ? -1 : 1 }
+    return 0
+  }
+
+  private static func addDigits(_ x: [UInt8], _ y: [UInt8]) -> [UInt8] {
+    var result: [UInt8] = []
+    var carry: UInt8 = 0
+    var i = x.count - 1
+    var j = y.count - 1
+    while i >= 0 || j >= 0 || carry > 0 {
+      let sum = (i >= 0 ? x[i] : 0) + (j >= 0 ? y[j] : 0) + carry
+      result.append(sum % 10)
+      carry = sum / 10
+      i -= 1
+      j -= 1
+    }
+    return result.reversed()
+  }
+
+  private static func subtractDigits(_ x: [UInt8], _ y: [UInt8]) -> [UInt8] {
+    var result: [UInt8] = []
+    var borrow = 0
+    var j = y.count - 1
+    for i in stride(from: x.count - 1, through: 0, by: -1) {
+      var digit = Int(x[i]) - borrow - (j >= 0 ? Int(y[j]) : 0)
+      borrow = digit < 0 ? 1 : 0
+      if digit < 0 { digit += 10 }
+      result.append(UInt8(digit))
+      j -= 1
+    }
+    return result.reversed()
+  }
+
+  func multiplied(by factor: UInt64) -> ExactDecimal {
+    var result: [UInt8] = []
+    var carry: UInt64 = 0
+    for digit in digits.reversed() {
+      let product = UInt64(digit) * factor + carry
+      result.append(UInt8(product % 10))
+      carry = product / 10
+    }
+    while carry > 0 {
+      result.append(UInt8(carry % 10))
+      carry /= 10
+    }
+    return ExactDecimal(negative: negative, digits: result.reversed(), exponent: exponent)
+  }
+
+  var isInteger: Bool { exponent >= 0 }
+
+  var int64: Int64? {
+    guard isInteger, digits.count + exponent <= 19 else { return nil }
+    var value: Int64 = 0
+    for digit in digits + Array(repeating: 0, count: exponent) {
+      let (product, overflow1) = value.multipliedReportingOverflow(by: 10)
+      let (sum, overflow2) = product.addingReportingOverflow(Int64(digit))
+      guard !overflow1, !overflow2 else {
+        // -9223372036854775808 does not fit as a positive magnitude.
+        return nil
+      }
+      value = sum
+    }
+    return negative ? -value : value
+  }
+
+  var double: Double {
+    let text =
+      (negative ? "-" : "")
+      + (digits.isEmpty ? "0" : String(decoding: digits.map { $0 + 48 }, as: UTF8.self))
+      + "e\(exponent)"
+    return Double(text) ?? .nan
+  }
+}
+
+/// `kubernetes.Quantity`: resource quantities (`500m`, `1.5Gi`, `2e3`), compared exactly.
+struct Quantity: OpaqueValue, Equatable {
+  let value: ExactDecimal
+  var typeName: String { "kubernetes.Quantity" }
+
+  func isEqual(to other: any OpaqueValue) -> Bool {
+    guard let other = other as? Quantity else { return false }
+    return ExactDecimal.compare(value, other.value) == 0
+  }
+
+  /// Parses the Kubernetes quantity grammar: a signed decimal number, then a binary suffix
+  /// (`Ki`…`Ei`), a decimal one (`n u m k M G T P E`) or a decimal exponent (`e3`, `E-2`).
+  init?(_ text: String) {
+    let bytes = Array(text.utf8)
+    guard !bytes.isEmpty, bytes.count <= 128 else { return nil }
+    var index = 0
+    var negative = false
+    if bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-") {
+      negative = bytes[0] == UInt8(ascii: "-")
+      index += 1
+    }
+    var digits: [UInt8] = []
+    var fractionDigits = 0
+    var sawDigit = false
+    while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+      digits.append(bytes[index] - 0x30)
+      sawDigit = true
+      index += 1
+    }
+    if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+      index += 1
+      while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+        digits.append(bytes[index] - 0x30)
+        fractionDigits += 1
+        sawDigit = true
+        index += 1
+      }
+    }
+    guard sawDigit else { return nil }
+    var number = ExactDecimal(negative: negative, digits: digits, exponent: -fractionDigits)
+    let suffix = String(decoding: bytes[index...], as: UTF8.self)
+    switch suffix {
+    case "": break
+    case "Ki", "Mi", "Gi", "Ti", "Pi", "Ei":
+      let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"].firstIndex(of: suffix)! + 1
+      for _ in 0..<power { number = number.multiplied(by: 1024) }
+    case "n", "u", "m", "k", "M", "G", "T", "P", "E":
+      let exponents = [
+        "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
+      ]
+      number = ExactDecimal(
+        negative: number.negative, digits: number.digits,
+        exponent: number.exponent + exponents[suffix]!)
+    default:
+      guard suffix.hasPrefix("e") || suffix.hasPrefix("E") else { return nil }
+      var exponentText = suffix.dropFirst()
+      var sign = 1
+      if exponentText.first == "+" || exponentText.first == "-" {
+        sign = exponentText.first == "-" ? -1 : 1
+        exponentText = exponentText.dropFirst()
+      }
+      guard !exponentText.isEmpty, exponentText.count <= 5, exponentText.allSatisfy(\.isNumber),
+        let exponent = Int(exponentText), exponent <= ExactDecimal.exponentLimit
+      else { return nil }
+      number = ExactDecimal(
+        negative: number.negative, digits: number.digits,
+        exponent: number.exponent + sign * exponent)
+    }
+    value = number
+  }
+
+  init(value: ExactDecimal) {
+    self.value = value
+  }
+
+  static func register(_ library: inout Library) {
+    library.add("quantity", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      guard let quantity = Quantity(text) else {
+        return .error(
+          CELError(
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+          ))
+      }
+      return .opaque(quantity)
+    }
+    library.add("isQuantity", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return .bool(Quantity(text) != nil)
+    }
+    @Sendable func quantity(_ value: Value) -> Quantity? {
+      if case .opaque(let opaque) = value { return opaque as? Quantity }
+      return nil
+    }
+    @Sendable func operand(_ value: Value) -> ExactDecimal? {
+      if let quantity = quantity(value) { return quantity.value }
+      if case .int(let number) = value {
+        return Quantity(String(number))?.value
+      }
+      return nil
+    }
+    library.add("isInteger", member: true, arity: 1) { arguments, _ in
+      quantity(arguments[0]).map { .bool($0.value.isInteger && $0.value.int64 != nil) }
+    }
+    library.add("asInteger", member: true, arity: 1) { arguments, _ in
+      guard let quantity = quantity(arguments[0]) else { return nil }
+      guard let number = quantity.value.int64 else {
+        return .error(CELError("cannot convert value to integer"))
+      }
+      return .int(number)
+    }
+    library.add("asApproximateFloat", member: true, arity: 1) { arguments, _ in
+      quantity(arguments[0]).map { .double($0.value.double) }
+    }
+    library.add("sign", member: true, arity: 1) { arguments, _ in
+      quantity(arguments[0]).map {
+        .int($0.value.isZero ? 0 : ($0.value.negative ? -1 : 1))
+      }
+    }
+    for (name, negate) in [("add", false), ("sub", true)] {
+      library.add(name, member: true, arity: 2) { arguments, _ in
+        guard let left = quantity(arguments[0]), let right = operand(arguments[1]) else {
+          return nil
+        }
+        guard let sum = ExactDecimal.add(left.value, negate ? right.negated : right) else {
+          return .error(CELError("quantity out of range"))
+        }
+        return .opaque(Quantity(value: sum))
+      }
+    }
+    for (name, expected) in [("isLessThan", -1), ("isGreaterThan", 1)] {
+      library.add(name, member: true, arity: 2) { arguments, _ in
+        guard let left = quantity(arguments[0]), let right = quantity(arguments[1]) else {
+          return nil
+        }
+        return .bool(ExactDecimal.compare(left.value, right.value) == expected)
+      }
+    }
+    library.add("compareTo", member: true, arity: 2) { arguments, _ in
+      guard let left = quantity(arguments[0]), let right = quantity(arguments[1]) else {
+        return nil
+      }
+      return .int(Int64(ExactDecimal.compare(left.value, right.value)))
+    }
+  }
+}
+
+// MARK: URL
+
+/// `kubernetes.URL`: an absolute URI or an absolute path, as Go's `url.ParseRequestURI`
+/// reads it.
+struct URL: OpaqueValue, Equatable {
+  let scheme: String
+  /// `host[:port]` as written (brackets kept for IPv6).
+  let host: String
+  let path: String
+  let rawQuery: String
+  var typeName: String { "kubernetes.URL" }
+
+  func isEqual(to other: any OpaqueValue) -> Bool {
+    (other as? URL) == self
+  }
+
+  init?(_ text: String) {
+    guard !text.isEmpty, text.utf8.count <= 8192,
+      !text.unicodeScalars.contains(where: {
+        $0.value < 0x20 || $0.value == 0x7F || $0 == " " && false
+      })
+    else { return nil }
+    var rest = Substring(text)
+    var scheme = ""
+    if !rest.hasPrefix("/") {
+      // A scheme: a letter, then letters, digits, `+ - .`, then `:`.
+      guard let colon = rest.firstIndex(of: ":"), colon != rest.startIndex else { return nil }
+      let name = rest[..<colon]
+      guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic,
+        name.unicodeScalars.allSatisfy({
+          $0.isASCII
+            && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
+              || "+-.".unicodeScalars.contains($0))
+        })
+      else { return nil }
+      scheme = name.lowercased()
+      rest = rest[rest.index(after: colon)...]
+    }
+    var query = ""
+    if let mark = rest.firstIndex(of: "?") {
+      query = String(rest[rest.index(after: mark)...])
+      rest = rest[..<mark]
+    }
+    var host = ""
+    if rest.hasPrefix("//") {
+      rest = rest.dropFirst(2)
+      let end = rest.firstIndex(of: "/") ?? rest.endIndex
+      var authority = rest[..<end]
+      rest = rest[end...]
+      if let at = authority.lastIndex(of: "@") {
+        authority = authority[authority.index(after: at)...]
+      }
+      guard URL.validHost(authority) else { return nil }
+      host = String(authority)
+    } else if !scheme.isEmpty && !rest.hasPrefix("/") {
+      // An opaque URI (`mailto:a@b`): no host, no path to speak of.
+      guard !rest.isEmpty else { return nil }
+    }
+    guard !rest.contains(" ") || true else { return nil }
+    self.scheme = scheme
+    self.host = host
+    self.path = String(rest)
+    self.rawQuery = query
+  }
+
+  private static func validHost(_ authority: Substring) -> Bool {
+    var host = authority
+    if host.hasPrefix("[") {
+      guard let close = host.firstIndex(of: "]") else { return false }
+      let after = host[host.index(after: close)...]
+      guard after.isEmpty || (after.hasPrefix(":") && after.dropFirst().allSatisfy(\.isNumber))
+      else { return false }
+      return true
+    }
+    if let colon = host.lastIndex(of: ":") {
+      guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+      host = host[..<colon]
+    }
+    return !host.contains(where: { " <>\"{}|\\^`".contains($0) })
+  }
+
+  var hostname: String {
+    if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+      return String(host[host.index(after: host.startIndex)..<close])
+    }
+    if let colon = host.lastIndex(of: ":") { return String(host[..<colon]) }
+    return host
+  }
+
+  var port: String {
+    if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+      let after = host[host.index(after: close)...]
+      return after.hasPrefix(":") ? String(after.dropFirst()) : ""
+    }
+    if let colon = host.lastIndex(of: ":") { return String(host[host.index(after: colon)...]) }
+    return ""
+  }
+
+  /// The path with what a path may not hold percent-encoded (`/a b` is `/a%20b`).
+  var escapedPath: String {
+    var result: [UInt8] = []
+    let allowed = Set(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/%".utf8)
+    for byte in path.utf8 {
+      if allowed.contains(byte) {
+        result.append(byte)
+      } else {
+        result += Array("%".utf8) + Array(String(byte, radix: 16, uppercase: true).utf8).paddedHex
+      }
+    }
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  /// The query's keys and their values, decoded (`+` is a space), in order of appearance.
+  var query: DictionaryMap {
+    var order: [String] = []
+    var values: [String: [String]] = [:]
+    for pair in rawQuery.split(separator: "&") where !pair.contains(";") {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      guard let key = URL.unescape(parts[0]) else { continue }
+      let value = parts.count > 1 ? URL.unescape(parts[1]) : ""
+      guard let value else { continue }
+      if values[key] == nil { order.append(key) }
+      values[key, default: []].append(value)
+    }
+    var map = DictionaryMap()
+    for key in order {
+      map.insert(.string(key), .list(ArrayList(values[key]!.map(Value.string))))
+    }
+    return map
+  }
+
+  private static func unescape(_ text: Substring) -> String? {
+    var bytes: [UInt8] = []
+    var iterator = Array(text.utf8)[...]
+    while let byte = iterator.popFirst() {
+      switch byte {
+      case UInt8(ascii: "+"): bytes.append(0x20)
+      case UInt8(ascii: "%"):
+        guard iterator.count >= 2,
+          let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
+        else { return nil }
+        bytes.append(value)
+        iterator = iterator.dropFirst(2)
+      default: bytes.append(byte)
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func register(_ library: inout Library) {
+    library.add("url", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      guard let url = URL(text) else {
+        return .error(CELError("URL parse error during conversion from string: \(text)"))
+      }
+      return .opaque(url)
+    }
+    library.add("isURL", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return .bool(URL(text) != nil)
+    }
+    let accessors: [(String, @Sendable (URL) -> Value)] = [
+      ("getScheme", { .string($0.scheme) }),
+      ("getHost", { .string($0.host) }),
+      ("getHostname", { .string($0.hostname) }),
+      ("getPort", { .string($0.port) }),
+      ("getEscapedPath", { .string($0.escapedPath) }),
+      ("getQuery", { .map($0.query) }),
+    ]
+    for (name, accessor) in accessors {
+      library.add(name, member: true, arity: 1) { arguments, _ in
+        guard case .opaque(let opaque) = arguments[0], let url = opaque as? URL else { return nil }
+        return accessor(url)
+      }
+    }
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Two hex digits (`F` is `0F`).
+  fileprivate var paddedHex: [UInt8] { count == 1 ? [UInt8(ascii: "0")] + self : self }
+}
+
+// MARK: IP addresses and CIDRs
+
+/// `net.IP`: an IPv4 or IPv6 address, without zone.
+struct IPAddress: OpaqueValue, Equatable {
+  /// 4 or 16 bytes.
+  let bytes: [UInt8]
+  var typeName: String { "net.IP" }
+
+  func isEqual(to other: any OpaqueValue) -> Bool {
+    guard let other = other as? IPAddress else { return false }
+    return unmapped.bytes == other.unmapped.bytes
+  }
+
+  var isIPv4: Bool { bytes.count == 4 }
+
+  /// An IPv4-mapped IPv6 address as the IPv4 address it maps.
+  var unmapped: IPAddress {
+    if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF,
+      bytes[11] == 0xFF
+    {
+      return IPAddress(bytes: Array(bytes[12...]))
+    }
+    return self
+  }
+
+  init(bytes: [UInt8]) {
+    self.bytes = bytes
+  }
+
+  enum ParseError: Error {
+    case zone, mapped, invalid
+  }
+
+  static func parse(_ text: String) -> Result<IPAddress, ParseError> {
+    if text.contains("%") { return .failure(.zone) }
+    if let bytes = parseIPv4(Substring(text)) { return .success(IPAddress(bytes: bytes)) }
+    guard let bytes = parseIPv6(Substring(text)) else { return .failure(.invalid) }
+    let address = IPAddress(bytes: bytes)
+    // The dotted IPv4-mapped form (`::ffff:192.168.0.1`) is refused, as Kubernetes does.
+    if address.unmapped.bytes.count == 4 && text.contains(".") { return .failure(.mapped) }
+    return .success(address)
+  }
+
+  static func parseIPv4(_ text: Substring) -> [UInt8]? {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 4 else { return nil }
+    var bytes: [UInt8] = []
+    for part in parts {
+      // No leading zeros (`01` could be octal to some readers).
+      guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+        part == "0" || !part.hasPrefix("0"), let value = Int(part), value <= 255
+      else { return nil }
+      bytes.append(UInt8(value))
+    }
+    return bytes
+  }
+
+  static func parseIPv6(_ text: Substring) -> [UInt8]? {
+    guard text.contains(":"), text.count <= 45 else { return nil }
+    var head: [UInt16] = []
+    var tail: [UInt16] = []
+    var sawGap = false
+    var rest = text
+    if rest.hasPrefix("::") {
+      sawGap = true
+      rest = rest.dropFirst(2)
+      if rest.isEmpty { return Array(repeating: 0, count: 16) }
+    } else if rest.hasPrefix(":") {
+      return nil
+    }
+    var groups = rest.split(separator: ":", omittingEmptySubsequences: false)
+    if groups.last == "" {
+      // A trailing `::`.
+      guard rest.hasSuffix("::"), !sawGap else { return nil }
+      groups.removeLast(2)
+      sawGap = true
+      if groups.contains("") { return nil }
+      head = []
+      for group in groups {
+        guard let value = hexGroup(group) else { return nil }
+        head.append(value)
+      }
+      guard head.count <= 7 else { return nil }
+      return bytes(head + Array(repeating: 0, count: 8 - head.count))
+    }
+    var embedded: [UInt8]?
+    for (index, group) in groups.enumerated() {
+      if group.isEmpty {
+        guard !sawGap else { return nil }
+        sawGap = true
+        continue
+      }
+      if index == groups.count - 1, group.contains(".") {
+        guard let four = parseIPv4(group) else { return nil }
+        embedded = four
+        continue
+      }
+      guard let value = hexGroup(group) else { return nil }
+      if sawGap && (text.hasPrefix("::") || groups[..<index].contains("")) {
+        tail.append(value)
+      } else {
+        head.append(value)
+      }
+    }
+    if let embedded {
+      let value1 = UInt16(embedded[0]) << 8 | UInt16(embedded[1])
+      let value2 = UInt16(embedded[2]) << 8 | UInt16(embedded[3])
+      if sawGap { tail += [value1, value2] } else { head += [value1, value2] }
+    }
+    let total = head.count + tail.count
+    if sawGap {
+      guard total <= 7 else { return nil }
+      return bytes(head + Array(repeating: 0, count: 8 - total) + tail)
+    }
+    guard total == 8 else { return nil }
+    return bytes(head)
+  }
+
+  private static func hexGroup(_ group: Substring) -> UInt16? {
+    guard !group.isEmpty, group.count <= 4, group.allSatisfy(\.isHexDigit) else { return nil }
+    return UInt16(group, radix: 16)
+  }
+
+  private static func bytes(_ groups: [UInt16]) -> [UInt8] {
+    groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+  }
+
+  /// Dotted decimal, or RFC 5952 (lowercase, the longest run of zero groups as `::`).
+  var text: String {
+    if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+    if unmapped.isIPv4 { return "::ffff:" + unmapped.text }
+    let groups = stride(from: 0, to: 16, by: 2).map {
+      UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1])
+    }
+    var bestStart = -1
+    var bestLength = 1
+    var index = 0
+    while index < 8 {
+      if groups[index] == 0 {
+        var end = index
+        while end < 8 && groups[end] == 0 { end += 1 }
+        if end - index > bestLength {
+          bestStart = index
+          bestLength = end - index
+        }
+        index = end
+      } else {
+        index += 1
+      }
+    }
+    let hex = groups.map { String($0, radix: 16) }
+    if bestStart < 0 { return hex.joined(separator: ":") }
+    return hex[..<bestStart].joined(separator: ":") + "::"
+      + hex[(bestStart + bestLength)...].joined(separator: ":")
+  }
+
+  var family: Int64 { unmapped.isIPv4 ? 4 : 6 }
+
+  static func register(_ library: inout Library) {
+    library.add("ip", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return result(text)
+    }
+    library.add("isIP", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      if case .success = parse(text) { return .bool(true) }
+      return .bool(false)
+    }
+    library.add("ip.isCanonical", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      switch parse(text) {
+      case .success(let address): return .bool(address.text == text)
+      case .failure: return result(text)
+      }
+    }
+    library.add("string", arity: 1) { arguments, _ in
+      guard case .opaque(let opaque) = arguments[0] else { return nil }
+      if let address = opaque as? IPAddress { return .string(address.text) }
+      if let cidr = opaque as? CIDR { return .string(cidr.text) }
+      return nil
+    }
+    let tests: [(String, @Sendable (IPAddress) -> Bool)] = [
+      ("isUnspecified", { $0.bytes.allSatisfy { $0 == 0 } }),
+      (
+        "isLoopback",
+        { $0.isIPv4 ? $0.bytes[0] == 127 : $0.bytes == Array(repeating: 0, count: 15) + [1] }
+      ),
+      (
+        "isLinkLocalMulticast",
+        {
+          $0.isIPv4
+            ? $0.bytes[0..<3] == [224, 0, 0] : $0.bytes[0] == 0xFF && $0.bytes[1] & 0x0F == 0x02
+        }
+      ),
+      (
+        "isLinkLocalUnicast",
+        {
+          $0.isIPv4
+            ? $0.bytes[0] == 169 && $0.bytes[1] == 254
+            : $0.bytes[0] == 0xFE && $0.bytes[1] & 0xC0 == 0x80
+        }
+      ),
+      (
+        "isGlobalUnicast",
+        { address in
+          if address.isIPv4 {
+            let b = address.bytes
+            return
+              !(b == [255, 255, 255, 255] || b[0] == 0 && b.allSatisfy { $0 == 0 } || b[0] == 127
+              || b[0] >= 224 && b[0] < 240 || b[0] == 169 && b[1] == 254)
+          }
+          let b = address.bytes
+          return
+            !(b.allSatisfy { $0 == 0 } || b == Array(repeating: 0, count: 15) + [1]
+            || b[0] == 0xFF || b[0] == 0xFE && b[1] & 0xC0 == 0x80)
+        }
+      ),
+    ]
+    for (name, test) in tests {
+      library.add(name, member: true, arity: 1) { arguments, _ in
+        guard case .opaque(let opaque) = arguments[0], let address = opaque as? IPAddress else {
+          return nil
+        }
+        return .bool(test(address.unmapped))
+      }
+    }
+    library.add("family", member: true, arity: 1) { arguments, _ in
+      guard case .opaque(let opaque) = arguments[0], let address = opaque as? IPAddress else {
+        return nil
+      }
+      return .int(address.family)
+    }
+  }
+
+  private static func result(_ text: String) -> Value {
+    switch parse(text) {
+    case .success(let address): return .opaque(address)
+    case .failure(.zone): return .error(CELError("IP Address with zone value is not allowed"))
+    case .failure(.mapped): return .error(CELError("IPv4-mapped IPv6 address is not allowed"))
+    case .failure(.invalid):
+      return .error(CELError("IP Address '\(text)' parse error during conversion from string"))
+    }
+  }
+}
+
+/// `net.CIDR`: an address and a prefix length.
+struct CIDR: OpaqueValue, Equatable {
+  let address: IPAddress
+  let prefixLength: Int
+  var typeName: String { "net.CIDR" }
+
+  func isEqual(to other: any OpaqueValue) -> Bool {
+    guard let other = other as? CIDR else { return false }
+    return address.bytes == other.address.bytes && prefixLength == other.prefixLength
+  }
+
+  var text: String { "\(address.text)/\(prefixLength)" }
+
+  var masked: CIDR {
+    var bytes = address.bytes
+    for index in 0..<bytes.count {
+      let bitsHere = max(0, min(8, prefixLength - index * 8))
+      bytes[index] &= bitsHere == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsHere))
+    }
+    return CIDR(address: IPAddress(bytes: bytes), prefixLength: prefixLength)
+  }
+
+  func contains(_ other: IPAddress) -> Bool {
+    guard other.bytes.count == address.bytes.count else { return false }
+    return CIDR(address: other, prefixLength: prefixLength).masked.address.bytes
+      == masked.address.bytes
+  }
+
+  static func parse(_ text: String) -> Value {
+    if text.contains("%") { return .error(CELError("CIDR with zone value is not allowed")) }
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+      parts[1].count <= 3, let length = Int(parts[1])
+    else { return .error(CELError("network address parse error during conversion from string")) }
+    switch IPAddress.parse(String(parts[0])) {
+    case .success(let address):
+      guard length <= address.bytes.count * 8 else {
+        return .error(CELError("network address parse error during conversion from string"))
+      }
+      return .opaque(CIDR(address: address, prefixLength: length))
+    case .failure(.mapped): return .error(CELError("IPv4-mapped IPv6 address is not allowed"))
+    case .failure:
+      return .error(CELError("network address parse error during conversion from string"))
+    }
+  }
+
+  static func register(_ library: inout Library) {
+    library.add("cidr", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return parse(text)
+    }
+    library.add("isCIDR", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      if case .opaque = parse(text) { return .bool(true) }
+      return .bool(false)
+    }
+    @Sendable func cidr(_ value: Value) -> CIDR? {
+      if case .opaque(let opaque) = value { return opaque as? CIDR }
+      return nil
+    }
+    library.add("containsIP", member: true, arity: 2) { arguments, _ in
+      guard let range = cidr(arguments[0]) else { return nil }
+      switch arguments[1] {
+      case .opaque(let opaque):
+        guard let address = opaque as? IPAddress else { return nil }
+        return .bool(range.contains(address))
+      case .string(let text):
+        switch IPAddress.parse(text) {
+        case .success(let address): return .bool(range.contains(address))
+        case .failure:
+          return .error(CELError("IP Address '\(text)' parse error during conversion from string"))
+        }
+      default: return nil
+      }
+    }
+    library.add("containsCIDR", member: true, arity: 2) { arguments, _ in
+      guard let range = cidr(arguments[0]) else { return nil }
+      var other: CIDR
+      switch arguments[1] {
+      case .opaque(let opaque):
+        guard let given = opaque as? CIDR else { return nil }
+        other = given
+      case .string(let text):
+        let parsed = parse(text)
+        guard case .opaque(let opaque) = parsed, let given = opaque as? CIDR else { return parsed }
+        other = given
+      default: return nil
+      }
+      return .bool(other.prefixLength >= range.prefixLength && range.contains(other.address))
+    }
+    library.add("ip", member: true, arity: 1) { arguments, _ in
+      cidr(arguments[0]).map { .opaque($0.address) }
+    }
+    library.add("masked", member: true, arity: 1) { arguments, _ in
+      cidr(arguments[0]).map { .opaque($0.masked) }
+    }
+    library.add("prefixLength", member: true, arity: 1) { arguments, _ in
+      cidr(arguments[0]).map { .int(Int64($0.prefixLength)) }
+    }
+  }
+}
+
+// MARK: Named formats
+
+/// `format.dns1123Label()` and its siblings: `validate(s)` gives `optional.none()` when `s`
+/// is valid, else the list of what is wrong, as Kubernetes' own validation says it.
+struct NamedFormat: OpaqueValue {
+  let name: String
+  var typeName: String { "kubernetes.NamedFormat" }
+
+  func isEqual(to other: any OpaqueValue) -> Bool { (other as? NamedFormat)?.name == name }
+
+  static let names = [
+    "dns1123Label", "dns1123Subdomain", "dns1035Label", "qualifiedName", "dns1123LabelPrefix",
+    "dns1123SubdomainPrefix", "dns1035LabelPrefix", "labelValue", "uri", "uuid", "byte", "date",
+    "datetime",
+  ]
+
+  static func register(_ library: inout Library) {
+    for name in names {
+      library.add("format." + name, arity: 0) { _, _ in .opaque(NamedFormat(name: name)) }
+    }
+    library.add("format.named", arity: 1) { arguments, _ in
+      guard case .string(let name) = arguments[0] else { return nil }
+      return .optional(names.contains(name) ? .opaque(NamedFormat(name: name)) : nil)
+    }
+    library.add("validate", member: true, arity: 2) { arguments, _ in
+      guard case .opaque(let opaque) = arguments[0], let format = opaque as? NamedFormat,
+        case .string(let text) = arguments[1]
+      else { return nil }
+      let problems = format.problems(text)
+      return .optional(problems.isEmpty ? nil : .list(ArrayList(problems.map(Value.string))))
+    }
+  }
+
+  private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+  }
+
+  private static func label(_ text: Substring, prefix: Bool, letterFirst: Bool) -> [String] {
+    var problems: [String] = []
+    let bytes = Array(text.utf8)
+    if bytes.count > 63 { problems.append("must be no more than 63 characters") }
+    let shape = letterFirst ? "a DNS-1035 label" : "a lowercase RFC 1123 label"
+    let valid =
+      !bytes.isEmpty && bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+      && (letterFirst ? bytes[0] >= 0x61 && bytes[0] <= 0x7A : isAlphanumeric(bytes[0]))
+      && (prefix || isAlphanumeric(bytes[bytes.count - 1]))
+    if !valid {
+      problems.append(
+        letterFirst
+          ? "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
+          : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
+      )
+      _ = shape
+    }
+    return problems
+  }
+
+  private static func subdomain(_ text: String, prefix: Bool) -> [String] {
+    var problems: [String] = []
+    if text.utf8.count > 253 { problems.append("must be no more than 253 characters") }
+    let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+    let valid =
+      !text.isEmpty
+      && labels.enumerated().allSatisfy { index, part in
+        label(part, prefix: prefix && index == labels.count - 1, letterFirst: false).isEmpty
+          || (prefix && index == labels.count - 1 && part.isEmpty)
+      }
+    if !valid {
+      problems.append(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+      )
+    }
+    return problems
+  }
+
+  private static func qualifiedName(_ text: String) -> [String] {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    var problems: [String] = []
+    var name = Substring(text)
+    if parts.count == 2 {
+      if parts[0].isEmpty {
+        problems.append("prefix part must be non-empty")
+      } else {
+        problems += subdomain(String(parts[0]), prefix: false).map { "prefix part \($0)" }
+      }
+      name = parts[1]
+    } else if parts.count > 2 {
+      return [
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character with an optional DNS subdomain prefix and '/'"
+      ]
+    }
+    let bytes = Array(name.utf8)
+    func alnum(_ byte: UInt8) -> Bool {
+      isAlphanumeric(byte) || (byte >= 0x41 && byte <= 0x5A)
+    }
+    if bytes.isEmpty {
+      problems.append("name part must be non-empty")
+    } else if bytes.count > 63 {
+      problems.append("name part must be no more than 63 characters")
+    }
+    if !bytes.isEmpty
+      && !(bytes.allSatisfy { alnum($0) || "-_.".utf8.contains($0) } && alnum(bytes[0])
+        && alnum(bytes[bytes.count - 1]))
+    {
+      problems.append(
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+      )
+    }
+    return problems
+  }
+
+  func problems(_ text: String) -> [String] {
+    switch name {
+    case "dns1123Label": return Self.label(Substring(text), prefix: false, letterFirst: false)
+    case "dns1123LabelPrefix": return Self.label(Substring(text), prefix: true, letterFirst: false)
+    case "dns1035Label": return Self.label(Substring(text), prefix: false, letterFirst: true)
+    case "dns1035LabelPrefix": return Self.label(Substring(text), prefix: true, letterFirst: true)
+    case "dns1123Subdomain": return Self.subdomain(text, prefix: false)
+    case "dns1123SubdomainPrefix": return Self.subdomain(text, prefix: true)
+    case "qualifiedName": return Self.qualifiedName(text)
+    case "labelValue":
+      let bytes = Array(text.utf8)
+      var problems: [String] = []
+      if bytes.count > 63 { problems.append("must be no more than 63 characters") }
+      func alnum(_ byte: UInt8) -> Bool {
+        Self.isAlphanumeric(byte) || (byte >= 0x41 && byte <= 0x5A)
+      }
+      if !bytes.isEmpty
+        && !(bytes.allSatisfy { alnum($0) || "-_.".utf8.contains($0) } && alnum(bytes[0])
+          && alnum(bytes[bytes.count - 1]))
+      {
+        problems.append(
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        )
+      }
+      return problems
+    case "uri":
+      return URL(text) == nil ? ["must be a valid URI"] : []
+    case "uuid":
+      let bytes = Array(text.utf8)
+      let valid =
+        bytes.count == 36
+        && bytes.enumerated().allSatisfy { index, byte in
+          [8, 13, 18, 23].contains(index)
+            ? byte == UInt8(ascii: "-")
+            : (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
+              || (byte >= 0x41 && byte <= 0x46)
+        }
+      return valid ? [] : ["does not match the UUID format"]
+    case "byte":
+      let bytes = Array(text.utf8)
+      let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+      let body = bytes.prefix(while: { $0 != UInt8(ascii: "=") })
+      let padding = bytes.count - body.count
+      let valid =
+        bytes.count % 4 == 0 && body.allSatisfy(alphabet.contains) && padding <= 2
+        && bytes[body.count...].allSatisfy { $0 == UInt8(ascii: "=") }
+      return valid ? [] : ["invalid base64"]
+    case "date":
+      return Timestamp(parsing: text + "T00:00:00Z") == nil || text.utf8.count != 10
+        ? ["invalid date"] : []
+    case "datetime":
+      return Timestamp(parsing: text) == nil ? ["invalid datetime"] : []
+    default:
+      return []
+    }
+  }
+}
+
+// MARK: Authorizer
+
+/// `authorizer`: decisions of the cluster's authorizers, which a linter without a cluster
+/// cannot make. Every call is an error that says so, so a validation that needs it fails
+/// loudly rather than passing.
+struct Authorizer: OpaqueValue {
+  var typeName: String { "kubernetes.authorization.Authorizer" }
+  func isEqual(to other: any OpaqueValue) -> Bool { other is Authorizer }
+
+  static let unavailable = CELError(
+    "authorizer is not available offline: kubeward has no cluster to ask")
+
+  static let methods: [(String, Int)] = [
+    ("path", 2), ("group", 2), ("serviceAccount", 3), ("resource", 2), ("subresource", 2),
+    ("namespace", 2), ("name", 2), ("check", 2), ("allowed", 1), ("reason", 1), ("errored", 1),
+    ("error", 1), ("fieldSelector", 2), ("labelSelector", 2),
+  ]
+
+  static func register(_ library: inout Library) {
+    for (name, arity) in methods {
+      library.add(name, member: true, arity: arity) { arguments, _ in
+        guard case .opaque(let opaque) = arguments[0], opaque is Authorizer else { return nil }
+        return .error(unavailable)
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/// The functions an expression may call, by name: overloads tried in order until one accepts
+/// the arguments' kinds (CEL dispatches on runtime types: `dyn` values included). A library
+/// is built once and shared.
+public struct Library: Sendable {
+  public struct Overload: Sendable {
+    let name: String
+    /// Called as a method (`x.f(y)`); the receiver is the first argument.
+    let member: Bool
+    /// Arguments, the receiver included.
+    let arity: Int
+    /// The result, or `nil` when the arguments are not of this overload's kinds.
+    let body: (@Sendable ([Value], inout EvaluationContext) -> Value?)?
+    /// For functions that choose which arguments to evaluate.
+    let lazyBody: (@Sendable ([Program.Step], inout EvaluationContext) -> Value)?
+
+    var isLazy: Bool { lazyBody != nil }
+  }
+
+  private var table: [String: [Overload]] = [:]
+
+  public init() {}
+
+  mutating func add(
+    _ name: String, member: Bool = false, arity: Int,
+    _ body: @escaping @Sendable ([Value], inout EvaluationContext) -> Value?
+  ) {
+    table[name, default: []].append(
+      Overload(name: name, member: member, arity: arity, body: body, lazyBody: nil))
+  }
+
+  /// Adds the function both as a global function and as a method on its first argument
+  /// (`size(x)` and `x.size()`).
+  mutating func addBoth(
+    _ name: String, arity: Int,
+    _ body: @escaping @Sendable ([Value], inout EvaluationContext) -> Value?
+  ) {
+    add(name, member: false, arity: arity, body)
+    add(name, member: true, arity: arity, body)
+  }
+
+  mutating func addLazy(
+    _ name: String, member: Bool = false, arity: Int,
+    _ body: @escaping @Sendable ([Program.Step], inout EvaluationContext) -> Value
+  ) {
+    table[name, default: []].append(
+      Overload(name: name, member: member, arity: arity, body: nil, lazyBody: body))
+  }
+
+  func overloads(_ name: String, member: Bool, arity: Int) -> [Overload] {
+    table[name]?.filter { $0.member == member && $0.arity == arity } ?? []
+  }
+
+  /// Whether any overload of `name` exists (of any form).
+  func knows(_ name: String) -> Bool { table[name] != nil }
+
+  /// The arities `name` is defined with, in each form.
+  func arities(_ name: String, member: Bool) -> Set<Int> {
+    Set(table[name]?.filter { $0.member == member }.map(\.arity) ?? [])
+  }
+
+  static func dispatch(
+    _ name: String, _ overloads: [Overload], _ arguments: [Value],
+    _ context: inout EvaluationContext
+  ) -> Value {
+    for overload in overloads {
+      if let result = overload.body?(arguments, &context) { return result }
+    }
+    return .error(.noMatchingOverload(name))
+  }
+
+  /// The standard library and Kubernetes' extensions: what ValidatingAdmissionPolicy offers.
+  public static let standard: Library = {
+    var library = Library()
+    Builtins.register(&library)
+    Strings.register(&library)
+    Time.register(&library)
+    Regex.register(&library)
+    KubernetesLibrary.register(&library)
+    return library
+  }()
+}

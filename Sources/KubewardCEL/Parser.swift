@@ -1,0 +1,526 @@
+/// A parsed CEL expression. Macros (`has`, `all`, `exists`, `exists_one`, `map`, `filter`, the
+/// two-variable forms, `optMap`, `optFlatMap`, `cel.bind`) are already expanded into
+/// comprehensions. `offset` is where the node starts in the source, in bytes.
+public struct Expr: Sendable {
+  public indirect enum Kind: Sendable {
+    case literal(Value)
+    case identifier(String)
+    /// `target.field`; `testOnly` for `has(target.field)`.
+    case select(Expr, String, testOnly: Bool)
+    /// `target.?field`
+    case optionalSelect(Expr, String)
+    case index(Expr, Expr)
+    /// `target[?key]`
+    case optionalIndex(Expr, Expr)
+    /// A function (`size(x)`) or method (`x.size()`); operators are functions named as in
+    /// cel-go (`_+_`, `_==_`, `!_`, `-_`, `@in`).
+    case call(String, target: Expr?, arguments: [Expr])
+    case and(Expr, Expr)
+    case or(Expr, Expr)
+    case conditional(Expr, Expr, Expr)
+    /// Elements; those at `optionalIndices` were written `?e` (optional elements).
+    case list([Expr], optionalIndices: Set<Int>)
+    case map([MapEntry])
+    /// `Message{field: value}`: protobuf messages, which Kubernetes objects are not.
+    case message(String, [MapEntry])
+    case comprehension(Comprehension)
+  }
+
+  public struct MapEntry: Sendable {
+    public let key: Expr
+    public let value: Expr
+    public let isOptional: Bool
+  }
+
+  public let kind: Kind
+  public let offset: Int
+}
+
+/// A macro expanded: iterate `range`, binding `variable` (and `variable2`: the index or the
+/// key, in the two-variable forms), and combine per `kind`.
+public struct Comprehension: Sendable {
+  public enum Kind: Sendable {
+    case all, exists, existsOne
+    /// `map(x, t)` and `map(x, p, t)`.
+    case map
+    case filter
+    /// `transformList(i, v, t)`, `transformMap(k, v, t)`, `transformMapEntry(k, v, t)`.
+    case transformList, transformMap, transformMapEntry
+    /// `optional.optMap(x, t)` and `optFlatMap`.
+    case optionalMap, optionalFlatMap
+    /// `cel.bind(x, init, e)`.
+    case bind
+  }
+
+  public let kind: Kind
+  public let range: Expr
+  public let variable: String
+  /// The second variable of the two-variable forms: `variable` is then the index (list) or
+  /// key (map), this one the value.
+  public let variable2: String?
+  /// The filter of `filter`, `map(x, p, t)` and the predicates of `all`/`exists`.
+  public let predicate: Expr?
+  public let transform: Expr?
+}
+
+/// Parses CEL (the grammar of cel-spec's langdef.md) with precedence climbing, expanding
+/// macros, with a nesting limit so that hostile input cannot exhaust the stack.
+struct Parser {
+  private var tokens: [Token]
+  private var position = 0
+  private var depth = 0
+  static let maximumDepth = 250
+  let macros: Bool
+
+  init(_ text: String, macros: Bool = true) throws(CELSyntaxError) {
+    var lexer = Lexer(text)
+    tokens = try lexer.tokens()
+    self.macros = macros
+  }
+
+  static func parse(_ text: String, macros: Bool = true) throws(CELSyntaxError) -> Expr {
+    var parser = try Parser(text, macros: macros)
+    let expression = try parser.expression()
+    guard case .end = parser.current.kind else {
+      throw parser.error("unexpected \(parser.describe(parser.current))")
+    }
+    return expression
+  }
+
+  private var current: Token { tokens[position] }
+
+  private func error(_ message: String, at offset: Int? = nil) -> CELSyntaxError {
+    CELSyntaxError(message: message, offset: offset ?? current.offset)
+  }
+
+  private func describe(_ token: Token) -> String {
+    switch token.kind {
+    case .end: "end of expression"
+    case .punctuation(let text): "'\(text)'"
+    case .identifier(let name), .reserved(let name): "'\(name)'"
+    default: "literal"
+    }
+  }
+
+  private func isPunctuation(_ text: String) -> Bool {
+    if case .punctuation(let found) = current.kind { return found == text }
+    return false
+  }
+
+  private mutating func accept(_ text: String) -> Bool {
+    guard isPunctuation(text) else { return false }
+    position += 1
+    return true
+  }
+
+  private mutating func expect(_ text: String) throws(CELSyntaxError) {
+    guard accept(text) else { throw error("expected '\(text)', found \(describe(current))") }
+  }
+
+  private mutating func nested<T>(_ body: (inout Parser) throws(CELSyntaxError) -> T)
+    throws(CELSyntaxError) -> T
+  {
+    depth += 1
+    defer { depth -= 1 }
+    guard depth <= Self.maximumDepth else { throw error("expression nested too deeply") }
+    return try body(&self)
+  }
+
+  mutating func expression() throws(CELSyntaxError) -> Expr {
+    try nested { parser throws(CELSyntaxError) in
+      let start = parser.current.offset
+      let condition = try parser.or()
+      guard parser.accept("?") else { return condition }
+      let then = try parser.or()
+      try parser.expect(":")
+      let otherwise = try parser.expression()
+      return Expr(kind: .conditional(condition, then, otherwise), offset: start)
+    }
+  }
+
+  private mutating func or() throws(CELSyntaxError) -> Expr {
+    var left = try and()
+    while case .punctuation("||") = current.kind {
+      let offset = current.offset
+      position += 1
+      let right = try and()
+      left = Expr(kind: .or(left, right), offset: offset)
+    }
+    return left
+  }
+
+  private mutating func and() throws(CELSyntaxError) -> Expr {
+    var left = try relation()
+    while case .punctuation("&&") = current.kind {
+      let offset = current.offset
+      position += 1
+      let right = try relation()
+      left = Expr(kind: .and(left, right), offset: offset)
+    }
+    return left
+  }
+
+  private static let relations: [String: String] = [
+    "<": "_<_", "<=": "_<=_", ">": "_>_", ">=": "_>=_", "==": "_==_", "!=": "_!=_",
+  ]
+
+  private mutating func relation() throws(CELSyntaxError) -> Expr {
+    var left = try addition()
+    while true {
+      let offset = current.offset
+      var function: String?
+      switch current.kind {
+      case .punctuation(let text): function = Self.relations[text]
+      case .identifier("in"): function = "@in"
+      default: break
+      }
+      guard let function else { return left }
+      position += 1
+      let right = try addition()
+      left = Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset)
+    }
+  }
+
+  private mutating func addition() throws(CELSyntaxError) -> Expr {
+    var left = try multiplication()
+    while case .punctuation(let text) = current.kind, text == "+" || text == "-" {
+      let offset = current.offset
+      position += 1
+      let right = try multiplication()
+      left = Expr(
+        kind: .call(text == "+" ? "_+_" : "_-_", target: nil, arguments: [left, right]),
+        offset: offset)
+    }
+    return left
+  }
+
+  private mutating func multiplication() throws(CELSyntaxError) -> Expr {
+    var left = try unary()
+    while case .punctuation(let text) = current.kind, text == "*" || text == "/" || text == "%" {
+      let offset = current.offset
+      position += 1
+      let right = try unary()
+      let function = text == "*" ? "_*_" : (text == "/" ? "_/_" : "_%_")
+      left = Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset)
+    }
+    return left
+  }
+
+  private mutating func unary() throws(CELSyntaxError) -> Expr {
+    let offset = current.offset
+    if isPunctuation("!") {
+      var count = 0
+      while accept("!") { count += 1 }
+      var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
+      for _ in 0..<count {
+        operand = Expr(kind: .call("!_", target: nil, arguments: [operand]), offset: offset)
+      }
+      return operand
+    }
+    if isPunctuation("-") {
+      var count = 0
+      while accept("-") { count += 1 }
+      // A negated literal is the negative literal: -9223372036854775808 is an int, and
+      // -1 a constant.
+      if count % 2 == 1, let literal = negatedLiteral() {
+        position += 1
+        var operand = Expr(kind: .literal(literal), offset: offset)
+        operand = try memberSuffixes(operand)
+        for _ in 0..<(count - 1) {
+          operand = Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset)
+        }
+        return operand
+      }
+      var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
+      for _ in 0..<count {
+        operand = Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset)
+      }
+      return operand
+    }
+    return try member()
+  }
+
+  /// The value of the literal at the cursor negated, when the literal is a number that stays
+  /// one negated (and is not followed by a member access, which binds tighter).
+  private func negatedLiteral() -> Value? {
+    if case .punctuation(let next) = tokens[position + 1].kind, next == "." || next == "[" {
+      return nil
+    }
+    switch current.kind {
+    case .int(let value): return .int(-value)
+    case .bigInt(let value) where value == UInt64(Int64.max) + 1: return .int(Int64.min)
+    case .double(let value): return .double(-value)
+    default: return nil
+    }
+  }
+
+  private mutating func member() throws(CELSyntaxError) -> Expr {
+    try memberSuffixes(try primary())
+  }
+
+  private mutating func memberSuffixes(_ base: Expr) throws(CELSyntaxError) -> Expr {
+    var expression = base
+    while true {
+      let offset = current.offset
+      if accept(".") {
+        let name = try fieldName()
+        if accept("(") {
+          let arguments = try argumentList(")")
+          expression = try call(name, target: expression, arguments: arguments, offset: offset)
+        } else {
+          expression = Expr(kind: .select(expression, name, testOnly: false), offset: offset)
+        }
+      } else if accept(".?") {
+        let name = try fieldName()
+        expression = Expr(kind: .optionalSelect(expression, name), offset: offset)
+      } else if accept("[") {
+        let key = try self.expression()
+        try expect("]")
+        expression = Expr(kind: .index(expression, key), offset: offset)
+      } else if accept("[?") {
+        let key = try self.expression()
+        try expect("]")
+        expression = Expr(kind: .optionalIndex(expression, key), offset: offset)
+      } else {
+        return expression
+      }
+    }
+  }
+
+  /// A field or method name: any identifier, reserved words included (`{'as': 1}.as`), or a
+  /// back-quoted name (`` a.`b-c` ``).
+  private mutating func fieldName() throws(CELSyntaxError) -> String {
+    switch current.kind {
+    case .identifier(let name), .reserved(let name), .quotedField(let name):
+      position += 1
+      return name
+    default:
+      throw error("expected a field name, found \(describe(current))")
+    }
+  }
+
+  private mutating func argumentList(_ closing: String) throws(CELSyntaxError) -> [Expr] {
+    var arguments: [Expr] = []
+    if accept(closing) { return arguments }
+    while true {
+      arguments.append(try expression())
+      if accept(closing) { return arguments }
+      try expect(",")
+    }
+  }
+
+  private mutating func primary() throws(CELSyntaxError) -> Expr {
+    let token = current
+    let offset = token.offset
+    switch token.kind {
+    case .int(let value):
+      position += 1
+      return Expr(kind: .literal(.int(value)), offset: offset)
+    case .bigInt:
+      throw error("integer literal out of range")
+    case .uint(let value):
+      position += 1
+      return Expr(kind: .literal(.uint(value)), offset: offset)
+    case .double(let value):
+      position += 1
+      return Expr(kind: .literal(.double(value)), offset: offset)
+    case .string(let text):
+      position += 1
+      return Expr(kind: .literal(.string(text)), offset: offset)
+    case .bytes(let bytes):
+      position += 1
+      return Expr(kind: .literal(.bytes(bytes)), offset: offset)
+    case .reserved(let word):
+      throw error("reserved identifier '\(word)'")
+    case .identifier(let name):
+      position += 1
+      return try identifier(name, offset: offset)
+    case .punctuation("."):
+      // A name qualified from the root container: `.cel.expr.Type`.
+      position += 1
+      guard case .identifier(let name) = current.kind else {
+        throw error("expected an identifier after '.'")
+      }
+      position += 1
+      return try identifier("." + name, offset: offset)
+    case .punctuation("("):
+      position += 1
+      let inner = try expression()
+      try expect(")")
+      return inner
+    case .punctuation("["):
+      position += 1
+      return try list(offset: offset)
+    case .punctuation("[?"):
+      // `[?a, b]`: a list whose first element is optional.
+      position += 1
+      return try list(offset: offset, firstOptional: true)
+    case .punctuation("{"):
+      position += 1
+      return try map(offset: offset)
+    default:
+      throw error("unexpected \(describe(token))")
+    }
+  }
+
+  private mutating func identifier(_ name: String, offset: Int) throws(CELSyntaxError) -> Expr {
+    switch name {
+    case "true": return Expr(kind: .literal(.bool(true)), offset: offset)
+    case "false": return Expr(kind: .literal(.bool(false)), offset: offset)
+    case "null": return Expr(kind: .literal(.null), offset: offset)
+    default: break
+    }
+    if accept("(") {
+      let arguments = try argumentList(")")
+      return try call(name, target: nil, arguments: arguments, offset: offset)
+    }
+    // `Message{…}` or `pkg.Message{…}`: a protobuf message construction.
+    if isPunctuation("{") {
+      position += 1
+      return Expr(kind: .message(name, try entries(fieldKeys: true)), offset: offset)
+    }
+    // `a.b.C{…}`: a message named by its qualified name.
+    var qualified = name
+    var lookahead = position
+    while lookahead + 2 < tokens.count, case .punctuation(".") = tokens[lookahead].kind,
+      case .identifier(let next) = tokens[lookahead + 1].kind
+    {
+      qualified += "." + next
+      lookahead += 2
+      if case .punctuation("{") = tokens[lookahead].kind {
+        position = lookahead + 1
+        return Expr(kind: .message(qualified, try entries(fieldKeys: true)), offset: offset)
+      }
+    }
+    return Expr(kind: .identifier(name), offset: offset)
+  }
+
+  private mutating func list(offset: Int, firstOptional: Bool = false) throws(CELSyntaxError)
+    -> Expr
+  {
+    var elements: [Expr] = []
+    var optional: Set<Int> = firstOptional ? [0] : []
+    if firstOptional {
+      elements.append(try expression())
+      if !accept("]") {
+        try expect(",")
+      } else {
+        return Expr(kind: .list(elements, optionalIndices: optional), offset: offset)
+      }
+    }
+    while !accept("]") {
+      if accept("?") { optional.insert(elements.count) }
+      elements.append(try expression())
+      if accept("]") { break }
+      try expect(",")
+    }
+    return Expr(kind: .list(elements, optionalIndices: optional), offset: offset)
+  }
+
+  private mutating func map(offset: Int) throws(CELSyntaxError) -> Expr {
+    Expr(kind: .map(try entries(fieldKeys: false)), offset: offset)
+  }
+
+  private mutating func entries(fieldKeys: Bool) throws(CELSyntaxError) -> [Expr.MapEntry] {
+    var entries: [Expr.MapEntry] = []
+    while !accept("}") {
+      let isOptional = accept("?")
+      let key: Expr
+      if fieldKeys {
+        let offset = current.offset
+        key = Expr(kind: .literal(.string(try fieldName())), offset: offset)
+      } else {
+        key = try expression()
+      }
+      try expect(":")
+      let value = try expression()
+      entries.append(Expr.MapEntry(key: key, value: value, isOptional: isOptional))
+      if accept("}") { break }
+      try expect(",")
+    }
+    return entries
+  }
+
+  // MARK: Macros
+
+  private func call(_ name: String, target: Expr?, arguments: [Expr], offset: Int)
+    throws(CELSyntaxError) -> Expr
+  {
+    guard macros else {
+      return Expr(kind: .call(name, target: target, arguments: arguments), offset: offset)
+    }
+    if target == nil && name == "has" && arguments.count == 1 {
+      guard case .select(let operand, let field, _) = arguments[0].kind else {
+        throw error("invalid argument to has() macro", at: arguments[0].offset)
+      }
+      return Expr(kind: .select(operand, field, testOnly: true), offset: offset)
+    }
+    guard let target else {
+      return Expr(kind: .call(name, target: nil, arguments: arguments), offset: offset)
+    }
+    if name == "bind", case .identifier("cel") = target.kind, arguments.count == 3 {
+      let variable = try variableName(arguments[0])
+      return comprehension(
+        .bind, range: arguments[1], variable, nil, nil, arguments[2], offset: offset)
+    }
+    let kind: Comprehension.Kind?
+    switch (name, arguments.count) {
+    case ("all", 2), ("all", 3): kind = .all
+    case ("exists", 2), ("exists", 3): kind = .exists
+    case ("exists_one", 2), ("existsOne", 2), ("exists_one", 3), ("existsOne", 3): kind = .existsOne
+    case ("map", 2), ("map", 3): kind = .map
+    case ("filter", 2): kind = .filter
+    case ("transformList", 3), ("transformList", 4): kind = .transformList
+    case ("transformMap", 3), ("transformMap", 4): kind = .transformMap
+    case ("transformMapEntry", 3), ("transformMapEntry", 4): kind = .transformMapEntry
+    case ("optMap", 2): kind = .optionalMap
+    case ("optFlatMap", 2): kind = .optionalFlatMap
+    default: kind = nil
+    }
+    guard let kind else {
+      return Expr(kind: .call(name, target: target, arguments: arguments), offset: offset)
+    }
+    let twoVariables =
+      switch kind {
+      case .transformList, .transformMap, .transformMapEntry: true
+      case .all, .exists, .existsOne: arguments.count == 3
+      default: false
+      }
+    let first = try variableName(arguments[0])
+    let second = twoVariables ? try variableName(arguments[1]) : nil
+    let rest = Array(arguments.dropFirst(twoVariables ? 2 : 1))
+    if let second, second == first {
+      throw error("duplicate variable name '\(first)'", at: arguments[1].offset)
+    }
+    switch kind {
+    case .all, .exists, .existsOne, .filter:
+      return comprehension(kind, range: target, first, second, rest[0], nil, offset: offset)
+    case .map, .transformList, .transformMap, .transformMapEntry:
+      let predicate = rest.count == 2 ? rest[0] : nil
+      return comprehension(kind, range: target, first, second, predicate, rest.last, offset: offset)
+    case .optionalMap, .optionalFlatMap:
+      return comprehension(kind, range: target, first, nil, nil, rest[0], offset: offset)
+    case .bind:
+      return comprehension(kind, range: target, first, nil, nil, rest[0], offset: offset)
+    }
+  }
+
+  private func variableName(_ expression: Expr) throws(CELSyntaxError) -> String {
+    guard case .identifier(let name) = expression.kind, !name.hasPrefix(".") else {
+      throw error("argument must be a simple name", at: expression.offset)
+    }
+    return name
+  }
+
+  private func comprehension(
+    _ kind: Comprehension.Kind, range: Expr, _ variable: String, _ variable2: String?,
+    _ predicate: Expr?, _ transform: Expr?, offset: Int
+  ) -> Expr {
+    Expr(
+      kind: .comprehension(
+        Comprehension(
+          kind: kind, range: range, variable: variable, variable2: variable2,
+          predicate: predicate, transform: transform)),
+      offset: offset)
+  }
+}

@@ -1,0 +1,106 @@
+/// Where an expression's free names come from: `object`, `params`, a test's bindings.
+public protocol Activation {
+  /// The value of `name` (a qualified name is looked up whole: `a.b.c`), or `nil`.
+  func resolve(_ name: String) -> Value?
+}
+
+/// Names bound in a dictionary.
+public struct DictionaryActivation: Activation {
+  public var values: [String: Value]
+  public init(_ values: [String: Value] = [:]) { self.values = values }
+  public func resolve(_ name: String) -> Value? { values[name] }
+}
+
+/// Notified of the fields and elements an evaluation reads, in order: kubeward re-runs a
+/// failing validation with one to point at the field it read.
+public protocol AccessTracer: AnyObject {
+  /// `container` was read at `key` (a field name, a map key, a list index).
+  func read(_ key: Value, of container: Value)
+}
+
+/// What an evaluation carries: the names, the comprehension variables, the cost so far.
+public struct EvaluationContext {
+  var activation: any Activation
+  /// Comprehension and bind variables, by slot.
+  var frame: [Value]
+  /// Cost units spent; an evaluation that exceeds `budget` stops with an error.
+  public internal(set) var cost: Int = 0
+  let budget: Int
+  weak var tracer: AccessTracer?
+
+  @inline(__always)
+  mutating func spend(_ units: Int) -> Bool {
+    cost &+= units
+    return cost <= budget
+  }
+}
+
+/// The error of an evaluation that spent its budget.
+public let costLimitExceeded = CELError("operation cancelled: actual cost limit exceeded")
+
+/// A compiled expression: parsed, macros expanded, checked, and turned into closures once;
+/// evaluated any number of times (concurrently: it holds no mutable state).
+public struct Program: Sendable {
+  typealias Step = @Sendable (inout EvaluationContext) -> Value
+
+  let step: Step
+  let slots: Int
+  /// The source, for messages.
+  public let source: String
+  public let expression: Expr
+
+  /// Kubernetes' limit per expression evaluation.
+  public static let defaultBudget = 1_000_000
+
+  /// Compiles `source`; with `declarations`, names outside them are compile errors (with
+  /// `nil`, unknown names are errors only when evaluated).
+  public init(
+    _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
+    check: Bool = true, macros: Bool = true
+  ) throws(CELCompileError) {
+    let expression: Expr
+    do {
+      expression = try Parser.parse(source, macros: macros)
+    } catch {
+      throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
+    }
+    if check {
+      try Checker(library: library, declarations: declarations).check(expression)
+    }
+    var compiler = Compiler(library: library)
+    self.step = try compiler.compile(expression)
+    self.slots = compiler.maximumSlots
+    self.source = source
+    self.expression = expression
+  }
+
+  /// Evaluates with `activation`; errors are values (`.error`).
+  public func evaluate(
+    _ activation: any Activation, budget: Int = Program.defaultBudget,
+    tracer: AccessTracer? = nil
+  ) -> Value {
+    var context = EvaluationContext(
+      activation: activation, frame: Array(repeating: .null, count: slots), budget: budget,
+      tracer: tracer)
+    let value = step(&context)
+    return context.cost > budget ? .error(costLimitExceeded) : value
+  }
+
+  /// Evaluates, and reports the cost spent.
+  public func evaluateWithCost(
+    _ activation: any Activation, budget: Int = Program.defaultBudget
+  ) -> (value: Value, cost: Int) {
+    var context = EvaluationContext(
+      activation: activation, frame: Array(repeating: .null, count: slots), budget: budget)
+    let value = step(&context)
+    return (context.cost > budget ? .error(costLimitExceeded) : value, context.cost)
+  }
+}
+
+/// A compile error: syntax, an unknown function, a wrong number of arguments, a bad
+/// literal; at a byte offset of the expression.
+public struct CELCompileError: Error, Sendable, CustomStringConvertible {
+  public let message: String
+  public let offset: Int
+  public var description: String { message }
+}

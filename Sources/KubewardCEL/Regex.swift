@@ -1,0 +1,888 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Regular expressions with RE2's syntax and guarantee: matching time is linear in the text
+/// (a Pike VM runs every alternative in lock step), so no pattern a policy author writes can
+/// stall an admission request. Supported: literals and escapes, `.`, classes (`[a-z]`,
+/// `[^…]`, `[[:alpha:]]`, `\d \s \w` and negations, `\pL`, `\p{Lu}`), anchors (`^ $ \A \z \b
+/// \B`), groups (`(…)`, `(?:…)`, `(?P<name>…)`, `(?<name>…)`), flags (`(?i)`, `(?m)`, `(?s)`,
+/// `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy forms, at most 1000).
+/// Back-references and look-around are not RE2 and are errors.
+public struct Regex: Sendable {
+  fileprivate let program: [Instruction]
+  public let pattern: String
+
+  /// Compiled instructions are bounded (RE2 bounds its programs too): `a{1000}{1000}` is an
+  /// error, not a million instructions.
+  static let maximumInstructions = 50_000
+
+  public init(_ pattern: String) throws(CELError) {
+    var parser = RegexParser(pattern)
+    let tree = try parser.parse()
+    var compiler = RegexCompiler()
+    try compiler.emit(tree)
+    compiler.append(.match)
+    self.program = compiler.program
+    self.pattern = pattern
+  }
+
+  /// Whether the pattern matches anywhere in `text` (RE2's partial match).
+  public func matches(_ text: String) -> Bool {
+    find(Array(text.unicodeScalars), from: 0) != nil
+  }
+
+  /// The first (leftmost, then by preference) match at or after `from`, as scalar offsets.
+  func find(_ text: [Unicode.Scalar], from: Int) -> Range<Int>? {
+    var current = ThreadList(size: program.count)
+    var next = ThreadList(size: program.count)
+    var found: Range<Int>?
+    var position = from
+    while true {
+      if found == nil {
+        add(&current, 0, start: position, at: position, text)
+      }
+      if current.isEmpty { break }
+      next.clear()
+      for index in 0..<current.count {
+        let thread = current.threads[index]
+        switch program[thread.pc] {
+        case .match:
+          found = thread.start..<position
+          // Threads after this one have lower priority: leftmost-first stops here.
+          current.count = index + 1
+        case .character(let matcher):
+          if position < text.count && matcher.matches(text[position]) {
+            add(&next, thread.pc + 1, start: thread.start, at: position + 1, text)
+          }
+        default:
+          break
+        }
+        if case .match = program[thread.pc] { break }
+      }
+      if position >= text.count { break }
+      swap(&current, &next)
+      position += 1
+    }
+    return found
+  }
+
+  /// Adds the thread at `pc` and everything reachable from it without reading a character,
+  /// in priority order.
+  private func add(
+    _ list: inout ThreadList, _ pc: Int, start: Int, at position: Int, _ text: [Unicode.Scalar]
+  ) {
+    var stack = [pc]
+    while let pc = stack.popLast() {
+      guard list.insert(pc) else { continue }
+      switch program[pc] {
+      case .jump(let target):
+        stack.append(target)
+      case .split(let first, let second):
+        stack.append(second)
+        stack.append(first)
+      case .assertion(let kind):
+        if kind.holds(text, position) { stack.append(pc + 1) }
+      case .character, .match:
+        list.threads[list.count] = Thread(pc: pc, start: start)
+        list.count += 1
+      }
+    }
+  }
+
+  /// Every match, as Go's `FindAllString` gives them (no empty match right after another);
+  /// at most `limit` when it is not negative.
+  func findAll(_ text: String, limit: Int) -> [String] {
+    let scalars = Array(text.unicodeScalars)
+    var results: [String] = []
+    var position = 0
+    var previousEnd = -1
+    while limit < 0 || results.count < limit, position <= scalars.count,
+      let match = find(scalars, from: position)
+    {
+      var accept = true
+      if match.isEmpty {
+        if match.lowerBound == previousEnd { accept = false }
+        position = match.upperBound + 1
+      } else {
+        position = match.upperBound
+      }
+      previousEnd = match.upperBound
+      if accept { results.append(Self.text(scalars[match])) }
+    }
+    return results
+  }
+
+  static func text(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var view = String.UnicodeScalarView()
+    view.append(contentsOf: scalars)
+    return String(view)
+  }
+}
+
+private struct Thread {
+  var pc: Int
+  var start: Int
+}
+
+/// A sparse set of program counters with the threads in insertion (priority) order.
+private struct ThreadList {
+  var threads: [Thread]
+  var count = 0
+  private var dense: [Int]
+  private var sparse: [Int]
+  private var members = 0
+
+  init(size: Int) {
+    threads = Array(repeating: Thread(pc: 0, start: 0), count: size)
+    dense = Array(repeating: 0, count: size)
+    sparse = Array(repeating: 0, count: size)
+  }
+
+  var isEmpty: Bool { count == 0 }
+
+  mutating func clear() {
+    count = 0
+    members = 0
+  }
+
+  /// `false` when `pc` was already visited in this step.
+  mutating func insert(_ pc: Int) -> Bool {
+    let slot = sparse[pc]
+    if slot < members && dense[slot] == pc { return false }
+    sparse[pc] = members
+    dense[members] = pc
+    members += 1
+    return true
+  }
+}
+
+fileprivate enum Instruction: Sendable {
+  case character(CharacterMatcher)
+  case split(Int, Int)
+  case jump(Int)
+  case assertion(Assertion)
+  case match
+}
+
+enum Assertion: Sendable {
+  case beginText, endText, beginLine, endLine, wordBoundary, notWordBoundary
+
+  func holds(_ text: [Unicode.Scalar], _ position: Int) -> Bool {
+    switch self {
+    case .beginText: return position == 0
+    case .endText: return position == text.count
+    case .beginLine: return position == 0 || text[position - 1] == "\n"
+    case .endLine: return position == text.count || text[position] == "\n"
+    case .wordBoundary, .notWordBoundary:
+      let before = position > 0 && Self.isWord(text[position - 1])
+      let after = position < text.count && Self.isWord(text[position])
+      return (before != after) == (self == .wordBoundary)
+    }
+  }
+
+  static func isWord(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F: return true
+    default: return false
+    }
+  }
+}
+
+/// What one character instruction accepts.
+struct CharacterMatcher: Sendable {
+  enum Item: Sendable {
+    case range(UInt32, UInt32)
+    case category(Set<Unicode.GeneralCategory>)
+  }
+
+  var items: [Item] = []
+  var negated = false
+  var foldCase = false
+
+  func matches(_ scalar: Unicode.Scalar) -> Bool {
+    if contains(scalar) != negated { return true }
+    guard foldCase else { return false }
+    for variant in Self.caseVariants(scalar) where variant != scalar {
+      if contains(variant) != negated { return true }
+    }
+    return false
+  }
+
+  private func contains(_ scalar: Unicode.Scalar) -> Bool {
+    for item in items {
+      switch item {
+      case .range(let low, let high):
+        if scalar.value >= low && scalar.value <= high { return true }
+      case .category(let categories):
+        if categories.contains(scalar.properties.generalCategory) { return true }
+      }
+    }
+    return false
+  }
+
+  static func caseVariants(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+    if scalar.isASCII {
+      let value = scalar.value
+      if value >= 0x41 && value <= 0x5A { return [Unicode.Scalar(value + 32)!] }
+      if value >= 0x61 && value <= 0x7A { return [Unicode.Scalar(value - 32)!] }
+      return []
+    }
+    var variants: [Unicode.Scalar] = []
+    for mapping in [scalar.properties.lowercaseMapping, scalar.properties.uppercaseMapping] {
+      let scalars = mapping.unicodeScalars
+      if scalars.count == 1 { variants.append(scalars.first!) }
+    }
+    return variants
+  }
+}
+
+/// The parsed form of a pattern.
+indirect enum RegexNode {
+  case empty
+  case character(CharacterMatcher)
+  case concatenation([RegexNode])
+  case alternation([RegexNode])
+  case repetition(RegexNode, minimum: Int, maximum: Int?, greedy: Bool)
+  case assertion(Assertion)
+}
+
+struct RegexFlags {
+  var caseInsensitive = false
+  var multiLine = false
+  var dotAll = false
+  var ungreedy = false
+}
+
+struct RegexParser {
+  private let scalars: [Unicode.Scalar]
+  private var index = 0
+  private var depth = 0
+
+  init(_ pattern: String) {
+    scalars = Array(pattern.unicodeScalars)
+  }
+
+  private func error(_ message: String) -> CELError {
+    CELError("error parsing regexp: \(message)")
+  }
+
+  private var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
+
+  mutating func parse() throws(CELError) -> RegexNode {
+    guard scalars.count <= 10_000 else { throw error("expression too large") }
+    var flags = RegexFlags()
+    let node = try alternation(&flags)
+    if index < scalars.count { throw error("unexpected ): `\(Regex.text(scalars[...]))`") }
+    return node
+  }
+
+  private mutating func alternation(_ flags: inout RegexFlags) throws(CELError) -> RegexNode {
+    depth += 1
+    defer { depth -= 1 }
+    guard depth < 500 else { throw error("expression nests too deeply") }
+    var branches = [try concatenation(&flags)]
+    while current == "|" {
+      index += 1
+      branches.append(try concatenation(&flags))
+    }
+    return branches.count == 1 ? branches[0] : .alternation(branches)
+  }
+
+  private mutating func concatenation(_ flags: inout RegexFlags) throws(CELError) -> RegexNode {
+    var items: [RegexNode] = []
+    while let scalar = current, scalar != "|", scalar != ")" {
+      guard var atom = try self.atom(&flags) else { continue }
+      atom = try repetitions(of: atom, flags)
+      items.append(atom)
+    }
+    switch items.count {
+    case 0: return .empty
+    case 1: return items[0]
+    default: return .concatenation(items)
+    }
+  }
+
+  private mutating func repetitions(of atom: RegexNode, _ flags: RegexFlags) throws(CELError)
+    -> RegexNode
+  {
+    var node = atom
+    var repeated = false
+    while let scalar = current {
+      var minimum = 0
+      var maximum: Int?
+      switch scalar {
+      case "*": index += 1
+      case "+":
+        index += 1
+        minimum = 1
+      case "?":
+        index += 1
+        maximum = 1
+      case "{":
+        guard let bounds = try braces() else { return node }
+        (minimum, maximum) = bounds
+      default:
+        return node
+      }
+      if repeated { throw error("invalid nested repetition operator") }
+      if case .empty = node { throw error("missing argument to repetition operator") }
+      if case .assertion = node {}
+      var greedy = !flags.ungreedy
+      if current == "?" {
+        index += 1
+        greedy.toggle()
+      }
+      if current == "+" { throw error("invalid nested repetition operator: possessive") }
+      node = .repetition(node, minimum: minimum, maximum: maximum, greedy: greedy)
+      repeated = true
+    }
+    return node
+  }
+
+  /// `{n}`, `{n,}`, `{n,m}`; `nil` (and the brace a literal) when it is not one.
+  private mutating func braces() throws(CELError) -> (Int, Int?)? {
+    let start = index
+    index += 1
+    func number(_ parser: inout RegexParser) -> Int? {
+      var digits = ""
+      while let scalar = parser.current, scalar.value >= 0x30, scalar.value <= 0x39 {
+        digits.unicodeScalars.append(scalar)
+        parser.index += 1
+      }
+      return digits.isEmpty || digits.count > 6 ? nil : Int(digits)
+    }
+    guard let minimum = number(&self) else {
+      index = start
+      return nil
+    }
+    var maximum: Int? = minimum
+    if current == "," {
+      index += 1
+      maximum = current == "}" ? nil : number(&self)
+      if maximum == nil && current != "}" {
+        index = start
+        return nil
+      }
+    }
+    guard current == "}" else {
+      index = start
+      return nil
+    }
+    index += 1
+    if minimum > 1000 || (maximum ?? 0) > 1000 || maximum.map({ $0 < minimum }) == true {
+      throw error("invalid repeat count")
+    }
+    return (minimum, maximum)
+  }
+
+  private func literal(_ scalar: Unicode.Scalar, _ flags: RegexFlags) -> RegexNode {
+    .character(
+      CharacterMatcher(
+        items: [.range(scalar.value, scalar.value)], negated: false,
+        foldCase: flags.caseInsensitive))
+  }
+
+  /// One atom, or `nil` for a flag group that changes `flags` and matches nothing.
+  private mutating func atom(_ flags: inout RegexFlags) throws(CELError) -> RegexNode? {
+    guard let scalar = current else { return .empty }
+    index += 1
+    switch scalar {
+    case "(":
+      var inner = flags
+      if current == "?" {
+        index += 1
+        if current == "P" || current == "<" {
+          if current == "P" { index += 1 }
+          guard current == "<" else { throw error("invalid or unsupported Perl syntax") }
+          index += 1
+          var name = ""
+          while let next = current, next != ">" {
+            guard next.properties.isAlphabetic || next == "_" || next.properties.numericType != nil
+            else { throw error("invalid named capture") }
+            name.unicodeScalars.append(next)
+            index += 1
+          }
+          guard current == ">", !name.isEmpty else { throw error("invalid named capture") }
+          index += 1
+        } else {
+          // Flags: `(?i)` applies to the rest of the group, `(?i:…)` to its own.
+          var negate = false
+          var sawFlag = false
+          while let next = current, next != ")", next != ":" {
+            index += 1
+            switch next {
+            case "i": inner.caseInsensitive = !negate
+            case "m": inner.multiLine = !negate
+            case "s": inner.dotAll = !negate
+            case "U": inner.ungreedy = !negate
+            case "-":
+              guard !negate else { throw error("invalid or unsupported Perl syntax") }
+              negate = true
+              continue
+            default: throw error("invalid or unsupported Perl syntax: `(?\(next)`")
+            }
+            sawFlag = true
+          }
+          guard let end = current, sawFlag || end == ":" else {
+            throw error("missing argument to repetition operator: `?`")
+          }
+          index += 1
+          if end == ")" {
+            flags = inner
+            return nil
+          }
+        }
+      }
+      let node = try alternation(&inner)
+      guard current == ")" else { throw error("missing closing ): `\(Regex.text(scalars[...]))`") }
+      index += 1
+      return node
+    case ")":
+      throw error("unexpected )")
+    case "*", "+", "?":
+      throw error("missing argument to repetition operator: `\(scalar)`")
+    case ".":
+      var matcher = CharacterMatcher(items: [.range(0x0A, 0x0A)], negated: true)
+      if flags.dotAll { matcher = CharacterMatcher(items: [.range(0, 0x10FFFF)]) }
+      return .character(matcher)
+    case "^":
+      return .assertion(flags.multiLine ? .beginLine : .beginText)
+    case "$":
+      return .assertion(flags.multiLine ? .endLine : .endText)
+    case "[":
+      return .character(try characterClass(flags))
+    case "\\":
+      return try escape(flags, inClass: false).node(flags)
+    default:
+      return literal(scalar, flags)
+    }
+  }
+
+  /// What an escape stands for.
+  private enum Escaped {
+    case scalar(Unicode.Scalar)
+    case matcher(CharacterMatcher)
+    case assertion(Assertion)
+    case quoted([Unicode.Scalar])
+
+    func node(_ flags: RegexFlags) -> RegexNode {
+      switch self {
+      case .scalar(let scalar):
+        return .character(
+          CharacterMatcher(
+            items: [.range(scalar.value, scalar.value)], foldCase: flags.caseInsensitive))
+      case .matcher(var matcher):
+        matcher.foldCase = flags.caseInsensitive
+        return .character(matcher)
+      case .assertion(let assertion):
+        return .assertion(assertion)
+      case .quoted(let scalars):
+        return .concatenation(
+          scalars.map {
+            .character(
+              CharacterMatcher(
+                items: [.range($0.value, $0.value)], foldCase: flags.caseInsensitive))
+          })
+      }
+    }
+  }
+
+  private static let perlClasses: [Unicode.Scalar: [CharacterMatcher.Item]] = [
+    "d": [.range(0x30, 0x39)],
+    "s": [.range(0x09, 0x0A), .range(0x0C, 0x0D), .range(0x20, 0x20)],
+    "w": [.range(0x30, 0x39), .range(0x41, 0x5A), .range(0x5F, 0x5F), .range(0x61, 0x7A)],
+  ]
+
+  private mutating func escape(_ flags: RegexFlags, inClass: Bool) throws(CELError) -> Escaped {
+    guard let scalar = current else { throw error("trailing backslash at end of expression") }
+    index += 1
+    switch scalar {
+    case "a": return .scalar("\u{07}")
+    case "f": return .scalar("\u{0C}")
+    case "t": return .scalar("\t")
+    case "n": return .scalar("\n")
+    case "r": return .scalar("\r")
+    case "v": return .scalar("\u{0B}")
+    case "d", "s", "w":
+      return .matcher(CharacterMatcher(items: Self.perlClasses[scalar]!))
+    case "D", "S", "W":
+      let lower = Unicode.Scalar(scalar.value + 32)!
+      return .matcher(CharacterMatcher(items: Self.perlClasses[lower]!, negated: true))
+    case "p", "P":
+      var name = ""
+      if current == "{" {
+        index += 1
+        while let next = current, next != "}" {
+          name.unicodeScalars.append(next)
+          index += 1
+        }
+        guard current == "}" else { throw error("invalid character class range") }
+        index += 1
+      } else if let next = current {
+        name = String(next)
+        index += 1
+      }
+      var negated = scalar == "P"
+      if name.hasPrefix("^") {
+        negated.toggle()
+        name.removeFirst()
+      }
+      guard let categories = Self.categories[name] else {
+        throw error("invalid character class range: `\\p{\(name)}`")
+      }
+      return .matcher(CharacterMatcher(items: [.category(categories)], negated: negated))
+    case "x":
+      var digits = ""
+      if current == "{" {
+        index += 1
+        while let next = current, next != "}" {
+          digits.unicodeScalars.append(next)
+          index += 1
+        }
+        index += 1
+      } else {
+        for _ in 0..<2 {
+          guard let next = current else { break }
+          digits.unicodeScalars.append(next)
+          index += 1
+        }
+      }
+      guard let value = UInt32(digits, radix: 16), let result = Unicode.Scalar(value) else {
+        throw error("invalid escape sequence: `\\x\(digits)`")
+      }
+      return .scalar(result)
+    case "0"..."7":
+      // Octal: `\0`, `\012`; `\1`…`\9` alone would be back-references, which RE2 lacks.
+      var value = scalar.value - 0x30
+      if scalar != "0" && !(current.map { $0 >= "0" && $0 <= "7" } ?? false) {
+        throw error("invalid escape sequence: `\\\(scalar)`")
+      }
+      var digits = 1
+      while digits < 3, let next = current, next >= "0", next <= "7" {
+        value = value * 8 + (next.value - 0x30)
+        index += 1
+        digits += 1
+      }
+      return .scalar(Unicode.Scalar(value)!)
+    case "A" where !inClass: return .assertion(.beginText)
+    case "z" where !inClass: return .assertion(.endText)
+    case "b" where !inClass: return .assertion(.wordBoundary)
+    case "B" where !inClass: return .assertion(.notWordBoundary)
+    case "Q" where !inClass:
+      var quoted: [Unicode.Scalar] = []
+      while let next = current {
+        if next == "\\" && index + 1 < scalars.count && scalars[index + 1] == "E" {
+          index += 2
+          break
+        }
+        quoted.append(next)
+        index += 1
+      }
+      return .quoted(quoted)
+    default:
+      // Only punctuation may be escaped to stand for itself.
+      if scalar.isASCII && !scalar.properties.isAlphabetic && !(scalar >= "0" && scalar <= "9") {
+        return .scalar(scalar)
+      }
+      throw error("invalid escape sequence: `\\\(scalar)`")
+    }
+  }
+
+  private static let asciiClasses: [String: [CharacterMatcher.Item]] = [
+    "alnum": [.range(0x30, 0x39), .range(0x41, 0x5A), .range(0x61, 0x7A)],
+    "alpha": [.range(0x41, 0x5A), .range(0x61, 0x7A)],
+    "ascii": [.range(0, 0x7F)],
+    "blank": [.range(0x09, 0x09), .range(0x20, 0x20)],
+    "cntrl": [.range(0, 0x1F), .range(0x7F, 0x7F)],
+    "digit": [.range(0x30, 0x39)],
+    "graph": [.range(0x21, 0x7E)],
+    "lower": [.range(0x61, 0x7A)],
+    "print": [.range(0x20, 0x7E)],
+    "punct": [.range(0x21, 0x2F), .range(0x3A, 0x40), .range(0x5B, 0x60), .range(0x7B, 0x7E)],
+    "space": [.range(0x09, 0x0D), .range(0x20, 0x20)],
+    "upper": [.range(0x41, 0x5A)],
+    "word": [.range(0x30, 0x39), .range(0x41, 0x5A), .range(0x5F, 0x5F), .range(0x61, 0x7A)],
+    "xdigit": [.range(0x30, 0x39), .range(0x41, 0x46), .range(0x61, 0x66)],
+  ]
+
+  private static let categories: [String: Set<Unicode.GeneralCategory>] = {
+    let groups: [String: [Unicode.GeneralCategory]] = [
+      "L": [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter],
+      "Lu": [.uppercaseLetter], "Ll": [.lowercaseLetter], "Lt": [.titlecaseLetter],
+      "Lm": [.modifierLetter], "Lo": [.otherLetter],
+      "M": [.nonspacingMark, .spacingMark, .enclosingMark],
+      "Mn": [.nonspacingMark], "Mc": [.spacingMark], "Me": [.enclosingMark],
+      "N": [.decimalNumber, .letterNumber, .otherNumber],
+      "Nd": [.decimalNumber], "Nl": [.letterNumber], "No": [.otherNumber],
+      "P": [
+        .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+        .initialPunctuation, .finalPunctuation, .otherPunctuation,
+      ],
+      "Pc": [.connectorPunctuation], "Pd": [.dashPunctuation], "Ps": [.openPunctuation],
+      "Pe": [.closePunctuation], "Pi": [.initialPunctuation], "Pf": [.finalPunctuation],
+      "Po": [.otherPunctuation],
+      "S": [.mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol],
+      "Sm": [.mathSymbol], "Sc": [.currencySymbol], "Sk": [.modifierSymbol],
+      "So": [.otherSymbol],
+      "Z": [.spaceSeparator, .lineSeparator, .paragraphSeparator],
+      "Zs": [.spaceSeparator], "Zl": [.lineSeparator], "Zp": [.paragraphSeparator],
+      "C": [.control, .format, .surrogate, .privateUse, .unassigned],
+      "Cc": [.control], "Cf": [.format], "Cs": [.surrogate], "Co": [.privateUse],
+      "Cn": [.unassigned],
+    ]
+    return groups.mapValues(Set.init)
+  }()
+
+  private mutating func characterClass(_ flags: RegexFlags) throws(CELError) -> CharacterMatcher {
+    var matcher = CharacterMatcher(foldCase: flags.caseInsensitive)
+    if current == "^" {
+      matcher.negated = true
+      index += 1
+    }
+    var first = true
+    while let scalar = current {
+      if scalar == "]" && !first {
+        index += 1
+        // A negated class never matches a newline unless the pattern is `(?s)`-free RE2
+        // semantics say so: RE2 lets `[^a]` match `\n`, and so does this.
+        return matcher
+      }
+      first = false
+      if scalar == "[", index + 1 < scalars.count, scalars[index + 1] == ":" {
+        guard let close = scalars[(index + 2)...].firstIndex(of: ":"), close + 1 < scalars.count,
+          scalars[close + 1] == "]"
+        else { throw error("missing closing ]") }
+        var name = Regex.text(scalars[(index + 2)..<close])
+        var negated = false
+        if name.hasPrefix("^") {
+          negated = true
+          name.removeFirst()
+        }
+        guard let items = Self.asciiClasses[name] else {
+          throw error("invalid character class range: `[:\(name):]`")
+        }
+        index = close + 2
+        if negated {
+          matcher.items.append(contentsOf: Self.complement(items))
+        } else {
+          matcher.items.append(contentsOf: items)
+        }
+        continue
+      }
+      var low: Unicode.Scalar
+      index += 1
+      if scalar == "\\" {
+        switch try escape(flags, inClass: true) {
+        case .scalar(let value): low = value
+        case .matcher(let inner):
+          if inner.negated {
+            guard inner.items.allSatisfy({ if case .range = $0 { true } else { false } }) else {
+              // `[\P{L}]`: a negated category inside a class.
+              if case .category(let categories) = inner.items[0] {
+                let all = Set(Self.categories["L"]!).union(Self.categories["M"]!)
+                  .union(Self.categories["N"]!).union(Self.categories["P"]!)
+                  .union(Self.categories["S"]!).union(Self.categories["Z"]!)
+                  .union(Self.categories["C"]!)
+                matcher.items.append(.category(all.subtracting(categories)))
+              }
+              continue
+            }
+            matcher.items.append(contentsOf: Self.complement(inner.items))
+          } else {
+            matcher.items.append(contentsOf: inner.items)
+          }
+          continue
+        default: throw error("invalid escape sequence in class")
+        }
+      } else {
+        low = scalar
+      }
+      if current == "-", index + 1 < scalars.count, scalars[index + 1] != "]" {
+        index += 1
+        guard var high = current else { break }
+        index += 1
+        if high == "\\" {
+          guard case .scalar(let value) = try escape(flags, inClass: true) else {
+            throw error("invalid character class range")
+          }
+          high = value
+        }
+        guard low <= high else {
+          throw error("invalid character class range: `\(low)-\(high)`")
+        }
+        matcher.items.append(.range(low.value, high.value))
+      } else {
+        matcher.items.append(.range(low.value, low.value))
+      }
+    }
+    throw error("missing closing ]: `[\(Regex.text(scalars[...]))`")
+  }
+
+  /// The ranges of code points not in `items` (which are ranges).
+  private static func complement(_ items: [CharacterMatcher.Item]) -> [CharacterMatcher.Item] {
+    var ranges: [(UInt32, UInt32)] = items.compactMap {
+      if case .range(let low, let high) = $0 { return (low, high) }
+      return nil
+    }
+    ranges.sort { $0.0 < $1.0 }
+    var result: [CharacterMatcher.Item] = []
+    var next: UInt32 = 0
+    for (low, high) in ranges {
+      if low > next { result.append(.range(next, low - 1)) }
+      next = max(next, high + 1)
+    }
+    if next <= 0x10FFFF { result.append(.range(next, 0x10FFFF)) }
+    return result
+  }
+}
+
+private struct RegexCompiler {
+  var program: [Instruction] = []
+
+  mutating func append(_ instruction: Instruction) {
+    program.append(instruction)
+  }
+
+  private mutating func check() throws(CELError) {
+    guard program.count <= Regex.maximumInstructions else {
+      throw CELError("error parsing regexp: expression too large")
+    }
+  }
+
+  mutating func emit(_ node: RegexNode) throws(CELError) {
+    try check()
+    switch node {
+    case .empty:
+      break
+    case .character(let matcher):
+      append(.character(matcher))
+    case .assertion(let assertion):
+      append(.assertion(assertion))
+    case .concatenation(let items):
+      for item in items { try emit(item) }
+    case .alternation(let branches):
+      // split L1, next; L1: branch; jump end; next: split … ; last branch.
+      var jumps: [Int] = []
+      for (position, branch) in branches.enumerated() {
+        if position < branches.count - 1 {
+          let split = program.count
+          append(.split(split + 1, 0))
+          try emit(branch)
+          jumps.append(program.count)
+          append(.jump(0))
+          program[split] = .split(split + 1, program.count)
+        } else {
+          try emit(branch)
+        }
+      }
+      for jump in jumps { program[jump] = .jump(program.count) }
+    case .repetition(let inner, let minimum, let maximum, let greedy):
+      for _ in 0..<minimum { try emit(inner) }
+      if let maximum {
+        // Each optional copy: split(take, skip), nested so that skipping one skips the rest.
+        var splits: [Int] = []
+        for _ in minimum..<maximum {
+          splits.append(program.count)
+          append(.split(0, 0))
+          try emit(inner)
+        }
+        for split in splits {
+          program[split] =
+            greedy ? .split(split + 1, program.count) : .split(program.count, split + 1)
+        }
+      } else {
+        // L: split(body, end); body; jump L.
+        let split = program.count
+        append(.split(0, 0))
+        try emit(inner)
+        append(.jump(split))
+        program[split] =
+          greedy ? .split(split + 1, program.count) : .split(program.count, split + 1)
+      }
+    }
+    try check()
+  }
+}
+
+/// Compiled patterns, shared between evaluations: policies match with the same few patterns
+/// on every object.
+final class RegexCache: @unchecked Sendable {
+  static let shared = RegexCache()
+
+  private var mutex = pthread_mutex_t()
+  private var entries: [String: Result<Regex, CELError>] = [:]
+
+  private init() {
+    pthread_mutex_init(&mutex, nil)
+  }
+
+  func regex(_ pattern: String) -> Result<Regex, CELError> {
+    pthread_mutex_lock(&mutex)
+    if let entry = entries[pattern] {
+      pthread_mutex_unlock(&mutex)
+      return entry
+    }
+    pthread_mutex_unlock(&mutex)
+    let entry: Result<Regex, CELError>
+    do {
+      entry = .success(try Regex(pattern))
+    } catch {
+      entry = .failure(error)
+    }
+    pthread_mutex_lock(&mutex)
+    if entries.count > 512 { entries.removeAll() }
+    entries[pattern] = entry
+    pthread_mutex_unlock(&mutex)
+    return entry
+  }
+}
+
+extension Regex {
+  static func register(_ library: inout Library) {
+    let matches: @Sendable ([Value], inout EvaluationContext) -> Value? = { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
+        return nil
+      }
+      _ = context.spend(text.utf8.count / 10 + 1)
+      switch RegexCache.shared.regex(pattern) {
+      case .success(let regex): return .bool(regex.matches(text))
+      case .failure(let error): return .error(error)
+      }
+    }
+    library.add("matches", member: true, arity: 2, matches)
+    library.add("matches", member: false, arity: 2, matches)
+    library.add("find", member: true, arity: 2) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
+        return nil
+      }
+      _ = context.spend(text.utf8.count / 10 + 1)
+      switch RegexCache.shared.regex(pattern) {
+      case .success(let regex):
+        let scalars = Array(text.unicodeScalars)
+        guard let match = regex.find(scalars, from: 0) else { return .string("") }
+        return .string(Regex.text(scalars[match]))
+      case .failure(let error): return .error(error)
+      }
+    }
+    for arity in [2, 3] {
+      library.add("findAll", member: true, arity: arity) { arguments, context in
+        guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1]
+        else { return nil }
+        var limit = -1
+        if arity == 3 {
+          guard case .int(let given) = arguments[2] else { return nil }
+          limit = given < 0 ? -1 : Int(clamping: given)
+        }
+        _ = context.spend(text.utf8.count / 10 + 1)
+        switch RegexCache.shared.regex(pattern) {
+        case .success(let regex):
+          return .list(ArrayList(regex.findAll(text, limit: limit).map(Value.string)))
+        case .failure(let error): return .error(error)
+        }
+      }
+    }
+  }
+}

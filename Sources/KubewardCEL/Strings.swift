@@ -1,0 +1,595 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The strings extension Kubernetes enables (cel-go `ext.Strings`, version 2 and later):
+/// `charAt`, `indexOf`, `lastIndexOf`, `lowerAscii`, `upperAscii`, `replace`, `split`,
+/// `substring`, `trim`, `join`, `reverse`, `strings.quote` and `format`. Positions are in
+/// code points, as CEL's `size()` counts them.
+enum Strings {
+  static func register(_ library: inout Library) {
+    library.add("charAt", member: true, arity: 2) { arguments, _ in
+      guard case .string(let text) = arguments[0], case .int(let index) = arguments[1] else {
+        return nil
+      }
+      let scalars = Array(text.unicodeScalars)
+      guard index >= 0, index <= scalars.count else { return outOfRange(index) }
+      return .string(index == scalars.count ? "" : String(scalars[Int(index)]))
+    }
+    library.add("indexOf", member: true, arity: 2) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let part) = arguments[1] else {
+        return nil
+      }
+      _ = context.spend(text.utf8.count / 100)
+      return indexOf(text, part, from: 0)
+    }
+    library.add("indexOf", member: true, arity: 3) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let part) = arguments[1],
+        case .int(let start) = arguments[2]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return indexOf(text, part, from: start)
+    }
+    library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let part) = arguments[1] else {
+        return nil
+      }
+      _ = context.spend(text.utf8.count / 100)
+      let count = text.unicodeScalars.count
+      if part.isEmpty { return .int(Int64(count)) }
+      if part.unicodeScalars.count > count { return .int(-1) }
+      return lastIndexOf(text, part, from: Int64(count) - 1)
+    }
+    library.add("lastIndexOf", member: true, arity: 3) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let part) = arguments[1],
+        case .int(let start) = arguments[2]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return lastIndexOf(text, part, from: start)
+    }
+    library.add("lowerAscii", member: true, arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return .string(mapASCII(text) { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 })
+    }
+    library.add("upperAscii", member: true, arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return .string(mapASCII(text) { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 })
+    }
+    library.add("replace", member: true, arity: 3) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
+        case .string(let new) = arguments[2]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return .string(replace(text, old, new, limit: -1))
+    }
+    library.add("replace", member: true, arity: 4) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
+        case .string(let new) = arguments[2], case .int(let limit) = arguments[3]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return .string(replace(text, old, new, limit: limit))
+    }
+    library.add("split", member: true, arity: 2) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return .list(ArrayList(split(text, separator, limit: -1).map(Value.string)))
+    }
+    library.add("split", member: true, arity: 3) { arguments, context in
+      guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1],
+        case .int(let limit) = arguments[2]
+      else { return nil }
+      _ = context.spend(text.utf8.count / 100)
+      return .list(ArrayList(split(text, separator, limit: limit).map(Value.string)))
+    }
+    library.add("substring", member: true, arity: 2) { arguments, _ in
+      guard case .string(let text) = arguments[0], case .int(let start) = arguments[1] else {
+        return nil
+      }
+      return substring(text, start, nil)
+    }
+    library.add("substring", member: true, arity: 3) { arguments, _ in
+      guard case .string(let text) = arguments[0], case .int(let start) = arguments[1],
+        case .int(let end) = arguments[2]
+      else { return nil }
+      return substring(text, start, end)
+    }
+    library.add("trim", member: true, arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      let scalars = Array(text.unicodeScalars)
+      guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return .string("") }
+      let last = scalars.lastIndex(where: { !isSpace($0) })!
+      var result = String.UnicodeScalarView()
+      result.append(contentsOf: scalars[first...last])
+      return .string(String(result))
+    }
+    library.add("join", member: true, arity: 1) { arguments, context in
+      join(arguments[0], separator: "", &context)
+    }
+    library.add("join", member: true, arity: 2) { arguments, context in
+      guard case .string(let separator) = arguments[1] else { return nil }
+      return join(arguments[0], separator: separator, &context)
+    }
+    library.add("reverse", member: true, arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      var result = String.UnicodeScalarView()
+      result.append(contentsOf: text.unicodeScalars.reversed())
+      return .string(String(result))
+    }
+    library.add("strings.quote", arity: 1) { arguments, _ in
+      guard case .string(let text) = arguments[0] else { return nil }
+      return .string(quote(text))
+    }
+    library.add("format", member: true, arity: 2) { arguments, context in
+      guard case .string(let text) = arguments[0], case .list(let list) = arguments[1] else {
+        return nil
+      }
+      _ = context.spend(text.utf8.count / 100 + list.count)
+      switch Formatter.format(text, Builtins.elements(list)) {
+      case .success(let result): return .string(result)
+      case .failure(let error): return .error(error)
+      }
+    }
+  }
+
+  private static func outOfRange(_ index: Int64) -> Value {
+    .error(CELError("index out of range: \(index)"))
+  }
+
+  /// Whether `text` contains `part`, comparing code points (Swift's `String.contains` compares
+  /// grapheme clusters, so `"e\u{301}".contains("e")` would be false).
+  static func scalarsContain(_ text: String, _ part: String) -> Bool {
+    let haystack = Array(text.utf8)
+    let needle = Array(part.utf8)
+    return firstOffset(haystack, needle, from: 0) != nil
+  }
+
+  /// The byte offset of `needle` in `haystack` at or after `start`.
+  private static func firstOffset(_ haystack: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
+    guard !needle.isEmpty else { return start }
+    guard haystack.count >= needle.count else { return nil }
+    var index = start
+    let last = haystack.count - needle.count
+    while index <= last {
+      if haystack[index] == needle[0] {
+        var matched = true
+        for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+          matched = false
+          break
+        }
+        if matched { return index }
+      }
+      index += 1
+    }
+    return nil
+  }
+
+  private static func indexOf(_ text: String, _ part: String, from start: Int64) -> Value {
+    if part.isEmpty { return .int(start) }
+    let scalars = Array(text.unicodeScalars)
+    guard start >= 0, start < scalars.count else { return outOfRange(start) }
+    let needle = Array(part.unicodeScalars)
+    guard needle.count <= scalars.count else { return .int(-1) }
+    var index = Int(start)
+    while index + needle.count <= scalars.count {
+      if scalars[index..<(index + needle.count)].elementsEqual(needle) { return .int(Int64(index)) }
+      index += 1
+    }
+    return .int(-1)
+  }
+
+  private static func lastIndexOf(_ text: String, _ part: String, from start: Int64) -> Value {
+    if part.isEmpty { return .int(start) }
+    let scalars = Array(text.unicodeScalars)
+    guard start >= 0, start < scalars.count else { return outOfRange(start) }
+    let needle = Array(part.unicodeScalars)
+    guard needle.count <= scalars.count else { return .int(-1) }
+    var index = min(Int(start), scalars.count - needle.count)
+    while index >= 0 {
+      if scalars[index..<(index + needle.count)].elementsEqual(needle) { return .int(Int64(index)) }
+      index -= 1
+    }
+    return .int(-1)
+  }
+
+  private static func substring(_ text: String, _ start: Int64, _ end: Int64?) -> Value {
+    let scalars = Array(text.unicodeScalars)
+    guard start >= 0, start <= scalars.count else { return outOfRange(start) }
+    let end = end ?? Int64(scalars.count)
+    guard end >= 0, end <= scalars.count else { return outOfRange(end) }
+    guard start <= end else {
+      return .error(CELError("invalid substring range. start: \(start), end: \(end)"))
+    }
+    var result = String.UnicodeScalarView()
+    result.append(contentsOf: scalars[Int(start)..<Int(end)])
+    return .string(String(result))
+  }
+
+  private static func mapASCII(_ text: String, _ transform: (UInt8) -> UInt8) -> String {
+    String(decoding: text.utf8.map { $0 < 0x80 ? transform($0) : $0 }, as: UTF8.self)
+  }
+
+  /// Go's `strings.Replace`: at most `limit` replacements (all when negative); an empty `old`
+  /// matches before every code point and at the end.
+  static func replace(_ text: String, _ old: String, _ new: String, limit: Int64) -> String {
+    if limit == 0 || old == new && !old.isEmpty { return text }
+    var result = ""
+    var replaced: Int64 = 0
+    if old.isEmpty {
+      for scalar in text.unicodeScalars {
+        if limit < 0 || replaced < limit {
+          result += new
+          replaced += 1
+        }
+        result.unicodeScalars.append(scalar)
+      }
+      if limit < 0 || replaced < limit { result += new }
+      return result
+    }
+    let haystack = Array(text.utf8)
+    let needle = Array(old.utf8)
+    var bytes: [UInt8] = []
+    var position = 0
+    while limit < 0 || replaced < limit, let found = firstOffset(haystack, needle, from: position) {
+      bytes += haystack[position..<found]
+      bytes += new.utf8
+      position = found + needle.count
+      replaced += 1
+    }
+    bytes += haystack[position...]
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Go's `strings.SplitN`: `limit` 0 gives no parts, a negative limit all; an empty
+  /// separator splits between code points.
+  static func split(_ text: String, _ separator: String, limit: Int64) -> [String] {
+    if limit == 0 { return [] }
+    if separator.isEmpty {
+      let scalars = Array(text.unicodeScalars)
+      var parts: [String] = []
+      for (index, scalar) in scalars.enumerated() {
+        if limit > 0 && parts.count == limit - 1 {
+          var rest = String.UnicodeScalarView()
+          rest.append(contentsOf: scalars[index...])
+          parts.append(String(rest))
+          return parts
+        }
+        parts.append(String(scalar))
+      }
+      return parts
+    }
+    let haystack = Array(text.utf8)
+    let needle = Array(separator.utf8)
+    var parts: [String] = []
+    var position = 0
+    while limit < 0 || parts.count < limit - 1,
+      let found = firstOffset(haystack, needle, from: position)
+    {
+      parts.append(String(decoding: haystack[position..<found], as: UTF8.self))
+      position = found + needle.count
+    }
+    parts.append(String(decoding: haystack[position...], as: UTF8.self))
+    return parts
+  }
+
+  /// Go's `unicode.IsSpace`: the ASCII spaces, U+0085, U+00A0 and the Unicode space
+  /// separators (`Zs`, `Zl`, `Zp`).
+  static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x09...0x0D, 0x20, 0x85, 0xA0: return true
+    case 0..<0x80: return false
+    default:
+      switch scalar.properties.generalCategory {
+      case .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+      default: return false
+      }
+    }
+  }
+
+  private static func join(_ value: Value, separator: String, _ context: inout EvaluationContext)
+    -> Value?
+  {
+    guard case .list(let list) = value else { return nil }
+    var parts: [String] = []
+    for index in 0..<list.count {
+      guard case .string(let text) = list.element(at: index) else {
+        return .error(.noMatchingOverload("join"))
+      }
+      parts.append(text)
+    }
+    _ = context.spend(parts.count / 10)
+    return .string(parts.joined(separator: separator))
+  }
+
+  /// A string as a double-quoted CEL literal: the escapes `\a \b \f \n \r \t \v \\ \"`, every
+  /// other code point as itself.
+  static func quote(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\u{07}": result += "\\a"
+      case "\u{08}": result += "\\b"
+      case "\u{0C}": result += "\\f"
+      case "\n": result += "\\n"
+      case "\r": result += "\\r"
+      case "\t": result += "\\t"
+      case "\u{0B}": result += "\\v"
+      case "\\": result += "\\\\"
+      case "\"": result += "\\\""
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result + "\""
+  }
+}
+
+/// Numbers as CEL prints them.
+public enum CELFormat {
+  /// A double as `string(x)` gives it (Go's `%g` with the shortest digits that read back the
+  /// same: exponent form below 1e-4 and from 1e6 on, `NaN`, `+Inf`, `-Inf`).
+  public static func double(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+    if value == 0 { return value.sign == .minus ? "-0" : "0" }
+    let (digits, exponent) = shortestDigits(abs(value))
+    let sign = value < 0 ? "-" : ""
+    // `exponent` is the position of the decimal point: value = 0.digits × 10^exponent.
+    let scientific = exponent - 1
+    if scientific < -4 || scientific >= 6 {
+      var text = String(digits.first!)
+      if digits.count > 1 { text += "." + digits.dropFirst() }
+      let magnitude = abs(scientific)
+      text += (scientific < 0 ? "e-" : "e+") + (magnitude < 10 ? "0" : "") + String(magnitude)
+      return sign + text
+    }
+    if exponent <= 0 {
+      return sign + "0." + String(repeating: "0", count: -exponent) + digits
+    }
+    if exponent >= digits.count {
+      return sign + digits + String(repeating: "0", count: exponent - digits.count)
+    }
+    let split = digits.index(digits.startIndex, offsetBy: exponent)
+    return sign + digits[..<split] + "." + digits[split...]
+  }
+
+  /// The shortest decimal digits that read back as `value` (positive, finite), and the
+  /// position of the decimal point before them. Swift's `description` prints the shortest
+  /// round-trip digits; only its layout is taken apart here.
+  static func shortestDigits(_ value: Double) -> (digits: String, exponent: Int) {
+    let text = value.description
+    var mantissa = Substring(text)
+    var exponent = 0
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+      mantissa = text[..<e]
+      exponent = Int(text[text.index(after: e)...]) ?? 0
+    }
+    var integer = mantissa
+    var fraction: Substring = ""
+    if let dot = mantissa.firstIndex(of: ".") {
+      integer = mantissa[..<dot]
+      fraction = mantissa[mantissa.index(after: dot)...]
+    }
+    var digits = String(integer) + fraction
+    var point = integer.count + exponent
+    while digits.hasPrefix("0") && digits.count > 1 {
+      digits.removeFirst()
+      point -= 1
+    }
+    while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+    return (digits, point)
+  }
+
+  /// `double("…")`: Go's `strconv.ParseFloat`, which also reads `NaN`, `Inf` and `Infinity`.
+  public static func parseDouble(_ text: String) -> Double? {
+    switch text.lowercased() {
+    case "nan": return .nan
+    case "inf", "+inf", "infinity", "+infinity": return .infinity
+    case "-inf", "-infinity": return -.infinity
+    default: break
+    }
+    guard !text.isEmpty, text.utf8.allSatisfy({ Self.numberBytes.contains($0) }) else {
+      return nil
+    }
+    return Double(text)
+  }
+
+  private static let numberBytes = Set("0123456789+-.eE_".utf8)
+
+  /// C's `printf` for one double with one conversion (`%.3f`, `%e`): exact decimal rounding.
+  static func printf(_ value: Double, precision: Int, conversion: Character) -> String {
+    let format = "%.\(precision)\(conversion)"
+    var buffer = [CChar](repeating: 0, count: 512)
+    let count = format.withCString { pattern in
+      withVaList([value]) { arguments in
+        vsnprintf(&buffer, buffer.count, pattern, arguments)
+      }
+    }
+    guard count >= 0 else { return "" }
+    if Int(count) >= buffer.count {
+      buffer = [CChar](repeating: 0, count: Int(count) + 1)
+      _ = format.withCString { pattern in
+        withVaList([value]) { arguments in vsnprintf(&buffer, buffer.count, pattern, arguments) }
+      }
+    }
+    return String(
+      decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
+/// The strings extension's `format`: `%s`, `%d`, `%f`, `%e`, `%b`, `%o`, `%x`, `%X` with an
+/// optional precision (`%.3f`), and `%%`.
+enum Formatter {
+  static func format(_ text: String, _ arguments: [Value]) -> Result<String, CELError> {
+    var result = ""
+    var scalars = text.unicodeScalars.makeIterator()
+    var next = 0
+    while let scalar = scalars.next() {
+      guard scalar == "%" else {
+        result.unicodeScalars.append(scalar)
+        continue
+      }
+      guard var clause = scalars.next() else {
+        return .failure(CELError("could not parse formatting clause: unexpected end of string"))
+      }
+      if clause == "%" {
+        result += "%"
+        continue
+      }
+      var precision: Int?
+      if clause == "." {
+        var digits = ""
+        while let digit = scalars.next() {
+          if digit.properties.numericType != nil && digit.isASCII {
+            digits.unicodeScalars.append(digit)
+          } else {
+            clause = digit
+            break
+          }
+        }
+        guard let number = Int(digits), number <= 100 else {
+          return .failure(CELError("could not parse formatting clause: invalid precision"))
+        }
+        precision = number
+      }
+      guard "sdfeboxX".unicodeScalars.contains(clause) else {
+        return .failure(
+          CELError(
+            "could not parse formatting clause: unrecognized formatting clause \"\(clause)\""))
+      }
+      guard next < arguments.count else {
+        return .failure(CELError("index \(next) out of range"))
+      }
+      let argument = arguments[next]
+      next += 1
+      switch formatted(argument, clause: Character(clause), precision: precision) {
+      case .success(let text): result += text
+      case .failure(let error): return .failure(error)
+      }
+    }
+    return .success(result)
+  }
+
+  private static func failure(_ message: String) -> Result<String, CELError> {
+    .failure(CELError("error during formatting: \(message)"))
+  }
+
+  private static func special(_ value: Double) -> String? {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+    return nil
+  }
+
+  private static func formatted(_ value: Value, clause: Character, precision: Int?)
+    -> Result<String, CELError>
+  {
+    switch clause {
+    case "s":
+      guard let text = plainText(value) else {
+        return failure(
+          "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(value.type)"
+        )
+      }
+      return .success(text)
+    case "d":
+      switch value {
+      case .int(let number): return .success(String(number))
+      case .uint(let number): return .success(String(number))
+      case .double(let number) where special(number) != nil: return .success(special(number)!)
+      default:
+        return failure("decimal clause can only be used on integers, was given \(value.type)")
+      }
+    case "f", "e":
+      let number: Double
+      switch value {
+      case .double(let x): number = x
+      case .int(let x): number = Double(x)
+      case .uint(let x): number = Double(x)
+      default:
+        let name = clause == "f" ? "fixed-point" : "scientific"
+        return failure("\(name) clause can only be used on doubles, was given \(value.type)")
+      }
+      if let text = special(number) { return .success(text) }
+      return .success(CELFormat.printf(number, precision: precision ?? 6, conversion: clause))
+    case "b":
+      switch value {
+      case .int(let number): return .success(String(number, radix: 2))
+      case .uint(let number): return .success(String(number, radix: 2))
+      case .bool(let flag): return .success(flag ? "1" : "0")
+      default:
+        return failure(
+          "only integers and bools can be formatted as binary, was given \(value.type)")
+      }
+    case "o":
+      switch value {
+      case .int(let number): return .success(String(number, radix: 8))
+      case .uint(let number): return .success(String(number, radix: 8))
+      default:
+        return failure("octal clause can only be used on integers, was given \(value.type)")
+      }
+    default:  // x, X
+      let upper = clause == "X"
+      let text: String
+      switch value {
+      case .int(let number): text = String(number, radix: 16, uppercase: upper)
+      case .uint(let number): text = String(number, radix: 16, uppercase: upper)
+      case .string(let string): text = hex(Array(string.utf8), upper: upper)
+      case .bytes(let bytes): text = hex(bytes, upper: upper)
+      default:
+        return failure(
+          "only integers, byte buffers, and strings can be formatted as hex, was given \(value.type)"
+        )
+      }
+      return .success(text)
+    }
+  }
+
+  private static func hex(_ bytes: [UInt8], upper: Bool) -> String {
+    let digits = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      result.append(digits[Int(byte >> 4)])
+      result.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  /// `%s`: strings as they are, doubles as `string()` gives them (infinities spelled out),
+  /// lists and maps with their elements so printed, map entries in the order of their keys'
+  /// text.
+  static func plainText(_ value: Value) -> String? {
+    switch value {
+    case .string(let text): return text
+    case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
+    case .int(let number): return String(number)
+    case .uint(let number): return String(number)
+    case .double(let number): return special(number) ?? CELFormat.double(number)
+    case .bool(let flag): return flag ? "true" : "false"
+    case .null: return "null"
+    case .type(let type): return type.description
+    case .timestamp(let timestamp): return timestamp.text
+    case .duration(let duration): return duration.text
+    case .list(let list):
+      var parts: [String] = []
+      for index in 0..<list.count {
+        guard let text = plainText(list.element(at: index)) else { return nil }
+        parts.append(text)
+      }
+      return "[" + parts.joined(separator: ", ") + "]"
+    case .map(let map):
+      var entries: [(String, String)] = []
+      for key in map.keys {
+        guard let keyText = plainText(key), let valueText = plainText(map.value(for: key)!) else {
+          return nil
+        }
+        entries.append((keyText, valueText))
+      }
+      entries.sort { $0.0 < $1.0 }
+      return "{" + entries.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
+    default:
+      return nil
+    }
+  }
+}

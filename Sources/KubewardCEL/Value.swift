@@ -1,0 +1,228 @@
+/// A CEL value (the Common Expression Language, cel.dev), as the evaluator passes them around.
+///
+/// Lists and maps are protocols, so that a host can hand over its own data without copying it
+/// (kubeward's admission policies read YAML nodes in place); `ArrayList` and `DictionaryMap`
+/// are the evaluator's own. Errors are values too: CEL's `&&`, `||` and comprehensions absorb
+/// them where the other operand decides.
+public enum Value: Sendable {
+  case null
+  case bool(Bool)
+  case int(Int64)
+  case uint(UInt64)
+  case double(Double)
+  case string(String)
+  case bytes([UInt8])
+  case list(any ListValue)
+  case map(any MapValue)
+  case type(CELType)
+  case timestamp(Timestamp)
+  case duration(Duration)
+  indirect case optional(Value?)
+  case opaque(any OpaqueValue)
+  case error(CELError)
+
+  public var isError: Bool {
+    if case .error = self { return true }
+    return false
+  }
+
+  public var type: CELType {
+    switch self {
+    case .null: .null
+    case .bool: .bool
+    case .int: .int
+    case .uint: .uint
+    case .double: .double
+    case .string: .string
+    case .bytes: .bytes
+    case .list: .list
+    case .map: .map
+    case .type: .type
+    case .timestamp: .timestamp
+    case .duration: .duration
+    case .optional: .optional
+    case .opaque(let value): .opaque(value.typeName)
+    case .error: .error
+    }
+  }
+}
+
+/// An error a CEL evaluation produced: a value that propagates through most operations.
+public struct CELError: Error, Sendable, CustomStringConvertible, Equatable {
+  public let message: String
+
+  public init(_ message: String) {
+    self.message = message
+  }
+
+  public var description: String { message }
+
+  static func noMatchingOverload(_ function: String) -> CELError {
+    CELError("no matching overload for '\(function)'")
+  }
+
+  static let divideByZero = CELError("division by zero")
+  static let moduloByZero = CELError("modulus by zero")
+  static let overflow = CELError("return error for overflow")
+  static func noSuchKey(_ key: Value) -> CELError { CELError("no such key: \(key.debugText)") }
+  static func noSuchField(_ name: String) -> CELError { CELError("no such key: \(name)") }
+  static let indexOutOfRange = CELError("index out of range")
+}
+
+/// A CEL type, as `type(x)` returns it and as the checker knows it.
+public enum CELType: Sendable, Hashable, CustomStringConvertible {
+  case null, bool, int, uint, double, string, bytes, list, map, type, timestamp, duration
+  case optional, dyn, error
+  /// A library's own type (`net.IP`, `kubernetes.Quantity`).
+  case opaque(String)
+
+  public var description: String {
+    switch self {
+    case .null: "null_type"
+    case .bool: "bool"
+    case .int: "int"
+    case .uint: "uint"
+    case .double: "double"
+    case .string: "string"
+    case .bytes: "bytes"
+    case .list: "list"
+    case .map: "map"
+    case .type: "type"
+    case .timestamp: "google.protobuf.Timestamp"
+    case .duration: "google.protobuf.Duration"
+    case .optional: "optional_type"
+    case .dyn: "dyn"
+    case .error: "error"
+    case .opaque(let name): name
+    }
+  }
+}
+
+/// A list the evaluator reads element by element.
+public protocol ListValue: Sendable {
+  var count: Int { get }
+  func element(at index: Int) -> Value
+}
+
+/// A map the evaluator looks keys up in. Keys are bool, int, uint or string values; a lookup
+/// by an int finds a uint or double key of the same numeric value (CEL's heterogeneous
+/// equality).
+public protocol MapValue: Sendable {
+  var count: Int { get }
+  /// The value for `key`, or `nil`.
+  func value(for key: Value) -> Value?
+  /// The keys, in a stable order.
+  var keys: [Value] { get }
+}
+
+/// A value of a library's own type (an IP address, a Quantity).
+public protocol OpaqueValue: Sendable {
+  var typeName: String { get }
+  func isEqual(to other: any OpaqueValue) -> Bool
+}
+
+/// The evaluator's own list.
+public struct ArrayList: ListValue {
+  public let elements: [Value]
+  public init(_ elements: [Value]) { self.elements = elements }
+  public var count: Int { elements.count }
+  public func element(at index: Int) -> Value { elements[index] }
+}
+
+/// The evaluator's own map, in insertion order.
+public struct DictionaryMap: MapValue {
+  public private(set) var keys: [Value] = []
+  private var values: [MapKey: Value] = [:]
+
+  public init() {}
+
+  /// Adds `key`; `false` when it is already there (a map literal may not repeat a key).
+  @discardableResult
+  public mutating func insert(_ key: Value, _ value: Value) -> Bool {
+    guard let mapKey = MapKey(key) else { return false }
+    // `{0: 1, 0u: 2}` repeats a key: numbers are equal across kinds.
+    if MapKey.lookups(key).contains(where: { values[$0] != nil }) { return false }
+    values[mapKey] = value
+    keys.append(key)
+    return true
+  }
+
+  public var count: Int { keys.count }
+
+  public func value(for key: Value) -> Value? {
+    for candidate in MapKey.lookups(key) {
+      if let value = values[candidate] { return value }
+    }
+    return nil
+  }
+}
+
+/// A hashable map key: the numeric kinds are kept apart, and `lookups` lists the forms under
+/// which a number may have been stored.
+enum MapKey: Hashable {
+  case bool(Bool)
+  case int(Int64)
+  case uint(UInt64)
+  case string(String)
+
+  init?(_ value: Value) {
+    switch value {
+    case .bool(let flag): self = .bool(flag)
+    case .int(let number): self = .int(number)
+    case .uint(let number): self = .uint(number)
+    case .string(let text): self = .string(text)
+    default: return nil
+    }
+  }
+
+  static func lookups(_ value: Value) -> [MapKey] {
+    switch value {
+    case .bool(let flag): return [.bool(flag)]
+    case .string(let text): return [.string(text)]
+    case .int(let number):
+      return number >= 0 ? [.int(number), .uint(UInt64(number))] : [.int(number)]
+    case .uint(let number):
+      return number <= UInt64(Int64.max) ? [.uint(number), .int(Int64(number))] : [.uint(number)]
+    case .double(let number):
+      var keys: [MapKey] = []
+      if number.rounded() == number {
+        if number >= -9.223_372_036_854_775_808e18 && number < 9.223_372_036_854_775_808e18 {
+          keys.append(.int(Int64(number)))
+        }
+        if number >= 0 && number < 1.844_674_407_370_955_2e19 { keys.append(.uint(UInt64(number))) }
+      }
+      return keys
+    default:
+      return []
+    }
+  }
+}
+
+extension Value {
+  /// How the value is shown in messages (`"a"`, `1u`, `[1, 2]`).
+  public var debugText: String {
+    switch self {
+    case .null: return "null"
+    case .bool(let flag): return flag ? "true" : "false"
+    case .int(let number): return String(number)
+    case .uint(let number): return "\(number)u"
+    case .double(let number): return CELFormat.double(number)
+    case .string(let text): return Strings.quote(text)
+    case .bytes(let bytes): return "b" + Strings.quote(String(decoding: bytes, as: UTF8.self))
+    case .list(let list):
+      return "[" + (0..<list.count).map { list.element(at: $0).debugText }.joined(separator: ", ")
+        + "]"
+    case .map(let map):
+      return "{"
+        + map.keys.map { "\($0.debugText): \(map.value(for: $0)?.debugText ?? "?")" }.joined(
+          separator: ", ") + "}"
+    case .type(let type): return type.description
+    case .timestamp(let timestamp): return "timestamp(\"\(timestamp.text)\")"
+    case .duration(let duration): return "duration(\"\(duration.text)\")"
+    case .optional(let value):
+      return value.map { "optional.of(\($0.debugText))" } ?? "optional.none()"
+    case .opaque(let value): return "<\(value.typeName)>"
+    case .error(let error): return "error(\(error.message))"
+    }
+  }
+}
