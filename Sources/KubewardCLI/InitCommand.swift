@@ -1,5 +1,6 @@
 import ArgumentParser
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 
 #if canImport(Glibc)
   import Glibc
@@ -24,7 +25,7 @@ struct InitCommand: ParsableCommand {
       throw CommandError("\(output) exists; use --force to replace it")
     }
     let file = try Output.file(output)
-    file.write(StarterConfiguration.text())
+    file.write(StarterConfiguration.builtInText)
     try file.commit()
     Output.standardOutput.write("wrote \(output)\n")
   }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 
 /// `kubeward`: the root command. `kubeward PATH…` is `kubeward lint PATH…`.
 public struct KubewardCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardYAML
 
 /// Runs kubeward with `arguments` and returns the process exit status:

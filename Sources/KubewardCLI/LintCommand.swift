@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardReporters
 import KubewardYAML
 

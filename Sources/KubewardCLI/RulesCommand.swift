@@ -1,5 +1,6 @@
 import ArgumentParser
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardReporters
 
 /// `kubeward rules`

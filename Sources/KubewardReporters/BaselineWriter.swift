@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 
 /// Records a run's findings as a baseline (`--write-baseline`): JSON with one readable entry per
 /// fingerprint and how many findings share it, sorted so the file diffs well. Findings that a

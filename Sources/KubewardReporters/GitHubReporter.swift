@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardYAML
 
 /// GitHub Actions workflow commands: each finding becomes an annotation on the pull request's

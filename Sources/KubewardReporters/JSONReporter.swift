@@ -1,5 +1,6 @@
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardModel
-import KubewardPolicies
 
 /// kubeward's own machine-readable format, documented in `docs/json-format.md`. Keys are
 /// always written in the same order, so the output is stable byte for byte; findings are

@@ -1,5 +1,6 @@
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardModel
-import KubewardPolicies
 
 #if canImport(Glibc)
   import Glibc

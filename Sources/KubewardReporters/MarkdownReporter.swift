@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardYAML
 
 /// A Markdown summary of a run, for a CI job summary (`$GITHUB_STEP_SUMMARY`) or a comment: the

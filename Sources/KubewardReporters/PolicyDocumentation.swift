@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 
 /// Renders catalogue entries for people: `kubeward rules` and `kubeward explain`.
 public enum PolicyDocumentation {

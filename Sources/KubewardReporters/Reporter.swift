@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 
 /// Where a report's bytes go: standard output, a file, or memory.
 public protocol ReportOutput: AnyObject {

@@ -1,5 +1,6 @@
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardModel
-import KubewardPolicies
 import KubewardYAML
 
 /// SARIF 2.1.0, the format GitHub code scanning and most CI security dashboards read. Rules

@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardYAML
 
 /// Reads the lines of linted files for code frames, from the inputs of the run: files are read

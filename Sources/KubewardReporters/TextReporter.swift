@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardYAML
 
 /// One line per finding, as compilers write diagnostics (editors and terminals turn them into

@@ -1,7 +1,8 @@
 import KubewardYAML
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 #if canImport(Glibc)
   import Glibc

@@ -1,7 +1,8 @@
 import KubewardYAML
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 private func parse(_ text: String) throws(ConfigurationError) -> ConfigurationFile {
   try ConfigurationFile(path: "/repo/.kubeward.yaml", bytes: Array(text.utf8))
@@ -143,7 +144,7 @@ struct ConfigurationTests {
   }
 
   @Test func theStarterConfigurationParsesAndNamesEveryPolicy() throws {
-    let text = StarterConfiguration.text()
+    let text = StarterConfiguration.builtInText
     let file = try parse(text)
     #expect(file.configuration.policies.isEmpty)
     for id in PolicyCatalogue.builtIn.ids { #expect(text.contains("# \(id): "), "\(id)") }

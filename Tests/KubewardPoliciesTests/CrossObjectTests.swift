@@ -1,6 +1,7 @@
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 /// In-memory files: name → text.
 func lint(_ files: [(String, String)], configuration: Configuration = Configuration()) throws

@@ -4,7 +4,8 @@ import KubewardYAML
 import Synchronization
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 @Suite("Delivery of a run's results")
 struct DeliveryTests {

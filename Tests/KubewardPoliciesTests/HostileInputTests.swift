@@ -1,7 +1,8 @@
 import KubewardYAML
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 /// How long `body` takes, in seconds. Hostile inputs below took minutes before their fixes and
 /// take well under a second after, in a debug build: the bounds are that far from both.

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 @Suite("Input paths")
 struct InputDiscoveryTests {

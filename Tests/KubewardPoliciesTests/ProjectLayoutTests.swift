@@ -1,6 +1,7 @@
 import Testing
 
-@testable import KubewardPolicies
+@testable import KubewardBuiltInPolicies
+@testable import KubewardEngine
 
 /// What a repository's layout says about its files: test fixtures, patches a kustomization
 /// names (also in comments, also when its values are a generator's placeholders), images a

@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import Testing
 
 /// The findings kubeward gives on the real manifests of `../shared/corpus/real`, per policy and

@@ -1,4 +1,5 @@
-import KubewardPolicies
+import KubewardBuiltInPolicies
+import KubewardEngine
 import Testing
 
 @_spi(Testing) @testable import KubewardYAML

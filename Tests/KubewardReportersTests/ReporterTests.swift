@@ -1,6 +1,7 @@
 import Foundation
+import KubewardBuiltInPolicies
+import KubewardEngine
 import KubewardModel
-import KubewardPolicies
 import KubewardYAML
 import Testing
 

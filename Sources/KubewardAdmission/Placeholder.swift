@@ -1,0 +1,2 @@
+import KubewardCEL
+import KubewardEngine

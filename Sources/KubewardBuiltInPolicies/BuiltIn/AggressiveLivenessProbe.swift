@@ -1,0 +1,40 @@
+import KubewardEngine
+import KubewardModel
+
+/// `aggressive-liveness-probe`: liveness probes that restart healthy containers under load
+/// (I-9).
+struct AggressiveLivenessProbe: ObjectPolicy {
+  static let id = "aggressive-liveness-probe"
+
+  init(options: PolicyOptions) {}
+
+  /// The window of failures before a restart below which a probe is aggressive: the default
+  /// probe (every 10 s, 3 failures) restarts after 30 s; half of it is still patient enough.
+  static let shortestWindow = 10
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    for container in object.podSpec?.containers ?? [] {
+      guard let probe = container.probe(.liveness) else { continue }
+      // How long a container must keep failing before it is restarted: what decides whether a
+      // slow spell under load kills it (5 s × 6 failures is the default 30 s).
+      let window = probe.periodSeconds * probe.failureThreshold
+      if probe.failureThreshold == 1, let threshold = probe.node.scalar(.failureThreshold) {
+        report.report(
+          threshold,
+          "restarts after a single failed livenessProbe (failureThreshold: 1): one slow answer "
+            + "under load kills a working container; use a failureThreshold of 3 or more",
+          container: container)
+      } else if window < Self.shortestWindow,
+        let node = probe.node.scalar(.periodSeconds) ?? probe.node.scalar(.failureThreshold)
+      {
+        report.report(
+          node,
+          "restarts a container whose livenessProbe fails for \(window)s (every "
+            + "\(probe.periodSeconds)s × failureThreshold \(probe.failureThreshold)): on a loaded "
+            + "node a short slow spell restarts a working container, which adds load and can "
+            + "cascade; give it 30s or more (periodSeconds × failureThreshold), as the defaults do",
+          container: container)
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import KubewardEngine
+import KubewardModel
+
+/// `alpine-image`: Alpine-based images, whose musl resolver broke in-cluster DNS (I-7).
+struct AlpineImage: ObjectPolicy {
+  static let id = "alpine-image"
+  static let checksPartialObjects = true
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    for container in object.podSpec?.containers ?? [] {
+      // A container that only sleeps or echoes looks nothing up.
+      guard let image = container.image, let reference = container.imageReference,
+        Self.namesAlpine(reference), !container.isTrivial
+      else { continue }
+      // The failures are name lookups: a container that shows none (a standalone Redis, a
+      // client of 127.0.0.1) may never make one.
+      let resolves = container.showsNameLookups
+      report.report(
+        image,
+        """
+        uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS \
+        resolution failures inside clusters (search domains, ndots, TCP fallback)\
+        \(resolves ? "" : " for containers that look names up, which this one shows no sign of"); \
+        build on a glibc-based image such as Debian slim or distroless
+        """,
+        container: container, adjustment: resolves ? .standard : .info)
+    }
+  }
+
+  /// Whether a repository path component or the tag has `alpine` (or `alpine3.19`) as one of
+  /// its `-`/`_`/`.`/`/`-separated tokens; `alpinejs` does not.
+  static func namesAlpine(_ reference: ImageReference) -> Bool {
+    hasAlpineToken(reference.repository) || reference.tag.map(hasAlpineToken) == true
+  }
+
+  private static func hasAlpineToken(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { bytes in
+      var tokenStart = 0
+      for index in 0...bytes.count {
+        let isSeparator =
+          index == bytes.count || bytes[index] == UInt8(ascii: "-")
+          || bytes[index] == UInt8(ascii: "_") || bytes[index] == UInt8(ascii: ".")
+          || bytes[index] == UInt8(ascii: "/")
+        guard isSeparator else { continue }
+        if isAlpineToken(bytes[tokenStart..<index]) { return true }
+        tokenStart = index + 1
+      }
+      return false
+    }
+  }
+
+  /// `alpine` optionally followed by a version's leading digits (`alpine3`, from `alpine3.19`).
+  private static func isAlpineToken(_ token: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    guard token.starts(with: "alpine".utf8) else { return false }
+    return token.dropFirst(6).allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+  }
+}

@@ -1,0 +1,188 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// `deprecated-api-version`: apiVersions the API server no longer serves.
+struct DeprecatedAPIVersion: ObjectPolicy {
+  static let id = "deprecated-api-version"
+  static let checksPartialObjects = true
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let apiVersion = object.node[.apiVersion] else { return }
+    guard let removal = RemovedAPIs.removal(of: object.apiVersion, kind: object.kind) else {
+      reportUnserved(object, apiVersion, &report)
+      return
+    }
+    let instead =
+      removal.replacement.map { "use apiVersion \($0)\(removal.note.map { " (\($0))" } ?? "")" }
+      ?? (removal.note ?? "remove it")
+    report.report(
+      apiVersion,
+      """
+      uses \(object.apiVersion), which Kubernetes \(removal.removedIn) stopped serving, so \
+      applying it fails (\"no matches for kind\"); \(instead)
+      """)
+  }
+}
+
+/// A built-in kind at an apiVersion of Kubernetes' own groups that never served it (`v1`
+/// Deployment, `apps/v2`): the API server answers "no matches for kind".
+private func reportUnserved(_ object: KubeObject, _ apiVersion: Node, _ report: inout ObjectReport)
+{
+  guard let served = APIVersion.served[object.kind], !served.contains(object.apiVersion),
+    APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion))
+  else { return }
+  report.report(
+    apiVersion,
+    """
+    is a \(object.kind) at apiVersion \(object.apiVersion), which Kubernetes does not serve for \
+    that kind, so applying it fails (\"no matches for kind\"); use apiVersion \
+    \(served.sorted().last ?? "")
+    """)
+}
+
+/// apiVersion/kind pairs that current Kubernetes no longer serves, after the Kubernetes
+/// deprecated API migration guide.
+enum RemovedAPIs {
+  struct Removal: Sendable {
+    let removedIn: String
+    let replacement: String?
+    let note: String?
+  }
+
+  private struct Entry {
+    let apiVersion: String
+    let kinds: [String]
+    let removedIn: String
+    let replacement: String?
+    var note: String? = nil
+  }
+
+  private static let entries: [Entry] = [
+    Entry(
+      apiVersion: "extensions/v1beta1", kinds: ["Deployment", "DaemonSet", "ReplicaSet"],
+      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector"),
+    Entry(
+      apiVersion: "extensions/v1beta1", kinds: ["NetworkPolicy"], removedIn: "1.16",
+      replacement: "networking.k8s.io/v1"),
+    Entry(
+      apiVersion: "extensions/v1beta1", kinds: ["PodSecurityPolicy"], removedIn: "1.16",
+      replacement: nil,
+      note: "PodSecurityPolicy itself was removed in 1.25; use Pod Security Admission"),
+    Entry(
+      apiVersion: "extensions/v1beta1", kinds: ["Ingress"], removedIn: "1.22",
+      replacement: "networking.k8s.io/v1",
+      note: "backends become service.name and service.port, and pathType is required"),
+    Entry(
+      apiVersion: "apps/v1beta1", kinds: ["Deployment", "StatefulSet", "ControllerRevision"],
+      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector"),
+    Entry(
+      apiVersion: "apps/v1beta2",
+      kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"],
+      removedIn: "1.16", replacement: "apps/v1"),
+    Entry(
+      apiVersion: "networking.k8s.io/v1beta1", kinds: ["Ingress", "IngressClass"],
+      removedIn: "1.22", replacement: "networking.k8s.io/v1",
+      note: "Ingress backends become service.name and service.port, and pathType is required"),
+    Entry(
+      apiVersion: "rbac.authorization.k8s.io/v1beta1",
+      kinds: ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"], removedIn: "1.22",
+      replacement: "rbac.authorization.k8s.io/v1"),
+    Entry(
+      apiVersion: "rbac.authorization.k8s.io/v1alpha1",
+      kinds: ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"], removedIn: "1.22",
+      replacement: "rbac.authorization.k8s.io/v1"),
+    Entry(
+      apiVersion: "apiextensions.k8s.io/v1beta1", kinds: ["CustomResourceDefinition"],
+      removedIn: "1.22", replacement: "apiextensions.k8s.io/v1",
+      note: "v1 requires a structural schema per version"),
+    Entry(
+      apiVersion: "admissionregistration.k8s.io/v1beta1",
+      kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
+      removedIn: "1.22", replacement: "admissionregistration.k8s.io/v1"),
+    Entry(
+      apiVersion: "apiregistration.k8s.io/v1beta1", kinds: ["APIService"], removedIn: "1.22",
+      replacement: "apiregistration.k8s.io/v1"),
+    Entry(
+      apiVersion: "scheduling.k8s.io/v1beta1", kinds: ["PriorityClass"], removedIn: "1.22",
+      replacement: "scheduling.k8s.io/v1"),
+    Entry(
+      apiVersion: "scheduling.k8s.io/v1alpha1", kinds: ["PriorityClass"], removedIn: "1.17",
+      replacement: "scheduling.k8s.io/v1"),
+    Entry(
+      apiVersion: "storage.k8s.io/v1beta1",
+      kinds: ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], removedIn: "1.22",
+      replacement: "storage.k8s.io/v1"),
+    Entry(
+      apiVersion: "storage.k8s.io/v1beta1", kinds: ["CSIStorageCapacity"], removedIn: "1.27",
+      replacement: "storage.k8s.io/v1"),
+    Entry(
+      apiVersion: "certificates.k8s.io/v1beta1", kinds: ["CertificateSigningRequest"],
+      removedIn: "1.22", replacement: "certificates.k8s.io/v1"),
+    Entry(
+      apiVersion: "coordination.k8s.io/v1beta1", kinds: ["Lease"], removedIn: "1.22",
+      replacement: "coordination.k8s.io/v1"),
+    Entry(
+      apiVersion: "batch/v1beta1", kinds: ["CronJob"], removedIn: "1.25",
+      replacement: "batch/v1"),
+    Entry(
+      apiVersion: "batch/v2alpha1", kinds: ["CronJob"], removedIn: "1.21",
+      replacement: "batch/v1"),
+    Entry(
+      apiVersion: "policy/v1beta1", kinds: ["PodDisruptionBudget"], removedIn: "1.25",
+      replacement: "policy/v1",
+      note: "in policy/v1 an empty selector selects every pod of the namespace"),
+    Entry(
+      apiVersion: "policy/v1beta1", kinds: ["PodSecurityPolicy"], removedIn: "1.25",
+      replacement: nil, note: "PodSecurityPolicy was removed; use Pod Security Admission"),
+    Entry(
+      apiVersion: "autoscaling/v2beta1", kinds: ["HorizontalPodAutoscaler"], removedIn: "1.25",
+      replacement: "autoscaling/v2"),
+    Entry(
+      apiVersion: "autoscaling/v2beta2", kinds: ["HorizontalPodAutoscaler"], removedIn: "1.26",
+      replacement: "autoscaling/v2"),
+    Entry(
+      apiVersion: "discovery.k8s.io/v1beta1", kinds: ["EndpointSlice"], removedIn: "1.25",
+      replacement: "discovery.k8s.io/v1"),
+    Entry(
+      apiVersion: "events.k8s.io/v1beta1", kinds: ["Event"], removedIn: "1.25",
+      replacement: "events.k8s.io/v1"),
+    Entry(
+      apiVersion: "node.k8s.io/v1beta1", kinds: ["RuntimeClass"], removedIn: "1.25",
+      replacement: "node.k8s.io/v1"),
+    Entry(
+      apiVersion: "flowcontrol.apiserver.k8s.io/v1beta1",
+      kinds: ["FlowSchema", "PriorityLevelConfiguration"], removedIn: "1.26",
+      replacement: "flowcontrol.apiserver.k8s.io/v1"),
+    Entry(
+      apiVersion: "flowcontrol.apiserver.k8s.io/v1beta2",
+      kinds: ["FlowSchema", "PriorityLevelConfiguration"], removedIn: "1.29",
+      replacement: "flowcontrol.apiserver.k8s.io/v1"),
+    Entry(
+      apiVersion: "flowcontrol.apiserver.k8s.io/v1beta3",
+      kinds: ["FlowSchema", "PriorityLevelConfiguration"], removedIn: "1.32",
+      replacement: "flowcontrol.apiserver.k8s.io/v1"),
+  ]
+
+  private struct Pair: Hashable {
+    let apiVersion: String
+    let kind: String
+  }
+
+  private static let table: [Pair: Removal] = {
+    var table: [Pair: Removal] = [:]
+    for entry in entries {
+      for kind in entry.kinds {
+        table[Pair(apiVersion: entry.apiVersion, kind: kind)] = Removal(
+          removedIn: entry.removedIn, replacement: entry.replacement, note: entry.note)
+      }
+    }
+    return table
+  }()
+
+  static func removal(of apiVersion: String, kind: String) -> Removal? {
+    table[Pair(apiVersion: apiVersion, kind: kind)]
+  }
+}

@@ -1,0 +1,86 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// `emptydir-size-limit`: scratch volumes that can fill the node's disk or memory (I-6).
+struct EmptyDirSizeLimit: ObjectPolicy {
+  static let id = "emptydir-size-limit"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let spec = object.podSpec else { return }
+    let virtualNode = report.virtualNodeEvidence(for: object)
+    // A StatefulSet's claim template replaces the pod volume of the same name.
+    let claimed = Set(
+      object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
+    for volume in spec.volumes {
+      guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
+        !(volume.name.map(claimed.contains) ?? false)
+      else { continue }
+      let name = volume.name.map { "emptyDir volume \"\($0)\"" } ?? "an emptyDir volume"
+      // A folder for a Unix socket (CSI sidecars share one) holds nothing that grows.
+      let mounts = spec.containers.flatMap { container in
+        container.volumeMountPaths.filter { $0.volume == volume.name }.map { (container, $0.path) }
+      }
+      if !mounts.isEmpty, mounts.contains(where: { $0.0.namesSocket(under: $0.1) }) { continue }
+      // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
+      // containers that all declare that limit already bound it, if late.
+      let inMemory = emptyDir.scalar(.medium)?.textEquals("Memory") == true
+      let resource: Key = inMemory ? .memory : .ephemeralStorage
+      // Memory a tmpfs holds is charged to the container that writes it, so the containers
+      // that mount the volume bound it; disk use is the pod's, bounded when every container
+      // declares its share.
+      let writers = spec.containers.filter { container in
+        container.role != .ephemeral
+          && (!inMemory || container.volumeMounts.contains { $0.volume == volume.name })
+      }
+      let boundByContainers =
+        spec.resources.limit(resource) != nil
+        || writers.allSatisfy { $0.resources.limit(resource) != nil }
+      if let virtualNode {
+        report.report(
+          key,
+          """
+          has \(name) without sizeLimit; the pod runs on a virtual node (\(virtualNode)) with \
+          \(inMemory ? "memory" : "storage") of its own, so what it writes there takes only from \
+          its own containers; set emptyDir.sizeLimit to contain it
+          """,
+          adjustment: .info)
+        continue
+      }
+      if inMemory {
+        report.report(
+          key,
+          """
+          has \(name) in memory (medium: Memory) without sizeLimit: what is written there \
+          uses the node's RAM
+          """
+            + (boundByContainers
+              ? ", bounded only by the containers' memory limits (an OOM kill when it fills)"
+              : " with no bound at all")
+            + "; set emptyDir.sizeLimit",
+          adjustment: boundByContainers ? .lowered : .standard)
+        continue
+      }
+      if boundByContainers {
+        report.report(
+          key,
+          """
+          has \(name) without sizeLimit; it is bounded only by the containers' \
+          ephemeral-storage limits, which evict the whole pod when it fills; set \
+          emptyDir.sizeLimit to contain it
+          """,
+          adjustment: .lowered)
+      } else {
+        report.report(
+          key,
+          """
+          has \(name) without sizeLimit: whatever the pod writes there can fill the node's \
+          disk until the kubelet evicts every pod on it (DiskPressure); set \
+          emptyDir.sizeLimit
+          """)
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import KubewardEngine
+import KubewardModel
+
+/// `ephemeral-storage-limit`: containers that can fill the node's disk (I-6).
+struct EphemeralStorageLimit: ObjectPolicy {
+  static let id = "ephemeral-storage-limit"
+
+  init(options: PolicyOptions) {}
+
+  /// What shows that the container writes to the node's disk beyond its logs: a writable
+  /// emptyDir on disk without `sizeLimit`, or, for a container with no volume of its own to
+  /// write to, an image whose job is to store data or a command that writes files. (hostPath
+  /// writes fill the disk too, but no ephemeral-storage limit counts them: `hostpath-volume`
+  /// reports those.) `nil` when nothing does: most containers only log, and a
+  /// warning there is a guess.
+  private func diskWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
+    for mount in container.volumeMounts where !mount.readOnly {
+      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else { continue }
+      if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
+        emptyDir.scalar(.medium)?.textEquals("Memory") != true
+      {
+        return "it writes to emptyDir volume '\(mount.volume)', which has no sizeLimit"
+      }
+    }
+    // With a read-only root file system only volumes take writes; a data image with a
+    // volume of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
+    if container.hasReadOnlyRootFilesystem { return nil }
+    let hasOwnStorage = container.volumeMounts.contains { mount in
+      guard !mount.readOnly else { return false }
+      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else {
+        return true
+      }
+      // Config, secrets and the downward API are mounted read-only whatever the manifest says.
+      let type = volume.source?.type ?? "emptyDir"
+      return !["emptyDir", "configMap", "secret", "projected", "downwardAPI"].contains(type)
+    }
+    guard !hasOwnStorage else { return nil }
+    if let repository = container.imageReference?.repository {
+      let name = repository.split(separator: "/").last.map(String.init) ?? repository
+      if Self.dataImages.contains(name) {
+        return "\(name) stores data, and with no volume for it, on the node's disk"
+      }
+    }
+    if Self.commandWritesFiles(container.commandLine) {
+      return "its command writes files"
+    }
+    return nil
+  }
+
+  /// Images whose job is to keep data (databases, queues, log and metric stores, buffers of
+  /// log shippers, build servers).
+  private static let dataImages: Set<String> = [
+    "postgres", "postgresql", "mysql", "mysql-server", "mariadb", "mongo", "mongodb", "redis",
+    "redis-stack", "redis-stack-server", "valkey", "elasticsearch", "opensearch", "kafka",
+    "zookeeper", "rabbitmq", "cassandra", "etcd", "minio", "prometheus", "loki", "clickhouse",
+    "clickhouse-server", "influxdb", "neo4j", "couchdb", "cockroach", "solr", "mssql-server",
+    "fluent-bit", "fluentd", "logstash", "jenkins", "sonarqube", "nexus3", "registry",
+  ]
+
+  /// Whether a command line visibly writes files: a redirection to a file, or a program whose
+  /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
+  static func commandWritesFiles(_ words: [String]) -> Bool {
+    guard !words.isEmpty else { return false }
+    let writers: Set<Substring> = [
+      "mkdir", "cp", "mv", "wget", "tar", "unzip", "gunzip", "dd", "tee", "rsync",
+      "apt-get", "apk", "yum", "dnf", "pip", "pip3", "npm", "git",
+    ]
+    let tokens = words.joined(separator: " ").split(whereSeparator: { " \n\t;&|()".contains($0) })
+    for (index, token) in tokens.enumerated() {
+      let program = token.split(separator: "/").last ?? token
+      if writers.contains(program) { return true }
+      if program == "curl" && tokens.contains(where: { $0 == "-o" || $0 == "-O" }) { return true }
+      // `> file`, `>>file`, `2> log`: a redirection whose target is not a device.
+      guard let arrow = token.firstIndex(of: ">") else { continue }
+      var target = token[token.index(after: arrow)...].drop(while: { $0 == ">" })
+      if target.isEmpty, index + 1 < tokens.count { target = tokens[index + 1] }
+      if !target.isEmpty && !target.hasPrefix("/dev/") { return true }
+    }
+    return false
+  }
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let spec = object.podSpec else { return }
+    let virtualNode = report.virtualNodeEvidence(for: object)
+    // Ephemeral containers cannot declare resources, so there is nothing to ask of them.
+    for container in spec.containers
+    where container.role != .ephemeral && !container.runsPauseImage && !container.isTrivial {
+      let resources = container.resources
+      guard resources.limit(.ephemeralStorage) == nil else { continue }
+      let requestOnly =
+        resources.request(.ephemeralStorage) != nil
+        ? " (a request alone does not bound it)" : ""
+      if let virtualNode {
+        report.report(
+          container.node,
+          """
+          has no resources.limits.ephemeral-storage\(requestOnly); the pod runs on a virtual \
+          node (\(virtualNode)) with storage of its own, which only its own containers can \
+          fill; set resources.limits.ephemeral-storage to keep one container from filling it \
+          for the others
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
+      guard let evidence = diskWriteEvidence(container, spec) else {
+        // Without evidence of writes only the logs (which the kubelet rotates) and whatever
+        // the program writes to its layer can grow: worth knowing, not a warning.
+        let why =
+          container.hasReadOnlyRootFilesystem
+          ? "its root file system is read-only and it mounts no unbounded writable emptyDir, so only its logs can grow"
+          : "kubeward sees no volume, image or command of it that writes to disk, so its logs and writable layer are what can grow"
+        report.report(
+          container.node,
+          """
+          has no resources.limits.ephemeral-storage\(requestOnly); \(why); set \
+          resources.limits.ephemeral-storage to bound them
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
+      report.report(
+        container.node,
+        """
+        has no resources.limits.ephemeral-storage\(requestOnly), and \(evidence): its writes \
+        can fill the node's disk until the kubelet evicts every pod there (DiskPressure); set \
+        resources.limits.ephemeral-storage
+        """,
+        container: container)
+    }
+  }
+}

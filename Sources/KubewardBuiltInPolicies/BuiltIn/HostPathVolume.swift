@@ -1,0 +1,45 @@
+import KubewardEngine
+import KubewardModel
+
+/// `hostpath-volume`: writes to the node's own disk, outside any kubelet accounting (I-6).
+struct HostPathVolume: ObjectPolicy {
+  static let id = "hostpath-volume"
+
+  /// hostPath types that are not directories or files a pod can fill.
+  static let deviceTypes: Set<String> = ["Socket", "CharDevice", "BlockDevice"]
+
+  /// Host folders that are not the node's disk: virtual filesystems and memory-backed `/run`
+  /// (devices, sockets, lock files), and the kubelet's own plugin sockets and volume mount
+  /// points, which node plugins must share.
+  static let nonDataPrefixes = ["/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet"]
+
+  static func isNonDataPath(_ path: String) -> Bool {
+    let path = KustomizePatches.normalized(path)
+    return nonDataPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+  }
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let spec = object.podSpec else { return }
+    var mounts: [(volume: String, readOnly: Bool)]?
+    for volume in spec.volumes {
+      guard let (key, hostPath) = volume.source(.hostPath) else { continue }
+      if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
+      if let path = hostPath.scalar(.path)?.string, Self.isNonDataPath(path) { continue }
+      if mounts == nil { mounts = spec.containers.flatMap(\.volumeMounts) }
+      let volumeMounts = mounts?.filter { $0.volume == volume.name } ?? []
+      // Mounted only read-only, it cannot fill anything.
+      if !volumeMounts.isEmpty && volumeMounts.allSatisfy(\.readOnly) { continue }
+      let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
+      report.report(
+        key,
+        """
+        mounts the node's filesystem\(path) writable through hostPath volume \
+        \"\(volume.name ?? "")\": what it writes there is not counted in any \
+        ephemeral-storage limit and can fill the node's disk (DiskPressure evicts every \
+        pod); use an emptyDir with sizeLimit or a PersistentVolume, or mount it readOnly
+        """)
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import KubewardEngine
+import KubewardModel
+
+/// `image-tag`: images without a fixed version (I-18).
+struct ImageTag: ObjectPolicy {
+  static let id = "image-tag"
+  static let checksPartialObjects = true
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    for container in object.podSpec?.containers ?? [] {
+      guard let image = container.image, let reference = container.imageReference,
+        reference.digest == nil, reference.tag == nil || reference.tag == "latest",
+        // The pause image sleeps whatever its version.
+        !container.runsPauseImage,
+        !report.builtImages.replacesTag(of: image.string ?? "")
+      else { continue }
+      let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
+      report.report(
+        image,
+        """
+        runs \(image.string ?? ""), which \(problem): each node may pull a different image, \
+        rollbacks cannot return to the old one, and a slow pull of a moving tag delays \
+        starts; pin a version tag (or a digest)
+        """,
+        container: container)
+    }
+  }
+}

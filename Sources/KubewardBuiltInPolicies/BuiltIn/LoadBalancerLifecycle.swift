@@ -1,0 +1,107 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// `loadbalancer-lifecycle`: a LoadBalancer Service whose cloud load balancer lives and dies
+/// with it (I-2).
+///
+/// Every cloud controller deletes the load balancer (and releases its address) it created for a
+/// Service when the Service goes or changes type. What keeps it is cloud-specific, so the
+/// advice names the mechanism of the cloud the Service's annotations point to, or each of them
+/// when they point to none. A Service that pins a load balancer, or reserves its address
+/// (`spec.loadBalancerIP`, an Azure public IP, AWS Elastic IPs), is left alone; an internal
+/// load balancer, reached through names rather than a published address, is information.
+struct LoadBalancerLifecycle: ObjectPolicy {
+  static let id = "loadbalancer-lifecycle"
+  static let pinningAnnotations = "pinningAnnotations"
+
+  let annotations: [String]
+
+  init(options: PolicyOptions) {
+    annotations = options.strings(Self.pinningAnnotations)
+  }
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let service = Service(object), let type = service.typeNode,
+      type.textEquals("LoadBalancer")
+    else { return }
+    let metadata = service.object.metadata
+    let pinned =
+      annotations.contains { metadata.annotation($0)?.value.text?.isEmpty == false }
+      || service.object.spec?.scalar(.loadBalancerIP) != nil
+    guard !pinned else { return }
+    let cloud = Cloud(annotations: metadata.annotations)
+    let isInternal = Self.internalAnnotations.contains { name, value in
+      metadata.annotation(name)?.value.text.map { value == nil || $0.lowercased() == value }
+        ?? false
+    }
+    // The Service in front of an ingress controller or gateway cannot be replaced by an
+    // Ingress: it is where the Ingresses' traffic comes in.
+    let names = [metadata.name ?? ""] + Array(service.selector?.matchLabels.values ?? [:].values)
+    let fronts = names.contains { ASCIIText.contains($0, anyOf: ["ingress", "gateway"]) }
+    report.report(
+      type,
+      """
+      is type LoadBalancer without pinning an existing load balancer or reserving its \
+      address, so the cloud controller creates one and deletes it with the Service (or when \
+      its type changes), losing its address\(isInternal ? " (an internal one)" : "") and \
+      its settings; \(cloud.advice)\(fronts ? "" : ", or expose the application through an Ingress")
+      """,
+      adjustment: isInternal ? .info : .standard)
+  }
+
+  /// Annotations that make a load balancer internal, with the value that does (`nil`: any).
+  private static let internalAnnotations: [(String, String?)] = [
+    ("service.beta.kubernetes.io/aws-load-balancer-internal", nil),
+    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
+    ("networking.gke.io/load-balancer-type", "internal"),
+    ("cloud.google.com/load-balancer-type", "internal"),
+    ("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type", "intranet"),
+    ("service.beta.kubernetes.io/alicloud-loadbalancer-address-type", "intranet"),
+  ]
+
+  /// The cloud a Service's annotations are written for.
+  private enum Cloud {
+    case alibaba, aws, azure, google, unknown
+
+    init(annotations: Node?) {
+      var cloud = Cloud.unknown
+      for (key, _) in annotations?.pairs ?? .none {
+        guard let name = key.string else { continue }
+        if name.contains("alibaba-cloud-") || name.contains("alicloud-") {
+          cloud = .alibaba
+        } else if name.hasPrefix("service.beta.kubernetes.io/aws-") {
+          cloud = .aws
+        } else if name.hasPrefix("service.beta.kubernetes.io/azure-") {
+          cloud = .azure
+        } else if name.hasPrefix("cloud.google.com/") || name.hasPrefix("networking.gke.io/") {
+          cloud = .google
+        }
+        if cloud != .unknown { break }
+      }
+      self = cloud
+    }
+
+    var advice: String {
+      switch self {
+      case .alibaba:
+        "create the SLB or NLB yourself and pin it with the "
+          + "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id annotation"
+      case .aws:
+        "allocate Elastic IPs and name them in service.beta.kubernetes.io/"
+          + "aws-load-balancer-eip-allocations (an NLB), or manage the load balancer outside "
+          + "the cluster"
+      case .azure:
+        "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
+      case .google:
+        "reserve a static address and set it as spec.loadBalancerIP"
+      case .unknown:
+        "keep it with your cloud's mechanism (Alibaba Cloud: the "
+          + "alibaba-cloud-loadbalancer-id annotation; AWS: Elastic IPs in "
+          + "aws-load-balancer-eip-allocations; Azure: azure-pip-name; Google Cloud: a reserved "
+          + "address in spec.loadBalancerIP)"
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// `resource-requests`: containers the scheduler places blind (I-19).
+struct ResourceRequests: ObjectPolicy {
+  static let id = "resource-requests"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    guard let spec = object.podSpec else { return }
+    // Pod-level resources (Kubernetes 1.32+) cover every container.
+    let pod = spec.resources
+    let virtualNode = report.virtualNodeEvidence(for: object)
+    // An init container runs before the others: the scheduler reserves the larger of its
+    // requests and theirs, so their requests cover it.
+    let regular = spec.containers(.container)
+    let requestedByRegular = { (resource: Key) in
+      regular.contains {
+        $0.resources.request(resource) != nil || $0.resources.limit(resource) != nil
+      }
+    }
+    for container in spec.containers
+    where container.role != .ephemeral && !container.runsPauseImage && !container.isTrivial {
+      let resources = container.resources
+      // A limit without a request sets the request to the limit.
+      let missing = [Key.cpu, .memory].filter { resource in
+        resources.request(resource) == nil && resources.limit(resource) == nil
+          && pod.request(resource) == nil && pod.limit(resource) == nil
+          && !(container.role == .initContainer && !container.isSidecar
+            && requestedByRegular(resource))
+      }
+      guard !missing.isEmpty else { continue }
+      let names = missing.map(\.text).joined(separator: " and ")
+      let settings = missing.map { "resources.requests.\($0.text)" }.joined(separator: " and ")
+      if let virtualNode {
+        report.report(
+          container.node,
+          """
+          has no \(names) request; the pod runs on a virtual node (\(virtualNode)), whose \
+          instance is sized from the requests, so it gets (and is billed for) the provider's \
+          default size; set \(settings)
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
+      report.report(
+        container.node,
+        """
+        has no \(names) request: the scheduler places it as if it needed nothing, so nodes \
+        get overcommitted and it is among the first evicted under pressure, and autoscalers \
+        cannot compute utilisation (on a virtual node such as ECI or Fargate, the requests size \
+        the pod's instance instead); set \(settings)
+        """,
+        container: container)
+    }
+  }
+}

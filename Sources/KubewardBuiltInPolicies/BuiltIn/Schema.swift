@@ -1,0 +1,282 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// `schema`: fields whose value has a shape the API server rejects: `containers` as a mapping
+/// or null, a quoted number where a number goes, `ports: "8080"`, a required field missing
+/// (see `APIShape`). Other policies read such objects as best they can; this one says why
+/// `kubectl apply` would fail.
+struct Schema: ObjectPolicy {
+  static let id = "schema"
+  /// A value of the wrong shape is rejected in a patch as in a whole object.
+  static let checksPartialObjects = true
+
+  /// Findings per object at most: a document of the wrong shape everywhere says so enough.
+  static let limit = 20
+
+  init(options: PolicyOptions) {}
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    var walk = ShapeWalk(root: object.node)
+    if let metadata = object.node[.metadata] {
+      walk.check(metadata, APIShape.objectMeta, &report)
+    }
+    if let kind = object.resourceKind,
+      let spec = APIShape.spec(of: kind, apiVersion: object.apiVersion)
+    {
+      if let value = object.node[.spec], !value.isNull {
+        walk.check(value, spec.shape, &report)
+      } else if let value = object.node[.spec] {
+        // Written out as null: the author left it empty.
+        if spec.required {
+          walk.problem(
+            value, "has spec: null, but a \(object.kind) needs a spec: the API server rejects it",
+            &report)
+        }
+      } else if spec.required {
+        walk.absent("spec", in: object.node, at: object.kindNode, &report)
+      }
+    }
+    if object.resourceKind == .ingress && object.apiVersion == "networking.k8s.io/v1" {
+      checkBackends(object, &walk, &report)
+    }
+  }
+
+  /// A `networking.k8s.io/v1` backend names `service` or `resource`; the `serviceName` and
+  /// `servicePort` of `v1beta1` are unknown there, so such a backend is empty and the API
+  /// server rejects the Ingress.
+  private func checkBackends(
+    _ object: KubeObject, _ walk: inout ShapeWalk, _ report: inout ObjectReport
+  ) {
+    guard let spec = object.spec else { return }
+    var backends: [(Node, String)] = []
+    if let backend = spec.mapping(.defaultBackend) {
+      backends.append((backend, "spec.defaultBackend"))
+    }
+    for (ruleIndex, rule) in spec.items(.rules).enumerated() {
+      for (pathIndex, path) in (rule[.http]?.items(.paths) ?? .none).enumerated() {
+        if let backend = path.mapping(.backend) {
+          backends.append((backend, "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)].backend"))
+        }
+      }
+    }
+    for (backend, path) in backends where backend[.service] == nil && backend["resource"] == nil {
+      let legacy = backend[.serviceName] != nil || backend[.servicePort] != nil
+      walk.problem(
+        backend,
+        "has \(path) with neither service nor resource"
+          + (legacy
+            ? " (serviceName and servicePort are the v1beta1 fields, which networking.k8s.io/v1 "
+              + "does not have)" : "")
+          + ": the API server rejects the Ingress; write service: {name: …, port: {number: …}}",
+        &report)
+    }
+  }
+}
+
+/// Checks nodes against `APIShape`s, reporting each value of the wrong shape once.
+struct ShapeWalk {
+  private var count = 0
+  /// The object's root: messages name fields by their path from it (`spec.containers[0]`),
+  /// found from the node's parents only for a finding.
+  let root: Node
+
+  init(root: Node) { self.root = root }
+
+  private func path(_ node: Node) -> String { node.path(below: root, namingItems: false) }
+
+  mutating func problem(
+    _ node: Node, _ message: String, _ report: inout ObjectReport,
+    adjustment: SeverityAdjustment = .standard
+  ) {
+    guard count < Schema.limit else { return }
+    count += 1
+    report.report(node, message, adjustment: adjustment)
+  }
+
+  /// A required field that is not written at all. Nothing for a Kustomize patch or resource,
+  /// which Kustomize completes (`commonLabels` adds a selector). A field of an object may be
+  /// left to something that completes the file before it is applied (server-side apply, a
+  /// patch no kustomization of the run names), so that is information; an item of a list
+  /// (an env entry without a name, a port without containerPort) is its own whole and is
+  /// rejected as written.
+  mutating func absent(
+    _ field: String, in mapping: Node, at node: Node, _ report: inout ObjectReport
+  ) {
+    guard !report.objectMayBePartial else { return }
+    let path = self.path(mapping)
+    let written = path.isEmpty ? field : path + "." + field
+    if mapping.parent?.isSequence == true {
+      problem(
+        node, "has no \(written), which is required: the API server rejects the object", &report)
+      return
+    }
+    problem(
+      node,
+      "has no \(written), which is required: applied as it is, the API server rejects the "
+        + "object (unless this file is a fragment that a patch or server-side apply completes)",
+      &report, adjustment: .info)
+  }
+
+  /// Checks `node` against `shape`.
+  mutating func check(_ node: Node, _ shape: APIShape, _ report: inout ObjectReport) {
+    node.withTreeView { view in check(node.id, shape, view, &report) }
+  }
+
+  /// The walk itself, by node id: it visits every value of the object, and ids need no
+  /// reference counting (see `TreeView`). A `Node` is made only for a finding.
+  private mutating func check(
+    _ id: NodeID, _ shape: APIShape, _ view: TreeView, _ report: inout ObjectReport
+  ) {
+    if case .any = shape.kind { return }
+    let type = view.jsonType(id)
+    // Null is "unset" to the API's decoder: fine wherever the field is optional.
+    guard type != .null else { return }
+    let rejected = "the API server rejects the object"
+    switch shape.kind {
+    case .any:
+      return  // (above)
+    case .string:
+      expect(id, type == .string, "text", type, &report)
+    case .integer:
+      guard expect(id, type == .integer, "a whole number", type, &report) else { return }
+      guard let range = shape.range else { return }
+      let node = self.node(id)
+      if let value = node.int, !range.contains(value) {
+        problem(
+          node,
+          "has \(path(node)) \(value), outside \(range.lowerBound)…\(range.upperBound): \(rejected)",
+          &report)
+      }
+    case .boolean:
+      expect(id, type == .boolean, "true or false", type, &report)
+    case .intOrString:
+      expect(id, type == .integer || type == .string, "a number or a name", type, &report)
+    case .quantity:
+      expect(
+        id, type == .integer || type == .number || type == .string,
+        "a quantity such as 500m or 1Gi", type, &report)
+    case .stringMap:
+      guard expect(id, type == .object, "a map of text values", type, &report) else { return }
+      for index in 0..<view.childCount(id) {
+        let value = view.value(id, pair: index)
+        let valueType = view.jsonType(value)
+        guard valueType != .string && valueType != .null else { continue }
+        let valueNode = node(value)
+        problem(
+          valueNode,
+          "has \(path(valueNode)) = \(describe(valueNode, valueType)), but \(path(node(id))) "
+            + "holds text only: \(rejected); quote the value", &report)
+      }
+    case .mapOf:
+      guard expect(id, type == .object, "a map", type, &report), let values = shape.element
+      else { return }
+      for index in 0..<view.childCount(id) {
+        check(view.value(id, pair: index), values, view, &report)
+      }
+    case .object:
+      guard expect(id, type == .object, "a map of fields", type, &report) else { return }
+      if !shape.requiredKeys.isEmpty { checkRequired(node(id), shape, &report) }
+      for index in 0..<view.childCount(id) {
+        let ordinal = view.keyOrdinal(id, pair: index)
+        guard ordinal >= 0, let key = Key(rawValue: UInt8(ordinal)),
+          let fieldShape = shape.field(key)
+        else { continue }
+        check(view.value(id, pair: index), fieldShape, view, &report)
+      }
+    case .list:
+      guard expect(id, type == .array, "a list", type, &report), let items = shape.element
+      else { return }
+      let count = view.childCount(id)
+      if shape.nonEmpty && count == 0 {
+        let node = self.node(id)
+        problem(
+          node, "has an empty \(path(node)), which needs at least one item: \(rejected)", &report)
+      }
+      for index in 0..<count {
+        let item = view.item(id, index)
+        if case .object = items.kind, view.jsonType(item) == .null {
+          let itemNode = node(item)
+          problem(
+            itemNode,
+            "has an empty item \(path(itemNode)) (a `-` with nothing after it): \(rejected)",
+            &report)
+          continue
+        }
+        check(item, items, view, &report)
+      }
+    }
+  }
+
+  /// Reports each required field of `shape` that `node` lacks or leaves null.
+  private mutating func checkRequired(
+    _ node: Node, _ shape: APIShape, _ report: inout ObjectReport
+  ) {
+    for key in shape.requiredKeys {
+      if let value = node[key] {
+        if value.isNull {
+          problem(
+            value,
+            "has \(path(value)) = null, but it is required: the API server rejects the object",
+            &report)
+        }
+      } else {
+        absent(key.text, in: node, at: node, &report)
+      }
+    }
+  }
+
+  private func node(_ id: NodeID) -> Node { root.tree.node(id) }
+
+  /// Reports `node` unless `holds`; returns `holds`.
+  @discardableResult
+  private mutating func expect(
+    _ id: NodeID, _ holds: Bool, _ expected: String, _ type: JSONType,
+    _ report: inout ObjectReport
+  ) -> Bool {
+    guard !holds else { return true }
+    let node = self.node(id)
+    if type == .string, expected != "text", let text = node.string, Self.isPlaceholder(text) {
+      problem(
+        node,
+        "has \(path(node)) = \"\(text)\", which looks like a placeholder for a tool to fill in (the API "
+          + "expects \(expected)): lint the manifest as it is applied, after substitution",
+        &report, adjustment: .info)
+      return false
+    }
+    var advice = ""
+    let wantsNumber = expected == "a whole number" || expected.hasPrefix("a number")
+    if type == .string && node.scalarStyle != .plain && wantsNumber
+      && node.withScalarBytes({ YAMLNumber.isNumber($0) })
+    {
+      advice = "; remove the quotes"
+    } else if type == .integer || type == .number || type == .boolean, expected == "text" {
+      advice = "; quote it"
+    }
+    problem(
+      node,
+      "has \(path(node)) = \(describe(node, type)) where the API expects \(expected): the API server "
+        + "rejects the object\(advice)", &report)
+    return false
+  }
+
+  /// `PORT`, `${REPLICAS}`, `$(PORT)`, `<port>`, `%PORT%`, `{{ .port }}`: text left for sed,
+  /// envsubst or a template engine.
+  private static func isPlaceholder(_ text: String) -> Bool {
+    let markers: Set<Character> = ["$", "{", "}", "<", ">", "%"]
+    if text.contains(where: markers.contains) { return true }
+    guard let first = text.first, first.isUppercase else { return false }
+    return text.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" }
+  }
+
+  private func describe(_ node: Node, _ type: JSONType) -> String {
+    switch type {
+    case .object: return "a map"
+    case .array: return "a list"
+    case .null: return "null"
+    case .string: return "text \"\(node.string ?? "")\""
+    case .boolean: return "the boolean \(node.string ?? "")"
+    case .integer, .number: return "the number \(node.string ?? "")"
+    }
+  }
+}

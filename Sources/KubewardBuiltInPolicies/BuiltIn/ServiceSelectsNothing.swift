@@ -1,0 +1,86 @@
+import KubewardEngine
+import KubewardModel
+
+/// `service-selects-nothing`: a Service whose selector matches no pod (I-11).
+struct ServiceSelectsNothing: SetPolicy {
+  static let id = "service-selects-nothing"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ set: LintSet, _ report: inout SetReport) {
+    for service in set.facts.services {
+      // Without a workload of the namespace in the set, its pods may simply live elsewhere.
+      guard let selector = service.selector, let location = service.selectorLocation,
+        set.hasWorkloads(in: service.space),
+        set.workloadIndices(selectedBy: selector, in: service.space).isEmpty,
+        !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
+        !set.mayBeIncomplete(around: service.location, scope: service.scope)
+      else { continue }
+      // A Service written without a namespace goes wherever it is applied: its pods may be
+      // those of any namespace of the project.
+      if service.namespaceIsImplicit,
+        set.workloadSpaces(inScope: service.scope).contains(where: {
+          !set.workloadIndices(selectedBy: selector, in: $0).isEmpty
+        })
+      {
+        continue
+      }
+      let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+      // Pods that have every label but one, which their pod template does not set at all, may
+      // get it at run time (an operator's leader-election label, say).
+      let runtime = Self.labelAddedAtRuntime(selector, in: set, service.space)
+      let consequence: String
+      if let (workload, key) = runtime {
+        consequence =
+          "which \(workload) has but for \(key): unless its pods get \(key) at run time (a "
+          + "controller's leader-election label, say), the Service has no endpoints and "
+          + "requests to it hang until they time out"
+      } else if service.isHeadless {
+        consequence =
+          "so DNS lookups of this headless Service return no addresses; make the selector "
+          + "match the pod template's labels"
+      } else {
+        consequence =
+          "so it has no endpoints and requests to it hang until they time out; make the "
+          + "selector match the pod template's labels"
+      }
+      report.report(
+        service.object, at: location,
+        """
+        selects \(wanted.joined(separator: ", ")) but no pod template in namespace \
+        \(service.namespace) has these labels\(runtime == nil ? hint(for: selector, in: set, service.space) : ""), \
+        \(consequence)
+        """,
+        adjustment: runtime != nil || service.isHeadless ? .info : .standard)
+    }
+  }
+
+  /// A workload whose pod labels hold all of the selector's labels but one key, which they do
+  /// not set at all; and that key.
+  private static func labelAddedAtRuntime(
+    _ selector: LabelSelector, in set: LintSet, _ space: Space
+  ) -> (ObjectReference, String)? {
+    let labels = selector.matchLabels
+    guard labels.count > 1 else { return nil }
+    for workload in set.workloads(in: space) {
+      let absent = labels.keys.filter { workload.podLabels[$0] == nil }
+      guard absent.count == 1,
+        labels.allSatisfy({ key, value in key == absent[0] || workload.podLabels[key] == value })
+      else { continue }
+      return (workload.object, absent[0])
+    }
+    return nil
+  }
+
+  /// Names a workload whose labels have the selector's keys with other values: the likely typo.
+  private func hint(for selector: LabelSelector, in set: LintSet, _ space: Space) -> String {
+    let keys = selector.matchLabels.keys
+    guard !keys.isEmpty,
+      let near = set.workloads(in: space).first(where: { workload in
+        keys.allSatisfy { workload.podLabels[$0] != nil }
+      })
+    else { return "" }
+    let labels = keys.sorted().map { "\($0)=\(near.podLabels[$0] ?? "")" }
+    return " (\(near.object) has \(labels.joined(separator: ", ")))"
+  }
+}

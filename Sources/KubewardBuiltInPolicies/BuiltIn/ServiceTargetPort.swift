@@ -1,0 +1,112 @@
+import KubewardEngine
+import KubewardModel
+
+/// `service-target-port`: a Service port that forwards to a port no selected container has
+/// (I-11).
+struct ServiceTargetPort: SetPolicy {
+  static let id = "service-target-port"
+
+  init(options: PolicyOptions) {}
+
+  /// What the port checks need of a group of selected workloads, worked out once per group:
+  /// thousands of Services may select the same thousands of workloads.
+  private struct Selected: Sendable {
+    let first: ObjectReference
+    let count: Int
+    let declared: [WorkloadFacts.Port]
+    let everyOneDeclaresPorts: Bool
+
+    // The texts are for messages, written only when a finding is.
+    var owners: String { count == 1 ? "\(first)" : "\(first) and the others it selects" }
+    var declaredText: String { ServiceTargetPort.list(declared) }
+    var namedText: String {
+      let named = declared.filter { $0.name != nil }
+      return named.isEmpty ? " (it names none)" : " (it has \(ServiceTargetPort.list(named)))"
+    }
+
+    init(_ indices: [Int], in set: LintSet) {
+      first = set.facts.workloads[indices[0]].object
+      count = indices.count
+      var declared: [WorkloadFacts.Port] = []
+      var seen: Set<PortKey> = []
+      var everyOneDeclaresPorts = true
+      for index in indices {
+        let ports = set.facts.workloads[index].ports
+        if ports.isEmpty { everyOneDeclaresPorts = false }
+        for port in ports
+        where seen.insert(PortKey(number: port.number, name: port.name, protocol: port.protocol))
+          .inserted
+        {
+          declared.append(port)
+        }
+      }
+      self.declared = declared
+      self.everyOneDeclaresPorts = everyOneDeclaresPorts
+    }
+  }
+
+  private struct PortKey: Hashable {
+    let number: Int?
+    let name: String?
+    let `protocol`: String
+  }
+
+  func check(_ set: LintSet, _ report: inout SetReport) {
+    var groups: [NearestWorkloads.ID: Selected] = [:]
+    for service in set.facts.services {
+      guard let nearest = set.selection(of: service)?.nearest(to: service.location.file),
+        !nearest.indices.isEmpty
+      else { continue }
+      let selected = groups[nearest.id] ?? Selected(nearest.indices, in: set)
+      groups[nearest.id] = selected
+      let declared = selected.declared
+      // A containerPort that is not a number (a `PORT` placeholder for sed) says nothing.
+      guard !declared.contains(where: { $0.number == nil }) else { continue }
+      for port in service.ports {
+        guard let target = port.targetPort else { continue }
+        switch target {
+        case .int(let number):
+          // Declaring container ports is optional: only a workload that declares some tells
+          // what it listens on.
+          guard selected.everyOneDeclaresPorts,
+            !declared.contains(where: { $0.number == number && $0.protocol == port.protocol })
+          else { continue }
+          // Containers often listen on more ports than they declare (metrics and admin
+          // ports, or a port set in a mounted configuration file): a number that matches no
+          // declared port proves nothing, so this is information.
+          report.report(
+            service.object, at: port.targetPortLocation,
+            """
+            forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+            \(number)/\(port.protocol), but \(selected.owners) declares containerPort \
+            \(selected.declaredText) only; unless the container also listens on \(number) \
+            undeclared, connections are refused: declare the port, or fix targetPort
+            """,
+            adjustment: .info)
+        case .string(let name):
+          guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
+          else { continue }
+          report.report(
+            service.object, at: port.targetPortLocation,
+            """
+            forwards to targetPort \"\(name)\", but \(selected.owners) has no \(port.protocol) container \
+            port named \(name)
+            """
+              + selected.namedText
+              + ", so the Service gets no endpoints for this port; name the container port or "
+              + "fix targetPort")
+        }
+      }
+    }
+  }
+
+  static func list(_ ports: [WorkloadFacts.Port]) -> String {
+    var seen: Set<String> = []
+    return ports.compactMap { port -> String? in
+      let text =
+        (port.name.map { "\($0)=" } ?? "")
+        + "\(port.number.map(String.init) ?? "?")/\(port.protocol)"
+      return seen.insert(text).inserted ? text : nil
+    }.joined(separator: ", ")
+  }
+}

@@ -1,0 +1,33 @@
+import KubewardEngine
+import KubewardModel
+
+/// `single-replica`: one pod, no autoscaler: any crash or drain is an outage (I-10).
+struct SingleReplica: SetPolicy {
+  static let id = "single-replica"
+
+  init(options: PolicyOptions) {}
+
+  func check(_ set: LintSet, _ report: inout SetReport) {
+    for workload in set.facts.workloads
+    where workload.kind == .deployment || workload.kind == .statefulSet {
+      guard workload.replicas == 1, !set.isAutoscaled(workload),
+        !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
+      else { continue }
+      let written = workload.replicasLocation != nil ? "replicas: 1" : "replicas unset, so 1"
+      // A Deployment that never runs two pods at once, or a StatefulSet whose pod owns its
+      // storage, is single by design (a database, a tool with one writer): information at most.
+      let byDesign =
+        workload.recreates
+        ? " (strategy: Recreate says it is single by design; if so, accept it)"
+        : workload.ownsStorage
+          ? " (its pod owns its storage: if it is a single-writer database, accept it)" : ""
+      report.report(
+        workload.object, at: workload.replicasLocation ?? workload.location,
+        """
+        runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a \
+        crash, a node failure or a drain takes the service down, and a traffic peak has \
+        nowhere to spread; run at least 2 replicas or add an autoscaler\(byDesign)
+        """, adjustment: byDesign.isEmpty ? .standard : .info)
+    }
+  }
+}

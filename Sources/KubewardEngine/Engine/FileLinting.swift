@@ -1,0 +1,447 @@
+import KubewardModel
+import KubewardYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What the per-file pass keeps of a file: its findings, facts, suppressions and counts, not
+/// its nodes.
+struct FileOutcome: Sendable {
+  var findings: [Finding] = []
+  /// Findings about a Kustomize patch's objects that only hold if nothing in the run is the
+  /// object it patches (see `KustomizePatches`).
+  var patchFindings: [Finding] = []
+  /// The kind and name of every whole object of the file, when the run has patches to match.
+  var objectNames: [PatchTarget] = []
+  var facts = FactsCollection()
+  var directives: [SuppressionDirective] = []
+  var summary = LintSummary()
+}
+
+/// What one worker thread keeps from file to file: the read buffer, the interned strings, and
+/// its own references to the object policies.
+struct WorkerScratch {
+  var reader = FileReader()
+  var strings = StringInterner()
+  /// The object policies, unretained, in an array of this worker's own: every worker runs
+  /// every policy on every object, and retaining the shared policies (or their shared array)
+  /// that often from every core would bounce their reference counts between the cores' caches.
+  /// The linter keeps them alive.
+  let objectPolicies: [Unmanaged<Linter.Active<any ObjectPolicy>>]
+  /// Whether the run has Kustomize patches, whose targets are then looked for.
+  let recordsObjectNames: Bool
+
+  init(objectPolicies: [Linter.Active<any ObjectPolicy>], recordsObjectNames: Bool = false) {
+    self.objectPolicies = objectPolicies.map { Unmanaged.passUnretained($0) }
+    self.recordsObjectNames = recordsObjectNames
+  }
+}
+
+extension Linter {
+  /// Lints one input. A context input only contributes facts.
+  func lintFile(_ input: LintInput, scratch: inout WorkerScratch) -> FileOutcome {
+    switch input.source {
+    case .bytes(let bytes):
+      return bytes.withUnsafeBufferPointer {
+        lintBytes(
+          $0, input: input, policies: scratch.objectPolicies, strings: &scratch.strings,
+          recordsObjectNames: scratch.recordsObjectNames)
+      }
+    case .unreadable(let reason):
+      return inputProblem(
+        input, InputPolicies.unreadableFile,
+        "cannot read \(input.name): \(reason); it was not linted")
+    case .tooLarge(let size, let limit, let binaryAt):
+      return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
+    case .symlinkNotFollowed(let reason):
+      return inputProblem(
+        input, InputPolicies.symlinkNotFollowed,
+        "\(input.name) is \(reason); kubeward did not follow it")
+    case .helmChart(let folder):
+      var outcome = inputProblem(
+        input, InputPolicies.helmChart,
+        "\(folder.isEmpty ? "this folder" : String(folder.dropLast())) is a Helm chart: its "
+          + "templates are not manifests, so they are not linted one by one; lint what the chart "
+          + "renders: `helm template RELEASE \(folder.isEmpty ? "." : String(folder.dropLast())) "
+          + "-f VALUES | kubeward lint -`")
+      // Its objects are not in the set: reasoning about what is missing there would be wrong.
+      outcome.facts.incompleteRegions.append(
+        IncompleteRegion(scope: input.scope, folder: String(folder.dropLast())))
+      return outcome
+    case .file(let path):
+      scratch.reader.maximumSize = readerLimits.maximumFileSize
+      switch scratch.reader.read(path) {
+      case .success(let count):
+        return scratch.reader.buffer.withUnsafeBufferPointer {
+          lintBytes(
+            UnsafeBufferPointer(rebasing: $0[0..<count]), input: input,
+            policies: scratch.objectPolicies, strings: &scratch.strings,
+            recordsObjectNames: scratch.recordsObjectNames)
+        }
+      case .failure(.tooLarge(let size, let limit, let binaryAt)):
+        return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
+      case .failure(let error):
+        return inputProblem(
+          input, InputPolicies.unreadableFile,
+          "cannot read \(input.name): \(error.reason); it was not linted")
+      }
+    }
+  }
+
+  /// A file that was not read, reported once at its start (or at its first NUL byte).
+  private func inputProblem(
+    _ input: LintInput, _ policy: String, _ message: String,
+    at position: SourcePosition = SourcePosition(line: 1, column: 1)
+  ) -> FileOutcome {
+    var outcome = FileOutcome()
+    outcome.summary.files = 1
+    if !input.isContext, let severity = inputSeverities[policy] {
+      outcome.findings.append(
+        Finding(
+          policy: policy, severity: severity, file: input.name, range: SourceRange(at: position),
+          message: message))
+    }
+    return outcome
+  }
+
+  /// A file over the size limit: binary when its start holds a NUL byte, else too large.
+  private func tooLarge(_ input: LintInput, size: Int, limit: Int, binaryAt: Int?) -> FileOutcome {
+    if let binaryAt {
+      return inputProblem(
+        input, InputPolicies.binaryFile,
+        "binary file (a NUL byte at byte \(binaryAt)); not a manifest, not linted")
+    }
+    return inputProblem(
+      input, InputPolicies.fileTooLarge,
+      "\(input.name) is \(size) bytes, more than the \(limit) bytes kubeward reads from one file "
+        + "(--max-file-size); it was not linted: split it, or raise the limit if it really is a "
+        + "manifest")
+  }
+
+  private func lintBytes(
+    _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput,
+    policies: [Unmanaged<Active<any ObjectPolicy>>], strings: inout StringInterner,
+    recordsObjectNames: Bool
+  ) -> FileOutcome {
+    var outcome = FileOutcome()
+    outcome.summary.files = 1
+    let reports = !input.isContext
+    let file = YAMLReader(limits: readerLimits).read(bytes)
+    // A file found in a folder walk that is no manifest at all (a tsconfig.json with comments,
+    // line-delimited JSON, a CI configuration) is not kubeward's to judge: its syntax is not
+    // reported. A file named explicitly is.
+    let judgesSyntax =
+      input.isExplicit || file.diagnostics.isEmpty || Self.mentionsKubernetes(bytes)
+    if file.diagnostics.contains(where: { $0.kind == .unrenderedTemplate }) {
+      outcome.facts.incompleteRegions.append(
+        IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
+    }
+    if reports {
+      // Binary and non-UTF-8 files are reported whatever their content: they may be manifests.
+      for diagnostic in file.diagnostics
+      where judgesSyntax || diagnostic.kind == .binaryFile || diagnostic.kind == .invalidEncoding {
+        let id = InputPolicies.id(for: diagnostic.kind)
+        guard var severity = inputSeverities[id] else { continue }
+        // A patch holding template expressions is the input of a generator (a chart built
+        // with kustomize): whether they are filled in is the generator's business.
+        if input.isKustomizePatch && diagnostic.kind == .unrenderedTemplate { severity = .info }
+        outcome.findings.append(
+          Finding(
+            policy: id, severity: severity, file: input.name, range: diagnostic.range,
+            message: diagnostic.message))
+      }
+      outcome.directives = SuppressionDirectives.comments(
+        in: bytes, file: input.name, tree: file.tree)
+    }
+    let locate = Locator(file: input.name, scope: input.scope, computePaths: computePaths)
+    var report = ObjectReport(file: input.name, computePaths: computePaths)
+    report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
+    report.builtImages = input.builtImages
+    report.virtualNodeProjects = virtualNodeProjects
+    report.scope = input.scope
+    for document in file.documents {
+      switch document.content(defaultNamespace: configuration.defaultNamespace) {
+      case .empty:
+        continue
+      case .unreadable:
+        outcome.summary.documents += 1
+      case .notKubernetes(let root):
+        outcome.summary.documents += 1
+        outcome.summary.skippedDocuments += 1
+        if reports, input.isExplicit, let severity = inputSeverities[InputPolicies.notKubernetes] {
+          outcome.findings.append(
+            Finding(
+              policy: InputPolicies.notKubernetes, severity: severity, file: input.name,
+              range: SourceRange(at: root.position),
+              message: Self.notKubernetesMessage(root)))
+        }
+      case .objects(let objects, _) where input.isKustomizePatch:
+        // Partial objects: linted, but they are no facts about the set.
+        outcome.summary.documents += 1
+        outcome.summary.objects += objects.count
+        guard reports else { continue }
+        for object in objects {
+          if let reason = Fragments.reason(of: object, patchDirectives: file.hasPatchDirectives) {
+            lintFragment(object, reason: reason, with: policies, into: &report)
+          } else {
+            lint(object, with: policies, into: &report)
+          }
+          outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
+        }
+      case .objects(let objects, let notObjects):
+        outcome.summary.documents += 1
+        outcome.summary.objects += objects.count
+        if reports, !notObjects.isEmpty {
+          reportListItems(notObjects, input: input, into: &outcome)
+        }
+        for object in objects {
+          if let placeholder = InputPolicies.templatePlaceholder(
+            in: object, placeholders: file.placeholders)
+          {
+            if reports { reportTemplate(object, placeholder, input: input, into: &outcome) }
+            continue
+          }
+          if let reason = Fragments.reason(
+            of: object, patchDirectives: file.hasPatchDirectives)
+          {
+            if reports {
+              lintFragment(object, reason: reason, with: policies, into: &report)
+              outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
+            }
+            continue
+          }
+          if reports {
+            lint(object, with: policies, into: &report)
+            outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
+          }
+          outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
+          if recordsObjectNames, let target = PatchTarget(object.reference) {
+            outcome.objectNames.append(target)
+          }
+        }
+      }
+    }
+    if outcome.findings.isEmpty {
+      outcome.findings = report.takeFindings()
+    } else {
+      outcome.findings += report.takeFindings()
+    }
+    if input.isContext { outcome.summary = LintSummary() }
+    finishFindings(&outcome, bytes: bytes, input: input)
+    if input.isKustomizePatch {
+      // What a policy that judges set values found stands; what is missing may be in the base.
+      let (kept, held) = outcome.findings.reduce(into: ([Finding](), [Finding]())) {
+        split, finding in
+        if finding.object != nil && !partialObjectPolicies.contains(finding.policy) {
+          split.1.append(finding)
+        } else {
+          split.0.append(finding)
+        }
+      }
+      outcome.findings = kept
+      // A patch of a base outside the run: what it lacks may be the base's.
+      outcome.patchFindings = input.patchesBaseOutsideRun ? [] : held
+    }
+    if input.isFixture
+      || (!outcome.findings.isEmpty && !input.isExplicit && Fixtures.saysWrongOnPurpose(bytes))
+    {
+      // A test fixture may be wrong on purpose (see `Fixtures`).
+      for index in outcome.findings.indices { outcome.findings[index].severity = .info }
+      for index in outcome.patchFindings.indices { outcome.patchFindings[index].severity = .info }
+    }
+    return outcome
+  }
+
+  private static func notKubernetesMessage(_ root: Node) -> String {
+    if let apiVersion = root[.apiVersion]?.string,
+      ParsedDocument.isToolConfiguration(apiVersion)
+    {
+      return "this document is a tool's configuration (apiVersion \(apiVersion)), not a "
+        + "Kubernetes object; kubeward skipped it"
+    }
+    return "this document has no apiVersion and kind, so it is not a Kubernetes object; "
+      + "kubeward skipped it"
+  }
+
+  /// Items of a `List` that are not objects: kubectl refuses the whole list.
+  private func reportListItems(
+    _ items: [Node], input: LintInput, into outcome: inout FileOutcome
+  ) {
+    guard let severity = catalogue[InputPolicies.schema].flatMap(configuration.severity(of:)) else {
+      return
+    }
+    for item in items {
+      outcome.findings.append(
+        Finding(
+          policy: InputPolicies.schema, severity: severity, file: input.name,
+          range: item.findingRange,
+          message: "this item of a List has no apiVersion and kind, so it is no object: kubectl "
+            + "rejects the list (\"Object 'Kind' is missing\"); give it apiVersion and kind or "
+            + "remove it"))
+    }
+  }
+
+  /// Whether the bytes hold both `apiVersion` and `kind`: the least a manifest has.
+  static func mentionsKubernetes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    contains(bytes, "apiVersion") && contains(bytes, "kind")
+  }
+
+  static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+    let count = word.utf8CodeUnitCount
+    guard let base = bytes.baseAddress, bytes.count >= count else { return false }
+    var index = 0
+    let last = bytes.count - count
+    // memchr (vectorised) finds each candidate first byte.
+    while index <= last,
+      let hit = memchr(base + index, Int32(word.utf8Start.pointee), last - index + 1)
+    {
+      index = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+      if memcmp(hit, word.utf8Start, count) == 0 { return true }
+      index += 1
+    }
+    return false
+  }
+
+  /// The folder of a file name (`a/b.yaml` → `a`, `b.yaml` → ``).
+  static func folder(of name: String) -> String {
+    guard let slash = name.lastIndex(of: "/") else { return "" }
+    return String(name[..<slash])
+  }
+
+  private func reportTemplate(
+    _ object: KubeObject, _ placeholder: Node, input: LintInput, into outcome: inout FileOutcome
+  ) {
+    outcome.facts.incompleteRegions.append(
+      IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
+    guard let severity = inputSeverities[InputPolicies.unrenderedTemplate] else { return }
+    // Named by its kind and where it starts: its name may be the placeholder itself.
+    let name = object.reference.name.flatMap { $0.contains("{") ? nil : " " + $0 } ?? ""
+    // The document parses: it is a template kept on purpose (envsubst, Ansible), not a
+    // broken file, so this is information; syntax that breaks parsing stays an error.
+    outcome.findings.append(
+      Finding(
+        policy: InputPolicies.unrenderedTemplate, severity: min(severity, .info),
+        file: input.name, range: placeholder.range,
+        message: "\(object.kind)\(name) (line \(object.node.position.line)) holds "
+          + "\(placeholder.string ?? "") at \(placeholder.path), a placeholder left for a tool "
+          + "(envsubst, Ansible) or a person to fill in: this is a template, not a manifest; "
+          + "lint what it renders",
+        object: object.reference))
+  }
+
+  private func lint(
+    _ object: KubeObject, with policies: [Unmanaged<Active<any ObjectPolicy>>],
+    into report: inout ObjectReport
+  ) {
+    report.object = object.reference
+    for policy in policies {
+      policy._withUnsafeGuaranteedRef { active in
+        report.policy = active.id
+        report.severity = active.severity
+        active.policy.check(object, &report)
+      }
+    }
+  }
+
+  /// Checks a fragment (see `Fragments`) with the policies that judge what it sets, at
+  /// information, and says once, under `schema`, that it is read as one.
+  private func lintFragment(
+    _ object: KubeObject, reason: String,
+    with policies: [Unmanaged<Active<any ObjectPolicy>>], into report: inout ObjectReport
+  ) {
+    let whole = report.objectMayBePartial
+    report.objectMayBePartial = true
+    report.severityCap = .info
+    defer {
+      report.objectMayBePartial = whole
+      report.severityCap = nil
+    }
+    let partial = policies.filter { policy in
+      policy._withUnsafeGuaranteedRef { partialObjectPolicies.contains($0.id) }
+    }
+    lint(object, with: partial, into: &report)
+    guard
+      policies.contains(where: { policy in
+        policy._withUnsafeGuaranteedRef { $0.id == InputPolicies.schema }
+      })
+    else { return }
+    report.policy = InputPolicies.schema
+    report.severity = .info
+    report.report(
+      object.kindNode,
+      "is not a whole object (\(reason)): the API server rejects it as written, so it is read "
+        + "as a fragment that a patch or a tool merges into a base, and only what it sets is "
+        + "checked")
+  }
+
+  /// Applies the file's own suppressions, reports directives without a reason, attributes
+  /// rendered Helm output to its templates, and sorts by position.
+  private func finishFindings(
+    _ outcome: inout FileOutcome, bytes: UnsafeBufferPointer<UInt8>, input: LintInput
+  ) {
+    if !outcome.directives.isEmpty {
+      for index in outcome.findings.indices {
+        SuppressionDirectives.apply(&outcome.directives, to: &outcome.findings[index])
+      }
+      if let severity = inputSeverities[SuppressionDirectives.suppressionWithoutReason] {
+        for directive in outcome.directives where directive.reason.isEmpty {
+          outcome.findings.append(
+            Finding(
+              policy: SuppressionDirectives.suppressionWithoutReason, severity: severity,
+              file: input.name, range: directive.range,
+              message: "this suppression of \(directive.policies.joined(separator: ", ")) gives "
+                + "no reason; say why the risk is accepted ("
+                + (directive.kind == .comment
+                  ? "# kubeward:ignore \(directive.policies.joined(separator: ",")) -- <reason>)"
+                  : "the annotation's value)")))
+        }
+      }
+    }
+    outcome.findings.sort(by: Finding.byPosition)
+    removeRepeats(&outcome.findings)
+    if input.attributesHelmSources {
+      HelmSources.attribute(&outcome.findings, in: bytes)
+    }
+  }
+}
+
+extension Linter {
+  /// Drops findings identical to the one before them (sorted by position): a node reached
+  /// through many aliases (one container mapping under `containers: [*c, *c, …]`) would
+  /// otherwise give the same finding once per alias, and a small file thousands of lines of
+  /// report.
+  func removeRepeats(_ findings: inout [Finding]) {
+    guard findings.count > 1 else { return }
+    var kept = 1
+    for index in 1..<findings.count where findings[index] != findings[kept - 1] {
+      findings.swapAt(kept, index)
+      kept += 1
+    }
+    findings.removeLast(findings.count - kept)
+  }
+}
+
+extension Finding {
+  /// Position order within one file.
+  static func byPosition(_ lhs: Finding, _ rhs: Finding) -> Bool {
+    if lhs.range.start != rhs.range.start { return lhs.range.start < rhs.range.start }
+    if lhs.policy != rhs.policy { return lhs.policy < rhs.policy }
+    return lhs.message < rhs.message
+  }
+}
+
+/// What a Kustomize patch names as its target: a kind and a name (patches often leave the
+/// namespace to the kustomization).
+struct PatchTarget: Hashable, Sendable {
+  let kind: String
+  let name: String
+
+  init?(_ reference: ObjectReference) {
+    guard let name = reference.name else { return nil }
+    kind = reference.kind
+    self.name = name
+  }
+}

@@ -1,0 +1,234 @@
+import KubewardYAML
+
+/// Finds the files that Kustomize kustomizations in a run use as patches and as resources.
+///
+/// A patch is a partial object (a Deployment with one changed container field); linted as a
+/// whole manifest it would "lack" everything its base defines. A resource is whole, but
+/// Kustomize transforms it before it is applied (`commonLabels` adds a selector, patches add
+/// fields), so a required field it lacks may be added.
+///
+/// Being a patch must not become a way to skip a file, so:
+/// - a kustomization can only name files in its own folder or below it, as Kustomize itself
+///   allows (its default load restrictor): one elsewhere in the run cannot claim a file;
+/// - a patch is still checked by the policies that judge the values it sets
+///   (`Policy.checksPartialObjects`), and its other findings are reported when the run holds no
+///   whole object of the same kind and name for it to patch (see `Linter.run`), unless its
+///   kustomization builds on something the run does not hold (a remote base, or a folder
+///   outside the files linted, as when one overlay is linted alone).
+public enum KustomizePatches {
+  static let fileNames: Set<Substring> = [
+    "kustomization.yaml", "kustomization.yml", "Kustomization",
+  ]
+
+  /// What the kustomizations of a run say about the files they name.
+  struct Roles {
+    /// Normalised names of patches, and whether their kustomization builds on resources the run
+    /// does not hold.
+    var patches: [String: Bool] = [:]
+    /// Normalised names of local resources.
+    var resources: Set<String> = []
+    /// By normalised folder: the image names whose tag (or digest) a kustomization there sets
+    /// (`images: [{name: app, newTag: v2}]`), and those it renames (`newName`).
+    var retaggedImages: [String: Set<String>] = [:]
+    var renamedImages: [String: Set<String>] = [:]
+  }
+
+  /// `inputs`, with the patch and resource files among them marked. Files are related by their
+  /// names (the paths the user knows), which may differ from where they are read
+  /// (`--read-from`).
+  static func marking(_ inputs: [LintInput]) -> [LintInput] {
+    let roles = roles(among: inputs)
+    guard
+      !roles.patches.isEmpty || !roles.resources.isEmpty || !roles.retaggedImages.isEmpty
+        || !roles.renamedImages.isEmpty
+    else { return inputs }
+    return inputs.map { input in
+      var input = input
+      let name = normalized(input.name)
+      // A kustomization's images transformer rewrites the images of what it builds: the
+      // files of its folder and below.
+      if !roles.retaggedImages.isEmpty || !roles.renamedImages.isEmpty {
+        var folder = Substring(name)
+        while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
+          folder = folder[..<slash]
+          input.builtImages.retagged.formUnion(roles.retaggedImages[String(folder)] ?? [])
+          input.builtImages.images.formUnion(roles.renamedImages[String(folder)] ?? [])
+        }
+        input.builtImages.retagged.formUnion(roles.retaggedImages[""] ?? [])
+        input.builtImages.images.formUnion(roles.renamedImages[""] ?? [])
+      }
+      if let baseOutsideRun = roles.patches[name] {
+        input.isKustomizePatch = true
+        input.patchesBaseOutsideRun = baseOutsideRun
+      }
+      if roles.resources.contains(name) { input.isKustomizeResource = true }
+      return input
+    }
+  }
+
+  /// The patch and resource files named by the kustomizations among `inputs`.
+  static func roles(among inputs: [LintInput]) -> Roles {
+    var roles = Roles()
+    guard inputs.contains(where: { fileNames.contains(fileName(of: $0.name)) }) else {
+      return roles
+    }
+    // What the run holds: its files, and the folders they are in.
+    var held: Set<String> = []
+    for input in inputs {
+      var name = normalized(input.name)
+      held.insert(name)
+      while let slash = name.lastIndex(of: "/") {
+        name = String(name[..<slash])
+        guard held.insert(name).inserted else { break }
+      }
+    }
+    var reader = FileReader()
+    for input in inputs {
+      guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
+        case .success(let count) = reader.read(path)
+      else { continue }
+      // Its values may be a chart generator's placeholders (`namespace: "{{ … }}"`); the
+      // paths it names are what matter here.
+      var yaml = YAMLReader()
+      yaml.keepsTemplatedDocuments = true
+      let file = reader.buffer.withUnsafeBufferPointer {
+        yaml.read(UnsafeBufferPointer(rebasing: $0[0..<count]))
+      }
+      guard let root = file.documents.first?.root, root.isMapping else { continue }
+      let folder = directory(of: input.name)
+      var baseOutsideRun = false
+      for key in ["resources", "bases", "components"] {
+        for item in root[key]?.items ?? .none {
+          guard let reference = item.text else { continue }
+          if !isRemote(reference), let path = outside(folder, reference), held.contains(path) {
+            roles.resources.insert(path)
+          } else {
+            baseOutsideRun = true
+          }
+        }
+      }
+      for image in root["images"]?.items ?? .none {
+        guard let name = image[.name]?.text else { continue }
+        if image["newName"]?.text != nil {
+          roles.renamedImages[folder, default: []].insert(name)
+        } else if image["newTag"]?.text != nil || image["digest"]?.text != nil {
+          roles.retaggedImages[folder, default: []].insert(name)
+        }
+      }
+      for reference in references(in: root) {
+        guard let path = inside(folder, reference) else { continue }
+        roles.patches[path] = baseOutsideRun || roles.patches[path] == true
+      }
+      // Scaffolds (kubebuilder's) list optional patches commented out (`#- patch.yaml`):
+      // such a file is a patch someone may enable, never applied on its own.
+      let bytes = reader.buffer.prefix(count)
+      for reference in commentedEntries(in: bytes) {
+        guard let path = inside(folder, reference), roles.patches[path] == nil else { continue }
+        roles.patches[path] = true
+      }
+    }
+    return roles
+  }
+
+  /// The paths of list entries that are commented out: `# - file.yaml`, `#- dir/file.yml`.
+  static func commentedEntries(in bytes: ArraySlice<UInt8>) -> [String] {
+    var paths: [String] = []
+    for line in bytes.split(separator: UInt8(ascii: "\n")) {
+      let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+      let text = String(decoding: line, as: UTF8.self).drop(while: blank)
+      guard text.hasPrefix("#") else { continue }
+      let entry = text.dropFirst().drop(while: blank)
+      guard entry.hasPrefix("-") else { continue }
+      var path = entry.dropFirst().drop(while: blank)
+      while let last = path.last, blank(last) { path = path.dropLast() }
+      guard !path.contains(" "), path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { continue }
+      paths.append(String(path))
+    }
+    return paths
+  }
+
+  /// A resource Kustomize fetches (`github.com/org/repo/path?ref=v1`, `https://…`).
+  private static func isRemote(_ reference: String) -> Bool {
+    reference.contains("://") || reference.hasPrefix("github.com/")
+      || reference.hasPrefix("git@") || reference.hasPrefix("gitlab.com/")
+  }
+
+  /// `folder/reference` normalised, for resources, which may climb to a shared base.
+  private static func outside(_ folder: String, _ reference: String) -> String? {
+    guard !reference.hasPrefix("/") else { return nil }
+    return normalized(folder.isEmpty ? reference : folder + "/" + reference)
+  }
+
+  /// Patch file references: `patchesStrategicMerge` entries that are paths, and the `path` of
+  /// `patches` and `patchesJson6902` entries.
+  private static func references(in kustomization: Node) -> [String] {
+    var paths: [String] = []
+    for item in kustomization["patchesStrategicMerge"]?.items ?? .none {
+      // An entry may also be an inline patch (a YAML document in a string).
+      if let text = item.text, !text.contains("\n") { paths.append(text) }
+    }
+    for key in ["patches", "patchesJson6902"] {
+      for item in kustomization[key]?.items ?? .none {
+        if let path = item["path"]?.text {
+          paths.append(path)
+        } else if let text = item.text, !text.contains("\n") {
+          paths.append(text)
+        }
+      }
+    }
+    return paths
+  }
+
+  /// `folder/reference`, normalised, when it stays inside `folder`; `nil` for an absolute
+  /// reference or one that climbs out with `..`.
+  static func inside(_ folder: String, _ reference: String) -> String? {
+    guard !reference.hasPrefix("/") else { return nil }
+    let relative = normalized(reference)
+    guard !relative.isEmpty, relative != "..", !relative.hasPrefix("../") else { return nil }
+    return normalized(folder.isEmpty ? relative : folder + "/" + relative)
+  }
+
+  /// `a/./b/../c.yaml` → `a/c.yaml`, lexically, so that references and inputs compare equal.
+  public static func normalized(_ path: String) -> String {
+    if isNormalized(path) { return path }
+    var components: [Substring] = []
+    for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if component == "." { continue }
+      if component == "..", let last = components.last, last != ".." {
+        components.removeLast()
+      } else {
+        components.append(component)
+      }
+    }
+    return (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
+  }
+
+  /// No empty, `.` or `..` component and no trailing `/`: the common case, answered without
+  /// splitting the path (this runs for every input).
+  private static func isNormalized(_ path: String) -> Bool {
+    var length = 0  // bytes in the current component
+    var onlyDots = true
+    func isPlain() -> Bool { !(onlyDots && (length == 1 || length == 2)) }
+    for (index, byte) in path.utf8.enumerated() {
+      guard byte == UInt8(ascii: "/") else {
+        length += 1
+        if byte != UInt8(ascii: ".") { onlyDots = false }
+        continue
+      }
+      if index > 0 && (length == 0 || !isPlain()) { return false }
+      length = 0
+      onlyDots = true
+    }
+    return length == 0 ? path.utf8.count <= 1 : isPlain()
+  }
+
+  private static func fileName(of path: String) -> Substring {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+    return path[path.utf8.index(after: slash)...]
+  }
+
+  private static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[..<slash])
+  }
+}

@@ -1,0 +1,578 @@
+import Dispatch
+import KubewardModel
+import Synchronization
+
+/// A name in a space (one namespace of one project).
+public struct ScopedName: Hashable, Sendable {
+  public var space: Space
+  public var name: String
+
+  public init(_ space: Space, _ name: String) {
+    self.space = space
+    self.name = name
+  }
+}
+
+/// Every object of the linted set that cross-object policies reason about, indexed once per
+/// run so that each question costs about as much as the size of its answer: no policy scans
+/// all objects for each object.
+public struct LintSet: Sendable {
+  public let facts: FactsCollection
+
+  private let workloadsBySpace: [Space: [Int]]
+  private let workloadsByLabel: [LabelKey: [Int]]
+  /// A number for each space that holds workloads, for `LabelKey`.
+  private let spaceOrdinals: [Space: Int]
+  /// The label keys `workloadsByLabel` indexes: those some selector of the set uses. Indexing
+  /// every label of every workload would hold most of the run's memory at its peak.
+  private let indexedLabelKeys: Set<String>
+  private let servicesByName: [ScopedName: [Int]]
+  private let servicesBySpace: [Space: [Int]]
+  /// Services by space and folder (`a/b` for `a/b/svc.yaml`).
+  private let servicesByFolder: Set<ScopedName>
+  private let statefulSetsByServiceName: [ScopedName: [Int]]
+  private let backendsByService: [ScopedName: [BackendReference]]
+  private let autoscaled: Set<AutoscalerTarget>
+  private let customResourcesBySpace: [Space: [Int]]
+  private let namedNamespaceMonitors: [Int]
+  /// Monitors by the project and namespace they watch; a `nil` namespace for those watching
+  /// every namespace.
+  private let monitorsByNamespace: [MonitorKey: [Int]]
+
+  private struct AutoscalerTarget: Hashable {
+    var space: Space
+    var kind: String
+    var name: String
+  }
+
+  /// A label of the workloads in one space. The space is its ordinal: hashing its project's
+  /// path (often long) once per label of every workload cost more than the rest of the index.
+  private struct LabelKey: Hashable {
+    var space: Int
+    var key: String
+    var value: String
+  }
+
+  private struct MonitorKey: Hashable {
+    var scope: String
+    var namespace: String?
+  }
+
+  /// An Ingress backend: the ingress's index in `facts.ingresses` and the backend's index.
+  private struct BackendReference {
+    var ingress: Int
+    var backend: Int
+  }
+
+  public init(_ facts: FactsCollection) {
+    self.init(facts, jobs: 1)
+  }
+
+  /// With `jobs` above 1, the indexes are built on that many threads: the pass over the whole
+  /// set runs after the last file, when every other worker is idle.
+  init(_ facts: FactsCollection, jobs: Int) {
+    self.facts = facts
+    let selectors =
+      facts.services.map(\.selector) + facts.budgets.map(\.selector)
+      + facts.monitors.map(\.selector)
+    let indexedLabelKeys = Set(selectors.flatMap { $0?.matchLabels.keys ?? [:].keys })
+    // Three parts of about the same work, each writing only its own indexes.
+    nonisolated(unsafe) var workloadsByLabel: [LabelKey: [Int]] = [:]
+    nonisolated(unsafe) var spaceOrdinals: [Space: Int] = [:]
+    nonisolated(unsafe) var workloadsBySpace: [Space: [Int]] = [:]
+    nonisolated(unsafe) var statefulSetsByServiceName: [ScopedName: [Int]] = [:]
+    nonisolated(unsafe) var others = OtherIndexes()
+    let build = { @Sendable (part: Int) in
+      switch part {
+      case 0:
+        (workloadsByLabel, spaceOrdinals) = Self.workloadsByLabel(
+          facts.workloads, keys: indexedLabelKeys)
+      case 1:
+        for (index, workload) in facts.workloads.enumerated() {
+          workloadsBySpace[workload.space, default: []].append(index)
+          if workload.kind == .statefulSet, let serviceName = workload.serviceName {
+            statefulSetsByServiceName[ScopedName(workload.space, serviceName), default: []]
+              .append(index)
+          }
+        }
+      default:
+        others = OtherIndexes(facts)
+      }
+    }
+    if jobs > 1 {
+      DispatchQueue.concurrentPerform(iterations: 3, execute: build)
+    } else {
+      for part in 0..<3 { build(part) }
+    }
+    self.workloadsBySpace = workloadsBySpace
+    self.workloadsByLabel = workloadsByLabel
+    self.spaceOrdinals = spaceOrdinals
+    self.indexedLabelKeys = indexedLabelKeys
+    self.statefulSetsByServiceName = statefulSetsByServiceName
+    self.servicesByName = others.servicesByName
+    self.servicesBySpace = others.servicesBySpace
+    self.servicesByFolder = others.servicesByFolder
+    self.backendsByService = others.backendsByService
+    self.monitorsByNamespace = others.monitorsByNamespace
+    self.namedNamespaceMonitors = others.namedNamespaceMonitors
+    self.customResourcesBySpace = others.customResourcesBySpace
+    self.autoscaled = others.autoscaled
+    self.incompleteRegions = Set(facts.incompleteRegions)
+  }
+
+  private static func workloadsByLabel(_ workloads: [WorkloadFacts], keys: Set<String>)
+    -> (index: [LabelKey: [Int]], spaceOrdinals: [Space: Int])
+  {
+    var index: [LabelKey: [Int]] = [:]
+    index.reserveCapacity(workloads.count)
+    var spaceOrdinals: [Space: Int] = [:]
+    for (position, workload) in workloads.enumerated() {
+      let space = workload.space
+      let ordinal = spaceOrdinals[space] ?? spaceOrdinals.count
+      spaceOrdinals[space] = ordinal
+      for (key, value) in workload.podLabels where keys.contains(key) {
+        index[LabelKey(space: ordinal, key: key, value: value), default: []].append(position)
+      }
+    }
+    return (index, spaceOrdinals)
+  }
+
+  /// The indexes of the objects that are not workloads.
+  private struct OtherIndexes {
+    var servicesByName: [ScopedName: [Int]] = [:]
+    var servicesBySpace: [Space: [Int]] = [:]
+    var servicesByFolder: Set<ScopedName> = []
+    var backendsByService: [ScopedName: [BackendReference]] = [:]
+    var monitorsByNamespace: [MonitorKey: [Int]] = [:]
+    var namedNamespaceMonitors: [Int] = []
+    var customResourcesBySpace: [Space: [Int]] = [:]
+    var autoscaled: Set<AutoscalerTarget> = []
+
+    init() {}
+
+    init(_ facts: FactsCollection) {
+      for (index, service) in facts.services.enumerated() {
+        servicesBySpace[service.space, default: []].append(index)
+        servicesByFolder.insert(ScopedName(service.space, folder(of: service.location.file)))
+        if let name = service.object.name {
+          servicesByName[ScopedName(service.space, name), default: []].append(index)
+        }
+      }
+      for (ingressIndex, ingress) in facts.ingresses.enumerated() {
+        for (backendIndex, backend) in ingress.backends.enumerated() {
+          backendsByService[ScopedName(ingress.space, backend.serviceName), default: []]
+            .append(BackendReference(ingress: ingressIndex, backend: backendIndex))
+        }
+      }
+      for (index, monitor) in facts.monitors.enumerated() {
+        switch monitor.namespaces {
+        case .own:
+          monitorsByNamespace[
+            MonitorKey(scope: monitor.scope, namespace: monitor.namespace), default: []
+          ]
+          .append(index)
+        case .any:
+          monitorsByNamespace[MonitorKey(scope: monitor.scope, namespace: nil), default: []]
+            .append(index)
+        case .names(let names):
+          namedNamespaceMonitors.append(index)
+          for name in Set(names) {
+            monitorsByNamespace[MonitorKey(scope: monitor.scope, namespace: name), default: []]
+              .append(index)
+          }
+        }
+      }
+      customResourcesBySpace = Dictionary(
+        grouping: facts.customResources.indices, by: { facts.customResources[$0].space })
+      autoscaled = Set(
+        facts.autoscalers.map {
+          AutoscalerTarget(space: $0.space, kind: $0.targetKind, name: $0.targetName)
+        })
+    }
+  }
+
+  // MARK: Completeness
+
+  /// Whether objects near `location` may be missing from the set: it lies in a folder that
+  /// holds an unrendered template or is a Helm chart (see `IncompleteRegion`). A policy that
+  /// reports something missing stays silent there.
+  public func mayBeIncomplete(around location: Location, scope: String) -> Bool {
+    guard !incompleteRegions.isEmpty else { return false }
+    // The file's folder and each folder above it: one lookup each.
+    var folder = Substring(location.file)
+    while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
+      folder = folder[..<slash]
+      if incompleteRegions.contains(IncompleteRegion(scope: scope, folder: String(folder))) {
+        return true
+      }
+    }
+    return incompleteRegions.contains(IncompleteRegion(scope: scope, folder: ""))
+      || incompleteRegions.contains(IncompleteRegion(scope: scope, folder: "."))
+  }
+
+  private let incompleteRegions: Set<IncompleteRegion>
+
+  // MARK: Workloads
+
+  /// Whether the set holds any pod-bearing object in `namespace`: without one, a policy cannot
+  /// tell what a Service would select.
+  public func hasWorkloads(in space: Space) -> Bool {
+    workloadsBySpace[space] != nil
+  }
+
+  /// The namespaces of `scope` that hold workloads, in no particular order.
+  public func workloadSpaces(inScope scope: String) -> [Space] {
+    workloadsBySpace.keys.filter { $0.scope == scope }
+  }
+
+  /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order.
+  public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts] {
+    workloadIndices(selectedBy: selector, in: space).map { facts.workloads[$0] }
+  }
+
+  /// Indices into `facts.workloads` of the workloads `selector` selects in `space`.
+  public func workloadIndices(selectedBy selector: LabelSelector, in space: Space) -> [Int] {
+    selection(selectedBy: selector, in: space).indices
+  }
+
+  /// The workloads `selector` selects in `namespace`. Starts from the selector's rarest label,
+  /// so the cost follows the number of candidates, not of workloads; and many Services and
+  /// budgets share one selector (`app: web` for a Service, its budget and its monitor, or
+  /// thousands of them in a generated file), so each distinct one is evaluated once per run.
+  ///
+  /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
+  /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
+  public func selection(selectedBy selector: LabelSelector, in space: Space)
+    -> WorkloadSelection
+  {
+    let key = Selection(space: space, selector: selector)
+    if let known = selections.value.withLock({ $0[key] }) { return known }
+    let selection = WorkloadSelection(evaluate(selector, in: space), in: facts.workloads)
+    // Policies running at the same time may both have evaluated it: the first one stored is
+    // the one everybody gets, so that a selection's identity is stable for the whole pass.
+    return selections.value.withLock { stored in
+      if let first = stored[key] { return first }
+      stored[key] = selection
+      return selection
+    }
+  }
+
+  /// The workloads `service` selects (`nil` without a selector). Several policies ask for
+  /// each Service's: found by the object's identity once its selection is known, which costs
+  /// less than hashing its selector again.
+  public func selection(of service: ServiceFacts) -> WorkloadSelection? {
+    guard let selector = service.selector else { return nil }
+    let id = ObjectIdentifier(service)
+    if let known = selectionsByService.value.withLock({ $0[id] }) { return known }
+    let selection = self.selection(selectedBy: selector, in: service.space)
+    selectionsByService.value.withLock { $0[id] = selection }
+    return selection
+  }
+
+  private let selectionsByService = Shared<[ObjectIdentifier: WorkloadSelection]>([:])
+
+  private struct Selection: Hashable {
+    var space: Space
+    var selector: LabelSelector
+  }
+
+  /// Selections made so far; set policies run concurrently and share them.
+  private let selections = Shared<[Selection: WorkloadSelection]>([:])
+
+  private func evaluate(_ selector: LabelSelector, in space: Space) -> [Int] {
+    // No ordinal: the space holds no workload.
+    guard let spaceOrdinal = spaceOrdinals[space] else { return [] }
+    var candidates: [Int]?
+    // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
+    // do not narrow the candidates; the full match below still checks them.
+    for (key, value) in selector.matchLabels
+    where !ControllerLabels.isAssigned(key) && indexedLabelKeys.contains(key) {
+      let posting =
+        workloadsByLabel[LabelKey(space: spaceOrdinal, key: key, value: value)] ?? []
+      if posting.isEmpty { return [] }
+      if candidates == nil || posting.count < candidates!.count { candidates = posting }
+    }
+    let indices = candidates ?? workloadsBySpace[space] ?? []
+    selectorEvaluations.add(indices.count)
+    return indices.filter { index in
+      let workload = facts.workloads[index]
+      return ControllerLabels.selects(selector, podsOf: workload)
+    }
+  }
+
+  /// Workloads of `space`, in source order, looked up as they are read (a policy that wants
+  /// the first match reads no further).
+  public func workloads(in space: Space) -> LazyMapCollection<[Int], WorkloadFacts> {
+    (workloadsBySpace[space] ?? []).lazy.map { facts.workloads[$0] }
+  }
+
+  /// How many label selectors were evaluated against a workload's labels: the cost of the
+  /// cross-object pass, which tests hold to linear.
+  let selectorEvaluations = Counter()
+
+  /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
+  /// `namespace`: one that carries every label the selector asks for, or whose name is one of
+  /// the selector's values (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
+  public func customResourceMayRunPods(selectedBy selector: LabelSelector, in space: Space)
+    -> Bool
+  {
+    guard !selector.matchLabels.isEmpty else { return false }
+    let values = Set(selector.matchLabels.values)
+    return (customResourcesBySpace[space] ?? []).contains { index in
+      let resource = facts.customResources[index]
+      if let name = resource.object.name, values.contains(name) { return true }
+      return selector.matchLabels.allSatisfy { resource.labels[$0.key] == $0.value }
+    }
+  }
+
+  /// Whether an operator probably creates Service `name` of `namespace` for a custom resource:
+  /// operators name their Services after the resource (`pg-main-rw` for Cluster `pg-main`,
+  /// `rook-ceph-mgr-dashboard` for CephCluster `rook-ceph`).
+  public func customResourceMayOwnService(named name: String, in space: Space) -> Bool {
+    (customResourcesBySpace[space] ?? []).contains { index in
+      guard let resource = facts.customResources[index].object.name, resource.count >= 3 else {
+        return false
+      }
+      return name == resource || name.hasPrefix(resource + "-")
+    }
+  }
+
+  /// StatefulSets of `namespace` whose `serviceName` is `service`.
+  public func statefulSets(governedBy service: String, in space: Space) -> [WorkloadFacts] {
+    (statefulSetsByServiceName[ScopedName(space, service)] ?? []).map { facts.workloads[$0] }
+  }
+
+  /// Whether a HorizontalPodAutoscaler in the set scales `workload`.
+  public func isAutoscaled(_ workload: WorkloadFacts) -> Bool {
+    guard let name = workload.object.name else { return false }
+    return autoscaled.contains(
+      AutoscalerTarget(space: workload.space, kind: workload.object.kind, name: name))
+  }
+
+  /// How many pods `workload` runs at least: its replicas, or several for a DaemonSet or an
+  /// autoscaled workload.
+  public func runsSeveralPods(_ workload: WorkloadFacts) -> Bool {
+    if workload.kind == .daemonSet || isAutoscaled(workload) { return true }
+    return (workload.replicas ?? 1) > 1
+  }
+
+  // MARK: Services
+
+  public func hasServices(in space: Space) -> Bool {
+    servicesBySpace[space] != nil
+  }
+
+  /// Whether the folder of `file` holds a Service of `space`: when it holds none, a Service an
+  /// object names is probably made elsewhere (by an operator, another repository).
+  public func hasServices(in space: Space, inFolderOf file: String) -> Bool {
+    servicesByFolder.contains(ScopedName(space, folder(of: file)))
+  }
+
+  /// Services named `name` in `space` (more than one only when manifests repeat one).
+  public func services(named name: String, in space: Space) -> [ServiceFacts] {
+    (servicesByName[ScopedName(space, name)] ?? []).map { facts.services[$0] }
+  }
+
+  /// Whether a ServiceMonitor in the set scrapes `service`: Prometheus then reads its
+  /// endpoints, so it is meant to expose every pod.
+  public func isScrapedByMonitor(_ service: ServiceFacts) -> Bool {
+    var candidates =
+      (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? [])
+      + (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? [])
+    // A Service that names no namespace lands wherever it is applied: any monitor of its
+    // project that names namespaces may be watching it.
+    if service.namespaceIsImplicit {
+      candidates += namedNamespaceMonitors.filter { facts.monitors[$0].scope == service.scope }
+    }
+    return candidates.contains { index in
+      let monitor = facts.monitors[index]
+      return monitor.scrapesServices && (monitor.selector?.matches(service.labels) ?? false)
+    }
+  }
+
+  // MARK: Ingresses
+
+  /// Ingress backends that route to Service `service` of `space`.
+  public func ingressBackends(routingTo service: String, in space: Space)
+    -> [(ingress: IngressFacts, backend: IngressFacts.Backend)]
+  {
+    (backendsByService[ScopedName(space, service)] ?? []).map {
+      let ingress = facts.ingresses[$0.ingress]
+      return (ingress, ingress.backends[$0.backend])
+    }
+  }
+}
+
+/// A value behind a lock, shared by the set policies that run concurrently.
+final class Shared<Value: Sendable>: Sendable {
+  let value: Mutex<Value>
+
+  init(_ value: Value) {
+    self.value = Mutex(value)
+  }
+}
+
+/// A count the cross-object pass keeps for tests; set policies add to it concurrently.
+final class Counter: Sendable {
+  private let count = Atomic<Int>(0)
+
+  var value: Int { count.load(ordering: .relaxed) }
+
+  func add(_ amount: Int) { count.add(amount, ordering: .relaxed) }
+}
+
+/// Labels that controllers put on the pods they create, which a selector may use although no
+/// pod template carries them.
+enum ControllerLabels {
+  /// Keys whose value the controller assigns from the workload's kind and name.
+  static let keys: Set<String> = [
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "job-name",
+    "batch.kubernetes.io/job-name", "controller-uid", "batch.kubernetes.io/controller-uid",
+    "pod-template-hash", "controller-revision-hash", "pod-template-generation",
+    "batch.kubernetes.io/job-completion-index",
+  ]
+
+  static func isAssigned(_ key: String) -> Bool { keys.contains(key) }
+
+  /// Whether `selector` selects the pods of `workload`: their template's labels, plus the
+  /// controller-assigned labels the selector asks about, with the value the workload would
+  /// give them (or the asked value, when it cannot be known).
+  static func selects(_ selector: LabelSelector, podsOf workload: WorkloadFacts) -> Bool {
+    selector.matches { key in
+      if let value = workload.podLabels[key] { return value }
+      guard keys.contains(key), let asked = selector.matchLabels[key] else { return nil }
+      return value(of: key, for: workload, asked: asked)
+    }
+  }
+
+  private static func value(of key: String, for workload: WorkloadFacts, asked: String) -> String? {
+    let name = workload.object.name ?? ""
+    switch key {
+    case "statefulset.kubernetes.io/pod-name":
+      // <name>-<ordinal>
+      guard workload.kind == .statefulSet, asked.hasPrefix(name + "-"),
+        asked.dropFirst(name.count + 1).allSatisfy(\.isNumber)
+      else { return nil }
+      return asked
+    case "apps.kubernetes.io/pod-index":
+      return workload.kind == .statefulSet ? asked : nil
+    case "job-name", "batch.kubernetes.io/job-name":
+      // A CronJob's jobs are named <cronjob>-<scheduled time>.
+      if workload.kind == .job { return name }
+      return workload.kind == .cronJob && asked.hasPrefix(name + "-") ? asked : nil
+    case "controller-uid", "batch.kubernetes.io/controller-uid",
+      "batch.kubernetes.io/job-completion-index":
+      return workload.kind == .job || workload.kind == .cronJob ? asked : nil
+    case "pod-template-hash":
+      return workload.kind == .deployment || workload.kind == .replicaSet ? asked : nil
+    case "controller-revision-hash":
+      return workload.kind == .statefulSet || workload.kind == .daemonSet ? asked : nil
+    case "pod-template-generation":
+      return workload.kind == .daemonSet ? asked : nil
+    default:
+      return nil
+    }
+  }
+}
+
+/// The workloads one selector selects in one namespace, grouped by file and by folder so that
+/// the nearest ones are found without a scan.
+public final class WorkloadSelection: Sendable {
+  /// Indices into `LintSet.facts.workloads`, in source order.
+  public let indices: [Int]
+  private let files: [String]
+  /// The indices by file and by folder, made when first needed: most selections are never
+  /// asked for the nearest workloads, and a run has thousands of selections.
+  private let groups = Mutex<Groups?>(nil)
+
+  private struct Groups {
+    var byFile: [String: [Int]] = [:]
+    var byFolder: [Substring: [Int]] = [:]
+  }
+
+  init(_ indices: [Int], in workloads: [WorkloadFacts]) {
+    self.indices = indices
+    files = indices.count > 1 ? indices.map { workloads[$0].location.file } : []
+  }
+
+  public var isEmpty: Bool { indices.isEmpty }
+
+  /// The selected workloads nearest to `file` (see `nearest`).
+  public func nearest(to file: String) -> NearestWorkloads {
+    guard indices.count > 1 else {
+      return NearestWorkloads(indices: indices, id: .init(selection: self, scope: "*"))
+    }
+    let folder = directory(of: file)
+    let (sameFile, sameFolder) = groups.withLock { groups -> ([Int]?, [Int]?) in
+      if groups == nil {
+        var built = Groups()
+        for (index, file) in zip(indices, files) {
+          built.byFile[file, default: []].append(index)
+          built.byFolder[directory(of: file), default: []].append(index)
+        }
+        groups = built
+      }
+      return (groups!.byFile[file], groups!.byFolder[folder])
+    }
+    if let sameFile {
+      return NearestWorkloads(indices: sameFile, id: .init(selection: self, scope: "f" + file))
+    }
+    if let sameFolder {
+      return NearestWorkloads(
+        indices: sameFolder, id: .init(selection: self, scope: "d" + folder))
+    }
+    return NearestWorkloads(indices: indices, id: .init(selection: self, scope: "*"))
+  }
+}
+
+/// Some of a selection's workloads: those nearest to a referring object.
+public struct NearestWorkloads: Sendable {
+  /// Indices into `LintSet.facts.workloads`, in source order.
+  public let indices: [Int]
+  /// Which group of which selection these are: equal ids hold the same workloads, so a policy
+  /// can work out what it needs of them once.
+  public let id: ID
+
+  public struct ID: Hashable, Sendable {
+    /// Held, not just identified: an identifier of a freed object could be reused.
+    let selection: WorkloadSelection
+    let scope: String
+
+    init(selection: WorkloadSelection, scope: String) {
+      self.selection = selection
+      self.scope = scope
+    }
+
+    public static func == (lhs: ID, rhs: ID) -> Bool {
+      lhs.selection === rhs.selection && lhs.scope == rhs.scope
+    }
+
+    public func hash(into hasher: inout Hasher) {
+      hasher.combine(ObjectIdentifier(selection))
+      hasher.combine(scope)
+    }
+  }
+}
+
+/// Cross-object references resolve to the nearest candidates first: those in the referring
+/// object's file, else in its folder, else anywhere in the set. Folders of unrelated samples
+/// often reuse labels and names (`app: mysql`), and the nearest match is the one meant.
+public func nearest<T>(_ candidates: [T], to file: String, fileOf: (T) -> String) -> [T] {
+  guard candidates.count > 1 else { return candidates }
+  let sameFile = candidates.filter { fileOf($0) == file }
+  if !sameFile.isEmpty { return sameFile }
+  let folder = directory(of: file)
+  let sameFolder = candidates.filter { directory(of: fileOf($0)) == folder }
+  return sameFolder.isEmpty ? candidates : sameFolder
+}
+
+/// The folder part of a file's name. By bytes: `String.lastIndex(of:)` walks characters,
+/// which costs thousands of instructions for a long path.
+private func directory(of file: String) -> Substring {
+  guard let slash = file.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+  return file[..<slash]
+}
+
+private func folder(of file: String) -> String {
+  String(directory(of: file))
+}
