@@ -88,10 +88,12 @@ public struct Program: Sendable {
 
   /// Evaluates, and reports the cost spent.
   public func evaluateWithCost(
-    _ activation: any Activation, budget: Int = Program.defaultBudget
+    _ activation: any Activation, budget: Int = Program.defaultBudget,
+    tracer: AccessTracer? = nil
   ) -> (value: Value, cost: Int) {
     var context = EvaluationContext(
-      activation: activation, frame: Array(repeating: .null, count: slots), budget: budget)
+      activation: activation, frame: Array(repeating: .null, count: slots), budget: budget,
+      tracer: tracer)
     let value = step(&context)
     return (context.cost > budget ? .error(costLimitExceeded) : value, context.cost)
   }

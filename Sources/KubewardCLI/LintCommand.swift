@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import KubewardAdmission
 import KubewardBuiltInPolicies
 import KubewardEngine
 import KubewardReporters
@@ -138,6 +139,13 @@ struct LintCommand: ParsableCommand {
   @Option(help: "Files linted in parallel (default: the number of cores).")
   var jobs: Int?
 
+  @Option(
+    name: .customLong("policy"),
+    help: ArgumentHelp(
+      "ValidatingAdmissionPolicies (with their bindings and params) or Kyverno ValidatingPolicies to evaluate on every object, as the API server would (a file or folder; repeatable; also `admissionPolicies:` in the configuration).",
+      valueName: "path"))
+  var policyPaths: [String] = []
+
   @Option(help: "The file name to report for standard input.")
   var stdinFilename: String?
 
@@ -155,8 +163,9 @@ struct LintCommand: ParsableCommand {
     if stdinFilename != nil && !paths.contains("-") {
       throw ValidationError("--stdin-filename names standard input, which is read only with -")
     }
+    // Admission policies' ids are known once their files are read (see `run`).
     let known = Set(PolicyCatalogue.builtIn.ids)
-    for id in enable + disable where !known.contains(id) {
+    for id in enable + disable where !known.contains(id) && policyPaths.isEmpty {
       throw ValidationError("no policy \"\(id)\"; run `kubeward rules` to list them")
     }
     if let both = enable.first(where: disable.contains) {
@@ -171,14 +180,33 @@ struct LintCommand: ParsableCommand {
       DispatchQueue.global().async { _ = PolicyCatalogue.builtIn }
     }
     let workingDirectory = currentDirectory()
-    let configFile = try loadConfiguration(workingDirectory: workingDirectory)
+    var admission = try loadAdmissionPolicies(workingDirectory: workingDirectory)
+    var catalogue = PolicyCatalogue.builtIn
+    if let admission {
+      catalogue = PolicyCatalogue(
+        descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions)
+      for id in enable + disable where catalogue[id] == nil {
+        throw ValidationError("no policy \"\(id)\"; run `kubeward rules` to list them")
+      }
+    }
+    let configFile = try loadConfiguration(workingDirectory: workingDirectory, catalogue: catalogue)
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
 
     var configuration = configFile?.configuration ?? Configuration()
     for id in enable { configuration.policies[id, default: .init()].enabled = true }
     for id in disable { configuration.policies[id, default: .init()].enabled = false }
-    var linter = try Linter(configuration: configuration)
+    var sources: [any PolicySource] = [BuiltInPolicies.source]
+    if var set = admission {
+      set.learnContext(from: inputs)
+      let settings = configFile?.admissionRequest ?? AdmissionRequestSettings()
+      if let username = settings.username { set.request.username = username }
+      if let groups = settings.groups { set.request.groups = groups }
+      if let operation = settings.operation { set.request.operation = operation }
+      admission = set
+      sources.append(AdmissionPolicySource(set))
+    }
+    var linter = try Linter(configuration: configuration, sources: sources)
     linter.readerLimits.maximumFileSize = fileSizeLimit
     let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
     linter.computePaths =
@@ -221,8 +249,7 @@ struct LintCommand: ParsableCommand {
     // The process exits after the run: what the run built is left for the system to reclaim.
     let summary = linter.run(
       inputs,
-      options: RunOptions(
-        jobs: jobs, baseline: baseline, freesMemoryAtEnd: false),
+      options: runOptions(jobs: jobs, baseline: baseline, admission: admission),
       into: FanOutSink(sinks))
     // A report that could not be written whole is an error, never a silent success.
     for output in outputs { try output.commit() }
@@ -248,19 +275,50 @@ struct LintCommand: ParsableCommand {
 
   private var fileSizeLimit: Int { maxFileSize?.bytes ?? ReaderLimits.standard.maximumFileSize }
 
-  private func loadConfiguration(workingDirectory: String) throws(ConfigurationError)
-    -> ConfigurationFile?
+  private func runOptions(jobs: Int, baseline: Baseline?, admission: AdmissionPolicySet?)
+    -> RunOptions
   {
+    // The process exits after the run: what the run built is left for the system to reclaim.
+    var options = RunOptions(jobs: jobs, baseline: baseline, freesMemoryAtEnd: false)
+    options.additionalFindings = admission?.policyFileFindings() ?? []
+    return options
+  }
+
+  /// The configuration file's path and bytes (from `--read-from`'s copy when there is one).
+  private func configurationSource(workingDirectory: String) -> (path: String, bytes: [UInt8]?)? {
     if let config {
-      guard let readFrom else { return try ConfigurationFile(path: config) }
-      let copy = mirrored(config, in: readFrom)
-      guard let bytes = LintInput.contents(of: copy) else {
-        return try ConfigurationFile(path: config)
-      }
-      return try ConfigurationFile(path: config, bytes: bytes)
+      guard let readFrom else { return (config, LintInput.contents(of: config)) }
+      return (config, LintInput.contents(of: mirrored(config, in: readFrom)))
     }
     guard let found = ConfigurationFile.find(from: workingDirectory) else { return nil }
-    return try ConfigurationFile(path: found)
+    return (found, LintInput.contents(of: found))
+  }
+
+  private func loadConfiguration(workingDirectory: String, catalogue: PolicyCatalogue)
+    throws(ConfigurationError) -> ConfigurationFile?
+  {
+    guard let (path, bytes) = configurationSource(workingDirectory: workingDirectory) else {
+      return nil
+    }
+    guard let bytes else { return try ConfigurationFile(path: path, catalogue: catalogue) }
+    return try ConfigurationFile(path: path, bytes: bytes, catalogue: catalogue)
+  }
+
+  /// The admission policies of `--policy` and the configuration's `admissionPolicies:`, read
+  /// and compiled; `nil` when there are none.
+  private func loadAdmissionPolicies(workingDirectory: String) throws -> AdmissionPolicySet? {
+    var paths = policyPaths
+    if let (path, bytes) = configurationSource(workingDirectory: workingDirectory),
+      let bytes
+    {
+      paths += ConfigurationFile.admissionPolicyPaths(path: path, bytes: bytes)
+    }
+    guard !paths.isEmpty else { return nil }
+    do {
+      return try AdmissionPolicySet.load(paths: paths)
+    } catch {
+      throw ValidationError(error.description)
+    }
   }
 
   /// kubeward never writes to the files it lints: a report or baseline path that is one of them

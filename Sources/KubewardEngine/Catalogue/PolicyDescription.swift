@@ -75,3 +75,17 @@ public struct PolicyExample: Sendable {
 
   public var text: String { String(decoding: manifest, as: UTF8.self) }
 }
+
+extension PolicyDescription {
+  /// A description made by a policy source rather than read from a catalogue file (an
+  /// admission policy describes itself).
+  public init(
+    id: String, title: String, severity: Severity, scope: Scope, appliesTo: [String],
+    rationale: String, remediation: String, source: String
+  ) {
+    self.init(
+      id: id, title: title, severity: severity, scope: scope, appliesTo: appliesTo,
+      incident: nil, rationale: rationale, remediation: remediation, options: [], examples: nil,
+      examplesNote: "described by its own source", fileName: "", source: source)
+  }
+}

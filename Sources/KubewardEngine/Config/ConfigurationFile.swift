@@ -22,6 +22,11 @@ public struct ConfigurationFile: Sendable {
   public let exclude: [GlobPattern]
   /// `allowEmpty: true`: a run that reads no Kubernetes object succeeds (`--allow-empty`).
   public let allowsEmpty: Bool
+  /// `admissionPolicies:` files and folders of admission policies to evaluate, as paths
+  /// (relative ones are relative to the file's folder).
+  public let admissionPolicies: [String]
+  /// `admissionRequest:` who the imagined admission request comes from, and its operation.
+  public let admissionRequest: AdmissionRequestSettings
 
   /// The folder `exclude` patterns are relative to.
   public var directory: String {
@@ -31,6 +36,7 @@ public struct ConfigurationFile: Sendable {
 
   private static let topLevelKeys = [
     "failOn", "defaultNamespace", "exclude", "allowEmpty", "virtualNodes", "policies",
+    "admissionPolicies", "admissionRequest",
   ]
 
   public init(path: String, catalogue: PolicyCatalogue) throws(ConfigurationError) {
@@ -58,6 +64,8 @@ public struct ConfigurationFile: Sendable {
     var failOn: Severity??
     var exclude: [GlobPattern] = []
     var allowsEmpty = false
+    var admissionPolicies: [String] = []
+    var admissionRequest = AdmissionRequestSettings()
     if let root = documents.first?.root {
       let reader = ConfigReader(file: path)
       try reader.rejectUnknownKeys(root, allowed: Self.topLevelKeys)
@@ -83,6 +91,10 @@ public struct ConfigurationFile: Sendable {
             throw reader.error(value, "allowEmpty must be true or false")
           }
           allowsEmpty = flag
+        case "admissionPolicies":
+          admissionPolicies = try reader.texts(value, "admissionPolicies")
+        case "admissionRequest":
+          admissionRequest = try Self.admissionRequest(value, reader: reader)
         default:
           configuration.policies = try Self.policies(value, reader: reader, catalogue: catalogue)
         }
@@ -92,6 +104,11 @@ public struct ConfigurationFile: Sendable {
     self.failOn = failOn
     self.exclude = exclude
     self.allowsEmpty = allowsEmpty
+    self.admissionRequest = admissionRequest
+    let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    self.admissionPolicies = admissionPolicies.map { entry in
+      entry.hasPrefix("/") || folder == "." ? entry : folder + "/" + entry
+    }
     // Options are checked against each policy's now, so a typo fails here, with its position.
     for (id, _) in configuration.policies {
       guard let description = catalogue[id] else { continue }
@@ -153,6 +170,36 @@ public struct ConfigurationFile: Sendable {
       settings[id] = setting
     }
     return settings
+  }
+
+  private static func admissionRequest(_ node: Node, reader: ConfigReader)
+    throws(ConfigurationError) -> AdmissionRequestSettings
+  {
+    try reader.rejectUnknownKeys(node, allowed: ["username", "groups", "operation"])
+    var settings = AdmissionRequestSettings()
+    if let value = node["username"] { settings.username = try reader.text(value, "username") }
+    if let value = node["groups"] { settings.groups = try reader.texts(value, "groups") }
+    if let value = node["operation"] {
+      let operation = try reader.text(value, "operation")
+      guard ["CREATE", "UPDATE"].contains(operation) else {
+        throw reader.error(value, "admissionRequest.operation is CREATE or UPDATE")
+      }
+      settings.operation = operation
+    }
+    return settings
+  }
+
+  /// The `admissionPolicies:` of a configuration file, read before the file itself can be
+  /// (its `policies:` may name the admission policies these paths hold).
+  public static func admissionPolicyPaths(path: String, bytes: [UInt8]) -> [String] {
+    let file = YAMLReader().read(bytes)
+    guard let root = file.documents.first(where: { !$0.isEmpty })?.root,
+      let list = root["admissionPolicies"], list.isSequence
+    else { return [] }
+    let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    return list.items.compactMap(\.string).map { entry in
+      entry.hasPrefix("/") || folder == "." ? entry : folder + "/" + entry
+    }
   }
 
   /// `off`, `info`, `warning` or `error` (YAML 1.1 readers see a plain `off` as false).
@@ -249,4 +296,13 @@ struct ConfigReader {
     guard node.isSequence else { throw error(node, "\(field) must be a list") }
     return try node.items.map { item throws(ConfigurationError) in try text(item, field) }
   }
+}
+
+/// Who the admission request kubeward imagines comes from (`admissionRequest:`).
+public struct AdmissionRequestSettings: Sendable {
+  public var username: String?
+  public var groups: [String]?
+  public var operation: String?
+
+  public init() {}
 }

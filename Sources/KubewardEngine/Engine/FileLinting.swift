@@ -30,11 +30,11 @@ struct WorkerScratch {
   /// every policy on every object, and retaining the shared policies (or their shared array)
   /// that often from every core would bounce their reference counts between the cores' caches.
   /// The linter keeps them alive.
-  let objectPolicies: [Unmanaged<Linter.Active<any ObjectPolicy>>]
+  let objectPolicies: [Unmanaged<Linter.Active<any ObjectCheck>>]
   /// Whether the run has Kustomize patches, whose targets are then looked for.
   let recordsObjectNames: Bool
 
-  init(objectPolicies: [Linter.Active<any ObjectPolicy>], recordsObjectNames: Bool = false) {
+  init(objectPolicies: [Linter.Active<any ObjectCheck>], recordsObjectNames: Bool = false) {
     self.objectPolicies = objectPolicies.map { Unmanaged.passUnretained($0) }
     self.recordsObjectNames = recordsObjectNames
   }
@@ -123,7 +123,7 @@ extension Linter {
 
   private func lintBytes(
     _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput,
-    policies: [Unmanaged<Active<any ObjectPolicy>>], strings: inout StringInterner,
+    policies: [Unmanaged<Active<any ObjectCheck>>], strings: inout StringInterner,
     recordsObjectNames: Bool
   ) -> FileOutcome {
     var outcome = FileOutcome()
@@ -333,7 +333,7 @@ extension Linter {
   }
 
   private func lint(
-    _ object: KubeObject, with policies: [Unmanaged<Active<any ObjectPolicy>>],
+    _ object: KubeObject, with policies: [Unmanaged<Active<any ObjectCheck>>],
     into report: inout ObjectReport
   ) {
     report.object = object.reference
@@ -350,7 +350,7 @@ extension Linter {
   /// information, and says once, under `schema`, that it is read as one.
   private func lintFragment(
     _ object: KubeObject, reason: String,
-    with policies: [Unmanaged<Active<any ObjectPolicy>>], into report: inout ObjectReport
+    with policies: [Unmanaged<Active<any ObjectCheck>>], into report: inout ObjectReport
   ) {
     let whole = report.objectMayBePartial
     report.objectMayBePartial = true

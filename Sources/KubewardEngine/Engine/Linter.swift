@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
   /// facts, indexes and findings are then left to the operating system, which reclaims them at
   /// once, instead of being freed object by object (as compilers do at exit).
   public var freesMemoryAtEnd: Bool
+  /// Findings about files that are not linted themselves (the admission policies a run was
+  /// given): delivered first, counted, and subject to the baseline like any other.
+  public var additionalFindings: [Finding] = []
 
   public init(jobs: Int = 1, baseline: Baseline? = nil, freesMemoryAtEnd: Bool = true) {
     self.jobs = jobs
@@ -76,7 +79,7 @@ public struct Linter: Sendable {
 
   public let configuration: Configuration
   public let catalogue: PolicyCatalogue
-  let objectPolicies: [Active<any ObjectPolicy>]
+  let objectPolicies: [Active<any ObjectCheck>]
   let setPolicies: [Active<any SetPolicy>]
   /// Severity of each input policy (`yaml-syntax`, …) that is on.
   let inputSeverities: [String: Severity]
@@ -113,7 +116,7 @@ public struct Linter: Sendable {
     let catalogue = PolicyCatalogue(descriptions: descriptions)
     self.configuration = configuration
     self.catalogue = catalogue
-    var objectPolicies: [Active<any ObjectPolicy>] = []
+    var objectPolicies: [Active<any ObjectCheck>] = []
     var setPolicies: [Active<any SetPolicy>] = []
     var partialObjectPolicies: Set<String> = []
     var loadBalancerIDAnnotations: [String] = []
@@ -154,6 +157,17 @@ public struct Linter: Sendable {
     let inputs = BuildArtifacts.marking(KustomizePatches.marking(inputs))
     let hasPatches = inputs.contains(where: \.isKustomizePatch)
     var state = RunState(baseline: options.baseline)
+    var additionalFiles: [String] = []
+    var additional: [String: [Finding]] = [:]
+    for finding in options.additionalFindings {
+      if additional[finding.file] == nil { additionalFiles.append(finding.file) }
+      additional[finding.file, default: []].append(finding)
+    }
+    for file in additionalFiles {
+      var findings = additional[file]!
+      state.admit(&findings)
+      sink.file(file, findings: findings)
+    }
     forEachFile(inputs, jobs: max(1, options.jobs), recordsObjectNames: hasPatches) {
       input, outcome in
       var outcome = outcome

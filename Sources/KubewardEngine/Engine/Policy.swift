@@ -25,15 +25,20 @@ extension Policy {
 /// look the conformance up among every conformance record of the binary, about a millisecond
 /// at every start of the command line.
 public enum RunnablePolicy: Sendable {
-  case object(any ObjectPolicy)
+  case object(any ObjectCheck)
   case set(any SetPolicy)
 }
 
-/// A policy that looks at one object at a time. Runs during the per-file pass, on every
-/// worker, so it must not depend on other objects.
-public protocol ObjectPolicy: Policy {
+/// A check of one object at a time. Runs during the per-file pass, on every worker, so it
+/// must not depend on other objects than those its source gave it beforehand. Built-in
+/// policies are `ObjectPolicy` types; admission policies, read from files at run time, are
+/// checks of their own.
+public protocol ObjectCheck: Sendable {
   func check(_ object: KubeObject, _ report: inout ObjectReport)
 }
+
+/// A built-in policy that looks at one object at a time.
+public protocol ObjectPolicy: Policy, ObjectCheck {}
 
 /// A policy that reasons over the whole linted set (every file of a run, every object of an
 /// admission request) through the facts the per-file pass collected.

@@ -47,6 +47,9 @@ public enum SeverityAdjustment: Sendable {
   case raised
   /// No more than `ceiling`: kubeward cannot be sure of this variant.
   case atMost(Severity)
+  /// This severity whatever the policy's: a policy whose findings each carry their own
+  /// (an admission policy's binding decides: Deny, Warn or Audit).
+  case exactly(Severity)
 
   /// Information only: what kubeward reports here is a likelihood, not a certainty.
   public static let info = SeverityAdjustment.atMost(.info)
@@ -57,6 +60,7 @@ public enum SeverityAdjustment: Sendable {
     case .lowered: severity.lowered
     case .raised: severity.raised
     case .atMost(let ceiling): min(severity, ceiling)
+    case .exactly(let given): given
     }
   }
 }

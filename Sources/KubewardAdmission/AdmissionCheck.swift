@@ -1,0 +1,483 @@
+import KubewardCEL
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// Kubernetes' cost limit for one evaluation of one expression, and for all of a policy's
+/// expressions on one object.
+enum CostLimits {
+  static let perExpression = 1_000_000
+  static let perPolicy = 10_000_000
+}
+
+/// The names an admission expression sees (`object`, `request`, `params`, `variables`, …).
+/// Variables are evaluated when first read, in the order they are read, and once.
+final class AdmissionActivation: Activation, @unchecked Sendable {
+  // Used by one evaluation at a time, on one thread: a check builds its own per object.
+  let object: Value
+  let request: Value
+  let params: Value
+  let namespaceObject: Value
+  let variables: [NamedExpression]
+  private var cache: [String: Value] = [:]
+  private var evaluating: Set<String> = []
+  /// Cost spent so far on this object by this policy.
+  var cost = 0
+  weak var tracer: AccessTracer?
+
+  init(
+    object: Value, request: Value, params: Value, namespaceObject: Value,
+    variables: [NamedExpression]
+  ) {
+    self.object = object
+    self.request = request
+    self.params = params
+    self.namespaceObject = namespaceObject
+    self.variables = variables
+  }
+
+  func resolve(_ name: String) -> Value? {
+    switch name {
+    case "object": return object
+    case "oldObject": return .null
+    case "request": return request
+    case "params": return params
+    case "namespaceObject": return namespaceObject
+    case "variables": return .map(VariablesMap(activation: self))
+    case "authorizer", "authorizer.requestResource": return .opaque(OfflineAuthorizer())
+    default: return nil
+    }
+  }
+
+  /// Runs `expression`, counting its cost against the policy's budget.
+  func evaluate(_ expression: PolicyExpression) -> Value {
+    guard let program = expression.program else {
+      return .error(CELError(expression.compileError?.message ?? "does not compile"))
+    }
+    let remaining = CostLimits.perPolicy - cost
+    guard remaining > 0 else { return .error(costLimitExceeded) }
+    let (value, spent) = program.evaluateWithCost(
+      self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
+    cost += spent
+    return value
+  }
+
+  func variable(_ name: String) -> Value? {
+    if let value = cache[name] { return value }
+    guard let variable = variables.first(where: { $0.name == name }) else { return nil }
+    guard evaluating.insert(name).inserted else {
+      return .error(CELError("variable \(name) refers to itself"))
+    }
+    defer { evaluating.remove(name) }
+    let value = evaluate(variable.expression)
+    cache[name] = value
+    return value
+  }
+}
+
+/// `variables`: a map whose values are computed when read.
+struct VariablesMap: MapValue, @unchecked Sendable {
+  let activation: AdmissionActivation
+
+  var count: Int { activation.variables.count }
+
+  func value(for key: Value) -> Value? {
+    guard case .string(let name) = key else { return nil }
+    return activation.variable(name)
+  }
+
+  var keys: [Value] { activation.variables.map { .string($0.name) } }
+}
+
+/// `authorizer`: a value whose every method says it needs a cluster.
+struct OfflineAuthorizer: OpaqueValue {
+  var typeName: String { "kubernetes.authorization.Authorizer" }
+  func isEqual(to other: any OpaqueValue) -> Bool { other is OfflineAuthorizer }
+}
+
+/// Remembers the last field of the object a validation read: where its finding points.
+final class FieldTracer: AccessTracer {
+  let tree: ObjectIdentifier
+  private(set) var lastNode: Node?
+
+  init(object: Node) {
+    tree = ObjectIdentifier(object.tree)
+  }
+
+  func read(_ key: Value, of container: Value) {
+    switch container {
+    case .map(let map):
+      guard let map = map as? NodeMap, ObjectIdentifier(map.node.tree) == tree else { return }
+      lastNode = map.child(for: key) ?? map.node
+    case .list(let list):
+      guard let list = list as? NodeList, ObjectIdentifier(list.node.tree) == tree else { return }
+      if case .int(let index) = key, index >= 0, index < list.count {
+        lastNode = list.node.items[Int(index)]
+      } else {
+        lastNode = list.node
+      }
+    default:
+      return
+    }
+  }
+}
+
+/// Every admission policy of a run, as one check the engine runs on each object.
+struct AdmissionCheck: ObjectCheck {
+  let set: AdmissionPolicySet
+  /// Per policy: its bindings, and the autogen variants (controller kind → rewritten policy).
+  let compiled: [CompiledPolicy]
+  let defaultNamespace: String
+  /// Severities the configuration sets for policies by name.
+  let configuredSeverities: [String: Severity]
+
+  struct CompiledPolicy: Sendable {
+    let policy: AdmissionPolicy
+    let bindings: [AdmissionBinding]
+    let unbound: Bool
+    /// Kyverno autogen: the policy rewritten for pod controllers.
+    let variants: [String: AdmissionPolicy]
+  }
+
+  init(set: AdmissionPolicySet, configuration: Configuration, enabled: Set<String>) {
+    self.set = set
+    self.defaultNamespace = configuration.defaultNamespace
+    var severities: [String: Severity] = [:]
+    for (name, setting) in configuration.policies {
+      if let severity = setting.severity { severities[name] = severity }
+    }
+    self.configuredSeverities = severities
+    self.compiled = set.policies.filter { enabled.contains($0.name) && $0.needsCluster == nil }.map
+    { policy in
+      CompiledPolicy(
+        policy: policy, bindings: set.bindings(of: policy),
+        unbound: policy.ownActions == nil
+          && !set.bindings.contains(where: { $0.policyName == policy.name }),
+        variants: Autogen.variants(of: policy))
+    }
+  }
+
+  func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    let metadata = object.metadata
+    let hasNamespace = metadata.node?["namespace"] != nil
+    let resource = set.resources.resource(
+      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: hasNamespace)
+    let namespace =
+      resource.namespaced ? (metadata.node?["namespace"]?.string ?? defaultNamespace) : nil
+    let facts = AdmissionRequestFacts(
+      resource: resource, name: metadata.name ?? "", namespace: namespace,
+      labels: metadata.labels, operation: set.request.operation)
+    let namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
+    var namespaceLabels = namespaceObject?.labels ?? [:]
+    if let namespace { namespaceLabels["kubernetes.io/metadata.name"] = namespace }
+    for entry in compiled {
+      var policy = entry.policy
+      var effectiveFacts = facts
+      if let constraints = policy.matchConstraints,
+        !constraints.matches(facts, namespaceLabels: namespaceLabels)
+      {
+        // Kyverno autogen: a pod policy also checks the pod templates of controllers.
+        guard let variant = entry.variants[object.kind],
+          variant.matchConstraints?.matches(facts, namespaceLabels: namespaceLabels) ?? true
+        else { continue }
+        policy = variant
+        effectiveFacts = facts
+      }
+      for binding in entry.bindings {
+        if let match = binding.matchResources,
+          !match.matches(effectiveFacts, namespaceLabels: namespaceLabels)
+        {
+          continue
+        }
+        evaluate(
+          policy, binding: binding, unbound: entry.unbound, object: object, facts: facts,
+          namespaceObject: namespaceObject, namespace: namespace, report: &report)
+      }
+    }
+  }
+
+  private func severity(_ policy: AdmissionPolicy, _ actions: [ValidationAction]) -> Severity {
+    configuredSeverities[policy.name] ?? actions.map(\.severity).max() ?? .error
+  }
+
+  private func denial(_ policy: AdmissionPolicy, _ binding: AdmissionBinding, unbound: Bool)
+    -> String
+  {
+    if policy.flavor == .kyverno { return "is denied by Kyverno ValidatingPolicy '\(policy.name)'" }
+    if unbound { return "is denied by ValidatingAdmissionPolicy '\(policy.name)' (unbound)" }
+    return "is denied by ValidatingAdmissionPolicy '\(policy.name)' with binding '\(binding.name)'"
+  }
+
+  private func evaluate(
+    _ policy: AdmissionPolicy, binding: AdmissionBinding, unbound: Bool, object: KubeObject,
+    facts: AdmissionRequestFacts, namespaceObject: ContextObject?, namespace: String?,
+    report: inout ObjectReport
+  ) {
+    let severity = severity(policy, binding.actions)
+    let verb = denial(policy, binding, unbound: unbound)
+    let adjustment = SeverityAdjustment.exactly(severity)
+    // Compile errors: Fail rejects every request the policy matches.
+    if policy.expressions.contains(where: { $0.program == nil }) {
+      if policy.failurePolicy == .fail {
+        report.report(
+          object.nameNode,
+          "\(verb): an expression of the policy does not compile, and its failurePolicy Fail rejects every request it matches",
+          adjustment: adjustment)
+      }
+      return
+    }
+    let paramValues: [Value]
+    switch params(for: policy, binding: binding, namespace: namespace) {
+    case .values(let values): paramValues = values
+    case .missing(let why):
+      if binding.paramReference?.denyWhenMissing ?? true {
+        report.report(object.nameNode, "\(verb): \(why)", adjustment: adjustment)
+      }
+      return
+    }
+    let objectValue = NodeValue.value(object.node)
+    let request = requestValue(facts)
+    let namespaceValue = namespaceObject.map { NodeValue.value($0.node) } ?? namespaceStub(namespace)
+    for param in paramValues {
+      func activation() -> AdmissionActivation {
+        AdmissionActivation(
+          object: objectValue, request: request, params: param, namespaceObject: namespaceValue,
+          variables: policy.variables)
+      }
+      let context = activation()
+      // matchConditions: all must hold; an error follows failurePolicy.
+      var matched = true
+      for condition in policy.matchConditions {
+        switch context.evaluate(condition.expression) {
+        case .bool(true): continue
+        case .bool(false): matched = false
+        case .error(let error):
+          if policy.failurePolicy == .fail {
+            report.report(
+              object.nameNode,
+              "\(verb): matchCondition '\(condition.name)' could not be evaluated (\(error.message)), and failurePolicy Fail rejects the request",
+              adjustment: adjustment)
+          }
+          matched = false
+        default:
+          matched = false
+        }
+        if !matched { break }
+      }
+      guard matched else { continue }
+      for validation in policy.validations {
+        let result = context.evaluate(validation.expression)
+        switch result {
+        case .bool(true):
+          continue
+        case .bool(false):
+          let message = self.message(validation, context: context)
+          let node = tracedNode(validation.expression, object: object, build: activation)
+          report.report(node, "\(verb): \(message)", adjustment: adjustment)
+        case .error(let error):
+          guard policy.failurePolicy == .fail else { continue }
+          let node = tracedNode(validation.expression, object: object, build: activation)
+          report.report(
+            node,
+            "\(verb): expression '\(Self.oneLine(validation.expression.source))' resulted in error: \(error.message)",
+            adjustment: adjustment)
+        default:
+          guard policy.failurePolicy == .fail else { continue }
+          report.report(
+            object.nameNode,
+            "\(verb): expression '\(Self.oneLine(validation.expression.source))' must return bool, not \(result.type)",
+            adjustment: adjustment)
+        }
+      }
+      for annotation in policy.auditAnnotations {
+        let value = context.evaluate(annotation.expression)
+        switch value {
+        case .null: continue
+        case .string(let text):
+          report.report(
+            object.nameNode,
+            "gets audit annotation \(policy.name)/\(annotation.name): \(Self.oneLine(text)) (from \(policy.kindName) '\(policy.name)')",
+            adjustment: .info)
+        case .error(let error):
+          guard policy.failurePolicy == .fail else { continue }
+          report.report(
+            object.nameNode,
+            "\(verb): audit annotation '\(annotation.name)' could not be evaluated: \(error.message)",
+            adjustment: adjustment)
+        default:
+          continue
+        }
+      }
+    }
+  }
+
+  /// The validation's message as the API server writes it: `messageExpression`'s result when
+  /// it gives a non-empty single-line string, else `message`, else the failed expression.
+  private func message(_ validation: Validation, context: AdmissionActivation) -> String {
+    if let expression = validation.messageExpression,
+      case .string(let text) = context.evaluate(expression)
+    {
+      let trimmed = text.trimmingSpaces
+      if !trimmed.isEmpty && !trimmed.contains("\n") { return trimmed }
+    }
+    if let message = validation.message, !message.isEmpty { return message }
+    return "failed expression: \(Self.oneLine(validation.expression.source))"
+  }
+
+  static func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map {
+      $0.trimmingSpaces
+    }.joined(separator: " ")
+  }
+
+  /// Re-evaluates a failed validation with a tracer: the last field of the object it read
+  /// is where the finding points (the object's name when it read none).
+  private func tracedNode(
+    _ expression: PolicyExpression, object: KubeObject, build: () -> AdmissionActivation
+  ) -> Node {
+    let tracer = FieldTracer(object: object.node)
+    let context = build()
+    context.tracer = tracer
+    _ = context.evaluate(expression)
+    return tracer.lastNode ?? object.nameNode
+  }
+
+  private enum Params {
+    case values([Value])
+    case missing(String)
+  }
+
+  /// The params a binding gives its policy for an object in `namespace`.
+  private func params(for policy: AdmissionPolicy, binding: AdmissionBinding, namespace: String?)
+    -> Params
+  {
+    guard let kind = policy.paramKind else { return .values([.null]) }
+    guard let reference = binding.paramReference else {
+      if binding.name.isEmpty { return .values([.null]) }
+      return .missing(
+        "the policy takes params (\(kind.kind)) but binding '\(binding.name)' has no paramRef")
+    }
+    let candidates = set.objects.filter { object in
+      object.kind == kind.kind && object.apiVersion == kind.apiVersion
+    }
+    let matching = candidates.filter { object in
+      if let name = reference.name, object.name != name { return false }
+      if let selector = reference.selector, !selector.matches(object.labels) { return false }
+      // Namespaced params are looked up in the paramRef's namespace, else the request's.
+      if let paramNamespace = object.namespace {
+        return paramNamespace == (reference.namespace ?? namespace)
+      }
+      return true
+    }
+    if matching.isEmpty {
+      let what = reference.name.map { "'\($0)'" } ?? "matching the paramRef's selector"
+      return .missing(
+        "no \(kind.kind) \(what) was found among the policy files and the run (parameterNotFoundAction Deny)"
+      )
+    }
+    return .values(matching.map { NodeValue.value($0.node) })
+  }
+
+  private func requestValue(_ facts: AdmissionRequestFacts) -> Value {
+    func map(_ pairs: [(String, Value)]) -> Value {
+      var map = DictionaryMap()
+      for (key, value) in pairs { map.insert(.string(key), value) }
+      return .map(map)
+    }
+    let resource = facts.resource
+    let kind = map([
+      ("group", .string(resource.group)), ("version", .string(resource.version)),
+      ("kind", .string(resource.kind)),
+    ])
+    let resourceValue = map([
+      ("group", .string(resource.group)), ("version", .string(resource.version)),
+      ("resource", .string(resource.resource)),
+    ])
+    let request = set.request
+    return map([
+      ("uid", .string("00000000-0000-0000-0000-000000000000")), ("kind", kind),
+      ("resource", resourceValue), ("subResource", .string("")), ("requestKind", kind),
+      ("requestResource", resourceValue), ("name", .string(facts.name)),
+      ("namespace", .string(facts.namespace ?? "")), ("operation", .string(request.operation)),
+      (
+        "userInfo",
+        map([
+          ("username", .string(request.username)),
+          ("groups", .list(ArrayList(request.groups.map(Value.string)))),
+        ])
+      ),
+      ("dryRun", .bool(request.dryRun)),
+    ])
+  }
+
+  /// A Namespace kubeward has not seen: what the API server would at least know of it.
+  private func namespaceStub(_ namespace: String?) -> Value {
+    guard let namespace else { return .null }
+    var labels = DictionaryMap()
+    labels.insert(.string("kubernetes.io/metadata.name"), .string(namespace))
+    var metadata = DictionaryMap()
+    metadata.insert(.string("name"), .string(namespace))
+    metadata.insert(.string("labels"), .map(labels))
+    var object = DictionaryMap()
+    object.insert(.string("apiVersion"), .string("v1"))
+    object.insert(.string("kind"), .string("Namespace"))
+    object.insert(.string("metadata"), .map(metadata))
+    return .map(object)
+  }
+}
+
+extension StringProtocol {
+  fileprivate var trimmingSpaces: String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else {
+      return ""
+    }
+    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+    var view = String.UnicodeScalarView()
+    view.append(contentsOf: scalars[first...last])
+    return String(view)
+  }
+}
+
+/// Kyverno's autogen: a policy written for Pods also checks the pod templates of the
+/// controllers that make pods, with its expressions rewritten to reach the template
+/// (`object.spec` → `object.spec.template.spec`, and through `jobTemplate` for CronJobs).
+enum Autogen {
+  static func variants(of policy: AdmissionPolicy) -> [String: AdmissionPolicy] {
+    guard policy.flavor == .kyverno, !policy.autogenControllers.isEmpty,
+      let rules = policy.matchConstraints?.resourceRules,
+      rules.contains(where: { $0.resources.contains("pods") })
+    else { return [:] }
+    var variants: [String: AdmissionPolicy] = [:]
+    for kind in policy.autogenControllers {
+      let prefix =
+        kind == "CronJob" ? "object.spec.jobTemplate.spec.template" : "object.spec.template"
+      func rewrite(_ expression: PolicyExpression) -> PolicyExpression {
+        let source = expression.source
+          .replacing("object.spec", with: prefix + ".spec")
+          .replacing("object.metadata", with: prefix + ".metadata")
+        return PolicyExpression(rewriting: expression, as: source)
+      }
+      func rewrite(_ named: NamedExpression) -> NamedExpression {
+        NamedExpression(name: named.name, expression: rewrite(named.expression))
+      }
+      var constraints = policy.matchConstraints
+      constraints?.resourceRules = nil
+      variants[kind] = AdmissionPolicy(
+        name: policy.name, flavor: policy.flavor, file: policy.file, nameRange: policy.nameRange,
+        paramKind: policy.paramKind, matchConstraints: constraints,
+        matchConditions: policy.matchConditions.map(rewrite),
+        variables: policy.variables.map(rewrite),
+        validations: policy.validations.map { validation in
+          Validation(
+            expression: rewrite(validation.expression), message: validation.message,
+            messageExpression: validation.messageExpression.map(rewrite),
+            reason: validation.reason)
+        },
+        auditAnnotations: policy.auditAnnotations.map(rewrite),
+        failurePolicy: policy.failurePolicy, ownActions: policy.ownActions,
+        autogenControllers: [], title: policy.title, summary: policy.summary, needsCluster: nil)
+    }
+    return variants
+  }
+}

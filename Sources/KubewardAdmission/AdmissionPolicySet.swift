@@ -1,0 +1,293 @@
+import KubewardCEL
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A file given as admission policies that holds none, or a set of paths that holds no
+/// policy: a usage error.
+public struct AdmissionPolicyError: Error, CustomStringConvertible, Sendable {
+  public let description: String
+}
+
+/// An object of the run or of the policy files that a policy may need: a param, a Namespace
+/// (for namespace selectors and `namespaceObject`), a CustomResourceDefinition.
+struct ContextObject: Sendable {
+  let apiVersion: String
+  let kind: String
+  let name: String
+  let namespace: String?
+  let labels: Labels
+  let node: Node
+}
+
+/// The admission policies of a run: ValidatingAdmissionPolicies with their bindings and
+/// params, and Kyverno ValidatingPolicies, read from files with positions and compiled once.
+public struct AdmissionPolicySet: Sendable {
+  public private(set) var policies: [AdmissionPolicy] = []
+  var bindings: [AdmissionBinding] = []
+  var problems: [PolicyFileProblem] = []
+  /// Objects of the policy files and the run that are neither policies nor bindings.
+  var objects: [ContextObject] = []
+  var resources = ResourceTable()
+  /// Namespace name → its object.
+  var namespaces: [String: ContextObject] = [:]
+  /// The request every object is evaluated as part of (user, operation).
+  public var request = SyntheticRequest()
+
+  public init() {}
+
+  /// Reads every policy, binding and param of `paths` (files, or folders walked for YAML).
+  public static func load(paths: [String]) throws(AdmissionPolicyError) -> AdmissionPolicySet {
+    var set = AdmissionPolicySet()
+    let inputs: [LintInput]
+    do {
+      inputs = try InputDiscovery.inputs(for: paths)
+    } catch {
+      throw AdmissionPolicyError(description: "--policy \(error.description)")
+    }
+    for input in inputs {
+      guard case .file(let path) = input.source, let bytes = LintInput.contents(of: path) else {
+        if input.isExplicit {
+          throw AdmissionPolicyError(
+            description: "cannot read the admission policy file \(VisibleText.escaped(input.name))")
+        }
+        continue
+      }
+      let found = set.read(file: input.name, bytes: bytes)
+      if input.isExplicit && found == 0 {
+        throw AdmissionPolicyError(
+          description:
+            "\(VisibleText.escaped(input.name)) is not an admission policy file: it holds no "
+            + "ValidatingAdmissionPolicy, binding, Kyverno ValidatingPolicy or param object")
+      }
+    }
+    if set.policies.isEmpty {
+      throw AdmissionPolicyError(
+        description:
+          "no ValidatingAdmissionPolicy or Kyverno ValidatingPolicy in "
+          + paths.map(VisibleText.escaped).joined(separator: ", "))
+    }
+    set.checkNames()
+    return set
+  }
+
+  /// Reads one file's documents; returns how many objects it held.
+  @discardableResult
+  mutating func read(file: String, bytes: [UInt8]) -> Int {
+    let parsed = YAMLReader().read(bytes)
+    var reader = PolicyReader(file: file, bytes: bytes)
+    for diagnostic in parsed.diagnostics {
+      problems.append(
+        PolicyFileProblem(
+          file: file, range: diagnostic.range, message: diagnostic.message, policy: nil,
+          severity: .error))
+    }
+    var count = 0
+    for document in parsed.documents {
+      guard let root = document.root, root.isMapping else { continue }
+      for object in Self.objects(in: root) {
+        guard let apiVersion = object["apiVersion"]?.string, let kind = object["kind"]?.string
+        else { continue }
+        count += 1
+        if PolicyReader.isPolicy(apiVersion: apiVersion, kind: kind) {
+          if let policy = reader.policy(object, apiVersion: apiVersion, kind: kind) {
+            policies.append(policy)
+          }
+        } else if PolicyReader.isBinding(apiVersion: apiVersion, kind: kind) {
+          if let binding = reader.binding(object) { bindings.append(binding) }
+        } else {
+          learn(object, apiVersion: apiVersion, kind: kind)
+        }
+      }
+    }
+    problems += reader.problems
+    return count
+  }
+
+  private static func objects(in root: Node) -> [Node] {
+    if root["kind"]?.string == "List", let items = root["items"] {
+      return items.items.filter(\.isMapping)
+    }
+    return [root]
+  }
+
+  private mutating func learn(_ node: Node, apiVersion: String, kind: String) {
+    let metadata = ObjectMetadata(node: node["metadata"])
+    let object = ContextObject(
+      apiVersion: apiVersion, kind: kind, name: metadata.name ?? "",
+      namespace: metadata.node?["namespace"]?.string, labels: metadata.labels, node: node)
+    switch kind {
+    case "Namespace" where apiVersion == "v1":
+      if namespaces[object.name] == nil { namespaces[object.name] = object }
+    case "CustomResourceDefinition":
+      resources.learn(customResourceDefinition: node)
+    default:
+      break
+    }
+    objects.append(object)
+  }
+
+  /// Policy names are policy ids: two policies of one name are one too many.
+  private mutating func checkNames() {
+    var seen: Set<String> = []
+    var unique: [AdmissionPolicy] = []
+    for policy in policies {
+      if seen.insert(policy.name).inserted {
+        unique.append(policy)
+      } else {
+        problems.append(
+          PolicyFileProblem(
+            file: policy.file, range: policy.nameRange,
+            message: "another admission policy is also named \(policy.name); this one is ignored",
+            policy: nil, severity: .error))
+      }
+    }
+    policies = unique
+  }
+
+  /// The kinds the policies take params of, which the run's files may hold.
+  var paramKinds: Set<String> { Set(policies.compactMap { $0.paramKind?.kind }) }
+
+  /// Learns the Namespaces, CustomResourceDefinitions and params among the run's files. Only
+  /// files that mention such a kind are parsed.
+  public mutating func learnContext(from inputs: [LintInput]) {
+    let needles = ["Namespace", "CustomResourceDefinition"] + paramKinds.sorted()
+    for input in inputs {
+      let bytes: [UInt8]
+      switch input.source {
+      case .file(let path):
+        guard let read = LintInput.contents(of: path) else { continue }
+        bytes = read
+      case .bytes(let given): bytes = given
+      default: continue
+      }
+      let mentions = bytes.withUnsafeBufferPointer { buffer in
+        needles.contains { needle in Self.contains(buffer, needle) }
+      }
+      guard mentions else { continue }
+      let parsed = YAMLReader().read(bytes)
+      for document in parsed.documents {
+        guard let root = document.root, root.isMapping else { continue }
+        for object in Self.objects(in: root) {
+          guard let apiVersion = object["apiVersion"]?.string, let kind = object["kind"]?.string,
+            kind == "Namespace" || kind == "CustomResourceDefinition" || paramKinds.contains(kind)
+          else { continue }
+          learn(object, apiVersion: apiVersion, kind: kind)
+        }
+      }
+    }
+  }
+
+  private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
+    let pattern = Array(needle.utf8)
+    guard let base = bytes.baseAddress, let first = pattern.first, bytes.count >= pattern.count
+    else { return false }
+    var index = 0
+    let last = bytes.count - pattern.count
+    // memchr (vectorised) finds each candidate first byte.
+    while index <= last, let hit = memchr(base + index, Int32(first), last - index + 1) {
+      index = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+      if memcmp(hit, pattern, pattern.count) == 0 { return true }
+      index += 1
+    }
+    return false
+  }
+
+  /// The bindings of `policy`; a VAP with none is bound as if with Deny (and the findings say
+  /// so once); a Kyverno policy binds itself with its own actions.
+  func bindings(of policy: AdmissionPolicy) -> [AdmissionBinding] {
+    if let actions = policy.ownActions {
+      return [
+        AdmissionBinding(
+          name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,
+          paramReference: nil, matchResources: nil, actions: actions)
+      ]
+    }
+    let bound = bindings.filter { $0.policyName == policy.name }
+    if !bound.isEmpty { return bound }
+    return [
+      AdmissionBinding(
+        name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,
+        paramReference: nil, matchResources: nil, actions: [.deny])
+    ]
+  }
+
+  /// The most severe action of any binding of `policy`: its default severity.
+  func severity(of policy: AdmissionPolicy) -> Severity {
+    bindings(of: policy).flatMap(\.actions).map(\.severity).max() ?? .error
+  }
+
+  /// Findings about the policy files themselves: what cannot be read, expressions that do not
+  /// compile (at their own line and column), policies that need a cluster, unbound policies.
+  public func policyFileFindings() -> [Finding] {
+    var findings: [Finding] = []
+    for problem in problems {
+      findings.append(
+        Finding(
+          policy: problem.policy ?? AdmissionPolicySource.invalidPolicyID,
+          severity: problem.severity, file: problem.file, range: problem.range,
+          message: problem.message))
+    }
+    for policy in policies {
+      for expression in policy.expressions {
+        guard let error = expression.compileError else { continue }
+        let position = expression.position(ofByte: error.offset)
+        let consequence =
+          policy.failurePolicy == .fail
+          ? "with failurePolicy Fail the API server rejects every request the policy matches"
+          : "with failurePolicy Ignore the policy never runs"
+        findings.append(
+          Finding(
+            policy: policy.name, severity: policy.failurePolicy == .fail ? .error : .warning,
+            file: policy.file, range: SourceRange(at: position),
+            message:
+              "\(policy.kindName) \(policy.name): this expression does not compile (\(error.message)); \(consequence)"
+          ))
+      }
+      if let (function, expression, offset) = policy.needsCluster {
+        findings.append(
+          Finding(
+            policy: policy.name, severity: .warning, file: policy.file,
+            range: SourceRange(at: expression.position(ofByte: offset)),
+            message:
+              "\(policy.kindName) \(policy.name) calls \(function)(), which needs a cluster, a registry or the network; kubeward does not evaluate this policy"
+          ))
+      }
+      if policy.ownActions == nil && !bindings.contains(where: { $0.policyName == policy.name }) {
+        findings.append(
+          Finding(
+            policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,
+            message:
+              "ValidatingAdmissionPolicy \(policy.name) has no binding among the policy files: kubeward evaluates it as if bound with validationActions [Deny] to every object it matches"
+              + (policy.paramKind != nil ? ", without params" : "")))
+      }
+    }
+    for binding in bindings where !policies.contains(where: { $0.name == binding.policyName }) {
+      findings.append(
+        Finding(
+          policy: AdmissionPolicySource.invalidPolicyID, severity: .warning, file: binding.file,
+          range: binding.nameRange,
+          message:
+            "ValidatingAdmissionPolicyBinding \(binding.name) binds \(binding.policyName), which is not among the policy files"
+        ))
+    }
+    return findings
+  }
+}
+
+/// The request kubeward imagines for every object: a CREATE by a user the configuration may
+/// name.
+public struct SyntheticRequest: Sendable {
+  public var operation = "CREATE"
+  public var username = "kubeward"
+  public var groups = ["system:authenticated"]
+  public var dryRun = false
+
+  public init() {}
+}

@@ -1,0 +1,206 @@
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// What an admission request for an object names: its group, version, resource and scope, as
+/// the API server resolves a kind.
+struct RequestResource: Sendable, Equatable {
+  let group: String
+  let version: String
+  let kind: String
+  let resource: String
+  let namespaced: Bool
+}
+
+/// Kinds to resources: Kubernetes' own kinds from a table, custom resources from the
+/// CustomResourceDefinitions of the run, anything else by the API machinery's guess
+/// (`UnsafeGuessKindToResource`).
+struct ResourceTable: Sendable {
+  /// `group/Kind` → (plural, namespaced), from CustomResourceDefinitions.
+  private var custom: [String: (String, Bool)] = [:]
+
+  private static let builtIn: [String: (String, Bool)] = {
+    var table: [String: (String, Bool)] = [:]
+    func add(_ group: String, _ kinds: [(String, String, Bool)]) {
+      for (kind, resource, namespaced) in kinds { table[group + "/" + kind] = (resource, namespaced) }
+    }
+    add(
+      "",
+      [
+        ("Pod", "pods", true), ("Service", "services", true), ("ConfigMap", "configmaps", true),
+        ("Secret", "secrets", true), ("ServiceAccount", "serviceaccounts", true),
+        ("Namespace", "namespaces", false), ("Node", "nodes", false),
+        ("PersistentVolume", "persistentvolumes", false),
+        ("PersistentVolumeClaim", "persistentvolumeclaims", true),
+        ("ReplicationController", "replicationcontrollers", true),
+        ("Endpoints", "endpoints", true), ("Event", "events", true),
+        ("LimitRange", "limitranges", true), ("ResourceQuota", "resourcequotas", true),
+        ("PodTemplate", "podtemplates", true),
+      ])
+    add(
+      "apps",
+      [
+        ("Deployment", "deployments", true), ("StatefulSet", "statefulsets", true),
+        ("DaemonSet", "daemonsets", true), ("ReplicaSet", "replicasets", true),
+        ("ControllerRevision", "controllerrevisions", true),
+      ])
+    add("batch", [("Job", "jobs", true), ("CronJob", "cronjobs", true)])
+    add("autoscaling", [("HorizontalPodAutoscaler", "horizontalpodautoscalers", true)])
+    add("policy", [("PodDisruptionBudget", "poddisruptionbudgets", true)])
+    add(
+      "networking.k8s.io",
+      [
+        ("Ingress", "ingresses", true), ("NetworkPolicy", "networkpolicies", true),
+        ("IngressClass", "ingressclasses", false),
+      ])
+    add(
+      "rbac.authorization.k8s.io",
+      [
+        ("Role", "roles", true), ("RoleBinding", "rolebindings", true),
+        ("ClusterRole", "clusterroles", false), ("ClusterRoleBinding", "clusterrolebindings", false),
+      ])
+    add(
+      "storage.k8s.io",
+      [
+        ("StorageClass", "storageclasses", false), ("CSIDriver", "csidrivers", false),
+        ("VolumeAttachment", "volumeattachments", false),
+      ])
+    add("apiextensions.k8s.io", [("CustomResourceDefinition", "customresourcedefinitions", false)])
+    add(
+      "admissionregistration.k8s.io",
+      [
+        ("ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false),
+        ("MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false),
+        ("ValidatingAdmissionPolicy", "validatingadmissionpolicies", false),
+        ("ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false),
+      ])
+    add("scheduling.k8s.io", [("PriorityClass", "priorityclasses", false)])
+    add("coordination.k8s.io", [("Lease", "leases", true)])
+    add("discovery.k8s.io", [("EndpointSlice", "endpointslices", true)])
+    add("node.k8s.io", [("RuntimeClass", "runtimeclasses", false)])
+    add(
+      "certificates.k8s.io", [("CertificateSigningRequest", "certificatesigningrequests", false)])
+    add(
+      "gateway.networking.k8s.io",
+      [
+        ("Gateway", "gateways", true), ("GatewayClass", "gatewayclasses", false),
+        ("HTTPRoute", "httproutes", true), ("GRPCRoute", "grpcroutes", true),
+        ("ReferenceGrant", "referencegrants", true),
+      ])
+    return table
+  }()
+
+  /// Learns a CustomResourceDefinition's kind, plural and scope.
+  mutating func learn(customResourceDefinition root: Node) {
+    guard let spec = root["spec"], let group = spec["group"]?.string,
+      let names = spec["names"], let kind = names["kind"]?.string,
+      let plural = names["plural"]?.string
+    else { return }
+    custom[group + "/" + kind] = (plural, spec["scope"]?.string != "Cluster")
+  }
+
+  /// The request resource of an object with `apiVersion` and `kind`.
+  func resource(apiVersion: String, kind: String, hasNamespace: Bool) -> RequestResource {
+    let parts = apiVersion.split(separator: "/", maxSplits: 1).map(String.init)
+    let (group, version) = parts.count == 2 ? (parts[0], parts[1]) : ("", parts.first ?? "")
+    let key = group + "/" + kind
+    if let (resource, namespaced) = Self.builtIn[key] ?? custom[key] {
+      return RequestResource(
+        group: group, version: version, kind: kind, resource: resource, namespaced: namespaced)
+    }
+    return RequestResource(
+      group: group, version: version, kind: kind, resource: Self.guessResource(kind),
+      namespaced: hasNamespace)
+  }
+
+  /// The API machinery's guess at a kind's plural: lowercase, then `-es` after s, x, z, ch,
+  /// sh; `-ies` after a consonant and y; else `-s`.
+  static func guessResource(_ kind: String) -> String {
+    let lower = kind.lowercased()
+    if lower.hasSuffix("s") || lower.hasSuffix("x") || lower.hasSuffix("z") || lower.hasSuffix("ch")
+      || lower.hasSuffix("sh")
+    {
+      return lower + "es"
+    }
+    if lower.hasSuffix("y"), lower.count > 1,
+      !"aeiou".contains(lower[lower.index(lower.endIndex, offsetBy: -2)])
+    {
+      return lower.dropLast() + "ies"
+    }
+    return lower + "s"
+  }
+}
+
+/// The request kubeward imagines for an object: its resource, name, namespace and operation.
+struct AdmissionRequestFacts: Sendable {
+  let resource: RequestResource
+  let name: String
+  /// `nil` for cluster-scoped objects.
+  let namespace: String?
+  let labels: Labels
+  let operation: String
+}
+
+extension ResourceRule {
+  private static func matches(_ values: [String], _ value: String) -> Bool {
+    values.contains("*") || values.contains(value)
+  }
+
+  /// Groups whose resources are the same resources under another name, for `matchPolicy:
+  /// Equivalent` (the default): a rule for `apps` Deployments matches `extensions` ones.
+  private static let equivalentGroups: [String: Set<String>] = [
+    "deployments": ["apps", "extensions"], "daemonsets": ["apps", "extensions"],
+    "replicasets": ["apps", "extensions"], "ingresses": ["networking.k8s.io", "extensions"],
+    "networkpolicies": ["networking.k8s.io", "extensions"],
+    "poddisruptionbudgets": ["policy"], "cronjobs": ["batch"],
+    "horizontalpodautoscalers": ["autoscaling"],
+  ]
+
+  func matches(_ request: AdmissionRequestFacts, exact: Bool) -> Bool {
+    let resource = request.resource
+    guard Self.matches(operations, request.operation) else { return false }
+    // `*` is every resource, `*/*` every resource and subresource; `pods/*` only pods'
+    // subresources, which an object is not.
+    guard resources.contains(where: { $0 == "*" || $0 == "*/*" || $0 == resource.resource })
+    else { return false }
+    if !resourceNames.isEmpty && !resourceNames.contains(request.name) { return false }
+    switch scope {
+    case "Namespaced": if !resource.namespaced { return false }
+    case "Cluster": if resource.namespaced { return false }
+    default: break
+    }
+    if Self.matches(apiGroups, resource.group) && Self.matches(apiVersions, resource.version) {
+      return true
+    }
+    guard !exact else { return false }
+    // Equivalent: the same resource in another group or version the rule names.
+    let groups = Self.equivalentGroups[resource.resource] ?? [resource.group]
+    return groups.contains(resource.group)
+      && apiGroups.contains(where: { $0 == "*" || groups.contains($0) })
+      && !apiVersions.isEmpty
+  }
+}
+
+extension MatchResources {
+  /// Whether the request is matched: a resource rule names it, no exclusion does, and the
+  /// selectors accept its namespace's labels and its own.
+  func matches(_ request: AdmissionRequestFacts, namespaceLabels: Labels?) -> Bool {
+    if let resourceRules, !resourceRules.contains(where: { $0.matches(request, exact: exactMatch) })
+    {
+      return false
+    }
+    if excludeResourceRules.contains(where: { $0.matches(request, exact: exactMatch) }) {
+      return false
+    }
+    if let objectSelector, !objectSelector.matches(request.labels) { return false }
+    // A namespace selector applies to namespaced objects, and to Namespaces themselves.
+    if let namespaceSelector, !namespaceSelector.isEmpty {
+      if request.resource.resource == "namespaces" {
+        if !namespaceSelector.matches(request.labels) { return false }
+      } else if request.namespace != nil {
+        if !namespaceSelector.matches(namespaceLabels ?? [:]) { return false }
+      }
+    }
+    return true
+  }
+}

@@ -1,2 +1,0 @@
-import KubewardCEL
-import KubewardEngine

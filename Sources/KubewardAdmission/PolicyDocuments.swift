@@ -1,0 +1,446 @@
+import KubewardCEL
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// What a validation's binding decides when it fails.
+public enum ValidationAction: String, Sendable, CaseIterable {
+  case deny = "Deny"
+  case warn = "Warn"
+  case audit = "Audit"
+
+  /// Deny is an error, Warn a warning, Audit information.
+  public var severity: Severity {
+    switch self {
+    case .deny: .error
+    case .warn: .warning
+    case .audit: .info
+    }
+  }
+}
+
+/// Whether an expression that cannot run rejects the request (`Fail`, the default) or lets it
+/// through (`Ignore`).
+public enum FailurePolicy: String, Sendable {
+  case fail = "Fail"
+  case ignore = "Ignore"
+}
+
+/// A CEL expression of a policy file: its source, where it was written, and its program (or
+/// why it has none).
+public struct PolicyExpression: Sendable {
+  public let source: String
+  public let file: String
+  let location: ExpressionSource
+  public let program: Program?
+  public let compileError: CELCompileError?
+
+  /// The names every admission expression may use.
+  static let declarations: Set<String> = [
+    "object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer",
+    "authorizer.requestResource",
+  ]
+
+  init(source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex) {
+    self.source = source
+    self.file = file
+    self.location = ExpressionSource(node: node, file: bytes, lines: lines)
+    do {
+      program = try Program(source, declarations: Self.declarations)
+      compileError = nil
+    } catch {
+      program = nil
+      compileError = error
+    }
+  }
+
+  /// The same expression with its text rewritten (Kyverno's autogen), compiled anew.
+  init(rewriting original: PolicyExpression, as source: String) {
+    self.source = source
+    self.file = original.file
+    self.location = original.location
+    do {
+      program = try Program(source, declarations: Self.declarations)
+      compileError = nil
+    } catch {
+      program = nil
+      compileError = error
+    }
+  }
+
+  /// The position of byte `offset` of the expression in its file.
+  public func position(ofByte offset: Int) -> SourcePosition {
+    location.position(ofByte: offset)
+  }
+
+  public var start: SourcePosition { location.start }
+}
+
+/// A rule of `resourceRules`: which requests it names.
+struct ResourceRule: Sendable {
+  var apiGroups: [String] = ["*"]
+  var apiVersions: [String] = ["*"]
+  var operations: [String] = ["*"]
+  var resources: [String] = ["*"]
+  var resourceNames: [String] = []
+  var scope = "*"
+}
+
+/// `matchConstraints` of a policy or `matchResources` of a binding.
+struct MatchResources: Sendable {
+  var namespaceSelector: LabelSelector?
+  var objectSelector: LabelSelector?
+  /// `nil`: every resource (a binding that leaves it out narrows nothing).
+  var resourceRules: [ResourceRule]?
+  var excludeResourceRules: [ResourceRule] = []
+  var exactMatch = false
+}
+
+struct Validation: Sendable {
+  let expression: PolicyExpression
+  let message: String?
+  let messageExpression: PolicyExpression?
+  let reason: String?
+}
+
+struct NamedExpression: Sendable {
+  let name: String
+  let expression: PolicyExpression
+}
+
+/// A `paramRef` of a binding.
+struct ParamReference: Sendable {
+  var name: String?
+  var namespace: String?
+  var selector: LabelSelector?
+  var denyWhenMissing = true
+}
+
+/// A ValidatingAdmissionPolicy or a Kyverno ValidatingPolicy, as read and compiled.
+public struct AdmissionPolicy: Sendable {
+  public enum Flavor: String, Sendable {
+    case validatingAdmissionPolicy = "ValidatingAdmissionPolicy"
+    case kyverno = "ValidatingPolicy"
+  }
+
+  public let name: String
+  public let flavor: Flavor
+  public let file: String
+  /// Where the policy's name is written.
+  public let nameRange: SourceRange
+  let paramKind: (apiVersion: String, kind: String)?
+  let matchConstraints: MatchResources?
+  let matchConditions: [NamedExpression]
+  let variables: [NamedExpression]
+  let validations: [Validation]
+  let auditAnnotations: [NamedExpression]
+  public let failurePolicy: FailurePolicy
+  /// Kyverno's own actions (a ValidatingPolicy needs no binding).
+  let ownActions: [ValidationAction]?
+  /// Kyverno autogen: the controller kinds whose pod templates the policy also checks.
+  let autogenControllers: [String]
+  public let title: String
+  public let summary: String
+  /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
+  /// `image.*`), with where it is used: the policy is not evaluated.
+  let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+
+  var expressions: [PolicyExpression] {
+    matchConditions.map(\.expression) + variables.map(\.expression)
+      + validations.flatMap { [$0.expression] + [$0.messageExpression].compactMap { $0 } }
+      + auditAnnotations.map(\.expression)
+  }
+
+  var kindName: String {
+    flavor == .kyverno ? "Kyverno ValidatingPolicy" : "ValidatingAdmissionPolicy"
+  }
+}
+
+/// A ValidatingAdmissionPolicyBinding.
+struct AdmissionBinding: Sendable {
+  let name: String
+  let policyName: String
+  let file: String
+  let nameRange: SourceRange
+  let paramReference: ParamReference?
+  let matchResources: MatchResources?
+  let actions: [ValidationAction]
+}
+
+/// A problem of a policy file: where, and what.
+struct PolicyFileProblem: Sendable {
+  let file: String
+  let range: SourceRange
+  let message: String
+  /// The policy it concerns (its findings carry the policy's name), or `nil` for the file.
+  let policy: String?
+  let severity: Severity
+}
+
+/// Reads the admission objects of one document.
+struct PolicyReader {
+  let file: String
+  let bytes: [UInt8]
+  let lines: LineIndex
+  var problems: [PolicyFileProblem] = []
+
+  init(file: String, bytes: [UInt8]) {
+    self.file = file
+    self.bytes = bytes
+    self.lines = LineIndex(bytes)
+  }
+
+  static func isPolicy(apiVersion: String, kind: String) -> Bool {
+    (apiVersion.hasPrefix("admissionregistration.k8s.io/") && kind == "ValidatingAdmissionPolicy")
+      || (apiVersion.hasPrefix("policies.kyverno.io/")
+        && (kind == "ValidatingPolicy" || kind == "NamespacedValidatingPolicy"))
+  }
+
+  static func isBinding(apiVersion: String, kind: String) -> Bool {
+    apiVersion.hasPrefix("admissionregistration.k8s.io/")
+      && kind == "ValidatingAdmissionPolicyBinding"
+  }
+
+  mutating func problem(_ node: Node, _ message: String, policy: String? = nil) {
+    problems.append(
+      PolicyFileProblem(
+        file: file, range: node.range, message: message, policy: policy, severity: .error))
+  }
+
+  private func text(_ node: Node?) -> String? {
+    guard let node, node.isScalar, !node.isNull else { return nil }
+    return node.string
+  }
+
+  private func strings(_ node: Node?) -> [String]? {
+    guard let node, node.isSequence else { return nil }
+    return node.items.compactMap { $0.string }
+  }
+
+  mutating func expression(_ node: Node?, policy: String) -> PolicyExpression? {
+    guard let node else { return nil }
+    guard node.isScalar, let source = node.string else {
+      problem(node, "an expression must be a string", policy: policy)
+      return nil
+    }
+    return PolicyExpression(source: source, node: node, file: file, bytes: bytes, lines: lines)
+  }
+
+  func rules(_ node: Node?) -> [ResourceRule]? {
+    guard let node, node.isSequence else { return nil }
+    return node.items.map { item in
+      var rule = ResourceRule()
+      rule.apiGroups = strings(item["apiGroups"]) ?? []
+      rule.apiVersions = strings(item["apiVersions"]) ?? []
+      rule.operations = strings(item["operations"]) ?? []
+      rule.resources = strings(item["resources"]) ?? []
+      rule.resourceNames = strings(item["resourceNames"]) ?? []
+      rule.scope = text(item["scope"]) ?? "*"
+      return rule
+    }
+  }
+
+  func matchResources(_ node: Node?) -> MatchResources? {
+    guard let node, node.isMapping else { return nil }
+    var match = MatchResources()
+    if let selector = node["namespaceSelector"], selector.isMapping {
+      match.namespaceSelector = LabelSelector(selector: selector)
+    }
+    if let selector = node["objectSelector"], selector.isMapping {
+      match.objectSelector = LabelSelector(selector: selector)
+    }
+    match.resourceRules = rules(node["resourceRules"])
+    match.excludeResourceRules = rules(node["excludeResourceRules"]) ?? []
+    match.exactMatch = text(node["matchPolicy"]) == "Exact"
+    return match
+  }
+
+  private mutating func actions(_ node: Node?, policy: String) -> [ValidationAction]? {
+    guard let node else { return nil }
+    var actions: [ValidationAction] = []
+    for item in node.items {
+      guard let text = item.string, let action = ValidationAction(rawValue: text) else {
+        problem(item, "validationActions are Deny, Warn or Audit", policy: policy)
+        continue
+      }
+      actions.append(action)
+    }
+    return actions
+  }
+
+  /// Kyverno's functions that reach a cluster, a registry or the network.
+  private static let clusterLibraries = ["resource", "http", "globalContext", "imagedata", "image"]
+
+  private static func clusterFunction(in source: String) -> (String, Int)? {
+    let bytes = Array(source.utf8)
+    for library in clusterLibraries {
+      let needle = Array((library + ".").utf8)
+      var index = 0
+      while index + needle.count <= bytes.count {
+        if bytes[index..<(index + needle.count)].elementsEqual(needle),
+          index == 0 || !isNamePart(bytes[index - 1]) && bytes[index - 1] != UInt8(ascii: ".")
+        {
+          var end = index + needle.count
+          while end < bytes.count, isNamePart(bytes[end]) { end += 1 }
+          if end < bytes.count, bytes[end] == UInt8(ascii: "(") {
+            return (String(decoding: bytes[index..<end], as: UTF8.self), index)
+          }
+        }
+        index += 1
+      }
+    }
+    return nil
+  }
+
+  private static func isNamePart(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+      || byte == UInt8(ascii: "_")
+  }
+
+  /// A ValidatingAdmissionPolicy or Kyverno ValidatingPolicy.
+  mutating func policy(_ root: Node, apiVersion: String, kind: String) -> AdmissionPolicy? {
+    let metadata = root["metadata"]
+    guard let nameNode = metadata?["name"], let name = nameNode.string, !name.isEmpty else {
+      problem(root, "\(kind) has no metadata.name")
+      return nil
+    }
+    guard let spec = root["spec"], spec.isMapping else {
+      problem(nameNode, "\(kind) \(name) has no spec", policy: name)
+      return nil
+    }
+    let flavor: AdmissionPolicy.Flavor = kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
+    var paramKind: (String, String)?
+    if let node = spec["paramKind"] {
+      guard let version = text(node["apiVersion"]), let kind = text(node["kind"]) else {
+        problem(node, "paramKind needs apiVersion and kind", policy: name)
+        return nil
+      }
+      paramKind = (version, kind)
+    }
+    var needsCluster: (String, PolicyExpression, Int)?
+    func named(_ list: Node?, field: String, reader: inout PolicyReader) -> [NamedExpression] {
+      var result: [NamedExpression] = []
+      for item in list?.items ?? .none {
+        let key = field == "key" ? "key" : "name"
+        let valueKey = field == "key" ? "valueExpression" : "expression"
+        guard let itemName = reader.text(item[key]) else {
+          reader.problem(item, "each entry needs a \(key)", policy: name)
+          continue
+        }
+        guard let expressionNode = item[valueKey] else {
+          reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
+          continue
+        }
+        if let source = expressionNode.string, let (function, offset) = Self.clusterFunction(in: source),
+          needsCluster == nil, let expression = reader.expression(expressionNode, policy: name)
+        {
+          needsCluster = (function, expression, offset)
+          continue
+        }
+        if let expression = reader.expression(expressionNode, policy: name) {
+          result.append(NamedExpression(name: itemName, expression: expression))
+        }
+      }
+      return result
+    }
+    let matchConditions = named(spec["matchConditions"], field: "name", reader: &self)
+    let variables = named(spec["variables"], field: "name", reader: &self)
+    let auditAnnotations = named(spec["auditAnnotations"], field: "key", reader: &self)
+    var validations: [Validation] = []
+    for item in spec["validations"]?.items ?? .none {
+      guard let expressionNode = item["expression"] else {
+        problem(item, "a validation needs an expression", policy: name)
+        continue
+      }
+      if let source = expressionNode.string, let (function, offset) = Self.clusterFunction(in: source),
+        needsCluster == nil, let expression = expression(expressionNode, policy: name)
+      {
+        needsCluster = (function, expression, offset)
+        continue
+      }
+      guard let expression = expression(expressionNode, policy: name) else { continue }
+      validations.append(
+        Validation(
+          expression: expression, message: text(item["message"]),
+          messageExpression: self.expression(item["messageExpression"], policy: name),
+          reason: text(item["reason"])))
+    }
+    if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {
+      problem(
+        nameNode, "\(kind) \(name) has no validations (nor auditAnnotations): it checks nothing",
+        policy: name)
+    }
+    var failurePolicy = FailurePolicy.fail
+    if let node = spec["failurePolicy"] {
+      guard let text = node.string, let value = FailurePolicy(rawValue: text) else {
+        problem(node, "failurePolicy is Fail or Ignore", policy: name)
+        return nil
+      }
+      failurePolicy = value
+    }
+    var ownActions: [ValidationAction]?
+    var autogen: [String] = []
+    if flavor == .kyverno {
+      ownActions = actions(spec["validationActions"], policy: name) ?? [.deny]
+      autogen = Self.autogenControllers(spec)
+    }
+    let annotations = metadata?["annotations"]
+    let title =
+      annotations?["policies.kyverno.io/title"]?.string ?? annotations?["title"]?.string ?? name
+    let summary =
+      annotations?["policies.kyverno.io/description"]?.string
+      ?? annotations?["description"]?.string
+      ?? "\(flavor == .kyverno ? "Kyverno ValidatingPolicy" : "ValidatingAdmissionPolicy") \(name) from \(file)."
+    return AdmissionPolicy(
+      name: name, flavor: flavor, file: file, nameRange: nameNode.range, paramKind: paramKind,
+      matchConstraints: matchResources(spec["matchConstraints"]),
+      matchConditions: matchConditions, variables: variables, validations: validations,
+      auditAnnotations: auditAnnotations, failurePolicy: failurePolicy, ownActions: ownActions,
+      autogenControllers: autogen, title: title, summary: summary, needsCluster: needsCluster)
+  }
+
+  /// The pod controllers Kyverno's autogen extends a pod policy to: all of them unless
+  /// `spec.autogen.podControllers.controllers` names some (an empty list turns it off).
+  private static func autogenControllers(_ spec: Node) -> [String] {
+    let all = [
+      "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet",
+      "ReplicationController",
+    ]
+    guard let controllers = spec["autogen"]?["podControllers"]?["controllers"] else { return all }
+    let names = Set(controllers.items.compactMap { $0.string?.lowercased() })
+    return all.filter { names.contains($0.lowercased() + "s") || names.contains($0.lowercased()) }
+  }
+
+  mutating func binding(_ root: Node) -> AdmissionBinding? {
+    guard let nameNode = root["metadata"]?["name"], let name = nameNode.string else {
+      problem(root, "ValidatingAdmissionPolicyBinding has no metadata.name")
+      return nil
+    }
+    guard let spec = root["spec"], let policyName = text(spec["policyName"]) else {
+      problem(nameNode, "ValidatingAdmissionPolicyBinding \(name) names no spec.policyName")
+      return nil
+    }
+    var reference: ParamReference?
+    if let node = spec["paramRef"], node.isMapping {
+      var ref = ParamReference()
+      ref.name = text(node["name"])
+      ref.namespace = text(node["namespace"])
+      if let selector = node["selector"], selector.isMapping {
+        ref.selector = LabelSelector(selector: selector)
+      }
+      ref.denyWhenMissing = text(node["parameterNotFoundAction"]) != "Allow"
+      reference = ref
+    }
+    let actions = actions(spec["validationActions"], policy: policyName) ?? []
+    if actions.isEmpty {
+      problem(
+        nameNode,
+        "ValidatingAdmissionPolicyBinding \(name) has no validationActions: the API server "
+          + "rejects it (give Deny, Warn or Audit)")
+    }
+    return AdmissionBinding(
+      name: name, policyName: policyName, file: file, nameRange: nameNode.range,
+      paramReference: reference, matchResources: matchResources(spec["matchResources"]),
+      actions: actions.isEmpty ? [.deny] : actions)
+  }
+}
