@@ -44,7 +44,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     case "params": return params
     case "namespaceObject": return namespaceObject
     case "variables": return .map(VariablesMap(activation: self))
-    case "authorizer", "authorizer.requestResource": return .opaque(OfflineAuthorizer())
+    case "authorizer", "authorizer.requestResource": return .opaque(Authorizer())
     default: return nil
     }
   }
@@ -87,12 +87,6 @@ struct VariablesMap: MapValue, @unchecked Sendable {
   }
 
   var keys: [Value] { activation.variables.map { .string($0.name) } }
-}
-
-/// `authorizer`: a value whose every method says it needs a cluster.
-struct OfflineAuthorizer: OpaqueValue {
-  var typeName: String { "kubernetes.authorization.Authorizer" }
-  func isEqual(to other: any OpaqueValue) -> Bool { other is OfflineAuthorizer }
 }
 
 /// Remembers the last field of the object a validation read: where its finding points.
@@ -200,12 +194,20 @@ struct AdmissionCheck: ObjectCheck {
     configuredSeverities[policy.name] ?? actions.map(\.severity).max() ?? .error
   }
 
+  /// How a finding names what the object violates: the policy, its binding and the actions
+  /// that decide what the API server does.
   private func denial(_ policy: AdmissionPolicy, _ binding: AdmissionBinding, unbound: Bool)
     -> String
   {
-    if policy.flavor == .kyverno { return "is denied by Kyverno ValidatingPolicy '\(policy.name)'" }
-    if unbound { return "is denied by ValidatingAdmissionPolicy '\(policy.name)' (unbound)" }
-    return "is denied by ValidatingAdmissionPolicy '\(policy.name)' with binding '\(binding.name)'"
+    let actions = binding.actions.map(\.rawValue).joined(separator: ", ")
+    if policy.flavor == .kyverno {
+      return "violates Kyverno ValidatingPolicy '\(policy.name)' (\(actions))"
+    }
+    if unbound {
+      return "violates ValidatingAdmissionPolicy '\(policy.name)' (no binding: as if Deny)"
+    }
+    return
+      "violates ValidatingAdmissionPolicy '\(policy.name)' (binding '\(binding.name)': \(actions))"
   }
 
   private func evaluate(
@@ -237,7 +239,8 @@ struct AdmissionCheck: ObjectCheck {
     }
     let objectValue = NodeValue.value(object.node)
     let request = requestValue(facts)
-    let namespaceValue = namespaceObject.map { NodeValue.value($0.node) } ?? namespaceStub(namespace)
+    let namespaceValue =
+      namespaceObject.map { NodeValue.value($0.node) } ?? namespaceStub(namespace)
     for param in paramValues {
       func activation() -> AdmissionActivation {
         AdmissionActivation(
@@ -379,6 +382,11 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   private func requestValue(_ facts: AdmissionRequestFacts) -> Value {
+    Self.requestValue(facts, request: set.request)
+  }
+
+  /// The `request` of an admission review for an object (what the API server passes).
+  static func requestValue(_ facts: AdmissionRequestFacts, request: SyntheticRequest) -> Value {
     func map(_ pairs: [(String, Value)]) -> Value {
       var map = DictionaryMap()
       for (key, value) in pairs { map.insert(.string(key), value) }
@@ -393,7 +401,6 @@ struct AdmissionCheck: ObjectCheck {
       ("group", .string(resource.group)), ("version", .string(resource.version)),
       ("resource", .string(resource.resource)),
     ])
-    let request = set.request
     return map([
       ("uid", .string("00000000-0000-0000-0000-000000000000")), ("kind", kind),
       ("resource", resourceValue), ("subResource", .string("")), ("requestKind", kind),

@@ -35,6 +35,8 @@ struct ExpressionSource: Sendable {
     let node: Node
     var value: [UInt8] = []
     var positions: [SourcePosition] = []
+    /// Just past the source of the last byte emitted: where the value's end is shown.
+    var end = 0
 
     init(bytes: [UInt8], lines: LineIndex, node: Node) {
       self.bytes = bytes
@@ -57,6 +59,7 @@ struct ExpressionSource: Sendable {
 
     /// The position of a byte offset.
     func position(of offset: Int) -> SourcePosition {
+      let offset = min(offset, bytes.count)
       var low = 0
       var high = lines.starts.count - 1
       while low < high {
@@ -76,6 +79,7 @@ struct ExpressionSource: Sendable {
     mutating func emit(_ byte: UInt8, at offset: Int) {
       value.append(byte)
       positions.append(position(of: offset))
+      end = offset + 1
     }
 
     /// Emits the source bytes of one code point at `index`; returns the next index.
@@ -87,6 +91,7 @@ struct ExpressionSource: Sendable {
         value.append(byte)
         positions.append(position)
       }
+      self.end = end
       return end
     }
 
@@ -100,7 +105,7 @@ struct ExpressionSource: Sendable {
       case .literal, .folded: finished = block(from: begin, folded: style == .folded)
       }
       guard finished else { return nil }
-      positions.append(positions.last ?? position(of: begin))
+      positions.append(position(of: positions.isEmpty ? begin : end))
       return (value, positions)
     }
 
@@ -205,7 +210,8 @@ struct ExpressionSource: Sendable {
       default: return nil
       }
       guard index + 2 + digits <= bytes.count,
-        let code = UInt32(String(decoding: bytes[(index + 2)..<(index + 2 + digits)], as: UTF8.self), radix: 16),
+        let code = UInt32(
+          String(decoding: bytes[(index + 2)..<(index + 2 + digits)], as: UTF8.self), radix: 16),
         let scalar = Unicode.Scalar(code)
       else { return nil }
       for byte in String(scalar).utf8 { emit(byte, at: index) }
@@ -234,9 +240,10 @@ struct ExpressionSource: Sendable {
       guard let headerLine = lines.starts.firstIndex(where: { $0 > begin }).map({ $0 - 1 }) else {
         return false
       }
-      let parentIndent = node.parent.map { parent in
-        parent.position.column - 1
-      } ?? 0
+      let parentIndent =
+        node.parent.map { parent in
+          parent.position.column - 1
+        } ?? 0
       // Content lines: until a non-empty line less indented than the content.
       var contentLines: [(start: Int, end: Int)] = []
       var line = headerLine + 1
@@ -289,7 +296,8 @@ struct ExpressionSource: Sendable {
       }
       if lastContent >= 0 {
         let finalBreak = contentLines[lastContent].end
-        switch chomping {
+        // A file that ends without a line break gives its last line none.
+        switch finalBreak < bytes.count ? chomping : UInt8(ascii: "-") {
         case UInt8(ascii: "-"): break
         case UInt8(ascii: "+"):
           emit(0x0A, at: finalBreak)

@@ -22,7 +22,9 @@ struct ResourceTable: Sendable {
   private static let builtIn: [String: (String, Bool)] = {
     var table: [String: (String, Bool)] = [:]
     func add(_ group: String, _ kinds: [(String, String, Bool)]) {
-      for (kind, resource, namespaced) in kinds { table[group + "/" + kind] = (resource, namespaced) }
+      for (kind, resource, namespaced) in kinds {
+        table[group + "/" + kind] = (resource, namespaced)
+      }
     }
     add(
       "",
@@ -57,7 +59,8 @@ struct ResourceTable: Sendable {
       "rbac.authorization.k8s.io",
       [
         ("Role", "roles", true), ("RoleBinding", "rolebindings", true),
-        ("ClusterRole", "clusterroles", false), ("ClusterRoleBinding", "clusterrolebindings", false),
+        ("ClusterRole", "clusterroles", false),
+        ("ClusterRoleBinding", "clusterrolebindings", false),
       ])
     add(
       "storage.k8s.io",

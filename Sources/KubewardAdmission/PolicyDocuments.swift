@@ -308,7 +308,8 @@ struct PolicyReader {
       problem(nameNode, "\(kind) \(name) has no spec", policy: name)
       return nil
     }
-    let flavor: AdmissionPolicy.Flavor = kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
+    let flavor: AdmissionPolicy.Flavor =
+      kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     var paramKind: (String, String)?
     if let node = spec["paramKind"] {
       guard let version = text(node["apiVersion"]), let kind = text(node["kind"]) else {
@@ -331,7 +332,8 @@ struct PolicyReader {
           reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
           continue
         }
-        if let source = expressionNode.string, let (function, offset) = Self.clusterFunction(in: source),
+        if let source = expressionNode.string,
+          let (function, offset) = Self.clusterFunction(in: source),
           needsCluster == nil, let expression = reader.expression(expressionNode, policy: name)
         {
           needsCluster = (function, expression, offset)
@@ -352,7 +354,8 @@ struct PolicyReader {
         problem(item, "a validation needs an expression", policy: name)
         continue
       }
-      if let source = expressionNode.string, let (function, offset) = Self.clusterFunction(in: source),
+      if let source = expressionNode.string,
+        let (function, offset) = Self.clusterFunction(in: source),
         needsCluster == nil, let expression = expression(expressionNode, policy: name)
       {
         needsCluster = (function, expression, offset)

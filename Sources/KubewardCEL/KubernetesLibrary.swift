@@ -14,6 +14,22 @@ enum KubernetesLibrary {
   }
 }
 
+extension KubernetesLibrary {
+  /// A library value as text: an address, a CIDR, a quantity's exact value, a URL.
+  static func text(of value: any OpaqueValue) -> String {
+    switch value {
+    case let address as IPAddress: return address.text
+    case let cidr as CIDR: return cidr.text
+    case let quantity as Quantity: return quantity.value.description
+    case let url as URL:
+      return (url.scheme.isEmpty ? "" : url.scheme + ":")
+        + (url.host.isEmpty ? "" : "//" + url.host)
+        + url.path + (url.rawQuery.isEmpty ? "" : "?" + url.rawQuery)
+    default: return "<\(value.typeName)>"
+    }
+  }
+}
+
 // MARK: Lists
 
 enum Lists {
@@ -265,6 +281,25 @@ struct ExactDecimal: Sendable, Equatable {
   }
 
   var isInteger: Bool { exponent >= 0 }
+
+  /// Plain decimal notation (`1.5`, `1073741824`), or digits and an exponent far from 1.
+  var description: String {
+    guard !isZero else { return "0" }
+    let sign = negative ? "-" : ""
+    let text = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
+    if exponent >= 0 && exponent <= 30 {
+      return sign + text + String(repeating: "0", count: exponent)
+    }
+    if exponent < 0 && -exponent < 30 {
+      let point = digits.count + exponent
+      if point > 0 {
+        let index = text.index(text.startIndex, offsetBy: point)
+        return sign + text[..<index] + "." + text[index...]
+      }
+      return sign + "0." + String(repeating: "0", count: -point) + text
+    }
+    return sign + text + "e" + String(exponent)
+  }
 
   var int64: Int64? {
     guard isInteger, digits.count + exponent <= 19 else { return nil }
@@ -1142,9 +1177,10 @@ struct NamedFormat: OpaqueValue {
 /// `authorizer`: decisions of the cluster's authorizers, which a linter without a cluster
 /// cannot make. Every call is an error that says so, so a validation that needs it fails
 /// loudly rather than passing.
-struct Authorizer: OpaqueValue {
-  var typeName: String { "kubernetes.authorization.Authorizer" }
-  func isEqual(to other: any OpaqueValue) -> Bool { other is Authorizer }
+public struct Authorizer: OpaqueValue {
+  public init() {}
+  public var typeName: String { "kubernetes.authorization.Authorizer" }
+  public func isEqual(to other: any OpaqueValue) -> Bool { other is Authorizer }
 
   static let unavailable = CELError(
     "authorizer is not available offline: kubeward has no cluster to ask")

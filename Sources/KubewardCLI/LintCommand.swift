@@ -146,6 +146,12 @@ struct LintCommand: ParsableCommand {
       valueName: "path"))
   var policyPaths: [String] = []
 
+  @Flag(
+    help:
+      "Run only the admission policies of --policy (and the checks of the input itself), not the built-in catalogue: a policy's own tests."
+  )
+  var admissionOnly = false
+
   @Option(help: "The file name to report for standard input.")
   var stdinFilename: String?
 
@@ -181,6 +187,11 @@ struct LintCommand: ParsableCommand {
     }
     let workingDirectory = currentDirectory()
     var admission = try loadAdmissionPolicies(workingDirectory: workingDirectory)
+    if admissionOnly && admission == nil {
+      throw ValidationError(
+        "--admission-only needs admission policies (--policy, or admissionPolicies: in the configuration)"
+      )
+    }
     var catalogue = PolicyCatalogue.builtIn
     if let admission {
       catalogue = PolicyCatalogue(
@@ -196,7 +207,9 @@ struct LintCommand: ParsableCommand {
     var configuration = configFile?.configuration ?? Configuration()
     for id in enable { configuration.policies[id, default: .init()].enabled = true }
     for id in disable { configuration.policies[id, default: .init()].enabled = false }
-    var sources: [any PolicySource] = [BuiltInPolicies.source]
+    var sources: [any PolicySource] = [
+      admissionOnly ? BuiltInPolicies.inputSource : BuiltInPolicies.source
+    ]
     if var set = admission {
       set.learnContext(from: inputs)
       let settings = configFile?.admissionRequest ?? AdmissionRequestSettings()

@@ -56,6 +56,13 @@ extension BuiltInPolicies {
     })
 }
 
+extension BuiltInPolicies {
+  /// Only the checks of the input itself (syntax, encoding, duplicate keys, …), for runs of
+  /// admission policies alone.
+  public static let inputSource = TypedPolicySource(
+    types: [], descriptions: PolicyCatalogue.builtIn.descriptions.filter { $0.scope == .input })
+}
+
 extension Linter {
   /// A linter of the built-in policies alone.
   public init(configuration: Configuration = Configuration()) throws(ConfigurationError) {

@@ -307,8 +307,13 @@ public struct Linter: Sendable {
 
   /// Lints `inputs` into memory.
   public func lint(_ inputs: [LintInput], jobs: Int = 1) -> LintResult {
+    lint(inputs, options: RunOptions(jobs: jobs))
+  }
+
+  /// Lints `inputs` into memory, with `options`.
+  public func lint(_ inputs: [LintInput], options: RunOptions) -> LintResult {
     let sink = CollectingSink()
-    run(inputs, options: RunOptions(jobs: jobs), into: sink)
+    run(inputs, options: options, into: sink)
     return sink.result
   }
 

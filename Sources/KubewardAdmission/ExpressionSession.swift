@@ -1,0 +1,94 @@
+import KubewardCEL
+import KubewardEngine
+import KubewardModel
+import KubewardYAML
+
+/// One expression evaluated as an admission policy would evaluate it on an object: the
+/// engine of `kubeward eval`, for trying an expression on a manifest.
+public struct ExpressionSession: Sendable {
+  /// Why an expression gave no value: where (a byte offset of the expression), and what.
+  public struct Failure: Error, Sendable {
+    public let message: String
+    /// The byte offset in the expression, for compile errors.
+    public let offset: Int?
+    public let isCompileError: Bool
+  }
+
+  let object: Node?
+  let params: Node?
+  let variables: [String: Node]
+  let request: SyntheticRequest
+
+  /// - Parameters:
+  ///   - object: the manifest bound to `object` (also `request`'s kind, name and namespace).
+  ///   - params: bound to `params`.
+  ///   - variables: more names (`--var name=JSON`), each a YAML or JSON value.
+  public init(
+    object: Node?, params: Node? = nil, variables: [String: Node] = [:],
+    request: SyntheticRequest = SyntheticRequest()
+  ) {
+    self.object = object
+    self.params = params
+    self.variables = variables
+    self.request = request
+  }
+
+  public func evaluate(_ source: String) -> Result<Value, Failure> {
+    let declarations = PolicyExpression.declarations.union(variables.keys)
+    let program: Program
+    do {
+      program = try Program(source, declarations: declarations)
+    } catch {
+      return .failure(Failure(message: error.message, offset: error.offset, isCompileError: true))
+    }
+    let activation = SessionActivation(session: self)
+    let value = program.evaluate(activation, budget: CostLimits.perExpression)
+    if case .error(let error) = value {
+      return .failure(Failure(message: error.message, offset: nil, isCompileError: false))
+    }
+    return .success(value)
+  }
+
+  fileprivate var objectValue: Value { object.map(NodeValue.value) ?? .null }
+
+  fileprivate var requestValue: Value {
+    var set = AdmissionPolicySet()
+    set.request = request
+    guard let object, let apiVersion = object["apiVersion"]?.string,
+      let kind = object["kind"]?.string
+    else { return .null }
+    let metadata = ObjectMetadata(node: object["metadata"])
+    let namespaced = metadata.node?["namespace"] != nil
+    let resource = set.resources.resource(
+      apiVersion: apiVersion, kind: kind, hasNamespace: namespaced)
+    let facts = AdmissionRequestFacts(
+      resource: resource, name: metadata.name ?? "",
+      namespace: resource.namespaced ? (metadata.node?["namespace"]?.string ?? "default") : nil,
+      labels: metadata.labels, operation: request.operation)
+    return AdmissionCheck.requestValue(facts, request: request)
+  }
+}
+
+private final class SessionActivation: Activation, @unchecked Sendable {
+  let session: ExpressionSession
+  lazy var object = session.objectValue
+  lazy var request = session.requestValue
+
+  init(session: ExpressionSession) {
+    self.session = session
+  }
+
+  func resolve(_ name: String) -> Value? {
+    if let node = session.variables[name] { return NodeValue.value(node) }
+    switch name {
+    case "object": return object
+    case "oldObject": return .null
+    case "request": return request
+    case "params": return session.params.map(NodeValue.value) ?? .null
+    case "namespaceObject": return .null
+    case "variables": return .map(DictionaryMap())
+    case "authorizer", "authorizer.requestResource": return .opaque(Authorizer())
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import KubewardAdmission
+import KubewardCEL
+import KubewardEngine
+import KubewardYAML
+
+/// `kubeward eval EXPRESSION [--object FILE] [--var NAME=JSON]…`
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Evaluate a CEL expression as an admission policy would, and print its value.",
+    discussion: """
+      The expression sees object (the manifest of --object), request (a CREATE of it), \
+      params (--params), oldObject and namespaceObject (null), and every --var. The value is \
+      printed as JSON (with --cel, as a CEL literal, which tells 1 from 1u and 1.0).
+
+      Exit status: 0 with a value, 1 when evaluation fails, 2 when the expression does not \
+      compile (its column is shown).
+      """)
+
+  @Argument(help: "The CEL expression, e.g. \"object.spec.replicas <= 5\".")
+  var expression: String
+
+  @Option(help: ArgumentHelp("A manifest to bind to object (its first object).", valueName: "file"))
+  var object: String?
+
+  @Option(help: ArgumentHelp("A manifest to bind to params.", valueName: "file"))
+  var params: String?
+
+  @Option(
+    name: .customLong("var"),
+    help: ArgumentHelp("Bind NAME to a JSON (or YAML) value (repeatable).", valueName: "name=json"))
+  var variables: [String] = []
+
+  @Flag(help: "Print the value as a CEL literal rather than JSON.")
+  var cel = false
+
+  func run() throws {
+    var bound: [String: Node] = [:]
+    for assignment in variables {
+      guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+        throw ValidationError("--var takes NAME=JSON, not \(VisibleText.escaped(assignment))")
+      }
+      let name = String(assignment[..<equals])
+      let text = String(assignment[assignment.index(after: equals)...])
+      guard let node = YAMLReader().read(text).documents.first?.root else {
+        throw ValidationError("--var \(VisibleText.escaped(name)): not a JSON or YAML value")
+      }
+      bound[name] = node
+    }
+    let session = ExpressionSession(
+      object: try object.map { try Self.firstObject(of: $0) },
+      params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
+    switch session.evaluate(expression) {
+    case .success(let value):
+      let text = cel ? value.debugText : (value.jsonText ?? value.debugText)
+      Output.standardOutput.write(VisibleText.escaped(text) + "\n")
+    case .failure(let failure):
+      var message = "kubeward: " + VisibleText.escaped(failure.message)
+      if let offset = failure.offset {
+        let prefix = String(decoding: Array(expression.utf8).prefix(offset), as: UTF8.self)
+        let column = prefix.unicodeScalars.count + 1
+        message =
+          "kubeward: column \(column): \(VisibleText.escaped(failure.message))\n  "
+          + VisibleText.escaped(expression) + "\n  " + String(repeating: " ", count: column - 1)
+          + "^"
+      }
+      Output.standardError.write(message + "\n")
+      throw ExitCode(failure.isCompileError ? 2 : 1)
+    }
+  }
+
+  /// The first object of a manifest file (`-` for standard input).
+  static func firstObject(of path: String) throws -> Node {
+    let bytes: [UInt8]
+    if path == "-" {
+      guard case .bytes(let read) = readStandardInput(limit: 64 << 20) else {
+        throw ValidationError("cannot read standard input")
+      }
+      bytes = read
+    } else {
+      guard let read = LintInput.contents(of: path) else {
+        throw ValidationError("cannot read \(VisibleText.escaped(path))")
+      }
+      bytes = read
+    }
+    let file = YAMLReader().read(bytes)
+    if let diagnostic = file.diagnostics.first {
+      throw ValidationError(
+        "\(VisibleText.escaped(path)):\(diagnostic.range.start): \(diagnostic.message)")
+    }
+    guard let root = file.documents.lazy.compactMap(\.root).first(where: \.isMapping) else {
+      throw ValidationError("\(VisibleText.escaped(path)) holds no object")
+    }
+    return root
+  }
+}

@@ -1,0 +1,300 @@
+import Foundation
+import KubewardEngine
+import KubewardYAML
+import Testing
+
+@testable import KubewardAdmission
+
+/// matchConditions, variables, validations and their messages, params, failurePolicy, the
+/// activation, and what binding actions make of a failure.
+@Suite("Admission evaluation")
+struct EvaluationTests {
+  /// A policy with the spec written out, matching Deployments.
+  func spec(_ body: String, name: String = "demo", extra: String = "") -> String {
+    """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: \(name)}
+    spec:
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+    \(body)
+    \(extra)
+    """
+  }
+
+  @Test func matchConditionsGateTheValidations() throws {
+    let text = spec(
+      """
+        matchConditions:
+          - name: only-web
+            expression: "object.metadata.name == 'web'"
+        validations:
+          - expression: "object.spec.replicas <= 2"
+      """)
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().count == 1)
+    #expect(try Harness(policies: text, manifest: deployment(name: "api")).objectFindings().isEmpty)
+  }
+
+  @Test func aMatchConditionThatErrsFollowsFailurePolicy() throws {
+    let body = """
+        matchConditions:
+          - name: broken
+            expression: "object.spec.missing == 1"
+        validations:
+          - expression: "true"
+      """
+    let failing = try Harness(policies: spec(body), manifest: deployment()).objectFindings()
+    #expect(failing.count == 1)
+    #expect(failing.first?.message.contains("matchCondition 'broken'") == true)
+    let ignoring = spec(body + "\n  failurePolicy: Ignore")
+    #expect(try Harness(policies: ignoring, manifest: deployment()).objectFindings().isEmpty)
+  }
+
+  @Test func variablesAreLazyAndInOrder() throws {
+    // `unused` would fail; it is never read. `doubled` reads `replicas`, declared before it.
+    let text = spec(
+      """
+        variables:
+          - name: replicas
+            expression: "object.spec.replicas"
+          - name: doubled
+            expression: "variables.replicas * 2"
+          - name: unused
+            expression: "object.spec.nothing.here"
+        validations:
+          - expression: "variables.doubled <= 4"
+            messageExpression: "'doubled is ' + string(variables.doubled)"
+      """)
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.count == 1)
+    #expect(findings.first?.message.hasSuffix(": doubled is 6") == true)
+    #expect(try Harness(policies: text, manifest: deployment(replicas: 2)).objectFindings().isEmpty)
+  }
+
+  @Test func messagesFollowTheAPIServer() throws {
+    func message(_ validation: String) throws -> String? {
+      try Harness(policies: spec("  validations:\n" + validation), manifest: deployment())
+        .objectFindings().first?.message
+    }
+    // messageExpression wins; a multi-line or failing one falls back to message; then the
+    // failed expression.
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "'dynamic ' + object.metadata.name"
+        """)?.hasSuffix(": dynamic web") == true)
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "'two\\\\nlines'"
+        """)?.hasSuffix(": static") == true)
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "object.nothing"
+        """)?.hasSuffix(": static") == true)
+    #expect(
+      try message(
+        """
+            - expression: "1 > 2"
+        """)?.hasSuffix(": failed expression: 1 > 2") == true)
+  }
+
+  @Test func validationActionsAreSeverities() throws {
+    for (actions, severity) in [
+      ("[Deny]", Severity.error), ("[Warn]", .warning), ("[Audit]", .info),
+      ("[Warn, Audit]", .warning), ("[Deny, Audit]", .error),
+    ] {
+      let text = policy("object.spec.replicas <= 2", binding: "  validationActions: \(actions)")
+      let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+      #expect(findings.map(\.severity) == [severity], "\(actions)")
+    }
+  }
+
+  @Test func anUnboundPolicyIsDenyAndSaysSoOnce() throws {
+    let harness = Harness(
+      policies: policy("object.spec.replicas <= 2"),
+      manifests: [("a.yaml", deployment()), ("b.yaml", deployment(name: "api"))])
+    let findings = try harness.findings()
+    let notes = findings.filter { $0.file == "policy.yaml" }
+    #expect(notes.count == 1)
+    #expect(notes.first?.severity == .info)
+    #expect(notes.first?.message.contains("no binding") == true)
+    #expect(findings.filter { $0.file != "policy.yaml" }.map(\.severity) == [.error, .error])
+  }
+
+  @Test func paramsByNameSelectorAndNamespace() throws {
+    let body = """
+        paramKind: {apiVersion: v1, kind: ConfigMap}
+        validations:
+          - expression: "object.spec.replicas <= int(params.data.max)"
+      """
+    func harness(_ paramRef: String, params: String) -> Harness {
+      let text =
+        spec(body)
+        + "\n---\n" + """
+          apiVersion: admissionregistration.k8s.io/v1
+          kind: ValidatingAdmissionPolicyBinding
+          metadata: {name: demo-binding}
+          spec:
+            policyName: demo
+            validationActions: [Deny]
+            paramRef:
+          \(paramRef)
+          """ + "\n---\n" + params
+      return Harness(policies: text, manifest: deployment())
+    }
+    let limits = """
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: small, namespace: shop, labels: {size: small}}
+      data: {max: "2"}
+      ---
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: large, namespace: shop, labels: {size: large}}
+      data: {max: "10"}
+      """
+    #expect(try harness("    name: small", params: limits).objectFindings().count == 1)
+    #expect(try harness("    name: large", params: limits).objectFindings().isEmpty)
+    // A selector gives every matching param; each is evaluated.
+    #expect(
+      try harness("    selector: {matchLabels: {size: small}}", params: limits).objectFindings()
+        .count == 1)
+    #expect(try harness("    selector: {}", params: limits).objectFindings().count == 1)
+    // Params are looked up in the request's namespace unless the paramRef names one.
+    #expect(
+      try harness("    name: small\n    namespace: other", params: limits).objectFindings().count
+        == 1)
+    let missing = try harness("    name: small\n    namespace: other", params: limits)
+      .objectFindings().first
+    #expect(missing?.message.contains("no ConfigMap 'small' was found") == true)
+    #expect(
+      try harness(
+        "    name: small\n    namespace: other\n    parameterNotFoundAction: Allow", params: limits
+      ).objectFindings().isEmpty)
+  }
+
+  @Test func compileErrorsFollowFailurePolicy() throws {
+    let broken = spec("  validations:\n    - expression: \"object.metadata.name.startWith('x')\"")
+    let findings = try Harness(policies: broken, manifest: deployment()).findings()
+    let atPolicy = findings.filter { $0.file == "policy.yaml" && $0.policy == "demo" }
+    #expect(atPolicy.contains { $0.severity == .error && $0.message.contains("does not compile") })
+    // Fail: every matched request is rejected.
+    #expect(findings.contains { $0.file == "manifest.yaml" && $0.severity == .error })
+    let ignored = try Harness(
+      policies: broken + "\n  failurePolicy: Ignore", manifest: deployment()
+    ).findings()
+    #expect(ignored.filter { $0.file == "manifest.yaml" }.isEmpty)
+    #expect(ignored.contains { $0.file == "policy.yaml" && $0.severity == .warning })
+  }
+
+  @Test func runtimeErrorsFollowFailurePolicy() throws {
+    let body = "  validations:\n    - expression: \"object.spec.nothing > 1\""
+    let failing = try Harness(policies: spec(body), manifest: deployment()).objectFindings()
+    #expect(failing.count == 1)
+    #expect(failing.first?.message.contains("resulted in error: no such key: nothing") == true)
+    #expect(
+      try Harness(policies: spec(body + "\n  failurePolicy: Ignore"), manifest: deployment())
+        .objectFindings().isEmpty)
+  }
+
+  @Test func theActivation() throws {
+    for (expression, holds) in [
+      ("oldObject == null", true),
+      ("request.operation == 'CREATE'", true),
+      ("request.kind.kind == 'Deployment' && request.resource.resource == 'deployments'", true),
+      ("request.namespace == 'shop' && request.name == 'web'", true),
+      ("request.userInfo.username == 'kubeward'", true),
+      ("namespaceObject.metadata.name == 'shop'", true),
+      ("params == null", true),
+      ("type(object.spec.replicas) == int", true),
+      ("object.spec.replicas == 3", true),
+      ("object.spec.template.spec.containers[0].image.endsWith(':1.0')", true),
+      ("request.operation == 'UPDATE'", false),
+    ] {
+      let text = spec("  validations:\n    - expression: \(quoted(expression))")
+      let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+      #expect(findings.isEmpty == holds, "\(expression): \(findings.map(\.message))")
+    }
+    var harness = Harness(
+      policies: spec("  validations:\n    - expression: \"request.userInfo.username == 'ci'\""),
+      manifest: deployment())
+    harness.request.username = "ci"
+    #expect(try harness.objectFindings().isEmpty)
+  }
+
+  @Test func authorizerNeedsACluster() throws {
+    let text = spec(
+      "  validations:\n    - expression: \"authorizer.group('apps').resource('deployments').check('create').allowed()\""
+    )
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.first?.message.contains("authorizer is not available offline") == true)
+  }
+
+  @Test func auditAnnotationsAreInformation() throws {
+    let text = spec(
+      """
+        auditAnnotations:
+          - key: high-replicas
+            valueExpression: "object.spec.replicas > 2 ? 'replicas: ' + string(object.spec.replicas) : null"
+      """)
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.map(\.severity) == [.info])
+    #expect(findings.first?.message.contains("demo/high-replicas: replicas: 3") == true)
+    #expect(try Harness(policies: text, manifest: deployment(replicas: 1)).objectFindings().isEmpty)
+  }
+
+  @Test func aRunawayExpressionStopsAtTheCostLimit() throws {
+    let text = spec(
+      "  validations:\n    - expression: \"[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, a + b + c + d + e + f > 0))))))\""
+    )
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.count == 1)
+    #expect(findings.first?.message.contains("cost limit") == true)
+  }
+
+  @Test func escapedPropertyNames() throws {
+    let widget = """
+      apiVersion: example.com/v1
+      kind: Widget
+      metadata: {name: w, namespace: shop}
+      spec: {max-size: 9, namespace: inner}
+      """
+    let text = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: demo}
+      spec:
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["widgets"]}
+        validations:
+          - expression: "object.spec.max__dash__size < 5"
+          - expression: "object.spec.__namespace__ == 'outer'"
+      """
+    let findings = try Harness(policies: text, manifest: widget).objectFindings()
+    #expect(findings.count == 2)
+  }
+
+  @Test func policyIDsWorkInSuppressionsAndConfiguration() throws {
+    let text = policy("object.spec.replicas <= 2", binding: "  validationActions: [Deny]")
+    var harness = Harness(policies: text, manifest: deployment())
+    harness.configuration.policies["demo"] = .init(enabled: false)
+    #expect(try harness.objectFindings().isEmpty)
+    harness.configuration.policies["demo"] = .init(severity: .warning)
+    #expect(try harness.objectFindings().map(\.severity) == [.warning])
+    let suppressed = deployment().replacingOccurrences(
+      of: "  labels: {app: web}",
+      with: "  labels: {app: web}\n  annotations: {kubeward.io/ignore: demo}")
+    #expect(try Harness(policies: text, manifest: suppressed).objectFindings().isEmpty)
+  }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import KubewardCEL
+import KubewardEngine
+import KubewardYAML
+import Testing
+
+@testable import KubewardAdmission
+
+/// Lints manifests with admission policies given as text, the built-in policies left out.
+struct Harness {
+  var policies: String
+  var manifests: [(name: String, text: String)]
+  var configuration = Configuration()
+  var request = SyntheticRequest()
+
+  init(policies: String, manifests: [(name: String, text: String)]) {
+    self.policies = policies
+    self.manifests = manifests
+  }
+
+  init(policies: String, manifest: String) {
+    self.init(policies: policies, manifests: [("manifest.yaml", manifest)])
+  }
+
+  /// The findings of the run: the policy file's first, then the manifests'.
+  func findings() throws -> [Finding] {
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+    let inputs = manifests.map {
+      LintInput(name: $0.name, source: .bytes(Array($0.text.utf8)), isExplicit: true)
+    }
+    set.learnContext(from: inputs)
+    set.request = request
+    let linter = try Linter(configuration: configuration, sources: [AdmissionPolicySource(set)])
+    var options = RunOptions()
+    options.additionalFindings = set.policyFileFindings()
+    return linter.lint(inputs, options: options).findings
+  }
+
+  /// The findings about manifests (not about the policy file).
+  func objectFindings() throws -> [Finding] {
+    try findings().filter { $0.file != "policy.yaml" }
+  }
+}
+
+/// A ValidatingAdmissionPolicy with one validation, and optionally a binding, matching
+/// Deployments unless told otherwise.
+func policy(
+  _ expression: String, name: String = "demo", message: String? = nil,
+  rules: String = """
+  - apiGroups: ["apps"]
+          apiVersions: ["v1"]
+          operations: ["CREATE", "UPDATE"]
+          resources: ["deployments"]
+  """,
+  extraSpec: String = "", binding: String? = nil
+) -> String {
+  var text = """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata:
+      name: \(name)
+    spec:
+      matchConstraints:
+        resourceRules:
+          \(rules)
+    \(extraSpec)
+      validations:
+        - expression: \(quoted(expression))
+    \(message.map { "      message: \(quoted($0))" } ?? "")
+
+    """
+  if let binding {
+    text += """
+      ---
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicyBinding
+      metadata:
+        name: \(name)-binding
+      spec:
+        policyName: \(name)
+      \(binding)
+
+      """
+  }
+  return text
+}
+
+func quoted(_ text: String) -> String {
+  "\""
+    + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    + "\""
+}
+
+/// A Deployment with `replicas`, labels and a container image.
+func deployment(
+  name: String = "web", namespace: String = "shop", replicas: Int = 3,
+  labels: String = "app: web", image: String = "registry.example.com/web:1.0",
+  apiVersion: String = "apps/v1"
+) -> String {
+  """
+  apiVersion: \(apiVersion)
+  kind: Deployment
+  metadata:
+    name: \(name)
+    namespace: \(namespace)
+    labels: {\(labels)}
+  spec:
+    replicas: \(replicas)
+    selector:
+      matchLabels: {app: \(name)}
+    template:
+      metadata:
+        labels: {app: \(name)}
+      spec:
+        containers:
+          - name: main
+            image: \(image)
+  """
+}

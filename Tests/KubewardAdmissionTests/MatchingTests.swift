@@ -1,0 +1,210 @@
+import KubewardEngine
+import Testing
+
+@testable import KubewardAdmission
+
+/// matchConstraints and bindings' matchResources, as the API server matches a CREATE.
+@Suite("Admission matching")
+struct MatchingTests {
+  let failing = "object.spec.replicas <= 2"
+
+  @Test func resourceRulesNameGroupsResourcesAndOperations() throws {
+    // Matched: apps/v1 deployments on CREATE.
+    #expect(
+      try Harness(policies: policy(failing), manifest: deployment()).objectFindings().count == 1)
+    // Another resource, another group, an operation that is not CREATE: not matched.
+    for rules in [
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["statefulsets"]}"#,
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}"#,
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["deployments"]}"#,
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments/scale"]}"#,
+    ] {
+      #expect(
+        try Harness(policies: policy(failing, rules: rules), manifest: deployment())
+          .objectFindings().isEmpty, "\(rules)")
+    }
+    // Wildcards: `*` and `*/*` name every resource.
+    for rules in [
+      #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}"#,
+      #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE"], resources: ["*/*"]}"#,
+    ] {
+      #expect(
+        try Harness(policies: policy(failing, rules: rules), manifest: deployment())
+          .objectFindings().count == 1, "\(rules)")
+    }
+  }
+
+  @Test func anUpdateRequestIsConfigurable() throws {
+    let rules =
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["deployments"]}"#
+    var harness = Harness(policies: policy(failing, rules: rules), manifest: deployment())
+    #expect(try harness.objectFindings().isEmpty)
+    harness.request.operation = "UPDATE"
+    #expect(try harness.objectFindings().count == 1)
+  }
+
+  @Test func resourceNamesAndScope() throws {
+    let named =
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"], resourceNames: ["api"]}"#
+    #expect(
+      try Harness(policies: policy(failing, rules: named), manifest: deployment()).objectFindings()
+        .isEmpty)
+    #expect(
+      try Harness(policies: policy(failing, rules: named), manifest: deployment(name: "api"))
+        .objectFindings().count == 1)
+    let cluster =
+      #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE"], resources: ["*"], scope: Cluster}"#
+    #expect(
+      try Harness(policies: policy(failing, rules: cluster), manifest: deployment())
+        .objectFindings().isEmpty)
+    let namespaced =
+      #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE"], resources: ["*"], scope: Namespaced}"#
+    #expect(
+      try Harness(policies: policy(failing, rules: namespaced), manifest: deployment())
+        .objectFindings().count == 1)
+  }
+
+  /// A policy with `matchConstraints` written out (selectors, exclusions).
+  func constrained(_ constraints: String, _ expression: String = "object.spec.replicas <= 2")
+    -> String
+  {
+    """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: demo}
+    spec:
+      matchConstraints:
+    \(constraints)
+      validations:
+        - expression: \(quoted(expression))
+    """
+  }
+
+  @Test func excludeResourceRules() throws {
+    let text = constrained(
+      """
+          resourceRules:
+            - {apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}
+          excludeResourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["*"], resources: ["deployments"], resourceNames: ["web"]}
+      """)
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().isEmpty)
+    #expect(
+      try Harness(policies: text, manifest: deployment(name: "api")).objectFindings().count == 1)
+  }
+
+  @Test func namespaceSelectorUsesTheRunsNamespacesAndTheNameLabel() throws {
+    let binding = """
+        validationActions: [Deny]
+        matchResources:
+          namespaceSelector:
+            matchLabels: {environment: production}
+      """
+    let text = policy(failing, binding: binding)
+    let production = """
+      apiVersion: v1
+      kind: Namespace
+      metadata:
+        name: shop
+        labels: {environment: production}
+      """
+    let staging = production.replacingOccurrences(of: "production", with: "staging")
+    #expect(
+      try Harness(policies: text, manifests: [("ns.yaml", production), ("d.yaml", deployment())])
+        .objectFindings().count == 1)
+    #expect(
+      try Harness(policies: text, manifests: [("ns.yaml", staging), ("d.yaml", deployment())])
+        .objectFindings().isEmpty)
+    // Unseen namespace: only its kubernetes.io/metadata.name label is known.
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().isEmpty)
+    let byName = policy(
+      failing,
+      binding: """
+          validationActions: [Deny]
+          matchResources:
+            namespaceSelector:
+              matchExpressions:
+                - {key: kubernetes.io/metadata.name, operator: In, values: [shop]}
+        """)
+    #expect(try Harness(policies: byName, manifest: deployment()).objectFindings().count == 1)
+  }
+
+  @Test func objectSelector() throws {
+    let text = constrained(
+      """
+          objectSelector:
+            matchLabels: {tier: frontend}
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+      """)
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().isEmpty)
+    #expect(
+      try Harness(policies: text, manifest: deployment(labels: "app: web, tier: frontend"))
+        .objectFindings().count == 1)
+  }
+
+  @Test func equivalentMatchingUnlessExact() throws {
+    let old = deployment(apiVersion: "extensions/v1beta1")
+    let rules =
+      #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}"#
+    #expect(
+      try Harness(policies: policy(failing, rules: rules), manifest: old).objectFindings().count
+        == 1)
+    let exact = constrained(
+      """
+          matchPolicy: Exact
+          resourceRules:
+            \(rules)
+      """)
+    #expect(try Harness(policies: exact, manifest: old).objectFindings().isEmpty)
+  }
+
+  @Test func aBindingNarrowsThePolicy() throws {
+    let binding = """
+        validationActions: [Deny]
+        matchResources:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"], resourceNames: ["api"]}
+      """
+    let text = policy(failing, binding: binding)
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().isEmpty)
+    #expect(
+      try Harness(policies: text, manifest: deployment(name: "api")).objectFindings().count == 1)
+  }
+
+  @Test func customResourcesByTheirDefinitionsPluralElseAGuess() throws {
+    let widget = """
+      apiVersion: example.com/v1
+      kind: Widget
+      metadata: {name: w, namespace: shop}
+      spec: {size: 9}
+      """
+    let crd = """
+      apiVersion: apiextensions.k8s.io/v1
+      kind: CustomResourceDefinition
+      metadata: {name: gadgetry.example.com}
+      spec:
+        group: example.com
+        scope: Namespaced
+        names: {kind: Widget, plural: gadgetry}
+      """
+    let byPlural = policy(
+      "object.spec.size < 5",
+      rules:
+        #"- {apiGroups: ["example.com"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["gadgetry"]}"#
+    )
+    #expect(
+      try Harness(policies: byPlural, manifests: [("crd.yaml", crd), ("w.yaml", widget)])
+        .objectFindings().count == 1)
+    #expect(try Harness(policies: byPlural, manifest: widget).objectFindings().isEmpty)
+    let byGuess = policy(
+      "object.spec.size < 5",
+      rules:
+        #"- {apiGroups: ["example.com"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["widgets"]}"#
+    )
+    #expect(try Harness(policies: byGuess, manifest: widget).objectFindings().count == 1)
+    #expect(ResourceTable.guessResource("Policy") == "policies")
+    #expect(ResourceTable.guessResource("Ingress") == "ingresses")
+    #expect(ResourceTable.guessResource("Gateway") == "gateways")
+  }
+}

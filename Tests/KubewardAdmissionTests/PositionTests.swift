@@ -1,0 +1,249 @@
+import Foundation
+import KubewardEngine
+import KubewardYAML
+import Testing
+
+@testable import KubewardAdmission
+
+/// Where findings point: at the field a failed validation read, and at the very character of
+/// an expression that does not compile, through YAML's quoting, escapes and block scalars.
+@Suite("Admission positions")
+struct PositionTests {
+  @Test func aFailedValidationPointsAtTheFieldItRead() throws {
+    for (expression, line, column) in [
+      ("object.spec.replicas <= 2", 8, 13),  // replicas: 3
+      ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
+      ("has(object.spec.paused)", 8, 3),  // absent: the mapping that would hold it
+      ("1 > 2", 4, 9),  // reads nothing: the object's name
+    ] {
+      let text = policy(expression, binding: "  validationActions: [Deny]")
+      let finding = try #require(
+        try Harness(policies: text, manifest: deployment()).objectFindings().first, "\(expression)")
+      #expect(
+        finding.range.start == SourcePosition(line: line, column: column),
+        "\(expression): \(finding.range.start)")
+    }
+  }
+
+  /// The position of the compile error of a policy whose expression is written as `yaml`
+  /// (the value of `expression:`).
+  func compileErrorPosition(_ yaml: String) throws -> SourcePosition? {
+    let text = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: demo}
+      spec:
+        validations:
+          - expression: \(yaml)
+      """
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(text.utf8))
+    return set.policyFileFindings().first { $0.message.contains("does not compile") }?.range.start
+  }
+
+  @Test func compileErrorsAtTheirLineAndColumn() throws {
+    // The unknown function `startWith` starts at the `.` before it.
+    // Plain: line 6, column 19 + offset.
+    #expect(
+      try compileErrorPosition("object.metadata.name.startWith('x')") == .init(line: 6, column: 39))
+    // Double-quoted with escapes before the error: `\"` is one character of the expression.
+    #expect(
+      try compileErrorPosition(#""'\"' + object.kind.startWith('x')""#)
+        == .init(line: 6, column: 38))
+    // Single-quoted: `''` is one quote.
+    #expect(
+      try compileErrorPosition("'\"x\" + object.kind.startWith(''x'')'")
+        == .init(line: 6, column: 37))
+    // A literal block: the second line of the expression.
+    let literal = try compileErrorPosition(
+      "|\n        object.kind == 'a' &&\n          object.kind.startWith('x')")
+    #expect(literal == .init(line: 8, column: 22))
+    // A folded block.
+    #expect(
+      try compileErrorPosition(
+        ">-\n        object.kind == 'a' &&\n        object.kind.startWith('x')")
+        == .init(line: 8, column: 20))
+    // A syntax error at its column.
+    #expect(try compileErrorPosition("\"object.kind ==\"") == .init(line: 6, column: 34))
+  }
+
+  @Test func aFileThatIsNotAPolicyIsAUsageError() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-admission-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "just: text\n".write(toFile: folder + "/notes.yaml", atomically: true, encoding: .utf8)
+    #expect(throws: AdmissionPolicyError.self) {
+      try AdmissionPolicySet.load(paths: [folder + "/notes.yaml"])
+    }
+    // A folder of params only: no policy.
+    try deployment().write(toFile: folder + "/params.yaml", atomically: true, encoding: .utf8)
+    #expect(throws: AdmissionPolicyError.self) {
+      try AdmissionPolicySet.load(paths: [folder + "/params.yaml"])
+    }
+    try policy("true").write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+    let set = try AdmissionPolicySet.load(paths: [folder])
+    #expect(set.policies.map(\.name) == ["demo"])
+  }
+
+  @Test func brokenPolicyFilesAreFindingsNotCrashes() throws {
+    for text in [
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {}\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: x}\nspec: 3\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: x}\nspec:\n  validations:\n    - expression: [1]\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: x}\nspec:\n  failurePolicy: Sometimes\n  validations:\n    - expression: 'true'\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec: {policyName: x, validationActions: [Block]}\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: x}\nspec:\n  validations:\n    - expression: \""
+        + String(repeating: "(", count: 5000) + "\"\n",
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(
+        findings.contains { $0.file == "policy.yaml" && $0.severity >= .warning },
+        "\(text.prefix(120))")
+    }
+  }
+}
+
+/// Kyverno ValidatingPolicies: their own actions, autogen for pod controllers, and the
+/// functions that need a cluster.
+@Suite("Kyverno ValidatingPolicy")
+struct KyvernoTests {
+  func kyverno(_ expression: String, actions: String = "[Audit]", extra: String = "") -> String {
+    """
+    apiVersion: policies.kyverno.io/v1
+    kind: ValidatingPolicy
+    metadata: {name: no-latest}
+    spec:
+      validationActions: \(actions)
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"]}
+      validations:
+        - expression: \(quoted(expression))
+          message: images must not use latest
+    \(extra)
+    """
+  }
+
+  let pod = """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p, namespace: shop}
+    spec:
+      containers:
+        - {name: main, image: "nginx:latest"}
+    """
+
+  let cronJob = """
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: nightly, namespace: shop}
+    spec:
+      schedule: "0 3 * * *"
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - {name: main, image: "busybox:latest"}
+    """
+
+  let noLatest = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
+
+  @Test func ownActionsAndNoBinding() throws {
+    let findings = try Harness(policies: kyverno(noLatest), manifest: pod).findings()
+    #expect(findings.map(\.severity) == [.info])
+    #expect(
+      findings.first?.message.contains("Kyverno ValidatingPolicy 'no-latest' (Audit)") == true)
+    #expect(
+      try Harness(policies: kyverno(noLatest, actions: "[Deny]"), manifest: pod).findings()
+        .map(\.severity) == [.error])
+  }
+
+  @Test func autogenReachesControllersPodTemplates() throws {
+    let findings = try Harness(
+      policies: kyverno(noLatest),
+      manifests: [
+        ("d.yaml", deployment(image: "nginx:latest")), ("c.yaml", cronJob),
+        ("ok.yaml", deployment(name: "api")),
+      ]
+    ).objectFindings()
+    #expect(findings.map(\.file).sorted() == ["c.yaml", "d.yaml"])
+    let off = try Harness(
+      policies: kyverno(noLatest, extra: "  autogen:\n    podControllers:\n      controllers: []"),
+      manifests: [("d.yaml", deployment(image: "nginx:latest"))]
+    ).objectFindings()
+    #expect(off.isEmpty)
+  }
+
+  @Test func clusterFunctionsAreSaidOnceAndNotEvaluated() throws {
+    let text = kyverno("resource.Get('v1', 'configmaps', 'shop', 'allowed').data.x == 'y'")
+    let findings = try Harness(
+      policies: text,
+      manifests: [
+        ("a.yaml", pod), ("b.yaml", pod.replacingOccurrences(of: "name: p", with: "name: q")),
+      ]
+    ).findings()
+    #expect(findings.count == 1)
+    #expect(findings.first?.file == "policy.yaml")
+    #expect(findings.first?.message.contains("needs a cluster") == true)
+  }
+}
+
+/// `ExpressionSource` rebuilds every scalar of real manifests (plain, quoted, block, at the
+/// end of a file without a line break) and either maps it exactly or falls back, never
+/// crashing.
+@Suite("Expression source maps")
+struct ExpressionSourceTests {
+  @Test func everyScalarOfRealFilesMapsOrFallsBack() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    var files = try FileManager.default.contentsOfDirectory(atPath: root.path + "/policies")
+      .map { root.path + "/policies/" + $0 }
+    let corpus = root.deletingLastPathComponent().path + "/shared/corpus/real"
+    if let walker = FileManager.default.enumerator(atPath: corpus) {
+      for case let path as String in walker where path.hasSuffix(".yaml") && files.count < 150 {
+        files.append(corpus + "/" + path)
+      }
+    }
+    var mapped = 0
+    var scalars = 0
+    for file in files {
+      guard let data = FileManager.default.contents(atPath: file) else { continue }
+      var bytes = Array(data)
+      // Also without its final line break.
+      for variant in [bytes, Array(bytes.reversed().drop(while: { $0 == 0x0A }).reversed())] {
+        bytes = variant
+        let parsed = YAMLReader().read(bytes)
+        let lines = LineIndex(bytes)
+        for id in 0..<parsed.tree.nodeCount {
+          let node = parsed.tree.node(NodeID(id))
+          guard node.isScalar, let text = node.string, !text.isEmpty else { continue }
+          scalars += 1
+          let source = ExpressionSource(node: node, file: bytes, lines: lines)
+          let first = source.position(ofByte: 0)
+          if first != node.position { mapped += 1 }
+          _ = source.position(ofByte: text.utf8.count)
+        }
+      }
+    }
+    #expect(scalars > 0)
+    _ = mapped
+  }
+
+  @Test func mappedPositionsPointAtTheCharacter() throws {
+    let text = "a: plain value\nb: \"dq \\\"x\\\" y\"\nc: 'sq ''x'' y'\nd: |\n  one\n  two\n"
+    let bytes = Array(text.utf8)
+    let parsed = YAMLReader().read(bytes)
+    let root = try #require(parsed.documents.first?.root)
+    let lines = LineIndex(bytes)
+    func at(_ key: String, _ offset: Int) throws -> SourcePosition {
+      ExpressionSource(node: try #require(root[key]), file: bytes, lines: lines).position(
+        ofByte: offset)
+    }
+    #expect(try at("a", 6) == SourcePosition(line: 1, column: 10))  // "value"
+    #expect(try at("b", 4) == SourcePosition(line: 2, column: 10))  // the x after \"
+    #expect(try at("c", 4) == SourcePosition(line: 3, column: 10))  // the x after ''
+    #expect(try at("d", 4) == SourcePosition(line: 6, column: 3))  // "two"
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// `kubeward lint --policy`, `--admission-only` and `kubeward eval`, as users run them.
+@Suite("Admission policies on the command line")
+struct AdmissionCommandTests {
+  let policies = "examples/admission/policies"
+  let manifests = "examples/admission/manifests"
+
+  @Test func theExampleGivesTheClustersVerdictAtTheFieldsLines() throws {
+    let run = try Kubeward.run(["lint", "--policy", policies, manifests, "--format", "json"])
+    #expect(run.status == 1, "\(run.standardError)")
+    let findings = try #require(run.json?["findings"] as? [[String: Any]])
+    let reported = findings.map {
+      "\($0["policy"]!)@\($0["file"]!):\($0["line"]!):\($0["column"]!) \($0["severity"]!)"
+    }
+    #expect(
+      reported.sorted() == [
+        "replica-limit@examples/admission/manifests/web.yaml:9:13 error",
+        "require-owner-label@examples/admission/manifests/web.yaml:7:5 warning",
+        "require-run-as-non-root@examples/admission/manifests/web.yaml:19:11 info",
+        "trusted-registries@examples/admission/manifests/web.yaml:20:18 error",
+      ])
+  }
+
+  @Test(.enabled(if: Validators.jsonSchemaAvailable || Validators.required))
+  func everyReportFormatCarriesThePolicies() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-admission-cli-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let run = try Kubeward.run([
+      "lint", "--policy", policies, manifests,
+      "--format", "sarif", "--output", folder + "/out.sarif",
+      "--format", "junit", "--output", folder + "/out.xml",
+      "--format", "github", "--output", folder + "/out.github",
+      "--format", "markdown", "--output", folder + "/out.md",
+      "--format", "text", "--output", folder + "/out.txt",
+    ])
+    #expect(run.status == 1, "\(run.standardError)")
+    #expect(Validators.sarif(folder + "/out.sarif") == nil)
+    // The policy's own rule, and the result at the field.
+    let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/out.sarif"))
+    let sarif = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let sarifRun = try #require((sarif["runs"] as? [[String: Any]])?.first)
+    let driver = try #require((sarifRun["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    let rules = try #require(driver["rules"] as? [[String: Any]])
+    #expect(rules.contains { $0["id"] as? String == "trusted-registries" })
+    let results = try #require(sarifRun["results"] as? [[String: Any]])
+    let registries = try #require(results.first { $0["ruleId"] as? String == "trusted-registries" })
+    let location = try #require((registries["locations"] as? [[String: Any]])?.first)
+    let region = (location["physicalLocation"] as? [String: Any])?["region"] as? [String: Int]
+    #expect(region?["startLine"] == 20 && region?["startColumn"] == 18)
+    let github = try String(contentsOfFile: folder + "/out.github", encoding: .utf8)
+    #expect(
+      github.contains("::error file=examples/admission/manifests/web.yaml,line=9,endLine=9,col=13"))
+    let junit = try String(contentsOfFile: folder + "/out.xml", encoding: .utf8)
+    #expect(junit.contains("[replica-limit]"))
+    let markdown = try String(contentsOfFile: folder + "/out.md", encoding: .utf8)
+    #expect(markdown.contains("replica-limit"))
+    let text = try String(contentsOfFile: folder + "/out.txt", encoding: .utf8)
+    #expect(text.contains("web.yaml:9:13: error:"))
+  }
+
+  @Test func policyTestsWithAdmissionOnly() throws {
+    let failing = try Kubeward.run([
+      "lint", "--admission-only", "--policy", policies, manifests + "/web.yaml", "--fail-on",
+      "info",
+    ])
+    #expect(failing.status == 1)
+    let passing = try Kubeward.run([
+      "lint", "--admission-only", "--policy", policies, manifests + "/api.yaml", "--fail-on",
+      "info",
+    ])
+    #expect(passing.status == 0, "\(passing.standardOutput)")
+    #expect(passing.standardOutput.contains("0 errors, 0 warnings, 0 info"))
+    let without = try Kubeward.run(["lint", "--admission-only", manifests])
+    #expect(without.status == 2)
+  }
+
+  @Test func aFileThatIsNotAPolicyIsAUsageError() throws {
+    let run = try Kubeward.run(["lint", "--policy", "README.md", manifests])
+    #expect(run.status == 2)
+    #expect(run.standardError.contains("is not an admission policy file"))
+    let none = try Kubeward.run(["lint", "--policy", manifests, manifests])
+    #expect(none.status == 2)
+    #expect(none.standardError.contains("no ValidatingAdmissionPolicy"))
+  }
+
+  @Test func theConfigurationNamesPoliciesAndConfiguresThem() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-admission-config-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    for name in ["policies", "manifests"] {
+      try FileManager.default.copyItem(
+        atPath: Kubeward.repositoryRoot + "/examples/admission/" + name, toPath: folder + "/" + name
+      )
+    }
+    try """
+    admissionPolicies: [policies]
+    policies:
+      trusted-registries: off
+      replica-limit: warning
+    """.write(toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    let run = try Kubeward.run(
+      ["lint", "--admission-only", "manifests", "--format", "json"], in: folder)
+    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+    let reported = Set(findings.map { "\($0["policy"]!) \($0["severity"]!)" })
+    #expect(
+      reported == [
+        "replica-limit warning", "require-owner-label warning", "require-run-as-non-root info",
+      ])
+  }
+
+  @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {
+    let value = try Kubeward.run([
+      "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml",
+    ])
+    #expect(value.status == 0)
+    #expect(value.standardOutput == "10\n")
+    let json = try Kubeward.run(["eval", "{'a': [1, 2u, 3.5, b'hi', null]}"])
+    #expect(json.standardOutput == "{\"a\":[1,2,3.5,\"aGk=\",null]}\n")
+    let typed = try Kubeward.run(["eval", "x + [y]", "--var", "x=[1]", "--var", "y=2", "--cel"])
+    #expect(typed.standardOutput == "[1, 2]\n")
+    let typo = try Kubeward.run([
+      "eval", "object.metadata.name.startWith('x')", "--object", manifests + "/web.yaml",
+    ])
+    #expect(typo.status == 2)
+    #expect(typo.standardError.contains("column 21"))
+    #expect(typo.standardError.contains("startWith"))
+    let failure = try Kubeward.run(["eval", "1 / 0"])
+    #expect(failure.status == 1)
+    #expect(failure.standardError.contains("division by zero"))
+  }
+}
