@@ -10,6 +10,8 @@ repeated runs (whole processes, wall clock) and prints the ratios the project ho
   full lint, all cores (default --jobs) <= 0.8  x floor (single-core)
   pre-commit: 10 files, whole process   <= 30 ms
   peak RSS on 100 000 documents         <= 128 MiB
+  50 admission policies, --jobs 1       <= 1.5  x the built-ins-only run
+  one CEL evaluation on a Deployment    <= 10 us
 
 The kubeward measured is the release binary users install: the static one that
 scripts/build-static.sh makes (dist/kubeward). `--binary dev` measures the dynamically linked
@@ -123,6 +125,42 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
+def admission(kubeward, small, runs):
+    """The admission case: 50 ValidatingAdmissionPolicies over the 10 000-document corpus,
+    against the same run without them, and the time of one evaluation of each policy's
+    validation on a typical Deployment."""
+    policies = os.path.join(CORPORA, "admission-policies.yaml")
+    subprocess.run([sys.executable, os.path.join(HERE, "admission", "make_policies.py"),
+                    policies], check=True, stdout=subprocess.DEVNULL)
+    lint = [kubeward, "lint", "--format", "json", "--fail-on", "never", "--jobs", "1"]
+    (builtin, _, builtin_times), (with_policies, _, policy_times) = measure_side_by_side(
+        [lint + [small], lint + ["--policy", policies, small]], runs)
+    slowdown = ratio(policy_times, builtin_times)
+    deployment = os.path.join(HERE, "admission", "deployment.yaml")
+    expressions = []
+    with open(policies) as handle:
+        for line in handle:
+            line = line.strip()
+            if line.startswith('- expression: "'):
+                expressions.append(line[len('- expression: "'):-1].replace('\\"', '"')
+                                   .replace("\\\\", "\\"))
+    per_eval = []
+    for expression in expressions[:25]:
+        result = subprocess.run(
+            [kubeward, "eval", expression, "--object", deployment, "--repeat", "20000"],
+            capture_output=True, text=True)
+        for line in result.stderr.splitlines():
+            if "evaluations," in line:
+                per_eval.append(float(line.split(",")[1].split()[0]))
+    print(f"50 admission policies, --jobs 1   {with_policies * 1000:8.1f} ms  "
+          f"{slowdown:5.2f} x built-ins only ({builtin * 1000:.1f} ms)  "
+          f"(target <= 1.5: {verdict(slowdown <= 1.5)})")
+    if per_eval:
+        print(f"CEL evaluation on a Deployment  median {statistics.median(per_eval):.2f} us, "
+              f"slowest {max(per_eval):.2f} us over {len(per_eval)} validations "
+              f"(target <= 10 us: {verdict(max(per_eval) <= 10)})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,6 +197,8 @@ def main():
           f"{verdict(all_cores_ratio <= 0.8)})")
     print(f"pre-commit, 10 files            {pre_commit * 1000:8.1f} ms            "
           f"(target <= 30 ms: {verdict(pre_commit <= 0.030)})")
+
+    admission(kubeward, small, args.runs)
 
     if not args.quick:
         large = corpus(100_000)

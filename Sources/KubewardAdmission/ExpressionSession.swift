@@ -49,6 +49,22 @@ public struct ExpressionSession: Sendable {
     return .success(value)
   }
 
+  /// Evaluates a compiled expression `repetitions` times as a policy does for each object (a
+  /// fresh activation each time) and returns the nanoseconds it took in all: what
+  /// `kubeward eval --repeat` and the benchmark report per evaluation.
+  public func timeEvaluations(_ source: String, repetitions: Int) -> UInt64? {
+    let declarations = PolicyExpression.declarations.union(variables.keys)
+    guard let program = try? Program(source, declarations: declarations) else { return nil }
+    let start = ContinuousClock.now
+    for _ in 0..<repetitions {
+      let activation = SessionActivation(session: self)
+      _ = program.evaluate(activation, budget: CostLimits.perExpression)
+    }
+    let elapsed = ContinuousClock.now - start
+    let (seconds, attoseconds) = elapsed.components
+    return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+  }
+
   fileprivate var objectValue: Value { object.map(NodeValue.value) ?? .null }
 
   fileprivate var requestValue: Value {

@@ -105,3 +105,43 @@ extension Value {
     return String(decoding: result, as: UTF8.self)
   }
 }
+
+extension Value {
+  /// The value as JSON that keeps its CEL types: `{"type": "uint", "value": 1}`, lists and
+  /// maps (as `[key, value]` pairs) of such, bytes in hex. For comparing engines, where `1`,
+  /// `1u` and `1.0` must stay apart.
+  public var typedJSONText: String? {
+    func tagged(_ type: String, _ value: String) -> String {
+      "{\"type\":\"\(type)\",\"value\":\(value)}"
+    }
+    switch self {
+    case .list(let list):
+      var items: [String] = []
+      for index in 0..<list.count {
+        guard let item = list.element(at: index).typedJSONText else { return nil }
+        items.append(item)
+      }
+      return tagged("list", "[" + items.joined(separator: ",") + "]")
+    case .map(let map):
+      var entries: [String] = []
+      for key in map.keys {
+        guard let keyText = key.typedJSONText, let value = map.value(for: key)?.typedJSONText
+        else { return nil }
+        entries.append("[" + keyText + "," + value + "]")
+      }
+      return tagged("map", "[" + entries.joined(separator: ",") + "]")
+    case .bytes(let bytes):
+      let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+      return tagged("bytes", "\"" + hex + "\"")
+    case .double(let number) where number.isFinite:
+      return tagged("double", number.description)
+    case .optional(let inner):
+      guard let inner else { return tagged("optional", "null") }
+      return inner.typedJSONText.map { tagged("optional", $0) }
+    case .error:
+      return nil
+    default:
+      return jsonText.map { tagged(type.description, $0) }
+    }
+  }
+}

@@ -23,6 +23,9 @@ enum Strings {
         return nil
       }
       _ = context.spend(text.utf8.count / 100)
+      // Without a start, a text shorter than what is sought holds no match (cel-go since
+      // 0.22 and cel-cpp); the empty text is no range error.
+      if part.unicodeScalars.count > text.unicodeScalars.count { return .int(-1) }
       return indexOf(text, part, from: 0)
     }
     library.add("indexOf", member: true, arity: 3) { arguments, context in

@@ -35,6 +35,15 @@ struct EvalCommand: ParsableCommand {
   @Flag(help: "Print the value as a CEL literal rather than JSON.")
   var cel = false
 
+  @Flag(help: "Print the value as JSON that keeps CEL's types (for comparing engines).")
+  var typedJSON = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Also evaluate it this many times and print the time per evaluation to standard error.",
+      valueName: "count"))
+  var `repeat`: Int?
+
   func run() throws {
     var bound: [String: Node] = [:]
     for assignment in variables {
@@ -53,7 +62,17 @@ struct EvalCommand: ParsableCommand {
       params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
     switch session.evaluate(expression) {
     case .success(let value):
-      let text = cel ? value.debugText : (value.jsonText ?? value.debugText)
+      if let count = self.repeat, count > 0,
+        let nanoseconds = session.timeEvaluations(expression, repetitions: count)
+      {
+        let each = Double(nanoseconds) / Double(count) / 1000
+        let rounded = (each * 100).rounded() / 100
+        Output.standardError.write("kubeward: \(count) evaluations, \(rounded) µs each\n")
+      }
+      let text =
+        typedJSON
+        ? (value.typedJSONText ?? value.debugText)
+        : cel ? value.debugText : (value.jsonText ?? value.debugText)
       Output.standardOutput.write(VisibleText.escaped(text) + "\n")
     case .failure(let failure):
       var message = "kubeward: " + VisibleText.escaped(failure.message)

@@ -1,0 +1,121 @@
+import Testing
+
+@testable import KubewardCEL
+
+/// The examples of Kubernetes' CEL libraries' documentation (k8s.io/apiserver
+/// `pkg/cel/library`, and kubernetes.io's "CEL in Kubernetes"): each must hold.
+@Suite("Kubernetes CEL libraries")
+struct KubernetesLibraryTests {
+  /// Expressions that must evaluate to `true`.
+  static let holding = [
+    // Lists.
+    "[1, 2, 3].isSorted()", "['a', 'b', 'b', 'c'].isSorted()", "![2, 1].isSorted()",
+    "[1, 2, 3].sum() == 6", "[1.0, 2.0].sum() == 3.0", "[].sum() == 0",
+    "[duration('1s'), duration('2s')].sum() == duration('3s')",
+    "[1, 2, 3].min() == 1", "['d', 'a', 'b', 'c'].min() == 'a'", "[1, 2, 3].max() == 3",
+    "[1, 2, 2, 3].indexOf(2) == 1", "['a', 'b', 'b', 'c'].lastIndexOf('b') == 2",
+    "[1.0].indexOf(1.1) == -1", "[].indexOf('string') == -1",
+    // Regex.
+    "'abc 123'.find('[0-9]+') == '123'", "'abc'.find('[0-9]+') == ''",
+    "'123 abc 456'.findAll('[0-9]+') == ['123', '456']",
+    "'123 abc 456'.findAll('[0-9]+', 1) == ['123']", "'abc'.findAll('[0-9]+') == []",
+    "'hello'.matches('^h.*o$')", "!'hello'.matches('^x')", "'a\\nb'.matches('(?s)a.b')",
+    "'ABC'.matches('(?i)abc')", "'aaa'.find('a*?') == ''", "'aaa'.find('a+?') == 'a'",
+    "'xyz'.findAll('') == ['', '', '', '']", "'ab12'.matches('^\\\\w+$')",
+    "'é'.matches('^\\\\pL$')", "'über'.find('[[:alpha:]]+') == 'ber'",
+    // URLs.
+    "url('https://example.com/').getScheme() == 'https'",
+    "url('/absolute-path').getScheme() == ''",
+    "url('https://example.com:80/').getHost() == 'example.com:80'",
+    "url('https://[::1]:80/').getHost() == '[::1]:80'",
+    "url('https://example.com:80/').getHostname() == 'example.com'",
+    "url('https://[::1]:80/').getHostname() == '::1'",
+    "url('https://example.com:80/').getPort() == '80'",
+    "url('https://example.com/').getPort() == ''",
+    "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'",
+    "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+    "isURL('https://example.com:80/path?query=val')", "!isURL('../relative-path')",
+    // Quantities.
+    "quantity('50M').isInteger()", "quantity('1.5G').asApproximateFloat() == 1500000000.0",
+    "quantity('50k').asInteger() == 50000", "quantity('50k').sign() == 1",
+    "quantity('-50k').sign() == -1", "quantity('0').sign() == 0",
+    "quantity('50k').add(quantity('20k')) == quantity('70k')",
+    "quantity('50k').add(20) == quantity('50020')",
+    "quantity('50.703k').sub(quantity('20.1k')) == quantity('30.603k')",
+    "quantity('50k').sub(20) == quantity('49980')",
+    "quantity('50k').isLessThan(quantity('100k'))",
+    "quantity('100k').isGreaterThan(quantity('50k'))",
+    "quantity('200M').compareTo(quantity('0.2G')) == 0",
+    "quantity('50M').compareTo(quantity('50Mi')) == -1",
+    "quantity('50Mi').compareTo(quantity('50M')) == 1",
+    "quantity('1.5Gi').asInteger() == 1610612736", "quantity('500m').asApproximateFloat() == 0.5",
+    "!quantity('500m').isInteger()",
+    "isQuantity('1.3G')", "isQuantity('1.3Gi')", "!isQuantity('1,3G')", "isQuantity('10000k')",
+    "!isQuantity('200K')", "!isQuantity('Three')", "!isQuantity('Mi')", "isQuantity('1e3')",
+    // Sets.
+    "sets.contains([], [])", "sets.contains([1, 2, 3, 4], [2, 3])",
+    "sets.contains([1, 2, 3], [1.0])",
+    "sets.equivalent([1, 2, 3], [3u, 2.0, 1])", "!sets.equivalent([1, 2], [1, 2, 3])",
+    "sets.intersects([1], [1.0, 2])", "!sets.intersects([], [])",
+    // Named formats.
+    "format.dns1123Label().validate('my-label-name') == optional.none()",
+    "format.dns1123Subdomain().validate('apiextensions.k8s.io') == optional.none()",
+    "format.qualifiedName().validate('apiextensions.k8s.io/v1beta1') == optional.none()",
+    "format.dns1123Label().validate('my_label').hasValue()",
+    "format.dns1035Label().validate('1abc').hasValue()",
+    "format.labelValue().validate('') == optional.none()",
+    "format.uuid().validate('123e4567-e89b-12d3-a456-426614174000') == optional.none()",
+    "format.named('dns1123Label').hasValue()", "!format.named('unknown').hasValue()",
+    // IP addresses and CIDRs.
+    "ip('10.0.0.1').family() == 4", "!ip('10.0.0.1').isLoopback()",
+    "cidr('10.0.0.0/8').containsIP('10.1.2.3')", "isCIDR('10.0.0.0/8')", "!isCIDR('10.0.0.0')",
+    "cidr('192.168.0.0/16').masked() == cidr('192.168.0.0/16')",
+    // Strings (strings v2, as Kubernetes enables them).
+    "'hello'.charAt(1) == 'e'", "'hello mellow'.indexOf('ello', 2) == 7",
+    "'hello mellow'.lastIndexOf('ello') == 7", "'TacoCat'.lowerAscii() == 'tacocat'",
+    "'hello hello'.replace('he', 'we', 1) == 'wello hello'",
+    "'a,b,c'.split(',', 2) == ['a', 'b,c']",
+    "'tacocat'.substring(4, 7) == 'cat'", "'  \\ttrim\\n '.trim() == 'trim'",
+    "['a', 'b'].join('-') == 'a-b'", "strings.quote('a\"b') == '\"a\\\\\"b\"'",
+    "'%d of %s'.format([1, 'two']) == '1 of two'",
+  ]
+
+  @Test(arguments: holding)
+  func documentedExampleHolds(_ expression: String) throws {
+    let program = try Program(expression)
+    let value = program.evaluate(DictionaryActivation())
+    #expect(value.debugText == "true", "\(expression) gave \(value.debugText)")
+  }
+
+  /// Expressions that must be errors.
+  static let failing = [
+    "[].min()", "[].max()", "[1, 'a'].isSorted()", "quantity('50.5').asInteger()",
+    "quantity('10000000000000000000').asInteger()",
+    "quantity('200K')", "url('../relative')", "'abc'.matches('(')", "'abc'.matches('a{2000}')",
+    "'abc'.matches('(?<=a)b')", "'abc'.matches('\\\\1')", "authorizer.group('apps')",
+    "cidr('10.0.0.0/33')", "ip('01.2.3.4')",
+  ]
+
+  @Test(arguments: failing)
+  func documentedErrorIsAnError(_ expression: String) throws {
+    var activation = DictionaryActivation()
+    activation.values["authorizer"] = .opaque(Authorizer())
+    let program: Program
+    do {
+      program = try Program(expression)
+    } catch {
+      return  // refused at compile time: an error too
+    }
+    #expect(program.evaluate(activation).isError, "\(expression)")
+  }
+
+  /// Matching stays linear: a pattern that backtracks exponentially elsewhere is instant.
+  @Test func regexMatchingIsLinear() throws {
+    let text = String(repeating: "a", count: 5_000) + "!"
+    let program = try Program("s.matches('^(a+)+$')")
+    let start = ContinuousClock.now
+    let value = program.evaluate(DictionaryActivation(["s": .string(text)]))
+    #expect(value.debugText == "false")
+    #expect(ContinuousClock.now - start < .seconds(5))
+  }
+}
