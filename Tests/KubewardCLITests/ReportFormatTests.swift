@@ -107,7 +107,11 @@ struct ReportFormatTests {
         "<testcase name=\"Deployment default/web, &quot;quoted&quot;: 100% [alpine-image]\""))
     #expect(xml.contains("deploy dir/web.yaml:18:18: warning:"))
     // Info findings are below the failure threshold: listed, not failures.
-    #expect(xml.contains("<system-out>deploy dir/web.yaml:8:13: info:"))
+    let systemOut = try #require(
+      xml.firstRange(of: "<system-out>deploy dir/").map { xml[$0.lowerBound...] })
+    let infoLines = systemOut.components(separatedBy: "</system-out>")[0]
+    #expect(infoLines.contains("deploy dir/web.yaml:8:13: info:"))
+    #expect(infoLines.contains("[single-replica]"))
   }
 
   @Test func githubAnnotationsEscapeAsTheToolkitDoes() throws {
