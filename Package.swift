@@ -9,8 +9,10 @@ import PackageDescription
 //     → KubewardBuiltInPolicies (the built-in policies and their catalogue)
 //     → KubewardAdmission (ValidatingAdmissionPolicies and Kyverno ValidatingPolicies, on
 //       KubewardCEL, which depends on nothing)
-//   → KubewardReporters (text, JSON, SARIF, …), KubewardCLI (composes the policy sources and
-//     the reporters)
+//   → KubewardReporters (text, JSON, SARIF, …)
+//   → KubewardWebhook (AdmissionReviews in, answers out; no server) → KubewardServer (the
+//     webhook over HTTPS on SwiftNIO, metrics, logs)
+//   → KubewardCLI (composes the policy sources, the reporters and the server)
 //   → kubeward (the executable's entry point).
 let package = Package(
   name: "kubeward",
@@ -25,7 +27,15 @@ let package = Package(
       ]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // The webhook's server stack: SwiftNIO's HTTP/1.1 and TLS (BoringSSL), its quiescing helper
+    // for graceful drains, swift-log, swift-metrics with the Prometheus exposition.
+    .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+    .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
   ],
   targets: [
     .systemLibrary(
@@ -46,9 +56,27 @@ let package = Package(
     .target(name: "KubewardAdmission", dependencies: ["KubewardEngine", "KubewardCEL"]),
     .target(name: "KubewardReporters", dependencies: ["KubewardBuiltInPolicies"]),
     .target(
+      name: "KubewardWebhook",
+      dependencies: ["KubewardReporters", "KubewardAdmission"]),
+    .target(
+      name: "KubewardServer",
+      dependencies: [
+        "KubewardWebhook",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOExtras", package: "swift-nio-extras"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]),
+    .target(
       name: "KubewardCLI",
       dependencies: [
-        "KubewardReporters", "KubewardAdmission",
+        "KubewardReporters", "KubewardAdmission", "KubewardWebhook", "KubewardServer",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "kubeward", dependencies: ["KubewardCLI"]),
@@ -61,6 +89,15 @@ let package = Package(
       name: "KubewardAdmissionTests",
       dependencies: ["KubewardAdmission", "KubewardBuiltInPolicies"]),
     .testTarget(name: "KubewardReportersTests", dependencies: ["KubewardReporters"]),
+    .testTarget(
+      name: "KubewardWebhookTests",
+      dependencies: [
+        "KubewardServer", "KubewardWebhook", "KubewardBuiltInPolicies", "KubewardAdmission",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(name: "KubewardCLITests", dependencies: ["KubewardCLI", "kubeward"]),
   ],
   swiftLanguageModes: [.v6]

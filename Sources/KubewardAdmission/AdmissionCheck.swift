@@ -15,6 +15,7 @@ enum CostLimits {
 final class AdmissionActivation: Activation, @unchecked Sendable {
   // Used by one evaluation at a time, on one thread: a check builds its own per object.
   let object: Value
+  let oldObject: Value
   let request: Value
   let params: Value
   let namespaceObject: Value
@@ -26,10 +27,11 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   weak var tracer: AccessTracer?
 
   init(
-    object: Value, request: Value, params: Value, namespaceObject: Value,
-    variables: [NamedExpression]
+    object: Value, oldObject: Value = .null, request: Value, params: Value,
+    namespaceObject: Value, variables: [NamedExpression]
   ) {
     self.object = object
+    self.oldObject = oldObject
     self.request = request
     self.params = params
     self.namespaceObject = namespaceObject
@@ -39,7 +41,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   func resolve(_ name: String) -> Value? {
     switch name {
     case "object": return object
-    case "oldObject": return .null
+    case "oldObject": return oldObject
     case "request": return request
     case "params": return params
     case "namespaceObject": return namespaceObject
@@ -160,7 +162,7 @@ struct AdmissionCheck: ObjectCheck {
       resource.namespaced ? (metadata.node?["namespace"]?.string ?? defaultNamespace) : nil
     let facts = AdmissionRequestFacts(
       resource: resource, name: metadata.name ?? "", namespace: namespace,
-      labels: metadata.labels, operation: set.request.operation)
+      labels: metadata.labels, operation: request(report).operation)
     let namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
     var namespaceLabels = namespaceObject?.labels ?? [:]
     if let namespace { namespaceLabels["kubernetes.io/metadata.name"] = namespace }
@@ -238,14 +240,15 @@ struct AdmissionCheck: ObjectCheck {
       return
     }
     let objectValue = NodeValue.value(object.node)
-    let request = requestValue(facts)
+    let request = Self.requestValue(facts, request: self.request(report))
+    let oldObject = report.admissionRequest?.oldObject.map(NodeValue.value) ?? .null
     let namespaceValue =
       namespaceObject.map { NodeValue.value($0.node) } ?? namespaceStub(namespace)
     for param in paramValues {
       func activation() -> AdmissionActivation {
         AdmissionActivation(
-          object: objectValue, request: request, params: param, namespaceObject: namespaceValue,
-          variables: policy.variables)
+          object: objectValue, oldObject: oldObject, request: request, params: param,
+          namespaceObject: namespaceValue, variables: policy.variables)
       }
       let context = activation()
       // matchConditions: all must hold; an error follows failurePolicy.
@@ -381,8 +384,17 @@ struct AdmissionCheck: ObjectCheck {
     return .values(matching.map { NodeValue.value($0.node) })
   }
 
-  private func requestValue(_ facts: AdmissionRequestFacts) -> Value {
-    Self.requestValue(facts, request: set.request)
+  /// The request: the webhook's real one, else the one the configuration describes.
+  private func request(_ report: ObjectReport) -> SyntheticRequest {
+    guard let live = report.admissionRequest else { return set.request }
+    var request = SyntheticRequest()
+    request.uid = live.uid
+    request.operation = live.operation
+    request.subResource = live.subResource
+    request.username = live.username
+    request.groups = live.groups
+    request.dryRun = live.dryRun
+    return request
   }
 
   /// The `request` of an admission review for an object (what the API server passes).
@@ -402,8 +414,9 @@ struct AdmissionCheck: ObjectCheck {
       ("resource", .string(resource.resource)),
     ])
     return map([
-      ("uid", .string("00000000-0000-0000-0000-000000000000")), ("kind", kind),
-      ("resource", resourceValue), ("subResource", .string("")), ("requestKind", kind),
+      ("uid", .string(request.uid)), ("kind", kind),
+      ("resource", resourceValue), ("subResource", .string(request.subResource)),
+      ("requestKind", kind),
       ("requestResource", resourceValue), ("name", .string(facts.name)),
       ("namespace", .string(facts.namespace ?? "")), ("operation", .string(request.operation)),
       (

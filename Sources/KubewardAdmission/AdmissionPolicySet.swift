@@ -284,7 +284,9 @@ public struct AdmissionPolicySet: Sendable {
 /// The request kubeward imagines for every object: a CREATE by a user the configuration may
 /// name.
 public struct SyntheticRequest: Sendable {
+  public var uid = "00000000-0000-0000-0000-000000000000"
   public var operation = "CREATE"
+  public var subResource = ""
   public var username = "kubeward"
   public var groups = ["system:authenticated"]
   public var dryRun = false

@@ -24,9 +24,10 @@ public enum PolicyDocumentation {
 
   private static func heading(for scope: PolicyDescription.Scope) -> String {
     switch scope {
-    case .object: "Policies checked on each object:"
-    case .set: "Policies checked across the linted set:"
-    case .input: "Checks of the input itself:"
+    case .object: "Policies checked on each object (also at admission, by `kubeward serve`):"
+    case .set:
+      "Policies checked across the linted set (not at admission: they need the whole set):"
+    case .input: "Checks of the input itself (files; not at admission):"
     }
   }
 

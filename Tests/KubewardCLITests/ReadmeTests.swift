@@ -103,7 +103,7 @@ struct ReadmeTests {
 
   @Test func policyTableListsEveryObjectAndSetPolicy() throws {
     let rules = try Kubeward.run(["rules"]).standardOutput
-    let section = rules.components(separatedBy: "Checks of the input itself:")[0]
+    let section = rules.components(separatedBy: "Checks of the input itself")[0]
     let ids = section.split(separator: "\n").compactMap { line -> String? in
       line.hasPrefix("  ") ? line.split(separator: " ").first.map(String.init) : nil
     }

@@ -27,6 +27,8 @@ public struct ConfigurationFile: Sendable {
   public let admissionPolicies: [String]
   /// `admissionRequest:` who the imagined admission request comes from, and its operation.
   public let admissionRequest: AdmissionRequestSettings
+  /// `webhook:` what `kubeward serve` skips and when it denies.
+  public let webhook: WebhookSettings
 
   /// The folder `exclude` patterns are relative to.
   public var directory: String {
@@ -36,7 +38,7 @@ public struct ConfigurationFile: Sendable {
 
   private static let topLevelKeys = [
     "failOn", "defaultNamespace", "exclude", "allowEmpty", "virtualNodes", "policies",
-    "admissionPolicies", "admissionRequest",
+    "admissionPolicies", "admissionRequest", "webhook",
   ]
 
   public init(path: String, catalogue: PolicyCatalogue) throws(ConfigurationError) {
@@ -66,6 +68,7 @@ public struct ConfigurationFile: Sendable {
     var allowsEmpty = false
     var admissionPolicies: [String] = []
     var admissionRequest = AdmissionRequestSettings()
+    var webhook = WebhookSettings()
     if let root = documents.first?.root {
       let reader = ConfigReader(file: path)
       try reader.rejectUnknownKeys(root, allowed: Self.topLevelKeys)
@@ -95,6 +98,8 @@ public struct ConfigurationFile: Sendable {
           admissionPolicies = try reader.texts(value, "admissionPolicies")
         case "admissionRequest":
           admissionRequest = try Self.admissionRequest(value, reader: reader)
+        case "webhook":
+          webhook = try Self.webhook(value, reader: reader)
         default:
           configuration.policies = try Self.policies(value, reader: reader, catalogue: catalogue)
         }
@@ -105,6 +110,7 @@ public struct ConfigurationFile: Sendable {
     self.exclude = exclude
     self.allowsEmpty = allowsEmpty
     self.admissionRequest = admissionRequest
+    self.webhook = webhook
     let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
     self.admissionPolicies = admissionPolicies.map { entry in
       entry.hasPrefix("/") || folder == "." ? entry : folder + "/" + entry
@@ -185,6 +191,31 @@ public struct ConfigurationFile: Sendable {
         throw reader.error(value, "admissionRequest.operation is CREATE or UPDATE")
       }
       settings.operation = operation
+    }
+    return settings
+  }
+
+  private static func webhook(_ node: Node, reader: ConfigReader)
+    throws(ConfigurationError) -> WebhookSettings
+  {
+    try reader.rejectUnknownKeys(
+      node, allowed: ["denyOn", "skipNamespaces", "skipUsers", "skipGroups"])
+    var settings = WebhookSettings()
+    if let value = node["denyOn"] {
+      let name = try reader.text(value, "webhook.denyOn")
+      guard name == "never" || Severity(rawValue: name) != nil else {
+        throw reader.error(value, "webhook.denyOn must be error, warning, info or never")
+      }
+      settings.denyOn = .some(Severity(rawValue: name))
+    }
+    if let value = node["skipNamespaces"] {
+      settings.skipNamespaces = try reader.texts(value, "webhook.skipNamespaces")
+    }
+    if let value = node["skipUsers"] {
+      settings.skipUsers = try reader.texts(value, "webhook.skipUsers")
+    }
+    if let value = node["skipGroups"] {
+      settings.skipGroups = try reader.texts(value, "webhook.skipGroups")
     }
     return settings
   }
@@ -303,6 +334,21 @@ public struct AdmissionRequestSettings: Sendable {
   public var username: String?
   public var groups: [String]?
   public var operation: String?
+
+  public init() {}
+}
+
+/// What the admission webhook (`kubeward serve`) skips and when it denies (`webhook:`).
+public struct WebhookSettings: Sendable {
+  /// The least severity that denies a request; `.some(nil)` is `never` (warn only); `nil`
+  /// when the file does not say.
+  public var denyOn: Severity??
+  /// Namespaces whose requests are allowed unlinted; `nil` when the file does not say.
+  public var skipNamespaces: [String]?
+  /// Users (a trailing `*` matches any rest: `system:serviceaccount:kube-system:*`) and groups
+  /// whose requests are allowed unlinted.
+  public var skipUsers: [String] = []
+  public var skipGroups: [String] = []
 
   public init() {}
 }

@@ -332,7 +332,7 @@ extension Linter {
         object: object.reference))
   }
 
-  private func lint(
+  func lint(
     _ object: KubeObject, with policies: [Unmanaged<Active<any ObjectCheck>>],
     into report: inout ObjectReport
   ) {

@@ -75,6 +75,9 @@ public struct ObjectReport: Sendable {
   /// The projects that run their pods on virtual nodes, and the file's project.
   var virtualNodeProjects: VirtualNodeProjects?
   var scope = ""
+  /// The admission request the object arrived in, when kubeward runs as a webhook; `nil` when
+  /// it lints files.
+  public internal(set) var admissionRequest: AdmissionRequestContext?
 
   /// Why `object`'s pods run on a virtual node, or `nil`: the pod's own placement, else its
   /// project's, unless the pod keeps off virtual nodes.

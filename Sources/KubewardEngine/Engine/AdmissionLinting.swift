@@ -1,0 +1,55 @@
+import KubewardModel
+import KubewardYAML
+
+/// The admission request an object arrives in when kubeward runs as a validating webhook:
+/// what admission policies see as `request` and `oldObject`.
+public struct AdmissionRequestContext: Sendable {
+  public var uid: String
+  /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`.
+  public var operation: String
+  public var subResource: String
+  public var username: String
+  public var groups: [String]
+  public var dryRun: Bool
+  /// The object before an UPDATE.
+  public var oldObject: Node?
+
+  public init(
+    uid: String, operation: String, subResource: String = "", username: String = "",
+    groups: [String] = [], dryRun: Bool = false, oldObject: Node? = nil
+  ) {
+    self.uid = uid
+    self.operation = operation
+    self.subResource = subResource
+    self.username = username
+    self.groups = groups
+    self.dryRun = dryRun
+    self.oldObject = oldObject
+  }
+}
+
+extension Linter {
+  /// Lints one object as it arrives at admission: the per-object policies only (the rest of
+  /// the set is not known there, so cross-object policies do not run), with the suppression
+  /// annotations the object carries applied. Findings are sorted by position; suppressed ones
+  /// are kept, marked.
+  public func lintAdmitted(
+    _ object: KubeObject, request: AdmissionRequestContext, file: String = "admission"
+  ) -> [Finding] {
+    var report = ObjectReport(file: file, computePaths: false)
+    report.admissionRequest = request
+    report.virtualNodeProjects = virtualNodeProjects
+    lint(object, with: objectPolicies.map { Unmanaged.passUnretained($0) }, into: &report)
+    var findings = report.takeFindings()
+    guard !findings.isEmpty else { return findings }
+    var directives = SuppressionDirectives.annotations(of: object, file: file)
+    if !directives.isEmpty {
+      for index in findings.indices {
+        SuppressionDirectives.apply(&directives, to: &findings[index])
+      }
+    }
+    findings.sort(by: Finding.byPosition)
+    removeRepeats(&findings)
+    return findings
+  }
+}

@@ -1,0 +1,244 @@
+import KubewardWebhook
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What every connection's handler shares.
+final class ServerShared: Sendable {
+  let reviewer: AdmissionReviewer
+  let metrics: ServerMetrics
+  let logger: Logger
+  let limits: ServerLimits
+  let draining: ManagedAtomicFlag
+
+  init(
+    reviewer: AdmissionReviewer, metrics: ServerMetrics, logger: Logger, limits: ServerLimits,
+    draining: ManagedAtomicFlag
+  ) {
+    self.reviewer = reviewer
+    self.metrics = metrics
+    self.logger = logger
+    self.limits = limits
+    self.draining = draining
+  }
+}
+
+/// One HTTP/1.1 connection's requests: `POST /validate`, `GET /healthz`, `/readyz`,
+/// `/metrics`. Bodies are bounded (413 before the body is read when its length is declared
+/// too large, or as soon as it grows too large), and a request that is not complete within
+/// the request timeout gets 408 and the connection is closed.
+final class HTTPHandler: ChannelInboundHandler {
+  typealias InboundIn = HTTPServerRequestPart
+  typealias OutboundOut = HTTPServerResponsePart
+
+  private enum State {
+    case idle
+    case receiving(Route, keepAlive: Bool)
+    /// An answer was sent before the request ended; the connection closes.
+    case closing
+  }
+
+  enum Route {
+    case validate, healthz, readyz, metrics
+    case notFound, methodNotAllowed
+  }
+
+  private let shared: ServerShared
+  private var state = State.idle
+  private var body: ByteBuffer?
+  private var deadline: Scheduled<Void>?
+
+  init(shared: ServerShared) {
+    self.shared = shared
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    switch unwrapInboundIn(data) {
+    case .head(let head):
+      guard case .idle = state else { return }
+      let route = Self.route(head)
+      let keepAlive = head.isKeepAlive
+      if case .validate = route {
+        let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+        if let declared, declared > shared.limits.maximumBodySize {
+          refuseTooLarge(context: context, size: declared)
+          return
+        }
+        body = context.channel.allocator.buffer(
+          capacity: min(declared ?? 16384, shared.limits.maximumBodySize))
+      }
+      state = .receiving(route, keepAlive: keepAlive)
+      let timeout = shared.limits.requestTimeout
+      deadline = context.eventLoop.scheduleTask(in: timeout) { [weak self] in
+        self?.timedOut(context: context)
+      }
+    case .body(var chunk):
+      guard case .receiving(.validate, _) = state, body != nil else { return }
+      if body!.readableBytes + chunk.readableBytes > shared.limits.maximumBodySize {
+        refuseTooLarge(context: context, size: nil)
+        return
+      }
+      body!.writeBuffer(&chunk)
+    case .end:
+      guard case .receiving(let route, let keepAlive) = state else { return }
+      deadline?.cancel()
+      deadline = nil
+      state = .idle
+      answer(route, keepAlive: keepAlive, context: context)
+    }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    deadline?.cancel()
+  }
+
+  static func route(_ head: HTTPRequestHead) -> Route {
+    let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    switch path {
+    case "/validate": return head.method == .POST ? .validate : .methodNotAllowed
+    case "/healthz":
+      return head.method == .GET ? .healthz : .methodNotAllowed
+    case "/readyz": return head.method == .GET ? .readyz : .methodNotAllowed
+    case "/metrics": return head.method == .GET ? .metrics : .methodNotAllowed
+    default: return .notFound
+    }
+  }
+
+  private func answer(_ route: Route, keepAlive: Bool, context: ChannelHandlerContext) {
+    switch route {
+    case .validate:
+      let started = monotonicNanoseconds()
+      var buffer = body ?? context.channel.allocator.buffer(capacity: 0)
+      body = nil
+      let answer = buffer.readWithUnsafeReadableBytes { raw in
+        (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
+      }
+      let elapsed = monotonicNanoseconds() - started
+      if let decision = answer.decision {
+        shared.metrics.record(decision, nanoseconds: Int64(elapsed))
+        log(decision, microseconds: elapsed / 1000)
+      } else {
+        shared.metrics.recordBadRequest(status: answer.status)
+        shared.logger.warning(
+          "bad request", metadata: ["status": "\(answer.status)", "error": "\(answer.error ?? "")"])
+      }
+      respond(
+        context: context, status: .init(statusCode: answer.status), body: answer.body,
+        contentType: "application/json", keepAlive: keepAlive)
+    case .healthz:
+      respond(context: context, status: .ok, text: "ok\n", keepAlive: keepAlive)
+    case .readyz:
+      if shared.draining.isSet {
+        respond(context: context, status: .serviceUnavailable, text: "draining\n", keepAlive: false)
+      } else {
+        respond(context: context, status: .ok, text: "ok\n", keepAlive: keepAlive)
+      }
+    case .metrics:
+      respond(
+        context: context, status: .ok, body: shared.metrics.exposition(),
+        contentType: "text/plain; version=0.0.4; charset=utf-8", keepAlive: keepAlive)
+    case .notFound:
+      shared.metrics.recordBadRequest(status: 404)
+      respond(
+        context: context, status: .notFound,
+        body: AdmissionReviewer.status(
+          code: 404, reason: "NotFound", "no such path; the webhook answers POST /validate"),
+        contentType: "application/json", keepAlive: keepAlive)
+    case .methodNotAllowed:
+      shared.metrics.recordBadRequest(status: 405)
+      respond(
+        context: context, status: .methodNotAllowed,
+        body: AdmissionReviewer.status(
+          code: 405, reason: "MethodNotAllowed", "method not allowed on this path"),
+        contentType: "application/json", keepAlive: keepAlive)
+    }
+  }
+
+  private func log(_ decision: ReviewDecision, microseconds: UInt64) {
+    var metadata: Logger.Metadata = [
+      "uid": .string(decision.uid), "kind": .string(decision.kind),
+      "object": .string((decision.namespace.map { $0 + "/" } ?? "") + (decision.name ?? "")),
+      "operation": .string(decision.operation), "allowed": .stringConvertible(decision.allowed),
+      "decision": .string(decision.outcome.rawValue),
+      "policies": .array(decision.policies.map { .string($0) }),
+      "latency_us": .stringConvertible(microseconds),
+    ]
+    if let reason = decision.skipReason { metadata["skipped"] = .string(reason) }
+    shared.logger.info("decision", metadata: metadata)
+  }
+
+  private func refuseTooLarge(context: ChannelHandlerContext, size: Int?) {
+    deadline?.cancel()
+    body = nil
+    state = .closing
+    shared.metrics.recordBadRequest(status: 413)
+    let limit = shared.limits.maximumBodySize
+    let message =
+      size.map { "the body is \($0) bytes, more than the \(limit) bytes the webhook reads" }
+      ?? "the body is more than the \(limit) bytes the webhook reads"
+    respond(
+      context: context, status: .payloadTooLarge,
+      body: AdmissionReviewer.status(code: 413, reason: "RequestEntityTooLarge", message),
+      contentType: "application/json", keepAlive: false)
+  }
+
+  private func timedOut(context: ChannelHandlerContext) {
+    guard case .receiving = state else { return }
+    body = nil
+    state = .closing
+    shared.metrics.recordBadRequest(status: 408)
+    respond(
+      context: context, status: .requestTimeout,
+      body: AdmissionReviewer.status(
+        code: 408, reason: "Timeout", "the request was not received in time"),
+      contentType: "application/json", keepAlive: false)
+  }
+
+  private func respond(
+    context: ChannelHandlerContext, status: HTTPResponseStatus, text: String, keepAlive: Bool
+  ) {
+    respond(
+      context: context, status: status, body: Array(text.utf8),
+      contentType: "text/plain; charset=utf-8", keepAlive: keepAlive)
+  }
+
+  private func respond(
+    context: ChannelHandlerContext, status: HTTPResponseStatus, body: [UInt8],
+    contentType: String, keepAlive: Bool
+  ) {
+    var headers = HTTPHeaders()
+    headers.reserveCapacity(3)
+    headers.add(name: "content-type", value: contentType)
+    headers.add(name: "content-length", value: String(body.count))
+    if !keepAlive { headers.add(name: "connection", value: "close") }
+    let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+    context.write(wrapOutboundOut(.head(head)), promise: nil)
+    var buffer = context.channel.allocator.buffer(capacity: body.count)
+    buffer.writeBytes(body)
+    context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    if !keepAlive {
+      done.whenComplete { _ in context.close(promise: nil) }
+    }
+  }
+}
+
+/// A flag set once (the drain has begun), read from every event loop.
+final class ManagedAtomicFlag: Sendable {
+  private let box = NIOLockedValueBox(false)
+  var isSet: Bool { box.withLockedValue { $0 } }
+  func set() { box.withLockedValue { $0 = true } }
+}
+
+func monotonicNanoseconds() -> UInt64 {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}

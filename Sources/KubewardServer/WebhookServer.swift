@@ -1,0 +1,204 @@
+import Dispatch
+import KubewardWebhook
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The bounds that keep the webhook up whatever its clients do.
+public struct ServerLimits: Sendable {
+  /// The API server's own limit on a request body (3 MiB).
+  public var maximumBodySize = 3 << 20
+  /// A request not received whole within this time gets 408 (slow clients).
+  public var requestTimeout = TimeAmount.seconds(10)
+  /// A connection with no traffic for this long is closed (a TLS handshake that stalls, an
+  /// idle keep-alive connection).
+  public var idleTimeout = TimeAmount.seconds(90)
+  /// Connections beyond this many are closed as soon as they are accepted.
+  public var maximumConnections = 1024
+
+  public init() {}
+}
+
+/// Where and how the webhook listens.
+public struct ServerOptions: Sendable {
+  public var host = "0.0.0.0"
+  public var port = 8443
+  /// The serving certificate and key (PEM); `nil` only for `--insecure-http`.
+  public var tls: (certificate: String, privateKey: String)?
+  public var limits = ServerLimits()
+  /// How often the certificate files are checked for a rotation.
+  public var reloadInterval = TimeAmount.seconds(2)
+  /// Event loop threads: requests are reviewed on them, each in microseconds.
+  public var threads = System.coreCount
+
+  public init() {}
+}
+
+/// `kubeward serve`: the admission webhook over HTTP/1.1 and TLS, on SwiftNIO.
+///
+/// Reviews run on the event loops (each takes microseconds, so handing them to another pool
+/// would cost more than it saves); concurrency is bounded by the connection limit and the
+/// event loop count. SIGTERM (what the kubelet sends) starts a drain: `/readyz` fails, the
+/// listening socket closes, requests in flight are answered, idle connections are closed, and
+/// the process exits when the last one is.
+public final class WebhookServer: Sendable {
+  public let options: ServerOptions
+  private let shared: ServerShared
+  private let tls: TLSReloader?
+  private let group: MultiThreadedEventLoopGroup
+  /// Released before the event loops stop: its deinit completes a promise on them.
+  private let quiesce: NIOLockedValueBox<ServerQuiescingHelper?>
+  private let connections = NIOLockedCounter()
+  private let channel: any Channel
+  private let certificateWatch: RepeatedTask?
+  /// Completed by the quiescing helper when the drain has closed every connection.
+  private let drained = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+
+  /// The port the server listens on (the one asked for, or the one the system chose for 0).
+  public var port: Int { channel.localAddress?.port ?? options.port }
+
+  /// Binds and starts listening.
+  public init(
+    reviewer: AdmissionReviewer, options: ServerOptions, metrics: ServerMetrics = ServerMetrics(),
+    logger: Logger
+  ) throws {
+    self.options = options
+    let tls = try options.tls.map {
+      try TLSReloader(
+        certificatePath: $0.certificate, privateKeyPath: $0.privateKey, logger: logger)
+    }
+    self.tls = tls
+    let shared = ServerShared(
+      reviewer: reviewer, metrics: metrics, logger: logger, limits: options.limits,
+      draining: ManagedAtomicFlag())
+    self.shared = shared
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+    self.group = group
+    let quiesce = ServerQuiescingHelper(group: group)
+    self.quiesce = NIOLockedValueBox(quiesce)
+    let connections = self.connections
+    let limits = options.limits
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.backlog, value: 256)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .serverChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            quiesce.makeServerChannelHandler(channel: channel))
+        }
+      }
+      .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelOption(.maxMessagesPerRead, value: 16)
+      .childChannelInitializer { channel in
+        guard connections.increment(limit: limits.maximumConnections) else {
+          logger.warning("connection refused: the connection limit is reached")
+          return channel.close()
+        }
+        channel.closeFuture.whenComplete { _ in connections.decrement() }
+        return channel.eventLoop.makeCompletedFuture {
+          let pipeline = channel.pipeline.syncOperations
+          try pipeline.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
+          try pipeline.addHandler(IdleCloser())
+          if let tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls.context))
+          }
+          try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: true)
+          try pipeline.addHandler(HTTPHandler(shared: shared))
+        }
+      }
+    do {
+      channel = try bootstrap.bind(host: options.host, port: options.port).wait()
+    } catch {
+      try? group.syncShutdownGracefully()
+      throw error
+    }
+    certificateWatch = tls?.watch(on: group.next(), every: options.reloadInterval)
+  }
+
+  /// Begins the drain; `wait()` returns when it is done.
+  public func shutDown() {
+    guard !shared.draining.isSet else { return }
+    shared.draining.set()
+    shared.logger.info("draining: answering the requests in flight, then exiting")
+    let promise = group.next().makePromise(of: Void.self)
+    drained.withLockedValue { $0 = promise.futureResult }
+    quiesce.withLockedValue { $0 }?.initiateShutdown(promise: promise)
+  }
+
+  /// Blocks until the drain has closed every connection, then stops the event loops.
+  public func wait() throws {
+    try channel.closeFuture.wait()
+    // The listening socket is closed; the quiescing helper closes each connection once its
+    // request in flight is answered, then completes the drain.
+    try? drained.withLockedValue({ $0 })?.wait()
+    while connections.value > 0 { usleep(10_000) }
+    if let certificateWatch {
+      let cancelled = group.next().makePromise(of: Void.self)
+      certificateWatch.cancel(promise: cancelled)
+      try? cancelled.futureResult.wait()
+    }
+    quiesce.withLockedValue { $0 = nil }
+    try group.syncShutdownGracefully()
+  }
+
+  /// Serves until SIGTERM or SIGINT, then drains and returns.
+  public func runUntilTerminated() throws {
+    let signals = [SIGTERM, SIGINT].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { [self] in shutDown() }
+      source.resume()
+      return source
+    }
+    defer { signals.forEach { $0.cancel() } }
+    shared.logger.info(
+      "serving",
+      metadata: [
+        "address": "\(options.host):\(port)", "tls": .stringConvertible(tls != nil),
+        "denyOn": "\(shared.reviewer.settings.denyOn?.rawValue ?? "never")",
+      ])
+    try wait()
+    shared.logger.info("drained; exiting")
+  }
+}
+
+/// Closes a connection that has been idle too long.
+final class IdleCloser: ChannelInboundHandler {
+  typealias InboundIn = NIOAny
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is IdleStateHandler.IdleStateEvent {
+      context.close(promise: nil)
+    } else {
+      context.fireUserInboundEventTriggered(event)
+    }
+  }
+}
+
+/// The number of open connections, bounded.
+final class NIOLockedCounter: Sendable {
+  private let box = NIOLockedValueBox(0)
+
+  var value: Int { box.withLockedValue { $0 } }
+
+  func increment(limit: Int) -> Bool {
+    box.withLockedValue { count in
+      guard count < limit else { return false }
+      count += 1
+      return true
+    }
+  }
+
+  func decrement() { box.withLockedValue { $0 -= 1 } }
+}

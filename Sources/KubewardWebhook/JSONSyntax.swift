@@ -1,0 +1,185 @@
+/// Checks that bytes are one JSON text (RFC 8259), in one pass with bounded nesting.
+///
+/// The body of an admission review is read by kubeward's YAML reader (JSON is YAML, and its
+/// nodes are what the policies read), which would also accept YAML that is not JSON. The API
+/// server only sends JSON, so anything else is a bad request and is refused before it is read.
+public enum JSONSyntax {
+  /// Why `bytes` are not JSON, with the byte offset; `nil` when they are.
+  public static func problem(in bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 256)
+    -> (offset: Int, message: String)?
+  {
+    var scanner = Scanner(bytes: bytes, maximumDepth: maximumDepth)
+    do throws(Scanner.Failure) {
+      scanner.skipSpace()
+      try scanner.value(depth: 0)
+      scanner.skipSpace()
+      guard scanner.index == bytes.count else { throw Scanner.Failure("text after the value") }
+      return nil
+    } catch {
+      return (scanner.index, error.message)
+    }
+  }
+
+  private struct Scanner {
+    struct Failure: Error {
+      let message: String
+      init(_ message: String) { self.message = message }
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maximumDepth: Int
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+      self.bytes = bytes
+      self.maximumDepth = maximumDepth
+    }
+
+    var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func skipSpace() {
+      while let byte = current,
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+      {
+        index += 1
+      }
+    }
+
+    mutating func expect(_ byte: UInt8, _ what: String) throws(Failure) {
+      guard current == byte else { throw Failure("expected \(what)") }
+      index += 1
+    }
+
+    mutating func value(depth: Int) throws(Failure) {
+      guard let byte = current else { throw Failure("unexpected end of the body") }
+      switch byte {
+      case UInt8(ascii: "{"):
+        guard depth < maximumDepth else { throw Failure("nested deeper than \(maximumDepth)") }
+        index += 1
+        skipSpace()
+        if current == UInt8(ascii: "}") {
+          index += 1
+          return
+        }
+        while true {
+          guard current == UInt8(ascii: "\"") else { throw Failure("expected a string key") }
+          try string()
+          skipSpace()
+          try expect(UInt8(ascii: ":"), "':'")
+          skipSpace()
+          try value(depth: depth + 1)
+          skipSpace()
+          if current == UInt8(ascii: ",") {
+            index += 1
+            skipSpace()
+            continue
+          }
+          try expect(UInt8(ascii: "}"), "',' or '}'")
+          return
+        }
+      case UInt8(ascii: "["):
+        guard depth < maximumDepth else { throw Failure("nested deeper than \(maximumDepth)") }
+        index += 1
+        skipSpace()
+        if current == UInt8(ascii: "]") {
+          index += 1
+          return
+        }
+        while true {
+          try value(depth: depth + 1)
+          skipSpace()
+          if current == UInt8(ascii: ",") {
+            index += 1
+            skipSpace()
+            continue
+          }
+          try expect(UInt8(ascii: "]"), "',' or ']'")
+          return
+        }
+      case UInt8(ascii: "\""):
+        try string()
+      case UInt8(ascii: "t"): try word("true")
+      case UInt8(ascii: "f"): try word("false")
+      case UInt8(ascii: "n"): try word("null")
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        try number()
+      default:
+        throw Failure("expected a value")
+      }
+    }
+
+    mutating func word(_ text: StaticString) throws(Failure) {
+      let count = text.utf8CodeUnitCount
+      guard index + count <= bytes.count else { throw Failure("expected a value") }
+      for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] {
+        throw Failure("expected a value")
+      }
+      index += count
+    }
+
+    mutating func digits() -> Int {
+      let start = index
+      while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { index += 1 }
+      return index - start
+    }
+
+    mutating func number() throws(Failure) {
+      if current == UInt8(ascii: "-") { index += 1 }
+      if current == UInt8(ascii: "0") {
+        index += 1
+      } else if digits() == 0 {
+        throw Failure("expected a digit")
+      }
+      if current == UInt8(ascii: ".") {
+        index += 1
+        guard digits() > 0 else { throw Failure("expected a digit") }
+      }
+      if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+        index += 1
+        if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+        guard digits() > 0 else { throw Failure("expected a digit") }
+      }
+    }
+
+    /// A string; its UTF-8 is checked by the YAML reader that reads it next.
+    mutating func string() throws(Failure) {
+      index += 1
+      while let byte = current {
+        switch byte {
+        case UInt8(ascii: "\""):
+          index += 1
+          return
+        case UInt8(ascii: "\\"):
+          index += 1
+          guard let escaped = current else { break }
+          switch escaped {
+          case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+            UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            index += 1
+          case UInt8(ascii: "u"):
+            index += 1
+            for _ in 0..<4 {
+              guard let hex = current, hex.isHexDigit else { throw Failure("bad \\u escape") }
+              index += 1
+            }
+          default:
+            throw Failure("bad escape")
+          }
+        case 0..<0x20:
+          throw Failure("control character in a string")
+        default:
+          index += 1
+        }
+      }
+      throw Failure("unterminated string")
+    }
+  }
+}
+
+extension UInt8 {
+  fileprivate var isHexDigit: Bool {
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+      || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+      || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
+  }
+}

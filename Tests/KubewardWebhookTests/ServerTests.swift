@@ -1,0 +1,342 @@
+import Foundation
+import KubewardBuiltInPolicies
+import KubewardEngine
+import KubewardServer
+import KubewardWebhook
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+@testable import KubewardAdmission
+
+/// A webhook on a loopback port, with the log lines it wrote.
+final class RunningServer: @unchecked Sendable {
+  let server: WebhookServer
+  let logLines = NIOLockedValueBox<[String]>([])
+
+  init(
+    certificates: TestCertificates?, name: String = "first",
+    settings: ReviewSettings = ReviewSettings(),
+    policies: String? = nil, configure: (inout ServerOptions) -> Void = { _ in }
+  ) throws {
+    var sources: [any PolicySource] = [BuiltInPolicies.source]
+    if let policies {
+      var set = AdmissionPolicySet()
+      set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+      sources.append(AdmissionPolicySource(set))
+    }
+    let reviewer = AdmissionReviewer(linter: try Linter(sources: sources), settings: settings)
+    var options = ServerOptions()
+    options.host = "127.0.0.1"
+    options.port = 0
+    options.threads = 2
+    options.reloadInterval = .milliseconds(50)
+    if let certificates {
+      options.tls = (certificates.path("\(name).pem"), certificates.path("\(name)-key.pem"))
+    }
+    configure(&options)
+    let lines = logLines
+    let logger = Logger(label: "kubeward") { label in
+      JSONLogHandler(label: label) { bytes in
+        lines.withLockedValue { $0.append(String(decoding: bytes, as: UTF8.self)) }
+      }
+    }
+    server = try WebhookServer(reviewer: reviewer, options: options, logger: logger)
+  }
+
+  var port: Int { server.port }
+
+  func stop() throws {
+    server.shutDown()
+    try server.wait()
+  }
+}
+
+@Suite(
+  "kubeward serve over HTTPS",
+  .enabled(
+    if: TestCertificates.opensslAvailable
+      || ProcessInfo.processInfo.environment["KUBEWARD_REQUIRE_VALIDATORS"] != nil,
+    "openssl makes the test certificates"),
+  .serialized)
+struct ServerTests {
+  static let denyScaleDown = """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: no-scale-down}
+    spec:
+      matchConstraints:
+        resourceRules:
+        - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments]}
+      validations:
+      - expression: "object.spec.replicas >= oldObject.spec.replicas"
+        message: scaling down is the autoscaler's job
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicyBinding
+    metadata: {name: no-scale-down}
+    spec: {policyName: no-scale-down, validationActions: [Deny]}
+    """
+
+  @Test func reviewsAllowWarnAndDenyOverTLSOnOneConnection() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates, policies: Self.denyScaleDown)
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    // Allowed, silently.
+    try client.request(body: Reviews.body(object: Reviews.deployment()))
+    let allowed = try client.response()
+    #expect(allowed.status == 200)
+    #expect(allowed.headers["content-type"] == "application/json")
+    let allowedResponse = try #require(allowed.json?["response"] as? [String: Any])
+    #expect(allowedResponse["allowed"] as? Bool == true)
+    #expect(allowedResponse["uid"] as? String == "705ab4f5-6393-11e8-b7cc-42010a800002")
+    // Allowed with warnings, on the same (kept-alive) connection.
+    try client.request(
+      body: Reviews.body(object: Reviews.deployment(image: "nginx:latest"), uid: "u-2"))
+    let warned = try #require(try client.response().json?["response"] as? [String: Any])
+    #expect(warned["uid"] as? String == "u-2")
+    #expect((warned["warnings"] as? [String])?.first?.hasPrefix("image-tag: ") == true)
+    // Denied: an UPDATE that scales down, with a dry run.
+    try client.request(
+      body: Reviews.body(
+        object: Reviews.deployment(replicas: 1), operation: "UPDATE",
+        oldObject: Reviews.deployment(replicas: 4), dryRun: true, uid: "u-3"))
+    let denied = try #require(try client.response().json?["response"] as? [String: Any])
+    #expect(denied["allowed"] as? Bool == false)
+    let status = try #require(denied["status"] as? [String: Any])
+    #expect(status["code"] as? Int == 403)
+    #expect(
+      (status["message"] as? String)?.contains("scaling down is the autoscaler's job") == true)
+    // DELETE: allowed.
+    try client.request(
+      body: Reviews.body(
+        object: nil, operation: "DELETE", oldObject: Reviews.deployment(), uid: "u-4"))
+    let deleted = try #require(try client.response().json?["response"] as? [String: Any])
+    #expect(deleted["allowed"] as? Bool == true)
+    // The API server appends ?timeout=…
+    try client.request(
+      "POST", "/validate?timeout=5s", body: Reviews.body(object: Reviews.deployment()))
+    #expect(try client.response().status == 200)
+    #expect(!client.isClosed)
+
+    // One log line per decision, as JSON with what an operator greps for.
+    let decisions = running.logLines.withLockedValue { $0 }.filter { $0.contains("\"decision\"") }
+      .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    #expect(decisions.count == 5)
+    let denial = try #require(decisions.first { $0["uid"] as? String == "u-3" })
+    #expect(denial["allowed"] as? Bool == false)
+    #expect(denial["kind"] as? String == "Deployment")
+    #expect(denial["object"] as? String == "shop/web")
+    #expect(denial["operation"] as? String == "UPDATE")
+    #expect(denial["policies"] as? [String] == ["no-scale-down"])
+    #expect(denial["latency_us"] is Int)
+  }
+
+  @Test func healthReadinessAndMetrics() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try client.request("GET", "/healthz")
+    #expect(try client.response().status == 200)
+    try client.request("GET", "/readyz")
+    #expect(try client.response().status == 200)
+    try client.request(body: Reviews.body(object: Reviews.deployment(image: "nginx:latest")))
+    _ = try client.response()
+    try client.request(body: "{")
+    #expect(try client.response().status == 400)
+    try client.request("GET", "/metrics")
+    let metrics = try client.response()
+    #expect(metrics.status == 200)
+    #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+    #expect(metrics.body.contains("kubeward_admission_requests_total{decision=\"warned\"} 1"))
+    #expect(metrics.body.contains("kubeward_admission_duration_seconds_count 1"))
+    #expect(
+      metrics.body.contains(
+        "kubeward_policy_findings_total{policy=\"image-tag\",severity=\"warning\"} 1"))
+    #expect(metrics.body.contains("kubeward_bad_requests_total{status=\"400\"} 1"))
+    try client.request("GET", "/nothing")
+    #expect(try client.response().status == 404)
+    try client.request("GET", "/validate")
+    #expect(try client.response().status == 405)
+  }
+
+  @Test func badRequestsGet400WithAStatus() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    for body in [
+      "not json", "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\"}",
+      Reviews.body(object: nil), Reviews.body(object: "\"text\""),
+      Reviews.body(object: Reviews.deployment(), uid: ""),
+    ] {
+      try client.request(body: body)
+      let response = try client.response()
+      #expect(response.status == 400)
+      #expect(response.json?["kind"] as? String == "Status")
+      #expect(response.json?["code"] as? Int == 400)
+    }
+    // The connection survives bad requests.
+    try client.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try client.response().status == 200)
+  }
+
+  @Test func bodiesOverTheLimitGet413WithoutBeingRead() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    // A declared length over 3 MiB: refused at once, before any of the body is sent.
+    let declared = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try declared.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: \(3 << 20 + 1)\r\n\r\n")
+    let refused = try declared.response()
+    #expect(refused.status == 413)
+    #expect(refused.json?["code"] as? Int == 413)
+    #expect(declared.waitForClose())
+    // A chunked body that grows past the limit: refused when it does.
+    let chunked = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try chunked.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n")
+    let chunk = String(repeating: "a", count: 1 << 20)
+    for _ in 0..<4 where !chunked.isClosed {
+      try? chunked.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n")
+    }
+    #expect(try chunked.response().status == 413)
+    #expect(chunked.waitForClose())
+  }
+
+  @Test func slowClientsTimeOut() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.requestTimeout = .milliseconds(300)
+    }
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try client.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"apiVersion\"")
+    let response = try client.response()
+    #expect(response.status == 408)
+    #expect(client.waitForClose())
+  }
+
+  @Test func connectionsBeyondTheLimitAreClosed() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates) { $0.limits.maximumConnections = 2 }
+    defer { try? running.stop() }
+    let ca = certificates.path("first-ca.pem")
+    let first = try TestClient(port: running.port, trusting: ca)
+    let second = try TestClient(port: running.port, trusting: ca)
+    for client in [first, second] {
+      try client.request("GET", "/healthz")
+      #expect(try client.response().status == 200)
+    }
+    let third = try TestClient(port: running.port, trusting: ca)
+    try? third.request("GET", "/healthz")
+    #expect(third.waitForClose())
+    // A slot frees when a connection closes.
+    try first.channel.close().wait()
+    var served = false
+    for _ in 0..<50 where !served {
+      let next = try TestClient(port: running.port, trusting: ca)
+      try? next.request("GET", "/healthz")
+      served = (try? next.response(timeout: .milliseconds(200)))?.status == 200
+    }
+    #expect(served)
+  }
+
+  @Test func aRotatedCertificateServesNewConnectionsAndKeepsOpenOnes() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    try certificates.make("second")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    let open = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try open.request("GET", "/healthz")
+    #expect(try open.response().status == 200)
+
+    // cert-manager writes the renewed pair; a broken write first is ignored.
+    let fileManager = FileManager.default
+    try "not a certificate".write(
+      toFile: certificates.path("first.pem"), atomically: true, encoding: .utf8)
+    usleep(300_000)
+    let stillFirst = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try stillFirst.request("GET", "/healthz")
+    #expect(try stillFirst.response().status == 200)
+    for file in ["first.pem", "first-key.pem"] {
+      try? fileManager.removeItem(atPath: certificates.path(file))
+    }
+    try fileManager.copyItem(
+      atPath: certificates.path("second-key.pem"), toPath: certificates.path("first-key.pem"))
+    try fileManager.copyItem(
+      atPath: certificates.path("second.pem"), toPath: certificates.path("first.pem"))
+    usleep(300_000)
+
+    let renewed = try TestClient(port: running.port, trusting: certificates.path("second-ca.pem"))
+    try renewed.request("GET", "/healthz")
+    #expect(try renewed.response().status == 200)
+    let old = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try? old.request("GET", "/healthz")
+    #expect(old.waitForClose(), "a client that trusts only the old CA must fail the handshake")
+    // The connection opened before the rotation is still served.
+    try open.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try open.response().status == 200)
+    #expect(
+      running.logLines.withLockedValue { $0 }.contains {
+        $0.contains("reloaded the serving certificate")
+      })
+  }
+
+  @Test func sigtermDrainsRequestsInFlight() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates)
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let body = Array(Reviews.body(object: Reviews.deployment()).utf8)
+    try client.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: \(body.count)\r\n\r\n")
+    try client.send(Array(body[..<100]))
+    usleep(100_000)
+    running.server.shutDown()
+    usleep(100_000)
+    // No new connection is accepted while draining.
+    #expect(
+      (try? TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))) == nil)
+    try client.send(Array(body[100...]))
+    let response = try client.response()
+    #expect(response.status == 200)
+    #expect((response.json?["response"] as? [String: Any])?["allowed"] as? Bool == true)
+    try running.server.wait()
+    #expect(client.waitForClose())
+  }
+
+  @Test func plainHTTPOnlyWhenAskedFor() throws {
+    let running = try RunningServer(certificates: nil)
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: nil)
+    try client.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try client.response().status == 200)
+  }
+
+  @Test func aTLSServerRefusesPlainHTTP() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: nil)
+    try? client.request("GET", "/healthz")
+    #expect(client.waitForClose())
+    #expect((try? client.response(timeout: .milliseconds(100))) == nil)
+  }
+}
