@@ -93,6 +93,7 @@ let package = Package(
       name: "KubewardWebhookTests",
       dependencies: [
         "KubewardServer", "KubewardWebhook", "KubewardBuiltInPolicies", "KubewardAdmission",
+        "KubewardReporters",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),

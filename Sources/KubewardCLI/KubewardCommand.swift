@@ -10,7 +10,7 @@ public struct KubewardCommand: ParsableCommand {
     version: ToolInfo.version,
     subcommands: [
       LintCommand.self, RulesCommand.self, ExplainCommand.self, InitCommand.self,
-      EvalCommand.self, ServeCommand.self, CompletionCommand.self,
+      EvalCommand.self, ServeCommand.self, ExportCommand.self, CompletionCommand.self,
     ],
     defaultSubcommand: LintCommand.self)
 

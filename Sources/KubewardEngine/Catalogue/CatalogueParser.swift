@@ -9,7 +9,7 @@ public enum CatalogueParser {
 
   private static let fields: Set<String> = [
     "id", "title", "severity", "scope", "appliesTo", "incident", "rationale", "remediation",
-    "options", "examples", "examplesNote",
+    "options", "examples", "examplesNote", "admission",
   ]
 
   public static func parse(_ bytes: [UInt8], fileName: String) throws(CatalogueError)
@@ -62,6 +62,7 @@ public enum CatalogueParser {
         try parseOption(node, reader: reader)
       } ?? [],
       examples: examples,
+      admission: root["admission"],
       examplesNote: examplesNote,
       fileName: fileName,
       source: String(decoding: bytes, as: UTF8.self))

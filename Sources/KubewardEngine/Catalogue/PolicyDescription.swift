@@ -25,6 +25,8 @@ public struct PolicyDescription: Sendable {
   public let options: [PolicyOptionDescription]
   /// The `examples:` mapping, read on demand.
   let examples: Node?
+  /// The `admission:` mapping (see `AdmissionExport`), read on demand.
+  let admission: Node?
   /// Why the policy has no runnable examples (e.g. an unreadable file cannot be written as
   /// text); `nil` for every policy that has them.
   public let examplesNote: String?
@@ -86,6 +88,6 @@ extension PolicyDescription {
     self.init(
       id: id, title: title, severity: severity, scope: scope, appliesTo: appliesTo,
       incident: nil, rationale: rationale, remediation: remediation, options: [], examples: nil,
-      examplesNote: "described by its own source", fileName: "", source: source)
+      admission: nil, examplesNote: "described by its own source", fileName: "", source: source)
   }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import KubewardBuiltInPolicies
+import KubewardEngine
+import KubewardReporters
+import KubewardYAML
+import Testing
+
+@testable import KubewardAdmission
+@testable import KubewardWebhook
+
+/// `kubeward export vap`: the exported policies are current, valid, and give every object the
+/// verdict the Swift policy gives it.
+@Suite("The catalogue as ValidatingAdmissionPolicies")
+struct VAPExportTests {
+  static let export = VAPExport.export(PolicyCatalogue.builtIn)
+  static let committed = EquivalenceTests.repositoryRoot + "/deploy/vap"
+
+  @Test func deployVAPIsWhatTheCatalogueExports() throws {
+    let names = Set(Self.export.files.map(\.name))
+    for file in Self.export.files {
+      let path = Self.committed + "/" + file.name
+      let text = try? String(contentsOfFile: path, encoding: .utf8)
+      #expect(
+        text == file.text,
+        "deploy/vap/\(file.name) is out of date: run `kubeward export vap --output deploy/vap`")
+    }
+    let present = Set(try FileManager.default.contentsOfDirectory(atPath: Self.committed))
+    #expect(present.subtracting(names).isEmpty, "stale files: \(present.subtracting(names))")
+  }
+
+  @Test func everyPerObjectPolicyIsExportedOrSaysWhyNot() throws {
+    for description in PolicyCatalogue.builtIn.descriptions where description.scope == .object {
+      try description.validateAdmissionExport()
+      #expect(description.admissionExport != nil, "\(description.id) has no admission: section")
+    }
+    #expect(
+      Self.export.exported.count + Self.export.notExported.count
+        == PolicyCatalogue.builtIn.descriptions.filter { $0.scope == .object }.count)
+  }
+
+  @Test func exportedPoliciesCompileAndLintClean() throws {
+    var set = AdmissionPolicySet()
+    for file in Self.export.files where file.name.hasSuffix(".yaml") {
+      set.read(file: file.name, bytes: Array(file.text.utf8))
+    }
+    #expect(set.policyFileFindings().isEmpty, "\(set.policyFileFindings().map(\.message))")
+    #expect(set.policies.count == Self.export.exported.flatMap(\.policies).count)
+    let linter = try Linter(sources: [BuiltInPolicies.source])
+    let inputs = Self.export.files.filter { $0.name.hasSuffix(".yaml") }.map {
+      LintInput(name: $0.name, source: .bytes(Array($0.text.utf8)), isExplicit: true)
+    }
+    let findings = linter.lint(inputs).findings
+    #expect(findings.isEmpty, "\(findings.map(\.message))")
+  }
+
+  // MARK: Equivalence
+
+  /// The exported policies, evaluated by kubeward's CEL engine as the API server would.
+  static func admissionLinter() throws -> Linter {
+    var set = AdmissionPolicySet()
+    for file in export.files where file.name.hasSuffix(".yaml") {
+      set.read(file: file.name, bytes: Array(file.text.utf8))
+    }
+    return try Linter(sources: [AdmissionPolicySource(set)])
+  }
+
+  /// The policy id of an exported policy's name.
+  static let idOfPolicy: [String: String] = Dictionary(
+    uniqueKeysWithValues: export.exported.flatMap { id, policies in
+      policies.map { ($0.name, id) }
+    })
+
+  struct Verdicts {
+    var compared = 0
+    var differences: [String] = []
+    var maximumCost: [String: Int] = [:]
+  }
+
+  /// Compares, object by object, the Swift policies' most severe finding with the exported
+  /// policies' for every policy in `ids`.
+  static func compare(
+    name: String, bytes: [UInt8], ids: Set<String>, builtIn: Linter, admission: Linter,
+    into verdicts: inout Verdicts
+  ) {
+    let input = LintInput(name: name, source: .bytes(bytes), isExplicit: true)
+    let swift = builtIn.lint([input]).findings
+    let cel = admission.lint([input]).findings
+    // What reaches no API server as it is (templates, fragments), and what the bindings and
+    // match conditions leave out on purpose (system namespaces, controllers' pods).
+    let notObjects = Set(
+      swift.filter {
+        $0.policy == "unrendered-template"
+          || ($0.policy == "schema" && $0.message.contains("is not a whole object"))
+      }.compactMap(\.object))
+    let file = YAMLReader().read(bytes)
+    for document in file.documents {
+      guard case .objects(let objects, _) = document.content(defaultNamespace: "default") else {
+        continue
+      }
+      for object in objects where object.resourceKind != nil {
+        let reference = object.reference
+        guard !notObjects.contains(reference),
+          !["kube-system", "kube-node-lease"].contains(reference.namespace ?? ""),
+          AdmissionReviewer.controllerOwner(object) == nil
+        else { continue }
+        verdicts.compared += 1
+        for id in ids {
+          let expected = swift.filter {
+            $0.policy == id && $0.object == reference && $0.suppression == nil
+          }.map(\.severity).max()
+          let got = cel.filter {
+            idOfPolicy[$0.policy] == id && $0.object == reference
+          }.map(\.severity).max()
+          if expected != got {
+            verdicts.differences.append(
+              "\(name): \(reference) \(id): kubeward \(expected.map(\.rawValue) ?? "nothing"), "
+                + "VAP \(got.map(\.rawValue) ?? "nothing")"
+                + (got == nil
+                  ? ""
+                  : " (\(cel.first { idOfPolicy[$0.policy] == id && $0.object == reference }?.message ?? ""))")
+            )
+          }
+        }
+      }
+    }
+  }
+
+  @Test func onEveryExampleOfEveryExportedPolicy() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    var verdicts = Verdicts()
+    for (id, _) in Self.export.exported {
+      let description = try #require(PolicyCatalogue.builtIn[id])
+      for (index, example) in (description.failingExamples + description.passingExamples)
+        .enumerated()
+      {
+        Self.compare(
+          name: "\(id) example \(index + 1)", bytes: example.manifest,
+          ids: Set(Self.export.exported.map(\.id)), builtIn: builtIn, admission: admission,
+          into: &verdicts)
+      }
+    }
+    #expect(verdicts.compared > 30)
+    #expect(verdicts.differences.isEmpty, "\(verdicts.differences.joined(separator: "\n"))")
+  }
+
+  @Test(.enabled(if: EquivalenceTests.corpusIsPresent, "../shared/corpus/real is absent"))
+  func onEveryObjectOfTheRealCorpus() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    var verdicts = Verdicts()
+    let index = try String(
+      contentsOfFile: EquivalenceTests.realCorpus + "/INDEX.tsv", encoding: .utf8)
+    for line in index.split(separator: "\n").dropFirst() {
+      let path = String(line.split(separator: "\t")[0])
+      guard
+        let data = FileManager.default.contents(atPath: EquivalenceTests.realCorpus + "/" + path)
+      else { continue }
+      Self.compare(
+        name: path, bytes: Array(data), ids: Set(Self.export.exported.map(\.id)),
+        builtIn: builtIn, admission: admission, into: &verdicts)
+    }
+    #expect(verdicts.compared > 1500)
+    #expect(
+      verdicts.differences.isEmpty,
+      "\(verdicts.differences.count) differences:\n\(verdicts.differences.prefix(60).joined(separator: "\n"))"
+    )
+  }
+}
