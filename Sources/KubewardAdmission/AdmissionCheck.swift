@@ -3,6 +3,12 @@ import KubewardEngine
 import KubewardModel
 import KubewardYAML
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Kubernetes' cost limit for one evaluation of one expression, and for all of a policy's
 /// expressions on one object.
 enum CostLimits {
@@ -14,11 +20,8 @@ enum CostLimits {
 /// Variables are evaluated when first read, in the order they are read, and once.
 final class AdmissionActivation: Activation, @unchecked Sendable {
   // Used by one evaluation at a time, on one thread: a check builds its own per object.
-  let object: Value
-  let oldObject: Value
-  let request: Value
+  let scope: ObjectScope
   let params: Value
-  let namespaceObject: Value
   let variables: [NamedExpression]
   private var cache: [String: Value] = [:]
   private var evaluating: Set<String> = []
@@ -26,25 +29,19 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   var cost = 0
   weak var tracer: AccessTracer?
 
-  init(
-    object: Value, oldObject: Value = .null, request: Value, params: Value,
-    namespaceObject: Value, variables: [NamedExpression]
-  ) {
-    self.object = object
-    self.oldObject = oldObject
-    self.request = request
+  init(scope: ObjectScope, params: Value, variables: [NamedExpression]) {
+    self.scope = scope
     self.params = params
-    self.namespaceObject = namespaceObject
     self.variables = variables
   }
 
   func resolve(_ name: String) -> Value? {
     switch name {
-    case "object": return object
-    case "oldObject": return oldObject
-    case "request": return request
+    case "object": return scope.object
+    case "oldObject": return scope.oldObject
+    case "request": return scope.request
     case "params": return params
-    case "namespaceObject": return namespaceObject
+    case "namespaceObject": return scope.namespaceObject
     case "variables": return .map(VariablesMap(activation: self))
     case "authorizer", "authorizer.requestResource": return .opaque(Authorizer())
     default: return nil
@@ -91,6 +88,64 @@ struct VariablesMap: MapValue, @unchecked Sendable {
   var keys: [Value] { activation.variables.map { .string($0.name) } }
 }
 
+/// The largest CEL cost each policy spent on one object (every expression it evaluated,
+/// messages included), for estimating policies against Kubernetes' limits.
+final class CostLedger: @unchecked Sendable {
+  // Guarded by `mutex`: workers record from several threads.
+  private var maximum: [String: Int] = [:]
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  init() {
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func record(_ policy: String, cost: Int) {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    maximum[policy] = max(maximum[policy] ?? 0, cost)
+  }
+
+  var costs: [String: Int] {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return maximum
+  }
+}
+
+/// What every policy evaluated on one object shares, built when first read: most
+/// expressions read only `object`, and a run evaluates many policies on many objects.
+final class ObjectScope: @unchecked Sendable {
+  // Used on one thread: a check makes one per object.
+  let object: Value
+  private let facts: AdmissionRequestFacts
+  private let synthetic: SyntheticRequest
+  private let oldObjectNode: Node?
+  private let namespaceContext: ContextObject?
+  private let namespaceName: String?
+
+  init(
+    object: Value, facts: AdmissionRequestFacts, request: SyntheticRequest, oldObject: Node?,
+    namespaceObject: ContextObject?, namespace: String?
+  ) {
+    self.object = object
+    self.facts = facts
+    self.synthetic = request
+    self.oldObjectNode = oldObject
+    self.namespaceContext = namespaceObject
+    self.namespaceName = namespace
+  }
+
+  lazy var request: Value = AdmissionCheck.requestValue(facts, request: synthetic)
+  lazy var oldObject: Value = oldObjectNode.map(NodeValue.value) ?? .null
+  lazy var namespaceObject: Value =
+    namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
+}
+
 /// Remembers the last field of the object a validation read: where its finding points.
 final class FieldTracer: AccessTracer {
   let tree: ObjectIdentifier
@@ -127,10 +182,18 @@ struct AdmissionCheck: ObjectCheck {
   /// Severities the configuration sets for policies by name.
   let configuredSeverities: [String: Severity]
 
+  /// The policies that can match each resource (by plural name), in order: a policy whose
+  /// rules name resources is looked at only for those; one with `*` (or no rules), for all.
+  /// Most objects meet few of a run's policies, and this skips the rest without matching.
+  let candidatesByResource: [String: [Int]]
+  let candidatesForOthers: [Int]
+
   struct CompiledPolicy: Sendable {
     let policy: AdmissionPolicy
     let bindings: [AdmissionBinding]
     let unbound: Bool
+    /// Whether an expression of the policy does not compile.
+    let hasCompileErrors: Bool
     /// Kyverno autogen: the policy rewritten for pod controllers.
     let variants: [String: AdmissionPolicy]
   }
@@ -149,45 +212,69 @@ struct AdmissionCheck: ObjectCheck {
         policy: policy, bindings: set.bindings(of: policy),
         unbound: policy.ownActions == nil
           && !set.bindings.contains(where: { $0.policyName == policy.name }),
+        hasCompileErrors: policy.expressions.contains { $0.program == nil },
         variants: Autogen.variants(of: policy))
     }
+    var named: [String: [Int]] = [:]
+    var everywhere: [Int] = []
+    for (index, entry) in compiled.enumerated() {
+      let rules = entry.policy.matchConstraints?.resourceRules
+      let resources = rules?.flatMap(\.resources) ?? ["*"]
+      if !entry.variants.isEmpty || resources.contains(where: { $0 == "*" || $0 == "*/*" }) {
+        everywhere.append(index)
+      } else {
+        for resource in Set(resources) { named[resource, default: []].append(index) }
+      }
+    }
+    candidatesByResource = named.mapValues { ($0 + everywhere).sorted() }
+    candidatesForOthers = everywhere
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     let metadata = object.metadata
-    let hasNamespace = metadata.node?["namespace"] != nil
+    let namespaceNode = metadata.node?["namespace"]
     let resource = set.resources.resource(
-      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: hasNamespace)
-    let namespace =
-      resource.namespaced ? (metadata.node?["namespace"]?.string ?? defaultNamespace) : nil
+      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
+    let namespace = resource.namespaced ? (namespaceNode?.string ?? defaultNamespace) : nil
+    let request = self.request(report)
     let facts = AdmissionRequestFacts(
       resource: resource, name: metadata.name ?? "", namespace: namespace,
-      labels: metadata.labels, operation: request(report).operation)
+      labelsNode: metadata.labelsNode, operation: request.operation)
     let namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
-    var namespaceLabels = namespaceObject?.labels ?? [:]
-    if let namespace { namespaceLabels["kubernetes.io/metadata.name"] = namespace }
-    for entry in compiled {
+    func namespaceLabels() -> Labels {
+      var labels = namespaceObject?.labels ?? [:]
+      if let namespace { labels["kubernetes.io/metadata.name"] = namespace }
+      return labels
+    }
+    // Built for the first policy that matches, then shared.
+    var scope: ObjectScope?
+    for index in candidatesByResource[resource.resource] ?? candidatesForOthers {
+      let entry = compiled[index]
       var policy = entry.policy
-      var effectiveFacts = facts
       if let constraints = policy.matchConstraints,
-        !constraints.matches(facts, namespaceLabels: namespaceLabels)
+        !constraints.matches(facts, namespaceLabels: namespaceLabels())
       {
         // Kyverno autogen: a pod policy also checks the pod templates of controllers.
-        guard let variant = entry.variants[object.kind],
-          variant.matchConstraints?.matches(facts, namespaceLabels: namespaceLabels) ?? true
+        guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],
+          variant.matchConstraints?.matches(facts, namespaceLabels: namespaceLabels()) ?? true
         else { continue }
         policy = variant
-        effectiveFacts = facts
       }
       for binding in entry.bindings {
         if let match = binding.matchResources,
-          !match.matches(effectiveFacts, namespaceLabels: namespaceLabels)
+          !match.matches(facts, namespaceLabels: namespaceLabels())
         {
           continue
         }
+        if scope == nil {
+          scope = ObjectScope(
+            object: NodeValue.value(object.node), facts: facts, request: request,
+            oldObject: report.admissionRequest?.oldObject, namespaceObject: namespaceObject,
+            namespace: namespace)
+        }
         evaluate(
-          policy, binding: binding, unbound: entry.unbound, object: object, facts: facts,
-          namespaceObject: namespaceObject, namespace: namespace, report: &report)
+          policy, binding: binding, entry: entry, object: object, scope: scope!,
+          namespace: namespace, report: &report)
       }
     }
   }
@@ -213,15 +300,15 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   private func evaluate(
-    _ policy: AdmissionPolicy, binding: AdmissionBinding, unbound: Bool, object: KubeObject,
-    facts: AdmissionRequestFacts, namespaceObject: ContextObject?, namespace: String?,
-    report: inout ObjectReport
+    _ policy: AdmissionPolicy, binding: AdmissionBinding, entry: CompiledPolicy,
+    object: KubeObject, scope: ObjectScope, namespace: String?, report: inout ObjectReport
   ) {
     let severity = severity(policy, binding.actions)
-    let verb = denial(policy, binding, unbound: unbound)
+    // Written only for a finding: most evaluations find nothing.
+    var verb: String { denial(policy, binding, unbound: entry.unbound) }
     let adjustment = SeverityAdjustment.exactly(severity)
     // Compile errors: Fail rejects every request the policy matches.
-    if policy.expressions.contains(where: { $0.program == nil }) {
+    if entry.hasCompileErrors {
       if policy.failurePolicy == .fail {
         report.report(
           object.nameNode,
@@ -239,16 +326,9 @@ struct AdmissionCheck: ObjectCheck {
       }
       return
     }
-    let objectValue = NodeValue.value(object.node)
-    let request = Self.requestValue(facts, request: self.request(report))
-    let oldObject = report.admissionRequest?.oldObject.map(NodeValue.value) ?? .null
-    let namespaceValue =
-      namespaceObject.map { NodeValue.value($0.node) } ?? namespaceStub(namespace)
     for param in paramValues {
       func activation() -> AdmissionActivation {
-        AdmissionActivation(
-          object: objectValue, oldObject: oldObject, request: request, params: param,
-          namespaceObject: namespaceValue, variables: policy.variables)
+        AdmissionActivation(scope: scope, params: param, variables: policy.variables)
       }
       let context = activation()
       // matchConditions: all must hold; an error follows failurePolicy.
@@ -314,6 +394,7 @@ struct AdmissionCheck: ObjectCheck {
           continue
         }
       }
+      set.costLedger?.record(policy.name, cost: context.cost)
     }
   }
 
@@ -431,7 +512,7 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   /// A Namespace kubeward has not seen: what the API server would at least know of it.
-  private func namespaceStub(_ namespace: String?) -> Value {
+  static func namespaceStub(_ namespace: String?) -> Value {
     guard let namespace else { return .null }
     var labels = DictionaryMap()
     labels.insert(.string("kubernetes.io/metadata.name"), .string(namespace))

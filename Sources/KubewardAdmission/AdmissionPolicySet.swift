@@ -39,6 +39,8 @@ public struct AdmissionPolicySet: Sendable {
   var namespaces: [String: ContextObject] = [:]
   /// The request every object is evaluated as part of (user, operation).
   public var request = SyntheticRequest()
+  /// When set, records each policy's largest cost on one object (tests' cost estimates).
+  var costLedger: CostLedger?
 
   public init() {}
 

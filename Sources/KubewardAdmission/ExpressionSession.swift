@@ -80,7 +80,7 @@ public struct ExpressionSession: Sendable {
     let facts = AdmissionRequestFacts(
       resource: resource, name: metadata.name ?? "",
       namespace: resource.namespaced ? (metadata.node?["namespace"]?.string ?? "default") : nil,
-      labels: metadata.labels, operation: request.operation)
+      labelsNode: metadata.labelsNode, operation: request.operation)
     return AdmissionCheck.requestValue(facts, request: request)
   }
 }

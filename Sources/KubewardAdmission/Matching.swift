@@ -104,9 +104,15 @@ struct ResourceTable: Sendable {
 
   /// The request resource of an object with `apiVersion` and `kind`.
   func resource(apiVersion: String, kind: String, hasNamespace: Bool) -> RequestResource {
-    let parts = apiVersion.split(separator: "/", maxSplits: 1).map(String.init)
-    let (group, version) = parts.count == 2 ? (parts[0], parts[1]) : ("", parts.first ?? "")
-    let key = group + "/" + kind
+    let group: String
+    let version: String
+    if let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) {
+      group = String(apiVersion[..<slash])
+      version = String(apiVersion[apiVersion.utf8.index(after: slash)...])
+    } else {
+      (group, version) = ("", apiVersion)
+    }
+    let key = String(concatenating: group, "/", kind)
     if let (resource, namespaced) = Self.builtIn[key] ?? custom[key] {
       return RequestResource(
         group: group, version: version, kind: kind, resource: resource, namespaced: namespaced)
@@ -140,8 +146,11 @@ struct AdmissionRequestFacts: Sendable {
   let name: String
   /// `nil` for cluster-scoped objects.
   let namespace: String?
-  let labels: Labels
+  /// The object's `metadata.labels`, read only by the selectors that need them.
+  let labelsNode: Node?
   let operation: String
+
+  var labels: Labels { Labels(stringMap: labelsNode) }
 }
 
 extension ResourceRule {
@@ -187,7 +196,9 @@ extension ResourceRule {
 extension MatchResources {
   /// Whether the request is matched: a resource rule names it, no exclusion does, and the
   /// selectors accept its namespace's labels and its own.
-  func matches(_ request: AdmissionRequestFacts, namespaceLabels: Labels?) -> Bool {
+  func matches(_ request: AdmissionRequestFacts, namespaceLabels: @autoclosure () -> Labels?)
+    -> Bool
+  {
     if let resourceRules, !resourceRules.contains(where: { $0.matches(request, exact: exactMatch) })
     {
       return false
@@ -201,7 +212,7 @@ extension MatchResources {
       if request.resource.resource == "namespaces" {
         if !namespaceSelector.matches(request.labels) { return false }
       } else if request.namespace != nil {
-        if !namespaceSelector.matches(namespaceLabels ?? [:]) { return false }
+        if !namespaceSelector.matches(namespaceLabels() ?? [:]) { return false }
       }
     }
     return true

@@ -39,7 +39,13 @@ enum NodeValue {
   /// identifiers (`x-kubernetes-id` is `x__dash__kubernetes__dash__id`, `namespace` …
   /// `__namespace__`), and so may a policy.
   static func unescapedPropertyName(_ name: String) -> String? {
-    guard name.contains("__") else { return nil }
+    // Every field read asks: a byte scan, not a generic substring search.
+    var previousWasUnderscore = false
+    let hasDoubleUnderscore = name.utf8.contains { byte in
+      defer { previousWasUnderscore = byte == UInt8(ascii: "_") }
+      return previousWasUnderscore && byte == UInt8(ascii: "_")
+    }
+    guard hasDoubleUnderscore else { return nil }
     if name.hasPrefix("__"), name.hasSuffix("__"), name.count > 4 {
       let inner = String(name.dropFirst(2).dropLast(2))
       if reservedWords.contains(inner) { return inner }

@@ -31,9 +31,16 @@ public final class Container: Sendable {
   /// look at them.
   public let probes: [Probe]
 
+  /// A container whose whole command is shell built-ins and trivial programs (`sleep 5`,
+  /// `echo done && sleep 10`, `true`): a hook, a placeholder or a simulation step. It writes
+  /// nothing, holds no memory, serves nothing and looks no name up. Found once here: several
+  /// policies ask.
+  public let isTrivial: Bool
+
   public init(node: Node, role: ContainerRole) {
     self.node = node
     self.role = role
+    self.isTrivial = Self.isTrivial(node)
     self.imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
     self.probes = ProbeKind.allCases.compactMap { kind in
       guard let (key, value) = node.entry(kind.key), value.isMapping else { return nil }
@@ -78,7 +85,9 @@ public final class Container: Sendable {
   public var image: Node? { node.scalar(.image) }
 
   /// `command` then `args`, as one list of words (scalars only).
-  public var commandLine: [String] {
+  public var commandLine: [String] { Self.commandLine(of: node) }
+
+  static func commandLine(of node: Node) -> [String] {
     (Array(node.items(.command)) + Array(node.items(.args))).compactMap(\.text)
   }
 
@@ -110,14 +119,10 @@ public final class Container: Sendable {
       && (Int(rest[1]).map { $0 >= 3600 } ?? false)
   }
 
-  /// A container whose whole command is shell built-ins and trivial programs (`sleep 5`,
-  /// `echo done && sleep 10`, `true`): a hook, a placeholder or a simulation step. It writes
-  /// nothing, holds no memory, serves nothing and looks no name up.
-  public var isTrivial: Bool {
-    // Most containers give no command: answered without building one (this runs for every
-    // container, for several policies).
+  private static func isTrivial(_ node: Node) -> Bool {
+    // Most containers give no command: answered without building one.
     guard node[.command] != nil || node[.args] != nil else { return false }
-    let commandLine = self.commandLine
+    let commandLine = Self.commandLine(of: node)
     guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
     let launchers: Set<Substring> = ["sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec"]
     let trivial: Set<Substring> = [

@@ -6,6 +6,16 @@ public struct PodTemplate: Sendable {
   /// The template mapping (or the Pod), holding `metadata` and `spec`.
   public let node: Node
   public let spec: PodSpec
+  /// What shows the pods run on a virtual node (see `VirtualNode`), found once here: several
+  /// policies ask.
+  public private(set) var virtualNodeEvidence: String?
+
+  public init(node: Node, spec: PodSpec) {
+    self.node = node
+    self.spec = spec
+    self.virtualNodeEvidence = nil
+    self.virtualNodeEvidence = VirtualNode.evidence(self)
+  }
 
   public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }
   public var labels: Labels { metadata.labels }

@@ -20,7 +20,7 @@ public enum VirtualNode {
         return "its \(key.string ?? "") annotation (Alibaba Cloud ECI)"
       }
     }
-    if template.metadata.labels["alibabacloud.com/eci"] == "true" {
+    if template.metadata.labelsNode?["alibabacloud.com/eci"]?.textEquals("true") == true {
       return "its alibabacloud.com/eci label (Alibaba Cloud ECI)"
     }
     let spec = template.spec.node

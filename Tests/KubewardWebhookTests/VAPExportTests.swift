@@ -56,8 +56,9 @@ struct VAPExportTests {
   // MARK: Equivalence
 
   /// The exported policies, evaluated by kubeward's CEL engine as the API server would.
-  static func admissionLinter() throws -> Linter {
+  static func admissionLinter(costs: CostLedger? = nil) throws -> Linter {
     var set = AdmissionPolicySet()
+    set.costLedger = costs
     for file in export.files where file.name.hasSuffix(".yaml") {
       set.read(file: file.name, bytes: Array(file.text.utf8))
     }
@@ -144,10 +145,16 @@ struct VAPExportTests {
     #expect(verdicts.differences.isEmpty, "\(verdicts.differences.joined(separator: "\n"))")
   }
 
+  /// Kubernetes stops an expression at a cost of 1 000 000 and a policy's expressions on one
+  /// object at 10 000 000 (cel-go's cost model, which kubeward's follows). The estimate is the
+  /// largest cost each policy spent on one object of the corpus, all its expressions together.
+  static let costLimit = 1_000_000
+
   @Test(.enabled(if: EquivalenceTests.corpusIsPresent, "../shared/corpus/real is absent"))
   func onEveryObjectOfTheRealCorpus() throws {
     let builtIn = try Linter(sources: [BuiltInPolicies.source])
-    let admission = try Self.admissionLinter()
+    let costs = CostLedger()
+    let admission = try Self.admissionLinter(costs: costs)
     var verdicts = Verdicts()
     let index = try String(
       contentsOfFile: EquivalenceTests.realCorpus + "/INDEX.tsv", encoding: .utf8)
@@ -161,6 +168,13 @@ struct VAPExportTests {
         builtIn: builtIn, admission: admission, into: &verdicts)
     }
     #expect(verdicts.compared > 1500)
+    let estimates = costs.costs
+    print("Largest cost on one object of the real corpus, per exported policy:")
+    for (policy, cost) in estimates.sorted(by: { $0.key < $1.key }) {
+      print("  \(policy): \(cost)")
+      #expect(cost < Self.costLimit, "\(policy) costs \(cost) on one object")
+    }
+    #expect(estimates.count == Self.idOfPolicy.count)
     #expect(
       verdicts.differences.isEmpty,
       "\(verdicts.differences.count) differences:\n\(verdicts.differences.prefix(60).joined(separator: "\n"))"

@@ -57,15 +57,21 @@ struct EphemeralStorageLimit: ObjectPolicy {
     "fluent-bit", "fluentd", "logstash", "jenkins", "sonarqube", "nexus3", "registry",
   ]
 
+  private static let writers: Set<Substring> = [
+    "mkdir", "cp", "mv", "wget", "tar", "unzip", "gunzip", "dd", "tee", "rsync",
+    "apt-get", "apk", "yum", "dnf", "pip", "pip3", "npm", "git",
+  ]
+
   /// Whether a command line visibly writes files: a redirection to a file, or a program whose
   /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
   static func commandWritesFiles(_ words: [String]) -> Bool {
     guard !words.isEmpty else { return false }
-    let writers: Set<Substring> = [
-      "mkdir", "cp", "mv", "wget", "tar", "unzip", "gunzip", "dd", "tee", "rsync",
-      "apt-get", "apk", "yum", "dnf", "pip", "pip3", "npm", "git",
-    ]
-    let tokens = words.joined(separator: " ").split(whereSeparator: { " \n\t;&|()".contains($0) })
+    let tokens = words.joined(separator: " ").split(whereSeparator: { character in
+      switch character {
+      case " ", "\n", "\t", ";", "&", "|", "(", ")": true
+      default: false
+      }
+    })
     for (index, token) in tokens.enumerated() {
       let program = token.split(separator: "/").last ?? token
       if writers.contains(program) { return true }

@@ -83,9 +83,13 @@ public struct ObjectReport: Sendable {
   /// project's, unless the pod keeps off virtual nodes.
   public func virtualNodeEvidence(for object: KubeObject) -> String? {
     guard let template = object.podTemplate else { return nil }
-    if let own = VirtualNode.evidence(template) { return own }
-    guard let virtualNodeProjects, !VirtualNode.isExcluded(template) else { return nil }
-    return virtualNodeProjects.evidence(scope: scope)
+    if let own = template.virtualNodeEvidence { return own }
+    // The project's evidence first: most projects have none, and the pod's exclusion is
+    // looked for only when one does.
+    guard let evidence = virtualNodeProjects?.evidence(scope: scope),
+      !VirtualNode.isExcluded(template)
+    else { return nil }
+    return evidence
   }
 
   /// The most severe a finding may be: information for a fragment (see `Fragments`), whose
