@@ -76,9 +76,13 @@ public enum VAPExport {
       """
     ),
     (
+      "validImages",
+      "variables.allContainers.filter(c, has(c.image) && \(validImage("c.image"))).map(c, c.name)"
+    ),
+    (
       "pauseContainers",
       """
-      variables.allContainers.filter(c, has(c.image) && \(validImage("c.image")) && \
+      variables.allContainers.filter(c, c.name in variables.validImages && \
       c.image.split('@')[0].matches('(^|/)pause(:[^/]*)?$')).map(c, c.name)
       """
     ),

@@ -76,7 +76,8 @@ final class HTTPHandler: ChannelInboundHandler {
       }
       state = .receiving(route, keepAlive: keepAlive)
       let timeout = shared.limits.requestTimeout
-      deadline = context.eventLoop.scheduleTask(in: timeout) { [weak self] in
+      // The handler and its context live on this event loop, as the task does.
+      deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
         self?.timedOut(context: context)
       }
     case .body(var chunk):
@@ -225,7 +226,7 @@ final class HTTPHandler: ChannelInboundHandler {
     context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
     if !keepAlive {
-      done.whenComplete { _ in context.close(promise: nil) }
+      done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
   }
 }

@@ -5,7 +5,16 @@ import KubewardModel
 struct EphemeralStorageLimit: ObjectPolicy {
   static let id = "ephemeral-storage-limit"
 
-  init(options: PolicyOptions) {}
+  /// Images whose job is to keep data (databases, queues, log and metric stores, buffers of
+  /// log shippers, build servers): the `dataImages` option.
+  let dataImages: Set<String>
+  /// Programs whose work is writing files: the `writingCommands` option.
+  let writingCommands: Set<Substring>
+
+  init(options: PolicyOptions) {
+    dataImages = Set(options.strings("dataImages"))
+    writingCommands = Set(options.strings("writingCommands").map { Substring($0) })
+  }
 
   /// What shows that the container writes to the node's disk beyond its logs: a writable
   /// emptyDir on disk without `sizeLimit`, or, for a container with no volume of its own to
@@ -37,34 +46,19 @@ struct EphemeralStorageLimit: ObjectPolicy {
     guard !hasOwnStorage else { return nil }
     if let repository = container.imageReference?.repository {
       let name = repository.split(separator: "/").last.map(String.init) ?? repository
-      if Self.dataImages.contains(name) {
+      if dataImages.contains(name) {
         return "\(name) stores data, and with no volume for it, on the node's disk"
       }
     }
-    if Self.commandWritesFiles(container.commandLine) {
+    if Self.commandWritesFiles(container.commandLine, writers: writingCommands) {
       return "its command writes files"
     }
     return nil
   }
 
-  /// Images whose job is to keep data (databases, queues, log and metric stores, buffers of
-  /// log shippers, build servers).
-  private static let dataImages: Set<String> = [
-    "postgres", "postgresql", "mysql", "mysql-server", "mariadb", "mongo", "mongodb", "redis",
-    "redis-stack", "redis-stack-server", "valkey", "elasticsearch", "opensearch", "kafka",
-    "zookeeper", "rabbitmq", "cassandra", "etcd", "minio", "prometheus", "loki", "clickhouse",
-    "clickhouse-server", "influxdb", "neo4j", "couchdb", "cockroach", "solr", "mssql-server",
-    "fluent-bit", "fluentd", "logstash", "jenkins", "sonarqube", "nexus3", "registry",
-  ]
-
-  private static let writers: Set<Substring> = [
-    "mkdir", "cp", "mv", "wget", "tar", "unzip", "gunzip", "dd", "tee", "rsync",
-    "apt-get", "apk", "yum", "dnf", "pip", "pip3", "npm", "git",
-  ]
-
   /// Whether a command line visibly writes files: a redirection to a file, or a program whose
   /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
-  static func commandWritesFiles(_ words: [String]) -> Bool {
+  static func commandWritesFiles(_ words: [String], writers: Set<Substring>) -> Bool {
     guard !words.isEmpty else { return false }
     let tokens = words.joined(separator: " ").split(whereSeparator: { character in
       switch character {
