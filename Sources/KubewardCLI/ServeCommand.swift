@@ -85,8 +85,17 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Close connections beyond this many.")
   var maxConnections = 1024
 
-  @Option(help: "Seconds a client has to send a whole request (408 after).")
+  @Option(
+    help:
+      "Seconds a connection has for its TLS handshake and first request, and each request from its first byte (408 after)."
+  )
   var requestTimeout = 10
+
+  @Option(
+    help:
+      "Seconds after SIGTERM during which /readyz fails but requests are still served, before the drain (the time for the endpoints to drop the pod)."
+  )
+  var shutdownDelay = 5
 
   @Option(help: "Event loop threads (default: the number of cores).")
   var threads: Int?
@@ -107,8 +116,12 @@ struct ServeCommand: ParsableCommand {
     guard (1...65535).contains(port) || port == 0 else {
       throw ValidationError("--port must be between 1 and 65535")
     }
-    guard maxConnections > 0, requestTimeout > 0, (threads ?? 1) > 0 else {
-      throw ValidationError("--max-connections, --request-timeout and --threads must be positive")
+    guard maxConnections > 0, (threads ?? 1) > 0, (1...3600).contains(requestTimeout),
+      (0...600).contains(shutdownDelay)
+    else {
+      throw ValidationError(
+        "--max-connections and --threads must be positive, --request-timeout 1 to 3600 seconds, --shutdown-delay 0 to 600"
+      )
     }
     guard Logger.Level(rawValue: logLevel) != nil else {
       throw ValidationError(
@@ -128,6 +141,7 @@ struct ServeCommand: ParsableCommand {
     }
     options.limits.maximumConnections = maxConnections
     options.limits.requestTimeout = .seconds(Int64(requestTimeout))
+    options.shutdownDelay = .seconds(Int64(shutdownDelay))
     options.threads = threads ?? availableCores()
     let server: WebhookServer
     do {

@@ -272,15 +272,23 @@ public enum VAPExport {
         "        has(object.spec.jobTemplate.spec.template.metadata) &&",
         "        has(object.spec.jobTemplate.spec.template.metadata.annotations) &&",
         "        \(annotation) in object.spec.jobTemplate.spec.template.metadata.annotations)",
-        "    # Pods, ReplicaSets and Jobs that a controller creates were checked as its template.",
+        "    # Pods, ReplicaSets and Jobs that the controller manager creates were checked as",
+        "    # their controller's template (an owner reference alone is the requester's word).",
         "    - name: not-made-by-a-controller",
         "      expression: >-",
+        "        !(request.userInfo.username == 'system:kube-controller-manager' ||",
+        "        request.userInfo.username.startsWith('system:serviceaccount:kube-system:')) ||",
         "        !has(object.metadata.ownerReferences) ||",
         "        !object.metadata.ownerReferences.exists(o, has(o.controller) && o.controller &&",
         "        o.kind in ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob',",
         "        'ReplicationController'])",
       ]
     }
+    conditions += [
+      "    # An object being deleted only loses its finalizers.",
+      "    - name: not-being-deleted",
+      "      expression: \"!has(object.metadata.deletionTimestamp)\"",
+    ]
     text += conditions.joined(separator: "\n") + "\n"
     let used = variablesUsed(by: translation, validations)
     if !used.isEmpty {

@@ -1,4 +1,5 @@
 import KubewardWebhook
+import KubewardYAML
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,6 +18,9 @@ final class ServerShared: Sendable {
   let logger: Logger
   let limits: ServerLimits
   let draining: ManagedAtomicFlag
+  /// Request bodies being received, in bytes, over every connection: bounded, so that many
+  /// slow uploads cannot take more memory than the pod has.
+  let bufferedBytes = NIOLockedValueBox(0)
 
   init(
     reviewer: AdmissionReviewer, metrics: ServerMetrics, logger: Logger, limits: ServerLimits,
@@ -51,12 +55,19 @@ final class HTTPHandler: ChannelInboundHandler {
   }
 
   private let shared: ServerShared
+  private let clock: ConnectionClock
   private var state = State.idle
   private var body: ByteBuffer?
-  private var deadline: Scheduled<Void>?
+  /// Bytes of `shared.bufferedBytes` this connection holds.
+  private var reserved = 0
 
-  init(shared: ServerShared) {
+  init(shared: ServerShared, clock: ConnectionClock) {
     self.shared = shared
+    self.clock = clock
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    clock.onExpiry = { [weak self] in self?.timedOut(context: context) }
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -71,33 +82,57 @@ final class HTTPHandler: ChannelInboundHandler {
           refuseTooLarge(context: context, size: declared)
           return
         }
-        body = context.channel.allocator.buffer(
-          capacity: min(declared ?? 16384, shared.limits.maximumBodySize))
+        // The buffer is sized (and counted) for the declared length at once; a chunked body
+        // is counted as it comes.
+        guard reserve(declared ?? 0) else {
+          refuseBusy(context: context)
+          return
+        }
+        body = context.channel.allocator.buffer(capacity: declared ?? 16384)
       }
       state = .receiving(route, keepAlive: keepAlive)
-      let timeout = shared.limits.requestTimeout
-      // The handler and its context live on this event loop, as the task does.
-      deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-        self?.timedOut(context: context)
-      }
     case .body(var chunk):
       guard case .receiving(.validate, _) = state, body != nil else { return }
       if body!.readableBytes + chunk.readableBytes > shared.limits.maximumBodySize {
         refuseTooLarge(context: context, size: nil)
         return
       }
+      let beyondReserved = body!.readableBytes + chunk.readableBytes - reserved
+      guard beyondReserved <= 0 || reserve(beyondReserved) else {
+        refuseBusy(context: context)
+        return
+      }
       body!.writeBuffer(&chunk)
     case .end:
       guard case .receiving(let route, let keepAlive) = state else { return }
-      deadline?.cancel()
-      deadline = nil
       state = .idle
       answer(route, keepAlive: keepAlive, context: context)
+      release()
+      clock.stop()
     }
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
-    deadline?.cancel()
+    clock.stop()
+    release()
+  }
+
+  /// Takes `count` bytes of the shared body budget; `false` when it is spent.
+  private func reserve(_ count: Int) -> Bool {
+    let taken = shared.bufferedBytes.withLockedValue { total in
+      guard total + count <= shared.limits.maximumBufferedBytes else { return false }
+      total += count
+      return true
+    }
+    if taken { reserved += count }
+    return taken
+  }
+
+  private func release() {
+    guard reserved > 0 else { return }
+    let count = reserved
+    reserved = 0
+    shared.bufferedBytes.withLockedValue { $0 -= count }
   }
 
   static func route(_ head: HTTPRequestHead) -> Route {
@@ -163,21 +198,42 @@ final class HTTPHandler: ChannelInboundHandler {
   }
 
   private func log(_ decision: ReviewDecision, microseconds: UInt64) {
+    // Request fields are the client's words: clipped and shown visibly, like every report.
+    func text(_ value: String) -> Logger.MetadataValue {
+      .string(VisibleText.escaped(InputText.clipped(value)))
+    }
     var metadata: Logger.Metadata = [
-      "uid": .string(decision.uid), "kind": .string(decision.kind),
-      "object": .string((decision.namespace.map { $0 + "/" } ?? "") + (decision.name ?? "")),
+      "uid": text(decision.uid), "kind": text(decision.kind),
+      "object": text((decision.namespace.map { $0 + "/" } ?? "") + (decision.name ?? "")),
       "operation": .string(decision.operation), "allowed": .stringConvertible(decision.allowed),
       "decision": .string(decision.outcome.rawValue),
-      "policies": .array(decision.policies.map { .string($0) }),
+      "policies": .array(decision.policies.map { text($0) }),
       "latency_us": .stringConvertible(microseconds),
     ]
-    if let reason = decision.skipReason { metadata["skipped"] = .string(reason) }
+    if let reason = decision.skipReason { metadata["skipped"] = text(reason) }
     shared.logger.info("decision", metadata: metadata)
   }
 
-  private func refuseTooLarge(context: ChannelHandlerContext, size: Int?) {
-    deadline?.cancel()
+  /// Every connection's bodies together have reached the budget: 503, and the API server
+  /// (or its failurePolicy) decides.
+  private func refuseBusy(context: ChannelHandlerContext) {
+    clock.stop()
     body = nil
+    release()
+    state = .closing
+    shared.metrics.recordBadRequest(status: 503)
+    respond(
+      context: context, status: .serviceUnavailable,
+      body: AdmissionReviewer.status(
+        code: 503, reason: "ServiceUnavailable",
+        "the webhook is receiving too many request bodies at once; retry"),
+      contentType: "application/json", keepAlive: false)
+  }
+
+  private func refuseTooLarge(context: ChannelHandlerContext, size: Int?) {
+    clock.stop()
+    body = nil
+    release()
     state = .closing
     shared.metrics.recordBadRequest(status: 413)
     let limit = shared.limits.maximumBodySize
@@ -190,9 +246,15 @@ final class HTTPHandler: ChannelInboundHandler {
       contentType: "application/json", keepAlive: false)
   }
 
+  /// The connection's clock ran out: a request that started is answered 408; a TLS handshake
+  /// or request head that never finished is closed.
   private func timedOut(context: ChannelHandlerContext) {
-    guard case .receiving = state else { return }
+    guard case .receiving = state else {
+      context.close(promise: nil)
+      return
+    }
     body = nil
+    release()
     state = .closing
     shared.metrics.recordBadRequest(status: 408)
     respond(
@@ -242,4 +304,57 @@ func monotonicNanoseconds() -> UInt64 {
   var now = timespec()
   clock_gettime(CLOCK_MONOTONIC, &now)
   return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+/// How long a connection may take over what it owes: its TLS handshake and first request,
+/// then each request from its first byte to its last. An idle kept-alive connection owes
+/// nothing. Used on the connection's event loop only.
+final class ConnectionClock {
+  let timeout: TimeAmount
+  let eventLoop: any EventLoop
+  private var task: Scheduled<Void>?
+  var onExpiry: (() -> Void)?
+
+  init(timeout: TimeAmount, eventLoop: any EventLoop) {
+    self.timeout = timeout
+    self.eventLoop = eventLoop
+  }
+
+  var isRunning: Bool { task != nil }
+
+  func start() {
+    guard task == nil else { return }
+    task = eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+      self?.task = nil
+      self?.onExpiry?()
+    }
+  }
+
+  func stop() {
+    task?.cancel()
+    task = nil
+  }
+}
+
+/// Starts the connection's clock when it is accepted, and again at the first byte of each
+/// request: a client that sends its headers a byte a minute is timed out like one that sends
+/// its body that slowly. Sits between TLS and the HTTP decoder.
+final class RequestStartWatcher: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+  typealias InboundOut = ByteBuffer
+
+  private let clock: ConnectionClock
+
+  init(clock: ConnectionClock) {
+    self.clock = clock
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    clock.start()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    clock.start()
+    context.fireChannelRead(data)
+  }
 }

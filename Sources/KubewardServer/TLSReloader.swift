@@ -89,9 +89,14 @@ public final class TLSReloader: Sendable {
       guard stat(path, &info) == 0 else {
         return FileSignature(inode: 0, size: -1, seconds: 0, nanoseconds: 0)
       }
+      #if canImport(Darwin)
+        let modified = info.st_mtimespec
+      #else
+        let modified = info.st_mtim
+      #endif
       return FileSignature(
-        inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: info.st_mtim.tv_sec,
-        nanoseconds: info.st_mtim.tv_nsec)
+        inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int(modified.tv_sec),
+        nanoseconds: Int(modified.tv_nsec))
     }
   }
 }

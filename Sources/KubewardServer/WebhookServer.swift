@@ -20,11 +20,15 @@ public struct ServerLimits: Sendable {
   public var maximumBodySize = 3 << 20
   /// A request not received whole within this time gets 408 (slow clients).
   public var requestTimeout = TimeAmount.seconds(10)
-  /// A connection with no traffic for this long is closed (a TLS handshake that stalls, an
-  /// idle keep-alive connection).
-  public var idleTimeout = TimeAmount.seconds(90)
+  /// A kept-alive connection with no traffic for this long is closed: longer than the API
+  /// server's own idle timeout (90 s), so that it is the client that closes idle connections
+  /// and never one it is about to send on.
+  public var idleTimeout = TimeAmount.seconds(120)
   /// Connections beyond this many are closed as soon as they are accepted.
   public var maximumConnections = 1024
+  /// Request bodies being received, all connections together: beyond this, 503. Well under the
+  /// Deployment's memory limit.
+  public var maximumBufferedBytes = 64 << 20
 
   public init() {}
 }
@@ -40,6 +44,9 @@ public struct ServerOptions: Sendable {
   public var reloadInterval = TimeAmount.seconds(2)
   /// Event loop threads: requests are reviewed on them, each in microseconds.
   public var threads = System.coreCount
+  /// After SIGTERM, how long `/readyz` fails while requests are still served, before the
+  /// listening socket closes: the time for the Service's endpoints to drop the pod.
+  public var shutdownDelay = TimeAmount.seconds(5)
 
   public init() {}
 }
@@ -107,14 +114,16 @@ public final class WebhookServer: Sendable {
         channel.closeFuture.whenComplete { _ in connections.decrement() }
         return channel.eventLoop.makeCompletedFuture {
           let pipeline = channel.pipeline.syncOperations
+          let clock = ConnectionClock(timeout: limits.requestTimeout, eventLoop: channel.eventLoop)
           try pipeline.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
           try pipeline.addHandler(IdleCloser())
           if let tls {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls.context))
           }
+          try pipeline.addHandler(RequestStartWatcher(clock: clock))
           try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: true)
-          try pipeline.addHandler(HTTPHandler(shared: shared))
+          try pipeline.addHandler(HTTPHandler(shared: shared, clock: clock))
         }
       }
     do {
@@ -130,10 +139,16 @@ public final class WebhookServer: Sendable {
   public func shutDown() {
     guard !shared.draining.isSet else { return }
     shared.draining.set()
-    shared.logger.info("draining: answering the requests in flight, then exiting")
-    let promise = group.next().makePromise(of: Void.self)
+    shared.logger.info(
+      "draining: /readyz fails; serving until the endpoints drop this pod, then answering the requests in flight and exiting"
+    )
+    let loop = group.next()
+    let promise = loop.makePromise(of: Void.self)
     drained.withLockedValue { $0 = promise.futureResult }
-    quiesce.withLockedValue { $0 }?.initiateShutdown(promise: promise)
+    let quiesce = self.quiesce
+    loop.scheduleTask(in: options.shutdownDelay) {
+      quiesce.withLockedValue { $0 }?.initiateShutdown(promise: promise)
+    }
   }
 
   /// Blocks until the drain has closed every connection, then stops the event loops.

@@ -19,7 +19,7 @@ struct DeployTests {
     #expect(text.contains("sideEffects: None"))
     #expect(text.contains("timeoutSeconds: 5"))
     #expect(text.contains("failurePolicy: Ignore"))
-    #expect(text.contains("cert-manager.io/inject-ca-from: kubeward/kubeward-serving"))
+    #expect(text.contains("cert-manager.io/inject-ca-from: kubeward/kubeward-ca"))
     #expect(text.contains("path: /validate"))
     // Every kind kubeward's per-object policies check is sent.
     for resource in [
@@ -71,9 +71,15 @@ struct DeployTests {
       #expect(run.status == 0, "\(run.standardError)")
       return run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
-    #expect(try eval(controllers, "owned.yaml") == "false")
-    #expect(try eval(controllers, "operator.yaml") == "true")
-    #expect(try eval(controllers, "bare.yaml") == "true")
+    let controllerManager =
+      #"{"userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller"}}"#
+    let user = #"{"userInfo": {"username": "mallory"}}"#
+    #expect(try eval(controllers, "owned.yaml", request: controllerManager) == "false")
+    // An owner reference is the requester's word: a user's pod is checked.
+    #expect(try eval(controllers, "owned.yaml", request: user) == "true")
+    #expect(try eval(controllers, "operator.yaml", request: controllerManager) == "true")
+    #expect(try eval(controllers, "bare.yaml", request: controllerManager) == "true")
+    #expect(try eval(try condition("not-being-deleted"), "bare.yaml") == "true")
     let controlPlane = try condition("not-from-the-control-plane")
     #expect(
       try eval(controlPlane, "bare.yaml", request: #"{"userInfo": {"username": "system:node:n1"}}"#)

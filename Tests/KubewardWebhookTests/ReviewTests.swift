@@ -218,16 +218,55 @@ struct ReviewTests {
         """
     }
     let kind = (group: "", version: "v1", kind: "Pod", resource: "pods")
+    let controllerManager = "system:serviceaccount:kube-system:replicaset-controller"
     let owned = reviewer.review(
-      Array(Reviews.body(object: pod(owner: "ReplicaSet"), kind: kind).utf8))
+      Array(
+        Reviews.body(object: pod(owner: "ReplicaSet"), username: controllerManager, kind: kind)
+          .utf8))
     #expect(try Reviews.response(owned)["allowed"] as? Bool == true)
     #expect(owned.decision?.skipReason?.contains("ReplicaSet") == true)
+    // An owner reference is the requester's word: a user naming one is still checked.
+    let claimed = reviewer.review(
+      Array(Reviews.body(object: pod(owner: "ReplicaSet"), username: "mallory", kind: kind).utf8))
+    #expect(try Reviews.response(claimed)["allowed"] as? Bool == false)
     // A pod of a controller kubeward does not lint (an operator's) is linted.
     let custom = reviewer.review(
       Array(Reviews.body(object: pod(owner: "Rollout"), kind: kind).utf8))
     #expect(try Reviews.response(custom)["allowed"] as? Bool == false)
     let bare = reviewer.review(Array(Reviews.body(object: pod(owner: nil), kind: kind).utf8))
     #expect(try Reviews.response(bare)["allowed"] as? Bool == false)
+  }
+
+  @Test func objectsBeingDeletedLoseTheirFinalizersUnchecked() throws {
+    var settings = ReviewSettings()
+    settings.denyOn = .warning
+    let terminating = Reviews.deployment(image: "nginx:latest").replacingOccurrences(
+      of: "\"generation\":1,",
+      with: "\"generation\":1,\"deletionTimestamp\":\"2026-11-29T03:00:00Z\",")
+    let answer = try Reviews.reviewer(settings).review(
+      Array(Reviews.body(object: terminating, operation: "UPDATE", oldObject: terminating).utf8))
+    #expect(try Reviews.response(answer)["allowed"] as? Bool == true)
+    #expect(answer.decision?.skipReason == "the object is being deleted")
+  }
+
+  @Test func manyFindingsCostOnePassEach() throws {
+    // 3 000 containers without limits: thousands of findings, answered in one pass each.
+    let containers = (0..<3000).map {
+      "{\"name\":\"c\($0)\",\"image\":\"nginx:latest\"}"
+    }.joined(separator: ",")
+    let pod = """
+      {"apiVersion":"v1","kind":"Pod","metadata":{"name":"big","namespace":"shop"},\
+      "spec":{"containers":[\(containers)]}}
+      """
+    var settings = ReviewSettings()
+    settings.denyOn = .warning
+    let answer = try Reviews.reviewer(settings).review(
+      Array(Reviews.body(object: pod, kind: ("", "v1", "Pod", "pods")).utf8))
+    let response = try Reviews.response(answer)
+    #expect(response["allowed"] as? Bool == false)
+    let message = try #require((response["status"] as? [String: Any])?["message"] as? String)
+    #expect(message.count <= 4096)
+    #expect((answer.decision?.findings.count ?? 0) > 6000)
   }
 
   @Test func suppressionAnnotationsHoldAtAdmission() throws {

@@ -32,6 +32,7 @@ final class RunningServer: @unchecked Sendable {
     options.port = 0
     options.threads = 2
     options.reloadInterval = .milliseconds(50)
+    options.shutdownDelay = .zero
     if let certificates {
       options.tls = (certificates.path("\(name).pem"), certificates.path("\(name)-key.pem"))
     }
@@ -227,6 +228,65 @@ struct ServerTests {
     let response = try client.response()
     #expect(response.status == 408)
     #expect(client.waitForClose())
+  }
+
+  @Test func headersSentAByteAtATimeTimeOutToo() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.requestTimeout = .milliseconds(300)
+    }
+    defer { try? running.stop() }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try client.send("POST /validate HTTP/1.1\r\nHost: loc")
+    #expect(client.waitForClose())
+    // A kept-alive connection that is idle owes nothing: it is not timed out.
+    let idle = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try idle.request("GET", "/healthz")
+    #expect(try idle.response().status == 200)
+    usleep(600_000)
+    try idle.request("GET", "/healthz")
+    #expect(try idle.response().status == 200)
+  }
+
+  @Test func bodiesBeyondTheSharedBudgetGet503() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.maximumBufferedBytes = 3 << 20
+    }
+    defer { try? running.stop() }
+    let ca = certificates.path("first-ca.pem")
+    let first = try TestClient(port: running.port, trusting: ca)
+    try first.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
+    usleep(100_000)
+    let second = try TestClient(port: running.port, trusting: ca)
+    try second.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
+    #expect(try second.response().status == 503)
+    // The first one's share comes back when it ends.
+    try first.channel.close().wait()
+    usleep(100_000)
+    let third = try TestClient(port: running.port, trusting: ca)
+    try third.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try third.response().status == 200)
+  }
+
+  @Test func afterSIGTERMReadinessFailsWhileRequestsAreStillServed() throws {
+    let certificates = try TestCertificates()
+    try certificates.make("first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.shutdownDelay = .milliseconds(500)
+    }
+    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    running.server.shutDown()
+    try client.request("GET", "/readyz")
+    #expect(try client.response().status == 503)
+    let late = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    try late.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try late.response().status == 200)
+    try running.server.wait()
   }
 
   @Test func connectionsBeyondTheLimitAreClosed() throws {
