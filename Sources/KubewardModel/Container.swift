@@ -119,15 +119,18 @@ public final class Container: Sendable {
       && (Int(rest[1]).map { $0 >= 3600 } ?? false)
   }
 
+  private static let launchers: Set<Substring> = [
+    "sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec",
+  ]
+  private static let trivialPrograms: Set<Substring> = [
+    "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait",
+  ]
+
   private static func isTrivial(_ node: Node) -> Bool {
     // Most containers give no command: answered without building one.
     guard node[.command] != nil || node[.args] != nil else { return false }
     let commandLine = Self.commandLine(of: node)
     guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
-    let launchers: Set<Substring> = ["sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec"]
-    let trivial: Set<Substring> = [
-      "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait",
-    ]
     let script = commandLine.joined(separator: " ")
     var segment: [Substring] = []
     var sawProgram = false
@@ -135,7 +138,7 @@ public final class Container: Sendable {
       guard let program = segment.first(where: { !launchers.contains($0) }) else { return true }
       sawProgram = true
       let name = program.split(separator: "/").last ?? program
-      return trivial.contains(name)
+      return trivialPrograms.contains(name)
     }
     for word in script.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
       if word == "&&" || word == "||" || word == ";" || word == "|" {
@@ -151,6 +154,11 @@ public final class Container: Sendable {
     }
     return programIsTrivial() && sawProgram
   }
+
+  private static let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]
+  private static let clients: Set<Substring> = [
+    "curl", "wget", "nc", "ping", "telnet", "psql", "mysql", "redis-cli", "mongo", "mongosh",
+  ]
 
   /// Whether the container shows that it looks names up: an address given by name in its
   /// environment or arguments (`DATABASE_URL`, `--redis-host=cache`, `http://api:8080`).
@@ -180,14 +188,10 @@ public final class Container: Sendable {
     // Programs that look names up: a resolver tool, or a client given a host by name
     // (`until nslookup api; …`, `redis-cli -h cache ping`).
     let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == ";" })
-    let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]
-    let clients: Set<Substring> = [
-      "curl", "wget", "nc", "ping", "telnet", "psql", "mysql", "redis-cli", "mongo", "mongosh",
-    ]
     for (index, word) in words.enumerated() {
       let program = word.split(separator: "/").last ?? word
-      if resolvers.contains(program) { return true }
-      guard clients.contains(program) else { continue }
+      if Self.resolvers.contains(program) { return true }
+      guard Self.clients.contains(program) else { continue }
       for argument in words[(index + 1)...].prefix(6) where !argument.hasPrefix("-") {
         if argument.contains(where: \.isLetter) && argument != "localhost"
           && !argument.contains(where: { $0 == "X" })

@@ -67,7 +67,10 @@ struct EphemeralStorageLimit: ObjectPolicy {
       }
     })
     for (index, token) in tokens.enumerated() {
-      let program = token.split(separator: "/").last ?? token
+      let program =
+        token.last == "/"
+        ? (token.split(separator: "/").last ?? token)
+        : token.lastIndex(of: "/").map { token[token.index(after: $0)...] } ?? token
       if writers.contains(program) { return true }
       if program == "curl" && tokens.contains(where: { $0 == "-o" || $0 == "-O" }) { return true }
       // `> file`, `>>file`, `2> log`: a redirection whose target is not a device.

@@ -8,6 +8,7 @@ struct ServiceSelectsNothing: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
+    var workloadsLacking: [WorkloadsLacking: Int?] = [:]
     for service in set.facts.services {
       // Without a workload of the namespace in the set, its pods may simply live elsewhere.
       guard let selector = service.selector, let location = service.selectorLocation,
@@ -28,7 +29,8 @@ struct ServiceSelectsNothing: SetPolicy {
       let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
       // Pods that have every label but one, which their pod template does not set at all, may
       // get it at run time (an operator's leader-election label, say).
-      let runtime = Self.labelAddedAtRuntime(selector, in: set, service.space)
+      let runtime = Self.labelAddedAtRuntime(
+        selector, in: set, service.space, known: &workloadsLacking)
       let consequence: String
       if let (workload, key) = runtime {
         consequence =
@@ -58,18 +60,34 @@ struct ServiceSelectsNothing: SetPolicy {
   /// A workload whose pod labels hold all of the selector's labels but one key, which they do
   /// not set at all; and that key.
   private static func labelAddedAtRuntime(
-    _ selector: LabelSelector, in set: LintSet, _ space: Space
+    _ selector: LabelSelector, in set: LintSet, _ space: Space,
+    known: inout [WorkloadsLacking: Int?]
   ) -> (ObjectReference, String)? {
     let labels = selector.matchLabels
     guard labels.count > 1 else { return nil }
-    for workload in set.workloads(in: space) {
-      let absent = labels.keys.filter { workload.podLabels[$0] == nil }
-      guard absent.count == 1,
-        labels.allSatisfy({ key, value in key == absent[0] || workload.podLabels[key] == value })
-      else { continue }
-      return (workload.object, absent[0])
+    // Through the set's label index, one key left out at a time: the cost follows the
+    // candidates, not services × workloads (thousands of each share a namespace in generated
+    // files).
+    for key in labels.keys.sorted() {
+      var rest = labels
+      rest[key] = nil
+      let candidates = set.selection(selectedBy: LabelSelector(matchLabels: rest), in: space)
+      // Services that share the rest of a selector ask once: the scan stops at the first
+      // workload without the key, so it visits only workloads that have it, each once.
+      let question = WorkloadsLacking(selection: ObjectIdentifier(candidates), key: key)
+      let answer =
+        known[question]
+        ?? candidates.indices.first { set.facts.workloads[$0].podLabels[key] == nil }
+      known[question] = answer
+      if let index = answer { return (set.facts.workloads[index].object, key) }
     }
     return nil
+  }
+
+  /// The first workload of a selection whose pod labels lack a key.
+  struct WorkloadsLacking: Hashable {
+    let selection: ObjectIdentifier
+    let key: String
   }
 
   /// Names a workload whose labels have the selector's keys with other values: the likely typo.
