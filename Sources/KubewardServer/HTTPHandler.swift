@@ -181,20 +181,34 @@ final class HTTPHandler: ChannelInboundHandler {
         context: context, status: .ok, body: shared.metrics.exposition(),
         contentType: "text/plain; version=0.0.4; charset=utf-8", keepAlive: keepAlive)
     case .notFound:
-      shared.metrics.recordBadRequest(status: 404)
-      respond(
-        context: context, status: .notFound,
-        body: AdmissionReviewer.status(
-          code: 404, reason: "NotFound", "no such path; the webhook answers POST /validate"),
-        contentType: "application/json", keepAlive: keepAlive)
+      refuse(
+        .notFound, reason: "NotFound", "no such path; the webhook answers POST /validate",
+        keepAlive: keepAlive, context: context)
     case .methodNotAllowed:
-      shared.metrics.recordBadRequest(status: 405)
-      respond(
-        context: context, status: .methodNotAllowed,
-        body: AdmissionReviewer.status(
-          code: 405, reason: "MethodNotAllowed", "method not allowed on this path"),
-        contentType: "application/json", keepAlive: keepAlive)
+      refuse(
+        .methodNotAllowed, reason: "MethodNotAllowed", "method not allowed on this path",
+        keepAlive: keepAlive, context: context)
     }
+  }
+
+  /// An answer that is no review: a Kubernetes `Status`, counted by its code. One that ends
+  /// the connection (`keepAlive: false`) also drops the request's body and its share of the
+  /// budget.
+  private func refuse(
+    _ status: HTTPResponseStatus, reason: String, _ message: String, keepAlive: Bool,
+    context: ChannelHandlerContext
+  ) {
+    if !keepAlive {
+      clock.stop()
+      body = nil
+      release()
+      state = .closing
+    }
+    shared.metrics.recordBadRequest(status: Int(status.code))
+    respond(
+      context: context, status: status,
+      body: AdmissionReviewer.status(code: Int(status.code), reason: reason, message),
+      contentType: "application/json", keepAlive: keepAlive)
   }
 
   private func log(_ decision: ReviewDecision, microseconds: UInt64) {
@@ -217,33 +231,19 @@ final class HTTPHandler: ChannelInboundHandler {
   /// Every connection's bodies together have reached the budget: 503, and the API server
   /// (or its failurePolicy) decides.
   private func refuseBusy(context: ChannelHandlerContext) {
-    clock.stop()
-    body = nil
-    release()
-    state = .closing
-    shared.metrics.recordBadRequest(status: 503)
-    respond(
-      context: context, status: .serviceUnavailable,
-      body: AdmissionReviewer.status(
-        code: 503, reason: "ServiceUnavailable",
-        "the webhook is receiving too many request bodies at once; retry"),
-      contentType: "application/json", keepAlive: false)
+    refuse(
+      .serviceUnavailable, reason: "ServiceUnavailable",
+      "the webhook is receiving too many request bodies at once; retry", keepAlive: false,
+      context: context)
   }
 
   private func refuseTooLarge(context: ChannelHandlerContext, size: Int?) {
-    clock.stop()
-    body = nil
-    release()
-    state = .closing
-    shared.metrics.recordBadRequest(status: 413)
     let limit = shared.limits.maximumBodySize
-    let message =
+    refuse(
+      .payloadTooLarge, reason: "RequestEntityTooLarge",
       size.map { "the body is \($0) bytes, more than the \(limit) bytes the webhook reads" }
-      ?? "the body is more than the \(limit) bytes the webhook reads"
-    respond(
-      context: context, status: .payloadTooLarge,
-      body: AdmissionReviewer.status(code: 413, reason: "RequestEntityTooLarge", message),
-      contentType: "application/json", keepAlive: false)
+        ?? "the body is more than the \(limit) bytes the webhook reads",
+      keepAlive: false, context: context)
   }
 
   /// The connection's clock ran out: a request that started is answered 408; a TLS handshake
@@ -253,15 +253,9 @@ final class HTTPHandler: ChannelInboundHandler {
       context.close(promise: nil)
       return
     }
-    body = nil
-    release()
-    state = .closing
-    shared.metrics.recordBadRequest(status: 408)
-    respond(
-      context: context, status: .requestTimeout,
-      body: AdmissionReviewer.status(
-        code: 408, reason: "Timeout", "the request was not received in time"),
-      contentType: "application/json", keepAlive: false)
+    refuse(
+      .requestTimeout, reason: "Timeout", "the request was not received in time",
+      keepAlive: false, context: context)
   }
 
   private func respond(

@@ -1,3 +1,4 @@
+import KubewardYAML
 import Logging
 
 #if canImport(Glibc)
@@ -90,19 +91,15 @@ public struct JSONLogHandler: LogHandler {
     }
   }
 
-  /// A JSON string: quotes, backslashes and every control character escaped, so a line is
-  /// always one line whatever a request's names hold.
+  /// A JSON string: control characters, C1 controls and bidi overrides written visibly (as in
+  /// every report: a log is read on terminals too), then quotes and backslashes escaped, so a
+  /// line is always one line whatever a request's names hold.
   static func appendString(_ text: String, to line: inout [UInt8]) {
     line.append(UInt8(ascii: "\""))
-    for byte in text.utf8 {
+    for byte in VisibleText.escaped(text).utf8 {
       switch byte {
       case UInt8(ascii: "\""): line += "\\\"".utf8
       case UInt8(ascii: "\\"): line += "\\\\".utf8
-      case 0..<0x20, 0x7F:
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        line += "\\u00".utf8
-        line.append(hex[Int(byte >> 4)])
-        line.append(hex[Int(byte & 0xF)])
       default: line.append(byte)
       }
     }

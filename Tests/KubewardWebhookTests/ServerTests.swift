@@ -136,6 +136,26 @@ struct ServerTests {
     #expect(denial["latency_us"] is Int)
   }
 
+  @Test func logLinesShowInputVisiblyAndStayOneLine() throws {
+    let lines = NIOLockedValueBox<[String]>([])
+    var logger = Logger(label: "kubeward") { label in
+      JSONLogHandler(label: label) { bytes in
+        lines.withLockedValue { $0.append(String(decoding: bytes, as: UTF8.self)) }
+      }
+    }
+    logger.logLevel = .info
+    logger.info("decision", metadata: ["uid": "a\u{1B}]0;x\u{07}\n\u{202E}\u{9B}\"b"])
+    let line = try #require(lines.withLockedValue { $0 }.first)
+    #expect(line.hasSuffix("}\n") && line.dropLast().allSatisfy { $0 != "\n" })
+    #expect(
+      !line.unicodeScalars.contains {
+        $0.value < 0x20 && $0 != "\n" || $0.value == 0x202E || $0.value == 0x9B
+      })
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(object["uid"] as? String == "a\\x1B]0;x\\x07\\n\\u{202E}\\u{009B}\"b")
+  }
+
   @Test func healthReadinessAndMetrics() throws {
     let certificates = try TestCertificates()
     try certificates.make("first")
