@@ -45,8 +45,11 @@ public final class APIShape: Sendable {
   public let element: APIShape?
   /// `fields` by the reader's `Key` raw value: every field name is a well-known key, so a
   /// mapping's keys are matched without making a string of each (the check runs on every
-  /// object).
-  @usableFromInline let fieldsByKey: [APIShape?]
+  /// object). Unretained, as is `unretainedElement`: `fields` and `element` keep the shapes
+  /// alive, and the schema walk, which visits every value of every object, spent half its
+  /// time counting references to shapes that live as long as the process.
+  @usableFromInline let fieldsByKey: [Unmanaged<APIShape>?]
+  public let unretainedElement: Unmanaged<APIShape>?
   /// `required`, as keys.
   public let requiredKeys: [Key]
 
@@ -60,10 +63,11 @@ public final class APIShape: Sendable {
     self.fields = fields
     self.required = required
     self.element = element
-    var byKey = [APIShape?](repeating: nil, count: fields.isEmpty ? 0 : 256)
+    self.unretainedElement = element.map(Unmanaged.passUnretained)
+    var byKey = [Unmanaged<APIShape>?](repeating: nil, count: fields.isEmpty ? 0 : 256)
     for (name, shape) in fields {
       guard let key = Self.keys[name] else { preconditionFailure("\(name) is not a Key") }
-      byKey[Int(key.rawValue)] = shape
+      byKey[Int(key.rawValue)] = Unmanaged.passUnretained(shape)
     }
     fieldsByKey = byKey
     requiredKeys = required.sorted().map { name in
@@ -75,8 +79,13 @@ public final class APIShape: Sendable {
   private static let keys = Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.text, $0) })
 
   /// The shape of the field spelled by `key`, if this object shape checks it.
-  @inlinable
   public func field(_ key: Key) -> APIShape? {
+    unretainedField(key)?.takeUnretainedValue()
+  }
+
+  /// `field(key)` without a retain, for the schema walk (see `fieldsByKey`).
+  @inlinable
+  public func unretainedField(_ key: Key) -> Unmanaged<APIShape>? {
     fieldsByKey.isEmpty ? nil : fieldsByKey[Int(key.rawValue)]
   }
 

@@ -27,3 +27,83 @@ public enum ASCIIText {
     byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
   }
 }
+
+extension ASCIIText {
+  /// The words of a command line (`command` then `args`), split at the ASCII bytes
+  /// `isSeparator` accepts; empty words are dropped. The same as joining the words with spaces
+  /// and splitting the text, when a space separates. Split by bytes because command-line
+  /// heuristics run for every container, and `String.split` breaks text into grapheme
+  /// clusters first: a few thousand instructions a word.
+  public static func words(
+    of line: [String], separatedBy isSeparator: (UInt8) -> Bool
+  ) -> [Substring] {
+    var words: [Substring] = []
+    for text in line {
+      var start: String.Index?
+      let utf8 = text.utf8
+      var index = utf8.startIndex
+      while index != utf8.endIndex {
+        if isSeparator(utf8[index]) {
+          if let wordStart = start { words.append(text[wordStart..<index]) }
+          start = nil
+        } else if start == nil {
+          start = index
+        }
+        utf8.formIndex(after: &index)
+      }
+      if let wordStart = start { words.append(text[wordStart..<utf8.endIndex]) }
+    }
+    return words
+  }
+
+  /// What follows the last `/` of a word that is not its last byte (`/usr/bin/curl` is
+  /// `curl`; `bin/` is `bin`): the program a path names.
+  public static func lastPathComponent(_ word: Substring) -> Substring {
+    let utf8 = word.utf8
+    var end = utf8.endIndex
+    while end != utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: "/") {
+      utf8.formIndex(before: &end)
+    }
+    var start = end
+    while start != utf8.startIndex, utf8[utf8.index(before: start)] != UInt8(ascii: "/") {
+      utf8.formIndex(before: &start)
+    }
+    return start == end ? word : word[start..<end]
+  }
+
+  /// Whether `word` equals one of `words` (written in lower case), ignoring ASCII case.
+  public static func equals(_ word: Substring, anyOf words: [StaticString]) -> Bool {
+    let bytes = word.utf8
+    return words.contains { candidate in
+      guard candidate.utf8CodeUnitCount == bytes.count else { return false }
+      return zip(bytes, UnsafeBufferPointer(start: candidate.utf8Start, count: bytes.count))
+        .allSatisfy { lowered($0) == $1 }
+    }
+  }
+}
+
+extension ASCIIText {
+  /// Where `needle` first occurs in `text`, byte for byte: `String.firstRange(of:)` goes
+  /// through the string-processing library's generic matcher, a hot spot when it runs for
+  /// every container's environment.
+  public static func firstRange(of needle: String, in text: String) -> Range<String.Index>? {
+    let haystack = text.utf8
+    let wanted = needle.utf8
+    guard let first = wanted.first else { return haystack.startIndex..<haystack.startIndex }
+    var start = haystack.startIndex
+    while let candidate = haystack[start...].firstIndex(of: first) {
+      var end = candidate
+      var matched = true
+      for byte in wanted {
+        guard end != haystack.endIndex, haystack[end] == byte else {
+          matched = false
+          break
+        }
+        haystack.formIndex(after: &end)
+      }
+      if matched { return candidate..<end }
+      start = haystack.index(after: candidate)
+    }
+    return nil
+  }
+}

@@ -109,8 +109,9 @@ public final class Container: Sendable {
     let commandLine = self.commandLine
     guard commandLine.contains(where: { ASCIIText.contains($0, anyOf: ["sleep", "tail"]) })
     else { return false }
-    let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }
-    )
+    let words = ASCIIText.words(of: commandLine) {
+      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n")
+    }
     let text = words.joined(separator: " ")
     if text.contains("sleep infinity") || text.contains("tail -f /dev/null") { return true }
     // `sleep N` alone (perhaps through a shell), for an hour or more.
@@ -131,20 +132,21 @@ public final class Container: Sendable {
     guard node[.command] != nil || node[.args] != nil else { return false }
     let commandLine = Self.commandLine(of: node)
     guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
-    let script = commandLine.joined(separator: " ")
     var segment: [Substring] = []
     var sawProgram = false
     func programIsTrivial() -> Bool {
       guard let program = segment.first(where: { !launchers.contains($0) }) else { return true }
       sawProgram = true
-      let name = program.split(separator: "/").last ?? program
-      return trivialPrograms.contains(name)
+      return trivialPrograms.contains(ASCIIText.lastPathComponent(program))
     }
-    for word in script.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+    let words = ASCIIText.words(of: commandLine) {
+      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
+    }
+    for word in words {
       if word == "&&" || word == "||" || word == ";" || word == "|" {
         guard programIsTrivial() else { return false }
         segment = []
-      } else if word.hasSuffix(";") {
+      } else if word.utf8.last == UInt8(ascii: ";") {
         segment.append(word.dropLast())
         guard programIsTrivial() else { return false }
         segment = []
@@ -187,9 +189,11 @@ public final class Container: Sendable {
     }
     // Programs that look names up: a resolver tool, or a client given a host by name
     // (`until nslookup api; …`, `redis-cli -h cache ping`).
-    let words = commandLine.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == ";" })
+    let words = ASCIIText.words(of: commandLine) {
+      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ";")
+    }
     for (index, word) in words.enumerated() {
-      let program = word.split(separator: "/").last ?? word
+      let program = ASCIIText.lastPathComponent(word)
       if Self.resolvers.contains(program) { return true }
       guard Self.clients.contains(program) else { continue }
       for argument in words[(index + 1)...].prefix(6) where !argument.hasPrefix("-") {
@@ -227,9 +231,12 @@ public final class Container: Sendable {
     let folder = path.hasSuffix("/") ? path : path + "/"
     let values = commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }
     return values.contains { value in
-      guard let start = value.firstRange(of: folder) else { return false }
-      let rest = value[start.upperBound...].prefix { $0 != " " && $0 != "," }
-      return rest.hasSuffix(".sock") || rest.hasSuffix(".socket")
+      guard let start = ASCIIText.firstRange(of: folder, in: value) else { return false }
+      let rest = value.utf8[start.upperBound...].prefix {
+        $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ",")
+      }
+      return rest.suffix(5).elementsEqual(".sock".utf8)
+        || rest.suffix(7).elementsEqual(".socket".utf8)
     }
   }
 

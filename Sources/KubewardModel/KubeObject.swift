@@ -40,7 +40,7 @@ public final class KubeObject: Sendable {
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,
       name: metadata?.scalar(.name)?.string)
-    self.podTemplate = resourceKind.flatMap { PodTemplate(of: node, kind: $0) }
+    self.podTemplate = resourceKind.flatMap { PodTemplate.of(node, kind: $0) }
   }
 
   public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }

@@ -2,19 +2,21 @@ import KubewardYAML
 
 /// The pods an object runs: a Pod itself, a workload's `spec.template`, or a CronJob's
 /// `spec.jobTemplate.spec.template`.
-public struct PodTemplate: Sendable {
+///
+/// A class, though immutable, as `Container` is: every policy asks an object for its pod
+/// spec, and handing over a reference costs one retain where a copy cost one per field.
+public final class PodTemplate: Sendable {
   /// The template mapping (or the Pod), holding `metadata` and `spec`.
   public let node: Node
   public let spec: PodSpec
   /// What shows the pods run on a virtual node (see `VirtualNode`), found once here: several
   /// policies ask.
-  public private(set) var virtualNodeEvidence: String?
+  public let virtualNodeEvidence: String?
 
   public init(node: Node, spec: PodSpec) {
     self.node = node
     self.spec = spec
-    self.virtualNodeEvidence = nil
-    self.virtualNodeEvidence = VirtualNode.evidence(self)
+    self.virtualNodeEvidence = VirtualNode.evidence(template: node, spec: spec)
   }
 
   public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }
@@ -24,11 +26,11 @@ public struct PodTemplate: Sendable {
 extension PodTemplate {
   /// The pod template of a pod-bearing object; `nil` for other kinds or when it is missing or
   /// has no `spec`.
-  init?(of object: Node, kind: ResourceKind) {
-    guard let template = Self.templateNode(of: object, kind: kind),
+  static func of(_ object: Node, kind: ResourceKind) -> PodTemplate? {
+    guard let template = templateNode(of: object, kind: kind),
       let podSpec = template.mapping(.spec)
     else { return nil }
-    self.init(node: template, spec: PodSpec(node: podSpec))
+    return PodTemplate(node: template, spec: PodSpec(node: podSpec))
   }
 
   /// The template mapping (or the Pod), whether or not it has a `spec`.
@@ -80,8 +82,8 @@ extension KubeObject {
   }
 }
 
-/// A pod's `spec`.
-public struct PodSpec: Sendable {
+/// A pod's `spec`; a class for the reason `PodTemplate` is one.
+public final class PodSpec: Sendable {
   public let node: Node
   /// Every container: init containers, then containers, then ephemeral containers.
   public let containers: [Container]

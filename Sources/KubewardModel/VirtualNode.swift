@@ -15,15 +15,20 @@ public enum VirtualNode {
   /// What shows the pod runs on a virtual node (`the k8s.aliyun.com/eci-ram-role-name
   /// annotation`), or `nil`.
   public static func evidence(_ template: PodTemplate) -> String? {
-    if let annotations = template.metadata.annotations {
+    evidence(template: template.node, spec: template.spec)
+  }
+
+  static func evidence(template: Node, spec podSpec: PodSpec) -> String? {
+    let metadata = ObjectMetadata(node: template.mapping(.metadata))
+    if let annotations = metadata.annotations {
       for (key, _) in annotations.pairs where key.withScalarBytes({ $0.starts(with: eciPrefix) }) {
         return "its \(key.string ?? "") annotation (Alibaba Cloud ECI)"
       }
     }
-    if template.metadata.labelsNode?["alibabacloud.com/eci"]?.textEquals("true") == true {
+    if metadata.labelsNode?["alibabacloud.com/eci"]?.textEquals("true") == true {
       return "its alibabacloud.com/eci label (Alibaba Cloud ECI)"
     }
-    let spec = template.spec.node
+    let spec = podSpec.node
     if let selector = spec["nodeSelector"], selector["type"]?.textEquals("virtual-kubelet") == true
     {
       return "its nodeSelector type: virtual-kubelet"

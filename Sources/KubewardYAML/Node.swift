@@ -224,22 +224,49 @@ extension Node {
 
   /// The key node and value node for any key text.
   public func entry(_ key: String) -> (key: Node, value: Node)? {
-    guard isMapping else { return nil }
+    guard let slot = slot(ofKey: key) else { return nil }
+    let children = tree.childStorage.unsafelyUnwrapped
+    return (Node(tree: tree, id: children[slot]), Node(tree: tree, id: children[slot + 1]))
+  }
+
+  /// The value for any key text, or `nil`: `self[key]` without making the key's node.
+  public func value(forKey key: String) -> Node? {
+    guard let slot = slot(ofKey: key) else { return nil }
+    return Node(tree: tree, id: tree.childStorage.unsafelyUnwrapped[slot + 1])
+  }
+
+  /// Where `key`'s key node is among the mapping's children (the last when written twice).
+  /// On the tree's storage, as `entry(_: Key)`: a `Node` per pair looked at cost a retain and
+  /// a release of the tree each, and policies (and CEL field reads) ask for keys by name on
+  /// every object.
+  private func slot(ofKey key: String) -> Int? {
+    let raw = self.raw
+    guard raw.kind == .mapping, raw.count > 0 else { return nil }
+    let nodes = tree.nodeStorage.unsafelyUnwrapped
+    let children = tree.childStorage.unsafelyUnwrapped
+    let text = tree.textStorage
     var key = key
     return key.withUTF8 { wanted in
-      let pairs = self.pairs
-      var index = pairs.count - 1
-      while index >= 0 {
-        let pair = pairs[index]
-        if pair.key.withScalarBytes({ memoryEqual($0, wanted) }) { return pair }
-        index -= 1
+      var slot = Int(raw.first + raw.count) - 2
+      let first = Int(raw.first)
+      while slot >= first {
+        let keyNode = nodes[Int(children[slot])]
+        if keyNode.kind == .scalar,
+          memoryEqual(
+            UnsafeBufferPointer(
+              start: text.map { $0 + Int(keyNode.first) }, count: Int(keyNode.count)),
+            wanted)
+        {
+          return slot
+        }
+        slot -= 2
       }
       return nil
     }
   }
 
   /// The value for any key text, or `nil`.
-  public subscript(_ key: String) -> Node? { entry(key)?.value }
+  public subscript(_ key: String) -> Node? { value(forKey: key) }
 
   /// The items of the sequence under `key`; empty when it is absent or not a sequence.
   @inlinable public func items(_ key: Key) -> NodeItems {

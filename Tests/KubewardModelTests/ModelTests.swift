@@ -366,3 +366,43 @@ extension LabelSetTests {
     #expect(LabelSet(stringMap: nil) { _, _ in ("", "") }.isEmpty)
   }
 }
+
+@Suite("ASCII text")
+struct ASCIITextTests {
+  @Test func wordsSplitAtSeparatorBytesAcrossArguments() {
+    let words = ASCIIText.words(of: ["sh", "-c", "echo hi;  sleep 5\n\tdone"]) {
+      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
+    }
+    #expect(words == ["sh", "-c", "echo", "hi;", "sleep", "5", "done"])
+    // Words keep text that is not ASCII whole.
+    #expect(
+      ASCIIText.words(of: ["écho  ünïcode"]) { $0 == UInt8(ascii: " ") } == ["écho", "ünïcode"])
+    #expect(ASCIIText.words(of: ["", "   "]) { $0 == UInt8(ascii: " ") }.isEmpty)
+  }
+
+  @Test func lastPathComponent() {
+    #expect(ASCIIText.lastPathComponent("/usr/bin/curl") == "curl")
+    #expect(ASCIIText.lastPathComponent("bin/") == "bin")
+    #expect(ASCIIText.lastPathComponent("a//b//") == "b")
+    #expect(ASCIIText.lastPathComponent("curl") == "curl")
+    #expect(ASCIIText.lastPathComponent("/") == "/")
+    #expect(ASCIIText.lastPathComponent("") == "")
+  }
+
+  @Test func equalsIgnoresASCIICaseOnly() {
+    #expect(ASCIIText.equals("Invalid", anyOf: ["bad", "invalid"]))
+    #expect(!ASCIIText.equals("invalids", anyOf: ["bad", "invalid"]))
+    #expect(!ASCIIText.equals("bäd", anyOf: ["bad"]))
+    #expect(!ASCIIText.equals("", anyOf: ["bad"]))
+  }
+
+  @Test func firstRangeIsByteForByte() {
+    let text = "--csi-address=/csi/csi.sock"
+    let range = ASCIIText.firstRange(of: "/csi/", in: text)
+    #expect(range.map { String(text[$0]) } == "/csi/")
+    #expect(range.map { text.utf8.distance(from: text.startIndex, to: $0.lowerBound) } == 14)
+    #expect(ASCIIText.firstRange(of: "/plugin/", in: text) == nil)
+    #expect(ASCIIText.firstRange(of: "aab", in: "aaab").map { String("aaab"[$0]) } == "aab")
+    #expect(ASCIIText.firstRange(of: "longer than the text", in: "short") == nil)
+  }
+}

@@ -42,6 +42,33 @@ struct ProjectLayoutTests {
     #expect(named.findings.contains { $0.severity == .warning })
   }
 
+  /// The fixture tests themselves, on the edges of names and comments.
+  @Test func fixtureNamesAndComments() {
+    for name in [
+      "demo/bad_service.yaml", "Invalid-Pod.yml", "x/deployment_INVALID.yaml", ".bad-x.yaml",
+      "a/b/broken-ingress.json",
+    ] {
+      #expect(Fixtures.isFixtureFile(name), "\(name)")
+    }
+    for name in [
+      "bad.yaml", "badger-service.yaml", "a/bad/service.yaml", "-bad.yaml", "service.bad.yaml",
+      "", "/",
+    ] {
+      #expect(!Fixtures.isFixtureFile(name), "\(name)")
+    }
+    func says(_ text: String) -> Bool {
+      Array(text.utf8).withUnsafeBufferPointer(Fixtures.saysWrongOnPurpose)
+    }
+    #expect(says("kind: Pod\n# Intentionally broken: no image\n"))
+    #expect(says("# DELIBERATELY MISCONFIGURED\r\nkind: Pod\r\n"))
+    #expect(says("color: '#fff'\nkind: Pod  # deliberately insecure\n"))
+    #expect(!says("# ports omitted intentionally\nkind: Pod\n"))
+    // The words must be in one comment, not spread over the file.
+    #expect(!says("# intentionally\nkind: Pod\n# broken\n"))
+    #expect(!says("description: intentionally broken\n"))
+    #expect(!says(""))
+  }
+
   /// A kustomization whose values are a chart generator's placeholders still names its
   /// patches, and one that lists optional patches in comments (kubebuilder's scaffold) does
   /// not make them whole manifests.

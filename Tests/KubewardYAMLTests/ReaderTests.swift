@@ -503,3 +503,28 @@ struct SourcePositionTests {
     #expect(SourcePosition(line: 2, column: 9) < SourcePosition(line: 3, column: 1))
   }
 }
+
+@Suite("Keys by text")
+struct KeysByTextTests {
+  @Test func lastOfARepeatedKeyWinsAsInKubernetes() throws {
+    let file = read("a: 1\nb: 2\na: 3\n")
+    let node = try #require(file.documents.first?.root)
+    #expect(node.value(forKey: "a")?.string == "3")
+    #expect(node["a"]?.string == "3")
+    #expect(node.entry("a")?.key.position.line == 3)
+    #expect(node.value(forKey: "b")?.string == "2")
+    #expect(node.value(forKey: "c") == nil)
+    #expect(node.value(forKey: "") == nil)
+  }
+
+  @Test func emptyAndUnusualKeys() throws {
+    let node = try root("\"\": empty\n? [a, b]\n: list\nplain: {}\n")
+    #expect(node.value(forKey: "")?.string == "empty")
+    // A collection as a key is not any text.
+    #expect(node.value(forKey: "[a, b]") == nil)
+    #expect(node.value(forKey: "plain")?.isMapping == true)
+    // A scalar or a sequence has no keys.
+    #expect(node.value(forKey: "plain")?.value(forKey: "x") == nil)
+    #expect(try root("- a\n- b\n").value(forKey: "a") == nil)
+  }
+}

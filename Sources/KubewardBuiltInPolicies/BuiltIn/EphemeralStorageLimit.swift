@@ -45,7 +45,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     }
     guard !hasOwnStorage else { return nil }
     if let repository = container.imageReference?.repository {
-      let name = repository.split(separator: "/").last.map(String.init) ?? repository
+      let name = String(ASCIIText.lastPathComponent(Substring(repository)))
       if dataImages.contains(name) {
         return "\(name) stores data, and with no volume for it, on the node's disk"
       }
@@ -60,21 +60,20 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
   static func commandWritesFiles(_ words: [String], writers: Set<Substring>) -> Bool {
     guard !words.isEmpty else { return false }
-    let tokens = words.joined(separator: " ").split(whereSeparator: { character in
-      switch character {
-      case " ", "\n", "\t", ";", "&", "|", "(", ")": true
+    let tokens = ASCIIText.words(of: words) { byte in
+      switch byte {
+      case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: ";"),
+        UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"):
+        true
       default: false
       }
-    })
+    }
     for (index, token) in tokens.enumerated() {
-      let program =
-        token.last == "/"
-        ? (token.split(separator: "/").last ?? token)
-        : token.lastIndex(of: "/").map { token[token.index(after: $0)...] } ?? token
+      let program = ASCIIText.lastPathComponent(token)
       if writers.contains(program) { return true }
       if program == "curl" && tokens.contains(where: { $0 == "-o" || $0 == "-O" }) { return true }
       // `> file`, `>>file`, `2> log`: a redirection whose target is not a device.
-      guard let arrow = token.firstIndex(of: ">") else { continue }
+      guard let arrow = token.utf8.firstIndex(of: UInt8(ascii: ">")) else { continue }
       var target = token[token.index(after: arrow)...].drop(while: { $0 == ">" })
       if target.isEmpty, index + 1 < tokens.count { target = tokens[index + 1] }
       if !target.isEmpty && !target.hasPrefix("/dev/") { return true }

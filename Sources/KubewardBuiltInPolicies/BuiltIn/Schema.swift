@@ -120,7 +120,15 @@ struct ShapeWalk {
 
   /// Checks `node` against `shape`.
   mutating func check(_ node: Node, _ shape: APIShape, _ report: inout ObjectReport) {
-    node.withTreeView { view in check(node.id, shape, view, &report) }
+    node.withTreeView { view in check(node.id, Unmanaged.passUnretained(shape), view, &report) }
+  }
+
+  /// Shapes live in static tables as long as the process: the walk reads them through
+  /// unretained references (see `APIShape.fieldsByKey`).
+  private mutating func check(
+    _ id: NodeID, _ shape: Unmanaged<APIShape>, _ view: TreeView, _ report: inout ObjectReport
+  ) {
+    shape._withUnsafeGuaranteedRef { shape in check(id, shape, view, &report) }
   }
 
   /// The walk itself, by node id: it visits every value of the object, and ids need no
@@ -169,7 +177,8 @@ struct ShapeWalk {
             + "holds text only: \(rejected); quote the value", &report)
       }
     case .mapOf:
-      guard expect(id, type == .object, "a map", type, &report), let values = shape.element
+      guard expect(id, type == .object, "a map", type, &report),
+        let values = shape.unretainedElement
       else { return }
       for index in 0..<view.childCount(id) {
         check(view.value(id, pair: index), values, view, &report)
@@ -180,12 +189,13 @@ struct ShapeWalk {
       for index in 0..<view.childCount(id) {
         let ordinal = view.keyOrdinal(id, pair: index)
         guard ordinal >= 0, let key = Key(rawValue: UInt8(ordinal)),
-          let fieldShape = shape.field(key)
+          let fieldShape = shape.unretainedField(key)
         else { continue }
         check(view.value(id, pair: index), fieldShape, view, &report)
       }
     case .list:
-      guard expect(id, type == .array, "a list", type, &report), let items = shape.element
+      guard expect(id, type == .array, "a list", type, &report),
+        let items = shape.unretainedElement
       else { return }
       let count = view.childCount(id)
       if shape.nonEmpty && count == 0 {
@@ -193,9 +203,10 @@ struct ShapeWalk {
         problem(
           node, "has an empty \(path(node)), which needs at least one item: \(rejected)", &report)
       }
+      let itemsAreObjects = items._withUnsafeGuaranteedRef { $0.kind == .object }
       for index in 0..<count {
         let item = view.item(id, index)
-        if case .object = items.kind, view.jsonType(item) == .null {
+        if itemsAreObjects, view.jsonType(item) == .null {
           let itemNode = node(item)
           problem(
             itemNode,

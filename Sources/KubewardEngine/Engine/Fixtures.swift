@@ -1,3 +1,11 @@
+import KubewardModel
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Test fixtures: manifests kept in a repository to be rejected, parsed or compared by its
 /// tests (`testdata/`, `bad_resources/`, `invalid-deployment.yaml`), or applied by its test
 /// suites to throwaway clusters (`tests/`, `e2e/`), not to be deployed; and files whose
@@ -14,7 +22,7 @@ enum Fixtures {
   ]
 
   /// Prefixes and suffixes of file names of deliberately bad input.
-  private static let badWords: Set<String> = [
+  private static let badWords: [StaticString] = [
     "bad", "invalid", "broken", "reject", "rejected", "failing", "malformed",
   ]
 
@@ -23,25 +31,37 @@ enum Fixtures {
   /// (a comment that a port is "omitted intentionally" says nothing of the kind). Found from
   /// the bytes before any text is made.
   static func saysWrongOnPurpose(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard Linter.contains(bytes, "ntentional") || Linter.contains(bytes, "eliberate") else {
-      return false
+    // Only comments count, and `#` is rare in manifests: one memchr pass finds them, where
+    // searching the whole file for the words stops at every `n` and `e`.
+    guard let base = bytes.baseAddress else { return false }
+    var index = 0
+    while index < bytes.count,
+      let hash = memchr(base + index, Int32(UInt8(ascii: "#")), bytes.count - index)
+    {
+      let start = UnsafeRawPointer(hash) - UnsafeRawPointer(base)
+      var end = start
+      while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+      if commentSaysWrongOnPurpose(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+        return true
+      }
+      index = end + 1
     }
-    let text = String(decoding: bytes, as: UTF8.self)
+    return false
+  }
+
+  private static func commentSaysWrongOnPurpose(_ comment: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard
+      Linter.contains(comment, "ntentional") || Linter.contains(comment, "eliberate")
+        || Linter.contains(comment, "NTENTIONAL") || Linter.contains(comment, "ELIBERATE")
+    else { return false }
+    let text = String(decoding: comment, as: UTF8.self).lowercased()
     let wrong = [
       "broken", "wrong", "invalid", "misconfigur", "fail", "insecure", "reject",
       "vulnerab", "missing", "crash", "unschedulable",
       "bad ",
     ]
-    for line in text.split(separator: "\n") {
-      guard let hash = line.firstIndex(of: "#") else { continue }
-      let comment = line[hash...].lowercased()
-      if comment.contains("intentional") || comment.contains("deliberate"),
-        wrong.contains(where: comment.contains)
-      {
-        return true
-      }
-    }
-    return false
+    return (text.contains("intentional") || text.contains("deliberate"))
+      && wrong.contains(where: text.contains)
   }
 
   static func isFixtureFolder(_ name: [UInt8]) -> Bool {
@@ -51,10 +71,13 @@ enum Fixtures {
   /// Whether the file's own name says it is bad input: `bad_service.yaml`, `invalid-pod.yml`,
   /// `deployment_invalid.yaml`.
   static func isFixtureFile(_ path: String) -> Bool {
-    let name = path.split(separator: "/").last.map(String.init)?.lowercased() ?? ""
-    let stem = name.split(separator: ".").first.map(String.init) ?? name
-    let words = stem.split(whereSeparator: { $0 == "_" || $0 == "-" })
+    // Asked of every file of a walk: bytes, not `String.split` and `lowercased()`.
+    let name = ASCIIText.lastPathComponent(Substring(path))
+    let stem = ASCIIText.words(of: [String(name)]) { $0 == UInt8(ascii: ".") }.first ?? name
+    let words = ASCIIText.words(of: [String(stem)]) {
+      $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+    }
     guard let first = words.first, let last = words.last, words.count > 1 else { return false }
-    return badWords.contains(String(first)) || badWords.contains(String(last))
+    return ASCIIText.equals(first, anyOf: badWords) || ASCIIText.equals(last, anyOf: badWords)
   }
 }
