@@ -27,7 +27,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   private var evaluating: Set<String> = []
   /// Cost spent so far on this object by this policy.
   var cost = 0
-  weak var tracer: AccessTracer?
+  var tracer: AccessTracer?
 
   init(scope: ObjectScope, params: Value, variables: [NamedExpression]) {
     self.scope = scope
@@ -146,6 +146,49 @@ final class ObjectScope: @unchecked Sendable {
     namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
 }
 
+/// What every policy of a set works out once about the object being checked: the request
+/// it would arrive in, its namespace, and the scope its expressions read.
+final class ObjectContext: @unchecked Sendable {
+  // Made and used by one check at a time, on one thread (see `ObjectReport.sharedState`).
+  let facts: AdmissionRequestFacts
+  let namespace: String?
+  private let namespaceObject: ContextObject?
+  private let object: KubeObject
+  private let request: SyntheticRequest
+  private let oldObject: Node?
+
+  init(_ object: KubeObject, check: AdmissionCheck, admission: AdmissionRequestContext?) {
+    let set = check.set
+    let metadata = object.metadata
+    let namespaceNode = metadata.node?["namespace"]
+    let resource = set.resources.resource(
+      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
+    let namespace =
+      resource.namespaced ? (namespaceNode?.string ?? check.defaultNamespace) : nil
+    let request = check.request(admission)
+    self.facts = AdmissionRequestFacts(
+      resource: resource, name: metadata.name ?? "", namespace: namespace,
+      labelsNode: metadata.labelsNode, operation: request.operation)
+    self.namespace = namespace
+    self.namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
+    self.object = object
+    self.request = request
+    self.oldObject = admission?.oldObject
+  }
+
+  /// The labels namespace selectors see.
+  lazy var namespaceLabels: Labels = {
+    var labels = namespaceObject?.labels ?? [:]
+    if let namespace { labels["kubernetes.io/metadata.name"] = namespace }
+    return labels
+  }()
+
+  /// Made for the first policy that matches.
+  lazy var scope = ObjectScope(
+    object: NodeValue.value(object.node), facts: facts, request: request,
+    oldObject: oldObject, namespaceObject: namespaceObject, namespace: namespace)
+}
+
 /// Remembers the last field of the object a validation read: where its finding points.
 final class FieldTracer: AccessTracer {
   let tree: ObjectIdentifier
@@ -176,6 +219,10 @@ final class FieldTracer: AccessTracer {
 /// Every admission policy of a run, as one check the engine runs on each object.
 struct AdmissionCheck: ObjectCheck {
   let set: AdmissionPolicySet
+  /// Shared by the checks of one set: the key of the object state they share.
+  let sharing: Sharing
+
+  final class Sharing: Sendable {}
   /// Per policy: its bindings, and the autogen variants (controller kind → rewritten policy).
   let compiled: [CompiledPolicy]
   let defaultNamespace: String
@@ -188,7 +235,9 @@ struct AdmissionCheck: ObjectCheck {
   let candidatesByResource: [String: [Int]]
   let candidatesForOthers: [Int]
 
-  struct CompiledPolicy: Sendable {
+  /// A class, so that looking one up for every object it may match is a retain, not a copy
+  /// of the policy's every field.
+  final class CompiledPolicy: Sendable {
     let policy: AdmissionPolicy
     let bindings: [AdmissionBinding]
     let unbound: Bool
@@ -196,10 +245,25 @@ struct AdmissionCheck: ObjectCheck {
     let hasCompileErrors: Bool
     /// Kyverno autogen: the policy rewritten for pod controllers.
     let variants: [String: AdmissionPolicy]
+
+    init(
+      policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
+      hasCompileErrors: Bool, variants: [String: AdmissionPolicy]
+    ) {
+      self.policy = policy
+      self.bindings = bindings
+      self.unbound = unbound
+      self.hasCompileErrors = hasCompileErrors
+      self.variants = variants
+    }
   }
 
-  init(set: AdmissionPolicySet, configuration: Configuration, enabled: Set<String>) {
+  init(
+    set: AdmissionPolicySet, configuration: Configuration, enabled: Set<String>,
+    sharing: Sharing = Sharing()
+  ) {
     self.set = set
+    self.sharing = sharing
     self.defaultNamespace = configuration.defaultNamespace
     var severities: [String: Severity] = [:]
     for (name, setting) in configuration.policies {
@@ -231,56 +295,44 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    let metadata = object.metadata
-    let namespaceNode = metadata.node?["namespace"]
-    let resource = set.resources.resource(
-      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
-    let namespace = resource.namespaced ? (namespaceNode?.string ?? defaultNamespace) : nil
-    let request = self.request(report)
-    let facts = AdmissionRequestFacts(
-      resource: resource, name: metadata.name ?? "", namespace: namespace,
-      labelsNode: metadata.labelsNode, operation: request.operation)
-    let namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
-    func namespaceLabels() -> Labels {
-      var labels = namespaceObject?.labels ?? [:]
-      if let namespace { labels["kubernetes.io/metadata.name"] = namespace }
-      return labels
+    let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
+      ObjectContext(object, check: self, admission: report.admissionRequest)
     }
-    // Built for the first policy that matches, then shared.
-    var scope: ObjectScope?
-    for index in candidatesByResource[resource.resource] ?? candidatesForOthers {
-      let entry = compiled[index]
-      var policy = entry.policy
-      if let constraints = policy.matchConstraints,
-        !constraints.matches(facts, namespaceLabels: namespaceLabels())
-      {
-        // Kyverno autogen: a pod policy also checks the pod templates of controllers.
-        guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],
-          variant.matchConstraints?.matches(facts, namespaceLabels: namespaceLabels()) ?? true
-        else { continue }
-        policy = variant
-      }
+    func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       for binding in entry.bindings {
         if let match = binding.matchResources,
-          !match.matches(facts, namespaceLabels: namespaceLabels())
+          !match.matches(context.facts, namespaceLabels: context.namespaceLabels)
         {
           continue
         }
-        if scope == nil {
-          scope = ObjectScope(
-            object: NodeValue.value(object.node), facts: facts, request: request,
-            oldObject: report.admissionRequest?.oldObject, namespaceObject: namespaceObject,
-            namespace: namespace)
-        }
         evaluate(
-          policy, binding: binding, entry: entry, object: object, scope: scope!,
-          namespace: namespace, report: &report)
+          policy, binding: binding, entry: entry, object: object, scope: context.scope,
+          namespace: context.namespace, report: &report)
+      }
+    }
+    for index in candidatesByResource[context.facts.resource.resource] ?? candidatesForOthers {
+      let entry = compiled[index]
+      if let constraints = entry.policy.matchConstraints,
+        !constraints.matches(context.facts, namespaceLabels: context.namespaceLabels)
+      {
+        // Kyverno autogen: a pod policy also checks the pod templates of controllers.
+        guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],
+          variant.matchConstraints?.matches(
+            context.facts, namespaceLabels: context.namespaceLabels)
+            ?? true
+        else { continue }
+        run(variant, entry)
+      } else {
+        run(entry.policy, entry)
       }
     }
   }
 
   private func severity(_ policy: AdmissionPolicy, _ actions: [ValidationAction]) -> Severity {
-    configuredSeverities[policy.name] ?? actions.map(\.severity).max() ?? .error
+    if !configuredSeverities.isEmpty, let configured = configuredSeverities[policy.name] {
+      return configured
+    }
+    return actions.lazy.map(\.severity).max() ?? .error
   }
 
   /// How a finding names what the object violates: the policy, its binding and the actions
@@ -434,13 +486,16 @@ struct AdmissionCheck: ObjectCheck {
     case missing(String)
   }
 
+  /// The params of a policy that takes none: one evaluation, with `params` null.
+  private static let noParams: [Value] = [.null]
+
   /// The params a binding gives its policy for an object in `namespace`.
   private func params(for policy: AdmissionPolicy, binding: AdmissionBinding, namespace: String?)
     -> Params
   {
-    guard let kind = policy.paramKind else { return .values([.null]) }
+    guard let kind = policy.paramKind else { return .values(Self.noParams) }
     guard let reference = binding.paramReference else {
-      if binding.name.isEmpty { return .values([.null]) }
+      if binding.name.isEmpty { return .values(Self.noParams) }
       return .missing(
         "the policy takes params (\(kind.kind)) but binding '\(binding.name)' has no paramRef")
     }
@@ -466,8 +521,8 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   /// The request: the webhook's real one, else the one the configuration describes.
-  private func request(_ report: ObjectReport) -> SyntheticRequest {
-    guard let live = report.admissionRequest else { return set.request }
+  fileprivate func request(_ admission: AdmissionRequestContext?) -> SyntheticRequest {
+    guard let live = admission else { return set.request }
     var request = SyntheticRequest()
     request.uid = live.uid
     request.operation = live.operation

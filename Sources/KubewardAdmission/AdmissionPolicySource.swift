@@ -46,11 +46,13 @@ public struct AdmissionPolicySource: PolicySource {
       else { continue }
       enabled.insert(policy.name)
     }
+    let sharing = AdmissionCheck.Sharing()
     return set.policies.filter { enabled.contains($0.name) }.map { policy in
       ActivePolicy(
         id: policy.name, severity: set.severity(of: policy),
         runnable: .object(
-          AdmissionCheck(set: set, configuration: configuration, enabled: [policy.name])),
+          AdmissionCheck(
+            set: set, configuration: configuration, enabled: [policy.name], sharing: sharing)),
         checksPartialObjects: false)
     }
   }

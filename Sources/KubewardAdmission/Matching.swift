@@ -16,14 +16,23 @@ struct RequestResource: Sendable, Equatable {
 /// CustomResourceDefinitions of the run, anything else by the API machinery's guess
 /// (`UnsafeGuessKindToResource`).
 struct ResourceTable: Sendable {
-  /// `group/Kind` → (plural, namespaced), from CustomResourceDefinitions.
-  private var custom: [String: (String, Bool)] = [:]
+  /// What a kind of a group is served as.
+  private struct Entry: Sendable {
+    let group: String
+    let resource: String
+    let namespaced: Bool
+  }
 
-  private static let builtIn: [String: (String, Bool)] = {
-    var table: [String: (String, Bool)] = [:]
+  /// Kind → its groups' entries, from CustomResourceDefinitions. By kind, then group: every
+  /// object is looked up, and the kind is a string the object already has.
+  private var custom: [String: [Entry]] = [:]
+
+  private static let builtIn: [String: [Entry]] = {
+    var table: [String: [Entry]] = [:]
     func add(_ group: String, _ kinds: [(String, String, Bool)]) {
       for (kind, resource, namespaced) in kinds {
-        table[group + "/" + kind] = (resource, namespaced)
+        table[kind, default: []].append(
+          Entry(group: group, resource: resource, namespaced: namespaced))
       }
     }
     add(
@@ -99,7 +108,10 @@ struct ResourceTable: Sendable {
       let names = spec["names"], let kind = names["kind"]?.string,
       let plural = names["plural"]?.string
     else { return }
-    custom[group + "/" + kind] = (plural, spec["scope"]?.string != "Cluster")
+    let entry = Entry(
+      group: group, resource: plural, namespaced: spec["scope"]?.string != "Cluster")
+    custom[kind, default: []].removeAll { $0.group == group }
+    custom[kind, default: []].append(entry)
   }
 
   /// The request resource of an object with `apiVersion` and `kind`.
@@ -112,10 +124,12 @@ struct ResourceTable: Sendable {
     } else {
       (group, version) = ("", apiVersion)
     }
-    let key = String(concatenating: group, "/", kind)
-    if let (resource, namespaced) = Self.builtIn[key] ?? custom[key] {
+    if let entry = Self.builtIn[kind]?.first(where: { $0.group == group })
+      ?? custom[kind]?.first(where: { $0.group == group })
+    {
       return RequestResource(
-        group: group, version: version, kind: kind, resource: resource, namespaced: namespaced)
+        group: group, version: version, kind: kind, resource: entry.resource,
+        namespaced: entry.namespaced)
     }
     return RequestResource(
       group: group, version: version, kind: kind, resource: Self.guessResource(kind),

@@ -90,19 +90,14 @@ struct NodeMap: MapValue {
   var count: Int { node.pairs.count }
 
   func value(for key: Value) -> Value? {
-    guard case .string(let name) = key else { return nil }
-    if let entry = node.entry(name) { return NodeValue.value(entry.value) }
-    if let plain = NodeValue.unescapedPropertyName(name), let entry = node.entry(plain) {
-      return NodeValue.value(entry.value)
-    }
-    return nil
+    child(for: key).map(NodeValue.value)
   }
 
   /// The node holding `key`'s value, for pointing at what a validation read.
   func child(for key: Value) -> Node? {
     guard case .string(let name) = key else { return nil }
-    if let entry = node.entry(name) { return entry.value }
-    if let plain = NodeValue.unescapedPropertyName(name) { return node.entry(plain)?.value }
+    if let value = node.value(forKey: name) { return value }
+    if let plain = NodeValue.unescapedPropertyName(name) { return node.value(forKey: plain) }
     return nil
   }
 

@@ -28,7 +28,11 @@ public enum FailurePolicy: String, Sendable {
 
 /// A CEL expression of a policy file: its source, where it was written, and its program (or
 /// why it has none).
-public struct PolicyExpression: Sendable {
+///
+/// A class, though immutable: every object a policy matches hands its expressions around, and
+/// a reference costs one retain where a copy of the fields (the program's closures, the
+/// source, the parsed tree) cost a dozen.
+public final class PolicyExpression: Sendable {
   public let source: String
   public let file: String
   let location: ExpressionSource
@@ -156,8 +160,9 @@ public struct AdmissionPolicy: Sendable {
   }
 }
 
-/// A ValidatingAdmissionPolicyBinding.
-struct AdmissionBinding: Sendable {
+/// A ValidatingAdmissionPolicyBinding. A class for the reason `PolicyExpression` is one: it
+/// is handed around for every object its policy matches.
+final class AdmissionBinding: Sendable {
   let name: String
   let policyName: String
   let file: String
@@ -165,6 +170,20 @@ struct AdmissionBinding: Sendable {
   let paramReference: ParamReference?
   let matchResources: MatchResources?
   let actions: [ValidationAction]
+
+  init(
+    name: String, policyName: String, file: String, nameRange: SourceRange,
+    paramReference: ParamReference?, matchResources: MatchResources?,
+    actions: [ValidationAction]
+  ) {
+    self.name = name
+    self.policyName = policyName
+    self.file = file
+    self.nameRange = nameRange
+    self.paramReference = paramReference
+    self.matchResources = matchResources
+    self.actions = actions
+  }
 }
 
 /// A problem of a policy file: where, and what.

@@ -5,12 +5,17 @@ struct Compiler {
   typealias Step = Program.Step
 
   let library: Library
+  /// The names an activation may bind, when the program declares them: a qualified name is
+  /// then resolved to its longest declared prefix once, here, rather than by asking the
+  /// activation for every prefix on every evaluation.
+  let declarations: Set<String>?
   /// Comprehension variables in scope, innermost last, with their slots.
   private var scopes: [(name: String, slot: Int)] = []
   private(set) var maximumSlots = 0
 
-  init(library: Library) {
+  init(library: Library, declarations: Set<String>? = nil) {
     self.library = library
+    self.declarations = declarations
   }
 
   private mutating func withVariables<T>(
@@ -213,6 +218,21 @@ struct Compiler {
       ([root] + parts[1...].prefix(count)).joined(separator: ".")
     }
     let typeValue = Builtins.typeNamed(names.last!)
+    if let declarations, let declared = names.lastIndex(where: declarations.contains) {
+      let name = names[declared]
+      let fields = Array(parts[(declared + 1)...])
+      return { context in
+        _ = context.spend(parts.count)
+        guard var value = context.activation.resolve(name) else {
+          if let typeValue { return .type(typeValue) }
+          return .error(CELError("undeclared reference to '\(root)' (in container '')"))
+        }
+        for field in fields {
+          value = Access.select(value, field, &context)
+        }
+        return value
+      }
+    }
     return { context in
       _ = context.spend(parts.count)
       var index = names.count - 1

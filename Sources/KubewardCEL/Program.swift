@@ -26,7 +26,9 @@ public struct EvaluationContext {
   /// Cost units spent; an evaluation that exceeds `budget` stops with an error.
   public internal(set) var cost: Int = 0
   let budget: Int
-  weak var tracer: AccessTracer?
+  /// Unowned: the caller of `evaluate` holds it for the evaluation, which is all a context
+  /// lives; a weak reference cost an atomic load on every field read.
+  unowned(unsafe) var tracer: AccessTracer?
 
   @inline(__always)
   mutating func spend(_ units: Int) -> Bool {
@@ -67,7 +69,7 @@ public struct Program: Sendable {
     if check {
       try Checker(library: library, declarations: declarations).check(expression)
     }
-    var compiler = Compiler(library: library)
+    var compiler = Compiler(library: library, declarations: declarations)
     self.step = try compiler.compile(expression)
     self.slots = compiler.maximumSlots
     self.source = source

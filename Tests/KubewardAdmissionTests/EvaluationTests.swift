@@ -297,4 +297,41 @@ struct EvaluationTests {
       with: "  labels: {app: web}\n  annotations: {kubeward.io/ignore: demo}")
     #expect(try Harness(policies: text, manifest: suppressed).objectFindings().isEmpty)
   }
+
+  /// The policies of a set share what they work out about an object (its request, namespace
+  /// and scope); each object of a file gets its own.
+  @Test func eachObjectHasItsOwnRequestAcrossPoliciesAndObjects() throws {
+    let rules = """
+      - apiGroups: ["", "apps"]
+              apiVersions: ["v1"]
+              operations: ["CREATE"]
+              resources: ["deployments", "services"]
+      """
+    let text = [
+      policy(
+        "request.namespace != 'shop' || request.resource.resource == 'deployments'",
+        name: "first", rules: rules),
+      policy("request.name != object.metadata.name", name: "second", rules: rules),
+      policy("object.metadata.name != 'api'", name: "third", rules: rules),
+    ].joined(separator: "\n---\n")
+    let manifest = [
+      deployment(name: "web", namespace: "shop"),
+      """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: api, namespace: shop}
+      spec: {ports: [{port: 80}]}
+      """,
+      deployment(name: "db", namespace: "data"),
+    ].joined(separator: "\n---\n")
+    let findings = try Harness(policies: text, manifest: manifest).objectFindings()
+    // The Service in shop breaks `first`; every object breaks `second` (its request names it);
+    // only the Service is named api.
+    #expect(findings.filter { $0.policy == "first" }.map(\.object?.name) == ["api"])
+    #expect(
+      Set(findings.filter { $0.policy == "second" }.compactMap(\.object?.name)) == [
+        "web", "api", "db",
+      ])
+    #expect(findings.filter { $0.policy == "third" }.map(\.object?.name) == ["api"])
+  }
 }

@@ -9,3 +9,44 @@ struct SmokeTests {
     #expect(program.evaluate(DictionaryActivation()).debugText == "7")
   }
 }
+
+@Suite("Qualified names")
+struct QualifiedNameTests {
+  /// With declarations, `a.b.c` is resolved once, when compiled, to its longest declared
+  /// prefix: the activation is asked for `a.b` only, and `c` is a field of it.
+  @Test func longestDeclaredPrefixIsResolved() throws {
+    var inner = DictionaryMap()
+    inner.insert(.string("c"), .int(7))
+    var outer = DictionaryMap()
+    outer.insert(.string("b"), .map(DictionaryMap()))
+    let activation = RecordingActivation([
+      "a": .map(outer), "a.b": .map(inner),
+    ])
+    let program = try Program("a.b.c", declarations: ["a", "a.b"])
+    #expect(program.evaluate(activation).debugText == "7")
+    #expect(activation.asked == ["a.b"])
+    // Without declarations every prefix is tried, longest first, as the spec says.
+    let dynamic = RecordingActivation(["a": .map(outer), "a.b": .map(inner)])
+    #expect(try Program("a.b.c").evaluate(dynamic).debugText == "7")
+    #expect(dynamic.asked == ["a.b.c", "a.b"])
+  }
+
+  @Test func declaredNameTheActivationLacksIsAnError() throws {
+    let program = try Program("a.b", declarations: ["a"])
+    guard case .error(let error) = program.evaluate(RecordingActivation([:])) else {
+      Issue.record("expected an error")
+      return
+    }
+    #expect(error.message.contains("undeclared reference to 'a'"))
+  }
+}
+
+private final class RecordingActivation: Activation, @unchecked Sendable {
+  let values: [String: Value]
+  private(set) var asked: [String] = []
+  init(_ values: [String: Value]) { self.values = values }
+  func resolve(_ name: String) -> Value? {
+    asked.append(name)
+    return values[name]
+  }
+}

@@ -98,7 +98,26 @@ public struct ObjectReport: Sendable {
 
   /// The object being checked.
   var object = ObjectReference(apiVersion: "", kind: "", namespace: nil, name: nil) {
-    didSet { subject = nil }
+    didSet {
+      subject = nil
+      shared = nil
+    }
+  }
+  /// What a check keeps about the object being checked for the other policies it runs as:
+  /// dropped when the next object starts (see `sharedState(of:make:)`).
+  private var shared: (owner: ObjectIdentifier, state: any AnyObject & Sendable)?
+
+  /// `owner`'s state for the object being checked, made the first time one of its policies
+  /// asks. A source of many policies that share one check (an admission policy set is a
+  /// policy per ValidatingAdmissionPolicy) works out what they have in common about an object
+  /// (its resource, request and CEL scope) once, not once per policy.
+  public mutating func sharedState<State: AnyObject & Sendable>(
+    of owner: ObjectIdentifier, make: (ObjectReport) -> State
+  ) -> State {
+    if let shared, shared.owner == owner, let state = shared.state as? State { return state }
+    let state = make(self)
+    shared = (owner, state)
+    return state
   }
   /// `Deployment shop/web`, made at the object's first finding: most objects have none, and
   /// those that do have several.
