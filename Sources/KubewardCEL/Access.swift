@@ -124,23 +124,28 @@ enum Comprehensions {
     _ kind: Comprehension.Kind, _ source: Value, first: Int, second: Int?, twoVariables: Bool,
     predicate: Program.Step?, transform: Program.Step?, _ context: inout EvaluationContext
   ) -> Value {
-    // What is iterated: (index or key, value) pairs.
-    let count: Int
-    let pair: (Int) -> (Value, Value)
-    let isMap: Bool
+    // What is iterated: a list's elements by index, or a map's keys (and values, read only
+    // when a second variable takes them). Local functions, not closures: a closure that
+    // captured the list was a heap allocation per comprehension.
+    let list: (any ListValue)?
+    let map: (any MapValue)?
+    let keys: [Value]
     switch source {
-    case .list(let list):
-      count = list.count
-      pair = { (.int(Int64($0)), list.element(at: $0)) }
-      isMap = false
-    case .map(let map):
-      let keys = map.keys
-      count = keys.count
-      pair = { (keys[$0], map.value(for: keys[$0]) ?? .null) }
-      isMap = true
+    case .list(let elements):
+      (list, map, keys) = (elements, nil, [])
+    case .map(let entries):
+      (list, map, keys) = (nil, entries, entries.keys)
     default:
       return .error(
         CELError("expression of type '\(source.type)' cannot be range of a comprehension"))
+    }
+    let count = list?.count ?? keys.count
+    func pair(_ index: Int) -> (Value, Value) {
+      if let list { return (.int(Int64(index)), list.element(at: index)) }
+      return (keys[index], map?.value(for: keys[index]) ?? .null)
+    }
+    func item(_ index: Int) -> Value {
+      list?.element(at: index) ?? keys[index]
     }
     let savedFirst = context.frame[first]
     let savedSecond = second.map { context.frame[$0] }
@@ -149,13 +154,13 @@ enum Comprehensions {
       if let second, let savedSecond { context.frame[second] = savedSecond }
     }
     func bind(_ index: Int) {
-      let (key, value) = pair(index)
       if twoVariables, let second {
+        let (key, value) = pair(index)
         context.frame[first] = key
         context.frame[second] = value
       } else {
         // One variable: the element of a list, the key of a map.
-        context.frame[first] = isMap ? key : value
+        context.frame[first] = item(index)
       }
     }
     switch kind {
@@ -202,7 +207,7 @@ enum Comprehensions {
           }
         }
         if kind == .filter {
-          results.append(isMap ? pair(index).0 : pair(index).1)
+          results.append(item(index))
           continue
         }
         let value = transform!(&context)

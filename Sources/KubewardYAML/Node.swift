@@ -242,6 +242,9 @@ extension Node {
   private func slot(ofKey key: String) -> Int? {
     let raw = self.raw
     guard raw.kind == .mapping, raw.count > 0 else { return nil }
+    if Int(raw.count) >= 2 * NodeTree.indexedPairs {
+      return tree.indexedSlot(ofKey: key, mapping: id, first: Int(raw.first), count: Int(raw.count))
+    }
     let nodes = tree.nodeStorage.unsafelyUnwrapped
     let children = tree.childStorage.unsafelyUnwrapped
     let text = tree.textStorage

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The index of a node in its `NodeTree`.
 public typealias NodeID = UInt32
 
@@ -69,6 +71,42 @@ public final class NodeTree: @unchecked Sendable {
   @usableFromInline let nodeStorage: UnsafeMutablePointer<RawNode>?
   @usableFromInline let childStorage: UnsafeMutablePointer<NodeID>?
   @usableFromInline let textStorage: UnsafeMutablePointer<UInt8>?
+
+  /// Key indexes of large mappings, by the mapping's id: key bytes → the key's slot among the
+  /// mapping's children. Built the first time a key of such a mapping is looked up by text,
+  /// which otherwise scans the mapping: a CEL expression that reads every key of a ConfigMap
+  /// through the map (`object.data.all(k, size(object.data[k]) < 10)`) would make n² compares,
+  /// minutes for a few megabytes. Behind a lock, as trees are shared between threads; small
+  /// mappings, nearly all of them, never come here.
+  private let keyIndexes = Mutex<[NodeID: [[UInt8]: Int]]>([:])
+
+  /// Mappings with at least this many pairs are looked up through an index.
+  @usableFromInline static let indexedPairs = 64
+
+  /// The slot of `key` among the children of the mapping `id` (whose children start at
+  /// `first` and number `count`), through its index.
+  func indexedSlot(ofKey key: String, mapping id: NodeID, first: Int, count: Int) -> Int? {
+    let wanted = Array(key.utf8)
+    return keyIndexes.withLock { indexes in
+      if let index = indexes[id] { return index[wanted] }
+      var index: [[UInt8]: Int] = [:]
+      index.reserveCapacity(count / 2)
+      let nodes = nodeStorage.unsafelyUnwrapped
+      let children = childStorage.unsafelyUnwrapped
+      // In order, so that a key written twice finds its last value, as the scan does.
+      for slot in stride(from: first, to: first + count, by: 2) {
+        let keyNode = nodes[Int(children[slot])]
+        guard keyNode.kind == .scalar else { continue }
+        index[
+          Array(
+            UnsafeBufferPointer(
+              start: textStorage.map { $0 + Int(keyNode.first) }, count: Int(keyNode.count)))] =
+          slot
+      }
+      indexes[id] = index
+      return index[wanted]
+    }
+  }
 
   init(nodes: RawBuffer<RawNode>, children: RawBuffer<NodeID>, text: RawBuffer<UInt8>) {
     self.nodes = nodes

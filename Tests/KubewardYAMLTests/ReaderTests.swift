@@ -528,3 +528,25 @@ struct KeysByTextTests {
     #expect(try root("- a\n- b\n").value(forKey: "a") == nil)
   }
 }
+
+@Suite("Keys of large mappings")
+struct LargeMappingKeyTests {
+  /// Past `NodeTree.indexedPairs` pairs, keys are found through an index: with the scan's
+  /// answers (the last of a repeated key, bytes compared as bytes).
+  @Test func theIndexAnswersAsTheScanDoes() throws {
+    var text = ""
+    for index in 0..<200 { text += "key-\(index): \(index)\n" }
+    text += "key-7: last\n\"caf\\u00e9\": composed\n\"cafe\\u0301\": decomposed\n? [a]\n: list\n"
+    // The repeated key is a diagnostic, and the tree still has both.
+    let node = try #require(read(text).documents.first?.root)
+    #expect(node.pairs.count >= NodeTree.indexedPairs)
+    #expect(node.value(forKey: "key-0")?.string == "0")
+    #expect(node.value(forKey: "key-199")?.string == "199")
+    #expect(node.value(forKey: "key-7")?.string == "last")
+    #expect(node.value(forKey: "key-200") == nil)
+    #expect(node.value(forKey: "caf\u{e9}")?.string == "composed")
+    #expect(node.value(forKey: "cafe\u{301}")?.string == "decomposed")
+    #expect(node.value(forKey: "[a]") == nil)
+    #expect(node.entry("key-3")?.key.position.line == 4)
+  }
+}
