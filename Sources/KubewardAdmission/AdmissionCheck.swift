@@ -234,6 +234,17 @@ struct AdmissionCheck: ObjectCheck {
   /// Most objects meet few of a run's policies, and this skips the rest without matching.
   let candidatesByResource: [String: [Int]]
   let candidatesForOthers: [Int]
+  /// `candidatesByResource` as a list, when it is short: each policy of a set is a check of
+  /// its own, asked about every object, and comparing a few short names beats hashing one.
+  let fewCandidates: [(resource: String, indices: [Int])]?
+
+  /// The policies that can match `resource`, in order.
+  private func candidates(for resource: String) -> [Int] {
+    if let fewCandidates {
+      return fewCandidates.first { $0.resource == resource }?.indices ?? candidatesForOthers
+    }
+    return candidatesByResource[resource] ?? candidatesForOthers
+  }
 
   /// A class, so that looking one up for every object it may match is a retain, not a copy
   /// of the policy's every field.
@@ -292,6 +303,9 @@ struct AdmissionCheck: ObjectCheck {
     }
     candidatesByResource = named.mapValues { ($0 + everywhere).sorted() }
     candidatesForOthers = everywhere
+    fewCandidates =
+      candidatesByResource.count <= 8
+      ? candidatesByResource.map { (resource: $0.key, indices: $0.value) } : nil
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
@@ -310,7 +324,7 @@ struct AdmissionCheck: ObjectCheck {
           namespace: context.namespace, report: &report)
       }
     }
-    for index in candidatesByResource[context.facts.resource.resource] ?? candidatesForOthers {
+    for index in candidates(for: context.facts.resource.resource) {
       let entry = compiled[index]
       if let constraints = entry.policy.matchConstraints,
         !constraints.matches(context.facts, namespaceLabels: context.namespaceLabels)
