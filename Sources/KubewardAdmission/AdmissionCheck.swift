@@ -57,7 +57,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     guard remaining > 0 else { return .error(costLimitExceeded) }
     let (value, spent) = program.evaluateWithCost(
       self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
-    cost += spent
+    cost = cost.addingReportingOverflow(spent).overflow ? .max : cost + spent
     return value
   }
 

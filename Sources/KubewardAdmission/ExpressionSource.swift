@@ -57,23 +57,43 @@ struct ExpressionSource: Sendable {
       return index
     }
 
+    /// The last position found at the start of a code point, to count on from: offsets are
+    /// asked for in order, and counting each from its line's start made a long line
+    /// quadratic (a 200 KB one-line expression took seconds to load).
+    private var last: (offset: Int, line: Int, column: Int)?
+
     /// The position of a byte offset.
-    func position(of offset: Int) -> SourcePosition {
+    mutating func position(of offset: Int) -> SourcePosition {
       let offset = min(offset, bytes.count)
+      if let last, offset >= last.offset,
+        last.line == lines.starts.count || offset < lines.starts[last.line]
+      {
+        return position(of: offset, line: last.line, from: last.offset, column: last.column)
+      }
       var low = 0
       var high = lines.starts.count - 1
       while low < high {
         let middle = (low + high + 1) / 2
         if lines.starts[middle] <= offset { low = middle } else { high = middle - 1 }
       }
-      var column = 1
-      var index = lines.starts[low]
+      return position(of: offset, line: low + 1, from: lines.starts[low], column: 1)
+    }
+
+    /// Counts code points from `start`, the start of one at `column` of `line`.
+    private mutating func position(of offset: Int, line: Int, from start: Int, column: Int)
+      -> SourcePosition
+    {
+      var column = column
+      var index = start
       while index < offset {
         index += 1
         while index < offset, bytes[index] & 0xC0 == 0x80 { index += 1 }
         column += 1
       }
-      return SourcePosition(line: low + 1, column: column)
+      if offset == bytes.count || bytes[offset] & 0xC0 != 0x80 {
+        last = (offset, line, column)
+      }
+      return SourcePosition(line: line, column: column)
     }
 
     mutating func emit(_ byte: UInt8, at offset: Int) {

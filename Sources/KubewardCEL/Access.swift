@@ -134,6 +134,8 @@ enum Comprehensions {
     case .list(let elements):
       (list, map, keys) = (elements, nil, [])
     case .map(let entries):
+      // The keys are made before the first iteration: charged now, not as they are visited.
+      guard context.spend(entries.count) else { return .error(costLimitExceeded) }
       (list, map, keys) = (nil, entries, entries.keys)
     default:
       return .error(

@@ -41,12 +41,19 @@ enum Builtins {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .error(.overflow) : .uint(sum)
       case (.double(let a), .double(let b)): return .double(a + b)
+      // Concatenations are charged by what they build (a unit per ten bytes, per element),
+      // before they build it: doubling a value in a chain of binds must run out of budget,
+      // not memory.
       case (.string(let a), .string(let b)):
-        _ = context.spend((a.utf8.count + b.utf8.count) / 100)
+        guard context.spend((a.utf8.count + b.utf8.count) / 10) else {
+          return .error(costLimitExceeded)
+        }
         return .string(a + b)
-      case (.bytes(let a), .bytes(let b)): return .bytes(a + b)
+      case (.bytes(let a), .bytes(let b)):
+        guard context.spend((a.count + b.count) / 10) else { return .error(costLimitExceeded) }
+        return .bytes(a + b)
       case (.list(let a), .list(let b)):
-        _ = context.spend((a.count + b.count) / 10)
+        guard context.spend(a.count + b.count) else { return .error(costLimitExceeded) }
         return .list(ArrayList(elements(a) + elements(b)))
       case (.timestamp(let a), .duration(let b)), (.duration(let b), .timestamp(let a)):
         return a.adding(b).map(Value.timestamp) ?? .error(.overflow)
@@ -122,6 +129,31 @@ enum Builtins {
     }
   }
 
+  /// About how many bytes printing `value` takes (`format`'s `%s`), counted up to `limit`.
+  static func printedWeight(_ value: Value, limit: Int) -> Int {
+    var weight = 0
+    func visit(_ value: Value) {
+      guard weight <= limit else { return }
+      switch value {
+      case .string(let text): weight += text.utf8.count
+      case .bytes(let bytes): weight += bytes.count
+      case .list(let list):
+        weight += 2
+        for index in 0..<list.count where weight <= limit { visit(list.element(at: index)) }
+      case .map(let map):
+        weight += 2
+        for key in map.keys where weight <= limit {
+          visit(key)
+          visit(map.value(for: key) ?? .null)
+        }
+      case .optional(let inner?): visit(inner)
+      default: weight += 8
+      }
+    }
+    visit(value)
+    return weight
+  }
+
   static func elements(_ list: any ListValue) -> [Value] {
     if let array = list as? ArrayList { return array.elements }
     return (0..<list.count).map { list.element(at: $0) }
@@ -130,19 +162,32 @@ enum Builtins {
   // MARK: Comparisons
 
   private static func comparisons(_ library: inout Library) {
-    library.add("_==_", arity: 2) { arguments, _ in Equality.equals(arguments[0], arguments[1]) }
-    library.add("_!=_", arity: 2) { arguments, _ in
-      if case .bool(let equal) = Equality.equals(arguments[0], arguments[1]) {
-        return .bool(!equal)
+    library.add("_==_", arity: 2) { arguments, context in
+      Equality.equals(arguments[0], arguments[1], &context)
+    }
+    library.add("_!=_", arity: 2) { arguments, context in
+      switch Equality.equals(arguments[0], arguments[1], &context) {
+      case .bool(let equal): return .bool(!equal)
+      case .error(let error) where error == costLimitExceeded: return .error(error)
+      default: return nil
       }
-      return nil
     }
     let tests: [(String, @Sendable (Int) -> Bool)] = [
       ("_<_", { @Sendable order in order < 0 }), ("_<=_", { @Sendable in $0 <= 0 }),
       ("_>_", { @Sendable in $0 > 0 }), ("_>=_", { @Sendable in $0 >= 0 }),
     ]
     for (name, test) in tests {
-      library.add(name, arity: 2) { arguments, _ in
+      library.add(name, arity: 2) { arguments, context in
+        // Text and bytes are compared a character at a time.
+        switch (arguments[0], arguments[1]) {
+        case (.string(let a), .string(let b)):
+          guard context.spend(min(a.utf8.count, b.utf8.count) / 10) else {
+            return .error(costLimitExceeded)
+          }
+        case (.bytes(let a), .bytes(let b)):
+          guard context.spend(min(a.count, b.count) / 10) else { return .error(costLimitExceeded) }
+        default: break
+        }
         switch Equality.order(arguments[0], arguments[1], name) {
         case .success(let order?): return .bool(test(order))
         case .success(nil): return .bool(false)
@@ -150,13 +195,18 @@ enum Builtins {
         }
       }
     }
-    library.add("@in", arity: 2) { arguments, _ in
+    library.add("@in", arity: 2) { arguments, context in
       switch arguments[1] {
       case .list(let list):
-        for index in 0..<list.count where Equality.same(arguments[0], list.element(at: index)) {
+        var work = 0
+        defer { _ = context.spend(work) }
+        for index in 0..<list.count
+        where Equality.same(
+          arguments[0], list.element(at: index), work: &work, limit: context.remaining)
+        {
           return .bool(true)
         }
-        return .bool(false)
+        return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
       case .map(let map):
         return .bool(map.value(for: arguments[0]) != nil)
       default:
@@ -253,9 +303,12 @@ enum Builtins {
   // MARK: Collections and strings
 
   private static func collections(_ library: inout Library) {
-    library.addBoth("size", arity: 1) { arguments, _ in
+    library.addBoth("size", arity: 1) { arguments, context in
       switch arguments[0] {
-      case .string(let text): return .int(Int64(text.unicodeScalars.count))
+      case .string(let text):
+        // Counting code points reads the text.
+        guard context.spend(text.utf8.count / 10) else { return .error(costLimitExceeded) }
+        return .int(Int64(text.unicodeScalars.count))
       case .bytes(let bytes): return .int(Int64(bytes.count))
       case .list(let list): return .int(Int64(list.count))
       case .map(let map): return .int(Int64(map.count))
@@ -277,7 +330,7 @@ enum Builtins {
         guard case .string(let a) = arguments[0], case .string(let b) = arguments[1] else {
           return nil
         }
-        _ = context.spend(a.utf8.count / 100)
+        guard context.spend(1 + a.utf8.count / 10) else { return .error(costLimitExceeded) }
         return .bool(test(a, b))
       }
     }

@@ -41,7 +41,7 @@ struct Compiler {
     switch expression.kind {
     case .literal(let value):
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         return value
       }
     case .identifier(let name):
@@ -57,26 +57,26 @@ struct Compiler {
       let operand = try compile(target)
       if testOnly {
         return { context in
-          _ = context.spend(1)
+          guard context.spend(1) else { return .error(costLimitExceeded) }
           return Access.has(operand(&context), field)
         }
       }
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let container = operand(&context)
         return Access.select(container, field, &context)
       }
     case .optionalSelect(let target, let field):
       let operand = try compile(target)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         return Access.optionalSelect(operand(&context), field, &context)
       }
     case .index(let target, let key):
       let operand = try compile(target)
       let index = try compile(key)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let container = operand(&context)
         return Access.index(container, index(&context), &context)
       }
@@ -84,7 +84,7 @@ struct Compiler {
       let operand = try compile(target)
       let index = try compile(key)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let container = operand(&context)
         return Access.optionalIndex(container, index(&context), &context)
       }
@@ -92,7 +92,7 @@ struct Compiler {
       let first = try compile(left)
       let second = try compile(right)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let a = first(&context)
         if case .bool(false) = a { return a }
         let b = second(&context)
@@ -102,7 +102,7 @@ struct Compiler {
       let first = try compile(left)
       let second = try compile(right)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let a = first(&context)
         if case .bool(true) = a { return a }
         let b = second(&context)
@@ -113,7 +113,7 @@ struct Compiler {
       let first = try compile(then)
       let second = try compile(otherwise)
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         switch test(&context) {
         case .bool(true): return first(&context)
         case .bool(false): return second(&context)
@@ -124,7 +124,7 @@ struct Compiler {
     case .list(let elements, let optional):
       let steps = try elements.map { element throws(CELCompileError) in try compile(element) }
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         var values: [Value] = []
         values.reserveCapacity(steps.count)
         for (index, step) in steps.enumerated() {
@@ -147,7 +147,7 @@ struct Compiler {
         (try compile(entry.key), try compile(entry.value), entry.isOptional)
       }
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         var map = DictionaryMap()
         for (keyStep, valueStep, isOptional) in steps {
           let key = keyStep(&context)
@@ -189,7 +189,7 @@ struct Compiler {
     // `dyn` denotes no value of its own.
     let typeValue = bare == "dyn" ? nil : Builtins.typeNamed(bare)
     return { context in
-      _ = context.spend(1)
+      guard context.spend(1) else { return .error(costLimitExceeded) }
       if let value = context.activation.resolve(bare) { return value }
       if let typeValue { return .type(typeValue) }
       return .error(CELError("undeclared reference to '\(bare)' (in container '')"))
@@ -222,7 +222,7 @@ struct Compiler {
       let name = names[declared]
       let fields = Array(parts[(declared + 1)...])
       return { context in
-        _ = context.spend(parts.count)
+        guard context.spend(parts.count) else { return .error(costLimitExceeded) }
         guard var value = context.activation.resolve(name) else {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
@@ -234,7 +234,7 @@ struct Compiler {
       }
     }
     return { context in
-      _ = context.spend(parts.count)
+      guard context.spend(parts.count) else { return .error(costLimitExceeded) }
       var index = names.count - 1
       while index >= 0 {
         if var value = context.activation.resolve(names[index]) {
@@ -279,7 +279,7 @@ struct Compiler {
     let lazy = overloads.allSatisfy(\.isLazy)
     if lazy, let first = overloads.first, let body = first.lazyBody {
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         return body(operands, &context)
       }
     }
@@ -287,7 +287,7 @@ struct Compiler {
     case 1:
       let a = operands[0]
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let x = a(&context)
         if case .error = x { return x }
         return Library.dispatch(name, overloads, [x], &context)
@@ -296,7 +296,7 @@ struct Compiler {
       let a = operands[0]
       let b = operands[1]
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let x = a(&context)
         if case .error = x { return x }
         let y = b(&context)
@@ -305,7 +305,7 @@ struct Compiler {
       }
     default:
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         var values: [Value] = []
         values.reserveCapacity(operands.count)
         for operand in operands {
@@ -349,7 +349,7 @@ struct Compiler {
       let first = slots[0]
       let second = slots.count > 1 ? slots[1] : nil
       return { context in
-        _ = context.spend(1)
+        guard context.spend(1) else { return .error(costLimitExceeded) }
         let source = range(&context)
         if case .error = source { return source }
         if kind == .optionalMap || kind == .optionalFlatMap {

@@ -3,18 +3,34 @@
 /// `1u == 1`); ordering is defined between numbers, strings, bytes, bools, timestamps and
 /// durations.
 enum Equality {
-  /// `a == b`: a bool, or the error of an operand.
-  static func equals(_ a: Value, _ b: Value) -> Value {
+  /// `a == b`: a bool, or the error of an operand; the comparison's work is charged.
+  static func equals(_ a: Value, _ b: Value, _ context: inout EvaluationContext) -> Value {
     if case .error = a { return a }
     if case .error = b { return b }
-    return .bool(same(a, b))
+    var work = 0
+    let result = same(a, b, work: &work, limit: context.remaining)
+    guard context.spend(work) else { return .error(costLimitExceeded) }
+    return .bool(result)
   }
 
   static func same(_ a: Value, _ b: Value) -> Bool {
+    var work = 0
+    return same(a, b, work: &work, limit: .max)
+  }
+
+  /// `same`, adding to `work` what it compared (a unit per value, one per ten bytes of text),
+  /// as Kubernetes' cost model charges equality; past `limit` it stops (false): the caller's
+  /// charge then fails. Values are as deep as the YAML reader allows and as large as an
+  /// expression's budget let it build, so one comparison is bounded, and so are many.
+  static func same(_ a: Value, _ b: Value, work: inout Int, limit: Int) -> Bool {
+    work += 1
+    guard work <= limit else { return false }
     switch (a, b) {
     case (.null, .null): return true
     case (.bool(let x), .bool(let y)): return x == y
-    case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+    case (.string(let x), .string(let y)):
+      work += min(x.utf8.count, y.utf8.count) / 10
+      return x.unicodeScalars.elementsEqual(y.unicodeScalars)
     case (.bytes(let x), .bytes(let y)): return x == y
     case (.type(let x), .type(let y)): return x == y
     case (.timestamp(let x), .timestamp(let y)): return x == y
@@ -22,20 +38,22 @@ enum Equality {
     case (.optional(let x), .optional(let y)):
       switch (x, y) {
       case (nil, nil): return true
-      case (let x?, let y?): return same(x, y)
+      case (let x?, let y?): return same(x, y, work: &work, limit: limit)
       default: return false
       }
     case (.opaque(let x), .opaque(let y)): return x.isEqual(to: y)
     case (.list(let x), .list(let y)):
       guard x.count == y.count else { return false }
-      for index in 0..<x.count where !same(x.element(at: index), y.element(at: index)) {
+      for index in 0..<x.count
+      where !same(x.element(at: index), y.element(at: index), work: &work, limit: limit) {
         return false
       }
       return true
     case (.map(let x), .map(let y)):
       guard x.count == y.count else { return false }
       for key in x.keys {
-        guard let other = y.value(for: key), let mine = x.value(for: key), same(mine, other)
+        guard let other = y.value(for: key), let mine = x.value(for: key),
+          same(mine, other, work: &work, limit: limit)
         else { return false }
       }
       return true

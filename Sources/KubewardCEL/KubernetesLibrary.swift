@@ -36,7 +36,7 @@ enum Lists {
   static func register(_ library: inout Library) {
     library.add("isSorted", member: true, arity: 1) { arguments, context in
       guard case .list(let list) = arguments[0] else { return nil }
-      _ = context.spend(list.count)
+      guard context.spend(list.count) else { return .error(costLimitExceeded) }
       guard list.count > 1 else { return .bool(true) }
       for index in 1..<list.count {
         switch Equality.order(list.element(at: index - 1), list.element(at: index), "isSorted") {
@@ -49,7 +49,7 @@ enum Lists {
     }
     library.add("sum", member: true, arity: 1) { arguments, context in
       guard case .list(let list) = arguments[0] else { return nil }
-      _ = context.spend(list.count)
+      guard context.spend(list.count) else { return .error(costLimitExceeded) }
       guard list.count > 0 else { return .int(0) }
       var total = list.element(at: 0)
       let add = standardAdd
@@ -65,7 +65,7 @@ enum Lists {
     for (name, wantsLarger) in [("min", false), ("max", true)] {
       library.add(name, member: true, arity: 1) { arguments, context in
         guard case .list(let list) = arguments[0] else { return nil }
-        _ = context.spend(list.count)
+        guard context.spend(list.count) else { return .error(costLimitExceeded) }
         guard list.count > 0 else {
           return .error(CELError("\(name) called on empty list"))
         }
@@ -84,20 +84,29 @@ enum Lists {
     }
     library.add("indexOf", member: true, arity: 2) { arguments, context in
       guard case .list(let list) = arguments[0] else { return nil }
-      _ = context.spend(list.count)
-      for index in 0..<list.count where Equality.same(list.element(at: index), arguments[1]) {
+      guard context.spend(list.count) else { return .error(costLimitExceeded) }
+      var work = 0
+      defer { _ = context.spend(work) }
+      for index in 0..<list.count
+      where Equality.same(
+        list.element(at: index), arguments[1], work: &work, limit: context.remaining)
+      {
         return .int(Int64(index))
       }
-      return .int(-1)
+      return work > context.remaining ? .error(costLimitExceeded) : .int(-1)
     }
     library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
       guard case .list(let list) = arguments[0] else { return nil }
-      _ = context.spend(list.count)
+      guard context.spend(list.count) else { return .error(costLimitExceeded) }
+      var work = 0
+      defer { _ = context.spend(work) }
       for index in stride(from: list.count - 1, through: 0, by: -1)
-      where Equality.same(list.element(at: index), arguments[1]) {
+      where Equality.same(
+        list.element(at: index), arguments[1], work: &work, limit: context.remaining)
+      {
         return .int(Int64(index))
       }
-      return .int(-1)
+      return work > context.remaining ? .error(costLimitExceeded) : .int(-1)
     }
   }
 
@@ -125,28 +134,47 @@ enum Sets {
       guard case .list(let a) = arguments[0], case .list(let b) = arguments[1] else { return nil }
       return (a, b)
     }
-    @Sendable func contains(_ list: any ListValue, _ value: Value) -> Bool {
-      for index in 0..<list.count where Equality.same(list.element(at: index), value) {
+    /// Whether `list` holds `value`, adding the comparisons' work (see `Equality.same`).
+    @Sendable func contains(
+      _ list: any ListValue, _ value: Value, _ work: inout Int, _ limit: Int
+    ) -> Bool {
+      for index in 0..<list.count
+      where Equality.same(list.element(at: index), value, work: &work, limit: limit) {
         return true
       }
       return false
     }
+    /// `result`, unless the comparisons' `work` is more than the budget left.
+    @Sendable func charged(_ result: Bool, _ work: Int, _ context: inout EvaluationContext)
+      -> Value
+    {
+      context.spend(work) ? .bool(result) : .error(costLimitExceeded)
+    }
     library.add("sets.contains", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      _ = context.spend(a.count * b.count / 10)
-      return .bool((0..<b.count).allSatisfy { contains(a, b.element(at: $0)) })
+      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      var work = 0
+      let limit = context.remaining
+      let result = (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
+      return charged(result, work, &context)
     }
     library.add("sets.equivalent", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      _ = context.spend(a.count * b.count / 10)
-      return .bool(
-        (0..<b.count).allSatisfy { contains(a, b.element(at: $0)) }
-          && (0..<a.count).allSatisfy { contains(b, a.element(at: $0)) })
+      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      var work = 0
+      let limit = context.remaining
+      let result =
+        (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
+        && (0..<a.count).allSatisfy { contains(b, a.element(at: $0), &work, limit) }
+      return charged(result, work, &context)
     }
     library.add("sets.intersects", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      _ = context.spend(a.count * b.count / 10)
-      return .bool((0..<b.count).contains { contains(a, b.element(at: $0)) })
+      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      var work = 0
+      let limit = context.remaining
+      let result = (0..<b.count).contains { contains(a, b.element(at: $0), &work, limit) }
+      return charged(result, work, &context)
     }
   }
 }

@@ -34,6 +34,36 @@ public struct Expr: Sendable {
 
   public let kind: Kind
   public let offset: Int
+  /// How many nodes deep the tree under this one is. Compiling, evaluating and freeing an
+  /// expression recurse through it, so the parser refuses trees deeper than
+  /// `Parser.maximumHeight`, including the left-leaning chains (`1 + 1 + …`, `a.b.c…`,
+  /// `x[0][0]…`) that it builds in loops rather than by recursion.
+  public let height: Int
+
+  public init(kind: Kind, offset: Int) {
+    self.kind = kind
+    self.offset = offset
+    self.height = 1 + Self.childHeight(kind)
+  }
+
+  private static func childHeight(_ kind: Kind) -> Int {
+    switch kind {
+    case .literal, .identifier: return 0
+    case .select(let target, _, _), .optionalSelect(let target, _): return target.height
+    case .index(let a, let b), .optionalIndex(let a, let b), .and(let a, let b), .or(let a, let b):
+      return max(a.height, b.height)
+    case .call(_, let target, let arguments):
+      return max(target?.height ?? 0, arguments.map(\.height).max() ?? 0)
+    case .conditional(let a, let b, let c): return max(a.height, b.height, c.height)
+    case .list(let elements, _): return elements.map(\.height).max() ?? 0
+    case .map(let entries), .message(_, let entries):
+      return entries.map { max($0.key.height, $0.value.height) }.max() ?? 0
+    case .comprehension(let comprehension):
+      return max(
+        comprehension.range.height, comprehension.predicate?.height ?? 0,
+        comprehension.transform?.height ?? 0)
+    }
+  }
 }
 
 /// A macro expanded: iterate `range`, binding `variable` (and `variable2`: the index or the
@@ -70,6 +100,9 @@ struct Parser {
   private var position = 0
   private var depth = 0
   static let maximumDepth = 250
+  /// The deepest expression tree accepted (see `Expr.height`): far beyond any policy, well
+  /// within a thread's stack.
+  static let maximumHeight = 600
   let macros: Bool
 
   init(_ text: String, macros: Bool = true) throws(CELSyntaxError) {
@@ -117,6 +150,15 @@ struct Parser {
     guard accept(text) else { throw error("expected '\(text)', found \(describe(current))") }
   }
 
+  /// `expression`, unless it is deeper than `maximumHeight`: checked where the parser builds
+  /// chains in loops, which its recursion limit does not see.
+  private func bounded(_ expression: Expr) throws(CELSyntaxError) -> Expr {
+    guard expression.height <= Self.maximumHeight else {
+      throw error("expression nested too deeply", at: expression.offset)
+    }
+    return expression
+  }
+
   private mutating func nested<T>(_ body: (inout Parser) throws(CELSyntaxError) -> T)
     throws(CELSyntaxError) -> T
   {
@@ -144,7 +186,7 @@ struct Parser {
       let offset = current.offset
       position += 1
       let right = try and()
-      left = Expr(kind: .or(left, right), offset: offset)
+      left = try bounded(Expr(kind: .or(left, right), offset: offset))
     }
     return left
   }
@@ -155,7 +197,7 @@ struct Parser {
       let offset = current.offset
       position += 1
       let right = try relation()
-      left = Expr(kind: .and(left, right), offset: offset)
+      left = try bounded(Expr(kind: .and(left, right), offset: offset))
     }
     return left
   }
@@ -177,7 +219,8 @@ struct Parser {
       guard let function else { return left }
       position += 1
       let right = try addition()
-      left = Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset)
+      left = try bounded(
+        Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset))
     }
   }
 
@@ -187,9 +230,10 @@ struct Parser {
       let offset = current.offset
       position += 1
       let right = try multiplication()
-      left = Expr(
-        kind: .call(text == "+" ? "_+_" : "_-_", target: nil, arguments: [left, right]),
-        offset: offset)
+      left = try bounded(
+        Expr(
+          kind: .call(text == "+" ? "_+_" : "_-_", target: nil, arguments: [left, right]),
+          offset: offset))
     }
     return left
   }
@@ -201,7 +245,8 @@ struct Parser {
       position += 1
       let right = try unary()
       let function = text == "*" ? "_*_" : (text == "/" ? "_/_" : "_%_")
-      left = Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset)
+      left = try bounded(
+        Expr(kind: .call(function, target: nil, arguments: [left, right]), offset: offset))
     }
     return left
   }
@@ -213,7 +258,8 @@ struct Parser {
       while accept("!") { count += 1 }
       var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
       for _ in 0..<count {
-        operand = Expr(kind: .call("!_", target: nil, arguments: [operand]), offset: offset)
+        operand = try bounded(
+          Expr(kind: .call("!_", target: nil, arguments: [operand]), offset: offset))
       }
       return operand
     }
@@ -227,13 +273,15 @@ struct Parser {
         var operand = Expr(kind: .literal(literal), offset: offset)
         operand = try memberSuffixes(operand)
         for _ in 0..<(count - 1) {
-          operand = Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset)
+          operand = try bounded(
+            Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset))
         }
         return operand
       }
       var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
       for _ in 0..<count {
-        operand = Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset)
+        operand = try bounded(
+          Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset))
       }
       return operand
     }
@@ -266,21 +314,23 @@ struct Parser {
         let name = try fieldName()
         if accept("(") {
           let arguments = try argumentList(")")
-          expression = try call(name, target: expression, arguments: arguments, offset: offset)
+          expression = try bounded(
+            call(name, target: expression, arguments: arguments, offset: offset))
         } else {
-          expression = Expr(kind: .select(expression, name, testOnly: false), offset: offset)
+          expression = try bounded(
+            Expr(kind: .select(expression, name, testOnly: false), offset: offset))
         }
       } else if accept(".?") {
         let name = try fieldName()
-        expression = Expr(kind: .optionalSelect(expression, name), offset: offset)
+        expression = try bounded(Expr(kind: .optionalSelect(expression, name), offset: offset))
       } else if accept("[") {
         let key = try self.expression()
         try expect("]")
-        expression = Expr(kind: .index(expression, key), offset: offset)
+        expression = try bounded(Expr(kind: .index(expression, key), offset: offset))
       } else if accept("[?") {
         let key = try self.expression()
         try expect("]")
-        expression = Expr(kind: .optionalIndex(expression, key), offset: offset)
+        expression = try bounded(Expr(kind: .optionalIndex(expression, key), offset: offset))
       } else {
         return expression
       }

@@ -30,9 +30,14 @@ public struct EvaluationContext {
   /// lives; a weak reference cost an atomic load on every field read.
   unowned(unsafe) var tracer: AccessTracer?
 
+  /// What is left of the budget.
+  var remaining: Int { budget - cost }
+
   @inline(__always)
   mutating func spend(_ units: Int) -> Bool {
-    cost &+= units
+    // Saturating: a charge worked out from hostile sizes may be huge.
+    let (sum, overflow) = cost.addingReportingOverflow(units)
+    cost = overflow ? .max : sum
     return cost <= budget
   }
 }

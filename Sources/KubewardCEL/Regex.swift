@@ -94,14 +94,16 @@ public struct Regex: Sendable {
 
   /// Every match, as Go's `FindAllString` gives them (no empty match right after another);
   /// at most `limit` when it is not negative.
-  func findAll(_ text: String, limit: Int) -> [String] {
+  /// `spend` is asked for each search's cost first (see `cost(ofSearching:)`); `nil` when it
+  /// refuses: each search restarts the machine, so k matches cost k searches.
+  func findAll(_ text: String, limit: Int, spend: (Int) -> Bool = { _ in true }) -> [String]? {
     let scalars = Array(text.unicodeScalars)
     var results: [String] = []
     var position = 0
     var previousEnd = -1
-    while limit < 0 || results.count < limit, position <= scalars.count,
-      let match = find(scalars, from: position)
-    {
+    while limit < 0 || results.count < limit, position <= scalars.count {
+      guard spend(cost(ofSearching: scalars.count - position)) else { return nil }
+      guard let match = find(scalars, from: position) else { break }
       var accept = true
       if match.isEmpty {
         if match.lowerBound == previousEnd { accept = false }
@@ -113,6 +115,14 @@ public struct Regex: Sendable {
       if accept { results.append(Self.text(scalars[match])) }
     }
     return results
+  }
+
+  /// The cost units of one search through `length` characters: the machine may run every
+  /// instruction at every character, so text × program, a unit per ten (a pattern of 30
+  /// instructions over a 63-character name costs 190; the budget, ten million steps).
+  func cost(ofSearching length: Int) -> Int {
+    let (steps, overflow) = (length + 1).multipliedReportingOverflow(by: program.count)
+    return overflow ? Int.max : 1 + steps / 10
   }
 
   static func text(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
@@ -814,6 +824,10 @@ final class RegexCache: @unchecked Sendable {
 
   private var mutex = pthread_mutex_t()
   private var entries: [String: Result<Regex, CELError>] = [:]
+  /// The instructions the entries hold, kept under `maximumInstructions`: hostile policies
+  /// could otherwise fill 512 entries of 50 000 instructions each.
+  private var instructions = 0
+  private static let maximumInstructions = 500_000
 
   private init() {
     pthread_mutex_init(&mutex, nil)
@@ -832,9 +846,16 @@ final class RegexCache: @unchecked Sendable {
     } catch {
       entry = .failure(error)
     }
+    let size = (try? entry.get())?.program.count ?? 0
     pthread_mutex_lock(&mutex)
-    if entries.count > 512 { entries.removeAll() }
-    entries[pattern] = entry
+    if entries.count > 512 || instructions + size > Self.maximumInstructions {
+      entries.removeAll()
+      instructions = 0
+    }
+    if entries[pattern] == nil, size <= Self.maximumInstructions {
+      entries[pattern] = entry
+      instructions += size
+    }
     pthread_mutex_unlock(&mutex)
     return entry
   }
@@ -846,9 +867,12 @@ extension Regex {
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
       }
-      _ = context.spend(text.utf8.count / 10 + 1)
       switch RegexCache.shared.regex(pattern) {
-      case .success(let regex): return .bool(regex.matches(text))
+      case .success(let regex):
+        guard context.spend(regex.cost(ofSearching: text.unicodeScalars.count)) else {
+          return .error(costLimitExceeded)
+        }
+        return .bool(regex.matches(text))
       case .failure(let error): return .error(error)
       }
     }
@@ -858,10 +882,12 @@ extension Regex {
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
       }
-      _ = context.spend(text.utf8.count / 10 + 1)
       switch RegexCache.shared.regex(pattern) {
       case .success(let regex):
         let scalars = Array(text.unicodeScalars)
+        guard context.spend(regex.cost(ofSearching: scalars.count)) else {
+          return .error(costLimitExceeded)
+        }
         guard let match = regex.find(scalars, from: 0) else { return .string("") }
         return .string(Regex.text(scalars[match]))
       case .failure(let error): return .error(error)
@@ -876,10 +902,11 @@ extension Regex {
           guard case .int(let given) = arguments[2] else { return nil }
           limit = given < 0 ? -1 : Int(clamping: given)
         }
-        _ = context.spend(text.utf8.count / 10 + 1)
         switch RegexCache.shared.regex(pattern) {
         case .success(let regex):
-          return .list(ArrayList(regex.findAll(text, limit: limit).map(Value.string)))
+          guard let found = regex.findAll(text, limit: limit, spend: { context.spend($0) })
+          else { return .error(costLimitExceeded) }
+          return .list(ArrayList(found.map(Value.string)))
         case .failure(let error): return .error(error)
         }
       }

@@ -10,10 +10,11 @@
 /// code points, as CEL's `size()` counts them.
 enum Strings {
   static func register(_ library: inout Library) {
-    library.add("charAt", member: true, arity: 2) { arguments, _ in
+    library.add("charAt", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let index) = arguments[1] else {
         return nil
       }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       let scalars = Array(text.unicodeScalars)
       guard index >= 0, index <= scalars.count else { return outOfRange(index) }
       return .string(index == scalars.count ? "" : String(scalars[Int(index)]))
@@ -22,7 +23,7 @@ enum Strings {
       guard case .string(let text) = arguments[0], case .string(let part) = arguments[1] else {
         return nil
       }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       // Without a start, a text shorter than what is sought holds no match (cel-go since
       // 0.22 and cel-cpp); the empty text is no range error.
       if part.unicodeScalars.count > text.unicodeScalars.count { return .int(-1) }
@@ -32,14 +33,14 @@ enum Strings {
       guard case .string(let text) = arguments[0], case .string(let part) = arguments[1],
         case .int(let start) = arguments[2]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return indexOf(text, part, from: start)
     }
     library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let part) = arguments[1] else {
         return nil
       }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       let count = text.unicodeScalars.count
       if part.isEmpty { return .int(Int64(count)) }
       if part.unicodeScalars.count > count { return .int(-1) }
@@ -49,58 +50,67 @@ enum Strings {
       guard case .string(let text) = arguments[0], case .string(let part) = arguments[1],
         case .int(let start) = arguments[2]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return lastIndexOf(text, part, from: start)
     }
-    library.add("lowerAscii", member: true, arity: 1) { arguments, _ in
+    library.add("lowerAscii", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .string(mapASCII(text) { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 })
     }
-    library.add("upperAscii", member: true, arity: 1) { arguments, _ in
+    library.add("upperAscii", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .string(mapASCII(text) { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 })
     }
     library.add("replace", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
         case .string(let new) = arguments[2]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10),
+        context.spend(replacementCost(text, old, new, limit: -1))
+      else { return .error(costLimitExceeded) }
       return .string(replace(text, old, new, limit: -1))
     }
     library.add("replace", member: true, arity: 4) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
         case .string(let new) = arguments[2], case .int(let limit) = arguments[3]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10),
+        context.spend(replacementCost(text, old, new, limit: limit))
+      else { return .error(costLimitExceeded) }
       return .string(replace(text, old, new, limit: limit))
     }
     library.add("split", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .list(ArrayList(split(text, separator, limit: -1).map(Value.string)))
     }
     library.add("split", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1],
         case .int(let limit) = arguments[2]
       else { return nil }
-      _ = context.spend(text.utf8.count / 100)
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .list(ArrayList(split(text, separator, limit: limit).map(Value.string)))
     }
-    library.add("substring", member: true, arity: 2) { arguments, _ in
+    library.add("substring", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let start) = arguments[1] else {
         return nil
       }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return substring(text, start, nil)
     }
-    library.add("substring", member: true, arity: 3) { arguments, _ in
+    library.add("substring", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let start) = arguments[1],
         case .int(let end) = arguments[2]
       else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return substring(text, start, end)
     }
-    library.add("trim", member: true, arity: 1) { arguments, _ in
+    library.add("trim", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       let scalars = Array(text.unicodeScalars)
       guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return .string("") }
       let last = scalars.lastIndex(where: { !isSpace($0) })!
@@ -115,22 +125,33 @@ enum Strings {
       guard case .string(let separator) = arguments[1] else { return nil }
       return join(arguments[0], separator: separator, &context)
     }
-    library.add("reverse", member: true, arity: 1) { arguments, _ in
+    library.add("reverse", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       var result = String.UnicodeScalarView()
       result.append(contentsOf: text.unicodeScalars.reversed())
       return .string(String(result))
     }
-    library.add("strings.quote", arity: 1) { arguments, _ in
+    library.add("strings.quote", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .string(quote(text))
     }
     library.add("format", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .list(let list) = arguments[1] else {
         return nil
       }
-      _ = context.spend(text.utf8.count / 100 + list.count)
-      switch Formatter.format(text, Builtins.elements(list)) {
+      let arguments = Builtins.elements(list)
+      // What the arguments may print, charged before they are: a list of long strings
+      // printed with `%s` is as long as they are.
+      var weight = 0
+      for argument in arguments {
+        weight += Builtins.printedWeight(argument, limit: context.remaining * 10)
+      }
+      guard context.spend(1 + text.utf8.count / 10 + list.count + weight / 10) else {
+        return .error(costLimitExceeded)
+      }
+      switch Formatter.format(text, arguments) {
       case .success(let result): return .string(result)
       case .failure(let error): return .error(error)
       }
@@ -151,22 +172,7 @@ enum Strings {
 
   /// The byte offset of `needle` in `haystack` at or after `start`.
   private static func firstOffset(_ haystack: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
-    guard !needle.isEmpty else { return start }
-    guard haystack.count >= needle.count else { return nil }
-    var index = start
-    let last = haystack.count - needle.count
-    while index <= last {
-      if haystack[index] == needle[0] {
-        var matched = true
-        for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-          matched = false
-          break
-        }
-        if matched { return index }
-      }
-      index += 1
-    }
-    return nil
+    Search.firstIndex(of: needle, in: haystack, from: start)
   }
 
   private static func indexOf(_ text: String, _ part: String, from start: Int64) -> Value {
@@ -175,12 +181,7 @@ enum Strings {
     guard start >= 0, start < scalars.count else { return outOfRange(start) }
     let needle = Array(part.unicodeScalars)
     guard needle.count <= scalars.count else { return .int(-1) }
-    var index = Int(start)
-    while index + needle.count <= scalars.count {
-      if scalars[index..<(index + needle.count)].elementsEqual(needle) { return .int(Int64(index)) }
-      index += 1
-    }
-    return .int(-1)
+    return .int(Int64(Search.firstIndex(of: needle, in: scalars, from: Int(start)) ?? -1))
   }
 
   private static func lastIndexOf(_ text: String, _ part: String, from start: Int64) -> Value {
@@ -189,12 +190,12 @@ enum Strings {
     guard start >= 0, start < scalars.count else { return outOfRange(start) }
     let needle = Array(part.unicodeScalars)
     guard needle.count <= scalars.count else { return .int(-1) }
-    var index = min(Int(start), scalars.count - needle.count)
-    while index >= 0 {
-      if scalars[index..<(index + needle.count)].elementsEqual(needle) { return .int(Int64(index)) }
-      index -= 1
-    }
-    return .int(-1)
+    // The first match in the reversed text, of the reversed part, among the characters a
+    // match starting at or before `start` can use.
+    let end = min(Int(start) + needle.count, scalars.count)
+    let found = Search.firstIndex(
+      of: Array(needle.reversed()), in: Array(scalars[..<end].reversed()), from: 0)
+    return .int(Int64(found.map { end - $0 - needle.count } ?? -1))
   }
 
   private static func substring(_ text: String, _ start: Int64, _ end: Int64?) -> Value {
@@ -212,6 +213,17 @@ enum Strings {
 
   private static func mapASCII(_ text: String, _ transform: (UInt8) -> UInt8) -> String {
     String(decoding: text.utf8.map { $0 < 0x80 ? transform($0) : $0 }, as: UTF8.self)
+  }
+
+  /// What a replacement that lengthens the text may add, charged before it is built, a unit
+  /// per ten bytes: `"x".replace("", big)` puts `big` between every two characters.
+  static func replacementCost(_ text: String, _ old: String, _ new: String, limit: Int64) -> Int {
+    let growth = new.utf8.count - old.utf8.count
+    guard growth > 0 else { return 0 }
+    var most = old.isEmpty ? text.unicodeScalars.count + 1 : text.utf8.count / old.utf8.count
+    if limit >= 0 { most = min(most, Int(clamping: limit)) }
+    return most.multipliedReportingOverflow(by: growth).overflow
+      ? Int.max : most * growth / 10
   }
 
   /// Go's `strings.Replace`: at most `limit` replacements (all when negative); an empty `old`
@@ -302,7 +314,10 @@ enum Strings {
       }
       parts.append(text)
     }
-    _ = context.spend(parts.count / 10)
+    // Charged by what is built, a unit per ten bytes, before it is.
+    let length =
+      parts.reduce(0) { $0 + $1.utf8.count } + separator.utf8.count * max(parts.count - 1, 0)
+    guard context.spend(parts.count / 10 + length / 10) else { return .error(costLimitExceeded) }
     return .string(parts.joined(separator: separator))
   }
 
@@ -594,5 +609,33 @@ enum Formatter {
     default:
       return nil
     }
+  }
+}
+
+/// Substring search in time linear in the text and the part (Knuth, Morris and Pratt): the
+/// plain search is their product, and CEL charges a search by the text's length, so a hostile
+/// 300 000-character text and 150 000-character part took seconds within budget.
+enum Search {
+  static func firstIndex<Element: Equatable>(
+    of needle: [Element], in haystack: [Element], from start: Int
+  ) -> Int? {
+    guard !needle.isEmpty else { return start <= haystack.count ? start : nil }
+    guard start >= 0, haystack.count - start >= needle.count else { return nil }
+    // border[i]: the length of the longest proper prefix of needle[...i] that is also its
+    // suffix, where a partial match falls back to on a mismatch.
+    var border = [Int](repeating: 0, count: needle.count)
+    var length = 0
+    for index in needle.indices.dropFirst() {
+      while length > 0 && needle[index] != needle[length] { length = border[length - 1] }
+      if needle[index] == needle[length] { length += 1 }
+      border[index] = length
+    }
+    var matched = 0
+    for index in start..<haystack.count {
+      while matched > 0 && haystack[index] != needle[matched] { matched = border[matched - 1] }
+      if haystack[index] == needle[matched] { matched += 1 }
+      if matched == needle.count { return index - needle.count + 1 }
+    }
+    return nil
   }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -342,8 +344,23 @@ enum TimeZones {
   static func offset(_ zone: String, at seconds: Int64) -> Int64? {
     if zone == "UTC" || zone == "Z" || zone.isEmpty { return 0 }
     if let fixed = fixedOffset(zone) { return fixed }
-    guard let data = zoneFile(zone) else { return nil }
-    return TZif(data)?.offset(at: seconds)
+    return rules(of: zone)?.offset(at: seconds)
+  }
+
+  /// Zones read so far (`nil` for a name that is none): a policy asks for the same few zones
+  /// on every object, and reading and parsing the file each time cost microseconds a call.
+  /// At most `maximumZones`, so that hostile names cannot grow it without bound.
+  private static let zones = Mutex<[String: TZif?]>([:])
+  private static let maximumZones = 64
+
+  private static func rules(of zone: String) -> TZif? {
+    if let known = zones.withLock({ $0[zone] }) { return known }
+    let rules = zoneFile(zone).flatMap(TZif.init)
+    zones.withLock { zones in
+      if zones.count >= maximumZones { zones.removeAll() }
+      zones[zone] = .some(rules)
+    }
+    return rules
   }
 
   private static func fixedOffset(_ zone: String) -> Int64? {

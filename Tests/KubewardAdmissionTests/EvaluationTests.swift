@@ -358,4 +358,18 @@ struct EvaluationTests {
     #expect(findings.filter { $0.policy == "demo" }.count == 1)
     #expect(elapsed < .seconds(20), "\(elapsed)")
   }
+
+  /// A policy written on one long line loads in time linear in it: positions inside the
+  /// expression were counted from the line's start for every byte (200 KB took 10 s).
+  @Test func aLongOneLineExpressionLoadsQuickly() throws {
+    let literal = String(repeating: "a", count: 200_000)
+    let text = policy("object.metadata.name != '\(literal)' && object.spec.replicas <= 2")
+    let start = ContinuousClock.now
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    let elapsed = ContinuousClock.now - start
+    #expect(findings.map(\.policy) == ["demo"])
+    // The finding points at the field the validation read, past the long literal.
+    #expect(findings.first?.line == 8)  // spec.replicas
+    #expect(elapsed < .seconds(20), "\(elapsed)")
+  }
 }

@@ -1,0 +1,120 @@
+import Testing
+
+@testable import KubewardCEL
+
+/// Expressions and values built to make the evaluator work far beyond what the cost budget
+/// charges, or to exhaust its stack or memory: each now ends in its budget's error or a
+/// syntax error. Before their fixes they took seconds to minutes, or crashed.
+@Suite("Hostile expressions")
+struct HostileExpressionTests {
+  private func evaluate(_ source: String, _ values: [String: Value] = [:]) throws -> Value {
+    try Program(source).evaluate(DictionaryActivation(values))
+  }
+
+  private func isCostError(_ value: Value) -> Bool {
+    if case .error(let error) = value { return error == costLimitExceeded }
+    return false
+  }
+
+  private func string(_ count: Int, _ character: Character = "a") -> Value {
+    .string(String(repeating: character, count: count))
+  }
+
+  /// Chains the parser builds in loops (`1 + 1 + …`, `x[0][0]…`, `a.a.a…`, `!!!…`) are as
+  /// limited as nesting: compiling, evaluating and freeing them recursed past the stack.
+  @Test func longChainsAreSyntaxErrors() throws {
+    for source in [
+      Array(repeating: "1", count: 20_000).joined(separator: " + "),
+      "[1]" + String(repeating: "[0]", count: 20_000),
+      "a" + String(repeating: ".a", count: 20_000),
+      String(repeating: "!", count: 20_000) + "true",
+      Array(repeating: "true", count: 20_000).joined(separator: " && "),
+    ] {
+      #expect(throws: CELCompileError.self) { try Program(source) }
+    }
+    // A long chain a policy could write still compiles.
+    #expect(
+      try evaluate(Array(repeating: "1", count: 500).joined(separator: " + ")).debugText == "500")
+  }
+
+  /// Doubling a list or bytes in a chain of binds ran out of memory within budget: a
+  /// concatenation is charged by what it builds, before it builds it.
+  @Test func doublingRunsOutOfBudgetNotMemory() throws {
+    for seed in ["[1, 2, 3, 4, 5, 6, 7, 8]", "b'aaaaaaaa'", "'aaaaaaaa'"] {
+      var source = "x25"
+      for index in stride(from: 25, through: 1, by: -1) {
+        source = "cel.bind(x\(index), x\(index - 1) + x\(index - 1), \(source))"
+      }
+      source = "cel.bind(x0, \(seed), \(source))"
+      #expect(isCostError(try evaluate(source)), "\(seed)")
+    }
+  }
+
+  /// Equality and `in` are charged by what they compare.
+  @Test func comparingBigValuesIsCharged() throws {
+    let big = Value.list(ArrayList((0..<20_000).map { .int(Int64($0)) }))
+    #expect(isCostError(try evaluate("big.all(x, x in big)", ["big": big])))
+    #expect(isCostError(try evaluate("big.all(x, big == big)", ["big": big])))
+    #expect(try evaluate("big == big", ["big": big]).debugText == "true")
+    #expect(try evaluate("19999 in big", ["big": big]).debugText == "true")
+  }
+
+  /// Searches are linear in the text and the part, whatever they hold.
+  @Test func substringSearchIsLinear() throws {
+    let values = ["h": string(300_000), "n": .string(String(repeating: "a", count: 150_000) + "b")]
+    #expect(try evaluate("h.contains(n)", values).debugText == "false")
+    #expect(try evaluate("h.indexOf(n)", values).debugText == "-1")
+    #expect(try evaluate("h.lastIndexOf(n)", values).debugText == "-1")
+    #expect(try evaluate("size(h.split(n))", values).debugText == "1")
+    // Still right where they find something.
+    #expect(try evaluate("'abcabcabd'.indexOf('abd')").debugText == "6")
+    #expect(try evaluate("'abcabcabd'.lastIndexOf('abc')").debugText == "3")
+    #expect(try evaluate("'abcabcabd'.lastIndexOf('abc', 2)").debugText == "0")
+    #expect(try evaluate("'aaaa'.lastIndexOf('aa')").debugText == "2")
+    #expect(try evaluate("'ab ab'.replace('ab', 'x')").debugText == "\"x x\"")
+  }
+
+  /// What a function builds is charged before it is built.
+  @Test func outputIsChargedBeforeItIsBuilt() throws {
+    let values = [
+      "s": string(10_000), "n": string(300_000),
+      "idx": .list(ArrayList((0..<3_000).map { .int(Int64($0)) })),
+    ]
+    #expect(isCostError(try evaluate("s.replace('', n)", values)))
+    #expect(isCostError(try evaluate("idx.map(i, n).join()", values)))
+    #expect(isCostError(try evaluate("'%s'.format([idx.map(i, n)])", values)))
+  }
+
+  /// Work over a long text in a loop is charged by the text's length.
+  @Test func stringWorkInLoopsIsCharged() throws {
+    let values = [
+      "s": string(100_000), "idx": .list(ArrayList((0..<10_000).map { .int(Int64($0)) })),
+    ]
+    for call in [
+      "s.substring(1) != ''", "s.trim() != ''", "s.charAt(5) != ''", "s.reverse() != ''",
+      "size(s) > 0", "s == s", "s.lowerAscii() != ''", "s <= s",
+      "[s].indexOf(s) == 0", "sets.contains([s], [s])",
+    ] {
+      #expect(isCostError(try evaluate("idx.all(i, \(call))", values)), "\(call)")
+    }
+  }
+
+  /// A regular expression is charged by text × program, and `findAll` by each search.
+  @Test func regularExpressionsAreChargedByTheirWork() throws {
+    let values = ["s": string(10_000)]
+    #expect(isCostError(try evaluate("s.matches('(?:(?:a?){100}){100}b')", values)))
+    #expect(isCostError(try evaluate("size(s.findAll('.*z|a')) > 0", values)))
+    #expect(try evaluate("'web-1'.matches('^[a-z][a-z0-9-]{0,40}$')").debugText == "true")
+    #expect(try evaluate("'a1b22'.findAll('[0-9]+')").debugText == "[\"1\", \"22\"]")
+  }
+
+  /// A map's keys are made before a comprehension visits them: charged then.
+  @Test func mapKeysAreChargedWhenMade() throws {
+    var map = DictionaryMap()
+    for index in 0..<100_000 { map.insert(.string("k\(index)"), .int(1)) }
+    let values = [
+      "m": Value.map(map), "idx": .list(ArrayList((0..<10_000).map { .int(Int64($0)) })),
+    ]
+    #expect(isCostError(try evaluate("idx.all(i, m.exists(k, true))", values)))
+  }
+}
