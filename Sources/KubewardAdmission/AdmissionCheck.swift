@@ -189,6 +189,57 @@ final class ObjectContext: @unchecked Sendable {
     oldObject: oldObject, namespaceObject: namespaceObject, namespace: namespace)
 }
 
+/// The params a binding can give its policy, found once per run: the objects of the policy's
+/// paramKind that the paramRef's name and selector pick, by the namespace they live in. An
+/// object's params are then a lookup, where a pass over every object of the run for every
+/// object checked made a run with thousands of ConfigMaps quadratic.
+struct ParamIndex: Sendable {
+  private typealias Entry = (order: Int, object: ContextObject)
+  private let byNamespace: [String: [Entry]]
+  private let clusterScoped: [Entry]
+
+  init(
+    kind: (apiVersion: String, kind: String), reference: ParamReference,
+    objects: [ContextObject]
+  ) {
+    var byNamespace: [String: [Entry]] = [:]
+    var clusterScoped: [Entry] = []
+    for (order, object) in objects.enumerated()
+    where object.kind == kind.kind && object.apiVersion == kind.apiVersion {
+      if let name = reference.name, object.name != name { continue }
+      if let selector = reference.selector, !selector.matches(object.labels) { continue }
+      if let namespace = object.namespace {
+        byNamespace[namespace, default: []].append((order, object))
+      } else {
+        clusterScoped.append((order, object))
+      }
+    }
+    self.byNamespace = byNamespace
+    self.clusterScoped = clusterScoped
+  }
+
+  /// The params for a request in `namespace`: its namespace's and the cluster-scoped ones, in
+  /// the order the run read them.
+  func params(in namespace: String?) -> [ContextObject] {
+    let local = namespace.flatMap { byNamespace[$0] } ?? []
+    guard !local.isEmpty else { return clusterScoped.map(\.object) }
+    guard !clusterScoped.isEmpty else { return local.map(\.object) }
+    var merged: [ContextObject] = []
+    merged.reserveCapacity(local.count + clusterScoped.count)
+    var (i, j) = (0, 0)
+    while i < local.count || j < clusterScoped.count {
+      if j == clusterScoped.count || (i < local.count && local[i].order < clusterScoped[j].order) {
+        merged.append(local[i].object)
+        i += 1
+      } else {
+        merged.append(clusterScoped[j].object)
+        j += 1
+      }
+    }
+    return merged
+  }
+}
+
 /// Remembers the last field of the object a validation read: where its finding points.
 final class FieldTracer: AccessTracer {
   let tree: ObjectIdentifier
@@ -256,16 +307,24 @@ struct AdmissionCheck: ObjectCheck {
     let hasCompileErrors: Bool
     /// Kyverno autogen: the policy rewritten for pod controllers.
     let variants: [String: AdmissionPolicy]
+    /// Per binding, the params its paramRef picks, when the policy takes params.
+    let params: [ParamIndex?]
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
-      hasCompileErrors: Bool, variants: [String: AdmissionPolicy]
+      hasCompileErrors: Bool, variants: [String: AdmissionPolicy], objects: [ContextObject]
     ) {
       self.policy = policy
       self.bindings = bindings
       self.unbound = unbound
       self.hasCompileErrors = hasCompileErrors
       self.variants = variants
+      self.params = bindings.map { binding in
+        guard let kind = policy.paramKind, let reference = binding.paramReference else {
+          return nil
+        }
+        return ParamIndex(kind: kind, reference: reference, objects: objects)
+      }
     }
   }
 
@@ -288,7 +347,7 @@ struct AdmissionCheck: ObjectCheck {
         unbound: policy.ownActions == nil
           && !set.bindings.contains(where: { $0.policyName == policy.name }),
         hasCompileErrors: policy.expressions.contains { $0.program == nil },
-        variants: Autogen.variants(of: policy))
+        variants: Autogen.variants(of: policy), objects: set.objects)
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
@@ -313,15 +372,15 @@ struct AdmissionCheck: ObjectCheck {
       ObjectContext(object, check: self, admission: report.admissionRequest)
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
-      for binding in entry.bindings {
+      for (index, binding) in entry.bindings.enumerated() {
         if let match = binding.matchResources,
           !match.matches(context.facts, namespaceLabels: context.namespaceLabels)
         {
           continue
         }
         evaluate(
-          policy, binding: binding, entry: entry, object: object, scope: context.scope,
-          namespace: context.namespace, report: &report)
+          policy, binding: binding, params: entry.params[index], entry: entry, object: object,
+          scope: context.scope, namespace: context.namespace, report: &report)
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
@@ -366,8 +425,9 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   private func evaluate(
-    _ policy: AdmissionPolicy, binding: AdmissionBinding, entry: CompiledPolicy,
-    object: KubeObject, scope: ObjectScope, namespace: String?, report: inout ObjectReport
+    _ policy: AdmissionPolicy, binding: AdmissionBinding, params index: ParamIndex?,
+    entry: CompiledPolicy, object: KubeObject, scope: ObjectScope, namespace: String?,
+    report: inout ObjectReport
   ) {
     let severity = severity(policy, binding.actions)
     // Written only for a finding: most evaluations find nothing.
@@ -384,7 +444,7 @@ struct AdmissionCheck: ObjectCheck {
       return
     }
     let paramValues: [Value]
-    switch params(for: policy, binding: binding, namespace: namespace) {
+    switch params(for: policy, binding: binding, index: index, namespace: namespace) {
     case .values(let values): paramValues = values
     case .missing(let why):
       if binding.paramReference?.denyWhenMissing ?? true {
@@ -504,27 +564,18 @@ struct AdmissionCheck: ObjectCheck {
   private static let noParams: [Value] = [.null]
 
   /// The params a binding gives its policy for an object in `namespace`.
-  private func params(for policy: AdmissionPolicy, binding: AdmissionBinding, namespace: String?)
-    -> Params
-  {
+  private func params(
+    for policy: AdmissionPolicy, binding: AdmissionBinding, index: ParamIndex?,
+    namespace: String?
+  ) -> Params {
     guard let kind = policy.paramKind else { return .values(Self.noParams) }
-    guard let reference = binding.paramReference else {
+    guard let reference = binding.paramReference, let index else {
       if binding.name.isEmpty { return .values(Self.noParams) }
       return .missing(
         "the policy takes params (\(kind.kind)) but binding '\(binding.name)' has no paramRef")
     }
-    let candidates = set.objects.filter { object in
-      object.kind == kind.kind && object.apiVersion == kind.apiVersion
-    }
-    let matching = candidates.filter { object in
-      if let name = reference.name, object.name != name { return false }
-      if let selector = reference.selector, !selector.matches(object.labels) { return false }
-      // Namespaced params are looked up in the paramRef's namespace, else the request's.
-      if let paramNamespace = object.namespace {
-        return paramNamespace == (reference.namespace ?? namespace)
-      }
-      return true
-    }
+    // Namespaced params are looked up in the paramRef's namespace, else the request's.
+    let matching = index.params(in: reference.namespace ?? namespace)
     if matching.isEmpty {
       let what = reference.name.map { "'\($0)'" } ?? "matching the paramRef's selector"
       return .missing(
