@@ -61,9 +61,16 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     return value
   }
 
+  /// How many variables may be in evaluation at once, each reading the next: every one is a
+  /// nested evaluation on the stack, and a chain of thousands overflowed it.
+  static let maximumVariableDepth = 250
+
   func variable(_ name: String) -> Value? {
     if let value = cache[name] { return value }
     guard let variable = variables.first(where: { $0.name == name }) else { return nil }
+    guard evaluating.count < Self.maximumVariableDepth else {
+      return .error(CELError("variable \(name): variables read one another too deeply"))
+    }
     guard evaluating.insert(name).inserted else {
       return .error(CELError("variable \(name) refers to itself"))
     }
@@ -182,6 +189,9 @@ final class ObjectContext: @unchecked Sendable {
     if let namespace { labels["kubernetes.io/metadata.name"] = namespace }
     return labels
   }()
+
+  /// The object's labels, for object selectors: made once, however many policies select.
+  lazy var objectLabels: Labels = facts.labels
 
   /// Made for the first policy that matches.
   lazy var scope = ObjectScope(
@@ -312,7 +322,7 @@ struct AdmissionCheck: ObjectCheck {
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
-      hasCompileErrors: Bool, variants: [String: AdmissionPolicy], objects: [ContextObject]
+      hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject]
     ) {
       self.policy = policy
       self.bindings = bindings
@@ -323,15 +333,18 @@ struct AdmissionCheck: ObjectCheck {
         guard let kind = policy.paramKind, let reference = binding.paramReference else {
           return nil
         }
-        return ParamIndex(kind: kind, reference: reference, objects: objects)
+        return ParamIndex(kind: kind, reference: reference, objects: paramObjects)
       }
     }
   }
 
+  /// The check of `policies` (the enabled ones of `set`). `objectsByKind` is
+  /// `set.objectsByKind`, worked out once by the caller for all the checks of a set.
   init(
-    set: AdmissionPolicySet, configuration: Configuration, enabled: Set<String>,
-    sharing: Sharing = Sharing()
+    set: AdmissionPolicySet, configuration: Configuration, policies: [AdmissionPolicy],
+    sharing: Sharing = Sharing(), objectsByKind: [String: [ContextObject]]? = nil
   ) {
+    let objectsByKind = objectsByKind ?? set.objectsByKind
     self.set = set
     self.sharing = sharing
     self.defaultNamespace = configuration.defaultNamespace
@@ -340,14 +353,15 @@ struct AdmissionCheck: ObjectCheck {
       if let severity = setting.severity { severities[name] = severity }
     }
     self.configuredSeverities = severities
-    self.compiled = set.policies.filter { enabled.contains($0.name) && $0.needsCluster == nil }.map
-    { policy in
+    self.compiled = policies.filter { $0.needsCluster == nil }.map { policy in
       CompiledPolicy(
         policy: policy, bindings: set.bindings(of: policy),
-        unbound: policy.ownActions == nil
-          && !set.bindings.contains(where: { $0.policyName == policy.name }),
+        unbound: policy.ownActions == nil && !set.isBound(policy),
         hasCompileErrors: policy.expressions.contains { $0.program == nil },
-        variants: Autogen.variants(of: policy), objects: set.objects)
+        variants: Autogen.variants(of: policy),
+        paramObjects: policy.paramKind.map {
+          objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
+        } ?? [])
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
@@ -374,7 +388,9 @@ struct AdmissionCheck: ObjectCheck {
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       for (index, binding) in entry.bindings.enumerated() {
         if let match = binding.matchResources,
-          !match.matches(context.facts, namespaceLabels: context.namespaceLabels)
+          !match.matches(
+            context.facts, namespaceLabels: context.namespaceLabels,
+            objectLabels: context.objectLabels)
         {
           continue
         }
@@ -386,12 +402,15 @@ struct AdmissionCheck: ObjectCheck {
     for index in candidates(for: context.facts.resource.resource) {
       let entry = compiled[index]
       if let constraints = entry.policy.matchConstraints,
-        !constraints.matches(context.facts, namespaceLabels: context.namespaceLabels)
+        !constraints.matches(
+          context.facts, namespaceLabels: context.namespaceLabels,
+          objectLabels: context.objectLabels)
       {
         // Kyverno autogen: a pod policy also checks the pod templates of controllers.
         guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],
           variant.matchConstraints?.matches(
-            context.facts, namespaceLabels: context.namespaceLabels)
+            context.facts, namespaceLabels: context.namespaceLabels,
+            objectLabels: context.objectLabels)
             ?? true
         else { continue }
         run(variant, entry)
@@ -484,11 +503,13 @@ struct AdmissionCheck: ObjectCheck {
           continue
         case .bool(false):
           let message = self.message(validation, context: context)
-          let node = tracedNode(validation.expression, object: object, build: activation)
+          let node = tracedNode(
+            validation.expression, object: object, spent: context, build: activation)
           report.report(node, "\(verb): \(message)", adjustment: adjustment)
         case .error(let error):
           guard policy.failurePolicy == .fail else { continue }
-          let node = tracedNode(validation.expression, object: object, build: activation)
+          let node = tracedNode(
+            validation.expression, object: object, spent: context, build: activation)
           report.report(
             node,
             "\(verb): expression '\(Self.oneLine(validation.expression.source))' resulted in error: \(error.message)",
@@ -528,13 +549,28 @@ struct AdmissionCheck: ObjectCheck {
   /// it gives a non-empty single-line string, else `message`, else the failed expression.
   private func message(_ validation: Validation, context: AdmissionActivation) -> String {
     if let expression = validation.messageExpression,
-      case .string(let text) = context.evaluate(expression)
+      case .string(let text) = context.evaluate(expression), !text.utf8.contains(0x0A)
     {
-      let trimmed = text.trimmingSpaces
-      if !trimmed.isEmpty && !trimmed.contains("\n") { return trimmed }
+      // A message is a line: at most `longestMessage` bytes of it are kept before anything
+      // else reads it (an expression can return a megabyte for every finding).
+      let trimmed = Self.prefix(text, bytes: Self.longestMessage).trimmingSpaces
+      if !trimmed.isEmpty { return trimmed }
     }
     if let message = validation.message, !message.isEmpty { return message }
     return "failed expression: \(Self.oneLine(validation.expression.source))"
+  }
+
+  static let longestMessage = 4096
+
+  /// At most `bytes` bytes of `text`, cut at a character and marked with `…` when cut.
+  static func prefix(_ text: String, bytes: Int) -> String {
+    guard text.utf8.count > bytes else { return text }
+    var end = text.utf8.index(text.utf8.startIndex, offsetBy: bytes)
+    // Back to the start of a code point: past continuation bytes.
+    while end > text.startIndex, text.utf8[end] & 0xC0 == 0x80 {
+      text.utf8.formIndex(before: &end)
+    }
+    return String(text[..<end]) + "…"
   }
 
   static func oneLine(_ text: String) -> String {
@@ -545,13 +581,21 @@ struct AdmissionCheck: ObjectCheck {
 
   /// Re-evaluates a failed validation with a tracer: the last field of the object it read
   /// is where the finding points (the object's name when it read none).
+  ///
+  /// The re-evaluation counts against the policy's budget on the object, as the first one
+  /// did (`spent` is that activation's): it starts with no variables cached, so that the
+  /// fields a variable reads are traced too, and a policy whose variables are expensive would
+  /// otherwise pay for them again, unbounded, for every failing validation.
   private func tracedNode(
-    _ expression: PolicyExpression, object: KubeObject, build: () -> AdmissionActivation
+    _ expression: PolicyExpression, object: KubeObject, spent: AdmissionActivation,
+    build: () -> AdmissionActivation
   ) -> Node {
     let tracer = FieldTracer(object: object.node)
     let context = build()
+    context.cost = spent.cost
     context.tracer = tracer
     _ = context.evaluate(expression)
+    spent.cost = context.cost
     return tracer.lastNode ?? object.nameNode
   }
 

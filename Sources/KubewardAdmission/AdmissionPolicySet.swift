@@ -30,7 +30,10 @@ struct ContextObject: Sendable {
 /// params, and Kyverno ValidatingPolicies, read from files with positions and compiled once.
 public struct AdmissionPolicySet: Sendable {
   public private(set) var policies: [AdmissionPolicy] = []
-  var bindings: [AdmissionBinding] = []
+  private(set) var bindings: [AdmissionBinding] = []
+  /// `bindings` by the policy they bind: a set of thousands of policies and bindings is
+  /// matched up without a pass over the bindings per policy.
+  private var bindingsByPolicy: [String: [AdmissionBinding]] = [:]
   var problems: [PolicyFileProblem] = []
   /// Objects of the policy files and the run that are neither policies nor bindings.
   var objects: [ContextObject] = []
@@ -102,7 +105,10 @@ public struct AdmissionPolicySet: Sendable {
             policies.append(policy)
           }
         } else if PolicyReader.isBinding(apiVersion: apiVersion, kind: kind) {
-          if let binding = reader.binding(object) { bindings.append(binding) }
+          if let binding = reader.binding(object) {
+            bindings.append(binding)
+            bindingsByPolicy[binding.policyName, default: []].append(binding)
+          }
         } else {
           learn(object, apiVersion: apiVersion, kind: kind)
         }
@@ -159,6 +165,10 @@ public struct AdmissionPolicySet: Sendable {
   /// Learns the Namespaces, CustomResourceDefinitions and params among the run's files. Only
   /// files that mention such a kind are parsed.
   public mutating func learnContext(from inputs: [LintInput]) {
+    // A kind is a name of at most 63 characters (the API server's limit for resource names
+    // derived from it); a longer param kind names nothing, and searching every file for a
+    // hostile one of megabytes took seconds.
+    let paramKinds = self.paramKinds.filter { $0.utf8.count <= 63 }
     let needles = ["Namespace", "CustomResourceDefinition"] + paramKinds.sorted()
     for input in inputs {
       let bytes: [UInt8]
@@ -211,8 +221,7 @@ public struct AdmissionPolicySet: Sendable {
           paramReference: nil, matchResources: nil, actions: actions)
       ]
     }
-    let bound = bindings.filter { $0.policyName == policy.name }
-    if !bound.isEmpty { return bound }
+    if let bound = bindingsByPolicy[policy.name], !bound.isEmpty { return bound }
     return [
       AdmissionBinding(
         name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,
@@ -221,6 +230,19 @@ public struct AdmissionPolicySet: Sendable {
   }
 
   /// The most severe action of any binding of `policy`: its default severity.
+  /// Whether some binding among the policy files binds `policy`.
+  func isBound(_ policy: AdmissionPolicy) -> Bool { bindingsByPolicy[policy.name] != nil }
+
+  /// The run's and the policy files' objects by apiVersion and kind (see `kindKey`), in the
+  /// order they were read: where params are looked for.
+  var objectsByKind: [String: [ContextObject]] {
+    Dictionary(grouping: objects) { Self.kindKey($0.apiVersion, $0.kind) }
+  }
+
+  static func kindKey(_ apiVersion: String, _ kind: String) -> String {
+    apiVersion + " " + kind
+  }
+
   func severity(of policy: AdmissionPolicy) -> Severity {
     bindings(of: policy).flatMap(\.actions).map(\.severity).max() ?? .error
   }
@@ -261,7 +283,7 @@ public struct AdmissionPolicySet: Sendable {
               "\(policy.kindName) \(policy.name) calls \(function)(), which needs a cluster, a registry or the network; kubeward does not evaluate this policy"
           ))
       }
-      if policy.ownActions == nil && !bindings.contains(where: { $0.policyName == policy.name }) {
+      if policy.ownActions == nil && !isBound(policy) {
         findings.append(
           Finding(
             policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,
@@ -270,7 +292,8 @@ public struct AdmissionPolicySet: Sendable {
               + (policy.paramKind != nil ? ", without params" : "")))
       }
     }
-    for binding in bindings where !policies.contains(where: { $0.name == binding.policyName }) {
+    let names = Set(policies.map(\.name))
+    for binding in bindings where !names.contains(binding.policyName) {
       findings.append(
         Finding(
           policy: AdmissionPolicySource.invalidPolicyID, severity: .warning, file: binding.file,

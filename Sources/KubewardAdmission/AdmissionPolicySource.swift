@@ -47,12 +47,14 @@ public struct AdmissionPolicySource: PolicySource {
       enabled.insert(policy.name)
     }
     let sharing = AdmissionCheck.Sharing()
+    let objectsByKind = set.objectsByKind
     return set.policies.filter { enabled.contains($0.name) }.map { policy in
       ActivePolicy(
         id: policy.name, severity: set.severity(of: policy),
         runnable: .object(
           AdmissionCheck(
-            set: set, configuration: configuration, enabled: [policy.name], sharing: sharing)),
+            set: set, configuration: configuration, policies: [policy], sharing: sharing,
+            objectsByKind: objectsByKind)),
         checksPartialObjects: false)
     }
   }

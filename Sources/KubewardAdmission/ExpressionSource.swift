@@ -12,10 +12,10 @@ struct ExpressionSource: Sendable {
   private let positions: [SourcePosition]
   let start: SourcePosition
 
-  init(node: Node, file bytes: [UInt8], lines: LineIndex) {
+  init(node: Node, file bytes: [UInt8], lines: LineIndex, cursor: ColumnCursor = ColumnCursor()) {
     start = node.position
     let value = Array((node.string ?? "").utf8)
-    var scanner = Scanner(bytes: bytes, lines: lines, node: node)
+    var scanner = Scanner(bytes: bytes, lines: lines, node: node, cursor: cursor)
     if let built = scanner.build(), built.value == value {
       positions = built.positions
     } else {
@@ -38,22 +38,32 @@ struct ExpressionSource: Sendable {
     /// Just past the source of the last byte emitted: where the value's end is shown.
     var end = 0
 
-    init(bytes: [UInt8], lines: LineIndex, node: Node) {
+    let cursor: ColumnCursor
+
+    init(bytes: [UInt8], lines: LineIndex, node: Node, cursor: ColumnCursor) {
       self.bytes = bytes
       self.lines = lines
       self.node = node
+      self.cursor = cursor
     }
 
-    /// The byte offset of a position (columns count code points).
+    /// The byte offset of a position (columns count code points). Counted on from where the
+    /// previous expression of the file started when it is on the same line and before this
+    /// one: a policy file written as JSON on one line holds thousands of expressions, and
+    /// counting each from the line's start was quadratic.
     func offset(of position: SourcePosition) -> Int? {
       guard position.line >= 1, position.line <= lines.starts.count else { return nil }
       var index = lines.starts[position.line - 1]
       var column = 1
+      if cursor.line == position.line, cursor.column <= position.column {
+        (index, column) = (cursor.offset, cursor.column)
+      }
       while column < position.column, index < bytes.count, bytes[index] != 0x0A {
         index += 1
         while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
         column += 1
       }
+      (cursor.line, cursor.column, cursor.offset) = (position.line, column, index)
       return index
     }
 
@@ -257,7 +267,7 @@ struct ExpressionSource: Sendable {
         index += 1
       }
       index += 1
-      guard let headerLine = lines.starts.firstIndex(where: { $0 > begin }).map({ $0 - 1 }) else {
+      guard let headerLine = lines.firstStart(after: begin).map({ $0 - 1 }) else {
         return false
       }
       let parentIndent =
@@ -341,4 +351,12 @@ struct ExpressionSource: Sendable {
       return spaces
     }
   }
+}
+
+/// Where the start of the last expression of a file was found (see `Scanner.offset(of:)`).
+/// Used by one reader of one file at a time.
+final class ColumnCursor: @unchecked Sendable {
+  var line = 0
+  var column = 0
+  var offset = 0
 }

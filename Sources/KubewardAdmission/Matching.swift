@@ -210,7 +210,10 @@ extension ResourceRule {
 extension MatchResources {
   /// Whether the request is matched: a resource rule names it, no exclusion does, and the
   /// selectors accept its namespace's labels and its own.
-  func matches(_ request: AdmissionRequestFacts, namespaceLabels: @autoclosure () -> Labels?)
+  func matches(
+    _ request: AdmissionRequestFacts, namespaceLabels: @autoclosure () -> Labels?,
+    objectLabels: @autoclosure () -> Labels
+  )
     -> Bool
   {
     if let resourceRules, !resourceRules.contains(where: { $0.matches(request, exact: exactMatch) })
@@ -220,11 +223,11 @@ extension MatchResources {
     if excludeResourceRules.contains(where: { $0.matches(request, exact: exactMatch) }) {
       return false
     }
-    if let objectSelector, !objectSelector.matches(request.labels) { return false }
+    if let objectSelector, !objectSelector.matches(objectLabels()) { return false }
     // A namespace selector applies to namespaced objects, and to Namespaces themselves.
     if let namespaceSelector, !namespaceSelector.isEmpty {
       if request.resource.resource == "namespaces" {
-        if !namespaceSelector.matches(request.labels) { return false }
+        if !namespaceSelector.matches(objectLabels()) { return false }
       } else if request.namespace != nil {
         if !namespaceSelector.matches(namespaceLabels() ?? [:]) { return false }
       }

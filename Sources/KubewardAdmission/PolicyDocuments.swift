@@ -45,10 +45,13 @@ public final class PolicyExpression: Sendable {
     "authorizer.requestResource",
   ]
 
-  init(source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex) {
+  init(
+    source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
+    cursor: ColumnCursor = ColumnCursor()
+  ) {
     self.source = source
     self.file = file
-    self.location = ExpressionSource(node: node, file: bytes, lines: lines)
+    self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
     do {
       program = try Program(source, declarations: Self.declarations)
       compileError = nil
@@ -202,6 +205,11 @@ struct PolicyReader {
   let bytes: [UInt8]
   let lines: LineIndex
   var problems: [PolicyFileProblem] = []
+  /// Expressions by node: a YAML alias is the node it names, and one anchored expression
+  /// aliased a thousand times is compiled (and mapped to its source) once.
+  private var expressions: [NodeID: PolicyExpression] = [:]
+  /// Where the last expression's start was found, for the next one on its line.
+  private let cursor = ColumnCursor()
 
   init(file: String, bytes: [UInt8]) {
     self.file = file
@@ -242,7 +250,11 @@ struct PolicyReader {
       problem(node, "an expression must be a string", policy: policy)
       return nil
     }
-    return PolicyExpression(source: source, node: node, file: file, bytes: bytes, lines: lines)
+    if let known = expressions[node.id] { return known }
+    let expression = PolicyExpression(
+      source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor)
+    expressions[node.id] = expression
+    return expression
   }
 
   func rules(_ node: Node?) -> [ResourceRule]? {

@@ -1,5 +1,5 @@
 /// CEL's standard functions and operators (cel-spec langdef.md, "Functions").
-enum Builtins {
+public enum Builtins {
   static func typeNamed(_ name: String) -> CELType? {
     switch name {
     case "int": .int
@@ -129,8 +129,9 @@ enum Builtins {
     }
   }
 
-  /// About how many bytes printing `value` takes (`format`'s `%s`), counted up to `limit`.
-  static func printedWeight(_ value: Value, limit: Int) -> Int {
+  /// About how many bytes printing `value` takes (`format`'s `%s`, `kubeward eval`), counted
+  /// up to `limit`: YAML aliases can make a value of a few kilobytes print gigabytes.
+  public static func printedWeight(_ value: Value, limit: Int) -> Int {
     var weight = 0
     func visit(_ value: Value) {
       guard weight <= limit else { return }

@@ -291,6 +291,8 @@ struct Parser {
   /// The value of the literal at the cursor negated, when the literal is a number that stays
   /// one negated (and is not followed by a member access, which binds tighter).
   private func negatedLiteral() -> Value? {
+    // The end of the input has no token after it.
+    guard position + 1 < tokens.count else { return nil }
     if case .punctuation(let next) = tokens[position + 1].kind, next == "." || next == "[" {
       return nil
     }

@@ -44,6 +44,9 @@ struct EvalCommand: ParsableCommand {
       valueName: "count"))
   var `repeat`: Int?
 
+  /// The most `eval` prints.
+  static let largestOutput = 16 << 20
+
   func run() throws {
     var bound: [String: Node] = [:]
     for assignment in variables {
@@ -62,6 +65,12 @@ struct EvalCommand: ParsableCommand {
       params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
     switch session.evaluate(expression) {
     case .success(let value):
+      guard Builtins.printedWeight(value, limit: Self.largestOutput) <= Self.largestOutput else {
+        Output.standardError.write(
+          "kubeward: the value is too large to print (over 16 MiB, counting what YAML aliases repeat)\n"
+        )
+        throw ExitCode(1)
+      }
       if let count = self.repeat, count > 0,
         let nanoseconds = session.timeEvaluations(expression, repetitions: count)
       {

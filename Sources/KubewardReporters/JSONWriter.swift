@@ -258,11 +258,13 @@ public struct JSONWriter: ~Copyable {
     bool(value)
   }
 
-  /// Control characters, `"`, `\\` and DEL are escaped; every other byte (UTF-8 included) is
-  /// copied.
+  /// Control characters, `"`, `\\` and DEL are escaped, and so are the C1 controls (U+0080
+  /// to U+009F: U+009B is a terminal's CSI) and U+2028 and U+2029 (line breaks to
+  /// JavaScript and to some viewers), whose UTF-8 starts with C2 or E2; every other byte is
+  /// copied. C2 and E2 are only candidates: `escapeLength` says whether what follows is one.
   @inline(__always)
   private static func needsEscape(_ byte: UInt8) -> Bool {
-    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xC2 || byte == 0xE2
   }
 
   /// Whether any of the eight bytes of `word` needs escaping (bit tricks on the whole word:
@@ -274,7 +276,8 @@ public struct JSONWriter: ~Copyable {
     func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
     let control = (word &- ones &* 0x20) & ~word & highBits != 0
     return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-      || hasZeroByte(word ^ (ones &* 0x7F))
+      || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xC2))
+      || hasZeroByte(word ^ (ones &* 0xE2))
   }
 
   /// The offset of the first byte of `text[from...]` that needs escaping, or `text.count`.
@@ -316,14 +319,38 @@ public struct JSONWriter: ~Copyable {
       while true {
         out = Self.copy(base + runStart, count: index - runStart, to: out)
         guard index < text.count else { break }
-        out = Self.writeEscape(of: base[index], at: out)
-        runStart = index + 1
+        switch base[index] {
+        case 0xC2 where index + 1 < text.count && (0x80...0x9F).contains(base[index + 1]):
+          // A C1 control: U+0080 to U+009F.
+          out = Self.writeEscape(of: base[index + 1], at: out)
+          runStart = index + 2
+        case 0xE2
+        where index + 2 < text.count && base[index + 1] == 0x80
+          && (base[index + 2] == 0xA8 || base[index + 2] == 0xA9):
+          out = Self.copy(base[index + 2] == 0xA8 ? "\\u2028" : "\\u2029", to: out)
+          runStart = index + 3
+        case 0xC2, 0xE2:
+          // Any other character that starts so is copied.
+          out.pointee = base[index]
+          out += 1
+          runStart = index + 1
+        default:
+          out = Self.writeEscape(of: base[index], at: out)
+          runStart = index + 1
+        }
         index = Self.firstEscape(in: text, from: runStart)
       }
       out.pointee = UInt8(ascii: "\"")
       out += 1
       return out - start
     }
+  }
+
+  @inline(__always)
+  private static func copy(_ text: StaticString, to out: UnsafeMutablePointer<UInt8>)
+    -> UnsafeMutablePointer<UInt8>
+  {
+    copy(text.utf8Start, count: text.utf8CodeUnitCount, to: out)
   }
 
   /// Writes the escape sequence of `byte` at `out`; returns where it ends.

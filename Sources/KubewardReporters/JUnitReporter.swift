@@ -130,8 +130,15 @@ public final class JUnitReporter: FindingSink {
       case UInt8(ascii: ">"): replace(1, with: "&gt;")
       case UInt8(ascii: "\""): replace(1, with: "&quot;")
       case UInt8(ascii: "'"): replace(1, with: "&apos;")
-      case 0x09, 0x0A, 0x0D: index += 1
+      case 0x09, 0x0A: index += 1
+      // A raw carriage return returns a terminal's cursor over what a `cat` of the report
+      // showed; as a reference it stays a carriage return to an XML reader.
+      case 0x0D: replace(1, with: "&#13;")
       case 0..<0x20: replace(1, with: "\u{FFFD}")
+      // C1 controls (U+0080 to U+009F; U+009B is a terminal's CSI): by reference.
+      case 0xC2 where index + 1 < bytes.count && (0x80...0x9F).contains(bytes[index + 1]):
+        let hex = String(bytes[index + 1], radix: 16, uppercase: true)
+        replace(2, with: "&#x\(hex);")
       // U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters either.
       case 0xEF
       where index + 2 < bytes.count && bytes[index + 1] == 0xBF

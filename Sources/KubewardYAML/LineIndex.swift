@@ -78,4 +78,14 @@ public struct LineIndex: Sendable {
     }
     return SourcePosition(line: low + 1, column: column)
   }
+
+  /// The index of the first line that starts after byte `offset`, or `nil`: a binary search.
+  public func firstStart(after offset: Int) -> Int? {
+    var (low, high) = (0, starts.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if starts[middle] > offset { high = middle } else { low = middle + 1 }
+    }
+    return low < starts.count ? low : nil
+  }
 }

@@ -417,4 +417,58 @@ struct EvaluationTests {
       findings.filter { $0.message.contains("no ConfigMap 'limits' was found") }.count == 9_800)
     #expect(elapsed < .seconds(8), "\(elapsed)")
   }
+
+  /// Variables reading one another in a chain of thousands overflowed the stack: past a
+  /// depth, the read is an error (and failurePolicy Fail reports it).
+  @Test func aLongChainOfVariablesIsAnErrorNotACrash() throws {
+    var variables = "  variables:\n    - name: v0\n      expression: \"1\"\n"
+    for index in 1..<5_000 {
+      variables += "    - name: v\(index)\n      expression: \"variables.v\(index - 1) + 1\"\n"
+    }
+    let text = spec(variables + "  validations:\n    - expression: \"variables.v4999 > 0\"")
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.count == 1)
+    #expect(findings.first?.message.contains("too deeply") == true)
+    // A chain within the limit evaluates.
+    let short = spec(
+      "  variables:\n    - name: a\n      expression: \"1\"\n    - name: b\n      expression: \"variables.a + 1\"\n  validations:\n    - expression: \"variables.b == 2\""
+    )
+    #expect(try Harness(policies: short, manifest: deployment()).objectFindings().isEmpty)
+  }
+
+  /// A policy file written as JSON on one line: each expression's position was counted from
+  /// the line's start (20 000 validations took 18 s).
+  @Test func aOneLineJSONPolicyFileLoadsQuickly() throws {
+    let validations =
+      (0..<5_000).map { _ in #"{"expression": "object.spec.replicas < 100"}"# }
+      + [#"{"expression": "object.spec.replicas.startWith('x')"}"#]
+    let text =
+      #"{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy", "metadata": {"name": "demo"}, "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["deployments"]}]}, "validations": ["#
+      + validations.joined(separator: ", ") + "]}}"
+    let start = ContinuousClock.now
+    let findings = try Harness(policies: text, manifest: deployment()).findings()
+    let elapsed = ContinuousClock.now - start
+    // The one that does not compile is reported where its call is written (at the dot).
+    let problem = try #require(
+      findings.first { $0.file == "policy.yaml" && $0.message.contains("startWith") })
+    let column = text.utf8.count - #".startWith('x')"}]}}"#.utf8.count + 1
+    #expect(problem.line == 1)
+    #expect(problem.column == column)
+    #expect(elapsed < .seconds(20), "\(elapsed)")
+  }
+
+  /// A message expression may return a megabyte for every finding: a message keeps its first
+  /// few kilobytes.
+  @Test func aHugeMessageIsCut() throws {
+    let text = spec(
+      """
+        validations:
+          - expression: "object.spec.replicas <= 2"
+            messageExpression: "cel.bind(a, 'abcdefghé', cel.bind(b, a + a + a + a + a + a + a + a + a + a, cel.bind(c, b + b + b + b + b + b + b + b + b + b, c + c + c + c + c + c + c + c + c + c)))"
+      """)
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    let message = try #require(findings.first?.message)
+    #expect(message.hasSuffix("…"))
+    #expect(message.utf8.count < 5_000)
+  }
 }

@@ -117,4 +117,11 @@ struct HostileExpressionTests {
     ]
     #expect(isCostError(try evaluate("idx.all(i, m.exists(k, true))", values)))
   }
+
+  /// A minus with nothing after it read past the last token.
+  @Test func aTrailingMinusIsASyntaxError() {
+    for source in ["-", "1 - -", "[-", "-(", "--"] {
+      #expect(throws: CELCompileError.self) { try Program(source) }
+    }
+  }
 }

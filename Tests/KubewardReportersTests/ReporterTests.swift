@@ -45,7 +45,8 @@ struct JSONReporterTests {
   @Test func escapingMatchesTheByteByByteRule() throws {
     let pieces = [
       "a", "Z", " ", "~", "é", "€", "😀", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}",
-      "\u{7F}", "/", "abcdefgh",
+      "\u{7F}", "/", "abcdefgh", "\u{85}", "\u{9B}", "\u{9F}", "\u{A0}", "\u{2028}",
+      "\u{2029}", "\u{2027}", "\u{202A}", "\u{0100}",
     ]
     var seed: UInt64 = 42
     func next(_ bound: Int) -> Int {
@@ -67,18 +68,36 @@ struct JSONReporterTests {
 
   private func expectedEscape(_ text: String) -> [UInt8] {
     var out: [UInt8] = []
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: "\""): out += Array("\\\"".utf8)
-      case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
-      case 0x0A: out += Array("\\n".utf8)
-      case 0x0D: out += Array("\\r".utf8)
-      case 0x09: out += Array("\\t".utf8)
-      case 0..<0x20, 0x7F:
-        out += Array("\\u00".utf8)
-        out += Array(String(format: "%02x", Int(byte)).utf8)
-      default: out.append(byte)
+    for scalar in text.unicodeScalars {
+      // C1 controls and the Unicode line and paragraph separators are escaped too.
+      switch scalar.value {
+      case 0x80...0x9F:
+        out += Array("\\u00".utf8) + Array(String(format: "%02x", Int(scalar.value)).utf8)
+        continue
+      case 0x2028, 0x2029:
+        out += Array("\\u\(String(scalar.value, radix: 16))".utf8)
+        continue
+      default: break
       }
+      for byte in String(scalar).utf8 {
+        out += expectedEscape(byte: byte)
+      }
+    }
+    return out
+  }
+
+  private func expectedEscape(byte: UInt8) -> [UInt8] {
+    var out: [UInt8] = []
+    switch byte {
+    case UInt8(ascii: "\""): out += Array("\\\"".utf8)
+    case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
+    case 0x0A: out += Array("\\n".utf8)
+    case 0x0D: out += Array("\\r".utf8)
+    case 0x09: out += Array("\\t".utf8)
+    case 0..<0x20, 0x7F:
+      out += Array("\\u00".utf8)
+      out += Array(String(format: "%02x", Int(byte)).utf8)
+    default: out.append(byte)
     }
     return out
   }
@@ -178,12 +197,13 @@ struct JUnitReporterTests {
     #expect(JUnitReporter.escaped("plain text, é €") == "plain text, é €")
     #expect(
       JUnitReporter.escaped("a<b>&\"c\"'d'") == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;")
-    #expect(JUnitReporter.escaped("\u{01}x\ty\nz\r\u{1F}") == "\u{FFFD}x\ty\nz\r\u{FFFD}")
+    #expect(JUnitReporter.escaped("\u{01}x\ty\nz\r\u{1F}") == "\u{FFFD}x\ty\nz&#13;\u{FFFD}")
+    #expect(JUnitReporter.escaped("a\u{9B}31m\u{85}b\u{A0}") == "a&#x9B;31m&#x85;b\u{A0}")
     #expect(
       JUnitReporter.escaped("\u{FFFE}-\u{FFFF}-\u{FFFD}-\u{FFBF}")
         == "\u{FFFD}-\u{FFFD}-\u{FFFD}-\u{FFBF}")
     #expect(JUnitReporter.escaped("&") == "&amp;" && JUnitReporter.escaped("") == "")
-    let mixed = "container \"web\" <x> 😀 & \u{7F}"
+    let mixed = "container \"web\" <x> 😀 & \u{7F} \r \u{9B}"
     let document = "<r a=\"\(JUnitReporter.escaped(mixed))\">\(JUnitReporter.escaped(mixed))</r>"
     let parsed = try XMLDocument(xmlString: document)
     #expect(parsed.rootElement()?.stringValue == mixed)
