@@ -23,12 +23,26 @@ public struct LabelSelector: Hashable, Sendable {
 
     public var key: String
     public var `operator`: Operator
-    public var values: [String]
+    public var values: [String] {
+      didSet { valueSet = Self.set(of: values) }
+    }
+    /// `values` as a set when there are many: a hostile `In` of 100 000 values, asked of every
+    /// object, was a scan each time. A few are compared in order, which is quicker.
+    private var valueSet: Set<String>?
 
     public init(key: String, operator: Operator, values: [String] = []) {
       self.key = key
       self.operator = `operator`
       self.values = values
+      self.valueSet = Self.set(of: values)
+    }
+
+    private static func set(of values: [String]) -> Set<String>? {
+      values.count > 16 ? Set(values) : nil
+    }
+
+    private func holds(_ value: String) -> Bool {
+      valueSet?.contains(value) ?? values.contains(value)
     }
 
     public func matches(_ labels: Labels) -> Bool {
@@ -37,8 +51,8 @@ public struct LabelSelector: Hashable, Sendable {
 
     func matches(_ label: (String) -> String?) -> Bool {
       switch `operator` {
-      case .in: return label(key).map(values.contains) ?? false
-      case .notIn: return label(key).map { !values.contains($0) } ?? true
+      case .in: return label(key).map(holds) ?? false
+      case .notIn: return label(key).map { !holds($0) } ?? true
       case .exists: return label(key) != nil
       case .doesNotExist: return label(key) == nil
       }

@@ -406,3 +406,26 @@ struct ASCIITextTests {
     #expect(ASCIIText.firstRange(of: "longer than the text", in: "short") == nil)
   }
 }
+
+@Suite("Selector requirements")
+struct SelectorRequirementTests {
+  /// Many values are held as a set; the answers are the list's.
+  @Test func inAndNotInWithFewAndManyValues() {
+    for count in [1, 3, 16, 17, 1_000] {
+      let values = (0..<count).map { "v\($0)" }
+      var requirement = LabelSelector.Requirement(key: "tier", operator: .in, values: values)
+      #expect(requirement.matches(["tier": "v0"]))
+      #expect(requirement.matches(["tier": "v\(count - 1)"]))
+      #expect(!requirement.matches(["tier": "v\(count)"]))
+      #expect(!requirement.matches([:]))
+      requirement.operator = .notIn
+      #expect(!requirement.matches(["tier": "v0"]))
+      #expect(requirement.matches(["tier": "other"]))
+      #expect(requirement.matches([:]))
+      // Values changed after the requirement was made are the ones asked about.
+      requirement.values = ["other"]
+      #expect(!requirement.matches(["tier": "other"]))
+      #expect(requirement.matches(["tier": "v0"]))
+    }
+  }
+}
