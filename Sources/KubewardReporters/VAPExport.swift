@@ -425,18 +425,14 @@ public enum VAPExport {
     return "|-\n" + lines.map { $0.isEmpty ? "\n" : pad + $0 + "\n" }.joined()
   }
 
-  /// A YAML double-quoted string.
+  /// A YAML double-quoted string: JSON's string syntax is YAML's, and the JSON writer escapes
+  /// every control character (C1 and the Unicode line separators included).
   static func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result + "\""
+    let sink = MemoryOutput()
+    var writer = JSONWriter(lineDepth: 0, to: sink)
+    writer.string(text)
+    writer.finish()
+    return String(decoding: sink.bytes.dropLast(), as: UTF8.self)  // less `finish`'s newline
   }
 
   /// An option's value as ConfigMap data: lists comma-separated.

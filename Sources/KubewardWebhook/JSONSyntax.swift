@@ -50,51 +50,49 @@ public enum JSONSyntax {
       index += 1
     }
 
+    /// An object's members or an array's items, from its opening bracket: `element`s
+    /// separated by commas, up to `closing`.
+    mutating func elements(
+      until closing: UInt8, _ element: (inout Scanner) throws(Failure) -> Void
+    ) throws(Failure) {
+      index += 1
+      skipSpace()
+      if current == closing {
+        index += 1
+        return
+      }
+      while true {
+        try element(&self)
+        skipSpace()
+        if current == UInt8(ascii: ",") {
+          index += 1
+          skipSpace()
+          continue
+        }
+        try expect(closing, "',' or '\(Character(Unicode.Scalar(closing)))'")
+        return
+      }
+    }
+
     mutating func value(depth: Int) throws(Failure) {
       guard let byte = current else { throw Failure("unexpected end of the body") }
       switch byte {
       case UInt8(ascii: "{"):
         guard depth < maximumDepth else { throw Failure("nested deeper than \(maximumDepth)") }
-        index += 1
-        skipSpace()
-        if current == UInt8(ascii: "}") {
-          index += 1
-          return
-        }
-        while true {
-          guard current == UInt8(ascii: "\"") else { throw Failure("expected a string key") }
-          try string()
-          skipSpace()
-          try expect(UInt8(ascii: ":"), "':'")
-          skipSpace()
-          try value(depth: depth + 1)
-          skipSpace()
-          if current == UInt8(ascii: ",") {
-            index += 1
-            skipSpace()
-            continue
+        try elements(until: UInt8(ascii: "}")) { scanner throws(Failure) in
+          guard scanner.current == UInt8(ascii: "\"") else {
+            throw Failure("expected a string key")
           }
-          try expect(UInt8(ascii: "}"), "',' or '}'")
-          return
+          try scanner.string()
+          scanner.skipSpace()
+          try scanner.expect(UInt8(ascii: ":"), "':'")
+          scanner.skipSpace()
+          try scanner.value(depth: depth + 1)
         }
       case UInt8(ascii: "["):
         guard depth < maximumDepth else { throw Failure("nested deeper than \(maximumDepth)") }
-        index += 1
-        skipSpace()
-        if current == UInt8(ascii: "]") {
-          index += 1
-          return
-        }
-        while true {
-          try value(depth: depth + 1)
-          skipSpace()
-          if current == UInt8(ascii: ",") {
-            index += 1
-            skipSpace()
-            continue
-          }
-          try expect(UInt8(ascii: "]"), "',' or ']'")
-          return
+        try elements(until: UInt8(ascii: "]")) { scanner throws(Failure) in
+          try scanner.value(depth: depth + 1)
         }
       case UInt8(ascii: "\""):
         try string()

@@ -211,6 +211,18 @@ struct JUnitReporterTests {
   }
 }
 
+@Suite("Exported YAML")
+struct ExportedYAMLTests {
+  /// Strings the exporter writes into YAML are JSON strings (JSON's syntax is YAML's): every
+  /// control character is escaped, as in the JSON report.
+  @Test func quotedStringsEscapeEveryControl() {
+    #expect(VAPExport.quoted("plain") == "\"plain\"")
+    #expect(
+      VAPExport.quoted("a\"b\\c\nd\re\tf\u{1B}[31m\u{9B}\u{2028}é")
+        == #""a\"b\\c\nd\re\tf\u001b[31m\u009b\u2028é""#)
+  }
+}
+
 @Suite("Text")
 struct TextReporterTests {
   @Test func lineAndSummary() {

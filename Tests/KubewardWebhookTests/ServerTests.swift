@@ -14,6 +14,8 @@ import Testing
 final class RunningServer: @unchecked Sendable {
   let server: WebhookServer
   let logLines = NIOLockedValueBox<[String]>([])
+  /// The CA that signed the server's certificate, when it serves TLS.
+  let ca: String?
 
   init(
     certificates: TestCertificates?, name: String = "first",
@@ -44,9 +46,15 @@ final class RunningServer: @unchecked Sendable {
       }
     }
     server = try WebhookServer(reviewer: reviewer, options: options, logger: logger)
+    ca = certificates?.path("\(name)-ca.pem")
   }
 
   var port: Int { server.port }
+
+  /// A new connection that trusts the server's CA.
+  func client() throws -> TestClient {
+    try TestClient(port: port, trusting: ca)
+  }
 
   func stop() throws {
     server.shutDown()
@@ -81,11 +89,10 @@ struct ServerTests {
     """
 
   @Test func reviewsAllowWarnAndDenyOverTLSOnOneConnection() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates, policies: Self.denyScaleDown)
     defer { try? running.stop() }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     // Allowed, silently.
     try client.request(body: Reviews.body(object: Reviews.deployment()))
     let allowed = try client.response()
@@ -157,11 +164,10 @@ struct ServerTests {
   }
 
   @Test func healthReadinessAndMetrics() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     try client.request("GET", "/healthz")
     #expect(try client.response().status == 200)
     try client.request("GET", "/readyz")
@@ -187,11 +193,10 @@ struct ServerTests {
   }
 
   @Test func badRequestsGet400WithAStatus() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     for body in [
       "not json", "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\"}",
       Reviews.body(object: nil), Reviews.body(object: "\"text\""),
@@ -209,12 +214,11 @@ struct ServerTests {
   }
 
   @Test func bodiesOverTheLimitGet413WithoutBeingRead() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
     // A declared length over 3 MiB: refused at once, before any of the body is sent.
-    let declared = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let declared = try running.client()
     try declared.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         + "Content-Length: \(3 << 20 + 1)\r\n\r\n")
@@ -223,7 +227,7 @@ struct ServerTests {
     #expect(refused.json?["code"] as? Int == 413)
     #expect(declared.waitForClose())
     // A chunked body that grows past the limit: refused when it does.
-    let chunked = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let chunked = try running.client()
     try chunked.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         + "Transfer-Encoding: chunked\r\n\r\n")
@@ -236,13 +240,12 @@ struct ServerTests {
   }
 
   @Test func slowClientsTimeOut() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) {
       $0.limits.requestTimeout = .milliseconds(300)
     }
     defer { try? running.stop() }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     try client.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"apiVersion\"")
     let response = try client.response()
@@ -251,17 +254,16 @@ struct ServerTests {
   }
 
   @Test func headersSentAByteAtATimeTimeOutToo() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) {
       $0.limits.requestTimeout = .milliseconds(300)
     }
     defer { try? running.stop() }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     try client.send("POST /validate HTTP/1.1\r\nHost: loc")
     #expect(client.waitForClose())
     // A kept-alive connection that is idle owes nothing: it is not timed out.
-    let idle = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let idle = try running.client()
     try idle.request("GET", "/healthz")
     #expect(try idle.response().status == 200)
     usleep(600_000)
@@ -270,65 +272,60 @@ struct ServerTests {
   }
 
   @Test func bodiesBeyondTheSharedBudgetGet503() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) {
       $0.limits.maximumBufferedBytes = 3 << 20
     }
     defer { try? running.stop() }
-    let ca = certificates.path("first-ca.pem")
-    let first = try TestClient(port: running.port, trusting: ca)
+    let first = try running.client()
     try first.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
     usleep(100_000)
-    let second = try TestClient(port: running.port, trusting: ca)
+    let second = try running.client()
     try second.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
     #expect(try second.response().status == 503)
     // The first one's share comes back when it ends.
     try first.channel.close().wait()
     usleep(100_000)
-    let third = try TestClient(port: running.port, trusting: ca)
+    let third = try running.client()
     try third.request(body: Reviews.body(object: Reviews.deployment()))
     #expect(try third.response().status == 200)
   }
 
   @Test func afterSIGTERMReadinessFailsWhileRequestsAreStillServed() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) {
       $0.shutdownDelay = .milliseconds(500)
     }
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     running.server.shutDown()
     try client.request("GET", "/readyz")
     #expect(try client.response().status == 503)
-    let late = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let late = try running.client()
     try late.request(body: Reviews.body(object: Reviews.deployment()))
     #expect(try late.response().status == 200)
     try running.server.wait()
   }
 
   @Test func connectionsBeyondTheLimitAreClosed() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) { $0.limits.maximumConnections = 2 }
     defer { try? running.stop() }
-    let ca = certificates.path("first-ca.pem")
-    let first = try TestClient(port: running.port, trusting: ca)
-    let second = try TestClient(port: running.port, trusting: ca)
+    let first = try running.client()
+    let second = try running.client()
     for client in [first, second] {
       try client.request("GET", "/healthz")
       #expect(try client.response().status == 200)
     }
-    let third = try TestClient(port: running.port, trusting: ca)
+    let third = try running.client()
     try? third.request("GET", "/healthz")
     #expect(third.waitForClose())
     // A slot frees when a connection closes.
     try first.channel.close().wait()
     var served = false
     for _ in 0..<50 where !served {
-      let next = try TestClient(port: running.port, trusting: ca)
+      let next = try running.client()
       try? next.request("GET", "/healthz")
       served = (try? next.response(timeout: .milliseconds(200)))?.status == 200
     }
@@ -336,12 +333,11 @@ struct ServerTests {
   }
 
   @Test func aRotatedCertificateServesNewConnectionsAndKeepsOpenOnes() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     try certificates.make("second")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
-    let open = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let open = try running.client()
     try open.request("GET", "/healthz")
     #expect(try open.response().status == 200)
 
@@ -350,7 +346,7 @@ struct ServerTests {
     try "not a certificate".write(
       toFile: certificates.path("first.pem"), atomically: true, encoding: .utf8)
     usleep(300_000)
-    let stillFirst = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let stillFirst = try running.client()
     try stillFirst.request("GET", "/healthz")
     #expect(try stillFirst.response().status == 200)
     for file in ["first.pem", "first-key.pem"] {
@@ -365,7 +361,7 @@ struct ServerTests {
     let renewed = try TestClient(port: running.port, trusting: certificates.path("second-ca.pem"))
     try renewed.request("GET", "/healthz")
     #expect(try renewed.response().status == 200)
-    let old = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let old = try running.client()
     try? old.request("GET", "/healthz")
     #expect(old.waitForClose(), "a client that trusts only the old CA must fail the handshake")
     // The connection opened before the rotation is still served.
@@ -378,10 +374,9 @@ struct ServerTests {
   }
 
   @Test func sigtermDrainsRequestsInFlight() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
-    let client = try TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))
+    let client = try running.client()
     let body = Array(Reviews.body(object: Reviews.deployment()).utf8)
     try client.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -392,7 +387,7 @@ struct ServerTests {
     usleep(100_000)
     // No new connection is accepted while draining.
     #expect(
-      (try? TestClient(port: running.port, trusting: certificates.path("first-ca.pem"))) == nil)
+      (try? running.client()) == nil)
     try client.send(Array(body[100...]))
     let response = try client.response()
     #expect(response.status == 200)
@@ -410,8 +405,7 @@ struct ServerTests {
   }
 
   @Test func aTLSServerRefusesPlainHTTP() throws {
-    let certificates = try TestCertificates()
-    try certificates.make("first")
+    let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
     let client = try TestClient(port: running.port, trusting: nil)

@@ -152,6 +152,12 @@ struct TestCertificates {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
   }
 
+  /// A folder with the certificates named `name` made (see `make`).
+  init(making name: String) throws {
+    try self.init()
+    try make(name)
+  }
+
   /// Makes `name`-ca.pem, `name`.pem and `name`-key.pem: a CA and a certificate it signed.
   func make(_ name: String) throws {
     let script = """
