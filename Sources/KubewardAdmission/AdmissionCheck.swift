@@ -23,8 +23,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   let scope: ObjectScope
   let params: Value
   let variables: [NamedExpression]
-  private var cache: [String: Value] = [:]
-  private var evaluating: Set<String> = []
+  /// Per variable, by position: one array for the activation, where a dictionary of values
+  /// and a set of names in evaluation were two allocations for every policy and object.
+  private var states: [VariableState] = []
+  private var depth = 0
+  private enum VariableState {
+    case unread, evaluating, done(Value)
+  }
   /// Cost spent so far on this object by this policy.
   var cost = 0
   var tracer: AccessTracer?
@@ -66,17 +71,21 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   static let maximumVariableDepth = 250
 
   func variable(_ name: String) -> Value? {
-    if let value = cache[name] { return value }
-    guard let variable = variables.first(where: { $0.name == name }) else { return nil }
-    guard evaluating.count < Self.maximumVariableDepth else {
+    guard let index = variables.firstIndex(where: { $0.name == name }) else { return nil }
+    if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
+    switch states[index] {
+    case .done(let value): return value
+    case .evaluating: return .error(CELError("variable \(name) refers to itself"))
+    case .unread: break
+    }
+    guard depth < Self.maximumVariableDepth else {
       return .error(CELError("variable \(name): variables read one another too deeply"))
     }
-    guard evaluating.insert(name).inserted else {
-      return .error(CELError("variable \(name) refers to itself"))
-    }
-    defer { evaluating.remove(name) }
-    let value = evaluate(variable.expression)
-    cache[name] = value
+    states[index] = .evaluating
+    depth += 1
+    let value = evaluate(variables[index].expression)
+    depth -= 1
+    states[index] = .done(value)
     return value
   }
 }
@@ -319,6 +328,8 @@ struct AdmissionCheck: ObjectCheck {
     let variants: [String: AdmissionPolicy]
     /// Per binding, the params its paramRef picks, when the policy takes params.
     let params: [ParamIndex?]
+    /// Per binding, how its findings name what the object violates.
+    let denials: [String]
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
@@ -329,6 +340,7 @@ struct AdmissionCheck: ObjectCheck {
       self.unbound = unbound
       self.hasCompileErrors = hasCompileErrors
       self.variants = variants
+      self.denials = bindings.map { AdmissionCheck.denial(policy, $0, unbound: unbound) }
       self.params = bindings.map { binding in
         guard let kind = policy.paramKind, let reference = binding.paramReference else {
           return nil
@@ -387,25 +399,25 @@ struct AdmissionCheck: ObjectCheck {
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       for (index, binding) in entry.bindings.enumerated() {
-        if let match = binding.matchResources,
-          !match.matches(
+        let matched =
+          binding.matchResources?.matches(
             context.facts, namespaceLabels: context.namespaceLabels,
-            objectLabels: context.objectLabels)
-        {
-          continue
-        }
+            objectLabels: context.objectLabels) ?? true
+        guard matched else { continue }
         evaluate(
-          policy, binding: binding, params: entry.params[index], entry: entry, object: object,
-          scope: context.scope, namespace: context.namespace, report: &report)
+          policy, binding: binding, params: entry.params[index], denial: entry.denials[index],
+          entry: entry, object: object, scope: context.scope, namespace: context.namespace,
+          report: &report)
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
       let entry = compiled[index]
-      if let constraints = entry.policy.matchConstraints,
-        !constraints.matches(
+      // Read in place (`?.`): binding the constraints to a name copied them for every object.
+      let matched =
+        entry.policy.matchConstraints?.matches(
           context.facts, namespaceLabels: context.namespaceLabels,
-          objectLabels: context.objectLabels)
-      {
+          objectLabels: context.objectLabels) ?? true
+      if !matched {
         // Kyverno autogen: a pod policy also checks the pod templates of controllers.
         guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],
           variant.matchConstraints?.matches(
@@ -429,9 +441,9 @@ struct AdmissionCheck: ObjectCheck {
 
   /// How a finding names what the object violates: the policy, its binding and the actions
   /// that decide what the API server does.
-  private func denial(_ policy: AdmissionPolicy, _ binding: AdmissionBinding, unbound: Bool)
-    -> String
-  {
+  fileprivate static func denial(
+    _ policy: AdmissionPolicy, _ binding: AdmissionBinding, unbound: Bool
+  ) -> String {
     let actions = binding.actions.map(\.rawValue).joined(separator: ", ")
     if policy.flavor == .kyverno {
       return "violates Kyverno ValidatingPolicy '\(policy.name)' (\(actions))"
@@ -445,12 +457,10 @@ struct AdmissionCheck: ObjectCheck {
 
   private func evaluate(
     _ policy: AdmissionPolicy, binding: AdmissionBinding, params index: ParamIndex?,
-    entry: CompiledPolicy, object: KubeObject, scope: ObjectScope, namespace: String?,
-    report: inout ObjectReport
+    denial verb: String, entry: CompiledPolicy, object: KubeObject, scope: ObjectScope,
+    namespace: String?, report: inout ObjectReport
   ) {
     let severity = severity(policy, binding.actions)
-    // Written only for a finding: most evaluations find nothing.
-    var verb: String { denial(policy, binding, unbound: entry.unbound) }
     let adjustment = SeverityAdjustment.exactly(severity)
     // Compile errors: Fail rejects every request the policy matches.
     if entry.hasCompileErrors {
@@ -553,7 +563,7 @@ struct AdmissionCheck: ObjectCheck {
     {
       // A message is a line: at most `longestMessage` bytes of it are kept before anything
       // else reads it (an expression can return a megabyte for every finding).
-      let trimmed = Self.prefix(text, bytes: Self.longestMessage).trimmingSpaces
+      let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
       if !trimmed.isEmpty { return trimmed }
     }
     if let message = validation.message, !message.isEmpty { return message }
@@ -691,16 +701,21 @@ struct AdmissionCheck: ObjectCheck {
   }
 }
 
-extension StringProtocol {
+extension Substring {
+  /// Without leading and trailing white space (Unicode's), cut at scalars.
   fileprivate var trimmingSpaces: String {
+    // Every finding's message passes here, and most have no space at either end.
+    if let first = utf8.first, let last = utf8.last,
+      (0x21..<0x80).contains(first), (0x21..<0x80).contains(last)
+    {
+      return String(self)
+    }
     let scalars = unicodeScalars
     guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else {
       return ""
     }
     let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-    var view = String.UnicodeScalarView()
-    view.append(contentsOf: scalars[first...last])
-    return String(view)
+    return String(Substring(scalars[first...last]))
   }
 }
 
@@ -726,8 +741,7 @@ enum Autogen {
       func rewrite(_ named: NamedExpression) -> NamedExpression {
         NamedExpression(name: named.name, expression: rewrite(named.expression))
       }
-      var constraints = policy.matchConstraints
-      constraints?.resourceRules = nil
+      let constraints = policy.matchConstraints?.withoutResourceRules
       variants[kind] = AdmissionPolicy(
         name: policy.name, flavor: policy.flavor, file: policy.file, nameRange: policy.nameRange,
         paramKind: policy.paramKind, matchConstraints: constraints,

@@ -216,13 +216,10 @@ extension MatchResources {
   )
     -> Bool
   {
-    if let resourceRules, !resourceRules.contains(where: { $0.matches(request, exact: exactMatch) })
-    {
+    if resourceRules.map({ !Self.anyMatches($0, request, exact: exactMatch) }) ?? false {
       return false
     }
-    if excludeResourceRules.contains(where: { $0.matches(request, exact: exactMatch) }) {
-      return false
-    }
+    if Self.anyMatches(excludeResourceRules, request, exact: exactMatch) { return false }
     if let objectSelector, !objectSelector.matches(objectLabels()) { return false }
     // A namespace selector applies to namespaced objects, and to Namespaces themselves.
     if let namespaceSelector, !namespaceSelector.isEmpty {
@@ -233,5 +230,16 @@ extension MatchResources {
       }
     }
     return true
+  }
+
+  /// Whether a rule of `rules` names the request. Each policy asks for every object: rules
+  /// are read in place, where iterating copied each (a retain per field).
+  private static func anyMatches(
+    _ rules: borrowing [ResourceRule], _ request: AdmissionRequestFacts, exact: Bool
+  ) -> Bool {
+    for index in rules.indices where rules[index].matches(request, exact: exact) {
+      return true
+    }
+    return false
   }
 }

@@ -96,13 +96,28 @@ struct NodeMap: MapValue {
   /// The node holding `key`'s value, for pointing at what a validation read.
   func child(for key: Value) -> Node? {
     guard case .string(let name) = key else { return nil }
-    if let value = node.value(forKey: name) { return value }
-    if let plain = NodeValue.unescapedPropertyName(name) { return node.value(forKey: plain) }
-    return nil
+    return Self.child(of: node, named: name)
   }
 
   var keys: [Value] {
     node.pairs.map { .string($0.key.string ?? "") }
+  }
+
+  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
+    var node = self.node
+    var followed = 0
+    for field in fields {
+      guard node.isMapping, let child = Self.child(of: node, named: field) else { break }
+      node = child
+      followed += 1
+    }
+    return followed == 0 ? nil : (NodeValue.value(node), followed)
+  }
+
+  private static func child(of node: Node, named name: String) -> Node? {
+    if let value = node.value(forKey: name) { return value }
+    if let plain = NodeValue.unescapedPropertyName(name) { return node.value(forKey: plain) }
+    return nil
   }
 }
 

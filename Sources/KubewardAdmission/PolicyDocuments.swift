@@ -83,24 +83,56 @@ public final class PolicyExpression: Sendable {
   public var start: SourcePosition { location.start }
 }
 
-/// A rule of `resourceRules`: which requests it names.
-struct ResourceRule: Sendable {
-  var apiGroups: [String] = ["*"]
-  var apiVersions: [String] = ["*"]
-  var operations: [String] = ["*"]
-  var resources: [String] = ["*"]
-  var resourceNames: [String] = []
-  var scope = "*"
+/// A rule of `resourceRules`: which requests it names. Rules and the constraints holding
+/// them are classes: every policy's are matched against every object, and copying a struct
+/// of arrays cost a retain per field each time.
+final class ResourceRule: Sendable {
+  let apiGroups: [String]
+  let apiVersions: [String]
+  let operations: [String]
+  let resources: [String]
+  let resourceNames: [String]
+  let scope: String
+
+  init(
+    apiGroups: [String], apiVersions: [String], operations: [String], resources: [String],
+    resourceNames: [String], scope: String
+  ) {
+    self.apiGroups = apiGroups
+    self.apiVersions = apiVersions
+    self.operations = operations
+    self.resources = resources
+    self.resourceNames = resourceNames
+    self.scope = scope
+  }
 }
 
 /// `matchConstraints` of a policy or `matchResources` of a binding.
-struct MatchResources: Sendable {
-  var namespaceSelector: LabelSelector?
-  var objectSelector: LabelSelector?
+final class MatchResources: Sendable {
+  let namespaceSelector: LabelSelector?
+  let objectSelector: LabelSelector?
   /// `nil`: every resource (a binding that leaves it out narrows nothing).
-  var resourceRules: [ResourceRule]?
-  var excludeResourceRules: [ResourceRule] = []
-  var exactMatch = false
+  let resourceRules: [ResourceRule]?
+  let excludeResourceRules: [ResourceRule]
+  let exactMatch: Bool
+
+  init(
+    namespaceSelector: LabelSelector?, objectSelector: LabelSelector?,
+    resourceRules: [ResourceRule]?, excludeResourceRules: [ResourceRule], exactMatch: Bool
+  ) {
+    self.namespaceSelector = namespaceSelector
+    self.objectSelector = objectSelector
+    self.resourceRules = resourceRules
+    self.excludeResourceRules = excludeResourceRules
+    self.exactMatch = exactMatch
+  }
+
+  /// The same constraints for any resource: what autogen keeps of a pod policy's.
+  var withoutResourceRules: MatchResources {
+    MatchResources(
+      namespaceSelector: namespaceSelector, objectSelector: objectSelector, resourceRules: nil,
+      excludeResourceRules: excludeResourceRules, exactMatch: exactMatch)
+  }
 }
 
 struct Validation: Sendable {
@@ -123,8 +155,10 @@ struct ParamReference: Sendable {
   var denyWhenMissing = true
 }
 
-/// A ValidatingAdmissionPolicy or a Kyverno ValidatingPolicy, as read and compiled.
-public struct AdmissionPolicy: Sendable {
+/// A ValidatingAdmissionPolicy or a Kyverno ValidatingPolicy, as read and compiled. A class:
+/// the check hands it on for every object it may match, and a struct of this many fields
+/// was copied, a retain per field, each time.
+public final class AdmissionPolicy: Sendable {
   public enum Flavor: String, Sendable {
     case validatingAdmissionPolicy = "ValidatingAdmissionPolicy"
     case kyverno = "ValidatingPolicy"
@@ -151,6 +185,32 @@ public struct AdmissionPolicy: Sendable {
   /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
   /// `image.*`), with where it is used: the policy is not evaluated.
   let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+
+  init(
+    name: String, flavor: Flavor, file: String, nameRange: SourceRange,
+    paramKind: (apiVersion: String, kind: String)?, matchConstraints: MatchResources?,
+    matchConditions: [NamedExpression], variables: [NamedExpression], validations: [Validation],
+    auditAnnotations: [NamedExpression], failurePolicy: FailurePolicy,
+    ownActions: [ValidationAction]?, autogenControllers: [String], title: String,
+    summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+  ) {
+    self.name = name
+    self.flavor = flavor
+    self.file = file
+    self.nameRange = nameRange
+    self.paramKind = paramKind
+    self.matchConstraints = matchConstraints
+    self.matchConditions = matchConditions
+    self.variables = variables
+    self.validations = validations
+    self.auditAnnotations = auditAnnotations
+    self.failurePolicy = failurePolicy
+    self.ownActions = ownActions
+    self.autogenControllers = autogenControllers
+    self.title = title
+    self.summary = summary
+    self.needsCluster = needsCluster
+  }
 
   var expressions: [PolicyExpression] {
     matchConditions.map(\.expression) + variables.map(\.expression)
@@ -260,30 +320,26 @@ struct PolicyReader {
   func rules(_ node: Node?) -> [ResourceRule]? {
     guard let node, node.isSequence else { return nil }
     return node.items.map { item in
-      var rule = ResourceRule()
-      rule.apiGroups = strings(item["apiGroups"]) ?? []
-      rule.apiVersions = strings(item["apiVersions"]) ?? []
-      rule.operations = strings(item["operations"]) ?? []
-      rule.resources = strings(item["resources"]) ?? []
-      rule.resourceNames = strings(item["resourceNames"]) ?? []
-      rule.scope = text(item["scope"]) ?? "*"
-      return rule
+      ResourceRule(
+        apiGroups: strings(item["apiGroups"]) ?? [],
+        apiVersions: strings(item["apiVersions"]) ?? [],
+        operations: strings(item["operations"]) ?? [],
+        resources: strings(item["resources"]) ?? [],
+        resourceNames: strings(item["resourceNames"]) ?? [], scope: text(item["scope"]) ?? "*")
     }
   }
 
   func matchResources(_ node: Node?) -> MatchResources? {
     guard let node, node.isMapping else { return nil }
-    var match = MatchResources()
-    if let selector = node["namespaceSelector"], selector.isMapping {
-      match.namespaceSelector = LabelSelector(selector: selector)
+    func selector(_ key: String) -> LabelSelector? {
+      guard let selector = node[key], selector.isMapping else { return nil }
+      return LabelSelector(selector: selector)
     }
-    if let selector = node["objectSelector"], selector.isMapping {
-      match.objectSelector = LabelSelector(selector: selector)
-    }
-    match.resourceRules = rules(node["resourceRules"])
-    match.excludeResourceRules = rules(node["excludeResourceRules"]) ?? []
-    match.exactMatch = text(node["matchPolicy"]) == "Exact"
-    return match
+    return MatchResources(
+      namespaceSelector: selector("namespaceSelector"), objectSelector: selector("objectSelector"),
+      resourceRules: rules(node["resourceRules"]),
+      excludeResourceRules: rules(node["excludeResourceRules"]) ?? [],
+      exactMatch: text(node["matchPolicy"]) == "Exact")
   }
 
   private mutating func actions(_ node: Node?, policy: String) -> [ValidationAction]? {

@@ -18,6 +18,25 @@ enum Access {
     }
   }
 
+  /// `container.a.b.c`: `select` for each field, with the fields a map can follow in place
+  /// followed at once (but one by one when tracing, which records every read).
+  static func select(
+    _ container: Value, path fields: ArraySlice<String>, _ context: inout EvaluationContext
+  ) -> Value {
+    var rest = fields
+    var value = container
+    if context.tracer == nil, case .map(let map) = container,
+      let (reached, followed) = map.select(path: fields)
+    {
+      value = reached
+      rest = fields.dropFirst(followed)
+    }
+    for field in rest {
+      value = select(value, field, &context)
+    }
+    return value
+  }
+
   static func has(_ container: Value, _ field: String) -> Value {
     switch container {
     case .error: return container

@@ -54,17 +54,27 @@ struct Compiler {
       if !testOnly, let qualified = qualifiedName(expression), slot(of: qualified.root) == nil {
         return try compileQualified(qualified.parts, offset: expression.offset)
       }
-      let operand = try compile(target)
       if testOnly {
+        let operand = try compile(target)
         return { context in
           guard context.spend(1) else { return .error(costLimitExceeded) }
           return Access.has(operand(&context), field)
         }
       }
+      // `c.a.b`: one step for the chain of fields, as for a qualified name.
+      var reversed = [field]
+      var base = target
+      while case .select(let inner, let name, false) = base.kind {
+        reversed.append(name)
+        base = inner
+      }
+      let fields = Array(reversed.reversed())
+      let operand = try compile(base)
+      let cost = fields.count
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
+        guard context.spend(cost) else { return .error(costLimitExceeded) }
         let container = operand(&context)
-        return Access.select(container, field, &context)
+        return Access.select(container, path: fields[...], &context)
       }
     case .optionalSelect(let target, let field):
       let operand = try compile(target)
@@ -223,25 +233,19 @@ struct Compiler {
       let fields = Array(parts[(declared + 1)...])
       return { context in
         guard context.spend(parts.count) else { return .error(costLimitExceeded) }
-        guard var value = context.activation.resolve(name) else {
+        guard let value = context.activation.resolve(name) else {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
         }
-        for field in fields {
-          value = Access.select(value, field, &context)
-        }
-        return value
+        return Access.select(value, path: fields[...], &context)
       }
     }
     return { context in
       guard context.spend(parts.count) else { return .error(costLimitExceeded) }
       var index = names.count - 1
       while index >= 0 {
-        if var value = context.activation.resolve(names[index]) {
-          for field in parts[(index + 1)...] {
-            value = Access.select(value, field, &context)
-          }
-          return value
+        if let value = context.activation.resolve(names[index]) {
+          return Access.select(value, path: parts[(index + 1)...], &context)
         }
         index -= 1
       }

@@ -46,8 +46,9 @@ public struct EvaluationContext {
 public let costLimitExceeded = CELError("operation cancelled: actual cost limit exceeded")
 
 /// A compiled expression: parsed, macros expanded, checked, and turned into closures once;
-/// evaluated any number of times (concurrently: it holds no mutable state).
-public struct Program: Sendable {
+/// evaluated any number of times (concurrently: it holds no mutable state). A class: each
+/// evaluation reads it where it is stored, where a struct of closures and source was copied.
+public final class Program: Sendable {
   typealias Step = @Sendable (inout EvaluationContext) -> Value
 
   let step: Step

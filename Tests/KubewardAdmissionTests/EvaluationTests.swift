@@ -106,6 +106,22 @@ struct EvaluationTests {
         """
             - expression: "1 > 2"
         """)?.hasSuffix(": failed expression: 1 > 2") == true)
+    // The API server trims the result's white space (Unicode's), and one that trims to
+    // nothing falls back to message.
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "' \\t\\u00a0dynamic \\u3000'"
+        """)?.hasSuffix(": dynamic") == true)
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "' \\u2003 '"
+        """)?.hasSuffix(": static") == true)
   }
 
   @Test func validationActionsAreSeverities() throws {
@@ -434,6 +450,35 @@ struct EvaluationTests {
       "  variables:\n    - name: a\n      expression: \"1\"\n    - name: b\n      expression: \"variables.a + 1\"\n  validations:\n    - expression: \"variables.b == 2\""
     )
     #expect(try Harness(policies: short, manifest: deployment()).objectFindings().isEmpty)
+  }
+
+  /// A variable read several times (in a validation and its message) has its value each
+  /// time; variables that read one another in a circle are an error, not a loop.
+  @Test func variablesKeepTheirValueAndNeverLoop() throws {
+    let once = spec(
+      """
+        variables:
+          - name: big
+            expression: "object.spec.replicas > 2"
+        validations:
+          - expression: "!variables.big && !variables.big"
+            messageExpression: "string(variables.big)"
+      """)
+    let findings = try Harness(policies: once, manifest: deployment()).objectFindings()
+    #expect(findings.map { $0.message.hasSuffix(": true") } == [true])
+    let loop = spec(
+      """
+        variables:
+          - name: a
+            expression: "variables.b"
+          - name: b
+            expression: "variables.a"
+        validations:
+          - expression: "variables.a"
+      """)
+    let errors = try Harness(policies: loop, manifest: deployment()).objectFindings()
+    #expect(errors.count == 1)
+    #expect(errors.first?.message.contains("refers to itself") == true)
   }
 
   /// A policy file written as JSON on one line: each expression's position was counted from
