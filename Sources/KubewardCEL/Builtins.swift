@@ -353,12 +353,12 @@ public enum Builtins {
       guard case .optional(let inner) = arguments[0] else { return nil }
       return inner ?? .error(CELError("optional.none() dereference"))
     }
+    // `x.or(y)` and `x.orValue(y)` on an `x` that is not optional give `x`: cel-go did so
+    // until v0.28 (every Kubernetes release uses an older one), Kyverno keeps it, and
+    // policies rely on it (`c.volumeMounts.orValue([])`).
     library.addLazy("or", member: true, arity: 2) { operands, context in
       let first = operands[0](&context)
-      guard case .optional(let inner) = first else {
-        if case .error = first { return first }
-        return .error(.noMatchingOverload("or"))
-      }
+      guard case .optional(let inner) = first else { return first }
       if inner != nil { return first }
       let second = operands[1](&context)
       if case .error = second { return second }
@@ -367,10 +367,7 @@ public enum Builtins {
     }
     library.addLazy("orValue", member: true, arity: 2) { operands, context in
       let first = operands[0](&context)
-      guard case .optional(let inner) = first else {
-        if case .error = first { return first }
-        return .error(.noMatchingOverload("orValue"))
-      }
+      guard case .optional(let inner) = first else { return first }
       return inner ?? operands[1](&context)
     }
   }
@@ -386,7 +383,9 @@ public enum Builtins {
     case .bytes(let bytes): return bytes.isEmpty
     case .list(let list): return list.count == 0
     case .map(let map): return map.count == 0
-    case .timestamp(let timestamp): return timestamp.seconds == 0 && timestamp.nanos == 0
+    // Go's zero time, as cel-go's `IsZeroValue`: 0001-01-01T00:00:00Z, not the epoch.
+    case .timestamp(let timestamp):
+      return timestamp.seconds == -62_135_596_800 && timestamp.nanos == 0
     case .duration(let duration): return duration.seconds == 0 && duration.nanos == 0
     default: return false
     }

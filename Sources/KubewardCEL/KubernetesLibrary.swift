@@ -1,15 +1,18 @@
 /// The libraries Kubernetes adds to CEL for admission policies (k8s.io/apiserver
-/// `pkg/cel/library`): lists, sets, quantities, URLs, IP addresses and CIDRs, named formats,
-/// and the authorizer, which needs a cluster and says so.
+/// `pkg/cel/library`): lists (and cel-go's lists extension), sets, quantities, URLs, IP
+/// addresses and CIDRs, named formats, semantic versions, and the authorizer, which needs a
+/// cluster and says so.
 enum KubernetesLibrary {
   static func register(_ library: inout Library) {
     Lists.register(&library)
+    ListsExtension.register(&library)
     Sets.register(&library)
     Quantity.register(&library)
     URL.register(&library)
     IPAddress.register(&library)
     CIDR.register(&library)
     NamedFormat.register(&library)
+    Semver.register(&library)
     Authorizer.register(&library)
   }
 }
@@ -516,13 +519,25 @@ struct URL: OpaqueValue, Equatable {
     (other as? URL) == self
   }
 
+  /// Kubernetes checks the text with Go's `url.ParseRequestURI` (to which a `#` is any other
+  /// character, and not one a host may hold), then reads it with `url.Parse`, which cuts the
+  /// fragment off first.
   init?(_ text: String) {
+    guard let _ = URL(components: Substring(text)) else { return nil }
+    guard let hash = text.firstIndex(of: "#") else {
+      self.init(components: Substring(text))
+      return
+    }
+    self.init(components: text[..<hash])
+  }
+
+  private init?(components text: Substring) {
     guard !text.isEmpty, text.utf8.count <= 8192,
       !text.unicodeScalars.contains(where: {
         $0.value < 0x20 || $0.value == 0x7F || $0 == " " && false
       })
     else { return nil }
-    var rest = Substring(text)
+    var rest = text
     var scheme = ""
     if !rest.hasPrefix("/") {
       // A scheme: a letter, then letters, digits, `+ - .`, then `:`.
@@ -578,7 +593,12 @@ struct URL: OpaqueValue, Equatable {
       guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
       host = host[..<colon]
     }
-    return !host.contains(where: { " <>\"{}|\\^`".contains($0) })
+    // What Go's url package lets a host hold: letters, digits, `-._~`, sub-delimiters,
+    // `[]<>"`, percent escapes, and any non-ASCII byte.
+    return host.utf8.allSatisfy { byte in
+      byte >= 0x80 || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (0x30...0x39).contains(byte)
+        || "-._~!$&'()*+,;=:[]<>\"%".utf8.contains(byte)
+    }
   }
 
   var hostname: String {

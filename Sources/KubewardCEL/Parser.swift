@@ -510,6 +510,9 @@ struct Parser {
     guard let target else {
       return Expr(kind: .call(name, target: nil, arguments: arguments), offset: offset)
     }
+    if name == "sortBy", arguments.count == 2 {
+      return try sortBy(target, arguments, offset: offset)
+    }
     if name == "bind", case .identifier("cel") = target.kind, arguments.count == 3 {
       let variable = try variableName(arguments[0])
       return comprehension(
@@ -555,6 +558,28 @@ struct Parser {
     case .bind:
       return comprehension(kind, range: target, first, nil, nil, rest[0], offset: offset)
     }
+  }
+
+  /// `list.sortBy(e, key)`, as cel-go expands it: the list bound once, then sorted by the
+  /// keys `list.map(e, key)` gives (`@` names cannot be written in an expression).
+  private func sortBy(_ target: Expr, _ arguments: [Expr], offset: Int) throws(CELSyntaxError)
+    -> Expr
+  {
+    switch target.kind {
+    case .list, .select, .identifier, .comprehension, .call: break
+    default:
+      throw error(
+        "sortBy can only be applied to a list, identifier, comprehension, call or select expression",
+        at: target.offset)
+    }
+    let variable = try variableName(arguments[0])
+    let input = Expr(kind: .identifier("@__sortBy_input__"), offset: target.offset)
+    let keys = comprehension(
+      .map, range: input, variable, nil, nil, arguments[1], offset: offset)
+    let sorted = Expr(
+      kind: .call("@sortByAssociatedKeys", target: input, arguments: [keys]), offset: offset)
+    return comprehension(
+      .bind, range: target, "@__sortBy_input__", nil, nil, sorted, offset: offset)
   }
 
   private func variableName(_ expression: Expr) throws(CELSyntaxError) -> String {

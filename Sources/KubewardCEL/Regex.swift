@@ -34,6 +34,13 @@ public struct Regex: Sendable {
     find(Array(text.unicodeScalars), from: 0) != nil
   }
 
+  /// Whether every match starts at the text's beginning (`^…` without `(?m)`): then a
+  /// search that fails there fails everywhere.
+  private var startsAtBeginning: Bool {
+    if case .assertion(.beginText) = program[0] { return true }
+    return false
+  }
+
   /// The first (leftmost, then by preference) match at or after `from`, as scalar offsets.
   func find(_ text: [Unicode.Scalar], from: Int) -> Range<Int>? {
     var current = ThreadList(size: program.count)
@@ -44,7 +51,14 @@ public struct Regex: Sendable {
       if found == nil {
         add(&current, 0, start: position, at: position, text)
       }
-      if current.isEmpty { break }
+      if current.isEmpty {
+        if found != nil || position >= text.count || startsAtBeginning { break }
+        // No thread is alive (an assertion that starts the pattern failed here, `\bls` at a
+        // space): a match may still start further on.
+        current.clear()
+        position += 1
+        continue
+      }
       next.clear()
       for index in 0..<current.count {
         let thread = current.threads[index]

@@ -20,6 +20,11 @@ struct KubernetesLibraryTests {
     "'123 abc 456'.findAll('[0-9]+') == ['123', '456']",
     "'123 abc 456'.findAll('[0-9]+', 1) == ['123']", "'abc'.findAll('[0-9]+') == []",
     "'hello'.matches('^h.*o$')", "!'hello'.matches('^x')", "'a\\nb'.matches('(?s)a.b')",
+    // Assertions that start a pattern hold away from the text's start too.
+    "'echo ls foo'.matches('\\\\bls\\\\b')", "'(ls'.matches('\\\\bls')", "'ls'.matches('\\\\B')",
+    "'a\\nb'.matches('(?m)^b')", "' ls'.find('\\\\bls') == 'ls'", "'xab'.find('\\\\Bab') == 'ab'",
+    "'x ab ab'.findAll('\\\\bab') == ['ab', 'ab']", "!'xls'.matches('^ls')",
+    "!'a\\nls'.matches('^ls')", "!'ab'.matches('\\\\Ab')",
     "'ABC'.matches('(?i)abc')", "'aaa'.find('a*?') == ''", "'aaa'.find('a+?') == 'a'",
     "'xyz'.findAll('') == ['', '', '', '']", "'ab12'.matches('^\\\\w+$')",
     "'é'.matches('^\\\\pL$')", "'über'.find('[[:alpha:]]+') == 'ber'",
@@ -34,6 +39,10 @@ struct KubernetesLibraryTests {
     "url('https://example.com/').getPort() == ''",
     "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'",
     "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+    // The fragment is cut off (Go's url.Parse), and a host cannot hold a `#`.
+    "url('https://kubernetes.io:80/docs?k1=a&k2=b&k2=c#anchor').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+    "url('https://e.com/p#frag').getEscapedPath() == '/p'", "!isURL('https://e.com#frag')",
+    "!isURL('https://ex|ample.com')",
     "isURL('https://example.com:80/path?query=val')", "!isURL('../relative-path')",
     // Quantities.
     "quantity('50M').isInteger()", "quantity('1.5G').asApproximateFloat() == 1500000000.0",
@@ -52,6 +61,31 @@ struct KubernetesLibraryTests {
     "!quantity('500m').isInteger()",
     "isQuantity('1.3G')", "isQuantity('1.3Gi')", "!isQuantity('1,3G')", "isQuantity('10000k')",
     "!isQuantity('200K')", "!isQuantity('Three')", "!isQuantity('Mi')", "isQuantity('1e3')",
+    // cel-go's lists extension, version 3 (Kubernetes 1.34).
+    "lists.range(4) == [0, 1, 2, 3]", "lists.range(0) == []",
+    "[5, 1, 2, 3].reverse() == [3, 2, 1, 5]",
+    "[1, 2, 3, 4].slice(1, 3) == [2, 3]", "[1, 2, 3, 4].slice(4, 4) == []",
+    "dyn([1, [2, [3, 4]]]).flatten() == [1, 2, [3, 4]]",
+    "[1, [2, [3, 4]]].flatten(2) == [1, 2, 3, 4]",
+    "[4, 3, 2, 1].sort() == [1, 2, 3, 4]", "['d', 'a', 'b', 'c'].sort() == ['a', 'b', 'c', 'd']",
+    "[-3, 1, -5, -2, 4].sortBy(e, -(e * e)) == [-5, 4, -3, -2, 1]",
+    "['a', 'c', 'b', 'first'].sortBy(e, e == 'first' ? '' : e) == ['first', 'a', 'b', 'c']",
+    "lists.range(3).sortBy(e, -e) == [2, 1, 0]", "[].sortBy(e, e) == []",
+    "[{'n': 2}, {'n': 1}].sortBy(m, m.n) == [{'n': 1}, {'n': 2}]",
+    "[1, 2, 1, 3, 2].distinct() == [1, 2, 3]", "[1, 1.0, 1u].distinct() == [1]",
+    // Semantic versions (Kubernetes 1.33).
+    "semver('1.2.3').major() == 1", "semver('1.2.3').minor() == 2", "semver('1.2.3').patch() == 3",
+    "isSemver('1.2.3-rc.1+build.5')", "!isSemver('1.2')", "!isSemver('01.2.3')",
+    "isSemver('v1.2', true)", "semver('v01.02', true) == semver('1.2.0')",
+    "!isSemver('1.2-rc', true)", "semver('1.0.0-alpha').isLessThan(semver('1.0.0'))",
+    "semver('1.0.0-rc.1').isGreaterThan(semver('1.0.0-beta.11'))",
+    "semver('1.0.0-alpha.1').compareTo(semver('1.0.0-alpha.beta')) == -1",
+    "semver('1.0.0+b1') == semver('1.0.0+b2')", "semver('2.0.0').compareTo(semver('10.0.0')) == -1",
+    // Optionals as the cel-go of every Kubernetes release evaluates them: `or` and `orValue`
+    // on a value that is not optional give the value; Go's zero time is the zero timestamp.
+    "[1].orValue([]) == [1]", "{'a': 1}.a.orValue(2) == 1", "'x'.or(optional.of('y')) == 'x'",
+    "optional.ofNonZeroValue(timestamp('0001-01-01T00:00:00Z')) == optional.none()",
+    "optional.ofNonZeroValue(timestamp(0)).hasValue()",
     // Sets.
     "sets.contains([], [])", "sets.contains([1, 2, 3, 4], [2, 3])",
     "sets.contains([1, 2, 3], [1.0])",
@@ -94,6 +128,9 @@ struct KubernetesLibraryTests {
     "quantity('200K')", "url('../relative')", "'abc'.matches('(')", "'abc'.matches('a{2000}')",
     "'abc'.matches('(?<=a)b')", "'abc'.matches('\\\\1')", "authorizer.group('apps')",
     "cidr('10.0.0.0/33')", "ip('01.2.3.4')",
+    "[1, 'a'].sort()", "[[1], [2]].sort()", "[1, 2].slice(2, 1)", "[1, 2].slice(-1, 1)",
+    "[1, 2].slice(0, 3)", "[1].flatten(-1)", "lists.range(100000000)", "semver('1.2')",
+    "semver('1.0.0-01')", "semver('1.0.0+')", "{'a': 1}.b.orValue(2)",
   ]
 
   @Test(arguments: failing)
