@@ -723,10 +723,21 @@ extension Substring {
 /// controllers that make pods, with its expressions rewritten to reach the template
 /// (`object.spec` → `object.spec.template.spec`, and through `jobTemplate` for CronJobs).
 enum Autogen {
+  /// Kyverno's `CanAutoGen`: only a policy matching exactly core v1 pods, by one rule with
+  /// no names, exclusions or object selector, is extended to controllers.
+  static func canAutogen(_ constraints: MatchResources) -> Bool {
+    if let selector = constraints.objectSelector, !selector.isEmpty { return false }
+    guard constraints.excludeResourceRules.isEmpty, let rules = constraints.resourceRules,
+      rules.count == 1
+    else { return false }
+    let rule = rules[0]
+    return rule.resourceNames.isEmpty && rule.apiGroups == [""] && rule.apiVersions == ["v1"]
+      && rule.resources == ["pods"]
+  }
+
   static func variants(of policy: AdmissionPolicy) -> [String: AdmissionPolicy] {
     guard policy.flavor == .kyverno, !policy.autogenControllers.isEmpty,
-      let rules = policy.matchConstraints?.resourceRules,
-      rules.contains(where: { $0.resources.contains("pods") })
+      let constraints = policy.matchConstraints, canAutogen(constraints)
     else { return [:] }
     var variants: [String: AdmissionPolicy] = [:]
     for kind in policy.autogenControllers {

@@ -275,12 +275,16 @@ public struct AdmissionPolicySet: Sendable {
           ))
       }
       if let (function, expression, offset) = policy.needsCluster {
+        let library = String(function.prefix { $0 != "." && $0 != "(" })
+        let why =
+          function.contains(".") && PolicyReader.clusterLibraries.contains(library)
+          ? "calls \(function)(), which needs a cluster, a registry or the network"
+          : "uses Kyverno's \(function), which kubeward does not implement"
         findings.append(
           Finding(
             policy: policy.name, severity: .warning, file: policy.file,
             range: SourceRange(at: expression.position(ofByte: offset)),
-            message:
-              "\(policy.kindName) \(policy.name) calls \(function)(), which needs a cluster, a registry or the network; kubeward does not evaluate this policy"
+            message: "\(policy.kindName) \(policy.name) \(why); kubeward does not evaluate this policy"
           ))
       }
       if policy.ownActions == nil && !isBound(policy) {

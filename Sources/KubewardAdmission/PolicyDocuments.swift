@@ -356,7 +356,49 @@ struct PolicyReader {
   }
 
   /// Kyverno's functions that reach a cluster, a registry or the network.
-  private static let clusterLibraries = ["resource", "http", "globalContext", "imagedata", "image"]
+  static let clusterLibraries = ["resource", "http", "globalContext", "imagedata", "image"]
+
+  /// Kyverno's own CEL libraries that need no cluster but that kubeward does not implement,
+  /// and its `exceptions` variable: a policy using one is not evaluated, and says so, where a
+  /// compile error would claim the API server rejects every request.
+  private static let kyvernoLibraries: Set<String> = [
+    "hash", "json", "jsonpatch", "yaml", "math", "x509", "time", "gzip", "base64", "random",
+    "image", "parseImageReference", "parseServiceAccount", "listObjToMap", "exceptions",
+  ]
+
+  /// What makes an expression one kubeward cannot evaluate offline, and where: a function
+  /// that needs a cluster, or (for a Kyverno policy that does not compile because of it) one of
+  /// Kyverno's libraries.
+  private static func unevaluable(_ expression: PolicyExpression, flavor: AdmissionPolicy.Flavor)
+    -> (String, Int)?
+  {
+    if let found = clusterFunction(in: expression.source) { return found }
+    guard flavor == .kyverno, let error = expression.compileError,
+      let name = error.message.firstMatch(of: /undeclared reference to '([^']+)'/)?.1,
+      kyvernoLibraries.contains(String(name))
+    else { return nil }
+    // Where the name is first written as a name of its own, with the function it calls
+    // (`hash.md5`) when it is a library.
+    let bytes = Array(expression.source.utf8)
+    let needle = Array(name.utf8)
+    var start = 0
+    while start + needle.count <= bytes.count {
+      let end = start + needle.count
+      if bytes[start..<end].elementsEqual(needle),
+        start == 0 || !isNamePart(bytes[start - 1]) && bytes[start - 1] != UInt8(ascii: "."),
+        end == bytes.count || !isNamePart(bytes[end])
+      {
+        var stop = end
+        if stop < bytes.count, bytes[stop] == UInt8(ascii: ".") {
+          stop += 1
+          while stop < bytes.count, isNamePart(bytes[stop]) { stop += 1 }
+        }
+        return (String(decoding: bytes[start..<stop], as: UTF8.self), start)
+      }
+      start += 1
+    }
+    return (String(name), 0)
+  }
 
   private static func clusterFunction(in source: String) -> (String, Int)? {
     let bytes = Array(source.utf8)
@@ -419,16 +461,12 @@ struct PolicyReader {
           reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
           continue
         }
-        if let source = expressionNode.string,
-          let (function, offset) = Self.clusterFunction(in: source),
-          needsCluster == nil, let expression = reader.expression(expressionNode, policy: name)
-        {
-          needsCluster = (function, expression, offset)
+        guard let expression = reader.expression(expressionNode, policy: name) else { continue }
+        if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
+          if needsCluster == nil { needsCluster = (function, expression, offset) }
           continue
         }
-        if let expression = reader.expression(expressionNode, policy: name) {
-          result.append(NamedExpression(name: itemName, expression: expression))
-        }
+        result.append(NamedExpression(name: itemName, expression: expression))
       }
       return result
     }
@@ -441,14 +479,11 @@ struct PolicyReader {
         problem(item, "a validation needs an expression", policy: name)
         continue
       }
-      if let source = expressionNode.string,
-        let (function, offset) = Self.clusterFunction(in: source),
-        needsCluster == nil, let expression = expression(expressionNode, policy: name)
-      {
-        needsCluster = (function, expression, offset)
+      guard let expression = expression(expressionNode, policy: name) else { continue }
+      if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
+        if needsCluster == nil { needsCluster = (function, expression, offset) }
         continue
       }
-      guard let expression = expression(expressionNode, policy: name) else { continue }
       validations.append(
         Validation(
           expression: expression, message: text(item["message"]),
@@ -472,7 +507,24 @@ struct PolicyReader {
     var autogen: [String] = []
     if flavor == .kyverno {
       ownActions = actions(spec["validationActions"], policy: name) ?? [.deny]
+      // Every action written was invalid (and reported): Kyverno rejects the policy.
+      guard ownActions?.isEmpty == false else { return nil }
       autogen = Self.autogenControllers(spec)
+    }
+    // The API server (and Kyverno) reject a policy that does not say what it matches.
+    guard let constraints = matchResources(spec["matchConstraints"]) else {
+      problem(
+        nameNode,
+        "\(kind) \(name) has no spec.matchConstraints: it is rejected, and kubeward does not evaluate it",
+        policy: name)
+      return nil
+    }
+    if flavor == .validatingAdmissionPolicy, constraints.resourceRules?.isEmpty ?? true {
+      problem(
+        spec["matchConstraints"] ?? nameNode,
+        "\(kind) \(name) has no spec.matchConstraints.resourceRules: the API server rejects it, and kubeward does not evaluate it",
+        policy: name)
+      return nil
     }
     let annotations = metadata?["annotations"]
     let title =
@@ -483,7 +535,7 @@ struct PolicyReader {
       ?? "\(flavor == .kyverno ? "Kyverno ValidatingPolicy" : "ValidatingAdmissionPolicy") \(name) from \(file)."
     return AdmissionPolicy(
       name: name, flavor: flavor, file: file, nameRange: nameNode.range, paramKind: paramKind,
-      matchConstraints: matchResources(spec["matchConstraints"]),
+      matchConstraints: constraints,
       matchConditions: matchConditions, variables: variables, validations: validations,
       auditAnnotations: auditAnnotations, failurePolicy: failurePolicy, ownActions: ownActions,
       autogenControllers: autogen, title: title, summary: summary, needsCluster: needsCluster)

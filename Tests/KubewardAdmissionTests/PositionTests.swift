@@ -35,6 +35,7 @@ struct PositionTests {
       spec:
         validations:
           - expression: \(yaml)
+        matchConstraints: {resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]}
       """
     var set = AdmissionPolicySet()
     set.read(file: "policy.yaml", bytes: Array(text.utf8))
@@ -174,6 +175,18 @@ struct KyvernoTests {
       manifests: [("d.yaml", deployment(image: "nginx:latest"))]
     ).objectFindings()
     #expect(off.isEmpty)
+    // Kyverno's CanAutoGen: only a single rule for exactly core v1 pods is extended.
+    for (written, replacement) in [
+      (#"apiVersions: ["v1"]"#, #"apiVersions: ["*"]"#),
+      (#"resources: ["pods"]"#, #"resources: ["pods", "services"]"#),
+      (#"resources: ["pods"]}"#, #"resources: ["pods"], resourceNames: [p]}"#),
+    ] {
+      let narrowed = kyverno(noLatest).replacingOccurrences(of: written, with: replacement)
+      let findings = try Harness(
+        policies: narrowed, manifests: [("d.yaml", deployment(image: "nginx:latest"))]
+      ).objectFindings()
+      #expect(findings.isEmpty, "\(replacement)")
+    }
   }
 
   @Test func clusterFunctionsAreSaidOnceAndNotEvaluated() throws {
@@ -187,6 +200,48 @@ struct KyvernoTests {
     #expect(findings.count == 1)
     #expect(findings.first?.file == "policy.yaml")
     #expect(findings.first?.message.contains("needs a cluster") == true)
+    // A second call is not a compile error on top.
+    let twice = kyverno(
+      "resource.Get('v1', 'configmaps', 'shop', 'a').data.x == 'y' && resource.List('v1', 'pods', '').items.size() > 0"
+    ).replacingOccurrences(
+      of: "      message: images must not use latest",
+      with:
+        "      message: images must not use latest\n    - expression: \"resource.Get('v1', 'configmaps', 'shop', 'b').data.x == 'y'\""
+    )
+    let once = try Harness(policies: twice, manifest: pod).findings()
+    #expect(once.map(\.severity) == [.warning], "\(once.map(\.message))")
+  }
+
+  /// Kyverno's own libraries kubeward does not implement: the policy is not evaluated, and
+  /// says so once as a warning (not a compile error claiming every request is rejected).
+  @Test func kyvernoLibrariesAreSaidOnceAndNotEvaluated() throws {
+    for expression in [
+      "hash.md5(object.metadata.name) != ''", "parseImageReference('nginx').registry() != ''",
+      "size(exceptions.allowedValues) >= 0", "time.now() > timestamp('2000-01-01T00:00:00Z')",
+    ] {
+      let findings = try Harness(policies: kyverno(expression), manifest: pod).findings()
+      #expect(findings.map(\.severity) == [.warning], "\(expression)")
+      #expect(findings.first?.message.contains("which kubeward does not implement") == true)
+    }
+    // The same names in a ValidatingAdmissionPolicy are compile errors: it has no such library.
+    let plain = try Harness(
+      policies: policy("hash.md5(object.metadata.name) != ''"), manifest: deployment()
+    ).findings()
+    #expect(plain.contains { $0.message.contains("does not compile") })
+  }
+
+  /// What Kyverno and the API server reject is reported and not evaluated.
+  @Test func rejectedPoliciesAreNotEvaluated() throws {
+    let invalidActions = try Harness(
+      policies: kyverno(noLatest, actions: "[Block]"), manifest: pod
+    ).findings()
+    #expect(invalidActions.allSatisfy { $0.file == "policy.yaml" })
+    #expect(invalidActions.contains { $0.message.contains("Deny, Warn or Audit") })
+    let unmatched = kyverno(noLatest).replacingOccurrences(
+      of: "matchConstraints:", with: "unused:")
+    let findings = try Harness(policies: unmatched, manifest: pod).findings()
+    #expect(findings.allSatisfy { $0.file == "policy.yaml" })
+    #expect(findings.contains { $0.message.contains("has no spec.matchConstraints") })
   }
 }
 
