@@ -204,7 +204,8 @@ final class ObjectContext: @unchecked Sendable {
 
   /// Made for the first policy that matches.
   lazy var scope = ObjectScope(
-    object: NodeValue.value(object.node), facts: facts, request: request,
+    object: APIDefaults.object(object.node, kind: object.kind, namespace: namespace),
+    facts: facts, request: request,
     oldObject: oldObject, namespaceObject: namespaceObject, namespace: namespace)
 }
 
@@ -271,14 +272,29 @@ final class FieldTracer: AccessTracer {
   func read(_ key: Value, of container: Value) {
     switch container {
     case .map(let map):
-      guard let map = map as? NodeMap, ObjectIdentifier(map.node.tree) == tree else { return }
-      lastNode = map.child(for: key) ?? map.node
+      let node: Node
+      switch map {
+      case let map as NodeMap: node = map.node
+      case let map as DefaultedMap: node = map.node
+      case let map as NamespacedObject: node = map.object.node
+      case let map as NamespacedMetadata: node = map.node
+      default: return
+      }
+      guard ObjectIdentifier(node.tree) == tree else { return }
+      // A field the API server would default has no node: the mapping that lacks it.
+      lastNode = NodeMap(node: node).child(for: key) ?? node
     case .list(let list):
-      guard let list = list as? NodeList, ObjectIdentifier(list.node.tree) == tree else { return }
-      if case .int(let index) = key, index >= 0, index < list.count {
-        lastNode = list.node.items[Int(index)]
+      let node: Node
+      switch list {
+      case let list as NodeList: node = list.node
+      case let list as DefaultedList: node = list.node
+      default: return
+      }
+      guard ObjectIdentifier(node.tree) == tree else { return }
+      if case .int(let index) = key, index >= 0, index < node.items.count {
+        lastNode = node.items[Int(index)]
       } else {
-        lastNode = list.node
+        lastNode = node
       }
     default:
       return

@@ -284,7 +284,8 @@ public struct AdmissionPolicySet: Sendable {
           Finding(
             policy: policy.name, severity: .warning, file: policy.file,
             range: SourceRange(at: expression.position(ofByte: offset)),
-            message: "\(policy.kindName) \(policy.name) \(why); kubeward does not evaluate this policy"
+            message:
+              "\(policy.kindName) \(policy.name) \(why); kubeward does not evaluate this policy"
           ))
       }
       if policy.ownActions == nil && !isBound(policy) {

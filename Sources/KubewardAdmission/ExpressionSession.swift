@@ -65,23 +65,32 @@ public struct ExpressionSession: Sendable {
     return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
   }
 
-  fileprivate var objectValue: Value { object.map(NodeValue.value) ?? .null }
+  /// The object as admission sees it: with the request's namespace and the API server's
+  /// defaults (see `APIDefaults`).
+  fileprivate var objectValue: Value {
+    guard let object else { return .null }
+    guard let kind = object["kind"]?.string else { return NodeValue.value(object) }
+    return APIDefaults.object(object, kind: kind, namespace: requestFacts?.namespace)
+  }
 
   fileprivate var requestValue: Value {
+    requestFacts.map { AdmissionCheck.requestValue($0, request: request) } ?? .null
+  }
+
+  private var requestFacts: AdmissionRequestFacts? {
     var set = AdmissionPolicySet()
     set.request = request
     guard let object, let apiVersion = object["apiVersion"]?.string,
       let kind = object["kind"]?.string
-    else { return .null }
+    else { return nil }
     let metadata = ObjectMetadata(node: object["metadata"])
     let namespaced = metadata.node?["namespace"] != nil
     let resource = set.resources.resource(
       apiVersion: apiVersion, kind: kind, hasNamespace: namespaced)
-    let facts = AdmissionRequestFacts(
+    return AdmissionRequestFacts(
       resource: resource, name: metadata.name ?? "",
       namespace: resource.namespaced ? (metadata.node?["namespace"]?.string ?? "default") : nil,
       labelsNode: metadata.labelsNode, operation: request.operation)
-    return AdmissionCheck.requestValue(facts, request: request)
   }
 }
 

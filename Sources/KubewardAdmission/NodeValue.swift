@@ -1,4 +1,5 @@
 import KubewardCEL
+import KubewardModel
 import KubewardYAML
 
 /// A manifest's YAML nodes as CEL values, read in place: a mapping is a CEL map, a sequence a
@@ -114,7 +115,7 @@ struct NodeMap: MapValue {
     return followed == 0 ? nil : (NodeValue.value(node), followed)
   }
 
-  private static func child(of node: Node, named name: String) -> Node? {
+  static func child(of node: Node, named name: String) -> Node? {
     if let value = node.value(forKey: name) { return value }
     if let plain = NodeValue.unescapedPropertyName(name) { return node.value(forKey: plain) }
     return nil
@@ -128,4 +129,245 @@ struct NodeList: ListValue {
   var count: Int { node.items.count }
 
   func element(at index: Int) -> Value { NodeValue.value(node.items[index]) }
+}
+
+/// What the API server adds to an object before admission policies see it, where the
+/// manifest leaves it out: the request's namespace, and the defaults of the fields policies
+/// read most (Kubernetes' `SetDefaults_*`: a Deployment's `replicas` is 1, a container's
+/// `imagePullPolicy` follows its tag, a Service is `ClusterIP` …). Without them
+/// `object.spec.replicas <= 5`, the documentation's own example, was an error on every
+/// Deployment an autoscaler sizes.
+///
+/// A tree of classes searched by a short scan: every field an expression reads from a
+/// defaulted object asks it, and hashing the name cost more than comparing a few.
+final class APIDefaults: Sendable {
+  enum Kind: Sendable {
+    case value(Value)
+    /// Worked out from the mapping that lacks the field.
+    case computed(@Sendable (Node) -> Value)
+    case fields
+    /// Every item of a sequence.
+    case items
+  }
+
+  let kind: Kind
+  let fieldDefaults: [(name: String, defaults: APIDefaults)]
+  let item: APIDefaults?
+
+  private init(
+    _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil
+  ) {
+    self.kind = kind
+    self.fieldDefaults = fields
+    self.item = item
+  }
+
+  static func value(_ value: Value) -> APIDefaults { APIDefaults(.value(value)) }
+
+  static func computed(_ make: @escaping @Sendable (Node) -> Value) -> APIDefaults {
+    APIDefaults(.computed(make))
+  }
+
+  static func fields(_ fields: KeyValuePairs<String, APIDefaults>) -> APIDefaults {
+    APIDefaults(.fields, fields: fields.map { (name: $0.key, defaults: $0.value) })
+  }
+
+  static func items(_ item: APIDefaults) -> APIDefaults { APIDefaults(.items, item: item) }
+
+  /// The defaults of field `name`, when it has any.
+  func field(_ name: String) -> APIDefaults? {
+    // By index: iterating copied each entry, a retain of its name and defaults.
+    for index in fieldDefaults.indices where fieldDefaults[index].name == name {
+      return fieldDefaults[index].defaults
+    }
+    return nil
+  }
+
+  /// The object of `kind` as admission sees it: `node` itself when nothing is added.
+  static func object(_ node: Node, kind: String, namespace: String?) -> Value {
+    guard node.isMapping else { return NodeValue.value(node) }
+    let defaults = byKind[kind]
+    if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
+      metadata.value(forKey: "namespace") == nil
+    {
+      return .map(
+        NamespacedObject(
+          object: DefaultedMap(node: node, defaults: defaults ?? none), namespace: namespace))
+    }
+    guard let defaults else { return NodeValue.value(node) }
+    return .map(DefaultedMap(node: node, defaults: defaults))
+  }
+
+  private static let none = APIDefaults.fields([:])
+
+  /// The value a missing field gets: `nil` when it stays missing.
+  func materialized(in parent: Node) -> Value? {
+    switch kind {
+    case .value(let value): return value
+    case .computed(let make): return make(parent)
+    case .fields:
+      var map = DictionaryMap()
+      for (key, field) in fieldDefaults {
+        if case .value(let value) = field.kind { map.insert(.string(key), value) }
+      }
+      return .map(map)
+    case .items: return nil
+    }
+  }
+
+  static func wrap(_ node: Node, _ defaults: APIDefaults?) -> Value {
+    guard let defaults else { return NodeValue.value(node) }
+    switch (node.kind, defaults.kind) {
+    case (.mapping, .fields): return .map(DefaultedMap(node: node, defaults: defaults))
+    case (.sequence, .items):
+      guard let item = defaults.item else { return NodeValue.value(node) }
+      return .list(DefaultedList(node: node, item: item))
+    default: return NodeValue.value(node)
+    }
+  }
+
+  private static let container: APIDefaults = .fields([
+    "imagePullPolicy": .computed { container in
+      // `latest`, written or implied (no tag, no digest), is pulled always.
+      let image = container["image"]?.string ?? ""
+      let reference = ImageReference(image)
+      let latest =
+        reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
+      return .string(latest ? "Always" : "IfNotPresent")
+    },
+    "terminationMessagePath": .value(.string("/dev/termination-log")),
+    "terminationMessagePolicy": .value(.string("File")),
+    "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
+  ])
+
+  private static let podSpec: APIDefaults = .fields([
+    "restartPolicy": .value(.string("Always")),
+    "dnsPolicy": .value(.string("ClusterFirst")),
+    "schedulerName": .value(.string("default-scheduler")),
+    "terminationGracePeriodSeconds": .value(.int(30)),
+    "securityContext": .fields([:]),
+    // Set by the ServiceAccount admission plugin, which runs before validation.
+    "serviceAccountName": .value(.string("default")),
+    "containers": .items(container),
+    "initContainers": .items(container),
+  ])
+
+  private static let podTemplate: APIDefaults = .fields(["metadata": .fields([:]), "spec": podSpec])
+
+  private static let byKind: [String: APIDefaults] = [
+    "Pod": .fields(["spec": podSpec]),
+    "Deployment": .fields(["spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])]
+    ),
+    "StatefulSet": .fields([
+      "spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])
+    ]),
+    "ReplicaSet": .fields(["spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])]
+    ),
+    "ReplicationController": .fields([
+      "spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])
+    ]),
+    "DaemonSet": .fields(["spec": .fields(["template": podTemplate])]),
+    "Job": .fields(["spec": .fields(["template": podTemplate])]),
+    "CronJob": .fields([
+      "spec": .fields([
+        "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
+        "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
+        "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
+      ])
+    ]),
+    "Service": .fields([
+      "spec": .fields([
+        "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
+        "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
+      ])
+    ]),
+  ]
+}
+
+/// A mapping with the fields the API server would add (`defaults` is of kind `.fields`).
+///
+/// The defaults are held unowned, because they are static (`APIDefaults.byKind`, never
+/// freed): evaluation copies values all the time, and a second reference to count beside the
+/// document's doubled the cost of each copy.
+struct DefaultedMap: MapValue {
+  let node: Node
+  unowned(unsafe) let defaults: APIDefaults
+
+  var count: Int { keys.count }
+
+  func value(for key: Value) -> Value? {
+    guard case .string(let name) = key else { return nil }
+    if let child = NodeMap.child(of: node, named: name) {
+      return APIDefaults.wrap(child, defaults.field(name))
+    }
+    return defaults.field(name)?.materialized(in: node)
+  }
+
+  var keys: [Value] {
+    var keys = NodeMap(node: node).keys
+    for (name, field) in defaults.fieldDefaults
+    where node.value(forKey: name) == nil && field.materialized(in: node) != nil {
+      keys.append(.string(name))
+    }
+    return keys
+  }
+
+  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
+    var node = self.node
+    var defaults: APIDefaults? = self.defaults
+    var followed = 0
+    for field in fields {
+      guard node.isMapping, let child = NodeMap.child(of: node, named: field) else { break }
+      node = child
+      defaults = defaults?.field(field)
+      followed += 1
+    }
+    return followed == 0 ? nil : (APIDefaults.wrap(node, defaults), followed)
+  }
+}
+
+/// A sequence whose items get the fields the API server would add.
+struct DefaultedList: ListValue {
+  let node: Node
+  /// Static, as `DefaultedMap.defaults`.
+  unowned(unsafe) let item: APIDefaults
+
+  var count: Int { node.items.count }
+
+  func element(at index: Int) -> Value { APIDefaults.wrap(node.items[index], item) }
+}
+
+/// A namespaced object written without `metadata.namespace`: the API server gives it the
+/// request's.
+struct NamespacedObject: MapValue {
+  let object: DefaultedMap
+  let namespace: String
+
+  var count: Int { object.count }
+  var keys: [Value] { object.keys }
+
+  func value(for key: Value) -> Value? {
+    if case .string("metadata") = key, let metadata = object.node.value(forKey: "metadata") {
+      return .map(NamespacedMetadata(node: metadata, namespace: namespace))
+    }
+    return object.value(for: key)
+  }
+
+  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
+    fields.first == "metadata" ? nil : object.select(path: fields)
+  }
+}
+
+/// The metadata of a `NamespacedObject`.
+struct NamespacedMetadata: MapValue {
+  let node: Node
+  let namespace: String
+
+  var count: Int { node.pairs.count + 1 }
+  var keys: [Value] { NodeMap(node: node).keys + [.string("namespace")] }
+
+  func value(for key: Value) -> Value? {
+    if case .string("namespace") = key { return .string(namespace) }
+    return NodeMap(node: node).value(for: key)
+  }
 }

@@ -452,6 +452,44 @@ struct EvaluationTests {
     #expect(try Harness(policies: short, manifest: deployment()).objectFindings().isEmpty)
   }
 
+  /// Policies see the object as the API server hands it to admission: a field the manifest
+  /// leaves out has its default, and a namespaced object the request's namespace.
+  @Test func theObjectHasTheAPIServersDefaults() throws {
+    let bare = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        selector: {matchLabels: {app: web}}
+        template:
+          spec:
+            containers:
+              - {name: main, image: nginx}
+              - {name: side, image: "registry.example.com/side:1.0", ports: [{containerPort: 80}]}
+      """
+    for expression in [
+      "object.spec.replicas <= 5", "object.metadata.namespace == 'default'",
+      "has(object.spec.template.metadata)",
+      "object.spec.template.spec.containers.map(c, c.imagePullPolicy) == ['Always', 'IfNotPresent']",
+      "object.spec.template.spec.containers[1].ports[0].protocol == 'TCP'",
+      "object.spec.template.spec.restartPolicy == 'Always'",
+      "object.spec.template.spec.securityContext == {}",
+      "object.spec.template.spec.serviceAccountName == 'default'",
+    ] {
+      let findings = try Harness(policies: policy(expression), manifest: bare).objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+    // What the manifest writes wins; a failure on a defaulted field points at its mapping.
+    let written = try Harness(
+      policies: policy("object.spec.replicas == 1"), manifest: deployment(replicas: 4)
+    ).objectFindings()
+    #expect(written.count == 1)
+    let missing = try #require(
+      try Harness(policies: policy("object.spec.replicas > 1"), manifest: bare)
+        .objectFindings().first)
+    #expect(missing.range.start == SourcePosition(line: 5, column: 3))
+  }
+
   /// A variable read several times (in a validation and its message) has its value each
   /// time; variables that read one another in a circle are an error, not a loop.
   @Test func variablesKeepTheirValueAndNeverLoop() throws {
