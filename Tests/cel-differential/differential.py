@@ -256,6 +256,55 @@ class Generator:
         return self.pick("{'a': 1, 'b': 2}", "{}", "{1: 'x', 2: 'y'}",
                          "{'k': [1, 2], 'm': {'n': true}}")
 
+    # Regular expressions: random RE2 patterns (classes, anchors and word boundaries anywhere,
+    # groups, alternation, greedy and lazy repetition, flags) on random short texts, whole
+    # (^(?:…)$) or partial. cel-cpp runs them on RE2 itself.
+    def regex_atom(self, depth):
+        r = self.r
+        c = r.random()
+        if depth <= 0 or c < 0.35:
+            return self.pick("a", "b", "0", " ", "-", "\\.", ".", "é", "\\n", "_")
+        if c < 0.5:
+            return self.pick("[ab]", "[^a]", "[a-c]", "[0-9]", "\\d", "\\w", "\\s", "\\W",
+                             "\\D", "[[:alpha:]]", "\\pL", "[^\\n]", "[a\\-]")
+        if c < 0.62:
+            return self.pick("^", "$", "\\b", "\\B", "\\A", "\\z")
+        if c < 0.75:
+            return "(" + self.regex_alternation(depth - 1) + ")"
+        if c < 0.82:
+            return "(?:" + self.regex_alternation(depth - 1) + ")"
+        return self.regex_atom(depth - 1) + self.regex_atom(depth - 1)
+
+    def regex_alternation(self, depth):
+        r = self.r
+
+        def repeated():
+            atom = self.regex_atom(depth)
+            if atom in ("^", "$", "\\b", "\\B", "\\A", "\\z") or r.random() < 0.6:
+                return atom
+            quantifier = self.pick("*", "+", "?", "{2}", "{1,3}", "{0,}", "{2,}")
+            return atom + quantifier + ("?" if r.random() < 0.3 else "")
+
+        def sequence():
+            return "".join(repeated() for _ in range(r.randint(1, 3)))
+
+        text = sequence()
+        return text + "|" + sequence() if r.random() < 0.25 else text
+
+    def regex_case(self):
+        r = self.r
+        pattern = self.regex_alternation(3)
+        if r.random() < 0.25:
+            pattern = self.pick("(?i)", "(?m)", "(?s)", "(?U)", "(?ms)") + pattern
+        if r.random() < 0.5:
+            pattern = "^(?:" + pattern + ")$"
+        text = "".join(r.choice("ab0 -.\n_éAB") for _ in range(r.randint(0, 10)))
+
+        def literal(value):
+            return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+        return f"{literal(text)}.matches({literal(pattern)})"
+
     def bool_(self, depth):
         r = self.r
         if depth <= 0 or r.random() < 0.2:
@@ -316,6 +365,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("kubeward")
     parser.add_argument("--count", type=int, default=1500)
+    parser.add_argument("--regex-count", type=int, default=600)
     parser.add_argument("--seed", type=int, default=20261129)
     args = parser.parse_args()
     try:
@@ -329,6 +379,7 @@ def main():
                                  ext_bindings.ExtBindings()])
     generator = Generator(random.Random(args.seed))
     cases = [(generator.expression(), False) for _ in range(args.count)]
+    cases += [(generator.regex_case(), False) for _ in range(args.regex_count)]
     cases += [(expression, True) for expression in REAL_WORLD]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(DEPLOYMENT, handle)
@@ -351,7 +402,8 @@ def main():
                 values += 1
     finally:
         os.unlink(object_file)
-    print(f"differential: {len(cases)} expressions ({len(REAL_WORLD)} real-world on a "
+    print(f"differential: {len(cases)} expressions ({args.regex_count} random regular "
+          f"expressions, {len(REAL_WORLD)} real-world on a "
           f"Deployment): {values} equal values, {errors} errors on both sides, "
           f"{len(disagreements)} disagreements")
     for expression, theirs, ours in disagreements:
