@@ -37,7 +37,7 @@ public struct ExpressionSession: Sendable {
     let declarations = PolicyExpression.declarations.union(variables.keys)
     let program: Program
     do {
-      program = try Program(source, declarations: declarations)
+      program = try Program(source, declarations: declarations, validatesLiterals: true)
     } catch {
       return .failure(Failure(message: error.message, offset: error.offset, isCompileError: true))
     }
@@ -54,7 +54,8 @@ public struct ExpressionSession: Sendable {
   /// `kubeward eval --repeat` and the benchmark report per evaluation.
   public func timeEvaluations(_ source: String, repetitions: Int) -> UInt64? {
     let declarations = PolicyExpression.declarations.union(variables.keys)
-    guard let program = try? Program(source, declarations: declarations) else { return nil }
+    guard let program = try? Program(source, declarations: declarations, validatesLiterals: true)
+    else { return nil }
     let start = ContinuousClock.now
     for _ in 0..<repetitions {
       let activation = SessionActivation(session: self)

@@ -53,7 +53,7 @@ public final class PolicyExpression: Sendable {
     self.file = file
     self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
     do {
-      program = try Program(source, declarations: Self.declarations)
+      program = try Program(source, declarations: Self.declarations, validatesLiterals: true)
       compileError = nil
     } catch {
       program = nil
@@ -67,7 +67,7 @@ public final class PolicyExpression: Sendable {
     self.file = original.file
     self.location = original.location
     do {
-      program = try Program(source, declarations: Self.declarations)
+      program = try Program(source, declarations: Self.declarations, validatesLiterals: true)
       compileError = nil
     } catch {
       program = nil

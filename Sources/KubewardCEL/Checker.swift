@@ -7,6 +7,9 @@
 struct Checker {
   let library: Library
   let declarations: Set<String>?
+  /// Kubernetes' literal validators (from 1.29): a constant regular expression, duration or
+  /// timestamp that is invalid is a compile error, not an error of every evaluation.
+  var validatesLiterals = false
 
   func check(_ expression: Expr) throws(CELCompileError) {
     try visit(expression, scope: [])
@@ -102,6 +105,39 @@ struct Checker {
     for argument in arguments { try visit(argument, scope: scope) }
     try checkArity(
       name, member: target != nil, count: arguments.count + (target == nil ? 0 : 1), expression)
+    if validatesLiterals { try checkLiterals(name, target: target, arguments: arguments) }
+  }
+
+  /// cel-go's `ValidateRegexLiterals`, `ValidateDurationLiterals` and
+  /// `ValidateTimestampLiterals`, and Kubernetes' compiling of constant `find` patterns.
+  private func checkLiterals(_ name: String, target: Expr?, arguments: [Expr])
+    throws(CELCompileError)
+  {
+    switch (name, target == nil, arguments.count) {
+    case ("matches", true, 2), ("matches", false, 1), ("find", false, 1), ("findAll", false, _):
+      let pattern = target == nil ? arguments[1] : arguments[0]
+      guard case .literal(.string(let text)) = pattern.kind else { return }
+      do {
+        _ = try Regex(text)
+      } catch {
+        throw self.error("invalid \(name) argument: \(error.message)", pattern)
+      }
+    case ("duration", true, 1):
+      guard case .literal(.string(let text)) = arguments[0].kind else { return }
+      if Duration(parsing: text) == nil {
+        throw error("invalid duration argument: '\(text)'", arguments[0])
+      }
+    case ("timestamp", true, 1):
+      switch arguments[0].kind {
+      case .literal(.string(let text)) where Timestamp(parsing: text) == nil:
+        throw error("invalid timestamp: '\(text)'", arguments[0])
+      case .literal(.int(let seconds)) where Timestamp(seconds: seconds) == nil:
+        throw error("invalid timestamp: \(seconds)", arguments[0])
+      default: return
+      }
+    default:
+      return
+    }
   }
 
   private func checkArity(_ name: String, member: Bool, count: Int, _ expression: Expr)

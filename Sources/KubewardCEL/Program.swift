@@ -61,10 +61,11 @@ public final class Program: Sendable {
   public static let defaultBudget = 1_000_000
 
   /// Compiles `source`; with `declarations`, names outside them are compile errors (with
-  /// `nil`, unknown names are errors only when evaluated).
+  /// `nil`, unknown names are errors only when evaluated). `validatesLiterals` adds
+  /// Kubernetes' checks of constant regular expressions, durations and timestamps.
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
-    check: Bool = true, macros: Bool = true
+    check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false
   ) throws(CELCompileError) {
     let expression: Expr
     do {
@@ -73,7 +74,9 @@ public final class Program: Sendable {
       throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
     }
     if check {
-      try Checker(library: library, declarations: declarations).check(expression)
+      try Checker(
+        library: library, declarations: declarations, validatesLiterals: validatesLiterals
+      ).check(expression)
     }
     var compiler = Compiler(library: library, declarations: declarations)
     self.step = try compiler.compile(expression)

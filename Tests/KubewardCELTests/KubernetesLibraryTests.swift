@@ -146,6 +146,31 @@ struct KubernetesLibraryTests {
     #expect(program.evaluate(activation).isError, "\(expression)")
   }
 
+  /// Kubernetes' literal validators: a constant pattern, duration or timestamp that is
+  /// invalid is a compile error at the constant (an error of every evaluation without them).
+  @Test(arguments: [
+    ("'abc'.matches(')')", 14), ("matches('abc', 'x++')", 15), ("'abc'.find(')')", 11),
+    ("'abc'.findAll(')', 1)", 14), ("duration('1d')", 9),
+    ("duration('1us') < duration('1nns')", 27), ("timestamp('1000-00-00T00:00:00Z')", 10),
+    ("timestamp(-62135596801)", 10),
+  ])
+  func invalidConstantsAreCompileErrors(_ expression: String, offset: Int) throws {
+    #expect(throws: CELCompileError.self) { try Program(expression, validatesLiterals: true) }
+    do {
+      _ = try Program(expression, validatesLiterals: true)
+    } catch {
+      #expect(error.offset == offset, "\(expression): \(error.message)")
+    }
+    let lenient = try Program(expression)
+    #expect(lenient.evaluate(DictionaryActivation()).isError, "\(expression)")
+    // Valid constants, and patterns that are not constants, compile.
+    for valid in [
+      "'abc'.matches('^a')", "duration('1h30m') > duration('30m')", "'a'.matches('a' + ')')",
+    ] {
+      _ = try Program(valid, validatesLiterals: true)
+    }
+  }
+
   /// Matching stays linear: a pattern that backtracks exponentially elsewhere is instant.
   @Test func regexMatchingIsLinear() throws {
     let text = String(repeating: "a", count: 5_000) + "!"
