@@ -134,9 +134,9 @@ struct NodeList: ListValue {
 /// What the API server adds to an object before admission policies see it, where the
 /// manifest leaves it out: the request's namespace, and the defaults of the fields policies
 /// read most (Kubernetes' `SetDefaults_*`: a Deployment's `replicas` is 1, a container's
-/// `imagePullPolicy` follows its tag, a Service is `ClusterIP` …). Without them
-/// `object.spec.replicas <= 5`, the documentation's own example, was an error on every
-/// Deployment an autoscaler sizes.
+/// `imagePullPolicy` follows its tag, a Service is `ClusterIP`, a Role's `rules` null …).
+/// Without them `object.spec.replicas <= 5`, the documentation's own example, was an error on
+/// every Deployment an autoscaler sizes.
 ///
 /// A tree of classes searched by a short scan: every field an expression reads from a
 /// defaulted object asks it, and hashing the name cost more than comparing a few.
@@ -274,6 +274,13 @@ final class APIDefaults: Sendable {
         "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
         "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
       ])
+    ]),
+    // `rules` has no omitempty: the API server sends `rules: null`.
+    "ClusterRole": .fields(["rules": .value(.null)]),
+    "Role": .fields(["rules": .value(.null)]),
+    "StorageClass": .fields([
+      "reclaimPolicy": .value(.string("Delete")),
+      "volumeBindingMode": .value(.string("Immediate")),
     ]),
     "Service": .fields([
       "spec": .fields([

@@ -45,20 +45,19 @@ public final class PolicyExpression: Sendable {
     "authorizer.requestResource",
   ]
 
+  /// The variables the expression may read (those declared before it, for a variable), when
+  /// its policy declares them: reading another is a compile error, as in the API server.
+  let variables: Set<String>?
+
   init(
     source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
-    cursor: ColumnCursor = ColumnCursor()
+    cursor: ColumnCursor = ColumnCursor(), variables: Set<String>? = nil
   ) {
     self.source = source
     self.file = file
     self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
-    do {
-      program = try Program(source, declarations: Self.declarations, validatesLiterals: true)
-      compileError = nil
-    } catch {
-      program = nil
-      compileError = error
-    }
+    self.variables = variables
+    (program, compileError) = Self.compile(source, variables: variables)
   }
 
   /// The same expression with its text rewritten (Kyverno's autogen), compiled anew.
@@ -66,12 +65,20 @@ public final class PolicyExpression: Sendable {
     self.source = source
     self.file = original.file
     self.location = original.location
+    self.variables = original.variables
+    (program, compileError) = Self.compile(source, variables: variables)
+  }
+
+  private static func compile(_ source: String, variables: Set<String>?) -> (
+    Program?, CELCompileError?
+  ) {
     do {
-      program = try Program(source, declarations: Self.declarations, validatesLiterals: true)
-      compileError = nil
+      let program = try Program(
+        source, declarations: declarations, validatesLiterals: true,
+        fields: variables.map { ["variables": $0] } ?? [:])
+      return (program, nil)
     } catch {
-      program = nil
-      compileError = error
+      return (nil, error)
     }
   }
 
@@ -304,7 +311,10 @@ struct PolicyReader {
     return node.items.compactMap { $0.string }
   }
 
-  mutating func expression(_ node: Node?, policy: String) -> PolicyExpression? {
+  /// The expression written at `node`; `variables`, those of its policy it may read.
+  mutating func expression(_ node: Node?, policy: String, variables: Set<String>? = nil)
+    -> PolicyExpression?
+  {
     guard let node else { return nil }
     guard node.isScalar, let source = node.string else {
       problem(node, "an expression must be a string", policy: policy)
@@ -312,7 +322,8 @@ struct PolicyReader {
     }
     if let known = expressions[node.id] { return known }
     let expression = PolicyExpression(
-      source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor)
+      source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor,
+      variables: variables)
     expressions[node.id] = expression
     return expression
   }
@@ -448,9 +459,16 @@ struct PolicyReader {
       paramKind = (version, kind)
     }
     var needsCluster: (String, PolicyExpression, Int)?
-    func named(_ list: Node?, field: String, reader: inout PolicyReader) -> [NamedExpression] {
+    // Variables are compiled in order, each seeing those before it; every other expression
+    // sees them all.
+    let allVariables = Set((spec["variables"]?.items ?? .none).compactMap { text($0["name"]) })
+    func named(
+      _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false
+    ) -> [NamedExpression] {
       var result: [NamedExpression] = []
+      var visible: Set<String> = inOrder ? [] : allVariables
       for item in list?.items ?? .none {
+        defer { if inOrder, let declared = reader.text(item["name"]) { visible.insert(declared) } }
         let key = field == "key" ? "key" : "name"
         let valueKey = field == "key" ? "valueExpression" : "expression"
         guard let itemName = reader.text(item[key]) else {
@@ -461,7 +479,9 @@ struct PolicyReader {
           reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
           continue
         }
-        guard let expression = reader.expression(expressionNode, policy: name) else { continue }
+        guard
+          let expression = reader.expression(expressionNode, policy: name, variables: visible)
+        else { continue }
         if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
           if needsCluster == nil { needsCluster = (function, expression, offset) }
           continue
@@ -471,7 +491,7 @@ struct PolicyReader {
       return result
     }
     let matchConditions = named(spec["matchConditions"], field: "name", reader: &self)
-    let variables = named(spec["variables"], field: "name", reader: &self)
+    let variables = named(spec["variables"], field: "name", reader: &self, inOrder: true)
     let auditAnnotations = named(spec["auditAnnotations"], field: "key", reader: &self)
     var validations: [Validation] = []
     for item in spec["validations"]?.items ?? .none {
@@ -479,7 +499,8 @@ struct PolicyReader {
         problem(item, "a validation needs an expression", policy: name)
         continue
       }
-      guard let expression = expression(expressionNode, policy: name) else { continue }
+      guard let expression = expression(expressionNode, policy: name, variables: allVariables)
+      else { continue }
       if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
         if needsCluster == nil { needsCluster = (function, expression, offset) }
         continue
@@ -487,7 +508,8 @@ struct PolicyReader {
       validations.append(
         Validation(
           expression: expression, message: text(item["message"]),
-          messageExpression: self.expression(item["messageExpression"], policy: name),
+          messageExpression: self.expression(
+            item["messageExpression"], policy: name, variables: allVariables),
           reason: text(item["reason"])))
     }
     if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {

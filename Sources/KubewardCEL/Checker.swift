@@ -10,6 +10,17 @@ struct Checker {
   /// Kubernetes' literal validators (from 1.29): a constant regular expression, duration or
   /// timestamp that is invalid is a compile error, not an error of every evaluation.
   var validatesLiterals = false
+  /// Declared names that are objects of known fields (an admission policy's `variables`): a
+  /// field outside them is a compile error, `undefined field`, as in cel-go.
+  var fields: [String: Set<String>] = [:]
+
+  /// `name.field` names a field its object does not have.
+  private func undefinedField(_ parts: [String], scope: Set<String>) -> String? {
+    guard parts.count >= 2, !scope.contains(parts[0]), let known = fields[parts[0]],
+      !known.contains(parts[1])
+    else { return nil }
+    return parts[1]
+  }
 
   func check(_ expression: Expr) throws(CELCompileError) {
     try visit(expression, scope: [])
@@ -50,12 +61,20 @@ struct Checker {
       if !isDeclared([name], scope: scope) {
         throw error("undeclared reference to '\(name)'", expression)
       }
-    case .select(let target, _, let testOnly):
+    case .select(let target, let field, let testOnly):
       if !testOnly, let parts = qualifiedParts(expression), !scope.contains(parts[0]) {
         if !isDeclared(parts, scope: scope) {
           throw error("undeclared reference to '\(parts[0])'", expression)
         }
+        if let undefined = undefinedField(parts, scope: scope) {
+          throw error("undefined field '\(undefined)'", expression)
+        }
         return
+      }
+      if testOnly, let parts = qualifiedParts(target),
+        let undefined = undefinedField(parts + [field], scope: scope)
+      {
+        throw error("undefined field '\(undefined)'", expression)
       }
       try visit(target, scope: scope)
     case .optionalSelect(let target, _):

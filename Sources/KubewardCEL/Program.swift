@@ -62,10 +62,12 @@ public final class Program: Sendable {
 
   /// Compiles `source`; with `declarations`, names outside them are compile errors (with
   /// `nil`, unknown names are errors only when evaluated). `validatesLiterals` adds
-  /// Kubernetes' checks of constant regular expressions, durations and timestamps.
+  /// Kubernetes' checks of constant regular expressions, durations and timestamps; `fields`
+  /// names the fields of declared objects (`variables`: the policy's variables).
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
-    check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false
+    check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false,
+    fields: [String: Set<String>] = [:]
   ) throws(CELCompileError) {
     let expression: Expr
     do {
@@ -75,7 +77,8 @@ public final class Program: Sendable {
     }
     if check {
       try Checker(
-        library: library, declarations: declarations, validatesLiterals: validatesLiterals
+        library: library, declarations: declarations, validatesLiterals: validatesLiterals,
+        fields: fields
       ).check(expression)
     }
     var compiler = Compiler(library: library, declarations: declarations)

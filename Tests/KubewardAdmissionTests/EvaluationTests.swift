@@ -479,6 +479,16 @@ struct EvaluationTests {
       let findings = try Harness(policies: policy(expression), manifest: bare).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
     }
+    let role = """
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: ClusterRole
+      metadata: {name: reader}
+      """
+    let roles = policy("object.rules == null").replacingOccurrences(
+      of: "[\"apps\"]", with: "[\"rbac.authorization.k8s.io\"]"
+    ).replacingOccurrences(of: "[\"deployments\"]", with: "[\"clusterroles\"]")
+    let roleFindings = try Harness(policies: roles, manifest: role).objectFindings()
+    #expect(roleFindings.isEmpty, "\(roleFindings.map(\.message))")
     // What the manifest writes wins; a failure on a defaulted field points at its mapping.
     let written = try Harness(
       policies: policy("object.spec.replicas == 1"), manifest: deployment(replicas: 4)
@@ -491,7 +501,9 @@ struct EvaluationTests {
   }
 
   /// A variable read several times (in a validation and its message) has its value each
-  /// time; variables that read one another in a circle are an error, not a loop.
+  /// time. A variable sees only those declared before it, as the API server compiles them,
+  /// so variables cannot read one another in a circle; a name that is no variable (a typo)
+  /// is a compile error at its position.
   @Test func variablesKeepTheirValueAndNeverLoop() throws {
     let once = spec(
       """
@@ -514,9 +526,23 @@ struct EvaluationTests {
         validations:
           - expression: "variables.a"
       """)
-    let errors = try Harness(policies: loop, manifest: deployment()).objectFindings()
-    #expect(errors.count == 1)
-    #expect(errors.first?.message.contains("refers to itself") == true)
+    // At the `.b` of the first variable's expression (the policy's line 10).
+    let errors = try Harness(policies: loop, manifest: deployment()).findings()
+      .filter { $0.file == "policy.yaml" && $0.message.contains("does not compile") }
+    #expect(errors.map(\.range.start) == [SourcePosition(line: 10, column: 29)])
+    #expect(errors.first?.message.contains("undefined field 'b'") == true)
+    let typo = spec(
+      """
+        variables:
+          - name: big
+            expression: "object.spec.replicas > 2"
+        validations:
+          - expression: "!variables.bgi && !has(variables.big)"
+      """)
+    let typos = try Harness(policies: typo, manifest: deployment()).findings()
+      .filter { $0.file == "policy.yaml" && $0.message.contains("does not compile") }
+    #expect(typos.map(\.message).allSatisfy { $0.contains("undefined field 'bgi'") })
+    #expect(typos.count == 1)
   }
 
   /// A policy file written as JSON on one line: each expression's position was counted from
