@@ -346,11 +346,15 @@ struct AdmissionCheck: ObjectCheck {
     let params: [ParamIndex?]
     /// Per binding, how its findings name what the object violates.
     let denials: [String]
+    /// Kyverno PolicyExceptions that exempt objects from the policy.
+    let exceptions: [PolicyException]
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
-      hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject]
+      hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject],
+      exceptions: [PolicyException] = []
     ) {
+      self.exceptions = exceptions
       self.policy = policy
       self.bindings = bindings
       self.unbound = unbound
@@ -389,7 +393,7 @@ struct AdmissionCheck: ObjectCheck {
         variants: Autogen.variants(of: policy),
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
-        } ?? [])
+        } ?? [], exceptions: set.exceptions(of: policy))
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
@@ -414,6 +418,9 @@ struct AdmissionCheck: ObjectCheck {
       ObjectContext(object, check: self, admission: report.admissionRequest)
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
+      if !entry.exceptions.isEmpty && Self.isExempt(entry.exceptions, scope: context.scope) {
+        return
+      }
       for (index, binding) in entry.bindings.enumerated() {
         let matched =
           binding.matchResources?.matches(
@@ -444,6 +451,18 @@ struct AdmissionCheck: ObjectCheck {
         run(variant, entry)
       } else {
         run(entry.policy, entry)
+      }
+    }
+  }
+
+  /// Whether a PolicyException's matchConditions all hold for the object (one that errs or
+  /// does not compile exempts nothing).
+  private static func isExempt(_ exceptions: [PolicyException], scope: ObjectScope) -> Bool {
+    exceptions.contains { exception in
+      let activation = AdmissionActivation(scope: scope, params: .null, variables: [])
+      return exception.matchConditions.allSatisfy { condition in
+        if case .bool(true) = activation.evaluate(condition.expression) { return true }
+        return false
       }
     }
   }

@@ -35,6 +35,15 @@ public struct AdmissionPolicySet: Sendable {
   /// matched up without a pass over the bindings per policy.
   private var bindingsByPolicy: [String: [AdmissionBinding]] = [:]
   var problems: [PolicyFileProblem] = []
+  /// Kyverno PolicyExceptions, from the policy files and the run (once each, by file and
+  /// name: the policy files may be among the linted ones).
+  private(set) var exceptions: [PolicyException] = []
+  private var exceptionKeys: Set<String> = []
+
+  private mutating func add(_ exception: PolicyException) {
+    guard exceptionKeys.insert(exception.file + "\u{0}" + exception.name).inserted else { return }
+    exceptions.append(exception)
+  }
   /// Objects of the policy files and the run that are neither policies nor bindings.
   var objects: [ContextObject] = []
   var resources = ResourceTable()
@@ -109,6 +118,8 @@ public struct AdmissionPolicySet: Sendable {
             bindings.append(binding)
             bindingsByPolicy[binding.policyName, default: []].append(binding)
           }
+        } else if PolicyReader.isException(apiVersion: apiVersion, kind: kind) {
+          if let exception = reader.exception(object) { add(exception) }
         } else {
           learn(object, apiVersion: apiVersion, kind: kind)
         }
@@ -169,7 +180,10 @@ public struct AdmissionPolicySet: Sendable {
     // derived from it); a longer param kind names nothing, and searching every file for a
     // hostile one of megabytes took seconds.
     let paramKinds = self.paramKinds.filter { $0.utf8.count <= 63 }
-    let needles = ["Namespace", "CustomResourceDefinition"] + paramKinds.sorted()
+    let needsExceptions = policies.contains { $0.flavor == .kyverno }
+    let needles =
+      ["Namespace", "CustomResourceDefinition"] + (needsExceptions ? ["PolicyException"] : [])
+      + paramKinds.sorted()
     for input in inputs {
       let bytes: [UInt8]
       switch input.source {
@@ -184,15 +198,23 @@ public struct AdmissionPolicySet: Sendable {
       }
       guard mentions else { continue }
       let parsed = YAMLReader().read(bytes)
+      var reader = PolicyReader(file: input.name, bytes: bytes)
       for document in parsed.documents {
         guard let root = document.root, root.isMapping else { continue }
         for object in Self.objects(in: root) {
-          guard let apiVersion = object["apiVersion"]?.string, let kind = object["kind"]?.string,
+          guard let apiVersion = object["apiVersion"]?.string, let kind = object["kind"]?.string
+          else { continue }
+          if needsExceptions && PolicyReader.isException(apiVersion: apiVersion, kind: kind) {
+            if let exception = reader.exception(object) { add(exception) }
+            continue
+          }
+          guard
             kind == "Namespace" || kind == "CustomResourceDefinition" || paramKinds.contains(kind)
           else { continue }
           learn(object, apiVersion: apiVersion, kind: kind)
         }
       }
+      problems += reader.problems
     }
   }
 
@@ -209,6 +231,12 @@ public struct AdmissionPolicySet: Sendable {
       index += 1
     }
     return false
+  }
+
+  /// The PolicyExceptions that exempt objects from `policy` entirely.
+  func exceptions(of policy: AdmissionPolicy) -> [PolicyException] {
+    guard policy.flavor == .kyverno else { return [] }
+    return exceptions.filter { $0.exemptsFully && $0.policies.contains(policy.name) }
   }
 
   /// The bindings of `policy`; a VAP with none is bound as if with Deny (and the findings say
@@ -257,6 +285,19 @@ public struct AdmissionPolicySet: Sendable {
           policy: problem.policy ?? AdmissionPolicySource.invalidPolicyID,
           severity: problem.severity, file: problem.file, range: problem.range,
           message: problem.message))
+    }
+    for exception in exceptions {
+      for condition in exception.matchConditions {
+        guard let error = condition.expression.compileError else { continue }
+        findings.append(
+          Finding(
+            policy: AdmissionPolicySource.invalidPolicyID, severity: .warning,
+            file: exception.file,
+            range: SourceRange(at: condition.expression.position(ofByte: error.offset)),
+            message:
+              "PolicyException \(exception.name): this matchCondition does not compile (\(error.message)); it exempts nothing"
+          ))
+      }
     }
     for policy in policies {
       for expression in policy.expressions {

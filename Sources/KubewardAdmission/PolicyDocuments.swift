@@ -256,6 +256,17 @@ final class AdmissionBinding: Sendable {
   }
 }
 
+/// A Kyverno PolicyException (see `PolicyReader.exception`).
+struct PolicyException: Sendable {
+  let name: String
+  let file: String
+  /// The names of the ValidatingPolicies it exempts from.
+  let policies: [String]
+  let matchConditions: [NamedExpression]
+  /// Whether it exempts objects entirely (it names no images or allowed values).
+  let exemptsFully: Bool
+}
+
 /// A problem of a policy file: where, and what.
 struct PolicyFileProblem: Sendable {
   let file: String
@@ -288,6 +299,44 @@ struct PolicyReader {
     (apiVersion.hasPrefix("admissionregistration.k8s.io/") && kind == "ValidatingAdmissionPolicy")
       || (apiVersion.hasPrefix("policies.kyverno.io/")
         && (kind == "ValidatingPolicy" || kind == "NamespacedValidatingPolicy"))
+  }
+
+  static func isException(apiVersion: String, kind: String) -> Bool {
+    apiVersion.hasPrefix("policies.kyverno.io/") && kind == "PolicyException"
+  }
+
+  /// A Kyverno PolicyException: the ValidatingPolicies it names skip the objects its
+  /// matchConditions all hold for. One that only widens `images` or `allowedValues` (read by
+  /// policies through `exceptions`, which kubeward does not evaluate) exempts nothing here.
+  mutating func exception(_ root: Node) -> PolicyException? {
+    guard let nameNode = root["metadata"]?["name"], let name = nameNode.string else {
+      problem(root, "PolicyException has no metadata.name")
+      return nil
+    }
+    guard let spec = root["spec"], spec.isMapping else {
+      problem(nameNode, "PolicyException \(name) has no spec")
+      return nil
+    }
+    let policies = (spec["policyRefs"]?.items ?? .none).compactMap { reference -> String? in
+      let kind = text(reference["kind"])
+      guard kind == nil || kind == "ValidatingPolicy" || kind == "NamespacedValidatingPolicy"
+      else { return nil }
+      return text(reference["name"])
+    }
+    var conditions: [NamedExpression] = []
+    for item in spec["matchConditions"]?.items ?? .none {
+      guard let expression = expression(item["expression"], policy: name) else {
+        problem(item, "each matchCondition needs an expression")
+        continue
+      }
+      conditions.append(NamedExpression(name: text(item["name"]) ?? "", expression: expression))
+    }
+    let partial =
+      spec["images"]?.items.isEmpty == false
+      || spec["allowedValues"]?.items.isEmpty == false
+    return PolicyException(
+      name: name, file: file, policies: policies, matchConditions: conditions,
+      exemptsFully: !partial)
   }
 
   static func isBinding(apiVersion: String, kind: String) -> Bool {

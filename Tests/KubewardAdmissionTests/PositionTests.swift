@@ -230,6 +230,50 @@ struct KyvernoTests {
     #expect(plain.contains { $0.message.contains("does not compile") })
   }
 
+  /// A PolicyException (in the policy files or among the linted files) exempts the objects
+  /// its matchConditions all hold for from the policies it names, and only those.
+  @Test func policyExceptionsExempt() throws {
+    func exception(_ condition: String, policy: String = "no-latest", extra: String = "") -> String
+    {
+      """
+      apiVersion: policies.kyverno.io/v1beta1
+      kind: PolicyException
+      metadata: {name: allow-p, namespace: shop}
+      spec:
+        policyRefs: [{name: \(policy), kind: ValidatingPolicy}]
+        matchConditions:
+          - {name: by-name, expression: \(quoted(condition))}
+      \(extra)
+      """
+    }
+    let other = pod.replacingOccurrences(of: "name: p", with: "name: q")
+    let withException = kyverno(noLatest) + "\n---\n" + exception("object.metadata.name == 'p'")
+    let exempt = try Harness(
+      policies: withException, manifests: [("p.yaml", pod), ("q.yaml", other)]
+    ).objectFindings()
+    #expect(exempt.map(\.file) == ["q.yaml"])
+    let inRun = try Harness(
+      policies: kyverno(noLatest),
+      manifests: [
+        ("p.yaml", pod), ("q.yaml", other),
+        ("exception.yaml", exception("object.metadata.name == 'p'")),
+      ]
+    ).objectFindings()
+    #expect(inRun.map(\.file) == ["q.yaml"])
+    // Another policy's exception, a condition that does not hold or errs, and one that only
+    // widens allowed images exempt nothing.
+    for text in [
+      exception("true", policy: "other"), exception("object.metadata.name == 'x'"),
+      exception("object.metadata.nothing == 'p'"),
+      exception("true", extra: "  images: ['nginx:latest']"),
+    ] {
+      let findings = try Harness(
+        policies: kyverno(noLatest) + "\n---\n" + text, manifests: [("p.yaml", pod)]
+      ).objectFindings()
+      #expect(findings.map(\.file) == ["p.yaml"], "\(text)")
+    }
+  }
+
   /// What Kyverno and the API server reject is reported and not evaluated.
   @Test func rejectedPoliciesAreNotEvaluated() throws {
     let invalidActions = try Harness(
