@@ -370,13 +370,15 @@ struct AdmissionCheck: ObjectCheck {
     }
   }
 
-  /// The check of `policies` (the enabled ones of `set`). `objectsByKind` is
-  /// `set.objectsByKind`, worked out once by the caller for all the checks of a set.
+  /// The check of `policies` (the enabled ones of `set`). `objectsByKind` and
+  /// `exceptionsByPolicy` are the set's, worked out once by the caller for all its checks.
   init(
     set: AdmissionPolicySet, configuration: Configuration, policies: [AdmissionPolicy],
-    sharing: Sharing = Sharing(), objectsByKind: [String: [ContextObject]]? = nil
+    sharing: Sharing = Sharing(), objectsByKind: [String: [ContextObject]]? = nil,
+    exceptionsByPolicy: [String: [PolicyException]]? = nil
   ) {
     let objectsByKind = objectsByKind ?? set.objectsByKind
+    let exceptionsByPolicy = exceptionsByPolicy ?? set.exceptionsByPolicy
     self.set = set
     self.sharing = sharing
     self.defaultNamespace = configuration.defaultNamespace
@@ -393,7 +395,8 @@ struct AdmissionCheck: ObjectCheck {
         variants: Autogen.variants(of: policy),
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
-        } ?? [], exceptions: set.exceptions(of: policy))
+        } ?? [],
+        exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [])
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []

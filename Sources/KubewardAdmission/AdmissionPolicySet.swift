@@ -233,10 +233,14 @@ public struct AdmissionPolicySet: Sendable {
     return false
   }
 
-  /// The PolicyExceptions that exempt objects from `policy` entirely.
-  func exceptions(of policy: AdmissionPolicy) -> [PolicyException] {
-    guard policy.flavor == .kyverno else { return [] }
-    return exceptions.filter { $0.exemptsFully && $0.policies.contains(policy.name) }
+  /// The PolicyExceptions that exempt objects entirely, by the name of each policy they
+  /// name: worked out once for all the policies of a set.
+  var exceptionsByPolicy: [String: [PolicyException]] {
+    var byPolicy: [String: [PolicyException]] = [:]
+    for exception in exceptions where exception.exemptsFully {
+      for name in Set(exception.policies) { byPolicy[name, default: []].append(exception) }
+    }
+    return byPolicy
   }
 
   /// The bindings of `policy`; a VAP with none is bound as if with Deny (and the findings say

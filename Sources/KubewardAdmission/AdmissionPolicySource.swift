@@ -48,13 +48,14 @@ public struct AdmissionPolicySource: PolicySource {
     }
     let sharing = AdmissionCheck.Sharing()
     let objectsByKind = set.objectsByKind
+    let exceptionsByPolicy = set.exceptionsByPolicy
     return set.policies.filter { enabled.contains($0.name) }.map { policy in
       ActivePolicy(
         id: policy.name, severity: set.severity(of: policy),
         runnable: .object(
           AdmissionCheck(
             set: set, configuration: configuration, policies: [policy], sharing: sharing,
-            objectsByKind: objectsByKind)),
+            objectsByKind: objectsByKind, exceptionsByPolicy: exceptionsByPolicy)),
         checksPartialObjects: false)
     }
   }
