@@ -1084,109 +1084,150 @@ struct NamedFormat: OpaqueValue {
     }
   }
 
-  private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+  // The messages and checks of k8s.io/apimachinery's validation (`IsDNS1123Label`,
+  // `IsDNS1123Subdomain`, `IsDNS1035Label`, `IsLabelKey`, `IsLabelValue`), lengths in bytes.
+
+  private static let labelFormat = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+  private static let subdomainFormat = labelFormat + "(\\." + labelFormat + ")*"
+  private static let dns1035Format = "[a-z]([-a-z0-9]*[a-z0-9])?"
+  private static let labelKeyFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+  private static let labelMessage =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
+  private static let subdomainMessage =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+  private static let dns1035Message =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
+  private static let labelKeyMessage =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+  private static let labelValueMessage =
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+
+  /// apimachinery's `RegexError`.
+  private static func regexError(_ message: String, _ format: String, _ examples: [String])
+    -> String
+  {
+    guard !examples.isEmpty else { return message + " (regex used for validation is '\(format)')" }
+    return message + " (e.g. " + examples.map { "'\($0)', " }.joined(separator: " or ")
+      + "regex used for validation is '\(format)')"
   }
 
-  private static func label(_ text: Substring, prefix: Bool, letterFirst: Bool) -> [String] {
-    var problems: [String] = []
+  private static func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+  private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+  private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+    isLower(byte | 0x20) || isDigit(byte)
+  }
+
+  /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, or with `[a-z]` first for DNS-1035.
+  private static func isLabel(_ bytes: ArraySlice<UInt8>, letterFirst: Bool = false) -> Bool {
+    guard let first = bytes.first, let last = bytes.last else { return false }
+    return (letterFirst ? isLower(first) : isLower(first) || isDigit(first))
+      && (isLower(last) || isDigit(last))
+      && bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
+  }
+
+  private static func isSubdomain(_ bytes: ArraySlice<UInt8>) -> Bool {
+    bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+      .allSatisfy { isLabel($0) }
+  }
+
+  /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
+  private static func isLabelKeyName(_ bytes: ArraySlice<UInt8>) -> Bool {
+    guard let first = bytes.first, let last = bytes.last else { return false }
+    return isLetterOrDigit(first) && isLetterOrDigit(last)
+      && bytes.allSatisfy { isLetterOrDigit($0) || "-_.".utf8.contains($0) }
+  }
+
+  /// apimachinery's `maskTrailingDash`, for the prefix forms: a name that ends in `-` (more is
+  /// appended to it) has its last two bytes replaced by `a`.
+  private static func maskingTrailingDash(_ text: String) -> ArraySlice<UInt8> {
     let bytes = Array(text.utf8)
+    guard bytes.count > 1, bytes.last == UInt8(ascii: "-") else { return bytes[...] }
+    return (bytes.dropLast(2) + [UInt8(ascii: "a")])[...]
+  }
+
+  private static func dns1123Label(_ bytes: ArraySlice<UInt8>) -> [String] {
+    var problems: [String] = []
     if bytes.count > 63 { problems.append("must be no more than 63 characters") }
-    let shape = letterFirst ? "a DNS-1035 label" : "a lowercase RFC 1123 label"
-    let valid =
-      !bytes.isEmpty && bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
-      && (letterFirst ? bytes[0] >= 0x61 && bytes[0] <= 0x7A : isAlphanumeric(bytes[0]))
-      && (prefix || isAlphanumeric(bytes[bytes.count - 1]))
-    if !valid {
+    if !isLabel(bytes) {
       problems.append(
-        letterFirst
-          ? "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
-          : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
-      )
-      _ = shape
+        isSubdomain(bytes)
+          ? "must not contain dots"
+          : regexError(labelMessage, labelFormat, ["my-name", "123-abc"]))
     }
     return problems
   }
 
-  private static func subdomain(_ text: String, prefix: Bool) -> [String] {
+  private static func dns1123Subdomain(_ bytes: ArraySlice<UInt8>) -> [String] {
     var problems: [String] = []
-    if text.utf8.count > 253 { problems.append("must be no more than 253 characters") }
-    let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-    let valid =
-      !text.isEmpty
-      && labels.enumerated().allSatisfy { index, part in
-        label(part, prefix: prefix && index == labels.count - 1, letterFirst: false).isEmpty
-          || (prefix && index == labels.count - 1 && part.isEmpty)
-      }
-    if !valid {
-      problems.append(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-      )
+    if bytes.count > 253 { problems.append("must be no more than 253 characters") }
+    if !isSubdomain(bytes) {
+      problems.append(regexError(subdomainMessage, subdomainFormat, ["example.com"]))
+    }
+    return problems
+  }
+
+  private static func dns1035Label(_ bytes: ArraySlice<UInt8>) -> [String] {
+    var problems: [String] = []
+    if bytes.count > 63 { problems.append("must be no more than 63 characters") }
+    if !isLabel(bytes, letterFirst: true) {
+      problems.append(regexError(dns1035Message, dns1035Format, ["my-name", "abc-123"]))
     }
     return problems
   }
 
   private static func qualifiedName(_ text: String) -> [String] {
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    let parts = Array(text.utf8).split(
+      separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     var problems: [String] = []
-    var name = Substring(text)
-    if parts.count == 2 {
+    let examples = ["MyName", "my.name", "123-abc"]
+    switch parts.count {
+    case 1: break
+    case 2:
       if parts[0].isEmpty {
         problems.append("prefix part must be non-empty")
       } else {
-        problems += subdomain(String(parts[0]), prefix: false).map { "prefix part \($0)" }
+        problems += dns1123Subdomain(parts[0]).map { "prefix part " + $0 }
       }
-      name = parts[1]
-    } else if parts.count > 2 {
+    default:
       return [
-        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character with an optional DNS subdomain prefix and '/'"
+        "a valid label key " + regexError(labelKeyMessage, labelKeyFormat, examples)
+          + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
       ]
     }
-    let bytes = Array(name.utf8)
-    func alnum(_ byte: UInt8) -> Bool {
-      isAlphanumeric(byte) || (byte >= 0x41 && byte <= 0x5A)
-    }
-    if bytes.isEmpty {
+    let name = parts[parts.count - 1]
+    if name.isEmpty {
       problems.append("name part must be non-empty")
-    } else if bytes.count > 63 {
+    } else if name.count > 63 {
       problems.append("name part must be no more than 63 characters")
     }
-    if !bytes.isEmpty
-      && !(bytes.allSatisfy { alnum($0) || "-_.".utf8.contains($0) } && alnum(bytes[0])
-        && alnum(bytes[bytes.count - 1]))
-    {
+    if !isLabelKeyName(name) {
+      problems.append("name part " + regexError(labelKeyMessage, labelKeyFormat, examples))
+    }
+    return problems
+  }
+
+  private static func labelValue(_ text: String) -> [String] {
+    let bytes = Array(text.utf8)[...]
+    var problems: [String] = []
+    if bytes.count > 63 { problems.append("must be no more than 63 characters") }
+    if !bytes.isEmpty && !isLabelKeyName(bytes) {
       problems.append(
-        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-      )
+        regexError(
+          labelValueMessage, "(" + labelKeyFormat + ")?", ["MyValue", "my_value", "12345"]))
     }
     return problems
   }
 
   func problems(_ text: String) -> [String] {
     switch name {
-    case "dns1123Label": return Self.label(Substring(text), prefix: false, letterFirst: false)
-    case "dns1123LabelPrefix": return Self.label(Substring(text), prefix: true, letterFirst: false)
-    case "dns1035Label": return Self.label(Substring(text), prefix: false, letterFirst: true)
-    case "dns1035LabelPrefix": return Self.label(Substring(text), prefix: true, letterFirst: true)
-    case "dns1123Subdomain": return Self.subdomain(text, prefix: false)
-    case "dns1123SubdomainPrefix": return Self.subdomain(text, prefix: true)
+    case "dns1123Label": return Self.dns1123Label(Array(text.utf8)[...])
+    case "dns1123LabelPrefix": return Self.dns1123Label(Self.maskingTrailingDash(text))
+    case "dns1035Label": return Self.dns1035Label(Array(text.utf8)[...])
+    case "dns1035LabelPrefix": return Self.dns1035Label(Self.maskingTrailingDash(text))
+    case "dns1123Subdomain": return Self.dns1123Subdomain(Array(text.utf8)[...])
+    case "dns1123SubdomainPrefix": return Self.dns1123Subdomain(Self.maskingTrailingDash(text))
     case "qualifiedName": return Self.qualifiedName(text)
-    case "labelValue":
-      let bytes = Array(text.utf8)
-      var problems: [String] = []
-      if bytes.count > 63 { problems.append("must be no more than 63 characters") }
-      func alnum(_ byte: UInt8) -> Bool {
-        Self.isAlphanumeric(byte) || (byte >= 0x41 && byte <= 0x5A)
-      }
-      if !bytes.isEmpty
-        && !(bytes.allSatisfy { alnum($0) || "-_.".utf8.contains($0) } && alnum(bytes[0])
-          && alnum(bytes[bytes.count - 1]))
-      {
-        problems.append(
-          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-        )
-      }
-      return problems
+    case "labelValue": return Self.labelValue(text)
     case "uri":
       return URL(text) == nil ? ["must be a valid URI"] : []
     case "uuid":

@@ -100,6 +100,13 @@ struct KubernetesLibraryTests {
     "format.labelValue().validate('') == optional.none()",
     "format.uuid().validate('123e4567-e89b-12d3-a456-426614174000') == optional.none()",
     "format.named('dns1123Label').hasValue()", "!format.named('unknown').hasValue()",
+    // apimachinery's messages, word for word, and its prefix masking of a trailing dash.
+    #"format.dns1123Label().validate("contains a space").value()[0] == "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')""#,
+    #"format.dns1123Label().validate("a.b") == optional.of(["must not contain dots"])"#,
+    #"format.dns1123SubdomainPrefix().validate("mysubdomain.prefix.-") == optional.none()"#,
+    #"format.dns1123Subdomain().validate("abc.").hasValue()"#,
+    #"format.qualifiedName().validate("example.com/MyName") == optional.none()"#,
+    #"format.qualifiedName().validate("contains a space").value()[0].startsWith("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex")"#,
     // IP addresses and CIDRs.
     "ip('10.0.0.1').family() == 4", "!ip('10.0.0.1').isLoopback()",
     "cidr('10.0.0.0/8').containsIP('10.1.2.3')", "isCIDR('10.0.0.0/8')", "!isCIDR('10.0.0.0')",
