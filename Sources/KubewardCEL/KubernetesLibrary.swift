@@ -98,6 +98,24 @@ enum Lists {
       }
       return work > context.remaining ? .error(costLimitExceeded) : .int(-1)
     }
+    // Kubernetes 1.37 (lists version 1): whether a list holds the value, or any other value
+    // equals it (`'model-a'.includes('model-a')`).
+    library.add("includes", member: true, arity: 2) { arguments, context in
+      var work = 0
+      defer { _ = context.spend(work) }
+      guard case .list(let list) = arguments[0] else {
+        let same = Equality.same(arguments[0], arguments[1], work: &work, limit: context.remaining)
+        return work > context.remaining ? .error(costLimitExceeded) : .bool(same)
+      }
+      guard context.spend(list.count) else { return .error(costLimitExceeded) }
+      for index in 0..<list.count
+      where Equality.same(
+        list.element(at: index), arguments[1], work: &work, limit: context.remaining)
+      {
+        return .bool(true)
+      }
+      return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
+    }
     library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
       guard case .list(let list) = arguments[0] else { return nil }
       guard context.spend(list.count) else { return .error(costLimitExceeded) }

@@ -15,6 +15,8 @@ struct KubernetesLibraryTests {
     "[1, 2, 3].min() == 1", "['d', 'a', 'b', 'c'].min() == 'a'", "[1, 2, 3].max() == 3",
     "[1, 2, 2, 3].indexOf(2) == 1", "['a', 'b', 'b', 'c'].lastIndexOf('b') == 2",
     "[1.0].indexOf(1.1) == -1", "[].indexOf('string') == -1",
+    "[1, 2, 3].includes(2)", "![1, 2, 3].includes(4)", "'model-a'.includes('model-a')",
+    "!'model-a'.includes('model-b')", "[1, 2u, 3.0].includes(3)",
     // Regex.
     "'abc 123'.find('[0-9]+') == '123'", "'abc'.find('[0-9]+') == ''",
     "'123 abc 456'.findAll('[0-9]+') == ['123', '456']",
