@@ -39,7 +39,7 @@ public enum Builtins {
         return overflow ? .error(.overflow) : .int(sum)
       case (.uint(let a), .uint(let b)):
         let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .error(.overflow) : .uint(sum)
+        return overflow ? .error(.unsignedOverflow) : .uint(sum)
       case (.double(let a), .double(let b)): return .double(a + b)
       // Concatenations are charged by what they build (a unit per ten bytes, per element),
       // before they build it: doubling a value in a chain of binds must run out of budget,
@@ -56,7 +56,7 @@ public enum Builtins {
         guard context.spend(a.count + b.count) else { return .error(costLimitExceeded) }
         return .list(ArrayList(elements(a) + elements(b)))
       case (.timestamp(let a), .duration(let b)), (.duration(let b), .timestamp(let a)):
-        return a.adding(b).map(Value.timestamp) ?? .error(.overflow)
+        return a.adding(b).map(Value.timestamp) ?? .error(.timestampOverflow)
       case (.duration(let a), .duration(let b)):
         return a.adding(b).map(Value.duration) ?? .error(.overflow)
       default: return nil
@@ -69,12 +69,12 @@ public enum Builtins {
         return overflow ? .error(.overflow) : .int(difference)
       case (.uint(let a), .uint(let b)):
         let (difference, overflow) = a.subtractingReportingOverflow(b)
-        return overflow ? .error(.overflow) : .uint(difference)
+        return overflow ? .error(.unsignedOverflow) : .uint(difference)
       case (.double(let a), .double(let b)): return .double(a - b)
       case (.timestamp(let a), .timestamp(let b)):
         return a.difference(b).map(Value.duration) ?? .error(.overflow)
       case (.timestamp(let a), .duration(let b)):
-        return a.adding(b.negated).map(Value.timestamp) ?? .error(.overflow)
+        return a.adding(b.negated).map(Value.timestamp) ?? .error(.timestampOverflow)
       case (.duration(let a), .duration(let b)):
         return a.adding(b.negated).map(Value.duration) ?? .error(.overflow)
       default: return nil
@@ -87,7 +87,7 @@ public enum Builtins {
         return overflow ? .error(.overflow) : .int(product)
       case (.uint(let a), .uint(let b)):
         let (product, overflow) = a.multipliedReportingOverflow(by: b)
-        return overflow ? .error(.overflow) : .uint(product)
+        return overflow ? .error(.unsignedOverflow) : .uint(product)
       case (.double(let a), .double(let b)): return .double(a * b)
       default: return nil
       }

@@ -63,8 +63,15 @@ public struct CELError: Error, Sendable, CustomStringConvertible, Equatable {
 
   static let divideByZero = CELError("division by zero")
   static let moduloByZero = CELError("modulus by zero")
-  static let overflow = CELError("return error for overflow")
-  static func noSuchKey(_ key: Value) -> CELError { CELError("no such key: \(key.debugText)") }
+  /// cel-go's words (what the API server prints), not the conformance suite's.
+  static let overflow = CELError("integer overflow")
+  static let unsignedOverflow = CELError("unsigned integer overflow")
+  static let timestampOverflow = CELError("timestamp overflow")
+  /// As cel-go prints it (`%v`: a string key without quotes).
+  static func noSuchKey(_ key: Value) -> CELError {
+    if case .string(let name) = key { return CELError("no such key: \(name)") }
+    return CELError("no such key: \(key.debugText)")
+  }
   static func noSuchField(_ name: String) -> CELError { CELError("no such key: \(name)") }
   static let indexOutOfRange = CELError("index out of range")
 }

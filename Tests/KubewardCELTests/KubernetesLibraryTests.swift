@@ -155,6 +155,23 @@ struct KubernetesLibraryTests {
     #expect(program.evaluate(activation).isError, "\(expression)")
   }
 
+  /// Errors in cel-go's words, which the API server prints in its denials.
+  @Test(arguments: [
+    ("9223372036854775807 + 1", "integer overflow"),
+    ("-(-9223372036854775807 - 1)", "integer overflow"),
+    ("18446744073709551615u + 1u", "unsigned integer overflow"),
+    ("timestamp('9999-12-31T23:59:59Z') + duration('1s')", "timestamp overflow"),
+    ("{'a': 1}['c']", "no such key: c"), ("{'a': 1}.c", "no such key: c"),
+  ])
+  func errorsReadAsCelGoWritesThem(_ expression: String, message: String) throws {
+    let value = try Program(expression).evaluate(DictionaryActivation())
+    guard case .error(let error) = value else {
+      Issue.record("\(expression) gave \(value.debugText)")
+      return
+    }
+    #expect(error.message == message, "\(expression)")
+  }
+
   /// Kubernetes' literal validators: a constant pattern, duration or timestamp that is
   /// invalid is a compile error at the constant (an error of every evaluation without them).
   @Test(arguments: [
