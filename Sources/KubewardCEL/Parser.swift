@@ -544,6 +544,11 @@ struct Parser {
     let first = try variableName(arguments[0])
     let second = twoVariables ? try variableName(arguments[1]) : nil
     let rest = Array(arguments.dropFirst(twoVariables ? 2 : 1))
+    // cel-go's macros keep their result in `__result__`.
+    for (name, argument) in [(first, arguments[0]), (second, arguments[1])]
+    where name == "__result__" {
+      throw error("iteration variable overwrites accumulator variable", at: argument.offset)
+    }
     if let second, second == first {
       throw error("duplicate variable name '\(first)'", at: arguments[1].offset)
     }

@@ -138,7 +138,8 @@ struct KubernetesLibraryTests {
     "'abc'.matches('(?<=a)b')", "'abc'.matches('\\\\1')", "authorizer.group('apps')",
     "cidr('10.0.0.0/33')", "ip('01.2.3.4')",
     "[1, 'a'].sort()", "[[1], [2]].sort()", "[1, 2].slice(2, 1)", "[1, 2].slice(-1, 1)",
-    "[1, 2].slice(0, 3)", "[1].flatten(-1)", "lists.range(100000000)", "semver('1.2')",
+    "[1, 2].slice(0, 3)", "[1].flatten(-1)", "[].all(__result__, i, __result__ < i)",
+    "[1].exists(__result__, true)", "lists.range(100000000)", "semver('1.2')",
     "semver('1.0.0-01')", "semver('1.0.0+')", "{'a': 1}.b.orValue(2)",
   ]
 
