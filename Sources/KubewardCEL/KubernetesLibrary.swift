@@ -449,13 +449,32 @@ struct Quantity: OpaqueValue, Equatable {
     self.value = value
   }
 
+  /// `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`: a number, then what may be a suffix.
+  static func hasQuantityShape(_ text: String) -> Bool {
+    var bytes = Array(text.utf8)[...]
+    if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+      bytes = bytes.dropFirst()
+    }
+    let number = bytes.prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
+    guard !number.isEmpty else { return false }
+    var rest = bytes.dropFirst(number.count)
+    rest = rest.drop { "eEinumkKMGTP".utf8.contains($0) }
+    if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+      rest = rest.dropFirst()
+    }
+    return rest.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+  }
+
   static func register(_ library: inout Library) {
     library.add("quantity", arity: 1) { arguments, _ in
       guard case .string(let text) = arguments[0] else { return nil }
       guard let quantity = Quantity(text) else {
+        // resource.ParseQuantity's two errors: the shape, else the suffix.
         return .error(
           CELError(
-            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            hasQuantityShape(text)
+              ? "unable to parse quantity's suffix"
+              : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
           ))
       }
       return .opaque(quantity)
@@ -962,7 +981,8 @@ struct IPAddress: OpaqueValue, Equatable {
     case .failure(.zone): return .error(CELError("IP Address with zone value is not allowed"))
     case .failure(.mapped): return .error(CELError("IPv4-mapped IPv6 address is not allowed"))
     case .failure(.invalid):
-      return .error(CELError("IP Address '\(text)' parse error during conversion from string"))
+      return .error(
+        CELError("IP Address \(Strings.quote(text)) parse error during conversion from string"))
     }
   }
 }
@@ -1037,7 +1057,8 @@ struct CIDR: OpaqueValue, Equatable {
         switch IPAddress.parse(text) {
         case .success(let address): return .bool(range.contains(address))
         case .failure:
-          return .error(CELError("IP Address '\(text)' parse error during conversion from string"))
+          return .error(
+            CELError("IP Address \(Strings.quote(text)) parse error during conversion from string"))
         }
       default: return nil
       }

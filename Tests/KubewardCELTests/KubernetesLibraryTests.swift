@@ -163,6 +163,12 @@ struct KubernetesLibraryTests {
     ("18446744073709551615u + 1u", "unsigned integer overflow"),
     ("timestamp('9999-12-31T23:59:59Z') + duration('1s')", "timestamp overflow"),
     ("{'a': 1}['c']", "no such key: c"), ("{'a': 1}.c", "no such key: c"),
+    ("quantity('10Mm')", "unable to parse quantity's suffix"),
+    (
+      "quantity('1,3G')",
+      "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    ),
+    ("ip('1.2.3.4.5')", "IP Address \"1.2.3.4.5\" parse error during conversion from string"),
   ])
   func errorsReadAsCelGoWritesThem(_ expression: String, message: String) throws {
     let value = try Program(expression).evaluate(DictionaryActivation())
