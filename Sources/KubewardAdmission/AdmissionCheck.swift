@@ -83,8 +83,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     }
     states[index] = .evaluating
     depth += 1
-    let value = evaluate(variables[index].expression)
+    var value = evaluate(variables[index].expression)
     depth -= 1
+    if case .error(let error) = value, error != costLimitExceeded {
+      // As the API server words it (a variable's name is an identifier: Go's %q adds quotes).
+      value = .error(
+        CELError("composited variable \"\(name)\" fails to evaluate: \(error.message)"))
+    }
     states[index] = .done(value)
     return value
   }
@@ -344,6 +349,9 @@ struct AdmissionCheck: ObjectCheck {
     let variants: [String: AdmissionPolicy]
     /// Per binding, the params its paramRef picks, when the policy takes params.
     let params: [ParamIndex?]
+    /// Whether the policy's paramKind is namespaced (from the resource table, else from
+    /// whether its objects in the run have namespaces).
+    let paramsAreNamespaced: Bool
     /// Per binding, how its findings name what the object violates.
     let denials: [String]
     /// Kyverno PolicyExceptions that exempt objects from the policy.
@@ -352,9 +360,16 @@ struct AdmissionCheck: ObjectCheck {
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
       hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject],
-      exceptions: [PolicyException] = []
+      exceptions: [PolicyException] = [], resources: ResourceTable = ResourceTable()
     ) {
       self.exceptions = exceptions
+      self.paramsAreNamespaced =
+        policy.paramKind.map { kind in
+          resources.resource(
+            apiVersion: kind.apiVersion, kind: kind.kind,
+            hasNamespace: paramObjects.contains { $0.namespace != nil }
+          ).namespaced
+        } ?? false
       self.policy = policy
       self.bindings = bindings
       self.unbound = unbound
@@ -396,7 +411,8 @@ struct AdmissionCheck: ObjectCheck {
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
         } ?? [],
-        exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [])
+        exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [],
+        resources: set.resources)
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
@@ -511,11 +527,16 @@ struct AdmissionCheck: ObjectCheck {
       return
     }
     let paramValues: [Value]
-    switch params(for: policy, binding: binding, index: index, namespace: namespace) {
+    switch params(for: policy, binding: binding, entry: entry, index: index, namespace: namespace)
+    {
     case .values(let values): paramValues = values
-    case .missing(let why):
-      if binding.paramReference?.denyWhenMissing ?? true {
-        report.report(object.nameNode, "\(verb): \(why)", adjustment: adjustment)
+    case .configurationError(let why):
+      // The API server's configuration errors follow failurePolicy alone: Ignore admits,
+      // Fail forbids the request whatever the binding's actions.
+      if policy.failurePolicy == .fail {
+        report.report(
+          object.nameNode, "\(verb): failed to configure binding: \(why)",
+          adjustment: .exactly(configuredSeverities[policy.name] ?? .error))
       }
       return
     }
@@ -604,7 +625,7 @@ struct AdmissionCheck: ObjectCheck {
       let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
       if !trimmed.isEmpty { return trimmed }
     }
-    if let message = validation.message, !message.isEmpty { return message }
+    if let message = validation.message?[...].trimmingSpaces, !message.isEmpty { return message }
     return "failed expression: \(Self.oneLine(validation.expression.source))"
   }
 
@@ -648,30 +669,43 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   private enum Params {
+    /// An evaluation per value (none: the request is admitted).
     case values([Value])
-    case missing(String)
+    case configurationError(String)
   }
 
-  /// The params of a policy that takes none: one evaluation, with `params` null.
+  /// The params of a policy that takes none, or of a binding without a paramRef: one
+  /// evaluation, with `params` null.
   private static let noParams: [Value] = [.null]
 
-  /// The params a binding gives its policy for an object in `namespace`.
+  /// The params a binding gives its policy for an object in `namespace` (nil: cluster-scoped),
+  /// as the API server's `CollectParams` finds them.
   private func params(
-    for policy: AdmissionPolicy, binding: AdmissionBinding, index: ParamIndex?,
-    namespace: String?
+    for policy: AdmissionPolicy, binding: AdmissionBinding, entry: CompiledPolicy,
+    index: ParamIndex?, namespace: String?
   ) -> Params {
-    guard let kind = policy.paramKind else { return .values(Self.noParams) }
-    guard let reference = binding.paramReference, let index else {
-      if binding.name.isEmpty { return .values(Self.noParams) }
-      return .missing(
-        "the policy takes params (\(kind.kind)) but binding '\(binding.name)' has no paramRef")
+    guard let kind = policy.paramKind, let reference = binding.paramReference, let index else {
+      return .values(Self.noParams)
+    }
+    if entry.paramsAreNamespaced {
+      if reference.namespace == nil && namespace == nil {
+        return .configurationError(
+          "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources")
+      }
+    } else if reference.namespace != nil {
+      return .configurationError(
+        "paramRef.namespace must not be provided for a cluster-scoped `paramKind`")
+    }
+    if reference.name != nil && reference.selector != nil {
+      return .configurationError("paramRef.name and paramRef.selector are mutually exclusive")
     }
     // Namespaced params are looked up in the paramRef's namespace, else the request's.
     let matching = index.params(in: reference.namespace ?? namespace)
-    if matching.isEmpty {
+    guard !matching.isEmpty else {
+      guard reference.denyWhenMissing else { return .values([]) }
       let what = reference.name.map { "'\($0)'" } ?? "matching the paramRef's selector"
-      return .missing(
-        "no \(kind.kind) \(what) was found among the policy files and the run (parameterNotFoundAction Deny)"
+      return .configurationError(
+        "no params found for policy binding with `Deny` parameterNotFoundAction (no \(kind.kind) \(what) was found among the policy files and the run)"
       )
     }
     return .values(matching.map { NodeValue.value($0.node) })
@@ -706,21 +740,24 @@ struct AdmissionCheck: ObjectCheck {
       ("group", .string(resource.group)), ("version", .string(resource.version)),
       ("resource", .string(resource.resource)),
     ])
-    return map([
-      ("uid", .string(request.uid)), ("kind", kind),
-      ("resource", resourceValue), ("subResource", .string(request.subResource)),
-      ("requestKind", kind),
-      ("requestResource", resourceValue), ("name", .string(facts.name)),
-      ("namespace", .string(facts.namespace ?? "")), ("operation", .string(request.operation)),
-      (
-        "userInfo",
-        map([
-          ("username", .string(request.username)),
-          ("groups", .list(ArrayList(request.groups.map(Value.string)))),
+    // The API server's AdmissionRequest as JSON: empty `omitempty` fields are left out, so
+    // `has(request.namespace)` is false for a cluster-scoped object, as in the cluster.
+    func unlessEmpty(_ name: String, _ text: String) -> [(String, Value)] {
+      text.isEmpty ? [] : [(name, .string(text))]
+    }
+    let userInfo =
+      [("username", Value.string(request.username))]
+      + (request.groups.isEmpty
+        ? [] : [("groups", .list(ArrayList(request.groups.map(Value.string))))])
+    return map(
+      [("uid", .string(request.uid)), ("kind", kind), ("resource", resourceValue)]
+        + unlessEmpty("subResource", request.subResource)
+        + [("requestKind", kind), ("requestResource", resourceValue)]
+        + unlessEmpty("name", facts.name) + unlessEmpty("namespace", facts.namespace ?? "")
+        + [
+          ("operation", .string(request.operation)), ("userInfo", map(userInfo)),
+          ("dryRun", .bool(request.dryRun)),
         ])
-      ),
-      ("dryRun", .bool(request.dryRun)),
-    ])
   }
 
   /// A Namespace kubeward has not seen: what the API server would at least know of it.

@@ -114,7 +114,7 @@ public struct AdmissionPolicySet: Sendable {
             policies.append(policy)
           }
         } else if PolicyReader.isBinding(apiVersion: apiVersion, kind: kind) {
-          if let binding = reader.binding(object) {
+          if let binding = reader.binding(object, apiVersion: apiVersion) {
             bindings.append(binding)
             bindingsByPolicy[binding.policyName, default: []].append(binding)
           }
@@ -322,7 +322,8 @@ public struct AdmissionPolicySet: Sendable {
       if let (function, expression, offset) = policy.needsCluster {
         let library = String(function.prefix { $0 != "." && $0 != "(" })
         let why =
-          function.contains(".") && PolicyReader.clusterLibraries.contains(library)
+          function.contains(".")
+            && (PolicyReader.clusterLibraries.contains(library) || library == "authorizer")
           ? "calls \(function)(), which needs a cluster, a registry or the network"
           : "uses Kyverno's \(function), which kubeward does not implement"
         findings.append(
@@ -333,7 +334,7 @@ public struct AdmissionPolicySet: Sendable {
               "\(policy.kindName) \(policy.name) \(why); kubeward does not evaluate this policy"
           ))
       }
-      if policy.ownActions == nil && !isBound(policy) {
+      if policy.ownActions == nil && !isBound(policy) && policy.needsCluster == nil {
         findings.append(
           Finding(
             policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,

@@ -344,10 +344,12 @@ struct PolicyReader {
       && kind == "ValidatingAdmissionPolicyBinding"
   }
 
-  mutating func problem(_ node: Node, _ message: String, policy: String? = nil) {
+  mutating func problem(
+    _ node: Node, _ message: String, policy: String? = nil, severity: Severity = .error
+  ) {
     problems.append(
       PolicyFileProblem(
-        file: file, range: node.range, message: message, policy: policy, severity: .error))
+        file: file, range: node.range, message: message, policy: policy, severity: severity))
   }
 
   private func text(_ node: Node?) -> String? {
@@ -433,13 +435,24 @@ struct PolicyReader {
     -> (String, Int)?
   {
     if let found = clusterFunction(in: expression.source) { return found }
+    // The authorizer asks the cluster's authorizers, which a linter has none of.
+    if let offset = nameOffset("authorizer", in: expression.source) {
+      return (calledFunction(at: offset, in: Array(expression.source.utf8)), offset)
+    }
     guard flavor == .kyverno, let error = expression.compileError,
       let name = error.message.firstMatch(of: /undeclared reference to '([^']+)'/)?.1,
       kyvernoLibraries.contains(String(name))
     else { return nil }
-    // Where the name is first written as a name of its own, with the function it calls
-    // (`hash.md5`) when it is a library.
-    let bytes = Array(expression.source.utf8)
+    guard let offset = nameOffset(String(name), in: expression.source) else {
+      return (String(name), 0)
+    }
+    return (calledFunction(at: offset, in: Array(expression.source.utf8)), offset)
+  }
+
+  /// Where `name` is first written as a name of its own (not a field, not part of a longer
+  /// name).
+  private static func nameOffset(_ name: String, in source: String) -> Int? {
+    let bytes = Array(source.utf8)
     let needle = Array(name.utf8)
     var start = 0
     while start + needle.count <= bytes.count {
@@ -448,16 +461,22 @@ struct PolicyReader {
         start == 0 || !isNamePart(bytes[start - 1]) && bytes[start - 1] != UInt8(ascii: "."),
         end == bytes.count || !isNamePart(bytes[end])
       {
-        var stop = end
-        if stop < bytes.count, bytes[stop] == UInt8(ascii: ".") {
-          stop += 1
-          while stop < bytes.count, isNamePart(bytes[stop]) { stop += 1 }
-        }
-        return (String(decoding: bytes[start..<stop], as: UTF8.self), start)
+        return start
       }
       start += 1
     }
-    return (String(name), 0)
+    return nil
+  }
+
+  /// The name at `offset` with the function of it that is called (`hash.md5`).
+  private static func calledFunction(at offset: Int, in bytes: [UInt8]) -> String {
+    var stop = offset
+    while stop < bytes.count, isNamePart(bytes[stop]) { stop += 1 }
+    if stop < bytes.count, bytes[stop] == UInt8(ascii: ".") {
+      stop += 1
+      while stop < bytes.count, isNamePart(bytes[stop]) { stop += 1 }
+    }
+    return String(decoding: bytes[offset..<stop], as: UTF8.self)
   }
 
   private static func clusterFunction(in source: String) -> (String, Int)? {
@@ -624,7 +643,7 @@ struct PolicyReader {
     return all.filter { names.contains($0.lowercased() + "s") || names.contains($0.lowercased()) }
   }
 
-  mutating func binding(_ root: Node) -> AdmissionBinding? {
+  mutating func binding(_ root: Node, apiVersion: String) -> AdmissionBinding? {
     guard let nameNode = root["metadata"]?["name"], let name = nameNode.string else {
       problem(root, "ValidatingAdmissionPolicyBinding has no metadata.name")
       return nil
@@ -641,7 +660,14 @@ struct PolicyReader {
       if let selector = node["selector"], selector.isMapping {
         ref.selector = LabelSelector(selector: selector)
       }
-      ref.denyWhenMissing = text(node["parameterNotFoundAction"]) != "Allow"
+      let action = text(node["parameterNotFoundAction"])
+      ref.denyWhenMissing = action != "Allow"
+      if action == nil && !apiVersion.hasSuffix("/v1alpha1") {
+        problem(
+          node,
+          "ValidatingAdmissionPolicyBinding \(name): paramRef.parameterNotFoundAction is required (Allow or Deny), and the API server rejects the binding without it; kubeward reads it as Deny",
+          severity: .warning)
+      }
       reference = ref
     }
     let actions = actions(spec["validationActions"], policy: policyName) ?? []

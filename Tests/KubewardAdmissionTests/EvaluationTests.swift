@@ -106,8 +106,14 @@ struct EvaluationTests {
         """
             - expression: "1 > 2"
         """)?.hasSuffix(": failed expression: 1 > 2") == true)
-    // The API server trims the result's white space (Unicode's), and one that trims to
-    // nothing falls back to message.
+    // The API server trims a message's white space (Unicode's), and a messageExpression's
+    // result that trims to nothing falls back to message.
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "  padded message  "
+        """)?.hasSuffix(": padded message") == true)
     #expect(
       try message(
         """
@@ -236,6 +242,8 @@ struct EvaluationTests {
       ("object.spec.replicas == 3", true),
       ("object.spec.template.spec.containers[0].image.endsWith(':1.0')", true),
       ("request.operation == 'UPDATE'", false),
+      // Empty omitempty fields of the AdmissionRequest are absent, as the API server's JSON.
+      ("!has(request.subResource)", true),
     ] {
       let text = spec("  validations:\n    - expression: \(quoted(expression))")
       let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
@@ -248,12 +256,84 @@ struct EvaluationTests {
     #expect(try harness.objectFindings().isEmpty)
   }
 
+  /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says
+  /// so once (an error on every object would be a guess).
   @Test func authorizerNeedsACluster() throws {
     let text = spec(
       "  validations:\n    - expression: \"authorizer.group('apps').resource('deployments').check('create').allowed()\""
     )
-    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
-    #expect(findings.first?.message.contains("authorizer is not available offline") == true)
+    let findings = try Harness(policies: text, manifest: deployment()).findings()
+    #expect(findings.filter { $0.file == "manifest.yaml" }.isEmpty)
+    #expect(findings.map(\.severity) == [.warning])
+    #expect(
+      findings.first?.message.contains("calls authorizer.group(), which needs a cluster") == true)
+  }
+
+  /// Params as the API server's CollectParams finds them: a binding without a paramRef gives
+  /// `params` null; what it cannot configure is an error of the request under failurePolicy
+  /// Fail, whatever the binding's actions, and nothing under Ignore.
+  @Test func paramConfigurationFollowsTheAPIServer() throws {
+    func run(
+      _ paramRef: String?, actions: String = "[Deny]", failurePolicy: String = "Fail",
+      paramKind: String = "{apiVersion: v1, kind: ConfigMap}", manifest: String = deployment()
+    ) throws -> [Finding] {
+      let text =
+        spec(
+          """
+            paramKind: \(paramKind)
+            failurePolicy: \(failurePolicy)
+            validations:
+              - expression: "params == null || object.metadata.name != params.data.blocked"
+          """
+        ).replacingOccurrences(
+          of:
+            #"apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]"#,
+          with:
+            #"apiGroups: ["apps", ""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "namespaces"]"#
+        )
+        + "\n---\n" + """
+          apiVersion: admissionregistration.k8s.io/v1
+          kind: ValidatingAdmissionPolicyBinding
+          metadata: {name: demo-binding}
+          spec:
+            policyName: demo
+            validationActions: \(actions)
+          \(paramRef.map { "  paramRef:\n" + $0 } ?? "")
+          """
+      return try Harness(policies: text, manifest: manifest).findings()
+    }
+    #expect(try run(nil).isEmpty)
+    let missing = try run("    name: limits\n    parameterNotFoundAction: Deny", actions: "[Warn]")
+    #expect(missing.map(\.severity) == [.error])
+    #expect(
+      missing.first?.message.contains(
+        "failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction"
+      ) == true)
+    #expect(
+      try run("    name: limits\n    parameterNotFoundAction: Deny", failurePolicy: "Ignore")
+        .isEmpty)
+    let namespace = """
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: shop}
+      """
+    let clusterScoped = try run(
+      "    name: limits\n    parameterNotFoundAction: Allow", manifest: namespace
+    ).filter { $0.file == "manifest.yaml" }
+    #expect(
+      clusterScoped.first?.message.contains(
+        "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources")
+        == true)
+    let clusterParams = try run(
+      "    name: high\n    namespace: shop\n    parameterNotFoundAction: Allow",
+      paramKind: "{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass}")
+    #expect(
+      clusterParams.first?.message.contains(
+        "paramRef.namespace must not be provided for a cluster-scoped `paramKind`") == true)
+    // v1 requires parameterNotFoundAction: said at the binding, read as Deny.
+    let unsaid = try run("    name: limits")
+    #expect(unsaid.contains { $0.file == "policy.yaml" && $0.severity == .warning })
+    #expect(unsaid.contains { $0.file == "manifest.yaml" && $0.severity == .error })
   }
 
   @Test func auditAnnotationsAreInformation() throws {
@@ -527,6 +607,20 @@ struct EvaluationTests {
           - expression: "variables.a"
       """)
     // At the `.b` of the first variable's expression (the policy's line 10).
+    // A variable that errs is named in the error, as the API server names it.
+    let failing = spec(
+      """
+        variables:
+          - name: exempt
+            expression: "object.metadata.nothing == 'x'"
+        validations:
+          - expression: "variables.exempt"
+      """)
+    let failed = try Harness(policies: failing, manifest: deployment()).objectFindings()
+    #expect(
+      failed.first?.message.hasSuffix(
+        "resulted in error: composited variable \"exempt\" fails to evaluate: no such key: nothing")
+        == true, "\(failed.map(\.message))")
     let errors = try Harness(policies: loop, manifest: deployment()).findings()
       .filter { $0.file == "policy.yaml" && $0.message.contains("does not compile") }
     #expect(errors.map(\.range.start) == [SourcePosition(line: 10, column: 29)])
