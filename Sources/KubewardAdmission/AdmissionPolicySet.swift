@@ -82,10 +82,14 @@ public struct AdmissionPolicySet: Sendable {
       }
     }
     if set.policies.isEmpty {
+      // Say why when the policies were there but could not be read.
+      let why = set.problems.prefix(5).map { problem in
+        "\n  \(VisibleText.escaped(problem.file)):\(problem.range.start.line):\(problem.range.start.column): \(VisibleText.escaped(problem.message))"
+      }.joined()
       throw AdmissionPolicyError(
         description:
-          "no ValidatingAdmissionPolicy or Kyverno ValidatingPolicy in "
-          + paths.map(VisibleText.escaped).joined(separator: ", "))
+          "no usable ValidatingAdmissionPolicy or Kyverno ValidatingPolicy in "
+          + paths.map(VisibleText.escaped).joined(separator: ", ") + why)
     }
     set.checkNames()
     return set

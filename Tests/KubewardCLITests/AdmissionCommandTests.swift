@@ -83,7 +83,23 @@ struct AdmissionCommandTests {
     #expect(run.standardError.contains("is not an admission policy file"))
     let none = try Kubeward.run(["lint", "--policy", manifests, manifests])
     #expect(none.status == 2)
-    #expect(none.standardError.contains("no ValidatingAdmissionPolicy"))
+    #expect(none.standardError.contains("no usable ValidatingAdmissionPolicy"))
+    // Policies that cannot be read say why, at their position.
+    let folder = NSTemporaryDirectory() + "kubeward-admission-unusable-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let policy = folder + "/old.yaml"
+    try """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: old}
+    spec:
+      paramKind: {group: x, version: v1}
+      validations: [{expression: "true"}]
+    """.write(toFile: policy, atomically: true, encoding: .utf8)
+    let unusable = try Kubeward.run(["lint", "--policy", policy, manifests])
+    #expect(unusable.status == 2)
+    #expect(unusable.standardError.contains("old.yaml:5:14: paramKind needs apiVersion and kind"))
   }
 
   @Test func theConfigurationNamesPoliciesAndConfiguresThem() throws {
