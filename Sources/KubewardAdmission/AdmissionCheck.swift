@@ -194,7 +194,12 @@ final class ObjectContext: @unchecked Sendable {
     self.namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
     self.object = object
     self.request = request
-    self.oldObject = admission?.oldObject
+    // Offline, an UPDATE (`admissionRequest.operation`) has no previous version to read:
+    // kubeward evaluates it as an update that changes nothing, where a null oldObject was an
+    // error in every policy that compares the two.
+    self.oldObject =
+      admission?.oldObject
+      ?? (admission == nil && request.operation == "UPDATE" ? object.node : nil)
   }
 
   /// The labels namespace selectors see.

@@ -254,6 +254,14 @@ struct EvaluationTests {
       manifest: deployment())
     harness.request.username = "ci"
     #expect(try harness.objectFindings().isEmpty)
+    // Offline, an UPDATE changes nothing: oldObject is the object.
+    var update = Harness(
+      policies: spec(
+        "  validations:\n    - expression: \"object.spec.replicas == oldObject.spec.replicas\""
+      ).replacingOccurrences(of: #"operations: ["CREATE"]"#, with: #"operations: ["UPDATE"]"#),
+      manifest: deployment())
+    update.request.operation = "UPDATE"
+    #expect(try update.objectFindings().isEmpty)
   }
 
   /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says
