@@ -23,10 +23,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   let scope: ObjectScope
   let params: Value
   let variables: [NamedExpression]
+  private let positions: [String: Int]
   /// Per variable, by position: one array for the activation, where a dictionary of values
   /// and a set of names in evaluation were two allocations for every policy and object.
   private var states: [VariableState] = []
   private var depth = 0
+  /// The summed heights of the variables in evaluation (see `maximumNesting`).
+  private var nesting = 0
   private enum VariableState {
     case unread, evaluating, done(Value)
   }
@@ -34,10 +37,14 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   var cost = 0
   var tracer: AccessTracer?
 
-  init(scope: ObjectScope, params: Value, variables: [NamedExpression]) {
+  init(
+    scope: ObjectScope, params: Value, variables: [NamedExpression] = [],
+    positions: [String: Int] = [:]
+  ) {
     self.scope = scope
     self.params = params
     self.variables = variables
+    self.positions = positions
   }
 
   func resolve(_ name: String) -> Value? {
@@ -69,22 +76,29 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// How many variables may be in evaluation at once, each reading the next: every one is a
   /// nested evaluation on the stack, and a chain of thousands overflowed it.
   static let maximumVariableDepth = 250
+  /// How deep the variables in evaluation at once may nest, their expressions' heights
+  /// summed: 30 variables each 240 deep overflowed the stack (25 did not; an expression alone
+  /// is at most 600 deep).
+  static let maximumNesting = 1_500
 
   func variable(_ name: String) -> Value? {
-    guard let index = variables.firstIndex(where: { $0.name == name }) else { return nil }
+    guard let index = positions[name] else { return nil }
     if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
     switch states[index] {
     case .done(let value): return value
     case .evaluating: return .error(CELError("variable \(name) refers to itself"))
     case .unread: break
     }
-    guard depth < Self.maximumVariableDepth else {
+    let height = variables[index].expression.program?.expression.height ?? 1
+    guard depth < Self.maximumVariableDepth, nesting + height <= Self.maximumNesting else {
       return .error(CELError("variable \(name): variables read one another too deeply"))
     }
     states[index] = .evaluating
     depth += 1
+    nesting += height
     var value = evaluate(variables[index].expression)
     depth -= 1
+    nesting -= height
     if case .error(let error) = value, error != costLimitExceeded {
       // As the API server words it (a variable's name is an identifier: Go's %q adds quotes).
       value = .error(
@@ -480,11 +494,12 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   /// Whether a PolicyException's matchConditions all hold for the object (one that errs or
-  /// does not compile exempts nothing).
+  /// does not compile exempts nothing). All of a policy's exceptions share its budget on the
+  /// object: one each let 64 exceptions spend 64 times the policy's limit.
   private static func isExempt(_ exceptions: [PolicyException], scope: ObjectScope) -> Bool {
-    exceptions.contains { exception in
-      let activation = AdmissionActivation(scope: scope, params: .null, variables: [])
-      return exception.matchConditions.allSatisfy { condition in
+    let activation = AdmissionActivation(scope: scope, params: .null)
+    return exceptions.contains { exception in
+      exception.matchConditions.allSatisfy { condition in
         if case .bool(true) = activation.evaluate(condition.expression) { return true }
         return false
       }
@@ -547,7 +562,9 @@ struct AdmissionCheck: ObjectCheck {
     }
     for param in paramValues {
       func activation() -> AdmissionActivation {
-        AdmissionActivation(scope: scope, params: param, variables: policy.variables)
+        AdmissionActivation(
+          scope: scope, params: param, variables: policy.variables,
+          positions: policy.variablePositions)
       }
       let context = activation()
       // matchConditions: all must hold; an error follows failurePolicy.

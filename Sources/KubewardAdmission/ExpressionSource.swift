@@ -70,7 +70,7 @@ struct ExpressionSource: Sendable {
     /// The last position found at the start of a code point, to count on from: offsets are
     /// asked for in order, and counting each from its line's start made a long line
     /// quadratic (a 200 KB one-line expression took seconds to load).
-    private var last: (offset: Int, line: Int, column: Int)?
+    var last: (offset: Int, line: Int, column: Int)?
 
     /// The position of a byte offset.
     mutating func position(of offset: Int) -> SourcePosition {
@@ -127,6 +127,9 @@ struct ExpressionSource: Sendable {
 
     mutating func build() -> (value: [UInt8], positions: [SourcePosition])? {
       guard let begin = offset(of: node.position), let style = node.scalarStyle else { return nil }
+      // Positions are counted on from the value's start: from its line's start, a one-line
+      // file of n expressions was quadratic.
+      last = (begin, node.position.line, node.position.column)
       let finished: Bool
       switch style {
       case .plain: finished = flow(from: begin, quote: nil)

@@ -45,13 +45,13 @@ public final class PolicyExpression: Sendable {
     "authorizer.requestResource",
   ]
 
-  /// The variables the expression may read (those declared before it, for a variable), when
-  /// its policy declares them: reading another is a compile error, as in the API server.
-  let variables: Set<String>?
+  /// The variables the expression may read (those declared before it, for a variable): reading
+  /// another is a compile error, as in the API server.
+  let variables: VisibleVariables?
 
   init(
     source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
-    cursor: ColumnCursor = ColumnCursor(), variables: Set<String>? = nil
+    cursor: ColumnCursor = ColumnCursor(), variables: VisibleVariables? = nil
   ) {
     self.source = source
     self.file = file
@@ -69,13 +69,13 @@ public final class PolicyExpression: Sendable {
     (program, compileError) = Self.compile(source, variables: variables)
   }
 
-  private static func compile(_ source: String, variables: Set<String>?) -> (
+  private static func compile(_ source: String, variables: VisibleVariables?) -> (
     Program?, CELCompileError?
   ) {
     do {
       let program = try Program(
         source, declarations: declarations, validatesLiterals: true,
-        fields: variables.map { ["variables": $0] } ?? [:])
+        fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:])
       return (program, nil)
     } catch {
       return (nil, error)
@@ -180,6 +180,9 @@ public final class AdmissionPolicy: Sendable {
   let matchConstraints: MatchResources?
   let matchConditions: [NamedExpression]
   let variables: [NamedExpression]
+  /// Each variable's position in `variables` by name (the first, when written twice): every
+  /// read of `variables.x` looks here.
+  let variablePositions: [String: Int]
   let validations: [Validation]
   let auditAnnotations: [NamedExpression]
   public let failurePolicy: FailurePolicy
@@ -209,6 +212,11 @@ public final class AdmissionPolicy: Sendable {
     self.matchConstraints = matchConstraints
     self.matchConditions = matchConditions
     self.variables = variables
+    var positions: [String: Int] = [:]
+    for (position, variable) in variables.enumerated() where positions[variable.name] == nil {
+      positions[variable.name] = position
+    }
+    self.variablePositions = positions
     self.validations = validations
     self.auditAnnotations = auditAnnotations
     self.failurePolicy = failurePolicy
@@ -254,6 +262,33 @@ final class AdmissionBinding: Sendable {
     self.matchResources = matchResources
     self.actions = actions
   }
+}
+
+/// The names of a policy's variables, in order, shared by all its expressions.
+final class VariableNames: Sendable {
+  /// Each name's first position.
+  private let positions: [String: Int]
+  let count: Int
+
+  init(_ names: [String]) {
+    var positions: [String: Int] = [:]
+    for (position, name) in names.enumerated() where positions[name] == nil {
+      positions[name] = position
+    }
+    self.positions = positions
+    self.count = names.count
+  }
+
+  func position(of name: String) -> Int? { positions[name] }
+}
+
+/// The variables an expression sees: the first `count` of its policy's. A count, not a set
+/// per expression: n variables made n sets of up to n names (4 GB for 16 000 variables).
+struct VisibleVariables: Sendable {
+  let names: VariableNames
+  let count: Int
+
+  func contains(_ name: String) -> Bool { names.position(of: name).map { $0 < count } ?? false }
 }
 
 /// A Kyverno PolicyException (see `PolicyReader.exception`).
@@ -363,7 +398,7 @@ struct PolicyReader {
   }
 
   /// The expression written at `node`; `variables`, those of its policy it may read.
-  mutating func expression(_ node: Node?, policy: String, variables: Set<String>? = nil)
+  mutating func expression(_ node: Node?, policy: String, variables: VisibleVariables? = nil)
     -> PolicyExpression?
   {
     guard let node else { return nil }
@@ -529,14 +564,19 @@ struct PolicyReader {
     var needsCluster: (String, PolicyExpression, Int)?
     // Variables are compiled in order, each seeing those before it; every other expression
     // sees them all.
-    let allVariables = Set((spec["variables"]?.items ?? .none).compactMap { text($0["name"]) })
+    let names = VariableNames((spec["variables"]?.items ?? .none).compactMap { text($0["name"]) })
+    let allVariables = VisibleVariables(names: names, count: names.count)
     func named(
       _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false
     ) -> [NamedExpression] {
       var result: [NamedExpression] = []
-      var visible: Set<String> = inOrder ? [] : allVariables
+      var visible = inOrder ? VisibleVariables(names: names, count: 0) : allVariables
       for item in list?.items ?? .none {
-        defer { if inOrder, let declared = reader.text(item["name"]) { visible.insert(declared) } }
+        defer {
+          if inOrder, reader.text(item["name"]) != nil {
+            visible = VisibleVariables(names: names, count: visible.count + 1)
+          }
+        }
         let key = field == "key" ? "key" : "name"
         let valueKey = field == "key" ? "valueExpression" : "expression"
         guard let itemName = reader.text(item[key]) else {

@@ -10,14 +10,14 @@ struct Checker {
   /// Kubernetes' literal validators (from 1.29): a constant regular expression, duration or
   /// timestamp that is invalid is a compile error, not an error of every evaluation.
   var validatesLiterals = false
-  /// Declared names that are objects of known fields (an admission policy's `variables`): a
-  /// field outside them is a compile error, `undefined field`, as in cel-go.
-  var fields: [String: Set<String>] = [:]
+  /// Declared names that are objects of known fields (an admission policy's `variables`),
+  /// with whether a field is one: another is a compile error, `undefined field`, as in cel-go.
+  var fields: [String: @Sendable (String) -> Bool] = [:]
 
   /// `name.field` names a field its object does not have.
   private func undefinedField(_ parts: [String], scope: Set<String>) -> String? {
-    guard parts.count >= 2, !scope.contains(parts[0]), let known = fields[parts[0]],
-      !known.contains(parts[1])
+    guard parts.count >= 2, !scope.contains(parts[0]), let isField = fields[parts[0]],
+      !isField(parts[1])
     else { return nil }
     return parts[1]
   }

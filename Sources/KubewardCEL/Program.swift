@@ -67,7 +67,7 @@ public final class Program: Sendable {
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
     check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false,
-    fields: [String: Set<String>] = [:]
+    fields: [String: @Sendable (String) -> Bool] = [:]
   ) throws(CELCompileError) {
     let expression: Expr
     do {

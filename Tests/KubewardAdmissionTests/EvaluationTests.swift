@@ -647,11 +647,12 @@ struct EvaluationTests {
     #expect(typos.count == 1)
   }
 
-  /// A policy file written as JSON on one line: each expression's position was counted from
-  /// the line's start (20 000 validations took 18 s).
+  /// A policy file written as JSON on one line: each expression's start, then each of its
+  /// bytes' positions, were counted from the line's start (20 000 validations took 18 s, then
+  /// 32 000 took 17 s in a release build; 1.3 s in a debug build now).
   @Test func aOneLineJSONPolicyFileLoadsQuickly() throws {
     let validations =
-      (0..<5_000).map { _ in #"{"expression": "object.spec.replicas < 100"}"# }
+      (0..<20_000).map { _ in #"{"expression": "object.spec.replicas < 100"}"# }
       + [#"{"expression": "object.spec.replicas.startWith('x')"}"#]
     let text =
       #"{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy", "metadata": {"name": "demo"}, "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["deployments"]}]}, "validations": ["#
@@ -665,7 +666,7 @@ struct EvaluationTests {
     let column = text.utf8.count - #".startWith('x')"}]}}"#.utf8.count + 1
     #expect(problem.line == 1)
     #expect(problem.column == column)
-    #expect(elapsed < .seconds(20), "\(elapsed)")
+    #expect(elapsed < .seconds(10), "\(elapsed)")
   }
 
   /// A message expression may return a megabyte for every finding: a message keeps its first
