@@ -647,6 +647,74 @@ struct EvaluationTests {
     #expect(typos.count == 1)
   }
 
+  /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
+  /// levels deep overflowed the stack. Past 1 500 levels in evaluation at once, a read is an
+  /// error.
+  @Test func deeplyNestedVariablesAreAnErrorNotACrash() throws {
+    func nested(_ inner: String) -> String {
+      String(repeating: "[1].all(x, ", count: 240) + inner + String(repeating: ")", count: 240)
+    }
+    var variables = "  variables:\n    - name: v0\n      expression: \"true\"\n"
+    for index in 1..<30 {
+      variables +=
+        "    - name: v\(index)\n      expression: \"\(nested("variables.v\(index - 1)"))\"\n"
+    }
+    let text = spec(variables + "  validations:\n    - expression: \"variables.v29\"")
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(findings.count == 1)
+    #expect(findings.first?.message.contains("too deeply") == true)
+  }
+
+  /// Thousands of variables: each expression sees those before it as a count (a set of its own
+  /// each made 16 000 variables take 4 GB).
+  @Test func manyVariablesLoadInLinearSpace() throws {
+    var variables = "  variables:\n"
+    for index in 0..<16_000 {
+      variables += "    - name: v\(index)\n      expression: \"\(index)\"\n"
+    }
+    let text = spec(variables + "  validations:\n    - expression: \"variables.v15999 > 0\"")
+    let start = ContinuousClock.now
+    #expect(try Harness(policies: text, manifest: deployment()).objectFindings().isEmpty)
+    #expect(ContinuousClock.now - start < .seconds(10))
+  }
+
+  /// A policy's PolicyExceptions share its budget on an object: 20 exceptions of 10 costly
+  /// conditions each ran 20 times the policy's limit.
+  @Test func exceptionsShareThePolicysBudget() throws {
+    let costly = "lists.range(200000).all(i, i >= 0)"
+    let conditions = (0..<10).map { "      - {name: c\($0), expression: \"\(costly)\"}" }
+      .joined(separator: "\n")
+    let exceptions = (0..<20).map { index in
+      """
+      apiVersion: policies.kyverno.io/v1
+      kind: PolicyException
+      metadata: {name: e\(index)}
+      spec:
+        policyRefs: [{name: demo, kind: ValidatingPolicy}]
+        matchConditions:
+      \(conditions)
+            - {name: never, expression: "false"}
+      """
+    }.joined(separator: "\n---\n")
+    let policy = """
+      apiVersion: policies.kyverno.io/v1
+      kind: ValidatingPolicy
+      metadata: {name: demo}
+      spec:
+        validationActions: [Deny]
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        validations:
+          - expression: "object.spec.replicas < 2"
+      """
+    let start = ContinuousClock.now
+    let findings = try Harness(policies: policy + "\n---\n" + exceptions, manifest: deployment())
+      .objectFindings()
+    #expect(findings.count == 1)
+    #expect(ContinuousClock.now - start < .seconds(10), "\(ContinuousClock.now - start)")
+  }
+
   /// A policy file written as JSON on one line: each expression's start, then each of its
   /// bytes' positions, were counted from the line's start (20 000 validations took 18 s, then
   /// 32 000 took 17 s in a release build; 1.3 s in a debug build now).
