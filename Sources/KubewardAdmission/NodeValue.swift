@@ -32,7 +32,7 @@ enum NodeValue {
       default: return .string(node.string ?? "")
       }
     default:
-      return .string(node.string ?? "")
+      return .string(node.sharedString ?? "")
     }
   }
 
@@ -300,7 +300,16 @@ struct DefaultedMap: MapValue {
   let node: Node
   unowned(unsafe) let defaults: APIDefaults
 
-  var count: Int { keys.count }
+  /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
+  /// spec of 100 000 keys listed them all for each call.
+  var count: Int {
+    var count = node.pairs.count
+    for (name, field) in defaults.fieldDefaults
+    where node.value(forKey: name) == nil && field.materialized(in: node) != nil {
+      count += 1
+    }
+    return count
+  }
 
   func value(for key: Value) -> Value? {
     guard case .string(let name) = key else { return nil }

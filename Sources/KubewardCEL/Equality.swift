@@ -31,7 +31,9 @@ enum Equality {
     case (.string(let x), .string(let y)):
       work += min(x.utf8.count, y.utf8.count) / 10
       return x.unicodeScalars.elementsEqual(y.unicodeScalars)
-    case (.bytes(let x), .bytes(let y)): return x == y
+    case (.bytes(let x), .bytes(let y)):
+      work += min(x.count, y.count) / 10
+      return x == y
     case (.type(let x), .type(let y)): return x == y
     case (.timestamp(let x), .timestamp(let y)): return x == y
     case (.duration(let x), .duration(let y)): return x == y
@@ -51,6 +53,9 @@ enum Equality {
       return true
     case (.map(let x), .map(let y)):
       guard x.count == y.count else { return false }
+      // Listing the keys is work too, before any value is compared.
+      work += x.count
+      guard work <= limit else { return false }
       for key in x.keys {
         guard let other = y.value(for: key), let mine = x.value(for: key),
           same(mine, other, work: &work, limit: limit)
@@ -102,10 +107,23 @@ enum Equality {
   /// The order of `a` and `b` for `<`, `<=`, `>`, `>=`: an int, an error for values that have
   /// no order, or `nil` for a NaN (every comparison with NaN is false).
   static func order(_ a: Value, _ b: Value, _ function: String) -> Result<Int?, CELError> {
+    var work = 0
+    return order(a, b, function, work: &work)
+  }
+
+  /// `order`, adding to `work` what it compared (as `same`: a unit, and one per ten bytes of
+  /// text), for the functions that compare many values (`sort`, `min`, `isSorted` …).
+  static func order(_ a: Value, _ b: Value, _ function: String, work: inout Int) -> Result<
+    Int?, CELError
+  > {
+    work += 1
     switch (a, b) {
     case (.string(let x), .string(let y)):
-      return .success(lexicographic(Array(x.utf8), Array(y.utf8)))
-    case (.bytes(let x), .bytes(let y)): return .success(lexicographic(x, y))
+      work += min(x.utf8.count, y.utf8.count) / 10
+      return .success(lexicographic(x.utf8, y.utf8))
+    case (.bytes(let x), .bytes(let y)):
+      work += min(x.count, y.count) / 10
+      return .success(lexicographic(x, y))
     case (.bool(let x), .bool(let y)): return .success(x == y ? 0 : (x ? 1 : -1))
     case (.timestamp(let x), .timestamp(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
     case (.duration(let x), .duration(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
@@ -119,7 +137,8 @@ enum Equality {
     }
   }
 
-  private static func lexicographic(_ x: [UInt8], _ y: [UInt8]) -> Int {
+  /// Byte order (for UTF-8, code point order), read in place.
+  private static func lexicographic<Bytes: Collection<UInt8>>(_ x: Bytes, _ y: Bytes) -> Int {
     for (left, right) in zip(x, y) where left != right { return left < right ? -1 : 1 }
     return x.count < y.count ? -1 : (x.count == y.count ? 0 : 1)
   }

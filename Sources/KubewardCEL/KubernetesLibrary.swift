@@ -42,7 +42,12 @@ enum Lists {
       guard context.spend(list.count) else { return .error(costLimitExceeded) }
       guard list.count > 1 else { return .bool(true) }
       for index in 1..<list.count {
-        switch Equality.order(list.element(at: index - 1), list.element(at: index), "isSorted") {
+        // Each comparison is charged by what it reads (long strings their length).
+        var work = 0
+        let order = Equality.order(
+          list.element(at: index - 1), list.element(at: index), "isSorted", work: &work)
+        guard context.spend(work) else { return .error(costLimitExceeded) }
+        switch order {
         case .success(let order?): if order > 0 { return .bool(false) }
         case .success(nil): return .bool(false)
         case .failure(let error): return .error(error)
@@ -75,7 +80,10 @@ enum Lists {
         var best = list.element(at: 0)
         for index in 1..<list.count {
           let candidate = list.element(at: index)
-          switch Equality.order(candidate, best, name) {
+          var work = 0
+          let order = Equality.order(candidate, best, name, work: &work)
+          guard context.spend(work) else { return .error(costLimitExceeded) }
+          switch order {
           case .success(let order?):
             if wantsLarger ? order > 0 : order < 0 { best = candidate }
           case .success(nil): continue

@@ -107,25 +107,23 @@ enum ListsExtension {
     guard keyValues.allSatisfy({ $0.type == type }) else {
       return .error(CELError("list elements must have the same type"))
     }
-    // n log n comparisons, each charged by the size of what it reads.
-    var comparisons = count
-    var remaining = count
-    while remaining > 1 {
-      comparisons = comparisons.addingReportingOverflow(count).overflow ? .max : comparisons + count
-      remaining /= 2
-    }
-    guard context.spend(comparisons) else { return .error(costLimitExceeded) }
-    var order = Array(0..<count)
+    guard context.spend(count) else { return .error(costLimitExceeded) }
+    // Merge sort on the indices: stable, and n log n comparisons however the keys compare,
+    // each charged by what it reads (long strings cost their length). Past the budget the
+    // comparisons stop reading and the result is the budget's error.
+    var work = 0
+    let limit = context.remaining
     var failure: CELError?
-    // Merge sort on the indices: stable, and n log n however the keys compare.
-    order = mergeSorted(order) { a, b in
-      switch Equality.order(keyValues[a], keyValues[b], "sort") {
+    let order = mergeSorted(Array(0..<count)) { a, b in
+      guard failure == nil, work <= limit else { return false }
+      switch Equality.order(keyValues[a], keyValues[b], "sort", work: &work) {
       case .success(let result): return (result ?? 0) < 0
       case .failure(let error):
         failure = error
         return false
       }
     }
+    guard context.spend(work) else { return .error(costLimitExceeded) }
     if let failure { return .error(failure) }
     return .list(ArrayList(order.map { list.element(at: $0) }))
   }

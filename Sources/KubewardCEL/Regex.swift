@@ -661,6 +661,8 @@ struct RegexParser {
   }()
 
   private mutating func characterClass(_ flags: RegexFlags) throws(CELError) -> CharacterMatcher {
+    // Just past the `[`: RE2 quotes the class from it on when it is not closed.
+    let opening = max(index - 1, 0)
     var matcher = CharacterMatcher(foldCase: flags.caseInsensitive)
     if current == "^" {
       matcher.negated = true
@@ -742,7 +744,7 @@ struct RegexParser {
         matcher.items.append(.range(low.value, low.value))
       }
     }
-    throw error("missing closing ]: `[\(Regex.text(scalars[...]))`")
+    throw error("missing closing ]: `\(Regex.text(scalars[opening...]))`")
   }
 
   /// The ranges of code points not in `items` (which are ranges).
@@ -876,12 +878,21 @@ final class RegexCache: @unchecked Sendable {
 }
 
 extension Regex {
+  /// The compiled `pattern`, its reading charged first (a unit per ten bytes, as string
+  /// functions are): looking a megabyte pattern up, or refusing it, is work too.
+  fileprivate static func compiled(_ pattern: String, _ context: inout EvaluationContext)
+    -> Result<Regex, CELError>
+  {
+    guard context.spend(1 + pattern.utf8.count / 10) else { return .failure(costLimitExceeded) }
+    return RegexCache.shared.regex(pattern)
+  }
+
   static func register(_ library: inout Library) {
     let matches: @Sendable ([Value], inout EvaluationContext) -> Value? = { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
       }
-      switch RegexCache.shared.regex(pattern) {
+      switch compiled(pattern, &context) {
       case .success(let regex):
         guard context.spend(regex.cost(ofSearching: text.unicodeScalars.count)) else {
           return .error(costLimitExceeded)
@@ -896,7 +907,7 @@ extension Regex {
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
       }
-      switch RegexCache.shared.regex(pattern) {
+      switch compiled(pattern, &context) {
       case .success(let regex):
         let scalars = Array(text.unicodeScalars)
         guard context.spend(regex.cost(ofSearching: scalars.count)) else {
@@ -916,7 +927,7 @@ extension Regex {
           guard case .int(let given) = arguments[2] else { return nil }
           limit = given < 0 ? -1 : Int(clamping: given)
         }
-        switch RegexCache.shared.regex(pattern) {
+        switch compiled(pattern, &context) {
         case .success(let regex):
           guard let found = regex.findAll(text, limit: limit, spend: { context.spend($0) })
           else { return .error(costLimitExceeded) }

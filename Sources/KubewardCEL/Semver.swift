@@ -24,22 +24,27 @@ struct Semver: OpaqueValue, Equatable {
   }
 
   static func register(_ library: inout Library) {
-    library.add("semver", arity: 1) { arguments, _ in
+    // Parsing reads the text: charged a unit per ten bytes first, as string functions are.
+    library.add("semver", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return value(parse(text))
     }
-    library.add("semver", arity: 2) { arguments, _ in
+    library.add("semver", arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .bool(let normalize) = arguments[1]
       else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return value(normalize ? parseNormalizing(text) : parse(text))
     }
-    library.add("isSemver", arity: 1) { arguments, _ in
+    library.add("isSemver", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .bool((try? parse(text).get()) != nil)
     }
-    library.add("isSemver", arity: 2) { arguments, _ in
+    library.add("isSemver", arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .bool(let normalize) = arguments[1]
       else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       return .bool((try? (normalize ? parseNormalizing(text) : parse(text)).get()) != nil)
     }
     @Sendable func semver(_ value: Value) -> Semver? {

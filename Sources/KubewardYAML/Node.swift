@@ -101,6 +101,16 @@ extension Node {
     return withScalarBytes { String(decoding: $0, as: UTF8.self) }
   }
 
+  /// `string`, for a reader that may ask many times: a long scalar's text is made once per
+  /// tree and shared, where a fresh copy each time let a CEL expression reading a 1 MB field
+  /// in a loop hold gigabytes within its cost budget.
+  public var sharedString: String? {
+    let raw = self.raw
+    guard raw.kind == .scalar else { return nil }
+    guard Int(raw.count) >= NodeTree.sharedStringBytes else { return string }
+    return tree.sharedString(id) { string ?? "" }
+  }
+
   /// The text of a scalar that is not null; `nil` for collections and nulls.
   public var text: String? {
     isNull ? nil : string

@@ -83,6 +83,21 @@ public final class NodeTree: @unchecked Sendable {
   /// Mappings with at least this many pairs are looked up through an index.
   @usableFromInline static let indexedPairs = 64
 
+  /// The text of long scalars, made once per tree (see `Node.sharedString`).
+  private let sharedStrings = Mutex<[NodeID: String]>([:])
+
+  /// Scalars of at least this many bytes are shared.
+  @usableFromInline static let sharedStringBytes = 1_024
+
+  func sharedString(_ id: NodeID, make: () -> String) -> String {
+    sharedStrings.withLock { strings in
+      if let known = strings[id] { return known }
+      let made = make()
+      strings[id] = made
+      return made
+    }
+  }
+
   /// The slot of `key` among the children of the mapping `id` (whose children start at
   /// `first` and number `count`), through its index.
   func indexedSlot(ofKey key: String, mapping id: NodeID, first: Int, count: Int) -> Int? {

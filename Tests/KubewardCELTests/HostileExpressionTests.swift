@@ -118,6 +118,33 @@ struct HostileExpressionTests {
     #expect(isCostError(try evaluate("idx.all(i, m.exists(k, true))", values)))
   }
 
+  /// Sorting, ordering, parsing versions, looking patterns up and comparing maps are charged by
+  /// what they read (a red-team pass found each uncharged: minutes within budget).
+  @Test func readingBigValuesIsCharged() throws {
+    let big = String(repeating: "a", count: 100_000)
+    let strings = Value.list(
+      ArrayList((0..<200).map { .string(big + String(1_000 + $0)) }))
+    var map = DictionaryMap()
+    for index in 0..<20_000 { map.insert(.string("k\(index)"), .int(1)) }
+    let values: [String: Value] = [
+      "strings": strings, "big": .string(big), "m": .map(map),
+      "idx": .list(ArrayList((0..<2_000).map { .int(Int64($0)) })),
+    ]
+    for call in [
+      "strings.sort().size() > 0", "strings.sortBy(s, s).size() > 0", "strings.isSorted()",
+      "strings.min() != ''", "idx.all(i, !isSemver(big))",
+      "idx.all(i, !semver(big, true).isLessThan(semver('1.0.0')))",
+      "idx.all(i, !('x'.matches(big + '[')))", "idx.all(i, m == m)",
+      "[m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m].distinct().size() == 1",
+    ] {
+      let value = try evaluate(call, values)
+      #expect(isCostError(value), "\(call): \(value.debugText.prefix(200))")
+    }
+    // Small ones still work.
+    #expect(try evaluate("['b', 'a'].sort() == ['a', 'b']").debugText == "true")
+    #expect(try evaluate("isSemver('1.2.3')").debugText == "true")
+  }
+
   /// A minus with nothing after it read past the last token.
   @Test func aTrailingMinusIsASyntaxError() {
     for source in ["-", "1 - -", "[-", "-(", "--"] {

@@ -75,6 +75,24 @@ struct HostileYAMLTests {
     #expect(aliases?.items[123_456].string == "v23456")
   }
 
+  /// A long scalar read many times is one string: a CEL expression reading a 1 MB field in
+  /// a loop held a copy per read (gigabytes within its budget).
+  @Test func longScalarsAreSharedByTheirReaders() {
+    let long = String(repeating: "x", count: 100_000)
+    let file = YAMLReader().read("long: \(long)\nshort: y\n")
+    guard let node = file.documents.first?.root?["long"] else {
+      Issue.record("no node")
+      return
+    }
+    var first = node.sharedString ?? ""
+    var second = node.sharedString ?? ""
+    let a = first.withUTF8 { UInt(bitPattern: $0.baseAddress) }
+    let b = second.withUTF8 { UInt(bitPattern: $0.baseAddress) }
+    #expect(first == long)
+    #expect(a == b)
+    #expect(file.documents.first?.root?["short"]?.sharedString == "y")
+  }
+
   /// Keys crafted to share one FNV-1a hash piled up in one bucket (40 000 took 11.5 s): the
   /// table is seeded per process, and the duplicate still found.
   @Test func keysCraftedToCollideStayLinear() {
