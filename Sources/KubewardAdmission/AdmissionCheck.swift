@@ -160,13 +160,15 @@ final class ObjectScope: @unchecked Sendable {
   private let facts: AdmissionRequestFacts
   private let synthetic: SyntheticRequest
   private let oldObjectNode: Node?
+  private let oldObjectIsObject: Bool
   private let namespaceContext: ContextObject?
   private let namespaceName: String?
 
   init(
     object: Value, facts: AdmissionRequestFacts, request: SyntheticRequest, oldObject: Node?,
-    namespaceObject: ContextObject?, namespace: String?
+    oldObjectIsObject: Bool = false, namespaceObject: ContextObject?, namespace: String?
   ) {
+    self.oldObjectIsObject = oldObjectIsObject
     self.object = object
     self.facts = facts
     self.synthetic = request
@@ -176,7 +178,10 @@ final class ObjectScope: @unchecked Sendable {
   }
 
   lazy var request: Value = AdmissionCheck.requestValue(facts, request: synthetic)
-  lazy var oldObject: Value = oldObjectNode.map(NodeValue.value) ?? .null
+  /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
+  /// as admission sees it (defaults and all), so that what did not change compares equal.
+  lazy var oldObject: Value =
+    oldObjectIsObject ? object : oldObjectNode.map(NodeValue.value) ?? .null
   lazy var namespaceObject: Value =
     namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
 }
@@ -191,6 +196,7 @@ final class ObjectContext: @unchecked Sendable {
   private let object: KubeObject
   private let request: SyntheticRequest
   private let oldObject: Node?
+  private let updatesItself: Bool
 
   init(_ object: KubeObject, check: AdmissionCheck, admission: AdmissionRequestContext?) {
     let set = check.set
@@ -208,12 +214,11 @@ final class ObjectContext: @unchecked Sendable {
     self.namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
     self.object = object
     self.request = request
+    self.oldObject = admission?.oldObject
     // Offline, an UPDATE (`admissionRequest.operation`) has no previous version to read:
     // kubeward evaluates it as an update that changes nothing, where a null oldObject was an
     // error in every policy that compares the two.
-    self.oldObject =
-      admission?.oldObject
-      ?? (admission == nil && request.operation == "UPDATE" ? object.node : nil)
+    self.updatesItself = admission == nil && request.operation == "UPDATE"
   }
 
   /// The labels namespace selectors see.
@@ -228,9 +233,11 @@ final class ObjectContext: @unchecked Sendable {
 
   /// Made for the first policy that matches.
   lazy var scope = ObjectScope(
-    object: APIDefaults.object(object.node, kind: object.kind, namespace: namespace),
+    object: APIDefaults.object(
+      object.node, apiVersion: object.apiVersion, kind: object.kind, namespace: namespace),
     facts: facts, request: request,
-    oldObject: oldObject, namespaceObject: namespaceObject, namespace: namespace)
+    oldObject: oldObject, oldObjectIsObject: updatesItself, namespaceObject: namespaceObject,
+    namespace: namespace)
 }
 
 /// The params a binding can give its policy, found once per run: the objects of the policy's
@@ -296,25 +303,15 @@ final class FieldTracer: AccessTracer {
   func read(_ key: Value, of container: Value) {
     switch container {
     case .map(let map):
-      let node: Node
-      switch map {
-      case let map as NodeMap: node = map.node
-      case let map as DefaultedMap: node = map.node
-      case let map as NamespacedObject: node = map.object.node
-      case let map as NamespacedMetadata: node = map.node
-      default: return
-      }
-      guard ObjectIdentifier(node.tree) == tree else { return }
+      guard let node = (map as? DocumentValue)?.documentNode,
+        ObjectIdentifier(node.tree) == tree
+      else { return }
       // A field the API server would default has no node: the mapping that lacks it.
       lastNode = NodeMap(node: node).child(for: key) ?? node
     case .list(let list):
-      let node: Node
-      switch list {
-      case let list as NodeList: node = list.node
-      case let list as DefaultedList: node = list.node
-      default: return
-      }
-      guard ObjectIdentifier(node.tree) == tree else { return }
+      guard let node = (list as? DocumentValue)?.documentNode,
+        ObjectIdentifier(node.tree) == tree
+      else { return }
       if case .int(let index) = key, index >= 0, index < node.items.count {
         lastNode = node.items[Int(index)]
       } else {

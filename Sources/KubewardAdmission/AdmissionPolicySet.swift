@@ -326,8 +326,8 @@ public struct AdmissionPolicySet: Sendable {
       if let (function, expression, offset) = policy.needsCluster {
         let library = String(function.prefix { $0 != "." && $0 != "(" })
         let why =
-          function.contains(".")
-            && (PolicyReader.clusterLibraries.contains(library) || library == "authorizer")
+          library == "authorizer"
+            || (function.contains(".") && PolicyReader.clusterLibraries.contains(library))
           ? "calls \(function)(), which needs a cluster, a registry or the network"
           : "uses Kyverno's \(function), which kubeward does not implement"
         findings.append(

@@ -73,7 +73,9 @@ public struct ExpressionSession: Sendable {
   fileprivate var objectValue: Value {
     guard let object else { return .null }
     guard let kind = object["kind"]?.string else { return NodeValue.value(object) }
-    return APIDefaults.object(object, kind: kind, namespace: requestFacts?.namespace)
+    return APIDefaults.object(
+      object, apiVersion: object["apiVersion"]?.string ?? "", kind: kind,
+      namespace: requestFacts?.namespace)
   }
 
   fileprivate var requestValue: Value {

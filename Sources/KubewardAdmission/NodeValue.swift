@@ -83,6 +83,19 @@ enum NodeValue {
   ]
 }
 
+/// A CEL value that wraps a node of a document: what a validation read, for its finding's
+/// position.
+protocol DocumentValue {
+  var documentNode: Node { get }
+}
+
+extension NodeMap: DocumentValue { var documentNode: Node { node } }
+extension NodeList: DocumentValue { var documentNode: Node { node } }
+extension DefaultedMap: DocumentValue { var documentNode: Node { node } }
+extension DefaultedList: DocumentValue { var documentNode: Node { node } }
+extension NamespacedObject: DocumentValue { var documentNode: Node { object.node } }
+extension NamespacedMetadata: DocumentValue { var documentNode: Node { node } }
+
 /// A YAML mapping as a CEL map. Keys are strings; a key written twice is the YAML reader's
 /// business (it reports it), and the first is used.
 struct NodeMap: MapValue {
@@ -162,17 +175,19 @@ final class APIDefaults: Sendable {
     self.item = item
   }
 
-  static func value(_ value: Value) -> APIDefaults { APIDefaults(.value(value)) }
+  // Private: every tree is made here, in a static table, and lives as long as the process
+  // (`DefaultedMap` holds them unowned).
+  private static func value(_ value: Value) -> APIDefaults { APIDefaults(.value(value)) }
 
-  static func computed(_ make: @escaping @Sendable (Node) -> Value) -> APIDefaults {
+  private static func computed(_ make: @escaping @Sendable (Node) -> Value) -> APIDefaults {
     APIDefaults(.computed(make))
   }
 
-  static func fields(_ fields: KeyValuePairs<String, APIDefaults>) -> APIDefaults {
+  private static func fields(_ fields: KeyValuePairs<String, APIDefaults>) -> APIDefaults {
     APIDefaults(.fields, fields: fields.map { (name: $0.key, defaults: $0.value) })
   }
 
-  static func items(_ item: APIDefaults) -> APIDefaults { APIDefaults(.items, item: item) }
+  private static func items(_ item: APIDefaults) -> APIDefaults { APIDefaults(.items, item: item) }
 
   /// The defaults of field `name`, when it has any.
   func field(_ name: String) -> APIDefaults? {
@@ -183,10 +198,12 @@ final class APIDefaults: Sendable {
     return nil
   }
 
-  /// The object of `kind` as admission sees it: `node` itself when nothing is added.
-  static func object(_ node: Node, kind: String, namespace: String?) -> Value {
+  /// The object of `apiVersion` and `kind` as admission sees it: `node` itself when nothing is
+  /// added. Defaults are Kubernetes' own kinds' (by group: a Knative Service is no Service).
+  static func object(_ node: Node, apiVersion: String, kind: String, namespace: String?) -> Value {
     guard node.isMapping else { return NodeValue.value(node) }
-    let defaults = byKind[kind]
+    let group = apiVersion.firstIndex(of: "/").map { String(apiVersion[..<$0]) } ?? ""
+    let defaults = byKind[group + "/" + kind]
     if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
       metadata.value(forKey: "namespace") == nil
     {
@@ -228,9 +245,12 @@ final class APIDefaults: Sendable {
 
   private static let container: APIDefaults = .fields([
     "imagePullPolicy": .computed { container in
-      // `latest`, written or implied (no tag, no digest), is pulled always.
-      let image = container["image"]?.string ?? ""
-      let reference = ImageReference(image)
+      // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
+      // than any registry takes is none (and is not copied for every read).
+      guard let node = container["image"], node.scalarByteCount <= 4_096 else {
+        return .string("IfNotPresent")
+      }
+      let reference = ImageReference(node.string ?? "")
       let latest =
         reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
       return .string(latest ? "Always" : "IfNotPresent")
@@ -240,55 +260,65 @@ final class APIDefaults: Sendable {
     "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
   ])
 
-  private static let podSpec: APIDefaults = .fields([
-    "restartPolicy": .value(.string("Always")),
-    "dnsPolicy": .value(.string("ClusterFirst")),
-    "schedulerName": .value(.string("default-scheduler")),
-    "terminationGracePeriodSeconds": .value(.int(30)),
-    "securityContext": .fields([:]),
-    // Set by the ServiceAccount admission plugin, which runs before validation.
-    "serviceAccountName": .value(.string("default")),
-    "containers": .items(container),
-    "initContainers": .items(container),
+  /// A pod's spec: `serviceAccountName` is set by the ServiceAccount admission plugin, which
+  /// runs before validation and mutates Pods only (not the templates of controllers).
+  private static func podSpec(ofPod: Bool) -> APIDefaults {
+    var fields: [(name: String, defaults: APIDefaults)] = [
+      ("restartPolicy", .value(.string("Always"))),
+      ("dnsPolicy", .value(.string("ClusterFirst"))),
+      ("schedulerName", .value(.string("default-scheduler"))),
+      ("terminationGracePeriodSeconds", .value(.int(30))),
+      ("securityContext", .fields([:])),
+      ("containers", .items(container)),
+      ("initContainers", .items(container)),
+    ]
+    if ofPod { fields.append(("serviceAccountName", .value(.string("default")))) }
+    return APIDefaults(.fields, fields: fields)
+  }
+
+  private static let podTemplate: APIDefaults = .fields([
+    "metadata": .fields([:]), "spec": podSpec(ofPod: false),
   ])
 
-  private static let podTemplate: APIDefaults = .fields(["metadata": .fields([:]), "spec": podSpec])
-
-  private static let byKind: [String: APIDefaults] = [
-    "Pod": .fields(["spec": podSpec]),
-    "Deployment": .fields(["spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])]
-    ),
-    "StatefulSet": .fields([
-      "spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])
-    ]),
-    "ReplicaSet": .fields(["spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])]
-    ),
-    "ReplicationController": .fields([
-      "spec": .fields(["replicas": .value(.int(1)), "template": podTemplate])
-    ]),
-    "DaemonSet": .fields(["spec": .fields(["template": podTemplate])]),
-    "Job": .fields(["spec": .fields(["template": podTemplate])]),
-    "CronJob": .fields([
-      "spec": .fields([
-        "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
-        "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
-        "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
-      ])
-    ]),
-    // `rules` has no omitempty: the API server sends `rules: null`.
-    "ClusterRole": .fields(["rules": .value(.null)]),
-    "Role": .fields(["rules": .value(.null)]),
-    "StorageClass": .fields([
-      "reclaimPolicy": .value(.string("Delete")),
-      "volumeBindingMode": .value(.string("Immediate")),
-    ]),
-    "Service": .fields([
-      "spec": .fields([
-        "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
-        "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
-      ])
-    ]),
-  ]
+  /// By `group/Kind` (the core group is empty).
+  private static let byKind: [String: APIDefaults] = {
+    let workload = APIDefaults.fields(["replicas": .value(.int(1)), "template": podTemplate])
+    let templateOnly = APIDefaults.fields(["template": podTemplate])
+    let role = APIDefaults.fields(["rules": .value(.null)])
+    var table: [String: APIDefaults] = [
+      "/Pod": .fields(["spec": podSpec(ofPod: true)]),
+      "/ReplicationController": .fields(["spec": workload]),
+      "batch/Job": .fields(["spec": templateOnly]),
+      "batch/CronJob": .fields([
+        "spec": .fields([
+          "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
+          "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
+          "jobTemplate": .fields(["spec": templateOnly]),
+        ])
+      ]),
+      // `rules` has no omitempty: the API server sends `rules: null`.
+      "rbac.authorization.k8s.io/ClusterRole": role,
+      "rbac.authorization.k8s.io/Role": role,
+      "storage.k8s.io/StorageClass": .fields([
+        "reclaimPolicy": .value(.string("Delete")),
+        "volumeBindingMode": .value(.string("Immediate")),
+      ]),
+      "/Service": .fields([
+        "spec": .fields([
+          "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
+          "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
+        ])
+      ]),
+    ]
+    // Workloads, also under the group they were first served in.
+    for group in ["apps", "extensions"] {
+      table[group + "/Deployment"] = .fields(["spec": workload])
+      table[group + "/ReplicaSet"] = .fields(["spec": workload])
+      table[group + "/DaemonSet"] = .fields(["spec": templateOnly])
+    }
+    table["apps/StatefulSet"] = .fields(["spec": workload])
+    return table
+  }()
 }
 
 /// A mapping with the fields the API server would add (`defaults` is of kind `.fields`).
@@ -302,13 +332,13 @@ struct DefaultedMap: MapValue {
 
   /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
   /// spec of 100 000 keys listed them all for each call.
-  var count: Int {
-    var count = node.pairs.count
-    for (name, field) in defaults.fieldDefaults
-    where node.value(forKey: name) == nil && field.materialized(in: node) != nil {
-      count += 1
+  var count: Int { node.pairs.count + addedNames.count }
+
+  /// The defaults the mapping lacks, which it gets.
+  private var addedNames: [String] {
+    defaults.fieldDefaults.compactMap { name, field in
+      node.value(forKey: name) == nil && field.materialized(in: node) != nil ? name : nil
     }
-    return count
   }
 
   func value(for key: Value) -> Value? {
@@ -319,14 +349,7 @@ struct DefaultedMap: MapValue {
     return defaults.field(name)?.materialized(in: node)
   }
 
-  var keys: [Value] {
-    var keys = NodeMap(node: node).keys
-    for (name, field) in defaults.fieldDefaults
-    where node.value(forKey: name) == nil && field.materialized(in: node) != nil {
-      keys.append(.string(name))
-    }
-    return keys
-  }
+  var keys: [Value] { NodeMap(node: node).keys + addedNames.map(Value.string) }
 
   func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
     var node = self.node

@@ -452,6 +452,9 @@ struct PolicyReader {
     return actions
   }
 
+  /// How deep a policy's variables may nest in all (their expressions' heights summed).
+  static let maximumVariableNesting = 2_000
+
   /// Kyverno's functions that reach a cluster, a registry or the network.
   static let clusterLibraries = ["resource", "http", "globalContext", "imagedata", "image"]
 
@@ -470,8 +473,9 @@ struct PolicyReader {
     -> (String, Int)?
   {
     if let found = clusterFunction(in: expression.source) { return found }
-    // The authorizer asks the cluster's authorizers, which a linter has none of.
-    if let offset = nameOffset("authorizer", in: expression.source) {
+    // The authorizer asks the cluster's authorizers, which a linter has none of (read in the
+    // parsed expression: the word in a string is no call).
+    if let offset = expression.program?.expression.firstReference(to: "authorizer") {
       return (calledFunction(at: offset, in: Array(expression.source.utf8)), offset)
     }
     guard flavor == .kyverno, let error = expression.compileError,
@@ -600,6 +604,16 @@ struct PolicyReader {
     }
     let matchConditions = named(spec["matchConditions"], field: "name", reader: &self)
     let variables = named(spec["variables"], field: "name", reader: &self, inOrder: true)
+    // Each variable can nest what the one before built as deep as its own expression: a value
+    // made by thousands of them was deeper than the stack that compares or frees it.
+    let nesting = variables.reduce(0) { $0 + ($1.expression.program?.expression.height ?? 1) }
+    guard nesting <= Self.maximumVariableNesting else {
+      problem(
+        spec["variables"] ?? nameNode,
+        "\(kind) \(name): its variables nest \(nesting) expression levels in all; kubeward evaluates at most \(Self.maximumVariableNesting) and does not evaluate this policy",
+        policy: name)
+      return nil
+    }
     let auditAnnotations = named(spec["auditAnnotations"], field: "key", reader: &self)
     var validations: [Validation] = []
     for item in spec["validations"]?.items ?? .none {
@@ -636,9 +650,16 @@ struct PolicyReader {
     var ownActions: [ValidationAction]?
     var autogen: [String] = []
     if flavor == .kyverno {
-      ownActions = actions(spec["validationActions"], policy: name) ?? [.deny]
+      let written = spec["validationActions"]
+      if let written, !written.isSequence && !written.isNull {
+        problem(written, "validationActions is a list of Deny, Warn and Audit", policy: name)
+        return nil
+      }
+      // Left out or empty: Deny, Kyverno's default.
+      let given = actions(written, policy: name) ?? []
       // Every action written was invalid (and reported): Kyverno rejects the policy.
-      guard ownActions?.isEmpty == false else { return nil }
+      if given.isEmpty && !(written?.items.isEmpty ?? true) { return nil }
+      ownActions = given.isEmpty ? [.deny] : given
       autogen = Self.autogenControllers(spec)
     }
     // The API server (and Kyverno) reject a policy that does not say what it matches.

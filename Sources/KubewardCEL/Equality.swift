@@ -43,7 +43,9 @@ enum Equality {
       case (let x?, let y?): return same(x, y, work: &work, limit: limit)
       default: return false
       }
-    case (.opaque(let x), .opaque(let y)): return x.isEqual(to: y)
+    case (.opaque(let x), .opaque(let y)):
+      work += min(x.comparisonWeight, y.comparisonWeight)
+      return work <= limit && x.isEqual(to: y)
     case (.list(let x), .list(let y)):
       guard x.count == y.count else { return false }
       for index in 0..<x.count

@@ -1122,10 +1122,12 @@ struct NamedFormat: OpaqueValue {
       guard case .string(let name) = arguments[0] else { return nil }
       return .optional(names.contains(name) ? .opaque(NamedFormat(name: name)) : nil)
     }
-    library.add("validate", member: true, arity: 2) { arguments, _ in
+    library.add("validate", member: true, arity: 2) { arguments, context in
       guard case .opaque(let opaque) = arguments[0], let format = opaque as? NamedFormat,
         case .string(let text) = arguments[1]
       else { return nil }
+      // Validating reads the text: a unit per ten bytes, as string functions.
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
       let problems = format.problems(text)
       return .optional(problems.isEmpty ? nil : .list(ArrayList(problems.map(Value.string))))
     }
@@ -1173,8 +1175,13 @@ struct NamedFormat: OpaqueValue {
   }
 
   private static func isSubdomain(_ bytes: ArraySlice<UInt8>) -> Bool {
-    bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-      .allSatisfy { isLabel($0) }
+    // Label by label, in place.
+    var start = bytes.startIndex
+    while let dot = bytes[start...].firstIndex(of: UInt8(ascii: ".")) {
+      guard isLabel(bytes[start..<dot]) else { return false }
+      start = dot + 1
+    }
+    return isLabel(bytes[start...])
   }
 
   /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`

@@ -150,24 +150,28 @@ enum ListsExtension {
     return merged
   }
 
-  /// `list` with its nested lists spliced in, `depth` levels deep.
+  /// `list` with its nested lists spliced in, `depth` levels deep. With a stack of its own:
+  /// a value can nest as deep as a policy's variables build it, deeper than the call stack.
   private static func flattened(
     _ list: any ListValue, depth: Int64, _ context: inout EvaluationContext
   ) -> Value {
     var result: [Value] = []
-    func append(_ list: any ListValue, depth: Int64) -> Bool {
-      guard context.spend(list.count + 1) else { return false }
-      for index in 0..<list.count {
-        let element = list.element(at: index)
-        if depth > 0, case .list(let nested) = element {
-          guard append(nested, depth: depth - 1) else { return false }
-        } else {
-          result.append(element)
-        }
+    guard context.spend(list.count + 1) else { return .error(costLimitExceeded) }
+    var pending: [(list: any ListValue, next: Int, depth: Int64)] = [(list, 0, depth)]
+    while let top = pending.last {
+      guard top.next < top.list.count else {
+        pending.removeLast()
+        continue
       }
-      return true
+      pending[pending.count - 1].next += 1
+      let element = top.list.element(at: top.next)
+      if top.depth > 0, case .list(let nested) = element {
+        guard context.spend(nested.count + 1) else { return .error(costLimitExceeded) }
+        pending.append((nested, 0, top.depth - 1))
+      } else {
+        result.append(element)
+      }
     }
-    guard append(list, depth: depth) else { return .error(costLimitExceeded) }
     return .list(ArrayList(result))
   }
 }

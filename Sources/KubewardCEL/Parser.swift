@@ -47,21 +47,40 @@ public struct Expr: Sendable {
   }
 
   private static func childHeight(_ kind: Kind) -> Int {
+    children(of: kind).map(\.height).max() ?? 0
+  }
+
+  /// The expressions directly under one: the one walk of the tree the others build on.
+  private static func children(of kind: Kind) -> [Expr] {
     switch kind {
-    case .literal, .identifier: return 0
-    case .select(let target, _, _), .optionalSelect(let target, _): return target.height
+    case .literal, .identifier: return []
+    case .select(let target, _, _), .optionalSelect(let target, _): return [target]
     case .index(let a, let b), .optionalIndex(let a, let b), .and(let a, let b), .or(let a, let b):
-      return max(a.height, b.height)
-    case .call(_, let target, let arguments):
-      return max(target?.height ?? 0, arguments.map(\.height).max() ?? 0)
-    case .conditional(let a, let b, let c): return max(a.height, b.height, c.height)
-    case .list(let elements, _): return elements.map(\.height).max() ?? 0
-    case .map(let entries), .message(_, let entries):
-      return entries.map { max($0.key.height, $0.value.height) }.max() ?? 0
+      return [a, b]
+    case .call(_, let target, let arguments): return [target].compactMap { $0 } + arguments
+    case .conditional(let a, let b, let c): return [a, b, c]
+    case .list(let elements, _): return elements
+    case .map(let entries), .message(_, let entries): return entries.flatMap { [$0.key, $0.value] }
     case .comprehension(let comprehension):
-      return max(
-        comprehension.range.height, comprehension.predicate?.height ?? 0,
-        comprehension.transform?.height ?? 0)
+      return [comprehension.range]
+        + [comprehension.predicate, comprehension.transform]
+        .compactMap { $0 }
+    }
+  }
+
+  /// Where the expression first reads the name `name` (not a field of that name, not a
+  /// comprehension variable that hides it), as a byte offset.
+  public func firstReference(to name: String) -> Int? {
+    switch kind {
+    case .identifier(let identifier): return identifier == name ? offset : nil
+    case .comprehension(let comprehension):
+      if let found = comprehension.range.firstReference(to: name) { return found }
+      guard comprehension.variable != name, comprehension.variable2 != name else { return nil }
+      return [comprehension.predicate, comprehension.transform].lazy.compactMap {
+        $0?.firstReference(to: name)
+      }.first
+    default:
+      return Self.children(of: kind).lazy.compactMap { $0.firstReference(to: name) }.first
     }
   }
 }
@@ -578,6 +597,9 @@ struct Parser {
         at: target.offset)
     }
     let variable = try variableName(arguments[0])
+    if variable == "__result__" {
+      throw error("iteration variable overwrites accumulator variable", at: arguments[0].offset)
+    }
     let input = Expr(kind: .identifier("@__sortBy_input__"), offset: target.offset)
     let keys = comprehension(
       .map, range: input, variable, nil, nil, arguments[1], offset: offset)

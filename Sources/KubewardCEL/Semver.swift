@@ -15,6 +15,8 @@ struct Semver: OpaqueValue, Equatable {
   let prerelease: [Identifier]
   /// Kept, but not compared (as semver says).
   let build: [String]
+  /// The length of the text it was parsed from: what comparing it may read.
+  let size: Int
 
   var typeName: String { "kubernetes.Semver" }
 
@@ -22,6 +24,8 @@ struct Semver: OpaqueValue, Equatable {
     guard let other = other as? Semver else { return false }
     return Self.compare(self, other) == 0
   }
+
+  var comparisonWeight: Int { size / 10 }
 
   static func register(_ library: inout Library) {
     // Parsing reads the text: charged a unit per ten bytes first, as string functions are.
@@ -58,17 +62,17 @@ struct Semver: OpaqueValue, Equatable {
         semver(arguments[0]).map { .int(Int64(truncatingIfNeeded: $0[keyPath: part])) }
       }
     }
-    library.add("isGreaterThan", member: true, arity: 2) { arguments, _ in
-      guard let a = semver(arguments[0]), let b = semver(arguments[1]) else { return nil }
-      return .bool(compare(a, b) > 0)
-    }
-    library.add("isLessThan", member: true, arity: 2) { arguments, _ in
-      guard let a = semver(arguments[0]), let b = semver(arguments[1]) else { return nil }
-      return .bool(compare(a, b) < 0)
-    }
-    library.add("compareTo", member: true, arity: 2) { arguments, _ in
-      guard let a = semver(arguments[0]), let b = semver(arguments[1]) else { return nil }
-      return .int(Int64(compare(a, b)))
+    // Comparing reads the prerelease identifiers: charged by the shorter version's text.
+    let comparisons: [(String, @Sendable (Int) -> Value)] = [
+      ("isGreaterThan", { .bool($0 > 0) }), ("isLessThan", { .bool($0 < 0) }),
+      ("compareTo", { .int(Int64($0)) }),
+    ]
+    for (name, result) in comparisons {
+      library.add(name, member: true, arity: 2) { arguments, context in
+        guard let a = semver(arguments[0]), let b = semver(arguments[1]) else { return nil }
+        guard context.spend(1 + min(a.size, b.size) / 10) else { return .error(costLimitExceeded) }
+        return result(compare(a, b))
+      }
     }
   }
 
@@ -97,7 +101,7 @@ struct Semver: OpaqueValue, Equatable {
       case (.number, .text): return -1
       case (.text, .number): return 1
       case (.text(let s), .text(let t)) where s != t:
-        return Array(s.utf8).lexicographicallyPrecedes(Array(t.utf8)) ? -1 : 1
+        return s.utf8.lexicographicallyPrecedes(t.utf8) ? -1 : 1
       default: continue
       }
     }
@@ -121,7 +125,8 @@ struct Semver: OpaqueValue, Equatable {
       return .failure(CELError("\(name) number must not contain leading zeroes \"\(text)\""))
     }
     guard let value = UInt64(text) else {
-      return .failure(CELError("strconv.ParseUint: parsing \"\(text)\": invalid syntax"))
+      // Digits only (checked above): too many of them.
+      return .failure(CELError("strconv.ParseUint: parsing \"\(text)\": value out of range"))
     }
     return .success(value)
   }
@@ -181,7 +186,9 @@ struct Semver: OpaqueValue, Equatable {
       }
     }
     return .success(
-      Semver(major: major, minor: minor, patch: patch, prerelease: prerelease, build: build))
+      Semver(
+        major: major, minor: minor, patch: patch, prerelease: prerelease, build: build,
+        size: text.utf8.count))
   }
 
   /// Kubernetes' `normalizeAndParse`.

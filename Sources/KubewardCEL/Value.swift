@@ -137,6 +137,12 @@ extension MapValue {
 public protocol OpaqueValue: Sendable {
   var typeName: String { get }
   func isEqual(to other: any OpaqueValue) -> Bool
+  /// What comparing one costs beyond a unit (a semantic version of a megabyte reads it).
+  var comparisonWeight: Int { get }
+}
+
+extension OpaqueValue {
+  public var comparisonWeight: Int { 0 }
 }
 
 /// The evaluator's own list.

@@ -275,6 +275,14 @@ struct EvaluationTests {
     #expect(findings.map(\.severity) == [.warning])
     #expect(
       findings.first?.message.contains("calls authorizer.group(), which needs a cluster") == true)
+    // The word in a string, or a comprehension variable of that name, is no authorizer.
+    for expression in [
+      "object.metadata.name != 'authorizer'", "[1].all(authorizer, authorizer > 0)",
+    ] {
+      let text = spec("  validations:\n    - expression: \(quoted(expression))")
+      let plain = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(plain.allSatisfy { $0.severity == .info }, "\(expression): \(plain.map(\.message))")
+    }
   }
 
   /// Params as the API server's CollectParams finds them: a binding without a paramRef gives
@@ -522,17 +530,23 @@ struct EvaluationTests {
     #expect(elapsed < .seconds(8), "\(elapsed)")
   }
 
-  /// Variables reading one another in a chain of thousands overflowed the stack: past a
-  /// depth, the read is an error (and failurePolicy Fail reports it).
+  /// Variables reading one another in a chain of thousands overflowed the stack: past 250 in
+  /// evaluation at once, the read is an error (and failurePolicy Fail reports it); a chain of
+  /// thousands is refused when the policy is read (`variablesBuildValuesOnlySoDeep`).
   @Test func aLongChainOfVariablesIsAnErrorNotACrash() throws {
-    var variables = "  variables:\n    - name: v0\n      expression: \"1\"\n"
-    for index in 1..<5_000 {
-      variables += "    - name: v\(index)\n      expression: \"variables.v\(index - 1) + 1\"\n"
+    func chain(_ count: Int) -> String {
+      var variables = "  variables:\n    - name: v0\n      expression: \"1\"\n"
+      for index in 1..<count {
+        variables += "    - name: v\(index)\n      expression: \"variables.v\(index - 1) + 1\"\n"
+      }
+      return spec(variables + "  validations:\n    - expression: \"variables.v\(count - 1) > 0\"")
     }
-    let text = spec(variables + "  validations:\n    - expression: \"variables.v4999 > 0\"")
-    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    let findings = try Harness(policies: chain(600), manifest: deployment()).objectFindings()
     #expect(findings.count == 1)
     #expect(findings.first?.message.contains("too deeply") == true)
+    let refused = try Harness(policies: chain(5_000), manifest: deployment()).findings()
+    #expect(refused.contains { $0.file == "policy.yaml" && $0.message.contains("variables nest") })
+    #expect(refused.allSatisfy { $0.file == "policy.yaml" })
     // A chain within the limit evaluates.
     let short = spec(
       "  variables:\n    - name: a\n      expression: \"1\"\n    - name: b\n      expression: \"variables.a + 1\"\n  validations:\n    - expression: \"variables.b == 2\""
@@ -562,7 +576,8 @@ struct EvaluationTests {
       "object.spec.template.spec.containers[1].ports[0].protocol == 'TCP'",
       "object.spec.template.spec.restartPolicy == 'Always'",
       "object.spec.template.spec.securityContext == {}",
-      "object.spec.template.spec.serviceAccountName == 'default'",
+      // The ServiceAccount plugin mutates Pods, not controllers' templates.
+      "!has(object.spec.template.spec.serviceAccountName)",
     ] {
       let findings = try Harness(policies: policy(expression), manifest: bare).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
@@ -577,6 +592,49 @@ struct EvaluationTests {
     ).replacingOccurrences(of: "[\"deployments\"]", with: "[\"clusterroles\"]")
     let roleFindings = try Harness(policies: roles, manifest: role).objectFindings()
     #expect(roleFindings.isEmpty, "\(roleFindings.map(\.message))")
+    // Other kinds' defaults, by group and kind: a custom resource named Service gets none.
+    for (manifest, expression, resource) in [
+      (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: \"nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]",
+        "object.spec.serviceAccountName == 'default' && object.spec.containers[0].imagePullPolicy == 'IfNotPresent'",
+        "[\"\"]|pods"
+      ),
+      (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80}]",
+        "object.spec.type == 'ClusterIP' && object.spec.ports[0].protocol == 'TCP'",
+        "[\"\"]|services"
+      ),
+      (
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: s}\nspec: {}",
+        "!has(object.spec.type)", "[\"serving.knative.dev\"]|services"
+      ),
+      (
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: a}]}}}}",
+        "object.spec.concurrencyPolicy == 'Allow' && object.spec.jobTemplate.spec.template.spec.restartPolicy == 'Always'",
+        "[\"batch\"]|cronjobs"
+      ),
+      (
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x",
+        "object.reclaimPolicy == 'Delete'", "[\"storage.k8s.io\"]|storageclasses"
+      ),
+    ] {
+      let parts = resource.split(separator: "|").map(String.init)
+      let text = policy(
+        expression,
+        rules:
+          "- {apiGroups: \(parts[0]), apiVersions: [\"*\"], operations: [\"CREATE\"], resources: [\"\(parts[1])\"]}"
+      )
+      let findings = try Harness(policies: text, manifest: manifest).objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+    // Offline, an UPDATE's oldObject is the object as admission sees it, defaults and all.
+    var update = Harness(
+      policies: spec(
+        "  validations:\n    - expression: \"object.spec.replicas == oldObject.spec.replicas && object.metadata.namespace == oldObject.metadata.namespace\""
+      ).replacingOccurrences(of: #"operations: ["CREATE"]"#, with: #"operations: ["UPDATE"]"#),
+      manifest: bare)
+    update.request.operation = "UPDATE"
+    #expect(try update.objectFindings().isEmpty)
     // What the manifest writes wins; a failure on a defaulted field points at its mapping.
     let written = try Harness(
       policies: policy("object.spec.replicas == 1"), manifest: deployment(replicas: 4)
@@ -648,21 +706,46 @@ struct EvaluationTests {
   }
 
   /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
-  /// levels deep overflowed the stack. Past 1 500 levels in evaluation at once, a read is an
-  /// error.
+  /// levels deep overflowed the stack (such a policy is now refused when read). Past 1 500
+  /// levels in evaluation at once, a read is an error: 7 such variables reach it.
   @Test func deeplyNestedVariablesAreAnErrorNotACrash() throws {
     func nested(_ inner: String) -> String {
       String(repeating: "[1].all(x, ", count: 240) + inner + String(repeating: ")", count: 240)
     }
     var variables = "  variables:\n    - name: v0\n      expression: \"true\"\n"
-    for index in 1..<30 {
+    for index in 1..<8 {
       variables +=
         "    - name: v\(index)\n      expression: \"\(nested("variables.v\(index - 1)"))\"\n"
     }
-    let text = spec(variables + "  validations:\n    - expression: \"variables.v29\"")
+    let text = spec(variables + "  validations:\n    - expression: \"variables.v7\"")
     let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
     #expect(findings.count == 1)
     #expect(findings.first?.message.contains("too deeply") == true)
+  }
+
+  /// Variables each nesting what the one before built: their expressions' heights in all are
+  /// bounded (values of tens of thousands of levels were deeper than the stack that compares,
+  /// flattens or frees them); below the bound, deep values evaluate.
+  @Test func variablesBuildValuesOnlySoDeep() throws {
+    func policy(variables count: Int) -> String {
+      var variables = "  variables:\n    - name: v0\n      expression: \"1\"\n"
+      for index in 1...count {
+        let nested =
+          String(repeating: "[", count: 240) + "variables.v\(index - 1)"
+          + String(repeating: "]", count: 240)
+        variables += "    - name: v\(index)\n      expression: \"\(nested)\"\n"
+      }
+      let reads = (0...count).map { "size([variables.v\($0)]) == 1" }.joined(separator: " && ")
+      return spec(
+        variables
+          + "  validations:\n    - expression: \"\(reads) && [variables.v\(count)] == [variables.v\(count)] && variables.v\(count).flatten(100000) == [1]\""
+      )
+    }
+    let deep = try Harness(policies: policy(variables: 7), manifest: deployment()).findings()
+    #expect(deep.allSatisfy { $0.severity == .info }, "\(deep.map(\.message))")
+    let refused = try Harness(policies: policy(variables: 60), manifest: deployment()).findings()
+    #expect(refused.allSatisfy { $0.file == "policy.yaml" })
+    #expect(refused.contains { $0.message.contains("its variables nest") })
   }
 
   /// Thousands of variables: each expression sees those before it as a count (a set of its own

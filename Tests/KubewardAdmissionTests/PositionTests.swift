@@ -151,6 +151,17 @@ struct KyvernoTests {
 
   let noLatest = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
 
+  /// Kyverno's default action is Deny: an empty list is that default, not a policy dropped
+  /// without a word; a list of only invalid actions is refused (and said).
+  @Test func emptyActionsAreDeny() throws {
+    let empty = try Harness(policies: kyverno(noLatest, actions: "[]"), manifest: pod).findings()
+    #expect(empty.map(\.severity) == [.error])
+    let scalar = try Harness(policies: kyverno(noLatest, actions: "Deny"), manifest: pod)
+      .findings()
+    #expect(scalar.allSatisfy { $0.file == "policy.yaml" })
+    #expect(scalar.contains { $0.message.contains("is a list") })
+  }
+
   @Test func ownActionsAndNoBinding() throws {
     let findings = try Harness(policies: kyverno(noLatest), manifest: pod).findings()
     #expect(findings.map(\.severity) == [.info])

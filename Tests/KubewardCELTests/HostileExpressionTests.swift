@@ -135,6 +135,9 @@ struct HostileExpressionTests {
       "strings.min() != ''", "idx.all(i, !isSemver(big))",
       "idx.all(i, !semver(big, true).isLessThan(semver('1.0.0')))",
       "idx.all(i, !('x'.matches(big + '[')))", "idx.all(i, m == m)",
+      "cel.bind(v, semver('1.0.0-' + big), idx.all(i, !v.isLessThan(v)))",
+      "cel.bind(v, semver('1.0.0-' + big), idx.all(i, v == v))",
+      "idx.all(i, format.dns1123Label().validate(big).hasValue())",
       "[m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, m].distinct().size() == 1",
     ] {
       let value = try evaluate(call, values)
