@@ -24,6 +24,20 @@ struct EvaluationTests {
     """
   }
 
+  /// The binding `demo-binding` of policy `demo`, with `paramRef` (its lines, indented under
+  /// `spec`) when given.
+  func binding(actions: String = "[Deny]", paramRef: String? = nil) -> String {
+    """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicyBinding
+    metadata: {name: demo-binding}
+    spec:
+      policyName: demo
+      validationActions: \(actions)
+    \(paramRef ?? "")
+    """
+  }
+
   @Test func matchConditionsGateTheValidations() throws {
     let text = spec(
       """
@@ -161,17 +175,8 @@ struct EvaluationTests {
       """
     func harness(_ paramRef: String, params: String) -> Harness {
       let text =
-        spec(body)
-        + "\n---\n" + """
-          apiVersion: admissionregistration.k8s.io/v1
-          kind: ValidatingAdmissionPolicyBinding
-          metadata: {name: demo-binding}
-          spec:
-            policyName: demo
-            validationActions: [Deny]
-            paramRef:
-          \(paramRef)
-          """ + "\n---\n" + params
+        spec(body) + "\n---\n" + binding(paramRef: "  paramRef:\n" + paramRef) + "\n---\n"
+        + params
       return Harness(policies: text, manifest: deployment())
     }
     let limits = """
@@ -307,15 +312,7 @@ struct EvaluationTests {
           with:
             #"apiGroups: ["apps", ""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "namespaces"]"#
         )
-        + "\n---\n" + """
-          apiVersion: admissionregistration.k8s.io/v1
-          kind: ValidatingAdmissionPolicyBinding
-          metadata: {name: demo-binding}
-          spec:
-            policyName: demo
-            validationActions: \(actions)
-          \(paramRef.map { "  paramRef:\n" + $0 } ?? "")
-          """
+        + "\n---\n" + binding(actions: actions, paramRef: paramRef.map { "  paramRef:\n" + $0 })
       return try Harness(policies: text, manifest: manifest).findings()
     }
     #expect(try run(nil).isEmpty)
