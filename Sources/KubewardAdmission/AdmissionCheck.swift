@@ -303,13 +303,13 @@ final class FieldTracer: AccessTracer {
   func read(_ key: Value, of container: Value) {
     switch container {
     case .map(let map):
-      guard let node = (map as? DocumentValue)?.documentNode,
+      guard let node = NodeValue.documentNode(of: map),
         ObjectIdentifier(node.tree) == tree
       else { return }
       // A field the API server would default has no node: the mapping that lacks it.
       lastNode = NodeMap(node: node).child(for: key) ?? node
     case .list(let list):
-      guard let node = (list as? DocumentValue)?.documentNode,
+      guard let node = NodeValue.documentNode(of: list),
         ObjectIdentifier(node.tree) == tree
       else { return }
       if case .int(let index) = key, index >= 0, index < node.items.count {

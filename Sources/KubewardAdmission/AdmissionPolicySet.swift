@@ -188,19 +188,25 @@ public struct AdmissionPolicySet: Sendable {
     let needles =
       ["Namespace", "CustomResourceDefinition"] + (needsExceptions ? ["PolicyException"] : [])
       + paramKinds.sorted()
+    var contents = ContentsReader()
     for input in inputs {
+      func mentions(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        needles.contains { needle in Self.contains(buffer, needle) }
+      }
+      // Most files mention none of the kinds: they are scanned in the reader's buffer, and
+      // only the others are copied and parsed.
       let bytes: [UInt8]
       switch input.source {
       case .file(let path):
-        guard let read = LintInput.contents(of: path) else { continue }
+        guard let read = contents.withContents(of: path, { mentions($0) ? Array($0) : nil }),
+          let read
+        else { continue }
         bytes = read
-      case .bytes(let given): bytes = given
+      case .bytes(let given):
+        guard given.withUnsafeBufferPointer(mentions) else { continue }
+        bytes = given
       default: continue
       }
-      let mentions = bytes.withUnsafeBufferPointer { buffer in
-        needles.contains { needle in Self.contains(buffer, needle) }
-      }
-      guard mentions else { continue }
       let parsed = YAMLReader().read(bytes)
       var reader = PolicyReader(file: input.name, bytes: bytes)
       for document in parsed.documents {

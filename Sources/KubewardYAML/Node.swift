@@ -258,8 +258,7 @@ extension Node {
     let nodes = tree.nodeStorage.unsafelyUnwrapped
     let children = tree.childStorage.unsafelyUnwrapped
     let text = tree.textStorage
-    var key = key
-    return key.withUTF8 { wanted in
+    func scan(_ wanted: UnsafeBufferPointer<UInt8>) -> Int? {
       var slot = Int(raw.first + raw.count) - 2
       let first = Int(raw.first)
       while slot >= first {
@@ -276,6 +275,11 @@ extension Node {
       }
       return nil
     }
+    // The key's bytes in place: `withUTF8` needs a `var`, a copy of the key (a retain and a
+    // release) for every field read.
+    if let found = key.utf8.withContiguousStorageIfAvailable(scan) { return found }
+    var key = key
+    return key.withUTF8(scan)
   }
 
   /// The value for any key text, or `nil`.

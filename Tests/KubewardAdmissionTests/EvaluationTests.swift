@@ -394,6 +394,20 @@ struct EvaluationTests {
     #expect(findings.count == 2)
   }
 
+  /// The scan for `__` that skips every other byte, against the plain search, on every
+  /// string of up to 10 bytes of `_` and `a`.
+  @Test func theDoubleUnderscoreScanMissesNoPair() {
+    for length in 0...10 {
+      for bits in 0..<(1 << length) {
+        let text = String((0..<length).map { bits & (1 << $0) != 0 ? "_" : "a" })
+        let found = Array(text.utf8).withUnsafeBufferPointer(NodeValue.hasDoubleUnderscore)
+        #expect(found == text.contains("__"), "\(text)")
+      }
+    }
+    #expect(NodeValue.unescapedPropertyName("max__dash__size") == "max-size")
+    #expect(NodeValue.unescapedPropertyName("a_b_c") == nil)
+  }
+
   @Test func policyIDsWorkInSuppressionsAndConfiguration() throws {
     let text = policy("object.spec.replicas <= 2", binding: "  validationActions: [Deny]")
     var harness = Harness(policies: text, manifest: deployment())
