@@ -33,20 +33,29 @@ public struct ExpressionSession: Sendable {
     self.request = request
   }
 
-  public func evaluate(_ source: String) -> Result<Value, Failure> {
-    let declarations = PolicyExpression.declarations.union(variables.keys)
-    let program: Program
-    do {
-      program = try Program(source, declarations: declarations, validatesLiterals: true)
-    } catch {
-      return .failure(Failure(message: error.message, offset: error.offset, isCompileError: true))
+  /// Evaluates `source` and hands `body` its value or why it has none. The value reads the
+  /// session's documents in place, without counting references to them (see `NodeValue`): it
+  /// is valid during `body` only.
+  public func evaluate<Outcome>(
+    _ source: String, _ body: (Result<Value, Failure>) throws -> Outcome
+  ) rethrows -> Outcome {
+    try withExtendedLifetime(self) {
+      let declarations = PolicyExpression.declarations.union(variables.keys)
+      let program: Program
+      do throws(CELCompileError) {
+        program = try Program(source, declarations: declarations, validatesLiterals: true)
+      } catch {
+        return try body(
+          .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)))
+      }
+      let activation = SessionActivation(session: self, object: objectValue)
+      let value = program.evaluate(activation, budget: CostLimits.perExpression)
+      if case .error(let error) = value {
+        return try body(
+          .failure(Failure(message: error.message, offset: nil, isCompileError: false)))
+      }
+      return try body(.success(value))
     }
-    let activation = SessionActivation(session: self, object: objectValue)
-    let value = program.evaluate(activation, budget: CostLimits.perExpression)
-    if case .error(let error) = value {
-      return .failure(Failure(message: error.message, offset: nil, isCompileError: false))
-    }
-    return .success(value)
   }
 
   /// Evaluates a compiled expression `repetitions` times as a policy does for each object (a
@@ -59,9 +68,11 @@ public struct ExpressionSession: Sendable {
     // The object is the same for every repetition, as it is for every policy on an object.
     let object = objectValue
     let start = ContinuousClock.now
-    for _ in 0..<repetitions {
-      let activation = SessionActivation(session: self, object: object)
-      _ = program.evaluate(activation, budget: CostLimits.perExpression)
+    withExtendedLifetime(self) {
+      for _ in 0..<repetitions {
+        let activation = SessionActivation(session: self, object: object)
+        _ = program.evaluate(activation, budget: CostLimits.perExpression)
+      }
     }
     let elapsed = ContinuousClock.now - start
     let (seconds, attoseconds) = elapsed.components

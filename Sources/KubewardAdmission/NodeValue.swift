@@ -6,12 +6,19 @@ import KubewardYAML
 /// list, scalars the JSON values Kubernetes decodes them to (a plain `3` is an int, as the API
 /// server feeds it to CEL, `"3"` a string, `3.5` a double, `yes` a bool). Nothing is copied:
 /// evaluating `object.spec.replicas` looks up two keys.
+///
+/// The values hold their nodes uncounted (`UncountedNode`): whoever makes one keeps the
+/// document alive while it is read (a check's object and context, a session's documents).
 enum NodeValue {
   static func value(_ node: Node) -> Value {
+    value(UncountedNode(node))
+  }
+
+  static func value(_ node: UncountedNode) -> Value {
     switch node.kind {
-    case .mapping: return .map(NodeMap(node: node))
-    case .sequence: return .list(NodeList(node: node))
-    case .scalar: return scalar(node)
+    case .mapping: return .map(NodeMap(node))
+    case .sequence: return .list(NodeList(node))
+    case .scalar: return scalar(node.node)
     }
   }
 
@@ -119,36 +126,42 @@ extension NodeValue {
 /// A YAML mapping as a CEL map. Keys are strings; a key written twice is the YAML reader's
 /// business (it reports it), and the first is used.
 struct NodeMap: MapValue {
-  let node: Node
+  let handle: UncountedNode
+  var node: Node { handle.node }
+
+  init(_ handle: UncountedNode) { self.handle = handle }
+  init(node: Node) { handle = UncountedNode(node) }
 
   var count: Int { node.pairs.count }
 
   func value(for key: Value) -> Value? {
-    child(for: key).map(NodeValue.value)
+    guard case .string(let name) = key else { return nil }
+    return Self.child(of: handle, named: name).map(NodeValue.value)
   }
 
   /// The node holding `key`'s value, for pointing at what a validation read.
   func child(for key: Value) -> Node? {
     guard case .string(let name) = key else { return nil }
-    return Self.child(of: node, named: name)
+    return Self.child(of: handle, named: name)?.node
   }
 
   var keys: [Value] {
     node.pairs.map { .string($0.key.string ?? "") }
   }
 
-  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
-    var node = self.node
+  func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    var node = handle
     var followed = 0
-    for field in fields {
-      guard node.isMapping, let child = Self.child(of: node, named: field) else { break }
+    while start + followed < fields.count, node.isMapping,
+      let child = Self.child(of: node, named: fields[start + followed])
+    {
       node = child
       followed += 1
     }
     return followed == 0 ? nil : (NodeValue.value(node), followed)
   }
 
-  static func child(of node: Node, named name: String) -> Node? {
+  static func child(of node: UncountedNode, named name: String) -> UncountedNode? {
     if let value = node.value(forKey: name) { return value }
     if let plain = NodeValue.unescapedPropertyName(name) { return node.value(forKey: plain) }
     return nil
@@ -157,11 +170,14 @@ struct NodeMap: MapValue {
 
 /// A YAML sequence as a CEL list.
 struct NodeList: ListValue {
-  let node: Node
+  let handle: UncountedNode
+  var node: Node { handle.node }
 
-  var count: Int { node.items.count }
+  init(_ handle: UncountedNode) { self.handle = handle }
 
-  func element(at index: Int) -> Value { NodeValue.value(node.items[index]) }
+  var count: Int { handle.itemCount }
+
+  func element(at index: Int) -> Value { NodeValue.value(handle.item(at: index)) }
 }
 
 /// What the API server adds to an object before admission policies see it, where the
@@ -232,10 +248,11 @@ final class APIDefaults: Sendable {
     {
       return .map(
         NamespacedObject(
-          object: DefaultedMap(node: node, defaults: defaults ?? none), namespace: namespace))
+          object: DefaultedMap(UncountedNode(node), defaults: defaults ?? none),
+          namespace: namespace))
     }
     guard let defaults else { return NodeValue.value(node) }
-    return .map(DefaultedMap(node: node, defaults: defaults))
+    return .map(DefaultedMap(UncountedNode(node), defaults: defaults))
   }
 
   private static let none = APIDefaults.fields([:])
@@ -255,13 +272,13 @@ final class APIDefaults: Sendable {
     }
   }
 
-  static func wrap(_ node: Node, _ defaults: APIDefaults?) -> Value {
+  static func wrap(_ node: UncountedNode, _ defaults: APIDefaults?) -> Value {
     guard let defaults else { return NodeValue.value(node) }
     switch (node.kind, defaults.kind) {
-    case (.mapping, .fields): return .map(DefaultedMap(node: node, defaults: defaults))
+    case (.mapping, .fields): return .map(DefaultedMap(node, defaults: defaults))
     case (.sequence, .items):
       guard let item = defaults.item else { return NodeValue.value(node) }
-      return .list(DefaultedList(node: node, item: item))
+      return .list(DefaultedList(node, item: item))
     default: return NodeValue.value(node)
     }
   }
@@ -347,11 +364,17 @@ final class APIDefaults: Sendable {
 /// A mapping with the fields the API server would add (`defaults` is of kind `.fields`).
 ///
 /// The defaults are held unowned, because they are static (`APIDefaults.byKind`, never
-/// freed): evaluation copies values all the time, and a second reference to count beside the
-/// document's doubled the cost of each copy.
+/// freed), and the node uncounted (see `NodeValue`): evaluation copies values all the time,
+/// and counting references made each copy cost an atomic increment and decrement.
 struct DefaultedMap: MapValue {
-  let node: Node
+  let handle: UncountedNode
+  var node: Node { handle.node }
   unowned(unsafe) let defaults: APIDefaults
+
+  init(_ handle: UncountedNode, defaults: APIDefaults) {
+    self.handle = handle
+    self.defaults = defaults
+  }
 
   /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
   /// spec of 100 000 keys listed them all for each call.
@@ -366,22 +389,23 @@ struct DefaultedMap: MapValue {
 
   func value(for key: Value) -> Value? {
     guard case .string(let name) = key else { return nil }
-    if let child = NodeMap.child(of: node, named: name) {
+    if let child = NodeMap.child(of: handle, named: name) {
       return APIDefaults.wrap(child, defaults.field(name))
     }
     return defaults.field(name)?.materialized(in: node)
   }
 
-  var keys: [Value] { NodeMap(node: node).keys + addedNames.map(Value.string) }
+  var keys: [Value] { NodeMap(handle).keys + addedNames.map(Value.string) }
 
-  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
-    var node = self.node
+  func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    var node = handle
     var defaults: APIDefaults? = self.defaults
     var followed = 0
-    for field in fields {
-      guard node.isMapping, let child = NodeMap.child(of: node, named: field) else { break }
+    while start + followed < fields.count, node.isMapping,
+      let child = NodeMap.child(of: node, named: fields[start + followed])
+    {
       node = child
-      defaults = defaults?.field(field)
+      defaults = defaults?.field(fields[start + followed])
       followed += 1
     }
     return followed == 0 ? nil : (APIDefaults.wrap(node, defaults), followed)
@@ -390,13 +414,19 @@ struct DefaultedMap: MapValue {
 
 /// A sequence whose items get the fields the API server would add.
 struct DefaultedList: ListValue {
-  let node: Node
+  let handle: UncountedNode
+  var node: Node { handle.node }
   /// Static, as `DefaultedMap.defaults`.
   unowned(unsafe) let item: APIDefaults
 
-  var count: Int { node.items.count }
+  init(_ handle: UncountedNode, item: APIDefaults) {
+    self.handle = handle
+    self.item = item
+  }
 
-  func element(at index: Int) -> Value { APIDefaults.wrap(node.items[index], item) }
+  var count: Int { handle.itemCount }
+
+  func element(at index: Int) -> Value { APIDefaults.wrap(handle.item(at: index), item) }
 }
 
 /// A namespaced object written without `metadata.namespace`: the API server gives it the
@@ -409,27 +439,34 @@ struct NamespacedObject: MapValue {
   var keys: [Value] { object.keys }
 
   func value(for key: Value) -> Value? {
-    if case .string("metadata") = key, let metadata = object.node.value(forKey: "metadata") {
-      return .map(NamespacedMetadata(node: metadata, namespace: namespace))
+    if case .string("metadata") = key, let metadata = object.handle.value(forKey: "metadata") {
+      return .map(NamespacedMetadata(metadata, namespace: namespace))
     }
     return object.value(for: key)
   }
 
-  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? {
-    fields.first == "metadata" ? nil : object.select(path: fields)
+  func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    start < fields.count && fields[start] == "metadata"
+      ? nil : object.select(path: fields, from: start)
   }
 }
 
 /// The metadata of a `NamespacedObject`.
 struct NamespacedMetadata: MapValue {
-  let node: Node
+  let handle: UncountedNode
+  var node: Node { handle.node }
   let namespace: String
 
+  init(_ handle: UncountedNode, namespace: String) {
+    self.handle = handle
+    self.namespace = namespace
+  }
+
   var count: Int { node.pairs.count + 1 }
-  var keys: [Value] { NodeMap(node: node).keys + [.string("namespace")] }
+  var keys: [Value] { NodeMap(handle).keys + [.string("namespace")] }
 
   func value(for key: Value) -> Value? {
     if case .string("namespace") = key { return .string(namespace) }
-    return NodeMap(node: node).value(for: key)
+    return NodeMap(handle).value(for: key)
   }
 }

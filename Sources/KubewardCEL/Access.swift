@@ -21,18 +21,20 @@ enum Access {
   /// `container.a.b.c`: `select` for each field, with the fields a map can follow in place
   /// followed at once (but one by one when tracing, which records every read).
   static func select(
-    _ container: Value, path fields: ArraySlice<String>, _ context: inout EvaluationContext
+    _ container: Value, path fields: [String], from start: Int = 0,
+    _ context: inout EvaluationContext
   ) -> Value {
-    var rest = fields
+    var index = start
     var value = container
     if context.tracer == nil, case .map(let map) = container,
-      let (reached, followed) = map.select(path: fields)
+      let (reached, followed) = map.select(path: fields, from: start)
     {
       value = reached
-      rest = fields.dropFirst(followed)
+      index += followed
     }
-    for field in rest {
-      value = select(value, field, &context)
+    while index < fields.count {
+      value = select(value, fields[index], &context)
+      index += 1
     }
     return value
   }

@@ -309,7 +309,7 @@ public enum Builtins {
       case .string(let text):
         // Counting code points reads the text.
         guard context.spend(text.utf8.count / 10) else { return .error(costLimitExceeded) }
-        return .int(Int64(text.unicodeScalars.count))
+        return .int(Int64(Strings.codePointCount(text)))
       case .bytes(let bytes): return .int(Int64(bytes.count))
       case .list(let list): return .int(Int64(list.count))
       case .map(let map): return .int(Int64(map.count))

@@ -74,7 +74,7 @@ struct Compiler {
       return { context in
         guard context.spend(cost) else { return .error(costLimitExceeded) }
         let container = operand(&context)
-        return Access.select(container, path: fields[...], &context)
+        return Access.select(container, path: fields, &context)
       }
     case .optionalSelect(let target, let field):
       let operand = try compile(target)
@@ -237,7 +237,7 @@ struct Compiler {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
         }
-        return Access.select(value, path: fields[...], &context)
+        return Access.select(value, path: fields, &context)
       }
     }
     return { context in
@@ -245,7 +245,7 @@ struct Compiler {
       var index = names.count - 1
       while index >= 0 {
         if let value = context.activation.resolve(names[index]) {
-          return Access.select(value, path: parts[(index + 1)...], &context)
+          return Access.select(value, path: parts, from: index + 1, &context)
         }
         index -= 1
       }

@@ -165,9 +165,30 @@ enum Strings {
   /// Whether `text` contains `part`, comparing code points (Swift's `String.contains` compares
   /// grapheme clusters, so `"e\u{301}".contains("e")` would be false).
   static func scalarsContain(_ text: String, _ part: String) -> Bool {
-    let haystack = Array(text.utf8)
-    let needle = Array(part.utf8)
-    return firstOffset(haystack, needle, from: 0) != nil
+    // In the strings' own bytes: copies of both were two allocations for every test.
+    withUTF8(text) { haystack in
+      withUTF8(part) { needle in Search.firstIndex(of: needle, in: haystack, from: 0) != nil }
+    }
+  }
+
+  /// The number of code points of `text`: its bytes that do not continue a code point (Swift's
+  /// strings are valid UTF-8). A loop over bytes, where walking the scalars decoded each.
+  static func codePointCount(_ text: String) -> Int {
+    withUTF8(text) { bytes in
+      var count = 0
+      for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+      return count
+    }
+  }
+
+  /// Calls `body` with the UTF-8 bytes of `text`, in place where they are contiguous (native
+  /// and small strings: all of kubeward's).
+  static func withUTF8<Result>(
+    _ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result {
+    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    var copy = text
+    return copy.withUTF8(body)
   }
 
   /// The byte offset of `needle` in `haystack` at or after `start`.
@@ -212,7 +233,16 @@ enum Strings {
   }
 
   private static func mapASCII(_ text: String, _ transform: (UInt8) -> UInt8) -> String {
-    String(decoding: text.utf8.map { $0 < 0x80 ? transform($0) : $0 }, as: UTF8.self)
+    // Written into the new string's storage: an array of the bytes first was an allocation
+    // more (and a short result needs none).
+    withUTF8(text) { bytes in
+      String(unsafeUninitializedCapacity: bytes.count) { result in
+        for (index, byte) in bytes.enumerated() {
+          result[index] = byte < 0x80 ? transform(byte) : byte
+        }
+        return bytes.count
+      }
+    }
   }
 
   /// What a replacement that lengthens the text may add, charged before it is built, a unit
@@ -616,26 +646,28 @@ enum Formatter {
 /// plain search is their product, and CEL charges a search by the text's length, so a hostile
 /// 300 000-character text and 150 000-character part took seconds within budget.
 enum Search {
-  static func firstIndex<Element: Equatable>(
-    of needle: [Element], in haystack: [Element], from start: Int
-  ) -> Int? {
+  static func firstIndex<Text: RandomAccessCollection>(
+    of needle: Text, in haystack: Text, from start: Int
+  ) -> Int? where Text.Index == Int, Text.Element: Equatable {
     guard !needle.isEmpty else { return start <= haystack.count ? start : nil }
     guard start >= 0, haystack.count - start >= needle.count else { return nil }
     // border[i]: the length of the longest proper prefix of needle[...i] that is also its
-    // suffix, where a partial match falls back to on a mismatch.
-    var border = [Int](repeating: 0, count: needle.count)
-    var length = 0
-    for index in needle.indices.dropFirst() {
-      while length > 0 && needle[index] != needle[length] { length = border[length - 1] }
-      if needle[index] == needle[length] { length += 1 }
-      border[index] = length
+    // suffix, where a partial match falls back to on a mismatch. On the stack when short.
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: needle.count) { border in
+      border[0] = 0
+      var length = 0
+      for index in 1..<needle.count {
+        while length > 0 && needle[index] != needle[length] { length = border[length - 1] }
+        if needle[index] == needle[length] { length += 1 }
+        border[index] = length
+      }
+      var matched = 0
+      for index in start..<haystack.count {
+        while matched > 0 && haystack[index] != needle[matched] { matched = border[matched - 1] }
+        if haystack[index] == needle[matched] { matched += 1 }
+        if matched == needle.count { return index - needle.count + 1 }
+      }
+      return nil
     }
-    var matched = 0
-    for index in start..<haystack.count {
-      while matched > 0 && haystack[index] != needle[matched] { matched = border[matched - 1] }
-      if haystack[index] == needle[matched] { matched += 1 }
-      if matched == needle.count { return index - needle.count + 1 }
-    }
-    return nil
   }
 }

@@ -120,17 +120,21 @@ public protocol MapValue: Sendable {
   func value(for key: Value) -> Value?
   /// The keys, in a stable order.
   var keys: [Value] { get }
-  /// Follows `fields` (`a.b.c`) from this map through nested maps of its own kind, as far as
-  /// each is a key, and gives the value reached and how many fields it followed; `nil` when
-  /// it follows none. The evaluator then selects the rest one by one.
+  /// Follows `fields` from `start` on (`a.b.c`) from this map through nested maps of its own
+  /// kind, as far as each is a key, and gives the value reached and how many fields it
+  /// followed; `nil` when it follows none. The evaluator then selects the rest one by one.
+  /// (An array and an index: a slice of the program's shared array was a reference counted
+  /// on every read.)
   ///
   /// Field paths are most of what admission expressions read. A map that wraps a document can
   /// walk it without making a value, a key and a dynamic call per field; the default does not.
-  func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)?
+  func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)?
 }
 
 extension MapValue {
-  public func select(path fields: ArraySlice<String>) -> (value: Value, followed: Int)? { nil }
+  public func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    nil
+  }
 }
 
 /// A value of a library's own type (an IP address, a Quantity).

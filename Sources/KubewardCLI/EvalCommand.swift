@@ -63,7 +63,13 @@ struct EvalCommand: ParsableCommand {
     let session = ExpressionSession(
       object: try object.map { try Self.firstObject(of: $0) },
       params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
-    switch session.evaluate(expression) {
+    try session.evaluate(expression) { try report($0, session: session) }
+  }
+
+  private func report(
+    _ outcome: Result<Value, ExpressionSession.Failure>, session: ExpressionSession
+  ) throws {
+    switch outcome {
     case .success(let value):
       guard Builtins.printedWeight(value, limit: Self.largestOutput) <= Self.largestOutput else {
         Output.standardError.write(

@@ -245,41 +245,8 @@ extension Node {
     return Node(tree: tree, id: tree.childStorage.unsafelyUnwrapped[slot + 1])
   }
 
-  /// Where `key`'s key node is among the mapping's children (the last when written twice).
-  /// On the tree's storage, as `entry(_: Key)`: a `Node` per pair looked at cost a retain and
-  /// a release of the tree each, and policies (and CEL field reads) ask for keys by name on
-  /// every object.
   private func slot(ofKey key: String) -> Int? {
-    let raw = self.raw
-    guard raw.kind == .mapping, raw.count > 0 else { return nil }
-    if Int(raw.count) >= 2 * NodeTree.indexedPairs {
-      return tree.indexedSlot(ofKey: key, mapping: id, first: Int(raw.first), count: Int(raw.count))
-    }
-    let nodes = tree.nodeStorage.unsafelyUnwrapped
-    let children = tree.childStorage.unsafelyUnwrapped
-    let text = tree.textStorage
-    func scan(_ wanted: UnsafeBufferPointer<UInt8>) -> Int? {
-      var slot = Int(raw.first + raw.count) - 2
-      let first = Int(raw.first)
-      while slot >= first {
-        let keyNode = nodes[Int(children[slot])]
-        if keyNode.kind == .scalar,
-          memoryEqual(
-            UnsafeBufferPointer(
-              start: text.map { $0 + Int(keyNode.first) }, count: Int(keyNode.count)),
-            wanted)
-        {
-          return slot
-        }
-        slot -= 2
-      }
-      return nil
-    }
-    // The key's bytes in place: `withUTF8` needs a `var`, a copy of the key (a retain and a
-    // release) for every field read.
-    if let found = key.utf8.withContiguousStorageIfAvailable(scan) { return found }
-    var key = key
-    return key.withUTF8(scan)
+    tree.slot(ofKey: key, mapping: id, raw)
   }
 
   /// The value for any key text, or `nil`.
@@ -367,5 +334,106 @@ public struct NodePairs: RandomAccessCollection, Sendable {
     let slot = first + 2 * position
     let children = tree.childStorage.unsafelyUnwrapped
     return (Node(tree: tree, id: children[slot]), Node(tree: tree, id: children[slot + 1]))
+  }
+}
+
+extension NodeTree {
+  /// Where `key`'s key node is among the children of the mapping `id` (`raw` is its record;
+  /// the last when written twice), or `nil` (also for anything but a mapping). On the tree's
+  /// storage, as `Node.entry(_: Key)`: a `Node` per pair looked at cost a retain and a release
+  /// of the tree each, and policies (and CEL field reads) ask for keys by name on every object.
+  func slot(ofKey key: String, mapping id: NodeID, _ raw: RawNode) -> Int? {
+    guard raw.kind == .mapping, raw.count > 0 else { return nil }
+    if Int(raw.count) >= 2 * NodeTree.indexedPairs {
+      return indexedSlot(ofKey: key, mapping: id, first: Int(raw.first), count: Int(raw.count))
+    }
+    let nodes = nodeStorage.unsafelyUnwrapped
+    let children = childStorage.unsafelyUnwrapped
+    let text = textStorage
+    func scan(_ wanted: UnsafeBufferPointer<UInt8>) -> Int? {
+      var slot = Int(raw.first + raw.count) - 2
+      let first = Int(raw.first)
+      while slot >= first {
+        let keyNode = nodes[Int(children[slot])]
+        if keyNode.kind == .scalar,
+          memoryEqual(
+            UnsafeBufferPointer(
+              start: text.map { $0 + Int(keyNode.first) }, count: Int(keyNode.count)),
+            wanted)
+        {
+          return slot
+        }
+        slot -= 2
+      }
+      return nil
+    }
+    // The key's bytes in place: `withUTF8` needs a `var`, a copy of the key (a retain and a
+    // release) for every field read.
+    if let found = key.utf8.withContiguousStorageIfAvailable(scan) { return found }
+    var key = key
+    return key.withUTF8(scan)
+  }
+}
+
+/// A node held without counting a reference to its tree: for values made, copied and dropped
+/// by the million while something else holds the tree. Admission's CEL values wrap the nodes
+/// of the object being checked, and counting the tree's references (atomic increments and
+/// decrements) at every copy of every value and every field read was a tenth of a run with
+/// 50 policies. It reads the tree through `Unmanaged`'s guaranteed reference: no count.
+///
+/// Whoever makes one keeps the tree alive for as long as it is read (dropping one touches
+/// nothing). `node` gives the counted handle, for everything else a node offers.
+public struct UncountedNode: @unchecked Sendable {
+  @usableFromInline let tree: Unmanaged<NodeTree>
+  @usableFromInline let id: NodeID
+
+  @inlinable
+  public init(_ node: Node) {
+    tree = Unmanaged.passUnretained(node.tree)
+    id = node.id
+  }
+
+  @inlinable
+  init(tree: Unmanaged<NodeTree>, id: NodeID) {
+    self.tree = tree
+    self.id = id
+  }
+
+  /// The counted handle.
+  @inlinable public var node: Node { Node(tree: tree.takeUnretainedValue(), id: id) }
+
+  @inlinable @inline(__always)
+  var raw: RawNode {
+    tree._withUnsafeGuaranteedRef { $0.nodeStorage.unsafelyUnwrapped[Int(id)] }
+  }
+
+  @inlinable public var kind: NodeKind { raw.kind }
+  @inlinable public var isMapping: Bool { raw.kind == .mapping }
+
+  /// The number of items of a sequence; 0 for anything else.
+  @inlinable public var itemCount: Int {
+    let raw = self.raw
+    return raw.kind == .sequence ? Int(raw.count) : 0
+  }
+
+  /// Item `index` of a sequence.
+  @inlinable
+  public func item(at index: Int) -> UncountedNode {
+    let raw = self.raw
+    precondition(
+      raw.kind == .sequence && index >= 0 && index < Int(raw.count), "sequence item out of range")
+    let child = tree._withUnsafeGuaranteedRef {
+      $0.childStorage.unsafelyUnwrapped[Int(raw.first) + index]
+    }
+    return UncountedNode(tree: tree, id: child)
+  }
+
+  /// The value for any key text, or `nil`: `Node.value(forKey:)`.
+  public func value(forKey key: String) -> UncountedNode? {
+    let raw = self.raw
+    let child: NodeID? = tree._withUnsafeGuaranteedRef { tree in
+      tree.slot(ofKey: key, mapping: id, raw).map { tree.childStorage.unsafelyUnwrapped[$0 + 1] }
+    }
+    return child.map { UncountedNode(tree: tree, id: $0) }
   }
 }

@@ -8,6 +8,27 @@ struct SmokeTests {
     let program = try Program("1 + 2 * 3")
     #expect(program.evaluate(DictionaryActivation()).debugText == "7")
   }
+
+  /// The string functions that work on the text's bytes in place (size, contains, the ASCII
+  /// case mappings) count and compare code points, multi-byte ones included.
+  @Test func stringsByCodePoint() throws {
+    let cases: [(String, String)] = [
+      ("size('héllo😀')", "6"),
+      ("size('')", "0"),
+      ("'naïve café'.contains('é')", "true"),
+      ("'e\\u0301'.contains('e')", "true"),
+      ("'😀x'.contains('x😀')", "false"),
+      ("'héllo😀'.upperAscii()", "\"HéLLO😀\""),
+      (
+        "'ÀBC-long-enough-to-need-heap-storage'.lowerAscii()",
+        "\"Àbc-long-enough-to-need-heap-storage\""
+      ),
+    ]
+    for (source, expected) in cases {
+      #expect(
+        try Program(source).evaluate(DictionaryActivation()).debugText == expected, "\(source)")
+    }
+  }
 }
 
 @Suite("Qualified names")

@@ -550,3 +550,29 @@ struct LargeMappingKeyTests {
     #expect(node.entry("key-3")?.key.position.line == 4)
   }
 }
+
+/// `UncountedNode` reads what `Node` reads, without counting references to the tree.
+@Test func uncountedNodesReadWhatNodesRead() throws {
+  // A key written twice is a diagnostic (not `root`'s clean file).
+  let mapping = try #require(
+    read(
+      """
+      a: {b: [1, {c: x}]}
+      a2: 2
+      a: {b: [3]}
+      """
+    ).documents.first?.root)
+  let uncounted = UncountedNode(mapping)
+  #expect(uncounted.isMapping)
+  // The last of a key written twice, as `Node.value(forKey:)`.
+  let a = try #require(uncounted.value(forKey: "a"))
+  #expect(a.node == mapping.value(forKey: "a"))
+  let b = try #require(a.value(forKey: "b"))
+  #expect(b.kind == .sequence && b.itemCount == 1 && !b.isMapping)
+  #expect(b.item(at: 0).node.string == "3")
+  #expect(uncounted.value(forKey: "missing") == nil && b.value(forKey: "b") == nil)
+  #expect(uncounted.itemCount == 0)
+  // A mapping large enough to be looked up through its index.
+  let large = try root((0..<300).map { "k\($0): \($0)" }.joined(separator: "\n"))
+  #expect(UncountedNode(large).value(forKey: "k299")?.node.string == "299")
+}
