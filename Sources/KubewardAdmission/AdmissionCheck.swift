@@ -96,7 +96,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     states[index] = .evaluating
     depth += 1
     nesting += height
-    var value = evaluate(variables[index].expression)
+    var value = evaluateVariable(variables[index].expression)
     depth -= 1
     nesting -= height
     if case .error(let error) = value, error != costLimitExceeded {
@@ -105,6 +105,32 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
         CELError("composited variable \"\(name)\" fails to evaluate: \(error.message)"))
     }
     states[index] = .done(value)
+    return value
+  }
+}
+
+extension AdmissionActivation {
+  /// A variable that reads only the request (no params, no other variable) has the same
+  /// value in every policy on the object, and is evaluated once for all of them: policies of
+  /// a library repeat such variables (`containers`: every container of the pod spec), and
+  /// each evaluated it again. Each policy is charged its cost, as if it had evaluated it; a
+  /// traced evaluation reads it anew, to trace what it reads.
+  fileprivate func evaluateVariable(_ expression: PolicyExpression) -> Value {
+    let remaining = CostLimits.perPolicy - cost
+    guard tracer == nil, expression.readsOnlyTheRequest, remaining > 0 else {
+      return evaluate(expression)
+    }
+    if let shared = scope.sharedVariables[expression.source],
+      shared.cost <= min(CostLimits.perExpression, remaining)
+    {
+      cost += shared.cost
+      return shared.value
+    }
+    let before = cost
+    let value = evaluate(expression)
+    // A value cut short by this policy's budget is not the variable's.
+    if case .error(let error) = value, error == costLimitExceeded { return value }
+    scope.sharedVariables[expression.source] = (value, cost - before)
     return value
   }
 }
@@ -178,6 +204,9 @@ final class ObjectScope: @unchecked Sendable {
   }
 
   lazy var request: Value = AdmissionCheck.requestValue(facts, request: synthetic)
+  /// The values (and costs) of variables that read only the request, by their expression's
+  /// text (see `AdmissionActivation.evaluateVariable`).
+  var sharedVariables: [String: (value: Value, cost: Int)] = [:]
   /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
   /// as admission sees it (defaults and all), so that what did not change compares equal.
   lazy var oldObject: Value =

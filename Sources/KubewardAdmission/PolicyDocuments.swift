@@ -49,6 +49,10 @@ public final class PolicyExpression: Sendable {
   /// another is a compile error, as in the API server.
   let variables: VisibleVariables?
 
+  /// Whether the expression reads nothing a policy has of its own (params, variables, the
+  /// authorizer): then its value on an object is the same in every policy.
+  let readsOnlyTheRequest: Bool
+
   init(
     source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
     cursor: ColumnCursor = ColumnCursor(), variables: VisibleVariables? = nil
@@ -58,6 +62,7 @@ public final class PolicyExpression: Sendable {
     self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
     self.variables = variables
     (program, compileError) = Self.compile(source, variables: variables)
+    readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
   }
 
   /// The same expression with its text rewritten (Kyverno's autogen), compiled anew.
@@ -67,6 +72,14 @@ public final class PolicyExpression: Sendable {
     self.location = original.location
     self.variables = original.variables
     (program, compileError) = Self.compile(source, variables: variables)
+    readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
+  }
+
+  private static func readsOnlyTheRequest(_ program: Program?) -> Bool {
+    guard let program else { return false }
+    return ["params", "variables", "authorizer"].allSatisfy {
+      program.expression.firstReference(to: $0) == nil
+    }
   }
 
   private static func compile(_ source: String, variables: VisibleVariables?) -> (

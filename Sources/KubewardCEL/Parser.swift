@@ -71,17 +71,22 @@ public struct Expr: Sendable {
   /// Where the expression first reads the name `name` (not a field of that name, not a
   /// comprehension variable that hides it), as a byte offset.
   public func firstReference(to name: String) -> Int? {
+    // Loops, not `lazy.compactMap(…).first`: that reads the element it finds twice, and an
+    // expression nested n deep was searched 2ⁿ times.
+    let children: [Expr]
     switch kind {
     case .identifier(let identifier): return identifier == name ? offset : nil
     case .comprehension(let comprehension):
       if let found = comprehension.range.firstReference(to: name) { return found }
       guard comprehension.variable != name, comprehension.variable2 != name else { return nil }
-      return [comprehension.predicate, comprehension.transform].lazy.compactMap {
-        $0?.firstReference(to: name)
-      }.first
+      children = [comprehension.predicate, comprehension.transform].compactMap { $0 }
     default:
-      return Self.children(of: kind).lazy.compactMap { $0.firstReference(to: name) }.first
+      children = Self.children(of: kind)
     }
+    for child in children {
+      if let found = child.firstReference(to: name) { return found }
+    }
+    return nil
   }
 }
 

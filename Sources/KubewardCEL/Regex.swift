@@ -34,6 +34,25 @@ public struct Regex: Sendable {
     find(Array(text.unicodeScalars), from: 0) != nil
   }
 
+  /// The machine's working memory for one search, in one allocation (on the stack when the
+  /// program is short): the two thread lists and the stack `add` follows jumps with. Seven
+  /// arrays per search, and one per `add`, cost more than the search of a short name.
+  private func withScratch<Result>(
+    _ body: (inout ThreadList, inout ThreadList, UnsafeMutablePointer<Int>) -> Result
+  ) -> Result {
+    let size = program.count
+    // Per list: pcs, starts, dense, sparse (4 × size); the stack: 2 × size + 1 (a pc is
+    // pushed only by one that entered the list, and each enters once, pushing at most two).
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 10 * size + 1) { buffer in
+      let base = buffer.baseAddress!
+      base.initialize(repeating: 0, count: buffer.count)
+      defer { base.deinitialize(count: buffer.count) }
+      var current = ThreadList(base, size: size)
+      var next = ThreadList(base + 4 * size, size: size)
+      return body(&current, &next, base + 8 * size)
+    }
+  }
+
   /// Whether every match starts at the text's beginning (`^…` without `(?m)`): then a
   /// search that fails there fails everywhere.
   private var startsAtBeginning: Bool {
@@ -43,13 +62,18 @@ public struct Regex: Sendable {
 
   /// The first (leftmost, then by preference) match at or after `from`, as scalar offsets.
   func find(_ text: [Unicode.Scalar], from: Int) -> Range<Int>? {
-    var current = ThreadList(size: program.count)
-    var next = ThreadList(size: program.count)
+    withScratch { current, next, stack in find(text, from: from, &current, &next, stack) }
+  }
+
+  private func find(
+    _ text: [Unicode.Scalar], from: Int, _ current: inout ThreadList, _ next: inout ThreadList,
+    _ stack: UnsafeMutablePointer<Int>
+  ) -> Range<Int>? {
     var found: Range<Int>?
     var position = from
     while true {
       if found == nil {
-        add(&current, 0, start: position, at: position, text)
+        add(&current, 0, start: position, at: position, text, stack)
       }
       if current.isEmpty {
         if found != nil || position >= text.count || startsAtBeginning { break }
@@ -61,20 +85,20 @@ public struct Regex: Sendable {
       }
       next.clear()
       for index in 0..<current.count {
-        let thread = current.threads[index]
-        switch program[thread.pc] {
+        let (pc, start) = (current.pcs[index], current.starts[index])
+        switch program[pc] {
         case .match:
-          found = thread.start..<position
+          found = start..<position
           // Threads after this one have lower priority: leftmost-first stops here.
           current.count = index + 1
         case .character(let matcher):
           if position < text.count && matcher.matches(text[position]) {
-            add(&next, thread.pc + 1, start: thread.start, at: position + 1, text)
+            add(&next, pc + 1, start: start, at: position + 1, text, stack)
           }
         default:
           break
         }
-        if case .match = program[thread.pc] { break }
+        if case .match = program[pc] { break }
       }
       if position >= text.count { break }
       swap(&current, &next)
@@ -86,21 +110,31 @@ public struct Regex: Sendable {
   /// Adds the thread at `pc` and everything reachable from it without reading a character,
   /// in priority order.
   private func add(
-    _ list: inout ThreadList, _ pc: Int, start: Int, at position: Int, _ text: [Unicode.Scalar]
+    _ list: inout ThreadList, _ pc: Int, start: Int, at position: Int, _ text: [Unicode.Scalar],
+    _ stack: UnsafeMutablePointer<Int>
   ) {
-    var stack = [pc]
-    while let pc = stack.popLast() {
+    stack[0] = pc
+    var depth = 1
+    while depth > 0 {
+      depth -= 1
+      let pc = stack[depth]
       guard list.insert(pc) else { continue }
       switch program[pc] {
       case .jump(let target):
-        stack.append(target)
+        stack[depth] = target
+        depth += 1
       case .split(let first, let second):
-        stack.append(second)
-        stack.append(first)
+        stack[depth] = second
+        stack[depth + 1] = first
+        depth += 2
       case .assertion(let kind):
-        if kind.holds(text, position) { stack.append(pc + 1) }
+        if kind.holds(text, position) {
+          stack[depth] = pc + 1
+          depth += 1
+        }
       case .character, .match:
-        list.threads[list.count] = Thread(pc: pc, start: start)
+        list.pcs[list.count] = pc
+        list.starts[list.count] = start
         list.count += 1
       }
     }
@@ -146,23 +180,21 @@ public struct Regex: Sendable {
   }
 }
 
-private struct Thread {
-  var pc: Int
-  var start: Int
-}
-
-/// A sparse set of program counters with the threads in insertion (priority) order.
+/// A sparse set of program counters with the threads (pc and start) in insertion (priority)
+/// order, in memory its search provides (`Regex.withScratch`: four runs of `size` Ints).
 private struct ThreadList {
-  var threads: [Thread]
+  let pcs: UnsafeMutablePointer<Int>
+  let starts: UnsafeMutablePointer<Int>
   var count = 0
-  private var dense: [Int]
-  private var sparse: [Int]
+  private let dense: UnsafeMutablePointer<Int>
+  private let sparse: UnsafeMutablePointer<Int>
   private var members = 0
 
-  init(size: Int) {
-    threads = Array(repeating: Thread(pc: 0, start: 0), count: size)
-    dense = Array(repeating: 0, count: size)
-    sparse = Array(repeating: 0, count: size)
+  init(_ memory: UnsafeMutablePointer<Int>, size: Int) {
+    pcs = memory
+    starts = memory + size
+    dense = memory + 2 * size
+    sparse = memory + 3 * size
   }
 
   var isEmpty: Bool { count == 0 }
@@ -894,7 +926,7 @@ extension Regex {
       }
       switch compiled(pattern, &context) {
       case .success(let regex):
-        guard context.spend(regex.cost(ofSearching: text.unicodeScalars.count)) else {
+        guard context.spend(regex.cost(ofSearching: Strings.codePointCount(text))) else {
           return .error(costLimitExceeded)
         }
         return .bool(regex.matches(text))

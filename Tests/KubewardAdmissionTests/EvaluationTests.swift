@@ -716,6 +716,46 @@ struct EvaluationTests {
     #expect(typos.count == 1)
   }
 
+  /// A variable that reads only the request has one value in every policy on an object, and
+  /// is evaluated once for them all; each policy is still charged its cost, and an error is
+  /// still each policy's own, under its own name. One that reads params is each policy's.
+  @Test func variablesThatReadOnlyTheRequestAreSharedAcrossPolicies() throws {
+    func sharing(_ name: String, variable: String, expression: String) -> String {
+      spec(
+        """
+          variables:
+            - name: \(variable)
+              expression: "object.spec.template.spec.containers.map(c, c.image)"
+            - name: broken
+              expression: "object.spec.template.spec.nothing.map(c, c)"
+          validations:
+            - expression: \(quoted(expression))
+        """, name: name)
+    }
+    let first = sharing(
+      "first", variable: "images", expression: "variables.images.all(i, i.endsWith(':1.0'))")
+    let second = sharing(
+      "second", variable: "pulled", expression: "!variables.pulled.exists(i, i.endsWith(':1.0'))")
+    let third = sharing("third", variable: "other", expression: "size(variables.broken) == 0")
+    let manifest = deployment(image: "registry.example.com/web:1.0")
+    var harness = Harness(
+      policies: [first, second, third].joined(separator: "\n---\n"), manifest: manifest)
+    harness.costs = CostLedger()
+    let findings = try harness.objectFindings()
+    #expect(findings.map(\.policy).sorted() == ["second", "third"], "\(findings.map(\.message))")
+    #expect(
+      findings.first { $0.policy == "third" }?.message.contains(
+        "composited variable \"broken\" fails to evaluate: no such key: nothing") == true)
+    // Each policy pays for the shared variable as it did alone.
+    for (name, text) in [("first", first), ("second", second)] {
+      var alone = Harness(policies: text, manifest: manifest)
+      alone.costs = CostLedger()
+      _ = try alone.objectFindings()
+      #expect(harness.costs?.costs[name] == alone.costs?.costs[name], "\(name)")
+      #expect((alone.costs?.costs[name] ?? 0) > 0)
+    }
+  }
+
   /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
   /// levels deep overflowed the stack (such a policy is now refused when read). Past 1 500
   /// levels in evaluation at once, a read is an error: 7 such variables reach it.

@@ -12,6 +12,8 @@ struct Harness {
   var manifests: [(name: String, text: String)]
   var configuration = Configuration()
   var request = SyntheticRequest()
+  /// Records each policy's cost on each object, when given.
+  var costs: CostLedger?
 
   init(policies: String, manifests: [(name: String, text: String)]) {
     self.policies = policies
@@ -31,6 +33,7 @@ struct Harness {
     }
     set.learnContext(from: inputs)
     set.request = request
+    set.costLedger = costs
     let linter = try Linter(configuration: configuration, sources: [AdmissionPolicySource(set)])
     var options = RunOptions()
     options.additionalFindings = set.policyFileFindings()

@@ -59,6 +59,16 @@ struct HostileExpressionTests {
     #expect(try evaluate("19999 in big", ["big": big]).debugText == "true")
   }
 
+  /// Where an expression first reads a name is found in one walk, however deep the name
+  /// sits: the search read what it found twice per level, 2ⁿ times for n levels.
+  @Test func findingANameDeepInsideIsLinear() throws {
+    let source =
+      String(repeating: "[1].all(x, ", count: 200) + "y.z == 1" + String(repeating: ")", count: 200)
+    let program = try Program(source)
+    #expect(program.expression.firstReference(to: "y") == 2_200)
+    #expect(program.expression.firstReference(to: "x") == nil)
+  }
+
   /// Searches are linear in the text and the part, whatever they hold.
   @Test func substringSearchIsLinear() throws {
     let values = ["h": string(300_000), "n": .string(String(repeating: "a", count: 150_000) + "b")]
