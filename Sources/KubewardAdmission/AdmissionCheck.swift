@@ -47,6 +47,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     self.positions = positions
   }
 
+  /// The object's: every policy on it evaluates one expression after another.
+  var scratch: EvaluationScratch? { scope.scratch }
+
   func resolve(_ name: String) -> Value? {
     switch name {
     case "object": return scope.object
@@ -130,9 +133,20 @@ extension AdmissionActivation {
     let value = evaluate(expression)
     // A value cut short by this policy's budget is not the variable's.
     if case .error(let error) = value, error == costLimitExceeded { return value }
-    scope.sharedVariables[expression.source] = (value, cost - before)
+    // What is kept lives as long as the object's check: at most `sharedCost` units of work
+    // in all (a value is no larger than the work that built it), where one policy's
+    // variables were freed after it.
+    let spent = cost - before
+    if scope.sharedVariablesCost <= Self.sharedCost - spent {
+      scope.sharedVariables[expression.source] = (value, spent)
+      scope.sharedVariablesCost += spent
+    }
     return value
   }
+
+  /// The cost of the shared variables an object's check keeps, at most: a hundred times what
+  /// a policy library's `containers` costs on a large pod, a tenth of one expression's limit.
+  static let sharedCost = 100_000
 }
 
 /// `variables`: a map whose values are computed when read.
@@ -207,6 +221,9 @@ final class ObjectScope: @unchecked Sendable {
   /// The values (and costs) of variables that read only the request, by their expression's
   /// text (see `AdmissionActivation.evaluateVariable`).
   var sharedVariables: [String: (value: Value, cost: Int)] = [:]
+  var sharedVariablesCost = 0
+  /// The memory the object's evaluations reuse, one after another.
+  let scratch = EvaluationScratch()
   /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
   /// as admission sees it (defaults and all), so that what did not change compares equal.
   lazy var oldObject: Value =

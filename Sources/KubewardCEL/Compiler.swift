@@ -294,7 +294,7 @@ struct Compiler {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         let x = a(&context)
         if case .error = x { return x }
-        return Library.dispatch(name, overloads, [x], &context)
+        return context.dispatch(name, overloads, x)
       }
     case 2:
       let a = operands[0]
@@ -305,7 +305,7 @@ struct Compiler {
         if case .error = x { return x }
         let y = b(&context)
         if case .error = y { return y }
-        return Library.dispatch(name, overloads, [x, y], &context)
+        return context.dispatch(name, overloads, x, y)
       }
     default:
       return { context in

@@ -9,6 +9,28 @@ struct SmokeTests {
     #expect(program.evaluate(DictionaryActivation()).debugText == "7")
   }
 
+  /// Evaluations that reuse one scratch, one after another and one inside another (names that
+  /// are expressions themselves, as admission's variables are), give what fresh ones give.
+  @Test func evaluationsReuseTheirScratch() throws {
+    final class Nested: Activation {
+      let scratch: EvaluationScratch? = EvaluationScratch()
+      let inner: Program
+      init(_ inner: Program) { self.inner = inner }
+      func resolve(_ name: String) -> Value? { name == "v" ? inner.evaluate(self) : nil }
+    }
+    let inner = try Program("[[1], [2, 3]].map(l, l.map(z, z + 1))")
+    let outer = try Program(
+      "v.map(l, size(l)) == [1, 2] && v[1].all(q, q > 2) && [4, 5].exists(x, x == 5 && v[0] == [2])"
+    )
+    let other = try Program("[1, 2, 3].map(x, x * 2).exists(y, y == 4) && 'ab'.startsWith('a')")
+    let activation = Nested(inner)
+    for _ in 0..<3 {
+      #expect(outer.evaluate(activation).debugText == "true")
+      #expect(other.evaluate(activation).debugText == "true")
+      #expect(inner.evaluate(activation).debugText == "[[2], [3, 4]]")
+    }
+  }
+
   /// The string functions that work on the text's bytes in place (size, contains, the ASCII
   /// case mappings) count and compare code points, multi-byte ones included.
   @Test func stringsByCodePoint() throws {
