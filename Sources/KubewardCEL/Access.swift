@@ -24,14 +24,21 @@ enum Access {
     _ container: Value, path fields: [String], from start: Int = 0,
     _ context: inout EvaluationContext
   ) -> Value {
-    var index = start
-    var value = container
     if context.tracer == nil, case .map(let map) = container,
       let (reached, followed) = map.select(path: fields, from: start)
     {
-      value = reached
-      index += followed
+      // Most paths are followed to their end: the value reached is the answer, uncopied.
+      if start + followed == fields.count { return reached }
+      return selectEach(reached, path: fields, from: start + followed, &context)
     }
+    return selectEach(container, path: fields, from: start, &context)
+  }
+
+  private static func selectEach(
+    _ container: Value, path fields: [String], from start: Int, _ context: inout EvaluationContext
+  ) -> Value {
+    var value = container
+    var index = start
     while index < fields.count {
       value = select(value, fields[index], &context)
       index += 1

@@ -106,6 +106,8 @@ struct Compiler {
         let a = first(&context)
         if case .bool(false) = a { return a }
         let b = second(&context)
+        // `true && b` is b when b is a bool: no pair of values to copy and match.
+        if case .bool(true) = a, case .bool = b { return b }
         return Logic.and(a, b)
       }
     case .or(let left, let right):
@@ -116,6 +118,7 @@ struct Compiler {
         let a = first(&context)
         if case .bool(true) = a { return a }
         let b = second(&context)
+        if case .bool(false) = a, case .bool = b { return b }
         return Logic.or(a, b)
       }
     case .conditional(let condition, let then, let otherwise):
