@@ -49,8 +49,10 @@ public final class PolicyExpression: Sendable {
   /// another is a compile error, as in the API server.
   let variables: VisibleVariables?
 
-  /// Whether the expression reads nothing a policy has of its own (params, variables, the
-  /// authorizer): then its value on an object is the same in every policy.
+  /// Whether the expression reads only what every policy on an object sees alike (the
+  /// object, the old object, the request, the namespace), and nothing a policy has of its own
+  /// (params, variables, the authorizer): then its value on an object is the same in every
+  /// policy.
   let readsOnlyTheRequest: Bool
 
   init(
@@ -76,10 +78,8 @@ public final class PolicyExpression: Sendable {
   }
 
   private static func readsOnlyTheRequest(_ program: Program?) -> Bool {
-    guard let program else { return false }
-    return ["params", "variables", "authorizer"].allSatisfy {
-      program.expression.firstReference(to: $0) == nil
-    }
+    // An allow-list: a name-by-name deny-list missed `.params`, the root-qualified form.
+    program?.expression.readsOnly(["object", "oldObject", "request", "namespaceObject"]) ?? false
   }
 
   private static func compile(_ source: String, variables: VisibleVariables?) -> (

@@ -69,24 +69,63 @@ public struct Expr: Sendable {
   }
 
   /// Where the expression first reads the name `name` (not a field of that name, not a
-  /// comprehension variable that hides it), as a byte offset.
+  /// comprehension variable that hides it; `.name`, the root-qualified form, is never
+  /// hidden), as a byte offset.
   public func firstReference(to name: String) -> Int? {
+    firstReference(to: name, hidden: false)
+  }
+
+  private func firstReference(to name: String, hidden: Bool) -> Int? {
     // Loops, not `lazy.compactMap(…).first`: that reads the element it finds twice, and an
     // expression nested n deep was searched 2ⁿ times.
+    var hidden = hidden
     let children: [Expr]
     switch kind {
-    case .identifier(let identifier): return identifier == name ? offset : nil
+    case .identifier(let identifier):
+      if identifier.hasPrefix("."), identifier.utf8.dropFirst().elementsEqual(name.utf8) {
+        return offset
+      }
+      return !hidden && identifier == name ? offset : nil
     case .comprehension(let comprehension):
-      if let found = comprehension.range.firstReference(to: name) { return found }
-      guard comprehension.variable != name, comprehension.variable2 != name else { return nil }
+      if let found = comprehension.range.firstReference(to: name, hidden: hidden) {
+        return found
+      }
+      hidden = hidden || comprehension.variable == name || comprehension.variable2 == name
       children = [comprehension.predicate, comprehension.transform].compactMap { $0 }
     default:
       children = Self.children(of: kind)
     }
     for child in children {
-      if let found = child.firstReference(to: name) { return found }
+      if let found = child.firstReference(to: name, hidden: hidden) { return found }
     }
     return nil
+  }
+
+  /// Whether every name the expression reads from outside (its free identifiers: not a
+  /// comprehension's variables; `.x` is `x`) is one of `names`.
+  public func readsOnly(_ names: Set<String>) -> Bool {
+    var bound: [String] = []
+    func walk(_ expression: Expr) -> Bool {
+      switch expression.kind {
+      case .identifier(let identifier):
+        if identifier.hasPrefix(".") { return names.contains(String(identifier.dropFirst())) }
+        return bound.contains(identifier) || names.contains(identifier)
+      case .comprehension(let comprehension):
+        guard walk(comprehension.range) else { return false }
+        let count = bound.count
+        bound.append(comprehension.variable)
+        if let second = comprehension.variable2 { bound.append(second) }
+        defer { bound.removeSubrange(count...) }
+        for child in [comprehension.predicate, comprehension.transform] {
+          if let child, !walk(child) { return false }
+        }
+        return true
+      default:
+        for child in Self.children(of: expression.kind) where !walk(child) { return false }
+        return true
+      }
+    }
+    return walk(self)
   }
 }
 

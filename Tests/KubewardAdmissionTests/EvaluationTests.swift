@@ -746,6 +746,27 @@ struct EvaluationTests {
     #expect(
       findings.first { $0.policy == "third" }?.message.contains(
         "composited variable \"broken\" fails to evaluate: no such key: nothing") == true)
+    // Root-qualified names are the same names: `.variables` and `.params` are a policy's own,
+    // and a variable reading them is not shared (each policy here saw the first's value).
+    func own(_ name: String, _ value: String, reading: String) -> String {
+      spec(
+        """
+          variables:
+            - name: b
+              expression: "'\(value)'"
+            - name: a
+              expression: "\(reading)"
+          validations:
+            - expression: "variables.a == '\(value)'"
+              messageExpression: "'\(name) saw ' + variables.a"
+        """, name: name)
+    }
+    for reading in [".variables.b", "[1].map(variables, .variables.b)[0]"] {
+      let pair = [own("va", "A", reading: reading), own("vb", "B", reading: reading)]
+      let own = try Harness(policies: pair.joined(separator: "\n---\n"), manifest: manifest)
+        .objectFindings()
+      #expect(own.isEmpty, "\(reading): \(own.map(\.message))")
+    }
     // Each policy pays for the shared variable as it did alone.
     for (name, text) in [("first", first), ("second", second)] {
       var alone = Harness(policies: text, manifest: manifest)

@@ -74,6 +74,20 @@ struct QualifiedNameTests {
     #expect(dynamic.asked == ["a.b.c", "a.b"])
   }
 
+  /// `.x` names the global `x` whatever a comprehension binds: where an expression reads a
+  /// name, and whether it reads only some, see through the leading dot.
+  @Test func rootQualifiedNamesAreTheirNames() throws {
+    let hidden = try Program("[1].all(y, y == 1)").expression
+    #expect(hidden.firstReference(to: "y") == nil)
+    let global = try Program("[1].all(y, .y == 1)").expression
+    #expect(global.firstReference(to: "y") == 11)
+    #expect(try Program(".params.x").expression.firstReference(to: "params") == 0)
+    #expect(try Program("object.a + [1].map(o, o)[0]").expression.readsOnly(["object"]))
+    #expect(try !Program(".params.a").expression.readsOnly(["object"]))
+    #expect(try !Program("[1].map(params, .params)").expression.readsOnly(["object"]))
+    #expect(try Program("[1].map(params, params)").expression.readsOnly(["object"]))
+  }
+
   @Test func declaredNameTheActivationLacksIsAnError() throws {
     let program = try Program("a.b", declarations: ["a"])
     guard case .error(let error) = program.evaluate(RecordingActivation([:])) else {
