@@ -684,7 +684,7 @@ struct AdmissionCheck: ObjectCheck {
   private func message(_ validation: Validation, context: AdmissionActivation) -> String {
     if let expression = validation.messageExpression,
       case .string(let text) = context.evaluate(expression),
-      !(text.utf8.withContiguousStorageIfAvailable { $0.contains(0x0A) } ?? text.utf8.contains(0x0A))
+      !text.withUTF8Bytes({ $0.contains(0x0A) })
     {
       // A message is a line: at most `longestMessage` bytes of it are kept before anything
       // else reads it (an expression can return a megabyte for every finding).

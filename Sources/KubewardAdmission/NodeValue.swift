@@ -48,8 +48,7 @@ enum NodeValue {
   /// `__namespace__`), and so may a policy.
   static func unescapedPropertyName(_ name: String) -> String? {
     // Every read of a field the object lacks asks: a byte scan, not a substring search.
-    guard name.utf8.withContiguousStorageIfAvailable(hasDoubleUnderscore) ?? name.contains("__")
-    else { return nil }
+    guard name.withUTF8Bytes(hasDoubleUnderscore) else { return nil }
     if name.hasPrefix("__"), name.hasSuffix("__"), name.count > 4 {
       let inner = String(name.dropFirst(2).dropLast(2))
       if reservedWords.contains(inner) { return inner }

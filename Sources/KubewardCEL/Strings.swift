@@ -182,7 +182,8 @@ enum Strings {
   }
 
   /// Calls `body` with the UTF-8 bytes of `text`, in place where they are contiguous (native
-  /// and small strings: all of kubeward's).
+  /// and small strings: all of kubeward's). KubewardYAML's `String.withUTF8Bytes`, which this
+  /// module, depending on nothing of kubeward's, cannot import.
   static func withUTF8<Result>(
     _ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
   ) -> Result {

@@ -367,11 +367,7 @@ extension NodeTree {
       }
       return nil
     }
-    // The key's bytes in place: `withUTF8` needs a `var`, a copy of the key (a retain and a
-    // release) for every field read.
-    if let found = key.utf8.withContiguousStorageIfAvailable(scan) { return found }
-    var key = key
-    return key.withUTF8(scan)
+    return key.withUTF8Bytes(scan)
   }
 }
 

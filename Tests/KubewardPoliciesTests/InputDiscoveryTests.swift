@@ -35,4 +35,21 @@ struct InputDiscoveryTests {
         "ab.yaml", "c/a.yaml", "c/z.yaml", "é.yaml",
       ])
   }
+
+  /// One reader, one buffer, many files: each call sees exactly its own file's bytes (a
+  /// shorter file after a longer one included), and nothing for what cannot be read.
+  @Test func aContentsReaderGivesEachFileItsOwnBytes() throws {
+    let root = try temporaryFolder()
+    let long = String(repeating: "long line\n", count: 10_000)
+    try write(long, to: root + "/long.yaml")
+    try write("short\n", to: root + "/short.yaml")
+    try write("", to: root + "/empty.yaml")
+    var reader = ContentsReader()
+    for (name, text) in [("long", long), ("short", "short\n"), ("empty", ""), ("long", long)] {
+      let bytes = reader.withContents(of: FilePath(root + "/\(name).yaml")) { Array($0) }
+      #expect(bytes == Array(text.utf8), "\(name)")
+    }
+    #expect(reader.withContents(of: FilePath(root + "/missing.yaml")) { $0.count } == nil)
+    #expect(reader.withContents(of: FilePath(root)) { $0.count } == nil)
+  }
 }
