@@ -43,7 +43,9 @@ public struct ExpressionSession: Sendable {
       let declarations = PolicyExpression.declarations.union(variables.keys)
       let program: Program
       do throws(CELCompileError) {
-        program = try Program(source, declarations: declarations, validatesLiterals: true)
+        program = try Program(
+          source, declarations: declarations, validatesLiterals: true,
+          dynamicNames: PolicyExpression.dynamicNames)
       } catch {
         return try body(
           .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)))
@@ -63,7 +65,10 @@ public struct ExpressionSession: Sendable {
   /// `kubeward eval --repeat` and the benchmark report per evaluation.
   public func timeEvaluations(_ source: String, repetitions: Int) -> UInt64? {
     let declarations = PolicyExpression.declarations.union(variables.keys)
-    guard let program = try? Program(source, declarations: declarations, validatesLiterals: true)
+    guard
+      let program = try? Program(
+        source, declarations: declarations, validatesLiterals: true,
+        dynamicNames: PolicyExpression.dynamicNames)
     else { return nil }
     // The object is the same for every repetition, as it is for every policy on an object.
     let object = objectValue

@@ -45,6 +45,11 @@ public final class PolicyExpression: Sendable {
     "authorizer.requestResource",
   ]
 
+  /// The names the API server declares of type `dyn` (the others are typed: `request` as an
+  /// AdmissionRequest, `namespaceObject` as a Namespace): a list or map literal may not mix
+  /// them with typed values.
+  static let dynamicNames: Set<String> = ["object", "oldObject", "params"]
+
   /// The variables the expression may read (those declared before it, for a variable): reading
   /// another is a compile error, as in the API server.
   let variables: VisibleVariables?
@@ -88,6 +93,7 @@ public final class PolicyExpression: Sendable {
     do {
       let program = try Program(
         source, declarations: declarations, validatesLiterals: true,
+        dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:])
       return (program, nil)
     } catch {

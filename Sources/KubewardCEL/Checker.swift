@@ -8,7 +8,8 @@ struct Checker {
   let library: Library
   let declarations: Set<String>?
   /// Kubernetes' literal validators (from 1.29): a constant regular expression, duration or
-  /// timestamp that is invalid is a compile error, not an error of every evaluation.
+  /// timestamp that is invalid is a compile error, not an error of every evaluation; and the
+  /// checks of `LiteralTypeChecker` (aggregate literals of one type, calls on constants).
   var validatesLiterals = false
   /// Declared names that are objects of known fields (an admission policy's `variables`),
   /// with whether a field is one: another is a compile error, `undefined field`, as in cel-go.
@@ -22,8 +23,15 @@ struct Checker {
     return parts[1]
   }
 
+  /// With `validatesLiterals`: names whose type is `dyn` (see `LiteralTypeChecker`).
+  var dynamicNames: Set<String> = []
+
   func check(_ expression: Expr) throws(CELCompileError) {
     try visit(expression, scope: [])
+    if validatesLiterals {
+      var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
+      try literals.check(expression)
+    }
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {

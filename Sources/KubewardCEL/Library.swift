@@ -62,10 +62,18 @@ public struct Library: Sendable {
     _ name: String, _ overloads: [Overload], _ arguments: [Value],
     _ context: inout EvaluationContext
   ) -> Value {
+    firstAccepting(overloads, arguments, &context) ?? .error(.noMatchingOverload(name))
+  }
+
+  /// The result of the first overload that accepts the arguments' kinds; `nil` when none does.
+  @inline(__always)
+  static func firstAccepting(
+    _ overloads: [Overload], _ arguments: [Value], _ context: inout EvaluationContext
+  ) -> Value? {
     for overload in overloads {
       if let result = overload.body?(arguments, &context) { return result }
     }
-    return .error(.noMatchingOverload(name))
+    return nil
   }
 
   /// The standard library and Kubernetes' extensions: what ValidatingAdmissionPolicy offers.

@@ -114,12 +114,13 @@ public final class Program: Sendable {
 
   /// Compiles `source`; with `declarations`, names outside them are compile errors (with
   /// `nil`, unknown names are errors only when evaluated). `validatesLiterals` adds
-  /// Kubernetes' checks of constant regular expressions, durations and timestamps; `fields`
-  /// names the fields of declared objects (`variables`: the policy's variables).
+  /// Kubernetes' checks of constant regular expressions, durations and timestamps, and of
+  /// literals' types (see `LiteralTypeChecker`; `dynamicNames` are the names of type `dyn`);
+  /// `fields` names the fields of declared objects (`variables`: the policy's variables).
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
     check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false,
-    fields: [String: @Sendable (String) -> Bool] = [:]
+    dynamicNames: Set<String> = [], fields: [String: @Sendable (String) -> Bool] = [:]
   ) throws(CELCompileError) {
     let expression: Expr
     do {
@@ -130,7 +131,7 @@ public final class Program: Sendable {
     if check {
       try Checker(
         library: library, declarations: declarations, validatesLiterals: validatesLiterals,
-        fields: fields
+        fields: fields, dynamicNames: dynamicNames
       ).check(expression)
     }
     var compiler = Compiler(library: library, declarations: declarations)

@@ -68,6 +68,20 @@ struct PositionTests {
     #expect(try compileErrorPosition("\"object.kind ==\"") == .init(line: 6, column: 34))
   }
 
+  /// The API server declares `object`, `oldObject` and `params` of type dyn and the request
+  /// typed: a literal mixing dyn with a string does not compile, one of the request's fields
+  /// with a string does.
+  @Test func literalsMixingDynamicAndTypedValuesDoNotCompile() throws {
+    // Double-quoted: the expression starts at column 20.
+    #expect(
+      try compileErrorPosition("\"object.kind in [object.kind, 'x']\"")
+        == .init(line: 6, column: 49))
+    #expect(
+      try compileErrorPosition("\"params.a in [oldObject.kind, 1]\"") == .init(line: 6, column: 49))
+    #expect(try compileErrorPosition("\"request.name in [request.namespace, 'x']\"") == nil)
+    #expect(try compileErrorPosition("\"object.kind in [object.kind, object.apiVersion]\"") == nil)
+  }
+
   @Test func aFileThatIsNotAPolicyIsAUsageError() throws {
     let folder = NSTemporaryDirectory() + "kubeward-admission-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -133,8 +133,14 @@ struct AdmissionCommandTests {
     ])
     #expect(value.status == 0)
     #expect(value.standardOutput == "10\n")
-    let json = try Kubeward.run(["eval", "{'a': [1, 2u, 3.5, b'hi', null]}"])
+    let json = try Kubeward.run([
+      "eval", "{'a': [dyn(1), dyn(2u), dyn(3.5), dyn(b'hi'), dyn(null)]}",
+    ])
     #expect(json.standardOutput == "{\"a\":[1,2,3.5,\"aGk=\",null]}\n")
+    // Mixed without `dyn`, the API server does not compile it (a literal of one type).
+    let mixed = try Kubeward.run(["eval", "[1, 2u]"])
+    #expect(mixed.status == 2)
+    #expect(mixed.standardError.contains("column 5: expected type 'int' but found 'uint'"))
     let typed = try Kubeward.run(["eval", "x + [y]", "--var", "x=[1]", "--var", "y=2", "--cel"])
     #expect(typed.standardOutput == "[1, 2]\n")
     let typo = try Kubeward.run([

@@ -8,7 +8,8 @@ an error, or both the same value of the same type (maps compared by key, not ord
 
 cel-cpp is used with its type checker off: kubeward's checker is deliberately light (it
 finds unknown functions, wrong arities and undeclared names; Kubernetes objects are `dyn`),
-so the runtime semantics are what is compared. Where cel-cpp and cel-go (the CEL that
+so the runtime semantics are what is compared. A mixed list or map literal is written with
+`dyn` on each element, as Kubernetes requires (its literals are of one type). Where cel-cpp and cel-go (the CEL that
 Kubernetes runs, and that kubeward follows) are known to differ, no expression of that shape
 is generated; each is listed in KNOWN_DIFFERENCES with its reason.
 
@@ -240,7 +241,8 @@ class Generator:
     def list_(self, depth):
         r = self.r
         if depth <= 0 or r.random() < 0.3:
-            return self.pick("[1, 2, 3]", "[]", "['a', 'b']", "[1, 2u, 3.0]", "[[1], [2, 3]]")
+            return self.pick("[1, 2, 3]", "[]", "['a', 'b']", "[dyn(1), dyn(2u), dyn(3.0)]",
+                             "[[1], [2, 3]]")
         return self.pick(
             lambda: f"({self.list_(depth - 1)} + {self.list_(depth - 1)})",
             lambda: f"{self.list_(depth - 1)}.map(x, x)",
@@ -254,7 +256,7 @@ class Generator:
 
     def map_(self, depth):
         return self.pick("{'a': 1, 'b': 2}", "{}", "{1: 'x', 2: 'y'}",
-                         "{'k': [1, 2], 'm': {'n': true}}")
+                         "{'k': dyn([1, 2]), 'm': dyn({'n': true})}")
 
     # Regular expressions: random RE2 patterns (classes, anchors and word boundaries anywhere,
     # groups, alternation, greedy and lazy repetition, flags) on random short texts, whole

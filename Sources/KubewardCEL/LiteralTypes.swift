@@ -1,0 +1,320 @@
+/// Kubernetes' compile-time checks of what an expression builds from literals, as cel-go's
+/// type checker makes them in Kubernetes' environment:
+/// - aggregate literals of one type (`cel.HomogeneousAggregateLiterals`, on since 1.0): the
+///   elements of a list literal, and the keys and the values of a map literal, are all of the
+///   first one's type, `dyn` included (`[object.name, 'x']` is rejected), except anywhere
+///   inside a `format` call's arguments;
+/// - a call no overload accepts, when its arguments are constants (`'hello'.charAt(true)`,
+///   `isQuantity([1])`), and a `format` whose constant clauses and arguments do not agree;
+/// - a comprehension over a constant that is neither a list nor a map (`1.all(x, x > 0)`).
+///
+/// It knows a type only where it is certain of cel-go's: constants (folded by running the
+/// library's own overloads once), literals built of them, results of functions whose type
+/// never varies (`size`, comparisons), and `dyn` (the names the host declares dynamic, what
+/// is selected from them, `dyn(x)`). Everything else is unknown and agrees with every type,
+/// so the check may miss a mistake cel-go finds but never rejects what cel-go accepts.
+struct LiteralTypeChecker {
+  let library: Library
+  /// Names whose type is `dyn` (an admission policy's `object`, `oldObject`, `params`).
+  let dynamicNames: Set<String>
+  /// Folding runs overloads at compile time; all of it shares one small budget (a unit per
+  /// call and what the overloads charge), past which calls are left to run time.
+  private var folding: EvaluationContext
+  static let foldingBudget = 100_000
+
+  init(library: Library, dynamicNames: Set<String>) {
+    self.library = library
+    self.dynamicNames = dynamicNames
+    folding = EvaluationContext(
+      activation: DictionaryActivation(), frame: [], budget: Self.foldingBudget, tracer: nil)
+  }
+
+  /// A type as cel-go's checker would give it, or `unknown`.
+  indirect enum StaticType: Equatable, Sendable {
+    case unknown
+    case dyn
+    /// A type without parameters: `int`, `string`, `null_type`, `net.IP` …
+    case named(String)
+    case list(StaticType)
+    case map(StaticType, StaticType)
+
+    static let bool = StaticType.named("bool")
+    static let int = StaticType.named("int")
+
+    /// cel-go's `IsEquivalentType`, where unknown agrees with anything.
+    func agrees(with other: StaticType) -> Bool {
+      switch (self, other) {
+      case (.unknown, _), (_, .unknown): return true
+      case (.dyn, .dyn): return true
+      case (.named(let a), .named(let b)): return a == b
+      case (.list(let a), .list(let b)): return a.agrees(with: b)
+      case (.map(let k1, let v1), .map(let k2, let v2)):
+        return k1.agrees(with: k2) && v1.agrees(with: v2)
+      default: return false
+      }
+    }
+
+    /// As cel-go prints it.
+    var description: String {
+      switch self {
+      case .unknown, .dyn: "dyn"
+      case .named(let name): name
+      case .list(let element): "list(\(element.description))"
+      case .map(let key, let value): "map(\(key.description), \(value.description))"
+      }
+    }
+
+    /// A constant's type; a list's or a map's parameters are left unknown, and types whose
+    /// parameters a value does not show (optionals, type values) are unknown.
+    init(of value: Value) {
+      switch value {
+      case .list: self = .list(.unknown)
+      case .map: self = .map(.unknown, .unknown)
+      case .optional, .type, .error: self = .unknown
+      default: self = .named(value.type.description)
+      }
+    }
+  }
+
+  /// What is known of an expression: its type, and its value when it is a constant.
+  struct Known: Sendable {
+    var type: StaticType
+    var constant: Value? = nil
+
+    static let unknown = Known(type: .unknown)
+  }
+
+  mutating func check(_ expression: Expr) throws(CELCompileError) {
+    _ = try infer(expression, scope: [], insideFormat: false)
+  }
+
+  private func error(_ message: String, _ expression: Expr) -> CELCompileError {
+    CELCompileError(message: message, offset: expression.offset)
+  }
+
+  private mutating func infer(_ expression: Expr, scope: Set<String>, insideFormat: Bool)
+    throws(CELCompileError) -> Known
+  {
+    switch expression.kind {
+    case .literal(let value):
+      return Known(type: StaticType(of: value), constant: value)
+    case .identifier(let name):
+      return Known(type: !scope.contains(name) && dynamicNames.contains(name) ? .dyn : .unknown)
+    case .select(let target, _, let testOnly):
+      let operand = try infer(target, scope: scope, insideFormat: insideFormat)
+      if testOnly { return Known(type: .bool) }
+      return Known(type: operand.type == .dyn ? .dyn : .unknown)
+    case .index(let target, let key):
+      let operand = try infer(target, scope: scope, insideFormat: insideFormat)
+      _ = try infer(key, scope: scope, insideFormat: insideFormat)
+      return Known(type: operand.type == .dyn ? .dyn : .unknown)
+    case .optionalSelect(let target, _):
+      _ = try infer(target, scope: scope, insideFormat: insideFormat)
+      return .unknown
+    case .optionalIndex(let target, let key):
+      _ = try infer(target, scope: scope, insideFormat: insideFormat)
+      _ = try infer(key, scope: scope, insideFormat: insideFormat)
+      return .unknown
+    case .and(let left, let right), .or(let left, let right):
+      _ = try infer(left, scope: scope, insideFormat: insideFormat)
+      _ = try infer(right, scope: scope, insideFormat: insideFormat)
+      return Known(type: .bool)
+    case .conditional(let condition, let then, let otherwise):
+      _ = try infer(condition, scope: scope, insideFormat: insideFormat)
+      let first = try infer(then, scope: scope, insideFormat: insideFormat).type
+      let second = try infer(otherwise, scope: scope, insideFormat: insideFormat).type
+      return Known(type: first == second ? first : .unknown)
+    case .list(let elements, let optionalIndices):
+      return try inferList(elements, optionalIndices, scope: scope, insideFormat: insideFormat)
+    case .map(let entries):
+      return try inferMap(entries, scope: scope, insideFormat: insideFormat)
+    case .message(_, let entries):
+      for entry in entries {
+        _ = try infer(entry.value, scope: scope, insideFormat: insideFormat)
+      }
+      return .unknown
+    case .call(let name, let target, let arguments):
+      return try inferCall(
+        name, target: target, arguments: arguments, expression, scope: scope,
+        insideFormat: insideFormat)
+    case .comprehension(let comprehension):
+      return try inferComprehension(comprehension, scope: scope, insideFormat: insideFormat)
+    }
+  }
+
+  private mutating func inferList(
+    _ elements: [Expr], _ optionalIndices: Set<Int>, scope: Set<String>, insideFormat: Bool
+  ) throws(CELCompileError) -> Known {
+    var elementType: StaticType? = nil
+    var constants: [Value]? = optionalIndices.isEmpty ? [] : nil
+    for (index, element) in elements.enumerated() {
+      let known = try infer(element, scope: scope, insideFormat: insideFormat)
+      // `?e`: the element is the optional's value, of a type not known here.
+      let type = optionalIndices.contains(index) ? StaticType.unknown : known.type
+      if let expected = elementType {
+        if !insideFormat, !expected.agrees(with: type) {
+          throw mismatch(expected, type, element)
+        }
+      } else {
+        elementType = type
+      }
+      if let constant = known.constant { constants?.append(constant) } else { constants = nil }
+    }
+    return Known(
+      type: .list(elementType ?? .unknown), constant: constants.map { .list(ArrayList($0)) })
+  }
+
+  private mutating func inferMap(_ entries: [Expr.MapEntry], scope: Set<String>, insideFormat: Bool)
+    throws(CELCompileError) -> Known
+  {
+    var keyType: StaticType? = nil
+    var valueType: StaticType = .unknown
+    var constant: DictionaryMap? = DictionaryMap()
+    for entry in entries {
+      let key = try infer(entry.key, scope: scope, insideFormat: insideFormat)
+      let value = try infer(entry.value, scope: scope, insideFormat: insideFormat)
+      let type = entry.isOptional ? StaticType.unknown : value.type
+      if let expected = keyType {
+        if !insideFormat, !expected.agrees(with: key.type) {
+          throw mismatch(expected, key.type, entry.key)
+        }
+        if !insideFormat, !valueType.agrees(with: type) {
+          throw mismatch(valueType, type, entry.value)
+        }
+      } else {
+        keyType = key.type
+        valueType = type
+      }
+      if !entry.isOptional, let k = key.constant, let v = value.constant,
+        case .some = constant, constant!.insert(k, v)
+      {
+        continue
+      }
+      constant = nil
+    }
+    return Known(
+      type: .map(keyType ?? .unknown, valueType), constant: constant.map { .map($0) })
+  }
+
+  private func mismatch(_ expected: StaticType, _ found: StaticType, _ at: Expr)
+    -> CELCompileError
+  {
+    error("expected type '\(expected.description)' but found '\(found.description)'", at)
+  }
+
+  /// Functions whose result is of one type whatever their arguments.
+  private static let resultTypes: [String: StaticType] = [
+    "_==_": .bool, "_!=_": .bool, "_<_": .bool, "_<=_": .bool, "_>_": .bool, "_>=_": .bool,
+    "!_": .bool, "@in": .bool, "size": .int, "string": .named("string"), "int": .int,
+    "uint": .named("uint"), "double": .named("double"), "bool": .bool,
+    "bytes": .named("bytes"), "dyn": .dyn,
+  ]
+
+  private mutating func inferCall(
+    _ name: String, target: Expr?, arguments: [Expr], _ expression: Expr, scope: Set<String>,
+    insideFormat: Bool
+  ) throws(CELCompileError) -> Known {
+    var name = name
+    var operands = arguments
+    var member = false
+    if let target {
+      // `sets.contains(a, b)`: a function named by a qualified name.
+      if let full = qualifiedFunction(name, target: target, scope: scope) {
+        name = full
+      } else {
+        operands.insert(target, at: 0)
+        member = true
+      }
+    }
+    let inside = insideFormat || name == "format"
+    var values: [Value]? = []
+    var types: [StaticType] = []
+    for operand in operands {
+      let known = try infer(operand, scope: scope, insideFormat: inside)
+      types.append(known.type)
+      if let constant = known.constant { values?.append(constant) } else { values = nil }
+    }
+    let resultType = Self.resultTypes[name] ?? .unknown
+    // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.
+    guard name != "dyn", let values, folding.spend(1) else { return Known(type: resultType) }
+    let overloads = library.overloads(name, member: member, arity: values.count)
+    guard !overloads.isEmpty, !overloads.contains(where: \.isLazy) else {
+      return Known(type: resultType)
+    }
+    guard let result = Library.firstAccepting(overloads, values, &folding) else {
+      throw overloadMismatch(name, member, types, expression)
+    }
+    if case .error(let failure) = result {
+      // An overload that takes lists or maps may refuse their elements' kinds.
+      if failure == .noMatchingOverload(name) {
+        throw overloadMismatch(name, member, types, expression)
+      }
+      // cel-go validates a constant format string against its arguments when it compiles.
+      if name == "format", failure != costLimitExceeded { throw error(failure.message, expression) }
+      return Known(type: resultType)
+    }
+    return Known(type: StaticType(of: result), constant: result)
+  }
+
+  private func overloadMismatch(
+    _ name: String, _ member: Bool, _ types: [StaticType], _ expression: Expr
+  ) -> CELCompileError {
+    let receiver = member ? types[0].description + "." : ""
+    let rest = (member ? types.dropFirst() : types[...]).map(\.description)
+    return error(
+      "found no matching overload for '\(name)' applied to '\(receiver)(\(rest.joined(separator: ", ")))'",
+      expression)
+  }
+
+  /// The function `target.name` names, when `target` is a chain of names the library knows
+  /// as a prefix (`optional.of`, `sets.contains`).
+  private func qualifiedFunction(_ name: String, target: Expr, scope: Set<String>) -> String? {
+    var parts = [name]
+    var current = target
+    while true {
+      switch current.kind {
+      case .identifier(let root):
+        guard !scope.contains(root) else { return nil }
+        parts.append(root)
+        let full = parts.reversed().joined(separator: ".")
+        return library.knows(full) ? full : nil
+      case .select(let inner, let field, false):
+        parts.append(field)
+        current = inner
+      default:
+        return nil
+      }
+    }
+  }
+
+  private mutating func inferComprehension(
+    _ comprehension: Comprehension, scope: Set<String>, insideFormat: Bool
+  ) throws(CELCompileError) -> Known {
+    let range = try infer(comprehension.range, scope: scope, insideFormat: insideFormat)
+    switch comprehension.kind {
+    case .bind, .optionalMap, .optionalFlatMap:
+      break
+    default:
+      switch range.type {
+      case .unknown, .dyn, .list, .map: break
+      case .named(let type):
+        throw error(
+          "expression of type '\(type)' cannot be the range of a comprehension (must be list, map, or dynamic)",
+          comprehension.range)
+      }
+    }
+    var inner = scope
+    inner.insert(comprehension.variable)
+    if let second = comprehension.variable2 { inner.insert(second) }
+    if let predicate = comprehension.predicate {
+      _ = try infer(predicate, scope: inner, insideFormat: insideFormat)
+    }
+    if let transform = comprehension.transform {
+      _ = try infer(transform, scope: inner, insideFormat: insideFormat)
+    }
+    switch comprehension.kind {
+    case .all, .exists, .existsOne: return Known(type: .bool)
+    default: return .unknown
+    }
+  }
+}

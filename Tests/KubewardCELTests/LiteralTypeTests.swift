@@ -1,0 +1,122 @@
+import Testing
+
+@testable import KubewardCEL
+
+/// Kubernetes' compile-time checks of literals' types (`LiteralTypeChecker`): what cel-go's
+/// checker rejects in the API server's environment is a compile error at the same place,
+/// and nothing it accepts is rejected.
+@Suite("Literal types")
+struct LiteralTypeTests {
+  /// The compile error of `expression` as Kubernetes compiles it (`object` and `params` of
+  /// type dyn), or `nil` when it compiles.
+  func compileError(_ expression: String) -> CELCompileError? {
+    do {
+      _ = try Program(expression, validatesLiterals: true, dynamicNames: ["object", "params"])
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  /// Aggregate literals of one type: every element, key and value of the first one's type,
+  /// `dyn` included; the error at the first element that differs, worded as cel-go words it.
+  @Test(arguments: [
+    ("[1, 2.0]", "expected type 'int' but found 'double'", 4),
+    ("[1, 2, 'a']", "expected type 'int' but found 'string'", 7),
+    ("sets.contains([1], [1.0, 1])", "expected type 'double' but found 'int'", 25),
+    ("[[1], [2, 3.0]]", "expected type 'int' but found 'double'", 10),
+    ("[[1], ['a']]", "expected type 'list(int)' but found 'list(string)'", 6),
+    ("{'a': 1, 'b': 'x'}", "expected type 'int' but found 'string'", 14),
+    ("{'a': 1, 2: 1}", "expected type 'string' but found 'int'", 9),
+    ("[object.metadata.name, 'x']", "expected type 'dyn' but found 'string'", 23),
+    ("['x', params.name]", "expected type 'string' but found 'dyn'", 12),
+    ("[dyn(1), 'a']", "expected type 'dyn' but found 'string'", 9),
+    ("[null, 1]", "expected type 'null_type' but found 'int'", 7),
+    (
+      "[duration('1s'), timestamp('2024-01-01T00:00:00Z')]",
+      "expected type 'google.protobuf.Duration' but found 'google.protobuf.Timestamp'", 17
+    ),
+  ])
+  func mixedLiteralsAreCompileErrors(_ expression: String, message: String, offset: Int) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    #expect(error.offset == offset, "\(expression)")
+    // Standard CEL joins the elements' types to dyn: there the literal is a value.
+    if !expression.contains("object"), !expression.contains("params") {
+      #expect(!(try Program(expression).evaluate(DictionaryActivation()).isError))
+    }
+  }
+
+  /// What cel-go accepts, or what kubeward cannot type with certainty, compiles.
+  @Test(arguments: [
+    "[object.a, object.b]", "[dyn(1), dyn('a')]", "[[], [1]]", "[{}, {'a': 1}]",
+    "'%s is %d'.format(['a', 1])", "'%s'.format([[1, 'a']])",
+    // A comprehension's variable and a typed name: of types not known here.
+    "[1, 2].all(x, [x, 'a'].size() > 0)", "[request.name, 'x']", "cel.bind(x, 1, [x, 'a'])",
+    "[?optional.of(1), 2.0]", "{'a': 1, 'b': 2}", "[1, 2].map(x, x * 2)",
+    "['a', 'b'].join('-') == 'a-b'", "[1u, 2u]", "[b'a', b'b']",
+  ])
+  func whatCelGoAcceptsCompiles(_ expression: String) {
+    #expect(
+      compileError(expression) == nil, "\(expression): \(compileError(expression)?.message ?? "")")
+  }
+
+  /// A call on constants no overload accepts is rejected where the call is; a constant
+  /// call that fails for its values (an index out of range) fails when it runs, as in cel-go.
+  @Test(arguments: [
+    ("'hello'.charAt(true)", "found no matching overload for 'charAt' applied to 'string.(bool)'"),
+    (
+      "isQuantity([1, 2, 3])",
+      "found no matching overload for 'isQuantity' applied to '(list(int))'"
+    ),
+    ("1 + 1u", "found no matching overload for '_+_' applied to '(int, uint)'"),
+    (
+      "['a', 'b'].sum() == 'c'", "found no matching overload for 'sum' applied to 'list(string).()'"
+    ),
+    (
+      "'%d'.format(['a'])",
+      "error during formatting: decimal clause can only be used on integers, was given string"
+    ),
+    (
+      "1.all(x, x > 0)",
+      "expression of type 'int' cannot be the range of a comprehension (must be list, map, or dynamic)"
+    ),
+    (
+      "'abc'.exists(x, true)",
+      "expression of type 'string' cannot be the range of a comprehension (must be list, map, or dynamic)"
+    ),
+  ])
+  func constantCallsNoOverloadAcceptsAreCompileErrors(_ expression: String, message: String) throws
+  {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    // Without Kubernetes' checks the same mistake is an error of the evaluation.
+    let lenient = try Program(expression)
+    #expect(lenient.evaluate(DictionaryActivation()).isError, "\(expression)")
+  }
+
+  @Test func runtimeErrorsOfConstantsStayRuntimeErrors() throws {
+    for expression in [
+      "'abc'.indexOf('b', 10) == 1", "1 / 0 == 1", "[1, 2][5] == 1", "int('x') == 1",
+    ] {
+      #expect(compileError(expression) == nil, "\(expression)")
+      let program = try Program(expression, validatesLiterals: true)
+      #expect(program.evaluate(DictionaryActivation()).isError, "\(expression)")
+    }
+    // Folding is not evaluating: a constant expression still gives its value when it runs.
+    let program = try Program("[1, 2, 3].sum() + size('abc')", validatesLiterals: true)
+    #expect(program.evaluate(DictionaryActivation()).debugText == "9")
+  }
+
+  /// Folding shares one budget: a constant call that would spend more is left to run time
+  /// (where the expression's own budget stops it), and compiling stays quick.
+  @Test func foldingIsBounded() throws {
+    let list = "[" + (0..<4_000).map(String.init).joined(separator: ", ") + "]"
+    let expression = "sets.contains(\(list), \(list))"
+    let start = ContinuousClock.now
+    #expect(compileError(expression) == nil)
+    #expect(ContinuousClock.now - start < .seconds(2))
+    let program = try Program(expression, validatesLiterals: true)
+    #expect(program.evaluate(DictionaryActivation()).isError)
+  }
+}
