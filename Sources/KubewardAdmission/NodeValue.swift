@@ -138,6 +138,11 @@ struct NodeMap: MapValue {
     return Self.child(of: handle, named: name).map(NodeValue.value)
   }
 
+  func contains(_ key: Value) -> Bool {
+    guard case .string(let name) = key else { return false }
+    return Self.child(of: handle, named: name) != nil
+  }
+
   /// The node holding `key`'s value, for pointing at what a validation read.
   func child(for key: Value) -> Node? {
     guard case .string(let name) = key else { return nil }
@@ -394,6 +399,12 @@ struct DefaultedMap: MapValue {
     return defaults.field(name)?.materialized(in: node)
   }
 
+  func contains(_ key: Value) -> Bool {
+    guard case .string(let name) = key else { return false }
+    return NodeMap.child(of: handle, named: name) != nil
+      || defaults.field(name)?.materialized(in: node) != nil
+  }
+
   var keys: [Value] { NodeMap(handle).keys + addedNames.map(Value.string) }
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
@@ -444,6 +455,8 @@ struct NamespacedObject: MapValue {
     return object.value(for: key)
   }
 
+  func contains(_ key: Value) -> Bool { object.contains(key) }
+
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     start < fields.count && fields[start] == "metadata"
       ? nil : object.select(path: fields, from: start)
@@ -467,5 +480,10 @@ struct NamespacedMetadata: MapValue {
   func value(for key: Value) -> Value? {
     if case .string("namespace") = key { return .string(namespace) }
     return NodeMap(handle).value(for: key)
+  }
+
+  func contains(_ key: Value) -> Bool {
+    if case .string("namespace") = key { return true }
+    return NodeMap(handle).contains(key)
   }
 }

@@ -49,7 +49,7 @@ enum Access {
   static func has(_ container: Value, _ field: String) -> Value {
     switch container {
     case .error: return container
-    case .map(let map): return .bool(map.value(for: .string(field)) != nil)
+    case .map(let map): return .bool(map.contains(.string(field)))
     case .optional(let inner):
       guard let inner else { return .bool(false) }
       return has(inner, field)

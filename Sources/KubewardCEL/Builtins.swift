@@ -209,7 +209,7 @@ public enum Builtins {
         }
         return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
       case .map(let map):
-        return .bool(map.value(for: arguments[0]) != nil)
+        return .bool(map.contains(arguments[0]))
       default:
         return nil
       }

@@ -118,6 +118,9 @@ public protocol MapValue: Sendable {
   var count: Int { get }
   /// The value for `key`, or `nil`.
   func value(for key: Value) -> Value?
+  /// Whether `key` has a value: `has(m.f)` and `k in m`, which need not make it (a map that
+  /// wraps a document would read a scalar into a string or a number only to drop it).
+  func contains(_ key: Value) -> Bool
   /// The keys, in a stable order.
   var keys: [Value] { get }
   /// Follows `fields` from `start` on (`a.b.c`) from this map through nested maps of its own
@@ -132,6 +135,8 @@ public protocol MapValue: Sendable {
 }
 
 extension MapValue {
+  public func contains(_ key: Value) -> Bool { value(for: key) != nil }
+
   public func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     nil
   }

@@ -1,4 +1,5 @@
 import Foundation
+import KubewardCEL
 import KubewardEngine
 import KubewardYAML
 import Testing
@@ -563,6 +564,51 @@ struct EvaluationTests {
       "  variables:\n    - name: a\n      expression: \"1\"\n    - name: b\n      expression: \"variables.a + 1\"\n  validations:\n    - expression: \"variables.b == 2\""
     )
     #expect(try Harness(policies: short, manifest: deployment()).objectFindings().isEmpty)
+  }
+
+  /// `has(m.f)` and `k in m` ask a document's maps whether a key has a value without
+  /// reading it: the answer is the one reading it gives, for fields written (null included),
+  /// defaulted, escaped (`__dash__`), absent, and for the namespace the request adds.
+  @Test func containsAgreesWithReadingTheValue() throws {
+    let text = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web, labels: {team: a, empty: null, my-label: x}}
+      spec:
+        paused: null
+        template:
+          spec:
+            containers: [{name: main, image: nginx}]
+      """
+    let root = try #require(YAMLReader().read(Array(text.utf8)).documents.first?.root)
+    let object = APIDefaults.object(
+      root, apiVersion: "apps/v1", kind: "Deployment", namespace: "default")
+    guard case .map(let map) = object else {
+      Issue.record("not a map: \(object.debugText)")
+      return
+    }
+    var maps: [any MapValue] = [map]
+    for field in ["metadata", "spec"] {
+      if case .map(let inner)? = map.value(for: .string(field)) { maps.append(inner) }
+    }
+    if case .map(let metadata)? = map.value(for: .string("metadata")),
+      case .map(let labels)? = metadata.value(for: .string("labels"))
+    {
+      maps.append(labels)
+    }
+    #expect(maps.count == 4)
+    let keys: [Value] =
+      [
+        "apiVersion", "metadata", "namespace", "name", "labels", "team", "empty", "my__dash__label",
+        "my-label", "absent", "paused", "replicas", "strategy", "template", "selector",
+      ].map(Value.string) + [.int(1), .null]
+    for map in maps {
+      for key in keys {
+        #expect(map.contains(key) == (map.value(for: key) != nil), "\(key.debugText)")
+      }
+    }
+    #expect(maps[1].contains(.string("namespace")) && maps[2].contains(.string("replicas")))
+    #expect(maps[3].contains(.string("empty")) && !maps[3].contains(.string("absent")))
   }
 
   /// Policies see the object as the API server hands it to admission: a field the manifest
