@@ -44,7 +44,7 @@ public struct ExpressionSession: Sendable {
       let program: Program
       do throws(CELCompileError) {
         program = try Program(
-          source, declarations: declarations, validatesLiterals: true,
+          source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
           dynamicNames: PolicyExpression.dynamicNames)
       } catch {
         return try body(
@@ -67,7 +67,7 @@ public struct ExpressionSession: Sendable {
     let declarations = PolicyExpression.declarations.union(variables.keys)
     guard
       let program = try? Program(
-        source, declarations: declarations, validatesLiterals: true,
+        source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
         dynamicNames: PolicyExpression.dynamicNames)
     else { return nil }
     // The object is the same for every repetition, as it is for every policy on an object.

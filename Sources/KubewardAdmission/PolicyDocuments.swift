@@ -92,7 +92,7 @@ public final class PolicyExpression: Sendable {
   ) {
     do {
       let program = try Program(
-        source, declarations: declarations, validatesLiterals: true,
+        source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
         dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:])
       return (program, nil)

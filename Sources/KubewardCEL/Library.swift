@@ -76,14 +76,21 @@ public struct Library: Sendable {
     return nil
   }
 
-  /// The standard library and Kubernetes' extensions: what ValidatingAdmissionPolicy offers.
-  public static let standard: Library = {
+  /// The standard library and the extensions at the versions cel-go offers (the CEL
+  /// conformance suite's environment), with Kubernetes' libraries.
+  public static let standard = make(stringsVersion: 3)
+
+  /// What ValidatingAdmissionPolicy and Kyverno's ValidatingPolicy offer: `standard` with the
+  /// strings extension at version 2 (no `reverse` of a string).
+  public static let kubernetes = make(stringsVersion: 2)
+
+  private static func make(stringsVersion: Int) -> Library {
     var library = Library()
     Builtins.register(&library)
-    Strings.register(&library)
+    Strings.register(&library, version: stringsVersion)
     Time.register(&library)
     Regex.register(&library)
     KubernetesLibrary.register(&library)
     return library
-  }()
+  }
 }

@@ -4,12 +4,12 @@
   import Darwin
 #endif
 
-/// The strings extension Kubernetes enables (cel-go `ext.Strings`, version 2 and later):
-/// `charAt`, `indexOf`, `lastIndexOf`, `lowerAscii`, `upperAscii`, `replace`, `split`,
-/// `substring`, `trim`, `join`, `reverse`, `strings.quote` and `format`. Positions are in
-/// code points, as CEL's `size()` counts them.
+/// cel-go's strings extension (`ext.Strings`): `charAt`, `indexOf`, `lastIndexOf`,
+/// `lowerAscii`, `upperAscii`, `replace`, `split`, `substring`, `trim`, `join`,
+/// `strings.quote` and `format` (version 2, what Kubernetes and Kyverno enable), and from
+/// version 3 `reverse`. Positions are in code points, as CEL's `size()` counts them.
 enum Strings {
-  static func register(_ library: inout Library) {
+  static func register(_ library: inout Library, version: Int) {
     library.add("charAt", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let index) = arguments[1] else {
         return nil
@@ -125,13 +125,7 @@ enum Strings {
       guard case .string(let separator) = arguments[1] else { return nil }
       return join(arguments[0], separator: separator, &context)
     }
-    library.add("reverse", member: true, arity: 1) { arguments, context in
-      guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
-      var result = String.UnicodeScalarView()
-      result.append(contentsOf: text.unicodeScalars.reversed())
-      return .string(String(result))
-    }
+    if version >= 3 { registerVersion3(&library) }
     library.add("strings.quote", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
@@ -669,6 +663,19 @@ enum Search {
         if matched == needle.count { return index - needle.count + 1 }
       }
       return nil
+    }
+  }
+}
+
+extension Strings {
+  /// `reverse` (version 3), which Kubernetes' environment (version 2) does not have.
+  fileprivate static func registerVersion3(_ library: inout Library) {
+    library.add("reverse", member: true, arity: 1) { arguments, context in
+      guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      var result = String.UnicodeScalarView()
+      result.append(contentsOf: text.unicodeScalars.reversed())
+      return .string(String(result))
     }
   }
 }

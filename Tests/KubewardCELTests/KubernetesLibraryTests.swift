@@ -205,6 +205,21 @@ struct KubernetesLibraryTests {
   }
 
   /// Matching stays linear: a pattern that backtracks exponentially elsewhere is instant.
+  /// Kubernetes and Kyverno enable the strings extension at version 2: a string has no
+  /// `reverse` (version 3, which the conformance suite's environment has); a list does.
+  @Test func kubernetesStringsAreVersionTwo() throws {
+    let reversed = try Program("'abc'.reverse()").evaluate(DictionaryActivation())
+    #expect(reversed.debugText == "\"cba\"")
+    #expect(throws: CELCompileError.self) {
+      try Program("'abc'.reverse()", library: .kubernetes, validatesLiterals: true)
+    }
+    let name = try Program("name.reverse()", library: .kubernetes)
+    let value = name.evaluate(DictionaryActivation(["name": .string("abc")]))
+    #expect(value.isError)
+    let list = try Program("[1, 2].reverse() == [2, 1]", library: .kubernetes)
+    #expect(list.evaluate(DictionaryActivation()).debugText == "true")
+  }
+
   @Test func regexMatchingIsLinear() throws {
     let text = String(repeating: "a", count: 5_000) + "!"
     let program = try Program("s.matches('^(a+)+$')")
