@@ -232,6 +232,11 @@ public enum Builtins {
       case .string(let text):
         return Int64(text).map(Value.int) ?? .error(CELError("cannot convert '\(text)' to int"))
       case .timestamp(let timestamp): return .int(timestamp.seconds)
+      case .duration(let duration):
+        // Nanoseconds, as cel-go's `int(duration('1s'))` (1000000000).
+        let (product, overflow) = duration.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflowed) = product.addingReportingOverflow(Int64(duration.nanos))
+        return overflow || overflowed ? .error(CELError("range error")) : .int(sum)
       default: return nil
       }
     }

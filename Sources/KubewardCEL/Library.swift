@@ -76,19 +76,20 @@ public struct Library: Sendable {
     return nil
   }
 
-  /// The standard library and the extensions at the versions cel-go offers (the CEL
-  /// conformance suite's environment), with Kubernetes' libraries.
-  public static let standard = make(stringsVersion: 3)
+  /// The standard library as the CEL specification and its conformance suite have it, the
+  /// extensions at the versions cel-go offers, and Kubernetes' libraries.
+  public static let standard = make(kubernetes: false)
 
-  /// What ValidatingAdmissionPolicy and Kyverno's ValidatingPolicy offer: `standard` with the
-  /// strings extension at version 2 (no `reverse` of a string).
-  public static let kubernetes = make(stringsVersion: 2)
+  /// What ValidatingAdmissionPolicy and Kyverno's ValidatingPolicy offer, as cel-go runs it:
+  /// `standard` with the strings extension at version 2 (no `reverse` of a string), and a
+  /// duration's `getMilliseconds()` in whole milliseconds.
+  public static let kubernetes = make(kubernetes: true)
 
-  private static func make(stringsVersion: Int) -> Library {
+  private static func make(kubernetes: Bool) -> Library {
     var library = Library()
     Builtins.register(&library)
-    Strings.register(&library, version: stringsVersion)
-    Time.register(&library)
+    Strings.register(&library, version: kubernetes ? 2 : 3)
+    Time.register(&library, wholeMilliseconds: kubernetes)
     Regex.register(&library)
     KubernetesLibrary.register(&library)
     return library

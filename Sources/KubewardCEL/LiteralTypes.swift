@@ -3,16 +3,20 @@
 /// - aggregate literals of one type (`cel.HomogeneousAggregateLiterals`, on since 1.0): the
 ///   elements of a list literal, and the keys and the values of a map literal, are all of the
 ///   first one's type, `dyn` included (`[object.name, 'x']` is rejected), except anywhere
-///   inside a `format` call's arguments;
+///   inside a `format` call (its receiver or its arguments), where a mixed literal is a list
+///   or map of `dyn`;
 /// - a call no overload accepts, when its arguments are constants (`'hello'.charAt(true)`,
-///   `isQuantity([1])`), and a `format` whose constant clauses and arguments do not agree;
+///   `isQuantity([1])`), and a literal format string its literal list of arguments does not
+///   fit (see `FormatCheck`);
 /// - a comprehension over a constant that is neither a list nor a map (`1.all(x, x > 0)`).
 ///
 /// It knows a type only where it is certain of cel-go's: constants (folded by running the
 /// library's own overloads once), literals built of them, results of functions whose type
 /// never varies (`size`, comparisons), and `dyn` (the names the host declares dynamic, what
-/// is selected from them, `dyn(x)`). Everything else is unknown and agrees with every type,
-/// so the check may miss a mistake cel-go finds but never rejects what cel-go accepts.
+/// is selected from them, `dyn(x)`). Everything else is unknown and agrees with every type.
+/// So it misses some of what cel-go finds, and it rejects nothing cel-go accepts as long as
+/// the library takes every argument kind cel-go declares for a function (folding trusts the
+/// overloads: one missing is a compile error here, where it would be an evaluation error).
 struct LiteralTypeChecker {
   let library: Library
   /// Names whose type is `dyn` (an admission policy's `object`, `oldObject`, `params`).
@@ -80,6 +84,8 @@ struct LiteralTypeChecker {
   struct Known: Sendable {
     var type: StaticType
     var constant: Value? = nil
+    /// A list literal's elements' types, for checking `format`'s arguments.
+    var elements: [StaticType]? = nil
 
     static let unknown = Known(type: .unknown)
   }
@@ -147,21 +153,28 @@ struct LiteralTypeChecker {
   ) throws(CELCompileError) -> Known {
     var elementType: StaticType? = nil
     var constants: [Value]? = optionalIndices.isEmpty ? [] : nil
+    var mixed = false
+    var types: [StaticType] = []
     for (index, element) in elements.enumerated() {
       let known = try infer(element, scope: scope, insideFormat: insideFormat)
       // `?e`: the element is the optional's value, of a type not known here.
       let type = optionalIndices.contains(index) ? StaticType.unknown : known.type
+      types.append(type)
       if let expected = elementType {
-        if !insideFormat, !expected.agrees(with: type) {
-          throw mismatch(expected, type, element)
+        if !expected.agrees(with: type) {
+          guard insideFormat else { throw mismatch(expected, type, element) }
+          mixed = true
         }
       } else {
         elementType = type
       }
       if let constant = known.constant { constants?.append(constant) } else { constants = nil }
     }
+    // Exempt, a mixed literal is a list of dyn to cel-go, which any list overload takes.
+    if mixed { return Known(type: .list(.dyn), elements: types) }
     return Known(
-      type: .list(elementType ?? .unknown), constant: constants.map { .list(ArrayList($0)) })
+      type: .list(elementType ?? .unknown), constant: constants.map { .list(ArrayList($0)) },
+      elements: types)
   }
 
   private mutating func inferMap(_ entries: [Expr.MapEntry], scope: Set<String>, insideFormat: Bool)
@@ -169,29 +182,33 @@ struct LiteralTypeChecker {
   {
     var keyType: StaticType? = nil
     var valueType: StaticType = .unknown
+    var mixed = false
     var constant: DictionaryMap? = DictionaryMap()
     for entry in entries {
       let key = try infer(entry.key, scope: scope, insideFormat: insideFormat)
       let value = try infer(entry.value, scope: scope, insideFormat: insideFormat)
       let type = entry.isOptional ? StaticType.unknown : value.type
       if let expected = keyType {
-        if !insideFormat, !expected.agrees(with: key.type) {
-          throw mismatch(expected, key.type, entry.key)
+        if !expected.agrees(with: key.type) {
+          guard insideFormat else { throw mismatch(expected, key.type, entry.key) }
+          mixed = true
         }
-        if !insideFormat, !valueType.agrees(with: type) {
-          throw mismatch(valueType, type, entry.value)
+        if !valueType.agrees(with: type) {
+          guard insideFormat else { throw mismatch(valueType, type, entry.value) }
+          mixed = true
         }
       } else {
         keyType = key.type
         valueType = type
       }
-      if !entry.isOptional, let k = key.constant, let v = value.constant,
-        case .some = constant, constant!.insert(k, v)
-      {
-        continue
-      }
+      // A constant map: every entry constant, not optional, its key not repeated.
+      guard var map = constant else { continue }
       constant = nil
+      if !entry.isOptional, let k = key.constant, let v = value.constant, map.insert(k, v) {
+        constant = map
+      }
     }
+    if mixed { return Known(type: .map(.dyn, .dyn)) }
     return Known(
       type: .map(keyType ?? .unknown, valueType), constant: constant.map { .map($0) })
   }
@@ -229,16 +246,27 @@ struct LiteralTypeChecker {
     let inside = insideFormat || name == "format"
     var values: [Value]? = []
     var types: [StaticType] = []
+    var elements: [StaticType]? = nil
     for operand in operands {
       let known = try infer(operand, scope: scope, insideFormat: inside)
       types.append(known.type)
+      elements = known.elements
       if let constant = known.constant { values?.append(constant) } else { values = nil }
+    }
+    if name == "format", member, operands.count == 2,
+      case .literal(.string(let format)) = operands[0].kind,
+      case .list(let items, _) = operands[1].kind, let elements,
+      let failure = FormatCheck.error(
+        format: format, arguments: zip(elements, items).map { ($0, $1.offset) })
+    {
+      throw CELCompileError(
+        message: failure.message, offset: failure.offset ?? expression.offset)
     }
     let resultType = Self.resultTypes[name] ?? .unknown
     // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.
-    guard name != "dyn", let values, folding.spend(1) else { return Known(type: resultType) }
+    guard name != "dyn", let values else { return Known(type: resultType) }
     let overloads = library.overloads(name, member: member, arity: values.count)
-    guard !overloads.isEmpty, !overloads.contains(where: \.isLazy) else {
+    guard !overloads.isEmpty, !overloads.contains(where: \.isLazy), folding.spend(1) else {
       return Known(type: resultType)
     }
     guard let result = Library.firstAccepting(overloads, values, &folding) else {
@@ -249,8 +277,6 @@ struct LiteralTypeChecker {
       if failure == .noMatchingOverload(name) {
         throw overloadMismatch(name, member, types, expression)
       }
-      // cel-go validates a constant format string against its arguments when it compiles.
-      if name == "format", failure != costLimitExceeded { throw error(failure.message, expression) }
       return Known(type: resultType)
     }
     return Known(type: StaticType(of: result), constant: result)

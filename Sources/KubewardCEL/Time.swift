@@ -626,7 +626,10 @@ struct PosixRule {
 
 /// Timestamps and durations: conversions, and the accessors with an optional time zone.
 enum Time {
-  static func register(_ library: inout Library) {
+  /// `wholeMilliseconds`: a duration's `getMilliseconds()` is all of it in milliseconds, as
+  /// cel-go (and so Kubernetes) computes it, not the milliseconds past its seconds, as the
+  /// CEL specification and its conformance suite have it (a behaviour it says it will drop).
+  static func register(_ library: inout Library, wholeMilliseconds: Bool) {
     library.add("timestamp", arity: 1) { arguments, _ in
       switch arguments[0] {
       case .timestamp: return arguments[0]
@@ -673,7 +676,9 @@ enum Time {
           case "getHours": return .int(duration.seconds / 3600)
           case "getMinutes": return .int(duration.seconds / 60)
           case "getSeconds": return .int(duration.seconds)
-          case "getMilliseconds": return .int(Int64(duration.nanos) / 1_000_000)
+          case "getMilliseconds":
+            let component = Int64(duration.nanos) / 1_000_000
+            return .int(wholeMilliseconds ? duration.seconds * 1_000 + component : component)
           default: return nil
           }
         default: return nil

@@ -220,6 +220,19 @@ struct KubernetesLibraryTests {
     #expect(list.evaluate(DictionaryActivation()).debugText == "true")
   }
 
+  /// Durations as cel-go computes them: `int()` gives nanoseconds, and `getMilliseconds()`
+  /// all of the duration in milliseconds (the conformance suite's environment: the
+  /// milliseconds past the seconds).
+  @Test func durationsInMillisecondsAndNanoseconds() throws {
+    let source = "[int(duration('1.5s')), duration('123.321456789s').getMilliseconds()]"
+    let kubernetes = try Program(source, library: .kubernetes).evaluate(DictionaryActivation())
+    #expect(kubernetes.debugText == "[1500000000, 123321]")
+    let standard = try Program(source).evaluate(DictionaryActivation())
+    #expect(standard.debugText == "[1500000000, 321]")
+    let huge = try Program("int(duration('300000000000s'))").evaluate(DictionaryActivation())
+    #expect(huge.isError)
+  }
+
   @Test func regexMatchingIsLinear() throws {
     let text = String(repeating: "a", count: 5_000) + "!"
     let program = try Program("s.matches('^(a+)+$')")

@@ -55,6 +55,13 @@ struct LiteralTypeTests {
     "[1, 2].all(x, [x, 'a'].size() > 0)", "[request.name, 'x']", "cel.bind(x, 1, [x, 'a'])",
     "[?optional.of(1), 2.0]", "{'a': 1, 'b': 2}", "[1, 2].map(x, x * 2)",
     "['a', 'b'].join('-') == 'a-b'", "[1u, 2u]", "[b'a', b'b']",
+    // cel-go declares int(duration); a mixed literal inside `format` is a list of dyn, which
+    // every list overload takes; cel-go checks a format's arguments more leniently than
+    // kubeward formats them, and only a literal format string with a literal list.
+    "int(duration('1s')) > 0", "'%s'.format([[1, 'a'].max()])",
+    "'%s'.format([['a', 1].join(',')])", "'%s'.format([[1, 2u].max().all(x, true)])",
+    "'%s'.format([{1: 'a', 'b': 2}])", "('%' + 'd').format(['a'])", "'%f'.format(['NaN'])",
+    "'%.101f'.format([1.0])", "'%d'.format(['a'] + [])", "'%d'.format([object.spec])",
   ])
   func whatCelGoAcceptsCompiles(_ expression: String) {
     #expect(
@@ -74,10 +81,6 @@ struct LiteralTypeTests {
       "['a', 'b'].sum() == 'c'", "found no matching overload for 'sum' applied to 'list(string).()'"
     ),
     (
-      "'%d'.format(['a'])",
-      "error during formatting: decimal clause can only be used on integers, was given string"
-    ),
-    (
       "1.all(x, x > 0)",
       "expression of type 'int' cannot be the range of a comprehension (must be list, map, or dynamic)"
     ),
@@ -93,6 +96,35 @@ struct LiteralTypeTests {
     // Without Kubernetes' checks the same mistake is an error of the evaluation.
     let lenient = try Program(expression)
     #expect(lenient.evaluate(DictionaryActivation()).isError, "\(expression)")
+  }
+
+  /// A literal format string is checked against its literal list of arguments as cel-go
+  /// checks it (strings version 2): each clause parses and has an argument of a type it
+  /// takes, and no argument is left over; the error at the argument when it is about one.
+  @Test(arguments: [
+    ("'%a'.format([1])", "could not parse formatting clause: unrecognized formatting clause \"a\""),
+    ("'%d %d %d'.format([0, 1])", "index 2 out of range"),
+    (
+      "'%s %s'.format(['a', 'b', 'c'])",
+      "too many arguments supplied to string.format (expected 2, got 3)"
+    ),
+    (
+      "'%d'.format(['a'])",
+      "error during formatting: decimal clause can only be used on integers, was given string"
+    ),
+    (
+      "'%x'.format([null])",
+      "error during formatting: only integers, byte buffers, and strings can be formatted as hex, was given null_type"
+    ),
+    (
+      "'%.'.format([1.0])",
+      "could not parse formatting clause: error while parsing precision: could not find end of precision specifier"
+    ),
+  ])
+  func formatStringsAreCheckedAgainstTheirArguments(_ expression: String, message: String) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    if expression == "'%d'.format(['a'])" { #expect(error.offset == 13) }
   }
 
   @Test func runtimeErrorsOfConstantsStayRuntimeErrors() throws {
