@@ -38,16 +38,6 @@ struct Checker {
     CELCompileError(message: message, offset: expression.offset)
   }
 
-  /// `a.b.c` as its parts, when it is a chain of names.
-  private func qualifiedParts(_ expression: Expr) -> [String]? {
-    switch expression.kind {
-    case .identifier(let name): return [name]
-    case .select(let target, let field, false):
-      return qualifiedParts(target).map { $0 + [field] }
-    default: return nil
-    }
-  }
-
   private func isDeclared(_ parts: [String], scope: Set<String>) -> Bool {
     let root = parts[0].hasPrefix(".") ? String(parts[0].dropFirst()) : parts[0]
     if scope.contains(root) { return true }
@@ -70,7 +60,7 @@ struct Checker {
         throw error("undeclared reference to '\(name)'", expression)
       }
     case .select(let target, let field, let testOnly):
-      if !testOnly, let parts = qualifiedParts(expression), !scope.contains(parts[0]) {
+      if !testOnly, let parts = expression.qualifiedParts, !scope.contains(parts[0]) {
         if !isDeclared(parts, scope: scope) {
           throw error("undeclared reference to '\(parts[0])'", expression)
         }
@@ -79,7 +69,7 @@ struct Checker {
         }
         return
       }
-      if testOnly, let parts = qualifiedParts(target),
+      if testOnly, let parts = target.qualifiedParts,
         let undefined = undefinedField(parts + [field], scope: scope)
       {
         throw error("undefined field '\(undefined)'", expression)
@@ -120,7 +110,7 @@ struct Checker {
     _ name: String, target: Expr?, arguments: [Expr], _ expression: Expr, scope: Set<String>
   ) throws(CELCompileError) {
     // `optional.of(x)`, `sets.contains(a, b)`: a function named by a qualified name.
-    if let target, let parts = qualifiedParts(target), !scope.contains(parts[0]) {
+    if let target, let parts = target.qualifiedParts, !scope.contains(parts[0]) {
       let full = parts.joined(separator: ".") + "." + name
       if library.knows(full) {
         try checkArity(full, member: false, count: arguments.count, expression)

@@ -51,8 +51,8 @@ struct Compiler {
       return Self.resolver(name)
     case .select(let target, let field, let testOnly):
       // `a.b.c` may name a variable `a.b.c` (or `a.b`, then field c) rather than fields.
-      if !testOnly, let qualified = qualifiedName(expression), slot(of: qualified.root) == nil {
-        return try compileQualified(qualified.parts, offset: expression.offset)
+      if !testOnly, let parts = expression.qualifiedParts, slot(of: parts[0]) == nil {
+        return try compileQualified(parts, offset: expression.offset)
       }
       if testOnly {
         let operand = try compile(target)
@@ -209,21 +209,6 @@ struct Compiler {
     }
   }
 
-  private struct Qualified {
-    let root: String
-    let parts: [String]
-  }
-
-  private func qualifiedName(_ expression: Expr) -> Qualified? {
-    switch expression.kind {
-    case .identifier(let name): return Qualified(root: name, parts: [name])
-    case .select(let target, let field, false):
-      guard let inner = qualifiedName(target) else { return nil }
-      return Qualified(root: inner.root, parts: inner.parts + [field])
-    default: return nil
-    }
-  }
-
   /// `a.b.c`: the longest prefix bound as a variable, then fields for the rest.
   private func compileQualified(_ parts: [String], offset: Int) throws(CELCompileError) -> Step {
     let root = parts[0].hasPrefix(".") ? String(parts[0].dropFirst()) : parts[0]
@@ -264,8 +249,8 @@ struct Compiler {
   {
     // `optional.of(x)`, `strings.quote(s)`: a function named by a qualified name, unless the
     // name's root is a comprehension variable.
-    if let target, let qualified = qualifiedName(target), slot(of: qualified.root) == nil {
-      let full = qualified.parts.joined(separator: ".") + "." + name
+    if let target, let parts = target.qualifiedParts, slot(of: parts[0]) == nil {
+      let full = parts.joined(separator: ".") + "." + name
       if library.knows(full) {
         return try compileCall(full, target: nil, arguments: arguments)
       }

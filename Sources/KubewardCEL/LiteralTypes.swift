@@ -293,24 +293,11 @@ struct LiteralTypeChecker {
   }
 
   /// The function `target.name` names, when `target` is a chain of names the library knows
-  /// as a prefix (`optional.of`, `sets.contains`).
+  /// as a prefix (`optional.of`, `sets.contains`), as the compiler reads it.
   private func qualifiedFunction(_ name: String, target: Expr, scope: Set<String>) -> String? {
-    var parts = [name]
-    var current = target
-    while true {
-      switch current.kind {
-      case .identifier(let root):
-        guard !scope.contains(root) else { return nil }
-        parts.append(root)
-        let full = parts.reversed().joined(separator: ".")
-        return library.knows(full) ? full : nil
-      case .select(let inner, let field, false):
-        parts.append(field)
-        current = inner
-      default:
-        return nil
-      }
-    }
+    guard let parts = target.qualifiedParts, !scope.contains(parts[0]) else { return nil }
+    let full = parts.joined(separator: ".") + "." + name
+    return library.knows(full) ? full : nil
   }
 
   private mutating func inferComprehension(

@@ -68,6 +68,25 @@ public struct Expr: Sendable {
     }
   }
 
+  /// `a.b.c` as its names, when the expression is a chain of field selections (not `has()`)
+  /// on a name: how a qualified name is read (a function `sets.contains`, a variable `a.b`).
+  public var qualifiedParts: [String]? {
+    var reversed: [String] = []
+    var current = self
+    while true {
+      switch current.kind {
+      case .identifier(let root):
+        reversed.append(root)
+        return reversed.reversed()
+      case .select(let target, let field, false):
+        reversed.append(field)
+        current = target
+      default:
+        return nil
+      }
+    }
+  }
+
   /// Where the expression first reads the name `name` (not a field of that name, not a
   /// comprehension variable that hides it; `.name`, the root-qualified form, is never
   /// hidden), as a byte offset.

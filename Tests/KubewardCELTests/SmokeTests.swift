@@ -4,6 +4,18 @@ import Testing
 
 @Suite("CEL smoke")
 struct SmokeTests {
+  /// A chain of field selections on a name reads as one qualified name, which the checker,
+  /// the compiler and the literal checks resolve alike; anything else in the chain is not one.
+  @Test func qualifiedNamesAreChainsOfSelections() throws {
+    let cases: [(String, [String]?)] = [
+      ("a.b.c", ["a", "b", "c"]), (".a.b", [".a", "b"]), ("a", ["a"]), ("has(a.b)", nil),
+      ("a[0].b", nil), ("a.?b", nil), ("f(a).b", nil),
+    ]
+    for (source, parts) in cases {
+      #expect(try Parser.parse(source).qualifiedParts == parts, "\(source)")
+    }
+  }
+
   @Test func arithmetic() throws {
     let program = try Program("1 + 2 * 3")
     #expect(program.evaluate(DictionaryActivation()).debugText == "7")
