@@ -206,6 +206,16 @@ final class APIDefaults: Sendable {
   let kind: Kind
   let fieldDefaults: [(name: String, defaults: APIDefaults)]
   let item: APIDefaults?
+  /// `kind` without its payload: `wrap` asks it of every value it makes, and copying the
+  /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
+  private let holdsFields: Bool
+  private let holdsItems: Bool
+  /// `fieldDefaults` taken apart, for `field(_:)`'s scan: the names' lengths side by side
+  /// (most names differ in length, and comparing two Ints is the whole test), then the name
+  /// and the defaults of an entry whose length matches.
+  private let fieldNameLengths: [Int]
+  private let fieldNames: [String]
+  private let fieldChildren: [APIDefaults]
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil
@@ -213,6 +223,11 @@ final class APIDefaults: Sendable {
     self.kind = kind
     self.fieldDefaults = fields
     self.item = item
+    if case .fields = kind { holdsFields = true } else { holdsFields = false }
+    if case .items = kind { holdsItems = true } else { holdsItems = false }
+    fieldNameLengths = fields.map(\.name.utf8.count)
+    fieldNames = fields.map(\.name)
+    fieldChildren = fields.map(\.defaults)
   }
 
   // Private: every tree is made here, in a static table, and lives as long as the process
@@ -234,11 +249,12 @@ final class APIDefaults: Sendable {
     // By index: iterating copied each entry, a retain of its name and defaults. Lengths
     // first: `==` on two different strings takes Unicode's slow path, and most names differ.
     let length = name.utf8.count
-    for index in fieldDefaults.indices
-    where fieldDefaults[index].name.utf8.count == length && fieldDefaults[index].name == name {
-      return fieldDefaults[index].defaults
+    return fieldNameLengths.withUnsafeBufferPointer { lengths in
+      for index in lengths.indices where lengths[index] == length && fieldNames[index] == name {
+        return fieldChildren[index]
+      }
+      return nil
     }
-    return nil
   }
 
   /// The object of `apiVersion` and `kind` as admission sees it: `node` itself when nothing is
@@ -278,9 +294,9 @@ final class APIDefaults: Sendable {
 
   static func wrap(_ node: UncountedNode, _ defaults: APIDefaults?) -> Value {
     guard let defaults else { return NodeValue.value(node) }
-    switch (node.kind, defaults.kind) {
-    case (.mapping, .fields): return .map(DefaultedMap(node, defaults: defaults))
-    case (.sequence, .items):
+    switch node.kind {
+    case .mapping where defaults.holdsFields: return .map(DefaultedMap(node, defaults: defaults))
+    case .sequence where defaults.holdsItems:
       guard let item = defaults.item else { return NodeValue.value(node) }
       return .list(DefaultedList(node, item: item))
     default: return NodeValue.value(node)
@@ -409,7 +425,8 @@ struct DefaultedMap: MapValue {
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     var node = handle
-    var defaults: APIDefaults? = self.defaults
+    // Unowned, as `self.defaults`: a strong local was a retain and a release per field.
+    unowned(unsafe) var defaults: APIDefaults? = self.defaults
     var followed = 0
     while start + followed < fields.count, node.isMapping,
       let child = NodeMap.child(of: node, named: fields[start + followed])

@@ -75,6 +75,40 @@ enum Access {
     }
   }
 
+  /// `container.?a.?b.?c`: `optionalSelect` field after field, the value reached or `nil`
+  /// (`optional.none()`) where a field is missing; an error as the first step to fail gives
+  /// it. A document's maps follow the fields they hold at once (one by one when tracing).
+  static func optionalSelect(
+    _ container: Value, path fields: [String], _ context: inout EvaluationContext
+  ) -> Value? {
+    var current = container
+    var index = 0
+    while index < fields.count {
+      switch current {
+      case .error:
+        return current
+      case .optional(let inner):
+        // The next field is selected on what the optional holds.
+        guard let inner else { return nil }
+        current = inner
+      case .map(let map):
+        if context.tracer == nil, let (reached, followed) = map.select(path: fields, from: index) {
+          current = reached
+          index += followed
+          continue
+        }
+        let key = Value.string(fields[index])
+        context.tracer?.read(key, of: current)
+        guard let next = map.value(for: key) else { return nil }
+        current = next
+        index += 1
+      default:
+        return .error(CELError("type '\(current.type)' does not support field selection"))
+      }
+    }
+    return current
+  }
+
   static func index(_ container: Value, _ key: Value, _ context: inout EvaluationContext) -> Value {
     if case .error = container { return container }
     if case .error = key { return key }

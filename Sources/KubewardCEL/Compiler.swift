@@ -76,11 +76,12 @@ struct Compiler {
         let container = operand(&context)
         return Access.select(container, path: fields, &context)
       }
-    case .optionalSelect(let target, let field):
-      let operand = try compile(target)
+    case .optionalSelect:
+      let chain = try compileOptionalChain(expression)!
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
-        return Access.optionalSelect(operand(&context), field, &context)
+        guard let value = chain(&context) else { return .optional(nil) }
+        if case .error = value { return value }
+        return .optional(value)
       }
     case .index(let target, let key):
       let operand = try compile(target)
@@ -136,7 +137,7 @@ struct Compiler {
       }
     case .list(let elements, let optional):
       let steps = try elements.map { element throws(CELCompileError) in try compile(element) }
-      return { context in
+      let step: Step = { context in
         guard context.spend(1) else { return .error(costLimitExceeded) }
         var values: [Value] = []
         values.reserveCapacity(steps.count)
@@ -155,11 +156,12 @@ struct Compiler {
         }
         return .list(ArrayList(values))
       }
+      return Self.isConstant(expression) ? Self.folded(step) : step
     case .map(let entries):
       let steps = try entries.map { entry throws(CELCompileError) in
         (try compile(entry.key), try compile(entry.value), entry.isOptional)
       }
-      return { context in
+      let step: Step = { context in
         guard context.spend(1) else { return .error(costLimitExceeded) }
         var map = DictionaryMap()
         for (keyStep, valueStep, isOptional) in steps {
@@ -184,6 +186,7 @@ struct Compiler {
         }
         return .map(map)
       }
+      return Self.isConstant(expression) ? Self.folded(step) : step
     case .message(let name, _):
       return { _ in .error(CELError("unknown type: \(name) (protobuf messages are not supported)"))
       }
@@ -191,6 +194,40 @@ struct Compiler {
       return try compileCall(name, target: target, arguments: arguments)
     case .comprehension(let comprehension):
       return try compileComprehension(comprehension)
+    }
+  }
+
+  // MARK: Constants
+
+  /// Whether `expression` is the same value in every evaluation: a literal, or a list or a
+  /// map of them.
+  private static func isConstant(_ expression: Expr) -> Bool {
+    switch expression.kind {
+    case .literal: return true
+    case .list(let elements, let optional):
+      return optional.isEmpty && elements.allSatisfy(isConstant)
+    case .map(let entries):
+      return entries.allSatisfy { !$0.isOptional && isConstant($0.key) && isConstant($0.value) }
+    default: return false
+    }
+  }
+
+  /// Most a folded step may cost: a constant that costs more (a string repeated a million
+  /// times) is made at run time, where the budget stops it, not at every compilation.
+  static let foldingBudget = 10_000
+
+  /// `step`, of constants only, evaluated here once (`quantity('2')`, `['a', 'b']` were
+  /// made again for every object), and charged at each evaluation what it cost then. An
+  /// error is left to run time, where it is raised as it would be.
+  private static func folded(_ step: @escaping Step) -> Step {
+    var context = EvaluationContext(
+      activation: DictionaryActivation(), frame: [], budget: foldingBudget, tracer: nil)
+    let value = step(&context)
+    guard !value.isError, context.cost <= foldingBudget else { return step }
+    let cost = context.cost
+    return { context in
+      guard context.spend(cost) else { return .error(costLimitExceeded) }
+      return value
     }
   }
 
@@ -242,6 +279,30 @@ struct Compiler {
     }
   }
 
+  // MARK: Optional chains
+
+  /// `x.?a.?b.?c` as one step (`nil`: `optional.none()`), where each `.?` was a step that
+  /// made an optional for the next to take apart: a heap box apiece (`Value.optional` is
+  /// indirect). `nil` when `expression` is not an optional selection.
+  private mutating func compileOptionalChain(_ expression: Expr) throws(CELCompileError)
+    -> (@Sendable (inout EvaluationContext) -> Value?)?
+  {
+    var reversed: [String] = []
+    var base = expression
+    while case .optionalSelect(let inner, let field) = base.kind {
+      reversed.append(field)
+      base = inner
+    }
+    guard !reversed.isEmpty else { return nil }
+    let fields = Array(reversed.reversed())
+    let operand = try compile(base)
+    let cost = fields.count
+    return { context in
+      guard context.spend(cost) else { return .error(costLimitExceeded) }
+      return Access.optionalSelect(operand(&context), path: fields, &context)
+    }
+  }
+
   // MARK: Calls
 
   private mutating func compileCall(_ name: String, target: Expr?, arguments: [Expr])
@@ -253,6 +314,16 @@ struct Compiler {
       let full = parts.joined(separator: ".") + "." + name
       if library.knows(full) {
         return try compileCall(full, target: nil, arguments: arguments)
+      }
+    }
+    // `x.?a.?b.orValue(d)`: the chain's value, else d, with no optional made between.
+    if name == "orValue", arguments.count == 1, let target,
+      let chain = try compileOptionalChain(target)
+    {
+      let fallback = try compile(arguments[0])
+      return { context in
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        return chain(&context) ?? fallback(&context)
       }
     }
     let operands = try ([target].compactMap { $0 } + arguments).map {
@@ -275,6 +346,15 @@ struct Compiler {
         return body(operands, &context)
       }
     }
+    let step = Self.call(name, overloads, operands)
+    let constant = ([target].compactMap { $0 } + arguments).allSatisfy(Self.isConstant)
+    return constant ? Self.folded(step) : step
+  }
+
+  /// A call of `overloads` on what `operands` give, evaluated first to last.
+  private static func call(_ name: String, _ overloads: [Library.Overload], _ operands: [Step])
+    -> Step
+  {
     switch operands.count {
     case 1:
       let a = operands[0]

@@ -423,19 +423,14 @@ struct Quantity: OpaqueValue, Equatable {
     guard sawDigit else { return nil }
     var number = ExactDecimal(negative: negative, digits: digits, exponent: -fractionDigits)
     let suffix = String(decoding: bytes[index...], as: UTF8.self)
-    switch suffix {
-    case "": break
-    case "Ki", "Mi", "Gi", "Ti", "Pi", "Ei":
-      let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"].firstIndex(of: suffix)! + 1
+    if suffix.isEmpty {
+      // A plain number.
+    } else if let power = Self.binaryPower(suffix) {
       for _ in 0..<power { number = number.multiplied(by: 1024) }
-    case "n", "u", "m", "k", "M", "G", "T", "P", "E":
-      let exponents = [
-        "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
-      ]
+    } else if let exponent = Self.decimalExponent(suffix) {
       number = ExactDecimal(
-        negative: number.negative, digits: number.digits,
-        exponent: number.exponent + exponents[suffix]!)
-    default:
+        negative: number.negative, digits: number.digits, exponent: number.exponent + exponent)
+    } else {
       guard suffix.hasPrefix("e") || suffix.hasPrefix("E") else { return nil }
       var exponentText = suffix.dropFirst()
       var sign = 1
@@ -451,6 +446,36 @@ struct Quantity: OpaqueValue, Equatable {
         exponent: number.exponent + sign * exponent)
     }
     value = number
+  }
+
+  /// The power of 1024 a binary suffix stands for. (Switches, not tables: a dictionary
+  /// literal here was built for every quantity parsed.)
+  private static func binaryPower(_ suffix: String) -> Int? {
+    switch suffix {
+    case "Ki": 1
+    case "Mi": 2
+    case "Gi": 3
+    case "Ti": 4
+    case "Pi": 5
+    case "Ei": 6
+    default: nil
+    }
+  }
+
+  /// The power of ten a decimal suffix stands for.
+  private static func decimalExponent(_ suffix: String) -> Int? {
+    switch suffix {
+    case "n": -9
+    case "u": -6
+    case "m": -3
+    case "k": 3
+    case "M": 6
+    case "G": 9
+    case "T": 12
+    case "P": 15
+    case "E": 18
+    default: nil
+    }
   }
 
   init(value: ExactDecimal) {

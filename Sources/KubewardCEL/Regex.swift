@@ -12,8 +12,10 @@
 /// `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy forms, at most 1000).
 /// Back-references and look-around are not RE2 and are errors.
 public struct Regex: Sendable {
-  fileprivate let program: [Instruction]
+  let program: [Instruction]
   public let pattern: String
+  /// What answers `matches` when the pattern allows it (see `LazyDFA`).
+  let automaton: LazyDFA?
 
   /// Compiled instructions are bounded (RE2 bounds its programs too): `a{1000}{1000}` is an
   /// error, not a million instructions.
@@ -27,10 +29,17 @@ public struct Regex: Sendable {
     compiler.append(.match)
     self.program = compiler.program
     self.pattern = pattern
+    self.automaton = LazyDFA.make(compiler.program)
   }
 
   /// Whether the pattern matches anywhere in `text` (RE2's partial match).
   public func matches(_ text: String) -> Bool {
+    if let automaton, let answer = automaton.matches(text) { return answer }
+    return matchesOnMachine(text)
+  }
+
+  /// `matches` as the Pike VM answers it.
+  func matchesOnMachine(_ text: String) -> Bool {
     find(Array(text.unicodeScalars), from: 0) != nil
   }
 
@@ -215,7 +224,7 @@ private struct ThreadList {
   }
 }
 
-fileprivate enum Instruction: Sendable {
+enum Instruction: Sendable {
   case character(CharacterMatcher)
   case split(Int, Int)
   case jump(Int)
@@ -870,11 +879,13 @@ private struct RegexCompiler {
 final class RegexCache: @unchecked Sendable {
   static let shared = RegexCache()
 
-  private var mutex = pthread_mutex_t()
-  private var entries: [String: Result<Regex, CELError>] = [:]
+  // Unchecked exclusivity: the mutex orders the accesses (and the checks cost a third of a
+  // lookup).
+  @exclusivity(unchecked) private var mutex = pthread_mutex_t()
+  @exclusivity(unchecked) private var entries: [String: Result<Regex, CELError>] = [:]
   /// The instructions the entries hold, kept under `maximumInstructions`: hostile policies
   /// could otherwise fill 512 entries of 50 000 instructions each.
-  private var instructions = 0
+  @exclusivity(unchecked) private var instructions = 0
   private static let maximumInstructions = 500_000
 
   private init() {

@@ -241,4 +241,48 @@ struct KubernetesLibraryTests {
     #expect(value.debugText == "false")
     #expect(ContinuousClock.now - start < .seconds(5))
   }
+
+  /// `matches` answers from the lazy automaton where the pattern allows one: it must answer
+  /// as the Pike VM does, on every text up to three characters long from an alphabet with
+  /// line breaks, case pairs, the Kelvin sign (which folds to `k`) and a non-ASCII letter.
+  @Test func automatonAnswersAsTheMachine() throws {
+    let patterns = [
+      "", "a", "^a", "a$", "^a$", "^$", "$", "^", "a|b", "^a|b$", "(a|^b)c", "a$b", "x*$",
+      "^[a-z][a-z0-9-]{0,2}$", "(?i)k", "(?i)^K$", "(?s)a.b", "a.b", "^.*$", "[^a]+",
+      "\\pL", "^\\pL+$", "[[:digit:]]", "a{2}", "^(ab|a)*$", "(?U)a+?b", "\\Aa", "a\\z",
+      "(a|b)*a(a|b)", "^(?:a|é)+$", "-1?$", "^a?$|^$",
+    ]
+    let alphabet: [String] = ["a", "b", "k", "K", "\u{212A}", "é", "\n", "-", "1", "c"]
+    var texts = [""]
+    var frontier = [""]
+    for _ in 0..<3 {
+      frontier = frontier.flatMap { prefix in alphabet.map { prefix + $0 } }
+      texts += frontier
+    }
+    for pattern in patterns {
+      let regex = try Regex(pattern)
+      #expect(regex.automaton != nil, "\(pattern) runs on the automaton")
+      for text in texts {
+        #expect(
+          regex.matches(text) == regex.matchesOnMachine(text),
+          "\(pattern) on \(text.debugDescription)")
+      }
+    }
+    // Assertions that read the characters around a position stay on the VM.
+    for pattern in ["\\bls", "\\Ba", "(?m)^a", "a(?m)$"] {
+      #expect(try Regex(pattern).automaton == nil, "\(pattern)")
+    }
+  }
+
+  /// A pattern whose automaton would need more states than it may make (2¹¹ for the eleventh
+  /// character from the end) answers from the VM past the limit, and answers the same.
+  @Test func automatonPastItsLimitsLeavesTheTextToTheMachine() throws {
+    let regex = try Regex("(a|b)*a(a|b){10}$")
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<200 {
+      let text = String((0..<40).map { _ in Bool.random(using: &generator) ? "a" : "b" })
+      #expect(regex.matches(text) == regex.matchesOnMachine(text), "\(text)")
+    }
+    #expect(regex.automaton?.stateCount == LazyDFA.maximumStates)
+  }
 }

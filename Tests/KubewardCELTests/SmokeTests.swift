@@ -16,6 +16,85 @@ struct SmokeTests {
     }
   }
 
+  /// `x.?a.?b` and `x.?a.?b.orValue(d)` run as one step each (no optional made between the
+  /// fields): what each field gives, an optional that a map holds, a missing field, a field
+  /// of something that is not a map, an error on the way, all as `.?` field after field.
+  @Test func optionalChainsSelectAsEachFieldWould() throws {
+    let cases: [(String, String)] = [
+      ("{'a': {'b': 1}}.?a.?b", "optional.of(1)"),
+      ("{'a': {'b': 1}}.?a.?c", "optional.none()"),
+      ("{'a': {'b': 1}}.?x.?b", "optional.none()"),
+      ("{'a': {'b': 1}}.?a.?b.orValue(2)", "1"),
+      ("{'a': {}}.?a.?b.orValue(2)", "2"),
+      ("{'a': 1}.?a.?b", "error(type 'int' does not support field selection)"),
+      ("{'a': 1}.?a.?b.orValue(2)", "error(type 'int' does not support field selection)"),
+      ("{'a': optional.of({'b': 3})}.?a.?b", "optional.of(3)"),
+      ("{'a': optional.none()}.?a.?b.orValue(4)", "4"),
+      ("{'a': optional.of(1)}.?a", "optional.of(optional.of(1))"),
+      ("optional.of({'a': 5}).?a.orValue(0)", "5"),
+      ("optional.none().?a.?b.orValue(6)", "6"),
+      ("{'a': 1/0}.?a.orValue(1)", "error(division by zero)"),
+      ("x.?a.?q.orValue(7)", "7"),
+      ("x.?a.?z", "optional.none()"),
+      ("x.?a.?b.?c.orValue(0)", "8"),
+    ]
+    let activation = DictionaryActivation([
+      "x": .map(PathMap(depth: 0))
+    ])
+    for (source, expected) in cases {
+      #expect(try Program(source).evaluate(activation).debugText == expected, "\(source)")
+    }
+  }
+
+  /// Calls and literals of constants are worked out once, when compiled: each evaluation
+  /// still gives the value and is charged the cost that working it out then would have.
+  @Test func foldedConstantsCostWhatTheyWouldAtRunTime() throws {
+    let cases: [(constant: String, computed: String, binding: Value)] = [
+      ("quantity('2')", "quantity(x)", .string("2")),
+      ("['a', 'b']", "[x, 'b']", .string("a")),
+      ("{'a': [1, 2]}", "{x: [1, 2]}", .string("a")),
+      ("'abc'.indexOf('c')", "x.indexOf('c')", .string("abc")),
+      ("size('hello')", "size(x)", .string("hello")),
+      ("'x'.matches('^[a-z]+$')", "x.matches('^[a-z]+$')", .string("x")),
+    ]
+    for (constant, computed, binding) in cases {
+      let folded = try Program(constant).evaluateWithCost(DictionaryActivation())
+      let reference = try Program(computed).evaluateWithCost(DictionaryActivation(["x": binding]))
+      #expect(folded.value.debugText == reference.value.debugText, "\(constant)")
+      // Reading `x` costs a unit, as a literal does.
+      #expect(folded.cost == reference.cost, "\(constant)")
+      // A budget the work does not fit in stops the folded value too.
+      let stopped = try Program(constant).evaluate(DictionaryActivation(), budget: folded.cost - 1)
+      #expect(stopped.isError, "\(constant)")
+    }
+    // An error is not folded away: it is raised when evaluated.
+    #expect(try Program("quantity('x')").evaluate(DictionaryActivation()).isError)
+  }
+
+  /// A map that follows paths of its own (as a document's maps do): `a.b.c` holds 8.
+  private struct PathMap: MapValue {
+    let depth: Int
+    var count: Int { 1 }
+    var keys: [Value] { [.string(["a", "b", "c"][depth])] }
+    func value(for key: Value) -> Value? {
+      guard case .string(let name) = key, depth < 3, name == ["a", "b", "c"][depth] else {
+        return nil
+      }
+      return depth == 2 ? .int(8) : .map(PathMap(depth: depth + 1))
+    }
+    func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+      var value = Value.map(self)
+      var followed = 0
+      while start + followed < fields.count, case .map(let map) = value,
+        let next = map.value(for: .string(fields[start + followed]))
+      {
+        value = next
+        followed += 1
+      }
+      return followed == 0 ? nil : (value, followed)
+    }
+  }
+
   @Test func arithmetic() throws {
     let program = try Program("1 + 2 * 3")
     #expect(program.evaluate(DictionaryActivation()).debugText == "7")
