@@ -49,6 +49,8 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
   /// The object's: every policy on it evaluates one expression after another.
   var scratch: EvaluationScratch? { scope.scratch }
+  /// The object's: every policy on it reads the same `object`, `request`, … .
+  var selections: SelectionCache? { scope.selections }
 
   func resolve(_ name: String) -> Value? {
     switch name {
@@ -224,6 +226,9 @@ final class ObjectScope: @unchecked Sendable {
   var sharedVariablesCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
+  /// The paths the object's evaluations read from the names every policy sees alike.
+  /// (`params` and `variables` differ between policies and bindings.)
+  let selections = SelectionCache(names: ["object", "oldObject", "request", "namespaceObject"])
   /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
   /// as admission sees it (defaults and all), so that what did not change compares equal.
   lazy var oldObject: Value =
@@ -338,34 +343,43 @@ struct ParamIndex: Sendable {
 }
 
 /// Remembers the last field of the object a validation read: where its finding points.
+///
+/// A read is kept as it comes (the container's node and the key), and made a node only when
+/// asked: a traced validation reads many fields, and finding each one's node (its key looked
+/// up again, a counted reference) cost more than reading it.
 final class FieldTracer: AccessTracer {
-  let tree: ObjectIdentifier
-  private(set) var lastNode: Node?
+  /// The object's tree: reads of anything else (params, the namespace) are not the object's.
+  private let tree: UnsafeMutableRawPointer
+  private var lastContainer: UncountedNode?
+  private var lastKey: Value = .null
 
   init(object: Node) {
-    tree = ObjectIdentifier(object.tree)
+    tree = Unmanaged.passUnretained(object.tree).toOpaque()
   }
 
   func read(_ key: Value, of container: Value) {
+    let handle: UncountedNode?
     switch container {
-    case .map(let map):
-      guard let node = NodeValue.documentNode(of: map),
-        ObjectIdentifier(node.tree) == tree
-      else { return }
-      // A field the API server would default has no node: the mapping that lacks it.
-      lastNode = NodeMap(node: node).child(for: key) ?? node
-    case .list(let list):
-      guard let node = NodeValue.documentNode(of: list),
-        ObjectIdentifier(node.tree) == tree
-      else { return }
-      if case .int(let index) = key, index >= 0, index < node.items.count {
-        lastNode = node.items[Int(index)]
-      } else {
-        lastNode = node
-      }
-    default:
-      return
+    case .map(let map): handle = NodeValue.documentHandle(of: map)
+    case .list(let list): handle = NodeValue.documentHandle(of: list)
+    default: return
     }
+    guard let handle, handle.treeAddress == tree else { return }
+    lastContainer = handle
+    lastKey = key
+  }
+
+  /// The node of the last field read: an item of a sequence, the value of a mapping's key,
+  /// else (a field the API server would default, an index past the end) the container.
+  var lastNode: Node? {
+    guard let node = lastContainer?.node else { return nil }
+    if node.isSequence {
+      guard case .int(let index) = lastKey, index >= 0, index < node.items.count else {
+        return node
+      }
+      return node.items[Int(index)]
+    }
+    return NodeMap(node: node).child(for: lastKey) ?? node
   }
 }
 

@@ -107,17 +107,27 @@ extension NodeValue {
   /// position. Cast to each concrete type in turn: a cast to a protocol looks the conformance
   /// up at run time, about 1 300 instructions for every field a traced validation reads.
   static func documentNode(of map: any MapValue) -> Node? {
-    if let map = map as? DefaultedMap { return map.node }
-    if let map = map as? NodeMap { return map.node }
-    if let map = map as? NamespacedObject { return map.object.node }
-    if let map = map as? NamespacedMetadata { return map.node }
-    return nil
+    documentHandle(of: map)?.node
   }
 
   /// The node of a document a CEL list wraps.
   static func documentNode(of list: any ListValue) -> Node? {
-    if let list = list as? DefaultedList { return list.node }
-    if let list = list as? NodeList { return list.node }
+    documentHandle(of: list)?.node
+  }
+
+  /// `documentNode(of:)`, uncounted.
+  static func documentHandle(of map: any MapValue) -> UncountedNode? {
+    if let map = map as? DefaultedMap { return map.handle }
+    if let map = map as? NodeMap { return map.handle }
+    if let map = map as? NamespacedObject { return map.object.handle }
+    if let map = map as? NamespacedMetadata { return map.handle }
+    return nil
+  }
+
+  /// `documentNode(of:)` of a list, uncounted.
+  static func documentHandle(of list: any ListValue) -> UncountedNode? {
+    if let list = list as? DefaultedList { return list.handle }
+    if let list = list as? NodeList { return list.handle }
     return nil
   }
 }

@@ -256,13 +256,22 @@ struct Compiler {
     if let declarations, let declared = names.lastIndex(where: declarations.contains) {
       let name = names[declared]
       let fields = Array(parts[(declared + 1)...])
+      let path = fields.isEmpty ? nil : SelectionPath(name: name, fields: fields)
       return { context in
         guard context.spend(parts.count) else { return .error(costLimitExceeded) }
+        // A shared name's path is selected once for all the evaluations that share it; not
+        // when tracing, which records every field read.
+        let cache =
+          context.tracer == nil && path != nil
+          ? context.activation.selections.flatMap { $0.keeps(name) ? $0 : nil } : nil
+        if let cache, let path, let kept = cache.value(for: path) { return kept }
         guard let value = context.activation.resolve(name) else {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
         }
-        return Access.select(value, path: fields, &context)
+        let selected = Access.select(value, path: fields, &context)
+        if let cache, let path { cache.store(selected, for: path) }
+        return selected
       }
     }
     return { context in

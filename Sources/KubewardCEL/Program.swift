@@ -6,10 +6,15 @@ public protocol Activation {
   /// Memory evaluations with this activation may reuse, one after another (`nil`: each makes
   /// its own).
   var scratch: EvaluationScratch? { get }
+
+  /// Where paths read from names this activation shares with others are kept (see
+  /// `SelectionCache`); `nil`: each evaluation selects its paths itself.
+  var selections: SelectionCache? { get }
 }
 
 extension Activation {
   public var scratch: EvaluationScratch? { nil }
+  public var selections: SelectionCache? { nil }
 }
 
 /// The working memory of an evaluation (its comprehension variables and the arguments of

@@ -398,6 +398,9 @@ public struct UncountedNode: @unchecked Sendable {
   /// The counted handle.
   @inlinable public var node: Node { Node(tree: tree.takeUnretainedValue(), id: id) }
 
+  /// Where the node's tree is: which document it is in, without counting a reference.
+  @inlinable public var treeAddress: UnsafeMutableRawPointer { tree.toOpaque() }
+
   @inlinable @inline(__always)
   var raw: RawNode {
     tree._withUnsafeGuaranteedRef { $0.nodeStorage.unsafelyUnwrapped[Int(id)] }

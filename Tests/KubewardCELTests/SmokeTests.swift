@@ -71,6 +71,57 @@ struct SmokeTests {
     #expect(try Program("quantity('x')").evaluate(DictionaryActivation()).isError)
   }
 
+  /// A path read from a name the activation shares (`object`) is selected once for all the
+  /// programs that read it; other names, other paths and traced evaluations select their own.
+  @Test func sharedNamesPathsAreSelectedOnce() throws {
+    final class Reads: @unchecked Sendable { var count = 0 }
+    struct CountingMap: MapValue {
+      let reads: Reads
+      let depth: Int
+      var count: Int { 1 }
+      var keys: [Value] { [.string("a")] }
+      func value(for key: Value) -> Value? {
+        reads.count += 1
+        guard case .string("a") = key else { return nil }
+        return depth == 2
+          ? .int(Int64(reads.count)) : .map(CountingMap(reads: reads, depth: depth + 1))
+      }
+    }
+    struct Shared: Activation {
+      let values: [String: Value]
+      let selections: SelectionCache? = SelectionCache(names: ["object"])
+      func resolve(_ name: String) -> Value? { values[name] }
+    }
+    final class Tracer: AccessTracer {
+      var reads = 0
+      func read(_ key: Value, of container: Value) { reads += 1 }
+    }
+    let objectReads = Reads()
+    let otherReads = Reads()
+    let activation = Shared(values: [
+      "object": .map(CountingMap(reads: objectReads, depth: 0)),
+      "other": .map(CountingMap(reads: otherReads, depth: 0)),
+    ])
+    let declarations: Set<String> = ["object", "other"]
+    let first = try Program("object.a.a.a", declarations: declarations)
+    let second = try Program("object.a.a.a + 0", declarations: declarations)
+    #expect(first.evaluate(activation).debugText == "3")
+    #expect(second.evaluate(activation).debugText == "3")
+    #expect(objectReads.count == 3)
+    // A shorter path is a path of its own.
+    #expect(
+      try Program("object.a.a", declarations: declarations).evaluate(activation).isError == false)
+    #expect(objectReads.count == 5)
+    // Names the activation does not share are read each time.
+    _ = try Program("other.a.a.a", declarations: declarations).evaluate(activation)
+    _ = try Program("other.a.a.a", declarations: declarations).evaluate(activation)
+    #expect(otherReads.count == 6)
+    // A traced evaluation reads (and reports) every field.
+    let tracer = Tracer()
+    #expect(first.evaluate(activation, tracer: tracer).debugText == "8")
+    #expect(tracer.reads == 3)
+  }
+
   /// A map that follows paths of its own (as a document's maps do): `a.b.c` holds 8.
   private struct PathMap: MapValue {
     let depth: Int

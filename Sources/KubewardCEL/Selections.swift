@@ -1,0 +1,58 @@
+/// A qualified name's path as a program reads it (`object.spec.template.spec.containers`):
+/// the declared name and the fields after it, hashed once, when compiled.
+public final class SelectionPath: Sendable {
+  public let name: String
+  public let fields: [String]
+  let hash: Int
+
+  init(name: String, fields: [String]) {
+    self.name = name
+    self.fields = fields
+    var hasher = Hasher()
+    hasher.combine(name)
+    hasher.combine(fields)
+    hash = hasher.finalize()
+  }
+
+  func isSame(as other: SelectionPath) -> Bool {
+    self === other || (hash == other.hash && name == other.name && fields == other.fields)
+  }
+}
+
+/// The values of paths read from names whose values many evaluations share: every policy on
+/// an object reads `object.spec.template.spec.containers`, and each walked it from `object`.
+/// The first evaluation to read a path selects it; the others find its value here. A host
+/// makes one for a set of such values (`names`: the names it holds paths of) and hands it to
+/// evaluations through `Activation.selections`. Used on one thread at a time.
+public final class SelectionCache {
+  private let names: [String]
+  // Side by side, scanned by hash: an object's policies read a few dozen paths, and a scan
+  // of Ints beat hashing into a dictionary (and copying its entries) on every read.
+  private var hashes: [Int] = []
+  private var paths: [SelectionPath] = []
+  private var values: [Value] = []
+
+  /// The most paths one cache keeps (a scan is linear): further paths are selected anew.
+  static let capacity = 64
+
+  public init(names: [String]) {
+    self.names = names
+  }
+
+  func keeps(_ name: String) -> Bool { names.contains(name) }
+
+  func value(for path: SelectionPath) -> Value? {
+    let found = hashes.withUnsafeBufferPointer { hashes in
+      hashes.indices.first { hashes[$0] == path.hash && paths[$0].isSame(as: path) }
+    }
+    return found.map { values[$0] }
+  }
+
+  /// Keeps `value` for `path`, unless it is full.
+  func store(_ value: Value, for path: SelectionPath) {
+    guard hashes.count < Self.capacity else { return }
+    hashes.append(path.hash)
+    paths.append(path)
+    values.append(value)
+  }
+}
