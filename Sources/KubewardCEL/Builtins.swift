@@ -323,13 +323,8 @@ public enum Builtins {
     }
     let tests: [(String, @Sendable (String, String) -> Bool)] = [
       ("contains", { @Sendable a, b in b.isEmpty || Strings.scalarsContain(a, b) }),
-      ("startsWith", { @Sendable a, b in a.unicodeScalars.starts(with: b.unicodeScalars) }),
-      (
-        "endsWith",
-        { @Sendable a, b in
-          a.unicodeScalars.reversed().starts(with: b.unicodeScalars.reversed())
-        }
-      ),
+      ("startsWith", { @Sendable a, b in Strings.hasPrefix(a, b) }),
+      ("endsWith", { @Sendable a, b in Strings.hasSuffix(a, b) }),
     ]
     for (name, test) in tests {
       library.add(name, member: true, arity: 2) { arguments, context in

@@ -165,6 +165,32 @@ enum Strings {
     }
   }
 
+  /// Whether `text` begins with `part`'s code points, compared as UTF-8 bytes (which is the
+  /// same: a valid string's bytes begin where a code point does), where a scalar iterator
+  /// decoded both.
+  static func hasPrefix(_ text: String, _ part: String) -> Bool {
+    withUTF8(text) { haystack in
+      withUTF8(part) { needle in
+        needle.count <= haystack.count
+          && (needle.isEmpty
+            || memcmp(haystack.baseAddress!, needle.baseAddress!, needle.count) == 0)
+      }
+    }
+  }
+
+  /// Whether `text` ends with `part`'s code points, as `hasPrefix`.
+  static func hasSuffix(_ text: String, _ part: String) -> Bool {
+    withUTF8(text) { haystack in
+      withUTF8(part) { needle in
+        needle.count <= haystack.count
+          && (needle.isEmpty
+            || memcmp(
+              haystack.baseAddress! + (haystack.count - needle.count), needle.baseAddress!,
+              needle.count) == 0)
+      }
+    }
+  }
+
   /// The number of code points of `text`: its bytes that do not continue a code point (Swift's
   /// strings are valid UTF-8). A loop over bytes, where walking the scalars decoded each.
   static func codePointCount(_ text: String) -> Int {
