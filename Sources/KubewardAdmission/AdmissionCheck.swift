@@ -24,18 +24,21 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   let params: Value
   let variables: [NamedExpression]
   private let positions: [String: Int]
+  // Unchecked exclusivity here and below: an activation is used by one evaluation at a time
+  // (a nested one reads it, never while another access is open), and the run-time checks of
+  // a class's properties were a fifth of a variable's lookup.
   /// Per variable, by position: one array for the activation, where a dictionary of values
   /// and a set of names in evaluation were two allocations for every policy and object.
-  private var states: [VariableState] = []
-  private var depth = 0
+  @exclusivity(unchecked) private var states: [VariableState] = []
+  @exclusivity(unchecked) private var depth = 0
   /// The summed heights of the variables in evaluation (see `maximumNesting`).
-  private var nesting = 0
+  @exclusivity(unchecked) private var nesting = 0
   private enum VariableState {
     case unread, evaluating, done(Value)
   }
   /// Cost spent so far on this object by this policy.
-  var cost = 0
-  var tracer: AccessTracer?
+  @exclusivity(unchecked) var cost = 0
+  @exclusivity(unchecked) var tracer: AccessTracer?
 
   init(
     scope: ObjectScope, params: Value, variables: [NamedExpression] = [],
@@ -348,31 +351,35 @@ struct ParamIndex: Sendable {
 /// asked: a traced validation reads many fields, and finding each one's node (its key looked
 /// up again, a counted reference) cost more than reading it.
 final class FieldTracer: AccessTracer {
-  /// The object's tree: reads of anything else (params, the namespace) are not the object's.
+  /// The object: reads of anything else (params, the namespace) are not the object's.
+  private let object: Node
   private let tree: UnsafeMutableRawPointer
-  private var lastContainer: UncountedNode?
-  private var lastKey: Value = .null
+  // Unchecked exclusivity: a tracer serves one evaluation, on one thread.
+  @exclusivity(unchecked) private var lastContainer: HostLocation?
+  @exclusivity(unchecked) private var lastKey: Value = .null
 
   init(object: Node) {
+    self.object = object
     tree = Unmanaged.passUnretained(object.tree).toOpaque()
   }
 
   func read(_ key: Value, of container: Value) {
-    let handle: UncountedNode?
+    let location: HostLocation?
     switch container {
-    case .map(let map): handle = NodeValue.documentHandle(of: map)
-    case .list(let list): handle = NodeValue.documentHandle(of: list)
+    case .map(let map): location = map.hostLocation
+    case .list(let list): location = list.hostLocation
     default: return
     }
-    guard let handle, handle.treeAddress == tree else { return }
-    lastContainer = handle
+    guard let location, location.container == tree else { return }
+    lastContainer = location
     lastKey = key
   }
 
   /// The node of the last field read: an item of a sequence, the value of a mapping's key,
   /// else (a field the API server would default, an index past the end) the container.
   var lastNode: Node? {
-    guard let node = lastContainer?.node else { return nil }
+    guard let location = lastContainer else { return nil }
+    let node = object.tree.node(NodeID(location.place))
     if node.isSequence {
       guard case .int(let index) = lastKey, index >= 0, index < node.items.count else {
         return node

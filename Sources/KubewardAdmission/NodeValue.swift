@@ -102,34 +102,9 @@ enum NodeValue {
   ]
 }
 
-extension NodeValue {
-  /// The node of a document a CEL map wraps: what a validation read, for its finding's
-  /// position. Cast to each concrete type in turn: a cast to a protocol looks the conformance
-  /// up at run time, about 1 300 instructions for every field a traced validation reads.
-  static func documentNode(of map: any MapValue) -> Node? {
-    documentHandle(of: map)?.node
-  }
-
-  /// The node of a document a CEL list wraps.
-  static func documentNode(of list: any ListValue) -> Node? {
-    documentHandle(of: list)?.node
-  }
-
-  /// `documentNode(of:)`, uncounted.
-  static func documentHandle(of map: any MapValue) -> UncountedNode? {
-    if let map = map as? DefaultedMap { return map.handle }
-    if let map = map as? NodeMap { return map.handle }
-    if let map = map as? NamespacedObject { return map.object.handle }
-    if let map = map as? NamespacedMetadata { return map.handle }
-    return nil
-  }
-
-  /// `documentNode(of:)` of a list, uncounted.
-  static func documentHandle(of list: any ListValue) -> UncountedNode? {
-    if let list = list as? DefaultedList { return list.handle }
-    if let list = list as? NodeList { return list.handle }
-    return nil
-  }
+extension UncountedNode {
+  /// The node as a `HostLocation`: its tree's address and its id.
+  var hostLocation: HostLocation { HostLocation(container: treeAddress, place: Int(nodeID)) }
 }
 
 /// A YAML mapping as a CEL map. Keys are strings; a key written twice is the YAML reader's
@@ -142,6 +117,7 @@ struct NodeMap: MapValue {
   init(node: Node) { handle = UncountedNode(node) }
 
   var count: Int { node.pairs.count }
+  var hostLocation: HostLocation? { handle.hostLocation }
 
   func value(for key: Value) -> Value? {
     guard case .string(let name) = key else { return nil }
@@ -190,6 +166,7 @@ struct NodeList: ListValue {
   init(_ handle: UncountedNode) { self.handle = handle }
 
   var count: Int { handle.itemCount }
+  var hostLocation: HostLocation? { handle.hostLocation }
 
   func element(at index: Int) -> Value { NodeValue.value(handle.item(at: index)) }
 }
@@ -409,6 +386,7 @@ struct DefaultedMap: MapValue {
   /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
   /// spec of 100 000 keys listed them all for each call.
   var count: Int { node.pairs.count + addedNames.count }
+  var hostLocation: HostLocation? { handle.hostLocation }
 
   /// The defaults the mapping lacks, which it gets.
   private var addedNames: [String] {
@@ -462,6 +440,7 @@ struct DefaultedList: ListValue {
   }
 
   var count: Int { handle.itemCount }
+  var hostLocation: HostLocation? { handle.hostLocation }
 
   func element(at index: Int) -> Value { APIDefaults.wrap(handle.item(at: index), item) }
 }
@@ -474,6 +453,7 @@ struct NamespacedObject: MapValue {
 
   var count: Int { object.count }
   var keys: [Value] { object.keys }
+  var hostLocation: HostLocation? { object.hostLocation }
 
   func value(for key: Value) -> Value? {
     if case .string("metadata") = key, let metadata = object.handle.value(forKey: "metadata") {
@@ -503,6 +483,7 @@ struct NamespacedMetadata: MapValue {
 
   var count: Int { node.pairs.count + 1 }
   var keys: [Value] { NodeMap(handle).keys + [.string("namespace")] }
+  var hostLocation: HostLocation? { handle.hostLocation }
 
   func value(for key: Value) -> Value? {
     if case .string("namespace") = key { return .string(namespace) }

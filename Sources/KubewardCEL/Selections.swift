@@ -28,9 +28,11 @@ public final class SelectionCache {
   private let names: [String]
   // Side by side, scanned by hash: an object's policies read a few dozen paths, and a scan
   // of Ints beat hashing into a dictionary (and copying its entries) on every read.
-  private var hashes: [Int] = []
-  private var paths: [SelectionPath] = []
-  private var values: [Value] = []
+  // Unchecked exclusivity: one thread at a time, and the run-time checks of a class's
+  // properties cost more than a lookup.
+  @exclusivity(unchecked) private var hashes: [Int] = []
+  @exclusivity(unchecked) private var paths: [SelectionPath] = []
+  @exclusivity(unchecked) private var values: [Value] = []
 
   /// The most paths one cache keeps (a scan is linear): further paths are selected anew.
   static let capacity = 64

@@ -401,6 +401,9 @@ public struct UncountedNode: @unchecked Sendable {
   /// Where the node's tree is: which document it is in, without counting a reference.
   @inlinable public var treeAddress: UnsafeMutableRawPointer { tree.toOpaque() }
 
+  /// The node's id in its tree (`NodeTree.node(_:)` makes the node again).
+  @inlinable public var nodeID: NodeID { id }
+
   @inlinable @inline(__always)
   var raw: RawNode {
     tree._withUnsafeGuaranteedRef { $0.nodeStorage.unsafelyUnwrapped[Int(id)] }
