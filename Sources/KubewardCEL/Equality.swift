@@ -25,36 +25,54 @@ enum Equality {
   static func same(_ a: Value, _ b: Value, work: inout Int, limit: Int) -> Bool {
     work += 1
     guard work <= limit else { return false }
-    switch (a, b) {
-    case (.null, .null): return true
-    case (.bool(let x), .bool(let y)): return x == y
-    case (.string(let x), .string(let y)):
+    // A switch on `a`, then a match of `b`: a switch on the pair `(a, b)` copied both values
+    // into a tuple (through their value witnesses) for every comparison.
+    switch a {
+    case .int, .uint, .double:
+      return numericOrder(a, b) == 0
+    case .null:
+      if case .null = b { return true }
+      return false
+    case .bool(let x):
+      guard case .bool(let y) = b else { return false }
+      return x == y
+    case .string(let x):
+      guard case .string(let y) = b else { return false }
       work += min(x.utf8.count, y.utf8.count) / 10
-      return x.unicodeScalars.elementsEqual(y.unicodeScalars)
-    case (.bytes(let x), .bytes(let y)):
+      return Strings.sameCodePoints(x, y)
+    case .bytes(let x):
+      guard case .bytes(let y) = b else { return false }
       work += min(x.count, y.count) / 10
       return x == y
-    case (.type(let x), .type(let y)): return x == y
-    case (.timestamp(let x), .timestamp(let y)): return x == y
-    case (.duration(let x), .duration(let y)): return x == y
-    case (.optional(let x), .optional(let y)):
+    case .type(let x):
+      guard case .type(let y) = b else { return false }
+      return x == y
+    case .timestamp(let x):
+      guard case .timestamp(let y) = b else { return false }
+      return x == y
+    case .duration(let x):
+      guard case .duration(let y) = b else { return false }
+      return x == y
+    case .optional(let x):
+      guard case .optional(let y) = b else { return false }
       switch (x, y) {
       case (nil, nil): return true
       case (let x?, let y?): return same(x, y, work: &work, limit: limit)
       default: return false
       }
-    case (.opaque(let x), .opaque(let y)):
+    case .opaque(let x):
+      guard case .opaque(let y) = b else { return false }
       work += min(x.comparisonWeight, y.comparisonWeight)
       return work <= limit && x.isEqual(to: y)
-    case (.list(let x), .list(let y)):
-      guard x.count == y.count else { return false }
+    case .list(let x):
+      guard case .list(let y) = b, x.count == y.count else { return false }
       for index in 0..<x.count
       where !same(x.element(at: index), y.element(at: index), work: &work, limit: limit) {
         return false
       }
       return true
-    case (.map(let x), .map(let y)):
-      guard x.count == y.count else { return false }
+    case .map(let x):
+      guard case .map(let y) = b, x.count == y.count else { return false }
       // Listing the keys is work too, before any value is compared.
       work += x.count
       guard work <= limit else { return false }
@@ -64,8 +82,7 @@ enum Equality {
         else { return false }
       }
       return true
-    default:
-      if let order = numericOrder(a, b) { return order == 0 }
+    case .error:
       return false
     }
   }
@@ -73,21 +90,34 @@ enum Equality {
   /// -1, 0 or 1 for two numbers of any kinds; `nil` when either is not a number or a NaN is
   /// involved.
   static func numericOrder(_ a: Value, _ b: Value) -> Int? {
-    switch (a, b) {
-    case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
-    case (.uint(let x), .uint(let y)): return x < y ? -1 : (x > y ? 1 : 0)
-    case (.double(let x), .double(let y)):
-      if x.isNaN || y.isNaN { return nil }
-      return x < y ? -1 : (x > y ? 1 : 0)
-    case (.int(let x), .uint(let y)):
-      if x < 0 { return -1 }
-      return UInt64(x) < y ? -1 : (UInt64(x) > y ? 1 : 0)
-    case (.uint, .int): return numericOrder(b, a).map { -$0 }
-    case (.int(let x), .double(let y)): return compare(int: x, double: y)
-    case (.double, .int): return numericOrder(b, a).map { -$0 }
-    case (.uint(let x), .double(let y)): return compare(uint: x, double: y)
-    case (.double, .uint): return numericOrder(b, a).map { -$0 }
-    default: return nil
+    // Nested switches, not one on `(a, b)`: see `same`.
+    switch a {
+    case .int(let x):
+      switch b {
+      case .int(let y): return x < y ? -1 : (x > y ? 1 : 0)
+      case .uint(let y):
+        if x < 0 { return -1 }
+        return UInt64(x) < y ? -1 : (UInt64(x) > y ? 1 : 0)
+      case .double(let y): return compare(int: x, double: y)
+      default: return nil
+      }
+    case .uint(let x):
+      switch b {
+      case .uint(let y): return x < y ? -1 : (x > y ? 1 : 0)
+      case .int: return numericOrder(b, a).map { -$0 }
+      case .double(let y): return compare(uint: x, double: y)
+      default: return nil
+      }
+    case .double(let x):
+      switch b {
+      case .double(let y):
+        if x.isNaN || y.isNaN { return nil }
+        return x < y ? -1 : (x > y ? 1 : 0)
+      case .int, .uint: return numericOrder(b, a).map { -$0 }
+      default: return nil
+      }
+    default:
+      return nil
     }
   }
 
@@ -119,23 +149,33 @@ enum Equality {
     Int?, CELError
   > {
     work += 1
-    switch (a, b) {
-    case (.string(let x), .string(let y)):
+    var mismatch: Result<Int?, CELError> { .failure(.noMatchingOverload(function)) }
+    // Nested switches, not one on `(a, b)`: see `same`.
+    switch a {
+    case .string(let x):
+      guard case .string(let y) = b else { return mismatch }
       work += min(x.utf8.count, y.utf8.count) / 10
       return .success(lexicographic(x.utf8, y.utf8))
-    case (.bytes(let x), .bytes(let y)):
+    case .bytes(let x):
+      guard case .bytes(let y) = b else { return mismatch }
       work += min(x.count, y.count) / 10
       return .success(lexicographic(x, y))
-    case (.bool(let x), .bool(let y)): return .success(x == y ? 0 : (x ? 1 : -1))
-    case (.timestamp(let x), .timestamp(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
-    case (.duration(let x), .duration(let y)): return .success(x < y ? -1 : (x == y ? 0 : 1))
-    case (.int, _), (.uint, _), (.double, _):
+    case .bool(let x):
+      guard case .bool(let y) = b else { return mismatch }
+      return .success(x == y ? 0 : (x ? 1 : -1))
+    case .timestamp(let x):
+      guard case .timestamp(let y) = b else { return mismatch }
+      return .success(x < y ? -1 : (x == y ? 0 : 1))
+    case .duration(let x):
+      guard case .duration(let y) = b else { return mismatch }
+      return .success(x < y ? -1 : (x == y ? 0 : 1))
+    case .int, .uint, .double:
       switch b {
       case .int, .uint, .double: return .success(numericOrder(a, b))
-      default: return .failure(.noMatchingOverload(function))
+      default: return mismatch
       }
     default:
-      return .failure(.noMatchingOverload(function))
+      return mismatch
     }
   }
 

@@ -165,6 +165,16 @@ enum Strings {
     }
   }
 
+  /// Whether two strings are the same code points: the same UTF-8 bytes (Swift's `==` asks
+  /// for canonical equivalence instead, which CEL does not).
+  static func sameCodePoints(_ a: String, _ b: String) -> Bool {
+    withUTF8(a) { x in
+      withUTF8(b) { y in
+        x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+      }
+    }
+  }
+
   /// Whether `text` begins with `part`'s code points, compared as UTF-8 bytes (which is the
   /// same: a valid string's bytes begin where a code point does), where a scalar iterator
   /// decoded both.
