@@ -202,7 +202,9 @@ final class APIDefaults: Sendable {
   /// and the defaults of an entry whose length matches.
   private let fieldNameLengths: [Int]
   private let fieldNames: [String]
-  private let fieldChildren: [APIDefaults]
+  /// Unmanaged: the trees are static and never freed (see `byKind`), and a walk down one
+  /// counted a reference at every field.
+  private let fieldChildren: [Unmanaged<APIDefaults>]
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil
@@ -214,7 +216,7 @@ final class APIDefaults: Sendable {
     if case .items = kind { holdsItems = true } else { holdsItems = false }
     fieldNameLengths = fields.map(\.name.utf8.count)
     fieldNames = fields.map(\.name)
-    fieldChildren = fields.map(\.defaults)
+    fieldChildren = fields.map { Unmanaged.passUnretained($0.defaults) }
   }
 
   // Private: every tree is made here, in a static table, and lives as long as the process
@@ -233,6 +235,11 @@ final class APIDefaults: Sendable {
 
   /// The defaults of field `name`, when it has any.
   func field(_ name: String) -> APIDefaults? {
+    unretainedField(name)?.takeUnretainedValue()
+  }
+
+  /// `field(_:)`, uncounted.
+  func unretainedField(_ name: String) -> Unmanaged<APIDefaults>? {
     // By index: iterating copied each entry, a retain of its name and defaults. Lengths
     // first: `==` on two different strings takes Unicode's slow path, and most names differ.
     let length = name.utf8.count
@@ -413,17 +420,21 @@ struct DefaultedMap: MapValue {
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     var node = handle
-    // Unowned, as `self.defaults`: a strong local was a retain and a release per field.
-    unowned(unsafe) var defaults: APIDefaults? = self.defaults
+    // Unmanaged, as `self.defaults` is unowned: a strong local was a retain and a release
+    // per field.
+    var defaults: Unmanaged<APIDefaults>? = .passUnretained(self.defaults)
     var followed = 0
     while start + followed < fields.count, node.isMapping,
       let child = NodeMap.child(of: node, named: fields[start + followed])
     {
       node = child
-      defaults = defaults?.field(fields[start + followed])
+      let name = fields[start + followed]
+      defaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
       followed += 1
     }
-    return followed == 0 ? nil : (APIDefaults.wrap(node, defaults), followed)
+    guard followed > 0 else { return nil }
+    guard let defaults else { return (NodeValue.value(node), followed) }
+    return defaults._withUnsafeGuaranteedRef { (APIDefaults.wrap(node, $0), followed) }
   }
 }
 

@@ -209,7 +209,9 @@ enum Comprehensions {
       return (keys[index], map?.value(for: keys[index]) ?? .null)
     }
     func item(_ index: Int) -> Value {
-      list?.element(at: index) ?? keys[index]
+      // Not `list?.element(at:) ?? keys[index]`: that copied the element out of an optional.
+      if let list { return list.element(at: index) }
+      return keys[index]
     }
     let savedFirst = context.frame[first]
     let savedSecond = second.map { context.frame[$0] }
