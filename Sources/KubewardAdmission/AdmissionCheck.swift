@@ -38,7 +38,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   }
   /// Cost spent so far on this object by this policy.
   @exclusivity(unchecked) var cost = 0
-  @exclusivity(unchecked) var tracer: AccessTracer?
+  @exclusivity(unchecked) var tracer: FieldTracer?
 
   init(
     scope: ObjectScope, params: Value, variables: [NamedExpression] = [],
@@ -121,13 +121,11 @@ extension AdmissionActivation {
   /// A variable that reads only the request (no params, no other variable) has the same
   /// value in every policy on the object, and is evaluated once for all of them: policies of
   /// a library repeat such variables (`containers`: every container of the pod spec), and
-  /// each evaluated it again. Each policy is charged its cost, as if it had evaluated it; a
-  /// traced evaluation reads it anew, to trace what it reads.
+  /// each evaluated it again. Each policy is charged its cost, as if it had evaluated it.
   fileprivate func evaluateVariable(_ expression: PolicyExpression) -> Value {
     let remaining = CostLimits.perPolicy - cost
-    guard tracer == nil, expression.readsOnlyTheRequest, remaining > 0 else {
-      return evaluate(expression)
-    }
+    guard expression.readsOnlyTheRequest, remaining > 0 else { return evaluate(expression) }
+    if let tracer { return evaluateTracedVariable(expression, tracer, remaining: remaining) }
     if let shared = scope.sharedVariables[expression.source],
       shared.cost <= min(CostLimits.perExpression, remaining)
     {
@@ -144,6 +142,33 @@ extension AdmissionActivation {
     let spent = cost - before
     if scope.sharedVariablesCost <= Self.sharedCost - spent {
       scope.sharedVariables[expression.source] = (value, spent)
+      scope.sharedVariablesCost += spent
+    }
+    return value
+  }
+
+  /// A shared variable in a traced evaluation (a failed validation's, to find the field it
+  /// read): traced once per object, and then, for every other failure that reads it, its value
+  /// and the last field of the object it read, replayed to the tracer as if read again. Every
+  /// failure of a library whose validations read `variables.containers` evaluated it anew.
+  private func evaluateTracedVariable(
+    _ expression: PolicyExpression, _ tracer: FieldTracer, remaining: Int
+  ) -> Value {
+    if let shared = scope.tracedVariables[expression.source],
+      shared.cost <= min(CostLimits.perExpression, remaining)
+    {
+      cost += shared.cost
+      if let read = shared.lastRead { tracer.replay(read) }
+      return shared.value
+    }
+    let before = cost
+    let reads = tracer.reads
+    let value = evaluate(expression)
+    if case .error(let error) = value, error == costLimitExceeded { return value }
+    let spent = cost - before
+    if scope.sharedVariablesCost <= Self.sharedCost - spent {
+      let lastRead = tracer.reads == reads ? nil : tracer.lastRead
+      scope.tracedVariables[expression.source] = (value, spent, lastRead)
       scope.sharedVariablesCost += spent
     }
     return value
@@ -226,6 +251,9 @@ final class ObjectScope: @unchecked Sendable {
   /// The values (and costs) of variables that read only the request, by their expression's
   /// text (see `AdmissionActivation.evaluateVariable`).
   var sharedVariables: [String: (value: Value, cost: Int)] = [:]
+  /// The same, as traced evaluations read them: with the last field of the object each read
+  /// (see `AdmissionActivation.evaluateTracedVariable`).
+  var tracedVariables: [String: (value: Value, cost: Int, lastRead: FieldTracer.Read?)] = [:]
   var sharedVariablesCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
@@ -351,12 +379,19 @@ struct ParamIndex: Sendable {
 /// asked: a traced validation reads many fields, and finding each one's node (its key looked
 /// up again, a counted reference) cost more than reading it.
 final class FieldTracer: AccessTracer {
+  /// A read of the object: the container's place in the object's tree, and the key.
+  struct Read {
+    let container: HostLocation
+    let key: Value
+  }
+
   /// The object: reads of anything else (params, the namespace) are not the object's.
   private let object: Node
   private let tree: UnsafeMutableRawPointer
   // Unchecked exclusivity: a tracer serves one evaluation, on one thread.
-  @exclusivity(unchecked) private var lastContainer: HostLocation?
-  @exclusivity(unchecked) private var lastKey: Value = .null
+  @exclusivity(unchecked) private(set) var lastRead: Read?
+  /// How many reads of the object it has kept.
+  @exclusivity(unchecked) private(set) var reads = 0
 
   init(object: Node) {
     self.object = object
@@ -371,22 +406,27 @@ final class FieldTracer: AccessTracer {
     default: return
     }
     guard let location, location.container == tree else { return }
-    lastContainer = location
-    lastKey = key
+    replay(Read(container: location, key: key))
+  }
+
+  /// Keeps `read` as the last, as reading it again would (a shared variable's).
+  func replay(_ read: Read) {
+    lastRead = read
+    reads += 1
   }
 
   /// The node of the last field read: an item of a sequence, the value of a mapping's key,
   /// else (a field the API server would default, an index past the end) the container.
   var lastNode: Node? {
-    guard let location = lastContainer else { return nil }
-    let node = object.tree.node(NodeID(location.place))
+    guard let lastRead else { return nil }
+    let node = object.tree.node(NodeID(lastRead.container.place))
     if node.isSequence {
-      guard case .int(let index) = lastKey, index >= 0, index < node.items.count else {
+      guard case .int(let index) = lastRead.key, index >= 0, index < node.items.count else {
         return node
       }
       return node.items[Int(index)]
     }
-    return NodeMap(node: node).child(for: lastKey) ?? node
+    return NodeMap(node: node).child(for: lastRead.key) ?? node
   }
 }
 

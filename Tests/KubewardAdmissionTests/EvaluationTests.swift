@@ -823,6 +823,42 @@ struct EvaluationTests {
     }
   }
 
+  /// A failed validation points at the last field of the object it read, also through a
+  /// shared variable that an earlier failure on the object traced: the variable is replayed to
+  /// the tracer, not read again, and the finding points where it did alone.
+  @Test func sharedVariablesPointAtWhatTheyReadWhenTraced() throws {
+    func policy(_ name: String, _ validation: String) -> String {
+      spec(
+        """
+          variables:
+            - name: containers
+              expression: "object.spec.template.spec.containers"
+          validations:
+            - expression: \(quoted(validation))
+        """, name: name)
+    }
+    // The first and the third read the variable only: its last field is `containers`, whose
+    // sequence starts on line 16; the second reads `image` after it (line 17).
+    let policies = [
+      policy("first", "size(variables.containers) > 3"),
+      policy("second", "variables.containers.all(c, c.image.startsWith('docker.io/'))"),
+      policy("third", "size(variables.containers) > 4"),
+    ]
+    let manifest = deployment()
+    let together = try Harness(policies: policies.joined(separator: "\n---\n"), manifest: manifest)
+      .objectFindings()
+    #expect(together.count == 3)
+    for text in policies {
+      let alone = try Harness(policies: text, manifest: manifest).objectFindings()
+      let name = try #require(alone.first?.policy)
+      let shared = together.first { $0.policy == name }
+      #expect(shared?.line == alone.first?.line, "\(name)")
+      #expect(shared?.column == alone.first?.column, "\(name)")
+    }
+    #expect(together.first { $0.policy == "third" }?.line == 16)
+    #expect(together.first { $0.policy == "second" }?.line == 17)
+  }
+
   /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
   /// levels deep overflowed the stack (such a policy is now refused when read). Past 1 500
   /// levels in evaluation at once, a read is an error: 7 such variables reach it.
