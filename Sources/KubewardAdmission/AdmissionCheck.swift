@@ -122,17 +122,23 @@ extension AdmissionActivation {
   /// value in every policy on the object, and is evaluated once for all of them: policies of
   /// a library repeat such variables (`containers`: every container of the pod spec), and
   /// each evaluated it again. Each policy is charged its cost, as if it had evaluated it.
+  ///
+  /// A traced evaluation (a failed validation's, to find the field it read) keeps its own:
+  /// the variable traced once per object, with the last field of the object it read, which
+  /// every other failure that reads it gets replayed to its tracer, as if read again.
   fileprivate func evaluateVariable(_ expression: PolicyExpression) -> Value {
     let remaining = CostLimits.perPolicy - cost
     guard expression.readsOnlyTheRequest, remaining > 0 else { return evaluate(expression) }
-    if let tracer { return evaluateTracedVariable(expression, tracer, remaining: remaining) }
-    if let shared = scope.sharedVariables[expression.source],
+    let key = expression.source
+    if let shared = tracer == nil ? scope.sharedVariables[key] : scope.tracedVariables[key],
       shared.cost <= min(CostLimits.perExpression, remaining)
     {
       cost += shared.cost
+      if let tracer, let read = shared.lastRead { tracer.replay(read) }
       return shared.value
     }
     let before = cost
+    let readsBefore = tracer?.reads
     let value = evaluate(expression)
     // A value cut short by this policy's budget is not the variable's.
     if case .error(let error) = value, error == costLimitExceeded { return value }
@@ -140,36 +146,13 @@ extension AdmissionActivation {
     // in all (a value is no larger than the work that built it), where one policy's
     // variables were freed after it.
     let spent = cost - before
-    if scope.sharedVariablesCost <= Self.sharedCost - spent {
-      scope.sharedVariables[expression.source] = (value, spent)
-      scope.sharedVariablesCost += spent
-    }
-    return value
-  }
-
-  /// A shared variable in a traced evaluation (a failed validation's, to find the field it
-  /// read): traced once per object, and then, for every other failure that reads it, its value
-  /// and the last field of the object it read, replayed to the tracer as if read again. Every
-  /// failure of a library whose validations read `variables.containers` evaluated it anew.
-  private func evaluateTracedVariable(
-    _ expression: PolicyExpression, _ tracer: FieldTracer, remaining: Int
-  ) -> Value {
-    if let shared = scope.tracedVariables[expression.source],
-      shared.cost <= min(CostLimits.perExpression, remaining)
-    {
-      cost += shared.cost
-      if let read = shared.lastRead { tracer.replay(read) }
-      return shared.value
-    }
-    let before = cost
-    let reads = tracer.reads
-    let value = evaluate(expression)
-    if case .error(let error) = value, error == costLimitExceeded { return value }
-    let spent = cost - before
-    if scope.sharedVariablesCost <= Self.sharedCost - spent {
-      let lastRead = tracer.reads == reads ? nil : tracer.lastRead
-      scope.tracedVariables[expression.source] = (value, spent, lastRead)
-      scope.sharedVariablesCost += spent
+    guard scope.sharedVariablesCost <= Self.sharedCost - spent else { return value }
+    scope.sharedVariablesCost += spent
+    if let tracer {
+      let lastRead = tracer.reads == readsBefore ? nil : tracer.lastRead
+      scope.tracedVariables[key] = SharedVariable(value: value, cost: spent, lastRead: lastRead)
+    } else {
+      scope.sharedVariables[key] = SharedVariable(value: value, cost: spent, lastRead: nil)
     }
     return value
   }
@@ -224,6 +207,15 @@ final class CostLedger: @unchecked Sendable {
 
 /// What every policy evaluated on one object shares, built when first read: most
 /// expressions read only `object`, and a run evaluates many policies on many objects.
+/// A variable's value on an object, shared by the policies that have it (see
+/// `AdmissionActivation.evaluateVariable`): what it cost, and for a traced one, the last
+/// field of the object it read.
+struct SharedVariable {
+  let value: Value
+  let cost: Int
+  let lastRead: FieldTracer.Read?
+}
+
 final class ObjectScope: @unchecked Sendable {
   // Used on one thread: a check makes one per object.
   let object: Value
@@ -250,16 +242,15 @@ final class ObjectScope: @unchecked Sendable {
   lazy var request: Value = AdmissionCheck.requestValue(facts, request: synthetic)
   /// The values (and costs) of variables that read only the request, by their expression's
   /// text (see `AdmissionActivation.evaluateVariable`).
-  var sharedVariables: [String: (value: Value, cost: Int)] = [:]
-  /// The same, as traced evaluations read them: with the last field of the object each read
-  /// (see `AdmissionActivation.evaluateTracedVariable`).
-  var tracedVariables: [String: (value: Value, cost: Int, lastRead: FieldTracer.Read?)] = [:]
+  var sharedVariables: [String: SharedVariable] = [:]
+  /// The same, as traced evaluations read them: with the last field of the object each read.
+  var tracedVariables: [String: SharedVariable] = [:]
   var sharedVariablesCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
-  let selections = SelectionCache(names: ["object", "oldObject", "request", "namespaceObject"])
+  let selections = SelectionCache(names: PolicyExpression.requestNames)
   /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
   /// as admission sees it (defaults and all), so that what did not change compares equal.
   lazy var oldObject: Value =
@@ -385,9 +376,10 @@ final class FieldTracer: AccessTracer {
     let key: Value
   }
 
-  /// The object: reads of anything else (params, the namespace) are not the object's.
+  /// The object: reads of values from other files (params, the namespace) are not the
+  /// object's. (A read of another document of the object's file passes: a file is one tree.)
   private let object: Node
-  private let tree: UnsafeMutableRawPointer
+  private let tree: UnsafeRawPointer
   // Unchecked exclusivity: a tracer serves one evaluation, on one thread.
   @exclusivity(unchecked) private(set) var lastRead: Read?
   /// How many reads of the object it has kept.
@@ -395,7 +387,7 @@ final class FieldTracer: AccessTracer {
 
   init(object: Node) {
     self.object = object
-    tree = Unmanaged.passUnretained(object.tree).toOpaque()
+    tree = UnsafeRawPointer(Unmanaged.passUnretained(object.tree).toOpaque())
   }
 
   func read(_ key: Value, of container: Value) {
@@ -406,11 +398,17 @@ final class FieldTracer: AccessTracer {
     default: return
     }
     guard let location, location.container == tree else { return }
-    replay(Read(container: location, key: key))
+    record(Read(container: location, key: key))
   }
 
-  /// Keeps `read` as the last, as reading it again would (a shared variable's).
+  /// Keeps `read` as the last, as reading it again would (a shared variable's, of this
+  /// object: the scope that keeps it is the object's).
   func replay(_ read: Read) {
+    assert(read.container.container == tree, "a read of another object")
+    record(read)
+  }
+
+  private func record(_ read: Read) {
     lastRead = read
     reads += 1
   }

@@ -104,7 +104,9 @@ enum NodeValue {
 
 extension UncountedNode {
   /// The node as a `HostLocation`: its tree's address and its id.
-  var hostLocation: HostLocation { HostLocation(container: treeAddress, place: Int(nodeID)) }
+  var hostLocation: HostLocation {
+    HostLocation(container: UnsafeRawPointer(treeAddress), place: Int(nodeID))
+  }
 }
 
 /// A YAML mapping as a CEL map. Keys are strings; a key written twice is the YAML reader's

@@ -50,6 +50,11 @@ public final class PolicyExpression: Sendable {
   /// them with typed values.
   static let dynamicNames: Set<String> = ["object", "oldObject", "params"]
 
+  /// The names whose values are the same in every policy on an object (the object, the old
+  /// object, the request, the namespace); a policy's own are the others (params, variables,
+  /// the authorizer).
+  static let requestNames = ["object", "oldObject", "request", "namespaceObject"]
+
   /// The variables the expression may read (those declared before it, for a variable): reading
   /// another is a compile error, as in the API server.
   let variables: VisibleVariables?
@@ -84,7 +89,7 @@ public final class PolicyExpression: Sendable {
 
   private static func readsOnlyTheRequest(_ program: Program?) -> Bool {
     // An allow-list: a name-by-name deny-list missed `.params`, the root-qualified form.
-    program?.expression.readsOnly(["object", "oldObject", "request", "namespaceObject"]) ?? false
+    program?.expression.readsOnly(Set(requestNames)) ?? false
   }
 
   private static func compile(_ source: String, variables: VisibleVariables?) -> (

@@ -61,18 +61,15 @@ enum Access {
   static func optionalSelect(
     _ container: Value, _ field: String, _ context: inout EvaluationContext
   ) -> Value {
-    switch container {
-    case .error: return container
-    case .optional(let inner):
-      guard let inner else { return .optional(nil) }
-      return optionalSelect(inner, field, &context)
-    case .map(let map):
-      let key = Value.string(field)
-      context.tracer?.read(key, of: container)
-      return .optional(map.value(for: key))
-    default:
-      return .error(CELError("type '\(container.type)' does not support field selection"))
-    }
+    optional(optionalSelect(container, path: [field], &context))
+  }
+
+  /// What a `.?` chain gives: `optional.of` what it reached, `optional.none()` for `nil`, or
+  /// its error.
+  static func optional(_ reached: Value?) -> Value {
+    guard let reached else { return .optional(nil) }
+    if case .error = reached { return reached }
+    return .optional(reached)
   }
 
   /// `container.?a.?b.?c`: `optionalSelect` field after field, the value reached or `nil`

@@ -12,6 +12,9 @@ struct Compiler {
   /// Comprehension variables in scope, innermost last, with their slots.
   private var scopes: [(name: String, slot: Int)] = []
   private(set) var maximumSlots = 0
+  /// Where constants are worked out (see `folded`): one budget for the whole program.
+  private var folding = EvaluationContext(
+    activation: DictionaryActivation(), frame: [], budget: Compiler.foldingBudget, tracer: nil)
 
   init(library: Library, declarations: Set<String>? = nil) {
     self.library = library
@@ -78,11 +81,7 @@ struct Compiler {
       }
     case .optionalSelect:
       let chain = try compileOptionalChain(expression)!
-      return { context in
-        guard let value = chain(&context) else { return .optional(nil) }
-        if case .error = value { return value }
-        return .optional(value)
-      }
+      return { context in Access.optional(chain(&context)) }
     case .index(let target, let key):
       let operand = try compile(target)
       let index = try compile(key)
@@ -136,57 +135,9 @@ struct Compiler {
         }
       }
     case .list(let elements, let optional):
-      let steps = try elements.map { element throws(CELCompileError) in try compile(element) }
-      let step: Step = { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
-        var values: [Value] = []
-        values.reserveCapacity(steps.count)
-        for (index, step) in steps.enumerated() {
-          let value = step(&context)
-          if case .error = value { return value }
-          if optional.contains(index) {
-            switch value {
-            case .optional(let inner?): values.append(inner)
-            case .optional(nil): continue
-            default: return .error(CELError("optional list element is not optional"))
-            }
-          } else {
-            values.append(value)
-          }
-        }
-        return .list(ArrayList(values))
-      }
-      return Self.isConstant(expression) ? Self.folded(step) : step
+      return try compileList(elements, optional: optional).step
     case .map(let entries):
-      let steps = try entries.map { entry throws(CELCompileError) in
-        (try compile(entry.key), try compile(entry.value), entry.isOptional)
-      }
-      let step: Step = { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
-        var map = DictionaryMap()
-        for (keyStep, valueStep, isOptional) in steps {
-          let key = keyStep(&context)
-          if case .error = key { return key }
-          var value = valueStep(&context)
-          if case .error = value { return value }
-          if isOptional {
-            switch value {
-            case .optional(let inner?): value = inner
-            case .optional(nil): continue
-            default: return .error(CELError("optional map entry is not optional"))
-            }
-          }
-          switch key {
-          case .bool, .int, .uint, .string: break
-          default: return .error(CELError("unsupported key type: \(key.type)"))
-          }
-          guard map.insert(key, value) else {
-            return .error(CELError("Failed with repeated key: \(key.debugText)"))
-          }
-        }
-        return .map(map)
-      }
-      return Self.isConstant(expression) ? Self.folded(step) : step
+      return try compileMap(entries).step
     case .message(let name, _):
       return { _ in .error(CELError("unknown type: \(name) (protobuf messages are not supported)"))
       }
@@ -199,32 +150,103 @@ struct Compiler {
 
   // MARK: Constants
 
-  /// Whether `expression` is the same value in every evaluation: a literal, or a list or a
-  /// map of them.
-  private static func isConstant(_ expression: Expr) -> Bool {
+  /// `compile`, saying too whether the step gives the same value every time: a literal, or a
+  /// list or a map of such (then folded). Worked out as the compiler goes: asking each
+  /// aggregate's subtree again was quadratic in the nesting.
+  private mutating func compileNoting(_ expression: Expr) throws(CELCompileError) -> (
+    step: Step, constant: Bool
+  ) {
     switch expression.kind {
-    case .literal: return true
-    case .list(let elements, let optional):
-      return optional.isEmpty && elements.allSatisfy(isConstant)
-    case .map(let entries):
-      return entries.allSatisfy { !$0.isOptional && isConstant($0.key) && isConstant($0.value) }
-    default: return false
+    case .literal: return (try compile(expression), true)
+    case .list(let elements, let optional): return try compileList(elements, optional: optional)
+    case .map(let entries): return try compileMap(entries)
+    default: return (try compile(expression), false)
     }
   }
 
-  /// Most a folded step may cost: a constant that costs more (a string repeated a million
-  /// times) is made at run time, where the budget stops it, not at every compilation.
+  private mutating func compileList(_ elements: [Expr], optional: Set<Int>)
+    throws(CELCompileError) -> (step: Step, constant: Bool)
+  {
+    var constant = optional.isEmpty
+    let steps = try elements.map { element throws(CELCompileError) in
+      let compiled = try compileNoting(element)
+      constant = constant && compiled.constant
+      return compiled.step
+    }
+    let step: Step = { context in
+      guard context.spend(1) else { return .error(costLimitExceeded) }
+      var values: [Value] = []
+      values.reserveCapacity(steps.count)
+      for (index, step) in steps.enumerated() {
+        let value = step(&context)
+        if case .error = value { return value }
+        if optional.contains(index) {
+          switch value {
+          case .optional(let inner?): values.append(inner)
+          case .optional(nil): continue
+          default: return .error(CELError("optional list element is not optional"))
+          }
+        } else {
+          values.append(value)
+        }
+      }
+      return .list(ArrayList(values))
+    }
+    return constant ? (folded(step), true) : (step, false)
+  }
+
+  private mutating func compileMap(_ entries: [Expr.MapEntry]) throws(CELCompileError) -> (
+    step: Step, constant: Bool
+  ) {
+    var constant = true
+    let steps = try entries.map { entry throws(CELCompileError) in
+      let key = try compileNoting(entry.key)
+      let value = try compileNoting(entry.value)
+      constant = constant && !entry.isOptional && key.constant && value.constant
+      return (key.step, value.step, entry.isOptional)
+    }
+    let step: Step = { context in
+      guard context.spend(1) else { return .error(costLimitExceeded) }
+      var map = DictionaryMap()
+      for (keyStep, valueStep, isOptional) in steps {
+        let key = keyStep(&context)
+        if case .error = key { return key }
+        var value = valueStep(&context)
+        if case .error = value { return value }
+        if isOptional {
+          switch value {
+          case .optional(let inner?): value = inner
+          case .optional(nil): continue
+          default: return .error(CELError("optional map entry is not optional"))
+          }
+        }
+        switch key {
+        case .bool, .int, .uint, .string: break
+        default: return .error(CELError("unsupported key type: \(key.type)"))
+        }
+        guard map.insert(key, value) else {
+          return .error(CELError("Failed with repeated key: \(key.debugText)"))
+        }
+      }
+      return .map(map)
+    }
+    return constant ? (folded(step), true) : (step, false)
+  }
+
+  /// What folding may spend in all, for one program: past it, constants are made at run
+  /// time, where the expression's budget stops them (`lists.range(9999)` repeated a thousand
+  /// times is cheap to write and dear to work out, and each folded value is kept). Constants
+  /// that policies write (`quantity('2')`, a list of names) cost a few units each.
   static let foldingBudget = 10_000
 
   /// `step`, of constants only, evaluated here once (`quantity('2')`, `['a', 'b']` were
   /// made again for every object), and charged at each evaluation what it cost then. An
   /// error is left to run time, where it is raised as it would be.
-  private static func folded(_ step: @escaping Step) -> Step {
-    var context = EvaluationContext(
-      activation: DictionaryActivation(), frame: [], budget: foldingBudget, tracer: nil)
-    let value = step(&context)
-    guard !value.isError, context.cost <= foldingBudget else { return step }
-    let cost = context.cost
+  private mutating func folded(_ step: @escaping Step) -> Step {
+    let before = folding.cost
+    let value = step(&folding)
+    guard !value.isError, folding.cost <= Self.foldingBudget else { return step }
+    let cost = folding.cost - before
     return { context in
       guard context.spend(cost) else { return .error(costLimitExceeded) }
       return value
@@ -261,16 +283,19 @@ struct Compiler {
         guard context.spend(parts.count) else { return .error(costLimitExceeded) }
         // A shared name's path is selected once for all the evaluations that share it; not
         // when tracing, which records every field read.
-        let cache =
-          context.tracer == nil && path != nil
-          ? context.activation.selections.flatMap { $0.keeps(name) ? $0 : nil } : nil
-        if let cache, let path, let kept = cache.value(for: path) { return kept }
+        var shared: (cache: SelectionCache, path: SelectionPath)?
+        if let path, context.tracer == nil, let cache = context.activation.selections,
+          cache.keeps(name)
+        {
+          if let kept = cache.value(for: path) { return kept }
+          shared = (cache, path)
+        }
         guard let value = context.activation.resolve(name) else {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
         }
         let selected = Access.select(value, path: fields, &context)
-        if let cache, let path { cache.store(selected, for: path) }
+        if let shared { shared.cache.store(selected, for: shared.path) }
         return selected
       }
     }
@@ -335,8 +360,12 @@ struct Compiler {
         return chain(&context) ?? fallback(&context)
       }
     }
+    var constant = true
     let operands = try ([target].compactMap { $0 } + arguments).map {
-      argument throws(CELCompileError) in try compile(argument)
+      argument throws(CELCompileError) in
+      let compiled = try compileNoting(argument)
+      constant = constant && compiled.constant
+      return compiled.step
     }
     let overloads = library.overloads(name, member: target != nil, arity: operands.count)
     if overloads.isEmpty {
@@ -356,8 +385,7 @@ struct Compiler {
       }
     }
     let step = Self.call(name, overloads, operands)
-    let constant = ([target].compactMap { $0 } + arguments).allSatisfy(Self.isConstant)
-    return constant ? Self.folded(step) : step
+    return constant ? folded(step) : step
   }
 
   /// A call of `overloads` on what `operands` give, evaluated first to last.

@@ -10,17 +10,23 @@
 /// the set again at every character of every text (a name pattern ending `{0,62}$` holds
 /// sixty threads, and `matches` on a short name cost 20 000 instructions).
 ///
-/// Only for `matches` (a yes or a no: no match positions, no priorities), and only for
-/// patterns whose assertions are `^` and `$` at the text's ends (`\b` and `(?m)` depend on
-/// the characters around a position: those patterns stay on the VM). Bounded: at most
-/// `maximumStates` states per pattern and `memoryLimit` bytes in all; a text that needs a
-/// state past either is searched by the VM. Shared between threads: a search takes the lock
-/// without waiting, and one that finds it taken asks the VM.
+/// Only for `matches` (a yes or a no: no match positions, no priorities), only for patterns
+/// whose assertions are `^` and `$` at the text's ends (`\b` and `(?m)` depend on the
+/// characters around a position: those patterns stay on the VM), and only for ASCII text
+/// (names, images, hosts: a text with another character is searched by the VM). Bounded: at
+/// most `maximumStates` states and `maximumBytes` per pattern, and `memoryLimit` bytes in
+/// all; an automaton that would need more gives up for good (as RE2's does), and the VM
+/// answers from then on. Shared between threads: a search takes the lock without waiting,
+/// and one that finds it taken asks the VM.
 final class LazyDFA: @unchecked Sendable {
   private let program: [Instruction]
-  @exclusivity(unchecked) private var mutex = pthread_mutex_t()
+  /// Allocated: a mutex must not move, and a class's stored property is not promised to
+  /// stay where `&` found it.
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   /// The state at the text's first position; -1 until made.
   @exclusivity(unchecked) private var start: Int32 = -1
+  /// Set when a limit was reached: the VM answers every search from then on.
+  @exclusivity(unchecked) private var gaveUp = false
   // Unchecked exclusivity: the lock orders every access, and the run-time checks of a
   // class's properties cost more than the lookups they guard.
   /// Per state: its instructions, sorted (a `$` that has not yet held is one of them).
@@ -36,14 +42,16 @@ final class LazyDFA: @unchecked Sendable {
   @exclusivity(unchecked) private var bytes = 0
 
   static let maximumStates = 256
-  static let maximumProgram = 4_096
+  static let maximumProgram = 2_048
+  /// What one automaton may hold: a few patterns cannot take all of `memoryLimit`.
+  static let maximumBytes = 1 << 20
   /// What all automata of a process may hold (patterns come from hostile policies).
   static let memoryLimit = 32 << 20
   nonisolated(unsafe) private static var memoryUsed = 0
-  nonisolated(unsafe) private static var memoryMutex = pthread_mutex_t()
-  private static let memoryMutexReady: Bool = {
-    pthread_mutex_init(&memoryMutex, nil)
-    return true
+  nonisolated(unsafe) private static let memoryMutex: UnsafeMutablePointer<pthread_mutex_t> = {
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    return mutex
   }()
 
   /// An automaton for `program`, or `nil` when the VM must run it.
@@ -59,18 +67,19 @@ final class LazyDFA: @unchecked Sendable {
 
   private init(_ program: [Instruction]) {
     self.program = program
-    pthread_mutex_init(&mutex, nil)
+    mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
   }
 
   deinit {
     _ = Self.reserve(-bytes)
-    pthread_mutex_destroy(&mutex)
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
   }
 
   private static func reserve(_ amount: Int) -> Bool {
-    _ = memoryMutexReady
-    pthread_mutex_lock(&memoryMutex)
-    defer { pthread_mutex_unlock(&memoryMutex) }
+    pthread_mutex_lock(memoryMutex)
+    defer { pthread_mutex_unlock(memoryMutex) }
     guard amount <= 0 || memoryUsed + amount <= memoryLimit else { return false }
     memoryUsed += amount
     return true
@@ -78,15 +87,23 @@ final class LazyDFA: @unchecked Sendable {
 
   /// How many states it has made (for tests).
   var stateCount: Int {
-    pthread_mutex_lock(&mutex)
-    defer { pthread_mutex_unlock(&mutex) }
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
     return sets.count
+  }
+
+  /// Whether it gave up (see `gaveUp`), for tests.
+  var isRetired: Bool {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return gaveUp
   }
 
   /// Whether the pattern matches anywhere in `text`; `nil` when the VM must answer.
   func matches(_ text: String) -> Bool? {
-    guard pthread_mutex_trylock(&mutex) == 0 else { return nil }
-    defer { pthread_mutex_unlock(&mutex) }
+    guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+    defer { pthread_mutex_unlock(mutex) }
+    guard !gaveUp else { return nil }
     if start < 0 {
       guard let made = state(closure([0], atBeginning: true, atEnd: false)) else { return nil }
       start = made
@@ -97,21 +114,14 @@ final class LazyDFA: @unchecked Sendable {
       if accepting[Int(state)] { return true }
       // Empty: nothing is alive, and the restart at each position adds nothing either.
       if sets[Int(state)].isEmpty { return false }
-      let next: Int32
-      if scalar.value < 128 {
-        let slot = Int(state) * 128 + Int(scalar.value)
-        if transitions[slot] >= 0 {
-          next = transitions[slot]
-        } else {
-          guard let made = self.state(step(state, scalar)) else { return nil }
-          transitions[slot] = made
-          next = made
-        }
-      } else {
+      // Beyond ASCII, each character would be a step of the VM's size, uncached.
+      guard scalar.value < 128 else { return nil }
+      let slot = Int(state) * 128 + Int(scalar.value)
+      if transitions[slot] < 0 {
         guard let made = self.state(step(state, scalar)) else { return nil }
-        next = made
+        transitions[slot] = made
       }
-      state = next
+      state = transitions[slot]
       atBeginning = false
     }
     if accepting[Int(state)] { return true }
@@ -178,11 +188,15 @@ final class LazyDFA: @unchecked Sendable {
     return members
   }
 
-  /// The state of `set`, made when new; `nil` past the limits.
+  /// The state of `set`, made when new; `nil` past the limits, which retires the automaton.
   private func state(_ set: [Int32]) -> Int32? {
     if let known = states[set] { return known }
     let size = 128 * 4 + set.count * 8 + 64
-    guard sets.count < Self.maximumStates, Self.reserve(size) else { return nil }
+    guard sets.count < Self.maximumStates, bytes + size <= Self.maximumBytes, Self.reserve(size)
+    else {
+      gaveUp = true
+      return nil
+    }
     bytes += size
     let made = Int32(sets.count)
     sets.append(set)

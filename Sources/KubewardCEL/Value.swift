@@ -109,10 +109,11 @@ public enum CELType: Sendable, Hashable, CustomStringConvertible {
 /// tree) and the place in that (a node). A host tells its own values from others' by it,
 /// where a dynamic cast to each of its types cost about 400 instructions a value.
 public struct HostLocation: Equatable, @unchecked Sendable {
-  public let container: UnsafeMutableRawPointer
+  /// Compared, never read through.
+  public let container: UnsafeRawPointer
   public let place: Int
 
-  public init(container: UnsafeMutableRawPointer, place: Int) {
+  public init(container: UnsafeRawPointer, place: Int) {
     self.container = container
     self.place = place
   }

@@ -284,5 +284,7 @@ struct KubernetesLibraryTests {
       #expect(regex.matches(text) == regex.matchesOnMachine(text), "\(text)")
     }
     #expect(regex.automaton?.stateCount == LazyDFA.maximumStates)
+    #expect(regex.automaton?.isRetired == true)
+    #expect(regex.matches("a" + String(repeating: "b", count: 10)))
   }
 }

@@ -122,6 +122,26 @@ struct SmokeTests {
     #expect(tracer.reads == 3)
   }
 
+  /// Folding shares one budget per program: a policy of many dear constants
+  /// (`lists.range(9990)` costs 9 992 units to make, and holds ten thousand values) compiles
+  /// at once, keeping at most the budget's worth folded, and what was not folded is made, and
+  /// charged, when evaluated.
+  @Test func foldingIsBoundedPerProgram() throws {
+    let call = "lists.range(9990).size()"
+    let source = "[" + Array(repeating: call, count: 2_000).joined(separator: ", ") + "]"
+    let start = ContinuousClock.now
+    let program = try Program(source)
+    #expect(ContinuousClock.now - start < .seconds(5))
+    // Evaluating it all costs 20 million units, past an expression's budget.
+    #expect(program.evaluate(DictionaryActivation()).debugText == costLimitExceededText)
+    let small = try Program("[\(call), \(call)]")
+    let (value, cost) = small.evaluateWithCost(DictionaryActivation())
+    #expect(value.debugText == "[9990, 9990]")
+    #expect(cost > 2 * 9_990)
+  }
+
+  private var costLimitExceededText: String { Value.error(costLimitExceeded).debugText }
+
   /// A map that follows paths of its own (as a document's maps do): `a.b.c` holds 8.
   private struct PathMap: MapValue {
     let depth: Int
