@@ -193,10 +193,22 @@ struct SmokeTests {
     }
   }
 
-  /// The string functions that work on the text's bytes in place (size, contains, the ASCII
-  /// case mappings) count and compare code points, multi-byte ones included.
+  /// The string functions that work on the text's bytes in place (size, contains, the tests
+  /// of a prefix or a suffix, equality, order, the ASCII case mappings) count and compare code
+  /// points, multi-byte ones included: not characters (an `e` and a combining accent are two
+  /// code points, and a precomposed `é` is neither), and not canonically equivalent text,
+  /// which Swift's `==` would call equal.
   @Test func stringsByCodePoint() throws {
     let cases: [(String, String)] = [
+      ("'e\\u0301x'.startsWith('e')", "true"),
+      ("'\\u00e9'.startsWith('e')", "false"),
+      ("'xe\\u0301'.endsWith('\\u0301')", "true"),
+      ("'héllo😀'.endsWith('😀')", "true"),
+      ("'😀'.endsWith('')", "true"),
+      ("''.startsWith('a')", "false"),
+      ("'\\u00e9' == 'e\\u0301'", "false"),
+      ("'héllo' == 'héllo'", "true"),
+      ("'héllo' < 'hêllo'", "true"),
       ("size('héllo😀')", "6"),
       ("size('')", "0"),
       ("'naïve café'.contains('é')", "true"),
