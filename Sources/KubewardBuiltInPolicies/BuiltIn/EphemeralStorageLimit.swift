@@ -31,29 +31,36 @@ struct EphemeralStorageLimit: ObjectPolicy {
         return "it writes to emptyDir volume '\(mount.volume)', which has no sizeLimit"
       }
     }
-    // With a read-only root file system only volumes take writes; a data image with a
-    // volume of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
-    if container.hasReadOnlyRootFilesystem { return nil }
-    let hasOwnStorage = container.volumeMounts.contains { mount in
-      guard !mount.readOnly else { return false }
-      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else {
-        return true
-      }
-      // Config, secrets and the downward API are mounted read-only whatever the manifest says.
-      let type = volume.source?.type ?? "emptyDir"
-      return !["emptyDir", "configMap", "secret", "projected", "downwardAPI"].contains(type)
-    }
-    guard !hasOwnStorage else { return nil }
-    if let repository = container.imageReference?.repository {
-      let name = String(ASCIIText.lastPathComponent(Substring(repository)))
-      if dataImages.contains(name) {
-        return "\(name) stores data, and with no volume for it, on the node's disk"
-      }
+    // With a read-only root file system only volumes take writes; a container with a volume
+    // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
+    if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
+    if let name = dataImage(container) {
+      return "\(name) stores data, and with no volume for it, on the node's disk"
     }
     if Self.commandWritesFiles(container.commandLine, writers: writingCommands) {
       return "its command writes files"
     }
     return nil
+  }
+
+  /// The name of the container's image when its job is to keep data (`dataImages`).
+  private func dataImage(_ container: Container) -> String? {
+    guard let repository = container.imageReference?.repository else { return nil }
+    let name = String(ASCIIText.lastPathComponent(Substring(repository)))
+    return dataImages.contains(name) ? name : nil
+  }
+
+  /// Whether the container mounts a writable volume that can hold data: not config, secrets
+  /// or the downward API (mounted read-only whatever the manifest says), nor an emptyDir.
+  private func hasOwnStorage(_ container: Container, _ spec: PodSpec) -> Bool {
+    container.volumeMounts.contains { mount in
+      guard !mount.readOnly else { return false }
+      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else {
+        return true
+      }
+      let type = volume.source?.type ?? "emptyDir"
+      return !["emptyDir", "configMap", "secret", "projected", "downwardAPI"].contains(type)
+    }
   }
 
   /// Whether a command line visibly writes files: a redirection to a file, or a program whose
@@ -105,12 +112,24 @@ struct EphemeralStorageLimit: ObjectPolicy {
         continue
       }
       guard let evidence = diskWriteEvidence(container, spec) else {
-        // Without evidence of writes only the logs (which the kubelet rotates) and whatever
-        // the program writes to its layer can grow: worth knowing, not a warning.
-        let why =
-          container.hasReadOnlyRootFilesystem
-          ? "its root file system is read-only and it mounts no unbounded writable emptyDir, so only its logs can grow"
-          : "kubeward sees no volume, image or command of it that writes to disk, so its logs and writable layer are what can grow"
+        // Without evidence of writes, what can grow is worth knowing, not a warning: the logs
+        // (which the kubelet rotates) and whatever the program writes to its layer; with a
+        // read-only root, only the volumes a data image declares, which the runtime makes
+        // writable on the node's disk (and many such programs are set to keep nothing).
+        let why: String
+        if !container.hasReadOnlyRootFilesystem {
+          why =
+            "kubeward sees no volume, image or command of it that writes to disk, so its logs "
+            + "and writable layer are what can grow"
+        } else if let image = dataImage(container), !hasOwnStorage(container, spec) {
+          why =
+            "\(image) keeps data in the volumes its image declares, which the container "
+            + "runtime makes writable on the node's disk even with a read-only root (unless the "
+            + "program is set to keep nothing)"
+        } else {
+          // A read-only root and no unbounded volume leave only the rotated logs.
+          continue
+        }
         report.report(
           container.node,
           """

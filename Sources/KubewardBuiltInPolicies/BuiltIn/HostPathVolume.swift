@@ -9,9 +9,13 @@ struct HostPathVolume: ObjectPolicy {
   static let deviceTypes: Set<String> = ["Socket", "CharDevice", "BlockDevice"]
 
   /// Host folders that are not the node's disk: virtual filesystems and memory-backed `/run`
-  /// (devices, sockets, lock files), and the kubelet's own plugin sockets and volume mount
-  /// points, which node plugins must share.
-  static let nonDataPrefixes = ["/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet"]
+  /// (devices, sockets, lock files), the kubelet's own plugin sockets and volume mount points,
+  /// which node plugins must share, and the CNI's configuration and plugin folders, which a
+  /// network plugin's installer must write (a few small files, never data).
+  static let nonDataPrefixes = [
+    "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni/net.d",
+    "/opt/cni/bin",
+  ]
 
   static func isNonDataPath(_ path: String) -> Bool {
     let path = KustomizePatches.normalized(path)

@@ -15,6 +15,7 @@ struct ServiceSelectsNothing: SetPolicy {
         set.hasWorkloads(in: service.space),
         set.workloadIndices(selectedBy: selector, in: service.space).isEmpty,
         !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
+        !Self.selectsClusterPods(selector, namespace: service.namespace),
         !set.mayBeIncomplete(around: service.location, scope: service.scope)
       else { continue }
       // A Service written without a namespace goes wherever it is applied: its pods may be
@@ -55,6 +56,22 @@ struct ServiceSelectsNothing: SetPolicy {
         """,
         adjustment: runtime != nil || service.isHeadless ? .info : .standard)
     }
+  }
+
+  /// The labels of pods a cluster runs in kube-system with no manifest in any repository:
+  /// kubeadm's static control-plane pods (kind, kubeadm clusters) and its DNS and proxy
+  /// add-ons. Services that monitoring stacks add to reach them select these.
+  static let clusterPods: [[String: String]] =
+    ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"].map {
+      ["component": $0, "tier": "control-plane"]
+    } + [["k8s-app": "kube-dns"], ["k8s-app": "kube-proxy"]]
+
+  /// Whether `selector`, in `namespace`, picks pods the cluster itself runs there.
+  static func selectsClusterPods(_ selector: LabelSelector, namespace: String) -> Bool {
+    namespace == "kube-system" && selector.requirements.isEmpty && !selector.matchLabels.isEmpty
+      && clusterPods.contains { labels in
+        selector.matchLabels.allSatisfy { labels[$0.key] == $0.value }
+      }
   }
 
   /// A workload whose pod labels hold all of the selector's labels but one key, which they do
