@@ -933,17 +933,23 @@ struct IPAddress: OpaqueValue, Equatable {
   var family: Int64 { unmapped.isIPv4 ? 4 : 6 }
 
   static func register(_ library: inout Library) {
-    library.add("ip", arity: 1) { arguments, _ in
+    library.add("ip", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
       return result(text)
     }
-    library.add("isIP", arity: 1) { arguments, _ in
+    library.add("isIP", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
       if case .success = parse(text) { return .bool(true) }
       return .bool(false)
     }
-    library.add("ip.isCanonical", arity: 1) { arguments, _ in
+    library.add("ip.isCanonical", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      // Parsed, then compared with the text: two passes.
+      guard context.spend(Library.parsingSurcharge(text, passes: 2)) else {
+        return .error(costLimitExceeded)
+      }
       switch parse(text) {
       case .success(let address): return .bool(address.text == text)
       case .failure: return result(text)
@@ -1067,12 +1073,14 @@ struct CIDR: OpaqueValue, Equatable {
   }
 
   static func register(_ library: inout Library) {
-    library.add("cidr", arity: 1) { arguments, _ in
+    library.add("cidr", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
       return parse(text)
     }
-    library.add("isCIDR", arity: 1) { arguments, _ in
+    library.add("isCIDR", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
       if case .opaque = parse(text) { return .bool(true) }
       return .bool(false)
     }
@@ -1080,13 +1088,16 @@ struct CIDR: OpaqueValue, Equatable {
       if case .opaque(let opaque) = value { return opaque as? CIDR }
       return nil
     }
-    library.add("containsIP", member: true, arity: 2) { arguments, _ in
+    library.add("containsIP", member: true, arity: 2) { arguments, context in
       guard let range = cidr(arguments[0]) else { return nil }
       switch arguments[1] {
       case .opaque(let opaque):
         guard let address = opaque as? IPAddress else { return nil }
         return .bool(range.contains(address))
       case .string(let text):
+        guard context.spend(Library.parsingSurcharge(text)) else {
+          return .error(costLimitExceeded)
+        }
         switch IPAddress.parse(text) {
         case .success(let address): return .bool(range.contains(address))
         case .failure:
@@ -1096,7 +1107,7 @@ struct CIDR: OpaqueValue, Equatable {
       default: return nil
       }
     }
-    library.add("containsCIDR", member: true, arity: 2) { arguments, _ in
+    library.add("containsCIDR", member: true, arity: 2) { arguments, context in
       guard let range = cidr(arguments[0]) else { return nil }
       var other: CIDR
       switch arguments[1] {
@@ -1104,6 +1115,9 @@ struct CIDR: OpaqueValue, Equatable {
         guard let given = opaque as? CIDR else { return nil }
         other = given
       case .string(let text):
+        guard context.spend(Library.parsingSurcharge(text)) else {
+          return .error(costLimitExceeded)
+        }
         let parsed = parse(text)
         guard case .opaque(let opaque) = parsed, let given = opaque as? CIDR else { return parsed }
         other = given

@@ -90,7 +90,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         index += 1
       }
       guard digits > 0 else { return nil }
-      for _ in digits..<9 where digits < 9 { nanos *= 10 }
+      // Past nine digits the rest are dropped (Go's time.Parse truncates to nanoseconds);
+      // a range `digits..<9` would trap there.
+      for _ in 0..<max(0, 9 - digits) { nanos *= 10 }
     }
     var offset: Int64 = 0
     if byte(index, "Zz") {

@@ -220,14 +220,14 @@ enum MapKey: Hashable {
   case bool(Bool)
   case int(Int64)
   case uint(UInt64)
-  case string(String)
+  case string(CodePoints)
 
   init?(_ value: Value) {
     switch value {
     case .bool(let flag): self = .bool(flag)
     case .int(let number): self = .int(number)
     case .uint(let number): self = .uint(number)
-    case .string(let text): self = .string(text)
+    case .string(let text): self = .string(CodePoints(text))
     default: return nil
     }
   }
@@ -235,7 +235,7 @@ enum MapKey: Hashable {
   static func lookups(_ value: Value) -> [MapKey] {
     switch value {
     case .bool(let flag): return [.bool(flag)]
-    case .string(let text): return [.string(text)]
+    case .string(let text): return [.string(CodePoints(text))]
     case .int(let number):
       return number >= 0 ? [.int(number), .uint(UInt64(number))] : [.int(number)]
     case .uint(let number):
@@ -252,6 +252,22 @@ enum MapKey: Hashable {
     default:
       return []
     }
+  }
+}
+
+/// A string that equals another and hashes by its code points (its UTF-8 bytes), as CEL
+/// compares strings. Swift's own `==` and hash treat canonically equivalent text as one
+/// (`"\u{E9}"` and `"e\u{301}"` were the same map key), and normalizing made each hash of
+/// non-ASCII text slow.
+struct CodePoints: Hashable {
+  let text: String
+
+  init(_ text: String) { self.text = text }
+
+  static func == (a: CodePoints, b: CodePoints) -> Bool { Strings.sameCodePoints(a.text, b.text) }
+
+  func hash(into hasher: inout Hasher) {
+    Strings.withUTF8(text) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
   }
 }
 

@@ -164,4 +164,38 @@ struct HostileExpressionTests {
       #expect(throws: CELCompileError.self) { try Program(source) }
     }
   }
+
+  /// Parsing an IP address or a CIDR reads the text, and Kubernetes charges it a unit per ten
+  /// code points: charged nothing, a loop parsed a 64 KB string ten thousand times.
+  @Test func parsingAddressesIsCharged() throws {
+    let long = ["text": string(1_000, "1")]
+    for call in [
+      "isIP(text)", "ip.isCanonical(text)", "isCIDR(text)", "cidr('10.0.0.0/8').containsIP(text)",
+    ] {
+      #expect(isCostError(try evaluate("lists.range(20000).all(i, !\(call))", long)), "\(call)")
+    }
+    // Written addresses cost what Kubernetes charges: a unit per ten characters, rounded up
+    // (and a unit to read the variable).
+    for (address, expected) in [("1.1.1.1", 2), ("192.168.100.100", 3), ("2001:db8::1", 3)] {
+      let (value, cost) = try Program("isIP(text)").evaluateWithCost(
+        DictionaryActivation(["text": .string(address)]))
+      #expect(value.debugText == "true")
+      #expect(cost == expected, "\(address)")
+    }
+  }
+
+  /// A timestamp with more than nine digits of fractions trapped (a range ran backwards): the
+  /// digits past nanoseconds are dropped, as Go's time.Parse does.
+  @Test func longFractionsOfSecondsAreTruncated() throws {
+    #expect(
+      try evaluate(
+        "timestamp('2020-01-01T00:00:00.1234567891Z') == timestamp('2020-01-01T00:00:00.123456789Z')"
+      ).debugText == "true")
+    #expect(
+      try evaluate(
+        "timestamp(t).getMilliseconds()",
+        ["t": .string("2030-01-01T00:00:00.0" + String(repeating: "7", count: 40) + "Z")]
+      )
+      .debugText == "77")
+  }
 }

@@ -194,7 +194,7 @@ struct SmokeTests {
   }
 
   /// The string functions that work on the text's bytes in place (size, contains, the tests
-  /// of a prefix or a suffix, equality, order, the ASCII case mappings) count and compare code
+  /// of a prefix or a suffix, equality, order, the ASCII case mappings, map keys) count and compare code
   /// points, multi-byte ones included: not characters (an `e` and a combining accent are two
   /// code points, and a precomposed `é` is neither), and not canonically equivalent text,
   /// which Swift's `==` would call equal.
@@ -215,6 +215,11 @@ struct SmokeTests {
       ("'e\\u0301'.contains('e')", "true"),
       ("'😀x'.contains('x😀')", "false"),
       ("'héllo😀'.upperAscii()", "\"HéLLO😀\""),
+      // Map keys too: a precomposed key is not its decomposed twin.
+      ("'e\\u0301' in {'\\u00e9': 1}", "false"),
+      ("{'\\u00e9': 1, 'e\\u0301': 2}.size()", "2"),
+      ("{'\\u00e9': 1, 'e\\u0301': 2}['e\\u0301']", "2"),
+      ("{'héllo': 1}['héllo']", "1"),
       (
         "'ÀBC-long-enough-to-need-heap-storage'.lowerAscii()",
         "\"Àbc-long-enough-to-need-heap-storage\""
