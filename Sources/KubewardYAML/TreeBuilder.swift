@@ -61,6 +61,8 @@ struct TreeBuilder: ~Copyable {
   /// whole expanded subtree.
   private var documentAliasExpansion: UInt64 = 0
   private var skippingDocument = false
+  /// Where the current document went past `maximumDepth`: the reader stops reading it there.
+  var nestedTooDeep: SourceRange?
   /// Positions where a collection is used as a mapping key (`{{ x }}` parses that way).
   private(set) var complexKeyPositions: [SourcePosition] = []
   /// Scalars that are whole Helm expressions, such as `"{{ .Values.image }}"`.
@@ -329,6 +331,7 @@ struct TreeBuilder: ~Copyable {
     let isMapping = event.type == YAML_MAPPING_START_EVENT
     let start = position(event.start_mark)
     if open.count >= limits.maximumDepth {
+      nestedTooDeep = SourceRange(at: start)
       skipDocument(
         .nestingTooDeep,
         "collections are nested more than \(limits.maximumDepth) levels deep; "

@@ -83,6 +83,18 @@ public struct YAMLReader: Sendable {
       switch outcome {
       case .finished:
         return finish(builder)
+      case .nestedTooDeep(let range):
+        // libyaml keeps a simple key per open flow collection and looks at all of them for
+        // every token: reading on to the end of a document nested thousands deep took
+        // quadratic time (a 200 KB line of `[` took 15 s). The builder has reported it; the
+        // reader resumes at the next document, as after a syntax error.
+        _ = builder.abandonDocument()
+        builder.nestedTooDeep = nil
+        guard let next = session.nextDocumentMarker(after: range.start.line) else {
+          return finish(builder)
+        }
+        segmentStart = next.byteOffset
+        builder.lineOffset = next.line - 1
       case .encodingError(let byteOffset, let problem):
         let position = session.lines.position(ofByte: byteOffset, in: bytes)
         var file = TreeBuilder(limits: limits, expectedBytes: 0)
@@ -146,6 +158,7 @@ public struct YAMLReader: Sendable {
 
   private enum Outcome {
     case finished
+    case nestedTooDeep(SourceRange)
     case syntaxError(SourceRange, String)
     case encodingError(byteOffset: Int, problem: String)
   }
@@ -189,6 +202,10 @@ public struct YAMLReader: Sendable {
       }
       let type = event.type
       builder.handle(&event)
+      if let range = builder.nestedTooDeep {
+        yaml_event_delete(&event)
+        return .nestedTooDeep(range)
+      }
       // Ends of collections, documents and the stream carry no data (see yaml_event_t):
       // there is nothing to free, and a third of all events are such ends.
       if type != YAML_MAPPING_END_EVENT && type != YAML_SEQUENCE_END_EVENT

@@ -336,6 +336,22 @@ struct ErrorTests {
     #expect(file.documents[1].root?[.kind]?.string == "Next")
   }
 
+  /// Past the limit the reader stops reading the document and resumes at the next one: libyaml
+  /// looks at every open flow collection for each token, and reading on through 100 000 open
+  /// brackets took quadratic time. What lies beyond the limit is not read: here, a closing
+  /// brace that would be a syntax error.
+  @Test func readingStopsAtTheDepthLimit() {
+    let depth = 100_000
+    let text =
+      "a: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth - 1)
+      + "}\n---\nkind: Next\n"
+    let file = read(text)
+    #expect(file.diagnostics.map(\.kind) == [.nestingTooDeep])
+    #expect(file.documents.count == 2)
+    #expect(file.documents[0].root == nil)
+    #expect(file.documents[1].root?[.kind]?.string == "Next")
+  }
+
   @Test func binaryFile() {
     let file = YAMLReader().read([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00, 0x00, 0x01])
     #expect(file.diagnostics.map(\.kind) == [.binaryFile])
