@@ -35,6 +35,8 @@ public struct AdmissionPolicySet: Sendable {
   /// matched up without a pass over the bindings per policy.
   private var bindingsByPolicy: [String: [AdmissionBinding]] = [:]
   var problems: [PolicyFileProblem] = []
+  /// The paths of the files the policies were read from (a run never writes to them).
+  public private(set) var files: [FilePath] = []
   /// Kyverno PolicyExceptions, from the policy files and the run (once each, by file and
   /// name: the policy files may be among the linted ones).
   private(set) var exceptions: [PolicyException] = []
@@ -73,6 +75,7 @@ public struct AdmissionPolicySet: Sendable {
         }
         continue
       }
+      set.files.append(path)
       let found = set.read(file: input.name, bytes: bytes)
       if input.isExplicit && found == 0 {
         throw AdmissionPolicyError(

@@ -224,8 +224,24 @@ struct LintCommand: ParsableCommand {
     let requests = reports.isEmpty ? [ReportRequest(format: .text, output: output.first)] : reports
     linter.computePaths =
       baseline != nil || writeBaseline != nil || requests.contains { $0.format == .sarif }
+    let reportPaths = requests.compactMap(\.output)
     try refuseToOverwrite(
-      inputs, with: requests.compactMap(\.output) + [writeBaseline].compactMap { $0 })
+      inputs.compactMap { input in
+        if case .file(let path) = input.source { return path }
+        return nil
+      }, with: reportPaths + [writeBaseline].compactMap { $0 },
+      "one of the files being linted")
+    // Nor to what tells it how: the configuration and the admission policies; and a report
+    // never replaces the baseline it reads (`--write-baseline` may: that is how it is
+    // brought up to date).
+    try refuseToOverwrite(
+      [configurationSource(workingDirectory: workingDirectory)?.path].compactMap { $0 }
+        .map(FilePath.init) + (admission?.files ?? []),
+      with: reportPaths + [writeBaseline].compactMap { $0 },
+      "the configuration or an admission policy file this run reads")
+    try refuseToOverwrite(
+      [baseline].compactMap { $0 }.map(FilePath.init), with: reportPaths,
+      "the baseline this run reads")
 
     let severities = Dictionary(
       uniqueKeysWithValues: linter.catalogue.descriptions.compactMap { description in
@@ -334,19 +350,19 @@ struct LintCommand: ParsableCommand {
     }
   }
 
-  /// kubeward never writes to the files it lints: a report or baseline path that is one of them
-  /// (by any name: the same file, not the same text) is a usage error.
-  private func refuseToOverwrite(_ inputs: [LintInput], with outputs: [String]) throws {
-    // Only a file that exists can be linted; most runs write new files and stat nothing.
+  /// kubeward never writes to the files it reads: a report or baseline path that is one of
+  /// `read` (by any name: the same file, not the same text) is a usage error.
+  private func refuseToOverwrite(_ read: [FilePath], with outputs: [String], _ what: String)
+    throws
+  {
+    // Only a file that exists can be read; most runs write new files and stat nothing.
     let existing = outputs.compactMap { path in FileIdentity(path).map { (path, $0) } }
     guard !existing.isEmpty else { return }
-    for input in inputs {
-      guard case .file(let path) = input.source, let identity = FileIdentity(path) else {
-        continue
-      }
+    for path in read {
+      guard let identity = FileIdentity(path) else { continue }
       if let (output, _) = existing.first(where: { $0.1 == identity }) {
         throw CommandError(
-          "\(output) is one of the files being linted; kubeward never writes to them")
+          "\(VisibleText.escaped(output)) is \(what); kubeward never writes to them")
       }
     }
   }

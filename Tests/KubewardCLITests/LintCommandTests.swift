@@ -163,6 +163,44 @@ struct LintCommandTests {
     #expect(baseline.status == 2)
     #expect(try String(contentsOfFile: folder + "/svc.yaml", encoding: .utf8) == risky)
   }
+
+  /// Nor over what the run reads to decide: the configuration (given or found), an admission
+  /// policy, and, for a report, the baseline (a new baseline may replace the one it reads:
+  /// that is how it is brought up to date).
+  @Test func refusesToWriteOverItsConfigurationPoliciesAndBaseline() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try risky.write(toFile: folder + "/svc.yaml", atomically: true, encoding: .utf8)
+    let configuration = "failOn: error\n"
+    try configuration.write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    let policy = try String(
+      contentsOfFile: Kubeward.repositoryRoot + "/examples/admission/policies/replica-limit.yaml",
+      encoding: .utf8)
+    try policy.write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+    let written = try Kubeward.run(
+      ["lint", "svc.yaml", "--write-baseline", "baseline.json"], in: folder)
+    #expect(written.status != 2, "\(written.standardError)")
+    let baselineText = try String(contentsOfFile: folder + "/baseline.json", encoding: .utf8)
+    for arguments in [
+      ["--format", "json", "--output", ".kubeward.yaml"],
+      ["--config", ".kubeward.yaml", "--format", "json", "--output", ".kubeward.yaml"],
+      ["--policy", "policy.yaml", "--format", "json", "--output", "policy.yaml"],
+      ["--policy", ".", "--write-baseline", "policy.yaml"],
+      ["--baseline", "baseline.json", "--format", "json", "--output", "baseline.json"],
+    ] {
+      let run = try Kubeward.run(["lint", "svc.yaml"] + arguments, in: folder)
+      #expect(run.status == 2, "\(arguments)")
+      #expect(run.standardError.contains("kubeward never writes to them"), "\(arguments)")
+    }
+    #expect(
+      try String(contentsOfFile: folder + "/.kubeward.yaml", encoding: .utf8) == configuration)
+    #expect(try String(contentsOfFile: folder + "/policy.yaml", encoding: .utf8) == policy)
+    #expect(try String(contentsOfFile: folder + "/baseline.json", encoding: .utf8) == baselineText)
+    let refreshed = try Kubeward.run(
+      ["lint", "svc.yaml", "--baseline", "baseline.json", "--write-baseline", "baseline.json"],
+      in: folder)
+    #expect(refreshed.status != 2, "\(refreshed.standardError)")
+  }
 }
 
 @Suite("Other commands")
