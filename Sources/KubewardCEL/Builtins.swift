@@ -74,9 +74,9 @@ public enum Builtins {
       case (.timestamp(let a), .timestamp(let b)):
         return a.difference(b).map(Value.duration) ?? .error(.overflow)
       case (.timestamp(let a), .duration(let b)):
-        return a.adding(b.negated).map(Value.timestamp) ?? .error(.timestampOverflow)
+        return a.subtracting(b).map(Value.timestamp) ?? .error(.timestampOverflow)
       case (.duration(let a), .duration(let b)):
-        return a.adding(b.negated).map(Value.duration) ?? .error(.overflow)
+        return a.subtracting(b).map(Value.duration) ?? .error(.overflow)
       default: return nil
       }
     }
@@ -119,7 +119,7 @@ public enum Builtins {
       switch arguments[0] {
       case .int(let a): return a == Int64.min ? .error(.overflow) : .int(-a)
       case .double(let a): return .double(-a)
-      case .duration(let a): return .duration(a.negated)
+      case .duration(let a): return a.negated.map(Value.duration) ?? .error(.overflow)
       default: return nil
       }
     }
@@ -245,12 +245,16 @@ public enum Builtins {
       case .int(let value):
         return value < 0 ? .error(CELError("range error")) : .uint(UInt64(value))
       case .double(let value):
-        guard value.isFinite, value > -1, value < 1.844_674_407_370_955_2e19 else {
+        // As cel-go: below zero is out of range, even when it would truncate to 0.
+        guard value.isFinite, value >= 0, value < 1.844_674_407_370_955_2e19 else {
           return .error(CELError("range error"))
         }
         return .uint(UInt64(value.rounded(.towardZero)))
       case .string(let text):
-        return UInt64(text).map(Value.uint) ?? .error(CELError("cannot convert '\(text)' to uint"))
+        // Go's ParseUint takes no sign, where Swift's takes `+` and `-0`.
+        let signed = text.utf8.first == UInt8(ascii: "+") || text.utf8.first == UInt8(ascii: "-")
+        return (signed ? nil : UInt64(text)).map(Value.uint)
+          ?? .error(CELError("cannot convert '\(text)' to uint"))
       default: return nil
       }
     }

@@ -468,10 +468,13 @@ public enum CELFormat {
     case "-inf", "-infinity": return -.infinity
     default: break
     }
-    guard !text.isEmpty, text.utf8.allSatisfy({ Self.numberBytes.contains($0) }) else {
+    guard !text.isEmpty, text.utf8.allSatisfy({ Self.numberBytes.contains($0) }),
+      let value = Double(text)
+    else {
       return nil
     }
-    return Double(text)
+    // A numeral past the largest double is a range error in Go's ParseFloat, not infinity.
+    return value.isFinite ? value : nil
   }
 
   private static let numberBytes = Set("0123456789+-.eE_".utf8)

@@ -35,6 +35,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     return Timestamp(seconds: seconds, nanos: Int32(nanos))
   }
 
+  func subtracting(_ duration: Duration) -> Timestamp? {
+    let (seconds, nanos) = Duration.normalise(
+      seconds: seconds, -duration.seconds, nanos: Int64(nanos) - Int64(duration.nanos))
+    guard let seconds else { return nil }
+    return Timestamp(seconds: seconds, nanos: Int32(nanos))
+  }
+
   func difference(_ other: Timestamp) -> Duration? {
     let (seconds, nanos) = Duration.normalise(
       seconds: seconds, -other.seconds, nanos: Int64(nanos) - Int64(other.nanos))
@@ -113,13 +120,15 @@ public struct Timestamp: Sendable, Hashable, Comparable {
   }
 }
 
-/// A signed span of time, as protobuf's `Duration`: within ±10 000 years.
+/// A signed span of time, within what Go's `time.Duration` holds (±2^63 nanoseconds, about
+/// 292 years), as in cel-go, which Kubernetes runs, and cel-cpp: protobuf's `Duration` reaches
+/// 10 000 years, and `duration('2562048h')` or a sum past 2^63 ns, errors in the API server,
+/// were values here.
 public struct Duration: Sendable, Hashable, Comparable {
   public let seconds: Int64
   /// Same sign as `seconds` (or zero), below one second.
   public let nanos: Int32
 
-  static let maximumSeconds: Int64 = 315_576_000_000
 
   public init?(seconds: Int64, nanos: Int64 = 0) {
     let (normalised, rest) = Duration.normalise(seconds: seconds, 0, nanos: nanos)
@@ -131,7 +140,8 @@ public struct Duration: Sendable, Hashable, Comparable {
       whole += 1
       fraction -= 1_000_000_000
     }
-    guard abs(whole) <= Duration.maximumSeconds else { return nil }
+    let (scaled, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
+    guard !overflow, !scaled.addingReportingOverflow(fraction).overflow else { return nil }
     self.seconds = whole
     self.nanos = Int32(fraction)
   }
@@ -156,12 +166,17 @@ public struct Duration: Sendable, Hashable, Comparable {
     (a.seconds, a.nanos) < (b.seconds, b.nanos)
   }
 
-  var negated: Duration {
-    Duration(seconds: -seconds, nanos: -Int64(nanos))!
+  /// `nil` for the least duration, whose negation is past the greatest.
+  var negated: Duration? {
+    Duration(seconds: -seconds, nanos: -Int64(nanos))
   }
 
   func adding(_ other: Duration) -> Duration? {
     Duration(seconds: seconds + other.seconds, nanos: Int64(nanos) + Int64(other.nanos))
+  }
+
+  func subtracting(_ other: Duration) -> Duration? {
+    Duration(seconds: seconds - other.seconds, nanos: Int64(nanos) - Int64(other.nanos))
   }
 
   /// Seconds with the fraction they need and an `s`: `1.5s`, `-0.000000001s`, `3600s`.
@@ -176,7 +191,7 @@ public struct Duration: Sendable, Hashable, Comparable {
     return text + "s"
   }
 
-  /// Go's `time.ParseDuration` syntax (`1h30m`, `-1.5s`, `300ms`, `0`), over protobuf's range.
+  /// Go's `time.ParseDuration` syntax (`1h30m`, `-1.5s`, `300ms`, `0`), over Go's range.
   public init?(parsing text: String) {
     var scalars = Array(text.unicodeScalars)
     var negative = false
@@ -189,7 +204,7 @@ public struct Duration: Sendable, Hashable, Comparable {
       return
     }
     guard !scalars.isEmpty else { return nil }
-    // Whole nanoseconds, kept as seconds and nanoseconds so that 10 000 years fit.
+    // Whole nanoseconds, kept as seconds and nanoseconds so that no step overflows.
     var seconds: Int64 = 0
     var nanos: Int64 = 0
     var index = 0

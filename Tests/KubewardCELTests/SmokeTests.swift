@@ -232,6 +232,38 @@ struct SmokeTests {
   }
 }
 
+extension SmokeTests {
+  /// Conversions and durations keep the ranges of cel-go, which Kubernetes runs (and
+  /// cel-cpp): a duration is Go's int64 nanoseconds, a uint is never below zero, a numeral
+  /// past the largest double is out of range. Each was a value here.
+  @Test func conversionsAndDurationsKeepGosRanges() throws {
+    let errors = [
+      "uint(-0.5)", "uint('-0')", "uint('+5')", "double('1e400')", "double('-1e400')",
+      "duration('2562048h')", "duration('9223372036s') + duration('1s')",
+      "-duration('-9223372036.854775808s')",
+      "timestamp('2500-01-01T00:00:00Z') - timestamp('2000-01-01T00:00:00Z')",
+    ]
+    for source in errors {
+      let value = try Program(source).evaluate(DictionaryActivation())
+      #expect(value.isError, "\(source): \(value.debugText)")
+    }
+    let values: [(String, String)] = [
+      ("uint(-0.0)", "0u"), ("uint('5')", "5u"), ("uint(1.9)", "1u"),
+      ("duration('2562047h')", "duration(\"9223369200s\")"),
+      ("-duration('-9223372036.854775807s')", "duration(\"9223372036.854775807s\")"),
+      (
+        "duration('-9223372036.854775808s') - duration('-9223372036.854775808s')",
+        "duration(\"0s\")"
+      ),
+      ("timestamp('2000-01-01T00:00:00Z') - duration('1s')", "timestamp(\"1999-12-31T23:59:59Z\")"),
+    ]
+    for (source, expected) in values {
+      #expect(
+        try Program(source).evaluate(DictionaryActivation()).debugText == expected, "\(source)")
+    }
+  }
+}
+
 @Suite("Qualified names")
 struct QualifiedNameTests {
   /// With declarations, `a.b.c` is resolved once, when compiled, to its longest declared
