@@ -72,6 +72,12 @@ struct HostileEngineTests {
     var matched = true
     #expect(seconds { matched = pattern.matches(subject) } < 2)
     #expect(!matched)
+    // A 30 KB pattern from a configuration file, against the paths of a deep tree: a path
+    // shorter than the pattern's literals is turned away before any step.
+    let long = GlobPattern(String(repeating: "**a", count: 10_000) + "b")
+    let path = String(repeating: "deep/", count: 46)
+    #expect(seconds { for _ in 0..<200 { matched = matched || long.matches(path) } } < 2)
+    #expect(!matched)
   }
 
   @Test(arguments: [
