@@ -11,9 +11,9 @@ import KubewardYAML
 
 /// Kubernetes' cost limit for one evaluation of one expression, and for all of a policy's
 /// expressions on one object.
-enum CostLimits {
-  static let perExpression = 1_000_000
-  static let perPolicy = 10_000_000
+public enum CostLimits {
+  public static let perExpression = 1_000_000
+  public static let perPolicy = 10_000_000
 }
 
 /// The names an admission expression sees (`object`, `request`, `params`, `variables`, …).

@@ -33,11 +33,12 @@ public struct ExpressionSession: Sendable {
     self.request = request
   }
 
-  /// Evaluates `source` and hands `body` its value or why it has none. The value reads the
-  /// session's documents in place, without counting references to them (see `NodeValue`): it
-  /// is valid during `body` only.
+  /// Evaluates `source` and hands `body` its value or why it has none, and the cost it spent
+  /// (0 when it does not compile), as Kubernetes counts it against its limit. The value reads
+  /// the session's documents in place, without counting references to them (see
+  /// `NodeValue`): it is valid during `body` only.
   public func evaluate<Outcome>(
-    _ source: String, _ body: (Result<Value, Failure>) throws -> Outcome
+    _ source: String, _ body: (Result<Value, Failure>, _ cost: Int) throws -> Outcome
   ) rethrows -> Outcome {
     try withExtendedLifetime(self) {
       let declarations = PolicyExpression.declarations.union(variables.keys)
@@ -48,15 +49,15 @@ public struct ExpressionSession: Sendable {
           dynamicNames: PolicyExpression.dynamicNames)
       } catch {
         return try body(
-          .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)))
+          .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)), 0)
       }
       let activation = SessionActivation(session: self, object: objectValue)
-      let value = program.evaluate(activation, budget: CostLimits.perExpression)
+      let (value, cost) = program.evaluateWithCost(activation, budget: CostLimits.perExpression)
       if case .error(let error) = value {
         return try body(
-          .failure(Failure(message: error.message, offset: nil, isCompileError: false)))
+          .failure(Failure(message: error.message, offset: nil, isCompileError: false)), cost)
       }
-      return try body(.success(value))
+      return try body(.success(value), cost)
     }
   }
 

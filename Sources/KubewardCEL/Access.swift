@@ -226,22 +226,35 @@ enum Comprehensions {
         context.frame[first] = item(index)
       }
     }
+    // What each step costs is what the macro's expansion costs in cel-go, whose counts
+    // Kubernetes' limits are (the predicate and the transform charge their own): `all` checks
+    // `@not_strictly_false(__result__)` (2) then reads `__result__` (1) for each element,
+    // `exists` checks `@not_strictly_false(!__result__)` (3); a list result starts as `[]`
+    // (10) and grows by `__result__ + [x]` (12), a map result starts as `{}` (30) and grows by
+    // `cel.@mapInsert` (2 and the key's read); each reads `__result__` once at the end (1).
     switch kind {
     case .all, .exists:
       let deciding = kind == .exists
+      let check = deciding ? 3 : 2
       var error: Value?
       for index in 0..<count {
-        guard context.spend(1) else { return .error(costLimitExceeded) }
+        guard context.spend(check + 1) else { return .error(costLimitExceeded) }
         bind(index)
         switch predicate!(&context) {
         case .bool(let result):
-          if result == deciding { return .bool(deciding) }
+          if result == deciding {
+            // The next element's check stops the loop; then `__result__` is read.
+            let stop = index + 1 < count ? check : 0
+            guard context.spend(stop + 1) else { return .error(costLimitExceeded) }
+            return .bool(deciding)
+          }
         case .error(let found):
           if error == nil { error = .error(found) }
         default:
           if error == nil { error = .error(.noMatchingOverload(deciding ? "exists" : "all")) }
         }
       }
+      guard context.spend(1) else { return .error(costLimitExceeded) }
       return error ?? .bool(!deciding)
     case .existsOne:
       var matches = 0
@@ -249,14 +262,19 @@ enum Comprehensions {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
         switch predicate!(&context) {
-        case .bool(true): matches += 1
+        case .bool(true):
+          matches += 1
+          guard context.spend(1) else { return .error(costLimitExceeded) }
         case .bool(false): break
         case .error(let error): return .error(error)
         default: return .error(.noMatchingOverload("exists_one"))
         }
       }
+      // `__result__ == 1`.
+      guard context.spend(2) else { return .error(costLimitExceeded) }
       return .bool(matches == 1)
     case .map, .filter, .transformList:
+      guard context.spend(10) else { return .error(costLimitExceeded) }
       var results: [Value] = []
       for index in 0..<count {
         guard context.spend(1) else { return .error(costLimitExceeded) }
@@ -269,6 +287,8 @@ enum Comprehensions {
           default: return .error(.noMatchingOverload("filter"))
           }
         }
+        // `[x]` and the concatenation (and, for a filter, the element's read).
+        guard context.spend(kind == .filter ? 12 : 11) else { return .error(costLimitExceeded) }
         if kind == .filter {
           results.append(item(index))
           continue
@@ -277,8 +297,10 @@ enum Comprehensions {
         if case .error = value { return value }
         results.append(value)
       }
+      guard context.spend(1) else { return .error(costLimitExceeded) }
       return .list(ArrayList(results))
     case .transformMap, .transformMapEntry:
+      guard context.spend(30) else { return .error(costLimitExceeded) }
       var map = DictionaryMap()
       for index in 0..<count {
         guard context.spend(1) else { return .error(costLimitExceeded) }
@@ -290,6 +312,9 @@ enum Comprehensions {
           case .error(let error): return .error(error)
           default: return .error(.noMatchingOverload("transformMap"))
           }
+        }
+        guard context.spend(kind == .transformMap ? 2 : 1) else {
+          return .error(costLimitExceeded)
         }
         let value = transform!(&context)
         if case .error = value { return value }
@@ -306,6 +331,7 @@ enum Comprehensions {
           }
         }
       }
+      guard context.spend(1) else { return .error(costLimitExceeded) }
       return .map(map)
     case .optionalMap, .optionalFlatMap, .bind:
       return .error(CELError("internal: unexpected comprehension"))

@@ -43,13 +43,15 @@ struct Compiler {
   mutating func compile(_ expression: Expr) throws(CELCompileError) -> Step {
     switch expression.kind {
     case .literal(let value):
-      return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
-        return value
-      }
+      // A constant costs nothing, as in cel-go's cost model, which Kubernetes' limits count.
+      return { _ in value }
     case .identifier(let name):
       if let slot = slot(of: name) {
-        return { context in context.frame[slot] }
+        // A variable costs a unit to read, as every name does in cel-go.
+        return { context in
+          guard context.spend(1) else { return .error(costLimitExceeded) }
+          return context.frame[slot]
+        }
       }
       return Self.resolver(name)
     case .select(let target, let field, let testOnly):
@@ -101,8 +103,8 @@ struct Compiler {
     case .and(let left, let right):
       let first = try compile(left)
       let second = try compile(right)
+      // The logical operators and the conditional cost nothing of their own, as in cel-go.
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
         let a = first(&context)
         if case .bool(false) = a { return a }
         let b = second(&context)
@@ -114,7 +116,6 @@ struct Compiler {
       let first = try compile(left)
       let second = try compile(right)
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
         let a = first(&context)
         if case .bool(true) = a { return a }
         let b = second(&context)
@@ -126,7 +127,6 @@ struct Compiler {
       let first = try compile(then)
       let second = try compile(otherwise)
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
         switch test(&context) {
         case .bool(true): return first(&context)
         case .bool(false): return second(&context)
@@ -174,7 +174,8 @@ struct Compiler {
       return compiled.step
     }
     let step: Step = { context in
-      guard context.spend(1) else { return .error(costLimitExceeded) }
+      // A new list costs ten, as in cel-go (`ListCreateBaseCost`).
+      guard context.spend(10) else { return .error(costLimitExceeded) }
       var values: [Value] = []
       values.reserveCapacity(steps.count)
       for (index, step) in steps.enumerated() {
@@ -206,7 +207,8 @@ struct Compiler {
       return (key.step, value.step, entry.isOptional)
     }
     let step: Step = { context in
-      guard context.spend(1) else { return .error(costLimitExceeded) }
+      // A new map costs thirty, as in cel-go (`MapCreateBaseCost`).
+      guard context.spend(30) else { return .error(costLimitExceeded) }
       var map = DictionaryMap()
       for (keyStep, valueStep, isOptional) in steps {
         let key = keyStep(&context)
@@ -458,7 +460,6 @@ struct Compiler {
       let first = slots[0]
       let second = slots.count > 1 ? slots[1] : nil
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
         let source = range(&context)
         if case .error = source { return source }
         if kind == .optionalMap || kind == .optionalFlatMap {

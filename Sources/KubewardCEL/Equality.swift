@@ -9,7 +9,8 @@ enum Equality {
     if case .error = b { return b }
     var work = 0
     let result = same(a, b, work: &work, limit: context.remaining)
-    guard context.spend(work) else { return .error(costLimitExceeded) }
+    // The call's own unit is the first value's: two scalars cost 1 in all, as in cel-go.
+    guard context.spend(work - 1) else { return .error(costLimitExceeded) }
     return .bool(result)
   }
 

@@ -173,37 +173,47 @@ enum Sets {
       }
       return false
     }
-    /// `result`, unless the comparisons' `work` is more than the budget left.
-    @Sendable func charged(_ result: Bool, _ work: Int, _ context: inout EvaluationContext)
-      -> Value
-    {
-      context.spend(work) ? .bool(result) : .error(costLimitExceeded)
+    /// `result`, unless the comparisons' `work` beyond what was charged up front (`charged`)
+    /// is more than the budget left: nested values compare at more than a unit apiece.
+    @Sendable func charged(
+      _ result: Bool, _ work: Int, beyond charged: Int, _ context: inout EvaluationContext
+    ) -> Value {
+      context.spend(max(0, work - charged)) ? .bool(result) : .error(costLimitExceeded)
+    }
+    /// Kubernetes charges a unit per pair of elements compared, `passes` times over, with the
+    /// call's own unit: charged up front.
+    @Sendable func pairs(_ a: any ListValue, _ b: any ListValue, passes: Int = 1) -> Int {
+      let (product, overflow) = a.count.multipliedReportingOverflow(by: b.count)
+      return overflow || product > Int.max / 2 ? Int.max : passes * product
     }
     library.add("sets.contains", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      let upFront = pairs(a, b)
+      guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       let limit = context.remaining
       let result = (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
-      return charged(result, work, &context)
+      return charged(result, work, beyond: upFront, &context)
     }
     library.add("sets.equivalent", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      let upFront = pairs(a, b, passes: 2)
+      guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       let limit = context.remaining
       let result =
         (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
         && (0..<a.count).allSatisfy { contains(b, a.element(at: $0), &work, limit) }
-      return charged(result, work, &context)
+      return charged(result, work, beyond: upFront, &context)
     }
     library.add("sets.intersects", arity: 2) { arguments, context in
       guard let (a, b) = lists(arguments) else { return nil }
-      guard context.spend(a.count * b.count / 10) else { return .error(costLimitExceeded) }
+      let upFront = pairs(a, b)
+      guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       let limit = context.remaining
       let result = (0..<b.count).contains { contains(a, b.element(at: $0), &work, limit) }
-      return charged(result, work, &context)
+      return charged(result, work, beyond: upFront, &context)
     }
   }
 }
@@ -499,8 +509,11 @@ struct Quantity: OpaqueValue, Equatable {
   }
 
   static func register(_ library: inout Library) {
-    library.add("quantity", arity: 1) { arguments, _ in
+    library.add("quantity", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       guard let quantity = Quantity(text) else {
         // resource.ParseQuantity's two errors: the shape, else the suffix.
         return .error(
@@ -512,8 +525,11 @@ struct Quantity: OpaqueValue, Equatable {
       }
       return .opaque(quantity)
     }
-    library.add("isQuantity", arity: 1) { arguments, _ in
+    library.add("isQuantity", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .bool(Quantity(text) != nil)
     }
     @Sendable func quantity(_ value: Value) -> Quantity? {
@@ -741,8 +757,11 @@ struct URL: OpaqueValue, Equatable {
   }
 
   static func register(_ library: inout Library) {
-    library.add("url", arity: 1) { arguments, _ in
+    library.add("url", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       guard let url = URL(text) else {
         return .error(CELError("URL parse error during conversion from string: \(text)"))
       }
@@ -935,19 +954,23 @@ struct IPAddress: OpaqueValue, Equatable {
   static func register(_ library: inout Library) {
     library.add("ip", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return result(text)
     }
     library.add("isIP", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       if case .success = parse(text) { return .bool(true) }
       return .bool(false)
     }
     library.add("ip.isCanonical", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       // Parsed, then compared with the text: two passes.
-      guard context.spend(Library.parsingSurcharge(text, passes: 2)) else {
+      guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
         return .error(costLimitExceeded)
       }
       switch parse(text) {
@@ -1075,12 +1098,16 @@ struct CIDR: OpaqueValue, Equatable {
   static func register(_ library: inout Library) {
     library.add("cidr", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return parse(text)
     }
     library.add("isCIDR", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(Library.parsingSurcharge(text)) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       if case .opaque = parse(text) { return .bool(true) }
       return .bool(false)
     }
@@ -1095,7 +1122,7 @@ struct CIDR: OpaqueValue, Equatable {
         guard let address = opaque as? IPAddress else { return nil }
         return .bool(range.contains(address))
       case .string(let text):
-        guard context.spend(Library.parsingSurcharge(text)) else {
+        guard context.spend(Library.traversalSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
         switch IPAddress.parse(text) {
@@ -1115,7 +1142,7 @@ struct CIDR: OpaqueValue, Equatable {
         guard let given = opaque as? CIDR else { return nil }
         other = given
       case .string(let text):
-        guard context.spend(Library.parsingSurcharge(text)) else {
+        guard context.spend(Library.traversalSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
         let parsed = parse(text)

@@ -97,10 +97,11 @@ public struct Library: Sendable {
 }
 
 extension Library {
-  /// What parsing `text` (an IP address, a CIDR) costs beyond the call's own unit: Kubernetes
-  /// charges a unit per ten code points, rounded up, read `passes` times, in place of that
-  /// unit. Without it a loop could parse a long string a million times for free.
-  static func parsingSurcharge(_ text: String, passes: Int = 1) -> Int {
+  /// What a call that reads `text` costs beyond its own unit, as Kubernetes' cost estimator
+  /// charges the string functions it knows (`lowerAscii`, `trim`, `url`, `quantity`, `ip`,
+  /// `cidr`, …): a unit per ten code points, rounded up, read `passes` times, in place of that
+  /// unit. Without it a loop could read a long string a million times for free.
+  static func traversalSurcharge(_ text: String, passes: Int = 1) -> Int {
     max(0, (passes * Strings.codePointCount(text) + 9) / 10 - 1)
   }
 }

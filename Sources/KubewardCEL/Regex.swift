@@ -930,18 +930,44 @@ extension Regex {
     return RegexCache.shared.regex(pattern)
   }
 
+  /// What `text.matches(pattern)` costs beyond the call's own unit. Kubernetes charges
+  /// `ceil((1 + |text|) / 10) × ceil(|pattern| / 4)` in all, and so does kubeward when the
+  /// automaton answers: a step per character, whatever the pattern. The machine may run every
+  /// instruction at every character, so where it answers (text beyond ASCII, a pattern past
+  /// the automaton's limits) the work is charged too: a pattern of 50 000 instructions made
+  /// from a short one (`(a|b){1000}`) would otherwise run for minutes within budget.
+  func matchSurcharge(_ text: String) -> Int {
+    let length = Strings.codePointCount(text)
+    let kubernetes =
+      ((length + 10) / 10).multipliedReportingOverflow(
+        by: (pattern.unicodeScalars.count + 3) / 4)
+    let charged = kubernetes.overflow ? Int.max : max(1, kubernetes.partialValue)
+    if let automaton, program.count <= Self.automatonCharged, length == text.utf8.count,
+      !automaton.isRetired
+    {
+      return charged - 1
+    }
+    return max(charged, 1 + pattern.utf8.count / 10 + cost(ofSearching: length)) - 1
+  }
+
+  /// The largest program whose automaton's answers are charged as Kubernetes charges them: a
+  /// search the automaton cannot take (another thread holds it) falls to the machine, which
+  /// costs at most this many steps per character.
+  static let automatonCharged = 2_000
+
   static func register(_ library: inout Library) {
     let matches: @Sendable ([Value], inout EvaluationContext) -> Value? = { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
       }
-      switch compiled(pattern, &context) {
+      switch RegexCache.shared.regex(pattern) {
       case .success(let regex):
-        guard context.spend(regex.cost(ofSearching: Strings.codePointCount(text))) else {
-          return .error(costLimitExceeded)
-        }
+        guard context.spend(regex.matchSurcharge(text)) else { return .error(costLimitExceeded) }
         return .bool(regex.matches(text))
-      case .failure(let error): return .error(error)
+      case .failure(let error):
+        // Refusing a pattern read it: charged as a search of nothing.
+        guard context.spend(pattern.utf8.count / 10) else { return .error(costLimitExceeded) }
+        return .error(error)
       }
     }
     library.add("matches", member: true, arity: 2, matches)

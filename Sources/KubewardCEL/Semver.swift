@@ -28,27 +28,35 @@ struct Semver: OpaqueValue, Equatable {
   var comparisonWeight: Int { size / 10 }
 
   static func register(_ library: inout Library) {
-    // Parsing reads the text: charged a unit per ten bytes first, as string functions are.
+    // Parsing reads the text: charged as Kubernetes charges string functions.
     library.add("semver", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return value(parse(text))
     }
     library.add("semver", arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .bool(let normalize) = arguments[1]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return value(normalize ? parseNormalizing(text) : parse(text))
     }
     library.add("isSemver", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .bool((try? parse(text).get()) != nil)
     }
     library.add("isSemver", arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .bool(let normalize) = arguments[1]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .bool((try? (normalize ? parseNormalizing(text) : parse(text)).get()) != nil)
     }
     @Sendable func semver(_ value: Value) -> Semver? {
@@ -70,7 +78,7 @@ struct Semver: OpaqueValue, Equatable {
     for (name, result) in comparisons {
       library.add(name, member: true, arity: 2) { arguments, context in
         guard let a = semver(arguments[0]), let b = semver(arguments[1]) else { return nil }
-        guard context.spend(1 + min(a.size, b.size) / 10) else { return .error(costLimitExceeded) }
+        guard context.spend(min(a.size, b.size) / 10) else { return .error(costLimitExceeded) }
         return result(compare(a, b))
       }
     }

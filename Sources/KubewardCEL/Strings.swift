@@ -55,19 +55,23 @@ enum Strings {
     }
     library.add("lowerAscii", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .string(mapASCII(text) { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 })
     }
     library.add("upperAscii", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .string(mapASCII(text) { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 })
     }
     library.add("replace", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
         case .string(let new) = arguments[2]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10),
+      guard context.spend(Library.traversalSurcharge(text, passes: 2)),
         context.spend(replacementCost(text, old, new, limit: -1))
       else { return .error(costLimitExceeded) }
       return .string(replace(text, old, new, limit: -1))
@@ -76,7 +80,7 @@ enum Strings {
       guard case .string(let text) = arguments[0], case .string(let old) = arguments[1],
         case .string(let new) = arguments[2], case .int(let limit) = arguments[3]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10),
+      guard context.spend(Library.traversalSurcharge(text, passes: 2)),
         context.spend(replacementCost(text, old, new, limit: limit))
       else { return .error(costLimitExceeded) }
       return .string(replace(text, old, new, limit: limit))
@@ -84,33 +88,43 @@ enum Strings {
     library.add("split", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
+        return .error(costLimitExceeded)
+      }
       return .list(ArrayList(split(text, separator, limit: -1).map(Value.string)))
     }
     library.add("split", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1],
         case .int(let limit) = arguments[2]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
+        return .error(costLimitExceeded)
+      }
       return .list(ArrayList(split(text, separator, limit: limit).map(Value.string)))
     }
     library.add("substring", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let start) = arguments[1] else {
         return nil
       }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return substring(text, start, nil)
     }
     library.add("substring", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let start) = arguments[1],
         case .int(let end) = arguments[2]
       else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return substring(text, start, end)
     }
     library.add("trim", member: true, arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       let scalars = Array(text.unicodeScalars)
       guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return .string("") }
       let last = scalars.lastIndex(where: { !isSpace($0) })!
@@ -128,7 +142,9 @@ enum Strings {
     if version >= 3 { registerVersion3(&library) }
     library.add("strings.quote", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
-      guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      guard context.spend(Library.traversalSurcharge(text)) else {
+        return .error(costLimitExceeded)
+      }
       return .string(quote(text))
     }
     library.add("format", member: true, arity: 2) { arguments, context in
@@ -375,10 +391,14 @@ enum Strings {
       }
       parts.append(text)
     }
-    // Charged by what is built, a unit per ten bytes, before it is.
+    // Charged by what is built, before it is, as Kubernetes charges it: the result's code
+    // points, twice (read and written), a unit per ten.
     let length =
-      parts.reduce(0) { $0 + $1.utf8.count } + separator.utf8.count * max(parts.count - 1, 0)
-    guard context.spend(parts.count / 10 + length / 10) else { return .error(costLimitExceeded) }
+      parts.reduce(0) { $0 + codePointCount($1) }
+      + codePointCount(separator) * max(parts.count - 1, 0)
+    guard context.spend(max(0, (2 * length + 9) / 10 - 1)) else {
+      return .error(costLimitExceeded)
+    }
     return .string(parts.joined(separator: separator))
   }
 

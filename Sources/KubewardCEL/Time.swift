@@ -129,7 +129,6 @@ public struct Duration: Sendable, Hashable, Comparable {
   /// Same sign as `seconds` (or zero), below one second.
   public let nanos: Int32
 
-
   public init?(seconds: Int64, nanos: Int64 = 0) {
     let (normalised, rest) = Duration.normalise(seconds: seconds, 0, nanos: nanos)
     guard let normalised else { return nil }

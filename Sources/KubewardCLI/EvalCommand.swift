@@ -44,6 +44,12 @@ struct EvalCommand: ParsableCommand {
       valueName: "count"))
   var `repeat`: Int?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Print the cost the evaluation spent to standard error, as Kubernetes counts it against "
+        + "its limit of 1 000 000 per expression."))
+  var cost = false
+
   /// The most `eval` prints.
   static let largestOutput = 16 << 20
 
@@ -63,7 +69,12 @@ struct EvalCommand: ParsableCommand {
     let session = ExpressionSession(
       object: try object.map { try Self.firstObject(of: $0) },
       params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
-    try session.evaluate(expression) { try report($0, session: session) }
+    try session.evaluate(expression) { outcome, cost in
+      if self.cost {
+        Output.standardError.write("kubeward: cost \(cost) of \(CostLimits.perExpression)\n")
+      }
+      try report(outcome, session: session)
+    }
   }
 
   private func report(

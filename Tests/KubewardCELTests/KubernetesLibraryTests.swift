@@ -207,6 +207,40 @@ struct KubernetesLibraryTests {
   /// Matching stays linear: a pattern that backtracks exponentially elsewhere is instant.
   /// Kubernetes and Kyverno enable the strings extension at version 2: a string has no
   /// `reverse` (version 3, which the conformance suite's environment has); a list does.
+  /// Costs as the API server counts them against its limits, from Kubernetes' own cost tests
+  /// (k8s.io/apiserver `pkg/cel/library/cost_test.go`): a literal costs nothing, a new list
+  /// 10 and a map 30, a name or a field 1, the logical operators nothing, a comprehension
+  /// what its macro's expansion costs in cel-go, and the library's string functions a unit
+  /// per ten code points in place of the call's. kubeward charged a unit per literal and per
+  /// logical operator, half of what a comprehension costs, and nothing for `url` or `ip`.
+  @Test func costsAreKubernetes() throws {
+    let cases: [(String, Int)] = [
+      ("ip('192.168.0.1')", 2), ("ip('2001:db8:3333:4444:5555:6666:7777:8888')", 4),
+      ("ip('192.168.0.1').family()", 3), ("url('https:://kubernetes.io/').getScheme()", 4),
+      ("url('https:://kubernetes.io/') == url('https:://kubernetes.io/')", 7),
+      ("'ABCDEFGHIJ abcdefghij'.lowerAscii()", 3),
+      ("'ABCDEFGHIJ abcdefghij'.lowerAscii() == 'abcdefghij ABCDEFGHIJ'.lowerAscii()", 9),
+      ("strings.quote('ABCDEFGHIJ abcdefghij')", 3), ("'abc 123 def 123'.substring(5, 8)", 2),
+      ("'  abc 123 def 123  '.trim()", 2),
+      ("['aa', 'bb', 'cc', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join(' ')", 15),
+      ("quantity('200M') == quantity('0.2G') && quantity('0.2G') == quantity('200M')", 6),
+      ("quantity('50k').sub(20) == quantity('49980')", 4),
+      ("semver('1234.56789012345.67890123456789')", 4),
+      ("semver('1.0.0').isLessThan(semver('1.1.0'))", 3),
+      ("sets.contains([1, 2, 3, 4], [2, 3])", 29), ("!sets.equivalent([2, 1], [1])", 26),
+      ("sets.intersects([1], [1, 2])", 23),
+      ("[1, 2].all(i, v, v > 0)", 21), ("[1, 2].exists(i, v, v > 0)", 20),
+      ("[1, 2].existsOne(i, v, v > 0)", 20), ("[1, 2].transformList(i, v, v + 1)", 49),
+      ("[1, 2].transformList(i, v, v < 5, v + 1)", 53),
+    ]
+    for (source, expected) in cases {
+      let (value, cost) = try Program(source, library: .kubernetes).evaluateWithCost(
+        DictionaryActivation())
+      #expect(!value.isError, "\(source): \(value.debugText)")
+      #expect(cost == expected, "\(source)")
+    }
+  }
+
   @Test func kubernetesStringsAreVersionTwo() throws {
     let reversed = try Program("'abc'.reverse()").evaluate(DictionaryActivation())
     #expect(reversed.debugText == "\"cba\"")

@@ -143,6 +143,12 @@ struct AdmissionCommandTests {
     #expect(mixed.standardError.contains("column 5: expected type 'int' but found 'uint'"))
     let typed = try Kubeward.run(["eval", "x + [y]", "--var", "x=[1]", "--var", "y=2", "--cel"])
     #expect(typed.standardOutput == "[1, 2]\n")
+    // `--cost`: what the API server counts against its limit (2 reads, `*` and a literal).
+    let cost = try Kubeward.run([
+      "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml", "--cost",
+    ])
+    #expect(cost.standardOutput == "10\n")
+    #expect(cost.standardError == "kubeward: cost 4 of 1000000\n")
     let typo = try Kubeward.run([
       "eval", "object.metadata.name.startWith('x')", "--object", manifests + "/web.yaml",
     ])
