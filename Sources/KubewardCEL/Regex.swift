@@ -288,19 +288,72 @@ struct CharacterMatcher: Sendable {
     return false
   }
 
+  /// The other characters of `scalar`'s case-folding orbit, as RE2 and Go fold under `(?i)`:
+  /// `s`, `S` and the long `ſ`; `k`, `K` and the Kelvin sign; `σ`, `Σ` and the final `ς`.
   static func caseVariants(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
-    if scalar.isASCII {
-      let value = scalar.value
+    let value = scalar.value
+    if scalar.isASCII && !CaseOrbits.asciiWithOthers.contains(value) {
       if value >= 0x41 && value <= 0x5A { return [Unicode.Scalar(value + 32)!] }
       if value >= 0x61 && value <= 0x7A { return [Unicode.Scalar(value - 32)!] }
       return []
     }
-    var variants: [Unicode.Scalar] = []
-    for mapping in [scalar.properties.lowercaseMapping, scalar.properties.uppercaseMapping] {
-      let scalars = mapping.unicodeScalars
-      if scalars.count == 1 { variants.append(scalars.first!) }
+    return CaseOrbits.shared.others(of: value)
+  }
+}
+
+/// Characters that are one under simple case folding, grouped. Swift tells a character's
+/// lower-, upper- and titlecase, not which characters map to it: `ſ` maps to `S`, but nothing
+/// maps to `ſ`, so `s` could not find it. The groups are the characters joined by their
+/// one-character case mappings, found once by a pass over every cased character.
+final class CaseOrbits: Sendable {
+  static let shared = CaseOrbits()
+
+  /// The ASCII letters whose orbit holds a character beyond ASCII (`K`, `S`, `k`, `s`).
+  static let asciiWithOthers: Set<UInt32> = [0x4B, 0x53, 0x6B, 0x73]
+
+  private let orbits: [UInt32: [UInt32]]
+
+  private init() {
+    var parent: [UInt32: UInt32] = [:]
+    func root(_ value: UInt32) -> UInt32 {
+      var value = value
+      while let next = parent[value], next != value { value = next }
+      return value
     }
-    return variants
+    func join(_ a: UInt32, _ b: UInt32) {
+      let (x, y) = (root(a), root(b))
+      if x != y { parent[max(x, y)] = min(x, y) }
+    }
+    // Cased characters end before U+1F000 (Adlam's are the last).
+    for value in UInt32(0)..<0x1_F000 {
+      // The dotted and dotless i fold with i only in Turkish, which RE2 does not do.
+      guard value != 0x130, value != 0x131, let scalar = Unicode.Scalar(value),
+        scalar.properties.changesWhenCaseMapped
+      else { continue }
+      let properties = scalar.properties
+      for mapping in [
+        properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping,
+      ] {
+        let scalars = mapping.unicodeScalars
+        guard scalars.count == 1, let other = scalars.first?.value, other != value,
+          other != 0x130, other != 0x131
+        else { continue }
+        if parent[value] == nil { parent[value] = value }
+        if parent[other] == nil { parent[other] = other }
+        join(value, other)
+      }
+    }
+    var groups: [UInt32: [UInt32]] = [:]
+    for value in parent.keys { groups[root(value), default: []].append(value) }
+    var orbits: [UInt32: [UInt32]] = [:]
+    for members in groups.values where members.count > 1 {
+      for member in members { orbits[member] = members.filter { $0 != member }.sorted() }
+    }
+    self.orbits = orbits
+  }
+
+  func others(of value: UInt32) -> [Unicode.Scalar] {
+    (orbits[value] ?? []).compactMap(Unicode.Scalar.init)
   }
 }
 
