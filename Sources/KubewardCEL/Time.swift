@@ -354,7 +354,7 @@ struct Civil {
 }
 
 /// Time zones by IANA name (read from the system's zoneinfo files) or as a fixed offset
-/// (`+05:30`, `-02:00`, `02:00`).
+/// (`+05:30`, `-02:00`, `02:00`, `+25:00`).
 enum TimeZones {
   /// The offset from UTC in seconds at `seconds` since the epoch, or `nil` for an unknown zone.
   static func offset(_ zone: String, at seconds: Int64) -> Int64? {
@@ -379,18 +379,16 @@ enum TimeZones {
     return rules
   }
 
+  /// A fixed offset as cel-go reads one: hours and minutes around the first `:`, each any
+  /// decimal number (Go's strconv.Atoi, a sign allowed), the minutes taken from the hours when
+  /// the text starts with `-`. `+25:00` is a day and an hour east, as in the API server. Past
+  /// a few years either way it is no zone.
   private static func fixedOffset(_ zone: String) -> Int64? {
-    var text = Substring(zone)
-    var sign: Int64 = 1
-    if text.first == "+" || text.first == "-" {
-      sign = text.first == "-" ? -1 : 1
-      text = text.dropFirst()
-    }
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
-      let hours = Int64(parts[0]), let minutes = Int64(parts[1]), hours < 24, minutes < 60
+    guard let colon = zone.firstIndex(of: ":"),
+      let hours = Int64(zone[..<colon]), let minutes = Int64(zone[zone.index(after: colon)...]),
+      abs(hours) <= 100_000, abs(minutes) <= 6_000_000
     else { return nil }
-    return sign * (hours * 3600 + minutes * 60)
+    return (zone.first == "-" ? hours * 60 - minutes : hours * 60 + minutes) * 60
   }
 
   private static func zoneFile(_ name: String) -> [UInt8]? {

@@ -235,7 +235,8 @@ struct SmokeTests {
 extension SmokeTests {
   /// Conversions and durations keep the ranges of cel-go, which Kubernetes runs (and
   /// cel-cpp): a duration is Go's int64 nanoseconds, a uint is never below zero, a numeral
-  /// past the largest double is out of range. Each was a value here.
+  /// past the largest double is out of range; each was a value here. A fixed zone offset may
+  /// pass 24 hours (`+25:00` was an unknown zone).
   @Test func conversionsAndDurationsKeepGosRanges() throws {
     let errors = [
       "uint(-0.5)", "uint('-0')", "uint('+5')", "double('1e400')", "double('-1e400')",
@@ -256,6 +257,9 @@ extension SmokeTests {
         "duration(\"0s\")"
       ),
       ("timestamp('2000-01-01T00:00:00Z') - duration('1s')", "timestamp(\"1999-12-31T23:59:59Z\")"),
+      // A fixed offset is hours and minutes as Go's Atoi reads them, whatever their size.
+      ("timestamp('2023-01-01T00:00:00Z').getHours('+25:00')", "1"),
+      ("timestamp('2023-01-01T00:00:00Z').getHours('-02:30')", "21"),
     ]
     for (source, expected) in values {
       #expect(
