@@ -231,7 +231,8 @@ enum Comprehensions {
     // `@not_strictly_false(__result__)` (2) then reads `__result__` (1) for each element,
     // `exists` checks `@not_strictly_false(!__result__)` (3); a list result starts as `[]`
     // (10) and grows by `__result__ + [x]` (12), a map result starts as `{}` (30) and grows by
-    // `cel.@mapInsert` (2 and the key's read); each reads `__result__` once at the end (1).
+    // `cel.@mapInsert` (2, and the key's read for `transformMap`); each reads `__result__` once
+    // at the end (1).
     switch kind {
     case .all, .exists:
       let deciding = kind == .exists

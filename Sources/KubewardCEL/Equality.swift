@@ -7,9 +7,11 @@ enum Equality {
   static func equals(_ a: Value, _ b: Value, _ context: inout EvaluationContext) -> Value {
     if case .error = a { return a }
     if case .error = b { return b }
+    // The call's own unit, already spent, is the first value's: two scalars cost 1 in all, as
+    // in cel-go.
     var work = 0
-    let result = same(a, b, work: &work, limit: context.remaining)
-    // The call's own unit is the first value's: two scalars cost 1 in all, as in cel-go.
+    let (limit, overflow) = context.remaining.addingReportingOverflow(1)
+    let result = same(a, b, work: &work, limit: overflow ? .max : limit)
     guard context.spend(work - 1) else { return .error(costLimitExceeded) }
     return .bool(result)
   }

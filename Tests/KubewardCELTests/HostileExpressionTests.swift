@@ -198,4 +198,21 @@ struct HostileExpressionTests {
       )
       .debugText == "77")
   }
+
+  /// A comparison given exactly the budget it needs finishes: what the call charged up front
+  /// is budget its comparisons may use (they stopped short, and said "not equal").
+  @Test func comparisonsAtTheEdgeOfTheBudgetFinish() throws {
+    let one = ["a": Value.int(1)]
+    #expect(
+      try Program("a == a").evaluate(DictionaryActivation(one), budget: 3).debugText == "true")
+    #expect(isCostError(try Program("a == a").evaluate(DictionaryActivation(one), budget: 2)))
+    let nested = [
+      "x": Value.list(ArrayList([.list(ArrayList([.int(1), .int(1), .int(1), .int(1)]))]))
+    ]
+    let contains = try Program("sets.contains(x, x)", library: .kubernetes)
+    let (value, cost) = contains.evaluateWithCost(DictionaryActivation(nested))
+    #expect(value.debugText == "true")
+    #expect(contains.evaluate(DictionaryActivation(nested), budget: cost).debugText == "true")
+    #expect(isCostError(contains.evaluate(DictionaryActivation(nested), budget: cost - 1)))
+  }
 }
