@@ -983,30 +983,28 @@ extension Regex {
     return RegexCache.shared.regex(pattern)
   }
 
-  /// What `text.matches(pattern)` costs beyond the call's own unit. Kubernetes charges
-  /// `ceil((1 + |text|) / 10) × ceil(|pattern| / 4)` in all, and so does kubeward when the
-  /// automaton answers: a step per character, whatever the pattern. The machine may run every
-  /// instruction at every character, so where it answers (text beyond ASCII, a pattern past
-  /// the automaton's limits) the work is charged too: a pattern of 50 000 instructions made
-  /// from a short one (`(a|b){1000}`) would otherwise run for minutes within budget.
-  func matchSurcharge(_ text: String) -> Int {
+  /// What `text.matches(pattern)` costs in all, as Kubernetes charges it:
+  /// `ceil((1 + |text|) / 10) × ceil(|pattern| / 4)`. The automaton takes a step per
+  /// character, whatever the pattern, so this bounds its work (see `matches(_:charging:)`).
+  func kubernetesCost(of text: String) -> Int {
     let length = Strings.codePointCount(text)
-    let kubernetes =
-      ((length + 10) / 10).multipliedReportingOverflow(
-        by: (pattern.unicodeScalars.count + 3) / 4)
-    let charged = kubernetes.overflow ? Int.max : max(1, kubernetes.partialValue)
-    if let automaton, program.count <= Self.automatonCharged, length == text.utf8.count,
-      !automaton.isRetired
-    {
-      return charged - 1
-    }
-    return max(charged, 1 + pattern.utf8.count / 10 + cost(ofSearching: length)) - 1
+    let (product, overflow) = ((length + 10) / 10).multipliedReportingOverflow(
+      by: (pattern.unicodeScalars.count + 3) / 4)
+    return overflow ? Int.max : max(1, product)
   }
 
-  /// The largest program whose automaton's answers are charged as Kubernetes charges them: a
-  /// search the automaton cannot take (another thread holds it) falls to the machine, which
-  /// costs at most this many steps per character.
-  static let automatonCharged = 2_000
+  /// Whether the pattern matches in `text`, charged `charged` units already (Kubernetes' cost).
+  /// When the automaton cannot answer (text beyond ASCII, a pattern past its limits, another
+  /// thread holding it), the machine runs, which may take every instruction at every
+  /// character: its work is charged first, beyond what was, and `nil` when it does not fit.
+  /// (A pattern of 50 000 instructions made from a short one, `(a|b){1000}`, would otherwise
+  /// run for minutes within budget.)
+  func matches(_ text: String, charged: Int, spend: (Int) -> Bool) -> Bool? {
+    if let automaton, let answer = automaton.matches(text) { return answer }
+    let work = 1 + pattern.utf8.count / 10 + cost(ofSearching: Strings.codePointCount(text))
+    guard spend(max(0, work - charged)) else { return nil }
+    return matchesOnMachine(text)
+  }
 
   static func register(_ library: inout Library) {
     let matches: @Sendable ([Value], inout EvaluationContext) -> Value? = { arguments, context in
@@ -1015,8 +1013,12 @@ extension Regex {
       }
       switch RegexCache.shared.regex(pattern) {
       case .success(let regex):
-        guard context.spend(regex.matchSurcharge(text)) else { return .error(costLimitExceeded) }
-        return .bool(regex.matches(text))
+        // The call's own unit is part of Kubernetes' cost.
+        let charged = regex.kubernetesCost(of: text)
+        guard context.spend(charged - 1),
+          let matched = regex.matches(text, charged: charged, spend: { context.spend($0) })
+        else { return .error(costLimitExceeded) }
+        return .bool(matched)
       case .failure(let error):
         // Refusing a pattern read it: charged as a search of nothing.
         guard context.spend(pattern.utf8.count / 10) else { return .error(costLimitExceeded) }

@@ -215,4 +215,19 @@ struct HostileExpressionTests {
     #expect(contains.evaluate(DictionaryActivation(nested), budget: cost).debugText == "true")
     #expect(isCostError(contains.evaluate(DictionaryActivation(nested), budget: cost - 1)))
   }
+
+  /// `matches` costs what Kubernetes charges when the automaton answers; where the machine
+  /// must (text beyond ASCII), its work is charged before it runs: `(a|b){20}` is a short
+  /// pattern of eighty instructions, each of which the machine may take at every character.
+  @Test func matchingOnTheMachineIsChargedItsWork() throws {
+    let text = ["t": string(1_000, "é"), "ascii": string(1_000, "c")]
+    let loop = "lists.range(200).all(i, !t.matches('(a|b){20}'))"
+    #expect(
+      isCostError(try Program(loop, library: .kubernetes).evaluate(DictionaryActivation(text))))
+    // The same search of ASCII text, which the automaton answers, costs what Kubernetes says.
+    let ascii = try Program("ascii.matches('(a|b){20}')", library: .kubernetes)
+      .evaluateWithCost(DictionaryActivation(text))
+    #expect(ascii.value.debugText == "false")
+    #expect(ascii.cost == 1 + 101 * 3)
+  }
 }

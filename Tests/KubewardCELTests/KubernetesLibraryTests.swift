@@ -232,6 +232,7 @@ struct KubernetesLibraryTests {
       ("[1, 2].all(i, v, v > 0)", 21), ("[1, 2].exists(i, v, v > 0)", 20),
       ("[1, 2].existsOne(i, v, v > 0)", 20), ("[1, 2].transformList(i, v, v + 1)", 49),
       ("[1, 2].transformList(i, v, v < 5, v + 1)", 53),
+      ("'abc 123 def 123'.matches('123')", 2), ("'my-name'.matches('^[a-z][a-z0-9-]{0,62}$')", 6),
     ]
     for (source, expected) in cases {
       let (value, cost) = try Program(source, library: .kubernetes).evaluateWithCost(
