@@ -435,9 +435,13 @@ extension FactsCollection {
     let replicas = object.replicas
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     var unprobed: [WorkloadFacts.ContainerFacts] = []
+    let appPort = template.flatMap(Self.daprAppPort)
     for container in template?.spec.containers ?? []
     where container.role == .container && container.probe(.readiness) == nil
       && !container.isIdle
+      && !(appPort.map { port in
+        container.ports.isEmpty || container.ports.contains { $0.number == port }
+      } ?? false)
     {
       let declared = container.ports
       unprobed.append(
@@ -449,9 +453,11 @@ extension FactsCollection {
               port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
             }))
     }
-    let probesReadiness = (template?.spec.containers ?? []).contains {
-      $0.isLongRunning && $0.probe(.readiness) != nil
-    }
+    let probesReadiness =
+      appPort != nil
+      || (template?.spec.containers ?? []).contains {
+        $0.isLongRunning && $0.probe(.readiness) != nil
+      }
     return WorkloadFacts(
       object: reference, scope: locate.scope, kind: kind, location: locate(object.kindNode),
       podLabels: strings.labelSet(of: object.podLabelsNode), ports: ports,
@@ -461,6 +467,17 @@ extension FactsCollection {
       probesReadiness: probesReadiness,
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty)
+  }
+
+  /// The port whose application the Dapr sidecar waits for (`dapr.io/app-port` with
+  /// `dapr.io/enabled: "true"`): the sidecar Dapr injects is ready only once the application
+  /// listens there, so the pod is not ready before its application is.
+  static func daprAppPort(_ template: PodTemplate) -> Int? {
+    let metadata = template.metadata
+    guard metadata.annotation("dapr.io/enabled")?.value.string == "true",
+      let text = metadata.annotation("dapr.io/app-port")?.value.string
+    else { return nil }
+    return Int(text)
   }
 
   private func facts(
