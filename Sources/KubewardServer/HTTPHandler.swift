@@ -82,13 +82,11 @@ final class HTTPHandler: ChannelInboundHandler {
           refuseTooLarge(context: context, size: declared)
           return
         }
-        // The buffer is sized (and counted) for the declared length at once; a chunked body
-        // is counted as it comes.
-        guard reserve(declared ?? 0) else {
-          refuseBusy(context: context)
-          return
-        }
-        body = context.channel.allocator.buffer(capacity: declared ?? 16384)
+        // A body is counted against the budget as it comes, not as declared: connections that
+        // declared megabytes and sent a byte each held the whole budget, and every review
+        // was refused while they idled (with `failurePolicy: Ignore`, admitted unchecked).
+        body = context.channel.allocator.buffer(
+          capacity: min(declared ?? Self.initialBodyCapacity, Self.initialBodyCapacity))
       }
       state = .receiving(route, keepAlive: keepAlive)
     case .body(var chunk):
@@ -116,6 +114,9 @@ final class HTTPHandler: ChannelInboundHandler {
     clock.stop()
     release()
   }
+
+  /// The buffer a body starts in; it grows as the body comes.
+  static let initialBodyCapacity = 64 << 10
 
   /// Takes `count` bytes of the shared body budget; `false` when it is spent.
   private func reserve(_ count: Int) -> Bool {
@@ -231,6 +232,9 @@ final class HTTPHandler: ChannelInboundHandler {
   /// Every connection's bodies together have reached the budget: 503, and the API server
   /// (or its failurePolicy) decides.
   private func refuseBusy(context: ChannelHandlerContext) {
+    shared.logger.warning(
+      "refused a review: the bodies being received fill the buffer budget",
+      metadata: ["budget_bytes": .stringConvertible(shared.limits.maximumBufferedBytes)])
     refuse(
       .serviceUnavailable, reason: "ServiceUnavailable",
       "the webhook is receiving too many request bodies at once; retry", keepAlive: false,

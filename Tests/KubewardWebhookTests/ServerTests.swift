@@ -277,13 +277,17 @@ struct ServerTests {
       $0.limits.maximumBufferedBytes = 3 << 20
     }
     defer { try? running.stop() }
+    // Bodies count as they come: two of 2 MiB received do not fit in 3 MiB.
+    let almost = "{" + String(repeating: " ", count: (2 << 20) - 2)
     let first = try running.client()
     try first.send(
-      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
-    usleep(100_000)
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n"
+        + almost)
+    usleep(200_000)
     let second = try running.client()
     try second.send(
-      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n{")
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(2 << 20)\r\n\r\n"
+        + almost)
     #expect(try second.response().status == 503)
     // The first one's share comes back when it ends.
     try first.channel.close().wait()
@@ -291,6 +295,30 @@ struct ServerTests {
     let third = try running.client()
     try third.request(body: Reviews.body(object: Reviews.deployment()))
     #expect(try third.response().status == 200)
+  }
+
+  /// A declared length holds no budget until its bytes come: connections that declared
+  /// megabytes and sent a byte each held the whole budget, and every review got 503 while
+  /// they idled (admitted unchecked under `failurePolicy: Ignore`).
+  @Test func declaredLengthsHoldNoBudget() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.maximumBufferedBytes = 3 << 20
+    }
+    defer { try? running.stop() }
+    // Three declaring 1 MiB each would have taken all of it.
+    var idle: [TestClient] = []
+    for _ in 0..<3 {
+      let client = try running.client()
+      try client.send(
+        "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(1 << 20)\r\n\r\n{")
+      idle.append(client)
+    }
+    usleep(100_000)
+    let review = try running.client()
+    try review.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try review.response().status == 200)
+    _ = idle
   }
 
   @Test func afterSIGTERMReadinessFailsWhileRequestsAreStillServed() throws {
