@@ -48,14 +48,19 @@ extension AdmissionReviewRequest {
   /// `kind: AdmissionReview`, a `request` with a `uid` and an `operation`, and for CREATE and
   /// UPDATE an `object` that is a JSON object.
   public static func decode(_ body: UnsafeBufferPointer<UInt8>) throws(BadReview) -> Self {
-    if let problem = JSONSyntax.problem(in: body) {
+    let checked = JSONSyntax.check(body)
+    if let problem = checked.problem {
       throw BadReview("the body is not JSON: \(problem.message) at byte \(problem.offset)")
     }
     // Strings that look like templates (`{{ $labels.instance }}` in a PrometheusRule) are
     // values here, not unrendered files.
     var reader = YAMLReader()
     reader.keepsTemplatedDocuments = true
-    let file = reader.read(body)
+    // The tree keeps its own copy of what it reads: the rewritten text may go.
+    let file =
+      checked.edits.isEmpty
+      ? reader.read(body)
+      : JSONSyntax.readable(body, checked.edits).withUnsafeBufferPointer { reader.read($0) }
     if let diagnostic = file.diagnostics.first(where: { !acceptedDiagnostics.contains($0.kind) }) {
       throw BadReview("the body cannot be read: \(diagnostic.message)")
     }

@@ -8,17 +8,58 @@ public enum JSONSyntax {
   public static func problem(in bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 256)
     -> (offset: Int, message: String)?
   {
+    check(bytes, maximumDepth: maximumDepth).problem
+  }
+
+  /// What JSON allows and the YAML reader does not read as JSON means it, to be rewritten
+  /// before it reads the text (`readable`): a key longer than YAML's 1 024 characters for an
+  /// implicit key (a Deployment's managedFields name its long env vars in keys), which is
+  /// written as an explicit key (`? "…": …`); and a `\u` escape of a UTF-16 surrogate, which
+  /// is written as the character the pair makes (U+FFFD for a lone one, as Go decodes it).
+  public enum Edit: Sendable, Equatable {
+    case explicitKey(at: Int)
+    case replace(Range<Int>, with: [UInt8])
+  }
+
+  /// Why `bytes` are not JSON (`problem`), else what the YAML reader needs rewritten.
+  public static func check(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 256)
+    -> (problem: (offset: Int, message: String)?, edits: [Edit])
+  {
     var scanner = Scanner(bytes: bytes, maximumDepth: maximumDepth)
     do throws(Scanner.Failure) {
       scanner.skipSpace()
       try scanner.value(depth: 0)
       scanner.skipSpace()
       guard scanner.index == bytes.count else { throw Scanner.Failure("text after the value") }
-      return nil
+      return (nil, scanner.edits)
     } catch {
-      return (scanner.index, error.message)
+      return ((scanner.index, error.message), [])
     }
   }
+
+  /// `bytes` with `edits` (in order, as `check` finds them) made.
+  public static func readable(_ bytes: UnsafeBufferPointer<UInt8>, _ edits: [Edit]) -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count + 2 * edits.count)
+    var copied = 0
+    for edit in edits {
+      switch edit {
+      case .explicitKey(let at):
+        result.append(contentsOf: bytes[copied..<at])
+        result.append(contentsOf: "? ".utf8)
+        copied = at
+      case .replace(let range, let replacement):
+        result.append(contentsOf: bytes[copied..<range.lowerBound])
+        result.append(contentsOf: replacement)
+        copied = range.upperBound
+      }
+    }
+    result.append(contentsOf: bytes[copied...])
+    return result
+  }
+
+  /// YAML's longest implicit key, less a margin for the quotes.
+  static let longestImplicitKey = 1_000
 
   private struct Scanner {
     struct Failure: Error {
@@ -29,6 +70,7 @@ public enum JSONSyntax {
     let bytes: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
     var index = 0
+    var edits: [Edit] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
       self.bytes = bytes
@@ -83,7 +125,13 @@ public enum JSONSyntax {
           guard scanner.current == UInt8(ascii: "\"") else {
             throw Failure("expected a string key")
           }
+          let start = scanner.index
+          let editsBefore = scanner.edits.count
           try scanner.string()
+          if scanner.index - start > JSONSyntax.longestImplicitKey {
+            // Before the key's own edits: `readable` makes them in order.
+            scanner.edits.insert(.explicitKey(at: start), at: editsBefore)
+          }
           scanner.skipSpace()
           try scanner.expect(UInt8(ascii: ":"), "':'")
           scanner.skipSpace()
@@ -155,11 +203,25 @@ public enum JSONSyntax {
             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             index += 1
           case UInt8(ascii: "u"):
+            let escape = index - 1
             index += 1
-            for _ in 0..<4 {
-              guard let hex = current, hex.isHexDigit else { throw Failure("bad \\u escape") }
-              index += 1
+            let unit = try hexUnit()
+            guard (0xD800..<0xE000).contains(unit) else { break }
+            // A surrogate: with the low one that follows, the character they make.
+            if unit < 0xDC00, index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+              bytes[index + 1] == UInt8(ascii: "u")
+            {
+              let second = index
+              index += 2
+              let low = try hexUnit()
+              if (0xDC00..<0xE000).contains(low) {
+                let scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!
+                edits.append(.replace(escape..<index, with: Array(String(scalar).utf8)))
+                break
+              }
+              index = second
             }
+            edits.append(.replace(escape..<index, with: Array("\\uFFFD".utf8)))
           default:
             throw Failure("bad escape")
           }
@@ -171,10 +233,29 @@ public enum JSONSyntax {
       }
       throw Failure("unterminated string")
     }
+
+    /// The four hex digits of a `\\u` escape, as a UTF-16 unit.
+    mutating func hexUnit() throws(Failure) -> UInt32 {
+      var unit: UInt32 = 0
+      for _ in 0..<4 {
+        guard let hex = current, hex.isHexDigit else { throw Failure("bad \\u escape") }
+        unit = unit << 4 + UInt32(hex.hexValue)
+        index += 1
+      }
+      return unit
+    }
   }
 }
 
 extension UInt8 {
+  fileprivate var hexValue: UInt8 {
+    switch self {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+    default: self - UInt8(ascii: "A") + 10
+    }
+  }
+
   fileprivate var isHexDigit: Bool {
     (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
       || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)

@@ -114,4 +114,23 @@ struct BadRequestTests {
       #expect(problem != nil, "\(text)")
     }
   }
+
+  /// JSON the API server may send that YAML does not read as JSON means it is rewritten
+  /// before it is read: a key past YAML's 1 024 characters for an implicit key (managedFields
+  /// name a Deployment's long env vars in keys) got 400, which `failurePolicy: Ignore` admits
+  /// unchecked; and an escaped UTF-16 surrogate pair is the character it makes (a lone one,
+  /// U+FFFD, as Go decodes it).
+  @Test func longKeysAndSurrogateEscapesAreRead() throws {
+    let long = String(repeating: "k", count: 1_100)
+    let annotations =
+      "{\"\(long)\": \"\\ud83d\\ude00\", \"lone\": \"\\ud800x\", \"plain\": \"\\u00e9\"}"
+    let body = Reviews.body(object: Reviews.deployment(annotations: annotations))
+    let review = try Array(body.utf8).withUnsafeBufferPointer { bytes throws(BadReview) in
+      try AdmissionReviewRequest.decode(bytes)
+    }
+    let read = try #require(review.object?["metadata"]?["annotations"])
+    #expect(read[long]?.string == "😀")
+    #expect(read["lone"]?.string == "\u{FFFD}x")
+    #expect(read["plain"]?.string == "é")
+  }
 }
