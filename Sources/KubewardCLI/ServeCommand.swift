@@ -212,6 +212,7 @@ struct ServeCommand: ParsableCommand {
       configFile?.webhook,
       ownNamespace: namespace ?? environmentValue("POD_NAMESPACE") ?? "kubeward")
     if let denyOn { settings.denyOn = denyOn.severity }
+    if let admission { settings.protect(admission) }
     return AdmissionReviewer(linter: linter, settings: settings)
   }
 }

@@ -1,3 +1,4 @@
+import KubewardAdmission
 import KubewardEngine
 import KubewardModel
 import KubewardReporters
@@ -18,8 +19,18 @@ public struct ReviewSettings: Sendable {
   public var maximumWarnings = 30
   /// The denial's message, cut to this many characters.
   public var messageLength = 4096
+  /// Policies whose findings no annotation of the object under review suppresses: the
+  /// admission policies of `--policy`, whose verdict is the API server's, which the object's
+  /// own annotations do not change (an object that said `ignore.kubeward.dev/<policy>` for a
+  /// Deny policy was admitted).
+  public var unsuppressible: Set<String> = []
 
   public init() {}
+
+  /// Keeps the object's annotations from suppressing the findings of `set`'s policies.
+  public mutating func protect(_ set: AdmissionPolicySet) {
+    unsuppressible = Set(set.policies.map(\.name))
+  }
 
   /// The settings of a configuration file's `webhook:` section, and the webhook's own
   /// namespace, which is always skipped (kubeward must never block its own rollout).
@@ -155,7 +166,7 @@ public struct AdmissionReviewer: Sendable {
       return decision
     }
     decision.findings = linter.lintAdmitted(object, request: request.context).filter {
-      $0.suppression == nil
+      $0.suppression == nil || settings.unsuppressible.contains($0.policy)
     }
     if let denyOn = settings.denyOn, decision.findings.contains(where: { $0.severity >= denyOn }) {
       decision.outcome = .denied

@@ -281,6 +281,22 @@ struct ReviewTests {
     #expect(response["warnings"] == nil)
   }
 
+  /// Not for an admission policy: its verdict is the API server's, which the object's own
+  /// annotations do not change. An object that said `ignore.kubeward.dev/no-scale-down` was
+  /// admitted past a Deny policy.
+  @Test func annotationsOfTheObjectDoNotSuppressAdmissionPolicies() throws {
+    let reviewer = try Reviews.reviewer(policies: Self.noScaleDown)
+    let annotations = "{\"ignore.kubeward.dev/no-scale-down\":\"we know best\"}"
+    let response = try Reviews.response(
+      reviewer.review(
+        Array(
+          Reviews.body(
+            object: Reviews.deployment(replicas: 2, annotations: annotations),
+            operation: "UPDATE", oldObject: Reviews.deployment(replicas: 5)
+          ).utf8)))
+    #expect(response["allowed"] as? Bool == false)
+  }
+
   @Test func inputTextReachesNoTerminalRaw() throws {
     // The username reaches the message through the policy's messageExpression.
     let username = "bob\\u001b]0;owned\\u0007\\u202e"

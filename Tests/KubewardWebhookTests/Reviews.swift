@@ -89,11 +89,14 @@ enum Reviews {
     _ settings: ReviewSettings = ReviewSettings(), policies: String? = nil
   ) throws -> AdmissionReviewer {
     var sources: [any PolicySource] = [BuiltInPolicies.source]
+    var settings = settings
     if let policies {
       var set = AdmissionPolicySet()
       set.read(file: "policy.yaml", bytes: Array(policies.utf8))
       #expect(set.policyFileFindings().isEmpty, "\(set.policyFileFindings().map(\.message))")
       sources.append(AdmissionPolicySource(set))
+      // As `kubeward serve` sets it.
+      settings.protect(set)
     }
     return AdmissionReviewer(linter: try Linter(sources: sources), settings: settings)
   }
