@@ -125,6 +125,15 @@ struct AdmissionCommandTests {
       reported == [
         "replica-limit warning", "require-owner-label warning", "require-run-as-non-root info",
       ])
+    // The configuration is one of the linted files, which a pull request may change: it names
+    // no file outside its folder for the run to read.
+    for entry in ["/etc", "../policies", "policies/../../x", "/dev/stdin"] {
+      try "admissionPolicies: [\"\(entry)\"]\n".write(
+        toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+      let refused = try Kubeward.run(["lint", "manifests"], in: folder)
+      #expect(refused.status == 2, "\(entry)")
+      #expect(refused.standardError.contains("admissionPolicies are paths inside"), "\(entry)")
+    }
   }
 
   @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {

@@ -96,6 +96,14 @@ public struct ConfigurationFile: Sendable {
           allowsEmpty = flag
         case "admissionPolicies":
           admissionPolicies = try reader.texts(value, "admissionPolicies")
+          for (entry, node) in zip(admissionPolicies, value.items)
+          where Self.admissionPolicyPath(entry, folder: ".") == nil {
+            throw reader.error(
+              node,
+              "admissionPolicies are paths inside the configuration's folder, relative to it "
+                + "(a configuration in a pull request must not read the machine's files; "
+                + "use --policy for others), not \"\(entry)\"")
+          }
         case "admissionRequest":
           admissionRequest = try Self.admissionRequest(value, reader: reader)
         case "webhook":
@@ -112,8 +120,8 @@ public struct ConfigurationFile: Sendable {
     self.admissionRequest = admissionRequest
     self.webhook = webhook
     let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-    self.admissionPolicies = admissionPolicies.map { entry in
-      entry.hasPrefix("/") || folder == "." ? entry : folder + "/" + entry
+    self.admissionPolicies = admissionPolicies.compactMap {
+      Self.admissionPolicyPath($0, folder: folder)
     }
     // Options are checked against each policy's now, so a typo fails here, with its position.
     for (id, _) in configuration.policies {
@@ -228,9 +236,18 @@ public struct ConfigurationFile: Sendable {
       let list = root["admissionPolicies"], list.isSequence
     else { return [] }
     let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-    return list.items.compactMap(\.string).map { entry in
-      entry.hasPrefix("/") || folder == "." ? entry : folder + "/" + entry
-    }
+    return list.items.compactMap(\.string).compactMap { admissionPolicyPath($0, folder: folder) }
+  }
+
+  /// An `admissionPolicies:` entry as a path from the working directory: `nil` for one that is
+  /// absolute or climbs out of the configuration's folder. The configuration is one of the
+  /// linted files, which a pull request may change, and it named `/`, `/etc/shadow` or
+  /// `/dev/stdin` for CI to read.
+  static func admissionPolicyPath(_ entry: String, folder: String) -> String? {
+    guard !entry.hasPrefix("/"), !entry.isEmpty else { return nil }
+    let relative = KustomizePatches.normalized(entry)
+    guard relative != "..", !relative.hasPrefix("../") else { return nil }
+    return folder == "." ? entry : folder + "/" + entry
   }
 
   /// `off`, `info`, `warning` or `error` (YAML 1.1 readers see a plain `off` as false).
