@@ -106,6 +106,11 @@ struct SuppressionTests {
       ("b.yaml", pod(annotations: "    ignore.kubeward.dev/image-tag: \"  \""))
     ])
     #expect(findings(annotated, "suppression-without-reason").map(\.line) == [6])
+    // A reason of characters nobody can see is none.
+    let invisible = try lint([
+      ("c.yaml", pod(annotations: "    ignore.kubeward.dev/image-tag: \"\\u0000\\u200b\""))
+    ])
+    #expect(findings(invisible, "suppression-without-reason").map(\.line) == [6])
   }
 
   @Test func unusedAndMisspelledSuppressionsAreReported() throws {

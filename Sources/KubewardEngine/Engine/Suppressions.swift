@@ -133,12 +133,19 @@ enum SuppressionDirectives {
     return (policies, parts.count > 1 ? trimmed(String(parts[1])) : "")
   }
 
+  /// `text` without its surrounding blanks; empty when nothing of it can be seen (a reason
+  /// of control or format characters, `"\u0000"`, is no reason).
   static func trimmed(_ text: String) -> String {
-    String(
+    let trimmed = String(
       text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: {
         $0 == " " || $0 == "\t"
       })
       .reversed())
+    let visible = trimmed.unicodeScalars.contains { scalar in
+      let category = scalar.properties.generalCategory
+      return !scalar.properties.isWhitespace && category != .control && category != .format
+    }
+    return visible ? trimmed : ""
   }
 
   /// Whether some `#` is followed (after blanks) by the marker: the quick test every file goes
