@@ -1,6 +1,7 @@
 import KubewardBuiltInPolicies
 import KubewardEngine
 import KubewardModel
+import KubewardYAML
 
 #if canImport(Glibc)
   import Glibc
@@ -56,13 +57,17 @@ public final class JUnitReporter: FindingSink {
   }
 
   private func writeSuite(
-    id: Int, file: String, findings: [Finding], timestamp: String, host: String
+    id: Int, file rawFile: String, findings: [Finding], timestamp: String, host: String
   ) {
+    // Names are shown as every other report shows them: what a terminal or a CI page would
+    // act on (DEL, a right-to-left override) is written as its visible escape.
+    let file = VisibleText.escaped(rawFile)
     // One testcase per object and policy, in the order they first appear.
     var cases: [(name: String, findings: [Finding])] = []
     var caseIndex: [String: Int] = [:]
     for finding in findings {
-      let name = "\(finding.object?.description ?? file) [\(finding.policy)]"
+      let name = VisibleText.escaped(
+        "\(finding.object?.description ?? rawFile) [\(finding.policy)]")
       if let index = caseIndex[name] {
         cases[index].findings.append(finding)
       } else {

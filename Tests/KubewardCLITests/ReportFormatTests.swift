@@ -112,6 +112,16 @@ struct ReportFormatTests {
     let infoLines = systemOut.components(separatedBy: "</system-out>")[0]
     #expect(infoLines.contains("deploy dir/web.yaml:8:13: info:"))
     #expect(infoLines.contains("[single-replica]"))
+    // A file's name is shown as the other reports show it: DEL and a right-to-left override
+    // as their visible escapes, not raw in the suite's and the cases' names.
+    let odd = "odd\u{7F}\u{202E}.yaml"
+    try
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: nginx}\n"
+      .write(toFile: folder + "/" + odd, atomically: true, encoding: .utf8)
+    let named = try Kubeward.run(["lint", odd, "--format", "junit"], in: folder)
+    #expect(!named.standardOutput.contains("\u{7F}"))
+    #expect(!named.standardOutput.contains("\u{202E}"))
+    #expect(named.standardOutput.contains("classname=\"odd\\x7F\\u{202E}.yaml\""))
   }
 
   @Test func githubAnnotationsEscapeAsTheToolkitDoes() throws {
