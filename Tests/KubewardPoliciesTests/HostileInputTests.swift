@@ -63,6 +63,13 @@ struct HostileEngineTests {
       baseline.accept(&finding)
       #expect(finding.suppression?.kind == .baseline)
     }
+    // A count that is no number of findings is an error where it is written; it suppressed.
+    for count in ["-5", "0", "x", "null", "1e999", "1.5"] {
+      let bad = "version: 1\nfindings:\n  - {policy: yaml-syntax, file: a.yaml, count: \(count)}\n"
+      #expect(throws: ConfigurationError.self, "\(count)") {
+        try Baseline(path: "b.yaml", bytes: Array(bad.utf8))
+      }
+    }
   }
 
   /// `*a*a*a…b` against forty `a`s backtracked for minutes; the matcher is linear.

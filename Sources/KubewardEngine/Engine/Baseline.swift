@@ -52,7 +52,15 @@ public struct Baseline: Sendable {
         policy: policy, file: file, object: object, container: entry["container"]?.text,
         path: entry["path"]?.text, message: entry["message"]?.text ?? "")
       // Counts are untrusted: several entries of one fingerprint may add up past `Int.max`.
-      let count = max(1, entry["count"]?.int ?? 1)
+      var count = 1
+      if let written = entry["count"] {
+        guard let number = written.int, number >= 1 else {
+          throw ConfigurationError(
+            "a baseline entry's count is a whole number of findings, 1 or more",
+            file: path, position: written.position)
+        }
+        count = number
+      }
       remaining[fingerprint, default: 0] = Self.saturatingSum(remaining[fingerprint] ?? 0, count)
     }
   }
