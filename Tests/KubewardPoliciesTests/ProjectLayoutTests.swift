@@ -95,6 +95,34 @@ struct ProjectLayoutTests {
     #expect(result.findings.filter { $0.policy == "unrendered-template" }.isEmpty)
   }
 
+  /// A patch at a removed apiVersion is never applied itself (kubebuilder's scaffolds keep
+  /// one for webhooks, commented out): information, where a manifest at it is an error.
+  @Test func aPatchAtARemovedAPIVersionIsInformation() throws {
+    let folder = try temporaryFolder()
+    try write(
+      """
+      resources:
+        - manager.yaml
+      #- webhookcainjection_patch.yaml
+      """, to: folder + "/default/kustomization.yaml")
+    try write(deployment("manager"), to: folder + "/default/manager.yaml")
+    let patch = """
+      apiVersion: admissionregistration.k8s.io/v1beta1
+      kind: MutatingWebhookConfiguration
+      metadata:
+        name: mutating-webhook-configuration
+        annotations:
+          cert-manager.io/inject-ca-from: $(CERTIFICATE_NAMESPACE)/$(CERTIFICATE_NAME)
+      """
+    try write(patch, to: folder + "/default/webhookcainjection_patch.yaml")
+    try write(patch, to: folder + "/applied.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let removed = result.findings.filter { $0.policy == "deprecated-api-version" }
+    #expect(
+      removed.map { "\($0.file.hasSuffix("_patch.yaml") ? "patch" : "applied") \($0.severity)" }
+        .sorted() == ["applied error", "patch info"])
+  }
+
   /// A kustomization's `images:` sets the tag of the images it builds: the tag written in its
   /// folder's manifests is not the one that runs.
   @Test func imagesAKustomizationRetagsAreNotUntagged() throws {

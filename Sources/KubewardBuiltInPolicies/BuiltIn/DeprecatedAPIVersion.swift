@@ -18,6 +18,19 @@ struct DeprecatedAPIVersion: ObjectPolicy {
     let instead =
       removal.replacement.map { "use apiVersion \($0)\(removal.note.map { " (\($0))" } ?? "")" }
       ?? (removal.note ?? "remove it")
+    // A patch is never applied itself: it is merged into an object at its apiVersion, which
+    // is reported where that object is written (a scaffold keeps such patches commented out).
+    if report.isKustomizePatch {
+      report.report(
+        apiVersion,
+        """
+        is a Kustomize patch for \(object.apiVersion), which Kubernetes \(removal.removedIn) \
+        stopped serving: it patches only objects at that apiVersion, which the API server no \
+        longer takes; \(instead) here and in the object it patches
+        """,
+        adjustment: .info)
+      return
+    }
     report.report(
       apiVersion,
       """

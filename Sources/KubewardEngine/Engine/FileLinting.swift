@@ -159,6 +159,7 @@ extension Linter {
     let locate = Locator(file: input.name, scope: input.scope, computePaths: computePaths)
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
+    report.isKustomizePatch = input.isKustomizePatch
     report.builtImages = input.builtImages
     report.virtualNodeProjects = virtualNodeProjects
     report.scope = input.scope

@@ -69,6 +69,9 @@ public struct ObjectReport: Sendable {
   /// The file is a Kustomize patch or resource: Kustomize may add fields the object lacks
   /// before it is applied, so what it lacks is not certain to be missing.
   public internal(set) var objectMayBePartial = false
+  /// The file is a Kustomize patch: it is merged into the object it names, never applied on
+  /// its own.
+  public internal(set) var isKustomizePatch = false
   /// Images the file's build tool replaces at deploy time (Skaffold artifacts, ko names):
   /// what is written is a placeholder for the built image.
   public internal(set) var builtImages = BuildArtifacts.Built()
