@@ -135,6 +135,28 @@ struct ProjectLayoutTests {
     try write(untagged, to: folder + "/elsewhere/deployment.yaml")
     let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
     #expect(findings(result, "image-tag").map(\.file) == [folder + "/elsewhere/deployment.yaml"])
+    // And of what it builds elsewhere, at any remove: kubeflow's `upstream/base` retags
+    // `../default`, which builds `../manager`.
+    let layered = try temporaryFolder()
+    try write(
+      "resources: [../default]\nimages:\n  - name: example/web\n    newTag: v1.10.0\n",
+      to: layered + "/upstream/base/kustomization.yaml")
+    try write("resources: [../manager]\n", to: layered + "/upstream/default/kustomization.yaml")
+    try write("resources: [manager.yaml]\n", to: layered + "/upstream/manager/kustomization.yaml")
+    try write(untagged, to: layered + "/upstream/manager/manager.yaml")
+    try write(untagged, to: layered + "/unbuilt/manager.yaml")
+    let built = try Linter().lint(try InputDiscovery.inputs(for: [layered]))
+    #expect(findings(built, "image-tag").map(\.file) == [layered + "/unbuilt/manager.yaml"])
+    // Named through `..` (`kubeward lint ../repo`), the folders are the same.
+    let climbing = try Linter().lint(
+      try InputDiscovery.inputs(for: [layered + "/unbuilt/../upstream"]))
+    #expect(findings(climbing, "image-tag").isEmpty)
+    // A kustomization that sets `latest` runs `latest` (Argo CD's base does).
+    try write(
+      "resources: [deployment.yaml]\nimages:\n  - name: example/web\n    newName: example/web\n    newTag: latest\n",
+      to: folder + "/app/kustomization.yaml")
+    let latest = try Linter().lint(try InputDiscovery.inputs(for: [folder + "/app"]))
+    #expect(findings(latest, "image-tag").map(\.file) == [folder + "/app/deployment.yaml"])
   }
 
   /// Two variants of an application side by side: a Service of one reaches the workload of its

@@ -31,6 +31,32 @@ public enum KustomizePatches {
     /// (`images: [{name: app, newTag: v2}]`), and those it renames (`newName`).
     var retaggedImages: [String: Set<String>] = [:]
     var renamedImages: [String: Set<String>] = [:]
+    /// By normalised folder: the local resources (files and folders) its kustomization builds.
+    var builds: [String: [String]] = [:]
+
+    /// Gives what a kustomization's images transformer sets to the resources it builds that
+    /// lie outside its folder, and on to what their kustomizations build: kubeflow's
+    /// `upstream/base` sets the tag of `../default`, which builds `../manager`. (Inside its
+    /// folder the marking finds it.)
+    mutating func propagateImages() {
+      for (folder, images) in retaggedImages {
+        for target in built(from: folder) { retaggedImages[target, default: []].formUnion(images) }
+      }
+      for (folder, images) in renamedImages {
+        for target in built(from: folder) { renamedImages[target, default: []].formUnion(images) }
+      }
+    }
+
+    /// The resources `folder`'s kustomization builds, at any remove.
+    private func built(from folder: String) -> Set<String> {
+      var found: Set<String> = []
+      var pending = builds[folder] ?? []
+      while let path = pending.popLast() {
+        guard path != folder, found.insert(path).inserted else { continue }
+        pending += builds[path] ?? []
+      }
+      return found
+    }
   }
 
   /// `inputs`, with the patch and resource files among them marked. Files are related by their
@@ -46,8 +72,12 @@ public enum KustomizePatches {
       var input = input
       let name = normalized(input.name)
       // A kustomization's images transformer rewrites the images of what it builds: the
-      // files of its folder and below.
+      // files of its folder and below, and the resources it names elsewhere (see
+      // `propagateImages`).
       if !roles.retaggedImages.isEmpty || !roles.renamedImages.isEmpty {
+        // The file itself may be a resource a kustomization elsewhere builds.
+        input.builtImages.retagged.formUnion(roles.retaggedImages[name] ?? [])
+        input.builtImages.images.formUnion(roles.renamedImages[name] ?? [])
         var folder = Substring(name)
         while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
           folder = folder[..<slash]
@@ -95,13 +125,15 @@ public enum KustomizePatches {
         yaml.read(UnsafeBufferPointer(rebasing: $0[0..<count]))
       }
       guard let root = file.documents.first?.root, root.isMapping else { continue }
-      let folder = directory(of: input.name)
+      // Normalised, as the names the marking looks its folders up by (`../repo/app`).
+      let folder = normalized(directory(of: input.name))
       var baseOutsideRun = false
       for key in ["resources", "bases", "components"] {
         for item in root[key]?.items ?? .none {
           guard let reference = item.text else { continue }
           if !isRemote(reference), let path = outside(folder, reference), held.contains(path) {
             roles.resources.insert(path)
+            roles.builds[folder, default: []].append(path)
           } else {
             baseOutsideRun = true
           }
@@ -109,6 +141,8 @@ public enum KustomizePatches {
       }
       for image in root["images"]?.items ?? .none {
         guard let name = image[.name]?.text else { continue }
+        // A kustomization that sets `latest` runs `latest`: that tag is still reported.
+        if image["newTag"]?.text == "latest" && image["digest"]?.text == nil { continue }
         if image["newName"]?.text != nil {
           roles.renamedImages[folder, default: []].insert(name)
         } else if image["newTag"]?.text != nil || image["digest"]?.text != nil {
@@ -127,6 +161,7 @@ public enum KustomizePatches {
         roles.patches[path] = true
       }
     }
+    roles.propagateImages()
     return roles
   }
 
