@@ -39,19 +39,30 @@ public enum KustomizePatches {
     /// `upstream/base` sets the tag of `../default`, which builds `../manager`. (Inside its
     /// folder the marking finds it.)
     mutating func propagateImages() {
+      // Each kustomization with images walks what it builds: a hostile tree of thousands of
+      // chained kustomizations, each with images, would make that quadratic, so the walks
+      // share a bound, past which the rest is left unmarked (its tags are then reported).
+      var steps = Self.propagationSteps
       for (folder, images) in retaggedImages {
-        for target in built(from: folder) { retaggedImages[target, default: []].formUnion(images) }
+        for target in built(from: folder, steps: &steps) {
+          retaggedImages[target, default: []].formUnion(images)
+        }
       }
       for (folder, images) in renamedImages {
-        for target in built(from: folder) { renamedImages[target, default: []].formUnion(images) }
+        for target in built(from: folder, steps: &steps) {
+          renamedImages[target, default: []].formUnion(images)
+        }
       }
     }
 
+    static let propagationSteps = 1_000_000
+
     /// The resources `folder`'s kustomization builds, at any remove.
-    private func built(from folder: String) -> Set<String> {
+    private func built(from folder: String, steps: inout Int) -> Set<String> {
       var found: Set<String> = []
       var pending = builds[folder] ?? []
-      while let path = pending.popLast() {
+      while steps > 0, let path = pending.popLast() {
+        steps -= 1
         guard path != folder, found.insert(path).inserted else { continue }
         pending += builds[path] ?? []
       }
