@@ -553,6 +553,13 @@ struct AdmissionCheck: ObjectCheck {
       ? candidatesByResource.map { (resource: $0.key, indices: $0.value) } : nil
   }
 
+  /// Only the kinds whose resource some policy of the check may match: the engine asks once
+  /// per kind, and leaves the check out for the others' objects.
+  func mayCheck(apiVersion: String, kind: String) -> Bool {
+    let resource = set.resources.resource(apiVersion: apiVersion, kind: kind, hasNamespace: true)
+    return !candidates(for: resource.resource).isEmpty
+  }
+
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
       ObjectContext(object, check: self, admission: report.admissionRequest)

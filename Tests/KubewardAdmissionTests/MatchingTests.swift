@@ -8,6 +8,38 @@ import Testing
 struct MatchingTests {
   let failing = "object.spec.replicas <= 2"
 
+  /// The engine asks a check once per kind whether it may give findings, and leaves it out for
+  /// the objects of kinds it may not: a policy's check says no for kinds no resource rule of
+  /// it names, yes for every kind when a rule names `*`.
+  @Test func aCheckSaysWhichKindsItMayMatch() throws {
+    func checks(_ policies: String) throws -> [any ObjectCheck] {
+      var set = AdmissionPolicySet()
+      set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+      return try AdmissionPolicySource(set).activePolicies(
+        Configuration(),
+        catalogue: PolicyCatalogue(descriptions: AdmissionPolicySource(set).descriptions)
+      ).compactMap { active in
+        if case .object(let check) = active.runnable { return check }
+        return nil
+      }
+    }
+    let deployments = try #require(try checks(policy(failing)).first)
+    #expect(deployments.mayCheck(apiVersion: "apps/v1", kind: "Deployment"))
+    #expect(!deployments.mayCheck(apiVersion: "v1", kind: "ConfigMap"))
+    #expect(!deployments.mayCheck(apiVersion: "apps/v1", kind: "StatefulSet"))
+    let everything = try #require(
+      try checks(
+        policy(
+          failing,
+          rules: #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}"#)
+      ).first)
+    #expect(everything.mayCheck(apiVersion: "v1", kind: "ConfigMap"))
+    #expect(everything.mayCheck(apiVersion: "example.com/v1", kind: "Widget"))
+    // And a run gives the same findings as if every check were asked of every object.
+    let mixed = deployment() + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    #expect(try Harness(policies: policy(failing), manifest: mixed).objectFindings().count == 1)
+  }
+
   @Test func resourceRulesNameGroupsResourcesAndOperations() throws {
     // Matched: apps/v1 deployments on CREATE.
     #expect(

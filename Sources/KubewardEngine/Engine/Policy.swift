@@ -35,6 +35,13 @@ public enum RunnablePolicy: Sendable {
 /// checks of their own.
 public protocol ObjectCheck: Sendable {
   func check(_ object: KubeObject, _ report: inout ObjectReport)
+  /// Whether objects of `kind` at `apiVersion` may give it findings: `false` lets the engine
+  /// leave it out for them, asked once per kind (and worker) rather than for every object.
+  func mayCheck(apiVersion: String, kind: String) -> Bool
+}
+
+extension ObjectCheck {
+  public func mayCheck(apiVersion: String, kind: String) -> Bool { true }
 }
 
 /// A built-in policy that looks at one object at a time.
