@@ -10,8 +10,7 @@ enum Equality {
     // The call's own unit, already spent, is the first value's: two scalars cost 1 in all, as
     // in cel-go.
     var work = 0
-    let (limit, overflow) = context.remaining.addingReportingOverflow(1)
-    let result = same(a, b, work: &work, limit: overflow ? .max : limit)
+    let result = same(a, b, work: &work, limit: context.remaining(beyond: 1))
     guard context.spend(work - 1) else { return .error(costLimitExceeded) }
     return .bool(result)
   }

@@ -180,10 +180,6 @@ enum Sets {
     ) -> Value {
       context.spend(max(0, work - charged)) ? .bool(result) : .error(costLimitExceeded)
     }
-    @Sendable func budget(_ context: EvaluationContext, beyond charged: Int) -> Int {
-      let (sum, overflow) = context.remaining.addingReportingOverflow(charged)
-      return overflow ? .max : sum
-    }
     /// Kubernetes charges a unit per pair of elements compared, `passes` times over, with the
     /// call's own unit: charged up front.
     @Sendable func pairs(_ a: any ListValue, _ b: any ListValue, passes: Int = 1) -> Int {
@@ -196,7 +192,7 @@ enum Sets {
       guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       // What was charged up front is paid for: the comparisons may do that much first.
-      let limit = budget(context, beyond: upFront)
+      let limit = context.remaining(beyond: upFront)
       let result = (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
       return charged(result, work, beyond: upFront, &context)
     }
@@ -206,7 +202,7 @@ enum Sets {
       guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       // What was charged up front is paid for: the comparisons may do that much first.
-      let limit = budget(context, beyond: upFront)
+      let limit = context.remaining(beyond: upFront)
       let result =
         (0..<b.count).allSatisfy { contains(a, b.element(at: $0), &work, limit) }
         && (0..<a.count).allSatisfy { contains(b, a.element(at: $0), &work, limit) }
@@ -218,7 +214,7 @@ enum Sets {
       guard context.spend(upFront) else { return .error(costLimitExceeded) }
       var work = 0
       // What was charged up front is paid for: the comparisons may do that much first.
-      let limit = budget(context, beyond: upFront)
+      let limit = context.remaining(beyond: upFront)
       let result = (0..<b.count).contains { contains(a, b.element(at: $0), &work, limit) }
       return charged(result, work, beyond: upFront, &context)
     }

@@ -102,6 +102,11 @@ extension Library {
   /// `cidr`, …): a unit per ten code points, rounded up, read `passes` times, in place of that
   /// unit. Without it a loop could read a long string a million times for free.
   static func traversalSurcharge(_ text: String, passes: Int = 1) -> Int {
-    max(0, (passes * Strings.codePointCount(text) + 9) / 10 - 1)
+    traversalSurcharge(codePoints: Strings.codePointCount(text), passes: passes)
+  }
+
+  /// The same for a text of `codePoints` code points (a result not built yet).
+  static func traversalSurcharge(codePoints: Int, passes: Int = 1) -> Int {
+    max(0, (passes * codePoints + 9) / 10 - 1)
   }
 }

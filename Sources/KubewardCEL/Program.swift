@@ -92,6 +92,13 @@ public struct EvaluationContext {
   /// What is left of the budget.
   var remaining: Int { budget - cost }
 
+  /// `remaining`, and `prepaid` units already charged for the work about to be bounded by it
+  /// (a comparison's first unit, a set function's up-front charge).
+  func remaining(beyond prepaid: Int) -> Int {
+    let (sum, overflow) = remaining.addingReportingOverflow(prepaid)
+    return overflow ? .max : sum
+  }
+
   @inline(__always)
   mutating func spend(_ units: Int) -> Bool {
     // Saturating: a charge worked out from hostile sizes may be huge.

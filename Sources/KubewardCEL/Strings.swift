@@ -396,7 +396,7 @@ enum Strings {
     let length =
       parts.reduce(0) { $0 + codePointCount($1) }
       + codePointCount(separator) * max(parts.count - 1, 0)
-    guard context.spend(max(0, (2 * length + 9) / 10 - 1)) else {
+    guard context.spend(Library.traversalSurcharge(codePoints: length, passes: 2)) else {
       return .error(costLimitExceeded)
     }
     return .string(parts.joined(separator: separator))

@@ -43,16 +43,21 @@ public enum KustomizePatches {
       // chained kustomizations, each with images, would make that quadratic, so the walks
       // share a bound, past which the rest is left unmarked (its tags are then reported).
       var steps = Self.propagationSteps
-      for (folder, images) in retaggedImages {
+      retaggedImages = spread(retaggedImages, steps: &steps)
+      renamedImages = spread(renamedImages, steps: &steps)
+    }
+
+    /// `images` (by kustomization folder), each folder's also given to what it builds.
+    private func spread(_ images: [String: Set<String>], steps: inout Int)
+      -> [String: Set<String>]
+    {
+      var spread = images
+      for (folder, names) in images {
         for target in built(from: folder, steps: &steps) {
-          retaggedImages[target, default: []].formUnion(images)
+          spread[target, default: []].formUnion(names)
         }
       }
-      for (folder, images) in renamedImages {
-        for target in built(from: folder, steps: &steps) {
-          renamedImages[target, default: []].formUnion(images)
-        }
-      }
+      return spread
     }
 
     static let propagationSteps = 1_000_000
