@@ -82,7 +82,10 @@ struct ServeCommand: ParsableCommand {
       valueName: "namespace"))
   var namespace: String?
 
-  @Option(help: "Close connections beyond this many.")
+  @Option(
+    help:
+      "Keep at most this many connections open; at the cap, the one idle the longest is closed for a new one."
+  )
   var maxConnections = 1024
 
   @Option(

@@ -18,14 +18,16 @@ final class ServerShared: Sendable {
   let logger: Logger
   let limits: ServerLimits
   let draining: ManagedAtomicFlag
+  let connections: ConnectionRegistry
   /// Request bodies being received, in bytes, over every connection: bounded, so that many
   /// slow uploads cannot take more memory than the pod has.
   let bufferedBytes = NIOLockedValueBox(0)
 
   init(
     reviewer: AdmissionReviewer, metrics: ServerMetrics, logger: Logger, limits: ServerLimits,
-    draining: ManagedAtomicFlag
+    draining: ManagedAtomicFlag, connections: ConnectionRegistry
   ) {
+    self.connections = connections
     self.reviewer = reviewer
     self.metrics = metrics
     self.logger = logger
@@ -106,7 +108,7 @@ final class HTTPHandler: ChannelInboundHandler {
       state = .idle
       answer(route, keepAlive: keepAlive, context: context)
       release()
-      clock.stop()
+      clock.requestAnswered()
     }
   }
 
@@ -312,10 +314,35 @@ final class ConnectionClock {
   let eventLoop: any EventLoop
   private var task: Scheduled<Void>?
   var onExpiry: (() -> Void)?
+  /// Told when the connection is in a request and when it is idle again.
+  private let connections: ConnectionRegistry
+  private weak var channel: (any Channel)?
+  /// From a request's first byte to its answer.
+  private var inRequest = false
 
-  init(timeout: TimeAmount, eventLoop: any EventLoop) {
+  init(
+    timeout: TimeAmount, eventLoop: any EventLoop, connections: ConnectionRegistry,
+    channel: any Channel
+  ) {
     self.timeout = timeout
     self.eventLoop = eventLoop
+    self.connections = connections
+    self.channel = channel
+  }
+
+  /// A byte of a request came: the clock runs, and the connection is not idle.
+  func requestStarted() {
+    start()
+    guard !inRequest else { return }
+    inRequest = true
+    if let channel { connections.setInRequest(channel, true) }
+  }
+
+  /// The request was answered and the connection kept: it owes nothing, and is idle.
+  func requestAnswered() {
+    stop()
+    inRequest = false
+    if let channel { connections.setInRequest(channel, false) }
   }
 
   var isRunning: Bool { task != nil }
@@ -352,7 +379,7 @@ final class RequestStartWatcher: ChannelInboundHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    clock.start()
+    clock.requestStarted()
     context.fireChannelRead(data)
   }
 }

@@ -24,7 +24,9 @@ public struct ServerLimits: Sendable {
   /// server's own idle timeout (90 s), so that it is the client that closes idle connections
   /// and never one it is about to send on.
   public var idleTimeout = TimeAmount.seconds(120)
-  /// Connections beyond this many are closed as soon as they are accepted.
+  /// At most this many connections are open: at the limit, a new connection closes the one
+  /// idle the longest (between requests, or not yet sending one), and is itself closed when
+  /// every connection is in the middle of a request.
   public var maximumConnections = 1024
   /// Request bodies being received, all connections together: beyond this, 503. Well under the
   /// Deployment's memory limit.
@@ -65,7 +67,7 @@ public final class WebhookServer: Sendable {
   private let group: MultiThreadedEventLoopGroup
   /// Released before the event loops stop: its deinit completes a promise on them.
   private let quiesce: NIOLockedValueBox<ServerQuiescingHelper?>
-  private let connections = NIOLockedCounter()
+  private let connections: ConnectionRegistry
   private let channel: any Channel
   private let certificateWatch: RepeatedTask?
   /// Completed by the quiescing helper when the drain has closed every connection.
@@ -85,15 +87,16 @@ public final class WebhookServer: Sendable {
         certificatePath: $0.certificate, privateKeyPath: $0.privateKey, logger: logger)
     }
     self.tls = tls
+    let connections = ConnectionRegistry()
+    self.connections = connections
     let shared = ServerShared(
       reviewer: reviewer, metrics: metrics, logger: logger, limits: options.limits,
-      draining: ManagedAtomicFlag())
+      draining: ManagedAtomicFlag(), connections: connections)
     self.shared = shared
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.group = group
     let quiesce = ServerQuiescingHelper(group: group)
     self.quiesce = NIOLockedValueBox(quiesce)
-    let connections = self.connections
     let limits = options.limits
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
@@ -107,14 +110,23 @@ public final class WebhookServer: Sendable {
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelOption(.maxMessagesPerRead, value: 16)
       .childChannelInitializer { channel in
-        guard connections.increment(limit: limits.maximumConnections) else {
-          logger.warning("connection refused: the connection limit is reached")
+        switch connections.admit(channel, limit: limits.maximumConnections) {
+        case .admitted: break
+        case .evicted(let idle):
+          // Idle connections held every slot: 1 024 clients that each sent one request and
+          // idled held them for the idle timeout, and every review was refused meanwhile.
+          logger.info("closed the connection idle the longest: the connection limit is reached")
+          idle.close(promise: nil)
+        case .refused:
+          logger.warning("connection refused: every connection is in the middle of a request")
           return channel.close()
         }
-        channel.closeFuture.whenComplete { _ in connections.decrement() }
+        channel.closeFuture.whenComplete { _ in connections.remove(channel) }
         return channel.eventLoop.makeCompletedFuture {
           let pipeline = channel.pipeline.syncOperations
-          let clock = ConnectionClock(timeout: limits.requestTimeout, eventLoop: channel.eventLoop)
+          let clock = ConnectionClock(
+            timeout: limits.requestTimeout, eventLoop: channel.eventLoop,
+            connections: connections, channel: channel)
           try pipeline.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
           try pipeline.addHandler(IdleCloser())
           if let tls {
@@ -157,7 +169,7 @@ public final class WebhookServer: Sendable {
     // The listening socket is closed; the quiescing helper closes each connection once its
     // request in flight is answered, then completes the drain.
     try? drained.withLockedValue({ $0 })?.wait()
-    while connections.value > 0 { usleep(10_000) }
+    while connections.count > 0 { usleep(10_000) }
     if let certificateWatch {
       let cancelled = group.next().makePromise(of: Void.self)
       certificateWatch.cancel(promise: cancelled)
@@ -201,19 +213,51 @@ final class IdleCloser: ChannelInboundHandler {
   }
 }
 
-/// The number of open connections, bounded.
-final class NIOLockedCounter: Sendable {
-  private let box = NIOLockedValueBox(0)
+/// The open connections, bounded, and which of them are between requests: at the limit, the
+/// one idle the longest makes room for a new one. Read and written from every event loop.
+final class ConnectionRegistry: Sendable {
+  private struct Entry {
+    let channel: any Channel
+    /// Since when it has had no request in progress; `nil` while it has one.
+    var idleSince: NIODeadline?
+  }
 
-  var value: Int { box.withLockedValue { $0 } }
+  enum Admission {
+    case admitted
+    /// Admitted in the place of this connection, which the caller closes.
+    case evicted(any Channel)
+    case refused
+  }
 
-  func increment(limit: Int) -> Bool {
-    box.withLockedValue { count in
-      guard count < limit else { return false }
-      count += 1
-      return true
+  private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+
+  var count: Int { entries.withLockedValue { $0.count } }
+
+  func admit(_ channel: any Channel, limit: Int) -> Admission {
+    entries.withLockedValue { entries in
+      var admission = Admission.admitted
+      if entries.count >= limit {
+        // A scan of at most `limit` entries, made only when the limit is reached.
+        guard
+          let oldest = entries.filter({ $0.value.idleSince != nil })
+            .min(by: { $0.value.idleSince! < $1.value.idleSince! })
+        else { return .refused }
+        entries[oldest.key] = nil
+        admission = .evicted(oldest.value.channel)
+      }
+      entries[ObjectIdentifier(channel)] = Entry(channel: channel, idleSince: .now())
+      return admission
     }
   }
 
-  func decrement() { box.withLockedValue { $0 -= 1 } }
+  func remove(_ channel: any Channel) {
+    entries.withLockedValue { $0[ObjectIdentifier(channel)] = nil }
+  }
+
+  /// A request started (its first byte came) or ended (it was answered).
+  func setInRequest(_ channel: any Channel, _ inRequest: Bool) {
+    entries.withLockedValue { entries in
+      entries[ObjectIdentifier(channel)]?.idleSince = inRequest ? nil : .now()
+    }
+  }
 }

@@ -336,7 +336,10 @@ struct ServerTests {
     try running.server.wait()
   }
 
-  @Test func connectionsBeyondTheLimitAreClosed() throws {
+  /// At the connection limit, a new connection closes the one idle the longest: idle
+  /// connections held every slot, and every review was refused until they timed out. When
+  /// every connection is in the middle of a request, the new one is closed.
+  @Test func atTheLimitTheConnectionIdleTheLongestMakesRoom() throws {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates) { $0.limits.maximumConnections = 2 }
     defer { try? running.stop() }
@@ -346,18 +349,29 @@ struct ServerTests {
       try client.request("GET", "/healthz")
       #expect(try client.response().status == 200)
     }
+    try second.request("GET", "/healthz")
+    #expect(try second.response().status == 200)
+    // The first has been idle longer than the second: it makes room for the third.
     let third = try running.client()
-    try? third.request("GET", "/healthz")
-    #expect(third.waitForClose())
-    // A slot frees when a connection closes.
-    try first.channel.close().wait()
-    var served = false
-    for _ in 0..<50 where !served {
-      let next = try running.client()
-      try? next.request("GET", "/healthz")
-      served = (try? next.response(timeout: .milliseconds(200)))?.status == 200
+    try third.request("GET", "/healthz")
+    #expect(try third.response().status == 200)
+    #expect(first.waitForClose())
+    try second.request("GET", "/healthz")
+    #expect(try second.response().status == 200)
+    // Both in the middle of a request: a new connection is closed, and they are answered.
+    let body = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#
+    for client in [second, third] {
+      try client.send(
+        "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n{")
     }
-    #expect(served)
+    Thread.sleep(forTimeInterval: 0.2)
+    let fourth = try running.client()
+    try? fourth.request("GET", "/healthz")
+    #expect(fourth.waitForClose())
+    for client in [second, third] {
+      try client.send(String(body.dropFirst()))
+      #expect(try client.response().status == 400)
+    }
   }
 
   @Test func aRotatedCertificateServesNewConnectionsAndKeepsOpenOnes() throws {
