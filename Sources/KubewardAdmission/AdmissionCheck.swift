@@ -39,6 +39,8 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Cost spent so far on this object by this policy.
   @exclusivity(unchecked) var cost = 0
   @exclusivity(unchecked) var tracer: FieldTracer?
+  /// The variables the shared expression in evaluation reads (see `evaluateShared`).
+  @exclusivity(unchecked) fileprivate var readVariables: [Int]?
 
   init(
     scope: ObjectScope, params: Value, variables: [NamedExpression] = [],
@@ -73,12 +75,20 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     guard let program = expression.program else {
       return .error(CELError(expression.compileError?.message ?? "does not compile"))
     }
+    if let slot = scope.sharedExpressions.slot(of: expression) {
+      return evaluateShared(program, slot: slot)
+    }
+    return run(program).value
+  }
+
+  /// `program`'s value, and what it spent itself: a variable it reads is charged when read.
+  private func run(_ program: Program) -> (value: Value, spent: Int) {
     let remaining = CostLimits.perPolicy - cost
-    guard remaining > 0 else { return .error(costLimitExceeded) }
+    guard remaining > 0 else { return (.error(costLimitExceeded), 0) }
     let (value, spent) = program.evaluateWithCost(
       self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
     cost = cost.addingReportingOverflow(spent).overflow ? .max : cost + spent
-    return value
+    return (value, spent)
   }
 
   /// How many variables may be in evaluation at once, each reading the next: every one is a
@@ -91,6 +101,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
   func variable(_ name: String) -> Value? {
     guard let index = positions[name] else { return nil }
+    return variable(at: index)
+  }
+
+  /// The variable at `index` of `variables`.
+  fileprivate func variable(at index: Int) -> Value {
+    let name = variables[index].name
+    readVariables?.append(index)
     if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
     switch states[index] {
     case .done(let value): return value
@@ -104,7 +121,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     states[index] = .evaluating
     depth += 1
     nesting += height
-    var value = evaluateVariable(variables[index].expression)
+    var value = evaluate(variables[index].expression)
     depth -= 1
     nesting -= height
     if case .error(let error) = value, error != costLimitExceeded {
@@ -118,46 +135,48 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 }
 
 extension AdmissionActivation {
-  /// A variable that reads only the request (no params, no other variable) has the same
-  /// value in every policy on the object, and is evaluated once for all of them: policies of
-  /// a library repeat such variables (`containers`: every container of the pod spec), and
-  /// each evaluated it again. Each policy is charged its cost, as if it had evaluated it.
+  /// An expression the run's policies share (`SharedExpressions`): evaluated once per object,
+  /// and each policy is charged what it cost, as if it had evaluated it. The variables it
+  /// read are read again (they have the same definitions in every policy that shares it), so
+  /// that a policy evaluates and pays for each as it would have.
   ///
   /// A traced evaluation (a failed validation's, to find the field it read) keeps its own:
-  /// the variable traced once per object, with the last field of the object it read, which
-  /// every other failure that reads it gets replayed to its tracer, as if read again.
-  fileprivate func evaluateVariable(_ expression: PolicyExpression) -> Value {
-    let remaining = CostLimits.perPolicy - cost
-    guard expression.readsOnlyTheRequest, remaining > 0 else { return evaluate(expression) }
-    let key = expression.source
-    if let shared = tracer == nil ? scope.sharedVariables[key] : scope.tracedVariables[key],
-      shared.cost <= min(CostLimits.perExpression, remaining)
-    {
-      cost += shared.cost
-      if let tracer, let read = shared.lastRead { tracer.replay(read) }
-      return shared.value
+  /// traced once per object, with the last field of the object it read, which every other
+  /// traced evaluation of it gets replayed to its tracer, as if read again.
+  fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
+    if let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot] {
+      for index in shared.variables { _ = variable(at: index) }
+      let remaining = CostLimits.perPolicy - cost
+      if remaining > 0, shared.cost <= min(CostLimits.perExpression, remaining) {
+        cost += shared.cost
+        if let tracer, let read = shared.lastRead { tracer.replay(read) }
+        return shared.value
+      }
     }
-    let before = cost
     let readsBefore = tracer?.reads
-    let value = evaluate(expression)
-    // A value cut short by this policy's budget is not the variable's.
+    let outerReads = readVariables
+    readVariables = []
+    let (value, spent) = run(program)
+    let variables = readVariables ?? []
+    readVariables = outerReads
+    // A value cut short by this policy's budget is not the expression's.
     if case .error(let error) = value, error == costLimitExceeded { return value }
     // What is kept lives as long as the object's check: at most `sharedCost` units of work
-    // in all (a value is no larger than the work that built it), where one policy's
-    // variables were freed after it.
-    let spent = cost - before
-    guard scope.sharedVariablesCost <= Self.sharedCost - spent else { return value }
-    scope.sharedVariablesCost += spent
-    if let tracer {
-      let lastRead = tracer.reads == readsBefore ? nil : tracer.lastRead
-      scope.tracedVariables[key] = SharedVariable(value: value, cost: spent, lastRead: lastRead)
+    // in all (a value is no larger than the work that built it).
+    guard scope.sharedCost <= Self.sharedCost - spent else { return value }
+    scope.sharedCost += spent
+    let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
+    let kept = SharedValue(
+      value: value, cost: spent, lastRead: lastRead, variables: Array(Set(variables)).sorted())
+    if tracer == nil {
+      scope.sharedValues[slot] = kept
     } else {
-      scope.sharedVariables[key] = SharedVariable(value: value, cost: spent, lastRead: nil)
+      scope.tracedValues[slot] = kept
     }
     return value
   }
 
-  /// The cost of the shared variables an object's check keeps, at most: a hundred times what
+  /// The cost of the shared values an object's check keeps, at most: a hundred times what
   /// a policy library's `containers` costs on a large pod, a tenth of one expression's limit.
   static let sharedCost = 100_000
 }
@@ -207,13 +226,14 @@ final class CostLedger: @unchecked Sendable {
 
 /// What every policy evaluated on one object shares, built when first read: most
 /// expressions read only `object`, and a run evaluates many policies on many objects.
-/// A variable's value on an object, shared by the policies that have it (see
-/// `AdmissionActivation.evaluateVariable`): what it cost, and for a traced one, the last
-/// field of the object it read.
-struct SharedVariable {
+/// A shared expression's value on an object (see `AdmissionActivation.evaluateShared`): what
+/// it cost, and for a traced one, the last field of the object it read.
+struct SharedValue {
   let value: Value
   let cost: Int
   let lastRead: FieldTracer.Read?
+  /// The variables it read, by position.
+  let variables: [Int]
 }
 
 final class ObjectScope: @unchecked Sendable {
@@ -228,8 +248,10 @@ final class ObjectScope: @unchecked Sendable {
 
   init(
     object: Value, facts: AdmissionRequestFacts, request: SyntheticRequest, oldObject: Node?,
-    oldObjectIsObject: Bool = false, namespaceObject: ContextObject?, namespace: String?
+    oldObjectIsObject: Bool = false, namespaceObject: ContextObject?, namespace: String?,
+    sharedExpressions: SharedExpressions
   ) {
+    self.sharedExpressions = sharedExpressions
     self.oldObjectIsObject = oldObjectIsObject
     self.object = object
     self.facts = facts
@@ -240,12 +262,13 @@ final class ObjectScope: @unchecked Sendable {
   }
 
   lazy var request: Value = AdmissionCheck.requestValue(facts, request: synthetic)
-  /// The values (and costs) of variables that read only the request, by their expression's
-  /// text (see `AdmissionActivation.evaluateVariable`).
-  var sharedVariables: [String: SharedVariable] = [:]
+  /// Which expressions the policies share, and their values (and costs) on the object, by
+  /// slot (see `AdmissionActivation.evaluateShared`).
+  let sharedExpressions: SharedExpressions
+  var sharedValues: [Int: SharedValue] = [:]
   /// The same, as traced evaluations read them: with the last field of the object each read.
-  var tracedVariables: [String: SharedVariable] = [:]
-  var sharedVariablesCost = 0
+  var tracedValues: [Int: SharedValue] = [:]
+  var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
   /// The paths the object's evaluations read from the names every policy sees alike.
@@ -270,6 +293,7 @@ final class ObjectContext: @unchecked Sendable {
   private let request: SyntheticRequest
   private let oldObject: Node?
   private let updatesItself: Bool
+  private let sharedExpressions: SharedExpressions
 
   init(_ object: KubeObject, check: AdmissionCheck, admission: AdmissionRequestContext?) {
     let set = check.set
@@ -292,6 +316,7 @@ final class ObjectContext: @unchecked Sendable {
     // kubeward evaluates it as an update that changes nothing, where a null oldObject was an
     // error in every policy that compares the two.
     self.updatesItself = admission == nil && request.operation == "UPDATE"
+    self.sharedExpressions = check.sharing.expressions
   }
 
   /// The labels namespace selectors see.
@@ -310,7 +335,7 @@ final class ObjectContext: @unchecked Sendable {
       object.node, apiVersion: object.apiVersion, kind: object.kind, namespace: namespace),
     facts: facts, request: request,
     oldObject: oldObject, oldObjectIsObject: updatesItself, namespaceObject: namespaceObject,
-    namespace: namespace)
+    namespace: namespace, sharedExpressions: sharedExpressions)
 }
 
 /// The params a binding can give its policy, found once per run: the objects of the policy's
@@ -434,7 +459,14 @@ struct AdmissionCheck: ObjectCheck {
   /// Shared by the checks of one set: the key of the object state they share.
   let sharing: Sharing
 
-  final class Sharing: Sendable {}
+  final class Sharing: Sendable {
+    /// Which expressions of the set's policies are evaluated once per object for them all.
+    let expressions: SharedExpressions
+
+    init(policies: [AdmissionPolicy] = []) {
+      expressions = SharedExpressions(policies: policies)
+    }
+  }
   /// Per policy: its bindings, and the autogen variants (controller kind → rewritten policy).
   let compiled: [CompiledPolicy]
   let defaultNamespace: String

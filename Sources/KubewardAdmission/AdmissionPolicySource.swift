@@ -46,7 +46,8 @@ public struct AdmissionPolicySource: PolicySource {
       else { continue }
       enabled.insert(policy.name)
     }
-    let sharing = AdmissionCheck.Sharing()
+    let policies = set.policies.filter { enabled.contains($0.name) && $0.needsCluster == nil }
+    let sharing = AdmissionCheck.Sharing(policies: policies)
     let objectsByKind = set.objectsByKind
     let exceptionsByPolicy = set.exceptionsByPolicy
     return set.policies.filter { enabled.contains($0.name) }.map { policy in

@@ -823,6 +823,96 @@ struct EvaluationTests {
     }
   }
 
+  /// Expressions written in more than one policy get one slot for them all when their value
+  /// cannot differ between the policies: reading only the request, or variables defined alike.
+  /// Variables defined differently, params, and expressions written once get none.
+  @Test func expressionsWithOneValueOnAnObjectAreSharedBetweenPolicies() throws {
+    func policy(_ name: String, variable: String, validations: [String]) -> String {
+      spec(
+        """
+          variables:
+            - name: v
+              expression: \(quoted(variable))
+          validations:
+        \(validations.map { "    - expression: \(quoted($0))" }.joined(separator: "\n"))
+        """, name: name)
+    }
+    let requestOnly = "object.spec.replicas <= 5"
+    let readsVariable = "variables.v.all(c, c.image.endsWith(':2.0'))"
+    let containers = "object.spec.template.spec.containers"
+    let text = [
+      policy("first", variable: containers, validations: [requestOnly, readsVariable, "true"]),
+      policy("second", variable: containers, validations: [requestOnly, readsVariable]),
+      policy("third", variable: "params.spec.containers", validations: [readsVariable]),
+      policy("fourth", variable: "[]", validations: [readsVariable, "params.x == 1"]),
+      policy("fifth", variable: "[]", validations: ["params.x == 1"]),
+    ].joined(separator: "\n---\n")
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(text.utf8))
+    let shared = SharedExpressions(policies: set.policies)
+    func slots(_ name: String) -> [Int?] {
+      let policy = set.policies.first { $0.name == name }!
+      return policy.validations.map { shared.slot(of: $0.expression) }
+    }
+    let first = slots("first")
+    let second = slots("second")
+    #expect(first[0] != nil && first[0] == second[0])
+    #expect(first[1] != nil && first[1] == second[1] && first[0] != first[1])
+    #expect(first[2] == nil, "written once")
+    #expect(slots("third") == [nil], "its variable reads params")
+    #expect(slots("fourth") == [nil, nil], "its variable is defined otherwise; params")
+    #expect(slots("fifth") == [nil], "params")
+    let variable = set.policies.first { $0.name == "first" }!.variables[0].expression
+    let otherVariable = set.policies.first { $0.name == "second" }!.variables[0].expression
+    #expect(shared.slot(of: variable) != nil)
+    #expect(shared.slot(of: variable) == shared.slot(of: otherVariable))
+  }
+
+  /// Policies sharing expressions give each the findings, messages, positions and costs it
+  /// gives alone; one whose variable of the same name is defined otherwise keeps its own.
+  @Test func sharedExpressionsGiveEachPolicyWhatItGetsAlone() throws {
+    func policy(_ name: String, variable: String) -> String {
+      spec(
+        """
+          variables:
+            - name: containers
+              expression: \(quoted(variable))
+          validations:
+            - expression: "object.spec.replicas <= 2"
+              messageExpression: "'at most 2 replicas, not ' + string(object.spec.replicas)"
+            - expression: "variables.containers.all(c, c.image.endsWith(':2.0'))"
+              messageExpression: "'images: ' + variables.containers.map(c, c.image).join(', ')"
+        """, name: name)
+    }
+    let containers = "object.spec.template.spec.containers"
+    let policies = [
+      policy("first", variable: containers),
+      policy("second", variable: containers),
+      policy("third", variable: "[{'image': 'other:2.0'}]"),
+      policy("fourth", variable: containers),
+    ]
+    let manifest = deployment()
+    var harness = Harness(policies: policies.joined(separator: "\n---\n"), manifest: manifest)
+    harness.costs = CostLedger()
+    let together = try harness.objectFindings()
+    #expect(together.count == 7, "\(together.map(\.message))")
+    #expect(together.filter { $0.policy == "third" }.count == 1)
+    for text in policies {
+      var alone = Harness(policies: text, manifest: manifest)
+      alone.costs = CostLedger()
+      let findings = try alone.objectFindings()
+      let name = try #require(findings.first?.policy)
+      let shared = together.filter { $0.policy == name }
+      #expect(shared.map(\.message) == findings.map(\.message), "\(name)")
+      #expect(shared.map(\.line) == findings.map(\.line), "\(name)")
+      #expect(shared.map(\.column) == findings.map(\.column), "\(name)")
+      #expect(harness.costs?.costs[name] == alone.costs?.costs[name], "\(name)")
+    }
+    // The image (line 17) is the last field the failed validation read.
+    #expect(
+      together.first { $0.message.contains("images: registry.example.com/web:1.0") }?.line == 17)
+  }
+
   /// A failed validation points at the last field of the object it read, also through a
   /// shared variable that an earlier failure on the object traced: the variable is replayed to
   /// the tracer, not read again, and the finding points where it did alone.
