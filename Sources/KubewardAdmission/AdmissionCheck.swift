@@ -22,8 +22,8 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   // Used by one evaluation at a time, on one thread: a check builds its own per object.
   let scope: ObjectScope
   let params: Value
-  let variables: [NamedExpression]
-  private let positions: [String: Int]
+  /// The policy whose variables it has (none: an exception's conditions).
+  private let policy: AdmissionPolicy?
   // Unchecked exclusivity here and below: an activation is used by one evaluation at a time
   // (a nested one reads it, never while another access is open), and the run-time checks of
   // a class's properties were a fifth of a variable's lookup.
@@ -43,14 +43,15 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   @exclusivity(unchecked) fileprivate var readVariables: [Int]?
 
   init(
-    scope: ObjectScope, params: Value, variables: [NamedExpression] = [],
-    positions: [String: Int] = [:]
+    scope: ObjectScope, params: Value, policy: AdmissionPolicy? = nil
   ) {
     self.scope = scope
     self.params = params
-    self.variables = variables
-    self.positions = positions
+    self.policy = policy
   }
+
+  /// The policy's variables, in order.
+  var variables: [NamedExpression] { policy?.variables ?? [] }
 
   /// The object's: every policy on it evaluates one expression after another.
   var scratch: EvaluationScratch? { scope.scratch }
@@ -100,20 +101,21 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   static let maximumNesting = 1_500
 
   func variable(_ name: String) -> Value? {
-    guard let index = positions[name] else { return nil }
+    guard let index = policy?.variablePositions[name] else { return nil }
     return variable(at: index)
   }
 
   /// The variable at `index` of `variables`.
   fileprivate func variable(at index: Int) -> Value {
-    let name = variables[index].name
+    let variables = self.variables
     readVariables?.append(index)
     if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
     switch states[index] {
     case .done(let value): return value
-    case .evaluating: return .error(CELError("variable \(name) refers to itself"))
+    case .evaluating: return .error(CELError("variable \(variables[index].name) refers to itself"))
     case .unread: break
     }
+    let name = variables[index].name
     let height = variables[index].expression.program?.expression.height ?? 1
     guard depth < Self.maximumVariableDepth, nesting + height <= Self.maximumNesting else {
       return .error(CELError("variable \(name): variables read one another too deeply"))
@@ -296,10 +298,10 @@ final class ObjectContext: @unchecked Sendable {
   private let sharedExpressions: SharedExpressions
 
   init(_ object: KubeObject, check: AdmissionCheck, admission: AdmissionRequestContext?) {
-    let set = check.set
+    // `check.set` read in place: binding it to a name copied the set for every object.
     let metadata = object.metadata
     let namespaceNode = metadata.node?["namespace"]
-    let resource = set.resources.resource(
+    let resource = check.set.resources.resource(
       apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
     let namespace =
       resource.namespaced ? (namespaceNode?.string ?? check.defaultNamespace) : nil
@@ -308,7 +310,7 @@ final class ObjectContext: @unchecked Sendable {
       resource: resource, name: metadata.name ?? "", namespace: namespace,
       labelsNode: metadata.labelsNode, operation: request.operation)
     self.namespace = namespace
-    self.namespaceObject = namespace.map { set.namespaces[$0] } ?? nil
+    self.namespaceObject = namespace.map { check.set.namespaces[$0] } ?? nil
     self.object = object
     self.request = request
     self.oldObject = admission?.oldObject
@@ -507,13 +509,17 @@ struct AdmissionCheck: ObjectCheck {
     let paramsAreNamespaced: Bool
     /// Per binding, how its findings name what the object violates.
     let denials: [String]
+    /// Per binding, the severity of its findings: the configuration's for the policy, else
+    /// the strongest of the binding's actions.
+    let adjustments: [SeverityAdjustment]
     /// Kyverno PolicyExceptions that exempt objects from the policy.
     let exceptions: [PolicyException]
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
       hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject],
-      exceptions: [PolicyException] = [], resources: ResourceTable = ResourceTable()
+      exceptions: [PolicyException] = [], resources: ResourceTable = ResourceTable(),
+      configuredSeverity: Severity? = nil
     ) {
       self.exceptions = exceptions
       self.paramsAreNamespaced =
@@ -529,6 +535,9 @@ struct AdmissionCheck: ObjectCheck {
       self.hasCompileErrors = hasCompileErrors
       self.variants = variants
       self.denials = bindings.map { AdmissionCheck.denial(policy, $0, unbound: unbound) }
+      self.adjustments = bindings.map { binding in
+        .exactly(configuredSeverity ?? binding.actions.lazy.map(\.severity).max() ?? .error)
+      }
       self.params = bindings.map { binding in
         guard let kind = policy.paramKind, let reference = binding.paramReference else {
           return nil
@@ -565,7 +574,7 @@ struct AdmissionCheck: ObjectCheck {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
         } ?? [],
         exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [],
-        resources: set.resources)
+        resources: set.resources, configuredSeverity: severities[policy.name])
     }
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
@@ -607,9 +616,8 @@ struct AdmissionCheck: ObjectCheck {
             objectLabels: context.objectLabels) ?? true
         guard matched else { continue }
         evaluate(
-          policy, binding: binding, params: entry.params[index], denial: entry.denials[index],
-          entry: entry, object: object, scope: context.scope, namespace: context.namespace,
-          report: &report)
+          policy, binding: binding, at: index, entry: entry, object: object,
+          scope: context.scope, namespace: context.namespace, report: &report)
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
@@ -647,13 +655,6 @@ struct AdmissionCheck: ObjectCheck {
     }
   }
 
-  private func severity(_ policy: AdmissionPolicy, _ actions: [ValidationAction]) -> Severity {
-    if !configuredSeverities.isEmpty, let configured = configuredSeverities[policy.name] {
-      return configured
-    }
-    return actions.lazy.map(\.severity).max() ?? .error
-  }
-
   /// How a finding names what the object violates: the policy, its binding and the actions
   /// that decide what the API server does.
   fileprivate static func denial(
@@ -671,12 +672,12 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   private func evaluate(
-    _ policy: AdmissionPolicy, binding: AdmissionBinding, params index: ParamIndex?,
-    denial verb: String, entry: CompiledPolicy, object: KubeObject, scope: ObjectScope,
-    namespace: String?, report: inout ObjectReport
+    _ policy: AdmissionPolicy, binding: AdmissionBinding, at bindingIndex: Int,
+    entry: CompiledPolicy, object: KubeObject, scope: ObjectScope, namespace: String?,
+    report: inout ObjectReport
   ) {
-    let severity = severity(policy, binding.actions)
-    let adjustment = SeverityAdjustment.exactly(severity)
+    let verb = entry.denials[bindingIndex]
+    let adjustment = entry.adjustments[bindingIndex]
     // Compile errors: Fail rejects every request the policy matches.
     if entry.hasCompileErrors {
       if policy.failurePolicy == .fail {
@@ -687,8 +688,17 @@ struct AdmissionCheck: ObjectCheck {
       }
       return
     }
+    // Most policies take no params: one evaluation, with `params` null.
+    guard policy.paramKind != nil, binding.paramReference != nil else {
+      evaluate(
+        policy, param: .null, denial: verb, adjustment: adjustment, object: object, scope: scope,
+        report: &report)
+      return
+    }
     let paramValues: [Value]
-    switch params(for: policy, binding: binding, entry: entry, index: index, namespace: namespace)
+    switch params(
+      for: policy, binding: binding, entry: entry, index: entry.params[bindingIndex],
+      namespace: namespace)
     {
     case .values(let values): paramValues = values
     case .configurationError(let why):
@@ -702,79 +712,87 @@ struct AdmissionCheck: ObjectCheck {
       return
     }
     for param in paramValues {
-      func activation() -> AdmissionActivation {
-        AdmissionActivation(
-          scope: scope, params: param, variables: policy.variables,
-          positions: policy.variablePositions)
-      }
-      let context = activation()
-      // matchConditions: all must hold; an error follows failurePolicy.
-      var matched = true
-      for condition in policy.matchConditions {
-        switch context.evaluate(condition.expression) {
-        case .bool(true): continue
-        case .bool(false): matched = false
-        case .error(let error):
-          if policy.failurePolicy == .fail {
-            report.report(
-              object.nameNode,
-              "\(verb): matchCondition '\(condition.name)' could not be evaluated (\(error.message)), and failurePolicy Fail rejects the request",
-              adjustment: adjustment)
-          }
-          matched = false
-        default:
-          matched = false
-        }
-        if !matched { break }
-      }
-      guard matched else { continue }
-      for validation in policy.validations {
-        let result = context.evaluate(validation.expression)
-        switch result {
-        case .bool(true):
-          continue
-        case .bool(false):
-          let message = self.message(validation, context: context)
-          let node = tracedNode(
-            validation.expression, object: object, spent: context, build: activation)
-          report.report(node, "\(verb): \(message)", adjustment: adjustment)
-        case .error(let error):
-          guard policy.failurePolicy == .fail else { continue }
-          let node = tracedNode(
-            validation.expression, object: object, spent: context, build: activation)
-          report.report(
-            node,
-            "\(verb): expression '\(Self.oneLine(validation.expression.source))' resulted in error: \(error.message)",
-            adjustment: adjustment)
-        default:
-          guard policy.failurePolicy == .fail else { continue }
-          report.report(
-            object.nameNode,
-            "\(verb): expression '\(Self.oneLine(validation.expression.source))' must return bool, not \(result.type)",
-            adjustment: adjustment)
-        }
-      }
-      for annotation in policy.auditAnnotations {
-        let value = context.evaluate(annotation.expression)
-        switch value {
-        case .null: continue
-        case .string(let text):
-          report.report(
-            object.nameNode,
-            "gets audit annotation \(policy.name)/\(annotation.name): \(Self.oneLine(text)) (from \(policy.kindName) '\(policy.name)')",
-            adjustment: .info)
-        case .error(let error):
-          guard policy.failurePolicy == .fail else { continue }
-          report.report(
-            object.nameNode,
-            "\(verb): audit annotation '\(annotation.name)' could not be evaluated: \(error.message)",
-            adjustment: adjustment)
-        default:
-          continue
-        }
-      }
-      set.costLedger?.record(policy.name, cost: context.cost)
+      evaluate(
+        policy, param: param, denial: verb, adjustment: adjustment, object: object, scope: scope,
+        report: &report)
     }
+  }
+
+  /// One evaluation of `policy` on the object, with `param` as `params`.
+  private func evaluate(
+    _ policy: AdmissionPolicy, param: Value, denial verb: String,
+    adjustment: SeverityAdjustment, object: KubeObject, scope: ObjectScope,
+    report: inout ObjectReport
+  ) {
+    func activation() -> AdmissionActivation {
+      AdmissionActivation(scope: scope, params: param, policy: policy)
+    }
+    let context = activation()
+    // matchConditions: all must hold; an error follows failurePolicy. Read by index, here
+    // and below: iterating copied each entry (a retain per field) for every object.
+    let conditions = policy.matchConditions
+    for index in conditions.indices {
+      switch context.evaluate(conditions[index].expression) {
+      case .bool(true): continue
+      case .bool(false): return
+      case .error(let error):
+        if policy.failurePolicy == .fail {
+          report.report(
+            object.nameNode,
+            "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(error.message)), and failurePolicy Fail rejects the request",
+            adjustment: adjustment)
+        }
+        return
+      default:
+        return
+      }
+    }
+    let validations = policy.validations
+    for index in validations.indices {
+      let expression = validations[index].expression
+      let result = context.evaluate(expression)
+      switch result {
+      case .bool(true):
+        continue
+      case .bool(false):
+        let message = self.message(validations[index], context: context)
+        let node = tracedNode(expression, object: object, spent: context, build: activation)
+        report.report(node, "\(verb): \(message)", adjustment: adjustment)
+      case .error(let error):
+        guard policy.failurePolicy == .fail else { continue }
+        let node = tracedNode(expression, object: object, spent: context, build: activation)
+        report.report(
+          node,
+          "\(verb): expression '\(Self.oneLine(expression.source))' resulted in error: \(error.message)",
+          adjustment: adjustment)
+      default:
+        guard policy.failurePolicy == .fail else { continue }
+        report.report(
+          object.nameNode,
+          "\(verb): expression '\(Self.oneLine(expression.source))' must return bool, not \(result.type)",
+          adjustment: adjustment)
+      }
+    }
+    let annotations = policy.auditAnnotations
+    for index in annotations.indices {
+      switch context.evaluate(annotations[index].expression) {
+      case .null: continue
+      case .string(let text):
+        report.report(
+          object.nameNode,
+          "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(text)) (from \(policy.kindName) '\(policy.name)')",
+          adjustment: .info)
+      case .error(let error):
+        guard policy.failurePolicy == .fail else { continue }
+        report.report(
+          object.nameNode,
+          "\(verb): audit annotation '\(annotations[index].name)' could not be evaluated: \(error.message)",
+          adjustment: adjustment)
+      default:
+        continue
+      }
+    }
+    set.costLedger?.record(policy.name, cost: context.cost)
   }
 
   /// The validation's message as the API server writes it: `messageExpression`'s result when

@@ -155,7 +155,9 @@ struct ResourceTable: Sendable {
 }
 
 /// The request kubeward imagines for an object: its resource, name, namespace and operation.
-struct AdmissionRequestFacts: Sendable {
+/// A class: every policy on the object matches against it, and a copy of its fields cost a
+/// retain for each.
+final class AdmissionRequestFacts: Sendable {
   let resource: RequestResource
   let name: String
   /// `nil` for cluster-scoped objects.
@@ -163,6 +165,17 @@ struct AdmissionRequestFacts: Sendable {
   /// The object's `metadata.labels`, read only by the selectors that need them.
   let labelsNode: Node?
   let operation: String
+
+  init(
+    resource: RequestResource, name: String, namespace: String?, labelsNode: Node?,
+    operation: String
+  ) {
+    self.resource = resource
+    self.name = name
+    self.namespace = namespace
+    self.labelsNode = labelsNode
+    self.operation = operation
+  }
 
   var labels: Labels { Labels(stringMap: labelsNode) }
 }
