@@ -150,7 +150,7 @@ public enum APIVersion {
   static let clusterScopedKinds: Set<String> = [
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
     "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
-    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "InitializerConfiguration",
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService", "CSIDriver",
     "CSINode", "VolumeAttachment", "PodSecurityPolicy", "CertificateSigningRequest",
     "ClusterIssuer", "VolumeSnapshotClass", "GatewayClass", "FlowSchema",

@@ -116,6 +116,10 @@ enum RemovedAPIs {
       kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
       removedIn: "1.22", replacement: "admissionregistration.k8s.io/v1"),
     Entry(
+      apiVersion: "admissionregistration.k8s.io/v1alpha1", kinds: ["InitializerConfiguration"],
+      removedIn: "1.14", replacement: nil,
+      note: "initializers were removed; a mutating admission webhook does their work"),
+    Entry(
       apiVersion: "apiregistration.k8s.io/v1beta1", kinds: ["APIService"], removedIn: "1.22",
       replacement: "apiregistration.k8s.io/v1"),
     Entry(

@@ -34,7 +34,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
     // With a read-only root file system only volumes take writes; a container with a volume
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
-    if let name = dataImage(container) {
+    // A data store's image kept idle (`tail -f /dev/null`: a client to `kubectl exec`
+    // into) runs no server that stores anything.
+    if let name = dataImage(container), !container.isIdle {
       return "\(name) stores data, and with no volume for it, on the node's disk"
     }
     if Self.commandWritesFiles(container.commandLine, writers: writingCommands) {
@@ -63,6 +65,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
     }
   }
 
+  /// Where a redirection writes to no disk: devices, and the kernel's virtual file systems.
+  static let virtualPrefixes = ["/dev/", "/proc/", "/sys/"]
+
   /// Whether a command line visibly writes files: a redirection to a file, or a program whose
   /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
   static func commandWritesFiles(_ words: [String], writers: Set<Substring>) -> Bool {
@@ -79,11 +84,21 @@ struct EphemeralStorageLimit: ObjectPolicy {
       let program = ASCIIText.lastPathComponent(token)
       if writers.contains(program) { return true }
       if program == "curl" && tokens.contains(where: { $0 == "-o" || $0 == "-O" }) { return true }
-      // `> file`, `>>file`, `2> log`: a redirection whose target is not a device.
+      // `> file`, `>>file`, `2> log`: a redirection whose target is a file, not a device,
+      // a kernel setting (`echo 1 > /proc/sys/…`) or another descriptor (`2>&1`, split at
+      // its `&`).
       guard let arrow = token.utf8.firstIndex(of: UInt8(ascii: ">")) else { continue }
       var target = token[token.index(after: arrow)...].drop(while: { $0 == ">" })
-      if target.isEmpty, index + 1 < tokens.count { target = tokens[index + 1] }
-      if !target.isEmpty && !target.hasPrefix("/dev/") { return true }
+      if target.isEmpty {
+        let base = token.base
+        if token.endIndex < base.endIndex, base.utf8[token.endIndex] == UInt8(ascii: "&") {
+          continue
+        }
+        if index + 1 < tokens.count { target = tokens[index + 1] }
+      }
+      if !target.isEmpty && !Self.virtualPrefixes.contains(where: { target.hasPrefix($0) }) {
+        return true
+      }
     }
     return false
   }

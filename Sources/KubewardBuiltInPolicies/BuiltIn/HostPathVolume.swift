@@ -10,11 +10,12 @@ struct HostPathVolume: ObjectPolicy {
 
   /// Host folders that are not the node's disk: virtual filesystems and memory-backed `/run`
   /// (devices, sockets, lock files), the kubelet's own plugin sockets and volume mount points,
-  /// which node plugins must share, and the CNI's configuration and plugin folders, which a
-  /// network plugin's installer must write (a few small files, never data).
+  /// which node plugins must share, and the folders a node plugin's or driver's installer
+  /// must write (a few files, never data): the CNI's, FlexVolume's plugin folder, and GKE's
+  /// folder for GPU drivers and libraries.
   static let nonDataPrefixes = [
     "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni/net.d",
-    "/opt/cni/bin",
+    "/opt/cni/bin", "/usr/libexec/kubernetes/kubelet-plugins", "/home/kubernetes/bin",
   ]
 
   static func isNonDataPath(_ path: String) -> Bool {

@@ -95,12 +95,12 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       case .azure:
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
       case .google:
-        "reserve a static address and set it as spec.loadBalancerIP"
+        "reserve a static address and name it in networking.gke.io/load-balancer-ip-addresses"
       case .unknown:
         "keep it with your cloud's mechanism (Alibaba Cloud: the "
           + "alibaba-cloud-loadbalancer-id annotation; AWS: Elastic IPs in "
           + "aws-load-balancer-eip-allocations; Azure: azure-pip-name; Google Cloud: a reserved "
-          + "address in spec.loadBalancerIP)"
+          + "address in networking.gke.io/load-balancer-ip-addresses)"
       }
     }
   }
