@@ -161,7 +161,7 @@ enum Strings {
       guard context.spend(1 + text.utf8.count / 10 + list.count + weight / 10) else {
         return .error(costLimitExceeded)
       }
-      switch Formatter.format(text, arguments) {
+      switch Formatter.format(text, arguments, kubernetes: version < 3) {
       case .success(let result): return .string(result)
       case .failure(let error): return .error(error)
       }
@@ -521,9 +521,12 @@ public enum CELFormat {
 }
 
 /// The strings extension's `format`: `%s`, `%d`, `%f`, `%e`, `%b`, `%o`, `%x`, `%X` with an
-/// optional precision (`%.3f`), and `%%`.
+/// optional precision (`%.3f`), and `%%`. `kubernetes`: the clauses of the version Kubernetes
+/// runs (`KubernetesFormat`), else those of cel-spec's conformance tests.
 enum Formatter {
-  static func format(_ text: String, _ arguments: [Value]) -> Result<String, CELError> {
+  static func format(_ text: String, _ arguments: [Value], kubernetes: Bool = false)
+    -> Result<String, CELError>
+  {
     var result = ""
     var scalars = text.unicodeScalars.makeIterator()
     var next = 0
@@ -550,7 +553,9 @@ enum Formatter {
             break
           }
         }
-        guard let number = Int(digits), number <= 100 else {
+        guard let number = Int(digits),
+          number <= (kubernetes ? KubernetesFormat.largestPrecision : 100)
+        else {
           return .failure(CELError("could not parse formatting clause: invalid precision"))
         }
         precision = number
@@ -565,7 +570,11 @@ enum Formatter {
       }
       let argument = arguments[next]
       next += 1
-      switch formatted(argument, clause: Character(clause), precision: precision) {
+      let text =
+        kubernetes
+        ? KubernetesFormat.formatted(argument, clause: Character(clause), precision: precision)
+        : nil
+      switch text ?? formatted(argument, clause: Character(clause), precision: precision) {
       case .success(let text): result += text
       case .failure(let error): return .failure(error)
       }
@@ -573,7 +582,7 @@ enum Formatter {
     return .success(result)
   }
 
-  private static func failure(_ message: String) -> Result<String, CELError> {
+  static func failure(_ message: String) -> Result<String, CELError> {
     .failure(CELError("error during formatting: \(message)"))
   }
 

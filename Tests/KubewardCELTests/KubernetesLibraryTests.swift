@@ -276,6 +276,60 @@ struct KubernetesLibraryTests {
     #expect(list.evaluate(DictionaryActivation()).debugText == "true")
   }
 
+  /// `format` as the API server prints (cel-go's formatter for strings versions below 4, with
+  /// the `en_US` number printer), where cel-spec's conformance tests print otherwise: the
+  /// cases of Kubernetes' own tests (apiextensions-apiserver's `validation_test.go`) and of
+  /// cel-go's `formatting_test.go` for that formatter.
+  @Test(arguments: [
+    ("'%e'.format([3.14])", "3.140000×10⁰⁰"),
+    ("'%.6e'.format([1052.032911275])", "1.052033×10⁰³"),
+    ("'%e'.format([0.000000002])", "2.000000×10⁻⁰⁹"),
+    (
+      "'%d %s %f %s %s'.format([1, 'abc', 1.0, duration('1m'), timestamp('2000-01-01T00:00:00.000Z')])",
+      "1 abc 1.000000 60s 2000-01-01T00:00:00Z"
+    ),
+    ("'%.2f'.format([-1234567.891])", "-1,234,567.89"), ("'%.0f'.format([999.5])", "1,000"),
+    ("'%f'.format(['NaN'])", "NaN"), ("'%f'.format(['Infinity'])", "∞"),
+    ("'%f'.format(['-Infinity'])", "-∞"),
+    ("'%s'.format([2.71])", "2.71"), ("'%s'.format([[2.71]])", "[2.710000]"),
+    ("'%s'.format([0.000000002])", "2e-09"), ("'%s'.format([[0.000000002]])", "[0.000000]"),
+    ("'%s'.format([double('Inf')])", "+Inf"), ("'%s'.format([double('-Inf')])", "-Inf"),
+    ("'%s'.format([[double('NaN'), double('+Inf'), double('-Inf')]])", #"["NaN", "+Inf", "-Inf"]"#),
+    (
+      "'%s'.format([['abc', 3.14, null, [9, 8, 7, 6], timestamp('2023-02-03T23:31:20Z')]])",
+      #"["abc", 3.140000, null, [9, 8, 7, 6], timestamp("2023-02-03T23:31:20Z")]"#
+    ),
+    (
+      "'%s'.format([{1: 'value1', uint(2): 'value2', true: double('NaN')}])",
+      #"{1:"value1", 2:"value2", true:"NaN"}"#
+    ),
+    (
+      "'%s'.format([{'b': b'\\xff\\x00', 'a': ['\\u00a0\\t\"']}])",
+      #"{"a":["\u00a0\t\""], "b":b"\xff\x00"}"#
+    ),
+    ("'%.200f'.format([1.0])", "1." + String(repeating: "0", count: 200)),
+  ])
+  func kubernetesFormatPrintsAsTheAPIServer(_ expression: String, _ expected: String) throws {
+    let program = try Program(expression, library: .kubernetes)
+    let value = program.evaluate(DictionaryActivation())
+    #expect(value.debugText == Strings.quote(expected), "\(expression)")
+  }
+
+  /// What that formatter refuses where the conformance tests' prints: integers for `%f` and
+  /// `%e`, and doubles for `%d`.
+  @Test func kubernetesFormatTakesDoublesForFixedPointOnly() throws {
+    for (source, standard) in [
+      ("'%f'.format([two])", "\"2.000000\""), ("'%e'.format([two])", "\"2.000000e+00\""),
+      ("'%d'.format([nan])", "\"NaN\""),
+    ] {
+      let values: [String: Value] = ["two": .int(2), "nan": .double(.nan)]
+      let kubernetes = try Program(source, library: .kubernetes)
+      #expect(kubernetes.evaluate(DictionaryActivation(values)).isError, "\(source)")
+      let conformance = try Program(source)
+      #expect(conformance.evaluate(DictionaryActivation(values)).debugText == standard)
+    }
+  }
+
   /// Durations as cel-go computes them: `int()` gives nanoseconds, and `getMilliseconds()`
   /// all of the duration in milliseconds (the conformance suite's environment: the
   /// milliseconds past the seconds).
