@@ -34,6 +34,7 @@ enum Strings {
         case .int(let start) = arguments[2]
       else { return nil }
       guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      if version < 3, let found = kubernetesOffset(text, part, start) { return found }
       return indexOf(text, part, from: start)
     }
     library.add("lastIndexOf", member: true, arity: 2) { arguments, context in
@@ -51,6 +52,7 @@ enum Strings {
         case .int(let start) = arguments[2]
       else { return nil }
       guard context.spend(1 + text.utf8.count / 10) else { return .error(costLimitExceeded) }
+      if version < 3, let found = kubernetesOffset(text, part, start) { return found }
       return lastIndexOf(text, part, from: start)
     }
     library.add("lowerAscii", member: true, arity: 1) { arguments, context in
@@ -166,6 +168,17 @@ enum Strings {
       case .failure(let error): return .error(error)
       }
     }
+  }
+
+  /// `indexOf` and `lastIndexOf` from an offset as cel-go has answered since 0.22 (what the
+  /// API server runs), where it decides: a negative offset is an error, one past the text
+  /// finds nothing, and the empty text is found at the offset, at most the text's end.
+  /// (cel-spec's conformance tests, older, make an offset past the text an error.)
+  private static func kubernetesOffset(_ text: String, _ part: String, _ start: Int64) -> Value? {
+    guard start >= 0 else { return outOfRange(start) }
+    let count = Int64(text.unicodeScalars.count)
+    if part.isEmpty { return .int(min(start, count)) }
+    return start >= count ? .int(-1) : nil
   }
 
   private static func outOfRange(_ index: Int64) -> Value {

@@ -330,6 +330,27 @@ struct KubernetesLibraryTests {
     }
   }
 
+  /// Offsets past the text, as cel-go answers them since 0.22 (Kubernetes' strings tests);
+  /// the conformance tests' environment keeps their errors.
+  @Test func kubernetesIndexOffsetsPastTheTextFindNothing() throws {
+    for (source, kubernetes, standard) in [
+      ("'tacocat'.indexOf('a', 30)", "-1", "index out of range: 30"),
+      ("'tacocat'.lastIndexOf('a', 30)", "-1", "index out of range: 30"),
+      ("'tacocat'.indexOf('', 30)", "7", "30"), ("'tacocat'.lastIndexOf('', 30)", "7", "30"),
+      ("'tacocat'.indexOf('', -1)", "index out of range: -1", "-1"),
+      ("'tacocat'.lastIndexOf('a', -1)", "index out of range: -1", "index out of range: -1"),
+      ("'tacocat'.indexOf('a', 3)", "5", "5"), ("'tacocat'.lastIndexOf('', 3)", "3", "3"),
+    ] {
+      func text(_ value: Value) -> String {
+        if case .error(let error) = value { return error.message }
+        return value.debugText
+      }
+      let values = DictionaryActivation()
+      #expect(text(try Program(source, library: .kubernetes).evaluate(values)) == kubernetes)
+      #expect(text(try Program(source).evaluate(values)) == standard, "\(source)")
+    }
+  }
+
   /// Durations as cel-go computes them: `int()` gives nanoseconds, and `getMilliseconds()`
   /// all of the duration in milliseconds (the conformance suite's environment: the
   /// milliseconds past the seconds).
