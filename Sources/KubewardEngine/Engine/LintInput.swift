@@ -18,8 +18,9 @@ public struct LintInput: Sendable {
     /// Larger than the size limit (standard input): `file-too-large`, or `binary-file` when a
     /// NUL byte (at offset `binaryAt`) shows it is binary.
     case tooLarge(size: Int, limit: Int, binaryAt: Int?)
-    /// A symbolic link the folder walk did not follow, because it leaves the linted folder or
-    /// leads to a folder already walked; reported as `symlink-not-followed`.
+    /// A symbolic link the folder walk did not follow because it leaves the linted folder;
+    /// reported as `symlink-not-followed`. (One to a folder inside it, walked under its own
+    /// name, is skipped without a word.)
     case symlinkNotFollowed(reason: String)
     /// A Helm chart found in a folder walk (its `Chart.yaml`; `folder` ends with `/`): its
     /// templates are not linted one by one; reported once as `helm-chart`.
@@ -356,14 +357,8 @@ private struct FolderWalk {
       return nil
     }
     // A folder inside the tree is walked under its own name; through the link it would be
-    // walked twice (or forever, for a link to a folder above).
-    inputs.append(
-      LintInput(
-        name: shown,
-        source: .symlinkNotFollowed(
-          reason: "a symbolic link to \(FilePath.displayName(target[...])), a folder of the tree "
-            + "being linted, which is linted under its own name"),
-        isExplicit: false))
+    // walked twice (or forever, for a link to a folder above). Nothing is skipped, so nothing
+    // is said: documentation trees link folders to each other by the dozen.
     return nil
   }
 
