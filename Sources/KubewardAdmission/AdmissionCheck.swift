@@ -39,8 +39,6 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Cost spent so far on this object by this policy.
   @exclusivity(unchecked) var cost = 0
   @exclusivity(unchecked) var tracer: FieldTracer?
-  /// The variables the shared expression in evaluation reads (see `evaluateShared`).
-  @exclusivity(unchecked) fileprivate var readVariables: [Int]?
 
   init(
     scope: ObjectScope, params: Value, policy: AdmissionPolicy? = nil
@@ -108,7 +106,6 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// The variable at `index` of `variables`.
   fileprivate func variable(at index: Int) -> Value {
     let variables = self.variables
-    readVariables?.append(index)
     if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
     switch states[index] {
     case .done(let value): return value
@@ -138,29 +135,23 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
 extension AdmissionActivation {
   /// An expression the run's policies share (`SharedExpressions`): evaluated once per object,
-  /// and each policy is charged what it cost, as if it had evaluated it. The variables it
-  /// read are read again (they have the same definitions in every policy that shares it), so
-  /// that a policy evaluates and pays for each as it would have.
+  /// and each policy is charged what it cost, as if it had evaluated it.
   ///
   /// A traced evaluation (a failed validation's, to find the field it read) keeps its own:
   /// traced once per object, with the last field of the object it read, which every other
   /// traced evaluation of it gets replayed to its tracer, as if read again.
   fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
-    if let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot] {
-      for index in shared.variables { _ = variable(at: index) }
-      let remaining = CostLimits.perPolicy - cost
-      if remaining > 0, shared.cost <= min(CostLimits.perExpression, remaining) {
-        cost += shared.cost
-        if let tracer, let read = shared.lastRead { tracer.replay(read) }
-        return shared.value
-      }
+    let remaining = CostLimits.perPolicy - cost
+    if remaining > 0,
+      let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot],
+      shared.cost <= min(CostLimits.perExpression, remaining)
+    {
+      cost += shared.cost
+      if let tracer, let read = shared.lastRead { tracer.replay(read) }
+      return shared.value
     }
     let readsBefore = tracer?.reads
-    let outerReads = readVariables
-    readVariables = []
     let (value, spent) = run(program)
-    let variables = readVariables ?? []
-    readVariables = outerReads
     // A value cut short by this policy's budget is not the expression's.
     if case .error(let error) = value, error == costLimitExceeded { return value }
     // What is kept lives as long as the object's check: at most `sharedCost` units of work
@@ -168,8 +159,7 @@ extension AdmissionActivation {
     guard scope.sharedCost <= Self.sharedCost - spent else { return value }
     scope.sharedCost += spent
     let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
-    let kept = SharedValue(
-      value: value, cost: spent, lastRead: lastRead, variables: Array(Set(variables)).sorted())
+    let kept = SharedValue(value: value, cost: spent, lastRead: lastRead)
     if tracer == nil {
       scope.sharedValues[slot] = kept
     } else {
@@ -234,8 +224,6 @@ struct SharedValue {
   let value: Value
   let cost: Int
   let lastRead: FieldTracer.Read?
-  /// The variables it read, by position.
-  let variables: [Int]
 }
 
 final class ObjectScope: @unchecked Sendable {
