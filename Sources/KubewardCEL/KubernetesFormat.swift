@@ -14,12 +14,13 @@ enum KubernetesFormat {
   /// already more than a message holds).
   static let largestPrecision = 1_000
 
-  static func formatted(_ value: Value, clause: Character, precision: Int?)
-    -> Result<String, CELError>?
-  {
+  static func formatted(
+    _ value: Value, clause: Character, precision: Int?, budget: PrintBudget = PrintBudget(.max)
+  ) -> Result<String, CELError>? {
     switch clause {
     case "s":
-      guard let text = text(value) else {
+      guard let text = text(value, budget: budget) else {
+        if budget.isSpent { return .failure(costLimitExceeded) }
         return Formatter.failure(
           "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(value.type)"
         )
@@ -55,16 +56,16 @@ enum KubernetesFormat {
   }
 
   /// `%s` of a value.
-  static func text(_ value: Value) -> String? {
+  static func text(_ value: Value, budget: PrintBudget = PrintBudget(.max)) -> String? {
     switch value {
     case .double(let number): return CELFormat.double(number)
-    case .list, .map: return literal(value)
+    case .list, .map: return literal(value, budget: budget)
     default: return Formatter.plainText(value)
     }
   }
 
   /// A list's or a map's element as cel-go's formatter prints it: as a CEL literal.
-  private static func literal(_ value: Value) -> String? {
+  private static func literal(_ value: Value, budget: PrintBudget) -> String? {
     switch value {
     case .string(let text): return goQuoted(Array(text.utf8))
     case .bytes(let bytes): return "b" + goQuoted(bytes)
@@ -77,7 +78,8 @@ enum KubernetesFormat {
     case .list(let list):
       var parts: [String] = []
       for index in 0..<list.count {
-        guard let part = literal(list.element(at: index)) else { return nil }
+        guard let part = literal(list.element(at: index), budget: budget), budget.take(part)
+        else { return nil }
         parts.append(part)
       }
       return "[" + parts.joined(separator: ", ") + "]"
@@ -88,8 +90,9 @@ enum KubernetesFormat {
         case .string, .bool, .int, .uint: break
         default: return nil
         }
-        guard let keyText = literal(key), let element = map.value(for: key),
-          let valueText = literal(element)
+        guard let keyText = literal(key, budget: budget), let element = map.value(for: key),
+          let valueText = literal(element, budget: budget), budget.take(keyText),
+          budget.take(valueText)
         else { return nil }
         entries.append((keyText, valueText))
       }

@@ -163,7 +163,9 @@ enum Strings {
       guard context.spend(1 + text.utf8.count / 10 + list.count + weight / 10) else {
         return .error(costLimitExceeded)
       }
-      switch Formatter.format(text, arguments, kubernetes: version < 3) {
+      let (bytes, overflow) = context.remaining.multipliedReportingOverflow(by: 10)
+      let budget = PrintBudget(overflow ? .max : max(0, bytes))
+      switch Formatter.format(text, arguments, kubernetes: version < 3, budget: budget) {
       case .success(let result): return .string(result)
       case .failure(let error): return .error(error)
       }
@@ -537,9 +539,10 @@ public enum CELFormat {
 /// optional precision (`%.3f`), and `%%`. `kubernetes`: the clauses of the version Kubernetes
 /// runs (`KubernetesFormat`), else those of cel-spec's conformance tests.
 enum Formatter {
-  static func format(_ text: String, _ arguments: [Value], kubernetes: Bool = false)
-    -> Result<String, CELError>
-  {
+  static func format(
+    _ text: String, _ arguments: [Value], kubernetes: Bool = false,
+    budget: PrintBudget = PrintBudget(.max)
+  ) -> Result<String, CELError> {
     var result = ""
     var scalars = text.unicodeScalars.makeIterator()
     var next = 0
@@ -585,10 +588,15 @@ enum Formatter {
       next += 1
       let text =
         kubernetes
-        ? KubernetesFormat.formatted(argument, clause: Character(clause), precision: precision)
+        ? KubernetesFormat.formatted(
+          argument, clause: Character(clause), precision: precision, budget: budget)
         : nil
-      switch text ?? formatted(argument, clause: Character(clause), precision: precision) {
-      case .success(let text): result += text
+      switch text
+        ?? formatted(argument, clause: Character(clause), precision: precision, budget: budget)
+      {
+      case .success(let text):
+        guard budget.take(text) else { return .failure(costLimitExceeded) }
+        result += text
       case .failure(let error): return .failure(error)
       }
     }
@@ -605,12 +613,13 @@ enum Formatter {
     return nil
   }
 
-  private static func formatted(_ value: Value, clause: Character, precision: Int?)
-    -> Result<String, CELError>
-  {
+  private static func formatted(
+    _ value: Value, clause: Character, precision: Int?, budget: PrintBudget
+  ) -> Result<String, CELError> {
     switch clause {
     case "s":
-      guard let text = plainText(value) else {
+      guard let text = plainText(value, budget: budget) else {
+        if budget.isSpent { return .failure(costLimitExceeded) }
         return failure(
           "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(value.type)"
         )
@@ -683,7 +692,7 @@ enum Formatter {
   /// `%s`: strings as they are, doubles as `string()` gives them (infinities spelled out),
   /// lists and maps with their elements so printed, map entries in the order of their keys'
   /// text.
-  static func plainText(_ value: Value) -> String? {
+  static func plainText(_ value: Value, budget: PrintBudget = PrintBudget(.max)) -> String? {
     switch value {
     case .string(let text): return text
     case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
@@ -698,16 +707,19 @@ enum Formatter {
     case .list(let list):
       var parts: [String] = []
       for index in 0..<list.count {
-        guard let text = plainText(list.element(at: index)) else { return nil }
+        guard let text = plainText(list.element(at: index), budget: budget),
+          budget.take(text)
+        else { return nil }
         parts.append(text)
       }
       return "[" + parts.joined(separator: ", ") + "]"
     case .map(let map):
       var entries: [(String, String)] = []
       for key in map.keys {
-        guard let keyText = plainText(key), let valueText = plainText(map.value(for: key)!) else {
-          return nil
-        }
+        guard let keyText = plainText(key, budget: budget),
+          let valueText = plainText(map.value(for: key)!, budget: budget),
+          budget.take(keyText), budget.take(valueText)
+        else { return nil }
         entries.append((keyText, valueText))
       }
       entries.sort { $0.0 < $1.0 }
@@ -715,6 +727,24 @@ enum Formatter {
     default:
       return nil
     }
+  }
+}
+
+/// What `format` may still write, in bytes (ten per unit of the expression's remaining cost):
+/// every clause's text, and every element of a list or map it prints, takes from it, so that
+/// arguments that print far more than their estimated weight (a list of `1e308`, each with its
+/// six decimals; strings whose escapes quadruple them) end in a cost error, not in gigabytes.
+final class PrintBudget {
+  private var remaining: Int
+
+  init(_ bytes: Int) { remaining = bytes }
+
+  var isSpent: Bool { remaining < 0 }
+
+  /// Takes `text`'s bytes: `false` once they are more than remain.
+  func take(_ text: String) -> Bool {
+    remaining -= text.utf8.count
+    return remaining >= 0
   }
 }
 

@@ -95,6 +95,28 @@ struct HostileExpressionTests {
     #expect(isCostError(try evaluate("'%s'.format([idx.map(i, n)])", values)))
   }
 
+  /// `format` writes no more than the budget pays for, whatever the arguments' estimated
+  /// weight: a double prints as eight bytes in that estimate, but in a list Kubernetes'
+  /// formatter prints `1e308` with six decimals (316 bytes); 500 000 of them took 5 s and
+  /// half a gigabyte before the cost error. In both environments, the error comes first.
+  @Test func formatStopsAtWhatTheBudgetPaysFor() throws {
+    let huge: [String: Value] = [
+      "x": .list(ArrayList(Array(repeating: .double(1e308), count: 500_000)))
+    ]
+    for library in [Library.kubernetes, .standard] {
+      let program = try Program("'%s'.format([x]).size()", library: library)
+      let started = ContinuousClock.now
+      #expect(isCostError(program.evaluate(DictionaryActivation(huge))))
+      #expect(ContinuousClock.now - started < .seconds(2))
+    }
+    // What the budget pays for is printed.
+    let small: [String: Value] = ["x": .list(ArrayList(Array(repeating: .double(1e308), count: 3)))]
+    let printed = try Program("'%s'.format([x])", library: .kubernetes)
+      .evaluate(DictionaryActivation(small))
+    #expect(printed.debugText.hasPrefix("\"[1000000000000000010979"))
+    #expect(printed.debugText.utf8.count == 3 * 316 + 2 * 2 + 4)
+  }
+
   /// Work over a long text in a loop is charged by the text's length.
   @Test func stringWorkInLoopsIsCharged() throws {
     let values = [
