@@ -25,9 +25,13 @@ public struct ServerLimits: Sendable {
   /// and never one it is about to send on.
   public var idleTimeout = TimeAmount.seconds(120)
   /// At most this many connections are open: at the limit, a new connection closes the one
-  /// idle the longest (between requests, or not yet sending one), and is itself closed when
-  /// every connection is in the middle of a request.
+  /// idle the longest (between requests, or not yet sending one), else the one whose request
+  /// has taken the longest, past `slowRequest`; it is itself closed when every connection is
+  /// in a request begun more recently.
   public var maximumConnections = 1024
+  /// How long a request may be in progress before, at the connection limit, a new connection
+  /// may take its place.
+  public var slowRequest = TimeAmount.seconds(2)
   /// Request bodies being received, all connections together: beyond this, 503. Well under the
   /// Deployment's memory limit.
   public var maximumBufferedBytes = 64 << 20
@@ -87,7 +91,7 @@ public final class WebhookServer: Sendable {
         certificatePath: $0.certificate, privateKeyPath: $0.privateKey, logger: logger)
     }
     self.tls = tls
-    let connections = ConnectionRegistry()
+    let connections = ConnectionRegistry(slowRequest: options.limits.slowRequest)
     self.connections = connections
     let shared = ServerShared(
       reviewer: reviewer, metrics: metrics, logger: logger, limits: options.limits,
@@ -112,13 +116,19 @@ public final class WebhookServer: Sendable {
       .childChannelInitializer { channel in
         switch connections.admit(channel, limit: limits.maximumConnections) {
         case .admitted: break
-        case .evicted(let idle):
-          // Idle connections held every slot: 1 024 clients that each sent one request and
-          // idled held them for the idle timeout, and every review was refused meanwhile.
-          logger.info("closed the connection idle the longest: the connection limit is reached")
-          idle.close(promise: nil)
+        case .evicted(let other, let wasIdle):
+          // Idle or slow connections held every slot: 1 024 clients that each sent one request
+          // and idled, or sent a byte a second, held them for the idle or request timeout, and
+          // every review was refused meanwhile.
+          logger.info(
+            wasIdle
+              ? "closed the connection idle the longest: the connection limit is reached"
+              : "closed the connection whose request has taken the longest: the connection limit is reached"
+          )
+          other.close(promise: nil)
         case .refused:
-          logger.warning("connection refused: every connection is in the middle of a request")
+          logger.warning(
+            "connection refused: every connection is in the middle of a request begun just now")
           return channel.close()
         }
         channel.closeFuture.whenComplete { _ in connections.remove(channel) }
@@ -218,34 +228,48 @@ final class IdleCloser: ChannelInboundHandler {
 final class ConnectionRegistry: Sendable {
   private struct Entry {
     let channel: any Channel
-    /// Since when it has had no request in progress; `nil` while it has one.
-    var idleSince: NIODeadline?
+    /// Whether a request is in progress, and since when it is (or since when it is idle).
+    var inRequest: Bool
+    var since: NIODeadline
   }
 
   enum Admission {
     case admitted
     /// Admitted in the place of this connection, which the caller closes.
-    case evicted(any Channel)
+    case evicted(any Channel, wasIdle: Bool)
     case refused
   }
 
   private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+  /// A request in progress longer than this may be closed for a new connection when every
+  /// slot is taken: the API server sends a review in milliseconds, and clients that sent a
+  /// byte a second held every slot against it for the request timeout.
+  private let slowRequest: TimeAmount
+
+  init(slowRequest: TimeAmount) {
+    self.slowRequest = slowRequest
+  }
 
   var count: Int { entries.withLockedValue { $0.count } }
 
+  /// Takes a slot for `channel`; at `limit`, the one idle the longest makes room, else the
+  /// one whose request has taken the longest, past `slowRequest`.
   func admit(_ channel: any Channel, limit: Int) -> Admission {
-    entries.withLockedValue { entries in
+    let now = NIODeadline.now()
+    return entries.withLockedValue { entries in
       var admission = Admission.admitted
       if entries.count >= limit {
         // A scan of at most `limit` entries, made only when the limit is reached.
-        guard
-          let oldest = entries.filter({ $0.value.idleSince != nil })
-            .min(by: { $0.value.idleSince! < $1.value.idleSince! })
-        else { return .refused }
-        entries[oldest.key] = nil
-        admission = .evicted(oldest.value.channel)
+        let oldestIdle = entries.filter { !$0.value.inRequest }.min {
+          $0.value.since < $1.value.since
+        }
+        let slowest = entries.filter { $0.value.inRequest && $0.value.since + slowRequest < now }
+          .min { $0.value.since < $1.value.since }
+        guard let evicted = oldestIdle ?? slowest else { return .refused }
+        entries[evicted.key] = nil
+        admission = .evicted(evicted.value.channel, wasIdle: oldestIdle != nil)
       }
-      entries[ObjectIdentifier(channel)] = Entry(channel: channel, idleSince: .now())
+      entries[ObjectIdentifier(channel)] = Entry(channel: channel, inRequest: false, since: now)
       return admission
     }
   }
@@ -256,8 +280,11 @@ final class ConnectionRegistry: Sendable {
 
   /// A request started (its first byte came) or ended (it was answered).
   func setInRequest(_ channel: any Channel, _ inRequest: Bool) {
+    let now = NIODeadline.now()
     entries.withLockedValue { entries in
-      entries[ObjectIdentifier(channel)]?.idleSince = inRequest ? nil : .now()
+      guard entries[ObjectIdentifier(channel)] != nil else { return }
+      entries[ObjectIdentifier(channel)]!.inRequest = inRequest
+      entries[ObjectIdentifier(channel)]!.since = now
     }
   }
 }

@@ -374,6 +374,39 @@ struct ServerTests {
     }
   }
 
+  /// At the connection limit with every connection in a request, a new connection closes the
+  /// one whose request has taken the longest, past `slowRequest`: clients sending a byte a
+  /// second held every slot, and every review was refused.
+  @Test func atTheLimitTheSlowestRequestMakesRoom() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.maximumConnections = 2
+      $0.limits.slowRequest = .milliseconds(300)
+    }
+    defer { try? running.stop() }
+    let slow = try running.client()
+    try slow.send("POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")
+    Thread.sleep(forTimeInterval: 0.1)
+    let slower = try running.client()
+    try slower.send("POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")
+    // Both begun less than 300 ms ago: a new connection is closed.
+    let early = try running.client()
+    try? early.request("GET", "/healthz")
+    #expect(early.waitForClose())
+    Thread.sleep(forTimeInterval: 0.5)
+    let served = try running.client()
+    try served.request("GET", "/healthz")
+    #expect(try served.response().status == 200)
+    #expect(slow.waitForClose(), "the request begun first is closed")
+    // An idle connection goes before a slow one.
+    let next = try running.client()
+    try next.request("GET", "/healthz")
+    #expect(try next.response().status == 200)
+    #expect(served.waitForClose())
+    try slower.send(String(repeating: " ", count: 99))
+    #expect(try slower.response().status == 400)
+  }
+
   @Test func aRotatedCertificateServesNewConnectionsAndKeepsOpenOnes() throws {
     let certificates = try TestCertificates(making: "first")
     try certificates.make("second")
