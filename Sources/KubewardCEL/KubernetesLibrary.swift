@@ -3,14 +3,16 @@
 /// addresses and CIDRs, named formats, semantic versions, and the authorizer, which needs a
 /// cluster and says so.
 enum KubernetesLibrary {
-  static func register(_ library: inout Library) {
+  /// `kubernetes`: the API server's own rules where cel-go's extensions (and cel-spec's
+  /// conformance tests) differ: an IPv4-mapped address is refused however it is written.
+  static func register(_ library: inout Library, kubernetes: Bool) {
     Lists.register(&library)
     ListsExtension.register(&library)
     Sets.register(&library)
     Quantity.register(&library)
     URL.register(&library)
-    IPAddress.register(&library)
-    CIDR.register(&library)
+    IPAddress.register(&library, kubernetes: kubernetes)
+    CIDR.register(&library, kubernetes: kubernetes)
     NamedFormat.register(&library)
     Semver.register(&library)
     Authorizer.register(&library)
@@ -826,17 +828,39 @@ struct IPAddress: OpaqueValue, Equatable {
   }
 
   enum ParseError: Error {
-    case zone, mapped, invalid
+    /// Not an address to Go's `netip.ParseAddr`, with its words when it says them.
+    case invalid(String?)
+    case zone, mapped
   }
 
-  static func parse(_ text: String) -> Result<IPAddress, ParseError> {
+  /// An address as the API server's `ip()` takes it: what `netip.ParseAddr` parses, without
+  /// a zone, and not IPv4-mapped (`::ffff:1.2.3.4`; with `kubernetes`, however written: the
+  /// API server asks `Is4In6`, cel-go's network extension only refuses the dotted form).
+  static func parse(_ text: String, kubernetes: Bool = true) -> Result<IPAddress, ParseError> {
+    if let error = GoAddressErrors.parseAddr(text) { return .failure(.invalid(error)) }
     if text.contains("%") { return .failure(.zone) }
-    if let bytes = parseIPv4(Substring(text)) { return .success(IPAddress(bytes: bytes)) }
-    guard let bytes = parseIPv6(Substring(text)) else { return .failure(.invalid) }
+    guard let bytes = parseIPv4(Substring(text)) ?? parseIPv6(Substring(text)) else {
+      return .failure(.invalid(nil))
+    }
     let address = IPAddress(bytes: bytes)
-    // The dotted IPv4-mapped form (`::ffff:192.168.0.1`) is refused, as Kubernetes does.
-    if address.unmapped.bytes.count == 4 && text.contains(".") { return .failure(.mapped) }
+    if bytes.count == 16 && address.unmapped.bytes.count == 4 && (kubernetes || text.contains("."))
+    {
+      return .failure(.mapped)
+    }
     return .success(address)
+  }
+
+  /// The API server's error for `text`, which `parse` refuses.
+  static func parseError(_ text: String, _ error: ParseError) -> CELError {
+    let quoted = KubernetesFormat.goQuoted(Array(text.utf8))
+    switch error {
+    case .invalid(let detail):
+      return CELError(
+        "IP Address \(quoted) parse error during conversion from string"
+          + (detail.map { ": \($0)" } ?? ""))
+    case .zone: return CELError("IP address \(quoted) with zone value is not allowed")
+    case .mapped: return CELError("IPv4-mapped IPv6 address \(quoted) is not allowed")
+    }
   }
 
   static func parseIPv4(_ text: Substring) -> [UInt8]? {
@@ -954,20 +978,20 @@ struct IPAddress: OpaqueValue, Equatable {
 
   var family: Int64 { unmapped.isIPv4 ? 4 : 6 }
 
-  static func register(_ library: inout Library) {
+  static func register(_ library: inout Library, kubernetes: Bool) {
     library.add("ip", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
-      return result(text)
+      return result(text, kubernetes: kubernetes)
     }
     library.add("isIP", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
-      if case .success = parse(text) { return .bool(true) }
+      if case .success = parse(text, kubernetes: kubernetes) { return .bool(true) }
       return .bool(false)
     }
     library.add("ip.isCanonical", arity: 1) { arguments, context in
@@ -976,9 +1000,9 @@ struct IPAddress: OpaqueValue, Equatable {
       guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
         return .error(costLimitExceeded)
       }
-      switch parse(text) {
+      switch parse(text, kubernetes: kubernetes) {
       case .success(let address): return .bool(address.text == text)
-      case .failure: return result(text)
+      case .failure: return result(text, kubernetes: kubernetes)
       }
     }
     library.add("string", arity: 1) { arguments, _ in
@@ -1040,14 +1064,10 @@ struct IPAddress: OpaqueValue, Equatable {
     }
   }
 
-  private static func result(_ text: String) -> Value {
-    switch parse(text) {
+  private static func result(_ text: String, kubernetes: Bool) -> Value {
+    switch parse(text, kubernetes: kubernetes) {
     case .success(let address): return .opaque(address)
-    case .failure(.zone): return .error(CELError("IP Address with zone value is not allowed"))
-    case .failure(.mapped): return .error(CELError("IPv4-mapped IPv6 address is not allowed"))
-    case .failure(.invalid):
-      return .error(
-        CELError("IP Address \(Strings.quote(text)) parse error during conversion from string"))
+    case .failure(let error): return .error(parseError(text, error))
     }
   }
 }
@@ -1080,38 +1100,42 @@ struct CIDR: OpaqueValue, Equatable {
       == masked.address.bytes
   }
 
-  static func parse(_ text: String) -> Value {
-    if text.contains("%") { return .error(CELError("CIDR with zone value is not allowed")) }
+  /// A prefix as the API server's `cidr()` takes it: what `netip.ParsePrefix` parses, not
+  /// IPv4-mapped; its errors in its words (which say their first words twice).
+  static func parse(_ text: String, kubernetes: Bool = true) -> Value {
+    let prefix = "network address parse error during conversion from string: "
+    if let error = GoAddressErrors.parsePrefix(text) {
+      return .error(CELError(prefix + prefix + error))
+    }
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
-      parts[1].count <= 3, let length = Int(parts[1])
-    else { return .error(CELError("network address parse error during conversion from string")) }
-    switch IPAddress.parse(String(parts[0])) {
+    guard parts.count == 2, let length = Int(parts[1]) else {
+      return .error(CELError(prefix.dropLast(2) + ""))
+    }
+    switch IPAddress.parse(String(parts[0]), kubernetes: kubernetes) {
     case .success(let address):
-      guard length <= address.bytes.count * 8 else {
-        return .error(CELError("network address parse error during conversion from string"))
-      }
       return .opaque(CIDR(address: address, prefixLength: length))
-    case .failure(.mapped): return .error(CELError("IPv4-mapped IPv6 address is not allowed"))
+    case .failure(.mapped):
+      let quoted = KubernetesFormat.goQuoted(Array(text.utf8))
+      return .error(CELError(prefix + "IPv4-mapped IPv6 address \(quoted) is not allowed"))
     case .failure:
-      return .error(CELError("network address parse error during conversion from string"))
+      return .error(CELError(prefix.dropLast(2) + ""))
     }
   }
 
-  static func register(_ library: inout Library) {
+  static func register(_ library: inout Library, kubernetes: Bool) {
     library.add("cidr", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
-      return parse(text)
+      return parse(text, kubernetes: kubernetes)
     }
     library.add("isCIDR", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
-      if case .opaque = parse(text) { return .bool(true) }
+      if case .opaque = parse(text, kubernetes: kubernetes) { return .bool(true) }
       return .bool(false)
     }
     @Sendable func cidr(_ value: Value) -> CIDR? {
@@ -1128,11 +1152,9 @@ struct CIDR: OpaqueValue, Equatable {
         guard context.spend(Library.traversalSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
-        switch IPAddress.parse(text) {
+        switch IPAddress.parse(text, kubernetes: kubernetes) {
         case .success(let address): return .bool(range.contains(address))
-        case .failure:
-          return .error(
-            CELError("IP Address \(Strings.quote(text)) parse error during conversion from string"))
+        case .failure(let error): return .error(IPAddress.parseError(text, error))
         }
       default: return nil
       }
@@ -1148,7 +1170,7 @@ struct CIDR: OpaqueValue, Equatable {
         guard context.spend(Library.traversalSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
-        let parsed = parse(text)
+        let parsed = parse(text, kubernetes: kubernetes)
         guard case .opaque(let opaque) = parsed, let given = opaque as? CIDR else { return parsed }
         other = given
       default: return nil

@@ -91,7 +91,7 @@ public struct Library: Sendable {
     Strings.register(&library, version: kubernetes ? 2 : 3)
     Time.register(&library, wholeMilliseconds: kubernetes)
     Regex.register(&library)
-    KubernetesLibrary.register(&library)
+    KubernetesLibrary.register(&library, kubernetes: kubernetes)
     return library
   }
 }
