@@ -100,19 +100,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
   func variable(_ name: String) -> Value? {
     guard let index = policy?.variablePositions[name] else { return nil }
-    return variable(at: index)
-  }
-
-  /// The variable at `index` of `variables`.
-  fileprivate func variable(at index: Int) -> Value {
     let variables = self.variables
     if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
     switch states[index] {
     case .done(let value): return value
-    case .evaluating: return .error(CELError("variable \(variables[index].name) refers to itself"))
+    case .evaluating: return .error(CELError("variable \(name) refers to itself"))
     case .unread: break
     }
-    let name = variables[index].name
     let height = variables[index].expression.program?.expression.height ?? 1
     guard depth < Self.maximumVariableDepth, nesting + height <= Self.maximumNesting else {
       return .error(CELError("variable \(name): variables read one another too deeply"))
