@@ -156,15 +156,22 @@ enum Strings {
       let arguments = Builtins.elements(list)
       // What the arguments may print, charged before they are: a list of long strings
       // printed with `%s` is as long as they are.
+      func bytes(_ units: Int) -> Int {
+        let (product, overflow) = max(0, units).multipliedReportingOverflow(by: 10)
+        return overflow ? .max : product
+      }
       var weight = 0
       for argument in arguments {
-        weight += Builtins.printedWeight(argument, limit: context.remaining * 10)
+        weight += Builtins.printedWeight(argument, limit: bytes(context.remaining))
       }
       guard context.spend(1 + text.utf8.count / 10 + list.count + weight / 10) else {
         return .error(costLimitExceeded)
       }
-      let (bytes, overflow) = context.remaining.multipliedReportingOverflow(by: 10)
-      let budget = PrintBudget(overflow ? .max : max(0, bytes))
+      // What was paid for, and what the rest of the budget pays for.
+      let paid = text.utf8.count + weight
+      let budget = PrintBudget(
+        paid.addingReportingOverflow(bytes(context.remaining)).overflow
+          ? .max : paid + bytes(context.remaining))
       switch Formatter.format(text, arguments, kubernetes: version < 3, budget: budget) {
       case .success(let result): return .string(result)
       case .failure(let error): return .error(error)
