@@ -70,8 +70,10 @@ public struct Library: Sendable {
   static func firstAccepting(
     _ overloads: [Overload], _ arguments: [Value], _ context: inout EvaluationContext
   ) -> Value? {
-    for overload in overloads {
-      if let result = overload.body?(arguments, &context) { return result }
+    // By index: iterating copied each overload (its name and both closures, a retain each)
+    // for every call.
+    for index in overloads.indices {
+      if let result = overloads[index].body?(arguments, &context) { return result }
     }
     return nil
   }

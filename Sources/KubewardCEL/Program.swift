@@ -62,16 +62,20 @@ public struct EvaluationContext {
   var unary: [Value] = []
   var binary: [Value] = []
 
-  /// Calls `overloads` with `first` in `unary`'s storage. Overloads' bodies evaluate
-  /// nothing, so no other call uses it meanwhile; one that keeps its arguments keeps a copy
-  /// (and the next call makes a new buffer).
+  /// Calls `overloads` with `first` in `unary`'s storage, moved out for the call and back
+  /// after it (a copy of the array counted a reference in and out for every call). Overloads'
+  /// bodies evaluate nothing, so no other call uses it meanwhile; one that keeps its
+  /// arguments keeps a copy (and the next call makes a new buffer).
   @inline(__always)
   mutating func dispatch(_ name: String, _ overloads: [Library.Overload], _ first: Value)
     -> Value
   {
-    if unary.count == 1 { unary[0] = first } else { unary = [first] }
-    let values = unary
-    return Library.dispatch(name, overloads, values, &self)
+    var values: [Value] = []
+    swap(&values, &unary)
+    if values.count == 1 { values[0] = first } else { values = [first] }
+    let result = Library.dispatch(name, overloads, values, &self)
+    swap(&values, &unary)
+    return result
   }
 
   /// `dispatch` with two arguments, in `binary`'s storage.
@@ -79,14 +83,17 @@ public struct EvaluationContext {
   mutating func dispatch(
     _ name: String, _ overloads: [Library.Overload], _ first: Value, _ second: Value
   ) -> Value {
-    if binary.count == 2 {
-      binary[0] = first
-      binary[1] = second
+    var values: [Value] = []
+    swap(&values, &binary)
+    if values.count == 2 {
+      values[0] = first
+      values[1] = second
     } else {
-      binary = [first, second]
+      values = [first, second]
     }
-    let values = binary
-    return Library.dispatch(name, overloads, values, &self)
+    let result = Library.dispatch(name, overloads, values, &self)
+    swap(&values, &binary)
+    return result
   }
 
   /// What is left of the budget.
