@@ -18,16 +18,14 @@ final class ServerShared: Sendable {
   let logger: Logger
   let limits: ServerLimits
   let draining: ManagedAtomicFlag
-  let connections: ConnectionRegistry
   /// Request bodies being received, in bytes, over every connection: bounded, so that many
   /// slow uploads cannot take more memory than the pod has.
   let bufferedBytes = NIOLockedValueBox(0)
 
   init(
     reviewer: AdmissionReviewer, metrics: ServerMetrics, logger: Logger, limits: ServerLimits,
-    draining: ManagedAtomicFlag, connections: ConnectionRegistry
+    draining: ManagedAtomicFlag
   ) {
-    self.connections = connections
     self.reviewer = reviewer
     self.metrics = metrics
     self.logger = logger

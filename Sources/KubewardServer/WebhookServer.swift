@@ -95,7 +95,7 @@ public final class WebhookServer: Sendable {
     self.connections = connections
     let shared = ServerShared(
       reviewer: reviewer, metrics: metrics, logger: logger, limits: options.limits,
-      draining: ManagedAtomicFlag(), connections: connections)
+      draining: ManagedAtomicFlag())
     self.shared = shared
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.group = group
