@@ -149,26 +149,16 @@ enum KubernetesFormat {
       let scalar = String(decoding: bytes[index..<(index + length)], as: UTF8.self)
         .unicodeScalars.first!
       index += length
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\u{07}": result += "\\a"
-      case "\u{08}": result += "\\b"
-      case "\u{0C}": result += "\\f"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case "\u{0B}": result += "\\v"
-      default:
-        if isPrintable(scalar) {
-          result.unicodeScalars.append(scalar)
-        } else if scalar.value < 0x20 || scalar.value == 0x7F {
-          result += "\\x" + hex(scalar.value, digits: 2)
-        } else if scalar.value < 0x10000 {
-          result += "\\u" + hex(scalar.value, digits: 4)
-        } else {
-          result += "\\U" + hex(scalar.value, digits: 8)
-        }
+      if let escape = Strings.escape(scalar) {
+        result += escape
+      } else if isPrintable(scalar) {
+        result.unicodeScalars.append(scalar)
+      } else if scalar.value < 0x20 || scalar.value == 0x7F {
+        result += "\\x" + hex(scalar.value, digits: 2)
+      } else if scalar.value < 0x10000 {
+        result += "\\u" + hex(scalar.value, digits: 4)
+      } else {
+        result += "\\U" + hex(scalar.value, digits: 8)
       }
     }
     return result + "\""

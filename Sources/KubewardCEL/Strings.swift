@@ -429,20 +429,30 @@ enum Strings {
   static func quote(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\u{07}": result += "\\a"
-      case "\u{08}": result += "\\b"
-      case "\u{0C}": result += "\\f"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case "\u{0B}": result += "\\v"
-      case "\\": result += "\\\\"
-      case "\"": result += "\\\""
-      default: result.unicodeScalars.append(scalar)
+      if let escape = escape(scalar) {
+        result += escape
+      } else {
+        result.unicodeScalars.append(scalar)
       }
     }
     return result + "\""
+  }
+
+  /// The escape of `scalar` in a double-quoted literal, where CEL and Go write one alike: the
+  /// C escapes, `\\` and `\"`.
+  static func escape(_ scalar: Unicode.Scalar) -> String? {
+    switch scalar {
+    case "\u{07}": "\\a"
+    case "\u{08}": "\\b"
+    case "\u{0C}": "\\f"
+    case "\n": "\\n"
+    case "\r": "\\r"
+    case "\t": "\\t"
+    case "\u{0B}": "\\v"
+    case "\\": "\\\\"
+    case "\"": "\\\""
+    default: nil
+    }
   }
 }
 

@@ -259,15 +259,23 @@ final class ConnectionRegistry: Sendable {
     return entries.withLockedValue { entries in
       var admission = Admission.admitted
       if entries.count >= limit {
-        // A scan of at most `limit` entries, made only when the limit is reached.
-        let oldestIdle = entries.filter { !$0.value.inRequest }.min {
-          $0.value.since < $1.value.since
+        // One pass over at most `limit` entries, made only when the limit is reached.
+        var oldestIdle: (key: ObjectIdentifier, entry: Entry)?
+        var slowest: (key: ObjectIdentifier, entry: Entry)?
+        for (key, entry) in entries {
+          if !entry.inRequest {
+            if oldestIdle.map({ entry.since < $0.entry.since }) ?? true {
+              oldestIdle = (key, entry)
+            }
+          } else if entry.since + slowRequest < now,
+            slowest.map({ entry.since < $0.entry.since }) ?? true
+          {
+            slowest = (key, entry)
+          }
         }
-        let slowest = entries.filter { $0.value.inRequest && $0.value.since + slowRequest < now }
-          .min { $0.value.since < $1.value.since }
         guard let evicted = oldestIdle ?? slowest else { return .refused }
         entries[evicted.key] = nil
-        admission = .evicted(evicted.value.channel, wasIdle: oldestIdle != nil)
+        admission = .evicted(evicted.entry.channel, wasIdle: oldestIdle != nil)
       }
       entries[ObjectIdentifier(channel)] = Entry(channel: channel, inRequest: false, since: now)
       return admission
