@@ -80,11 +80,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "kubeward", dependencies: ["KubewardCLI"]),
+    // The tests' own helpers (temporary folders they clean up), outside the product.
+    .target(name: "KubewardTestSupport", path: "Tests/KubewardTestSupport"),
     .testTarget(name: "KubewardYAMLTests", dependencies: ["KubewardYAML"]),
     .testTarget(name: "KubewardCELTests", dependencies: ["KubewardCEL"]),
     .testTarget(name: "KubewardModelTests", dependencies: ["KubewardModel"]),
     .testTarget(
-      name: "KubewardPoliciesTests", dependencies: ["KubewardEngine", "KubewardBuiltInPolicies"]),
+      name: "KubewardPoliciesTests",
+      dependencies: ["KubewardEngine", "KubewardBuiltInPolicies", "KubewardTestSupport"]),
     .testTarget(
       name: "KubewardAdmissionTests",
       dependencies: ["KubewardAdmission", "KubewardBuiltInPolicies"]),
@@ -93,13 +96,14 @@ let package = Package(
       name: "KubewardWebhookTests",
       dependencies: [
         "KubewardServer", "KubewardWebhook", "KubewardBuiltInPolicies", "KubewardAdmission",
-        "KubewardReporters",
+        "KubewardReporters", "KubewardTestSupport",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ]),
-    .testTarget(name: "KubewardCLITests", dependencies: ["KubewardCLI", "kubeward"]),
+    .testTarget(
+      name: "KubewardCLITests", dependencies: ["KubewardCLI", "kubeward", "KubewardTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -42,7 +42,7 @@ struct BigRunTests {
     #expect(!disabled.standardOutput.contains("[alpine-image]"))
     #expect(!disabled.standardOutput.contains("[exec-probe]"))
     #expect(disabled.standardOutput.contains("[loadbalancer-lifecycle]"))
-    let folder = try temporaryFolder()
+    let folder = try Kubeward.temporaryDirectory()
     try "policies:\n  exec-probe: {enabled: false}\n".write(
       toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
     let manifest = try String(
@@ -83,7 +83,7 @@ struct BigRunTests {
     #expect(empty.status == 3)
     #expect(empty.standardError.contains("no Kubernetes objects were read"))
     #expect(try Kubeward.run(["lint", "--allow-empty", "-"], stdin: "").status == 0)
-    let folder = try temporaryFolder()
+    let folder = try Kubeward.temporaryDirectory()
     try "replicaCount: 2\n".write(
       toFile: folder + "/values.yaml", atomically: true, encoding: .utf8)
     #expect(try Kubeward.run(["lint", "."], in: folder).status == 3)
@@ -99,7 +99,7 @@ struct BigRunTests {
   }
 
   @Test func writingABaselineSaysWhatItWroteAndSucceeds() throws {
-    let folder = try temporaryFolder()
+    let folder = try Kubeward.temporaryDirectory()
     let run = try Kubeward.run(
       ["lint", "--write-baseline", folder + "/baseline.kw", "examples/risky"])
     #expect(run.status == 0)
@@ -110,7 +110,7 @@ struct BigRunTests {
   /// A hook names every staged YAML file: a tool's configuration among them is not reported
   /// as "not Kubernetes" (which `failOn: info` would turn into a blocked commit).
   @Test func toolFilesNamedExplicitlyAreNotReported() throws {
-    let folder = try temporaryFolder()
+    let folder = try Kubeward.temporaryDirectory()
     try FileManager.default.createDirectory(
       atPath: folder + "/.github/workflows", withIntermediateDirectories: true)
     let files = [
@@ -160,10 +160,4 @@ struct BigRunTests {
     #expect(sarif.standardOutput.contains("\"helpUri\":"))
     #expect(sarif.standardOutput.contains("docs/policies/exec-probe.md"))
   }
-}
-
-private func temporaryFolder() throws -> String {
-  let folder = NSTemporaryDirectory() + "kubeward-cli-" + UUID().uuidString
-  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-  return folder
 }

@@ -47,8 +47,7 @@ struct DeployTests {
         .prefix { $0.hasPrefix("          ") }
       return lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
-    let folder = NSTemporaryDirectory() + "kubeward-deploy-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let folder = try Kubeward.temporaryDirectory()
     let owned = """
       apiVersion: v1
       kind: Pod

@@ -31,7 +31,8 @@ struct ExportAndServeCommandTests {
   }
 
   @Test func exportToAFolderWritesWhatDeployVAPHolds() throws {
-    let folder = NSTemporaryDirectory() + "kubeward-vap-" + UUID().uuidString
+    // A folder export makes itself.
+    let folder = try Kubeward.temporaryDirectory() + "/vap"
     let run = try Kubeward.run(["export", "vap", "--output", folder])
     #expect(run.status == 0, "\(run.standardError)")
     let committed = Kubeward.repositoryRoot + "/deploy/vap"

@@ -1,4 +1,5 @@
 import Foundation
+import KubewardTestSupport
 import Testing
 
 /// Runs the built `kubeward` binary as a user would.
@@ -63,11 +64,9 @@ enum Kubeward {
       standardError: String(decoding: errorData, as: UTF8.self))
   }
 
-  /// A fresh temporary folder.
+  /// A fresh temporary folder, removed when the tests end.
   static func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "kubeward-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try TemporaryFolders.make(prefix: "kubeward-test")
   }
 }
 

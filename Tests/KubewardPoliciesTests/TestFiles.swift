@@ -1,3 +1,4 @@
+import KubewardTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -22,11 +23,9 @@ func readTextFile(_ path: String) -> String? {
   readFile(path).map { String(decoding: $0, as: UTF8.self) }
 }
 
-/// A new, empty folder under the system's temporary folder.
+/// A new, empty folder under the system's temporary folder, removed when the tests end.
 func temporaryFolder() throws -> String {
-  var template = Array("/tmp/kubeward-test-XXXXXX".utf8CString)
-  let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-  return try #require(created.map { String(cString: $0) })
+  try TemporaryFolders.make(prefix: "kubeward-test")
 }
 
 /// Writes `text` to `path`, creating its folders.

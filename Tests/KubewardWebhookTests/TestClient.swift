@@ -1,4 +1,5 @@
 import Foundation
+import KubewardTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -148,8 +149,7 @@ struct TestCertificates {
   let folder: String
 
   init() throws {
-    folder = NSTemporaryDirectory() + "kubeward-tls-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    folder = try TemporaryFolders.make(prefix: "kubeward-tls")
   }
 
   /// A folder with the certificates named `name` made (see `make`).

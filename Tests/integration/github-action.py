@@ -131,13 +131,12 @@ def main():
             print(f"FAILED: {name}\n{detail}")
 
     schema = json.load(open(SCHEMA))
-    with tempfile.TemporaryDirectory() as workspace:
+    with tempfile.TemporaryDirectory() as workspace, tempfile.TemporaryDirectory() as releases:
         subprocess.run(["git", "init", "-q", workspace], check=True)
         os.makedirs(os.path.join(workspace, "deploy"))
         with open(os.path.join(workspace, "deploy", "web.yaml"), "w") as file:
             file.write(SERVICE)
 
-        releases = tempfile.mkdtemp()
         download = package_release(releases)
         status, output, upload = run_action(
             workspace, {"paths": "deploy", "download-url": download})
