@@ -7,9 +7,9 @@
 /// Regular expressions with RE2's syntax and guarantee: matching time is linear in the text
 /// (a Pike VM runs every alternative in lock step), so no pattern a policy author writes can
 /// stall an admission request. Supported: literals and escapes, `.`, classes (`[a-z]`,
-/// `[^…]`, `[[:alpha:]]`, `\d \s \w` and negations, `\pL`, `\p{Lu}`), anchors (`^ $ \A \z \b
-/// \B`), groups (`(…)`, `(?:…)`, `(?P<name>…)`, `(?<name>…)`), flags (`(?i)`, `(?m)`, `(?s)`,
-/// `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy forms, at most 1000).
+/// `[^…]`, `[[:alpha:]]`, `\d \s \w` and negations, `\pL`, `\p{Lu}`, `\p{Greek}`), anchors
+/// (`^ $ \A \z \b \B`), groups (`(…)`, `(?:…)`, `(?P<name>…)`, `(?<name>…)`), flags (`(?i)`,
+/// `(?m)`, `(?s)`, `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy forms, at most 1000).
 /// Back-references and look-around are not RE2 and are errors.
 public struct Regex: Sendable {
   let program: [Instruction]
@@ -648,10 +648,10 @@ struct RegexParser {
         negated.toggle()
         name.removeFirst()
       }
-      guard let categories = Self.categories[name] else {
+      guard let items = Self.unicodeClass(named: name) else {
         throw error("invalid character class range: `\\p{\(name)}`")
       }
-      return .matcher(CharacterMatcher(items: [.category(categories)], negated: negated))
+      return .matcher(CharacterMatcher(items: items, negated: negated))
     case "x":
       var digits = ""
       if current == "{" {
@@ -726,6 +726,64 @@ struct RegexParser {
     "xdigit": [.range(0x30, 0x39), .range(0x41, 0x46), .range(0x61, 0x66)],
   ]
 
+  /// What `\p{name}` matches, as Go's regexp (1.25, which current API servers run) reads the
+  /// name: without regard to case, spaces, underscores or hyphens; `Any`, `Assigned`, `ASCII`, a
+  /// general category (`Lu`) or its long name (`Uppercase_Letter`), or a script (`Greek`).
+  static func unicodeClass(named name: String) -> [CharacterMatcher.Item]? {
+    let key = lookupKey(name)
+    switch key {
+    case "any": return [.range(0, 0x10FFFF)]
+    case "ascii": return [.range(0, 0x7F)]
+    case "assigned":
+      return [
+        .category(
+          Set(categories["C"]!).union(categories["L"]!).union(categories["M"]!)
+            .union(categories["N"]!).union(categories["P"]!).union(categories["S"]!)
+            .union(categories["Z"]!).subtracting([.unassigned]))
+      ]
+    default: break
+    }
+    if let category = categoryNames[key], let members = categories[category] {
+      return [.category(members)]
+    }
+    guard let script = scriptNames[key], let ranges = UnicodeScripts.ranges(named: script) else {
+      return nil
+    }
+    return ranges.map { .range($0.low, $0.high) }
+  }
+
+  private static func lookupKey(_ name: String) -> String {
+    String(name.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " })
+  }
+
+  /// By lookup key, the category a short or long name names (Unicode's aliases, as Go's
+  /// `unicode.CategoryAliases`).
+  private static let categoryNames: [String: String] = {
+    let aliases: [String: [String]] = [
+      "C": ["Other"], "Cc": ["Control", "cntrl"], "Cf": ["Format"], "Cn": ["Unassigned"],
+      "Co": ["Private_Use"], "Cs": ["Surrogate"], "L": ["Letter"], "LC": ["Cased_Letter"],
+      "Ll": ["Lowercase_Letter"], "Lm": ["Modifier_Letter"], "Lo": ["Other_Letter"],
+      "Lt": ["Titlecase_Letter"], "Lu": ["Uppercase_Letter"], "M": ["Mark", "Combining_Mark"],
+      "Mc": ["Spacing_Mark"], "Me": ["Enclosing_Mark"], "Mn": ["Nonspacing_Mark"],
+      "N": ["Number"], "Nd": ["Decimal_Number", "digit"], "Nl": ["Letter_Number"],
+      "No": ["Other_Number"], "P": ["Punctuation", "punct"], "Pc": ["Connector_Punctuation"],
+      "Pd": ["Dash_Punctuation"], "Pe": ["Close_Punctuation"], "Pf": ["Final_Punctuation"],
+      "Pi": ["Initial_Punctuation"], "Po": ["Other_Punctuation"], "Ps": ["Open_Punctuation"],
+      "S": ["Symbol"], "Sc": ["Currency_Symbol"], "Sk": ["Modifier_Symbol"],
+      "Sm": ["Math_Symbol"], "So": ["Other_Symbol"], "Z": ["Separator"],
+      "Zl": ["Line_Separator"], "Zp": ["Paragraph_Separator"], "Zs": ["Space_Separator"],
+    ]
+    var names: [String: String] = [:]
+    for (category, longNames) in aliases {
+      for name in [category] + longNames { names[lookupKey(name)] = category }
+    }
+    return names
+  }()
+
+  /// By lookup key, the script's name in `UnicodeScripts`.
+  private static let scriptNames: [String: String] = Dictionary(
+    uniqueKeysWithValues: UnicodeScripts.names.map { (lookupKey($0), $0) })
+
   private static let categories: [String: Set<Unicode.GeneralCategory>] = {
     let groups: [String: [Unicode.GeneralCategory]] = [
       "L": [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter],
@@ -749,7 +807,7 @@ struct RegexParser {
       "Zs": [.spaceSeparator], "Zl": [.lineSeparator], "Zp": [.paragraphSeparator],
       "C": [.control, .format, .surrogate, .privateUse, .unassigned],
       "Cc": [.control], "Cf": [.format], "Cs": [.surrogate], "Co": [.privateUse],
-      "Cn": [.unassigned],
+      "Cn": [.unassigned], "LC": [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter],
     ]
     return groups.mapValues(Set.init)
   }()

@@ -30,6 +30,14 @@ struct KubernetesLibraryTests {
     "'ABC'.matches('(?i)abc')", "'aaa'.find('a*?') == ''", "'aaa'.find('a+?') == 'a'",
     "'xyz'.findAll('') == ['', '', '', '']", "'ab12'.matches('^\\\\w+$')",
     "'é'.matches('^\\\\pL$')", "'über'.find('[[:alpha:]]+') == 'ber'",
+    // Scripts and Go 1.25's names: long category names, any case, `_ - ` ignored.
+    "'Ωa'.find('\\\\p{Greek}+') == 'Ω'", "'Ωa'.find('\\\\P{Greek}+') == 'a'",
+    "'漢字abc'.find('\\\\p{Han}+') == '漢字'", "'abc漢'.find('[^\\\\p{Latin}]') == '漢'",
+    "'1'.matches('[\\\\p{Greek}\\\\d]')", "!'a'.matches('[\\\\p{Greek}\\\\d]')",
+    "'𐌀'.matches('\\\\p{Old_Italic}')", "'𐌀'.matches('\\\\p{old italic}')",
+    "'é'.matches('^\\\\p{Lowercase_Letter}$')", "'A'.matches('^\\\\p{LC}$')",
+    "'x'.matches('\\\\p{Any}')", "!'é'.matches('\\\\p{ASCII}')",
+    "'\\u0378'.matches('\\\\p{Cn}')", "!'\\u0378'.matches('\\\\p{Assigned}')",
     // URLs.
     "url('https://example.com/').getScheme() == 'https'",
     "url('/absolute-path').getScheme() == ''",
@@ -228,7 +236,7 @@ struct KubernetesLibraryTests {
     ("'abc'.matches(')')", 14), ("matches('abc', 'x++')", 15), ("'abc'.find(')')", 11),
     ("'abc'.findAll(')', 1)", 14), ("duration('1d')", 9),
     ("duration('1us') < duration('1nns')", 27), ("timestamp('1000-00-00T00:00:00Z')", 10),
-    ("timestamp(-62135596801)", 10),
+    ("timestamp(-62135596801)", 10), ("'a'.matches('\\\\p{Klingon}')", 12),
   ])
   func invalidConstantsAreCompileErrors(_ expression: String, offset: Int) throws {
     #expect(throws: CELCompileError.self) { try Program(expression, validatesLiterals: true) }

@@ -268,7 +268,8 @@ class Generator:
             return self.pick("a", "b", "0", " ", "-", "\\.", ".", "é", "\\n", "_")
         if c < 0.5:
             return self.pick("[ab]", "[^a]", "[a-c]", "[0-9]", "\\d", "\\w", "\\s", "\\W",
-                             "\\D", "[[:alpha:]]", "\\pL", "[^\\n]", "[a\\-]")
+                             "\\D", "[[:alpha:]]", "\\pL", "[^\\n]", "[a\\-]", "\\p{Greek}",
+                             "\\P{Latin}", "[\\p{Han}a]", "[^\\p{Greek}]", "\\p{Any}")
         if c < 0.62:
             return self.pick("^", "$", "\\b", "\\B", "\\A", "\\z")
         if c < 0.75:
@@ -300,7 +301,7 @@ class Generator:
             pattern = self.pick("(?i)", "(?m)", "(?s)", "(?U)", "(?ms)") + pattern
         if r.random() < 0.5:
             pattern = "^(?:" + pattern + ")$"
-        text = "".join(r.choice("ab0 -.\n_éAB") for _ in range(r.randint(0, 10)))
+        text = "".join(r.choice("ab0 -.\n_éABΩ漢") for _ in range(r.randint(0, 10)))
 
         def literal(value):
             return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
