@@ -120,12 +120,21 @@ public final class Container: Sendable {
       && (Int(rest[1]).map { $0 >= 3600 } ?? false)
   }
 
-  private static let launchers: Set<Substring> = [
-    "sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec",
+  /// Words of a command line that start no program: shells, their flags and the keywords of
+  /// their loops (`while true; do echo …; sleep 45; done`). (The exported admission policies
+  /// read these lists too.)
+  public static let launcherWords: [String] = [
+    "sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec", "while", "until", "do", "done",
+    "if", "then", "else", "fi",
   ]
-  private static let trivialPrograms: Set<Substring> = [
-    "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait",
+  /// Programs that use next to no memory, CPU or disk: a container that runs only these
+  /// keeps a pod alive, waits, or sets something up in an instant.
+  public static let trivialProgramNames: [String] = [
+    "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
+    "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname",
   ]
+  private static let launchers = Set(launcherWords.map { Substring($0) })
+  private static let trivialPrograms = Set(trivialProgramNames.map { Substring($0) })
 
   private static func isTrivial(_ node: Node) -> Bool {
     // Most containers give no command: answered without building one.

@@ -124,4 +124,15 @@ public final class PodSpec: Sendable {
 
   /// Pod-level `resources` (Kubernetes 1.32+), which bound all containers together.
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
+
+  /// Whether the volume named `volume` is a folder for a Unix socket, which holds nothing that
+  /// grows: its name says so (SPIRE's `spire-agent-socket-dir`), or a container that mounts it
+  /// names a socket under the mount in its command or environment (a CSI sidecar's
+  /// `--csi-address=/csi/csi.sock`).
+  public func isSocketFolder(_ volume: String) -> Bool {
+    if ASCIIText.contains(volume.lowercased(), anyOf: ["socket"]) { return true }
+    return containers.contains { container in
+      container.volumeMountPaths.contains { $0.volume == volume && container.namesSocket(under: $0.path) }
+    }
+  }
 }

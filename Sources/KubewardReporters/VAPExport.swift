@@ -1,4 +1,5 @@
 import KubewardEngine
+import KubewardModel
 
 /// The built-in per-object policies as ValidatingAdmissionPolicies with their bindings
 /// (`kubeward export vap`): the same rules, enforced by the API server itself.
@@ -68,11 +69,25 @@ public enum VAPExport {
       .replace(' ; ', '\\n').replace(' | ', '\\n').replace('; ', '\\n').split('\\n')\
       .map(segment, segment.split(' ').filter(w, w != '' && !(w in \(launchers))))\
       .all(words, words == [] || words[0].split('/')[size(words[0].split('/')) - 1] in \
-      ['sleep', 'echo', 'true', 'false', 'exit', 'date', 'printf', ':', 'wait']) && \
+      \(trivialPrograms)) && \
       (' ' + \(commandLine).join(' ').replace('\\n', ' ').replace('\\t', ' ') + ' ')\
       .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
       .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').exists(segment, \
       segment.split(' ').exists(w, w != '' && !(w in \(launchers))))).map(c, c.name)
+      """
+    ),
+    (
+      // `PodSpec.isSocketFolder`: volumes that only hold a Unix socket.
+      "socketFolders",
+      """
+      has(variables.podSpec.volumes) ? variables.podSpec.volumes.filter(v, has(v.name) && \
+      (v.name.lowerAscii().contains('socket') || variables.allContainers.exists(c, \
+      has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \
+      has(m.mountPath) && [m.mountPath.endsWith('/') ? m.mountPath : m.mountPath + '/'].exists(\
+      folder, (\(commandLine) + (has(c.env) ? c.env.filter(e, has(e.value)).map(e, e.value) : \
+      [])).exists(value, value.contains(folder) && [value.substring(value.indexOf(folder) + \
+      size(folder)).split(' ')[0].split(',')[0]].exists(rest, rest.endsWith('.sock') || \
+      rest.endsWith('.socket')))))))).map(v, v.name) : []
       """
     ),
     (
@@ -121,7 +136,13 @@ public enum VAPExport {
 
   /// A container's `command` then `args`.
   static let commandLine = "((has(c.command) ? c.command : []) + (has(c.args) ? c.args : []))"
-  static let launchers = "['sh', '/bin/sh', 'bash', '/bin/bash', '-c', '-ec', 'exec']"
+  /// The model's lists (`Container.isTrivial`), as CEL lists.
+  static let launchers = celList(Container.launcherWords)
+  static let trivialPrograms = celList(Container.trivialProgramNames)
+
+  private static func celList(_ words: [String]) -> String {
+    "[" + words.map { "'\($0)'" }.joined(separator: ", ") + "]"
+  }
 
   /// Whether `image` is a valid reference (distribution's grammar, without the digest, which
   /// is checked apart): a placeholder such as `$IMAGE` or `<project>/app` is none.

@@ -16,6 +16,7 @@ struct ProjectLayoutTests {
     try write(risky, to: folder + "/app/api.yaml")
     try write(risky, to: folder + "/demo/bad_resources/api.yaml")
     try write(risky, to: folder + "/pkg/testdata/api.yaml")
+    try write(risky, to: folder + "/controller/fake/data/api.yaml")
     try write(risky, to: folder + "/demo/invalid-api.yaml")
     try write(service("orphan", selector: "app: nothing"), to: folder + "/demo/bad_service.yaml")
     // A lab's scenario that says in a comment what it breaks on purpose.
@@ -32,7 +33,7 @@ struct ProjectLayoutTests {
     #expect(severities("/labs/plain.yaml").contains(.warning))
     for fixture in [
       "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
-      "/labs/scenario-a.yaml",
+      "/labs/scenario-a.yaml", "/fake/data/api.yaml",
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }
@@ -40,6 +41,24 @@ struct ProjectLayoutTests {
     let named = try Linter().lint(
       try InputDiscovery.inputs(for: [folder + "/pkg/testdata/api.yaml"]))
     #expect(named.findings.contains { $0.severity == .warning })
+  }
+
+  /// A Helm chart is reported once; its `templates/` and `files/` (templates the chart or its
+  /// program renders, istio's) are not linted, its `crds/` (applied as they are) are.
+  @Test func aChartsTemplatesAndFilesAreNotLinted() throws {
+    let folder = try temporaryFolder()
+    let chart = folder + "/charts/discovery"
+    try write("apiVersion: v2\nname: discovery\nversion: 1.0.0\n", to: chart + "/Chart.yaml")
+    try write("replicaCount: 1\n", to: chart + "/values.yaml")
+    let template = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {{.Name | quote}}\n"
+    try write(template, to: chart + "/templates/account.yaml")
+    try write(template, to: chart + "/files/waypoint.yaml")
+    try write(deployment("api"), to: chart + "/crds/not-a-crd.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(result.findings.filter { $0.policy == "helm-chart" }.count == 1)
+    #expect(!result.findings.contains { $0.file.contains("/templates/") })
+    #expect(!result.findings.contains { $0.file.contains("/files/") })
+    #expect(result.findings.contains { $0.file.hasSuffix("/crds/not-a-crd.yaml") })
   }
 
   /// The fixture tests themselves, on the edges of names and comments.

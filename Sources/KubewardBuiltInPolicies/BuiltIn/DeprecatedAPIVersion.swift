@@ -44,9 +44,22 @@ struct DeprecatedAPIVersion: ObjectPolicy {
 /// Deployment, `apps/v2`): the API server answers "no matches for kind".
 private func reportUnserved(_ object: KubeObject, _ apiVersion: Node, _ report: inout ObjectReport)
 {
-  guard let served = APIVersion.served[object.kind], !served.contains(object.apiVersion),
-    APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion))
-  else { return }
+  guard APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion)) else { return }
+  // A kind removed from every apiVersion (PodSecurityPolicy) is served at none: also not at
+  // one it never had (`policy/v1`).
+  if let removal = RemovedAPIs.removedKind(object.kind) {
+    report.report(
+      apiVersion,
+      """
+      uses \(object.apiVersion), but Kubernetes \(removal.removedIn) stopped serving \
+      \(object.kind) at every apiVersion, so applying it fails (\"no matches for kind\"); \
+      \(removal.note ?? "remove it")
+      """)
+    return
+  }
+  guard let served = APIVersion.served[object.kind], !served.contains(object.apiVersion) else {
+    return
+  }
   report.report(
     apiVersion,
     """
@@ -201,5 +214,29 @@ enum RemovedAPIs {
 
   static func removal(of apiVersion: String, kind: String) -> Removal? {
     table[Pair(apiVersion: apiVersion, kind: kind)]
+  }
+
+  /// The last removal of a kind that Kubernetes serves at no apiVersion any more (every
+  /// removal of it names no replacement): PodSecurityPolicy, InitializerConfiguration.
+  static func removedKind(_ kind: String) -> Removal? {
+    removedKinds[kind]
+  }
+
+  private static let removedKinds: [String: Removal] = {
+    var byKind: [String: [Entry]] = [:]
+    for entry in entries {
+      for kind in entry.kinds { byKind[kind, default: []].append(entry) }
+    }
+    return byKind.compactMapValues { removals in
+      guard removals.allSatisfy({ $0.replacement == nil }),
+        let last = removals.max(by: { minor($0.removedIn) < minor($1.removedIn) })
+      else { return nil }
+      return Removal(removedIn: last.removedIn, replacement: nil, note: last.note)
+    }
+  }()
+
+  /// `1.25` → 25.
+  private static func minor(_ version: String) -> Int {
+    Int(version.split(separator: ".").last ?? "") ?? 0
   }
 }

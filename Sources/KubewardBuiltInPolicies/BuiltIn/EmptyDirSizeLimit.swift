@@ -19,11 +19,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
         !(volume.name.map(claimed.contains) ?? false)
       else { continue }
       let name = volume.name.map { "emptyDir volume \"\($0)\"" } ?? "an emptyDir volume"
-      // A folder for a Unix socket (CSI sidecars share one) holds nothing that grows.
-      let mounts = spec.containers.flatMap { container in
-        container.volumeMountPaths.filter { $0.volume == volume.name }.map { (container, $0.path) }
-      }
-      if !mounts.isEmpty, mounts.contains(where: { $0.0.namesSocket(under: $0.1) }) { continue }
+      if let volumeName = volume.name, spec.isSocketFolder(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
       // containers that all declare that limit already bound it, if late.
       let inMemory = emptyDir.scalar(.medium)?.textEquals("Memory") == true

@@ -26,7 +26,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else { continue }
       if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
-        emptyDir.scalar(.medium)?.textEquals("Memory") != true
+        emptyDir.scalar(.medium)?.textEquals("Memory") != true, !spec.isSocketFolder(mount.volume)
       {
         return "it writes to emptyDir volume '\(mount.volume)', which has no sizeLimit"
       }
@@ -39,7 +39,10 @@ struct EphemeralStorageLimit: ObjectPolicy {
     if let name = dataImage(container), !container.isIdle {
       return "\(name) stores data, and with no volume for it, on the node's disk"
     }
-    if Self.commandWritesFiles(container.commandLine, writers: writingCommands) {
+    if Self.commandWritesFiles(
+      container.commandLine, writers: writingCommands,
+      mountPaths: container.volumeMountPaths.map(\.path))
+    {
       return "its command writes files"
     }
     return nil
@@ -68,9 +71,17 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// Where a redirection writes to no disk: devices, and the kernel's virtual file systems.
   static let virtualPrefixes = ["/dev/", "/proc/", "/sys/"]
 
-  /// Whether a command line visibly writes files: a redirection to a file, or a program whose
-  /// work is writing (`mkdir`, `cp`, `wget`, `tar`, package installs).
-  static func commandWritesFiles(_ words: [String], writers: Set<Substring>) -> Bool {
+  /// Programs that run a command in another root or in the host's mount namespace (`chroot
+  /// /host`, `nsenter -t 1 -m`): what it writes lands there, not in the container's layer.
+  static let otherRoots: Set<Substring> = ["nsenter", "chroot"]
+
+  /// Whether a command line visibly writes files to the container's writable layer: a
+  /// redirection to a file, `curl -o` a file, or a program whose work is writing (`mkdir`,
+  /// `cp`, `wget`, `tar`, package installs). A file under one of `mountPaths` is on a volume
+  /// (judged as a volume, or not on the node's disk at all: a memory-backed emptyDir).
+  static func commandWritesFiles(
+    _ words: [String], writers: Set<Substring>, mountPaths: [String] = []
+  ) -> Bool {
     guard !words.isEmpty else { return false }
     let tokens = ASCIIText.words(of: words) { byte in
       switch byte {
@@ -80,10 +91,27 @@ struct EphemeralStorageLimit: ObjectPolicy {
       default: false
       }
     }
+    if tokens.contains(where: { otherRoots.contains(ASCIIText.lastPathComponent($0)) }) {
+      return false
+    }
+    func writesFile(_ target: Substring) -> Bool {
+      guard !target.isEmpty, !virtualPrefixes.contains(where: { target.hasPrefix($0) }) else {
+        return false
+      }
+      return !mountPaths.contains { path in
+        target == path || target.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+      }
+    }
+    let runsCurl = tokens.contains { ASCIIText.lastPathComponent($0) == "curl" }
     for (index, token) in tokens.enumerated() {
-      let program = ASCIIText.lastPathComponent(token)
-      if writers.contains(program) { return true }
-      if program == "curl" && tokens.contains(where: { $0 == "-o" || $0 == "-O" }) { return true }
+      if writers.contains(ASCIIText.lastPathComponent(token)) { return true }
+      // `curl -O` names the file after the URL; `curl -o /dev/null` writes nothing.
+      if runsCurl && token == "-O" { return true }
+      if runsCurl && (token == "-o" || token == "--output"), index + 1 < tokens.count,
+        writesFile(tokens[index + 1])
+      {
+        return true
+      }
       // `> file`, `>>file`, `2> log`: a redirection whose target is a file, not a device,
       // a kernel setting (`echo 1 > /proc/sys/…`) or another descriptor (`2>&1`, split at
       // its `&`).
@@ -96,9 +124,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
         }
         if index + 1 < tokens.count { target = tokens[index + 1] }
       }
-      if !target.isEmpty && !Self.virtualPrefixes.contains(where: { target.hasPrefix($0) }) {
-        return true
-      }
+      if writesFile(target) { return true }
     }
     return false
   }

@@ -29,7 +29,8 @@ public enum InputPolicies {
   /// Ansible, a document with blanks to fill in), not a manifest.
   ///
   /// - In its name, namespace or a container's image, which Kubernetes validates strictly: any
-  ///   `${`, `{{` or brace, which no valid name or image reference holds.
+  ///   `${`, `{{`, brace or angle bracket (`cleanup-<node-hostname>`), which no valid name or
+  ///   image reference holds.
   /// - Anywhere in a kind Kubernetes defines (not in a ConfigMap's or Secret's data, which is
   ///   any text, nor in custom resources, some of which render templates themselves): a whole
   ///   value that is a placeholder (`ParsedFile.placeholders`: `{{ ca_version }}`,
@@ -62,7 +63,10 @@ public enum InputPolicies {
   }
 
   private static func holdsPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    bytes.contains(UInt8(ascii: "{")) || bytes.contains(UInt8(ascii: "}"))
+    bytes.contains {
+      $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "<")
+        || $0 == UInt8(ascii: ">")
+    }
   }
 
   static func id(for kind: ReaderDiagnostic.Kind) -> String {

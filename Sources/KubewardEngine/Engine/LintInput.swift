@@ -237,7 +237,8 @@ private struct FolderWalk {
     var displayPrefix: String
     /// The project its files belong to (`LintInput.scope`).
     var scope: String
-    /// A Helm chart's folder (it holds `Chart.yaml`): its `templates/` are not manifests.
+    /// A Helm chart's folder (it holds `Chart.yaml`): its `templates/` and `files/` are not
+    /// manifests.
     var isChart = false
     /// A folder of test fixtures, or one inside such a folder (`Fixtures.isFixtureFolder`).
     var holdsFixtures = false
@@ -301,7 +302,7 @@ private struct FolderWalk {
       // Dependencies vendored into a repository are not its manifests; a chart's templates
       // are not manifests at all (the chart is reported once, below).
       guard !Self.skippedFolders.contains(entry.name),
-        !(folder.isChart && entry.name == Self.templates)
+        !(folder.isChart && Self.chartTemplateFolders.contains(entry.name))
       else { return nil }
       return open(
         path, displayPrefix: shown + "/", scope: folder.scope,
@@ -364,7 +365,9 @@ private struct FolderWalk {
 
   /// Folders of vendored dependencies, never a project's own manifests.
   static let skippedFolders: Set<[UInt8]> = [Array("vendor".utf8), Array("node_modules".utf8)]
-  static let templates = Array("templates".utf8)
+  /// A chart's folders of templates: `templates/`, which Helm renders, and `files/`, which a
+  /// chart reads with `.Files.Get` (istio keeps the templates istiod renders there).
+  static let chartTemplateFolders: Set<[UInt8]> = [Array("templates".utf8), Array("files".utf8)]
 
   private func input(_ name: String, _ source: LintInput.Source, in folder: Frame) -> LintInput {
     var input = LintInput(name: name, source: source, isExplicit: false)
