@@ -132,7 +132,9 @@ public final class PodSpec: Sendable {
   public func isSocketFolder(_ volume: String) -> Bool {
     if ASCIIText.contains(volume.lowercased(), anyOf: ["socket"]) { return true }
     return containers.contains { container in
-      container.volumeMountPaths.contains { $0.volume == volume && container.namesSocket(under: $0.path) }
+      container.volumeMountPaths.contains {
+        $0.volume == volume && container.namesSocket(under: $0.path)
+      }
     }
   }
 }

@@ -24,7 +24,7 @@ struct RealCorpusSnapshotTests {
     "fsgroup-recursive-chown/warning": 2,
     "headless-service-no-lb/info": 2,
     "helm-chart/info": 2,
-    "hostpath-volume/warning": 37,
+    "hostpath-volume/warning": 36,
     "image-pull-secrets/info": 37,
     "image-tag/warning": 316,
     "ingress-missing-backend/warning": 15,

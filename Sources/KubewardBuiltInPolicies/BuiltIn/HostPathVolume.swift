@@ -11,11 +11,13 @@ struct HostPathVolume: ObjectPolicy {
   /// Host folders that are not the node's disk: virtual filesystems and memory-backed `/run`
   /// (devices, sockets, lock files), the kubelet's own plugin sockets and volume mount points,
   /// which node plugins must share, and the folders a node plugin's or driver's installer
-  /// must write (a few files, never data): the CNI's, FlexVolume's plugin folder, and GKE's
+  /// must write (a few files, never data): the CNI's (with its plugins' state, host-local's
+  /// address leases), FlexVolume's plugin folder, and GKE's
   /// folder for GPU drivers and libraries.
   static let nonDataPrefixes = [
     "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni/net.d",
-    "/opt/cni/bin", "/usr/libexec/kubernetes/kubelet-plugins", "/home/kubernetes/bin",
+    "/opt/cni/bin", "/var/lib/cni", "/usr/libexec/kubernetes/kubelet-plugins",
+    "/home/kubernetes/bin",
   ]
 
   static func isNonDataPath(_ path: String) -> Bool {
