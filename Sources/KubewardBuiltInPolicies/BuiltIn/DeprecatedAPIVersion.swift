@@ -44,10 +44,15 @@ struct DeprecatedAPIVersion: ObjectPolicy {
 /// Deployment, `apps/v2`): the API server answers "no matches for kind".
 private func reportUnserved(_ object: KubeObject, _ apiVersion: Node, _ report: inout ObjectReport)
 {
-  guard APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion)) else { return }
+  // Most objects are of a kind at an apiVersion that serves it: answered by lookups first.
+  let removal = RemovedAPIs.removedKind(object.kind)
+  let served = APIVersion.served[object.kind]
+  guard removal != nil || (served.map { !$0.contains(object.apiVersion) } ?? false),
+    APIVersion.isKubernetesGroup(APIVersion.group(of: object.apiVersion))
+  else { return }
   // A kind removed from every apiVersion (PodSecurityPolicy) is served at none: also not at
   // one it never had (`policy/v1`).
-  if let removal = RemovedAPIs.removedKind(object.kind) {
+  if let removal {
     report.report(
       apiVersion,
       """
@@ -57,9 +62,7 @@ private func reportUnserved(_ object: KubeObject, _ apiVersion: Node, _ report: 
       """)
     return
   }
-  guard let served = APIVersion.served[object.kind], !served.contains(object.apiVersion) else {
-    return
-  }
+  guard let served else { return }
   report.report(
     apiVersion,
     """

@@ -91,9 +91,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
       default: false
       }
     }
-    if tokens.contains(where: { otherRoots.contains(ASCIIText.lastPathComponent($0)) }) {
-      return false
-    }
+    let programs = tokens.map(ASCIIText.lastPathComponent)
+    if programs.contains(where: otherRoots.contains) { return false }
     func writesFile(_ target: Substring) -> Bool {
       guard !target.isEmpty, !virtualPrefixes.contains(where: { target.hasPrefix($0) }) else {
         return false
@@ -102,9 +101,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
         target == path || target.hasPrefix(path.hasSuffix("/") ? path : path + "/")
       }
     }
-    let runsCurl = tokens.contains { ASCIIText.lastPathComponent($0) == "curl" }
+    let runsCurl = programs.contains("curl")
     for (index, token) in tokens.enumerated() {
-      if writers.contains(ASCIIText.lastPathComponent(token)) { return true }
+      if writers.contains(programs[index]) { return true }
       // `curl -O` names the file after the URL; `curl -o /dev/null` writes nothing.
       if runsCurl && token == "-O" { return true }
       if runsCurl && (token == "-o" || token == "--output"), index + 1 < tokens.count,
