@@ -116,12 +116,18 @@ public struct YAMLReader: Sendable {
               range: template, document: nil))
           return finish(builder)
         }
+        let advice =
+          session.reservedIndicator(at: range.start).map {
+            ($0 == "@" ? "`@`" : "a backtick") + " is reserved in YAML and cannot start a plain "
+              + "value: quote it (a placeholder such as @NAME@ is a template's blank to fill in "
+              + "first)"
+          }
+          ?? "check the indentation and quoting here (quote values that contain \": \" or start "
+          + "with {, [, *, & or %)"
         builder.addDiagnostic(
           ReaderDiagnostic(
             kind: .syntax,
-            message: "YAML syntax error: \(message); kubectl rejects this document: check the "
-              + "indentation and quoting here (quote values that contain \": \" or start with "
-              + "{, [, *, & or %)",
+            message: "YAML syntax error: \(message); kubectl rejects this document: \(advice)",
             range: range, document: brokenDocument))
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
           return finish(builder)
@@ -275,6 +281,25 @@ struct ReadSession {
       let built = LineIndex(bytes)
       lineIndex = built
       return built
+    }
+  }
+
+  /// `@` or `` ` `` when that is the character at `position`: YAML reserves both, and libyaml
+  /// says only that a character "cannot start any token". (Walks the position's line up to its
+  /// column: each syntax error is on a line of its own, so all of them walk the file once.)
+  mutating func reservedIndicator(at position: SourcePosition) -> Character? {
+    guard let line = lines.byteRange(ofLine: position.line, in: bytes) else { return nil }
+    var index = line.lowerBound
+    var column = 1
+    while index < line.upperBound && column < position.column {
+      index += 1
+      if index < line.upperBound && bytes[index] & 0xC0 != 0x80 { column += 1 }
+    }
+    guard index < line.upperBound, column == position.column else { return nil }
+    switch bytes[index] {
+    case UInt8(ascii: "@"): return "@"
+    case UInt8(ascii: "`"): return "`"
+    default: return nil
     }
   }
 

@@ -287,6 +287,19 @@ struct AnchorTests {
 
 @Suite("Errors are diagnostics")
 struct ErrorTests {
+  /// `@` and `` ` `` are reserved: libyaml says only that a character "cannot start any
+  /// token"; the message says which, and what a sed placeholder (`@NAME@`) needs.
+  @Test func aReservedIndicatorIsNamed() {
+    let placeholder = read("metadata:\n  name: @STS_NAME@\n---\né: `date`\n---\nkind: [\n")
+    let messages = placeholder.diagnostics.map(\.message)
+    #expect(messages.count == 3)
+    #expect(messages[0].contains("`@` is reserved in YAML"), "\(messages[0])")
+    #expect(placeholder.diagnostics[0].range.start == at(2, 9))
+    #expect(messages[1].contains("a backtick is reserved in YAML"), "\(messages[1])")
+    #expect(placeholder.diagnostics[1].range.start == at(4, 4))
+    #expect(!messages[2].contains("reserved"), "\(messages[2])")
+  }
+
   @Test func syntaxErrorKeepsEarlierDocumentsAndResumesAtTheNextDocument() {
     let file = read(
       """
