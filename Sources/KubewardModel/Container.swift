@@ -91,13 +91,18 @@ public final class Container: Sendable {
     (Array(node.items(.command)) + Array(node.items(.args))).compactMap(\.text)
   }
 
-  /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`): it only
-  /// sleeps, using no CPU, memory or disk to speak of. Pods of it reserve capacity (cluster
-  /// overprovisioning, Karpenter's `inflate`) or addresses; their requests are the point.
+  /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`, and the
+  /// older per-architecture `pause-amd64`): it only sleeps, using no CPU, memory or disk to
+  /// speak of. Pods of it reserve capacity (cluster overprovisioning, Karpenter's `inflate`)
+  /// or addresses; their requests are the point.
   public var runsPauseImage: Bool {
     guard let repository = imageReference?.repository else { return false }
-    return repository == "pause" || repository.hasSuffix("/pause")
+    let name = ASCIIText.lastPathComponent(Substring(repository))
+    return name == "pause" || Self.pauseArchitectures.contains { name == "pause-" + $0 }
   }
+
+  /// The architectures of the per-architecture pause images.
+  public static let pauseArchitectures = ["amd64", "arm64", "arm", "ppc64le", "s390x", "386"]
 
   /// A container that only keeps the pod alive: the `pause` image, or a command that sleeps
   /// forever (`sleep infinity`, `tail -f /dev/null`, `sleep 3600` and longer). It serves

@@ -41,6 +41,13 @@ public struct Service: Sendable {
   public var isScrapedByAnnotation: Bool {
     object.metadata.annotation("prometheus.io/scrape")?.value.text == "true"
   }
+
+  /// ExternalDNS publishes a name for it (`external-dns.alpha.kubernetes.io/hostname`): for a
+  /// headless Service, a record of every pod's address, which is what it is headless for.
+  public var isPublishedByExternalDNS: Bool {
+    object.metadata.annotation("external-dns.alpha.kubernetes.io/hostname") != nil
+      || object.metadata.annotation("external-dns.kubernetes.io/hostname") != nil
+  }
 }
 
 /// One `ports:` entry of a Service.

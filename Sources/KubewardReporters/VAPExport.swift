@@ -98,7 +98,7 @@ public enum VAPExport {
       "pauseContainers",
       """
       variables.allContainers.filter(c, c.name in variables.validImages && \
-      c.image.split('@')[0].matches('(^|/)pause(:[^/]*)?$')).map(c, c.name)
+      c.image.split('@')[0].matches('(^|/)pause(-(\(Container.pauseArchitectures.joined(separator: "|"))))?(:[^/]*)?$')).map(c, c.name)
       """
     ),
     (

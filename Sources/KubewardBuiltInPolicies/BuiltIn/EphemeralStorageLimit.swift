@@ -75,6 +75,10 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// /host`, `nsenter -t 1 -m`): what it writes lands there, not in the container's layer.
   static let otherRoots: Set<Substring> = ["nsenter", "chroot"]
 
+  /// Shells: only a command line one of them runs has redirections; in an exec-form command
+  /// (`--nodes=<min>:<max>`) a `>` is an argument's character.
+  static let shells: Set<Substring> = ["sh", "bash", "ash", "dash", "zsh", "ksh"]
+
   /// Whether a command line visibly writes files to the container's writable layer: a
   /// redirection to a file, `curl -o` a file, or a program whose work is writing (`mkdir`,
   /// `cp`, `wget`, `tar`, package installs). A file under one of `mountPaths` is on a volume
@@ -102,6 +106,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
       }
     }
     let runsCurl = programs.contains("curl")
+    // `args: [-c, …]` with no command: the image's entry point is the shell.
+    let throughShell = programs.contains(where: shells.contains) || words.first == "-c"
     for (index, token) in tokens.enumerated() {
       if writers.contains(programs[index]) { return true }
       // `curl -O` names the file after the URL; `curl -o /dev/null` writes nothing.
@@ -114,7 +120,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
       // `> file`, `>>file`, `2> log`: a redirection whose target is a file, not a device,
       // a kernel setting (`echo 1 > /proc/sys/…`) or another descriptor (`2>&1`, split at
       // its `&`).
-      guard let arrow = token.utf8.firstIndex(of: UInt8(ascii: ">")) else { continue }
+      guard throughShell, let arrow = token.utf8.firstIndex(of: UInt8(ascii: ">")) else {
+        continue
+      }
       var target = token[token.index(after: arrow)...].drop(while: { $0 == ">" })
       if target.isEmpty {
         let base = token.base

@@ -75,10 +75,13 @@ struct HeadlessServiceNoLB: SetPolicy {
   }
 
   /// Signs that the Service is meant for discovering every pod, not for balancing: Prometheus
-  /// scrapes it (a ServiceMonitor in the set, or the `prometheus.io/scrape` annotation), or its
-  /// name or ports say so (`…-headless`, `…-discovery`, gossip and cluster membership ports).
+  /// scrapes it (a ServiceMonitor in the set, or the `prometheus.io/scrape` annotation),
+  /// ExternalDNS publishes its pods' addresses under a name, or its name or ports say so
+  /// (`…-headless`, `…-discovery`, gossip and cluster membership ports).
   static func isForDiscovery(_ service: ServiceFacts, in set: LintSet) -> Bool {
     if service.isScrapedByAnnotation || set.isScrapedByMonitor(service) { return true }
+    // A name ExternalDNS publishes for a headless Service is a record of each pod's address.
+    if service.isPublishedByExternalDNS { return true }
     let name = service.object.name?.lowercased() ?? ""
     if discoveryWords.contains(where: name.contains) { return true }
     return service.ports.allSatisfy { port in

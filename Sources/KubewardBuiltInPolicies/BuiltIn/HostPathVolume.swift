@@ -36,8 +36,8 @@ struct HostPathVolume: ObjectPolicy {
       if let path = hostPath.scalar(.path)?.string, Self.isNonDataPath(path) { continue }
       if mounts == nil { mounts = spec.containers.flatMap(\.volumeMounts) }
       let volumeMounts = mounts?.filter { $0.volume == volume.name } ?? []
-      // Mounted only read-only, it cannot fill anything.
-      if !volumeMounts.isEmpty && volumeMounts.allSatisfy(\.readOnly) { continue }
+      // Mounted by no container, or only read-only, it cannot fill anything.
+      if volumeMounts.allSatisfy(\.readOnly) { continue }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
       report.report(
         key,

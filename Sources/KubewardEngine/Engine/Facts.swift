@@ -198,6 +198,8 @@ public final class ServiceFacts: Sendable {
   public let publishNotReadyAddresses: Bool
   /// `prometheus.io/scrape: "true"`: scraped through its endpoints.
   public let isScrapedByAnnotation: Bool
+  /// ExternalDNS publishes a name for it (`Service.isPublishedByExternalDNS`).
+  public let isPublishedByExternalDNS: Bool
   /// The cloud load balancer the Service pins (by one of the pinning annotations), and where.
   public let loadBalancerID: String?
   public let loadBalancerIDLocation: Location?
@@ -211,7 +213,8 @@ public final class ServiceFacts: Sendable {
     labels: LabelSet,
     type: String, typeLocation: Location?, isHeadless: Bool, clusterIPLocation: Location?,
     selector: LabelSelector?, selectorLocation: Location?, ports: [Port],
-    publishNotReadyAddresses: Bool, isScrapedByAnnotation: Bool, loadBalancerID: String?,
+    publishNotReadyAddresses: Bool, isScrapedByAnnotation: Bool,
+    isPublishedByExternalDNS: Bool = false, loadBalancerID: String?,
     loadBalancerIDLocation: Location?
   ) {
     self.object = object
@@ -228,6 +231,7 @@ public final class ServiceFacts: Sendable {
     self.ports = ports
     self.publishNotReadyAddresses = publishNotReadyAddresses
     self.isScrapedByAnnotation = isScrapedByAnnotation
+    self.isPublishedByExternalDNS = isPublishedByExternalDNS
     self.loadBalancerID = loadBalancerID
     self.loadBalancerIDLocation = loadBalancerIDLocation
   }
@@ -509,6 +513,7 @@ extension FactsCollection {
       selectorLocation: locate(service.selectorNode), ports: ports,
       publishNotReadyAddresses: service.publishNotReadyAddresses,
       isScrapedByAnnotation: service.isScrapedByAnnotation,
+      isPublishedByExternalDNS: service.isPublishedByExternalDNS,
       loadBalancerID: loadBalancerID?.value.text,
       loadBalancerIDLocation: locate(loadBalancerID?.value))
   }
@@ -528,7 +533,8 @@ extension FactsCollection {
 
   /// Words of port names for metrics, health checks and administration.
   static let auxiliaryPortWords: [StaticString] = [
-    "metric", "health", "probe", "admin", "debug", "pprof", "prom", "status", "monitor",
+    "metric", "health", "probe", "admin", "debug", "pprof", "profil", "delve", "dlv", "prom",
+    "status", "monitor",
   ]
 
 }
