@@ -3,6 +3,10 @@ import Testing
 @testable import KubewardBuiltInPolicies
 @testable import KubewardEngine
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// What a repository's layout says about its files: test fixtures, patches a kustomization
 /// names (also in comments, also when its values are a generator's placeholders), images a
 /// kustomization retags, and variants of an application kept side by side.
@@ -59,6 +63,44 @@ struct ProjectLayoutTests {
     #expect(!result.findings.contains { $0.file.contains("/templates/") })
     #expect(!result.findings.contains { $0.file.contains("/files/") })
     #expect(result.findings.contains { $0.file.hasSuffix("/crds/not-a-crd.yaml") })
+  }
+
+  /// Images a project's build tool builds are placeholders for what it builds, not untagged
+  /// images: a Skaffold project's artifacts, a Tilt project's `docker_build` and
+  /// `custom_build` references, a ko project's bare names. Others stay reported.
+  @Test func imagesABuildToolBuildsAreNotUntagged() throws {
+    let folder = try temporaryFolder()
+    mkdir(folder + "/.git", 0o755)
+    func pod(_ images: [String]) -> String {
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        + images.enumerated().map { "    - name: c\($0.offset)\n      image: \($0.element)\n" }
+        .joined()
+    }
+    try write(
+      """
+      docker_build(ref = "velero/velero", context = ".")
+      docker_build('example/plugin', '.')
+      custom_build(
+        "example/custom", "make image", ["src"])
+      my_docker_build("example/not-built")
+      docker_build(provider.get("image"), ".")
+      """, to: folder + "/tilt/Tiltfile")
+    try write(
+      pod(["velero/velero", "example/plugin", "example/custom", "example/not-built"]),
+      to: folder + "/tilt/deploy/pod.yaml")
+    try write(
+      "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: contacts\n",
+      to: folder + "/skaffold/skaffold.yaml")
+    try write(pod(["contacts", "example/other"]), to: folder + "/skaffold/k8s/pod.yaml")
+    try write("defaultBaseImage: cgr.dev/chainguard/static\n", to: folder + "/ko/.ko.yaml")
+    try write(pod(["app", "example/ko-other"]), to: folder + "/ko/config/pod.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let untagged = Set(
+      result.findings.filter { $0.policy == "image-tag" }.map {
+        $0.message.split(separator: " ")[5]
+      })
+    #expect(
+      untagged == ["example/not-built,", "example/other,", "example/ko-other,"], "\(untagged)")
   }
 
   /// The fixture tests themselves, on the edges of names and comments.

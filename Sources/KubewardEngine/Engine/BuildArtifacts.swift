@@ -7,7 +7,8 @@ import KubewardYAML
 #endif
 
 /// Images that a build tool replaces at deploy time: in a Skaffold project, the images its
-/// `skaffold.yaml` builds (`image: contacts` becomes `gcr.io/project/contacts:abc123`); in a ko
+/// `skaffold.yaml` builds (`image: contacts` becomes `gcr.io/project/contacts:abc123`); in a
+/// Tilt project, the images its `Tiltfile` builds (`docker_build('velero/velero', …)`); in a ko
 /// project (`.ko.yaml`), bare names without a registry or tag. Such a name is a placeholder for
 /// the built image, not an untagged image from Docker Hub.
 public enum BuildArtifacts {
@@ -30,7 +31,7 @@ public enum BuildArtifacts {
 
   /// What a folder's build tool builds.
   public struct Built: Sendable, Equatable {
-    /// Image names a `skaffold.yaml` lists.
+    /// Image names a `skaffold.yaml` or a `Tiltfile` lists.
     public var images: Set<String> = []
     /// A ko project: bare names are built.
     public var bareNames = false
@@ -111,6 +112,9 @@ public enum BuildArtifacts {
           built.images.formUnion(BuildArtifacts.skaffoldImages(bytes))
         }
       }
+      if let bytes = LintInput.contents(of: folder + "/Tiltfile") {
+        built.images.formUnion(BuildArtifacts.tiltImages(bytes))
+      }
       if access(folder + "/.ko.yaml", F_OK) == 0 { built.bareNames = true }
       let isRoot = folder == "/" || access(folder + "/.git", F_OK) == 0
       if !isRoot, let slash = folder.lastIndex(of: "/") {
@@ -121,6 +125,55 @@ public enum BuildArtifacts {
       byFolder[folder] = built
       return built
     }
+  }
+
+  /// The images a `Tiltfile` (Starlark) builds: the reference each `docker_build(…)`,
+  /// `custom_build(…)` or `docker_build_with_restart(…)` call names first or as `ref = …`, when
+  /// it is a string literal (one computed, `provider.get("image")`, is not known).
+  static func tiltImages(_ bytes: [UInt8]) -> Set<String> {
+    var images: Set<String> = []
+    let calls = ["docker_build(", "custom_build(", "docker_build_with_restart("].map {
+      Array($0.utf8)
+    }
+    let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    var index = 0
+    // One pass: at each byte, whether a call starts there (a name is a word of its own).
+    while index < bytes.count {
+      guard
+        let call = calls.first(where: { bytes[index...].starts(with: $0) }),
+        index == 0 || !(bytes[index - 1] == UInt8(ascii: "_") || isWordByte(bytes[index - 1]))
+      else {
+        index += 1
+        continue
+      }
+      var cursor = index + call.count
+      while cursor < bytes.count && space(bytes[cursor]) { cursor += 1 }
+      if bytes[cursor...].starts(with: Array("ref".utf8)) {
+        var afterName = cursor + 3
+        while afterName < bytes.count && space(bytes[afterName]) { afterName += 1 }
+        if afterName < bytes.count && bytes[afterName] == UInt8(ascii: "=") {
+          cursor = afterName + 1
+          while cursor < bytes.count && space(bytes[cursor]) { cursor += 1 }
+        }
+      }
+      index = cursor
+      guard cursor < bytes.count,
+        bytes[cursor] == UInt8(ascii: "\"") || bytes[cursor] == UInt8(ascii: "'")
+      else { continue }
+      let quote = bytes[cursor]
+      guard let end = bytes[(cursor + 1)...].firstIndex(where: { $0 == quote || $0 == 0x0A })
+      else { break }
+      if bytes[end] == quote, end > cursor + 1 {
+        images.insert(String(decoding: bytes[(cursor + 1)..<end], as: UTF8.self))
+      }
+      index = end + 1
+    }
+    return images
+  }
+
+  private static func isWordByte(_ byte: UInt8) -> Bool {
+    (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+      || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
   }
 
   /// The `image` of every artifact a `skaffold.yaml` builds, in its build and its profiles.
