@@ -36,7 +36,7 @@ struct RealCorpusSnapshotTests {
     "missing-readiness-probe/warning": 380,
     "replication-controller/warning": 40,
     "resource-requests/warning": 626,
-    "schema/error": 1,
+    "schema/error": 2,
     "schema/info": 37,
     "service-selects-nothing/warning": 9,
     "service-target-port/info": 7,

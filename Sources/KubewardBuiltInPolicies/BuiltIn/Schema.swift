@@ -40,6 +40,42 @@ struct Schema: ObjectPolicy {
     if object.resourceKind == .ingress && object.apiVersion == "networking.k8s.io/v1" {
       checkBackends(object, &walk, &report)
     }
+    checkVolumeMounts(object, &walk, &report)
+  }
+
+  /// A container mounts a volume by name; a name the pod's `volumes` (or a StatefulSet's
+  /// claim templates) do not have is rejected ("volumeMounts[0].name: Not found"). With no
+  /// `volumes` at all the file may be a fragment that a patch completes: information.
+  private func checkVolumeMounts(
+    _ object: KubeObject, _ walk: inout ShapeWalk, _ report: inout ObjectReport
+  ) {
+    guard let spec = object.podSpec, !report.objectMayBePartial else { return }
+    let mounts = spec.containers.flatMap { container in
+      container.node.items(.volumeMounts).compactMap { mount in
+        mount.scalar(.name).flatMap { name in name.string.map { (container, name, $0) } }
+      }
+    }
+    guard !mounts.isEmpty else { return }
+    var volumes = Set(spec.volumes.compactMap(\.name))
+    volumes.formUnion(
+      object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
+    for (container, nameNode, name) in mounts where !volumes.contains(name) {
+      let who = container.displayName
+      if volumes.isEmpty {
+        walk.problem(
+          nameNode,
+          "has \(who) mount volume \"\(name)\", but the pod declares no volumes: applied as it "
+            + "is, the API server rejects the object (unless a patch adds the volume)",
+          &report, adjustment: .info)
+      } else {
+        walk.problem(
+          nameNode,
+          "has \(who) mount volume \"\(name)\", which is not among the pod's volumes ("
+            + volumes.sorted().joined(separator: ", ") + "): the API server rejects the object "
+            + "(volumeMounts.name: Not found)",
+          &report)
+      }
+    }
   }
 
   /// A `networking.k8s.io/v1` backend names `service` or `resource`; the `serviceName` and
