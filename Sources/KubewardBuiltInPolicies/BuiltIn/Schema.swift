@@ -41,6 +41,13 @@ struct Schema: ObjectPolicy {
       checkBackends(object, &walk, &report)
     }
     checkVolumeMounts(object, &walk, &report)
+    // A Service balances ports: one with none is rejected ("spec.ports: Required value"),
+    // unless it is headless or an ExternalName.
+    if let service = Service(object), let spec = object.spec, spec.isMapping,
+      spec[.ports] == nil, !service.isHeadless, service.type != "ExternalName"
+    {
+      walk.absent("ports", in: spec, at: service.typeNode ?? object.kindNode, &report)
+    }
   }
 
   /// A container mounts a volume by name; a name the pod's `volumes` (or a StatefulSet's
