@@ -266,23 +266,83 @@ struct CharacterMatcher: Sendable {
   var items: [Item] = []
   var negated = false
   var foldCase = false
+  /// After `mergeRanges`: the first this many items are disjoint ranges in order, searched by
+  /// halves; the rest are categories.
+  private var sortedRangeCount: Int?
 
+  init(items: [Item] = [], negated: Bool = false, foldCase: Bool = false) {
+    self.items = items
+    self.negated = negated
+    self.foldCase = foldCase
+  }
+
+  /// Under `(?i)` a class holds its characters' case variants too, and a negated one is the
+  /// complement of that (as in RE2 and Go): `(?i)[^k]` matches neither `k`, `K` nor the Kelvin
+  /// sign.
   func matches(_ scalar: Unicode.Scalar) -> Bool {
-    if contains(scalar) != negated { return true }
-    guard foldCase else { return false }
-    for variant in Self.caseVariants(scalar) where variant != scalar {
-      if contains(variant) != negated { return true }
+    var inClass = contains(scalar)
+    if !inClass && foldCase {
+      inClass = Self.caseVariants(scalar).contains { $0 != scalar && contains($0) }
     }
-    return false
+    return inClass != negated
+  }
+
+  /// Sorts and merges the ranges. A class is written from many parts (`[\p{Common}\p{Han}…]`:
+  /// `\p{Common}` alone is 174 ranges, and a hostile pattern repeats it hundreds of times):
+  /// merged, a character is looked up in time logarithmic in the class, not linear in what
+  /// was written.
+  mutating func mergeRanges() {
+    var ranges: [(UInt32, UInt32)] = []
+    var categories: [Item] = []
+    for item in items {
+      switch item {
+      case .range(let low, let high): ranges.append((low, high))
+      case .category: categories.append(item)
+      }
+    }
+    ranges.sort { $0.0 < $1.0 }
+    var merged: [Item] = []
+    var current: (UInt32, UInt32)?
+    for range in ranges {
+      if let open = current, range.0 <= open.1 &+ 1 {
+        current = (open.0, max(open.1, range.1))
+      } else {
+        if let open = current { merged.append(.range(open.0, open.1)) }
+        current = range
+      }
+    }
+    if let open = current { merged.append(.range(open.0, open.1)) }
+    sortedRangeCount = merged.count
+    items = merged + categories
   }
 
   private func contains(_ scalar: Unicode.Scalar) -> Bool {
-    for item in items {
-      switch item {
-      case .range(let low, let high):
-        if scalar.value >= low && scalar.value <= high { return true }
-      case .category(let categories):
-        if categories.contains(scalar.properties.generalCategory) { return true }
+    guard let sortedRangeCount, sortedRangeCount > 8 else {
+      for item in items {
+        switch item {
+        case .range(let low, let high):
+          if scalar.value >= low && scalar.value <= high { return true }
+        case .category(let categories):
+          if categories.contains(scalar.properties.generalCategory) { return true }
+        }
+      }
+      return false
+    }
+    // The last range that starts at or before the scalar.
+    var (lower, upper) = (0, sortedRangeCount)
+    while lower < upper {
+      let middle = (lower + upper) / 2
+      guard case .range(let low, _) = items[middle] else { break }
+      if low <= scalar.value { lower = middle + 1 } else { upper = middle }
+    }
+    if lower > 0, case .range(_, let high) = items[lower - 1], scalar.value <= high {
+      return true
+    }
+    for item in items[sortedRangeCount...] {
+      if case .category(let categories) = item,
+        categories.contains(scalar.properties.generalCategory)
+      {
+        return true
       }
     }
     return false
@@ -378,6 +438,10 @@ struct RegexParser {
   private let scalars: [Unicode.Scalar]
   private var index = 0
   private var depth = 0
+  /// Inside a class, the named classes (`\p{…}`, `\P{…}`) it already holds: written again, one
+  /// adds nothing, and `[\p{Common}\p{Common}…]` made a class of as many ranges as times
+  /// written.
+  private var namedInClass: Set<String>?
 
   init(_ pattern: String) {
     scalars = Array(pattern.unicodeScalars)
@@ -651,7 +715,14 @@ struct RegexParser {
       guard let items = Self.unicodeClass(named: name) else {
         throw error("invalid character class range: `\\p{\(name)}`")
       }
-      return .matcher(CharacterMatcher(items: items, negated: negated))
+      if namedInClass != nil,
+        namedInClass!.insert((negated ? "^" : "") + Self.lookupKey(name)).inserted == false
+      {
+        return .matcher(CharacterMatcher())
+      }
+      var matcher = CharacterMatcher(items: items, negated: negated)
+      matcher.mergeRanges()
+      return .matcher(matcher)
     case "x":
       var digits = ""
       if current == "{" {
@@ -820,12 +891,15 @@ struct RegexParser {
       matcher.negated = true
       index += 1
     }
+    namedInClass = []
+    defer { namedInClass = nil }
     var first = true
     while let scalar = current {
       if scalar == "]" && !first {
         index += 1
         // A negated class never matches a newline unless the pattern is `(?s)`-free RE2
         // semantics say so: RE2 lets `[^a]` match `\n`, and so does this.
+        matcher.mergeRanges()
         return matcher
       }
       first = false

@@ -5,13 +5,17 @@
 ///
 /// Generated from the Unicode Character Database 14.0 (Perl's `Unicode::UCD`, the `Script`
 /// property, not `Script_Extensions`, as Go), with what Unicode 15.0 (Go's tables, and so the
-/// API server's) added that a policy could name: the Kawi and Nag Mundari scripts and the Han
-/// of CJK extensions C and H.
+/// API server's) added: the Kawi and Nag Mundari scripts, the Han of CJK extensions C and H,
+/// and the characters it added to eleven other scripts (the last line of each).
 enum UnicodeScripts {
   /// The ranges of the script named `name` (case matters, as in Go), or `nil`.
   static func ranges(named name: String) -> [(low: UInt32, high: UInt32)]? {
-    guard let text = table[name] else { return nil }
-    return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { range in
+    parsed[name]
+  }
+
+  /// Read once: a pattern compiled at run time names its scripts again every time.
+  private static let parsed: [String: [(low: UInt32, high: UInt32)]] = table.mapValues { text in
+    text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { range in
       let bounds = range.split(separator: "-")
       let low = UInt32(bounds[0], radix: 16)!
       return (low, bounds.count > 1 ? UInt32(bounds[1], radix: 16)! : low)
@@ -33,6 +37,7 @@ enum UnicodeScripts {
     1ee59 1ee5b 1ee5d 1ee5f 1ee61-1ee62 1ee64 1ee67-1ee6a 1ee6c-1ee72 1ee74-1ee77
     1ee79-1ee7c 1ee7e 1ee80-1ee89 1ee8b-1ee9b 1eea1-1eea3 1eea5-1eea9 1eeab-1eebb
     1eef0-1eef1
+    10efd-10eff
     """,
     "Armenian": "531-556 559-58a 58d-58f fb13-fb17",
     "Avestan": "10b00-10b35 10b39-10b3f",
@@ -79,21 +84,31 @@ enum UnicodeScripts {
     1f890-1f8ad 1f8b0-1f8b1 1f900-1fa53 1fa60-1fa6d 1fa70-1fa74 1fa78-1fa7c 1fa80-1fa86
     1fa90-1faac 1fab0-1faba 1fac0-1fac5 1fad0-1fad9 1fae0-1fae7 1faf0-1faf6 1fb00-1fb92
     1fb94-1fbca 1fbf0-1fbf9 e0001 e0020-e007f
+    1d2c0-1d2d3 1f6dc
     """,
     "Coptic": "3e2-3ef 2c80-2cf3 2cf9-2cff",
     "Cuneiform": "12000-12399 12400-1246e 12470-12474 12480-12543",
     "Cypriot": "10800-10805 10808 1080a-10835 10837-10838 1083c 1083f",
     "Cypro_Minoan": "12f90-12ff2",
-    "Cyrillic": "400-484 487-52f 1c80-1c88 1d2b 1d78 2de0-2dff a640-a69f fe2e-fe2f",
+    "Cyrillic": """
+    400-484 487-52f 1c80-1c88 1d2b 1d78 2de0-2dff a640-a69f fe2e-fe2f
+    1e030-1e06d 1e08f
+    """,
     "Deseret": "10400-1044f",
-    "Devanagari": "900-950 955-963 966-97f a8e0-a8ff",
+    "Devanagari": """
+    900-950 955-963 966-97f a8e0-a8ff
+    11b00-11b09
+    """,
     "Dives_Akuru": """
     11900-11906 11909 1190c-11913 11915-11916 11918-11935 11937-11938 1193b-11946
     11950-11959
     """,
     "Dogra": "11800-1183b",
     "Duployan": "1bc00-1bc6a 1bc70-1bc7c 1bc80-1bc88 1bc90-1bc99 1bc9c-1bc9f",
-    "Egyptian_Hieroglyphs": "13000-1342e 13430-13438",
+    "Egyptian_Hieroglyphs": """
+    13000-1342e 13430-13438
+    1342f 13439-13455
+    """,
     "Elbasan": "10500-10527",
     "Elymaic": "10fe0-10ff6",
     "Ethiopic": """
@@ -138,7 +153,10 @@ enum UnicodeScripts {
     "Hanunoo": "1720-1734",
     "Hatran": "108e0-108f2 108f4-108f5 108fb-108ff",
     "Hebrew": "591-5c7 5d0-5ea 5ef-5f4 fb1d-fb36 fb38-fb3c fb3e fb40-fb41 fb43-fb44 fb46-fb4f",
-    "Hiragana": "3041-3096 309d-309f 1b001-1b11f 1b150-1b152 1f200",
+    "Hiragana": """
+    3041-3096 309d-309f 1b001-1b11f 1b150-1b152 1f200
+    1b132
+    """,
     "Imperial_Aramaic": "10840-10855 10857-1085f",
     "Inherited": """
     300-36f 485-486 64b-655 670 951-954 1ab0-1ace 1cd0-1cd2 1cd4-1ce0 1ce2-1ce8 1ced 1cf4
@@ -153,10 +171,12 @@ enum UnicodeScripts {
     "Kannada": """
     c80-c8c c8e-c90 c92-ca8 caa-cb3 cb5-cb9 cbc-cc4 cc6-cc8 cca-ccd cd5-cd6 cdd-cde ce0-ce3
     ce6-cef cf1-cf2
+    cf3
     """,
     "Katakana": """
     30a1-30fa 30fd-30ff 31f0-31ff 32d0-32fe 3300-3357 ff66-ff6f ff71-ff9d 1aff0-1aff3
     1aff5-1affb 1affd-1affe 1b000 1b120-1b122 1b164-1b167
+    1b155
     """,
     "Kawi": "11f00-11f10 11f12-11f3a 11f3e-11f59",
     "Kayah_Li": "a900-a92d a92f",
@@ -166,14 +186,21 @@ enum UnicodeScripts {
     """,
     "Khitan_Small_Script": "16fe4 18b00-18cd5",
     "Khmer": "1780-17dd 17e0-17e9 17f0-17f9 19e0-19ff",
-    "Khojki": "11200-11211 11213-1123e",
+    "Khojki": """
+    11200-11211 11213-1123e
+    1123f-11241
+    """,
     "Khudawadi": "112b0-112ea 112f0-112f9",
-    "Lao": "e81-e82 e84 e86-e8a e8c-ea3 ea5 ea7-ebd ec0-ec4 ec6 ec8-ecd ed0-ed9 edc-edf",
+    "Lao": """
+    e81-e82 e84 e86-e8a e8c-ea3 ea5 ea7-ebd ec0-ec4 ec6 ec8-ecd ed0-ed9 edc-edf
+    ece
+    """,
     "Latin": """
     41-5a 61-7a aa ba c0-d6 d8-f6 f8-2b8 2e0-2e4 1d00-1d25 1d2c-1d5c 1d62-1d65 1d6b-1d77
     1d79-1dbe 1e00-1eff 2071 207f 2090-209c 212a-212b 2132 214e 2160-2188 2c60-2c7f
     a722-a787 a78b-a7ca a7d0-a7d1 a7d3 a7d5-a7d9 a7f2-a7ff ab30-ab5a ab5c-ab64 ab66-ab69
     fb00-fb06 ff21-ff3a ff41-ff5a 10780-10785 10787-107b0 107b2-107ba 1df00-1df1e
+    1df25-1df2a
     """,
     "Lepcha": "1c00-1c37 1c3b-1c49 1c4d-1c4f",
     "Limbu": "1900-191e 1920-192b 1930-193b 1940 1944-194f",

@@ -144,7 +144,12 @@ public final class Container: Sendable {
   private static func isTrivial(_ node: Node) -> Bool {
     // Most containers give no command: answered without building one.
     guard node[.command] != nil || node[.args] != nil else { return false }
-    let commandLine = Self.commandLine(of: node)
+    // A line break ends a command as `;` does: a script's first line alone is no verdict.
+    let commandLine = Self.commandLine(of: node).map { word in
+      guard word.utf8.contains(0x0A) else { return word }
+      return String(
+        decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
+    }
     guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
     var segment: [Substring] = []
     var sawProgram = false

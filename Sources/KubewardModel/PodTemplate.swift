@@ -126,15 +126,22 @@ public final class PodSpec: Sendable {
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
   /// Whether the volume named `volume` is a folder for a Unix socket, which holds nothing that
-  /// grows: its name says so (SPIRE's `spire-agent-socket-dir`), or a container that mounts it
-  /// names a socket under the mount in its command or environment (a CSI sidecar's
-  /// `--csi-address=/csi/csi.sock`).
+  /// grows: a word of its name says so (SPIRE's `spire-agent-socket-dir`, not
+  /// `websocket-uploads`), or a container that mounts it names a socket under the mount in its
+  /// command or environment (a CSI sidecar's `--csi-address=/csi/csi.sock`).
   public func isSocketFolder(_ volume: String) -> Bool {
-    if ASCIIText.contains(volume.lowercased(), anyOf: ["socket"]) { return true }
+    let words = ASCIIText.words(of: [volume]) {
+      $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+    }
+    // ASCII case only, as CEL's `lowerAscii` in the exported policies.
+    if words.contains(where: { ASCIIText.equals($0, anyOf: Self.socketWords) }) { return true }
     return containers.contains { container in
       container.volumeMountPaths.contains {
         $0.volume == volume && container.namesSocket(under: $0.path)
       }
     }
   }
+
+  private static let socketWords: [StaticString] = ["socket", "sockets", "sock"]
+
 }

@@ -64,13 +64,13 @@ public enum VAPExport {
       "trivialContainers",
       """
       variables.allContainers.filter(c, (has(c.command) || has(c.args)) && \(commandLine) != [] \
-      && size(\(commandLine)) <= 16 && (' ' + \(commandLine).join(' ').replace('\\n', ' ')\
+      && size(\(commandLine)) <= 16 && (' ' + \(commandLine).join(' ').replace('\\n', ' ; ')\
       .replace('\\t', ' ') + ' ').replace(' && ', '\\n').replace(' || ', '\\n')\
       .replace(' ; ', '\\n').replace(' | ', '\\n').replace('; ', '\\n').split('\\n')\
       .map(segment, segment.split(' ').filter(w, w != '' && !(w in \(launchers))))\
       .all(words, words == [] || words[0].split('/')[size(words[0].split('/')) - 1] in \
       \(trivialPrograms)) && \
-      (' ' + \(commandLine).join(' ').replace('\\n', ' ').replace('\\t', ' ') + ' ')\
+      (' ' + \(commandLine).join(' ').replace('\\n', ' ; ').replace('\\t', ' ') + ' ')\
       .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
       .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').exists(segment, \
       segment.split(' ').exists(w, w != '' && !(w in \(launchers))))).map(c, c.name)
@@ -81,7 +81,8 @@ public enum VAPExport {
       "socketFolders",
       """
       has(variables.podSpec.volumes) ? variables.podSpec.volumes.filter(v, has(v.name) && \
-      (v.name.lowerAscii().contains('socket') || variables.allContainers.exists(c, \
+      (v.name.lowerAscii().replace('_', '-').replace('.', '-').split('-').exists(w, w in \
+      ['socket', 'sockets', 'sock']) || variables.allContainers.exists(c, \
       has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \
       has(m.mountPath) && [m.mountPath.endsWith('/') ? m.mountPath : m.mountPath + '/'].exists(\
       folder, (\(commandLine) + (has(c.env) ? c.env.filter(e, has(e.value)).map(e, e.value) : \

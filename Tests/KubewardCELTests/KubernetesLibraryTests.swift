@@ -38,6 +38,9 @@ struct KubernetesLibraryTests {
     "'é'.matches('^\\\\p{Lowercase_Letter}$')", "'A'.matches('^\\\\p{LC}$')",
     "'x'.matches('\\\\p{Any}')", "!'é'.matches('\\\\p{ASCII}')",
     "'\\u0378'.matches('\\\\p{Cn}')", "!'\\u0378'.matches('\\\\p{Assigned}')",
+    // Under (?i) a negated class excludes its characters' case variants too (RE2, Go).
+    "!'μ'.matches('^(?i)\\\\P{Greek}$')", "!'K'.matches('(?i)[^k]')", "!'A'.matches('^(?i)[^a]$')",
+    "!'s'.matches('(?i)\\\\P{ASCII}')", "!'a'.matches('(?i)\\\\P{Lu}')", "'b'.matches('(?i)[^a]')",
     // URLs.
     "url('https://example.com/').getScheme() == 'https'",
     "url('/absolute-path').getScheme() == ''",

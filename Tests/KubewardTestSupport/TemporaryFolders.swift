@@ -33,15 +33,16 @@ public enum TemporaryFolders {
     // Guarded by `mutex`: suites run in parallel.
     private var paths: [String] = []
     private var installed = false
-    private var mutex = pthread_mutex_t()
+    // Allocated, not a stored `pthread_mutex_t`: `&` on a class's property may pass a copy.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     init() {
-      pthread_mutex_init(&mutex, nil)
+      pthread_mutex_init(mutex, nil)
     }
 
     func add(_ path: String) {
-      pthread_mutex_lock(&mutex)
-      defer { pthread_mutex_unlock(&mutex) }
+      pthread_mutex_lock(mutex)
+      defer { pthread_mutex_unlock(mutex) }
       paths.append(path)
       if !installed {
         installed = true
@@ -50,10 +51,10 @@ public enum TemporaryFolders {
     }
 
     func removeAll() {
-      pthread_mutex_lock(&mutex)
+      pthread_mutex_lock(mutex)
       let paths = self.paths
       self.paths = []
-      pthread_mutex_unlock(&mutex)
+      pthread_mutex_unlock(mutex)
       for path in paths { TemporaryFolders.removeTree(path) }
     }
   }

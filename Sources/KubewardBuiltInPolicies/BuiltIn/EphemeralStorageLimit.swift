@@ -39,13 +39,16 @@ struct EphemeralStorageLimit: ObjectPolicy {
     if let name = dataImage(container), !container.isIdle {
       return "\(name) stores data, and with no volume for it, on the node's disk"
     }
-    if Self.commandWritesFiles(
-      container.commandLine, writers: writingCommands,
-      mountPaths: container.volumeMountPaths.map(\.path))
-    {
+    if writesThroughCommand(container) {
       return "its command writes files"
     }
     return nil
+  }
+
+  private func writesThroughCommand(_ container: Container) -> Bool {
+    Self.commandWritesFiles(
+      container.commandLine, writers: writingCommands,
+      mountPaths: container.volumeMountPaths.map(\.path))
   }
 
   /// The name of the container's image when its job is to keep data (`dataImages`).
@@ -72,7 +75,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
   static let virtualPrefixes = ["/dev/", "/proc/", "/sys/"]
 
   /// Programs that run a command in another root or in the host's mount namespace (`chroot
-  /// /host`, `nsenter -t 1 -m`): what it writes lands there, not in the container's layer.
+  /// /host`, `nsenter -t 1 -m`), as the command's program: what it writes lands there, not in
+  /// the container's layer.
   static let otherRoots: Set<Substring> = ["nsenter", "chroot"]
 
   /// Shells: only a command line one of them runs has redirections; in an exec-form command
@@ -95,14 +99,17 @@ struct EphemeralStorageLimit: ObjectPolicy {
       default: false
       }
     }
+    if let first = words.first, otherRoots.contains(ASCIIText.lastPathComponent(Substring(first))) {
+      return false
+    }
     let programs = tokens.map(ASCIIText.lastPathComponent)
-    if programs.contains(where: otherRoots.contains) { return false }
     func writesFile(_ target: Substring) -> Bool {
       guard !target.isEmpty, !virtualPrefixes.contains(where: { target.hasPrefix($0) }) else {
         return false
       }
+      // (A volume mounted at `/` is no exemption: it would be every file.)
       return !mountPaths.contains { path in
-        target == path || target.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+        path != "/" && (target == path || target.hasPrefix(path.hasSuffix("/") ? path : path + "/"))
       }
     }
     let runsCurl = programs.contains("curl")
@@ -139,9 +146,13 @@ struct EphemeralStorageLimit: ObjectPolicy {
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
     let virtualNode = report.virtualNodeEvidence(for: object)
-    // Ephemeral containers cannot declare resources, so there is nothing to ask of them.
+    // Ephemeral containers cannot declare resources, so there is nothing to ask of them; a
+    // trivial container writes nothing, unless its command does (`while true; do date >>
+    // /tmp/log; sleep 5; done`).
     for container in spec.containers
-    where container.role != .ephemeral && !container.runsPauseImage && !container.isTrivial {
+    where container.role != .ephemeral && !container.runsPauseImage
+      && (!container.isTrivial || writesThroughCommand(container))
+    {
       let resources = container.resources
       guard resources.limit(.ephemeralStorage) == nil else { continue }
       let requestOnly =

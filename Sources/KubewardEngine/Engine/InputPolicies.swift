@@ -38,14 +38,21 @@ public enum InputPolicies {
   static func templatePlaceholder(in object: KubeObject, placeholders: [Node]) -> Node? {
     // Checked for every object: no arrays built.
     if let metadata = object.node.mapping(.metadata) {
+      // RBAC names are path segments, which may hold angle brackets (`ops:<oncall>`).
+      let angles = !object.apiVersion.hasPrefix("rbac.authorization.k8s.io/")
       for key in [Key.name, .namespace] {
-        if let field = metadata.scalar(key), field.withScalarBytes(holdsPlaceholder) {
+        if let field = metadata.scalar(key),
+          field.withScalarBytes({ holdsPlaceholder($0, angles: angles || key == .namespace) })
+        {
           return field
         }
       }
     }
     for container in object.podSpec?.containers ?? [] {
-      if let image = container.image, image.withScalarBytes(holdsPlaceholder) { return image }
+      if let image = container.image, image.withScalarBytes({ holdsPlaceholder($0, angles: true) })
+      {
+        return image
+      }
     }
     guard !placeholders.isEmpty, !APIVersion.isCustomResource(object.apiVersion),
       object.kind != "ConfigMap", object.kind != "Secret"
@@ -62,10 +69,10 @@ public enum InputPolicies {
     return placeholders[low]
   }
 
-  private static func holdsPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  private static func holdsPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>, angles: Bool) -> Bool {
     bytes.contains {
-      $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "<")
-        || $0 == UInt8(ascii: ">")
+      $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}")
+        || (angles && ($0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")))
     }
   }
 
