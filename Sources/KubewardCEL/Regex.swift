@@ -823,8 +823,16 @@ struct RegexParser {
     return ranges.map { .range($0.low, $0.high) }
   }
 
+  /// ASCII letters lowered (as Go does; the Kelvin sign is no `k`), `_ - ` dropped.
   private static func lookupKey(_ name: String) -> String {
-    String(name.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " })
+    var key: [UInt8] = []
+    for byte in name.utf8
+    where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-")
+      && byte != UInt8(ascii: " ")
+    {
+      key.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+    }
+    return String(decoding: key, as: UTF8.self)
   }
 
   /// By lookup key, the category a short or long name names (Unicode's aliases, as Go's

@@ -240,6 +240,7 @@ struct KubernetesLibraryTests {
     ("'abc'.findAll(')', 1)", 14), ("duration('1d')", 9),
     ("duration('1us') < duration('1nns')", 27), ("timestamp('1000-00-00T00:00:00Z')", 10),
     ("timestamp(-62135596801)", 10), ("'a'.matches('\\\\p{Klingon}')", 12),
+    ("'a'.matches('\\\\p{\u{212A}annada}')", 12),
   ])
   func invalidConstantsAreCompileErrors(_ expression: String, offset: Int) throws {
     #expect(throws: CELCompileError.self) { try Program(expression, validatesLiterals: true) }
