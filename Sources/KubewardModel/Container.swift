@@ -37,11 +37,19 @@ public final class Container: Sendable {
   /// policies ask.
   public let isTrivial: Bool
 
+  /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`, and the
+  /// older per-architecture `pause-amd64`): it only sleeps, using no CPU, memory or disk to
+  /// speak of. Pods of it reserve capacity (cluster overprovisioning, Karpenter's `inflate`)
+  /// or addresses; their requests are the point. Found once here: several policies ask.
+  public let runsPauseImage: Bool
+
   public init(node: Node, role: ContainerRole) {
     self.node = node
     self.role = role
     self.isTrivial = Self.isTrivial(node)
-    self.imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
+    let imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
+    self.imageReference = imageReference
+    self.runsPauseImage = imageReference.map { Self.isPause($0.repository) } ?? false
     self.probes = ProbeKind.allCases.compactMap { kind in
       guard let (key, value) = node.entry(kind.key), value.isMapping else { return nil }
       return Probe(kind: kind, key: key, node: value)
@@ -91,18 +99,14 @@ public final class Container: Sendable {
     (Array(node.items(.command)) + Array(node.items(.args))).compactMap(\.text)
   }
 
-  /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`, and the
-  /// older per-architecture `pause-amd64`): it only sleeps, using no CPU, memory or disk to
-  /// speak of. Pods of it reserve capacity (cluster overprovisioning, Karpenter's `inflate`)
-  /// or addresses; their requests are the point.
-  public var runsPauseImage: Bool {
-    guard let repository = imageReference?.repository else { return false }
+  private static func isPause(_ repository: String) -> Bool {
     let name = ASCIIText.lastPathComponent(Substring(repository))
-    return name == "pause" || Self.pauseArchitectures.contains { name == "pause-" + $0 }
+    return name == "pause" || pauseNames.contains(name)
   }
 
   /// The architectures of the per-architecture pause images.
   public static let pauseArchitectures = ["amd64", "arm64", "arm", "ppc64le", "s390x", "386"]
+  private static let pauseNames = Set(pauseArchitectures.map { Substring("pause-" + $0) })
 
   /// A container that only keeps the pod alive: the `pause` image, or a command that sleeps
   /// forever (`sleep infinity`, `tail -f /dev/null`, `sleep 3600` and longer). It serves

@@ -130,11 +130,14 @@ public final class PodSpec: Sendable {
   /// `websocket-uploads`), or a container that mounts it names a socket under the mount in its
   /// command or environment (a CSI sidecar's `--csi-address=/csi/csi.sock`).
   public func isSocketFolder(_ volume: String) -> Bool {
-    let words = ASCIIText.words(of: [volume]) {
-      $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+    // ASCII case only, as CEL's `lowerAscii` in the exported policies. (Most names hold no
+    // `sock`: answered before the name is split.)
+    if ASCIIText.contains(volume, anyOf: ["sock"]) {
+      let words = ASCIIText.words(of: [volume]) {
+        $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+      }
+      if words.contains(where: { ASCIIText.equals($0, anyOf: Self.socketWords) }) { return true }
     }
-    // ASCII case only, as CEL's `lowerAscii` in the exported policies.
-    if words.contains(where: { ASCIIText.equals($0, anyOf: Self.socketWords) }) { return true }
     return containers.contains { container in
       container.volumeMountPaths.contains {
         $0.volume == volume && container.namesSocket(under: $0.path)

@@ -63,9 +63,10 @@ struct Schema: ObjectPolicy {
       }
     }
     guard !mounts.isEmpty else { return }
-    var volumes = Set(spec.volumes.compactMap(\.name))
-    volumes.formUnion(
-      object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
+    // A pod declares a few volumes: a list, not a set to hash each name into.
+    let volumes =
+      spec.volumes.compactMap(\.name)
+      + object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string }
     for (container, nameNode, name) in mounts where !volumes.contains(name) {
       let who = container.displayName
       if volumes.isEmpty {
@@ -78,7 +79,8 @@ struct Schema: ObjectPolicy {
         walk.problem(
           nameNode,
           "has \(who) mount volume \"\(name)\", which is not among the pod's volumes ("
-            + volumes.sorted().joined(separator: ", ") + "): the API server rejects the object "
+            + Set(volumes).sorted().joined(separator: ", ")
+            + "): the API server rejects the object "
             + "(volumeMounts.name: Not found)",
           &report)
       }
