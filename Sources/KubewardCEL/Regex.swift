@@ -9,7 +9,8 @@
 /// stall an admission request. Supported: literals and escapes, `.`, classes (`[a-z]`,
 /// `[^…]`, `[[:alpha:]]`, `\d \s \w` and negations, `\pL`, `\p{Lu}`, `\p{Greek}`), anchors
 /// (`^ $ \A \z \b \B`), groups (`(…)`, `(?:…)`, `(?P<name>…)`, `(?<name>…)`), flags (`(?i)`,
-/// `(?m)`, `(?s)`, `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy forms, at most 1000).
+/// `(?m)`, `(?s)`, `(?U)`, `(?i:…)`), repetition (`* + ? {n} {n,} {n,m}` and their lazy
+/// forms, at most 1000).
 /// Back-references and look-around are not RE2 and are errors.
 public struct Regex: Sendable {
   let program: [Instruction]

@@ -90,7 +90,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
   static func commandWritesFiles(
     _ words: [String], writers: Set<Substring>, mountPaths: [String] = []
   ) -> Bool {
-    guard !words.isEmpty else { return false }
+    guard let first = words.first,
+      !otherRoots.contains(ASCIIText.lastPathComponent(Substring(first)))
+    else { return false }
     let tokens = ASCIIText.words(of: words) { byte in
       switch byte {
       case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: ";"),
@@ -98,9 +100,6 @@ struct EphemeralStorageLimit: ObjectPolicy {
         true
       default: false
       }
-    }
-    if let first = words.first, otherRoots.contains(ASCIIText.lastPathComponent(Substring(first))) {
-      return false
     }
     let programs = tokens.map(ASCIIText.lastPathComponent)
     func writesFile(_ target: Substring) -> Bool {
@@ -114,7 +113,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     }
     let runsCurl = programs.contains("curl")
     // `args: [-c, …]` with no command: the image's entry point is the shell.
-    let throughShell = programs.contains(where: shells.contains) || words.first == "-c"
+    let throughShell = programs.contains(where: shells.contains) || first == "-c"
     for (index, token) in tokens.enumerated() {
       if writers.contains(programs[index]) { return true }
       // `curl -O` names the file after the URL; `curl -o /dev/null` writes nothing.
