@@ -21,6 +21,11 @@ struct ProjectLayoutTests {
     try write(risky, to: folder + "/demo/bad_resources/api.yaml")
     try write(risky, to: folder + "/pkg/testdata/api.yaml")
     try write(risky, to: folder + "/controller/fake/data/api.yaml")
+    // A gator test suite: the objects below its suite.yaml are its tests' inputs.
+    try write(
+      "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests: []\n",
+      to: folder + "/library/requests/suite.yaml")
+    try write(risky, to: folder + "/library/requests/samples/must-have/example_allowed.yaml")
     try write(risky, to: folder + "/demo/invalid-api.yaml")
     try write(service("orphan", selector: "app: nothing"), to: folder + "/demo/bad_service.yaml")
     // A lab's scenario that says in a comment what it breaks on purpose.
@@ -37,7 +42,7 @@ struct ProjectLayoutTests {
     #expect(severities("/labs/plain.yaml").contains(.warning))
     for fixture in [
       "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
-      "/labs/scenario-a.yaml", "/fake/data/api.yaml",
+      "/labs/scenario-a.yaml", "/fake/data/api.yaml", "/samples/must-have/example_allowed.yaml",
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }
@@ -107,7 +112,7 @@ struct ProjectLayoutTests {
   @Test func fixtureNamesAndComments() {
     for name in [
       "demo/bad_service.yaml", "Invalid-Pod.yml", "x/deployment_INVALID.yaml", ".bad-x.yaml",
-      "a/b/broken-ingress.json",
+      "a/b/broken-ingress.json", "samples/example_disallowed.yaml",
     ] {
       #expect(Fixtures.isFixtureFile(name), "\(name)")
     }

@@ -90,8 +90,11 @@ struct HeadlessServiceNoLB: SetPolicy {
     }
   }
 
+  /// (Metrics too: a Prometheus scrape must reach every pod, each with its own numbers, as
+  /// kube-state-metrics' shards.)
   private static let discoveryWords = [
-    "headless", "discovery", "gossip", "peer", "memberlist", "cluster", "raft", "hl-",
+    "headless", "discovery", "gossip", "peer", "memberlist", "cluster", "raft", "hl-", "metric",
+    "telemetry",
   ]
 
   /// Ingress controllers that send traffic to the pods' endpoints rather than to the Service's

@@ -25,7 +25,7 @@ enum Fixtures {
 
   /// Prefixes and suffixes of file names of deliberately bad input.
   private static let badWords: [StaticString] = [
-    "bad", "invalid", "broken", "reject", "rejected", "failing", "malformed",
+    "bad", "invalid", "broken", "reject", "rejected", "failing", "malformed", "disallowed",
   ]
 
   /// Whether a comment of the file says its content is wrong on purpose: `# Intentionally
@@ -64,6 +64,27 @@ enum Fixtures {
     ]
     return (text.contains("intentional") || text.contains("deliberate"))
       && wrong.contains(where: text.contains)
+  }
+
+  /// Gatekeeper's test suites (`gator verify`): a folder whose `suite.yaml` is a `Suite` of
+  /// `test.gatekeeper.sh` holds the objects its tests feed the policies, allowed and
+  /// disallowed (gatekeeper-library's `samples/`), with everything below it.
+  static let suiteFileName = Array("suite.yaml".utf8)
+
+  /// Whether the folder open at `descriptor` holds such a `suite.yaml` (its first 4 KiB).
+  static func holdsTestSuite(_ descriptor: Int32) -> Bool {
+    let file = openat(descriptor, "suite.yaml", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard file >= 0 else { return false }
+    defer { close(file) }
+    var status = stat()
+    guard fstat(file, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return false }
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    let count = bytes.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+    guard count > 0 else { return false }
+    return bytes.withUnsafeBufferPointer { buffer in
+      let head = UnsafeBufferPointer(rebasing: buffer[0..<count])
+      return Linter.contains(head, "test.gatekeeper.sh") && Linter.contains(head, "Suite")
+    }
   }
 
   static func isFixtureFolder(_ name: [UInt8]) -> Bool {

@@ -409,7 +409,10 @@ private struct FolderWalk {
     var frame = Frame(
       path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
       entries: entries)
-    frame.holdsFixtures = holdsFixtures
+    frame.holdsFixtures =
+      holdsFixtures
+      || (entries.contains { $0.name == Fixtures.suiteFileName }
+        && Fixtures.holdsTestSuite(listing))
     if ProjectScope.isHelmChart(listing) {
       frame.isChart = true
       var chart = LintInput(
