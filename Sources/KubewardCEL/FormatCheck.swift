@@ -95,8 +95,7 @@ enum FormatCheck {
     )
     return [
       UInt8(ascii: "s"): (
-        string, true,
-        "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps"
+        string, true, Formatter.stringClauseTypes
       ),
       UInt8(ascii: "d"): decimal,
       UInt8(ascii: "f"): (

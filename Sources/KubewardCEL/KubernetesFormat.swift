@@ -21,9 +21,7 @@ enum KubernetesFormat {
     case "s":
       guard let text = text(value, budget: budget) else {
         if budget.isSpent { return .failure(costLimitExceeded) }
-        return Formatter.failure(
-          "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(value.type)"
-        )
+        return Formatter.stringClauseFailure(value.type)
       }
       return .success(text)
     case "d":

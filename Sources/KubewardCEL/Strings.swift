@@ -624,6 +624,14 @@ enum Formatter {
     .failure(CELError("error during formatting: \(message)"))
   }
 
+  /// `%s` of a value it cannot print, in cel-go's words (both formatters, and the checker).
+  static let stringClauseTypes =
+    "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps"
+
+  static func stringClauseFailure(_ type: CELType) -> Result<String, CELError> {
+    failure("\(stringClauseTypes), was given \(type)")
+  }
+
   private static func special(_ value: Double) -> String? {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
@@ -637,9 +645,7 @@ enum Formatter {
     case "s":
       guard let text = plainText(value, budget: budget) else {
         if budget.isSpent { return .failure(costLimitExceeded) }
-        return failure(
-          "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(value.type)"
-        )
+        return stringClauseFailure(value.type)
       }
       return .success(text)
     case "d":

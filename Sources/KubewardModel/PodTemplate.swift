@@ -125,24 +125,33 @@ public final class PodSpec: Sendable {
   /// Pod-level `resources` (Kubernetes 1.32+), which bound all containers together.
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
-  /// Whether the volume named `volume` is a folder for a Unix socket, which holds nothing that
-  /// grows: a word of its name says so (SPIRE's `spire-agent-socket-dir`, not
+  /// The names of the volumes that are folders for a Unix socket, which hold nothing that
+  /// grows: a word of the name says so (SPIRE's `spire-agent-socket-dir`, not
   /// `websocket-uploads`), or a container that mounts it names a socket under the mount in its
-  /// command or environment (a CSI sidecar's `--csi-address=/csi/csi.sock`).
-  public func isSocketFolder(_ volume: String) -> Bool {
-    // ASCII case only, as CEL's `lowerAscii` in the exported policies. (Most names hold no
-    // `sock`: answered before the name is split.)
-    if ASCIIText.contains(volume, anyOf: ["sock"]) {
-      let words = ASCIIText.words(of: [volume]) {
-        $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
-      }
-      if words.contains(where: { ASCIIText.equals($0, anyOf: Self.socketWords) }) { return true }
+  /// command or environment (a CSI sidecar's `--csi-address=/csi/csi.sock`). One pass over the
+  /// volumes and one over the mounts: asked per volume, a pod of thousands of each was
+  /// quadratic.
+  public func socketFolders() -> Set<String> {
+    var folders: Set<String> = []
+    for name in volumes.compactMap(\.name) where Self.namesSocketFolder(name) {
+      folders.insert(name)
     }
-    return containers.contains { container in
-      container.volumeMountPaths.contains {
-        $0.volume == volume && container.namesSocket(under: $0.path)
+    for container in containers {
+      for mount in container.volumeMountPaths where container.namesSocket(under: mount.path) {
+        folders.insert(mount.volume)
       }
     }
+    return folders
+  }
+
+  /// ASCII case only, as CEL's `lowerAscii` in the exported policies. (Most names hold no
+  /// `sock`: answered before the name is split.)
+  private static func namesSocketFolder(_ volume: String) -> Bool {
+    guard ASCIIText.contains(volume, anyOf: ["sock"]) else { return false }
+    let words = ASCIIText.words(of: [volume]) {
+      $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+    }
+    return words.contains { ASCIIText.equals($0, anyOf: socketWords) }
   }
 
   private static let socketWords: [StaticString] = ["socket", "sockets", "sock"]

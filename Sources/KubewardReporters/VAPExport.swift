@@ -77,7 +77,7 @@ public enum VAPExport {
       """
     ),
     (
-      // `PodSpec.isSocketFolder`: volumes that only hold a Unix socket.
+      // `PodSpec.socketFolders`: volumes that only hold a Unix socket.
       "socketFolders",
       """
       has(variables.podSpec.volumes) ? variables.podSpec.volumes.filter(v, has(v.name) && \

@@ -14,12 +14,13 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     // A StatefulSet's claim template replaces the pod volume of the same name.
     let claimed = Set(
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
+    let socketFolders = spec.socketFolders()
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
       else { continue }
       let name = volume.name.map { "emptyDir volume \"\($0)\"" } ?? "an emptyDir volume"
-      if let volumeName = volume.name, spec.isSocketFolder(volumeName) { continue }
+      if let volumeName = volume.name, socketFolders.contains(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
       // containers that all declare that limit already bound it, if late.
       let inMemory = emptyDir.scalar(.medium)?.textEquals("Memory") == true

@@ -23,11 +23,15 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// reports those.) `nil` when nothing does: most containers only log, and a
   /// warning there is a guess.
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
+    var socketFolders: Set<String>?
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else { continue }
       if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
-        emptyDir.scalar(.medium)?.textEquals("Memory") != true, !spec.isSocketFolder(mount.volume)
+        emptyDir.scalar(.medium)?.textEquals("Memory") != true
       {
+        // Found once, and only for a container that writes to an unbounded emptyDir.
+        if socketFolders == nil { socketFolders = spec.socketFolders() }
+        if socketFolders!.contains(mount.volume) { continue }
         return "it writes to emptyDir volume '\(mount.volume)', which has no sizeLimit"
       }
     }

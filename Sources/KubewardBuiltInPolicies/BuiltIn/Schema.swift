@@ -63,11 +63,16 @@ struct Schema: ObjectPolicy {
       }
     }
     guard !mounts.isEmpty else { return }
-    // A pod declares a few volumes: a list, not a set to hash each name into.
     let volumes =
       spec.volumes.compactMap(\.name)
       + object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string }
-    for (container, nameNode, name) in mounts where !volumes.contains(name) {
+    // A pod declares a few volumes: a list to search; a hostile one thousands: a set, lest
+    // every mount scan every volume.
+    let declared = volumes.count > 16 ? Set(volumes) : nil
+    // Named in each message, made once: at most ten, sorted.
+    var listing: String?
+    for (container, nameNode, name) in mounts
+    where !(declared?.contains(name) ?? volumes.contains(name)) {
       let who = container.displayName
       if volumes.isEmpty {
         walk.problem(
@@ -76,12 +81,14 @@ struct Schema: ObjectPolicy {
             + "is, the API server rejects the object (unless a patch adds the volume)",
           &report, adjustment: .info)
       } else {
+        if listing == nil {
+          let names = Set(volumes).sorted()
+          listing = names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", …" : "")
+        }
         walk.problem(
           nameNode,
           "has \(who) mount volume \"\(name)\", which is not among the pod's volumes ("
-            + Set(volumes).sorted().joined(separator: ", ")
-            + "): the API server rejects the object "
-            + "(volumeMounts.name: Not found)",
+            + listing! + "): the API server rejects the object (volumeMounts.name: Not found)",
           &report)
       }
     }
