@@ -137,7 +137,7 @@ extension AdmissionActivation {
   fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
     let remaining = CostLimits.perPolicy - cost
     if remaining > 0,
-      let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot],
+      let shared = tracer == nil ? scope.sharedValue(slot) : scope.tracedValue(slot),
       shared.cost <= min(CostLimits.perExpression, remaining)
     {
       cost += shared.cost
@@ -155,9 +155,9 @@ extension AdmissionActivation {
     let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
     let kept = SharedValue(value: value, cost: spent, lastRead: lastRead)
     if tracer == nil {
-      scope.sharedValues[slot] = kept
+      scope.keep(kept, slot: slot, in: &scope.sharedValues)
     } else {
-      scope.tracedValues[slot] = kept
+      scope.keep(kept, slot: slot, in: &scope.tracedValues)
     }
     return value
   }
@@ -249,9 +249,24 @@ final class ObjectScope: @unchecked Sendable {
   /// Which expressions the policies share, and their values (and costs) on the object, by
   /// slot (see `AdmissionActivation.evaluateShared`).
   let sharedExpressions: SharedExpressions
-  var sharedValues: [Int: SharedValue] = [:]
+  /// (By slot in an array, made when the first is kept: hashing the slot into a dictionary
+  /// was a tenth of what sharing a value saved.)
+  var sharedValues: [SharedValue?] = []
   /// The same, as traced evaluations read them: with the last field of the object each read.
-  var tracedValues: [Int: SharedValue] = [:]
+  var tracedValues: [SharedValue?] = []
+
+  func sharedValue(_ slot: Int) -> SharedValue? {
+    slot < sharedValues.count ? sharedValues[slot] : nil
+  }
+
+  func tracedValue(_ slot: Int) -> SharedValue? {
+    slot < tracedValues.count ? tracedValues[slot] : nil
+  }
+
+  func keep(_ value: SharedValue, slot: Int, in values: inout [SharedValue?]) {
+    if values.isEmpty { values = Array(repeating: nil, count: sharedExpressions.count) }
+    values[slot] = value
+  }
   var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()

@@ -33,7 +33,11 @@ struct SharedExpressions: Sendable {
       slots[id] = indices[source]
     }
     self.slots = slots
+    self.count = indices.count
   }
+
+  /// How many slots there are: an object's shared values are an array of this many.
+  let count: Int
 
   /// The place of `expression`'s value among an object's shared values, if it is shared.
   func slot(of expression: PolicyExpression) -> Int? {

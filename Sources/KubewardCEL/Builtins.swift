@@ -163,54 +163,9 @@ public enum Builtins {
   // MARK: Comparisons
 
   private static func comparisons(_ library: inout Library) {
-    library.add("_==_", arity: 2) { arguments, context in
-      Equality.equals(arguments[0], arguments[1], &context)
-    }
-    library.add("_!=_", arity: 2) { arguments, context in
-      switch Equality.equals(arguments[0], arguments[1], &context) {
-      case .bool(let equal): return .bool(!equal)
-      case .error(let error) where error == costLimitExceeded: return .error(error)
-      default: return nil
-      }
-    }
-    let tests: [(String, @Sendable (Int) -> Bool)] = [
-      ("_<_", { @Sendable order in order < 0 }), ("_<=_", { @Sendable in $0 <= 0 }),
-      ("_>_", { @Sendable in $0 > 0 }), ("_>=_", { @Sendable in $0 >= 0 }),
-    ]
-    for (name, test) in tests {
-      library.add(name, arity: 2) { arguments, context in
-        // Text and bytes are compared a character at a time. (Matched one by one: a switch
-        // on the pair copied both values.)
-        if case .string(let a) = arguments[0], case .string(let b) = arguments[1] {
-          guard context.spend(min(a.utf8.count, b.utf8.count) / 10) else {
-            return .error(costLimitExceeded)
-          }
-        } else if case .bytes(let a) = arguments[0], case .bytes(let b) = arguments[1] {
-          guard context.spend(min(a.count, b.count) / 10) else { return .error(costLimitExceeded) }
-        }
-        switch Equality.order(arguments[0], arguments[1], name) {
-        case .success(let order?): return .bool(test(order))
-        case .success(nil): return .bool(false)
-        case .failure(let error): return .error(error)
-        }
-      }
-    }
-    library.add("@in", arity: 2) { arguments, context in
-      switch arguments[1] {
-      case .list(let list):
-        var work = 0
-        defer { _ = context.spend(work) }
-        for index in 0..<list.count
-        where Equality.same(
-          arguments[0], list.element(at: index), work: &work, limit: context.remaining)
-        {
-          return .bool(true)
-        }
-        return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
-      case .map(let map):
-        return .bool(map.contains(arguments[0]))
-      default:
-        return nil
+    for comparison in Comparison.allCases {
+      library.add(comparison.function, arity: 2) { arguments, context in
+        comparison.apply(arguments[0], arguments[1], &context)
       }
     }
   }

@@ -386,8 +386,30 @@ struct Compiler {
         return body(operands, &context)
       }
     }
-    let step = Self.call(name, overloads, operands)
+    let step: Step
+    if operands.count == 2, overloads.count == 1, let comparison = Comparison(function: name) {
+      step = Self.compare(comparison, operands[0], operands[1])
+    } else {
+      step = Self.call(name, overloads, operands)
+    }
     return constant ? folded(step) : step
+  }
+
+  /// A comparison of what `first` and `second` give: its library overload applied directly.
+  private static func compare(
+    _ comparison: Comparison, _ first: @escaping Step, _ second: @escaping Step
+  )
+    -> Step
+  {
+    { context in
+      guard context.spend(1) else { return .error(costLimitExceeded) }
+      let x = first(&context)
+      if case .error = x { return x }
+      let y = second(&context)
+      if case .error = y { return y }
+      return comparison.apply(x, y, &context)
+        ?? .error(.noMatchingOverload(comparison.function))
+    }
   }
 
   /// A call of `overloads` on what `operands` give, evaluated first to last.

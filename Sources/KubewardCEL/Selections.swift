@@ -36,6 +36,7 @@ public final class SelectionCache {
 
   /// The most paths one cache keeps (a scan is linear): further paths are selected anew.
   static let capacity = 64
+  static let initialCapacity = 16
 
   public init(names: [String]) {
     self.names = names
@@ -53,6 +54,13 @@ public final class SelectionCache {
   /// Keeps `value` for `path`, unless it is full.
   func store(_ value: Value, for path: SelectionPath) {
     guard hashes.count < Self.capacity else { return }
+    if hashes.isEmpty {
+      // Room for the paths an object's policies usually read, made once: grown from one,
+      // the three arrays were remade five times each for every object.
+      hashes.reserveCapacity(Self.initialCapacity)
+      paths.reserveCapacity(Self.initialCapacity)
+      values.reserveCapacity(Self.initialCapacity)
+    }
     hashes.append(path.hash)
     paths.append(path)
     values.append(value)

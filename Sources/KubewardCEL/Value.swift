@@ -12,13 +12,13 @@ public enum Value: Sendable {
   case double(Double)
   case string(String)
   case bytes([UInt8])
-  case list(any ListValue)
-  case map(any MapValue)
+  indirect case list(any ListValue)
+  indirect case map(any MapValue)
   case type(CELType)
   case timestamp(Timestamp)
   case duration(Duration)
   indirect case optional(Value?)
-  case opaque(any OpaqueValue)
+  indirect case opaque(any OpaqueValue)
   case error(CELError)
 
   public var isError: Bool {

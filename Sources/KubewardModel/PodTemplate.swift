@@ -90,6 +90,9 @@ public final class PodSpec: Sendable {
 
   /// `volumes:` entries. Found once here: several policies look at them.
   public let volumes: [Volume]
+  /// By name, the first volume of each, for a pod of many volumes: `volume(named:)` asked
+  /// for every mount of such a pod was quadratic (5 000 mounts of 5 000 volumes: 0.64 s).
+  private let volumesByName: [String: Int]?
 
   public init(node: Node) {
     self.node = node
@@ -100,7 +103,27 @@ public final class PodSpec: Sendable {
       }
     }
     self.containers = containers
-    self.volumes = node.items(.volumes).compactMap { $0.isMapping ? Volume(node: $0) : nil }
+    let volumes = node.items(.volumes).compactMap { $0.isMapping ? Volume(node: $0) : nil }
+    self.volumes = volumes
+    if volumes.count > Self.volumesScanned {
+      var byName: [String: Int] = [:]
+      for (index, volume) in volumes.enumerated() {
+        if let name = volume.name, byName[name] == nil { byName[name] = index }
+      }
+      volumesByName = byName
+    } else {
+      volumesByName = nil
+    }
+  }
+
+  /// Up to this many volumes, a scan finds one sooner than a hash of its name would (most
+  /// pods have a few).
+  public static let volumesScanned = 16
+
+  /// The first volume named `name`, as a mount refers to it.
+  public func volume(named name: String) -> Volume? {
+    guard let volumesByName else { return volumes.first { $0.name == name } }
+    return volumesByName[name].map { volumes[$0] }
   }
 
   public func containers(_ role: ContainerRole) -> [Container] {

@@ -138,6 +138,30 @@ struct PodTemplateTests {
     #expect(containers[0].displayName == "sidecar container \"sidecar\"")
   }
 
+  /// A mount finds the first volume of its name, in a pod of a few volumes (scanned) as in
+  /// one of many (looked up by name).
+  @Test(arguments: [3, PodSpec.volumesScanned + 5])
+  func volumesByName(count: Int) throws {
+    var text = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers: [{name: c, image: x}]
+        volumes:
+
+      """
+    for index in 0..<count { text += "  - {name: v\(index), emptyDir: {}}\n" }
+    text += "  - {name: v1, hostPath: {path: /x}}\n  - {emptyDir: {}}\n"
+    let spec = try #require(objects(text).first?.podSpec)
+    #expect(spec.volumes.count == count + 2)
+    #expect(spec.volume(named: "v0")?.source?.type == "emptyDir")
+    #expect(spec.volume(named: "v1")?.source?.type == "emptyDir", "the first of a repeated name")
+    #expect(spec.volume(named: "v\(count - 1)")?.name == "v\(count - 1)")
+    #expect(spec.volume(named: "v\(count)") == nil)
+    #expect(spec.volume(named: "") == nil)
+  }
+
   @Test func replicasDefaultToOne() {
     let all = objects(
       """

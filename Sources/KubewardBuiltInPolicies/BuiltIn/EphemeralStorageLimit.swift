@@ -25,7 +25,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
     var socketFolders: Set<String>?
     for mount in container.volumeMounts where !mount.readOnly {
-      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else { continue }
+      guard let volume = spec.volume(named: mount.volume) else { continue }
       if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
         emptyDir.scalar(.medium)?.textEquals("Memory") != true
       {
@@ -67,7 +67,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
   private func hasOwnStorage(_ container: Container, _ spec: PodSpec) -> Bool {
     container.volumeMounts.contains { mount in
       guard !mount.readOnly else { return false }
-      guard let volume = spec.volumes.first(where: { $0.name == mount.volume }) else {
+      guard let volume = spec.volume(named: mount.volume) else {
         return true
       }
       let type = volume.source?.type ?? "emptyDir"

@@ -1,0 +1,84 @@
+/// CEL's comparison operators and `in`. Each is one overload of the library that takes every
+/// pair of values, so a call of one needs no dispatch: the compiler applies it to its operands
+/// directly (see `Compiler.call`), where passing them through the dispatcher's argument array
+/// copied both values in and out on every comparison a policy makes.
+enum Comparison: CaseIterable, Sendable {
+  case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, contains
+
+  /// The operator called `function`, if it is one.
+  init?(function: String) {
+    guard let comparison = Self.allCases.first(where: { $0.function == function }) else {
+      return nil
+    }
+    self = comparison
+  }
+
+  var function: String {
+    switch self {
+    case .equal: "_==_"
+    case .notEqual: "_!=_"
+    case .less: "_<_"
+    case .lessOrEqual: "_<=_"
+    case .greater: "_>_"
+    case .greaterOrEqual: "_>=_"
+    case .contains: "@in"
+    }
+  }
+
+  /// `a op b`, with its work charged; `nil` when the operator does not take such values.
+  func apply(_ a: Value, _ b: Value, _ context: inout EvaluationContext) -> Value? {
+    switch self {
+    case .equal:
+      return Equality.equals(a, b, &context)
+    case .notEqual:
+      switch Equality.equals(a, b, &context) {
+      case .bool(let equal): return .bool(!equal)
+      case .error(let error) where error == costLimitExceeded: return .error(error)
+      default: return nil
+      }
+    case .less, .lessOrEqual, .greater, .greaterOrEqual:
+      // Text and bytes are compared a character at a time. (Matched one by one: a switch
+      // on the pair copied both values.)
+      if case .string(let x) = a, case .string(let y) = b {
+        guard context.spend(min(x.utf8.count, y.utf8.count) / 10) else {
+          return .error(costLimitExceeded)
+        }
+      } else if case .bytes(let x) = a, case .bytes(let y) = b {
+        guard context.spend(min(x.count, y.count) / 10) else { return .error(costLimitExceeded) }
+      }
+      switch Equality.order(a, b, function) {
+      case .success(let order?): return .bool(holds(order))
+      case .success(nil): return .bool(false)
+      case .failure(let error): return .error(error)
+      }
+    case .contains:
+      switch b {
+      case .list(let list):
+        var work = 0
+        defer { _ = context.spend(work) }
+        for index in 0..<list.count
+        where Equality.same(a, list.element(at: index), work: &work, limit: context.remaining) {
+          return .bool(true)
+        }
+        return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
+      case .map(let map):
+        return .bool(map.contains(a))
+      default:
+        return nil
+      }
+    }
+  }
+
+  /// Whether an ordering (`a` before `b`: negative) satisfies the operator.
+  private func holds(_ order: Int) -> Bool {
+    switch self {
+    case .less: order < 0
+    case .lessOrEqual: order <= 0
+    case .greater: order > 0
+    case .greaterOrEqual: order >= 0
+    case .equal: order == 0
+    case .notEqual: order != 0
+    case .contains: false
+    }
+  }
+}
