@@ -137,7 +137,7 @@ extension AdmissionActivation {
   fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
     let remaining = CostLimits.perPolicy - cost
     if remaining > 0,
-      let shared = tracer == nil ? scope.sharedValue(slot) : scope.tracedValue(slot),
+      let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot],
       shared.cost <= min(CostLimits.perExpression, remaining)
     {
       cost += shared.cost
@@ -154,10 +154,11 @@ extension AdmissionActivation {
     scope.sharedCost += spent
     let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
     let kept = SharedValue(value: value, cost: spent, lastRead: lastRead)
+    let slots = scope.sharedExpressions.count
     if tracer == nil {
-      scope.keep(kept, slot: slot, in: &scope.sharedValues)
+      scope.sharedValues.keep(kept, at: slot, slots: slots)
     } else {
-      scope.keep(kept, slot: slot, in: &scope.tracedValues)
+      scope.tracedValues.keep(kept, at: slot, slots: slots)
     }
     return value
   }
@@ -220,6 +221,31 @@ struct SharedValue {
   let lastRead: FieldTracer.Read?
 }
 
+/// The shared values an object's check keeps, by slot: where each is in a list, by an array
+/// of ints. (A dictionary hashed each slot; an array of optional values, made for every object,
+/// copied a nil into each of its places through the type's value witnesses.)
+struct SharedValues {
+  /// By slot, the value's place in `values`, or -1.
+  private var places: [Int32] = []
+  private var values: [SharedValue] = []
+
+  subscript(slot: Int) -> SharedValue? {
+    guard slot < places.count, places[slot] >= 0 else { return nil }
+    return values[Int(places[slot])]
+  }
+
+  /// Keeps `value` for `slot`, one of `slots`.
+  mutating func keep(_ value: SharedValue, at slot: Int, slots: Int) {
+    if places.isEmpty { places = Array(repeating: -1, count: slots) }
+    if places[slot] >= 0 {
+      values[Int(places[slot])] = value
+    } else {
+      places[slot] = Int32(values.count)
+      values.append(value)
+    }
+  }
+}
+
 final class ObjectScope: @unchecked Sendable {
   // Used on one thread: a check makes one per object.
   let object: Value
@@ -249,25 +275,10 @@ final class ObjectScope: @unchecked Sendable {
   /// Which expressions the policies share, and their values (and costs) on the object, by
   /// slot (see `AdmissionActivation.evaluateShared`).
   let sharedExpressions: SharedExpressions
-  /// (By slot in an array, made when the first is kept: hashing the slot into a dictionary
-  /// was a tenth of what sharing a value saved.)
-  var sharedValues: [SharedValue?] = []
+  @exclusivity(unchecked) var sharedValues = SharedValues()
   /// The same, as traced evaluations read them: with the last field of the object each read.
-  var tracedValues: [SharedValue?] = []
-
-  func sharedValue(_ slot: Int) -> SharedValue? {
-    slot < sharedValues.count ? sharedValues[slot] : nil
-  }
-
-  func tracedValue(_ slot: Int) -> SharedValue? {
-    slot < tracedValues.count ? tracedValues[slot] : nil
-  }
-
-  func keep(_ value: SharedValue, slot: Int, in values: inout [SharedValue?]) {
-    if values.isEmpty { values = Array(repeating: nil, count: sharedExpressions.count) }
-    values[slot] = value
-  }
-  var sharedCost = 0
+  @exclusivity(unchecked) var tracedValues = SharedValues()
+  @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
   /// The paths the object's evaluations read from the names every policy sees alike.

@@ -13,7 +13,7 @@
 struct SharedExpressions: Sendable {
   /// By expression, its place in an object's shared values; expressions written once have
   /// none (keeping their values would only cost).
-  private let slots: [ObjectIdentifier: Int]
+  private let slots: IdentityTable
 
   init(policies: [AdmissionPolicy] = []) {
     var sources: [ObjectIdentifier: String] = [:]
@@ -32,15 +32,63 @@ struct SharedExpressions: Sendable {
       if indices[source] == nil { indices[source] = indices.count }
       slots[id] = indices[source]
     }
-    self.slots = slots
+    self.slots = IdentityTable(slots)
     self.count = indices.count
   }
 
-  /// How many slots there are: an object's shared values are an array of this many.
+  /// How many slots there are.
   let count: Int
 
   /// The place of `expression`'s value among an object's shared values, if it is shared.
   func slot(of expression: PolicyExpression) -> Int? {
-    slots.isEmpty ? nil : slots[ObjectIdentifier(expression)]
+    slots.value(for: ObjectIdentifier(expression))
+  }
+}
+
+/// A fixed map from objects (by identity) to ints, asked for every expression a policy
+/// evaluates on every object. Open addressing on a multiple of the address: Swift's `Hasher`
+/// (SipHash, seeded against hash flooding) was most of each lookup, and these keys are
+/// addresses of the run's own objects, which no input chooses.
+struct IdentityTable: Sendable {
+  private let keys: [UInt]
+  private let values: [Int]
+  /// `keys.count - 1`; the table's size is a power of two.
+  private let mask: Int
+
+  init(_ entries: [ObjectIdentifier: Int]) {
+    // At most half full: a probe meets an empty place (0: no object's address) soon.
+    var size = 1
+    while size < entries.count * 2 { size *= 2 }
+    var keys = [UInt](repeating: 0, count: entries.isEmpty ? 0 : size)
+    var values = [Int](repeating: 0, count: keys.count)
+    let mask = size - 1
+    for (key, value) in entries {
+      let address = UInt(bitPattern: key)
+      var index = Self.start(address, mask: mask)
+      while keys[index] != 0 { index = (index + 1) & mask }
+      keys[index] = address
+      values[index] = value
+    }
+    self.keys = keys
+    self.values = values
+    self.mask = mask
+  }
+
+  func value(for key: ObjectIdentifier) -> Int? {
+    guard !keys.isEmpty else { return nil }
+    let address = UInt(bitPattern: key)
+    var index = Self.start(address, mask: mask)
+    while true {
+      let found = keys[index]
+      if found == address { return values[index] }
+      if found == 0 { return nil }
+      index = (index + 1) & mask
+    }
+  }
+
+  /// Where a key's probe starts: Fibonacci hashing (the golden ratio's multiple) spreads
+  /// addresses, which differ mostly in their middle bits, over the table.
+  private static func start(_ address: UInt, mask: Int) -> Int {
+    Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
   }
 }

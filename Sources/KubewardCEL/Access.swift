@@ -181,7 +181,8 @@ enum Access {
 enum Comprehensions {
   static func run(
     _ kind: Comprehension.Kind, _ source: Value, first: Int, second: Int?, twoVariables: Bool,
-    predicate: Program.Step?, transform: Program.Step?, _ context: inout EvaluationContext
+    predicate: Compiler.Operand?, transform: Compiler.Operand?,
+    _ context: inout EvaluationContext
   ) -> Value {
     // What is iterated: a list's elements by index, or a map's keys (and values, read only
     // when a second variable takes them). Local functions, not closures: a closure that
@@ -241,7 +242,7 @@ enum Comprehensions {
       for index in 0..<count {
         guard context.spend(check + 1) else { return .error(costLimitExceeded) }
         bind(index)
-        switch predicate!(&context) {
+        switch predicate!.step(&context) {
         case .bool(let result):
           if result == deciding {
             // The next element's check stops the loop; then `__result__` is read.
@@ -262,7 +263,7 @@ enum Comprehensions {
       for index in 0..<count {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
-        switch predicate!(&context) {
+        switch predicate!.step(&context) {
         case .bool(true):
           matches += 1
           guard context.spend(1) else { return .error(costLimitExceeded) }
@@ -281,7 +282,7 @@ enum Comprehensions {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
         if let predicate {
-          switch predicate(&context) {
+          switch predicate.step(&context) {
           case .bool(true): break
           case .bool(false): continue
           case .error(let error): return .error(error)
@@ -294,7 +295,7 @@ enum Comprehensions {
           results.append(item(index))
           continue
         }
-        let value = transform!(&context)
+        let value = transform!.step(&context)
         if case .error = value { return value }
         results.append(value)
       }
@@ -307,7 +308,7 @@ enum Comprehensions {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
         if let predicate {
-          switch predicate(&context) {
+          switch predicate.step(&context) {
           case .bool(true): break
           case .bool(false): continue
           case .error(let error): return .error(error)
@@ -317,7 +318,7 @@ enum Comprehensions {
         guard context.spend(kind == .transformMap ? 2 : 1) else {
           return .error(costLimitExceeded)
         }
-        let value = transform!(&context)
+        let value = transform!.step(&context)
         if case .error = value { return value }
         if kind == .transformMap {
           map.insert(pair(index).0, value)

@@ -4,6 +4,14 @@
 struct Compiler {
   typealias Step = Program.Step
 
+  /// A compiled step kept in an array. Wrapped: an array of closures holds them in the most
+  /// general calling convention, and each taken out was called through a conversion thunk
+  /// (two or three thunks deep, on every evaluation of every operand).
+  struct Operand: Sendable {
+    let step: Step
+    init(_ step: @escaping Step) { self.step = step }
+  }
+
   let library: Library
   /// The names an activation may bind, when the program declares them: a qualified name is
   /// then resolved to its longest declared prefix once, here, rather than by asking the
@@ -21,9 +29,9 @@ struct Compiler {
     self.declarations = declarations
   }
 
-  private mutating func withVariables<T>(
-    _ names: [String], _ body: (inout Compiler, [Int]) throws(CELCompileError) -> T
-  ) throws(CELCompileError) -> T {
+  private mutating func withVariables(
+    _ names: [String], _ body: (inout Compiler, [Int]) throws(CELCompileError) -> Step
+  ) throws(CELCompileError) -> Step {
     let start = scopes.count
     var slots: [Int] = []
     for name in names {
@@ -104,23 +112,35 @@ struct Compiler {
       let first = try compile(left)
       let second = try compile(right)
       // The logical operators and the conditional cost nothing of their own, as in cel-go.
+      // Each result is switched on where it is made: `if case .bool(false) = a` on a kept
+      // value copied it (a retain and a release) to look at its case.
       return { context in
-        let a = first(&context)
-        if case .bool(false) = a { return a }
-        let b = second(&context)
-        // `true && b` is b when b is a bool: no pair of values to copy and match.
-        if case .bool(true) = a, case .bool = b { return b }
-        return Logic.and(a, b)
+        switch first(&context) {
+        case .bool(false): return .bool(false)
+        case .bool(true):
+          // `true && b` is b when b is a bool.
+          switch second(&context) {
+          case .bool(let b): return .bool(b)
+          case let b: return Logic.and(.bool(true), b)
+          }
+        case let a:
+          return Logic.and(a, second(&context))
+        }
       }
     case .or(let left, let right):
       let first = try compile(left)
       let second = try compile(right)
       return { context in
-        let a = first(&context)
-        if case .bool(true) = a { return a }
-        let b = second(&context)
-        if case .bool(false) = a, case .bool = b { return b }
-        return Logic.or(a, b)
+        switch first(&context) {
+        case .bool(true): return .bool(true)
+        case .bool(false):
+          switch second(&context) {
+          case .bool(let b): return .bool(b)
+          case let b: return Logic.or(.bool(false), b)
+          }
+        case let a:
+          return Logic.or(a, second(&context))
+        }
       }
     case .conditional(let condition, let then, let otherwise):
       let test = try compile(condition)
@@ -168,18 +188,19 @@ struct Compiler {
     throws(CELCompileError) -> (step: Step, constant: Bool)
   {
     var constant = optional.isEmpty
-    let steps = try elements.map { element throws(CELCompileError) in
+    var steps: [Operand] = []
+    for element in elements {
       let compiled = try compileNoting(element)
       constant = constant && compiled.constant
-      return compiled.step
+      steps.append(Operand(compiled.step))
     }
-    let step: Step = { context in
+    let step: Step = { [steps] context in
       // A new list costs ten, as in cel-go (`ListCreateBaseCost`).
       guard context.spend(10) else { return .error(costLimitExceeded) }
       var values: [Value] = []
       values.reserveCapacity(steps.count)
-      for (index, step) in steps.enumerated() {
-        let value = step(&context)
+      for index in steps.indices {
+        let value = steps[index].step(&context)
         if case .error = value { return value }
         if optional.contains(index) {
           switch value {
@@ -200,20 +221,21 @@ struct Compiler {
     step: Step, constant: Bool
   ) {
     var constant = true
-    let steps = try entries.map { entry throws(CELCompileError) in
+    var steps: [(key: Operand, value: Operand, isOptional: Bool)] = []
+    for entry in entries {
       let key = try compileNoting(entry.key)
       let value = try compileNoting(entry.value)
       constant = constant && !entry.isOptional && key.constant && value.constant
-      return (key.step, value.step, entry.isOptional)
+      steps.append((Operand(key.step), Operand(value.step), entry.isOptional))
     }
-    let step: Step = { context in
+    let step: Step = { [steps] context in
       // A new map costs thirty, as in cel-go (`MapCreateBaseCost`).
       guard context.spend(30) else { return .error(costLimitExceeded) }
       var map = DictionaryMap()
       for (keyStep, valueStep, isOptional) in steps {
-        let key = keyStep(&context)
+        let key = keyStep.step(&context)
         if case .error = key { return key }
-        var value = valueStep(&context)
+        var value = valueStep.step(&context)
         if case .error = value { return value }
         if isOptional {
           switch value {
@@ -363,17 +385,17 @@ struct Compiler {
       }
     }
     var constant = true
-    let operands = try ([target].compactMap { $0 } + arguments).map {
-      argument throws(CELCompileError) in
+    var operands: [Operand] = []
+    for argument in [target].compactMap({ $0 }) + arguments {
       let compiled = try compileNoting(argument)
       constant = constant && compiled.constant
-      return compiled.step
+      operands.append(Operand(compiled.step))
     }
     let overloads = library.overloads(name, member: target != nil, arity: operands.count)
     if overloads.isEmpty {
-      return { context in
+      return { [operands] context in
         for operand in operands {
-          let value = operand(&context)
+          let value = operand.step(&context)
           if case .error = value { return value }
         }
         return .error(CELError("no such overload: \(name)/\(operands.count) (unbound function)"))
@@ -381,14 +403,15 @@ struct Compiler {
     }
     let lazy = overloads.allSatisfy(\.isLazy)
     if lazy, let first = overloads.first, let body = first.lazyBody {
+      let steps = operands.map(\.step)
       return { context in
         guard context.spend(1) else { return .error(costLimitExceeded) }
-        return body(operands, &context)
+        return body(steps, &context)
       }
     }
     let step: Step
     if operands.count == 2, overloads.count == 1, let comparison = Comparison(function: name) {
-      step = Self.compare(comparison, operands[0], operands[1])
+      step = Self.compare(comparison, operands[0].step, operands[1].step)
     } else {
       step = Self.call(name, overloads, operands)
     }
@@ -403,38 +426,52 @@ struct Compiler {
   {
     { context in
       guard context.spend(1) else { return .error(costLimitExceeded) }
-      let x = first(&context)
-      if case .error = x { return x }
-      let y = second(&context)
-      if case .error = y { return y }
+      // Matched by switching on each result, not by `if case .error = x`: a look at a kept
+      // value copied it (a retain and a release).
+      let x: Value
+      switch first(&context) {
+      case .error(let error): return .error(error)
+      case let value: x = value
+      }
+      let y: Value
+      switch second(&context) {
+      case .error(let error): return .error(error)
+      case let value: y = value
+      }
       return comparison.apply(x, y, &context)
         ?? .error(.noMatchingOverload(comparison.function))
     }
   }
 
   /// A call of `overloads` on what `operands` give, evaluated first to last.
-  private static func call(_ name: String, _ overloads: [Library.Overload], _ operands: [Step])
-    -> Step
-  {
+  private static func call(
+    _ name: String, _ overloads: [Library.Overload], _ operands: [Operand]
+  ) -> Step {
     switch operands.count {
     case 1:
-      let a = operands[0]
+      let a = operands[0].step
       return { context in
         guard context.spend(1) else { return .error(costLimitExceeded) }
-        let x = a(&context)
-        if case .error = x { return x }
-        return context.dispatch(name, overloads, x)
+        // Switched on, not `if case`: see `compare`.
+        switch a(&context) {
+        case .error(let error): return .error(error)
+        case let x: return context.dispatch(name, overloads, x)
+        }
       }
     case 2:
-      let a = operands[0]
-      let b = operands[1]
+      let a = operands[0].step
+      let b = operands[1].step
       return { context in
         guard context.spend(1) else { return .error(costLimitExceeded) }
-        let x = a(&context)
-        if case .error = x { return x }
-        let y = b(&context)
-        if case .error = y { return y }
-        return context.dispatch(name, overloads, x, y)
+        let x: Value
+        switch a(&context) {
+        case .error(let error): return .error(error)
+        case let value: x = value
+        }
+        switch b(&context) {
+        case .error(let error): return .error(error)
+        case let y: return context.dispatch(name, overloads, x, y)
+        }
       }
     default:
       return { context in
@@ -442,7 +479,7 @@ struct Compiler {
         var values: [Value] = []
         values.reserveCapacity(operands.count)
         for operand in operands {
-          let value = operand(&context)
+          let value = operand.step(&context)
           if case .error = value { return value }
           values.append(value)
         }
@@ -473,17 +510,23 @@ struct Compiler {
       }
     }
     return try withVariables(names) { compiler, slots throws(CELCompileError) in
-      let predicate = try comprehension.predicate.map { expression throws(CELCompileError) in
-        try compiler.compile(expression)
+      // Not `Optional.map`: a closure it returns is converted through a thunk (see `Operand`).
+      var predicate: Operand?
+      if let expression = comprehension.predicate {
+        predicate = Operand(try compiler.compile(expression))
       }
-      let transform = try comprehension.transform.map { expression throws(CELCompileError) in
-        try compiler.compile(expression)
+      var transform: Operand?
+      if let expression = comprehension.transform {
+        transform = Operand(try compiler.compile(expression))
       }
       let first = slots[0]
       let second = slots.count > 1 ? slots[1] : nil
-      return { context in
-        let source = range(&context)
-        if case .error = source { return source }
+      return { [predicate, transform] context in
+        let source: Value
+        switch range(&context) {
+        case .error(let error): return .error(error)
+        case let value: source = value
+        }
         if kind == .optionalMap || kind == .optionalFlatMap {
           guard case .optional(let inner) = source else {
             return .error(.noMatchingOverload(kind == .optionalMap ? "optMap" : "optFlatMap"))
@@ -492,7 +535,7 @@ struct Compiler {
           let saved = context.frame[first]
           context.frame[first] = inner
           defer { context.frame[first] = saved }
-          let result = transform!(&context)
+          let result = transform!.step(&context)
           if case .error = result { return result }
           if kind == .optionalFlatMap {
             guard case .optional = result else {
