@@ -156,7 +156,7 @@ public enum Builtins {
   }
 
   static func elements(_ list: any ListValue) -> [Value] {
-    if let array = list as? ArrayList { return array.elements }
+    if let array = list.exactly(ArrayList.self) { return array.elements }
     return (0..<list.count).map { list.element(at: $0) }
   }
 

@@ -403,7 +403,7 @@ struct Quantity: OpaqueValue, Equatable {
   var typeName: String { "kubernetes.Quantity" }
 
   func isEqual(to other: any OpaqueValue) -> Bool {
-    guard let other = other as? Quantity else { return false }
+    guard let other = other.exactly(Quantity.self) else { return false }
     return ExactDecimal.compare(value, other.value) == 0
   }
 
@@ -538,7 +538,7 @@ struct Quantity: OpaqueValue, Equatable {
       return .bool(Quantity(text) != nil)
     }
     @Sendable func quantity(_ value: Value) -> Quantity? {
-      if case .opaque(let opaque) = value { return opaque as? Quantity }
+      if case .opaque(let opaque) = value { return opaque.exactly(Quantity.self) }
       return nil
     }
     @Sendable func operand(_ value: Value) -> ExactDecimal? {
@@ -607,7 +607,7 @@ struct URL: OpaqueValue, Equatable {
   var typeName: String { "kubernetes.URL" }
 
   func isEqual(to other: any OpaqueValue) -> Bool {
-    (other as? URL) == self
+    (other.exactly(URL.self)) == self
   }
 
   /// Kubernetes checks the text with Go's `url.ParseRequestURI` (to which a `#` is any other
@@ -786,7 +786,9 @@ struct URL: OpaqueValue, Equatable {
     ]
     for (name, accessor) in accessors {
       library.add(name, member: true, arity: 1) { arguments, _ in
-        guard case .opaque(let opaque) = arguments[0], let url = opaque as? URL else { return nil }
+        guard case .opaque(let opaque) = arguments[0], let url = opaque.exactly(URL.self) else {
+          return nil
+        }
         return accessor(url)
       }
     }
@@ -807,7 +809,7 @@ struct IPAddress: OpaqueValue, Equatable {
   var typeName: String { "net.IP" }
 
   func isEqual(to other: any OpaqueValue) -> Bool {
-    guard let other = other as? IPAddress else { return false }
+    guard let other = other.exactly(IPAddress.self) else { return false }
     return unmapped.bytes == other.unmapped.bytes
   }
 
@@ -1007,8 +1009,8 @@ struct IPAddress: OpaqueValue, Equatable {
     }
     library.add("string", arity: 1) { arguments, _ in
       guard case .opaque(let opaque) = arguments[0] else { return nil }
-      if let address = opaque as? IPAddress { return .string(address.text) }
-      if let cidr = opaque as? CIDR { return .string(cidr.text) }
+      if let address = opaque.exactly(IPAddress.self) { return .string(address.text) }
+      if let cidr = opaque.exactly(CIDR.self) { return .string(cidr.text) }
       return nil
     }
     let tests: [(String, @Sendable (IPAddress) -> Bool)] = [
@@ -1050,14 +1052,16 @@ struct IPAddress: OpaqueValue, Equatable {
     ]
     for (name, test) in tests {
       library.add(name, member: true, arity: 1) { arguments, _ in
-        guard case .opaque(let opaque) = arguments[0], let address = opaque as? IPAddress else {
+        guard case .opaque(let opaque) = arguments[0], let address = opaque.exactly(IPAddress.self)
+        else {
           return nil
         }
         return .bool(test(address.unmapped))
       }
     }
     library.add("family", member: true, arity: 1) { arguments, _ in
-      guard case .opaque(let opaque) = arguments[0], let address = opaque as? IPAddress else {
+      guard case .opaque(let opaque) = arguments[0], let address = opaque.exactly(IPAddress.self)
+      else {
         return nil
       }
       return .int(address.family)
@@ -1079,7 +1083,7 @@ struct CIDR: OpaqueValue, Equatable {
   var typeName: String { "net.CIDR" }
 
   func isEqual(to other: any OpaqueValue) -> Bool {
-    guard let other = other as? CIDR else { return false }
+    guard let other = other.exactly(CIDR.self) else { return false }
     return address.bytes == other.address.bytes && prefixLength == other.prefixLength
   }
 
@@ -1139,14 +1143,14 @@ struct CIDR: OpaqueValue, Equatable {
       return .bool(false)
     }
     @Sendable func cidr(_ value: Value) -> CIDR? {
-      if case .opaque(let opaque) = value { return opaque as? CIDR }
+      if case .opaque(let opaque) = value { return opaque.exactly(CIDR.self) }
       return nil
     }
     library.add("containsIP", member: true, arity: 2) { arguments, context in
       guard let range = cidr(arguments[0]) else { return nil }
       switch arguments[1] {
       case .opaque(let opaque):
-        guard let address = opaque as? IPAddress else { return nil }
+        guard let address = opaque.exactly(IPAddress.self) else { return nil }
         return .bool(range.contains(address))
       case .string(let text):
         guard context.spend(Library.traversalSurcharge(text)) else {
@@ -1164,14 +1168,16 @@ struct CIDR: OpaqueValue, Equatable {
       var other: CIDR
       switch arguments[1] {
       case .opaque(let opaque):
-        guard let given = opaque as? CIDR else { return nil }
+        guard let given = opaque.exactly(CIDR.self) else { return nil }
         other = given
       case .string(let text):
         guard context.spend(Library.traversalSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
         let parsed = parse(text, kubernetes: kubernetes)
-        guard case .opaque(let opaque) = parsed, let given = opaque as? CIDR else { return parsed }
+        guard case .opaque(let opaque) = parsed, let given = opaque.exactly(CIDR.self) else {
+          return parsed
+        }
         other = given
       default: return nil
       }
@@ -1197,7 +1203,9 @@ struct NamedFormat: OpaqueValue {
   let name: String
   var typeName: String { "kubernetes.NamedFormat" }
 
-  func isEqual(to other: any OpaqueValue) -> Bool { (other as? NamedFormat)?.name == name }
+  func isEqual(to other: any OpaqueValue) -> Bool {
+    (other.exactly(NamedFormat.self))?.name == name
+  }
 
   static let names = [
     "dns1123Label", "dns1123Subdomain", "dns1035Label", "qualifiedName", "dns1123LabelPrefix",
@@ -1214,7 +1222,7 @@ struct NamedFormat: OpaqueValue {
       return .optional(names.contains(name) ? .opaque(NamedFormat(name: name)) : nil)
     }
     library.add("validate", member: true, arity: 2) { arguments, context in
-      guard case .opaque(let opaque) = arguments[0], let format = opaque as? NamedFormat,
+      guard case .opaque(let opaque) = arguments[0], let format = opaque.exactly(NamedFormat.self),
         case .string(let text) = arguments[1]
       else { return nil }
       // Validating reads the text: a unit per ten bytes, as string functions.

@@ -21,7 +21,7 @@ struct Semver: OpaqueValue, Equatable {
   var typeName: String { "kubernetes.Semver" }
 
   func isEqual(to other: any OpaqueValue) -> Bool {
-    guard let other = other as? Semver else { return false }
+    guard let other = other.exactly(Semver.self) else { return false }
     return Self.compare(self, other) == 0
   }
 
@@ -60,7 +60,7 @@ struct Semver: OpaqueValue, Equatable {
       return .bool((try? (normalize ? parseNormalizing(text) : parse(text)).get()) != nil)
     }
     @Sendable func semver(_ value: Value) -> Semver? {
-      if case .opaque(let opaque) = value { return opaque as? Semver }
+      if case .opaque(let opaque) = value { return opaque.exactly(Semver.self) }
       return nil
     }
     for (name, part) in [

@@ -129,6 +129,11 @@ public protocol ListValue: Sendable {
 
 extension ListValue {
   public var hostLocation: HostLocation? { nil }
+
+  /// `self` as `T`, when that is its type (see `OpaqueValue.exactly`).
+  func exactly<T: ListValue>(_ type: T.Type) -> T? {
+    Self.self == T.self ? unsafeBitCast(self, to: T.self) : nil
+  }
 }
 
 /// A map the evaluator looks keys up in. Keys are bool, int, uint or string values; a lookup
@@ -176,6 +181,13 @@ public protocol OpaqueValue: Sendable {
 
 extension OpaqueValue {
   public var comparisonWeight: Int { 0 }
+
+  /// `self` as `T`, when that is its type. By comparing types: `as?` from an existential to
+  /// a struct searched the runtime's conformance tables (about 600 instructions) for every
+  /// quantity compared.
+  func exactly<T: OpaqueValue>(_ type: T.Type) -> T? {
+    Self.self == T.self ? unsafeBitCast(self, to: T.self) : nil
+  }
 }
 
 /// The evaluator's own list.
