@@ -89,6 +89,9 @@ struct IdentityTable: Sendable {
   /// Where a key's probe starts: Fibonacci hashing (the golden ratio's multiple) spreads
   /// addresses, which differ mostly in their middle bits, over the table.
   private static func start(_ address: UInt, mask: Int) -> Int {
-    Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    Int(truncatingIfNeeded: (address &* golden) >> (UInt.bitWidth / 2)) & mask
   }
+
+  /// 2⁶⁴ over the golden ratio, odd (its low half on a 32-bit target, odd too).
+  private static let golden = UInt(truncatingIfNeeded: 0x9E37_79B9_7F4A_7C15 as UInt64)
 }

@@ -163,11 +163,7 @@ public enum Builtins {
   // MARK: Comparisons
 
   private static func comparisons(_ library: inout Library) {
-    for comparison in Comparison.allCases {
-      library.add(comparison.function, arity: 2) { arguments, context in
-        comparison.apply(arguments[0], arguments[1], &context)
-      }
-    }
+    for comparison in Comparison.allCases { library.add(comparison) }
   }
 
   // MARK: Conversions

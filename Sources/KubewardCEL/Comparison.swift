@@ -1,17 +1,9 @@
 /// CEL's comparison operators and `in`. Each is one overload of the library that takes every
 /// pair of values, so a call of one needs no dispatch: the compiler applies it to its operands
-/// directly (see `Compiler.call`), where passing them through the dispatcher's argument array
+/// directly (see `Compiler.compare`), where passing them through the dispatcher's argument array
 /// copied both values in and out on every comparison a policy makes.
 enum Comparison: CaseIterable, Sendable {
   case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, contains
-
-  /// The operator called `function`, if it is one.
-  init?(function: String) {
-    guard let comparison = Self.allCases.first(where: { $0.function == function }) else {
-      return nil
-    }
-    self = comparison
-  }
 
   var function: String {
     switch self {

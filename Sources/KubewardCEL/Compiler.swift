@@ -410,7 +410,7 @@ struct Compiler {
       }
     }
     let step: Step
-    if operands.count == 2, overloads.count == 1, let comparison = Comparison(function: name) {
+    if operands.count == 2, overloads.count == 1, let comparison = overloads[0].comparison {
       step = Self.compare(comparison, operands[0].step, operands[1].step)
     } else {
       step = Self.call(name, overloads, operands)

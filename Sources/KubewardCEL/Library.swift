@@ -12,6 +12,8 @@ public struct Library: Sendable {
     let body: (@Sendable ([Value], inout EvaluationContext) -> Value?)?
     /// For functions that choose which arguments to evaluate.
     let lazyBody: (@Sendable ([Program.Step], inout EvaluationContext) -> Value)?
+    /// The comparison `body` applies, when it is one: the compiler then applies it directly.
+    var comparison: Comparison? = nil
 
     var isLazy: Bool { lazyBody != nil }
   }
@@ -36,6 +38,15 @@ public struct Library: Sendable {
   ) {
     add(name, member: false, arity: arity, body)
     add(name, member: true, arity: arity, body)
+  }
+
+  /// Adds a comparison operator, which the compiler may apply without dispatching.
+  mutating func add(_ comparison: Comparison) {
+    table[comparison.function, default: []].append(
+      Overload(
+        name: comparison.function, member: false, arity: 2,
+        body: { arguments, context in comparison.apply(arguments[0], arguments[1], &context) },
+        lazyBody: nil, comparison: comparison))
   }
 
   mutating func addLazy(
