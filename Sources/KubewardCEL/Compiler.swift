@@ -109,39 +109,10 @@ struct Compiler {
         return Access.optionalIndex(container, index(&context), &context)
       }
     case .and(let left, let right):
-      let first = try compile(left)
-      let second = try compile(right)
       // The logical operators and the conditional cost nothing of their own, as in cel-go.
-      // Each result is switched on where it is made: `if case .bool(false) = a` on a kept
-      // value copied it (a retain and a release) to look at its case.
-      return { context in
-        switch first(&context) {
-        case .bool(false): return .bool(false)
-        case .bool(true):
-          // `true && b` is b when b is a bool.
-          switch second(&context) {
-          case .bool(let b): return .bool(b)
-          case let b: return Logic.and(.bool(true), b)
-          }
-        case let a:
-          return Logic.and(a, second(&context))
-        }
-      }
+      return Self.logical(try compile(left), try compile(right), decidedBy: false)
     case .or(let left, let right):
-      let first = try compile(left)
-      let second = try compile(right)
-      return { context in
-        switch first(&context) {
-        case .bool(true): return .bool(true)
-        case .bool(false):
-          switch second(&context) {
-          case .bool(let b): return .bool(b)
-          case let b: return Logic.or(.bool(false), b)
-          }
-        case let a:
-          return Logic.or(a, second(&context))
-        }
-      }
+      return Self.logical(try compile(left), try compile(right), decidedBy: true)
     case .conditional(let condition, let then, let otherwise):
       let test = try compile(condition)
       let first = try compile(then)
@@ -165,6 +136,30 @@ struct Compiler {
       return try compileCall(name, target: target, arguments: arguments)
     case .comprehension(let comprehension):
       return try compileComprehension(comprehension)
+    }
+  }
+
+  /// `&&` (decided by a false operand) or `||` (by a true one): a deciding first operand
+  /// ends it; after the other bool, a bool second operand is the answer; anything else goes
+  /// to `Logic`, where an error yields to a deciding operand. Each result is switched on where
+  /// it is made: `if case .bool(false) = a` on a kept value copied it (a retain and a release).
+  private static func logical(
+    _ first: @escaping Step, _ second: @escaping Step, decidedBy deciding: Bool
+  )
+    -> Step
+  {
+    let combine = deciding ? Logic.or : Logic.and
+    return { context in
+      switch first(&context) {
+      case .bool(let a) where a == deciding: return .bool(deciding)
+      case .bool(let a):
+        switch second(&context) {
+        case .bool(let b): return .bool(b)
+        case let b: return combine(.bool(a), b)
+        }
+      case let a:
+        return combine(a, second(&context))
+      }
     }
   }
 
