@@ -20,10 +20,12 @@ public enum CostLimits {
 /// Variables are evaluated when first read, in the order they are read, and once.
 final class AdmissionActivation: Activation, @unchecked Sendable {
   // Used by one evaluation at a time, on one thread: a check builds its own per object.
-  let scope: ObjectScope
-  let params: Value
+  /// Unowned: the scope keeps a spare activation (`ObjectScope.activation`), and outlives
+  /// every activation of its object.
+  unowned(unsafe) let scope: ObjectScope
+  private(set) var params: Value
   /// The policy whose variables it has (none: an exception's conditions).
-  private let policy: AdmissionPolicy?
+  private var policy: AdmissionPolicy?
   // Unchecked exclusivity here and below: an activation is used by one evaluation at a time
   // (a nested one reads it, never while another access is open), and the run-time checks of
   // a class's properties were a fifth of a variable's lookup.
@@ -46,6 +48,17 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     self.scope = scope
     self.params = params
     self.policy = policy
+  }
+
+  /// The activation as `init` makes it, for `policy` and `params`.
+  fileprivate func reset(params: Value, policy: AdmissionPolicy?) {
+    self.params = params
+    self.policy = policy
+    states.removeAll(keepingCapacity: true)
+    depth = 0
+    nesting = 0
+    cost = 0
+    tracer = nil
   }
 
   /// The policy's variables, in order.
@@ -101,7 +114,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   func variable(_ name: String) -> Value? {
     guard let index = policy?.variablePositions[name] else { return nil }
     let variables = self.variables
-    if states.isEmpty { states = Array(repeating: .unread, count: variables.count) }
+    if states.isEmpty { states.append(contentsOf: repeatElement(.unread, count: variables.count)) }
     switch states[index] {
     case .done(let value): return value
     case .evaluating: return .error(CELError("variable \(name) refers to itself"))
@@ -290,6 +303,27 @@ final class ObjectScope: @unchecked Sendable {
     oldObjectIsObject ? object : oldObjectNode.map(NodeValue.value) ?? .null
   lazy var namespaceObject: Value =
     namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
+
+  /// An activation that was given back (`recycle`), made anew for the next policy: each
+  /// policy evaluated on each object allocated one and freed it.
+  @exclusivity(unchecked) private var spareActivation: AdmissionActivation?
+
+  /// An activation of the object for `policy`, with `params`, as new.
+  func activation(params: Value, policy: AdmissionPolicy?) -> AdmissionActivation {
+    guard let spare = spareActivation else {
+      return AdmissionActivation(scope: self, params: params, policy: policy)
+    }
+    spareActivation = nil
+    spare.reset(params: params, policy: policy)
+    return spare
+  }
+
+  /// Takes back an activation whose evaluations are over. What they made does not outlive
+  /// them: values of `variables` are kept by the activation itself, and the values the
+  /// scope keeps (`sharedValues`) are of expressions that read no variables.
+  func recycle(_ activation: AdmissionActivation) {
+    spareActivation = activation
+  }
 }
 
 /// What every policy of a set works out once about the object being checked: the request
@@ -432,7 +466,12 @@ final class FieldTracer: AccessTracer {
     case .list(let list): location = list.hostLocation
     default: return
     }
-    guard let location, location.container == tree else { return }
+    guard let location else { return }
+    read(key, at: location)
+  }
+
+  func read(_ key: Value, at location: HostLocation) {
+    guard location.container == tree else { return }
     record(Read(container: location, key: key))
   }
 
@@ -522,6 +561,12 @@ struct AdmissionCheck: ObjectCheck {
     let adjustments: [SeverityAdjustment]
     /// Kyverno PolicyExceptions that exempt objects from the policy.
     let exceptions: [PolicyException]
+    /// Per binding, per validation of `policy`, the whole text of its finding when its
+    /// message is the same on every object (no messageExpression, or a string literal: most
+    /// policies'), else `nil`. A run of fifty policies reports a finding every few
+    /// objects, and evaluating and writing the same message each time was a fifth of a
+    /// finding's cost.
+    let fixedMessages: [[String?]]
 
     init(
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
@@ -542,7 +587,13 @@ struct AdmissionCheck: ObjectCheck {
       self.unbound = unbound
       self.hasCompileErrors = hasCompileErrors
       self.variants = variants
-      self.denials = bindings.map { AdmissionCheck.denial(policy, $0, unbound: unbound) }
+      let denials = bindings.map { AdmissionCheck.denial(policy, $0, unbound: unbound) }
+      self.denials = denials
+      self.fixedMessages = denials.map { verb in
+        policy.validations.map { validation in
+          AdmissionCheck.fixedMessage(of: validation).map { "\(verb): \($0)" }
+        }
+      }
       self.adjustments = bindings.map { binding in
         .exactly(configuredSeverity ?? binding.actions.lazy.map(\.severity).max() ?? .error)
       }
@@ -654,7 +705,8 @@ struct AdmissionCheck: ObjectCheck {
   /// does not compile exempts nothing). All of a policy's exceptions share its budget on the
   /// object: one each let 64 exceptions spend 64 times the policy's limit.
   private static func isExempt(_ exceptions: [PolicyException], scope: ObjectScope) -> Bool {
-    let activation = AdmissionActivation(scope: scope, params: .null)
+    let activation = scope.activation(params: .null, policy: nil)
+    defer { scope.recycle(activation) }
     return exceptions.contains { exception in
       exception.matchConditions.allSatisfy { condition in
         if case .bool(true) = activation.evaluate(condition.expression) { return true }
@@ -696,11 +748,13 @@ struct AdmissionCheck: ObjectCheck {
       }
       return
     }
+    // A Kyverno autogen variant has validations of its own.
+    let fixedMessages = policy === entry.policy ? entry.fixedMessages[bindingIndex] : nil
     // Most policies take no params: one evaluation, with `params` null.
     guard policy.paramKind != nil, binding.paramReference != nil else {
       evaluate(
-        policy, param: .null, denial: verb, adjustment: adjustment, object: object, scope: scope,
-        report: &report)
+        policy, param: .null, denial: verb, fixedMessages: fixedMessages, adjustment: adjustment,
+        object: object, scope: scope, report: &report)
       return
     }
     let paramValues: [Value]
@@ -721,21 +775,22 @@ struct AdmissionCheck: ObjectCheck {
     }
     for param in paramValues {
       evaluate(
-        policy, param: param, denial: verb, adjustment: adjustment, object: object, scope: scope,
-        report: &report)
+        policy, param: param, denial: verb, fixedMessages: fixedMessages, adjustment: adjustment,
+        object: object, scope: scope, report: &report)
     }
   }
 
   /// One evaluation of `policy` on the object, with `param` as `params`.
   private func evaluate(
-    _ policy: AdmissionPolicy, param: Value, denial verb: String,
+    _ policy: AdmissionPolicy, param: Value, denial verb: String, fixedMessages: [String?]?,
     adjustment: SeverityAdjustment, object: KubeObject, scope: ObjectScope,
     report: inout ObjectReport
   ) {
     func activation() -> AdmissionActivation {
-      AdmissionActivation(scope: scope, params: param, policy: policy)
+      scope.activation(params: param, policy: policy)
     }
     let context = activation()
+    defer { scope.recycle(context) }
     // matchConditions: all must hold; an error follows failurePolicy. Read by index, here
     // and below: iterating copied each entry (a retain per field) for every object.
     let conditions = policy.matchConditions
@@ -763,9 +818,11 @@ struct AdmissionCheck: ObjectCheck {
       case .bool(true):
         continue
       case .bool(false):
-        let message = self.message(validations[index], context: context)
+        let text =
+          fixedMessages?[index]
+          ?? "\(verb): \(Self.message(validations[index], context: context))"
         let node = tracedNode(expression, object: object, spent: context, build: activation)
-        report.report(node, "\(verb): \(message)", adjustment: adjustment)
+        report.report(node, text, adjustment: adjustment)
       case .error(let error):
         guard policy.failurePolicy == .fail else { continue }
         let node = tracedNode(expression, object: object, spent: context, build: activation)
@@ -805,11 +862,24 @@ struct AdmissionCheck: ObjectCheck {
 
   /// The validation's message as the API server writes it: `messageExpression`'s result when
   /// it gives a non-empty single-line string, else `message`, else the failed expression.
-  private func message(_ validation: Validation, context: AdmissionActivation) -> String {
-    if let expression = validation.messageExpression,
-      case .string(let text) = context.evaluate(expression),
-      !text.withUTF8Bytes({ $0.contains(0x0A) })
-    {
+  private static func message(_ validation: Validation, context: AdmissionActivation) -> String {
+    message(validation, messageValue: validation.messageExpression.map { context.evaluate($0) })
+  }
+
+  /// The validation's message when it is the same on every object: it has no
+  /// messageExpression, or one that is a string literal (a literal costs nothing to evaluate).
+  static func fixedMessage(of validation: Validation) -> String? {
+    guard let expression = validation.messageExpression else {
+      return message(validation, messageValue: nil)
+    }
+    guard case .literal(let value) = expression.program?.expression.kind, case .string = value
+    else { return nil }
+    return message(validation, messageValue: value)
+  }
+
+  /// The message, given what its messageExpression evaluated to.
+  private static func message(_ validation: Validation, messageValue: Value?) -> String {
+    if case .string(let text) = messageValue, !text.withUTF8Bytes({ $0.contains(0x0A) }) {
       // A message is a line: at most `longestMessage` bytes of it are kept before anything
       // else reads it (an expression can return a megabyte for every finding).
       let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
@@ -851,6 +921,7 @@ struct AdmissionCheck: ObjectCheck {
   ) -> Node {
     let tracer = FieldTracer(object: object.node)
     let context = build()
+    defer { context.scope.recycle(context) }
     context.cost = spent.cost
     context.tracer = tracer
     _ = context.evaluate(expression)

@@ -181,10 +181,6 @@ final class AdmissionRequestFacts: Sendable {
 }
 
 extension ResourceRule {
-  private static func matches(_ values: [String], _ value: String) -> Bool {
-    values.contains("*") || values.contains(value)
-  }
-
   /// Groups whose resources are the same resources under another name, for `matchPolicy:
   /// Equivalent` (the default): a rule for `apps` Deployments matches `extensions` ones.
   private static let equivalentGroups: [String: Set<String>] = [
@@ -197,25 +193,24 @@ extension ResourceRule {
 
   func matches(_ request: AdmissionRequestFacts, exact: Bool) -> Bool {
     let resource = request.resource
-    guard Self.matches(operations, request.operation) else { return false }
+    guard anyOperation || operations.contains(request.operation) else { return false }
     // `*` is every resource, `*/*` every resource and subresource; `pods/*` only pods'
     // subresources, which an object is not.
-    guard resources.contains(where: { $0 == "*" || $0 == "*/*" || $0 == resource.resource })
-    else { return false }
+    guard anyResource || resources.contains(resource.resource) else { return false }
     if !resourceNames.isEmpty && !resourceNames.contains(request.name) { return false }
-    switch scope {
-    case "Namespaced": if !resource.namespaced { return false }
-    case "Cluster": if resource.namespaced { return false }
-    default: break
+    if onlyNamespaced && !resource.namespaced || onlyClusterScoped && resource.namespaced {
+      return false
     }
-    if Self.matches(apiGroups, resource.group) && Self.matches(apiVersions, resource.version) {
+    if (anyGroup || apiGroups.contains(resource.group))
+      && (anyVersion || apiVersions.contains(resource.version))
+    {
       return true
     }
     guard !exact else { return false }
     // Equivalent: the same resource in another group or version the rule names.
     let groups = Self.equivalentGroups[resource.resource] ?? [resource.group]
     return groups.contains(resource.group)
-      && apiGroups.contains(where: { $0 == "*" || groups.contains($0) })
+      && (anyGroup || apiGroups.contains(where: groups.contains))
       && !apiVersions.isEmpty
   }
 }

@@ -142,15 +142,34 @@ struct NodeMap: MapValue {
   }
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    walk(fields, from: start).map { (NodeValue.value($0.node), $0.followed) }
+  }
+
+  func selectTracing(path fields: [String], from start: Int)
+    -> (value: Value, followed: Int, lastRead: HostLocation)?
+  {
+    walk(fields, from: start).map {
+      (NodeValue.value($0.node), $0.followed, $0.parent.hostLocation)
+    }
+  }
+
+  /// The node `fields` from `start` on lead to, the mapping its field was read from, and how
+  /// many fields were followed; `nil` when none was.
+  @inline(__always)
+  private func walk(_ fields: [String], from start: Int)
+    -> (node: UncountedNode, parent: UncountedNode, followed: Int)?
+  {
     var node = handle
+    var parent = handle
     var followed = 0
     while start + followed < fields.count, node.isMapping,
       let child = Self.child(of: node, named: fields[start + followed])
     {
+      parent = node
       node = child
       followed += 1
     }
-    return followed == 0 ? nil : (NodeValue.value(node), followed)
+    return followed == 0 ? nil : (node, parent, followed)
   }
 
   static func child(of node: UncountedNode, named name: String) -> UncountedNode? {
@@ -421,7 +440,23 @@ struct DefaultedMap: MapValue {
   var keys: [Value] { NodeMap(handle).keys + addedNames.map(Value.string) }
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    walk(fields, from: start).map { ($0.value, $0.followed) }
+  }
+
+  func selectTracing(path fields: [String], from start: Int)
+    -> (value: Value, followed: Int, lastRead: HostLocation)?
+  {
+    walk(fields, from: start).map { ($0.value, $0.followed, $0.parent.hostLocation) }
+  }
+
+  /// The value `fields` from `start` on lead to, with its defaults, the mapping its field was
+  /// read from, and how many fields were followed; `nil` when none was.
+  @inline(__always)
+  private func walk(_ fields: [String], from start: Int)
+    -> (value: Value, parent: UncountedNode, followed: Int)?
+  {
     var node = handle
+    var parent = handle
     // Unmanaged, as `self.defaults` is unowned: a strong local was a retain and a release
     // per field.
     var defaults: Unmanaged<APIDefaults>? = .passUnretained(self.defaults)
@@ -429,14 +464,15 @@ struct DefaultedMap: MapValue {
     while start + followed < fields.count, node.isMapping,
       let child = NodeMap.child(of: node, named: fields[start + followed])
     {
+      parent = node
       node = child
       let name = fields[start + followed]
       defaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
       followed += 1
     }
     guard followed > 0 else { return nil }
-    guard let defaults else { return (NodeValue.value(node), followed) }
-    return defaults._withUnsafeGuaranteedRef { (APIDefaults.wrap(node, $0), followed) }
+    guard let defaults else { return (NodeValue.value(node), parent, followed) }
+    return defaults._withUnsafeGuaranteedRef { (APIDefaults.wrap(node, $0), parent, followed) }
   }
 }
 
@@ -480,6 +516,13 @@ struct NamespacedObject: MapValue {
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     start < fields.count && fields[start] == "metadata"
       ? nil : object.select(path: fields, from: start)
+  }
+
+  func selectTracing(path fields: [String], from start: Int)
+    -> (value: Value, followed: Int, lastRead: HostLocation)?
+  {
+    start < fields.count && fields[start] == "metadata"
+      ? nil : object.selectTracing(path: fields, from: start)
   }
 }
 

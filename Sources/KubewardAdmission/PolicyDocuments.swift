@@ -124,6 +124,15 @@ final class ResourceRule: Sendable {
   let resources: [String]
   let resourceNames: [String]
   let scope: String
+  /// Whether the lists name `*` (and `*/*` for resources), found once: every object the rule
+  /// is matched against looked for them, a string comparison per entry.
+  let anyGroup: Bool
+  let anyVersion: Bool
+  let anyOperation: Bool
+  let anyResource: Bool
+  /// `scope`, read once as well: `Namespaced` or `Cluster` (anything else is every scope).
+  let onlyNamespaced: Bool
+  let onlyClusterScoped: Bool
 
   init(
     apiGroups: [String], apiVersions: [String], operations: [String], resources: [String],
@@ -135,6 +144,12 @@ final class ResourceRule: Sendable {
     self.resources = resources
     self.resourceNames = resourceNames
     self.scope = scope
+    anyGroup = apiGroups.contains("*")
+    anyVersion = apiVersions.contains("*")
+    anyOperation = operations.contains("*")
+    anyResource = resources.contains { $0 == "*" || $0 == "*/*" }
+    onlyNamespaced = scope == "Namespaced"
+    onlyClusterScoped = scope == "Cluster"
   }
 }
 

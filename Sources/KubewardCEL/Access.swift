@@ -19,19 +19,33 @@ enum Access {
   }
 
   /// `container.a.b.c`: `select` for each field, with the fields a map can follow in place
-  /// followed at once (but one by one when tracing, which records every read).
+  /// followed at once.
   static func select(
     _ container: Value, path fields: [String], from start: Int = 0,
     _ context: inout EvaluationContext
   ) -> Value {
-    if context.tracer == nil, case .map(let map) = container,
-      let (reached, followed) = map.select(path: fields, from: start)
+    if case .map(let map) = container,
+      let (reached, followed) = followInPlace(map, path: fields, from: start, &context)
     {
       // Most paths are followed to their end: the value reached is the answer, uncopied.
       if start + followed == fields.count { return reached }
       return selectEach(reached, path: fields, from: start + followed, &context)
     }
     return selectEach(container, path: fields, from: start, &context)
+  }
+
+  /// The fields from `start` on that `map` follows in place (`MapValue.select`), the last
+  /// one's read reported when tracing; `nil` when it follows none.
+  @inline(__always)
+  private static func followInPlace(
+    _ map: any MapValue, path fields: [String], from start: Int,
+    _ context: inout EvaluationContext
+  ) -> (value: Value, followed: Int)? {
+    guard let tracer = context.tracer else { return map.select(path: fields, from: start) }
+    guard let (reached, followed, lastRead) = map.selectTracing(path: fields, from: start)
+    else { return nil }
+    tracer.read(.string(fields[start + followed - 1]), at: lastRead)
+    return (reached, followed)
   }
 
   private static func selectEach(
@@ -74,7 +88,7 @@ enum Access {
 
   /// `container.?a.?b.?c`: `optionalSelect` field after field, the value reached or `nil`
   /// (`optional.none()`) where a field is missing; an error as the first step to fail gives
-  /// it. A document's maps follow the fields they hold at once (one by one when tracing).
+  /// it. A document's maps follow the fields they hold at once.
   static func optionalSelect(
     _ container: Value, path fields: [String], _ context: inout EvaluationContext
   ) -> Value? {
@@ -89,7 +103,7 @@ enum Access {
         guard let inner else { return nil }
         current = inner
       case .map(let map):
-        if context.tracer == nil, let (reached, followed) = map.select(path: fields, from: index) {
+        if let (reached, followed) = followInPlace(map, path: fields, from: index, &context) {
           current = reached
           index += followed
           continue

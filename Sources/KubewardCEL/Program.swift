@@ -40,9 +40,16 @@ public struct DictionaryActivation: Activation {
 
 /// Notified of the fields and elements an evaluation reads, in order: kubeward re-runs a
 /// failing validation with one to point at the field it read.
+///
+/// A path that a host's map walks in place (`MapValue.selectTracing`) is reported by its
+/// last read alone: each field of it is read from what the field before reached, so the
+/// last read is the innermost, and walking in place is what makes paths cheap.
 public protocol AccessTracer: AnyObject {
   /// `container` was read at `key` (a field name, a map key, a list index).
   func read(_ key: Value, of container: Value)
+  /// The map the host keeps at `location` was read at `key`: the last field of a path the
+  /// host walked.
+  func read(_ key: Value, at location: HostLocation)
 }
 
 /// What an evaluation carries: the names, the comprehension variables, the cost so far.

@@ -157,6 +157,11 @@ public protocol MapValue: Sendable {
   /// Field paths are most of what admission expressions read. A map that wraps a document can
   /// walk it without making a value, a key and a dynamic call per field; the default does not.
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)?
+  /// `select(path:from:)` for a traced evaluation: also where the last field it followed was
+  /// read from, which the evaluator reports to the tracer (`AccessTracer.read(_:at:)`) in
+  /// place of a read per field. `nil` by default: the fields are then read one by one.
+  func selectTracing(path fields: [String], from start: Int)
+    -> (value: Value, followed: Int, lastRead: HostLocation)?
   /// Where the host keeps it, when the host's data holds it; `nil` by default.
   var hostLocation: HostLocation? { get }
 }
@@ -167,6 +172,12 @@ extension MapValue {
   public func contains(_ key: Value) -> Bool { value(for: key) != nil }
 
   public func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+    nil
+  }
+
+  public func selectTracing(path fields: [String], from start: Int)
+    -> (value: Value, followed: Int, lastRead: HostLocation)?
+  {
     nil
   }
 }

@@ -15,6 +15,17 @@ struct PositionTests {
       ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
       ("has(object.spec.paused)", 8, 3),  // absent: the mapping that would hold it
       ("1 > 2", 4, 9),  // reads nothing: the object's name
+      // Paths the document walks in place when traced, each to its last field: through a
+      // flow mapping, as an optional chain, into a scalar, to an absent (or defaulted)
+      // field, through the metadata of an object whose namespace the request gives.
+      ("object.spec.selector.matchLabels.app == 'x'", 10, 24),
+      ("object.spec.?selector.?matchLabels.?app.orValue('') == 'x'", 10, 24),
+      ("object.spec.replicas.x == 1", 8, 13),
+      ("object.spec.template.spec.dnsPolicy == 'None'", 15, 7),
+      ("object.spec.template.spec.missing.deeper == 1", 15, 7),
+      ("object.spec.?template.?spec.?missing.?deeper.orValue(0) == 1", 15, 7),
+      ("object.metadata.labels.app == 'x'", 6, 17),
+      ("object.spec.template.metadata.labels.app == 'x'", 13, 21),
     ] {
       let text = policy(expression, binding: "  validationActions: [Deny]")
       let finding = try #require(

@@ -95,6 +95,7 @@ struct SmokeTests {
     final class Tracer: AccessTracer {
       var reads = 0
       func read(_ key: Value, of container: Value) { reads += 1 }
+      func read(_ key: Value, at location: HostLocation) { reads += 1 }
     }
     let objectReads = Reads()
     let otherReads = Reads()
@@ -120,6 +121,52 @@ struct SmokeTests {
     let tracer = Tracer()
     #expect(first.evaluate(activation, tracer: tracer).debugText == "8")
     #expect(tracer.reads == 3)
+  }
+
+  /// A traced evaluation of a path that a map walks in place hears of its last read alone,
+  /// at the place the map names; the fields after the walk are read one by one, as ever.
+  @Test func tracedPathsWalkedInPlaceReportTheirLastRead() throws {
+    // `{a: {b: {c: 7}}}` that walks `a.b` in place (never `c`), where `b` is kept at 2.
+    struct Walking: MapValue {
+      let depth: Int
+      var count: Int { 1 }
+      var keys: [Value] { [.string(["a", "b", "c"][depth])] }
+      var hostLocation: HostLocation? {
+        HostLocation(container: UnsafeRawPointer(bitPattern: 0x1000)!, place: depth)
+      }
+      func value(for key: Value) -> Value? {
+        guard case .string(let name) = key, name == ["a", "b", "c"][depth] else { return nil }
+        return depth == 2 ? .int(7) : .map(Walking(depth: depth + 1))
+      }
+      func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
+        selectTracing(path: fields, from: start).map { ($0.value, $0.followed) }
+      }
+      func selectTracing(path fields: [String], from start: Int)
+        -> (value: Value, followed: Int, lastRead: HostLocation)?
+      {
+        guard depth == 0, start + 1 < fields.count, fields[start] == "a", fields[start + 1] == "b"
+        else { return nil }
+        return (.map(Walking(depth: 2)), 2, Walking(depth: 1).hostLocation!)
+      }
+    }
+    final class Tracer: AccessTracer {
+      var reads: [String] = []
+      func read(_ key: Value, of container: Value) {
+        guard case .map(let map) = container else { return }
+        reads.append("\(key.debugText) of \(map.hostLocation?.place ?? -1)")
+      }
+      func read(_ key: Value, at location: HostLocation) {
+        reads.append("\(key.debugText) at \(location.place)")
+      }
+    }
+    let activation = DictionaryActivation(["x": .map(Walking(depth: 0))])
+    for source in ["x.a.b.c", "x.?a.?b.?c.orValue(0)"] {
+      let tracer = Tracer()
+      let program = try Program(source)
+      #expect(program.evaluate(activation).debugText == "7", "\(source)")
+      #expect(program.evaluate(activation, tracer: tracer).debugText == "7", "\(source)")
+      #expect(tracer.reads == ["\"b\" at 1", "\"c\" of 2"], "\(source)")
+    }
   }
 
   /// Folding shares one budget per program: a policy of many dear constants

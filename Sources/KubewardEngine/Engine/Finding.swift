@@ -7,6 +7,7 @@ import KubewardYAML
 /// sorted, suppressed and handed to several reports, and copying nine strings field by field
 /// each time cost more than the findings themselves.
 public struct Finding: Hashable, Sendable {
+  // A field added here is added to `==` too.
   private struct Fields: Hashable, Sendable {
     var policy: String
     var severity: Severity
@@ -103,8 +104,18 @@ public struct Finding: Hashable, Sendable {
   public var line: Int { box.fields.range.start.line }
   public var column: Int { box.fields.range.start.column }
 
+  /// Field by field, cheapest and most telling first. Comparing `box.fields` whole copied
+  /// both findings' fields (a retain and a release per string) for every pair compared,
+  /// and every file's findings are compared with their neighbours (`removeRepeats`).
   public static func == (lhs: Finding, rhs: Finding) -> Bool {
-    lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    if lhs.box === rhs.box { return true }
+    let left = lhs.box
+    let right = rhs.box
+    return left.fields.range == right.fields.range && left.fields.severity == right.fields.severity
+      && left.fields.policy == right.fields.policy && left.fields.message == right.fields.message
+      && left.fields.file == right.fields.file && left.fields.object == right.fields.object
+      && left.fields.container == right.fields.container && left.fields.path == right.fields.path
+      && left.fields.suppression == right.fields.suppression
   }
 
   public func hash(into hasher: inout Hasher) {
