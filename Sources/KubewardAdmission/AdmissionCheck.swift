@@ -50,15 +50,22 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     self.policy = policy
   }
 
-  /// The activation as `init` makes it, for `policy` and `params`.
-  fileprivate func reset(params: Value, policy: AdmissionPolicy?) {
-    self.params = params
-    self.policy = policy
+  /// Empties the activation for its next policy (`ObjectScope.recycle`): the variables'
+  /// values go, as one that holds `variables` holds the activation itself.
+  fileprivate func clear() {
+    params = .null
+    policy = nil
     states.removeAll(keepingCapacity: true)
     depth = 0
     nesting = 0
     cost = 0
     tracer = nil
+  }
+
+  /// Makes an emptied activation `policy`'s, with `params`.
+  fileprivate func prepare(params: Value, policy: AdmissionPolicy?) {
+    self.params = params
+    self.policy = policy
   }
 
   /// The policy's variables, in order.
@@ -314,15 +321,16 @@ final class ObjectScope: @unchecked Sendable {
       return AdmissionActivation(scope: self, params: params, policy: policy)
     }
     spareActivation = nil
-    spare.reset(params: params, policy: policy)
+    spare.prepare(params: params, policy: policy)
     return spare
   }
 
-  /// Takes back an activation whose evaluations are over. What they made does not outlive
-  /// them: values of `variables` are kept by the activation itself, and the values the
-  /// scope keeps (`sharedValues`) are of expressions that read no variables.
+  /// Takes back an activation whose evaluations are over, emptied. What they made does not
+  /// outlive them: values of `variables` are kept by the activation itself, and the values
+  /// the scope keeps (`sharedValues`) are of expressions that read no variables.
   func recycle(_ activation: AdmissionActivation) {
-    spareActivation = activation
+    activation.clear()
+    if spareActivation == nil { spareActivation = activation }
   }
 }
 
@@ -818,9 +826,10 @@ struct AdmissionCheck: ObjectCheck {
       case .bool(true):
         continue
       case .bool(false):
-        let text =
-          fixedMessages?[index]
-          ?? "\(verb): \(Self.message(validations[index], context: context))"
+        // A policy that spent its budget evaluates no messageExpression, not even a literal:
+        // its message is then `message` (the fixed text assumes the literal's value).
+        let fixed = context.cost < CostLimits.perPolicy ? fixedMessages?[index] : nil
+        let text = fixed ?? "\(verb): \(Self.message(validations[index], context: context))"
         let node = tracedNode(expression, object: object, spent: context, build: activation)
         report.report(node, text, adjustment: adjustment)
       case .error(let error):

@@ -372,6 +372,95 @@ struct EvaluationTests {
     #expect(findings.first?.message.contains("cost limit") == true)
   }
 
+  /// A policy that has spent its budget (10 000 000 per object) when a validation fails gets
+  /// `message`: its messageExpression is not evaluated, even when it is a literal.
+  @Test func aSpentBudgetLeavesTheMessageExpressionUnevaluated() throws {
+    // Each variable makes two searches that Kubernetes charges 400 010 units apiece (a text of
+    // 400 000 characters, a pattern of 40): thirteen of them spend the budget, and the last
+    // conjunct makes the validation false whatever their values.
+    let search = "object.metadata.annotations.big.matches('\(String(repeating: "b", count: 40))')"
+    let variables = (0..<13).map { index in
+      "    - name: v\(index)\n      expression: \"!\(search) && !\(search) || \(index) < 0\""
+    }
+    let conjunction = (0..<13).map { "variables.v\($0)" }.joined(separator: " && ")
+    let manifest = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        annotations:
+          big: \(String(repeating: "a", count: 400_000))
+      spec:
+        replicas: 3
+      """
+    func message(within budget: Bool) throws -> String? {
+      let text = spec(
+        """
+          variables:
+        \(variables.joined(separator: "\n"))
+          validations:
+            - expression: "\(budget ? "false" : conjunction + " && false")"
+              message: "the static message"
+              messageExpression: "'the literal message'"
+        """)
+      return try Harness(policies: text, manifest: manifest).objectFindings().first?.message
+    }
+    #expect(try message(within: true)?.hasSuffix(": the literal message") == true)
+    #expect(try message(within: false)?.hasSuffix(": the static message") == true)
+  }
+
+  /// An activation given back to its object's scope keeps no variable's value: a variable
+  /// that holds `variables` holds the activation itself, and every activation so made
+  /// outlived its object (one per policy and object).
+  @Test func activationsGivenBackHoldNoVariables() throws {
+    var set = AdmissionPolicySet()
+    let text = spec(
+      """
+        variables:
+          - {name: all, expression: "variables"}
+        validations:
+          - expression: "size(variables.all) == 1"
+      """)
+    set.read(file: "policy.yaml", bytes: Array(text.utf8))
+    let policy = try #require(set.policies.first)
+    let expression = try #require(policy.validations.first?.expression)
+    let facts = AdmissionRequestFacts(
+      resource: RequestResource(
+        group: "apps", version: "v1", kind: "Deployment", resource: "deployments",
+        namespaced: true),
+      name: "web", namespace: "shop", labelsNode: nil, operation: "CREATE")
+    weak var kept: AdmissionActivation?
+    weak var dropped: AdmissionActivation?
+    do {
+      let scope = ObjectScope(
+        object: .null, facts: facts, request: SyntheticRequest(), oldObject: nil,
+        namespaceObject: nil, namespace: "shop", sharedExpressions: SharedExpressions())
+      let first = scope.activation(params: .null, policy: policy)
+      let second = scope.activation(params: .null, policy: policy)
+      kept = first
+      dropped = second
+      for activation in [first, second] {
+        guard case .bool(true) = activation.evaluate(expression) else {
+          Issue.record("size(variables.all) == 1 is not true")
+          return
+        }
+      }
+      // The scope keeps one spare (the first), and hands it out again as new.
+      scope.recycle(first)
+      scope.recycle(second)
+      let again = scope.activation(params: .null, policy: policy)
+      #expect(again === first)
+      #expect(again.cost == 0)
+      scope.recycle(again)
+    }
+    // Gone with their object's scope. (Tested as Bools: a failed expectation on a leaked
+    // activation would describe it, reading the scope it holds unowned.)
+    let keptIsGone = kept == nil
+    let droppedIsGone = dropped == nil
+    #expect(keptIsGone)
+    #expect(droppedIsGone)
+  }
+
   @Test func escapedPropertyNames() throws {
     let widget = """
       apiVersion: example.com/v1
