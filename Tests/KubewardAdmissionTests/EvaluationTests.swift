@@ -409,6 +409,23 @@ struct EvaluationTests {
     #expect(try message(within: false)?.hasSuffix(": the static message") == true)
   }
 
+  /// The table of shared expressions' slots finds every key it was made with, and no other,
+  /// however the addresses collide in it (probes wrap around its end).
+  @Test func identityTablesFindTheirKeysAndNoOthers() {
+    final class Key {}
+    let empty = IdentityTable([:])
+    #expect(empty.value(for: ObjectIdentifier(Key())) == nil)
+    for count in [1, 2, 3, 17, 1_000] {
+      let keys = (0..<count).map { _ in Key() }
+      let others = (0..<count).map { _ in Key() }
+      var entries: [ObjectIdentifier: Int] = [:]
+      for (index, key) in keys.enumerated() { entries[ObjectIdentifier(key)] = index }
+      let table = IdentityTable(entries)
+      #expect(keys.indices.allSatisfy { table.value(for: ObjectIdentifier(keys[$0])) == $0 })
+      #expect(others.allSatisfy { table.value(for: ObjectIdentifier($0)) == nil })
+    }
+  }
+
   /// An activation given back to its object's scope keeps no variable's value: a variable
   /// that holds `variables` holds the activation itself, and every activation so made
   /// outlived its object (one per policy and object).
