@@ -204,8 +204,8 @@ struct NodeList: ListValue {
 final class APIDefaults: Sendable {
   enum Kind: Sendable {
     case value(Value)
-    /// Worked out from the mapping that lacks the field.
-    case computed(@Sendable (Node) -> Value)
+    /// Worked out from the mapping that lacks the field; `nil` when it stays missing.
+    case computed(@Sendable (Node) -> Value?)
     case fields
     /// Every item of a sequence.
     case items
@@ -244,7 +244,7 @@ final class APIDefaults: Sendable {
   // (`DefaultedMap` holds them unowned).
   private static func value(_ value: Value) -> APIDefaults { APIDefaults(.value(value)) }
 
-  private static func computed(_ make: @escaping @Sendable (Node) -> Value) -> APIDefaults {
+  private static func computed(_ make: @escaping @Sendable (Node) -> Value?) -> APIDefaults {
     APIDefaults(.computed(make))
   }
 
@@ -333,6 +333,9 @@ final class APIDefaults: Sendable {
     "terminationMessagePath": .value(.string("/dev/termination-log")),
     "terminationMessagePolicy": .value(.string("File")),
     "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
+    // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
+    // `has(c.resources)` holds on every container.
+    "resources": .fields([:]),
   ])
 
   /// A pod's spec: `serviceAccountName` is set by the ServiceAccount admission plugin, which
@@ -355,20 +358,65 @@ final class APIDefaults: Sendable {
     "metadata": .fields([:]), "spec": podSpec(ofPod: false),
   ])
 
-  /// By `group/Kind` (the core group is empty).
+  /// A rollout strategy the manifest leaves out: `RollingUpdate`, with its defaults. (One
+  /// written without a `type` or with part of `rollingUpdate` is left as written.)
+  private static func rollingUpdate(_ settings: KeyValuePairs<String, Value>) -> APIDefaults {
+    .computed { _ in
+      var update = DictionaryMap()
+      for (name, value) in settings { update.insert(.string(name), value) }
+      var strategy = DictionaryMap()
+      strategy.insert(.string("type"), .string("RollingUpdate"))
+      strategy.insert(.string("rollingUpdate"), .map(update))
+      return .map(strategy)
+    }
+  }
+
+  /// Whether a typed field is unset: absent, or written as null.
+  private static func isLeftOut(_ node: Node?) -> Bool { node?.isNull ?? true }
+
+  /// By `group/Kind` (the core group is empty), from `SetDefaults_Deployment` and the like.
   private static let byKind: [String: APIDefaults] = {
-    let workload = APIDefaults.fields(["replicas": .value(.int(1)), "template": podTemplate])
-    let templateOnly = APIDefaults.fields(["template": podTemplate])
+    let deployment = APIDefaults.fields([
+      "replicas": .value(.int(1)), "template": podTemplate,
+      "strategy": rollingUpdate(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")]),
+      "revisionHistoryLimit": .value(.int(10)), "progressDeadlineSeconds": .value(.int(600)),
+    ])
+    let replicaSet = APIDefaults.fields(["replicas": .value(.int(1)), "template": podTemplate])
+    let statefulSet = APIDefaults.fields([
+      "replicas": .value(.int(1)), "template": podTemplate,
+      "podManagementPolicy": .value(.string("OrderedReady")),
+      "updateStrategy": rollingUpdate(["partition": .int(0)]),
+      "revisionHistoryLimit": .value(.int(10)),
+      "persistentVolumeClaimRetentionPolicy": .fields([
+        "whenDeleted": .value(.string("Retain")), "whenScaled": .value(.string("Retain")),
+      ]),
+    ])
+    let daemonSet = APIDefaults.fields([
+      "template": podTemplate,
+      "updateStrategy": rollingUpdate(["maxUnavailable": .int(1), "maxSurge": .int(0)]),
+      "revisionHistoryLimit": .value(.int(10)),
+    ])
+    let job = APIDefaults.fields([
+      "template": podTemplate, "parallelism": .value(.int(1)),
+      // Both left out: one pod to completion; `parallelism` alone leaves it unset.
+      "completions": .computed { spec in isLeftOut(spec["parallelism"]) ? .int(1) : nil },
+      // A per-index limit lifts the job's own.
+      "backoffLimit": .computed { spec in
+        .int(isLeftOut(spec["backoffLimitPerIndex"]) ? 6 : Int64(Int32.max))
+      },
+      "completionMode": .value(.string("NonIndexed")), "suspend": .value(.bool(false)),
+    ])
     let role = APIDefaults.fields(["rules": .value(.null)])
     var table: [String: APIDefaults] = [
       "/Pod": .fields(["spec": podSpec(ofPod: true)]),
-      "/ReplicationController": .fields(["spec": workload]),
-      "batch/Job": .fields(["spec": templateOnly]),
+      "/ReplicationController": .fields(["spec": replicaSet]),
+      "batch/Job": .fields(["spec": job]),
       "batch/CronJob": .fields([
         "spec": .fields([
           "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
           "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
-          "jobTemplate": .fields(["spec": templateOnly]),
+          // `SetDefaults_Job` takes a Job: a CronJob's template gets its pods' defaults only.
+          "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
         ])
       ]),
       // `rules` has no omitempty: the API server sends `rules: null`.
@@ -387,11 +435,11 @@ final class APIDefaults: Sendable {
     ]
     // Workloads, also under the group they were first served in.
     for group in ["apps", "extensions"] {
-      table[group + "/Deployment"] = .fields(["spec": workload])
-      table[group + "/ReplicaSet"] = .fields(["spec": workload])
-      table[group + "/DaemonSet"] = .fields(["spec": templateOnly])
+      table[group + "/Deployment"] = .fields(["spec": deployment])
+      table[group + "/ReplicaSet"] = .fields(["spec": replicaSet])
+      table[group + "/DaemonSet"] = .fields(["spec": daemonSet])
     }
-    table["apps/StatefulSet"] = .fields(["spec": workload])
+    table["apps/StatefulSet"] = .fields(["spec": statefulSet])
     return table
   }()
 }
@@ -425,10 +473,18 @@ struct DefaultedMap: MapValue {
 
   func value(for key: Value) -> Value? {
     guard case .string(let name) = key else { return nil }
+    let fieldDefaults = defaults.field(name)
     if let child = NodeMap.child(of: handle, named: name) {
-      return APIDefaults.wrap(child, defaults.field(name))
+      // A typed field written as null (`metadata:` left empty) is one left out: the API
+      // server decodes both to the same object, and defaults it.
+      if let fieldDefaults, child.kind == .scalar, child.node.isNull,
+        let value = fieldDefaults.materialized(in: node)
+      {
+        return value
+      }
+      return APIDefaults.wrap(child, fieldDefaults)
     }
-    return defaults.field(name)?.materialized(in: node)
+    return fieldDefaults?.materialized(in: node)
   }
 
   func contains(_ key: Value) -> Bool {
@@ -464,10 +520,13 @@ struct DefaultedMap: MapValue {
     while start + followed < fields.count, node.isMapping,
       let child = NodeMap.child(of: node, named: fields[start + followed])
     {
+      let name = fields[start + followed]
+      let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
+      // A defaulted field written as null is left to `value(for:)`, which defaults it.
+      if childDefaults != nil, child.kind == .scalar, child.node.isNull { break }
       parent = node
       node = child
-      let name = fields[start + followed]
-      defaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
+      defaults = childDefaults
       followed += 1
     }
     guard followed > 0 else { return nil }

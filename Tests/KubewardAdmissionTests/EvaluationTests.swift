@@ -741,6 +741,10 @@ struct EvaluationTests {
       "object.spec.template.spec.securityContext == {}",
       // The ServiceAccount plugin mutates Pods, not controllers' templates.
       "!has(object.spec.template.spec.serviceAccountName)",
+      // `resources` is a struct: sent as `{}` when the manifest sets nothing.
+      "object.spec.template.spec.containers.all(c, has(c.resources) && c.resources == {})",
+      "object.spec.strategy.type == 'RollingUpdate' && object.spec.strategy.rollingUpdate.maxSurge == '25%' && object.spec.strategy.rollingUpdate.maxUnavailable == '25%'",
+      "object.spec.revisionHistoryLimit == 10 && object.spec.progressDeadlineSeconds == 600",
     ] {
       let findings = try Harness(policies: policy(expression), manifest: bare).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
@@ -774,6 +778,37 @@ struct EvaluationTests {
       (
         "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: a}]}}}}",
         "object.spec.concurrencyPolicy == 'Allow' && object.spec.jobTemplate.spec.template.spec.restartPolicy == 'Always'",
+        "[\"batch\"]|cronjobs"
+      ),
+      (
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  template: {spec: {containers: [{name: a, image: a}]}}",
+        "object.spec.podManagementPolicy == 'OrderedReady' && object.spec.updateStrategy.rollingUpdate.partition == 0 && object.spec.persistentVolumeClaimRetentionPolicy.whenScaled == 'Retain' && object.spec.replicas == 1",
+        "[\"apps\"]|statefulsets"
+      ),
+      (
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template: {spec: {containers: [{name: a, image: a}]}}",
+        "object.spec.updateStrategy.type == 'RollingUpdate' && object.spec.updateStrategy.rollingUpdate.maxUnavailable == 1 && object.spec.revisionHistoryLimit == 10 && !has(object.spec.replicas)",
+        "[\"apps\"]|daemonsets"
+      ),
+      (
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template: {spec: {containers: [{name: a, image: a}]}}",
+        "object.spec.completions == 1 && object.spec.parallelism == 1 && object.spec.backoffLimit == 6 && !object.spec.suspend && object.spec.completionMode == 'NonIndexed'",
+        "[\"batch\"]|jobs"
+      ),
+      (
+        // `parallelism` alone leaves `completions` unset.
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  parallelism: 4\n  template: {spec: {containers: [{name: a, image: a}]}}",
+        "!has(object.spec.completions) && object.spec.parallelism == 4", "[\"batch\"]|jobs"
+      ),
+      (
+        // A strategy written is left as written; a typed field written as null is left out.
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  strategy: {type: Recreate}\n  template:\n    metadata:\n    spec: {containers: [{name: a, image: a}]}",
+        "!has(object.spec.strategy.rollingUpdate) && object.spec.template.metadata == {} && !has(object.spec.template.metadata.labels)",
+        "[\"apps\"]|deployments"
+      ),
+      (
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate: {spec: {template: {metadata: null, spec: {containers: [{name: a, image: a}]}}}}",
+        "!has(object.spec.jobTemplate.spec.template.metadata.annotations) && !has(object.spec.jobTemplate.spec.backoffLimit)",
         "[\"batch\"]|cronjobs"
       ),
       (
