@@ -461,6 +461,7 @@ final class FieldTracer: AccessTracer {
   @exclusivity(unchecked) private(set) var lastRead: Read?
   /// How many reads of the object it has kept.
   @exclusivity(unchecked) private(set) var reads = 0
+  var readCount: Int? { reads }
 
   init(object: Node) {
     self.object = object

@@ -248,6 +248,14 @@ enum Comprehensions {
     // (10) and grows by `__result__ + [x]` (12), a map result starts as `{}` (30) and grows by
     // `cel.@mapInsert` (2, and the key's read for `transformMap`); each reads `__result__` once
     // at the end (1).
+    /// Traced: the element that decided is the last read, when the predicate read nothing
+    /// of it (see `AccessTracer.readCount`).
+    func noteDecider(_ index: Int, readsBefore: Int?) {
+      guard let tracer = context.tracer, let readsBefore, tracer.readCount == readsBefore else {
+        return
+      }
+      tracer.read(list != nil ? .int(Int64(index)) : keys[index], of: source)
+    }
     switch kind {
     case .all, .exists:
       let deciding = kind == .exists
@@ -256,9 +264,11 @@ enum Comprehensions {
       for index in 0..<count {
         guard context.spend(check + 1) else { return .error(costLimitExceeded) }
         bind(index)
+        let readsBefore = context.tracer?.readCount
         switch predicate!.step(&context) {
         case .bool(let result):
           if result == deciding {
+            noteDecider(index, readsBefore: readsBefore)
             // The next element's check stops the loop; then `__result__` is read.
             let stop = index + 1 < count ? check : 0
             guard context.spend(stop + 1) else { return .error(costLimitExceeded) }

@@ -50,6 +50,14 @@ public protocol AccessTracer: AnyObject {
   /// The map the host keeps at `location` was read at `key`: the last field of a path the
   /// host walked.
   func read(_ key: Value, at location: HostLocation)
+  /// How many reads it has kept, when it counts them: a comprehension then reports the
+  /// element that decided an `all` or an `exists` as read, when deciding read nothing of it
+  /// (`command.exists(c, c.matches('jcmd'))` found the item; the list was the last read).
+  var readCount: Int? { get }
+}
+
+extension AccessTracer {
+  public var readCount: Int? { nil }
 }
 
 /// What an evaluation carries: the names, the comprehension variables, the cost so far.

@@ -36,6 +36,53 @@ struct PositionTests {
     }
   }
 
+  /// An `all` or `exists` decided by an element it read nothing of (a string of a list, a
+  /// field `has` finds missing) points at that element, not at the list.
+  @Test func aComprehensionPointsAtTheElementThatDecided() throws {
+    let manifest = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        namespace: shop
+      spec:
+        template:
+          spec:
+            containers:
+              - name: main
+                image: a
+                livenessProbe: {httpGet: {port: 80}}
+              - name: side
+                image: b
+                livenessProbe:
+                  exec:
+                    command:
+                      - echo
+                      - jcmd
+      """
+    for (expression, line, column) in [
+      (
+        "object.spec.template.spec.containers.all(c, !c.?livenessProbe.?exec.?command.orValue([]).exists(x, x.matches('jcmd')))",
+        19, 19
+      ),
+      ("object.spec.template.spec.containers.all(c, has(c.readinessProbe))", 10, 11),
+      // What the predicate read stays the last read: the probe that lacks `httpGet`.
+      ("object.spec.template.spec.containers.all(c, has(c.livenessProbe.httpGet))", 16, 13),
+      // Nothing decided: the list, as before.
+      (
+        "object.spec.template.spec.containers[1].livenessProbe.exec.command.exists(x, x == 'ls')",
+        18, 17
+      ),
+    ] {
+      let text = policy(expression, binding: "  validationActions: [Deny]")
+      let finding = try #require(
+        try Harness(policies: text, manifest: manifest).objectFindings().first, "\(expression)")
+      #expect(
+        finding.range.start == SourcePosition(line: line, column: column),
+        "\(expression): \(finding.range.start)")
+    }
+  }
+
   /// The position of the compile error of a policy whose expression is written as `yaml`
   /// (the value of `expression:`).
   func compileErrorPosition(_ yaml: String) throws -> SourcePosition? {
