@@ -596,11 +596,15 @@ struct AdmissionCheck: ObjectCheck {
       self.unbound = unbound
       self.hasCompileErrors = hasCompileErrors
       self.variants = variants
-      let denials = bindings.map { AdmissionCheck.denial(policy, $0, unbound: unbound) }
+      // Clipped once: names are the input's, and a megabyte's was clipped for every finding.
+      let denials = bindings.map {
+        InputText.clipped(AdmissionCheck.denial(policy, $0, unbound: unbound))
+      }
       self.denials = denials
       self.fixedMessages = denials.map { verb in
         policy.validations.map { validation in
-          AdmissionCheck.fixedMessage(of: validation).map { "\(verb): \($0)" }
+          // Clipped once here, as the report would clip it for every finding.
+          AdmissionCheck.fixedMessage(of: validation).map { InputText.clipped("\(verb): \($0)") }
         }
       }
       self.adjustments = bindings.map { binding in
@@ -838,13 +842,13 @@ struct AdmissionCheck: ObjectCheck {
         let node = tracedNode(expression, object: object, spent: context, build: activation)
         report.report(
           node,
-          "\(verb): expression '\(Self.oneLine(expression.source))' resulted in error: \(error.message)",
+          "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",
           adjustment: adjustment)
       default:
         guard policy.failurePolicy == .fail else { continue }
         report.report(
           object.nameNode,
-          "\(verb): expression '\(Self.oneLine(expression.source))' must return bool, not \(result.type)",
+          "\(verb): expression '\(Self.shown(expression))' must return bool, not \(result.type)",
           adjustment: adjustment)
       }
     }
@@ -855,7 +859,7 @@ struct AdmissionCheck: ObjectCheck {
       case .string(let text):
         report.report(
           object.nameNode,
-          "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(text)) (from \(policy.kindName) '\(policy.name)')",
+          "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(Self.prefix(text, bytes: Self.longestMessage))) (from \(policy.kindName) '\(policy.name)')",
           adjustment: .info)
       case .error(let error):
         guard policy.failurePolicy == .fail else { continue }
@@ -895,8 +899,18 @@ struct AdmissionCheck: ObjectCheck {
       let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
       if !trimmed.isEmpty { return trimmed }
     }
-    if let message = validation.message?[...].trimmingSpaces, !message.isEmpty { return message }
-    return "failed expression: \(Self.oneLine(validation.expression.source))"
+    if let message = validation.message.map({ Self.prefix($0, bytes: Self.longestMessage) })?[...]
+      .trimmingSpaces, !message.isEmpty
+    {
+      return message
+    }
+    return "failed expression: \(Self.shown(validation.expression))"
+  }
+
+  /// An expression's source as a finding quotes it: one line, of at most `longestMessage`
+  /// bytes (a megabyte's expression was joined and clipped again for every finding).
+  static func shown(_ expression: PolicyExpression) -> String {
+    oneLine(prefix(expression.source, bytes: longestMessage))
   }
 
   static let longestMessage = 4096

@@ -76,9 +76,14 @@ public enum InputText {
     let needed = text.withUTF8 { hasRun($0, longerThan: longestRun) }
     guard needed || text.utf8.count > 8192 else { return text }
     var result = ""
-    for (index, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+    // Split at the space byte, which is never part of a longer UTF-8 sequence: splitting the
+    // characters (grapheme clusters) cost 25 ns a byte, 25 ms for each finding of a
+    // policy whose message is a megabyte.
+    let words = text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+    for (index, bytes) in words.enumerated() {
       if index > 0 { result += " " }
-      result += word.utf8.count > longestRun ? elided(word, keeping: 128, 64) : String(word)
+      let word = Substring(bytes)
+      result += bytes.count > longestRun ? elided(word, keeping: 128, 64) : String(word)
     }
     return result.utf8.count > 8192 ? elided(result[...], keeping: 4096, 2048) : result
   }

@@ -50,6 +50,24 @@ struct HostileEngineTests {
     }
   }
 
+  /// Any number of jobs is taken: 2^57 and more overflowed the window of files the workers
+  /// run ahead by, and crashed the run; no number is more than `maximumJobs`.
+  @Test func hugeJobCountsAreClamped() throws {
+    let linter = try Linter()
+    let inputs = (0..<3).map { index in
+      LintInput(
+        name: "d\(index).yaml",
+        source: .bytes(Array(deployment("web\(index)").utf8)), isExplicit: true)
+    }
+    let one = linter.lint(inputs, jobs: 1)
+    #expect(!one.findings.isEmpty)
+    for jobs in [1 << 57, Int.max, 0, -5] {
+      #expect(linter.lint(inputs, jobs: jobs).findings == one.findings, "--jobs \(jobs)")
+    }
+    #expect(RunOptions(jobs: .max).jobs == RunOptions.maximumJobs)
+    #expect(RunOptions(jobs: -1).jobs == 1)
+  }
+
   /// Counts in a baseline are untrusted: entries whose counts add up past `Int.max` accept
   /// findings instead of trapping.
   @Test func baselineCountsSaturate() throws {

@@ -4,8 +4,15 @@ import KubewardYAML
 
 /// How a run is carried out.
 public struct RunOptions: Sendable {
-  /// Files linted in parallel.
-  public var jobs: Int
+  /// Files linted in parallel: from 1 to `maximumJobs` (a larger number is that many).
+  public var jobs: Int {
+    get { requestedJobs }
+    set { requestedJobs = min(max(1, newValue), Self.maximumJobs) }
+  }
+  private var requestedJobs = 1
+  /// More workers than any machine has cores: `--jobs 2^57` overflowed the window of files
+  /// the workers run ahead by (64 per worker) and crashed the run.
+  public static let maximumJobs = 4_096
   /// Accepted findings: reported only if new.
   public var baseline: Baseline?
   /// `false` when the process exits right after the run, as the command line does: the run's
@@ -17,9 +24,9 @@ public struct RunOptions: Sendable {
   public var additionalFindings: [Finding] = []
 
   public init(jobs: Int = 1, baseline: Baseline? = nil, freesMemoryAtEnd: Bool = true) {
-    self.jobs = jobs
     self.baseline = baseline
     self.freesMemoryAtEnd = freesMemoryAtEnd
+    self.jobs = jobs
   }
 }
 
@@ -168,7 +175,7 @@ public struct Linter: Sendable {
       state.admit(&findings)
       sink.file(file, findings: findings)
     }
-    forEachFile(inputs, jobs: max(1, options.jobs), recordsObjectNames: hasPatches) {
+    forEachFile(inputs, jobs: options.jobs, recordsObjectNames: hasPatches) {
       input, outcome in
       var outcome = outcome
       state.facts.append(contentsOf: outcome.facts)
