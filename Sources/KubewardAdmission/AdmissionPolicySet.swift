@@ -76,12 +76,20 @@ public struct AdmissionPolicySet: Sendable {
         continue
       }
       set.files.append(path)
+      let problemsBefore = set.problems.count
       let found = set.read(file: input.name, bytes: bytes)
       if input.isExplicit && found == 0 {
+        // Say what the YAML reader could not read, and where: a policy file with one bad
+        // byte was said to hold no policy, and nothing more.
+        let unread = set.problems[problemsBefore...].first { $0.policy == nil }.map { problem in
+          " (\(problem.range.start.line):\(problem.range.start.column): "
+            + "\(VisibleText.escaped(problem.message)))"
+        }
         throw AdmissionPolicyError(
           description:
             "\(VisibleText.escaped(input.name)) is not an admission policy file: it holds no "
-            + "ValidatingAdmissionPolicy, binding, Kyverno ValidatingPolicy or param object")
+            + "ValidatingAdmissionPolicy, binding, Kyverno ValidatingPolicy or param object"
+            + (unread ?? ""))
       }
     }
     if set.policies.isEmpty {

@@ -465,6 +465,43 @@ struct PolicyReader {
     }
   }
 
+  /// The first requirement of `matchResources`' selectors that the API server's validation
+  /// refuses (`ValidateLabelSelector`), and why. Read as matching nothing, such a selector
+  /// silently turned its policy off.
+  static func invalidSelector(in matchResources: Node?) -> (Node, String)? {
+    invalidSelector(matchResources?["namespaceSelector"], named: "namespaceSelector")
+      ?? invalidSelector(matchResources?["objectSelector"], named: "objectSelector")
+  }
+
+  static func invalidSelector(_ selector: Node?, named name: String) -> (Node, String)? {
+    guard let selector, selector.isMapping else { return nil }
+    guard let requirements = selector["matchExpressions"], requirements.isSequence else {
+      return nil
+    }
+    for requirement in requirements.items {
+      let operatorNode = requirement["operator"] ?? requirement
+      let values = requirement["values"]?.items.count ?? 0
+      switch operatorNode.string {
+      case "In", "NotIn":
+        if values == 0 {
+          return (operatorNode, "\(name): values must be given for the operator In or NotIn")
+        }
+      case "Exists", "DoesNotExist":
+        if values > 0 {
+          return (
+            operatorNode, "\(name): values must be empty for the operator Exists or DoesNotExist"
+          )
+        }
+      default:
+        return (
+          operatorNode,
+          "\(name): '\(operatorNode.string ?? "")' is not a valid selector operator (In, NotIn, Exists or DoesNotExist)"
+        )
+      }
+    }
+    return nil
+  }
+
   func matchResources(_ node: Node?) -> MatchResources? {
     guard let node, node.isMapping else { return nil }
     func selector(_ key: String) -> LabelSelector? {
@@ -709,6 +746,12 @@ struct PolicyReader {
         policy: name)
       return nil
     }
+    if let (node, why) = Self.invalidSelector(in: spec["matchConstraints"]) {
+      problem(
+        node, "\(kind) \(name): \(why): it is rejected, and kubeward does not evaluate it",
+        policy: name)
+      return nil
+    }
     if flavor == .validatingAdmissionPolicy, constraints.resourceRules?.isEmpty ?? true {
       problem(
         spec["matchConstraints"] ?? nameNode,
@@ -769,6 +812,15 @@ struct PolicyReader {
           severity: .warning)
       }
       reference = ref
+    }
+    if let (node, why) = Self.invalidSelector(in: spec["matchResources"])
+      ?? Self.invalidSelector(spec["paramRef"]?["selector"], named: "paramRef.selector")
+    {
+      problem(
+        node,
+        "ValidatingAdmissionPolicyBinding \(name): \(why): the API server rejects it, and kubeward does not evaluate it"
+      )
+      return nil
     }
     let actions = actions(spec["validationActions"], policy: policyName) ?? []
     if actions.isEmpty {

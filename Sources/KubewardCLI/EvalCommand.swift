@@ -61,7 +61,13 @@ struct EvalCommand: ParsableCommand {
       }
       let name = String(assignment[..<equals])
       let text = String(assignment[assignment.index(after: equals)...])
-      guard let node = YAMLReader().read(text).documents.first?.root else {
+      let file = YAMLReader().read(text)
+      // As for --object: a key written twice is refused, not kept twice in a CEL map.
+      if let diagnostic = file.diagnostics.first {
+        throw ValidationError(
+          "--var \(VisibleText.escaped(name)): \(diagnostic.range.start): \(diagnostic.message)")
+      }
+      guard let node = file.documents.first?.root else {
         throw ValidationError("--var \(VisibleText.escaped(name)): not a JSON or YAML value")
       }
       bound[name] = node

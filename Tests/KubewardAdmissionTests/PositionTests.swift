@@ -156,6 +156,16 @@ struct PositionTests {
     try policy("true").write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
     let set = try AdmissionPolicySet.load(paths: [folder])
     #expect(set.policies.map(\.name) == ["demo"])
+    // A file YAML cannot read says what it could not read, and where.
+    let broken = policy("true", name: "other") + "---\nkind: ConfigMap\ndata: {a: \"x\u{1B}y\"}\n"
+    try broken.write(toFile: folder + "/broken.yaml", atomically: true, encoding: .utf8)
+    do {
+      _ = try AdmissionPolicySet.load(paths: [folder + "/broken.yaml"])
+      Issue.record("a file YAML cannot read loaded")
+    } catch {
+      #expect(error.description.contains("(18:13: "), "\(error.description)")
+      #expect(error.description.contains("control characters"), "\(error.description)")
+    }
   }
 
   @Test func brokenPolicyFilesAreFindingsNotCrashes() throws {
@@ -369,6 +379,52 @@ struct KyvernoTests {
     let findings = try Harness(policies: unmatched, manifest: pod).findings()
     #expect(findings.allSatisfy { $0.file == "policy.yaml" })
     #expect(findings.contains { $0.message.contains("has no spec.matchConstraints") })
+  }
+
+  /// A selector the API server's validation refuses (an unknown operator, `In` without
+  /// values) rejects its policy or binding: reported at the operator, and not evaluated.
+  /// Read as matching nothing, it had silently turned the policy off.
+  @Test func invalidSelectorsRejectThePolicyOrBinding() throws {
+    let deny = "  validationActions: [Deny]"
+    for (text, message, line) in [
+      (
+        policy(
+          "false",
+          extraSpec:
+            "    objectSelector: {matchExpressions: [{key: a, operator: Bogus, values: [x]}]}"),
+        "objectSelector: 'Bogus' is not a valid selector operator", 12
+      ),
+      (
+        policy(
+          "false",
+          extraSpec:
+            "    namespaceSelector:\n      matchExpressions:\n        - {key: a, operator: In}"),
+        "namespaceSelector: values must be given", 14
+      ),
+      (
+        policy(
+          "false",
+          binding: deny
+            + "\n  matchResources: {objectSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}"
+        ),
+        "objectSelector: values must be empty", 24
+      ),
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      // (Without its binding, the policy is evaluated as if bound with Deny, as any other.)
+      #expect(
+        line == 24 || findings.allSatisfy { $0.file == "policy.yaml" },
+        "\(findings.map(\.message))")
+      let problem = try #require(findings.first { $0.message.contains(message) }, "\(message)")
+      #expect(problem.range.start.line == line, "\(problem.range.start)")
+    }
+    // Valid selectors still select.
+    let valid = policy(
+      "false",
+      extraSpec:
+        "    objectSelector: {matchExpressions: [{key: app, operator: Exists}, {key: app, operator: In, values: [web]}]}"
+    )
+    #expect(try Harness(policies: valid, manifest: deployment()).objectFindings().count == 1)
   }
 }
 

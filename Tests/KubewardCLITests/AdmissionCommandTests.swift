@@ -152,6 +152,10 @@ struct AdmissionCommandTests {
     #expect(mixed.standardError.contains("column 5: expected type 'int' but found 'uint'"))
     let typed = try Kubeward.run(["eval", "x + [y]", "--var", "x=[1]", "--var", "y=2", "--cel"])
     #expect(typed.standardOutput == "[1, 2]\n")
+    // A key written twice is refused, as in --object, not kept twice in a map.
+    let twice = try Kubeward.run(["eval", "size(a)", "--var", "a={\"a\": 1, \"a\": 2}"])
+    #expect(twice.status == 2)
+    #expect(twice.standardError.contains("--var a: 1:"), "\(twice.standardError)")
     // `--cost`: what the API server counts against its limit (2 reads, `*` and a literal).
     let cost = try Kubeward.run([
       "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml", "--cost",
