@@ -484,6 +484,11 @@ final class FieldTracer: AccessTracer {
     record(Read(container: location, key: key))
   }
 
+  /// The node at `location` itself: no key (`lastNode` is then the container).
+  func decided(at location: HostLocation) {
+    read(.null, at: location)
+  }
+
   /// Keeps `read` as the last, as reading it again would (a shared variable's, of this
   /// object: the scope that keeps it is the object's).
   func replay(_ read: Read) {

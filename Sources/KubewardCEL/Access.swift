@@ -254,7 +254,16 @@ enum Comprehensions {
       guard let tracer = context.tracer, let readsBefore, tracer.readCount == readsBefore else {
         return
       }
-      tracer.read(list != nil ? .int(Int64(index)) : keys[index], of: source)
+      // An element that knows its own place says it: the list may be one the expression
+      // made (`containers + initContainers`), which knows none.
+      switch item(index) {
+      case .map(let element) where element.hostLocation != nil:
+        tracer.decided(at: element.hostLocation!)
+      case .list(let element) where element.hostLocation != nil:
+        tracer.decided(at: element.hostLocation!)
+      default:
+        tracer.read(list != nil ? .int(Int64(index)) : keys[index], of: source)
+      }
     }
     switch kind {
     case .all, .exists:

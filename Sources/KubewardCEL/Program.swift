@@ -54,10 +54,14 @@ public protocol AccessTracer: AnyObject {
   /// element that decided an `all` or an `exists` as read, when deciding read nothing of it
   /// (`command.exists(c, c.matches('jcmd'))` found the item; the list was the last read).
   var readCount: Int? { get }
+  /// The value the host keeps at `location` decided a comprehension itself: an element of a
+  /// list made by the expression (`a + b`), whose own place the list does not know.
+  func decided(at location: HostLocation)
 }
 
 extension AccessTracer {
   public var readCount: Int? { nil }
+  public func decided(at location: HostLocation) {}
 }
 
 /// What an evaluation carries: the names, the comprehension variables, the cost so far.

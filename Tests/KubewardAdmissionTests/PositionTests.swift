@@ -37,7 +37,8 @@ struct PositionTests {
   }
 
   /// An `all` or `exists` decided by an element it read nothing of (a string of a list, a
-  /// field `has` finds missing) points at that element, not at the list.
+  /// field `has` finds missing) points at that element, not at the list (nor at the last
+  /// field read of an element before it, which passed).
   @Test func aComprehensionPointsAtTheElementThatDecided() throws {
     let manifest = """
       apiVersion: apps/v1
@@ -66,6 +67,11 @@ struct PositionTests {
         19, 19
       ),
       ("object.spec.template.spec.containers.all(c, has(c.readinessProbe))", 10, 11),
+      // A list the expression made (`containers + initContainers`) knows no places: the
+      // element that decided says its own.
+      (
+        "object.spec.template.spec.containers.filter(c, true).all(c, has(c.readinessProbe))", 10, 11
+      ),
       // What the predicate read stays the last read: the probe that lacks `httpGet`.
       ("object.spec.template.spec.containers.all(c, has(c.livenessProbe.httpGet))", 16, 13),
       // Nothing decided: the list, as before.
