@@ -241,13 +241,7 @@ enum Comprehensions {
         context.frame[first] = item(index)
       }
     }
-    // What each step costs is what the macro's expansion costs in cel-go, whose counts
-    // Kubernetes' limits are (the predicate and the transform charge their own): `all` checks
-    // `@not_strictly_false(__result__)` (2) then reads `__result__` (1) for each element,
-    // `exists` checks `@not_strictly_false(!__result__)` (3); a list result starts as `[]`
-    // (10) and grows by `__result__ + [x]` (12), a map result starts as `{}` (30) and grows by
-    // `cel.@mapInsert` (2, and the key's read for `transformMap`); each reads `__result__` once
-    // at the end (1).
+
     /// Traced: the element that decided is the last read, when the predicate read nothing
     /// of it (see `AccessTracer.readCount`).
     func noteDecider(_ index: Int, readsBefore: Int?) {
@@ -256,15 +250,26 @@ enum Comprehensions {
       }
       // An element that knows its own place says it: the list may be one the expression
       // made (`containers + initContainers`), which knows none.
+      var place: HostLocation?
       switch item(index) {
-      case .map(let element) where element.hostLocation != nil:
-        tracer.decided(at: element.hostLocation!)
-      case .list(let element) where element.hostLocation != nil:
-        tracer.decided(at: element.hostLocation!)
-      default:
+      case .map(let element): place = element.hostLocation
+      case .list(let element): place = element.hostLocation
+      default: place = nil
+      }
+      if let place {
+        tracer.decided(at: place)
+      } else {
         tracer.read(list != nil ? .int(Int64(index)) : keys[index], of: source)
       }
     }
+
+    // What each step costs is what the macro's expansion costs in cel-go, whose counts
+    // Kubernetes' limits are (the predicate and the transform charge their own): `all` checks
+    // `@not_strictly_false(__result__)` (2) then reads `__result__` (1) for each element,
+    // `exists` checks `@not_strictly_false(!__result__)` (3); a list result starts as `[]`
+    // (10) and grows by `__result__ + [x]` (12), a map result starts as `{}` (30) and grows by
+    // `cel.@mapInsert` (2, and the key's read for `transformMap`); each reads `__result__` once
+    // at the end (1).
     switch kind {
     case .all, .exists:
       let deciding = kind == .exists
