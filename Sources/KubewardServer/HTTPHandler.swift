@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 #if canImport(Glibc)
   import Glibc
@@ -21,16 +22,19 @@ final class ServerShared: Sendable {
   /// Request bodies being received, in bytes, over every connection: bounded, so that many
   /// slow uploads cannot take more memory than the pod has.
   let bufferedBytes = NIOLockedValueBox(0)
+  /// Where large reviews run (see `HTTPHandler.reviewedElsewhere`); `nil`: all on the loops.
+  let pool: NIOThreadPool?
 
   init(
     reviewer: AdmissionReviewer, metrics: ServerMetrics, logger: Logger, limits: ServerLimits,
-    draining: ManagedAtomicFlag
+    draining: ManagedAtomicFlag, pool: NIOThreadPool? = nil
   ) {
     self.reviewer = reviewer
     self.metrics = metrics
     self.logger = logger
     self.limits = limits
     self.draining = draining
+    self.pool = pool
   }
 }
 
@@ -45,6 +49,8 @@ final class HTTPHandler: ChannelInboundHandler {
   private enum State {
     case idle
     case receiving(Route, keepAlive: Bool)
+    /// The request is in, and its review runs on the pool.
+    case reviewing
     /// An answer was sent before the request ended; the connection closes.
     case closing
   }
@@ -60,6 +66,8 @@ final class HTTPHandler: ChannelInboundHandler {
   private var body: ByteBuffer?
   /// Bytes of `shared.bufferedBytes` this connection holds.
   private var reserved = 0
+  /// The connection is gone: a review that ends later answers no one.
+  private var removed = false
 
   init(shared: ServerShared, clock: ConnectionClock) {
     self.shared = shared
@@ -103,6 +111,13 @@ final class HTTPHandler: ChannelInboundHandler {
       body!.writeBuffer(&chunk)
     case .end:
       guard case .receiving(let route, let keepAlive) = state else { return }
+      if case .validate = route, let pool = shared.pool, let body,
+        body.readableBytes >= Self.reviewedElsewhere
+      {
+        self.body = nil
+        review(body, on: pool, keepAlive: keepAlive, context: context)
+        return
+      }
       state = .idle
       answer(route, keepAlive: keepAlive, context: context)
       release()
@@ -111,8 +126,47 @@ final class HTTPHandler: ChannelInboundHandler {
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
+    removed = true
     clock.stop()
     release()
+  }
+
+  /// Bodies this large are reviewed on the pool, not on the event loop: a review takes time
+  /// in proportion to its object (a 3 MB one, a second), and twenty of them held both loops
+  /// so long that every `/healthz` probe (1 s) failed, and clients that had sent their whole
+  /// request got 408. Small ones, nearly all, stay on the loop: they take microseconds, less
+  /// than handing them over would.
+  static let reviewedElsewhere = 64 << 10
+
+  /// Reviews `body` on `pool`, then answers on the connection's loop. The request is in: the
+  /// time its review takes is not the client's, so the clock stops.
+  private func review(
+    _ body: ByteBuffer, on pool: NIOThreadPool, keepAlive: Bool, context: ChannelHandlerContext
+  ) {
+    state = .reviewing
+    clock.stop()
+    let shared = self.shared
+    let started = monotonicNanoseconds()
+    pool.runIfActive(eventLoop: context.eventLoop) {
+      var body = body
+      return body.readWithUnsafeReadableBytes { raw in
+        (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
+      }
+    }.assumeIsolated().whenComplete { result in
+      guard !self.removed else { return }
+      self.state = .idle
+      switch result {
+      case .success(let answer):
+        self.deliver(answer, started: started, keepAlive: keepAlive, context: context)
+      case .failure:
+        // The pool stopped: the server is shutting down.
+        self.refuse(
+          .serviceUnavailable, reason: "ServiceUnavailable", "the webhook is shutting down",
+          keepAlive: false, context: context)
+      }
+      self.release()
+      self.clock.requestAnswered()
+    }
   }
 
   /// The buffer a body starts in; it grows as the body comes.
@@ -157,18 +211,7 @@ final class HTTPHandler: ChannelInboundHandler {
       let answer = buffer.readWithUnsafeReadableBytes { raw in
         (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
       }
-      let elapsed = monotonicNanoseconds() - started
-      if let decision = answer.decision {
-        shared.metrics.record(decision, nanoseconds: Int64(elapsed))
-        log(decision, microseconds: elapsed / 1000)
-      } else {
-        shared.metrics.recordBadRequest(status: answer.status)
-        shared.logger.warning(
-          "bad request", metadata: ["status": "\(answer.status)", "error": "\(answer.error ?? "")"])
-      }
-      respond(
-        context: context, status: .init(statusCode: answer.status), body: answer.body,
-        contentType: "application/json", keepAlive: keepAlive)
+      deliver(answer, started: started, keepAlive: keepAlive, context: context)
     case .healthz:
       respond(context: context, status: .ok, text: "ok\n", keepAlive: keepAlive)
     case .readyz:
@@ -190,6 +233,24 @@ final class HTTPHandler: ChannelInboundHandler {
         .methodNotAllowed, reason: "MethodNotAllowed", "method not allowed on this path",
         keepAlive: keepAlive, context: context)
     }
+  }
+
+  /// Counts, logs and sends a review's answer.
+  private func deliver(
+    _ answer: ReviewAnswer, started: UInt64, keepAlive: Bool, context: ChannelHandlerContext
+  ) {
+    let elapsed = monotonicNanoseconds() - started
+    if let decision = answer.decision {
+      shared.metrics.record(decision, nanoseconds: Int64(elapsed))
+      log(decision, microseconds: elapsed / 1000)
+    } else {
+      shared.metrics.recordBadRequest(status: answer.status)
+      shared.logger.warning(
+        "bad request", metadata: ["status": "\(answer.status)", "error": "\(answer.error ?? "")"])
+    }
+    respond(
+      context: context, status: .init(statusCode: answer.status), body: answer.body,
+      contentType: "application/json", keepAlive: keepAlive)
   }
 
   /// An answer that is no review: a Kubernetes `Status`, counted by its code. One that ends
@@ -253,6 +314,9 @@ final class HTTPHandler: ChannelInboundHandler {
   /// The connection's clock ran out: a request that started is answered 408; a TLS handshake
   /// or request head that never finished is closed.
   private func timedOut(context: ChannelHandlerContext) {
+    // A review running on the pool answers when it ends (the clock ran for bytes of a next
+    // request, which waits for that answer).
+    if case .reviewing = state { return }
     guard case .receiving = state else {
       context.close(promise: nil)
       return

@@ -60,8 +60,9 @@ public struct ServerOptions: Sendable {
 /// `kubeward serve`: the admission webhook over HTTP/1.1 and TLS, on SwiftNIO.
 ///
 /// Reviews run on the event loops (each takes microseconds, so handing them to another pool
-/// would cost more than it saves); concurrency is bounded by the connection limit and the
-/// event loop count. SIGTERM (what the kubelet sends) starts a drain: `/readyz` fails, the
+/// would cost more than it saves), except large ones, which run on a pool of as many threads
+/// so that the loops keep answering probes; concurrency is bounded by the connection limit
+/// and the thread counts. SIGTERM (what the kubelet sends) starts a drain: `/readyz` fails, the
 /// listening socket closes, requests in flight are answered, idle connections are closed, and
 /// the process exits when the last one is.
 public final class WebhookServer: Sendable {
@@ -69,6 +70,7 @@ public final class WebhookServer: Sendable {
   private let shared: ServerShared
   private let tls: TLSReloader?
   private let group: MultiThreadedEventLoopGroup
+  private let pool: NIOThreadPool
   /// Released before the event loops stop: its deinit completes a promise on them.
   private let quiesce: NIOLockedValueBox<ServerQuiescingHelper?>
   private let connections: ConnectionRegistry
@@ -93,9 +95,12 @@ public final class WebhookServer: Sendable {
     self.tls = tls
     let connections = ConnectionRegistry(slowRequest: options.limits.slowRequest)
     self.connections = connections
+    let pool = NIOThreadPool(numberOfThreads: max(1, options.threads))
+    pool.start()
+    self.pool = pool
     let shared = ServerShared(
       reviewer: reviewer, metrics: metrics, logger: logger, limits: options.limits,
-      draining: ManagedAtomicFlag())
+      draining: ManagedAtomicFlag(), pool: pool)
     self.shared = shared
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.group = group
@@ -152,6 +157,7 @@ public final class WebhookServer: Sendable {
       channel = try bootstrap.bind(host: options.host, port: options.port).wait()
     } catch {
       try? group.syncShutdownGracefully()
+      try? pool.syncShutdownGracefully()
       throw error
     }
     certificateWatch = tls?.watch(on: group.next(), every: options.reloadInterval)
@@ -187,6 +193,7 @@ public final class WebhookServer: Sendable {
     }
     quiesce.withLockedValue { $0 = nil }
     try group.syncShutdownGracefully()
+    try pool.syncShutdownGracefully()
   }
 
   /// Serves until SIGTERM or SIGINT, then drains and returns.

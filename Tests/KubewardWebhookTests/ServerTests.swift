@@ -163,6 +163,65 @@ struct ServerTests {
     #expect(object["uid"] as? String == "a\\x1B]0;x\\x07\\n\\u{202E}\\u{009B}\"b")
   }
 
+  /// A policy that takes long on a Deployment with a large annotation (each validation runs
+  /// to the cost limit), and denies it.
+  static let slowOnLargeObjects = """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: slow}
+    spec:
+      matchConstraints:
+        resourceRules:
+        - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+      validations:
+      - expression: "object.metadata.annotations.big.split('').filter(c, c == 'x').size() < 0"
+      - expression: "object.metadata.annotations.big.split('').filter(c, c != 'y').size() < 0"
+      - expression: "object.metadata.annotations.big.split('').map(c, c + c).size() < 0"
+      - expression: "object.metadata.annotations.big.split('').filter(c, c == 'y').size() < 0"
+      - expression: "object.metadata.annotations.big.split('').exists(c, c == 'y')"
+      - expression: "object.metadata.annotations.big.split('').map(c, c + 'y').size() < 0"
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicyBinding
+    metadata: {name: slow}
+    spec: {policyName: slow, validationActions: [Deny]}
+    """
+
+  /// A large review runs off the event loop: on a server of one loop, a probe sent while it
+  /// runs is answered before it ends. Reviewed on the loop, twenty 3 MB reviews held it so
+  /// long that every `/healthz` (1 s) failed.
+  @Test func largeReviewsLeaveTheEventLoopFree() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates, policies: Self.slowOnLargeObjects) {
+      $0.threads = 1
+    }
+    defer { try? running.stop() }
+    let large = try running.client()
+    let probe = try running.client()
+    try probe.request("GET", "/healthz")
+    #expect(try probe.response().status == 200)
+    let annotations = "{\"big\":\"" + String(repeating: "x", count: 70_000) + "\"}"
+    let started = ContinuousClock.now
+    try large.request(
+      body: Reviews.body(object: Reviews.deployment(annotations: annotations), uid: "large"))
+    usleep(50_000)
+    try probe.request("GET", "/healthz")
+    #expect(try probe.response().status == 200)
+    let probed = ContinuousClock.now - started
+    let answer = try large.response(timeout: .seconds(120))
+    let reviewed = ContinuousClock.now - started
+    let response = try #require(answer.json?["response"] as? [String: Any])
+    #expect(response["uid"] as? String == "large")
+    #expect(response["allowed"] as? Bool == false)
+    // Said only of a review slow enough to have held the loop.
+    #expect(reviewed > .milliseconds(400), "\(reviewed)")
+    #expect(probed < reviewed - .milliseconds(200), "probe \(probed), review \(reviewed)")
+    // The connection serves its next request as before.
+    try large.request(body: Reviews.body(object: Reviews.deployment(), uid: "next"))
+    let next = try #require(try large.response().json?["response"] as? [String: Any])
+    #expect(next["uid"] as? String == "next")
+  }
+
   @Test func healthReadinessAndMetrics() throws {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
