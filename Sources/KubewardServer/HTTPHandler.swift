@@ -83,12 +83,19 @@ final class HTTPHandler: ChannelInboundHandler {
     case .head(let head):
       guard case .idle = state else { return }
       let route = Self.route(head)
-      let keepAlive = head.isKeepAlive
+      // A response to CONNECT has no length (the connection would become a tunnel): the
+      // refusal ends the connection, which the client waited on forever.
+      let keepAlive = head.isKeepAlive && head.method != .CONNECT
       if case .validate = route {
         let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
         if let declared, declared > shared.limits.maximumBodySize {
           refuseTooLarge(context: context, size: declared)
           return
+        }
+        // A client that waits to be told to send its body is told at once.
+        if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+          let proceed = HTTPResponseHead(version: head.version, status: .continue)
+          context.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
         }
         // A body is counted against the budget as it comes, not as declared: connections that
         // declared megabytes and sent a byte each held the whole budget, and every review

@@ -272,6 +272,27 @@ struct ServerTests {
     #expect(try client.response().status == 200)
   }
 
+  /// `Expect: 100-continue` is answered at once, then the review; CONNECT is refused and the
+  /// connection closed (its response has no length: the client waited on it forever).
+  @Test func expectContinueAndConnect() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    let client = try running.client()
+    let body = Reviews.body(object: Reviews.deployment())
+    try client.send(
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+        + "Content-Length: \(body.utf8.count)\r\n\r\n")
+    #expect(try client.response().status == 100)
+    try client.send(body)
+    #expect(try client.response().status == 200)
+    try client.request(body: body)
+    #expect(try client.response().status == 200)
+    let tunnel = try running.client()
+    try tunnel.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    #expect(tunnel.waitForClose(timeout: .seconds(5)))
+  }
+
   @Test func bodiesOverTheLimitGet413WithoutBeingRead() throws {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
