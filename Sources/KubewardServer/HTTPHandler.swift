@@ -92,8 +92,11 @@ final class HTTPHandler: ChannelInboundHandler {
           refuseTooLarge(context: context, size: declared)
           return
         }
-        // A client that waits to be told to send its body is told at once.
-        if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        // A client that waits to be told to send its body is told at once (an HTTP/1.0
+        // one's expectation is ignored, as RFC 9110 says).
+        if head.version.minor >= 1 || head.version.major > 1,
+          head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
+        {
           let proceed = HTTPResponseHead(version: head.version, status: .continue)
           context.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
         }

@@ -192,8 +192,10 @@ public final class WebhookServer: Sendable {
       try? cancelled.futureResult.wait()
     }
     quiesce.withLockedValue { $0 = nil }
-    try group.syncShutdownGracefully()
+    // The pool first: a review still running (for a connection closed meanwhile) completes
+    // on a loop, which must still run.
     try pool.syncShutdownGracefully()
+    try group.syncShutdownGracefully()
   }
 
   /// Serves until SIGTERM or SIGINT, then drains and returns.
