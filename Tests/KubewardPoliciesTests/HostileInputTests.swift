@@ -159,7 +159,9 @@ struct HostileEngineTests {
       }
     }
     #expect(set.selectorEvaluations.value <= 2 * n, "\(set.selectorEvaluations.value)")
-    #expect(elapsed < 10, "\(elapsed) s")
+    // A debug build takes 8 s alone, 14 s beside other work; a scan of the others for each
+    // Service would take minutes.
+    #expect(elapsed < 30, "\(elapsed) s")
     #expect(findings.filter { $0.policy == "service-target-port" }.count == n)
     #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
   }
