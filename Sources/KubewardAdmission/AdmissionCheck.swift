@@ -459,6 +459,8 @@ final class FieldTracer: AccessTracer {
   private let tree: UnsafeRawPointer
   // Unchecked exclusivity: a tracer serves one evaluation, on one thread.
   @exclusivity(unchecked) private(set) var lastRead: Read?
+  /// The node `lastRead` found, when it found a field the manifest wrote.
+  @exclusivity(unchecked) private var lastFound: Node?
   /// How many reads of the object it has kept.
   @exclusivity(unchecked) private(set) var reads = 0
   var readCount: Int? { reads }
@@ -496,9 +498,43 @@ final class FieldTracer: AccessTracer {
     record(read)
   }
 
+  /// Keeps `read` as the last, unless it found nothing written (a field the API server
+  /// defaults, `resources` on a container that sets none) outside what the last read found:
+  /// what the manifest wrote is where its author looks. (A field missing from the container
+  /// the last read found is more precise, and kept.)
   private func record(_ read: Read) {
-    lastRead = read
     reads += 1
+    let found = self.found(by: read)
+    if found == nil, let lastFound, !Self.holds(lastFound, self.container(of: read)) { return }
+    lastRead = read
+    lastFound = found
+  }
+
+  private func container(of read: Read) -> Node {
+    object.tree.node(NodeID(read.container.place))
+  }
+
+  /// The node `read` reaches, when the manifest wrote it (an element that decided: itself).
+  private func found(by read: Read) -> Node? {
+    let container = self.container(of: read)
+    if case .null = read.key { return container }
+    if container.isSequence {
+      guard case .int(let index) = read.key, index >= 0, index < container.items.count else {
+        return nil
+      }
+      return container.items[Int(index)]
+    }
+    return NodeMap(node: container).child(for: read.key)
+  }
+
+  /// Whether `node` is `ancestor` or inside it.
+  private static func holds(_ ancestor: Node, _ node: Node) -> Bool {
+    var current: Node? = node
+    while let candidate = current {
+      if candidate.id == ancestor.id { return true }
+      current = candidate.parent
+    }
+    return false
   }
 
   /// The node of the last field read: an item of a sequence, the value of a mapping's key,

@@ -218,6 +218,9 @@ final class APIDefaults: Sendable {
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
+  /// Whether a field written as null is one left out: in `metadata`, an `ObjectMeta` for every
+  /// kind, whose fields are all `omitempty` (`annotations:` left empty is no annotations).
+  let dropsNulls: Bool
   /// `fieldDefaults` taken apart, for `field(_:)`'s scan: the names' lengths side by side
   /// (most names differ in length, and comparing two Ints is the whole test), then the name
   /// and the defaults of an entry whose length matches.
@@ -228,8 +231,10 @@ final class APIDefaults: Sendable {
   private let fieldChildren: [Unmanaged<APIDefaults>]
 
   private init(
-    _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil
+    _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil,
+    dropsNulls: Bool = false
   ) {
+    self.dropsNulls = dropsNulls
     self.kind = kind
     self.fieldDefaults = fields
     self.item = item
@@ -277,20 +282,23 @@ final class APIDefaults: Sendable {
   static func object(_ node: Node, apiVersion: String, kind: String, namespace: String?) -> Value {
     guard node.isMapping else { return NodeValue.value(node) }
     let group = apiVersion.firstIndex(of: "/").map { String(apiVersion[..<$0]) } ?? ""
-    let defaults = byKind[group + "/" + kind]
+    let defaults = byKind[group + "/" + kind] ?? anyKind
     if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
       metadata.value(forKey: "namespace") == nil
     {
       return .map(
         NamespacedObject(
-          object: DefaultedMap(UncountedNode(node), defaults: defaults ?? none),
-          namespace: namespace))
+          object: DefaultedMap(UncountedNode(node), defaults: defaults), namespace: namespace))
     }
-    guard let defaults else { return NodeValue.value(node) }
     return .map(DefaultedMap(UncountedNode(node), defaults: defaults))
   }
 
-  private static let none = APIDefaults.fields([:])
+  /// `metadata`: no defaults, and its nulls are fields left out (see `dropsNulls`).
+  static let metadata = APIDefaults(.fields, dropsNulls: true)
+
+  /// The object of a kind without defaults of its own (a custom resource's too: its metadata
+  /// is an `ObjectMeta` all the same).
+  private static let anyKind = APIDefaults.fields(["metadata": metadata])
 
   /// The value a missing field gets: `nil` when it stays missing.
   func materialized(in parent: Node) -> Value? {
@@ -355,7 +363,7 @@ final class APIDefaults: Sendable {
   }
 
   private static let podTemplate: APIDefaults = .fields([
-    "metadata": .fields([:]), "spec": podSpec(ofPod: false),
+    "metadata": metadata, "spec": podSpec(ofPod: false),
   ])
 
   /// A rollout strategy the manifest leaves out: `RollingUpdate`, with its defaults. (One
@@ -440,7 +448,10 @@ final class APIDefaults: Sendable {
       table[group + "/DaemonSet"] = .fields(["spec": daemonSet])
     }
     table["apps/StatefulSet"] = .fields(["spec": statefulSet])
-    return table
+    // Every kind's `metadata` is an `ObjectMeta`.
+    return table.mapValues { kind in
+      APIDefaults(.fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: metadata)])
+    }
   }()
 }
 
@@ -461,13 +472,24 @@ struct DefaultedMap: MapValue {
 
   /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
   /// spec of 100 000 keys listed them all for each call.
-  var count: Int { node.pairs.count + addedNames.count }
+  var count: Int {
+    let pairs = node.pairs
+    let dropped = defaults.dropsNulls ? pairs.lazy.filter { $0.value.isNull }.count : 0
+    return pairs.count - dropped + addedNames.count
+  }
   var hostLocation: HostLocation? { handle.hostLocation }
+
+  /// Whether `child` is a null the mapping's defaults read as left out.
+  private static func isDropped(_ child: UncountedNode, by defaults: APIDefaults) -> Bool {
+    defaults.dropsNulls && child.kind == .scalar && child.node.isNull
+  }
 
   /// The defaults the mapping lacks, which it gets.
   private var addedNames: [String] {
     defaults.fieldDefaults.compactMap { name, field in
-      node.value(forKey: name) == nil && field.materialized(in: node) != nil ? name : nil
+      let child = NodeMap.child(of: handle, named: name)
+      let lacking = child.map { Self.isDropped($0, by: defaults) } ?? true
+      return lacking && field.materialized(in: node) != nil ? name : nil
     }
   }
 
@@ -477,10 +499,9 @@ struct DefaultedMap: MapValue {
     if let child = NodeMap.child(of: handle, named: name) {
       // A typed field written as null (`metadata:` left empty) is one left out: the API
       // server decodes both to the same object, and defaults it.
-      if let fieldDefaults, child.kind == .scalar, child.node.isNull,
-        let value = fieldDefaults.materialized(in: node)
-      {
-        return value
+      if child.kind == .scalar, child.node.isNull {
+        if let value = fieldDefaults?.materialized(in: node) { return value }
+        if defaults.dropsNulls { return nil }
       }
       return APIDefaults.wrap(child, fieldDefaults)
     }
@@ -489,11 +510,19 @@ struct DefaultedMap: MapValue {
 
   func contains(_ key: Value) -> Bool {
     guard case .string(let name) = key else { return false }
-    return NodeMap.child(of: handle, named: name) != nil
-      || defaults.field(name)?.materialized(in: node) != nil
+    if let child = NodeMap.child(of: handle, named: name), !Self.isDropped(child, by: defaults) {
+      return true
+    }
+    return defaults.field(name)?.materialized(in: node) != nil
   }
 
-  var keys: [Value] { NodeMap(handle).keys + addedNames.map(Value.string) }
+  var keys: [Value] {
+    var written = NodeMap(handle).keys
+    if defaults.dropsNulls {
+      written = zip(written, node.pairs).filter { !$0.1.value.isNull }.map(\.0)
+    }
+    return written + addedNames.map(Value.string)
+  }
 
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)? {
     walk(fields, from: start).map { ($0.value, $0.followed) }
@@ -522,8 +551,12 @@ struct DefaultedMap: MapValue {
     {
       let name = fields[start + followed]
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
-      // A defaulted field written as null is left to `value(for:)`, which defaults it.
-      if childDefaults != nil, child.kind == .scalar, child.node.isNull { break }
+      // A null that is defaulted, or left out, is left to `value(for:)`.
+      if child.kind == .scalar, child.node.isNull,
+        childDefaults != nil || defaults?._withUnsafeGuaranteedRef({ $0.dropsNulls }) == true
+      {
+        break
+      }
       parent = node
       node = child
       defaults = childDefaults
@@ -596,17 +629,20 @@ struct NamespacedMetadata: MapValue {
     self.namespace = namespace
   }
 
-  var count: Int { node.pairs.count + 1 }
-  var keys: [Value] { NodeMap(handle).keys + [.string("namespace")] }
+  /// The metadata as written, its nulls left out.
+  private var written: DefaultedMap { DefaultedMap(handle, defaults: APIDefaults.metadata) }
+
+  var count: Int { written.count + 1 }
+  var keys: [Value] { written.keys + [.string("namespace")] }
   var hostLocation: HostLocation? { handle.hostLocation }
 
   func value(for key: Value) -> Value? {
     if case .string("namespace") = key { return .string(namespace) }
-    return NodeMap(handle).value(for: key)
+    return written.value(for: key)
   }
 
   func contains(_ key: Value) -> Bool {
     if case .string("namespace") = key { return true }
-    return NodeMap(handle).contains(key)
+    return written.contains(key)
   }
 }

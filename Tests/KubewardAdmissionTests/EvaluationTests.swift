@@ -717,6 +717,57 @@ struct EvaluationTests {
     #expect(maps[3].contains(.string("empty")) && !maps[3].contains(.string("absent")))
   }
 
+  /// `metadata` is an `ObjectMeta` for every kind (a custom resource's too), whose fields are
+  /// all `omitempty`: `annotations:` left empty is no annotations, not a null that
+  /// `has()` finds and `in` errs on (an error finding where the cluster admits).
+  @Test func metadataNullsAreFieldsLeftOut() throws {
+    let written = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        annotations:
+        labels: {app: web}
+      spec:
+        template:
+          metadata:
+            annotations:
+            labels: {app: web}
+          spec: {containers: [{name: a, image: a}]}
+      """
+    let expressions = [
+      "!has(object.metadata.annotations) || !('x' in object.metadata.annotations)",
+      "!has(object.spec.template.metadata.annotations)",
+      "size(object.metadata) == 3 && !('annotations' in object.metadata)",
+      "object.metadata.all(k, k != 'annotations')",
+      "object.metadata.?annotations.orValue({}) == {}",
+    ]
+    for expression in expressions {
+      for manifest in [
+        written,
+        written.replacingOccurrences(of: "  name: web\n", with: "  name: web\n  namespace: shop\n"),
+      ] {
+        let findings = try Harness(policies: policy(expression), manifest: manifest)
+          .objectFindings()
+        #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+      }
+    }
+    // A custom resource's metadata too; its other nulls stay.
+    let custom = """
+      apiVersion: example.com/v1
+      kind: Widget
+      metadata: {name: w, namespace: shop, annotations: null}
+      spec: {size: null}
+      """
+    let rule =
+      "- {apiGroups: [\"example.com\"], apiVersions: [\"*\"], operations: [\"CREATE\"], resources: [\"widgets\"]}"
+    let text = policy(
+      "!has(object.metadata.annotations) && has(object.spec.size) && object.spec.size == null",
+      rules: rule)
+    let findings = try Harness(policies: text, manifest: custom).objectFindings()
+    #expect(findings.isEmpty, "\(findings.map(\.message))")
+  }
+
   /// Policies see the object as the API server hands it to admission: a field the manifest
   /// leaves out has its default, and a namespaced object the request's namespace.
   @Test func theObjectHasTheAPIServersDefaults() throws {

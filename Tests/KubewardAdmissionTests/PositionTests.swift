@@ -89,6 +89,47 @@ struct PositionTests {
     }
   }
 
+  /// A read of a field the manifest does not write (one the API server defaults, as a
+  /// container's `resources`) does not move the finding away from what the last read found,
+  /// unless it is inside it: an emptyDir without sizeLimit stays at the emptyDir, though the
+  /// policy looked at containers' limits after it.
+  @Test func readsOfUnwrittenFieldsKeepTheFieldLastFound() throws {
+    let manifest = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        namespace: shop
+      spec:
+        template:
+          spec:
+            volumes:
+              - name: scratch
+                emptyDir: {}
+            containers:
+              - name: main
+                image: a
+      """
+    for (expression, line, column) in [
+      (
+        "cel.bind(cs, object.spec.template.spec.containers, object.spec.template.spec.volumes.all(v, has(v.emptyDir.sizeLimit) || cs.exists(c, has(c.resources.limits))))",
+        11, 21
+      ),
+      // Inside what was found last: the container that lacks the field.
+      (
+        "object.spec.template.spec.containers.all(c, c.?securityContext.?runAsNonRoot.orValue(false))",
+        13, 11
+      ),
+    ] {
+      let text = policy(expression, binding: "  validationActions: [Deny]")
+      let finding = try #require(
+        try Harness(policies: text, manifest: manifest).objectFindings().first, "\(expression)")
+      #expect(
+        finding.range.start == SourcePosition(line: line, column: column),
+        "\(expression): \(finding.range.start)")
+    }
+  }
+
   /// The position of the compile error of a policy whose expression is written as `yaml`
   /// (the value of `expression:`).
   func compileErrorPosition(_ yaml: String) throws -> SourcePosition? {
