@@ -527,14 +527,14 @@ final class FieldTracer: AccessTracer {
     return NodeMap(node: container).child(for: read.key)
   }
 
-  /// Whether `node` is `ancestor` or inside it.
+  /// Whether `node` is `ancestor` or inside it, by where they are written: a walk up the
+  /// parents, for every read of a deep tree, was as long as the tree is deep.
   private static func holds(_ ancestor: Node, _ node: Node) -> Bool {
-    var current: Node? = node
-    while let candidate = current {
-      if candidate.id == ancestor.id { return true }
-      current = candidate.parent
-    }
-    return false
+    if node.id == ancestor.id { return true }
+    guard !ancestor.isScalar else { return false }
+    let outer = ancestor.range
+    let start = node.range.start
+    return outer.start <= start && start < outer.end
   }
 
   /// The node of the last field read: an item of a sequence, the value of a mapping's key,

@@ -27,12 +27,7 @@ struct PositionTests {
       ("object.metadata.labels.app == 'x'", 6, 17),
       ("object.spec.template.metadata.labels.app == 'x'", 13, 21),
     ] {
-      let text = policy(expression, binding: "  validationActions: [Deny]")
-      let finding = try #require(
-        try Harness(policies: text, manifest: deployment()).objectFindings().first, "\(expression)")
-      #expect(
-        finding.range.start == SourcePosition(line: line, column: column),
-        "\(expression): \(finding.range.start)")
+      try expectFirstFinding(of: expression, on: deployment(), at: line, column)
     }
   }
 
@@ -80,12 +75,7 @@ struct PositionTests {
         18, 17
       ),
     ] {
-      let text = policy(expression, binding: "  validationActions: [Deny]")
-      let finding = try #require(
-        try Harness(policies: text, manifest: manifest).objectFindings().first, "\(expression)")
-      #expect(
-        finding.range.start == SourcePosition(line: line, column: column),
-        "\(expression): \(finding.range.start)")
+      try expectFirstFinding(of: expression, on: manifest, at: line, column)
     }
   }
 
@@ -121,13 +111,21 @@ struct PositionTests {
         13, 11
       ),
     ] {
-      let text = policy(expression, binding: "  validationActions: [Deny]")
-      let finding = try #require(
-        try Harness(policies: text, manifest: manifest).objectFindings().first, "\(expression)")
-      #expect(
-        finding.range.start == SourcePosition(line: line, column: column),
-        "\(expression): \(finding.range.start)")
+      try expectFirstFinding(of: expression, on: manifest, at: line, column)
     }
+  }
+
+  /// The first finding of a policy of `expression`, bound with Deny, on `manifest` is at
+  /// `line` and `column`.
+  func expectFirstFinding(of expression: String, on manifest: String, at line: Int, _ column: Int)
+    throws
+  {
+    let text = policy(expression, binding: "  validationActions: [Deny]")
+    let finding = try #require(
+      try Harness(policies: text, manifest: manifest).objectFindings().first, "\(expression)")
+    #expect(
+      finding.range.start == SourcePosition(line: line, column: column),
+      "\(expression): \(finding.range.start)")
   }
 
   /// The position of the compile error of a policy whose expression is written as `yaml`
