@@ -218,9 +218,13 @@ final class APIDefaults: Sendable {
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
-  /// Whether a field written as null is one left out: in `metadata`, an `ObjectMeta` for every
-  /// kind, whose fields are all `omitempty` (`annotations:` left empty is no annotations).
-  let dropsNulls: Bool
+  /// The fields that, written as null, are left out: in `metadata`, an `ObjectMeta` for
+  /// every kind, the `omitempty` ones (`annotations:` left empty is no annotations). Named,
+  /// not any null: `size()` of the mapping then asks a few names, where counting the nulls
+  /// of a hostile metadata of 100 000 keys was a scan for every call.
+  let nullsLeftOut: [String]
+
+  func leavesOut(_ name: String) -> Bool { nullsLeftOut.contains(name) }
   /// `fieldDefaults` taken apart, for `field(_:)`'s scan: the names' lengths side by side
   /// (most names differ in length, and comparing two Ints is the whole test), then the name
   /// and the defaults of an entry whose length matches.
@@ -232,9 +236,9 @@ final class APIDefaults: Sendable {
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil,
-    dropsNulls: Bool = false
+    nullsLeftOut: [String] = []
   ) {
-    self.dropsNulls = dropsNulls
+    self.nullsLeftOut = nullsLeftOut
     self.kind = kind
     self.fieldDefaults = fields
     self.item = item
@@ -293,8 +297,15 @@ final class APIDefaults: Sendable {
     return .map(DefaultedMap(UncountedNode(node), defaults: defaults))
   }
 
-  /// `metadata`: no defaults, and its nulls are fields left out (see `dropsNulls`).
-  static let metadata = APIDefaults(.fields, dropsNulls: true)
+  /// `metadata`: no defaults, and its nulls are fields left out (see `nullsLeftOut`), but
+  /// `creationTimestamp`, a struct the API server sends as null.
+  static let metadata = APIDefaults(
+    .fields,
+    nullsLeftOut: [
+      "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+      "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+      "ownerReferences", "finalizers", "managedFields",
+    ])
 
   /// The object of a kind without defaults of its own (a custom resource's too: its metadata
   /// is an `ObjectMeta` all the same).
@@ -473,22 +484,26 @@ struct DefaultedMap: MapValue {
   /// The mapping's pairs and the defaults it lacks, without listing the keys: `size()` of a
   /// spec of 100 000 keys listed them all for each call.
   var count: Int {
-    let pairs = node.pairs
-    let dropped = defaults.dropsNulls ? pairs.lazy.filter { $0.value.isNull }.count : 0
-    return pairs.count - dropped + addedNames.count
+    let dropped = defaults.nullsLeftOut.lazy.filter { name in
+      NodeMap.child(of: handle, named: name).map { Self.isDropped($0, named: name, by: defaults) }
+        ?? false
+    }.count
+    return node.pairs.count - dropped + addedNames.count
   }
   var hostLocation: HostLocation? { handle.hostLocation }
 
   /// Whether `child` is a null the mapping's defaults read as left out.
-  private static func isDropped(_ child: UncountedNode, by defaults: APIDefaults) -> Bool {
-    defaults.dropsNulls && child.kind == .scalar && child.node.isNull
+  private static func isDropped(
+    _ child: UncountedNode, named name: String, by defaults: APIDefaults
+  ) -> Bool {
+    child.kind == .scalar && defaults.leavesOut(name) && child.node.isNull
   }
 
   /// The defaults the mapping lacks, which it gets.
   private var addedNames: [String] {
     defaults.fieldDefaults.compactMap { name, field in
       let child = NodeMap.child(of: handle, named: name)
-      let lacking = child.map { Self.isDropped($0, by: defaults) } ?? true
+      let lacking = child.map { Self.isDropped($0, named: name, by: defaults) } ?? true
       return lacking && field.materialized(in: node) != nil ? name : nil
     }
   }
@@ -501,7 +516,7 @@ struct DefaultedMap: MapValue {
       // server decodes both to the same object, and defaults it.
       if child.kind == .scalar, child.node.isNull {
         if let value = fieldDefaults?.materialized(in: node) { return value }
-        if defaults.dropsNulls { return nil }
+        if defaults.leavesOut(name) { return nil }
       }
       return APIDefaults.wrap(child, fieldDefaults)
     }
@@ -510,7 +525,9 @@ struct DefaultedMap: MapValue {
 
   func contains(_ key: Value) -> Bool {
     guard case .string(let name) = key else { return false }
-    if let child = NodeMap.child(of: handle, named: name), !Self.isDropped(child, by: defaults) {
+    if let child = NodeMap.child(of: handle, named: name),
+      !Self.isDropped(child, named: name, by: defaults)
+    {
       return true
     }
     return defaults.field(name)?.materialized(in: node) != nil
@@ -518,8 +535,11 @@ struct DefaultedMap: MapValue {
 
   var keys: [Value] {
     var written = NodeMap(handle).keys
-    if defaults.dropsNulls {
-      written = zip(written, node.pairs).filter { !$0.1.value.isNull }.map(\.0)
+    if !defaults.nullsLeftOut.isEmpty {
+      written = zip(written, node.pairs).filter { key, pair in
+        guard case .string(let name) = key else { return true }
+        return !(pair.value.isNull && defaults.leavesOut(name))
+      }.map(\.0)
     }
     return written + addedNames.map(Value.string)
   }
@@ -553,7 +573,7 @@ struct DefaultedMap: MapValue {
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
       // A null that is defaulted, or left out, is left to `value(for:)`.
       if child.kind == .scalar, child.node.isNull,
-        childDefaults != nil || defaults?._withUnsafeGuaranteedRef({ $0.dropsNulls }) == true
+        childDefaults != nil || defaults?._withUnsafeGuaranteedRef({ $0.leavesOut(name) }) == true
       {
         break
       }

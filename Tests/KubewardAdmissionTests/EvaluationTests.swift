@@ -768,6 +768,24 @@ struct EvaluationTests {
     #expect(findings.isEmpty, "\(findings.map(\.message))")
   }
 
+  /// `size()` of a metadata of 50 000 keys (half of them null: not ObjectMeta's, they stay;
+  /// its `annotations:` null goes), asked for each of 20 000 items, asks a few names each
+  /// time: counting its nulls scanned every key for every call.
+  @Test func metadataOfManyKeysIsSizedWithoutAScan() throws {
+    let keys = (0..<50_000).map { "    k\($0):\($0 % 2 == 0 ? "" : " v")\n" }.joined()
+    let items = String(repeating: "    - 1\n", count: 20_000)
+    let manifest =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  annotations:\n"
+      + keys.replacingOccurrences(of: "    k", with: "  k") + "spec:\n  items:\n" + items
+    let start = ContinuousClock.now
+    let findings = try Harness(
+      policies: policy("object.spec.items.all(i, size(object.metadata) == 50002)"),
+      manifest: manifest
+    ).objectFindings()
+    #expect(findings.isEmpty, "\(findings.map(\.message))")
+    #expect(ContinuousClock.now - start < .seconds(20))
+  }
+
   /// Policies see the object as the API server hands it to admission: a field the manifest
   /// leaves out has its default, and a namespaced object the request's namespace.
   @Test func theObjectHasTheAPIServersDefaults() throws {
