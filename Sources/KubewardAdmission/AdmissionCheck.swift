@@ -2,6 +2,7 @@ import KubewardCEL
 import KubewardEngine
 import KubewardModel
 import KubewardYAML
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -14,6 +15,34 @@ import KubewardYAML
 public enum CostLimits {
   public static let perExpression = 1_000_000
   public static let perPolicy = 10_000_000
+}
+
+/// The CEL work a whole `kubeward lint` run may do, for all its policies and objects
+/// together, shared by its workers. Kubernetes bounds one policy on one object (10 000 000
+/// units); a run evaluates every policy on every object, and a few kilobytes of policies that
+/// each spend their budget on a few kilobytes of objects kept a run busy for minutes. What is
+/// left unevaluated once it is spent is reported, object by object: never a silent pass.
+public final class WorkBudget: Sendable {
+  public let limit: Int
+  private let spent = Atomic<Int>(0)
+
+  public init(limit: Int) {
+    self.limit = limit
+  }
+
+  /// Ten thousand units per byte of input (a heavy policy library costs a few hundred on
+  /// typical manifests), and at least 10^9: about eight seconds of the costliest work.
+  public convenience init(inputBytes: Int) {
+    let (scaled, overflow) = inputBytes.multipliedReportingOverflow(by: 10_000)
+    self.init(limit: overflow ? .max : max(scaled, 1_000_000_000))
+  }
+
+  var isSpent: Bool { spent.load(ordering: .relaxed) >= limit }
+
+  func charge(_ cost: Int) {
+    // Each charge is at most a few policy budgets: the sum cannot wrap before the run stops.
+    spent.wrappingAdd(cost, ordering: .relaxed)
+  }
 }
 
 /// The names an admission expression sees (`object`, `request`, `params`, `variables`, …).
@@ -40,6 +69,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   }
   /// Cost spent so far on this object by this policy.
   @exclusivity(unchecked) var cost = 0
+  /// Cost its traced re-evaluations spent (`AdmissionCheck.tracedNode`): a budget of their
+  /// own, so that finding where a validation failed never changes what the others decide.
+  @exclusivity(unchecked) var tracingCost = 0
   @exclusivity(unchecked) var tracer: FieldTracer?
 
   init(
@@ -59,6 +91,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     depth = 0
     nesting = 0
     cost = 0
+    tracingCost = 0
     tracer = nil
   }
 
@@ -301,6 +334,8 @@ final class ObjectScope: @unchecked Sendable {
   @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
+  /// The results of a policy's validations, kept for the next policy (`AdmissionCheck`).
+  @exclusivity(unchecked) var validationResults: [Value] = []
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
   let selections = SelectionCache(names: PolicyExpression.requestNames)
@@ -715,11 +750,23 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    if let budget = set.workBudget, budget.isSpent {
+      report.report(
+        object.nameNode,
+        "was not checked against this admission policy: the run spent the \(budget.limit) "
+          + "units of CEL work kubeward allows for its input (Kubernetes' cost units), so its "
+          + "verdict is unknown; lint fewer objects or policies at once, or make the policies' "
+          + "expressions cheaper",
+        adjustment: .exactly(.error))
+      return
+    }
     let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
       ObjectContext(object, check: self, admission: report.admissionRequest)
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
-      if !entry.exceptions.isEmpty && Self.isExempt(entry.exceptions, scope: context.scope) {
+      if !entry.exceptions.isEmpty
+        && Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
+      {
         return
       }
       for (index, binding) in entry.bindings.enumerated() {
@@ -758,9 +805,12 @@ struct AdmissionCheck: ObjectCheck {
   /// Whether a PolicyException's matchConditions all hold for the object (one that errs or
   /// does not compile exempts nothing). All of a policy's exceptions share its budget on the
   /// object: one each let 64 exceptions spend 64 times the policy's limit.
-  private static func isExempt(_ exceptions: [PolicyException], scope: ObjectScope) -> Bool {
+  private static func isExempt(
+    _ exceptions: [PolicyException], scope: ObjectScope, budget: WorkBudget?
+  ) -> Bool {
     let activation = scope.activation(params: .null, policy: nil)
     defer { scope.recycle(activation) }
+    defer { budget?.charge(activation.cost) }
     return exceptions.contains { exception in
       exception.matchConditions.allSatisfy { condition in
         if case .bool(true) = activation.evaluate(condition.expression) { return true }
@@ -845,39 +895,94 @@ struct AdmissionCheck: ObjectCheck {
     }
     let context = activation()
     defer { scope.recycle(context) }
-    // matchConditions: all must hold; an error follows failurePolicy. Read by index, here
-    // and below: iterating copied each entry (a retain per field) for every object.
+    // What every phase spent (each starts from zero), charged to the run however it ends.
+    var spentInAll = 0
+    defer { set.workBudget?.charge(spentInAll + context.cost + context.tracingCost) }
+    // matchConditions, as the API server's matcher reads them: one that is false skips the
+    // policy, whatever the others give (an error included: all are evaluated); else an error
+    // follows failurePolicy; anything else (true, a value that is not false) matches. Read by
+    // index, here and below: iterating copied each entry (a retain per field) for every object.
     let conditions = policy.matchConditions
+    var conditionError: (index: Int, message: String)?
     for index in conditions.indices {
       switch context.evaluate(conditions[index].expression) {
-      case .bool(true): continue
       case .bool(false): return
-      case .error(let error):
+      case .error(let error): if conditionError == nil { conditionError = (index, error.message) }
+      default: continue
+      }
+    }
+    if let (index, message) = conditionError {
+      if policy.failurePolicy == .fail {
+        report.report(
+          object.nameNode,
+          "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(message)), and failurePolicy Fail rejects the request",
+          adjustment: adjustment)
+      }
+      return
+    }
+    // The validations have a budget of their own, as in the API server (its matcher and its
+    // validator each run with Kubernetes' whole per-policy budget).
+    var largestCost = context.cost
+    spentInAll += context.cost
+    context.cost = 0
+    let validations = policy.validations
+    // The scope's buffer, taken and given back: an array made for every policy and object
+    // was an allocation each.
+    var results: [Value] = []
+    swap(&results, &scope.validationResults)
+    defer {
+      results.removeAll(keepingCapacity: true)
+      swap(&results, &scope.validationResults)
+    }
+    var failed = false
+    for index in validations.indices {
+      let remaining = CostLimits.perPolicy - context.cost
+      let result = context.evaluate(validations[index].expression)
+      // Out of the policy's budget, the API server drops every validation's result for one
+      // error, which failurePolicy decides: Ignore admits the object.
+      if remaining <= 0 || context.cost > CostLimits.perPolicy {
         if policy.failurePolicy == .fail {
           report.report(
             object.nameNode,
-            "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(error.message)), and failurePolicy Fail rejects the request",
+            "\(verb): validation failed due to running out of cost budget, no further validation rules will be run",
             adjustment: adjustment)
         }
         return
-      default:
+      }
+      if case .bool(false) = result { failed = true }
+      results.append(result)
+    }
+    // The messages of the failed validations, with what the validations left of the budget.
+    // (The API server evaluates every validation's messageExpression; running out of budget
+    // there turns every validation that did not err into an error, for failurePolicy.)
+    var messages: [String?] = failed ? Array(repeating: nil, count: validations.count) : []
+    for index in validations.indices where failed {
+      guard case .bool(false) = results[index] else { continue }
+      if let fixed = fixedMessages?[index] {
+        messages[index] = fixed
+        continue
+      }
+      let remaining = CostLimits.perPolicy - context.cost
+      let value = validations[index].messageExpression.map { context.evaluate($0) }
+      if value != nil && (remaining <= 0 || context.cost > CostLimits.perPolicy) {
+        if policy.failurePolicy == .fail {
+          report.report(
+            object.nameNode,
+            "\(verb): failed messageExpression: validation failed due to running out of cost budget, no further validation rules will be run",
+            adjustment: adjustment)
+        }
         return
       }
+      messages[index] = "\(verb): \(Self.message(validations[index], messageValue: value))"
     }
-    let validations = policy.validations
     for index in validations.indices {
       let expression = validations[index].expression
-      let result = context.evaluate(expression)
-      switch result {
+      switch results[index] {
       case .bool(true):
         continue
       case .bool(false):
-        // A policy that spent its budget evaluates no messageExpression, not even a literal:
-        // its message is then `message` (the fixed text assumes the literal's value).
-        let fixed = context.cost < CostLimits.perPolicy ? fixedMessages?[index] : nil
-        let text = fixed ?? "\(verb): \(Self.message(validations[index], context: context))"
         let node = tracedNode(expression, object: object, spent: context, build: activation)
-        report.report(node, text, adjustment: adjustment)
+        report.report(node, messages[index] ?? verb, adjustment: adjustment)
       case .error(let error):
         guard policy.failurePolicy == .fail else { continue }
         let node = tracedNode(expression, object: object, spent: context, build: activation)
@@ -885,7 +990,7 @@ struct AdmissionCheck: ObjectCheck {
           node,
           "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",
           adjustment: adjustment)
-      default:
+      case let result:
         guard policy.failurePolicy == .fail else { continue }
         report.report(
           object.nameNode,
@@ -893,6 +998,10 @@ struct AdmissionCheck: ObjectCheck {
           adjustment: adjustment)
       }
     }
+    // Audit annotations have a budget of their own, as in the API server.
+    largestCost = max(largestCost, context.cost)
+    spentInAll += context.cost
+    context.cost = 0
     let annotations = policy.auditAnnotations
     for index in annotations.indices {
       switch context.evaluate(annotations[index].expression) {
@@ -912,13 +1021,7 @@ struct AdmissionCheck: ObjectCheck {
         continue
       }
     }
-    set.costLedger?.record(policy.name, cost: context.cost)
-  }
-
-  /// The validation's message as the API server writes it: `messageExpression`'s result when
-  /// it gives a non-empty single-line string, else `message`, else the failed expression.
-  private static func message(_ validation: Validation, context: AdmissionActivation) -> String {
-    message(validation, messageValue: validation.messageExpression.map { context.evaluate($0) })
+    set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
   }
 
   /// The validation's message when it is the same on every object: it has no
@@ -976,10 +1079,11 @@ struct AdmissionCheck: ObjectCheck {
   /// Re-evaluates a failed validation with a tracer: the last field of the object it read
   /// is where the finding points (the object's name when it read none).
   ///
-  /// The re-evaluation counts against the policy's budget on the object, as the first one
-  /// did (`spent` is that activation's): it starts with no variables cached, so that the
+  /// The re-evaluations of a policy on the object share a budget as large as the policy's
+  /// (`spent.tracingCost`), apart from it: each starts with no variables cached, so that the
   /// fields a variable reads are traced too, and a policy whose variables are expensive would
-  /// otherwise pay for them again, unbounded, for every failing validation.
+  /// otherwise pay for them again, unbounded, for every failing validation; and what tracing
+  /// spends must not make a later validation run out of the budget the API server gives it.
   private func tracedNode(
     _ expression: PolicyExpression, object: KubeObject, spent: AdmissionActivation,
     build: () -> AdmissionActivation
@@ -987,10 +1091,10 @@ struct AdmissionCheck: ObjectCheck {
     let tracer = FieldTracer(object: object.node)
     let context = build()
     defer { context.scope.recycle(context) }
-    context.cost = spent.cost
+    context.cost = spent.tracingCost
     context.tracer = tracer
     _ = context.evaluate(expression)
-    spent.cost = context.cost
+    spent.tracingCost = context.cost
     return tracer.lastNode ?? object.nameNode
   }
 

@@ -55,6 +55,10 @@ public struct AdmissionPolicySet: Sendable {
   public var request = SyntheticRequest()
   /// When set, records each policy's largest cost on one object (tests' cost estimates).
   var costLedger: CostLedger?
+  /// When set, the CEL work the whole run may do (`kubeward lint`; see `WorkBudget`).
+  public var workBudget: WorkBudget?
+  /// The bytes of the run's inputs `learnContext` read.
+  public private(set) var inputBytes = 0
 
   public init() {}
 
@@ -209,11 +213,18 @@ public struct AdmissionPolicySet: Sendable {
       let bytes: [UInt8]
       switch input.source {
       case .file(let path):
-        guard let read = contents.withContents(of: path, { mentions($0) ? Array($0) : nil }),
+        guard
+          let read = contents.withContents(
+            of: path,
+            { buffer in
+              inputBytes += buffer.count
+              return mentions(buffer) ? Array(buffer) : nil
+            }),
           let read
         else { continue }
         bytes = read
       case .bytes(let given):
+        inputBytes += given.count
         guard given.withUnsafeBufferPointer(mentions) else { continue }
         bytes = given
       default: continue

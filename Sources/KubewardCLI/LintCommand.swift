@@ -64,7 +64,8 @@ struct LintCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Report format: text, json, sarif, junit or github. Repeat with --output for several.",
+      "Report format: text, json, sarif, junit, github or markdown. Repeat with --output for "
+        + "several.",
       valueName: "format"))
   var format: [ReportFormat] = []
 
@@ -212,6 +213,7 @@ struct LintCommand: ParsableCommand {
     ]
     if var set = admission {
       set.learnContext(from: inputs)
+      set.workBudget = WorkBudget(inputBytes: set.inputBytes)
       let settings = configFile?.admissionRequest ?? AdmissionRequestSettings()
       if let username = settings.username { set.request.username = username }
       if let groups = settings.groups { set.request.groups = groups }

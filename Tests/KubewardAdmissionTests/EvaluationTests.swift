@@ -372,17 +372,21 @@ struct EvaluationTests {
     #expect(findings.first?.message.contains("cost limit") == true)
   }
 
-  /// A policy that has spent its budget (10 000 000 per object) when a validation fails gets
-  /// `message`: its messageExpression is not evaluated, even when it is a literal.
-  @Test func aSpentBudgetLeavesTheMessageExpressionUnevaluated() throws {
+  /// Out of the policy's budget (10 000 000 per object), the API server drops the
+  /// validations' results for one error, which failurePolicy decides: Fail denies with it,
+  /// Ignore admits, even when a validation evaluated before had failed. Messages come from
+  /// what the validations left; running out there is the same error (a literal costs nothing).
+  @Test func runningOutOfBudgetIsOneErrorForFailurePolicy() throws {
     // Each variable makes two searches that Kubernetes charges 400 010 units apiece (a text of
-    // 400 000 characters, a pattern of 40): thirteen of them spend the budget, and the last
-    // conjunct makes the validation false whatever their values.
+    // 400 000 characters, a pattern of 40): thirteen of them spend the budget, twelve do not;
+    // the last conjunct makes the validation false whatever their values.
     let search = "object.metadata.annotations.big.matches('\(String(repeating: "b", count: 40))')"
     let variables = (0..<13).map { index in
       "    - name: v\(index)\n      expression: \"!\(search) && !\(search) || \(index) < 0\""
     }
-    let conjunction = (0..<13).map { "variables.v\($0)" }.joined(separator: " && ")
+    func conjunction(_ count: Int) -> String {
+      (0..<count).map { "variables.v\($0)" }.joined(separator: " && ")
+    }
     let manifest = """
       apiVersion: apps/v1
       kind: Deployment
@@ -393,20 +397,105 @@ struct EvaluationTests {
       spec:
         replicas: 3
       """
-    func message(within budget: Bool) throws -> String? {
+    func messages(_ validations: String, failurePolicy: String = "Fail") throws -> [String] {
       let text = spec(
         """
+          failurePolicy: \(failurePolicy)
           variables:
         \(variables.joined(separator: "\n"))
           validations:
-            - expression: "\(budget ? "false" : conjunction + " && false")"
-              message: "the static message"
-              messageExpression: "'the literal message'"
+        \(validations)
         """)
-      return try Harness(policies: text, manifest: manifest).objectFindings().first?.message
+      return try Harness(policies: text, manifest: manifest).objectFindings().map(\.message)
     }
-    #expect(try message(within: true)?.hasSuffix(": the literal message") == true)
-    #expect(try message(within: false)?.hasSuffix(": the static message") == true)
+    let outOfBudget = "validation failed due to running out of cost budget"
+    // Within budget: the literal message.
+    let within = try messages(
+      """
+          - expression: "\(conjunction(12)) && false"
+            message: "the static message"
+            messageExpression: "'the literal message'"
+      """)
+    #expect(within.count == 1 && within[0].hasSuffix(": the literal message"))
+    // The validations spend it: one error, and the failed validation before is not reported.
+    let spent = """
+          - expression: "false"
+            message: "FIRST"
+          - expression: "\(conjunction(13)) && false"
+      """
+    let denied = try messages(spent)
+    #expect(
+      denied.count == 1
+        && denied[0].hasSuffix(": \(outOfBudget), no further validation rules will be run"))
+    #expect(try messages(spent, failurePolicy: "Ignore").isEmpty)
+    // The message spends it.
+    let costlyMessage = """
+          - expression: "\(conjunction(12)) && false"
+            message: "the static message"
+            messageExpression: "variables.v12 ? 'one' : 'other'"
+      """
+    let failedMessage = try messages(costlyMessage)
+    #expect(
+      failedMessage.count == 1
+        && failedMessage[0].contains(": failed messageExpression: \(outOfBudget)"))
+    #expect(try messages(costlyMessage, failurePolicy: "Ignore").isEmpty)
+  }
+
+  /// A run's CEL work is bounded as a whole: once spent, each policy says, on each object left,
+  /// that it was not evaluated (an error: the verdict is unknown), however the policy would
+  /// have ended (here a false matchCondition after a costly one).
+  @Test func aRunStopsEvaluatingWhenItsWorkIsSpent() throws {
+    let costly = "lists.range(100000).all(i, i >= 0)"
+    let text = spec(
+      """
+        matchConditions:
+          - {name: costly, expression: "\(costly)"}
+          - {name: never, expression: "false"}
+        validations:
+          - expression: "false"
+      """)
+    let manifests = (0..<5).map { index in
+      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
+    }
+    var harness = Harness(policies: text, manifests: manifests)
+    #expect(try harness.objectFindings().isEmpty)
+    // The first object spends the budget (about 300 000 units), the others are not evaluated
+    // (but one a second worker took at the same time).
+    harness.workBudget = WorkBudget(limit: 200_000)
+    let findings = try harness.objectFindings()
+    #expect(findings.count >= 3 && !findings.contains { $0.file == "d0.yaml" })
+    #expect(findings.allSatisfy { $0.severity == .error && $0.message.contains("was not checked") })
+    // Ten thousand units per byte of input, and at least a billion.
+    #expect(WorkBudget(inputBytes: 1_000).limit == 1_000_000_000)
+    #expect(WorkBudget(inputBytes: 1_000_000).limit == 10_000_000_000)
+    #expect(WorkBudget(inputBytes: .max).limit == .max)
+  }
+
+  /// matchConditions are all evaluated, as the API server's matcher does: one that is false
+  /// skips the policy even when another errs, in any order; an error with the others true
+  /// follows failurePolicy; a value that is not false matches.
+  @Test func aFalseMatchConditionSkipsThePolicyWhateverTheOthersGive() throws {
+    let erring = "{name: opted-in, expression: \"object.metadata.labels['policy'] == 'strict'\"}"
+    let falseOne = "{name: not-web, expression: \"object.metadata.name != 'web'\"}"
+    let trueOne = "{name: web, expression: \"object.metadata.name == 'web'\"}"
+    let notBool = "{name: named, expression: \"object.metadata.name\"}"
+    func findings(_ conditions: [String]) throws -> [String] {
+      let text = spec(
+        """
+          matchConditions: [\(conditions.joined(separator: ", "))]
+          validations:
+            - expression: "false"
+              message: "validated"
+        """)
+      return try Harness(policies: text, manifest: deployment()).objectFindings().map(\.message)
+    }
+    #expect(try findings([erring, falseOne]).isEmpty)
+    #expect(try findings([falseOne, erring]).isEmpty)
+    let failing = try findings([trueOne, erring])
+    #expect(
+      failing.count == 1 && failing[0].contains("matchCondition 'opted-in' could not be evaluated"))
+    let matched = try findings([notBool, trueOne])
+    #expect(matched.count == 1 && matched[0].hasSuffix(": validated"))
   }
 
   /// The table of shared expressions' slots finds every key it was made with, and no other,

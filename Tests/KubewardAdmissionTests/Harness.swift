@@ -14,6 +14,8 @@ struct Harness {
   var request = SyntheticRequest()
   /// Records each policy's cost on each object, when given.
   var costs: CostLedger?
+  /// The run's CEL work, when bounded.
+  var workBudget: WorkBudget?
 
   init(policies: String, manifests: [(name: String, text: String)]) {
     self.policies = policies
@@ -34,6 +36,7 @@ struct Harness {
     set.learnContext(from: inputs)
     set.request = request
     set.costLedger = costs
+    set.workBudget = workBudget
     let linter = try Linter(configuration: configuration, sources: [AdmissionPolicySource(set)])
     var options = RunOptions()
     options.additionalFindings = set.policyFileFindings()
