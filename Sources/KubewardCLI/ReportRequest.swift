@@ -25,7 +25,8 @@ struct ReportRequest: Equatable, Codable {
       if argument == "--format" || argument.hasPrefix("--format=") {
         let name = try value("--format")
         guard let format = ReportFormat(rawValue: name) else {
-          throw CommandError("unknown format \(name) (text, json, sarif, junit or github)")
+          throw CommandError(
+            "unknown format \(name) (text, json, sarif, junit, github or markdown)")
         }
         requests.append(ReportRequest(format: format, output: nil))
       } else if argument == "--output" || argument.hasPrefix("--output=") {

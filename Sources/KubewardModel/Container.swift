@@ -141,6 +141,8 @@ public final class Container: Sendable {
   public static let trivialProgramNames: [String] = [
     "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
     "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname",
+    // What a loop waiting for a dependency asks it: a name, a port, a database's readiness.
+    "nslookup", "dig", "getent", "nc", "pg_isready",
   ]
   private static let launchers = Set(launcherWords.map { Substring($0) })
   private static let trivialPrograms = Set(trivialProgramNames.map { Substring($0) })
@@ -148,36 +150,51 @@ public final class Container: Sendable {
   private static func isTrivial(_ node: Node) -> Bool {
     // Most containers give no command: answered without building one.
     guard node[.command] != nil || node[.args] != nil else { return false }
-    // A line break ends a command as `;` does: a script's first line alone is no verdict.
-    let commandLine = Self.commandLine(of: node).map { word in
+    let commandLine = Self.commandLine(of: node)
+    guard commandLine.count <= 16 else { return false }
+    let programs = Self.programs(of: commandLine)
+    return !programs.isEmpty && programs.allSatisfy(trivialPrograms.contains)
+  }
+
+  /// The programs a command line runs, by name: the first word of each of its `commands`
+  /// (`sh -c "until pg_isready -h db; do sleep 2; done"` runs `pg_isready` and `sleep`).
+  public static func programs(of commandLine: [String]) -> [Substring] {
+    commands(of: commandLine).map { ASCIIText.lastPathComponent($0[0]) }
+  }
+
+  /// The commands of a command line, each as its words without the shells and the keywords
+  /// of loops (`launcherWords`): commands end at `;`, `&&`, `||`, `|` and line breaks. (The
+  /// exported admission policies split commands the same way.)
+  public static func commands(of commandLine: [String]) -> [[Substring]] {
+    let lines = commandLine.map { word in
       guard word.utf8.contains(0x0A) else { return word }
       return String(
         decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
     }
-    guard !commandLine.isEmpty, commandLine.count <= 16 else { return false }
-    var segment: [Substring] = []
-    var sawProgram = false
-    func programIsTrivial() -> Bool {
-      guard let program = segment.first(where: { !launchers.contains($0) }) else { return true }
-      sawProgram = true
-      return trivialPrograms.contains(ASCIIText.lastPathComponent(program))
+    var commands: [[Substring]] = []
+    var command: [Substring] = []
+    func end() {
+      if !command.isEmpty { commands.append(command) }
+      command = []
     }
-    let words = ASCIIText.words(of: commandLine) {
+    func add(_ word: Substring) {
+      if !word.isEmpty && !launchers.contains(word) { command.append(word) }
+    }
+    let words = ASCIIText.words(of: lines) {
       $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
     }
     for word in words {
       if word == "&&" || word == "||" || word == ";" || word == "|" {
-        guard programIsTrivial() else { return false }
-        segment = []
+        end()
       } else if word.utf8.last == UInt8(ascii: ";") {
-        segment.append(word.dropLast())
-        guard programIsTrivial() else { return false }
-        segment = []
+        add(word.dropLast())
+        end()
       } else {
-        segment.append(word)
+        add(word)
       }
     }
-    return programIsTrivial() && sawProgram
+    end()
+    return commands
   }
 
   private static let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]

@@ -61,19 +61,24 @@ public enum VAPExport {
       "variables.containers + variables.initContainers + variables.ephemeralContainers"
     ),
     (
+      // `Container.commands`: per container, `['', name]`, then each command's words without
+      // the shells and loop keywords (no word is empty, so the first entry is told apart).
+      "containerCommands",
+      """
+      variables.allContainers.map(c, [['', has(c.name) ? c.name : '']] + (' ' + \
+      \(commandLine).join(' ').replace('\\n', ' ; ').replace('\\t', ' ') + ' ')\
+      .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
+      .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').map(segment, \
+      segment.split(' ').filter(w, w != '' && !(w in \(launchers)))).filter(words, words != []))
+      """
+    ),
+    (
       "trivialContainers",
       """
-      variables.allContainers.filter(c, (has(c.command) || has(c.args)) && \(commandLine) != [] \
-      && size(\(commandLine)) <= 16 && (' ' + \(commandLine).join(' ').replace('\\n', ' ; ')\
-      .replace('\\t', ' ') + ' ').replace(' && ', '\\n').replace(' || ', '\\n')\
-      .replace(' ; ', '\\n').replace(' | ', '\\n').replace('; ', '\\n').split('\\n')\
-      .map(segment, segment.split(' ').filter(w, w != '' && !(w in \(launchers))))\
-      .all(words, words == [] || words[0].split('/')[size(words[0].split('/')) - 1] in \
-      \(trivialPrograms)) && \
-      (' ' + \(commandLine).join(' ').replace('\\n', ' ; ').replace('\\t', ' ') + ' ')\
-      .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
-      .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').exists(segment, \
-      segment.split(' ').exists(w, w != '' && !(w in \(launchers))))).map(c, c.name)
+      variables.allContainers.filter(c, (has(c.command) || has(c.args)) && \
+      size(\(commandLine)) <= 16 && variables.containerCommands.exists(e, \
+      e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(words, words[0] == '' || \
+      words[0].split('/')[size(words[0].split('/')) - 1] in \(trivialPrograms)))).map(c, c.name)
       """
     ),
     (

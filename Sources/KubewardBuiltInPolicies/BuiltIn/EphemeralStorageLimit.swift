@@ -8,12 +8,18 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// Images whose job is to keep data (databases, queues, log and metric stores, buffers of
   /// log shippers, build servers): the `dataImages` option.
   let dataImages: Set<String>
+  /// Programs that start a data image's server besides its own name: `serverPrograms`.
+  let serverPrograms: Set<Substring>
   /// Programs whose work is writing files: the `writingCommands` option.
   let writingCommands: Set<Substring>
+  /// Those of them that install software: `installingCommands`.
+  let installingCommands: Set<Substring>
 
   init(options: PolicyOptions) {
     dataImages = Set(options.strings("dataImages"))
+    serverPrograms = Set(options.strings("serverPrograms").map { Substring($0) })
     writingCommands = Set(options.strings("writingCommands").map { Substring($0) })
+    installingCommands = Set(options.strings("installingCommands").map { Substring($0) })
   }
 
   /// What shows that the container writes to the node's disk beyond its logs: a writable
@@ -39,8 +45,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
     // A data store's image kept idle (`tail -f /dev/null`: a client to `kubectl exec`
-    // into) runs no server that stores anything.
-    if let name = dataImage(container), !container.isIdle {
+    // into), or running its client tools, runs no server that stores anything.
+    if let name = dataImage(container), !container.isIdle, runsServer(container, of: name) {
       return "\(name) stores data, and with no volume for it, on the node's disk"
     }
     if writesThroughCommand(container) {
@@ -51,7 +57,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   private func writesThroughCommand(_ container: Container) -> Bool {
     Self.commandWritesFiles(
-      container.commandLine, writers: writingCommands,
+      container.commandLine, writers: writingCommands, installers: installingCommands,
       mountPaths: container.volumeMountPaths.map(\.path))
   }
 
@@ -60,6 +66,19 @@ struct EphemeralStorageLimit: ObjectPolicy {
     guard let repository = container.imageReference?.repository else { return nil }
     let name = String(ASCIIText.lastPathComponent(Substring(repository)))
     return dataImages.contains(name) ? name : nil
+  }
+
+  /// Whether a container of a data image runs the image's server: its own entry point (no
+  /// `command`), or a command that starts it (`redis-server`, `mysqld`, `postgres`,
+  /// `docker-entrypoint.sh`). A command of another program (`psql -f seed.sql`, `until
+  /// pg_isready -h db`, a script of the client tools) uses the image for its tools.
+  private func runsServer(_ container: Container, of image: String) -> Bool {
+    // (An empty `command` is left out of what the API server stores, as none.)
+    guard let command = container.node[.command], !command.items.isEmpty else { return true }
+    return Container.programs(of: container.commandLine).contains { program in
+      program == image || program == image + "d" || program.hasPrefix(image + "-server")
+        || program.contains("entrypoint") || serverPrograms.contains(program)
+    }
   }
 
   /// Whether the container mounts a writable volume that can hold data: not config, secrets
@@ -89,10 +108,12 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   /// Whether a command line visibly writes files to the container's writable layer: a
   /// redirection to a file, `curl -o` a file, or a program whose work is writing (`mkdir`,
-  /// `cp`, `wget`, `tar`, package installs). A file under one of `mountPaths` is on a volume
-  /// (judged as a volume, or not on the node's disk at all: a memory-backed emptyDir).
+  /// `cp`, `wget`, `tar`, package installs: `installers`). A file under one of `mountPaths` is
+  /// on a volume (judged as a volume, or not on the node's disk at all: a memory-backed
+  /// emptyDir).
   static func commandWritesFiles(
-    _ words: [String], writers: Set<Substring>, mountPaths: [String] = []
+    _ words: [String], writers: Set<Substring>, installers: Set<Substring>,
+    mountPaths: [String] = []
   ) -> Bool {
     guard let first = words.first,
       !otherRoots.contains(ASCIIText.lastPathComponent(Substring(first)))
@@ -118,8 +139,10 @@ struct EphemeralStorageLimit: ObjectPolicy {
     let runsCurl = programs.contains("curl")
     // `args: [-c, …]` with no command: the image's entry point is the shell.
     let throughShell = programs.contains(where: shells.contains) || first == "-c"
+    if runsWriter(words, writers: writers, installers: installers, writesFile: writesFile) {
+      return true
+    }
     for (index, token) in tokens.enumerated() {
-      if writers.contains(programs[index]) { return true }
       // `curl -O` names the file after the URL; `curl -o /dev/null` writes nothing.
       if runsCurl && token == "-O" { return true }
       if runsCurl && (token == "-o" || token == "--output"), index + 1 < tokens.count,
@@ -144,6 +167,35 @@ struct EphemeralStorageLimit: ObjectPolicy {
       if writesFile(target) { return true }
     }
     return false
+  }
+
+  /// Whether a command line runs a program of `writers` that writes files outside the
+  /// container's volumes: an installer always; another (`mkdir`, `cp`, `mv`, `tar`) unless it
+  /// is its command's program, the only writer there, and every operand it is given is an
+  /// absolute path on a volume or a device (`mv /tmp/a /tmp/b` with `/tmp` mounted). An
+  /// operand that is relative, or no operand at all, may be the writable layer.
+  private static func runsWriter(
+    _ commandLine: [String], writers: Set<Substring>, installers: Set<Substring>,
+    writesFile: (Substring) -> Bool
+  ) -> Bool {
+    // The program a word names: `$(wget` and `` `mkdir `` run one too.
+    func program(_ word: Substring) -> Substring {
+      let start = word.lastIndex { $0 == "(" || $0 == "`" }.map(word.index(after:))
+      return ASCIIText.lastPathComponent(word[(start ?? word.startIndex)...])
+    }
+    return Container.commands(of: commandLine).contains { words in
+      let written = words.filter { writers.contains(program($0)) }
+      guard !written.isEmpty else { return false }
+      let program = program(words[0])
+      guard written.count == 1, writers.contains(program), !installers.contains(program) else {
+        return true
+      }
+      // `dd of=/data/x`: the path after the `=`; a URL is read from, not written.
+      let operands = words.filter { $0 != words[0] && $0.first != "-" }
+        .map { $0.split(separator: "=", omittingEmptySubsequences: false).last ?? $0 }
+        .filter { !$0.contains("://") }
+      return operands.isEmpty || operands.contains { $0.first != "/" || writesFile($0) }
+    }
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {

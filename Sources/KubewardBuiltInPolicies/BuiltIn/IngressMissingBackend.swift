@@ -10,7 +10,9 @@ struct IngressMissingBackend: SetPolicy {
 
   func check(_ set: LintSet, _ report: inout SetReport) {
     for ingress in set.facts.ingresses {
-      for backend in ingress.backends {
+      // The AWS Load Balancer Controller's `port.name: use-annotation`: the backend names an
+      // action of the `alb.ingress.kubernetes.io/actions.<name>` annotation, not a Service.
+      for backend in ingress.backends where backend.port != .string("use-annotation") {
         let services = set.services(named: backend.serviceName, in: ingress.space)
         guard let service = services.first else {
           // Without any Service in the Ingress's folder, the backend may live elsewhere (an

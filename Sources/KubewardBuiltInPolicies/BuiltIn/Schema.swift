@@ -170,6 +170,13 @@ struct ShapeWalk {
       &report, adjustment: .info)
   }
 
+  /// The key a mapping is the value of (`spec:` for the spec), where a field it lacks is
+  /// looked for; the mapping itself starts at its first field, which is no place for it.
+  static func key(of mapping: Node) -> Node {
+    guard let parent = mapping.parent, parent.isMapping else { return mapping }
+    return parent.pairs.first { $0.value.id == mapping.id }?.key ?? mapping
+  }
+
   /// Checks `node` against `shape`.
   mutating func check(_ node: Node, _ shape: APIShape, _ report: inout ObjectReport) {
     node.withTreeView { view in check(node.id, Unmanaged.passUnretained(shape), view, &report) }
@@ -284,7 +291,7 @@ struct ShapeWalk {
             &report)
         }
       } else {
-        absent(key.text, in: node, at: node, &report)
+        absent(key.text, in: node, at: Self.key(of: node), &report)
       }
     }
   }

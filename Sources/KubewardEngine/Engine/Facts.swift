@@ -299,6 +299,9 @@ public struct MonitorFacts: Sendable {
 public struct CustomResourceFacts: Sendable {
   public let object: ObjectReference
   public let labels: LabelSet
+  /// The labels of its pod template (`spec.template.metadata.labels`), when it has one: a
+  /// workload of its own kind (an Argo Rollout, an OpenKruise CloneSet) runs pods with them.
+  public let podLabels: LabelSet?
 
   public let scope: String
 
@@ -380,7 +383,10 @@ extension FactsCollection {
         customResources.append(
           CustomResourceFacts(
             object: strings(object.reference),
-            labels: strings.labelSet(of: object.metadata.labelsNode), scope: locate.scope))
+            labels: strings.labelSet(of: object.metadata.labelsNode),
+            podLabels: object.node.mapping(.spec)?.mapping(.template)?.mapping(.metadata)?
+              .mapping(.labels).map { strings.labelSet(of: $0) },
+            scope: locate.scope))
       }
       return
     }

@@ -311,8 +311,9 @@ public struct LintSet: Sendable {
   let selectorEvaluations = Counter()
 
   /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
-  /// `namespace`: one that carries every label the selector asks for, or whose name is one of
-  /// the selector's values (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
+  /// `namespace`: one that carries every label the selector asks for, itself or in its pod
+  /// template (an Argo Rollout's), or whose name is one of the selector's values
+  /// (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
   public func customResourceMayRunPods(selectedBy selector: LabelSelector, in space: Space)
     -> Bool
   {
@@ -321,6 +322,11 @@ public struct LintSet: Sendable {
     return (customResourcesBySpace[space] ?? []).contains { index in
       let resource = facts.customResources[index]
       if let name = resource.object.name, values.contains(name) { return true }
+      if let pods = resource.podLabels,
+        selector.matchLabels.allSatisfy({ pods[$0.key] == $0.value })
+      {
+        return true
+      }
       return selector.matchLabels.allSatisfy { resource.labels[$0.key] == $0.value }
     }
   }
