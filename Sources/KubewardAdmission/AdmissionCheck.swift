@@ -334,7 +334,8 @@ final class ObjectScope: @unchecked Sendable {
   @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
-  /// The results of a policy's validations, kept for the next policy (`AdmissionCheck`).
+  /// The results of a policy's validations (the first of them: the buffer is written over by
+  /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
   @exclusivity(unchecked) var validationResults: [Value] = []
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
@@ -926,14 +927,8 @@ struct AdmissionCheck: ObjectCheck {
     spentInAll += context.cost
     context.cost = 0
     let validations = policy.validations
-    // The scope's buffer, taken and given back: an array made for every policy and object
-    // was an allocation each.
-    var results: [Value] = []
-    swap(&results, &scope.validationResults)
-    defer {
-      results.removeAll(keepingCapacity: true)
-      swap(&results, &scope.validationResults)
-    }
+    // In the scope's buffer, written over policy after policy: an array made (or emptied) for
+    // every policy and object cost an allocation (or a generic loop) each.
     var failed = false
     for index in validations.indices {
       let remaining = CostLimits.perPolicy - context.cost
@@ -950,14 +945,18 @@ struct AdmissionCheck: ObjectCheck {
         return
       }
       if case .bool(false) = result { failed = true }
-      results.append(result)
+      if index < scope.validationResults.count {
+        scope.validationResults[index] = result
+      } else {
+        scope.validationResults.append(result)
+      }
     }
     // The messages of the failed validations, with what the validations left of the budget.
     // (The API server evaluates every validation's messageExpression; running out of budget
     // there turns every validation that did not err into an error, for failurePolicy.)
     var messages: [String?] = failed ? Array(repeating: nil, count: validations.count) : []
     for index in validations.indices where failed {
-      guard case .bool(false) = results[index] else { continue }
+      guard case .bool(false) = scope.validationResults[index] else { continue }
       if let fixed = fixedMessages?[index] {
         messages[index] = fixed
         continue
@@ -977,7 +976,7 @@ struct AdmissionCheck: ObjectCheck {
     }
     for index in validations.indices {
       let expression = validations[index].expression
-      switch results[index] {
+      switch scope.validationResults[index] {
       case .bool(true):
         continue
       case .bool(false):

@@ -140,7 +140,8 @@ public final class Container: Sendable {
   /// keeps a pod alive, waits, or sets something up in an instant.
   public static let trivialProgramNames: [String] = [
     "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
-    "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname",
+    "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname", "cat", "rm", "printenv",
+    "id", "whoami",
     // What a loop waiting for a dependency asks it: a name, a port, a database's readiness.
     "nslookup", "dig", "getent", "nc", "pg_isready",
   ]
@@ -159,42 +160,60 @@ public final class Container: Sendable {
   /// The programs a command line runs, by name: the first word of each of its `commands`
   /// (`sh -c "until pg_isready -h db; do sleep 2; done"` runs `pg_isready` and `sleep`).
   public static func programs(of commandLine: [String]) -> [Substring] {
-    commands(of: commandLine).map { ASCIIText.lastPathComponent($0[0]) }
+    // As `commands`, keeping only each one's first word: this runs for every container with a
+    // command, and a list of words per command was an allocation each.
+    var programs: [Substring] = []
+    var atStart = true
+    forEachWord(of: commandLine) { word, endsCommand in
+      if atStart, let word, !launchers.contains(word) {
+        programs.append(ASCIIText.lastPathComponent(word))
+        atStart = false
+      }
+      if endsCommand { atStart = true }
+    }
+    return programs
   }
 
   /// The commands of a command line, each as its words without the shells and the keywords
   /// of loops (`launcherWords`): commands end at `;`, `&&`, `||`, `|` and line breaks. (The
   /// exported admission policies split commands the same way.)
   public static func commands(of commandLine: [String]) -> [[Substring]] {
+    var commands: [[Substring]] = []
+    var command: [Substring] = []
+    forEachWord(of: commandLine) { word, endsCommand in
+      if let word, !launchers.contains(word) { command.append(word) }
+      if endsCommand && !command.isEmpty {
+        commands.append(command)
+        command = []
+      }
+    }
+    if !command.isEmpty { commands.append(command) }
+    return commands
+  }
+
+  /// Calls `body` with each word of a command line (`nil` for a separator alone) and whether a
+  /// command ends after it: at `;`, `&&`, `||`, `|`, a word ending in `;`, and line breaks.
+  private static func forEachWord(
+    of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Void
+  ) {
     let lines = commandLine.map { word in
       guard word.utf8.contains(0x0A) else { return word }
       return String(
         decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
-    }
-    var commands: [[Substring]] = []
-    var command: [Substring] = []
-    func end() {
-      if !command.isEmpty { commands.append(command) }
-      command = []
-    }
-    func add(_ word: Substring) {
-      if !word.isEmpty && !launchers.contains(word) { command.append(word) }
     }
     let words = ASCIIText.words(of: lines) {
       $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
     }
     for word in words {
       if word == "&&" || word == "||" || word == ";" || word == "|" {
-        end()
+        body(nil, true)
       } else if word.utf8.last == UInt8(ascii: ";") {
-        add(word.dropLast())
-        end()
+        let bare = word.dropLast()
+        body(bare.isEmpty ? nil : bare, true)
       } else {
-        add(word)
+        body(word, false)
       }
     }
-    end()
-    return commands
   }
 
   private static let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]

@@ -44,9 +44,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     // With a read-only root file system only volumes take writes; a container with a volume
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
-    // A data store's image kept idle (`tail -f /dev/null`: a client to `kubectl exec`
-    // into), or running its client tools, runs no server that stores anything.
-    if let name = dataImage(container), !container.isIdle, runsServer(container, of: name) {
+    if let name = keptData(container) {
       return "\(name) stores data, and with no volume for it, on the node's disk"
     }
     if writesThroughCommand(container) {
@@ -61,11 +59,53 @@ struct EphemeralStorageLimit: ObjectPolicy {
       mountPaths: container.volumeMountPaths.map(\.path))
   }
 
-  /// The name of the container's image when its job is to keep data (`dataImages`).
+  /// The data image (`dataImages`) whose server the container runs, which keeps its data. A
+  /// data store's image kept idle (`tail -f /dev/null`: a client to `kubectl exec` into), or
+  /// running its client tools, runs no server that stores anything.
+  private func keptData(_ container: Container) -> String? {
+    guard let name = dataImage(container), !container.isIdle, runsServer(container, of: name)
+    else { return nil }
+    return name
+  }
+
+  /// The entry of `dataImages` the container's image is (its repository's last part), also
+  /// with a version after it: `postgresql-16`, `mysql-80-c9s` (Red Hat's and others' names).
   private func dataImage(_ container: Container) -> String? {
     guard let repository = container.imageReference?.repository else { return nil }
-    let name = String(ASCIIText.lastPathComponent(Substring(repository)))
-    return dataImages.contains(name) ? name : nil
+    let name = ASCIIText.lastPathComponent(Substring(repository))
+    if dataImages.contains(String(name)) { return String(name) }
+    var dash = name.utf8.firstIndex(of: UInt8(ascii: "-"))
+    while let found = dash {
+      let version = name[name.utf8.index(after: found)...]
+      if Self.isVersionSuffix(version), dataImages.contains(String(name[..<found])) {
+        return String(name[..<found])
+      }
+      dash = name.utf8[name.utf8.index(after: found)...].firstIndex(of: UInt8(ascii: "-"))
+    }
+    return nil
+  }
+
+  /// `16`, `80-c9s`, `36-rhel7`, `7-el9`, `15-ubi9`: a version, then perhaps a base's name.
+  static func isVersionSuffix(_ text: Substring) -> Bool {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count <= 2, let version = parts.first, !version.isEmpty,
+      version.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+    else { return false }
+    guard parts.count == 2 else { return true }
+    let base = parts[1]
+    for prefix in ["c", "el", "rhel", "ubi"] where base.hasPrefix(prefix) {
+      var digits = base.dropFirst(prefix.count)
+      if prefix == "c" {
+        guard digits.last == "s" else { continue }
+        digits = digits.dropLast()
+      }
+      if !digits.isEmpty
+        && digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+      {
+        return true
+      }
+    }
+    return false
   }
 
   /// Whether a container of a data image runs the image's server: its own entry point (no
@@ -180,8 +220,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
   ) -> Bool {
     // The program a word names: `$(wget` and `` `mkdir `` run one too.
     func program(_ word: Substring) -> Substring {
-      let start = word.lastIndex { $0 == "(" || $0 == "`" }.map(word.index(after:))
-      return ASCIIText.lastPathComponent(word[(start ?? word.startIndex)...])
+      let opening = word.utf8.lastIndex { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "`") }
+      return ASCIIText.lastPathComponent(
+        opening.map { word[word.utf8.index(after: $0)...] } ?? word)
     }
     return Container.commands(of: commandLine).contains { words in
       let written = words.filter { writers.contains(program($0)) }
@@ -190,12 +231,36 @@ struct EphemeralStorageLimit: ObjectPolicy {
       guard written.count == 1, writers.contains(program), !installers.contains(program) else {
         return true
       }
+      if writesToStandardOutput(words) { return false }
       // `dd of=/data/x`: the path after the `=`; a URL is read from, not written.
-      let operands = words.filter { $0 != words[0] && $0.first != "-" }
-        .map { $0.split(separator: "=", omittingEmptySubsequences: false).last ?? $0 }
+      let operands = words.filter { $0 != words[0] && $0.utf8.first != UInt8(ascii: "-") }
+        .map { word in
+          word.utf8.lastIndex(of: UInt8(ascii: "=")).map { word[word.utf8.index(after: $0)...] }
+            ?? word
+        }
         .filter { !$0.contains("://") }
-      return operands.isEmpty || operands.contains { $0.first != "/" || writesFile($0) }
+      return operands.isEmpty
+        || operands.contains { $0.utf8.first != UInt8(ascii: "/") || writesFile($0) }
     }
+  }
+
+  /// Whether a writing program's words send what it fetches to standard output, or nowhere:
+  /// `wget -qO- URL`, `-O -`, `--output-document=-`, `--spider` (a wait loop's check).
+  static func writesToStandardOutput(_ words: [Substring]) -> Bool {
+    func outputFlag(_ word: Substring, then suffix: String) -> Bool {
+      // `-O`, or a cluster of short options ending in it (`-qO`), then `suffix`.
+      guard word.hasSuffix("O" + suffix), word.utf8.first == UInt8(ascii: "-") else {
+        return false
+      }
+      let letters = word.utf8.dropFirst().dropLast(1 + suffix.utf8.count)
+      return letters.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) }
+    }
+    if words.contains(where: {
+      $0 == "--spider" || $0 == "--output-document=-" || outputFlag($0, then: "-")
+    }) {
+      return true
+    }
+    return zip(words, words.dropFirst()).contains { outputFlag($0, then: "") && $1 == "-" }
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
@@ -235,7 +300,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
           why =
             "kubeward sees no volume, image or command of it that writes to disk, so its logs "
             + "and writable layer are what can grow"
-        } else if let image = dataImage(container), !hasOwnStorage(container, spec) {
+        } else if let image = keptData(container), !hasOwnStorage(container, spec) {
           why =
             "\(image) keeps data in the volumes its image declares, which the container "
             + "runtime makes writable on the node's disk even with a read-only root (unless the "

@@ -34,7 +34,10 @@ struct HeadlessServiceNoLB: SetPolicy {
           """, adjustment: .info)
         continue
       }
-      guard let selected = set.selection(of: service)?.nearest(to: service.location.file).indices
+      // Pods that name the Service as their `subdomain` get their own DNS names through it
+      // (`hostname.subdomain.namespace.svc`): what headless is for.
+      guard let selected = set.selection(of: service)?.nearest(to: service.location.file).indices,
+        !selected.contains(where: { set.facts.workloads[$0].subdomain == name })
       else { continue }
       // With one pod there is nothing to balance; a DaemonSet's pods are one per node, which
       // is what a headless Service over them is for.

@@ -137,6 +137,8 @@ public final class WorkloadFacts: Sendable {
   public let recreates: Bool
   /// A StatefulSet with `volumeClaimTemplates`: each pod owns its storage.
   public let ownsStorage: Bool
+  /// The pods' `spec.subdomain`: the headless Service of that name gives each pod a DNS name.
+  public let subdomain: String?
 
   public var namespace: String { object.namespace ?? "" }
   /// The project the workload belongs to.
@@ -148,7 +150,7 @@ public final class WorkloadFacts: Sendable {
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     probesReadiness: Bool,
-    recreates: Bool, ownsStorage: Bool
+    recreates: Bool, ownsStorage: Bool, subdomain: String? = nil
   ) {
     self.object = object
     self.scope = scope
@@ -164,6 +166,7 @@ public final class WorkloadFacts: Sendable {
     self.probesReadiness = probesReadiness
     self.recreates = recreates
     self.ownsStorage = ownsStorage
+    self.subdomain = subdomain
   }
 }
 
@@ -476,7 +479,8 @@ extension FactsCollection {
       serviceNameLocation: locate(serviceName), unprobedContainers: unprobed,
       probesReadiness: probesReadiness,
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
-      ownsStorage: !object.volumeClaimTemplates.isEmpty)
+      ownsStorage: !object.volumeClaimTemplates.isEmpty,
+      subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
   }
 
   /// The port whose application the Dapr sidecar waits for (`dapr.io/app-port` with
