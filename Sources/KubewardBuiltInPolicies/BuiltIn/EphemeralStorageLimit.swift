@@ -74,13 +74,15 @@ struct EphemeralStorageLimit: ObjectPolicy {
     guard let repository = container.imageReference?.repository else { return nil }
     let name = ASCIIText.lastPathComponent(Substring(repository))
     if dataImages.contains(String(name)) { return String(name) }
-    var dash = name.utf8.firstIndex(of: UInt8(ascii: "-"))
-    while let found = dash {
+    // A version has at most one `-` in it: the name ends before one of the last two.
+    let dash = UInt8(ascii: "-")
+    guard let last = name.utf8.lastIndex(of: dash) else { return nil }
+    let previous = name.utf8[..<last].lastIndex(of: dash)
+    for found in [previous, last].compactMap({ $0 }) {
       let version = name[name.utf8.index(after: found)...]
       if Self.isVersionSuffix(version), dataImages.contains(String(name[..<found])) {
         return String(name[..<found])
       }
-      dash = name.utf8[name.utf8.index(after: found)...].firstIndex(of: UInt8(ascii: "-"))
     }
     return nil
   }
