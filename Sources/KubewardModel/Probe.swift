@@ -44,6 +44,14 @@ public struct Probe: Sendable {
     return nil
   }
 
+  /// The port an `httpGet`, `tcpSocket` or `grpc` handler checks (`nil` for `exec`).
+  public var port: IntOrString? {
+    guard let handler = handler?.handler, handler != .exec,
+      let (_, mapping) = node.entry(handler.key)
+    else { return nil }
+    return IntOrString(mapping[.port])
+  }
+
   /// `periodSeconds`, 10 when unset.
   public var periodSeconds: Int { node.scalar(.periodSeconds)?.int ?? 10 }
   /// `timeoutSeconds`, 1 when unset.

@@ -457,14 +457,27 @@ extension FactsCollection {
       } ?? false)
     {
       let declared = container.ports
+      func namedAuxiliary(_ port: ContainerPort) -> Bool {
+        port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
+      }
+      // Beside a metrics port, one that only the liveness or startup probe names is a health
+      // port (Argo Workflows' controller: `metrics` and an unnamed 6060 its liveness checks).
+      let healthChecked = [ProbeKind.liveness, .startup].compactMap { container.probe($0)?.port }
+      func checkedForHealth(_ port: ContainerPort) -> Bool {
+        healthChecked.contains { checked in
+          switch checked {
+          case .int(let number): port.number == number
+          case .string(let name): port.name == name
+          }
+        }
+      }
       unprobed.append(
         WorkloadFacts.ContainerFacts(
           name: strings(container.name), location: locate(container.node),
           declaresPorts: !declared.isEmpty,
           declaresOnlyAuxiliaryPorts: !declared.isEmpty
-            && declared.allSatisfy { port in
-              port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
-            }))
+            && declared.allSatisfy { namedAuxiliary($0) || checkedForHealth($0) }
+            && declared.contains(where: namedAuxiliary)))
     }
     let probesReadiness =
       appPort != nil
