@@ -113,6 +113,22 @@ struct AbsenceTests {
     ])
     #expect(findings(result, "service-selects-nothing").map(\.line) == [7])
   }
+
+  /// The hint names the workload whose labels are nearest the selector's (a typo of its
+  /// value), not the first of the namespace.
+  @Test func theHintNamesTheNearestWorkload() throws {
+    let result = try lint([
+      ("a.yaml", deployment("alpha")),
+      ("b.yaml", deployment("checkout")),
+      ("c.yaml", deployment("cart")),
+      ("svc.yaml", service("checkout", selector: "app: checkuot")),
+    ])
+    let messages = findings(result, "service-selects-nothing").map(\.message)
+    #expect(messages.count == 1)
+    #expect(messages.first?.contains("(Deployment default/checkout has app=checkout)") == true)
+    #expect(ServiceSelectsNothing.sharedEnds("checkuot", "checkout") == 6)
+    #expect(ServiceSelectsNothing.sharedEnds("aa", "aaa") == 2)
+  }
 }
 
 @Suite("Cross-object reasoning")

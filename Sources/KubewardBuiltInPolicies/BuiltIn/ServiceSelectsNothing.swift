@@ -109,13 +109,43 @@ struct ServiceSelectsNothing: SetPolicy {
 
   /// Names a workload whose labels have the selector's keys with other values: the likely typo.
   private func hint(for selector: LabelSelector, in set: LintSet, _ space: Space) -> String {
-    let keys = selector.matchLabels.keys
-    guard !keys.isEmpty,
-      let near = set.workloads(in: space).first(where: { workload in
-        keys.allSatisfy { workload.podLabels[$0] != nil }
-      })
-    else { return "" }
-    let labels = keys.sorted().map { "\($0)=\(near.podLabels[$0] ?? "")" }
+    let wanted = selector.matchLabels
+    guard !wanted.isEmpty else { return "" }
+    // The workload whose labels are nearest the selector's: most values equal, then most
+    // characters shared at their starts and ends (`checkuot` is a typo of `checkout`, not of
+    // `alpha`). Among the first thousand that have every key: a hint, not a search.
+    var nearest: (workload: WorkloadFacts, equal: Int, shared: Int)?
+    for workload in set.workloads(in: space).prefix(1_000) {
+      var (equal, shared) = (0, 0)
+      var hasEveryKey = true
+      for (key, value) in wanted {
+        guard let written = workload.podLabels[key] else {
+          hasEveryKey = false
+          break
+        }
+        if written == value { equal += 1 }
+        shared += Self.sharedEnds(written, value)
+      }
+      guard hasEveryKey else { continue }
+      if nearest.map({ (equal, shared) > ($0.equal, $0.shared) }) ?? true {
+        nearest = (workload, equal, shared)
+      }
+    }
+    guard let near = nearest?.workload else { return "" }
+    let labels = wanted.keys.sorted().map { "\($0)=\(near.podLabels[$0] ?? "")" }
     return " (\(near.object) has \(labels.joined(separator: ", ")))"
+  }
+
+  /// How many bytes two texts share at their start and, after it, at their end.
+  static func sharedEnds(_ a: String, _ b: String) -> Int {
+    let (x, y) = (Array(a.utf8), Array(b.utf8))
+    var start = 0
+    while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
+    var end = 0
+    while end < x.count - start, end < y.count - start, x[x.count - 1 - end] == y[y.count - 1 - end]
+    {
+      end += 1
+    }
+    return start + end
   }
 }
