@@ -46,8 +46,10 @@ public final class Container: Sendable {
   public init(node: Node, role: ContainerRole) {
     self.node = node
     self.role = role
-    self.isTrivial = Self.isTrivial(node)
     let imageReference = node.scalar(.image)?.string.flatMap(ImageReference.init)
+    self.isTrivial =
+      Self.isTrivial(node)
+      || Self.agnhostSubcommand(node, imageReference).map(Self.trivialAgnhost.contains) == true
     self.imageReference = imageReference
     self.runsPauseImage = imageReference.map { Self.isPause($0.repository) } ?? false
     self.probes = ProbeKind.allCases.compactMap { kind in
@@ -112,7 +114,7 @@ public final class Container: Sendable {
   /// forever (`sleep infinity`, `tail -f /dev/null`, `sleep 3600` and longer). It serves
   /// nothing, so it needs no readiness probe.
   public var isIdle: Bool {
-    if runsPauseImage { return true }
+    if runsPauseImage || Self.agnhostSubcommand(node, imageReference) == "pause" { return true }
     // Most containers give no command, and most commands start a server: both are ruled out
     // before any text is joined or split (this runs for every container).
     let commandLine = self.commandLine
@@ -128,6 +130,21 @@ public final class Container: Sendable {
     return rest.count == 2 && rest[0].hasSuffix("sleep")
       && (Int(rest[1]).map { $0 >= 3600 } ?? false)
   }
+
+  /// The subcommand Kubernetes' test image agnhost runs (its first argument, with the image's
+  /// own entry point), which documentation examples use as a stand-in workload.
+  static func agnhostSubcommand(_ node: Node, _ image: ImageReference?) -> String? {
+    // (An empty `command` is left out of what the API server stores, as none.)
+    guard node[.command].map({ $0.items.isEmpty }) ?? true, let image,
+      ASCIIText.lastPathComponent(Substring(image.repository)) == "agnhost"
+    else { return nil }
+    return node.items(.args).first?.text
+  }
+
+  /// agnhost's subcommands that do nothing to speak of: `pause` blocks until a signal (idle,
+  /// too), `entrypoint-tester` prints its arguments and exits. (The exported admission
+  /// policies read this list too.)
+  public static let trivialAgnhost: Set<String> = ["pause", "entrypoint-tester"]
 
   /// Words of a command line that start no program: shells, their flags and the keywords of
   /// their loops (`while true; do echo …; sleep 45; done`). (The exported admission policies

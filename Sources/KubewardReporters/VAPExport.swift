@@ -61,6 +61,10 @@ public enum VAPExport {
       "variables.containers + variables.initContainers + variables.ephemeralContainers"
     ),
     (
+      "validImages",
+      "variables.allContainers.filter(c, has(c.image) && \(validImage("c.image"))).map(c, c.name)"
+    ),
+    (
       // `Container.commands`: per container, `['', name]`, then each command's words without
       // the shells and loop keywords (no word is empty, so the first entry is told apart).
       "containerCommands",
@@ -75,10 +79,11 @@ public enum VAPExport {
     (
       "trivialContainers",
       """
-      variables.allContainers.filter(c, (has(c.command) || has(c.args)) && \
+      variables.allContainers.filter(c, ((has(c.command) || has(c.args)) && \
       size(\(commandLine)) <= 16 && variables.containerCommands.exists(e, \
       e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(words, words[0] == '' || \
-      words[0].split('/')[size(words[0].split('/')) - 1] in \(trivialPrograms)))).map(c, c.name)
+      words[0].split('/')[size(words[0].split('/')) - 1] in \(trivialPrograms)))) || \
+      \(agnhostRunning("c", celList(Container.trivialAgnhost.sorted())))).map(c, c.name)
       """
     ),
     (
@@ -97,10 +102,6 @@ public enum VAPExport {
       """
     ),
     (
-      "validImages",
-      "variables.allContainers.filter(c, has(c.image) && \(validImage("c.image"))).map(c, c.name)"
-    ),
-    (
       "pauseContainers",
       """
       variables.allContainers.filter(c, c.name in variables.validImages && \
@@ -111,6 +112,7 @@ public enum VAPExport {
       "idleContainers",
       """
       variables.allContainers.filter(c, c.name in variables.pauseContainers || \
+      \(agnhostRunning("c", "['pause']")) || \
       ((\(commandLine).exists(w, w.contains('sleep') || w.contains('tail'))) && \
       (\(commandLine).join(' ').replace('\\n', ' ').split(' ').filter(w, w != '').join(' ')\
       .contains('sleep infinity') || \(commandLine).join(' ').replace('\\n', ' ').split(' ')\
@@ -139,6 +141,17 @@ public enum VAPExport {
       """
     ),
   ]
+
+  /// Whether container `c` runs Kubernetes' test image agnhost with its own entry point and a
+  /// subcommand of `subcommands` (`Container.agnhostSubcommand`).
+  static func agnhostRunning(_ c: String, _ subcommands: String) -> String {
+    """
+    (\(c).name in variables.validImages && !has(\(c).command) && has(\(c).args) && \
+    size(\(c).args) > 0 && \(c).args[0] in \(subcommands) && \
+    \(c).image.split('@')[0].split('/')[size(\(c).image.split('@')[0].split('/')) - 1]\
+    .split(':')[0] == 'agnhost')
+    """
+  }
 
   /// A container's `command` then `args`.
   static let commandLine = "((has(c.command) ? c.command : []) + (has(c.args) ? c.args : []))"
