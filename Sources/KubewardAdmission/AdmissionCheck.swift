@@ -15,6 +15,8 @@ import Synchronization
 public enum CostLimits {
   public static let perExpression = 1_000_000
   public static let perPolicy = 10_000_000
+  /// A policy's matchConditions on one object (`RuntimeCELCostBudgetMatchConditions`).
+  public static let matchConditions = 2_500_000
 }
 
 /// The CEL work a whole `kubeward lint` run may do, for all its policies and objects
@@ -67,8 +69,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   private enum VariableState {
     case unread, evaluating, done(Value)
   }
-  /// Cost spent so far on this object by this policy.
+  /// Cost spent so far on this object by this policy, in the current phase.
   @exclusivity(unchecked) var cost = 0
+  /// The budget of the current phase (matchConditions have a smaller one).
+  @exclusivity(unchecked) var limit = CostLimits.perPolicy
+  /// Cost of the evaluations it actually ran, in all phases: a shared expression's value is
+  /// charged to every policy that reads it (`cost`), but was worked out once.
+  @exclusivity(unchecked) var executed = 0
   /// Cost its traced re-evaluations spent (`AdmissionCheck.tracedNode`): a budget of their
   /// own, so that finding where a validation failed never changes what the others decide.
   @exclusivity(unchecked) var tracingCost = 0
@@ -91,8 +98,19 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     depth = 0
     nesting = 0
     cost = 0
+    limit = CostLimits.perPolicy
+    executed = 0
     tracingCost = 0
     tracer = nil
+  }
+
+  /// Starts a phase of the policy's evaluation with `limit` to spend, its variables unread:
+  /// the API server evaluates matchConditions, validations, messages and audit annotations
+  /// each in a context of its own, where a variable is evaluated (and charged) again.
+  func startPhase(limit: Int) {
+    states.removeAll(keepingCapacity: true)
+    cost = 0
+    self.limit = limit
   }
 
   /// Makes an emptied activation `policy`'s, with `params`.
@@ -135,12 +153,19 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
   /// `program`'s value, and what it spent itself: a variable it reads is charged when read.
   private func run(_ program: Program) -> (value: Value, spent: Int) {
-    let remaining = CostLimits.perPolicy - cost
+    let remaining = limit - cost
     guard remaining > 0 else { return (.error(costLimitExceeded), 0) }
     let (value, spent) = program.evaluateWithCost(
       self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
     cost = cost.addingReportingOverflow(spent).overflow ? .max : cost + spent
+    executed = executed.addingReportingOverflow(spent).overflow ? .max : executed + spent
     return (value, spent)
+  }
+
+  /// Whether the phase has run out of its budget, as the API server counts it: an
+  /// evaluation that started with nothing left, or spent more than was left.
+  func isOutOfBudget(hadLeft remaining: Int) -> Bool {
+    remaining <= 0 || cost > limit
   }
 
   /// How many variables may be in evaluation at once, each reading the next: every one is a
@@ -188,7 +213,7 @@ extension AdmissionActivation {
   /// traced once per object, with the last field of the object it read, which every other
   /// traced evaluation of it gets replayed to its tracer, as if read again.
   fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
-    let remaining = CostLimits.perPolicy - cost
+    let remaining = limit - cost
     if remaining > 0,
       let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot],
       shared.cost <= min(CostLimits.perExpression, remaining)
@@ -642,6 +667,8 @@ struct AdmissionCheck: ObjectCheck {
     let paramsAreNamespaced: Bool
     /// Per binding, how its findings name what the object violates.
     let denials: [String]
+    /// How a finding says the run's work ran out before the policy was evaluated.
+    let unchecked: String
     /// Per binding, the severity of its findings: the configuration's for the policy, else
     /// the strongest of the binding's actions.
     let adjustments: [SeverityAdjustment]
@@ -678,6 +705,8 @@ struct AdmissionCheck: ObjectCheck {
         InputText.clipped(AdmissionCheck.denial(policy, $0, unbound: unbound))
       }
       self.denials = denials
+      self.unchecked = InputText.clipped(
+        "was not checked against \(policy.kindName) '\(policy.name)'")
       self.fixedMessages = denials.map { verb in
         policy.validations.map { validation in
           // Clipped once here, as the report would clip it for every finding.
@@ -751,16 +780,6 @@ struct AdmissionCheck: ObjectCheck {
   }
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    if let budget = set.workBudget, budget.isSpent {
-      report.report(
-        object.nameNode,
-        "was not checked against this admission policy: the run spent the \(budget.limit) "
-          + "units of CEL work kubeward allows for its input (Kubernetes' cost units), so its "
-          + "verdict is unknown; lint fewer objects or policies at once, or make the policies' "
-          + "expressions cheaper",
-        adjustment: .exactly(.error))
-      return
-    }
     let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
       ObjectContext(object, check: self, admission: report.admissionRequest)
     }
@@ -811,7 +830,7 @@ struct AdmissionCheck: ObjectCheck {
   ) -> Bool {
     let activation = scope.activation(params: .null, policy: nil)
     defer { scope.recycle(activation) }
-    defer { budget?.charge(activation.cost) }
+    defer { budget?.charge(activation.executed) }
     return exceptions.contains { exception in
       exception.matchConditions.allSatisfy { condition in
         if case .bool(true) = activation.evaluate(condition.expression) { return true }
@@ -858,7 +877,8 @@ struct AdmissionCheck: ObjectCheck {
     // Most policies take no params: one evaluation, with `params` null.
     guard policy.paramKind != nil, binding.paramReference != nil else {
       evaluate(
-        policy, param: .null, denial: verb, fixedMessages: fixedMessages, adjustment: adjustment,
+        policy, param: .null, denial: verb, unchecked: entry.unchecked,
+        fixedMessages: fixedMessages, adjustment: adjustment,
         object: object, scope: scope, report: &report)
       return
     }
@@ -880,62 +900,92 @@ struct AdmissionCheck: ObjectCheck {
     }
     for param in paramValues {
       evaluate(
-        policy, param: param, denial: verb, fixedMessages: fixedMessages, adjustment: adjustment,
+        policy, param: param, denial: verb, unchecked: entry.unchecked,
+        fixedMessages: fixedMessages, adjustment: adjustment,
         object: object, scope: scope, report: &report)
     }
   }
 
   /// One evaluation of `policy` on the object, with `param` as `params`.
   private func evaluate(
-    _ policy: AdmissionPolicy, param: Value, denial verb: String, fixedMessages: [String?]?,
+    _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
+    fixedMessages: [String?]?,
     adjustment: SeverityAdjustment, object: KubeObject, scope: ObjectScope,
     report: inout ObjectReport
   ) {
     func activation() -> AdmissionActivation {
       scope.activation(params: param, policy: policy)
     }
-    let context = activation()
-    defer { scope.recycle(context) }
-    // What every phase spent (each starts from zero), charged to the run however it ends.
-    var spentInAll = 0
-    defer { set.workBudget?.charge(spentInAll + context.cost + context.tracingCost) }
-    // matchConditions, as the API server's matcher reads them: one that is false skips the
-    // policy, whatever the others give (an error included: all are evaluated); else an error
-    // follows failurePolicy; anything else (true, a value that is not false) matches. Read by
-    // index, here and below: iterating copied each entry (a retain per field) for every object.
-    let conditions = policy.matchConditions
-    var conditionError: (index: Int, message: String)?
-    for index in conditions.indices {
-      switch context.evaluate(conditions[index].expression) {
-      case .bool(false): return
-      case .error(let error): if conditionError == nil { conditionError = (index, error.message) }
-      default: continue
-      }
-    }
-    if let (index, message) = conditionError {
-      if policy.failurePolicy == .fail {
-        report.report(
-          object.nameNode,
-          "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(message)), and failurePolicy Fail rejects the request",
-          adjustment: adjustment)
-      }
+    // Once the run has spent its work, what is left is said, never passed in silence.
+    if let budget = set.workBudget, budget.isSpent {
+      report.report(
+        object.nameNode,
+        "\(unchecked): the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
+          + "units), so the verdict is unknown; lint fewer objects or policies at once, or make "
+          + "the policies' expressions cheaper",
+        adjustment: adjustment)
       return
     }
-    // The validations have a budget of their own, as in the API server (its matcher and its
-    // validator each run with Kubernetes' whole per-policy budget).
-    var largestCost = context.cost
-    spentInAll += context.cost
-    context.cost = 0
+    let context = activation()
+    defer { scope.recycle(context) }
+    // The run's budget counts the work done (a shared value is worked out once), however the
+    // evaluation ends; the ledger, each phase's largest cost.
+    var largestCost = 0
+    defer {
+      set.workBudget?.charge(context.executed + context.tracingCost)
+      set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
+    }
+    // matchConditions, as the API server's matcher reads them: all are evaluated, with a
+    // budget of their own; running out of it follows failurePolicy; then one that is false
+    // skips the policy, whatever the others give; else an error follows failurePolicy;
+    // anything else (true, a value that is not false) matches. Read by index, here and
+    // below: iterating copied each entry (a retain per field) for every object.
+    let conditions = policy.matchConditions
+    if !conditions.isEmpty {
+      context.startPhase(limit: CostLimits.matchConditions)
+      var isFalse = false
+      var conditionError: (index: Int, message: String)?
+      for index in conditions.indices {
+        let remaining = context.limit - context.cost
+        let result = context.evaluate(conditions[index].expression)
+        if context.isOutOfBudget(hadLeft: remaining) {
+          if policy.failurePolicy == .fail {
+            report.report(
+              object.nameNode,
+              "\(verb): matchConditions ran out of their cost budget (\(CostLimits.matchConditions)), and failurePolicy Fail rejects the request",
+              adjustment: adjustment)
+          }
+          return
+        }
+        switch result {
+        case .bool(false): isFalse = true
+        case .error(let error): if conditionError == nil { conditionError = (index, error.message) }
+        default: continue
+        }
+      }
+      if isFalse { return }
+      if let (index, message) = conditionError {
+        if policy.failurePolicy == .fail {
+          report.report(
+            object.nameNode,
+            "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(message)), and failurePolicy Fail rejects the request",
+            adjustment: adjustment)
+        }
+        return
+      }
+      largestCost = context.cost
+    }
+    context.startPhase(limit: CostLimits.perPolicy)
     let validations = policy.validations
     // In the scope's buffer, written over policy after policy: an array made (or emptied) for
     // every policy and object cost an allocation (or a generic loop) each.
     var failed = false
     for index in validations.indices {
-      let remaining = CostLimits.perPolicy - context.cost
+      let remaining = context.limit - context.cost
       let result = context.evaluate(validations[index].expression)
       // Out of the policy's budget, the API server drops every validation's result for one
       // error, which failurePolicy decides: Ignore admits the object.
-      if remaining <= 0 || context.cost > CostLimits.perPolicy {
+      if context.isOutOfBudget(hadLeft: remaining) {
         if policy.failurePolicy == .fail {
           report.report(
             object.nameNode,
@@ -951,19 +1001,24 @@ struct AdmissionCheck: ObjectCheck {
         scope.validationResults.append(result)
       }
     }
-    // The messages of the failed validations, with what the validations left of the budget.
-    // (The API server evaluates every validation's messageExpression; running out of budget
-    // there turns every validation that did not err into an error, for failurePolicy.)
+    // The messages of the failed validations, from what the validations left of the budget,
+    // their variables evaluated again (the API server's messages are a context of their own).
+    // Running out there turns every validation that did not err into an error, for
+    // failurePolicy. (The API server also evaluates the messageExpressions of validations
+    // that hold, for nothing but their cost: kubeward does not, which errs only where they
+    // alone would spend the rest of the budget.)
     var messages: [String?] = failed ? Array(repeating: nil, count: validations.count) : []
+    let validationsCost = context.cost
+    if failed { context.startPhase(limit: context.limit - validationsCost) }
     for index in validations.indices where failed {
       guard case .bool(false) = scope.validationResults[index] else { continue }
       if let fixed = fixedMessages?[index] {
         messages[index] = fixed
         continue
       }
-      let remaining = CostLimits.perPolicy - context.cost
+      let remaining = context.limit - context.cost
       let value = validations[index].messageExpression.map { context.evaluate($0) }
-      if value != nil && (remaining <= 0 || context.cost > CostLimits.perPolicy) {
+      if value != nil && context.isOutOfBudget(hadLeft: remaining) {
         if policy.failurePolicy == .fail {
           report.report(
             object.nameNode,
@@ -997,10 +1052,9 @@ struct AdmissionCheck: ObjectCheck {
           adjustment: adjustment)
       }
     }
+    largestCost = max(largestCost, validationsCost + (failed ? context.cost : 0))
     // Audit annotations have a budget of their own, as in the API server.
-    largestCost = max(largestCost, context.cost)
-    spentInAll += context.cost
-    context.cost = 0
+    context.startPhase(limit: CostLimits.perPolicy)
     let annotations = policy.auditAnnotations
     for index in annotations.indices {
       switch context.evaluate(annotations[index].expression) {
@@ -1020,7 +1074,6 @@ struct AdmissionCheck: ObjectCheck {
         continue
       }
     }
-    set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
   }
 
   /// The validation's message when it is the same on every object: it has no

@@ -171,7 +171,17 @@ public final class Container: Sendable {
     let commandLine = Self.commandLine(of: node)
     guard commandLine.count <= 16 else { return false }
     let programs = Self.programs(of: commandLine)
-    return !programs.isEmpty && programs.allSatisfy(trivialPrograms.contains)
+    guard !programs.isEmpty && programs.allSatisfy(trivialPrograms.contains) else { return false }
+    // `nc -z` checks a port; `nc -l` serves one (a toy web server's loop).
+    return !programs.contains("nc")
+      || !commands(of: commandLine).contains { words in
+        ASCIIText.lastPathComponent(words[0]) == "nc" && words.contains(where: isListenFlag)
+      }
+  }
+
+  /// `--listen`, or a cluster of short options with `l` (`-l`, `-lk`, `-lvp`).
+  private static func isListenFlag(_ word: Substring) -> Bool {
+    word == "--listen" || (word.hasPrefix("-") && !word.hasPrefix("--") && word.contains("l"))
   }
 
   /// The programs a command line runs, by name: the first word of each of its `commands`

@@ -458,17 +458,51 @@ struct EvaluationTests {
       (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
     }
     var harness = Harness(policies: text, manifests: manifests)
+    harness.jobs = 1
     #expect(try harness.objectFindings().isEmpty)
-    // The first object spends the budget (about 300 000 units), the others are not evaluated
-    // (but one a second worker took at the same time).
+    // The first object spends the budget (about 300 000 units), the others are not evaluated.
     harness.workBudget = WorkBudget(limit: 200_000)
     let findings = try harness.objectFindings()
-    #expect(findings.count >= 3 && !findings.contains { $0.file == "d0.yaml" })
+    #expect(findings.map(\.file) == ["d1.yaml", "d2.yaml", "d3.yaml", "d4.yaml"])
     #expect(findings.allSatisfy { $0.severity == .error && $0.message.contains("was not checked") })
+    // An object the policy does not match is not reported.
+    harness.manifests.append(
+      (name: "svc.yaml", text: "apiVersion: v1\nkind: Service\nmetadata: {name: s}"))
+    #expect(try harness.objectFindings().allSatisfy { $0.file != "svc.yaml" })
     // Ten thousand units per byte of input, and at least a billion.
     #expect(WorkBudget(inputBytes: 1_000).limit == 1_000_000_000)
     #expect(WorkBudget(inputBytes: 1_000_000).limit == 10_000_000_000)
     #expect(WorkBudget(inputBytes: .max).limit == .max)
+  }
+
+  /// As in the API server, each phase evaluates the variables it reads again, and pays for
+  /// them: matchConditions (with a budget of 2 500 000), the validations (10 000 000), the
+  /// messages (what the validations left). A policy whose conditions read two costly variables
+  /// and whose validation reads twelve runs out in the validations; three costly conditions
+  /// run out of the conditions' budget, even after one that is false.
+  @Test func eachPhaseHasItsBudgetAndItsOwnVariables() throws {
+    let costly = "lists.range(150000).all(i, i >= 0)"
+    let variables = (0..<12).map { "    - {name: v\($0), expression: \"\(costly)\"}" }
+    let all = (0..<12).map { "variables.v\($0)" }.joined(separator: " && ")
+    func findings(conditions: [String], validation: String) throws -> [String] {
+      let text = spec(
+        """
+          matchConditions: [\(conditions.enumerated().map { "{name: c\($0.offset), expression: \"\($0.element)\"}" }.joined(separator: ", "))]
+          variables:
+        \(variables.joined(separator: "\n"))
+          validations:
+            - expression: "\(validation)"
+        """)
+      return try Harness(policies: text, manifest: deployment()).objectFindings().map(\.message)
+    }
+    let validationsRunOut = try findings(
+      conditions: ["variables.v0", "variables.v1"], validation: all)
+    #expect(
+      validationsRunOut.count == 1 && validationsRunOut[0].contains("running out of cost budget"))
+    let conditionsRunOut = try findings(
+      conditions: ["false", costly, costly + " && true", costly + " || false"], validation: "true")
+    #expect(conditionsRunOut.count == 1 && conditionsRunOut[0].contains("matchConditions ran out"))
+    #expect(try findings(conditions: ["false", costly], validation: "false").isEmpty)
   }
 
   /// matchConditions are all evaluated, as the API server's matcher does: one that is false

@@ -16,6 +16,8 @@ struct Harness {
   var costs: CostLedger?
   /// The run's CEL work, when bounded.
   var workBudget: WorkBudget?
+  /// Workers (`RunOptions.jobs`), when not the machine's cores.
+  var jobs: Int?
 
   init(policies: String, manifests: [(name: String, text: String)]) {
     self.policies = policies
@@ -39,6 +41,7 @@ struct Harness {
     set.workBudget = workBudget
     let linter = try Linter(configuration: configuration, sources: [AdmissionPolicySource(set)])
     var options = RunOptions()
+    if let jobs { options.jobs = jobs }
     options.additionalFindings = set.policyFileFindings()
     return linter.lint(inputs, options: options).findings
   }

@@ -111,17 +111,41 @@ struct EphemeralStorageLimit: ObjectPolicy {
   }
 
   /// Whether a container of a data image runs the image's server: its own entry point (no
-  /// `command`), or a command that starts it (`redis-server`, `mysqld`, `postgres`,
-  /// `docker-entrypoint.sh`). A command of another program (`psql -f seed.sql`, `until
-  /// pg_isready -h db`, a script of the client tools) uses the image for its tools.
+  /// `command`), or a command whose program starts it (`redis-server`, `mysqld`, `postgres`,
+  /// `docker-entrypoint.sh`; after a wrapper such as `tini --` or `gosu redis`), or that runs
+  /// a script of a folder named for it (Bitnami's `/opt/bitnami/scripts/redis/run.sh`). A
+  /// command of another program (`psql -f seed.sql`, `until pg_isready -h db`, a script of
+  /// the client tools) uses the image for its tools.
   private func runsServer(_ container: Container, of image: String) -> Bool {
     // (An empty `command` is left out of what the API server stores, as none.)
     guard let command = container.node[.command], !command.items.isEmpty else { return true }
-    return Container.programs(of: container.commandLine).contains { program in
-      program == image || program == image + "d" || program.hasPrefix(image + "-server")
+    func startsServer(_ word: Substring) -> Bool {
+      let program = ASCIIText.lastPathComponent(word)
+      return program == image || program == image + "d" || program.hasPrefix(image + "-server")
         || program.contains("entrypoint") || serverPrograms.contains(program)
     }
+    let folder = "/" + image + "/"
+    return Container.commands(of: container.commandLine).contains { words in
+      if words.contains(where: { $0.hasSuffix(".sh") && $0.contains(folder) }) { return true }
+      // The program: past wrappers, their options, and a user switch's user.
+      let rest = words.filter {
+        !Self.wrappers.contains(ASCIIText.lastPathComponent($0))
+          && $0.utf8.first != UInt8(ascii: "-")
+      }
+      let switchesUser = words.contains {
+        Self.userSwitches.contains(ASCIIText.lastPathComponent($0))
+      }
+      return rest.first.map(startsServer) == true
+        || (switchesUser && rest.count > 1 && startsServer(rest[1]))
+    }
   }
+
+  /// Programs that start the one after them (`tini -- redis-server`).
+  static let wrappers: Set<Substring> = [
+    "tini", "tini-static", "dumb-init", "gosu", "su-exec", "env", "nice", "nohup", "setpriv",
+  ]
+  /// Wrappers whose first argument is a user (`gosu redis redis-server`).
+  static let userSwitches: Set<Substring> = ["gosu", "su-exec"]
 
   /// Whether the container mounts a writable volume that can hold data: not config, secrets
   /// or the downward API (mounted read-only whatever the manifest says), nor an emptyDir.

@@ -113,7 +113,7 @@ struct ServiceSelectsNothing: SetPolicy {
     guard !wanted.isEmpty else { return "" }
     // The workload whose labels are nearest the selector's: most values equal, then most
     // characters shared at their starts and ends (`checkuot` is a typo of `checkout`, not of
-    // `alpha`). Among the first thousand that have every key: a hint, not a search.
+    // `alpha`). Among the namespace's first thousand workloads: a hint, not a search.
     var nearest: (workload: WorkloadFacts, equal: Int, shared: Int)?
     for workload in set.workloads(in: space).prefix(1_000) {
       var (equal, shared) = (0, 0)

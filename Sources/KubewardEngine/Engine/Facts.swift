@@ -460,8 +460,9 @@ extension FactsCollection {
       func namedAuxiliary(_ port: ContainerPort) -> Bool {
         port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
       }
-      // Beside a metrics port, one that only the liveness or startup probe names is a health
-      // port (Argo Workflows' controller: `metrics` and an unnamed 6060 its liveness checks).
+      // Beside a metrics port, an unnamed one that the liveness or startup probe checks is a
+      // health port (Argo Workflows' controller: `metrics` and an unnamed 6060 its liveness
+      // checks); one named `http` serves, whatever checks it.
       let healthChecked = [ProbeKind.liveness, .startup].compactMap { container.probe($0)?.port }
       func checkedForHealth(_ port: ContainerPort) -> Bool {
         healthChecked.contains { checked in
@@ -476,7 +477,9 @@ extension FactsCollection {
           name: strings(container.name), location: locate(container.node),
           declaresPorts: !declared.isEmpty,
           declaresOnlyAuxiliaryPorts: !declared.isEmpty
-            && declared.allSatisfy { namedAuxiliary($0) || checkedForHealth($0) }
+            && declared.allSatisfy {
+              namedAuxiliary($0) || ($0.name == nil && checkedForHealth($0))
+            }
             && declared.contains(where: namedAuxiliary)))
     }
     let probesReadiness =
