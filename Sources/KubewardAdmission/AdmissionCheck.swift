@@ -94,7 +94,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   fileprivate func clear() {
     params = .null
     policy = nil
-    states.removeAll(keepingCapacity: true)
+    if !states.isEmpty { states.removeAll(keepingCapacity: true) }
     depth = 0
     nesting = 0
     cost = 0
@@ -108,7 +108,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// the API server evaluates matchConditions, validations, messages and audit annotations
   /// each in a context of its own, where a variable is evaluated (and charged) again.
   func startPhase(limit: Int) {
-    states.removeAll(keepingCapacity: true)
+    // (Most policies read no variable: an empty list is left as it is, as removing from it
+    // was a generic loop per phase, policy and object.)
+    if !states.isEmpty { states.removeAll(keepingCapacity: true) }
     cost = 0
     self.limit = limit
   }
@@ -1054,8 +1056,8 @@ struct AdmissionCheck: ObjectCheck {
     }
     largestCost = max(largestCost, validationsCost + (failed ? context.cost : 0))
     // Audit annotations have a budget of their own, as in the API server.
-    context.startPhase(limit: CostLimits.perPolicy)
     let annotations = policy.auditAnnotations
+    if !annotations.isEmpty { context.startPhase(limit: CostLimits.perPolicy) }
     for index in annotations.indices {
       switch context.evaluate(annotations[index].expression) {
       case .null: continue

@@ -134,9 +134,11 @@ public final class Container: Sendable {
   /// The subcommand Kubernetes' test image agnhost runs (its first argument, with the image's
   /// own entry point), which documentation examples use as a stand-in workload.
   static func agnhostSubcommand(_ node: Node, _ image: ImageReference?) -> String? {
-    // (An empty `command` is left out of what the API server stores, as none.)
-    guard node[.command].map({ $0.items.isEmpty }) ?? true, let image,
-      ASCIIText.lastPathComponent(Substring(image.repository)) == "agnhost"
+    // The image first: this runs for every container. (An empty `command` is left out of what
+    // the API server stores, as none.)
+    guard let image, image.repository.hasSuffix("agnhost"),
+      ASCIIText.lastPathComponent(Substring(image.repository)) == "agnhost",
+      node[.command].map({ $0.items.isEmpty }) ?? true
     else { return nil }
     return node.items(.args).first?.text
   }
@@ -170,13 +172,26 @@ public final class Container: Sendable {
     guard node[.command] != nil || node[.args] != nil else { return false }
     let commandLine = Self.commandLine(of: node)
     guard commandLine.count <= 16 else { return false }
-    let programs = Self.programs(of: commandLine)
-    guard !programs.isEmpty && programs.allSatisfy(trivialPrograms.contains) else { return false }
-    // `nc -z` checks a port; `nc -l` serves one (a toy web server's loop).
-    return !programs.contains("nc")
-      || !commands(of: commandLine).contains { words in
-        ASCIIText.lastPathComponent(words[0]) == "nc" && words.contains(where: isListenFlag)
+    // Every command's program trivial, and no `nc -l`: `nc -z` checks a port, `nc -l` serves
+    // one (a toy web server's loop). One pass, no list: this runs for every container with a
+    // command.
+    var sawProgram = false
+    var program: Substring?
+    var trivial = true
+    forEachWord(of: commandLine) { word, endsCommand in
+      if let word {
+        if let program {
+          if program == "nc" && isListenFlag(word) { trivial = false }
+        } else if !launchers.contains(word) {
+          program = ASCIIText.lastPathComponent(word)
+          sawProgram = true
+          if !trivialPrograms.contains(program!) { trivial = false }
+        }
       }
+      if endsCommand { program = nil }
+      return trivial
+    }
+    return trivial && sawProgram
   }
 
   /// `--listen`, or a cluster of short options with `l` (`-l`, `-lk`, `-lvp`).
@@ -197,6 +212,7 @@ public final class Container: Sendable {
         atStart = false
       }
       if endsCommand { atStart = true }
+      return true
     }
     return programs
   }
@@ -213,15 +229,17 @@ public final class Container: Sendable {
         commands.append(command)
         command = []
       }
+      return true
     }
     if !command.isEmpty { commands.append(command) }
     return commands
   }
 
   /// Calls `body` with each word of a command line (`nil` for a separator alone) and whether a
-  /// command ends after it: at `;`, `&&`, `||`, `|`, a word ending in `;`, and line breaks.
+  /// command ends after it: at `;`, `&&`, `||`, `|`, a word ending in `;`, and line breaks;
+  /// until `body` returns `false`.
   private static func forEachWord(
-    of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Void
+    of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Bool
   ) {
     let lines = commandLine.map { word in
       guard word.utf8.contains(0x0A) else { return word }
@@ -232,14 +250,16 @@ public final class Container: Sendable {
       $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
     }
     for word in words {
+      let goesOn: Bool
       if word == "&&" || word == "||" || word == ";" || word == "|" {
-        body(nil, true)
+        goesOn = body(nil, true)
       } else if word.utf8.last == UInt8(ascii: ";") {
         let bare = word.dropLast()
-        body(bare.isEmpty ? nil : bare, true)
+        goesOn = body(bare.isEmpty ? nil : bare, true)
       } else {
-        body(word, false)
+        goesOn = body(word, false)
       }
+      if !goesOn { return }
     }
   }
 

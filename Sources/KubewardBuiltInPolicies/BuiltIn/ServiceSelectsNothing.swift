@@ -113,9 +113,9 @@ struct ServiceSelectsNothing: SetPolicy {
     guard !wanted.isEmpty else { return "" }
     // The workload whose labels are nearest the selector's: most values equal, then most
     // characters shared at their starts and ends (`checkuot` is a typo of `checkout`, not of
-    // `alpha`). Among the namespace's first thousand workloads: a hint, not a search.
+    // `alpha`). Among the namespace's first 64 workloads: a hint, not a search.
     var nearest: (workload: WorkloadFacts, equal: Int, shared: Int)?
-    for workload in set.workloads(in: space).prefix(1_000) {
+    for workload in set.workloads(in: space).prefix(64) {
       var (equal, shared) = (0, 0)
       var hasEveryKey = true
       for (key, value) in wanted {
@@ -136,16 +136,22 @@ struct ServiceSelectsNothing: SetPolicy {
     return " (\(near.object) has \(labels.joined(separator: ", ")))"
   }
 
-  /// How many bytes two texts share at their start and, after it, at their end.
+  /// How many bytes two texts share at their start and, after it, at their end. (In place:
+  /// it runs for each workload a Service that selects nothing is compared with.)
   static func sharedEnds(_ a: String, _ b: String) -> Int {
-    let (x, y) = (Array(a.utf8), Array(b.utf8))
-    var start = 0
-    while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
-    var end = 0
-    while end < x.count - start, end < y.count - start, x[x.count - 1 - end] == y[y.count - 1 - end]
-    {
-      end += 1
+    var (a, b) = (a, b)
+    return a.withUTF8 { x in
+      b.withUTF8 { y in
+        var start = 0
+        while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
+        var end = 0
+        while end < x.count - start, end < y.count - start,
+          x[x.count - 1 - end] == y[y.count - 1 - end]
+        {
+          end += 1
+        }
+        return start + end
+      }
     }
-    return start + end
   }
 }
