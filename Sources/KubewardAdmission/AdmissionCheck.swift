@@ -164,10 +164,13 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     return (value, spent)
   }
 
-  /// Whether the phase has run out of its budget, as the API server counts it: an
-  /// evaluation that started with nothing left, or spent more than was left.
-  func isOutOfBudget(hadLeft remaining: Int) -> Bool {
-    remaining <= 0 || cost > limit
+  /// `expression`'s value, or `nil` when the phase has run out of its budget, as the API
+  /// server counts it: an evaluation that started with nothing left, or spent more than was
+  /// left.
+  func evaluateWithinBudget(_ expression: PolicyExpression) -> Value? {
+    let remaining = limit - cost
+    let value = evaluate(expression)
+    return remaining <= 0 || cost > limit ? nil : value
   }
 
   /// How many variables may be in evaluation at once, each reading the next: every one is a
@@ -942,21 +945,22 @@ struct AdmissionCheck: ObjectCheck {
     // skips the policy, whatever the others give; else an error follows failurePolicy;
     // anything else (true, a value that is not false) matches. Read by index, here and
     // below: iterating copied each entry (a retain per field) for every object.
+    // What failurePolicy Fail makes of a request the policy could not decide: a denial with
+    // the API server's reason (Ignore admits it).
+    func failClosed(_ reason: String) {
+      guard policy.failurePolicy == .fail else { return }
+      report.report(object.nameNode, "\(verb): \(reason)", adjustment: adjustment)
+    }
     let conditions = policy.matchConditions
     if !conditions.isEmpty {
       context.startPhase(limit: CostLimits.matchConditions)
       var isFalse = false
       var conditionError: (index: Int, message: String)?
       for index in conditions.indices {
-        let remaining = context.limit - context.cost
-        let result = context.evaluate(conditions[index].expression)
-        if context.isOutOfBudget(hadLeft: remaining) {
-          if policy.failurePolicy == .fail {
-            report.report(
-              object.nameNode,
-              "\(verb): matchConditions ran out of their cost budget (\(CostLimits.matchConditions)), and failurePolicy Fail rejects the request",
-              adjustment: adjustment)
-          }
+        guard let result = context.evaluateWithinBudget(conditions[index].expression) else {
+          failClosed(
+            "matchConditions ran out of their cost budget (\(CostLimits.matchConditions)), and "
+              + "failurePolicy Fail rejects the request")
           return
         }
         switch result {
@@ -967,12 +971,9 @@ struct AdmissionCheck: ObjectCheck {
       }
       if isFalse { return }
       if let (index, message) = conditionError {
-        if policy.failurePolicy == .fail {
-          report.report(
-            object.nameNode,
-            "\(verb): matchCondition '\(conditions[index].name)' could not be evaluated (\(message)), and failurePolicy Fail rejects the request",
-            adjustment: adjustment)
-        }
+        failClosed(
+          "matchCondition '\(conditions[index].name)' could not be evaluated (\(message)), and "
+            + "failurePolicy Fail rejects the request")
         return
       }
       largestCost = context.cost
@@ -982,18 +983,13 @@ struct AdmissionCheck: ObjectCheck {
     // In the scope's buffer, written over policy after policy: an array made (or emptied) for
     // every policy and object cost an allocation (or a generic loop) each.
     var failed = false
+    // Out of the policy's budget, the API server drops every validation's result for one
+    // error, which failurePolicy decides: Ignore admits the object.
+    let outOfBudget =
+      "validation failed due to running out of cost budget, no further validation rules will be run"
     for index in validations.indices {
-      let remaining = context.limit - context.cost
-      let result = context.evaluate(validations[index].expression)
-      // Out of the policy's budget, the API server drops every validation's result for one
-      // error, which failurePolicy decides: Ignore admits the object.
-      if context.isOutOfBudget(hadLeft: remaining) {
-        if policy.failurePolicy == .fail {
-          report.report(
-            object.nameNode,
-            "\(verb): validation failed due to running out of cost budget, no further validation rules will be run",
-            adjustment: adjustment)
-        }
+      guard let result = context.evaluateWithinBudget(validations[index].expression) else {
+        failClosed(outOfBudget)
         return
       }
       if case .bool(false) = result { failed = true }
@@ -1018,16 +1014,13 @@ struct AdmissionCheck: ObjectCheck {
         messages[index] = fixed
         continue
       }
-      let remaining = context.limit - context.cost
-      let value = validations[index].messageExpression.map { context.evaluate($0) }
-      if value != nil && context.isOutOfBudget(hadLeft: remaining) {
-        if policy.failurePolicy == .fail {
-          report.report(
-            object.nameNode,
-            "\(verb): failed messageExpression: validation failed due to running out of cost budget, no further validation rules will be run",
-            adjustment: adjustment)
+      var value: Value?
+      if let expression = validations[index].messageExpression {
+        guard let evaluated = context.evaluateWithinBudget(expression) else {
+          failClosed("failed messageExpression: \(outOfBudget)")
+          return
         }
-        return
+        value = evaluated
       }
       messages[index] = "\(verb): \(Self.message(validations[index], messageValue: value))"
     }
@@ -1047,11 +1040,7 @@ struct AdmissionCheck: ObjectCheck {
           "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",
           adjustment: adjustment)
       case let result:
-        guard policy.failurePolicy == .fail else { continue }
-        report.report(
-          object.nameNode,
-          "\(verb): expression '\(Self.shown(expression))' must return bool, not \(result.type)",
-          adjustment: adjustment)
+        failClosed("expression '\(Self.shown(expression))' must return bool, not \(result.type)")
       }
     }
     largestCost = max(largestCost, validationsCost + (failed ? context.cost : 0))
@@ -1067,11 +1056,8 @@ struct AdmissionCheck: ObjectCheck {
           "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(Self.prefix(text, bytes: Self.longestMessage))) (from \(policy.kindName) '\(policy.name)')",
           adjustment: .info)
       case .error(let error):
-        guard policy.failurePolicy == .fail else { continue }
-        report.report(
-          object.nameNode,
-          "\(verb): audit annotation '\(annotations[index].name)' could not be evaluated: \(error.message)",
-          adjustment: adjustment)
+        failClosed(
+          "audit annotation '\(annotations[index].name)' could not be evaluated: \(error.message)")
       default:
         continue
       }
