@@ -102,6 +102,29 @@ struct ResourceTable: Sendable {
     return table
   }()
 
+  /// The groups Kubernetes serves itself, whose resources no CustomResourceDefinition
+  /// changes (`gateway.networking.k8s.io` is served by definitions, and is not one).
+  private static let kubernetesGroups: Set<String> = [
+    "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io",
+    "admissionregistration.k8s.io", "scheduling.k8s.io", "coordination.k8s.io",
+    "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io", "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "authentication.k8s.io",
+    "authorization.k8s.io", "apiregistration.k8s.io", "storagemigration.k8s.io",
+    "internal.apiserver.k8s.io",
+  ]
+
+  /// Whether a CustomResourceDefinition may declare kinds of `group`: the API server requires
+  /// a definition's group to have a dot, and Kubernetes serves its own groups.
+  static func mayBeCustom(group: String) -> Bool {
+    group.utf8.contains(UInt8(ascii: ".")) && !kubernetesGroups.contains(group)
+  }
+
+  /// `mayBeCustom(group:)` of an apiVersion's group.
+  static func mayBeCustom(apiVersion: String) -> Bool {
+    guard let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) else { return false }
+    return mayBeCustom(group: String(apiVersion[..<slash]))
+  }
+
   /// Learns a CustomResourceDefinition's kind, plural and scope.
   mutating func learn(customResourceDefinition root: Node) {
     guard let spec = root["spec"], let group = spec["group"]?.string,
