@@ -200,7 +200,11 @@ public struct AdmissionPolicySet: Sendable {
     return policies.contains { policy in
       policy.flavor == .kyverno || selects(policy.matchConstraints)
         || bindings(of: policy).contains { selects($0.matchResources) }
-        || policy.expressions.contains { $0.source.utf8.contains("namespaceObject".utf8) }
+        || policy.expressions.contains { expression in
+          expression.source.utf8.withContiguousStorageIfAvailable {
+            Self.contains($0, "namespaceObject")
+          } ?? true
+        }
     }
   }
 
