@@ -63,6 +63,8 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Per variable, by position: one array for the activation, where a dictionary of values
   /// and a set of names in evaluation were two allocations for every policy and object.
   @exclusivity(unchecked) private var states: [VariableState] = []
+  /// Whether a variable was read since `states` was last reset (most policies read none).
+  @exclusivity(unchecked) private var variablesRead = false
   @exclusivity(unchecked) private var depth = 0
   /// The summed heights of the variables in evaluation (see `maximumNesting`).
   @exclusivity(unchecked) private var nesting = 0
@@ -94,7 +96,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   fileprivate func clear() {
     params = .null
     policy = nil
-    if !states.isEmpty { states.removeAll(keepingCapacity: true) }
+    forgetVariables()
     depth = 0
     nesting = 0
     cost = 0
@@ -108,11 +110,18 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// the API server evaluates matchConditions, validations, messages and audit annotations
   /// each in a context of its own, where a variable is evaluated (and charged) again.
   func startPhase(limit: Int) {
-    // (Most policies read no variable: an empty list is left as it is, as removing from it
-    // was a generic loop per phase, policy and object.)
-    if !states.isEmpty { states.removeAll(keepingCapacity: true) }
+    forgetVariables()
     cost = 0
     self.limit = limit
+  }
+
+  /// Marks every variable unread, in place: `removeAll(keepingCapacity:)` went through a
+  /// generic `replaceSubrange`, a thousand instructions per phase of every policy with
+  /// variables. A policy with fewer variables than the last leaves the rest unread.
+  private func forgetVariables() {
+    guard variablesRead else { return }
+    variablesRead = false
+    for index in states.indices { states[index] = .unread }
   }
 
   /// Makes an emptied activation `policy`'s, with `params`.
@@ -184,7 +193,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   func variable(_ name: String) -> Value? {
     guard let index = policy?.variablePositions[name] else { return nil }
     let variables = self.variables
-    if states.isEmpty { states.append(contentsOf: repeatElement(.unread, count: variables.count)) }
+    while states.count < variables.count { states.append(.unread) }
     switch states[index] {
     case .done(let value): return value
     case .evaluating: return .error(CELError("variable \(name) refers to itself"))
@@ -195,6 +204,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
       return .error(CELError("variable \(name): variables read one another too deeply"))
     }
     states[index] = .evaluating
+    variablesRead = true
     depth += 1
     nesting += height
     var value = evaluate(variables[index].expression)
@@ -367,6 +377,9 @@ final class ObjectScope: @unchecked Sendable {
   /// The results of a policy's validations (the first of them: the buffer is written over by
   /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
   @exclusivity(unchecked) var validationResults: [Value] = []
+  /// The messages of the validations that failed, by index, in the same way (written for
+  /// each failed validation before it is reported).
+  @exclusivity(unchecked) var validationMessages: [String] = []
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
   let selections = SelectionCache(names: PolicyExpression.requestNames)
@@ -1013,13 +1026,17 @@ struct AdmissionCheck: ObjectCheck {
     // failurePolicy. (The API server also evaluates the messageExpressions of validations
     // that hold, for nothing but their cost: kubeward does not, which errs only where they
     // alone would spend the rest of the budget.)
-    var messages: [String?] = failed ? Array(repeating: nil, count: validations.count) : []
+    if failed {
+      while scope.validationMessages.count < validations.count {
+        scope.validationMessages.append("")
+      }
+    }
     let validationsCost = context.cost
     if failed { context.startPhase(limit: context.limit - validationsCost) }
     for index in validations.indices where failed {
       guard case .bool(false) = scope.validationResults[index] else { continue }
       if let fixed = fixedMessages?[index] {
-        messages[index] = fixed
+        scope.validationMessages[index] = fixed
         continue
       }
       var value: Value?
@@ -1030,7 +1047,8 @@ struct AdmissionCheck: ObjectCheck {
         }
         value = evaluated
       }
-      messages[index] = "\(verb): \(Self.message(validations[index], messageValue: value))"
+      scope.validationMessages[index] =
+        "\(verb): \(Self.message(validations[index], messageValue: value))"
     }
     for index in validations.indices {
       let expression = validations[index].expression
@@ -1039,7 +1057,7 @@ struct AdmissionCheck: ObjectCheck {
         continue
       case .bool(false):
         let node = tracedNode(expression, object: object, spent: context, build: activation)
-        report.report(node, messages[index] ?? verb, adjustment: adjustment)
+        report.report(node, scope.validationMessages[index], adjustment: adjustment)
       case .error(let error):
         guard policy.failurePolicy == .fail else { continue }
         let node = tracedNode(expression, object: object, spent: context, build: activation)

@@ -243,8 +243,25 @@ enum Strings {
   /// strings are valid UTF-8). A loop over bytes, where walking the scalars decoded each.
   static func codePointCount(_ text: String) -> Int {
     withUTF8(text) { bytes in
+      // Every byte but a continuation byte (10xxxxxx) starts a code point. Eight bytes are
+      // looked at a time (`size()` of every value of a ConfigMap was a byte-by-byte loop):
+      // the low bit of each byte of `continuations` is its bit 7 and not its bit 6.
       var count = 0
-      for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+      var index = 0
+      if let base = bytes.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        let lowBits: UInt64 = 0x0101_0101_0101_0101
+        while index + 8 <= bytes.count {
+          let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+          let continuations = (word >> 7) & ~(word >> 6) & lowBits
+          count += 8 - continuations.nonzeroBitCount
+          index += 8
+        }
+      }
+      while index < bytes.count {
+        if bytes[index] & 0xC0 != 0x80 { count += 1 }
+        index += 1
+      }
       return count
     }
   }

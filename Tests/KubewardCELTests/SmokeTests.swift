@@ -4,6 +4,20 @@ import Testing
 
 @Suite("CEL smoke")
 struct SmokeTests {
+  /// `size()` of a string counts code points eight bytes at a time: every mix of one- to
+  /// four-byte characters, at every length and offset, counts as the scalars do.
+  @Test func codePointsAreCountedAsScalars() {
+    let pieces = ["a", "é", "€", "😀", " ", "\u{80}", "\u{7FF}", "\u{FFFF}", "\u{10FFFF}"]
+    var text = ""
+    for round in 0..<200 {
+      text += pieces[(round * 7 + round / 3) % pieces.count]
+      #expect(Strings.codePointCount(text) == text.unicodeScalars.count, "\(text)")
+      let tail = String(text.unicodeScalars.dropFirst(round % 5))
+      #expect(Strings.codePointCount(tail) == tail.unicodeScalars.count, "\(tail)")
+    }
+    #expect(Strings.codePointCount("") == 0)
+  }
+
   /// A chain of field selections on a name reads as one qualified name, which the checker,
   /// the compiler and the literal checks resolve alike; anything else in the chain is not one.
   @Test func qualifiedNamesAreChainsOfSelections() throws {
