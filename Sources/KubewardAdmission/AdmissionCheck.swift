@@ -390,16 +390,19 @@ final class ObjectScope: @unchecked Sendable {
   lazy var namespaceObject: Value =
     namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
 
-  /// An activation that was given back (`recycle`), made anew for the next policy: each
-  /// policy evaluated on each object allocated one and freed it.
+  /// Activations that were given back (`recycle`), made anew for the next policy: each
+  /// policy evaluated on each object allocated one and freed it. Two: a failed validation's
+  /// traced evaluation (`AdmissionCheck.tracedNode`) needs one while its policy's is in use.
   @exclusivity(unchecked) private var spareActivation: AdmissionActivation?
+  @exclusivity(unchecked) private var secondSpareActivation: AdmissionActivation?
 
   /// An activation of the object for `policy`, with `params`, as new.
   func activation(params: Value, policy: AdmissionPolicy?) -> AdmissionActivation {
     guard let spare = spareActivation else {
       return AdmissionActivation(scope: self, params: params, policy: policy)
     }
-    spareActivation = nil
+    spareActivation = secondSpareActivation
+    secondSpareActivation = nil
     spare.prepare(params: params, policy: policy)
     return spare
   }
@@ -409,7 +412,11 @@ final class ObjectScope: @unchecked Sendable {
   /// the scope keeps (`sharedValues`) are of expressions that read no variables.
   func recycle(_ activation: AdmissionActivation) {
     activation.clear()
-    if spareActivation == nil { spareActivation = activation }
+    if spareActivation == nil {
+      spareActivation = activation
+    } else if secondSpareActivation == nil {
+      secondSpareActivation = activation
+    }
   }
 }
 
