@@ -568,10 +568,10 @@ struct DefaultedMap: MapValue {
     // per field.
     var defaults: Unmanaged<APIDefaults>? = .passUnretained(self.defaults)
     var followed = 0
-    while start + followed < fields.count, node.isMapping,
-      let child = NodeMap.child(of: node, named: fields[start + followed])
-    {
+    while start + followed < fields.count, node.isMapping {
+      // Read once: each read of the array copied the name (a reference count, when long).
       let name = fields[start + followed]
+      guard let child = NodeMap.child(of: node, named: name) else { break }
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
       // A null that is defaulted, or left out, is left to `value(for:)`.
       if child.kind == .scalar, child.node.isNull,
