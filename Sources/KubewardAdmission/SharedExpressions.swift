@@ -10,7 +10,10 @@
 /// workload" condition, one rule bound at two strictnesses), and each was evaluated again on
 /// every object. (One that reads variables is left out: a variable's value can depend on
 /// what was read before it, when variables nest as deep as kubeward allows.)
-struct SharedExpressions: Sendable {
+///
+/// A class, as the table in it: every expression evaluation asks it for a slot, and reading a
+/// struct of arrays out of the object's scope retained each array for the call.
+final class SharedExpressions: Sendable {
   /// By expression, its place in an object's shared values; expressions written once have
   /// none (keeping their values would only cost).
   private let slots: IdentityTable
@@ -49,7 +52,7 @@ struct SharedExpressions: Sendable {
 /// evaluates on every object. Open addressing on a multiple of the address: Swift's `Hasher`
 /// (SipHash, seeded against hash flooding) was most of each lookup, and these keys are
 /// addresses of the run's own objects, which no input chooses.
-struct IdentityTable: Sendable {
+final class IdentityTable: Sendable {
   private let keys: [UInt]
   private let values: [Int]
   /// `keys.count - 1`; the table's size is a power of two.
