@@ -243,7 +243,13 @@ public struct AdmissionPolicySet: Sendable {
     guard !needles.isEmpty else {
       for input in inputs {
         switch input.source {
-        case .file(let path): inputBytes += FileSystem.status(path).map { Int($0.st_size) } ?? 0
+        case .file(let path):
+          // As reading would count it: a regular file within the size limit, else nothing (a
+          // sparse file of exabytes would lift the run's budget, or overflow the sum).
+          guard let status = FileSystem.status(path), status.st_mode & S_IFMT == S_IFREG,
+            status.st_size >= 0, status.st_size <= ReaderLimits.standard.maximumFileSize
+          else { continue }
+          inputBytes += Int(status.st_size)
         case .bytes(let given): inputBytes += given.count
         default: continue
         }

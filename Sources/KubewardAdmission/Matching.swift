@@ -125,9 +125,11 @@ struct ResourceTable: Sendable {
     return mayBeCustom(group: String(apiVersion[..<slash]))
   }
 
-  /// Learns a CustomResourceDefinition's kind, plural and scope.
+  /// Learns a CustomResourceDefinition's kind, plural and scope; one of a group no definition
+  /// may declare (see `mayBeCustom(group:)`) changes nothing, as the API server serves none.
   mutating func learn(customResourceDefinition root: Node) {
     guard let spec = root["spec"], let group = spec["group"]?.string,
+      Self.mayBeCustom(group: group),
       let names = spec["names"], let kind = names["kind"]?.string,
       let plural = names["plural"]?.string
     else { return }

@@ -1,4 +1,6 @@
+import Foundation
 import KubewardEngine
+import KubewardYAML
 import Testing
 
 @testable import KubewardAdmission
@@ -287,9 +289,39 @@ struct MatchingTests {
           .resource == "gadgetry")
       #expect(custom.namespaces.isEmpty)
     }
+    // A definition of a group none may declare is not served: it changes nothing, read or not.
+    var table = ResourceTable()
+    let appsDefinition = YAMLReader().read(
+      Array(
+        "spec: {group: apps, scope: Cluster, names: {kind: Widget, plural: gadgetry}}".utf8)
+    ).documents[0].root!
+    table.learn(customResourceDefinition: appsDefinition)
+    let appsWidget = table.resource(apiVersion: "apps/v1", kind: "Widget", hasNamespace: true)
+    #expect(appsWidget.resource == "widgets" && appsWidget.namespaced)
     #expect(!ResourceTable.mayBeCustom(group: "apps"))
     #expect(!ResourceTable.mayBeCustom(group: "networking.k8s.io"))
     #expect(ResourceTable.mayBeCustom(group: "gateway.networking.k8s.io"))
     #expect(ResourceTable.mayBeCustom(group: "example.com"))
+  }
+
+  /// Unread, the run's files count by their sizes as reading would count them: a regular file
+  /// within the size limit, not a sparse one of a gigabyte (one of exabytes lifted the run's
+  /// budget, or overflowed its sum).
+  @Test func unreadFilesCountAsReadingWouldCountThem() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "kubeward-sizes-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let small = folder.appendingPathComponent("small.yaml")
+    try Data("kind: ConfigMap\n".utf8).write(to: small)
+    let huge = folder.appendingPathComponent("huge.yaml")
+    #expect(FileManager.default.createFile(atPath: huge.path, contents: nil))
+    let handle = try FileHandle(forWritingTo: huge)
+    try handle.truncate(atOffset: 1 << 30)
+    try handle.close()
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(policy(failing).utf8))
+    set.learnContext(from: try InputDiscovery.inputs(for: [folder.path]))
+    #expect(set.inputBytes == "kind: ConfigMap\n".utf8.count)
   }
 }
