@@ -656,7 +656,7 @@ struct AdmissionCheck: ObjectCheck {
   let compiled: [CompiledPolicy]
   /// `compiled`, unretained (`compiled` keeps them): an entry taken out of the array for
   /// every policy and object it may match cost atomic retains and releases of it and its
-  /// fields, about a tenth of what a run of fifty policies adds to the built-in lint.
+  /// fields.
   private let unretained: [Unmanaged<CompiledPolicy>]
   let defaultNamespace: String
   /// Severities the configuration sets for policies by name.

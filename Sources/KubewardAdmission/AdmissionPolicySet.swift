@@ -226,8 +226,8 @@ public struct AdmissionPolicySet: Sendable {
 
   /// Learns the Namespaces, CustomResourceDefinitions and params among the run's files, those
   /// of them the policies read. Only files that mention such a kind are parsed; when the
-  /// policies read none, no file is read (a second read of every file was a tenth of a run
-  /// with fifty policies), and `inputBytes` is the files' sizes.
+  /// policies read none, no file is read (a second read of every file was about 6 % of the
+  /// time of a run with fifty policies), and `inputBytes` is the files' sizes.
   public mutating func learnContext(from inputs: [LintInput]) {
     // A kind is a name of at most 63 characters (the API server's limit for resource names
     // derived from it); a longer param kind names nothing, and searching every file for a
