@@ -121,8 +121,7 @@ struct ResourceTable: Sendable {
 
   /// `mayBeCustom(group:)` of an apiVersion's group.
   static func mayBeCustom(apiVersion: String) -> Bool {
-    guard let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) else { return false }
-    return mayBeCustom(group: String(apiVersion[..<slash]))
+    mayBeCustom(group: String(APIVersion.group(of: apiVersion)))
   }
 
   /// Learns a CustomResourceDefinition's kind, plural and scope; one of a group no definition

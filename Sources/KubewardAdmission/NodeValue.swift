@@ -285,9 +285,8 @@ final class APIDefaults: Sendable {
   /// added. Defaults are Kubernetes' own kinds' (by group: a Knative Service is no Service).
   static func object(_ node: Node, apiVersion: String, kind: String, namespace: String?) -> Value {
     guard node.isMapping else { return NodeValue.value(node) }
-    // The slash found among the bytes: a search by Character segmented graphemes.
-    let group =
-      apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(apiVersion[..<$0]) } ?? ""
+    // By bytes (`APIVersion.group`): a search for the slash by Character segmented graphemes.
+    let group = APIVersion.group(of: apiVersion)
     let defaults = byKind[group + "/" + kind] ?? anyKind
     if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
       metadata.value(forKey: "namespace") == nil
