@@ -58,7 +58,36 @@ public struct AdmissionPolicySet: Sendable {
   /// When set, the CEL work the whole run may do (`kubeward lint`; see `WorkBudget`).
   public var workBudget: WorkBudget?
   /// The bytes of the run's inputs `learnContext` read.
-  public private(set) var inputBytes = 0
+  private var readBytes = 0
+  /// The run's files `learnContext` did not read, sized only when asked (`inputSize`).
+  private var unreadInputs: [LintInput] = []
+
+  /// The bytes of the run's inputs, as reading counts them.
+  public var inputBytes: Int { inputSize() }
+
+  /// `inputBytes`, worked out when called: the files not read are sized then (a `stat` each).
+  public var inputSize: @Sendable () -> Int {
+    let (read, unread) = (readBytes, unreadInputs)
+    return { read + Self.size(of: unread) }
+  }
+
+  /// The sizes of `inputs` as reading would count them: a regular file within the size limit,
+  /// else nothing (a sparse file of exabytes would lift the run's budget, or overflow the sum).
+  private static func size(of inputs: [LintInput]) -> Int {
+    var bytes = 0
+    for input in inputs {
+      switch input.source {
+      case .file(let path):
+        guard let status = FileSystem.status(path), status.st_mode & S_IFMT == S_IFREG,
+          status.st_size >= 0, status.st_size <= ReaderLimits.standard.maximumFileSize
+        else { continue }
+        bytes += Int(status.st_size)
+      case .bytes(let given): bytes += given.count
+      default: continue
+      }
+    }
+    return bytes
+  }
 
   public init() {}
 
@@ -227,7 +256,7 @@ public struct AdmissionPolicySet: Sendable {
   /// Learns the Namespaces, CustomResourceDefinitions and params among the run's files, those
   /// of them the policies read. Only files that mention such a kind are parsed; when the
   /// policies read none, no file is read (a second read of every file was about 6 % of the
-  /// time of a run with fifty policies), and `inputBytes` is the files' sizes.
+  /// time of a run with fifty policies), and `inputBytes` is the files' sizes, when asked.
   public mutating func learnContext(from inputs: [LintInput]) {
     // A kind is a name of at most 63 characters (the API server's limit for resource names
     // derived from it); a longer param kind names nothing, and searching every file for a
@@ -241,19 +270,7 @@ public struct AdmissionPolicySet: Sendable {
       + (needsDefinitions ? ["CustomResourceDefinition"] : [])
       + (needsExceptions ? ["PolicyException"] : []) + paramKinds.sorted()
     guard !needles.isEmpty else {
-      for input in inputs {
-        switch input.source {
-        case .file(let path):
-          // As reading would count it: a regular file within the size limit, else nothing (a
-          // sparse file of exabytes would lift the run's budget, or overflow the sum).
-          guard let status = FileSystem.status(path), status.st_mode & S_IFMT == S_IFREG,
-            status.st_size >= 0, status.st_size <= ReaderLimits.standard.maximumFileSize
-          else { continue }
-          inputBytes += Int(status.st_size)
-        case .bytes(let given): inputBytes += given.count
-        default: continue
-        }
-      }
+      unreadInputs += inputs
       return
     }
     var contents = ContentsReader()
@@ -270,14 +287,14 @@ public struct AdmissionPolicySet: Sendable {
           let read = contents.withContents(
             of: path,
             { buffer in
-              inputBytes += buffer.count
+              readBytes += buffer.count
               return mentions(buffer) ? Array(buffer) : nil
             }),
           let read
         else { continue }
         bytes = read
       case .bytes(let given):
-        inputBytes += given.count
+        readBytes += given.count
         guard given.withUnsafeBufferPointer(mentions) else { continue }
         bytes = given
       default: continue

@@ -110,7 +110,8 @@ public struct ExpressionSession: Sendable {
     let resource = set.resources.resource(
       apiVersion: apiVersion, kind: kind, hasNamespace: namespaced)
     return AdmissionRequestFacts(
-      resource: resource, name: metadata.name ?? "",
+      resource: resource,
+      name: metadata.name ?? metadata.node.flatMap(GeneratedName.name(in:)) ?? "",
       namespace: resource.namespaced ? (metadata.node?["namespace"]?.string ?? "default") : nil,
       labelsNode: metadata.labelsNode, operation: request.operation)
   }

@@ -308,9 +308,15 @@ final class APIDefaults: Sendable {
       "ownerReferences", "finalizers", "managedFields",
     ])
 
+  /// An object's own `metadata`: `metadata`'s, and the name the API server gives an object
+  /// created with `generateName` (`GeneratedName`). A pod template's has no such name.
+  static let objectMetadata = APIDefaults(
+    .fields, fields: [(name: "name", defaults: .computed(GeneratedName.value(in:)))],
+    nullsLeftOut: metadata.nullsLeftOut)
+
   /// The object of a kind without defaults of its own (a custom resource's too: its metadata
   /// is an `ObjectMeta` all the same).
-  private static let anyKind = APIDefaults.fields(["metadata": metadata])
+  private static let anyKind = APIDefaults.fields(["metadata": objectMetadata])
 
   /// The value a missing field gets: `nil` when it stays missing.
   func materialized(in parent: Node) -> Value? {
@@ -462,7 +468,8 @@ final class APIDefaults: Sendable {
     table["apps/StatefulSet"] = .fields(["spec": statefulSet])
     // Every kind's `metadata` is an `ObjectMeta`.
     return table.mapValues { kind in
-      APIDefaults(.fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: metadata)])
+      APIDefaults(
+        .fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: objectMetadata)])
     }
   }()
 }
@@ -651,7 +658,9 @@ struct NamespacedMetadata: MapValue {
   }
 
   /// The metadata as written, its nulls left out.
-  private var written: DefaultedMap { DefaultedMap(handle, defaults: APIDefaults.metadata) }
+  private var written: DefaultedMap {
+    DefaultedMap(handle, defaults: APIDefaults.objectMetadata)
+  }
 
   var count: Int { written.count + 1 }
   var keys: [Value] { written.keys + [.string("namespace")] }
@@ -665,5 +674,39 @@ struct NamespacedMetadata: MapValue {
   func contains(_ key: Value) -> Bool {
     if case .string("namespace") = key { return true }
     return written.contains(key)
+  }
+}
+
+/// The name the API server gives an object created with `generateName` and no name, before
+/// validating admission sees it (the apiserver's `SimpleNameGenerator`): the prefix, cut to
+/// 58 bytes, and five random characters. kubeward writes `xxxxx` for them, one of the names
+/// the cluster could pick, so that a policy reads a name of the prefix and the length the
+/// cluster's has, where it read none (`object.metadata.name.matches(…)` was an error, a
+/// denial under failurePolicy Fail, on every Job a CI pipeline creates by `generateName`).
+enum GeneratedName {
+  static let randomLength = 5
+  /// Kubernetes' longest name (63) less the random characters.
+  static let longestPrefix = 58
+
+  /// The name of an object whose `metadata` is `metadata`, when it has only a `generateName`.
+  static func name(in metadata: Node) -> String? {
+    guard metadata.isMapping, metadata.scalar(.name) == nil,
+      let prefix = metadata.scalar(.generateName)?.string, !prefix.isEmpty
+    else { return nil }
+    // Cut at bytes as the API server does, at a whole character (a name that is not ASCII
+    // is refused by the cluster's validation anyway).
+    var length = 0
+    for scalar in prefix.unicodeScalars {
+      let width = UTF8.width(scalar)
+      guard length + width <= longestPrefix else { break }
+      length += width
+    }
+    return String(decoding: prefix.utf8.prefix(length), as: UTF8.self)
+      + String(repeating: "x", count: randomLength)
+  }
+
+  /// `name(in:)` as the metadata's `name` default.
+  @Sendable static func value(in metadata: Node) -> Value? {
+    name(in: metadata).map(Value.string)
   }
 }

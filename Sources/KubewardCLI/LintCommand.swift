@@ -213,7 +213,7 @@ struct LintCommand: ParsableCommand {
     ]
     if var set = admission {
       set.learnContext(from: inputs)
-      set.workBudget = WorkBudget(inputBytes: set.inputBytes)
+      set.workBudget = WorkBudget(inputSize: set.inputSize)
       let settings = configFile?.admissionRequest ?? AdmissionRequestSettings()
       if let username = settings.username { set.request.username = username }
       if let groups = settings.groups { set.request.groups = groups }

@@ -39,7 +39,8 @@ public final class KubeObject: Sendable {
       ? nil : (metadata?.scalar(.namespace)?.string ?? defaultNamespace)
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,
-      name: metadata?.scalar(.name)?.string)
+      name: metadata?.scalar(.name)?.string,
+      generateName: metadata?.scalar(.generateName)?.string)
     self.podTemplate = resourceKind.flatMap { PodTemplate.of(node, kind: $0) }
   }
 

@@ -87,6 +87,8 @@ public final class JSONReporter: FindingSink {
     json.member("kind", object.kind)
     json.member("namespace", object.namespace)
     json.member("name", object.name)
+    // Only for an object the cluster names from it (its `name` is then null).
+    if let generateName = object.generateName { json.member("generateName", generateName) }
     json.endObject()
   }
 

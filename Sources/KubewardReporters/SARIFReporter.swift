@@ -155,7 +155,7 @@ public final class SARIFReporter: FindingSink {
       json.key("logicalLocations")
       json.beginArray()
       json.beginObject()
-      json.member("name", object.name ?? "(unnamed)")
+      json.member("name", object.shownName)
       json.member("fullyQualifiedName", object.description)
       json.member("kind", "resource")
       json.endObject()

@@ -2,6 +2,7 @@ import Foundation
 import KubewardCEL
 import KubewardEngine
 import KubewardYAML
+import Synchronization
 import Testing
 
 @testable import KubewardAdmission
@@ -270,6 +271,32 @@ struct EvaluationTests {
     #expect(try update.objectFindings().isEmpty)
   }
 
+  /// An object created with `generateName` has, when validating admission sees it, the name
+  /// the API server gave it: the prefix (at most 58 bytes) and five characters, in `object`
+  /// and in `request`. Without one, `object.metadata.name` was an error: a denial under
+  /// failurePolicy Fail, of every Job a pipeline creates so. A pod template gets none.
+  @Test func generateNameGivesTheObjectTheNameTheClusterWould() throws {
+    func holds(_ expression: String, generateName: String = "web-") throws -> Bool {
+      let manifest = deployment().replacingOccurrences(
+        of: "  name: web\n", with: "  generateName: \(generateName)\n")
+      #expect(manifest.contains("generateName"))
+      let text = spec("  validations:\n    - expression: \(quoted(expression))")
+      return try Harness(policies: text, manifest: manifest).objectFindings().isEmpty
+    }
+    #expect(try holds("object.metadata.name == 'web-xxxxx' && request.name == 'web-xxxxx'"))
+    #expect(try holds("object.metadata.name.matches('^web-[a-z0-9]{5}$')"))
+    #expect(try holds("has(object.metadata.name) && object.metadata.generateName == 'web-'"))
+    #expect(try holds("!has(object.spec.template.metadata.name)"))
+    #expect(
+      try holds(
+        "object.metadata.name.size() == 63", generateName: String(repeating: "a", count: 70)))
+    // A null name is one left out: the cluster names the object all the same.
+    #expect(
+      try holds("object.metadata.name == 'web-xxxxx'", generateName: "web-\n  name: null"))
+    // Without generateName, a missing name stays missing.
+    #expect(try !holds("object.metadata.name == 'x'", generateName: "''"))
+  }
+
   /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says
   /// so once (an error on every object would be a guess).
   @Test func authorizerNeedsACluster() throws {
@@ -473,6 +500,21 @@ struct EvaluationTests {
     #expect(WorkBudget(inputBytes: 1_000).limit == 1_000_000_000)
     #expect(WorkBudget(inputBytes: 1_000_000).limit == 10_000_000_000)
     #expect(WorkBudget(inputBytes: .max).limit == .max)
+    // Sized by its input (a stat of every file) only once the run spends the least any
+    // budget allows: most runs never do.
+    final class Calls: Sendable { let count = Atomic<Int>(0) }
+    let calls = Calls()
+    let lazy = WorkBudget(inputSize: {
+      calls.count.add(1, ordering: .relaxed)
+      return 200_000
+    })
+    lazy.charge(999_999_999)
+    #expect(!lazy.isSpent && calls.count.load(ordering: .relaxed) == 0)
+    lazy.charge(1)
+    #expect(!lazy.isSpent && calls.count.load(ordering: .relaxed) == 1)
+    #expect(lazy.limit == 2_000_000_000 && calls.count.load(ordering: .relaxed) == 1)
+    lazy.charge(1_000_000_000)
+    #expect(lazy.isSpent)
   }
 
   /// As in the API server, each phase evaluates the variables it reads again, and pays for

@@ -35,6 +35,37 @@ struct ObjectTests {
     #expect(all.map(\.resourceKind) == [.deployment, .service, nil])
   }
 
+  /// An object the cluster names from `generateName` is shown by it (`migrate-*`), and two
+  /// such objects are different objects; a name wins over it.
+  @Test func objectsNamedByTheClusterAreShownByTheirPrefix() throws {
+    let all = objects(
+      """
+      apiVersion: batch/v1
+      kind: Job
+      metadata: {generateName: migrate-, namespace: ci}
+      ---
+      apiVersion: batch/v1
+      kind: Job
+      metadata: {generateName: backup-, namespace: ci}
+      ---
+      apiVersion: batch/v1
+      kind: Job
+      metadata: {name: seed, generateName: seed-, namespace: ci}
+      ---
+      apiVersion: v1
+      kind: Pod
+      metadata: {namespace: ci}
+      """)
+    #expect(
+      all.map(\.reference.description) == [
+        "Job ci/migrate-*", "Job ci/backup-*", "Job ci/seed", "Pod ci/(unnamed)",
+      ])
+    #expect(all[0].reference.name == nil && all[0].reference.generateName == "migrate-")
+    #expect(all[2].reference.generateName == nil)
+    #expect(all[0].reference != all[1].reference)
+    #expect(Set(all.map(\.reference)).count == 4)
+  }
+
   @Test func kindsAreRecognisedByGroupToo() {
     let all = objects(
       """

@@ -40,6 +40,23 @@ struct JSONReporterTests {
     #expect((json["summary"] as? [String: Any])?["files"] as? Int == 1)
   }
 
+  /// An object the cluster names from `generateName` has a null name and its `generateName`;
+  /// other objects have no `generateName` key.
+  @Test func objectsNamedByTheClusterCarryTheirPrefix() throws {
+    var generated = finding("m")
+    generated.object = ObjectReference(
+      apiVersion: "batch/v1", kind: "Job", namespace: "ci", name: nil, generateName: "migrate-")
+    let bytes = ReportFormat.json.render(
+      LintResult(findings: [generated, finding("n")], summary: LintSummary()))
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    let objects = try #require(json["findings"] as? [[String: Any]]).map {
+      $0["object"] as? [String: Any] ?? [:]
+    }
+    #expect(objects[0]["name"] is NSNull)
+    #expect(objects[0]["generateName"] as? String == "migrate-")
+    #expect(objects[1]["generateName"] == nil && objects[1]["name"] as? String == "p")
+  }
+
   /// The writer escapes eight bytes at a time; escapes must land right wherever they fall in
   /// those words, and every other byte (UTF-8 included) must pass through unchanged.
   @Test func escapingMatchesTheByteByByteRule() throws {

@@ -109,7 +109,8 @@ struct StringInterner {
   mutating func callAsFunction(_ reference: ObjectReference) -> ObjectReference {
     ObjectReference(
       apiVersion: self(reference.apiVersion), kind: self(reference.kind),
-      namespace: self(reference.namespace), name: self(reference.name))
+      namespace: self(reference.namespace), name: self(reference.name),
+      generateName: self(reference.generateName))
   }
 
   mutating func callAsFunction(_ selector: LabelSelector?) -> LabelSelector? {
