@@ -297,11 +297,24 @@ struct ServerTests {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
     defer { try? running.stop() }
-    // A declared length over 3 MiB: refused at once, before any of the body is sent.
+    // An update of a ConfigMap of 2 MiB is a review of twice that, and is reviewed.
+    let data = "{\"big\":\"" + String(repeating: "x", count: 2 << 20) + "\"}"
+    let configMap =
+      "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"big\","
+      + "\"namespace\":\"shop\"},\"data\":\(data)}"
+    let update = try running.client()
+    try update.request(
+      body: Reviews.body(
+        object: configMap, operation: "UPDATE", name: "big", oldObject: configMap,
+        kind: ("", "v1", "ConfigMap", "configmaps"), uid: "big-update"))
+    let reviewed = try update.response(timeout: .seconds(120))
+    #expect(reviewed.status == 200)
+    #expect((reviewed.json?["response"] as? [String: Any])?["uid"] as? String == "big-update")
+    // A declared length over 8 MiB: refused at once, before any of the body is sent.
     let declared = try running.client()
     try declared.send(
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: \(3 << 20 + 1)\r\n\r\n")
+        + "Content-Length: \(8 << 20 + 1)\r\n\r\n")
     let refused = try declared.response()
     #expect(refused.status == 413)
     #expect(refused.json?["code"] as? Int == 413)
@@ -312,7 +325,7 @@ struct ServerTests {
       "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         + "Transfer-Encoding: chunked\r\n\r\n")
     let chunk = String(repeating: "a", count: 1 << 20)
-    for _ in 0..<4 where !chunked.isClosed {
+    for _ in 0..<9 where !chunked.isClosed {
       try? chunked.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n")
     }
     #expect(try chunked.response().status == 413)
