@@ -16,7 +16,7 @@ struct RealCorpusSnapshotTests {
     "duplicate-key/error": 8,
     "emptydir-size-limit/info": 52,
     "emptydir-size-limit/warning": 190,
-    "ephemeral-storage-limit/info": 563,
+    "ephemeral-storage-limit/info": 560,
     "ephemeral-storage-limit/warning": 171,
     "exec-probe/info": 58,
     "exec-probe/warning": 28,

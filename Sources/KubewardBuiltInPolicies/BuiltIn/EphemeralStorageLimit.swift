@@ -63,9 +63,28 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// data store's image kept idle (`tail -f /dev/null`: a client to `kubectl exec` into), or
   /// running its client tools, runs no server that stores anything.
   private func keptData(_ container: Container) -> String? {
-    guard let name = dataImage(container), !container.isIdle, runsServer(container, of: name)
+    guard let name = dataImage(container), !container.isIdle, runsServer(container, of: name),
+      !Self.keepsNothing(container.commandLine, image: name)
     else { return nil }
     return name
+  }
+
+  /// A Redis (or Valkey) set to keep nothing, as a cache: snapshots off (`--save ""`), no
+  /// append-only file, and no configuration file that could turn either on. It writes no data.
+  /// The arguments as given (`[--save, ""]`): a shell command line is not taken apart here,
+  /// and keeps the finding. (The admission policy reads them the same way: joined by lines.)
+  static func keepsNothing(_ commandLine: [String], image: String) -> Bool {
+    guard image.hasPrefix("redis") || image.hasPrefix("valkey") else { return false }
+    // Redis reads its options' names and `no` in any case; ASCII's, compared by bytes.
+    let lines = "\n" + commandLine.joined(separator: "\n") + "\n"
+    let savesNothing =
+      ASCIIText.contains(lines, anyOf: ["\n--save\n\n"])
+      || commandLine.contains { ASCIIText.equals($0[...], anyOf: ["--save \"\"", "--save ''"]) }
+    let appends =
+      ASCIIText.contains(lines, anyOf: ["\n--appendonly\n"])
+      && !ASCIIText.contains(lines, anyOf: ["\n--appendonly\nno\n"])
+    let configured = commandLine.contains { $0.hasSuffix(".conf") }
+    return savesNothing && !appends && !configured
   }
 
   /// The entry of `dataImages` the container's image is (its repository's last part), also
