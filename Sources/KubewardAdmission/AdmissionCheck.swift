@@ -472,11 +472,13 @@ final class ObjectContext: @unchecked Sendable {
     let resource = check.set.resources.resource(
       apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
     let namespace =
-      resource.namespaced ? (namespaceNode?.string ?? check.defaultNamespace) : nil
+      resource.namespaced
+      ? (namespaceNode.flatMap { APIDefaults.isUnset($0) ? nil : $0.string }
+        ?? check.defaultNamespace) : nil
     let request = check.request(admission)
     self.facts = AdmissionRequestFacts(
       resource: resource,
-      name: metadata.name ?? metadata.node.flatMap(GeneratedName.name(in:)) ?? "",
+      name: GeneratedName.requestName(metadata),
       namespace: namespace,
       labelsNode: metadata.labelsNode, operation: request.operation)
     self.namespace = namespace

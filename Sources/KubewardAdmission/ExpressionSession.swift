@@ -111,8 +111,10 @@ public struct ExpressionSession: Sendable {
       apiVersion: apiVersion, kind: kind, hasNamespace: namespaced)
     return AdmissionRequestFacts(
       resource: resource,
-      name: metadata.name ?? metadata.node.flatMap(GeneratedName.name(in:)) ?? "",
-      namespace: resource.namespaced ? (metadata.node?["namespace"]?.string ?? "default") : nil,
+      name: GeneratedName.requestName(metadata),
+      namespace: resource.namespaced
+        ? (metadata.node?["namespace"].flatMap { APIDefaults.isUnset($0) ? nil : $0.string }
+          ?? "default") : nil,
       labelsNode: metadata.labelsNode, operation: request.operation)
   }
 }

@@ -225,6 +225,9 @@ final class APIDefaults: Sendable {
   let nullsLeftOut: [String]
 
   func leavesOut(_ name: String) -> Bool { nullsLeftOut.contains(name) }
+  /// Those of `nullsLeftOut` that, written as an empty string, are left out too: `ObjectMeta`'s
+  /// `omitempty` strings, which the API server decodes from `""` as from nothing.
+  let emptiesLeftOut: [String]
   /// `fieldDefaults` taken apart, for `field(_:)`'s scan: the names' lengths side by side
   /// (most names differ in length, and comparing two Ints is the whole test), then the name
   /// and the defaults of an entry whose length matches.
@@ -236,9 +239,10 @@ final class APIDefaults: Sendable {
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil,
-    nullsLeftOut: [String] = []
+    nullsLeftOut: [String] = [], emptiesLeftOut: [String] = []
   ) {
     self.nullsLeftOut = nullsLeftOut
+    self.emptiesLeftOut = emptiesLeftOut
     self.kind = kind
     self.fieldDefaults = fields
     self.item = item
@@ -289,13 +293,19 @@ final class APIDefaults: Sendable {
     let group = APIVersion.group(of: apiVersion)
     let defaults = byKind[group + "/" + kind] ?? anyKind
     if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
-      metadata.value(forKey: "namespace") == nil
+      metadata.value(forKey: "namespace").map(isUnset) ?? true
     {
       return .map(
         NamespacedObject(
           object: DefaultedMap(UncountedNode(node), defaults: defaults), namespace: namespace))
     }
     return .map(DefaultedMap(UncountedNode(node), defaults: defaults))
+  }
+
+  /// Whether an `omitempty` string of `ObjectMeta` (`name`, `namespace`, …) written as `node`
+  /// is as good as left out: null or empty, which the API server decodes as nothing.
+  static func isUnset(_ node: Node) -> Bool {
+    node.isNull || (node.isScalar && node.scalarByteCount == 0)
   }
 
   /// `metadata`: no defaults, and its nulls are fields left out (see `nullsLeftOut`), but
@@ -306,13 +316,14 @@ final class APIDefaults: Sendable {
       "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
       "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
       "ownerReferences", "finalizers", "managedFields",
-    ])
+    ],
+    emptiesLeftOut: ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion"])
 
   /// An object's own `metadata`: `metadata`'s, and the name the API server gives an object
   /// created with `generateName` (`GeneratedName`). A pod template's has no such name.
   static let objectMetadata = APIDefaults(
     .fields, fields: [(name: "name", defaults: .computed(GeneratedName.value(in:)))],
-    nullsLeftOut: metadata.nullsLeftOut)
+    nullsLeftOut: metadata.nullsLeftOut, emptiesLeftOut: metadata.emptiesLeftOut)
 
   /// The object of a kind without defaults of its own (a custom resource's too: its metadata
   /// is an `ObjectMeta` all the same).
@@ -500,11 +511,14 @@ struct DefaultedMap: MapValue {
   }
   var hostLocation: HostLocation? { handle.hostLocation }
 
-  /// Whether `child` is a null the mapping's defaults read as left out.
+  /// Whether `child` is a null (or, for an `omitempty` string, an empty string) the mapping's
+  /// defaults read as left out.
   private static func isDropped(
     _ child: UncountedNode, named name: String, by defaults: APIDefaults
   ) -> Bool {
-    child.kind == .scalar && defaults.leavesOut(name) && child.node.isNull
+    guard child.kind == .scalar, defaults.leavesOut(name) else { return false }
+    let node = child.node
+    return node.isNull || (node.scalarByteCount == 0 && defaults.emptiesLeftOut.contains(name))
   }
 
   /// The defaults the mapping lacks, which it gets.
@@ -521,10 +535,13 @@ struct DefaultedMap: MapValue {
     let fieldDefaults = defaults.field(name)
     if let child = NodeMap.child(of: handle, named: name) {
       // A typed field written as null (`metadata:` left empty) is one left out: the API
-      // server decodes both to the same object, and defaults it.
-      if child.kind == .scalar, child.node.isNull {
+      // server decodes both to the same object, and defaults it. So is an `omitempty` string
+      // written empty (`name: ""`).
+      if child.kind == .scalar,
+        child.node.isNull || Self.isDropped(child, named: name, by: defaults)
+      {
         if let value = fieldDefaults?.materialized(in: node) { return value }
-        if defaults.leavesOut(name) { return nil }
+        if Self.isDropped(child, named: name, by: defaults) { return nil }
       }
       return APIDefaults.wrap(child, fieldDefaults)
     }
@@ -546,7 +563,7 @@ struct DefaultedMap: MapValue {
     if !defaults.nullsLeftOut.isEmpty {
       written = zip(written, node.pairs).filter { key, pair in
         guard case .string(let name) = key else { return true }
-        return !(pair.value.isNull && defaults.leavesOut(name))
+        return !Self.isDropped(UncountedNode(pair.value), named: name, by: defaults)
       }.map(\.0)
     }
     return written + addedNames.map(Value.string)
@@ -579,9 +596,12 @@ struct DefaultedMap: MapValue {
       let name = fields[start + followed]
       guard let child = NodeMap.child(of: node, named: name) else { break }
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
-      // A null that is defaulted, or left out, is left to `value(for:)`.
-      if child.kind == .scalar, child.node.isNull,
-        childDefaults != nil || defaults?._withUnsafeGuaranteedRef({ $0.leavesOut(name) }) == true
+      // A null that is defaulted, or left out, and an empty string left out, are left to
+      // `value(for:)`.
+      if child.kind == .scalar,
+        (child.node.isNull && childDefaults != nil)
+          || defaults?._withUnsafeGuaranteedRef({ Self.isDropped(child, named: name, by: $0) })
+            == true
       {
         break
       }
@@ -690,7 +710,7 @@ enum GeneratedName {
 
   /// The name of an object whose `metadata` is `metadata`, when it has only a `generateName`.
   static func name(in metadata: Node) -> String? {
-    guard metadata.isMapping, metadata.scalar(.name) == nil,
+    guard metadata.isMapping, metadata.value(forKey: "name").map(APIDefaults.isUnset) ?? true,
       let prefix = metadata.scalar(.generateName)?.string, !prefix.isEmpty
     else { return nil }
     // Cut at bytes as the API server does, at a whole character (a name that is not ASCII
@@ -703,6 +723,12 @@ enum GeneratedName {
     }
     return String(decoding: prefix.utf8.prefix(length), as: UTF8.self)
       + String(repeating: "x", count: randomLength)
+  }
+
+  /// The name the request of an object with `metadata` names: its own, else a generated one.
+  static func requestName(_ metadata: ObjectMetadata) -> String {
+    if let name = metadata.name, !name.isEmpty { return name }
+    return metadata.node.flatMap(name(in:)) ?? ""
   }
 
   /// `name(in:)` as the metadata's `name` default.

@@ -36,13 +36,17 @@ public final class KubeObject: Sendable {
     // Every kind kubeward models is namespaced.
     let namespace: String? =
       resourceKind == nil && APIVersion.clusterScopedKinds.contains(kind)
-      ? nil : (metadata?.scalar(.namespace)?.string ?? defaultNamespace)
+      ? nil : (metadata?.scalar(.namespace)?.string.flatMap(Self.unlessEmpty) ?? defaultNamespace)
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,
-      name: metadata?.scalar(.name)?.string,
-      generateName: metadata?.scalar(.generateName)?.string)
+      name: metadata?.scalar(.name)?.string.flatMap(Self.unlessEmpty),
+      generateName: metadata?.scalar(.generateName)?.string.flatMap(Self.unlessEmpty))
     self.podTemplate = resourceKind.flatMap { PodTemplate.of(node, kind: $0) }
   }
+
+  /// An `omitempty` string of `ObjectMeta` written empty is none: the API server decodes `""`
+  /// as nothing (a name is then generated, a namespace the request's).
+  private static func unlessEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
   public var metadata: ObjectMetadata { ObjectMetadata(node: node.mapping(.metadata)) }
   public var spec: Node? { node.mapping(.spec) }

@@ -290,9 +290,31 @@ struct EvaluationTests {
     #expect(
       try holds(
         "object.metadata.name.size() == 63", generateName: String(repeating: "a", count: 70)))
-    // A null name is one left out: the cluster names the object all the same.
+    // A null or empty name is none (`""` decodes as nothing): the cluster names the object.
     #expect(
       try holds("object.metadata.name == 'web-xxxxx'", generateName: "web-\n  name: null"))
+    #expect(
+      try holds(
+        "object.metadata.name == 'web-xxxxx' && request.name == 'web-xxxxx'",
+        generateName: "web-\n  name: ''"))
+    // So is an empty namespace (the object has the request's), and every other empty
+    // `ObjectMeta` string is absent, as the API server sends it.
+    let empties = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {generateName: web-, namespace: '', uid: '', labels: {app: web}}
+      spec: {replicas: 1}
+      """
+    for expression in [
+      "object.metadata.namespace == 'default' && request.namespace == 'default'",
+      "!has(object.metadata.uid) && !('uid' in object.metadata)",
+      "object.metadata.size() == 4 && object.metadata.name == 'web-xxxxx'",
+      "object.metadata.all(k, k in ['generateName', 'labels', 'name', 'namespace'])",
+    ] {
+      let text = spec("  validations:\n    - expression: \(quoted(expression))")
+      let findings = try Harness(policies: text, manifest: empties).objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
     // Without generateName, a missing name stays missing.
     #expect(try !holds("object.metadata.name == 'x'", generateName: "''"))
   }
