@@ -980,6 +980,10 @@ struct IPAddress: OpaqueValue, Equatable {
 
   var family: Int64 { unmapped.isIPv4 ? 4 : 6 }
 
+  /// The longest text of an address: IPv6 with an IPv4 tail, every group of four digits
+  /// (`ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`).
+  static let longestText = 45
+
   static func register(_ library: inout Library, kubernetes: Bool) {
     library.add("ip", arity: 1) { arguments, context in
       guard case .string(let text) = arguments[0] else { return nil }
@@ -993,6 +997,9 @@ struct IPAddress: OpaqueValue, Equatable {
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
+      // No address is written in more than 45 bytes (a zone is refused): a longer text is
+      // none, without parsing it (a parse of a long text is slow per unit of its cost).
+      guard text.utf8.count <= Self.longestText else { return .bool(false) }
       if case .success = parse(text, kubernetes: kubernetes) { return .bool(true) }
       return .bool(false)
     }
@@ -1139,6 +1146,8 @@ struct CIDR: OpaqueValue, Equatable {
       guard context.spend(Library.traversalSurcharge(text)) else {
         return .error(costLimitExceeded)
       }
+      // No prefix is written in more than 45 + 4 bytes: a longer text is none (see `isIP`).
+      guard text.utf8.count <= IPAddress.longestText + 4 else { return .bool(false) }
       if case .opaque = parse(text, kubernetes: kubernetes) { return .bool(true) }
       return .bool(false)
     }

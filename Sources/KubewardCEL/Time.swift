@@ -644,10 +644,16 @@ enum Time {
   /// cel-go (and so Kubernetes) computes it, not the milliseconds past its seconds, as the
   /// CEL specification and its conformance suite have it (a behaviour it says it will drop).
   static func register(_ library: inout Library, wholeMilliseconds: Bool) {
-    library.add("timestamp", arity: 1) { arguments, _ in
+    // Parsing reads the whole text: charged as Kubernetes charges the string functions it
+    // knows, a unit per ten code points beyond the first ten (cel-go charges these one unit,
+    // and a loop parsing a 40 kB duration ran for minutes within its budget).
+    library.add("timestamp", arity: 1) { arguments, context in
       switch arguments[0] {
       case .timestamp: return arguments[0]
       case .string(let text):
+        guard context.spend(Library.traversalSurcharge(text)) else {
+          return .error(costLimitExceeded)
+        }
         return Timestamp(parsing: text).map(Value.timestamp)
           ?? .error(CELError("timestamp out of range or invalid: '\(text)'"))
       case .int(let seconds):
@@ -656,10 +662,13 @@ enum Time {
       default: return nil
       }
     }
-    library.add("duration", arity: 1) { arguments, _ in
+    library.add("duration", arity: 1) { arguments, context in
       switch arguments[0] {
       case .duration: return arguments[0]
       case .string(let text):
+        guard context.spend(Library.traversalSurcharge(text)) else {
+          return .error(costLimitExceeded)
+        }
         return Duration(parsing: text).map(Value.duration)
           ?? .error(CELError("invalid duration or out of range: '\(text)'"))
       case .int(let seconds):

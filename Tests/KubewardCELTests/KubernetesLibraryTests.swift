@@ -297,6 +297,53 @@ struct KubernetesLibraryTests {
     }
   }
 
+  /// Parsing a duration or a timestamp reads all its text: a long one is charged a unit per
+  /// ten code points, as the string functions Kubernetes knows are (cel-go charges a unit).
+  /// A loop parsing a 40 kB duration ran for minutes within its budget; it now stops at it.
+  @Test func parsingALongDurationIsChargedByItsLength() throws {
+    let program = try Program("duration(d) > duration('1s')", library: .kubernetes)
+    func cost(_ text: String) -> Int {
+      program.evaluateWithCost(DictionaryActivation(["d": .string(text)])).cost
+    }
+    let long = String(repeating: "1h", count: 20_000)
+    #expect(cost("1h30m") == cost("1h"))
+    #expect(cost(long) - cost("1h") == 3_999)
+    let timestamp = try Program("timestamp(t) > timestamp(0)", library: .kubernetes)
+    let padded = "2026-11-30T12:00:00" + "." + String(repeating: "0", count: 9) + "Z"
+    #expect(
+      timestamp.evaluateWithCost(DictionaryActivation(["t": .string(padded)])).cost
+        > timestamp.evaluateWithCost(DictionaryActivation(["t": .string("2026-11-30T12:00:00Z")]))
+        .cost)
+    let started = ContinuousClock.now
+    let runaway = try Program(
+      "lists.range(80000).all(i, duration(d) > duration('1s'))", library: .kubernetes
+    ).evaluate(DictionaryActivation(["d": .string(long)]))
+    #expect(runaway.debugText.contains("cost limit"), "\(runaway.debugText)")
+    #expect(ContinuousClock.now - started < .seconds(20))
+  }
+
+  /// No address or prefix is written in more than 45 (49) bytes: `isIP` and `isCIDR` refuse a
+  /// longer text without parsing it (a parse cost microseconds per unit of its cost), and
+  /// still accept the longest valid ones.
+  @Test func longTextsAreNoAddresses() throws {
+    let longest = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+    #expect(longest.utf8.count == IPAddress.longestText)
+    let cases: [(String, Bool)] = [
+      ("isIP(a)", true), ("isCIDR(a + '/128')", true), ("isIP(a + '0')", false),
+      ("isIP(long)", false), ("isCIDR('10.0.0.0/' + long)", false),
+      ("isCIDR(a + '/0128')", false),
+    ]
+    let long = String(repeating: "1", count: 100_000)
+    let started = ContinuousClock.now
+    for (source, expected) in cases {
+      let program = try Program("lists.range(100).all(i, \(source))", library: .kubernetes)
+      let value = program.evaluate(
+        DictionaryActivation(["a": .string(longest), "long": .string(long)]))
+      #expect(value.debugText == (expected ? "true" : "false"), "\(source)")
+    }
+    #expect(ContinuousClock.now - started < .seconds(5))
+  }
+
   /// `(?i)` folds case as RE2 and Go do, by orbit: `s`, `S` and the long `ſ` are one, as are
   /// `k`, `K` and the Kelvin sign, `σ`, `Σ` and `ς`; nothing maps to `ſ` or `ς`, so following
   /// case mappings from the text's character missed them. The Turkish dotted and dotless i
