@@ -98,7 +98,7 @@ public final class JUnitReporter: FindingSink {
       }
       let details = failures.map(TextReporter.line(for:)).joined(separator: "\n")
       output.append(
-        ">\n      <failure message=\"\(Self.escaped(first.message))\" "
+        ">\n      <failure message=\"\(Self.escaped(VisibleText.escaped(first.message)))\" "
           + "type=\"\(first.severity)\">\(Self.escaped(details))</failure>\n    </testcase>\n")
     }
     let out = notes.map(TextReporter.line(for:)).joined(separator: "\n")

@@ -226,6 +226,22 @@ struct JUnitReporterTests {
     #expect(parsed.rootElement()?.stringValue == mixed)
     #expect(parsed.rootElement()?.attribute(forName: "a")?.stringValue == mixed)
   }
+
+  /// A failure's message attribute shows the controls of the input visibly, as its body does:
+  /// raw, an XML reader turned its newlines into spaces, and bidi overrides and DEL reached
+  /// the CI page that shows it.
+  @Test func failureMessagesShowTheirControls() throws {
+    let hostile = "Job ci/a\nb\u{1B}[2J\u{7F}\u{2028}\u{202E}-* is broken"
+    var options = ReportOptions()
+    options.failOn = .warning
+    let bytes = ReportFormat.junit.render(
+      LintResult(findings: [finding(hostile)], summary: LintSummary()), options: options)
+    let parsed = try XMLDocument(data: Data(bytes))
+    let failure = try #require(try parsed.nodes(forXPath: "//failure").first as? XMLElement)
+    let message = try #require(failure.attribute(forName: "message")?.stringValue)
+    #expect(message == #"Job ci/a\nb\x1B[2J\x7F\u{2028}\u{202E}-* is broken"#)
+    #expect(failure.stringValue?.contains(#"\u{202E}"#) == true)
+  }
 }
 
 @Suite("Exported YAML")
