@@ -33,7 +33,7 @@ struct RealCorpusSnapshotTests {
     "memory-limit/warning": 668,
     "missing-liveness-probe/info": 482,
     "missing-pdb/info": 86,
-    "missing-readiness-probe/warning": 380,
+    "missing-readiness-probe/warning": 375,
     "replication-controller/warning": 40,
     "resource-requests/warning": 621,
     "schema/error": 2,

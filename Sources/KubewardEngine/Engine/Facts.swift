@@ -211,6 +211,20 @@ public final class ServiceFacts: Sendable {
   public let scope: String
   public var space: Space { Space(scope: scope, namespace: namespace) }
 
+  /// Every port is for metrics, health checks or administration, by its name or its target
+  /// port's (`metrics`, `http-metrics`): scrapers and monitors, not requests, go through it.
+  public var servesOnlyAuxiliaryPorts: Bool {
+    func auxiliary(_ name: String?) -> Bool {
+      name.map { ASCIIText.contains($0, anyOf: FactsCollection.auxiliaryPortWords) } ?? false
+    }
+    return !ports.isEmpty
+      && ports.allSatisfy { port in
+        if auxiliary(port.name) { return true }
+        if case .string(let target) = port.targetPort { return auxiliary(target) }
+        return false
+      }
+  }
+
   init(
     object: ObjectReference, scope: String, location: Location, namespaceIsImplicit: Bool,
     labels: LabelSet,
