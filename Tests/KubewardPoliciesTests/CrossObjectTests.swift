@@ -360,3 +360,55 @@ func lintFacts(_ files: [(String, String)]) throws -> FactsCollection {
   }
   return facts
 }
+
+/// Findings say what happens to the kind they are about: rollouts only where a rolling update
+/// replaces pods, autoscalers only where one can scale the kind.
+@Suite("Messages fit the kind")
+struct MessagesFitTheKind {
+  let job = """
+    apiVersion: batch/v1
+    kind: Job
+    metadata: {name: migrate}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - {name: migrate, image: example/migrate:1.0}
+    """
+
+  @Test func onlyScalableKindsAreTalkedOfAutoscalers() throws {
+    let jobMessage = try #require(findings(try lint([("j.yaml", job)]), "resource-requests").first)
+    #expect(!jobMessage.message.contains("autoscalers"))
+    let web = try #require(
+      findings(try lint([("d.yaml", deployment("web"))]), "resource-requests").first)
+    #expect(web.message.contains("autoscalers cannot compute utilisation"))
+  }
+
+  @Test func onlyRollingKindsAreTalkedOfRollouts() throws {
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web, labels: {app: web}}
+      spec:
+        containers:
+          - {name: web, image: example/web:1.0, ports: [{containerPort: 80}]}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec:
+        selector: {app: web}
+        ports: [{port: 80}]
+      """
+    let podMessage = try #require(
+      findings(try lint([("p.yaml", pod)]), "missing-readiness-probe").first)
+    #expect(podMessage.message.contains("Services send it requests"))
+    #expect(!podMessage.message.contains("rollouts"))
+    let ports = "          ports: [{containerPort: 80}]"
+    let rolled = try #require(
+      findings(try lint([("d.yaml", deployment("web", ports: ports))]), "missing-readiness-probe")
+        .first)
+    #expect(rolled.message.contains("rollouts replace working pods"))
+  }
+}

@@ -39,7 +39,7 @@ struct RealCorpusSnapshotTests {
     "schema/error": 2,
     "schema/info": 37,
     "service-selects-nothing/warning": 9,
-    "service-target-port/info": 7,
+    "service-target-port/info": 5,
     "single-replica/info": 407,
     "statefulset-service-name/info": 19,
     "statefulset-service-name/warning": 1,

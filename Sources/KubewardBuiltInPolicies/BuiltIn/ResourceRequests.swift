@@ -45,13 +45,16 @@ struct ResourceRequests: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
+      // Only kinds with a `/scale` subresource have a HorizontalPodAutoscaler.
+      let scaled = [.deployment, .statefulSet, .replicaSet, .replicationController].contains(
+        object.resourceKind)
       report.report(
         container.node,
         """
         has no \(names) request: the scheduler places it as if it needed nothing, so nodes \
-        get overcommitted and it is among the first evicted under pressure, and autoscalers \
-        cannot compute utilisation (on a virtual node such as ECI or Fargate, the requests size \
-        the pod's instance instead); set \(settings)
+        get overcommitted and it is among the first evicted under pressure\
+        \(scaled ? ", and autoscalers cannot compute utilisation" : "") (on a virtual node \
+        such as ECI or Fargate, the requests size the pod's instance instead); set \(settings)
         """,
         container: container)
     }

@@ -14,7 +14,9 @@ struct ServiceTargetPort: SetPolicy {
     let first: ObjectReference
     let count: Int
     let declared: [WorkloadFacts.Port]
-    let everyOneDeclaresPorts: Bool
+    /// Every one declares ports, and none probes a port by number that it does not declare:
+    /// the declared ports are, as far as the manifest shows, all it listens on.
+    let everyOneDeclaresItsPorts: Bool
 
     // The texts are for messages, written only when a finding is.
     var owners: String { count == 1 ? "\(first)" : "\(first) and the others it selects" }
@@ -29,10 +31,11 @@ struct ServiceTargetPort: SetPolicy {
       count = indices.count
       var declared: [WorkloadFacts.Port] = []
       var seen: Set<PortKey> = []
-      var everyOneDeclaresPorts = true
+      var everyOneDeclaresItsPorts = true
       for index in indices {
-        let ports = set.facts.workloads[index].ports
-        if ports.isEmpty { everyOneDeclaresPorts = false }
+        let workload = set.facts.workloads[index]
+        let ports = workload.ports
+        if ports.isEmpty || workload.probesUndeclaredPorts { everyOneDeclaresItsPorts = false }
         for port in ports
         where seen.insert(PortKey(number: port.number, name: port.name, protocol: port.protocol))
           .inserted
@@ -41,7 +44,7 @@ struct ServiceTargetPort: SetPolicy {
         }
       }
       self.declared = declared
-      self.everyOneDeclaresPorts = everyOneDeclaresPorts
+      self.everyOneDeclaresItsPorts = everyOneDeclaresItsPorts
     }
   }
 
@@ -66,9 +69,9 @@ struct ServiceTargetPort: SetPolicy {
         guard let target = port.targetPort else { continue }
         switch target {
         case .int(let number):
-          // Declaring container ports is optional: only a workload that declares some tells
-          // what it listens on.
-          guard selected.everyOneDeclaresPorts,
+          // Declaring container ports is optional: only a workload that declares some, and
+          // probes no other, tells what it listens on.
+          guard selected.everyOneDeclaresItsPorts,
             !declared.contains(where: { $0.number == number && $0.protocol == port.protocol })
           else { continue }
           // Containers often listen on more ports than they declare (metrics and admin

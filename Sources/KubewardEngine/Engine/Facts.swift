@@ -114,6 +114,9 @@ public final class WorkloadFacts: Sendable {
 
   /// Some container of the pod has a readiness probe: the pod is not ready before it is.
   public let probesReadiness: Bool
+  /// A probe of a serving container checks a port by number that no container declares: the
+  /// pod listens on ports it does not list (KEDA's operator probes 8081 and declares 8080).
+  public let probesUndeclaredPorts: Bool
 
   public let object: ObjectReference
   public let kind: ResourceKind
@@ -149,7 +152,7 @@ public final class WorkloadFacts: Sendable {
     object: ObjectReference, scope: String, kind: ResourceKind, location: Location,
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
-    probesReadiness: Bool,
+    probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
     recreates: Bool, ownsStorage: Bool, subdomain: String? = nil
   ) {
     self.object = object
@@ -164,6 +167,7 @@ public final class WorkloadFacts: Sendable {
     self.serviceNameLocation = serviceNameLocation
     self.unprobedContainers = unprobedContainers
     self.probesReadiness = probesReadiness
+    self.probesUndeclaredPorts = probesUndeclaredPorts
     self.recreates = recreates
     self.ownsStorage = ownsStorage
     self.subdomain = subdomain
@@ -508,6 +512,13 @@ extension FactsCollection {
       replicasLocation: locate(replicas?.node), serviceName: serviceName?.string,
       serviceNameLocation: locate(serviceName), unprobedContainers: unprobed,
       probesReadiness: probesReadiness,
+      probesUndeclaredPorts: (template?.spec.containers ?? []).contains { container in
+        container.isLongRunning
+          && container.probes.contains { probe in
+            guard case .int(let number) = probe.port else { return false }
+            return !ports.contains { $0.number == number }
+          }
+      },
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty,
       subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
