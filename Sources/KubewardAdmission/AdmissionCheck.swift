@@ -470,7 +470,8 @@ final class ObjectContext: @unchecked Sendable {
     let metadata = object.metadata
     let namespaceNode = metadata.node?["namespace"]
     let resource = check.set.resources.resource(
-      apiVersion: object.apiVersion, kind: object.kind, hasNamespace: namespaceNode != nil)
+      apiVersion: object.apiVersion, kind: object.kind,
+      hasNamespace: namespaceNode.map { !APIDefaults.isUnset($0) } ?? false)
     let namespace =
       resource.namespaced
       ? (namespaceNode.flatMap { APIDefaults.isUnset($0) ? nil : $0.string }

@@ -106,7 +106,7 @@ public struct ExpressionSession: Sendable {
       let kind = object["kind"]?.string
     else { return nil }
     let metadata = ObjectMetadata(node: object["metadata"])
-    let namespaced = metadata.node?["namespace"] != nil
+    let namespaced = metadata.node?["namespace"].map { !APIDefaults.isUnset($0) } ?? false
     let resource = set.resources.resource(
       apiVersion: apiVersion, kind: kind, hasNamespace: namespaced)
     return AdmissionRequestFacts(

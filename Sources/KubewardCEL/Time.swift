@@ -643,15 +643,21 @@ enum Time {
   /// `wholeMilliseconds`: a duration's `getMilliseconds()` is all of it in milliseconds, as
   /// cel-go (and so Kubernetes) computes it, not the milliseconds past its seconds, as the
   /// CEL specification and its conformance suite have it (a behaviour it says it will drop).
+  /// What parsing `text` costs beyond the conversion's unit (see `register`).
+  static func parsingSurcharge(_ text: String) -> Int {
+    text.utf8.count <= 64 ? 0 : Library.traversalSurcharge(text)
+  }
+
   static func register(_ library: inout Library, wholeMilliseconds: Bool) {
-    // Parsing reads the whole text: charged as Kubernetes charges the string functions it
-    // knows, a unit per ten code points beyond the first ten (cel-go charges these one unit,
-    // and a loop parsing a 40 kB duration ran for minutes within its budget).
+    // cel-go charges a conversion one unit, whatever its text: so does kubeward for any text
+    // a duration or a timestamp is written in (64 bytes and less). A longer one is charged as
+    // Kubernetes charges the string functions it knows, a unit per ten code points: a loop
+    // parsing a 40 kB duration ran for minutes within its budget.
     library.add("timestamp", arity: 1) { arguments, context in
       switch arguments[0] {
       case .timestamp: return arguments[0]
       case .string(let text):
-        guard context.spend(Library.traversalSurcharge(text)) else {
+        guard context.spend(Self.parsingSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
         return Timestamp(parsing: text).map(Value.timestamp)
@@ -666,7 +672,7 @@ enum Time {
       switch arguments[0] {
       case .duration: return arguments[0]
       case .string(let text):
-        guard context.spend(Library.traversalSurcharge(text)) else {
+        guard context.spend(Self.parsingSurcharge(text)) else {
           return .error(costLimitExceeded)
         }
         return Duration(parsing: text).map(Value.duration)

@@ -83,6 +83,28 @@ extension ASCIIText {
 }
 
 extension ASCIIText {
+  /// `text` with its ASCII capitals in lower case, and nothing else changed.
+  public static func lowercased(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+    else { return text }
+    return String(decoding: text.utf8.map(lowered), as: UTF8.self)
+  }
+
+  /// Whether `needle` occurs in `text` followed by a byte other than a line break, byte for
+  /// byte.
+  public static func contains(_ needle: String, followedByTextIn text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    let pattern = Array(needle.utf8)
+    guard !pattern.isEmpty, bytes.count > pattern.count else { return false }
+    for start in 0..<(bytes.count - pattern.count)
+    where bytes[start + pattern.count] != 0x0A
+      && bytes[start..<(start + pattern.count)].elementsEqual(pattern)
+    {
+      return true
+    }
+    return false
+  }
+
   /// Where `needle` first occurs in `text`, byte for byte: `String.firstRange(of:)` goes
   /// through the string-processing library's generic matcher, a hot spot when it runs for
   /// every container's environment.

@@ -17,9 +17,10 @@ import NIOSSL
 /// The bounds that keep the webhook up whatever its clients do.
 public struct ServerLimits: Sendable {
   /// The largest review read. An UPDATE's review carries the object, up to the API server's
-  /// limit on a request body (3 MiB), and the stored version (etcd's 1.5 MiB, as JSON with its
-  /// escapes): at the API server's 3 MiB, an update of a large ConfigMap got 413, which
-  /// failurePolicy Fail makes a denial.
+  /// limit on a request body (3 MiB), and the stored version (etcd's 1.5 MiB by default,
+  /// larger as JSON): at the API server's 3 MiB, an update of a 2 MiB ConfigMap got 413, which
+  /// failurePolicy Fail makes a denial. Objects near both limits whose JSON escapes much of
+  /// their text can still exceed it.
   public var maximumBodySize = 8 << 20
   /// A request not received whole within this time gets 408 (slow clients).
   public var requestTimeout = TimeAmount.seconds(10)

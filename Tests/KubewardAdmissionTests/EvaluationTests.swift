@@ -316,7 +316,7 @@ struct EvaluationTests {
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
     }
     // Without generateName, a missing name stays missing.
-    #expect(try !holds("object.metadata.name == 'x'", generateName: "''"))
+    #expect(try holds("!has(object.metadata.name) && !has(request.name)", generateName: "''"))
   }
 
   /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says

@@ -69,22 +69,31 @@ struct EphemeralStorageLimit: ObjectPolicy {
     return name
   }
 
-  /// A Redis (or Valkey) set to keep nothing, as a cache: snapshots off (`--save ""`), no
-  /// append-only file, and no configuration file that could turn either on. It writes no data.
-  /// The arguments as given (`[--save, ""]`): a shell command line is not taken apart here,
-  /// and keeps the finding. (The admission policy reads them the same way: joined by lines.)
+  /// A Redis (or Valkey) set to keep nothing, as a cache: snapshots off (`--save ""`) and not
+  /// turned on again by another `--save`, no append-only file, not a replica (which writes
+  /// what it syncs), and no configuration file that could turn any of them on. It writes no
+  /// data. The arguments as given (`[--save, ""]`, or `--save ''` as one): a shell command
+  /// line is not taken apart here, and keeps the finding. (The admission policy reads them
+  /// the same way: joined by lines, ASCII case ignored.)
   static func keepsNothing(_ commandLine: [String], image: String) -> Bool {
     guard image.hasPrefix("redis") || image.hasPrefix("valkey") else { return false }
-    // Redis reads its options' names and `no` in any case; ASCII's, compared by bytes.
-    let lines = "\n" + commandLine.joined(separator: "\n") + "\n"
-    let savesNothing =
-      ASCIIText.contains(lines, anyOf: ["\n--save\n\n"])
-      || commandLine.contains { ASCIIText.equals($0[...], anyOf: ["--save \"\"", "--save ''"]) }
+    let arguments = commandLine.map(ASCIIText.lowercased)
+    let lines = "\n" + arguments.joined(separator: "\n") + "\n"
+    func holds(_ needle: String) -> Bool { ASCIIText.firstRange(of: needle, in: lines) != nil }
+    let emptySave: Set<String> = ["--save \"\"", "--save ''"]
+    let savesNothing = holds("\n--save\n\n") || arguments.contains(where: emptySave.contains)
+    // `--save 900 1`, as two arguments or as one.
+    let savesSomething =
+      ASCIIText.contains("\n--save\n", followedByTextIn: lines)
+      || arguments.contains { $0.hasPrefix("--save ") && !emptySave.contains($0) }
     let appends =
-      ASCIIText.contains(lines, anyOf: ["\n--appendonly\n"])
-      && !ASCIIText.contains(lines, anyOf: ["\n--appendonly\nno\n"])
+      (holds("\n--appendonly\n") && !holds("\n--appendonly\nno\n"))
+      || arguments.contains { $0.hasPrefix("--appendonly ") && $0 != "--appendonly no" }
+    let replicates = arguments.contains {
+      $0.hasPrefix("--replicaof") || $0.hasPrefix("--slaveof")
+    }
     let configured = commandLine.contains { $0.hasSuffix(".conf") }
-    return savesNothing && !appends && !configured
+    return savesNothing && !savesSomething && !appends && !replicates && !configured
   }
 
   /// The entry of `dataImages` the container's image is (its repository's last part), also

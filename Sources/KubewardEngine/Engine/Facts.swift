@@ -557,7 +557,9 @@ extension FactsCollection {
     }
     return ServiceFacts(
       object: reference, scope: locate.scope, location: locate(service.object.kindNode),
-      namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace) == nil,
+      // Written empty, it is none (the API server decodes `""` as nothing).
+      namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace)?.string?.isEmpty
+        ?? true,
       labels: strings.labelSet(of: service.object.metadata.labelsNode), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
