@@ -315,6 +315,21 @@ struct EvaluationTests {
       let findings = try Harness(policies: text, manifest: empties).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
     }
+    // A kind kubeward does not know is cluster-scoped unless the manifest names a namespace,
+    // and an empty one names none.
+    let widgets = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: widgets}
+      spec:
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["example.com"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["widgets"]}
+        validations:
+          - expression: "!has(request.namespace) && !has(object.metadata.namespace)"
+      """
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: ''}\n"
+    #expect(try Harness(policies: widgets, manifest: widget).objectFindings().isEmpty)
     // Without generateName, a missing name stays missing.
     #expect(try holds("!has(object.metadata.name) && !has(request.name)", generateName: "''"))
   }
