@@ -411,4 +411,80 @@ struct MessagesFitTheKind {
         .first)
     #expect(rolled.message.contains("rollouts replace working pods"))
   }
+
+  /// A StatefulSet or DaemonSet updated `OnDelete` replaces a pod only when someone deletes it:
+  /// no rollout waits for readiness, so only a Service's requests make the probe matter.
+  @Test func onDeleteUpdatesAreNoRollouts() throws {
+    func statefulSet(updateStrategy: String) -> String {
+      """
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: db}
+      spec:
+        serviceName: db
+        \(updateStrategy)
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec:
+            containers:
+              - {name: db, image: example/db:1.0, ports: [{containerPort: 5432}]}
+      """
+    }
+    let onDelete = statefulSet(updateStrategy: "updateStrategy: {type: OnDelete}")
+    #expect(findings(try lint([("s.yaml", onDelete)]), "missing-readiness-probe").isEmpty)
+    let rolling = statefulSet(updateStrategy: "updateStrategy: {type: RollingUpdate}")
+    let rolled = try #require(
+      findings(try lint([("s.yaml", rolling)]), "missing-readiness-probe").first)
+    #expect(rolled.message.contains("rollouts replace working pods"))
+    let service = """
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: db}
+      spec:
+        selector: {app: db}
+        ports: [{port: 5432}]
+      """
+    let reached = try #require(
+      findings(try lint([("s.yaml", onDelete + "\n" + service)]), "missing-readiness-probe").first)
+    #expect(reached.message.contains("Services send it requests"))
+    #expect(!reached.message.contains("rollouts"))
+  }
+
+  /// A Service annotated for a cloud kubeward names no mechanism of (DigitalOcean) is told to
+  /// use that cloud's own, not the four large clouds' annotations.
+  @Test func loadBalancerAdviceNamesTheAnnotatedCloud() throws {
+    func service(_ annotation: String) -> String {
+      """
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: shop
+        annotations: {\(annotation)}
+      spec:
+        type: LoadBalancer
+        selector: {app: shop}
+        ports: [{port: 443}]
+      """
+    }
+    let digitalOcean = try #require(
+      findings(
+        try lint([("s.yaml", service("service.beta.kubernetes.io/do-loadbalancer-protocol: http"))]
+        ),
+        "loadbalancer-lifecycle"
+      ).first)
+    #expect(digitalOcean.message.contains("DigitalOcean's own mechanism"))
+    #expect(!digitalOcean.message.contains("Elastic IPs"))
+    let aws = try #require(
+      findings(
+        try lint([("s.yaml", service("service.beta.kubernetes.io/aws-load-balancer-type: nlb"))]),
+        "loadbalancer-lifecycle"
+      ).first)
+    #expect(aws.message.contains("Elastic IPs"))
+    #expect(!aws.message.contains("azure-pip-name"))
+    let unknown = try #require(
+      findings(try lint([("s.yaml", service("team: shop"))]), "loadbalancer-lifecycle").first)
+    #expect(unknown.message.contains("your cloud's mechanism"))
+  }
 }

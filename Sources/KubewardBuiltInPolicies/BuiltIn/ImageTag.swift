@@ -14,7 +14,8 @@ struct ImageTag: ObjectPolicy {
         reference.digest == nil, reference.tag == nil || reference.tag == "latest",
         // The pause image sleeps whatever its version.
         !container.runsPauseImage,
-        !report.builtImages.replacesTag(of: image.string ?? "")
+        !report.builtImages.replacesTag(of: image.string ?? ""),
+        !Self.isScaffoldPlaceholder(image.string ?? "")
       else { continue }
       let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
       report.report(
@@ -26,5 +27,12 @@ struct ImageTag: ObjectPolicy {
         """,
         container: container)
     }
+  }
+
+  /// Kubebuilder's and the Operator SDK's scaffold names the manager's image `controller`,
+  /// which `make deploy IMG=…` replaces (`kustomize edit set image controller=…`) before
+  /// anything is applied; no registry serves an image of that name.
+  static func isScaffoldPlaceholder(_ image: String) -> Bool {
+    image == "controller" || image == "controller:latest"
   }
 }

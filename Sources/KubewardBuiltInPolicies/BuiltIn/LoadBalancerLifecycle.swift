@@ -63,7 +63,31 @@ struct LoadBalancerLifecycle: ObjectPolicy {
 
   /// The cloud a Service's annotations are written for.
   private enum Cloud {
-    case alibaba, aws, azure, google, unknown
+    case alibaba, aws, azure, google
+    /// Another provider, by its name: kubeward does not name its mechanism.
+    case other(String)
+    case unknown
+
+    /// Annotation prefixes of the other providers' cloud controllers, and their names.
+    private static let otherProviders: [(prefix: String, name: String)] = [
+      ("service.beta.kubernetes.io/do-loadbalancer-", "DigitalOcean"),
+      ("kubernetes.digitalocean.com/", "DigitalOcean"),
+      ("service.beta.kubernetes.io/oci-", "Oracle Cloud"),
+      ("oci.oraclecloud.com/", "Oracle Cloud"),
+      ("oci-network-load-balancer.oraclecloud.com/", "Oracle Cloud"),
+      ("service.beta.kubernetes.io/scw-loadbalancer-", "Scaleway"),
+      ("service.beta.kubernetes.io/exoscale-loadbalancer-", "Exoscale"),
+      ("load-balancer.hetzner.cloud/", "Hetzner Cloud"),
+      ("service.beta.kubernetes.io/linode-loadbalancer-", "Linode"),
+      ("service.beta.kubernetes.io/vultr-loadbalancer-", "Vultr"),
+      ("loadbalancer.openstack.org/", "OpenStack"),
+      ("service.beta.kubernetes.io/openstack-", "OpenStack"),
+      ("service.kubernetes.io/ibm-load-balancer-", "IBM Cloud"),
+      ("service.kubernetes.io/tke-", "Tencent Cloud"),
+      ("service.cloud.tencent.com/", "Tencent Cloud"),
+      ("kubernetes.io/elb.", "Huawei Cloud"),
+      ("loadbalancer.ovhcloud.com/", "OVHcloud"),
+    ]
 
     init(annotations: Node?) {
       var cloud = Cloud.unknown
@@ -77,8 +101,11 @@ struct LoadBalancerLifecycle: ObjectPolicy {
           cloud = .azure
         } else if name.hasPrefix("cloud.google.com/") || name.hasPrefix("networking.gke.io/") {
           cloud = .google
+        } else if let provider = Self.otherProviders.first(where: { name.hasPrefix($0.prefix) }) {
+          cloud = .other(provider.name)
         }
-        if cloud != .unknown { break }
+        if case .unknown = cloud { continue }
+        break
       }
       self = cloud
     }
@@ -96,6 +123,10 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
       case .google:
         "reserve a static address and name it in networking.gke.io/load-balancer-ip-addresses"
+      case .other(let name):
+        "keep it with \(name)'s own mechanism (a load balancer you create and pin by an "
+          + "annotation, or a reserved address, as its cloud controller documents), and list "
+          + "that annotation in pinningAnnotations"
       case .unknown:
         "keep it with your cloud's mechanism (Alibaba Cloud: the "
           + "alibaba-cloud-loadbalancer-id annotation; AWS: Elastic IPs in "

@@ -110,6 +110,9 @@ public final class WorkloadFacts: Sendable {
     /// Every port it declares is named for metrics, health checks or administration
     /// (`metrics`, `healthz`, `admin`): what it serves is not the traffic readiness gates.
     public let declaresOnlyAuxiliaryPorts: Bool
+    /// Every port it declares is UDP or SCTP (a DNS server, an SCTP gateway): no tcpSocket,
+    /// httpGet or grpc probe can check what it serves.
+    public let servesOnlyDatagrams: Bool
   }
 
   /// Some container of the pod has a readiness probe: the pod is not ready before it is.
@@ -138,6 +141,9 @@ public final class WorkloadFacts: Sendable {
   /// A Deployment with `strategy: Recreate`: old and new pods never run together, as a
   /// single-instance application needs.
   public let recreates: Bool
+  /// A StatefulSet or DaemonSet with `updateStrategy: OnDelete`: a new template replaces a
+  /// pod only when someone deletes it, so no rollout waits for readiness.
+  public let updatesOnDelete: Bool
   /// A StatefulSet with `volumeClaimTemplates`: each pod owns its storage.
   public let ownsStorage: Bool
   /// The pods' `spec.subdomain`: the headless Service of that name gives each pod a DNS name.
@@ -153,7 +159,7 @@ public final class WorkloadFacts: Sendable {
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
-    recreates: Bool, ownsStorage: Bool, subdomain: String? = nil
+    recreates: Bool, updatesOnDelete: Bool = false, ownsStorage: Bool, subdomain: String? = nil
   ) {
     self.object = object
     self.scope = scope
@@ -169,6 +175,7 @@ public final class WorkloadFacts: Sendable {
     self.probesReadiness = probesReadiness
     self.probesUndeclaredPorts = probesUndeclaredPorts
     self.recreates = recreates
+    self.updatesOnDelete = updatesOnDelete
     self.ownsStorage = ownsStorage
     self.subdomain = subdomain
   }
@@ -498,7 +505,9 @@ extension FactsCollection {
             && declared.allSatisfy {
               namedAuxiliary($0) || ($0.name == nil && checkedForHealth($0))
             }
-            && declared.contains(where: namedAuxiliary)))
+            && declared.contains(where: namedAuxiliary),
+          servesOnlyDatagrams: !declared.isEmpty
+            && declared.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) }))
     }
     let probesReadiness =
       appPort != nil
@@ -520,6 +529,8 @@ extension FactsCollection {
           }
       },
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
+      updatesOnDelete: (kind == .statefulSet || kind == .daemonSet)
+        && object.spec?["updateStrategy"]?.scalar(.type)?.textEquals("OnDelete") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty,
       subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
   }
