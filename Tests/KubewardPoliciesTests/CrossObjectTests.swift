@@ -487,4 +487,25 @@ struct MessagesFitTheKind {
       findings(try lint([("s.yaml", service("team: shop"))]), "loadbalancer-lifecycle").first)
     #expect(unknown.message.contains("your cloud's mechanism"))
   }
+
+  /// A writable emptyDir mount is evidence of where writes may go, not of a write: the message
+  /// says what the manifest shows (MySQL's `conf` folder, which only an init container fills).
+  @Test func writableMountsAreNotCalledWrites() throws {
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: db}
+      spec:
+        containers:
+          - name: db
+            image: example/db:1.0
+            volumeMounts: [{name: conf, mountPath: /etc/db/conf.d}]
+        volumes:
+          - {name: conf, emptyDir: {}}
+      """
+    let finding = try #require(
+      findings(try lint([("p.yaml", pod)]), "ephemeral-storage-limit").first)
+    #expect(finding.message.contains("it mounts emptyDir volume 'conf' writable"))
+    #expect(!finding.message.contains("writes to emptyDir"))
+  }
 }

@@ -38,7 +38,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
         // Found once, and only for a container that writes to an unbounded emptyDir.
         if socketFolders == nil { socketFolders = spec.socketFolders() }
         if socketFolders!.contains(mount.volume) { continue }
-        return "it writes to emptyDir volume '\(mount.volume)', which has no sizeLimit"
+        // Said as seen: a writable mount, not a write (a config folder that only an init
+        // container fills is mounted writable by the containers that read it too).
+        return "it mounts emptyDir volume '\(mount.volume)' writable, which has no sizeLimit"
       }
     }
     // With a read-only root file system only volumes take writes; a container with a volume
