@@ -166,6 +166,52 @@ struct HostileEngineTests {
     #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
   }
 
+  /// 3 000 replicated Deployments and 3 000 budgets with distinct `NotIn` selectors, each
+  /// selecting every Deployment but one: coverage is found without keeping a selection per
+  /// budget (which was quadratic in time and memory). Then 3 000 budgets with distinct
+  /// selectors that select nothing: matching stops at a limit linear in the input, and an
+  /// unknown coverage is no finding.
+  @Test func budgetsWithNegativeSelectorsStayLinear() throws {
+    let n = 3000
+    func run(_ selector: (Int) -> String) throws -> (findings: Int, evaluations: Int) {
+      var text = ""
+      for index in 0..<n {
+        text += """
+          apiVersion: apps/v1
+          kind: Deployment
+          metadata: {name: d\(index)}
+          spec:
+            replicas: 2
+            selector: {matchLabels: {app: a\(index)}}
+            template:
+              metadata: {labels: {app: a\(index)}}
+              spec:
+                containers: [{name: c, image: nginx:1.27}]
+          ---
+          apiVersion: policy/v1
+          kind: PodDisruptionBudget
+          metadata: {name: p\(index)}
+          spec:
+            maxUnavailable: 1
+            selector: {matchExpressions: [\(selector(index))]}
+          ---
+
+          """
+      }
+      let set = LintSet(try lintFacts([("big.yaml", text)]))
+      var report = SetReport()
+      report.policy = MissingPDB.id
+      MissingPDB(options: PolicyOptions()).check(set, &report)
+      return (report.findings.count, set.selectorEvaluations.value)
+    }
+    let everyOther = try run { "{key: app, operator: NotIn, values: [a\($0)]}" }
+    #expect(everyOther.findings == 0)
+    #expect(everyOther.evaluations <= 3 * n, "\(everyOther.evaluations)")
+    let none = try run { "{key: app, operator: In, values: [z\($0)]}" }
+    #expect(none.findings == 0)
+    #expect(none.evaluations <= 64 * 4 * n + 100_000, "\(none.evaluations)")
+  }
+
   /// A pod of 2 000 mounts and 2 000 other volumes: the mounts are checked against a set of
   /// the volumes, the message's list of volumes is made once, and the socket folders are
   /// found once. Each was per mount or per volume: quadratic (5 s for 5 000 of each in a release build).

@@ -8,17 +8,24 @@ struct MissingPDB: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    var covered: Set<Int> = []
-    // Budgets that share a selector cover the same workloads: each selection is added once.
-    var added: Set<ObjectIdentifier> = []
-    for budget in set.facts.budgets {
-      guard let selector = budget.selector else { continue }
-      let selection = set.selection(selectedBy: selector, in: budget.space)
-      if added.insert(ObjectIdentifier(selection)).inserted { covered.formUnion(selection.indices) }
+    let workloads = set.facts.workloads
+    let replicated = Set(
+      workloads.indices.filter { index in
+        let workload = workloads[index]
+        return (workload.kind == .deployment || workload.kind == .statefulSet)
+          && (workload.replicas ?? 0) >= 2
+      })
+    guard !replicated.isEmpty else { return }
+    let budgets = set.facts.budgets.compactMap { budget in
+      budget.selector.map { (selector: $0, space: budget.space) }
     }
-    for (index, workload) in set.facts.workloads.enumerated()
-    where workload.kind == .deployment || workload.kind == .statefulSet {
-      guard let replicas = workload.replicas, replicas >= 2, !covered.contains(index),
+    // Matching every budget against every workload is quadratic: past a few dozen matches per
+    // object, what is left is unknown, and an unknown coverage is no finding.
+    let limit = 64 * (workloads.count + budgets.count) + 100_000
+    guard let covered = set.selected(replicated, bySome: budgets, limit: limit) else { return }
+    for index in replicated.sorted() {
+      let workload = workloads[index]
+      guard let replicas = workload.replicas, !covered.contains(index),
         !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
       else { continue }
       report.report(

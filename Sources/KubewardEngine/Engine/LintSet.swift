@@ -280,11 +280,22 @@ public struct LintSet: Sendable {
   private let selections = Shared<[Selection: WorkloadSelection]>([:])
 
   private func evaluate(_ selector: LabelSelector, in space: Space) -> [Int] {
+    let indices = candidates(for: selector, in: space)
+    selectorEvaluations.add(indices.count)
+    return indices.filter { index in
+      let workload = facts.workloads[index]
+      return ControllerLabels.selects(selector, podsOf: workload)
+    }
+  }
+
+  /// The workloads of `space` that `selector` may select: those carrying its rarest indexed
+  /// label, else all of the space's.
+  private func candidates(for selector: LabelSelector, in space: Space) -> [Int] {
     // No ordinal: the space holds no workload.
     guard let spaceOrdinal = spaceOrdinals[space] else { return [] }
     var candidates: [Int]?
     // Keys the index does not hold (controller-assigned ones, or a selector from elsewhere)
-    // do not narrow the candidates; the full match below still checks them.
+    // do not narrow the candidates; the full match still checks them.
     for (key, value) in selector.matchLabels
     where !ControllerLabels.isAssigned(key) && indexedLabelKeys.contains(key) {
       let posting =
@@ -292,12 +303,49 @@ public struct LintSet: Sendable {
       if posting.isEmpty { return [] }
       if candidates == nil || posting.count < candidates!.count { candidates = posting }
     }
-    let indices = candidates ?? workloadsBySpace[space] ?? []
-    selectorEvaluations.add(indices.count)
-    return indices.filter { index in
-      let workload = facts.workloads[index]
-      return ControllerLabels.selects(selector, podsOf: workload)
+    return candidates ?? workloadsBySpace[space] ?? []
+  }
+
+  /// Which of `wanted` (indices into `facts.workloads`) some selector of `selectors` selects,
+  /// each in its space; `nil` when finding out would take more than `limit` matches.
+  ///
+  /// Keeps no selection: each workload leaves the search once selected, and a selector is
+  /// matched against the fewer of its candidates and the workloads still wanted. Thousands of
+  /// budgets with distinct `NotIn` selectors, each selecting every other workload, kept a
+  /// selection of every workload for each (gigabytes, and minutes, for a few megabytes of
+  /// input). The limit bounds what is left: distinct selectors that each select none of many
+  /// wanted workloads.
+  public func selected(
+    _ wanted: Set<Int>, bySome selectors: [(selector: LabelSelector, space: Space)], limit: Int
+  ) -> Set<Int>? {
+    var open: [Space: Set<Int>] = [:]
+    for index in wanted { open[facts.workloads[index].space, default: []].insert(index) }
+    var selected: Set<Int> = []
+    var tried: Set<Selection> = []
+    var matches = 0
+    for (selector, space) in selectors {
+      guard let waiting = open[space], !waiting.isEmpty,
+        tried.insert(Selection(space: space, selector: selector)).inserted
+      else { continue }
+      let candidates = self.candidates(for: selector, in: space)
+      var found: [Int] = []
+      func match(_ index: Int) {
+        if ControllerLabels.selects(selector, podsOf: facts.workloads[index]) {
+          found.append(index)
+        }
+      }
+      if candidates.count < waiting.count {
+        for index in candidates where waiting.contains(index) { match(index) }
+      } else {
+        for index in waiting { match(index) }
+      }
+      matches += min(candidates.count, waiting.count)
+      selectorEvaluations.add(min(candidates.count, waiting.count))
+      guard matches <= limit else { return nil }
+      open[space]!.subtract(found)
+      selected.formUnion(found)
     }
+    return selected
   }
 
   /// Workloads of `space`, in source order, looked up as they are read (a policy that wants
