@@ -259,12 +259,24 @@ public struct JSONWriter: ~Copyable {
   }
 
   /// Control characters, `"`, `\\` and DEL are escaped, and so are the C1 controls (U+0080
-  /// to U+009F: U+009B is a terminal's CSI) and U+2028 and U+2029 (line breaks to
-  /// JavaScript and to some viewers), whose UTF-8 starts with C2 or E2; every other byte is
-  /// copied. C2 and E2 are only candidates: `escapeLength` says whether what follows is one.
+  /// to U+009F: U+009B is a terminal's CSI), U+2028 and U+2029 (line breaks to JavaScript and
+  /// to some viewers) and the invisible marks and bidi controls that reorder what a viewer
+  /// shows (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), whose UTF-8 starts
+  /// with C2, D8 or E2; every other byte is copied. Those three are only candidates:
+  /// `writeQuoted` looks at what follows.
   @inline(__always)
   private static func needsEscape(_ byte: UInt8) -> Bool {
-    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xC2 || byte == 0xE2
+    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xC2 || byte == 0xD8
+      || byte == 0xE2
+  }
+
+  /// Whether E2 `second` `third` is U+200E, U+200F, U+2028 to U+202E or U+2066 to U+2069.
+  @inline(__always)
+  private static func isInvisibleFormat(_ second: UInt8, _ third: UInt8) -> Bool {
+    switch (second, third) {
+    case (0x80, 0x8E...0x8F), (0x80, 0xA8...0xAE), (0x81, 0xA6...0xA9): true
+    default: false
+    }
   }
 
   /// Whether any of the eight bytes of `word` needs escaping (bit tricks on the whole word:
@@ -277,7 +289,7 @@ public struct JSONWriter: ~Copyable {
     let control = (word &- ones &* 0x20) & ~word & highBits != 0
     return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
       || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xC2))
-      || hasZeroByte(word ^ (ones &* 0xE2))
+      || hasZeroByte(word ^ (ones &* 0xD8)) || hasZeroByte(word ^ (ones &* 0xE2))
   }
 
   /// The offset of the first byte of `text[from...]` that needs escaping, or `text.count`.
@@ -325,11 +337,17 @@ public struct JSONWriter: ~Copyable {
           out = Self.writeEscape(of: base[index + 1], at: out)
           runStart = index + 2
         case 0xE2
-        where index + 2 < text.count && base[index + 1] == 0x80
-          && (base[index + 2] == 0xA8 || base[index + 2] == 0xA9):
-          out = Self.copy(base[index + 2] == 0xA8 ? "\\u2028" : "\\u2029", to: out)
+        where index + 2 < text.count
+          && Self.isInvisibleFormat(base[index + 1], base[index + 2]):
+          let scalar =
+            UInt32(0x2000) | UInt32(base[index + 1] & 0x3F) << 6 | UInt32(base[index + 2] & 0x3F)
+          out = Self.writeUnicodeEscape(of: scalar, at: out)
           runStart = index + 3
-        case 0xC2, 0xE2:
+        case 0xD8 where index + 1 < text.count && base[index + 1] == 0x9C:
+          // U+061C, the Arabic letter mark.
+          out = Self.writeUnicodeEscape(of: 0x061C, at: out)
+          runStart = index + 2
+        case 0xC2, 0xD8, 0xE2:
           // Any other character that starts so is copied.
           out.pointee = base[index]
           out += 1
@@ -351,6 +369,20 @@ public struct JSONWriter: ~Copyable {
     -> UnsafeMutablePointer<UInt8>
   {
     copy(text.utf8Start, count: text.utf8CodeUnitCount, to: out)
+  }
+
+  /// Writes `\\u` and the four hex digits of `scalar` (at most U+FFFF) at `out`; returns
+  /// where it ends.
+  private static func writeUnicodeEscape(of scalar: UInt32, at out: UnsafeMutablePointer<UInt8>)
+    -> UnsafeMutablePointer<UInt8>
+  {
+    let hex: StaticString = "0123456789abcdef"
+    out[0] = UInt8(ascii: "\\")
+    out[1] = UInt8(ascii: "u")
+    for digit in 0..<4 {
+      out[2 + digit] = hex.utf8Start[Int((scalar >> UInt32(12 - 4 * digit)) & 0xF)]
+    }
+    return out + 6
   }
 
   /// Writes the escape sequence of `byte` at `out`; returns where it ends.
