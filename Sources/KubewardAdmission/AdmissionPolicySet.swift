@@ -92,7 +92,14 @@ public struct AdmissionPolicySet: Sendable {
   public init() {}
 
   /// Reads every policy, binding and param of `paths` (files, or folders walked for YAML).
-  public static func load(paths: [String]) throws(AdmissionPolicyError) -> AdmissionPolicySet {
+  ///
+  /// `confinement` maps paths that the linted tree itself names (a configuration's
+  /// `admissionPolicies:`) to the folder their files must stay in, symbolic links resolved: a
+  /// pull request that links `policy.yaml` to the runner's `~/.kube/config` would otherwise
+  /// have CI read it as params, and print it in messages. Such a file is not read, and said.
+  public static func load(paths: [String], confinement: [String: String] = [:])
+    throws(AdmissionPolicyError) -> AdmissionPolicySet
+  {
     var set = AdmissionPolicySet()
     let inputs: [LintInput]
     do {
@@ -101,6 +108,23 @@ public struct AdmissionPolicySet: Sendable {
       throw AdmissionPolicyError(description: "--policy \(error.description)")
     }
     for input in inputs {
+      if case .file(let path) = input.source,
+        let folder = Self.confiningFolder(of: input.name, paths: paths, confinement),
+        !FileSystem.resolves(path, into: FilePath(folder)),
+        // A file the command line names too (by any name) is the user's own choice.
+        !paths.contains(where: {
+          confinement[$0] == nil && FileSystem.resolves(path, into: FilePath($0))
+        })
+      {
+        set.problems.append(
+          PolicyFileProblem(
+            file: input.name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
+            message:
+              "is not read: it resolves outside \(VisibleText.escaped(folder)), the folder of "
+              + "the configuration that names it (a symbolic link out of the linted tree)",
+            policy: nil, severity: .error))
+        continue
+      }
       guard case .file(let path) = input.source, let bytes = LintInput.contents(of: path) else {
         if input.isExplicit {
           throw AdmissionPolicyError(
@@ -137,6 +161,17 @@ public struct AdmissionPolicySet: Sendable {
     }
     set.checkNames()
     return set
+  }
+
+  /// The folder `name` must resolve into: that of the confined path it was found under.
+  private static func confiningFolder(
+    of name: String, paths: [String], _ confinement: [String: String]
+  ) -> String? {
+    guard !confinement.isEmpty else { return nil }
+    func isUnder(_ path: String) -> Bool {
+      name == path || name.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+    }
+    return paths.first { confinement[$0] != nil && isUnder($0) }.flatMap { confinement[$0] }
   }
 
   /// Reads one file's documents; returns how many objects it held.

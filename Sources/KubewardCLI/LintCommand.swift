@@ -339,14 +339,20 @@ struct LintCommand: ParsableCommand {
   /// and compiled; `nil` when there are none.
   private func loadAdmissionPolicies(workingDirectory: String) throws -> AdmissionPolicySet? {
     var paths = policyPaths
+    // The configuration's entries are the linted tree's: they may not lead out of its folder.
+    var confinement: [String: String] = [:]
     if let (path, bytes) = configurationSource(workingDirectory: workingDirectory),
       let bytes
     {
-      paths += ConfigurationFile.admissionPolicyPaths(path: path, bytes: bytes)
+      let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+      for entry in ConfigurationFile.admissionPolicyPaths(path: path, bytes: bytes) {
+        paths.append(entry)
+        confinement[entry] = folder
+      }
     }
     guard !paths.isEmpty else { return nil }
     do {
-      return try AdmissionPolicySet.load(paths: paths)
+      return try AdmissionPolicySet.load(paths: paths, confinement: confinement)
     } catch {
       throw ValidationError(error.description)
     }

@@ -134,6 +134,32 @@ struct AdmissionCommandTests {
       #expect(refused.status == 2, "\(entry)")
       #expect(refused.standardError.contains("admissionPolicies are paths inside"), "\(entry)")
     }
+    // Nor through a symbolic link: a kubeconfig outside the folder, linked in as a policy
+    // file, would be read as params, and its token printed in a message.
+    let secret = folder + "-secret.yaml"
+    try """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: secret}
+    data: {token: SECRET-TOKEN-0123}
+    """.write(toFile: secret, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: secret) }
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/linked.yaml", withDestinationPath: secret)
+    try "admissionPolicies: [policies, linked.yaml]\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    let linked = try Kubeward.run(["lint", "manifests", "--format", "json"], in: folder)
+    let problems = try #require(linked.json?["findings"] as? [[String: Any]])
+      .filter { ($0["file"] as? String)?.hasSuffix("/linked.yaml") == true }
+    #expect(problems.count == 1)
+    #expect(
+      (problems.first?["message"] as? String)?.contains("is not read: it resolves outside") == true)
+    #expect(!linked.standardOutput.contains("SECRET-TOKEN"))
+    // Named on the command line, the same file is the user's own choice, and read.
+    let chosen = try Kubeward.run(
+      ["lint", "manifests", "--policy", "policies", "--policy", "linked.yaml", "--format", "json"],
+      in: folder)
+    #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
   @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {

@@ -162,7 +162,7 @@ public enum FileSystem {
 
   /// The canonical absolute path of an existing `path` (symbolic links resolved), when the
   /// system can give it.
-  static func realPath(_ path: FilePath) -> [UInt8]? {
+  public static func realPath(_ path: FilePath) -> [UInt8]? {
     path.withCString { pointer -> [UInt8]? in
       guard let resolved = realpath(pointer, nil) else { return nil }
       defer { free(resolved) }
@@ -170,6 +170,15 @@ public enum FileSystem {
         UInt8(bitPattern: $0)
       }
     } ?? nil
+  }
+
+  /// Whether `path` resolves (symbolic links followed) to `folder` or to something inside
+  /// it; `false` when either cannot be resolved.
+  public static func resolves(_ path: FilePath, into folder: FilePath) -> Bool {
+    guard let resolved = realPath(path), var root = realPath(folder) else { return false }
+    if resolved == root { return true }
+    if root.last != UInt8(ascii: "/") { root.append(UInt8(ascii: "/")) }
+    return resolved.starts(with: root)
   }
 
   private static func fail(_ code: Int32) -> Int32 {
