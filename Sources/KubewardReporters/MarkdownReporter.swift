@@ -57,7 +57,8 @@ public final class MarkdownReporter: FindingSink {
     if !counts.isEmpty {
       text += "\n| severity | findings | policy |\n|---|---:|---|\n"
       for count in counts {
-        text += "| \(count.severity) | \(count.count) | `\(Self.code(count.policy))` "
+        text +=
+          "| \(count.severity) | \(count.count) | `\(Self.code(count.policy, inTable: true))` "
         text += "(\(Self.escaped(options.catalogue[count.policy]?.title ?? ""))) |\n"
       }
     }
@@ -97,7 +98,16 @@ public final class MarkdownReporter: FindingSink {
   }
 
   /// Text inside a code span: visible, its backticks replaced (a span cannot escape them).
-  static func code(_ text: String) -> String {
-    VisibleText.escaped(text).map { $0 == "`" ? "'" : $0 }.reduce(into: "") { $0.append($1) }
+  /// In a table's cell a `|` would end the cell, code span or not, and leave the rest of the
+  /// span outside it, where a policy named `![t](https://…)` became an image: GFM reads `\|`
+  /// there as the character.
+  static func code(_ text: String, inTable: Bool = false) -> String {
+    VisibleText.escaped(text).reduce(into: "") { result, character in
+      switch character {
+      case "`": result.append("'")
+      case "|" where inTable: result.append("\\|")
+      default: result.append(character)
+      }
+    }
   }
 }

@@ -249,6 +249,21 @@ struct JUnitReporterTests {
   }
 }
 
+@Suite("Markdown")
+struct MarkdownReporterTests {
+  /// A `|` ends a table's cell even inside a code span, leaving the rest of a policy's name
+  /// outside it (where `![t](https://…)` was an image): in a cell it is written `\|`, which
+  /// GFM reads as the character; elsewhere code spans keep it as it is.
+  @Test func pipesStayInsideTableCells() {
+    let name = "![t](https://x.example/p.png)|[fix](https://x.example)`"
+    #expect(
+      MarkdownReporter.code(name, inTable: true)
+        == #"![t](https://x.example/p.png)\|[fix](https://x.example)'"#)
+    #expect(
+      MarkdownReporter.code(name) == "![t](https://x.example/p.png)|[fix](https://x.example)'")
+  }
+}
+
 @Suite("Exported YAML")
 struct ExportedYAMLTests {
   /// Strings the exporter writes into YAML are JSON strings (JSON's syntax is YAML's): every
