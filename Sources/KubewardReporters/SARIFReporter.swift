@@ -86,21 +86,37 @@ public final class SARIFReporter: FindingSink {
 
   private func write(_ rule: PolicyDescription) {
     json.beginObject()
-    json.member("id", rule.id)
-    json.member("name", Self.ruleName(rule.id))
+    // An admission policy's name and text are the input's: shown visibly, and its Markdown
+    // escaped (a name or description with a link or an image rendered as one). Only the
+    // catalogue's policies have a page to link to.
+    func shown(_ text: String) -> String {
+      rule.isCatalogueEntry ? text : Self.visibleParagraphs(text)
+    }
+    json.member("id", VisibleText.escaped(rule.id))
+    json.member("name", VisibleText.escaped(Self.ruleName(rule.id)))
     json.key("shortDescription")
-    text(rule.title)
+    text(shown(rule.title))
     json.key("fullDescription")
-    text(Self.paragraph(rule.rationale))
+    text(shown(Self.paragraph(rule.rationale)))
     json.key("help")
     json.beginObject()
-    json.member("text", Self.paragraph(rule.remediation))
-    json.member(
-      "markdown",
-      "**\(rule.title)**\n\n\(rule.rationale)\n**What to do**\n\n\(rule.remediation)"
-        + "\nRun `kubeward explain \(rule.id)` for examples.")
+    json.member("text", shown(Self.paragraph(rule.remediation)))
+    if rule.isCatalogueEntry {
+      json.member(
+        "markdown",
+        "**\(rule.title)**\n\n\(rule.rationale)\n**What to do**\n\n\(rule.remediation)"
+          + "\nRun `kubeward explain \(rule.id)` for examples.")
+    } else {
+      let escaped = MarkdownReporter.escaped
+      json.member(
+        "markdown",
+        "**\(escaped(rule.title))**\n\n\(escaped(rule.rationale))\n**What to do**\n\n"
+          + escaped(rule.remediation))
+    }
     json.endObject()
-    json.member("helpUri", PolicyDocumentation.documentationURL(rule.id))
+    if rule.isCatalogueEntry {
+      json.member("helpUri", PolicyDocumentation.documentationURL(rule.id))
+    }
     json.key("defaultConfiguration")
     json.beginObject()
     json.member("level", Self.level(options.severities[rule.id] ?? rule.severity))
@@ -126,7 +142,7 @@ public final class SARIFReporter: FindingSink {
 
   private func write(_ finding: Finding) {
     json.beginObject()
-    json.member("ruleId", finding.policy)
+    json.member("ruleId", VisibleText.escaped(finding.policy))
     if let index = ruleIndex[finding.policy] { json.member("ruleIndex", index) }
     json.member("level", Self.level(finding.severity))
     json.key("message")
@@ -155,8 +171,8 @@ public final class SARIFReporter: FindingSink {
       json.key("logicalLocations")
       json.beginArray()
       json.beginObject()
-      json.member("name", object.shownName)
-      json.member("fullyQualifiedName", object.description)
+      json.member("name", VisibleText.escaped(object.shownName))
+      json.member("fullyQualifiedName", VisibleText.escaped(object.description))
       json.member("kind", "resource")
       json.endObject()
       json.endArray()
@@ -172,7 +188,7 @@ public final class SARIFReporter: FindingSink {
       json.beginArray()
       json.beginObject()
       json.member("kind", suppression.kind == .baseline ? "external" : "inSource")
-      json.member("justification", suppression.reason)
+      json.member("justification", VisibleText.escaped(suppression.reason))
       json.endObject()
       json.endArray()
     }
@@ -215,5 +231,12 @@ public final class SARIFReporter: FindingSink {
     }
     if !lines.isEmpty { paragraphs.append(lines.joined(separator: " ")) }
     return paragraphs.joined(separator: "\n\n")
+  }
+
+  /// `text`'s paragraphs (as `paragraph` separates them) with their control characters
+  /// written visibly.
+  static func visibleParagraphs(_ text: String) -> String {
+    text.split(separator: "\n\n", omittingEmptySubsequences: false)
+      .map { VisibleText.escaped(String($0)) }.joined(separator: "\n\n")
   }
 }

@@ -86,8 +86,10 @@ public final class TextReporter: FindingSink {
     output.append("\nWhy, and what to do (kubeward explain POLICY tells more):\n")
     for (policy, _) in policies.sorted(by: { $0.key < $1.key }) {
       guard let description = options.catalogue[policy] else { continue }
+      // An admission policy's name, title and remediation are the input's.
       output.append(
-        "  \(policy): \(description.title). \(Self.firstSentence(description.remediation))\n")
+        "  \(VisibleText.escaped(policy)): \(VisibleText.escaped(description.title)). "
+          + "\(VisibleText.escaped(Self.firstSentence(description.remediation)))\n")
     }
   }
 

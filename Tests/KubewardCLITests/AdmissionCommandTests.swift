@@ -162,6 +162,53 @@ struct AdmissionCommandTests {
     #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
+  /// An admission policy's name, title and advice are the input's: the compact report's
+  /// closing section shows them escaped, as every other line does (a name that started a line
+  /// with `::error` was a workflow command in a GitHub log).
+  @Test func reportsEscapePolicyNames() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-compact-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try #"""
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata:
+      name: "owner\n::error file=README.md,line=1::Pwned"
+      annotations:
+        description: "desc\n::warning::from description\e]0;TITLE\a"
+    spec:
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+      validations: [{expression: "false", message: "m"}]
+    """#.write(toFile: folder + "/pol.yaml", atomically: true, encoding: .utf8)
+    let run = try Kubeward.run(
+      ["lint", "--compact", "--policy", folder + "/pol.yaml", manifests + "/web.yaml"])
+    #expect(run.standardOutput.contains("Why, and what to do"))
+    for line in run.standardOutput.split(separator: "\n") {
+      #expect(!line.hasPrefix("::"), "\(line)")
+    }
+    #expect(!run.standardOutput.contains("\u{1B}"))
+    #expect(!run.standardOutput.contains("\u{07}"))
+    // In SARIF, the rule's id, name and texts are shown visibly, its Markdown escaped, and it
+    // links to no page of kubeward's documentation (it has none).
+    let sarif = try Kubeward.run(
+      ["lint", "--format", "sarif", "--policy", folder + "/pol.yaml", manifests + "/web.yaml"])
+    let runs = try #require(sarif.json?["runs"] as? [[String: Any]])
+    let driver = try #require((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    let rules = try #require(driver["rules"] as? [[String: Any]])
+    let rule = try #require(rules.first { ($0["id"] as? String)?.hasPrefix("owner") == true })
+    #expect(rule["id"] as? String == #"owner\n::error file=README.md,line=1::Pwned"#)
+    #expect(rule["helpUri"] == nil)
+    let help = try #require(rule["help"] as? [String: Any])
+    let markdown = try #require(help["markdown"] as? String)
+    #expect(!markdown.contains("\n::error") && markdown.contains(#"file=README\.md"#))
+    let results = try #require(runs.first?["results"] as? [[String: Any]])
+    #expect(results.contains { $0["ruleId"] as? String == rule["id"] as? String })
+    let catalogueRule = try #require(rules.first { $0["id"] as? String == "exec-probe" })
+    #expect((catalogueRule["helpUri"] as? String)?.hasSuffix("docs/policies/exec-probe.md") == true)
+  }
+
   @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {
     let value = try Kubeward.run([
       "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml",

@@ -31,6 +31,10 @@ public struct PolicyDescription: Sendable {
   /// text); `nil` for every policy that has them.
   public let examplesNote: String?
   let fileName: String
+  /// Read from kubeward's catalogue (`policies/<id>.yaml`), so documented on a page of
+  /// `docs/policies/`; a policy source's own description (an admission policy's) is the
+  /// input's text.
+  public var isCatalogueEntry: Bool { !fileName.isEmpty }
   /// The YAML text the description was read from.
   public let source: String
 
