@@ -12,12 +12,10 @@ extension Node {
     var reversed: [String] = []
     var current = self
     while current != ancestor, let parent = current.parent {
+      let slot = tree.slot(of: current.id, in: parent.id)
       if parent.isMapping {
-        for pair in parent.pairs where pair.value.id == current.id || pair.key.id == current.id {
-          reversed.append("." + (pair.key.string ?? "?"))
-          break
-        }
-      } else if let index = parent.items.firstIndex(where: { $0.id == current.id }) {
+        if let slot { reversed.append("." + (parent.pairs[slot / 2].key.string ?? "?")) }
+      } else if let index = slot {
         let name = namingItems ? current.scalar(.name)?.string : nil
         reversed.append(name.map { "[name=\($0)]" } ?? "[\(index)]")
       }

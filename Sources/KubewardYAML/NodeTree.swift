@@ -98,6 +98,37 @@ public final class NodeTree: @unchecked Sendable {
     }
   }
 
+  /// Child indexes of large collections, by the collection's id: a child's id → its first
+  /// slot. Built the first time a path (`Node.path`) passes through such a collection: a
+  /// scan there for every finding under it made a list of 100 000 containers' fingerprints
+  /// quadratic.
+  private let childSlots = Mutex<[NodeID: [NodeID: Int]]>([:])
+
+  /// The first slot of `child` among the children of the collection `id` (`nil` when it is
+  /// not one of them): for a mapping, 2 × its pair's index, plus 1 for a value.
+  func slot(of child: NodeID, in id: NodeID) -> Int? {
+    let raw = nodeStorage.unsafelyUnwrapped[Int(id)]
+    guard raw.kind != .scalar else { return nil }
+    let children = childStorage.unsafelyUnwrapped
+    let first = Int(raw.first)
+    let count = Int(raw.count)
+    guard count >= 2 * Self.indexedPairs else {
+      for slot in first..<(first + count) where children[slot] == child { return slot - first }
+      return nil
+    }
+    return childSlots.withLock { indexes in
+      if let index = indexes[id] { return index[child] }
+      var index: [NodeID: Int] = [:]
+      index.reserveCapacity(count)
+      // The first slot wins, as in the scan (an alias may put a node in a collection twice).
+      for slot in first..<(first + count) where index[children[slot]] == nil {
+        index[children[slot]] = slot - first
+      }
+      indexes[id] = index
+      return index[child]
+    }
+  }
+
   /// The slot of `key` among the children of the mapping `id` (whose children start at
   /// `first` and number `count`), through its index.
   func indexedSlot(ofKey key: String, mapping id: NodeID, first: Int, count: Int) -> Int? {
