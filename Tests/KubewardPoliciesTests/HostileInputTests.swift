@@ -166,6 +166,61 @@ struct HostileEngineTests {
     #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
   }
 
+  /// 2 000 Services with distinct selectors (subsets of twelve labels) that each select all
+  /// 2 000 Deployments: matching stops at the pass's limit, linear in the input, where every
+  /// selection held every workload (quadratic in time and memory). Past it, what a selector
+  /// selects is unknown, and no policy reports a Service that selects nothing.
+  @Test func servicesWithDistinctSelectorsOfOneSetStayLinear() throws {
+    let n = 2000
+    let keys = (0..<12).map { "l\($0)" }
+    let labels = "{" + keys.map { "\($0): v" }.joined(separator: ", ") + "}"
+    var subsets: [[String]] = []
+    var size = 1
+    while subsets.count < n {
+      for mask in 0..<(1 << keys.count) where mask.nonzeroBitCount == size {
+        subsets.append(keys.indices.filter { mask & (1 << $0) != 0 }.map { keys[$0] })
+        if subsets.count == n { break }
+      }
+      size += 1
+    }
+    var text = ""
+    for index in 0..<n {
+      let selector = "{" + subsets[index].map { "\($0): v" }.joined(separator: ", ") + "}"
+      text += """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s\(index)}
+        spec: {selector: \(selector), ports: [{port: 80, targetPort: web}]}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d\(index)}
+        spec:
+          replicas: 2
+          selector: {matchLabels: \(labels)}
+          template:
+            metadata: {labels: \(labels)}
+            spec:
+              containers: [{name: c, image: nginx:1.27, ports: [{name: web, containerPort: 80}]}]
+        ---
+
+        """
+    }
+    let set = LintSet(try lintFacts([("big.yaml", text)]))
+    var findings: [Finding] = []
+    let elapsed = try seconds {
+      for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
+        var report = SetReport()
+        report.policy = policy.id
+        try policy.init(options: PolicyOptions()).check(set, &report)
+        findings += report.findings
+      }
+    }
+    #expect(set.selectorEvaluations.value <= set.selectionLimit + n)
+    #expect(elapsed < 30, "\(elapsed) s")
+    #expect(findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
+  }
+
   /// 3 000 replicated Deployments and 3 000 budgets with distinct `NotIn` selectors, each
   /// selecting every Deployment but one: coverage is found without keeping a selection per
   /// budget (which was quadratic in time and memory). Then 3 000 budgets with distinct

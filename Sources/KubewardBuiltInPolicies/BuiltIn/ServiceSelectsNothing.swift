@@ -13,7 +13,8 @@ struct ServiceSelectsNothing: SetPolicy {
       // Without a workload of the namespace in the set, its pods may simply live elsewhere.
       guard let selector = service.selector, let location = service.selectorLocation,
         set.hasWorkloads(in: service.space),
-        set.workloadIndices(selectedBy: selector, in: service.space).isEmpty,
+        // Unknown (`nil`: past the pass's limit) is not nothing.
+        set.workloadIndices(selectedBy: selector, in: service.space)?.isEmpty == true,
         !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
         !Self.selectsClusterPods(selector, namespace: service.namespace),
         !set.mayBeIncomplete(around: service.location, scope: service.scope)
@@ -22,7 +23,7 @@ struct ServiceSelectsNothing: SetPolicy {
       // those of any namespace of the project.
       if service.namespaceIsImplicit,
         set.workloadSpaces(inScope: service.scope).contains(where: {
-          !set.workloadIndices(selectedBy: selector, in: $0).isEmpty
+          set.workloadIndices(selectedBy: selector, in: $0)?.isEmpty != true
         })
       {
         continue
@@ -88,7 +89,9 @@ struct ServiceSelectsNothing: SetPolicy {
     for key in labels.keys.sorted() {
       var rest = labels
       rest[key] = nil
-      let candidates = set.selection(selectedBy: LabelSelector(matchLabels: rest), in: space)
+      guard
+        let candidates = set.selection(selectedBy: LabelSelector(matchLabels: rest), in: space)
+      else { continue }
       // Services that share the rest of a selector ask once: the scan stops at the first
       // workload without the key, so it visits only workloads that have it, each once.
       let question = WorkloadsLacking(selection: ObjectIdentifier(candidates), key: key)

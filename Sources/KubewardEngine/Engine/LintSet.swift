@@ -225,14 +225,16 @@ public struct LintSet: Sendable {
     workloadsBySpace.keys.filter { $0.scope == scope }
   }
 
-  /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order.
-  public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts] {
-    workloadIndices(selectedBy: selector, in: space).map { facts.workloads[$0] }
+  /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order; `nil` when
+  /// unknown (see `selection(selectedBy:in:)`).
+  public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts]? {
+    workloadIndices(selectedBy: selector, in: space)?.map { facts.workloads[$0] }
   }
 
-  /// Indices into `facts.workloads` of the workloads `selector` selects in `space`.
-  public func workloadIndices(selectedBy selector: LabelSelector, in space: Space) -> [Int] {
-    selection(selectedBy: selector, in: space).indices
+  /// Indices into `facts.workloads` of the workloads `selector` selects in `space`; `nil`
+  /// when unknown (see `selection(selectedBy:in:)`).
+  public func workloadIndices(selectedBy selector: LabelSelector, in space: Space) -> [Int]? {
+    selection(selectedBy: selector, in: space)?.indices
   }
 
   /// The workloads `selector` selects in `namespace`. Starts from the selector's rarest label,
@@ -242,12 +244,25 @@ public struct LintSet: Sendable {
   ///
   /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
   /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
+  ///
+  /// `nil` when the run has matched more selectors against workloads than
+  /// `selectionLimit` allows: thousands of Services with distinct selectors that each select
+  /// the same thousands of workloads made the pass quadratic in time and memory. What a
+  /// selector selects is then unknown, and policies say nothing of it.
   public func selection(selectedBy selector: LabelSelector, in space: Space)
-    -> WorkloadSelection
+    -> WorkloadSelection?
   {
     let key = Selection(space: space, selector: selector)
     if let known = selections.value.withLock({ $0[key] }) { return known }
-    let selection = WorkloadSelection(evaluate(selector, in: space), in: facts.workloads)
+    let candidates = self.candidates(for: selector, in: space)
+    // Checked, then counted, by policies running at once: the limit may be passed by what
+    // they evaluate meanwhile, a few selections at most.
+    guard selectorEvaluations.value + candidates.count <= selectionLimit else { return nil }
+    selectorEvaluations.add(candidates.count)
+    let selection = WorkloadSelection(
+      candidates.filter { index in
+        ControllerLabels.selects(selector, podsOf: facts.workloads[index])
+      }, in: facts.workloads)
     // Policies running at the same time may both have evaluated it: the first one stored is
     // the one everybody gets, so that a selection's identity is stable for the whole pass.
     return selections.value.withLock { stored in
@@ -264,7 +279,9 @@ public struct LintSet: Sendable {
     guard let selector = service.selector else { return nil }
     let id = ObjectIdentifier(service)
     if let known = selectionsByService.value.withLock({ $0[id] }) { return known }
-    let selection = self.selection(selectedBy: selector, in: service.space)
+    guard let selection = self.selection(selectedBy: selector, in: service.space) else {
+      return nil
+    }
     selectionsByService.value.withLock { $0[id] = selection }
     return selection
   }
@@ -278,15 +295,6 @@ public struct LintSet: Sendable {
 
   /// Selections made so far; set policies run concurrently and share them.
   private let selections = Shared<[Selection: WorkloadSelection]>([:])
-
-  private func evaluate(_ selector: LabelSelector, in space: Space) -> [Int] {
-    let indices = candidates(for: selector, in: space)
-    selectorEvaluations.add(indices.count)
-    return indices.filter { index in
-      let workload = facts.workloads[index]
-      return ControllerLabels.selects(selector, podsOf: workload)
-    }
-  }
 
   /// The workloads of `space` that `selector` may select: those carrying its rarest indexed
   /// label, else all of the space's.
@@ -357,6 +365,13 @@ public struct LintSet: Sendable {
   /// How many label selectors were evaluated against a workload's labels: the cost of the
   /// cross-object pass, which tests hold to linear.
   let selectorEvaluations = Counter()
+
+  /// How many evaluations `selection(selectedBy:in:)` may make in all: 64 for each object
+  /// the pass reasons about, and a million more (real sets stay far below: a selector's
+  /// rarest label narrows its candidates to a few workloads).
+  var selectionLimit: Int {
+    64 * (facts.workloads.count + facts.services.count + facts.budgets.count) + 1_000_000
+  }
 
   /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
   /// `namespace`: one that carries every label the selector asks for, itself or in its pod
