@@ -121,6 +121,27 @@ struct BaselineCommandTests {
     let run = try Kubeward.run(["lint", ".", "--baseline", "baseline.json"], in: root)
     #expect(run.status == 2)
     #expect(run.standardError.contains("is not a kubeward baseline"))
+    // A folder given as the baseline: the reason is said.
+    let folderRun = try Kubeward.run(["lint", ".", "--baseline", "/"], in: root)
+    #expect(folderRun.status == 2)
+    #expect(folderRun.standardError.contains("cannot read the baseline /: "))
+  }
+
+  /// A baseline may be larger than the manifests' limit (64 MiB): `--write-baseline` wrote
+  /// 82 MB for 400 000 findings, which kubeward then could not read back.
+  @Test func aBaselineLargerThanAManifestIsRead() throws {
+    let root = try folder(["deploy.yaml": deployment])
+    let written = try Kubeward.run(
+      ["lint", "deploy.yaml", "--write-baseline", "baseline.json", "--fail-on", "never"],
+      in: root)
+    #expect(written.status == 0)
+    let baseline = try String(contentsOfFile: root + "/baseline.json", encoding: .utf8)
+    let padding = String(
+      repeating: "#" + String(repeating: " ", count: 1_022) + "\n", count: 66_000)
+    try (padding + baseline).write(
+      toFile: root + "/baseline.json", atomically: true, encoding: .utf8)
+    let run = try Kubeward.run(["lint", "deploy.yaml", "--baseline", "baseline.json"], in: root)
+    #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
   }
 }
 

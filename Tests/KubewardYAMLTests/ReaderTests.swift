@@ -351,6 +351,17 @@ struct ErrorTests {
     #expect(file.documents[0].root?[.metadata]?[.name]?.string == "b")
   }
 
+  /// A file of keys repeated a million times is not a million findings: the first thousand
+  /// are reported, then one says how many more there are, at the last of them.
+  @Test func duplicateKeysAreReportedAThousandTimesAtMost() {
+    let file = read("data:\n" + String(repeating: "  a: b\n", count: 1_501))
+    #expect(file.diagnostics.count == 1_001)
+    #expect(file.diagnostics.allSatisfy { $0.kind == .duplicateKey })
+    let summary = file.diagnostics[1_000]
+    #expect(summary.message.hasPrefix("500 more keys are defined twice in this file"))
+    #expect(summary.range.start == at(1_502, 3))
+  }
+
   @Test func duplicateKeysInLargeMappings() {
     var text = "data:\n"
     for index in 0..<40 { text += "  key\(index): v\n" }

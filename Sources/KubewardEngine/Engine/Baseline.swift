@@ -21,12 +21,26 @@ public struct Baseline: Sendable {
   /// The baseline file format's version.
   public static let formatVersion = 1
 
+  /// The largest baseline read: `--write-baseline` writes about 200 bytes a finding, so this
+  /// holds a few million (the manifests' own limit, 64 MiB, held 300 000, and a baseline
+  /// kubeward wrote could not be read back).
+  public static let maximumSize = 1 << 30
+
   /// Reads a baseline written by `--write-baseline`.
   public init(contentsOf path: String) throws(ConfigurationError) {
-    guard let bytes = LintInput.contents(of: path) else {
-      throw ConfigurationError("cannot read the baseline \(path)")
+    var reader = FileReader(maximumSize: Self.maximumSize)
+    let count: Int
+    switch reader.read(FilePath(path)) {
+    case .success(let read): count = read
+    case .failure(.tooLarge(let size, _, _)):
+      throw ConfigurationError(
+        "cannot read the baseline \(VisibleText.escaped(path)): it is \(size) bytes, over the "
+          + "\(Self.maximumSize) bytes kubeward reads for a baseline")
+    case .failure(let error):
+      throw ConfigurationError(
+        "cannot read the baseline \(VisibleText.escaped(path)): \(error.reason)")
     }
-    try self.init(path: path, bytes: bytes)
+    try self.init(path: path, bytes: Array(reader.buffer[0..<count]))
   }
 
   /// Reads a baseline from `bytes`, naming it `path` in errors.
