@@ -18,6 +18,27 @@ public struct HorizontalPodAutoscaler: Sendable {
   }
 }
 
+/// A KEDA `ScaledObject` (keda.sh): KEDA scales its target through a HorizontalPodAutoscaler it
+/// makes, so the target is autoscaled as by one written out.
+public struct ScaledObject: Sendable {
+  public let object: KubeObject
+
+  public init?(_ object: KubeObject) {
+    guard object.kind == "ScaledObject", object.apiVersion.hasPrefix("keda.sh/") else {
+      return nil
+    }
+    self.object = object
+  }
+
+  /// `spec.scaleTargetRef`: the kind (a Deployment when unset, as KEDA reads it) and name.
+  public var target: (kind: String, name: String)? {
+    guard let reference = object.spec?.mapping(.scaleTargetRef),
+      let name = reference.scalar(.name)?.string
+    else { return nil }
+    return (reference.scalar(.kind)?.string ?? "Deployment", name)
+  }
+}
+
 /// A PodDisruptionBudget's selector.
 public struct PodDisruptionBudget: Sendable {
   public let object: KubeObject

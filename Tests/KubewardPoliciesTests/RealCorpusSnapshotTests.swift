@@ -41,7 +41,7 @@ struct RealCorpusSnapshotTests {
     "schema/info": 37,
     "service-selects-nothing/warning": 9,
     "service-target-port/info": 5,
-    "single-replica/info": 407,
+    "single-replica/info": 406,
     "statefulset-service-name/info": 19,
     "statefulset-service-name/warning": 1,
     "unrendered-template/error": 9,

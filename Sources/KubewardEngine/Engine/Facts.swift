@@ -407,6 +407,12 @@ extension FactsCollection {
     // Kinds the model does not know (ConfigMaps, Secrets, RBAC, …) leave no facts unless they
     // are custom resources, so their references are interned only then.
     guard let kind = object.resourceKind else {
+      if let target = ScaledObject(object)?.target {
+        autoscalers.append(
+          AutoscalerFacts(
+            object: strings(object.reference), targetKind: target.kind, targetName: target.name,
+            scope: locate.scope))
+      }
       if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
         customResources.append(
           CustomResourceFacts(
