@@ -101,28 +101,45 @@ public struct AdmissionPolicySet: Sendable {
     throws(AdmissionPolicyError) -> AdmissionPolicySet
   {
     var set = AdmissionPolicySet()
+    func refuse(_ name: String, outside folder: String) {
+      // The folder as the system resolves it: `.` says nothing in a CI log.
+      let shown = FileSystem.realPath(FilePath(folder)).map { FilePath.displayName($0[...]) }
+      set.problems.append(
+        PolicyFileProblem(
+          file: name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
+          message:
+            "is not read: it resolves outside \(VisibleText.escaped(shown ?? folder)), the "
+            + "folder of the configuration that names it (a symbolic link out of the linted tree)",
+          policy: nil, severity: .error))
+    }
+    // A file the command line names too (by any name) is the user's own choice.
+    func chosen(_ path: FilePath) -> Bool {
+      paths.contains { confinement[$0] == nil && FileSystem.resolves(path, into: FilePath($0)) }
+    }
+    // An entry that itself leads out (a link to a folder) is refused whole, not walked: a link
+    // to `/` would have the run list every file of the runner.
+    var walked: [String] = []
+    for path in paths {
+      if let folder = confinement[path], FileSystem.status(FilePath(path)) != nil,
+        !FileSystem.resolves(FilePath(path), into: FilePath(folder)), !chosen(FilePath(path))
+      {
+        refuse(path, outside: folder)
+      } else {
+        walked.append(path)
+      }
+    }
     let inputs: [LintInput]
     do {
-      inputs = try InputDiscovery.inputs(for: paths)
+      inputs = try InputDiscovery.inputs(for: walked)
     } catch {
       throw AdmissionPolicyError(description: "--policy \(error.description)")
     }
     for input in inputs {
       if case .file(let path) = input.source,
         let folder = Self.confiningFolder(of: input.name, paths: paths, confinement),
-        !FileSystem.resolves(path, into: FilePath(folder)),
-        // A file the command line names too (by any name) is the user's own choice.
-        !paths.contains(where: {
-          confinement[$0] == nil && FileSystem.resolves(path, into: FilePath($0))
-        })
+        !FileSystem.resolves(path, into: FilePath(folder)), !chosen(path)
       {
-        set.problems.append(
-          PolicyFileProblem(
-            file: input.name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
-            message:
-              "is not read: it resolves outside \(VisibleText.escaped(folder)), the folder of "
-              + "the configuration that names it (a symbolic link out of the linted tree)",
-            policy: nil, severity: .error))
+        refuse(input.name, outside: folder)
         continue
       }
       guard case .file(let path) = input.source, let bytes = LintInput.contents(of: path) else {

@@ -344,7 +344,8 @@ struct LintCommand: ParsableCommand {
     if let (path, bytes) = configurationSource(workingDirectory: workingDirectory),
       let bytes
     {
-      let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+      var folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+      if folder.isEmpty { folder = "/" }
       for entry in ConfigurationFile.admissionPolicyPaths(path: path, bytes: bytes) {
         paths.append(entry)
         confinement[entry] = folder

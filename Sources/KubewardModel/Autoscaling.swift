@@ -16,6 +16,9 @@ public struct HorizontalPodAutoscaler: Sendable {
     else { return nil }
     return (kind, name, reference)
   }
+
+  /// `spec.maxReplicas`, when written as a number.
+  public var maxReplicas: Int? { object.spec?.scalar(.maxReplicas)?.int }
 }
 
 /// A KEDA `ScaledObject` (keda.sh): KEDA scales its target through a HorizontalPodAutoscaler it
@@ -36,6 +39,12 @@ public struct ScaledObject: Sendable {
       let name = reference.scalar(.name)?.string
     else { return nil }
     return (reference.scalar(.kind)?.string ?? "Deployment", name)
+  }
+
+  /// `spec.maxReplicaCount`: 100 when unset, as KEDA reads it.
+  public var maxReplicas: Int? {
+    guard let written = object.spec?["maxReplicaCount"] else { return 100 }
+    return written.int
   }
 }
 

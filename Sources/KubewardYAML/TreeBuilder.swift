@@ -59,9 +59,11 @@ struct TreeBuilder: ~Copyable {
     return reported + [
       ReaderDiagnostic(
         kind: .duplicateKey,
-        message: "\(duplicateKeysUnreported) more keys are defined twice in this file, up to "
-          + "this one, beyond the \(Self.duplicateKeyReports) reported: YAML forbids it and tools "
-          + "disagree on which to keep; remove the repeats",
+        message: (duplicateKeysUnreported == 1
+          ? "1 more key is" : "\(duplicateKeysUnreported) more keys are")
+          + " defined twice in this file, up to this one, beyond the "
+          + "\(Self.duplicateKeyReports) reported: YAML forbids it and tools disagree on which "
+          + "to keep; remove the repeats",
         range: range, document: document)
     ]
   }

@@ -155,7 +155,34 @@ struct AdmissionCommandTests {
     #expect(
       (problems.first?["message"] as? String)?.contains("is not read: it resolves outside") == true)
     #expect(!linked.standardOutput.contains("SECRET-TOKEN"))
+    // An entry that is itself a link to a folder outside is refused whole, not walked.
+    let outside = folder + "-outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: outside) }
+    for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/policies") {
+      try FileManager.default.copyItem(
+        atPath: folder + "/policies/" + name, toPath: outside + "/" + name)
+    }
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/shared", withDestinationPath: outside)
+    try "admissionPolicies: [shared]\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    let walked = try Kubeward.run(
+      ["lint", "manifests", "--policy", "policies", "--format", "json"], in: folder)
+    let refusals = try #require(walked.json?["findings"] as? [[String: Any]], "\(walked)")
+      .filter { ($0["message"] as? String)?.contains("is not read: it resolves outside") == true }
+    #expect(refusals.count == 1)
+    #expect((refusals.first?["file"] as? String)?.hasSuffix("shared") == true)
+    // The configuration's folder is shown as the system resolves it, not as `.`.
+    #expect((refusals.first?["message"] as? String)?.contains("outside /") == true)
+    // The command line naming the same entry, spelled the same, reads it.
+    let same = try Kubeward.run(
+      ["lint", "manifests", "--policy", "shared", "--format", "json"], in: folder)
+    #expect(same.status != 2, "\(same.standardError)")
+    #expect(!same.standardOutput.contains("is not read: it resolves outside"))
     // Named on the command line, the same file is the user's own choice, and read.
+    try "admissionPolicies: [policies, linked.yaml]\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
     let chosen = try Kubeward.run(
       ["lint", "manifests", "--policy", "policies", "--policy", "linked.yaml", "--format", "json"],
       in: folder)

@@ -166,6 +166,103 @@ struct HostileEngineTests {
     #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
   }
 
+  /// Past the pass's limit, which Services' selections are unknown depends on the set alone:
+  /// every Service's is found once, in source order, whichever policy asks first.
+  @Test func unknownSelectionsDoNotDependOnWhoAsksFirst() throws {
+    var text = ""
+    for index in 0..<40 {
+      text += """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d\(index)}
+        spec:
+          selector: {matchLabels: {app: shared}}
+          template:
+            metadata: {labels: {app: shared, n: "\(index)"}}
+            spec: {containers: [{name: c, image: nginx:1.27}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s\(index)}
+        spec: {selector: {app: shared, n: "\(index % 20)"}, ports: [{port: 80}]}
+        ---
+
+        """
+    }
+    let facts = try lintFacts([("big.yaml", text)])
+    func known(_ order: [ServiceFacts]) -> [Bool] {
+      var set = LintSet(facts)
+      set.selectionLimitOverride = 10
+      for service in order { _ = set.selection(of: service) }
+      return facts.services.map { set.selection(of: $0) != nil }
+    }
+    let forward = known(facts.services)
+    #expect(forward == known(facts.services.reversed()))
+    // Each distinct selector costs its candidates (one workload, by its `n` label): the first
+    // ten are known, and the Services that share them.
+    #expect(forward.filter { $0 }.count == 20)
+  }
+
+  /// A Service that selects nothing, whose pods may get the missing label at run time: when
+  /// the selections that would tell are past the limit, nothing is said (a warning was).
+  @Test func anUnknownRuntimeLabelIsNoWarning() throws {
+    let text = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: db}
+      spec:
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec: {containers: [{name: db, image: postgres:16}]}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: leader}
+      spec: {selector: {app: db, role: leader}, ports: [{port: 5432}]}
+      """
+    func findings(limit: Int?) throws -> [Finding] {
+      var set = LintSet(try lintFacts([("db.yaml", text)]))
+      set.selectionLimitOverride = limit
+      var report = SetReport()
+      report.policy = ServiceSelectsNothing.id
+      ServiceSelectsNothing(options: PolicyOptions()).check(set, &report)
+      return report.findings
+    }
+    let told = try findings(limit: nil)
+    #expect(told.count == 1 && told.first?.severity == .info)
+    #expect(try findings(limit: 0).isEmpty)
+  }
+
+  /// A KEDA ScaledObject that never scales past one pod (`maxReplicaCount: 1`, scale to zero)
+  /// is no autoscaler for `single-replica`; one that does is.
+  @Test func aScaledObjectOfOnePodIsNoAutoscaler() throws {
+    func findings(maxReplicaCount: Int) throws -> [Finding] {
+      let text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: worker}
+        spec:
+          selector: {matchLabels: {app: worker}}
+          template:
+            metadata: {labels: {app: worker}}
+            spec: {containers: [{name: worker, image: example/worker:1.0}]}
+        ---
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: worker}
+        spec: {scaleTargetRef: {name: worker}, maxReplicaCount: \(maxReplicaCount)}
+        """
+      let set = LintSet(try lintFacts([("w.yaml", text)]))
+      var report = SetReport()
+      report.policy = SingleReplica.id
+      SingleReplica(options: PolicyOptions()).check(set, &report)
+      return report.findings
+    }
+    #expect(try findings(maxReplicaCount: 1).count == 1)
+    #expect(try findings(maxReplicaCount: 5).isEmpty)
+  }
+
   /// 2 000 Services with distinct selectors (subsets of twelve labels) that each select all
   /// 2 000 Deployments: matching stops at the pass's limit, linear in the input, where every
   /// selection held every workload (quadratic in time and memory). Past it, what a selector

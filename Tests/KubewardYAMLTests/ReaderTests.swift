@@ -360,6 +360,8 @@ struct ErrorTests {
     let summary = file.diagnostics[1_000]
     #expect(summary.message.hasPrefix("500 more keys are defined twice in this file"))
     #expect(summary.range.start == at(1_502, 3))
+    let one = read("data:\n" + String(repeating: "  a: b\n", count: 1_002))
+    #expect(one.diagnostics.last?.message.hasPrefix("1 more key is defined twice") == true)
   }
 
   @Test func duplicateKeysInLargeMappings() {

@@ -9,12 +9,13 @@ struct ServiceSelectsNothing: SetPolicy {
 
   func check(_ set: LintSet, _ report: inout SetReport) {
     var workloadsLacking: [WorkloadsLacking: Int?] = [:]
+    let budget = set.makeSelectionBudget()
     for service in set.facts.services {
       // Without a workload of the namespace in the set, its pods may simply live elsewhere.
       guard let selector = service.selector, let location = service.selectorLocation,
         set.hasWorkloads(in: service.space),
         // Unknown (`nil`: past the pass's limit) is not nothing.
-        set.workloadIndices(selectedBy: selector, in: service.space)?.isEmpty == true,
+        set.selection(of: service)?.isEmpty == true,
         !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
         !Self.selectsClusterPods(selector, namespace: service.namespace),
         !set.mayBeIncomplete(around: service.location, scope: service.scope)
@@ -23,7 +24,7 @@ struct ServiceSelectsNothing: SetPolicy {
       // those of any namespace of the project.
       if service.namespaceIsImplicit,
         set.workloadSpaces(inScope: service.scope).contains(where: {
-          set.workloadIndices(selectedBy: selector, in: $0)?.isEmpty != true
+          set.workloadIndices(selectedBy: selector, in: $0, within: budget)?.isEmpty != true
         })
       {
         continue
@@ -31,8 +32,16 @@ struct ServiceSelectsNothing: SetPolicy {
       let wanted = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
       // Pods that have every label but one, which their pod template does not set at all, may
       // get it at run time (an operator's leader-election label, say).
-      let runtime = Self.labelAddedAtRuntime(
-        selector, in: set, service.space, known: &workloadsLacking)
+      let runtime: (ObjectReference, String)?
+      switch Self.labelAddedAtRuntime(
+        selector, in: set, service.space, budget: budget, known: &workloadsLacking)
+      {
+      case .added(let workload, let key): runtime = (workload, key)
+      case .absent: runtime = nil
+      // Past the pass's limit: whether the pods may get the label is unknown, and a warning
+      // would be a guess.
+      case .unknown: continue
+      }
       let consequence: String
       if let (workload, key) = runtime {
         consequence =
@@ -75,14 +84,25 @@ struct ServiceSelectsNothing: SetPolicy {
       }
   }
 
+  /// What `labelAddedAtRuntime` found.
+  enum RuntimeLabel {
+    /// A workload whose pod labels hold all of the selector's labels but one key, which they
+    /// do not set at all; and that key.
+    case added(ObjectReference, String)
+    case absent
+    /// Some selection it needed was past the pass's limit.
+    case unknown
+  }
+
   /// A workload whose pod labels hold all of the selector's labels but one key, which they do
   /// not set at all; and that key.
   private static func labelAddedAtRuntime(
-    _ selector: LabelSelector, in set: LintSet, _ space: Space,
+    _ selector: LabelSelector, in set: LintSet, _ space: Space, budget: SelectionBudget,
     known: inout [WorkloadsLacking: Int?]
-  ) -> (ObjectReference, String)? {
+  ) -> RuntimeLabel {
     let labels = selector.matchLabels
-    guard labels.count > 1 else { return nil }
+    guard labels.count > 1 else { return .absent }
+    var unknown = false
     // Through the set's label index, one key left out at a time: the cost follows the
     // candidates, not services × workloads (thousands of each share a namespace in generated
     // files).
@@ -90,8 +110,12 @@ struct ServiceSelectsNothing: SetPolicy {
       var rest = labels
       rest[key] = nil
       guard
-        let candidates = set.selection(selectedBy: LabelSelector(matchLabels: rest), in: space)
-      else { continue }
+        let candidates = set.selection(
+          selectedBy: LabelSelector(matchLabels: rest), in: space, within: budget)
+      else {
+        unknown = true
+        continue
+      }
       // Services that share the rest of a selector ask once: the scan stops at the first
       // workload without the key, so it visits only workloads that have it, each once.
       let question = WorkloadsLacking(selection: ObjectIdentifier(candidates), key: key)
@@ -99,9 +123,9 @@ struct ServiceSelectsNothing: SetPolicy {
         known[question]
         ?? candidates.indices.first { set.facts.workloads[$0].podLabels[key] == nil }
       known[question] = answer
-      if let index = answer { return (set.facts.workloads[index].object, key) }
+      if let index = answer { return .added(set.facts.workloads[index].object, key) }
     }
-    return nil
+    return unknown ? .unknown : .absent
   }
 
   /// The first workload of a selection whose pod labels lack a key.

@@ -302,6 +302,8 @@ public struct AutoscalerFacts: Sendable {
   public let object: ObjectReference
   public let targetKind: String
   public let targetName: String
+  /// The most replicas it scales to (`maxReplicas`, KEDA's `maxReplicaCount`), when written.
+  public let maxReplicas: Int?
 
   public let scope: String
 
@@ -407,11 +409,11 @@ extension FactsCollection {
     // Kinds the model does not know (ConfigMaps, Secrets, RBAC, …) leave no facts unless they
     // are custom resources, so their references are interned only then.
     guard let kind = object.resourceKind else {
-      if let target = ScaledObject(object)?.target {
+      if let scaled = ScaledObject(object), let target = scaled.target {
         autoscalers.append(
           AutoscalerFacts(
             object: strings(object.reference), targetKind: target.kind, targetName: target.name,
-            scope: locate.scope))
+            maxReplicas: scaled.maxReplicas, scope: locate.scope))
       }
       if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
         customResources.append(
@@ -433,11 +435,11 @@ extension FactsCollection {
     case .ingress:
       if let ingress = Ingress(object) { ingresses.append(facts(of: ingress, reference, locate)) }
     case .horizontalPodAutoscaler:
-      if let target = HorizontalPodAutoscaler(object)?.target {
+      if let autoscaler = HorizontalPodAutoscaler(object), let target = autoscaler.target {
         autoscalers.append(
           AutoscalerFacts(
             object: reference, targetKind: target.kind, targetName: target.name,
-            scope: locate.scope))
+            maxReplicas: autoscaler.maxReplicas, scope: locate.scope))
       }
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {

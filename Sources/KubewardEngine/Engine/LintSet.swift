@@ -184,8 +184,10 @@ public struct LintSet: Sendable {
       }
       customResourcesBySpace = Dictionary(
         grouping: facts.customResources.indices, by: { facts.customResources[$0].space })
+      // One that never scales past a pod (KEDA's scale to zero with `maxReplicaCount: 1`)
+      // neither spreads the workload nor runs several of its pods.
       autoscaled = Set(
-        facts.autoscalers.map {
+        facts.autoscalers.filter { ($0.maxReplicas ?? 2) > 1 }.map {
           AutoscalerTarget(space: $0.space, kind: $0.targetKind, name: $0.targetName)
         })
     }
@@ -226,75 +228,100 @@ public struct LintSet: Sendable {
   }
 
   /// Workloads of `namespace` whose pod labels satisfy `selector`, in source order; `nil` when
-  /// unknown (see `selection(selectedBy:in:)`).
-  public func workloads(selectedBy selector: LabelSelector, in space: Space) -> [WorkloadFacts]? {
-    workloadIndices(selectedBy: selector, in: space)?.map { facts.workloads[$0] }
+  /// unknown (see `selection(selectedBy:in:within:)`).
+  public func workloads(
+    selectedBy selector: LabelSelector, in space: Space, within budget: SelectionBudget
+  ) -> [WorkloadFacts]? {
+    workloadIndices(selectedBy: selector, in: space, within: budget)?.map { facts.workloads[$0] }
   }
 
   /// Indices into `facts.workloads` of the workloads `selector` selects in `space`; `nil`
-  /// when unknown (see `selection(selectedBy:in:)`).
-  public func workloadIndices(selectedBy selector: LabelSelector, in space: Space) -> [Int]? {
-    selection(selectedBy: selector, in: space)?.indices
+  /// when unknown (see `selection(selectedBy:in:within:)`).
+  public func workloadIndices(
+    selectedBy selector: LabelSelector, in space: Space, within budget: SelectionBudget
+  ) -> [Int]? {
+    selection(selectedBy: selector, in: space, within: budget)?.indices
+  }
+
+  /// The work a policy may spend asking for selections of its own (`selection(selectedBy:in:
+  /// within:)`): what `selectionLimit` allows. Each policy has its own, so that what one
+  /// learns never depends on what the others, running at the same time, asked first.
+  public func makeSelectionBudget() -> SelectionBudget {
+    SelectionBudget(selectionLimit)
   }
 
   /// The workloads `selector` selects in `namespace`. Starts from the selector's rarest label,
-  /// so the cost follows the number of candidates, not of workloads; and many Services and
-  /// budgets share one selector (`app: web` for a Service, its budget and its monitor, or
-  /// thousands of them in a generated file), so each distinct one is evaluated once per run.
+  /// so the cost follows the number of candidates, not of workloads; each distinct selector
+  /// is evaluated once per budget.
   ///
   /// Labels that controllers add to the pods they create (`statefulset.kubernetes.io/pod-name`,
   /// `job-name`, `pod-template-hash`, …) are matched against what the workload implies.
   ///
-  /// `nil` when the run has matched more selectors against workloads than
-  /// `selectionLimit` allows: thousands of Services with distinct selectors that each select
-  /// the same thousands of workloads made the pass quadratic in time and memory. What a
-  /// selector selects is then unknown, and policies say nothing of it.
-  public func selection(selectedBy selector: LabelSelector, in space: Space)
-    -> WorkloadSelection?
-  {
+  /// `nil` when matching it would spend more than is left of `budget`: thousands of Services
+  /// with distinct selectors that each select the same thousands of workloads made the pass
+  /// quadratic in time and memory. What the selector selects is then unknown, and policies
+  /// say nothing of it.
+  public func selection(
+    selectedBy selector: LabelSelector, in space: Space, within budget: SelectionBudget
+  ) -> WorkloadSelection? {
     let key = Selection(space: space, selector: selector)
-    if let known = selections.value.withLock({ $0[key] }) { return known }
-    let candidates = self.candidates(for: selector, in: space)
-    // Checked, then counted, by policies running at once: the limit may be passed by what
-    // they evaluate meanwhile, a few selections at most.
-    guard selectorEvaluations.value + candidates.count <= selectionLimit else { return nil }
-    selectorEvaluations.add(candidates.count)
-    let selection = WorkloadSelection(
-      candidates.filter { index in
-        ControllerLabels.selects(selector, podsOf: facts.workloads[index])
-      }, in: facts.workloads)
-    // Policies running at the same time may both have evaluated it: the first one stored is
-    // the one everybody gets, so that a selection's identity is stable for the whole pass.
-    return selections.value.withLock { stored in
-      if let first = stored[key] { return first }
-      stored[key] = selection
-      return selection
-    }
-  }
-
-  /// The workloads `service` selects (`nil` without a selector). Several policies ask for
-  /// each Service's: found by the object's identity once its selection is known, which costs
-  /// less than hashing its selector again.
-  public func selection(of service: ServiceFacts) -> WorkloadSelection? {
-    guard let selector = service.selector else { return nil }
-    let id = ObjectIdentifier(service)
-    if let known = selectionsByService.value.withLock({ $0[id] }) { return known }
-    guard let selection = self.selection(selectedBy: selector, in: service.space) else {
+    if let known = budget.known[key] { return known }
+    guard let selection = evaluate(selector, in: space, spending: &budget.remaining) else {
       return nil
     }
-    selectionsByService.value.withLock { $0[id] = selection }
+    budget.known[key] = selection
     return selection
   }
 
-  private let selectionsByService = Shared<[ObjectIdentifier: WorkloadSelection]>([:])
+  /// What `selector` selects in `space`, when its candidates fit in `remaining` (which they
+  /// are taken from); `nil` otherwise.
+  private func evaluate(_ selector: LabelSelector, in space: Space, spending remaining: inout Int)
+    -> WorkloadSelection?
+  {
+    let candidates = self.candidates(for: selector, in: space)
+    guard candidates.count <= remaining else { return nil }
+    remaining -= candidates.count
+    selectorEvaluations.add(candidates.count)
+    return WorkloadSelection(
+      candidates.filter { index in
+        ControllerLabels.selects(selector, podsOf: facts.workloads[index])
+      }, in: facts.workloads)
+  }
 
-  private struct Selection: Hashable {
+  /// The workloads `service` selects: `nil` without a selector, or when unknown. Every
+  /// Service's is found once, in source order, by the first policy that asks, within
+  /// `selectionLimit` (Services that share a selector share its selection, at no cost): which
+  /// are unknown depends on the set alone, not on which policy asked first.
+  public func selection(of service: ServiceFacts) -> WorkloadSelection? {
+    guard service.selector != nil else { return nil }
+    return serviceSelections.value.withLock { found in
+      if found == nil {
+        var remaining = selectionLimit
+        var bySelector: [Selection: WorkloadSelection] = [:]
+        var byService: [ObjectIdentifier: WorkloadSelection] = [:]
+        for other in facts.services {
+          guard let selector = other.selector else { continue }
+          let key = Selection(space: other.space, selector: selector)
+          if let known = bySelector[key] {
+            byService[ObjectIdentifier(other)] = known
+          } else if let made = evaluate(selector, in: other.space, spending: &remaining) {
+            bySelector[key] = made
+            byService[ObjectIdentifier(other)] = made
+          }
+        }
+        found = byService
+      }
+      return found?[ObjectIdentifier(service)]
+    }
+  }
+
+  /// Every Service's selection, by the Service's identity, once the first policy asks.
+  private let serviceSelections = Shared<[ObjectIdentifier: WorkloadSelection]?>(nil)
+
+  struct Selection: Hashable {
     var space: Space
     var selector: LabelSelector
   }
-
-  /// Selections made so far; set policies run concurrently and share them.
-  private let selections = Shared<[Selection: WorkloadSelection]>([:])
 
   /// The workloads of `space` that `selector` may select: those carrying its rarest indexed
   /// label, else all of the space's.
@@ -366,12 +393,17 @@ public struct LintSet: Sendable {
   /// cross-object pass, which tests hold to linear.
   let selectorEvaluations = Counter()
 
-  /// How many evaluations `selection(selectedBy:in:)` may make in all: 64 for each object
-  /// the pass reasons about, and a million more (real sets stay far below: a selector's
-  /// rarest label narrows its candidates to a few workloads).
+  /// How many candidates the Services' selections, or one policy's own, may match: 64 for
+  /// each object the pass reasons about, and a million more (real sets stay far below: a
+  /// selector's rarest label narrows its candidates to a few workloads).
   var selectionLimit: Int {
-    64 * (facts.workloads.count + facts.services.count + facts.budgets.count) + 1_000_000
+    if let limit = selectionLimitOverride { return limit }
+    return 64 * (facts.workloads.count + facts.services.count + facts.budgets.count)
+      + 1_000_000
   }
+
+  /// A smaller `selectionLimit`, for tests.
+  var selectionLimitOverride: Int?
 
   /// Whether an operator probably runs the pods `selector` selects, for a custom resource of
   /// `namespace`: one that carries every label the selector asks for, itself or in its pod
@@ -411,7 +443,8 @@ public struct LintSet: Sendable {
     (statefulSetsByServiceName[ScopedName(space, service)] ?? []).map { facts.workloads[$0] }
   }
 
-  /// Whether a HorizontalPodAutoscaler in the set scales `workload`.
+  /// Whether a HorizontalPodAutoscaler or a KEDA ScaledObject in the set scales `workload`
+  /// past one pod.
   public func isAutoscaled(_ workload: WorkloadFacts) -> Bool {
     guard let name = workload.object.name else { return false }
     return autoscaled.contains(
@@ -473,6 +506,17 @@ public struct LintSet: Sendable {
 }
 
 /// A value behind a lock, shared by the set policies that run concurrently.
+/// What one policy may still spend on selections of its own, and those it made (see
+/// `LintSet.selection(selectedBy:in:within:)`). Used by one policy's check at a time.
+public final class SelectionBudget {
+  var remaining: Int
+  var known: [LintSet.Selection: WorkloadSelection] = [:]
+
+  init(_ units: Int) {
+    remaining = units
+  }
+}
+
 final class Shared<Value: Sendable>: Sendable {
   let value: Mutex<Value>
 
