@@ -15,6 +15,22 @@ func findings(_ result: LintResult, _ policy: String) -> [Finding] {
   result.findings.filter { $0.policy == policy }
 }
 
+/// The findings of `policies` (every set policy of the catalogue by default) on `set`, with
+/// default options.
+func setFindings(
+  _ set: LintSet,
+  of policies: [any SetPolicy.Type] = BuiltInPolicies.all.compactMap { $0 as? any SetPolicy.Type }
+) throws -> [Finding] {
+  var findings: [Finding] = []
+  for policy in policies {
+    var report = SetReport()
+    report.policy = policy.id
+    try policy.init(options: PolicyOptions()).check(set, &report)
+    findings += report.findings
+  }
+  return findings
+}
+
 func deployment(
   _ name: String, namespace: String? = nil, labels: String = "", replicas: Int = 2,
   ports: String = ""
@@ -310,13 +326,7 @@ struct CrossObjectTests {
     }
     let facts = try lintFacts(files)
     let set = LintSet(facts)
-    var findings: [Finding] = []
-    for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
-      var report = SetReport()
-      report.policy = policy.id
-      try policy.init(options: PolicyOptions()).check(set, &report)
-      findings += report.findings
-    }
+    let findings = try setFindings(set)
     #expect(set.selectorEvaluations.value <= 4 * n, "\(set.selectorEvaluations.value) evaluations")
     #expect(findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
     #expect(findings.filter { $0.policy == "missing-pdb" }.isEmpty)

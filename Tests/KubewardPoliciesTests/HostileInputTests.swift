@@ -150,14 +150,7 @@ struct HostileEngineTests {
     let facts = try lintFacts([("big.yaml", text)])
     let set = LintSet(facts)
     var findings: [Finding] = []
-    let elapsed = try seconds {
-      for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
-        var report = SetReport()
-        report.policy = policy.id
-        try policy.init(options: PolicyOptions()).check(set, &report)
-        findings += report.findings
-      }
-    }
+    let elapsed = try seconds { findings = try setFindings(set) }
     #expect(set.selectorEvaluations.value <= 2 * n, "\(set.selectorEvaluations.value)")
     // A debug build takes 8 s alone, 14 s beside other work; a scan of the others for each
     // Service would take minutes.
@@ -224,10 +217,7 @@ struct HostileEngineTests {
     func findings(limit: Int?) throws -> [Finding] {
       var set = LintSet(try lintFacts([("db.yaml", text)]))
       set.selectionLimitOverride = limit
-      var report = SetReport()
-      report.policy = ServiceSelectsNothing.id
-      ServiceSelectsNothing(options: PolicyOptions()).check(set, &report)
-      return report.findings
+      return try setFindings(set, of: [ServiceSelectsNothing.self])
     }
     let told = try findings(limit: nil)
     #expect(told.count == 1 && told.first?.severity == .info)
@@ -254,10 +244,7 @@ struct HostileEngineTests {
         spec: {scaleTargetRef: {name: worker}, maxReplicaCount: \(maxReplicaCount)}
         """
       let set = LintSet(try lintFacts([("w.yaml", text)]))
-      var report = SetReport()
-      report.policy = SingleReplica.id
-      SingleReplica(options: PolicyOptions()).check(set, &report)
-      return report.findings
+      return try setFindings(set, of: [SingleReplica.self])
     }
     #expect(try findings(maxReplicaCount: 1).count == 1)
     #expect(try findings(maxReplicaCount: 5).isEmpty)
@@ -305,14 +292,7 @@ struct HostileEngineTests {
     }
     let set = LintSet(try lintFacts([("big.yaml", text)]))
     var findings: [Finding] = []
-    let elapsed = try seconds {
-      for policy in BuiltInPolicies.all.compactMap({ $0 as? any SetPolicy.Type }) {
-        var report = SetReport()
-        report.policy = policy.id
-        try policy.init(options: PolicyOptions()).check(set, &report)
-        findings += report.findings
-      }
-    }
+    let elapsed = try seconds { findings = try setFindings(set) }
     #expect(set.selectorEvaluations.value <= set.selectionLimit + n)
     #expect(elapsed < 30, "\(elapsed) s")
     #expect(findings.filter { $0.policy == "service-selects-nothing" }.isEmpty)
@@ -351,10 +331,7 @@ struct HostileEngineTests {
           """
       }
       let set = LintSet(try lintFacts([("big.yaml", text)]))
-      var report = SetReport()
-      report.policy = MissingPDB.id
-      MissingPDB(options: PolicyOptions()).check(set, &report)
-      return (report.findings.count, set.selectorEvaluations.value)
+      return (try setFindings(set, of: [MissingPDB.self]).count, set.selectorEvaluations.value)
     }
     let everyOther = try run { "{key: app, operator: NotIn, values: [a\($0)]}" }
     #expect(everyOther.findings == 0)

@@ -22,9 +22,9 @@ public struct Baseline: Sendable {
   public static let formatVersion = 1
 
   /// The largest baseline read: `--write-baseline` writes about 200 bytes a finding, so this
-  /// holds a few million (the manifests' own limit, 64 MiB, held 300 000, and a baseline
-  /// kubeward wrote could not be read back).
-  public static let maximumSize = 1 << 30
+  /// holds over a million (the manifests' own limit, 64 MiB, held 300 000, and a baseline
+  /// kubeward wrote could not be read back). Bounded still: a pull request may commit one.
+  public static let maximumSize = 256 << 20
 
   /// Reads a baseline written by `--write-baseline`.
   public init(contentsOf path: String) throws(ConfigurationError) {
