@@ -135,6 +135,19 @@ final class HTTPHandler: ChannelInboundHandler {
     }
   }
 
+  /// A request that cannot be parsed (a bad chunk size, a negative Content-Length) is answered
+  /// 400 with `Connection: close` by the protocol error handler before this one; the
+  /// connection ends here. It stayed open until the request timeout, which then sent a 408
+  /// nobody asked for. Other errors (a reset, a failed handshake) end it too.
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if error is HTTPParserError { shared.metrics.recordBadRequest(status: 400) }
+    clock.stop()
+    body = nil
+    release()
+    state = .closing
+    context.close(promise: nil)
+  }
+
   func handlerRemoved(context: ChannelHandlerContext) {
     removed = true
     clock.stop()

@@ -204,6 +204,37 @@ struct BaselineTests {
     #expect(second.result.suppressed.count == first.result.findings.count)
   }
 
+  /// A finding about the file itself is fingerprinted by its message, which may name lines
+  /// (`duplicate-key`'s "first at line 4"): the baseline accepted it only until a line was
+  /// added above.
+  @Test func fileFindingsThatNameLinesSurviveLinesMoving() throws {
+    let linter = try Linter()
+    let before = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
+    let first = CollectingSink()
+    linter.run(
+      [LintInput(name: "c.yaml", source: .bytes(Array(before.utf8)), isExplicit: true)],
+      into: first)
+    #expect(first.result.findings.filter { $0.policy == "duplicate-key" }.count == 1)
+    let accepted = baseline(from: first.result)
+
+    let after = "# moved\n# down\n" + before + "data:\n  x: \"1\"\n  x: \"2\"\n"
+    let second = CollectingSink()
+    linter.run(
+      [LintInput(name: "c.yaml", source: .bytes(Array(after.utf8)), isExplicit: true)],
+      options: RunOptions(baseline: accepted), into: second)
+    let reported = second.result.findings.filter { $0.policy == "duplicate-key" }
+    #expect(reported.map(\.line) == [10])
+    #expect(second.result.suppressed.filter { $0.policy == "duplicate-key" }.map(\.line) == [7])
+  }
+
+  @Test func fingerprintsLeaveLineNumbersOutOfMessages() {
+    #expect(
+      Fingerprint.withoutLineNumbers("key \"a\" (first at line 42); line 7, lines 3")
+        == "key \"a\" (first at line ); line , lines 3")
+    #expect(Fingerprint.withoutLineNumbers("no lines here") == "no lines here")
+    #expect(Fingerprint.withoutLineNumbers("ends with line ") == "ends with line ")
+  }
+
   @Test func eachEntryAcceptsAsManyFindingsAsItCounted() throws {
     let finding = Finding(
       policy: "yaml-syntax", severity: .error, file: "a.yaml",

@@ -293,6 +293,27 @@ struct ServerTests {
     #expect(tunnel.waitForClose(timeout: .seconds(5)))
   }
 
+  /// A request that cannot be parsed gets 400 and the connection closes at once: it stayed
+  /// open until the request timeout (10 s), which then sent a second answer, a 408.
+  @Test func unparsableRequestsGet400AndTheConnectionCloses() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates)
+    defer { try? running.stop() }
+    for request in [
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+    ] {
+      let client = try running.client()
+      try client.send(request)
+      #expect(try client.response().status == 400)
+      #expect(client.waitForClose(timeout: .seconds(3)))
+    }
+    // The server goes on serving.
+    let client = try running.client()
+    try client.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try client.response().status == 200)
+  }
+
   @Test func bodiesOverTheLimitGet413WithoutBeingRead() throws {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)

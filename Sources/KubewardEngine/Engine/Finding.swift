@@ -191,7 +191,8 @@ enum Fingerprint {
 
   /// The fingerprint's text in pieces, separators included: the parts are the policy, the
   /// file, then the object's kind, namespace and name, the container and the path (or, for a
-  /// finding about the file itself, the message), separated by U+001F.
+  /// finding about the file itself, the message without its line numbers), separated by
+  /// U+001F.
   static func forEachPart(
     policy: String, file: String, object: (kind: String, namespace: String?, name: String?)?,
     container: String?, path: String?, message: String, _ body: (String) -> Void
@@ -202,7 +203,7 @@ enum Fingerprint {
     body(file)
     guard let object else {
       body(separator)
-      body(message)
+      body(withoutLineNumbers(message))
       return
     }
     for part in [
@@ -211,5 +212,30 @@ enum Fingerprint {
       body(separator)
       body(part)
     }
+  }
+  /// `message` with the number after each "line " left out: a finding about the file itself
+  /// names the lines it relates (`duplicate-key`'s "first at line 4", a syntax error's
+  /// "starting at line 12"), and a baseline must accept it still when lines above move.
+  static func withoutLineNumbers(_ message: String) -> String {
+    let bytes = Array(message.utf8)
+    let marker = Array("line ".utf8)
+    var kept: [UInt8] = []
+    kept.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      if bytes[index...].starts(with: marker) {
+        kept += marker
+        index += marker.count
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"),
+          bytes[index] <= UInt8(ascii: "9")
+        {
+          index += 1
+        }
+      } else {
+        kept.append(bytes[index])
+        index += 1
+      }
+    }
+    return kept.count == bytes.count ? message : String(decoding: kept, as: UTF8.self)
   }
 }
