@@ -45,8 +45,8 @@ public struct ExpressionSession: Sendable {
       let program: Program
       do throws(CELCompileError) {
         program = try Program(
-          source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
-          dynamicNames: PolicyExpression.dynamicNames)
+          source, library: .kubernetes, declarations: declarations, bindings: false,
+          validatesLiterals: true, dynamicNames: PolicyExpression.dynamicNames)
       } catch {
         return try body(
           .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)), 0)
@@ -68,8 +68,8 @@ public struct ExpressionSession: Sendable {
     let declarations = PolicyExpression.declarations.union(variables.keys)
     guard
       let program = try? Program(
-        source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
-        dynamicNames: PolicyExpression.dynamicNames)
+        source, library: .kubernetes, declarations: declarations, bindings: false,
+        validatesLiterals: true, dynamicNames: PolicyExpression.dynamicNames)
     else { return nil }
     // The object is the same for every repetition, as it is for every policy on an object.
     let object = objectValue

@@ -65,15 +65,18 @@ public final class PolicyExpression: Sendable {
   /// policy.
   let readsOnlyTheRequest: Bool
 
+  /// `bindings`: whether `cel.bind` is there (Kyverno's policies; the API server leaves it
+  /// out of ValidatingAdmissionPolicies' environment).
   init(
     source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
-    cursor: ColumnCursor = ColumnCursor(), variables: VisibleVariables? = nil
+    cursor: ColumnCursor = ColumnCursor(), variables: VisibleVariables? = nil,
+    bindings: Bool = false
   ) {
     self.source = source
     self.file = file
     self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
     self.variables = variables
-    (program, compileError) = Self.compile(source, variables: variables)
+    (program, compileError) = Self.compile(source, variables: variables, bindings: bindings)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
   }
 
@@ -83,7 +86,8 @@ public final class PolicyExpression: Sendable {
     self.file = original.file
     self.location = original.location
     self.variables = original.variables
-    (program, compileError) = Self.compile(source, variables: variables)
+    // Rewritten for Kyverno only, whose policies have `cel.bind`.
+    (program, compileError) = Self.compile(source, variables: variables, bindings: true)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
   }
 
@@ -92,13 +96,13 @@ public final class PolicyExpression: Sendable {
     program?.expression.readsOnly(Set(requestNames)) ?? false
   }
 
-  private static func compile(_ source: String, variables: VisibleVariables?) -> (
-    Program?, CELCompileError?
-  ) {
+  private static func compile(_ source: String, variables: VisibleVariables?, bindings: Bool)
+    -> (Program?, CELCompileError?)
+  {
     do {
       let program = try Program(
-        source, library: .kubernetes, declarations: declarations, validatesLiterals: true,
-        dynamicNames: dynamicNames,
+        source, library: .kubernetes, declarations: declarations, bindings: bindings,
+        validatesLiterals: true, dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:])
       return (program, nil)
     } catch {
@@ -362,6 +366,8 @@ struct PolicyReader {
   private var expressions: [NodeID: PolicyExpression] = [:]
   /// Where the last expression's start was found, for the next one on its line.
   private let cursor = ColumnCursor()
+  /// Whether the policy being read has `cel.bind` (a Kyverno policy's).
+  private var bindings = false
 
   init(file: String, bytes: [UInt8]) {
     self.file = file
@@ -383,6 +389,7 @@ struct PolicyReader {
   /// matchConditions all hold for. One that only widens `images` or `allowedValues` (read by
   /// policies through `exceptions`, which kubeward does not evaluate) exempts nothing here.
   mutating func exception(_ root: Node) -> PolicyException? {
+    bindings = true
     guard let nameNode = root["metadata"]?["name"], let name = nameNode.string else {
       problem(root, "PolicyException has no metadata.name")
       return nil
@@ -448,7 +455,7 @@ struct PolicyReader {
     if let known = expressions[node.id] { return known }
     let expression = PolicyExpression(
       source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor,
-      variables: variables)
+      variables: variables, bindings: bindings)
     expressions[node.id] = expression
     return expression
   }
@@ -633,6 +640,7 @@ struct PolicyReader {
     }
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
+    bindings = flavor == .kyverno
     var paramKind: (String, String)?
     if let node = spec["paramKind"] {
       guard let version = text(node["apiVersion"]), let kind = text(node["kind"]) else {

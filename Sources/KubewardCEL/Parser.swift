@@ -186,15 +186,21 @@ struct Parser {
   /// within a thread's stack.
   static let maximumHeight = 600
   let macros: Bool
+  /// Whether `cel.bind` is a macro (cel-go's bindings extension). Kubernetes does not enable
+  /// it: there it is a call of an undeclared `cel`, which its checker refuses.
+  let bindings: Bool
 
-  init(_ text: String, macros: Bool = true) throws(CELSyntaxError) {
+  init(_ text: String, macros: Bool = true, bindings: Bool = true) throws(CELSyntaxError) {
     var lexer = Lexer(text)
     tokens = try lexer.tokens()
     self.macros = macros
+    self.bindings = bindings
   }
 
-  static func parse(_ text: String, macros: Bool = true) throws(CELSyntaxError) -> Expr {
-    var parser = try Parser(text, macros: macros)
+  static func parse(_ text: String, macros: Bool = true, bindings: Bool = true)
+    throws(CELSyntaxError) -> Expr
+  {
+    var parser = try Parser(text, macros: macros, bindings: bindings)
     let expression = try parser.expression()
     guard case .end = parser.current.kind else {
       throw parser.error("unexpected \(parser.describe(parser.current))")
@@ -595,7 +601,7 @@ struct Parser {
     if name == "sortBy", arguments.count == 2 {
       return try sortBy(target, arguments, offset: offset)
     }
-    if name == "bind", case .identifier("cel") = target.kind, arguments.count == 3 {
+    if bindings, name == "bind", case .identifier("cel") = target.kind, arguments.count == 3 {
       let variable = try variableName(arguments[0])
       return comprehension(
         .bind, range: arguments[1], variable, nil, nil, arguments[2], offset: offset)

@@ -156,15 +156,17 @@ public final class Program: Sendable {
   /// `nil`, unknown names are errors only when evaluated). `validatesLiterals` adds
   /// Kubernetes' checks of constant regular expressions, durations and timestamps, and of
   /// literals' types (see `LiteralTypeChecker`; `dynamicNames` are the names of type `dyn`);
-  /// `fields` names the fields of declared objects (`variables`: the policy's variables).
+  /// `fields` names the fields of declared objects (`variables`: the policy's variables);
+  /// `bindings: false` leaves out the `cel.bind` macro, as Kubernetes does.
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
-    check: Bool = true, macros: Bool = true, validatesLiterals: Bool = false,
-    dynamicNames: Set<String> = [], fields: [String: @Sendable (String) -> Bool] = [:]
+    check: Bool = true, macros: Bool = true, bindings: Bool = true,
+    validatesLiterals: Bool = false, dynamicNames: Set<String> = [],
+    fields: [String: @Sendable (String) -> Bool] = [:]
   ) throws(CELCompileError) {
     let expression: Expr
     do {
-      expression = try Parser.parse(source, macros: macros)
+      expression = try Parser.parse(source, macros: macros, bindings: bindings)
     } catch {
       throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
     }

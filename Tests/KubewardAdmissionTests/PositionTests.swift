@@ -102,7 +102,7 @@ struct PositionTests {
       """
     for (expression, line, column) in [
       (
-        "cel.bind(cs, object.spec.template.spec.containers, object.spec.template.spec.volumes.all(v, has(v.emptyDir.sizeLimit) || cs.exists(c, has(c.resources.limits))))",
+        "[object.spec.template.spec.containers].all(cs, object.spec.template.spec.volumes.all(v, has(v.emptyDir.sizeLimit) || cs.exists(c, has(c.resources.limits))))",
         11, 21
       ),
       // Inside what was found last: the container that lacks the field.
@@ -366,6 +366,33 @@ struct KyvernoTests {
       policies: policy("hash.md5(object.metadata.name) != ''"), manifest: deployment()
     ).findings()
     #expect(plain.contains { $0.message.contains("does not compile") })
+  }
+
+  /// `cel.bind` is cel-go's bindings extension, which the API server's environment leaves out:
+  /// a ValidatingAdmissionPolicy that uses it does not compile there, and is reported so
+  /// (it was evaluated, and passed). A Kyverno policy has it.
+  @Test func celBindIsKyvernosNotTheAPIServers() throws {
+    let expression =
+      "cel.bind(images, object.spec.containers.map(c, c.image), images.all(i, !i.endsWith(':latest')))"
+    let admission = try Harness(
+      policies: policy(
+        expression,
+        rules: """
+          - apiGroups: [""]
+                  apiVersions: ["v1"]
+                  operations: ["CREATE"]
+                  resources: ["pods"]
+          """),
+      manifest: pod
+    ).findings()
+    let compileErrors = admission.filter {
+      $0.file == "policy.yaml" && $0.message.contains("does not compile")
+    }
+    #expect(compileErrors.count == 1, "\(admission.map(\.message))")
+    #expect(compileErrors.first?.message.contains("undeclared reference to 'cel'") == true)
+    let kyverno = try Harness(policies: kyverno(expression), manifest: pod).findings()
+    #expect(kyverno.map(\.severity) == [.info], "\(kyverno.map(\.message))")
+    #expect(kyverno.first?.message.contains("images must not use latest") == true)
   }
 
   /// A PolicyException (in the policy files or among the linted files) exempts the objects

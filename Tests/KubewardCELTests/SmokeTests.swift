@@ -30,6 +30,17 @@ struct SmokeTests {
     }
   }
 
+  /// `cel.bind` is a macro of cel-go's bindings extension: with it left out (Kubernetes), it
+  /// is a call of an undeclared `cel`, refused when checked.
+  @Test func bindingsAreAnExtension() throws {
+    let source = "cel.bind(x, 2, x * x)"
+    let value = try Program(source).evaluate(DictionaryActivation())
+    #expect(value.debugText == "4")
+    #expect(throws: CELCompileError.self) {
+      try Program(source, declarations: [], bindings: false)
+    }
+  }
+
   /// `x.?a.?b` and `x.?a.?b.orValue(d)` run as one step each (no optional made between the
   /// fields): what each field gives, an optional that a map holds, a missing field, a field
   /// of something that is not a map, an error on the way, all as `.?` field after field.

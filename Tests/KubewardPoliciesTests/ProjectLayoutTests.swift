@@ -21,6 +21,13 @@ struct ProjectLayoutTests {
     try write(risky, to: folder + "/demo/bad_resources/api.yaml")
     try write(risky, to: folder + "/pkg/testdata/api.yaml")
     try write(risky, to: folder + "/controller/fake/data/api.yaml")
+    // A test suite's folder named in words: the Kubernetes dashboard's UI fixtures.
+    try write(risky, to: folder + "/hack/test-resources/api.yaml")
+    try write(risky, to: folder + "/ci/smoke_tests/api.yaml")
+    // "latest" and "contest" hold the letters, not the word; a tutorial on testing is no test.
+    try write(risky, to: folder + "/latest/api.yaml")
+    try write(risky, to: folder + "/contest-app/api.yaml")
+    try write(risky, to: folder + "/postgres-chaos-testing/api.yaml")
     // A gator test suite: the objects below its suite.yaml are its tests' inputs.
     try write(
       "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests: []\n",
@@ -40,9 +47,13 @@ struct ProjectLayoutTests {
     }
     #expect(severities("/app/api.yaml").contains(.warning))
     #expect(severities("/labs/plain.yaml").contains(.warning))
+    #expect(severities("/latest/api.yaml").contains(.warning))
+    #expect(severities("/contest-app/api.yaml").contains(.warning))
+    #expect(severities("/postgres-chaos-testing/api.yaml").contains(.warning))
     for fixture in [
       "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
       "/labs/scenario-a.yaml", "/fake/data/api.yaml", "/samples/must-have/example_allowed.yaml",
+      "/test-resources/api.yaml", "/smoke_tests/api.yaml",
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }

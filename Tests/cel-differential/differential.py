@@ -108,7 +108,7 @@ REAL_WORLD = [
     "object.spec.?missing.?field.hasValue()",
     "object.spec.template.spec.containers[5]",
     "object.kind == 'Deployment' ? object.spec.replicas : 0",
-    "cel.bind(c, object.spec.template.spec.containers, c.size() + c.size())",
+    "object.spec.template.spec.containers.size() + object.spec.template.spec.?initContainers.orValue([]).size()",
     "object.spec.template.spec.containers.exists(c, c.name.matches('^pro'))",
 ]
 

@@ -46,6 +46,23 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           adjustment: .info)
         continue
       }
+      // Written only by init containers (those that run mount it read-only, if at all), it
+      // holds what they set up before the pod starts (Contour's Envoy configuration).
+      let writtenWhileRunning = spec.containers.contains { container in
+        container.isLongRunning
+          && container.volumeMounts.contains { $0.volume == volume.name && !$0.readOnly }
+      }
+      if !writtenWhileRunning {
+        report.report(
+          key,
+          """
+          has \(name) without sizeLimit, which only init containers write (the containers \
+          that run mount it read-only, if at all): it holds what they set up; set \
+          emptyDir.sizeLimit to bound that
+          """,
+          adjustment: .info)
+        continue
+      }
       if inMemory {
         report.report(
           key,

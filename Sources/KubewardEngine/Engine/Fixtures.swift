@@ -87,8 +87,22 @@ enum Fixtures {
     }
   }
 
+  /// Words that, first in a folder's name, make it a test suite's: `test-resources` (the
+  /// Kubernetes dashboard's UI fixtures), `e2e-manifests`; and last: `smoke_tests`. Not
+  /// `testing` nor a last `test`: `postgres-chaos-testing` and `load-test` are what a tutorial
+  /// deploys.
+  private static let leadingTestWords: [StaticString] = ["test", "tests", "e2e"]
+  private static let trailingTestWords: [StaticString] = ["tests", "e2e"]
+
   static func isFixtureFolder(_ name: [UInt8]) -> Bool {
-    folderNames.contains(String(decoding: name, as: UTF8.self).lowercased())
+    let text = String(decoding: name, as: UTF8.self)
+    if folderNames.contains(text.lowercased()) { return true }
+    let words = ASCIIText.words(of: [text]) {
+      $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+    }
+    guard let first = words.first, let last = words.last, words.count > 1 else { return false }
+    return ASCIIText.equals(first, anyOf: leadingTestWords)
+      || ASCIIText.equals(last, anyOf: trailingTestWords)
   }
 
   /// Whether the file's own name says it is bad input: `bad_service.yaml`, `invalid-pod.yml`,
