@@ -15,6 +15,11 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let claimed = Set(
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
     let socketFolders = spec.socketFolders()
+    // Once per pod: per volume, it was quadratic in a pod of thousands of mounts.
+    let writtenWhileRunning = Set(
+      spec.containers.filter(\.isLongRunning).flatMap { container in
+        container.volumeMounts.filter { !$0.readOnly }.map(\.volume)
+      })
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
@@ -48,11 +53,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       }
       // Written only by init containers (those that run mount it read-only, if at all), it
       // holds what they set up before the pod starts (Contour's Envoy configuration).
-      let writtenWhileRunning = spec.containers.contains { container in
-        container.isLongRunning
-          && container.volumeMounts.contains { $0.volume == volume.name && !$0.readOnly }
-      }
-      if !writtenWhileRunning {
+      if !(volume.name.map(writtenWhileRunning.contains) ?? false) {
         report.report(
           key,
           """
