@@ -334,9 +334,22 @@ public final class Container: Sendable {
   /// Whether the container's command or environment names a Unix socket under `path` (a
   /// CSI sidecar's `--csi-address=/csi/csi.sock`): a folder that only holds a socket.
   public func namesSocket(under path: String) -> Bool {
+    namesSocket(under: path, in: socketCandidates)
+  }
+
+  /// The words of its command line and its environment's values that may name a socket (they
+  /// hold `.sock`): found once, for every mount of the container to be looked for in.
+  public var socketCandidates: [String] {
+    (commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }).filter {
+      ASCIIText.firstRange(of: ".sock", in: $0) != nil
+    }
+  }
+
+  /// `namesSocket(under:)` in `candidates` (`socketCandidates`).
+  public func namesSocket(under path: String, in candidates: [String]) -> Bool {
+    guard !candidates.isEmpty else { return false }
     let folder = path.hasSuffix("/") ? path : path + "/"
-    let values = commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }
-    return values.contains { value in
+    return candidates.contains { value in
       guard let start = ASCIIText.firstRange(of: folder, in: value) else { return false }
       let rest = value.utf8[start.upperBound...].prefix {
         $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ",")

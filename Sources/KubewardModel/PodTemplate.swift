@@ -159,9 +159,18 @@ public final class PodSpec: Sendable {
     for name in volumes.compactMap(\.name) where Self.namesSocketFolder(name) {
       folders.insert(name)
     }
+    // Every mount is looked for in every candidate: bounded, as a hostile pod may have
+    // thousands of each. Past the bound a folder is not known to hold a socket (a finding
+    // may stay that a socket would have silenced).
+    var searched = 0
     for container in containers {
-      for mount in container.volumeMountPaths where container.namesSocket(under: mount.path) {
-        folders.insert(mount.volume)
+      let candidates = container.socketCandidates
+      guard !candidates.isEmpty else { continue }
+      let bytes = candidates.reduce(0) { $0 + $1.utf8.count }
+      for mount in container.volumeMountPaths {
+        searched += bytes + mount.path.utf8.count
+        guard searched <= Self.socketSearchBytes else { return folders }
+        if container.namesSocket(under: mount.path, in: candidates) { folders.insert(mount.volume) }
       }
     }
     return folders
@@ -178,5 +187,8 @@ public final class PodSpec: Sendable {
   }
 
   private static let socketWords: [StaticString] = ["socket", "sockets", "sock"]
+
+  /// The bytes `socketFolders()` searches at most: a hundred times a large pod's.
+  static let socketSearchBytes = 10_000_000
 
 }

@@ -270,6 +270,9 @@ public struct YAMLReader: Sendable {
 struct ReadSession {
   let bytes: UnsafeBufferPointer<UInt8>
   private var lineIndex: LineIndex?
+  /// `firstTemplateMarker()`'s answer, once worked out: every syntax error asks it, and a file
+  /// of thousands of errors and no template was scanned whole for each.
+  private var templateMarker: SourceRange??
 
   init(bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
@@ -331,6 +334,13 @@ struct ReadSession {
 
   /// The first `{{` outside a comment, as a range covering the `{{`.
   mutating func firstTemplateMarker() -> SourceRange? {
+    if let templateMarker { return templateMarker }
+    let found = scanForTemplateMarker()
+    templateMarker = .some(found)
+    return found
+  }
+
+  private mutating func scanForTemplateMarker() -> SourceRange? {
     let lines = self.lines
     for line in 1...lines.lineCount {
       guard let range = lines.byteRange(ofLine: line, in: bytes),

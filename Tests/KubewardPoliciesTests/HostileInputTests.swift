@@ -341,6 +341,78 @@ struct HostileEngineTests {
     #expect(none.evaluations <= 64 * 4 * n + 100_000, "\(none.evaluations)")
   }
 
+  /// A mount path searched for in a value that names a socket: the search was naive, and a
+  /// pod of a value and a mount path of 50 000 slashes each took 7 s (31 s in the webhook for
+  /// 200 KB, past the API server's timeout).
+  @Test func socketFoldersAreFoundInLinearTime() throws {
+    let slashes = String(repeating: "/", count: 50_000)
+    let text = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers:
+        - name: c
+          image: "nginx:1"
+          env: [{name: X, value: "\(slashes).sock"}]
+          volumeMounts: [{name: v, mountPath: "\(slashes)b"}, {name: s, mountPath: /csi}]
+          args: ["--csi-address=/csi/csi.sock"]
+        volumes: [{name: v, emptyDir: {}}, {name: s, emptyDir: {}}]
+      """
+    var result: LintResult?
+    let elapsed = try seconds { result = try Linter().lint(text) }
+    #expect(elapsed < 5, "\(elapsed) s")
+    let volumes = result?.findings.filter { $0.policy == "emptydir-size-limit" }.map(\.message)
+    #expect(volumes?.count == 1, "\(volumes ?? [])")
+    #expect(volumes?.first?.contains("\"v\"") == true)
+  }
+
+  /// 4 000 hostPath volumes, each mounted: every volume filtered every mount (10 s for 1.5 MB).
+  @Test func hostPathVolumesAreMatchedToMountsInLinearTime() throws {
+    let n = 4000
+    var text = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers:
+        - name: c
+          image: x/y:1
+          volumeMounts:
+
+      """
+    for index in 0..<n {
+      text +=
+        "    - {name: h\(index), mountPath: /h\(index)\(index % 2 == 0 ? ", readOnly: true" : "")}\n"
+    }
+    text += "  volumes:\n"
+    for index in 0..<n { text += "  - {name: h\(index), hostPath: {path: /data/h\(index)}}\n" }
+    var result: LintResult?
+    let elapsed = try seconds { result = try Linter().lint(text) }
+    #expect(elapsed < 10, "\(elapsed) s")
+    #expect(result?.findings.filter { $0.policy == "hostpath-volume" }.count == n / 2)
+  }
+
+  /// A liveness probe's period and threshold are the manifest's numbers: their product past
+  /// Int's range trapped (a crash of the run, and of the webhook on one request).
+  @Test func probeWindowsPastIntsRangeAreLong() throws {
+    let text = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers:
+        - name: c
+          image: x/y:1
+          livenessProbe:
+            httpGet: {path: /, port: 80}
+            periodSeconds: 3037000500
+            failureThreshold: 3037000500
+      """
+    let result = try Linter().lint(text)
+    #expect(!result.findings.contains { $0.policy == "aggressive-liveness-probe" })
+  }
+
   /// A pod of 2 000 mounts and 2 000 other volumes: the mounts are checked against a set of
   /// the volumes, the message's list of volumes is made once, and the socket folders are
   /// found once. Each was per mount or per volume: quadratic (5 s for 5 000 of each in a release build).

@@ -52,6 +52,16 @@ private func collidingKeys(stages: Int) -> [String] {
 @Suite("Hostile input: the reader")
 struct HostileYAMLTests {
   /// `<<: *big` of a 160 000-key mapping: each merged key was checked by a linear scan (106 s).
+  /// Each syntax error asked whether the file holds a template, and scanned it whole: a file of
+  /// 80 000 errors and no template took 38 s. The scan is made once.
+  @Test func manySyntaxErrorsScanTheFileOnce() {
+    let bytes = Array(String(repeating: "]\n---\n", count: 40_000).utf8)
+    var file: ParsedFile?
+    let elapsed = seconds { file = YAMLReader().read(bytes) }
+    #expect(elapsed < 5, "\(elapsed) s")
+    #expect(file?.diagnostics.count ?? 0 >= 40_000)
+  }
+
   @Test func mergingAHugeMappingIsLinear() {
     let keys = (0..<160_000).map { "  k\($0): v\n" }.joined()
     let text = "base: &big\n" + keys + "other:\n  <<: *big\n  own: 1\n"

@@ -17,7 +17,11 @@ struct AggressiveLivenessProbe: ObjectPolicy {
       guard let probe = container.probe(.liveness) else { continue }
       // How long a container must keep failing before it is restarted: what decides whether a
       // slow spell under load kills it (5 s × 6 failures is the default 30 s).
-      let window = probe.periodSeconds * probe.failureThreshold
+      // The manifest's numbers: a product past Int's range (both near 3 × 10⁹) trapped, and
+      // took the whole run, or the webhook, down with it. It is a long window.
+      let (product, overflow) = probe.periodSeconds.multipliedReportingOverflow(
+        by: probe.failureThreshold)
+      let window = overflow ? Int.max : product
       if probe.failureThreshold == 1, let threshold = probe.node.scalar(.failureThreshold) {
         report.report(
           threshold,

@@ -29,15 +29,19 @@ struct HostPathVolume: ObjectPolicy {
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
-    var mounts: [(volume: String, readOnly: Bool)]?
+    // The volumes some container mounts writable, found once: filtering every mount for each
+    // volume was quadratic in a pod of thousands of each.
+    var writable: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
       if let path = hostPath.scalar(.path)?.string, Self.isNonDataPath(path) { continue }
-      if mounts == nil { mounts = spec.containers.flatMap(\.volumeMounts) }
-      let volumeMounts = mounts?.filter { $0.volume == volume.name } ?? []
+      if writable == nil {
+        writable = Set(
+          spec.containers.flatMap(\.volumeMounts).filter { !$0.readOnly }.map(\.volume))
+      }
       // Mounted by no container, or only read-only, it cannot fill anything.
-      if volumeMounts.allSatisfy(\.readOnly) { continue }
+      guard let name = volume.name, writable?.contains(name) == true else { continue }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
       report.report(
         key,
