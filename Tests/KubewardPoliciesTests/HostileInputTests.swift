@@ -393,6 +393,43 @@ struct HostileEngineTests {
     #expect(result?.findings.filter { $0.policy == "hostpath-volume" }.count == n / 2)
   }
 
+  /// 5 000 Services selecting a Deployment of 5 000 ports, each targeting one it does not
+  /// declare: each port was looked for in every declared one, and each message listed them
+  /// all (S × D time, and a report as large).
+  @Test func serviceTargetPortsStayLinear() throws {
+    let n = 5000
+    let ports = (0..<n).map { "{containerPort: \(1000 + $0)}" }.joined(separator: ",")
+    var text = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: w, namespace: ns}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: x}}
+        template:
+          metadata: {labels: {app: x}}
+          spec: {containers: [{name: c, image: "nginx:1", ports: [\(ports)]}]}
+
+      """
+    for index in 0..<n {
+      text += """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s\(index), namespace: ns}
+        spec: {selector: {app: x}, ports: [{port: 80, targetPort: 1}]}
+
+        """
+    }
+    var result: LintResult?
+    let elapsed = try seconds { result = try Linter().lint(text) }
+    #expect(elapsed < 10, "\(elapsed) s")
+    let findings = result?.findings.filter { $0.policy == "service-target-port" } ?? []
+    #expect(findings.count == n)
+    #expect(findings.first?.message.contains("and \(n - ServiceTargetPort.listed) more") == true)
+    #expect(findings.allSatisfy { $0.message.utf8.count < 1_000 })
+  }
+
   /// A liveness probe's period and threshold are the manifest's numbers: their product past
   /// Int's range trapped (a crash of the run, and of the webhook on one request).
   @Test func probeWindowsPastIntsRangeAreLong() throws {

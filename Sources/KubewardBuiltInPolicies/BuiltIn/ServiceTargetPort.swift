@@ -14,6 +14,12 @@ struct ServiceTargetPort: SetPolicy {
     let first: ObjectReference
     let count: Int
     let declared: [WorkloadFacts.Port]
+    /// The declared ports by number and by name, each with its protocol: thousands of Services
+    /// looked each of their ports up in thousands of declared ones.
+    let numbers: Set<PortKey>
+    let names: Set<PortKey>
+    /// A containerPort that is not a number (a `PORT` placeholder for sed).
+    let hasUnnumbered: Bool
     /// Every one declares ports, and none probes a port by number that it does not declare:
     /// the declared ports are, as far as the manifest shows, all it listens on.
     let everyOneDeclaresItsPorts: Bool
@@ -44,6 +50,9 @@ struct ServiceTargetPort: SetPolicy {
         }
       }
       self.declared = declared
+      numbers = Set(declared.map { PortKey(number: $0.number, name: nil, protocol: $0.protocol) })
+      names = Set(declared.map { PortKey(number: nil, name: $0.name, protocol: $0.protocol) })
+      hasUnnumbered = declared.contains { $0.number == nil }
       self.everyOneDeclaresItsPorts = everyOneDeclaresItsPorts
     }
   }
@@ -56,15 +65,18 @@ struct ServiceTargetPort: SetPolicy {
 
   func check(_ set: LintSet, _ report: inout SetReport) {
     var groups: [NearestWorkloads.ID: Selected] = [:]
+    // The messages' lists of ports, once per group (each lists up to every declared port).
+    var declaredTexts: [NearestWorkloads.ID: String] = [:]
+    var namedTexts: [NearestWorkloads.ID: String] = [:]
     for service in set.facts.services {
       guard let nearest = set.selection(of: service)?.nearest(to: service.location.file),
         !nearest.indices.isEmpty
       else { continue }
       let selected = groups[nearest.id] ?? Selected(nearest.indices, in: set)
       groups[nearest.id] = selected
-      let declared = selected.declared
       // A containerPort that is not a number (a `PORT` placeholder for sed) says nothing.
-      guard !declared.contains(where: { $0.number == nil }) else { continue }
+      guard !selected.hasUnnumbered else { continue }
+
       for port in service.ports {
         guard let target = port.targetPort else { continue }
         switch target {
@@ -72,8 +84,11 @@ struct ServiceTargetPort: SetPolicy {
           // Declaring container ports is optional: only a workload that declares some, and
           // probes no other, tells what it listens on.
           guard selected.everyOneDeclaresItsPorts,
-            !declared.contains(where: { $0.number == number && $0.protocol == port.protocol })
+            !selected.numbers.contains(
+              PortKey(number: number, name: nil, protocol: port.protocol))
           else { continue }
+          let listedPorts = declaredTexts[nearest.id] ?? selected.declaredText
+          declaredTexts[nearest.id] = listedPorts
           // Containers often listen on more ports than they declare (metrics and admin
           // ports, or a port set in a mounted configuration file): a number that matches no
           // declared port proves nothing, so this is information.
@@ -82,20 +97,23 @@ struct ServiceTargetPort: SetPolicy {
             """
             forwards port \(port.port.map(String.init) ?? "?") to targetPort \
             \(number)/\(port.protocol), but \(selected.owners) declares containerPort \
-            \(selected.declaredText) only; unless the container also listens on \(number) \
+            \(listedPorts) only; unless the container also listens on \(number) \
             undeclared, connections are refused: declare the port, or fix targetPort
             """,
             adjustment: .info)
         case .string(let name):
-          guard !declared.contains(where: { $0.name == name && $0.protocol == port.protocol })
+          guard
+            !selected.names.contains(PortKey(number: nil, name: name, protocol: port.protocol))
           else { continue }
+          let namedPorts = namedTexts[nearest.id] ?? selected.namedText
+          namedTexts[nearest.id] = namedPorts
           report.report(
             service.object, at: port.targetPortLocation,
             """
             forwards to targetPort \"\(name)\", but \(selected.owners) has no \(port.protocol) container \
             port named \(name)
             """
-              + selected.namedText
+              + namedPorts
               + ", so the Service gets no endpoints for this port; name the container port or "
               + "fix targetPort")
         }
@@ -103,13 +121,19 @@ struct ServiceTargetPort: SetPolicy {
     }
   }
 
+  /// The ports as a message lists them: the first `listed`, then how many more (a workload
+  /// of thousands of ports made each finding's message as long).
   static func list(_ ports: [WorkloadFacts.Port]) -> String {
     var seen: Set<String> = []
-    return ports.compactMap { port -> String? in
+    let texts = ports.compactMap { port -> String? in
       let text =
         (port.name.map { "\($0)=" } ?? "")
         + "\(port.number.map(String.init) ?? "?")/\(port.protocol)"
       return seen.insert(text).inserted ? text : nil
-    }.joined(separator: ", ")
+    }
+    guard texts.count > listed else { return texts.joined(separator: ", ") }
+    return texts.prefix(listed).joined(separator: ", ") + " and \(texts.count - listed) more"
   }
+
+  static let listed = 20
 }
