@@ -111,13 +111,14 @@ extension ASCIIText {
   /// a folder of 50 000 slashes in a value of as many took seconds (values and mount paths
   /// are the manifest's).
   public static func firstRange(of needle: String, in text: String) -> Range<String.Index>? {
+    // A short needle costs at most its length per byte: searched in place, with nothing made.
+    if needle.utf8.count <= 16 { return shortFirstRange(of: needle, in: text) }
     let wanted = Array(needle.utf8)
-    guard !wanted.isEmpty else { return text.startIndex..<text.startIndex }
     // Where to resume after a mismatch: the longest proper prefix of the needle that ends at
     // each position of it.
     var fallback = [Int](repeating: 0, count: wanted.count)
     var length = 0
-    for index in 1..<max(wanted.count, 1) {
+    for index in 1..<wanted.count {
       while length > 0 && wanted[index] != wanted[length] { length = fallback[length - 1] }
       if wanted[index] == wanted[length] { length += 1 }
       fallback[index] = length
@@ -133,6 +134,27 @@ extension ASCIIText {
         let lower = utf8.index(utf8.startIndex, offsetBy: offset - wanted.count)
         return lower..<utf8.index(lower, offsetBy: wanted.count)
       }
+    }
+    return nil
+  }
+
+  private static func shortFirstRange(of needle: String, in text: String) -> Range<String.Index>? {
+    let haystack = text.utf8
+    let wanted = needle.utf8
+    guard let first = wanted.first else { return haystack.startIndex..<haystack.startIndex }
+    var start = haystack.startIndex
+    while let candidate = haystack[start...].firstIndex(of: first) {
+      var end = candidate
+      var matched = true
+      for byte in wanted {
+        guard end != haystack.endIndex, haystack[end] == byte else {
+          matched = false
+          break
+        }
+        haystack.formIndex(after: &end)
+      }
+      if matched { return candidate..<end }
+      start = haystack.index(after: candidate)
     }
     return nil
   }

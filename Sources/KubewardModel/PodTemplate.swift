@@ -164,10 +164,12 @@ public final class PodSpec: Sendable {
     // may stay that a socket would have silenced).
     var searched = 0
     for container in containers {
+      let mounts = container.volumeMountPaths
+      guard !mounts.isEmpty else { continue }
       let candidates = container.socketCandidates
       guard !candidates.isEmpty else { continue }
       let bytes = candidates.reduce(0) { $0 + $1.utf8.count }
-      for mount in container.volumeMountPaths {
+      for mount in mounts {
         searched += bytes + mount.path.utf8.count
         guard searched <= Self.socketSearchBytes else { return folders }
         if container.namesSocket(under: mount.path, in: candidates) { folders.insert(mount.volume) }

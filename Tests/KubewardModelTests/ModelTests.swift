@@ -490,3 +490,24 @@ struct SelectorRequirementTests {
     }
   }
 }
+
+@Suite("ASCII text search")
+struct ASCIITextSearchTests {
+  /// Short needles are searched in place, long ones by Knuth–Morris–Pratt: both find the first
+  /// occurrence, partial matches that overlap it included.
+  @Test func firstRangeFindsTheFirstOccurrence() {
+    let long = String(repeating: "ab", count: 10) + "c"
+    let cases: [(needle: String, text: String)] = [
+      ("aab", "aaab"), ("ab", "xxabab"), ("x", "abc"), ("", "abc"),
+      (long, String(repeating: "ab", count: 30) + "c" + long),
+      (long, String(repeating: "ab", count: 30)), ("é/", "aé/é/"),
+      (String(repeating: "/", count: 40) + "b", String(repeating: "/", count: 100) + "b/"),
+    ]
+    for (needle, text) in cases {
+      let found = ASCIIText.firstRange(of: needle, in: text)
+      let expected =
+        needle.isEmpty ? text.startIndex..<text.startIndex : text.firstRange(of: needle)
+      #expect(found == expected, "\(needle) in \(text)")
+    }
+  }
+}
