@@ -42,8 +42,12 @@ public struct ReaderLimits: Sendable {
   /// manifests stay under 40 levels; the deepest CRD schemas reach about 60.
   public var maximumDepth: Int
   /// More nodes than this reached through aliases (beyond the nodes written out) end the
-  /// document with `alias-expansion`: the billion-laughs pattern.
+  /// document with `alias-expansion`: the billion-laughs pattern. A scalar counts as one node
+  /// per 64 bytes of its text, so that aliasing one long scalar is bounded too.
   public var maximumAliasExpansion: UInt64
+  /// The same bound over all the documents of a file: the documents after it is reached are
+  /// not linted.
+  public var maximumFileAliasExpansion: UInt64
   /// Files (and standard input) larger than this many bytes are not read: a `file-too-large`
   /// finding, or `binary-file` when their start shows they are binary. 64 MiB is far above the
   /// largest real manifests (bundles of CRDs reach a few MiB) and keeps an endless or huge
@@ -52,10 +56,11 @@ public struct ReaderLimits: Sendable {
 
   public init(
     maximumDepth: Int = 512, maximumAliasExpansion: UInt64 = 1_000_000,
-    maximumFileSize: Int = 64 << 20
+    maximumFileAliasExpansion: UInt64 = 4_000_000, maximumFileSize: Int = 64 << 20
   ) {
     self.maximumDepth = maximumDepth
     self.maximumAliasExpansion = maximumAliasExpansion
+    self.maximumFileAliasExpansion = maximumFileAliasExpansion
     self.maximumFileSize = maximumFileSize
   }
 

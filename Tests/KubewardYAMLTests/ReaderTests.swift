@@ -306,6 +306,33 @@ struct AnchorTests {
     #expect(file.documents[1].root?[.kind]?.string == "Next")
     #expect(file.tree.nodeCount < 100)
   }
+
+  /// A long scalar counts by its bytes: code that reads an alias copies its text each time.
+  @Test func anAliasedLongScalarIsChargedByItsBytes() {
+    let long = String(repeating: "x", count: 100_000)
+    let aliases = Array(repeating: "*s", count: 700).joined(separator: ", ")
+    let file = read("a: &s \(long)\nb: [\(aliases)]\n---\nkind: Next\n")
+    // 700 aliases of 1 563 units each pass a million; 700 nodes would not.
+    #expect(file.diagnostics.map(\.kind) == [.aliasExpansion])
+    #expect(file.documents[0].root == nil)
+    #expect(file.documents[1].root?[.kind]?.string == "Next")
+  }
+
+  /// Each document inside its budget, but the file's total past four times it (merge keys
+  /// copied 400 bytes per byte of input): the documents after that are not linted.
+  @Test func theAliasBudgetAlsoBoundsTheWholeFile() {
+    let keys = (0..<1000).map { "k\($0): v" }.joined(separator: ", ")
+    let merges = Array(repeating: "{<<: *b}", count: 450).joined(separator: ", ")
+    let document = "b: &b {\(keys)}\nm: [\(merges)]\n"
+    let file = read(Array(repeating: document, count: 6).joined(separator: "---\n"))
+    // A document charges about 900 000 units; the fifth takes the file past 4 000 000.
+    #expect(file.diagnostics.map(\.kind) == [.aliasExpansion, .aliasExpansion])
+    #expect(file.diagnostics.map(\.document) == [4, 5])
+    #expect(file.diagnostics[0].message.contains("this file"))
+    #expect(file.documents[3].root?["m"]?.childCount == 450)
+    #expect(file.documents[3].root?["m"]?.items.first?["k999"]?.string == "v")
+    #expect(file.documents[4].root == nil)
+  }
 }
 
 @Suite("Errors are diagnostics")
