@@ -87,11 +87,18 @@ public final class MarkdownReporter: FindingSink {
     output.flush()
   }
 
-  /// Text in Markdown: visible, with the characters that format or link escaped.
+  /// Text in Markdown: visible, with the characters that format or link escaped. `&` too, or
+  /// a named entity (`&rlm;`) renders as the control it names; and `@` goes in a code span, or
+  /// a name such as `@org/team` in a manifest notifies people when the report is posted as a
+  /// pull-request comment (GitHub makes no mention inside code).
   static func escaped(_ text: String) -> String {
     var result = ""
     for character in VisibleText.escaped(text) {
-      if "\\`*_{}[]()<>#+-.!|~".contains(character) { result.append("\\") }
+      if character == "@" {
+        result += "`@`"
+        continue
+      }
+      if "\\`*_{}[]()<>#+-.!|~&".contains(character) { result.append("\\") }
       result.append(character)
     }
     return result

@@ -262,6 +262,14 @@ struct MarkdownReporterTests {
     #expect(
       MarkdownReporter.code(name) == "![t](https://x.example/p.png)|[fix](https://x.example)'")
   }
+
+  /// A named entity would render as the bidi control it names, and `@octocat` would notify
+  /// someone when the report is posted as a pull-request comment.
+  @Test func entitiesAndMentionsStayText() {
+    #expect(
+      MarkdownReporter.escaped("shop&rlm;prod @octocat/web")
+        == #"shop\&rlm;prod `@`octocat/web"#)
+  }
 }
 
 @Suite("Exported YAML")
