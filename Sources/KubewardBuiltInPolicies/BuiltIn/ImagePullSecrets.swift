@@ -142,10 +142,17 @@ struct RegistryClassifier: Sendable {
     "*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn",
   ].map(GlobPattern.init)
 
+  /// Patterns with a star or a path beyond this many per list are not used. Each is matched
+  /// against every distinct repository of a run: 20 000 of them against 20 000 images took a
+  /// minute. Plain host names, looked up in a set, have no bound.
+  static let maximumPatterns = 1000
+
   init(private privatePatterns: [String], public publicPatterns: [String]) {
     func isPlainHost(_ pattern: String) -> Bool { !pattern.contains("*") && !pattern.contains("/") }
-    self.privatePatterns = privatePatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
-    self.publicPatterns = publicPatterns.filter { !isPlainHost($0) }.map(GlobPattern.init)
+    self.privatePatterns = privatePatterns.lazy.filter { !isPlainHost($0) }
+      .prefix(Self.maximumPatterns).map(GlobPattern.init)
+    self.publicPatterns = publicPatterns.lazy.filter { !isPlainHost($0) }
+      .prefix(Self.maximumPatterns).map(GlobPattern.init)
     self.privateHosts = Set(privatePatterns.filter(isPlainHost))
     self.publicHosts = Set(publicPatterns.filter(isPlainHost))
     let pathPatterns = (self.privatePatterns + self.publicPatterns).filter(\.matchesPaths)

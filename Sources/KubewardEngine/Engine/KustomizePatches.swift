@@ -29,8 +29,8 @@ public enum KustomizePatches {
     var resources: Set<String> = []
     /// By normalised folder: the image names whose tag (or digest) a kustomization there sets
     /// (`images: [{name: app, newTag: v2}]`), and those it renames (`newName`).
-    var retaggedImages: [String: Set<String>] = [:]
-    var renamedImages: [String: Set<String>] = [:]
+    var retaggedImages: [String: BuildArtifacts.ImageNameSets] = [:]
+    var renamedImages: [String: BuildArtifacts.ImageNameSets] = [:]
     /// By normalised folder: the local resources (files and folders) its kustomization builds.
     var builds: [String: [String]] = [:]
 
@@ -47,14 +47,15 @@ public enum KustomizePatches {
       renamedImages = spread(renamedImages, steps: &steps)
     }
 
-    /// `images` (by kustomization folder), each folder's also given to what it builds.
-    private func spread(_ images: [String: Set<String>], steps: inout Int)
-      -> [String: Set<String>]
-    {
+    /// `images` (by kustomization folder), each folder's also given to what it builds (shared,
+    /// not copied: a kustomization can build thousands of files).
+    private func spread(
+      _ images: [String: BuildArtifacts.ImageNameSets], steps: inout Int
+    ) -> [String: BuildArtifacts.ImageNameSets] {
       var spread = images
       for (folder, names) in images {
         for target in built(from: folder, steps: &steps) {
-          spread[target, default: []].formUnion(names)
+          spread[target, default: BuildArtifacts.ImageNameSets()].add(names)
         }
       }
       return spread
@@ -84,6 +85,7 @@ public enum KustomizePatches {
       !roles.patches.isEmpty || !roles.resources.isEmpty || !roles.retaggedImages.isEmpty
         || !roles.renamedImages.isEmpty
     else { return inputs }
+    var folderImages = FolderImages(roles: roles)
     return inputs.map { input in
       var input = input
       let name = normalized(input.name)
@@ -91,17 +93,13 @@ public enum KustomizePatches {
       // files of its folder and below, and the resources it names elsewhere (see
       // `propagateImages`).
       if !roles.retaggedImages.isEmpty || !roles.renamedImages.isEmpty {
+        let slash = name.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let inFolder = folderImages.images(in: slash.map { name[..<$0] })
+        input.builtImages.retagged.add(inFolder.retagged)
+        input.builtImages.images.add(inFolder.renamed)
         // The file itself may be a resource a kustomization elsewhere builds.
-        input.builtImages.retagged.formUnion(roles.retaggedImages[name] ?? [])
-        input.builtImages.images.formUnion(roles.renamedImages[name] ?? [])
-        var folder = Substring(name)
-        while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
-          folder = folder[..<slash]
-          input.builtImages.retagged.formUnion(roles.retaggedImages[String(folder)] ?? [])
-          input.builtImages.images.formUnion(roles.renamedImages[String(folder)] ?? [])
-        }
-        input.builtImages.retagged.formUnion(roles.retaggedImages[""] ?? [])
-        input.builtImages.images.formUnion(roles.renamedImages[""] ?? [])
+        if let own = roles.retaggedImages[name] { input.builtImages.retagged.add(own) }
+        if let own = roles.renamedImages[name] { input.builtImages.images.add(own) }
       }
       if let baseOutsideRun = roles.patches[name] {
         input.isKustomizePatch = true
@@ -109,6 +107,42 @@ public enum KustomizePatches {
       }
       if roles.resources.contains(name) { input.isKustomizeResource = true }
       return input
+    }
+  }
+
+  /// What the images transformers of a folder and of the folders above it set, found once per
+  /// folder and shared by the files in it.
+  private struct FolderImages {
+    typealias Images = (
+      retagged: BuildArtifacts.ImageNameSets, renamed: BuildArtifacts.ImageNameSets
+    )
+    let roles: Roles
+    private var known: [Substring: Images] = [:]
+
+    init(roles: Roles) { self.roles = roles }
+
+    /// `folder` is `nil` for the top of the run.
+    mutating func images(in folder: Substring?) -> Images {
+      let none = BuildArtifacts.ImageNameSets()
+      var images: Images = (roles.retaggedImages[""] ?? none, roles.renamedImages[""] ?? none)
+      // Up to the nearest folder already known, then down again, without recursion: a chain of
+      // folders can be thousands deep.
+      var unknown: [Substring] = []
+      var current = folder
+      while let folder = current {
+        if let found = known[folder] {
+          images = found
+          break
+        }
+        unknown.append(folder)
+        current = folder.utf8.lastIndex(of: UInt8(ascii: "/")).map { folder[..<$0] }
+      }
+      for folder in unknown.reversed() {
+        images.retagged.add(roles.retaggedImages[String(folder)] ?? none)
+        images.renamed.add(roles.renamedImages[String(folder)] ?? none)
+        known[folder] = images
+      }
+      return images
     }
   }
 
@@ -128,6 +162,8 @@ public enum KustomizePatches {
         guard held.insert(name).inserted else { break }
       }
     }
+    var retagged: [String: Set<String>] = [:]
+    var renamed: [String: Set<String>] = [:]
     var reader = FileReader()
     for input in inputs {
       guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
@@ -160,9 +196,9 @@ public enum KustomizePatches {
         // A kustomization that sets `latest` runs `latest`: that tag is still reported.
         if image["newTag"]?.text == "latest" && image["digest"]?.text == nil { continue }
         if image["newName"]?.text != nil {
-          roles.renamedImages[folder, default: []].insert(name)
+          renamed[folder, default: []].insert(name)
         } else if image["newTag"]?.text != nil || image["digest"]?.text != nil {
-          roles.retaggedImages[folder, default: []].insert(name)
+          retagged[folder, default: []].insert(name)
         }
       }
       for reference in references(in: root) {
@@ -177,6 +213,8 @@ public enum KustomizePatches {
         roles.patches[path] = true
       }
     }
+    roles.retaggedImages = retagged.mapValues(BuildArtifacts.ImageNameSets.init)
+    roles.renamedImages = renamed.mapValues(BuildArtifacts.ImageNameSets.init)
     roles.propagateImages()
     return roles
   }
