@@ -602,7 +602,8 @@ struct TreeBuilder: ~Copyable {
       skipDocument(
         .aliasExpansion,
         "aliases expand this document to more than \(limits.maximumAliasExpansion) nodes "
-          + "beyond those written out (a \"billion laughs\" pattern); the document is not linted",
+          + "beyond those written out, a scalar counting one per 64 bytes (a \"billion "
+          + "laughs\" pattern); the document is not linted",
         at: SourceRange(start: start, end: end))
       return
     }
@@ -610,7 +611,8 @@ struct TreeBuilder: ~Copyable {
       skipDocument(
         .aliasExpansion,
         "aliases expand this file to more than \(limits.maximumFileAliasExpansion) nodes "
-          + "beyond those written out; this document is not linted",
+          + "beyond those written out, a scalar counting one per 64 bytes; this document is "
+          + "not linted",
         at: SourceRange(start: start, end: end))
       return
     }
