@@ -14,11 +14,12 @@ struct HeadlessServiceNoLB: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
+    let budget = set.makeSelectionBudget()
     for service in set.facts.services where service.isHeadless && !service.ports.isEmpty {
       guard let name = service.object.name, let location = service.clusterIPLocation,
         service.selector != nil,
         set.statefulSets(governedBy: name, in: service.space).isEmpty,
-        !Self.isForDiscovery(service, in: set)
+        !Self.isForDiscovery(service, in: set, within: budget)
       else { continue }
       if let route = set.ingressBackends(routingTo: name, in: service.space).first {
         // Most controllers route to the pods' endpoints, for which headless changes nothing.
@@ -81,8 +82,12 @@ struct HeadlessServiceNoLB: SetPolicy {
   /// scrapes it (a ServiceMonitor in the set, or the `prometheus.io/scrape` annotation),
   /// ExternalDNS publishes its pods' addresses under a name, or its name or ports say so
   /// (`…-headless`, `…-discovery`, gossip and cluster membership ports).
-  static func isForDiscovery(_ service: ServiceFacts, in set: LintSet) -> Bool {
-    if service.isScrapedByAnnotation || set.isScrapedByMonitor(service) { return true }
+  static func isForDiscovery(
+    _ service: ServiceFacts, in set: LintSet, within budget: SelectionBudget
+  ) -> Bool {
+    if service.isScrapedByAnnotation || set.isScrapedByMonitor(service, within: budget) {
+      return true
+    }
     // A name ExternalDNS publishes for a headless Service is a record of each pod's address.
     if service.isPublishedByExternalDNS { return true }
     let name = service.object.name?.lowercased() ?? ""

@@ -16,7 +16,7 @@ struct ServiceSelectsNothing: SetPolicy {
         set.hasWorkloads(in: service.space),
         // Unknown (`nil`: past the pass's limit) is not nothing.
         set.selection(of: service)?.isEmpty == true,
-        !set.customResourceMayRunPods(selectedBy: selector, in: service.space),
+        !set.customResourceMayRunPods(selectedBy: selector, in: service.space, within: budget),
         !Self.selectsClusterPods(selector, namespace: service.namespace),
         !set.mayBeIncomplete(around: service.location, scope: service.scope)
       else { continue }

@@ -34,6 +34,8 @@ public struct LintSet: Sendable {
   private let backendsByService: [ScopedName: [BackendReference]]
   private let autoscaled: Set<AutoscalerTarget>
   private let customResourcesBySpace: [Space: [Int]]
+  /// The names of the custom resources of each space, of three characters or more.
+  private let customResourceNamesBySpace: [Space: Set<Substring>]
   private let namedNamespaceMonitors: [Int]
   /// Monitors by the project and namespace they watch; a `nil` namespace for those watching
   /// every namespace.
@@ -116,6 +118,7 @@ public struct LintSet: Sendable {
     self.monitorsByNamespace = others.monitorsByNamespace
     self.namedNamespaceMonitors = others.namedNamespaceMonitors
     self.customResourcesBySpace = others.customResourcesBySpace
+    self.customResourceNamesBySpace = others.customResourceNamesBySpace
     self.autoscaled = others.autoscaled
     self.incompleteRegions = Set(facts.incompleteRegions)
   }
@@ -146,6 +149,7 @@ public struct LintSet: Sendable {
     var monitorsByNamespace: [MonitorKey: [Int]] = [:]
     var namedNamespaceMonitors: [Int] = []
     var customResourcesBySpace: [Space: [Int]] = [:]
+    var customResourceNamesBySpace: [Space: Set<Substring>] = [:]
     var autoscaled: Set<AutoscalerTarget> = []
 
     init() {}
@@ -184,6 +188,10 @@ public struct LintSet: Sendable {
       }
       customResourcesBySpace = Dictionary(
         grouping: facts.customResources.indices, by: { facts.customResources[$0].space })
+      for resource in facts.customResources {
+        guard let name = resource.object.name, name.utf8.count >= 3 else { continue }
+        customResourceNamesBySpace[resource.space, default: []].insert(Substring(name))
+      }
       // One that never scales past a pod (KEDA's scale to zero with `maxReplicaCount: 1`)
       // neither spreads the workload nor runs several of its pods.
       autoscaled = Set(
@@ -409,12 +417,18 @@ public struct LintSet: Sendable {
   /// `namespace`: one that carries every label the selector asks for, itself or in its pod
   /// template (an Argo Rollout's), or whose name is one of the selector's values
   /// (`cnpg.io/cluster: pg-main` for a Cluster named `pg-main`).
-  public func customResourceMayRunPods(selectedBy selector: LabelSelector, in space: Space)
-    -> Bool
-  {
+  ///
+  /// `true` when looking would spend more than is left of `budget`: thousands of Services
+  /// selecting nothing in a namespace of thousands of custom resources made the pass
+  /// quadratic (24 s for 4 MB). Not knowing, the caller reports nothing.
+  public func customResourceMayRunPods(
+    selectedBy selector: LabelSelector, in space: Space, within budget: SelectionBudget
+  ) -> Bool {
     guard !selector.matchLabels.isEmpty else { return false }
+    let resources = customResourcesBySpace[space] ?? []
+    guard budget.spend(resources.count) else { return true }
     let values = Set(selector.matchLabels.values)
-    return (customResourcesBySpace[space] ?? []).contains { index in
+    return resources.contains { index in
       let resource = facts.customResources[index]
       if let name = resource.object.name, values.contains(name) { return true }
       if let pods = resource.podLabels,
@@ -430,12 +444,20 @@ public struct LintSet: Sendable {
   /// operators name their Services after the resource (`pg-main-rw` for Cluster `pg-main`,
   /// `rook-ceph-mgr-dashboard` for CephCluster `rook-ceph`).
   public func customResourceMayOwnService(named name: String, in space: Space) -> Bool {
-    (customResourcesBySpace[space] ?? []).contains { index in
-      guard let resource = facts.customResources[index].object.name, resource.count >= 3 else {
-        return false
+    guard let names = customResourceNamesBySpace[space] else { return false }
+    if names.contains(Substring(name)) { return true }
+    // Each prefix that ends before a `-`, up to the longest name a resource can have.
+    var end = name.startIndex
+    var length = 0
+    for character in name.utf8 {
+      if character == UInt8(ascii: "-"), length >= 3, names.contains(name[..<end]) {
+        return true
       }
-      return name == resource || name.hasPrefix(resource + "-")
+      length += 1
+      guard length <= 253 else { break }
+      end = name.utf8.index(after: end)
     }
+    return false
   }
 
   /// StatefulSets of `namespace` whose `serviceName` is `service`.
@@ -471,21 +493,33 @@ public struct LintSet: Sendable {
   }
 
   /// Services named `name` in `space` (more than one only when manifests repeat one).
+  /// The first `maximumSameNamedServices` of them: a set of thousands of copies of one
+  /// Service, each looked through for every Ingress backend or StatefulSet that names it, was
+  /// quadratic.
   public func services(named name: String, in space: Space) -> [ServiceFacts] {
-    (servicesByName[ScopedName(space, name)] ?? []).map { facts.services[$0] }
+    (servicesByName[ScopedName(space, name)] ?? []).prefix(Self.maximumSameNamedServices).map {
+      facts.services[$0]
+    }
   }
+
+  static let maximumSameNamedServices = 64
 
   /// Whether a ServiceMonitor in the set scrapes `service`: Prometheus then reads its
   /// endpoints, so it is meant to expose every pod.
-  public func isScrapedByMonitor(_ service: ServiceFacts) -> Bool {
+  ///
+  /// `true` when looking would spend more than is left of `budget` (thousands of headless
+  /// Services beside thousands of monitors): not knowing, the caller reports nothing.
+  public func isScrapedByMonitor(_ service: ServiceFacts, within budget: SelectionBudget) -> Bool {
     var candidates =
       (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? [])
       + (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? [])
     // A Service that names no namespace lands wherever it is applied: any monitor of its
     // project that names namespaces may be watching it.
     if service.namespaceIsImplicit {
+      guard budget.spend(namedNamespaceMonitors.count) else { return true }
       candidates += namedNamespaceMonitors.filter { facts.monitors[$0].scope == service.scope }
     }
+    guard budget.spend(candidates.count) else { return true }
     return candidates.contains { index in
       let monitor = facts.monitors[index]
       return monitor.scrapesServices && (monitor.selector?.matches(service.labels) ?? false)
@@ -514,6 +548,13 @@ public final class SelectionBudget {
 
   init(_ units: Int) {
     remaining = units
+  }
+
+  /// Takes `units` when that much is left.
+  func spend(_ units: Int) -> Bool {
+    guard units <= remaining else { return false }
+    remaining -= units
+    return true
   }
 }
 
