@@ -214,6 +214,33 @@ struct HostileInputCommandTests {
     #expect(run.standardOutput.contains("[image-tag]"))
   }
 
+  /// A chain of 3 000 folders (6 000 bytes of path) with a manifest at the bottom: every
+  /// folder past PATH_MAX was opened from the root a component at a time, in the walk and in
+  /// the search for build tools, so the time grew with the square of the depth (70 s for
+  /// 4 000 in a release build).
+  @Test func deepFolderChainsAreWalkedInLinearTime() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    var directory = open(folder, O_RDONLY | O_DIRECTORY)
+    for _ in 0..<3000 {
+      mkdirat(directory, "a", 0o755)
+      let next = openat(directory, "a", O_RDONLY | O_DIRECTORY)
+      close(directory)
+      directory = next
+    }
+    #expect(directory >= 0)
+    let text = Array(pod(named: "deep", image: "nginx:latest").utf8)
+    let file = openat(directory, "deep.yaml", O_WRONLY | O_CREAT, 0o644)
+    _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
+    close(file)
+    close(directory)
+    let start = ContinuousClock.now
+    let run = try Kubeward.run(["lint", "--fail-on", "never", "--jobs", "1", "."], in: folder)
+    let elapsed = ContinuousClock.now - start
+    #expect(elapsed < .seconds(15), "\(elapsed)")
+    #expect(run.standardOutput.contains("/deep.yaml:"), "\(run.standardError)")
+    #expect(run.standardOutput.contains("[image-tag]"))
+  }
+
   /// File names that are not UTF-8, and paths longer than PATH_MAX, are linted and named.
   @Test func pathsAreBytesOfAnyLength() throws {
     let folder = try Kubeward.temporaryDirectory()

@@ -132,16 +132,20 @@ public enum BuildArtifacts {
     private mutating func built(in folder: String) -> Built {
       if let known = byFolder[folder] { return known }
       var built = Built()
-      for file in ["skaffold.yaml", "skaffold.yml"] {
+      // A folder deeper than the system's path limit is not looked in: each look would open
+      // the folders above it one at a time, and a chain of thousands took minutes. The
+      // folders above it still are.
+      let isReachable = folder.utf8.count + 16 < Int(PATH_MAX)
+      for file in ["skaffold.yaml", "skaffold.yml"] where isReachable {
         if let bytes = LintInput.contents(of: folder + "/" + file) {
           built.images.add(BuildArtifacts.skaffoldImages(bytes))
         }
       }
-      if let bytes = LintInput.contents(of: folder + "/Tiltfile") {
+      if isReachable, let bytes = LintInput.contents(of: folder + "/Tiltfile") {
         built.images.add(BuildArtifacts.tiltImages(bytes))
       }
-      if access(folder + "/.ko.yaml", F_OK) == 0 { built.bareNames = true }
-      let isRoot = folder == "/" || access(folder + "/.git", F_OK) == 0
+      if isReachable, access(folder + "/.ko.yaml", F_OK) == 0 { built.bareNames = true }
+      let isRoot = folder == "/" || (isReachable && access(folder + "/.git", F_OK) == 0)
       if !isRoot, let slash = folder.lastIndex(of: "/") {
         let above = self.built(in: slash == folder.startIndex ? "/" : String(folder[..<slash]))
         built.images.add(above.images)

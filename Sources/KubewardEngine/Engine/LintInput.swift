@@ -304,8 +304,15 @@ private struct FolderWalk {
       guard !Self.skippedFolders.contains(entry.name),
         !(folder.isChart && Self.chartTemplateFolders.contains(entry.name))
       else { return nil }
+      // Relative to the folder's own descriptor: opened from the root, each folder of a
+      // chain thousands deep (past PATH_MAX) cost a system call per folder above it.
+      let descriptor = entry.name.cString.withUnsafeBufferPointer {
+        openat(
+          folder.descriptor, $0.baseAddress!,
+          O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+      }
       return open(
-        path, displayPrefix: shown + "/", scope: folder.scope,
+        path, descriptor: descriptor, displayPrefix: shown + "/", scope: folder.scope,
         holdsFixtures: folder.holdsFixtures || Fixtures.isFixtureFolder(entry.name),
         into: &inputs)
     case UInt8(DT_LNK):
@@ -378,11 +385,12 @@ private struct FolderWalk {
 
   /// Opens and lists a folder, unless it was walked already; an unlistable folder is reported.
   /// A folder that holds a project marker starts a scope of its own; others keep `scope`.
+  /// `descriptor` is the folder's, opened by the caller, or `nil` to open `path`.
   private mutating func open(
-    _ path: FilePath, displayPrefix: String, scope: String, holdsFixtures: Bool = false,
-    into inputs: inout [LintInput]
+    _ path: FilePath, descriptor: Int32? = nil, displayPrefix: String, scope: String,
+    holdsFixtures: Bool = false, into inputs: inout [LintInput]
   ) -> Frame? {
-    let descriptor = FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
+    let descriptor = descriptor ?? FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
     guard descriptor >= 0, fstat(descriptor, &status) == 0,
       let handle = fdopendir(descriptor)
