@@ -68,6 +68,23 @@ struct HostileEngineTests {
     #expect(RunOptions(jobs: -1).jobs == 1)
   }
 
+  /// A baseline whose one 100 KB policy name is aliased by 1 000 entries: each entry copied
+  /// it (a fingerprint per entry, 12 s for 1.5 MB). The alias budget refuses it, and the
+  /// error says why, where.
+  @Test func aBaselineOfAliasedLongScalarsIsRefusedWithTheReason() throws {
+    let long = String(repeating: "p", count: 100_000)
+    let text =
+      "version: 1\nfindings:\n  - {policy: &p \(long), file: x}\n"
+      + String(repeating: "  - {policy: *p, file: x}\n", count: 1000)
+    do {
+      _ = try Baseline(path: "b.yaml", bytes: Array(text.utf8))
+      Issue.record("the baseline was read")
+    } catch {
+      #expect(error.description.hasPrefix("b.yaml:"), "\(error.description)")
+      #expect(error.description.contains("aliases expand this document"))
+    }
+  }
+
   /// Counts in a baseline are untrusted: entries whose counts add up past `Int.max` accept
   /// findings instead of trapping.
   @Test func baselineCountsSaturate() throws {

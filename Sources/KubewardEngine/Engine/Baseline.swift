@@ -46,7 +46,13 @@ public struct Baseline: Sendable {
   /// Reads a baseline from `bytes`, naming it `path` in errors.
   public init(path: String, bytes: [UInt8]) throws(ConfigurationError) {
     let file = YAMLReader().read(bytes)
-    guard file.diagnostics.isEmpty, let root = file.documents.first?.root, root.isMapping,
+    // What the reader found wrong (a syntax error, aliases past the budget) is what to fix.
+    if let problem = file.diagnostics.first {
+      throw ConfigurationError(
+        "the baseline cannot be read: \(problem.message)", file: path,
+        position: problem.range.start)
+    }
+    guard let root = file.documents.first?.root, root.isMapping,
       root["version"]?.int == Self.formatVersion, let entries = root["findings"], entries.isSequence
     else {
       throw ConfigurationError(
