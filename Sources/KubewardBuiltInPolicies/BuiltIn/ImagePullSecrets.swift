@@ -195,6 +195,9 @@ struct RegistryClassifier: Sendable {
     let bareHost =
       port.map { host[..<$0].hasSuffix("]") || !host.hasPrefix("[") ? String(host[..<$0]) : host }
       ?? host
+    // Made once, not once per pattern.
+    let barePath = bareHost + "/" + repository
+    let path = port != nil ? host + "/" + repository : barePath
     func bestMatch(_ patterns: [GlobPattern], hosts: Set<String>) -> Int? {
       // A plain host pattern is as specific as its length.
       var best: Int? =
@@ -203,8 +206,7 @@ struct RegistryClassifier: Sendable {
       for pattern in patterns where pattern.specificity > best ?? -1 {
         let matched =
           pattern.matchesPaths
-          ? pattern.matches(bareHost + "/" + repository)
-            || (port != nil && pattern.matches(host + "/" + repository))
+          ? pattern.matches(barePath) || (port != nil && pattern.matches(path))
           : pattern.matches(bareHost) || (port != nil && pattern.matches(host))
         if matched { best = pattern.specificity }
       }

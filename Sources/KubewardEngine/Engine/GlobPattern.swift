@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A shell-style pattern: `*` matches within a path segment, `**` across segments, and `**/`
 /// also matches no folder at all (`**/values.yaml` matches `values.yaml`).
 public struct GlobPattern: Sendable {
@@ -91,10 +97,7 @@ public struct GlobPattern: Sendable {
   /// away before any step: so a pattern is never longer than twice what it is matched against
   /// (a 30 KB pattern of a configuration file took seconds per file).
   public func matches(_ candidate: String) -> Bool {
-    guard candidate.utf8.count >= minimumLength,
-      candidate.utf8.starts(with: literalPrefix),
-      candidate.utf8.reversed().starts(with: literalSuffix.reversed())
-    else { return false }
+    guard candidate.utf8.count >= minimumLength, hasLiteralEnds(candidate) else { return false }
     let count = tokens.count
     var current = [Bool](repeating: false, count: count + 1)
     var next = current
@@ -124,6 +127,22 @@ public struct GlobPattern: Sendable {
       if !any { return false }
     }
     return current[count]
+  }
+
+  /// Whether `candidate` starts with the literal prefix and ends with the literal suffix.
+  private func hasLiteralEnds(_ candidate: String) -> Bool {
+    var candidate = candidate
+    return candidate.withUTF8 { bytes in
+      guard bytes.count >= literalPrefix.count + literalSuffix.count else { return false }
+      let prefixMatches = literalPrefix.withUnsafeBufferPointer {
+        $0.isEmpty || memcmp(bytes.baseAddress!, $0.baseAddress!, $0.count) == 0
+      }
+      return prefixMatches
+        && literalSuffix.withUnsafeBufferPointer {
+          $0.isEmpty
+            || memcmp(bytes.baseAddress! + bytes.count - $0.count, $0.baseAddress!, $0.count) == 0
+        }
+    }
   }
 
   /// Adds the positions reachable without reading a byte: past a star, which may match nothing.
