@@ -160,7 +160,7 @@ public final class Container: Sendable {
   public static let trivialProgramNames: [String] = [
     "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
     "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname", "cat", "rm", "printenv",
-    "id", "whoami",
+    "id", "whoami", "seq", "head", "wc", "tr", "cut",
     // What a loop waiting for a dependency asks it: a name, a port, a database's readiness.
     "nslookup", "dig", "getent", "nc", "pg_isready",
   ]
@@ -184,8 +184,11 @@ public final class Container: Sendable {
           if program == "nc" && isListenFlag(word) { trivial = false }
         } else if !launchers.contains(word) {
           program = ASCIIText.lastPathComponent(word)
-          sawProgram = true
-          if !trivialPrograms.contains(program!) { trivial = false }
+          // `for i in 1 2 3`: a loop's header, whose words are values, not programs.
+          if program != "for" {
+            sawProgram = true
+            if !trivialPrograms.contains(program!) { trivial = false }
+          }
         }
       }
       if endsCommand { program = nil }
