@@ -213,6 +213,7 @@ enum Fingerprint {
       body(part)
     }
   }
+
   /// `message` with the number after each "line " left out: a finding about the file itself
   /// names the lines it relates (`duplicate-key`'s "first at line 4", a syntax error's
   /// "starting at line 12"), and a baseline must accept it still when lines above move.
