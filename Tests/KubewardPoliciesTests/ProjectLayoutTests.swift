@@ -236,6 +236,27 @@ struct ProjectLayoutTests {
     #expect(findings(latest, "image-tag").map(\.file) == [folder + "/app/deployment.yaml"])
   }
 
+  /// Node ports are cluster-wide, but two kustomizations are two projects, often one or the
+  /// other (KubeRay's `base/secure` and `base/insecure`): a port both request is an error
+  /// within one project, information across two.
+  @Test func nodePortsOfTwoProjectsMayBeAlternatives() throws {
+    let folder = try temporaryFolder()
+    let nodePort = { (name: String) in
+      "apiVersion: v1\nkind: Service\nmetadata: {name: \(name)}\n"
+        + "spec: {type: NodePort, selector: {app: a}, ports: [{port: 80, nodePort: 30080}]}\n"
+    }
+    for variant in ["secure", "insecure"] {
+      try write("resources: [service.yaml]\n", to: folder + "/\(variant)/kustomization.yaml")
+      try write(nodePort(variant), to: folder + "/\(variant)/service.yaml")
+    }
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(findings(result, "duplicate-node-port").map(\.severity) == [.info])
+    try write(nodePort("admin"), to: folder + "/secure/admin.yaml")
+    let clash = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(
+      findings(clash, "duplicate-node-port").map(\.severity).sorted() == [.info, .error].sorted())
+  }
+
   /// Two variants of an application side by side: a Service of one reaches the workload of its
   /// own folder, not the other variant's, so a port-less load generator there needs no
   /// readiness probe.

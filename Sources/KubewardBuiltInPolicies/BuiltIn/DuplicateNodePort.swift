@@ -8,27 +8,53 @@ struct DuplicateNodePort: SetPolicy {
 
   init(options: PolicyOptions) {}
 
+  private struct ScopedPort: Hashable {
+    var scope: String
+    var nodePort: Int
+  }
+
+  private typealias Owner = (service: ServiceFacts, location: Location)
+
   func check(_ set: LintSet, _ report: inout SetReport) {
-    var owners: [Int: (service: ServiceFacts, protocol: String, location: Location)] = [:]
+    var owners: [Int: Owner] = [:]
+    var ownersInProject: [ScopedPort: Owner] = [:]
     for service in set.facts.services {
       for port in service.ports {
         guard let nodePort = port.nodePort, let location = port.nodePortLocation else { continue }
-        guard let owner = owners[nodePort] else {
-          owners[nodePort] = (service, port.protocol, location)
-          continue
+        let scoped = ScopedPort(scope: service.scope, nodePort: nodePort)
+        defer {
+          if owners[nodePort] == nil { owners[nodePort] = (service, location) }
+          if ownersInProject[scoped] == nil { ownersInProject[scoped] = (service, location) }
         }
+        let sameProject = ownersInProject[scoped]
+        guard let owner = sameProject ?? owners[nodePort] else { continue }
         // One Service may use a node port for TCP and UDP alike (DNS does); and the same
         // Service written in two files (a chart and its rendered copy, alternative manifests)
         // is one object in two variants, not two Services.
         if owner.service.object == service.object { continue }
+        let other =
+          "\(owner.service.object) (\(owner.location.file):\(owner.location.range.start.line))"
+        guard sameProject == nil else {
+          report.report(
+            service.object, at: location,
+            """
+            requests nodePort \(nodePort), which \(other) already requests: node ports are \
+            allocated cluster-wide, so the second Service is rejected; pick another port or \
+            leave nodePort unset to have one allocated
+            """)
+          continue
+        }
+        // Another project of the run (its own kustomization, chart or repository) may be an
+        // alternative to this one, or go to another cluster: KubeRay's `base/secure` and
+        // `base/insecure` are one or the other.
         report.report(
           service.object, at: location,
           """
-          requests nodePort \(nodePort), which \(owner.service.object) already requests \
-          (\(owner.location.file):\(owner.location.range.start.line)): node ports are \
-          allocated cluster-wide, so the second Service is rejected; pick another port or \
-          leave nodePort unset to have one allocated
-          """)
+          requests nodePort \(nodePort), which \(other), in another project, requests too: \
+          if both are applied to one cluster, the second Service is rejected (node ports are \
+          allocated cluster-wide); pick another port, or leave nodePort unset to have one \
+          allocated
+          """, adjustment: .info)
       }
     }
   }
