@@ -43,11 +43,7 @@ extension Linter {
     var findings = report.takeFindings()
     guard !findings.isEmpty else { return findings }
     var directives = SuppressionDirectives.annotations(of: object, file: file)
-    if !directives.isEmpty {
-      for index in findings.indices {
-        SuppressionDirectives.apply(&directives, to: &findings[index])
-      }
-    }
+    SuppressionDirectives.apply(&directives, to: &findings)
     findings.sort(by: Finding.byPosition)
     removeRepeats(&findings)
     return findings

@@ -418,9 +418,7 @@ extension Linter {
     _ outcome: inout FileOutcome, bytes: UnsafeBufferPointer<UInt8>, input: LintInput
   ) {
     if !outcome.directives.isEmpty {
-      for index in outcome.findings.indices {
-        SuppressionDirectives.apply(&outcome.directives, to: &outcome.findings[index])
-      }
+      SuppressionDirectives.apply(&outcome.directives, to: &outcome.findings)
       if let severity = inputSeverities[SuppressionDirectives.suppressionWithoutReason] {
         for directive in outcome.directives where directive.reason.isEmpty {
           outcome.findings.append(

@@ -212,9 +212,10 @@ public struct Linter: Sendable {
     }
     // Test fixtures may be wrong on purpose: information at most (see `Fixtures`).
     let fixtureNames = Set(inputs.filter(\.isFixture).map(\.name))
+    let suppressions = SuppressionIndex(state.directives)
     for group in pending.indices {
       for index in pending[group].indices {
-        SuppressionDirectives.apply(&state.directives, to: &pending[group][index].finding)
+        suppressions.apply(&state.directives, to: &pending[group][index].finding)
         if !fixtureNames.isEmpty, fixtureNames.contains(pending[group][index].finding.file) {
           pending[group][index].finding.severity = .info
         }

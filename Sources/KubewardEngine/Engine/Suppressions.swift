@@ -33,15 +33,59 @@ struct SuppressionDirective: Sendable {
     if case .object(let object) = scope { return object }
     return nil
   }
+}
 
-  func covers(_ finding: Finding) -> Bool {
-    guard finding.file == file, policies.contains(finding.policy),
-      !SuppressionDirectives.unsuppressible.contains(finding.policy)
-    else { return false }
-    switch scope {
-    case .lines(let lines): return lines.contains(finding.line)
-    case .object(let object): return finding.object == object
+/// Directives looked up by the file, line and policy they cover, and by the file, object and
+/// policy: applying them scanned every directive for every finding (a Pod of 20 000
+/// containers, each under a comment, took 11 s; an AdmissionReview of 8 000 annotations took
+/// 17 s in the webhook). The first directive that covers a finding applies, as before.
+struct SuppressionIndex {
+  private struct LineKey: Hashable {
+    var file: String
+    var line: Int
+    var policy: String
+  }
+
+  private struct ObjectKey: Hashable {
+    var file: String
+    var object: ObjectReference
+    var policy: String
+  }
+
+  private var byLine: [LineKey: Int] = [:]
+  private var byObject: [ObjectKey: Int] = [:]
+
+  init(_ directives: [SuppressionDirective]) {
+    for (index, directive) in directives.enumerated() {
+      for policy in directive.policies {
+        switch directive.scope {
+        case .lines(let lines):
+          for line in lines {
+            let key = LineKey(file: directive.file, line: line, policy: policy)
+            if byLine[key] == nil { byLine[key] = index }
+          }
+        case .object(let object):
+          let key = ObjectKey(file: directive.file, object: object, policy: policy)
+          if byObject[key] == nil { byObject[key] = index }
+        }
+      }
     }
+  }
+
+  /// Marks `finding` suppressed by the first directive that covers it, and the directive used.
+  func apply(_ directives: inout [SuppressionDirective], to finding: inout Finding) {
+    guard finding.suppression == nil,
+      !SuppressionDirectives.unsuppressible.contains(finding.policy)
+    else { return }
+    let onLine = byLine[LineKey(file: finding.file, line: finding.line, policy: finding.policy)]
+    let onObject = finding.object.flatMap {
+      byObject[ObjectKey(file: finding.file, object: $0, policy: finding.policy)]
+    }
+    guard let first = [onLine, onObject].compactMap({ $0 }).min() else { return }
+    directives[first].used.insert(finding.policy)
+    let reason = directives[first].reason
+    finding.suppression = Suppression(
+      kind: directives[first].kind, reason: reason.isEmpty ? "(no reason given)" : reason)
   }
 }
 
@@ -114,14 +158,12 @@ enum SuppressionDirectives {
   }
 
   /// Marks `finding` suppressed by the first directive that covers it.
-  static func apply(_ directives: inout [SuppressionDirective], to finding: inout Finding) {
-    guard finding.suppression == nil else { return }
-    for index in directives.indices where directives[index].covers(finding) {
-      directives[index].used.insert(finding.policy)
-      let reason = directives[index].reason
-      finding.suppression = Suppression(
-        kind: directives[index].kind, reason: reason.isEmpty ? "(no reason given)" : reason)
-      return
+  /// Applies `directives` to each of `findings`.
+  static func apply(_ directives: inout [SuppressionDirective], to findings: inout [Finding]) {
+    guard !directives.isEmpty else { return }
+    let index = SuppressionIndex(directives)
+    for position in findings.indices {
+      index.apply(&directives, to: &findings[position])
     }
   }
 
