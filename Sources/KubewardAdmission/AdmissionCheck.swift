@@ -968,11 +968,17 @@ struct AdmissionCheck: ObjectCheck {
       }
       return
     }
+    // Params that fail alike give the same finding: kept once as they come. A selector of
+    // thousands of params over thousands of objects held every (object, param) finding until
+    // the file ended (2.9 GB for a 218 KB input).
+    var seen: Set<Finding> = []
     for param in paramValues {
+      let start = report.findings.count
       evaluate(
         policy, param: param, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
         object: object, scope: scope, report: &report)
+      report.dropRepeats(from: start, seen: &seen)
     }
   }
 

@@ -174,6 +174,19 @@ public struct ObjectReport: Sendable {
     defer { findings = [] }
     return findings
   }
+
+  /// Drops the findings reported from `start` on that are already in `seen`, and adds the
+  /// others to it: a check that reports the same finding many times over (an admission policy
+  /// evaluated once per param) keeps one, as it goes, rather than all until the file ends.
+  public mutating func dropRepeats(from start: Int, seen: inout Set<Finding>) {
+    guard start < findings.count else { return }
+    var kept = start
+    for index in start..<findings.count where seen.insert(findings[index]).inserted {
+      findings.swapAt(kept, index)
+      kept += 1
+    }
+    findings.removeLast(findings.count - kept)
+  }
 }
 
 /// Where a set policy reports its findings, at facts' locations.
