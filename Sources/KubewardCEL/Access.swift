@@ -139,6 +139,7 @@ enum Access {
       case .bool, .int, .uint, .string, .double: break
       default: return .error(CELError("unsupported key type: \(key.type)"))
       }
+      guard context.spendHashing(key) else { return .error(costLimitExceeded) }
       context.tracer?.read(key, of: container)
       return map.value(for: key) ?? .error(.noSuchKey(key))
     case .optional(let inner):
@@ -183,6 +184,7 @@ enum Access {
       context.tracer?.read(.int(Int64(position.value)), of: container)
       return .optional(list.element(at: position.value))
     case .map(let map):
+      guard context.spendHashing(key) else { return .error(costLimitExceeded) }
       context.tracer?.read(key, of: container)
       return .optional(map.value(for: key))
     default:

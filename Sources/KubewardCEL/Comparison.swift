@@ -54,6 +54,7 @@ enum Comparison: CaseIterable, Sendable {
         }
         return work > context.remaining ? .error(costLimitExceeded) : .bool(false)
       case .map(let map):
+        guard context.spendHashing(a) else { return .error(costLimitExceeded) }
         return .bool(map.contains(a))
       default:
         return nil

@@ -243,6 +243,7 @@ struct Compiler {
         case .bool, .int, .uint, .string: break
         default: return .error(CELError("unsupported key type: \(key.type)"))
         }
+        guard context.spendHashing(key) else { return .error(costLimitExceeded) }
         guard map.insert(key, value) else {
           return .error(CELError("Failed with repeated key: \(key.debugText)"))
         }

@@ -59,6 +59,33 @@ struct HostileExpressionTests {
     #expect(try evaluate("19999 in big", ["big": big]).debugText == "true")
   }
 
+  /// A map lookup hashes its key: a megabyte key looked up a hundred thousand times, at a few
+  /// units each, took 25 s in one expression. Keys are charged a unit per KiB; short ones
+  /// cost what Kubernetes charges.
+  @Test func hashingLongKeysIsCharged() throws {
+    let values: [String: Value] = [
+      "s": string(1 << 20), "m": .map(DictionaryMap()),
+      "range": .list(
+        ArrayList((0..<100_000).map { .int(Int64($0)) })),
+    ]
+    for source in [
+      "range.exists(i, s in m)", "range.exists(i, has(m.x) || m[?s].hasValue())",
+      "range.all(i, {s: 1}.size() == 1)",
+    ] {
+      var result: Value = .null
+      let start = ContinuousClock.now
+      result = try evaluate(source, values)
+      #expect(isCostError(result), "\(source): \(result.debugText)")
+      #expect(ContinuousClock.now - start < .seconds(5), "\(source)")
+    }
+    // Keys under a KiB cost nothing more: what Kubernetes charges.
+    let key = "'" + String(repeating: "k", count: 1023) + "'"
+    let short = try Program("m[?\(key)].hasValue() || \(key) in m").evaluateWithCost(
+      DictionaryActivation(values))
+    #expect(short.value.debugText == "false")
+    #expect(short.cost < 10, "\(short.cost)")
+  }
+
   /// Where an expression first reads a name is found in one walk, however deep the name
   /// sits: the search read what it found twice per level, 2ⁿ times for n levels.
   @Test func findingANameDeepInsideIsLinear() throws {
