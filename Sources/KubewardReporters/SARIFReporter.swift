@@ -146,8 +146,9 @@ public final class SARIFReporter: FindingSink {
     if let index = ruleIndex[finding.policy] { json.member("ruleIndex", index) }
     json.member("level", Self.level(finding.severity))
     json.key("message")
-    // Shown to people by code-scanning viewers: control characters and bidi overrides visible.
-    text(VisibleText.escaped(finding.message))
+    // Shown to people by code-scanning viewers: control characters and bidi overrides visible,
+    // and brackets literal.
+    text(Self.literalBrackets(VisibleText.escaped(finding.message)))
     json.key("locations")
     json.beginArray()
     json.beginObject()
@@ -202,6 +203,20 @@ public final class SARIFReporter: FindingSink {
   }
 
   // MARK: Conversions
+
+  /// `text` with `[` and `]` escaped: in a SARIF message, `[text](target)` is an embedded link
+  /// (SARIF 2.1.0, 3.11.6), and a manifest's value (an image a policy's message quotes) must
+  /// not become one.
+  static func literalBrackets(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") })
+    else { return text }
+    var result = ""
+    for character in text {
+      if character == "[" || character == "]" { result.append("\\") }
+      result.append(character)
+    }
+    return result
+  }
 
   /// SARIF levels: `error`, `warning`, `note`.
   static func level(_ severity: Severity) -> String {

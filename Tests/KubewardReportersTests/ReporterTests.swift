@@ -272,6 +272,18 @@ struct MarkdownReporterTests {
   }
 }
 
+@Suite("SARIF messages")
+struct SARIFMessageTests {
+  /// `[text](target)` in a SARIF message is an embedded link: a value a message quotes (an
+  /// image, from a manifest) must not become one.
+  @Test func bracketsAreLiteral() {
+    #expect(
+      SARIFReporter.literalBrackets("pulls [docs](https://x.example/p) from a[0]")
+        == #"pulls \[docs\](https://x.example/p) from a\[0\]"#)
+    #expect(SARIFReporter.literalBrackets("no brackets") == "no brackets")
+  }
+}
+
 @Suite("Exported YAML")
 struct ExportedYAMLTests {
   /// Strings the exporter writes into YAML are JSON strings (JSON's syntax is YAML's): every
