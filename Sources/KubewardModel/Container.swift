@@ -154,13 +154,17 @@ public final class Container: Sendable {
   public static let launcherWords: [String] = [
     "sh", "/bin/sh", "bash", "/bin/bash", "-c", "-ec", "exec", "while", "until", "do", "done",
     "if", "then", "else", "fi",
+    // The shells' other option clusters before the command string (`bash -lc`, `sh -xec`,
+    // `-c --`): KubeRay's and KubeVirt's sleep loops were taken for programs.
+    "-e", "-x", "-ce", "-xc", "-cx", "-lc", "-ex", "-xe", "-exc", "-xec", "-ecx", "-cex", "-euc",
+    "-euxc", "-eucx", "--",
   ]
   /// Programs that use next to no memory, CPU or disk: a container that runs only these
   /// keeps a pod alive, waits, or sets something up in an instant.
   public static let trivialProgramNames: [String] = [
     "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
     "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname", "cat", "rm", "printenv",
-    "id", "whoami", "seq", "head", "wc", "tr", "cut",
+    "id", "whoami", "seq", "head", "wc", "tr", "cut", "set",
     // What a loop waiting for a dependency asks it: a name, a port, a database's readiness.
     "nslookup", "dig", "getent", "nc", "pg_isready",
   ]
