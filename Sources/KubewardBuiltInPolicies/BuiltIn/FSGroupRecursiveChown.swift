@@ -10,6 +10,10 @@ struct FSGroupRecursiveChown: ObjectPolicy {
   /// Volume sources whose size kubeward cannot know and that may hold many files.
   static let volumeTypes: [Key] = [.nfs, .csi, .flexVolume, .persistentVolumeClaim, .ephemeral]
 
+  /// Claims smaller than this (100 GiB), and written by one node, are seldom the volumes of
+  /// millions of files the incident was about.
+  static let smallClaimBytes = 100.0 * 1024 * 1024 * 1024
+
   init(options: PolicyOptions) {}
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
@@ -18,16 +22,37 @@ struct FSGroupRecursiveChown: ObjectPolicy {
       context.scalar(.fsGroupChangePolicy)?.textEquals("OnRootMismatch") != true
     else { return }
     var volumes: [String] = []
+    // Whether every volume is a claim template of one node's disk (ReadWriteOnce) asking for
+    // less than `smallClaimBytes`: thanos' and Kubeflow's databases' 5 to 10 GiB claims.
+    var allSmall = true
     for volume in spec.volumes {
       for type in Self.volumeTypes where volume.source(type) != nil {
         volumes.append("\(type.text) volume \"\(volume.name ?? "")\"")
+        allSmall = false
       }
     }
     for template in object.volumeClaimTemplates {
-      volumes.append("claim template \"\(template[.metadata]?.scalar(.name)?.string ?? "")\"")
+      let name = template[.metadata]?.scalar(.name)?.string ?? ""
+      guard let size = Self.smallSingleNodeClaim(template) else {
+        volumes.append("claim template \"\(name)\"")
+        allSmall = false
+        continue
+      }
+      volumes.append("claim template \"\(name)\" (ReadWriteOnce, \(size))")
     }
     guard let first = volumes.first else { return }
     let more = volumes.count > 1 ? " and \(volumes.count - 1) more" : ""
+    if allSmall {
+      report.report(
+        fsGroup,
+        """
+        sets fsGroup with \(first)\(more) mounted: at every pod start the kubelet changes the \
+        group of every file on it, which on a volume of this size is quick unless it holds \
+        very many files; set securityContext.fsGroupChangePolicy: OnRootMismatch to skip \
+        volumes whose owner is already right
+        """, adjustment: .info)
+      return
+    }
     report.report(
       fsGroup,
       """
@@ -36,5 +61,31 @@ struct FSGroupRecursiveChown: ObjectPolicy {
       start timeout, so the pod never starts; set securityContext.fsGroupChangePolicy: \
       OnRootMismatch
       """)
+  }
+
+  /// The storage a claim template asks for, as written, when it is only `ReadWriteOnce` (or
+  /// `ReadWriteOncePod`) and less than `smallClaimBytes`.
+  static func smallSingleNodeClaim(_ template: Node) -> String? {
+    guard let claim = template["spec"],
+      let modes = claim["accessModes"], modes.isSequence, modes.childCount > 0,
+      modes.items.allSatisfy({
+        $0.textEquals("ReadWriteOnce") || $0.textEquals("ReadWriteOncePod")
+      }),
+      let storage = claim["resources"]?["requests"]?["storage"]?.text,
+      let bytes = Self.bytes(storage), bytes < smallClaimBytes
+    else { return nil }
+    return storage
+  }
+
+  /// A storage quantity in bytes (`10Gi`, `500M`, `1e9`), or `nil` when it is not one.
+  static func bytes(_ quantity: String) -> Double? {
+    let suffixes: [(String, Double)] = [
+      ("Ki", 0x1p10), ("Mi", 0x1p20), ("Gi", 0x1p30), ("Ti", 0x1p40), ("Pi", 0x1p50),
+      ("Ei", 0x1p60), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15), ("E", 1e18),
+    ]
+    for (suffix, factor) in suffixes where quantity.hasSuffix(suffix) {
+      return Double(quantity.dropLast(suffix.count)).map { $0 * factor }
+    }
+    return Double(quantity)
   }
 }
