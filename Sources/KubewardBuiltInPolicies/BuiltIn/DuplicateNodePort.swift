@@ -32,15 +32,14 @@ struct DuplicateNodePort: SetPolicy {
         // Service written in two files (a chart and its rendered copy, alternative manifests)
         // is one object in two variants, not two Services.
         if owner.service.object == service.object { continue }
-        let other =
-          "\(owner.service.object) (\(owner.location.file):\(owner.location.range.start.line))"
+        let place = "(\(owner.location.file):\(owner.location.range.start.line))"
         guard sameProject == nil else {
           report.report(
             service.object, at: location,
             """
-            requests nodePort \(nodePort), which \(other) already requests: node ports are \
-            allocated cluster-wide, so the second Service is rejected; pick another port or \
-            leave nodePort unset to have one allocated
+            requests nodePort \(nodePort), which \(owner.service.object) already requests \
+            \(place): node ports are allocated cluster-wide, so the second Service is rejected; \
+            pick another port or leave nodePort unset to have one allocated
             """)
           continue
         }
@@ -50,10 +49,10 @@ struct DuplicateNodePort: SetPolicy {
         report.report(
           service.object, at: location,
           """
-          requests nodePort \(nodePort), which \(other), in another project, requests too: \
-          if both are applied to one cluster, the second Service is rejected (node ports are \
-          allocated cluster-wide); pick another port, or leave nodePort unset to have one \
-          allocated
+          requests nodePort \(nodePort), which \(owner.service.object), in another project, \
+          requests too \(place): if both are applied to one cluster, the second Service is \
+          rejected (node ports are allocated cluster-wide); pick another port, or leave \
+          nodePort unset to have one allocated
           """, adjustment: .info)
       }
     }
