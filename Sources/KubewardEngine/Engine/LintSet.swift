@@ -510,20 +510,21 @@ public struct LintSet: Sendable {
   /// `true` when looking would spend more than is left of `budget` (thousands of headless
   /// Services beside thousands of monitors): not knowing, the caller reports nothing.
   public func isScrapedByMonitor(_ service: ServiceFacts, within budget: SelectionBudget) -> Bool {
-    var candidates =
-      (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? [])
-      + (monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? [])
+    let own =
+      monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? []
+    let everywhere = monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? []
     // A Service that names no namespace lands wherever it is applied: any monitor of its
     // project that names namespaces may be watching it.
-    if service.namespaceIsImplicit {
-      guard budget.spend(namedNamespaceMonitors.count) else { return true }
-      candidates += namedNamespaceMonitors.filter { facts.monitors[$0].scope == service.scope }
-    }
-    guard budget.spend(candidates.count) else { return true }
-    return candidates.contains { index in
+    let named = service.namespaceIsImplicit ? namedNamespaceMonitors : []
+    // Charged before anything is looked at, or joined: the lists are the set's own.
+    guard budget.spend(own.count + everywhere.count + named.count) else { return true }
+    func scrapes(_ index: Int) -> Bool {
       let monitor = facts.monitors[index]
-      return monitor.scrapesServices && (monitor.selector?.matches(service.labels) ?? false)
+      return monitor.scope == service.scope && monitor.scrapesServices
+        && (monitor.selector?.matches(service.labels) ?? false)
     }
+    return own.contains(where: scrapes) || everywhere.contains(where: scrapes)
+      || named.contains(where: scrapes)
   }
 
   // MARK: Ingresses
