@@ -13,6 +13,15 @@ private func seconds(_ body: () throws -> Void) rethrows -> Double {
   return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
+/// The start of a Pod named `p`, up to `spec:`.
+private let podPreamble = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+
+/// A Pod of one container `c` (image `x/y:1`) whose last field is `field`, at the indent of
+/// the container's fields: what the tests below append the items of a long list to.
+private func podOfOneContainer(with field: String) -> String {
+  podPreamble + "  containers:\n  - name: c\n    image: x/y:1\n    " + field
+}
+
 /// `count` Deployments of 2 replicas and no budget: as many `missing-pdb` findings, which the
 /// cross-object pass renders on several threads.
 private func unbudgetedDeployments(_ count: Int) -> LintInput {
@@ -399,17 +408,7 @@ struct HostileEngineTests {
   /// 4 000 hostPath volumes, each mounted: every volume filtered every mount (10 s for 1.5 MB).
   @Test func hostPathVolumesAreMatchedToMountsInLinearTime() throws {
     let n = 4000
-    var text = """
-      apiVersion: v1
-      kind: Pod
-      metadata: {name: p}
-      spec:
-        containers:
-        - name: c
-          image: x/y:1
-          volumeMounts:
-
-      """
+    var text = podOfOneContainer(with: "volumeMounts:\n")
     for index in 0..<n {
       text +=
         "    - {name: h\(index), mountPath: /h\(index)\(index % 2 == 0 ? ", readOnly: true" : "")}\n"
@@ -484,17 +483,7 @@ struct HostileEngineTests {
   /// found once. Each was per mount or per volume: quadratic (5 s for 5 000 of each in a release build).
   @Test func podsWithThousandsOfVolumesStayLinear() throws {
     let n = 2000
-    var text = """
-      apiVersion: v1
-      kind: Pod
-      metadata: {name: p}
-      spec:
-        containers:
-        - name: c
-          image: x/y:1
-          volumeMounts:
-
-      """
+    var text = podOfOneContainer(with: "volumeMounts:\n")
     for index in 0..<n { text += "    - {name: v\(index), mountPath: /m/v\(index)}\n" }
     text += "  volumes:\n"
     for index in 0..<n { text += "  - {name: w\(index), emptyDir: {}}\n" }
@@ -567,7 +556,7 @@ struct HostileEngineTests {
   /// same through the webhook's annotations). Directives are looked up by line and by object.
   @Test func suppressionsAreLookedUpNotScanned() throws {
     let n = 6000
-    var text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+    var text = podPreamble + "  containers:\n"
     for index in 0..<n {
       text += "  # kubeward:ignore memory-limit -- a fixture\n"
       text += "  - {name: c\(index), image: \"example/app:1\"}\n"
@@ -611,7 +600,7 @@ struct HostileEngineTests {
       path: "/repo/.kubeward.yaml",
       bytes: Array(
         "policies:\n  image-pull-secrets:\n    privateRegistries: [\(patterns)]\n".utf8))
-    var pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+    var pod = podPreamble + "  containers:\n"
     pod += "  - {name: c, image: \"reg.io/p999/app:1\"}\n"
     pod += "  - {name: d, image: \"reg.io/p3999/app:1\"}\n"
     for index in 0..<n { pod += "  - {name: c\(index), image: \"reg.io/r\(index):1\"}\n" }
@@ -750,7 +739,7 @@ struct HostileEngineTests {
       [("a.yaml", services[0]), ("b.yaml", services[1]), ("c.yaml", services[2])])
     #expect(findings(result, "duplicate-node-port").map(\.file) == ["b.yaml", "c.yaml"])
     let image = try Linter().lint(
-      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+      podPreamble + "  containers:\n"
         + "    - {name: c, image: !!binary bmdpbng6bGF0ZXN0}\n")
     #expect(image.findings.contains { $0.policy == "image-tag" })
   }
@@ -762,7 +751,7 @@ struct HostileEngineTests {
     "containers: [{name: a, image: nginx:1.27, ports: \"8080\"}]",
   ])
   func shapesTheAPIServerRejectsAreReported(containers: String) throws {
-    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  \(containers)\n"
+    let pod = podPreamble + "  \(containers)\n"
     let result = try Linter().lint(pod)
     #expect(result.findings.contains { $0.policy == "schema" && $0.severity == .error })
   }
