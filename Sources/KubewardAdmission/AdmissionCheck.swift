@@ -24,6 +24,10 @@ public enum CostLimits {
 /// units); a run evaluates every policy on every object, and a few kilobytes of policies that
 /// each spend their budget on a few kilobytes of objects kept a run busy for minutes. What is
 /// left unevaluated once it is spent is reported, object by object: never a silent pass.
+///
+/// Each evaluation of a policy on an object also costs `perEvaluation` units, for what it
+/// costs however little its expressions do: thousands of policies of `true` over thousands
+/// of objects spent nothing and took 14 s for 1.4 MB.
 public final class WorkBudget: Sendable {
   private let spent = Atomic<Int>(0)
   /// The limit once known; -1 until a budget sized by its input is first asked (`limit`).
@@ -36,8 +40,11 @@ public final class WorkBudget: Sendable {
     inputSize = nil
   }
 
-  /// Ten thousand units per byte of input (a heavy policy library costs a few hundred on
-  /// typical manifests), and at least 10^9: about eight seconds of the costliest work.
+  /// A thousand units per byte of input (a heavy policy library costs a few dozen per byte
+  /// of typical manifests; fifty policies over the benchmark's corpus, about one), and at
+  /// least 2 × 10^8: a few seconds of the costliest work (a unit of field reads in a loop
+  /// takes about 25 ns). Ten thousand per byte let 0.6 MB of policies and objects run for
+  /// a minute.
   public convenience init(inputBytes: Int) {
     self.init(limit: Self.limit(forInputBytes: inputBytes))
   }
@@ -50,10 +57,13 @@ public final class WorkBudget: Sendable {
     self.inputSize = inputSize
   }
 
-  static let minimum = 1_000_000_000
+  static let minimum = 200_000_000
+  /// What one evaluation of a policy on an object costs beyond its expressions' units (the
+  /// time of about a hundred of them).
+  static let perEvaluation = 100
 
   static func limit(forInputBytes bytes: Int) -> Int {
-    let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 10_000)
+    let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 1_000)
     return overflow ? .max : max(scaled, minimum)
   }
 
@@ -406,6 +416,10 @@ final class ObjectScope: @unchecked Sendable {
   @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
+  /// The severities of the findings that say the object was not checked against a policy
+  /// because the run's work was spent: one each, for the first policy left out, where one
+  /// per policy made a million findings of 0.6 MB of input.
+  @exclusivity(unchecked) var uncheckedSeverities: [Severity] = []
   /// The results of a policy's validations (the first of them: the buffer is written over by
   /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
   @exclusivity(unchecked) var validationResults: [Value] = []
@@ -900,7 +914,7 @@ struct AdmissionCheck: ObjectCheck {
   ) -> Bool {
     let activation = scope.activation(params: .null, policy: nil)
     defer { scope.recycle(activation) }
-    defer { budget?.charge(activation.executed) }
+    defer { budget?.charge(activation.executed + WorkBudget.perEvaluation * exceptions.count) }
     return exceptions.contains { exception in
       exception.matchConditions.allSatisfy { condition in
         if case .bool(true) = activation.evaluate(condition.expression) { return true }
@@ -992,12 +1006,16 @@ struct AdmissionCheck: ObjectCheck {
     func activation() -> AdmissionActivation {
       scope.activation(params: param, policy: policy)
     }
-    // Once the run has spent its work, what is left is said, never passed in silence.
+    // Once the run has spent its work, what is left is said, never passed in silence: once
+    // per severity for the object, as every policy after the first left out is left out too.
     if let budget = set.workBudget, budget.isSpent {
+      let severity = adjustment.apply(to: .error)
+      guard !scope.uncheckedSeverities.contains(severity) else { return }
+      scope.uncheckedSeverities.append(severity)
       report.report(
         object.nameNode,
-        "\(unchecked): the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
-          + "units), so the verdict is unknown; lint fewer objects or policies at once, or make "
+        "\(unchecked) or the admission policies after it: the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
+          + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object), so the verdict is unknown; lint fewer objects or policies at once, or make "
           + "the policies' expressions cheaper",
         adjustment: adjustment)
       return
@@ -1008,7 +1026,7 @@ struct AdmissionCheck: ObjectCheck {
     // evaluation ends; the ledger, each phase's largest cost.
     var largestCost = 0
     defer {
-      set.workBudget?.charge(context.executed + context.tracingCost)
+      set.workBudget?.charge(context.executed + context.tracingCost + WorkBudget.perEvaluation)
       set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
     }
     // matchConditions, as the API server's matcher reads them: all are evaluated, with a

@@ -533,9 +533,9 @@ struct EvaluationTests {
     harness.manifests.append(
       (name: "svc.yaml", text: "apiVersion: v1\nkind: Service\nmetadata: {name: s}"))
     #expect(try harness.objectFindings().allSatisfy { $0.file != "svc.yaml" })
-    // Ten thousand units per byte of input, and at least a billion.
-    #expect(WorkBudget(inputBytes: 1_000).limit == 1_000_000_000)
-    #expect(WorkBudget(inputBytes: 1_000_000).limit == 10_000_000_000)
+    // A thousand units per byte of input, and at least 2 × 10^8.
+    #expect(WorkBudget(inputBytes: 1_000).limit == 200_000_000)
+    #expect(WorkBudget(inputBytes: 1_000_000).limit == 1_000_000_000)
     #expect(WorkBudget(inputBytes: .max).limit == .max)
     // Sized by its input (a stat of every file) only once the run spends the least any
     // budget allows: most runs never do.
@@ -543,15 +543,56 @@ struct EvaluationTests {
     let calls = Calls()
     let lazy = WorkBudget(inputSize: {
       calls.count.add(1, ordering: .relaxed)
-      return 200_000
+      return 300_000
     })
-    lazy.charge(999_999_999)
+    lazy.charge(199_999_999)
     #expect(!lazy.isSpent && calls.count.load(ordering: .relaxed) == 0)
     lazy.charge(1)
     #expect(!lazy.isSpent && calls.count.load(ordering: .relaxed) == 1)
-    #expect(lazy.limit == 2_000_000_000 && calls.count.load(ordering: .relaxed) == 1)
-    lazy.charge(1_000_000_000)
+    #expect(lazy.limit == 300_000_000 && calls.count.load(ordering: .relaxed) == 1)
+    lazy.charge(100_000_000)
     #expect(lazy.isSpent)
+  }
+
+  /// Once the run's work is spent, an object says once (per severity) that it was not
+  /// checked against the first policy left out and those after it: one finding per policy
+  /// and object made three million findings (1.5 GB) of 0.6 MB of input. And every policy
+  /// evaluated on an object costs `WorkBudget.perEvaluation`, however free its expressions:
+  /// thousands of policies of `true` spent nothing, and ran for as long as they liked.
+  @Test func aSpentRunSaysOncePerObjectWhatWasNotChecked() throws {
+    let names = (0..<30).map { "free\($0)" }
+    let actions = ["Deny", "Deny", "Warn"]
+    let text = names.enumerated().map { index, name in
+      spec("  validations: [{expression: \"true\"}]", name: name)
+        + "\n---\n"
+          + """
+          apiVersion: admissionregistration.k8s.io/v1
+          kind: ValidatingAdmissionPolicyBinding
+          metadata: {name: \(name)}
+          spec: {policyName: \(name), validationActions: [\(actions[index % 3])]}
+          """
+    }.joined(separator: "\n---\n")
+    let manifests = (0..<3).map { index in
+      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
+    }
+    var harness = Harness(policies: text, manifests: manifests)
+    harness.jobs = 1
+    #expect(try harness.objectFindings().isEmpty)
+    // Ten evaluations spend it, on the first object: the 11th policy (Deny) is the first left
+    // out there, and the 12th the first Warn policy; the next objects name their first two.
+    harness.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
+    let findings = try harness.objectFindings()
+    #expect(
+      findings.map { "\($0.file) \($0.policy) \($0.severity)" } == [
+        "d0.yaml free10 error", "d0.yaml free11 warning",
+        "d1.yaml free0 error", "d1.yaml free2 warning",
+        "d2.yaml free0 error", "d2.yaml free2 warning",
+      ])
+    #expect(
+      findings.allSatisfy {
+        $0.message.contains("was not checked against ValidatingAdmissionPolicy")
+          && $0.message.contains("or the admission policies after it")
+      })
   }
 
   /// As in the API server, each phase evaluates the variables it reads again, and pays for

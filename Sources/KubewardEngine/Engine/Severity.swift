@@ -54,7 +54,7 @@ public enum SeverityAdjustment: Sendable {
   /// Information only: what kubeward reports here is a likelihood, not a certainty.
   public static let info = SeverityAdjustment.atMost(.info)
 
-  func apply(to severity: Severity) -> Severity {
+  public func apply(to severity: Severity) -> Severity {
     switch self {
     case .standard: severity
     case .lowered: severity.lowered
