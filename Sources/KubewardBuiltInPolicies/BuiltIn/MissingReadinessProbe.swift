@@ -58,7 +58,7 @@ struct MissingReadinessProbe: SetPolicy {
         }
         let requests = "Services send it requests it cannot serve yet (connection refused)"
         let rollouts = "rollouts replace working pods before the new ones work"
-        let consequences =
+        let unprobedConsequences =
           switch (isReached, rollsOut) {
           case (true, true): "\(requests) and \(rollouts)"
           case (true, false): requests
@@ -67,6 +67,15 @@ struct MissingReadinessProbe: SetPolicy {
             "a Service that selects its pods would send it requests it cannot serve yet "
               + "(connection refused)"
           }
+        // Readiness is the pod's: beside a container whose probe gates it (a controller
+        // beside its kube-rbac-proxy), requests and rollouts wait for that probe, and only a
+        // slower start of this container is left. Information.
+        let gatedByAnother = workload.probesReadiness
+        let consequences =
+          gatedByAnother
+          ? "the pod's readiness waits only for another container's probe, so if this one "
+            + "starts slower, \(isReached ? requests : rollouts)"
+          : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
         // its own: the advice is harder to follow, and the finding is information.
         let probes =
@@ -80,7 +89,8 @@ struct MissingReadinessProbe: SetPolicy {
           has no readinessProbe, so it counts as ready as soon as it starts: \(consequences); \
           \(probes)
           """,
-          container: container.name, adjustment: container.servesOnlyDatagrams ? .info : .standard)
+          container: container.name,
+          adjustment: container.servesOnlyDatagrams || gatedByAnother ? .info : .standard)
       }
     }
   }
