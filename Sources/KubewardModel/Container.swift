@@ -383,9 +383,11 @@ public final class Container: Sendable {
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
   /// `volumeMounts:` entries: the volume's name and whether the mount is read-only.
-  public var volumeMounts: [(volume: String, readOnly: Bool)] {
+  public var volumeMounts: [(volume: String, readOnly: Bool, path: String?)] {
     node.items(.volumeMounts).compactMap { mount in
-      mount.scalar(.name)?.string.map { ($0, mount.scalar(.readOnly)?.bool == true) }
+      mount.scalar(.name)?.string.map {
+        ($0, mount.scalar(.readOnly)?.bool == true, mount.scalar(.mountPath)?.string)
+      }
     }
   }
 

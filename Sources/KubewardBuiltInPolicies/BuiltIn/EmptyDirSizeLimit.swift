@@ -16,10 +16,14 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
     let socketFolders = spec.socketFolders()
     // Once per pod: per volume, it was quadratic in a pod of thousands of mounts.
-    let writtenWhileRunning = Set(
-      spec.containers.filter(\.isLongRunning).flatMap { container in
-        container.volumeMounts.filter { !$0.readOnly }.map(\.volume)
-      })
+    let writableMounts = spec.containers.filter(\.isLongRunning).flatMap { container in
+      container.volumeMounts.filter { !$0.readOnly }
+    }
+    let writtenWhileRunning = Set(writableMounts.map(\.volume))
+    // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
+    // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`.
+    let writtenElsewhere = Set(
+      writableMounts.filter { !($0.path.map(Self.holdsSmallFiles) ?? false) }.map(\.volume))
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
@@ -64,6 +68,19 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           adjustment: .info)
         continue
       }
+      // A folder of configuration or credentials holds a few small files, written by an
+      // agent (a sidecar's certificates, a proxy's bootstrap): information.
+      if !(volume.name.map(writtenElsewhere.contains) ?? true) {
+        report.report(
+          key,
+          """
+          has \(name) without sizeLimit, which the containers that run mount writable only \
+          where configuration and credentials live (/etc, a secrets folder): it holds small \
+          files; set emptyDir.sizeLimit to bound it
+          """,
+          adjustment: .info)
+        continue
+      }
       if inMemory {
         report.report(
           key,
@@ -97,5 +114,12 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           """)
       }
     }
+  }
+
+  /// Whether `path` is where configuration or credentials live: under `/etc/`, or in a
+  /// `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`).
+  static func holdsSmallFiles(_ path: String) -> Bool {
+    path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
+      || path.hasPrefix("/run/secrets/")
   }
 }
