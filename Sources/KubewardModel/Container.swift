@@ -352,6 +352,31 @@ public final class Container: Sendable {
     }
   }
 
+  /// The folders its command line names as where it makes its Unix sockets: Cloud SQL
+  /// proxy's `--unix-socket=/cloudsql` (v2) and `-dir=/cloudsql` (v1, its image or program
+  /// named so), whose socket file names (`project:region:instance`) end in no `.sock`.
+  /// Without a trailing `/`.
+  public var socketFolderFlags: Set<String> {
+    let words = commandLine
+    let isCloudSQLProxy =
+      node.scalar(.image)?.string.map { ASCIIText.contains($0, anyOf: Self.cloudSQLProxyNames) }
+      == true || words.contains { ASCIIText.contains($0, anyOf: Self.cloudSQLProxyNames) }
+    return Set(
+      words.compactMap { word in
+        let flag = word.hasPrefix("--") ? word.dropFirst(2) : word.dropFirst(1)
+        guard word.hasPrefix("-"), let equals = flag.firstIndex(of: "=") else { return nil }
+        let name = flag[..<equals]
+        guard name == "unix-socket" || (name == "dir" && isCloudSQLProxy) else { return nil }
+        let folder = flag[flag.index(after: equals)...]
+        let trimmed = folder.hasSuffix("/") ? folder.dropLast() : folder
+        return trimmed.isEmpty ? nil : String(trimmed)
+      })
+  }
+
+  public static let cloudSQLProxyNames: [StaticString] = [
+    "cloud-sql-proxy", "cloudsql-proxy", "cloud_sql_proxy",
+  ]
+
   /// `namesSocket(under:)` in `candidates` (`socketCandidates`).
   public func namesSocket(under path: String, in candidates: [String]) -> Bool {
     guard !candidates.isEmpty else { return false }

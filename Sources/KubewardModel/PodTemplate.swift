@@ -166,6 +166,11 @@ public final class PodSpec: Sendable {
     for container in containers {
       let mounts = container.volumeMountPaths
       guard !mounts.isEmpty else { continue }
+      let flagged = container.socketFolderFlags
+      for mount in mounts where !flagged.isEmpty {
+        let path = mount.path.hasSuffix("/") ? String(mount.path.dropLast()) : mount.path
+        if flagged.contains(path) { folders.insert(mount.volume) }
+      }
       let candidates = container.socketCandidates
       guard !candidates.isEmpty else { continue }
       let bytes = candidates.reduce(0) { $0 + $1.utf8.count }

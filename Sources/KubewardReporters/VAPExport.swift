@@ -101,7 +101,17 @@ public enum VAPExport {
       folder, (\(commandLine) + (has(c.env) ? c.env.filter(e, has(e.value)).map(e, e.value) : \
       [])).exists(value, value.contains(folder) && [value.substring(value.indexOf(folder) + \
       size(folder)).split(' ')[0].split(',')[0]].exists(rest, rest.endsWith('.sock') || \
-      rest.endsWith('.socket')))))))).map(v, v.name) : []
+      rest.endsWith('.socket'))))))) || variables.allContainers.exists(c, \
+      has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \
+      has(m.mountPath) && [m.mountPath.endsWith('/') ? m.mountPath.substring(0, \
+      size(m.mountPath) - 1) : m.mountPath].exists(path, [(has(c.image) && \
+      \(cloudSQLProxyNames).exists(n, c.image.contains(n))) || \(commandLine).exists(w, \
+      \(cloudSQLProxyNames).exists(n, w.contains(n)))].exists(proxy, \(commandLine).exists(w, \
+      w.startsWith('-') && [w.startsWith('--') ? w.substring(2) : w.substring(1)].exists(f, \
+      f.contains('=') && [f.substring(0, f.indexOf('='))].exists(name, (name == 'unix-socket' \
+      || (name == 'dir' && proxy)) && [f.substring(f.indexOf('=') + 1)].exists(folder, folder \
+      != '' && folder != '/' && (folder.endsWith('/') ? folder.substring(0, size(folder) - 1) \
+      : folder) == path))))))))).map(v, v.name) : []
       """
     ),
     (
@@ -158,6 +168,9 @@ public enum VAPExport {
 
   /// A container's `command` then `args`.
   static let commandLine = "((has(c.command) ? c.command : []) + (has(c.args) ? c.args : []))"
+  /// `Container.cloudSQLProxyNames`, as a CEL list.
+  static let cloudSQLProxyNames = celList(
+    Container.cloudSQLProxyNames.map { $0.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } })
   /// The model's lists (`Container.isTrivial`), as CEL lists.
   static let launchers = celList(Container.launcherWords)
   static let trivialPrograms = celList(Container.trivialProgramNames)

@@ -116,6 +116,47 @@ struct ObjectTests {
     #expect(all[2].resourceKind == .service)
   }
 
+  /// Folders a container names as where it makes sockets: `--unix-socket=` of any program,
+  /// `-dir=` only of Cloud SQL proxy (elsewhere it names any folder).
+  @Test func socketFoldersNamedByFlags() throws {
+    func folders(_ containers: String) throws -> Set<String> {
+      let text = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+        \(containers)
+        """
+      return try #require(objects(text).first?.podSpec).socketFolders()
+    }
+    #expect(
+      try folders(
+        """
+          - name: proxy
+            image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.0
+            args: ["--unix-socket=/cloudsql/", "--dir=/other", "p:r:i"]
+            volumeMounts: [{name: sockets, mountPath: /cloudsql}, {name: data, mountPath: /data}]
+        """) == ["sockets"])
+    #expect(
+      try folders(
+        """
+          - name: legacy
+            image: example/tools:1.0
+            command: [/cloud_sql_proxy, -dir=/cloudsql, "-instances=p:r:i"]
+            volumeMounts: [{name: sockets, mountPath: /cloudsql/}]
+        """) == ["sockets"])
+    #expect(
+      try folders(
+        """
+          - name: backup
+            image: example/backup:1.0
+            args: ["-dir=/data", "--unix-socket=", "-unix-socket=/"]
+            volumeMounts: [{name: data, mountPath: /data}, {name: root, mountPath: /}]
+        """
+      ).isEmpty)
+  }
+
   @Test func documentsThatAreNotObjects() {
     let file = YAMLReader().read("replicaCount: 2\n---\n- a\n---\n# nothing\n---\napiVersion: v1\n")
     let contents = file.documents.map { $0.content(defaultNamespace: "default") }
