@@ -754,6 +754,10 @@ struct AdmissionCheck: ObjectCheck {
     let adjustments: [SeverityAdjustment]
     /// Kyverno PolicyExceptions that exempt objects from the policy.
     let exceptions: [PolicyException]
+    /// Whether an expression of the policy reads `params` (a variable's included): one that
+    /// reads none gives every param the same verdict, so it is evaluated once, however many
+    /// params its binding selects (3 000 params over 3 000 objects took 7 s).
+    let readsParams: Bool
     /// Per binding, per validation of `policy`, the whole text of its finding when its
     /// message is the same on every object (no messageExpression, or a string literal: most
     /// policies'), else `nil`. A run of fifty policies reports a finding every few
@@ -768,6 +772,10 @@ struct AdmissionCheck: ObjectCheck {
       configuredSeverity: Severity? = nil
     ) {
       self.exceptions = exceptions
+      let namesButParams = PolicyExpression.declarations.subtracting(["params"])
+      self.readsParams = policy.expressions.contains {
+        !($0.program?.expression.readsOnly(namesButParams) ?? false)
+      }
       self.paramsAreNamespaced =
         policy.paramKind.map { kind in
           resources.resource(
@@ -971,7 +979,8 @@ struct AdmissionCheck: ObjectCheck {
       for: policy, binding: binding, entry: entry, index: entry.params[bindingIndex],
       namespace: namespace)
     {
-    case .values(let values): paramValues = values
+    // Params that no expression reads give the same verdict: the first stands for them all.
+    case .values(let values): paramValues = entry.readsParams ? values : Array(values.prefix(1))
     case .configurationError(let why):
       // The API server's configuration errors follow failurePolicy alone: Ignore admits,
       // Fail forbids the request whatever the binding's actions.

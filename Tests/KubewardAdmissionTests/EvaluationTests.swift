@@ -169,6 +169,39 @@ struct EvaluationTests {
     #expect(findings.filter { $0.file != "policy.yaml" }.map(\.severity) == [.error, .error])
   }
 
+  /// A policy that reads no `params` gives every param the same verdict: it is evaluated
+  /// once per object, however many params its binding selects (3 000 ConfigMaps that were
+  /// both objects and params took 7 s). One that reads them is evaluated per param. Counted
+  /// by the run's work: each evaluation costs `WorkBudget.perEvaluation`.
+  @Test func paramsNoExpressionReadsAreEvaluatedOnce() throws {
+    func findings(_ expression: String) throws -> [Finding] {
+      let params = (0..<50).map { index in
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p\(index), namespace: shop, labels: {role: limit}}\ndata: {max: \"\(index)\"}"
+      }
+      let text =
+        spec(
+          """
+            paramKind: {apiVersion: v1, kind: ConfigMap}
+            validations:
+              - expression: "\(expression)"
+          """) + "\n---\n"
+        + binding(paramRef: "  paramRef:\n    selector: {matchLabels: {role: limit}}") + "\n---\n"
+        + params.joined(separator: "\n---\n")
+      let manifests = (0..<3).map { index in
+        (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
+      }
+      var harness = Harness(policies: text, manifests: manifests)
+      harness.jobs = 1
+      // Room for ten evaluations: three objects of one each, not three of fifty.
+      harness.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
+      return try harness.objectFindings()
+    }
+    let once = try findings("object.metadata.name.startsWith('api')")
+    #expect(once.count == 3 && once.allSatisfy { !$0.message.contains("was not checked") })
+    let perParam = try findings("object.metadata.name.startsWith('api') || params.data.max == 'x'")
+    #expect(perParam.contains { $0.message.contains("was not checked") })
+  }
+
   @Test func paramsByNameSelectorAndNamespace() throws {
     let body = """
         paramKind: {apiVersion: v1, kind: ConfigMap}
