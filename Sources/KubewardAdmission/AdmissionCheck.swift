@@ -25,9 +25,10 @@ public enum CostLimits {
 /// each spend their budget on a few kilobytes of objects kept a run busy for minutes. What is
 /// left unevaluated once it is spent is reported, object by object: never a silent pass.
 ///
-/// Each evaluation of a policy on an object also costs `perEvaluation` units, for what it
-/// costs however little its expressions do: thousands of policies of `true` over thousands
-/// of objects spent nothing and took 14 s for 1.4 MB.
+/// Each evaluation of a policy on an object also costs `perEvaluation` units, and each
+/// expression evaluated `perExpression`, for what they cost however little their expressions
+/// do: thousands of policies of `true` over thousands of objects spent nothing and took 14 s
+/// for 1.4 MB; a policy of 20 000 validations of constants, 13 s for 0.9 MB.
 public final class WorkBudget: Sendable {
   private let spent = Atomic<Int>(0)
   /// The limit once known; -1 until a budget sized by its input is first asked (`limit`).
@@ -40,11 +41,10 @@ public final class WorkBudget: Sendable {
     inputSize = nil
   }
 
-  /// A thousand units per byte of input (a heavy policy library costs a few dozen per byte
-  /// of typical manifests; fifty policies over the benchmark's corpus, about one), and at
-  /// least 2 × 10^8: a few seconds of the costliest work (a unit of field reads in a loop
-  /// takes about 25 ns). Ten thousand per byte let 0.6 MB of policies and objects run for
-  /// a minute.
+  /// 250 units per byte of input (a heavy policy library costs a few dozen per byte of
+  /// typical manifests; fifty policies over the benchmark's corpus, about two), and at least
+  /// 2 × 10^8: a few seconds of the costliest work (a unit of field reads in a loop takes
+  /// about 25 ns). Ten thousand per byte let 0.6 MB of policies and objects run for a minute.
   public convenience init(inputBytes: Int) {
     self.init(limit: Self.limit(forInputBytes: inputBytes))
   }
@@ -61,9 +61,11 @@ public final class WorkBudget: Sendable {
   /// What one evaluation of a policy on an object costs beyond its expressions' units (the
   /// time of about a hundred of them).
   static let perEvaluation = 100
+  /// What evaluating one expression costs beyond its units (the time of about ten).
+  static let perExpression = 10
 
   static func limit(forInputBytes bytes: Int) -> Int {
-    let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 1_000)
+    let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 250)
     return overflow ? .max : max(scaled, minimum)
   }
 
@@ -211,7 +213,10 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     let (value, spent) = program.evaluateWithCost(
       self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
     cost = cost.addingReportingOverflow(spent).overflow ? .max : cost + spent
-    executed = executed.addingReportingOverflow(spent).overflow ? .max : executed + spent
+    let work = spent.addingReportingOverflow(WorkBudget.perExpression)
+    executed =
+      work.overflow || executed.addingReportingOverflow(work.partialValue).overflow
+      ? .max : executed + work.partialValue
     return (value, spent)
   }
 
@@ -416,10 +421,6 @@ final class ObjectScope: @unchecked Sendable {
   @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
   let scratch = EvaluationScratch()
-  /// The severities of the findings that say the object was not checked against a policy
-  /// because the run's work was spent: one each, for the first policy left out, where one
-  /// per policy made a million findings of 0.6 MB of input.
-  @exclusivity(unchecked) var uncheckedSeverities: [Severity] = []
   /// The results of a policy's validations (the first of them: the buffer is written over by
   /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
   @exclusivity(unchecked) var validationResults: [Value] = []
@@ -517,6 +518,11 @@ final class ObjectContext: @unchecked Sendable {
 
   /// The object's labels, for object selectors: made once, however many policies select.
   lazy var objectLabels: Labels = facts.labels
+
+  /// The severities of the findings that say the object was not checked against a policy
+  /// because the run's work was spent: one each, for the first policy left out, where one
+  /// per policy made a million findings of 0.6 MB of input.
+  var uncheckedSeverities: [Severity] = []
 
   /// Made for the first policy that matches.
   lazy var scope = ObjectScope(
@@ -712,6 +718,9 @@ struct AdmissionCheck: ObjectCheck {
   let defaultNamespace: String
   /// Severities the configuration sets for policies by name.
   let configuredSeverities: [String: Severity]
+  /// The severities of its bindings: once the run's work is spent and an object has said it
+  /// was not checked at each, the check has nothing left to say about it.
+  let spentSeverities: [Severity]
 
   /// The policies that can match each resource (by plural name), in order: a policy whose
   /// rules name resources is looked at only for those; one with `*` (or no rules), for all.
@@ -843,6 +852,8 @@ struct AdmissionCheck: ObjectCheck {
         resources: set.resources, configuredSeverity: severities[policy.name])
     }
     unretained = compiled.map { .passUnretained($0) }
+    spentSeverities = Array(
+      Set(compiled.flatMap { $0.adjustments.map { $0.apply(to: .error) } }))
     var named: [String: [Int]] = [:]
     var everywhere: [Int] = []
     for (index, entry) in compiled.enumerated() {
@@ -872,6 +883,13 @@ struct AdmissionCheck: ObjectCheck {
     let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
       ObjectContext(object, check: self, admission: report.admissionRequest)
     }
+    // Thousands of policies over thousands of objects, once the work is spent: each is asked
+    // about each object, and matched it for nothing (5 s of a 7 s run).
+    if let budget = set.workBudget, budget.isSpent,
+      spentSeverities.allSatisfy(context.uncheckedSeverities.contains)
+    {
+      return
+    }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       if !entry.exceptions.isEmpty
         && Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
@@ -888,7 +906,7 @@ struct AdmissionCheck: ObjectCheck {
         guard matched else { continue }
         evaluate(
           policy, binding: bindings[index], at: index, entry: entry, object: object,
-          scope: context.scope, namespace: context.namespace, report: &report)
+          context: context, report: &report)
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
@@ -949,7 +967,7 @@ struct AdmissionCheck: ObjectCheck {
 
   private func evaluate(
     _ policy: AdmissionPolicy, binding: AdmissionBinding, at bindingIndex: Int,
-    entry: CompiledPolicy, object: KubeObject, scope: ObjectScope, namespace: String?,
+    entry: CompiledPolicy, object: KubeObject, context: ObjectContext,
     report: inout ObjectReport
   ) {
     let verb = entry.denials[bindingIndex]
@@ -971,13 +989,13 @@ struct AdmissionCheck: ObjectCheck {
       evaluate(
         policy, param: .null, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
-        object: object, scope: scope, report: &report)
+        object: object, context: context, report: &report)
       return
     }
     let paramValues: [Value]
     switch params(
       for: policy, binding: binding, entry: entry, index: entry.params[bindingIndex],
-      namespace: namespace)
+      namespace: context.namespace)
     {
     // Params that no expression reads give the same verdict: the first stands for them all.
     case .values(let values): paramValues = entry.readsParams ? values : Array(values.prefix(1))
@@ -1000,7 +1018,7 @@ struct AdmissionCheck: ObjectCheck {
       evaluate(
         policy, param: param, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
-        object: object, scope: scope, report: &report)
+        object: object, context: context, report: &report)
       report.dropRepeats(from: start, seen: &seen)
     }
   }
@@ -1009,25 +1027,26 @@ struct AdmissionCheck: ObjectCheck {
   private func evaluate(
     _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
     fixedMessages: [String?]?,
-    adjustment: SeverityAdjustment, object: KubeObject, scope: ObjectScope,
+    adjustment: SeverityAdjustment, object: KubeObject, context objectContext: ObjectContext,
     report: inout ObjectReport
   ) {
-    func activation() -> AdmissionActivation {
-      scope.activation(params: param, policy: policy)
-    }
     // Once the run has spent its work, what is left is said, never passed in silence: once
     // per severity for the object, as every policy after the first left out is left out too.
     if let budget = set.workBudget, budget.isSpent {
       let severity = adjustment.apply(to: .error)
-      guard !scope.uncheckedSeverities.contains(severity) else { return }
-      scope.uncheckedSeverities.append(severity)
+      guard !objectContext.uncheckedSeverities.contains(severity) else { return }
+      objectContext.uncheckedSeverities.append(severity)
       report.report(
         object.nameNode,
         "\(unchecked) or the admission policies after it: the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
-          + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object), so the verdict is unknown; lint fewer objects or policies at once, or make "
+          + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object, \(WorkBudget.perExpression) per expression), so the verdict is unknown; lint fewer objects or policies at once, or make "
           + "the policies' expressions cheaper",
         adjustment: adjustment)
       return
+    }
+    let scope = objectContext.scope
+    func activation() -> AdmissionActivation {
+      scope.activation(params: param, policy: policy)
     }
     let context = activation()
     defer { scope.recycle(context) }

@@ -566,9 +566,9 @@ struct EvaluationTests {
     harness.manifests.append(
       (name: "svc.yaml", text: "apiVersion: v1\nkind: Service\nmetadata: {name: s}"))
     #expect(try harness.objectFindings().allSatisfy { $0.file != "svc.yaml" })
-    // A thousand units per byte of input, and at least 2 × 10^8.
+    // 250 units per byte of input, and at least 2 × 10^8.
     #expect(WorkBudget(inputBytes: 1_000).limit == 200_000_000)
-    #expect(WorkBudget(inputBytes: 1_000_000).limit == 1_000_000_000)
+    #expect(WorkBudget(inputBytes: 4_000_000).limit == 1_000_000_000)
     #expect(WorkBudget(inputBytes: .max).limit == .max)
     // Sized by its input (a stat of every file) only once the run spends the least any
     // budget allows: most runs never do.
@@ -576,7 +576,7 @@ struct EvaluationTests {
     let calls = Calls()
     let lazy = WorkBudget(inputSize: {
       calls.count.add(1, ordering: .relaxed)
-      return 300_000
+      return 1_200_000
     })
     lazy.charge(199_999_999)
     #expect(!lazy.isSpent && calls.count.load(ordering: .relaxed) == 0)
@@ -626,6 +626,15 @@ struct EvaluationTests {
         $0.message.contains("was not checked against ValidatingAdmissionPolicy")
           && $0.message.contains("or the admission policies after it")
       })
+    // Each expression costs `WorkBudget.perExpression` too: a policy of 200 validations of
+    // constants spends the budget on the first object.
+    let validations = (0..<200).map { "    - expression: \"\($0) >= 0\"" }
+    var many = Harness(
+      policies: spec("  validations:\n" + validations.joined(separator: "\n")),
+      manifests: manifests)
+    many.jobs = 1
+    many.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
+    #expect(try many.objectFindings().map(\.file) == ["d1.yaml", "d2.yaml"])
   }
 
   /// As in the API server, each phase evaluates the variables it reads again, and pays for
