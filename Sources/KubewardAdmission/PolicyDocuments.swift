@@ -137,6 +137,8 @@ final class ResourceRule: Sendable {
   /// `scope`, read once as well: `Namespaced` or `Cluster` (anything else is every scope).
   let onlyNamespaced: Bool
   let onlyClusterScoped: Bool
+  /// How many entries matching it may compare: its lists' lengths, and one.
+  let size: Int
 
   init(
     apiGroups: [String], apiVersions: [String], operations: [String], resources: [String],
@@ -152,6 +154,9 @@ final class ResourceRule: Sendable {
     anyVersion = apiVersions.contains("*")
     anyOperation = operations.contains("*")
     anyResource = resources.contains { $0 == "*" || $0 == "*/*" }
+    size =
+      1 + apiGroups.count + apiVersions.count + operations.count + resources.count
+      + resourceNames.count
     onlyNamespaced = scope == "Namespaced"
     onlyClusterScoped = scope == "Cluster"
   }
@@ -165,6 +170,8 @@ final class MatchResources: Sendable {
   let resourceRules: [ResourceRule]?
   let excludeResourceRules: [ResourceRule]
   let exactMatch: Bool
+  /// How many entries matching a request against its rules may compare.
+  let ruleWork: Int
 
   init(
     namespaceSelector: LabelSelector?, objectSelector: LabelSelector?,
@@ -175,6 +182,7 @@ final class MatchResources: Sendable {
     self.resourceRules = resourceRules
     self.excludeResourceRules = excludeResourceRules
     self.exactMatch = exactMatch
+    ruleWork = ((resourceRules ?? []) + excludeResourceRules).reduce(0) { $0 + $1.size }
   }
 
   /// The same constraints for any resource: what autogen keeps of a pod policy's.
