@@ -891,8 +891,10 @@ struct AdmissionCheck: ObjectCheck {
       return
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
-      if !entry.exceptions.isEmpty
-        && Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
+      // Once the run's work is spent, whether an exception applies is unknown too: the
+      // evaluation says the object was not checked.
+      if !entry.exceptions.isEmpty, set.workBudget?.isSpent != true,
+        Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
       {
         return
       }
