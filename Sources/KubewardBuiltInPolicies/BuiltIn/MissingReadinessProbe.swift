@@ -71,10 +71,16 @@ struct MissingReadinessProbe: SetPolicy {
         // beside its kube-rbac-proxy), requests and rollouts wait for that probe, and only a
         // slower start of this container is left. Information.
         let gatedByAnother = workload.probesReadiness
+        let slowerStart =
+          isReached
+          ? requests
+          : rollsOut
+            ? rollouts
+            : "a Service that selects its pods would send it requests it cannot serve yet"
         let consequences =
           gatedByAnother
           ? "the pod's readiness waits only for another container's probe, so if this one "
-            + "starts slower, \(isReached ? requests : rollouts)"
+            + "starts slower, \(slowerStart)"
           : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
         // its own: the advice is harder to follow, and the finding is information.
