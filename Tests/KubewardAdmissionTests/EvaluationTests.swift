@@ -26,6 +26,22 @@ struct EvaluationTests {
     """
   }
 
+  /// A Kyverno ValidatingPolicy `demo` (Deny) of one validation, matching Deployments.
+  func kyvernoDemo(validation: String) -> String {
+    """
+    apiVersion: policies.kyverno.io/v1
+    kind: ValidatingPolicy
+    metadata: {name: demo}
+    spec:
+      validationActions: [Deny]
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+      validations:
+        - expression: "\(validation)"
+    """
+  }
+
   /// The binding `demo-binding` of policy `demo`, with `paramRef` (its lines, indented under
   /// `spec`) when given.
   func binding(actions: String = "[Deny]", paramRef: String? = nil) -> String {
@@ -1622,18 +1638,7 @@ struct EvaluationTests {
             - {name: never, expression: "false"}
       """
     }.joined(separator: "\n---\n")
-    let policy = """
-      apiVersion: policies.kyverno.io/v1
-      kind: ValidatingPolicy
-      metadata: {name: demo}
-      spec:
-        validationActions: [Deny]
-        matchConstraints:
-          resourceRules:
-            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
-        validations:
-          - expression: "object.spec.replicas < 2"
-      """
+    let policy = kyvernoDemo(validation: "object.spec.replicas < 2")
     let start = ContinuousClock.now
     let findings = try Harness(policies: policy + "\n---\n" + exceptions, manifest: deployment())
       .objectFindings()
@@ -1657,18 +1662,7 @@ struct EvaluationTests {
     }
     // Two hundred that exempt nothing, then one that exempts every object.
     let exceptions = (0..<200).map { exception($0, "false") } + [exception(200, "true")]
-    let policy = """
-      apiVersion: policies.kyverno.io/v1
-      kind: ValidatingPolicy
-      metadata: {name: demo}
-      spec:
-        validationActions: [Deny]
-        matchConstraints:
-          resourceRules:
-            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
-        validations:
-          - expression: "false"
-      """
+    let policy = kyvernoDemo(validation: "false")
     let manifests = (0..<3).map { index in
       (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
     }

@@ -514,7 +514,10 @@ struct HostileEngineTests {
     let inputs = try InputDiscovery.inputs(for: [folder])
     var marked: [LintInput] = []
     let elapsed = seconds { marked = KustomizePatches.marking(inputs) }
-    #expect(elapsed < 2, "\(elapsed) s")
+    // Copied per file, the work grew as the square (19 s for 8 000 of each, in a release
+    // build). Shared, it stayed under the old bound of 2 s in CI, but took 2.005 s on a
+    // loaded machine: the bound is loose enough for load, not for the square.
+    #expect(elapsed < 6, "\(elapsed) s")
     let file = try #require(marked.first { $0.name.hasSuffix("/f7.yaml") })
     #expect(file.builtImages.replacesTag(of: "registry.example.com/team/image-2999:latest"))
     #expect(!file.builtImages.replacesTag(of: "registry.example.com/team/image-3000:latest"))
