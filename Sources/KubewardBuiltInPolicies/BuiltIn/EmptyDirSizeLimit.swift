@@ -75,8 +75,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           key,
           """
           has \(name) without sizeLimit, which the containers that run mount writable only \
-          where configuration and credentials live (/etc, a secrets folder): it holds small \
-          files; set emptyDir.sizeLimit to bound it
+          where configuration and credentials live (/etc, a secrets or certificates folder): it \
+          holds small files; set emptyDir.sizeLimit to bound it
           """,
           adjustment: .info)
         continue
@@ -116,10 +116,17 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     }
   }
 
-  /// Whether `path` is where configuration or credentials live: under `/etc/`, or in a
-  /// `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`).
+  /// Whether `path` is where configuration or credentials live: under `/etc/`, in a
+  /// `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`), or a folder named for
+  /// certificates (`/var/run/serving-cert`, `/certs`: its last name holds `cert`, in any
+  /// case), where a server writes its own.
   static func holdsSmallFiles(_ path: String) -> Bool {
-    path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
+    if path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
       || path.hasPrefix("/run/secrets/")
+    {
+      return true
+    }
+    return ASCIIText.contains(
+      String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
   }
 }
