@@ -557,13 +557,16 @@ struct PolicyReader {
     "image", "parseImageReference", "parseServiceAccount", "listObjToMap", "exceptions",
   ]
 
-  /// What makes an expression one kubeward cannot evaluate offline, and where: a function
-  /// that needs a cluster, or (for a Kyverno policy that does not compile because of it) one of
-  /// Kyverno's libraries.
+  /// What makes an expression one kubeward cannot evaluate offline, and where: the
+  /// authorizer, which asks the cluster; or, in a Kyverno policy, one of Kyverno's libraries,
+  /// which kubeward does not declare (a function that needs a cluster, or one it does not
+  /// implement). Read from the compiler, not the text: `image.endsWith(…)` whose `image` is a
+  /// comprehension's variable compiles, and calls no library (Gatekeeper's templates filter
+  /// `exemptImages` so); a ValidatingAdmissionPolicy has none of them, and one that calls them
+  /// does not compile, as in the API server.
   private static func unevaluable(_ expression: PolicyExpression, flavor: AdmissionPolicy.Flavor)
     -> (String, Int)?
   {
-    if let found = clusterFunction(in: expression.source) { return found }
     // The authorizer asks the cluster's authorizers, which a linter has none of (read in the
     // parsed expression: the word in a string is no call).
     if let offset = expression.program?.expression.firstReference(to: "authorizer") {
@@ -571,12 +574,15 @@ struct PolicyReader {
     }
     guard flavor == .kyverno, let error = expression.compileError,
       let name = error.message.firstMatch(of: /undeclared reference to '([^']+)'/)?.1,
-      kyvernoLibraries.contains(String(name))
+      clusterLibraries.contains(String(name)) || kyvernoLibraries.contains(String(name))
     else { return nil }
-    guard let offset = nameOffset(String(name), in: expression.source) else {
-      return (String(name), 0)
-    }
-    return (calledFunction(at: offset, in: Array(expression.source.utf8)), offset)
+    let bytes = Array(expression.source.utf8)
+    // Where the compiler found the name, else where it is first written as one.
+    let offset =
+      bytes.dropFirst(error.offset).starts(with: name.utf8)
+      ? error.offset : nameOffset(String(name), in: expression.source)
+    guard let offset else { return (String(name), 0) }
+    return (calledFunction(at: offset, in: bytes), offset)
   }
 
   /// Where `name` is first written as a name of its own (not a field, not part of a longer
@@ -607,27 +613,6 @@ struct PolicyReader {
       while stop < bytes.count, isNamePart(bytes[stop]) { stop += 1 }
     }
     return String(decoding: bytes[offset..<stop], as: UTF8.self)
-  }
-
-  private static func clusterFunction(in source: String) -> (String, Int)? {
-    let bytes = Array(source.utf8)
-    for library in clusterLibraries {
-      let needle = Array((library + ".").utf8)
-      var index = 0
-      while index + needle.count <= bytes.count {
-        if bytes[index..<(index + needle.count)].elementsEqual(needle),
-          index == 0 || !isNamePart(bytes[index - 1]) && bytes[index - 1] != UInt8(ascii: ".")
-        {
-          var end = index + needle.count
-          while end < bytes.count, isNamePart(bytes[end]) { end += 1 }
-          if end < bytes.count, bytes[end] == UInt8(ascii: "(") {
-            return (String(decoding: bytes[index..<end], as: UTF8.self), index)
-          }
-        }
-        index += 1
-      }
-    }
-    return nil
   }
 
   private static func isNamePart(_ byte: UInt8) -> Bool {

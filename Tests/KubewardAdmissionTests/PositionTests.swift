@@ -350,6 +350,38 @@ struct KyvernoTests {
     #expect(once.map(\.severity) == [.warning], "\(once.map(\.message))")
   }
 
+  /// A comprehension's variable named as one of Kyverno's libraries (`image`, `resource`) is
+  /// the variable: the expression compiles and is evaluated (Gatekeeper's templates filter
+  /// `exemptImages` with `image`), in a Kyverno policy and in a ValidatingAdmissionPolicy.
+  @Test func loopVariablesNamedAsLibrariesAreEvaluated() throws {
+    for name in ["image", "resource", "http", "globalContext"] {
+      let expression =
+        "object.spec.containers.map(c, c.image).all(\(name), !\(name).endsWith(':latest'))"
+      let kyvernoFindings = try Harness(
+        policies: kyverno(expression, actions: "[Deny]"), manifest: pod
+      ).findings()
+      #expect(
+        kyvernoFindings.map(\.severity) == [.error] && kyvernoFindings[0].file == "manifest.yaml",
+        "\(name): \(kyvernoFindings.map(\.message))")
+      let vapFindings = try Harness(
+        policies: policy(
+          expression,
+          rules:
+            #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}"#
+        ),
+        manifest: pod
+      ).objectFindings()
+      #expect(vapFindings.map(\.severity) == [.error], "\(name): \(vapFindings.map(\.message))")
+    }
+    // A ValidatingAdmissionPolicy has no cluster library: calling one does not compile.
+    let plain = try Harness(
+      policies: policy("resource.Get('v1', 'configmaps', 'shop', 'a').data.x == 'y'"),
+      manifest: deployment()
+    ).findings()
+    #expect(plain.contains { $0.message.contains("does not compile") })
+    #expect(!plain.contains { $0.message.contains("needs a cluster") })
+  }
+
   /// Kyverno's own libraries kubeward does not implement: the policy is not evaluated, and
   /// says so once as a warning (not a compile error claiming every request is rejected).
   @Test func kyvernoLibrariesAreSaidOnceAndNotEvaluated() throws {
