@@ -665,7 +665,8 @@ func saturatingAdd(_ lhs: UInt64, _ rhs: UInt64) -> UInt64 {
 /// `{{ .Values.image }}`, `{{ include "x" . }}`. Other `{{ }}` text (Prometheus alert templates,
 /// Argo CD ApplicationSet parameters) is legitimate content and left alone.
 enum HelmExpression {
-  private static let markers: [[UInt8]] = [
+  /// What only Helm's templates say: its objects and its functions.
+  static let markers: [[UInt8]] = [
     ".Values", ".Release", ".Chart", ".Capabilities", ".Files", "include \"", "template \"",
     "toYaml", "tpl ",
   ].map { Array($0.utf8) }

@@ -111,7 +111,7 @@ public struct YAMLReader: Sendable {
           builder.addDiagnostic(
             ReaderDiagnostic(
               kind: .unrenderedTemplate,
-              message: Self.templateMessage
+              message: Self.templateMessage(session.templateDialect())
                 + " (libyaml stops at \(range.start): \(message))",
               range: template, document: nil))
           return finish(builder)
@@ -138,15 +138,17 @@ public struct YAMLReader: Sendable {
     }
   }
 
-  static let templateMessage =
-    "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so render "
-    + "it first (`helm template RELEASE CHART | kubeward lint -`)"
+  static func templateMessage(_ dialect: TemplateDialect) -> String {
+    "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so "
+      + dialect.renderFirst
+  }
 
   /// For a document that parses, whose quoted values are template expressions.
-  static let quotedTemplateMessage =
+  static func quotedTemplateMessage(_ dialect: TemplateDialect) -> String {
     "unrendered template: values such as `\"{{ … }}\"` are template expressions, which the "
-    + "tool that renders this file replaces; kubeward lints rendered manifests, so lint its "
-    + "output (`helm template RELEASE CHART | kubeward lint -`)"
+      + "tool that renders this file replaces; kubeward lints rendered manifests, so lint its "
+      + "output (\(dialect.command))"
+  }
 
   private func finish(_ builder: consuming TreeBuilder) -> ParsedFile {
     let tree = builder.makeTree()
@@ -260,7 +262,9 @@ public struct YAMLReader: Sendable {
     builder.addDiagnostic(
       ReaderDiagnostic(
         kind: .unrenderedTemplate,
-        message: structural ? Self.templateMessage : Self.quotedTemplateMessage,
+        message: structural
+          ? Self.templateMessage(session.templateDialect())
+          : Self.quotedTemplateMessage(session.templateDialect()),
         range: SourceRange(at: first),
         document: builder.documentIndex - 1))
   }
@@ -273,6 +277,7 @@ struct ReadSession {
   /// `firstTemplateMarker()`'s answer, once worked out: every syntax error asks it, and a file
   /// of thousands of errors and no template was scanned whole for each.
   private var templateMarker: SourceRange??
+  private var dialect: TemplateDialect?
 
   init(bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
@@ -350,6 +355,15 @@ struct ReadSession {
       return SourceRange(start: start, end: SourcePosition(line: line, column: start.column + 2))
     }
     return nil
+  }
+
+  /// The tool the file's templates are written for: worked out once, as each of a file's
+  /// templated documents asks.
+  mutating func templateDialect() -> TemplateDialect {
+    if let dialect { return dialect }
+    let found = TemplateDialect.of(bytes)
+    dialect = found
+    return found
   }
 
   mutating func lineHasTemplate(_ line: Int) -> Bool {

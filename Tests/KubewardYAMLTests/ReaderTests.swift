@@ -469,6 +469,30 @@ struct ErrorTests {
     #expect(quoted.diagnostics.map(\.kind) == [.unrenderedTemplate])
   }
 
+  @Test func templatesOfOtherToolsAreNotSentToHelm() {
+    // kube-burner's object templates, and Jinja (Ansible, cookiecutter).
+    let kubeBurner = read(
+      "kind: Deployment\nmetadata:\n  name: app-{{.Replica}}-{{.Iteration}}\nspec:\n  replicas: {{.podReplicas}}\n"
+    )
+    let jinja = read(
+      "kind: ConfigMap\nmetadata:\n  name: {{ app_name }}\ndata:\n{% for key in keys %}\n  {{ key }}: x\n{% endfor %}\n"
+    )
+    for file in [kubeBurner, jinja] {
+      #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+      #expect(!file.diagnostics[0].message.contains("helm"))
+      #expect(file.diagnostics[0].message.contains("`RENDERER … | kubeward lint -`"))
+    }
+  }
+
+  @Test func helmIsToldByItsObjectsAnywhereInAnAction() {
+    let file = read(
+      "kind: Deployment\nmetadata:\n  name: {{ default \"web\" .Values.nameOverride }}\n")
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(file.diagnostics[0].message.contains("`helm template RELEASE CHART | kubeward lint -`"))
+    let quoted = read("kind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
+    #expect(quoted.diagnostics[0].message.contains("helm template"))
+  }
+
   @Test func legitimateBracesAreNotTemplates() {
     let file = read(
       """
