@@ -416,6 +416,20 @@ public final class Container: Sendable {
     }
   }
 
+  /// Whether a volume mounted at `path` is where configuration or credentials live: under
+  /// `/etc/`, in a `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`), or a folder
+  /// named for certificates (`/var/run/serving-cert`, `/certs`: its last name holds `cert`,
+  /// in any case), where a server writes its own. Such a folder holds a few small files.
+  public static func holdsSmallFiles(mountedAt path: String) -> Bool {
+    if path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
+      || path.hasPrefix("/run/secrets/")
+    {
+      return true
+    }
+    return ASCIIText.contains(
+      String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
+  }
+
   /// `volumeMounts:` entries: the volume's name and where it is mounted.
   public var volumeMountPaths: [(volume: String, path: String)] {
     node.items(.volumeMounts).compactMap { mount in

@@ -509,7 +509,7 @@ struct MessagesFitTheKind {
         containers:
           - name: db
             image: example/db:1.0
-            volumeMounts: [{name: conf, mountPath: /etc/db/conf.d}]
+            volumeMounts: [{name: conf, mountPath: /var/lib/db/conf.d}]
         volumes:
           - {name: conf, emptyDir: {}}
       """

@@ -23,7 +23,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
     // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`.
     let writtenElsewhere = Set(
-      writableMounts.filter { !($0.path.map(Self.holdsSmallFiles) ?? false) }.map(\.volume))
+      writableMounts.filter { !($0.path.map(Container.holdsSmallFiles(mountedAt:)) ?? false) }.map(
+        \.volume))
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
@@ -114,19 +115,5 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           """)
       }
     }
-  }
-
-  /// Whether `path` is where configuration or credentials live: under `/etc/`, in a
-  /// `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`), or a folder named for
-  /// certificates (`/var/run/serving-cert`, `/certs`: its last name holds `cert`, in any
-  /// case), where a server writes its own.
-  static func holdsSmallFiles(_ path: String) -> Bool {
-    if path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
-      || path.hasPrefix("/run/secrets/")
-    {
-      return true
-    }
-    return ASCIIText.contains(
-      String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
   }
 }

@@ -38,6 +38,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
         // Found once, and only for a container that writes to an unbounded emptyDir.
         if socketFolders == nil { socketFolders = spec.socketFolders() }
         if socketFolders!.contains(mount.volume) { continue }
+        // Where configuration and credentials live, a few small files: a sidecar's
+        // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
+        if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
         // Said as seen: a writable mount, not a write (a config folder that only an init
         // container fills is mounted writable by the containers that read it too).
         return "it mounts emptyDir volume '\(mount.volume)' writable, which has no sizeLimit"
@@ -47,7 +50,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
     if let name = keptData(container) {
-      return "\(name) stores data, and with no volume for it, on the node's disk"
+      return "it runs \(name), which stores data, with no volume of its own to hold it"
     }
     if writesThroughCommand(container) {
       return "its command writes files"

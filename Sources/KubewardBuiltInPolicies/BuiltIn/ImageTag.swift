@@ -18,12 +18,16 @@ struct ImageTag: ObjectPolicy {
         !Self.isScaffoldPlaceholder(image.string ?? "")
       else { continue }
       let problem = reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
+      // Only the kinds `kubectl rollout undo` works on have rollbacks to return.
+      let rollbacks =
+        [.deployment, .statefulSet, .daemonSet].contains(object.resourceKind)
+        ? " rollbacks cannot return to the old one," : ""
       report.report(
         image,
         """
-        runs \(image.string ?? ""), which \(problem): each node may pull a different image, \
-        rollbacks cannot return to the old one, and a slow pull of a moving tag delays \
-        starts; pin a version tag (or a digest)
+        runs \(image.string ?? ""), which \(problem): each node may pull a different \
+        image,\(rollbacks) and a slow pull of a moving tag delays starts; pin a version tag \
+        (or a digest)
         """,
         container: container)
     }

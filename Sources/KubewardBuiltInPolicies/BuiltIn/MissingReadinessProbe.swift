@@ -64,7 +64,8 @@ struct MissingReadinessProbe: SetPolicy {
           case (true, false): requests
           case (false, true): rollouts
           case (false, false):
-            "a Service that selects its pods would send it requests it cannot serve yet "
+            "no Service of the linted files selects its pods and it has no rolling update, "
+              + "but a Service that selects them would send it requests it cannot serve yet "
               + "(connection refused)"
           }
         // Readiness is the pod's: beside a container whose probe gates it (a controller
@@ -96,7 +97,10 @@ struct MissingReadinessProbe: SetPolicy {
           \(probes)
           """,
           container: container.name,
-          adjustment: container.servesOnlyDatagrams || gatedByAnother ? .info : .standard)
+          // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
+          // waits for a Service kubeward does not see: a guess, so information.
+          adjustment: container.servesOnlyDatagrams || gatedByAnother || (!isReached && !rollsOut)
+            ? .info : .standard)
       }
     }
   }

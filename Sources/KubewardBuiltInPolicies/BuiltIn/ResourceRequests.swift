@@ -51,7 +51,8 @@ struct ResourceRequests: ObjectPolicy {
       report.report(
         container.node,
         """
-        has no \(names) request: the scheduler places it as if it needed nothing, so nodes \
+        has no \(names) request: the scheduler places it as if it needed no \
+        \(missing.map(\.text).joined(separator: " or ")), so nodes \
         get overcommitted and it is among the first evicted under pressure\
         \(scaled ? ", and autoscalers cannot compute utilisation" : "") (on a virtual node \
         such as ECI or Fargate, the requests size the pod's instance instead); set \(settings)
