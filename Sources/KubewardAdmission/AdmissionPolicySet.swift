@@ -220,6 +220,12 @@ public struct AdmissionPolicySet: Sendable {
           }
         } else if PolicyReader.isException(apiVersion: apiVersion, kind: kind) {
           if let exception = reader.exception(object) { add(exception) }
+        } else if let why = PolicyReader.unevaluatedPolicy(apiVersion: apiVersion, kind: kind) {
+          // Said where it is written: taken for a param object, it was passed over in silence.
+          let name = object["metadata"]?["name"]?.string.map { " \($0)" }
+          reader.problem(
+            object["kind"] ?? object, "\(kind)\(name ?? "") is not evaluated: \(why)",
+            severity: .warning)
         } else {
           learn(object, apiVersion: apiVersion, kind: kind)
         }

@@ -389,6 +389,28 @@ struct PolicyReader {
         && (kind == "ValidatingPolicy" || kind == "NamespacedValidatingPolicy"))
   }
 
+  /// Why kubeward does not evaluate an object of another policy engine, or of another kind of
+  /// admission policy, given as a policy; `nil` for any other object (a param, a Namespace).
+  static func unevaluatedPolicy(apiVersion: String, kind: String) -> String? {
+    let group = apiVersion.split(separator: "/").first.map(String.init) ?? ""
+    switch (group, kind) {
+    case ("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"):
+      return "kubeward evaluates Kyverno's ValidatingPolicies (policies.kyverno.io), not its "
+        + "\(kind) resources (kyverno.io)"
+    case ("policies.kyverno.io", _):
+      return "kubeward evaluates Kyverno's ValidatingPolicies, not its \(kind) resources"
+    case ("templates.gatekeeper.sh", "ConstraintTemplate"):
+      return "kubeward evaluates ValidatingAdmissionPolicies, not Gatekeeper's templates"
+    case ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"):
+      return "kubeward checks objects and does not mutate them"
+    case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+      ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
+      return "a webhook's verdict needs the webhook, which runs in the cluster"
+    default:
+      return nil
+    }
+  }
+
   static func isException(apiVersion: String, kind: String) -> Bool {
     apiVersion.hasPrefix("policies.kyverno.io/") && kind == "PolicyException"
   }

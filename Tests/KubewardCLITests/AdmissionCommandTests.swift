@@ -100,6 +100,21 @@ struct AdmissionCommandTests {
     let unusable = try Kubeward.run(["lint", "--policy", policy, manifests])
     #expect(unusable.status == 2)
     #expect(unusable.standardError.contains("old.yaml:5:14: paramKind needs apiVersion and kind"))
+    // Another engine's policy is named, where it is written, not taken for a param object.
+    let clusterPolicy = folder + "/cluster-policy.yaml"
+    try """
+    apiVersion: kyverno.io/v1
+    kind: ClusterPolicy
+    metadata: {name: require-labels}
+    spec:
+      rules: []
+    """.write(toFile: clusterPolicy, atomically: true, encoding: .utf8)
+    let other = try Kubeward.run(["lint", "--policy", clusterPolicy, manifests])
+    #expect(other.status == 2)
+    #expect(
+      other.standardError.contains(
+        "cluster-policy.yaml:2:7: ClusterPolicy require-labels is not evaluated: kubeward evaluates Kyverno's ValidatingPolicies"
+      ), "\(other.standardError)")
   }
 
   @Test func theConfigurationNamesPoliciesAndConfiguresThem() throws {
