@@ -69,9 +69,22 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// running its client tools, runs no server that stores anything.
   private func keptData(_ container: Container) -> String? {
     guard let name = dataImage(container), !container.isIdle, runsServer(container, of: name),
-      !Self.keepsNothing(container.commandLine, image: name)
+      !Self.keepsNothing(container.commandLine, image: name),
+      !Self.runsSentinel(container, image: name)
     else { return nil }
     return name
+  }
+
+  /// A Redis (or Valkey) Sentinel: it watches a Redis and runs its failover, and keeps only
+  /// its own small configuration file. Told by its ports (all Sentinel's 26379: the
+  /// Kubernetes examples' sentinel, which the image's entry point starts from the
+  /// environment) or its `--sentinel` switch (`redis-server sentinel.conf --sentinel`);
+  /// `redis-sentinel` is no server of the data image already (`runsServer`).
+  static func runsSentinel(_ container: Container, image: String) -> Bool {
+    guard image.hasPrefix("redis") || image.hasPrefix("valkey") else { return false }
+    let ports = container.ports
+    if !ports.isEmpty && ports.allSatisfy({ $0.number == 26379 }) { return true }
+    return container.commandLine.contains("--sentinel")
   }
 
   /// A Redis (or Valkey) set to keep nothing, as a cache: snapshots off (`--save ""`) and not
