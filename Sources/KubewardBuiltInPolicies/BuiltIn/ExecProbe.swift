@@ -14,9 +14,14 @@ struct ExecProbe: ObjectPolicy {
       for probe in container.probes {
         guard let (handler, key) = probe.handler, handler == .exec else { continue }
         let period = probe.periodSeconds
-        let frequent = period < 10
+        // A startup probe stops at its first success: its runs are few, once per start of the
+        // container, where the hangs came from probes that run all the time.
+        let startup = probe.kind == .startup
+        let frequent = period < 10 && !startup
         let frequency =
-          frequent ? "every \(period)s, more often than the 10s default" : "every \(period)s"
+          startup
+          ? "every \(period)s until the container has started (then it stops)"
+          : frequent ? "every \(period)s, more often than the 10s default" : "every \(period)s"
         if let virtualNode {
           report.report(
             key,
@@ -28,8 +33,9 @@ struct ExecProbe: ObjectPolicy {
             container: container, adjustment: .info)
           continue
         }
-        // The runtime hangs came from frequent exec probes; at the default period or slower,
-        // an exec probe is often the only way to check (a database query, a mount).
+        // The runtime hangs came from frequent exec probes; at the default period or slower, or
+        // only while the container starts, an exec probe is often the only way to check (a
+        // database query, a mount).
         report.report(
           key,
           """
