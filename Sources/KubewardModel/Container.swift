@@ -338,6 +338,34 @@ public final class Container: Sendable {
       || value.dropFirst(host.count).hasPrefix(":")
   }
 
+  /// The port numbers its environment or arguments name as where it serves metrics: an
+  /// environment variable whose name holds `METRICS` and `PORT` (`METRICS_PORT=9090`, in any
+  /// case), or a `--metrics…=` flag whose value is a port or ends in one
+  /// (`--metrics-bind-address=:8080`, `--metrics-port=9090`). A port declared under another
+  /// name (`http`) is then a metrics port (Kubeflow Pipelines' scheduled-workflow controller).
+  public var metricsPortNumbers: Set<Int> {
+    var numbers: Set<Int> = []
+    func port(in value: Substring) -> Int? {
+      let digits = value.split(separator: ":", omittingEmptySubsequences: false).last ?? value
+      guard let number = Int(digits), (1...65535).contains(number) else { return nil }
+      return number
+    }
+    for item in node.items(.env) {
+      guard let name = item.scalar(.name)?.string,
+        ASCIIText.contains(name, anyOf: ["metrics"]) && ASCIIText.contains(name, anyOf: ["port"]),
+        let value = item.scalar(.value)?.string, let number = port(in: Substring(value))
+      else { continue }
+      numbers.insert(number)
+    }
+    for word in commandLine where word.hasPrefix("--metrics") || word.hasPrefix("-metrics") {
+      guard let equals = word.firstIndex(of: "="),
+        let number = port(in: word[word.index(after: equals)...])
+      else { continue }
+      numbers.insert(number)
+    }
+    return numbers
+  }
+
   /// Whether the container's command or environment names a Unix socket under `path` (a
   /// CSI sidecar's `--csi-address=/csi/csi.sock`): a folder that only holds a socket.
   public func namesSocket(under path: String) -> Bool {

@@ -57,9 +57,9 @@ struct FSGroupRecursiveChown: ObjectPolicy {
       fsGroup,
       """
       sets fsGroup with \(first)\(more) mounted: at every pod start the kubelet changes the \
-      group of every file on the volume, which on a large NAS volume takes longer than the \
-      start timeout, so the pod never starts; set securityContext.fsGroupChangePolicy: \
-      OnRootMismatch
+      group of every file on the volume, whose size the manifest does not show: on a large \
+      volume of many files (a NAS share) that takes longer than the start timeout, so the pod \
+      never starts; set securityContext.fsGroupChangePolicy: OnRootMismatch
       """)
   }
 

@@ -490,8 +490,11 @@ extension FactsCollection {
       } ?? false)
     {
       let declared = container.ports
+      // Metrics by name, or by the number the container is told to serve metrics on.
+      let metricsPorts = container.metricsPortNumbers
       func namedAuxiliary(_ port: ContainerPort) -> Bool {
         port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
+          || port.number.map(metricsPorts.contains) == true
       }
       // Beside a metrics port, an unnamed one that the liveness or startup probe checks is a
       // health port (Argo Workflows' controller: `metrics` and an unnamed 6060 its liveness
