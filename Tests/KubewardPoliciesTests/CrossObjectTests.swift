@@ -515,7 +515,7 @@ struct MessagesFitTheKind {
       """
     let finding = try #require(
       findings(try lint([("p.yaml", pod)]), "ephemeral-storage-limit").first)
-    #expect(finding.message.contains("it mounts emptyDir volume 'conf' writable"))
+    #expect(finding.message.contains(#"it mounts emptyDir volume "conf" writable"#))
     #expect(!finding.message.contains("writes to emptyDir"))
   }
 }

@@ -43,7 +43,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
         if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
         // Said as seen: a writable mount, not a write (a config folder that only an init
         // container fills is mounted writable by the containers that read it too).
-        return "it mounts emptyDir volume '\(mount.volume)' writable, which has no sizeLimit"
+        return "it mounts emptyDir volume \"\(mount.volume)\" writable, which has no sizeLimit"
       }
     }
     // With a read-only root file system only volumes take writes; a container with a volume
