@@ -24,6 +24,25 @@ public struct Monitor: Sendable {
   /// Selects Service labels (ServiceMonitor) or pod labels (PodMonitor).
   public var selector: LabelSelector? { LabelSelector(selector: object.spec?.mapping(.selector)) }
 
+  /// The ports its endpoints scrape, by name (`endpoints[].port`; `targetPort` when it is a
+  /// name), or `nil` when one names none or names it by number: then which it scrapes is not
+  /// known by name.
+  public var scrapedPortNames: Set<String>? {
+    var names: Set<String> = []
+    for endpoint in object.spec?["endpoints"]?.items ?? .none {
+      if let port = endpoint.scalar(.port)?.string {
+        names.insert(port)
+      } else if let target = endpoint.scalar(.targetPort), target.int == nil,
+        let name = target.string
+      {
+        names.insert(name)
+      } else {
+        return nil
+      }
+    }
+    return names.isEmpty ? nil : names
+  }
+
   public var namespaces: Namespaces {
     guard let selector = object.spec?.mapping(.namespaceSelector) else { return .own }
     if selector.scalar(.any)?.bool == true { return .any }

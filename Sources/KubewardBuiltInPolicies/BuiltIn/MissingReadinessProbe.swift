@@ -110,7 +110,8 @@ struct MissingReadinessProbe: SetPolicy {
   /// `WorkloadSelection.nearest`), so that a Service of one variant of an application does
   /// not reach the other variants kept beside it. A Service of metrics ports only
   /// (`argocd-notifications-controller-metrics`) is scraped, not sent requests: scrapers read
-  /// pods that are not ready all the same.
+  /// pods that are not ready all the same. So is one whose every port a ServiceMonitor in the
+  /// set scrapes (kube-prometheus' exporters behind their kube-rbac-proxy).
   ///
   /// Each reached workload maps to the groups of Services that reach it, each with the ports
   /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
@@ -118,7 +119,11 @@ struct MissingReadinessProbe: SetPolicy {
   /// sharing a selector visited the 5 000 workloads it selects 5 000 times.
   private func reachedByServices(_ set: LintSet) -> [Int: [Set<IntOrString>]] {
     var groups: [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>)] = [:]
-    for service in set.facts.services where !service.servesOnlyAuxiliaryPorts {
+    let budget = set.makeSelectionBudget()
+    for service in set.facts.services
+    where !service.servesOnlyAuxiliaryPorts
+      && !set.isScrapedOnlyByMonitor(service, within: budget)
+    {
       guard service.selector?.isEmpty == false, let selection = set.selection(of: service)
       else { continue }
       let nearest = selection.nearest(to: service.location.file)

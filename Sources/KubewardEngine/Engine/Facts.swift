@@ -317,6 +317,8 @@ public struct MonitorFacts: Sendable {
   public let scrapesServices: Bool
   public let selector: LabelSelector?
   public let namespaces: Monitor.Namespaces
+  /// The Service ports it scrapes, by name (`Monitor.scrapedPortNames`).
+  public let scrapedPortNames: Set<String>?
 
   public let scope: String
 
@@ -453,7 +455,7 @@ extension FactsCollection {
           MonitorFacts(
             object: reference, scrapesServices: kind == .serviceMonitor,
             selector: strings(monitor.selector), namespaces: monitor.namespaces,
-            scope: locate.scope))
+            scrapedPortNames: monitor.scrapedPortNames, scope: locate.scope))
       }
     default:
       // A template without a spec (which the API server rejects, see `schema`) still has pods

@@ -510,6 +510,26 @@ public struct LintSet: Sendable {
   /// `true` when looking would spend more than is left of `budget` (thousands of headless
   /// Services beside thousands of monitors): not knowing, the caller reports nothing.
   public func isScrapedByMonitor(_ service: ServiceFacts, within budget: SelectionBudget) -> Bool {
+    isScrapedByMonitor(service, within: budget) { _ in true }
+  }
+
+  /// Whether a ServiceMonitor in the set scrapes every port of `service` (by name): then
+  /// Prometheus, not clients, is what goes through it, and it reads pods that are not ready
+  /// all the same. `true` when looking would spend more than is left of `budget`.
+  public func isScrapedOnlyByMonitor(_ service: ServiceFacts, within budget: SelectionBudget)
+    -> Bool
+  {
+    guard !service.ports.isEmpty else { return false }
+    return isScrapedByMonitor(service, within: budget) { monitor in
+      guard let scraped = monitor.scrapedPortNames else { return false }
+      return service.ports.allSatisfy { port in port.name.map(scraped.contains) ?? false }
+    }
+  }
+
+  private func isScrapedByMonitor(
+    _ service: ServiceFacts, within budget: SelectionBudget,
+    where scrapesEnough: (MonitorFacts) -> Bool
+  ) -> Bool {
     let own =
       monitorsByNamespace[MonitorKey(scope: service.scope, namespace: service.namespace)] ?? []
     let everywhere = monitorsByNamespace[MonitorKey(scope: service.scope, namespace: nil)] ?? []
@@ -521,7 +541,7 @@ public struct LintSet: Sendable {
     func scrapes(_ index: Int) -> Bool {
       let monitor = facts.monitors[index]
       return monitor.scope == service.scope && monitor.scrapesServices
-        && (monitor.selector?.matches(service.labels) ?? false)
+        && (monitor.selector?.matches(service.labels) ?? false) && scrapesEnough(monitor)
     }
     return own.contains(where: scrapes) || everywhere.contains(where: scrapes)
       || named.contains(where: scrapes)
