@@ -203,11 +203,7 @@ struct EvaluationTests {
           """) + "\n---\n"
         + binding(paramRef: "  paramRef:\n    selector: {matchLabels: {role: limit}}") + "\n---\n"
         + params.joined(separator: "\n---\n")
-      let manifests = (0..<3).map { index in
-        (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
-      }
-      var harness = Harness(policies: text, manifests: manifests)
-      harness.jobs = 1
+      var harness = Harness.serial(policies: text, deployments: 3)
       // Room for ten evaluations: three objects of one each, not three of fifty.
       harness.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
       return try harness.objectFindings()
@@ -567,11 +563,7 @@ struct EvaluationTests {
         validations:
           - expression: "false"
       """)
-    let manifests = (0..<5).map { index in
-      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
-    }
-    var harness = Harness(policies: text, manifests: manifests)
-    harness.jobs = 1
+    var harness = Harness.serial(policies: text, deployments: 5)
     #expect(try harness.objectFindings().isEmpty)
     // The first object spends the budget (about 300 000 units), the others are not evaluated.
     harness.workBudget = WorkBudget(limit: 200_000)
@@ -617,11 +609,7 @@ struct EvaluationTests {
         validations:
           - expression: "false"
       """)
-    let manifests = (0..<20).map { index in
-      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
-    }
-    var harness = Harness(policies: text, manifests: manifests)
-    harness.jobs = 1
+    var harness = Harness.serial(policies: text, deployments: 20)
     let unbounded = try harness.objectFindings()
     #expect(unbounded.count == 20 && unbounded.allSatisfy { !$0.message.contains("not checked") })
     // Each match scans about 10 000 entries: the budget lasts for nine objects.
@@ -649,11 +637,7 @@ struct EvaluationTests {
           spec: {policyName: \(name), validationActions: [\(actions[index % 3])]}
           """
     }.joined(separator: "\n---\n")
-    let manifests = (0..<3).map { index in
-      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
-    }
-    var harness = Harness(policies: text, manifests: manifests)
-    harness.jobs = 1
+    var harness = Harness.serial(policies: text, deployments: 3)
     #expect(try harness.objectFindings().isEmpty)
     // Ten evaluations spend it, on the first object: the 11th policy (Deny) is the first left
     // out there, and the 12th the first Warn policy; the next objects name their first two.
@@ -673,10 +657,8 @@ struct EvaluationTests {
     // Each expression costs `WorkBudget.perExpression` too: a policy of 200 validations of
     // constants spends the budget on the first object.
     let validations = (0..<200).map { "    - expression: \"\($0) >= 0\"" }
-    var many = Harness(
-      policies: spec("  validations:\n" + validations.joined(separator: "\n")),
-      manifests: manifests)
-    many.jobs = 1
+    var many = Harness.serial(
+      policies: spec("  validations:\n" + validations.joined(separator: "\n")), deployments: 3)
     many.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
     #expect(try many.objectFindings().map(\.file) == ["d1.yaml", "d2.yaml"])
   }
@@ -1663,12 +1645,8 @@ struct EvaluationTests {
     // Two hundred that exempt nothing, then one that exempts every object.
     let exceptions = (0..<200).map { exception($0, "false") } + [exception(200, "true")]
     let policy = kyvernoDemo(validation: "false")
-    let manifests = (0..<3).map { index in
-      (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
-    }
-    var harness = Harness(
-      policies: ([policy] + exceptions).joined(separator: "\n---\n"), manifests: manifests)
-    harness.jobs = 1
+    var harness = Harness.serial(
+      policies: ([policy] + exceptions).joined(separator: "\n---\n"), deployments: 3)
     #expect(try harness.objectFindings().isEmpty)
     // Two objects' exceptions spend it; the third is not known to be exempt.
     harness.workBudget = WorkBudget(limit: 300 * WorkBudget.perEvaluation)

@@ -28,6 +28,18 @@ struct Harness {
     self.init(policies: policies, manifests: [("manifest.yaml", manifest)])
   }
 
+  /// Deployments `web0`… in files `d0.yaml`…, checked in order by one worker: what the tests
+  /// of the run's work budget count on.
+  static func serial(policies: String, deployments count: Int) -> Harness {
+    var harness = Harness(
+      policies: policies,
+      manifests: (0..<count).map { index in
+        (name: "d\(index).yaml", text: deployment(name: "web\(index)"))
+      })
+    harness.jobs = 1
+    return harness
+  }
+
   /// The findings of the run: the policy file's first, then the manifests'.
   func findings() throws -> [Finding] {
     var set = AdmissionPolicySet()

@@ -33,7 +33,7 @@ func setFindings(
 
 func deployment(
   _ name: String, namespace: String? = nil, labels: String = "", replicas: Int = 2,
-  ports: String = ""
+  ports: String = "", image: String? = nil
 ) -> String {
   let labels = labels.isEmpty ? "app: \(name)" : labels
   return """
@@ -52,7 +52,7 @@ func deployment(
         spec:
           containers:
             - name: main
-              image: example/\(name):1.0
+              image: \(image ?? "example/\(name):1.0")
     \(ports)
     """
 }
@@ -375,7 +375,10 @@ func lintFacts(_ files: [(String, String)]) throws -> FactsCollection {
 /// replaces pods, autoscalers only where one can scale the kind.
 @Suite("Messages fit the kind")
 struct MessagesFitTheKind {
-  let job = """
+  var job: String { jobRunning("{name: migrate, image: example/migrate:1.0}") }
+
+  func jobRunning(_ container: String) -> String {
+    """
     apiVersion: batch/v1
     kind: Job
     metadata: {name: migrate}
@@ -384,8 +387,9 @@ struct MessagesFitTheKind {
         spec:
           restartPolicy: Never
           containers:
-            - {name: migrate, image: example/migrate:1.0}
+            - \(container)
     """
+  }
 
   @Test func onlyScalableKindsAreTalkedOfAutoscalers() throws {
     let jobMessage = try #require(findings(try lint([("j.yaml", job)]), "resource-requests").first)
@@ -393,6 +397,30 @@ struct MessagesFitTheKind {
     let web = try #require(
       findings(try lint([("d.yaml", deployment("web"))]), "resource-requests").first)
     #expect(web.message.contains("autoscalers cannot compute utilisation"))
+  }
+
+  /// `kubectl rollout undo` works on Deployments, StatefulSets and DaemonSets only.
+  @Test func onlyKindsWithRollbacksAreTalkedOfRollbacks() throws {
+    let latestJob = jobRunning("{name: migrate, image: example/migrate}")
+    let jobTag = try #require(findings(try lint([("j.yaml", latestJob)]), "image-tag").first)
+    #expect(!jobTag.message.contains("rollback"))
+    #expect(jobTag.message.contains("each node may pull a different image, and a slow pull"))
+    let latestDeployment = deployment("web", image: "example/web:latest")
+    let deploymentTag = try #require(
+      findings(try lint([("d.yaml", latestDeployment)]), "image-tag").first)
+    #expect(deploymentTag.message.contains("rollbacks cannot return to the old one"))
+  }
+
+  /// The scheduler takes what has no request as not needed: said of that resource.
+  @Test func requestsNameWhatTheSchedulerTakesAsNotNeeded() throws {
+    let cpuOnly = jobRunning(
+      "{name: migrate, image: example/migrate:1.0, resources: {requests: {cpu: 100m}}}")
+    let finding = try #require(findings(try lint([("j.yaml", cpuOnly)]), "resource-requests").first)
+    #expect(
+      finding.message.contains(
+        "has no memory request: the scheduler places it as if it needed no memory,"))
+    let none = try #require(findings(try lint([("j.yaml", job)]), "resource-requests").first)
+    #expect(none.message.contains("as if it needed no cpu or memory,"))
   }
 
   @Test func onlyRollingKindsAreTalkedOfRollouts() throws {

@@ -510,7 +510,7 @@ public struct LintSet: Sendable {
   /// `true` when looking would spend more than is left of `budget` (thousands of headless
   /// Services beside thousands of monitors): not knowing, the caller reports nothing.
   public func isScrapedByMonitor(_ service: ServiceFacts, within budget: SelectionBudget) -> Bool {
-    isScrapedByMonitor(service, within: budget) { _ in true }
+    isScrapedByMonitor(service, within: budget, where: { _ in true })
   }
 
   /// Whether a ServiceMonitor in the set scrapes every port of `service` (by name): then
@@ -520,14 +520,17 @@ public struct LintSet: Sendable {
     -> Bool
   {
     guard !service.ports.isEmpty else { return false }
-    return isScrapedByMonitor(service, within: budget) { monitor in
+    // Each monitor looked at checks every port: charged so (thousands of ports against
+    // thousands of monitors).
+    return isScrapedByMonitor(service, within: budget, costPerMonitor: service.ports.count) {
+      monitor in
       guard let scraped = monitor.scrapedPortNames else { return false }
       return service.ports.allSatisfy { port in port.name.map(scraped.contains) ?? false }
     }
   }
 
   private func isScrapedByMonitor(
-    _ service: ServiceFacts, within budget: SelectionBudget,
+    _ service: ServiceFacts, within budget: SelectionBudget, costPerMonitor: Int = 1,
     where scrapesEnough: (MonitorFacts) -> Bool
   ) -> Bool {
     let own =
@@ -537,7 +540,9 @@ public struct LintSet: Sendable {
     // project that names namespaces may be watching it.
     let named = service.namespaceIsImplicit ? namedNamespaceMonitors : []
     // Charged before anything is looked at, or joined: the lists are the set's own.
-    guard budget.spend(own.count + everywhere.count + named.count) else { return true }
+    let (cost, overflow) = (own.count + everywhere.count + named.count)
+      .multipliedReportingOverflow(by: costPerMonitor)
+    guard !overflow, budget.spend(cost) else { return true }
     func scrapes(_ index: Int) -> Bool {
       let monitor = facts.monitors[index]
       return monitor.scope == service.scope && monitor.scrapesServices
