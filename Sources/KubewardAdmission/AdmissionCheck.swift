@@ -964,8 +964,16 @@ struct AdmissionCheck: ObjectCheck {
     _ policy: AdmissionPolicy, _ binding: AdmissionBinding, unbound: Bool
   ) -> String {
     let actions = binding.actions.map(\.rawValue).joined(separator: ", ")
-    if policy.flavor == .kyverno {
+    switch policy.flavor {
+    case .kyverno:
       return "violates Kyverno ValidatingPolicy '\(policy.name)' (\(actions))"
+    case .kyvernoClusterPolicy:
+      // In Kyverno's words: Enforce or Audit.
+      let action = binding.actions.contains(.deny) ? "Enforce" : "Audit"
+      return
+        "violates Kyverno ClusterPolicy '\(policy.name)' (rule '\(policy.rule ?? "")': \(action))"
+    case .validatingAdmissionPolicy:
+      break
     }
     if unbound {
       return "violates ValidatingAdmissionPolicy '\(policy.name)' (no binding: as if Deny)"
@@ -1379,7 +1387,7 @@ struct AdmissionCheck: ObjectCheck {
 
 extension Substring {
   /// Without leading and trailing white space (Unicode's), cut at scalars.
-  fileprivate var trimmingSpaces: String {
+  var trimmingSpaces: String {
     // Every finding's message passes here, and most have no space at either end.
     if let first = utf8.first, let last = utf8.last,
       (0x21..<0x80).contains(first), (0x21..<0x80).contains(last)
@@ -1412,8 +1420,10 @@ enum Autogen {
   }
 
   static func variants(of policy: AdmissionPolicy) -> [String: AdmissionPolicy] {
-    guard policy.flavor == .kyverno, !policy.autogenControllers.isEmpty,
-      let constraints = policy.matchConstraints, canAutogen(constraints)
+    // A ClusterPolicy's rule was read as Kyverno decides autogen for it (the reader knows its
+    // `match`, which the constraints it was read into do not say all of).
+    guard policy.autogens, let constraints = policy.matchConstraints,
+      policy.flavor == .kyvernoClusterPolicy || canAutogen(constraints)
     else { return [:] }
     var variants: [String: AdmissionPolicy] = [:]
     for kind in policy.autogenControllers {
@@ -1442,7 +1452,8 @@ enum Autogen {
         },
         auditAnnotations: policy.auditAnnotations.map(rewrite),
         failurePolicy: policy.failurePolicy, ownActions: policy.ownActions,
-        autogenControllers: [], title: policy.title, summary: policy.summary, needsCluster: nil)
+        autogenControllers: [], title: policy.title, summary: policy.summary, needsCluster: nil,
+        rule: policy.rule)
     }
     return variants
   }

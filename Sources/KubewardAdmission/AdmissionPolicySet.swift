@@ -218,6 +218,8 @@ public struct AdmissionPolicySet: Sendable {
             bindings.append(binding)
             bindingsByPolicy[binding.policyName, default: []].append(binding)
           }
+        } else if PolicyReader.isClusterPolicy(apiVersion: apiVersion, kind: kind) {
+          policies += reader.clusterPolicy(object, kind: kind)
         } else if PolicyReader.isException(apiVersion: apiVersion, kind: kind) {
           if let exception = reader.exception(object) { add(exception) }
         } else if let why = PolicyReader.unevaluatedPolicy(apiVersion: apiVersion, kind: kind) {
@@ -285,7 +287,7 @@ public struct AdmissionPolicySet: Sendable {
   private var readsNamespaces: Bool {
     func selects(_ constraints: MatchResources?) -> Bool { constraints?.namespaceSelector != nil }
     return policies.contains { policy in
-      policy.flavor == .kyverno || selects(policy.matchConstraints)
+      policy.flavor != .validatingAdmissionPolicy || selects(policy.matchConstraints)
         || bindings(of: policy).contains { selects($0.matchResources) }
         || policy.expressions.contains { expression in
           expression.source.utf8.withContiguousStorageIfAvailable {
@@ -300,7 +302,7 @@ public struct AdmissionPolicySet: Sendable {
   /// or for a group a definition may declare, can match; or its paramKind's scope.
   private var readsResourceDefinitions: Bool {
     policies.contains { policy in
-      if policy.flavor == .kyverno { return true }
+      if policy.flavor != .validatingAdmissionPolicy { return true }
       if let kind = policy.paramKind, ResourceTable.mayBeCustom(apiVersion: kind.apiVersion) {
         return true
       }

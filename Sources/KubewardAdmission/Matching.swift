@@ -102,6 +102,11 @@ struct ResourceTable: Sendable {
     return table
   }()
 
+  /// The groups and resources Kubernetes serves `kind` as.
+  static func builtInResources(ofKind kind: String) -> [(group: String, resource: String)] {
+    (builtIn[kind] ?? []).map { (group: $0.group, resource: $0.resource) }
+  }
+
   /// The groups Kubernetes serves itself, whose resources no CustomResourceDefinition
   /// changes (`gateway.networking.k8s.io` is served by definitions, and is not one).
   private static let kubernetesGroups: Set<String> = [

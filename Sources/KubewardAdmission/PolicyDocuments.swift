@@ -220,6 +220,9 @@ public final class AdmissionPolicy: Sendable {
   public enum Flavor: String, Sendable {
     case validatingAdmissionPolicy = "ValidatingAdmissionPolicy"
     case kyverno = "ValidatingPolicy"
+    /// A `validate.cel` rule of a Kyverno ClusterPolicy (kyverno.io), evaluated as the
+    /// ValidatingAdmissionPolicy Kyverno evaluates it as.
+    case kyvernoClusterPolicy = "ClusterPolicy"
   }
 
   public let name: String
@@ -243,6 +246,8 @@ public final class AdmissionPolicy: Sendable {
   let autogenControllers: [String]
   public let title: String
   public let summary: String
+  /// The rule of a Kyverno ClusterPolicy it is.
+  let rule: String?
   /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
   /// `image.*`), with where it is used: the policy is not evaluated.
   let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
@@ -253,8 +258,10 @@ public final class AdmissionPolicy: Sendable {
     matchConditions: [NamedExpression], variables: [NamedExpression], validations: [Validation],
     auditAnnotations: [NamedExpression], failurePolicy: FailurePolicy,
     ownActions: [ValidationAction]?, autogenControllers: [String], title: String,
-    summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+    summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?,
+    rule: String? = nil
   ) {
+    self.rule = rule
     self.name = name
     self.flavor = flavor
     self.file = file
@@ -285,8 +292,15 @@ public final class AdmissionPolicy: Sendable {
   }
 
   var kindName: String {
-    flavor == .kyverno ? "Kyverno ValidatingPolicy" : "ValidatingAdmissionPolicy"
+    switch flavor {
+    case .validatingAdmissionPolicy: "ValidatingAdmissionPolicy"
+    case .kyverno: "Kyverno ValidatingPolicy"
+    case .kyvernoClusterPolicy: "Kyverno ClusterPolicy"
+    }
   }
+
+  /// Whether Kyverno's autogen extends it to pod controllers (see `Autogen`).
+  var autogens: Bool { flavor != .validatingAdmissionPolicy && !autogenControllers.isEmpty }
 }
 
 /// A ValidatingAdmissionPolicyBinding. A class for the reason `PolicyExpression` is one: it
@@ -375,7 +389,7 @@ struct PolicyReader {
   /// Where the last expression's start was found, for the next one on its line.
   private let cursor = ColumnCursor()
   /// Whether the policy being read has `cel.bind` (a Kyverno policy's).
-  private var bindings = false
+  var bindings = false
 
   init(file: String, bytes: [UInt8]) {
     self.file = file
@@ -394,9 +408,9 @@ struct PolicyReader {
   static func unevaluatedPolicy(apiVersion: String, kind: String) -> String? {
     let group = apiVersion.split(separator: "/").first.map(String.init) ?? ""
     switch (group, kind) {
-    case ("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"):
-      return "kubeward evaluates Kyverno's ValidatingPolicies (policies.kyverno.io), not its "
-        + "\(kind) resources (kyverno.io)"
+    case ("kyverno.io", "Policy"):
+      return "kubeward evaluates Kyverno's ValidatingPolicies (policies.kyverno.io) and the "
+        + "validate.cel rules of its ClusterPolicies, not its namespaced Policies"
     case ("policies.kyverno.io", _):
       return "kubeward evaluates Kyverno's ValidatingPolicies, not its \(kind) resources"
     case ("templates.gatekeeper.sh", "ConstraintTemplate"):
@@ -463,12 +477,12 @@ struct PolicyReader {
         file: file, range: node.range, message: message, policy: policy, severity: severity))
   }
 
-  private func text(_ node: Node?) -> String? {
+  func text(_ node: Node?) -> String? {
     guard let node, node.isScalar, !node.isNull else { return nil }
     return node.string
   }
 
-  private func strings(_ node: Node?) -> [String]? {
+  func strings(_ node: Node?) -> [String]? {
     guard let node, node.isSequence else { return nil }
     return node.items.compactMap { $0.string }
   }
@@ -664,80 +678,13 @@ struct PolicyReader {
       }
       paramKind = (version, kind)
     }
-    var needsCluster: (String, PolicyExpression, Int)?
-    // Variables are compiled in order, each seeing those before it; every other expression
-    // sees them all.
-    let names = VariableNames((spec["variables"]?.items ?? .none).compactMap { text($0["name"]) })
-    let allVariables = VisibleVariables(names: names, count: names.count)
-    func named(
-      _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false
-    ) -> [NamedExpression] {
-      var result: [NamedExpression] = []
-      var visible = inOrder ? VisibleVariables(names: names, count: 0) : allVariables
-      for item in list?.items ?? .none {
-        defer {
-          if inOrder, reader.text(item["name"]) != nil {
-            visible = VisibleVariables(names: names, count: visible.count + 1)
-          }
-        }
-        let key = field == "key" ? "key" : "name"
-        let valueKey = field == "key" ? "valueExpression" : "expression"
-        guard let itemName = reader.text(item[key]) else {
-          reader.problem(item, "each entry needs a \(key)", policy: name)
-          continue
-        }
-        guard let expressionNode = item[valueKey] else {
-          reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
-          continue
-        }
-        guard
-          let expression = reader.expression(expressionNode, policy: name, variables: visible)
-        else { continue }
-        if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
-          if needsCluster == nil { needsCluster = (function, expression, offset) }
-          continue
-        }
-        result.append(NamedExpression(name: itemName, expression: expression))
-      }
-      return result
-    }
-    let matchConditions = named(spec["matchConditions"], field: "name", reader: &self)
-    let variables = named(spec["variables"], field: "name", reader: &self, inOrder: true)
-    // Each variable can nest what the one before built as deep as its own expression: a value
-    // made by thousands of them was deeper than the stack that compares or frees it.
-    let nesting = variables.reduce(0) { $0 + ($1.expression.program?.expression.height ?? 1) }
-    guard nesting <= Self.maximumVariableNesting else {
-      problem(
-        spec["variables"] ?? nameNode,
-        "\(kind) \(name): its variables nest \(nesting) expression levels in all; kubeward evaluates at most \(Self.maximumVariableNesting) and does not evaluate this policy",
-        policy: name)
-      return nil
-    }
-    let auditAnnotations = named(spec["auditAnnotations"], field: "key", reader: &self)
-    var validations: [Validation] = []
-    for item in spec["validations"]?.items ?? .none {
-      guard let expressionNode = item["expression"] else {
-        problem(item, "a validation needs an expression", policy: name)
-        continue
-      }
-      guard let expression = expression(expressionNode, policy: name, variables: allVariables)
-      else { continue }
-      if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
-        if needsCluster == nil { needsCluster = (function, expression, offset) }
-        continue
-      }
-      validations.append(
-        Validation(
-          expression: expression, message: text(item["message"]),
-          messageExpression: self.expression(
-            item["messageExpression"], policy: name, variables: allVariables),
-          reason: text(item["reason"])))
-    }
-    if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {
-      problem(
-        nameNode, "\(kind) \(name) has no validations (nor auditAnnotations): it checks nothing",
-        policy: name)
-    }
+    guard
+      let body = body(
+        PolicyParts(
+          matchConditions: spec["matchConditions"], variables: spec["variables"],
+          validations: spec["validations"], auditAnnotations: spec["auditAnnotations"]),
+        name: name, kind: kind, flavor: flavor, nameNode: nameNode)
+    else { return nil }
     var failurePolicy = FailurePolicy.fail
     if let node = spec["failurePolicy"] {
       guard let text = node.string, let value = FailurePolicy(rawValue: text) else {
@@ -792,9 +739,113 @@ struct PolicyReader {
     return AdmissionPolicy(
       name: name, flavor: flavor, file: file, nameRange: nameNode.range, paramKind: paramKind,
       matchConstraints: constraints,
+      matchConditions: body.matchConditions, variables: body.variables,
+      validations: body.validations, auditAnnotations: body.auditAnnotations,
+      failurePolicy: failurePolicy, ownActions: ownActions, autogenControllers: autogen,
+      title: title, summary: summary, needsCluster: body.needsCluster)
+  }
+
+  /// Where a policy's expressions are written: a ValidatingAdmissionPolicy's spec, or a
+  /// Kyverno ClusterPolicy rule's `validate.cel` (with `celPreconditions` for conditions).
+  struct PolicyParts {
+    var matchConditions: Node?
+    var variables: Node?
+    var validations: Node?
+    var auditAnnotations: Node?
+  }
+
+  /// A policy's expressions, compiled.
+  struct PolicyBody {
+    var matchConditions: [NamedExpression]
+    var variables: [NamedExpression]
+    var validations: [Validation]
+    var auditAnnotations: [NamedExpression]
+    var needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+  }
+
+  /// Reads and compiles the expressions of `parts`; `nil` (and a problem) when its variables
+  /// nest too deep to evaluate.
+  mutating func body(
+    _ parts: PolicyParts, name: String, kind: String, flavor: AdmissionPolicy.Flavor,
+    nameNode: Node
+  ) -> PolicyBody? {
+    var needsCluster: (String, PolicyExpression, Int)?
+    // Variables are compiled in order, each seeing those before it; every other expression
+    // sees them all.
+    let names = VariableNames((parts.variables?.items ?? .none).compactMap { text($0["name"]) })
+    let allVariables = VisibleVariables(names: names, count: names.count)
+    func named(
+      _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false
+    ) -> [NamedExpression] {
+      var result: [NamedExpression] = []
+      var visible = inOrder ? VisibleVariables(names: names, count: 0) : allVariables
+      for item in list?.items ?? .none {
+        defer {
+          if inOrder, reader.text(item["name"]) != nil {
+            visible = VisibleVariables(names: names, count: visible.count + 1)
+          }
+        }
+        let key = field == "key" ? "key" : "name"
+        let valueKey = field == "key" ? "valueExpression" : "expression"
+        guard let itemName = reader.text(item[key]) else {
+          reader.problem(item, "each entry needs a \(key)", policy: name)
+          continue
+        }
+        guard let expressionNode = item[valueKey] else {
+          reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
+          continue
+        }
+        guard
+          let expression = reader.expression(expressionNode, policy: name, variables: visible)
+        else { continue }
+        if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
+          if needsCluster == nil { needsCluster = (function, expression, offset) }
+          continue
+        }
+        result.append(NamedExpression(name: itemName, expression: expression))
+      }
+      return result
+    }
+    let matchConditions = named(parts.matchConditions, field: "name", reader: &self)
+    let variables = named(parts.variables, field: "name", reader: &self, inOrder: true)
+    // Each variable can nest what the one before built as deep as its own expression: a value
+    // made by thousands of them was deeper than the stack that compares or frees it.
+    let nesting = variables.reduce(0) { $0 + ($1.expression.program?.expression.height ?? 1) }
+    guard nesting <= Self.maximumVariableNesting else {
+      problem(
+        parts.variables ?? nameNode,
+        "\(kind) \(name): its variables nest \(nesting) expression levels in all; kubeward evaluates at most \(Self.maximumVariableNesting) and does not evaluate this policy",
+        policy: name)
+      return nil
+    }
+    let auditAnnotations = named(parts.auditAnnotations, field: "key", reader: &self)
+    var validations: [Validation] = []
+    for item in parts.validations?.items ?? .none {
+      guard let expressionNode = item["expression"] else {
+        problem(item, "a validation needs an expression", policy: name)
+        continue
+      }
+      guard let expression = expression(expressionNode, policy: name, variables: allVariables)
+      else { continue }
+      if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
+        if needsCluster == nil { needsCluster = (function, expression, offset) }
+        continue
+      }
+      validations.append(
+        Validation(
+          expression: expression, message: text(item["message"]),
+          messageExpression: self.expression(
+            item["messageExpression"], policy: name, variables: allVariables),
+          reason: text(item["reason"])))
+    }
+    if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {
+      problem(
+        nameNode, "\(kind) \(name) has no validations (nor auditAnnotations): it checks nothing",
+        policy: name)
+    }
+    return PolicyBody(
       matchConditions: matchConditions, variables: variables, validations: validations,
-      auditAnnotations: auditAnnotations, failurePolicy: failurePolicy, ownActions: ownActions,
-      autogenControllers: autogen, title: title, summary: summary, needsCluster: needsCluster)
+      auditAnnotations: auditAnnotations, needsCluster: needsCluster)
   }
 
   /// The pod controllers Kyverno's autogen extends a pod policy to: all of them unless

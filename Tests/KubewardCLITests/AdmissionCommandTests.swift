@@ -113,7 +113,7 @@ struct AdmissionCommandTests {
     #expect(other.status == 2)
     #expect(
       other.standardError.contains(
-        "cluster-policy.yaml:2:7: ClusterPolicy require-labels is not evaluated: kubeward evaluates Kyverno's ValidatingPolicies"
+        "cluster-policy.yaml:2:7: ClusterPolicy require-labels is not evaluated: it has no validate.cel rule"
       ), "\(other.standardError)")
   }
 

@@ -1,0 +1,399 @@
+import KubewardCEL
+import KubewardModel
+import KubewardYAML
+
+/// Kyverno ClusterPolicies (`kyverno.io/v1`): each `validate.cel` rule is the
+/// ValidatingAdmissionPolicy Kyverno evaluates it as, its `match` and `exclude` read into
+/// match constraints and conditions. A rule of another kind (a pattern, a JMESPath `deny`), or
+/// one whose match depends on what offline evaluation cannot know (who sends the request, an
+/// object's annotations), is not evaluated, and the policy file says so at the rule.
+extension PolicyReader {
+  static func isClusterPolicy(apiVersion: String, kind: String) -> Bool {
+    apiVersion.hasPrefix("kyverno.io/") && kind == "ClusterPolicy"
+  }
+
+  /// The pod controllers Kyverno's autogen extends a Pod rule to, by default.
+  static let podControllers = [
+    "DaemonSet", "Deployment", "Job", "StatefulSet", "ReplicaSet", "ReplicationController",
+    "CronJob",
+  ]
+
+  mutating func clusterPolicy(_ root: Node, kind: String) -> [AdmissionPolicy] {
+    let metadata = root["metadata"]
+    guard let nameNode = metadata?["name"], let name = text(nameNode), !name.isEmpty else {
+      problem(root, "\(kind) has no metadata.name")
+      return []
+    }
+    let spec = root["spec"]
+    let rules = (spec?["rules"]?.items ?? .none).filter(\.isMapping)
+    let celRules = rules.filter { $0["validate"]?["cel"]?.isMapping == true }
+    guard !celRules.isEmpty else {
+      problem(
+        root["kind"] ?? root,
+        "\(kind) \(name) is not evaluated: it has no validate.cel rule, and kubeward evaluates "
+          + "Kyverno's CEL rules only (not patterns, JMESPath or other rule kinds)",
+        severity: .warning)
+      return []
+    }
+    for rule in rules where rule["validate"]?["cel"]?.isMapping != true {
+      problem(
+        rule["name"] ?? rule,
+        "\(kind) \(name): rule \(text(rule["name"]) ?? "") is not evaluated: kubeward evaluates Kyverno's validate.cel rules only",
+        severity: .warning)
+    }
+    var failurePolicy = FailurePolicy.fail
+    if let node = spec?["failurePolicy"] {
+      guard let text = text(node), let value = FailurePolicy(rawValue: text) else {
+        problem(node, "failurePolicy is Fail or Ignore", policy: name)
+        return []
+      }
+      failurePolicy = value
+    }
+    let annotations = metadata?["annotations"]
+    let title = annotations?["policies.kyverno.io/title"]?.string ?? name
+    let summary =
+      annotations?["policies.kyverno.io/description"]?.string
+      ?? "Kyverno ClusterPolicy \(name) from \(file)."
+    let controllers = Self.autogenControllers(annotations)
+    let policyAction = text(spec?["validationFailureAction"])
+    var policies: [AdmissionPolicy] = []
+    for rule in celRules {
+      let ruleName = text(rule["name"]) ?? ""
+      // Its own id when the policy has more CEL rules than one: ids are unique.
+      let id = celRules.count == 1 ? name : "\(name)/\(ruleName)"
+      let place = rule["name"] ?? rule
+      func skip(_ why: String) {
+        problem(
+          place, "\(kind) \(name): rule \(ruleName) is not evaluated: \(why)", severity: .warning)
+      }
+      let cel = rule["validate"]?["cel"]
+      if cel?["paramKind"] != nil || cel?["paramRef"] != nil {
+        skip("kubeward does not read the params of a ClusterPolicy's CEL rule")
+        continue
+      }
+      if rule["preconditions"] != nil || rule["context"] != nil {
+        skip("its preconditions or context are JMESPath, which kubeward does not evaluate")
+        continue
+      }
+      let match: KyvernoMatch
+      switch KyvernoMatch.read(rule["match"], exclude: rule["exclude"], reader: self) {
+      case .failure(let failure):
+        skip(failure.why)
+        continue
+      case .success(let read):
+        match = read
+      }
+      let action = text(rule["validate"]?["failureAction"]) ?? policyAction ?? "Audit"
+      guard let ownAction = Self.kyvernoAction(action) else {
+        problem(
+          rule["validate"]?["failureAction"] ?? spec?["validationFailureAction"] ?? place,
+          "validationFailureAction is Enforce or Audit", policy: id)
+        continue
+      }
+      bindings = false
+      guard
+        var body = body(
+          PolicyParts(
+            matchConditions: rule["celPreconditions"], variables: cel?["variables"],
+            validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"]),
+          name: id, kind: kind, flavor: .kyvernoClusterPolicy, nameNode: place)
+      else { continue }
+      body.matchConditions = match.conditions(reader: self, file: file) + body.matchConditions
+      policies.append(
+        AdmissionPolicy(
+          name: id, flavor: .kyvernoClusterPolicy, file: file, nameRange: nameNode.range,
+          paramKind: nil, matchConstraints: match.constraints,
+          matchConditions: body.matchConditions, variables: body.variables,
+          validations: body.validations, auditAnnotations: body.auditAnnotations,
+          failurePolicy: failurePolicy, ownActions: [ownAction],
+          autogenControllers: match.autogens ? controllers : [], title: title,
+          summary: summary, needsCluster: body.needsCluster, rule: ruleName))
+    }
+    return policies
+  }
+
+  /// Enforce denies, Audit reports (Kyverno reads either case).
+  private static func kyvernoAction(_ text: String) -> ValidationAction? {
+    switch text.lowercased() {
+    case "enforce": .deny
+    case "audit": .audit
+    default: nil
+    }
+  }
+
+  /// `pod-policies.kyverno.io/autogen-controllers`: `none`, or the controllers named; else
+  /// all of them.
+  private static func autogenControllers(_ annotations: Node?) -> [String] {
+    guard let written = annotations?["pod-policies.kyverno.io/autogen-controllers"]?.string
+    else { return podControllers }
+    let names = Set(written.split(separator: ",").map { $0.trimmingSpaces.lowercased() })
+    return podControllers.filter { names.contains($0.lowercased()) }
+  }
+}
+
+/// A ClusterPolicy rule's `match` and `exclude`, as admission constraints: kinds and
+/// operations as resource rules, a single filter's selectors as the constraints' selectors,
+/// and names and namespaces (Kyverno's wildcards) as match conditions on the request.
+struct KyvernoMatch {
+  let constraints: MatchResources
+  /// Conditions on the request's name and namespace: (CEL source, the node it is read from).
+  let requestConditions: [(source: String, node: Node)]
+  /// Whether Kyverno's autogen applies: the rule matches only Pods, by no name or selector.
+  let autogens: Bool
+
+  /// The keys of a resource filter kubeward reads.
+  private static let resourceKeys: Set<String> = [
+    "kinds", "operations", "names", "name", "namespaces", "selector", "namespaceSelector",
+  ]
+
+  private struct Filter {
+    var rules: [ResourceRule]
+    var names: [String]
+    var namespaces: [String]
+    var selector: Node?
+    var namespaceSelector: Node?
+    var node: Node
+    var podsOnly: Bool
+  }
+
+  static func read(_ match: Node?, exclude: Node?, reader: PolicyReader) -> Result<
+    KyvernoMatch, ReadFailure
+  > {
+    let matched: [Filter]
+    switch filters(match, reader: reader, excluding: false) {
+    case .failure(let why): return .failure(why)
+    case .success(let read): matched = read
+    }
+    guard !matched.isEmpty else { return .failure(ReadFailure("its match names no resources")) }
+    if matched.count > 1,
+      matched.contains(where: {
+        !$0.names.isEmpty || !$0.namespaces.isEmpty || $0.selector != nil
+          || $0.namespaceSelector != nil
+      })
+    {
+      return .failure(
+        ReadFailure(
+          "it matches any of several resource filters with names, namespaces or selectors"))
+    }
+    let excluded: [Filter]
+    switch filters(exclude, reader: reader, excluding: true) {
+    case .failure(let why): return .failure(why)
+    case .success(let read): excluded = read
+    }
+    var conditions: [(String, Node)] = []
+    var excludedRules: [ResourceRule] = []
+    for filter in excluded {
+      let byKind = !filter.rules.isEmpty
+      let byRequest = !filter.names.isEmpty || !filter.namespaces.isEmpty
+      // Kinds with names written out (no wildcard) are resource rules with resourceNames.
+      let namesOnly =
+        filter.namespaces.isEmpty
+        && !filter.names.contains { $0.contains("*") || $0.contains("?") }
+      if filter.selector != nil || filter.namespaceSelector != nil
+        || (byKind && byRequest && !namesOnly)
+      {
+        return .failure(
+          ReadFailure("its exclude combines kinds with namespaces, name patterns or selectors"))
+      }
+      if byKind {
+        excludedRules += filter.rules.map { rule in
+          ResourceRule(
+            apiGroups: rule.apiGroups, apiVersions: rule.apiVersions,
+            operations: rule.operations, resources: rule.resources,
+            resourceNames: filter.names, scope: rule.scope)
+        }
+      } else if byRequest {
+        conditions.append(("!(\(requestCondition(filter)))", filter.node))
+      }
+    }
+    let single = matched.count == 1 ? matched[0] : nil
+    if let single, !single.names.isEmpty || !single.namespaces.isEmpty {
+      conditions.insert((requestCondition(single), single.node), at: 0)
+    }
+    func selector(_ node: Node?) -> LabelSelector? {
+      guard let node, node.isMapping else { return nil }
+      return LabelSelector(selector: node)
+    }
+    let constraints = MatchResources(
+      namespaceSelector: selector(single?.namespaceSelector),
+      objectSelector: selector(single?.selector),
+      resourceRules: matched.flatMap(\.rules), excludeResourceRules: excludedRules,
+      exactMatch: false)
+    let autogens =
+      matched.allSatisfy { $0.podsOnly && $0.names.isEmpty && $0.selector == nil }
+      && excludedRules.isEmpty
+    return .success(
+      KyvernoMatch(constraints: constraints, requestConditions: conditions, autogens: autogens))
+  }
+
+  struct ReadFailure: Error {
+    let why: String
+    init(_ why: String) { self.why = why }
+  }
+
+  /// The filters of a `match` or `exclude`: those of `any`, the one of `all` (several, each
+  /// to hold, are not read), or the legacy `resources` itself.
+  private static func filters(_ node: Node?, reader: PolicyReader, excluding: Bool) -> Result<
+    [Filter], ReadFailure
+  > {
+    guard let node, !node.isNull else { return .success([]) }
+    let entries: [Node]
+    if let any = node["any"] {
+      entries = any.items.filter(\.isMapping)
+    } else if let all = node["all"] {
+      entries = all.items.filter(\.isMapping)
+      if entries.count > 1 {
+        return .failure(
+          ReadFailure("its \(excluding ? "exclude" : "match") uses all of several filters"))
+      }
+    } else {
+      entries = [node]
+    }
+    var filters: [Filter] = []
+    for entry in entries {
+      let userKeys = ["subjects", "roles", "clusterRoles"].filter { entry[$0] != nil }
+      if !userKeys.isEmpty {
+        // Who sends the request is the synthetic request's user, whom no role names: an
+        // exclusion of users excludes nothing, and a match of them matches nothing known.
+        if excluding && entry["resources"] == nil { continue }
+        return .failure(
+          ReadFailure("it matches by \(userKeys.joined(separator: ", ")), who sends the request"))
+      }
+      guard let resources = entry["resources"], resources.isMapping else {
+        return .failure(ReadFailure("a filter of its match has no resources"))
+      }
+      for pair in resources.pairs {
+        guard let key = pair.key.string else { continue }
+        if !resourceKeys.contains(key) {
+          return .failure(ReadFailure("it filters resources by \(key)"))
+        }
+      }
+      let names =
+        (reader.strings(resources["names"]) ?? [])
+        + [reader.text(resources["name"])]
+        .compactMap { $0 }
+      let namespaces = reader.strings(resources["namespaces"]) ?? []
+      for pattern in names + namespaces where !isWildcardName(pattern) {
+        return .failure(ReadFailure("it filters by a name kubeward cannot read (\"\(pattern)\")"))
+      }
+      let operations = reader.strings(resources["operations"]) ?? ["*"]
+      var rules: [ResourceRule] = []
+      var podsOnly = true
+      for kind in reader.strings(resources["kinds"]) ?? [] {
+        guard let rule = rule(forKind: kind, operations: operations) else {
+          return .failure(ReadFailure("it matches a kind kubeward cannot read (\"\(kind)\")"))
+        }
+        if let rule { rules.append(rule) }
+        // `v1/Pod` is a Pod as well (Kyverno looks at the kind of the written GVK).
+        podsOnly = podsOnly && kind.split(separator: "/").last == "Pod"
+      }
+      if rules.isEmpty && !excluding {
+        return .failure(ReadFailure("a filter of its match names no kinds"))
+      }
+      filters.append(
+        Filter(
+          rules: rules, names: names, namespaces: namespaces, selector: resources["selector"],
+          namespaceSelector: resources["namespaceSelector"], node: resources,
+          podsOnly: podsOnly && !rules.isEmpty))
+    }
+    return .success(filters)
+  }
+
+  /// The resource rule of a Kyverno kind: `Kind`, `version/Kind` or `group/version/Kind` (a
+  /// version of `*` is any); `.some(nil)` for a subresource (`Pod/exec`, `Pod.status`), which
+  /// no object's CREATE is; `nil` when it is not one kubeward can read (a wildcard kind).
+  private static func rule(forKind written: String, operations: [String]) -> ResourceRule?? {
+    if written == "*" {
+      return .some(
+        ResourceRule(
+          apiGroups: ["*"], apiVersions: ["*"], operations: operations, resources: ["*"],
+          resourceNames: [], scope: "*"))
+    }
+    let parts = written.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    let kind: String
+    var group: String?
+    var version = "*"
+    switch parts.count {
+    case 1:
+      kind = parts[0]
+    case 2 where parts[0].first == "v" && parts[0].dropFirst().first?.isNumber == true:
+      (version, kind) = (parts[0], parts[1])
+    case 2:
+      // `Pod/exec`: a subresource.
+      return .some(nil)
+    case 3:
+      (group, version, kind) = (parts[0], parts[1], parts[2])
+    default:
+      return nil
+    }
+    if kind.contains(".") { return .some(nil) }
+    guard !kind.isEmpty, kind.allSatisfy({ $0.isLetter || $0.isNumber }),
+      group.map({ !$0.contains("*") }) ?? true
+    else { return nil }
+    let served = ResourceTable.builtInResources(ofKind: kind)
+    let entries =
+      served.isEmpty
+      ? [(group: group ?? "*", resource: ResourceTable.guessResource(kind))]
+      : served.filter { group == nil || $0.group == group }
+    guard !entries.isEmpty else {
+      return .some(
+        ResourceRule(
+          apiGroups: [group ?? "*"], apiVersions: [version], operations: operations,
+          resources: [ResourceTable.guessResource(kind)], resourceNames: [], scope: "*"))
+    }
+    return .some(
+      ResourceRule(
+        apiGroups: Array(Set(entries.map(\.group))).sorted(), apiVersions: [version],
+        operations: operations, resources: Array(Set(entries.map(\.resource))).sorted(),
+        resourceNames: [], scope: "*"))
+  }
+
+  /// A name or namespace pattern: what Kubernetes names hold, with Kyverno's `*` and `?`.
+  private static func isWildcardName(_ pattern: String) -> Bool {
+    !pattern.isEmpty && pattern.utf8.count <= 253
+      && pattern.utf8.allSatisfy { byte in
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+          || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*")
+          || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "_")
+      }
+  }
+
+  /// CEL that holds when the request's name and namespace match the filter's patterns.
+  private static func requestCondition(_ filter: Filter) -> String {
+    var parts: [String] = []
+    if !filter.names.isEmpty {
+      parts.append("request.?name.orValue('').matches('\(regex(filter.names))')")
+    }
+    if !filter.namespaces.isEmpty {
+      parts.append("request.?namespace.orValue('').matches('\(regex(filter.namespaces))')")
+    }
+    return parts.joined(separator: " && ")
+  }
+
+  /// An anchored RE2 pattern of Kyverno wildcards (`*` any run, `?` one character), written
+  /// for a CEL string: names hold no quote, and a dot is escaped with a doubled backslash.
+  private static func regex(_ patterns: [String]) -> String {
+    let alternatives = patterns.map { pattern in
+      pattern.map { character -> String in
+        switch character {
+        case "*": ".*"
+        case "?": "."
+        case ".": "\\\\."
+        default: String(character)
+        }
+      }.joined()
+    }
+    return "^(?:" + alternatives.joined(separator: "|") + ")$"
+  }
+
+  /// The match conditions the rule's names and namespaces make, compiled.
+  func conditions(reader: PolicyReader, file: String) -> [NamedExpression] {
+    requestConditions.enumerated().map { index, condition in
+      NamedExpression(
+        name: "kyverno-match-\(index)",
+        expression: PolicyExpression(
+          source: condition.source, node: condition.node, file: file, bytes: reader.bytes,
+          lines: reader.lines))
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import KubewardEngine
+import Testing
+
+@testable import KubewardAdmission
+
+/// Kyverno ClusterPolicies' `validate.cel` rules, evaluated as the ValidatingAdmissionPolicy
+/// Kyverno evaluates each as: actions, autogen, match and exclude, and what is not evaluated.
+@Suite("Kyverno ClusterPolicy")
+struct ClusterPolicyTests {
+  /// A ClusterPolicy of one CEL rule matching Pods. `match` and `exclude` are YAML blocks
+  /// written from column 0 (indented here); `extraRule`, a rule of the `rules` list as is.
+  func clusterPolicy(
+    action: String = "Enforce", match: String = "any:\n- resources:\n    kinds: [Pod]",
+    exclude: String? = nil, annotations: String = "{}", extraRule: String = "",
+    expression: String = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
+  ) -> String {
+    func indented(_ block: String) -> String {
+      block.split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")
+    }
+    return """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata:
+        name: no-latest
+        annotations: \(annotations)
+      spec:
+        validationFailureAction: \(action)
+        rules:
+          - name: check-tags
+            match:
+      \(indented(match))
+      \(exclude.map { "      exclude:\n" + indented($0) } ?? "")
+            validate:
+              cel:
+                expressions:
+                  - expression: \(quoted(expression))
+                    message: images must not use latest
+      \(extraRule)
+      """
+  }
+
+  func pod(name: String = "p", namespace: String = "shop", image: String = "nginx:latest")
+    -> String
+  {
+    """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: \(name), namespace: \(namespace)}
+    spec:
+      containers:
+        - {name: main, image: "\(image)"}
+    """
+  }
+
+  let cronJob = """
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: nightly, namespace: shop}
+    spec:
+      schedule: "0 3 * * *"
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - {name: main, image: "busybox:latest"}
+    """
+
+  @Test func enforceIsAnErrorAuditInformation() throws {
+    let enforced = try Harness(policies: clusterPolicy(), manifest: pod()).findings()
+    #expect(enforced.map(\.severity) == [.error], "\(enforced.map(\.message))")
+    #expect(
+      enforced.first?.message
+        == "Pod shop/p violates Kyverno ClusterPolicy 'no-latest' (rule 'check-tags': Enforce): images must not use latest"
+    )
+    #expect(enforced.first?.policy == "no-latest")
+    let audited = try Harness(policies: clusterPolicy(action: "Audit"), manifest: pod())
+      .findings()
+    #expect(audited.map(\.severity) == [.info])
+    // Kyverno's default is Audit; a rule's own failureAction wins over the policy's.
+    let unset = clusterPolicy().replacingOccurrences(
+      of: "  validationFailureAction: Enforce\n", with: "")
+    #expect(try Harness(policies: unset, manifest: pod()).findings().map(\.severity) == [.info])
+    let ruleAction = clusterPolicy(action: "Audit").replacingOccurrences(
+      of: "      validate:\n", with: "      validate:\n        failureAction: Enforce\n")
+    #expect(
+      try Harness(policies: ruleAction, manifest: pod()).findings().map(\.severity) == [.error]
+        && Harness(policies: ruleAction, manifest: pod()).objectFindings().count == 1)
+    #expect(
+      try Harness(policies: clusterPolicy(), manifest: pod(image: "nginx:1.27")).findings()
+        .isEmpty)
+  }
+
+  @Test func autogenReachesControllersUnlessTurnedOff() throws {
+    let manifests = [
+      ("d.yaml", deployment(image: "nginx:latest")), ("c.yaml", cronJob),
+      ("ok.yaml", deployment(name: "api")),
+    ]
+    let all = try Harness(policies: clusterPolicy(), manifests: manifests).objectFindings()
+    #expect(all.map(\.file).sorted() == ["c.yaml", "d.yaml"], "\(all.map(\.message))")
+    let none = try Harness(
+      policies: clusterPolicy(annotations: "{pod-policies.kyverno.io/autogen-controllers: none}"),
+      manifests: manifests
+    ).objectFindings()
+    #expect(none.isEmpty)
+    let some = try Harness(
+      policies: clusterPolicy(
+        annotations: "{pod-policies.kyverno.io/autogen-controllers: \"Deployment,StatefulSet\"}"),
+      manifests: manifests
+    ).objectFindings()
+    #expect(some.map(\.file) == ["d.yaml"])
+    // A rule that matches Pods by name is not extended (Kyverno's autogen rule).
+    let named = try Harness(
+      policies: clusterPolicy(
+        match: "any:\n- resources:\n    kinds: [Pod]\n    names: [web]"),
+      manifests: manifests
+    ).objectFindings()
+    #expect(named.isEmpty)
+  }
+
+  /// Names and namespaces, with Kyverno's wildcards; an exclusion of namespaces or of named
+  /// objects; an exclusion by role, which the synthetic request's user has none of.
+  @Test func matchAndExcludeByNameAndNamespace() throws {
+    let manifests = [
+      ("a.yaml", pod(name: "web-1")), ("b.yaml", pod(name: "db-1")),
+      ("c.yaml", pod(name: "web-2", namespace: "kube-system")),
+    ]
+    func files(_ policy: String) throws -> [String] {
+      try Harness(policies: policy, manifests: manifests).objectFindings().map(\.file).sorted()
+    }
+    let byName = clusterPolicy(
+      match: "any:\n- resources:\n    kinds: [Pod]\n    names: [\"web-*\"]")
+    #expect(try files(byName) == ["a.yaml", "c.yaml"])
+    let byNamespace = clusterPolicy(
+      match: "any:\n- resources:\n    kinds: [Pod]\n    namespaces: [\"sh?p\"]")
+    #expect(try files(byNamespace) == ["a.yaml", "b.yaml"])
+    let excluded = clusterPolicy(
+      exclude: "any:\n- resources:\n    namespaces: [\"kube-*\"]")
+    #expect(try files(excluded) == ["a.yaml", "b.yaml"])
+    let excludedByName = clusterPolicy(
+      exclude: "any:\n- resources:\n    kinds: [Pod]\n    names: [db-1]")
+    #expect(try files(excludedByName) == ["a.yaml", "c.yaml"])
+    let admins = clusterPolicy(exclude: "any:\n- clusterRoles: [cluster-admin]")
+    #expect(try files(admins) == ["a.yaml", "b.yaml", "c.yaml"])
+  }
+
+  /// `Kind`, `version/Kind` and `group/version/Kind`; a subresource is no object's CREATE.
+  /// (The expression fails on every object: the findings are the objects matched.)
+  @Test func kindsAreReadInEveryForm() throws {
+    for (kinds, expected) in [
+      ("[apps/v1/Deployment]", ["d.yaml"]), ("[Deployment]", ["d.yaml"]),
+      ("[v1/Pod]", ["d.yaml", "p.yaml"]), ("[Service]", []), ("[Pod/exec]", []),
+      ("[\"*\"]", ["d.yaml", "p.yaml"]),
+    ] {
+      let policy = clusterPolicy(
+        match: "any:\n- resources:\n    kinds: \(kinds)", expression: "false")
+      let findings = try Harness(
+        policies: policy,
+        manifests: [("d.yaml", deployment(image: "nginx:latest")), ("p.yaml", pod())]
+      ).objectFindings()
+      #expect(findings.map(\.file).sorted() == expected, "\(kinds): \(findings.map(\.message))")
+    }
+  }
+
+  /// `celPreconditions` are the rule's match conditions.
+  @Test func celPreconditionsAreMatchConditions() throws {
+    let text = clusterPolicy().replacingOccurrences(
+      of: "      validate:\n",
+      with: """
+              celPreconditions:
+                - name: not-debug
+                  expression: "object.metadata.name != 'debug'"
+              validate:
+
+        """)
+    let findings = try Harness(
+      policies: text, manifests: [("a.yaml", pod()), ("b.yaml", pod(name: "debug"))]
+    ).objectFindings()
+    #expect(findings.map(\.file) == ["a.yaml"], "\(findings.map(\.message))")
+  }
+
+  /// Each CEL rule of a policy of several is a policy of its own, `policy/rule`.
+  @Test func severalRulesAreNamedByRule() throws {
+    let second = """
+          - name: check-pull
+            match:
+              any:
+                - resources:
+                    kinds: [Pod]
+            validate:
+              cel:
+                expressions:
+                  - expression: "object.spec.containers.all(c, has(c.imagePullPolicy) && c.imagePullPolicy == 'Always')"
+                    message: images are pulled always
+      """
+    let findings = try Harness(
+      policies: clusterPolicy(extraRule: second), manifest: pod(image: "nginx:1.27")
+    ).objectFindings()
+    #expect(findings.map(\.policy) == ["no-latest/check-pull"], "\(findings.map(\.message))")
+  }
+
+  /// What offline evaluation cannot know is not guessed: the rule is not evaluated, and the
+  /// policy file says so, at the rule, as a warning. So are the rules that are not CEL.
+  @Test func whatIsNotEvaluatedIsSaid() throws {
+    let unsupported = [
+      clusterPolicy(match: "any:\n- subjects: [{kind: User, name: dev}]"),
+      clusterPolicy(
+        match: "any:\n- resources:\n    kinds: [Pod]\n    annotations: {a: b}"),
+      clusterPolicy().replacingOccurrences(
+        of: "        cel:\n",
+        with: "        cel:\n          paramKind: {apiVersion: v1, kind: ConfigMap}\n"),
+      clusterPolicy().replacingOccurrences(
+        of: "      validate:\n",
+        with:
+          "      preconditions:\n        all: [{key: a, operator: Equals, value: a}]\n      validate:\n"
+      ),
+    ]
+    for text in unsupported {
+      let findings = try Harness(policies: text, manifest: pod()).findings()
+      #expect(findings.allSatisfy { $0.file == "policy.yaml" }, "\(findings.map(\.message))")
+      #expect(
+        findings.map(\.severity) == [.warning]
+          && findings[0].message.contains("rule check-tags is not evaluated"),
+        "\(findings.map(\.message))")
+    }
+    let pattern = """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata: {name: labels}
+      spec:
+        rules:
+          - name: check
+            match: {any: [{resources: {kinds: [Pod]}}]}
+            validate:
+              pattern: {metadata: {labels: {app: "?*"}}}
+      """
+    let findings = try Harness(policies: pattern, manifest: pod()).findings()
+    #expect(findings.map(\.severity) == [.warning])
+    #expect(findings.first?.message.contains("has no validate.cel rule") == true)
+  }
+}
