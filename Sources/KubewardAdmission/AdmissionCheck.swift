@@ -435,7 +435,9 @@ final class ObjectScope: @unchecked Sendable {
   lazy var oldObject: Value =
     oldObjectIsObject ? object : oldObjectNode.map(NodeValue.value) ?? .null
   lazy var namespaceObject: Value =
-    namespaceContext.map { NodeValue.value($0.node) } ?? AdmissionCheck.namespaceStub(namespaceName)
+    namespaceContext.map {
+      APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", namespace: nil)
+    } ?? AdmissionCheck.namespaceStub(namespaceName)
 
   /// Activations that were given back (`recycle`), made anew for the next policy: each
   /// policy evaluated on each object allocated one and freed it. Two: a failed validation's
@@ -517,7 +519,14 @@ final class ObjectContext: @unchecked Sendable {
   }()
 
   /// The object's labels, for object selectors: made once, however many policies select.
-  lazy var objectLabels: Labels = facts.labels
+  lazy var objectLabels: Labels = {
+    var labels = facts.labels
+    // The API server labels a Namespace with its name as it creates it, before admission.
+    if facts.resource.group.isEmpty && facts.resource.resource == "namespaces" {
+      labels["kubernetes.io/metadata.name"] = facts.name
+    }
+    return labels
+  }()
 
   /// The severities of the findings that say the object was not checked against a policy
   /// because the run's work was spent: one each, for the first policy left out, where one
@@ -761,6 +770,8 @@ struct AdmissionCheck: ObjectCheck {
     /// Per binding, the severity of its findings: the configuration's for the policy, else
     /// the strongest of the binding's actions.
     let adjustments: [SeverityAdjustment]
+    /// What a denial that no binding's actions decide is (an audit annotation's error).
+    let denialAdjustment: SeverityAdjustment
     /// Kyverno PolicyExceptions that exempt objects from the policy.
     let exceptions: [PolicyException]
     /// Whether an expression of the policy reads `params` (a variable's included): one that
@@ -813,6 +824,7 @@ struct AdmissionCheck: ObjectCheck {
       self.adjustments = bindings.map { binding in
         .exactly(configuredSeverity ?? binding.actions.lazy.map(\.severity).max() ?? .error)
       }
+      self.denialAdjustment = .exactly(configuredSeverity ?? .error)
       self.params = bindings.map { binding in
         guard let kind = policy.paramKind, let reference = binding.paramReference else {
           return nil
@@ -858,7 +870,9 @@ struct AdmissionCheck: ObjectCheck {
     var everywhere: [Int] = []
     for (index, entry) in compiled.enumerated() {
       let rules = entry.policy.matchConstraints?.resourceRules
-      let resources = rules?.flatMap(\.resources) ?? ["*"]
+      // `pods/*` names pods with every subresource, the pods themselves too (the empty
+      // subresource is one of them).
+      let resources = rules?.flatMap(\.resources).map(ResourceRule.resourceName) ?? ["*"]
       if !entry.variants.isEmpty || resources.contains(where: { $0 == "*" || $0 == "*/*" }) {
         everywhere.append(index)
       } else {
@@ -875,9 +889,22 @@ struct AdmissionCheck: ObjectCheck {
   /// Only the kinds whose resource some policy of the check may match: the engine asks once
   /// per kind, and leaves the check out for the others' objects.
   func mayCheck(apiVersion: String, kind: String) -> Bool {
+    // The API server runs no admission policy on admission policies and their bindings
+    // (the policy plugin's excluded resources): a policy could lock itself in. Webhook
+    // configurations are checked.
+    if APIVersion.group(of: apiVersion) == "admissionregistration.k8s.io",
+      Self.exemptKinds.contains(kind)
+    {
+      return false
+    }
     let resource = set.resources.resource(apiVersion: apiVersion, kind: kind, hasNamespace: true)
     return !candidates(for: resource.resource).isEmpty
   }
+
+  static let exemptKinds: Set<String> = [
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+  ]
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
@@ -1006,13 +1033,14 @@ struct AdmissionCheck: ObjectCheck {
       evaluate(
         policy, param: .null, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
+        denialAdjustment: entry.denialAdjustment,
         object: object, context: context, report: &report)
       return
     }
     let paramValues: [Value]
     switch params(
       for: policy, binding: binding, entry: entry, index: entry.params[bindingIndex],
-      namespace: context.namespace)
+      namespace: context.namespace, object: object)
     {
     // Params that no expression reads give the same verdict: the first stands for them all.
     case .values(let values): paramValues = entry.readsParams ? values : Array(values.prefix(1))
@@ -1035,6 +1063,7 @@ struct AdmissionCheck: ObjectCheck {
       evaluate(
         policy, param: param, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
+        denialAdjustment: entry.denialAdjustment,
         object: object, context: context, report: &report)
       report.dropRepeats(from: start, seen: &seen)
     }
@@ -1044,8 +1073,8 @@ struct AdmissionCheck: ObjectCheck {
   private func evaluate(
     _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
     fixedMessages: [String?]?,
-    adjustment: SeverityAdjustment, object: KubeObject, context objectContext: ObjectContext,
-    report: inout ObjectReport
+    adjustment: SeverityAdjustment, denialAdjustment: SeverityAdjustment, object: KubeObject,
+    context objectContext: ObjectContext, report: inout ObjectReport
   ) {
     // Once the run has spent its work, what is left is said, never passed in silence: once
     // per severity for the object, as every policy after the first left out is left out too.
@@ -1186,22 +1215,36 @@ struct AdmissionCheck: ObjectCheck {
     // Audit annotations have a budget of their own, as in the API server.
     let annotations = policy.auditAnnotations
     if !annotations.isEmpty { context.startPhase(limit: CostLimits.perPolicy) }
+    // An annotation that cannot be worked out denies the request whatever the binding's
+    // actions (the dispatcher adds it to the denials itself): under failurePolicy Fail, or
+    // whatever the failurePolicy when its value is neither a string nor null.
+    func denyForAnnotation(_ reason: String) {
+      report.report(object.nameNode, "\(verb): \(reason)", adjustment: denialAdjustment)
+    }
     for index in annotations.indices {
       switch context.evaluate(annotations[index].expression) {
       case .null: continue
+      // Blank, once trimmed: left out, as the API server does.
+      case .string(let text) where text[...].trimmingSpaces.isEmpty: continue
       case .string(let text):
         report.report(
           object.nameNode,
           "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(Self.prefix(text, bytes: Self.longestMessage))) (from \(policy.kindName) '\(policy.name)')",
           adjustment: .info)
       case .error(let error):
-        failClosed(
-          "audit annotation '\(annotations[index].name)' could not be evaluated: \(error.message)")
-      default:
-        continue
+        guard policy.failurePolicy == .fail else { continue }
+        denyForAnnotation(
+          "audit annotation '\(annotations[index].name)' could not be evaluated: expression '\(Self.shown(annotations[index].expression))' resulted in error: \(error.message)"
+        )
+      case let value:
+        denyForAnnotation(
+          "valueExpression '\(Self.shown(annotations[index].expression))' resulted in unsupported return type: \(value.type). Return type must be either string or null."
+        )
       }
     }
   }
+
+  static let longestEvaluatedMessage = 5 * 1024
 
   /// The validation's message when it is the same on every object: it has no
   /// messageExpression, or one that is a string literal (a literal costs nothing to evaluate).
@@ -1216,9 +1259,14 @@ struct AdmissionCheck: ObjectCheck {
 
   /// The message, given what its messageExpression evaluated to.
   private static func message(_ validation: Validation, messageValue: Value?) -> String {
-    if case .string(let text) = messageValue, !text.withUTF8Bytes({ $0.contains(0x0A) }) {
+    // The API server falls back to `message` for a result that is not one line of at most
+    // 5 KiB, trimmed (`MaxEvaluatedMessageExpressionSizeBytes`).
+    if case .string(let text) = messageValue, !text.withUTF8Bytes({ $0.contains(0x0A) }),
+      text.utf8.count <= Self.longestEvaluatedMessage
+        || text[...].trimmingSpaces.utf8.count <= Self.longestEvaluatedMessage
+    {
       // A message is a line: at most `longestMessage` bytes of it are kept before anything
-      // else reads it (an expression can return a megabyte for every finding).
+      // else reads it.
       let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
       if !trimmed.isEmpty { return trimmed }
     }
@@ -1291,7 +1339,7 @@ struct AdmissionCheck: ObjectCheck {
   /// as the API server's `CollectParams` finds them.
   private func params(
     for policy: AdmissionPolicy, binding: AdmissionBinding, entry: CompiledPolicy,
-    index: ParamIndex?, namespace: String?
+    index: ParamIndex?, namespace: String?, object: KubeObject
   ) -> Params {
     guard let kind = policy.paramKind, let reference = binding.paramReference, let index else {
       return .values(Self.noParams)
@@ -1309,7 +1357,12 @@ struct AdmissionCheck: ObjectCheck {
       return .configurationError("paramRef.name and paramRef.selector are mutually exclusive")
     }
     // Namespaced params are looked up in the paramRef's namespace, else the request's.
-    let matching = index.params(in: reference.namespace ?? namespace)
+    // The object being created is not stored yet: it is no param of its own admission.
+    let matching = index.params(in: reference.namespace ?? namespace).filter { param in
+      !(param.kind == object.kind && param.name == object.metadata.name
+        && (param.namespace ?? defaultNamespace) == (namespace ?? defaultNamespace)
+        && APIVersion.group(of: param.apiVersion) == APIVersion.group(of: object.apiVersion))
+    }
     guard !matching.isEmpty else {
       guard reference.denyWhenMissing else { return .values([]) }
       let what = reference.name.map { "'\($0)'" } ?? "matching the paramRef's selector"
@@ -1381,6 +1434,13 @@ struct AdmissionCheck: ObjectCheck {
     object.insert(.string("apiVersion"), .string("v1"))
     object.insert(.string("kind"), .string("Namespace"))
     object.insert(.string("metadata"), .map(metadata))
+    // What the API server gave it when it was created.
+    var spec = DictionaryMap()
+    spec.insert(.string("finalizers"), .list(ArrayList([.string("kubernetes")])))
+    object.insert(.string("spec"), .map(spec))
+    var status = DictionaryMap()
+    status.insert(.string("phase"), .string("Active"))
+    object.insert(.string("status"), .map(status))
     return .map(object)
   }
 }

@@ -220,12 +220,32 @@ extension ResourceRule {
     "horizontalpodautoscalers": ["autoscaling"],
   ]
 
+  /// The versions Kubernetes serves of its own groups (the newest releases'): under
+  /// `matchPolicy: Equivalent` a rule naming another version (`apps/v1beta1`) names a
+  /// resource no server has, and matches nothing. Other groups' are a definition's.
+  private static let servedVersions: [String: Set<String>] = [
+    "": ["v1"], "apps": ["v1"], "batch": ["v1"], "autoscaling": ["v1", "v2"],
+    "networking.k8s.io": ["v1"], "policy": ["v1"], "rbac.authorization.k8s.io": ["v1"],
+    "storage.k8s.io": ["v1"], "admissionregistration.k8s.io": ["v1"],
+    "apiextensions.k8s.io": ["v1"], "scheduling.k8s.io": ["v1"], "coordination.k8s.io": ["v1"],
+    "discovery.k8s.io": ["v1"], "node.k8s.io": ["v1"], "certificates.k8s.io": ["v1"],
+    "events.k8s.io": ["v1"], "extensions": [],
+  ]
+
+  /// The resource a rule's entry names, without `/*` (see `matches`).
+  static func resourceName(_ entry: String) -> String {
+    entry.hasSuffix("/*") && entry != "*/*" ? String(entry.dropLast(2)) : entry
+  }
+
   func matches(_ request: AdmissionRequestFacts, exact: Bool) -> Bool {
     let resource = request.resource
     guard anyOperation || operations.contains(request.operation) else { return false }
-    // `*` is every resource, `*/*` every resource and subresource; `pods/*` only pods'
-    // subresources, which an object is not.
-    guard anyResource || resources.contains(resource.resource) else { return false }
+    // `*` is every resource, `*/*` every resource and subresource; `pods/*` pods with every
+    // subresource, the empty one (the pod itself) included, as the API server's rules read.
+    guard
+      anyResource || resources.contains(resource.resource)
+        || wholeResources.contains(resource.resource)
+    else { return false }
     if !resourceNames.isEmpty && !resourceNames.contains(request.name) { return false }
     if onlyNamespaced && !resource.namespaced || onlyClusterScoped && resource.namespaced {
       return false
@@ -236,11 +256,15 @@ extension ResourceRule {
       return true
     }
     guard !exact else { return false }
-    // Equivalent: the same resource in another group or version the rule names.
+    // Equivalent: the same resource in another group or version the rule names, which a
+    // server serves.
     let groups = Self.equivalentGroups[resource.resource] ?? [resource.group]
-    return groups.contains(resource.group)
-      && (anyGroup || apiGroups.contains(where: groups.contains))
-      && !apiVersions.isEmpty
+    guard groups.contains(resource.group) else { return false }
+    return groups.contains { group in
+      guard anyGroup || apiGroups.contains(group) else { return false }
+      guard let served = Self.servedVersions[group] else { return !apiVersions.isEmpty }
+      return anyVersion ? !served.isEmpty : apiVersions.contains(where: served.contains)
+    }
   }
 }
 

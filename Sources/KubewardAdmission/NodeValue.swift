@@ -325,6 +325,36 @@ final class APIDefaults: Sendable {
     .fields, fields: [(name: "name", defaults: .computed(GeneratedName.value(in:)))],
     nullsLeftOut: metadata.nullsLeftOut, emptiesLeftOut: metadata.emptiesLeftOut)
 
+  /// A Namespace's `metadata`: the API server labels it with its name as it creates it
+  /// (`kubernetes.io/metadata.name`), before admission.
+  private static let namespaceMetadata: APIDefaults = {
+    let nameLabel = "kubernetes.io/metadata.name"
+    @Sendable func name(ofMetadata metadata: Node?) -> Value? {
+      metadata?["name"]?.string.map(Value.string)
+    }
+    let labels = APIDefaults(
+      .fields,
+      fields: [(name: nameLabel, defaults: .computed { labels in name(ofMetadata: labels.parent) })]
+    )
+    return APIDefaults(
+      .fields,
+      fields: [
+        (name: "name", defaults: .computed(GeneratedName.value(in:))),
+        (
+          name: "labels",
+          defaults: APIDefaults(
+            .computed { metadata in
+              name(ofMetadata: metadata).map { name in
+                var map = DictionaryMap()
+                map.insert(.string(nameLabel), name)
+                return .map(map)
+              }
+            })
+        ),
+      ],
+      nullsLeftOut: metadata.nullsLeftOut, emptiesLeftOut: metadata.emptiesLeftOut)
+  }()
+
   /// The object of a kind without defaults of its own (a custom resource's too: its metadata
   /// is an `ObjectMeta` all the same).
   private static let anyKind = APIDefaults.fields(["metadata": objectMetadata])
@@ -456,6 +486,12 @@ final class APIDefaults: Sendable {
           "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
         ])
       ]),
+      // What the API server sets on every Namespace it creates (before admission).
+      "/Namespace": .fields([
+        "spec": .fields(["finalizers": .value(.list(ArrayList([.string("kubernetes")])))]),
+        "status": .fields(["phase": .value(.string("Active"))]),
+        "metadata": namespaceMetadata,
+      ]),
       // `rules` has no omitempty: the API server sends `rules: null`.
       "rbac.authorization.k8s.io/ClusterRole": role,
       "rbac.authorization.k8s.io/Role": role,
@@ -477,9 +513,10 @@ final class APIDefaults: Sendable {
       table[group + "/DaemonSet"] = .fields(["spec": daemonSet])
     }
     table["apps/StatefulSet"] = .fields(["spec": statefulSet])
-    // Every kind's `metadata` is an `ObjectMeta`.
+    // Every kind's `metadata` is an `ObjectMeta` (a Namespace's has its own, above).
     return table.mapValues { kind in
-      APIDefaults(
+      guard !kind.fieldDefaults.contains(where: { $0.name == "metadata" }) else { return kind }
+      return APIDefaults(
         .fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: objectMetadata)])
     }
   }()

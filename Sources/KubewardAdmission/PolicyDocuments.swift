@@ -134,6 +134,8 @@ final class ResourceRule: Sendable {
   let anyVersion: Bool
   let anyOperation: Bool
   let anyResource: Bool
+  /// The resources named with all their subresources (`pods/*`), without the `/*`.
+  let wholeResources: [String]
   /// `scope`, read once as well: `Namespaced` or `Cluster` (anything else is every scope).
   let onlyNamespaced: Bool
   let onlyClusterScoped: Bool
@@ -154,6 +156,9 @@ final class ResourceRule: Sendable {
     anyVersion = apiVersions.contains("*")
     anyOperation = operations.contains("*")
     anyResource = resources.contains { $0 == "*" || $0 == "*/*" }
+    wholeResources = resources.filter { $0.hasSuffix("/*") && $0 != "*/*" }.map {
+      String($0.dropLast(2))
+    }
     size =
       1 + apiGroups.count + apiVersions.count + operations.count + resources.count
       + resourceNames.count

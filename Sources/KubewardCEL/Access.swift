@@ -13,6 +13,11 @@ enum Access {
       // `opt.field` on an optional is `opt.?field`.
       guard let inner else { return .optional(nil) }
       return optionalSelect(inner, field, &context)
+    // A null is a value without fields: cel-go's attributes say so as of a missing key (and
+    // a presence test of it is false). The API server binds an absent `params`, `oldObject`
+    // or `namespaceObject` so.
+    case .null:
+      return .error(.noSuchField(field))
     default:
       return .error(CELError("type '\(container.type)' does not support field selection"))
     }
@@ -64,6 +69,7 @@ enum Access {
     switch container {
     case .error: return container
     case .map(let map): return .bool(map.contains(.string(field)))
+    case .null: return .bool(false)
     case .optional(let inner):
       guard let inner else { return .bool(false) }
       return has(inner, field)
@@ -113,6 +119,8 @@ enum Access {
         guard let next = map.value(for: key) else { return nil }
         current = next
         index += 1
+      case .null:
+        return nil
       default:
         return .error(CELError("type '\(current.type)' does not support field selection"))
       }

@@ -472,6 +472,56 @@ struct EvaluationTests {
     #expect(try Harness(policies: text, manifest: deployment(replicas: 1)).objectFindings().isEmpty)
   }
 
+  /// An audit annotation that cannot be worked out denies whatever the binding's actions
+  /// (under failurePolicy Fail), and one whose value is neither a string nor null denies
+  /// whatever the failurePolicy; a blank value is left out.
+  @Test func auditAnnotationErrorsDeny() throws {
+    func findings(_ valueExpression: String, failurePolicy: String) throws -> [Finding] {
+      let text = spec(
+        """
+          failurePolicy: \(failurePolicy)
+          auditAnnotations:
+            - key: a
+              valueExpression: \(quoted(valueExpression))
+        """,
+        extra:
+          "---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec: {policyName: demo, validationActions: [Warn]}"
+      )
+      return try Harness(policies: text, manifest: deployment()).objectFindings()
+    }
+    let failing = try findings("object.spec.nope", failurePolicy: "Fail")
+    #expect(failing.map(\.severity) == [.error], "\(failing.map(\.message))")
+    #expect(
+      failing.first?.message.contains("expression 'object.spec.nope' resulted in error") == true)
+    #expect(try findings("object.spec.nope", failurePolicy: "Ignore").isEmpty)
+    let number = try findings("object.spec.replicas", failurePolicy: "Ignore")
+    #expect(number.map(\.severity) == [.error])
+    #expect(number.first?.message.contains("unsupported return type: int") == true)
+    #expect(try findings("'   '", failurePolicy: "Fail").isEmpty)
+  }
+
+  /// A binding without params binds `params` as the API server does, to nothing: a presence
+  /// test of it is false (not an error, which failurePolicy Ignore would admit), and a field
+  /// of it is a missing key.
+  @Test func absentParamsHaveNoFields() throws {
+    func findings(_ expression: String, failurePolicy: String) throws -> [String] {
+      let text = spec(
+        """
+          failurePolicy: \(failurePolicy)
+          paramKind: {apiVersion: v1, kind: ConfigMap}
+          validations:
+            - expression: \(quoted(expression))
+        """)
+      return try Harness(policies: text, manifest: deployment()).objectFindings().map(\.message)
+    }
+    let guarded = try findings(
+      "has(params.data) && params.data.max == '2'", failurePolicy: "Ignore")
+    #expect(guarded.count == 1 && guarded[0].contains("failed expression"), "\(guarded)")
+    let unguarded = try findings("params.data.max == '2'", failurePolicy: "Fail")
+    #expect(
+      unguarded.first?.contains("resulted in error: no such key: data") == true, "\(unguarded)")
+  }
+
   @Test func aRunawayExpressionStopsAtTheCostLimit() throws {
     let text = spec(
       "  validations:\n    - expression: \"[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, a + b + c + d + e + f > 0))))))\""
@@ -952,10 +1002,13 @@ struct EvaluationTests {
     let elapsed = ContinuousClock.now - start
     // 0.5 s here, 17 s before (debug build).
     // Only ns-7 has the param; the ConfigMap there whose max differs breaks the policy, and
-    // every object elsewhere finds no param (parameterNotFoundAction defaults to Deny).
+    // every object elsewhere finds no param (parameterNotFoundAction defaults to Deny); nor
+    // does `limits` itself, which is not stored before its own admission.
     #expect(findings.filter { $0.object?.name == "other" }.count == 1)
     #expect(
-      findings.filter { $0.message.contains("no ConfigMap 'limits' was found") }.count == 9_800)
+      findings.filter { $0.message.contains("no ConfigMap 'limits' was found") }.count == 9_801)
+    #expect(
+      findings.contains { $0.object?.name == "limits" && $0.message.contains("no ConfigMap") })
     #expect(elapsed < .seconds(8), "\(elapsed)")
   }
 
@@ -1677,8 +1730,9 @@ struct EvaluationTests {
     #expect(elapsed < .seconds(10), "\(elapsed)")
   }
 
-  /// A message expression may return a megabyte for every finding: a message keeps its first
-  /// few kilobytes.
+  /// A message expression's result of at most 5 KiB is the message, and a message keeps its
+  /// first 4 KiB; a longer result is not used (the API server falls back to `message`, here
+  /// none: the failed expression), however large.
   @Test func aHugeMessageIsCut() throws {
     let text = spec(
       """
@@ -1691,12 +1745,18 @@ struct EvaluationTests {
             expression: "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(i, variables.b).join()"
         validations:
           - expression: "object.spec.replicas <= 2"
-            messageExpression: "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(i, variables.c).join()"
+            messageExpression: "[1, 2, 3, 4, 5].map(i, variables.c).join()"
       """)
     let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
     let message = try #require(findings.first?.message)
     #expect(message.hasSuffix("…"))
     #expect(message.utf8.count < 5_000)
+    let huge = text.replacingOccurrences(
+      of: "[1, 2, 3, 4, 5].map(i, variables.c)",
+      with: "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(i, variables.c)")
+    let fallback = try Harness(policies: huge, manifest: deployment()).objectFindings()
+    #expect(
+      fallback.first?.message.hasSuffix("failed expression: object.spec.replicas <= 2") == true)
   }
 
   /// A megabyte's `message`, policy name or failing expression is cut once per policy, not

@@ -193,6 +193,85 @@ struct MatchingTests {
     #expect(try Harness(policies: exact, manifest: old).objectFindings().isEmpty)
   }
 
+  /// Equivalent matching names resources a server serves: a rule for a version no server has
+  /// (`apps/v1beta1`, core `v2`) matches nothing; one for another served version does.
+  @Test func equivalentMatchingNamesServedVersions() throws {
+    func matches(_ rule: String, _ manifest: String) throws -> Bool {
+      try !Harness(policies: policy("false", rules: rule), manifest: manifest).objectFindings()
+        .isEmpty
+    }
+    #expect(
+      try !matches(
+        #"- {apiGroups: ["apps"], apiVersions: ["v1beta1"], operations: ["CREATE"], resources: ["deployments"]}"#,
+        deployment()))
+    let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n"
+    #expect(
+      try !matches(
+        #"- {apiGroups: [""], apiVersions: ["v2"], operations: ["CREATE"], resources: ["configmaps"]}"#,
+        configMap))
+    let autoscaler = """
+      apiVersion: autoscaling/v2
+      kind: HorizontalPodAutoscaler
+      metadata: {name: web, namespace: shop}
+      spec:
+        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+        maxReplicas: 5
+      """
+    #expect(
+      try matches(
+        #"- {apiGroups: ["autoscaling"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["horizontalpodautoscalers"]}"#,
+        autoscaler))
+    // `configmaps/*` is every subresource of ConfigMaps, the empty one (the object) too.
+    #expect(
+      try matches(
+        #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps/*"]}"#,
+        configMap))
+  }
+
+  /// The API server runs no admission policy on admission policies and their bindings (a
+  /// policy matching everything would lock itself in); webhook configurations are checked.
+  @Test func admissionPoliciesAreNotCheckedByThem() throws {
+    let everything =
+      #"- {apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}"#
+    let manifests = [
+      (
+        "vap.yaml",
+        policy("true", name: "other", binding: "  validationActions: [Deny]")
+      ),
+      (
+        "webhook.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: hook}\n"
+      ),
+    ]
+    let findings = try Harness(policies: policy("false", rules: everything), manifests: manifests)
+      .objectFindings()
+    #expect(findings.map(\.file) == ["webhook.yaml"], "\(findings.map(\.message))")
+  }
+
+  /// What the API server sets on a Namespace as it creates it, before admission: its name as
+  /// a label (which object and namespace selectors see), `spec.finalizers`, `status.phase`.
+  @Test func aNamespaceHasWhatItsCreationGivesIt() throws {
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
+    let rules =
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["namespaces"]}"#
+    for expression in [
+      "object.status.phase == 'Active'", "object.spec.finalizers == ['kubernetes']",
+      "object.metadata.labels['kubernetes.io/metadata.name'] == 'team-a'",
+    ] {
+      #expect(
+        try Harness(policies: policy(expression, rules: rules), manifest: namespace)
+          .objectFindings().isEmpty, "\(expression)")
+    }
+    let selected = constrained(
+      """
+          resourceRules:
+            \(rules)
+          objectSelector:
+            matchLabels: {kubernetes.io/metadata.name: team-a}
+      """, "false")
+    #expect(try Harness(policies: selected, manifest: namespace).objectFindings().count == 1)
+  }
+
   @Test func aBindingNarrowsThePolicy() throws {
     let binding = """
         validationActions: [Deny]
