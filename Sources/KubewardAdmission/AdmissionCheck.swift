@@ -63,6 +63,12 @@ public final class WorkBudget: Sendable {
   static let perEvaluation = 100
   /// What evaluating one expression costs beyond its units (the time of about ten).
   static let perExpression = 10
+  /// What a finding costs: the time of about a hundred units to find its field and write
+  /// it, and its memory until the report is written. Charged at ten times that, so that the
+  /// findings a run can make stay in proportion to its input (a quarter of one per byte, at
+  /// least 200 000), where a thousand validations that fail on thousands of objects made
+  /// four thousand times the input in findings.
+  static let perFinding = 1_000
 
   static func limit(forInputBytes bytes: Int) -> Int {
     let (scaled, overflow) = bytes.multipliedReportingOverflow(by: 250)
@@ -528,6 +534,9 @@ final class ObjectContext: @unchecked Sendable {
     return labels
   }()
 
+  /// Match work not charged yet (see `AdmissionCheck.matches`).
+  var matchWork = 0
+
   /// The severities of the findings that say the object was not checked against a policy
   /// because the run's work was spent: one each, for the first policy left out, where one
   /// per policy made a million findings of 0.6 MB of input.
@@ -935,6 +944,13 @@ struct AdmissionCheck: ObjectCheck {
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
+      // Once the work is spent and the object said so at every severity, the rest of the
+      // policies would say it again.
+      if let budget = set.workBudget, budget.isSpent,
+        spentSeverities.allSatisfy(context.uncheckedSeverities.contains)
+      {
+        break
+      }
       unretained[index]._withUnsafeGuaranteedRef { entry in
         if !matches(entry.policy.matchConstraints, context) {
           // Kyverno autogen: a pod policy also checks the pod templates of controllers.
@@ -953,20 +969,33 @@ struct AdmissionCheck: ObjectCheck {
   /// matched against every object: 5.5 s for 3.2 MB) charge the run's work budget what they
   /// scan; once it is spent they are taken to match, and the evaluation says the object was
   /// not checked, as for every policy left (the verdict is unknown).
+  ///
+  /// Every match is work, charged once per object (`ObjectContext.matchWork`): thousands of
+  /// policies whose selectors turn every object away matched each for nothing, quadratic
+  /// and uncounted. Once the work is spent, every policy matches, and says the object was
+  /// not checked.
   private func matches(_ constraints: MatchResources?, _ context: ObjectContext) -> Bool {
     guard let constraints else { return true }
-    if constraints.ruleWork > Self.cheapRuleWork, let budget = set.workBudget {
-      if budget.isSpent { return true }
-      budget.charge(constraints.ruleWork)
+    if let budget = set.workBudget {
+      if constraints.ruleWork > Self.cheapRuleWork || context.matchWork > Self.cheapRuleWork {
+        budget.charge(context.matchWork + constraints.ruleWork)
+        context.matchWork = 0
+        if budget.isSpent { return true }
+      } else {
+        context.matchWork += constraints.ruleWork + Self.perMatch
+      }
     }
     return constraints.matches(
       context.facts, namespaceLabels: context.namespaceLabels,
       objectLabels: context.objectLabels)
   }
 
-  /// The rule work (`MatchResources.ruleWork`) matched without charging the budget: a few
-  /// rules of a few entries, as policies have.
+  /// The match work (`MatchResources.ruleWork`, and `perMatch` a match) an object gathers before it
+  /// is charged to the budget, in one addition (what is left when its checks end, at most
+  /// this much, is not charged).
   static let cheapRuleWork = 64
+  /// What a match costs beyond its rules' entries: the time of about ten units.
+  static let perMatch = 10
 
   /// Whether a PolicyException's matchConditions all hold for the object (one that errs or
   /// does not compile exempts nothing). All of a policy's exceptions share its budget on the
@@ -1099,8 +1128,12 @@ struct AdmissionCheck: ObjectCheck {
     // The run's budget counts the work done (a shared value is worked out once), however the
     // evaluation ends; the ledger, each phase's largest cost.
     var largestCost = 0
+    let findingsBefore = report.findings.count
     defer {
-      set.workBudget?.charge(context.executed + context.tracingCost + WorkBudget.perEvaluation)
+      let findings = max(report.findings.count - findingsBefore, 0)
+      set.workBudget?.charge(
+        context.executed + context.tracingCost + WorkBudget.perEvaluation
+          + findings * WorkBudget.perFinding)
       set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
     }
     // matchConditions, as the API server's matcher reads them: all are evaluated, with a

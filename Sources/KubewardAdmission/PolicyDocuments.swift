@@ -175,7 +175,7 @@ final class MatchResources: Sendable {
   let resourceRules: [ResourceRule]?
   let excludeResourceRules: [ResourceRule]
   let exactMatch: Bool
-  /// How many entries matching a request against its rules may compare.
+  /// How many entries matching a request against its rules and selectors may compare.
   let ruleWork: Int
 
   init(
@@ -187,7 +187,12 @@ final class MatchResources: Sendable {
     self.resourceRules = resourceRules
     self.excludeResourceRules = excludeResourceRules
     self.exactMatch = exactMatch
-    ruleWork = ((resourceRules ?? []) + excludeResourceRules).reduce(0) { $0 + $1.size }
+    // The selectors' requirements each look a label up (`In` and `NotIn` in a set, when long).
+    let selectorWork = [namespaceSelector, objectSelector].reduce(0) { work, selector in
+      work + (selector.map { $0.matchLabels.count + $0.requirements.count } ?? 0)
+    }
+    ruleWork =
+      ((resourceRules ?? []) + excludeResourceRules).reduce(0) { $0 + $1.size } + selectorWork
   }
 
   /// The same constraints for any resource: what autogen keeps of a pod policy's.

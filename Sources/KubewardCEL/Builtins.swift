@@ -220,7 +220,14 @@ public enum Builtins {
       default: return nil
       }
     }
-    library.add("string", arity: 1) { arguments, _ in
+    // Converting between strings and bytes copies them: cel-go charges a tenth of a unit per
+    // character or byte (its StringTraversalCostFactor), as for any traversal.
+    library.add("string", arity: 1) { arguments, context in
+      if case .bytes(let bytes) = arguments[0],
+        !context.spend(Library.traversalSurcharge(codePoints: bytes.count))
+      {
+        return .error(costLimitExceeded)
+      }
       switch arguments[0] {
       case .string: return arguments[0]
       case .int(let value): return .string(String(value))
@@ -237,10 +244,14 @@ public enum Builtins {
       default: return nil
       }
     }
-    library.add("bytes", arity: 1) { arguments, _ in
+    library.add("bytes", arity: 1) { arguments, context in
       switch arguments[0] {
       case .bytes: return arguments[0]
-      case .string(let text): return .bytes(Array(text.utf8))
+      case .string(let text):
+        guard context.spend(Library.traversalSurcharge(text)) else {
+          return .error(costLimitExceeded)
+        }
+        return .bytes(Array(text.utf8))
       default: return nil
       }
     }

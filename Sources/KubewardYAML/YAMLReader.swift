@@ -256,7 +256,20 @@ public struct YAMLReader: Sendable {
     for position in builder.complexKeyPositions where session.lineHasTemplate(position.line) {
       positions.append(position)
     }
-    guard let first = positions.min() else { return }
+    guard let first = positions.min() else {
+      // A list or a mapping as a key (`? [1]`): a manifest is JSON, whose keys are strings,
+      // and kubectl rejects the document. Said, and the tree kept, as for a repeated key:
+      // no key text finds that entry.
+      if let key = builder.complexKeyPositions.min() {
+        builder.addDiagnostic(
+          ReaderDiagnostic(
+            kind: .syntax,
+            message:
+              "a mapping key here is a list or a mapping, not a string: kubectl rejects this document (a manifest's keys are strings)",
+            range: SourceRange(at: key), document: builder.documentIndex - 1))
+      }
+      return
+    }
     let structural = positions.count > builder.templatedScalarPositions.count
     builder.invalidateLastDocument()
     builder.addDiagnostic(

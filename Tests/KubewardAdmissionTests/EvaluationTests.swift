@@ -204,8 +204,10 @@ struct EvaluationTests {
         + binding(paramRef: "  paramRef:\n    selector: {matchLabels: {role: limit}}") + "\n---\n"
         + params.joined(separator: "\n---\n")
       var harness = Harness.serial(policies: text, deployments: 3)
-      // Room for ten evaluations: three objects of one each, not three of fifty.
-      harness.workBudget = WorkBudget(limit: 10 * WorkBudget.perEvaluation)
+      // Room for ten evaluations and three findings: three objects of one evaluation each,
+      // not three of fifty.
+      harness.workBudget = WorkBudget(
+        limit: 10 * WorkBudget.perEvaluation + 3 * WorkBudget.perFinding)
       return try harness.objectFindings()
     }
     let once = try findings("object.metadata.name.startsWith('api')")
@@ -667,6 +669,50 @@ struct EvaluationTests {
     let bounded = try harness.objectFindings()
     #expect(bounded.count == 20)
     #expect(bounded.filter { $0.message.contains("was not checked") }.count == 11)
+  }
+
+  /// Each finding costs the run `WorkBudget.perFinding`: a thousand validations failing on
+  /// thousands of objects made four thousand times the input in findings (2 GB of memory).
+  @Test func findingsAreChargedToTheRunsWork() throws {
+    let validations = (0..<20).map { "    - {expression: \"false\", message: \"v\($0)\"}" }
+    let text = spec("  validations:\n" + validations.joined(separator: "\n"))
+    var harness = Harness.serial(policies: text, deployments: 10)
+    #expect(try harness.objectFindings().count == 200)
+    // Room for about twenty findings: then each object says it was not checked.
+    harness.workBudget = WorkBudget(limit: 20 * WorkBudget.perFinding)
+    let bounded = try harness.objectFindings()
+    #expect(bounded.count < 60, "\(bounded.count)")
+    #expect(bounded.contains { $0.message.contains("was not checked") })
+  }
+
+  /// Matching is work too, for policies that turn every object away: thousands of them,
+  /// whose selectors match nothing, each matched against every object uncounted.
+  @Test func matchingIsChargedToTheRunsWork() throws {
+    let policies = (0..<200).map { index in
+      constrainedSpec(name: "p\(index)")
+    }.joined(separator: "\n---\n")
+    var harness = Harness.serial(policies: policies, deployments: 50)
+    #expect(try harness.objectFindings().isEmpty)
+    harness.workBudget = WorkBudget(limit: 20_000)
+    let bounded = try harness.objectFindings()
+    #expect(bounded.contains { $0.message.contains("was not checked") })
+    #expect(bounded.count <= 50 * 3)
+  }
+
+  /// A policy for Deployments whose object selector no object meets.
+  private func constrainedSpec(name: String) -> String {
+    """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: \(name)}
+    spec:
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        objectSelector: {matchLabels: {never: "true"}}
+      validations:
+        - expression: "false"
+    """
   }
 
   /// Once the run's work is spent, an object says once (per severity) that it was not

@@ -288,6 +288,9 @@ struct KubernetesLibraryTests {
       ("[1, 2].existsOne(i, v, v > 0)", 20), ("[1, 2].transformList(i, v, v + 1)", 49),
       ("[1, 2].transformList(i, v, v < 5, v + 1)", 53),
       ("'abc 123 def 123'.matches('123')", 2), ("'my-name'.matches('^[a-z][a-z0-9-]{0,62}$')", 6),
+      // A conversion between strings and bytes copies them: a tenth of a unit a character.
+      ("size(bytes('\(String(repeating: "a", count: 1_000))')) > 0", 102),
+      ("string(b'\(String(repeating: "a", count: 1_000))') != ''", 101),
     ]
     for (source, expected) in cases {
       let (value, cost) = try Program(source, library: .kubernetes).evaluateWithCost(

@@ -634,7 +634,11 @@ struct KeysByTextTests {
   }
 
   @Test func emptyAndUnusualKeys() throws {
-    let node = try root("\"\": empty\n? [a, b]\n: list\nplain: {}\n")
+    // A collection as a key is said (kubectl rejects it), and the tree kept.
+    let file = read("\"\": empty\n? [a, b]\n: list\nplain: {}\n")
+    #expect(file.diagnostics.map(\.kind) == [.syntax])
+    #expect(file.diagnostics.first?.range.start == at(2, 3))
+    let node = try #require(file.documents.first?.root)
     #expect(node.value(forKey: "")?.string == "empty")
     // A collection as a key is not any text.
     #expect(node.value(forKey: "[a, b]") == nil)
