@@ -295,6 +295,30 @@ struct CodePoints: Hashable {
 }
 
 extension Value {
+  /// The value as a CEL literal that reads back as the same type: `debugText`, but for doubles,
+  /// written with a fraction or an exponent (`1.0`, not the `1` messages show), and
+  /// `double("NaN")`, `double("Infinity")` for the values no literal writes.
+  public var literalText: String {
+    switch self {
+    case .double(let number):
+      if number.isNaN { return "double(\"NaN\")" }
+      if number.isInfinite { return number < 0 ? "double(\"-Infinity\")" : "double(\"Infinity\")" }
+      let text = CELFormat.double(number)
+      return text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) ? text : text + ".0"
+    case .list(let list):
+      return "["
+        + (0..<list.count).map { list.element(at: $0).literalText }.joined(separator: ", ") + "]"
+    case .map(let map):
+      return "{"
+        + map.keys.map { "\($0.literalText): \(map.value(for: $0)?.literalText ?? "?")" }.joined(
+          separator: ", ") + "}"
+    case .optional(let value):
+      return value.map { "optional.of(\($0.literalText))" } ?? "optional.none()"
+    default:
+      return debugText
+    }
+  }
+
   /// How the value is shown in messages (`"a"`, `1u`, `[1, 2]`).
   public var debugText: String {
     switch self {

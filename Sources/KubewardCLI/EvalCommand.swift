@@ -104,7 +104,7 @@ struct EvalCommand: ParsableCommand {
       let text =
         typedJSON
         ? (value.typedJSONText ?? value.debugText)
-        : cel ? value.debugText : (value.jsonText ?? value.debugText)
+        : cel ? value.literalText : (value.jsonText ?? value.debugText)
       Output.standardOutput.write(VisibleText.escaped(text) + "\n")
     case .failure(let failure):
       var message = "kubeward: " + VisibleText.escaped(failure.message)

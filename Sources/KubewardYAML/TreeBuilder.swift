@@ -139,9 +139,16 @@ struct TreeBuilder: ~Copyable {
 
   var documentIndex: Int { documents.count }
 
+  /// libyaml's lines as editors count them, in a file that needs it (see
+  /// `UnicodeLineBreaks`); only for the stream read from the file's start.
+  var unicodeLineBreaks: UnicodeLineBreaks?
+
   @inline(__always)
-  private func position(_ mark: yaml_mark_t) -> SourcePosition {
-    SourcePosition(line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
+  func position(_ mark: yaml_mark_t) -> SourcePosition {
+    if let unicodeLineBreaks, lineOffset == 0 {
+      return unicodeLineBreaks.position(line: Int(mark.line), column: Int(mark.column))
+    }
+    return SourcePosition(line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
   }
 
   // MARK: Events

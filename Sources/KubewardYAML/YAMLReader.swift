@@ -76,6 +76,8 @@ public struct YAMLReader: Sendable {
     }
 
     let decoded = decodesASCIIItself ? DecodedInput(bytes) : nil
+    // A file of printable ASCII holds no break but CR and LF.
+    if decoded == nil { builder.unicodeLineBreaks = UnicodeLineBreaks(bytes) }
     var segmentStart = 0
     while true {
       let outcome = parse(
@@ -238,12 +240,10 @@ public struct YAMLReader: Sendable {
     if parser.error == YAML_READER_ERROR {
       return .encodingError(byteOffset: segmentStart + parser.problem_offset, problem: problem)
     }
-    let mark = parser.problem_mark
-    let position = SourcePosition(
-      line: Int(mark.line) + 1 + builder.lineOffset, column: Int(mark.column) + 1)
+    let position = builder.position(parser.problem_mark)
     var message = problem
     if let context = parser.context.map({ String(cString: $0) }) {
-      let contextLine = Int(parser.context_mark.line) + 1 + builder.lineOffset
+      let contextLine = builder.position(parser.context_mark).line
       message += " (\(context) starting at line \(contextLine))"
     }
     return .syntaxError(SourceRange(at: position), message)

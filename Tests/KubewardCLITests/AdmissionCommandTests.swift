@@ -267,6 +267,12 @@ struct AdmissionCommandTests {
     #expect(mixed.standardError.contains("column 5: expected type 'int' but found 'uint'"))
     let typed = try Kubeward.run(["eval", "x + [y]", "--var", "x=[1]", "--var", "y=2", "--cel"])
     #expect(typed.standardOutput == "[1, 2]\n")
+    // --cel tells a double from an int: `1.0`, as it reads back.
+    let doubles = try Kubeward.run(
+      ["eval", "[dyn(1.0), dyn(2.5), dyn(1), dyn(1u), dyn({'a': 3.0})]", "--cel"])
+    #expect(
+      doubles.standardOutput == "[1.0, 2.5, 1, 1u, {\"a\": 3.0}]\n",
+      "\(doubles.standardOutput)\(doubles.standardError)")
     // A key written twice is refused, as in --object, not kept twice in a map.
     let twice = try Kubeward.run(["eval", "size(a)", "--var", "a={\"a\": 1, \"a\": 2}"])
     #expect(twice.status == 2)

@@ -18,6 +18,21 @@ private func at(_ line: Int, _ column: Int) -> SourcePosition {
 
 @Suite("Positions")
 struct PositionTests {
+  /// libyaml breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR too; editors, git
+  /// and GitHub do not, and a finding must point where they show the line.
+  @Test func unicodeLineBreaksAreNotLines() throws {
+    let text =
+      "# one\u{85}# two\u{2028}# three\u{2029}# four\nkind: Pod\nname: \"a\u{2028}b\"\nimage: x\n"
+    let node = try root(text)
+    #expect(try #require(node.entry("kind")).key.position == at(2, 1))
+    #expect(try #require(node.entry("image")).key.position == at(4, 1))
+    #expect(try #require(node.entry("image")).value.position == at(4, 8))
+    // A syntax error after one is placed so as well (libyaml reads `b` as a line of its own,
+    // and `kind:` as a value of it: the colon, on the second line).
+    let broken = read("# a\u{85}b\nkind: [\n")
+    #expect(broken.diagnostics.first?.range.start == at(2, 5), "\(broken.diagnostics)")
+  }
+
   @Test func blockStyleKeysValuesAndItems() throws {
     let root = try root(
       """
