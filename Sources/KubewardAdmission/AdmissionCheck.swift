@@ -1133,7 +1133,7 @@ struct AdmissionCheck: ObjectCheck {
       let findings = max(report.findings.count - findingsBefore, 0)
       set.workBudget?.charge(
         context.executed + context.tracingCost + WorkBudget.perEvaluation
-          + findings * WorkBudget.perFinding)
+          + findings * WorkBudget.perFinding + scope.scratch.takeUncountedWork())
       set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
     }
     // matchConditions, as the API server's matcher reads them: all are evaluated, with a

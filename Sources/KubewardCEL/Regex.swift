@@ -1140,11 +1140,20 @@ extension Regex {
   /// character: its work is charged first, beyond what was, and `nil` when it does not fit.
   /// (A pattern of 50 000 instructions made from a short one, `(a|b){1000}`, would otherwise
   /// run for minutes within budget.)
-  func matches(_ text: String, charged: Int, spend: (Int) -> Bool) -> Bool? {
+  func matches(_ text: String, charged: Int, spend: (Int) -> Bool, work: inout Int) -> Bool? {
     if let automaton, let answer = automaton.matches(text) { return answer }
-    let work = 1 + pattern.utf8.count / 10 + cost(ofSearching: Strings.codePointCount(text))
-    guard spend(max(0, work - charged)) else { return nil }
+    let search = cost(ofSearching: Strings.codePointCount(text))
+    let total = 1 + pattern.utf8.count / 10 + search
+    guard spend(max(0, total - charged)) else { return nil }
+    work = work &+ Self.uncountedWork(ofSearchCost: search)
     return matchesOnMachine(text)
+  }
+
+  /// A machine search charged `cost` units takes about ten times as long as that many units
+  /// of other work (a unit per ten steps, a step about as long as a unit): the rest, for the
+  /// host's bound on a run's time (`EvaluationContext.uncountedWork`).
+  static func uncountedWork(ofSearchCost cost: Int) -> Int {
+    cost.multipliedReportingOverflow(by: 9).overflow ? Int.max / 2 : cost * 9
   }
 
   static func register(_ library: inout Library) {
@@ -1156,9 +1165,12 @@ extension Regex {
       case .success(let regex):
         // The call's own unit is part of Kubernetes' cost.
         let charged = regex.kubernetesCost(of: text)
+        var work = 0
         guard context.spend(charged - 1),
-          let matched = regex.matches(text, charged: charged, spend: { context.spend($0) })
+          let matched = regex.matches(
+            text, charged: charged, spend: { context.spend($0) }, work: &work)
         else { return .error(costLimitExceeded) }
+        context.uncountedWork = context.uncountedWork &+ work
         return .bool(matched)
       case .failure(let error):
         // Refusing a pattern read it: charged as a search of nothing.
@@ -1175,9 +1187,9 @@ extension Regex {
       switch compiled(pattern, &context) {
       case .success(let regex):
         let scalars = Array(text.unicodeScalars)
-        guard context.spend(regex.cost(ofSearching: scalars.count)) else {
-          return .error(costLimitExceeded)
-        }
+        let search = regex.cost(ofSearching: scalars.count)
+        guard context.spend(search) else { return .error(costLimitExceeded) }
+        context.uncountedWork = context.uncountedWork &+ Regex.uncountedWork(ofSearchCost: search)
         guard let match = regex.find(scalars, from: 0) else { return .string("") }
         return .string(Regex.text(scalars[match]))
       case .failure(let error): return .error(error)
@@ -1194,8 +1206,13 @@ extension Regex {
         }
         switch compiled(pattern, &context) {
         case .success(let regex):
-          guard let found = regex.findAll(text, limit: limit, spend: { context.spend($0) })
-          else { return .error(costLimitExceeded) }
+          var work = 0
+          let found = regex.findAll(text, limit: limit) { search in
+            work = work &+ Regex.uncountedWork(ofSearchCost: search)
+            return context.spend(search)
+          }
+          context.uncountedWork = context.uncountedWork &+ work
+          guard let found else { return .error(costLimitExceeded) }
           return .list(ArrayList(found.map(Value.string)))
         case .failure(let error): return .error(error)
         }

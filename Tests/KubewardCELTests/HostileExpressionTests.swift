@@ -306,4 +306,24 @@ struct HostileExpressionTests {
     #expect(ascii.value.debugText == "false")
     #expect(ascii.cost == 1 + 101 * 3)
   }
+
+  /// The machine takes about a unit's time per step, and its cost charges a unit per ten: the
+  /// other nine tenths are work the host counts toward its bound on a run's time (a regular
+  /// expression over a long text ran eight times as long per unit as other expressions).
+  @Test func theMachinesStepsAreWorkBeyondTheirCost() throws {
+    struct Scratched: Activation {
+      let values: [String: Value]
+      let scratch: EvaluationScratch? = EvaluationScratch()
+      func resolve(_ name: String) -> Value? { values[name] }
+    }
+    let activation = Scratched(values: ["t": string(1_000, "é"), "ascii": string(1_000, "c")])
+    let machine = try Program("t.matches('(a|b){20}')", library: .kubernetes)
+      .evaluateWithCost(activation)
+    #expect(machine.value.debugText == "false")
+    let work = try #require(activation.scratch).takeUncountedWork()
+    #expect(work > 8 * machine.cost && work < 10 * machine.cost, "\(work) for \(machine.cost)")
+    // The automaton's search is what its cost says.
+    _ = try Program("ascii.matches('(a|b){20}')", library: .kubernetes).evaluateWithCost(activation)
+    #expect(try #require(activation.scratch).takeUncountedWork() == 0)
+  }
 }

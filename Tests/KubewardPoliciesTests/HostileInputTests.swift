@@ -1,3 +1,4 @@
+import Foundation
 import KubewardYAML
 import Testing
 
@@ -135,6 +136,72 @@ struct HostileEngineTests {
     let folder = String(repeating: "f", count: 250) + "/"
     #expect(seconds { for _ in 0..<1000 { matched = matched || stars.matches(folder) } } < 2)
     #expect(!matched)
+  }
+
+  /// Hundreds of patterns of hundreds of stars, against as many long file names: each pair
+  /// stepped every position byte by byte (a minute for 400 by 400); 64 at once now.
+  @Test func manyStarryPatternsAgainstManyLongNames() {
+    let patterns = (0..<60).map { index in
+      GlobPattern("*b\(index)" + String(repeating: "*a", count: 240) + "*")
+    }
+    let names = (0..<60).map { String(repeating: "a", count: 240) + "\($0).yaml" }
+    var matched = false
+    #expect(
+      seconds {
+        for pattern in patterns { for name in names { matched = matched || pattern.matches(name) } }
+      } < 2)
+    #expect(!matched)
+  }
+
+  /// The matcher against the patterns' meaning as regular expressions (`*` any run but `/`,
+  /// `**` any run, `**/` nothing or a run ending in `/`), on random patterns and paths.
+  @Test func globsMeanWhatTheirRegularExpressionsMean() throws {
+    // Seeded (SplitMix64), so that a failure names a pattern that fails again.
+    struct SplitMix: RandomNumberGenerator {
+      var state: UInt64
+      mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+      }
+    }
+    var generator = SplitMix(state: 14)
+    let pieces = ["a", "b", "/", "*", "**", "**/", "."]
+    for _ in 0..<5_000 {
+      let pattern = (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+        pieces.randomElement(using: &generator)!
+      }.joined()
+      let candidate = String(
+        (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+          "ab/.".randomElement(using: &generator)!
+        })
+      var regex = "^"
+      var rest = Substring(pattern)
+      while let first = rest.first {
+        if rest.hasPrefix("**/") {
+          regex += "(?:.*/)?"
+          rest = rest.dropFirst(3)
+        } else if rest.hasPrefix("**") {
+          regex += ".*"
+          rest = rest.dropFirst(2)
+        } else if first == "*" {
+          regex += "[^/]*"
+          rest = rest.dropFirst()
+        } else {
+          regex += NSRegularExpression.escapedPattern(for: String(first))
+          rest = rest.dropFirst()
+        }
+      }
+      let expression = try NSRegularExpression(
+        pattern: regex + "$", options: [.dotMatchesLineSeparators])
+      let expected =
+        expression.firstMatch(
+          in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil
+      #expect(
+        GlobPattern(pattern).matches(candidate) == expected, "\(pattern) ~ \(candidate)")
+    }
   }
 
   @Test(arguments: [
