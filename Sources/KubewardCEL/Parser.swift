@@ -269,25 +269,39 @@ struct Parser {
   }
 
   private mutating func or() throws(CELSyntaxError) -> Expr {
-    var left = try and()
+    var terms = [try and()]
+    var offsets: [Int] = []
     while case .punctuation("||") = current.kind {
-      let offset = current.offset
+      offsets.append(current.offset)
       position += 1
-      let right = try and()
-      left = try bounded(Expr(kind: .or(left, right), offset: offset))
+      terms.append(try and())
     }
-    return left
+    return try bounded(Self.balanced(terms, offsets) { .or($0, $1) })
   }
 
   private mutating func and() throws(CELSyntaxError) -> Expr {
-    var left = try relation()
+    var terms = [try relation()]
+    var offsets: [Int] = []
     while case .punctuation("&&") = current.kind {
-      let offset = current.offset
+      offsets.append(current.offset)
       position += 1
-      let right = try relation()
-      left = try bounded(Expr(kind: .and(left, right), offset: offset))
+      terms.append(try relation())
     }
-    return left
+    return try bounded(Self.balanced(terms, offsets) { .and($0, $1) })
+  }
+
+  /// A chain of `||` (or `&&`) as a balanced tree, as cel-go's parser builds it: a policy's
+  /// allow-list of a thousand alternatives is as deep as ten, where a chain was a thousand
+  /// deep and refused. The operators are commutative, and the terms keep their order.
+  private static func balanced(
+    _ terms: [Expr], _ offsets: [Int], _ make: (Expr, Expr) -> Expr.Kind
+  ) -> Expr {
+    func tree(_ low: Int, _ high: Int) -> Expr {
+      guard low < high else { return terms[low] }
+      let middle = (low + high + 1) / 2
+      return Expr(kind: make(tree(low, middle - 1), tree(middle, high)), offset: offsets[middle - 1])
+    }
+    return tree(0, terms.count - 1)
   }
 
   private static let relations: [String: String] = [

@@ -28,10 +28,18 @@ struct HostileExpressionTests {
       "[1]" + String(repeating: "[0]", count: 20_000),
       "a" + String(repeating: ".a", count: 20_000),
       String(repeating: "!", count: 20_000) + "true",
-      Array(repeating: "true", count: 20_000).joined(separator: " && "),
     ] {
       #expect(throws: CELCompileError.self) { try Program(source) }
     }
+    // `&&` and `||` chains are balanced trees, as cel-go parses them: twenty thousand terms
+    // are fifteen deep, and compile.
+    #expect(
+      try evaluate(Array(repeating: "true", count: 20_000).joined(separator: " && ")).debugText
+        == "true")
+    let alternatives = (0..<3_000).map { "x == \($0)" }.joined(separator: " || ")
+    #expect(
+      try Program(alternatives).evaluate(DictionaryActivation(["x": .int(2_999)])).debugText
+        == "true")
     // A long chain a policy could write still compiles.
     #expect(
       try evaluate(Array(repeating: "1", count: 500).joined(separator: " + ")).debugText == "500")
