@@ -74,7 +74,8 @@ struct LiteralTypeChecker {
       switch value {
       case .list: self = .list(.unknown)
       case .map: self = .map(.unknown, .unknown)
-      case .optional, .type, .error: self = .unknown
+      case .type: self = .named("type")
+      case .optional, .error: self = .unknown
       default: self = .named(value.type.description)
       }
     }
@@ -224,7 +225,13 @@ struct LiteralTypeChecker {
     "_==_": .bool, "_!=_": .bool, "_<_": .bool, "_<=_": .bool, "_>_": .bool, "_>=_": .bool,
     "!_": .bool, "@in": .bool, "size": .int, "string": .named("string"), "int": .int,
     "uint": .named("uint"), "double": .named("double"), "bool": .bool,
-    "bytes": .named("bytes"), "dyn": .dyn,
+    "bytes": .named("bytes"), "dyn": .dyn, "type": .named("type"),
+  ]
+
+  /// The conversions, none of which takes a type (`string(type(x))` is refused by cel-go's
+  /// checker, whatever `x` is).
+  private static let conversions: Set<String> = [
+    "string", "int", "uint", "double", "bool", "bytes",
   ]
 
   private mutating func inferCall(
@@ -261,6 +268,9 @@ struct LiteralTypeChecker {
     {
       throw CELCompileError(
         message: failure.message, offset: failure.offset ?? expression.offset)
+    }
+    if !member, types.count == 1, types[0] == .named("type"), Self.conversions.contains(name) {
+      throw overloadMismatch(name, member, types, expression)
     }
     let resultType = Self.resultTypes[name] ?? .unknown
     // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.

@@ -299,7 +299,8 @@ struct Parser {
     func tree(_ low: Int, _ high: Int) -> Expr {
       guard low < high else { return terms[low] }
       let middle = (low + high + 1) / 2
-      return Expr(kind: make(tree(low, middle - 1), tree(middle, high)), offset: offsets[middle - 1])
+      return Expr(
+        kind: make(tree(low, middle - 1), tree(middle, high)), offset: offsets[middle - 1])
     }
     return tree(0, terms.count - 1)
   }

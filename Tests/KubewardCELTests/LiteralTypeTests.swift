@@ -127,6 +127,19 @@ struct LiteralTypeTests {
     if expression == "'%d'.format(['a'])" { #expect(error.offset == 13) }
   }
 
+  /// No conversion takes a type: cel-go's checker refuses `string(type(x))` whatever `x` is
+  /// (Kubernetes' validation tests), where it ran and failed.
+  @Test func conversionsOfTypesAreRefused() throws {
+    for expression in [
+      "string(type(object.spec)).endsWith('x')", "int(type(1))", "string(type(params))",
+    ] {
+      let error = try #require(compileError(expression), "\(expression)")
+      #expect(error.message.contains("applied to '(type)'"), "\(expression): \(error.message)")
+    }
+    #expect(compileError("type(object.spec) == int") == nil)
+    #expect(compileError("string(object.kind)") == nil)
+  }
+
   @Test func runtimeErrorsOfConstantsStayRuntimeErrors() throws {
     for expression in [
       "'abc'.indexOf('b', 10) == 1", "1 / 0 == 1", "[1, 2][5] == 1", "int('x') == 1",
