@@ -46,8 +46,10 @@ enum Comparison: CaseIterable, Sendable {
     case .contains:
       switch b {
       case .list(let list):
+        // cel-go charges the list's size (instead of a call's unit, charged already), however
+        // early the element is found.
         var work = 0
-        defer { _ = context.spend(work) }
+        defer { _ = context.spend(max(work, list.count, 1) - 1) }
         for index in 0..<list.count
         where Equality.same(a, list.element(at: index), work: &work, limit: context.remaining) {
           return .bool(true)

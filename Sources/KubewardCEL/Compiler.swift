@@ -68,11 +68,10 @@ struct Compiler {
         return try compileQualified(parts, offset: expression.offset)
       }
       if testOnly {
+        // The presence test itself costs nothing: Kubernetes turns cel-go's charge for it off
+        // (PresenceTestHasCost(false)); reading what it tests is charged as any read.
         let operand = try compile(target)
-        return { context in
-          guard context.spend(1) else { return .error(costLimitExceeded) }
-          return Access.has(operand(&context), field)
-        }
+        return { context in Access.has(operand(&context), field) }
       }
       // `c.a.b`: one step for the chain of fields, as for a qualified name.
       var reversed = [field]
@@ -281,9 +280,13 @@ struct Compiler {
     // `dyn` denotes no value of its own.
     let typeValue = bare == "dyn" ? nil : Builtins.typeNamed(bare)
     return { context in
-      guard context.spend(1) else { return .error(costLimitExceeded) }
-      if let value = context.activation.resolve(bare) { return value }
+      if let value = context.activation.resolve(bare) {
+        guard context.spend(1) else { return .error(costLimitExceeded) }
+        return value
+      }
+      // A type name is a constant to cel-go, which costs nothing.
       if let typeValue { return .type(typeValue) }
+      guard context.spend(1) else { return .error(costLimitExceeded) }
       return .error(CELError("undeclared reference to '\(bare)' (in container '')"))
     }
   }

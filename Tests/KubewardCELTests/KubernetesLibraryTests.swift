@@ -300,6 +300,25 @@ struct KubernetesLibraryTests {
     }
   }
 
+  /// Costs as Kubernetes' cost-stability tests count them: a presence test adds nothing to
+  /// the read it tests, a type name is a constant, and `in` a list costs the list's size
+  /// however early the element is found.
+  @Test func presenceTypeNamesAndMembershipCostAsInKubernetes() throws {
+    var object = DictionaryMap()
+    _ = object.insert(.string("val1"), .list(ArrayList([.int(1), .int(2), .int(3)])))
+    _ = object.insert(.string("array"), .list(ArrayList((1...8).map { .int(Int64($0)) })))
+    let names: [String: Value] = ["self": .map(object)]
+    for (source, expected) in [
+      ("has(self.val1)", 1), ("type(self.val1) == int", 4), ("1 in self.val1", 5),
+      ("2 in self.array", 10),
+    ] {
+      let (value, cost) = try Program(source, library: .kubernetes).evaluateWithCost(
+        DictionaryActivation(names))
+      #expect(!value.isError, "\(source): \(value.debugText)")
+      #expect(cost == expected, "\(source): \(cost)")
+    }
+  }
+
   /// Parsing a duration or a timestamp costs a unit, as in cel-go, for any text one is written
   /// in; a longer text is charged a unit per ten code points, as the string functions
   /// Kubernetes knows are. A loop parsing a 40 kB duration ran for minutes within its budget;
