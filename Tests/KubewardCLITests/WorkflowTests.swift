@@ -192,5 +192,16 @@ struct ContextTests {
     let alpine = try #require(findings.first { $0["policy"] as? String == "alpine-image" })
     #expect(alpine["file"] as? String == "web/templates/deployment.yaml")
     #expect(alpine["line"] as? Int == 9)
+    // A finding on a `# Source:` line itself (a control byte in the comment) is the
+    // stream's, at its own line: not the previous template's.
+    let broken = rendered.replacingOccurrences(
+      of: "# Source: web/templates/deployment.yaml", with: "# Source: web/templates/de\u{7F}.yaml")
+    let brokenRun = try Kubeward.run(["lint", "-", "--format", "json"], stdin: broken)
+    let encoding = try #require(
+      (brokenRun.json?["findings"] as? [[String: Any]])?.first {
+        $0["policy"] as? String == "invalid-encoding"
+      }, "\(brokenRun.standardOutput)")
+    #expect(encoding["file"] as? String == "-")
+    #expect(encoding["line"] as? Int == 10)
   }
 }

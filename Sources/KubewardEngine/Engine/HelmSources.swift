@@ -13,8 +13,12 @@ enum HelmSources {
     guard !sources.isEmpty else { return }
     for index in findings.indices {
       let line = findings[index].line
-      // The last `# Source:` line before the finding.
-      guard let source = sources.last(where: { $0.line < line }) else { continue }
+      // The last `# Source:` line before the finding. One on a `# Source:` line itself (a
+      // byte YAML refuses in the comment) is the stream's: that line is no template's, and
+      // the previous document's template does not have it.
+      guard let source = sources.last(where: { $0.line <= line }), source.line < line else {
+        continue
+      }
       let offset = source.line
       findings[index].file = source.template
       findings[index].range.start.line -= offset
