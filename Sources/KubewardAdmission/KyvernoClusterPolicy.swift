@@ -254,8 +254,9 @@ struct KyvernoMatch {
       let userKeys = ["subjects", "roles", "clusterRoles"].filter { entry[$0] != nil }
       if !userKeys.isEmpty {
         // Who sends the request is the synthetic request's user, whom no role names: an
-        // exclusion of users excludes nothing, and a match of them matches nothing known.
-        if excluding && entry["resources"] == nil { continue }
+        // exclusion that names users (with resources or not: a filter holds when all its
+        // parts do) excludes nothing; a match by them is not guessed.
+        if excluding { continue }
         return .failure(
           ReadFailure("it matches by \(userKeys.joined(separator: ", ")), who sends the request"))
       }

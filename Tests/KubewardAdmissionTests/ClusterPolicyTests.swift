@@ -144,6 +144,9 @@ struct ClusterPolicyTests {
     #expect(try files(excludedByName) == ["a.yaml", "c.yaml"])
     let admins = clusterPolicy(exclude: "any:\n- clusterRoles: [cluster-admin]")
     #expect(try files(admins) == ["a.yaml", "b.yaml", "c.yaml"])
+    let adminsThere = clusterPolicy(
+      exclude: "any:\n- clusterRoles: [cluster-admin]\n  resources:\n    namespaces: [kube-system]")
+    #expect(try files(adminsThere) == ["a.yaml", "b.yaml", "c.yaml"])
   }
 
   /// `Kind`, `version/Kind` and `group/version/Kind`; a subresource is no object's CREATE.
