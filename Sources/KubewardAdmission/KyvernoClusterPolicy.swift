@@ -281,10 +281,12 @@ struct KyvernoMatch {
       var rules: [ResourceRule] = []
       var podsOnly = true
       for kind in reader.strings(resources["kinds"]) ?? [] {
-        guard let rule = rule(forKind: kind, operations: operations) else {
+        switch rule(forKind: kind, operations: operations) {
+        case .rule(let rule): rules.append(rule)
+        case .subresource: break
+        case .unreadable:
           return .failure(ReadFailure("it matches a kind kubeward cannot read (\"\(kind)\")"))
         }
-        if let rule { rules.append(rule) }
         // `v1/Pod` is a Pod as well (Kyverno looks at the kind of the written GVK).
         podsOnly = podsOnly && kind.split(separator: "/").last == "Pod"
       }
@@ -300,12 +302,19 @@ struct KyvernoMatch {
     return .success(filters)
   }
 
-  /// The resource rule of a Kyverno kind: `Kind`, `version/Kind` or `group/version/Kind` (a
-  /// version of `*` is any); `.some(nil)` for a subresource (`Pod/exec`, `Pod.status`), which
-  /// no object's CREATE is; `nil` when it is not one kubeward can read (a wildcard kind).
-  private static func rule(forKind written: String, operations: [String]) -> ResourceRule?? {
+  /// What a Kyverno kind names.
+  private enum KindRule {
+    /// `Kind`, `version/Kind` or `group/version/Kind` (a version of `*` is any), or `*`.
+    case rule(ResourceRule)
+    /// A subresource (`Pod/exec`, `Pod.status`), which no object's CREATE is.
+    case subresource
+    /// Not one kubeward can read (a wildcard in a kind or a group).
+    case unreadable
+  }
+
+  private static func rule(forKind written: String, operations: [String]) -> KindRule {
     if written == "*" {
-      return .some(
+      return .rule(
         ResourceRule(
           apiGroups: ["*"], apiVersions: ["*"], operations: operations, resources: ["*"],
           resourceNames: [], scope: "*"))
@@ -320,29 +329,28 @@ struct KyvernoMatch {
     case 2 where parts[0].first == "v" && parts[0].dropFirst().first?.isNumber == true:
       (version, kind) = (parts[0], parts[1])
     case 2:
-      // `Pod/exec`: a subresource.
-      return .some(nil)
+      return .subresource
     case 3:
       (group, version, kind) = (parts[0], parts[1], parts[2])
     default:
-      return nil
+      return .unreadable
     }
-    if kind.contains(".") { return .some(nil) }
+    if kind.contains(".") { return .subresource }
     guard !kind.isEmpty, kind.allSatisfy({ $0.isLetter || $0.isNumber }),
       group.map({ !$0.contains("*") }) ?? true
-    else { return nil }
+    else { return .unreadable }
     let served = ResourceTable.builtInResources(ofKind: kind)
     let entries =
       served.isEmpty
       ? [(group: group ?? "*", resource: ResourceTable.guessResource(kind))]
       : served.filter { group == nil || $0.group == group }
     guard !entries.isEmpty else {
-      return .some(
+      return .rule(
         ResourceRule(
           apiGroups: [group ?? "*"], apiVersions: [version], operations: operations,
           resources: [ResourceTable.guessResource(kind)], resourceNames: [], scope: "*"))
     }
-    return .some(
+    return .rule(
       ResourceRule(
         apiGroups: Array(Set(entries.map(\.group))).sorted(), apiVersions: [version],
         operations: operations, resources: Array(Set(entries.map(\.resource))).sorted(),
