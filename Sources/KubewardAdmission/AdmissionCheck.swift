@@ -990,9 +990,9 @@ struct AdmissionCheck: ObjectCheck {
       objectLabels: context.objectLabels)
   }
 
-  /// The match work (`MatchResources.ruleWork`, and `perMatch` a match) an object gathers before it
-  /// is charged to the budget, in one addition (what is left when its checks end, at most
-  /// this much, is not charged).
+  /// The match work (`MatchResources.ruleWork`, and `perMatch` a match) an object gathers
+  /// before it is charged to the budget, in one addition (what is left when its checks end,
+  /// at most this much, is not charged).
   static let cheapRuleWork = 64
   /// What a match costs beyond its rules' entries: the time of about ten units.
   static let perMatch = 10
