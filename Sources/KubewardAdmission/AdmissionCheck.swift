@@ -1023,11 +1023,11 @@ struct AdmissionCheck: ObjectCheck {
     switch policy.flavor {
     case .kyverno:
       return "violates Kyverno ValidatingPolicy '\(policy.name)' (\(actions))"
-    case .kyvernoClusterPolicy:
+    case .kyvernoClusterPolicy, .kyvernoNamespacedPolicy:
       // In Kyverno's words: Enforce or Audit.
       let action = binding.actions.contains(.deny) ? "Enforce" : "Audit"
       return
-        "violates Kyverno ClusterPolicy '\(policy.name)' (rule '\(policy.rule ?? "")': \(action))"
+        "violates \(policy.kindName) '\(policy.name)' (rule '\(policy.rule ?? "")': \(action))"
     case .validatingAdmissionPolicy:
       break
     }
@@ -1516,7 +1516,7 @@ enum Autogen {
     // A ClusterPolicy's rule was read as Kyverno decides autogen for it (the reader knows its
     // `match`, which the constraints it was read into do not say all of).
     guard policy.autogens, let constraints = policy.matchConstraints,
-      policy.flavor == .kyvernoClusterPolicy || canAutogen(constraints)
+      policy.flavor.isKyvernoRule || canAutogen(constraints)
     else { return [:] }
     var variants: [String: AdmissionPolicy] = [:]
     for kind in policy.autogenControllers {

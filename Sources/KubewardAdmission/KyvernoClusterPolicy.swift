@@ -8,8 +8,9 @@ import KubewardYAML
 /// one whose match depends on what offline evaluation cannot know (who sends the request, an
 /// object's annotations), is not evaluated, and the policy file says so at the rule.
 extension PolicyReader {
+  /// A Kyverno ClusterPolicy, or a namespaced Policy (which applies in its namespace only).
   static func isClusterPolicy(apiVersion: String, kind: String) -> Bool {
-    apiVersion.hasPrefix("kyverno.io/") && kind == "ClusterPolicy"
+    apiVersion.hasPrefix("kyverno.io/") && (kind == "ClusterPolicy" || kind == "Policy")
   }
 
   /// The pod controllers Kyverno's autogen extends a Pod rule to, by default.
@@ -24,6 +25,22 @@ extension PolicyReader {
       problem(root, "\(kind) has no metadata.name")
       return []
     }
+    // A namespaced Policy applies to the objects of its namespace (written, else `default`,
+    // where `kubectl apply` puts it): a name Kubernetes accepts, or the policy is not read.
+    var namespace: String?
+    if kind == "Policy" {
+      let written = text(metadata?["namespace"]) ?? "default"
+      guard KyvernoMatch.isNamespaceName(written) else {
+        problem(
+          metadata?["namespace"] ?? nameNode,
+          "\(kind) \(name): \"\(written)\" is not a namespace name; the policy is not evaluated",
+          severity: .warning)
+        return []
+      }
+      namespace = written
+    }
+    let flavor: AdmissionPolicy.Flavor =
+      namespace == nil ? .kyvernoClusterPolicy : .kyvernoNamespacedPolicy
     let spec = root["spec"]
     let rules = (spec?["rules"]?.items ?? .none).filter(\.isMapping)
     let celRules = rules.filter { $0["validate"]?["cel"]?.isMapping == true }
@@ -96,12 +113,14 @@ extension PolicyReader {
           PolicyParts(
             matchConditions: rule["celPreconditions"], variables: cel?["variables"],
             validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"]),
-          name: id, kind: kind, flavor: .kyvernoClusterPolicy, nameNode: place)
+          name: id, kind: kind, flavor: flavor, nameNode: place)
       else { continue }
-      body.matchConditions = match.conditions(reader: self, file: file) + body.matchConditions
+      body.matchConditions =
+        match.conditions(reader: self, file: file, namespace: namespace, at: nameNode)
+        + body.matchConditions
       policies.append(
         AdmissionPolicy(
-          name: id, flavor: .kyvernoClusterPolicy, file: file, nameRange: nameNode.range,
+          name: id, flavor: flavor, file: file, nameRange: nameNode.range,
           paramKind: nil, matchConstraints: match.constraints,
           matchConditions: body.matchConditions, variables: body.variables,
           validations: body.validations, auditAnnotations: body.auditAnnotations,
@@ -395,9 +414,22 @@ struct KyvernoMatch {
     return "^(?:" + alternatives.joined(separator: "|") + ")$"
   }
 
-  /// The match conditions the rule's names and namespaces make, compiled.
-  func conditions(reader: PolicyReader, file: String) -> [NamedExpression] {
-    requestConditions.enumerated().map { index, condition in
+  /// A namespace's name: a DNS label (what it holds is written into an expression).
+  static func isNamespaceName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 63
+      && name.utf8.allSatisfy { byte in
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A)
+          || byte == UInt8(ascii: "-")
+      }
+  }
+
+  /// The match conditions the rule's names and namespaces make (and a namespaced Policy's
+  /// namespace, read at `node`), compiled.
+  func conditions(reader: PolicyReader, file: String, namespace: String?, at node: Node)
+    -> [NamedExpression]
+  {
+    let own = namespace.map { [(source: "request.?namespace.orValue('') == '\($0)'", node: node)] }
+    return ((own ?? []) + requestConditions).enumerated().map { index, condition in
       NamedExpression(
         name: "kyverno-match-\(index)",
         expression: PolicyExpression(

@@ -233,6 +233,11 @@ public final class AdmissionPolicy: Sendable {
     /// A `validate.cel` rule of a Kyverno ClusterPolicy (kyverno.io), evaluated as the
     /// ValidatingAdmissionPolicy Kyverno evaluates it as.
     case kyvernoClusterPolicy = "ClusterPolicy"
+    /// The same, of a namespaced Kyverno Policy: it applies in its namespace only.
+    case kyvernoNamespacedPolicy = "Policy"
+
+    /// A rule of a Kyverno ClusterPolicy or Policy (`kyverno.io`).
+    var isKyvernoRule: Bool { self == .kyvernoClusterPolicy || self == .kyvernoNamespacedPolicy }
   }
 
   public let name: String
@@ -306,6 +311,7 @@ public final class AdmissionPolicy: Sendable {
     case .validatingAdmissionPolicy: "ValidatingAdmissionPolicy"
     case .kyverno: "Kyverno ValidatingPolicy"
     case .kyvernoClusterPolicy: "Kyverno ClusterPolicy"
+    case .kyvernoNamespacedPolicy: "Kyverno Policy"
     }
   }
 
@@ -418,9 +424,6 @@ struct PolicyReader {
   static func unevaluatedPolicy(apiVersion: String, kind: String) -> String? {
     let group = apiVersion.split(separator: "/").first.map(String.init) ?? ""
     switch (group, kind) {
-    case ("kyverno.io", "Policy"):
-      return "kubeward evaluates Kyverno's ValidatingPolicies (policies.kyverno.io) and the "
-        + "validate.cel rules of its ClusterPolicies, not its namespaced Policies"
     case ("policies.kyverno.io", _):
       return "kubeward evaluates Kyverno's ValidatingPolicies, not its \(kind) resources"
     case ("templates.gatekeeper.sh", "ConstraintTemplate"):

@@ -204,6 +204,24 @@ struct ClusterPolicyTests {
     #expect(findings.map(\.policy) == ["no-latest/check-pull"], "\(findings.map(\.message))")
   }
 
+  /// A namespaced Kyverno Policy applies in its own namespace only (`default` when unwritten).
+  @Test func aNamespacedPolicyAppliesInItsNamespace() throws {
+    let policy = clusterPolicy().replacingOccurrences(
+      of: "kind: ClusterPolicy", with: "kind: Policy"
+    )
+    .replacingOccurrences(of: "  name: no-latest\n", with: "  name: no-latest\n  namespace: shop\n")
+    let manifests = [("a.yaml", pod()), ("b.yaml", pod(name: "q", namespace: "other"))]
+    let findings = try Harness(policies: policy, manifests: manifests).objectFindings()
+    #expect(findings.map(\.file) == ["a.yaml"], "\(findings.map(\.message))")
+    #expect(
+      findings.first?.message.contains(
+        "violates Kyverno Policy 'no-latest' (rule 'check-tags': Enforce)")
+        == true)
+    let unwritten = clusterPolicy().replacingOccurrences(
+      of: "kind: ClusterPolicy", with: "kind: Policy")
+    #expect(try Harness(policies: unwritten, manifests: manifests).objectFindings().isEmpty)
+  }
+
   /// What offline evaluation cannot know is not guessed: the rule is not evaluated, and the
   /// policy file says so, at the rule, as a warning. So are the rules that are not CEL.
   @Test func whatIsNotEvaluatedIsSaid() throws {
