@@ -376,13 +376,14 @@ struct KyvernoMatch {
         resourceNames: [], scope: "*"))
   }
 
-  /// A name or namespace pattern: what Kubernetes names hold, with Kyverno's `*` and `?`.
+  /// A name or namespace pattern: what Kubernetes names hold (RBAC's `system:` ones too),
+  /// with Kyverno's `*` and `?`.
   private static func isWildcardName(_ pattern: String) -> Bool {
     !pattern.isEmpty && pattern.utf8.count <= 253
       && pattern.utf8.allSatisfy { byte in
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
           || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*")
-          || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "_")
+          || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
       }
   }
 

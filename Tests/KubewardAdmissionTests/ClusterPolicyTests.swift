@@ -142,6 +142,10 @@ struct ClusterPolicyTests {
     let excludedByName = clusterPolicy(
       exclude: "any:\n- resources:\n    kinds: [Pod]\n    names: [db-1]")
     #expect(try files(excludedByName) == ["a.yaml", "c.yaml"])
+    // RBAC's names hold colons.
+    let system = clusterPolicy(
+      match: "any:\n- resources:\n    kinds: [Pod]\n    names: [\"system:*\", \"web-1\"]")
+    #expect(try files(system) == ["a.yaml"])
     let admins = clusterPolicy(exclude: "any:\n- clusterRoles: [cluster-admin]")
     #expect(try files(admins) == ["a.yaml", "b.yaml", "c.yaml"])
     let adminsThere = clusterPolicy(
