@@ -53,21 +53,6 @@ struct ClusterPolicyTests {
     """
   }
 
-  let cronJob = """
-    apiVersion: batch/v1
-    kind: CronJob
-    metadata: {name: nightly, namespace: shop}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: Never
-              containers:
-                - {name: main, image: "busybox:latest"}
-    """
-
   @Test func enforceIsAnErrorAuditInformation() throws {
     let enforced = try Harness(policies: clusterPolicy(), manifest: pod()).findings()
     #expect(enforced.map(\.severity) == [.error], "\(enforced.map(\.message))")

@@ -701,18 +701,7 @@ struct EvaluationTests {
 
   /// A policy for Deployments whose object selector no object meets.
   private func constrainedSpec(name: String) -> String {
-    """
-    apiVersion: admissionregistration.k8s.io/v1
-    kind: ValidatingAdmissionPolicy
-    metadata: {name: \(name)}
-    spec:
-      matchConstraints:
-        resourceRules:
-          - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
-        objectSelector: {matchLabels: {never: "true"}}
-      validations:
-        - expression: "false"
-    """
+    policy("false", name: name, extraSpec: "    objectSelector: {matchLabels: {never: \"true\"}}")
   }
 
   /// Once the run's work is spent, an object says once (per severity) that it was not

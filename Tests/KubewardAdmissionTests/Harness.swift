@@ -139,3 +139,20 @@ func deployment(
             image: \(image)
   """
 }
+
+/// A CronJob whose pod template runs `busybox:latest`: what Kyverno's autogen reaches through
+/// `jobTemplate`.
+let cronJob = """
+  apiVersion: batch/v1
+  kind: CronJob
+  metadata: {name: nightly, namespace: shop}
+  spec:
+    schedule: "0 3 * * *"
+    jobTemplate:
+      spec:
+        template:
+          spec:
+            restartPolicy: Never
+            containers:
+              - {name: main, image: "busybox:latest"}
+  """

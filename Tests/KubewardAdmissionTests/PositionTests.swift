@@ -261,21 +261,6 @@ struct KyvernoTests {
         - {name: main, image: "nginx:latest"}
     """
 
-  let cronJob = """
-    apiVersion: batch/v1
-    kind: CronJob
-    metadata: {name: nightly, namespace: shop}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: Never
-              containers:
-                - {name: main, image: "busybox:latest"}
-    """
-
   let noLatest = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
 
   /// Kyverno's default action is Deny: an empty list is that default, not a policy dropped
