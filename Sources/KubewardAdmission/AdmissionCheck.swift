@@ -910,6 +910,9 @@ struct AdmissionCheck: ObjectCheck {
     return !candidates(for: resource.resource).isEmpty
   }
 
+  /// A CEL interpreter's code, run after the built-in policies' over a file's objects.
+  var runsInItsOwnPass: Bool { true }
+
   static let exemptKinds: Set<String> = [
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
     "MutatingAdmissionPolicyBinding",
@@ -1344,6 +1347,8 @@ struct AdmissionCheck: ObjectCheck {
   /// fields a variable reads are traced too, and a policy whose variables are expensive would
   /// otherwise pay for them again, unbounded, for every failing validation; and what tracing
   /// spends must not make a later validation run out of the budget the API server gives it.
+  // Out of line: the failing validations' path, kept out of the code every evaluation runs.
+  @inline(never)
   private func tracedNode(
     _ expression: PolicyExpression, object: KubeObject, spent: AdmissionActivation,
     build: () -> AdmissionActivation

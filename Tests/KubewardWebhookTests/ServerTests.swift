@@ -503,9 +503,12 @@ struct ServerTests {
     defer { try? running.stop() }
     let slow = try running.client()
     try slow.send("POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")
-    Thread.sleep(forTimeInterval: 0.1)
+    // Time for the server to read each request's beginning: on a loaded machine, 0.1 s was
+    // not always enough, and a connection with nothing read yet counted as idle.
+    Thread.sleep(forTimeInterval: 0.3)
     let slower = try running.client()
     try slower.send("POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")
+    Thread.sleep(forTimeInterval: 0.3)
     // Both begun less than 3 s ago: a new connection is closed.
     let early = try running.client()
     try? early.request("GET", "/healthz")

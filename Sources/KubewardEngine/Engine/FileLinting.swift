@@ -46,31 +46,48 @@ struct WorkerScratch {
 /// asked about every object, and most kinds meet few of them (50 policies over 1 000 objects
 /// were 50 000 calls, 30 000 of them to say no).
 struct PoliciesByKind {
+  typealias Checks = [Unmanaged<Linter.Active<any ObjectCheck>>]
+
   private struct Kind: Hashable {
     let apiVersion: String
     let kind: String
   }
 
-  private var lists: [Kind: [Unmanaged<Linter.Active<any ObjectCheck>>]] = [:]
+  /// The checks of a kind: those that run object by object, and those that run in a pass of
+  /// their own over the file's objects (`ObjectCheck.runsInItsOwnPass`).
+  struct Passes {
+    let first: Checks
+    let own: Checks
+  }
+
+  private var lists: [Kind: Passes] = [:]
   /// The most kinds kept: past it (a hostile file of a thousand kinds) every policy is asked.
   static let capacity = 256
 
   /// Those of `all` that may check `object`, in their order.
-  mutating func policies(
-    for object: KubeObject, among all: [Unmanaged<Linter.Active<any ObjectCheck>>]
-  ) -> [Unmanaged<Linter.Active<any ObjectCheck>>] {
+  mutating func policies(for object: KubeObject, among all: Checks) -> Passes {
     let kind = Kind(apiVersion: object.apiVersion, kind: object.kind)
     if let known = lists[kind] { return known }
-    guard lists.count < Self.capacity else { return all }
+    guard lists.count < Self.capacity else { return Self.passes(all, all) }
     let list = all.filter { policy in
       policy._withUnsafeGuaranteedRef {
         $0.policy.mayCheck(apiVersion: kind.apiVersion, kind: kind.kind)
       }
     }
     // Every policy may: the caller's array, not a copy of it.
-    let kept = list.count == all.count ? all : list
+    let kept = Self.passes(list.count == all.count ? all : list, all)
     lists[kind] = kept
     return kept
+  }
+
+  private static func passes(_ list: Checks, _ all: Checks) -> Passes {
+    let own = list.filter { policy in policy._withUnsafeGuaranteedRef { $0.policy.runsInItsOwnPass }
+    }
+    guard !own.isEmpty else { return Passes(first: list, own: []) }
+    let first = list.filter { policy in
+      policy._withUnsafeGuaranteedRef { !$0.policy.runsInItsOwnPass }
+    }
+    return Passes(first: first, own: own)
   }
 }
 
@@ -197,6 +214,9 @@ extension Linter {
     report.builtImages = input.builtImages
     report.virtualNodeProjects = virtualNodeProjects
     report.scope = input.scope
+    // The objects, and the checks that run over them in a pass of their own once every
+    // object of the file has had the others.
+    var ownPass: [(KubeObject, PoliciesByKind.Checks)] = []
     for document in file.documents {
       switch document.content(defaultNamespace: configuration.defaultNamespace) {
       case .empty:
@@ -249,7 +269,9 @@ extension Linter {
             continue
           }
           if reports {
-            lint(object, with: byKind.policies(for: object, among: policies), into: &report)
+            let checks = byKind.policies(for: object, among: policies)
+            lint(object, with: checks.first, into: &report)
+            if !checks.own.isEmpty { ownPass.append((object, checks.own)) }
             outcome.directives += SuppressionDirectives.annotations(of: object, file: input.name)
           }
           outcome.facts.collect(object, locate: locate, options: factOptions, strings: &strings)
@@ -259,6 +281,7 @@ extension Linter {
         }
       }
     }
+    for (object, checks) in ownPass { lint(object, with: checks, into: &report) }
     if outcome.findings.isEmpty {
       outcome.findings = report.takeFindings()
     } else {
