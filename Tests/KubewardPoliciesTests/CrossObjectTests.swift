@@ -266,6 +266,23 @@ struct CrossObjectTests {
     #expect(result.summary.objects == 3)  // the Kustomization, the base and the patch
   }
 
+  /// A patch file with patch directives (`$patch: delete`) is a fragment by its role: it is
+  /// checked for what it sets, and not said to be a fragment (as a stray one is).
+  @Test func aPatchWithDirectivesIsNotSaidToBeAFragment() throws {
+    let folder = try temporaryFolder()
+    try write(
+      "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        + "patches:\n  - path: delete.yaml\n", to: folder + "/component/kustomization.yaml")
+    let deletion = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: load}\n$patch: delete\n"
+    try write(deletion, to: folder + "/component/delete.yaml")
+    try write(deletion, to: folder + "/stray/delete.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(result.findings.filter { $0.file.hasSuffix("/component/delete.yaml") }.isEmpty)
+    let stray = result.findings.filter { $0.file.hasSuffix("/stray/delete.yaml") }
+    #expect(stray.map(\.policy) == ["schema"])
+    #expect(stray.first?.message.contains("is not a whole object") == true)
+  }
+
   /// Being named as a patch does not hide a file: a kustomization claims only files in its
   /// own folder (as Kustomize does), and a patch of nothing the run holds is linted whole
   /// (when its kustomization builds only on files of the run).

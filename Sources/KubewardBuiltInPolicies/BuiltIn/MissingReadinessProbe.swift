@@ -18,8 +18,12 @@ struct MissingReadinessProbe: SetPolicy {
     let targetsByWorkload = reachedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
-      let targets = targetsByWorkload[index]
-      let isReached = targets != nil
+      let targets = targetsByWorkload[index] ?? []
+      let podIsReached = targetsByWorkload[index] != nil
+      // A Service's requests go to the container that owns its target port: where the
+      // Services target a port some container declares, the others get none (a sentinel's
+      // Service does not reach the database beside it).
+      let targetsDeclaredPort = workload.ports.contains { Self.isTargeted($0, by: targets) }
       // Some container of the pod declares the ports it serves on.
       let podDeclaresPorts = !workload.ports.isEmpty
       // A rolling update waits for readiness; a bare Pod, a ReplicaSet or a
@@ -29,6 +33,9 @@ struct MissingReadinessProbe: SetPolicy {
         [.deployment, .statefulSet, .daemonSet].contains(workload.kind) && !workload.recreates
         && !workload.updatesOnDelete
       for container in workload.unprobedContainers {
+        let isReached =
+          podIsReached
+          && (!targetsDeclaredPort || Self.isTargeted(container, of: workload, by: targets))
         if container.declaresPorts && !container.declaresOnlyAuxiliaryPorts {
           // Without a Service, readiness still paces a rolling update (not a Recreate one,
           // which stops every old pod first, nor an OnDelete one, nor a bare Pod's); a
@@ -41,8 +48,8 @@ struct MissingReadinessProbe: SetPolicy {
           // Readiness is the pod's: beside a container whose probe gates it, one whose ports
           // no Service targets (a backup agent, a second API) gets no requests before the pod
           // is ready, and the rollout waits for that probe too.
-          if isReached, workload.probesReadiness,
-            !Self.isTargeted(container, of: workload, by: targets ?? [])
+          if podIsReached, workload.probesReadiness,
+            !Self.isTargeted(container, of: workload, by: targets)
           {
             continue
           }
@@ -143,11 +150,17 @@ struct MissingReadinessProbe: SetPolicy {
     by targets: [Set<IntOrString>]
   ) -> Bool {
     workload.ports.contains { port in
-      guard port.container == container.name else { return false }
-      return targets.contains { group in
-        port.number.map { group.contains(.int($0)) } == true
-          || port.name.map { group.contains(.string($0)) } == true
-      }
+      port.container == container.name && isTargeted(port, by: targets)
+    }
+  }
+
+  /// Whether a Service's target port is `port`, by number or by name.
+  private static func isTargeted(_ port: WorkloadFacts.Port, by targets: [Set<IntOrString>])
+    -> Bool
+  {
+    targets.contains { group in
+      port.number.map { group.contains(.int($0)) } == true
+        || port.name.map { group.contains(.string($0)) } == true
     }
   }
 }

@@ -240,7 +240,8 @@ extension Linter {
         guard reports else { continue }
         for object in objects {
           if let reason = Fragments.reason(of: object, patchDirectives: file.hasPatchDirectives) {
-            lintFragment(object, reason: reason, with: policies, into: &report)
+            // Its kustomization names it a patch: that it is a fragment goes without saying.
+            lintFragment(object, reason: reason, with: policies, into: &report, saysSo: false)
           } else {
             lint(object, with: policies, into: &report)
           }
@@ -405,10 +406,11 @@ extension Linter {
   }
 
   /// Checks a fragment (see `Fragments`) with the policies that judge what it sets, at
-  /// information, and says once, under `schema`, that it is read as one.
+  /// information, and (`saysSo`) says once, under `schema`, that it is read as one.
   private func lintFragment(
     _ object: KubeObject, reason: String,
-    with policies: [Unmanaged<Active<any ObjectCheck>>], into report: inout ObjectReport
+    with policies: [Unmanaged<Active<any ObjectCheck>>], into report: inout ObjectReport,
+    saysSo: Bool = true
   ) {
     let whole = report.objectMayBePartial
     report.objectMayBePartial = true
@@ -421,7 +423,7 @@ extension Linter {
       policy._withUnsafeGuaranteedRef { partialObjectPolicies.contains($0.id) }
     }
     lint(object, with: partial, into: &report)
-    guard
+    guard saysSo,
       policies.contains(where: { policy in
         policy._withUnsafeGuaranteedRef { $0.id == InputPolicies.schema }
       })
