@@ -29,7 +29,7 @@ extension PolicyReader {
     // where `kubectl apply` puts it): a name Kubernetes accepts, or the policy is not read.
     var namespace: String?
     if kind == "Policy" {
-      let written = text(metadata?["namespace"]) ?? "default"
+      let written = writtenText(metadata?["namespace"]) ?? "default"
       guard KyvernoMatch.isNamespaceName(written) else {
         problem(
           metadata?["namespace"] ?? nameNode,
@@ -72,7 +72,7 @@ extension PolicyReader {
       annotations?["policies.kyverno.io/description"]?.string
       ?? "Kyverno ClusterPolicy \(name) from \(file)."
     let controllers = Self.autogenControllers(annotations)
-    let policyAction = text(spec?["validationFailureAction"])
+    let policyAction = writtenText(spec?["validationFailureAction"])
     var policies: [AdmissionPolicy] = []
     for rule in celRules {
       let ruleName = text(rule["name"]) ?? ""
@@ -100,7 +100,7 @@ extension PolicyReader {
       case .success(let read):
         match = read
       }
-      let action = text(rule["validate"]?["failureAction"]) ?? policyAction ?? "Audit"
+      let action = writtenText(rule["validate"]?["failureAction"]) ?? policyAction ?? "Audit"
       guard let ownAction = Self.kyvernoAction(action) else {
         problem(
           rule["validate"]?["failureAction"] ?? spec?["validationFailureAction"] ?? place,
@@ -116,8 +116,7 @@ extension PolicyReader {
           name: id, kind: kind, flavor: flavor, nameNode: place)
       else { continue }
       body.matchConditions =
-        match.conditions(reader: self, file: file, namespace: namespace, at: nameNode)
-        + body.matchConditions
+        conditions(of: match, namespace: namespace, at: nameNode) + body.matchConditions
       policies.append(
         AdmissionPolicy(
           name: id, flavor: flavor, file: file, nameRange: nameNode.range,
@@ -391,19 +390,24 @@ struct KyvernoMatch {
   private static func requestCondition(_ filter: Filter) -> String {
     var parts: [String] = []
     if !filter.names.isEmpty {
-      parts.append("request.?name.orValue('').matches('\(regex(filter.names))')")
+      parts.append(matchesAny("request.?name.orValue('')", filter.names))
     }
     if !filter.namespaces.isEmpty {
-      parts.append("request.?namespace.orValue('').matches('\(regex(filter.namespaces))')")
+      parts.append(matchesAny("request.?namespace.orValue('')", filter.namespaces))
     }
     return parts.joined(separator: " && ")
   }
 
-  /// An anchored RE2 pattern of Kyverno wildcards (`*` any run, `?` one character), written
-  /// for a CEL string: names hold no quote, and a dot is escaped with a doubled backslash.
-  private static func regex(_ patterns: [String]) -> String {
-    let alternatives = patterns.map { pattern in
-      pattern.map { character -> String in
+  /// CEL that holds when `subject` matches one of Kyverno's wildcard `patterns` (`*` any
+  /// run, `?` one character): anchored RE2 alternations, each at most `longestRegex`
+  /// characters (a regular expression is at most 10 000, and a rule may exclude hundreds of
+  /// namespaces), any of which may match. Names hold no quote; a dot is escaped, with its
+  /// backslash doubled for the CEL string.
+  private static func matchesAny(_ subject: String, _ patterns: [String]) -> String {
+    var groups: [[String]] = [[]]
+    var length = 0
+    for pattern in patterns {
+      let alternative = pattern.map { character -> String in
         switch character {
         case "*": ".*"
         case "?": "."
@@ -411,9 +415,23 @@ struct KyvernoMatch {
         default: String(character)
         }
       }.joined()
+      // Counted as written for CEL (a dot's backslash twice): a little over its length in
+      // the regular expression.
+      let size = alternative.utf8.count + 1
+      if length + size > longestRegex, !groups[groups.count - 1].isEmpty {
+        groups.append([])
+        length = 0
+      }
+      groups[groups.count - 1].append(alternative)
+      length += size
     }
-    return "^(?:" + alternatives.joined(separator: "|") + ")$"
+    let calls = groups.map { group in
+      "\(subject).matches('^(?:\(group.joined(separator: "|")))$')"
+    }
+    return calls.count == 1 ? calls[0] : "(" + calls.joined(separator: " || ") + ")"
   }
+
+  static let longestRegex = 8_000
 
   /// A namespace's name: a DNS label (what it holds is written into an expression).
   static func isNamespaceName(_ name: String) -> Bool {
@@ -424,18 +442,19 @@ struct KyvernoMatch {
       }
   }
 
-  /// The match conditions the rule's names and namespaces make (and a namespaced Policy's
+}
+
+extension PolicyReader {
+  /// The match conditions a rule's names and namespaces make (and a namespaced Policy's
   /// namespace, read at `node`), compiled.
-  func conditions(reader: PolicyReader, file: String, namespace: String?, at node: Node)
+  mutating func conditions(of match: KyvernoMatch, namespace: String?, at node: Node)
     -> [NamedExpression]
   {
     let own = namespace.map { [(source: "request.?namespace.orValue('') == '\($0)'", node: node)] }
-    return ((own ?? []) + requestConditions).enumerated().map { index, condition in
+    return ((own ?? []) + match.requestConditions).enumerated().map { index, condition in
       NamedExpression(
         name: "kyverno-match-\(index)",
-        expression: PolicyExpression(
-          source: condition.source, node: condition.node, file: file, bytes: reader.bytes,
-          lines: reader.lines))
+        expression: generatedExpression(condition.source, at: condition.node))
     }
   }
 }

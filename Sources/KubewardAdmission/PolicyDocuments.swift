@@ -402,6 +402,9 @@ struct PolicyReader {
   /// Expressions by node: a YAML alias is the node it names, and one anchored expression
   /// aliased a thousand times is compiled (and mapped to its source) once.
   private var expressions: [NodeID: PolicyExpression] = [:]
+  /// Expressions kubeward writes (a ClusterPolicy's names and namespaces), by their text: a
+  /// list of namespaces aliased by a thousand rules is compiled once.
+  private var generated: [String: PolicyExpression] = [:]
   /// Where the last expression's start was found, for the next one on its line.
   private let cursor = ColumnCursor()
   /// Whether the policy being read has `cel.bind` (a Kyverno policy's).
@@ -495,6 +498,13 @@ struct PolicyReader {
     return node.string
   }
 
+  /// A field's text; `""`, which no field takes, when it is written as a list or a map (read
+  /// as absent, `[Enforce]` was Audit in silence).
+  func writtenText(_ node: Node?) -> String? {
+    guard let node, !node.isNull else { return nil }
+    return node.isScalar ? node.string : ""
+  }
+
   func strings(_ node: Node?) -> [String]? {
     guard let node, node.isSequence else { return nil }
     return node.items.compactMap { $0.string }
@@ -514,6 +524,15 @@ struct PolicyReader {
       source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor,
       variables: variables, bindings: bindings)
     expressions[node.id] = expression
+    return expression
+  }
+
+  /// An expression kubeward wrote for what the policy says at `node`, compiled once per text.
+  mutating func generatedExpression(_ source: String, at node: Node) -> PolicyExpression {
+    if let known = generated[source] { return known }
+    let expression = PolicyExpression(
+      source: source, node: node, file: file, bytes: bytes, lines: lines)
+    generated[source] = expression
     return expression
   }
 

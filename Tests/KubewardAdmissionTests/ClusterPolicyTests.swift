@@ -138,6 +138,62 @@ struct ClusterPolicyTests {
     #expect(try files(adminsThere) == ["a.yaml", "b.yaml", "c.yaml"])
   }
 
+  /// A rule may exclude hundreds of namespaces: more than one regular expression holds
+  /// (each is at most 10 000 characters), and the policy is evaluated, not reported as one
+  /// that does not compile.
+  @Test func longListsOfNamesAreMatched() throws {
+    let namespaces = (0..<450).map { "team-\($0)-production-namespace" }
+    let manifests = [
+      ("a.yaml", pod(name: "web-1", namespace: "team-449-production-namespace")),
+      ("b.yaml", pod(name: "web-2", namespace: "team-0-production-namespace")),
+      ("c.yaml", pod(name: "web-3", namespace: "shop")),
+    ]
+    let policy = clusterPolicy(
+      exclude: "any:\n- resources:\n    namespaces: [\(namespaces.joined(separator: ", "))]")
+    let findings = try Harness(policies: policy, manifests: manifests).findings()
+    #expect(findings.map(\.file) == ["c.yaml"], "\(findings.map(\.message))")
+    #expect(findings.first?.message.contains("images must not use latest") == true)
+  }
+
+  /// Autogen rewrites an expression once: for the controllers whose pod template is in one
+  /// place, and for every rule that aliases it (a 20 KB file of one aliased expression took
+  /// 10 s and 1 GB compiling it seven times per alias).
+  @Test func autogenRewritesAnExpressionOnce() throws {
+    let policies = """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata: {name: shared}
+      spec:
+        rules:
+          - name: first
+            match: {any: [{resources: {kinds: [Pod]}}]}
+            validate:
+              cel:
+                expressions:
+                  - expression: &check "object.spec.containers.all(c, c.image != '')"
+          - name: second
+            match: {any: [{resources: {kinds: [Pod]}}]}
+            validate:
+              cel:
+                expressions:
+                  - expression: *check
+      """
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+    #expect(set.policies.count == 2)
+    let sharing = AdmissionCheck.Sharing(policies: set.policies)
+    let first = try #require(sharing.variants[ObjectIdentifier(set.policies[0])])
+    let second = try #require(sharing.variants[ObjectIdentifier(set.policies[1])])
+    let deployment = try #require(first["Deployment"])
+    #expect(deployment === first["StatefulSet"])
+    #expect(deployment !== first["CronJob"])
+    let rewritten = deployment.validations[0].expression
+    #expect(rewritten.source.hasPrefix("object.spec.template.spec.containers"))
+    #expect(rewritten === second["Deployment"]?.validations[0].expression)
+    #expect(
+      first["CronJob"]?.validations[0].expression === second["CronJob"]?.validations[0].expression)
+  }
+
   /// `Kind`, `version/Kind` and `group/version/Kind`; a subresource is no object's CREATE.
   /// (The expression fails on every object: the findings are the objects matched.)
   @Test func kindsAreReadInEveryForm() throws {
@@ -154,6 +210,25 @@ struct ClusterPolicyTests {
       ).objectFindings()
       #expect(findings.map(\.file).sorted() == expected, "\(kinds): \(findings.map(\.message))")
     }
+  }
+
+  /// An action or a namespace written as a list or a map is a problem of the policy file,
+  /// not the default in silence.
+  @Test func actionsAndNamespacesMustBeText() throws {
+    let listed = try Harness(
+      policies: clusterPolicy(action: "[Enforce]"), manifest: pod()
+    ).findings()
+    #expect(
+      listed.map(\.message).contains { $0.contains("validationFailureAction is Enforce or Audit") },
+      "\(listed.map(\.message))")
+    #expect(!listed.contains { $0.file == "manifest.yaml" })
+    let namespaced = clusterPolicy()
+      .replacingOccurrences(of: "kind: ClusterPolicy", with: "kind: Policy")
+      .replacingOccurrences(of: "name: no-latest", with: "name: no-latest\n  namespace: {a: b}")
+    let mapped = try Harness(policies: namespaced, manifest: pod()).findings()
+    #expect(
+      mapped.map(\.message).contains { $0.contains("is not a namespace name") },
+      "\(mapped.map(\.message))")
   }
 
   /// `celPreconditions` are the rule's match conditions.
