@@ -145,6 +145,36 @@ struct AbsenceTests {
     #expect(ServiceSelectsNothing.sharedEnds("checkuot", "checkout") == 6)
     #expect(ServiceSelectsNothing.sharedEnds("aa", "aaa") == 2)
   }
+
+  /// A warning needs evidence of a slip: a workload with the selector's keys and values equal
+  /// or a typo away. A selector no workload is near may be for pods from elsewhere (a chart
+  /// installed apart): information, saying so.
+  @Test func aSelectorNothingIsNearIsInformation() throws {
+    let typo = try lint([
+      ("svc.yaml", service("web", selector: "app: wbe")), ("deploy.yaml", deployment("web")),
+    ])
+    #expect(findings(typo, "service-selects-nothing").map(\.severity) == [.warning])
+    let apart = try lint([
+      ("svc.yaml", service("gpu-exporter", selector: "app: gpu-dcgm-exporter")),
+      ("deploy.yaml", deployment("prometheus-adapter")),
+    ])
+    let found = findings(apart, "service-selects-nothing")
+    #expect(found.map(\.severity) == [.info])
+    #expect(
+      found.first?.message.contains("unless its pods come from outside the linted files") == true)
+    for (written, value) in [
+      ("wbe", "web"), ("chekout", "checkout"), ("checkuot", "checkout"), ("web", "web"),
+      ("api-v1", "api-v2"), ("", "a"),
+    ] {
+      #expect(ServiceSelectsNothing.isTypo(written, of: value), "\(written) for \(value)")
+    }
+    for (written, value) in [
+      ("snowflake", "MyApp"), ("prometheus-adapter", "gpu-dcgm-exporter"), ("db", "web"),
+      ("checkout-v2", "checkout"), ("", "ab"),
+    ] {
+      #expect(!ServiceSelectsNothing.isTypo(written, of: value), "\(written) for \(value)")
+    }
+  }
 }
 
 @Suite("Cross-object reasoning")

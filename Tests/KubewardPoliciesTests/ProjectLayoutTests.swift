@@ -24,6 +24,8 @@ struct ProjectLayoutTests {
     // A test suite's folder named in words: the Kubernetes dashboard's UI fixtures.
     try write(risky, to: folder + "/hack/test-resources/api.yaml")
     try write(risky, to: folder + "/ci/smoke_tests/api.yaml")
+    // A conformance suite's setup (Gateway API's).
+    try write(risky, to: folder + "/conformance/base/manifests.yaml")
     // "latest" and "contest" hold the letters, not the word; a tutorial on testing is no test.
     try write(risky, to: folder + "/latest/api.yaml")
     try write(risky, to: folder + "/contest-app/api.yaml")
@@ -53,7 +55,7 @@ struct ProjectLayoutTests {
     for fixture in [
       "/bad_resources/api.yaml", "/testdata/api.yaml", "/invalid-api.yaml", "/bad_service.yaml",
       "/labs/scenario-a.yaml", "/fake/data/api.yaml", "/samples/must-have/example_allowed.yaml",
-      "/test-resources/api.yaml", "/smoke_tests/api.yaml",
+      "/test-resources/api.yaml", "/smoke_tests/api.yaml", "/conformance/base/manifests.yaml",
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }

@@ -40,7 +40,7 @@ struct RealCorpusSnapshotTests {
     "resource-requests/warning": 621,
     "schema/error": 2,
     "schema/info": 5,
-    "service-selects-nothing/warning": 9,
+    "service-selects-nothing/info": 9,
     "service-target-port/info": 5,
     "single-replica/info": 406,
     "statefulset-service-name/info": 19,

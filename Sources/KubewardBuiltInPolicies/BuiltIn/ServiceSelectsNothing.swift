@@ -42,6 +42,12 @@ struct ServiceSelectsNothing: SetPolicy {
       // would be a guess.
       case .unknown: continue
       }
+      // Evidence that the selector was meant for a workload of the set: one whose labels
+      // have the selector's keys, each value equal or nearly (`chekout` for `checkout`).
+      // Without it, the pods may well come from elsewhere (a chart installed apart, an
+      // operator): what kubeward knows is said, as information.
+      let nearest = runtime == nil ? Self.nearest(to: selector, in: set, service.space) : nil
+      let evidence = nearest?.isNear == true
       let consequence: String
       if let (workload, key) = runtime {
         consequence =
@@ -52,19 +58,24 @@ struct ServiceSelectsNothing: SetPolicy {
         consequence =
           "so DNS lookups of this headless Service return no addresses; make the selector "
           + "match the pod template's labels"
-      } else {
+      } else if evidence {
         consequence =
           "so it has no endpoints and requests to it hang until they time out; make the "
           + "selector match the pod template's labels"
+      } else {
+        consequence =
+          "and none has labels near them: unless its pods come from outside the linted files "
+          + "(a chart installed apart, an operator), it has no endpoints and requests to it "
+          + "hang until they time out"
       }
+      let hint = nearest.map { " (\($0.workload.object) has \($0.labels))" } ?? ""
       report.report(
         service.object, at: location,
         """
         selects \(wanted.joined(separator: ", ")) but no pod template in namespace \
-        \(service.namespace) has these labels\(runtime == nil ? hint(for: selector, in: set, service.space) : ""), \
-        \(consequence)
+        \(service.namespace) has these labels\(hint), \(consequence)
         """,
-        adjustment: runtime != nil || service.isHeadless ? .info : .standard)
+        adjustment: runtime != nil || service.isHeadless || !evidence ? .info : .standard)
     }
   }
 
@@ -134,16 +145,20 @@ struct ServiceSelectsNothing: SetPolicy {
     let key: String
   }
 
-  /// Names a workload whose labels have the selector's keys with other values: the likely typo.
-  private func hint(for selector: LabelSelector, in set: LintSet, _ space: Space) -> String {
+  /// The workload whose labels have the selector's keys with values nearest its own (the
+  /// likely typo), its labels at those keys, and whether every value is equal or nearly (see
+  /// `isTypo`).
+  static func nearest(to selector: LabelSelector, in set: LintSet, _ space: Space)
+    -> (workload: WorkloadFacts, labels: String, isNear: Bool)?
+  {
     let wanted = selector.matchLabels
-    guard !wanted.isEmpty else { return "" }
-    // The workload whose labels are nearest the selector's: most values equal, then most
-    // characters shared at their starts and ends (`checkuot` is a typo of `checkout`, not of
-    // `alpha`). Among the namespace's first 64 workloads: a hint, not a search.
-    var nearest: (workload: WorkloadFacts, equal: Int, shared: Int)?
+    guard !wanted.isEmpty else { return nil }
+    // Most values equal, then most characters shared at their starts and ends (`checkuot`
+    // is a typo of `checkout`, not of `alpha`). Among the namespace's first 64 workloads: a
+    // hint, not a search.
+    var nearest: (workload: WorkloadFacts, equal: Int, shared: Int, isNear: Bool)?
     for workload in set.workloads(in: space).prefix(64) {
-      var (equal, shared) = (0, 0)
+      var (equal, shared, isNear) = (0, 0, true)
       var hasEveryKey = true
       for (key, value) in wanted {
         guard let written = workload.podLabels[key] else {
@@ -152,15 +167,42 @@ struct ServiceSelectsNothing: SetPolicy {
         }
         if written == value { equal += 1 }
         shared += Self.sharedEnds(written, value)
+        isNear = isNear && Self.isTypo(written, of: value)
       }
       guard hasEveryKey else { continue }
       if nearest.map({ (equal, shared) > ($0.equal, $0.shared) }) ?? true {
-        nearest = (workload, equal, shared)
+        nearest = (workload, equal, shared, isNear)
       }
     }
-    guard let near = nearest?.workload else { return "" }
-    let labels = wanted.keys.sorted().map { "\($0)=\(near.podLabels[$0] ?? "")" }
-    return " (\(near.object) has \(labels.joined(separator: ", ")))"
+    guard let near = nearest else { return nil }
+    let labels = wanted.keys.sorted().map { "\($0)=\(near.workload.podLabels[$0] ?? "")" }
+    return (near.workload, labels.joined(separator: ", "), near.isNear)
+  }
+
+  /// Whether `written` is `value` or a slip of it: at most one edit (an insertion, a
+  /// deletion, a change, two neighbours swapped) per four characters of the longer, and one
+  /// for a short value (`wbe` for `web`, `chekout` for `checkout`; not `snowflake` for
+  /// `MyApp`).
+  static func isTypo(_ written: String, of value: String) -> Bool {
+    let (a, b) = (Array(written.utf8), Array(value.utf8))
+    let allowed = max(1, max(a.count, b.count) / 4)
+    guard abs(a.count - b.count) <= allowed else { return false }
+    // The optimal string alignment distance, row by row: label values are at most 63 bytes.
+    var before = [Int](repeating: 0, count: b.count + 1)
+    var previous = Array(0...b.count)
+    var current = previous
+    for i in stride(from: 1, through: a.count, by: 1) {
+      current[0] = i
+      for j in stride(from: 1, through: b.count, by: 1) {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+          current[j] = min(current[j], before[j - 2] + 1)
+        }
+      }
+      (before, previous, current) = (previous, current, before)
+    }
+    return previous[b.count] <= allowed
   }
 
   /// How many bytes two texts share at their start and, after it, at their end. (In place:

@@ -15,9 +15,12 @@ import KubewardModel
 enum Fixtures {
   /// Folder names that hold fixtures, compared without case: Go's `testdata`, the `fixtures`
   /// of most test frameworks, the test doubles' `fake/` and `mocks/` (linkerd's proxy injector
-  /// reads its `fake/data/` manifests in its tests), and folders of deliberately bad input.
+  /// reads its `fake/data/` manifests in its tests), a conformance suite's setup (Gateway
+  /// API's echo backends, which its test binary embeds and applies to a throwaway cluster),
+  /// and folders of deliberately bad input.
   private static let folderNames: Set<String> = [
     "testdata", "test-data", "test_data", "fixtures", "__fixtures__", "test-fixtures",
+    "conformance",
     "fake", "fakes", "mock", "mocks",
     "bad", "bad_resources", "bad-resources", "invalid", "negative", "rejected",
     "failing", "broken", "test", "tests", "testing", "e2e", "e2e-tests", "integration-tests",
