@@ -173,8 +173,34 @@ func readStandardInput(limit: Int) -> LintInput.Source {
 }
 
 /// Cores available to this process: the default number of workers.
+/// The cores the process may use: those online, or fewer when its cgroup's CPU quota says
+/// so (a container limited to two CPUs on a 64-core node ran 64 threads, each a review's
+/// memory).
 func availableCores() -> Int {
-  max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  return min(online, cgroupCPULimit(readFile("/sys/fs/cgroup/cpu.max")) ?? online)
+}
+
+/// The CPUs a cgroup v2 `cpu.max` allows (`quota period`, rounded up), or `nil` for `max`
+/// (no limit) and for what is not such a file.
+func cgroupCPULimit(_ text: String?) -> Int? {
+  guard let text else { return nil }
+  let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+  guard fields.count == 2, let quota = Int(fields[0]), let period = Int(fields[1]),
+    quota > 0, period > 0
+  else { return nil }
+  return max(1, (quota + period - 1) / period)
+}
+
+/// A small file's text (`/sys`, `/proc`), or `nil`.
+private func readFile(_ path: String) -> String? {
+  let descriptor = open(path, O_RDONLY)
+  guard descriptor >= 0 else { return nil }
+  defer { close(descriptor) }
+  var buffer = [UInt8](repeating: 0, count: 256)
+  let count = read(descriptor, &buffer, buffer.count)
+  guard count > 0 else { return nil }
+  return String(decoding: buffer[..<count], as: UTF8.self)
 }
 
 /// The process's working directory.

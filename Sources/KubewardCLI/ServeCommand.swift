@@ -150,7 +150,8 @@ struct ServeCommand: ParsableCommand {
     do {
       server = try WebhookServer(reviewer: reviewer, options: options, logger: logger)
     } catch {
-      throw ValidationError("cannot serve on \(address):\(port): \(error)")
+      // Not a usage error: the command line was right, the port or address was not free.
+      throw CommandError("cannot serve on \(address):\(port): \(error)")
     }
     try server.runUntilTerminated()
   }

@@ -39,6 +39,11 @@ public struct ServerLimits: Sendable {
   /// Request bodies being received, all connections together: beyond this, 503. Well under the
   /// Deployment's memory limit.
   public var maximumBufferedBytes = 64 << 20
+  /// Reviews of large bodies (past `HTTPHandler.reviewedElsewhere`) run at once, whatever
+  /// the threads: each holds its object's tree, about nine times its body, and eight
+  /// reviews of 8 MB bodies at once took 770 MB, three times the Deployment's memory limit.
+  /// Two, with the bodies the budget above holds, stay well under it. Others wait their turn.
+  public var concurrentLargeReviews = 2
 
   public init() {}
 }
@@ -64,9 +69,10 @@ public struct ServerOptions: Sendable {
 /// `kubeward serve`: the admission webhook over HTTP/1.1 and TLS, on SwiftNIO.
 ///
 /// Reviews run on the event loops (each takes microseconds, so handing them to another pool
-/// would cost more than it saves), except large ones, which run on a pool of as many threads
-/// so that the loops keep answering probes; concurrency is bounded by the connection limit
-/// and the thread counts. SIGTERM (what the kubelet sends) starts a drain: `/readyz` fails, the
+/// would cost more than it saves), except large ones, which run on a pool of a few threads
+/// (`ServerLimits.concurrentLargeReviews`) so that the loops keep answering probes and the
+/// trees of large objects stay few; concurrency is bounded by the connection limit and the
+/// thread counts. SIGTERM (what the kubelet sends) starts a drain: `/readyz` fails, the
 /// listening socket closes, requests in flight are answered, idle connections are closed, and
 /// the process exits when the last one is.
 public final class WebhookServer: Sendable {
@@ -99,7 +105,7 @@ public final class WebhookServer: Sendable {
     self.tls = tls
     let connections = ConnectionRegistry(slowRequest: options.limits.slowRequest)
     self.connections = connections
-    let pool = NIOThreadPool(numberOfThreads: max(1, options.threads))
+    let pool = NIOThreadPool(numberOfThreads: Self.reviewThreads(options))
     pool.start()
     self.pool = pool
     let shared = ServerShared(
@@ -108,8 +114,35 @@ public final class WebhookServer: Sendable {
     self.shared = shared
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.group = group
-    let quiesce = ServerQuiescingHelper(group: group)
-    self.quiesce = NIOLockedValueBox(quiesce)
+    let quiesce = NIOLockedValueBox<ServerQuiescingHelper?>(ServerQuiescingHelper(group: group))
+    self.quiesce = quiesce
+    do {
+      channel = try Self.bind(
+        options: options, group: group, quiesce: quiesce.withLockedValue { $0 }!,
+        connections: connections, shared: shared, tls: tls, logger: logger)
+    } catch {
+      // The quiescing helper fails a promise of the group's when it goes: it must go while
+      // the group runs ("Cannot schedule tasks on an EventLoop that has already shut down",
+      // a crash in SwiftNIO's later versions, when the port was taken).
+      quiesce.withLockedValue { $0 = nil }
+      try? group.syncShutdownGracefully()
+      try? pool.syncShutdownGracefully()
+      throw error
+    }
+    certificateWatch = tls?.watch(on: group.next(), every: options.reloadInterval)
+  }
+
+  /// The threads of the pool that reviews large bodies (see `concurrentLargeReviews`).
+  static func reviewThreads(_ options: ServerOptions) -> Int {
+    max(1, min(options.threads, options.limits.concurrentLargeReviews))
+  }
+
+  /// The listening channel, its connections set up as they come. (A function of its own: what
+  /// it makes, which holds the quiescing helper, is gone when it returns.)
+  private static func bind(
+    options: ServerOptions, group: MultiThreadedEventLoopGroup, quiesce: ServerQuiescingHelper,
+    connections: ConnectionRegistry, shared: ServerShared, tls: TLSReloader?, logger: Logger
+  ) throws -> Channel {
     let limits = options.limits
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
@@ -157,14 +190,7 @@ public final class WebhookServer: Sendable {
           try pipeline.addHandler(HTTPHandler(shared: shared, clock: clock))
         }
       }
-    do {
-      channel = try bootstrap.bind(host: options.host, port: options.port).wait()
-    } catch {
-      try? group.syncShutdownGracefully()
-      try? pool.syncShutdownGracefully()
-      throw error
-    }
-    certificateWatch = tls?.watch(on: group.next(), every: options.reloadInterval)
+    return try bootstrap.bind(host: options.host, port: options.port).wait()
   }
 
   /// Begins the drain; `wait()` returns when it is done.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import KubewardCLI
+
 @Suite("kubeward export vap and kubeward serve on the command line")
 struct ExportAndServeCommandTests {
   @Test func exportWritesDocumentsToStandardOutputAndSaysWhatItLeftOut() throws {
@@ -67,5 +69,45 @@ struct ExportAndServeCommandTests {
       ])
     #expect(run.status == 2)
     #expect(run.standardError.contains("cannot serve on 0.0.0.0:0"))
+  }
+
+  /// The cores a container may use, from its cgroup's `cpu.max`: the webhook's default
+  /// threads, each of which may hold a large review's tree.
+  @Test func coresFollowTheCgroupQuota() {
+    #expect(cgroupCPULimit("200000 100000\n") == 2)
+    #expect(cgroupCPULimit("150000 100000") == 2)
+    #expect(cgroupCPULimit("50000 100000") == 1)
+    #expect(cgroupCPULimit("max 100000\n") == nil)
+    #expect(cgroupCPULimit("garbage") == nil)
+    #expect(cgroupCPULimit(nil) == nil)
+    #expect(availableCores() >= 1)
+  }
+
+  /// A port another process holds: said once, as a setup problem (no usage text), and the
+  /// event loops stop cleanly (the quiescing helper went after them, and SwiftNIO said
+  /// "Cannot schedule tasks on an EventLoop that has already shut down").
+  @Test func servePortTakenIsSaidCleanly() throws {
+    let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(holder >= 0)
+    defer { close(holder) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+        bind(holder, pointer, length) == 0 && listen(holder, 1) == 0
+          && getsockname(holder, pointer, &length) == 0
+      }
+    }
+    #expect(bound)
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    let run = try Kubeward.run(
+      ["serve", "--insecure-http", "--address", "127.0.0.1", "--port", "\(port)"])
+    #expect(run.status == 2)
+    #expect(run.standardError.contains("cannot serve on 127.0.0.1:\(port)"))
+    #expect(!run.standardError.contains("Usage:"))
+    #expect(!run.standardError.contains("Cannot schedule tasks"), "\(run.standardError)")
   }
 }

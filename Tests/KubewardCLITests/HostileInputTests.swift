@@ -281,6 +281,14 @@ struct HostileInputCommandTests {
         $0["policy"] as? String == "image-tag"
       }.compactMap { $0["file"] as? String })
     #expect(files == ["caf\\xE9.yaml", chain + "/deep.yaml"], "\(files) \(run.standardError)")
+    // Walked by its own name, where the name shown starts as the path does: the file is read
+    // by its bytes, not by the name shown (`\xE9` names another file).
+    let named = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", folder])
+    let found = (named.json?["findings"] as? [[String: Any]] ?? []).map {
+      "\($0["policy"] as? String ?? "") \($0["file"] as? String ?? "")"
+    }
+    #expect(found.contains("image-tag \(folder)/caf\\xE9.yaml"), "\(found)")
+    #expect(!found.contains { $0.hasPrefix("unreadable-file") }, "\(found)")
   }
 
   /// Reports are written whole or not at all: a full disk is an error, a baseline can be read

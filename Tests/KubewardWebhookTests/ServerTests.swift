@@ -1,7 +1,6 @@
 import Foundation
 import KubewardBuiltInPolicies
 import KubewardEngine
-import KubewardServer
 import KubewardWebhook
 import Logging
 import NIOConcurrencyHelpers
@@ -9,6 +8,7 @@ import NIOCore
 import Testing
 
 @testable import KubewardAdmission
+@testable import KubewardServer
 
 /// A webhook on a loopback port, with the log lines it wrote.
 final class RunningServer: @unchecked Sendable {
@@ -486,6 +486,19 @@ struct ServerTests {
       try client.send(String(body.dropFirst()))
       #expect(try client.response().status == 400)
     }
+  }
+
+  /// Large reviews run on a pool of at most `concurrentLargeReviews` threads, whatever the
+  /// event loops: each holds a tree about nine times its body.
+  @Test func largeReviewsAreFewAtOnce() {
+    var options = ServerOptions()
+    options.threads = 8
+    #expect(WebhookServer.reviewThreads(options) == 2)
+    options.threads = 1
+    #expect(WebhookServer.reviewThreads(options) == 1)
+    options.threads = 8
+    options.limits.concurrentLargeReviews = 4
+    #expect(WebhookServer.reviewThreads(options) == 4)
   }
 
   /// At the connection limit with every connection in a request, a new connection closes the

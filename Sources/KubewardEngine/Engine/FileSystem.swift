@@ -56,6 +56,13 @@ public struct FilePath: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// Whether the path is `text`'s bytes (a path that is not UTF-8 is none: its description
+  /// writes its bytes as `\xNN`, which name another file).
+  func isSpelled(_ text: String) -> Bool {
+    guard case .text(let own) = storage else { return false }
+    return own.utf8.elementsEqual(text.utf8)
+  }
+
   /// `self/name`.
   func appending(_ name: UnsafeBufferPointer<UInt8>) -> FilePath {
     var joined = bytes

@@ -288,7 +288,7 @@ private struct FolderWalk {
     let shown = folder.displayPrefix + FilePath.displayName(entry.name[...])
     // Usually the name shown is the path: one string then serves as both, for every file
     // until the end of the run.
-    if path.description.utf8.elementsEqual(shown.utf8) { path = FilePath(shown) }
+    if path.isSpelled(shown) { path = FilePath(shown) }
     let isManifest = entry.name.withUnsafeBufferPointer(InputDiscovery.hasManifestExtension)
     var type = entry.type
     if type == UInt8(DT_UNKNOWN) {
