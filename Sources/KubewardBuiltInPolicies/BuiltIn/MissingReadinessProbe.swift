@@ -134,7 +134,11 @@ struct MissingReadinessProbe: SetPolicy {
       guard service.selector?.isEmpty == false, let selection = set.selection(of: service)
       else { continue }
       let nearest = selection.nearest(to: service.location.file)
-      let targets = service.ports.compactMap { $0.targetPort ?? $0.port.map(IntOrString.int) }
+      // Its ports for metrics (a memcached exporter's, beside the client port) bring no
+      // requests to the container behind them.
+      let targets = service.ports.filter { !$0.isAuxiliary }.compactMap {
+        $0.targetPort ?? $0.port.map(IntOrString.int)
+      }
       groups[nearest.id, default: (nearest.indices, [])].targets.formUnion(targets)
     }
     var reached: [Int: [Set<IntOrString>]] = [:]

@@ -194,6 +194,17 @@ public final class ServiceFacts: Sendable {
     public let nodePort: Int?
     public let nodePortLocation: Location?
     public let appProtocol: String?
+
+    /// For metrics, health checks or administration, by its name or its target port's
+    /// (`metrics`, `http-metrics`): scrapers and monitors, not requests, go through it.
+    public var isAuxiliary: Bool {
+      func auxiliary(_ name: String?) -> Bool {
+        name.map { ASCIIText.contains($0, anyOf: FactsCollection.auxiliaryPortWords) } ?? false
+      }
+      if auxiliary(name) { return true }
+      if case .string(let target) = targetPort { return auxiliary(target) }
+      return false
+    }
   }
 
   public let object: ObjectReference
@@ -225,15 +236,7 @@ public final class ServiceFacts: Sendable {
   /// Every port is for metrics, health checks or administration, by its name or its target
   /// port's (`metrics`, `http-metrics`): scrapers and monitors, not requests, go through it.
   public var servesOnlyAuxiliaryPorts: Bool {
-    func auxiliary(_ name: String?) -> Bool {
-      name.map { ASCIIText.contains($0, anyOf: FactsCollection.auxiliaryPortWords) } ?? false
-    }
-    return !ports.isEmpty
-      && ports.allSatisfy { port in
-        if auxiliary(port.name) { return true }
-        if case .string(let target) = port.targetPort { return auxiliary(target) }
-        return false
-      }
+    !ports.isEmpty && ports.allSatisfy(\.isAuxiliary)
   }
 
   init(
