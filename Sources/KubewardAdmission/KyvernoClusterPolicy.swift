@@ -406,7 +406,10 @@ struct KyvernoMatch {
   private static func matchesAny(_ subject: String, _ patterns: [String]) -> String {
     var groups: [[String]] = [[]]
     var length = 0
-    for pattern in patterns {
+    // Each pattern once: an aliased name repeated thousands of times made a condition that
+    // ran out of its cost budget and rejected every object.
+    var seen: Set<String> = []
+    for pattern in patterns where seen.insert(pattern).inserted {
       let alternative = pattern.map { character -> String in
         switch character {
         case "*": ".*"

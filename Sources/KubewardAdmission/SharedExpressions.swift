@@ -22,10 +22,13 @@ final class SharedExpressions: Sendable {
     var sources: [ObjectIdentifier: String] = [:]
     var uses: [String: Int] = [:]
     for policy in policies {
+      // Counted once per policy that has it: a YAML alias puts one expression in several
+      // places of a policy (evaluated once there), or in several policies (a condition
+      // kubeward writes for rules that share a list of namespaces), where it is shared.
+      var own: Set<ObjectIdentifier> = []
       for expression in policy.expressions where expression.readsOnlyTheRequest {
-        // A YAML alias puts one expression in several places: it is one expression.
-        guard sources.updateValue(expression.source, forKey: ObjectIdentifier(expression)) == nil
-        else { continue }
+        guard own.insert(ObjectIdentifier(expression)).inserted else { continue }
+        sources[ObjectIdentifier(expression)] = expression.source
         uses[expression.source, default: 0] += 1
       }
     }

@@ -68,6 +68,11 @@ final class HTTPHandler: ChannelInboundHandler {
   private var reserved = 0
   /// The connection is gone: a review that ends later answers no one.
   private var removed = false
+  /// A review of this connection's body is on the pool (or waiting for it). Its bytes stay
+  /// counted in the body budget until it ends, connection or not: released when the client
+  /// left, a client that sent large bodies and hung up, again and again, queued reviews
+  /// without bound. Set when the connection goes, so that a review still waiting is skipped.
+  private var reviewInFlight: NIOLockedValueBox<Bool>?
 
   init(shared: ServerShared, clock: ConnectionClock) {
     self.shared = shared
@@ -143,7 +148,7 @@ final class HTTPHandler: ChannelInboundHandler {
     if error is HTTPParserError { shared.metrics.recordBadRequest(status: 400) }
     clock.stop()
     body = nil
-    release()
+    if reviewInFlight == nil { release() }
     state = .closing
     context.close(promise: nil)
   }
@@ -151,7 +156,11 @@ final class HTTPHandler: ChannelInboundHandler {
   func handlerRemoved(context: ChannelHandlerContext) {
     removed = true
     clock.stop()
-    release()
+    if let reviewInFlight {
+      reviewInFlight.withLockedValue { $0 = true }
+    } else {
+      release()
+    }
   }
 
   /// Bodies this large are reviewed on the pool, not on the event loop: a review takes time
@@ -170,24 +179,29 @@ final class HTTPHandler: ChannelInboundHandler {
     clock.stop()
     let shared = self.shared
     let started = monotonicNanoseconds()
-    pool.runIfActive(eventLoop: context.eventLoop) {
+    // `true` once the connection is gone.
+    let abandoned = NIOLockedValueBox(false)
+    reviewInFlight = abandoned
+    pool.runIfActive(eventLoop: context.eventLoop) { () -> ReviewAnswer? in
+      guard !abandoned.withLockedValue({ $0 }) else { return nil }
       var body = body
       return body.readWithUnsafeReadableBytes { raw in
         (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
       }
     }.assumeIsolated().whenComplete { result in
+      self.reviewInFlight = nil
+      self.release()
       guard !self.removed else { return }
       self.state = .idle
       switch result {
-      case .success(let answer):
+      case .success(let answer?):
         self.deliver(answer, started: started, keepAlive: keepAlive, context: context)
-      case .failure:
+      case .success(nil), .failure:
         // The pool stopped: the server is shutting down.
         self.refuse(
           .serviceUnavailable, reason: "ServiceUnavailable", "the webhook is shutting down",
           keepAlive: false, context: context)
       }
-      self.release()
       self.clock.requestAnswered()
     }
   }

@@ -125,6 +125,11 @@ public final class WebhookServer: Sendable {
       // the group runs ("Cannot schedule tasks on an EventLoop that has already shut down",
       // a crash in SwiftNIO's later versions, when the port was taken).
       quiesce.withLockedValue { $0 = nil }
+      // What the failed bind left on the loops (its channel, whose initializer holds the
+      // helper too) is let go there, while they run.
+      for _ in 0..<3 {
+        for loop in group.makeIterator() { try? loop.submit {}.wait() }
+      }
       try? group.syncShutdownGracefully()
       try? pool.syncShutdownGracefully()
       throw error

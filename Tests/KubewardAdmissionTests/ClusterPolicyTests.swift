@@ -155,6 +155,24 @@ struct ClusterPolicyTests {
     #expect(findings.first?.message.contains("images must not use latest") == true)
   }
 
+  /// A name repeated thousands of times (an alias) is one alternative: the condition stays
+  /// cheap, and does not run out of its budget and reject every object.
+  @Test func repeatedNamesAreMatchedOnce() throws {
+    let long = "ns-" + String(repeating: "x", count: 240)
+    let namespaces = ["&n " + long] + Array(repeating: "*n", count: 22_000) + ["kube-system"]
+    let policy = clusterPolicy(
+      exclude: "any:\n- resources:\n    namespaces: [\(namespaces.joined(separator: ", "))]")
+    let findings = try Harness(
+      policies: policy,
+      manifests: [
+        ("a.yaml", pod(name: "web-1", namespace: "kube-system")),
+        ("b.yaml", pod(name: "web-2", namespace: "shop")),
+      ]
+    ).findings()
+    #expect(findings.map(\.file) == ["b.yaml"], "\(findings.map(\.message))")
+    #expect(findings.first?.message.contains("images must not use latest") == true)
+  }
+
   /// Autogen rewrites an expression once: for the controllers whose pod template is in one
   /// place, and for every rule that aliases it (a 20 KB file of one aliased expression took
   /// 10 s and 1 GB compiling it seven times per alias).

@@ -1474,6 +1474,40 @@ struct EvaluationTests {
     #expect(shared.slot(of: variable) == shared.slot(of: otherVariable))
   }
 
+  /// One request-only expression in two policies through a YAML alias (or a condition
+  /// kubeward writes once for rules sharing a list of namespaces) is shared between them;
+  /// aliased twice in one policy, it is one expression of it.
+  @Test func anAliasAcrossPoliciesIsShared() throws {
+    let rules =
+      #"[{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]"#
+    let text = """
+      apiVersion: v1
+      kind: List
+      items:
+      - apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: pa}
+        spec:
+          matchConstraints: {resourceRules: \(rules)}
+          validations: [{expression: &e "object.metadata.name != 'x'"}, {expression: *e}]
+      - apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: pb}
+        spec:
+          matchConstraints: {resourceRules: \(rules)}
+          validations: [{expression: *e}]
+      """
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(text.utf8))
+    #expect(set.policies.count == 2)
+    #expect(
+      SharedExpressions(policies: set.policies).slot(of: set.policies[1].validations[0].expression)
+        != nil)
+    #expect(
+      SharedExpressions(policies: [set.policies[0]]).slot(
+        of: set.policies[0].validations[0].expression) == nil)
+  }
+
   /// One expression node in several places through a YAML alias: in a policy whose variable
   /// of the same name reads params, and in a Kyverno PolicyException's conditions (which have
   /// no variables). Each place gives what it gives alone; the exception's crashed the run.

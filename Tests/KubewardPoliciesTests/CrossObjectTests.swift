@@ -164,16 +164,36 @@ struct AbsenceTests {
       found.first?.message.contains("unless its pods come from outside the linted files") == true)
     for (written, value) in [
       ("wbe", "web"), ("chekout", "checkout"), ("checkuot", "checkout"), ("web", "web"),
-      ("api-v1", "api-v2"), ("", "a"),
+      ("api-v1", "api-v2"), ("a", "a"),
     ] {
       #expect(ServiceSelectsNothing.isTypo(written, of: value), "\(written) for \(value)")
     }
     for (written, value) in [
       ("snowflake", "MyApp"), ("prometheus-adapter", "gpu-dcgm-exporter"), ("db", "web"),
-      ("checkout-v2", "checkout"), ("", "ab"),
+      ("checkout-v2", "checkout"), ("", "ab"), ("", "a"), ("dc", "db"),
+      (String(repeating: "a", count: 99), String(repeating: "a", count: 98) + "b"),
     ] {
       #expect(!ServiceSelectsNothing.isTypo(written, of: value), "\(written) for \(value)")
     }
+  }
+
+  /// The evidence is looked for among the workloads that have the selector's keys (unrelated
+  /// ones first in the namespace hid a typo past the 64 looked at), preferring one a typo
+  /// away to one with more values equal; and hostile label values cost no more than equal
+  /// ones (a 60 000-byte value compared with its own alias took 18 s).
+  @Test func theEvidenceIsAmongWorkloadsWithTheKeys() throws {
+    let unrelated = (0..<70).map { ("u\($0).yaml", deployment("other-\($0)", labels: "tier: x")) }
+    let typo = try lint(
+      unrelated + [
+        ("svc.yaml", service("web", selector: "app: web")), ("z.yaml", deployment("wbe")),
+      ])
+    #expect(findings(typo, "service-selects-nothing").map(\.severity) == [.warning])
+    let long = String(repeating: "a", count: 60_000)
+    let hostile = try lint([
+      ("svc.yaml", service("web", selector: "app: \(long), x: \"1\"")),
+      ("d.yaml", deployment("web", labels: "app: \(long), x: \"2\"")),
+    ])
+    #expect(findings(hostile, "service-selects-nothing").map(\.severity) == [.info])
   }
 }
 

@@ -36,6 +36,9 @@ struct MissingReadinessProbe: SetPolicy {
         let isReached =
           podIsReached
           && (!targetsDeclaredPort || Self.isTargeted(container, of: workload, by: targets))
+        // Another container of a reached pod gets the requests; with no rolling update to
+        // wait for this one, its probe would gate nothing.
+        if podIsReached, !isReached, !rollsOut { continue }
         if container.declaresPorts && !container.declaresOnlyAuxiliaryPorts {
           // Without a Service, readiness still paces a rolling update (not a Recreate one,
           // which stops every old pod first, nor an OnDelete one, nor a bare Pod's); a

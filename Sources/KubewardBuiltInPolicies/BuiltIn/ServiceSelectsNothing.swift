@@ -46,7 +46,9 @@ struct ServiceSelectsNothing: SetPolicy {
       // have the selector's keys, each value equal or nearly (`chekout` for `checkout`).
       // Without it, the pods may well come from elsewhere (a chart installed apart, an
       // operator): what kubeward knows is said, as information.
-      let nearest = runtime == nil ? Self.nearest(to: selector, in: set, service.space) : nil
+      let nearest =
+        runtime == nil
+        ? Self.nearest(to: selector, in: set, service.space, budget: budget) : nil
       let evidence = nearest?.isNear == true
       let consequence: String
       if let (workload, key) = runtime {
@@ -147,47 +149,59 @@ struct ServiceSelectsNothing: SetPolicy {
 
   /// The workload whose labels have the selector's keys with values nearest its own (the
   /// likely typo), its labels at those keys, and whether every value is equal or nearly (see
-  /// `isTypo`).
-  static func nearest(to selector: LabelSelector, in set: LintSet, _ space: Space)
-    -> (workload: WorkloadFacts, labels: String, isNear: Bool)?
-  {
+  /// `isTypo`). The candidates are the workloads that have every key (through the set's label
+  /// index, within `budget`): unrelated workloads first in the namespace hid a typo past the
+  /// 64 looked at.
+  static func nearest(
+    to selector: LabelSelector, in set: LintSet, _ space: Space, budget: SelectionBudget
+  ) -> (workload: WorkloadFacts, labels: String, isNear: Bool)? {
     let wanted = selector.matchLabels
-    guard !wanted.isEmpty else { return nil }
+    guard !wanted.isEmpty,
+      let withKeys = set.selection(
+        selectedBy: LabelSelector(
+          requirements: wanted.keys.sorted().map { .init(key: $0, operator: .exists) }),
+        in: space, within: budget)
+    else { return nil }
     // Most values equal, then most characters shared at their starts and ends (`checkuot`
-    // is a typo of `checkout`, not of `alpha`). Among the namespace's first 64 workloads: a
-    // hint, not a search.
-    var nearest: (workload: WorkloadFacts, equal: Int, shared: Int, isNear: Bool)?
-    for workload in set.workloads(in: space).prefix(64) {
-      var (equal, shared, isNear) = (0, 0, true)
-      var hasEveryKey = true
+    // is a typo of `checkout`, not of `alpha`), among the first 64: a hint, not a search.
+    var ranked: [(workload: WorkloadFacts, equal: Int, shared: Int)] = []
+    for index in withKeys.indices.prefix(64) {
+      let workload = set.facts.workloads[index]
+      var (equal, shared) = (0, 0)
       for (key, value) in wanted {
-        guard let written = workload.podLabels[key] else {
-          hasEveryKey = false
-          break
-        }
+        let written = workload.podLabels[key] ?? ""
         if written == value { equal += 1 }
         shared += Self.sharedEnds(written, value)
-        isNear = isNear && Self.isTypo(written, of: value)
       }
-      guard hasEveryKey else { continue }
-      if nearest.map({ (equal, shared) > ($0.equal, $0.shared) }) ?? true {
-        nearest = (workload, equal, shared, isNear)
+      ranked.append((workload, equal, shared))
+    }
+    ranked.sort { ($0.equal, $0.shared) > ($1.equal, $1.shared) }
+    guard let first = ranked.first else { return nil }
+    // The nearest that is a typo away, among the best few, else the nearest: a workload with
+    // more values equal is not a slip when its other values are far.
+    let near = ranked.prefix(8).first { candidate in
+      wanted.allSatisfy { key, value in
+        Self.isTypo(candidate.workload.podLabels[key] ?? "", of: value)
       }
     }
-    guard let near = nearest else { return nil }
-    let labels = wanted.keys.sorted().map { "\($0)=\(near.workload.podLabels[$0] ?? "")" }
-    return (near.workload, labels.joined(separator: ", "), near.isNear)
+    let chosen = near?.workload ?? first.workload
+    let labels = wanted.keys.sorted().map { "\($0)=\(chosen.podLabels[$0] ?? "")" }
+    return (chosen, labels.joined(separator: ", "), near != nil)
   }
 
   /// Whether `written` is `value` or a slip of it: at most one edit (an insertion, a
-  /// deletion, a change, two neighbours swapped) per four characters of the longer, and one
-  /// for a short value (`wbe` for `web`, `chekout` for `checkout`; not `snowflake` for
-  /// `MyApp`).
+  /// deletion, a change, two neighbours swapped) per four characters of the longer, one for
+  /// a value of three to seven (`wbe` for `web`, `chekout` for `checkout`; not `snowflake`
+  /// for `MyApp`, nor `db` for `dc`). Label values are at most 63 bytes; longer ones (a
+  /// hostile file's) are compared for equality only, so each comparison is bounded.
   static func isTypo(_ written: String, of value: String) -> Bool {
+    if written == value { return true }
     let (a, b) = (Array(written.utf8), Array(value.utf8))
-    let allowed = max(1, max(a.count, b.count) / 4)
+    let longer = max(a.count, b.count)
+    guard longer >= 3, longer <= 63 else { return false }
+    let allowed = max(1, longer / 4)
     guard abs(a.count - b.count) <= allowed else { return false }
-    // The optimal string alignment distance, row by row: label values are at most 63 bytes.
+    // The optimal string alignment distance, row by row.
     var before = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = previous
