@@ -189,7 +189,7 @@ func cgroupCPULimit(_ text: String?) -> Int? {
   guard fields.count == 2, let quota = Int(fields[0]), let period = Int(fields[1]),
     quota > 0, period > 0
   else { return nil }
-  return max(1, (quota + period - 1) / period)
+  return max(1, quota / period + (quota % period == 0 ? 0 : 1))
 }
 
 /// A small file's text (`/sys`, `/proc`), or `nil`.

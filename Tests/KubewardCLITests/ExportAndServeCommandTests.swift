@@ -80,6 +80,8 @@ struct ExportAndServeCommandTests {
     #expect(cgroupCPULimit("max 100000\n") == nil)
     #expect(cgroupCPULimit("garbage") == nil)
     #expect(cgroupCPULimit(nil) == nil)
+    // Rounded up without overflowing (a quota near Int.max trapped).
+    #expect(cgroupCPULimit("9223372036854775807 2") == Int.max / 2 + 1)
     #expect(availableCores() >= 1)
   }
 
