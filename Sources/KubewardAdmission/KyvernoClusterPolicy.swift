@@ -444,7 +444,6 @@ struct KyvernoMatch {
           || byte == UInt8(ascii: "-")
       }
   }
-
 }
 
 extension PolicyReader {

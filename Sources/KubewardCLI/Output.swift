@@ -172,10 +172,9 @@ func readStandardInput(limit: Int) -> LintInput.Source {
   return .bytes(bytes)
 }
 
-/// Cores available to this process: the default number of workers.
-/// The cores the process may use: those online, or fewer when its cgroup's CPU quota says
-/// so (a container limited to two CPUs on a 64-core node ran 64 threads, each a review's
-/// memory).
+/// The cores the process may use, the default number of workers: those online, or fewer
+/// when its cgroup's CPU quota says so (a container limited to two CPUs on a 64-core node ran
+/// 64 webhook threads, each with a review's memory).
 func availableCores() -> Int {
   let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
   return min(online, cgroupCPULimit(readFile("/sys/fs/cgroup/cpu.max")) ?? online)

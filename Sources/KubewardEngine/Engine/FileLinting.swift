@@ -68,26 +68,26 @@ struct PoliciesByKind {
   mutating func policies(for object: KubeObject, among all: Checks) -> Passes {
     let kind = Kind(apiVersion: object.apiVersion, kind: object.kind)
     if let known = lists[kind] { return known }
-    guard lists.count < Self.capacity else { return Self.passes(all, all) }
+    guard lists.count < Self.capacity else { return Self.passes(all) }
     let list = all.filter { policy in
       policy._withUnsafeGuaranteedRef {
         $0.policy.mayCheck(apiVersion: kind.apiVersion, kind: kind.kind)
       }
     }
     // Every policy may: the caller's array, not a copy of it.
-    let kept = Self.passes(list.count == all.count ? all : list, all)
+    let kept = Self.passes(list.count == all.count ? all : list)
     lists[kind] = kept
     return kept
   }
 
-  private static func passes(_ list: Checks, _ all: Checks) -> Passes {
-    let own = list.filter { policy in policy._withUnsafeGuaranteedRef { $0.policy.runsInItsOwnPass }
+  /// `checks` split by pass, in their order.
+  private static func passes(_ checks: Checks) -> Passes {
+    func ownPass(_ check: Unmanaged<Linter.Active<any ObjectCheck>>) -> Bool {
+      check._withUnsafeGuaranteedRef { $0.policy.runsInItsOwnPass }
     }
-    guard !own.isEmpty else { return Passes(first: list, own: []) }
-    let first = list.filter { policy in
-      policy._withUnsafeGuaranteedRef { !$0.policy.runsInItsOwnPass }
-    }
-    return Passes(first: first, own: own)
+    let own = checks.filter(ownPass)
+    guard !own.isEmpty else { return Passes(first: checks, own: []) }
+    return Passes(first: checks.filter { !ownPass($0) }, own: own)
   }
 }
 
