@@ -188,6 +188,15 @@ struct AbsenceTests {
         ("svc.yaml", service("web", selector: "app: web")), ("z.yaml", deployment("wbe")),
       ])
     #expect(findings(typo, "service-selects-nothing").map(\.severity) == [.warning])
+    // `api` equals nothing it should: `wbe`/`frnot`, each a typo, are the slip.
+    let preferred = try lint([
+      ("svc.yaml", service("web", selector: "app: web, tier: front")),
+      ("a.yaml", deployment("api", labels: "app: api, tier: front")),
+      ("b.yaml", deployment("wbe", labels: "app: wbe, tier: frnot")),
+    ])
+    let slip = findings(preferred, "service-selects-nothing")
+    #expect(slip.map(\.severity) == [.warning])
+    #expect(slip.first?.message.contains("has app=wbe, tier=frnot") == true, "\(slip)")
     let long = String(repeating: "a", count: 60_000)
     let hostile = try lint([
       ("svc.yaml", service("web", selector: "app: \(long), x: \"1\"")),
