@@ -1474,29 +1474,33 @@ struct EvaluationTests {
     #expect(shared.slot(of: variable) == shared.slot(of: otherVariable))
   }
 
+  /// Resource rules matching the CREATE of a Pod.
+  static let podRules =
+    #"[{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]"#
+
+  /// A ValidatingAdmissionPolicy of Pods named `name`, as an item of a `List`, with `spec`
+  /// lines (each after the first indented by four) after its matchConstraints.
+  static func podPolicyItem(_ name: String, _ spec: String) -> String {
+    """
+    - apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: \(name)}
+      spec:
+        matchConstraints: {resourceRules: \(podRules)}
+        \(spec)
+
+    """
+  }
+
   /// One request-only expression in two policies through a YAML alias (or a condition
   /// kubeward writes once for rules sharing a list of namespaces) is shared between them;
   /// aliased twice in one policy, it is one expression of it.
   @Test func anAliasAcrossPoliciesIsShared() throws {
-    let rules =
-      #"[{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]"#
-    let text = """
-      apiVersion: v1
-      kind: List
-      items:
-      - apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: pa}
-        spec:
-          matchConstraints: {resourceRules: \(rules)}
-          validations: [{expression: &e "object.metadata.name != 'x'"}, {expression: *e}]
-      - apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: pb}
-        spec:
-          matchConstraints: {resourceRules: \(rules)}
-          validations: [{expression: *e}]
-      """
+    let text =
+      "apiVersion: v1\nkind: List\nitems:\n"
+      + Self.podPolicyItem(
+        "pa", #"validations: [{expression: &e "object.metadata.name != 'x'"}, {expression: *e}]"#)
+      + Self.podPolicyItem("pb", "validations: [{expression: *e}]")
     var set = AdmissionPolicySet()
     set.read(file: "policy.yaml", bytes: Array(text.utf8))
     #expect(set.policies.count == 2)
@@ -1512,49 +1516,45 @@ struct EvaluationTests {
   /// of the same name reads params, and in a Kyverno PolicyException's conditions (which have
   /// no variables). Each place gives what it gives alone; the exception's crashed the run.
   @Test func aliasedExpressionsGiveEachPlaceItsOwnValue() throws {
-    let rules =
-      #"[{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]"#
-    let aliased = """
-      apiVersion: v1
-      kind: List
-      items:
-      - apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: pa}
-        spec:
-          matchConstraints: {resourceRules: \(rules)}
-          variables: [{name: x, expression: "object.metadata.name"}]
-          validations: [{expression: &e "variables.x == 'good'", message: pa-msg}]
-      - apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: pb}
-        spec:
-          matchConstraints: {resourceRules: \(rules)}
-          variables: [{name: x, expression: "params == null ? 'good' : 'bad'"}]
-          validations: [{expression: *e, message: pb-msg}]
-      - apiVersion: policies.kyverno.io/v1alpha1
-        kind: ValidatingPolicy
-        metadata: {name: ka}
-        spec:
-          validationActions: [Deny]
-          matchConstraints: {resourceRules: \(rules)}
-          variables: [{name: x, expression: "object.metadata.name"}]
-          matchConditions: [{name: m, expression: &c "variables.x == 'bad'"}]
-          validations: [{expression: "false", message: ka-msg}]
-      - apiVersion: policies.kyverno.io/v1alpha1
-        kind: PolicyException
-        metadata: {name: ex}
-        spec:
-          policyRefs: [{name: kb, kind: ValidatingPolicy}]
-          matchConditions: [{name: c, expression: *c}]
-      - apiVersion: policies.kyverno.io/v1alpha1
-        kind: ValidatingPolicy
-        metadata: {name: kb}
-        spec:
-          validationActions: [Deny]
-          matchConstraints: {resourceRules: \(rules)}
-          validations: [{expression: "false", message: kb-msg}]
-      """
+    let rules = Self.podRules
+    let policies =
+      Self.podPolicyItem(
+        "pa",
+        """
+        variables: [{name: x, expression: "object.metadata.name"}]
+            validations: [{expression: &e "variables.x == 'good'", message: pa-msg}]
+        """)
+      + Self.podPolicyItem(
+        "pb",
+        """
+        variables: [{name: x, expression: "params == null ? 'good' : 'bad'"}]
+            validations: [{expression: *e, message: pb-msg}]
+        """)
+    let aliased =
+      "apiVersion: v1\nkind: List\nitems:\n" + policies + """
+        - apiVersion: policies.kyverno.io/v1alpha1
+          kind: ValidatingPolicy
+          metadata: {name: ka}
+          spec:
+            validationActions: [Deny]
+            matchConstraints: {resourceRules: \(rules)}
+            variables: [{name: x, expression: "object.metadata.name"}]
+            matchConditions: [{name: m, expression: &c "variables.x == 'bad'"}]
+            validations: [{expression: "false", message: ka-msg}]
+        - apiVersion: policies.kyverno.io/v1alpha1
+          kind: PolicyException
+          metadata: {name: ex}
+          spec:
+            policyRefs: [{name: kb, kind: ValidatingPolicy}]
+            matchConditions: [{name: c, expression: *c}]
+        - apiVersion: policies.kyverno.io/v1alpha1
+          kind: ValidatingPolicy
+          metadata: {name: kb}
+          spec:
+            validationActions: [Deny]
+            matchConstraints: {resourceRules: \(rules)}
+            validations: [{expression: "false", message: kb-msg}]
+        """
     let copies = """
       apiVersion: admissionregistration.k8s.io/v1
       kind: ValidatingAdmissionPolicy
