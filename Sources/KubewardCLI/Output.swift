@@ -174,10 +174,30 @@ func readStandardInput(limit: Int) -> LintInput.Source {
 
 /// The cores the process may use, the default number of workers: those online, or fewer
 /// when its cgroup's CPU quota says so (a container limited to two CPUs on a 64-core node ran
-/// 64 webhook threads, each with a review's memory).
+/// 64 webhook threads, each with a review's memory). cgroup v2's `cpu.max`, else v1's CFS
+/// quota, which nodes on older distributions still mount.
 func availableCores() -> Int {
   let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-  return min(online, cgroupCPULimit(readFile("/sys/fs/cgroup/cpu.max")) ?? online)
+  let limit =
+    cgroupCPULimit(readFile("/sys/fs/cgroup/cpu.max"))
+    ?? ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"].lazy.compactMap { folder in
+      cgroupV1CPULimit(
+        quota: readFile(folder + "/cpu.cfs_quota_us"),
+        period: readFile(folder + "/cpu.cfs_period_us"))
+    }.first
+  return min(online, limit ?? online)
+}
+
+/// The CPUs a cgroup v1 CFS quota allows: `cpu.cfs_quota_us` over `cpu.cfs_period_us`,
+/// rounded up; `nil` for a quota of -1 (no limit) and for what is not such a pair.
+func cgroupV1CPULimit(quota: String?, period: String?) -> Int? {
+  guard let quota, let period else { return nil }
+  func number(_ text: String) -> Substring? {
+    let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    return fields.count == 1 ? fields[0] : nil
+  }
+  guard let quota = number(quota), let period = number(period) else { return nil }
+  return cgroupCPULimit("\(quota) \(period)")
 }
 
 /// The CPUs a cgroup v2 `cpu.max` allows (`quota period`, rounded up), or `nil` for `max`

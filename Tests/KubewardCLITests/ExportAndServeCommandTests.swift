@@ -85,6 +85,16 @@ struct ExportAndServeCommandTests {
     #expect(availableCores() >= 1)
   }
 
+  /// cgroup v1's CFS quota, for nodes that still mount it: -1 is no limit.
+  @Test func coresFollowTheCgroupV1Quota() {
+    #expect(cgroupV1CPULimit(quota: "200000\n", period: "100000\n") == 2)
+    #expect(cgroupV1CPULimit(quota: "250000", period: "100000") == 3)
+    #expect(cgroupV1CPULimit(quota: "-1\n", period: "100000\n") == nil)
+    #expect(cgroupV1CPULimit(quota: "200000", period: nil) == nil)
+    #expect(cgroupV1CPULimit(quota: "200000 100000", period: "100000") == nil)
+    #expect(cgroupV1CPULimit(quota: "x", period: "100000") == nil)
+  }
+
   /// A port another process holds: said once, as a setup problem (no usage text), and the
   /// event loops stop cleanly (the quiescing helper went after them, and SwiftNIO said
   /// "Cannot schedule tasks on an EventLoop that has already shut down").
