@@ -182,21 +182,29 @@ final class HTTPHandler: ChannelInboundHandler {
     // `true` once the connection is gone.
     let abandoned = NIOLockedValueBox(false)
     reviewInFlight = abandoned
-    pool.runIfActive(eventLoop: context.eventLoop) { () -> ReviewAnswer? in
-      guard !abandoned.withLockedValue({ $0 }) else { return nil }
+    let patience = UInt64(max(0, shared.limits.queuedReviewTimeout.nanoseconds))
+    pool.runIfActive(eventLoop: context.eventLoop) { () -> QueuedReview in
+      guard !abandoned.withLockedValue({ $0 }) else { return .abandoned }
+      guard monotonicNanoseconds() - started < patience else { return .expired }
       var body = body
-      return body.readWithUnsafeReadableBytes { raw in
-        (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
-      }
+      return .reviewed(
+        body.readWithUnsafeReadableBytes { raw in
+          (raw.count, shared.reviewer.review(raw.bindMemory(to: UInt8.self)))
+        })
     }.assumeIsolated().whenComplete { result in
       self.reviewInFlight = nil
       self.release()
       guard !self.removed else { return }
       self.state = .idle
       switch result {
-      case .success(let answer?):
+      case .success(.reviewed(let answer)):
         self.deliver(answer, started: started, keepAlive: keepAlive, context: context)
-      case .success(nil), .failure:
+      case .success(.expired):
+        self.refuse(
+          .serviceUnavailable, reason: "ServiceUnavailable",
+          "the webhook is busy: the review waited too long for its turn", keepAlive: false,
+          context: context)
+      case .success(.abandoned), .failure:
         // The pool stopped: the server is shutting down.
         self.refuse(
           .serviceUnavailable, reason: "ServiceUnavailable", "the webhook is shutting down",
@@ -204,6 +212,15 @@ final class HTTPHandler: ChannelInboundHandler {
       }
       self.clock.requestAnswered()
     }
+  }
+
+  /// What became of a review sent to the pool.
+  private enum QueuedReview {
+    case reviewed(ReviewAnswer)
+    /// The connection went before its turn.
+    case abandoned
+    /// It waited longer than `ServerLimits.queuedReviewTimeout`.
+    case expired
   }
 
   /// The buffer a body starts in; it grows as the body comes.

@@ -44,6 +44,11 @@ public struct ServerLimits: Sendable {
   /// reviews of 8 MB bodies at once took 770 MB, three times the Deployment's memory limit.
   /// Two, with the bodies the budget above holds, stay well under it. Others wait their turn.
   public var concurrentLargeReviews = 2
+  /// A large review that waited this long for its turn is answered 503, not reviewed: the API
+  /// server gave up on it (a webhook's `timeoutSeconds` is at most 30), and reviewing it
+  /// anyway kept the reviews behind it waiting too, while a client that sent large bodies
+  /// again and again kept the queue full.
+  public var queuedReviewTimeout = TimeAmount.seconds(30)
 
   public init() {}
 }

@@ -222,6 +222,27 @@ struct ServerTests {
     #expect(next["uid"] as? String == "next")
   }
 
+  /// A large review that waited past `queuedReviewTimeout` for the pool is answered 503,
+  /// not reviewed: the API server has given up on it, and the reviews behind it waited too.
+  @Test func largeReviewsThatWaitedTooLongGet503() throws {
+    let certificates = try TestCertificates(making: "first")
+    let running = try RunningServer(certificates: certificates) {
+      $0.limits.queuedReviewTimeout = .zero
+    }
+    defer { try? running.stop() }
+    let annotations = "{\"big\":\"" + String(repeating: "x", count: 70_000) + "\"}"
+    let large = try running.client()
+    try large.request(
+      body: Reviews.body(object: Reviews.deployment(annotations: annotations), uid: "large"))
+    let answer = try large.response(timeout: .seconds(60))
+    #expect(answer.status == 503)
+    #expect(answer.body.contains("waited too long"), "\(answer.body)")
+    // Small reviews run on the loops, and are answered.
+    let small = try running.client()
+    try small.request(body: Reviews.body(object: Reviews.deployment()))
+    #expect(try small.response().status == 200)
+  }
+
   @Test func healthReadinessAndMetrics() throws {
     let certificates = try TestCertificates(making: "first")
     let running = try RunningServer(certificates: certificates)
