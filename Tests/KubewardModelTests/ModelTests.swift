@@ -35,6 +35,48 @@ struct ObjectTests {
     #expect(all.map(\.resourceKind) == [.deployment, .service, nil])
   }
 
+  /// The Services the API server calls: admission webhooks', an aggregated API's, a
+  /// conversion webhook's; a URL, a Service without a name, and other kinds call none.
+  @Test func servicesTheAPIServerCalls() throws {
+    let all = objects(
+      """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: MutatingWebhookConfiguration
+      metadata: {name: hooks}
+      webhooks:
+        - name: a.example.com
+          clientConfig: {service: {namespace: hooks, name: injector}}
+        - name: b.example.com
+          clientConfig: {url: "https://example.com/hook"}
+        - name: c.example.com
+          clientConfig: {service: {namespace: hooks}}
+      ---
+      apiVersion: apiregistration.k8s.io/v1
+      kind: APIService
+      metadata: {name: v1beta1.metrics.k8s.io}
+      spec: {service: {namespace: kube-system, name: metrics-server}}
+      ---
+      apiVersion: apiextensions.k8s.io/v1
+      kind: CustomResourceDefinition
+      metadata: {name: widgets.example.com}
+      spec:
+        conversion:
+          strategy: Webhook
+          webhook:
+            clientConfig: {service: {namespace: widgets, name: converter}}
+      ---
+      apiVersion: example.com/v1
+      kind: ValidatingWebhookConfiguration
+      metadata: {name: not-the-api-server}
+      webhooks:
+        - clientConfig: {service: {namespace: x, name: y}}
+      """)
+    #expect(
+      all.map { ServiceCalls.services(calledBy: $0).map { "\($0.namespace)/\($0.name)" } } == [
+        ["hooks/injector"], ["kube-system/metrics-server"], ["widgets/converter"], [],
+      ])
+  }
+
   /// An object the cluster names from `generateName` is shown by it (`migrate-*`), and two
   /// such objects are different objects; a name wins over it.
   @Test func objectsNamedByTheClusterAreShownByTheirPrefix() throws {

@@ -121,7 +121,8 @@ struct MissingReadinessProbe: SetPolicy {
   /// not reach the other variants kept beside it. A Service of metrics ports only
   /// (`argocd-notifications-controller-metrics`) is scraped, not sent requests: scrapers read
   /// pods that are not ready all the same. So is one whose every port a ServiceMonitor in the
-  /// set scrapes (kube-prometheus' exporters behind their kube-rbac-proxy).
+  /// set scrapes (kube-prometheus' exporters behind their kube-rbac-proxy), unless the API
+  /// server calls it (an admission webhook's Service, scraped on its one port too).
   ///
   /// Each reached workload maps to the groups of Services that reach it, each with the ports
   /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
@@ -130,18 +131,22 @@ struct MissingReadinessProbe: SetPolicy {
   private func reachedByServices(_ set: LintSet) -> [Int: [Set<IntOrString>]] {
     var groups: [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>)] = [:]
     let budget = set.makeSelectionBudget()
-    for service in set.facts.services
-    where !service.servesOnlyAuxiliaryPorts
-      && !set.isScrapedOnlyByMonitor(service, within: budget)
-    {
-      guard service.selector?.isEmpty == false, let selection = set.selection(of: service)
+    for service in set.facts.services {
+      let isCalled = set.isCalledByAPIServer(service)
+      guard
+        isCalled
+          || (!service.servesOnlyAuxiliaryPorts
+            && !set.isScrapedOnlyByMonitor(service, within: budget)),
+        service.selector?.isEmpty == false, let selection = set.selection(of: service)
       else { continue }
       let nearest = selection.nearest(to: service.location.file)
       // Its ports for metrics (a memcached exporter's, beside the client port) bring no
-      // requests to the container behind them.
-      let targets = service.ports.filter { !$0.isAuxiliary }.compactMap {
-        $0.targetPort ?? $0.port.map(IntOrString.int)
-      }
+      // requests to the container behind them, unless they are all it has and the API
+      // server calls it.
+      let requested =
+        isCalled && service.servesOnlyAuxiliaryPorts
+        ? service.ports : service.ports.filter { !$0.isAuxiliary }
+      let targets = requested.compactMap { $0.targetPort ?? $0.port.map(IntOrString.int) }
       groups[nearest.id, default: (nearest.indices, [])].targets.formUnion(targets)
     }
     var reached: [Int: [Set<IntOrString>]] = [:]

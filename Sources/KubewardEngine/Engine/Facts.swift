@@ -355,6 +355,14 @@ public struct DisruptionBudgetFacts: Sendable {
   public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
+/// A Service the API server sends requests to (an admission or conversion webhook's, an
+/// aggregated API's; see `ServiceCalls`).
+public struct CalledServiceFacts: Sendable {
+  public let namespace: String
+  public let name: String
+  public let scope: String
+}
+
 /// The facts of one file (or several, merged), in source order.
 public struct FactsCollection: Sendable {
   public var workloads: [WorkloadFacts] = []
@@ -364,6 +372,7 @@ public struct FactsCollection: Sendable {
   public var budgets: [DisruptionBudgetFacts] = []
   public var monitors: [MonitorFacts] = []
   public var customResources: [CustomResourceFacts] = []
+  public var calledServices: [CalledServiceFacts] = []
   /// Folders whose objects the set does not fully hold (unrendered templates, Helm charts).
   public var incompleteRegions: [IncompleteRegion] = []
 
@@ -377,6 +386,7 @@ public struct FactsCollection: Sendable {
     budgets += other.budgets
     monitors += other.monitors
     customResources += other.customResources
+    calledServices += other.calledServices
     incompleteRegions += other.incompleteRegions
   }
 }
@@ -428,6 +438,10 @@ extension FactsCollection {
             podLabels: object.node.mapping(.spec)?.mapping(.template)?.mapping(.metadata)?
               .mapping(.labels).map { strings.labelSet(of: $0) },
             scope: locate.scope))
+      }
+      for call in ServiceCalls.services(calledBy: object) {
+        calledServices.append(
+          CalledServiceFacts(namespace: call.namespace, name: call.name, scope: locate.scope))
       }
       return
     }

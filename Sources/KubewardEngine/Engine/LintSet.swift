@@ -37,6 +37,10 @@ public struct LintSet: Sendable {
   /// The names of the custom resources of each space, of three characters or more.
   private let customResourceNamesBySpace: [Space: Set<Substring>]
   private let namedNamespaceMonitors: [Int]
+  /// The Services the API server calls, by space and name, and by name alone (namespace
+  /// `""`, for Services that name no namespace).
+  private let calledServices: Set<ScopedName>
+  private let calledServiceNames: Set<ScopedName>
   /// Monitors by the project and namespace they watch; a `nil` namespace for those watching
   /// every namespace.
   private let monitorsByNamespace: [MonitorKey: [Int]]
@@ -120,6 +124,12 @@ public struct LintSet: Sendable {
     self.customResourcesBySpace = others.customResourcesBySpace
     self.customResourceNamesBySpace = others.customResourceNamesBySpace
     self.autoscaled = others.autoscaled
+    self.calledServices = Set(
+      facts.calledServices.map {
+        ScopedName(Space(scope: $0.scope, namespace: $0.namespace), $0.name)
+      })
+    self.calledServiceNames = Set(
+      facts.calledServices.map { ScopedName(Space(scope: $0.scope, namespace: ""), $0.name) })
     self.incompleteRegions = Set(facts.incompleteRegions)
   }
 
@@ -527,6 +537,17 @@ public struct LintSet: Sendable {
       guard let scraped = monitor.scrapedPortNames else { return false }
       return service.ports.allSatisfy { port in port.name.map(scraped.contains) ?? false }
     }
+  }
+
+  /// Whether the API server sends requests to `service` (an admission or conversion
+  /// webhook's, an aggregated API's), by a configuration in the set. A Service that names no
+  /// namespace lands wherever it is applied: a call to its name in any namespace counts.
+  public func isCalledByAPIServer(_ service: ServiceFacts) -> Bool {
+    guard let name = service.object.name, !calledServices.isEmpty else { return false }
+    if calledServices.contains(ScopedName(service.space, name)) { return true }
+    return service.namespaceIsImplicit
+      && calledServiceNames.contains(
+        ScopedName(Space(scope: service.scope, namespace: ""), name))
   }
 
   private func isScrapedByMonitor(
