@@ -15,7 +15,7 @@ struct MissingReadinessProbe: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    let targetsByWorkload = reachedByServices(set)
+    let (targetsByWorkload, reachedByDatagrams) = reachedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
       let targets = targetsByWorkload[index] ?? []
@@ -94,9 +94,13 @@ struct MissingReadinessProbe: SetPolicy {
             + "starts slower, \(slowerStart)"
           : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
-        // its own: the advice is harder to follow, and the finding is information.
-        let probes =
+        // its own: the advice is harder to follow, and the finding is information. So is a
+        // container that declares no port, reached only through Services' UDP or SCTP ports.
+        let servesOnlyDatagrams =
           container.servesOnlyDatagrams
+          || (isReached && !container.declaresPorts && reachedByDatagrams.contains(index))
+        let probes =
+          servesOnlyDatagrams
           ? "its ports are UDP or SCTP, which tcpSocket, httpGet and grpc probes cannot check: "
             + "add an exec readinessProbe, or one on a TCP health port"
           : "add a readinessProbe (httpGet, tcpSocket or grpc)"
@@ -109,7 +113,7 @@ struct MissingReadinessProbe: SetPolicy {
           container: container.name,
           // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
           // waits for a Service kubeward does not see: a guess, so information.
-          adjustment: container.servesOnlyDatagrams || gatedByAnother || (!isReached && !rollsOut)
+          adjustment: servesOnlyDatagrams || gatedByAnother || (!isReached && !rollsOut)
             ? .info : .standard)
       }
     }
@@ -127,9 +131,13 @@ struct MissingReadinessProbe: SetPolicy {
   /// Each reached workload maps to the groups of Services that reach it, each with the ports
   /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
   /// (one selector, one file) are one group, whose workloads are visited once: 5 000 Services
-  /// sharing a selector visited the 5 000 workloads it selects 5 000 times.
-  private func reachedByServices(_ set: LintSet) -> [Int: [Set<IntOrString>]] {
-    var groups: [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>)] = [:]
+  /// sharing a selector visited the 5 000 workloads it selects 5 000 times. Also the reached
+  /// workloads that every such Service reaches through UDP or SCTP ports only.
+  private func reachedByServices(_ set: LintSet) -> (
+    targets: [Int: [Set<IntOrString>]], byDatagramsOnly: Set<Int>
+  ) {
+    var groups:
+      [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>, datagrams: Bool)] = [:]
     let budget = set.makeSelectionBudget()
     for service in set.facts.services {
       let isCalled = set.isCalledByAPIServer(service)
@@ -147,13 +155,21 @@ struct MissingReadinessProbe: SetPolicy {
         isCalled && service.servesOnlyAuxiliaryPorts
         ? service.ports : service.ports.filter { !$0.isAuxiliary }
       let targets = requested.compactMap { $0.targetPort ?? $0.port.map(IntOrString.int) }
-      groups[nearest.id, default: (nearest.indices, [])].targets.formUnion(targets)
+      let datagrams =
+        !requested.isEmpty
+        && requested.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) }
+      groups[nearest.id, default: (nearest.indices, [], true)].targets.formUnion(targets)
+      groups[nearest.id]!.datagrams = groups[nearest.id]!.datagrams && datagrams
     }
     var reached: [Int: [Set<IntOrString>]] = [:]
+    var byStreams: Set<Int> = []
     for group in groups.values {
-      for index in group.indices { reached[index, default: []].append(group.targets) }
+      for index in group.indices {
+        reached[index, default: []].append(group.targets)
+        if !group.datagrams { byStreams.insert(index) }
+      }
     }
-    return reached
+    return (reached, Set(reached.keys).subtracting(byStreams))
   }
 
   /// Whether a Service's target port is one of `container`'s, by number or by name.
