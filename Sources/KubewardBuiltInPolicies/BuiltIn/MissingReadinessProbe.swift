@@ -36,6 +36,11 @@ struct MissingReadinessProbe: SetPolicy {
         let isReached =
           podIsReached
           && (!targetsDeclaredPort || Self.isTargeted(container, of: workload, by: targets))
+        // No container declares a port, and there are several: one of them serves the
+        // Services' ports (the others talk over a socket, as CSI sidecars do), and which is a
+        // guess.
+        let servingContainerIsAGuess =
+          isReached && !podDeclaresPorts && workload.unprobedContainers.count > 1
         // Another container of a reached pod gets the requests; with no rolling update to
         // wait for this one, its probe would gate nothing.
         if podIsReached, !isReached, !rollsOut { continue }
@@ -113,7 +118,8 @@ struct MissingReadinessProbe: SetPolicy {
           container: container.name,
           // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
           // waits for a Service kubeward does not see: a guess, so information.
-          adjustment: servesOnlyDatagrams || gatedByAnother || (!isReached && !rollsOut)
+          adjustment: servesOnlyDatagrams || gatedByAnother || servingContainerIsAGuess
+            || (!isReached && (!rollsOut || container.declaresOnlyHealthCheckedPorts))
             ? .info : .standard)
       }
     }
