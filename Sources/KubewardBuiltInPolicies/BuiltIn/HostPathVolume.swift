@@ -20,9 +20,28 @@ struct HostPathVolume: ObjectPolicy {
     "/home/kubernetes/bin",
   ]
 
+  /// On a Windows node, `C:\k` holds the kubelet's and the CNI's binaries and configuration.
+  static let windowsNonDataPrefixes = nonDataPrefixes + ["/k"]
+
   static func isNonDataPath(_ path: String) -> Bool {
-    let path = KustomizePatches.normalized(path)
-    return nonDataPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    // A Windows named pipe (`\\.\pipe\containerd-containerd`) is no folder.
+    if path.hasPrefix(#"\\.\pipe\"#) { return true }
+    let windows = windowsPath(path)
+    let normalized = KustomizePatches.normalized(windows ?? path)
+    return (windows == nil ? nonDataPrefixes : windowsNonDataPrefixes).contains {
+      normalized == $0 || normalized.hasPrefix($0 + "/")
+    }
+  }
+
+  /// A Windows node's path (`C:\var\lib\kubelet\pods\`) as the POSIX one it stands for
+  /// (`/var/lib/kubelet/pods/`): its drive dropped, its separators `/`, in lower case (Windows
+  /// file names ignore case). `nil` for a path without a drive.
+  static func windowsPath(_ path: String) -> String? {
+    let bytes = Array(path.utf8.prefix(3))
+    guard bytes.count == 3, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[0] & 0xDF),
+      bytes[1] == UInt8(ascii: ":"), bytes[2] == UInt8(ascii: "\\") || bytes[2] == UInt8(ascii: "/")
+    else { return nil }
+    return String(path.dropFirst(2)).replacing("\\", with: "/").lowercased()
   }
 
   init(options: PolicyOptions) {}
