@@ -132,6 +132,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// own, so that finding where a validation failed never changes what the others decide.
   @exclusivity(unchecked) var tracingCost = 0
   @exclusivity(unchecked) var tracer: FieldTracer?
+  /// `namespaceObject` reads as null: the API server's matchConditions matcher (and the
+  /// variables read from its conditions) is given no namespace.
+  @exclusivity(unchecked) var hidesTheNamespace = false
 
   init(
     scope: ObjectScope, params: Value, policy: AdmissionPolicy? = nil
@@ -154,6 +157,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     executed = 0
     tracingCost = 0
     tracer = nil
+    hidesTheNamespace = false
   }
 
   /// Starts a phase of the policy's evaluation with `limit` to spend, its variables unread:
@@ -194,7 +198,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     case "oldObject": return scope.oldObject
     case "request": return scope.request
     case "params": return params
-    case "namespaceObject": return scope.namespaceObject
+    case "namespaceObject": return hidesTheNamespace ? .null : scope.namespaceObject
     case "variables": return .map(VariablesMap(activation: self))
     case "authorizer", "authorizer.requestResource": return .opaque(Authorizer())
     default: return nil
@@ -206,7 +210,10 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     guard let program = expression.program else {
       return .error(CELError(expression.compileError?.message ?? "does not compile"))
     }
-    if let slot = scope.sharedExpressions.slot(of: expression) {
+    // A value shared between policies is the namespace's, which matchConditions do not see.
+    if !(hidesTheNamespace && expression.readsTheNamespace),
+      let slot = scope.sharedExpressions.slot(of: expression)
+    {
       return evaluateShared(program, slot: slot)
     }
     return run(program).value
@@ -1082,7 +1089,7 @@ struct AdmissionCheck: ObjectCheck {
     let paramValues: [Value]
     switch params(
       for: policy, binding: binding, entry: entry, index: entry.params[bindingIndex],
-      namespace: context.namespace, object: object)
+      namespace: context.facts.namespace, object: object)
     {
     // Params that no expression reads give the same verdict: the first stands for them all.
     case .values(let values): paramValues = entry.readsParams ? values : Array(values.prefix(1))
@@ -1163,6 +1170,8 @@ struct AdmissionCheck: ObjectCheck {
     let conditions = policy.matchConditions
     if !conditions.isEmpty {
       context.startPhase(limit: CostLimits.matchConditions)
+      context.hidesTheNamespace = true
+      defer { context.hidesTheNamespace = false }
       var isFalse = false
       var conditionError: (index: Int, message: String)?
       for index in conditions.indices {
@@ -1305,16 +1314,18 @@ struct AdmissionCheck: ObjectCheck {
 
   /// The message, given what its messageExpression evaluated to.
   private static func message(_ validation: Validation, messageValue: Value?) -> String {
-    // The API server falls back to `message` for a result that is not one line of at most
-    // 5 KiB, trimmed (`MaxEvaluatedMessageExpressionSizeBytes`).
-    if case .string(let text) = messageValue, !text.withUTF8Bytes({ $0.contains(0x0A) }),
-      text.utf8.count <= Self.longestEvaluatedMessage
-        || text[...].trimmingSpaces.utf8.count <= Self.longestEvaluatedMessage
-    {
-      // A message is a line: at most `longestMessage` bytes of it are kept before anything
-      // else reads it.
-      let trimmed = Self.prefix(text, bytes: Self.longestMessage)[...].trimmingSpaces
-      if !trimmed.isEmpty { return trimmed }
+    // The API server trims the result, then falls back to `message` for one that is not a
+    // line of at most 5 KiB (`MaxEvaluatedMessageExpressionSizeBytes`): a trailing newline
+    // is trimmed away, not a reason to fall back.
+    if case .string(let text) = messageValue {
+      let trimmed = text[...].trimmingSpaces
+      if !trimmed.isEmpty, trimmed.utf8.count <= Self.longestEvaluatedMessage,
+        !trimmed.withUTF8Bytes({ $0.contains(0x0A) })
+      {
+        // A message is a line: at most `longestMessage` bytes of it are kept before anything
+        // else reads it.
+        return Self.prefix(trimmed, bytes: Self.longestMessage)
+      }
     }
     if let message = validation.message.map({ Self.prefix($0, bytes: Self.longestMessage) })?[...]
       .trimmingSpaces, !message.isEmpty

@@ -189,7 +189,9 @@ struct ResourceTable: Sendable {
 final class AdmissionRequestFacts: Sendable {
   let resource: RequestResource
   let name: String
-  /// `nil` for cluster-scoped objects.
+  /// The request's namespace: the object's; `nil` for other cluster-scoped objects, but a
+  /// Namespace's own name for the request that creates it, as the API server sets it (its
+  /// `request.namespace`, where a binding's params are looked up).
   let namespace: String?
   /// The object's `metadata.labels`, read only by the selectors that need them.
   let labelsNode: Node?
@@ -201,7 +203,8 @@ final class AdmissionRequestFacts: Sendable {
   ) {
     self.resource = resource
     self.name = name
-    self.namespace = namespace
+    let createsNamespace = resource.group.isEmpty && resource.resource == "namespaces"
+    self.namespace = namespace ?? (createsNamespace && !name.isEmpty ? name : nil)
     self.labelsNode = labelsNode
     self.operation = operation
   }
@@ -269,15 +272,18 @@ extension ResourceRule {
 }
 
 extension MatchResources {
-  /// Whether the request is matched: a resource rule names it, no exclusion does, and the
-  /// selectors accept its namespace's labels and its own.
+  /// Whether the request is matched: a resource rule names it (no rule, as a binding may
+  /// give, restricts nothing: the API server's matcher), no exclusion does, and the selectors
+  /// accept its namespace's labels and its own.
   func matches(
     _ request: AdmissionRequestFacts, namespaceLabels: @autoclosure () -> Labels?,
     objectLabels: @autoclosure () -> Labels
   )
     -> Bool
   {
-    if resourceRules.map({ !Self.anyMatches($0, request, exact: exactMatch) }) ?? false {
+    if let resourceRules, !resourceRules.isEmpty,
+      !Self.anyMatches(resourceRules, request, exact: exactMatch)
+    {
       return false
     }
     if Self.anyMatches(excludeResourceRules, request, exact: exactMatch) { return false }

@@ -64,6 +64,8 @@ public final class PolicyExpression: Sendable {
   /// (params, variables, the authorizer): then its value on an object is the same in every
   /// policy.
   let readsOnlyTheRequest: Bool
+  /// Of those, one that reads `namespaceObject`, which matchConditions see as null.
+  let readsTheNamespace: Bool
 
   /// `bindings`: whether `cel.bind` is there (Kyverno's policies; the API server leaves it
   /// out of ValidatingAdmissionPolicies' environment).
@@ -78,6 +80,7 @@ public final class PolicyExpression: Sendable {
     self.variables = variables
     (program, compileError) = Self.compile(source, variables: variables, bindings: bindings)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
+    readsTheNamespace = Self.readsTheNamespace(program)
   }
 
   /// The same expression with its text rewritten (Kyverno's autogen), compiled anew.
@@ -89,11 +92,17 @@ public final class PolicyExpression: Sendable {
     // Rewritten for Kyverno only, whose policies have `cel.bind`.
     (program, compileError) = Self.compile(source, variables: variables, bindings: true)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
+    readsTheNamespace = Self.readsTheNamespace(program)
   }
 
   private static func readsOnlyTheRequest(_ program: Program?) -> Bool {
     // An allow-list: a name-by-name deny-list missed `.params`, the root-qualified form.
     program?.expression.readsOnly(Set(requestNames)) ?? false
+  }
+
+  private static func readsTheNamespace(_ program: Program?) -> Bool {
+    readsOnlyTheRequest(program)
+      && program?.expression.readsOnly(["object", "oldObject", "request"]) == false
   }
 
   private static func compile(_ source: String, variables: VisibleVariables?, bindings: Bool)
@@ -928,16 +937,29 @@ struct PolicyReader {
       )
       return nil
     }
+    // The API server's `validateValidationActions`: one at least, none twice, and never both
+    // Deny and Warn (a denial cannot also be a warning).
     let actions = actions(spec["validationActions"], policy: policyName) ?? []
-    if actions.isEmpty {
+    let invalidActions: String? =
+      if actions.isEmpty {
+        "has no validationActions (give Deny, Warn or Audit)"
+      } else if actions.contains(.deny) && actions.contains(.warn) {
+        "has validationActions Deny and Warn, which may not be given together"
+      } else if Set(actions).count < actions.count {
+        "gives a validationAction twice"
+      } else {
+        nil
+      }
+    if let invalidActions {
       problem(
-        nameNode,
-        "ValidatingAdmissionPolicyBinding \(name) has no validationActions: the API server "
-          + "rejects it (give Deny, Warn or Audit)")
+        spec["validationActions"] ?? nameNode,
+        "ValidatingAdmissionPolicyBinding \(name) \(invalidActions): the API server rejects it, and kubeward does not evaluate it"
+      )
+      return nil
     }
     return AdmissionBinding(
       name: name, policyName: policyName, file: file, nameRange: nameNode.range,
       paramReference: reference, matchResources: matchResources(spec["matchResources"]),
-      actions: actions.isEmpty ? [.deny] : actions)
+      actions: actions)
   }
 }

@@ -56,6 +56,37 @@ struct EvaluationTests {
     """
   }
 
+  /// The API server's matchConditions matcher is given no namespace: `namespaceObject` is
+  /// null there, and in the variables its conditions read, which the validations then read
+  /// again with the namespace.
+  @Test func matchConditionsSeeNoNamespaceObject() throws {
+    for shared in [false, true] {
+      var text = spec(
+        """
+          variables:
+            - name: namespace
+              expression: "namespaceObject"
+          matchConditions:
+            - name: no-namespace
+              expression: "variables.namespace == null && namespaceObject == null"
+          validations:
+            - expression: "variables.namespace == null || namespaceObject == null"
+        """)
+      // The same condition in a second policy: shared values are the namespace's.
+      if shared {
+        text +=
+          "\n---\n"
+          + policy(
+            "namespaceObject == null", name: "other",
+            extraSpec:
+              "  matchConditions:\n    - {name: c, expression: \"namespaceObject == null\"}",
+            binding: "  validationActions: [Warn]")
+      }
+      let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+      #expect(findings.count == (shared ? 2 : 1), "\(findings.map(\.message))")
+    }
+  }
+
   @Test func matchConditionsGateTheValidations() throws {
     let text = spec(
       """
@@ -160,6 +191,14 @@ struct EvaluationTests {
               message: "static"
               messageExpression: "' \\u2003 '"
         """)?.hasSuffix(": static") == true)
+    // Trimmed before the line check: line breaks at either end are white space.
+    #expect(
+      try message(
+        """
+            - expression: "false"
+              message: "static"
+              messageExpression: "'  dynamic\\\\n'"
+        """)?.hasSuffix(": dynamic") == true)
   }
 
   @Test func validationActionsAreSeverities() throws {
@@ -170,6 +209,42 @@ struct EvaluationTests {
       let text = policy("object.spec.replicas <= 2", binding: "  validationActions: \(actions)")
       let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
       #expect(findings.map(\.severity) == [severity], "\(actions)")
+    }
+  }
+
+  /// The API server rejects a binding whose validationActions are none, repeat one, or give
+  /// both Deny and Warn: it binds nothing, and says so in the policy file.
+  @Test func invalidValidationActionsRejectTheBinding() throws {
+    for actions in ["[]", "[Deny, Warn]", "[Warn, Warn]"] {
+      let text =
+        policy("object.spec.replicas <= 2", binding: "  validationActions: \(actions)")
+          + """
+          ---
+          apiVersion: admissionregistration.k8s.io/v1
+          kind: ValidatingAdmissionPolicyBinding
+          metadata: {name: audit}
+          spec: {policyName: demo, validationActions: [Audit]}
+          """
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      let rejected = findings.filter { $0.message.contains("demo-binding") }
+      #expect(rejected.count == 1, "\(actions)")
+      #expect(rejected.first?.message.contains("the API server rejects it") == true, "\(actions)")
+      // Only the valid binding is evaluated.
+      #expect(
+        findings.filter { $0.file != "policy.yaml" }.map(\.severity) == [.info], "\(actions)")
+    }
+  }
+
+  /// A binding's matchResources without resourceRules (or with none listed) restricts
+  /// nothing: the API server's matcher matches every resource the policy does.
+  @Test func aBindingWithoutResourceRulesRestrictsNothing() throws {
+    for rules in ["", "\n    resourceRules: []"] {
+      let text = policy(
+        "object.spec.replicas <= 2",
+        binding:
+          "  validationActions: [Warn]\n  matchResources:\n    matchPolicy: Equivalent\(rules)")
+      let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+      #expect(findings.map(\.severity) == [.warning], "\(rules)")
     }
   }
 
@@ -377,6 +452,20 @@ struct EvaluationTests {
       """
     let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: ''}\n"
     #expect(try Harness(policies: widgets, manifest: widget).objectFindings().isEmpty)
+    // The request that creates a Namespace names it as its namespace; the object has none.
+    let namespaces = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: namespaces}
+      spec:
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["namespaces"]}
+        validations:
+          - expression: "request.namespace == 'team-a' && !has(object.metadata.namespace) && namespaceObject == null"
+      """
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
+    #expect(try Harness(policies: namespaces, manifest: namespace).objectFindings().isEmpty)
     // Without generateName, a missing name stays missing.
     #expect(try holds("!has(object.metadata.name) && !has(request.name)", generateName: "''"))
   }
@@ -422,7 +511,7 @@ struct EvaluationTests {
           of:
             #"apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]"#,
           with:
-            #"apiGroups: ["apps", ""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "namespaces"]"#
+            #"apiGroups: ["apps", ""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "namespaces", "persistentvolumes"]"#
         )
         + "\n---\n" + binding(actions: actions, paramRef: paramRef.map { "  paramRef:\n" + $0 })
       return try Harness(policies: text, manifest: manifest).findings()
@@ -442,13 +531,27 @@ struct EvaluationTests {
       kind: Namespace
       metadata: {name: shop}
       """
+    let volume = """
+      apiVersion: v1
+      kind: PersistentVolume
+      metadata: {name: data}
+      """
     let clusterScoped = try run(
-      "    name: limits\n    parameterNotFoundAction: Allow", manifest: namespace
+      "    name: limits\n    parameterNotFoundAction: Allow", manifest: volume
     ).filter { $0.file == "manifest.yaml" }
     #expect(
       clusterScoped.first?.message.contains(
         "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources")
         == true)
+    // A Namespace's creation is a request in that namespace (the API server's create
+    // handler): its params are looked up there, and there are none yet.
+    #expect(
+      try run("    name: limits\n    parameterNotFoundAction: Allow", manifest: namespace)
+        .filter { $0.file == "manifest.yaml" }.isEmpty)
+    let namespaceDenied = try run(
+      "    name: limits\n    parameterNotFoundAction: Deny", manifest: namespace
+    ).filter { $0.file == "manifest.yaml" }
+    #expect(namespaceDenied.first?.message.contains("no params found") == true)
     let clusterParams = try run(
       "    name: high\n    namespace: shop\n    parameterNotFoundAction: Allow",
       paramKind: "{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass}")
