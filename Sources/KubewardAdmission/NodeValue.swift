@@ -385,6 +385,11 @@ final class APIDefaults: Sendable {
     }
   }
 
+  /// A Service spec's `type`, `ClusterIP` unless given.
+  private static func serviceType(_ spec: Node) -> String {
+    spec.scalar(.type)?.string ?? "ClusterIP"
+  }
+
   private static let container: APIDefaults = .fields([
     "imagePullPolicy": .computed { container in
       // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
@@ -502,7 +507,24 @@ final class APIDefaults: Sendable {
       "/Service": .fields([
         "spec": .fields([
           "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
-          "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
+          // A port's target is the port itself unless given.
+          "ports": .items(
+            .fields([
+              "protocol": .value(.string("TCP")),
+              "targetPort": .computed { port in
+                port.scalar(.port)?.int.map { .int(Int64($0)) }
+              },
+            ])),
+          // Traffic policies, by type (`SetDefaults_Service`).
+          "internalTrafficPolicy": .computed { spec in
+            serviceType(spec) == "ExternalName" ? nil : .string("Cluster")
+          },
+          "externalTrafficPolicy": .computed { spec in
+            ["NodePort", "LoadBalancer"].contains(serviceType(spec)) ? .string("Cluster") : nil
+          },
+          "allocateLoadBalancerNodePorts": .computed { spec in
+            serviceType(spec) == "LoadBalancer" ? .bool(true) : nil
+          },
         ])
       ]),
     ]

@@ -1339,7 +1339,17 @@ struct EvaluationTests {
       ),
       (
         "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80}]",
-        "object.spec.type == 'ClusterIP' && object.spec.ports[0].protocol == 'TCP'",
+        "object.spec.type == 'ClusterIP' && object.spec.ports[0].protocol == 'TCP' && object.spec.ports[0].targetPort == 80 && object.spec.internalTrafficPolicy == 'Cluster' && !has(object.spec.externalTrafficPolicy) && !has(object.spec.allocateLoadBalancerNodePorts)",
+        "[\"\"]|services"
+      ),
+      (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n  ports: [{port: 443, targetPort: https}]",
+        "object.spec.ports[0].targetPort == 'https' && object.spec.externalTrafficPolicy == 'Cluster' && object.spec.allocateLoadBalancerNodePorts",
+        "[\"\"]|services"
+      ),
+      (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName, externalName: db.example.com}",
+        "!has(object.spec.internalTrafficPolicy) && !has(object.spec.externalTrafficPolicy)",
         "[\"\"]|services"
       ),
       (
