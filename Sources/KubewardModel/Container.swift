@@ -301,16 +301,22 @@ public final class Container: Sendable {
       return true
     }
     // Programs that look names up: a resolver tool, or a client given a host by name
-    // (`until nslookup api; …`, `redis-cli -h cache ping`).
-    let words = ASCIIText.words(of: commandLine) {
-      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ";")
+    // (`until nslookup api; …`, `redis-cli -h cache ping`), among the words of its own
+    // simple command, not a path (`nc -lk -p 7000 -e /bin/cat`, `…| nc -l -p 7000; done`).
+    // A netcat that listens is a server: it looks nothing up.
+    let words = Self.simpleCommandWords(commandLine)
+    let netcatListens = words.indices.contains { index in
+      ASCIIText.lastPathComponent(words[index]) == "nc"
+        && words[(index + 1)...].prefix { $0 != ";" }.contains(where: Self.isListenOption)
     }
     for (index, word) in words.enumerated() {
       let program = ASCIIText.lastPathComponent(word)
       if Self.resolvers.contains(program) { return true }
-      guard Self.clients.contains(program) else { continue }
-      for argument in words[(index + 1)...].prefix(6) where !argument.hasPrefix("-") {
-        if argument.contains(where: \.isLetter) && argument != "localhost"
+      guard Self.clients.contains(program), !(program == "nc" && netcatListens) else { continue }
+      for argument in words[(index + 1)...].prefix(6) {
+        if argument == ";" { break }
+        if !argument.hasPrefix("-") && !argument.hasPrefix("/")
+          && argument.contains(where: \.isLetter) && argument != "localhost"
           && !argument.contains(where: { $0 == "X" })
         {
           return true
@@ -318,6 +324,36 @@ public final class Container: Sendable {
       }
     }
     return false
+  }
+
+  /// The command line's words, joined and split at spaces, with `;` standing for where a
+  /// simple command ends: at `;`, `|`, `&` and line breaks, and at shell keywords (`do`,
+  /// `done`, …). The exported admission policy splits it the same way.
+  static func simpleCommandWords(_ line: [String]) -> [Substring] {
+    var text = ""
+    for (index, part) in line.enumerated() {
+      if index > 0 { text += " " }
+      for scalar in part.unicodeScalars {
+        if scalar == ";" || scalar == "|" || scalar == "&" || scalar == "\n" {
+          text += " ; "
+        } else {
+          text.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return text.split(separator: " ").map { shellKeywords.contains($0) ? ";" : $0 }
+  }
+
+  private static let shellKeywords: Set<Substring> = [
+    "do", "done", "then", "else", "elif", "fi", "esac", "if", "while", "until",
+  ]
+
+  /// netcat's listen mode: `-l`, in a group of short options (`-lk`, `-vlp`), or `--listen`.
+  private static func isListenOption(_ word: Substring) -> Bool {
+    if word == "--listen" { return true }
+    guard word.hasPrefix("-"), word.count > 1 else { return false }
+    let letters = word.dropFirst()
+    return letters.contains("l") && letters.allSatisfy { $0.isASCII && $0.isLetter }
   }
 
   /// Text that names a host rather than an address: `api.example.com`, `redis:6379`,
