@@ -480,19 +480,26 @@ public final class Container: Sendable {
     }
   }
 
-  /// Whether a volume mounted at `path` is where configuration or credentials live: under
-  /// `/etc/`, in a `secrets` folder (`/var/run/secrets/...`, `/run/secrets/...`), or a folder
-  /// named for certificates (`/var/run/serving-cert`, `/certs`: its last name holds `cert`,
-  /// in any case), where a server writes its own. Such a folder holds a few small files.
+  /// Whether a volume mounted at `path` is where configuration, credentials or run-time
+  /// state live: under `/etc/`, in a `secrets` folder (`/var/run/secrets/...`,
+  /// `/run/secrets/...`), `/run` or `/var/run` themselves or their `lock` folders (pid files,
+  /// sockets, locks; not an application's folder under them, where Argo CD copies its
+  /// binary), or a folder named for certificates (`/var/run/serving-cert`, `/certs`: its last
+  /// name holds `cert`, in any case), where a server writes its own. Such a folder holds a
+  /// few small files.
   public static func holdsSmallFiles(mountedAt path: String) -> Bool {
     if path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
-      || path.hasPrefix("/run/secrets/")
+      || path.hasPrefix("/run/secrets/") || runTimeStateFolders.contains(path)
     {
       return true
     }
     return ASCIIText.contains(
       String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
   }
+
+  static let runTimeStateFolders: Set<String> = [
+    "/run", "/run/", "/var/run", "/var/run/", "/run/lock", "/run/lock/", "/var/lock", "/var/lock/",
+  ]
 
   /// `volumeMounts:` entries: the volume's name and where it is mounted.
   public var volumeMountPaths: [(volume: String, path: String)] {
