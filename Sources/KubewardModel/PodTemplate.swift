@@ -148,6 +148,16 @@ public final class PodSpec: Sendable {
   /// Pod-level `resources` (Kubernetes 1.32+), which bound all containers together.
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
+  /// The names of the volumes that a container that runs (a regular one, a sidecar) mounts
+  /// writable. Any other volume is written only by init containers, before the pod starts:
+  /// it holds what they set up. One pass over the mounts.
+  public func volumesWrittenWhileRunning() -> Set<String> {
+    Set(
+      containers.filter(\.isLongRunning).flatMap { container in
+        container.volumeMounts.filter { !$0.readOnly }.map(\.volume)
+      })
+  }
+
   /// The names of the volumes that are folders for a Unix socket, which hold nothing that
   /// grows: a word of the name says so (SPIRE's `spire-agent-socket-dir`, not
   /// `websocket-uploads`), or a container that mounts it names a socket under the mount in its

@@ -17,7 +17,7 @@ struct RealCorpusSnapshotTests {
     "emptydir-size-limit/info": 74,
     "emptydir-size-limit/warning": 168,
     "ephemeral-storage-limit/info": 576,
-    "ephemeral-storage-limit/warning": 152,
+    "ephemeral-storage-limit/warning": 148,
     "exec-probe/info": 58,
     "exec-probe/warning": 28,
     "external-traffic-local/info": 9,

@@ -19,7 +19,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let writableMounts = spec.containers.filter(\.isLongRunning).flatMap { container in
       container.volumeMounts.filter { !$0.readOnly }
     }
-    let writtenWhileRunning = Set(writableMounts.map(\.volume))
+    let writtenWhileRunning = spec.volumesWrittenWhileRunning()
     // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
     // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`.
     let writtenElsewhere = Set(

@@ -30,6 +30,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// warning there is a guess.
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
     var socketFolders: Set<String>?
+    var writtenWhileRunning: Set<String>?
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
       if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
@@ -41,6 +42,13 @@ struct EphemeralStorageLimit: ObjectPolicy {
         // Where configuration and credentials live, a few small files: a sidecar's
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
         if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
+        // An init container's volume that no container that runs writes holds what it set
+        // up, once (Contour's Envoy bootstrap, Argo CD's copied binary), as
+        // `emptydir-size-limit` judges it: no growth.
+        if !container.isLongRunning {
+          if writtenWhileRunning == nil { writtenWhileRunning = spec.volumesWrittenWhileRunning() }
+          if !writtenWhileRunning!.contains(mount.volume) { continue }
+        }
         // Said as seen: a writable mount, not a write (a config folder that only an init
         // container fills is mounted writable by the containers that read it too).
         return "it mounts emptyDir volume \"\(mount.volume)\" writable, which has no sizeLimit"
