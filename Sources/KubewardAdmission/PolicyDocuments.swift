@@ -69,16 +69,19 @@ public final class PolicyExpression: Sendable {
 
   /// `bindings`: whether `cel.bind` is there (Kyverno's policies; the API server leaves it
   /// out of ValidatingAdmissionPolicies' environment).
+  /// `returning`: the types the API server requires of its value (`bool` of a validation),
+  /// none for any.
   init(
     source: String, node: Node, file: String, bytes: [UInt8], lines: LineIndex,
     cursor: ColumnCursor = ColumnCursor(), variables: VisibleVariables? = nil,
-    bindings: Bool = false
+    bindings: Bool = false, returning: [String] = []
   ) {
     self.source = source
     self.file = file
     self.location = ExpressionSource(node: node, file: bytes, lines: lines, cursor: cursor)
     self.variables = variables
-    (program, compileError) = Self.compile(source, variables: variables, bindings: bindings)
+    (program, compileError) = Self.checked(
+      Self.compile(source, variables: variables, bindings: bindings), returning: returning)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
     readsTheNamespace = Self.readsTheNamespace(program)
   }
@@ -93,6 +96,41 @@ public final class PolicyExpression: Sendable {
     (program, compileError) = Self.compile(source, variables: variables, bindings: true)
     readsOnlyTheRequest = Self.readsOnlyTheRequest(program)
     readsTheNamespace = Self.readsTheNamespace(program)
+  }
+
+  /// The API server's check of the compiled expression's type (`must evaluate to bool but
+  /// got dyn`), where kubeward knows cel-go's type for certain: a literal's, and `dyn` for a
+  /// field or an item read from `object`, `oldObject` or `params` (declared `dyn`: a bare
+  /// `object.spec.enabled` is no condition, `object.spec.enabled == true` is).
+  private static func checked(
+    _ compiled: (Program?, CELCompileError?), returning types: [String]
+  ) -> (Program?, CELCompileError?) {
+    guard let program = compiled.0, !types.isEmpty,
+      let type = certainType(of: program.expression), !types.contains(type)
+    else { return compiled }
+    let wanted =
+      types.count == 1 ? types[0] : "one of [\(types.joined(separator: " "))]"
+    return (nil, CELCompileError(message: "must evaluate to \(wanted) but got \(type)", offset: 0))
+  }
+
+  private static func certainType(of expression: Expr) -> String? {
+    switch expression.kind {
+    case .literal(let value):
+      switch value {
+      case .bool: return "bool"
+      case .int: return "int"
+      case .uint: return "uint"
+      case .double: return "double"
+      case .string: return "string"
+      case .bytes: return "bytes"
+      case .null: return "null_type"
+      default: return nil
+      }
+    case .identifier(let name): return dynamicNames.contains(name) ? "dyn" : nil
+    case .select(let target, _, testOnly: false), .index(let target, _):
+      return certainType(of: target) == "dyn" ? "dyn" : nil
+    default: return nil
+    }
   }
 
   private static func readsOnlyTheRequest(_ program: Program?) -> Bool {
@@ -520,9 +558,10 @@ struct PolicyReader {
   }
 
   /// The expression written at `node`; `variables`, those of its policy it may read.
-  mutating func expression(_ node: Node?, policy: String, variables: VisibleVariables? = nil)
-    -> PolicyExpression?
-  {
+  /// `returning`: the types the API server requires of its value, none for any.
+  mutating func expression(
+    _ node: Node?, policy: String, variables: VisibleVariables? = nil, returning: [String] = []
+  ) -> PolicyExpression? {
     guard let node else { return nil }
     guard node.isScalar, let source = node.string else {
       problem(node, "an expression must be a string", policy: policy)
@@ -531,7 +570,7 @@ struct PolicyReader {
     if let known = expressions[node.id] { return known }
     let expression = PolicyExpression(
       source: source, node: node, file: file, bytes: bytes, lines: lines, cursor: cursor,
-      variables: variables, bindings: bindings)
+      variables: variables, bindings: bindings, returning: returning)
     expressions[node.id] = expression
     return expression
   }
@@ -815,8 +854,14 @@ struct PolicyReader {
     // sees them all.
     let names = VariableNames((parts.variables?.items ?? .none).compactMap { text($0["name"]) })
     let allVariables = VisibleVariables(names: names, count: names.count)
+    // The types the API server's compiler requires (ValidatingAdmissionPolicies; Kyverno
+    // compiles its own way).
+    func required(_ types: [String]) -> [String] {
+      flavor == .validatingAdmissionPolicy ? types : []
+    }
     func named(
-      _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false
+      _ list: Node?, field: String, reader: inout PolicyReader, inOrder: Bool = false,
+      returning: [String] = []
     ) -> [NamedExpression] {
       var result: [NamedExpression] = []
       var visible = inOrder ? VisibleVariables(names: names, count: 0) : allVariables
@@ -837,7 +882,8 @@ struct PolicyReader {
           continue
         }
         guard
-          let expression = reader.expression(expressionNode, policy: name, variables: visible)
+          let expression = reader.expression(
+            expressionNode, policy: name, variables: visible, returning: returning)
         else { continue }
         if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
           if needsCluster == nil { needsCluster = (function, expression, offset) }
@@ -847,7 +893,8 @@ struct PolicyReader {
       }
       return result
     }
-    let matchConditions = named(parts.matchConditions, field: "name", reader: &self)
+    let matchConditions = named(
+      parts.matchConditions, field: "name", reader: &self, returning: required(["bool"]))
     let variables = named(parts.variables, field: "name", reader: &self, inOrder: true)
     // Each variable can nest what the one before built as deep as its own expression: a value
     // made by thousands of them was deeper than the stack that compares or frees it.
@@ -859,14 +906,18 @@ struct PolicyReader {
         policy: name)
       return nil
     }
-    let auditAnnotations = named(parts.auditAnnotations, field: "key", reader: &self)
+    let auditAnnotations = named(
+      parts.auditAnnotations, field: "key", reader: &self,
+      returning: required(["string", "null_type"]))
     var validations: [Validation] = []
     for item in parts.validations?.items ?? .none {
       guard let expressionNode = item["expression"] else {
         problem(item, "a validation needs an expression", policy: name)
         continue
       }
-      guard let expression = expression(expressionNode, policy: name, variables: allVariables)
+      guard
+        let expression = expression(
+          expressionNode, policy: name, variables: allVariables, returning: required(["bool"]))
       else { continue }
       if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
         if needsCluster == nil { needsCluster = (function, expression, offset) }
@@ -876,7 +927,8 @@ struct PolicyReader {
         Validation(
           expression: expression, message: text(item["message"]),
           messageExpression: self.expression(
-            item["messageExpression"], policy: name, variables: allVariables),
+            item["messageExpression"], policy: name, variables: allVariables,
+            returning: required(["string"])),
           reason: text(item["reason"])))
     }
     if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {

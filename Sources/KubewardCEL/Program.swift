@@ -252,4 +252,9 @@ public struct CELCompileError: Error, Sendable, CustomStringConvertible {
   public let message: String
   public let offset: Int
   public var description: String { message }
+
+  public init(message: String, offset: Int) {
+    self.message = message
+    self.offset = offset
+  }
 }

@@ -87,6 +87,42 @@ struct EvaluationTests {
     }
   }
 
+  /// The API server compiles each expression against the type it must have: a bare field
+  /// of `object` is `dyn`, no condition ("must evaluate to bool but got dyn"), and a literal
+  /// has its own type; a comparison, `has()`, or a string built from a field are fine.
+  @Test func expressionsMustHaveTheTypeTheAPIServerRequires() throws {
+    func errors(_ body: String) throws -> [String] {
+      try Harness(policies: spec(body), manifest: deployment()).findings()
+        .filter { $0.file == "policy.yaml" && $0.message.contains("does not compile") }
+        .map(\.message)
+    }
+    #expect(
+      try errors("  validations:\n    - expression: \"object.spec.paused\"").first?.contains(
+        "(must evaluate to bool but got dyn)") == true)
+    #expect(
+      try errors("  validations:\n    - expression: \"'yes'\"").first?.contains(
+        "(must evaluate to bool but got string)") == true)
+    #expect(
+      try errors(
+        "  matchConditions:\n    - {name: c, expression: \"params.enabled\"}\n  validations:\n    - expression: \"true\""
+      ).first?.contains("(must evaluate to bool but got dyn)") == true)
+    #expect(
+      try errors(
+        "  validations:\n    - expression: \"false\"\n      messageExpression: \"object.metadata.name\""
+      ).first?.contains("(must evaluate to string but got dyn)") == true)
+    #expect(
+      try errors(
+        "  validations:\n    - expression: \"true\"\n  auditAnnotations:\n    - {key: k, valueExpression: \"1\"}"
+      ).first?.contains("(must evaluate to one of [string null_type] but got int)") == true)
+    for fine in [
+      "  validations:\n    - expression: \"object.spec.paused == true && has(object.spec.replicas)\"\n      messageExpression: \"object.metadata.name + ' is paused'\"",
+      "  validations:\n    - expression: \"true\"\n  auditAnnotations:\n    - {key: k, valueExpression: \"null\"}",
+      "  variables:\n    - {name: paused, expression: \"object.spec.paused\"}\n  validations:\n    - expression: \"variables.paused == true\"",
+    ] {
+      #expect(try errors(fine).isEmpty, "\(fine)")
+    }
+  }
+
   @Test func matchConditionsGateTheValidations() throws {
     let text = spec(
       """
@@ -162,7 +198,7 @@ struct EvaluationTests {
         """
             - expression: "false"
               message: "static"
-              messageExpression: "object.nothing"
+              messageExpression: "'x' + object.nothing"
         """)?.hasSuffix(": static") == true)
     #expect(
       try message(
@@ -594,12 +630,15 @@ struct EvaluationTests {
       )
       return try Harness(policies: text, manifest: deployment()).objectFindings()
     }
-    let failing = try findings("object.spec.nope", failurePolicy: "Fail")
+    let failing = try findings("'x' + object.spec.nope", failurePolicy: "Fail")
     #expect(failing.map(\.severity) == [.error], "\(failing.map(\.message))")
     #expect(
-      failing.first?.message.contains("expression 'object.spec.nope' resulted in error") == true)
-    #expect(try findings("object.spec.nope", failurePolicy: "Ignore").isEmpty)
-    let number = try findings("object.spec.replicas", failurePolicy: "Ignore")
+      failing.first?.message.contains("expression ''x' + object.spec.nope' resulted in error")
+        == true)
+    #expect(try findings("'x' + object.spec.nope", failurePolicy: "Ignore").isEmpty)
+    // The API server's compiler rejects a value typed `dyn`; one that its checker cannot
+    // type either (here `dyn()`, as a Kyverno policy's) is judged as it comes.
+    let number = try findings("dyn(object.spec.replicas)", failurePolicy: "Ignore")
     #expect(number.map(\.severity) == [.error])
     #expect(number.first?.message.contains("unsupported return type: int") == true)
     #expect(try findings("'   '", failurePolicy: "Fail").isEmpty)
@@ -888,7 +927,8 @@ struct EvaluationTests {
     let erring = "{name: opted-in, expression: \"object.metadata.labels['policy'] == 'strict'\"}"
     let falseOne = "{name: not-web, expression: \"object.metadata.name != 'web'\"}"
     let trueOne = "{name: web, expression: \"object.metadata.name == 'web'\"}"
-    let notBool = "{name: named, expression: \"object.metadata.name\"}"
+    // `dyn()`: a bare field is `dyn`, which the API server's compiler rejects as a condition.
+    let notBool = "{name: named, expression: \"dyn(object.metadata.name)\"}"
     func findings(_ conditions: [String]) throws -> [String] {
       let text = spec(
         """
