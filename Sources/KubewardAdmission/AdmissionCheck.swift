@@ -189,8 +189,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
 
   /// The object's: every policy on it evaluates one expression after another.
   var scratch: EvaluationScratch? { scope.scratch }
-  /// The object's: every policy on it reads the same `object`, `request`, … .
-  var selections: SelectionCache? { scope.selections }
+  /// The object's: every policy on it reads the same `object`, `request`, … . None while
+  /// the namespace is hidden: what it keeps of `namespaceObject` is the namespace's.
+  var selections: SelectionCache? { hidesTheNamespace ? nil : scope.selections }
 
   func resolve(_ name: String) -> Value? {
     switch name {
@@ -1170,7 +1171,8 @@ struct AdmissionCheck: ObjectCheck {
     let conditions = policy.matchConditions
     if !conditions.isEmpty {
       context.startPhase(limit: CostLimits.matchConditions)
-      context.hidesTheNamespace = true
+      // Kyverno passes its policies' conditions the namespace.
+      context.hidesTheNamespace = policy.flavor == .validatingAdmissionPolicy
       defer { context.hidesTheNamespace = false }
       var isFalse = false
       var conditionError: (index: Int, message: String)?

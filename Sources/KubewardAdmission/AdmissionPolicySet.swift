@@ -217,6 +217,10 @@ public struct AdmissionPolicySet: Sendable {
           if let binding = reader.binding(object, apiVersion: apiVersion) {
             bindings.append(binding)
             bindingsByPolicy[binding.policyName, default: []].append(binding)
+          } else if let policyName = object["spec"]?["policyName"]?.string {
+            // Rejected by the API server (and said so): the policy it names is bound, by
+            // nothing, rather than taken for one with no binding and evaluated as Deny.
+            bindingsByPolicy[policyName] = bindingsByPolicy[policyName] ?? []
           }
         } else if PolicyReader.isClusterPolicy(apiVersion: apiVersion, kind: kind) {
           policies += reader.clusterPolicy(object, kind: kind)
@@ -417,7 +421,8 @@ public struct AdmissionPolicySet: Sendable {
           paramReference: nil, matchResources: nil, actions: actions)
       ]
     }
-    if let bound = bindingsByPolicy[policy.name], !bound.isEmpty { return bound }
+    // None when every binding of it was rejected.
+    if let bound = bindingsByPolicy[policy.name] { return bound }
     return [
       AdmissionBinding(
         name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,

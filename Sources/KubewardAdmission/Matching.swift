@@ -190,7 +190,8 @@ final class AdmissionRequestFacts: Sendable {
   let resource: RequestResource
   let name: String
   /// The request's namespace: the object's; `nil` for other cluster-scoped objects, but a
-  /// Namespace's own name for the request that creates it, as the API server sets it (its
+  /// Namespace's own name for the request that creates it (not one that updates it), as the
+  /// API server's create handler sets it (its
   /// `request.namespace`, where a binding's params are looked up).
   let namespace: String?
   /// The object's `metadata.labels`, read only by the selectors that need them.
@@ -203,7 +204,8 @@ final class AdmissionRequestFacts: Sendable {
   ) {
     self.resource = resource
     self.name = name
-    let createsNamespace = resource.group.isEmpty && resource.resource == "namespaces"
+    let createsNamespace =
+      resource.group.isEmpty && resource.resource == "namespaces" && operation == "CREATE"
     self.namespace = namespace ?? (createsNamespace && !name.isEmpty ? name : nil)
     self.labelsNode = labelsNode
     self.operation = operation

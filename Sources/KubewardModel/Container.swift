@@ -304,18 +304,22 @@ public final class Container: Sendable {
     // (`until nslookup api; …`, `redis-cli -h cache ping`), among the words of its own
     // simple command, not a path (`nc -lk -p 7000 -e /bin/cat`, `…| nc -l -p 7000; done`).
     // A netcat that listens is a server: it looks nothing up.
-    let words = Self.simpleCommandWords(commandLine)
-    let netcatListens = words.indices.contains { index in
-      ASCIIText.lastPathComponent(words[index]) == "nc"
-        && words[(index + 1)...].prefix { $0 != ";" }.contains(where: Self.isListenOption)
-    }
-    for (index, word) in words.enumerated() {
-      let program = ASCIIText.lastPathComponent(word)
-      if Self.resolvers.contains(program) { return true }
-      guard Self.clients.contains(program), !(program == "nc" && netcatListens) else { continue }
-      for argument in words[(index + 1)...].prefix(6) {
-        if argument == ";" { break }
-        if !argument.hasPrefix("-") && !argument.hasPrefix("/")
+    // One simple command at a time: a netcat listening in one (`nc -lk … &`) leaves a netcat
+    // in the next (`until nc -z db 5432`) a client. Each word is read a bounded number of
+    // times (a command of 40 000 `nc` words, each looking ahead to its end, was quadratic).
+    for command in Self.simpleCommandWords(commandLine).split(separator: ";") {
+      let netcatListens =
+        command.firstIndex { ASCIIText.lastPathComponent($0) == "nc" }.map { first in
+          command[(first + 1)...].contains(where: Self.isListenOption)
+        } ?? false
+      for index in command.indices {
+        let program = ASCIIText.lastPathComponent(command[index])
+        if Self.resolvers.contains(program) { return true }
+        guard Self.clients.contains(program), !(program == "nc" && netcatListens) else {
+          continue
+        }
+        for argument in command[(index + 1)...].prefix(6)
+        where !argument.hasPrefix("-") && !argument.hasPrefix("/")
           && argument.contains(where: \.isLetter) && argument != "localhost"
           && !argument.contains(where: { $0 == "X" })
         {

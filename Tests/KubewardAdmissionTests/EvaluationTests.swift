@@ -85,6 +85,38 @@ struct EvaluationTests {
       let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
       #expect(findings.count == (shared ? 2 : 1), "\(findings.map(\.message))")
     }
+    // A field of the namespace read by one policy's condition, then by another's validation:
+    // what the condition saw (no namespace) is not kept for the validation.
+    let reads =
+      spec(
+        """
+          matchConditions:
+            - {name: c, expression: "namespaceObject.metadata.name == 'shop' || true"}
+          validations:
+            - expression: "true"
+        """, name: "first")
+      + "\n---\n"
+      + policy(
+        "namespaceObject.metadata.name == 'shop'", name: "second",
+        binding: "  validationActions: [Deny]")
+    let second = try Harness(policies: reads, manifest: deployment()).objectFindings()
+    #expect(second.isEmpty, "\(second.map(\.message))")
+    // Kyverno passes its policies' conditions the namespace.
+    let kyverno = """
+      apiVersion: policies.kyverno.io/v1
+      kind: ValidatingPolicy
+      metadata: {name: demo}
+      spec:
+        validationActions: [Deny]
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        matchConditions:
+          - {name: has-namespace, expression: "namespaceObject != null"}
+        validations:
+          - expression: "false"
+      """
+    #expect(try Harness(policies: kyverno, manifest: deployment()).objectFindings().count == 1)
   }
 
   /// The API server compiles each expression against the type it must have: a bare field
@@ -269,6 +301,12 @@ struct EvaluationTests {
       #expect(
         findings.filter { $0.file != "policy.yaml" }.map(\.severity) == [.info], "\(actions)")
     }
+    // Its only binding rejected, the policy is bound by nothing: not evaluated as Deny, as a
+    // policy without any binding is.
+    let alone = policy("object.spec.replicas <= 2", binding: "  validationActions: [Warn, Warn]")
+    let findings = try Harness(policies: alone, manifest: deployment()).findings()
+    #expect(findings.filter { $0.file != "policy.yaml" }.isEmpty, "\(findings.map(\.message))")
+    #expect(!findings.contains { $0.message.contains("has no binding") })
   }
 
   /// A binding's matchResources without resourceRules (or with none listed) restricts
@@ -502,6 +540,14 @@ struct EvaluationTests {
       """
     let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
     #expect(try Harness(policies: namespaces, manifest: namespace).objectFindings().isEmpty)
+    // Only the create handler sets it: a request that updates a Namespace has none.
+    var update = Harness(
+      policies: namespaces.replacingOccurrences(of: "[\"CREATE\"]", with: "[\"UPDATE\"]")
+        .replacingOccurrences(
+          of: "request.namespace == 'team-a'", with: "!has(request.namespace)"),
+      manifest: namespace)
+    update.request.operation = "UPDATE"
+    #expect(try update.objectFindings().isEmpty)
     // Without generateName, a missing name stays missing.
     #expect(try holds("!has(object.metadata.name) && !has(request.name)", generateName: "''"))
   }

@@ -20,12 +20,18 @@ struct HostPathVolume: ObjectPolicy {
     "/home/kubernetes/bin",
   ]
 
-  /// On a Windows node, `C:\k` holds the kubelet's and the CNI's binaries and configuration.
-  static let windowsNonDataPrefixes = nonDataPrefixes + ["/k"]
+  /// On a Windows node: the kubelet's folder, the CNI's, and `C:\k`, which holds the
+  /// kubelet's and the CNI's binaries and configuration (not `C:\dev` or `C:\run`, which are
+  /// ordinary folders there).
+  static let windowsNonDataPrefixes = [
+    "/var/lib/kubelet", "/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", "/k",
+  ]
 
   static func isNonDataPath(_ path: String) -> Bool {
-    // A Windows named pipe (`\\.\pipe\containerd-containerd`) is no folder.
-    if path.hasPrefix(#"\\.\pipe\"#) { return true }
+    // A Windows named pipe (`\\.\pipe\containerd-containerd`, in any case or with slashes)
+    // is no folder.
+    let lowercased = path.lowercased()
+    if lowercased.hasPrefix(#"\\.\pipe\"#) || lowercased.hasPrefix("//./pipe/") { return true }
     let windows = windowsPath(path)
     let normalized = KustomizePatches.normalized(windows ?? path)
     return (windows == nil ? nonDataPrefixes : windowsNonDataPrefixes).contains {

@@ -119,7 +119,7 @@ struct MissingReadinessProbe: SetPolicy {
           // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
           // waits for a Service kubeward does not see: a guess, so information.
           adjustment: servesOnlyDatagrams || gatedByAnother || servingContainerIsAGuess
-            || (!isReached && (!rollsOut || container.declaresOnlyHealthCheckedPorts))
+            || (!isReached && !rollsOut)
             ? .info : .standard)
       }
     }

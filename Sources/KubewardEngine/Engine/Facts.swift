@@ -113,10 +113,6 @@ public final class WorkloadFacts: Sendable {
     /// Every port it declares is UDP or SCTP (a DNS server, an SCTP gateway): no tcpSocket,
     /// httpGet or grpc probe can check what it serves.
     public let servesOnlyDatagrams: Bool
-    /// Every port it declares is unnamed and checked by its liveness or startup probe (a
-    /// controller's health and metrics port): whether anything else is served there is
-    /// unknown.
-    public let declaresOnlyHealthCheckedPorts: Bool
   }
 
   /// Some container of the pod has a readiness probe: the pod is not ready before it is.
@@ -541,9 +537,7 @@ extension FactsCollection {
             }
             && declared.contains(where: namedAuxiliary),
           servesOnlyDatagrams: !declared.isEmpty
-            && declared.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) },
-          declaresOnlyHealthCheckedPorts: !declared.isEmpty
-            && declared.allSatisfy { $0.name == nil && checkedForHealth($0) }))
+            && declared.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) }))
     }
     let probesReadiness =
       appPort != nil
