@@ -189,10 +189,9 @@ struct ResourceTable: Sendable {
 final class AdmissionRequestFacts: Sendable {
   let resource: RequestResource
   let name: String
-  /// The request's namespace: the object's; `nil` for other cluster-scoped objects, but a
-  /// Namespace's own name for the request that creates it (not one that updates it), as the
-  /// API server's create handler sets it (its
-  /// `request.namespace`, where a binding's params are looked up).
+  /// The request's namespace (`request.namespace`, where a binding's params are looked up):
+  /// the object's, `nil` for a cluster-scoped one, but a Namespace's own name in the request
+  /// that creates it (not one that updates it), as the API server's create handler sets it.
   let namespace: String?
   /// The object's `metadata.labels`, read only by the selectors that need them.
   let labelsNode: Node?
