@@ -513,31 +513,20 @@ struct EvaluationTests {
     }
     // A kind kubeward does not know is cluster-scoped unless the manifest names a namespace,
     // and an empty one names none.
-    let widgets = """
-      apiVersion: admissionregistration.k8s.io/v1
-      kind: ValidatingAdmissionPolicy
-      metadata: {name: widgets}
-      spec:
-        matchConstraints:
-          resourceRules:
-            - {apiGroups: ["example.com"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["widgets"]}
-        validations:
-          - expression: "!has(request.namespace) && !has(object.metadata.namespace)"
-      """
+    let widgets = policy(
+      "!has(request.namespace) && !has(object.metadata.namespace)", name: "widgets",
+      rules:
+        #"- {apiGroups: ["example.com"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["widgets"]}"#
+    )
     let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: ''}\n"
     #expect(try Harness(policies: widgets, manifest: widget).objectFindings().isEmpty)
     // The request that creates a Namespace names it as its namespace; the object has none.
-    let namespaces = """
-      apiVersion: admissionregistration.k8s.io/v1
-      kind: ValidatingAdmissionPolicy
-      metadata: {name: namespaces}
-      spec:
-        matchConstraints:
-          resourceRules:
-            - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["namespaces"]}
-        validations:
-          - expression: "request.namespace == 'team-a' && !has(object.metadata.namespace) && namespaceObject == null"
-      """
+    let namespaces = policy(
+      "request.namespace == 'team-a' && !has(object.metadata.namespace) && namespaceObject == null",
+      name: "namespaces",
+      rules:
+        #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["namespaces"]}"#
+    )
     let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
     #expect(try Harness(policies: namespaces, manifest: namespace).objectFindings().isEmpty)
     // Only the create handler sets it: a request that updates a Namespace has none.

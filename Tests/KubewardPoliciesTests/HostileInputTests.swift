@@ -264,6 +264,31 @@ struct HostileEngineTests {
     #expect(findings.filter { $0.policy == "headless-service-no-lb" }.count == n)
   }
 
+  /// A pod of thousands of init containers, containers and emptyDirs: what the volume
+  /// policies need of the pod (socket folders, the volumes written while running, which
+  /// containers bound a volume) and the resource policies of the regular containers are
+  /// worked out once per pod, not per container or per volume (30 s in a release build).
+  @Test func podVolumesAreWorkedOutOncePerPod() throws {
+    let n = 4000
+    var text = "apiVersion: v1\nkind: Pod\nmetadata: {name: big}\nspec:\n  initContainers:\n"
+    for index in 0..<n {
+      text +=
+        "    - {name: i\(index), image: busybox, command: [sh], volumeMounts: [{name: v\(index), mountPath: /d\(index)}]}\n"
+    }
+    text += "  containers:\n"
+    for index in 0..<n {
+      text +=
+        "    - {name: c\(index), image: busybox, volumeMounts: [{name: v\(index), mountPath: /x\(index), readOnly: true}]}\n"
+    }
+    text += "  volumes:\n"
+    for index in 0..<n { text += "    - {name: v\(index), emptyDir: {}}\n" }
+    var findings: [Finding] = []
+    let elapsed = try seconds { findings = try lint([("pod.yaml", text)]).findings }
+    // A debug build takes about 2 s.
+    #expect(elapsed < 20, "\(elapsed) s")
+    #expect(findings.filter { $0.policy == "emptydir-size-limit" }.count == n)
+  }
+
   /// Past the pass's limit, which Services' selections are unknown depends on the set alone:
   /// every Service's is found once, in source order, whichever policy asks first.
   @Test func unknownSelectionsDoNotDependOnWhoAsksFirst() throws {

@@ -25,6 +25,10 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let writtenElsewhere = Set(
       writableMounts.filter { !($0.path.map(Container.holdsSmallFiles(mountedAt:)) ?? false) }.map(
         \.volume))
+    // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
+    // volumes and containers was quadratic).
+    var diskBound: Bool?
+    var memoryBound: [String: Bool]?
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
@@ -38,13 +42,18 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       // Memory a tmpfs holds is charged to the container that writes it, so the containers
       // that mount the volume bound it; disk use is the pod's, bounded when every container
       // declares its share.
-      let writers = spec.containers.filter { container in
-        container.role != .ephemeral
-          && (!inMemory || container.volumeMounts.contains { $0.volume == volume.name })
+      var boundByContainers = spec.resources.limit(resource) != nil
+      if !boundByContainers && inMemory {
+        if memoryBound == nil { memoryBound = Self.mountersHaveMemoryLimits(spec) }
+        boundByContainers = volume.name.flatMap { memoryBound![$0] } ?? true
+      } else if !boundByContainers {
+        if diskBound == nil {
+          diskBound = spec.containers.allSatisfy {
+            $0.role == .ephemeral || $0.resources.limit(.ephemeralStorage) != nil
+          }
+        }
+        boundByContainers = diskBound!
       }
-      let boundByContainers =
-        spec.resources.limit(resource) != nil
-        || writers.allSatisfy { $0.resources.limit(resource) != nil }
       if let virtualNode {
         report.report(
           key,
@@ -115,5 +124,20 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           """)
       }
     }
+  }
+}
+
+extension EmptyDirSizeLimit {
+  /// Per volume, whether every container that mounts it has a memory limit (a tmpfs's memory
+  /// is charged to the container that writes it). A volume no container mounts is absent.
+  fileprivate static func mountersHaveMemoryLimits(_ spec: PodSpec) -> [String: Bool] {
+    var bound: [String: Bool] = [:]
+    for container in spec.containers where container.role != .ephemeral {
+      let limited = container.resources.limit(.memory) != nil
+      for mount in container.volumeMounts {
+        bound[mount.volume] = (bound[mount.volume] ?? true) && limited
+      }
+    }
+    return bound
   }
 }

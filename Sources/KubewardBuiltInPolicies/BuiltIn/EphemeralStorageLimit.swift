@@ -28,26 +28,33 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// writes fill the disk too, but no ephemeral-storage limit counts them: `hostpath-volume`
   /// reports those.) `nil` when nothing does: most containers only log, and a
   /// warning there is a guess.
-  private func diskWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
-    var socketFolders: Set<String>?
-    var writtenWhileRunning: Set<String>?
+  /// What the pod's volumes are, worked out once per pod and only when a container writes to
+  /// an unbounded emptyDir: asked per container, a pod of thousands of containers and mounts
+  /// was quadratic.
+  private final class PodVolumes {
+    let spec: PodSpec
+    init(_ spec: PodSpec) { self.spec = spec }
+    lazy var socketFolders = spec.socketFolders()
+    lazy var writtenWhileRunning = spec.volumesWrittenWhileRunning()
+  }
+
+  private func diskWriteEvidence(_ container: Container, _ spec: PodSpec, _ volumes: PodVolumes)
+    -> String?
+  {
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
       if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
         emptyDir.scalar(.medium)?.textEquals("Memory") != true
       {
-        // Found once, and only for a container that writes to an unbounded emptyDir.
-        if socketFolders == nil { socketFolders = spec.socketFolders() }
-        if socketFolders!.contains(mount.volume) { continue }
+        if volumes.socketFolders.contains(mount.volume) { continue }
         // Where configuration and credentials live, a few small files: a sidecar's
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
         if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
         // An init container's volume that no container that runs writes holds what it set
         // up, once (Contour's Envoy bootstrap, Argo CD's copied binary), as
         // `emptydir-size-limit` judges it: no growth.
-        if !container.isLongRunning {
-          if writtenWhileRunning == nil { writtenWhileRunning = spec.volumesWrittenWhileRunning() }
-          if !writtenWhileRunning!.contains(mount.volume) { continue }
+        if !container.isLongRunning, !volumes.writtenWhileRunning.contains(mount.volume) {
+          continue
         }
         // Said as seen: a writable mount, not a write (a config folder that only an init
         // container fills is mounted writable by the containers that read it too).
@@ -345,6 +352,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     guard let spec = object.podSpec else { return }
+    let volumes = PodVolumes(spec)
     let virtualNode = report.virtualNodeEvidence(for: object)
     // Ephemeral containers cannot declare resources, so there is nothing to ask of them; a
     // trivial container writes nothing, unless its command does (`while true; do date >>
@@ -370,7 +378,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
-      guard let evidence = diskWriteEvidence(container, spec) else {
+      guard let evidence = diskWriteEvidence(container, spec, volumes) else {
         // Without evidence of writes, what can grow is worth knowing, not a warning: the logs
         // (which the kubelet rotates) and whatever the program writes to its layer; with a
         // read-only root, only the volumes a data image declares, which the runtime makes

@@ -16,10 +16,16 @@ struct ResourceRequests: ObjectPolicy {
     // An init container runs before the others: the scheduler reserves the larger of its
     // requests and theirs, so their requests cover it.
     let regular = spec.containers(.container)
-    let requestedByRegular = { (resource: Key) in
-      regular.contains {
+    // Worked out once per resource, when an init container asks: asked per init container, a
+    // pod of thousands of each was quadratic.
+    var requested: [Key: Bool] = [:]
+    func requestedByRegular(_ resource: Key) -> Bool {
+      if let known = requested[resource] { return known }
+      let found = regular.contains {
         $0.resources.request(resource) != nil || $0.resources.limit(resource) != nil
       }
+      requested[resource] = found
+      return found
     }
     for container in spec.containers
     where container.role != .ephemeral && !container.runsPauseImage && !container.isTrivial {
