@@ -103,7 +103,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   // Used by one evaluation at a time, on one thread: a check builds its own per object.
   /// Unowned: the scope keeps a spare activation (`ObjectScope.activation`), and outlives
   /// every activation of its object.
-  unowned(unsafe) let scope: ObjectScope
+  unowned(unsafe) private(set) var scope: ObjectScope
   private(set) var params: Value
   /// The policy whose variables it has (none: an exception's conditions).
   private var policy: AdmissionPolicy?
@@ -178,8 +178,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     for index in states.indices { states[index] = .unread }
   }
 
-  /// Makes an emptied activation `policy`'s, with `params`.
-  fileprivate func prepare(params: Value, policy: AdmissionPolicy?) {
+  /// Makes an emptied activation `scope`'s, for `policy`, with `params`.
+  fileprivate func prepare(scope: ObjectScope, params: Value, policy: AdmissionPolicy?) {
+    self.scope = scope
     self.params = params
     self.policy = policy
   }
@@ -398,6 +399,13 @@ struct SharedValues {
       values.append(value)
     }
   }
+
+  /// Drops every value, keeping the memory for the next object's.
+  mutating func forget() {
+    guard !values.isEmpty else { return }
+    places.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+    values.removeAll(keepingCapacity: true)
+  }
 }
 
 final class ObjectScope: @unchecked Sendable {
@@ -413,8 +421,9 @@ final class ObjectScope: @unchecked Sendable {
   init(
     object: Value, facts: AdmissionRequestFacts, request: SyntheticRequest, oldObject: Node?,
     oldObjectIsObject: Bool = false, namespaceObject: ContextObject?, namespace: String?,
-    sharedExpressions: SharedExpressions
+    sharedExpressions: SharedExpressions, memory: ScopeMemory = .take()
   ) {
+    self.memory = memory
     self.sharedExpressions = sharedExpressions
     self.oldObjectIsObject = oldObjectIsObject
     self.object = object
@@ -429,21 +438,39 @@ final class ObjectScope: @unchecked Sendable {
   /// Which expressions the policies share, and their values (and costs) on the object, by
   /// slot (see `AdmissionActivation.evaluateShared`).
   let sharedExpressions: SharedExpressions
-  @exclusivity(unchecked) var sharedValues = SharedValues()
+  var sharedValues: SharedValues {
+    _read { yield memory.sharedValues }
+    _modify { yield &memory.sharedValues }
+  }
   /// The same, as traced evaluations read them: with the last field of the object each read.
-  @exclusivity(unchecked) var tracedValues = SharedValues()
+  var tracedValues: SharedValues {
+    _read { yield memory.tracedValues }
+    _modify { yield &memory.tracedValues }
+  }
   @exclusivity(unchecked) var sharedCost = 0
   /// The memory the object's evaluations reuse, one after another.
-  let scratch = EvaluationScratch()
+  var scratch: EvaluationScratch { memory.scratch }
   /// The results of a policy's validations (the first of them: the buffer is written over by
   /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
-  @exclusivity(unchecked) var validationResults: [Value] = []
+  var validationResults: [Value] {
+    _read { yield memory.validationResults }
+    _modify { yield &memory.validationResults }
+  }
   /// The messages of the validations that failed, by index, in the same way (written for
   /// each failed validation before it is reported).
-  @exclusivity(unchecked) var validationMessages: [String] = []
+  var validationMessages: [String] {
+    _read { yield memory.validationMessages }
+    _modify { yield &memory.validationMessages }
+  }
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
-  let selections = SelectionCache(names: PolicyExpression.requestNames)
+  var selections: SelectionCache { memory.selections }
+  /// Where all of the above live: the previous object's, emptied (see `ScopeMemory`).
+  private let memory: ScopeMemory
+
+  deinit {
+    ScopeMemory.give(memory)
+  }
   /// The previous version: the webhook's, as given; offline, for an UPDATE, the object itself
   /// as admission sees it (defaults and all), so that what did not change compares equal.
   lazy var oldObject: Value =
@@ -453,20 +480,14 @@ final class ObjectScope: @unchecked Sendable {
       APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", namespace: nil)
     } ?? AdmissionCheck.namespaceStub(namespaceName)
 
-  /// Activations that were given back (`recycle`), made anew for the next policy: each
-  /// policy evaluated on each object allocated one and freed it. Two: a failed validation's
-  /// traced evaluation (`AdmissionCheck.tracedNode`) needs one while its policy's is in use.
-  @exclusivity(unchecked) private var spareActivation: AdmissionActivation?
-  @exclusivity(unchecked) private var secondSpareActivation: AdmissionActivation?
-
   /// An activation of the object for `policy`, with `params`, as new.
   func activation(params: Value, policy: AdmissionPolicy?) -> AdmissionActivation {
-    guard let spare = spareActivation else {
+    guard let spare = memory.spareActivation else {
       return AdmissionActivation(scope: self, params: params, policy: policy)
     }
-    spareActivation = secondSpareActivation
-    secondSpareActivation = nil
-    spare.prepare(params: params, policy: policy)
+    memory.spareActivation = memory.secondSpareActivation
+    memory.secondSpareActivation = nil
+    spare.prepare(scope: self, params: params, policy: policy)
     return spare
   }
 
@@ -475,10 +496,57 @@ final class ObjectScope: @unchecked Sendable {
   /// the scope keeps (`sharedValues`) are of expressions that read no variables.
   func recycle(_ activation: AdmissionActivation) {
     activation.clear()
-    if spareActivation == nil {
-      spareActivation = activation
-    } else if secondSpareActivation == nil {
-      secondSpareActivation = activation
+    if memory.spareActivation == nil {
+      memory.spareActivation = activation
+    } else if memory.secondSpareActivation == nil {
+      memory.secondSpareActivation = activation
+    }
+  }
+}
+
+/// The memory an object's evaluations work in (`ObjectScope`), handed on to the next object
+/// once its check is over: each object made a dozen buffers and two activations, grew them
+/// as its policies ran and freed them all, a tenth of a simple policy's work on it.
+final class ScopeMemory: @unchecked Sendable {
+  // Used by one scope at a time: taken from the spares when it is made, given back when it
+  // goes.
+  /// Whether it goes to the spares when its scope is done with it (else it is freed).
+  private let isKept: Bool
+  let scratch = EvaluationScratch()
+  let selections = SelectionCache(names: PolicyExpression.requestNames)
+  @exclusivity(unchecked) var sharedValues = SharedValues()
+  @exclusivity(unchecked) var tracedValues = SharedValues()
+  @exclusivity(unchecked) var validationResults: [Value] = []
+  @exclusivity(unchecked) var validationMessages: [String] = []
+  /// Activations that were given back (`ObjectScope.recycle`), for the next policy. Two: a
+  /// failed validation's traced evaluation (`AdmissionCheck.tracedNode`) needs one while its
+  /// policy's is in use.
+  @exclusivity(unchecked) var spareActivation: AdmissionActivation?
+  @exclusivity(unchecked) var secondSpareActivation: AdmissionActivation?
+
+  init(kept: Bool = true) {
+    isKept = kept
+  }
+
+  /// Enough for the workers of a run (and a webhook's busiest moments); more are freed.
+  private static let kept = 16
+  private static let spares = Mutex<[ScopeMemory]>([])
+
+  /// An emptied memory of an object whose check is over, or a new one.
+  static func take() -> ScopeMemory {
+    spares.withLock { $0.popLast() } ?? ScopeMemory()
+  }
+
+  /// Empties `memory` of what its object's evaluations left (the validation buffers are
+  /// written over before they are read) and keeps it for the next object, or frees it.
+  static func give(_ memory: ScopeMemory) {
+    memory.selections.forget()
+    memory.sharedValues.forget()
+    memory.tracedValues.forget()
+    _ = memory.scratch.takeUncountedWork()
+    guard memory.isKept else { return }
+    spares.withLock { spares in
+      if spares.count < kept { spares.append(memory) }
     }
   }
 }
@@ -542,21 +610,29 @@ final class ObjectContext: @unchecked Sendable {
     return labels
   }()
 
+  // Unchecked exclusivity here and below: one check at a time uses the context, and the
+  // run-time checks of a class's properties were asked for every policy on every object.
   /// Match work not charged yet (see `AdmissionCheck.matches`).
-  var matchWork = 0
+  @exclusivity(unchecked) var matchWork = 0
 
   /// The severities of the findings that say the object was not checked against a policy
   /// because the run's work was spent: one each, for the first policy left out, where one
   /// per policy made a million findings of 0.6 MB of input.
-  var uncheckedSeverities: [Severity] = []
+  @exclusivity(unchecked) var uncheckedSeverities: [Severity] = []
 
   /// Made for the first policy that matches.
-  lazy var scope = ObjectScope(
-    object: APIDefaults.object(
-      object.node, apiVersion: object.apiVersion, kind: object.kind, namespace: namespace),
-    facts: facts, request: request,
-    oldObject: oldObject, oldObjectIsObject: updatesItself, namespaceObject: namespaceObject,
-    namespace: namespace, sharedExpressions: sharedExpressions)
+  var scope: ObjectScope {
+    if let madeScope { return madeScope }
+    let made = ObjectScope(
+      object: APIDefaults.object(
+        object.node, apiVersion: object.apiVersion, kind: object.kind, namespace: namespace),
+      facts: facts, request: request,
+      oldObject: oldObject, oldObjectIsObject: updatesItself, namespaceObject: namespaceObject,
+      namespace: namespace, sharedExpressions: sharedExpressions)
+    madeScope = made
+    return made
+  }
+  @exclusivity(unchecked) private var madeScope: ObjectScope?
 }
 
 /// The params a binding can give its policy, found once per run: the objects of the policy's
@@ -770,7 +846,11 @@ struct AdmissionCheck: ObjectCheck {
   /// The policies that can match `resource`, in order.
   private func candidates(for resource: String) -> [Int] {
     if let fewCandidates {
-      return fewCandidates.first { $0.resource == resource }?.indices ?? candidatesForOthers
+      // Lengths first: most resource names differ in length, and `==` of two different
+      // strings took Unicode's slow path.
+      let length = resource.utf8.count
+      return fewCandidates.first { $0.resource.utf8.count == length && $0.resource == resource }?
+        .indices ?? candidatesForOthers
     }
     return candidatesByResource[resource] ?? candidatesForOthers
   }

@@ -210,30 +210,30 @@ enum Comprehensions {
   ) -> Value {
     // What is iterated: a list's elements by index, or a map's keys (and values, read only
     // when a second variable takes them). Local functions, not closures: a closure that
-    // captured the list was a heap allocation per comprehension.
-    let list: (any ListValue)?
-    let map: (any MapValue)?
+    // captured the list was a heap allocation per comprehension. Not optionals: testing an
+    // optional existential went through its type's value witnesses for every element.
+    let isList: Bool
+    let list: any ListValue
+    let map: any MapValue
     let keys: [Value]
     switch source {
     case .list(let elements):
-      (list, map, keys) = (elements, nil, [])
+      (isList, list, map, keys) = (true, elements, DictionaryMap(), [])
     case .map(let entries):
       // The keys are made before the first iteration: charged now, not as they are visited.
       guard context.spend(entries.count) else { return .error(costLimitExceeded) }
-      (list, map, keys) = (nil, entries, entries.keys)
+      (isList, list, map, keys) = (false, ArrayList([]), entries, entries.keys)
     default:
       return .error(
         CELError("expression of type '\(source.type)' cannot be range of a comprehension"))
     }
-    let count = list?.count ?? keys.count
+    let count = isList ? list.count : keys.count
     func pair(_ index: Int) -> (Value, Value) {
-      if let list { return (.int(Int64(index)), list.element(at: index)) }
-      return (keys[index], map?.value(for: keys[index]) ?? .null)
+      if isList { return (.int(Int64(index)), list.element(at: index)) }
+      return (keys[index], map.value(for: keys[index]) ?? .null)
     }
     func item(_ index: Int) -> Value {
-      // Not `list?.element(at:) ?? keys[index]`: that copied the element out of an optional.
-      if let list { return list.element(at: index) }
-      return keys[index]
+      isList ? list.element(at: index) : keys[index]
     }
     let savedFirst = context.frame[first]
     let savedSecond = second.map { context.frame[$0] }
@@ -269,7 +269,7 @@ enum Comprehensions {
       if let place {
         tracer.decided(at: place)
       } else {
-        tracer.read(list != nil ? .int(Int64(index)) : keys[index], of: source)
+        tracer.read(isList ? .int(Int64(index)) : keys[index], of: source)
       }
     }
 

@@ -42,13 +42,25 @@ public final class SelectionCache {
     self.names = names
   }
 
-  func keeps(_ name: String) -> Bool { names.contains(name) }
+  func keeps(_ name: String) -> Bool {
+    // Lengths first: `==` of two different strings takes Unicode's slow path.
+    let length = name.utf8.count
+    return names.contains { $0.utf8.count == length && $0 == name }
+  }
 
   func value(for path: SelectionPath) -> Value? {
     let found = hashes.withUnsafeBufferPointer { hashes in
       hashes.indices.first { hashes[$0] == path.hash && paths[$0].isSame(as: path) }
     }
     return found.map { values[$0] }
+  }
+
+  /// Drops every path, keeping the memory for the next set of values.
+  public func forget() {
+    guard !hashes.isEmpty else { return }
+    hashes.removeAll(keepingCapacity: true)
+    paths.removeAll(keepingCapacity: true)
+    values.removeAll(keepingCapacity: true)
   }
 
   /// Keeps `value` for `path`, unless it is full.

@@ -398,6 +398,13 @@ public struct UncountedNode: @unchecked Sendable {
   /// The counted handle.
   @inlinable public var node: Node { Node(tree: tree.takeUnretainedValue(), id: id) }
 
+  /// Calls `body` with the node's handle, uncounted too: for reading a node with `Node`'s
+  /// API where making `node` counted a reference in and out (a CEL read of a scalar).
+  @inlinable @inline(__always)
+  public func withNode<Result>(_ body: (Node) throws -> Result) rethrows -> Result {
+    try tree._withUnsafeGuaranteedRef { try body(Node(tree: $0, id: id)) }
+  }
+
   /// Where the node's tree is: which document it is in, without counting a reference.
   @inlinable public var treeAddress: UnsafeMutableRawPointer { tree.toOpaque() }
 

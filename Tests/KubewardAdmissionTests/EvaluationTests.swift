@@ -1023,9 +1023,11 @@ struct EvaluationTests {
     weak var kept: AdmissionActivation?
     weak var dropped: AdmissionActivation?
     do {
+      // A memory that is freed with its scope, not kept for the next object's.
       let scope = ObjectScope(
         object: .null, facts: facts, request: SyntheticRequest(), oldObject: nil,
-        namespaceObject: nil, namespace: "shop", sharedExpressions: SharedExpressions())
+        namespaceObject: nil, namespace: "shop", sharedExpressions: SharedExpressions(),
+        memory: ScopeMemory(kept: false))
       let first = scope.activation(params: .null, policy: policy)
       let second = scope.activation(params: .null, policy: policy)
       kept = first
@@ -1044,7 +1046,7 @@ struct EvaluationTests {
       #expect(again.cost == 0)
       scope.recycle(again)
     }
-    // Gone with their object's scope. (Tested as Bools: a failed expectation on a leaked
+    // Gone with their object's memory. (Tested as Bools: a failed expectation on a leaked
     // activation would describe it, reading the scope it holds unowned.)
     let keptIsGone = kept == nil
     let droppedIsGone = dropped == nil
@@ -1618,6 +1620,53 @@ struct EvaluationTests {
       #expect(harness.costs?.costs[name] == alone.costs?.costs[name], "\(name)")
       #expect((alone.costs?.costs[name] ?? 0) > 0)
     }
+  }
+
+  /// The memory an object's evaluations work in is handed on to the next object (and the
+  /// next file) emptied: each object's verdicts are its own, never the paths, shared values
+  /// or variables the object before it left.
+  @Test func eachObjectIsCheckedAfreshThoughItsMemoryIsReused() throws {
+    func checking(_ name: String, _ validation: String) -> String {
+      spec(
+        """
+          variables:
+            - name: containers
+              expression: "object.spec.template.spec.containers"
+          validations:
+            - expression: \(quoted(validation))
+            - expression: "object.spec.replicas <= 5"
+            - expression: "variables.containers.all(c, c.name == 'main')"
+        """, name: name)
+    }
+    let pinned = "object.spec.template.spec.containers.all(c, c.image.endsWith(':2.0'))"
+    let policies = [checking("first", pinned), checking("second", pinned)]
+      .joined(separator: "\n---\n")
+    // Objects alternate between passing and failing, one and two to a file.
+    func object(_ index: Int) -> String {
+      deployment(
+        name: "web\(index)", replicas: index % 3 == 0 ? 9 : 2,
+        image: "registry.example.com/web:\(index % 2 == 0 ? "2.0" : "1.0")")
+    }
+    var manifests: [(name: String, text: String)] = []
+    for file in 0..<4 {
+      manifests.append(
+        (name: "d\(file).yaml", text: object(2 * file) + "\n---\n" + object(2 * file + 1)))
+    }
+    var harness = Harness(policies: policies, manifests: manifests)
+    harness.jobs = 1
+    let findings = try harness.objectFindings()
+    var expected: [String] = []
+    for index in 0..<8 {
+      for policy in ["first", "second"] {
+        if index % 2 == 1 { expected.append("\(policy) web\(index) image") }
+        if index % 3 == 0 { expected.append("\(policy) web\(index) replicas") }
+      }
+    }
+    let found = findings.map { finding in
+      let what = finding.message.contains("replicas") ? "replicas" : "image"
+      return "\(finding.policy) \(finding.object?.name ?? "?") \(what)"
+    }
+    #expect(found.sorted() == expected.sorted())
   }
 
   /// Expressions written in more than one policy get one slot for them all when their value
