@@ -39,6 +39,22 @@ enum Access {
     return selectEach(container, path: fields, from: start, &context)
   }
 
+  /// `select` of a whole path, and the one read it was when `container` followed it in place
+  /// to its end (see `PathRead`); reported to the tracer as `select` reports it.
+  static func selectNotingRead(
+    _ container: Value, path fields: [String], _ context: inout EvaluationContext
+  ) -> (value: Value, read: PathRead?) {
+    guard case .map(let map) = container,
+      let (reached, followed, location) = map.selectTracing(path: fields, from: 0)
+    else {
+      return (selectEach(container, path: fields, from: 0, &context), nil)
+    }
+    let read = PathRead(location: location, key: .string(fields[followed - 1]))
+    context.tracer?.read(read.key, at: read.location)
+    if followed == fields.count { return (reached, read) }
+    return (selectEach(reached, path: fields, from: followed, &context), nil)
+  }
+
   /// The fields from `start` on that `map` follows in place (`MapValue.select`), the last
   /// one's read reported when tracing; `nil` when it follows none.
   @inline(__always)

@@ -304,21 +304,28 @@ struct Compiler {
       let path = fields.isEmpty ? nil : SelectionPath(name: name, fields: fields)
       return { context in
         guard context.spend(parts.count) else { return .error(costLimitExceeded) }
-        // A shared name's path is selected once for all the evaluations that share it; not
-        // when tracing, which records every field read.
+        // A shared name's path is selected once for all the evaluations that share it. A
+        // traced evaluation is told of the one read the path was (as if it read it again), or
+        // reads a path of more steps anew.
         var shared: (cache: SelectionCache, path: SelectionPath)?
-        if let path, context.tracer == nil, let cache = context.activation.selections,
-          cache.keeps(name)
-        {
-          if let kept = cache.value(for: path) { return kept }
-          shared = (cache, path)
+        if let path, let cache = context.activation.selections, cache.keeps(name) {
+          if let place = cache.place(of: path) {
+            guard let tracer = context.tracer else { return cache.value(at: place) }
+            if let read = cache.read(at: place) {
+              tracer.read(read.key, at: read.location)
+              return cache.value(at: place)
+            }
+          } else {
+            shared = (cache, path)
+          }
         }
         guard let value = context.activation.resolve(name) else {
           if let typeValue { return .type(typeValue) }
           return .error(CELError("undeclared reference to '\(root)' (in container '')"))
         }
-        let selected = Access.select(value, path: fields, &context)
-        if let shared { shared.cache.store(selected, for: shared.path) }
+        guard let shared else { return Access.select(value, path: fields, &context) }
+        let (selected, read) = Access.selectNotingRead(value, path: fields, &context)
+        shared.cache.store(selected, read: read, for: shared.path)
         return selected
       }
     }

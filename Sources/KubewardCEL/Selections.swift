@@ -19,6 +19,13 @@ public final class SelectionPath: Sendable {
   }
 }
 
+/// The one read a path followed in place to its end is (`MapValue.selectTracing`): what a
+/// tracer is told of a path read from `SelectionCache`, as if the path were read again.
+struct PathRead {
+  let location: HostLocation
+  let key: Value
+}
+
 /// The values of paths read from names whose values many evaluations share: every policy on
 /// an object reads `object.spec.template.spec.containers`, and each walked it from `object`.
 /// The first evaluation to read a path selects it; the others find its value here. A host
@@ -33,6 +40,7 @@ public final class SelectionCache {
   @exclusivity(unchecked) private var hashes: [Int] = []
   @exclusivity(unchecked) private var paths: [SelectionPath] = []
   @exclusivity(unchecked) private var values: [Value] = []
+  @exclusivity(unchecked) private var reads: [PathRead?] = []
 
   /// The most paths one cache keeps (a scan is linear): further paths are selected anew.
   static let capacity = 64
@@ -48,12 +56,19 @@ public final class SelectionCache {
     return names.contains { $0.utf8.count == length && $0 == name }
   }
 
-  func value(for path: SelectionPath) -> Value? {
-    let found = hashes.withUnsafeBufferPointer { hashes in
+  /// Where `path` is kept, or `nil`.
+  func place(of path: SelectionPath) -> Int? {
+    hashes.withUnsafeBufferPointer { hashes in
       hashes.indices.first { hashes[$0] == path.hash && paths[$0].isSame(as: path) }
     }
-    return found.map { values[$0] }
   }
+
+  /// The value kept at `place`.
+  func value(at place: Int) -> Value { values[place] }
+
+  /// The read of the path kept at `place`, when it was one (`nil` for a path read in more
+  /// steps, which a traced evaluation reads anew).
+  func read(at place: Int) -> PathRead? { reads[place] }
 
   /// Drops every path, keeping the memory for the next set of values.
   public func forget() {
@@ -61,10 +76,11 @@ public final class SelectionCache {
     hashes.removeAll(keepingCapacity: true)
     paths.removeAll(keepingCapacity: true)
     values.removeAll(keepingCapacity: true)
+    reads.removeAll(keepingCapacity: true)
   }
 
   /// Keeps `value` for `path`, unless it is full.
-  func store(_ value: Value, for path: SelectionPath) {
+  func store(_ value: Value, read: PathRead?, for path: SelectionPath) {
     guard hashes.count < Self.capacity else { return }
     if hashes.isEmpty {
       // Room for the paths an object's policies usually read, made once: grown from one,
@@ -72,9 +88,11 @@ public final class SelectionCache {
       hashes.reserveCapacity(Self.initialCapacity)
       paths.reserveCapacity(Self.initialCapacity)
       values.reserveCapacity(Self.initialCapacity)
+      reads.reserveCapacity(Self.initialCapacity)
     }
     hashes.append(path.hash)
     paths.append(path)
     values.append(value)
+    reads.append(read)
   }
 }
