@@ -292,10 +292,7 @@ public enum Builtins {
       ("endsWith", { @Sendable a, b in Strings.hasSuffix(a, b) }),
     ]
     for (name, test) in tests {
-      library.add(name, member: true, arity: 2) { arguments, context in
-        guard case .string(let a) = arguments[0], case .string(let b) = arguments[1] else {
-          return nil
-        }
+      library.addStrings(name) { a, b, context in
         guard context.spend(1 + a.utf8.count / 10) else { return .error(costLimitExceeded) }
         return .bool(test(a, b))
       }

@@ -418,6 +418,8 @@ struct Compiler {
     let step: Step
     if operands.count == 2, overloads.count == 1, let comparison = overloads[0].comparison {
       step = Self.compare(comparison, operands[0].step, operands[1].step)
+    } else if operands.count == 2, overloads.count == 1, let strings = overloads[0].strings {
+      step = Self.callOnStrings(name, overloads, strings, operands[0].step, operands[1].step)
     } else {
       step = Self.call(name, overloads, operands)
     }
@@ -446,6 +448,31 @@ struct Compiler {
       }
       return comparison.apply(x, y, &context)
         ?? .error(.noMatchingOverload(comparison.function))
+    }
+  }
+
+  /// A call of a method of two strings (`startsWith`, `contains`, …) on what `first` and
+  /// `second` give: called directly on two strings, where passing them through `dispatch`'s
+  /// argument array counted each string's reference in and out twice.
+  private static func callOnStrings(
+    _ name: String, _ overloads: [Library.Overload],
+    _ strings: @escaping @Sendable (String, String, inout EvaluationContext) -> Value,
+    _ first: @escaping Step, _ second: @escaping Step
+  ) -> Step {
+    { context in
+      guard context.spend(1) else { return .error(costLimitExceeded) }
+      let x: Value
+      switch first(&context) {
+      case .error(let error): return .error(error)
+      case let value: x = value
+      }
+      let y: Value
+      switch second(&context) {
+      case .error(let error): return .error(error)
+      case let value: y = value
+      }
+      if case .string(let a) = x, case .string(let b) = y { return strings(a, b, &context) }
+      return context.dispatch(name, overloads, x, y)
     }
   }
 

@@ -14,6 +14,9 @@ public struct Library: Sendable {
     let lazyBody: (@Sendable ([Program.Step], inout EvaluationContext) -> Value)?
     /// The comparison `body` applies, when it is one: the compiler then applies it directly.
     var comparison: Comparison? = nil
+    /// What `body` does with two strings, when it takes two strings (and nothing else): the
+    /// compiler then calls it directly on them.
+    var strings: (@Sendable (String, String, inout EvaluationContext) -> Value)? = nil
 
     var isLazy: Bool { lazyBody != nil }
   }
@@ -38,6 +41,22 @@ public struct Library: Sendable {
   ) {
     add(name, member: false, arity: arity, body)
     add(name, member: true, arity: arity, body)
+  }
+
+  /// Adds a method of two strings, which the compiler may call without dispatching.
+  mutating func addStrings(
+    _ name: String, _ body: @escaping @Sendable (String, String, inout EvaluationContext) -> Value
+  ) {
+    var overload = Overload(
+      name: name, member: true, arity: 2,
+      body: { arguments, context in
+        guard case .string(let a) = arguments[0], case .string(let b) = arguments[1] else {
+          return nil
+        }
+        return body(a, b, &context)
+      }, lazyBody: nil)
+    overload.strings = body
+    table[name, default: []].append(overload)
   }
 
   /// Adds a comparison operator, which the compiler may apply without dispatching.

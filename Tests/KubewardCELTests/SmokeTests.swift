@@ -18,6 +18,34 @@ struct SmokeTests {
     #expect(Strings.codePointCount("") == 0)
   }
 
+  /// `startsWith`, `endsWith` and `contains` are called directly on two strings, and through
+  /// the library's dispatch otherwise: both give the value, the error and the cost the
+  /// overload gives.
+  @Test func stringMethodsCalledDirectlyAreTheLibrarysOverloads() throws {
+    let long = String(repeating: "ab", count: 40)
+    let names: [String: Value] = ["s": .string(long), "n": .int(1), "d": .string("b")]
+    let cases: [(String, String, Int)] = [
+      // Reading `s` (1), the call (1), and a unit and one per ten bytes of `s` (9).
+      ("s.startsWith('ab')", "true", 11), ("s.endsWith('ba')", "false", 11),
+      ("s.contains(d)", "true", 12), ("s.contains('')", "true", 11),
+      ("'é'.startsWith(d)", "false", 3),
+      ("n.startsWith('a')", "no matching overload for 'startsWith'", 2),
+      ("s.endsWith(n)", "no matching overload for 'endsWith'", 3),
+    ]
+    for (source, expected, cost) in cases {
+      let program = try Program(source, library: .kubernetes, check: false)
+      let (value, spent) = program.evaluateWithCost(DictionaryActivation(names))
+      let text: String
+      if case .error(let error) = value { text = error.message } else { text = value.debugText }
+      #expect(text == expected, "\(source)")
+      #expect(spent == cost, "\(source)")
+      // The overload itself, as dispatch calls it.
+      let overloads = Library.kubernetes.overloads(
+        String(source.split(separator: ".")[1].prefix { $0 != "(" }), member: true, arity: 2)
+      #expect(overloads.count == 1 && overloads[0].strings != nil, "\(source)")
+    }
+  }
+
   /// A chain of field selections on a name reads as one qualified name, which the checker,
   /// the compiler and the literal checks resolve alike; anything else in the chain is not one.
   @Test func qualifiedNamesAreChainsOfSelections() throws {
