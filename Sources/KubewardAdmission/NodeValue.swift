@@ -445,7 +445,6 @@ final class APIDefaults: Sendable {
   /// Whether a typed field is unset: absent, or written as null.
   private static func isLeftOut(_ node: Node?) -> Bool { node?.isNull ?? true }
 
-  /// By `group/Kind` (the core group is empty), from `SetDefaults_Deployment` and the like.
   /// The defaults of `group`'s `kind`. By kind, then group: a key made by joining the two was
   /// a concatenation and a hash of it for every object checked (a tenth of a simple policy's
   /// evaluation).
@@ -466,6 +465,7 @@ final class APIDefaults: Sendable {
       by: \.kind
     ).mapValues { entries in entries.map { (group: $0.group, defaults: $0.defaults) } }
 
+  /// By `group/Kind` (the core group is empty), from `SetDefaults_Deployment` and the like.
   private static let byKind: [String: APIDefaults] = {
     let deployment = APIDefaults.fields([
       "replicas": .value(.int(1)), "template": podTemplate,
