@@ -100,9 +100,10 @@ public final class WorkBudget: Sendable {
 /// The names an admission expression sees (`object`, `request`, `params`, `variables`, …).
 /// Variables are evaluated when first read, in the order they are read, and once.
 final class AdmissionActivation: Activation, @unchecked Sendable {
-  // Used by one evaluation at a time, on one thread: a check builds its own per object.
-  /// Unowned: the scope keeps a spare activation (`ObjectScope.activation`), and outlives
-  /// every activation of its object.
+  // Used by one evaluation at a time, on one thread.
+  /// Unowned: the scope outlives every evaluation with the activation. A spare activation,
+  /// kept for the next policy (`ScopeMemory`), may outlive its scope: it is given its next
+  /// scope (`prepare`) before anything reads it.
   unowned(unsafe) private(set) var scope: ObjectScope
   private(set) var params: Value
   /// The policy whose variables it has (none: an exception's conditions).
@@ -391,7 +392,11 @@ struct SharedValues {
 
   /// Keeps `value` for `slot`, one of `slots`.
   mutating func keep(_ value: SharedValue, at slot: Int, slots: Int) {
-    if places.isEmpty { places = Array(repeating: -1, count: slots) }
+    // Grown, not made once: a recycled table (`ScopeMemory`) may come from a set of policies
+    // that shares fewer expressions.
+    if places.count < slots {
+      places.append(contentsOf: repeatElement(-1, count: slots - places.count))
+    }
     if places[slot] >= 0 {
       values[Int(places[slot])] = value
     } else {
@@ -537,13 +542,16 @@ final class ScopeMemory: @unchecked Sendable {
     spares.withLock { $0.popLast() } ?? ScopeMemory()
   }
 
-  /// Empties `memory` of what its object's evaluations left (the validation buffers are
-  /// written over before they are read) and keeps it for the next object, or frees it.
+  /// Empties `memory` of what its object's evaluations left (keeping the buffers' room), and
+  /// keeps it for the next object, or frees it. Nothing of an object, or of a webhook's
+  /// request, is held past its check.
   static func give(_ memory: ScopeMemory) {
     memory.selections.forget()
     memory.sharedValues.forget()
     memory.tracedValues.forget()
-    _ = memory.scratch.takeUncountedWork()
+    memory.validationResults.removeAll(keepingCapacity: true)
+    memory.validationMessages.removeAll(keepingCapacity: true)
+    memory.scratch.forget()
     guard memory.isKept else { return }
     spares.withLock { spares in
       if spares.count < kept { spares.append(memory) }

@@ -47,7 +47,7 @@ enum Access {
     guard case .map(let map) = container,
       let (reached, followed, location) = map.selectTracing(path: fields, from: 0)
     else {
-      return (selectEach(container, path: fields, from: 0, &context), nil)
+      return (select(container, path: fields, &context), nil)
     }
     let read = PathRead(location: location, key: .string(fields[followed - 1]))
     context.tracer?.read(read.key, at: read.location)

@@ -38,6 +38,15 @@ public final class EvaluationScratch {
     defer { uncountedWork = 0 }
     return uncountedWork
   }
+
+  /// Drops what the evaluations left in it (keeping the arrays' room), for a host that hands
+  /// it on to evaluations of other data.
+  public func forget() {
+    frame.removeAll(keepingCapacity: true)
+    unary.removeAll(keepingCapacity: true)
+    binary.removeAll(keepingCapacity: true)
+    uncountedWork = 0
+  }
 }
 
 /// Names bound in a dictionary.

@@ -159,7 +159,9 @@ public protocol MapValue: Sendable {
   func select(path fields: [String], from start: Int) -> (value: Value, followed: Int)?
   /// `select(path:from:)` for a traced evaluation: also where the last field it followed was
   /// read from, which the evaluator reports to the tracer (`AccessTracer.read(_:at:)`) in
-  /// place of a read per field. `nil` by default: the fields are then read one by one.
+  /// place of a read per field, and keeps with a path it caches (`SelectionCache`) for the
+  /// traced evaluations that read it there. `nil` by default: a traced evaluation then reads
+  /// the fields one by one.
   func selectTracing(path fields: [String], from start: Int)
     -> (value: Value, followed: Int, lastRead: HostLocation)?
   /// Where the host keeps it, when the host's data holds it; `nil` by default.

@@ -1622,6 +1622,19 @@ struct EvaluationTests {
     }
   }
 
+  /// A table of shared values handed on (`ScopeMemory`) may go to a set of policies that
+  /// shares more expressions than the set it served: it grows to that set's slots.
+  @Test func aRecycledSharedValueTableGrowsToTheNextSetsSlots() {
+    var values = SharedValues()
+    values.keep(SharedValue(value: .int(1), cost: 1, lastRead: nil), at: 0, slots: 1)
+    #expect(values[0]?.cost == 1)
+    values.forget()
+    #expect(values[0] == nil)
+    values.keep(SharedValue(value: .int(2), cost: 2, lastRead: nil), at: 2, slots: 3)
+    #expect(values[2]?.cost == 2)
+    #expect(values[0] == nil && values[1] == nil)
+  }
+
   /// The memory an object's evaluations work in is handed on to the next object (and the
   /// next file) emptied: each object's verdicts are its own, never the paths, shared values
   /// or variables the object before it left.

@@ -31,6 +31,32 @@ struct PositionTests {
     }
   }
 
+  /// The same, where another policy read the paths first: a traced evaluation reads them
+  /// from the object's selection cache, and is told of the one read each path was.
+  @Test func aFailedValidationPointsAtTheFieldItReadThoughAnotherPolicyReadItFirst() throws {
+    for (expression, line, column) in [
+      ("object.spec.replicas <= 2", 8, 13),
+      ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
+      ("size(object.spec.template.spec.containers) > 3", 16, 9),
+      ("object.spec.selector.matchLabels.app == 'x'", 10, 24),
+      ("object.spec.replicas.x == 1", 8, 13),
+      ("object.spec.template.spec.dnsPolicy == 'None'", 15, 7),
+      ("object.spec.template.spec.missing.deeper == 1", 15, 7),
+      ("object.metadata.labels.app == 'x'", 6, 17),
+    ] {
+      // `(e) || true` reads what `e` reads, and holds.
+      let text =
+        policy("(\(expression)) || true", name: "first", binding: "  validationActions: [Deny]")
+        + "\n---\n" + policy(expression, binding: "  validationActions: [Deny]")
+      let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+      let finding = try #require(findings.first { $0.policy == "demo" }, "\(expression)")
+      #expect(findings.count == 1, "\(expression): \(findings.map(\.message))")
+      #expect(
+        finding.range.start == SourcePosition(line: line, column: column),
+        "\(expression): \(finding.range.start)")
+    }
+  }
+
   /// An `all` or `exists` decided by an element it read nothing of (a string of a list, a
   /// field `has` finds missing) points at that element, not at the list (nor at the last
   /// field read of an element before it, which passed).

@@ -125,7 +125,8 @@ struct SmokeTests {
   }
 
   /// A path read from a name the activation shares (`object`) is selected once for all the
-  /// programs that read it; other names, other paths and traced evaluations select their own.
+  /// programs that read it; other names and other paths select their own, and so do traced
+  /// evaluations of a path not followed in place (`MapValue.selectTracing`: this map's).
   @Test func sharedNamesPathsAreSelectedOnce() throws {
     final class Reads: @unchecked Sendable { var count = 0 }
     struct CountingMap: MapValue {
