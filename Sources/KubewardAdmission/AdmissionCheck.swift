@@ -456,7 +456,8 @@ final class ObjectScope: @unchecked Sendable {
   /// The memory the object's evaluations reuse, one after another.
   var scratch: EvaluationScratch { memory.scratch }
   /// The results of a policy's validations (the first of them: the buffer is written over by
-  /// each policy, never emptied), kept for the next policy (`AdmissionCheck`).
+  /// each policy, and emptied when the object's check ends), kept for the next policy
+  /// (`AdmissionCheck`).
   var validationResults: [Value] {
     _read { yield memory.validationResults }
     _modify { yield &memory.validationResults }
@@ -511,7 +512,7 @@ final class ObjectScope: @unchecked Sendable {
 
 /// The memory an object's evaluations work in (`ObjectScope`), handed on to the next object
 /// once its check is over: each object made a dozen buffers and two activations, grew them
-/// as its policies ran and freed them all, a tenth of a simple policy's work on it.
+/// as its policies ran and freed them all (2 % of a run of 50 policies on 10 000 documents).
 final class ScopeMemory: @unchecked Sendable {
   // Used by one scope at a time: taken from the spares when it is made, given back when it
   // goes.
