@@ -433,21 +433,32 @@ struct Compiler {
     -> Step
   {
     { context in
-      guard context.spend(1) else { return .error(costLimitExceeded) }
-      // Matched by switching on each result, not by `if case .error = x`: a look at a kept
-      // value copied it (a retain and a release).
-      let x: Value
-      switch first(&context) {
-      case .error(let error): return .error(error)
-      case let value: x = value
+      switch evaluatePair(first, second, &context) {
+      case .failure(let error): return .error(error)
+      case .success(let (x, y)):
+        return comparison.apply(x, y, &context)
+          ?? .error(.noMatchingOverload(comparison.function))
       }
-      let y: Value
-      switch second(&context) {
-      case .error(let error): return .error(error)
-      case let value: y = value
-      }
-      return comparison.apply(x, y, &context)
-        ?? .error(.noMatchingOverload(comparison.function))
+    }
+  }
+
+  /// What a call of two operands is made on: the call's unit paid, `first`'s value then
+  /// `second`'s, or the first error (the unit's, then either operand's).
+  @inline(__always)
+  private static func evaluatePair(
+    _ first: Step, _ second: Step, _ context: inout EvaluationContext
+  ) -> Result<(Value, Value), CELError> {
+    guard context.spend(1) else { return .failure(costLimitExceeded) }
+    // Matched by switching on each result, not by `if case .error = x`: a look at a kept
+    // value copied it (a retain and a release).
+    let x: Value
+    switch first(&context) {
+    case .error(let error): return .failure(error)
+    case let value: x = value
+    }
+    switch second(&context) {
+    case .error(let error): return .failure(error)
+    case let y: return .success((x, y))
     }
   }
 
@@ -460,19 +471,11 @@ struct Compiler {
     _ first: @escaping Step, _ second: @escaping Step
   ) -> Step {
     { context in
-      guard context.spend(1) else { return .error(costLimitExceeded) }
-      let x: Value
-      switch first(&context) {
-      case .error(let error): return .error(error)
-      case let value: x = value
+      switch evaluatePair(first, second, &context) {
+      case .failure(let error): return .error(error)
+      case .success(let (.string(a), .string(b))): return strings(a, b, &context)
+      case .success(let (x, y)): return context.dispatch(name, overloads, x, y)
       }
-      let y: Value
-      switch second(&context) {
-      case .error(let error): return .error(error)
-      case let value: y = value
-      }
-      if case .string(let a) = x, case .string(let b) = y { return strings(a, b, &context) }
-      return context.dispatch(name, overloads, x, y)
     }
   }
 
@@ -495,15 +498,9 @@ struct Compiler {
       let a = operands[0].step
       let b = operands[1].step
       return { context in
-        guard context.spend(1) else { return .error(costLimitExceeded) }
-        let x: Value
-        switch a(&context) {
-        case .error(let error): return .error(error)
-        case let value: x = value
-        }
-        switch b(&context) {
-        case .error(let error): return .error(error)
-        case let y: return context.dispatch(name, overloads, x, y)
+        switch Self.evaluatePair(a, b, &context) {
+        case .failure(let error): return .error(error)
+        case .success(let (x, y)): return context.dispatch(name, overloads, x, y)
         }
       }
     default:

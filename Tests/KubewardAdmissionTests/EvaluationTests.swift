@@ -26,6 +26,18 @@ struct EvaluationTests {
     """
   }
 
+  /// A policy `name` with a variable `containers` (the pod template's) and `validations`.
+  func readingContainers(_ name: String, _ validations: [String]) -> String {
+    spec(
+      """
+        variables:
+          - name: containers
+            expression: "object.spec.template.spec.containers"
+        validations:
+      \(validations.map { "    - expression: \(quoted($0))" }.joined(separator: "\n"))
+      """, name: name)
+  }
+
   /// A Kyverno ValidatingPolicy `demo` (Deny) of one validation, matching Deployments.
   func kyvernoDemo(validation: String) -> String {
     """
@@ -1640,16 +1652,9 @@ struct EvaluationTests {
   /// or variables the object before it left.
   @Test func eachObjectIsCheckedAfreshThoughItsMemoryIsReused() throws {
     func checking(_ name: String, _ validation: String) -> String {
-      spec(
-        """
-          variables:
-            - name: containers
-              expression: "object.spec.template.spec.containers"
-          validations:
-            - expression: \(quoted(validation))
-            - expression: "object.spec.replicas <= 5"
-            - expression: "variables.containers.all(c, c.name == 'main')"
-        """, name: name)
+      readingContainers(
+        name,
+        [validation, "object.spec.replicas <= 5", "variables.containers.all(c, c.name == 'main')"])
     }
     let pinned = "object.spec.template.spec.containers.all(c, c.image.endsWith(':2.0'))"
     let policies = [checking("first", pinned), checking("second", pinned)]
@@ -1887,14 +1892,7 @@ struct EvaluationTests {
   /// the tracer, not read again, and the finding points where it did alone.
   @Test func sharedVariablesPointAtWhatTheyReadWhenTraced() throws {
     func policy(_ name: String, _ validation: String) -> String {
-      spec(
-        """
-          variables:
-            - name: containers
-              expression: "object.spec.template.spec.containers"
-          validations:
-            - expression: \(quoted(validation))
-        """, name: name)
+      readingContainers(name, [validation])
     }
     // The first and the third read the variable only: its last field is `containers`, whose
     // sequence starts on line 16; the second reads `image` after it (line 17).

@@ -9,24 +9,29 @@ import Testing
 /// an expression that does not compile, through YAML's quoting, escapes and block scalars.
 @Suite("Admission positions")
 struct PositionTests {
+  /// Failing validations of `deployment()`, and the line and column of the field each read
+  /// last.
+  static let fieldsRead: [(expression: String, line: Int, column: Int)] = [
+    ("object.spec.replicas <= 2", 8, 13),  // replicas: 3
+    ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
+    ("has(object.spec.paused)", 8, 3),  // absent: the mapping that would hold it
+    ("1 > 2", 4, 9),  // reads nothing: the object's name
+    // Paths the document walks in place when traced, each to its last field: through a
+    // flow mapping, as an optional chain, into a scalar, to an absent (or defaulted)
+    // field, through the metadata of an object whose namespace the request gives.
+    ("object.spec.selector.matchLabels.app == 'x'", 10, 24),
+    ("object.spec.?selector.?matchLabels.?app.orValue('') == 'x'", 10, 24),
+    ("object.spec.replicas.x == 1", 8, 13),
+    ("object.spec.template.spec.dnsPolicy == 'None'", 15, 7),
+    ("object.spec.template.spec.missing.deeper == 1", 15, 7),
+    ("object.spec.?template.?spec.?missing.?deeper.orValue(0) == 1", 15, 7),
+    ("object.metadata.labels.app == 'x'", 6, 17),
+    ("object.spec.template.metadata.labels.app == 'x'", 13, 21),
+    ("size(object.spec.template.spec.containers) > 3", 16, 9),
+  ]
+
   @Test func aFailedValidationPointsAtTheFieldItRead() throws {
-    for (expression, line, column) in [
-      ("object.spec.replicas <= 2", 8, 13),  // replicas: 3
-      ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
-      ("has(object.spec.paused)", 8, 3),  // absent: the mapping that would hold it
-      ("1 > 2", 4, 9),  // reads nothing: the object's name
-      // Paths the document walks in place when traced, each to its last field: through a
-      // flow mapping, as an optional chain, into a scalar, to an absent (or defaulted)
-      // field, through the metadata of an object whose namespace the request gives.
-      ("object.spec.selector.matchLabels.app == 'x'", 10, 24),
-      ("object.spec.?selector.?matchLabels.?app.orValue('') == 'x'", 10, 24),
-      ("object.spec.replicas.x == 1", 8, 13),
-      ("object.spec.template.spec.dnsPolicy == 'None'", 15, 7),
-      ("object.spec.template.spec.missing.deeper == 1", 15, 7),
-      ("object.spec.?template.?spec.?missing.?deeper.orValue(0) == 1", 15, 7),
-      ("object.metadata.labels.app == 'x'", 6, 17),
-      ("object.spec.template.metadata.labels.app == 'x'", 13, 21),
-    ] {
+    for (expression, line, column) in Self.fieldsRead {
       try expectFirstFinding(of: expression, on: deployment(), at: line, column)
     }
   }
@@ -34,16 +39,7 @@ struct PositionTests {
   /// The same, where another policy read the paths first: a traced evaluation reads them
   /// from the object's selection cache, and is told of the one read each path was.
   @Test func aFailedValidationPointsAtTheFieldItReadThoughAnotherPolicyReadItFirst() throws {
-    for (expression, line, column) in [
-      ("object.spec.replicas <= 2", 8, 13),
-      ("object.spec.template.spec.containers.all(c, c.image.startsWith('docker.io/'))", 17, 18),
-      ("size(object.spec.template.spec.containers) > 3", 16, 9),
-      ("object.spec.selector.matchLabels.app == 'x'", 10, 24),
-      ("object.spec.replicas.x == 1", 8, 13),
-      ("object.spec.template.spec.dnsPolicy == 'None'", 15, 7),
-      ("object.spec.template.spec.missing.deeper == 1", 15, 7),
-      ("object.metadata.labels.app == 'x'", 6, 17),
-    ] {
+    for (expression, line, column) in Self.fieldsRead {
       // `(e) || true` reads what `e` reads, and holds.
       let text =
         policy("(\(expression)) || true", name: "first", binding: "  validationActions: [Deny]")
