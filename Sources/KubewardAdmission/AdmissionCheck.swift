@@ -483,7 +483,7 @@ final class ObjectScope: @unchecked Sendable {
     oldObjectIsObject ? object : oldObjectNode.map(NodeValue.value) ?? .null
   lazy var namespaceObject: Value =
     namespaceContext.map {
-      APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", namespace: nil)
+      APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", placement: .cluster)
     } ?? AdmissionCheck.namespaceStub(namespaceName)
 
   /// An activation of the object for `policy`, with `params`, as new.
@@ -634,7 +634,8 @@ final class ObjectContext: @unchecked Sendable {
     if let madeScope { return madeScope }
     let made = ObjectScope(
       object: APIDefaults.object(
-        object.node, apiVersion: object.apiVersion, kind: object.kind, namespace: namespace),
+        object.node, apiVersion: object.apiVersion, kind: object.kind,
+        placement: namespace.map(APIDefaults.Placement.namespace) ?? .cluster),
       facts: facts, request: request,
       oldObject: oldObject, oldObjectIsObject: updatesItself, namespaceObject: namespaceObject,
       namespace: namespace, sharedExpressions: sharedExpressions)

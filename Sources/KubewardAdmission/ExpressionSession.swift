@@ -90,9 +90,13 @@ public struct ExpressionSession: Sendable {
   fileprivate var objectValue: Value {
     guard let object else { return .null }
     guard let kind = object["kind"]?.string else { return NodeValue.value(object) }
+    let placement: APIDefaults.Placement =
+      switch requestFacts {
+      case nil: .asWritten
+      case let facts?: facts.namespace.map(APIDefaults.Placement.namespace) ?? .cluster
+      }
     return APIDefaults.object(
-      object, apiVersion: object["apiVersion"]?.string ?? "", kind: kind,
-      namespace: requestFacts?.namespace)
+      object, apiVersion: object["apiVersion"]?.string ?? "", kind: kind, placement: placement)
   }
 
   fileprivate var requestValue: Value {

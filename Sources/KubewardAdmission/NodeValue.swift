@@ -285,20 +285,38 @@ final class APIDefaults: Sendable {
     }
   }
 
+  /// Where the API server puts an object as it creates it (`rest.BeforeCreate`, which runs
+  /// before validating admission).
+  enum Placement {
+    /// In `namespace`: the request's, which an object written without one gets.
+    case namespace(String)
+    /// Cluster-scoped: a namespace written on it is cleared.
+    case cluster
+    /// Unknown (an object read without its resource): as written.
+    case asWritten
+  }
+
   /// The object of `apiVersion` and `kind` as admission sees it: `node` itself when nothing is
   /// added. Defaults are Kubernetes' own kinds' (by group: a Knative Service is no Service).
-  static func object(_ node: Node, apiVersion: String, kind: String, namespace: String?) -> Value {
+  static func object(_ node: Node, apiVersion: String, kind: String, placement: Placement)
+    -> Value
+  {
     guard node.isMapping else { return NodeValue.value(node) }
     // By bytes (`APIVersion.group`): a search for the slash by Character segmented graphemes.
     let defaults = kindDefaults(group: APIVersion.group(of: apiVersion), kind: kind) ?? anyKind
-    if let namespace, let metadata = node.value(forKey: "metadata"), metadata.isMapping,
-      metadata.value(forKey: "namespace").map(isUnset) ?? true
-    {
-      return .map(
-        NamespacedObject(
-          object: DefaultedMap(UncountedNode(node), defaults: defaults), namespace: namespace))
+    let object = DefaultedMap(UncountedNode(node), defaults: defaults)
+    guard let metadata = node.value(forKey: "metadata"), metadata.isMapping else {
+      return .map(object)
     }
-    return .map(DefaultedMap(UncountedNode(node), defaults: defaults))
+    let unset = metadata.value(forKey: "namespace").map(isUnset) ?? true
+    switch placement {
+    case .namespace(let namespace) where unset:
+      return .map(NamespacedObject(object: object, namespace: namespace))
+    case .cluster where !unset:
+      return .map(NamespacedObject(object: object, namespace: nil))
+    default:
+      return .map(object)
+    }
   }
 
   /// Whether an `omitempty` string of `ObjectMeta` (`name`, `namespace`, …) written as `node`
@@ -713,11 +731,12 @@ struct DefaultedList: ListValue {
   func element(at index: Int) -> Value { APIDefaults.wrap(handle.item(at: index), item) }
 }
 
-/// A namespaced object written without `metadata.namespace`: the API server gives it the
-/// request's.
+/// A namespaced object written without `metadata.namespace`, which the API server gives the
+/// request's; or a cluster-scoped one written with one, which it clears.
 struct NamespacedObject: MapValue {
   let object: DefaultedMap
-  let namespace: String
+  /// The namespace the API server gives it, or nil: the written one is cleared.
+  let namespace: String?
 
   var count: Int { object.count }
   var keys: [Value] { object.keys }
@@ -745,13 +764,14 @@ struct NamespacedObject: MapValue {
   }
 }
 
-/// The metadata of a `NamespacedObject`.
+/// The metadata of a `NamespacedObject`: the request's namespace in place of none written,
+/// or (`namespace` nil) none in place of one written on a cluster-scoped object.
 struct NamespacedMetadata: MapValue {
   let handle: UncountedNode
   var node: Node { handle.node }
-  let namespace: String
+  let namespace: String?
 
-  init(_ handle: UncountedNode, namespace: String) {
+  init(_ handle: UncountedNode, namespace: String?) {
     self.handle = handle
     self.namespace = namespace
   }
@@ -761,17 +781,24 @@ struct NamespacedMetadata: MapValue {
     DefaultedMap(handle, defaults: APIDefaults.objectMetadata)
   }
 
-  var count: Int { written.count + 1 }
-  var keys: [Value] { written.keys + [.string("namespace")] }
+  // The written metadata lacks a namespace when one is added, and holds the one cleared.
+  var count: Int { written.count + (namespace == nil ? -1 : 1) }
+  var keys: [Value] {
+    let keys = written.keys.filter {
+      if case .string("namespace") = $0 { return false }
+      return true
+    }
+    return namespace == nil ? keys : keys + [.string("namespace")]
+  }
   var hostLocation: HostLocation? { handle.hostLocation }
 
   func value(for key: Value) -> Value? {
-    if case .string("namespace") = key { return .string(namespace) }
+    if case .string("namespace") = key { return namespace.map(Value.string) }
     return written.value(for: key)
   }
 
   func contains(_ key: Value) -> Bool {
-    if case .string("namespace") = key { return true }
+    if case .string("namespace") = key { return namespace != nil }
     return written.contains(key)
   }
 }

@@ -553,6 +553,33 @@ struct EvaluationTests {
     #expect(try holds("!has(object.metadata.name) && !has(request.name)", generateName: "''"))
   }
 
+  /// A cluster-scoped object written with a namespace has none: the API server clears it
+  /// before validating admission (`rest.BeforeCreate`), and the request names none.
+  @Test func aClusterScopedObjectsWrittenNamespaceIsCleared() throws {
+    let clusterRoles = policy(
+      "!has(object.metadata.namespace) && !has(request.namespace) && object.metadata.size() == 2"
+        + " && object.metadata.all(k, k != 'namespace') && object.metadata.labels.a == 'b'",
+      name: "cluster-roles",
+      rules:
+        #"- {apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["clusterroles"]}"#
+    )
+    let clusterRole =
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+      + "metadata: {name: r, namespace: team-a, labels: {a: b}}\n"
+    let cleared = try Harness(policies: clusterRoles, manifest: clusterRole).objectFindings()
+    #expect(cleared.isEmpty, "\(cleared.map(\.message))")
+    // A namespaced one keeps the namespace it is written with.
+    let roles = policy(
+      "object.metadata.namespace == 'team-a' && object.metadata.size() == 2",
+      name: "roles",
+      rules:
+        #"- {apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["roles"]}"#
+    )
+    let role =
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: team-a}\n"
+    #expect(try Harness(policies: roles, manifest: role).objectFindings().isEmpty)
+  }
+
   /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says
   /// so once (an error on every object would be a guess).
   @Test func authorizerNeedsACluster() throws {
@@ -1279,7 +1306,7 @@ struct EvaluationTests {
       """
     let root = try #require(YAMLReader().read(Array(text.utf8)).documents.first?.root)
     let object = APIDefaults.object(
-      root, apiVersion: "apps/v1", kind: "Deployment", namespace: "default")
+      root, apiVersion: "apps/v1", kind: "Deployment", placement: .namespace("default"))
     guard case .map(let map) = object else {
       Issue.record("not a map: \(object.debugText)")
       return
