@@ -218,15 +218,18 @@ final class APIDefaults: Sendable {
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
-  /// The fields that, written as null, are left out: in `metadata`, an `ObjectMeta` for
-  /// every kind, the `omitempty` ones (`annotations:` left empty is no annotations). Named,
-  /// not any null: `size()` of the mapping then asks a few names, where counting the nulls
-  /// of a hostile metadata of 100 000 keys was a scan for every call.
+  /// The fields that, written as null, are left out: the `omitempty` ones of the Go type
+  /// (`annotations:` left empty is no annotations). The API server decodes the object into
+  /// its type and hands policies that as unstructured (`ToUnstructured`), which leaves out an
+  /// `omitempty` field that is nil. Named, not any null: `size()` of the mapping then asks a
+  /// few names, where counting the nulls of a hostile metadata of 100 000 keys was a scan
+  /// for every call.
   let nullsLeftOut: [String]
 
   func leavesOut(_ name: String) -> Bool { nullsLeftOut.contains(name) }
-  /// Those of `nullsLeftOut` that, written as an empty string, are left out too: `ObjectMeta`'s
-  /// `omitempty` strings, which the API server decodes from `""` as from nothing.
+  /// Those of `nullsLeftOut` that are not pointers (strings, numbers, booleans, maps, lists),
+  /// which `ToUnstructured` also leaves out when empty: `hostNetwork: false`, `hostPort: 0`,
+  /// `name: ""`, `labels: {}`, `volumes: []` are as good as left out.
   let emptiesLeftOut: [String]
   /// `fieldDefaults` taken apart, for `field(_:)`'s scan: the names' lengths side by side
   /// (most names differ in length, and comparing two Ints is the whole test), then the name
@@ -263,6 +266,33 @@ final class APIDefaults: Sendable {
 
   private static func fields(_ fields: KeyValuePairs<String, APIDefaults>) -> APIDefaults {
     APIDefaults(.fields, fields: fields.map { (name: $0.key, defaults: $0.value) })
+  }
+
+  /// `fields`, of a Go type whose `omitempty` fields are `pointers` (left out when null) and
+  /// `values` (left out when empty too): see `nullsLeftOut` and `emptiesLeftOut`.
+  private static func typed(
+    _ fields: KeyValuePairs<String, APIDefaults> = [:], pointers: [String] = [],
+    values: [String]
+  ) -> APIDefaults {
+    APIDefaults(
+      .fields, fields: fields.map { (name: $0.key, defaults: $0.value) },
+      nullsLeftOut: pointers + values, emptiesLeftOut: values)
+  }
+
+  /// Whether `node` is what Go decodes to an empty value of its field's type: null, an empty
+  /// string, `false`, zero, or an empty map or list.
+  static func isEmpty(_ node: Node) -> Bool {
+    switch node.kind {
+    case .scalar:
+      // The length first: an empty value is written in at most five bytes (`false`, `0x0`),
+      // and most values are longer.
+      switch node.scalarByteCount {
+      case 0: true
+      case 1...5: node.isNull || node.bool == false || node.int == 0
+      default: false
+      }
+    case .mapping, .sequence: node.childCount == 0
+    }
   }
 
   private static func items(_ item: APIDefaults) -> APIDefaults { APIDefaults(.items, item: item) }
@@ -334,7 +364,10 @@ final class APIDefaults: Sendable {
       "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
       "ownerReferences", "finalizers", "managedFields",
     ],
-    emptiesLeftOut: ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion"])
+    emptiesLeftOut: [
+      "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+      "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
+    ])
 
   /// An object's own `metadata`: `metadata`'s, and the name the API server gives an object
   /// created with `generateName` (`GeneratedName`). A pod template's has no such name.
@@ -404,28 +437,49 @@ final class APIDefaults: Sendable {
 
   /// A Service spec's `type`, `ClusterIP` unless given.
   private static func serviceType(_ spec: Node) -> String {
-    spec.scalar(.type)?.string ?? "ClusterIP"
+    // Written empty, it is left out (`omitempty`), then defaulted.
+    spec.scalar(.type)?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "ClusterIP"
   }
 
-  private static let container: APIDefaults = .fields([
-    "imagePullPolicy": .computed { container in
-      // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
-      // than any registry takes is none (and is not copied for every read).
-      guard let node = container["image"], node.scalarByteCount <= 4_096 else {
-        return .string("IfNotPresent")
-      }
-      let reference = ImageReference(node.string ?? "")
-      let latest =
-        reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
-      return .string(latest ? "Always" : "IfNotPresent")
-    },
-    "terminationMessagePath": .value(.string("/dev/termination-log")),
-    "terminationMessagePolicy": .value(.string("File")),
-    "ports": .items(.fields(["protocol": .value(.string("TCP"))])),
-    // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
-    // `has(c.resources)` holds on every container.
-    "resources": .fields([:]),
-  ])
+  // The `omitempty` fields below are those of k8s.io/api's Go types (`pointers` and
+  // `values`, see `typed`); a field of a struct type is never left out.
+  private static let container: APIDefaults = .typed(
+    [
+      "imagePullPolicy": .computed { container in
+        // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
+        // than any registry takes is none (and is not copied for every read).
+        guard let node = container["image"], node.scalarByteCount <= 4_096 else {
+          return .string("IfNotPresent")
+        }
+        let reference = ImageReference(node.string ?? "")
+        let latest =
+          reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
+        return .string(latest ? "Always" : "IfNotPresent")
+      },
+      "terminationMessagePath": .value(.string("/dev/termination-log")),
+      "terminationMessagePolicy": .value(.string("File")),
+      "ports": .items(
+        .typed(
+          ["protocol": .value(.string("TCP"))],
+          values: ["name", "hostPort", "protocol", "hostIP"])),
+      // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
+      // `has(c.resources)` holds on every container.
+      "resources": .typed(values: ["limits", "requests", "claims"]),
+      "volumeMounts": .items(
+        .typed(
+          pointers: ["recursiveReadOnly", "mountPropagation"],
+          values: ["readOnly", "subPath", "subPathExpr", "bindMountOptions"])),
+      "env": .items(.typed(pointers: ["valueFrom"], values: ["value"])),
+    ],
+    pointers: [
+      "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
+      "securityContext",
+    ],
+    values: [
+      "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resizePolicy",
+      "restartPolicyRules", "volumeMounts", "volumeDevices", "terminationMessagePath",
+      "terminationMessagePolicy", "imagePullPolicy", "stdin", "stdinOnce", "tty",
+    ])
 
   /// A pod's spec: `serviceAccountName` is set by the ServiceAccount admission plugin, which
   /// runs before validation and mutates Pods only (not the templates of controllers).
@@ -435,12 +489,34 @@ final class APIDefaults: Sendable {
       ("dnsPolicy", .value(.string("ClusterFirst"))),
       ("schedulerName", .value(.string("default-scheduler"))),
       ("terminationGracePeriodSeconds", .value(.int(30))),
-      ("securityContext", .fields([:])),
+      (
+        "securityContext",
+        .typed(
+          pointers: [
+            "seLinuxOptions", "windowsOptions", "runAsUser", "runAsGroup", "runAsNonRoot",
+            "supplementalGroupsPolicy", "fsGroup", "fsGroupChangePolicy", "seccompProfile",
+            "appArmorProfile", "seLinuxChangePolicy",
+          ], values: ["supplementalGroups", "sysctls"])
+      ),
       ("containers", .items(container)),
       ("initContainers", .items(container)),
     ]
     if ofPod { fields.append(("serviceAccountName", .value(.string("default")))) }
-    return APIDefaults(.fields, fields: fields)
+    let pointers = [
+      "terminationGracePeriodSeconds", "activeDeadlineSeconds", "automountServiceAccountToken",
+      "shareProcessNamespace", "securityContext", "affinity", "priority", "dnsConfig",
+      "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "setHostnameAsFQDN", "os",
+      "hostUsers", "resources", "hostnameOverride", "schedulingGroup",
+    ]
+    let values = [
+      "volumes", "initContainers", "ephemeralContainers", "restartPolicy", "dnsPolicy",
+      "nodeSelector", "serviceAccountName", "serviceAccount", "nodeName", "hostNetwork",
+      "hostPID", "hostIPC", "imagePullSecrets", "hostname", "subdomain", "schedulerName",
+      "tolerations", "hostAliases", "priorityClassName", "readinessGates", "overhead",
+      "topologySpreadConstraints", "schedulingGates", "resourceClaims", "evictionResponders",
+    ]
+    return APIDefaults(
+      .fields, fields: fields, nullsLeftOut: pointers + values, emptiesLeftOut: values)
   }
 
   private static let podTemplate: APIDefaults = .fields([
@@ -485,26 +561,37 @@ final class APIDefaults: Sendable {
 
   /// By `group/Kind` (the core group is empty), from `SetDefaults_Deployment` and the like.
   private static let byKind: [String: APIDefaults] = {
-    let deployment = APIDefaults.fields([
-      "replicas": .value(.int(1)), "template": podTemplate,
-      "strategy": rollingUpdate(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")]),
-      "revisionHistoryLimit": .value(.int(10)), "progressDeadlineSeconds": .value(.int(600)),
-    ])
-    let replicaSet = APIDefaults.fields(["replicas": .value(.int(1)), "template": podTemplate])
-    let statefulSet = APIDefaults.fields([
-      "replicas": .value(.int(1)), "template": podTemplate,
-      "podManagementPolicy": .value(.string("OrderedReady")),
-      "updateStrategy": rollingUpdate(["partition": .int(0)]),
-      "revisionHistoryLimit": .value(.int(10)),
-      "persistentVolumeClaimRetentionPolicy": .fields([
-        "whenDeleted": .value(.string("Retain")), "whenScaled": .value(.string("Retain")),
-      ]),
-    ])
-    let daemonSet = APIDefaults.fields([
-      "template": podTemplate,
-      "updateStrategy": rollingUpdate(["maxUnavailable": .int(1), "maxSurge": .int(0)]),
-      "revisionHistoryLimit": .value(.int(10)),
-    ])
+    let deployment = APIDefaults.typed(
+      [
+        "replicas": .value(.int(1)), "template": podTemplate,
+        "strategy": rollingUpdate([
+          "maxUnavailable": .string("25%"), "maxSurge": .string("25%"),
+        ]),
+        "revisionHistoryLimit": .value(.int(10)), "progressDeadlineSeconds": .value(.int(600)),
+      ], pointers: ["replicas", "revisionHistoryLimit", "progressDeadlineSeconds"],
+      values: ["minReadySeconds", "paused"])
+    let replicaSet = APIDefaults.typed(
+      ["replicas": .value(.int(1)), "template": podTemplate], pointers: ["replicas"],
+      values: ["minReadySeconds"])
+    let statefulSet = APIDefaults.typed(
+      [
+        "replicas": .value(.int(1)), "template": podTemplate,
+        "podManagementPolicy": .value(.string("OrderedReady")),
+        "updateStrategy": rollingUpdate(["partition": .int(0)]),
+        "revisionHistoryLimit": .value(.int(10)),
+        "persistentVolumeClaimRetentionPolicy": .fields([
+          "whenDeleted": .value(.string("Retain")), "whenScaled": .value(.string("Retain")),
+        ]),
+      ],
+      pointers: [
+        "replicas", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "ordinals",
+      ], values: ["volumeClaimTemplates", "podManagementPolicy", "minReadySeconds"])
+    let daemonSet = APIDefaults.typed(
+      [
+        "template": podTemplate,
+        "updateStrategy": rollingUpdate(["maxUnavailable": .int(1), "maxSurge": .int(0)]),
+        "revisionHistoryLimit": .value(.int(10)),
+      ], pointers: ["revisionHistoryLimit"], values: ["minReadySeconds"])
     let job = APIDefaults.fields([
       "template": podTemplate, "parallelism": .value(.int(1)),
       // Both left out: one pod to completion; `parallelism` alone leaves it unset.
@@ -521,13 +608,26 @@ final class APIDefaults: Sendable {
       "/ReplicationController": .fields(["spec": replicaSet]),
       "batch/Job": .fields(["spec": job]),
       "batch/CronJob": .fields([
-        "spec": .fields([
-          "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
-          "successfulJobsHistoryLimit": .value(.int(3)), "failedJobsHistoryLimit": .value(.int(1)),
-          // `SetDefaults_Job` takes a Job: a CronJob's template gets its pods' defaults only.
-          "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
-        ])
+        "spec": .typed(
+          [
+            "concurrencyPolicy": .value(.string("Allow")), "suspend": .value(.bool(false)),
+            "successfulJobsHistoryLimit": .value(.int(3)),
+            "failedJobsHistoryLimit": .value(.int(1)),
+            // `SetDefaults_Job` takes a Job: a CronJob's template gets its pods' defaults only.
+            "jobTemplate": .fields(["spec": .fields(["template": podTemplate])]),
+          ],
+          pointers: [
+            "timeZone", "startingDeadlineSeconds", "suspend", "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+          ], values: ["concurrencyPolicy"])
       ]),
+      "/ConfigMap": .typed(pointers: ["immutable"], values: ["data", "binaryData"]),
+      // `SetDefaults_Secret`.
+      "/Secret": .typed(
+        ["type": .value(.string("Opaque"))], pointers: ["immutable"],
+        values: ["data", "stringData", "type"]),
+      "/ServiceAccount": .typed(
+        pointers: ["automountServiceAccountToken"], values: ["secrets", "imagePullSecrets"]),
       // What the API server sets on every Namespace it creates (before admission).
       "/Namespace": .fields([
         "spec": .fields(["finalizers": .value(.list(ArrayList([.string("kubernetes")])))]),
@@ -542,27 +642,39 @@ final class APIDefaults: Sendable {
         "volumeBindingMode": .value(.string("Immediate")),
       ]),
       "/Service": .fields([
-        "spec": .fields([
-          "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
-          // A port's target is the port itself unless given.
-          "ports": .items(
-            .fields([
-              "protocol": .value(.string("TCP")),
-              "targetPort": .computed { port in
-                port.scalar(.port)?.int.map { .int(Int64($0)) }
-              },
-            ])),
-          // Traffic policies, by type (`SetDefaults_Service`).
-          "internalTrafficPolicy": .computed { spec in
-            serviceType(spec) == "ExternalName" ? nil : .string("Cluster")
-          },
-          "externalTrafficPolicy": .computed { spec in
-            ["NodePort", "LoadBalancer"].contains(serviceType(spec)) ? .string("Cluster") : nil
-          },
-          "allocateLoadBalancerNodePorts": .computed { spec in
-            serviceType(spec) == "LoadBalancer" ? .bool(true) : nil
-          },
-        ])
+        "spec": .typed(
+          [
+            "type": .value(.string("ClusterIP")), "sessionAffinity": .value(.string("None")),
+            // A port's target is the port itself unless given.
+            "ports": .items(
+              .typed(
+                [
+                  "protocol": .value(.string("TCP")),
+                  "targetPort": .computed { port in
+                    port.scalar(.port)?.int.map { .int(Int64($0)) }
+                  },
+                ], pointers: ["appProtocol"], values: ["name", "protocol", "nodePort"])),
+            // Traffic policies, by type (`SetDefaults_Service`).
+            "internalTrafficPolicy": .computed { spec in
+              serviceType(spec) == "ExternalName" ? nil : .string("Cluster")
+            },
+            "externalTrafficPolicy": .computed { spec in
+              ["NodePort", "LoadBalancer"].contains(serviceType(spec)) ? .string("Cluster") : nil
+            },
+            "allocateLoadBalancerNodePorts": .computed { spec in
+              serviceType(spec) == "LoadBalancer" ? .bool(true) : nil
+            },
+          ],
+          pointers: [
+            "sessionAffinityConfig", "ipFamilyPolicy", "allocateLoadBalancerNodePorts",
+            "loadBalancerClass", "internalTrafficPolicy", "trafficDistribution",
+          ],
+          values: [
+            "ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs",
+            "sessionAffinity", "loadBalancerIP", "loadBalancerSourceRanges", "externalName",
+            "externalTrafficPolicy", "healthCheckNodePort", "publishNotReadyAddresses",
+            "ipFamilies",
+          ])
       ]),
     ]
     // Workloads, also under the group they were first served in.
@@ -576,7 +688,8 @@ final class APIDefaults: Sendable {
     return table.mapValues { kind in
       guard !kind.fieldDefaults.contains(where: { $0.name == "metadata" }) else { return kind }
       return APIDefaults(
-        .fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: objectMetadata)])
+        .fields, fields: kind.fieldDefaults + [(name: "metadata", defaults: objectMetadata)],
+        nullsLeftOut: kind.nullsLeftOut, emptiesLeftOut: kind.emptiesLeftOut)
     }
   }()
 }
@@ -607,14 +720,20 @@ struct DefaultedMap: MapValue {
   }
   var hostLocation: HostLocation? { handle.hostLocation }
 
-  /// Whether `child` is a null (or, for an `omitempty` string, an empty string) the mapping's
-  /// defaults read as left out.
+  /// Whether `child` is a null (or, for an `omitempty` field that is no pointer, an empty
+  /// value) the mapping's defaults read as left out.
   private static func isDropped(
     _ child: UncountedNode, named name: String, by defaults: APIDefaults
   ) -> Bool {
-    guard child.kind == .scalar, defaults.leavesOut(name) else { return false }
-    return child.withNode { node in
-      node.isNull || (node.scalarByteCount == 0 && defaults.emptiesLeftOut.contains(name))
+    // The value first: most are not empty, and that ends the test before the names are read.
+    switch child.kind {
+    case .scalar:
+      return child.withNode { node in
+        guard APIDefaults.isEmpty(node) else { return false }
+        return node.isNull ? defaults.leavesOut(name) : defaults.emptiesLeftOut.contains(name)
+      }
+    case .mapping, .sequence:
+      return child.withNode { $0.childCount == 0 } && defaults.emptiesLeftOut.contains(name)
     }
   }
 
@@ -632,10 +751,10 @@ struct DefaultedMap: MapValue {
     let fieldDefaults = defaults.field(name)
     if let child = NodeMap.child(of: handle, named: name) {
       // A typed field written as null (`metadata:` left empty) is one left out: the API
-      // server decodes both to the same object, and defaults it. So is an `omitempty` string
-      // written empty (`name: ""`).
-      if child.kind == .scalar,
-        child.withNode(\.isNull) || Self.isDropped(child, named: name, by: defaults)
+      // server decodes both to the same object, and defaults it. So is an `omitempty` field
+      // written empty (`name: ""`, `hostNetwork: false`, `labels: {}`).
+      if (child.kind == .scalar && child.withNode(\.isNull))
+        || Self.isDropped(child, named: name, by: defaults)
       {
         if let value = fieldDefaults?.materialized(in: node) { return value }
         if Self.isDropped(child, named: name, by: defaults) { return nil }
@@ -693,12 +812,11 @@ struct DefaultedMap: MapValue {
       let name = fields[start + followed]
       guard let child = NodeMap.child(of: node, named: name) else { break }
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
-      // A null that is defaulted, or left out, and an empty string left out, are left to
+      // A null that is defaulted, or left out, and an empty value left out, are left to
       // `value(for:)`.
-      if child.kind == .scalar,
-        (child.withNode(\.isNull) && childDefaults != nil)
-          || defaults?._withUnsafeGuaranteedRef({ Self.isDropped(child, named: name, by: $0) })
-            == true
+      if (child.kind == .scalar && child.withNode(\.isNull) && childDefaults != nil)
+        || defaults?._withUnsafeGuaranteedRef({ Self.isDropped(child, named: name, by: $0) })
+          == true
       {
         break
       }

@@ -1541,6 +1541,97 @@ struct EvaluationTests {
     #expect(missing.range.start == SourcePosition(line: 5, column: 3))
   }
 
+  /// The API server decodes the object into its Go type and hands policies that
+  /// (`ToUnstructured`): an `omitempty` field written empty (`false`, `0`, `""`, `{}`, `[]`)
+  /// or null is left out, as if not written, and then defaulted; a pointer's `false` or `0`
+  /// stays. A kind kubeward has no type for (a custom resource) is as written.
+  @Test func emptyOmitemptyFieldsAreLeftOutAsTheAPIServerLeavesThemOut() throws {
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p, labels: {}, annotations: {team: a}, generation: 0, finalizers: []}
+      spec:
+        hostNetwork: false
+        hostPID: true
+        nodeName: ""
+        volumes: []
+        restartPolicy: ""
+        affinity: null
+        securityContext: {supplementalGroups: [], runAsUser: 0}
+        containers:
+          - name: c
+            image: nginx:1
+            command: []
+            workingDir: ''
+            ports: [{containerPort: 80, hostPort: 0, name: ""}]
+            env: [{name: A, value: ""}]
+            volumeMounts: [{name: v, mountPath: /v, readOnly: false}]
+            resources: {limits: {}, requests: {cpu: 1}}
+            securityContext: {privileged: false, runAsNonRoot: false}
+      """
+    for expression in [
+      "!has(object.metadata.labels) && !has(object.metadata.generation)",
+      "!has(object.metadata.finalizers) && object.metadata.annotations.team == 'a'",
+      "!has(object.spec.hostNetwork) && object.spec.hostPID && !has(object.spec.nodeName)",
+      "!has(object.spec.volumes) && !has(object.spec.affinity)",
+      "!('hostNetwork' in object.spec) && object.spec.all(k, k != 'volumes')",
+      // Left out, then defaulted.
+      "object.spec.restartPolicy == 'Always'",
+      "object.spec.securityContext == {'runAsUser': 0}",
+      "object.spec.containers.all(c, c.ports.all(p, !has(p.hostPort) && !has(p.name)))",
+      "!has(object.spec.containers[0].command) && !has(object.spec.containers[0].workingDir)",
+      "object.spec.containers[0].env == [{'name': 'A'}]",
+      "!has(object.spec.containers[0].volumeMounts[0].readOnly)",
+      "object.spec.containers[0].resources == {'requests': {'cpu': 1}}",
+      // Pointers keep what is written.
+      "has(object.spec.containers[0].securityContext.privileged)",
+      "!object.spec.containers[0].securityContext.runAsNonRoot",
+      // restartPolicy, dnsPolicy, schedulerName, terminationGracePeriodSeconds,
+      // serviceAccountName added; hostPID, securityContext, containers written.
+      "size(object.spec) == 8 && size(object.metadata) == 3",
+    ] {
+      let text = policy(
+        expression,
+        rules:
+          #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}"#)
+      let findings = try Harness(policies: text, manifest: pod).objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+    for (manifest, expression, resource) in [
+      (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 0\n  paused: false\n  template: {spec: {containers: [{name: a, image: a}]}}",
+        "object.spec.replicas == 0 && !has(object.spec.paused)", "[\"apps\"]|deployments"
+      ),
+      (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: '', selector: {}, ports: [{port: 80, nodePort: 0}]}",
+        "object.spec.type == 'ClusterIP' && !has(object.spec.selector) && !has(object.spec.ports[0].nodePort) && object.spec.internalTrafficPolicy == 'Cluster'",
+        "[\"\"]|services"
+      ),
+      (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {}",
+        "!has(object.data) && size(object) == 3", "[\"\"]|configmaps"
+      ),
+      (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: ''\nstringData: {a: b}",
+        "object.type == 'Opaque'", "[\"\"]|secrets"
+      ),
+      (
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, labels: {}}\nspec: {enabled: false, items: []}",
+        "has(object.spec.enabled) && has(object.spec.items) && !has(object.metadata.labels)",
+        "[\"example.com\"]|widgets"
+      ),
+    ] {
+      let parts = resource.split(separator: "|").map(String.init)
+      let text = policy(
+        expression,
+        rules:
+          "- {apiGroups: \(parts[0]), apiVersions: [\"*\"], operations: [\"CREATE\"], resources: [\"\(parts[1])\"]}"
+      )
+      let findings = try Harness(policies: text, manifest: manifest).objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+  }
+
   /// A variable read several times (in a validation and its message) has its value each
   /// time. A variable sees only those declared before it, as the API server compiles them,
   /// so variables cannot read one another in a circle; a name that is no variable (a typo)
