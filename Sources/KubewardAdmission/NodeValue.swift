@@ -206,6 +206,9 @@ final class APIDefaults: Sendable {
     case value(Value)
     /// Worked out from the mapping that lacks the field; `nil` when it stays missing.
     case computed(@Sendable (Node) -> Value?)
+    /// Worked out from the mapping that holds the field, written or not (a Pod's `requests`,
+    /// filled in from its `limits`); `nil` when it is as written.
+    case merged(@Sendable (Node) -> Value?)
     case fields
     /// Every item of a sequence.
     case items
@@ -218,6 +221,11 @@ final class APIDefaults: Sendable {
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
+  /// Whether `kind` is `merged`: a written value is not the field's.
+  let mergesWritten: Bool
+  /// Whether a missing field of kind `fields` is its fields' defaults (a struct, or a pointer
+  /// the API server fills in), or stays missing (a pointer: a Probe).
+  private let materializesWhenMissing: Bool
   /// The fields that, written as null, are left out: the `omitempty` ones of the Go type
   /// (`annotations:` left empty is no annotations). The API server decodes the object into
   /// its type and hands policies that as unstructured (`ToUnstructured`), which leaves out an
@@ -242,8 +250,9 @@ final class APIDefaults: Sendable {
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil,
-    nullsLeftOut: [String] = [], emptiesLeftOut: [String] = []
+    nullsLeftOut: [String] = [], emptiesLeftOut: [String] = [], whenMissing: Bool = true
   ) {
+    self.materializesWhenMissing = whenMissing
     self.nullsLeftOut = nullsLeftOut
     self.emptiesLeftOut = emptiesLeftOut
     self.kind = kind
@@ -251,6 +260,7 @@ final class APIDefaults: Sendable {
     self.item = item
     if case .fields = kind { holdsFields = true } else { holdsFields = false }
     if case .items = kind { holdsItems = true } else { holdsItems = false }
+    if case .merged = kind { mergesWritten = true } else { mergesWritten = false }
     fieldNameLengths = fields.map(\.name.utf8.count)
     fieldNames = fields.map(\.name)
     fieldChildren = fields.map { Unmanaged.passUnretained($0.defaults) }
@@ -269,14 +279,15 @@ final class APIDefaults: Sendable {
   }
 
   /// `fields`, of a Go type whose `omitempty` fields are `pointers` (left out when null) and
-  /// `values` (left out when empty too): see `nullsLeftOut` and `emptiesLeftOut`.
+  /// `values` (left out when empty too): see `nullsLeftOut` and `emptiesLeftOut`. A field of
+  /// a pointer type (`whenMissing` false) gets its fields' defaults only when written.
   private static func typed(
     _ fields: KeyValuePairs<String, APIDefaults> = [:], pointers: [String] = [],
-    values: [String]
+    values: [String], whenMissing: Bool = true
   ) -> APIDefaults {
     APIDefaults(
       .fields, fields: fields.map { (name: $0.key, defaults: $0.value) },
-      nullsLeftOut: pointers + values, emptiesLeftOut: values)
+      nullsLeftOut: pointers + values, emptiesLeftOut: values, whenMissing: whenMissing)
   }
 
   /// Whether `node` is what Go decodes to an empty value of its field's type: null, an empty
@@ -413,8 +424,9 @@ final class APIDefaults: Sendable {
   func materialized(in parent: Node) -> Value? {
     switch kind {
     case .value(let value): return value
-    case .computed(let make): return make(parent)
+    case .computed(let make), .merged(let make): return make(parent)
     case .fields:
+      guard materializesWhenMissing else { return nil }
       var map = DictionaryMap()
       for (key, field) in fieldDefaults {
         if case .value(let value) = field.kind { map.insert(.string(key), value) }
@@ -443,46 +455,106 @@ final class APIDefaults: Sendable {
 
   // The `omitempty` fields below are those of k8s.io/api's Go types (`pointers` and
   // `values`, see `typed`); a field of a struct type is never left out.
-  private static let container: APIDefaults = .typed(
+  /// A probe (`SetDefaults_Probe`, `SetDefaults_HTTPGetAction`): a pointer, defaulted when
+  /// written.
+  private static let probe: APIDefaults = .typed(
     [
-      "imagePullPolicy": .computed { container in
-        // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
-        // than any registry takes is none (and is not copied for every read).
-        guard let node = container["image"], node.scalarByteCount <= 4_096 else {
-          return .string("IfNotPresent")
-        }
-        let reference = ImageReference(node.string ?? "")
-        let latest =
-          reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
-        return .string(latest ? "Always" : "IfNotPresent")
-      },
-      "terminationMessagePath": .value(.string("/dev/termination-log")),
-      "terminationMessagePolicy": .value(.string("File")),
-      "ports": .items(
-        .typed(
-          ["protocol": .value(.string("TCP"))],
-          values: ["name", "hostPort", "protocol", "hostIP"])),
-      // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
-      // `has(c.resources)` holds on every container.
-      "resources": .typed(values: ["limits", "requests", "claims"]),
-      "volumeMounts": .items(
-        .typed(
-          pointers: ["recursiveReadOnly", "mountPropagation"],
-          values: ["readOnly", "subPath", "subPathExpr", "bindMountOptions"])),
-      "env": .items(.typed(pointers: ["valueFrom"], values: ["value"])),
-    ],
-    pointers: [
-      "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
-      "securityContext",
-    ],
+      "timeoutSeconds": .value(.int(1)), "periodSeconds": .value(.int(10)),
+      "successThreshold": .value(.int(1)), "failureThreshold": .value(.int(3)),
+      "httpGet": .typed(
+        ["path": .value(.string("/")), "scheme": .value(.string("HTTP"))],
+        values: ["path", "host", "scheme", "httpHeaders"], whenMissing: false),
+    ], pointers: ["exec", "httpGet", "tcpSocket", "grpc", "terminationGracePeriodSeconds"],
     values: [
-      "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resizePolicy",
-      "restartPolicyRules", "volumeMounts", "volumeDevices", "terminationMessagePath",
-      "terminationMessagePolicy", "imagePullPolicy", "stdin", "stdinOnce", "tty",
-    ])
+      "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
+      "failureThreshold",
+    ], whenMissing: false)
+
+  /// A Pod's container's `requests`: those written, and each of its limits they lack
+  /// (`SetDefaults_Pod`); `nil` (as written) without limits. A hostile list of more than
+  /// `mergedResources` names is left as written: the merge is made for every read.
+  @Sendable private static func requestsFromLimits(_ resources: Node) -> Value? {
+    guard let limits = resources.value(forKey: "limits"), limits.isMapping,
+      (1...mergedResources).contains(limits.pairs.count)
+    else { return nil }
+    let requests = resources.value(forKey: "requests")
+    guard requests.map({ !$0.isMapping || $0.pairs.count <= mergedResources }) ?? true else {
+      return nil
+    }
+    var merged = DictionaryMap()
+    for written in [requests, limits] {
+      guard let written, written.isMapping else { continue }
+      let map = NodeMap(UncountedNode(written))
+      for key in map.keys where merged.value(for: key) == nil {
+        if let value = map.value(for: key) { merged.insert(key, value) }
+      }
+    }
+    return .map(merged)
+  }
+  static let mergedResources = 64
+
+  /// With `hostNetwork`, a Pod's container port's `hostPort` is its `containerPort`
+  /// (`SetDefaults_Pod`): the port's mapping is four levels under the pod's spec.
+  @Sendable private static func hostNetworkPort(_ port: Node) -> Value? {
+    guard let spec = port.parent?.parent?.parent?.parent,
+      spec.scalar(.hostNetwork)?.bool == true, let containerPort = port.scalar(.containerPort)?.int
+    else { return nil }
+    return .int(Int64(containerPort))
+  }
+
+  private static let podContainer = container(ofPod: true)
+  private static let templateContainer = container(ofPod: false)
+
+  /// A container; a Pod's gets its requests from its limits, and its host ports from its
+  /// ports under `hostNetwork` (`SetDefaults_Pod`, which a pod template does not get).
+  private static func container(ofPod: Bool) -> APIDefaults {
+    .typed(
+      [
+        "imagePullPolicy": .computed { container in
+          // `latest`, written or implied (no tag, no digest), is pulled always. A reference longer
+          // than any registry takes is none (and is not copied for every read).
+          guard let node = container["image"], node.scalarByteCount <= 4_096 else {
+            return .string("IfNotPresent")
+          }
+          let reference = ImageReference(node.string ?? "")
+          let latest =
+            reference.map { $0.tag == "latest" || ($0.tag == nil && $0.digest == nil) } ?? false
+          return .string(latest ? "Always" : "IfNotPresent")
+        },
+        "terminationMessagePath": .value(.string("/dev/termination-log")),
+        "terminationMessagePolicy": .value(.string("File")),
+        "ports": .items(
+          .typed(
+            ofPod
+              ? ["protocol": .value(.string("TCP")), "hostPort": .computed(hostNetworkPort)]
+              : ["protocol": .value(.string("TCP"))],
+            values: ["name", "hostPort", "protocol", "hostIP"])),
+        // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
+        // `has(c.resources)` holds on every container.
+        "resources": .typed(
+          ofPod ? ["requests": APIDefaults(.merged(requestsFromLimits))] : [:],
+          values: ["limits", "requests", "claims"]),
+        "livenessProbe": probe, "readinessProbe": probe, "startupProbe": probe,
+        "volumeMounts": .items(
+          .typed(
+            pointers: ["recursiveReadOnly", "mountPropagation"],
+            values: ["readOnly", "subPath", "subPathExpr", "bindMountOptions"])),
+        "env": .items(.typed(pointers: ["valueFrom"], values: ["value"])),
+      ],
+      pointers: [
+        "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
+        "securityContext",
+      ],
+      values: [
+        "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resizePolicy",
+        "restartPolicyRules", "volumeMounts", "volumeDevices", "terminationMessagePath",
+        "terminationMessagePolicy", "imagePullPolicy", "stdin", "stdinOnce", "tty",
+      ])
+  }
 
   /// A pod's spec: `serviceAccountName` is set by the ServiceAccount admission plugin, which
-  /// runs before validation and mutates Pods only (not the templates of controllers).
+  /// runs before validation and mutates Pods only (not the templates of controllers), as are
+  /// the defaults of `SetDefaults_Pod` (`enableServiceLinks`, and see `container(ofPod:)`).
   private static func podSpec(ofPod: Bool) -> APIDefaults {
     var fields: [(name: String, defaults: APIDefaults)] = [
       ("restartPolicy", .value(.string("Always"))),
@@ -498,10 +570,14 @@ final class APIDefaults: Sendable {
             "appArmorProfile", "seLinuxChangePolicy",
           ], values: ["supplementalGroups", "sysctls"])
       ),
-      ("containers", .items(container)),
-      ("initContainers", .items(container)),
+      ("containers", .items(ofPod ? podContainer : templateContainer)),
+      ("initContainers", .items(ofPod ? podContainer : templateContainer)),
     ]
-    if ofPod { fields.append(("serviceAccountName", .value(.string("default")))) }
+    if ofPod {
+      fields.append(("serviceAccountName", .value(.string("default"))))
+      // `SetDefaults_Pod`.
+      fields.append(("enableServiceLinks", .value(.bool(true))))
+    }
     let pointers = [
       "terminationGracePeriodSeconds", "activeDeadlineSeconds", "automountServiceAccountToken",
       "shareProcessNamespace", "securityContext", "affinity", "priority", "dnsConfig",
@@ -749,6 +825,11 @@ struct DefaultedMap: MapValue {
   func value(for key: Value) -> Value? {
     guard case .string(let name) = key else { return nil }
     let fieldDefaults = defaults.field(name)
+    if let fieldDefaults, fieldDefaults.mergesWritten,
+      let merged = fieldDefaults.materialized(in: node)
+    {
+      return merged
+    }
     if let child = NodeMap.child(of: handle, named: name) {
       // A typed field written as null (`metadata:` left empty) is one left out: the API
       // server decodes both to the same object, and defaults it. So is an `omitempty` field
@@ -812,9 +893,10 @@ struct DefaultedMap: MapValue {
       let name = fields[start + followed]
       guard let child = NodeMap.child(of: node, named: name) else { break }
       let childDefaults = defaults?._withUnsafeGuaranteedRef { $0.unretainedField(name) }
-      // A null that is defaulted, or left out, and an empty value left out, are left to
-      // `value(for:)`.
+      // A null that is defaulted, or left out, an empty value left out, and a value merged
+      // with its defaults, are left to `value(for:)`.
       if (child.kind == .scalar && child.withNode(\.isNull) && childDefaults != nil)
+        || childDefaults?._withUnsafeGuaranteedRef(\.mergesWritten) == true
         || defaults?._withUnsafeGuaranteedRef({ Self.isDropped(child, named: name, by: $0) })
           == true
       {

@@ -1541,6 +1541,53 @@ struct EvaluationTests {
     #expect(missing.range.start == SourcePosition(line: 5, column: 3))
   }
 
+  /// A Pod gets defaults a pod template does not (`SetDefaults_Pod`): requests from its
+  /// limits, host ports under `hostNetwork`, `enableServiceLinks`. A probe written gets its
+  /// defaults in both; one not written stays missing.
+  @Test func aPodGetsDefaultsItsTemplateDoesNot() throws {
+    let containers = """
+          hostNetwork: true
+          containers:
+            - name: c
+              image: nginx:1
+              ports: [{containerPort: 8080}, {containerPort: 9090, hostPort: 19090}]
+              resources: {limits: {cpu: "1", memory: 1Gi}, requests: {cpu: 500m}}
+              livenessProbe: {httpGet: {port: 8080}, periodSeconds: 0}
+            - {name: d, image: nginx:1, resources: {requests: {cpu: 1m}}}
+      """
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n" + containers
+    let podRules =
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}"#
+    for expression in [
+      "object.spec.containers[0].resources.requests == {'cpu': '500m', 'memory': '1Gi'}",
+      "object.spec.containers[1].resources == {'requests': {'cpu': '1m'}}",
+      "object.spec.containers[0].ports.map(p, p.hostPort) == [8080, 19090]",
+      "object.spec.enableServiceLinks == true",
+      "object.spec.containers[0].livenessProbe.periodSeconds == 10",
+      "object.spec.containers[0].livenessProbe.httpGet.path == '/'",
+      "!has(object.spec.containers[0].readinessProbe)",
+    ] {
+      let findings = try Harness(policies: policy(expression, rules: podRules), manifest: pod)
+        .objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+    let deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"
+      + containers.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { "    " + $0 }.joined(separator: "\n")
+    let template = "object.spec.template.spec"
+    for expression in [
+      "\(template).containers[0].resources.requests == {'cpu': '500m'}",
+      "\(template).containers[0].ports.map(p, p.?hostPort.orValue(0)) == [0, 19090]",
+      "!has(\(template).enableServiceLinks)",
+      "\(template).containers[0].livenessProbe.timeoutSeconds == 1",
+    ] {
+      let findings = try Harness(policies: policy(expression), manifest: deployment)
+        .objectFindings()
+      #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+    }
+  }
+
   /// The API server decodes the object into its Go type and hands policies that
   /// (`ToUnstructured`): an `omitempty` field written empty (`false`, `0`, `""`, `{}`, `[]`)
   /// or null is left out, as if not written, and then defaulted; a pointer's `false` or `0`
@@ -1587,8 +1634,9 @@ struct EvaluationTests {
       "has(object.spec.containers[0].securityContext.privileged)",
       "!object.spec.containers[0].securityContext.runAsNonRoot",
       // restartPolicy, dnsPolicy, schedulerName, terminationGracePeriodSeconds,
-      // serviceAccountName added; hostPID, securityContext, containers written.
-      "size(object.spec) == 8 && size(object.metadata) == 3",
+      // serviceAccountName, enableServiceLinks added; hostPID, securityContext, containers
+      // written.
+      "size(object.spec) == 9 && size(object.metadata) == 3",
     ] {
       let text = policy(
         expression,
