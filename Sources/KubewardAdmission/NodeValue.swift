@@ -283,7 +283,7 @@ final class APIDefaults: Sendable {
   /// a pointer type (`whenMissing` false) gets its fields' defaults only when written.
   private static func typed(
     _ fields: KeyValuePairs<String, APIDefaults> = [:], pointers: [String] = [],
-    values: [String], whenMissing: Bool = true
+    values: [String] = [], whenMissing: Bool = true
   ) -> APIDefaults {
     APIDefaults(
       .fields, fields: fields.map { (name: $0.key, defaults: $0.value) },
@@ -612,6 +612,24 @@ final class APIDefaults: Sendable {
     }
   }
 
+  /// A NetworkPolicy's spec: without `policyTypes`, it is an Ingress policy, and an Egress one
+  /// too when it has egress rules; a port's protocol is TCP.
+  private static let networkPolicySpec: APIDefaults = {
+    let ports = APIDefaults.items(
+      .typed(["protocol": .value(.string("TCP"))], pointers: ["protocol", "port", "endPort"]))
+    return .typed(
+      [
+        "policyTypes": .computed { spec in
+          let egress = spec.value(forKey: "egress").map { $0.isSequence && $0.childCount > 0 }
+          var types: [Value] = [.string("Ingress")]
+          if egress == true { types.append(.string("Egress")) }
+          return .list(ArrayList(types))
+        },
+        "ingress": .items(.typed(["ports": ports], values: ["ports", "from"])),
+        "egress": .items(.typed(["ports": ports], values: ["ports", "to"])),
+      ], values: ["ingress", "egress", "policyTypes"])
+  }()
+
   /// Whether a typed field is unset: absent, or written as null.
   private static func isLeftOut(_ node: Node?) -> Bool { node?.isNull ?? true }
 
@@ -713,6 +731,8 @@ final class APIDefaults: Sendable {
       // `rules` has no omitempty: the API server sends `rules: null`.
       "rbac.authorization.k8s.io/ClusterRole": role,
       "rbac.authorization.k8s.io/Role": role,
+      // `SetDefaults_NetworkPolicy`, `SetDefaults_NetworkPolicyPort`.
+      "networking.k8s.io/NetworkPolicy": .fields(["spec": networkPolicySpec]),
       "storage.k8s.io/StorageClass": .fields([
         "reclaimPolicy": .value(.string("Delete")),
         "volumeBindingMode": .value(.string("Immediate")),

@@ -1512,6 +1512,20 @@ struct EvaluationTests {
         "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x",
         "object.reclaimPolicy == 'Delete'", "[\"storage.k8s.io\"]|storageclasses"
       ),
+      (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec:\n  podSelector: {}\n  policyTypes: []\n  egress: [{ports: [{port: 53}, {port: 53, protocol: UDP}]}]",
+        "object.spec.policyTypes == ['Ingress', 'Egress'] && object.spec.egress[0].ports.map(p, p.protocol) == ['TCP', 'UDP']",
+        "[\"networking.k8s.io\"]|networkpolicies"
+      ),
+      (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec: {podSelector: {}, egress: []}",
+        "object.spec.policyTypes == ['Ingress'] && !has(object.spec.egress)",
+        "[\"networking.k8s.io\"]|networkpolicies"
+      ),
+      (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec: {podSelector: {}, policyTypes: [Egress]}",
+        "object.spec.policyTypes == ['Egress']", "[\"networking.k8s.io\"]|networkpolicies"
+      ),
     ] {
       let parts = resource.split(separator: "|").map(String.init)
       let text = policy(
