@@ -463,7 +463,8 @@ final class APIDefaults: Sendable {
       "successThreshold": .value(.int(1)), "failureThreshold": .value(.int(3)),
       "httpGet": .typed(
         ["path": .value(.string("/")), "scheme": .value(.string("HTTP"))],
-        values: ["path", "host", "scheme", "httpHeaders"], whenMissing: false),
+        pointers: ["protocol"], values: ["path", "host", "scheme", "httpHeaders"],
+        whenMissing: false),
     ], pointers: ["exec", "httpGet", "tcpSocket", "grpc", "terminationGracePeriodSeconds"],
     values: [
       "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
@@ -494,7 +495,8 @@ final class APIDefaults: Sendable {
   static let mergedResources = 64
 
   /// With `hostNetwork`, a Pod's container port's `hostPort` is its `containerPort`
-  /// (`SetDefaults_Pod`): the port's mapping is four levels under the pod's spec.
+  /// (`SetDefaults_Pod`): the port's mapping is four levels under the pod's spec. (A port
+  /// list written once and aliased into another pod reads the spec it is written in.)
   @Sendable private static func hostNetworkPort(_ port: Node) -> Value? {
     guard let spec = port.parent?.parent?.parent?.parent,
       spec.scalar(.hostNetwork)?.bool == true, let containerPort = port.scalar(.containerPort)?.int
@@ -686,20 +688,30 @@ final class APIDefaults: Sendable {
         "updateStrategy": rollingUpdate(["maxUnavailable": .int(1), "maxSurge": .int(0)]),
         "revisionHistoryLimit": .value(.int(10)),
       ], pointers: ["revisionHistoryLimit"], values: ["minReadySeconds"])
-    let job = APIDefaults.fields([
-      "template": podTemplate, "parallelism": .value(.int(1)),
-      // Both left out: one pod to completion; `parallelism` alone leaves it unset.
-      "completions": .computed { spec in isLeftOut(spec["parallelism"]) ? .int(1) : nil },
-      // A per-index limit lifts the job's own.
-      "backoffLimit": .computed { spec in
-        .int(isLeftOut(spec["backoffLimitPerIndex"]) ? 6 : Int64(Int32.max))
-      },
-      "completionMode": .value(.string("NonIndexed")), "suspend": .value(.bool(false)),
-    ])
+    let job = APIDefaults.typed(
+      [
+        "template": podTemplate, "parallelism": .value(.int(1)),
+        // Both left out: one pod to completion; `parallelism` alone leaves it unset.
+        "completions": .computed { spec in isLeftOut(spec["parallelism"]) ? .int(1) : nil },
+        // A per-index limit lifts the job's own.
+        "backoffLimit": .computed { spec in
+          .int(isLeftOut(spec["backoffLimitPerIndex"]) ? 6 : Int64(Int32.max))
+        },
+        "completionMode": .value(.string("NonIndexed")), "suspend": .value(.bool(false)),
+      ],
+      pointers: [
+        "parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy",
+        "successPolicy", "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "selector",
+        "manualSelector", "ttlSecondsAfterFinished", "completionMode", "suspend",
+        "podReplacementPolicy", "managedBy",
+      ])
+    let replicationController = APIDefaults.typed(
+      ["replicas": .value(.int(1)), "template": podTemplate], pointers: ["replicas", "template"],
+      values: ["minReadySeconds", "selector"])
     let role = APIDefaults.fields(["rules": .value(.null)])
     var table: [String: APIDefaults] = [
       "/Pod": .fields(["spec": podSpec(ofPod: true)]),
-      "/ReplicationController": .fields(["spec": replicaSet]),
+      "/ReplicationController": .fields(["spec": replicationController]),
       "batch/Job": .fields(["spec": job]),
       "batch/CronJob": .fields([
         "spec": .typed(
@@ -964,7 +976,9 @@ struct NamespacedObject: MapValue {
 
   func value(for key: Value) -> Value? {
     if case .string("metadata") = key, let metadata = object.handle.value(forKey: "metadata") {
-      return .map(NamespacedMetadata(metadata, namespace: namespace))
+      // The kind's own metadata defaults: a Namespace's has its name label.
+      let defaults = object.defaults.field("metadata") ?? APIDefaults.objectMetadata
+      return .map(NamespacedMetadata(metadata, namespace: namespace, defaults: defaults))
     }
     return object.value(for: key)
   }
@@ -990,19 +1004,26 @@ struct NamespacedMetadata: MapValue {
   let handle: UncountedNode
   var node: Node { handle.node }
   let namespace: String?
+  /// Static, as `DefaultedMap.defaults`.
+  unowned(unsafe) let defaults: APIDefaults
 
-  init(_ handle: UncountedNode, namespace: String?) {
+  init(_ handle: UncountedNode, namespace: String?, defaults: APIDefaults) {
     self.handle = handle
     self.namespace = namespace
+    self.defaults = defaults
   }
 
   /// The metadata as written, its nulls left out.
   private var written: DefaultedMap {
-    DefaultedMap(handle, defaults: APIDefaults.objectMetadata)
+    DefaultedMap(handle, defaults: defaults)
   }
 
-  // The written metadata lacks a namespace when one is added, and holds the one cleared.
-  var count: Int { written.count + (namespace == nil ? -1 : 1) }
+  // Whatever the written metadata holds of a namespace is replaced.
+  var count: Int {
+    let written = self.written
+    return written.count - (written.contains(.string("namespace")) ? 1 : 0)
+      + (namespace == nil ? 0 : 1)
+  }
   var keys: [Value] {
     let keys = written.keys.filter {
       if case .string("namespace") = $0 { return false }

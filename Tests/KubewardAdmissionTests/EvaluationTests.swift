@@ -557,7 +557,8 @@ struct EvaluationTests {
   /// before validating admission (`rest.BeforeCreate`), and the request names none.
   @Test func aClusterScopedObjectsWrittenNamespaceIsCleared() throws {
     let clusterRoles = policy(
-      "!has(object.metadata.namespace) && !has(request.namespace) && object.metadata.size() == 2"
+      "!has(object.metadata.namespace) && !has(request.namespace)"
+        + " && object.metadata.size() == object.metadata.map(k, k).size()"
         + " && object.metadata.all(k, k != 'namespace') && object.metadata.labels.a == 'b'",
       name: "cluster-roles",
       rules:
@@ -570,7 +571,7 @@ struct EvaluationTests {
     #expect(cleared.isEmpty, "\(cleared.map(\.message))")
     // A namespaced one keeps the namespace it is written with.
     let roles = policy(
-      "object.metadata.namespace == 'team-a' && object.metadata.size() == 2",
+      "object.metadata.namespace == 'team-a' && 'namespace' in object.metadata",
       name: "roles",
       rules:
         #"- {apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["roles"]}"#
@@ -578,6 +579,26 @@ struct EvaluationTests {
     let role =
       "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: team-a}\n"
     #expect(try Harness(policies: roles, manifest: role).objectFindings().isEmpty)
+    // A Namespace written with a namespace keeps the label the API server gives it.
+    let namespaces = policy(
+      "!has(object.metadata.namespace) && object.metadata.labels['kubernetes.io/metadata.name'] == 'team-a'"
+        + " && object.metadata.size() == object.metadata.map(k, k).size()",
+      name: "namespaces",
+      rules:
+        #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["namespaces"]}"#
+    )
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, namespace: x}\n"
+    let labelled = try Harness(policies: namespaces, manifest: namespace).objectFindings()
+    #expect(labelled.isEmpty, "\(labelled.map(\.message))")
+    // The policies match: one that always fails reports each object.
+    for (rules, manifest) in [
+      (clusterRoles, clusterRole), (roles, role), (namespaces, namespace),
+    ] {
+      let always = rules.replacingOccurrences(
+        of: #"- expression: ".*""#, with: #"- expression: "false""#,
+        options: .regularExpression)
+      #expect(try Harness(policies: always, manifest: manifest).objectFindings().count == 1)
+    }
   }
 
   /// The authorizer needs a cluster: the policy is not evaluated, and the policy file says
@@ -1599,7 +1620,12 @@ struct EvaluationTests {
       let findings = try Harness(policies: policy(expression), manifest: deployment)
         .objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
-    }
+    }  // The policies match: one that always fails reports each object.
+    #expect(
+      try Harness(policies: policy("false"), manifest: deployment).objectFindings().count == 1)
+    #expect(
+      try Harness(policies: policy("false", rules: podRules), manifest: pod).objectFindings().count
+        == 1)
   }
 
   /// The API server decodes the object into its Go type and hands policies that
@@ -1612,6 +1638,8 @@ struct EvaluationTests {
       kind: Pod
       metadata: {name: p, labels: {}, annotations: {team: a}, generation: 0, finalizers: []}
       spec:
+        # No service account token volume: the cluster would add one.
+        automountServiceAccountToken: false
         hostNetwork: false
         hostPID: true
         nodeName: ""
@@ -1627,7 +1655,7 @@ struct EvaluationTests {
             ports: [{containerPort: 80, hostPort: 0, name: ""}]
             env: [{name: A, value: ""}]
             volumeMounts: [{name: v, mountPath: /v, readOnly: false}]
-            resources: {limits: {}, requests: {cpu: 1}}
+            resources: {limits: {}, requests: {cpu: "1"}}
             securityContext: {privileged: false, runAsNonRoot: false}
       """
     for expression in [
@@ -1643,14 +1671,13 @@ struct EvaluationTests {
       "!has(object.spec.containers[0].command) && !has(object.spec.containers[0].workingDir)",
       "object.spec.containers[0].env == [{'name': 'A'}]",
       "!has(object.spec.containers[0].volumeMounts[0].readOnly)",
-      "object.spec.containers[0].resources == {'requests': {'cpu': 1}}",
+      "object.spec.containers[0].resources == {'requests': {'cpu': '1'}}",
       // Pointers keep what is written.
       "has(object.spec.containers[0].securityContext.privileged)",
       "!object.spec.containers[0].securityContext.runAsNonRoot",
-      // restartPolicy, dnsPolicy, schedulerName, terminationGracePeriodSeconds,
-      // serviceAccountName, enableServiceLinks added; hostPID, securityContext, containers
-      // written.
-      "size(object.spec) == 9 && size(object.metadata) == 3",
+      // Sizes and keys agree, whatever is left out or added.
+      "size(object.spec) == object.spec.map(k, k).size()",
+      "size(object.metadata) == object.metadata.map(k, k).size()",
     ] {
       let text = policy(
         expression,
@@ -1659,6 +1686,12 @@ struct EvaluationTests {
       let findings = try Harness(policies: text, manifest: pod).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
     }
+    // The policy matches: one that always fails reports the pod.
+    let always = policy(
+      "false",
+      rules:
+        #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}"#)
+    #expect(try Harness(policies: always, manifest: pod).objectFindings().count == 1)
     for (manifest, expression, resource) in [
       (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 0\n  paused: false\n  template: {spec: {containers: [{name: a, image: a}]}}",
@@ -1691,6 +1724,8 @@ struct EvaluationTests {
       )
       let findings = try Harness(policies: text, manifest: manifest).objectFindings()
       #expect(findings.isEmpty, "\(expression): \(findings.map(\.message))")
+      let always = text.replacingOccurrences(of: quoted(expression), with: quoted("false"))
+      #expect(try Harness(policies: always, manifest: manifest).objectFindings().count == 1)
     }
   }
 

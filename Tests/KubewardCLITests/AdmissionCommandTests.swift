@@ -292,5 +292,18 @@ struct AdmissionCommandTests {
     let failure = try Kubeward.run(["eval", "1 / 0"])
     #expect(failure.status == 1)
     #expect(failure.standardError.contains("division by zero"))
+    // The object as admission sees it: a cluster-scoped one has no namespace.
+    let folder = NSTemporaryDirectory() + "kubeward-eval-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: x}\n"
+      .write(toFile: folder + "/role.yaml", atomically: true, encoding: .utf8)
+    let cleared = try Kubeward.run([
+      "eval", "[dyn(has(object.metadata.namespace)), dyn(size(object.metadata))]", "--object",
+      folder + "/role.yaml",
+    ])
+    #expect(
+      cleared.standardOutput == "[false,1]\n", "\(cleared.standardOutput)\(cleared.standardError)")
   }
 }
