@@ -107,6 +107,27 @@ func policy(
   return text
 }
 
+/// Expects each expression to hold on its manifest, under a policy of `resource`
+/// (`["group"]|plural`), and a policy of `false` to report the manifest once: the policy
+/// matches it, so the expression holding means something.
+func expectEachHolds(
+  _ cases: [(manifest: String, expression: String, resource: String)],
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+  for (manifest, expression, resource) in cases {
+    let parts = resource.split(separator: "|").map(String.init)
+    let rules =
+      "- {apiGroups: \(parts[0]), apiVersions: [\"*\"], operations: [\"CREATE\"], resources: [\"\(parts[1])\"]}"
+    let findings = try Harness(policies: policy(expression, rules: rules), manifest: manifest)
+      .objectFindings()
+    #expect(
+      findings.isEmpty, "\(expression): \(findings.map(\.message))", sourceLocation: sourceLocation)
+    let always = try Harness(policies: policy("false", rules: rules), manifest: manifest)
+      .objectFindings()
+    #expect(always.count == 1, "\(resource) is not matched", sourceLocation: sourceLocation)
+  }
+}
+
 func quoted(_ text: String) -> String {
   "\""
     + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
