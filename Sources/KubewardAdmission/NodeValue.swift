@@ -212,15 +212,22 @@ final class APIDefaults: Sendable {
     case fields
     /// Every item of a sequence.
     case items
+    /// A `resource.Quantity`: its canonical text (see `QuantityText`).
+    case quantity
   }
 
   let kind: Kind
   let fieldDefaults: [(name: String, defaults: APIDefaults)]
+  /// The defaults of every field not named in `fieldDefaults` (a `ResourceList`'s
+  /// quantities, whatever the resources' names), and that unmanaged, as `fieldChildren`.
+  private let anyFieldDefaults: APIDefaults?
+  private let anyField: Unmanaged<APIDefaults>?
   let item: APIDefaults?
   /// `kind` without its payload: `wrap` asks it of every value it makes, and copying the
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
+  private let holdsQuantity: Bool
   /// Whether `kind` is `merged`: a written value is not the field's.
   let mergesWritten: Bool
   /// Whether a missing field of kind `fields` is its fields' defaults (a struct, or a pointer
@@ -250,7 +257,8 @@ final class APIDefaults: Sendable {
 
   private init(
     _ kind: Kind, fields: [(name: String, defaults: APIDefaults)] = [], item: APIDefaults? = nil,
-    nullsLeftOut: [String] = [], emptiesLeftOut: [String] = [], whenMissing: Bool = true
+    anyField: APIDefaults? = nil, nullsLeftOut: [String] = [], emptiesLeftOut: [String] = [],
+    whenMissing: Bool = true
   ) {
     self.materializesWhenMissing = whenMissing
     self.nullsLeftOut = nullsLeftOut
@@ -258,7 +266,11 @@ final class APIDefaults: Sendable {
     self.kind = kind
     self.fieldDefaults = fields
     self.item = item
-    if case .fields = kind { holdsFields = true } else { holdsFields = false }
+    self.anyFieldDefaults = anyField
+    self.anyField = anyField.map { .passUnretained($0) }
+    // A merged value's written fields have defaults too (a Pod's written `requests`).
+    if case .fields = kind { holdsFields = true } else { holdsFields = anyField != nil }
+    if case .quantity = kind { holdsQuantity = true } else { holdsQuantity = false }
     if case .items = kind { holdsItems = true } else { holdsItems = false }
     if case .merged = kind { mergesWritten = true } else { mergesWritten = false }
     fieldNameLengths = fields.map(\.name.utf8.count)
@@ -322,7 +334,7 @@ final class APIDefaults: Sendable {
       for index in lengths.indices where lengths[index] == length && fieldNames[index] == name {
         return fieldChildren[index]
       }
-      return nil
+      return anyField
     }
   }
 
@@ -432,7 +444,7 @@ final class APIDefaults: Sendable {
         if case .value(let value) = field.kind { map.insert(.string(key), value) }
       }
       return .map(map)
-    case .items: return nil
+    case .items, .quantity: return nil
     }
   }
 
@@ -443,6 +455,8 @@ final class APIDefaults: Sendable {
     case .sequence where defaults.holdsItems:
       guard let item = defaults.item else { return NodeValue.value(node) }
       return .list(DefaultedList(node, item: item))
+    case .scalar where defaults.holdsQuantity:
+      return node.withNode { QuantityText.canonical($0).map(Value.string) ?? NodeValue.scalar($0) }
     default: return NodeValue.value(node)
     }
   }
@@ -471,6 +485,15 @@ final class APIDefaults: Sendable {
       "failureThreshold",
     ], whenMissing: false)
 
+  /// A `resource.Quantity`, sent as its canonical text.
+  private static let quantity = APIDefaults(.quantity)
+  /// A `ResourceList` (`limits`, `requests`, `overhead`, `hard` …): a quantity per resource.
+  private static let resourceList = APIDefaults(.fields, anyField: quantity, whenMissing: false)
+  /// A `ResourceRequirements` that is a pointer (a pod's own `resources`, a claim's).
+  private static let resourceRequirements: APIDefaults = .typed(
+    ["limits": resourceList, "requests": resourceList], values: ["limits", "requests", "claims"],
+    whenMissing: false)
+
   /// A Pod's container's `requests`: those written, and each of its limits they lack
   /// (`SetDefaults_Pod`); `nil` (as written) without limits. A hostile list of more than
   /// `mergedResources` names is left as written: the merge is made for every read.
@@ -485,9 +508,11 @@ final class APIDefaults: Sendable {
     var merged = DictionaryMap()
     for written in [requests, limits] {
       guard let written, written.isMapping else { continue }
-      let map = NodeMap(UncountedNode(written))
-      for key in map.keys where merged.value(for: key) == nil {
-        if let value = map.value(for: key) { merged.insert(key, value) }
+      for pair in written.pairs {
+        let key = Value.string(pair.key.string ?? "")
+        if merged.value(for: key) == nil {
+          merged.insert(key, wrap(UncountedNode(pair.value), quantity))
+        }
       }
     }
     return .map(merged)
@@ -534,8 +559,11 @@ final class APIDefaults: Sendable {
         // A struct, not a pointer: the API server always sends it, `{}` when nothing is set, so
         // `has(c.resources)` holds on every container.
         "resources": .typed(
-          ofPod ? ["requests": APIDefaults(.merged(requestsFromLimits))] : [:],
-          values: ["limits", "requests", "claims"]),
+          [
+            "limits": resourceList,
+            "requests": ofPod
+              ? APIDefaults(.merged(requestsFromLimits), anyField: quantity) : resourceList,
+          ], values: ["limits", "requests", "claims"]),
         "livenessProbe": probe, "readinessProbe": probe, "startupProbe": probe,
         "volumeMounts": .items(
           .typed(
@@ -574,6 +602,9 @@ final class APIDefaults: Sendable {
       ),
       ("containers", .items(ofPod ? podContainer : templateContainer)),
       ("initContainers", .items(ofPod ? podContainer : templateContainer)),
+      ("overhead", resourceList),
+      ("resources", resourceRequirements),
+      ("volumes", .items(volume)),
     ]
     if ofPod {
       fields.append(("serviceAccountName", .value(.string("default"))))
@@ -596,6 +627,24 @@ final class APIDefaults: Sendable {
     return APIDefaults(
       .fields, fields: fields, nullsLeftOut: pointers + values, emptiesLeftOut: values)
   }
+
+  /// A pod's volume: an `emptyDir`'s `sizeLimit` is a quantity.
+  private static let volume: APIDefaults = .typed(
+    [
+      "emptyDir": .typed(
+        ["sizeLimit": quantity], pointers: ["sizeLimit"], values: ["medium"], whenMissing: false)
+    ], whenMissing: false)
+
+  /// A PersistentVolumeClaim's spec (`SetDefaults_PersistentVolumeClaimSpec`).
+  private static let claimSpec: APIDefaults = .typed(
+    [
+      "resources": .typed(["limits": resourceList, "requests": resourceList]),
+      "volumeMode": .value(.string("Filesystem")),
+    ],
+    pointers: [
+      "selector", "storageClassName", "volumeMode", "dataSource", "dataSourceRef",
+      "volumeAttributesClassName",
+    ], values: ["accessModes", "volumeName"])
 
   private static let podTemplate: APIDefaults = .fields([
     "metadata": metadata, "spec": podSpec(ofPod: false),
@@ -675,6 +724,7 @@ final class APIDefaults: Sendable {
         "podManagementPolicy": .value(.string("OrderedReady")),
         "updateStrategy": rollingUpdate(["partition": .int(0)]),
         "revisionHistoryLimit": .value(.int(10)),
+        "volumeClaimTemplates": .items(.fields(["spec": claimSpec])),
         "persistentVolumeClaimRetentionPolicy": .fields([
           "whenDeleted": .value(.string("Retain")), "whenScaled": .value(.string("Retain")),
         ]),
@@ -726,6 +776,34 @@ final class APIDefaults: Sendable {
             "timeZone", "startingDeadlineSeconds", "suspend", "successfulJobsHistoryLimit",
             "failedJobsHistoryLimit",
           ], values: ["concurrencyPolicy"])
+      ]),
+      "/PersistentVolumeClaim": .fields(["spec": claimSpec]),
+      // `SetDefaults_PersistentVolume`.
+      "/PersistentVolume": .fields([
+        "spec": .typed(
+          [
+            "capacity": resourceList,
+            "persistentVolumeReclaimPolicy": .value(.string("Retain")),
+            "volumeMode": .value(.string("Filesystem")),
+          ], pointers: ["volumeMode", "claimRef", "nodeAffinity"],
+          values: [
+            "capacity", "accessModes", "persistentVolumeReclaimPolicy", "storageClassName",
+            "mountOptions", "volumeAttributesClassName",
+          ])
+      ]),
+      "/ResourceQuota": .fields([
+        "spec": .typed(
+          ["hard": resourceList], pointers: ["scopeSelector"], values: ["hard", "scopes"])
+      ]),
+      "/LimitRange": .fields([
+        "spec": .fields([
+          "limits": .items(
+            .typed(
+              [
+                "max": resourceList, "min": resourceList, "default": resourceList,
+                "defaultRequest": resourceList, "maxLimitRequestRatio": resourceList,
+              ], values: ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"]))
+        ])
       ]),
       "/ConfigMap": .typed(pointers: ["immutable"], values: ["data", "binaryData"]),
       // `SetDefaults_Secret`.
