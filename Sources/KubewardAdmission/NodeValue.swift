@@ -212,8 +212,8 @@ final class APIDefaults: Sendable {
     case fields
     /// Every item of a sequence.
     case items
-    /// A `resource.Quantity`: its canonical text (see `QuantityText`).
-    case quantity
+    /// A `resource.Quantity`: its canonical text (see `QuantityText`), rounded so.
+    case quantity(QuantityText.Rounding)
   }
 
   let kind: Kind
@@ -227,7 +227,8 @@ final class APIDefaults: Sendable {
   /// kind (a value or a closure) to match it cost more than the rest of the wrapping.
   private let holdsFields: Bool
   private let holdsItems: Bool
-  private let holdsQuantity: Bool
+  /// The rounding of a `quantity`, `nil` for any other kind.
+  private let quantityRounding: QuantityText.Rounding?
   /// Whether `kind` is `merged`: a written value is not the field's.
   let mergesWritten: Bool
   /// Whether a missing field of kind `fields` is its fields' defaults (a struct, or a pointer
@@ -270,7 +271,11 @@ final class APIDefaults: Sendable {
     self.anyField = anyField.map { .passUnretained($0) }
     // A merged value's written fields have defaults too (a Pod's written `requests`).
     if case .fields = kind { holdsFields = true } else { holdsFields = anyField != nil }
-    if case .quantity = kind { holdsQuantity = true } else { holdsQuantity = false }
+    if case .quantity(let rounding) = kind {
+      quantityRounding = rounding
+    } else {
+      quantityRounding = nil
+    }
     if case .items = kind { holdsItems = true } else { holdsItems = false }
     if case .merged = kind { mergesWritten = true } else { mergesWritten = false }
     fieldNameLengths = fields.map(\.name.utf8.count)
@@ -455,8 +460,11 @@ final class APIDefaults: Sendable {
     case .sequence where defaults.holdsItems:
       guard let item = defaults.item else { return NodeValue.value(node) }
       return .list(DefaultedList(node, item: item))
-    case .scalar where defaults.holdsQuantity:
-      return node.withNode { QuantityText.canonical($0).map(Value.string) ?? NodeValue.scalar($0) }
+    case .scalar where defaults.quantityRounding != nil:
+      return node.withNode { node in
+        QuantityText.canonical(node, rounding: defaults.quantityRounding!).map(Value.string)
+          ?? NodeValue.scalar(node)
+      }
     default: return NodeValue.value(node)
     }
   }
@@ -486,9 +494,12 @@ final class APIDefaults: Sendable {
     ], whenMissing: false)
 
   /// A `resource.Quantity`, sent as its canonical text.
-  private static let quantity = APIDefaults(.quantity)
+  private static let quantity = APIDefaults(.quantity(.nano))
+  /// A `ResourceList`'s quantity, rounded up to milli units first.
+  private static let resourceQuantity = APIDefaults(.quantity(.milli))
   /// A `ResourceList` (`limits`, `requests`, `overhead`, `hard` …): a quantity per resource.
-  private static let resourceList = APIDefaults(.fields, anyField: quantity, whenMissing: false)
+  private static let resourceList = APIDefaults(
+    .fields, anyField: resourceQuantity, whenMissing: false)
   /// A `ResourceRequirements` that is a pointer (a pod's own `resources`, a claim's).
   private static let resourceRequirements: APIDefaults = .typed(
     ["limits": resourceList, "requests": resourceList], values: ["limits", "requests", "claims"],
@@ -511,7 +522,7 @@ final class APIDefaults: Sendable {
       for pair in written.pairs {
         let key = Value.string(pair.key.string ?? "")
         if merged.value(for: key) == nil {
-          merged.insert(key, wrap(UncountedNode(pair.value), quantity))
+          merged.insert(key, wrap(UncountedNode(pair.value), resourceQuantity))
         }
       }
     }
@@ -562,7 +573,8 @@ final class APIDefaults: Sendable {
           [
             "limits": resourceList,
             "requests": ofPod
-              ? APIDefaults(.merged(requestsFromLimits), anyField: quantity) : resourceList,
+              ? APIDefaults(.merged(requestsFromLimits), anyField: resourceQuantity)
+              : resourceList,
           ], values: ["limits", "requests", "claims"]),
         "livenessProbe": probe, "readinessProbe": probe, "startupProbe": probe,
         "volumeMounts": .items(

@@ -10,34 +10,50 @@ import KubewardYAML
 /// The rules are k8s.io/apimachinery's `pkg/api/resource/quantity.go`, followed step by step:
 /// a text already in canonical form is kept as written (`ParseQuantity`'s fast path caches
 /// it: `"1.500"` stays), and so are its quirks (`1000E` is `"1"`: 10²¹ has no SI suffix).
+/// A `ResourceList`'s quantities are rounded up to milli units first
+/// (`SetDefaults_ResourceList`): `cpu: 100u` is `"1m"`.
 enum QuantityText {
+  /// The smallest unit a quantity keeps, a finer part rounded up (away from zero).
+  enum Rounding {
+    /// `ParseQuantity`'s own.
+    case nano
+    /// A `ResourceList`'s (`SetDefaults_ResourceList`).
+    case milli
+
+    var exponent: Int { self == .nano ? -9 : -3 }
+  }
+
   /// The text the API server sends for a Quantity written as `node` (a string, or a JSON
   /// number), or `nil` for one it would reject (the object is then left as written).
-  static func canonical(_ node: Node) -> String? {
+  static func canonical(_ node: Node, rounding: Rounding = .nano) -> String? {
+    // Longer than any quantity, white space and all: none (and not copied for every read).
+    guard node.scalarByteCount <= longestWritten else { return nil }
     switch node.jsonType {
     case .null:
       // `UnmarshalJSON("null")` is the zero quantity.
       return "0"
     case .integer:
-      return node.int.flatMap { canonical(String($0)) }
+      return node.int.flatMap { canonical(String($0), rounding: rounding) }
     case .number:
       guard let number = Double((node.string ?? "").filter { $0 != "_" }), number.isFinite
       else { return nil }
-      return canonical(goJSONText(of: number))
+      return canonical(goJSONText(of: number), rounding: rounding)
     case .string:
-      return node.string.flatMap(canonical)
+      return node.string.flatMap { canonical($0, rounding: rounding) }
     default:
       return nil
     }
   }
 
   /// `ParseQuantity(strings.TrimSpace(text)).String()`, or `nil` when it does not parse.
-  static func canonical(_ written: String) -> String? {
-    isKeptAsWritten(written) ? written : parsedCanonical(written)
+  static func canonical(_ written: String, rounding: Rounding = .nano) -> String? {
+    isKeptAsWritten(written, rounding: rounding)
+      ? written : parsedCanonical(written, rounding: rounding)
   }
 
   /// `canonical(_:)` the long way, by the parse (what `isKeptAsWritten` shortens).
-  static func parsedCanonical(_ written: String) -> String? {
+  static func parsedCanonical(_ written: String, rounding: Rounding = .nano) -> String? {
+    guard written.utf8.count <= longestWritten else { return nil }
     let text = written.trimmingGoSpace
     // Longer than any quantity a resource takes: left as written (and never worked on).
     guard !text.isEmpty, text.utf8.count <= maximumLength else { return nil }
@@ -45,7 +61,9 @@ enum QuantityText {
     guard let parsed = Parsed(Array(text.utf8)),
       let (base, exponent, suffixFormat) = interpret(parsed.suffix)
     else { return nil }
-    if let kept = fastPath(parsed, text: text, exponent: exponent, format: suffixFormat) {
+    if let kept = fastPath(
+      parsed, text: text, exponent: exponent, format: suffixFormat, rounding: rounding)
+    {
       return kept
     }
     var amount = Decimal(digits: parsed.digits, exponent: -parsed.fraction.count)
@@ -55,19 +73,21 @@ enum QuantityText {
       for _ in 0..<(exponent / 10) { amount.multiply(by: 1024) }
     }
     var format = suffixFormat
-    if !amount.isZero { amount.roundUpToNano() }
+    if !amount.isZero { amount.roundUp(toExponent: rounding.exponent) }
     if format == .binarySI, amount.exceeds(maximumAllowed) { amount = maximumAllowed }
     if format == .binarySI, !amount.isZero, amount.isLessThanOne { format = .decimalSI }
     return render(amount, negative: !parsed.positive, format: format)
   }
 
   static let maximumLength = 128
+  /// The longest text looked at, white space around the quantity included.
+  static let longestWritten = 4 * maximumLength
 
   /// Whether `text` is in the form most manifests write, which the API server keeps: a whole
   /// number without leading zeros, with an SI suffix and not ending in `000`, or below 1024
   /// with a binary one (`500m`, `2`, `128Mi`). Said from the bytes, without the parse's
   /// copies: a policy reads a container's quantities on every object.
-  private static func isKeptAsWritten(_ text: String) -> Bool {
+  private static func isKeptAsWritten(_ text: String, rounding: Rounding) -> Bool {
     let bytes = text.utf8
     guard let first = bytes.first, (0x31...0x39).contains(first), bytes.count <= 17 else {
       return false
@@ -83,7 +103,10 @@ enum QuantityText {
     let suffix = bytes[index...]
     switch suffix.count {
     case 0: return trailingZeros < 3
-    case 1: return "numkMGTPE".utf8.contains(suffix[index]) && trailingZeros < 3
+    case 1:
+      // Nano and micro units are rounded to milli ones in a ResourceList.
+      let suffixes = rounding == .nano ? "numkMGTPE" : "mkMGTPE"
+      return suffixes.utf8.contains(suffix[index]) && trailingZeros < 3
     case 2:
       // Ei would pass 2⁶³ from 8Ei on (and be capped): left to the parse.
       return "KMGTP".utf8.contains(suffix[index]) && suffix.last == UInt8(ascii: "i")
@@ -167,7 +190,7 @@ enum QuantityText {
   /// written), the canonical text of the value when it takes the path, else `nil` (the slow
   /// path, which rounds to nano units and caps binary values).
   private static func fastPath(
-    _ parsed: Parsed, text: String, exponent: Int, format: Format
+    _ parsed: Parsed, text: String, exponent: Int, format: Format, rounding: Rounding
   ) -> String? {
     let length = parsed.numerator.count + parsed.fraction.count
     var scale = 0
@@ -187,7 +210,9 @@ enum QuantityText {
     }
     guard precision >= 0 else { return nil }
     scale -= parsed.fraction.count
-    guard scale >= -9 else { return nil }
+    // Finer than the rounding keeps: the slow path (a ResourceList's `RoundUp` drops the
+    // kept text and rounds as the slow path does).
+    guard scale >= rounding.exponent else { return nil }
     let shifted = parsed.digits
     var value: Int64 = 0
     for digit in shifted { value = value * 10 + Int64(digit - 0x30) }
@@ -274,14 +299,14 @@ enum QuantityText {
       }
     }
 
-    /// Rounded up (away from zero) to nine decimal places: `inf.RoundUp` to `Nano`.
-    mutating func roundUpToNano() {
-      guard exponent < -9 else { return }
-      let dropped = -9 - exponent
+    /// Rounded up (away from zero) to ten to the `target` (`inf.RoundUp`).
+    mutating func roundUp(toExponent target: Int) {
+      guard exponent < target else { return }
+      let dropped = target - exponent
       let kept = max(digits.count - dropped, 0)
       let carries = digits[kept...].contains { $0 != 0x30 }
       digits = Array(digits[..<kept])
-      exponent = -9
+      exponent = target
       if digits.isEmpty { digits = [0x30] }
       if carries { increment() }
     }

@@ -58,7 +58,9 @@ struct QuantityTextTests {
     #expect(QuantityText.canonical(" 1") == "1")
     #expect(QuantityText.canonical("1 ") == "1")
     #expect(QuantityText.canonical("-0") == "0")
-    for rejected in ["", "abc", "1Kb", "1e", "1.2.3", "--1", String(repeating: "9", count: 200)] {
+    // A hostile length is no quantity, white space or not: never copied nor parsed.
+    let long = [String(repeating: "9", count: 200), String(repeating: " ", count: 100_000) + "1"]
+    for rejected in ["", "abc", "1Kb", "1e", "1.2.3", "--1"] + long {
       #expect(QuantityText.canonical(rejected) == nil, "\(rejected)")
     }
   }
@@ -83,6 +85,28 @@ struct QuantityTextTests {
     #expect(QuantityText.canonical("12000k") == "12M")
   }
 
+  /// A `ResourceList`'s quantities are rounded up to milli units (`SetDefaults_ResourceList`),
+  /// which drops a kept text finer than that; others keep nano units.
+  @Test func resourceListsRoundUpToMilliUnits() {
+    let table = [
+      ("100u", "1m"), ("1n", "1m"), ("1500u", "2m"), ("0.0001", "1m"), ("1.0001", "1001m"),
+      ("1000u", "1m"), ("2m", "2m"), ("1.5", "1500m"), ("1Gi", "1Gi"), (".000001Ki", "2m"),
+      ("0", "0"), ("1e-7", "1e-3"), ("100e-6", "1e-3"), ("1k", "1k"),
+    ]
+    for (written, canonical) in table {
+      #expect(QuantityText.canonical(written, rounding: .milli) == canonical, "\(written)")
+    }
+    #expect(QuantityText.canonical("100u") == "100u")
+    for suffix in ["", "n", "u", "m", "k", "Ki", "Mi"] {
+      for number in [1, 7, 100, 999, 1_000, 1_500] {
+        let text = "\(number)\(suffix)"
+        #expect(
+          QuantityText.canonical(text, rounding: .milli)
+            == QuantityText.parsedCanonical(text, rounding: .milli), "\(text)")
+      }
+    }
+  }
+
   /// What Go's `encoding/json` writes for a float64, as kubectl sends `cpu: 0.5`.
   @Test func numbersAreWrittenAsGoWritesJSON() {
     let table: [(Double, String)] = [
@@ -103,7 +127,7 @@ struct QuantityTextTests {
       - name: c
         image: nginx:1
         resources: {limits: {cpu: 1, memory: 1024Mi}, requests: {cpu: 0.5}}
-      - {name: d, image: nginx:1, resources: {requests: {cpu: 2, memory: 2048Ki}}}
+      - {name: d, image: nginx:1, resources: {requests: {cpu: 100u, memory: 2048Ki}}}
       """
     let pod =
       "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
@@ -147,7 +171,7 @@ struct QuantityTextTests {
       (pod, "\(podResources).requests == {'cpu': '500m', 'memory': '1Gi'}", #"[""]|pods"#),
       (pod, "quantity(\(podResources).limits.cpu).isInteger()", #"[""]|pods"#),
       (
-        pod, "object.spec.containers[1].resources.requests == {'cpu': '2', 'memory': '2Mi'}",
+        pod, "object.spec.containers[1].resources.requests == {'cpu': '1m', 'memory': '2Mi'}",
         #"[""]|pods"#
       ),
       (pod, "object.spec.overhead == {'cpu': '250m', 'memory': '512Mi'}", #"[""]|pods"#),
