@@ -506,20 +506,23 @@ final class APIDefaults: Sendable {
     whenMissing: false)
 
   /// A Pod's container's `requests`: those written, and each of its limits they lack
-  /// (`SetDefaults_Pod`); `nil` (as written) without limits. A hostile list of more than
-  /// `mergedResources` names is left as written: the merge is made for every read.
+  /// (`SetDefaults_Pod`); `nil` (as written) without limits.
   @Sendable private static func requestsFromLimits(_ resources: Node) -> Value? {
-    guard let limits = resources.value(forKey: "limits"), limits.isMapping,
-      (1...mergedResources).contains(limits.pairs.count)
+    mergedResources(of: resources, ["requests", "limits"])
+  }
+
+  /// The `ResourceList`s `names` of `parent` merged, a resource taking its value from the
+  /// first list that has it; `nil` (the first as written) when no other list has a resource.
+  /// A hostile list of more than `mergedResources` names is left as written: the merge is
+  /// made for every read.
+  private static func mergedResources(of parent: Node, _ names: [String]) -> Value? {
+    let lists = names.map { name in parent.value(forKey: name).flatMap { $0.isMapping ? $0 : nil } }
+    guard lists.dropFirst().contains(where: { ($0?.pairs.count ?? 0) > 0 }),
+      lists.allSatisfy({ ($0?.pairs.count ?? 0) <= mergedResources })
     else { return nil }
-    let requests = resources.value(forKey: "requests")
-    guard requests.map({ !$0.isMapping || $0.pairs.count <= mergedResources }) ?? true else {
-      return nil
-    }
     var merged = DictionaryMap()
-    for written in [requests, limits] {
-      guard let written, written.isMapping else { continue }
-      for pair in written.pairs {
+    for case let list? in lists {
+      for pair in list.pairs {
         let key = Value.string(pair.key.string ?? "")
         if merged.value(for: key) == nil {
           merged.insert(key, wrap(UncountedNode(pair.value), resourceQuantity))
@@ -529,6 +532,27 @@ final class APIDefaults: Sendable {
     return .map(merged)
   }
   static let mergedResources = 64
+
+  /// A LimitRange's item (`SetDefaults_LimitRangeItem`): for containers, `default` takes what
+  /// it lacks from `max`, then `defaultRequest` from that `default` and from `min`.
+  private static let limitRangeItem: APIDefaults = {
+    @Sendable func ofContainers(_ item: Node) -> Bool { item.scalar(.type)?.string == "Container" }
+    let limit = APIDefaults(
+      .merged { item in
+        ofContainers(item) ? mergedResources(of: item, ["default", "max"]) : nil
+      }, anyField: resourceQuantity)
+    let request = APIDefaults(
+      .merged { item in
+        ofContainers(item)
+          ? mergedResources(of: item, ["defaultRequest", "default", "max", "min"]) : nil
+      }, anyField: resourceQuantity)
+    let names = ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"]
+    return .typed(
+      [
+        "max": resourceList, "min": resourceList, "default": limit, "defaultRequest": request,
+        "maxLimitRequestRatio": resourceList,
+      ], values: names)
+  }()
 
   /// With `hostNetwork`, a Pod's container port's `hostPort` is its `containerPort`
   /// (`SetDefaults_Pod`): the port's mapping is four levels under the pod's spec. (A port
@@ -640,17 +664,23 @@ final class APIDefaults: Sendable {
       .fields, fields: fields, nullsLeftOut: pointers + values, emptiesLeftOut: values)
   }
 
-  /// A pod's volume: an `emptyDir`'s `sizeLimit` is a quantity.
+  /// A pod's volume: an `emptyDir`'s `sizeLimit` and an ephemeral claim's resources are
+  /// quantities.
   private static let volume: APIDefaults = .typed(
     [
       "emptyDir": .typed(
-        ["sizeLimit": quantity], pointers: ["sizeLimit"], values: ["medium"], whenMissing: false)
+        ["sizeLimit": quantity], pointers: ["sizeLimit", "mode"], values: ["medium"],
+        whenMissing: false),
+      "ephemeral": .typed(
+        ["volumeClaimTemplate": .typed(["spec": claimSpec], whenMissing: false)],
+        pointers: ["volumeClaimTemplate"], whenMissing: false),
     ], whenMissing: false)
 
   /// A PersistentVolumeClaim's spec (`SetDefaults_PersistentVolumeClaimSpec`).
   private static let claimSpec: APIDefaults = .typed(
     [
-      "resources": .typed(["limits": resourceList, "requests": resourceList]),
+      "resources": .typed(
+        ["limits": resourceList, "requests": resourceList], values: ["limits", "requests"]),
       "volumeMode": .value(.string("Filesystem")),
     ],
     pointers: [
@@ -797,26 +827,17 @@ final class APIDefaults: Sendable {
             "capacity": resourceList,
             "persistentVolumeReclaimPolicy": .value(.string("Retain")),
             "volumeMode": .value(.string("Filesystem")),
-          ], pointers: ["volumeMode", "claimRef", "nodeAffinity"],
+          ], pointers: ["volumeMode", "claimRef", "nodeAffinity", "volumeAttributesClassName"],
           values: [
             "capacity", "accessModes", "persistentVolumeReclaimPolicy", "storageClassName",
-            "mountOptions", "volumeAttributesClassName",
+            "mountOptions",
           ])
       ]),
       "/ResourceQuota": .fields([
         "spec": .typed(
           ["hard": resourceList], pointers: ["scopeSelector"], values: ["hard", "scopes"])
       ]),
-      "/LimitRange": .fields([
-        "spec": .fields([
-          "limits": .items(
-            .typed(
-              [
-                "max": resourceList, "min": resourceList, "default": resourceList,
-                "defaultRequest": resourceList, "maxLimitRequestRatio": resourceList,
-              ], values: ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"]))
-        ])
-      ]),
+      "/LimitRange": .fields(["spec": .fields(["limits": .items(limitRangeItem)])]),
       "/ConfigMap": .typed(pointers: ["immutable"], values: ["data", "binaryData"]),
       // `SetDefaults_Secret`.
       "/Secret": .typed(

@@ -66,6 +66,9 @@ enum QuantityText {
     {
       return kept
     }
+    // The slow path reads the written number (`inf.Dec.SetString`), which needs a digit: `Pi`
+    // and `e-10` are errors there (the fast path reads `.` and `Ki` as 0).
+    guard parsed.hasDigits else { return nil }
     var amount = Decimal(digits: parsed.digits, exponent: -parsed.fraction.count)
     if base == 10 {
       amount.exponent += exponent
@@ -125,6 +128,9 @@ enum QuantityText {
     var fraction: ArraySlice<UInt8> = []
     var suffix: ArraySlice<UInt8> = []
 
+    /// Whether a digit is written (a leading zero included).
+    var hasDigits = false
+
     var digits: [UInt8] { Array(numerator) + Array(fraction) }
 
     init?(_ bytes: [UInt8]) {
@@ -133,15 +139,19 @@ enum QuantityText {
         positive = sign != UInt8(ascii: "-")
         position = 1
       }
+      let zerosStart = position
       while position < bytes.count, bytes[position] == UInt8(ascii: "0") { position += 1 }
+      hasDigits = position > zerosStart
       let start = position
       while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+      hasDigits = hasDigits || position > start
       numerator = start == position ? [UInt8(ascii: "0")] : bytes[start..<position]
       if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
         position += 1
         let fractionStart = position
         while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         fraction = bytes[fractionStart..<position]
+        hasDigits = hasDigits || !fraction.isEmpty
       }
       let suffixStart = position
       while position < bytes.count, "eEinumkKMGTP".utf8.contains(bytes[position]) {
@@ -171,12 +181,13 @@ enum QuantityText {
     }
     guard suffix.count > 1, suffix.first == UInt8(ascii: "e") || suffix.first == UInt8(ascii: "E"),
       let exponent = Int(String(decoding: suffix.dropFirst(), as: UTF8.self)),
-      abs(exponent) <= maximumExponent
+      (-maximumExponent...maximumExponent).contains(exponent)
     else { return nil }
     return (10, exponent, .decimalExponent)
   }
 
-  /// Beyond it the text is left as written: Go would wrap the exponent to 32 bits.
+  /// Beyond it the text is left as written, deliberately (Go takes any exponent, wrapped to
+  /// 32 bits): no resource is 10¹⁰⁰⁰⁰ of anything, and the digits worked on stay few.
   private static let maximumExponent = 10_000
 
   private static let decimalSuffixes: [(suffix: String, exponent: Int)] = [
@@ -419,17 +430,23 @@ enum QuantityText {
 }
 
 extension String {
-  /// Without the leading and trailing white space Go's `strings.TrimSpace` removes (ASCII's).
+  /// Without the white space at either end that `Quantity.UnmarshalJSON` trims: Go's
+  /// `strings.TrimSpace` of the JSON text, where a control character is an escape
+  /// (`\n`, which is no space and fails the parse), and so are U+2028 and U+2029; what is
+  /// left is the space and the Unicode spaces JSON writes as they are (NBSP, NEL …).
   fileprivate var trimmingGoSpace: String {
-    func isSpace(_ byte: UInt8) -> Bool {
-      byte == 0x20 || (0x09...0x0D).contains(byte)
+    guard let head = utf8.first, let tail = utf8.last,
+      head == 0x20 || head >= 0x80 || tail == 0x20 || tail >= 0x80
+    else { return self }
+    func isTrimmed(_ scalar: Unicode.Scalar) -> Bool {
+      switch scalar.value {
+      case 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: true
+      default: false
+      }
     }
-    guard let head = utf8.first, let tail = utf8.last, isSpace(head) || isSpace(tail) else {
-      return self
-    }
-    let bytes = Array(utf8)
-    guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
-    let last = bytes.lastIndex(where: { !isSpace($0) })!
-    return String(decoding: bytes[first...last], as: UTF8.self)
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return "" }
+    let last = scalars.lastIndex(where: { !isTrimmed($0) })!
+    return String(scalars[first...last])
   }
 }

@@ -58,9 +58,22 @@ struct QuantityTextTests {
     #expect(QuantityText.canonical(" 1") == "1")
     #expect(QuantityText.canonical("1 ") == "1")
     #expect(QuantityText.canonical("-0") == "0")
-    // A hostile length is no quantity, white space or not: never copied nor parsed.
-    let long = [String(repeating: "9", count: 200), String(repeating: " ", count: 100_000) + "1"]
-    for rejected in ["", "abc", "1Kb", "1e", "1.2.3", "--1"] + long {
+    // Deliberately narrower than Go, which takes these: a hostile length or exponent is no
+    // quantity, never copied nor parsed, and an exponent past 64 bits does not trap.
+    let hostile = [
+      String(repeating: "9", count: 200), String(repeating: " ", count: 100_000) + "1",
+      "1e10001", "1e-9223372036854775808", "1e99999999999999999999",
+    ]
+    // Without a digit, the slow path's reading of the number fails (`.` and `Ki` take the
+    // fast one, as zero); a control character is a JSON escape, no white space.
+    let rejectedByGo = ["Pi", "Ei", "e-10", "+E-18", "1\n", "\t1", "1\r", "1\u{2028}"]
+    #expect(QuantityText.canonical(".") == "0")
+    #expect(QuantityText.canonical("Ki") == "0")
+    // Unicode spaces that JSON does not escape are trimmed.
+    #expect(QuantityText.canonical("\u{A0}1") == "1")
+    #expect(QuantityText.canonical("1\u{85}") == "1")
+    #expect(QuantityText.canonical("\u{3000}2Gi ") == "2Gi")
+    for rejected in ["", "abc", "1Kb", "1e", "1.2.3", "--1"] + hostile + rejectedByGo {
       #expect(QuantityText.canonical(rejected) == nil, "\(rejected)")
     }
   }
@@ -91,7 +104,8 @@ struct QuantityTextTests {
     let table = [
       ("100u", "1m"), ("1n", "1m"), ("1500u", "2m"), ("0.0001", "1m"), ("1.0001", "1001m"),
       ("1000u", "1m"), ("2m", "2m"), ("1.5", "1500m"), ("1Gi", "1Gi"), (".000001Ki", "2m"),
-      ("0", "0"), ("1e-7", "1e-3"), ("100e-6", "1e-3"), ("1k", "1k"),
+      ("0", "0"), ("1e-7", "1e-3"), ("100e-6", "1e-3"), ("1k", "1k"), ("-100u", "-1m"),
+      ("-1.0001", "-1001m"),
     ]
     for (written, canonical) in table {
       #expect(QuantityText.canonical(written, rounding: .milli) == canonical, "\(written)")
@@ -133,7 +147,9 @@ struct QuantityTextTests {
       "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
       + container.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
       + "\n  overhead: {cpu: 250m, memory: 0.5Gi}"
-      + "\n  volumes: [{name: v, emptyDir: {sizeLimit: 2048Mi}}, {name: w, emptyDir: {}}]"
+      + "\n  volumes: [{name: v, emptyDir: {sizeLimit: 2048Mi}}, {name: w, emptyDir: {}},"
+      + " {name: e, ephemeral: {volumeClaimTemplate: {spec: {resources: {requests: {storage: 0.5Gi}}}}}}]"
+      + "\n  resources: {limits: {memory: null}}"
     let deployment =
       "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n"
       + "    spec:\n      containers:\n"
@@ -142,13 +158,16 @@ struct QuantityTextTests {
       apiVersion: v1
       kind: PersistentVolumeClaim
       metadata: {name: c}
-      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10240Mi}}}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10240Mi}, limits: {}}}
       """
     let limitRange = """
       apiVersion: v1
       kind: LimitRange
       metadata: {name: l}
-      spec: {limits: [{type: Container, max: {cpu: 2000m}, defaultRequest: {memory: 1e3}}]}
+      spec:
+        limits:
+          - {type: Container, max: {cpu: 2000m}, min: {cpu: 1m, memory: 1Ki}, defaultRequest: {memory: 1e3}}
+          - {type: Pod, max: {cpu: 4}}
       """
     let quota = """
       apiVersion: v1
@@ -176,7 +195,13 @@ struct QuantityTextTests {
       ),
       (pod, "object.spec.overhead == {'cpu': '250m', 'memory': '512Mi'}", #"[""]|pods"#),
       (pod, "object.spec.volumes[0].emptyDir.sizeLimit == '2Gi'", #"[""]|pods"#),
-      (pod, "!has(object.spec.volumes[1].emptyDir.sizeLimit)", #"[""]|pods"#),
+      (
+        pod,
+        "object.spec.volumes[2].ephemeral.volumeClaimTemplate.spec.resources.requests.storage == '512Mi'",
+        #"[""]|pods"#
+      ),
+      // A null quantity decodes as zero.
+      (pod, "object.spec.resources.limits.memory == '0'", #"[""]|pods"#),
       (
         deployment,
         "\(template) == {'limits': {'cpu': '1', 'memory': '1Gi'}, 'requests': {'cpu': '500m'}}",
@@ -184,8 +209,16 @@ struct QuantityTextTests {
       ),
       (claim, "object.spec.resources.requests.storage == '10Gi'", #"[""]|persistentvolumeclaims"#),
       (claim, "object.spec.volumeMode == 'Filesystem'", #"[""]|persistentvolumeclaims"#),
+      (claim, "!has(object.spec.resources.limits)", #"[""]|persistentvolumeclaims"#),
       (limitRange, "object.spec.limits[0].max.cpu == '2'", #"[""]|limitranges"#),
       (limitRange, "object.spec.limits[0].defaultRequest.memory == '1k'", #"[""]|limitranges"#),
+      // `SetDefaults_LimitRangeItem`, for containers only.
+      (limitRange, "object.spec.limits[0].default == {'cpu': '2'}", #"[""]|limitranges"#),
+      (
+        limitRange, "object.spec.limits[0].defaultRequest == {'memory': '1k', 'cpu': '2'}",
+        #"[""]|limitranges"#
+      ),
+      (limitRange, "!has(object.spec.limits[1].default)", #"[""]|limitranges"#),
       (
         quota, "object.spec.hard == {'requests.cpu': '10', 'limits.memory': '1Gi'}",
         #"[""]|resourcequotas"#
