@@ -276,7 +276,8 @@ final class APIDefaults: Sendable {
     } else {
       quantityRounding = nil
     }
-    if case .items = kind { holdsItems = true } else { holdsItems = false }
+    // A computed list's written items have defaults too (an autoscaler's `metrics`).
+    if case .items = kind { holdsItems = true } else { holdsItems = item != nil }
     if case .merged = kind { mergesWritten = true } else { mergesWritten = false }
     fieldNameLengths = fields.map(\.name.utf8.count)
     fieldNames = fields.map(\.name)
@@ -676,6 +677,64 @@ final class APIDefaults: Sendable {
         pointers: ["volumeClaimTemplate"], whenMissing: false),
     ], whenMissing: false)
 
+  /// A HorizontalPodAutoscaler's spec (`SetDefaults_HorizontalPodAutoscaler`): one replica at
+  /// least; in autoscaling/v2, without metrics, 80 % of the pods' CPU, and a `behavior`
+  /// written gets the scaling rules it leaves out (`GenerateHPAScaleUpRules` …). Metric
+  /// targets' values are quantities.
+  private static let autoscalerSpec: APIDefaults = {
+    func map(_ entries: KeyValuePairs<String, Value>) -> Value {
+      var map = DictionaryMap()
+      for (key, value) in entries { map.insert(.string(key), value) }
+      return .map(map)
+    }
+    func policy(_ type: String, _ value: Int64) -> Value {
+      map(["type": .string(type), "value": .int(value), "periodSeconds": .int(15)])
+    }
+    let defaultMetrics = Value.list(
+      ArrayList([
+        map([
+          "type": .string("Resource"),
+          "resource": map([
+            "name": .string("cpu"),
+            "target": map(["type": .string("Utilization"), "averageUtilization": .int(80)]),
+          ]),
+        ])
+      ]))
+    let target = APIDefaults.typed(
+      ["value": quantity, "averageValue": quantity],
+      pointers: ["value", "averageValue", "averageUtilization"], whenMissing: false)
+    let source = APIDefaults.typed(["target": target], whenMissing: false)
+    let metric = APIDefaults.typed(
+      [
+        "object": source, "pods": source, "resource": source, "containerResource": source,
+        "external": source,
+      ], pointers: ["object", "pods", "resource", "containerResource", "external"])
+    let metrics = APIDefaults(
+      .computed { spec in
+        spec.parent?["apiVersion"]?.string?.hasPrefix("autoscaling/v2") == true
+          ? defaultMetrics : nil
+      }, item: metric)
+    let rulePointers = ["stabilizationWindowSeconds", "selectPolicy", "tolerance"]
+    let behavior = APIDefaults.typed(
+      [
+        "scaleUp": .typed(
+          [
+            "stabilizationWindowSeconds": .value(.int(0)), "selectPolicy": .value(.string("Max")),
+            "policies": .value(.list(ArrayList([policy("Pods", 4), policy("Percent", 100)]))),
+            "tolerance": quantity,
+          ], pointers: rulePointers),
+        "scaleDown": .typed(
+          [
+            "selectPolicy": .value(.string("Max")),
+            "policies": .value(.list(ArrayList([policy("Percent", 100)]))),
+            "tolerance": quantity,
+          ], pointers: rulePointers),
+      ], pointers: ["scaleUp", "scaleDown"], whenMissing: false)
+    return .typed(
+      ["minReplicas": .value(.int(1)), "metrics": metrics, "behavior": behavior],
+      pointers: ["minReplicas", "behavior"], values: ["metrics"])
+  }()
+
   /// A PersistentVolumeClaim's spec (`SetDefaults_PersistentVolumeClaimSpec`).
   private static let claimSpec: APIDefaults = .typed(
     [
@@ -820,6 +879,7 @@ final class APIDefaults: Sendable {
           ], values: ["concurrencyPolicy"])
       ]),
       "/PersistentVolumeClaim": .fields(["spec": claimSpec]),
+      "autoscaling/HorizontalPodAutoscaler": .fields(["spec": autoscalerSpec]),
       // `SetDefaults_PersistentVolume`.
       "/PersistentVolume": .fields([
         "spec": .typed(

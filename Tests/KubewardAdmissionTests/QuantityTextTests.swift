@@ -231,6 +231,68 @@ struct QuantityTextTests {
     ])
   }
 
+  /// `SetDefaults_HorizontalPodAutoscaler`: `minReplicas` in both versions; in autoscaling/v2,
+  /// 80 % of CPU without metrics, the scaling rules a written `behavior` leaves out, and
+  /// metric targets as quantities.
+  @Test func autoscalersGetTheirDefaults() throws {
+    let bare = """
+      apiVersion: autoscaling/v2
+      kind: HorizontalPodAutoscaler
+      metadata: {name: h}
+      spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 5}
+      """
+    let written = """
+      apiVersion: autoscaling/v2
+      kind: HorizontalPodAutoscaler
+      metadata: {name: h}
+      spec:
+        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+        minReplicas: 2
+        maxReplicas: 5
+        metrics: [{type: Pods, pods: {metric: {name: rps}, target: {type: AverageValue, averageValue: 1000m}}}]
+        behavior: {scaleDown: {stabilizationWindowSeconds: 60}}
+      """
+    let version1 = """
+      apiVersion: autoscaling/v1
+      kind: HorizontalPodAutoscaler
+      metadata: {name: h}
+      spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 5}
+      """
+    let resource = #"["autoscaling"]|horizontalpodautoscalers"#
+    // Field by field: a CEL map literal's values have one type.
+    let cpu = """
+      object.spec.metrics.size() == 1 && object.spec.metrics[0].type == 'Resource' \
+      && object.spec.metrics[0].resource.name == 'cpu' \
+      && object.spec.metrics[0].resource.target.type == 'Utilization' \
+      && object.spec.metrics[0].resource.target.averageUtilization == 80
+      """
+    func rules(_ name: String) -> String {
+      """
+      object.spec.behavior.\(name).selectPolicy == 'Max' \
+      && object.spec.behavior.\(name).policies.map(p, p.type + ' ' + string(p.value) + ' ' + string(p.periodSeconds))
+      """
+    }
+    let scaleUp = """
+      \(rules("scaleUp")) == ['Pods 4 15', 'Percent 100 15'] \
+      && object.spec.behavior.scaleUp.stabilizationWindowSeconds == 0
+      """
+    let scaleDown = """
+      \(rules("scaleDown")) == ['Percent 100 15'] \
+      && object.spec.behavior.scaleDown.stabilizationWindowSeconds == 60
+      """
+    try expectEachHolds([
+      (bare, "object.spec.minReplicas == 1", resource),
+      (bare, cpu, resource),
+      (bare, "!has(object.spec.behavior)", resource),
+      (written, "object.spec.minReplicas == 2", resource),
+      (written, "object.spec.metrics[0].pods.target.averageValue == '1'", resource),
+      (written, scaleUp, resource),
+      (written, scaleDown, resource),
+      (version1, "object.spec.minReplicas == 1", resource),
+      (version1, "!has(object.spec.metrics)", resource),
+    ])
+  }
+
   /// A value the API server would reject is left as written, and a custom resource's
   /// quantities are its own.
   @Test func rejectedValuesAndCustomResourcesStayAsWritten() throws {
