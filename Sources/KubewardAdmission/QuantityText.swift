@@ -1,3 +1,4 @@
+import KubewardCEL
 import KubewardYAML
 
 /// How the API server writes a `resource.Quantity` it hands an admission policy: the object
@@ -387,45 +388,7 @@ enum QuantityText {
   /// `cpu: 0.5` so): the shortest digits that read back as it, plain between 10⁻⁶ and 10²¹,
   /// else with an exponent (`1e+21`, `1e-7`).
   static func goJSONText(of number: Double) -> String {
-    if number == 0 { return number.sign == .minus ? "-0" : "0" }
-    // Swift's description has the same shortest digits; only its layout differs.
-    var text = Substring(number.magnitude.description)
-    var exponent = 0
-    if let mark = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-      exponent = Int(text[text.index(after: mark)...]) ?? 0
-      text = text[..<mark]
-    }
-    var digits = Array(text.utf8)
-    if let point = digits.firstIndex(of: UInt8(ascii: ".")) {
-      exponent -= digits.count - point - 1
-      digits.remove(at: point)
-    }
-    var decimal = Decimal(digits: digits, exponent: exponent)
-    decimal.trim()
-    let sign = number.sign == .minus ? "-" : ""
-    let magnitude = number.magnitude
-    if magnitude < 1e-6 || magnitude >= 1e21 {
-      // d.ddde±dd, and Go's clean-up of `e-0d` to `e-d`.
-      let power = decimal.exponent + decimal.digits.count - 1
-      var mantissa = String(UnicodeScalar(decimal.digits[0]))
-      if decimal.digits.count > 1 {
-        mantissa += "." + String(decoding: decimal.digits.dropFirst(), as: UTF8.self)
-      }
-      let magnitudeText = String(abs(power))
-      let padded = power >= 0 && magnitudeText.count < 2 ? "0" + magnitudeText : magnitudeText
-      return sign + mantissa + "e" + (power < 0 ? "-" : "+") + padded
-    }
-    let whole = decimal.integerDigits
-    var result = sign + String(decoding: whole, as: UTF8.self)
-    if decimal.exponent < 0 {
-      let fractionDigits = -decimal.exponent
-      var fraction = decimal.digits.suffix(fractionDigits).map { $0 }
-      if fraction.count < fractionDigits {
-        fraction = [UInt8](repeating: 0x30, count: fractionDigits - fraction.count) + fraction
-      }
-      result += "." + String(decoding: fraction, as: UTF8.self)
-    }
-    return result
+    CELFormat.goLayout(number, plainExponents: -6...20, padsNegativeExponent: false)
   }
 }
 

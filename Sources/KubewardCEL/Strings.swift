@@ -484,16 +484,27 @@ public enum CELFormat {
   public static func double(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+    return goLayout(value, plainExponents: -4...5, padsNegativeExponent: true)
+  }
+
+  /// A finite double in Go's layout of its shortest digits: plain when its decimal exponent
+  /// (`x` of `d.ddd × 10^x`) is in `plainExponents`, else `d.ddde±dd`, a negative exponent
+  /// written with one digit when it has one unless `padsNegativeExponent` (`%g` pads it,
+  /// `encoding/json` does not).
+  public static func goLayout(
+    _ value: Double, plainExponents: ClosedRange<Int>, padsNegativeExponent: Bool
+  ) -> String {
     if value == 0 { return value.sign == .minus ? "-0" : "0" }
     let (digits, exponent) = shortestDigits(abs(value))
     let sign = value < 0 ? "-" : ""
     // `exponent` is the position of the decimal point: value = 0.digits × 10^exponent.
     let scientific = exponent - 1
-    if scientific < -4 || scientific >= 6 {
+    if !plainExponents.contains(scientific) {
       var text = String(digits.first!)
       if digits.count > 1 { text += "." + digits.dropFirst() }
       let magnitude = abs(scientific)
-      text += (scientific < 0 ? "e-" : "e+") + (magnitude < 10 ? "0" : "") + String(magnitude)
+      let pads = magnitude < 10 && (scientific >= 0 || padsNegativeExponent)
+      text += (scientific < 0 ? "e-" : "e+") + (pads ? "0" : "") + String(magnitude)
       return sign + text
     }
     if exponent <= 0 {

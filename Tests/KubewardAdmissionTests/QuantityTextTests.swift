@@ -183,25 +183,32 @@ struct QuantityTextTests {
         template: {spec: {containers: [{name: c, image: nginx:1}]}}
         volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1.5Gi}}}}]
       """
+    let volume = """
+      apiVersion: v1
+      kind: PersistentVolume
+      metadata: {name: v}
+      spec: {capacity: {storage: 0.5Ti}, hostPath: {path: /data}, volumeAttributesClassName: ""}
+      """
+    let pods = #"[""]|pods"#
     let podResources = "object.spec.containers[0].resources"
     let template = "object.spec.template.spec.containers[0].resources"
     try expectEachHolds([
-      (pod, "\(podResources).limits == {'cpu': '1', 'memory': '1Gi'}", #"[""]|pods"#),
-      (pod, "\(podResources).requests == {'cpu': '500m', 'memory': '1Gi'}", #"[""]|pods"#),
-      (pod, "quantity(\(podResources).limits.cpu).isInteger()", #"[""]|pods"#),
+      (pod, "\(podResources).limits == {'cpu': '1', 'memory': '1Gi'}", pods),
+      (pod, "\(podResources).requests == {'cpu': '500m', 'memory': '1Gi'}", pods),
+      (pod, "quantity(\(podResources).limits.cpu).isInteger()", pods),
       (
         pod, "object.spec.containers[1].resources.requests == {'cpu': '1m', 'memory': '2Mi'}",
-        #"[""]|pods"#
+        pods
       ),
-      (pod, "object.spec.overhead == {'cpu': '250m', 'memory': '512Mi'}", #"[""]|pods"#),
-      (pod, "object.spec.volumes[0].emptyDir.sizeLimit == '2Gi'", #"[""]|pods"#),
+      (pod, "object.spec.overhead == {'cpu': '250m', 'memory': '512Mi'}", pods),
+      (pod, "object.spec.volumes[0].emptyDir.sizeLimit == '2Gi'", pods),
       (
         pod,
         "object.spec.volumes[2].ephemeral.volumeClaimTemplate.spec.resources.requests.storage == '512Mi'",
-        #"[""]|pods"#
+        pods
       ),
       // A null quantity decodes as zero.
-      (pod, "object.spec.resources.limits.memory == '0'", #"[""]|pods"#),
+      (pod, "object.spec.resources.limits.memory == '0'", pods),
       (
         deployment,
         "\(template) == {'limits': {'cpu': '1', 'memory': '1Gi'}, 'requests': {'cpu': '500m'}}",
@@ -210,6 +217,14 @@ struct QuantityTextTests {
       (claim, "object.spec.resources.requests.storage == '10Gi'", #"[""]|persistentvolumeclaims"#),
       (claim, "object.spec.volumeMode == 'Filesystem'", #"[""]|persistentvolumeclaims"#),
       (claim, "!has(object.spec.resources.limits)", #"[""]|persistentvolumeclaims"#),
+      (volume, "object.spec.capacity.storage == '512Gi'", #"[""]|persistentvolumes"#),
+      (
+        volume,
+        "object.spec.persistentVolumeReclaimPolicy == 'Retain' && object.spec.volumeMode == 'Filesystem'",
+        #"[""]|persistentvolumes"#
+      ),
+      // A pointer: written empty, it is kept.
+      (volume, "object.spec.volumeAttributesClassName == ''", #"[""]|persistentvolumes"#),
       (limitRange, "object.spec.limits[0].max.cpu == '2'", #"[""]|limitranges"#),
       (limitRange, "object.spec.limits[0].defaultRequest.memory == '1k'", #"[""]|limitranges"#),
       // `SetDefaults_LimitRangeItem`, for containers only.
