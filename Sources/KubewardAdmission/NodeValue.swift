@@ -269,8 +269,13 @@ final class APIDefaults: Sendable {
     self.item = item
     self.anyFieldDefaults = anyField
     self.anyField = anyField.map { .passUnretained($0) }
-    // A merged value's written fields have defaults too (a Pod's written `requests`).
-    if case .fields = kind { holdsFields = true } else { holdsFields = anyField != nil }
+    // A merged value's written fields have defaults too (a Pod's written `requests`, an
+    // `emptyDir`'s `sizeLimit`).
+    if case .fields = kind {
+      holdsFields = true
+    } else {
+      holdsFields = anyField != nil || !fields.isEmpty
+    }
     if case .quantity(let rounding) = kind {
       quantityRounding = rounding
     } else {
@@ -665,17 +670,46 @@ final class APIDefaults: Sendable {
       .fields, fields: fields, nullsLeftOut: pointers + values, emptiesLeftOut: values)
   }
 
-  /// A pod's volume: an `emptyDir`'s `sizeLimit` and an ephemeral claim's resources are
-  /// quantities.
-  private static let volume: APIDefaults = .typed(
-    [
-      "emptyDir": .typed(
-        ["sizeLimit": quantity], pointers: ["sizeLimit", "mode"], values: ["medium"],
-        whenMissing: false),
-      "ephemeral": .typed(
-        ["volumeClaimTemplate": .typed(["spec": claimSpec], whenMissing: false)],
-        pointers: ["volumeClaimTemplate"], whenMissing: false),
-    ], whenMissing: false)
+  /// A pod's volume: one written without a source is an `emptyDir` (`SetDefaults_Volume`); an
+  /// `emptyDir`'s `sizeLimit` and an ephemeral claim's resources are quantities; ConfigMap,
+  /// Secret, downward API and projected volumes get files of mode 0644 (`defaultMode: 420`),
+  /// a projected service account token an hour's life, and a `hostPath` the unset `type: ""`
+  /// (`SetDefaults_ConfigMapVolumeSource` …, `SetDefaults_HostPathVolumeSource`).
+  private static let volume: APIDefaults = {
+    let defaultMode = APIDefaults.value(.int(0o644))
+    let items = ["items"]
+    let projection = APIDefaults.typed(
+      [
+        "serviceAccountToken": .typed(
+          ["expirationSeconds": .value(.int(3600))], pointers: ["expirationSeconds"],
+          values: ["audience"], whenMissing: false)
+      ],
+      pointers: ["secret", "downwardAPI", "configMap", "serviceAccountToken", "clusterTrustBundle"]
+        + ["podCertificate"])
+    return .typed(
+      [
+        "configMap": .typed(
+          ["defaultMode": defaultMode], pointers: ["defaultMode", "optional"],
+          values: ["name"] + items, whenMissing: false),
+        "secret": .typed(
+          ["defaultMode": defaultMode], pointers: ["defaultMode", "optional"],
+          values: ["secretName"] + items, whenMissing: false),
+        "downwardAPI": .typed(
+          ["defaultMode": defaultMode], pointers: ["defaultMode"], values: items,
+          whenMissing: false),
+        "projected": .typed(
+          ["defaultMode": defaultMode, "sources": .items(projection)], pointers: ["defaultMode"],
+          whenMissing: false),
+        "hostPath": .typed(["type": .value(.string(""))], pointers: ["type"], whenMissing: false),
+        "emptyDir": APIDefaults(
+          .merged { volume in Volume.isSourceless(volume) ? .map(DictionaryMap()) : nil },
+          fields: [(name: "sizeLimit", defaults: quantity)],
+          nullsLeftOut: ["sizeLimit", "mode", "medium"], emptiesLeftOut: ["medium"]),
+        "ephemeral": .typed(
+          ["volumeClaimTemplate": .typed(["spec": claimSpec], whenMissing: false)],
+          pointers: ["volumeClaimTemplate"], whenMissing: false),
+      ], pointers: Volume.sourceNames.sorted(), whenMissing: false)
+  }()
 
   /// A HorizontalPodAutoscaler's spec (`SetDefaults_HorizontalPodAutoscaler`): one replica at
   /// least; in autoscaling/v2, without metrics, 80 % of the pods' CPU, and a `behavior`

@@ -1547,6 +1547,28 @@ struct EvaluationTests {
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec: {podSelector: {}, policyTypes: [Egress]}",
         "object.spec.policyTypes == ['Egress']", "[\"networking.k8s.io\"]|networkpolicies"
       ),
+      // `SetDefaults_Volume`: a volume without a source (none written, a null, a misspelt one)
+      // is an `emptyDir`; a source written as null is left out.
+      (
+        sourcelessVolumes(kind: "Deployment"),
+        "object.spec.template.spec.volumes.map(v, has(v.emptyDir)) == [true, false, true, true, true, false, false, false, false] && object.spec.template.spec.volumes[0].emptyDir == {} && size(object.spec.template.spec.volumes[0]) == 2",
+        "[\"apps\"]|deployments"
+      ),
+      (
+        sourcelessVolumes(kind: "Deployment"),
+        "object.spec.template.spec.volumes[1].map(k, k) == ['name', 'configMap'] && object.spec.template.spec.volumes[1].configMap.map(k, k) == ['name', 'defaultMode'] && object.spec.template.spec.volumes[1].configMap.defaultMode == 420 && size(object.spec.template.spec.volumes[2]) == 2 && object.spec.template.spec.volumes[4].emptyDir.sizeLimit == '1Gi'",
+        "[\"apps\"]|deployments"
+      ),
+      (
+        sourcelessVolumes(kind: "Pod"),
+        "object.spec.volumes[5].secret.defaultMode == 384 && object.spec.volumes[6].projected.defaultMode == 420 && object.spec.volumes[6].projected.sources[0].serviceAccountToken.expirationSeconds == 3600 && object.spec.volumes[6].projected.sources[1] == {'configMap': {'name': 'x'}} && object.spec.volumes[7].hostPath == {'path': '/data', 'type': ''} && object.spec.volumes[8].downwardAPI.defaultMode == 420",
+        "[\"\"]|pods"
+      ),
+      (
+        sourcelessVolumes(kind: "Pod"),
+        "object.spec.volumes.filter(v, 'emptyDir' in v).map(v, v.name) == ['cache', 'scratch', 'typo', 'sized']",
+        "[\"\"]|pods"
+      ),
     ])
     // Offline, an UPDATE's oldObject is the object as admission sees it, defaults and all.
     var update = Harness(
@@ -2292,4 +2314,29 @@ struct EvaluationTests {
       #expect(elapsed < .seconds(5), "\(elapsed)")
     }
   }
+}
+
+/// A workload (or a Pod) whose volumes are: none written, a ConfigMap with `emptyDir: null`,
+/// a null `emptyDir`, a misspelt source, a sized `emptyDir`, then a Secret, a projected, a
+/// `hostPath` and a downward API volume.
+private func sourcelessVolumes(kind: String) -> String {
+  let volumes = """
+    volumes:
+      - name: cache
+      - {name: settings, configMap: {name: x}, emptyDir: null}
+      - {name: scratch, emptyDir: null}
+      - {name: typo, configmap: {name: x}}
+      - {name: sized, emptyDir: {sizeLimit: 1024Mi}}
+      - {name: key, secret: {secretName: k, defaultMode: 0600}}
+      - {name: token, projected: {sources: [{serviceAccountToken: {path: t}}, {configMap: {name: x}}]}}
+      - {name: data, hostPath: {path: /data}}
+      - {name: info, downwardAPI: {items: []}}
+    containers: [{name: a, image: a}]
+    """
+  if kind == "Pod" {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+      + volumes.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+  }
+  return "apiVersion: apps/v1\nkind: \(kind)\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"
+    + volumes.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
 }

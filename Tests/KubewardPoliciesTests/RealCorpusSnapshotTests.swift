@@ -15,7 +15,7 @@ struct RealCorpusSnapshotTests {
     "dns-policy-default/info": 3,
     "duplicate-key/error": 8,
     "emptydir-size-limit/info": 74,
-    "emptydir-size-limit/warning": 168,
+    "emptydir-size-limit/warning": 169,
     "ephemeral-storage-limit/info": 576,
     "ephemeral-storage-limit/warning": 148,
     "exec-probe/info": 58,

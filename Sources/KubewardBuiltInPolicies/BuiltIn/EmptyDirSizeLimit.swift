@@ -30,14 +30,18 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     var diskBound: Bool?
     var memoryBound: [String: Bool]?
     for volume in spec.volumes {
-      guard let (key, emptyDir) = volume.source(.emptyDir), emptyDir[.sizeLimit] == nil,
+      guard let (key, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
       else { continue }
-      let name = volume.name.map { "emptyDir volume \"\($0)\"" } ?? "an emptyDir volume"
+      let name =
+        volume.name.map { name in
+          emptyDir == nil
+            ? "volume \"\(name)\" without a source (an emptyDir)" : "emptyDir volume \"\(name)\""
+        } ?? "an emptyDir volume"
       if let volumeName = volume.name, socketFolders.contains(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
       // containers that all declare that limit already bound it, if late.
-      let inMemory = emptyDir.scalar(.medium)?.textEquals("Memory") == true
+      let inMemory = emptyDir?.scalar(.medium)?.textEquals("Memory") == true
       let resource: Key = inMemory ? .memory : .ephemeralStorage
       // Memory a tmpfs holds is charged to the container that writes it, so the containers
       // that mount the volume bound it; disk use is the pod's, bounded when every container

@@ -43,8 +43,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
   {
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
-      if let emptyDir = volume.source(.emptyDir)?.value, emptyDir[.sizeLimit] == nil,
-        emptyDir.scalar(.medium)?.textEquals("Memory") != true
+      if let (_, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
+        emptyDir?.scalar(.medium)?.textEquals("Memory") != true
       {
         if volumes.socketFolders.contains(mount.volume) { continue }
         // Where configuration and credentials live, a few small files: a sidecar's
