@@ -611,7 +611,15 @@ final class APIDefaults: Sendable {
           .typed(
             pointers: ["recursiveReadOnly", "mountPropagation"],
             values: ["readOnly", "subPath", "subPathExpr", "bindMountOptions"])),
-        "env": .items(.typed(pointers: ["valueFrom"], values: ["value"])),
+        "env": .items(
+          .typed(
+            [
+              "valueFrom": .typed(
+                ["fieldRef": fieldSelector],
+                pointers: [
+                  "fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef",
+                ], whenMissing: false)
+            ], pointers: ["valueFrom"], values: ["value"])),
       ],
       pointers: [
         "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
@@ -670,37 +678,53 @@ final class APIDefaults: Sendable {
       .fields, fields: fields, nullsLeftOut: pointers + values, emptiesLeftOut: values)
   }
 
+  /// An `ObjectFieldSelector` (`fieldRef`): its `apiVersion` is `v1`
+  /// (`SetDefaults_ObjectFieldSelector`).
+  private static let fieldSelector: APIDefaults = .typed(
+    ["apiVersion": .value(.string("v1"))], values: ["apiVersion"], whenMissing: false)
+
   /// A pod's volume: one written without a source is an `emptyDir` (`SetDefaults_Volume`); an
   /// `emptyDir`'s `sizeLimit` and an ephemeral claim's resources are quantities; ConfigMap,
   /// Secret, downward API and projected volumes get files of mode 0644 (`defaultMode: 420`),
-  /// a projected service account token an hour's life, and a `hostPath` the unset `type: ""`
-  /// (`SetDefaults_ConfigMapVolumeSource` …, `SetDefaults_HostPathVolumeSource`).
+  /// a projected service account token an hour's life, a `hostPath` the unset `type: ""`, a
+  /// field reference `apiVersion: v1`, and iSCSI, RBD, Azure disk and ScaleIO volumes their
+  /// drivers' defaults (`SetDefaults_ConfigMapVolumeSource` … in k8s.io/kubernetes
+  /// pkg/apis/core/v1/defaults.go).
   private static let volume: APIDefaults = {
     let defaultMode = APIDefaults.value(.int(0o644))
-    let items = ["items"]
+    let keysToPaths = APIDefaults.items(.typed(pointers: ["mode", "user"]))
+    let downwardFiles = APIDefaults.items(
+      .typed(
+        ["fieldRef": fieldSelector], pointers: ["fieldRef", "resourceFieldRef", "mode", "user"]))
     let projection = APIDefaults.typed(
       [
         "serviceAccountToken": .typed(
-          ["expirationSeconds": .value(.int(3600))], pointers: ["expirationSeconds"],
-          values: ["audience"], whenMissing: false)
+          ["expirationSeconds": .value(.int(3600))], pointers: ["expirationSeconds", "user"],
+          values: ["audience"], whenMissing: false),
+        "downwardAPI": .typed(["items": downwardFiles], values: ["items"], whenMissing: false),
       ],
-      pointers: ["secret", "downwardAPI", "configMap", "serviceAccountToken", "clusterTrustBundle"]
-        + ["podCertificate"])
+      pointers: [
+        "secret", "downwardAPI", "configMap", "serviceAccountToken", "clusterTrustBundle",
+        "podCertificate",
+      ])
+    func text(_ text: String) -> APIDefaults { .value(.string(text)) }
     return .typed(
       [
         "configMap": .typed(
-          ["defaultMode": defaultMode], pointers: ["defaultMode", "optional"],
-          values: ["name"] + items, whenMissing: false),
+          ["defaultMode": defaultMode, "items": keysToPaths],
+          pointers: ["defaultMode", "optional", "defaultUser"], values: ["name", "items"],
+          whenMissing: false),
         "secret": .typed(
-          ["defaultMode": defaultMode], pointers: ["defaultMode", "optional"],
-          values: ["secretName"] + items, whenMissing: false),
+          ["defaultMode": defaultMode, "items": keysToPaths],
+          pointers: ["defaultMode", "optional", "defaultUser"], values: ["secretName", "items"],
+          whenMissing: false),
         "downwardAPI": .typed(
-          ["defaultMode": defaultMode], pointers: ["defaultMode"], values: items,
-          whenMissing: false),
+          ["defaultMode": defaultMode, "items": downwardFiles],
+          pointers: ["defaultMode", "defaultUser"], values: ["items"], whenMissing: false),
         "projected": .typed(
-          ["defaultMode": defaultMode, "sources": .items(projection)], pointers: ["defaultMode"],
-          whenMissing: false),
-        "hostPath": .typed(["type": .value(.string(""))], pointers: ["type"], whenMissing: false),
+          ["defaultMode": defaultMode, "sources": .items(projection)],
+          pointers: ["defaultMode", "defaultUser"], whenMissing: false),
+        "hostPath": .typed(["type": text("")], pointers: ["type"], whenMissing: false),
         "emptyDir": APIDefaults(
           .merged { volume in Volume.isSourceless(volume) ? .map(DictionaryMap()) : nil },
           fields: [(name: "sizeLimit", defaults: quantity)],
@@ -708,6 +732,27 @@ final class APIDefaults: Sendable {
         "ephemeral": .typed(
           ["volumeClaimTemplate": .typed(["spec": claimSpec], whenMissing: false)],
           pointers: ["volumeClaimTemplate"], whenMissing: false),
+        "iscsi": .typed(
+          ["iscsiInterface": text("default")], pointers: ["secretRef", "initiatorName"],
+          values: [
+            "iscsiInterface", "fsType", "readOnly", "portals", "chapAuthDiscovery",
+            "chapAuthSession",
+          ], whenMissing: false),
+        "rbd": .typed(
+          ["pool": text("rbd"), "user": text("admin"), "keyring": text("/etc/ceph/keyring")],
+          pointers: ["secretRef"], values: ["fsType", "pool", "user", "keyring", "readOnly"],
+          whenMissing: false),
+        "azureDisk": .typed(
+          [
+            "cachingMode": text("ReadWrite"), "fsType": text("ext4"),
+            "readOnly": .value(.bool(false)), "kind": text("Shared"),
+          ], pointers: ["cachingMode", "fsType", "readOnly", "kind"], whenMissing: false),
+        "scaleIO": .typed(
+          ["storageMode": text("ThinProvisioned"), "fsType": text("xfs")],
+          values: [
+            "sslEnabled", "protectionDomain", "storagePool", "storageMode", "volumeName", "fsType",
+            "readOnly",
+          ], whenMissing: false),
       ], pointers: Volume.sourceNames.sorted(), whenMissing: false)
   }()
 

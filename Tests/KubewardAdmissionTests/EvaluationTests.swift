@@ -1551,7 +1551,7 @@ struct EvaluationTests {
       // is an `emptyDir`; a source written as null is left out.
       (
         sourcelessVolumes(kind: "Deployment"),
-        "object.spec.template.spec.volumes.map(v, has(v.emptyDir)) == [true, false, true, true, true, false, false, false, false] && object.spec.template.spec.volumes[0].emptyDir == {} && size(object.spec.template.spec.volumes[0]) == 2",
+        "object.spec.template.spec.volumes.map(v, has(v.emptyDir)) == [true, false, true, true, true, false, false, false, false, false, false, false, false, true, false] && object.spec.template.spec.volumes[0].emptyDir == {} && size(object.spec.template.spec.volumes[0]) == 2",
         "[\"apps\"]|deployments"
       ),
       (
@@ -1566,7 +1566,19 @@ struct EvaluationTests {
       ),
       (
         sourcelessVolumes(kind: "Pod"),
-        "object.spec.volumes.filter(v, 'emptyDir' in v).map(v, v.name) == ['cache', 'scratch', 'typo', 'sized']",
+        "object.spec.volumes[8].downwardAPI.items[0].fieldRef.apiVersion == 'v1' && object.spec.containers[0].env[0].valueFrom.fieldRef.apiVersion == 'v1' && object.spec.volumes[9].iscsi.iscsiInterface == 'default' && object.spec.volumes[10].rbd.pool == 'rbd' && object.spec.volumes[10].rbd.keyring == '/etc/ceph/keyring' && object.spec.volumes[11].azureDisk.kind == 'Shared' && object.spec.volumes[11].azureDisk.readOnly == false && object.spec.volumes[12].scaleIO.storageMode == 'ThinProvisioned'",
+        "[\"\"]|pods"
+      ),
+      (
+        // A key written twice is its last value: the ConfigMap is null, so the volume has no
+        // source. A null pointer is left out.
+        sourcelessVolumes(kind: "Pod"),
+        "has(object.spec.volumes[13].emptyDir) && !has(object.spec.volumes[13].configMap) && !has(object.spec.volumes[14].configMap.defaultUser)",
+        "[\"\"]|pods"
+      ),
+      (
+        sourcelessVolumes(kind: "Pod"),
+        "object.spec.volumes.filter(v, 'emptyDir' in v).map(v, v.name) == ['cache', 'scratch', 'typo', 'sized', 'twice']",
         "[\"\"]|pods"
       ),
     ])
@@ -2318,7 +2330,8 @@ struct EvaluationTests {
 
 /// A workload (or a Pod) whose volumes are: none written, a ConfigMap with `emptyDir: null`,
 /// a null `emptyDir`, a misspelt source, a sized `emptyDir`, then a Secret, a projected, a
-/// `hostPath` and a downward API volume.
+/// `hostPath`, a downward API, an iSCSI, an RBD, an Azure disk and a ScaleIO volume, a volume
+/// whose ConfigMap is written twice (the last null), and a ConfigMap with `defaultUser: null`.
 private func sourcelessVolumes(kind: String) -> String {
   let volumes = """
     volumes:
@@ -2330,8 +2343,17 @@ private func sourcelessVolumes(kind: String) -> String {
       - {name: key, secret: {secretName: k, defaultMode: 0600}}
       - {name: token, projected: {sources: [{serviceAccountToken: {path: t}}, {configMap: {name: x}}]}}
       - {name: data, hostPath: {path: /data}}
-      - {name: info, downwardAPI: {items: []}}
-    containers: [{name: a, image: a}]
+      - {name: info, downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}}
+      - {name: disk, iscsi: {targetPortal: "10.0.0.1:3260", iqn: "iqn.2001-04.com.example:storage", lun: 0}}
+      - {name: ceph, rbd: {monitors: ["10.0.0.2:6789"], image: foo}}
+      - {name: azure, azureDisk: {diskName: d, diskURI: u}}
+      - {name: scale, scaleIO: {gateway: g, system: s, secretRef: {name: x}}}
+      - {name: twice, configMap: {name: x}, configMap: null}
+      - {name: owner, configMap: {name: x, defaultUser: null}}
+    containers:
+      - name: a
+        image: a
+        env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
     """
   if kind == "Pod" {
     return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"

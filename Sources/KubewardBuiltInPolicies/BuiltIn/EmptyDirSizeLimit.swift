@@ -33,10 +33,12 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       guard let (key, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
         !(volume.name.map(claimed.contains) ?? false)
       else { continue }
+      // A volume without a source is one the API server makes an emptyDir.
       let name =
         volume.name.map { name in
           emptyDir == nil
-            ? "volume \"\(name)\" without a source (an emptyDir)" : "emptyDir volume \"\(name)\""
+            ? "volume \"\(name)\", which sets no source and so is an emptyDir,"
+            : "emptyDir volume \"\(name)\""
         } ?? "an emptyDir volume"
       if let volumeName = volume.name, socketFolders.contains(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so

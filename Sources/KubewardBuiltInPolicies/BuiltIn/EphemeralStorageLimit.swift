@@ -58,7 +58,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
         }
         // Said as seen: a writable mount, not a write (a config folder that only an init
         // container fills is mounted writable by the containers that read it too).
-        return "it mounts emptyDir volume \"\(mount.volume)\" writable, which has no sizeLimit"
+        let kind = emptyDir == nil ? "volume" : "emptyDir volume"
+        let implied = emptyDir == nil ? " (it sets no source, so it is an emptyDir)" : ""
+        return "it mounts \(kind) \"\(mount.volume)\"\(implied) writable, which has no sizeLimit"
       }
     }
     // With a read-only root file system only volumes take writes; a container with a volume
