@@ -110,7 +110,7 @@ extension UncountedNode {
 }
 
 /// A YAML mapping as a CEL map. Keys are strings; a key written twice is the YAML reader's
-/// business (it reports it), and the first is used.
+/// business (it reports it), and its last value is read, as the API server's decoder reads it.
 struct NodeMap: MapValue {
   let handle: UncountedNode
   var node: Node { handle.node }
@@ -687,9 +687,9 @@ final class APIDefaults: Sendable {
   /// `emptyDir`'s `sizeLimit` and an ephemeral claim's resources are quantities; ConfigMap,
   /// Secret, downward API and projected volumes get files of mode 0644 (`defaultMode: 420`),
   /// a projected service account token an hour's life, a `hostPath` the unset `type: ""`, a
-  /// field reference `apiVersion: v1`, and iSCSI, RBD, Azure disk and ScaleIO volumes their
-  /// drivers' defaults (`SetDefaults_ConfigMapVolumeSource` … in k8s.io/kubernetes
-  /// pkg/apis/core/v1/defaults.go).
+  /// field reference `apiVersion: v1` (`SetDefaults_ConfigMapVolumeSource` … in k8s.io/kubernetes
+  /// pkg/apis/core/v1/defaults.go), and iSCSI, RBD, Azure disk and ScaleIO volumes their
+  /// drivers' defaults (the `+default` markers of k8s.io/api core/v1 types.go).
   private static let volume: APIDefaults = {
     let defaultMode = APIDefaults.value(.int(0o644))
     let keysToPaths = APIDefaults.items(.typed(pointers: ["mode", "user"]))

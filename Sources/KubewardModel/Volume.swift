@@ -10,8 +10,12 @@ public struct Volume: Sendable {
   /// `configMap`, …) with its key and value nodes; `nil` for a volume without one, which the
   /// API server makes an `emptyDir` (see `emptyDir`).
   public var source: (type: String, key: Node, value: Node)? {
-    for (key, value) in node.pairs where !value.isNull {
-      if let type = key.string, Self.sourceNames.contains(type) { return (type, key, value) }
+    for (key, _) in node.pairs {
+      // A key written twice is its last value, as the API server reads it.
+      guard let type = key.string, Self.sourceNames.contains(type),
+        let last = node.entry(type), !last.value.isNull
+      else { continue }
+      return (type, last.key, last.value)
     }
     return nil
   }

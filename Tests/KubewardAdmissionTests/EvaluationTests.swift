@@ -2346,8 +2346,8 @@ private func sourcelessVolumes(kind: String) -> String {
       - {name: info, downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}}
       - {name: disk, iscsi: {targetPortal: "10.0.0.1:3260", iqn: "iqn.2001-04.com.example:storage", lun: 0}}
       - {name: ceph, rbd: {monitors: ["10.0.0.2:6789"], image: foo}}
-      - {name: azure, azureDisk: {diskName: d, diskURI: u}}
-      - {name: scale, scaleIO: {gateway: g, system: s, secretRef: {name: x}}}
+      - {name: azure, azureDisk: {diskName: d, diskURI: "https://a.blob.core.windows.net/c/d.vhd"}}
+      - {name: scale, scaleIO: {gateway: g, system: s, volumeName: v, secretRef: {name: x}}}
       - {name: twice, configMap: {name: x}, configMap: null}
       - {name: owner, configMap: {name: x, defaultUser: null}}
     containers:
