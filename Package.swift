@@ -90,7 +90,7 @@ let package = Package(
       dependencies: ["KubewardEngine", "KubewardBuiltInPolicies", "KubewardTestSupport"]),
     .testTarget(
       name: "KubewardAdmissionTests",
-      dependencies: ["KubewardAdmission", "KubewardBuiltInPolicies"]),
+      dependencies: ["KubewardAdmission", "KubewardBuiltInPolicies", "KubewardTestSupport"]),
     .testTarget(name: "KubewardReportersTests", dependencies: ["KubewardReporters"]),
     .testTarget(
       name: "KubewardWebhookTests",

@@ -1,4 +1,5 @@
 import Foundation
+import KubewardTestSupport
 import KubewardYAML
 import Testing
 
@@ -621,29 +622,32 @@ struct HostileEngineTests {
   /// build). The sets are merged as they come.
   @Test func overlaysRetaggingOneBaseStayLinear() throws {
     let n = 6000
-    let folder = try temporaryFolder()
-    for index in 0..<n {
-      try write(
-        "resources: [../common]\nimages: [{name: img\(index), newTag: v1}]\n",
-        to: folder + "/o\(index)/kustomization.yaml")
-      try write(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\(index)}\n",
-        to: folder + "/common/c\(index).yaml")
+    var inputs: [Int: [LintInput]] = [:]
+    for count in [n / 4, n] {
+      let folder = try temporaryFolder()
+      for index in 0..<count {
+        try write(
+          "resources: [../common]\nimages: [{name: img\(index), newTag: v1}]\n",
+          to: folder + "/o\(index)/kustomization.yaml")
+        try write(
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\(index)}\n",
+          to: folder + "/common/c\(index).yaml")
+      }
+      inputs[count] = try InputDiscovery.inputs(for: [folder])
     }
-    let inputs = try InputDiscovery.inputs(for: [folder])
-    var marked: [LintInput] = []
-    var retagged = 0
-    let elapsed = seconds {
-      marked = KustomizePatches.marking(inputs)
-      for input in marked where input.name.contains("/common/") {
-        for image in ["img7:latest", "img5999:latest", "other:latest"]
+    var retagged: [Int: Int] = [:]
+    let growth = Growth(size: n) { count in
+      retagged[count] = 0
+      for input in KustomizePatches.marking(inputs[count] ?? [])
+      where input.name.contains("/common/") {
+        for image in ["img7:latest", "img\(count - 1):latest", "other:latest"]
         where input.builtImages.replacesTag(of: image) {
-          retagged += 1
+          retagged[count, default: 0] += 1
         }
       }
     }
-    #expect(elapsed < 4, "\(elapsed) s")
-    #expect(retagged == 2 * n)
+    #expect(retagged == [n: 2 * n, n / 4: 2 * (n / 4)])
+    #expect(growth.isLinear, "\(growth)")
   }
 
   /// A Pod of 6 000 containers, each under its own suppression comment: every finding was
@@ -690,19 +694,22 @@ struct HostileEngineTests {
   /// are used.
   @Test func registryPatternsTimesImagesStayLinear() throws {
     let n = 4000
-    let patterns = (0..<n).map { "\"reg.io/p\($0)/**\"" }.joined(separator: ", ")
-    let configuration = try ConfigurationFile(
-      path: "/repo/.kubeward.yaml",
-      bytes: Array(
-        "policies:\n  image-pull-secrets:\n    privateRegistries: [\(patterns)]\n".utf8))
-    var pod = podPreamble + "  containers:\n"
-    pod += "  - {name: c, image: \"reg.io/p999/app:1\"}\n"
-    pod += "  - {name: d, image: \"reg.io/p3999/app:1\"}\n"
-    for index in 0..<n { pod += "  - {name: c\(index), image: \"reg.io/r\(index):1\"}\n" }
-    let linter = try Linter(configuration: configuration.configuration)
     var result: LintResult?
-    let elapsed = seconds { result = linter.lint(pod) }
-    #expect(elapsed < 5, "\(elapsed) s")
+    let growth = try Growth(size: n) { count in
+      let patterns = (0..<count).map { "\"reg.io/p\($0)/**\"" }.joined(separator: ", ")
+      let configuration = try ConfigurationFile(
+        path: "/repo/.kubeward.yaml",
+        bytes: Array(
+          "policies:\n  image-pull-secrets:\n    privateRegistries: [\(patterns)]\n".utf8))
+      var pod = podPreamble + "  containers:\n"
+      pod += "  - {name: c, image: \"reg.io/p999/app:1\"}\n"
+      pod += "  - {name: d, image: \"reg.io/p3999/app:1\"}\n"
+      for index in 0..<count { pod += "  - {name: c\(index), image: \"reg.io/r\(index):1\"}\n" }
+      let linter = try Linter(configuration: configuration.configuration)
+      let linted = linter.lint(pod)
+      if count == n { result = linted }
+    }
+    #expect(growth.isLinear, "\(growth)")
     let pulls = result?.findings.filter { $0.policy == "image-pull-secrets" } ?? []
     // The thousandth pattern is used, the four-thousandth is not.
     #expect(pulls.first { $0.container == "c" }?.severity == .warning)
@@ -711,23 +718,45 @@ struct HostileEngineTests {
 
   /// Four questions about the set that scanned a whole namespace each time they were asked,
   /// once per Service or backend: 20 000 of each took 9 to 24 s. Each set of 8 000 + 8 000
-  /// objects below took 13 to 36 s in a debug build; with the index, the budget and the
-  /// bound on copies of one Service, each takes 1 to 2 s.
+  /// objects below took 13 to 36 s in a debug build: quadratic work, which takes sixteen times
+  /// a quarter's time. With the index, the budgets and the bound on copies of one Service, it
+  /// is linear (or less, where a budget caps it).
   @Test(arguments: ["custom resources", "monitors", "service names", "same-named services"])
   func crossObjectQuestionsStayLinear(kind: String) throws {
     let n = 8000
+    let linter = try Linter()
+    var findings: [Finding] = []
+    let growth = Growth(size: n) { count in
+      let found = linter.lint(crossObjectDocuments(kind: kind, count: count)).findings
+      if count == n { findings = found }
+    }
+    #expect(growth.isLinear, "\(growth)")
+    #expect(growth.whole < 120, "\(growth)")
+    switch kind {
+    case "same-named services":
+      #expect(findings.filter { $0.policy == "ingress-missing-backend" }.count == n)
+    case "service names":
+      // No backend's name is a resource's, nor starts with one and a dash.
+      #expect(findings.filter { $0.policy == "ingress-missing-backend" }.count == n)
+    default:
+      break
+    }
+  }
+
+  /// The documents of `crossObjectQuestionsStayLinear`: `count` of each kind of object.
+  private func crossObjectDocuments(kind: String, count: Int) -> String {
     var documents: [String] = []
     switch kind {
     case "custom resources":  // Services selecting nothing, beside custom resources.
       documents.append(deployment("w"))
-      for index in 0..<n {
+      for index in 0..<count {
         documents.append(
           "apiVersion: v1\nkind: Service\nmetadata: {name: s\(index)}\n"
             + "spec: {selector: {app: y\(index)}, ports: [{port: 80}]}")
         documents.append("apiVersion: e.io/v1\nkind: Foo\nmetadata: {name: f\(index)}")
       }
     case "monitors":  // Headless Services, beside monitors that select none of them.
-      for index in 0..<n {
+      for index in 0..<count {
         documents.append(
           "apiVersion: v1\nkind: Service\nmetadata: {name: s\(index)}\n"
             + "spec: {clusterIP: None, selector: {app: x}, ports: [{port: 80}]}")
@@ -741,10 +770,10 @@ struct HostileEngineTests {
       documents.append(
         "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules:\n"
           + "  - http:\n      paths:\n"
-          + (0..<n).map {
+          + (0..<count).map {
             "      - {path: /, pathType: Prefix, backend: {service: {name: s\($0), port: {number: 80}}}}\n"
           }.joined())
-      for index in 0..<n {
+      for index in 0..<count {
         documents.append("apiVersion: e.io/v1\nkind: Foo\nmetadata: {name: foo\(index)}")
       }
     default:  // Backends to a port of one Service written 8 000 times.
@@ -754,27 +783,13 @@ struct HostileEngineTests {
           + String(
             repeating:
               "      - {path: /, pathType: Prefix, backend: {service: {name: x, port: {number: 81}}}}\n",
-            count: n))
-      for _ in 0..<n {
+            count: count))
+      for _ in 0..<count {
         documents.append(
           "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: 80}]}")
       }
     }
-    let text = documents.joined(separator: "\n---\n")
-    let linter = try Linter()
-    var result: LintResult?
-    let elapsed = seconds { result = linter.lint(text) }
-    #expect(elapsed < 8, "\(elapsed) s")
-    let findings = result?.findings ?? []
-    switch kind {
-    case "same-named services":
-      #expect(findings.filter { $0.policy == "ingress-missing-backend" }.count == n)
-    case "service names":
-      // No backend's name is a resource's, nor starts with one and a dash.
-      #expect(findings.filter { $0.policy == "ingress-missing-backend" }.count == n)
-    default:
-      break
-    }
+    return documents.joined(separator: "\n---\n")
   }
 
   /// A `# kubeward:ignore` inside a quoted value or a block scalar (a script, a ConfigMap's

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of .pre-commit-hooks.yaml with the real pre-commit tool (PyPI): in a
-# throwaway git repository, `pre-commit try-repo` builds kubeward from this checkout the way
-# a user's pre-commit would (swift build -c release) and runs it on the staged manifests.
+# throwaway git repository whose .pre-commit-config.yaml names this checkout at its commit,
+# `pre-commit run` builds kubeward the way a user's pre-commit would (swift build -c release,
+# once: every check below reuses the environment, as a user's commits do) and runs it on the
+# staged manifests. Uncommitted changes of the checkout are committed in a copy of it first,
+# as `pre-commit try-repo` does (which builds afresh on every call: 12 minutes each here).
 # CI runs it after the unit tests (.ci/run); run it by hand with
 #   bash Tests/integration/pre-commit-framework.sh
 set -euo pipefail
@@ -20,6 +23,17 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # A private cache, so the hook is built from this checkout and not from an earlier run.
 export PRE_COMMIT_HOME="$scratch/cache"
+
+hooks_repository=$root
+if ! git -C "$root" diff --quiet HEAD; then
+  hooks_repository="$scratch/hooks"
+  git clone -q "$root" "$hooks_repository"
+  git -C "$root" diff --binary HEAD | git -C "$hooks_repository" apply --index
+  git -C "$hooks_repository" -c user.email=test@example.com -c user.name=Test \
+    commit -q -m "uncommitted changes"
+fi
+revision=$(git -C "$hooks_repository" rev-parse HEAD)
+
 repository="$scratch/repository"
 mkdir -p "$repository/apps/web"
 cd "$repository"
@@ -32,7 +46,10 @@ failed=0
 hook=kubeward
 check() {  # check NAME EXPECTED-STATUS EXPECTED-TEXT
   local name=$1 expected=$2 text=$3 status=0
-  "${pre_commit[@]}" try-repo "$root" "$hook" >"$scratch/output" 2>&1 || status=$?
+  # Outside the repository, as a config the commit does not stage.
+  printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks: [{id: %s}]\n' \
+    "$hooks_repository" "$revision" "$hook" >"$scratch/config.yaml"
+  "${pre_commit[@]}" run --config "$scratch/config.yaml" >"$scratch/output" 2>&1 || status=$?
   if { [ "$expected" = pass ] && [ $status -eq 0 ]; } \
     || { [ "$expected" = fail ] && [ $status -ne 0 ]; }; then
     if grep -qF -- "$text" "$scratch/output"; then
