@@ -81,8 +81,17 @@ public enum BuildArtifacts {
   /// holds a few sets, not thousands to look through for every image of every file; each name
   /// is copied a logarithmic number of times, and a set is copied only into one at most twice
   /// its size.
+  ///
+  /// Merging stops at `mergedSizeLimit` names. The sets are shared: one of thousands of names,
+  /// held by thousands of files, was merged with itself (or with another as large) once per
+  /// file, copied each time, when the file's own kustomization named it too (3 000 files took
+  /// fourteen times as long as 750). Past the limit a set is held as it is, never copied, and
+  /// the sets to look through stay few: at most about one per `mergedSizeLimit` names.
   public struct ImageNameSets: Sendable, Equatable {
     private var sets: [Set<String>] = []
+
+    /// The largest set a merge makes: copying that many names is the most adding a set costs.
+    static let mergedSizeLimit = 512
 
     public init() {}
 
@@ -97,7 +106,9 @@ public enum BuildArtifacts {
     public mutating func add(_ names: Set<String>) {
       guard !names.isEmpty else { return }
       sets.append(names)
-      while sets.count >= 2, sets[sets.count - 2].count <= 2 * sets[sets.count - 1].count {
+      while sets.count >= 2, sets[sets.count - 2].count <= 2 * sets[sets.count - 1].count,
+        sets[sets.count - 2].count + sets[sets.count - 1].count <= Self.mergedSizeLimit
+      {
         let last = sets.removeLast()
         sets[sets.count - 1].formUnion(last)
       }
