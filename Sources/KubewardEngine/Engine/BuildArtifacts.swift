@@ -86,7 +86,9 @@ public enum BuildArtifacts {
   /// held by thousands of files, was merged with itself (or with another as large) once per
   /// file, copied each time, when the file's own kustomization named it too (3 000 files took
   /// fourteen times as long as 750). Past the limit a set is held as it is, never copied, and
-  /// the sets to look through stay few: at most about one per `mergedSizeLimit` names.
+  /// the sets to look through stay few: two neighbours that do not merge hold more than
+  /// `mergedSizeLimit` names together, or the first is over twice the second, so there is
+  /// about one set per half of that many names, and a logarithmic tail.
   public struct ImageNameSets: Sendable, Equatable {
     private var sets: [Set<String>] = []
 
