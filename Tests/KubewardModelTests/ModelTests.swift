@@ -282,6 +282,42 @@ struct PodTemplateTests {
     #expect(spec.volume(named: "") == nil)
   }
 
+  /// A volume's source as the API server decodes it: a source written null is none, a key
+  /// written twice is its last value, and a volume left without a source (none written, only
+  /// null ones, or a misspelt one the decoder drops) is the `emptyDir` it is defaulted to.
+  @Test func volumeSourcesAsTheAPIServerDecodesThem() throws {
+    let text = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers: [{name: c, image: x}]
+        volumes:
+          - {name: none}
+          - {name: nulled, hostPath: null}
+          - {name: misspelt, confgMap: {name: x}}
+          - {name: beside, hostPath: null, configMap: {name: x}}
+          - {name: twice, configMap: {name: x}, configMap: null}
+          - {name: path, hostPath: {path: /a}, hostPath: {path: /b}}
+          - {name: written, emptyDir: {sizeLimit: 1Gi}}
+      """
+    let spec = try #require(objects(text).first?.podSpec)
+    func volume(_ name: String) throws -> Volume { try #require(spec.volume(named: name)) }
+    for name in ["none", "nulled", "misspelt", "twice"] {
+      let sourceless = try volume(name)
+      #expect(sourceless.source == nil, "\(name)")
+      #expect(Volume.isSourceless(sourceless.node), "\(name)")
+      let implied = try #require(sourceless.emptyDir, "\(name)")
+      #expect(implied.value == nil, "\(name): an emptyDir the API server makes has no value")
+    }
+    #expect(try volume("beside").source?.type == "configMap")
+    #expect(try volume("beside").source(.hostPath) == nil)
+    #expect(try volume("beside").emptyDir == nil)
+    #expect(try volume("path").source?.value["path"]?.string == "/b")
+    #expect(try volume("written").emptyDir?.value?["sizeLimit"]?.string == "1Gi")
+    #expect(try !Volume.isSourceless(volume("written").node))
+  }
+
   @Test func replicasDefaultToOne() {
     let all = objects(
       """
