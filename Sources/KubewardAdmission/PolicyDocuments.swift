@@ -633,6 +633,70 @@ struct PolicyReader {
     return nil
   }
 
+  /// The first entry of `matchResources`' `resourceRules` or `excludeResourceRules` that the
+  /// API server's validation refuses (`validateNamedRuleWithOperations`), and why. Read as it
+  /// is written, such a rule silently matched nothing (`operations` left out, `create` in
+  /// lower case) or more than the author meant.
+  static func invalidRule(in matchResources: Node?) -> (Node, String)? {
+    for field in ["resourceRules", "excludeResourceRules"] {
+      guard let rules = matchResources?[field], rules.isSequence else { continue }
+      for (index, rule) in rules.items.enumerated() {
+        if let (node, why) = invalidRule(rule) { return (node, "\(field)[\(index)].\(why)") }
+      }
+    }
+    return nil
+  }
+
+  private static let operations: Set<String> = ["*", "CREATE", "UPDATE", "DELETE", "CONNECT"]
+  private static let scopes: Set<String> = ["*", "Cluster", "Namespaced"]
+
+  private static func invalidRule(_ rule: Node) -> (Node, String)? {
+    /// A list the rule must hold, with `*` alone when it is there.
+    func list(_ name: String, required: Bool = true) -> (Node, String)? {
+      guard let node = rule[name], node.isSequence, !node.items.isEmpty else {
+        return required ? (rule[name] ?? rule, "\(name) is required") : nil
+      }
+      let values = node.items.map { $0.string ?? "" }
+      if values.count > 1 && values.contains("*") {
+        return (node, "\(name): if '*' is present, it must be the only entry")
+      }
+      return nil
+    }
+    if let problem = list("operations") { return problem }
+    let written = rule["operations"]?.items.map { $0 } ?? []
+    if let unknown = written.first(where: { !operations.contains($0.string ?? "") }) {
+      return (
+        unknown,
+        "operations: '\(unknown.string ?? "")' is not supported (*, CREATE, UPDATE, DELETE or CONNECT)"
+      )
+    }
+    if let problem = list("apiGroups") ?? list("apiVersions") { return problem }
+    let versions = rule["apiVersions"]?.items.map { $0 } ?? []
+    if let empty = versions.first(where: { ($0.string ?? "").isEmpty }) {
+      return (empty, "apiVersions: an empty version is not allowed")
+    }
+    guard let resources = rule["resources"], resources.isSequence, !resources.items.isEmpty else {
+      return (rule["resources"] ?? rule, "resources is required")
+    }
+    let names = resources.items.map { $0.string ?? "" }
+    if let empty = resources.items.first(where: { ($0.string ?? "").isEmpty }) {
+      return (empty, "resources: an empty resource is not allowed")
+    }
+    if names.count > 1 && names.contains("*/*") {
+      return (resources, "resources: if '*/*' is present, it must be the only entry")
+    }
+    if names.contains("*") && names.contains(where: { $0 != "*" && !$0.contains("/") }) {
+      return (
+        resources,
+        "resources: '*' names every resource, so no other resource without a subresource may be listed with it"
+      )
+    }
+    if let scope = rule["scope"], !scope.isNull, !scopes.contains(scope.string ?? "") {
+      return (scope, "scope: '\(scope.string ?? "")' is not supported (*, Cluster or Namespaced)")
+    }
+    return nil
+  }
+
   func matchResources(_ node: Node?) -> MatchResources? {
     guard let node, node.isMapping else { return nil }
     func selector(_ key: String) -> LabelSelector? {
@@ -802,10 +866,22 @@ struct PolicyReader {
         policy: name)
       return nil
     }
-    if flavor == .validatingAdmissionPolicy, constraints.resourceRules?.isEmpty ?? true {
+    // Kyverno refuses a ValidatingPolicy without resourceRules as the API server does
+    // (`vpol.Validate`): read as matching every object, one such policy flagged them all.
+    let refuser = flavor == .kyverno ? "Kyverno" : "the API server"
+    if constraints.resourceRules?.isEmpty ?? true {
       problem(
         spec["matchConstraints"] ?? nameNode,
-        "\(kind) \(name) has no spec.matchConstraints.resourceRules: the API server rejects it, and kubeward does not evaluate it",
+        "\(kind) \(name) has no spec.matchConstraints.resourceRules: \(refuser) rejects it, and kubeward does not evaluate it",
+        policy: name)
+      return nil
+    }
+    if flavor == .validatingAdmissionPolicy,
+      let (node, why) = Self.invalidRule(in: spec["matchConstraints"])
+    {
+      problem(
+        node,
+        "\(kind) \(name): matchConstraints.\(why): the API server rejects it, and kubeward does not evaluate it",
         policy: name)
       return nil
     }

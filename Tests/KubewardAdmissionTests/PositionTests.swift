@@ -400,6 +400,17 @@ struct KyvernoTests {
       #expect(findings.map(\.severity) == [.warning], "\(expression)")
       #expect(findings.first?.message.contains("which kubeward does not implement") == true)
     }
+    // A library's value read in another expression (a method of the image reference a
+    // variable parsed) is not a compile error either: kubeward cannot know it is one.
+    let viaVariable = kyverno("variables.images.all(i, i.registry() == 'ghcr.io')")
+      .replacingOccurrences(
+        of: "  validations:",
+        with:
+          "  variables:\n    - name: images\n      expression: object.spec.containers.map(c, parseImageReference(c.image))\n  validations:"
+      )
+    let declined = try Harness(policies: viaVariable, manifest: pod).findings()
+    #expect(declined.map(\.severity) == [.warning], "\(declined.map(\.message))")
+    #expect(declined.first?.message.contains("parseImageReference") == true)
     // The same names in a ValidatingAdmissionPolicy are compile errors: it has no such library.
     let plain = try Harness(
       policies: policy("hash.md5(object.metadata.name) != ''"), manifest: deployment()
@@ -490,6 +501,85 @@ struct KyvernoTests {
     let findings = try Harness(policies: unmatched, manifest: pod).findings()
     #expect(findings.allSatisfy { $0.file == "policy.yaml" })
     #expect(findings.contains { $0.message.contains("has no spec.matchConstraints") })
+    // Kyverno refuses a ValidatingPolicy without resourceRules (`vpol.Validate`): read as
+    // matching every object, it flagged them all.
+    let selectorOnly = kyverno(noLatest, actions: "[Deny]")
+      .replacingOccurrences(
+        of:
+          #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"]}"#,
+        with: ""
+      )
+      .replacingOccurrences(of: "resourceRules:", with: "namespaceSelector: {}")
+    #expect(!selectorOnly.contains("resourceRules"))
+    let refused = try Harness(policies: selectorOnly, manifest: pod).findings()
+    #expect(refused.allSatisfy { $0.file == "policy.yaml" }, "\(refused.map(\.message))")
+    #expect(
+      refused.contains {
+        $0.message.contains("has no spec.matchConstraints.resourceRules: Kyverno rejects it")
+      })
+  }
+
+  /// A resource rule the API server's validation refuses (`validateNamedRuleWithOperations`)
+  /// rejects its policy: reported at the rule's field, and not evaluated. Read as written,
+  /// it had matched nothing (no operations, `create` in lower case) or more than meant.
+  @Test(arguments: [
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments"]}"#,
+      "operations is required"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["create"], resources: ["deployments"]}"#,
+      "operations: 'create' is not supported"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["*", "CREATE"], resources: ["deployments"]}"#,
+      "operations: if '*' is present, it must be the only entry"
+    ),
+    (
+      #"{apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}"#,
+      "apiGroups is required"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: [], operations: ["CREATE"], resources: ["deployments"]}"#,
+      "apiVersions is required"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"]}"#,
+      "resources is required"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*/*", "deployments"]}"#,
+      "if '*/*' is present"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*", "deployments"]}"#,
+      "'*' names every resource"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"], scope: Everywhere}"#,
+      "scope: 'Everywhere' is not supported"
+    ),
+  ])
+  func invalidResourceRulesRejectThePolicy(_ rule: String, message: String) throws {
+    let findings = try Harness(
+      policies: policy("false", rules: "- " + rule), manifest: deployment()
+    )
+    .findings()
+    #expect(findings.allSatisfy { $0.file == "policy.yaml" }, "\(findings.map(\.message))")
+    let problem = try #require(
+      findings.first { $0.message.contains("resourceRules[0].") && $0.message.contains(message) },
+      "\(findings.map(\.message))")
+    #expect(problem.message.contains("the API server rejects it"))
+    // Valid rules, wildcards alone and subresources beside `*`, still match.
+    for valid in [
+      #"{apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}"#,
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*", "deployments/scale"], scope: Namespaced}"#,
+    ] {
+      let matched = try Harness(
+        policies: policy("false", rules: "- " + valid), manifest: deployment()
+      ).objectFindings()
+      #expect(matched.count == 1, "\(valid): \(matched.map(\.message))")
+    }
   }
 
   /// A selector the API server's validation refuses (an unknown operator, `In` without

@@ -83,7 +83,7 @@ struct AdmissionCommandTests {
     #expect(run.standardError.contains("is not an admission policy file"))
     let none = try Kubeward.run(["lint", "--policy", manifests, manifests])
     #expect(none.status == 2)
-    #expect(none.standardError.contains("no usable ValidatingAdmissionPolicy"))
+    #expect(none.standardError.contains("no usable admission policy (a ValidatingAdmissionPolicy"))
     // Policies that cannot be read say why, at their position.
     let folder = NSTemporaryDirectory() + "kubeward-admission-unusable-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
