@@ -10,8 +10,10 @@ enum Access {
       context.tracer?.read(key, of: container)
       return map.value(for: key) ?? .error(.noSuchField(field))
     case .optional(let inner):
-      // `opt.field` on an optional is `opt.?field`.
+      // `opt.field` on an optional is `opt.?field`, but for a present null, which has no
+      // fields to be absent from (cel-spec's `map_null_entry_no_such_key`).
       guard let inner else { return .optional(nil) }
+      if case .null = inner { return .error(.noSuchField(field)) }
       return optionalSelect(inner, field, &context)
     // A null is a value without fields: cel-go's attributes say so as of a missing key (and
     // a presence test of it is false). The API server binds an absent `params`, `oldObject`

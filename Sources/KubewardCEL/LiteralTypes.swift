@@ -228,6 +228,20 @@ struct LiteralTypeChecker {
     "bytes": .named("bytes"), "dyn": .dyn, "type": .named("type"),
   ]
 
+  /// Whether cel-go's checker unifies the two operands of `==`: `dyn` and what is not known
+  /// here agree with any type, and so does `null_type` (which cel-go assigns to several).
+  static func comparable(_ first: StaticType, _ second: StaticType) -> Bool {
+    switch (first, second) {
+    case (.unknown, _), (_, .unknown), (.dyn, _), (_, .dyn): return true
+    case (.named("null_type"), _), (_, .named("null_type")): return true
+    case (.named(let a), .named(let b)): return a == b
+    case (.list(let a), .list(let b)): return comparable(a, b)
+    case (.map(let k1, let v1), .map(let k2, let v2)):
+      return comparable(k1, k2) && comparable(v1, v2)
+    default: return false
+    }
+  }
+
   /// The conversions, none of which takes a type (`string(type(x))` is refused by cel-go's
   /// checker, whatever `x` is).
   private static let conversions: Set<String> = [
@@ -270,6 +284,13 @@ struct LiteralTypeChecker {
         message: failure.message, offset: failure.offset ?? expression.offset)
     }
     if !member, types.count == 1, types[0] == .named("type"), Self.conversions.contains(name) {
+      throw overloadMismatch(name, member, types, expression)
+    }
+    // `_==_` and `_!=_` take two operands of one type (`(A, A) -> bool`): cel-go's checker
+    // refuses `size(x) == 1.0` and `[1] == [1.0]`, which only `dyn` lets through.
+    if !member, name == "_==_" || name == "_!=_", types.count == 2,
+      !Self.comparable(types[0], types[1])
+    {
       throw overloadMismatch(name, member, types, expression)
     }
     let resultType = Self.resultTypes[name] ?? .unknown

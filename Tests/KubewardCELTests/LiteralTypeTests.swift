@@ -98,6 +98,41 @@ struct LiteralTypeTests {
     #expect(lenient.evaluate(DictionaryActivation()).isError, "\(expression)")
   }
 
+  /// `==` and `!=` take two operands of one type (`(A, A) -> bool`): cel-go's checker refuses
+  /// two known types that differ, which standard CEL compares at run time (cel-spec marks
+  /// those cases `disable_check`). `dyn`, `null` and what is not known here agree with any.
+  @Test(arguments: [
+    ("size([1]) == 1.0", "found no matching overload for '_==_' applied to '(int, double)'"),
+    ("1 == 1u", "found no matching overload for '_==_' applied to '(int, uint)'"),
+    ("2u != 2", "found no matching overload for '_!=_' applied to '(uint, int)'"),
+    (
+      "[1] == [1.0]",
+      "found no matching overload for '_==_' applied to '(list(int), list(double))'"
+    ),
+    (
+      "{'a': 1} != {'a': 'b'}",
+      "found no matching overload for '_!=_' applied to '(map(string, int), map(string, string))'"
+    ),
+  ])
+  func equalityOfTwoTypesThatDifferIsACompileError(_ expression: String, message: String) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    let lenient = try Program(expression).evaluate(DictionaryActivation())
+    #expect(!lenient.isError, "\(expression)")
+  }
+
+  @Test func equalityOfDynOrUnknownTypesCompiles() {
+    for expression in [
+      "object.spec.replicas == 1.0", "dyn(1) == 1.0", "[1, 2].all(x, x == 1.0)",
+      "size(object.spec.containers) == 1", "[object.a] == [1]", "type(1) == int",
+      "object.x == null", "null == 1", "[1] == []", "{} == {'a': 1}", "1.0 != 2.0",
+    ] {
+      #expect(
+        compileError(expression) == nil,
+        "\(expression): \(compileError(expression)?.message ?? "")")
+    }
+  }
+
   /// A literal format string is checked against its literal list of arguments as cel-go
   /// checks it (strings version 2): each clause parses and has an argument of a type it
   /// takes, and no argument is left over; the error at the argument when it is about one.

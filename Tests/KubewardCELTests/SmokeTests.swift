@@ -90,6 +90,11 @@ struct SmokeTests {
       ("x.?a.?q.orValue(7)", "7"),
       ("x.?a.?z", "optional.none()"),
       ("x.?a.?b.?c.orValue(0)", "8"),
+      // A field of a present null is no absent field: it has none (cel-spec's
+      // `map_null_entry_no_such_key`); a missing entry stays absent.
+      ("{'k': dyn(null)}.?k.f.hasValue()", "error(no such key: f)"),
+      ("{'k': dyn(null)}.?k.hasValue()", "true"),
+      ("{}.?k.f.hasValue()", "false"),
     ]
     let activation = DictionaryActivation([
       "x": .map(PathMap(depth: 0))
