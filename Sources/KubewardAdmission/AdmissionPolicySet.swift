@@ -167,9 +167,10 @@ public struct AdmissionPolicySet: Sendable {
       }
     }
     if set.policies.isEmpty {
-      // Say why when the policies were there but could not be read.
+      // Say why when the policies were there but could not be read (a message quoting a
+      // megabyte value is clipped, as a finding's is).
       let why = set.problems.prefix(5).map { problem in
-        "\n  \(VisibleText.escaped(problem.file)):\(problem.range.start.line):\(problem.range.start.column): \(VisibleText.escaped(problem.message))"
+        "\n  \(VisibleText.escaped(problem.file)):\(problem.range.start.line):\(problem.range.start.column): \(VisibleText.escaped(InputText.clipped(problem.message)))"
       }.joined()
       throw AdmissionPolicyError(
         description:

@@ -115,6 +115,24 @@ struct AdmissionCommandTests {
       other.standardError.contains(
         "cluster-policy.yaml:2:7: ClusterPolicy require-labels is not evaluated: it has no validate.cel rule"
       ), "\(other.standardError)")
+    // A rejected rule quoting a megabyte value with a terminal escape is said clipped and
+    // escaped: the error stays in proportion to kubeward's words, not the input's.
+    let hostile = folder + "/hostile.yaml"
+    try """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: hostile}
+    spec:
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: [apps], apiVersions: [v1], operations: ["\\e[31m\(String(repeating: "A", count: 1_000_000))"], resources: [deployments]}
+      validations: [{expression: "true"}]
+    """.write(toFile: hostile, atomically: true, encoding: .utf8)
+    let refused = try Kubeward.run(["lint", "--policy", hostile, manifests])
+    #expect(refused.status == 2)
+    #expect(refused.standardError.contains("resourceRules[0].operations: '\\x1B[31mAAAA"))
+    #expect(!refused.standardError.contains("\u{1B}"))
+    #expect(refused.standardError.utf8.count < 4_096, "\(refused.standardError.utf8.count) bytes")
   }
 
   @Test func theConfigurationNamesPoliciesAndConfiguresThem() throws {
