@@ -29,7 +29,7 @@ extension KubernetesLibrary {
     case let url as URL:
       return (url.scheme.isEmpty ? "" : url.scheme + ":")
         + (url.host.isEmpty ? "" : "//" + url.host)
-        + url.path + (url.rawQuery.isEmpty ? "" : "?" + url.rawQuery)
+        + url.opaque + url.path + (url.rawQuery.isEmpty ? "" : "?" + url.rawQuery)
     default: return "<\(value.typeName)>"
     }
   }
@@ -603,6 +603,9 @@ struct URL: OpaqueValue, Equatable {
   /// `host[:port]` as written (brackets kept for IPv6).
   let host: String
   let path: String
+  /// What follows the scheme of an opaque URI (`mailto:a@b`), which Go's `url.Parse` keeps as
+  /// `Opaque`, its path left empty; `""` otherwise.
+  let opaque: String
   let rawQuery: String
   var typeName: String { "kubernetes.URL" }
 
@@ -650,7 +653,8 @@ struct URL: OpaqueValue, Equatable {
       rest = rest[..<mark]
     }
     var host = ""
-    if rest.hasPrefix("//") {
+    let hasAuthority = rest.hasPrefix("//")
+    if hasAuthority {
       rest = rest.dropFirst(2)
       let end = rest.firstIndex(of: "/") ?? rest.endIndex
       var authority = rest[..<end]
@@ -660,14 +664,17 @@ struct URL: OpaqueValue, Equatable {
       }
       guard URL.validHost(authority) else { return nil }
       host = String(authority)
-    } else if !scheme.isEmpty && !rest.hasPrefix("/") {
-      // An opaque URI (`mailto:a@b`): no host, no path to speak of.
+    }
+    // An opaque URI (`mailto:a@b`, `https:://x`): no host, and an empty path (its
+    // `getEscapedPath()` is '', as Go's).
+    let isOpaque = !scheme.isEmpty && !hasAuthority && !rest.hasPrefix("/")
+    if isOpaque {
       guard !rest.isEmpty else { return nil }
     }
-    guard !rest.contains(" ") || true else { return nil }
     self.scheme = scheme
     self.host = host
-    self.path = String(rest)
+    self.path = isOpaque ? "" : String(rest)
+    self.opaque = isOpaque ? String(rest) : ""
     self.rawQuery = query
   }
 

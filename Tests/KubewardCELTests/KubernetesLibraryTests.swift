@@ -55,6 +55,10 @@ struct KubernetesLibraryTests {
     // The fragment is cut off (Go's url.Parse), and a host cannot hold a `#`.
     "url('https://kubernetes.io:80/docs?k1=a&k2=b&k2=c#anchor').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
     "url('https://e.com/p#frag').getEscapedPath() == '/p'", "!isURL('https://e.com#frag')",
+    // An opaque URI has no path: Go keeps what follows the scheme as its `Opaque`.
+    "url('mailto:a@b').getEscapedPath() == ''",
+    "url('https:://kubernetes.io/').getEscapedPath() == ''",
+    "url('mailto:a@b?s=x').getQuery() == {'s': ['x']}", "url('mailto:a@b').getHost() == ''",
     "!isURL('https://ex|ample.com')",
     "isURL('https://example.com:80/path?query=val')", "!isURL('../relative-path')",
     // Quantities.
