@@ -24,9 +24,14 @@ struct Compiler {
   private var folding = EvaluationContext(
     activation: DictionaryActivation(), frame: [], budget: Compiler.foldingBudget, tracer: nil)
 
-  init(library: Library, declarations: Set<String>? = nil) {
+  /// Whether constants are made once as cel-go's `OptOptimize` makes them, free at run time
+  /// (see `folded`): the API server's environment has it on.
+  let optimizes: Bool
+
+  init(library: Library, declarations: Set<String>? = nil, optimizes: Bool = true) {
     self.library = library
     self.declarations = declarations
+    self.optimizes = optimizes
   }
 
   private mutating func withVariables(
@@ -208,7 +213,7 @@ struct Compiler {
       }
       return .list(ArrayList(values))
     }
-    return constant ? (folded(step), true) : (step, false)
+    return constant ? (folded(step, free: true), true) : (step, false)
   }
 
   private mutating func compileMap(_ entries: [Expr.MapEntry]) throws(CELCompileError) -> (
@@ -249,7 +254,7 @@ struct Compiler {
       }
       return .map(map)
     }
-    return constant ? (folded(step), true) : (step, false)
+    return constant ? (folded(step, free: true), true) : (step, false)
   }
 
   /// What folding may spend in all, for one program: past it, constants are made at run
@@ -259,12 +264,15 @@ struct Compiler {
   static let foldingBudget = 10_000
 
   /// `step`, of constants only, evaluated here once (`quantity('2')`, `['a', 'b']` were
-  /// made again for every object), and charged at each evaluation what it cost then. An
-  /// error is left to run time, where it is raised as it would be.
-  private mutating func folded(_ step: @escaping Step) -> Step {
+  /// made again for every object), and charged at each evaluation what it cost then, except
+  /// what cel-go's `OptOptimize` makes a constant itself (`optimizes`), which then costs
+  /// nothing: a list or a map literal of constants, a type conversion of a constant
+  /// (`duration('1s')`). An error is left to run time, where it is raised as it would be.
+  private mutating func folded(_ step: @escaping Step, free: Bool = false) -> Step {
     let before = folding.cost
     let value = step(&folding)
     guard !value.isError, folding.cost <= Self.foldingBudget else { return step }
+    if free && optimizes { return { _ in value } }
     let cost = folding.cost - before
     return { context in
       guard context.spend(cost) else { return .error(costLimitExceeded) }
@@ -423,8 +431,15 @@ struct Compiler {
     } else {
       step = Self.call(name, overloads, operands)
     }
-    return constant ? folded(step) : step
+    return constant
+      ? folded(step, free: operands.count == 1 && Self.conversions.contains(name)) : step
   }
+
+  /// The type conversions, which `OptOptimize` works out once when their argument is a
+  /// constant (cel-go's `IsTypeConversionFunction`).
+  private static let conversions: Set<String> = [
+    "bool", "bytes", "double", "duration", "dyn", "int", "string", "timestamp", "type", "uint",
+  ]
 
   /// A comparison of what `first` and `second` give: its library overload applied directly.
   private static func compare(

@@ -191,12 +191,15 @@ public final class Program: Sendable {
   /// Kubernetes' checks of constant regular expressions, durations and timestamps, and of
   /// literals' types (see `LiteralTypeChecker`; `dynamicNames` are the names of type `dyn`);
   /// `fields` names the fields of declared objects (`variables`: the policy's variables);
-  /// `bindings: false` leaves out the `cel.bind` macro, as Kubernetes does.
+  /// `bindings: false` leaves out the `cel.bind` macro, as Kubernetes does;
+  /// `optimizesConstants: false` charges list and map literals of constants and conversions
+  /// of constants at every evaluation, as cel-go does without the `OptOptimize` the API
+  /// server's environment turns on (Kubernetes' library cost tests leave it off).
   public init(
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
     check: Bool = true, macros: Bool = true, bindings: Bool = true,
     validatesLiterals: Bool = false, dynamicNames: Set<String> = [],
-    fields: [String: @Sendable (String) -> Bool] = [:]
+    fields: [String: @Sendable (String) -> Bool] = [:], optimizesConstants: Bool = true
   ) throws(CELCompileError) {
     let expression: Expr
     do {
@@ -210,7 +213,8 @@ public final class Program: Sendable {
         fields: fields, dynamicNames: dynamicNames
       ).check(expression)
     }
-    var compiler = Compiler(library: library, declarations: declarations)
+    var compiler = Compiler(
+      library: library, declarations: declarations, optimizes: optimizesConstants)
     self.step = try compiler.compile(expression)
     self.slots = compiler.maximumSlots
     self.source = source

@@ -266,8 +266,9 @@ struct KubernetesLibraryTests {
   /// Matching stays linear: a pattern that backtracks exponentially elsewhere is instant.
   /// Kubernetes and Kyverno enable the strings extension at version 2: a string has no
   /// `reverse` (version 3, which the conformance suite's environment has); a list does.
-  /// Costs as the API server counts them against its limits, from Kubernetes' own cost tests
-  /// (k8s.io/apiserver `pkg/cel/library/cost_test.go`): a literal costs nothing, a new list
+  /// Costs as Kubernetes' own cost tests count them (k8s.io/apiserver
+  /// `pkg/cel/library/cost_test.go`, whose cel-go runs without `OptOptimize`: literals of
+  /// constants are made at every evaluation there): a literal costs nothing, a new list
   /// 10 and a map 30, a name or a field 1, the logical operators nothing, a comprehension
   /// what its macro's expansion costs in cel-go, and the library's string functions a unit
   /// per ten code points in place of the call's. kubeward charged a unit per literal and per
@@ -297,11 +298,39 @@ struct KubernetesLibraryTests {
       ("string(b'\(String(repeating: "a", count: 1_000))') != ''", 101),
     ]
     for (source, expected) in cases {
-      let (value, cost) = try Program(source, library: .kubernetes).evaluateWithCost(
-        DictionaryActivation())
+      let (value, cost) = try Program(source, library: .kubernetes, optimizesConstants: false)
+        .evaluateWithCost(DictionaryActivation())
       #expect(!value.isError, "\(source): \(value.debugText)")
       #expect(cost == expected, "\(source)")
     }
+  }
+
+  /// The API server's environment turns cel-go's `OptOptimize` on: a list or a map literal of
+  /// constants, and a conversion of a constant, are made once, when the program is built, and
+  /// cost nothing when it runs (apiextensions-apiserver's validation tests charge a CRD rule
+  /// on a literal list no list's creation: `[1, 2, 3, 4].isSorted()` costs the sort's own).
+  /// kubeward charged their creation on every evaluation.
+  @Test func constantsTheAPIServerMakesOnceCostNothing() throws {
+    for (source, optimized, unoptimized) in [
+      ("['a', 'b']", 0, 10), ("{'a': [1, 2]}", 0, 40), ("duration('1s')", 0, 1),
+      ("string(1)", 0, 1),
+      ("['aa', 'bb', 'cc', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join(' ')", 5, 15),
+      ("'x' in ['x', 'y']", 2, 12),
+    ] {
+      let cost = try Program(source, library: .kubernetes).evaluateWithCost(DictionaryActivation())
+      #expect(cost.cost == optimized, "\(source)")
+      #expect(!cost.value.isError, "\(source)")
+      let unoptimizedCost = try Program(source, library: .kubernetes, optimizesConstants: false)
+        .evaluateWithCost(DictionaryActivation()).cost
+      #expect(unoptimizedCost == unoptimized, "\(source)")
+    }
+    // A call that is no conversion is still charged what it costs (cel-go does not make it
+    // once), and an error is still raised when evaluated.
+    #expect(
+      try Program("quantity('2')", library: .kubernetes).evaluateWithCost(
+        DictionaryActivation()
+      ).cost > 0)
+    #expect(try Program("duration('x')").evaluate(DictionaryActivation()).isError)
   }
 
   /// Costs as Kubernetes' cost-stability tests count them: a presence test adds nothing to
