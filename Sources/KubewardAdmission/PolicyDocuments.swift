@@ -652,9 +652,9 @@ struct PolicyReader {
 
   private static func invalidRule(_ rule: Node) -> (Node, String)? {
     /// A list the rule must hold, with `*` alone when it is there.
-    func list(_ name: String, required: Bool = true) -> (Node, String)? {
+    func list(_ name: String) -> (Node, String)? {
       guard let node = rule[name], node.isSequence, !node.items.isEmpty else {
-        return required ? (rule[name] ?? rule, "\(name) is required") : nil
+        return (rule[name] ?? rule, "\(name) is required")
       }
       let values = node.items.map { $0.string ?? "" }
       if values.count > 1 && values.contains("*") {
@@ -678,14 +678,35 @@ struct PolicyReader {
     guard let resources = rule["resources"], resources.isSequence, !resources.items.isEmpty else {
       return (rule["resources"] ?? rule, "resources is required")
     }
-    let names = resources.items.map { $0.string ?? "" }
-    if let empty = resources.items.first(where: { ($0.string ?? "").isEmpty }) {
-      return (empty, "resources: an empty resource is not allowed")
+    // `validateResources`, in its order: `x/*` or `*/y` before `x/y` overlaps it, and, as the
+    // API server reads it, the last resource written without a subresource decides whether
+    // `*` has company.
+    var withAllSubresources: Set<Substring> = []
+    var withAllResources: Set<Substring> = []
+    var lastPlainIsNotWildcard = false
+    for item in resources.items {
+      let name = item.string ?? ""
+      guard !name.isEmpty else { return (item, "resources: an empty resource is not allowed") }
+      guard let slash = name.firstIndex(of: "/") else {
+        lastPlainIsNotWildcard = name != "*"
+        continue
+      }
+      let resource = name[..<slash]
+      let subresource = name[name.index(after: slash)...]
+      if withAllSubresources.contains(resource) {
+        return (item, "resources: '\(name)' is already named by '\(resource)/*'")
+      }
+      if withAllResources.contains(subresource) {
+        return (item, "resources: '\(name)' is already named by '*/\(subresource)'")
+      }
+      if subresource == "*" { withAllSubresources.insert(resource) }
+      if resource == "*" { withAllResources.insert(subresource) }
     }
+    let names = resources.items.map { $0.string ?? "" }
     if names.count > 1 && names.contains("*/*") {
       return (resources, "resources: if '*/*' is present, it must be the only entry")
     }
-    if names.contains("*") && names.contains(where: { $0 != "*" && !$0.contains("/") }) {
+    if names.contains("*") && lastPlainIsNotWildcard {
       return (
         resources,
         "resources: '*' names every resource, so no other resource without a subresource may be listed with it"

@@ -559,6 +559,14 @@ struct KyvernoTests {
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"], scope: Everywhere}"#,
       "scope: 'Everywhere' is not supported"
     ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments/*", "deployments/scale"]}"#,
+      "'deployments/scale' is already named by 'deployments/*'"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*/scale", "deployments/scale"]}"#,
+      "'deployments/scale' is already named by '*/scale'"
+    ),
   ])
   func invalidResourceRulesRejectThePolicy(_ rule: String, message: String) throws {
     let findings = try Harness(
@@ -573,6 +581,10 @@ struct KyvernoTests {
     // Valid rules, wildcards alone and subresources beside `*`, still match.
     for valid in [
       #"{apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"]}"#,
+      // The API server's own reading: the last resource without a subresource decides, and
+      // an overlap is one only when the wider name comes first.
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "*"]}"#,
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments/scale", "deployments/*"]}"#,
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*", "deployments/scale"], scope: Namespaced}"#,
     ] {
       let matched = try Harness(
