@@ -356,37 +356,31 @@ struct Parser {
 
   private mutating func unary() throws(CELSyntaxError) -> Expr {
     let offset = current.offset
+    // A run of `!` or of `-` is one operator or none, as cel-go's parser reads it
+    // (`VisitLogicalNot`, `VisitNegate`): an even run is dropped (`!!x` is `x`, whatever `x`
+    // is), an odd one applies once.
     if isPunctuation("!") {
       var count = 0
       while accept("!") { count += 1 }
-      var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
-      for _ in 0..<count {
-        operand = try bounded(
-          Expr(kind: .call("!_", target: nil, arguments: [operand]), offset: offset))
-      }
-      return operand
+      let operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
+      guard count % 2 == 1 else { return operand }
+      return try bounded(
+        Expr(kind: .call("!_", target: nil, arguments: [operand]), offset: offset))
     }
     if isPunctuation("-") {
       var count = 0
       while accept("-") { count += 1 }
       // A negated literal is the negative literal: -9223372036854775808 is an int, and
-      // -1 a constant.
-      if count % 2 == 1, let literal = negatedLiteral() {
+      // -1 a constant. Only one `-` is the literal's sign: cel-go's grammar takes a longer
+      // run as operators (`---9223372036854775808` is an invalid int literal there).
+      if count == 1, let literal = negatedLiteral() {
         position += 1
-        var operand = Expr(kind: .literal(literal), offset: offset)
-        operand = try memberSuffixes(operand)
-        for _ in 0..<(count - 1) {
-          operand = try bounded(
-            Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset))
-        }
-        return operand
+        return try memberSuffixes(Expr(kind: .literal(literal), offset: offset))
       }
-      var operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
-      for _ in 0..<count {
-        operand = try bounded(
-          Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset))
-      }
-      return operand
+      let operand = try nested { parser throws(CELSyntaxError) in try parser.member() }
+      guard count % 2 == 1 else { return operand }
+      return try bounded(
+        Expr(kind: .call("-_", target: nil, arguments: [operand]), offset: offset))
     }
     return try member()
   }

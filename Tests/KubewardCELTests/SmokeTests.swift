@@ -72,6 +72,27 @@ struct SmokeTests {
   /// `x.?a.?b` and `x.?a.?b.orValue(d)` run as one step each (no optional made between the
   /// fields): what each field gives, an optional that a map holds, a missing field, a field
   /// of something that is not a map, an error on the way, all as `.?` field after field.
+  /// A run of `!` or `-` is one operator or none, as cel-go's parser reads it: `!!x` is `x`
+  /// whatever `x` is (cel-cpp agrees; the differential test found `!!type(38) == int`).
+  @Test func runsOfUnaryOperatorsAreOneOrNone() throws {
+    let cases: [(String, String)] = [
+      ("!!type(38) == int", "true"), ("!!'a'", "\"a\""), ("!!!true", "false"),
+      ("--'a'", "\"a\""), ("--1", "1"), ("---1", "-1"), ("-(-1)", "1"), ("!(!true)", "true"),
+    ]
+    for (source, expected) in cases {
+      #expect(
+        try Program(source).evaluate(DictionaryActivation()).debugText == expected, "\(source)")
+    }
+    // Only a single `-` is a literal's sign: a longer run is operators on the unsigned
+    // literal, which 9223372036854775808 overflows (cel-cpp and cel-go refuse it so).
+    #expect(throws: CELCompileError.self) { try Program("---9223372036854775808") }
+    #expect(
+      try Program("-9223372036854775808").evaluate(DictionaryActivation()).debugText
+        == "-9223372036854775808")
+    // Written apart, each applies: `!` of a string is no overload.
+    #expect(try Program("!(!'a')").evaluate(DictionaryActivation()).isError)
+  }
+
   @Test func optionalChainsSelectAsEachFieldWould() throws {
     let cases: [(String, String)] = [
       ("{'a': {'b': 1}}.?a.?b", "optional.of(1)"),

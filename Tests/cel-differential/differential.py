@@ -308,6 +308,15 @@ class Generator:
 
         return f"{literal(text)}.matches({literal(pattern)})"
 
+    def mixed_comparison(self, depth):
+        """A double ordered against or compared with an int. Ordering has mixed overloads;
+        `==` takes two operands of one type once checked (Kubernetes' compiler refuses
+        `1e300 == 0`, as cel-go's checker does), so the int is made dyn there."""
+        left = self.double(depth - 1)
+        operator = self.pick('<', '>=', '==')
+        right = self.int_(depth - 1)
+        return f"({left} {operator} {f'dyn({right})' if operator == '==' else right})"
+
     def bool_(self, depth):
         r = self.r
         if depth <= 0 or r.random() < 0.2:
@@ -316,7 +325,7 @@ class Generator:
             lambda: f"({self.bool_(depth - 1)} {self.pick('&&', '||')} {self.bool_(depth - 1)})",
             lambda: f"!{self.bool_(depth - 1)}",
             lambda: f"({self.int_(depth - 1)} {self.pick('<', '<=', '>', '>=', '==', '!=')} {self.int_(depth - 1)})",
-            lambda: f"({self.double(depth - 1)} {self.pick('<', '>=', '==')} {self.int_(depth - 1)})",
+            lambda: self.mixed_comparison(depth),
             lambda: f"({self.string(depth - 1)} {self.pick('<', '==', '!=')} {self.string(depth - 1)})",
             lambda: f"{self.string(depth - 1)}.{self.pick('startsWith', 'endsWith', 'contains')}({self.string(0)})",
             lambda: f"{self.string(depth - 1)}.matches({self.pick(repr('^a'), repr('b+'), repr('[0-9]'), repr('(x|y)z?$'))})",
@@ -326,7 +335,8 @@ class Generator:
             lambda: f"[1, 2, 3].exists_one(x, {self.bool_with('x', depth - 1)})",
             lambda: f"has({self.map_(depth)}.a)",
             lambda: f"'a' in {self.map_(depth)}",
-            lambda: f"{self.list_(depth - 1)} == {self.list_(depth - 1)}",
+            # Two lists of different element types compare only through dyn once checked.
+            lambda: f"{self.list_(depth - 1)} == dyn({self.list_(depth - 1)})",
             lambda: f"(1 / 0 == 1 {self.pick('||', '&&')} {self.bool_(depth - 1)})",
             lambda: f"optional.of({self.int_(depth - 1)}).orValue(0) == {self.int_(0)}",
             lambda: f"{self.map_(depth)}.?a.hasValue()",
