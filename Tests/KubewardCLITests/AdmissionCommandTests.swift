@@ -88,28 +88,32 @@ struct AdmissionCommandTests {
     let folder = NSTemporaryDirectory() + "kubeward-admission-unusable-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let policy = folder + "/old.yaml"
-    try """
-    apiVersion: admissionregistration.k8s.io/v1
-    kind: ValidatingAdmissionPolicy
-    metadata: {name: old}
-    spec:
-      paramKind: {group: x, version: v1}
-      validations: [{expression: "true"}]
-    """.write(toFile: policy, atomically: true, encoding: .utf8)
-    let unusable = try Kubeward.run(["lint", "--policy", policy, manifests])
+    /// Lints the manifests with `text` as the only policy file, `name` in `folder`.
+    func lint(policy text: String, named name: String) throws -> Kubeward.Run {
+      let path = folder + "/" + name
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      return try Kubeward.run(["lint", "--policy", path, manifests])
+    }
+    let unusable = try lint(
+      policy: """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: old}
+        spec:
+          paramKind: {group: x, version: v1}
+          validations: [{expression: "true"}]
+        """, named: "old.yaml")
     #expect(unusable.status == 2)
     #expect(unusable.standardError.contains("old.yaml:5:14: paramKind needs apiVersion and kind"))
     // Another engine's policy is named, where it is written, not taken for a param object.
-    let clusterPolicy = folder + "/cluster-policy.yaml"
-    try """
-    apiVersion: kyverno.io/v1
-    kind: ClusterPolicy
-    metadata: {name: require-labels}
-    spec:
-      rules: []
-    """.write(toFile: clusterPolicy, atomically: true, encoding: .utf8)
-    let other = try Kubeward.run(["lint", "--policy", clusterPolicy, manifests])
+    let other = try lint(
+      policy: """
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata: {name: require-labels}
+        spec:
+          rules: []
+        """, named: "cluster-policy.yaml")
     #expect(other.status == 2)
     #expect(
       other.standardError.contains(
@@ -117,18 +121,17 @@ struct AdmissionCommandTests {
       ), "\(other.standardError)")
     // A rejected rule quoting a megabyte value with a terminal escape is said clipped and
     // escaped: the error stays in proportion to kubeward's words, not the input's.
-    let hostile = folder + "/hostile.yaml"
-    try """
-    apiVersion: admissionregistration.k8s.io/v1
-    kind: ValidatingAdmissionPolicy
-    metadata: {name: hostile}
-    spec:
-      matchConstraints:
-        resourceRules:
-          - {apiGroups: [apps], apiVersions: [v1], operations: ["\\e[31m\(String(repeating: "A", count: 1_000_000))"], resources: [deployments]}
-      validations: [{expression: "true"}]
-    """.write(toFile: hostile, atomically: true, encoding: .utf8)
-    let refused = try Kubeward.run(["lint", "--policy", hostile, manifests])
+    let refused = try lint(
+      policy: """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: hostile}
+        spec:
+          matchConstraints:
+            resourceRules:
+              - {apiGroups: [apps], apiVersions: [v1], operations: ["\\e[31m\(String(repeating: "A", count: 1_000_000))"], resources: [deployments]}
+          validations: [{expression: "true"}]
+        """, named: "hostile.yaml")
     #expect(refused.status == 2)
     #expect(refused.standardError.contains("resourceRules[0].operations: '\\x1B[31mAAAA"))
     #expect(!refused.standardError.contains("\u{1B}"))
