@@ -147,10 +147,20 @@ struct HostileEngineTests {
     }
     let names = (0..<60).map { String(repeating: "a", count: 240) + "\($0).yaml" }
     var matched = false
-    #expect(
-      seconds {
-        for pattern in patterns { for name in names { matched = matched || pattern.matches(name) } }
-      } < 2)
+    // The fastest of up to three runs: suites running beside this one slowed a single run
+    // past the bound (2.2 s, where it takes 1.8 s alone in a debug build); the byte-by-byte
+    // stepping this guards against took a minute.
+    var fastest = Double.infinity
+    for _ in 0..<3 where fastest >= 2 {
+      fastest = min(
+        fastest,
+        seconds {
+          for pattern in patterns {
+            for name in names { matched = matched || pattern.matches(name) }
+          }
+        })
+    }
+    #expect(fastest < 2, "\(fastest) s")
     #expect(!matched)
   }
 
