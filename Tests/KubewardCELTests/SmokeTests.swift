@@ -125,6 +125,34 @@ struct SmokeTests {
     }
   }
 
+  /// A list plus an empty list is the list itself, not a copy: `containers +
+  /// ?initContainers.orValue([])` kept the host's list (and where it is written, for the field
+  /// a failing validation read) and made no copy of each element.
+  @Test func concatenatingAnEmptyListKeepsTheList() throws {
+    struct HostList: ListValue {
+      let elements: [Value]
+      var count: Int { elements.count }
+      func element(at index: Int) -> Value { elements[index] }
+    }
+    let activation = DictionaryActivation([
+      "host": .list(HostList(elements: [.int(1), .int(2)])), "none": .list(HostList(elements: [])),
+    ])
+    for source in ["host + []", "[] + host", "host + none", "none + host"] {
+      guard case .list(let list) = try Program(source).evaluate(activation) else {
+        Issue.record("\(source) is not a list")
+        continue
+      }
+      #expect(list.exactly(HostList.self)?.count == 2, "\(source)")
+    }
+    // Costs are unchanged: one unit per element of the two lists.
+    let (_, kept) = try Program("host + []").evaluateWithCost(activation)
+    let (_, copied) = try Program("host + [3]").evaluateWithCost(activation)
+    #expect(kept > 0)
+    #expect(kept + 1 == copied)
+    #expect(try Program("host + [3]").evaluate(activation).debugText == "[1, 2, 3]")
+    #expect(try Program("[] + []").evaluate(activation).debugText == "[]")
+  }
+
   /// Calls and literals of constants are worked out once, when compiled: each evaluation
   /// still gives the value and is charged the cost that working it out then would have.
   @Test func foldedConstantsCostWhatTheyWouldAtRunTime() throws {
