@@ -147,11 +147,12 @@ struct HostileEngineTests {
     }
     let names = (0..<60).map { String(repeating: "a", count: 240) + "\($0).yaml" }
     var matched = false
-    // The fastest of up to three runs: suites running beside this one slowed a single run
-    // past the bound (2.2 s, where it takes 1.8 s alone in a debug build); the byte-by-byte
-    // stepping this guards against took a minute.
+    // The fastest of up to three runs, under a bound well clear of it: suites running beside
+    // this one slowed even the fastest of three past 2 s (it takes 1.8 s alone in a debug
+    // build); the byte-by-byte stepping this guards against took a minute.
+    let bound = 8.0
     var fastest = Double.infinity
-    for _ in 0..<3 where fastest >= 2 {
+    for _ in 0..<3 where fastest >= bound {
       fastest = min(
         fastest,
         seconds {
@@ -160,7 +161,7 @@ struct HostileEngineTests {
           }
         })
     }
-    #expect(fastest < 2, "\(fastest) s")
+    #expect(fastest < bound, "\(fastest) s")
     #expect(!matched)
   }
 
