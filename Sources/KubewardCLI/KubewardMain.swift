@@ -28,7 +28,13 @@ public enum KubewardMain {
         lint.reports = try ReportRequest.pairs(in: arguments)
         command = lint
       }
-      try command.run()
+      do {
+        try command.run()
+      } catch let error as ValidationError {
+        // Thrown while running (a path that is missing or unreadable): the input's problem,
+        // not how the command was written, so no usage lines (which named the root command).
+        throw CommandError(error.message)
+      }
       return 0
     } catch let exit as ExitCode {
       return exit.rawValue

@@ -127,6 +127,29 @@ struct BaselineCommandTests {
     #expect(folderRun.standardError.contains("cannot read the baseline /: "))
   }
 
+  /// A path that cannot be read, found while running, is said on one line: the path and the
+  /// reason, with no usage lines (they named the root command) and no "Error:".
+  @Test func unreadablePathsAreOneLineWithoutUsage() throws {
+    let root = try folder(["deploy.yaml": deployment])
+    for arguments in [
+      ["lint", "missing.yaml"], ["lint", "--policy", "missing-policies", "deploy.yaml"],
+      ["lint", "--context", "missing-folder", "deploy.yaml"],
+      ["eval", "true", "--object", "missing.yaml"],
+    ] {
+      let run = try Kubeward.run(arguments, in: root)
+      #expect(run.status == 2, "\(arguments)")
+      #expect(run.standardError.hasPrefix("kubeward: "), "\(arguments): \(run.standardError)")
+      #expect(run.standardError.contains("missing"), "\(arguments): \(run.standardError)")
+      #expect(!run.standardError.contains("Usage:"), "\(arguments): \(run.standardError)")
+      #expect(!run.standardError.contains("Error:"), "\(arguments): \(run.standardError)")
+      #expect(run.standardError.split(separator: "\n").count == 1, "\(arguments)")
+    }
+    // How a command is written is still a usage error, with the subcommand's usage.
+    let jobs = try Kubeward.run(["lint", "--jobs", "0", "deploy.yaml"], in: root)
+    #expect(jobs.status == 2)
+    #expect(jobs.standardError.contains("Usage: kubeward lint"))
+  }
+
   /// A baseline may be larger than the manifests' limit (64 MiB): `--write-baseline` wrote
   /// 82 MB for 400 000 findings, which kubeward then could not read back.
   @Test func aBaselineLargerThanAManifestIsRead() throws {
