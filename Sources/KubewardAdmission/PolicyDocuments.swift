@@ -99,9 +99,10 @@ public final class PolicyExpression: Sendable {
   }
 
   /// The API server's check of the compiled expression's type (`must evaluate to bool but
-  /// got dyn`), where kubeward knows cel-go's type for certain: a literal's, and `dyn` for a
+  /// got dyn`), where kubeward knows cel-go's type for certain: a literal's, `dyn` for a
   /// field or an item read from `object`, `oldObject` or `params` (declared `dyn`: a bare
-  /// `object.spec.enabled` is no condition, `object.spec.enabled == true` is).
+  /// `object.spec.enabled` is no condition, `object.spec.enabled == true` is) and for
+  /// `dyn(x)`, and a conditional's whose two branches have the same.
   private static func checked(
     _ compiled: (Program?, CELCompileError?), returning types: [String]
   ) -> (Program?, CELCompileError?) {
@@ -129,6 +130,12 @@ public final class PolicyExpression: Sendable {
     case .identifier(let name): return dynamicNames.contains(name) ? "dyn" : nil
     case .select(let target, _, testOnly: false), .index(let target, _):
       return certainType(of: target) == "dyn" ? "dyn" : nil
+    // cel-go declares `dyn(x)` as returning `dyn`, and `c ? a : b` as the type of both.
+    case .call("dyn", target: nil, arguments: let arguments) where arguments.count == 1:
+      return "dyn"
+    case .conditional(_, let whenTrue, let whenFalse):
+      let type = certainType(of: whenTrue)
+      return type == certainType(of: whenFalse) ? type : nil
     default: return nil
     }
   }

@@ -147,6 +147,12 @@ struct EvaluationTests {
     #expect(
       try errors("  validations:\n    - expression: \"'yes'\"").first?.contains(
         "(must evaluate to bool but got string)") == true)
+    // `dyn(x)` is `dyn` whatever `x`, and so is a conditional of two `dyn`s.
+    for dynamic in ["dyn(true)", "has(object.spec) ? dyn(true) : object.spec.paused"] {
+      #expect(
+        try errors("  validations:\n    - expression: \"\(dynamic)\"").first?.contains(
+          "(must evaluate to bool but got dyn)") == true, "\(dynamic)")
+    }
     #expect(
       try errors(
         "  matchConditions:\n    - {name: c, expression: \"params.enabled\"}\n  validations:\n    - expression: \"true\""
@@ -163,6 +169,7 @@ struct EvaluationTests {
       "  validations:\n    - expression: \"object.spec.paused == true && has(object.spec.replicas)\"\n      messageExpression: \"object.metadata.name + ' is paused'\"",
       "  validations:\n    - expression: \"true\"\n  auditAnnotations:\n    - {key: k, valueExpression: \"null\"}",
       "  variables:\n    - {name: paused, expression: \"object.spec.paused\"}\n  validations:\n    - expression: \"variables.paused == true\"",
+      "  validations:\n    - expression: \"dyn(object.spec.paused) == true && (has(object.spec) ? true : false)\"",
     ] {
       #expect(try errors(fine).isEmpty, "\(fine)")
     }
@@ -732,9 +739,9 @@ struct EvaluationTests {
       failing.first?.message.contains("expression ''x' + object.spec.nope' resulted in error")
         == true)
     #expect(try findings("'x' + object.spec.nope", failurePolicy: "Ignore").isEmpty)
-    // The API server's compiler rejects a value typed `dyn`; one that its checker cannot
-    // type either (here `dyn()`, as a Kyverno policy's) is judged as it comes.
-    let number = try findings("dyn(object.spec.replicas)", failurePolicy: "Ignore")
+    // The API server's compiler rejects a value typed `dyn`; one that kubeward's checker
+    // cannot type (here an item of a list literal) is judged as it comes.
+    let number = try findings("[object.spec.replicas][0]", failurePolicy: "Ignore")
     #expect(number.map(\.severity) == [.error])
     #expect(number.first?.message.contains("unsupported return type: int") == true)
     #expect(try findings("'   '", failurePolicy: "Fail").isEmpty)
@@ -1023,8 +1030,9 @@ struct EvaluationTests {
     let erring = "{name: opted-in, expression: \"object.metadata.labels['policy'] == 'strict'\"}"
     let falseOne = "{name: not-web, expression: \"object.metadata.name != 'web'\"}"
     let trueOne = "{name: web, expression: \"object.metadata.name == 'web'\"}"
-    // `dyn()`: a bare field is `dyn`, which the API server's compiler rejects as a condition.
-    let notBool = "{name: named, expression: \"dyn(object.metadata.name)\"}"
+    // An item of a list literal, which kubeward's checker cannot type: a bare field is `dyn`,
+    // which the API server's compiler rejects as a condition.
+    let notBool = "{name: named, expression: \"[object.metadata.name][0]\"}"
     func findings(_ conditions: [String]) throws -> [String] {
       let text = spec(
         """
