@@ -878,8 +878,10 @@ struct AdmissionCheck: ObjectCheck {
     /// Per binding, the params its paramRef picks, when the policy takes params.
     let params: [ParamIndex?]
     /// Whether the policy's paramKind is namespaced (from the resource table, else from
-    /// whether its objects in the run have namespaces).
-    let paramsAreNamespaced: Bool
+    /// whether its objects in the run have namespaces); `nil` when nothing says (a kind no
+    /// table or CustomResourceDefinition knows, with no object in the run), where a scope
+    /// guessed made configuration errors the API server would not.
+    let paramsAreNamespaced: Bool?
     /// Per binding, how its findings name what the object violates.
     let denials: [String]
     /// How a finding says the run's work ran out before the policy was evaluated.
@@ -913,13 +915,14 @@ struct AdmissionCheck: ObjectCheck {
       self.readsParams = policy.expressions.contains {
         !($0.program?.expression.readsOnly(namesButParams) ?? false)
       }
-      self.paramsAreNamespaced =
-        policy.paramKind.map { kind in
-          resources.resource(
-            apiVersion: kind.apiVersion, kind: kind.kind,
-            hasNamespace: paramObjects.contains { $0.namespace != nil }
-          ).namespaced
-        } ?? false
+      self.paramsAreNamespaced = policy.paramKind.flatMap { kind in
+        guard resources.knows(apiVersion: kind.apiVersion, kind: kind.kind) || !paramObjects.isEmpty
+        else { return nil }
+        return resources.resource(
+          apiVersion: kind.apiVersion, kind: kind.kind,
+          hasNamespace: paramObjects.contains { $0.namespace != nil }
+        ).namespaced
+      }
       self.policy = policy
       self.bindings = bindings
       self.unbound = unbound
@@ -1495,12 +1498,12 @@ struct AdmissionCheck: ObjectCheck {
     guard let kind = policy.paramKind, let reference = binding.paramReference, let index else {
       return .values(Self.noParams)
     }
-    if entry.paramsAreNamespaced {
+    if entry.paramsAreNamespaced == true {
       if reference.namespace == nil && namespace == nil {
         return .configurationError(
           "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources")
       }
-    } else if reference.namespace != nil {
+    } else if entry.paramsAreNamespaced == false && reference.namespace != nil {
       return .configurationError(
         "paramRef.namespace must not be provided for a cluster-scoped `paramKind`")
     }

@@ -143,6 +143,14 @@ struct ResourceTable: Sendable {
     custom[kind, default: []].append(entry)
   }
 
+  /// Whether the kind is built in or a CustomResourceDefinition of the run declares it: else
+  /// its resource and scope are guesses.
+  func knows(apiVersion: String, kind: String) -> Bool {
+    let group = APIVersion.group(of: apiVersion)
+    return Self.builtIn[kind]?.contains { $0.group == group } == true
+      || custom[kind]?.contains { $0.group == group } == true
+  }
+
   /// The request resource of an object with `apiVersion` and `kind`.
   func resource(apiVersion: String, kind: String, hasNamespace: Bool) -> RequestResource {
     let group: String

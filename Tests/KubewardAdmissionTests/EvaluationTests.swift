@@ -697,6 +697,23 @@ struct EvaluationTests {
     #expect(
       clusterParams.first?.message.contains(
         "paramRef.namespace must not be provided for a cluster-scoped `paramKind`") == true)
+    // A kind no table or CustomResourceDefinition knows, with no object of it in the run:
+    // its scope is unknown, so a paramRef's namespace is no error; what is missing is the
+    // params (the API server's test of a paramRef to an instance that does not exist).
+    let unknownKind = "{apiVersion: example.com/v1, kind: ParamsConfig}"
+    let unknownDenied = try run(
+      "    name: absent\n    namespace: default\n    parameterNotFoundAction: Deny",
+      paramKind: unknownKind)
+    #expect(unknownDenied.count == 1)
+    #expect(
+      unknownDenied.first?.message.contains(
+        "no params found for policy binding with `Deny` parameterNotFoundAction") == true,
+      "\(unknownDenied.map(\.message))")
+    #expect(
+      try run(
+        "    name: absent\n    namespace: default\n    parameterNotFoundAction: Allow",
+        paramKind: unknownKind
+      ).isEmpty)
     // v1 requires parameterNotFoundAction: said at the binding, read as Deny.
     let unsaid = try run("    name: limits")
     #expect(unsaid.contains { $0.file == "policy.yaml" && $0.severity == .warning })
