@@ -1050,11 +1050,18 @@ struct AdmissionCheck: ObjectCheck {
       }
       // By index: iterating copied each binding (a retain and a release).
       let bindings = entry.bindings
+      var annotations = AuditAnnotationValues()
       for index in bindings.indices {
         guard matches(bindings[index].matchResources, context) else { continue }
         evaluate(
           policy, binding: bindings[index], at: index, entry: entry, object: object,
-          context: context, report: &report)
+          context: context, annotations: &annotations, report: &report)
+      }
+      for (key, value) in annotations.merged() {
+        report.report(
+          object.nameNode,
+          "gets audit annotation \(policy.name)/\(key): \(Self.oneLine(value)) (from \(policy.kindName) '\(policy.name)')",
+          adjustment: .info)
       }
     }
     for index in candidates(for: context.facts.resource.resource) {
@@ -1155,7 +1162,7 @@ struct AdmissionCheck: ObjectCheck {
   private func evaluate(
     _ policy: AdmissionPolicy, binding: AdmissionBinding, at bindingIndex: Int,
     entry: CompiledPolicy, object: KubeObject, context: ObjectContext,
-    report: inout ObjectReport
+    annotations: inout AuditAnnotationValues, report: inout ObjectReport
   ) {
     let verb = entry.denials[bindingIndex]
     let adjustment = entry.adjustments[bindingIndex]
@@ -1177,7 +1184,7 @@ struct AdmissionCheck: ObjectCheck {
         policy, param: .null, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
         denialAdjustment: entry.denialAdjustment,
-        object: object, context: context, report: &report)
+        object: object, context: context, annotations: &annotations, report: &report)
       return
     }
     let paramValues: [Value]
@@ -1207,7 +1214,7 @@ struct AdmissionCheck: ObjectCheck {
         policy, param: param, denial: verb, unchecked: entry.unchecked,
         fixedMessages: fixedMessages, adjustment: adjustment,
         denialAdjustment: entry.denialAdjustment,
-        object: object, context: context, report: &report)
+        object: object, context: context, annotations: &annotations, report: &report)
       report.dropRepeats(from: start, seen: &seen)
     }
   }
@@ -1217,7 +1224,8 @@ struct AdmissionCheck: ObjectCheck {
     _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
     fixedMessages: [String?]?,
     adjustment: SeverityAdjustment, denialAdjustment: SeverityAdjustment, object: KubeObject,
-    context objectContext: ObjectContext, report: inout ObjectReport
+    context objectContext: ObjectContext, annotations collected: inout AuditAnnotationValues,
+    report: inout ObjectReport
   ) {
     // Once the run has spent its work, what is left is said, never passed in silence: once
     // per severity for the object, as every policy after the first left out is left out too.
@@ -1377,10 +1385,7 @@ struct AdmissionCheck: ObjectCheck {
       // Blank, once trimmed: left out, as the API server does.
       case .string(let text) where text[...].trimmingSpaces.isEmpty: continue
       case .string(let text):
-        report.report(
-          object.nameNode,
-          "gets audit annotation \(policy.name)/\(annotations[index].name): \(Self.oneLine(Self.prefix(text, bytes: Self.longestMessage))) (from \(policy.kindName) '\(policy.name)')",
-          adjustment: .info)
+        collected.add(text, for: annotations[index].name)
       case .error(let error):
         guard policy.failurePolicy == .fail else { continue }
         denyForAnnotation(
@@ -1596,6 +1601,36 @@ struct AdmissionCheck: ObjectCheck {
     status.insert(.string("phase"), .string("Active"))
     object.insert(.string("status"), .map(status))
     return .map(object)
+  }
+}
+
+/// The values a policy's audit annotations take on an object, by key, over all its bindings
+/// and params: the API server's dispatcher publishes one annotation per key, its distinct
+/// values sorted and joined with ", " (`auditAnnotationCollector`).
+struct AuditAnnotationValues {
+  private var keys: [String] = []
+  private var values: [String: Set<String>] = [:]
+  /// The bytes kept: past `AdmissionCheck.longestMessage` the joined value is clipped, so a
+  /// key gathers no more (thousands of params, each with a value of its own).
+  private var bytes: [String: Int] = [:]
+
+  mutating func add(_ value: String, for key: String) {
+    let value = AdmissionCheck.prefix(value, bytes: AdmissionCheck.longestMessage)
+    if values[key] == nil { keys.append(key) }
+    guard bytes[key, default: 0] <= AdmissionCheck.longestMessage,
+      values[key, default: []].insert(value).inserted
+    else { return }
+    bytes[key, default: 0] += value.utf8.count + 2
+  }
+
+  /// Each key, in the order first set, with its value.
+  func merged() -> [(key: String, value: String)] {
+    keys.map { key in
+      // Sorted as Go sorts strings: by their bytes.
+      let joined = (values[key] ?? []).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        .joined(separator: ", ")
+      return (key, AdmissionCheck.prefix(joined, bytes: AdmissionCheck.longestMessage))
+    }
   }
 }
 

@@ -733,6 +733,50 @@ struct EvaluationTests {
     #expect(try Harness(policies: text, manifest: deployment(replicas: 1)).objectFindings().isEmpty)
   }
 
+  /// An annotation's values over the policy's bindings and params are one annotation per
+  /// key, as the API server's dispatcher publishes them: distinct values, sorted, joined
+  /// with ", " (its TestAuditAnnotations).
+  @Test func auditAnnotationValuesAreMergedPerKey() throws {
+    func binding(_ name: String, selecting tier: String) -> String {
+      """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicyBinding
+      metadata: {name: \(name)}
+      spec:
+        policyName: demo
+        validationActions: [Audit]
+        paramRef: {selector: {matchLabels: {tier: \(tier)}}, namespace: shop, parameterNotFoundAction: Allow}
+      """
+    }
+    func params(_ name: String, tier: String, value: String) -> String {
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \(name), namespace: shop, labels: {tier: \(tier)}}\ndata: {value: \(value)}"
+    }
+    let text = [
+      spec(
+        """
+          paramKind: {apiVersion: v1, kind: ConfigMap}
+          validations:
+            - expression: "true"
+          auditAnnotations:
+            - key: example-key
+              valueExpression: "string(params.data.value)"
+            - key: fixed
+              valueExpression: "'same'"
+        """),
+      binding("first", selecting: "a"), binding("second", selecting: "b"),
+      params("p1", tier: "a", value: "special-value"),
+      params("p2", tier: "a", value: "normal-value"),
+      params("p3", tier: "b", value: "normal-value"),
+    ].joined(separator: "\n---\n")
+    let findings = try Harness(policies: text, manifest: deployment()).objectFindings()
+    #expect(
+      findings.map(\.message) == [
+        "Deployment shop/web gets audit annotation demo/example-key: normal-value, special-value (from ValidatingAdmissionPolicy 'demo')",
+        "Deployment shop/web gets audit annotation demo/fixed: same (from ValidatingAdmissionPolicy 'demo')",
+      ], "\(findings.map(\.message))")
+    #expect(findings.allSatisfy { $0.severity == .info })
+  }
+
   /// An audit annotation that cannot be worked out denies whatever the binding's actions
   /// (under failurePolicy Fail), and one whose value is neither a string nor null denies
   /// whatever the failurePolicy; a blank value is left out.
