@@ -1079,11 +1079,32 @@ struct AdmissionCheck: ObjectCheck {
             matches(variant.matchConstraints, context)
           else { return }
           run(variant, entry)
+        } else if Self.convertsTheObject(entry.policy.matchConstraints, context.facts) {
+          report.report(
+            object.nameNode,
+            "\(entry.unchecked): its rules name \(object.kind) only in another version of \(context.facts.resource.group), to which the API server converts \(object.apiVersion) objects before the policy reads them (matchPolicy Equivalent), and kubeward does not convert objects",
+            adjustment: .exactly(.info))
         } else {
           run(entry.policy, entry)
         }
       }
     }
+  }
+
+  /// Whether the API server converts the object to another version of its resource before
+  /// the policy reads it: the policy's rules name the resource only in another version it is
+  /// served in (`matchPolicy: Equivalent`). Of Kubernetes' own resources only
+  /// HorizontalPodAutoscalers are served in two versions today (`autoscaling/v1` and `v2`,
+  /// of different shapes); kubeward does not convert, so such a verdict would be a guess.
+  static func convertsTheObject(_ constraints: MatchResources?, _ request: AdmissionRequestFacts)
+    -> Bool
+  {
+    guard let constraints, !constraints.exactMatch,
+      request.resource.resource == "horizontalpodautoscalers",
+      request.resource.group == "autoscaling", let rules = constraints.resourceRules,
+      !rules.isEmpty
+    else { return false }
+    return !rules.contains { $0.matches(request, exact: true) }
   }
 
   /// Whether `constraints` match the object. Long rule lists (thousands, of a hostile policy,
