@@ -30,6 +30,9 @@ struct ContextObject: Sendable {
 /// params, and Kyverno ValidatingPolicies, read from files with positions and compiled once.
 public struct AdmissionPolicySet: Sendable {
   public private(set) var policies: [AdmissionPolicy] = []
+  /// The names of the policies read but not evaluated (each said where it is written): a
+  /// binding of one binds a policy that is there.
+  private var unevaluatedPolicies: Set<String> = []
   private(set) var bindings: [AdmissionBinding] = []
   /// `bindings` by the policy they bind: a set of thousands of policies and bindings is
   /// matched up without a pass over the bindings per policy.
@@ -214,6 +217,8 @@ public struct AdmissionPolicySet: Sendable {
         if PolicyReader.isPolicy(apiVersion: apiVersion, kind: kind) {
           if let policy = reader.policy(object, apiVersion: apiVersion, kind: kind) {
             policies.append(policy)
+          } else if let name = object["metadata"]?["name"]?.string {
+            unevaluatedPolicies.insert(name)
           }
         } else if PolicyReader.isBinding(apiVersion: apiVersion, kind: kind) {
           if let binding = reader.binding(object, apiVersion: apiVersion) {
@@ -525,8 +530,9 @@ public struct AdmissionPolicySet: Sendable {
         Finding(
           policy: AdmissionPolicySource.invalidPolicyID, severity: .warning, file: binding.file,
           range: binding.nameRange,
-          message:
-            "ValidatingAdmissionPolicyBinding \(binding.name) binds \(binding.policyName), which is not among the policy files"
+          message: unevaluatedPolicies.contains(binding.policyName)
+            ? "ValidatingAdmissionPolicyBinding \(binding.name) binds \(binding.policyName), which kubeward does not evaluate (said where it is written)"
+            : "ValidatingAdmissionPolicyBinding \(binding.name) binds \(binding.policyName), which is not among the policy files"
         ))
     }
     return findings

@@ -594,6 +594,30 @@ struct KyvernoTests {
     }
   }
 
+  /// A binding of a policy that is there but not evaluated (the API server rejects it) says
+  /// so, where it said the policy was missing from the policy files.
+  @Test func aBindingOfARejectedPolicySaysItIsNotEvaluated() throws {
+    let rejected = policy(
+      "false",
+      rules:
+        #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["create"], resources: ["deployments"]}"#,
+      binding: "  validationActions: [Deny]")
+    let findings = try Harness(policies: rejected, manifest: deployment()).findings()
+    let binding = findings.filter { $0.message.contains("ValidatingAdmissionPolicyBinding") }
+    #expect(
+      binding.map(\.message) == [
+        "ValidatingAdmissionPolicyBinding demo-binding binds demo, which kubeward does not evaluate (said where it is written)"
+      ], "\(findings.map(\.message))")
+    let missing = try Harness(
+      policies: policy("false", name: "other", binding: "  validationActions: [Deny]")
+        .replacingOccurrences(of: "policyName: other", with: "policyName: absent"),
+      manifest: deployment()
+    ).findings()
+    #expect(
+      missing.contains { $0.message.hasSuffix("binds absent, which is not among the policy files") }
+    )
+  }
+
   /// A selector the API server's validation refuses (an unknown operator, `In` without
   /// values) rejects its policy or binding: reported at the operator, and not evaluated.
   /// Read as matching nothing, it had silently turned the policy off.
