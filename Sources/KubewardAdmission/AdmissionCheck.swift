@@ -1057,7 +1057,7 @@ struct AdmissionCheck: ObjectCheck {
           policy, binding: bindings[index], at: index, entry: entry, object: object,
           context: context, annotations: &annotations, report: &report)
       }
-      for (key, value) in annotations.merged() {
+      for (key, value) in annotations.isEmpty ? [] : annotations.merged() {
         report.report(
           object.nameNode,
           "gets audit annotation \(policy.name)/\(key): \(Self.oneLine(value)) (from \(policy.kindName) '\(policy.name)')",
@@ -1099,10 +1099,12 @@ struct AdmissionCheck: ObjectCheck {
   static func convertsTheObject(_ constraints: MatchResources?, _ request: AdmissionRequestFacts)
     -> Bool
   {
-    guard let constraints, !constraints.exactMatch,
-      request.resource.resource == "horizontalpodautoscalers",
-      request.resource.group == "autoscaling", let rules = constraints.resourceRules,
-      !rules.isEmpty
+    // Asked for every policy an object meets: the length first, as `==` of two different
+    // strings took Unicode's slow path.
+    let resource = request.resource.resource
+    guard resource.utf8.count == 24, resource == "horizontalpodautoscalers",
+      request.resource.group == "autoscaling", let constraints, !constraints.exactMatch,
+      let rules = constraints.resourceRules, !rules.isEmpty
     else { return false }
     return !rules.contains { $0.matches(request, exact: true) }
   }
@@ -1634,6 +1636,8 @@ struct AuditAnnotationValues {
   /// The bytes kept: past `AdmissionCheck.longestMessage` the joined value is clipped, so a
   /// key gathers no more (thousands of params, each with a value of its own).
   private var bytes: [String: Int] = [:]
+
+  var isEmpty: Bool { keys.isEmpty }
 
   mutating func add(_ value: String, for key: String) {
     let value = AdmissionCheck.prefix(value, bytes: AdmissionCheck.longestMessage)
