@@ -897,6 +897,9 @@ struct AdmissionCheck: ObjectCheck {
     /// reads none gives every param the same verdict, so it is evaluated once, however many
     /// params its binding selects (3 000 params over 3 000 objects took 7 s).
     let readsParams: Bool
+    /// Whether the policy reads `object` and `oldObject` only through their metadata, which a
+    /// version conversion leaves as it is (see `AdmissionCheck.convertsTheObject`).
+    let readsOnlyObjectMetadata: Bool
     /// Per binding, per validation of `policy`, the whole text of its finding when its
     /// message is the same on every object (no messageExpression, or a string literal: most
     /// policies'), else `nil`. A run of fifty policies reports a finding every few
@@ -914,6 +917,9 @@ struct AdmissionCheck: ObjectCheck {
       let namesButParams = PolicyExpression.declarations.subtracting(["params"])
       self.readsParams = policy.expressions.contains {
         !($0.program?.expression.readsOnly(namesButParams) ?? false)
+      }
+      self.readsOnlyObjectMetadata = policy.expressions.allSatisfy {
+        $0.program?.expression.readsOnlyMetadata(of: ["object", "oldObject"]) ?? true
       }
       self.paramsAreNamespaced = policy.paramKind.flatMap { kind in
         guard resources.knows(apiVersion: kind.apiVersion, kind: kind.kind) || !paramObjects.isEmpty
@@ -1079,7 +1085,9 @@ struct AdmissionCheck: ObjectCheck {
             matches(variant.matchConstraints, context)
           else { return }
           run(variant, entry)
-        } else if Self.convertsTheObject(entry.policy.matchConstraints, context.facts) {
+        } else if !entry.readsOnlyObjectMetadata,
+          Self.convertsTheObject(entry.policy.matchConstraints, context.facts)
+        {
           report.report(
             object.nameNode,
             "\(entry.unchecked): its rules name \(object.kind) only in another version of \(context.facts.resource.group), to which the API server converts \(object.apiVersion) objects before the policy reads them (matchPolicy Equivalent), and kubeward does not convert objects",
@@ -1095,7 +1103,9 @@ struct AdmissionCheck: ObjectCheck {
   /// the policy reads it: the policy's rules name the resource only in another version it is
   /// served in (`matchPolicy: Equivalent`). Of Kubernetes' own resources only
   /// HorizontalPodAutoscalers are served in two versions today (`autoscaling/v1` and `v2`,
-  /// of different shapes); kubeward does not convert, so such a verdict would be a guess.
+  /// of different shapes); kubeward does not convert, so a verdict on what conversion
+  /// changes would be a guess. (One in a version no server has, `v2beta2`, is never
+  /// converted: the API server refuses it, and it is read as written.)
   static func convertsTheObject(_ constraints: MatchResources?, _ request: AdmissionRequestFacts)
     -> Bool
   {
@@ -1103,7 +1113,9 @@ struct AdmissionCheck: ObjectCheck {
     // strings took Unicode's slow path.
     let resource = request.resource.resource
     guard resource.utf8.count == 24, resource == "horizontalpodautoscalers",
-      request.resource.group == "autoscaling", let constraints, !constraints.exactMatch,
+      request.resource.group == "autoscaling",
+      ResourceRule.servedVersions["autoscaling"]?.contains(request.resource.version) == true,
+      let constraints, !constraints.exactMatch,
       let rules = constraints.resourceRules, !rules.isEmpty
     else { return false }
     return !rules.contains { $0.matches(request, exact: true) }

@@ -235,7 +235,7 @@ extension ResourceRule {
   /// The versions Kubernetes serves of its own groups (the newest releases'): under
   /// `matchPolicy: Equivalent` a rule naming another version (`apps/v1beta1`) names a
   /// resource no server has, and matches nothing. Other groups' are a definition's.
-  private static let servedVersions: [String: Set<String>] = [
+  static let servedVersions: [String: Set<String>] = [
     "": ["v1"], "apps": ["v1"], "batch": ["v1"], "autoscaling": ["v1", "v2"],
     "networking.k8s.io": ["v1"], "policy": ["v1"], "rbac.authorization.k8s.io": ["v1"],
     "storage.k8s.io": ["v1"], "admissionregistration.k8s.io": ["v1"],

@@ -123,28 +123,50 @@ public struct Expr: Sendable {
   /// Whether every name the expression reads from outside (its free identifiers: not a
   /// comprehension's variables; `.x` is `x`) is one of `names`.
   public func readsOnly(_ names: Set<String>) -> Bool {
+    everyFreeRead { free, _ in free.map(names.contains) ?? true }
+  }
+
+  /// Whether the expression reads `names` (free, as in `readsOnly`) only through their
+  /// `metadata` (`object.metadata.name`, `object.?metadata`): what a version conversion of
+  /// the object leaves as it is.
+  public func readsOnlyMetadata(of names: Set<String>) -> Bool {
+    everyFreeRead { free, parent in
+      guard let free, names.contains(free) else { return true }
+      switch parent?.kind {
+      case .select(_, "metadata", testOnly: false), .optionalSelect(_, "metadata"): return true
+      default: return false
+      }
+    }
+  }
+
+  /// Whether `accepts` holds for every identifier of the expression, given the name it reads
+  /// from outside (`nil`: a comprehension's variable; `.x` reads `x`) and the expression
+  /// that holds it directly (`nil` at the top).
+  private func everyFreeRead(_ accepts: (_ free: String?, _ parent: Expr?) -> Bool) -> Bool {
     var bound: [String] = []
-    func walk(_ expression: Expr) -> Bool {
+    func walk(_ expression: Expr, in parent: Expr?) -> Bool {
       switch expression.kind {
       case .identifier(let identifier):
-        if identifier.hasPrefix(".") { return names.contains(String(identifier.dropFirst())) }
-        return bound.contains(identifier) || names.contains(identifier)
+        if identifier.hasPrefix(".") { return accepts(String(identifier.dropFirst()), parent) }
+        return accepts(bound.contains(identifier) ? nil : identifier, parent)
       case .comprehension(let comprehension):
-        guard walk(comprehension.range) else { return false }
+        guard walk(comprehension.range, in: expression) else { return false }
         let count = bound.count
         bound.append(comprehension.variable)
         if let second = comprehension.variable2 { bound.append(second) }
         defer { bound.removeSubrange(count...) }
         for child in [comprehension.predicate, comprehension.transform] {
-          if let child, !walk(child) { return false }
+          if let child, !walk(child, in: expression) { return false }
         }
         return true
       default:
-        for child in Self.children(of: expression.kind) where !walk(child) { return false }
+        for child in Self.children(of: expression.kind) where !walk(child, in: expression) {
+          return false
+        }
         return true
       }
     }
-    return walk(self)
+    return walk(self, in: nil)
   }
 }
 

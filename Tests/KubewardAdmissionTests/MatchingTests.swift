@@ -222,7 +222,7 @@ struct MatchingTests {
     // which does not convert, says it did not check it, as information.
     let otherVersion = try Harness(
       policies: policy(
-        "false",
+        "has(object.spec.targetCPUUtilizationPercentage)",
         rules:
           #"- {apiGroups: ["autoscaling"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["horizontalpodautoscalers"]}"#
       ), manifest: autoscaler
@@ -232,6 +232,22 @@ struct MatchingTests {
       otherVersion.first?.message.contains(
         "was not checked against ValidatingAdmissionPolicy 'demo': its rules name HorizontalPodAutoscaler only in another version of autoscaling"
       ) == true, "\(otherVersion.map(\.message))")
+    // A policy that reads only the object's metadata, which conversion leaves as it is, is
+    // evaluated; so is an object in a version no server has (the API server refuses it).
+    let v1Rule =
+      #"- {apiGroups: ["autoscaling"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["horizontalpodautoscalers"]}"#
+    for (expression, manifest) in [
+      ("object.metadata.name != 'web' && has(object.?metadata.namespace)", autoscaler),
+      (
+        "false",
+        autoscaler.replacingOccurrences(of: "autoscaling/v2", with: "autoscaling/v2beta2")
+      ),
+    ] {
+      let evaluated = try Harness(
+        policies: policy(expression, rules: v1Rule), manifest: manifest
+      ).objectFindings()
+      #expect(evaluated.map(\.severity) == [.error], "\(expression): \(evaluated.map(\.message))")
+    }
     // Its own version, or any: evaluated as written.
     for versions in [#"["v2"]"#, #"["*"]"#, #"["v1", "v2"]"#] {
       let own = try Harness(

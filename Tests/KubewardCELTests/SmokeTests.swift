@@ -125,6 +125,25 @@ struct SmokeTests {
     }
   }
 
+  /// What a version conversion leaves as it is: `object` read only through its metadata.
+  @Test func readingOnlyMetadata() throws {
+    let cases: [(String, Bool)] = [
+      ("object.metadata.name == 'a'", true),
+      ("object.?metadata.orValue({}).size() > 0 && request.kind.kind == 'x'", true),
+      ("[1].all(object, object.spec > 0)", true),
+      ("object.spec.replicas > 1", false),
+      ("has(object.metadata)", false),
+      ("object.metadata.name == oldObject.spec.name", false),
+      ("object == null", false),
+      ("[1].all(x, .object.spec == x)", false),
+    ]
+    for (source, expected) in cases {
+      let program = try Program(source, check: false)
+      #expect(
+        program.expression.readsOnlyMetadata(of: ["object", "oldObject"]) == expected, "\(source)")
+    }
+  }
+
   /// A list plus an empty list is the list itself, not a copy: `containers +
   /// ?initContainers.orValue([])` kept the host's list (and where it is written, for the field
   /// a failing validation read) and made no copy of each element.
