@@ -1660,6 +1660,9 @@ struct AuditAnnotationValues {
     bytes[key, default: 0] += value.utf8.count + 2
   }
 
+  /// How many distinct values `key` keeps.
+  func count(for key: String) -> Int { values[key]?.count ?? 0 }
+
   /// Each key, in the order first set, with its value.
   func merged() -> [(key: String, value: String)] {
     keys.map { key in

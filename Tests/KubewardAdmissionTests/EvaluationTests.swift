@@ -777,6 +777,23 @@ struct EvaluationTests {
     #expect(findings.allSatisfy { $0.severity == .info })
   }
 
+  /// Thousands of params, each giving an annotation a value of its own: a key gathers values
+  /// up to a message's length, and its merged value is clipped to it.
+  @Test func auditAnnotationValuesStayBounded() {
+    var values = AuditAnnotationValues()
+    for index in 0..<20_000 {
+      values.add("value-\(index)-" + String(repeating: "x", count: 100), for: "key")
+    }
+    values.add("other", for: "second")
+    let merged = values.merged()
+    #expect(merged.map(\.key) == ["key", "second"])
+    // About a message's length of them, not 20 000.
+    #expect(values.count(for: "key") <= AdmissionCheck.longestMessage / 100 + 1)
+    #expect(merged[0].value.utf8.count <= AdmissionCheck.longestMessage)
+    #expect(merged[0].value.hasPrefix("value-0-"))
+    #expect(merged[1].value == "other")
+  }
+
   /// An audit annotation that cannot be worked out denies whatever the binding's actions
   /// (under failurePolicy Fail), and one whose value is neither a string nor null denies
   /// whatever the failurePolicy; a blank value is left out.
