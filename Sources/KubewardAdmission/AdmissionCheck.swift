@@ -1063,7 +1063,11 @@ struct AdmissionCheck: ObjectCheck {
           policy, binding: bindings[index], at: index, entry: entry, object: object,
           context: context, annotations: &annotations, report: &report)
       }
-      for (key, value) in annotations.isEmpty ? [] : annotations.merged() {
+      let merged = annotations.isEmpty ? [] : annotations.merged()
+      // Each is a finding, and costs what one costs: ten thousand keys on every object made
+      // findings without end.
+      set.workBudget?.charge(merged.count * WorkBudget.perFinding)
+      for (key, value) in merged {
         report.report(
           object.nameNode,
           "gets audit annotation \(policy.name)/\(key): \(Self.oneLine(value)) (from \(policy.kindName) '\(policy.name)')",
@@ -1202,12 +1206,20 @@ struct AdmissionCheck: ObjectCheck {
     let verb = entry.denials[bindingIndex]
     let adjustment = entry.adjustments[bindingIndex]
     // Compile errors: Fail rejects every request the policy matches.
+    // Findings made without an evaluation cost what a finding costs, and stop as the others
+    // do once the run's work is spent: ten thousand such policies on every object made
+    // findings without end.
     if entry.hasCompileErrors {
-      if policy.failurePolicy == .fail {
+      if policy.failurePolicy == .fail,
+        !saysUnchecked(
+          entry.unchecked, adjustment: adjustment, object: object, context: context,
+          report: &report)
+      {
         report.report(
           object.nameNode,
           "\(verb): an expression of the policy does not compile, and its failurePolicy Fail rejects every request it matches",
           adjustment: adjustment)
+        set.workBudget?.charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
       }
       return
     }
@@ -1232,10 +1244,15 @@ struct AdmissionCheck: ObjectCheck {
     case .configurationError(let why):
       // The API server's configuration errors follow failurePolicy alone: Ignore admits,
       // Fail forbids the request whatever the binding's actions.
-      if policy.failurePolicy == .fail {
+      let configured = SeverityAdjustment.exactly(configuredSeverities[policy.name] ?? .error)
+      if policy.failurePolicy == .fail,
+        !saysUnchecked(
+          entry.unchecked, adjustment: configured, object: object, context: context,
+          report: &report)
+      {
         report.report(
-          object.nameNode, "\(verb): failed to configure binding: \(why)",
-          adjustment: .exactly(configuredSeverities[policy.name] ?? .error))
+          object.nameNode, "\(verb): failed to configure binding: \(why)", adjustment: configured)
+        set.workBudget?.charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
       }
       return
     }
@@ -1254,6 +1271,26 @@ struct AdmissionCheck: ObjectCheck {
     }
   }
 
+  /// Whether the run has spent its work. What is left is then said, never passed in silence:
+  /// once per severity for the object, as every policy after the first left out is left out
+  /// too.
+  private func saysUnchecked(
+    _ unchecked: String, adjustment: SeverityAdjustment, object: KubeObject,
+    context: ObjectContext, report: inout ObjectReport
+  ) -> Bool {
+    guard let budget = set.workBudget, budget.isSpent else { return false }
+    let severity = adjustment.apply(to: .error)
+    guard !context.uncheckedSeverities.contains(severity) else { return true }
+    context.uncheckedSeverities.append(severity)
+    report.report(
+      object.nameNode,
+      "\(unchecked) or the admission policies after it: the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
+        + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object, \(WorkBudget.perExpression) per expression), so the verdict is unknown; lint fewer objects or policies at once, or make "
+        + "the policies' expressions cheaper",
+      adjustment: adjustment)
+    return true
+  }
+
   /// One evaluation of `policy` on the object, with `param` as `params`.
   private func evaluate(
     _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
@@ -1262,18 +1299,9 @@ struct AdmissionCheck: ObjectCheck {
     context objectContext: ObjectContext, annotations collected: inout AuditAnnotationValues,
     report: inout ObjectReport
   ) {
-    // Once the run has spent its work, what is left is said, never passed in silence: once
-    // per severity for the object, as every policy after the first left out is left out too.
-    if let budget = set.workBudget, budget.isSpent {
-      let severity = adjustment.apply(to: .error)
-      guard !objectContext.uncheckedSeverities.contains(severity) else { return }
-      objectContext.uncheckedSeverities.append(severity)
-      report.report(
-        object.nameNode,
-        "\(unchecked) or the admission policies after it: the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
-          + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object, \(WorkBudget.perExpression) per expression), so the verdict is unknown; lint fewer objects or policies at once, or make "
-          + "the policies' expressions cheaper",
-        adjustment: adjustment)
+    if saysUnchecked(
+      unchecked, adjustment: adjustment, object: object, context: objectContext, report: &report)
+    {
       return
     }
     let scope = objectContext.scope

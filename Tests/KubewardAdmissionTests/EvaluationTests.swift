@@ -1008,6 +1008,37 @@ struct EvaluationTests {
     #expect(bounded.contains { $0.message.contains("was not checked") })
   }
 
+  /// Audit annotations are findings, and cost the run what findings cost: ten thousand keys
+  /// made ten thousand findings on every object, without end.
+  @Test func auditAnnotationFindingsAreChargedToTheRunsWork() throws {
+    let keys = (0..<20).map { "    - {key: k\($0), valueExpression: \"'v'\"}" }
+    let text = spec("  auditAnnotations:\n" + keys.joined(separator: "\n"))
+    var harness = Harness.serial(policies: text, deployments: 10)
+    #expect(try harness.objectFindings().count == 200)
+    harness.workBudget = WorkBudget(limit: 20 * WorkBudget.perFinding)
+    let bounded = try harness.objectFindings()
+    #expect(bounded.count < 60, "\(bounded.count)")
+    #expect(bounded.contains { $0.message.contains("was not checked") })
+  }
+
+  /// The finding of a policy that does not compile (failurePolicy Fail rejects every request)
+  /// is made without an evaluation, and costs the run a finding's work all the same: ten
+  /// thousand such policies on every object made findings without end.
+  @Test func compileErrorFindingsAreChargedToTheRunsWork() throws {
+    let text = (0..<20).map { index in
+      spec(
+        "  validations: [{expression: \"object.metadata.name.startWith('x')\"}]", name: "p\(index)")
+    }.joined(separator: "\n---\n")
+    var harness = Harness.serial(policies: text, deployments: 10)
+    let unbounded = try harness.objectFindings()
+    #expect(unbounded.count == 200)
+    #expect(unbounded.allSatisfy { $0.message.contains("does not compile") })
+    harness.workBudget = WorkBudget(limit: 20 * WorkBudget.perFinding)
+    let bounded = try harness.objectFindings()
+    #expect(bounded.count < 60, "\(bounded.count)")
+    #expect(bounded.contains { $0.message.contains("was not checked") })
+  }
+
   /// Matching is work too, for policies that turn every object away: thousands of them,
   /// whose selectors match nothing, each matched against every object uncounted.
   @Test func matchingIsChargedToTheRunsWork() throws {
