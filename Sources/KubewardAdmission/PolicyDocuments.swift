@@ -99,45 +99,19 @@ public final class PolicyExpression: Sendable {
   }
 
   /// The API server's check of the compiled expression's type (`must evaluate to bool but
-  /// got dyn`), where kubeward knows cel-go's type for certain: a literal's, `dyn` for a
-  /// field or an item read from `object`, `oldObject` or `params` (declared `dyn`: a bare
-  /// `object.spec.enabled` is no condition, `object.spec.enabled == true` is) and for
-  /// `dyn(x)`, and a conditional's whose two branches have the same.
+  /// got dyn`), where kubeward knows cel-go's type for certain (`Program.checkedType`): a
+  /// field or an item read from `object`, `oldObject` or `params` is `dyn` (a bare
+  /// `object.spec.enabled` is no condition, `object.spec.enabled == true` is), and so are
+  /// `dyn(x)` and a conditional with a `dyn` branch.
   private static func checked(
     _ compiled: (Program?, CELCompileError?), returning types: [String]
   ) -> (Program?, CELCompileError?) {
-    guard let program = compiled.0, !types.isEmpty,
-      let type = certainType(of: program.expression), !types.contains(type)
+    guard let program = compiled.0, !types.isEmpty, let type = program.checkedType,
+      !types.contains(type)
     else { return compiled }
     let wanted =
       types.count == 1 ? types[0] : "one of [\(types.joined(separator: " "))]"
     return (nil, CELCompileError(message: "must evaluate to \(wanted) but got \(type)", offset: 0))
-  }
-
-  private static func certainType(of expression: Expr) -> String? {
-    switch expression.kind {
-    case .literal(let value):
-      switch value {
-      case .bool: return "bool"
-      case .int: return "int"
-      case .uint: return "uint"
-      case .double: return "double"
-      case .string: return "string"
-      case .bytes: return "bytes"
-      case .null: return "null_type"
-      default: return nil
-      }
-    case .identifier(let name): return dynamicNames.contains(name) ? "dyn" : nil
-    case .select(let target, _, testOnly: false), .index(let target, _):
-      return certainType(of: target) == "dyn" ? "dyn" : nil
-    // cel-go declares `dyn(x)` as returning `dyn`, and `c ? a : b` as the type of both.
-    case .call("dyn", target: nil, arguments: let arguments) where arguments.count == 1:
-      return "dyn"
-    case .conditional(_, let whenTrue, let whenFalse):
-      let type = certainType(of: whenTrue)
-      return type == certainType(of: whenFalse) ? type : nil
-    default: return nil
-    }
   }
 
   private static func readsOnlyTheRequest(_ program: Program?) -> Bool {

@@ -26,12 +26,14 @@ struct Checker {
   /// With `validatesLiterals`: names whose type is `dyn` (see `LiteralTypeChecker`).
   var dynamicNames: Set<String> = []
 
-  func check(_ expression: Expr) throws(CELCompileError) {
+  /// Checks `expression`; with `validatesLiterals`, gives its type as cel-go's checker
+  /// would, where it is known for certain (`nil`: not known here).
+  func check(_ expression: Expr) throws(CELCompileError) -> String? {
     try visit(expression, scope: [])
-    if validatesLiterals {
-      var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
-      try literals.check(expression)
-    }
+    guard validatesLiterals else { return nil }
+    var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
+    let type = try literals.check(expression)
+    return type.isCertain ? type.description : nil
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {

@@ -58,6 +58,39 @@ struct LiteralTypeChecker {
       }
     }
 
+    /// Whether cel-go's checker binds one type parameter to both (`unifies` in its
+    /// `isValidTypeSubstitution`): unknown and `dyn` with anything, `null_type` with the
+    /// types that may be null (not the primitives, lists or maps), lists and maps by their
+    /// parameters.
+    func unifies(with other: StaticType) -> Bool {
+      switch (self, other) {
+      case (.unknown, _), (_, .unknown), (.dyn, _), (_, .dyn): return true
+      case (.named(let a), .named(let b)):
+        if a == b { return true }
+        if a == "null_type" { return !Self.neverNull.contains(b) }
+        if b == "null_type" { return !Self.neverNull.contains(a) }
+        return false
+      case (.list(let a), .list(let b)): return a.unifies(with: b)
+      case (.map(let k1, let v1), .map(let k2, let v2)):
+        return k1.unifies(with: k2) && v1.unifies(with: v2)
+      default: return false
+      }
+    }
+
+    private static let neverNull: Set<String> = [
+      "bool", "int", "uint", "double", "string", "bytes", "type",
+    ]
+
+    /// Whether the type is known whole (no part of it unknown here).
+    var isCertain: Bool {
+      switch self {
+      case .unknown: false
+      case .dyn, .named: true
+      case .list(let element): element.isCertain
+      case .map(let key, let value): key.isCertain && value.isCertain
+      }
+    }
+
     /// As cel-go prints it.
     var description: String {
       switch self {
@@ -91,8 +124,9 @@ struct LiteralTypeChecker {
     static let unknown = Known(type: .unknown)
   }
 
-  mutating func check(_ expression: Expr) throws(CELCompileError) {
-    _ = try infer(expression, scope: [], insideFormat: false)
+  /// Checks `expression`, and gives its type.
+  mutating func check(_ expression: Expr) throws(CELCompileError) -> StaticType {
+    try infer(expression, scope: [], insideFormat: false).type
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {
@@ -127,9 +161,15 @@ struct LiteralTypeChecker {
       _ = try infer(right, scope: scope, insideFormat: insideFormat)
       return Known(type: .bool)
     case .conditional(let condition, let then, let otherwise):
-      _ = try infer(condition, scope: scope, insideFormat: insideFormat)
+      // cel-go's `_?_:_` is `(bool, A, A) -> A`: branches that do not unify are no overload
+      // (`c ? 1 : 'a'`, `c ? null : 'a'`), and `dyn` in either makes A `dyn`.
+      let test = try infer(condition, scope: scope, insideFormat: insideFormat).type
       let first = try infer(then, scope: scope, insideFormat: insideFormat).type
       let second = try infer(otherwise, scope: scope, insideFormat: insideFormat).type
+      guard test.unifies(with: .bool), first.unifies(with: second) else {
+        throw overloadMismatch("_?_:_", false, [test, first, second], expression)
+      }
+      if first == .dyn || second == .dyn { return Known(type: .dyn) }
       return Known(type: first == second ? first : .unknown)
     case .list(let elements, let optionalIndices):
       return try inferList(elements, optionalIndices, scope: scope, insideFormat: insideFormat)

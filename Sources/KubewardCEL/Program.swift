@@ -182,6 +182,9 @@ public final class Program: Sendable {
   /// The source, for messages.
   public let source: String
   public let expression: Expr
+  /// The type cel-go's checker gives the expression, where kubeward knows it for certain
+  /// (compiled with `validatesLiterals`): `bool`, `dyn` (a field of `object`), `list(int)` …
+  public let checkedType: String?
 
   /// Kubernetes' limit per expression evaluation.
   public static let defaultBudget = 1_000_000
@@ -208,10 +211,12 @@ public final class Program: Sendable {
       throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
     }
     if check {
-      try Checker(
+      checkedType = try Checker(
         library: library, declarations: declarations, validatesLiterals: validatesLiterals,
         fields: fields, dynamicNames: dynamicNames
       ).check(expression)
+    } else {
+      checkedType = nil
     }
     var compiler = Compiler(
       library: library, declarations: declarations, optimizes: optimizesConstants)

@@ -147,8 +147,12 @@ struct EvaluationTests {
     #expect(
       try errors("  validations:\n    - expression: \"'yes'\"").first?.contains(
         "(must evaluate to bool but got string)") == true)
-    // `dyn(x)` is `dyn` whatever `x`, and so is a conditional of two `dyn`s.
-    for dynamic in ["dyn(true)", "has(object.spec) ? dyn(true) : object.spec.paused"] {
+    // `dyn(x)` is `dyn` whatever `x`, and so is a conditional with one `dyn` branch (the
+    // usual `has(f) ? f : default`).
+    for dynamic in [
+      "dyn(true)", "has(object.spec) ? dyn(true) : object.spec.paused",
+      "has(object.spec.paused) ? object.spec.paused : false",
+    ] {
       #expect(
         try errors("  validations:\n    - expression: \"\(dynamic)\"").first?.contains(
           "(must evaluate to bool but got dyn)") == true, "\(dynamic)")
@@ -165,6 +169,12 @@ struct EvaluationTests {
       try errors(
         "  validations:\n    - expression: \"true\"\n  auditAnnotations:\n    - {key: k, valueExpression: \"1\"}"
       ).first?.contains("(must evaluate to one of [string null_type] but got int)") == true)
+    // Branches no type unifies: no overload of the conditional.
+    #expect(
+      try errors(
+        "  validations:\n    - expression: \"object.metadata.name == 'a' ? true : 1\""
+      ).first?.contains("found no matching overload for '_?_:_' applied to '(bool, bool, int)'")
+        == true)
     for fine in [
       "  validations:\n    - expression: \"object.spec.paused == true && has(object.spec.replicas)\"\n      messageExpression: \"object.metadata.name + ' is paused'\"",
       "  validations:\n    - expression: \"true\"\n  auditAnnotations:\n    - {key: k, valueExpression: \"null\"}",

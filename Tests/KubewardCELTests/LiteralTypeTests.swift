@@ -121,6 +121,49 @@ struct LiteralTypeTests {
     #expect(!lenient.isError, "\(expression)")
   }
 
+  /// A conditional is `(bool, A, A) -> A` to cel-go's checker: branches of two known types
+  /// that do not unify, or a condition that is no bool, are no overload (`null` unifies with
+  /// the types that may be null, not with primitives, lists or maps). cel-cpp's checker
+  /// gives the same errors.
+  @Test(arguments: [
+    ("true ? 1 : 'a'", "found no matching overload for '_?_:_' applied to '(bool, int, string)'"),
+    ("true ? 1u : 1", "found no matching overload for '_?_:_' applied to '(bool, uint, int)'"),
+    (
+      "true ? null : 'a'",
+      "found no matching overload for '_?_:_' applied to '(bool, null_type, string)'"
+    ),
+    (
+      "true ? [1] : ['a']",
+      "found no matching overload for '_?_:_' applied to '(bool, list(int), list(string))'"
+    ),
+    ("1 ? 1 : 2", "found no matching overload for '_?_:_' applied to '(int, int, int)'"),
+    (
+      "size(object.x) > 0 ? true : 1",
+      "found no matching overload for '_?_:_' applied to '(bool, bool, int)'"
+    ),
+  ])
+  func conditionalsOfBranchesThatDoNotUnifyAreCompileErrors(_ expression: String, message: String)
+    throws
+  {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+  }
+
+  /// What cel-go types a conditional as, where kubeward knows it: `dyn` when a branch is.
+  @Test(
+    arguments: [
+      ("true ? dyn(1) : 2", "dyn"), ("true ? true : object.x", "dyn"),
+      ("has(object.x) ? object.x : true", "dyn"), ("object.x ? 1 : 2", "int"),
+      ("true ? null : duration('1s')", nil), ("true ? [] : [1]", nil),
+      ("true ? 'a' : 'b'", "string"),
+      ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", nil),
+    ] as [(String, String?)])
+  func theCheckedTypeIsCelGosWhereKnown(_ expression: String, type: String?) throws {
+    let program = try Program(
+      expression, validatesLiterals: true, dynamicNames: ["object", "params"])
+    #expect(program.checkedType == type, "\(expression)")
+  }
+
   @Test func equalityOfDynOrUnknownTypesCompiles() {
     for expression in [
       "object.spec.replicas == 1.0", "dyn(1) == 1.0", "[1, 2].all(x, x == 1.0)",
