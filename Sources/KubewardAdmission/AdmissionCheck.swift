@@ -897,9 +897,11 @@ struct AdmissionCheck: ObjectCheck {
     /// reads none gives every param the same verdict, so it is evaluated once, however many
     /// params its binding selects (3 000 params over 3 000 objects took 7 s).
     let readsParams: Bool
-    /// Whether the policy reads `object` and `oldObject` only through their metadata, which a
-    /// version conversion leaves as it is (see `AdmissionCheck.convertsTheObject`).
-    let readsOnlyObjectMetadata: Bool
+    /// Whether the policy reads nothing a version conversion changes (see
+    /// `AdmissionCheck.convertsTheObject`): `object` and `oldObject` only through their
+    /// metadata but annotations, and not the request's `kind` and `resource`, which name the
+    /// version the policy's rule matched.
+    let readsNothingConversionChanges: Bool
     /// Per binding, per validation of `policy`, the whole text of its finding when its
     /// message is the same on every object (no messageExpression, or a string literal: most
     /// policies'), else `nil`. A run of fifty policies reports a finding every few
@@ -918,8 +920,10 @@ struct AdmissionCheck: ObjectCheck {
       self.readsParams = policy.expressions.contains {
         !($0.program?.expression.readsOnly(namesButParams) ?? false)
       }
-      self.readsOnlyObjectMetadata = policy.expressions.allSatisfy {
-        $0.program?.expression.readsOnlyMetadata(of: ["object", "oldObject"]) ?? true
+      self.readsNothingConversionChanges = policy.expressions.allSatisfy {
+        guard let expression = $0.program?.expression else { return true }
+        return expression.readsOnlyMetadata(of: ["object", "oldObject"])
+          && expression.readsNone(of: ["kind", "resource"], of: "request")
       }
       self.paramsAreNamespaced = policy.paramKind.flatMap { kind in
         guard resources.knows(apiVersion: kind.apiVersion, kind: kind.kind) || !paramObjects.isEmpty
@@ -1089,7 +1093,7 @@ struct AdmissionCheck: ObjectCheck {
             matches(variant.matchConstraints, context)
           else { return }
           run(variant, entry)
-        } else if !entry.readsOnlyObjectMetadata,
+        } else if !entry.readsNothingConversionChanges,
           Self.convertsTheObject(entry.policy.matchConstraints, context.facts)
         {
           report.report(

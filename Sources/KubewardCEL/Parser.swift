@@ -123,50 +123,72 @@ public struct Expr: Sendable {
   /// Whether every name the expression reads from outside (its free identifiers: not a
   /// comprehension's variables; `.x` is `x`) is one of `names`.
   public func readsOnly(_ names: Set<String>) -> Bool {
-    everyFreeRead { free, _ in free.map(names.contains) ?? true }
+    everyFreeRead { free, _, _ in free.map(names.contains) ?? true }
   }
 
-  /// Whether the expression reads `names` (free, as in `readsOnly`) only through their
-  /// `metadata` (`object.metadata.name`, `object.?metadata`): what a version conversion of
-  /// the object leaves as it is.
+  /// Whether the expression reads `names` (free, as in `readsOnly`) only through fields of
+  /// their `metadata` other than `annotations` (`object.metadata.name`,
+  /// `object.?metadata.?labels`): what a version conversion of the object leaves as it is.
+  /// (It may write annotations: a HorizontalPodAutoscaler converted to `autoscaling/v1`
+  /// keeps the metrics v1 has no field for in them.)
   public func readsOnlyMetadata(of names: Set<String>) -> Bool {
-    everyFreeRead { free, parent in
+    everyFreeRead { free, parent, grandparent in
       guard let free, names.contains(free) else { return true }
       switch parent?.kind {
-      case .select(_, "metadata", testOnly: false), .optionalSelect(_, "metadata"): return true
+      case .select(_, "metadata", testOnly: false), .optionalSelect(_, "metadata"): break
+      default: return false
+      }
+      switch grandparent?.kind {
+      case .select(_, let field, _), .optionalSelect(_, let field): return field != "annotations"
+      default: return false
+      }
+    }
+  }
+
+  /// Whether the expression reads none of `fields` of `name` (free), nor `name` whole.
+  public func readsNone(of fields: Set<String>, of name: String) -> Bool {
+    everyFreeRead { free, parent, _ in
+      guard free == name else { return true }
+      switch parent?.kind {
+      case .select(_, let field, _), .optionalSelect(_, let field): return !fields.contains(field)
       default: return false
       }
     }
   }
 
   /// Whether `accepts` holds for every identifier of the expression, given the name it reads
-  /// from outside (`nil`: a comprehension's variable; `.x` reads `x`) and the expression
-  /// that holds it directly (`nil` at the top).
-  private func everyFreeRead(_ accepts: (_ free: String?, _ parent: Expr?) -> Bool) -> Bool {
+  /// from outside (`nil`: a comprehension's variable; `.x` reads `x`), the expression that
+  /// holds it directly and the one that holds that (`nil` above the top).
+  private func everyFreeRead(
+    _ accepts: (_ free: String?, _ parent: Expr?, _ grandparent: Expr?) -> Bool
+  ) -> Bool {
     var bound: [String] = []
-    func walk(_ expression: Expr, in parent: Expr?) -> Bool {
+    func walk(_ expression: Expr, in parent: Expr?, _ grandparent: Expr?) -> Bool {
       switch expression.kind {
       case .identifier(let identifier):
-        if identifier.hasPrefix(".") { return accepts(String(identifier.dropFirst()), parent) }
-        return accepts(bound.contains(identifier) ? nil : identifier, parent)
+        if identifier.hasPrefix(".") {
+          return accepts(String(identifier.dropFirst()), parent, grandparent)
+        }
+        return accepts(bound.contains(identifier) ? nil : identifier, parent, grandparent)
       case .comprehension(let comprehension):
-        guard walk(comprehension.range, in: expression) else { return false }
+        guard walk(comprehension.range, in: expression, parent) else { return false }
         let count = bound.count
         bound.append(comprehension.variable)
         if let second = comprehension.variable2 { bound.append(second) }
         defer { bound.removeSubrange(count...) }
         for child in [comprehension.predicate, comprehension.transform] {
-          if let child, !walk(child, in: expression) { return false }
+          if let child, !walk(child, in: expression, parent) { return false }
         }
         return true
       default:
-        for child in Self.children(of: expression.kind) where !walk(child, in: expression) {
+        for child in Self.children(of: expression.kind)
+        where !walk(child, in: expression, parent) {
           return false
         }
         return true
       }
     }
-    return walk(self, in: nil)
+    return walk(self, in: nil, nil)
   }
 }
 

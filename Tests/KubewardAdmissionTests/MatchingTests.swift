@@ -248,6 +248,17 @@ struct MatchingTests {
       ).objectFindings()
       #expect(evaluated.map(\.severity) == [.error], "\(expression): \(evaluated.map(\.message))")
     }
+    // Not its annotations (the conversion to v1 writes v2's metrics into them), nor the
+    // request's kind and resource (the version the rule matched, v1, there).
+    for expression in [
+      "object.metadata.?annotations.orValue({}).all(k, k.startsWith('example.com/'))",
+      "request.kind.version == 'v1'", "request.resource.version == 'v1'",
+    ] {
+      let unchecked = try Harness(
+        policies: policy(expression, rules: v1Rule), manifest: autoscaler
+      ).objectFindings()
+      #expect(unchecked.map(\.severity) == [.info], "\(expression): \(unchecked.map(\.message))")
+    }
     // Its own version, or any: evaluated as written.
     for versions in [#"["v2"]"#, #"["*"]"#, #"["v1", "v2"]"#] {
       let own = try Harness(

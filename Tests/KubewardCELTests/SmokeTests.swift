@@ -125,11 +125,17 @@ struct SmokeTests {
     }
   }
 
-  /// What a version conversion leaves as it is: `object` read only through its metadata.
+  /// What a version conversion leaves as it is: `object` read only through fields of its
+  /// metadata other than its annotations (a conversion may write some).
   @Test func readingOnlyMetadata() throws {
     let cases: [(String, Bool)] = [
       ("object.metadata.name == 'a'", true),
-      ("object.?metadata.orValue({}).size() > 0 && request.kind.kind == 'x'", true),
+      ("object.?metadata.?labels.orValue({}).size() > 0 && request.kind.kind == 'x'", true),
+      ("has(object.metadata.labels) && object.metadata.labels.app == 'web'", true),
+      ("object.?metadata.orValue({}).size() > 0", false),
+      ("object.metadata.?annotations.orValue({}).all(k, k.startsWith('a/'))", false),
+      ("has(object.metadata.annotations)", false),
+      ("object.metadata['labels'].size() > 0", false),
       ("[1].all(object, object.spec > 0)", true),
       ("object.spec.replicas > 1", false),
       ("has(object.metadata)", false),
