@@ -8,8 +8,11 @@
 /// read passes input-derived text through here:
 ///
 /// - line breaks and tabs become `\n`, `\r`, `\t`; other C0 controls and DEL become `\x1B` …;
-/// - C1 controls (U+0080–U+009F), bidi embeddings, overrides, isolates and marks, and the
-///   Unicode line and paragraph separators become `\u{202E}` ….
+/// - C1 controls (U+0080–U+009F), bidi embeddings, overrides, isolates and marks, the
+///   Unicode line and paragraph separators, and the characters a viewer draws as nothing
+///   (zero-width spaces and joiners, word joiners, invisible operators, the byte order mark,
+///   soft hyphens, fillers, interlinear annotations, and the tag characters that smuggle
+///   ASCII past a reader) become `\u{202E}` ….
 public enum VisibleText {
   /// `text` with its control characters written visibly.
   public static func escaped(_ text: String) -> String {
@@ -34,19 +37,29 @@ public enum VisibleText {
     case 0x0A: return "\\n"
     case 0x0D: return "\\r"
     case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
-    case 0x80...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069:
+    case 0x80...0x9F, 0xAD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F,
+      0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9...0xFFFB,
+      0x1D173...0x1D17A, 0xE0000...0xE007F:
       return "\\u{" + hex(scalar.value, digits: 4) + "}"
     default: return nil
     }
   }
 
-  /// Whether `text` holds anything `escaped` would change. Checked on the bytes: the first
-  /// byte of every character concerned is below 0x20, DEL, 0xC2 (C1 controls), 0xD8 (U+061C)
-  /// or 0xE2 (U+200E to U+2069); most text has none of them.
+  /// Whether `text` holds anything `escaped` would change. Checked on the bytes first: the
+  /// first byte of every character concerned is below 0x20, DEL, or one of the UTF-8 lead
+  /// bytes in `leadBytes`; most text has none of them.
   public static func needsEscaping(_ text: String) -> Bool {
-    text.utf8.contains { byte in
-      byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xD8 || byte == 0xE2
-    } && text.unicodeScalars.contains { visible($0) != nil }
+    text.utf8.contains { byte in byte < 0x20 || byte == 0x7F || isLeadByte(byte) }
+      && text.unicodeScalars.contains { visible($0) != nil }
+  }
+
+  /// Whether `byte` starts the UTF-8 of a character `visible` writes visibly, beyond ASCII.
+  @inline(__always)
+  private static func isLeadByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0xC2, 0xCD, 0xD8, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3: true
+    default: false
+    }
   }
 
   private static func hex(_ value: UInt32, digits: Int) -> String {
