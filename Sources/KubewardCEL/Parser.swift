@@ -302,13 +302,14 @@ struct Parser {
 
   mutating func expression() throws(CELSyntaxError) -> Expr {
     try nested { parser throws(CELSyntaxError) in
-      let start = parser.current.offset
       let condition = try parser.or()
+      // At its `?`, as cel-go places a conditional (and its errors).
+      let question = parser.current.offset
       guard parser.accept("?") else { return condition }
       let then = try parser.or()
       try parser.expect(":")
       let otherwise = try parser.expression()
-      return Expr(kind: .conditional(condition, then, otherwise), offset: start)
+      return Expr(kind: .conditional(condition, then, otherwise), offset: question)
     }
   }
 

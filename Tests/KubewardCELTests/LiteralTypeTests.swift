@@ -147,6 +147,12 @@ struct LiteralTypeTests {
   {
     let error = try #require(compileError(expression), "\(expression)")
     #expect(error.message == message, "\(expression)")
+    // At the `?`, as cel-go and cel-cpp place it.
+    #expect(
+      error.offset
+        == expression.utf8.firstIndex(of: UInt8(ascii: "?")).map {
+          expression.utf8.distance(from: expression.utf8.startIndex, to: $0)
+        }, "\(expression)")
   }
 
   /// What cel-go types a conditional as, where kubeward knows it: `dyn` when a branch is.
