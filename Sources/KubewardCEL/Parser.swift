@@ -229,6 +229,10 @@ struct Parser {
   /// The deepest expression tree accepted (see `Expr.height`): far beyond any policy, well
   /// within a thread's stack.
   static let maximumHeight = 600
+  /// The longest expression cel-go's parser reads, in code points (its default
+  /// `ExpressionSizeCodePointLimit`, which Kubernetes keeps): a longer one is refused whole,
+  /// before it is read, so the API server refuses a policy that holds one.
+  static let maximumCodePoints = 100_000
   let macros: Bool
   /// Whether `cel.bind` is a macro (cel-go's bindings extension). Kubernetes does not enable
   /// it: there it is a call of an undeclared `cel`, which its checker refuses.
@@ -244,6 +248,16 @@ struct Parser {
   static func parse(_ text: String, macros: Bool = true, bindings: Bool = true)
     throws(CELSyntaxError) -> Expr
   {
+    // No more bytes than the limit is no more code points: only a longer text is counted.
+    if text.utf8.count > maximumCodePoints {
+      let size = text.unicodeScalars.count
+      if size > maximumCodePoints {
+        throw CELSyntaxError(
+          message:
+            "expression code point size exceeds limit: size: \(size), limit \(maximumCodePoints)",
+          offset: 0)
+      }
+    }
     var parser = try Parser(text, macros: macros, bindings: bindings)
     let expression = try parser.expression()
     guard case .end = parser.current.kind else {

@@ -37,8 +37,9 @@ struct HostileExpressionTests {
     // `&&` and `||` chains are balanced trees, as cel-go parses them: twenty thousand terms
     // are fifteen deep, and compile.
     #expect(
-      try evaluate(Array(repeating: "true", count: 20_000).joined(separator: " && ")).debugText
-        == "true")
+      try evaluate(
+        Array(repeating: "t", count: 20_000).joined(separator: " && "), ["t": .bool(true)]
+      ).debugText == "true")
     let alternatives = (0..<3_000).map { "x == \($0)" }.joined(separator: " || ")
     #expect(
       try Program(alternatives).evaluate(DictionaryActivation(["x": .int(2_999)])).debugText
@@ -46,6 +47,26 @@ struct HostileExpressionTests {
     // A long chain a policy could write still compiles.
     #expect(
       try evaluate(Array(repeating: "1", count: 500).joined(separator: " + ")).debugText == "500")
+  }
+
+  /// An expression longer than cel-go's parser reads (100 000 code points, not bytes) is
+  /// refused whole, as the API server refuses it, before it is read.
+  @Test func expressionsLongerThanCelGoReadsAreRefused() throws {
+    func literal(_ count: Int, _ character: Character) -> String {
+      "'" + String(repeating: character, count: count - 2) + "'"
+    }
+    #expect(try evaluate("size(\(literal(99_994, "a")))").debugText == "99992")
+    #expect(try evaluate("size(\(literal(99_994, "😀")))").debugText == "99992")
+    for source in [literal(100_001, "a"), literal(100_001, "é")] {
+      #expect {
+        try Program(source)
+      } throws: { error in
+        let error = error as? CELCompileError
+        return error?.offset == 0
+          && error?.message
+            == "syntax error: expression code point size exceeds limit: size: 100001, limit 100000"
+      }
+    }
   }
 
   /// Doubling a list or bytes in a chain of binds ran out of memory within budget: a
