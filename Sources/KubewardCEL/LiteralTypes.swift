@@ -41,6 +41,8 @@ struct LiteralTypeChecker {
     case named(String)
     case list(StaticType)
     case map(StaticType, StaticType)
+    /// cel-go's `optional_type(T)`: what `?.` and `[?]` give.
+    case optional(StaticType)
 
     static let bool = StaticType.named("bool")
     static let int = StaticType.named("int")
@@ -54,6 +56,9 @@ struct LiteralTypeChecker {
       case (.list(let a), .list(let b)): return a.agrees(with: b)
       case (.map(let k1, let v1), .map(let k2, let v2)):
         return k1.agrees(with: k2) && v1.agrees(with: v2)
+      case (.optional(let a), .optional(let b)): return a.agrees(with: b)
+      // An optional beside a value of another kind: not settled here, so not refused.
+      case (.optional, _), (_, .optional): return true
       default: return false
       }
     }
@@ -73,6 +78,10 @@ struct LiteralTypeChecker {
       case (.list(let a), .list(let b)): return a.unifies(with: b)
       case (.map(let k1, let v1), .map(let k2, let v2)):
         return k1.unifies(with: k2) && v1.unifies(with: v2)
+      case (.optional(let a), .optional(let b)): return a.unifies(with: b)
+      // An optional may be null; it is no primitive, list or map (`c ? x.?a : 1` is refused).
+      case (.optional, .named(let other)), (.named(let other), .optional):
+        return other == "null_type"
       default: return false
       }
     }
@@ -88,6 +97,7 @@ struct LiteralTypeChecker {
       case .dyn, .named: true
       case .list(let element): element.isCertain
       case .map(let key, let value): key.isCertain && value.isCertain
+      case .optional(let value): value.isCertain
       }
     }
 
@@ -98,6 +108,7 @@ struct LiteralTypeChecker {
       case .named(let name): name
       case .list(let element): "list(\(element.description))"
       case .map(let key, let value): "map(\(key.description), \(value.description))"
+      case .optional(let value): "optional_type(\(value.description))"
       }
     }
 
@@ -144,14 +155,20 @@ struct LiteralTypeChecker {
     case .select(let target, _, let testOnly):
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
       if testOnly { return Known(type: .bool) }
-      return Known(type: operand.type == .dyn ? .dyn : .unknown)
+      // A field of an optional is optional (`object.?a.b`).
+      switch operand.type {
+      case .dyn: return Known(type: .dyn)
+      case .optional(.dyn): return Known(type: .optional(.dyn))
+      default: return .unknown
+      }
     case .index(let target, let key):
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
       _ = try infer(key, scope: scope, insideFormat: insideFormat)
       return Known(type: operand.type == .dyn ? .dyn : .unknown)
     case .optionalSelect(let target, _):
-      _ = try infer(target, scope: scope, insideFormat: insideFormat)
-      return .unknown
+      let operand = try infer(target, scope: scope, insideFormat: insideFormat)
+      return operand.type == .dyn || operand.type == .optional(.dyn)
+        ? Known(type: .optional(.dyn)) : .unknown
     case .optionalIndex(let target, let key):
       _ = try infer(target, scope: scope, insideFormat: insideFormat)
       _ = try infer(key, scope: scope, insideFormat: insideFormat)
@@ -169,8 +186,7 @@ struct LiteralTypeChecker {
       guard test.unifies(with: .bool), first.unifies(with: second) else {
         throw overloadMismatch("_?_:_", false, [test, first, second], expression)
       }
-      if first == .dyn || second == .dyn { return Known(type: .dyn) }
-      return Known(type: first == second ? first : .unknown)
+      return Known(type: Self.unified(first, second))
     case .list(let elements, let optionalIndices):
       return try inferList(elements, optionalIndices, scope: scope, insideFormat: insideFormat)
     case .map(let entries):
@@ -268,6 +284,29 @@ struct LiteralTypeChecker {
     "bytes": .named("bytes"), "dyn": .dyn, "type": .named("type"),
   ]
 
+  /// The type of an optional's member function (`x.?a.orValue(d)`), or of any other: an
+  /// optional's value is of its parameter's type, unified with the default's.
+  private static func optionalResult(_ name: String, _ types: [StaticType]) -> StaticType {
+    guard case .optional(let value) = types[0] else { return resultTypes[name] ?? .unknown }
+    switch (name, types.count) {
+    case ("hasValue", 1): return .bool
+    case ("value", 1): return value
+    case ("orValue", 2): return unified(value, types[1])
+    case ("or", 2):
+      guard case .optional(let other) = types[1] else { return .unknown }
+      let both = unified(value, other)
+      return both == .unknown ? .unknown : .optional(both)
+    default: return resultTypes[name] ?? .unknown
+    }
+  }
+
+  /// The type cel-go binds a type parameter to from two of its uses: `dyn` when either is,
+  /// the type itself when both are it; else not known here.
+  private static func unified(_ first: StaticType, _ second: StaticType) -> StaticType {
+    if first == .dyn || second == .dyn { return .dyn }
+    return first == second ? first : .unknown
+  }
+
   /// Whether cel-go's checker unifies the two operands of `==`: `dyn` and what is not known
   /// here agree with any type, and so does `null_type` (which cel-go assigns to several).
   static func comparable(_ first: StaticType, _ second: StaticType) -> Bool {
@@ -278,6 +317,7 @@ struct LiteralTypeChecker {
     case (.list(let a), .list(let b)): return comparable(a, b)
     case (.map(let k1, let v1), .map(let k2, let v2)):
       return comparable(k1, k2) && comparable(v1, v2)
+    case (.optional(let a), .optional(let b)): return comparable(a, b)
     default: return false
     }
   }
@@ -333,7 +373,7 @@ struct LiteralTypeChecker {
     {
       throw overloadMismatch(name, member, types, expression)
     }
-    let resultType = Self.resultTypes[name] ?? .unknown
+    let resultType = member ? Self.optionalResult(name, types) : Self.resultTypes[name] ?? .unknown
     // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.
     guard name != "dyn", let values else { return Known(type: resultType) }
     let overloads = library.overloads(name, member: member, arity: values.count)
@@ -381,9 +421,9 @@ struct LiteralTypeChecker {
     default:
       switch range.type {
       case .unknown, .dyn, .list, .map: break
-      case .named(let type):
+      case .named, .optional:
         throw error(
-          "expression of type '\(type)' cannot be the range of a comprehension (must be list, map, or dynamic)",
+          "expression of type '\(range.type.description)' cannot be the range of a comprehension (must be list, map, or dynamic)",
           comprehension.range)
       }
     }

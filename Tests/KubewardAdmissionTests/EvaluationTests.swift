@@ -148,10 +148,11 @@ struct EvaluationTests {
       try errors("  validations:\n    - expression: \"'yes'\"").first?.contains(
         "(must evaluate to bool but got string)") == true)
     // `dyn(x)` is `dyn` whatever `x`, and so is a conditional with one `dyn` branch (the
-    // usual `has(f) ? f : default`).
+    // usual `has(f) ? f : default`), and an optional field's value or its default.
     for dynamic in [
       "dyn(true)", "has(object.spec) ? dyn(true) : object.spec.paused",
       "has(object.spec.paused) ? object.spec.paused : false",
+      "object.spec.?paused.orValue(false)",
     ] {
       #expect(
         try errors("  validations:\n    - expression: \"\(dynamic)\"").first?.contains(

@@ -170,6 +170,46 @@ struct LiteralTypeTests {
     #expect(program.checkedType == type, "\(expression)")
   }
 
+  /// `?.` on a `dyn` object gives cel-go's `optional_type(dyn)`, and a field of an optional
+  /// is optional; `orValue`, `value` and `or` give the value's type, unified with the
+  /// default's. So a bare `object.?spec.orValue(true)` is `dyn`, as cel-go types it (the API
+  /// server refuses it as a validation), and an optional is compared, chosen between or
+  /// iterated only as an optional. (What kubeward does not type, it leaves unknown.)
+  @Test func optionalsAreTypedAsCelGoTypesThem() throws {
+    for (expression, type) in [
+      ("object.?spec.orValue(true)", "dyn"), ("object.?spec", "optional_type(dyn)"),
+      ("object.?a.b", "optional_type(dyn)"), ("object.?a.?b.orValue(1)", "dyn"),
+      ("object.a.?b.orValue(true)", "dyn"), ("object.?a.value()", "dyn"),
+      ("object.?a.hasValue()", "bool"), ("object.?a.or(object.?b).orValue(true)", "dyn"),
+      ("object.?a.orValue(true) == true", "bool"), ("optional.of(1).orValue(2)", nil),
+      ("object[?'a'].orValue(true)", nil),
+    ] as [(String, String?)] {
+      let program = try Program(
+        expression, validatesLiterals: true, dynamicNames: ["object", "params"])
+      #expect(program.checkedType == type, "\(expression)")
+    }
+    for (expression, message) in [
+      (
+        "object.?a == 'x'",
+        "found no matching overload for '_==_' applied to '(optional_type(dyn), string)'"
+      ),
+      (
+        "true ? object.?a : 1",
+        "found no matching overload for '_?_:_' applied to '(bool, optional_type(dyn), int)'"
+      ),
+      (
+        "object.?a.all(x, true)",
+        "expression of type 'optional_type(dyn)' cannot be the range of a comprehension (must be list, map, or dynamic)"
+      ),
+    ] {
+      #expect(compileError(expression)?.message == message, "\(expression)")
+    }
+    // An optional unifies with null and with another optional.
+    for expression in ["true ? object.?a : null", "true ? object.?a : optional.none()"] {
+      #expect(compileError(expression) == nil, "\(expression)")
+    }
+  }
+
   @Test func equalityOfDynOrUnknownTypesCompiles() {
     for expression in [
       "object.spec.replicas == 1.0", "dyn(1) == 1.0", "[1, 2].all(x, x == 1.0)",
