@@ -115,6 +115,23 @@ public struct AdmissionPolicySet: Sendable {
             + "folder of the configuration that names it (a symbolic link out of the linted tree)",
           policy: nil, severity: .error))
     }
+    // A policy not read is never a silent pass: one the command line names stops the run; one
+    // a folder holds (a link out of it, a pipe, a file that cannot be opened) is a problem at
+    // its name, and the run goes on.
+    func notRead(_ input: LintInput, because reason: String, severity: Severity)
+      throws(AdmissionPolicyError)
+    {
+      let reason = VisibleText.escaped(reason)
+      guard !input.isExplicit else {
+        throw AdmissionPolicyError(
+          description:
+            "cannot read the admission policy file \(VisibleText.escaped(input.name)): \(reason)")
+      }
+      set.problems.append(
+        PolicyFileProblem(
+          file: input.name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
+          message: "is not read: \(reason)", policy: nil, severity: severity))
+    }
     // A file the command line names too (by any name) is the user's own choice.
     func chosen(_ path: FilePath) -> Bool {
       paths.contains { confinement[$0] == nil && FileSystem.resolves(path, into: FilePath($0)) }
@@ -145,14 +162,23 @@ public struct AdmissionPolicySet: Sendable {
         refuse(input.name, outside: folder)
         continue
       }
-      guard case .file(let path) = input.source, let bytes = LintInput.contents(of: path) else {
-        if input.isExplicit {
-          throw AdmissionPolicyError(
-            description: "cannot read the admission policy file \(VisibleText.escaped(input.name))")
+      let bytes: [UInt8]
+      switch (input.source, input.reasonNotRead) {
+      case (.file(let path), _):
+        switch LintInput.readContents(of: path) {
+        case .success(let read): bytes = read
+        case .failure(let unreadable):
+          try notRead(input, because: unreadable.reason, severity: .error)
+          continue
         }
+        set.files.append(path)
+      case (.helmChart, let reason?):
+        try notRead(input, because: reason, severity: .warning)
+        continue
+      case (_, let reason):
+        try notRead(input, because: reason ?? "it is no file", severity: .error)
         continue
       }
-      set.files.append(path)
       let problemsBefore = set.problems.count
       let found = set.read(file: input.name, bytes: bytes)
       if input.isExplicit && found == 0 {
@@ -172,14 +198,16 @@ public struct AdmissionPolicySet: Sendable {
     if set.policies.isEmpty {
       // Say why when the policies were there but could not be read (a message quoting a
       // megabyte value is clipped, as a finding's is).
+      // On one line: the error is escaped as a whole where it is printed.
       let why = set.problems.prefix(5).map { problem in
-        "\n  \(VisibleText.escaped(problem.file)):\(problem.range.start.line):\(problem.range.start.column): \(VisibleText.escaped(InputText.clipped(problem.message)))"
-      }.joined()
+        "\(VisibleText.escaped(problem.file)):\(problem.range.start.line):\(problem.range.start.column): \(VisibleText.escaped(InputText.clipped(problem.message)))"
+      }
+      let reasons = why.isEmpty ? "" : " (" + why.joined(separator: "; ") + ")"
       throw AdmissionPolicyError(
         description:
           "no usable admission policy (a ValidatingAdmissionPolicy, a Kyverno ValidatingPolicy, "
           + "or a Kyverno ClusterPolicy with CEL rules) in "
-          + paths.map(VisibleText.escaped).joined(separator: ", ") + why)
+          + paths.map(VisibleText.escaped).joined(separator: ", ") + reasons)
     }
     set.checkNames()
     return set

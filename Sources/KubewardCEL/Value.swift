@@ -299,9 +299,25 @@ struct CodePoints: Hashable {
 extension Value {
   /// The value as a CEL literal that reads back as the same type: `debugText`, but for doubles,
   /// written with a fraction or an exponent (`1.0`, not the `1` messages show), and
-  /// `double("NaN")`, `double("Infinity")` for the values no literal writes.
+  /// `double("NaN")`, `double("Infinity")` for the values no literal writes; bytes other than
+  /// printable ASCII as `\x` escapes, so that every byte reads back (not only UTF-8).
   public var literalText: String {
     switch self {
+    case .bytes(let bytes):
+      let hex = Array("0123456789abcdef".utf8)
+      var text: [UInt8] = Array("b\"".utf8)
+      for byte in bytes {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): text += [UInt8(ascii: "\\"), byte]
+        case 0x20...0x7E: text.append(byte)
+        default:
+          text += [
+            UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+          ]
+        }
+      }
+      text.append(UInt8(ascii: "\""))
+      return String(decoding: text, as: UTF8.self)
     case .double(let number):
       if number.isNaN { return "double(\"NaN\")" }
       if number.isInfinite { return number < 0 ? "double(\"-Infinity\")" : "double(\"Infinity\")" }

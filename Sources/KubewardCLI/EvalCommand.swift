@@ -101,11 +101,18 @@ struct EvalCommand: ParsableCommand {
         let rounded = (each * 100).rounded() / 100
         Output.standardError.write("kubeward: \(count) evaluations, \(rounded) µs each\n")
       }
+      // JSON and CEL keep their own escapes for what a terminal must not get raw, so that the
+      // output stays valid; what neither writes is shown as messages are.
+      let json = typedJSON ? value.typedJSONText : cel ? nil : value.jsonText
       let text =
-        typedJSON
-        ? (value.typedJSONText ?? value.debugText)
-        : cel ? value.literalText : (value.jsonText ?? value.debugText)
-      Output.standardOutput.write(VisibleText.escaped(text) + "\n")
+        if let json {
+          VisibleText.escaped(json, in: .json)
+        } else if cel {
+          VisibleText.escaped(value.literalText, in: .cel)
+        } else {
+          VisibleText.escaped(value.debugText)
+        }
+      Output.standardOutput.write(text + "\n")
     case .failure(let failure):
       var message = "kubeward: " + VisibleText.escaped(failure.message)
       if let offset = failure.offset {

@@ -258,25 +258,14 @@ public struct JSONWriter: ~Copyable {
     bool(value)
   }
 
-  /// Control characters, `"`, `\\` and DEL are escaped, and so are the C1 controls (U+0080
-  /// to U+009F: U+009B is a terminal's CSI), U+2028 and U+2029 (line breaks to JavaScript and
-  /// to some viewers) and the invisible marks and bidi controls that reorder what a viewer
-  /// shows (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), whose UTF-8 starts
-  /// with C2, D8 or E2; every other byte is copied. Those three are only candidates:
-  /// `writeQuoted` looks at what follows.
+  /// Control characters, `"`, `\\` and DEL are escaped, and so is every character the other
+  /// reports write visibly (`VisibleText.isWrittenVisibly`): the C1 controls (U+009B is a
+  /// terminal's CSI), U+2028 and U+2029 (line breaks to JavaScript and to some viewers), the
+  /// bidi controls that reorder what a viewer shows and the characters it draws as nothing.
+  /// Every byte above ASCII is only a candidate: `writeQuoted` decodes its character.
   @inline(__always)
   private static func needsEscape(_ byte: UInt8) -> Bool {
-    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xC2 || byte == 0xD8
-      || byte == 0xE2
-  }
-
-  /// Whether E2 `second` `third` is U+200E, U+200F, U+2028 to U+202E or U+2066 to U+2069.
-  @inline(__always)
-  private static func isInvisibleFormat(_ second: UInt8, _ third: UInt8) -> Bool {
-    switch (second, third) {
-    case (0x80, 0x8E...0x8F), (0x80, 0xA8...0xAE), (0x81, 0xA6...0xA9): true
-    default: false
-    }
+    byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x7F
   }
 
   /// Whether any of the eight bytes of `word` needs escaping (bit tricks on the whole word:
@@ -287,9 +276,8 @@ public struct JSONWriter: ~Copyable {
     let highBits: UInt64 = 0x8080_8080_8080_8080
     func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
     let control = (word &- ones &* 0x20) & ~word & highBits != 0
-    return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-      || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xC2))
-      || hasZeroByte(word ^ (ones &* 0xD8)) || hasZeroByte(word ^ (ones &* 0xE2))
+    return control || word & highBits != 0 || hasZeroByte(word ^ (ones &* 0x22))
+      || hasZeroByte(word ^ (ones &* 0x5C)) || hasZeroByte(word ^ (ones &* 0x7F))
   }
 
   /// The offset of the first byte of `text[from...]` that needs escaping, or `text.count`.
@@ -332,26 +320,15 @@ public struct JSONWriter: ~Copyable {
         out = Self.copy(base + runStart, count: index - runStart, to: out)
         guard index < text.count else { break }
         switch base[index] {
-        case 0xC2 where index + 1 < text.count && (0x80...0x9F).contains(base[index + 1]):
-          // A C1 control: U+0080 to U+009F.
-          out = Self.writeEscape(of: base[index + 1], at: out)
-          runStart = index + 2
-        case 0xE2
-        where index + 2 < text.count
-          && Self.isInvisibleFormat(base[index + 1], base[index + 2]):
-          let scalar =
-            UInt32(0x2000) | UInt32(base[index + 1] & 0x3F) << 6 | UInt32(base[index + 2] & 0x3F)
-          out = Self.writeUnicodeEscape(of: scalar, at: out)
-          runStart = index + 3
-        case 0xD8 where index + 1 < text.count && base[index + 1] == 0x9C:
-          // U+061C, the Arabic letter mark.
-          out = Self.writeUnicodeEscape(of: 0x061C, at: out)
-          runStart = index + 2
-        case 0xC2, 0xD8, 0xE2:
-          // Any other character that starts so is copied.
-          out.pointee = base[index]
-          out += 1
-          runStart = index + 1
+        case 0x80...:
+          // A character beyond ASCII (the text is a String's: valid UTF-8).
+          let (scalar, length) = Self.decode(base + index, available: text.count - index)
+          if let scalar = Unicode.Scalar(scalar), VisibleText.isWrittenVisibly(scalar) {
+            out = Self.writeUnicodeEscape(of: scalar.value, at: out)
+          } else {
+            out = Self.copy(base + index, count: length, to: out)
+          }
+          runStart = index + length
         default:
           out = Self.writeEscape(of: base[index], at: out)
           runStart = index + 1
@@ -371,11 +348,29 @@ public struct JSONWriter: ~Copyable {
     copy(text.utf8Start, count: text.utf8CodeUnitCount, to: out)
   }
 
-  /// Writes `\\u` and the four hex digits of `scalar` (at most U+FFFF) at `out`; returns
-  /// where it ends.
+  /// The code point of the UTF-8 character at `start`, and its length in bytes (cut to the
+  /// `available` bytes).
+  @inline(__always)
+  private static func decode(_ start: UnsafePointer<UInt8>, available: Int) -> (UInt32, Int) {
+    let lead = start[0]
+    let length = min(lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, available)
+    var scalar = UInt32(lead) & (lead < 0xE0 ? 0x1F : lead < 0xF0 ? 0x0F : 0x07)
+    for offset in 1..<max(length, 1) {
+      scalar = scalar << 6 | UInt32(start[offset] & 0x3F)
+    }
+    return (scalar, length)
+  }
+
+  /// Writes `\\u` and the four hex digits of `scalar` at `out` (beyond U+FFFF, its UTF-16
+  /// surrogate pair, as JSON writes it); returns where it ends.
   private static func writeUnicodeEscape(of scalar: UInt32, at out: UnsafeMutablePointer<UInt8>)
     -> UnsafeMutablePointer<UInt8>
   {
+    guard scalar <= 0xFFFF else {
+      let offset = scalar - 0x1_0000
+      let next = writeUnicodeEscape(of: 0xD800 + (offset >> 10), at: out)
+      return writeUnicodeEscape(of: 0xDC00 + (offset & 0x3FF), at: next)
+    }
     let hex: StaticString = "0123456789abcdef"
     out[0] = UInt8(ascii: "\\")
     out[1] = UInt8(ascii: "u")

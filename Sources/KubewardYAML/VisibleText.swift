@@ -29,20 +29,64 @@ public enum VisibleText {
     return result
   }
 
+  /// Whether `scalar` is one of the characters every report writes as an escape (the set
+  /// above), in its own syntax: `\u{202E}` here, `\u202e` in JSON.
+  public static func isWrittenVisibly(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00..<0x20, 0x7F...0x9F, 0xAD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5,
+      0x180B...0x180F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0x3164, 0xFEFF, 0xFFA0,
+      0xFFF9...0xFFFB, 0x1D173...0x1D17A, 0xE0000...0xE007F:
+      true
+    default: false
+    }
+  }
+
   /// How `scalar` is shown, or `nil` when it is shown as itself. Tabs are kept when
   /// `keepingTabs` (code frames line carets up under them).
   public static func visible(_ scalar: Unicode.Scalar, keepingTabs: Bool = false) -> String? {
+    guard isWrittenVisibly(scalar) else { return nil }
     switch scalar.value {
     case 0x09: return keepingTabs ? nil : "\\t"
     case 0x0A: return "\\n"
     case 0x0D: return "\\r"
     case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
-    case 0x80...0x9F, 0xAD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F,
-      0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9...0xFFFB,
-      0x1D173...0x1D17A, 0xE0000...0xE007F:
-      return "\\u{" + hex(scalar.value, digits: 4) + "}"
-    default: return nil
+    default: return "\\u{" + hex(scalar.value, digits: 4) + "}"
     }
+  }
+
+  /// Compact JSON or a CEL literal with the characters `escaped` would change written as that
+  /// language's own escapes (`\u202e`; beyond U+FFFF, a surrogate pair in JSON and
+  /// `\U000e0041` in CEL; a control as `\u001b` in JSON and `\x1b` in CEL), so that it stays
+  /// valid and means the same: outside its strings such text holds no character concerned.
+  public static func escaped(_ text: String, in language: SourceLanguage) -> String {
+    guard needsEscaping(text) else { return text }
+    var result = ""
+    result.reserveCapacity(text.utf8.count + 16)
+    for scalar in text.unicodeScalars {
+      guard isWrittenVisibly(scalar) else {
+        result.unicodeScalars.append(scalar)
+        continue
+      }
+      let value = scalar.value
+      switch language {
+      case .json where value > 0xFFFF:
+        let offset = value - 0x1_0000
+        result += "\\u" + hex(0xD800 + (offset >> 10), digits: 4).lowercased()
+        result += "\\u" + hex(0xDC00 + (offset & 0x3FF), digits: 4).lowercased()
+      case .cel where value > 0xFFFF:
+        result += "\\U" + hex(value, digits: 8).lowercased()
+      case .cel where value < 0x80:
+        result += "\\x" + hex(value, digits: 2).lowercased()
+      case .json, .cel:
+        result += "\\u" + hex(value, digits: 4).lowercased()
+      }
+    }
+    return result
+  }
+
+  /// A language whose string literals `escaped(_:in:)` escapes in.
+  public enum SourceLanguage: Sendable {
+    case json, cel
   }
 
   /// Whether `text` holds anything `escaped` would change. Checked on the bytes first: the

@@ -225,6 +225,48 @@ struct AdmissionCommandTests {
     #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
+  /// The files of a policy folder that are not read (a link out of the folder, a named pipe)
+  /// are said at their names, and the rest is evaluated: a policy not read is never a silent
+  /// pass. Named on the command line, such a file stops the run, with the reason.
+  @Test func aPolicyFoldersFilesThatAreNotReadAreSaid() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-unread-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(
+      atPath: folder + "/policies", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.copyItem(
+      atPath: policies + "/replica-limit.yaml", toPath: folder + "/policies/replica-limit.yaml")
+    try FileManager.default.copyItem(
+      atPath: policies + "/require-owner.yaml", toPath: folder + "/require-owner.yaml")
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/policies/require-owner.yaml", withDestinationPath: "../require-owner.yaml")
+    #expect(mkfifo(folder + "/policies/pipe.yaml", 0o600) == 0)
+    let run = try Kubeward.run(
+      ["lint", "--policy", folder + "/policies", manifests, "--format", "json"])
+    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+    let unread = findings.filter { ($0["message"] as? String)?.contains("is not read:") == true }
+      .map {
+        "\(($0["file"] as? String ?? "").split(separator: "/").last ?? ""): \($0["message"]!)"
+      }
+      .sorted()
+    #expect(unread.count == 2, "\(unread)")
+    #expect(
+      unread.first?.hasPrefix("pipe.yaml: is not read: it is a named pipe") == true, "\(unread)")
+    #expect(
+      unread.last?.hasPrefix("require-owner.yaml: is not read: a symbolic link to ") == true
+        && unread.last?.hasSuffix("outside the folder being linted") == true, "\(unread)")
+    #expect(findings.contains { $0["policy"] as? String == "replica-limit" })
+    #expect(!findings.contains { $0["policy"] as? String == "require-owner-label" })
+    // With nothing read, the run stops, and says why on its one line (not a written `\n`).
+    try FileManager.default.removeItem(atPath: folder + "/policies/replica-limit.yaml")
+    let none = try Kubeward.run(["lint", "--policy", folder + "/policies", manifests])
+    #expect(none.status == 2)
+    #expect(none.standardError.contains("pipe.yaml:1:1: is not read: it is a named pipe"))
+    #expect(!none.standardError.contains("\\n"), "\(none.standardError)")
+    let named = try Kubeward.run(["lint", "--policy", folder + "/policies/pipe.yaml", manifests])
+    #expect(named.status == 2)
+    #expect(named.standardError.contains("pipe.yaml: it is a named pipe"), "\(named.standardError)")
+  }
+
   /// An admission policy's name, title and advice are the input's: the compact report's
   /// closing section shows them escaped, as every other line does (a name that started a line
   /// with `::error` was a workflow command in a GitHub log).
@@ -326,5 +368,38 @@ struct AdmissionCommandTests {
     ])
     #expect(
       cleared.standardOutput == "[false,1]\n", "\(cleared.standardOutput)\(cleared.standardError)")
+  }
+
+  /// A value holding what a terminal must not get raw (a bidi override, a zero-width space,
+  /// a tag character, DEL, a C1 control) is printed in the output's own escapes: JSON that
+  /// parses back to the same string, and CEL that evaluates back to the same value. Written
+  /// as messages write them (`\u{202E}`), neither was valid.
+  @Test func evalEscapesWhatATerminalMustNotGetInItsOutputsOwnSyntax() throws {
+    let hidden = "a\u{202E}b\u{200B}c\u{E0041}d\u{7F}e\u{85}f\u{1B}g"
+    let expression = "'a\\u202eb\\u200bc\\U000e0041d\\x7fe\\u0085f\\x1bg'"
+    for flags in [[], ["--typed-json"]] {
+      let json = try Kubeward.run(["eval", expression] + flags)
+      #expect(json.status == 0, "\(json.standardError)")
+      #expect(
+        json.standardOutput.unicodeScalars.allSatisfy {
+          $0.isASCII && $0.value >= 0x20 || $0 == "\n"
+        })
+      let parsed = try JSONSerialization.jsonObject(
+        with: Data(json.standardOutput.utf8), options: .fragmentsAllowed)
+      let text = flags.isEmpty ? parsed as? String : (parsed as? [String: Any])?["value"] as? String
+      #expect(text == hidden, "\(json.standardOutput)")
+    }
+    let cel = try Kubeward.run(["eval", expression + " + string(b'\\xe2\\x80\\xae')", "--cel"])
+    #expect(
+      cel.standardOutput.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 || $0 == "\n" })
+    let again = try Kubeward.run([
+      "eval",
+      cel.standardOutput.trimmingCharacters(in: .newlines) + " == " + expression + " + '\\u202e'",
+    ])
+    #expect(again.standardOutput == "true\n", "\(cel.standardOutput)\(again.standardError)")
+    // Bytes read back byte for byte, valid UTF-8 or not.
+    let bytes = try Kubeward.run(["eval", "b'\\xff\\xe2\\x80\\xae\\\"\\\\'", "--cel"])
+    #expect(
+      bytes.standardOutput == "b\"\\xff\\xe2\\x80\\xae\\\"\\\\\"\n", "\(bytes.standardOutput)")
   }
 }

@@ -65,6 +65,8 @@ struct JSONReporterTests {
       "\u{7F}", "/", "abcdefgh", "\u{85}", "\u{9B}", "\u{9F}", "\u{A0}", "\u{2028}",
       "\u{2029}", "\u{2027}", "\u{202A}", "\u{202E}", "\u{202F}", "\u{200D}", "\u{200E}",
       "\u{200F}", "\u{2066}", "\u{2069}", "\u{206A}", "\u{061C}", "\u{061B}", "\u{0100}",
+      "\u{200B}", "\u{FEFF}", "\u{00AD}", "\u{034F}", "\u{180E}", "\u{3164}", "\u{E0041}",
+      "\u{E007F}", "\u{1D173}", "\u{E0100}", "日本", "\u{2060}", "\u{FFFB}", "\u{FFFC}",
     ]
     var seed: UInt64 = 42
     func next(_ bound: Int) -> Int {
@@ -87,19 +89,14 @@ struct JSONReporterTests {
   private func expectedEscape(_ text: String) -> [UInt8] {
     var out: [UInt8] = []
     for scalar in text.unicodeScalars {
-      // C1 controls, the Unicode line and paragraph separators, and the invisible marks and
-      // bidi controls are escaped too.
-      switch scalar.value {
-      case 0x80...0x9F:
-        out += Array("\\u00".utf8) + Array(String(format: "%02x", Int(scalar.value)).utf8)
+      // What the other reports write visibly beyond ASCII (C1 controls, the Unicode line and
+      // paragraph separators, bidi controls, what a viewer draws as nothing) is escaped too,
+      // beyond U+FFFF as a surrogate pair.
+      if scalar.value >= 0x80, VisibleText.isWrittenVisibly(scalar) {
+        for unit in String(scalar).utf16 {
+          out += Array("\\u".utf8) + Array(String(format: "%04x", Int(unit)).utf8)
+        }
         continue
-      case 0x061C:
-        out += Array("\\u061c".utf8)
-        continue
-      case 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069:
-        out += Array("\\u\(String(scalar.value, radix: 16))".utf8)
-        continue
-      default: break
       }
       for byte in String(scalar).utf8 {
         out += expectedEscape(byte: byte)

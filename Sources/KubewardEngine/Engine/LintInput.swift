@@ -78,9 +78,34 @@ extension LintInput {
   }
 
   public static func contents(of path: FilePath) -> [UInt8]? {
+    try? readContents(of: path).get()
+  }
+
+  /// The bytes of the regular file at `path` (within the standard size limit), or why it
+  /// cannot be read, in the words of `unreadable-file`.
+  public static func readContents(of path: FilePath) -> Result<[UInt8], UnreadableFile> {
     var reader = FileReader()
-    guard case .success(let count) = reader.read(path) else { return nil }
-    return Array(reader.buffer[0..<count])
+    switch reader.read(path) {
+    case .success(let count): return .success(Array(reader.buffer[0..<count]))
+    case .failure(let error): return .failure(UnreadableFile(reason: error.reason))
+    }
+  }
+
+  /// Why a file was not read.
+  public struct UnreadableFile: Error, Sendable {
+    public let reason: String
+  }
+
+  /// Why a folder walk's input that is no readable file is not read, as the input policies
+  /// say it (`nil` for a file or bytes).
+  public var reasonNotRead: String? {
+    switch source {
+    case .file, .bytes: nil
+    case .unreadable(let reason), .symlinkNotFollowed(let reason): reason
+    case .tooLarge(let size, let limit, _):
+      FileReadError.tooLarge(size: size, limit: limit, binaryAt: nil).reason
+    case .helmChart: "it is a Helm chart, whose templates are not read one by one"
+    }
   }
 }
 
