@@ -100,9 +100,12 @@ public struct AdmissionPolicySet: Sendable {
   /// `admissionPolicies:`) to the folder their files must stay in, symbolic links resolved: a
   /// pull request that links `policy.yaml` to the runner's `~/.kube/config` would otherwise
   /// have CI read it as params, and print it in messages. Such a file is not read, and said.
-  public static func load(paths: [String], confinement: [String: String] = [:])
-    throws(AdmissionPolicyError) -> AdmissionPolicySet
-  {
+  ///
+  /// `reservedNames` are the ids of the run's other policies (the built-in catalogue's): a
+  /// policy named as one is not evaluated, and said (see `checkNames`).
+  public static func load(
+    paths: [String], confinement: [String: String] = [:], reservedNames: Set<String> = []
+  ) throws(AdmissionPolicyError) -> AdmissionPolicySet {
     var set = AdmissionPolicySet()
     func refuse(_ name: String, outside folder: String) {
       // The folder as the system resolves it: `.` says nothing in a CI log.
@@ -209,7 +212,7 @@ public struct AdmissionPolicySet: Sendable {
           + "or a Kyverno ClusterPolicy with CEL rules) in "
           + paths.map(VisibleText.escaped).joined(separator: ", ") + reasons)
     }
-    set.checkNames()
+    set.checkNames(reserved: reservedNames)
     return set
   }
 
@@ -300,19 +303,26 @@ public struct AdmissionPolicySet: Sendable {
   }
 
   /// Policy names are policy ids: two policies of one name are one too many.
-  private mutating func checkNames() {
+  /// Keeps one policy per name: findings, the configuration's severities, suppressions and
+  /// baselines name a policy by it. A second of a name, or one named as a built-in policy
+  /// (`reserved`), is not evaluated, and said at its name.
+  private mutating func checkNames(reserved: Set<String>) {
     var seen: Set<String> = []
     var unique: [AdmissionPolicy] = []
     for policy in policies {
-      if seen.insert(policy.name).inserted {
-        unique.append(policy)
+      let clash: String
+      if reserved.contains(policy.name) {
+        clash = "a built-in policy of kubeward is also named \(policy.name)"
+      } else if !seen.insert(policy.name).inserted {
+        clash = "another admission policy is also named \(policy.name)"
       } else {
-        problems.append(
-          PolicyFileProblem(
-            file: policy.file, range: policy.nameRange,
-            message: "another admission policy is also named \(policy.name); this one is ignored",
-            policy: nil, severity: .error))
+        unique.append(policy)
+        continue
       }
+      problems.append(
+        PolicyFileProblem(
+          file: policy.file, range: policy.nameRange,
+          message: "\(clash); this one is ignored", policy: nil, severity: .error))
     }
     policies = unique
   }

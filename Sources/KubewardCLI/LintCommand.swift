@@ -353,7 +353,8 @@ struct LintCommand: ParsableCommand {
     }
     guard !paths.isEmpty else { return nil }
     do {
-      return try AdmissionPolicySet.load(paths: paths, confinement: confinement)
+      return try AdmissionPolicySet.load(
+        paths: paths, confinement: confinement, reservedNames: Set(PolicyCatalogue.builtIn.ids))
     } catch {
       throw ValidationError(error.description)
     }

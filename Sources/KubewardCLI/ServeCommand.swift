@@ -173,7 +173,8 @@ struct ServeCommand: ParsableCommand {
     var admission: AdmissionPolicySet?
     if !paths.isEmpty {
       do {
-        admission = try AdmissionPolicySet.load(paths: paths)
+        admission = try AdmissionPolicySet.load(
+          paths: paths, reservedNames: Set(PolicyCatalogue.builtIn.ids))
       } catch {
         throw ValidationError(error.description)
       }

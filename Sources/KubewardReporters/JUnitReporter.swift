@@ -62,6 +62,9 @@ public final class JUnitReporter: FindingSink {
     // Names are shown as every other report shows them: what a terminal or a CI page would
     // act on (DEL, a right-to-left override) is written as its visible escape.
     let file = VisibleText.escaped(rawFile)
+    // A suite's name has a character besides spaces (the schema collapses them): a file named
+    // blank (`--stdin-filename ' '`) is shown quoted.
+    let suite = file.contains { $0 != " " } ? file : "\"\(file)\""
     // One testcase per object and policy, in the order they first appear.
     var cases: [(name: String, findings: [Finding])] = []
     var caseIndex: [String: Int] = [:]
@@ -78,7 +81,7 @@ public final class JUnitReporter: FindingSink {
     let failing = cases.filter { $0.findings.contains(where: isFailure) }
     let tests = max(cases.count, 1)
     output.append(
-      "  <testsuite package=\"kubeward\" id=\"\(id)\" name=\"\(Self.escaped(file))\" "
+      "  <testsuite package=\"kubeward\" id=\"\(id)\" name=\"\(Self.escaped(suite))\" "
         + "timestamp=\"\(timestamp)\" hostname=\"\(Self.escaped(host))\" tests=\"\(tests)\" "
         + "failures=\"\(failing.count)\" errors=\"0\" time=\"0\">\n    <properties/>\n")
     if cases.isEmpty {
@@ -158,9 +161,13 @@ public final class JUnitReporter: FindingSink {
   }
 
   /// `YYYY-MM-DDTHH:MM:SS` in UTC; `SOURCE_DATE_EPOCH` fixes it for reproducible reports.
+  /// One outside the years the format writes (1970 to 9999) is ignored: it made a year of five
+  /// digits, or a negative one, which the schema refuses.
   static func timestamp() -> String {
     var seconds = time(nil)
-    if let fixed = getenv("SOURCE_DATE_EPOCH").flatMap({ Int(String(cString: $0)) }) {
+    if let fixed = getenv("SOURCE_DATE_EPOCH").flatMap({ Int(String(cString: $0)) }),
+      (0...Self.latestTimestamp).contains(fixed)
+    {
       seconds = time_t(fixed)
     }
     var parts = tm()
@@ -169,6 +176,9 @@ public final class JUnitReporter: FindingSink {
     return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
       + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
   }
+
+  /// 9999-12-31T23:59:59 in seconds since 1970.
+  static let latestTimestamp = 253_402_300_799
 
   static func hostname() -> String {
     var buffer = [CChar](repeating: 0, count: 256)

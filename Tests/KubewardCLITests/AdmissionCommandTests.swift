@@ -225,6 +225,37 @@ struct AdmissionCommandTests {
     #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
+  /// An admission policy named as a built-in policy (`image-tag`) is not evaluated, and said
+  /// at its name: findings, severities and suppressions name a policy by it. The catalogue
+  /// of the run was built with the id twice, and the run crashed before it read a file.
+  @Test func anAdmissionPolicyNamedAsABuiltInOneIsSetAside() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-clash-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let original = try String(contentsOfFile: policies + "/replica-limit.yaml", encoding: .utf8)
+    try original.replacingOccurrences(of: "replica-limit", with: "image-tag")
+      .write(toFile: folder + "/clash.yaml", atomically: true, encoding: .utf8)
+    try FileManager.default.copyItem(
+      atPath: policies + "/require-owner.yaml", toPath: folder + "/require-owner.yaml")
+    for format in ["json", "text", "sarif"] {
+      let run = try Kubeward.run(["lint", "--policy", folder, manifests, "--format", format])
+      #expect(run.status == 1, "\(format): \(run.standardError)")
+      #expect(
+        run.standardOutput.contains(
+          "a built-in policy of kubeward is also named image-tag; this one is ignored"),
+        "\(format)")
+    }
+    let run = try Kubeward.run(["lint", "--policy", folder, manifests, "--format", "json"])
+    let findings = try #require(run.json?["findings"] as? [[String: Any]])
+    #expect(findings.contains { $0["policy"] as? String == "require-owner-label" })
+    #expect(
+      !findings.contains {
+        $0["policy"] as? String == "image-tag"
+          && ($0["message"] as? String)?.contains("replicas")
+            == true
+      })
+  }
+
   /// The files of a policy folder that are not read (a link out of the folder, a named pipe)
   /// are said at their names, and the rest is evaluated: a policy not read is never a silent
   /// pass. Named on the command line, such a file stops the run, with the reason.

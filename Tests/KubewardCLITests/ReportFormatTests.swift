@@ -124,6 +124,33 @@ struct ReportFormatTests {
     #expect(named.standardOutput.contains("classname=\"odd\\x7F\\u{202E}.yaml\""))
   }
 
+  /// The suite of standard input named blank (`--stdin-filename "$UNSET"`) is named quoted,
+  /// and a `SOURCE_DATE_EPOCH` past the years the timestamp writes is ignored: both made
+  /// reports the schema refuses (an empty suite name, the year 10000).
+  @Test(.enabled(if: Validators.xmllintAvailable || Validators.required))
+  func junitStaysValidForBlankNamesAndDistantDates() throws {
+    let folder = try writeManifest()
+    let text = try String(contentsOfFile: folder + "/deploy dir/web.yaml", encoding: .utf8)
+    for (name, epoch, expected) in [
+      (" ", "0", "timestamp=\"1970-01-01T00:00:00\""),
+      ("", "253402300799", "timestamp=\"9999-12-31T23:59:59\""),
+      ("web.yaml", "253402300800", "timestamp=\"2"), ("web.yaml", "-62167219201", "timestamp=\"2"),
+    ] {
+      let run = try Kubeward.run(
+        ["lint", "-", "--stdin-filename", name, "--format", "junit", "--output", "report.xml"],
+        stdin: text, in: folder, environment: ["SOURCE_DATE_EPOCH": epoch])
+      #expect(run.status == 1, "\(run.standardError)")
+      let report = folder + "/report.xml"
+      #expect(
+        Validators.junit(report) == nil, "\(name) \(epoch): \(Validators.junit(report) ?? "")")
+      let xml = try String(contentsOfFile: report, encoding: .utf8)
+      #expect(xml.contains(expected), "\(epoch)")
+      if name.allSatisfy({ $0 == " " }) {
+        #expect(xml.contains("name=\"&quot;\(name)&quot;\""), "\(xml)")
+      }
+    }
+  }
+
   @Test func githubAnnotationsEscapeAsTheToolkitDoes() throws {
     let folder = try writeManifest()
     let run = try Kubeward.run(["lint", "deploy dir", "--format", "github"], in: folder)

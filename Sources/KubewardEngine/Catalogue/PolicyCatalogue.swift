@@ -8,8 +8,11 @@ public struct PolicyCatalogue: Sendable {
 
   public init(descriptions: [PolicyDescription]) {
     self.descriptions = descriptions.sorted { $0.id < $1.id }
+    // Callers keep ids unique (an admission policy named as a built-in one is set aside when
+    // read); were one repeated, the first is the one looked up, rather than a crash.
     self.byID = Dictionary(
-      uniqueKeysWithValues: self.descriptions.enumerated().map { ($0.element.id, $0.offset) })
+      self.descriptions.enumerated().map { ($0.element.id, $0.offset) },
+      uniquingKeysWith: { first, _ in first })
   }
 
   public subscript(id: String) -> PolicyDescription? {
