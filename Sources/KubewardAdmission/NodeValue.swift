@@ -30,6 +30,9 @@ enum NodeValue {
       if let number = node.int { return .int(Int64(number)) }
       return .string(node.string ?? "")
     case .number:
+      if let unsigned = node.withScalarBytes(YAMLNumber.unsignedBeyondInt) {
+        return .double(Double(unsigned))
+      }
       let text = (node.string ?? "").filter { $0 != "_" }
       if let number = Double(text) { return .double(number) }
       switch text.lowercased() {

@@ -25,13 +25,36 @@ public enum YAMLNumber {
   /// them first): a sign, then `0x`, `0o`, `0b` or a leading `0` (octal) prefix, or decimal
   /// digits. Reads the bytes in place.
   private static func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard let (sign, magnitude) = parseMagnitude(text) else { return nil }
+    if sign == UInt8(ascii: "-") {
+      guard magnitude <= UInt64(Int.max) + 1 else { return nil }
+      return magnitude == UInt64(Int.max) + 1 ? Int.min : -Int(magnitude)
+    }
+    return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
+  }
+
+  /// The value of an integer beyond `Int.max` that go-yaml reads as a `uint64` (Go's
+  /// `strconv.ParseUint(text, 0, 64)`, which takes no sign): the JSON it becomes is that
+  /// number, which the API server decodes as a float (`0xFFFFFFFFFFFFFFFF` is 1.8446744073709552e19).
+  public static func unsignedBeyondInt(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    guard let (sign, magnitude) = parseMagnitude(text), sign == nil,
+      magnitude > UInt64(Int.max)
+    else { return nil }
+    return magnitude
+  }
+
+  /// The sign and the magnitude of an integer's text as Go's `strconv.ParseUint`/`ParseInt`
+  /// with base 0 read it (`nil` when it is none, or past 64 bits).
+  private static func parseMagnitude(_ text: UnsafeBufferPointer<UInt8>)
+    -> (sign: UInt8?, magnitude: UInt64)?
+  {
     var index = 0
     let end = text.count
     func skipUnderscores() { while index < end && text[index] == UInt8(ascii: "_") { index += 1 } }
     skipUnderscores()
-    var negative = false
+    var sign: UInt8? = nil
     if index < end, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") {
-      negative = text[index] == UInt8(ascii: "-")
+      sign = text[index]
       index += 1
     }
     skipUnderscores()
@@ -79,11 +102,7 @@ public enum YAMLNumber {
     }
     // "0" alone (radix 10, one digit); "0x" with no digits is no number.
     guard digits > 0 || (radix == 10 && text.contains(UInt8(ascii: "0"))) else { return nil }
-    if negative {
-      guard magnitude <= UInt64(Int.max) + 1 else { return nil }
-      return magnitude == UInt64(Int.max) + 1 ? Int.min : -Int(magnitude)
-    }
-    return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
+    return (sign, magnitude)
   }
 
   /// go-yaml's floats: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
@@ -123,7 +142,12 @@ public enum YAMLNumber {
       guard exponent > 0 else { return nil }
     }
     guard index == end else { return nil }
-    return Double(String(decoding: text, as: UTF8.self))
+    // Past a double's range Go's `ParseFloat` errs, and go-yaml keeps the text (`1e400` is a
+    // string to Kubernetes; no infinity reaches an object that way).
+    guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
+      return nil
+    }
+    return value
   }
 
   /// Whether every byte may be part of a float (digits, `.`, `_`, signs, `e`): rules out, before
@@ -196,7 +220,7 @@ extension YAMLNumber {
     case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"),
       UInt8(ascii: "."):
       if integer(text) != nil { return .integer }
-      return isFraction(text) ? .number : .string
+      return isFraction(text) || unsignedBeyondInt(text) != nil ? .number : .string
     case UInt8(ascii: "~"):
       return text.count == 1 ? .null : .string
     case UInt8(ascii: "n"), UInt8(ascii: "N"):
@@ -226,7 +250,7 @@ extension YAMLNumber {
       first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: ".")
         || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
     else { return false }
-    return integer(text) != nil || isFraction(text)
+    return integer(text) != nil || isFraction(text) || unsignedBeyondInt(text) != nil
   }
 
   /// Whether go-yaml reads text that is not an integer as a float.

@@ -225,6 +225,44 @@ struct AdmissionCommandTests {
     #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
+  /// Numbers reach CEL as go-yaml hands them to the API server: past a double's range
+  /// (`1e400`) go-yaml keeps the text; an integer past int64 that fits uint64, in any base,
+  /// is a uint64 to go-yaml, and the JSON number the API server decodes as a float; past
+  /// uint64, or signed, only a decimal is a float. kubeward made the first two an infinity
+  /// and a string, and read `0177…` (octal) as decimal.
+  @Test func numbersReachCELAsKubernetesReadsThem() throws {
+    let folder = NSTemporaryDirectory() + "kubeward-numbers-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: n}
+    spec:
+      a: 1e400
+      b: 0xFFFFFFFFFFFFFFFF
+      c: 01777777777777777777777
+      d: 12345678901234567890
+      e: 0b\(String(repeating: "1", count: 64))
+      f: -1e400
+      g: 0x1FFFFFFFFFFFFFFFF
+      h: 9223372036854775807
+      i: -0x8000000000000000
+      j: +0xFFFFFFFFFFFFFFFF
+      k: 99999999999999999999999
+    """.write(toFile: folder + "/numbers.yaml", atomically: true, encoding: .utf8)
+    let fields = "abcdefghijk".map { "object.spec.\($0)" }.joined(separator: ", ")
+    let run = try Kubeward.run([
+      "eval", "[\(fields)]", "--object", folder + "/numbers.yaml", "--cel",
+    ])
+    #expect(
+      run.standardOutput
+        == "[\"1e400\", 1.8446744073709552e+19, 1.8446744073709552e+19, 1.2345678901234567e+19, "
+        + "1.8446744073709552e+19, \"-1e400\", \"0x1FFFFFFFFFFFFFFFF\", 9223372036854775807, "
+        + "-9223372036854775808, \"+0xFFFFFFFFFFFFFFFF\", 1e+23]\n",
+      "\(run.standardOutput)\(run.standardError)")
+  }
+
   /// An admission policy named as a built-in policy (`image-tag`) is not evaluated, and said
   /// at its name: findings, severities and suppressions name a policy by it. The catalogue
   /// of the run was built with the id twice, and the run crashed before it read a file.
