@@ -63,6 +63,19 @@ public struct YAMLReader: Sendable {
   }
 
   public func read(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
+    let file = readAsWritten(bytes)
+    // A JSON file's surrogate escapes, which YAML refuses and kubectl reads (see
+    // `JSONEscapes`): read again as YAML writes the same characters. Only after libyaml has
+    // refused one, so that no other file pays for the search.
+    guard
+      file.diagnostics.contains(where: {
+        $0.kind == .syntax && $0.message.contains("invalid Unicode character escape")
+      }), let rewritten = JSONEscapes.surrogatesAsYAML(bytes)
+    else { return file }
+    return rewritten.withUnsafeBufferPointer { readAsWritten($0) }
+  }
+
+  private func readAsWritten(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
     var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
     var session = ReadSession(bytes: bytes)
     if let nul = session.firstNULByte() {

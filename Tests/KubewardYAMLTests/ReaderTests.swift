@@ -181,6 +181,20 @@ struct DocumentTests {
     #expect(try root("port: \(scalar)\n")["port"]?.int == nil, "\(scalar)")
   }
 
+  /// A JSON file's surrogate pairs (`"\ud83d\ude00"`, as JSON writers escape 😀) are the
+  /// character they encode, and a lone surrogate U+FFFD, as kubectl's JSON decoder reads them;
+  /// what follows on the line keeps its column. In YAML, which refuses them, they stay errors.
+  @Test func jsonSurrogateEscapesAreTheirCharacters() throws {
+    let json = #"{"a": {"k\ud83d\ude00": "e\ud83d\ude00x", "l": "\ud800\\ud83d"}, "b": 12}"#
+    let root = try root(json)
+    let a = try #require(root["a"])
+    #expect(a["k😀"]?.string == "e😀x")
+    #expect(a["l"]?.string == "\u{FFFD}\\ud83d")
+    let column = json.distance(from: json.startIndex, to: json.firstRange(of: "12")!.lowerBound)
+    #expect(root["b"]?.position == at(1, column + 1))
+    #expect(read("a: \"\\ud83d\\ude00\"\n").diagnostics.map(\.kind) == [.syntax])
+  }
+
   @Test func edgesOfGoYAMLNumbers() throws {
     #expect(try root("a: 08\n")["a"]?.int == 8)  // not octal, so a float: 8
     #expect(try root("a: -0b101\n")["a"]?.int == -5)
