@@ -88,6 +88,18 @@ extension PolicyReader {
         skip("kubeward does not read the params of a ClusterPolicy's CEL rule")
         continue
       }
+      // Per-namespace actions: one verdict for every namespace would be wrong in some.
+      let overrides = [
+        spec?["validationFailureActionOverrides"], rule["validate"]?["failureActionOverrides"],
+      ]
+      if overrides.contains(where: {
+        $0.map { $0.isSequence ? $0.items.count > 0 : !$0.isNull } ?? false
+      }) {
+        skip(
+          "its failure action is overridden per namespace (validationFailureActionOverrides or "
+            + "failureActionOverrides), which kubeward does not apply")
+        continue
+      }
       if rule["preconditions"] != nil || rule["context"] != nil {
         skip("its preconditions or context are JMESPath, which kubeward does not evaluate")
         continue

@@ -319,6 +319,16 @@ struct ClusterPolicyTests {
         with:
           "      preconditions:\n        all: [{key: a, operator: Equals, value: a}]\n      validate:\n"
       ),
+      // An action overridden per namespace: one verdict for all would be wrong in some.
+      clusterPolicy(action: "Audit").replacingOccurrences(
+        of: "  rules:\n",
+        with:
+          "  validationFailureActionOverrides: [{action: Enforce, namespaces: [shop]}]\n  rules:\n"),
+      clusterPolicy().replacingOccurrences(
+        of: "        cel:\n",
+        with:
+          "        failureActionOverrides: [{action: Audit, namespaceSelector: {matchLabels: {a: b}}}]\n        cel:\n"
+      ),
     ]
     for text in unsupported {
       let findings = try Harness(policies: text, manifest: pod()).findings()
@@ -328,6 +338,9 @@ struct ClusterPolicyTests {
           && findings[0].message.contains("rule check-tags is not evaluated"),
         "\(findings.map(\.message))")
     }
+    let none = clusterPolicy().replacingOccurrences(
+      of: "  rules:\n", with: "  validationFailureActionOverrides: []\n  rules:\n")
+    #expect(try Harness(policies: none, manifest: pod()).findings().map(\.severity) == [.error])
     let pattern = """
       apiVersion: kyverno.io/v1
       kind: ClusterPolicy
