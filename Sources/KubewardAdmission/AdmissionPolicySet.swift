@@ -107,20 +107,23 @@ public struct AdmissionPolicySet: Sendable {
     paths: [String], confinement: [String: String] = [:], reservedNames: Set<String> = []
   ) throws(AdmissionPolicyError) -> AdmissionPolicySet {
     var set = AdmissionPolicySet()
-    func refuse(_ name: String, outside folder: String) {
-      // The folder as the system resolves it: `.` says nothing in a CI log.
-      let shown = FileSystem.realPath(FilePath(folder)).map { FilePath.displayName($0[...]) }
+    // A policy not read is never a silent pass: a file is said, at its name, with why.
+    func unread(_ name: String, because reason: String, severity: Severity = .error) {
       set.problems.append(
         PolicyFileProblem(
           file: name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
-          message:
-            "is not read: it resolves outside \(VisibleText.escaped(shown ?? folder)), the "
-            + "folder of the configuration that names it (a symbolic link out of the linted tree)",
-          policy: nil, severity: .error))
+          message: "is not read: \(reason)", policy: nil, severity: severity))
     }
-    // A policy not read is never a silent pass: one the command line names stops the run; one
-    // a folder holds (a link out of it, a pipe, a file that cannot be opened) is a problem at
-    // its name, and the run goes on.
+    func refuse(_ name: String, outside folder: String) {
+      // The folder as the system resolves it: `.` says nothing in a CI log.
+      let shown = FileSystem.realPath(FilePath(folder)).map { FilePath.displayName($0[...]) }
+      unread(
+        name,
+        because: "it resolves outside \(VisibleText.escaped(shown ?? folder)), the folder of the "
+          + "configuration that names it (a symbolic link out of the linted tree)")
+    }
+    // One the command line names stops the run; one a folder holds (a link out of it, a pipe,
+    // a file that cannot be opened) is a problem, and the run goes on.
     func notRead(_ input: LintInput, because reason: String, severity: Severity)
       throws(AdmissionPolicyError)
     {
@@ -130,10 +133,7 @@ public struct AdmissionPolicySet: Sendable {
           description:
             "cannot read the admission policy file \(VisibleText.escaped(input.name)): \(reason)")
       }
-      set.problems.append(
-        PolicyFileProblem(
-          file: input.name, range: SourceRange(at: SourcePosition(line: 1, column: 1)),
-          message: "is not read: \(reason)", policy: nil, severity: severity))
+      unread(input.name, because: reason, severity: severity)
     }
     // A file the command line names too (by any name) is the user's own choice.
     func chosen(_ path: FilePath) -> Bool {

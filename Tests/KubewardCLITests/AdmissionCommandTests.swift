@@ -325,6 +325,17 @@ struct AdmissionCommandTests {
         && unread.last?.hasSuffix("outside the folder being linted") == true, "\(unread)")
     #expect(findings.contains { $0["policy"] as? String == "replica-limit" })
     #expect(!findings.contains { $0["policy"] as? String == "require-owner-label" })
+    // A Helm chart's templates are not policies to read one by one: a warning at the chart.
+    try FileManager.default.createDirectory(
+      atPath: folder + "/policies/chart/templates", withIntermediateDirectories: true)
+    try "apiVersion: v2\nname: c\nversion: 1.0.0\n".write(
+      toFile: folder + "/policies/chart/Chart.yaml", atomically: true, encoding: .utf8)
+    let charted = try Kubeward.run(
+      ["lint", "--policy", folder + "/policies", manifests, "--format", "json"])
+    let chart = try #require(charted.json?["findings"] as? [[String: Any]])
+      .filter { ($0["message"] as? String)?.contains("is not read: it is a Helm chart") == true }
+    #expect(chart.map { $0["severity"] as? String } == ["warning"], "\(charted.standardOutput)")
+    try FileManager.default.removeItem(atPath: folder + "/policies/chart")
     // With nothing read, the run stops, and says why on its one line (not a written `\n`).
     try FileManager.default.removeItem(atPath: folder + "/policies/replica-limit.yaml")
     let none = try Kubeward.run(["lint", "--policy", folder + "/policies", manifests])

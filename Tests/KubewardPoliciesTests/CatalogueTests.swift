@@ -36,6 +36,15 @@ struct CatalogueTests {
     #expect(EmbeddedCatalogue.files.map(\.name).sorted() == files)
   }
 
+  /// An id given twice (callers keep ids unique) is looked up as its first, rather than a
+  /// trap: an admission policy named as a built-in policy crashed every run.
+  @Test func aRepeatedIdIsLookedUpNotATrap() throws {
+    let first = try #require(PolicyCatalogue.builtIn.descriptions.first)
+    let catalogue = PolicyCatalogue(descriptions: [first, first])
+    #expect(catalogue.descriptions.count == 2)
+    #expect(catalogue[first.id]?.title == first.title)
+  }
+
   @Test func everyCatalogueEntryIsImplementedAndEveryPolicyDocumented() {
     let implemented = Set(BuiltInPolicies.all.map { $0.id })
     let input = Set(
