@@ -276,4 +276,86 @@ struct ProjectLayoutTests {
         folder + "/extras/locust/loadgenerator.yaml"
       ])
   }
+  /// A repository's exercises (an Ingress, a StatefulSet) applied on top of its kustomization
+  /// name Services only that kustomization's project defines: not a typo, as a name no project
+  /// defines is.
+  @Test func aServiceAnotherProjectDefinesIsNotMissing() throws {
+    let folder = try temporaryFolder()
+    try write("resources: [web.yaml]\n", to: folder + "/deploy/kustomization.yaml")
+    try write(
+      service("web-svc", namespace: "shop", selector: "app: web")
+        + "\n---\n"
+        + service("db", namespace: "shop", selector: "app: db", extra: "  clusterIP: None"),
+      to: folder + "/deploy/web.yaml")
+    try write(
+      """
+      apiVersion: networking.k8s.io/v1
+      kind: Ingress
+      metadata: {name: web, namespace: shop}
+      spec:
+        rules:
+          - http:
+              paths:
+                - {path: /, pathType: Prefix, backend: {service: {name: web-svc, port: {number: 80}}}}
+                - {path: /x, pathType: Prefix, backend: {service: {name: web-svc-typo, port: {number: 80}}}}
+      ---
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: db, namespace: shop}
+      spec:
+        serviceName: db
+        replicas: 3
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec: {containers: [{name: db, image: "example/db:1.0"}]}
+      ---
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: cache, namespace: shop}
+      spec:
+        serviceName: cache-typo
+        replicas: 3
+        selector: {matchLabels: {app: cache}}
+        template:
+          metadata: {labels: {app: cache}}
+          spec: {containers: [{name: cache, image: "example/cache:1.0"}]}
+      """, to: folder + "/training/exercise.yaml")
+    try write(
+      service("other", namespace: "shop", selector: "app: other"),
+      to: folder + "/training/other.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    // Said, as information: applied alone, the exercise is as broken as a typo makes it.
+    let said = { (policy: String) in
+      findings(result, policy).map { finding in
+        "\(finding.severity) \(finding.message.contains("only another project") ? "elsewhere" : "missing")"
+      }.sorted()
+    }
+    #expect(said("ingress-missing-backend") == ["info elsewhere", "warning missing"])
+    #expect(said("statefulset-service-name") == ["info elsewhere", "warning missing"])
+    #expect(
+      findings(result, "ingress-missing-backend").contains {
+        $0.severity == .warning && $0.message.contains("web-svc-typo")
+      })
+    #expect(
+      findings(result, "ingress-missing-backend").contains {
+        $0.severity == .info && $0.message.contains("(\(folder)/deploy/web.yaml:2)")
+      })
+    // A `--context` folder is what the linted files are applied beside.
+    var inputs = try InputDiscovery.inputs(for: [folder + "/training"])
+    for var input in try InputDiscovery.inputs(for: [folder + "/deploy"]) {
+      input.isContext = true
+      inputs.append(input)
+    }
+    let withContext = try Linter().lint(inputs)
+    #expect(findings(withContext, "ingress-missing-backend").map(\.severity) == [.warning])
+    #expect(findings(withContext, "statefulset-service-name").map(\.severity) == [.warning])
+    // The same Service in another namespace is another Service.
+    try write(
+      service("web-svc", namespace: "elsewhere", selector: "app: web"),
+      to: folder + "/deploy/web.yaml")
+    let elsewhere = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    #expect(
+      findings(elsewhere, "ingress-missing-backend").map(\.severity) == [.warning, .warning])
+  }
 }

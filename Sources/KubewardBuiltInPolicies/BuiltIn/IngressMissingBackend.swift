@@ -21,6 +21,22 @@ struct IngressMissingBackend: SetPolicy {
             !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.space),
             !set.mayBeIncomplete(around: ingress.location, scope: ingress.scope)
           else { continue }
+          // One that another project of the run defines may be applied beside it: one of a
+          // `--context` folder is.
+          if let elsewhere = set.service(
+            named: backend.serviceName, namespace: ingress.space.namespace)
+          {
+            guard !set.isContext(elsewhere.location) else { continue }
+            report.report(
+              ingress.object, at: backend.serviceNameLocation,
+              """
+              routes to Service \"\(backend.serviceName)\", which only another project of the \
+              run defines (\(elsewhere.location.file):\(elsewhere.location.range.start.line)): \
+              unless that is applied with it, the controller answers 503 or rejects its \
+              configuration
+              """, adjustment: .info)
+            continue
+          }
           report.report(
             ingress.object, at: backend.serviceNameLocation,
             """

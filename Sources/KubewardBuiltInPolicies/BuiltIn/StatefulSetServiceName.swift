@@ -32,6 +32,19 @@ struct StatefulSetServiceName: SetPolicy {
           !set.customResourceMayOwnService(named: name, in: space),
           !set.mayBeIncomplete(around: statefulSet.location, scope: statefulSet.scope)
         else { continue }
+        // One that another project of the run defines may be applied beside it: one of a
+        // `--context` folder is.
+        if let elsewhere = set.service(named: name, namespace: space.namespace) {
+          guard !set.isContext(elsewhere.location) else { continue }
+          report.report(
+            statefulSet.object, at: location,
+            """
+            names Service \"\(name)\" as its serviceName, which only another project of the \
+            run defines (\(elsewhere.location.file):\(elsewhere.location.range.start.line)): \
+            unless that is applied with it, its pods get no <pod>.\(name) DNS names
+            """, adjustment: .info)
+          continue
+        }
         report.report(
           statefulSet.object, at: location,
           """

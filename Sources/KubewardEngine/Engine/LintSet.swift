@@ -13,6 +13,12 @@ public struct ScopedName: Hashable, Sendable {
   }
 }
 
+/// A namespace and a name, in whichever project.
+struct NamespacedName: Hashable, Sendable {
+  var namespace: String
+  var name: String
+}
+
 /// Every object of the linted set that cross-object policies reason about, indexed once per
 /// run so that each question costs about as much as the size of its answer: no policy scans
 /// all objects for each object.
@@ -27,6 +33,9 @@ public struct LintSet: Sendable {
   /// every label of every workload would hold most of the run's memory at its peak.
   private let indexedLabelKeys: Set<String>
   private let servicesByName: [ScopedName: [Int]]
+  /// The first Service of each namespace and name, of whichever project (see
+  /// `service(named:namespace:)`).
+  private let servicesInAnyProject: [NamespacedName: Int]
   private let servicesBySpace: [Space: [Int]]
   /// Services by space and folder (`a/b` for `a/b/svc.yaml`).
   private let servicesByFolder: Set<ScopedName>
@@ -68,6 +77,14 @@ public struct LintSet: Sendable {
   private struct BackendReference {
     var ingress: Int
     var backend: Int
+  }
+
+  /// The files of `--context` folders: the objects the linted files are applied beside.
+  public var contextFiles: Set<String> = []
+
+  /// Whether `location` is in a `--context` file.
+  public func isContext(_ location: Location) -> Bool {
+    !contextFiles.isEmpty && contextFiles.contains(location.file)
   }
 
   public init(_ facts: FactsCollection) {
@@ -116,6 +133,7 @@ public struct LintSet: Sendable {
     self.indexedLabelKeys = indexedLabelKeys
     self.statefulSetsByServiceName = statefulSetsByServiceName
     self.servicesByName = others.servicesByName
+    self.servicesInAnyProject = others.servicesInAnyProject
     self.servicesBySpace = others.servicesBySpace
     self.servicesByFolder = others.servicesByFolder
     self.backendsByService = others.backendsByService
@@ -153,6 +171,7 @@ public struct LintSet: Sendable {
   /// The indexes of the objects that are not workloads.
   private struct OtherIndexes {
     var servicesByName: [ScopedName: [Int]] = [:]
+    var servicesInAnyProject: [NamespacedName: Int] = [:]
     var servicesBySpace: [Space: [Int]] = [:]
     var servicesByFolder: Set<ScopedName> = []
     var backendsByService: [ScopedName: [BackendReference]] = [:]
@@ -170,6 +189,8 @@ public struct LintSet: Sendable {
         servicesByFolder.insert(ScopedName(service.space, folder(of: service.location.file)))
         if let name = service.object.name {
           servicesByName[ScopedName(service.space, name), default: []].append(index)
+          let namespaced = NamespacedName(namespace: service.space.namespace, name: name)
+          if servicesInAnyProject[namespaced] == nil { servicesInAnyProject[namespaced] = index }
         }
       }
       for (ingressIndex, ingress) in facts.ingresses.enumerated() {
@@ -500,6 +521,16 @@ public struct LintSet: Sendable {
   /// object names is probably made elsewhere (by an operator, another repository).
   public func hasServices(in space: Space, inFolderOf file: String) -> Bool {
     servicesByFolder.contains(ScopedName(space, folder(of: file)))
+  }
+
+  /// A Service named `name` in `namespace` of any project of the run (`--context` folders
+  /// included). Projects are kept apart (`Space`), but an object that names a Service only
+  /// another project defines may be applied beside it (a repository's exercises on top of
+  /// its kustomization): not a typo, and not known to be missing.
+  public func service(named name: String, namespace: String) -> ServiceFacts? {
+    servicesInAnyProject[NamespacedName(namespace: namespace, name: name)].map {
+      facts.services[$0]
+    }
   }
 
   /// Services named `name` in `space` (more than one only when manifests repeat one).

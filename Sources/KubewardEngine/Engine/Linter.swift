@@ -201,10 +201,11 @@ public struct Linter: Sendable {
   private func deliverCrossObjectFindings(
     _ inputs: [LintInput], options: RunOptions, state: inout RunState, into sink: FindingSink
   ) -> CrossObjectState {
-    let set = LintSet(state.facts, jobs: options.jobs)
-    var pending = crossObjectFindings(set, jobs: options.jobs)
     // Findings located in context files are not this run's to report.
     let contextNames = Set(inputs.filter(\.isContext).map(\.name))
+    var set = LintSet(state.facts, jobs: options.jobs)
+    set.contextFiles = contextNames
+    var pending = crossObjectFindings(set, jobs: options.jobs)
     if !contextNames.isEmpty {
       for group in pending.indices {
         pending[group].removeAll { contextNames.contains($0.finding.file) }
