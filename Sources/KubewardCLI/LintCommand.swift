@@ -244,6 +244,7 @@ struct LintCommand: ParsableCommand {
     try refuseToOverwrite(
       [baseline].compactMap { $0 }.map(FilePath.init), with: reportPaths,
       "the baseline this run reads")
+    try refuseToWriteTwice(reportPaths + [writeBaseline].compactMap { $0 })
 
     let severities = Dictionary(
       uniqueKeysWithValues: linter.catalogue.descriptions.compactMap { description in
@@ -373,6 +374,24 @@ struct LintCommand: ParsableCommand {
       if let (output, _) = existing.first(where: { $0.1 == identity }) {
         throw CommandError(
           "\(VisibleText.escaped(output)) is \(what); kubeward never writes to them")
+      }
+    }
+  }
+
+  /// Two reports (or a report and the baseline) to one file: the last would replace the
+  /// others without a word. The same file by any name: its text, or what it is on disk.
+  private func refuseToWriteTwice(_ outputs: [String]) throws {
+    guard outputs.count > 1 else { return }
+    for (index, path) in outputs.enumerated() {
+      let identity = FileIdentity(path)
+      let normalized = InputDiscovery.normalizedPath(path)
+      for earlier in outputs[..<index]
+      where InputDiscovery.normalizedPath(earlier) == normalized
+        || (identity != nil && FileIdentity(earlier) == identity)
+      {
+        throw CommandError(
+          "\(VisibleText.escaped(path)) is named as the output of two reports (\(VisibleText.escaped(earlier))); give each its own file"
+        )
       }
     }
   }

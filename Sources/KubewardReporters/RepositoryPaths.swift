@@ -73,19 +73,22 @@ struct RepositoryPaths {
     return Self.normalized(workingDirectory + "/" + file)
   }
 
-  /// Lexically: `a/./b/../c` → `a/c`, no trailing slash.
+  /// Lexically: `a/./b/../c` → `a/c`, no trailing slash; `/..` is `/`.
   static func normalized(_ path: String) -> String {
+    let isAbsolute = path.hasPrefix("/")
     var components: [Substring] = []
     for component in path.split(separator: "/") {
       if component == "." { continue }
       if component == "..", let last = components.last, last != ".." {
         components.removeLast()
+      } else if component == "..", isAbsolute, components.isEmpty {
+        continue
       } else {
         components.append(component)
       }
     }
     let joined = components.joined(separator: "/")
-    return path.hasPrefix("/") ? "/" + joined : joined
+    return isAbsolute ? "/" + joined : joined
   }
 
   /// RFC 3986 path encoding: unreserved characters and `/` stay, everything else is `%XX`.

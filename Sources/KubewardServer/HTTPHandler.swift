@@ -55,6 +55,11 @@ final class HTTPHandler: ChannelInboundHandler {
     case closing
   }
 
+  private var isClosing: Bool {
+    if case .closing = state { return true }
+    return false
+  }
+
   enum Route {
     case validate, healthz, readyz, metrics
     case notFound, methodNotAllowed
@@ -143,9 +148,11 @@ final class HTTPHandler: ChannelInboundHandler {
   /// A request that cannot be parsed (a bad chunk size, a negative Content-Length) is answered
   /// 400 with `Connection: close` by the protocol error handler before this one; the
   /// connection ends here. It stayed open until the request timeout, which then sent a 408
-  /// nobody asked for. Other errors (a reset, a failed handshake) end it too.
+  /// nobody asked for. Other errors (a reset, a failed handshake) end it too. One after this
+  /// handler's own answer (a 408 that cut a body short ends the stream mid-request) is no
+  /// second bad request.
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    if error is HTTPParserError { shared.metrics.recordBadRequest(status: 400) }
+    if error is HTTPParserError, !isClosing { shared.metrics.recordBadRequest(status: 400) }
     clock.stop()
     body = nil
     if reviewInFlight == nil { release() }

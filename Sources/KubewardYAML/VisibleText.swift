@@ -12,7 +12,8 @@
 ///   Unicode line and paragraph separators, and the characters a viewer draws as nothing
 ///   (zero-width spaces and joiners, word joiners, invisible operators, the byte order mark,
 ///   soft hyphens, fillers, interlinear annotations, and the tag characters that smuggle
-///   ASCII past a reader) become `\u{202E}` ….
+///   ASCII past a reader), and the noncharacters U+FFFE and U+FFFF (YAML forbids them: a
+///   baseline that held them could not be read back) become `\u{202E}` ….
 public enum VisibleText {
   /// `text` with its control characters written visibly.
   public static func escaped(_ text: String) -> String {
@@ -35,7 +36,7 @@ public enum VisibleText {
     switch scalar.value {
     case 0x00..<0x20, 0x7F...0x9F, 0xAD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5,
       0x180B...0x180F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0x3164, 0xFEFF, 0xFFA0,
-      0xFFF9...0xFFFB, 0x1D173...0x1D17A, 0xE0000...0xE007F:
+      0xFFF9...0xFFFB, 0xFFFE, 0xFFFF, 0x1D173...0x1D17A, 0xE0000...0xE007F:
       true
     default: false
     }

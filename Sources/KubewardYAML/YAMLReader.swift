@@ -75,6 +75,16 @@ public struct YAMLReader: Sendable {
     return rewritten.withUnsafeBufferPointer { readAsWritten($0) }
   }
 
+  /// Whether `bytes` start with a UTF-16 or UTF-32 byte order mark (and so hold NUL bytes).
+  static func isUTF16Or32(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard bytes.count >= 2 else { return false }
+    if bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF {
+      return true
+    }
+    return bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0xFE
+      && bytes[3] == 0xFF
+  }
+
   private func readAsWritten(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
     var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
     var session = ReadSession(bytes: bytes)
@@ -83,7 +93,9 @@ public struct YAMLReader: Sendable {
       builder.addDiagnostic(
         ReaderDiagnostic(
           kind: .binaryFile,
-          message: "binary file (a NUL byte at byte \(nul)); not a manifest, not linted",
+          message: Self.isUTF16Or32(bytes)
+            ? "UTF-16 or UTF-32 text (its byte order mark); kubeward reads UTF-8 only and did not lint it: save it as UTF-8"
+            : "binary file (a NUL byte at byte \(nul)); not a manifest, not linted",
           range: SourceRange(at: position), document: nil))
       return ParsedFile(tree: builder.makeTree(), documents: [], diagnostics: builder.diagnostics)
     }

@@ -312,6 +312,19 @@ struct HostileInputCommandTests {
     let baseline = try String(contentsOfFile: folder + "/baseline.kw", encoding: .utf8)
     #expect(baseline.contains("image-tag"))
 
+    // Names holding the characters YAML forbids (U+FFFE, U+FFFF) are written as escapes: the
+    // baseline reads back, and accepts what it recorded.
+    let odd = try Kubeward.temporaryDirectory()
+    try write(
+      pod(named: "\"web\\uFFFE\"", image: "nginx:latest"),
+      to: odd + "/pod\u{FFFF}.yaml")
+    let recorded = try Kubeward.run(["lint", "--write-baseline", "baseline.kw", "."], in: odd)
+    #expect(recorded.status == 0, "\(recorded.standardError)")
+    let written = try String(contentsOfFile: odd + "/baseline.kw", encoding: .utf8)
+    #expect(!written.unicodeScalars.contains { $0.value == 0xFFFE || $0.value == 0xFFFF })
+    let accepted = try Kubeward.run(["lint", "--baseline", "baseline.kw", "."], in: odd)
+    #expect(accepted.status == 0, "\(accepted.standardError)")
+
     let victim = try Kubeward.temporaryDirectory() + "/victim.txt"
     try "keep".write(toFile: victim, atomically: true, encoding: .utf8)
     try FileManager.default.createSymbolicLink(

@@ -192,6 +192,17 @@ struct LintCommandTests {
       #expect(run.status == 2, "\(arguments)")
       #expect(run.standardError.contains("kubeward never writes to them"), "\(arguments)")
     }
+    // Nor two reports to one file, by any name: the last would replace the others.
+    for arguments in [
+      ["--format", "json", "--output", "out.json", "--format", "sarif", "--output", "./out.json"],
+      ["--format", "json", "--output", "out.json", "--write-baseline", "out.json"],
+      ["--format", "json", "--output", "baseline.json", "--write-baseline", "baseline.json"],
+    ] {
+      let run = try Kubeward.run(["lint", "svc.yaml"] + arguments, in: folder)
+      #expect(run.status == 2, "\(arguments)")
+      #expect(run.standardError.contains("is named as the output of two reports"), "\(arguments)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: folder + "/out.json"))
     #expect(
       try String(contentsOfFile: folder + "/.kubeward.yaml", encoding: .utf8) == configuration)
     #expect(try String(contentsOfFile: folder + "/policy.yaml", encoding: .utf8) == policy)

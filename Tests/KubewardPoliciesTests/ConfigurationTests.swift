@@ -121,6 +121,8 @@ struct ConfigurationTests {
       "3:23: option publicRegistries of policy image-pull-secrets must be like its default"
     ),
     ("exclude: charts\n", "1:10: exclude must be a list"),
+    ("exclude: [\"\"]\n", "1:11: exclude must not be empty"),
+    ("exclude: [[a]]\n", "1:11: exclude must be text"),
     ("policies: [exec-probe]\n", "1:11: policies must map policy ids to settings"),
     ("policies:\n  exec-probe: [\n", "3:1: YAML syntax error"),
   ])

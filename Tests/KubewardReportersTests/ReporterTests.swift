@@ -325,7 +325,12 @@ struct RepositoryPathTests {
       #expect(paths.artifactURI(for: "../b c.yaml").uri == "b%20c.yaml")
       #expect(paths.relativePath(for: "/elsewhere/x.yaml") == nil)
       #expect(paths.artifactURI(for: "/elsewhere/x.yaml") == ("file:///elsewhere/x.yaml", false))
+      // Above the root of the file system is the root (a chart's `# Source:` may climb out).
+      #expect(
+        paths.artifactURI(for: "../../../../etc/passwd") == ("file:///etc/passwd", false))
+      #expect(paths.artifactURI(for: "/../x.yaml") == ("file:///x.yaml", false))
     }
+    #expect(RepositoryPaths.normalized("../a/../../b") == "../../b")
   }
 
   /// Baselines and SARIF match findings by this hash across versions: it is FNV-1a over the

@@ -386,6 +386,12 @@ struct ServerTests {
     let response = try client.response()
     #expect(response.status == 408)
     #expect(client.waitForClose())
+    // Counted once, as the 408 it was: the body it cut short is no malformed request.
+    let metrics = try running.client()
+    try metrics.request("GET", "/metrics")
+    let counts = try metrics.response().body
+    #expect(counts.contains("kubeward_bad_requests_total{status=\"408\"} 1"))
+    #expect(!counts.contains("kubeward_bad_requests_total{status=\"400\"}"), "\(counts)")
   }
 
   @Test func headersSentAByteAtATimeTimeOutToo() throws {

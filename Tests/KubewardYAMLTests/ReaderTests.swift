@@ -462,6 +462,12 @@ struct ErrorTests {
     #expect(file.diagnostics.map(\.kind) == [.binaryFile])
     #expect(file.diagnostics[0].document == nil)
     #expect(file.documents.isEmpty)
+    #expect(file.diagnostics[0].message.hasPrefix("binary file (a NUL byte at byte 5)"))
+    // Text saved as UTF-16 is said to be so, with what to do.
+    let utf16: [UInt8] = [0xFF, 0xFE] + Array("kind: A\n".utf8).flatMap { [$0, 0] }
+    let text = YAMLReader().read(utf16)
+    #expect(text.diagnostics.map(\.kind) == [.binaryFile])
+    #expect(text.diagnostics[0].message.contains("save it as UTF-8"))
   }
 
   @Test func invalidUTF8IsOneFindingForTheFile() {

@@ -334,9 +334,10 @@ struct ConfigReader {
   }
 
   public func text(_ node: Node, _ field: String) throws(ConfigurationError) -> String {
-    guard let text = node.text, node.isScalar, !text.isEmpty else {
+    guard let text = node.text, node.isScalar else {
       throw error(node, "\(field) must be text")
     }
+    guard !text.isEmpty else { throw error(node, "\(field) must not be empty") }
     return text
   }
 
