@@ -131,7 +131,8 @@ public final class PolicyExpression: Sendable {
       let program = try Program(
         source, library: .kubernetes, declarations: declarations, bindings: bindings,
         validatesLiterals: true, dynamicNames: dynamicNames,
-        fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:])
+        fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:],
+        fieldTypes: variables.map { visible in ["variables": { visible.type(of: $0) }] } ?? [:])
       return (program, nil)
     } catch {
       return (nil, error)
@@ -396,8 +397,28 @@ final class VariableNames: Sendable {
 struct VisibleVariables: Sendable {
   let names: VariableNames
   let count: Int
+  /// Their types, where known: the API server declares each variable of its expression's
+  /// type (a ValidatingAdmissionPolicy's; Kyverno's are `dyn`).
+  var types: VariableTypes? = nil
+
+  func type(of name: String) -> CheckedType? {
+    guard let types, let position = names.position(of: name), position < count,
+      position < types.byPosition.count
+    else { return nil }
+    return types.byPosition[position]
+  }
 
   func contains(_ name: String) -> Bool { names.position(of: name).map { $0 < count } ?? false }
+}
+
+/// The types of a policy's variables by position, where known (see `VisibleVariables`).
+/// Written while its variables compile, each after the one before; only read after.
+final class VariableTypes: @unchecked Sendable {
+  var byPosition: [CheckedType?]
+
+  init(count: Int) {
+    byPosition = Array(repeating: nil, count: count)
+  }
 }
 
 /// A Kyverno PolicyException (see `PolicyReader.exception`).
@@ -931,7 +952,10 @@ struct PolicyReader {
     // Variables are compiled in order, each seeing those before it; every other expression
     // sees them all.
     let names = VariableNames((parts.variables?.items ?? .none).compactMap { text($0["name"]) })
-    let allVariables = VisibleVariables(names: names, count: names.count)
+    // Filled as the variables compile, in order (a name's first position wins, as the API
+    // server refuses a repeated name): each expression reads those before it.
+    let types = VariableTypes(count: flavor == .validatingAdmissionPolicy ? names.count : 0)
+    let allVariables = VisibleVariables(names: names, count: names.count, types: types)
     // The types the API server's compiler requires (ValidatingAdmissionPolicies; Kyverno
     // compiles its own way).
     func required(_ types: [String]) -> [String] {
@@ -942,11 +966,11 @@ struct PolicyReader {
       returning: [String] = []
     ) -> [NamedExpression] {
       var result: [NamedExpression] = []
-      var visible = inOrder ? VisibleVariables(names: names, count: 0) : allVariables
+      var visible = inOrder ? VisibleVariables(names: names, count: 0, types: types) : allVariables
       for item in list?.items ?? .none {
         defer {
           if inOrder, reader.text(item["name"]) != nil {
-            visible = VisibleVariables(names: names, count: visible.count + 1)
+            visible = VisibleVariables(names: names, count: visible.count + 1, types: types)
           }
         }
         let key = field == "key" ? "key" : "name"
@@ -963,6 +987,11 @@ struct PolicyReader {
           let expression = reader.expression(
             expressionNode, policy: name, variables: visible, returning: returning)
         else { continue }
+        if inOrder, visible.count < types.byPosition.count,
+          names.position(of: itemName) == visible.count
+        {
+          types.byPosition[visible.count] = expression.program?.resultType
+        }
         if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
           if needsCluster == nil { needsCluster = (function, expression, offset) }
           continue
@@ -971,9 +1000,11 @@ struct PolicyReader {
       }
       return result
     }
+    // Variables first, as the API server compiles them: every other expression reads them
+    // at their types.
+    let variables = named(parts.variables, field: "name", reader: &self, inOrder: true)
     let matchConditions = named(
       parts.matchConditions, field: "name", reader: &self, returning: required(["bool"]))
-    let variables = named(parts.variables, field: "name", reader: &self, inOrder: true)
     // Each variable can nest what the one before built as deep as its own expression: a value
     // made by thousands of them was deeper than the stack that compares or frees it.
     let nesting = variables.reduce(0) { $0 + ($1.expression.program?.expression.height ?? 1) }

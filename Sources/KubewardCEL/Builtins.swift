@@ -321,6 +321,30 @@ public enum Builtins {
       guard case .optional(let inner) = arguments[0] else { return nil }
       return inner ?? .error(CELError("optional.none() dereference"))
     }
+    // Version 2 of cel-go's optional library (since v0.23, all the API server's
+    // `cel.OptionalTypes()` has had: it asks for no version, which is the latest).
+    for (name, first) in [("first", true), ("last", false)] {
+      library.add(name, member: true, arity: 1) { arguments, _ in
+        guard case .list(let list) = arguments[0] else { return nil }
+        guard list.count > 0 else { return .optional(nil) }
+        return .optional(list.element(at: first ? 0 : list.count - 1))
+      }
+    }
+    // Charged as one call, as cel-go does: each element was charged when it was made.
+    let unwrap: @Sendable ([Value], inout EvaluationContext) -> Value? = { arguments, _ in
+      guard case .list(let list) = arguments[0] else { return nil }
+      var values: [Value] = []
+      for index in 0..<list.count {
+        let element = list.element(at: index)
+        guard case .optional(let inner) = element else {
+          return .error(CELError("value \(element.debugText) is not optional"))
+        }
+        if let inner { values.append(inner) }
+      }
+      return .list(ArrayList(values))
+    }
+    library.add("optional.unwrap", arity: 1, unwrap)
+    library.add("unwrapOpt", member: true, arity: 1, unwrap)
     // `x.or(y)` and `x.orValue(y)` on an `x` that is not optional give `x`: cel-go did so
     // until v0.28 (every Kubernetes release uses an older one), Kyverno keeps it, and
     // policies rely on it (`c.volumeMounts.orValue([])`).

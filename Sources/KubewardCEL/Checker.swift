@@ -25,15 +25,17 @@ struct Checker {
 
   /// With `validatesLiterals`: names whose type is `dyn` (see `LiteralTypeChecker`).
   var dynamicNames: Set<String> = []
+  /// With `validatesLiterals`: the types of declared fields (see `LiteralTypeChecker`).
+  var fieldTypes: [String: @Sendable (String) -> LiteralTypeChecker.StaticType?] = [:]
 
   /// Checks `expression`; with `validatesLiterals`, gives its type as cel-go's checker
-  /// would, where it is known for certain (`nil`: not known here).
-  func check(_ expression: Expr) throws(CELCompileError) -> String? {
+  /// would, as far as it is known here (`nil` without `validatesLiterals`).
+  func check(_ expression: Expr) throws(CELCompileError) -> LiteralTypeChecker.StaticType? {
     try visit(expression, scope: [])
     guard validatesLiterals else { return nil }
     var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
-    let type = try literals.check(expression)
-    return type.isCertain ? type.description : nil
+    literals.fieldTypes = fieldTypes
+    return try literals.check(expression)
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {

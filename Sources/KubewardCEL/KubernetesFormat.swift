@@ -3,7 +3,7 @@
 /// what cel-spec's newer conformance tests print otherwise:
 /// - `%f` and `%e` take doubles (and the strings `NaN`, `Infinity`, `-Infinity`), not
 ///   integers, and print through an `en_US` number printer: `1,234.500000`, `∞`,
-///   `3.140000×10⁰⁰`;
+///   `3.140000 × 10⁰⁰` (narrow spaces; `%e`'s precision is a width, as cel-go passes it);
 /// - `%d` takes integers only;
 /// - `%s` prints a double as `string()` does (`+Inf`, `1e-09`), and the elements of a list or
 ///   a map as CEL literals: strings quoted as Go's `%q` quotes them, doubles with six
@@ -46,8 +46,16 @@ enum KubernetesFormat {
       }
       if number.isNaN { return .success("NaN") }
       if number.isInfinite { return .success(number < 0 ? "-∞" : "∞") }
-      let printed = CELFormat.printf(number, precision: precision ?? 6, conversion: clause)
-      return .success(clause == "f" ? grouped(printed) : scientific(printed))
+      guard clause == "e" else {
+        return .success(
+          grouped(CELFormat.printf(number, precision: precision ?? 6, conversion: "f")))
+      }
+      // cel-go writes the precision into the pattern as a width (`%.2e` prints `%2e`): six
+      // decimals, padded to that many characters.
+      let text = scientific(CELFormat.printf(number, precision: 6, conversion: "e"))
+      let width = min(precision ?? 6, Self.largestPrecision)
+      let missing = width - text.unicodeScalars.count
+      return .success(missing > 0 ? String(repeating: " ", count: missing) + text : text)
     default:
       return nil
     }
@@ -115,10 +123,11 @@ enum KubernetesFormat {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// `printed` (`3.140000e+00`) as the number printer writes it: `3.140000×10⁰⁰`.
+  /// `printed` (`3.140000e+00`) as the number printer writes it: `3.140000 × 10⁰⁰`, the
+  /// spaces narrow and unbreaking (U+202F).
   static func scientific(_ printed: String) -> String {
     guard let e = printed.firstIndex(of: "e") else { return printed }
-    var result = String(printed[..<e]) + "×10"
+    var result = String(printed[..<e]) + "\u{202F}×\u{202F}10"
     for character in printed[printed.index(after: e)...] {
       switch character {
       case "-": result += "⁻"

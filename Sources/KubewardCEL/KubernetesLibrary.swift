@@ -600,7 +600,7 @@ struct Quantity: OpaqueValue, Equatable {
 /// reads it.
 struct URL: OpaqueValue, Equatable {
   let scheme: String
-  /// `host[:port]` as written (brackets kept for IPv6).
+  /// `host[:port]`, unescaped as Go's `url.Parse` gives it (brackets kept for IPv6).
   let host: String
   let path: String
   /// What follows the scheme of an opaque URI (`mailto:a@b`), which Go's `url.Parse` keeps as
@@ -615,21 +615,22 @@ struct URL: OpaqueValue, Equatable {
 
   /// Kubernetes checks the text with Go's `url.ParseRequestURI` (to which a `#` is any other
   /// character, and not one a host may hold), then reads it with `url.Parse`, which cuts the
-  /// fragment off first.
+  /// fragment off first (and reads `//host` without a scheme as a host, where a request's
+  /// URI is a path).
   init?(_ text: String) {
-    guard let _ = URL(components: Substring(text)) else { return nil }
-    guard let hash = text.firstIndex(of: "#") else {
-      self.init(components: Substring(text))
-      return
-    }
-    self.init(components: text[..<hash])
+    guard Self.isRequestURI(text) else { return nil }
+    let hash = text.firstIndex(of: "#") ?? text.endIndex
+    self.init(components: text[..<hash], viaRequest: false)
   }
 
-  private init?(components text: Substring) {
+  /// Whether Go's `url.ParseRequestURI` takes `text` (all `isURL` asks).
+  static func isRequestURI(_ text: String) -> Bool {
+    URL(components: Substring(text), viaRequest: true) != nil
+  }
+
+  private init?(components text: Substring, viaRequest: Bool) {
     guard !text.isEmpty, text.utf8.count <= 8192,
-      !text.unicodeScalars.contains(where: {
-        $0.value < 0x20 || $0.value == 0x7F || $0 == " " && false
-      })
+      !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
     else { return nil }
     var rest = text
     var scheme = ""
@@ -653,23 +654,28 @@ struct URL: OpaqueValue, Equatable {
       rest = rest[..<mark]
     }
     var host = ""
-    let hasAuthority = rest.hasPrefix("//")
+    let hasAuthority =
+      rest.hasPrefix("//") && (!scheme.isEmpty || !viaRequest && !rest.hasPrefix("///"))
     if hasAuthority {
       rest = rest.dropFirst(2)
       let end = rest.firstIndex(of: "/") ?? rest.endIndex
       var authority = rest[..<end]
       rest = rest[end...]
       if let at = authority.lastIndex(of: "@") {
+        guard URL.validUserinfo(authority[..<at]) else { return nil }
         authority = authority[authority.index(after: at)...]
       }
-      guard URL.validHost(authority) else { return nil }
-      host = String(authority)
+      guard let parsed = URL.parsedHost(authority) else { return nil }
+      host = parsed
     }
     // An opaque URI (`mailto:a@b`, `https:://x`): no host, and an empty path (its
     // `getEscapedPath()` is '', as Go's).
     let isOpaque = !scheme.isEmpty && !hasAuthority && !rest.hasPrefix("/")
     if isOpaque {
       guard !rest.isEmpty else { return nil }
+    } else {
+      // Go unescapes the path: each `%` must start two hex digits.
+      guard URL.unescaped(rest, mode: .path) != nil else { return nil }
     }
     self.scheme = scheme
     self.host = host
@@ -678,43 +684,109 @@ struct URL: OpaqueValue, Equatable {
     self.rawQuery = query
   }
 
-  private static func validHost(_ authority: Substring) -> Bool {
-    var host = authority
+  /// What Go's `unescape` checks of a part of a URL.
+  private enum EscapeMode { case path, userinfo, host, zone }
+
+  /// `text` with its percent escapes decoded, or `nil` where Go's `url.unescape` refuses it:
+  /// a `%` not followed by two hex digits; in a host, an escape of an ASCII byte (but `%25`,
+  /// an IPv6 zone's percent sign) and an ASCII byte a host may not hold; in a zone, an escape
+  /// of any byte but those a host holds as they are, `%` and a space.
+  private static func unescaped(_ text: Substring, mode: EscapeMode) -> String? {
+    let bytes = Array(text.utf8)
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      guard byte == UInt8(ascii: "%") else {
+        if mode == .host || mode == .zone, byte < 0x80, !isHostByte(byte) { return nil }
+        result.append(byte)
+        index += 1
+        continue
+      }
+      guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]),
+        let low = hexValue(bytes[index + 2])
+      else { return nil }
+      let value = high << 4 | low
+      switch mode {
+      case .host where high < 8 && value != 0x25: return nil
+      case .zone where value != 0x25 && value != 0x20 && (value >= 0x80 || !isHostByte(value)):
+        return nil
+      default: break
+      }
+      result.append(value)
+      index += 3
+    }
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  private static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+
+  /// An ASCII byte Go's url package lets a host hold as it is (`shouldEscape` in host mode):
+  /// letters, digits, `-._~`, sub-delimiters, `:[]<>"`.
+  private static func isHostByte(_ byte: UInt8) -> Bool {
+    (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (0x30...0x39).contains(byte)
+      || "-._~!$&'()*+,;=:[]<>\"".utf8.contains(byte)
+  }
+
+  /// Go's `validOptionalPort`: nothing, or `:` and ASCII digits.
+  private static func isOptionalPort(_ text: Substring) -> Bool {
+    text.isEmpty
+      || (text.hasPrefix(":")
+        && text.utf8.dropFirst().allSatisfy { (0x30...0x39).contains($0) })
+  }
+
+  /// Go's `validUserinfo`, and its escapes.
+  private static func validUserinfo(_ text: Substring) -> Bool {
+    text.utf8.allSatisfy { byte in
+      (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (0x30...0x39).contains(byte)
+        || "-._:~!$&'()*+,;=%@".utf8.contains(byte)
+    } && unescaped(text, mode: .userinfo) != nil
+  }
+
+  /// The host of an authority as Go's `parseHost` gives it (unescaped), or `nil`.
+  private static func parsedHost(_ host: Substring) -> String? {
     if host.hasPrefix("[") {
-      guard let close = host.firstIndex(of: "]") else { return false }
-      let after = host[host.index(after: close)...]
-      guard after.isEmpty || (after.hasPrefix(":") && after.dropFirst().allSatisfy(\.isNumber))
-      else { return false }
-      return true
+      guard let close = host.lastIndex(of: "]"),
+        isOptionalPort(host[host.index(after: close)...])
+      else { return nil }
+      // RFC 6874: `%25` starts an IPv6 zone, which may escape more.
+      if let zone = host[..<close].firstRange(of: "%25") {
+        guard let before = unescaped(host[..<zone.lowerBound], mode: .host),
+          let inZone = unescaped(host[zone.lowerBound..<close], mode: .zone),
+          let after = unescaped(host[close...], mode: .host)
+        else { return nil }
+        return before + inZone + after
+      }
+    } else if let colon = host.lastIndex(of: ":"), !isOptionalPort(host[colon...]) {
+      return nil
     }
-    if let colon = host.lastIndex(of: ":") {
-      guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
-      host = host[..<colon]
-    }
-    // What Go's url package lets a host hold: letters, digits, `-._~`, sub-delimiters,
-    // `[]<>"`, percent escapes, and any non-ASCII byte.
-    return host.utf8.allSatisfy { byte in
-      byte >= 0x80 || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (0x30...0x39).contains(byte)
-        || "-._~!$&'()*+,;=:[]<>\"%".utf8.contains(byte)
-    }
+    return unescaped(host, mode: .host)
   }
 
-  var hostname: String {
-    if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-      return String(host[host.index(after: host.startIndex)..<close])
+  /// Go's `splitHostPort` of the host: the port, when what follows the last colon is one,
+  /// and the host without it and without its brackets.
+  private var hostAndPort: (host: Substring, port: Substring) {
+    var name = host[...]
+    var port: Substring = ""
+    if let colon = host.lastIndex(of: ":"), URL.isOptionalPort(host[colon...]) {
+      name = host[..<colon]
+      port = host[host.index(after: colon)...]
     }
-    if let colon = host.lastIndex(of: ":") { return String(host[..<colon]) }
-    return host
+    if name.hasPrefix("["), name.hasSuffix("]") { name = name.dropFirst().dropLast() }
+    return (name, port)
   }
 
-  var port: String {
-    if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-      let after = host[host.index(after: close)...]
-      return after.hasPrefix(":") ? String(after.dropFirst()) : ""
-    }
-    if let colon = host.lastIndex(of: ":") { return String(host[host.index(after: colon)...]) }
-    return ""
-  }
+  var hostname: String { String(hostAndPort.host) }
+
+  var port: String { String(hostAndPort.port) }
 
   /// The path with what a path may not hold percent-encoded (`/a b` is `/a%20b`).
   var escapedPath: String {
@@ -781,7 +853,7 @@ struct URL: OpaqueValue, Equatable {
     }
     library.add("isURL", arity: 1) { arguments, _ in
       guard case .string(let text) = arguments[0] else { return nil }
-      return .bool(URL(text) != nil)
+      return .bool(URL.isRequestURI(text))
     }
     let accessors: [(String, @Sendable (URL) -> Value)] = [
       ("getScheme", { .string($0.scheme) }),

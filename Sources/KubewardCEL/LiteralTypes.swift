@@ -21,6 +21,9 @@ struct LiteralTypeChecker {
   let library: Library
   /// Names whose type is `dyn` (an admission policy's `object`, `oldObject`, `params`).
   let dynamicNames: Set<String>
+  /// The types of declared objects' fields, where known, by the object's name
+  /// (`variables`: an admission policy's variables are of their expressions' types).
+  var fieldTypes: [String: @Sendable (String) -> StaticType?] = [:]
   /// Folding runs overloads at compile time; all of it shares one small budget (a unit per
   /// call and what the overloads charge), past which calls are left to run time.
   private var folding: EvaluationContext
@@ -152,7 +155,12 @@ struct LiteralTypeChecker {
       return Known(type: StaticType(of: value), constant: value)
     case .identifier(let name):
       return Known(type: !scope.contains(name) && dynamicNames.contains(name) ? .dyn : .unknown)
-    case .select(let target, _, let testOnly):
+    case .select(let target, let field, let testOnly):
+      if !testOnly, !fieldTypes.isEmpty, case .identifier(let name) = target.kind,
+        !scope.contains(name), let type = fieldTypes[name]?(field)
+      {
+        return Known(type: type)
+      }
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
       if testOnly { return Known(type: .bool) }
       // A field of an optional is optional (`object.?a.b`).
@@ -287,6 +295,12 @@ struct LiteralTypeChecker {
   /// The type of an optional's member function (`x.?a.orValue(d)`), or of any other: an
   /// optional's value is of its parameter's type, unified with the default's.
   private static func optionalResult(_ name: String, _ types: [StaticType]) -> StaticType {
+    switch (name, types.count, types[0]) {
+    case ("first", 1, .list(let element)), ("last", 1, .list(let element)):
+      return .optional(element)
+    case ("unwrapOpt", 1, .list(.optional(let value))): return .list(value)
+    default: break
+    }
     guard case .optional(let value) = types[0] else { return resultTypes[name] ?? .unknown }
     switch (name, types.count) {
     case ("hasValue", 1): return .bool
@@ -373,7 +387,10 @@ struct LiteralTypeChecker {
     {
       throw overloadMismatch(name, member, types, expression)
     }
-    let resultType = member ? Self.optionalResult(name, types) : Self.resultTypes[name] ?? .unknown
+    var resultType = member ? Self.optionalResult(name, types) : Self.resultTypes[name] ?? .unknown
+    if !member, name == "optional.of", types.count == 1, types[0] != .unknown {
+      resultType = .optional(types[0])
+    }
     // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.
     guard name != "dyn", let values else { return Known(type: resultType) }
     let overloads = library.overloads(name, member: member, arity: values.count)
@@ -390,7 +407,9 @@ struct LiteralTypeChecker {
       }
       return Known(type: resultType)
     }
-    return Known(type: StaticType(of: result), constant: result)
+    // A constant's type hides its parameters (`optional.of(1)`): the call's says them.
+    let folded = StaticType(of: result)
+    return Known(type: folded == .unknown ? resultType : folded, constant: result)
   }
 
   private func overloadMismatch(

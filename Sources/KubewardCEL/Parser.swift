@@ -470,10 +470,12 @@ struct Parser {
       let offset = current.offset
       if accept(".") {
         let name = try fieldName()
+        // A method call is where its `(` is, as cel-go places it (`a.f(x)`: at 3).
+        let open = current.offset
         if accept("(") {
           let arguments = try argumentList(")")
           expression = try bounded(
-            call(name, target: expression, arguments: arguments, offset: offset))
+            call(name, target: expression, arguments: arguments, offset: open))
         } else {
           expression = try bounded(
             Expr(kind: .select(expression, name, testOnly: false), offset: offset))
@@ -578,14 +580,16 @@ struct Parser {
     case "null": return Expr(kind: .literal(.null), offset: offset)
     default: break
     }
+    // A call is where its `(` is, and a message where its `{` is, as cel-go places them.
+    let open = current.offset
     if accept("(") {
       let arguments = try argumentList(")")
-      return try call(name, target: nil, arguments: arguments, offset: offset)
+      return try call(name, target: nil, arguments: arguments, offset: open)
     }
     // `Message{…}` or `pkg.Message{…}`: a protobuf message construction.
     if isPunctuation("{") {
       position += 1
-      return Expr(kind: .message(name, try entries(fieldKeys: true)), offset: offset)
+      return Expr(kind: .message(name, try entries(fieldKeys: true)), offset: open)
     }
     // `a.b.C{…}`: a message named by its qualified name.
     var qualified = name

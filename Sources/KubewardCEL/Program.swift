@@ -185,6 +185,10 @@ public final class Program: Sendable {
   /// The type cel-go's checker gives the expression, where kubeward knows it for certain
   /// (compiled with `validatesLiterals`): `bool`, `dyn` (a field of `object`), `list(int)` …
   public let checkedType: String?
+  /// The type cel-go's checker gives the expression, as far as kubeward knows it (compiled
+  /// with `validatesLiterals`): what a host declares a name of when the expression's value is
+  /// bound to it (an admission policy's variable).
+  public let resultType: CheckedType?
 
   /// Kubernetes' limit per expression evaluation.
   public static let defaultBudget = 1_000_000
@@ -193,7 +197,8 @@ public final class Program: Sendable {
   /// `nil`, unknown names are errors only when evaluated). `validatesLiterals` adds
   /// Kubernetes' checks of constant regular expressions, durations and timestamps, and of
   /// literals' types (see `LiteralTypeChecker`; `dynamicNames` are the names of type `dyn`);
-  /// `fields` names the fields of declared objects (`variables`: the policy's variables);
+  /// `fields` names the fields of declared objects (`variables`: the policy's variables),
+  /// and `fieldTypes` gives their types where known (`variables.count`: `int`);
   /// `bindings: false` leaves out the `cel.bind` macro, as Kubernetes does;
   /// `optimizesConstants: false` charges list and map literals of constants and conversions
   /// of constants at every evaluation, as cel-go does without the `OptOptimize` the API
@@ -202,7 +207,9 @@ public final class Program: Sendable {
     _ source: String, library: Library = .standard, declarations: Set<String>? = nil,
     check: Bool = true, macros: Bool = true, bindings: Bool = true,
     validatesLiterals: Bool = false, dynamicNames: Set<String> = [],
-    fields: [String: @Sendable (String) -> Bool] = [:], optimizesConstants: Bool = true
+    fields: [String: @Sendable (String) -> Bool] = [:],
+    fieldTypes: [String: @Sendable (String) -> CheckedType?] = [:],
+    optimizesConstants: Bool = true
   ) throws(CELCompileError) {
     let expression: Expr
     do {
@@ -211,12 +218,16 @@ public final class Program: Sendable {
       throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
     }
     if check {
-      checkedType = try Checker(
+      var checker = Checker(
         library: library, declarations: declarations, validatesLiterals: validatesLiterals,
-        fields: fields, dynamicNames: dynamicNames
-      ).check(expression)
+        fields: fields, dynamicNames: dynamicNames)
+      checker.fieldTypes = fieldTypes.mapValues { type in { type($0)?.type } }
+      let type = try checker.check(expression)
+      checkedType = type.flatMap { $0.isCertain ? $0.description : nil }
+      resultType = type.flatMap { $0 == .unknown ? nil : CheckedType(type: $0) }
     } else {
       checkedType = nil
+      resultType = nil
     }
     var compiler = Compiler(
       library: library, declarations: declarations, optimizes: optimizesConstants)
@@ -262,6 +273,13 @@ public final class Program: Sendable {
     }
     return (context.cost > budget ? .error(costLimitExceeded) : value, context.cost)
   }
+}
+
+/// A type as cel-go's checker gives it, where kubeward knows it (`Program.resultType`).
+public struct CheckedType: Sendable, Equatable, CustomStringConvertible {
+  let type: LiteralTypeChecker.StaticType
+  /// As cel-go prints it (`int`, `list(string)`, `dyn`).
+  public var description: String { type.description }
 }
 
 /// A compile error: syntax, an unknown function, a wrong number of arguments, a bad

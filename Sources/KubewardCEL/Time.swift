@@ -358,7 +358,8 @@ struct Civil {
 enum TimeZones {
   /// The offset from UTC in seconds at `seconds` since the epoch, or `nil` for an unknown zone.
   static func offset(_ zone: String, at seconds: Int64) -> Int64? {
-    if zone == "UTC" || zone == "Z" || zone.isEmpty { return 0 }
+    // Go's `Local` is the API server's own zone: UTC in its container image, which sets none.
+    if zone == "UTC" || zone == "Z" || zone.isEmpty || zone == "Local" { return 0 }
     if let fixed = fixedOffset(zone) { return fixed }
     return rules(of: zone)?.offset(at: seconds)
   }

@@ -186,6 +186,49 @@ struct EvaluationTests {
     }
   }
 
+  /// The API server declares each variable of its expression's type: a variable read where
+  /// that type does not fit is a compile error, as the same expression written inline is.
+  @Test func variablesHaveTheTypesOfTheirExpressions() throws {
+    func errors(_ variables: String, _ expression: String, condition: String? = nil) throws
+      -> [String]
+    {
+      let conditions = condition.map {
+        "  matchConditions:\n    - {name: c, expression: \"\($0)\"}\n"
+      }
+      let body =
+        (conditions ?? "") + "  variables:\n" + variables
+        + "  validations:\n    - expression: \"\(expression)\"\n"
+      return try Harness(policies: spec(body), manifest: deployment()).findings()
+        .filter { $0.file == "policy.yaml" && $0.message.contains("does not compile") }
+        .map(\.message)
+    }
+    let count = "    - {name: count, expression: \"size(object.spec.template.spec.containers)\"}\n"
+    #expect(
+      try errors(count, "variables.count == 1.0").first?.contains(
+        "found no matching overload for '_==_' applied to '(int, double)'") == true)
+    #expect(
+      try errors(
+        "    - {name: s, expression: \"string(object.metadata.name)\"}\n", "variables.s != 1"
+      )
+      .first?.contains("found no matching overload for '_!=_' applied to '(string, int)'") == true)
+    #expect(
+      try errors("    - {name: s, expression: \"'1'\"}\n", "variables.s").first?.contains(
+        "(must evaluate to bool but got string)") == true)
+    // A variable reading one before it, and a condition reading a variable.
+    let chained = count + "    - {name: two, expression: \"variables.count == 2\"}\n"
+    #expect(
+      try errors(chained, "[variables.two, 'a'].size() > 0").first?.contains(
+        "expected type 'bool' but found 'string'") == true)
+    #expect(
+      try errors(count, "true", condition: "variables.count").first?.contains(
+        "(must evaluate to bool but got int)") == true)
+    // Fields of `object` are `dyn`, and so are the variables made of them.
+    for fine in ["variables.count == 1", "variables.count > 0 && variables.name == 'web'"] {
+      let name = "    - {name: name, expression: \"object.metadata.name\"}\n"
+      #expect(try errors(count + name, fine).isEmpty, "\(fine)")
+    }
+  }
+
   @Test func matchConditionsGateTheValidations() throws {
     let text = spec(
       """
@@ -2407,10 +2450,10 @@ struct EvaluationTests {
         .findings()
       if count == n { findings = found }
     }
-    // The one that does not compile is reported where its call is written (at the dot).
+    // The one that does not compile is reported where its call is written (at its `(`).
     let problem = try #require(
       findings.first { $0.file == "policy.yaml" && $0.message.contains("startWith") })
-    let column = text.utf8.count - #".startWith('x')"}]}}"#.utf8.count + 1
+    let column = text.utf8.count - #"('x')"}]}}"#.utf8.count + 1
     #expect(problem.line == 1)
     #expect(problem.column == column)
     #expect(growth.isLinear, "\(growth)")

@@ -168,27 +168,27 @@ struct PositionTests {
   }
 
   @Test func compileErrorsAtTheirLineAndColumn() throws {
-    // The unknown function `startWith` starts at the `.` before it.
+    // The unknown function `startWith` is at its `(`, where cel-go places a call.
     // Plain: line 6, column 19 + offset.
     #expect(
-      try compileErrorPosition("object.metadata.name.startWith('x')") == .init(line: 6, column: 39))
+      try compileErrorPosition("object.metadata.name.startWith('x')") == .init(line: 6, column: 49))
     // Double-quoted with escapes before the error: `\"` is one character of the expression.
     #expect(
       try compileErrorPosition(#""'\"' + object.kind.startWith('x')""#)
-        == .init(line: 6, column: 38))
+        == .init(line: 6, column: 48))
     // Single-quoted: `''` is one quote.
     #expect(
       try compileErrorPosition("'\"x\" + object.kind.startWith(''x'')'")
-        == .init(line: 6, column: 37))
+        == .init(line: 6, column: 47))
     // A literal block: the second line of the expression.
     let literal = try compileErrorPosition(
       "|\n        object.kind == 'a' &&\n          object.kind.startWith('x')")
-    #expect(literal == .init(line: 8, column: 22))
+    #expect(literal == .init(line: 8, column: 32))
     // A folded block.
     #expect(
       try compileErrorPosition(
         ">-\n        object.kind == 'a' &&\n        object.kind.startWith('x')")
-        == .init(line: 8, column: 20))
+        == .init(line: 8, column: 30))
     // A syntax error at its column.
     #expect(try compileErrorPosition("\"object.kind ==\"") == .init(line: 6, column: 34))
   }

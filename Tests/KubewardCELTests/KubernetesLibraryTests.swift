@@ -60,6 +60,19 @@ struct KubernetesLibraryTests {
     "url('https:://kubernetes.io/').getEscapedPath() == ''",
     "url('mailto:a@b?s=x').getQuery() == {'s': ['x']}", "url('mailto:a@b').getHost() == ''",
     "!isURL('https://ex|ample.com')",
+    // As Go's url package: escapes are checked (a host's only for bytes beyond ASCII, and
+    // `%25` in an IPv6 zone) and decoded in the host; ports are ASCII digits.
+    "!isURL('https://ex.com/a%zz')", "!isURL('https://ex.com/a%')", "!isURL('https://a%zzb.com/')",
+    "!isURL('https://a%41b.com/')", "!isURL('https://[fe80::1%en0]/')", "!isURL('https://[a b]/')",
+    "!isURL('https://ex.com:٣/')", "!isURL('https://ex.com:8０/')", "!isURL('https://u%zz@ex.com/')",
+    "!isURL('https://ü@ex.com/')", "isURL('https://u:p%41@ex.com/')",
+    "url('https://[fe80::1%25en0]:8080/').getHost() == '[fe80::1%en0]:8080'",
+    "url('https://[fe80::1%25en0]:8080/').getHostname() == 'fe80::1%en0'",
+    "url('https://[fe80::1%25en0]:8080/').getPort() == '8080'",
+    "url('https://ex%C3%A9.com/').getHostname() == 'exé.com'", "isURL('https://ex.com/a%20b')",
+    "url('https://ex.com:/').getPort() == ''", "url('https://ex.com:/').getHostname() == 'ex.com'",
+    // A request's URI `//x/y` is a path; `url.Parse` then reads its host.
+    "isURL('//x y/z')", "url('//ex.com/z').getHost() == 'ex.com'",
     "isURL('https://example.com:80/path?query=val')", "!isURL('../relative-path')",
     // Quantities.
     "quantity('50M').isInteger()", "quantity('1.5G').asApproximateFloat() == 1500000000.0",
@@ -103,6 +116,14 @@ struct KubernetesLibraryTests {
     "[1].orValue([]) == [1]", "{'a': 1}.a.orValue(2) == 1", "'x'.or(optional.of('y')) == 'x'",
     "optional.ofNonZeroValue(timestamp('0001-01-01T00:00:00Z')) == optional.none()",
     "optional.ofNonZeroValue(timestamp(0)).hasValue()",
+    // Go's `Local` zone, the API server's: UTC.
+    "timestamp('2020-01-01T10:00:00Z').getHours('Local') == 10",
+    // Version 2 of the optional library, which `cel.OptionalTypes()` gives the API server.
+    "[1, 2, 3].first() == optional.of(1)", "[1, 2, 3].last() == optional.of(3)",
+    "![].first().hasValue()", "[].last() == optional.none()", "[[1]].first().value()[0] == 1",
+    "optional.unwrap([optional.of(1), optional.none(), optional.of(3)]) == [1, 3]",
+    "[optional.none(), optional.of('a')].unwrapOpt() == ['a']", "optional.unwrap([]) == []",
+    "{'a': 1}.?a.orValue(0) == [{'a': 1}.?a, {'a': 1}.?b].unwrapOpt().first().value()",
     // Sets.
     "sets.contains([], [])", "sets.contains([1, 2, 3, 4], [2, 3])",
     "sets.contains([1, 2, 3], [1.0])",
@@ -149,13 +170,15 @@ struct KubernetesLibraryTests {
   static let failing = [
     "[].min()", "[].max()", "[1, 'a'].isSorted()", "quantity('50.5').asInteger()",
     "quantity('10000000000000000000').asInteger()",
-    "quantity('200K')", "url('../relative')", "'abc'.matches('(')", "'abc'.matches('a{2000}')",
+    "quantity('200K')", "url('../relative')", "url('//x y/z')", "url('https://ex.com:²½/')",
+    "'abc'.matches('(')", "'abc'.matches('a{2000}')",
     "'abc'.matches('(?<=a)b')", "'abc'.matches('\\\\1')", "authorizer.group('apps')",
     "cidr('10.0.0.0/33')", "ip('01.2.3.4')",
     "[1, 'a'].sort()", "[[1], [2]].sort()", "[1, 2].slice(2, 1)", "[1, 2].slice(-1, 1)",
     "[1, 2].slice(0, 3)", "[1].flatten(-1)", "[].all(__result__, i, __result__ < i)",
     "[1].exists(__result__, true)", "lists.range(100000000)", "semver('1.2')",
     "semver('1.0.0-01')", "semver('1.0.0+')", "{'a': 1}.b.orValue(2)",
+    "[].first().value()", "dyn([1]).unwrapOpt()", "'ab'.first()",
   ]
 
   @Test(arguments: failing)
@@ -178,6 +201,7 @@ struct KubernetesLibraryTests {
     ("18446744073709551615u + 1u", "unsigned integer overflow"),
     ("timestamp('9999-12-31T23:59:59Z') + duration('1s')", "timestamp overflow"),
     ("{'a': 1}['c']", "no such key: c"), ("{'a': 1}.c", "no such key: c"),
+    ("optional.unwrap([dyn(1)])", "value 1 is not optional"),
     ("quantity('10Mm')", "unable to parse quantity's suffix"),
     (
       "quantity('1,3G')",
@@ -442,9 +466,12 @@ struct KubernetesLibraryTests {
   /// cases of Kubernetes' own tests (apiextensions-apiserver's `validation_test.go`) and of
   /// cel-go's `formatting_test.go` for that formatter.
   @Test(arguments: [
-    ("'%e'.format([3.14])", "3.140000×10⁰⁰"),
-    ("'%.6e'.format([1052.032911275])", "1.052033×10⁰³"),
-    ("'%e'.format([0.000000002])", "2.000000×10⁻⁰⁹"),
+    ("'%e'.format([3.14])", "3.140000\u{202F}×\u{202F}10⁰⁰"),
+    ("'%.6e'.format([1052.032911275])", "1.052033\u{202F}×\u{202F}10⁰³"),
+    ("'%e'.format([0.000000002])", "2.000000\u{202F}×\u{202F}10⁻⁰⁹"),
+    // The precision is a width: six decimals whatever it says, padded to it.
+    ("'%.2e'.format([1234.5])", "1.234500\u{202F}×\u{202F}10⁰³"),
+    ("'%.17e'.format([1.0])", "  1.000000\u{202F}×\u{202F}10⁰⁰"),
     (
       "'%d %s %f %s %s'.format([1, 'abc', 1.0, duration('1m'), timestamp('2000-01-01T00:00:00.000Z')])",
       "1 abc 1.000000 60s 2000-01-01T00:00:00Z"

@@ -19,7 +19,8 @@ struct LiteralTypeTests {
   }
 
   /// Aggregate literals of one type: every element, key and value of the first one's type,
-  /// `dyn` included; the error at the first element that differs, worded as cel-go words it.
+  /// `dyn` included; the error at the first element that differs (a call at its `(`), worded
+  /// and placed as cel-go words and places it.
   @Test(arguments: [
     ("[1, 2.0]", "expected type 'int' but found 'double'", 4),
     ("[1, 2, 'a']", "expected type 'int' but found 'string'", 7),
@@ -33,8 +34,12 @@ struct LiteralTypeTests {
     ("[dyn(1), 'a']", "expected type 'dyn' but found 'string'", 9),
     ("[null, 1]", "expected type 'null_type' but found 'int'", 7),
     (
+      "[optional.of(1), optional.of('a')]",
+      "expected type 'optional_type(int)' but found 'optional_type(string)'", 28
+    ),
+    (
       "[duration('1s'), timestamp('2024-01-01T00:00:00Z')]",
-      "expected type 'google.protobuf.Duration' but found 'google.protobuf.Timestamp'", 17
+      "expected type 'google.protobuf.Duration' but found 'google.protobuf.Timestamp'", 26
     ),
   ])
   func mixedLiteralsAreCompileErrors(_ expression: String, message: String, offset: Int) throws {
@@ -181,7 +186,7 @@ struct LiteralTypeTests {
       ("object.?a.b", "optional_type(dyn)"), ("object.?a.?b.orValue(1)", "dyn"),
       ("object.a.?b.orValue(true)", "dyn"), ("object.?a.value()", "dyn"),
       ("object.?a.hasValue()", "bool"), ("object.?a.or(object.?b).orValue(true)", "dyn"),
-      ("object.?a.orValue(true) == true", "bool"), ("optional.of(1).orValue(2)", nil),
+      ("object.?a.orValue(true) == true", "bool"), ("optional.of(1).orValue(2)", "int"),
       ("object[?'a'].orValue(true)", nil),
     ] as [(String, String?)] {
       let program = try Program(

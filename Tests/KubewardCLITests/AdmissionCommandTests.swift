@@ -430,7 +430,7 @@ struct AdmissionCommandTests {
       "eval", "object.metadata.name.startWith('x')", "--object", manifests + "/web.yaml",
     ])
     #expect(typo.status == 2)
-    #expect(typo.standardError.contains("column 21"))
+    #expect(typo.standardError.contains("column 31"))
     #expect(typo.standardError.contains("startWith"))
     let failure = try Kubeward.run(["eval", "1 / 0"])
     #expect(failure.status == 1)
