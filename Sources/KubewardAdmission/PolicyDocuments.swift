@@ -952,8 +952,8 @@ struct PolicyReader {
     // Variables are compiled in order, each seeing those before it; every other expression
     // sees them all.
     let names = VariableNames((parts.variables?.items ?? .none).compactMap { text($0["name"]) })
-    // Filled as the variables compile, in order (a name's first position wins, as the API
-    // server refuses a repeated name): each expression reads those before it.
+    // Filled as the variables compile, in order (a repeated name keeps its first position's
+    // type, as it keeps its first position): each expression reads those before it.
     let types = VariableTypes(count: flavor == .validatingAdmissionPolicy ? names.count : 0)
     let allVariables = VisibleVariables(names: names, count: names.count, types: types)
     // The types the API server's compiler requires (ValidatingAdmissionPolicies; Kyverno
