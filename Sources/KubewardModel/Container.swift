@@ -248,7 +248,7 @@ public final class Container: Sendable {
   private static func forEachWord(
     of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Bool
   ) {
-    let lines = commandLine.map { word in
+    let lines = withoutShellComments(commandLine).map { word in
       guard word.utf8.contains(0x0A) else { return word }
       return String(
         decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
@@ -268,6 +268,37 @@ public final class Container: Sendable {
       }
       if !goesOn { return }
     }
+  }
+
+  /// The command line without the shell's comments: a word that starts with `#` comments out
+  /// the rest of its line (`sh -c "cat /config; # dummy application\nsleep 1h"` runs `cat`
+  /// and `sleep`, not a program `#`). Joined into one text, as the exported admission
+  /// policies join it (`containerCommands`), when there is a `#` at all.
+  static func withoutShellComments(_ commandLine: [String]) -> [String] {
+    guard commandLine.contains(where: { $0.utf8.contains(UInt8(ascii: "#")) }) else {
+      return commandLine
+    }
+    var kept: [UInt8] = []
+    var inComment = false
+    var previous = UInt8(ascii: " ")
+    for (index, part) in commandLine.enumerated() {
+      for byte in (index > 0 ? [UInt8(ascii: " ")] : []) + Array(part.utf8) {
+        let byte = byte == UInt8(ascii: "\t") ? UInt8(ascii: " ") : byte
+        if byte == UInt8(ascii: "\n") {
+          inComment = false
+          previous = UInt8(ascii: " ")
+          kept.append(byte)
+        } else if !inComment {
+          if byte == UInt8(ascii: "#") && previous == UInt8(ascii: " ") {
+            inComment = true
+          } else {
+            kept.append(byte)
+            previous = byte
+          }
+        }
+      }
+    }
+    return [String(decoding: kept, as: UTF8.self)]
   }
 
   private static let resolvers: Set<Substring> = ["nslookup", "dig", "host", "getent"]

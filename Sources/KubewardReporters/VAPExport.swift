@@ -66,11 +66,14 @@ public enum VAPExport {
     ),
     (
       // `Container.commands`: per container, `['', name]`, then each command's words without
-      // the shells and loop keywords (no word is empty, so the first entry is told apart).
+      // the shells and loop keywords (no word is empty, so the first entry is told apart), and
+      // without comments (`Container.withoutShellComments`: from a word that starts with `#`
+      // to the end of its line).
       "containerCommands",
       """
       variables.allContainers.map(c, [['', has(c.name) ? c.name : '']] + (' ' + \
-      \(commandLine).join(' ').replace('\\n', ' ; ').replace('\\t', ' ') + ' ')\
+      \(commandLine).join(' ').replace('\\t', ' ').split('\\n').map(line, [' ' + line]\
+      .map(l, l.indexOf(' #') >= 0 ? l.substring(0, l.indexOf(' #')) : l)[0]).join(' ; ') + ' ')\
       .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
       .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').map(segment, \
       segment.split(' ').filter(w, w != '' && !(w in \(launchers)))).filter(words, words != []))

@@ -13,6 +13,20 @@ private func objects(_ text: String, namespace: String = "default") -> [KubeObje
 
 @Suite("Objects")
 struct ObjectTests {
+  /// A word that starts with `#` comments out the rest of its line, as the shell reads it.
+  @Test func shellCommentsAreNoCommands() {
+    let script = [
+      "sh", "-c", "cat /config; # dummy application; curl api\n\tsleep 1h # later: python app.py",
+    ]
+    #expect(Container.commands(of: script) == [["cat", "/config"], ["sleep", "1h"]])
+    // `#` inside a word is no comment.
+    #expect(
+      Container.commands(of: ["sh", "-c", "echo a#b; printf '%s' x#y"]) == [
+        ["echo", "a#b"], ["printf", "'%s'", "x#y"],
+      ])
+    #expect(Container.commands(of: ["#", "x"]).isEmpty)
+  }
+
   @Test func referenceAndNamespaces() throws {
     let all = objects(
       """
