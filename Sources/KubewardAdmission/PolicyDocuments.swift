@@ -990,7 +990,7 @@ struct PolicyReader {
         if inOrder, visible.count < types.byPosition.count,
           names.position(of: itemName) == visible.count
         {
-          types.byPosition[visible.count] = expression.program?.resultType
+          types.byPosition[visible.count] = expression.program?.resultType?.asVariable
         }
         if let (function, offset) = Self.unevaluable(expression, flavor: flavor) {
           if needsCluster == nil { needsCluster = (function, expression, offset) }

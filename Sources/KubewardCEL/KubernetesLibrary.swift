@@ -629,9 +629,15 @@ struct URL: OpaqueValue, Equatable {
   }
 
   private init?(components text: Substring, viaRequest: Bool) {
-    guard !text.isEmpty, text.utf8.count <= 8192,
+    // Linear in the text, which Go's parser bounds no more than this.
+    guard !text.isEmpty,
       !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
     else { return nil }
+    // Go's `url.parse`: `*` alone is a path (`OPTIONS *`).
+    if text == "*" {
+      (scheme, host, path, opaque, rawQuery) = ("", "", "*", "", "")
+      return
+    }
     var rest = text
     var scheme = ""
     if !rest.hasPrefix("/") {

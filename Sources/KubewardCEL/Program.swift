@@ -280,6 +280,37 @@ public struct CheckedType: Sendable, Equatable, CustomStringConvertible {
   let type: LiteralTypeChecker.StaticType
   /// As cel-go prints it (`int`, `list(string)`, `dyn`).
   public var description: String { type.description }
+
+  /// The type the API server declares a variable of, for an expression of this type
+  /// (`convertCelTypeToDeclType` in apiserver's `composition.go`): the simple types, and
+  /// lists and maps of them; anything else (an optional, a quantity, an IP, a type) is
+  /// `dyn`. Nested deeper than `maximumDepth`, `dyn` too: a chain of variables each wrapping
+  /// the one before (`[variables.v1]`) made types as deep as the chain, and checking them
+  /// superlinear; `dyn` only lets more through.
+  public var asVariable: CheckedType? {
+    let declared = Self.declared(type, depth: 0)
+    return declared == .unknown ? nil : CheckedType(type: declared)
+  }
+
+  static let maximumDepth = 8
+  private static let simpleTypes: Set<String> = [
+    "bool", "bytes", "double", "google.protobuf.Duration", "int", "null_type", "string",
+    "google.protobuf.Timestamp", "uint",
+  ]
+
+  private static func declared(_ type: LiteralTypeChecker.StaticType, depth: Int)
+    -> LiteralTypeChecker.StaticType
+  {
+    guard depth < maximumDepth else { return .dyn }
+    switch type {
+    case .unknown, .dyn: return type
+    case .named(let name): return simpleTypes.contains(name) ? type : .dyn
+    case .list(let element): return .list(declared(element, depth: depth + 1))
+    case .map(let key, let value):
+      return .map(declared(key, depth: depth + 1), declared(value, depth: depth + 1))
+    case .optional: return .dyn
+    }
+  }
 }
 
 /// A compile error: syntax, an unknown function, a wrong number of arguments, a bad

@@ -73,6 +73,8 @@ struct KubernetesLibraryTests {
     "url('https://ex.com:/').getPort() == ''", "url('https://ex.com:/').getHostname() == 'ex.com'",
     // A request's URI `//x/y` is a path; `url.Parse` then reads its host.
     "isURL('//x y/z')", "url('//ex.com/z').getHost() == 'ex.com'",
+    "isURL('*')", "url('*').getEscapedPath() == '*'",
+    "isURL('https://a/' + lists.range(3000).map(i, 'abc').join(''))",
     "isURL('https://example.com:80/path?query=val')", "!isURL('../relative-path')",
     // Quantities.
     "quantity('50M').isInteger()", "quantity('1.5G').asApproximateFloat() == 1500000000.0",
