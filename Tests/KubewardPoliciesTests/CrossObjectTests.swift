@@ -385,6 +385,21 @@ struct CrossObjectTests {
     #expect(result.findings.first?.line == 4)
   }
 
+  @Test func aBudgetWithoutANamespaceCoversWorkloadsOfAnyNamespace() throws {
+    // A kustomization's `namespace` puts the budget beside the Deployment that names it.
+    func budget(_ namespace: String?) -> String {
+      "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: gk"
+        + (namespace.map { ", namespace: \($0)" } ?? "")
+        + "}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: gk}\n"
+    }
+    let workload = deployment("gk", namespace: "gatekeeper-system", replicas: 3)
+    for (namespace, covered) in [(nil, true), ("", true), ("other", false)] as [(String?, Bool)] {
+      let result = try lint([("deploy.yaml", workload), ("pdb.yaml", budget(namespace))])
+      let missing = result.findings.filter { $0.policy == "missing-pdb" }
+      #expect(missing.isEmpty == covered, "namespace \(namespace ?? "unset")")
+    }
+  }
+
   @Test func crossObjectPassIsLinear() throws {
     // Every Service selects exactly one of n workloads by a unique label; a quadratic pass
     // would evaluate n² selectors.

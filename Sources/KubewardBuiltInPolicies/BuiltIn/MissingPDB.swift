@@ -16,12 +16,26 @@ struct MissingPDB: SetPolicy {
           && (workload.replicas ?? 0) >= 2
       })
     guard !replicated.isEmpty else { return }
-    let budgets = set.facts.budgets.compactMap { budget in
-      budget.selector.map { (selector: $0, space: budget.space) }
-    }
     // Matching every budget against every workload is quadratic: past a few dozen matches per
     // object, what is left is unknown, and an unknown coverage is no finding.
-    let limit = 64 * (workloads.count + budgets.count) + 100_000
+    let limit = 64 * (workloads.count + set.facts.budgets.count) + 100_000
+    // A budget written without a namespace lands wherever it is applied (a kustomization's
+    // `namespace`, `kubectl -n`): it may cover the replicated workloads of any namespace of
+    // its project. Their spaces, in a fixed order (whether the limit is reached must not
+    // depend on a set's).
+    let replicatedSpaces = Set(replicated.map { workloads[$0].space })
+    let spacesByScope = Dictionary(
+      grouping: replicatedSpaces.sorted { $0.namespace < $1.namespace }, by: \.scope)
+    var budgets: [(selector: LabelSelector, space: Space)] = []
+    for budget in set.facts.budgets {
+      guard let selector = budget.selector else { continue }
+      budgets.append((selector, budget.space))
+      guard budget.namespaceIsImplicit else { continue }
+      for space in spacesByScope[budget.scope] ?? [] where space != budget.space {
+        budgets.append((selector, space))
+      }
+      guard budgets.count <= limit else { return }
+    }
     guard let covered = set.selected(replicated, bySome: budgets, limit: limit) else { return }
     for index in replicated.sorted() {
       let workload = workloads[index]

@@ -348,6 +348,8 @@ public struct CustomResourceFacts: Sendable {
 public struct DisruptionBudgetFacts: Sendable {
   public let object: ObjectReference
   public let selector: LabelSelector?
+  /// The manifest names no namespace: it lands wherever it is applied (kustomize, `-n`).
+  public let namespaceIsImplicit: Bool
 
   public let scope: String
 
@@ -464,7 +466,8 @@ extension FactsCollection {
       if let budget = PodDisruptionBudget(object) {
         budgets.append(
           DisruptionBudgetFacts(
-            object: reference, selector: strings(budget.selector), scope: locate.scope))
+            object: reference, selector: strings(budget.selector),
+            namespaceIsImplicit: Self.namesNoNamespace(object), scope: locate.scope))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
@@ -565,6 +568,13 @@ extension FactsCollection {
       subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
   }
 
+  /// Whether the manifest names no namespace, so that the object lands wherever it is applied
+  /// (a kustomization's `namespace`, `kubectl -n`). Written empty, it is none (the API server
+  /// decodes `""` as nothing).
+  static func namesNoNamespace(_ object: KubeObject) -> Bool {
+    object.metadata.node?.scalar(.namespace)?.string?.isEmpty ?? true
+  }
+
   /// The port whose application the Dapr sidecar waits for (`dapr.io/app-port` with
   /// `dapr.io/enabled: "true"`): the sidecar Dapr injects is ready only once the application
   /// listens there, so the pod is not ready before its application is.
@@ -598,9 +608,7 @@ extension FactsCollection {
     }
     return ServiceFacts(
       object: reference, scope: locate.scope, location: locate(service.object.kindNode),
-      // Written empty, it is none (the API server decodes `""` as nothing).
-      namespaceIsImplicit: service.object.metadata.node?.scalar(.namespace)?.string?.isEmpty
-        ?? true,
+      namespaceIsImplicit: Self.namesNoNamespace(service.object),
       labels: strings.labelSet(of: service.object.metadata.labelsNode), type: service.type,
       typeLocation: locate(service.typeNode), isHeadless: service.isHeadless,
       clusterIPLocation: locate(service.clusterIPNode), selector: strings(service.selector),
