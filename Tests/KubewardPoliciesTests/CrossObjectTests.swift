@@ -342,6 +342,43 @@ struct CrossObjectTests {
     #expect(stray.first?.message.contains("is not a whole object") == true)
   }
 
+  /// metrics-server's layout: a component's budget at `policy/v1beta1`, and an overlay's
+  /// component that patches its apiVersion to `policy/v1` (in a file, or inline). What is
+  /// written fails only in builds without the patch: information, naming the patch.
+  @Test func anAPIVersionAKustomizationPatchesIsInformation() throws {
+    let budget =
+      "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: ms}\n"
+      + "spec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: ms}\n"
+    let operations = "- op: replace\n  path: /apiVersion\n  value: policy/v1\n"
+    for (patch, rewrites) in [
+      ("  - path: version.yaml\n    target: {kind: PodDisruptionBudget}\n", true),
+      (
+        "  - patch: |-\n      - op: replace\n        path: /apiVersion\n        value: policy/v1\n"
+          + "    target: {kind: PodDisruptionBudget}\n", true
+      ),
+      // Another kind's, or to a version no longer served: applying it still fails.
+      ("  - path: version.yaml\n    target: {kind: Deployment}\n", false),
+      (
+        "  - patch: '[{op: replace, path: /apiVersion, value: policy/v1beta1}]'\n"
+          + "    target: {kind: PodDisruptionBudget}\n", false
+      ),
+    ] {
+      let folder = try temporaryFolder()
+      try write(
+        "kind: Component\nresources: [pdb.yaml]\n", to: folder + "/components/ha/kustomization.yaml"
+      )
+      try write(budget, to: folder + "/components/ha/pdb.yaml")
+      try write(
+        "kind: Component\ncomponents: [../ha]\npatches:\n" + patch,
+        to: folder + "/components/ha-new/kustomization.yaml")
+      try write(operations, to: folder + "/components/ha-new/version.yaml")
+      let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+      let found = result.findings.filter { $0.policy == "deprecated-api-version" }
+      #expect(found.map(\.severity) == [rewrites ? .info : .error], "\(patch)")
+      #expect(found.first?.message.contains("ha-new/kustomization.yaml patches") == rewrites)
+    }
+  }
+
   /// Being named as a patch does not hide a file: a kustomization claims only files in its
   /// own folder (as Kustomize does), and a patch of nothing the run holds is linted whole
   /// (when its kustomization builds only on files of the run).

@@ -212,6 +212,7 @@ extension Linter {
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     report.isKustomizePatch = input.isKustomizePatch
     report.builtImages = input.builtImages
+    report.apiVersionRewrites = input.apiVersionRewrites
     report.virtualNodeProjects = virtualNodeProjects
     report.scope = input.scope
     // The objects, and the checks that run over them in a pass of their own once every

@@ -15,6 +15,15 @@ import KubewardYAML
 ///   whole object of the same kind and name for it to patch (see `Linter.run`), unless its
 ///   kustomization builds on something the run does not hold (a remote base, or a folder
 ///   outside the files linted, as when one overlay is linted alone).
+/// A kustomization's JSON patch that gives the objects of `kind` it builds another
+/// apiVersion: what is written is applied so only by builds without that patch.
+public struct APIVersionRewrite: Hashable, Sendable {
+  public let kind: String
+  public let apiVersion: String
+  /// The kustomization (as the user named it) whose patch it is.
+  public let by: String
+}
+
 public enum KustomizePatches {
   static let fileNames: Set<Substring> = [
     "kustomization.yaml", "kustomization.yml", "Kustomization",
@@ -33,6 +42,24 @@ public enum KustomizePatches {
     var renamedImages: [String: BuildArtifacts.ImageNameSets] = [:]
     /// By normalised folder: the local resources (files and folders) its kustomization builds.
     var builds: [String: [String]] = [:]
+    /// By normalised folder: the kinds whose apiVersion its kustomization's JSON patches
+    /// rewrite (`op: replace, path: /apiVersion`).
+    var versionRewrites: [String: [APIVersionRewrite]] = [:]
+
+    /// The rewrites of each kustomization folder, given to that folder and to what its
+    /// kustomization builds, at any remove (within `propagationSteps`).
+    func rewritesByTarget() -> [String: [APIVersionRewrite]] {
+      var steps = Self.propagationSteps
+      var targets: [String: [APIVersionRewrite]] = [:]
+      for folder in versionRewrites.keys.sorted() {
+        let rewrites = versionRewrites[folder]!
+        targets[folder, default: []] += rewrites
+        for target in built(from: folder, steps: &steps).sorted() {
+          targets[target, default: []] += rewrites
+        }
+      }
+      return targets
+    }
 
     /// Gives what a kustomization's images transformer sets to the resources it builds that
     /// lie outside its folder, and on to what their kustomizations build: kubeflow's
@@ -83,9 +110,10 @@ public enum KustomizePatches {
     let roles = roles(among: inputs)
     guard
       !roles.patches.isEmpty || !roles.resources.isEmpty || !roles.retaggedImages.isEmpty
-        || !roles.renamedImages.isEmpty
+        || !roles.renamedImages.isEmpty || !roles.versionRewrites.isEmpty
     else { return inputs }
     var folderImages = FolderImages(roles: roles)
+    let rewrites = roles.versionRewrites.isEmpty ? [:] : roles.rewritesByTarget()
     return inputs.map { input in
       var input = input
       let name = normalized(input.name)
@@ -106,9 +134,29 @@ public enum KustomizePatches {
         input.patchesBaseOutsideRun = baseOutsideRun
       }
       if roles.resources.contains(name) { input.isKustomizeResource = true }
+      if !rewrites.isEmpty { input.apiVersionRewrites = Self.rewrites(of: name, in: rewrites) }
       return input
     }
   }
+
+  /// The rewrites that apply to the file `name`: its own and its folders', up to
+  /// `maximumRewriteDepth` folders up (kustomizations sit a few folders above their files; a
+  /// walk of every folder of a path thousands deep, for each file, would be quadratic).
+  private static func rewrites(of name: String, in targets: [String: [APIVersionRewrite]])
+    -> [APIVersionRewrite]
+  {
+    var found = targets[name] ?? []
+    var folder = Substring(name)
+    for _ in 0..<maximumRewriteDepth {
+      guard let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) else { break }
+      folder = folder[..<slash]
+      found += targets[String(folder)] ?? []
+    }
+    found += targets[""] ?? []
+    return found
+  }
+
+  static let maximumRewriteDepth = 32
 
   /// What the images transformers of a folder and of the folders above it set, found once per
   /// folder and shared by the files in it.
@@ -165,6 +213,7 @@ public enum KustomizePatches {
     var retagged: [String: Set<String>] = [:]
     var renamed: [String: Set<String>] = [:]
     var reader = FileReader()
+    var patchFiles = PatchFiles(inputs: inputs)
     for input in inputs {
       guard fileNames.contains(fileName(of: input.name)), case .file(let path) = input.source,
         case .success(let count) = reader.read(path)
@@ -205,6 +254,9 @@ public enum KustomizePatches {
         guard let path = inside(folder, reference) else { continue }
         roles.patches[path] = baseOutsideRun || roles.patches[path] == true
       }
+      let rewrites = versionRewrites(
+        in: root, folder: folder, file: input.name, files: &patchFiles)
+      if !rewrites.isEmpty { roles.versionRewrites[folder, default: []] += rewrites }
       // Scaffolds (kubebuilder's) list optional patches commented out (`#- patch.yaml`):
       // such a file is a patch someone may enable, never applied on its own.
       let bytes = reader.buffer.prefix(count)
@@ -217,6 +269,82 @@ public enum KustomizePatches {
     roles.renamedImages = renamed.mapValues(BuildArtifacts.ImageNameSets.init)
     roles.propagateImages()
     return roles
+  }
+
+  /// The apiVersions the JSON patches of `kustomization` (the file `name`) give the kinds they target: an entry of
+  /// `patches` or `patchesJson6902` with a `target.kind`, whose operations (inline, or in its
+  /// `path` file of the run) replace or add `/apiVersion` (metrics-server's 1.21+ overlay turns
+  /// its `policy/v1beta1` budget into `policy/v1`).
+  private static func versionRewrites(
+    in kustomization: Node, folder: String, file name: String, files: inout PatchFiles
+  ) -> [APIVersionRewrite] {
+    var rewrites: [APIVersionRewrite] = []
+    for key in ["patches", "patchesJson6902"] {
+      for item in kustomization[key]?.items ?? .none {
+        guard let kind = item["target"]?[.kind]?.text, !kind.isEmpty else { continue }
+        var operations: [String: String] = [:]
+        if let inline = item["patch"]?.text {
+          operations = files.operations(inText: inline)
+        } else if let path = item["path"]?.text, let file = inside(folder, path) {
+          operations = files.operations(inFile: file)
+        }
+        if let apiVersion = operations["/apiVersion"] {
+          rewrites.append(APIVersionRewrite(kind: kind, apiVersion: apiVersion, by: name))
+        }
+      }
+    }
+    return rewrites
+  }
+
+  /// The JSON patch files of a run, read when a kustomization names one (each once).
+  struct PatchFiles {
+    private let sources: [String: FilePath]
+    private var known: [String: [String: String]] = [:]
+    private var reader = FileReader(maximumSize: PatchFiles.maximumSize)
+
+    /// Patches are a few lines; one larger is not read for this.
+    static let maximumSize = 64 * 1024
+
+    init(inputs: [LintInput]) {
+      var sources: [String: FilePath] = [:]
+      for input in inputs {
+        if case .file(let path) = input.source { sources[normalized(input.name)] = path }
+      }
+      self.sources = sources
+    }
+
+    /// The values that the operations of the patch file `name` (normalised) replace or add,
+    /// by path.
+    mutating func operations(inFile name: String) -> [String: String] {
+      if let found = known[name] { return found }
+      var found: [String: String] = [:]
+      if let path = sources[name], case .success(let count) = reader.read(path) {
+        found = reader.buffer.withUnsafeBufferPointer {
+          Self.operations(in: UnsafeBufferPointer(rebasing: $0[0..<count]))
+        }
+      }
+      known[name] = found
+      return found
+    }
+
+    /// `operations(inFile:)` of a patch written inline.
+    func operations(inText text: String) -> [String: String] {
+      guard text.utf8.count <= Self.maximumSize else { return [:] }
+      return Array(text.utf8).withUnsafeBufferPointer(Self.operations(in:))
+    }
+
+    private static func operations(in bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
+      var yaml = YAMLReader()
+      let file = yaml.read(bytes)
+      var found: [String: String] = [:]
+      for item in file.documents.first?.root?.items ?? .none {
+        guard let op = item["op"]?.text, op == "replace" || op == "add",
+          let path = item["path"]?.text, let value = item["value"]?.text
+        else { continue }
+        found[path] = value
+      }
+      return found
+    }
   }
 
   /// The paths of list entries that are commented out: `# - file.yaml`, `#- dir/file.yml`.

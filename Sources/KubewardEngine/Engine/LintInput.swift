@@ -44,6 +44,9 @@ public struct LintInput: Sendable {
   public var isKustomizeResource = false
   /// Images the project's build tool (Skaffold, ko) replaces at deploy time. Set by the linter.
   public var builtImages = BuildArtifacts.Built()
+  /// The kinds whose apiVersion a kustomization that builds the file rewrites. Set by the
+  /// linter.
+  public var apiVersionRewrites: [APIVersionRewrite] = []
   /// Context only: its objects inform the cross-object pass (a Service's Deployment elsewhere
   /// in the repository) but none of its findings are reported (`--context`).
   public var isContext = false

@@ -89,6 +89,8 @@ public struct ObjectReport: Sendable {
   /// Images the file's build tool replaces at deploy time (Skaffold artifacts, ko names):
   /// what is written is a placeholder for the built image.
   public internal(set) var builtImages = BuildArtifacts.Built()
+  /// The kinds whose apiVersion a kustomization that builds the file rewrites.
+  public internal(set) var apiVersionRewrites: [APIVersionRewrite] = []
   /// The projects that run their pods on virtual nodes, and the file's project.
   var virtualNodeProjects: VirtualNodeProjects?
   var scope = ""
