@@ -164,8 +164,16 @@ struct ProjectLayoutTests {
         - manager-patch.yaml
       #- optional-patch.yaml
       # - other/optional.yaml
+      patches:
+      #- path: manager_webhook_patch.yaml
+      #- target:
+      #    kind: Deployment
+      #  path: metrics_patch.yaml
       """, to: folder + "/helmify/kustomization.yaml")
-    for name in ["manager-patch.yaml", "optional-patch.yaml", "other/optional.yaml"] {
+    for name in [
+      "manager-patch.yaml", "optional-patch.yaml", "other/optional.yaml",
+      "manager_webhook_patch.yaml", "metrics_patch.yaml",
+    ] {
       try write(deployment("manager"), to: folder + "/helmify/" + name)
     }
     let result = try Linter().lint(try InputDiscovery.inputs(for: [folder + "/helmify"]))

@@ -347,16 +347,22 @@ public enum KustomizePatches {
     }
   }
 
-  /// The paths of list entries that are commented out: `# - file.yaml`, `#- dir/file.yml`.
+  /// The paths of list entries that are commented out: `# - file.yaml`, `#- dir/file.yml`,
+  /// and the `path` of a `patches` entry (`#- path: manager_webhook_patch.yaml`, or
+  /// `#  path: …` under a commented `#- target:`), as kubebuilder's scaffolds write them.
   static func commentedEntries(in bytes: ArraySlice<UInt8>) -> [String] {
     var paths: [String] = []
     for line in bytes.split(separator: UInt8(ascii: "\n")) {
       let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
       let text = String(decoding: line, as: UTF8.self).drop(while: blank)
       guard text.hasPrefix("#") else { continue }
-      let entry = text.dropFirst().drop(while: blank)
-      guard entry.hasPrefix("-") else { continue }
-      var path = entry.dropFirst().drop(while: blank)
+      var entry = text.dropFirst().drop(while: blank)
+      let isListed = entry.hasPrefix("-")
+      if isListed { entry = entry.dropFirst().drop(while: blank) }
+      let isPath = entry.hasPrefix("path:")
+      if isPath { entry = entry.dropFirst("path:".count).drop(while: blank) }
+      guard isListed || isPath else { continue }
+      var path = entry
       while let last = path.last, blank(last) { path = path.dropLast() }
       guard !path.contains(" "), path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { continue }
       paths.append(String(path))
