@@ -93,11 +93,18 @@ struct MissingReadinessProbe: SetPolicy {
           : rollsOut
             ? rollouts
             : "a Service that selects its pods would send it requests it cannot serve yet"
+        // Its only ports are those its liveness probe checks, and no Service reaches it (a
+        // controller's health endpoint): whether it serves anything a rollout should wait for
+        // is a guess. Information.
+        let mayServeOnlyHealthChecks = !isReached && container.declaresOnlyProbedPorts
         let consequences =
           gatedByAnother
           ? "the pod's readiness waits only for another container's probe, so if this one "
             + "starts slower, \(slowerStart)"
-          : unprobedConsequences
+          : mayServeOnlyHealthChecks
+            ? "its declared ports are those its liveness probe checks and no Service in the "
+              + "set reaches it, but if it serves more than health checks, \(unprobedConsequences)"
+            : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
         // its own: the advice is harder to follow, and the finding is information. So is a
         // container that declares no port, reached only through Services' UDP or SCTP ports.
@@ -119,7 +126,7 @@ struct MissingReadinessProbe: SetPolicy {
           // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
           // waits for a Service kubeward does not see: a guess, so information.
           adjustment: servesOnlyDatagrams || gatedByAnother || servingContainerIsAGuess
-            || (!isReached && !rollsOut)
+            || mayServeOnlyHealthChecks || (!isReached && !rollsOut)
             ? .info : .standard)
       }
     }

@@ -113,6 +113,10 @@ public final class WorkloadFacts: Sendable {
     /// Every port it declares is UDP or SCTP (a DNS server, an SCTP gateway): no tcpSocket,
     /// httpGet or grpc probe can check what it serves.
     public let servesOnlyDatagrams: Bool
+    /// Every port it declares is unnamed and checked by its liveness or startup probe
+    /// (descheduler's 10258, for `/healthz`): without a Service that reaches it, whether it
+    /// serves more than health checks is unknown.
+    public let declaresOnlyProbedPorts: Bool
   }
 
   /// Some container of the pod has a readiness probe: the pod is not ready before it is.
@@ -540,7 +544,9 @@ extension FactsCollection {
             }
             && declared.contains(where: namedAuxiliary),
           servesOnlyDatagrams: !declared.isEmpty
-            && declared.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) }))
+            && declared.allSatisfy { ["UDP", "SCTP"].contains($0.protocol.uppercased()) },
+          declaresOnlyProbedPorts: !declared.isEmpty
+            && declared.allSatisfy { $0.name == nil && checkedForHealth($0) }))
     }
     let probesReadiness =
       appPort != nil
