@@ -1209,15 +1209,16 @@ struct AdmissionCheck: ObjectCheck {
   ) {
     let verb = entry.denials[bindingIndex]
     let adjustment = entry.adjustments[bindingIndex]
-    // Compile errors: Fail rejects every request the policy matches.
+    // Compile errors: Fail rejects every request the policy matches. Under Ignore the API
+    // server admits what an expression that does not compile would decide, and evaluates the
+    // others (each is compiled on its own): it runs on, and that expression errs.
     // Findings made without an evaluation cost what a finding costs, and stop as the others
     // do once the run's work is spent: ten thousand such policies on every object made
     // findings without end.
-    if entry.hasCompileErrors {
-      if policy.failurePolicy == .fail,
-        !saysUnchecked(
-          entry.unchecked, adjustment: adjustment, object: object, context: context,
-          report: &report)
+    if entry.hasCompileErrors && policy.failurePolicy == .fail {
+      if !saysUnchecked(
+        entry.unchecked, adjustment: adjustment, object: object, context: context,
+        report: &report)
       {
         report.report(
           object.nameNode,

@@ -529,7 +529,7 @@ public struct AdmissionPolicySet: Sendable {
         let consequence =
           policy.failurePolicy == .fail
           ? "with failurePolicy Fail the API server rejects every request the policy matches"
-          : "with failurePolicy Ignore the policy never runs"
+          : "with failurePolicy Ignore it never rejects a request, and the policy's other expressions still decide"
         findings.append(
           Finding(
             policy: policy.name, severity: policy.failurePolicy == .fail ? .error : .warning,

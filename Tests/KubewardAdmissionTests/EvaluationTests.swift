@@ -524,6 +524,17 @@ struct EvaluationTests {
     ).findings()
     #expect(ignored.filter { $0.file == "manifest.yaml" }.isEmpty)
     #expect(ignored.contains { $0.file == "policy.yaml" && $0.severity == .warning })
+    // Under Ignore the API server still evaluates the policy's other validations (each is
+    // compiled on its own): one that fails still rejects.
+    let withAnother = try Harness(
+      policies: broken
+        + "\n    - expression: \"object.metadata.name == 'other'\"\n      message: not other"
+        + "\n  failurePolicy: Ignore", manifest: deployment()
+    ).findings()
+    #expect(
+      withAnother.filter { $0.file == "manifest.yaml" }.map(\.message).contains {
+        $0.contains("not other")
+      })
   }
 
   @Test func runtimeErrorsFollowFailurePolicy() throws {
