@@ -600,7 +600,12 @@ final class ObjectContext: @unchecked Sendable {
     // error in every policy that compares the two.
     self.updatesItself = admission == nil && request.operation == "UPDATE"
     self.sharedExpressions = check.sharing.expressions
+    self.mayBeConverted = AdmissionCheck.isServedInOtherVersions(facts)
   }
+
+  /// Whether the API server may convert the object to another version before a policy reads
+  /// it (`AdmissionCheck.isServedInOtherVersions`).
+  let mayBeConverted: Bool
 
   /// The labels namespace selectors see.
   lazy var namespaceLabels: Labels = {
@@ -812,6 +817,9 @@ struct AdmissionCheck: ObjectCheck {
   let set: AdmissionPolicySet
   /// Shared by the checks of one set: the key of the object state they share.
   let sharing: Sharing
+  /// `set.workBudget`, unretained (`set` keeps it): asked about half a dozen times for every
+  /// policy on every object, a strong reference was an atomic retain and release each time.
+  private let budget: Unmanaged<WorkBudget>?
 
   final class Sharing: Sendable {
     /// Which expressions of the set's policies are evaluated once per object for them all.
@@ -863,6 +871,16 @@ struct AdmissionCheck: ObjectCheck {
         .indices ?? candidatesForOthers
     }
     return candidatesByResource[resource] ?? candidatesForOthers
+  }
+
+  /// Whether the run has spent its work (never, without a budget).
+  private var budgetIsSpent: Bool {
+    budget?._withUnsafeGuaranteedRef { $0.isSpent } ?? false
+  }
+
+  /// Charges `cost` to the run's work, when it has a budget.
+  private func charge(_ cost: Int) {
+    budget?._withUnsafeGuaranteedRef { $0.charge(cost) }
   }
 
   /// A class, so that looking one up for every object it may match is a retain, not a copy
@@ -975,6 +993,7 @@ struct AdmissionCheck: ObjectCheck {
     let exceptionsByPolicy = exceptionsByPolicy ?? set.exceptionsByPolicy
     self.set = set
     self.sharing = sharing
+    self.budget = set.workBudget.map { .passUnretained($0) }
     self.defaultNamespace = configuration.defaultNamespace
     var severities: [String: Severity] = [:]
     for (name, setting) in configuration.policies {
@@ -1045,15 +1064,13 @@ struct AdmissionCheck: ObjectCheck {
     }
     // Thousands of policies over thousands of objects, once the work is spent: each is asked
     // about each object, and matched it for nothing (5 s of a 7 s run).
-    if let budget = set.workBudget, budget.isSpent,
-      spentSeverities.allSatisfy(context.uncheckedSeverities.contains)
-    {
+    if budgetIsSpent, spentSeverities.allSatisfy(context.uncheckedSeverities.contains) {
       return
     }
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       // Once the run's work is spent, whether an exception applies is unknown too: the
       // evaluation says the object was not checked.
-      if !entry.exceptions.isEmpty, set.workBudget?.isSpent != true,
+      if !entry.exceptions.isEmpty, !budgetIsSpent,
         Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
       {
         return
@@ -1070,7 +1087,7 @@ struct AdmissionCheck: ObjectCheck {
       let merged = annotations.isEmpty ? [] : annotations.merged()
       // Each is a finding, and costs what one costs: ten thousand keys on every object made
       // findings without end.
-      set.workBudget?.charge(merged.count * WorkBudget.perFinding)
+      charge(merged.count * WorkBudget.perFinding)
       for (key, value) in merged {
         report.report(
           object.nameNode,
@@ -1081,9 +1098,7 @@ struct AdmissionCheck: ObjectCheck {
     for index in candidates(for: context.facts.resource.resource) {
       // Once the work is spent and the object said so at every severity, the rest of the
       // policies would say it again.
-      if let budget = set.workBudget, budget.isSpent,
-        spentSeverities.allSatisfy(context.uncheckedSeverities.contains)
-      {
+      if budgetIsSpent, spentSeverities.allSatisfy(context.uncheckedSeverities.contains) {
         break
       }
       unretained[index]._withUnsafeGuaranteedRef { entry in
@@ -1093,7 +1108,7 @@ struct AdmissionCheck: ObjectCheck {
             matches(variant.matchConstraints, context)
           else { return }
           run(variant, entry)
-        } else if !entry.readsNothingConversionChanges,
+        } else if context.mayBeConverted, !entry.readsNothingConversionChanges,
           Self.convertsTheObject(entry.policy.matchConstraints, context.facts)
         {
           report.report(
@@ -1117,16 +1132,21 @@ struct AdmissionCheck: ObjectCheck {
   static func convertsTheObject(_ constraints: MatchResources?, _ request: AdmissionRequestFacts)
     -> Bool
   {
-    // Asked for every policy an object meets: the length first, as `==` of two different
-    // strings took Unicode's slow path.
-    let resource = request.resource.resource
-    guard resource.utf8.count == 24, resource == "horizontalpodautoscalers",
-      request.resource.group == "autoscaling",
-      ResourceRule.servedVersions["autoscaling"]?.contains(request.resource.version) == true,
-      let constraints, !constraints.exactMatch,
+    guard isServedInOtherVersions(request), let constraints, !constraints.exactMatch,
       let rules = constraints.resourceRules, !rules.isEmpty
     else { return false }
     return !rules.contains { $0.matches(request, exact: true) }
+  }
+
+  /// Whether the request's resource is served in other versions too, which the API server
+  /// may convert it to (see `convertsTheObject`). Asked once per object (`ObjectContext`),
+  /// where asking it for every policy an object met was a call and a retain each.
+  static func isServedInOtherVersions(_ request: AdmissionRequestFacts) -> Bool {
+    // The length first, as `==` of two different strings took Unicode's slow path.
+    let resource = request.resource.resource
+    return resource.utf8.count == 24 && resource == "horizontalpodautoscalers"
+      && request.resource.group == "autoscaling"
+      && ResourceRule.servedVersions["autoscaling"]?.contains(request.resource.version) == true
   }
 
   /// Whether `constraints` match the object. Long rule lists (thousands, of a hostile policy,
@@ -1140,11 +1160,11 @@ struct AdmissionCheck: ObjectCheck {
   /// not checked.
   private func matches(_ constraints: MatchResources?, _ context: ObjectContext) -> Bool {
     guard let constraints else { return true }
-    if let budget = set.workBudget {
+    if budget != nil {
       if constraints.ruleWork > Self.cheapRuleWork || context.matchWork > Self.cheapRuleWork {
-        budget.charge(context.matchWork + constraints.ruleWork)
+        charge(context.matchWork + constraints.ruleWork)
         context.matchWork = 0
-        if budget.isSpent { return true }
+        if budgetIsSpent { return true }
       } else {
         context.matchWork += constraints.ruleWork + Self.perMatch
       }
@@ -1224,7 +1244,7 @@ struct AdmissionCheck: ObjectCheck {
           object.nameNode,
           "\(verb): an expression of the policy does not compile, and its failurePolicy Fail rejects every request it matches",
           adjustment: adjustment)
-        set.workBudget?.charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
+        charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
       }
       return
     }
@@ -1257,7 +1277,7 @@ struct AdmissionCheck: ObjectCheck {
       {
         report.report(
           object.nameNode, "\(verb): failed to configure binding: \(why)", adjustment: configured)
-        set.workBudget?.charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
+        charge(WorkBudget.perEvaluation + WorkBudget.perFinding)
       }
       return
     }
@@ -1283,7 +1303,7 @@ struct AdmissionCheck: ObjectCheck {
     _ unchecked: String, adjustment: SeverityAdjustment, object: KubeObject,
     context: ObjectContext, report: inout ObjectReport
   ) -> Bool {
-    guard let budget = set.workBudget, budget.isSpent else { return false }
+    guard budgetIsSpent, let budget = set.workBudget else { return false }
     let severity = adjustment.apply(to: .error)
     guard !context.uncheckedSeverities.contains(severity) else { return true }
     context.uncheckedSeverities.append(severity)
@@ -1321,7 +1341,7 @@ struct AdmissionCheck: ObjectCheck {
     let findingsBefore = report.findings.count
     defer {
       let findings = max(report.findings.count - findingsBefore, 0)
-      set.workBudget?.charge(
+      charge(
         context.executed + context.tracingCost + WorkBudget.perEvaluation
           + findings * WorkBudget.perFinding + scope.scratch.takeUncountedWork())
       set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
@@ -1676,11 +1696,13 @@ struct AdmissionCheck: ObjectCheck {
 /// and params: the API server's dispatcher publishes one annotation per key, its distinct
 /// values sorted and joined with ", " (`auditAnnotationCollector`).
 struct AuditAnnotationValues {
+  // Made for every policy on every object, and most policies have no audit annotations:
+  // `Dictionary()`, where a `[:]` literal was a call to its variadic initializer each.
   private var keys: [String] = []
-  private var values: [String: Set<String>] = [:]
+  private var values = [String: Set<String>]()
   /// The bytes kept: past `AdmissionCheck.longestMessage` the joined value is clipped, so a
   /// key gathers no more (thousands of params, each with a value of its own).
-  private var bytes: [String: Int] = [:]
+  private var bytes = [String: Int]()
 
   var isEmpty: Bool { keys.isEmpty }
 

@@ -214,7 +214,9 @@ public struct ArrayList: ListValue {
 /// The evaluator's own map, in insertion order.
 public struct DictionaryMap: MapValue {
   public private(set) var keys: [Value] = []
-  private var values: [MapKey: Value] = [:]
+  // `Dictionary()`: a `[:]` literal was a call to the variadic initializer for every empty
+  // map made (every comprehension over a list makes one).
+  private var values = [MapKey: Value]()
 
   public init() {}
 
