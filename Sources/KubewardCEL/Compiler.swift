@@ -333,8 +333,7 @@ struct Compiler {
         }
         guard let shared else { return Access.select(value, path: fields, &context) }
         let (selected, read) = Access.selectNotingRead(value, path: fields, &context)
-        shared.cache.store(selected, read: read, for: shared.path)
-        return selected
+        return shared.cache.store(selected, read: read, for: shared.path)
       }
     }
     return { context in

@@ -79,9 +79,11 @@ public final class SelectionCache {
     reads.removeAll(keepingCapacity: true)
   }
 
-  /// Keeps `value` for `path`, unless it is full.
-  func store(_ value: Value, read: PathRead?, for path: SelectionPath) {
-    guard hashes.count < Self.capacity else { return }
+  /// Keeps `value` for `path`, unless it is full, and gives the value the evaluations that
+  /// read the path get (`keptForm(of:)`).
+  func store(_ value: Value, read: PathRead?, for path: SelectionPath) -> Value {
+    guard hashes.count < Self.capacity else { return value }
+    let value = Self.keptForm(of: value)
     if hashes.isEmpty {
       // Room for the paths an object's policies usually read, made once: grown from one,
       // the three arrays were remade five times each for every object.
@@ -94,5 +96,36 @@ public final class SelectionCache {
     paths.append(path)
     values.append(value)
     reads.append(read)
+    return value
   }
+
+  /// Lists of at most this many elements are kept with their elements made.
+  static let madeElements = 64
+
+  /// `value` as kept: a host's short list with its elements made once (`KeptList`). Every
+  /// policy on an object iterates `object.spec.template.spec.containers`, and a host's list
+  /// makes each element anew on every read (a heap box apiece, for a map: a tenth of the
+  /// allocations of fifty policies). A long list may be read once, or not at all, and is kept
+  /// as it is.
+  static func keptForm(of value: Value) -> Value {
+    guard case .list(let list) = value, list.count > 0, list.count <= madeElements,
+      list.exactly(ArrayList.self) == nil, list.exactly(KeptList.self) == nil
+    else { return value }
+    return .list(KeptList(list))
+  }
+}
+
+/// A list whose elements were made once, for the many evaluations that read it (see
+/// `SelectionCache.keptForm(of:)`); where the host keeps it is the list's own.
+struct KeptList: ListValue {
+  let elements: [Value]
+  let hostLocation: HostLocation?
+
+  init(_ list: any ListValue) {
+    elements = (0..<list.count).map(list.element(at:))
+    hostLocation = list.hostLocation
+  }
+
+  var count: Int { elements.count }
+  func element(at index: Int) -> Value { elements[index] }
 }

@@ -260,6 +260,59 @@ struct SmokeTests {
     #expect(tracer.reads == 3)
   }
 
+  /// A short host list kept for the evaluations that share its path has its elements made
+  /// once, however many evaluations iterate it, and keeps its place in the host's data (a
+  /// traced evaluation names it); a long one is kept as it is, its elements made when read.
+  @Test func keptListsMakeTheirElementsOnce() throws {
+    final class Made: @unchecked Sendable { var count = 0 }
+    struct HostList: ListValue {
+      let made: Made
+      let count: Int
+      func element(at index: Int) -> Value {
+        made.count += 1
+        return .int(Int64(index))
+      }
+      var hostLocation: HostLocation? {
+        HostLocation(container: UnsafeRawPointer(bitPattern: 0x1000)!, place: 7)
+      }
+    }
+    struct Object: MapValue {
+      let list: Value
+      var count: Int { 1 }
+      var keys: [Value] { [.string("items")] }
+      func value(for key: Value) -> Value? {
+        guard case .string("items") = key else { return nil }
+        return list
+      }
+    }
+    struct Shared: Activation {
+      let object: Value
+      let selections: SelectionCache? = SelectionCache(names: ["object"])
+      func resolve(_ name: String) -> Value? { name == "object" ? object : nil }
+    }
+    for length in [3, SelectionCache.madeElements + 1] {
+      let made = Made()
+      let activation = Shared(
+        object: .map(Object(list: .list(HostList(made: made, count: length)))))
+      let sum = try Program("object.items.all(i, i >= 0)", declarations: ["object"])
+      let last = try Program(
+        "object.items.exists(i, i == \(length - 1))", declarations: ["object"])
+      for _ in 0..<5 {
+        #expect(sum.evaluate(activation).debugText == "true")
+        #expect(last.evaluate(activation).debugText == "true")
+      }
+      // Kept: made once (and the program's first read makes them). Long: made on every read.
+      #expect(made.count == (length <= SelectionCache.madeElements ? length : 10 * length))
+      guard case .list(let kept)? = activation.selections?.value(at: 0) else {
+        Issue.record("the path's list is not kept")
+        continue
+      }
+      #expect(kept.count == length)
+      #expect(kept.hostLocation?.place == 7)
+      #expect((0..<length).map { kept.element(at: $0).debugText } == (0..<length).map(String.init))
+    }
+  }
+
   /// A traced evaluation of a path that a map walks in place hears of its last read alone,
   /// at the place the map names; the fields after the walk are read one by one, as ever.
   @Test func tracedPathsWalkedInPlaceReportTheirLastRead() throws {
