@@ -10,10 +10,12 @@ misses and the mispredicted branches, and an estimate of the cycles they cost:
 second-level cache hit, a pipeline flush). `run.py`'s wall-clock ratio of the same two runs
 moved between 1.40 and 1.70 from one run to the next on this project's shared machines
 (2026-12-04, the same binary); these counts do not move (hashing is made deterministic for
-them), so a change to the admission path is judged here first. Two limits: the simulated
-branch predictor is simpler than a real one, and moving code shifts its mispredictions by a
-few per cent; and loading and compiling the policies, done once, weighs more in 2 000
-documents than in the benchmark's 10 000.
+them), so a change to the admission path is judged here first. Three limits: the simulated
+branch predictor is simpler than a real one; it is sensitive to where code lies, so that a
+rebuild that moves code shifts its mispredictions by up to a tenth (the built-ins run's, its
+code unchanged: 14.1 M in one build, 15.6 M in another) and the estimated ratio by up to
+0.03, while instructions and cache misses stay within a per cent; and loading and compiling
+the policies, done once, weighs more in 2 000 documents than in the benchmark's 10 000.
 
 The instruction count alone misleads: fifty policies add about 45 % to the built-ins run's
 instructions, but about 70 % to its estimated cycles, as the code they run misses the
