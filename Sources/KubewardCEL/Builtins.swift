@@ -163,7 +163,6 @@ public enum Builtins {
 
   static func elements(_ list: any ListValue) -> [Value] {
     if let array = list.exactly(ArrayList.self) { return array.elements }
-    if let kept = list.exactly(KeptList.self) { return kept.elements }
     return (0..<list.count).map { list.element(at: $0) }
   }
 

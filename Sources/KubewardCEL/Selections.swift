@@ -99,14 +99,15 @@ public final class SelectionCache {
     return value
   }
 
-  /// Lists of at most this many elements are kept with their elements made.
+  /// Lists of at most this many elements are kept with their elements remembered.
   static let madeElements = 64
 
-  /// `value` as kept: a host's short list with its elements made once (`KeptList`). Every
-  /// policy on an object iterates `object.spec.template.spec.containers`, and a host's list
-  /// makes each element anew on every read (a heap box apiece, for a map: a tenth of the
-  /// allocations of fifty policies). A long list may be read once, or not at all, and is kept
-  /// as it is.
+  /// `value` as kept: a host's short list remembering each element it makes (`KeptList`).
+  /// Every policy on an object iterates `object.spec.template.spec.containers`, and a host's
+  /// list makes each element anew on every read (a heap box apiece, for a map: a tenth of the
+  /// allocations of fifty policies). Made when first read, not when kept: a path read only
+  /// for its size (`size(object.a)`, `object.a` an alias of a list of long strings, on every
+  /// object) would otherwise copy every element for nothing. A long list is kept as it is.
   static func keptForm(of value: Value) -> Value {
     guard case .list(let list) = value, list.count > 0, list.count <= madeElements,
       list.exactly(ArrayList.self) == nil, list.exactly(KeptList.self) == nil
@@ -115,17 +116,36 @@ public final class SelectionCache {
   }
 }
 
-/// A list whose elements were made once, for the many evaluations that read it (see
-/// `SelectionCache.keptForm(of:)`); where the host keeps it is the list's own.
+/// A list that remembers each element the first time it is read, for the many evaluations
+/// that read it (see `SelectionCache.keptForm(of:)`); where the host keeps it is the list's
+/// own.
 struct KeptList: ListValue {
-  let elements: [Value]
-  let hostLocation: HostLocation?
+  /// A class, so that the list is one word (no existential box) and remembers as it is read.
+  /// Used on one thread at a time: a kept list lives in an object's selection cache and the
+  /// values its evaluations make, which one check works with at a time.
+  final class Elements: @unchecked Sendable {
+    let list: any ListValue
+    @exclusivity(unchecked) var made: [Value?]
 
-  init(_ list: any ListValue) {
-    elements = (0..<list.count).map(list.element(at:))
-    hostLocation = list.hostLocation
+    init(_ list: any ListValue) {
+      self.list = list
+      made = Array(repeating: nil, count: list.count)
+    }
   }
 
-  var count: Int { elements.count }
-  func element(at index: Int) -> Value { elements[index] }
+  let elements: Elements
+
+  init(_ list: any ListValue) {
+    elements = Elements(list)
+  }
+
+  var count: Int { elements.made.count }
+  var hostLocation: HostLocation? { elements.list.hostLocation }
+
+  func element(at index: Int) -> Value {
+    if let value = elements.made[index] { return value }
+    let value = elements.list.element(at: index)
+    elements.made[index] = value
+    return value
+  }
 }

@@ -260,9 +260,10 @@ struct SmokeTests {
     #expect(tracer.reads == 3)
   }
 
-  /// A short host list kept for the evaluations that share its path has its elements made
-  /// once, however many evaluations iterate it, and keeps its place in the host's data (a
-  /// traced evaluation names it); a long one is kept as it is, its elements made when read.
+  /// A short host list kept for the evaluations that share its path makes each element once,
+  /// when first read, however many evaluations iterate it, and keeps its place in the host's
+  /// data (a traced evaluation names it); one read only for its size makes none; a long one
+  /// is kept as it is, its elements made on every read.
   @Test func keptListsMakeTheirElementsOnce() throws {
     final class Made: @unchecked Sendable { var count = 0 }
     struct HostList: ListValue {
@@ -294,6 +295,9 @@ struct SmokeTests {
       let made = Made()
       let activation = Shared(
         object: .map(Object(list: .list(HostList(made: made, count: length)))))
+      let size = try Program("size(object.items) > 0", declarations: ["object"])
+      #expect(size.evaluate(activation).debugText == "true")
+      #expect(made.count == 0)
       let sum = try Program("object.items.all(i, i >= 0)", declarations: ["object"])
       let last = try Program(
         "object.items.exists(i, i == \(length - 1))", declarations: ["object"])
