@@ -124,8 +124,8 @@ public enum Builtins {
     library.add("-_", arity: 1) { arguments, _ in
       switch arguments[0] {
       case .int(let a): return a == Int64.min ? .error(.overflow) : .int(-a)
+      // No duration: cel-go's `-_` takes ints and doubles only.
       case .double(let a): return .double(-a)
-      case .duration(let a): return a.negated.map(Value.duration) ?? .error(.overflow)
       default: return nil
       }
     }
@@ -246,7 +246,7 @@ public enum Builtins {
         }
         return .string(text)
       case .timestamp(let timestamp): return .string(timestamp.text)
-      case .duration(let duration): return .string(duration.text)
+      case .duration(let duration): return .string(duration.goText)
       default: return nil
       }
     }

@@ -40,7 +40,8 @@ enum Comparison: CaseIterable, Sendable {
       }
       switch Equality.order(a, b, function) {
       case .success(let order?): return .bool(holds(order))
-      case .success(nil): return .bool(false)
+      // cel-go's `Compare` (equality with a NaN is false, see `Equality`).
+      case .success(nil): return .error(Self.unorderedNaN)
       case .failure(let error): return .error(error)
       }
     case .contains:
@@ -63,6 +64,8 @@ enum Comparison: CaseIterable, Sendable {
       }
     }
   }
+
+  static let unorderedNaN = CELError("NaN values cannot be ordered")
 
   /// Whether an ordering (`a` before `b`: negative) satisfies the operator.
   private func holds(_ order: Int) -> Bool {

@@ -181,6 +181,14 @@ enum Equality {
     }
   }
 
+  /// Whether values of `value`'s type have an order (cel-go's `traits.Comparer`).
+  static func isOrdered(_ value: Value) -> Bool {
+    switch value {
+    case .string, .bytes, .bool, .timestamp, .duration, .int, .uint, .double: true
+    default: false
+    }
+  }
+
   /// Byte order (for UTF-8, code point order), read in place.
   private static func lexicographic<Bytes: Collection<UInt8>>(_ x: Bytes, _ y: Bytes) -> Int {
     for (left, right) in zip(x, y) where left != right { return left < right ? -1 : 1 }

@@ -20,7 +20,7 @@ enum KubernetesFormat {
     switch clause {
     case "s":
       guard let text = text(value, budget: budget) else {
-        if budget.isSpent { return .failure(costLimitExceeded) }
+        if let stopped = budget.stopped { return .failure(stopped) }
         return Formatter.stringClauseFailure(value.type)
       }
       return .success(text)
@@ -80,8 +80,10 @@ enum KubernetesFormat {
       if number.isInfinite { return number < 0 ? "\"-Inf\"" : "\"+Inf\"" }
       return CELFormat.printf(number, precision: 6, conversion: "f")
     case .timestamp(let timestamp): return "timestamp(\(goQuoted(Array(timestamp.text.utf8))))"
-    case .duration(let duration): return "duration(\(goQuoted(Array(duration.text.utf8))))"
+    case .duration(let duration): return "duration(\(goQuoted(Array(duration.goText.utf8))))"
     case .list(let list):
+      guard budget.enter() else { return nil }
+      defer { budget.leave() }
       var parts: [String] = []
       for index in 0..<list.count {
         guard let part = literal(list.element(at: index), budget: budget), budget.take(part)
@@ -90,6 +92,8 @@ enum KubernetesFormat {
       }
       return "[" + parts.joined(separator: ", ") + "]"
     case .map(let map):
+      guard budget.enter() else { return nil }
+      defer { budget.leave() }
       var entries: [(key: String, value: String)] = []
       for key in map.keys {
         switch key {

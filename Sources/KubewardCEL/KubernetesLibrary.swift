@@ -49,10 +49,16 @@ enum Lists {
         let order = Equality.order(
           list.element(at: index - 1), list.element(at: index), "isSorted", work: &work)
         guard context.spend(work) else { return .error(costLimitExceeded) }
+        // As Kubernetes' `isSorted`: only a pair in the wrong order says no; a pair that
+        // cannot be compared (a NaN, values of two types in a `dyn` list) is passed over.
+        // Only elements that have no order at all are an error.
         switch order {
         case .success(let order?): if order > 0 { return .bool(false) }
-        case .success(nil): return .bool(false)
-        case .failure(let error): return .error(error)
+        case .success(nil): continue
+        case .failure(let error):
+          guard Equality.isOrdered(list.element(at: index - 1)),
+            Equality.isOrdered(list.element(at: index))
+          else { return .error(error) }
         }
       }
       return .bool(true)
@@ -561,7 +567,10 @@ struct Quantity: OpaqueValue, Equatable {
     library.add("asApproximateFloat", member: true, arity: 1) { arguments, _ in
       quantity(arguments[0]).map { .double($0.value.double) }
     }
-    library.add("sign", member: true, arity: 1) { arguments, _ in
+    // A function, not a method, whatever the library's documentation writes
+    // (`<Quantity>.sign()`): the API server declares it with `cel.Overload`, and its checker
+    // refuses a function called as a method.
+    library.add("sign", arity: 1) { arguments, _ in
       quantity(arguments[0]).map {
         .int($0.value.isZero ? 0 : ($0.value.negative ? -1 : 1))
       }
@@ -1453,6 +1462,76 @@ struct NamedFormat: OpaqueValue {
     return problems
   }
 
+  /// kube-openapi's `IsDate`: Go's `time.Parse("2006-01-02", _)`, which takes the year 0.
+  private static func isDate(_ bytes: ArraySlice<UInt8>) -> Bool {
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9]
+    guard bytes.count == 10, bytes[bytes.startIndex + 4] == UInt8(ascii: "-"),
+      bytes[bytes.startIndex + 7] == UInt8(ascii: "-"),
+      digits.allSatisfy({ (0x30...0x39).contains(bytes[bytes.startIndex + $0]) })
+    else { return false }
+    func number(_ offset: Int, _ count: Int) -> Int64 {
+      bytes[(bytes.startIndex + offset)..<(bytes.startIndex + offset + count)].reduce(0) {
+        $0 * 10 + Int64($1 - 0x30)
+      }
+    }
+    let month = number(5, 2)
+    let day = number(8, 2)
+    return (1...12).contains(month) && day >= 1
+      && day <= Civil.daysIn(month: month, year: number(0, 4))
+  }
+
+  /// kube-openapi's `IsDateTime`, quirks and all, as the API server validates the format:
+  /// the text lower-cased and split at each `t`, a date before the first and, between the
+  /// first and the second, `hh:mm:ss`, perhaps any one character and digits (the pattern's
+  /// `.` is not escaped), then `z` or an offset `±hh:mm` of any two-digit numbers.
+  private static func isDateTime(_ text: String) -> Bool {
+    guard text.utf8.count >= 4 else { return false }
+    // By scalars, as Go splits bytes: a `t` with a combining mark after it is a `t` too.
+    let parts = Array(text.lowercased().unicodeScalars).split(
+      separator: "t", omittingEmptySubsequences: false)
+    guard parts.count >= 2, isDate(Array(String(String.UnicodeScalarView(parts[0])).utf8)[...])
+    else { return false }
+    let time = Array(parts[1])
+    func isDigit(_ index: Int) -> Bool {
+      index < time.count && ("0"..."9").contains(time[index])
+    }
+    guard time.count >= 9, isDigit(0), isDigit(1), time[2] == ":", isDigit(3), isDigit(4),
+      time[5] == ":", isDigit(6), isDigit(7)
+    else { return false }
+    func number(_ index: Int) -> Int {
+      Int(time[index].value - 0x30) * 10 + Int(time[index + 1].value - 0x30)
+    }
+    guard number(0) <= 23, number(3) <= 59, number(6) <= 59 else { return false }
+    // What follows the seconds: the zone, or one character and digits then the zone. A zone
+    // starts with no digit, so the digits are all that run.
+    func isZone(_ start: Int) -> Bool {
+      if start + 1 == time.count, time[start] == "z" { return true }
+      return start + 6 == time.count && (time[start] == "+" || time[start] == "-")
+        && isDigit(start + 1) && isDigit(start + 2) && time[start + 3] == ":"
+        && isDigit(start + 4) && isDigit(start + 5)
+    }
+    if isZone(8) { return true }
+    var end = 9
+    while isDigit(end) { end += 1 }
+    return end > 9 && isZone(end)
+  }
+
+  /// kube-openapi's `UUIDPattern`: 32 hex digits of either case in groups of 8, 4, 4, 4
+  /// and 12, each dash between them optional.
+  private static func isUUID(_ bytes: ArraySlice<UInt8>) -> Bool {
+    var rest = bytes
+    for (index, length) in [8, 4, 4, 4, 12].enumerated() {
+      if index > 0, rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+      guard rest.count >= length,
+        rest.prefix(length).allSatisfy({
+          ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66)
+        })
+      else { return false }
+      rest = rest.dropFirst(length)
+    }
+    return rest.isEmpty
+  }
+
   private static func labelValue(_ text: String) -> [String] {
     let bytes = Array(text.utf8)[...]
     var problems: [String] = []
@@ -1478,30 +1557,22 @@ struct NamedFormat: OpaqueValue {
     case "uri":
       return URL(text) == nil ? ["must be a valid URI"] : []
     case "uuid":
-      let bytes = Array(text.utf8)
-      let valid =
-        bytes.count == 36
-        && bytes.enumerated().allSatisfy { index, byte in
-          [8, 13, 18, 23].contains(index)
-            ? byte == UInt8(ascii: "-")
-            : (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
-              || (byte >= 0x41 && byte <= 0x46)
-        }
-      return valid ? [] : ["does not match the UUID format"]
+      return Self.isUUID(Array(text.utf8)[...]) ? [] : ["does not match the UUID format"]
     case "byte":
+      // kube-openapi's govalidator pattern: groups of four, the last perhaps padded, and at
+      // least one (an empty text is not base64).
       let bytes = Array(text.utf8)
       let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
       let body = bytes.prefix(while: { $0 != UInt8(ascii: "=") })
       let padding = bytes.count - body.count
       let valid =
-        bytes.count % 4 == 0 && body.allSatisfy(alphabet.contains) && padding <= 2
-        && bytes[body.count...].allSatisfy { $0 == UInt8(ascii: "=") }
+        !bytes.isEmpty && bytes.count % 4 == 0 && body.allSatisfy(alphabet.contains)
+        && padding <= 2 && bytes[body.count...].allSatisfy { $0 == UInt8(ascii: "=") }
       return valid ? [] : ["invalid base64"]
     case "date":
-      return Timestamp(parsing: text + "T00:00:00Z") == nil || text.utf8.count != 10
-        ? ["invalid date"] : []
+      return Self.isDate(Array(text.utf8)[...]) ? [] : ["invalid date"]
     case "datetime":
-      return Timestamp(parsing: text) == nil ? ["invalid datetime"] : []
+      return Self.isDateTime(text) ? [] : ["invalid datetime"]
     default:
       return []
     }

@@ -442,7 +442,7 @@ struct LiteralTypeChecker {
       case .unknown, .dyn, .list, .map: break
       case .named, .optional:
         throw error(
-          "expression of type '\(range.type.description)' cannot be the range of a comprehension (must be list, map, or dynamic)",
+          "expression of type '\(range.type.description)' cannot be range of a comprehension (must be list, map, or dynamic)",
           comprehension.range)
       }
     }

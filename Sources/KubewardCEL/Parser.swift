@@ -498,9 +498,12 @@ struct Parser {
   }
 
   /// A field or method name: any identifier, reserved words included (`{'as': 1}.as`), or a
-  /// back-quoted name (`` a.`b-c` ``).
+  /// back-quoted name (`` a.`b-c` ``); not the words the grammar makes tokens of their own
+  /// (`in`, `true`, `false`, `null`), which cel-go's parser refuses there.
   private mutating func fieldName() throws(CELSyntaxError) -> String {
     switch current.kind {
+    case .identifier(let name) where Self.keywords.contains(name):
+      throw error("unexpected '\(name)': it is a keyword, not a name")
     case .identifier(let name), .reserved(let name), .quotedField(let name):
       position += 1
       return name
@@ -542,6 +545,8 @@ struct Parser {
       return Expr(kind: .literal(.bytes(bytes)), offset: offset)
     case .reserved(let word):
       throw error("reserved identifier '\(word)'")
+    case .identifier("in"):
+      throw error("unexpected 'in': it is a keyword, not a name")
     case .identifier(let name):
       position += 1
       return try identifier(name, offset: offset)
@@ -710,7 +715,7 @@ struct Parser {
       throw error("iteration variable overwrites accumulator variable", at: argument.offset)
     }
     if let second, second == first {
-      throw error("duplicate variable name '\(first)'", at: arguments[1].offset)
+      throw error("duplicate variable name: \(first)", at: arguments[1].offset)
     }
     switch kind {
     case .all, .exists, .existsOne, .filter:
@@ -749,6 +754,9 @@ struct Parser {
     return comprehension(
       .bind, range: target, "@__sortBy_input__", nil, nil, sorted, offset: offset)
   }
+
+  /// The words CEL's grammar makes tokens of their own, which no name may be.
+  static let keywords: Set<String> = ["in", "true", "false", "null"]
 
   private func variableName(_ expression: Expr) throws(CELSyntaxError) -> String {
     guard case .identifier(let name) = expression.kind, !name.hasPrefix(".") else {

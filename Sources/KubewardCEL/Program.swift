@@ -95,6 +95,24 @@ public struct EvaluationContext {
   /// the time of a run counts it (`EvaluationScratch.takeUncountedWork`).
   var uncountedWork = 0
   let budget: Int
+
+  /// The most work beyond its cost one evaluation may do (about half a second): the run's
+  /// bound is counted between evaluations, and an expression that compiles a new pattern or
+  /// reads a new time zone at every step of a loop its cost allows did minutes of it first.
+  static let uncountedLimit = 20_000_000
+  static let uncountedLimitExceeded = CELError(
+    "operation cancelled: the expression's work beyond its cost units (compiling patterns, "
+      + "reading time zones, splitting text) exceeded kubeward's limit")
+
+  /// Adds `work` to `uncountedWork`: `false` once past `uncountedLimit`.
+  mutating func addUncountedWork(_ work: Int) -> Bool {
+    uncountedWork = uncountedWork &+ work
+    return uncountedWork <= Self.uncountedLimit
+  }
+
+  /// Whether more such work may start: an error a loop absorbs (`all`, `exists`) does not end
+  /// the loop, so each step asks first.
+  var mayDoUncountedWork: Bool { uncountedWork <= Self.uncountedLimit }
   /// Unowned: the caller of `evaluate` holds it for the evaluation, which is all a context
   /// lives; a weak reference cost an atomic load on every field read.
   unowned(unsafe) var tracer: AccessTracer?

@@ -93,7 +93,10 @@ enum Strings {
       guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
         return .error(costLimitExceeded)
       }
-      return .list(ArrayList(split(text, separator, limit: -1).map(Value.string)))
+      guard context.mayDoUncountedWork else {
+        return .error(EvaluationContext.uncountedLimitExceeded)
+      }
+      return splitList(split(text, separator, limit: -1), &context)
     }
     library.add("split", member: true, arity: 3) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let separator) = arguments[1],
@@ -102,7 +105,10 @@ enum Strings {
       guard context.spend(Library.traversalSurcharge(text, passes: 2)) else {
         return .error(costLimitExceeded)
       }
-      return .list(ArrayList(split(text, separator, limit: limit).map(Value.string)))
+      guard context.mayDoUncountedWork else {
+        return .error(EvaluationContext.uncountedLimitExceeded)
+      }
+      return splitList(split(text, separator, limit: limit), &context)
     }
     library.add("substring", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .int(let start) = arguments[1] else {
@@ -375,6 +381,17 @@ enum Strings {
 
   /// Go's `strings.SplitN`: `limit` 0 gives no parts, a negative limit all; an empty
   /// separator splits between code points.
+  /// `parts` as a list, each part's string (an allocation, about 100 ns) counted as work beyond
+  /// the cost: Kubernetes charges a split by its text, and `s.split('')` makes a string per
+  /// character, ten times the time of the units charged (25 policies splitting a 600-character
+  /// text in loops ran for half a minute within the run's budget).
+  private static func splitList(_ parts: [String], _ context: inout EvaluationContext) -> Value {
+    guard context.addUncountedWork(4 &* parts.count) else {
+      return .error(EvaluationContext.uncountedLimitExceeded)
+    }
+    return .list(ArrayList(parts.map(Value.string)))
+  }
+
   static func split(_ text: String, _ separator: String, limit: Int64) -> [String] {
     if limit == 0 { return [] }
     if separator.isEmpty {
@@ -676,7 +693,7 @@ enum Formatter {
     switch clause {
     case "s":
       guard let text = plainText(value, budget: budget) else {
-        if budget.isSpent { return .failure(costLimitExceeded) }
+        if let stopped = budget.stopped { return .failure(stopped) }
         return stringClauseFailure(value.type)
       }
       return .success(text)
@@ -758,8 +775,10 @@ enum Formatter {
     case .null: return "null"
     case .type(let type): return type.description
     case .timestamp(let timestamp): return timestamp.text
-    case .duration(let duration): return duration.text
+    case .duration(let duration): return duration.goText
     case .list(let list):
+      guard budget.enter() else { return nil }
+      defer { budget.leave() }
       var parts: [String] = []
       for index in 0..<list.count {
         guard let text = plainText(list.element(at: index), budget: budget),
@@ -769,6 +788,8 @@ enum Formatter {
       }
       return "[" + parts.joined(separator: ", ") + "]"
     case .map(let map):
+      guard budget.enter() else { return nil }
+      defer { budget.leave() }
       var entries: [(String, String)] = []
       for key in map.keys {
         guard let keyText = plainText(key, budget: budget),
@@ -791,10 +812,38 @@ enum Formatter {
 /// six decimals; strings whose escapes quadruple them) end in a cost error, not in gigabytes.
 final class PrintBudget {
   private var remaining: Int
+  /// How many lists and maps the value being printed is inside of.
+  private var depth = 0
+  /// Whether the value nests deeper than `deepest`.
+  private(set) var isTooDeep = false
 
   init(_ bytes: Int) { remaining = bytes }
 
   var isSpent: Bool { remaining < 0 }
+
+  /// The most lists and maps a printed value may nest: YAML aliases build values tens of
+  /// thousands of levels deep within the reader's limits (each document nests at most 512),
+  /// and printing one, a call per level, overflowed the stack. cel-go prints it; kubeward
+  /// says it will not.
+  static let deepest = 1_000
+
+  /// Goes into a list or a map: `false` past `deepest`.
+  func enter() -> Bool {
+    depth += 1
+    if depth > Self.deepest { isTooDeep = true }
+    return !isTooDeep
+  }
+
+  func leave() { depth -= 1 }
+
+  /// Why printing stopped, when it stopped for the budget or for the depth.
+  var stopped: CELError? {
+    if isSpent { return costLimitExceeded }
+    if isTooDeep {
+      return CELError("value nests more than \(Self.deepest) lists or maps deep to be formatted")
+    }
+    return nil
+  }
 
   /// Takes `text`'s bytes: `false` once they are more than remain.
   func take(_ text: String) -> Bool {

@@ -65,7 +65,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     return text + "Z"
   }
 
-  /// Parses RFC 3339 (`2009-02-13T23:31:30Z`, `…30.5+01:00`).
+  /// Parses RFC 3339 (`2009-02-13T23:31:30Z`, `…30.5+01:00`) as Go's `time.Parse` does:
+  /// `T` and `Z` upper case (RFC 3339 allows lower case; Go, and so the API server, does not).
   public init?(parsing text: String) {
     let bytes = Array(text.utf8)
     func number(_ start: Int, _ count: Int) -> Int64? {
@@ -81,7 +82,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
       index < bytes.count && expected.utf8.contains(bytes[index])
     }
     guard let year = number(0, 4), byte(4, "-"), let month = number(5, 2), byte(7, "-"),
-      let day = number(8, 2), byte(10, "Tt"), let hour = number(11, 2), byte(13, ":"),
+      let day = number(8, 2), byte(10, "T"), let hour = number(11, 2), byte(13, ":"),
       let minute = number(14, 2), byte(16, ":"), let second = number(17, 2),
       (1...12).contains(month), day >= 1, day <= Civil.daysIn(month: month, year: year),
       hour < 24, minute < 60, second < 60
@@ -102,7 +103,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
       for _ in 0..<max(0, 9 - digits) { nanos *= 10 }
     }
     var offset: Int64 = 0
-    if byte(index, "Zz") {
+    if byte(index, "Z") {
       index += 1
     } else if byte(index, "+-"), let hours = number(index + 1, 2), byte(index + 3, ":"),
       let minutes = number(index + 4, 2), hours < 24, minutes < 60
@@ -188,6 +189,15 @@ public struct Duration: Sendable, Hashable, Comparable {
       text += "." + fraction
     }
     return text + "s"
+  }
+
+  /// As cel-go writes it (`string(d)`, `format`): the seconds as Go's `Duration.Seconds`
+  /// gives them, a double that may round (`1.14s` is `1.1400000000000001s`), in their
+  /// shortest digits and never in exponent form (`strconv.FormatFloat(_, 'f', -1, 64)`).
+  public var goText: String {
+    let seconds = Double(self.seconds) + Double(nanos) / 1e9
+    return CELFormat.goLayout(
+      seconds, plainExponents: Int.min...Int.max, padsNegativeExponent: false) + "s"
   }
 
   /// Go's `time.ParseDuration` syntax (`1h30m`, `-1.5s`, `300ms`, `0`), over Go's range.
@@ -357,12 +367,19 @@ struct Civil {
 /// (`+05:30`, `-02:00`, `02:00`, `+25:00`).
 enum TimeZones {
   /// The offset from UTC in seconds at `seconds` since the epoch, or `nil` for an unknown zone.
-  static func offset(_ zone: String, at seconds: Int64) -> Int64? {
+  /// `work` gains what looking its file up took, when it was (see `readingWork`).
+  static func offset(_ zone: String, at seconds: Int64, work: inout Int) -> Int64? {
     // Go's `Local` is the API server's own zone: UTC in its container image, which sets none.
     if zone == "UTC" || zone == "Z" || zone.isEmpty || zone == "Local" { return 0 }
     if let fixed = fixedOffset(zone) { return fixed }
-    return rules(of: zone)?.offset(at: seconds)
+    return rules(of: zone, work: &work)?.offset(at: seconds)
   }
+
+  /// Looking a zone's file up and reading it (the folders tried, the file parsed): about
+  /// 25 µs, in units of `EvaluationContext.uncountedWork`. Names are kept (`zones`), but a
+  /// policy can ask for a new one on every call (`'America/X' + string(i)`), each a few
+  /// system calls that Kubernetes' cost does not see.
+  static let readingWork = 1_000
 
   /// Zones read so far (`nil` for a name that is none): a policy asks for the same few zones
   /// on every object, and reading and parsing the file each time cost microseconds a call.
@@ -370,8 +387,9 @@ enum TimeZones {
   private static let zones = Mutex<[String: TZif?]>([:])
   private static let maximumZones = 64
 
-  private static func rules(of zone: String) -> TZif? {
+  private static func rules(of zone: String, work: inout Int) -> TZif? {
     if let known = zones.withLock({ $0[zone] }) { return known }
+    work = work &+ readingWork
     let rules = zoneFile(zone).flatMap(TZif.init)
     zones.withLock { zones in
       if zones.count >= maximumZones { zones.removeAll() }
@@ -678,9 +696,7 @@ enum Time {
         }
         return Duration(parsing: text).map(Value.duration)
           ?? .error(CELError("invalid duration or out of range: '\(text)'"))
-      case .int(let seconds):
-        return Duration(seconds: seconds).map(Value.duration)
-          ?? .error(CELError("duration out of range"))
+      // No int: cel-go converts a string or a duration only (`timestamp` takes ints).
       default: return nil
       }
     }
@@ -714,10 +730,18 @@ enum Time {
         default: return nil
         }
       }
-      library.add(name, member: true, arity: 2) { arguments, _ in
+      library.add(name, member: true, arity: 2) { arguments, context in
         guard case .timestamp(let timestamp) = arguments[0], case .string(let zone) = arguments[1]
         else { return nil }
-        guard let offset = TimeZones.offset(zone, at: timestamp.seconds) else {
+        guard context.mayDoUncountedWork else {
+          return .error(EvaluationContext.uncountedLimitExceeded)
+        }
+        var reading = 0
+        let offset = TimeZones.offset(zone, at: timestamp.seconds, work: &reading)
+        guard context.addUncountedWork(reading) else {
+          return .error(EvaluationContext.uncountedLimitExceeded)
+        }
+        guard let offset else {
           return .error(CELError("unknown time zone: '\(zone)'"))
         }
         return .int(accessor(Civil(seconds: timestamp.seconds + offset), timestamp.nanos))

@@ -187,6 +187,28 @@ struct HostileExpressionTests {
     #expect(unlimited.debugText == "\"a\"")
   }
 
+  /// `format` prints a value no deeper than `PrintBudget.deepest` lists or maps: YAML aliases
+  /// build values tens of thousands of levels deep, and printing one of 30 000 (a 61 kB
+  /// manifest) overflowed the stack. Below the limit, it prints.
+  @Test func formatRefusesValuesNestedTooDeep() throws {
+    func nested(_ depth: Int) -> Value {
+      var value = Value.int(1)
+      for _ in 0..<depth { value = .list(ArrayList([value])) }
+      return value
+    }
+    for library in [Library.kubernetes, .standard] {
+      let program = try Program("'%s'.format([x])", library: library)
+      let deep = program.evaluate(DictionaryActivation(["x": nested(5_000)]), budget: .max)
+      guard case .error(let error) = deep else {
+        Issue.record("a value 5 000 lists deep was printed")
+        continue
+      }
+      #expect(error.message.contains("more than 1000 lists or maps deep"))
+      let shallow = program.evaluate(DictionaryActivation(["x": nested(900)]), budget: .max)
+      #expect(shallow.debugText.hasPrefix("\"[[[["), "\(shallow.debugText.prefix(80))")
+    }
+  }
+
   /// Work over a long text in a loop is charged by the text's length.
   @Test func stringWorkInLoopsIsCharged() throws {
     let values = [
@@ -349,6 +371,9 @@ struct HostileExpressionTests {
       func resolve(_ name: String) -> Value? { values[name] }
     }
     let activation = Scratched(values: ["t": string(1_000, "é"), "ascii": string(1_000, "c")])
+    // Compiled first (compiling is work of its own, see `workBeyondCostEndsTheEvaluation`).
+    _ = try Program("'x'.matches('(a|b){20}')", library: .kubernetes).evaluateWithCost(activation)
+    _ = try #require(activation.scratch).takeUncountedWork()
     let machine = try Program("t.matches('(a|b){20}')", library: .kubernetes)
       .evaluateWithCost(activation)
     #expect(machine.value.debugText == "false")
@@ -357,5 +382,35 @@ struct HostileExpressionTests {
     // The automaton's search is what its cost says.
     _ = try Program("ascii.matches('(a|b){20}')", library: .kubernetes).evaluateWithCost(activation)
     #expect(try #require(activation.scratch).takeUncountedWork() == 0)
+  }
+
+  /// Work Kubernetes' cost does not see (a pattern compiled, a time zone's file looked up, a
+  /// text split into its characters) is counted, and ends the evaluation past
+  /// `EvaluationContext.uncountedLimit`: a new pattern or zone name at every step of a loop
+  /// ran 1.6 s per million units (a 1.4 kB policy kept a run busy for minutes), and an error
+  /// the loop absorbs did not end it.
+  @Test func workBeyondCostEndsTheEvaluation() throws {
+    struct Scratched: Activation {
+      let values: [String: Value]
+      let scratch: EvaluationScratch? = EvaluationScratch()
+      func resolve(_ name: String) -> Value? { values[name] }
+    }
+    for source in [
+      "lists.range(100000).all(i, !'a'.matches('(?i)\\\\pL{1000}' + string(i)))",
+      "lists.range(100000).all(i, timestamp(0).getHours('Mars/X' + string(i)) >= 0)",
+    ] {
+      let activation = Scratched(values: [:])
+      let value = try Program(source, library: .kubernetes).evaluate(activation)
+      #expect(value.isError, "\(source)")
+      let work = try #require(activation.scratch).takeUncountedWork()
+      // Stopped by this limit, at the step that passed it.
+      #expect(work > EvaluationContext.uncountedLimit, "\(source): \(work)")
+      #expect(work < EvaluationContext.uncountedLimit + 10_000, "\(source): \(work)")
+    }
+    // A string made per character, each counted.
+    let activation = Scratched(values: ["t": string(6_000, "é")])
+    let parts = try Program("t.split('').size()", library: .kubernetes).evaluate(activation)
+    #expect(parts.debugText == "6000")
+    #expect(try #require(activation.scratch).takeUncountedWork() == 4 * 6_000)
   }
 }

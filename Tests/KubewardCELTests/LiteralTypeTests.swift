@@ -87,11 +87,11 @@ struct LiteralTypeTests {
     ),
     (
       "1.all(x, x > 0)",
-      "expression of type 'int' cannot be the range of a comprehension (must be list, map, or dynamic)"
+      "expression of type 'int' cannot be range of a comprehension (must be list, map, or dynamic)"
     ),
     (
       "'abc'.exists(x, true)",
-      "expression of type 'string' cannot be the range of a comprehension (must be list, map, or dynamic)"
+      "expression of type 'string' cannot be range of a comprehension (must be list, map, or dynamic)"
     ),
   ])
   func constantCallsNoOverloadAcceptsAreCompileErrors(_ expression: String, message: String) throws
@@ -204,7 +204,7 @@ struct LiteralTypeTests {
       ),
       (
         "object.?a.all(x, true)",
-        "expression of type 'optional_type(dyn)' cannot be the range of a comprehension (must be list, map, or dynamic)"
+        "expression of type 'optional_type(dyn)' cannot be range of a comprehension (must be list, map, or dynamic)"
       ),
     ] {
       #expect(compileError(expression)?.message == message, "\(expression)")

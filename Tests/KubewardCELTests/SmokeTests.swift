@@ -69,6 +69,25 @@ struct SmokeTests {
     }
   }
 
+  /// `in`, `true`, `false` and `null` are tokens of CEL's grammar, not names: no field and no
+  /// comprehension variable may be one (cel-go's parser refuses them), where the reserved
+  /// words that are only kept from use (`as`, `if`) may be fields.
+  @Test func keywordsAreNoNames() throws {
+    for source in [
+      "[1].all(in, true)", "{'in': 1}.in", "{'true': 1}.true", "{'null': 1}.null",
+      "has({'in': 1}.in)", "[1].exists(i, i, true)",
+    ] {
+      #expect(throws: CELCompileError.self, "\(source)") { try Program(source) }
+    }
+    for (source, expected) in [
+      ("{'as': 1}.as", "1"), ("{'in': 1}.`in`", "1"), ("[1].exists(inside, inside == 1)", "true"),
+      ("1 in [1]", "true"),
+    ] {
+      #expect(
+        try Program(source).evaluate(DictionaryActivation()).debugText == expected, "\(source)")
+    }
+  }
+
   /// `x.?a.?b` and `x.?a.?b.orValue(d)` run as one step each (no optional made between the
   /// fields): what each field gives, an optional that a map holds, a missing field, a field
   /// of something that is not a map, an error on the way, all as `.?` field after field.
@@ -482,7 +501,9 @@ extension SmokeTests {
     let errors = [
       "uint(-0.5)", "uint('-0')", "uint('+5')", "double('1e400')", "double('-1e400')",
       "duration('2562048h')", "duration('9223372036s') + duration('1s')",
-      "-duration('-9223372036.854775808s')",
+      "duration('0s') - duration('-9223372036.854775808s')",
+      // cel-go negates ints and doubles only, and converts no int to a duration.
+      "-duration('1s')", "duration(1)",
       "timestamp('2500-01-01T00:00:00Z') - timestamp('2000-01-01T00:00:00Z')",
     ]
     for source in errors {
@@ -492,7 +513,9 @@ extension SmokeTests {
     let values: [(String, String)] = [
       ("uint(-0.0)", "0u"), ("uint('5')", "5u"), ("uint(1.9)", "1u"),
       ("duration('2562047h')", "duration(\"9223369200s\")"),
-      ("-duration('-9223372036.854775807s')", "duration(\"9223372036.854775807s\")"),
+      (
+        "duration('0s') - duration('-9223372036.854775807s')", "duration(\"9223372036.854775807s\")"
+      ),
       (
         "duration('-9223372036.854775808s') - duration('-9223372036.854775808s')",
         "duration(\"0s\")"
