@@ -189,6 +189,9 @@ struct LintCommand: ParsableCommand {
     let workingDirectory = currentDirectory()
     var admission = try loadAdmissionPolicies(workingDirectory: workingDirectory)
     if admissionOnly && admission == nil {
+      // A configuration whose admissionPolicies are refused names none: its error is the one
+      // to see, not that there are none.
+      _ = try loadConfiguration(workingDirectory: workingDirectory, catalogue: .builtIn)
       throw ValidationError(
         "--admission-only needs admission policies (--policy, or admissionPolicies: in the configuration)"
       )

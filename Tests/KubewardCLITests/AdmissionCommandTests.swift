@@ -166,9 +166,12 @@ struct AdmissionCommandTests {
     for entry in ["/etc", "../policies", "policies/../../x", "/dev/stdin"] {
       try "admissionPolicies: [\"\(entry)\"]\n".write(
         toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
-      let refused = try Kubeward.run(["lint", "manifests"], in: folder)
-      #expect(refused.status == 2, "\(entry)")
-      #expect(refused.standardError.contains("admissionPolicies are paths inside"), "\(entry)")
+      for admissionOnly in [false, true] {
+        let refused = try Kubeward.run(
+          ["lint", "manifests"] + (admissionOnly ? ["--admission-only"] : []), in: folder)
+        #expect(refused.status == 2, "\(entry)")
+        #expect(refused.standardError.contains("admissionPolicies are paths inside"), "\(entry)")
+      }
     }
     // Nor through a symbolic link: a kubeconfig outside the folder, linked in as a policy
     // file, would be read as params, and its token printed in a message.
