@@ -111,37 +111,57 @@ extension Value {
   /// maps (as `[key, value]` pairs) of such, bytes in hex. For comparing engines, where `1`,
   /// `1u` and `1.0` must stay apart.
   public var typedJSONText: String? {
-    func tagged(_ type: String, _ value: String) -> String {
-      "{\"type\":\"\(type)\",\"value\":\(value)}"
-    }
+    var output = ""
+    return writeTyped(to: &output) ? output : nil
+  }
+
+  /// Written into one text as it goes: a list or map that returned its own text, copied
+  /// into its container's, copied each level's again (a value 30 000 lists deep, which YAML
+  /// aliases make from a 49 kB manifest, ran for minutes).
+  private func writeTyped(to output: inout String) -> Bool {
+    func open(_ type: String) { output += "{\"type\":\"\(type)\",\"value\":" }
     switch self {
     case .list(let list):
-      var items: [String] = []
+      open("list")
+      output += "["
       for index in 0..<list.count {
-        guard let item = list.element(at: index).typedJSONText else { return nil }
-        items.append(item)
+        if index > 0 { output += "," }
+        guard list.element(at: index).writeTyped(to: &output) else { return false }
       }
-      return tagged("list", "[" + items.joined(separator: ",") + "]")
+      output += "]}"
     case .map(let map):
-      var entries: [String] = []
-      for key in map.keys {
-        guard let keyText = key.typedJSONText, let value = map.value(for: key)?.typedJSONText
-        else { return nil }
-        entries.append("[" + keyText + "," + value + "]")
+      open("map")
+      output += "["
+      for (index, key) in map.keys.enumerated() {
+        if index > 0 { output += "," }
+        output += "["
+        guard key.writeTyped(to: &output), let value = map.value(for: key) else { return false }
+        output += ","
+        guard value.writeTyped(to: &output) else { return false }
+        output += "]"
       }
-      return tagged("map", "[" + entries.joined(separator: ",") + "]")
+      output += "]}"
     case .bytes(let bytes):
-      let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-      return tagged("bytes", "\"" + hex + "\"")
+      open("bytes")
+      output += "\"" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\"}"
     case .double(let number) where number.isFinite:
-      return tagged("double", number.description)
+      open("double")
+      output += number.description + "}"
     case .optional(let inner):
-      guard let inner else { return tagged("optional", "null") }
-      return inner.typedJSONText.map { tagged("optional", $0) }
+      open("optional")
+      if let inner {
+        guard inner.writeTyped(to: &output) else { return false }
+      } else {
+        output += "null"
+      }
+      output += "}"
     case .error:
-      return nil
+      return false
     default:
-      return jsonText.map { tagged(type.description, $0) }
+      guard let json = jsonText else { return false }
+      open(type.description)
+      output += json + "}"
     }
+    return true
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 
 @testable import KubewardCEL
@@ -207,6 +209,31 @@ struct HostileExpressionTests {
       let shallow = program.evaluate(DictionaryActivation(["x": nested(900)]), budget: .max)
       #expect(shallow.debugText.hasPrefix("\"[[[["), "\(shallow.debugText.prefix(80))")
     }
+  }
+
+  /// A value's typed JSON (`kubeward eval --typed-json`) is written into one text: each list
+  /// made its own and copied it into its container's, again at every level, and a value
+  /// 30 000 lists deep (made by YAML aliases from a 49 kB manifest) ran for minutes.
+  @Test func typedJSONOfDeepValuesIsLinear() throws {
+    // On a thread with the stack of a program's main thread: a test's is too small for a
+    // value this deep (writing it, and freeing it, take a call per level).
+    let depth = 30_000
+    let measured = Mutex<(length: Int, took: Swift.Duration)?>(nil)
+    let thread = Thread {
+      var value = Value.int(1)
+      for _ in 0..<depth { value = .list(ArrayList([value])) }
+      let started = ContinuousClock.now
+      let length = value.typedJSONText?.utf8.count ?? 0
+      measured.withLock { $0 = (length, ContinuousClock.now - started) }
+    }
+    thread.stackSize = 64 << 20
+    thread.start()
+    while measured.withLock({ $0 }) == nil { usleep(10_000) }
+    let (length, took) = try #require(measured.withLock { $0 })
+    // 26 bytes a level: `{"type":"list","value":[` and `]}`.
+    #expect(length == depth * 26 + #"{"type":"int","value":1}"#.utf8.count)
+    // Quadratic, it copied about 12 GB: seconds; linear, milliseconds.
+    #expect(took < .seconds(1), "\(took)")
   }
 
   /// Work over a long text in a loop is charged by the text's length.
