@@ -1087,7 +1087,7 @@ final class RegexCache: @unchecked Sendable {
   }
 
   /// What compiling a pattern takes, in units of about 25 ns: its classes built (case
-  /// folding, Unicode categories), about 20 µs for `(?i)\\pL{1000}`, and more as its program
+  /// folding, Unicode categories), about 20 µs for `(?i)\pL{1000}`, and more as its program
   /// grows. Kubernetes' cost charges a pattern by its text, and distinct patterns made at run
   /// time (`'(?i)\\pL{1000}' + string(i)`) compiled 50 000 programs a second within budget.
   static func compilingWork(pattern: String, instructions: Int) -> Int {

@@ -79,6 +79,13 @@ struct SmokeTests {
     ] {
       #expect(throws: CELCompileError.self, "\(source)") { try Program(source) }
     }
+    // In cel-go's words.
+    do {
+      _ = try Program("[1].exists(i, i, true)")
+      Issue.record("a repeated variable compiled")
+    } catch {
+      #expect(error.message.contains("duplicate variable name: i"), "\(error.message)")
+    }
     for (source, expected) in [
       ("{'as': 1}.as", "1"), ("{'in': 1}.`in`", "1"), ("[1].exists(inside, inside == 1)", "true"),
       ("1 in [1]", "true"),
