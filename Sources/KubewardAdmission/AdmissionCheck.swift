@@ -563,7 +563,7 @@ final class ScopeMemory: @unchecked Sendable {
 /// What every policy of a set works out once about the object being checked: the request
 /// it would arrive in, its namespace, and the scope its expressions read.
 final class ObjectContext: @unchecked Sendable {
-  // Made and used by one check at a time, on one thread (see `ObjectReport.sharedState`).
+  // Made and used by one check at a time, on one thread.
   let facts: AdmissionRequestFacts
   let namespace: String?
   private let namespaceObject: ContextObject?
@@ -815,7 +815,7 @@ final class FieldTracer: AccessTracer {
 /// Every admission policy of a run, as one check the engine runs on each object.
 struct AdmissionCheck: ObjectCheck {
   let set: AdmissionPolicySet
-  /// Shared by the checks of one set: the key of the object state they share.
+  /// What the policies share.
   let sharing: Sharing
   /// `set.workBudget`, unretained (`set` keeps it): asked about half a dozen times for every
   /// policy on every object, a strong reference was an atomic retain and release each time.
@@ -857,20 +857,10 @@ struct AdmissionCheck: ObjectCheck {
   /// Most objects meet few of a run's policies, and this skips the rest without matching.
   let candidatesByResource: [String: [Int]]
   let candidatesForOthers: [Int]
-  /// `candidatesByResource` as a list, when it is short: each policy of a set is a check of
-  /// its own, asked about every object, and comparing a few short names beats hashing one.
-  let fewCandidates: [(resource: String, indices: [Int])]?
 
   /// The policies that can match `resource`, in order.
   private func candidates(for resource: String) -> [Int] {
-    if let fewCandidates {
-      // Lengths first: most resource names differ in length, and `==` of two different
-      // strings took Unicode's slow path.
-      let length = resource.utf8.count
-      return fewCandidates.first { $0.resource.utf8.count == length && $0.resource == resource }?
-        .indices ?? candidatesForOthers
-    }
-    return candidatesByResource[resource] ?? candidatesForOthers
+    candidatesByResource[resource] ?? candidatesForOthers
   }
 
   /// Whether the run has spent its work (never, without a budget).
@@ -887,6 +877,8 @@ struct AdmissionCheck: ObjectCheck {
   /// of the policy's every field.
   final class CompiledPolicy: Sendable {
     let policy: AdmissionPolicy
+    /// The severity of the policy's findings but those a binding or the configuration decides.
+    let severity: Severity
     let bindings: [AdmissionBinding]
     let unbound: Bool
     /// Whether an expression of the policy does not compile.
@@ -931,8 +923,9 @@ struct AdmissionCheck: ObjectCheck {
       policy: AdmissionPolicy, bindings: [AdmissionBinding], unbound: Bool,
       hasCompileErrors: Bool, variants: [String: AdmissionPolicy], paramObjects: [ContextObject],
       exceptions: [PolicyException] = [], resources: ResourceTable = ResourceTable(),
-      configuredSeverity: Severity? = nil
+      configuredSeverity: Severity? = nil, severity: Severity = .error
     ) {
+      self.severity = severity
       self.exceptions = exceptions
       let namesButParams = PolicyExpression.declarations.subtracting(["params"])
       self.readsParams = policy.expressions.contains {
@@ -982,16 +975,12 @@ struct AdmissionCheck: ObjectCheck {
     }
   }
 
-  /// The check of `policies` (the enabled ones of `set`). `objectsByKind` and
-  /// `exceptionsByPolicy` are the set's, worked out once by the caller for all its checks.
-  init(
-    set: AdmissionPolicySet, configuration: Configuration, policies: [AdmissionPolicy],
-    sharing: Sharing = Sharing(), objectsByKind: [String: [ContextObject]]? = nil,
-    exceptionsByPolicy: [String: [PolicyException]]? = nil
-  ) {
-    let objectsByKind = objectsByKind ?? set.objectsByKind
-    let exceptionsByPolicy = exceptionsByPolicy ?? set.exceptionsByPolicy
+  /// The check of `policies` (the enabled ones of `set`).
+  init(set: AdmissionPolicySet, configuration: Configuration, policies: [AdmissionPolicy]) {
+    let objectsByKind = set.objectsByKind
+    let exceptionsByPolicy = set.exceptionsByPolicy
     self.set = set
+    let sharing = Sharing(policies: policies.filter { $0.needsCluster == nil })
     self.sharing = sharing
     self.budget = set.workBudget.map { .passUnretained($0) }
     self.defaultNamespace = configuration.defaultNamespace
@@ -1010,7 +999,8 @@ struct AdmissionCheck: ObjectCheck {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
         } ?? [],
         exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [],
-        resources: set.resources, configuredSeverity: severities[policy.name])
+        resources: set.resources, configuredSeverity: severities[policy.name],
+        severity: set.severity(of: policy))
     }
     unretained = compiled.map { .passUnretained($0) }
     spentSeverities = Array(
@@ -1030,9 +1020,6 @@ struct AdmissionCheck: ObjectCheck {
     }
     candidatesByResource = named.mapValues { ($0 + everywhere).sorted() }
     candidatesForOthers = everywhere
-    fewCandidates =
-      candidatesByResource.count <= 8
-      ? candidatesByResource.map { (resource: $0.key, indices: $0.value) } : nil
   }
 
   /// Only the kinds whose resource some policy of the check may match: the engine asks once
@@ -1059,14 +1046,7 @@ struct AdmissionCheck: ObjectCheck {
   ]
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    let context = report.sharedState(of: ObjectIdentifier(sharing)) { report in
-      ObjectContext(object, check: self, admission: report.admissionRequest)
-    }
-    // Thousands of policies over thousands of objects, once the work is spent: each is asked
-    // about each object, and matched it for nothing (5 s of a 7 s run).
-    if budgetIsSpent, spentSeverities.allSatisfy(context.uncheckedSeverities.contains) {
-      return
-    }
+    let context = ObjectContext(object, check: self, admission: report.admissionRequest)
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       // Once the run's work is spent, whether an exception applies is unknown too: the
       // evaluation says the object was not checked.
@@ -1102,6 +1082,7 @@ struct AdmissionCheck: ObjectCheck {
         break
       }
       unretained[index]._withUnsafeGuaranteedRef { entry in
+        report.reportFor(entry.policy.name, severity: entry.severity)
         if !matches(entry.policy.matchConstraints, context) {
           // Kyverno autogen: a pod policy also checks the pod templates of controllers.
           guard !entry.variants.isEmpty, let variant = entry.variants[object.kind],

@@ -1,7 +1,8 @@
 import KubewardEngine
 
 /// Admission policies as a source of the engine's policies: each policy is a policy id (its
-/// name) with a catalogue entry made from the policy itself, run as a check per object.
+/// name) with a catalogue entry made from the policy itself; together they are one check,
+/// run on each object.
 public struct AdmissionPolicySource: PolicySource {
   /// Problems of the policy files that belong to no policy.
   public static let invalidPolicyID = "admission-policy"
@@ -46,18 +47,17 @@ public struct AdmissionPolicySource: PolicySource {
       else { continue }
       enabled.insert(policy.name)
     }
-    let policies = set.policies.filter { enabled.contains($0.name) && $0.needsCluster == nil }
-    let sharing = AdmissionCheck.Sharing(policies: policies)
-    let objectsByKind = set.objectsByKind
-    let exceptionsByPolicy = set.exceptionsByPolicy
-    return set.policies.filter { enabled.contains($0.name) }.map { policy in
+    let policies = set.policies.filter { enabled.contains($0.name) }
+    guard !policies.isEmpty else { return [] }
+    // One check for them all, which names each finding's policy: as a check apiece, each
+    // policy was a call for every object, however few it matched (see
+    // `ObjectReport.reportFor(_:severity:)`). The engine's id and severity for the check are
+    // the first policy's, and the check replaces them with each policy's own.
+    let check = AdmissionCheck(set: set, configuration: configuration, policies: policies)
+    return [
       ActivePolicy(
-        id: policy.name, severity: set.severity(of: policy),
-        runnable: .object(
-          AdmissionCheck(
-            set: set, configuration: configuration, policies: [policy], sharing: sharing,
-            objectsByKind: objectsByKind, exceptionsByPolicy: exceptionsByPolicy)),
+        id: policies[0].name, severity: set.severity(of: policies[0]), runnable: .object(check),
         checksPartialObjects: false)
-    }
+    ]
   }
 }

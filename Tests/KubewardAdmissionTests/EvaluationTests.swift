@@ -1134,6 +1134,26 @@ struct EvaluationTests {
     #expect(bounded.contains { $0.message.contains("was not checked") })
   }
 
+  /// Once the run's work is spent, an object costs no more than saying so: as a check apiece,
+  /// each of 20 000 policies was asked about each of 10 000 objects, only to say nothing
+  /// more, and the run took 15 s. Policies and objects both grow here: linear work takes
+  /// four times as long for four times both, that work sixteen.
+  @Test func aSpentRunDoesNotAskEveryPolicyAboutEveryObject() throws {
+    var findings: [Finding] = []
+    let growth = try Growth(size: 2000) { count in
+      let policies = (0..<count).map {
+        spec("  validations: [{expression: \"true\"}]", name: "p\($0)")
+      }.joined(separator: "\n---\n")
+      var harness = Harness.serial(policies: policies, deployments: count)
+      harness.workBudget = WorkBudget(limit: 0)
+      findings = try harness.objectFindings()
+    }
+    #expect(growth.isLinear, "\(growth)")
+    // Each object says it once, of the first policy.
+    #expect(findings.count == 2000 / 4)
+    #expect(findings.allSatisfy { $0.policy == "p0" && $0.message.contains("was not checked") })
+  }
+
   /// Matching is work too, for policies that turn every object away: thousands of them,
   /// whose selectors match nothing, each matched against every object uncounted.
   @Test func matchingIsChargedToTheRunsWork() throws {

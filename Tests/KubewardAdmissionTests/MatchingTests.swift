@@ -42,6 +42,28 @@ struct MatchingTests {
     #expect(try Harness(policies: policy(failing), manifest: mixed).objectFindings().count == 1)
   }
 
+  /// A run's admission policies are one check, which names the policy and severity of each
+  /// finding: as a check apiece, each policy was asked about every object of its kinds,
+  /// however few it matched.
+  @Test func thePoliciesOfASetAreOneCheck() throws {
+    let policies = [
+      policy(failing, name: "denied", binding: "  validationActions: [Deny]"),
+      policy(failing, name: "warned", binding: "  validationActions: [Warn]"),
+      policy(failing, name: "audited", binding: "  validationActions: [Audit]"),
+    ].joined(separator: "\n---\n")
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+    let source = AdmissionPolicySource(set)
+    let active = try source.activePolicies(
+      Configuration(), catalogue: PolicyCatalogue(descriptions: source.descriptions))
+    #expect(active.count == 1)
+    let findings = try Harness(policies: policies, manifest: deployment()).objectFindings()
+    #expect(
+      findings.map { "\($0.policy) \($0.severity)" }.sorted() == [
+        "audited info", "denied error", "warned warning",
+      ])
+  }
+
   @Test func resourceRulesNameGroupsResourcesAndOperations() throws {
     // Matched: apps/v1 deployments on CREATE.
     #expect(

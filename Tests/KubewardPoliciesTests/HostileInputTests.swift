@@ -725,7 +725,7 @@ struct HostileEngineTests {
   @Test func repeatedFindingsAreDroppedAsTheyCome() throws {
     let root = try #require(YAMLReader().read("a: 1\n").documents.first?.root)
     var report = ObjectReport(file: "a.yaml", computePaths: false)
-    report.policy = "per-param"
+    report.reportFor("per-param", severity: .warning)
     var seen: Set<Finding> = []
     var peak = 0
     for round in 0..<1000 {

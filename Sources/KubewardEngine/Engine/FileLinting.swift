@@ -42,9 +42,9 @@ struct WorkerScratch {
 }
 
 /// The object policies that may check the objects of each kind (`ObjectCheck.mayCheck`),
-/// found once per kind and kept by a worker: a run's admission policies are a check apiece,
-/// asked about every object, and most kinds meet few of them (50 policies over 1 000 objects
-/// were 50 000 calls, 30 000 of them to say no).
+/// found once per kind and kept by a worker: most checks concern few kinds (the admission
+/// policies of a run, one check, may concern none of an object's kind), and a call for
+/// every object only to say no added up.
 struct PoliciesByKind {
   typealias Checks = [Unmanaged<Linter.Active<any ObjectCheck>>]
 
@@ -399,8 +399,7 @@ extension Linter {
     report.object = object.reference
     for policy in policies {
       policy._withUnsafeGuaranteedRef { active in
-        report.policy = active.id
-        report.severity = active.severity
+        report.reportFor(active.id, severity: active.severity)
         active.policy.check(object, &report)
       }
     }
@@ -429,8 +428,7 @@ extension Linter {
         policy._withUnsafeGuaranteedRef { $0.id == InputPolicies.schema }
       })
     else { return }
-    report.policy = InputPolicies.schema
-    report.severity = .info
+    report.reportFor(InputPolicies.schema, severity: .info)
     report.report(
       object.kindNode,
       "is not a whole object (\(reason)): the API server rejects it as written, so it is read "
