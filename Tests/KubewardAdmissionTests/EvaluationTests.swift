@@ -1082,8 +1082,9 @@ struct EvaluationTests {
     var harness = Harness.serial(policies: text, deployments: 20)
     let unbounded = try harness.objectFindings()
     #expect(unbounded.count == 20 && unbounded.allSatisfy { !$0.message.contains("not checked") })
-    // Each match scans about 10 000 entries: the budget lasts for nine objects.
-    harness.workBudget = WorkBudget(limit: 100_000)
+    // Each match scans about 10 000 entries, and each object's finding costs one: the
+    // budget lasts for nine objects.
+    harness.workBudget = WorkBudget(limit: 9 * (10_000 + WorkBudget.perFinding) + 1_000)
     let bounded = try harness.objectFindings()
     #expect(bounded.count == 20)
     #expect(bounded.filter { $0.message.contains("was not checked") }.count == 11)
@@ -1101,6 +1102,20 @@ struct EvaluationTests {
     let bounded = try harness.objectFindings()
     #expect(bounded.count < 60, "\(bounded.count)")
     #expect(bounded.contains { $0.message.contains("was not checked") })
+  }
+
+  /// A small input makes at most 20 000 findings (one per 40 bytes for a larger one): 200
+  /// validations that fail on each of 1 500 ConfigMaps, 111 kB in all, made 200 000, and a
+  /// JUnit report of 426 MB.
+  @Test func aSmallInputMakesBoundedReports() throws {
+    let validations = (0..<100).map { "    - {expression: \"false\", message: \"v\($0)\"}" }
+    let text = spec("  validations:\n" + validations.joined(separator: "\n"))
+    var harness = Harness.serial(policies: text, deployments: 300)
+    harness.workBudget = WorkBudget(inputBytes: 100_000)
+    let findings = try harness.objectFindings()
+    // 20 000, and then each object left says once that it was not checked.
+    #expect(findings.count <= 20_000 + 300, "\(findings.count)")
+    #expect(findings.contains { $0.message.contains("was not checked") })
   }
 
   /// Audit annotations are findings, and cost the run what findings cost: ten thousand keys
