@@ -66,7 +66,7 @@ public final class WorkBudget: Sendable {
   /// What a finding costs: the time of about a hundred units to find its field and write
   /// it, and its memory until the report is written. Charged at a hundred times that, so
   /// that the findings a run can make, and its reports, stay in proportion to its input (one
-  /// per 40 bytes, at least 20 000; the real corpus gives one per 800 bytes under Kyverno's
+  /// per 40 bytes, at least 20 000; the real corpus gives one per 760 bytes under Kyverno's
   /// 253 CEL policies), where a thousand validations that fail on thousands of objects made
   /// four thousand times the input in findings, and at ten times, 200 validations over 1 500
   /// ConfigMaps (111 kB) still made a JUnit report of 426 MB.
