@@ -12,8 +12,9 @@
 ///
 /// It knows a type only where it is certain of cel-go's: constants (folded by running the
 /// library's own overloads once), literals built of them, results of functions whose type
-/// never varies (`size`, comparisons), and `dyn` (the names the host declares dynamic, what
-/// is selected from them, `dyn(x)`). Everything else is unknown and agrees with every type.
+/// never varies (`size`, comparisons), `dyn` (the names the host declares dynamic, what is
+/// selected from them, `dyn(x)`), and comprehension variables over ranges of those types
+/// (`variableTypes`). Everything else is unknown and agrees with every type.
 /// So it misses some of what cel-go finds, and it rejects nothing cel-go accepts as long as
 /// the library takes every argument kind cel-go declares for a function (folding trusts the
 /// overloads: one missing is a compile error here, where it would be an evaluation error).
@@ -35,6 +36,9 @@ struct LiteralTypeChecker {
     folding = EvaluationContext(
       activation: DictionaryActivation(), frame: [], budget: Self.foldingBudget, tracer: nil)
   }
+
+  /// The names comprehensions bind where an expression is, with their types.
+  typealias Scope = [String: StaticType]
 
   /// A type as cel-go's checker would give it, or `unknown`.
   indirect enum StaticType: Equatable, Sendable {
@@ -140,24 +144,25 @@ struct LiteralTypeChecker {
 
   /// Checks `expression`, and gives its type.
   mutating func check(_ expression: Expr) throws(CELCompileError) -> StaticType {
-    try infer(expression, scope: [], insideFormat: false).type
+    try infer(expression, scope: [:], insideFormat: false).type
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {
     CELCompileError(message: message, offset: expression.offset)
   }
 
-  private mutating func infer(_ expression: Expr, scope: Set<String>, insideFormat: Bool)
+  private mutating func infer(_ expression: Expr, scope: Scope, insideFormat: Bool)
     throws(CELCompileError) -> Known
   {
     switch expression.kind {
     case .literal(let value):
       return Known(type: StaticType(of: value), constant: value)
     case .identifier(let name):
-      return Known(type: !scope.contains(name) && dynamicNames.contains(name) ? .dyn : .unknown)
+      if let bound = scope[name] { return Known(type: bound) }
+      return Known(type: dynamicNames.contains(name) ? .dyn : .unknown)
     case .select(let target, let field, let testOnly):
       if !testOnly, !fieldTypes.isEmpty, case .identifier(let name) = target.kind,
-        !scope.contains(name), let type = fieldTypes[name]?(field)
+        scope[name] == nil, let type = fieldTypes[name]?(field)
       {
         return Known(type: type)
       }
@@ -214,7 +219,7 @@ struct LiteralTypeChecker {
   }
 
   private mutating func inferList(
-    _ elements: [Expr], _ optionalIndices: Set<Int>, scope: Set<String>, insideFormat: Bool
+    _ elements: [Expr], _ optionalIndices: Set<Int>, scope: Scope, insideFormat: Bool
   ) throws(CELCompileError) -> Known {
     var elementType: StaticType? = nil
     var constants: [Value]? = optionalIndices.isEmpty ? [] : nil
@@ -242,7 +247,9 @@ struct LiteralTypeChecker {
       elements: types)
   }
 
-  private mutating func inferMap(_ entries: [Expr.MapEntry], scope: Set<String>, insideFormat: Bool)
+  private mutating func inferMap(
+    _ entries: [Expr.MapEntry], scope: Scope, insideFormat: Bool
+  )
     throws(CELCompileError) -> Known
   {
     var keyType: StaticType? = nil
@@ -343,7 +350,8 @@ struct LiteralTypeChecker {
   ]
 
   private mutating func inferCall(
-    _ name: String, target: Expr?, arguments: [Expr], _ expression: Expr, scope: Set<String>,
+    _ name: String, target: Expr?, arguments: [Expr], _ expression: Expr,
+    scope: Scope,
     insideFormat: Bool
   ) throws(CELCompileError) -> Known {
     var name = name
@@ -424,14 +432,16 @@ struct LiteralTypeChecker {
 
   /// The function `target.name` names, when `target` is a chain of names the library knows
   /// as a prefix (`optional.of`, `sets.contains`), as the compiler reads it.
-  private func qualifiedFunction(_ name: String, target: Expr, scope: Set<String>) -> String? {
-    guard let parts = target.qualifiedParts, !scope.contains(parts[0]) else { return nil }
+  private func qualifiedFunction(_ name: String, target: Expr, scope: Scope)
+    -> String?
+  {
+    guard let parts = target.qualifiedParts, scope[parts[0]] == nil else { return nil }
     let full = parts.joined(separator: ".") + "." + name
     return library.knows(full) ? full : nil
   }
 
   private mutating func inferComprehension(
-    _ comprehension: Comprehension, scope: Set<String>, insideFormat: Bool
+    _ comprehension: Comprehension, scope: Scope, insideFormat: Bool
   ) throws(CELCompileError) -> Known {
     let range = try infer(comprehension.range, scope: scope, insideFormat: insideFormat)
     switch comprehension.kind {
@@ -446,9 +456,11 @@ struct LiteralTypeChecker {
           comprehension.range)
       }
     }
+    let (first, second) = Self.variableTypes(
+      comprehension.kind, range: range.type, twoVariables: comprehension.variable2 != nil)
     var inner = scope
-    inner.insert(comprehension.variable)
-    if let second = comprehension.variable2 { inner.insert(second) }
+    inner[comprehension.variable] = first
+    if let variable = comprehension.variable2 { inner[variable] = second }
     if let predicate = comprehension.predicate {
       _ = try infer(predicate, scope: inner, insideFormat: insideFormat)
     }
@@ -458,6 +470,24 @@ struct LiteralTypeChecker {
     switch comprehension.kind {
     case .all, .exists, .existsOne: return Known(type: .bool)
     default: return .unknown
+    }
+  }
+
+  /// The types cel-go's checker gives a comprehension's variables: a list's elements (and
+  /// `int` indices, in the two-variable forms), a map's keys (and values), an optional's
+  /// value (`optMap`), `cel.bind`'s value; `dyn` over `dyn`. Unknown where the range is.
+  static func variableTypes(_ kind: Comprehension.Kind, range: StaticType, twoVariables: Bool)
+    -> (StaticType, StaticType)
+  {
+    switch (kind, range) {
+    case (.bind, _): return (range, .unknown)
+    case (.optionalMap, .optional(let value)), (.optionalFlatMap, .optional(let value)):
+      return (value, .unknown)
+    case (.optionalMap, _), (.optionalFlatMap, _): return (.unknown, .unknown)
+    case (_, .list(let element)): return twoVariables ? (.int, element) : (element, .unknown)
+    case (_, .map(let key, let value)): return (key, value)
+    case (_, .dyn): return (.dyn, .dyn)
+    default: return (.unknown, .unknown)
     }
   }
 }

@@ -56,8 +56,8 @@ struct LiteralTypeTests {
   @Test(arguments: [
     "[object.a, object.b]", "[dyn(1), dyn('a')]", "[[], [1]]", "[{}, {'a': 1}]",
     "'%s is %d'.format(['a', 1])", "'%s'.format([[1, 'a']])",
-    // A comprehension's variable and a typed name: of types not known here.
-    "[1, 2].all(x, [x, 'a'].size() > 0)", "[request.name, 'x']", "cel.bind(x, 1, [x, 'a'])",
+    // A typed name, and a comprehension's variable over a range whose type is not known here.
+    "[request.name, 'x']", "[1, 2].map(x, x).all(y, [y, 'a'].size() > 0)",
     "[?optional.of(1), 2.0]", "{'a': 1, 'b': 2}", "[1, 2].map(x, x * 2)",
     "['a', 'b'].join('-') == 'a-b'", "[1u, 2u]", "[b'a', b'b']",
     // cel-go declares int(duration); a mixed literal inside `format` is a list of dyn, which
@@ -215,9 +215,44 @@ struct LiteralTypeTests {
     }
   }
 
+  /// A comprehension's variables are of the types cel-go's checker gives them: a list's
+  /// elements (and `int` indices, with two variables), a map's keys (and values), an
+  /// optional's value (`optMap`), `cel.bind`'s value, `dyn` over `dyn`. So what is built of
+  /// them is checked as what is built of constants is.
+  @Test(arguments: [
+    (
+      "[1, 2].exists(x, x == 'a')",
+      "found no matching overload for '_==_' applied to '(int, string)'", 19
+    ),
+    (
+      "[1, 2].all(x, x == 1.0)", "found no matching overload for '_==_' applied to '(int, double)'",
+      16
+    ),
+    ("[1, 2].all(x, [x, 'a'].size() > 0)", "expected type 'int' but found 'string'", 18),
+    (
+      "[1, 2].all(i, v, i == 'a')",
+      "found no matching overload for '_==_' applied to '(int, string)'", 19
+    ),
+    (
+      "{'a': 1}.all(k, k == 1)", "found no matching overload for '_==_' applied to '(string, int)'",
+      18
+    ),
+    ("{'a': 1}.all(k, v, [k, v].size() > 0)", "expected type 'string' but found 'int'", 23),
+    (
+      "optional.of(1).optMap(x, x == 'a')",
+      "found no matching overload for '_==_' applied to '(int, string)'", 27
+    ),
+    ("object.items.all(x, [x, 'a'].size() > 0)", "expected type 'dyn' but found 'string'", 24),
+  ])
+  func comprehensionVariablesAreTyped(_ expression: String, message: String, offset: Int) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    #expect(error.offset == offset, "\(expression)")
+  }
+
   @Test func equalityOfDynOrUnknownTypesCompiles() {
     for expression in [
-      "object.spec.replicas == 1.0", "dyn(1) == 1.0", "[1, 2].all(x, x == 1.0)",
+      "object.spec.replicas == 1.0", "dyn(1) == 1.0", "dyn([1, 2]).all(x, x == 1.0)",
       "size(object.spec.containers) == 1", "[object.a] == [1]", "type(1) == int",
       "object.x == null", "null == 1", "[1] == []", "{} == {'a': 1}", "1.0 != 2.0",
     ] {
