@@ -175,9 +175,23 @@ struct LiteralTypeChecker {
       default: return .unknown
       }
     case .index(let target, let key):
+      // cel-go's `_[_]` is `(list(A), int) -> A` and `(map(K, V), K) -> V`.
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
-      _ = try infer(key, scope: scope, insideFormat: insideFormat)
-      return Known(type: operand.type == .dyn ? .dyn : .unknown)
+      let index = try infer(key, scope: scope, insideFormat: insideFormat)
+      switch operand.type {
+      case .list(let element):
+        if Self.certainlyDiffer(index.type, .int) {
+          throw overloadMismatch("_[_]", false, [operand.type, index.type], expression)
+        }
+        return Known(type: element)
+      case .map(let keyType, let value):
+        if Self.certainlyDiffer(index.type, keyType) {
+          throw overloadMismatch("_[_]", false, [operand.type, index.type], expression)
+        }
+        return Known(type: value)
+      case .dyn: return Known(type: .dyn)
+      default: return .unknown
+      }
     case .optionalSelect(let target, _):
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
       return operand.type == .dyn || operand.type == .optional(.dyn)
@@ -328,6 +342,14 @@ struct LiteralTypeChecker {
     return first == second ? first : .unknown
   }
 
+  /// Whether cel-go's checker certainly binds no type parameter to both: both known whole,
+  /// neither `null_type` (whose assignability kubeward does not settle), and not unifying.
+  static func certainlyDiffer(_ first: StaticType, _ second: StaticType) -> Bool {
+    let null = StaticType.named("null_type")
+    return first.isCertain && second.isCertain && first != null && second != null
+      && !first.unifies(with: second)
+  }
+
   /// Whether cel-go's checker unifies the two operands of `==`: `dyn` and what is not known
   /// here agree with any type, and so does `null_type` (which cel-go assigns to several).
   static func comparable(_ first: StaticType, _ second: StaticType) -> Bool {
@@ -387,6 +409,17 @@ struct LiteralTypeChecker {
     }
     if !member, types.count == 1, types[0] == .named("type"), Self.conversions.contains(name) {
       throw overloadMismatch(name, member, types, expression)
+    }
+    // `@in` is `(A, list(A)) -> bool` and `(A, map(A, B)) -> bool`: cel-go's checker refuses
+    // `1 in [1.0]`, which only `dyn` lets through.
+    if !member, name == "@in", types.count == 2 {
+      switch types[1] {
+      case .list(let element), .map(let element, _):
+        if Self.certainlyDiffer(types[0], element) {
+          throw overloadMismatch(name, member, types, expression)
+        }
+      default: break
+      }
     }
     // `_==_` and `_!=_` take two operands of one type (`(A, A) -> bool`): cel-go's checker
     // refuses `size(x) == 1.0` and `[1] == [1.0]`, which only `dyn` lets through.

@@ -167,7 +167,8 @@ struct LiteralTypeTests {
       ("has(object.x) ? object.x : true", "dyn"), ("object.x ? 1 : 2", "int"),
       ("true ? null : duration('1s')", nil), ("true ? [] : [1]", nil),
       ("true ? 'a' : 'b'", "string"),
-      ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", nil),
+      ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", "dyn"),
+      ("[1][0]", "int"), ("{'a': 'b'}['a']", "string"), ("[object].map(x, x)[0]", nil),
     ] as [(String, String?)])
   func theCheckedTypeIsCelGosWhereKnown(_ expression: String, type: String?) throws {
     let program = try Program(
@@ -248,6 +249,36 @@ struct LiteralTypeTests {
     let error = try #require(compileError(expression), "\(expression)")
     #expect(error.message == message, "\(expression)")
     #expect(error.offset == offset, "\(expression)")
+  }
+
+  /// `@in` takes an element of the list's type or a key of the map's, and `_[_]` an `int`
+  /// index of a list or a key of the map's type, as cel-go declares them; an element of a
+  /// list of known type is of that type. `dyn`, what is not known here and `null` pass.
+  @Test(arguments: [
+    ("1 in [1.0]", "found no matching overload for '@in' applied to '(int, list(double))'", 2),
+    (
+      "'a' in {1: 'x'}",
+      "found no matching overload for '@in' applied to '(string, map(int, string))'", 4
+    ),
+    ("[1, 2][1u]", "found no matching overload for '_[_]' applied to '(list(int), uint)'", 6),
+    (
+      "{'a': 1}[1]", "found no matching overload for '_[_]' applied to '(map(string, int), int)'",
+      8
+    ),
+    ("[1, 2][0] == 'a'", "found no matching overload for '_==_' applied to '(int, string)'", 10),
+  ])
+  func membershipAndIndexTakeTheirContainersTypes(
+    _ expression: String, message: String, offset: Int
+  ) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    #expect(error.offset == offset, "\(expression)")
+    for accepted in [
+      "dyn(1) in [1.0]", "dyn([1, 2])[1u]", "1 in []", "null in [1]", "object.a in [1]",
+      "[1, 2][dyn(0)]", "{'a': 1}['a'] == 1", "'a' in {'a': 1}", "[[1]][0] == [2]",
+    ] {
+      #expect(compileError(accepted) == nil, "\(accepted)")
+    }
   }
 
   @Test func equalityOfDynOrUnknownTypesCompiles() {

@@ -329,12 +329,14 @@ class Generator:
             lambda: f"({self.string(depth - 1)} {self.pick('<', '==', '!=')} {self.string(depth - 1)})",
             lambda: f"{self.string(depth - 1)}.{self.pick('startsWith', 'endsWith', 'contains')}({self.string(0)})",
             lambda: f"{self.string(depth - 1)}.matches({self.pick(repr('^a'), repr('b+'), repr('[0-9]'), repr('(x|y)z?$'))})",
-            lambda: f"{self.int_(depth - 1)} in {self.list_(depth - 1)}",
+            # `in` takes an element of the list's (or map key's) type once checked (Kubernetes'
+            # compiler refuses `0 in [[1], [2, 3]]`, as cel-go's checker does): dyn lets any in.
+            lambda: f"dyn({self.int_(depth - 1)}) in {self.list_(depth - 1)}",
             lambda: f"{self.list_(depth - 1)}.all(x, x == x)",
             lambda: f"[1, 2, 3].exists(x, {self.bool_with('x', depth - 1)})",
             lambda: f"[1, 2, 3].exists_one(x, {self.bool_with('x', depth - 1)})",
             lambda: f"has({self.map_(depth)}.a)",
-            lambda: f"'a' in {self.map_(depth)}",
+            lambda: f"dyn('a') in {self.map_(depth)}",
             # Two lists of different element types compare only through dyn once checked.
             lambda: f"{self.list_(depth - 1)} == dyn({self.list_(depth - 1)})",
             lambda: f"(1 / 0 == 1 {self.pick('||', '&&')} {self.bool_(depth - 1)})",
