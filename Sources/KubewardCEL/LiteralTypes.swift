@@ -497,12 +497,18 @@ struct LiteralTypeChecker {
     if let predicate = comprehension.predicate {
       _ = try infer(predicate, scope: inner, insideFormat: insideFormat)
     }
+    var transformed = StaticType.unknown
     if let transform = comprehension.transform {
-      _ = try infer(transform, scope: inner, insideFormat: insideFormat)
+      transformed = try infer(transform, scope: inner, insideFormat: insideFormat).type
     }
+    // The types of cel-go's expansions' results (their accumulators').
     switch comprehension.kind {
     case .all, .exists, .existsOne: return Known(type: .bool)
-    default: return .unknown
+    case .map, .transformList: return Known(type: .list(transformed))
+    case .filter: return Known(type: .list(first))
+    case .bind, .optionalFlatMap: return Known(type: transformed)
+    case .optionalMap: return Known(type: .optional(transformed))
+    case .transformMap, .transformMapEntry: return .unknown
     }
   }
 

@@ -913,8 +913,8 @@ struct EvaluationTests {
         == true)
     #expect(try findings("'x' + object.spec.nope", failurePolicy: "Ignore").isEmpty)
     // The API server's compiler rejects a value typed `dyn`; one that kubeward's checker
-    // cannot type (here an item of a mapped list) is judged as it comes.
-    let number = try findings("[object.spec.replicas].map(x, x)[0]", failurePolicy: "Ignore")
+    // cannot type (here an item of a list mapped by arithmetic) is judged as it comes.
+    let number = try findings("[object.spec.replicas].map(x, x * 1)[0]", failurePolicy: "Ignore")
     #expect(number.map(\.severity) == [.error])
     #expect(number.first?.message.contains("unsupported return type: int") == true)
     #expect(try findings("'   '", failurePolicy: "Fail").isEmpty)
@@ -1269,9 +1269,9 @@ struct EvaluationTests {
     let erring = "{name: opted-in, expression: \"object.metadata.labels['policy'] == 'strict'\"}"
     let falseOne = "{name: not-web, expression: \"object.metadata.name != 'web'\"}"
     let trueOne = "{name: web, expression: \"object.metadata.name == 'web'\"}"
-    // An item of a mapped list, which kubeward's checker cannot type: a bare field is `dyn`,
-    // which the API server's compiler rejects as a condition.
-    let notBool = "{name: named, expression: \"[object.metadata.name].map(x, x)[0]\"}"
+    // An item of a list mapped by a concatenation, which kubeward's checker cannot type: a
+    // bare field is `dyn`, which the API server's compiler rejects as a condition.
+    let notBool = "{name: named, expression: \"[object.metadata.name].map(x, x + '')[0]\"}"
     func findings(_ conditions: [String]) throws -> [String] {
       let text = spec(
         """

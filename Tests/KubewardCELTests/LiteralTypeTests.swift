@@ -57,7 +57,7 @@ struct LiteralTypeTests {
     "[object.a, object.b]", "[dyn(1), dyn('a')]", "[[], [1]]", "[{}, {'a': 1}]",
     "'%s is %d'.format(['a', 1])", "'%s'.format([[1, 'a']])",
     // A typed name, and a comprehension's variable over a range whose type is not known here.
-    "[request.name, 'x']", "[1, 2].map(x, x).all(y, [y, 'a'].size() > 0)",
+    "[request.name, 'x']", "[1, 2].map(x, x * 2).all(y, [y, 'a'].size() > 0)",
     "[?optional.of(1), 2.0]", "{'a': 1, 'b': 2}", "[1, 2].map(x, x * 2)",
     "['a', 'b'].join('-') == 'a-b'", "[1u, 2u]", "[b'a', b'b']",
     // cel-go declares int(duration); a mixed literal inside `format` is a list of dyn, which
@@ -168,7 +168,8 @@ struct LiteralTypeTests {
       ("true ? null : duration('1s')", nil), ("true ? [] : [1]", nil),
       ("true ? 'a' : 'b'", "string"),
       ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", "dyn"),
-      ("[1][0]", "int"), ("{'a': 'b'}['a']", "string"), ("[object].map(x, x)[0]", nil),
+      ("[1][0]", "int"), ("{'a': 'b'}['a']", "string"), ("[object].map(x, x)[0]", "dyn"),
+      ("[1].map(x, x * 2)[0]", nil),
     ] as [(String, String?)])
   func theCheckedTypeIsCelGosWhereKnown(_ expression: String, type: String?) throws {
     let program = try Program(
@@ -244,6 +245,18 @@ struct LiteralTypeTests {
       "found no matching overload for '_==_' applied to '(int, string)'", 27
     ),
     ("object.items.all(x, [x, 'a'].size() > 0)", "expected type 'dyn' but found 'string'", 24),
+    (
+      "[1, 2].map(x, x).exists(y, y == 'a')",
+      "found no matching overload for '_==_' applied to '(int, string)'", 29
+    ),
+    (
+      "[1, 2].filter(x, x > 1)[0] == 'a'",
+      "found no matching overload for '_==_' applied to '(int, string)'", 27
+    ),
+    (
+      "[1].map(x, 'a')[0] == 1", "found no matching overload for '_==_' applied to '(string, int)'",
+      19
+    ),
   ])
   func comprehensionVariablesAreTyped(_ expression: String, message: String, offset: Int) throws {
     let error = try #require(compileError(expression), "\(expression)")
