@@ -1293,7 +1293,7 @@ struct AdmissionCheck: ObjectCheck {
     report.report(
       object.nameNode,
       "\(unchecked) or the admission policies after it: the run spent the \(budget.limit) units of CEL work kubeward allows for its input (Kubernetes' cost "
-        + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object, \(WorkBudget.perExpression) per expression), so the verdict is unknown; lint fewer objects or policies at once, or make "
+        + "units, and \(WorkBudget.perEvaluation) per policy evaluated on an object, \(WorkBudget.perExpression) per expression, \(WorkBudget.perFinding) per finding), so the verdict is unknown; lint fewer objects or policies at once, or make "
         + "the policies' expressions cheaper",
       adjustment: adjustment)
     return true

@@ -1115,7 +1115,12 @@ struct EvaluationTests {
     let findings = try harness.objectFindings()
     // 20 000, and then each object left says once that it was not checked.
     #expect(findings.count <= 20_000 + 300, "\(findings.count)")
-    #expect(findings.contains { $0.message.contains("was not checked") })
+    // The finding that says so names what a finding costs.
+    #expect(
+      findings.contains {
+        $0.message.contains("was not checked")
+          && $0.message.contains("\(WorkBudget.perFinding) per finding")
+      })
   }
 
   /// Audit annotations are findings, and cost the run what findings cost: ten thousand keys

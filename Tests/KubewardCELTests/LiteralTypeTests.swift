@@ -257,6 +257,14 @@ struct LiteralTypeTests {
       "[1].map(x, 'a')[0] == 1", "found no matching overload for '_==_' applied to '(string, int)'",
       19
     ),
+    (
+      "[1].transformList(i, v, v)[0] == 'a'",
+      "found no matching overload for '_==_' applied to '(int, string)'", 30
+    ),
+    (
+      "optional.of(1).optMap(x, x).value() == 'a'",
+      "found no matching overload for '_==_' applied to '(int, string)'", 36
+    ),
   ])
   func comprehensionVariablesAreTyped(_ expression: String, message: String, offset: Int) throws {
     let error = try #require(compileError(expression), "\(expression)")
