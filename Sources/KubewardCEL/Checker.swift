@@ -9,7 +9,8 @@ struct Checker {
   let declarations: Set<String>?
   /// Kubernetes' literal validators (from 1.29): a constant regular expression, duration or
   /// timestamp that is invalid is a compile error, not an error of every evaluation; and the
-  /// checks of `LiteralTypeChecker` (aggregate literals of one type, calls on constants).
+  /// checks of `LiteralTypeChecker` (aggregate literals of one type, calls on constants and on
+  /// operands of known types).
   var validatesLiterals = false
   /// Declared names that are objects of known fields (an admission policy's `variables`),
   /// with whether a field is one: another is a compile error, `undefined field`, as in cel-go.

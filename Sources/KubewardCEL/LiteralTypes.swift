@@ -6,13 +6,15 @@
 ///   inside a `format` call (its receiver or its arguments), where a mixed literal is a list
 ///   or map of `dyn`;
 /// - a call no overload accepts, when its arguments are constants (`'hello'.charAt(true)`,
-///   `isQuantity([1])`), and a literal format string its literal list of arguments does not
-///   fit (see `FormatCheck`);
+///   `isQuantity([1])`) or of known primitive types (`x + 'a'` over `[1, 2]`, see
+///   `samples`), and a literal format string its literal list of arguments does not fit
+///   (see `FormatCheck`);
 /// - a comprehension over a constant that is neither a list nor a map (`1.all(x, x > 0)`).
 ///
 /// It knows a type only where it is certain of cel-go's: constants (folded by running the
 /// library's own overloads once), literals built of them, results of functions whose type
-/// never varies (`size`, comparisons), `dyn` (the names the host declares dynamic, what is
+/// never varies (`size`, comparisons) or that take operands of known primitive types (the
+/// type of what the overload gives), `dyn` (the names the host declares dynamic, what is
 /// selected from them, `dyn(x)`), and comprehension variables over ranges of those types
 /// (`variableTypes`). Everything else is unknown and agrees with every type.
 /// So it misses some of what cel-go finds, and it rejects nothing cel-go accepts as long as
@@ -390,11 +392,13 @@ struct LiteralTypeChecker {
     }
     let inside = insideFormat || name == "format"
     var values: [Value]? = []
+    var constants: [Value?] = []
     var types: [StaticType] = []
     var elements: [StaticType]? = nil
     for operand in operands {
       let known = try infer(operand, scope: scope, insideFormat: inside)
       types.append(known.type)
+      constants.append(known.constant)
       elements = known.elements
       if let constant = known.constant { values?.append(constant) } else { values = nil }
     }
@@ -433,12 +437,47 @@ struct LiteralTypeChecker {
       resultType = .optional(types[0])
     }
     // `dyn(1)` is of type dyn, not int: no constant for cel-go's checker.
-    guard name != "dyn", let values else { return Known(type: resultType) }
-    let overloads = library.overloads(name, member: member, arity: values.count)
-    guard !overloads.isEmpty, !overloads.contains(where: \.isLazy), folding.spend(1) else {
+    guard name != "dyn" else { return Known(type: resultType) }
+    if let values {
+      guard let result = try resolve(name, member, types, values, expression) else {
+        return Known(type: resultType)
+      }
+      // A constant's type hides its parameters (`optional.of(1)`): the call's says them.
+      let folded = StaticType(of: result)
+      return Known(type: folded == .unknown ? resultType : folded, constant: result)
+    }
+    // Operands not all constants, but all of primitive types the checker knows (`x + 'a'`
+    // over `[1, 2]`, `size(s) + 1 == 'a'`): cel-go's checker resolves the overload from the
+    // types alone. A value of each type stands for it (see `samples`), and what the overload
+    // gives is the call's type.
+    var samples: [Value] = []
+    for (type, constant) in zip(types, constants) {
+      guard case .named(let typeName) = type, let sample = constant ?? Self.samples[typeName]
+      else {
+        return Known(type: resultType)
+      }
+      samples.append(sample)
+    }
+    guard let result = try resolve(name, member, types, samples, expression) else {
       return Known(type: resultType)
     }
-    guard let result = Library.firstAccepting(overloads, values, &folding) else {
+    let sampled = StaticType(of: result)
+    return Known(type: sampled == .unknown ? resultType : sampled)
+  }
+
+  /// What the library's overloads (kubeward's declarations) give for `arguments`, run once
+  /// at compile time: `nil` when that is not worked out here (no overloads, a lazy one,
+  /// folding's budget spent) or is an error of the values; a compile error, as cel-go
+  /// words it, when none takes their kinds.
+  private mutating func resolve(
+    _ name: String, _ member: Bool, _ types: [StaticType], _ arguments: [Value],
+    _ expression: Expr
+  ) throws(CELCompileError) -> Value? {
+    let overloads = library.overloads(name, member: member, arity: arguments.count)
+    guard !overloads.isEmpty, !overloads.contains(where: \.isLazy), folding.spend(1) else {
+      return nil
+    }
+    guard let result = Library.firstAccepting(overloads, arguments, &folding) else {
       throw overloadMismatch(name, member, types, expression)
     }
     if case .error(let failure) = result {
@@ -446,12 +485,21 @@ struct LiteralTypeChecker {
       if failure == .noMatchingOverload(name) {
         throw overloadMismatch(name, member, types, expression)
       }
-      return Known(type: resultType)
+      return nil
     }
-    // A constant's type hides its parameters (`optional.of(1)`): the call's says them.
-    let folded = StaticType(of: result)
-    return Known(type: folded == .unknown ? resultType : folded, constant: result)
+    return result
   }
+
+  /// A value of each primitive type, standing for any of its values where an operand is of
+  /// that type but no constant: the overloads choose by kind, never by value (a value they
+  /// refuse, `int('a')`, is an evaluation error, not a missing overload), so a call none
+  /// takes with these is one cel-go's checker refuses.
+  private static let samples: [String: Value] = [
+    "bool": .bool(true), "int": .int(1), "uint": .uint(1), "double": .double(1),
+    "string": .string("a"), "bytes": .bytes([0x61]), "null_type": .null,
+    "google.protobuf.Timestamp": .timestamp(Timestamp(seconds: 0)!),
+    "google.protobuf.Duration": .duration(Duration(seconds: 1)!),
+  ]
 
   private func overloadMismatch(
     _ name: String, _ member: Bool, _ types: [StaticType], _ expression: Expr

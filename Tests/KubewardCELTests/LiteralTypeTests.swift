@@ -57,7 +57,7 @@ struct LiteralTypeTests {
     "[object.a, object.b]", "[dyn(1), dyn('a')]", "[[], [1]]", "[{}, {'a': 1}]",
     "'%s is %d'.format(['a', 1])", "'%s'.format([[1, 'a']])",
     // A typed name, and a comprehension's variable over a range whose type is not known here.
-    "[request.name, 'x']", "[1, 2].map(x, x * 2).all(y, [y, 'a'].size() > 0)",
+    "[request.name, 'x']", "[[1]].map(x, x + x).all(y, [y, 'a'].size() > 0)",
     "[?optional.of(1), 2.0]", "{'a': 1, 'b': 2}", "[1, 2].map(x, x * 2)",
     "['a', 'b'].join('-') == 'a-b'", "[1u, 2u]", "[b'a', b'b']",
     // cel-go declares int(duration); a mixed literal inside `format` is a list of dyn, which
@@ -169,7 +169,8 @@ struct LiteralTypeTests {
       ("true ? 'a' : 'b'", "string"),
       ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", "dyn"),
       ("[1][0]", "int"), ("{'a': 'b'}['a']", "string"), ("[object].map(x, x)[0]", "dyn"),
-      ("[1].map(x, x * 2)[0]", nil),
+      ("[1].map(x, x * 2)[0]", "int"), ("['a'].map(s, s.size())[0]", "int"),
+      ("[[1]].map(x, x + x)[0]", nil),
     ] as [(String, String?)])
   func theCheckedTypeIsCelGosWhereKnown(_ expression: String, type: String?) throws {
     let program = try Program(
@@ -270,6 +271,66 @@ struct LiteralTypeTests {
     let error = try #require(compileError(expression), "\(expression)")
     #expect(error.message == message, "\(expression)")
     #expect(error.offset == offset, "\(expression)")
+  }
+
+  /// A call on operands of known primitive types is resolved from their types, as cel-go's
+  /// checker resolves it, when they are not constants too: comprehension variables, `cel.bind`
+  /// values and what functions of them give. A call no overload takes is refused where the
+  /// API server refuses it; until now it compiled, and erred on every object.
+  @Test(arguments: [
+    (
+      "[1, 2].map(x, x + 'a')", "found no matching overload for '_+_' applied to '(int, string)'",
+      16
+    ),
+    (
+      "size(object.a) + 'x'", "found no matching overload for '_+_' applied to '(int, string)'", 15
+    ),
+    ("[1, 2].all(x, !x)", "found no matching overload for '!_' applied to '(int)'", 14),
+    (
+      "cel.bind(n, 1, n + 'a' == 'b')",
+      "found no matching overload for '_+_' applied to '(int, string)'", 17
+    ),
+    (
+      "[1, 2].map(x, x * 2)[0] == 'a'",
+      "found no matching overload for '_==_' applied to '(int, string)'", 24
+    ),
+    (
+      "['a'].all(s, s.size() == 'b')",
+      "found no matching overload for '_==_' applied to '(int, string)'", 22
+    ),
+    (
+      "[duration('1s')].all(d, d * 2 > d)",
+      "found no matching overload for '_*_' applied to '(google.protobuf.Duration, int)'", 26
+    ),
+  ])
+  func callsOnTypedOperandsAreResolvedByType(_ expression: String, message: String, offset: Int)
+    throws
+  {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    #expect(error.offset == offset, "\(expression)")
+  }
+
+  /// A member call names the receiver's type as cel-go does, and what the overloads take
+  /// compiles: cross-type numeric comparisons (Kubernetes turns them on), conversions, and
+  /// values that are errors at run time only (`int('a')`).
+  @Test func typedCallsThatAnOverloadTakesCompile() {
+    #expect(
+      compileError("['a'].all(s, s.startsWith(1))")?.message
+        == "found no matching overload for 'startsWith' applied to 'string.(int)'")
+    for expression in [
+      "[1, 2].map(x, x + 1).size() > 0", "['a'].all(s, s + 'b' == 'ab')", "[1, 2].all(x, x < 1.5)",
+      "['a'].all(s, int(s) > 0)", "[1].all(x, string(x) == '1')", "[1].all(x, x / 0 == 1)",
+      "['a'].all(s, s.matches(s))",
+      "[timestamp('2024-01-01T00:00:00Z')].all(t, t + duration('1s') > t)",
+      "['1'].all(s, quantity(s).isGreaterThan(quantity('0')))", "[1u].all(u, u + 1u > 0u)",
+      "cel.bind(n, object.a, n + 'a' == 'b')", "[1, 2].all(x, dyn(x) + 'a' == 'b')",
+      "[null].all(n, n == null)",
+    ] {
+      #expect(
+        compileError(expression) == nil,
+        "\(expression): \(compileError(expression)?.message ?? "")")
+    }
   }
 
   /// `@in` takes an element of the list's type or a key of the map's, and `_[_]` an `int`
