@@ -561,7 +561,9 @@ public enum CELFormat {
     return (digits, point)
   }
 
-  /// `double("…")`: Go's `strconv.ParseFloat`, which also reads `NaN`, `Inf` and `Infinity`.
+  /// `double("…")`: Go's `strconv.ParseFloat`, which reads Go's floating-point literals:
+  /// decimal, and hexadecimal with a binary exponent (`0x1p-2`), digits separated by single
+  /// underscores (`1_000.5`, `0x_1p0`); and `NaN`, `Inf` and `Infinity`.
   public static func parseDouble(_ text: String) -> Double? {
     switch text.lowercased() {
     case "nan": return .nan
@@ -569,8 +571,22 @@ public enum CELFormat {
     case "-inf", "-infinity": return -.infinity
     default: break
     }
-    guard !text.isEmpty, text.utf8.allSatisfy({ Self.numberBytes.contains($0) }),
-      let value = Double(text)
+    var bytes = Array(text.utf8)
+    if bytes.contains(UInt8(ascii: "_")) {
+      guard underscoresSeparateDigits(bytes) else { return nil }
+      bytes.removeAll { $0 == UInt8(ascii: "_") }
+    }
+    var digits = bytes[...]
+    if let sign = digits.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+      digits = digits.dropFirst()
+    }
+    let isHex =
+      digits.count > 2 && digits.first == UInt8(ascii: "0")
+      && (digits.dropFirst().first! | 0x20) == UInt8(ascii: "x")
+    guard !digits.isEmpty,
+      isHex
+        ? isHexFloat(digits.dropFirst(2)) : digits.allSatisfy({ Self.numberBytes.contains($0) }),
+      let value = Double(String(decoding: bytes, as: UTF8.self))
     else {
       return nil
     }
@@ -578,7 +594,62 @@ public enum CELFormat {
     return value.isFinite ? value : nil
   }
 
-  private static let numberBytes = Set("0123456789+-.eE_".utf8)
+  private static let numberBytes = Set("0123456789+-.eE".utf8)
+
+  /// Go's hexadecimal mantissa (after `0x`: hex digits, at most one point, one digit at
+  /// least) and the binary exponent it must have (`p`, a sign, decimal digits).
+  private static func isHexFloat(_ text: ArraySlice<UInt8>) -> Bool {
+    guard let p = text.firstIndex(where: { $0 | 0x20 == UInt8(ascii: "p") }) else { return false }
+    let mantissa = text[..<p]
+    var exponent = text[(p + 1)...]
+    if let sign = exponent.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+      exponent = exponent.dropFirst()
+    }
+    func isHexDigit(_ byte: UInt8) -> Bool {
+      (0x30...0x39).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+    }
+    return mantissa.filter { $0 == UInt8(ascii: ".") }.count <= 1
+      && mantissa.contains(where: isHexDigit)
+      && mantissa.allSatisfy { $0 == UInt8(ascii: ".") || isHexDigit($0) }
+      && !exponent.isEmpty && exponent.allSatisfy { (0x30...0x39).contains($0) }
+  }
+
+  /// Go's `underscoreOK`: each underscore between two digits, or between a base prefix and a
+  /// digit (`0x_1p0`).
+  private static func underscoresSeparateDigits(_ text: [UInt8]) -> Bool {
+    var rest = text[...]
+    if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+      rest = rest.dropFirst()
+    }
+    var afterDigit = false
+    var afterUnderscore = false
+    var hex = false
+    if rest.count >= 2, rest.first == UInt8(ascii: "0"),
+      [UInt8(ascii: "b"), UInt8(ascii: "o"), UInt8(ascii: "x")].contains(
+        rest.dropFirst().first! | 0x20)
+    {
+      hex = rest.dropFirst().first! | 0x20 == UInt8(ascii: "x")
+      rest = rest.dropFirst(2)
+      afterDigit = true
+    }
+    for byte in rest {
+      let lower = byte | 0x20
+      if (0x30...0x39).contains(byte)
+        || hex && (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(lower)
+      {
+        afterDigit = true
+        afterUnderscore = false
+      } else if byte == UInt8(ascii: "_") {
+        guard afterDigit else { return false }
+        afterDigit = false
+        afterUnderscore = true
+      } else {
+        if afterUnderscore { return false }
+        afterDigit = false
+      }
+    }
+    return !afterUnderscore
+  }
 
   /// C's `printf` for one double with one conversion (`%.3f`, `%e`): exact decimal rounding.
   static func printf(_ value: Double, precision: Int, conversion: Character) -> String {

@@ -593,3 +593,32 @@ private final class RecordingActivation: Activation, @unchecked Sendable {
     return values[name]
   }
 }
+
+extension SmokeTests {
+  /// `double(string)` reads what Go's `strconv.ParseFloat` reads (cel-go's conversion): Go's
+  /// floating-point literals, hexadecimal ones with their binary exponent, and digits
+  /// separated by single underscores. Each of these was an error here.
+  @Test func doubleOfAStringReadsGosFloatingPointLiterals() throws {
+    let values: [(String, Double)] = [
+      ("double('0x1p-2')", 0.25), ("double('-0X1.8P1')", -3), ("double('0x.8p1')", 1),
+      ("double('0x_1p-2')", 0.25), ("double('0x1ep+1')", 60), ("double('1_000.5')", 1000.5),
+      ("double('1e1_0')", 1e10), ("double('+.5')", 0.5),
+    ]
+    for (source, expected) in values {
+      let value = try Program(source).evaluate(DictionaryActivation())
+      guard case .double(let number) = value else {
+        Issue.record("\(source): \(value.debugText)")
+        continue
+      }
+      #expect(number == expected, "\(source)")
+    }
+    // A hexadecimal mantissa needs its exponent; an underscore stands between two digits.
+    for source in [
+      "double('0x1')", "double('0x1p')", "double('0xp1')", "double('0x1p1024')", "double('1__0')",
+      "double('_1')", "double('1_')", "double('1_.5')", "double('0b1')", "double('0x1.8.1p1')",
+    ] {
+      let value = try Program(source).evaluate(DictionaryActivation())
+      #expect(value.isError, "\(source): \(value.debugText)")
+    }
+  }
+}
