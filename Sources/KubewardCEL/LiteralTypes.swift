@@ -556,7 +556,12 @@ struct LiteralTypeChecker {
     case .filter: return Known(type: .list(first))
     case .bind, .optionalFlatMap: return Known(type: transformed)
     case .optionalMap: return Known(type: .optional(transformed))
-    case .transformMap, .transformMapEntry: return .unknown
+    // cel-go inserts each result in a map: under the first variable's key (`int` over a
+    // list), or, for transformMapEntry, the entry the result is.
+    case .transformMap: return Known(type: .map(first, transformed))
+    case .transformMapEntry:
+      if case .map = transformed { return Known(type: transformed) }
+      return Known(type: .map(.unknown, .unknown))
     }
   }
 

@@ -170,7 +170,10 @@ struct LiteralTypeTests {
       ("object.a.b == true", "bool"), ("has(object.a)", "bool"), ("[object][0]", "dyn"),
       ("[1][0]", "int"), ("{'a': 'b'}['a']", "string"), ("[object].map(x, x)[0]", "dyn"),
       ("[1].map(x, x * 2)[0]", "int"), ("['a'].map(s, s.size())[0]", "int"),
-      ("[[1]].map(x, x + x)[0]", nil),
+      ("[[1]].map(x, x + x)[0]", nil), ("{'a': 1}.transformMap(k, v, v + 1)", "map(string, int)"),
+      ("[true].transformMap(i, v, !v)", "map(int, bool)"),
+      ("{'a': 1}.transformMapEntry(k, v, {v: k})", "map(int, string)"),
+      ("object.transformMap(k, v, 1)", "map(dyn, int)"),
     ] as [(String, String?)])
   func theCheckedTypeIsCelGosWhereKnown(_ expression: String, type: String?) throws {
     let program = try Program(
@@ -264,6 +267,10 @@ struct LiteralTypeTests {
     ),
     (
       "optional.of(1).optMap(x, x).value() == 'a'",
+      "found no matching overload for '_==_' applied to '(int, string)'", 36
+    ),
+    (
+      "{'a': 1}.transformMap(k, v, v)['a'] == 'x'",
       "found no matching overload for '_==_' applied to '(int, string)'", 36
     ),
   ])
