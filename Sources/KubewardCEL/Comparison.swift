@@ -23,11 +23,7 @@ enum Comparison: CaseIterable, Sendable {
     case .equal:
       return Equality.equals(a, b, &context)
     case .notEqual:
-      switch Equality.equals(a, b, &context) {
-      case .bool(let equal): return .bool(!equal)
-      case .error(let error) where error == costLimitExceeded: return .error(error)
-      default: return nil
-      }
+      return Equality.differs(a, b, &context)
     case .less, .lessOrEqual, .greater, .greaterOrEqual:
       // Text and bytes are compared a character at a time. (Matched one by one: a switch
       // on the pair copied both values.)

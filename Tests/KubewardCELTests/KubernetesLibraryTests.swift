@@ -223,6 +223,36 @@ struct KubernetesLibraryTests {
     #expect(program.evaluate(activation).isError, "\(expression)")
   }
 
+  /// Kubernetes' own types answer "no such overload" when asked whether they equal a value of
+  /// another type (their `Equal`, k8s.io/apiserver `pkg/cel`), and cel-go asks the first
+  /// operand: so `==` errs, `!=` is true, `in` finds nothing, and a list or a map goes on
+  /// past such an element as past an equal one (cel-go's `baseList.Equal` stops only at a
+  /// false). The other way round, a CEL value answers false. Each `==` was false here.
+  @Test func kubernetesTypesAnswerNoSuchOverloadToOtherTypes() throws {
+    for (expression, expected) in [
+      ("dyn(quantity('1')) == 1", "error: no such overload"),
+      ("dyn(ip('10.0.0.1')) == '10.0.0.1'", "error: no such overload"),
+      ("dyn(quantity('1')) == dyn(url('https://a.b'))", "error: no such overload"),
+      ("optional.of(dyn(quantity('1'))) == optional.of(1)", "error: no such overload"),
+      ("1 == dyn(quantity('1'))", "false"), ("dyn(quantity('1')) != 1", "true"),
+      ("dyn(quantity('1')) == null", "false"), ("dyn(quantity('1')) != null", "true"),
+      ("dyn(quantity('1')) in [1]", "false"), ("[dyn(quantity('1'))] == [1]", "true"),
+      ("{'a': dyn(quantity('1'))} == {'a': 'x'}", "true"), ("[1] == [dyn(quantity('1'))]", "false"),
+      ("[dyn(quantity('1')), 1] == [1, 2]", "false"),
+      ("quantity('1') == quantity('1000m')", "true"),
+      ("dyn(quantity('1')) != quantity('2')", "true"),
+    ] {
+      let value = try Program(expression, library: .kubernetes).evaluate(DictionaryActivation())
+      let text: String
+      if case .error(let error) = value {
+        text = "error: \(error.message)"
+      } else {
+        text = value.debugText
+      }
+      #expect(text == expected, "\(expression)")
+    }
+  }
+
   /// `sign` is a function, as the API server declares it (`cel.Overload` in
   /// k8s.io/apiserver `pkg/cel/library/quantity.go`), though the library's documentation
   /// writes `<Quantity>.sign()`: the API server's checker refuses that, so a policy written
