@@ -91,26 +91,71 @@ struct PoliciesByKind {
   }
 }
 
+/// A file linted but for the checks that run in a pass of their own over its objects
+/// (`ObjectCheck.runsInItsOwnPass`), which are run over the objects of several files in a row
+/// (see `Linter.forEachFile`), then finished (`Linter.finish`).
+/// A class: a batch moves it around, and a copy of its findings and objects counted a
+/// reference for each.
+final class AwaitingFile {
+  let outcome: FileOutcome
+  var report: ObjectReport
+  var ownPass: [(KubeObject, PoliciesByKind.Checks)]
+  /// The file's bytes, for finishing: the reader's buffer holds the next file's by then.
+  let bytes: [UInt8]
+  /// How much the file holds, to bound what a batch keeps.
+  var size: Int { bytes.count }
+
+  init(
+    outcome: FileOutcome, report: ObjectReport, ownPass: [(KubeObject, PoliciesByKind.Checks)],
+    bytes: [UInt8]
+  ) {
+    self.outcome = outcome
+    self.report = report
+    self.ownPass = ownPass
+    self.bytes = bytes
+  }
+}
+
+/// A file linted whole, or awaiting its own pass.
+enum FilePass {
+  case finished(FileOutcome)
+  case awaiting(AwaitingFile)
+}
+
 extension Linter {
   /// Lints one input. A context input only contributes facts.
   func lintFile(_ input: LintInput, scratch: inout WorkerScratch) -> FileOutcome {
+    switch firstPass(input, scratch: &scratch, deferringOwnPass: false) {
+    case .finished(let outcome): return outcome
+    case .awaiting(let file): return finish(file, input: input)
+    }
+  }
+
+  /// Lints one input, leaving the checks that run in a pass of their own to the caller when
+  /// `deferringOwnPass` (and the file has objects for them).
+  func firstPass(_ input: LintInput, scratch: inout WorkerScratch, deferringOwnPass: Bool)
+    -> FilePass
+  {
     switch input.source {
     case .bytes(let bytes):
       return bytes.withUnsafeBufferPointer {
         lintBytes(
           $0, input: input, policies: scratch.objectPolicies, strings: &scratch.strings,
-          byKind: &scratch.policiesByKind, recordsObjectNames: scratch.recordsObjectNames)
+          byKind: &scratch.policiesByKind, recordsObjectNames: scratch.recordsObjectNames,
+          deferringOwnPass: deferringOwnPass)
       }
     case .unreadable(let reason):
-      return inputProblem(
-        input, InputPolicies.unreadableFile,
-        "cannot read \(input.name): \(reason); it was not linted")
+      return .finished(
+        inputProblem(
+          input, InputPolicies.unreadableFile,
+          "cannot read \(input.name): \(reason); it was not linted"))
     case .tooLarge(let size, let limit, let binaryAt):
-      return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
+      return .finished(tooLarge(input, size: size, limit: limit, binaryAt: binaryAt))
     case .symlinkNotFollowed(let reason):
-      return inputProblem(
-        input, InputPolicies.symlinkNotFollowed,
-        "\(input.name) is \(reason); kubeward did not follow it")
+      return .finished(
+        inputProblem(
+          input, InputPolicies.symlinkNotFollowed,
+          "\(input.name) is \(reason); kubeward did not follow it"))
     case .helmChart(let folder):
       var outcome = inputProblem(
         input, InputPolicies.helmChart,
@@ -121,7 +166,7 @@ extension Linter {
       // Its objects are not in the set: reasoning about what is missing there would be wrong.
       outcome.facts.incompleteRegions.append(
         IncompleteRegion(scope: input.scope, folder: String(folder.dropLast())))
-      return outcome
+      return .finished(outcome)
     case .file(let path):
       scratch.reader.maximumSize = readerLimits.maximumFileSize
       switch scratch.reader.read(path) {
@@ -130,14 +175,16 @@ extension Linter {
           lintBytes(
             UnsafeBufferPointer(rebasing: $0[0..<count]), input: input,
             policies: scratch.objectPolicies, strings: &scratch.strings,
-            byKind: &scratch.policiesByKind, recordsObjectNames: scratch.recordsObjectNames)
+            byKind: &scratch.policiesByKind, recordsObjectNames: scratch.recordsObjectNames,
+            deferringOwnPass: deferringOwnPass)
         }
       case .failure(.tooLarge(let size, let limit, let binaryAt)):
-        return tooLarge(input, size: size, limit: limit, binaryAt: binaryAt)
+        return .finished(tooLarge(input, size: size, limit: limit, binaryAt: binaryAt))
       case .failure(let error):
-        return inputProblem(
-          input, InputPolicies.unreadableFile,
-          "cannot read \(input.name): \(error.reason); it was not linted")
+        return .finished(
+          inputProblem(
+            input, InputPolicies.unreadableFile,
+            "cannot read \(input.name): \(error.reason); it was not linted"))
       }
     }
   }
@@ -175,8 +222,8 @@ extension Linter {
   private func lintBytes(
     _ bytes: UnsafeBufferPointer<UInt8>, input: LintInput,
     policies: [Unmanaged<Active<any ObjectCheck>>], strings: inout StringInterner,
-    byKind: inout PoliciesByKind, recordsObjectNames: Bool
-  ) -> FileOutcome {
+    byKind: inout PoliciesByKind, recordsObjectNames: Bool, deferringOwnPass: Bool
+  ) -> FilePass {
     var outcome = FileOutcome()
     outcome.summary.files = 1
     let reports = !input.isContext
@@ -283,7 +330,34 @@ extension Linter {
         }
       }
     }
+    if deferringOwnPass && !ownPass.isEmpty {
+      return .awaiting(
+        AwaitingFile(outcome: outcome, report: report, ownPass: ownPass, bytes: Array(bytes)))
+    }
     for (object, checks) in ownPass { lint(object, with: checks, into: &report) }
+    return .finished(finish(outcome, report: &report, bytes: bytes, input: input))
+  }
+
+  /// Runs the file's own pass (when it has not run), and finishes it.
+  func finish(_ file: AwaitingFile, input: LintInput) -> FileOutcome {
+    runOwnPass(file)
+    return file.bytes.withUnsafeBufferPointer {
+      finish(file.outcome, report: &file.report, bytes: $0, input: input)
+    }
+  }
+
+  /// Runs the checks of the file's own pass over its objects, once.
+  func runOwnPass(_ file: AwaitingFile) {
+    for (object, checks) in file.ownPass { lint(object, with: checks, into: &file.report) }
+    file.ownPass = []
+  }
+
+  /// A file's findings gathered, its suppressions applied, and what depends on the input.
+  private func finish(
+    _ outcome: FileOutcome, report: inout ObjectReport, bytes: UnsafeBufferPointer<UInt8>,
+    input: LintInput
+  ) -> FileOutcome {
+    var outcome = outcome
     if outcome.findings.isEmpty {
       outcome.findings = report.takeFindings()
     } else {

@@ -345,7 +345,7 @@ public struct Linter: Sendable {
     if jobs == 1 || inputs.count < 2 {
       var scratch = WorkerScratch(
         objectPolicies: objectPolicies, recordsObjectNames: recordsObjectNames)
-      for input in inputs { deliver(input, lintFile(input, scratch: &scratch)) }
+      lintInBatches(inputs, inputs.indices, scratch: &scratch) { deliver(inputs[$0], $1) }
       return
     }
     // Deliveries never overlap (OrderedWork serialises them), and all end before
@@ -358,13 +358,48 @@ public struct Linter: Sendable {
       DispatchQueue.concurrentPerform(iterations: min(jobs, inputs.count)) { _ in
         var scratch = WorkerScratch(
           objectPolicies: objectPolicies, recordsObjectNames: recordsObjectNames)
-        while let index = work.claim() {
-          work.publish(index, lintFile(inputs[index], scratch: &scratch)) { index, outcome in
-            delivery.value(inputs[index], outcome)
+        // A few files at a time, so that their own passes run in a row (see `OwnPassBatch`);
+        // each is published as it is finished, before the worker claims more.
+        while let claimed = work.claim(upTo: OwnPassBatch.claimedFiles) {
+          lintInBatches(inputs, claimed, scratch: &scratch) { index, outcome in
+            work.publish(index, outcome) { index, outcome in
+              delivery.value(inputs[index], outcome)
+            }
           }
         }
       }
     }
+  }
+
+  /// Lints `inputs[range]` in order, in batches (see `OwnPassBatch`), calling `deliver` for
+  /// each file in order.
+  private func lintInBatches(
+    _ inputs: [LintInput], _ range: Range<Int>, scratch: inout WorkerScratch,
+    deliver: (Int, FileOutcome) -> Void
+  ) {
+    var batch = OwnPassBatch()
+    for index in range {
+      let pass = firstPass(inputs[index], scratch: &scratch, deferringOwnPass: true)
+      if batch.add(index, pass) { flush(&batch, inputs: inputs, deliver: deliver) }
+    }
+    flush(&batch, inputs: inputs, deliver: deliver)
+  }
+
+  /// Runs the own passes of the batch's files one after another, then finishes and delivers
+  /// every file of it in order.
+  private func flush(
+    _ batch: inout OwnPassBatch, inputs: [LintInput], deliver: (Int, FileOutcome) -> Void
+  ) {
+    for (_, pass) in batch.files {
+      if case .awaiting(let file) = pass { runOwnPass(file) }
+    }
+    for (index, pass) in batch.files {
+      switch pass {
+      case .finished(let outcome): deliver(index, outcome)
+      case .awaiting(let file): deliver(index, finish(file, input: inputs[index]))
+      }
+    }
+    batch = OwnPassBatch()
   }
 
   /// The cross-object facts of one input (for tests of the cross-object pass).
@@ -430,5 +465,32 @@ public struct Linter: Sendable {
       for index in policies.indices { check(index) }
     }
     return Array(results)
+  }
+}
+
+/// Files whose own passes (`ObjectCheck.runsInItsOwnPass`: the admission policies' CEL) wait
+/// to run one after another. Interleaved with the next files' reading and built-in policies,
+/// each file's few objects met the policies' compiled expressions and the interpreter's code
+/// evicted from the caches by the rest; in a row, they stay there. Bounded, as the files'
+/// trees are kept meanwhile.
+struct OwnPassBatch {
+  var files: [(index: Int, pass: FilePass)] = []
+  private var awaiting = 0
+  private var bytes = 0
+
+  static let maximumFiles = 256
+  static let maximumBytes = 1024 * 1024
+  /// The files a worker of a parallel run claims at a time.
+  static let claimedFiles = 32
+
+  /// Adds a file's pass; whether the batch is full.
+  mutating func add(_ index: Int, _ pass: FilePass) -> Bool {
+    files.append((index, pass))
+    if case .awaiting(let file) = pass {
+      awaiting += 1
+      bytes += file.size
+    }
+    // A batch of finished files only is delivered at once.
+    return awaiting == 0 || files.count >= Self.maximumFiles || bytes >= Self.maximumBytes
   }
 }

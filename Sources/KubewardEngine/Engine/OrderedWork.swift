@@ -39,6 +39,13 @@ final class OrderedWork<Result>: @unchecked Sendable {
 
   /// The next item to produce, or `nil` when all are claimed.
   func claim() -> Int? {
+    claim(upTo: 1).map(\.lowerBound)
+  }
+
+  /// The next items to produce, at most `count` and within the window, or `nil` when all are
+  /// claimed. A worker publishes every item it claimed before it claims again: it waits for
+  /// the window only holding none, so the items it holds never keep it waiting.
+  func claim(upTo count: Int) -> Range<Int>? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     while nextClaim < slots.count && nextClaim >= nextDelivery + window {
@@ -47,8 +54,9 @@ final class OrderedWork<Result>: @unchecked Sendable {
       waitingForWindow -= 1
     }
     guard nextClaim < slots.count else { return nil }
-    defer { nextClaim += 1 }
-    return nextClaim
+    let end = min(nextClaim + max(1, count), slots.count, nextDelivery + window)
+    defer { nextClaim = end }
+    return nextClaim..<end
   }
 
   /// Stores the result of item `index`; if no other worker is delivering, delivers every
