@@ -353,9 +353,14 @@ extension NodeTree {
     func scan(_ wanted: UnsafeBufferPointer<UInt8>) -> Int? {
       var slot = Int(raw.first + raw.count) - 2
       let first = Int(raw.first)
+      // The length and the first byte before a call to memcmp: most keys of a mapping differ
+      // from the wanted one in one of them, and the call cost more than the comparison.
+      let length = wanted.count
+      let firstByte = length > 0 ? wanted[0] : 0
       while slot >= first {
         let keyNode = nodes[Int(children[slot])]
-        if keyNode.kind == .scalar,
+        if keyNode.kind == .scalar, Int(keyNode.count) == length,
+          length == 0 || text.unsafelyUnwrapped[Int(keyNode.first)] == firstByte,
           memoryEqual(
             UnsafeBufferPointer(
               start: text.map { $0 + Int(keyNode.first) }, count: Int(keyNode.count)),
