@@ -138,8 +138,8 @@ struct OwnPassTests {
         batch = OwnPassBatch()
       }
     }
-    // 64 kB files fill a batch at 1 MB (16 files); small ones at maximumFiles.
-    #expect(sizes == [16, 16, OwnPassBatch.maximumFiles])
+    // 64 kB files fill a batch at 512 kB (8 files); small ones at maximumFiles.
+    #expect(sizes == [8, 8, 8, 8, 8, OwnPassBatch.maximumFiles])
     #expect(delivered == inputs.indices.prefix(delivered.count).map { "\($0)" })
   }
 

@@ -478,8 +478,8 @@ struct OwnPassBatch {
   private var awaiting = 0
   private var bytes = 0
 
-  static let maximumFiles = 256
-  static let maximumBytes = 1024 * 1024
+  static let maximumFiles = 128
+  static let maximumBytes = 512 * 1024
   /// The files a worker of a parallel run claims at a time.
   static let claimedFiles = 32
 
