@@ -32,9 +32,10 @@ public final class Container: Sendable {
   public let probes: [Probe]
 
   /// A container whose whole command is shell built-ins and trivial programs (`sleep 5`,
-  /// `echo done && sleep 10`, `true`): a hook, a placeholder or a simulation step. It writes
-  /// nothing, holds no memory, serves nothing and looks no name up. Found once here: several
-  /// policies ask.
+  /// `echo done && sleep 10`, `true`, `cp /config-ro/app.json /config/`): a hook, a
+  /// placeholder, a simulation step or an init container that copies a file in place. It
+  /// holds no memory, serves nothing and looks no name up; what it writes, its command says
+  /// (`ephemeral-storage-limit` reads it). Found once here: several policies ask.
   public let isTrivial: Bool
 
   /// The Kubernetes `pause` image (`registry.k8s.io/pause`, `…/kubernetes/pause`, and the
@@ -165,6 +166,8 @@ public final class Container: Sendable {
     "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
     "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname", "cat", "rm", "printenv",
     "id", "whoami", "seq", "head", "wc", "tr", "cut", "set",
+    // Setting files up: what they write, their command says (`ephemeral-storage-limit`).
+    "cp", "mv", "ln", "mkdir", "chmod", "chown",
     // What a loop waiting for a dependency asks it: a name, a port, a database's readiness.
     "nslookup", "dig", "getent", "nc", "pg_isready",
   ]
@@ -318,8 +321,17 @@ public final class Container: Sendable {
         let value = item.scalar(.value)?.string ?? item[.valueFrom].map({ _ in "?" })
       else { continue }
       // `DB_HOST: postgres`: a short name is the lookup that musl's search-domain handling
-      // gets wrong.
-      if hostWords.contains(where: name.contains),
+      // gets wrong. Not a name the container is known by (`OTEL_SERVICE_NAME`,
+      // `SERVER_NAME`: a label, its own), nor a value from the pod's own fields (its labels,
+      // namespace and addresses) or resources, which are no names to look up; a node's name
+      // may be one.
+      let isLabel = name.hasSuffix("_name") && !name.contains("host")
+      let isPodField =
+        item.scalar(.value) == nil
+        && (item[.valueFrom]?["resourceFieldRef"] != nil
+          || item[.valueFrom]?["fieldRef"].map { $0["fieldPath"]?.string != "spec.nodeName" }
+            == true)
+      if hostWords.contains(where: name.contains), !isLabel, !isPodField,
         value == "?" || Self.namesHost(value)
           || (value != "localhost" && value.contains(where: \.isLetter)
             && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." })
