@@ -317,21 +317,23 @@ public final class Container: Sendable {
       "host", "addr", "url", "uri", "endpoint", "server", "service", "dsn", "broker",
     ]
     for item in node.items(.env) {
+      let written = item.scalar(.value)?.string
+      let source = written == nil ? item[.valueFrom] : nil
       guard let name = item.scalar(.name)?.string?.lowercased(),
-        let value = item.scalar(.value)?.string ?? item[.valueFrom].map({ _ in "?" })
+        let value = written ?? source.map({ _ in "?" })
       else { continue }
       // `DB_HOST: postgres`: a short name is the lookup that musl's search-domain handling
       // gets wrong. Not a name the container is known by (`OTEL_SERVICE_NAME`,
       // `SERVER_NAME`: a label, its own), nor a value from the pod's own fields (its labels,
       // namespace and addresses) or resources, which are no names to look up; a node's name
       // may be one.
-      let isLabel = name.hasSuffix("_name") && !name.contains("host")
-      let isPodField =
-        item.scalar(.value) == nil
-        && (item[.valueFrom]?["resourceFieldRef"] != nil
-          || item[.valueFrom]?["fieldRef"].map { $0["fieldPath"]?.string != "spec.nodeName" }
-            == true)
-      if hostWords.contains(where: name.contains), !isLabel, !isPodField,
+      func isPodField(_ source: Node) -> Bool {
+        source["resourceFieldRef"] != nil
+          || source["fieldRef"].map { $0["fieldPath"]?.string != "spec.nodeName" } == true
+      }
+      if hostWords.contains(where: name.contains),
+        !(name.hasSuffix("_name") && !name.contains("host")),
+        !(source.map(isPodField) ?? false),
         value == "?" || Self.namesHost(value)
           || (value != "localhost" && value.contains(where: \.isLetter)
             && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." })

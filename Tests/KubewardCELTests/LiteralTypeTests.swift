@@ -9,6 +9,13 @@ import Testing
 struct LiteralTypeTests {
   /// The compile error of `expression` as Kubernetes compiles it (`object` and `params` of
   /// type dyn), or `nil` when it compiles.
+  /// That `expression` does not compile, with `message` at `offset`.
+  func expectCompileError(_ expression: String, _ message: String, at offset: Int) throws {
+    let error = try #require(compileError(expression), "\(expression)")
+    #expect(error.message == message, "\(expression)")
+    #expect(error.offset == offset, "\(expression)")
+  }
+
   func compileError(_ expression: String) -> CELCompileError? {
     do {
       _ = try Program(expression, validatesLiterals: true, dynamicNames: ["object", "params"])
@@ -43,9 +50,7 @@ struct LiteralTypeTests {
     ),
   ])
   func mixedLiteralsAreCompileErrors(_ expression: String, message: String, offset: Int) throws {
-    let error = try #require(compileError(expression), "\(expression)")
-    #expect(error.message == message, "\(expression)")
-    #expect(error.offset == offset, "\(expression)")
+    try expectCompileError(expression, message, at: offset)
     // Standard CEL joins the elements' types to dyn: there the literal is a value.
     if !expression.contains("object"), !expression.contains("params") {
       #expect(!(try Program(expression).evaluate(DictionaryActivation()).isError))
@@ -275,9 +280,7 @@ struct LiteralTypeTests {
     ),
   ])
   func comprehensionVariablesAreTyped(_ expression: String, message: String, offset: Int) throws {
-    let error = try #require(compileError(expression), "\(expression)")
-    #expect(error.message == message, "\(expression)")
-    #expect(error.offset == offset, "\(expression)")
+    try expectCompileError(expression, message, at: offset)
   }
 
   /// A call on operands of known primitive types is resolved from their types, as cel-go's
@@ -313,9 +316,7 @@ struct LiteralTypeTests {
   func callsOnTypedOperandsAreResolvedByType(_ expression: String, message: String, offset: Int)
     throws
   {
-    let error = try #require(compileError(expression), "\(expression)")
-    #expect(error.message == message, "\(expression)")
-    #expect(error.offset == offset, "\(expression)")
+    try expectCompileError(expression, message, at: offset)
   }
 
   /// A member call names the receiver's type as cel-go does, and what the overloads take
@@ -359,9 +360,7 @@ struct LiteralTypeTests {
   func membershipAndIndexTakeTheirContainersTypes(
     _ expression: String, message: String, offset: Int
   ) throws {
-    let error = try #require(compileError(expression), "\(expression)")
-    #expect(error.message == message, "\(expression)")
-    #expect(error.offset == offset, "\(expression)")
+    try expectCompileError(expression, message, at: offset)
     for accepted in [
       "dyn(1) in [1.0]", "dyn([1, 2])[1u]", "1 in []", "null in [1]", "object.a in [1]",
       "[1, 2][dyn(0)]", "{'a': 1}['a'] == 1", "'a' in {'a': 1}", "[[1]][0] == [2]",
