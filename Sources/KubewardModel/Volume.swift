@@ -20,6 +20,14 @@ public struct Volume: Sendable {
     return nil
   }
 
+  /// The PersistentVolumeClaim the volume mounts writable (`persistentVolumeClaim.claimName`,
+  /// without `readOnly: true`), which every pod of the workload shares.
+  public var writableClaimName: String? {
+    guard let (_, claim) = source(.persistentVolumeClaim), claim.scalar(.readOnly)?.bool != true
+    else { return nil }
+    return claim["claimName"]?.string
+  }
+
   /// The source's value when the volume is of type `key` (`.emptyDir`, `.hostPath`, …): a
   /// source written as null is none (the API server decodes it as a nil pointer).
   public func source(_ key: Key) -> (key: Node, value: Node)? {

@@ -527,6 +527,36 @@ struct MessagesFitTheKind {
     #expect(web.message.contains("autoscalers cannot compute utilisation"))
   }
 
+  /// A single pod that mounts a claim writable may be a single-writer store: said, and a
+  /// claim mounted read-only (shareable) is not.
+  @Test func aSinglePodSharingAWritableClaimIsSaidToBeSingleByDesign() throws {
+    func store(readOnly: Bool) -> String {
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: db}
+      spec:
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec:
+            containers: [{name: db, image: example/db:1.0}]
+            volumes:
+              - {name: cache, emptyDir: {}}
+              - {name: data, persistentVolumeClaim: {claimName: db-data, readOnly: \(readOnly)}}
+      """
+    }
+    let writable = try #require(
+      findings(try lint([("d.yaml", store(readOnly: false))]), "single-replica").first)
+    #expect(
+      writable.message.contains(
+        "its pod mounts the PersistentVolumeClaim \"db-data\" writable, which a second pod"))
+    #expect(writable.severity == .info)
+    let readOnly = try #require(
+      findings(try lint([("d.yaml", store(readOnly: true))]), "single-replica").first)
+    #expect(!readOnly.message.contains("PersistentVolumeClaim"))
+  }
+
   /// `kubectl rollout undo` works on Deployments, StatefulSets and DaemonSets only.
   @Test func onlyKindsWithRollbacksAreTalkedOfRollbacks() throws {
     let latestJob = jobRunning("{name: migrate, image: example/migrate}")

@@ -14,13 +14,19 @@ struct SingleReplica: SetPolicy {
         !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
       else { continue }
       let written = workload.replicasLocation != nil ? "replicas: 1" : "replicas unset, so 1"
-      // A Deployment that never runs two pods at once, or a StatefulSet whose pod owns its
-      // storage, is single by design (a database, a tool with one writer): information at most.
+      // A Deployment that never runs two pods at once, a StatefulSet whose pod owns its
+      // storage, or pods that share one writable claim are single by design (a database, a
+      // tool with one writer): information at most.
       let byDesign =
         workload.recreates
         ? " (strategy: Recreate says it is single by design; if so, accept it)"
         : workload.ownsStorage
-          ? " (its pod owns its storage: if it is a single-writer database, accept it)" : ""
+          ? " (its pod owns its storage: if it is a single-writer database, accept it)"
+          : workload.sharedClaim.map { claim in
+            " (its pod mounts the PersistentVolumeClaim \"\(claim)\" writable, which a second "
+              + "pod on another node cannot attach if it is ReadWriteOnce: if it is a "
+              + "single-writer store, accept it)"
+          } ?? ""
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,
         """

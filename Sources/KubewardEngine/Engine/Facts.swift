@@ -150,6 +150,8 @@ public final class WorkloadFacts: Sendable {
   public let updatesOnDelete: Bool
   /// A StatefulSet with `volumeClaimTemplates`: each pod owns its storage.
   public let ownsStorage: Bool
+  /// A PersistentVolumeClaim its pods mount writable, which they all share.
+  public let sharedClaim: String?
   /// The pods' `spec.subdomain`: the headless Service of that name gives each pod a DNS name.
   public let subdomain: String?
 
@@ -163,7 +165,8 @@ public final class WorkloadFacts: Sendable {
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
-    recreates: Bool, updatesOnDelete: Bool = false, ownsStorage: Bool, subdomain: String? = nil
+    recreates: Bool, updatesOnDelete: Bool = false, ownsStorage: Bool,
+    sharedClaim: String? = nil, subdomain: String? = nil
   ) {
     self.object = object
     self.scope = scope
@@ -181,6 +184,7 @@ public final class WorkloadFacts: Sendable {
     self.recreates = recreates
     self.updatesOnDelete = updatesOnDelete
     self.ownsStorage = ownsStorage
+    self.sharedClaim = sharedClaim
     self.subdomain = subdomain
   }
 }
@@ -571,6 +575,8 @@ extension FactsCollection {
       updatesOnDelete: (kind == .statefulSet || kind == .daemonSet)
         && object.spec?["updateStrategy"]?.scalar(.type)?.textEquals("OnDelete") == true,
       ownsStorage: !object.volumeClaimTemplates.isEmpty,
+      sharedClaim: template?.spec.volumes.lazy.compactMap(\.writableClaimName).first
+        .map { strings($0) },
       subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
   }
 
