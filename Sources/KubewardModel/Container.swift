@@ -520,14 +520,34 @@ public final class Container: Sendable {
 
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
-  /// `volumeMounts:` entries: the volume's name and whether the mount is read-only.
-  public var volumeMounts: [(volume: String, readOnly: Bool, path: String?)] {
+  /// `volumeMounts:` entries: the volume's name, whether the mount is read-only, where it is
+  /// mounted and the part of the volume it mounts (`subPath`).
+  public var volumeMounts: [(volume: String, readOnly: Bool, path: String?, subPath: String?)] {
     node.items(.volumeMounts).compactMap { mount in
       mount.scalar(.name)?.string.map {
-        ($0, mount.scalar(.readOnly)?.bool == true, mount.scalar(.mountPath)?.string)
+        (
+          $0, mount.scalar(.readOnly)?.bool == true, mount.scalar(.mountPath)?.string,
+          mount["subPath"]?.string
+        )
       }
     }
   }
+
+  /// Whether a mount of `subPath` mounts one configuration file of the volume (its last name
+  /// ends in `.conf`, `.json`, `.yaml` …): the container sees that file and nothing else of
+  /// the volume, so it can write nothing else there (an init container's rendered
+  /// `nginx.conf` or `env-config.js`). Not a log or a database file, which grow.
+  public static func holdsOneConfigFile(subPath: String?) -> Bool {
+    guard let subPath else { return false }
+    let name = ASCIIText.lowercased(String(ASCIIText.lastPathComponent(Substring(subPath))))
+    return configFileExtensions.contains { name.count > $0.count && name.hasSuffix($0) }
+  }
+
+  /// The endings of configuration files' names (`holdsOneConfigFile(subPath:)`).
+  public static let configFileExtensions = [
+    ".conf", ".config", ".cfg", ".cnf", ".ini", ".json", ".yaml", ".yml", ".toml", ".xml",
+    ".properties", ".js", ".env",
+  ]
 
   /// Whether a volume mounted at `path` is where configuration, credentials or run-time
   /// state live: under `/etc/`, in a `secrets` folder (`/var/run/secrets/...`,

@@ -21,10 +21,13 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     }
     let writtenWhileRunning = spec.volumesWrittenWhileRunning()
     // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
-    // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`.
+    // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`;
+    // or as one configuration file of the volume (`subPath: nginx.conf`).
     let writtenElsewhere = Set(
-      writableMounts.filter { !($0.path.map(Container.holdsSmallFiles(mountedAt:)) ?? false) }.map(
-        \.volume))
+      writableMounts.filter { mount in
+        !(mount.path.map(Container.holdsSmallFiles(mountedAt:)) ?? false)
+          && !Container.holdsOneConfigFile(subPath: mount.subPath)
+      }.map(\.volume))
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?
@@ -91,8 +94,9 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           key,
           """
           has \(name) without sizeLimit, which the containers that run mount writable only \
-          where configuration and credentials live (/etc, a secrets or certificates folder): it \
-          holds small files; set emptyDir.sizeLimit to bound it
+          where configuration and credentials live (/etc, a secrets or certificates folder) or \
+          as one configuration file (subPath): it holds small files; set emptyDir.sizeLimit to \
+          bound it
           """,
           adjustment: .info)
         continue

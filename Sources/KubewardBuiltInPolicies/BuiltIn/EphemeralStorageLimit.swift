@@ -50,6 +50,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
         // Where configuration and credentials live, a few small files: a sidecar's
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
         if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
+        // One configuration file of the volume (`subPath: nginx.conf`): nothing else of it.
+        if Container.holdsOneConfigFile(subPath: mount.subPath) { continue }
         // An init container's volume that no container that runs writes holds what it set
         // up, once (Contour's Envoy bootstrap, Argo CD's copied binary), as
         // `emptydir-size-limit` judges it: no growth.
