@@ -23,8 +23,8 @@ struct AlpineImage: ObjectPolicy {
         """
         uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS \
         resolution failures inside clusters (search domains, ndots, TCP fallback)\
-        \(resolves ? "" : " for containers that look names up, which this one shows no sign of"); \
-        build on a glibc-based image such as Debian slim or distroless
+        \(resolves ? "; build" : " for containers that look names up; this one shows no sign of it, so if it does, build") \
+        on a glibc-based image such as Debian slim or distroless
         """,
         container: container, adjustment: resolves ? .standard : .info)
     }
