@@ -575,7 +575,7 @@ final class ObjectContext: @unchecked Sendable {
   private let updatesItself: Bool
   private let sharedExpressions: SharedExpressions
 
-  init(_ object: KubeObject, check: AdmissionCheck, admission: AdmissionRequestContext?) {
+  init(_ object: KubeObject, check: borrowing AdmissionCheck, admission: AdmissionRequestContext?) {
     // `check.set` read in place: binding it to a name copied the set for every object.
     let metadata = object.metadata
     let namespaceNode = metadata.node?["namespace"]
