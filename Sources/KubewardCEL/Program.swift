@@ -102,7 +102,8 @@ public struct EvaluationContext {
   static let uncountedLimit = 20_000_000
   static let uncountedLimitExceeded = CELError(
     "operation cancelled: the expression's work beyond its cost units (compiling patterns, "
-      + "reading time zones, splitting text) exceeded kubeward's limit")
+      + "reading time zones, splitting text, long quantities' arithmetic) exceeded kubeward's "
+      + "limit")
 
   /// Adds `work` to `uncountedWork`: `false` once past `uncountedLimit`.
   mutating func addUncountedWork(_ work: Int) -> Bool {

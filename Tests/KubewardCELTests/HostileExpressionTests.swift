@@ -425,6 +425,10 @@ struct HostileExpressionTests {
     for source in [
       "lists.range(100000).all(i, !'a'.matches('(?i)\\\\pL{1000}' + string(i)))",
       "lists.range(100000).all(i, timestamp(0).getHours('Mars/X' + string(i)) >= 0)",
+      // Sums of 4 000 aligned digits, charged a flat cost: 4 s within the cost limit.
+      "lists.range(70000).all(i, quantity('1e2000').add(quantity('1e-2000'))"
+        + ".add(quantity('1e2000')).add(quantity('1e-2000')).isInteger() == false)",
+      "lists.range(70000).all(i, quantity('1e2000').compareTo(quantity('1e-2000')) == 1)",
     ] {
       let activation = Scratched(values: [:])
       let value = try Program(source, library: .kubernetes).evaluate(activation)
