@@ -824,10 +824,22 @@ struct PolicyReader {
   }
 
   /// A ValidatingAdmissionPolicy or Kyverno ValidatingPolicy.
+  /// The longest name of an object the API server takes (a DNS subdomain's).
+  static let maximumNameLength = 253
+
   mutating func policy(_ root: Node, apiVersion: String, kind: String) -> AdmissionPolicy? {
     let metadata = root["metadata"]
     guard let nameNode = metadata?["name"], let name = nameNode.string, !name.isEmpty else {
       problem(root, "\(kind) has no metadata.name")
+      return nil
+    }
+    // The name is the id of the policy's findings, written whole in each: one of a megabyte
+    // made hundreds of megabytes of report. The API server and Kyverno refuse it.
+    guard name.utf8.count <= Self.maximumNameLength else {
+      problem(
+        nameNode,
+        "\(kind)'s metadata.name is longer than \(Self.maximumNameLength) characters, which "
+          + "the API server refuses (a name is a DNS subdomain); it is not evaluated")
       return nil
     }
     guard let spec = root["spec"], spec.isMapping else {

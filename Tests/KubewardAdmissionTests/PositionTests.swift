@@ -489,6 +489,21 @@ struct KyvernoTests {
     }
   }
 
+  /// A policy's name is the id of its findings, written in each: one longer than the API
+  /// server takes is refused at the name, and not written again.
+  @Test func aPolicyNameTooLongIsRefused() throws {
+    let long = String(repeating: "n", count: 254)
+    let policy = kyverno(noLatest, actions: "[Deny]").replacingOccurrences(
+      of: "{name: no-latest}", with: "{name: \(long)}")
+    let findings = try Harness(policies: policy, manifest: pod).findings()
+    #expect(findings.count == 1, "\(findings.map(\.message))")
+    #expect(findings.allSatisfy { $0.file == "policy.yaml" && !$0.policy.contains(long) })
+    #expect(findings.contains { $0.message.contains("longer than 253 characters") })
+    let fits = policy.replacingOccurrences(of: long, with: String(long.dropLast()))
+    let evaluated = try Harness(policies: fits, manifest: pod).findings()
+    #expect(evaluated.contains { $0.file == "manifest.yaml" && $0.policy.utf8.count == 253 })
+  }
+
   /// What Kyverno and the API server reject is reported and not evaluated.
   @Test func rejectedPoliciesAreNotEvaluated() throws {
     let invalidActions = try Harness(
