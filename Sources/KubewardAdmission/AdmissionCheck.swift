@@ -119,6 +119,8 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Whether a variable was read since `states` was last reset (most policies read none).
   @exclusivity(unchecked) private var variablesRead = false
   @exclusivity(unchecked) private var depth = 0
+  /// Whether the variables before one are being read in order (see `variable(_:)`).
+  @exclusivity(unchecked) private var readingInOrder = false
   /// The summed heights of the variables in evaluation (see `maximumNesting`).
   @exclusivity(unchecked) private var nesting = 0
   private enum VariableState {
@@ -256,13 +258,22 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   static let maximumNesting = 1_500
 
   func variable(_ name: String) -> Value? {
-    guard let index = policy?.variablePositions[name] else { return nil }
+    guard let policy, let index = policy.variablePositions[name] else { return nil }
     let variables = self.variables
     while states.count < variables.count { states.append(.unread) }
     switch states[index] {
     case .done(let value): return value
     case .evaluating: return .error(CELError("variable \(name) refers to itself"))
     case .unread: break
+    }
+    if policy.readsVariablesInOrder, depth == 0, !readingInOrder {
+      // A chain too long to read one inside another (`AdmissionPolicy.readOneInsideAnother`):
+      // those written before it first, in order, each finding the ones it reads read.
+      readingInOrder = true
+      defer { readingInOrder = false }
+      for earlier in 0..<index where policy.variablePositions[variables[earlier].name] == earlier {
+        if case .unread = states[earlier] { _ = variable(variables[earlier].name) }
+      }
     }
     let height = variables[index].expression.program?.expression.height ?? 1
     guard depth < Self.maximumVariableDepth, nesting + height <= Self.maximumNesting else {

@@ -281,6 +281,9 @@ public final class AdmissionPolicy: Sendable {
   /// Each variable's position in `variables` by name (the first, when written twice): every
   /// read of `variables.x` looks here.
   let variablePositions: [String: Int]
+  /// Whether a variable is read only once those written before it are (see
+  /// `readOneInsideAnother`).
+  let readsVariablesInOrder: Bool
   let validations: [Validation]
   let auditAnnotations: [NamedExpression]
   public let failurePolicy: FailurePolicy
@@ -295,6 +298,34 @@ public final class AdmissionPolicy: Sendable {
   /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
   /// `image.*`), with where it is used: the policy is not evaluated.
   let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
+
+  /// Whether each variable can be read inside the variables that read it: along the longest
+  /// chain of variables that read one another, there are at most
+  /// `AdmissionActivation.maximumVariableDepth` of them, nesting at most `maximumNesting`
+  /// expression levels, which evaluation reads one inside another on the stack. A longer
+  /// chain (which the API server evaluates) is read in order instead: each variable after
+  /// those written before it, which are then read already (it was an error on every object).
+  static func readOneInsideAnother(_ variables: [NamedExpression]) -> Bool {
+    var chains: [String: (depth: Int, nesting: Int)] = [:]
+    var longest = (depth: 0, nesting: 0)
+    for variable in variables {
+      let expression = variable.expression.program?.expression
+      // A variable read otherwise than by its name (`variables[x]`) may be any before it.
+      let before =
+        expression?.fieldsRead(of: "variables").map { $0.compactMap { chains[$0] } }
+        ?? [longest]
+      let chain = (
+        depth: 1 + (before.map(\.depth).max() ?? 0),
+        nesting: (expression?.height ?? 1) + (before.map(\.nesting).max() ?? 0)
+      )
+      guard chain.depth <= AdmissionActivation.maximumVariableDepth,
+        chain.nesting <= AdmissionActivation.maximumNesting
+      else { return false }
+      if chains[variable.name] == nil { chains[variable.name] = chain }
+      longest = (max(longest.depth, chain.depth), max(longest.nesting, chain.nesting))
+    }
+    return true
+  }
 
   init(
     name: String, flavor: Flavor, file: String, nameRange: SourceRange,
@@ -319,6 +350,7 @@ public final class AdmissionPolicy: Sendable {
       positions[variable.name] = position
     }
     self.variablePositions = positions
+    self.readsVariablesInOrder = !Self.readOneInsideAnother(variables)
     self.validations = validations
     self.auditAnnotations = auditAnnotations
     self.failurePolicy = failurePolicy

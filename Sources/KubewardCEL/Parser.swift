@@ -156,6 +156,22 @@ public struct Expr: Sendable {
     }
   }
 
+  /// The fields of `name` (free, as in `readsOnly`) the expression reads (`variables.a`
+  /// gives `a`); `nil` when it reads `name` otherwise than by a field (`variables['a']`).
+  public func fieldsRead(of name: String) -> Set<String>? {
+    var fields: Set<String> = []
+    let byFields = everyFreeRead { free, parent, _ in
+      guard free == name else { return true }
+      switch parent?.kind {
+      case .select(_, let field, _), .optionalSelect(_, let field):
+        fields.insert(field)
+        return true
+      default: return false
+      }
+    }
+    return byFields ? fields : nil
+  }
+
   /// Whether `accepts` holds for every identifier of the expression, given the name it reads
   /// from outside (`nil`: a comprehension's variable; `.x` reads `x`), the expression that
   /// holds it directly and the one that holds that (`nil` above the top).
