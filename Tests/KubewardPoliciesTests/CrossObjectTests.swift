@@ -557,6 +557,16 @@ struct MessagesFitTheKind {
     #expect(!readOnly.message.contains("PersistentVolumeClaim"))
   }
 
+  /// Of an Alpine image that shows no name lookups, the information says to rebuild only if
+  /// it does look names up (it said there was no sign, then to rebuild anyway).
+  @Test func alpineInformationAdvisesARebuildOnlyIfNeeded() throws {
+    let seed = jobRunning(
+      "{name: seed, image: postgres:16-alpine, command: [psql, -h, 127.0.0.1, -f, /seed.sql]}")
+    let finding = try #require(findings(try lint([("j.yaml", seed)]), "alpine-image").first)
+    #expect(finding.severity == .info)
+    #expect(finding.message.contains("this one shows no sign of it, so if it does, build on"))
+  }
+
   /// `kubectl rollout undo` works on Deployments, StatefulSets and DaemonSets only.
   @Test func onlyKindsWithRollbacksAreTalkedOfRollbacks() throws {
     let latestJob = jobRunning("{name: migrate, image: example/migrate}")
