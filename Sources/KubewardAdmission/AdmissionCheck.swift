@@ -851,6 +851,16 @@ struct AdmissionCheck: ObjectCheck {
       }
       self.variants = variants
     }
+
+    /// Keeps what it made to the end of the process, as the policies it was made of are
+    /// (see `AdmissionPolicySet.keepForTheProcess()`).
+    func keepForTheProcess() {
+      ProcessLifetime.keep(self)
+      ProcessLifetime.keep(expressions)
+      for made in variants.values {
+        for variant in made.values { variant.keepForTheProcess() }
+      }
+    }
   }
   /// Per policy: its bindings, and the autogen variants (controller kind → rewritten policy).
   let compiled: [CompiledPolicy]
@@ -994,6 +1004,7 @@ struct AdmissionCheck: ObjectCheck {
     let exceptionsByPolicy = set.exceptionsByPolicy
     self.set = set
     let sharing = Sharing(policies: policies.filter { $0.needsCluster == nil })
+    if set.livesForTheProcess { sharing.keepForTheProcess() }
     self.sharing = sharing
     self.budget = set.workBudget.map { .passUnretained($0) }
     self.defaultNamespace = configuration.defaultNamespace

@@ -58,6 +58,23 @@ public struct AdmissionPolicySet: Sendable {
   public var request = SyntheticRequest()
   /// When set, records each policy's largest cost on one object (tests' cost estimates).
   var costLedger: CostLedger?
+  /// Whether the set's compiled objects live to the end of the process
+  /// (`keepForTheProcess()`): the checks made of it keep theirs too.
+  private(set) var livesForTheProcess = false
+
+  /// Marks the compiled policies, their bindings and exceptions, and what they hold, as
+  /// living to the end of the process (`ProcessLifetime`): a run reads them for every object,
+  /// and their references are then no longer counted (an atomic operation each). For a set
+  /// the process keeps to its end (a lint run's, a server's), before any check is made of it;
+  /// never for sets made over and over (they would never be freed).
+  public mutating func keepForTheProcess() {
+    livesForTheProcess = true
+    for policy in policies { policy.keepForTheProcess() }
+    for binding in bindings { binding.keepForTheProcess() }
+    for exception in exceptions {
+      for condition in exception.matchConditions { condition.expression.keepForTheProcess() }
+    }
+  }
   /// When set, the CEL work the whole run may do (`kubeward lint`; see `WorkBudget`).
   public var workBudget: WorkBudget?
   /// The bytes of the run's inputs `learnContext` read.

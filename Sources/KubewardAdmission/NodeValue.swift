@@ -290,6 +290,9 @@ final class APIDefaults: Sendable {
     fieldNameLengths = fields.map(\.name.utf8.count)
     fieldNames = fields.map(\.name)
     fieldChildren = fields.map { Unmanaged.passUnretained($0.defaults) }
+    // Every tree lives in a static table to the end of the process (see below): each value
+    // an evaluation reads with defaults counted references to its tree's nodes.
+    ProcessLifetime.keep(self)
   }
 
   // Private: every tree is made here, in a static table, and lives as long as the process

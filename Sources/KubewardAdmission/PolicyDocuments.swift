@@ -1168,3 +1168,38 @@ struct PolicyReader {
       actions: actions)
   }
 }
+
+// MARK: Kept for the process
+
+// What a run reads for every object it checks, marked as living to the end of the process
+// (see `ProcessLifetime`, and `AdmissionPolicySet.keepForTheProcess()`).
+
+extension PolicyExpression {
+  func keepForTheProcess() {
+    ProcessLifetime.keep(self)
+    program?.keepForTheProcess()
+  }
+}
+
+extension MatchResources {
+  func keepForTheProcess() {
+    ProcessLifetime.keep(self)
+    for rule in (resourceRules ?? []) + excludeResourceRules { ProcessLifetime.keep(rule) }
+  }
+}
+
+extension AdmissionPolicy {
+  func keepForTheProcess() {
+    ProcessLifetime.keep(self)
+    for expression in expressions { expression.keepForTheProcess() }
+    needsCluster?.expression.keepForTheProcess()
+    matchConstraints?.keepForTheProcess()
+  }
+}
+
+extension AdmissionBinding {
+  func keepForTheProcess() {
+    ProcessLifetime.keep(self)
+    matchResources?.keepForTheProcess()
+  }
+}

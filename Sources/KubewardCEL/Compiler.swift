@@ -20,6 +20,8 @@ struct Compiler {
   /// Comprehension variables in scope, innermost last, with their slots.
   private var scopes: [(name: String, slot: Int)] = []
   private(set) var maximumSlots = 0
+  /// The paths of the qualified names compiled (see `Program.keepForTheProcess()`).
+  private(set) var selectionPaths: [SelectionPath] = []
   /// Where constants are worked out (see `folded`): one budget for the whole program.
   private var folding = EvaluationContext(
     activation: DictionaryActivation(), frame: [], budget: Compiler.foldingBudget, tracer: nil)
@@ -300,7 +302,9 @@ struct Compiler {
   }
 
   /// `a.b.c`: the longest prefix bound as a variable, then fields for the rest.
-  private func compileQualified(_ parts: [String], offset: Int) throws(CELCompileError) -> Step {
+  private mutating func compileQualified(_ parts: [String], offset: Int) throws(CELCompileError)
+    -> Step
+  {
     let root = parts[0].hasPrefix(".") ? String(parts[0].dropFirst()) : parts[0]
     let names = (0..<parts.count).map { count in
       ([root] + parts[1...].prefix(count)).joined(separator: ".")
@@ -310,6 +314,7 @@ struct Compiler {
       let name = names[declared]
       let fields = Array(parts[(declared + 1)...])
       let path = fields.isEmpty ? nil : SelectionPath(name: name, fields: fields)
+      if let path { selectionPaths.append(path) }
       return { context in
         guard context.spend(parts.count) else { return .error(costLimitExceeded) }
         // A shared name's path is selected once for all the evaluations that share it. A

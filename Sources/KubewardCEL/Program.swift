@@ -198,6 +198,8 @@ public final class Program: Sendable {
 
   let step: Step
   let slots: Int
+  /// The paths of the qualified names it reads, which its steps hold.
+  let selectionPaths: [SelectionPath]
   /// The source, for messages.
   public let source: String
   public let expression: Expr
@@ -252,8 +254,17 @@ public final class Program: Sendable {
       library: library, declarations: declarations, optimizes: optimizesConstants)
     self.step = try compiler.compile(expression)
     self.slots = compiler.maximumSlots
+    self.selectionPaths = compiler.selectionPaths
     self.source = source
     self.expression = expression
+  }
+
+  /// Marks the program and the paths its steps read as living to the end of the process
+  /// (see `ProcessLifetime`): every evaluation reads them, and their references are then not
+  /// counted. Only for a program the process keeps to its end, before it is shared.
+  public func keepForTheProcess() {
+    ProcessLifetime.keep(self)
+    for path in selectionPaths { ProcessLifetime.keep(path) }
   }
 
   /// Evaluates with `activation`; errors are values (`.error`).

@@ -221,6 +221,8 @@ struct LintCommand: ParsableCommand {
       if let username = settings.username { set.request.username = username }
       if let groups = settings.groups { set.request.groups = groups }
       if let operation = settings.operation { set.request.operation = operation }
+      // Read for every object until the run ends.
+      set.keepForTheProcess()
       admission = set
       sources.append(AdmissionPolicySource(set))
     }

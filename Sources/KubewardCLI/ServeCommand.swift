@@ -209,6 +209,8 @@ struct ServeCommand: ParsableCommand {
             "policy": "\(finding.policy)", "message": "\(finding.message)",
           ])
       }
+      // Read for every request until the server stops.
+      set.keepForTheProcess()
       sources.append(AdmissionPolicySource(set))
     }
     let linter = try Linter(

@@ -18,6 +18,8 @@ struct Harness {
   var workBudget: WorkBudget?
   /// Workers (`RunOptions.jobs`), when not the machine's cores.
   var jobs: Int?
+  /// Whether the set is kept to the end of the process, as a lint run keeps its set.
+  var keepsForTheProcess = false
 
   init(policies: String, manifests: [(name: String, text: String)]) {
     self.policies = policies
@@ -51,6 +53,7 @@ struct Harness {
     set.request = request
     set.costLedger = costs
     set.workBudget = workBudget
+    if keepsForTheProcess { set.keepForTheProcess() }
     let linter = try Linter(configuration: configuration, sources: [AdmissionPolicySource(set)])
     var options = RunOptions()
     if let jobs { options.jobs = jobs }
