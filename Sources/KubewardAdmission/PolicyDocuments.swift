@@ -881,6 +881,15 @@ struct PolicyReader {
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
+    if flavor == .validatingAdmissionPolicy,
+      let (node, why) = Self.invalidEntryName(in: spec, policy: name)
+    {
+      problem(
+        node,
+        "\(kind) \(name): \(why): the API server rejects it, and kubeward does not evaluate it",
+        policy: name)
+      return nil
+    }
     var paramKind: (String, String)?
     if let node = spec["paramKind"] {
       guard let version = text(node["apiVersion"]), let kind = text(node["kind"]) else {
@@ -966,6 +975,51 @@ struct PolicyReader {
       validations: body.validations, auditAnnotations: body.auditAnnotations,
       failurePolicy: failurePolicy, ownActions: ownActions, autogenControllers: autogen,
       title: title, summary: summary, needsCluster: body.needsCluster)
+  }
+
+  /// The API server's limits on a ValidatingAdmissionPolicy's lists
+  /// (`validateValidatingAdmissionPolicySpec`).
+  static let maximumMatchConditions = 64
+  static let maximumAuditAnnotations = 20
+
+  /// The first name or key of a ValidatingAdmissionPolicy's lists that the API server refuses
+  /// the policy for, or a list longer than it takes: a variable not named with a CEL
+  /// identifier; a match condition not named with a qualified name, or named twice; an audit
+  /// annotation whose key, after the policy's name and `/`, is not a qualified name (at most
+  /// 63 characters: a key of a megabyte was worked on for every object), or is given twice.
+  /// Missing names are said where the entry is read.
+  static func invalidEntryName(in spec: Node, policy: String) -> (Node, String)? {
+    func shown(_ name: String) -> String { "'\(AdmissionCheck.prefix(name, bytes: 64))'" }
+    for (index, variable) in (spec["variables"]?.items ?? .none).enumerated() {
+      guard let node = variable["name"], let name = node.string,
+        !name[...].trimmingSpaces.isEmpty, !Names.isIdentifier(name)
+      else { continue }
+      return (node, "variables[\(index)].name \(shown(name)) is not a valid CEL identifier")
+    }
+    func uniqueQualifiedNames(
+      _ field: String, key: String, limit: Int, qualified: (String) -> String
+    ) -> (Node, String)? {
+      guard let list = spec[field], list.isSequence else { return nil }
+      if list.items.count > limit {
+        return (list, "\(field) has \(list.items.count) entries, more than \(limit)")
+      }
+      var seen: Set<String> = []
+      for (index, entry) in list.items.enumerated() {
+        guard let node = entry[key], let name = node.string, !name.isEmpty else { continue }
+        if let why = Names.qualifiedNameProblems(qualified(name)).first {
+          return (node, "\(field)[\(index)].\(key) \(shown(name)): \(why)")
+        }
+        if !seen.insert(name).inserted {
+          return (node, "\(field)[\(index)].\(key) \(shown(name)) is given twice")
+        }
+      }
+      return nil
+    }
+    return uniqueQualifiedNames(
+      "matchConditions", key: "name", limit: maximumMatchConditions, qualified: { $0 })
+      ?? uniqueQualifiedNames(
+        "auditAnnotations", key: "key", limit: maximumAuditAnnotations,
+        qualified: { policy + "/" + $0 })
   }
 
   /// Where a policy's expressions are written: a ValidatingAdmissionPolicy's spec, or a

@@ -1457,7 +1457,7 @@ struct NamedFormat: OpaqueValue {
     return problems
   }
 
-  private static func qualifiedName(_ text: String) -> [String] {
+  static func qualifiedName(_ text: String) -> [String] {
     let parts = Array(text.utf8).split(
       separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     var problems: [String] = []

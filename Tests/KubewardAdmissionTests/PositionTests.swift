@@ -504,6 +504,69 @@ struct KyvernoTests {
     #expect(evaluated.contains { $0.file == "manifest.yaml" && $0.policy.utf8.count == 253 })
   }
 
+  /// What the API server refuses in a ValidatingAdmissionPolicy's names and keys is reported
+  /// where it is written, and the policy is not evaluated: a variable not named with a CEL
+  /// identifier, a match condition not named with a unique qualified name (at most 64), an
+  /// audit annotation whose key is not a qualified name's last part (a key of a megabyte was
+  /// worked on for every object) or is given twice (at most 20).
+  @Test func namesTheAPIServerRefusesAreReported() throws {
+    let longKey = String(repeating: "k", count: 1 << 20)
+    let conditions = (0...64).map { "    - {name: c\($0), expression: \"true\"}" }
+    let cases: [(spec: String, expected: String)] = [
+      (
+        "  variables:\n    - {name: 4ever, expression: \"1\"}",
+        "variables[0].name '4ever' is not a valid CEL identifier"
+      ),
+      ("  variables:\n    - {name: \"in\", expression: \"1\"}", "is not a valid CEL identifier"),
+      (
+        "  matchConditions:\n    - {name: \"a b\", expression: \"true\"}",
+        "matchConditions[0].name 'a b': name part must consist of"
+      ),
+      (
+        "  matchConditions:\n    - {name: c, expression: \"true\"}\n    - {name: c, expression: \"1 == 1\"}",
+        "matchConditions[1].name 'c' is given twice"
+      ),
+      (
+        "  matchConditions:\n" + conditions.joined(separator: "\n"),
+        "matchConditions has 65 entries, more than 64"
+      ),
+      (
+        "  auditAnnotations:\n    - {key: \(longKey), valueExpression: \"'v'\"}",
+        "name part must be no more than 63 characters"
+      ),
+      ("  auditAnnotations:\n    - {key: a/b, valueExpression: \"'v'\"}", "a valid label key"),
+      (
+        "  auditAnnotations:\n    - {key: k, valueExpression: \"'v'\"}\n    - {key: k, valueExpression: \"'w'\"}",
+        "auditAnnotations[1].key 'k' is given twice"
+      ),
+    ]
+    for (spec, expected) in cases {
+      let text = policy("false", name: "names", extraSpec: spec)
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(findings.count == 1, "\(expected): \(findings.map(\.message))")
+      #expect(findings.allSatisfy { $0.file == "policy.yaml" && $0.severity == .error })
+      #expect(
+        findings.first?.message.contains(expected) == true
+          && findings.first?.message.contains("the API server rejects it") == true,
+        "\(findings.map(\.message))")
+      // A name is quoted clipped: the message does not hold a megabyte.
+      #expect(findings.allSatisfy { $0.message.utf8.count < 1000 })
+    }
+    // Valid ones are evaluated: the validation fails, the annotation is given.
+    let valid = """
+        variables:
+          - {name: _ever4, expression: "1"}
+        matchConditions:
+          - {name: example.com/c, expression: "true"}
+        auditAnnotations:
+          - {key: \(longKey.prefix(63)), valueExpression: "'v'"}
+      """
+    let evaluated = try Harness(
+      policies: policy("false", name: "names", extraSpec: valid), manifest: deployment()
+    ).objectFindings()
+    #expect(evaluated.count == 2, "\(evaluated.map(\.message))")
+  }
+
   /// What Kyverno and the API server reject is reported and not evaluated.
   @Test func rejectedPoliciesAreNotEvaluated() throws {
     let invalidActions = try Harness(
