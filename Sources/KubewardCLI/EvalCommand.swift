@@ -60,6 +60,16 @@ struct EvalCommand: ParsableCommand {
         throw ValidationError("--var takes NAME=JSON, not \(VisibleText.escaped(assignment))")
       }
       let name = String(assignment[..<equals])
+      // A name no expression can write (`a b`, `1x`, `in`) would be bound for nothing.
+      guard
+        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({
+          Names.isIdentifier(String($0))
+        })
+      else {
+        throw ValidationError(
+          "--var \(VisibleText.escaped(name)): not a name an expression can read (CEL identifiers, joined by dots: letters, digits and _, not starting with a digit, no reserved word)"
+        )
+      }
       let text = String(assignment[assignment.index(after: equals)...])
       let file = YAMLReader().read(text)
       // As for --object: a key written twice is refused, not kept twice in a CEL map.

@@ -423,6 +423,14 @@ struct AdmissionCommandTests {
     let twice = try Kubeward.run(["eval", "size(a)", "--var", "a={\"a\": 1, \"a\": 2}"])
     #expect(twice.status == 2)
     #expect(twice.standardError.contains("--var a: 1:"), "\(twice.standardError)")
+    // A name no expression can read is refused; a dotted one is read whole.
+    for name in ["a b", "1x", "in", "a..b", "x-y"] {
+      let refused = try Kubeward.run(["eval", "1", "--var", "\(name)=1"])
+      #expect(refused.status == 2, "\(name)")
+      #expect(refused.standardError.contains("not a name an expression can read"))
+    }
+    let dotted = try Kubeward.run(["eval", "variables.images[0]", "--var", "variables.images=[a]"])
+    #expect(dotted.standardOutput == "\"a\"\n", "\(dotted.standardError)")
     // `--cost`: what the API server counts against its limit (2 reads, `*` and a literal).
     let cost = try Kubeward.run([
       "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml", "--cost",
