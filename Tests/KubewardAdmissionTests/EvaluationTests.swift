@@ -77,13 +77,13 @@ struct EvaluationTests {
       var text = spec(
         """
           variables:
-            - name: namespace
+            - name: seen
               expression: "namespaceObject"
           matchConditions:
             - name: no-namespace
-              expression: "variables.namespace == null && namespaceObject == null"
+              expression: "variables.seen == null && namespaceObject == null"
           validations:
-            - expression: "variables.namespace == null || namespaceObject == null"
+            - expression: "variables.seen == null || namespaceObject == null"
         """)
       // The same condition in a second policy: shared values are the namespace's.
       if shared {
