@@ -678,10 +678,11 @@ struct ParamIndex: Sendable {
   ) {
     var byNamespace: [String: [Entry]] = [:]
     var clusterScoped: [Entry] = []
+    let selector = reference.selector.map(LabelSelector.Matcher.init)
     for (order, object) in objects.enumerated()
     where object.kind == kind.kind && object.apiVersion == kind.apiVersion {
       if let name = reference.name, object.name != name { continue }
-      if let selector = reference.selector, !selector.matches(object.labels) { continue }
+      if let selector, !selector.matches(object.labels) { continue }
       if let namespace = object.namespace {
         byNamespace[namespace, default: []].append((order, object))
       } else {

@@ -296,13 +296,13 @@ extension MatchResources {
       return false
     }
     if Self.anyMatches(excludeResourceRules, request, exact: exactMatch) { return false }
-    if let objectSelector, !objectSelector.matches(objectLabels()) { return false }
+    if let objectMatcher, !objectMatcher.matches(objectLabels()) { return false }
     // A namespace selector applies to namespaced objects, and to Namespaces themselves.
-    if let namespaceSelector, !namespaceSelector.isEmpty {
+    if let namespaceMatcher, !namespaceMatcher.selector.isEmpty {
       if request.resource.resource == "namespaces" {
-        if !namespaceSelector.matches(objectLabels()) { return false }
+        if !namespaceMatcher.matches(objectLabels()) { return false }
       } else if request.namespace != nil {
-        if !namespaceSelector.matches(namespaceLabels() ?? [:]) { return false }
+        if !namespaceMatcher.matches(namespaceLabels() ?? [:]) { return false }
       }
     }
     return true

@@ -200,6 +200,9 @@ final class ResourceRule: Sendable {
 final class MatchResources: Sendable {
   let namespaceSelector: LabelSelector?
   let objectSelector: LabelSelector?
+  /// The selectors as they are matched against every object (`LabelSelector.Matcher`).
+  let namespaceMatcher: LabelSelector.Matcher?
+  let objectMatcher: LabelSelector.Matcher?
   /// `nil`: every resource (a binding that leaves it out narrows nothing).
   let resourceRules: [ResourceRule]?
   let excludeResourceRules: [ResourceRule]
@@ -213,13 +216,14 @@ final class MatchResources: Sendable {
   ) {
     self.namespaceSelector = namespaceSelector
     self.objectSelector = objectSelector
+    namespaceMatcher = namespaceSelector.map(LabelSelector.Matcher.init)
+    objectMatcher = objectSelector.map(LabelSelector.Matcher.init)
     self.resourceRules = resourceRules
     self.excludeResourceRules = excludeResourceRules
     self.exactMatch = exactMatch
-    // The selectors' requirements each look a label up (`In` and `NotIn` in a set, when long).
-    let selectorWork = [namespaceSelector, objectSelector].reduce(0) { work, selector in
-      work + (selector.map { $0.matchLabels.count + $0.requirements.count } ?? 0)
-    }
+    // The selectors' terms each look a label up, or, for a long selector worked out by key,
+    // the object's labels are looked up in it.
+    let selectorWork = [namespaceMatcher, objectMatcher].reduce(0) { $0 + ($1?.work ?? 0) }
     ruleWork =
       ((resourceRules ?? []) + excludeResourceRules).reduce(0) { $0 + $1.size } + selectorWork
   }

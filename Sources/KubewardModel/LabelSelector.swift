@@ -93,6 +93,96 @@ public struct LabelSelector: Hashable, Sendable {
     return requirements.allSatisfy { $0.matches(label) }
   }
 
+  /// A selector made to be matched against many objects: one of many terms (a hostile one
+  /// of 10 000 requirements, against 10 000 objects, took 5 s) is worked out once by key, and
+  /// an object's labels are then looked up in it, in time proportional to their number
+  /// rather than the selector's. A selector of few terms is matched as it is written, which is
+  /// quicker for them.
+  public struct Matcher: Sendable {
+    public let selector: LabelSelector
+    private let byKey: ByKey?
+
+    /// Selectors of more terms than this are worked out by key.
+    public static let termsMatchedInOrder = 16
+
+    public init(_ selector: LabelSelector) {
+      self.selector = selector
+      let terms = selector.matchLabels.count + selector.requirements.count
+      byKey =
+        terms > Self.termsMatchedInOrder && !selector.hasUnknownRequirement
+        ? ByKey(selector) : nil
+    }
+
+    /// The work one match costs, in terms compared (at most `termsMatchedInOrder` beyond the
+    /// labels' own lookups, for a selector worked out by key).
+    public var work: Int {
+      min(selector.matchLabels.count + selector.requirements.count, Self.termsMatchedInOrder)
+    }
+
+    public func matches(_ labels: Labels) -> Bool {
+      guard let byKey else { return selector.matches(labels) }
+      return byKey.matches(labels)
+    }
+
+    /// What every term on a key says of its label's value, all terms together.
+    private struct KeyRule: Sendable {
+      /// No term needs the label (only `NotIn` and `DoesNotExist`, which hold without it).
+      var holdsWhenAbsent = true
+      /// `DoesNotExist`: no value holds.
+      var mustBeAbsent = false
+      /// The values every `In` (and `matchLabels`) allows, when one is given.
+      var allowed: Set<String>?
+      /// The values a `NotIn` forbids.
+      var forbidden: Set<String> = []
+
+      mutating func allow(_ values: some Sequence<String>) {
+        allowed = allowed.map { $0.intersection(values) } ?? Set(values)
+      }
+
+      func holds(_ value: String) -> Bool {
+        !mustBeAbsent && (allowed?.contains(value) ?? true) && !forbidden.contains(value)
+      }
+    }
+
+    private struct ByKey: Sendable {
+      let rules: [String: KeyRule]
+      /// How many keys must be among the labels (a term on each holds only with its label).
+      let neededKeys: Int
+
+      init(_ selector: LabelSelector) {
+        var rules: [String: KeyRule] = [:]
+        for (key, value) in selector.matchLabels {
+          rules[key, default: KeyRule()].allow(CollectionOfOne(value))
+          rules[key]!.holdsWhenAbsent = false
+        }
+        for requirement in selector.requirements {
+          var rule = rules[requirement.key, default: KeyRule()]
+          switch requirement.operator {
+          case .in:
+            rule.allow(requirement.values)
+            rule.holdsWhenAbsent = false
+          case .notIn: rule.forbidden.formUnion(requirement.values)
+          case .exists: rule.holdsWhenAbsent = false
+          case .doesNotExist: rule.mustBeAbsent = true
+          }
+          rules[requirement.key] = rule
+        }
+        self.rules = rules
+        neededKeys = rules.values.count { !$0.holdsWhenAbsent }
+      }
+
+      func matches(_ labels: Labels) -> Bool {
+        var neededFound = 0
+        for (key, value) in labels {
+          guard let rule = rules[key] else { continue }
+          guard rule.holds(value) else { return false }
+          if !rule.holdsWhenAbsent { neededFound += 1 }
+        }
+        return neededFound == neededKeys
+      }
+    }
+  }
+
   /// A Service's `selector:`, a plain map of labels.
   public init?(serviceSelector node: Node?) {
     guard let node, node.isMapping, node.childCount > 0 else { return nil }

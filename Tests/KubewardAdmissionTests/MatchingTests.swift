@@ -199,6 +199,31 @@ struct MatchingTests {
         .objectFindings().count == 1)
   }
 
+  /// A selector of thousands of terms (worked out once by key, `LabelSelector.Matcher`)
+  /// selects as it reads: each term must hold.
+  @Test func longObjectSelectors() throws {
+    let absent = (0..<5_000).map { "        - {key: k\($0), operator: DoesNotExist}" }
+    let text = constrained(
+      """
+          objectSelector:
+            matchLabels: {app: web}
+            matchExpressions:
+              - {key: tier, operator: In, values: [frontend, edge]}
+      \(absent.joined(separator: "\n"))
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+      """)
+    for (labels, selected) in [
+      ("app: web, tier: frontend", true), ("app: web, tier: edge, other: x", true),
+      ("app: web, tier: backend", false), ("app: web", false), ("app: api, tier: edge", false),
+      ("app: web, tier: edge, k4999: x", false),
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment(labels: labels))
+        .objectFindings()
+      #expect(findings.count == (selected ? 1 : 0), "\(labels)")
+    }
+  }
+
   @Test func equivalentMatchingUnlessExact() throws {
     let old = deployment(apiVersion: "extensions/v1beta1")
     let rules =

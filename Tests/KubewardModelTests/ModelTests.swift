@@ -644,3 +644,86 @@ struct ASCIITextSearchTests {
     }
   }
 }
+
+@Suite("Selector matchers")
+struct SelectorMatcherTests {
+  /// A selector of many terms, worked out by key, matches every set of labels as the selector
+  /// does term by term: random selectors over a few keys and values (so that terms on one key
+  /// combine: `In` with `In`, `Exists` with `DoesNotExist`, `matchLabels` with `NotIn`).
+  @Test func aSelectorWorkedOutByKeyMatchesAsWritten() {
+    var generator = SystemRandomNumberGenerator()
+    let keys = ["a", "b", "c", "d", "e"]
+    let values = ["1", "2", "3"]
+    let operators: [LabelSelector.Requirement.Operator] = [.in, .notIn, .exists, .doesNotExist]
+    var compared = 0
+    var matched = 0
+    for _ in 0..<400 {
+      var matchLabels: Labels = [:]
+      for key in keys where Int.random(in: 0..<4, using: &generator) == 0 {
+        matchLabels[key] = values.randomElement(using: &generator)!
+      }
+      // More terms than are matched in order, so that the matcher works them out by key.
+      let requirements = (0..<(LabelSelector.Matcher.termsMatchedInOrder + 1)).map { _ in
+        let op = operators.randomElement(using: &generator)!
+        let chosen = values.filter { _ in Bool.random(using: &generator) }
+        return LabelSelector.Requirement(
+          key: keys.randomElement(using: &generator)!, operator: op,
+          values: op == .in || op == .notIn ? (chosen.isEmpty ? ["1"] : chosen) : [])
+      }
+      // Only `NotIn`s, one value each, and an `Exists`: selectors that match many sets.
+      let lenient =
+        requirements.map { requirement in
+          LabelSelector.Requirement(
+            key: requirement.key, operator: .notIn,
+            values: [values.randomElement(using: &generator)!])
+        } + [
+          LabelSelector.Requirement(key: keys.randomElement(using: &generator)!, operator: .exists)
+        ]
+      for selector in [
+        LabelSelector(matchLabels: matchLabels, requirements: requirements),
+        LabelSelector(requirements: lenient),
+      ] {
+        let matcher = LabelSelector.Matcher(selector)
+        for _ in 0..<20 {
+          var labels: Labels = [:]
+          for key in keys where Bool.random(using: &generator) {
+            labels[key] = values.randomElement(using: &generator)!
+          }
+          #expect(matcher.matches(labels) == selector.matches(labels), "\(selector) \(labels)")
+          compared += 1
+          if selector.matches(labels) { matched += 1 }
+        }
+      }
+    }
+    // Both verdicts were compared, many times.
+    #expect(matched > 100 && compared - matched > 100, "\(matched) of \(compared)")
+  }
+
+  @Test func combinedTermsOnOneKey() {
+    let padding = (0..<LabelSelector.Matcher.termsMatchedInOrder).map {
+      LabelSelector.Requirement(key: "pad\($0)", operator: .doesNotExist)
+    }
+    func matcher(_ requirements: [LabelSelector.Requirement], labels: Labels = [:])
+      -> LabelSelector.Matcher
+    {
+      LabelSelector.Matcher(
+        LabelSelector(matchLabels: labels, requirements: requirements + padding))
+    }
+    let both = matcher([
+      .init(key: "a", operator: .in, values: ["1", "2"]),
+      .init(key: "a", operator: .in, values: ["2", "3"]),
+    ])
+    #expect(both.matches(["a": "2"]) && !both.matches(["a": "1"]) && !both.matches([:]))
+    let never = matcher([
+      .init(key: "a", operator: .exists), .init(key: "a", operator: .doesNotExist),
+    ])
+    #expect(!never.matches(["a": "1"]) && !never.matches([:]))
+    let notIn = matcher([.init(key: "a", operator: .notIn, values: ["1"])], labels: ["b": "x"])
+    #expect(notIn.matches(["b": "x"]) && notIn.matches(["b": "x", "a": "2"]))
+    #expect(!notIn.matches(["b": "x", "a": "1"]) && !notIn.matches(["a": "2"]))
+    #expect(!notIn.matches(["b": "x", "pad3": ""]))
+    let unknown = LabelSelector.Matcher(
+      LabelSelector(requirements: padding, hasUnknownRequirement: true))
+    #expect(!unknown.matches([:]))
+  }
+}
