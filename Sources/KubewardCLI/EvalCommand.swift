@@ -128,14 +128,36 @@ struct EvalCommand: ParsableCommand {
       if let offset = failure.offset {
         let prefix = String(decoding: Array(expression.utf8).prefix(offset), as: UTF8.self)
         let column = prefix.unicodeScalars.count + 1
+        let (shown, caret) = Self.excerpt(of: expression, at: column - 1)
         message =
           "kubeward: column \(column): \(VisibleText.escaped(failure.message))\n  "
-          + VisibleText.escaped(expression) + "\n  " + String(repeating: " ", count: column - 1)
-          + "^"
+          + shown + "\n  " + String(repeating: " ", count: caret) + "^"
       }
       Output.standardError.write(message + "\n")
       throw ExitCode(failure.isCompileError ? 2 : 1)
     }
+  }
+
+  /// The characters of the expression shown on each side of an error's column.
+  static let excerptWidth = 60
+
+  /// The expression as shown above an error's caret: escaped as messages are (a tab is `\t`,
+  /// two characters), and only `excerptWidth` characters either side of the error's, `…`
+  /// marking what is left out (a megabyte's expression made a line and a caret line of a
+  /// megabyte each); and how many characters of it precede the error's, where the caret goes.
+  static func excerpt(of expression: String, at index: Int) -> (shown: String, caret: Int) {
+    let scalars = Array(expression.unicodeScalars)
+    let index = min(index, scalars.count)
+    let start = max(0, index - excerptWidth)
+    let end = min(scalars.count, index + excerptWidth)
+    func text(_ range: Range<Int>) -> String {
+      var view = String.UnicodeScalarView()
+      view.append(contentsOf: scalars[range])
+      return VisibleText.escaped(String(view))
+    }
+    let before = (start > 0 ? "…" : "") + text(start..<index)
+    let after = text(index..<end) + (end < scalars.count ? "…" : "")
+    return (before + after, before.unicodeScalars.count)
   }
 
   /// The first object of a manifest file (`-` for standard input).

@@ -423,6 +423,23 @@ struct AdmissionCommandTests {
     let twice = try Kubeward.run(["eval", "size(a)", "--var", "a={\"a\": 1, \"a\": 2}"])
     #expect(twice.status == 2)
     #expect(twice.standardError.contains("--var a: 1:"), "\(twice.standardError)")
+    // The caret is under the error's character when what precedes it is shown escaped, and a
+    // long expression is shown around it.
+    for (expression, shown) in [
+      ("'\t' + 1", "'\\t' + 1"),
+      (
+        "[" + String(repeating: "1, ", count: 1000) + "2u]",
+        "…" + String(repeating: "1, ", count: 20) + "2u]"
+      ),
+    ] {
+      let failed = try Kubeward.run(["eval", expression])
+      let lines = failed.standardError.split(separator: "\n").map(String.init)
+      #expect(failed.status == 2 && lines.count == 3, "\(failed.standardError)")
+      #expect(lines.count == 3 && lines[1] == "  " + shown, "\(lines)")
+      let caret = lines.count == 3 ? lines[2].count - 1 : 0
+      let marked = lines.count == 3 ? Array(lines[1])[caret] : " "
+      #expect(marked == (expression.hasPrefix("[") ? "2" : "+"), "\(lines)")
+    }
     // A name no expression can read is refused; a dotted one is read whole.
     for name in ["a b", "1x", "in", "a..b", "x-y"] {
       let refused = try Kubeward.run(["eval", "1", "--var", "\(name)=1"])
