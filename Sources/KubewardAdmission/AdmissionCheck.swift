@@ -1005,7 +1005,11 @@ struct AdmissionCheck: ObjectCheck {
     let exceptionsByPolicy = set.exceptionsByPolicy
     self.set = set
     let sharing = Sharing(policies: policies.filter { $0.needsCluster == nil })
-    if set.livesForTheProcess { sharing.keepForTheProcess() }
+    // Only when every policy it is made of is kept: a copy of a kept set given new policies
+    // and made into checks over and over would keep each check's own.
+    if set.livesForTheProcess, policies.allSatisfy(ProcessLifetime.isKept) {
+      sharing.keepForTheProcess()
+    }
     self.sharing = sharing
     self.budget = set.workBudget.map { .passUnretained($0) }
     self.defaultNamespace = configuration.defaultNamespace

@@ -221,8 +221,8 @@ final class MatchResources: Sendable {
     self.resourceRules = resourceRules
     self.excludeResourceRules = excludeResourceRules
     self.exactMatch = exactMatch
-    // The selectors' terms each look a label up, or, for a long selector worked out by key,
-    // the object's labels are looked up in it.
+    // The selectors' terms each look a label up (a long selector worked out by key looks up
+    // its keys or the object's labels, whichever are fewer: at most as many).
     let selectorWork = [namespaceMatcher, objectMatcher].reduce(0) { $0 + ($1?.work ?? 0) }
     ruleWork =
       ((resourceRules ?? []) + excludeResourceRules).reduce(0) { $0 + $1.size } + selectorWork

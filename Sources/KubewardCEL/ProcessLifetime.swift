@@ -15,8 +15,9 @@
 /// word. `keep` writes that pattern. The object is then never freed, and its references are
 /// no longer counted: only for objects the process keeps to its end anyway, and only before
 /// they are shared between threads (the write is a plain store). Whether the runtime treats
-/// the pattern so is checked once, on a probe object; where it does not (another layout, a
-/// 32-bit platform), `keep` does nothing and the objects are counted as usual.
+/// the pattern so is checked once, on the runtime's own empty-array storage (read only) and a
+/// probe object; where it does not (another layout, a 32-bit platform), `keep` does nothing
+/// and the objects are counted as usual.
 public enum ProcessLifetime {
   /// The word `RefCount.h` gives an immortal object on 64-bit platforms: the immortal field
   /// (bits 0–31) all ones, a strong count of 2 (bits 33–62) and the slow-path bit (63).
@@ -24,11 +25,16 @@ public enum ProcessLifetime {
 
   private final class Probe {}
 
-  /// Whether `keep` works here: a probe object, kept, has its word unchanged by a retain and
-  /// by the release after it. (Held in a static and never released: were the pattern read
-  /// otherwise, the probe's count would be wrong, and it must not be freed.)
+  /// Whether `keep` works here. First read, not written: the runtime's own permanent object,
+  /// the empty array's storage, must carry the pattern (a runtime of another layout fails
+  /// here, before any object is touched). Then a probe object, kept, must have its word
+  /// unchanged by a retain and by the release after it. (The probe is held in a static and
+  /// never released.)
   public static let isSupported: Bool = {
     #if os(Linux) && _pointerBitWidth(_64)
+      guard word(of: unsafeBitCast([Int](), to: AnyObject.self)) == immortalBits else {
+        return false
+      }
       let probe = Probe()
       probeHolder = probe
       write(immortalBits, to: probe)

@@ -60,14 +60,14 @@ struct EvalCommand: ParsableCommand {
         throw ValidationError("--var takes NAME=JSON, not \(VisibleText.escaped(assignment))")
       }
       let name = String(assignment[..<equals])
-      // A name no expression can write (`a b`, `1x`, `in`) would be bound for nothing.
-      guard
-        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({
-          Names.isIdentifier(String($0))
-        })
+      // A name no expression can write (`a b`, `1x`, `in`, `a..b`) would be bound for
+      // nothing. After a dot, a field may be a reserved word or quoted (`cfg.namespace`,
+      // ``x.`my-field` ``).
+      let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+      guard Names.isIdentifier(String(parts[0])), parts.dropFirst().allSatisfy({ !$0.isEmpty })
       else {
         throw ValidationError(
-          "--var \(VisibleText.escaped(name)): not a name an expression can read (CEL identifiers, joined by dots: letters, digits and _, not starting with a digit, no reserved word)"
+          "--var \(VisibleText.escaped(name)): not a name an expression can read (a CEL identifier, with fields after dots: letters, digits and _, not starting with a digit, not a reserved word)"
         )
       }
       let text = String(assignment[assignment.index(after: equals)...])

@@ -448,6 +448,11 @@ struct AdmissionCommandTests {
     }
     let dotted = try Kubeward.run(["eval", "variables.images[0]", "--var", "variables.images=[a]"])
     #expect(dotted.standardOutput == "\"a\"\n", "\(dotted.standardError)")
+    // After a dot, a reserved word or a quoted field is a field an expression can read.
+    for (expression, name) in [("cfg.namespace", "cfg.namespace"), ("x.`my-field`", "x.my-field")] {
+      let field = try Kubeward.run(["eval", expression, "--var", "\(name)=1"])
+      #expect(field.standardOutput == "1\n", "\(expression): \(field.standardError)")
+    }
     // `--cost`: what the API server counts against its limit (2 reads, `*` and a literal).
     let cost = try Kubeward.run([
       "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml", "--cost",

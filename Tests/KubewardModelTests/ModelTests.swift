@@ -689,6 +689,8 @@ struct SelectorMatcherTests {
           for key in keys where Bool.random(using: &generator) {
             labels[key] = values.randomElement(using: &generator)!
           }
+          // Often more labels than the selector has keys: the matcher then looks its keys up.
+          for extra in 0..<Int.random(in: 0..<8, using: &generator) { labels["x\(extra)"] = "v" }
           #expect(matcher.matches(labels) == selector.matches(labels), "\(selector) \(labels)")
           compared += 1
           if selector.matches(labels) { matched += 1 }
