@@ -984,6 +984,9 @@ struct PolicyReader {
   /// The API server's limits on a ValidatingAdmissionPolicy's lists
   /// (`validateValidatingAdmissionPolicySpec`).
   static let maximumMatchConditions = 64
+  /// The longest match condition name or audit annotation key kept whole: a qualified name,
+  /// valid, is at most 317 bytes (a 253-byte prefix, `/`, 63 bytes).
+  static let longestShownEntryName = 320
   static let maximumAuditAnnotations = 20
 
   /// The first name or key of a ValidatingAdmissionPolicy's lists that the API server refuses
@@ -1081,8 +1084,13 @@ struct PolicyReader {
           reader.problem(item, "each entry needs a \(key)", policy: name)
           continue
         }
+        // A condition's name and an annotation's key are only shown, in findings about any
+        // object: one of a megabyte (which Kyverno's policies do not refuse) was written into
+        // each. A variable's name is what expressions read it by, and is kept whole.
+        let shownName =
+          inOrder ? itemName : AdmissionCheck.prefix(itemName, bytes: Self.longestShownEntryName)
         guard let expressionNode = item[valueKey] else {
-          reader.problem(item, "\(itemName) has no \(valueKey)", policy: name)
+          reader.problem(item, "\(shownName) has no \(valueKey)", policy: name)
           continue
         }
         guard
@@ -1098,7 +1106,7 @@ struct PolicyReader {
           if needsCluster == nil { needsCluster = (function, expression, offset) }
           continue
         }
-        result.append(NamedExpression(name: itemName, expression: expression))
+        result.append(NamedExpression(name: shownName, expression: expression))
       }
       return result
     }

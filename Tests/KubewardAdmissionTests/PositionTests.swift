@@ -567,6 +567,41 @@ struct KyvernoTests {
     #expect(evaluated.count == 2, "\(evaluated.map(\.message))")
   }
 
+  /// A Kyverno ValidatingPolicy's audit annotation key and condition name of a megabyte (Kyverno
+  /// does not refuse them) are kept clipped when read: each object's findings made a message
+  /// of a megabyte from them (clipped only once written) and hashed the key.
+  @Test func hugeKyvernoEntryNamesAreShownClipped() throws {
+    let huge = String(repeating: "k", count: 1 << 20)
+    let text = """
+      apiVersion: policies.kyverno.io/v1
+      kind: ValidatingPolicy
+      metadata: {name: demo}
+      spec:
+        validationActions: [Audit]
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        matchConditions:
+          - {name: \(huge), expression: "true"}
+        validations:
+          - expression: "true"
+        auditAnnotations:
+          - {key: \(huge), valueExpression: "'v'"}
+      """
+    let manifests = (0..<3).map { ("d\($0).yaml", deployment(name: "web\($0)")) }
+    let findings = try Harness(policies: text, manifests: manifests).objectFindings()
+    #expect(findings.count == 3, "\(findings.count)")
+    #expect(findings.allSatisfy { $0.message.contains("gets audit annotation demo/kkk") })
+    #expect(findings.allSatisfy { $0.message.utf8.count < 1000 })
+    var set = AdmissionPolicySet()
+    set.read(file: "policy.yaml", bytes: Array(text.utf8))
+    let policy = try #require(set.policies.first)
+    let names = policy.auditAnnotations.map(\.name) + policy.matchConditions.map(\.name)
+    #expect(names.count == 2)
+    #expect(
+      names.allSatisfy { $0.hasPrefix("kkk") && $0.utf8.count <= 324 }, "\(names.map(\.count))")
+  }
+
   /// What Kyverno and the API server reject is reported and not evaluated.
   @Test func rejectedPoliciesAreNotEvaluated() throws {
     let invalidActions = try Harness(
