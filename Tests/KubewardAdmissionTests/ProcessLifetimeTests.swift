@@ -8,23 +8,16 @@ import Testing
 /// their references are then not counted. Kept or not, they say the same.
 @Suite("Policies kept for the process")
 struct ProcessLifetimeTests {
-  /// Two policies that share a variable and a validation (evaluated once per object for
-  /// both), with a binding, and a Kyverno rule on Pods that autogen extends to Deployments.
+  /// A policy of Deployments whose validation reads a variable.
   static func validatingPolicy(_ name: String) -> String {
-    """
-    apiVersion: admissionregistration.k8s.io/v1
-    kind: ValidatingAdmissionPolicy
-    metadata: {name: \(name)}
-    spec:
-      matchConstraints:
-        resourceRules:
-          - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
-      variables:
-        - name: images
-          expression: "object.spec.template.spec.containers.map(c, c.image)"
-      validations:
-        - expression: "variables.images.all(i, !i.endsWith(':latest'))"
-    """
+    EvaluationTests().spec(
+      """
+        variables:
+          - name: images
+            expression: "object.spec.template.spec.containers.map(c, c.image)"
+        validations:
+          - expression: "variables.images.all(i, !i.endsWith(':latest'))"
+      """, name: name)
   }
 
   /// Two policies that share a variable and a validation (evaluated once per object for
