@@ -885,6 +885,15 @@ struct PolicyReader {
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
+    // The API server names a ValidatingAdmissionPolicy with a DNS subdomain (a custom
+    // resource's name, Kyverno's, is only a path segment).
+    if flavor == .validatingAdmissionPolicy, let why = Names.dnsSubdomainProblems(name).first {
+      problem(
+        nameNode,
+        "\(kind) \(Self.shown(name)): metadata.name: \(why): the API server rejects it, and kubeward does not evaluate it",
+        policy: name)
+      return nil
+    }
     if flavor == .validatingAdmissionPolicy,
       let (node, why) = Self.invalidEntryName(in: spec, policy: name)
     {
@@ -996,7 +1005,6 @@ struct PolicyReader {
   /// 63 characters: a key of a megabyte was worked on for every object), or is given twice.
   /// Missing names are said where the entry is read.
   static func invalidEntryName(in spec: Node, policy: String) -> (Node, String)? {
-    func shown(_ name: String) -> String { "'\(AdmissionCheck.prefix(name, bytes: 64))'" }
     for (index, variable) in (spec["variables"]?.items ?? .none).enumerated() {
       guard let node = variable["name"], let name = node.string,
         !name[...].trimmingSpaces.isEmpty, !Names.isIdentifier(name)
@@ -1028,6 +1036,9 @@ struct PolicyReader {
         "auditAnnotations", key: "key", limit: maximumAuditAnnotations,
         qualified: { policy + "/" + $0 })
   }
+
+  /// A name of the input, quoted and clipped, as a refusal quotes it.
+  static func shown(_ name: String) -> String { "'\(AdmissionCheck.prefix(name, bytes: 64))'" }
 
   /// Where a policy's expressions are written: a ValidatingAdmissionPolicy's spec, or a
   /// Kyverno ClusterPolicy rule's `validate.cel` (with `celPreconditions` for conditions).
@@ -1177,8 +1188,22 @@ struct PolicyReader {
       problem(root, "ValidatingAdmissionPolicyBinding has no metadata.name")
       return nil
     }
-    guard let spec = root["spec"], let policyName = text(spec["policyName"]) else {
+    guard let spec = root["spec"], let policyNode = spec["policyName"],
+      let policyName = text(policyNode)
+    else {
       problem(nameNode, "ValidatingAdmissionPolicyBinding \(name) names no spec.policyName")
+      return nil
+    }
+    // Both DNS subdomains, as the API server's `validateValidatingAdmissionPolicyBinding` has
+    // them.
+    for (field, value, node) in [
+      ("metadata.name", name, nameNode), ("spec.policyName", policyName, policyNode),
+    ] {
+      guard let why = Names.dnsSubdomainProblems(value).first else { continue }
+      problem(
+        node,
+        "ValidatingAdmissionPolicyBinding \(Self.shown(name)): \(field) \(Self.shown(value)): \(why): the API server rejects it, and kubeward does not evaluate it"
+      )
       return nil
     }
     var reference: ParamReference?

@@ -1439,7 +1439,7 @@ struct NamedFormat: OpaqueValue {
     return problems
   }
 
-  private static func dns1123Subdomain(_ bytes: ArraySlice<UInt8>) -> [String] {
+  static func dns1123Subdomain(_ bytes: ArraySlice<UInt8>) -> [String] {
     var problems: [String] = []
     if bytes.count > 253 { problems.append("must be no more than 253 characters") }
     if !isSubdomain(bytes) {

@@ -20,4 +20,11 @@ public enum Names {
   public static func qualifiedNameProblems(_ text: String) -> [String] {
     NamedFormat.qualifiedName(text)
   }
+
+  /// What Kubernetes' `IsDNS1123Subdomain` finds wrong with `text` (lowercase letters, digits,
+  /// `-` and `.`, alphanumeric at both ends of each part, at most 253 characters): nothing
+  /// when it is one. The API server names ValidatingAdmissionPolicies and their bindings so.
+  public static func dnsSubdomainProblems(_ text: String) -> [String] {
+    NamedFormat.dns1123Subdomain(Array(text.utf8)[...])
+  }
 }

@@ -567,6 +567,52 @@ struct KyvernoTests {
     #expect(evaluated.count == 2, "\(evaluated.map(\.message))")
   }
 
+  /// The API server names a ValidatingAdmissionPolicy and its binding with DNS subdomains, and
+  /// refuses others (`Bad_Name`): kubeward said nothing and evaluated such a policy, and blamed
+  /// its audit annotation keys (`<policy>/<key>` is no qualified name) instead of its name.
+  @Test func policyAndBindingNamesTheAPIServerRefusesAreReported() throws {
+    let annotated = "  auditAnnotations:\n    - {key: k, valueExpression: \"'v'\"}"
+    let named = try Harness(
+      policies: policy("false", name: "Bad_Name", extraSpec: annotated), manifest: deployment()
+    ).findings()
+    #expect(named.count == 1, "\(named.map(\.message))")
+    #expect(
+      named.first?.message.contains(
+        "ValidatingAdmissionPolicy 'Bad_Name': metadata.name: a lowercase RFC 1123 subdomain")
+        == true && named.first?.file == "policy.yaml" && named.first?.line == 4,
+      "\(named.map(\.message))")
+    func binding(name: String, policyName: String) -> String {
+      policy("false", name: "good") + """
+
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: \(name)}
+        spec: {policyName: \(policyName), validationActions: [Warn]}
+        """
+    }
+    for (text, expected, at) in [
+      (binding(name: "web.", policyName: "good"), "metadata.name 'web.'", "metadata: {name: web.}"),
+      (
+        binding(name: "web", policyName: "Good"), "spec.policyName 'Good'",
+        "spec: {policyName: Good"
+      ),
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      let refusals = findings.filter { $0.message.contains("the API server rejects it") }
+      #expect(refusals.count == 1 && refusals.first?.message.contains(expected) == true)
+      let line = text.split(separator: "\n", omittingEmptySubsequences: false)
+        .firstIndex { $0.hasPrefix(at) }.map { $0 + 1 }
+      #expect(line != nil && refusals.first?.line == line, "\(refusals.map(\.line))")
+    }
+    // A valid binding binds: the object is denied as the binding says (Warn).
+    let bound = try Harness(
+      policies: binding(name: "web.example", policyName: "good"), manifest: deployment()
+    ).objectFindings()
+    #expect(
+      bound.count == 1 && bound.first?.message.contains("binding 'web.example': Warn") == true)
+  }
+
   /// A Kyverno ValidatingPolicy's audit annotation key and condition name of a megabyte (Kyverno
   /// does not refuse them) are kept clipped when read: each object's findings made a message
   /// of a megabyte from them (clipped only once written) and hashed the key.

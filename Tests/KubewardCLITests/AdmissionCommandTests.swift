@@ -352,19 +352,22 @@ struct AdmissionCommandTests {
 
   /// An admission policy's name, title and advice are the input's: the compact report's
   /// closing section shows them escaped, as every other line does (a name that started a line
-  /// with `::error` was a workflow command in a GitHub log).
+  /// with `::error` was a workflow command in a GitHub log). A Kyverno ValidatingPolicy's: the
+  /// API server takes any path segment as a custom resource's name (a
+  /// ValidatingAdmissionPolicy's must be a DNS subdomain, or it is refused).
   @Test func reportsEscapePolicyNames() throws {
     let folder = NSTemporaryDirectory() + "kubeward-compact-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try #"""
-    apiVersion: admissionregistration.k8s.io/v1
-    kind: ValidatingAdmissionPolicy
+    apiVersion: policies.kyverno.io/v1
+    kind: ValidatingPolicy
     metadata:
       name: "owner\n::error file=README.md,line=1::Pwned"
       annotations:
         description: "desc\n::warning::from description\e]0;TITLE\a"
     spec:
+      validationActions: [Deny]
       matchConstraints:
         resourceRules:
           - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
