@@ -676,6 +676,15 @@ struct PolicyReader {
   /// is written, such a rule silently matched nothing (`operations` left out, `create` in
   /// lower case) or more than the author meant.
   static func invalidRule(in matchResources: Node?) -> (Node, String)? {
+    // Defaulted to Equivalent when left out.
+    if let policy = matchResources?["matchPolicy"], !policy.isNull,
+      !["Exact", "Equivalent"].contains(policy.string ?? "")
+    {
+      return (
+        policy,
+        "matchPolicy: \(shown(policy.string ?? "")) is not supported (Exact or Equivalent)"
+      )
+    }
     for field in ["resourceRules", "excludeResourceRules"] {
       guard let rules = matchResources?[field], rules.isSequence else { continue }
       for (index, rule) in rules.items.enumerated() {
@@ -896,6 +905,7 @@ struct PolicyReader {
     }
     if flavor == .validatingAdmissionPolicy,
       let (node, why) = Self.invalidEntryName(in: spec, policy: name)
+        ?? Self.invalidEntry(in: spec)
     {
       problem(
         node,
@@ -1035,6 +1045,115 @@ struct PolicyReader {
       ?? uniqueQualifiedNames(
         "auditAnnotations", key: "key", limit: maximumAuditAnnotations,
         qualified: { policy + "/" + $0 })
+  }
+
+  /// The reasons a validation may give (`supportedValidationPolicyReason`).
+  static let validationReasons: Set<String> = ["Forbidden", "Invalid", "RequestEntityTooLarge"]
+  /// The longest audit annotation valueExpression the API server takes, in bytes, trimmed.
+  static let longestAnnotationExpression = 5 * 1024
+
+  /// The first entry of a ValidatingAdmissionPolicy's lists that the API server refuses the
+  /// policy for, beyond its names (`invalidEntryName`), as `validateVariable`,
+  /// `validateMatchCondition`, `validateValidation` and `validateAuditAnnotation` do: a name
+  /// or expression left out or blank; a message or messageExpression given blank; a message
+  /// of more than one line; a reason it does not support; an audit annotation's
+  /// valueExpression over 5 KiB. Read as written, such a policy was evaluated, and its
+  /// findings were about a policy no cluster runs.
+  static func invalidEntry(in spec: Node) -> (Node, String)? {
+    /// The trimmed text of `key` when it is given as text (else the entry reads it as it can).
+    func given(_ entry: Node, _ key: String) -> (node: Node, trimmed: String)? {
+      guard let node = entry[key], node.isScalar, !node.isNull, let text = node.string else {
+        return nil
+      }
+      return (node, text[...].trimmingSpaces)
+    }
+    /// Where a required `key` of `entry` is left out or blank, and why.
+    func missing(_ entry: Node, _ key: String, at path: String) -> (Node, String)? {
+      guard let node = entry[key], !node.isNull else {
+        return (entry, "\(path).\(key) is required")
+      }
+      guard let (node, trimmed) = given(entry, key), trimmed.isEmpty else { return nil }
+      return (node, "\(path).\(key) is required (it is blank)")
+    }
+    for (index, entry) in (spec["variables"]?.items ?? .none).enumerated() {
+      let path = "variables[\(index)]"
+      if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path) {
+        return refusal
+      }
+    }
+    for (index, entry) in (spec["matchConditions"]?.items ?? .none).enumerated() {
+      let path = "matchConditions[\(index)]"
+      if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path) {
+        return refusal
+      }
+    }
+    for (index, entry) in (spec["validations"]?.items ?? .none).enumerated() {
+      let path = "validations[\(index)]"
+      if let refusal = missing(entry, "expression", at: path) { return refusal }
+      for key in ["message", "messageExpression"] {
+        guard let (node, trimmed) = given(entry, key), let text = node.string else { continue }
+        if !text.isEmpty && trimmed.isEmpty {
+          return (node, "\(path).\(key) must be non-empty if specified")
+        }
+        if key == "message", trimmed.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+          return (node, "\(path).message must not contain line breaks")
+        }
+      }
+      if let reason = entry["reason"], reason.isScalar, !reason.isNull,
+        let written = reason.string, !validationReasons.contains(written)
+      {
+        return (
+          reason,
+          "\(path).reason \(shown(written)) is not supported (Forbidden, Invalid or RequestEntityTooLarge)"
+        )
+      }
+    }
+    for (index, entry) in (spec["auditAnnotations"]?.items ?? .none).enumerated() {
+      let path = "auditAnnotations[\(index)]"
+      if let refusal = missing(entry, "valueExpression", at: path) { return refusal }
+      if let (node, trimmed) = given(entry, "valueExpression"),
+        trimmed.utf8.count > longestAnnotationExpression
+      {
+        return (
+          node,
+          "\(path).valueExpression must not exceed \(longestAnnotationExpression) bytes in length"
+        )
+      }
+    }
+    return nil
+  }
+
+  /// What the API server refuses in a binding's paramRef beyond its selector
+  /// (`validateParamRef`): neither a name nor a selector, a name that is no path segment, an
+  /// action it does not know (kubeward read every action but `Allow` as `Deny`). One left out
+  /// is said where the binding is read.
+  static func invalidParamRef(_ reference: Node?) -> (Node, String)? {
+    guard let reference, reference.isMapping else { return nil }
+    func written(_ key: String) -> (node: Node, text: String)? {
+      guard let node = reference[key], !node.isNull else { return nil }
+      return (node, node.string ?? "")
+    }
+    let name = written("name").flatMap { $0.text.isEmpty ? nil : $0 }
+    guard name != nil || written("selector") != nil else {
+      return (reference, "paramRef: one of name or selector must be specified")
+    }
+    if let (node, text) = name {
+      let why =
+        text == "." || text == ".."
+        ? "may not be \(shown(text))"
+        : text.contains("/")
+          ? "may not contain '/'"
+          : text.contains("%") ? "may not contain '%'" : nil
+      if let why { return (node, "paramRef.name \(shown(text)): \(why)") }
+    }
+    if let (node, text) = written("parameterNotFoundAction"), !text.isEmpty,
+      text != "Deny", text != "Allow"
+    {
+      return (
+        node, "paramRef.parameterNotFoundAction \(shown(text)) is not supported (Deny or Allow)"
+      )
+    }
+    return nil
   }
 
   /// A name of the input, quoted and clipped, as a refusal quotes it.
@@ -1225,7 +1344,9 @@ struct PolicyReader {
       reference = ref
     }
     if let (node, why) = Self.invalidSelector(in: spec["matchResources"])
+      ?? Self.invalidRule(in: spec["matchResources"]).map({ ($0.0, "matchResources.\($0.1)") })
       ?? Self.invalidSelector(spec["paramRef"]?["selector"], named: "paramRef.selector")
+      ?? Self.invalidParamRef(spec["paramRef"])
     {
       problem(
         node,

@@ -613,6 +613,130 @@ struct KyvernoTests {
       bound.count == 1 && bound.first?.message.contains("binding 'web.example': Warn") == true)
   }
 
+  /// What else the API server refuses in a ValidatingAdmissionPolicy's lists and match
+  /// resources, and in a binding's paramRef (`validateValidation`, `validateVariable`,
+  /// `validateMatchCondition`, `validateAuditAnnotation`, `validateMatchResources`,
+  /// `validateParamRef`): each was read as written and evaluated.
+  @Test func entriesTheAPIServerRefusesAreReported() throws {
+    let longExpression = "'" + String(repeating: "v", count: 5 * 1024) + "'"
+    let cases: [(spec: String, expected: String)] = [
+      ("  variables:\n    - {name: x}", "variables[0].expression is required"),
+      (
+        "  variables:\n    - {name: \" \", expression: \"1\"}",
+        "variables[0].name is required (it is blank)"
+      ),
+      (
+        "  matchConditions:\n    - {name: c, expression: \"  \"}",
+        "matchConditions[0].expression is required (it is blank)"
+      ),
+      ("  matchConditions:\n    - {expression: \"true\"}", "matchConditions[0].name is required"),
+      ("  auditAnnotations:\n    - {key: k}", "auditAnnotations[0].valueExpression is required"),
+      (
+        "  auditAnnotations:\n    - {key: k, valueExpression: \"\(longExpression)\"}",
+        "auditAnnotations[0].valueExpression must not exceed 5120 bytes"
+      ),
+    ]
+    let validations: [(validation: String, expected: String)] = [
+      ("{expression: \" \"}", "validations[0].expression is required (it is blank)"),
+      (
+        "{expression: \"false\", message: \"a\\nb\"}",
+        "validations[0].message must not contain line breaks"
+      ),
+      (
+        "{expression: \"false\", message: \"  \"}",
+        "validations[0].message must be non-empty if specified"
+      ),
+      ("{expression: \"false\", messageExpression: \" \"}", "messageExpression must be non-empty"),
+      ("{expression: \"false\", reason: Unauthorized}", "reason 'Unauthorized' is not supported"),
+    ]
+    func document(
+      _ spec: String, validations: String = "[{expression: \"false\"}]", matchPolicy: String = ""
+    ) -> String {
+      """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: entries}
+      spec:
+        matchConstraints:
+          \(matchPolicy.isEmpty ? "" : "matchPolicy: \(matchPolicy)")
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+      \(spec)
+        validations: \(validations)
+      """
+    }
+    let texts =
+      cases.map { (document($0.spec), $0.expected) }
+      + validations.map { (document("", validations: "[\($0.validation)]"), $0.expected) }
+      + [
+        (
+          document("", matchPolicy: "exact"),
+          "matchConstraints.matchPolicy: 'exact' is not supported (Exact or Equivalent)"
+        )
+      ]
+    for (text, expected) in texts {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(findings.count == 1, "\(expected): \(findings.map(\.message))")
+      #expect(
+        findings.first?.message.contains(expected) == true
+          && findings.first?.message.contains("the API server rejects it") == true
+          && findings.first?.file == "policy.yaml",
+        "\(expected): \(findings.map(\.message))")
+    }
+    // What the API server takes is evaluated: an empty message (not given), a message of one
+    // line with spaces around it, each supported reason, an expression of 5 KiB with spaces.
+    let accepted = document(
+      "  auditAnnotations:\n    - {key: k, valueExpression: \"  \(longExpression.dropLast(3))'  \"}",
+      validations: """
+        [{expression: "false", message: ""}, {expression: "false", message: " one line ", reason: Invalid}, {expression: "1 == 2", reason: Forbidden}, {expression: "2 == 3", reason: RequestEntityTooLarge}]
+        """)
+    let evaluated = try Harness(policies: accepted, manifest: deployment()).findings()
+    #expect(
+      evaluated.filter { $0.message.contains("violates") }.count == 4
+        && !evaluated.contains { $0.message.contains("rejects") },
+      "\(evaluated.map(\.message))")
+    // A binding's paramRef and match resources.
+    let params = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: good}
+      spec:
+        paramKind: {apiVersion: v1, kind: ConfigMap}
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        validations: [{expression: "false"}]
+      """
+    for (reference, expected) in [
+      ("{parameterNotFoundAction: Deny}", "paramRef: one of name or selector must be specified"),
+      ("{name: a/b, parameterNotFoundAction: Deny}", "paramRef.name 'a/b': may not contain '/'"),
+      ("{name: \"..\", parameterNotFoundAction: Deny}", "paramRef.name '..': may not be '..'"),
+      (
+        "{name: p, parameterNotFoundAction: deny}",
+        "parameterNotFoundAction 'deny' is not supported"
+      ),
+      (
+        "{name: p, parameterNotFoundAction: Deny}, matchResources: {matchPolicy: Loose}",
+        "matchResources.matchPolicy: 'Loose'"
+      ),
+    ] {
+      let text =
+        params + """
+
+          ---
+          apiVersion: admissionregistration.k8s.io/v1
+          kind: ValidatingAdmissionPolicyBinding
+          metadata: {name: binding}
+          spec: {policyName: good, validationActions: [Deny], paramRef: \(reference)}
+          """
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      let refusals = findings.filter { $0.message.contains("the API server rejects it") }
+      #expect(
+        refusals.count == 1 && refusals.first?.message.contains(expected) == true,
+        "\(expected): \(findings.map(\.message))")
+    }
+  }
+
   /// A Kyverno ValidatingPolicy's audit annotation key and condition name of a megabyte (Kyverno
   /// does not refuse them) are kept clipped when read: each object's findings made a message
   /// of a megabyte from them (clipped only once written) and hashed the key.
