@@ -144,7 +144,8 @@ struct EvalCommand: ParsableCommand {
   /// The expression as shown above an error's caret: escaped as messages are (a tab is `\t`,
   /// two characters), and only `excerptWidth` characters either side of the error's, `…`
   /// marking what is left out (a megabyte's expression made a line and a caret line of a
-  /// megabyte each); and how many characters of it precede the error's, where the caret goes.
+  /// megabyte each); and how many terminal columns of it precede the error's character, where
+  /// the caret goes (a CJK character or an emoji takes two).
   static func excerpt(of expression: String, at index: Int) -> (shown: String, caret: Int) {
     let scalars = Array(expression.unicodeScalars)
     let index = min(index, scalars.count)
@@ -157,7 +158,7 @@ struct EvalCommand: ParsableCommand {
     }
     let before = (start > 0 ? "…" : "") + text(start..<index)
     let after = text(index..<end) + (end < scalars.count ? "…" : "")
-    return (before + after, before.unicodeScalars.count)
+    return (before + after, VisibleText.columns(before))
   }
 
   /// The first object of a manifest file (`-` for standard input).

@@ -299,11 +299,11 @@ struct CodeFrame {
       // Each scalar as it is shown: itself, or its visible escape.
       let visible = VisibleText.visible(line[index], keepingTabs: true)
       if let visible { text += visible } else { text.unicodeScalars.append(line[index]) }
-      let columns = visible?.count ?? 1
+      let taken = visible?.count ?? VisibleText.columns(of: line[index])
       if index < start {
-        padding += line[index] == "\t" ? "\t" : String(repeating: " ", count: columns)
+        padding += line[index] == "\t" ? "\t" : String(repeating: " ", count: taken)
       } else if index < end {
-        width += columns
+        width += taken
       }
     }
     if last < line.count { text += "…" }

@@ -111,6 +111,37 @@ public enum VisibleText {
     let text = String(value, radix: 16, uppercase: true)
     return String(repeating: "0", count: max(0, digits - text.count)) + text
   }
+
+  /// How many columns of a terminal `scalar` takes, shown as it is (not escaped): two for
+  /// the East Asian wide and fullwidth characters and emoji drawn as such, none for the
+  /// marks that combine with the character before them, one for the rest. What a caret under
+  /// a reported character counts: by scalars, it stood left of the character after each CJK
+  /// character or emoji of the line. (The ranges are `wcwidth`'s, as terminals draw them.)
+  public static func columns(of scalar: Unicode.Scalar) -> Int {
+    let value = scalar.value
+    // Nothing before the combining marks is wide or combines.
+    if value < 0x300 { return 1 }
+    switch value {
+    case 0x1160...0x11FF: return 0  // Hangul vowels and finals, drawn within the syllable
+    case 0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+      0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+      0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+      0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+      return 2
+    default:
+      break
+    }
+    let properties = scalar.properties
+    switch properties.generalCategory {
+    case .nonspacingMark, .enclosingMark, .format: return 0
+    default: return properties.isEmojiPresentation ? 2 : 1
+    }
+  }
+
+  /// How many columns of a terminal `text` takes (see `columns(of:)`).
+  public static func columns(_ text: String) -> Int {
+    text.unicodeScalars.reduce(0) { $0 + columns(of: $1) }
+  }
 }
 
 /// Keeps what input text adds to a report in proportion to the input.

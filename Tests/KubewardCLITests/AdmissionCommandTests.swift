@@ -443,6 +443,14 @@ struct AdmissionCommandTests {
       let marked = lines.count == 3 ? Array(lines[1])[caret] : " "
       #expect(marked == (expression.hasPrefix("[") ? "2" : "+"), "\(lines)")
     }
+    // The caret stands under the error's character in a terminal's columns: a CJK character
+    // or an emoji takes two, a combining accent none (by scalars, it stood left of it).
+    for (expression, columns) in [("'中文' + 1", 7), ("'😀' + 1", 5), ("'e\u{301}' + 1", 4)] {
+      let failed = try Kubeward.run(["eval", expression])
+      let lines = failed.standardError.split(separator: "\n").map(String.init)
+      #expect(lines.count == 3 && lines[1] == "  " + expression, "\(lines)")
+      #expect(lines.count == 3 && lines[2] == "  " + String(repeating: " ", count: columns) + "^")
+    }
     // A name no expression can read is refused; a dotted one is read whole.
     for name in ["a b", "1x", "in", "a..b", "x-y"] {
       let refused = try Kubeward.run(["eval", "1", "--var", "\(name)=1"])

@@ -23,6 +23,25 @@ private func finding(_ message: String, container: String? = nil) -> Finding {
 
 @Suite("JSON")
 struct JSONReporterTests {
+  /// A code frame's caret stands under the reported text in a terminal's columns: wide
+  /// characters before it take two columns each, a combining accent none, a tab stays a tab,
+  /// an escaped control takes its escape's; the marker spans the reported text's columns.
+  @Test func codeFrameCaretsCountTerminalColumns() {
+    for (line, start, end, padding, marker) in [
+      ("name: 中文 x", 10, 11, String(repeating: " ", count: 11), "^"),
+      ("a: 😀😀 bad", 7, 10, String(repeating: " ", count: 8), "^~~"),
+      ("e\u{301}\u{301}: x", 6, 7, "   ", "^"),
+      ("\t\u{1B}: 名前", 5, 7, "\t" + String(repeating: " ", count: 6), "^~~~"),
+      ("plain: text", 8, 12, String(repeating: " ", count: 7), "^~~~"),
+    ] {
+      let frame = CodeFrame(
+        line: Array(line.unicodeScalars), startColumn: start, endColumn: end)
+      #expect(frame.padding == padding, "\(line): '\(frame.padding)'")
+      #expect(frame.marker == marker, "\(line): \(frame.marker)")
+    }
+    #expect(VisibleText.columns("中文😀e\u{301}a") == 8)
+  }
+
   @Test func escapingSurvivesARealParser() throws {
     let tricky = "quote \" backslash \\ newline \n tab \t control \u{01} del \u{7F} é 日本 🚀"
     var summary = LintSummary()
