@@ -929,7 +929,8 @@ struct PolicyReader {
         name: name, kind: kind, flavor: flavor, nameNode: nameNode)
     else { return nil }
     var failurePolicy = FailurePolicy.fail
-    if let node = spec["failurePolicy"] {
+    // Left out or null, it is defaulted to Fail.
+    if let node = spec["failurePolicy"], !node.isNull {
       guard let text = node.string, let value = FailurePolicy(rawValue: text) else {
         problem(node, "failurePolicy is Fail or Ignore", policy: name)
         return nil
@@ -1156,6 +1157,12 @@ struct PolicyReader {
     return nil
   }
 
+  /// Whether `node` is left out, null or an empty string.
+  static func isLeftEmpty(_ node: Node?) -> Bool {
+    guard let node else { return true }
+    return node.isNull || (node.isScalar && node.string == "")
+  }
+
   /// A name of the input, quoted and clipped, as a refusal quotes it.
   static func shown(_ name: String) -> String { "'\(AdmissionCheck.prefix(name, bytes: 64))'" }
 
@@ -1275,9 +1282,12 @@ struct PolicyReader {
       validations.append(
         Validation(
           expression: expression, message: text(item["message"]),
-          messageExpression: self.expression(
-            item["messageExpression"], policy: name, variables: allVariables,
-            returning: required(["string"])),
+          // One left empty (or null) is none: the API server compiles only one with text.
+          messageExpression: Self.isLeftEmpty(item["messageExpression"])
+            ? nil
+            : self.expression(
+              item["messageExpression"], policy: name, variables: allVariables,
+              returning: required(["string"])),
           reason: text(item["reason"])))
     }
     if validations.isEmpty && auditAnnotations.isEmpty && needsCluster == nil {

@@ -695,6 +695,17 @@ struct KyvernoTests {
       evaluated.filter { $0.message.contains("violates") }.count == 4
         && !evaluated.contains { $0.message.contains("rejects") },
       "\(evaluated.map(\.message))")
+    // A failurePolicy left null is defaulted to Fail, and a messageExpression left empty or
+    // null is none (the message is used): both were refused or read as not compiling.
+    for messageExpression in ["~", "\"\""] {
+      let text = document(
+        "  failurePolicy: ~",
+        validations:
+          "[{expression: \"false\", message: m, messageExpression: \(messageExpression)}]")
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      let shown = findings.filter { $0.severity != .info }.map(\.message)
+      #expect(shown.count == 1 && shown.first?.hasSuffix("as if Deny): m") == true, "\(shown)")
+    }
     // A binding's paramRef and match resources.
     let params = """
       apiVersion: admissionregistration.k8s.io/v1
