@@ -156,8 +156,8 @@ enum Access {
       }
       context.tracer?.read(.int(Int64(position.value)), of: container)
       guard position.valid, position.value >= 0, position.value < list.count else {
-        return .error(
-          CELError("index out of bounds: \(position.value), list size \(list.count)"))
+        // cel-go's words (`resolutionError`), which the API server's messages quote.
+        return .error(CELError("index out of bounds: \(position.value)"))
       }
       return list.element(at: position.value)
     case .map(let map):

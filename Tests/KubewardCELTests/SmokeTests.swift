@@ -46,6 +46,23 @@ struct SmokeTests {
     }
   }
 
+  /// An index past a list's end errs in cel-go's words, which the API server's messages quote
+  /// ("index out of bounds: 5"; kubeward added the list's size).
+  @Test func indexesPastTheEndErrAsCelGoSays() throws {
+    let names: [String: Value] = ["xs": .list(ArrayList([.int(1), .int(2)]))]
+    for (source, expected) in [
+      ("xs[5]", "index out of bounds: 5"), ("xs[-1]", "index out of bounds: -1"),
+      ("[1, 2][2]", "index out of bounds: 2"),
+    ] {
+      let program = try Program(source, library: .kubernetes, check: false)
+      guard case .error(let error) = program.evaluate(DictionaryActivation(names)) else {
+        Issue.record("\(source) did not err")
+        continue
+      }
+      #expect(error.message == expected, "\(source): \(error.message)")
+    }
+  }
+
   /// A chain of field selections on a name reads as one qualified name, which the checker,
   /// the compiler and the literal checks resolve alike; anything else in the chain is not one.
   @Test func qualifiedNamesAreChainsOfSelections() throws {
