@@ -1111,7 +1111,11 @@ struct PolicyReader {
     }
     for (index, entry) in (spec["auditAnnotations"]?.items ?? .none).enumerated() {
       let path = "auditAnnotations[\(index)]"
-      if let refusal = missing(entry, "valueExpression", at: path) { return refusal }
+      if let refusal = missing(entry, "key", at: path)
+        ?? missing(entry, "valueExpression", at: path)
+      {
+        return refusal
+      }
       if let (node, trimmed) = given(entry, "valueExpression"),
         trimmed.utf8.count > longestAnnotationExpression
       {

@@ -632,6 +632,10 @@ struct KyvernoTests {
       ("  matchConditions:\n    - {expression: \"true\"}", "matchConditions[0].name is required"),
       ("  auditAnnotations:\n    - {key: k}", "auditAnnotations[0].valueExpression is required"),
       (
+        "  auditAnnotations:\n    - {valueExpression: \"'v'\"}",
+        "auditAnnotations[0].key is required"
+      ),
+      (
         "  auditAnnotations:\n    - {key: k, valueExpression: \"\(longExpression)\"}",
         "auditAnnotations[0].valueExpression must not exceed 5120 bytes"
       ),
