@@ -664,7 +664,7 @@ struct PolicyReader {
       default:
         return (
           operatorNode,
-          "\(name): '\(operatorNode.string ?? "")' is not a valid selector operator (In, NotIn, Exists or DoesNotExist)"
+          "\(name): \(shown(operatorNode.string ?? "")) is not a valid selector operator (In, NotIn, Exists or DoesNotExist)"
         )
       }
     }
@@ -678,12 +678,10 @@ struct PolicyReader {
   static func invalidRule(in matchResources: Node?) -> (Node, String)? {
     // Defaulted to Equivalent when left out.
     if let policy = matchResources?["matchPolicy"], !policy.isNull,
-      !["Exact", "Equivalent"].contains(policy.string ?? "")
+      !["Exact", "Equivalent"].contains(policy.isScalar ? policy.string ?? "" : "")
     {
-      return (
-        policy,
-        "matchPolicy: \(shown(policy.string ?? "")) is not supported (Exact or Equivalent)"
-      )
+      let written = policy.isScalar ? shown(policy.string ?? "") : "given as no string"
+      return (policy, "matchPolicy: \(written) is not supported (Exact or Equivalent)")
     }
     for field in ["resourceRules", "excludeResourceRules"] {
       guard let rules = matchResources?[field], rules.isSequence else { continue }
@@ -714,7 +712,7 @@ struct PolicyReader {
     if let unknown = written.first(where: { !operations.contains($0.string ?? "") }) {
       return (
         unknown,
-        "operations: '\(unknown.string ?? "")' is not supported (*, CREATE, UPDATE, DELETE or CONNECT)"
+        "operations: \(shown(unknown.string ?? "")) is not supported (*, CREATE, UPDATE, DELETE or CONNECT)"
       )
     }
     if let problem = list("apiGroups") ?? list("apiVersions") { return problem }
@@ -741,10 +739,12 @@ struct PolicyReader {
       let resource = name[..<slash]
       let subresource = name[name.index(after: slash)...]
       if withAllSubresources.contains(resource) {
-        return (item, "resources: '\(name)' is already named by '\(resource)/*'")
+        let by = shown(String(resource) + "/*")
+        return (item, "resources: \(shown(name)) is already named by \(by)")
       }
       if withAllResources.contains(subresource) {
-        return (item, "resources: '\(name)' is already named by '*/\(subresource)'")
+        let by = shown("*/" + String(subresource))
+        return (item, "resources: \(shown(name)) is already named by \(by)")
       }
       if subresource == "*" { withAllSubresources.insert(resource) }
       if resource == "*" { withAllResources.insert(subresource) }
@@ -760,7 +760,9 @@ struct PolicyReader {
       )
     }
     if let scope = rule["scope"], !scope.isNull, !scopes.contains(scope.string ?? "") {
-      return (scope, "scope: '\(scope.string ?? "")' is not supported (*, Cluster or Namespaced)")
+      return (
+        scope, "scope: \(shown(scope.string ?? "")) is not supported (*, Cluster or Namespaced)"
+      )
     }
     return nil
   }
@@ -1061,18 +1063,32 @@ struct PolicyReader {
   /// valueExpression over 5 KiB. Read as written, such a policy was evaluated, and its
   /// findings were about a policy no cluster runs.
   static func invalidEntry(in spec: Node) -> (Node, String)? {
-    /// The trimmed text of `key` when it is given as text (else the entry reads it as it can).
+    // A list or a text written as another shape does not decode: read as absent, the policy
+    // was evaluated without it.
+    for field in ["variables", "matchConditions", "validations", "auditAnnotations"] {
+      if let list = spec[field], !list.isNull, !list.isSequence {
+        return (list, "\(field) must be a list")
+      }
+    }
+    /// The trimmed text of `key` when it is given as text.
     func given(_ entry: Node, _ key: String) -> (node: Node, trimmed: String)? {
       guard let node = entry[key], node.isScalar, !node.isNull, let text = node.string else {
         return nil
       }
       return (node, text[...].trimmingSpaces)
     }
-    /// Where a required `key` of `entry` is left out or blank, and why.
+    /// Where `key` of `entry` is given as something else than text.
+    func notText(_ entry: Node, _ key: String, at path: String) -> (Node, String)? {
+      guard let node = entry[key], !node.isNull, !node.isScalar else { return nil }
+      return (node, "\(path).\(key) must be a string")
+    }
+    /// Where a required `key` of `entry` is left out, blank or no text, and why.
     func missing(_ entry: Node, _ key: String, at path: String) -> (Node, String)? {
+      guard entry.isMapping else { return (entry, "\(path) must be a mapping") }
       guard let node = entry[key], !node.isNull else {
         return (entry, "\(path).\(key) is required")
       }
+      if let refusal = notText(entry, key, at: path) { return refusal }
       guard let (node, trimmed) = given(entry, key), trimmed.isEmpty else { return nil }
       return (node, "\(path).\(key) is required (it is blank)")
     }
@@ -1091,6 +1107,9 @@ struct PolicyReader {
     for (index, entry) in (spec["validations"]?.items ?? .none).enumerated() {
       let path = "validations[\(index)]"
       if let refusal = missing(entry, "expression", at: path) { return refusal }
+      for key in ["message", "messageExpression", "reason"] {
+        if let refusal = notText(entry, key, at: path) { return refusal }
+      }
       for key in ["message", "messageExpression"] {
         guard let (node, trimmed) = given(entry, key), let text = node.string else { continue }
         if !text.isEmpty && trimmed.isEmpty {
@@ -1139,8 +1158,12 @@ struct PolicyReader {
       return (node, node.string ?? "")
     }
     let name = written("name").flatMap { $0.text.isEmpty ? nil : $0 }
-    guard name != nil || written("selector") != nil else {
+    let selector = written("selector")
+    guard name != nil || selector != nil else {
       return (reference, "paramRef: one of name or selector must be specified")
+    }
+    if let (node, _) = selector, name != nil {
+      return (node, "paramRef: name and selector are mutually exclusive")
     }
     if let (node, text) = name {
       let why =
@@ -1151,9 +1174,9 @@ struct PolicyReader {
           : text.contains("%") ? "may not contain '%'" : nil
       if let why { return (node, "paramRef.name \(shown(text)): \(why)") }
     }
-    if let (node, text) = written("parameterNotFoundAction"), !text.isEmpty,
-      text != "Deny", text != "Allow"
-    {
+    // Left out, it is said where the binding is read (and read as Deny); written empty, it is
+    // refused as the API server refuses it.
+    if let (node, text) = written("parameterNotFoundAction"), text != "Deny", text != "Allow" {
       return (
         node, "paramRef.parameterNotFoundAction \(shown(text)) is not supported (Deny or Allow)"
       )
@@ -1324,7 +1347,8 @@ struct PolicyReader {
     guard let spec = root["spec"], let policyNode = spec["policyName"],
       let policyName = text(policyNode)
     else {
-      problem(nameNode, "ValidatingAdmissionPolicyBinding \(name) names no spec.policyName")
+      problem(
+        nameNode, "ValidatingAdmissionPolicyBinding \(Self.shown(name)) names no spec.policyName")
       return nil
     }
     // Both DNS subdomains, as the API server's `validateValidatingAdmissionPolicyBinding` has

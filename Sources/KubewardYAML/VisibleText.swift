@@ -11,8 +11,9 @@
 /// - C1 controls (U+0080–U+009F), bidi embeddings, overrides, isolates and marks, the
 ///   Unicode line and paragraph separators, and the characters a viewer draws as nothing
 ///   (zero-width spaces and joiners, word joiners, invisible operators, the byte order mark,
-///   soft hyphens, fillers, interlinear annotations, and the tag characters that smuggle
-///   ASCII past a reader), and the noncharacters U+FFFE and U+FFFF (YAML forbids them: a
+///   soft hyphens, fillers, interlinear annotations, the tag characters that smuggle ASCII
+///   past a reader, and the supplementary variation selectors U+E0100–U+E01EF, which
+///   smuggle any byte so), and the noncharacters U+FFFE and U+FFFF (YAML forbids them: a
 ///   baseline that held them could not be read back) become `\u{202E}` ….
 public enum VisibleText {
   /// `text` with its control characters written visibly.
@@ -36,7 +37,7 @@ public enum VisibleText {
     switch scalar.value {
     case 0x00..<0x20, 0x7F...0x9F, 0xAD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5,
       0x180B...0x180F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0x3164, 0xFEFF, 0xFFA0,
-      0xFFF9...0xFFFB, 0xFFFE, 0xFFFF, 0x1D173...0x1D17A, 0xE0000...0xE007F:
+      0xFFF9...0xFFFB, 0xFFFE, 0xFFFF, 0x1D173...0x1D17A, 0xE0000...0xE007F, 0xE0100...0xE01EF:
       true
     default: false
     }
@@ -122,6 +123,8 @@ public enum VisibleText {
     // Nothing before the combining marks is wide or combines.
     if value < 0x300 { return 1 }
     switch value {
+    // Regional indicators: two make a flag, drawn two columns wide.
+    case 0x1F1E6...0x1F1FF: return 1
     case 0x1160...0x11FF: return 0  // Hangul vowels and finals, drawn within the syllable
     case 0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
       0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,

@@ -631,6 +631,8 @@ struct KyvernoTests {
       ),
       ("  matchConditions:\n    - {expression: \"true\"}", "matchConditions[0].name is required"),
       ("  auditAnnotations:\n    - {key: k}", "auditAnnotations[0].valueExpression is required"),
+      ("  variables: {a: b}", "variables must be a list"),
+      ("  auditAnnotations: x", "auditAnnotations must be a list"),
       (
         "  auditAnnotations:\n    - {valueExpression: \"'v'\"}",
         "auditAnnotations[0].key is required"
@@ -652,6 +654,9 @@ struct KyvernoTests {
       ),
       ("{expression: \"false\", messageExpression: \" \"}", "messageExpression must be non-empty"),
       ("{expression: \"false\", reason: Unauthorized}", "reason 'Unauthorized' is not supported"),
+      ("{expression: \"false\", message: [l1, l2]}", "validations[0].message must be a string"),
+      ("{expression: \"false\", reason: {Forbidden: 1}}", "validations[0].reason must be a string"),
+      ("{expression: [\"false\"]}", "validations[0].expression must be a string"),
     ]
     func document(
       _ spec: String, validations: String = "[{expression: \"false\"}]", matchPolicy: String = ""
@@ -729,6 +734,11 @@ struct KyvernoTests {
       (
         "{name: p, parameterNotFoundAction: deny}",
         "parameterNotFoundAction 'deny' is not supported"
+      ),
+      ("{name: p, parameterNotFoundAction: \"\"}", "parameterNotFoundAction '' is not supported"),
+      (
+        "{name: p, selector: {matchLabels: {a: b}}, parameterNotFoundAction: Allow}",
+        "paramRef: name and selector are mutually exclusive"
       ),
       (
         "{name: p, parameterNotFoundAction: Deny}, matchResources: {matchPolicy: Loose}",

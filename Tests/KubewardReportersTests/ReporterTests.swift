@@ -40,6 +40,8 @@ struct JSONReporterTests {
       #expect(frame.marker == marker, "\(line): \(frame.marker)")
     }
     #expect(VisibleText.columns("中文😀e\u{301}a") == 8)
+    // A flag is two regional indicators, drawn two columns wide.
+    #expect(VisibleText.columns("🇺🇸") == 2)
   }
 
   @Test func escapingSurvivesARealParser() throws {

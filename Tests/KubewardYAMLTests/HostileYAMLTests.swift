@@ -144,20 +144,22 @@ struct HostileYAMLTests {
 }
 
 /// What a viewer draws as nothing is shown, as the bidi controls are: zero-width spaces and
-/// joiners, the byte order mark, soft hyphens, fillers and the tag characters that hide ASCII
-/// from a reader. Other characters, emoji and their variation selectors included, are kept.
+/// joiners, the byte order mark, soft hyphens, fillers, the tag characters that hide ASCII
+/// from a reader, and the supplementary variation selectors (U+E0100–U+E01EF), 240 of which
+/// after a character hide any bytes. Other characters, emoji and their variation selectors
+/// (U+FE0F) included, are kept.
 @Test func charactersAViewerDrawsAsNothingAreWrittenVisibly() {
   let hidden: [(String, String)] = [
     ("\u{200B}", "200B"), ("\u{200D}", "200D"), ("\u{2060}", "2060"), ("\u{2064}", "2064"),
     ("\u{FEFF}", "FEFF"), ("\u{00AD}", "00AD"), ("\u{034F}", "034F"), ("\u{180E}", "180E"),
     ("\u{3164}", "3164"), ("\u{FFFB}", "FFFB"), ("\u{1D173}", "1D173"), ("\u{E0041}", "E0041"),
-    ("\u{E007F}", "E007F"), ("\u{206F}", "206F"),
+    ("\u{E007F}", "E007F"), ("\u{206F}", "206F"), ("\u{E0100}", "E0100"), ("\u{E01EF}", "E01EF"),
   ]
   for (character, code) in hidden {
     #expect(VisibleText.needsEscaping("a\(character)b"), "\(code)")
     #expect(VisibleText.escaped("a\(character)b") == "a\\u{\(code)}b", "\(code)")
   }
-  for kept in ["é", "€", "😀", "日本", "\u{A0}", "\u{2010}", "❤️", "\u{E0100}", "ＡＢ"] {
+  for kept in ["é", "€", "😀", "日本", "\u{A0}", "\u{2010}", "❤️", "\u{FE0E}", "\u{E01F0}", "ＡＢ"] {
     #expect(!VisibleText.needsEscaping("a\(kept)b"), "\(kept)")
     #expect(VisibleText.escaped("a\(kept)b") == "a\(kept)b", "\(kept)")
   }
