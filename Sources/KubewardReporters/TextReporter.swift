@@ -299,7 +299,9 @@ struct CodeFrame {
       // Each scalar as it is shown: itself, or its visible escape.
       let visible = VisibleText.visible(line[index], keepingTabs: true)
       if let visible { text += visible } else { text.unicodeScalars.append(line[index]) }
-      let taken = visible?.count ?? VisibleText.columns(of: line[index])
+      let taken =
+        visible?.count
+        ?? VisibleText.columns(of: line[index], after: index > first ? line[index - 1] : nil)
       if index < start {
         padding += line[index] == "\t" ? "\t" : String(repeating: " ", count: taken)
       } else if index < end {

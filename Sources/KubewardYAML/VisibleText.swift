@@ -141,9 +141,25 @@ public enum VisibleText {
     }
   }
 
-  /// How many columns of a terminal `text` takes (see `columns(of:)`).
+  /// `columns(of:)` of `scalar` after `previous`: U+FE0F asks for the emoji presentation of
+  /// a character otherwise drawn as text (`❤` in one column, `❤️` in two, a keycap `1️⃣`
+  /// too), and takes the column that character lacked.
+  public static func columns(of scalar: Unicode.Scalar, after previous: Unicode.Scalar?) -> Int {
+    guard scalar.value == 0xFE0F, let previous, previous.properties.isEmoji,
+      columns(of: previous) == 1
+    else { return columns(of: scalar) }
+    return 1
+  }
+
+  /// How many columns of a terminal `text` takes (see `columns(of:after:)`).
   public static func columns(_ text: String) -> Int {
-    text.unicodeScalars.reduce(0) { $0 + columns(of: $1) }
+    var total = 0
+    var previous: Unicode.Scalar?
+    for scalar in text.unicodeScalars {
+      total += columns(of: scalar, after: previous)
+      previous = scalar
+    }
+    return total
   }
 }
 

@@ -40,8 +40,13 @@ struct JSONReporterTests {
       #expect(frame.marker == marker, "\(line): \(frame.marker)")
     }
     #expect(VisibleText.columns("中文😀e\u{301}a") == 8)
-    // A flag is two regional indicators, drawn two columns wide.
+    // A flag is two regional indicators, drawn two columns wide; U+FE0F draws a text
+    // character as an emoji, two columns wide.
     #expect(VisibleText.columns("🇺🇸") == 2)
+    #expect(VisibleText.columns("❤") == 1 && VisibleText.columns("❤️") == 2)
+    #expect(VisibleText.columns("1️⃣") == 2 && VisibleText.columns("a\u{FE0F}") == 1)
+    let hearts = CodeFrame(line: Array("a: ❤️❤️ x".unicodeScalars), startColumn: 9, endColumn: 10)
+    #expect(hearts.padding == String(repeating: " ", count: 8) && hearts.marker == "^")
   }
 
   @Test func escapingSurvivesARealParser() throws {
