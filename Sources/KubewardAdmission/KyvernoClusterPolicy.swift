@@ -25,6 +25,7 @@ extension PolicyReader {
       problem(root, "\(kind) has no metadata.name")
       return []
     }
+    if refuses(name, of: kind, at: nameNode, policy: name) { return [] }
     // A namespaced Policy applies to the objects of its namespace (written, else `default`,
     // where `kubectl apply` puts it): a name Kubernetes accepts, or the policy is not read.
     var namespace: String?

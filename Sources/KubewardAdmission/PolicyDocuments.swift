@@ -671,17 +671,22 @@ struct PolicyReader {
     return nil
   }
 
-  /// The first entry of `matchResources`' `resourceRules` or `excludeResourceRules` that the
-  /// API server's validation refuses (`validateNamedRuleWithOperations`), and why. Read as it
+  /// A `matchPolicy` other than Exact or Equivalent (`validateMatchResources`; left out or
+  /// null, it is defaulted to Equivalent), or else the first entry of `matchResources`'
+  /// `resourceRules` or `excludeResourceRules` that the API server's validation refuses
+  /// (`validateNamedRuleWithOperations`), and why. Read as it
   /// is written, such a rule silently matched nothing (`operations` left out, `create` in
   /// lower case) or more than the author meant.
   static func invalidRule(in matchResources: Node?) -> (Node, String)? {
-    // Defaulted to Equivalent when left out.
     if let policy = matchResources?["matchPolicy"], !policy.isNull,
       !["Exact", "Equivalent"].contains(policy.isScalar ? policy.string ?? "" : "")
     {
-      let written = policy.isScalar ? shown(policy.string ?? "") : "given as no string"
-      return (policy, "matchPolicy: \(written) is not supported (Exact or Equivalent)")
+      guard policy.isScalar else {
+        return (policy, "matchPolicy must be a string (Exact or Equivalent)")
+      }
+      return (
+        policy, "matchPolicy: \(shown(policy.string ?? "")) is not supported (Exact or Equivalent)"
+      )
     }
     for field in ["resourceRules", "excludeResourceRules"] {
       guard let rules = matchResources?[field], rules.isSequence else { continue }
@@ -896,15 +901,7 @@ struct PolicyReader {
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
-    // The API server names a ValidatingAdmissionPolicy with a DNS subdomain (a custom
-    // resource's name, Kyverno's, is only a path segment).
-    if flavor == .validatingAdmissionPolicy, let why = Names.dnsSubdomainProblems(name).first {
-      problem(
-        nameNode,
-        "\(kind) \(Self.shown(name)): metadata.name: \(why): the API server rejects it, and kubeward does not evaluate it",
-        policy: name)
-      return nil
-    }
+    if refuses(name, of: kind, at: nameNode, policy: name) { return nil }
     if flavor == .validatingAdmissionPolicy,
       let (node, why) = Self.invalidEntryName(in: spec, policy: name)
         ?? Self.invalidEntry(in: spec)
@@ -1070,12 +1067,12 @@ struct PolicyReader {
         return (list, "\(field) must be a list")
       }
     }
-    /// The trimmed text of `key` when it is given as text.
-    func given(_ entry: Node, _ key: String) -> (node: Node, trimmed: String)? {
+    /// The text of `key`, as written and trimmed, when it is given as text.
+    func given(_ entry: Node, _ key: String) -> (node: Node, text: String, trimmed: String)? {
       guard let node = entry[key], node.isScalar, !node.isNull, let text = node.string else {
         return nil
       }
-      return (node, text[...].trimmingSpaces)
+      return (node, text, text[...].trimmingSpaces)
     }
     /// Where `key` of `entry` is given as something else than text.
     func notText(_ entry: Node, _ key: String, at path: String) -> (Node, String)? {
@@ -1089,19 +1086,16 @@ struct PolicyReader {
         return (entry, "\(path).\(key) is required")
       }
       if let refusal = notText(entry, key, at: path) { return refusal }
-      guard let (node, trimmed) = given(entry, key), trimmed.isEmpty else { return nil }
+      guard let (node, _, trimmed) = given(entry, key), trimmed.isEmpty else { return nil }
       return (node, "\(path).\(key) is required (it is blank)")
     }
-    for (index, entry) in (spec["variables"]?.items ?? .none).enumerated() {
-      let path = "variables[\(index)]"
-      if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path) {
-        return refusal
-      }
-    }
-    for (index, entry) in (spec["matchConditions"]?.items ?? .none).enumerated() {
-      let path = "matchConditions[\(index)]"
-      if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path) {
-        return refusal
+    for field in ["variables", "matchConditions"] {
+      for (index, entry) in (spec[field]?.items ?? .none).enumerated() {
+        let path = "\(field)[\(index)]"
+        if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path)
+        {
+          return refusal
+        }
       }
     }
     for (index, entry) in (spec["validations"]?.items ?? .none).enumerated() {
@@ -1111,7 +1105,7 @@ struct PolicyReader {
         if let refusal = notText(entry, key, at: path) { return refusal }
       }
       for key in ["message", "messageExpression"] {
-        guard let (node, trimmed) = given(entry, key), let text = node.string else { continue }
+        guard let (node, text, trimmed) = given(entry, key) else { continue }
         if !text.isEmpty && trimmed.isEmpty {
           return (node, "\(path).\(key) must be non-empty if specified")
         }
@@ -1135,7 +1129,7 @@ struct PolicyReader {
       {
         return refusal
       }
-      if let (node, trimmed) = given(entry, "valueExpression"),
+      if let (node, _, trimmed) = given(entry, "valueExpression"),
         trimmed.utf8.count > longestAnnotationExpression
       {
         return (
@@ -1174,9 +1168,10 @@ struct PolicyReader {
           : text.contains("%") ? "may not contain '%'" : nil
       if let why { return (node, "paramRef.name \(shown(text)): \(why)") }
     }
-    // Left out, it is said where the binding is read (and read as Deny); written empty, it is
-    // refused as the API server refuses it.
-    if let (node, text) = written("parameterNotFoundAction"), text != "Deny", text != "Allow" {
+    // Left out or empty, it is said where the binding is read (and read as Deny).
+    if let (node, text) = written("parameterNotFoundAction"), !text.isEmpty, text != "Deny",
+      text != "Allow"
+    {
       return (
         node, "paramRef.parameterNotFoundAction \(shown(text)) is not supported (Deny or Allow)"
       )
@@ -1188,6 +1183,19 @@ struct PolicyReader {
   static func isLeftEmpty(_ node: Node?) -> Bool {
     guard let node else { return true }
     return node.isNull || (node.isScalar && node.string == "")
+  }
+
+  /// Whether the API server refuses `name` for an object of `kind`, and says so at `node`:
+  /// a ValidatingAdmissionPolicy's and its binding's, and a custom resource's (Kyverno's
+  /// policies'), is a DNS subdomain (`Bad_Name` is refused). `policy`: the policy the
+  /// finding is of (none for a binding).
+  mutating func refuses(_ name: String, of kind: String, at node: Node, policy: String?) -> Bool {
+    guard let why = Names.dnsSubdomainProblems(name).first else { return false }
+    problem(
+      node,
+      "\(kind) \(Self.shown(name)): metadata.name: \(why): the API server rejects it, and kubeward does not evaluate it",
+      policy: policy)
+    return true
   }
 
   /// A name of the input, quoted and clipped, as a refusal quotes it.
@@ -1353,13 +1361,13 @@ struct PolicyReader {
     }
     // Both DNS subdomains, as the API server's `validateValidatingAdmissionPolicyBinding` has
     // them.
-    for (field, value, node) in [
-      ("metadata.name", name, nameNode), ("spec.policyName", policyName, policyNode),
-    ] {
-      guard let why = Names.dnsSubdomainProblems(value).first else { continue }
+    if refuses(name, of: "ValidatingAdmissionPolicyBinding", at: nameNode, policy: nil) {
+      return nil
+    }
+    if let why = Names.dnsSubdomainProblems(policyName).first {
       problem(
-        node,
-        "ValidatingAdmissionPolicyBinding \(Self.shown(name)): \(field) \(Self.shown(value)): \(why): the API server rejects it, and kubeward does not evaluate it"
+        policyNode,
+        "ValidatingAdmissionPolicyBinding \(Self.shown(name)): spec.policyName \(Self.shown(policyName)): \(why): the API server rejects it, and kubeward does not evaluate it"
       )
       return nil
     }
@@ -1373,10 +1381,12 @@ struct PolicyReader {
       }
       let action = text(node["parameterNotFoundAction"])
       ref.denyWhenMissing = action != "Allow"
-      if action == nil && !apiVersion.hasSuffix("/v1alpha1") {
+      // Left out, v1alpha1 defaults it to Deny; written empty, no version does. Either way
+      // the binding is read, as Deny, and the warning says what the API server does.
+      if action == "" || (action == nil && !apiVersion.hasSuffix("/v1alpha1")) {
         problem(
           node,
-          "ValidatingAdmissionPolicyBinding \(name): paramRef.parameterNotFoundAction is required (Allow or Deny), and the API server rejects the binding without it; kubeward reads it as Deny",
+          "ValidatingAdmissionPolicyBinding \(Self.shown(name)): paramRef.parameterNotFoundAction is required (Allow or Deny), and the API server rejects the binding without it; kubeward reads it as Deny",
           severity: .warning)
       }
       reference = ref

@@ -155,8 +155,12 @@ enum Access {
         return .error(CELError("unsupported index type '\(key.type)' in list"))
       }
       context.tracer?.read(.int(Int64(position.value)), of: container)
-      guard position.valid, position.value >= 0, position.value < list.count else {
-        // cel-go's words (`resolutionError`), which the API server's messages quote.
+      // cel-go's words (`IndexOrError`, `resolutionError`), which the API server's messages
+      // quote.
+      guard position.valid else {
+        return .error(CELError("unsupported index value \(goText(of: key)) in list"))
+      }
+      guard position.value >= 0, position.value < list.count else {
         return .error(CELError("index out of bounds: \(position.value)"))
       }
       return list.element(at: position.value)
@@ -178,6 +182,17 @@ enum Access {
 
   /// A list index from an int, a uint or an integral double; `valid` is false for a double
   /// with a fraction.
+  /// An index `listIndex` finds no place for, as Go's `%v` prints it.
+  private static func goText(of key: Value) -> String {
+    switch key {
+    case .uint(let number): return String(number)
+    case .double(let number) where number.isNaN: return "NaN"
+    case .double(let number) where number.isInfinite: return number > 0 ? "+Inf" : "-Inf"
+    case .double(let number): return "\(number)"
+    default: return key.debugText
+    }
+  }
+
   private static func listIndex(_ key: Value) -> (value: Int, valid: Bool)? {
     switch key {
     case .int(let number): return (Int(number), true)

@@ -115,9 +115,10 @@ public enum VisibleText {
 
   /// How many columns of a terminal `scalar` takes, shown as it is (not escaped): two for
   /// the East Asian wide and fullwidth characters and emoji drawn as such, none for the
-  /// marks that combine with the character before them, one for the rest. What a caret under
-  /// a reported character counts: by scalars, it stood left of the character after each CJK
-  /// character or emoji of the line. (The ranges are `wcwidth`'s, as terminals draw them.)
+  /// marks that combine with the character before them and for format characters, one for
+  /// the rest. What a caret under a reported character counts: by scalars, it stood left of
+  /// the character after each CJK character or emoji of the line. (The wide ranges are
+  /// Markus Kuhn's `mk_wcwidth`'s with its emoji blocks; terminals differ on a few symbols.)
   public static func columns(of scalar: Unicode.Scalar) -> Int {
     let value = scalar.value
     // Nothing before the combining marks is wide or combines.

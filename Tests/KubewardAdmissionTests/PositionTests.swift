@@ -592,7 +592,11 @@ struct KyvernoTests {
         """
     }
     for (text, expected, at) in [
-      (binding(name: "web.", policyName: "good"), "metadata.name 'web.'", "metadata: {name: web.}"),
+      (
+        binding(name: "web.", policyName: "good"),
+        "ValidatingAdmissionPolicyBinding 'web.': metadata.name: a lowercase RFC 1123 subdomain",
+        "metadata: {name: web.}"
+      ),
       (
         binding(name: "web", policyName: "Good"), "spec.policyName 'Good'",
         "spec: {policyName: Good"
@@ -604,6 +608,39 @@ struct KyvernoTests {
       let line = text.split(separator: "\n", omittingEmptySubsequences: false)
         .firstIndex { $0.hasPrefix(at) }.map { $0 + 1 }
       #expect(line != nil && refusals.first?.line == line, "\(refusals.map(\.line))")
+    }
+    // Kyverno's policies are custom resources, which the API server names with DNS
+    // subdomains too.
+    for text in [
+      """
+      apiVersion: policies.kyverno.io/v1
+      kind: ValidatingPolicy
+      metadata: {name: Bad_Name}
+      spec:
+        validationActions: [Deny]
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        validations: [{expression: "false"}]
+      """,
+      """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata: {name: Bad_Name}
+      spec:
+        rules:
+          - name: check
+            match: {any: [{resources: {kinds: [Deployment]}}]}
+            validate: {cel: {expressions: [{expression: "false"}]}}
+      """,
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(
+        findings.count == 1
+          && findings.first?.message.contains("'Bad_Name': metadata.name: a lowercase RFC 1123")
+            == true
+          && findings.first?.line == 3,
+        "\(findings.map(\.message))")
     }
     // A valid binding binds: the object is denied as the binding says (Warn).
     let bound = try Harness(
@@ -727,6 +764,16 @@ struct KyvernoTests {
             - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
         validations: [{expression: "false"}]
       """
+    func bound(_ reference: String) -> String {
+      params + """
+
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: binding}
+        spec: {policyName: good, validationActions: [Deny], paramRef: \(reference)}
+        """
+    }
     for (reference, expected) in [
       ("{parameterNotFoundAction: Deny}", "paramRef: one of name or selector must be specified"),
       ("{name: a/b, parameterNotFoundAction: Deny}", "paramRef.name 'a/b': may not contain '/'"),
@@ -735,7 +782,6 @@ struct KyvernoTests {
         "{name: p, parameterNotFoundAction: deny}",
         "parameterNotFoundAction 'deny' is not supported"
       ),
-      ("{name: p, parameterNotFoundAction: \"\"}", "parameterNotFoundAction '' is not supported"),
       (
         "{name: p, selector: {matchLabels: {a: b}}, parameterNotFoundAction: Allow}",
         "paramRef: name and selector are mutually exclusive"
@@ -744,21 +790,32 @@ struct KyvernoTests {
         "{name: p, parameterNotFoundAction: Deny}, matchResources: {matchPolicy: Loose}",
         "matchResources.matchPolicy: 'Loose'"
       ),
+      (
+        "{name: p, parameterNotFoundAction: Deny}, matchResources: {resourceRules: [{apiGroups: [apps], apiVersions: [v1], resources: [deployments]}]}",
+        "matchResources.resourceRules[0].operations is required"
+      ),
     ] {
-      let text =
-        params + """
-
-          ---
-          apiVersion: admissionregistration.k8s.io/v1
-          kind: ValidatingAdmissionPolicyBinding
-          metadata: {name: binding}
-          spec: {policyName: good, validationActions: [Deny], paramRef: \(reference)}
-          """
-      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      let findings = try Harness(policies: bound(reference), manifest: deployment()).findings()
       let refusals = findings.filter { $0.message.contains("the API server rejects it") }
       #expect(
         refusals.count == 1 && refusals.first?.message.contains(expected) == true,
         "\(expected): \(findings.map(\.message))")
+    }
+    // What the API server takes is read: a selector alone, a null matchPolicy (defaulted to
+    // Equivalent); an action left empty is read as Deny with the warning a missing one gets.
+    for (reference, warned) in [
+      (
+        "{selector: {matchLabels: {a: b}}, parameterNotFoundAction: Allow}, matchResources: {matchPolicy: ~}",
+        false
+      ),
+      ("{name: p, parameterNotFoundAction: \"\"}", true),
+    ] {
+      let findings = try Harness(policies: bound(reference), manifest: deployment()).findings()
+      #expect(
+        !findings.contains { $0.message.contains("rejects it") }, "\(findings.map(\.message))")
+      #expect(
+        findings.contains { $0.message.contains("parameterNotFoundAction is required") } == warned,
+        "\(findings.map(\.message))")
     }
   }
 

@@ -53,6 +53,8 @@ struct SmokeTests {
     for (source, expected) in [
       ("xs[5]", "index out of bounds: 5"), ("xs[-1]", "index out of bounds: -1"),
       ("[1, 2][2]", "index out of bounds: 2"),
+      ("xs[dyn(1.5)]", "unsupported index value 1.5 in list"),
+      ("xs[dyn(18446744073709551615u)]", "unsupported index value 18446744073709551615 in list"),
     ] {
       let program = try Program(source, library: .kubernetes, check: false)
       guard case .error(let error) = program.evaluate(DictionaryActivation(names)) else {

@@ -352,19 +352,31 @@ struct AdmissionCommandTests {
 
   /// An admission policy's name, title and advice are the input's: the compact report's
   /// closing section shows them escaped, as every other line does (a name that started a line
-  /// with `::error` was a workflow command in a GitHub log). A Kyverno ValidatingPolicy's: the
-  /// API server takes any path segment as a custom resource's name (a
-  /// ValidatingAdmissionPolicy's must be a DNS subdomain, or it is refused).
+  /// with `::error` was a workflow command in a GitHub log). A name the API server refuses
+  /// (no DNS subdomain) still names the refusal's finding.
   @Test func reportsEscapePolicyNames() throws {
     let folder = NSTemporaryDirectory() + "kubeward-compact-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
+    let hostile = #"owner\n::error file=README.md,line=1::Pwned"#
     try #"""
     apiVersion: policies.kyverno.io/v1
     kind: ValidatingPolicy
     metadata:
       name: "owner\n::error file=README.md,line=1::Pwned"
+    spec:
+      validationActions: [Deny]
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+      validations: [{expression: "false", message: "m"}]
+    ---
+    apiVersion: policies.kyverno.io/v1
+    kind: ValidatingPolicy
+    metadata:
+      name: owner
       annotations:
+        title: "title\n::error file=README.md,line=1::Pwned"
         description: "desc\n::warning::from description\e]0;TITLE\a"
     spec:
       validationActions: [Deny]
@@ -375,7 +387,8 @@ struct AdmissionCommandTests {
     """#.write(toFile: folder + "/pol.yaml", atomically: true, encoding: .utf8)
     let run = try Kubeward.run(
       ["lint", "--compact", "--policy", folder + "/pol.yaml", manifests + "/web.yaml"])
-    #expect(run.standardOutput.contains("Why, and what to do"))
+    #expect(run.standardOutput.contains("Why, and what to do"), "\(run.standardError)")
+    #expect(run.standardOutput.contains(hostile), "\(run.standardOutput)")
     for line in run.standardOutput.split(separator: "\n") {
       #expect(!line.hasPrefix("::"), "\(line)")
     }
@@ -388,14 +401,16 @@ struct AdmissionCommandTests {
     let runs = try #require(sarif.json?["runs"] as? [[String: Any]])
     let driver = try #require((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])
     let rules = try #require(driver["rules"] as? [[String: Any]])
-    let rule = try #require(rules.first { ($0["id"] as? String)?.hasPrefix("owner") == true })
-    #expect(rule["id"] as? String == #"owner\n::error file=README.md,line=1::Pwned"#)
+    let rule = try #require(rules.first { $0["id"] as? String == "owner" })
     #expect(rule["helpUri"] == nil)
     let help = try #require(rule["help"] as? [String: Any])
     let markdown = try #require(help["markdown"] as? String)
-    #expect(!markdown.contains("\n::error") && markdown.contains(#"file=README\.md"#))
+    #expect(
+      !markdown.contains("\n::error") && !markdown.contains("\n::warning")
+        && markdown.contains(#"file=README\.md"#), "\(markdown)")
     let results = try #require(runs.first?["results"] as? [[String: Any]])
-    #expect(results.contains { $0["ruleId"] as? String == rule["id"] as? String })
+    #expect(results.contains { $0["ruleId"] as? String == hostile })
+    #expect(results.contains { $0["ruleId"] as? String == "owner" })
     let catalogueRule = try #require(rules.first { $0["id"] as? String == "exec-probe" })
     #expect((catalogueRule["helpUri"] as? String)?.hasSuffix("docs/policies/exec-probe.md") == true)
   }

@@ -23,32 +23,6 @@ private func finding(_ message: String, container: String? = nil) -> Finding {
 
 @Suite("JSON")
 struct JSONReporterTests {
-  /// A code frame's caret stands under the reported text in a terminal's columns: wide
-  /// characters before it take two columns each, a combining accent none, a tab stays a tab,
-  /// an escaped control takes its escape's; the marker spans the reported text's columns.
-  @Test func codeFrameCaretsCountTerminalColumns() {
-    for (line, start, end, padding, marker) in [
-      ("name: 中文 x", 10, 11, String(repeating: " ", count: 11), "^"),
-      ("a: 😀😀 bad", 7, 10, String(repeating: " ", count: 8), "^~~"),
-      ("e\u{301}\u{301}: x", 6, 7, "   ", "^"),
-      ("\t\u{1B}: 名前", 5, 7, "\t" + String(repeating: " ", count: 6), "^~~~"),
-      ("plain: text", 8, 12, String(repeating: " ", count: 7), "^~~~"),
-    ] {
-      let frame = CodeFrame(
-        line: Array(line.unicodeScalars), startColumn: start, endColumn: end)
-      #expect(frame.padding == padding, "\(line): '\(frame.padding)'")
-      #expect(frame.marker == marker, "\(line): \(frame.marker)")
-    }
-    #expect(VisibleText.columns("中文😀e\u{301}a") == 8)
-    // A flag is two regional indicators, drawn two columns wide; U+FE0F draws a text
-    // character as an emoji, two columns wide.
-    #expect(VisibleText.columns("🇺🇸") == 2)
-    #expect(VisibleText.columns("❤") == 1 && VisibleText.columns("❤️") == 2)
-    #expect(VisibleText.columns("1️⃣") == 2 && VisibleText.columns("a\u{FE0F}") == 1)
-    let hearts = CodeFrame(line: Array("a: ❤️❤️ x".unicodeScalars), startColumn: 9, endColumn: 10)
-    #expect(hearts.padding == String(repeating: " ", count: 8) && hearts.marker == "^")
-  }
-
   @Test func escapingSurvivesARealParser() throws {
     let tricky = "quote \" backslash \\ newline \n tab \t control \u{01} del \u{7F} é 日本 🚀"
     var summary = LintSummary()
@@ -321,6 +295,32 @@ struct ExportedYAMLTests {
 
 @Suite("Text")
 struct TextReporterTests {
+  /// A code frame's caret stands under the reported text in a terminal's columns: wide
+  /// characters before it take two columns each, a combining accent none, a tab stays a tab,
+  /// an escaped control takes its escape's; the marker spans the reported text's columns.
+  @Test func codeFrameCaretsCountTerminalColumns() {
+    for (line, start, end, padding, marker) in [
+      ("name: 中文 x", 10, 11, String(repeating: " ", count: 11), "^"),
+      ("a: 😀😀 bad", 7, 10, String(repeating: " ", count: 8), "^~~"),
+      ("e\u{301}\u{301}: x", 6, 7, "   ", "^"),
+      ("\t\u{1B}: 名前", 5, 7, "\t" + String(repeating: " ", count: 6), "^~~~"),
+      ("plain: text", 8, 12, String(repeating: " ", count: 7), "^~~~"),
+    ] {
+      let frame = CodeFrame(
+        line: Array(line.unicodeScalars), startColumn: start, endColumn: end)
+      #expect(frame.padding == padding, "\(line): '\(frame.padding)'")
+      #expect(frame.marker == marker, "\(line): \(frame.marker)")
+    }
+    #expect(VisibleText.columns("中文😀e\u{301}a") == 8)
+    // A flag is two regional indicators, drawn two columns wide; U+FE0F draws a text
+    // character as an emoji, two columns wide.
+    #expect(VisibleText.columns("🇺🇸") == 2)
+    #expect(VisibleText.columns("❤") == 1 && VisibleText.columns("❤️") == 2)
+    #expect(VisibleText.columns("1️⃣") == 2 && VisibleText.columns("a\u{FE0F}") == 1)
+    let hearts = CodeFrame(line: Array("a: ❤️❤️ x".unicodeScalars), startColumn: 9, endColumn: 10)
+    #expect(hearts.padding == String(repeating: " ", count: 8) && hearts.marker == "^")
+  }
+
   @Test func lineAndSummary() {
     #expect(
       TextReporter.line(for: finding("Pod p runs exec"))
