@@ -669,6 +669,7 @@ struct KyvernoTests {
       ("  matchConditions:\n    - {expression: \"true\"}", "matchConditions[0].name is required"),
       ("  auditAnnotations:\n    - {key: k}", "auditAnnotations[0].valueExpression is required"),
       ("  variables: {a: b}", "variables must be a list"),
+      ("  variables: [x]", "variables[0] must be a mapping"),
       ("  auditAnnotations: x", "auditAnnotations must be a list"),
       (
         "  auditAnnotations:\n    - {valueExpression: \"'v'\"}",
@@ -718,7 +719,15 @@ struct KyvernoTests {
         (
           document("", matchPolicy: "exact"),
           "matchConstraints.matchPolicy: 'exact' is not supported (Exact or Equivalent)"
-        )
+        ),
+        (document("", matchPolicy: "[Exact]"), "matchConstraints.matchPolicy must be a string"),
+        // What a refusal quotes of the input is clipped: a megabyte's operation was quoted whole.
+        (
+          document("").replacingOccurrences(
+            of: #"operations: ["CREATE"]"#,
+            with: "operations: [\(String(repeating: "C", count: 1 << 20))]"),
+          "operations: '" + String(repeating: "C", count: 64) + "…' is not supported"
+        ),
       ]
     for (text, expected) in texts {
       let findings = try Harness(policies: text, manifest: deployment()).findings()
@@ -728,6 +737,7 @@ struct KyvernoTests {
           && findings.first?.message.contains("the API server rejects it") == true
           && findings.first?.file == "policy.yaml",
         "\(expected): \(findings.map(\.message))")
+      #expect(findings.allSatisfy { $0.message.utf8.count < 1000 }, "\(expected)")
     }
     // What the API server takes is evaluated: an empty message (not given), a message of one
     // line with spaces around it, each supported reason, an expression of 5 KiB with spaces.

@@ -359,32 +359,27 @@ struct AdmissionCommandTests {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let hostile = #"owner\n::error file=README.md,line=1::Pwned"#
-    try #"""
-    apiVersion: policies.kyverno.io/v1
-    kind: ValidatingPolicy
-    metadata:
-      name: "owner\n::error file=README.md,line=1::Pwned"
-    spec:
-      validationActions: [Deny]
-      matchConstraints:
-        resourceRules:
-          - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
-      validations: [{expression: "false", message: "m"}]
-    ---
-    apiVersion: policies.kyverno.io/v1
-    kind: ValidatingPolicy
-    metadata:
-      name: owner
-      annotations:
-        title: "title\n::error file=README.md,line=1::Pwned"
-        description: "desc\n::warning::from description\e]0;TITLE\a"
-    spec:
-      validationActions: [Deny]
-      matchConstraints:
-        resourceRules:
-          - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
-      validations: [{expression: "false", message: "m"}]
-    """#.write(toFile: folder + "/pol.yaml", atomically: true, encoding: .utf8)
+    func policy(_ metadata: String) -> String {
+      """
+      apiVersion: policies.kyverno.io/v1
+      kind: ValidatingPolicy
+      metadata: \(metadata)
+      spec:
+        validationActions: [Deny]
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+        validations: [{expression: "false", message: "m"}]
+      """
+    }
+    let annotations = #"""
+      {title: "title\n::error file=README.md,line=1::Pwned", description: "desc\n::warning::from description\e]0;TITLE\a"}
+      """#
+    try [
+      policy(#"{name: "owner\n::error file=README.md,line=1::Pwned"}"#),
+      policy("{name: owner, annotations: \(annotations)}"),
+    ].joined(separator: "\n---\n").write(
+      toFile: folder + "/pol.yaml", atomically: true, encoding: .utf8)
     let run = try Kubeward.run(
       ["lint", "--compact", "--policy", folder + "/pol.yaml", manifests + "/web.yaml"])
     #expect(run.standardOutput.contains("Why, and what to do"), "\(run.standardError)")
