@@ -637,9 +637,11 @@ struct PolicyReader {
   /// The first requirement of `matchResources`' selectors that the API server's validation
   /// refuses (`ValidateLabelSelector`), and why. Read as matching nothing, such a selector
   /// silently turned its policy off.
-  static func invalidSelector(in matchResources: Node?) -> (Node, String)? {
-    invalidSelector(matchResources?["namespaceSelector"], named: "namespaceSelector")
-      ?? invalidSelector(matchResources?["objectSelector"], named: "objectSelector")
+  /// The first selector of `matchResources` (the policy's `matchConstraints`, the binding's
+  /// `matchResources`: `field`) the API server refuses, and why.
+  static func invalidSelector(in matchResources: Node?, field: String) -> (Node, String)? {
+    invalidSelector(matchResources?["namespaceSelector"], named: "\(field).namespaceSelector")
+      ?? invalidSelector(matchResources?["objectSelector"], named: "\(field).objectSelector")
   }
 
   static func invalidSelector(_ selector: Node?, named name: String) -> (Node, String)? {
@@ -959,7 +961,9 @@ struct PolicyReader {
         policy: name)
       return nil
     }
-    if let (node, why) = Self.invalidSelector(in: spec["matchConstraints"]) {
+    if let (node, why) = Self.invalidSelector(
+      in: spec["matchConstraints"], field: "matchConstraints")
+    {
       problem(
         node, "\(kind) \(name): \(why): it is rejected, and kubeward does not evaluate it",
         policy: name)
@@ -1013,10 +1017,11 @@ struct PolicyReader {
   /// identifier; a match condition not named with a qualified name, or named twice; an audit
   /// annotation whose key, after the policy's name and `/`, is not a qualified name (at most
   /// 63 characters: a key of a megabyte was worked on for every object), or is given twice.
-  /// Missing names are said where the entry is read.
+  /// Missing names, and names that are no text, are said where the entry is read
+  /// (`invalidEntry`).
   static func invalidEntryName(in spec: Node, policy: String) -> (Node, String)? {
     for (index, variable) in (spec["variables"]?.items ?? .none).enumerated() {
-      guard let node = variable["name"], let name = node.string,
+      guard let node = variable["name"], node.jsonType == .string, let name = node.string,
         !name[...].trimmingSpaces.isEmpty, !Names.isIdentifier(name)
       else { continue }
       return (node, "variables[\(index)].name \(shown(name)) is not a valid CEL identifier")
@@ -1030,7 +1035,9 @@ struct PolicyReader {
       }
       var seen: Set<String> = []
       for (index, entry) in list.items.enumerated() {
-        guard let node = entry[key], let name = node.string, !name.isEmpty else { continue }
+        guard let node = entry[key], node.jsonType == .string, let name = node.string,
+          !name.isEmpty
+        else { continue }
         if let why = Names.qualifiedNameProblems(qualified(name)).first {
           return (node, "\(field)[\(index)].\(key) \(shown(name)): \(why)")
         }
@@ -1074,9 +1081,11 @@ struct PolicyReader {
       }
       return (node, text, text[...].trimmingSpaces)
     }
-    /// Where `key` of `entry` is given as something else than text.
+    /// Where `key` of `entry` is given as something else than text: a map, a list, or a
+    /// plain number or boolean (`message: 404`, `expression: true`), which the API server's
+    /// decoder refuses for a string field as it refuses a map.
     func notText(_ entry: Node, _ key: String, at path: String) -> (Node, String)? {
-      guard let node = entry[key], !node.isNull, !node.isScalar else { return nil }
+      guard let node = entry[key], !node.isNull, node.jsonType != .string else { return nil }
       return (node, "\(path).\(key) must be a string")
     }
     /// Where a required `key` of `entry` is left out, blank or no text, and why.
@@ -1391,7 +1400,7 @@ struct PolicyReader {
       }
       reference = ref
     }
-    if let (node, why) = Self.invalidSelector(in: spec["matchResources"])
+    if let (node, why) = Self.invalidSelector(in: spec["matchResources"], field: "matchResources")
       ?? Self.invalidRule(in: spec["matchResources"]).map({ ($0.0, "matchResources.\($0.1)") })
       ?? Self.invalidSelector(spec["paramRef"]?["selector"], named: "paramRef.selector")
       ?? Self.invalidParamRef(spec["paramRef"])

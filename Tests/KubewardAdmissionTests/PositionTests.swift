@@ -668,6 +668,15 @@ struct KyvernoTests {
       ),
       ("  matchConditions:\n    - {expression: \"true\"}", "matchConditions[0].name is required"),
       ("  auditAnnotations:\n    - {key: k}", "auditAnnotations[0].valueExpression is required"),
+      ("  variables:\n    - {name: 7, expression: \"1\"}", "variables[0].name must be a string"),
+      (
+        "  matchConditions:\n    - {name: true, expression: \"true\"}",
+        "matchConditions[0].name must be a string"
+      ),
+      (
+        "  auditAnnotations:\n    - {key: k, valueExpression: 3}",
+        "valueExpression must be a string"
+      ),
       ("  variables: {a: b}", "variables must be a list"),
       ("  variables: [x]", "variables[0] must be a mapping"),
       ("  auditAnnotations: x", "auditAnnotations must be a list"),
@@ -695,6 +704,12 @@ struct KyvernoTests {
       ("{expression: \"false\", message: [l1, l2]}", "validations[0].message must be a string"),
       ("{expression: \"false\", reason: {Forbidden: 1}}", "validations[0].reason must be a string"),
       ("{expression: [\"false\"]}", "validations[0].expression must be a string"),
+      // A plain number or boolean does not decode into a string field either: each was read
+      // as its text (`expression: true` held on every object, `message: 404` was the message).
+      ("{expression: true}", "validations[0].expression must be a string"),
+      ("{expression: \"false\", message: 404}", "validations[0].message must be a string"),
+      ("{expression: \"false\", messageExpression: 1.5}", "messageExpression must be a string"),
+      ("{expression: \"false\", reason: yes}", "validations[0].reason must be a string"),
     ]
     func document(
       _ spec: String, validations: String = "[{expression: \"false\"}]", matchPolicy: String = ""
@@ -744,11 +759,11 @@ struct KyvernoTests {
     let accepted = document(
       "  auditAnnotations:\n    - {key: k, valueExpression: \"  \(longExpression.dropLast(3))'  \"}",
       validations: """
-        [{expression: "false", message: ""}, {expression: "false", message: " one line ", reason: Invalid}, {expression: "1 == 2", reason: Forbidden}, {expression: "2 == 3", reason: RequestEntityTooLarge}]
+        [{expression: "false", message: ""}, {expression: "false", message: " one line ", reason: Invalid}, {expression: "1 == 2", reason: Forbidden}, {expression: "2 == 3", reason: RequestEntityTooLarge}, {expression: "false", message: "404"}]
         """)
     let evaluated = try Harness(policies: accepted, manifest: deployment()).findings()
     #expect(
-      evaluated.filter { $0.message.contains("violates") }.count == 4
+      evaluated.filter { $0.message.contains("violates") }.count == 5
         && !evaluated.contains { $0.message.contains("rejects") },
       "\(evaluated.map(\.message))")
     // A failurePolicy left null is defaulted to Fail, and a messageExpression left empty or
@@ -1004,14 +1019,14 @@ struct KyvernoTests {
           "false",
           extraSpec:
             "    objectSelector: {matchExpressions: [{key: a, operator: Bogus, values: [x]}]}"),
-        "objectSelector: 'Bogus' is not a valid selector operator", 12
+        "matchConstraints.objectSelector: 'Bogus' is not a valid selector operator", 12
       ),
       (
         policy(
           "false",
           extraSpec:
             "    namespaceSelector:\n      matchExpressions:\n        - {key: a, operator: In}"),
-        "namespaceSelector: values must be given", 14
+        "matchConstraints.namespaceSelector: values must be given", 14
       ),
       (
         policy(
@@ -1019,7 +1034,7 @@ struct KyvernoTests {
           binding: deny
             + "\n  matchResources: {objectSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}"
         ),
-        "objectSelector: values must be empty", 24
+        "matchResources.objectSelector: values must be empty", 24
       ),
     ] {
       let findings = try Harness(policies: text, manifest: deployment()).findings()
