@@ -422,6 +422,38 @@ struct CrossObjectTests {
     #expect(result.findings.first?.line == 4)
   }
 
+  /// A template beside a workload hides an object of its own kind: a templated budget may be
+  /// the workload's, a templated ConfigMap is no budget, autoscaler, Service or pod. (A
+  /// `cfg-<cluster-name>` ConfigMap had silenced single-replica, missing-pdb and
+  /// service-selects-nothing for every workload of its folder and the folders below it.)
+  @Test func aTemplateHidesOnlyObjectsOfItsKind() throws {
+    func template(_ kind: String) -> String {
+      "apiVersion: v1\nkind: \(kind)\nmetadata:\n  name: x-${CLUSTER_NAME}\n"
+    }
+    let workloads: [(String, String)] = [
+      ("app/single.yaml", deployment("single", replicas: 1)),
+      ("app/sub/many.yaml", deployment("many", replicas: 3)),
+      ("app/svc.yaml", service("orphan", selector: "app: nothing")),
+    ]
+    func policies(besideA kind: String?) throws -> Set<String> {
+      let files = workloads + (kind.map { [("app/template.yaml", template($0))] } ?? [])
+      return Set(try lint(files).findings.map(\.policy))
+    }
+    let missing: Set = ["single-replica", "missing-pdb", "service-selects-nothing"]
+    #expect(try policies(besideA: nil).isSuperset(of: missing))
+    // Each kind hides what it may be, and nothing else.
+    for (kind, hidden) in [
+      ("ConfigMap", [String]()), ("PodDisruptionBudget", ["missing-pdb"]),
+      ("HorizontalPodAutoscaler", ["single-replica"]), ("ScaledObject", ["single-replica"]),
+      ("Deployment", ["service-selects-nothing"]),
+      ("Widget", ["service-selects-nothing"]),  // an operator may run it as pods
+    ] {
+      let found = try policies(besideA: kind)
+      #expect(found.contains("unrendered-template"), "\(kind)")
+      #expect(found.intersection(missing) == missing.subtracting(hidden), "\(kind): \(found)")
+    }
+  }
+
   @Test func aBudgetWithoutANamespaceCoversWorkloadsOfAnyNamespace() throws {
     // A kustomization's `namespace` puts the budget beside the Deployment that names it.
     func budget(_ namespace: String?) -> String {

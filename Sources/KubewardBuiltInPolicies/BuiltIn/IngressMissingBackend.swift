@@ -19,7 +19,8 @@ struct IngressMissingBackend: SetPolicy {
           // operator may create it for a custom resource, another repository may hold it).
           guard set.hasServices(in: ingress.space, inFolderOf: ingress.location.file),
             !set.customResourceMayOwnService(named: backend.serviceName, in: ingress.space),
-            !set.mayBeIncomplete(around: ingress.location, scope: ingress.scope)
+            !set.mayBeIncomplete(
+              around: ingress.location, scope: ingress.scope, lacking: { $0 == "Service" })
           else { continue }
           // One that another project of the run defines may be applied beside it: one of a
           // `--context` folder is.

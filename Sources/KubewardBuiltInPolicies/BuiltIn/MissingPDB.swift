@@ -40,7 +40,9 @@ struct MissingPDB: SetPolicy {
     for index in replicated.sorted() {
       let workload = workloads[index]
       guard let replicas = workload.replicas, !covered.contains(index),
-        !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
+        !set.mayBeIncomplete(
+          around: workload.location, scope: workload.scope,
+          lacking: { $0 == "PodDisruptionBudget" })
       else { continue }
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,

@@ -18,7 +18,9 @@ struct ServiceSelectsNothing: SetPolicy {
         set.selection(of: service)?.isEmpty == true,
         !set.customResourceMayRunPods(selectedBy: selector, in: service.space, within: budget),
         !Self.selectsClusterPods(selector, namespace: service.namespace),
-        !set.mayBeIncomplete(around: service.location, scope: service.scope)
+        !set.mayBeIncomplete(
+          around: service.location, scope: service.scope,
+          lacking: { !Self.kindsRunningNoPods.contains($0) })
       else { continue }
       // A Service written without a namespace goes wherever it is applied: its pods may be
       // those of any namespace of the project.
@@ -80,6 +82,20 @@ struct ServiceSelectsNothing: SetPolicy {
         adjustment: runtime != nil || service.isHeadless || !evidence ? .info : .standard)
     }
   }
+
+  /// Kinds that neither are nor make pods, Kubernetes' own and common add-ons': a template of
+  /// one of them beside the Service hides none of its pods. (Another custom resource may be
+  /// run by an operator as pods.)
+  static let kindsRunningNoPods: Set<String> = [
+    "ConfigMap", "Secret", "Service", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+    "ClusterRoleBinding", "Namespace", "Ingress", "IngressClass", "NetworkPolicy",
+    "PodDisruptionBudget", "HorizontalPodAutoscaler", "PersistentVolumeClaim",
+    "PersistentVolume", "StorageClass", "CustomResourceDefinition", "PriorityClass",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "LimitRange",
+    "ResourceQuota", "Endpoints", "EndpointSlice", "ServiceMonitor", "PodMonitor",
+    "PrometheusRule", "ScaledObject", "VerticalPodAutoscaler", "Certificate", "Issuer",
+    "ClusterIssuer",
+  ]
 
   /// The labels of pods a cluster runs in kube-system with no manifest in any repository:
   /// kubeadm's static control-plane pods (kind, kubeadm clusters) and its DNS and proxy

@@ -11,7 +11,9 @@ struct SingleReplica: SetPolicy {
     for workload in set.facts.workloads
     where workload.kind == .deployment || workload.kind == .statefulSet {
       guard workload.replicas == 1, !set.isAutoscaled(workload),
-        !set.mayBeIncomplete(around: workload.location, scope: workload.scope)
+        !set.mayBeIncomplete(
+          around: workload.location, scope: workload.scope,
+          lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
       else { continue }
       let written = workload.replicasLocation != nil ? "replicas: 1" : "replicas unset, so 1"
       // A Deployment that never runs two pods at once, a StatefulSet whose pod owns its

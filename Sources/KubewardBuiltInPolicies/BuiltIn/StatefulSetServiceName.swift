@@ -30,7 +30,8 @@ struct StatefulSetServiceName: SetPolicy {
       guard let service = candidates.first(where: \.isHeadless) ?? candidates.first else {
         guard set.hasServices(in: space, inFolderOf: statefulSet.location.file),
           !set.customResourceMayOwnService(named: name, in: space),
-          !set.mayBeIncomplete(around: statefulSet.location, scope: statefulSet.scope)
+          !set.mayBeIncomplete(
+            around: statefulSet.location, scope: statefulSet.scope, lacking: { $0 == "Service" })
         else { continue }
         // One that another project of the run defines may be applied beside it: one of a
         // `--context` folder is.

@@ -408,10 +408,16 @@ public struct IncompleteRegion: Hashable, Sendable {
   public let scope: String
   /// The folder, as file names show it (`""` for the working directory).
   public let folder: String
+  /// The kind of the object the set lacks there, when it is known (a template that parses,
+  /// `kind: ConfigMap` named `cfg-<cluster>`); `nil`: any kind (a chart, a template that does
+  /// not parse, a kind that is itself a placeholder). A templated ConfigMap hides no
+  /// autoscaler, budget, Service or pod, and had silenced the checks for them in its folder.
+  public let kind: String?
 
-  public init(scope: String, folder: String) {
+  public init(scope: String, folder: String, kind: String? = nil) {
     self.scope = scope
     self.folder = folder
+    self.kind = kind
   }
 }
 

@@ -448,8 +448,12 @@ extension Linter {
   private func reportTemplate(
     _ object: KubeObject, _ placeholder: Node, input: LintInput, into outcome: inout FileOutcome
   ) {
+    // Its kind is what the set lacks, unless the kind is the placeholder.
+    let kindIsKnown = object.node.value(forKey: "kind").map { $0.id != placeholder.id } ?? false
     outcome.facts.incompleteRegions.append(
-      IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
+      IncompleteRegion(
+        scope: input.scope, folder: Self.folder(of: input.name),
+        kind: kindIsKnown ? object.kind : nil))
     guard let severity = inputSeverities[InputPolicies.unrenderedTemplate] else { return }
     // Named by its kind and where it starts: its name may be the placeholder itself.
     let name = object.reference.name.flatMap { $0.contains("{") ? nil : " " + $0 } ?? ""

@@ -148,7 +148,12 @@ public struct LintSet: Sendable {
       })
     self.calledServiceNames = Set(
       facts.calledServices.map { ScopedName(Space(scope: $0.scope, namespace: ""), $0.name) })
-    self.incompleteRegions = Set(facts.incompleteRegions)
+    var regions: [RegionPlace: LackedKinds] = [:]
+    for region in facts.incompleteRegions {
+      regions[RegionPlace(scope: region.scope, folder: region.folder), default: LackedKinds()]
+        .add(region.kind)
+    }
+    self.incompleteRegions = regions
   }
 
   private static func workloadsByLabel(_ workloads: [WorkloadFacts], keys: Set<String>)
@@ -234,24 +239,54 @@ public struct LintSet: Sendable {
 
   // MARK: Completeness
 
-  /// Whether objects near `location` may be missing from the set: it lies in a folder that
-  /// holds an unrendered template or is a Helm chart (see `IncompleteRegion`). A policy that
-  /// reports something missing stays silent there.
-  public func mayBeIncomplete(around location: Location, scope: String) -> Bool {
+  /// Whether an object a policy finds missing near `location` may be one the set lacks: it
+  /// lies in a folder that holds an unrendered template of a kind `couldBe` takes (or of an
+  /// unknown kind), or is a Helm chart (see `IncompleteRegion`). A policy that reports
+  /// something missing stays silent there.
+  public func mayBeIncomplete(
+    around location: Location, scope: String, lacking couldBe: (String) -> Bool
+  ) -> Bool {
     guard !incompleteRegions.isEmpty else { return false }
+    func lacks(_ folder: some StringProtocol) -> Bool {
+      incompleteRegions[RegionPlace(scope: scope, folder: String(folder))]?.mayHold(couldBe)
+        ?? false
+    }
     // The file's folder and each folder above it: one lookup each.
     var folder = Substring(location.file)
     while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
       folder = folder[..<slash]
-      if incompleteRegions.contains(IncompleteRegion(scope: scope, folder: String(folder))) {
-        return true
-      }
+      if lacks(folder) { return true }
     }
-    return incompleteRegions.contains(IncompleteRegion(scope: scope, folder: ""))
-      || incompleteRegions.contains(IncompleteRegion(scope: scope, folder: "."))
+    return lacks("") || lacks(".")
   }
 
-  private let incompleteRegions: Set<IncompleteRegion>
+  private struct RegionPlace: Hashable {
+    let scope: String
+    let folder: String
+  }
+
+  /// The kinds of the objects a folder's templates stand for.
+  private struct LackedKinds {
+    /// The most kinds kept apart: past them, a folder may lack any kind (a folder of a
+    /// thousand templates of made-up kinds was a scan of them all for every object near it).
+    static let limit = 16
+    var anyKind = false
+    var kinds: Set<String> = []
+
+    mutating func add(_ kind: String?) {
+      guard let kind, kinds.count < Self.limit || kinds.contains(kind) else {
+        anyKind = true
+        return
+      }
+      kinds.insert(kind)
+    }
+
+    func mayHold(_ couldBe: (String) -> Bool) -> Bool {
+      anyKind || kinds.contains(where: couldBe)
+    }
+  }
+
+  private let incompleteRegions: [RegionPlace: LackedKinds]
 
   // MARK: Workloads
 
