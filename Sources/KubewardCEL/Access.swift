@@ -334,7 +334,7 @@ enum Comprehensions {
         case .error(let found):
           if error == nil { error = .error(found) }
         default:
-          if error == nil { error = .error(.noMatchingOverload(deciding ? "exists" : "all")) }
+          if error == nil { error = .error(.conditionNotBool) }
         }
       }
       guard context.spend(1) else { return .error(costLimitExceeded) }
@@ -350,7 +350,7 @@ enum Comprehensions {
           guard context.spend(1) else { return .error(costLimitExceeded) }
         case .bool(false): break
         case .error(let error): return .error(error)
-        default: return .error(.noMatchingOverload("exists_one"))
+        default: return .error(.conditionNotBool)
         }
       }
       // `__result__ == 1`.
@@ -367,7 +367,7 @@ enum Comprehensions {
           case .bool(true): break
           case .bool(false): continue
           case .error(let error): return .error(error)
-          default: return .error(.noMatchingOverload("filter"))
+          default: return .error(.conditionNotBool)
           }
         }
         // `[x]` and the concatenation (and, for a filter, the element's read).
@@ -393,7 +393,7 @@ enum Comprehensions {
           case .bool(true): break
           case .bool(false): continue
           case .error(let error): return .error(error)
-          default: return .error(.noMatchingOverload("transformMap"))
+          default: return .error(.conditionNotBool)
           }
         }
         guard context.spend(kind == .transformMap ? 2 : 1) else {

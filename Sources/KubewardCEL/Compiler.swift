@@ -128,7 +128,7 @@ struct Compiler {
         case .bool(true): return first(&context)
         case .bool(false): return second(&context)
         case .error(let error): return .error(error)
-        default: return .error(.noMatchingOverload("_?_:_"))
+        default: return .error(.conditionNotBool)
         }
       }
     case .list(let elements, let optional):

@@ -61,6 +61,11 @@ public struct CELError: Error, Sendable, CustomStringConvertible, Equatable {
     CELError("no matching overload for '\(function)'")
   }
 
+  /// A condition that is no bool: of a ternary, or of a macro's step (`&&` in `all`, `||` in
+  /// `exists`, a ternary in `exists_one`, `filter` and the others), in cel-go's words, which
+  /// the API server prints.
+  static let conditionNotBool = CELError("no such overload")
+
   static let divideByZero = CELError("division by zero")
   static let moduloByZero = CELError("modulus by zero")
   /// cel-go's words (what the API server prints), not the conformance suite's.

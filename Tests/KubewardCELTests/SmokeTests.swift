@@ -46,6 +46,29 @@ struct SmokeTests {
     }
   }
 
+  /// A condition that is no bool, of a ternary or of a macro's step, errs as cel-go's `&&`,
+  /// `||` and `_?_:_` do ("no such overload"): the API server's message quotes it, where
+  /// kubeward said "no matching overload for 'all'". A false element still decides `all`.
+  @Test func conditionsThatAreNoBoolErrAsCelGoSays() throws {
+    let names: [String: Value] = ["ys": .list(ArrayList([.int(1), .int(2)]))]
+    for source in [
+      "ys.all(e, e)", "ys.exists(e, e)", "ys.exists_one(e, e)", "ys.filter(e, e)",
+      "ys.map(e, e, e)", "dyn(1) ? 1 : 2", "{'a': 1}.all(k, dyn(k))",
+    ] {
+      let program = try Program(source, library: .kubernetes, check: false)
+      guard case .error(let error) = program.evaluate(DictionaryActivation(names)) else {
+        Issue.record("\(source) did not err")
+        continue
+      }
+      #expect(error.message == "no such overload", "\(source): \(error.message)")
+    }
+    let decided = try Program("[1, false].all(e, e)", library: .kubernetes, check: false)
+    guard case .bool(false) = decided.evaluate(DictionaryActivation([:])) else {
+      Issue.record("a false element did not decide all()")
+      return
+    }
+  }
+
   /// An index past a list's end errs in cel-go's words, which the API server's messages quote
   /// ("index out of bounds: 5"; kubeward added the list's size).
   @Test func indexesPastTheEndErrAsCelGoSays() throws {
