@@ -1835,9 +1835,9 @@ enum Autogen {
       func rewrite(_ expression: PolicyExpression) -> PolicyExpression {
         let key = Rewrites.Key(expression: ObjectIdentifier(expression), prefix: prefix)
         if let made = rewrites.made[key] { return made }
-        let source = expression.source
-          .replacing("object.spec", with: prefix + ".spec")
-          .replacing("object.metadata", with: prefix + ".metadata")
+        let source = rewritten(
+          expression.source, into: String(prefix.dropFirst("object.".count)),
+          keepingNamespace: !policy.flavor.isKyvernoRule)
         let made = PolicyExpression(rewriting: expression, as: source)
         rewrites.made[key] = made
         return made
@@ -1865,5 +1865,51 @@ enum Autogen {
       variants[kind] = variant
     }
     return variants
+  }
+
+  /// `source` reading the pod template at `template` (`spec.template`) where it read the
+  /// object's (and the old object's) `spec` and `metadata`, as Kyverno's replacements do
+  /// (`object.spec` → `object.spec.template.spec`). A ValidatingPolicy's keep
+  /// `object.metadata.namespace`, which a pod template has not (Kyverno 1.19's
+  /// `protectedSuffixes`); a ClusterPolicy's rewrite it.
+  static func rewritten(_ source: String, into template: String, keepingNamespace: Bool)
+    -> String
+  {
+    var source = source
+    for field in ["spec", "metadata"] {
+      for root in ["object", "oldObject"] {
+        source = replacing(
+          "\(root).\(field)", with: "\(root).\(template).\(field)", in: source,
+          sparing: keepingNamespace ? ".namespace" : nil)
+      }
+    }
+    return source
+  }
+
+  /// `text` with `from` replaced by `to`, but where `suffix` follows it as a whole field.
+  private static func replacing(
+    _ from: String, with to: String, in text: String, sparing suffix: String?
+  ) -> String {
+    var result = ""
+    var rest = text[...]
+    while let range = rest.firstRange(of: from) {
+      result += rest[..<range.lowerBound]
+      let after = rest[range.upperBound...]
+      let spared =
+        suffix.map { suffix in
+          after.hasPrefix(suffix)
+            && !(after.dropFirst(suffix.count).first.map { $0 == "_" || $0.isASCIIAlphanumeric }
+              ?? false)
+        } ?? false
+      result += spared ? from : to
+      rest = after
+    }
+    return result + rest
+  }
+}
+
+extension Character {
+  fileprivate var isASCIIAlphanumeric: Bool {
+    isASCII && (isLetter || isNumber)
   }
 }

@@ -72,7 +72,7 @@ extension PolicyReader {
     let summary =
       annotations?["policies.kyverno.io/description"]?.string
       ?? "Kyverno ClusterPolicy \(name) from \(file)."
-    let controllers = Self.autogenControllers(annotations)
+    let controllers = Self.autogens(rules) ? Self.autogenControllers(annotations) : []
     let policyAction = writtenText(spec?["validationFailureAction"])
     var policies: [AdmissionPolicy] = []
     for rule in celRules {
@@ -150,6 +150,40 @@ extension PolicyReader {
     case "audit": .audit
     default: nil
     }
+  }
+
+  /// Kyverno's `CanAutoGen`, which decides for all the rules of a policy at once (a rule of
+  /// Pods was extended to controllers beside one that selects): no rule generates or patches by
+  /// JSON 6902, and no resource filter of any rule's match or exclude names resources, selects
+  /// by labels or annotations, or mixes Pod with other kinds.
+  static func autogens(_ rules: [Node]) -> Bool {
+    func given(_ node: Node?) -> Bool { node.map { !$0.isNull } ?? false }
+    func allowsAutogen(_ description: Node) -> Bool {
+      if description["name"]?.string?.isEmpty == false
+        || !(description["names"]?.items.isEmpty ?? true) || given(description["selector"])
+        || given(description["annotations"])
+      {
+        return false
+      }
+      let kinds = (description["kinds"]?.items ?? .none).compactMap(\.string)
+      return kinds.count < 2 || !kinds.contains { $0.split(separator: "/").last == "Pod" }
+    }
+    for rule in rules {
+      if given(rule["generate"]) { return false }
+      if let mutate = rule["mutate"] {
+        let patches = [mutate] + (mutate["foreach"]?.items ?? .none)
+        if patches.contains(where: { $0["patchesJson6902"]?.string?.isEmpty == false }) {
+          return false
+        }
+      }
+      for block in [rule["match"], rule["exclude"]].compactMap({ $0 }) {
+        let descriptions =
+          [block["resources"]] + (block["any"]?.items ?? .none).map { $0["resources"] }
+          + (block["all"]?.items ?? .none).map { $0["resources"] }
+        if descriptions.compactMap({ $0 }).contains(where: { !allowsAutogen($0) }) { return false }
+      }
+    }
+    return true
   }
 
   /// `pod-policies.kyverno.io/autogen-controllers`: `none`, or the controllers named; else

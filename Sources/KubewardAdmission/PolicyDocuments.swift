@@ -1347,13 +1347,12 @@ struct PolicyReader {
   /// The pod controllers Kyverno's autogen extends a pod policy to: all of them unless
   /// `spec.autogen.podControllers.controllers` names some (an empty list turns it off).
   private static func autogenControllers(_ spec: Node) -> [String] {
-    let all = [
-      "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet",
-      "ReplicationController",
-    ]
+    // Kyverno's `ConfigsMap`: no ReplicationController (a ClusterPolicy's autogen has one),
+    // and the controllers named by their resources as written (`deployments`).
+    let all = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"]
     guard let controllers = spec["autogen"]?["podControllers"]?["controllers"] else { return all }
-    let names = Set(controllers.items.compactMap { $0.string?.lowercased() })
-    return all.filter { names.contains($0.lowercased() + "s") || names.contains($0.lowercased()) }
+    let names = Set(controllers.items.compactMap(\.string))
+    return all.filter { names.contains($0.lowercased() + "s") }
   }
 
   mutating func binding(_ root: Node, apiVersion: String) -> AdmissionBinding? {

@@ -103,6 +103,42 @@ struct ClusterPolicyTests {
       manifests: manifests
     ).objectFindings()
     #expect(named.isEmpty)
+    // Kyverno decides autogen for the whole policy: a rule of Pods beside a rule that matches
+    // by a selector (or mixes Pod with other kinds) is not extended either.
+    for second in [
+      "kinds: [Pod]\n            selector: {matchLabels: {team: x}}", "kinds: [Pod, Service]",
+    ] {
+      let rule = [
+        "    - name: second", "      match:", "        any:", "        - resources:",
+        "            \(second)", "      validate:", "        cel:", "          expressions:",
+        "            - expression: \"true\"",
+      ]
+      let mixed = clusterPolicy(extraRule: rule.joined(separator: "\n"))
+      let findings = try Harness(policies: mixed, manifests: manifests).objectFindings()
+      #expect(findings.isEmpty, "\(second): \(findings.map(\.message))")
+      #expect(
+        try Harness(policies: mixed, manifest: pod()).objectFindings().count == 1,
+        "\(second): the Pod rule itself still applies")
+    }
+  }
+
+  /// Autogen reads the old object's pod template too (`oldObject.spec` →
+  /// `oldObject.spec.template.spec`), and a ClusterPolicy's rule rewrites
+  /// `object.metadata.namespace` as Kyverno's does: an UPDATE of a Deployment was denied for
+  /// `oldObject.spec.containers`, which a Deployment has not.
+  @Test func autogenRewritesTheOldObjectToo() throws {
+    let policy = clusterPolicy(
+      expression:
+        "oldObject == null || object.spec.containers.size() == oldObject.spec.containers.size()"
+    )
+    var update = Harness(policies: policy, manifest: deployment())
+    update.request.operation = "UPDATE"
+    #expect(try update.objectFindings().isEmpty)
+    let namespaced = clusterPolicy(
+      expression: "!has(object.metadata.namespace) || object.metadata.namespace != 'shop'")
+    #expect(try Harness(policies: namespaced, manifest: pod()).objectFindings().count == 1)
+    // On the Deployment, the rule reads its pod template's namespace, which is not written.
+    #expect(try Harness(policies: namespaced, manifest: deployment()).objectFindings().isEmpty)
   }
 
   /// Names and namespaces, with Kyverno's wildcards; an exclusion of namespaces or of named

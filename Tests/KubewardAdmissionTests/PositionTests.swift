@@ -334,6 +334,30 @@ struct KyvernoTests {
     }
   }
 
+  /// A ValidatingPolicy's autogen is Kyverno's `ConfigsMap`: no ReplicationController, the
+  /// controllers named by their resources; it keeps `object.metadata.namespace` (a pod
+  /// template has none; Kyverno 1.19) and reads the old object's template.
+  @Test func autogenIsKyvernosForValidatingPolicies() throws {
+    let controller = deployment(image: "nginx:latest")
+      .replacingOccurrences(of: "apps/v1", with: "v1")
+      .replacingOccurrences(of: "kind: Deployment", with: "kind: ReplicationController")
+    #expect(try Harness(policies: kyverno(noLatest), manifest: controller).objectFindings().isEmpty)
+    for (named, reaches) in [("[deployments]", true), ("[Deployment]", false)] {
+      let text = kyverno(
+        noLatest, extra: "  autogen:\n    podControllers:\n      controllers: \(named)")
+      let findings = try Harness(policies: text, manifest: deployment(image: "nginx:latest"))
+        .objectFindings()
+      #expect(findings.count == (reaches ? 1 : 0), "\(named)")
+    }
+    let namespace = kyverno("object.metadata.namespace == 'shop'")
+    #expect(try Harness(policies: namespace, manifest: deployment()).objectFindings().isEmpty)
+    let old = kyverno(
+      "oldObject == null || object.spec.containers.size() == oldObject.spec.containers.size()")
+    var update = Harness(policies: old, manifest: deployment())
+    update.request.operation = "UPDATE"
+    #expect(try update.objectFindings().isEmpty)
+  }
+
   @Test func clusterFunctionsAreSaidOnceAndNotEvaluated() throws {
     let text = kyverno("resource.Get('v1', 'configmaps', 'shop', 'allowed').data.x == 'y'")
     let findings = try Harness(
