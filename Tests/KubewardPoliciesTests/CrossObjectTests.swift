@@ -690,6 +690,31 @@ struct MessagesFitTheKind {
     #expect(!reached.message.contains("rollouts"))
   }
 
+  /// A workload that a Service selects, though the Service was taken for workloads nearer it
+  /// (a legacy ReplicationController kept below the Deployment that replaced it), is not said
+  /// to be selected by no Service: the message said so of guestbook's legacy controllers.
+  @Test func aServiceTakenForNearerWorkloadsIsNamed() throws {
+    let ports = "          ports: [{containerPort: 80}]"
+    let controller = deployment("web", replicas: 1, ports: ports)
+      .replacingOccurrences(of: "apiVersion: apps/v1", with: "apiVersion: v1")
+      .replacingOccurrences(of: "kind: Deployment", with: "kind: ReplicationController")
+    let result = try lint([
+      ("app/service.yaml", service("web", selector: "app: web")),
+      ("app/deployment.yaml", deployment("web", ports: ports)),
+      ("app/legacy/controller.yaml", controller),
+    ])
+    let legacy = try #require(
+      findings(result, "missing-readiness-probe").first { $0.file == "app/legacy/controller.yaml" })
+    #expect(legacy.severity == .info)
+    #expect(legacy.message.contains("Service \"web\" selects its pods too"), "\(legacy.message)")
+    #expect(!legacy.message.contains("no Service of the linted files"))
+    // Alone, it is selected by none, and said so.
+    let alone = try #require(
+      findings(try lint([("app/legacy/controller.yaml", controller)]), "missing-readiness-probe")
+        .first)
+    #expect(alone.message.contains("no Service of the linted files selects its pods"))
+  }
+
   /// A Service annotated for a cloud kubeward names no mechanism of (DigitalOcean) is told to
   /// use that cloud's own, not the four large clouds' annotations.
   @Test func loadBalancerAdviceNamesTheAnnotatedCloud() throws {

@@ -15,7 +15,7 @@ struct MissingReadinessProbe: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    let (targetsByWorkload, reachedByDatagrams) = reachedByServices(set)
+    let (targetsByWorkload, reachedByDatagrams, selectedElsewhere) = reachedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
       let targets = targetsByWorkload[index] ?? []
@@ -79,9 +79,17 @@ struct MissingReadinessProbe: SetPolicy {
           case (true, false): requests
           case (false, true): rollouts
           case (false, false):
-            "no Service of the linted files selects its pods and it has no rolling update, "
-              + "but a Service that selects them would send it requests it cannot serve yet "
-              + "(connection refused)"
+            if let service = selectedElsewhere[index] {
+              // Selected, by a Service whose nearest workloads are others (a legacy variant
+              // beside the current one): what kubeward knows is said.
+              "Service \"\(service)\" selects its pods too, though kubeward took it for the "
+                + "workloads nearer it, and it has no rolling update: if it is applied with "
+                + "that Service, it gets requests it cannot serve yet (connection refused)"
+            } else {
+              "no Service of the linted files selects its pods and it has no rolling update, "
+                + "but a Service that selects them would send it requests it cannot serve yet "
+                + "(connection refused)"
+            }
           }
         // Readiness is the pod's: beside a container whose probe gates it (a controller
         // beside its kube-rbac-proxy), requests and rollouts wait for that probe, and only a
@@ -145,12 +153,17 @@ struct MissingReadinessProbe: SetPolicy {
   /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
   /// (one selector, one file) are one group, whose workloads are visited once: 5 000 Services
   /// sharing a selector visited the 5 000 workloads it selects 5 000 times. Also the reached
-  /// workloads that every such Service reaches through UDP or SCTP ports only.
+  /// workloads that every such Service reaches through UDP or SCTP ports only; and, by
+  /// workload, a Service that selects it but whose nearest workloads are others.
   private func reachedByServices(_ set: LintSet) -> (
-    targets: [Int: [Set<IntOrString>]], byDatagramsOnly: Set<Int>
+    targets: [Int: [Set<IntOrString>]], byDatagramsOnly: Set<Int>, selectedElsewhere: [Int: String]
   ) {
     var groups:
       [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>, datagrams: Bool)] = [:]
+    // Each selection once (5 000 Services of one selector select the same workloads), in
+    // the Services' order: the first names the workloads' Service.
+    var seen: Set<ObjectIdentifier> = []
+    var selections: [(selection: WorkloadSelection, service: String)] = []
     let budget = set.makeSelectionBudget()
     for service in set.facts.services {
       let isCalled = set.isCalledByAPIServer(service)
@@ -161,6 +174,11 @@ struct MissingReadinessProbe: SetPolicy {
         service.selector?.isEmpty == false, let selection = set.selection(of: service)
       else { continue }
       let nearest = selection.nearest(to: service.location.file)
+      if nearest.indices.count < selection.indices.count,
+        seen.insert(ObjectIdentifier(selection)).inserted
+      {
+        selections.append((selection, service.object.name ?? ""))
+      }
       // Its ports for metrics (a memcached exporter's, beside the client port) bring no
       // requests to the container behind them, unless they are all it has and the API
       // server calls it.
@@ -182,7 +200,13 @@ struct MissingReadinessProbe: SetPolicy {
         if !group.datagrams { byStreams.insert(index) }
       }
     }
-    return (reached, Set(reached.keys).subtracting(byStreams))
+    var selectedElsewhere: [Int: String] = [:]
+    for (selection, service) in selections {
+      for index in selection.indices where reached[index] == nil {
+        selectedElsewhere[index] = selectedElsewhere[index] ?? service
+      }
+    }
+    return (reached, Set(reached.keys).subtracting(byStreams), selectedElsewhere)
   }
 
   /// Whether a Service's target port is one of `container`'s, by number or by name.
