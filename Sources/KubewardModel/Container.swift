@@ -566,41 +566,6 @@ public final class Container: Sendable {
       String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
   }
 
-  /// `holdsSmallFiles(mountedAt:)`, or the mount holds a folder in `certificateFolders`.
-  /// By bytes, as the exported admission policies compare them.
-  public static func holdsSmallFiles(mountedAt path: String, certificateFolders: [String])
-    -> Bool
-  {
-    if holdsSmallFiles(mountedAt: path) { return true }
-    let mount = withoutTrailingSlash(Substring(path))
-    let inside = mount.utf8.elementsEqual("/".utf8) ? mount : mount + "/"
-    return certificateFolders.contains { written in
-      let folder = withoutTrailingSlash(Substring(written))
-      return folder.utf8.elementsEqual(mount.utf8) || folder.utf8.starts(with: inside.utf8)
-    }
-  }
-
-  private static func withoutTrailingSlash(_ path: Substring) -> Substring {
-    path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") ? path.dropLast() : path
-  }
-
-  /// The folders the command line names for the certificates the server writes itself
-  /// (`--cert-dir=/tmp`: the flag of Kubernetes' generic API server, which metrics-server and
-  /// every aggregated API server take), also inside a shell script. Worked out once per
-  /// container: it reads the whole command line.
-  public var certificateFolders: [String] {
-    let flag = "--cert-dir="
-    let commandLine = self.commandLine
-    guard commandLine.contains(where: { $0.contains(flag) }) else { return [] }
-    let words = ASCIIText.words(of: commandLine) {
-      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
-    }
-    return words.compactMap { word in
-      guard word.utf8.starts(with: flag.utf8) else { return nil }
-      return String(Substring(word.utf8.dropFirst(flag.utf8.count)))
-    }
-  }
-
   static let runTimeStateFolders: Set<String> = [
     "/run", "/run/", "/var/run", "/var/run/", "/run/lock", "/run/lock/", "/var/lock", "/var/lock/",
   ]

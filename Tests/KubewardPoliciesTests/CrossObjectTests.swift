@@ -737,19 +737,8 @@ struct MessagesFitTheKind {
         ),
         "loadbalancer-lifecycle"
       ).first)
-    // Its pinning annotation is named, not "list it in pinningAnnotations" (it is listed).
-    #expect(
-      digitalOcean.message.contains(
-        "create the load balancer in DigitalOcean and pin it with the "
-          + "kubernetes.digitalocean.com/load-balancer-id annotation"))
+    #expect(digitalOcean.message.contains("DigitalOcean's own mechanism"))
     #expect(!digitalOcean.message.contains("Elastic IPs"))
-    #expect(!digitalOcean.message.contains("pinningAnnotations"))
-    let hetzner = try #require(
-      findings(
-        try lint([("s.yaml", service("load-balancer.hetzner.cloud/location: fsn1"))]),
-        "loadbalancer-lifecycle"
-      ).first)
-    #expect(hetzner.message.contains("Hetzner Cloud's own mechanism"))
     let aws = try #require(
       findings(
         try lint([("s.yaml", service("service.beta.kubernetes.io/aws-load-balancer-type: nlb"))]),

@@ -64,17 +64,9 @@ struct LoadBalancerLifecycle: ObjectPolicy {
   /// The cloud a Service's annotations are written for.
   private enum Cloud {
     case alibaba, aws, azure, google
-    /// Another provider, by its name, and the annotation that pins its load balancer when
-    /// kubeward knows it (one of the default `pinningAnnotations`).
-    case other(String, pin: String?)
+    /// Another provider, by its name: kubeward does not name its mechanism.
+    case other(String)
     case unknown
-
-    /// The annotations that pin another provider's load balancer, by provider.
-    private static let pins = [
-      "DigitalOcean": "kubernetes.digitalocean.com/load-balancer-id",
-      "Scaleway": "service.beta.kubernetes.io/scw-loadbalancer-id",
-      "Exoscale": "service.beta.kubernetes.io/exoscale-loadbalancer-id",
-    ]
 
     /// Annotation prefixes of the other providers' cloud controllers, and their names.
     private static let otherProviders: [(prefix: String, name: String)] = [
@@ -110,7 +102,7 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         } else if name.hasPrefix("cloud.google.com/") || name.hasPrefix("networking.gke.io/") {
           cloud = .google
         } else if let provider = Self.otherProviders.first(where: { name.hasPrefix($0.prefix) }) {
-          cloud = .other(provider.name, pin: Self.pins[provider.name])
+          cloud = .other(provider.name)
         }
         if case .unknown = cloud { continue }
         break
@@ -131,11 +123,7 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
       case .google:
         "reserve a static address and name it in networking.gke.io/load-balancer-ip-addresses"
-      // Its annotation is one of the default pinning annotations: telling the user to list it
-      // there was advice to do what kubeward already does.
-      case .other(let name, pin: let pin?):
-        "create the load balancer in \(name) and pin it with the \(pin) annotation"
-      case .other(let name, pin: nil):
+      case .other(let name):
         "keep it with \(name)'s own mechanism (a load balancer you create and pin by an "
           + "annotation, or a reserved address, as its cloud controller documents), and list "
           + "that annotation in pinningAnnotations"
