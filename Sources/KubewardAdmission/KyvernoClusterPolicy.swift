@@ -169,7 +169,12 @@ extension PolicyReader {
       return kinds.count < 2 || !kinds.contains { $0.split(separator: "/").last == "Pod" }
     }
     for rule in rules {
-      if given(rule["generate"]) { return false }
+      // An empty generate is none (`HasGenerate`).
+      if let generate = rule["generate"], !generate.isNull,
+        !(generate.isMapping && generate.childCount == 0)
+      {
+        return false
+      }
       if let mutate = rule["mutate"] {
         let patches = [mutate] + (mutate["foreach"]?.items ?? .none)
         if patches.contains(where: { $0["patchesJson6902"]?.string?.isEmpty == false }) {

@@ -1350,7 +1350,9 @@ struct PolicyReader {
     // Kyverno's `ConfigsMap`: no ReplicationController (a ClusterPolicy's autogen has one),
     // and the controllers named by their resources as written (`deployments`).
     let all = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"]
-    guard let controllers = spec["autogen"]?["podControllers"]?["controllers"] else { return all }
+    // Null is left out: the CRD drops it, and Kyverno takes every controller.
+    guard let controllers = spec["autogen"]?["podControllers"]?["controllers"], !controllers.isNull
+    else { return all }
     let names = Set(controllers.items.compactMap(\.string))
     return all.filter { names.contains($0.lowercased() + "s") }
   }

@@ -120,6 +120,15 @@ struct ClusterPolicyTests {
         try Harness(policies: mixed, manifest: pod()).objectFindings().count == 1,
         "\(second): the Pod rule itself still applies")
     }
+    // An empty generate is none (Kyverno's `HasGenerate`): autogen stays.
+    let generating = clusterPolicy(
+      extraRule: [
+        "    - name: gen", "      match:", "        any:", "        - resources:",
+        "            kinds: [Pod]", "      generate: {}",
+      ].joined(separator: "\n"))
+    #expect(
+      try Harness(policies: generating, manifests: manifests).objectFindings().map(\.file)
+        .sorted() == ["c.yaml", "d.yaml"])
   }
 
   /// Autogen reads the old object's pod template too (`oldObject.spec` →

@@ -342,7 +342,8 @@ struct KyvernoTests {
       .replacingOccurrences(of: "apps/v1", with: "v1")
       .replacingOccurrences(of: "kind: Deployment", with: "kind: ReplicationController")
     #expect(try Harness(policies: kyverno(noLatest), manifest: controller).objectFindings().isEmpty)
-    for (named, reaches) in [("[deployments]", true), ("[Deployment]", false)] {
+    // Null is left out (the CRD drops it): every controller.
+    for (named, reaches) in [("[deployments]", true), ("[Deployment]", false), ("null", true)] {
       let text = kyverno(
         noLatest, extra: "  autogen:\n    podControllers:\n      controllers: \(named)")
       let findings = try Harness(policies: text, manifest: deployment(image: "nginx:latest"))

@@ -448,8 +448,13 @@ extension Linter {
   private func reportTemplate(
     _ object: KubeObject, _ placeholder: Node, input: LintInput, into outcome: inout FileOutcome
   ) {
-    // Its kind is what the set lacks, unless the kind is the placeholder.
-    let kindIsKnown = object.node.value(forKey: "kind").map { $0.id != placeholder.id } ?? false
+    // Its kind is what the set lacks: unless the kind holds a placeholder itself, or is a
+    // custom resource's, whose operator may make Services, budgets or pods of any kind.
+    let kindIsKnown =
+      !APIVersion.isCustomResource(object.apiVersion)
+      && !object.kind.utf8.contains {
+        [UInt8(ascii: "$"), UInt8(ascii: "{"), UInt8(ascii: "<")].contains($0)
+      }
     outcome.facts.incompleteRegions.append(
       IncompleteRegion(
         scope: input.scope, folder: Self.folder(of: input.name),
