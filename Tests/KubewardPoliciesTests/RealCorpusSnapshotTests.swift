@@ -42,7 +42,7 @@ struct RealCorpusSnapshotTests {
     "schema/info": 5,
     "service-selects-nothing/info": 9,
     "service-target-port/info": 5,
-    "single-replica/info": 417,
+    "single-replica/info": 415,
     "statefulset-service-name/info": 19,
     "statefulset-service-name/warning": 1,
     "unrendered-template/error": 9,
