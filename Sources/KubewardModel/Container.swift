@@ -566,6 +566,49 @@ public final class Container: Sendable {
       String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
   }
 
+  /// `holdsSmallFiles(mountedAt:)`, or the mount is one of `certificateFolders` or inside
+  /// one (a certificate folder inside the mount leaves the rest of it to anything). By
+  /// bytes, as the exported admission policies compare them.
+  public static func holdsSmallFiles(mountedAt path: String, certificateFolders: Set<[UInt8]>)
+    -> Bool
+  {
+    if holdsSmallFiles(mountedAt: path) { return true }
+    guard !certificateFolders.isEmpty else { return false }
+    // The mount and each folder above it, looked up: a scan of the folders for every mount
+    // was their product.
+    var mount = withoutTrailingSlash(Array(path.utf8))[...]
+    while !mount.isEmpty {
+      if certificateFolders.contains(Array(mount)) { return true }
+      guard let slash = mount.lastIndex(of: UInt8(ascii: "/")) else { return false }
+      mount = mount[..<slash]
+    }
+    return false
+  }
+
+  private static func withoutTrailingSlash(_ path: [UInt8]) -> [UInt8] {
+    path.count > 1 && path.last == UInt8(ascii: "/") ? Array(path.dropLast()) : path
+  }
+
+  /// The folders the command line names for the certificates the server writes itself
+  /// (`--cert-dir=/tmp`: the flag of Kubernetes' generic API server, which metrics-server and
+  /// every aggregated API server take), also inside a shell script; a trailing slash dropped,
+  /// and neither an empty folder nor `/`. Worked out once per container: it reads the whole
+  /// command line.
+  public var certificateFolders: Set<[UInt8]> {
+    let flag = Array("--cert-dir=".utf8)
+    let commandLine = self.commandLine
+    guard commandLine.contains(where: { $0.utf8.firstRange(of: flag) != nil }) else { return [] }
+    let words = ASCIIText.words(of: commandLine) {
+      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
+    }
+    var folders: Set<[UInt8]> = []
+    for word in words where word.utf8.starts(with: flag) {
+      let folder = Self.withoutTrailingSlash(Array(word.utf8.dropFirst(flag.count)))
+      if !folder.isEmpty && folder != [UInt8(ascii: "/")] { folders.insert(folder) }
+    }
+    return folders
+  }
+
   static let runTimeStateFolders: Set<String> = [
     "/run", "/run/", "/var/run", "/var/run/", "/run/lock", "/run/lock/", "/var/lock", "/var/lock/",
   ]

@@ -17,17 +17,20 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let socketFolders = spec.socketFolders()
     // Once per pod: per volume, it was quadratic in a pod of thousands of mounts.
     let writableMounts = spec.containers.filter(\.isLongRunning).flatMap { container in
-      container.volumeMounts.filter { !$0.readOnly }
+      let certificateFolders = container.certificateFolders
+      return container.volumeMounts.filter { !$0.readOnly }.map { ($0, certificateFolders) }
     }
     let writtenWhileRunning = spec.volumesWrittenWhileRunning()
     // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
     // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`;
-    // or as one configuration file of the volume (`subPath: nginx.conf`).
+    // or as one configuration file of the volume (`subPath: nginx.conf`); or the folder of a
+    // server's own certificates (`--cert-dir=/tmp`).
     let writtenElsewhere = Set(
-      writableMounts.filter { mount in
-        !(mount.path.map(Container.holdsSmallFiles(mountedAt:)) ?? false)
-          && !Container.holdsOneConfigFile(subPath: mount.subPath)
-      }.map(\.volume))
+      writableMounts.filter { mount, certificateFolders in
+        !(mount.path.map {
+          Container.holdsSmallFiles(mountedAt: $0, certificateFolders: certificateFolders)
+        } ?? false) && !Container.holdsOneConfigFile(subPath: mount.subPath)
+      }.map(\.0.volume))
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?
@@ -94,9 +97,9 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           key,
           """
           has \(name) without sizeLimit, which the containers that run mount writable only \
-          where configuration and credentials live (/etc, a secrets or certificates folder) or \
-          as one configuration file (subPath): it holds small files; set emptyDir.sizeLimit to \
-          bound it
+          where configuration and credentials live (/etc, a secrets or certificates folder, a \
+          server's own --cert-dir) or as one configuration file (subPath): it holds small \
+          files; set emptyDir.sizeLimit to bound it
           """,
           adjustment: .info)
         continue

@@ -41,6 +41,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec, _ volumes: PodVolumes)
     -> String?
   {
+    let certificateFolders = container.certificateFolders
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
       if let (_, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
@@ -49,7 +50,11 @@ struct EphemeralStorageLimit: ObjectPolicy {
         if volumes.socketFolders.contains(mount.volume) { continue }
         // Where configuration and credentials live, a few small files: a sidecar's
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
-        if let path = mount.path, Container.holdsSmallFiles(mountedAt: path) { continue }
+        if let path = mount.path,
+          Container.holdsSmallFiles(mountedAt: path, certificateFolders: certificateFolders)
+        {
+          continue
+        }
         // One configuration file of the volume (`subPath: nginx.conf`): nothing else of it.
         if Container.holdsOneConfigFile(subPath: mount.subPath) { continue }
         // An init container's volume that no container that runs writes holds what it set
