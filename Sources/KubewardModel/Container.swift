@@ -597,7 +597,10 @@ public final class Container: Sendable {
   public var certificateFolders: Set<[UInt8]> {
     let flag = Array("--cert-dir=".utf8)
     let commandLine = self.commandLine
-    guard commandLine.contains(where: { $0.utf8.firstRange(of: flag) != nil }) else { return [] }
+    // Byte for byte (`ASCIIText.firstRange`): `String.firstRange(of:)` took the generic
+    // matcher for every word of every container's command line.
+    guard commandLine.contains(where: { ASCIIText.firstRange(of: "--cert-dir=", in: $0) != nil })
+    else { return [] }
     let words = ASCIIText.words(of: commandLine) {
       $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
     }

@@ -15,22 +15,27 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let claimed = Set(
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
     let socketFolders = spec.socketFolders()
-    // Once per pod: per volume, it was quadratic in a pod of thousands of mounts.
-    let writableMounts = spec.containers.filter(\.isLongRunning).flatMap { container in
-      let certificateFolders = container.certificateFolders
-      return container.volumeMounts.filter { !$0.readOnly }.map { ($0, certificateFolders) }
-    }
     let writtenWhileRunning = spec.volumesWrittenWhileRunning()
-    // Volumes mounted writable only where configuration and credentials live (`/etc/...`,
-    // `.../secrets/...`): Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`;
-    // or as one configuration file of the volume (`subPath: nginx.conf`); or the folder of a
-    // server's own certificates (`--cert-dir=/tmp`).
+    // Volumes mounted writable elsewhere than where configuration and credentials live
+    // (`/etc/...`, `.../secrets/...`: Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's
+    // `/etc/ceph`), than as one configuration file of the volume (`subPath: nginx.conf`), and
+    // than in the folder of a server's own certificates (`--cert-dir=/tmp`). Once per pod: per
+    // volume, it was quadratic in a pod of thousands of mounts.
     let writtenElsewhere = Set(
-      writableMounts.filter { mount, certificateFolders in
-        !(mount.path.map {
-          Container.holdsSmallFiles(mountedAt: $0, certificateFolders: certificateFolders)
-        } ?? false) && !Container.holdsOneConfigFile(subPath: mount.subPath)
-      }.map(\.0.volume))
+      spec.containers.filter(\.isLongRunning).flatMap { container in
+        // Read from the command line only when a mount asks: most mounts are settled first.
+        var certificateFolders: Set<[UInt8]>?
+        return container.volumeMounts.filter { mount in
+          guard !mount.readOnly, !Container.holdsOneConfigFile(subPath: mount.subPath) else {
+            return false
+          }
+          guard let path = mount.path else { return true }
+          if Container.holdsSmallFiles(mountedAt: path) { return false }
+          let folders = certificateFolders ?? container.certificateFolders
+          certificateFolders = folders
+          return !Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders)
+        }.map(\.volume)
+      })
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?

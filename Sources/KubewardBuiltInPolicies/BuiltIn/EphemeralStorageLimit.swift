@@ -41,7 +41,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec, _ volumes: PodVolumes)
     -> String?
   {
-    let certificateFolders = container.certificateFolders
+    // Read from the command line only when an unbounded emptyDir's mount asks.
+    var certificateFolders: Set<[UInt8]>?
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
       if let (_, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
@@ -50,10 +51,11 @@ struct EphemeralStorageLimit: ObjectPolicy {
         if volumes.socketFolders.contains(mount.volume) { continue }
         // Where configuration and credentials live, a few small files: a sidecar's
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
-        if let path = mount.path,
-          Container.holdsSmallFiles(mountedAt: path, certificateFolders: certificateFolders)
-        {
-          continue
+        if let path = mount.path {
+          if Container.holdsSmallFiles(mountedAt: path) { continue }
+          let folders = certificateFolders ?? container.certificateFolders
+          certificateFolders = folders
+          if Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders) { continue }
         }
         // One configuration file of the volume (`subPath: nginx.conf`): nothing else of it.
         if Container.holdsOneConfigFile(subPath: mount.subPath) { continue }
