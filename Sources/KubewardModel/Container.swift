@@ -590,23 +590,37 @@ public final class Container: Sendable {
   }
 
   /// The folders the command line names for the certificates the server writes itself
-  /// (`--cert-dir=/tmp`: the flag of Kubernetes' generic API server, which metrics-server and
-  /// every aggregated API server take), also inside a shell script; a trailing slash dropped,
-  /// and neither an empty folder nor `/`. Worked out once per container: it reads the whole
-  /// command line.
+  /// (`--cert-dir=/tmp` or `--cert-dir /tmp`: the flag of Kubernetes' generic API server,
+  /// which metrics-server and every aggregated API server take), also inside a shell script;
+  /// a trailing slash dropped, and neither an empty folder nor `/`. Worked out once per
+  /// container: it reads the whole command line.
   public var certificateFolders: Set<[UInt8]> {
-    let flag = Array("--cert-dir=".utf8)
     let commandLine = self.commandLine
     // Byte for byte (`ASCIIText.firstRange`): `String.firstRange(of:)` took the generic
     // matcher for every word of every container's command line.
-    guard commandLine.contains(where: { ASCIIText.firstRange(of: "--cert-dir=", in: $0) != nil })
+    guard commandLine.contains(where: { ASCIIText.firstRange(of: "--cert-dir", in: $0) != nil })
     else { return [] }
-    let words = ASCIIText.words(of: commandLine) {
-      $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t")
+    // Read as the exported policy reads it, so that both find the same folders: the words
+    // joined by spaces, tabs and line breaks taken for spaces, each `--cert-dir ` (the flag,
+    // its value as the next word) made `--cert-dir=` from left to right, then split at spaces.
+    let space = UInt8(ascii: " ")
+    var text = Array(commandLine.joined(separator: " ").utf8).map {
+      $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t") ? space : $0
+    }
+    let flag = Array("--cert-dir".utf8)
+    let assignment = flag + [UInt8(ascii: "=")]
+    var index = 0
+    while index + flag.count < text.count {
+      if text[index + flag.count] == space && text[index..<index + flag.count].elementsEqual(flag) {
+        text[index + flag.count] = UInt8(ascii: "=")
+        index += flag.count + 1
+      } else {
+        index += 1
+      }
     }
     var folders: Set<[UInt8]> = []
-    for word in words where word.utf8.starts(with: flag) {
-      let folder = Self.withoutTrailingSlash(Array(word.utf8.dropFirst(flag.count)))
+    for word in text.split(separator: space) where word.starts(with: assignment) {
+      let folder = Self.withoutTrailingSlash(Array(word.dropFirst(assignment.count)))
       if !folder.isEmpty && folder != [UInt8(ascii: "/")] { folders.insert(folder) }
     }
     return folders
