@@ -634,40 +634,77 @@ struct PolicyReader {
     }
   }
 
-  /// The first requirement of `matchResources`' selectors that the API server's validation
-  /// refuses (`ValidateLabelSelector`), and why. Read as matching nothing, such a selector
-  /// silently turned its policy off.
   /// The first selector of `matchResources` (the policy's `matchConstraints`, the binding's
-  /// `matchResources`: `field`) the API server refuses, and why.
+  /// `matchResources`: `field`) the API server refuses, and why. Read as matching nothing,
+  /// such a selector silently turned its policy off.
   static func invalidSelector(in matchResources: Node?, field: String) -> (Node, String)? {
     invalidSelector(matchResources?["namespaceSelector"], named: "\(field).namespaceSelector")
       ?? invalidSelector(matchResources?["objectSelector"], named: "\(field).objectSelector")
   }
 
+  /// What the API server refuses in a label selector: a label or a value that is no text
+  /// (its decoder: `matchLabels: {tier: 1}` is no `map[string]string`), and what its strict
+  /// `ValidateLabelSelector` refuses (the admission types came after kubernetes#99139): an
+  /// operator with values it cannot have, a key that is no qualified name, a value that is no
+  /// label value.
   static func invalidSelector(_ selector: Node?, named name: String) -> (Node, String)? {
     guard let selector, selector.isMapping else { return nil }
+    if let labels = selector["matchLabels"], !labels.isNull {
+      guard labels.isMapping else { return (labels, "\(name).matchLabels must be a mapping") }
+      // A key is text whatever it looks like (YAML's keys become JSON's, which are text); a
+      // value written null is the empty value.
+      for (keyNode, value) in labels.pairs {
+        let key = keyNode.string ?? ""
+        if let why = Names.qualifiedNameProblems(key).first {
+          return (keyNode, "\(name).matchLabels: \(shown(key)): \(why)")
+        }
+        if value.isNull { continue }
+        guard value.jsonType == .string, let text = value.string else {
+          return (value, "\(name).matchLabels.\(key) must be a string")
+        }
+        if let why = Names.labelValueProblems(text).first {
+          return (value, "\(name).matchLabels.\(key): \(shown(text)): \(why)")
+        }
+      }
+    }
     guard let requirements = selector["matchExpressions"], requirements.isSequence else {
       return nil
     }
-    for requirement in requirements.items {
+    for (index, requirement) in requirements.items.enumerated() {
+      let path = "\(name).matchExpressions[\(index)]"
       let operatorNode = requirement["operator"] ?? requirement
-      let values = requirement["values"]?.items.count ?? 0
+      let valueNodes = requirement["values"]?.items ?? .none
       switch operatorNode.string {
       case "In", "NotIn":
-        if values == 0 {
-          return (operatorNode, "\(name): values must be given for the operator In or NotIn")
+        if valueNodes.isEmpty {
+          return (operatorNode, "\(path): values must be given for the operator In or NotIn")
         }
       case "Exists", "DoesNotExist":
-        if values > 0 {
+        if !valueNodes.isEmpty {
           return (
-            operatorNode, "\(name): values must be empty for the operator Exists or DoesNotExist"
+            operatorNode, "\(path): values must be empty for the operator Exists or DoesNotExist"
           )
         }
       default:
         return (
           operatorNode,
-          "\(name): \(shown(operatorNode.string ?? "")) is not a valid selector operator (In, NotIn, Exists or DoesNotExist)"
+          "\(path): \(shown(operatorNode.string ?? "")) is not a valid selector operator (In, NotIn, Exists or DoesNotExist)"
         )
+      }
+      let keyNode = requirement["key"] ?? requirement
+      if let key = requirement["key"], !key.isNull, key.jsonType != .string {
+        return (key, "\(path).key must be a string")
+      }
+      if let why = Names.qualifiedNameProblems(keyNode.string ?? "").first {
+        return (keyNode, "\(path).key \(shown(keyNode.string ?? "")): \(why)")
+      }
+      for (valueIndex, value) in valueNodes.enumerated() where !value.isNull {
+        guard value.jsonType == .string else {
+          return (value, "\(path).values[\(valueIndex)] must be a string")
+        }
+        if let why = Names.labelValueProblems(value.string ?? "").first {
+          return (value, "\(path).values[\(valueIndex)] \(shown(value.string ?? "")): \(why)")
+        }
       }
     }
     return nil
@@ -708,6 +745,9 @@ struct PolicyReader {
       guard let node = rule[name], node.isSequence, !node.items.isEmpty else {
         return (rule[name] ?? rule, "\(name) is required")
       }
+      if let index = node.items.firstIndex(where: { $0.jsonType != .string }) {
+        return (node.items[index], "\(name)[\(index)] must be a string")
+      }
       let values = node.items.map { $0.string ?? "" }
       if values.count > 1 && values.contains("*") {
         return (node, "\(name): if '*' is present, it must be the only entry")
@@ -729,6 +769,15 @@ struct PolicyReader {
     }
     guard let resources = rule["resources"], resources.isSequence, !resources.items.isEmpty else {
       return (rule["resources"] ?? rule, "resources is required")
+    }
+    for name in ["resources", "resourceNames"] {
+      let items = rule[name]?.items ?? .none
+      if let index = items.firstIndex(where: { $0.jsonType != .string }) {
+        return (items[index], "\(name)[\(index)] must be a string")
+      }
+    }
+    if let scope = rule["scope"], !scope.isNull, scope.jsonType != .string {
+      return (scope, "scope must be a string")
     }
     // `validateResources`, in its order: `x/*` or `*/y` before `x/y` overlaps it, and, as the
     // API server reads it, the last resource written without a subresource decides whether
@@ -1367,6 +1416,13 @@ struct PolicyReader {
     else {
       problem(
         nameNode, "ValidatingAdmissionPolicyBinding \(Self.shown(name)) names no spec.policyName")
+      return nil
+    }
+    if policyNode.jsonType != .string {
+      problem(
+        policyNode,
+        "ValidatingAdmissionPolicyBinding \(Self.shown(name)): spec.policyName must be a string: the API server rejects it, and kubeward does not evaluate it"
+      )
       return nil
     }
     // Both DNS subdomains, as the API server's `validateValidatingAdmissionPolicyBinding` has

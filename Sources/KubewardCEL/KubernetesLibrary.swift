@@ -1558,7 +1558,7 @@ struct NamedFormat: OpaqueValue {
     return rest.isEmpty
   }
 
-  private static func labelValue(_ text: String) -> [String] {
+  static func labelValue(_ text: String) -> [String] {
     let bytes = Array(text.utf8)[...]
     var problems: [String] = []
     if bytes.count > 63 { problems.append("must be no more than 63 characters") }

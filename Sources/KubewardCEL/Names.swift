@@ -21,6 +21,12 @@ public enum Names {
     NamedFormat.qualifiedName(text)
   }
 
+  /// What Kubernetes' `IsValidLabelValue` finds wrong with `text` (empty, or at most 63
+  /// letters, digits, `-`, `_` and `.`, alphanumeric at both ends): nothing when it is one.
+  public static func labelValueProblems(_ text: String) -> [String] {
+    NamedFormat.labelValue(text)
+  }
+
   /// What Kubernetes' `IsDNS1123Subdomain` finds wrong with `text` (lowercase letters, digits,
   /// `-` and `.`, alphanumeric at both ends of each part, at most 253 characters): nothing
   /// when it is one. The API server names ValidatingAdmissionPolicies and their bindings so.

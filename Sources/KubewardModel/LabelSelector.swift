@@ -260,7 +260,9 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
         [(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, order: Int)] = []
       written.reserveCapacity(node.pairs.count)
       for (key, value) in node.pairs where key.isScalar && value.isScalar {
-        written.append((key.unsafeScalarBytes, value.unsafeScalarBytes, written.count))
+        let bytes =
+          value.isNull ? UnsafeBufferPointer(start: nil, count: 0) : value.unsafeScalarBytes
+        written.append((key.unsafeScalarBytes, bytes, written.count))
       }
       // Of equal keys, the last written comes last, and wins.
       written.sort {
@@ -331,7 +333,8 @@ public struct LabelSet: Hashable, Sendable, RandomAccessCollection {
 }
 
 extension Dictionary where Key == String, Value == String {
-  /// The scalar entries of a mapping node (`labels:`, `selector:`, `annotations:`).
+  /// The scalar entries of a mapping node (`labels:`, `selector:`, `annotations:`); a value
+  /// written null is empty, as the API server decodes it into a `map[string]string`.
   public init(stringMap node: Node?) {
     self.init()
     guard let node else { return }
@@ -339,7 +342,7 @@ extension Dictionary where Key == String, Value == String {
     reserveCapacity(pairs.count)
     for (key, value) in pairs {
       guard let name = key.string, value.isScalar else { continue }
-      self[name] = value.string ?? ""
+      self[name] = value.isNull ? "" : value.string ?? ""
     }
   }
 }

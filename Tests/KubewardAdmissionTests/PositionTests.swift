@@ -626,6 +626,11 @@ struct KyvernoTests {
         binding(name: "web", policyName: "Good"), "spec.policyName 'Good'",
         "spec: {policyName: Good"
       ),
+      // The decoder refuses a number where the name is text.
+      (
+        binding(name: "web", policyName: "404"), "spec.policyName must be a string",
+        "spec: {policyName: 404"
+      ),
     ] {
       let findings = try Harness(policies: text, manifest: deployment()).findings()
       let refusals = findings.filter { $0.message.contains("the API server rejects it") }
@@ -1044,14 +1049,15 @@ struct KyvernoTests {
           "false",
           extraSpec:
             "    objectSelector: {matchExpressions: [{key: a, operator: Bogus, values: [x]}]}"),
-        "matchConstraints.objectSelector: 'Bogus' is not a valid selector operator", 12
+        "matchConstraints.objectSelector.matchExpressions[0]: 'Bogus' is not a valid selector operator",
+        12
       ),
       (
         policy(
           "false",
           extraSpec:
             "    namespaceSelector:\n      matchExpressions:\n        - {key: a, operator: In}"),
-        "matchConstraints.namespaceSelector: values must be given", 14
+        "matchConstraints.namespaceSelector.matchExpressions[0]: values must be given", 14
       ),
       (
         policy(
@@ -1059,7 +1065,58 @@ struct KyvernoTests {
           binding: deny
             + "\n  matchResources: {objectSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}"
         ),
-        "matchResources.objectSelector: values must be empty", 24
+        "matchResources.objectSelector.matchExpressions[0]: values must be empty", 24
+      ),
+      // What the decoder refuses (a label value or a requirement's key or value given as a
+      // number or a boolean) and what the strict `ValidateLabelSelector` refuses (a key that
+      // is no qualified name, a value that is no label value): read as written, such a
+      // selector matched nothing, silently.
+      (
+        policy(
+          "false", binding: deny + "\n  matchResources: {objectSelector: {matchLabels: {tier: 1}}}"),
+        "matchResources.objectSelector.matchLabels.tier must be a string", 24
+      ),
+      (
+        policy(
+          "false",
+          binding: deny + "\n  matchResources: {namespaceSelector: {matchLabels: {on: yes}}}"),
+        "matchResources.namespaceSelector.matchLabels.on must be a string", 24
+      ),
+      (
+        policy(
+          "false",
+          extraSpec: "    objectSelector: {matchLabels: {'team/a/b': web}}"),
+        "matchConstraints.objectSelector.matchLabels: 'team/a/b': a valid label key", 12
+      ),
+      (
+        policy(
+          "false",
+          extraSpec: "    objectSelector: {matchLabels: {team: 'web app'}}"),
+        "matchConstraints.objectSelector.matchLabels.team: 'web app': a valid label", 12
+      ),
+      (
+        policy(
+          "false",
+          binding: deny
+            + "\n  matchResources: {objectSelector: {matchExpressions: [{key: tier, operator: In, values: [web, 2]}]}}"
+        ),
+        "matchResources.objectSelector.matchExpressions[0].values[1] must be a string", 24
+      ),
+      (
+        policy(
+          "false",
+          binding: deny
+            + "\n  matchResources: {objectSelector: {matchExpressions: [{key: 'Tier!', operator: Exists}]}}"
+        ),
+        "matchResources.objectSelector.matchExpressions[0].key 'Tier!': name part must consist", 24
+      ),
+      (
+        policy(
+          "false",
+          binding: deny
+            + "\n  paramRef: {selector: {matchExpressions: [{key: tier, operator: NotIn, values: ['-web']}]}, parameterNotFoundAction: Deny}"
+        ),
+        "paramRef.selector.matchExpressions[0].values[0] '-web': a valid label", 24
       ),
     ] {
       let findings = try Harness(policies: text, manifest: deployment()).findings()
@@ -1070,13 +1127,18 @@ struct KyvernoTests {
       let problem = try #require(findings.first { $0.message.contains(message) }, "\(message)")
       #expect(problem.range.start.line == line, "\(problem.range.start)")
     }
-    // Valid selectors still select.
-    let valid = policy(
-      "false",
-      extraSpec:
-        "    objectSelector: {matchExpressions: [{key: app, operator: Exists}, {key: app, operator: In, values: [web]}]}"
-    )
-    #expect(try Harness(policies: valid, manifest: deployment()).objectFindings().count == 1)
+    // Valid selectors still select: a label written as a number is text (YAML's keys become
+    // JSON's), one written null is empty, a prefixed key is a qualified name.
+    for selector in [
+      "{matchExpressions: [{key: app, operator: Exists}, {key: app, operator: In, values: [web]}]}",
+      "{matchLabels: {app: web, 1: x, example.com/tier: null}}",
+    ] {
+      let valid = policy("false", extraSpec: "    objectSelector: " + selector)
+      let manifest = deployment(labels: "app: web, '1': x, example.com/tier: ''")
+      #expect(
+        try Harness(policies: valid, manifest: manifest).objectFindings().count == 1,
+        "\(selector)")
+    }
   }
 }
 
