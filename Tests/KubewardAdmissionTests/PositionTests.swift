@@ -987,6 +987,15 @@ struct KyvernoTests {
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*/scale", "deployments/scale"]}"#,
       "'deployments/scale' is already named by '*/scale'"
     ),
+    // Numbers where the decoder wants text.
+    (
+      #"{apiGroups: ["apps"], apiVersions: [1], operations: ["CREATE"], resources: ["deployments"]}"#,
+      "apiVersions[0] must be a string"
+    ),
+    (
+      #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"], resourceNames: [web, 7]}"#,
+      "resourceNames[1] must be a string"
+    ),
   ])
   func invalidResourceRulesRejectThePolicy(_ rule: String, message: String) throws {
     let findings = try Harness(
