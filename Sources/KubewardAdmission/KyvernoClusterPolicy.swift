@@ -59,6 +59,16 @@ extension PolicyReader {
         "\(kind) \(name): rule \(text(rule["name"]) ?? "") is not evaluated: kubeward evaluates Kyverno's validate.cel rules only",
         severity: .warning)
     }
+    // The custom resource's schema refuses the whole policy for one rule's entry.
+    for rule in celRules {
+      if let (node, why) = Self.invalidEntry(in: Self.parts(of: rule), asTheAPIServer: false) {
+        problem(
+          node,
+          "\(kind) \(name): rule \(text(rule["name"]) ?? ""): \(Self.clusterPolicyPath(why)): its schema rejects the policy, and kubeward does not evaluate it",
+          policy: name)
+        return []
+      }
+    }
     var failurePolicy = FailurePolicy.fail
     if let node = spec?["failurePolicy"] {
       guard let text = text(node), let value = FailurePolicy(rawValue: text) else {
@@ -123,10 +133,7 @@ extension PolicyReader {
       bindings = false
       guard
         var body = body(
-          PolicyParts(
-            matchConditions: rule["celPreconditions"], variables: cel?["variables"],
-            validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"]),
-          name: id, kind: kind, flavor: flavor, nameNode: place)
+          Self.parts(of: rule), name: id, kind: kind, flavor: flavor, nameNode: place)
       else { continue }
       body.matchConditions =
         conditions(of: match, namespace: namespace, at: nameNode) + body.matchConditions
@@ -144,6 +151,27 @@ extension PolicyReader {
   }
 
   /// Enforce denies, Audit reports (Kyverno reads either case).
+  /// A rule's expressions: its `validate.cel` and, for conditions, its `celPreconditions`.
+  private static func parts(of rule: Node) -> PolicyParts {
+    let cel = rule["validate"]?["cel"]
+    return PolicyParts(
+      matchConditions: rule["celPreconditions"], variables: cel?["variables"],
+      validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"])
+  }
+
+  /// `why` (of `invalidEntry`) with the path a ClusterPolicy's rule writes: its validations
+  /// are `validate.cel.expressions`, its match conditions `celPreconditions`.
+  private static func clusterPolicyPath(_ why: String) -> String {
+    for (field, path) in [
+      ("validations", "validate.cel.expressions"), ("matchConditions", "celPreconditions"),
+      ("variables", "validate.cel.variables"),
+      ("auditAnnotations", "validate.cel.auditAnnotations"),
+    ] where why.hasPrefix(field) {
+      return path + why.dropFirst(field.count)
+    }
+    return why
+  }
+
   private static func kyvernoAction(_ text: String) -> ValidationAction? {
     switch text.lowercased() {
     case "enforce": .deny

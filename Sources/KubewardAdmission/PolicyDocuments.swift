@@ -953,13 +953,16 @@ struct PolicyReader {
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
     if refuses(name, of: kind, at: nameNode, policy: name) { return nil }
-    if flavor == .validatingAdmissionPolicy,
-      let (node, why) = Self.invalidEntryName(in: spec, policy: name)
-        ?? Self.invalidEntry(in: spec)
+    let parts = PolicyParts(
+      matchConditions: spec["matchConditions"], variables: spec["variables"],
+      validations: spec["validations"], auditAnnotations: spec["auditAnnotations"])
+    if let (node, why) = flavor == .validatingAdmissionPolicy
+      ? Self.invalidEntryName(in: spec, policy: name) ?? Self.invalidEntry(in: parts)
+      : Self.invalidEntry(in: parts, asTheAPIServer: false)
     {
+      let refuser = flavor == .kyverno ? "its schema" : "the API server"
       problem(
-        node,
-        "\(kind) \(name): \(why): the API server rejects it, and kubeward does not evaluate it",
+        node, "\(kind) \(name): \(why): \(refuser) rejects it, and kubeward does not evaluate it",
         policy: name)
       return nil
     }
@@ -971,12 +974,7 @@ struct PolicyReader {
       }
       paramKind = (version, kind)
     }
-    guard
-      let body = body(
-        PolicyParts(
-          matchConditions: spec["matchConditions"], variables: spec["variables"],
-          validations: spec["validations"], auditAnnotations: spec["auditAnnotations"]),
-        name: name, kind: kind, flavor: flavor, nameNode: nameNode)
+    guard let body = body(parts, name: name, kind: kind, flavor: flavor, nameNode: nameNode)
     else { return nil }
     var failurePolicy = FailurePolicy.fail
     // Left out or null, it is defaulted to Fail.
@@ -1115,11 +1113,18 @@ struct PolicyReader {
   /// of more than one line; a reason it does not support; an audit annotation's
   /// valueExpression over 5 KiB. Read as written, such a policy was evaluated, and its
   /// findings were about a policy no cluster runs.
-  static func invalidEntry(in spec: Node) -> (Node, String)? {
+  ///
+  /// Not `asTheAPIServer` (a Kyverno policy, a custom resource), what its schema refuses
+  /// only: a list or an entry of another shape, a required field left out, a text field given
+  /// as no text.
+  static func invalidEntry(in parts: PolicyParts, asTheAPIServer: Bool = true) -> (Node, String)? {
     // A list or a text written as another shape does not decode: read as absent, the policy
     // was evaluated without it.
-    for field in ["variables", "matchConditions", "validations", "auditAnnotations"] {
-      if let list = spec[field], !list.isNull, !list.isSequence {
+    for (field, list) in [
+      ("variables", parts.variables), ("matchConditions", parts.matchConditions),
+      ("validations", parts.validations), ("auditAnnotations", parts.auditAnnotations),
+    ] {
+      if let list, !list.isNull, !list.isSequence {
         return (list, "\(field) must be a list")
       }
     }
@@ -1144,11 +1149,15 @@ struct PolicyReader {
         return (entry, "\(path).\(key) is required")
       }
       if let refusal = notText(entry, key, at: path) { return refusal }
-      guard let (node, _, trimmed) = given(entry, key), trimmed.isEmpty else { return nil }
+      guard asTheAPIServer, let (node, _, trimmed) = given(entry, key), trimmed.isEmpty else {
+        return nil
+      }
       return (node, "\(path).\(key) is required (it is blank)")
     }
-    for field in ["variables", "matchConditions"] {
-      for (index, entry) in (spec[field]?.items ?? .none).enumerated() {
+    for (field, list) in [
+      ("variables", parts.variables), ("matchConditions", parts.matchConditions),
+    ] {
+      for (index, entry) in (list?.items ?? .none).enumerated() {
         let path = "\(field)[\(index)]"
         if let refusal = missing(entry, "name", at: path) ?? missing(entry, "expression", at: path)
         {
@@ -1156,12 +1165,13 @@ struct PolicyReader {
         }
       }
     }
-    for (index, entry) in (spec["validations"]?.items ?? .none).enumerated() {
+    for (index, entry) in (parts.validations?.items ?? .none).enumerated() {
       let path = "validations[\(index)]"
       if let refusal = missing(entry, "expression", at: path) { return refusal }
       for key in ["message", "messageExpression", "reason"] {
         if let refusal = notText(entry, key, at: path) { return refusal }
       }
+      guard asTheAPIServer else { continue }
       for key in ["message", "messageExpression"] {
         guard let (node, text, trimmed) = given(entry, key) else { continue }
         if !text.isEmpty && trimmed.isEmpty {
@@ -1180,14 +1190,14 @@ struct PolicyReader {
         )
       }
     }
-    for (index, entry) in (spec["auditAnnotations"]?.items ?? .none).enumerated() {
+    for (index, entry) in (parts.auditAnnotations?.items ?? .none).enumerated() {
       let path = "auditAnnotations[\(index)]"
       if let refusal = missing(entry, "key", at: path)
         ?? missing(entry, "valueExpression", at: path)
       {
         return refusal
       }
-      if let (node, _, trimmed) = given(entry, "valueExpression"),
+      if asTheAPIServer, let (node, _, trimmed) = given(entry, "valueExpression"),
         trimmed.utf8.count > longestAnnotationExpression
       {
         return (

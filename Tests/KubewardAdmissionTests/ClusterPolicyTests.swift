@@ -78,6 +78,35 @@ struct ClusterPolicyTests {
         .isEmpty)
   }
 
+  /// The ClusterPolicy's schema refuses the whole policy for one rule's entry of the wrong
+  /// type (read as written, `expression: true` held on every object), at the rule's path.
+  @Test func whatItsSchemaRefusesIsReported() throws {
+    let expression = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
+    for (text, expected) in [
+      (
+        clusterPolicy().replacingOccurrences(
+          of: "expression: \(quoted(expression))", with: "expression: true"),
+        "rule check-tags: validate.cel.expressions[0].expression must be a string"
+      ),
+      (
+        clusterPolicy().replacingOccurrences(
+          of: "message: images must not use latest", with: "message: 404"),
+        "rule check-tags: validate.cel.expressions[0].message must be a string"
+      ),
+      (
+        clusterPolicy(extraRule: "      celPreconditions: [{name: 1, expression: 'true'}]"),
+        "rule check-tags: celPreconditions[0].name must be a string"
+      ),
+    ] {
+      let findings = try Harness(policies: text, manifest: pod()).findings()
+      #expect(findings.allSatisfy { $0.file == "policy.yaml" }, "\(findings.map(\.message))")
+      #expect(
+        findings.contains {
+          $0.message.contains(expected) && $0.message.contains("its schema rejects the policy")
+        }, "\(findings.map(\.message))")
+    }
+  }
+
   @Test func autogenReachesControllersUnlessTurnedOff() throws {
     let manifests = [
       ("d.yaml", deployment(image: "nginx:latest")), ("c.yaml", cronJob),

@@ -296,6 +296,41 @@ struct KyvernoTests {
     #expect(scalar.contains { $0.message.contains("is a list") })
   }
 
+  /// Its custom resource's schema refuses a text field given as a number or a boolean and a
+  /// required field left out (read as written, `expression: true` held on every object);
+  /// the API server's own checks of a ValidatingAdmissionPolicy (a blank message) are not
+  /// Kyverno's.
+  @Test func whatItsSchemaRefusesIsReported() throws {
+    let written = kyverno(noLatest)
+    for (text, expected) in [
+      (
+        written.replacingOccurrences(
+          of: "expression: \(quoted(noLatest))", with: "expression: true"),
+        "validations[0].expression must be a string"
+      ),
+      (
+        written.replacingOccurrences(
+          of: "message: images", with: "reason: 404\n      message: images"),
+        "validations[0].reason must be a string"
+      ),
+      (
+        written.replacingOccurrences(
+          of: "  validations:", with: "  variables: [{name: tag}]\n  validations:"),
+        "variables[0].expression is required"
+      ),
+    ] {
+      let findings = try Harness(policies: text, manifest: pod).findings()
+      #expect(findings.allSatisfy { $0.file == "policy.yaml" }, "\(findings.map(\.message))")
+      #expect(
+        findings.contains {
+          $0.message.contains(expected) && $0.message.contains("its schema rejects it")
+        }, "\(findings.map(\.message))")
+    }
+    let blank = written.replacingOccurrences(
+      of: "message: images must not use latest", with: "message: ' '")
+    #expect(try Harness(policies: blank, manifest: pod).objectFindings().count == 1)
+  }
+
   @Test func ownActionsAndNoBinding() throws {
     let findings = try Harness(policies: kyverno(noLatest), manifest: pod).findings()
     #expect(findings.map(\.severity) == [.info])
