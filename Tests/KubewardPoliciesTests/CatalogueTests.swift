@@ -112,3 +112,28 @@ struct CatalogueTests {
     #expect(marked.map(\.severity) == [.error, nil])
   }
 }
+
+/// `ephemeral-storage-limit` resolves a redirection's target that starts with a shell
+/// variable from what assigns it, and guesses nothing when nothing does.
+@Suite("Redirection targets named by variables")
+struct RedirectionTargetTests {
+  @Test func aVariableIsEachValueAssignedToIt() {
+    let assigned: (Substring) -> [Substring] = { name in
+      ["KEYRING": ["/etc/ceph/keyring"], "D": ["/a", "/b"], "_x1": ["/x"]][String(name)] ?? []
+    }
+    func values(_ target: Substring) -> [String] {
+      EphemeralStorageLimit.values(ofTarget: target, assigned: assigned)
+    }
+    #expect(values("/tmp/log") == ["/tmp/log"])
+    #expect(values("\"/tmp/my log\"") == ["/tmp/my log"])
+    #expect(values("${KEYRING}") == ["/etc/ceph/keyring"])
+    #expect(values("\"$KEYRING\"") == ["/etc/ceph/keyring"])
+    #expect(values("$D/out") == ["/a/out", "/b/out"])
+    #expect(values("'$D'.old") == ["/a.old", "/b.old"])
+    #expect(values("${_x1}/y") == ["/x/y"])
+    // Nothing assigns it, or it is no plain name: no guess.
+    for unknown: Substring in ["$HOME/x", "$1", "${OUT:-/tmp}", "$", "${", "${}", "$-x"] {
+      #expect(values(unknown).isEmpty, "\(unknown)")
+    }
+  }
+}

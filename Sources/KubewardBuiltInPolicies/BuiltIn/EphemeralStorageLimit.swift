@@ -87,7 +87,12 @@ struct EphemeralStorageLimit: ObjectPolicy {
   private func writesThroughCommand(_ container: Container) -> Bool {
     Self.commandWritesFiles(
       container.commandLine, writers: writingCommands, installers: installingCommands,
-      mountPaths: container.volumeMountPaths.map(\.path))
+      mountPaths: container.volumeMountPaths.map(\.path),
+      environment: container.node.items(.env).compactMap { item in
+        guard let name = item.scalar(.name)?.string, let value = item.scalar(.value)?.string
+        else { return nil }
+        return (name, value)
+      })
   }
 
   /// The data image (`dataImages`) whose server the container runs, which keeps its data. A
@@ -251,7 +256,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// emptyDir).
   static func commandWritesFiles(
     _ words: [String], writers: Set<Substring>, installers: Set<Substring>,
-    mountPaths: [String] = []
+    mountPaths: [String] = [], environment: [(name: String, value: String)] = []
   ) -> Bool {
     guard let first = words.first,
       !otherRoots.contains(ASCIIText.lastPathComponent(Substring(first)))
@@ -274,6 +279,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
         path != "/" && (target == path || target.hasPrefix(path.hasSuffix("/") ? path : path + "/"))
       }
     }
+    var assignments = Assignments()
     let runsCurl = programs.contains("curl")
     // `args: [-c, …]` with no command: the image's entry point is the shell.
     let throughShell = programs.contains(where: shells.contains) || first == "-c"
@@ -302,9 +308,80 @@ struct EphemeralStorageLimit: ObjectPolicy {
         }
         if index + 1 < tokens.count { target = tokens[index + 1] }
       }
-      if writesFile(target) { return true }
+      let files = Self.values(ofTarget: target) {
+        assignments.values(of: $0, in: tokens, environment: environment)
+      }
+      if files.contains(where: { writesFile($0[...]) }) { return true }
     }
     return false
+  }
+
+  /// The files a redirection's target names, its quotes dropped: itself; or, when it starts
+  /// with a shell variable (`> ${KEYRING_FILE}`, `>"$DIR/log"`), each value `assigned` gives
+  /// the variable, followed by the rest of the target. None when nothing assigns it, or the
+  /// variable is no plain name (`$1`, `${X:-/tmp}`): kubeward cannot tell where it writes,
+  /// and does not guess. The exported policy reads targets so too.
+  static func values(ofTarget target: Substring, assigned: (Substring) -> [Substring])
+    -> [String]
+  {
+    let unquoted = String(target.filter { $0 != "\"" && $0 != "'" })
+    guard unquoted.hasPrefix("$") else { return [unquoted] }
+    let afterDollar = unquoted.dropFirst()
+    let name: Substring
+    let rest: Substring
+    if afterDollar.hasPrefix("{") {
+      guard let closing = afterDollar.firstIndex(of: "}") else { return [] }
+      name = afterDollar[afterDollar.index(after: afterDollar.startIndex)..<closing]
+      rest = afterDollar[afterDollar.index(after: closing)...]
+    } else {
+      name = afterDollar.prefix { isNameByte($0) }
+      rest = afterDollar[name.endIndex...]
+    }
+    guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+      name.allSatisfy(isNameByte)
+    else { return [] }
+    return assigned(name).map { String($0) + rest }
+  }
+
+  /// A letter, digit or `_` of ASCII: what a shell variable's name is made of.
+  private static func isNameByte(_ character: Character) -> Bool {
+    guard let byte = character.asciiValue else { return false }
+    return byte == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+      || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+  }
+
+  /// The values a command line assigns its variables (`KEYRING_FILE="/etc/ceph/keyring"`, a
+  /// word of its own, quotes dropped) and the container's `env` gives them: read once, and
+  /// only when a redirection names a variable. At most `kept` different values of a name,
+  /// the first: every value for every redirection to it made a script that assigns one name
+  /// and redirects to it thousands of times quadratic.
+  private struct Assignments {
+    private var byName: [Substring: [Substring]]?
+    static let kept = 16
+
+    mutating func values(
+      of name: Substring, in tokens: [Substring], environment: [(name: String, value: String)]
+    ) -> [Substring] {
+      if byName == nil {
+        var found: [Substring: [Substring]] = [:]
+        func add(_ value: Substring, to name: Substring) {
+          let values = found[name, default: []]
+          if values.count < Self.kept && !values.contains(value) {
+            found[name, default: []].append(value)
+          }
+        }
+        for token in tokens {
+          guard let equals = token.firstIndex(of: "="), equals != token.startIndex else {
+            continue
+          }
+          let value = token[token.index(after: equals)...].filter { $0 != "\"" && $0 != "'" }
+          add(Substring(value), to: token[..<equals])
+        }
+        for (name, value) in environment { add(Substring(value), to: Substring(name)) }
+        byName = found
+      }
+      return byName?[name] ?? []
+    }
   }
 
   /// Whether a command line runs a program of `writers` that writes files outside the
