@@ -339,8 +339,14 @@ enum Comprehensions {
       }
       guard context.spend(1) else { return .error(costLimitExceeded) }
       return error ?? .bool(!deciding)
+    // An error does not end these loops, as it does not end cel-go's (their condition is
+    // `true`): the step `p ? accu + … : accu` makes each predicate's error the accumulator,
+    // so the last one is the result, while `accu + [f(x)]` keeps an accumulator that is
+    // already an error, so the first transform's error stays unless a predicate errs later.
+    // The steps are charged as there.
     case .existsOne:
       var matches = 0
+      var error: CELError?
       for index in 0..<count {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
@@ -349,16 +355,18 @@ enum Comprehensions {
           matches += 1
           guard context.spend(1) else { return .error(costLimitExceeded) }
         case .bool(false): break
-        case .error(let error): return .error(error)
-        default: return .error(.conditionNotBool)
+        case .error(let found): error = found
+        default: error = .conditionNotBool
         }
       }
       // `__result__ == 1`.
       guard context.spend(2) else { return .error(costLimitExceeded) }
+      if let error { return .error(error) }
       return .bool(matches == 1)
     case .map, .filter, .transformList:
       guard context.spend(10) else { return .error(costLimitExceeded) }
       var results: [Value] = []
+      var error: CELError?
       for index in 0..<count {
         guard context.spend(1) else { return .error(costLimitExceeded) }
         bind(index)
@@ -366,21 +374,29 @@ enum Comprehensions {
           switch predicate.step(&context) {
           case .bool(true): break
           case .bool(false): continue
-          case .error(let error): return .error(error)
-          default: return .error(.conditionNotBool)
+          case .error(let found):
+            error = found
+            continue
+          default:
+            error = .conditionNotBool
+            continue
           }
         }
         // `[x]` and the concatenation (and, for a filter, the element's read).
         guard context.spend(kind == .filter ? 12 : 11) else { return .error(costLimitExceeded) }
         if kind == .filter {
-          results.append(item(index))
+          if error == nil { results.append(item(index)) }
           continue
         }
         let value = transform!.step(&context)
-        if case .error = value { return value }
-        results.append(value)
+        if case .error(let found) = value {
+          if error == nil { error = found }
+        } else if error == nil {
+          results.append(value)
+        }
       }
       guard context.spend(1) else { return .error(costLimitExceeded) }
+      if let error { return .error(error) }
       return .list(ArrayList(results))
     case .transformMap, .transformMapEntry:
       guard context.spend(30) else { return .error(costLimitExceeded) }

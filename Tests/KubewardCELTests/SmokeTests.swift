@@ -69,6 +69,30 @@ struct SmokeTests {
     }
   }
 
+  /// An error does not end a `filter`, `map` or `exists_one`, as it does not end cel-go's
+  /// loops: a predicate's error is the result, the last one; a transform's stays, the first,
+  /// unless a predicate errs after it. (cel-cpp, through cel-expr-python, says the same.)
+  @Test func errorsInLoopsAreTheOnesCelGoKeeps() throws {
+    let names: [String: Value] = [
+      "l": .list(ArrayList([.int(0), .string("a")])),
+      "m": .list(ArrayList([.int(0), .string("a"), .int(1)])),
+    ]
+    let byZero = "division by zero"
+    let noOverload = "no matching overload for '_/_'"
+    for (source, expected) in [
+      ("l.filter(x, 1 / x > 0)", noOverload), ("l.exists_one(x, 1 / x > 0)", noOverload),
+      ("l.map(x, 1 / x)", byZero), ("m.map(x, x != 1, 1 / x)", byZero),
+      ("m.map(x, 1 / x != 1, x)", noOverload), ("l.all(x, 1 / x > 0)", byZero),
+    ] {
+      let program = try Program(source, library: .kubernetes, check: false)
+      guard case .error(let error) = program.evaluate(DictionaryActivation(names)) else {
+        Issue.record("\(source) did not err")
+        continue
+      }
+      #expect(error.message == expected, "\(source): \(error.message)")
+    }
+  }
+
   /// An index past a list's end errs in cel-go's words, which the API server's messages quote
   /// ("index out of bounds: 5"; kubeward added the list's size).
   @Test func indexesPastTheEndErrAsCelGoSays() throws {
