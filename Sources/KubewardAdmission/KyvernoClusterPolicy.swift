@@ -172,6 +172,32 @@ extension PolicyReader {
     return why
   }
 
+  /// The kind `written` in a rule's `kinds` names, without its subresource, as Kyverno's
+  /// `ContainsKind` reads it (`GetKindFromGVK`, then `SplitSubresource`): `Pod`,
+  /// `v1/Pod`, `Pod/ephemeralcontainers`, `Pod.status` and `v1/Pod/status` all name Pod.
+  static func kindWithoutSubresource(_ written: String) -> Substring {
+    let parts = written.split(separator: "/", omittingEmptySubsequences: false)
+    func isVersion(_ part: Substring) -> Bool {
+      part == "*" || part.wholeMatch(of: /v\d+((alpha|beta)\d+)?/) != nil
+    }
+    // `formatSubresource`: the first `.` of a kind parts it from its subresource.
+    func formatted(_ kind: Substring) -> Substring {
+      guard let dot = kind.firstIndex(of: ".") else { return kind }
+      return Substring(kind[..<dot] + "/" + kind[kind.index(after: dot)...])
+    }
+    let kind: Substring
+    switch parts.count {
+    case 1: kind = formatted(parts[0])
+    case 2 where parts[0] == "*" && parts[1] == "*": kind = "*/*"
+    case 2: kind = isVersion(parts[0]) ? formatted(parts[1]) : parts[0] + "/" + parts[1]
+    case 3: kind = isVersion(parts[0]) ? parts[1] + "/" + parts[2] : formatted(parts[2])
+    case 4: kind = parts[2] + "/" + parts[3]
+    default: return ""
+    }
+    let kindParts = kind.split(separator: "/", omittingEmptySubsequences: false)
+    return kindParts.count == 2 ? kindParts[0] : kind
+  }
+
   private static func kyvernoAction(_ text: String) -> ValidationAction? {
     switch text.lowercased() {
     case "enforce": .deny
@@ -194,7 +220,7 @@ extension PolicyReader {
         return false
       }
       let kinds = (description["kinds"]?.items ?? .none).compactMap(\.string)
-      return kinds.count < 2 || !kinds.contains { $0.split(separator: "/").last == "Pod" }
+      return kinds.count < 2 || !kinds.contains { kindWithoutSubresource($0) == "Pod" }
     }
     for rule in rules {
       // An empty generate is none (`HasGenerate`).

@@ -107,6 +107,17 @@ struct ClusterPolicyTests {
     }
   }
 
+  @Test func kindsAreReadAsKyvernosContainsKindReadsThem() {
+    for (written, kind) in [
+      ("Pod", "Pod"), ("v1/Pod", "Pod"), ("Pod/ephemeralcontainers", "Pod"), ("Pod.status", "Pod"),
+      ("v1/Pod/status", "Pod"), ("apps/v1/Deployment", "Deployment"), ("*/*", "*"),
+      ("v1beta1/Pod.status", "Pod"), ("apps/v1/Deployment/scale", "Deployment"),
+      ("a/b/c/d/e", ""), ("version1/Pod", "version1"),
+    ] {
+      #expect(PolicyReader.kindWithoutSubresource(written) == kind, "\(written)")
+    }
+  }
+
   @Test func autogenReachesControllersUnlessTurnedOff() throws {
     let manifests = [
       ("d.yaml", deployment(image: "nginx:latest")), ("c.yaml", cronJob),
@@ -136,6 +147,9 @@ struct ClusterPolicyTests {
     // by a selector (or mixes Pod with other kinds) is not extended either.
     for second in [
       "kinds: [Pod]\n            selector: {matchLabels: {team: x}}", "kinds: [Pod, Service]",
+      // Pod with a subresource or a version is Pod to Kyverno's `ContainsKind`.
+      "kinds: [Pod/ephemeralcontainers, Service]", "kinds: [v1/Pod/status, Service]",
+      "kinds: [Service, Pod.status]",
     ] {
       let rule = [
         "    - name: second", "      match:", "        any:", "        - resources:",
