@@ -29,6 +29,9 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     let pinned =
       annotations.contains { metadata.annotation($0)?.value.text?.isEmpty == false }
       || service.object.spec?.scalar(.loadBalancerIP) != nil
+      || Self.keepingAnnotations.contains { name, isTrue in
+        metadata.annotation(name)?.value.text.map(isTrue) ?? false
+      }
     guard !pinned else { return }
     let cloud = Cloud(annotations: metadata.annotations)
     let isInternal = Self.internalAnnotations.contains { name, value in
@@ -50,6 +53,20 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       adjustment: isInternal ? .info : .standard)
   }
 
+  /// Annotations whose true value makes the cloud controller leave the load balancer the
+  /// Service names alone when the Service goes (it neither creates nor deletes it), with what
+  /// each controller reads as true: Go's `strconv.ParseBool` (DigitalOcean, Scaleway), or
+  /// `true` in any case (Exoscale).
+  static let keepingAnnotations: [(name: String, isTrue: @Sendable (String) -> Bool)] = [
+    ("service.kubernetes.io/do-loadbalancer-disown", isGoTrue),
+    ("service.beta.kubernetes.io/scw-loadbalancer-externally-managed", isGoTrue),
+    ("service.beta.kubernetes.io/exoscale-loadbalancer-external", { $0.lowercased() == "true" }),
+  ]
+
+  @Sendable private static func isGoTrue(_ text: String) -> Bool {
+    ["1", "t", "T", "TRUE", "true", "True"].contains(text)
+  }
+
   /// Annotations that make a load balancer internal, with the value that does (`nil`: any).
   private static let internalAnnotations: [(String, String?)] = [
     ("service.beta.kubernetes.io/aws-load-balancer-internal", nil),
@@ -63,20 +80,16 @@ struct LoadBalancerLifecycle: ObjectPolicy {
 
   /// The cloud a Service's annotations are written for.
   private enum Cloud {
-    case alibaba, aws, azure, google
+    case alibaba, aws, azure, google, digitalOcean, scaleway, exoscale
     /// Another provider, by its name: kubeward does not name its mechanism.
     case other(String)
     case unknown
 
     /// Annotation prefixes of the other providers' cloud controllers, and their names.
     private static let otherProviders: [(prefix: String, name: String)] = [
-      ("service.beta.kubernetes.io/do-loadbalancer-", "DigitalOcean"),
-      ("kubernetes.digitalocean.com/", "DigitalOcean"),
       ("service.beta.kubernetes.io/oci-", "Oracle Cloud"),
       ("oci.oraclecloud.com/", "Oracle Cloud"),
       ("oci-network-load-balancer.oraclecloud.com/", "Oracle Cloud"),
-      ("service.beta.kubernetes.io/scw-loadbalancer-", "Scaleway"),
-      ("service.beta.kubernetes.io/exoscale-loadbalancer-", "Exoscale"),
       ("load-balancer.hetzner.cloud/", "Hetzner Cloud"),
       ("service.beta.kubernetes.io/linode-loadbalancer-", "Linode"),
       ("service.beta.kubernetes.io/vultr-loadbalancer-", "Vultr"),
@@ -101,6 +114,15 @@ struct LoadBalancerLifecycle: ObjectPolicy {
           cloud = .azure
         } else if name.hasPrefix("cloud.google.com/") || name.hasPrefix("networking.gke.io/") {
           cloud = .google
+        } else if name.hasPrefix("service.beta.kubernetes.io/do-loadbalancer-")
+          || name.hasPrefix("service.kubernetes.io/do-loadbalancer-")
+          || name.hasPrefix("kubernetes.digitalocean.com/")
+        {
+          cloud = .digitalOcean
+        } else if name.hasPrefix("service.beta.kubernetes.io/scw-loadbalancer-") {
+          cloud = .scaleway
+        } else if name.hasPrefix("service.beta.kubernetes.io/exoscale-loadbalancer-") {
+          cloud = .exoscale
         } else if let provider = Self.otherProviders.first(where: { name.hasPrefix($0.prefix) }) {
           cloud = .other(provider.name)
         }
@@ -123,6 +145,25 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
       case .google:
         "reserve a static address and name it in networking.gke.io/load-balancer-ip-addresses"
+      // What their cloud controllers do: DigitalOcean's adopts a load balancer named by
+      // kubernetes.digitalocean.com/load-balancer-id and deletes it with the Service unless
+      // disowned (a hand-over, after which it updates it no more); Scaleway's releases no
+      // flexible IP named in scw-loadbalancer-ip-ids, and deletes only a load balancer whose
+      // name is the one it gives (`deleteLoadBalancer`); Exoscale's deletes the NLB named by
+      // exoscale-loadbalancer-id unless it is marked external.
+      case .digitalOcean:
+        "give it a BYOIP address of your account in service.beta.kubernetes.io/"
+          + "do-loadbalancer-ip (a load balancer adopted through kubernetes.digitalocean.com/"
+          + "load-balancer-id is still deleted with the Service, unless disowned with "
+          + "service.kubernetes.io/do-loadbalancer-disown)"
+      case .scaleway:
+        "book flexible IPs and name them in service.beta.kubernetes.io/"
+          + "scw-loadbalancer-ip-ids, or pin a load balancer you create with "
+          + "scw-loadbalancer-id (its controller deletes only the load balancers it named)"
+      case .exoscale:
+        "create the NLB yourself and pin it with service.beta.kubernetes.io/"
+          + "exoscale-loadbalancer-id and exoscale-loadbalancer-external: \"true\" (named by id "
+          + "alone, it is deleted with the Service)"
       case .other(let name):
         "keep it with \(name)'s own mechanism (a load balancer you create and pin by an "
           + "annotation, or a reserved address, as its cloud controller documents), and list "
