@@ -746,7 +746,7 @@ struct MessagesFitTheKind {
         ),
         "loadbalancer-lifecycle"
       ).first)
-    #expect(digitalOcean.message.contains("DigitalOcean's own mechanism"))
+    #expect(digitalOcean.message.contains("service.beta.kubernetes.io/do-loadbalancer-ip"))
     #expect(!digitalOcean.message.contains("Elastic IPs"))
     let aws = try #require(
       findings(
