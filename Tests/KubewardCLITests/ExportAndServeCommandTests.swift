@@ -19,7 +19,12 @@ struct ExportAndServeCommandTests {
     let run = try Kubeward.run(["export", "vap", "--policy", "image-tag"])
     #expect(run.status == 0)
     let names = run.standardOutput.split(separator: "\n").filter { $0.hasPrefix("  name: ") }
-    #expect(Set(names) == ["  name: kubeward-image-tag"])
+    // Its warnings and its information (an Audit binding), its params' ConfigMap and the
+    // Namespace that holds it.
+    #expect(
+      Set(names) == [
+        "  name: kubeward-image-tag", "  name: kubeward-image-tag-info", "  name: kubeward",
+      ])
     #expect(run.standardError.isEmpty)
   }
 

@@ -27,6 +27,7 @@ struct RealCorpusSnapshotTests {
     "helm-chart/info": 2,
     "hostpath-volume/warning": 36,
     "image-pull-secrets/info": 37,
+    "image-tag/info": 46,
     "image-tag/warning": 316,
     "ingress-missing-backend/warning": 15,
     "loadbalancer-lifecycle/info": 6,
