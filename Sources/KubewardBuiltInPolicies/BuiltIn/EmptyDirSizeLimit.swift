@@ -21,26 +21,21 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     // `/etc/ceph`), than as one configuration file of the volume (`subPath: nginx.conf`), and
     // than in the folder of a server's own certificates (`--cert-dir=/tmp`). Once per pod: per
     // volume, it was quadratic in a pod of thousands of mounts.
-    // Those of them that a container that does more than idle mounts so: one whose command
-    // only sleeps (`sleep infinity`) holds what someone copies in by hand.
-    var writtenElsewhere: Set<String> = []
-    var writtenByWorkers: Set<String> = []
-    for container in spec.containers where container.isLongRunning {
-      // Read from the command line only when a mount asks: most mounts are settled first.
-      var certificateFolders: Set<[UInt8]>?
-      let volumes = container.volumeMounts.filter { mount in
-        guard !mount.readOnly, !Container.holdsOneConfigFile(subPath: mount.subPath) else {
-          return false
-        }
-        guard let path = mount.path else { return true }
-        if Container.holdsSmallFiles(mountedAt: path) { return false }
-        let folders = certificateFolders ?? container.certificateFolders
-        certificateFolders = folders
-        return !Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders)
-      }.map(\.volume)
-      writtenElsewhere.formUnion(volumes)
-      if !volumes.isEmpty && !container.isIdle { writtenByWorkers.formUnion(volumes) }
-    }
+    let writtenElsewhere = Set(
+      spec.containers.filter(\.isLongRunning).flatMap { container in
+        // Read from the command line only when a mount asks: most mounts are settled first.
+        var certificateFolders: Set<[UInt8]>?
+        return container.volumeMounts.filter { mount in
+          guard !mount.readOnly, !Container.holdsOneConfigFile(subPath: mount.subPath) else {
+            return false
+          }
+          guard let path = mount.path else { return true }
+          if Container.holdsSmallFiles(mountedAt: path) { return false }
+          let folders = certificateFolders ?? container.certificateFolders
+          certificateFolders = folders
+          return !Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders)
+        }.map(\.volume)
+      })
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?
@@ -110,17 +105,6 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           where configuration and credentials live (/etc, a secrets or certificates folder, a \
           server's own --cert-dir) or as one configuration file (subPath): it holds small \
           files; set emptyDir.sizeLimit to bound it
-          """,
-          adjustment: .info)
-        continue
-      }
-      if !(volume.name.map(writtenByWorkers.contains) ?? true) {
-        report.report(
-          key,
-          """
-          has \(name) without sizeLimit, which only idle containers mount writable (their \
-          command sleeps: sleep infinity, tail -f /dev/null): it holds what is copied in by \
-          hand; set emptyDir.sizeLimit to bound it
           """,
           adjustment: .info)
         continue
