@@ -745,7 +745,8 @@ struct PolicyReader {
       guard let node = rule[name], node.isSequence, !node.items.isEmpty else {
         return (rule[name] ?? rule, "\(name) is required")
       }
-      if let index = node.items.firstIndex(where: { $0.jsonType != .string }) {
+      // A null entry decodes as "" (the core group), which the checks below judge.
+      if let index = node.items.firstIndex(where: { $0.jsonType != .string && !$0.isNull }) {
         return (node.items[index], "\(name)[\(index)] must be a string")
       }
       let values = node.items.map { $0.string ?? "" }
@@ -772,7 +773,7 @@ struct PolicyReader {
     }
     for name in ["resources", "resourceNames"] {
       let items = rule[name]?.items ?? .none
-      if let index = items.firstIndex(where: { $0.jsonType != .string }) {
+      if let index = items.firstIndex(where: { $0.jsonType != .string && !$0.isNull }) {
         return (items[index], "\(name)[\(index)] must be a string")
       }
     }

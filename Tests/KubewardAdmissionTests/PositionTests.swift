@@ -1050,6 +1050,8 @@ struct KyvernoTests {
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments", "*"]}"#,
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments/scale", "deployments/*"]}"#,
       #"{apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["*", "deployments/scale"], scope: Namespaced}"#,
+      // A null entry decodes as "", the core group: no refusal (`apps` still matches).
+      #"{apiGroups: [~, "apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}"#,
     ] {
       let matched = try Harness(
         policies: policy("false", rules: "- " + valid), manifest: deployment()

@@ -131,63 +131,12 @@ struct RedirectionTargetTests {
     #expect(values("$D/out") == ["/a/out", "/b/out"])
     #expect(values("'$D'.old") == ["/a.old", "/b.old"])
     #expect(values("${_x1}/y") == ["/x/y"])
+    // A combining mark ends the name, as the shell and the exported policy (by code point)
+    // read it: `$D` then U+0301.
+    #expect(values("$D\u{301}x") == ["/a\u{301}x", "/b\u{301}x"])
     // Nothing assigns it, or it is no plain name: no guess.
     for unknown: Substring in ["$HOME/x", "$1", "${OUT:-/tmp}", "$", "${", "${}", "$-x"] {
       #expect(values(unknown).isEmpty, "\(unknown)")
-    }
-  }
-}
-
-/// `loadbalancer-lifecycle` advises the mechanism of the cloud a Service's annotations are
-/// written for, as that cloud's controller works.
-@Suite("Load balancer advice per cloud")
-struct LoadBalancerAdviceTests {
-  func message(_ annotation: String) throws -> String? {
-    let service = """
-      apiVersion: v1
-      kind: Service
-      metadata:
-        name: shop
-        annotations: {\(annotation)}
-      spec:
-        type: LoadBalancer
-        ports: [{port: 80}]
-      """
-    return findings(try lint([("s.yaml", service)]), "loadbalancer-lifecycle").first?.message
-  }
-
-  @Test func eachCloudGetsItsOwnMechanism() throws {
-    for (annotation, advice) in [
-      (
-        "kubernetes.digitalocean.com/load-balancer-id: 4de7ac8b",
-        "BYOIP address of your account in service.beta.kubernetes.io/do-loadbalancer-ip"
-      ),
-      (
-        "service.beta.kubernetes.io/scw-loadbalancer-type: LB-S",
-        "flexible IPs and name them in service.beta.kubernetes.io/scw-loadbalancer-ip-ids"
-      ),
-      (
-        "service.beta.kubernetes.io/exoscale-loadbalancer-id: 0919",
-        "exoscale-loadbalancer-external: \"true\""
-      ),
-      ("load-balancer.hetzner.cloud/location: fsn1", "Hetzner Cloud's own mechanism"),
-    ] {
-      let said = try message(annotation)
-      #expect(said?.contains(advice) == true, "\(annotation): \(said ?? "nothing")")
-    }
-    // What its controller reads as true keeps the load balancer; anything else does not.
-    for kept in [
-      "service.kubernetes.io/do-loadbalancer-disown: 'T'",
-      "service.beta.kubernetes.io/scw-loadbalancer-externally-managed: 'true'",
-      "service.beta.kubernetes.io/exoscale-loadbalancer-external: 'TRUE'",
-    ] {
-      #expect(try message(kept) == nil, "\(kept)")
-    }
-    for notKept in [
-      "service.kubernetes.io/do-loadbalancer-disown: 'yes'",
-      "service.beta.kubernetes.io/exoscale-loadbalancer-external: '1'",
-    ] {
-      #expect(try message(notKept) != nil, "\(notKept)")
     }
   }
 }

@@ -758,6 +758,43 @@ struct MessagesFitTheKind {
     let unknown = try #require(
       findings(try lint([("s.yaml", service("team: shop"))]), "loadbalancer-lifecycle").first)
     #expect(unknown.message.contains("your cloud's mechanism"))
+    // Scaleway, Exoscale and others by their controllers' own mechanisms; what a controller
+    // reads as true in its keeping annotation keeps the load balancer, anything else does not.
+    func message(_ annotation: String) throws -> String? {
+      findings(try lint([("s.yaml", service(annotation))]), "loadbalancer-lifecycle").first?
+        .message
+    }
+    for (annotation, advice) in [
+      (
+        "kubernetes.digitalocean.com/load-balancer-id: 4de7ac8b",
+        "BYOIP address of your account in service.beta.kubernetes.io/do-loadbalancer-ip"
+      ),
+      (
+        "service.beta.kubernetes.io/scw-loadbalancer-type: LB-S",
+        "flexible IPs and name them in service.beta.kubernetes.io/scw-loadbalancer-ip-ids"
+      ),
+      (
+        "service.beta.kubernetes.io/exoscale-loadbalancer-id: 0919",
+        "exoscale-loadbalancer-external: \"true\""
+      ),
+      ("load-balancer.hetzner.cloud/location: fsn1", "Hetzner Cloud's own mechanism"),
+    ] {
+      let said = try message(annotation)
+      #expect(said?.contains(advice) == true, "\(annotation): \(said ?? "nothing")")
+    }
+    for kept in [
+      "service.kubernetes.io/do-loadbalancer-disown: 'T'",
+      "service.beta.kubernetes.io/scw-loadbalancer-externally-managed: 'true'",
+      "service.beta.kubernetes.io/exoscale-loadbalancer-external: 'TRUE'",
+    ] {
+      #expect(try message(kept) == nil, "\(kept)")
+    }
+    for notKept in [
+      "service.kubernetes.io/do-loadbalancer-disown: 'yes'",
+      "service.beta.kubernetes.io/exoscale-loadbalancer-external: '1'",
+    ] {
+      #expect(try message(notKept) != nil, "\(notKept)")
+    }
   }
 
   /// A writable emptyDir mount is evidence of where writes may go, not of a write: the message

@@ -324,37 +324,43 @@ struct EphemeralStorageLimit: ObjectPolicy {
   static func values(ofTarget target: Substring, assigned: (Substring) -> [Substring])
     -> [String]
   {
-    let unquoted = String(target.filter { $0 != "\"" && $0 != "'" })
-    guard unquoted.hasPrefix("$") else { return [unquoted] }
-    let afterDollar = unquoted.dropFirst()
-    let name: Substring
-    let rest: Substring
-    if afterDollar.hasPrefix("{") {
+    // By Unicode scalar, as the exported policy reads code points: a combining mark after a
+    // name's letter ends the name there as it does there (by Character it joined the letter).
+    let unquoted = String(
+      String.UnicodeScalarView(target.unicodeScalars.filter { $0 != "\"" && $0 != "'" }))
+    let scalars = unquoted.unicodeScalars
+    guard scalars.first == "$" else { return [unquoted] }
+    let afterDollar = scalars.dropFirst()
+    let name: Substring.UnicodeScalarView
+    let rest: Substring.UnicodeScalarView
+    if afterDollar.first == "{" {
       guard let closing = afterDollar.firstIndex(of: "}") else { return [] }
-      name = afterDollar[afterDollar.index(after: afterDollar.startIndex)..<closing]
-      rest = afterDollar[afterDollar.index(after: closing)...]
+      name =
+        Substring(unquoted)[afterDollar.index(after: afterDollar.startIndex)..<closing]
+        .unicodeScalars
+      rest = Substring(unquoted)[afterDollar.index(after: closing)...].unicodeScalars
     } else {
-      name = afterDollar.prefix { isNameByte($0) }
-      rest = afterDollar[name.endIndex...]
+      let end = afterDollar.firstIndex { !isNameScalar($0) } ?? afterDollar.endIndex
+      name = Substring(unquoted)[afterDollar.startIndex..<end].unicodeScalars
+      rest = Substring(unquoted)[end...].unicodeScalars
     }
-    guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-      name.allSatisfy(isNameByte)
+    guard let first = name.first, !("0"..."9").contains(first), name.allSatisfy(isNameScalar)
     else { return [] }
-    return assigned(name).map { String($0) + rest }
+    return assigned(Substring(name)).map { String($0) + String(Substring(rest)) }
   }
 
   /// A letter, digit or `_` of ASCII: what a shell variable's name is made of.
-  private static func isNameByte(_ character: Character) -> Bool {
-    guard let byte = character.asciiValue else { return false }
-    return byte == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-      || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+  private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+    scalar == "_" || ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar)
+      || ("A"..."Z").contains(scalar)
   }
 
   /// The values a command line assigns its variables (`KEYRING_FILE="/etc/ceph/keyring"`, a
   /// word of its own, quotes dropped) and the container's `env` gives them: read once, and
   /// only when a redirection names a variable. At most `kept` different values of a name,
   /// the first: every value for every redirection to it made a script that assigns one name
-  /// and redirects to it thousands of times quadratic.
+  /// and redirects to it thousands of times quadratic. (The exported policy reads them all:
+  /// past 16 values of one name the two may differ.)
   private struct Assignments {
     private var byName: [Substring: [Substring]]?
     static let kept = 16
