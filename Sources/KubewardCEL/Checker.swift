@@ -31,12 +31,16 @@ struct Checker {
 
   /// Checks `expression`; with `validatesLiterals`, gives its type as cel-go's checker
   /// would, as far as it is known here (`nil` without `validatesLiterals`).
-  func check(_ expression: Expr) throws(CELCompileError) -> LiteralTypeChecker.StaticType? {
+  /// `emptySums` are `LiteralTypeChecker.emptySums`.
+  func check(_ expression: Expr) throws(CELCompileError) -> (
+    type: LiteralTypeChecker.StaticType?, emptySums: [Int: Value]
+  ) {
     try visit(expression, scope: [])
-    guard validatesLiterals else { return nil }
+    guard validatesLiterals else { return (nil, [:]) }
     var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
     literals.fieldTypes = fieldTypes
-    return try literals.check(expression)
+    let type = try literals.check(expression)
+    return (type, literals.emptySums)
   }
 
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {

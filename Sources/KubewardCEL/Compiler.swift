@@ -30,6 +30,9 @@ struct Compiler {
   /// (see `folded`): the API server's environment has it on.
   let optimizes: Bool
 
+  /// `LiteralTypeChecker.emptySums`, when the program was checked with literal types.
+  var emptySums: [Int: Value] = [:]
+
   init(library: Library, declarations: Set<String>? = nil, optimizes: Bool = true) {
     self.library = library
     self.declarations = declarations
@@ -139,7 +142,16 @@ struct Compiler {
       return { _ in .error(CELError("unknown type: \(name) (protobuf messages are not supported)"))
       }
     case .call(let name, let target, let arguments):
-      return try compileCall(name, target: target, arguments: arguments)
+      let call = try compileCall(name, target: target, arguments: arguments)
+      guard name == "sum", target != nil, let zero = emptySums[expression.offset] else {
+        return call
+      }
+      // A list of this type sums to an int only when it is empty: then to the type's zero.
+      return { context in
+        let total = call(&context)
+        if case .int(0) = total { return zero }
+        return total
+      }
     case .comprehension(let comprehension):
       return try compileComprehension(comprehension)
     }

@@ -149,6 +149,17 @@ struct LiteralTypeChecker {
     try infer(expression, scope: [:], insideFormat: false).type
   }
 
+  /// What `sum()` gives for an empty list whose elements' type the checker knows, by the
+  /// call's offset: the type's zero (`0u`, `0.0`, `duration('0s')`), as the API server's
+  /// overload for that type starts from it. Of a list of unknown type (`[]`, an object's
+  /// field), cel-go picks the first overload, `int`, at run time: `0`.
+  private(set) var emptySums: [Int: Value] = [:]
+
+  private static let zeros: [String: Value] = [
+    "uint": .uint(0), "double": .double(0),
+    "google.protobuf.Duration": .duration(Duration(seconds: 0)!),
+  ]
+
   private func error(_ message: String, _ expression: Expr) -> CELCompileError {
     CELCompileError(message: message, offset: expression.offset)
   }
@@ -401,6 +412,11 @@ struct LiteralTypeChecker {
       constants.append(known.constant)
       elements = known.elements
       if let constant = known.constant { values?.append(constant) } else { values = nil }
+    }
+    if name == "sum", member, types.count == 1, case .list(.named(let element)) = types[0],
+      let zero = Self.zeros[element]
+    {
+      emptySums[expression.offset] = zero
     }
     if name == "format", member, operands.count == 2,
       case .literal(.string(let format)) = operands[0].kind,

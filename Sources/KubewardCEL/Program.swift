@@ -233,6 +233,7 @@ public final class Program: Sendable {
     optimizesConstants: Bool = true
   ) throws(CELCompileError) {
     let expression: Expr
+    var emptySums: [Int: Value] = [:]
     do {
       expression = try Parser.parse(source, macros: macros, bindings: bindings)
     } catch {
@@ -243,7 +244,8 @@ public final class Program: Sendable {
         library: library, declarations: declarations, validatesLiterals: validatesLiterals,
         fields: fields, dynamicNames: dynamicNames)
       checker.fieldTypes = fieldTypes.mapValues { type in { type($0)?.type } }
-      let type = try checker.check(expression)
+      let (type, sums) = try checker.check(expression)
+      emptySums = sums
       checkedType = type.flatMap { $0.isCertain ? $0.description : nil }
       resultType = type.flatMap { $0 == .unknown ? nil : CheckedType(type: $0) }
     } else {
@@ -252,6 +254,7 @@ public final class Program: Sendable {
     }
     var compiler = Compiler(
       library: library, declarations: declarations, optimizes: optimizesConstants)
+    compiler.emptySums = emptySums
     self.step = try compiler.compile(expression)
     self.slots = compiler.maximumSlots
     self.selectionPaths = compiler.selectionPaths

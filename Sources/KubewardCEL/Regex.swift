@@ -1208,6 +1208,11 @@ extension Regex {
     }
     library.add("matches", member: true, arity: 2, matches)
     library.add("matches", member: false, arity: 2, matches)
+    /// Kubernetes' `find` and `findAll` say so before the parser's words (`matches` does not).
+    @Sendable func illegal(_ error: CELError) -> CELError {
+      error == costLimitExceeded || error == EvaluationContext.uncountedLimitExceeded
+        ? error : CELError("Illegal regex: " + error.message)
+    }
     library.add("find", member: true, arity: 2) { arguments, context in
       guard case .string(let text) = arguments[0], case .string(let pattern) = arguments[1] else {
         return nil
@@ -1220,7 +1225,7 @@ extension Regex {
         context.uncountedWork = context.uncountedWork &+ Regex.uncountedWork(ofSearchCost: search)
         guard let match = regex.find(scalars, from: 0) else { return .string("") }
         return .string(Regex.text(scalars[match]))
-      case .failure(let error): return .error(error)
+      case .failure(let error): return .error(illegal(error))
       }
     }
     for arity in [2, 3] {
@@ -1242,7 +1247,7 @@ extension Regex {
           context.uncountedWork = context.uncountedWork &+ work
           guard let found else { return .error(costLimitExceeded) }
           return .list(ArrayList(found.map(Value.string)))
-        case .failure(let error): return .error(error)
+        case .failure(let error): return .error(illegal(error))
         }
       }
     }

@@ -8,38 +8,55 @@ import Synchronization
 
 /// A point in time, as protobuf's `Timestamp`: seconds since the Unix epoch and nanoseconds,
 /// from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+///
+/// It keeps the offset from UTC it was written with, as Go's `time.Time` keeps its location:
+/// `string(timestamp('2024-01-01T10:00:00+02:00'))` is that text again in cel-go, which
+/// Kubernetes runs, and so is the timestamp an hour later. Equality, order and hashing are of
+/// the instant alone.
 public struct Timestamp: Sendable, Hashable, Comparable {
   public let seconds: Int64
   public let nanos: Int32
+  /// Seconds east of UTC it is written in (`Z` when 0).
+  public let offset: Int32
 
   static let minimumSeconds: Int64 = -62_135_596_800
   static let maximumSeconds: Int64 = 253_402_300_799
 
   /// `nil` outside the range.
-  public init?(seconds: Int64, nanos: Int32 = 0) {
+  public init?(seconds: Int64, nanos: Int32 = 0, offset: Int32 = 0) {
     guard seconds >= Self.minimumSeconds, seconds <= Self.maximumSeconds, nanos >= 0,
-      nanos < 1_000_000_000
+      nanos < 1_000_000_000, abs(offset) < 86_400
     else { return nil }
     self.seconds = seconds
     self.nanos = nanos
+    self.offset = offset
   }
 
   public static func < (a: Timestamp, b: Timestamp) -> Bool {
     (a.seconds, a.nanos) < (b.seconds, b.nanos)
   }
 
+  public static func == (a: Timestamp, b: Timestamp) -> Bool {
+    a.seconds == b.seconds && a.nanos == b.nanos
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(seconds)
+    hasher.combine(nanos)
+  }
+
   func adding(_ duration: Duration) -> Timestamp? {
     let (seconds, nanos) = Duration.normalise(
       seconds: seconds, duration.seconds, nanos: Int64(nanos) + Int64(duration.nanos))
     guard let seconds else { return nil }
-    return Timestamp(seconds: seconds, nanos: Int32(nanos))
+    return Timestamp(seconds: seconds, nanos: Int32(nanos), offset: offset)
   }
 
   func subtracting(_ duration: Duration) -> Timestamp? {
     let (seconds, nanos) = Duration.normalise(
       seconds: seconds, -duration.seconds, nanos: Int64(nanos) - Int64(duration.nanos))
     guard let seconds else { return nil }
-    return Timestamp(seconds: seconds, nanos: Int32(nanos))
+    return Timestamp(seconds: seconds, nanos: Int32(nanos), offset: offset)
   }
 
   func difference(_ other: Timestamp) -> Duration? {
@@ -51,9 +68,10 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     return Duration(seconds: seconds, nanos: nanos)
   }
 
-  /// RFC 3339 with as many fraction digits as needed (Go's `RFC3339Nano`).
+  /// RFC 3339 with as many fraction digits as needed, in the offset it was written in (Go's
+  /// `Format(time.RFC3339Nano)`).
   public var text: String {
-    let civil = Civil(seconds: seconds)
+    let civil = Civil(seconds: seconds + Int64(offset))
     var text =
       pad(civil.year, 4) + "-" + pad(civil.month, 2) + "-" + pad(civil.day, 2) + "T"
       + pad(civil.hour, 2) + ":" + pad(civil.minute, 2) + ":" + pad(civil.second, 2)
@@ -62,7 +80,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
       while fraction.hasSuffix("0") { fraction.removeLast() }
       text += "." + fraction
     }
-    return text + "Z"
+    guard offset != 0 else { return text + "Z" }
+    let minutes = Int64(abs(offset)) / 60
+    return text + (offset < 0 ? "-" : "+") + pad(minutes / 60, 2) + ":" + pad(minutes % 60, 2)
   }
 
   /// Parses RFC 3339 (`2009-02-13T23:31:30Z`, `…30.5+01:00`) as Go's `time.Parse` does:
@@ -117,7 +137,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     let seconds =
       Civil.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
       - offset
-    self.init(seconds: seconds, nanos: Int32(nanos))
+    self.init(seconds: seconds, nanos: Int32(nanos), offset: Int32(offset))
   }
 }
 
@@ -716,7 +736,9 @@ enum Time {
       library.add(name, member: true, arity: 1) { arguments, _ in
         switch arguments[0] {
         case .timestamp(let timestamp):
-          return .int(accessor(Civil(seconds: timestamp.seconds), timestamp.nanos))
+          // In the offset it was written in: Go's `time.Time` accessors read its location.
+          return .int(
+            accessor(Civil(seconds: timestamp.seconds + Int64(timestamp.offset)), timestamp.nanos))
         case .duration(let duration):
           switch name {
           case "getHours": return .int(duration.seconds / 3600)

@@ -122,6 +122,17 @@ struct KubernetesLibraryTests {
     "optional.ofNonZeroValue(timestamp(0)).hasValue()",
     // Go's `Local` zone, the API server's: UTC.
     "timestamp('2020-01-01T10:00:00Z').getHours('Local') == 10",
+    // A timestamp keeps the offset it was written in, as Go's `time.Time` its location: its
+    // text and its accessors read it; it equals, orders and hashes as its instant.
+    "string(timestamp('2024-01-01T10:00:00+02:00')) == '2024-01-01T10:00:00+02:00'",
+    "string(timestamp('2024-01-01T10:00:00.5-05:30') + duration('1h')) == '2024-01-01T11:00:00.5-05:30'",
+    "string(timestamp('2024-01-01T10:00:00+00:00')) == '2024-01-01T10:00:00Z'",
+    "string(timestamp(0)) == '1970-01-01T00:00:00Z'",
+    "timestamp('2024-01-01T10:00:00+02:00').getHours() == 10",
+    "timestamp('2024-01-01T01:00:00+02:00').getDate() == 1",
+    "timestamp('2024-01-01T10:00:00+02:00').getHours('UTC') == 8",
+    "timestamp('2024-01-01T10:00:00+02:00') == timestamp('2024-01-01T08:00:00Z')",
+    "timestamp('2024-01-01T10:00:00+02:00') < timestamp('2024-01-01T09:00:00Z')",
     // Version 2 of the optional library, which `cel.OptionalTypes()` gives the API server.
     "[1, 2, 3].first() == optional.of(1)", "[1, 2, 3].last() == optional.of(3)",
     "![].first().hasValue()", "[].last() == optional.none()", "[[1]].first().value()[0] == 1",
@@ -321,6 +332,10 @@ struct KubernetesLibraryTests {
       "cidr('10.0.0.0/33')",
       #"network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range"#
     ),
+    // `find` and `findAll` say the pattern is illegal before the parser's words.
+    ("'abc'.find('a' + ')')", "Illegal regex: error parsing regexp: unexpected ): `a)`"),
+    ("'abc'.findAll('a' + ')')", "Illegal regex: error parsing regexp: unexpected ): `a)`"),
+    ("'abc'.matches('a' + ')')", "error parsing regexp: unexpected ): `a)`"),
     (
       "cidr('::ffff:1.2.3.4/120')",
       #"network address parse error during conversion from string: IPv4-mapped IPv6 address "::ffff:1.2.3.4/120" is not allowed"#

@@ -436,6 +436,22 @@ struct LiteralTypeTests {
     #expect(program.evaluate(DictionaryActivation()).debugText == "9")
   }
 
+  /// Kubernetes' `sum()` has an overload per element type, each starting from its type's
+  /// zero: an empty list the checker knows the type of sums to that zero; one of unknown
+  /// type (`[]`, `dyn`, an object's field) to the first overload's, int 0.
+  @Test func anEmptyTypedListSumsToItsTypesZero() throws {
+    let cases: [(String, String)] = [
+      ("[1.5].filter(x, x > 5.0).sum()", "0.0"), ("[1u, 2u].filter(x, x > 5u).sum()", "0u"),
+      ("[duration('1s')].filter(x, false).sum()", "duration(\"0s\")"),
+      ("[1, 2].filter(x, false).sum()", "0"), ("[].sum()", "0"),
+      ("dyn([1.5]).filter(x, x > 5.0).sum()", "0"), ("[0u].sum()", "0u"), ("[2.5].sum()", "2.5"),
+    ]
+    for (expression, expected) in cases {
+      let program = try Program(expression, library: .kubernetes, validatesLiterals: true)
+      #expect(program.evaluate(DictionaryActivation()).literalText == expected, "\(expression)")
+    }
+  }
+
   /// Folding shares one budget: a constant call that would spend more is left to run time
   /// (where the expression's own budget stops it), and compiling stays quick.
   @Test func foldingIsBounded() throws {
