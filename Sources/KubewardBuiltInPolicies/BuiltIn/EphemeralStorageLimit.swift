@@ -318,9 +318,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   /// The files a redirection's target names, its quotes dropped: itself; or, when it starts
   /// with a shell variable (`> ${KEYRING_FILE}`, `>"$DIR/log"`), each value `assigned` gives
-  /// the variable, followed by the rest of the target. None when nothing assigns it, or the
-  /// variable is no plain name (`$1`, `${X:-/tmp}`): kubeward cannot tell where it writes,
-  /// and does not guess. The exported policy reads targets so too.
+  /// the variable, followed by the rest of the target. None when nothing assigns it, the
+  /// variable is no plain name (`$1`, `${X:-/tmp}`) or its value is no known path
+  /// (`isKnownPath`): kubeward cannot tell where it writes, and does not guess. The exported policy reads targets so too.
   static func values(ofTarget target: Substring, assigned: (Substring) -> [Substring])
     -> [String]
   {
@@ -329,7 +329,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     let unquoted = String(
       String.UnicodeScalarView(target.unicodeScalars.filter { $0 != "\"" && $0 != "'" }))
     let scalars = unquoted.unicodeScalars
-    guard scalars.first == "$" else { return [unquoted] }
+    guard scalars.first == "$" else { return isKnownPath(unquoted) ? [unquoted] : [] }
     let afterDollar = scalars.dropFirst()
     let name: Substring.UnicodeScalarView
     let rest: Substring.UnicodeScalarView
@@ -347,6 +347,15 @@ struct EphemeralStorageLimit: ObjectPolicy {
     guard let first = name.first, !("0"..."9").contains(first), name.allSatisfy(isNameScalar)
     else { return [] }
     return assigned(Substring(name)).map { String($0) + String(Substring(rest)) }
+      .filter(isKnownPath)
+  }
+
+  /// A value that is itself a variable (`LOG_DIR=$DATA_DIR/logs`) or a command's output
+  /// (`` `mktemp` ``) is a path kubeward does not know: no evidence, as the exported policy
+  /// reads it (it took `$DATA_DIR/logs/x` for a file in the writable layer when `DATA_DIR`
+  /// was a volume).
+  private static func isKnownPath(_ path: String) -> Bool {
+    !path.hasPrefix("$") && !path.hasPrefix("`")
   }
 
   /// A letter, digit or `_` of ASCII: what a shell variable's name is made of.
