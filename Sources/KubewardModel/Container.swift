@@ -128,8 +128,12 @@ public final class Container: Sendable {
     if text.contains("sleep infinity") || text.contains("tail -f /dev/null") { return true }
     // `sleep N` alone (perhaps through a shell), for an hour or more.
     let rest = words.filter { !["sh", "/bin/sh", "bash", "/bin/bash", "-c", "exec"].contains($0) }
-    return rest.count == 2 && rest[0].hasSuffix("sleep")
-      && (Int(rest[1]).map { $0 >= 3600 } ?? false)
+    guard rest.count == 2, rest[0].hasSuffix("sleep") else { return false }
+    // At most 18 digits, as the exported policies read the number (CEL's `int()` of more may
+    // overflow): `sleep` of 19 was idle here and not there.
+    let number = rest[1]
+    let digits = number.first == "+" || number.first == "-" ? number.dropFirst() : number[...]
+    return digits.count <= 18 && (Int(number).map { $0 >= 3600 } ?? false)
   }
 
   /// The subcommand Kubernetes' test image agnhost runs (its first argument, with the image's

@@ -391,6 +391,9 @@ struct PodTemplateTests {
       ("image: x, command: [tail, -f, /dev/null]", true),
       ("image: x, args: [sleep, '7200']", true),
       ("image: x, args: [sleep, '60']", false),
+      // The exported policies read at most 18 digits; so does the model.
+      ("image: x, args: [sleep, '999999999999999999']", true),
+      ("image: x, args: [sleep, '1000000000000000000']", false),
       ("image: x, command: [nginx, -g, 'daemon off;']", false),
       ("image: x", false),
     ]
