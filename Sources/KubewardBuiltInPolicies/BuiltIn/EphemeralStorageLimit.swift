@@ -296,22 +296,22 @@ struct EphemeralStorageLimit: ObjectPolicy {
       }
       // `> file`, `>>file`, `2> log`: a redirection whose target is a file, not a device,
       // a kernel setting (`echo 1 > /proc/sys/…`) or another descriptor (`2>&1`, split at
-      // its `&`).
-      guard throughShell, let arrow = token.utf8.firstIndex(of: UInt8(ascii: ">")) else {
-        continue
-      }
-      var target = token[token.index(after: arrow)...].drop(while: { $0 == ">" })
-      if target.isEmpty {
+      // its `&`). Every one in a word (`>$A>/var/log/x`), as the exported policy finds them.
+      guard throughShell, token.utf8.contains(UInt8(ascii: ">")) else { continue }
+      let pieces = token.split(separator: ">", omittingEmptySubsequences: false).dropFirst()
+      var targets = pieces.filter { !$0.isEmpty }
+      if pieces.last?.isEmpty == true {
         let base = token.base
-        if token.endIndex < base.endIndex, base.utf8[token.endIndex] == UInt8(ascii: "&") {
-          continue
+        let toDescriptor =
+          token.endIndex < base.endIndex && base.utf8[token.endIndex] == UInt8(ascii: "&")
+        if !toDescriptor, index + 1 < tokens.count { targets.append(tokens[index + 1]) }
+      }
+      for target in targets {
+        let files = Self.values(ofTarget: target) {
+          assignments.values(of: $0, in: tokens, environment: environment)
         }
-        if index + 1 < tokens.count { target = tokens[index + 1] }
+        if files.contains(where: { writesFile($0[...]) }) { return true }
       }
-      let files = Self.values(ofTarget: target) {
-        assignments.values(of: $0, in: tokens, environment: environment)
-      }
-      if files.contains(where: { writesFile($0[...]) }) { return true }
     }
     return false
   }
