@@ -59,8 +59,9 @@ extension PolicyReader {
         "\(kind) \(name): rule \(text(rule["name"]) ?? "") is not evaluated: kubeward evaluates Kyverno's validate.cel rules only",
         severity: .warning)
     }
-    // The custom resource's schema refuses the whole policy for one rule's entry.
-    for rule in celRules {
+    // The custom resource's schema refuses the whole policy for one rule's entry: of any
+    // rule, one kubeward does not evaluate too (its `celPreconditions`).
+    for rule in rules {
       if let (node, why) = Self.invalidEntry(in: Self.parts(of: rule), asTheAPIServer: false) {
         problem(
           node,

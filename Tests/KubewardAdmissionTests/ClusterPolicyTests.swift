@@ -82,6 +82,10 @@ struct ClusterPolicyTests {
   /// type (read as written, `expression: true` held on every object), at the rule's path.
   @Test func whatItsSchemaRefusesIsReported() throws {
     let expression = "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
+    let patternRule: String = [
+      "    - name: patterns", "      celPreconditions: [{name: 1, expression: 'true'}]",
+      "      match: {any: [{resources: {kinds: [Pod]}}]}", "      validate: {pattern: {spec: {}}}",
+    ].joined(separator: "\n")
     for (text, expected) in [
       (
         clusterPolicy().replacingOccurrences(
@@ -96,6 +100,11 @@ struct ClusterPolicyTests {
       (
         clusterPolicy(extraRule: "      celPreconditions: [{name: 1, expression: 'true'}]"),
         "rule check-tags: celPreconditions[0].name must be a string"
+      ),
+      // A rule kubeward does not evaluate (a pattern) is the schema's as much.
+      (
+        clusterPolicy(extraRule: patternRule),
+        "rule patterns: celPreconditions[0].name must be a string"
       ),
     ] {
       let findings = try Harness(policies: text, manifest: pod()).findings()
