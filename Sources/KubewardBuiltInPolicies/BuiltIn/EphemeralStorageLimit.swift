@@ -320,7 +320,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// with a shell variable (`> ${KEYRING_FILE}`, `>"$DIR/log"`), each value `assigned` gives
   /// the variable, followed by the rest of the target. None when nothing assigns it, the
   /// variable is no plain name (`$1`, `${X:-/tmp}`) or its value is no known path
-  /// (`isKnownPath`): kubeward cannot tell where it writes, and does not guess. The exported policy reads targets so too.
+  /// (`isKnownPath`): kubeward cannot tell where it writes, and does not guess. The exported
+  /// policy reads targets so too.
   static func values(ofTarget target: Substring, assigned: (Substring) -> [Substring])
     -> [String]
   {
