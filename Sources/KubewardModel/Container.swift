@@ -554,21 +554,26 @@ public final class Container: Sendable {
   ]
 
   /// Whether a volume mounted at `path` is where configuration, credentials or run-time
-  /// state live: under `/etc/`, in a `secrets` folder (`/var/run/secrets/...`,
+  /// state live: in an `etc` folder (`/etc/...`, and `/usr/local/etc/...`, where HAProxy's
+  /// image reads its configuration), in a `secrets` folder (`/var/run/secrets/...`,
   /// `/run/secrets/...`), `/run` or `/var/run` themselves or their `lock` folders (pid files,
   /// sockets, locks; not an application's folder under them, where Argo CD copies its
-  /// binary), or a folder named for certificates (`/var/run/serving-cert`, `/certs`: its last
-  /// name holds `cert`, in any case), where a server writes its own. Such a folder holds a
-  /// few small files.
+  /// binary), a folder named for certificates (`/var/run/serving-cert`, `/certs`: its last
+  /// name holds `cert`, in any case), where a server writes its own, or one named for keys
+  /// (`keys`, a GPG keyring: `keyFolders`). Such a folder holds a few small files.
   public static func holdsSmallFiles(mountedAt path: String) -> Bool {
-    if path.hasPrefix("/etc/") || path.hasPrefix("/var/run/secrets/")
+    if path.contains("/etc/") || path.hasPrefix("/var/run/secrets/")
       || path.hasPrefix("/run/secrets/") || runTimeStateFolders.contains(path)
     {
       return true
     }
-    return ASCIIText.contains(
-      String(ASCIIText.lastPathComponent(Substring(path))), anyOf: ["cert"])
+    let name = ASCIIText.lastPathComponent(Substring(path))
+    return ASCIIText.contains(String(name), anyOf: ["cert"])
+      || ASCIIText.equals(name, anyOf: keyFolders)
   }
+
+  /// The last names of folders that hold keys, in any case (`holdsSmallFiles(mountedAt:)`).
+  static let keyFolders: [StaticString] = ["keys", "keyring", "keyrings", "gnupg", ".gnupg"]
 
   /// `holdsSmallFiles(mountedAt:)`, or the mount is one of `certificateFolders` or inside
   /// one (a certificate folder inside the mount leaves the rest of it to anything). By

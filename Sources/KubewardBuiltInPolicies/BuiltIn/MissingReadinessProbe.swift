@@ -145,9 +145,9 @@ struct MissingReadinessProbe: SetPolicy {
   /// `WorkloadSelection.nearest`), so that a Service of one variant of an application does
   /// not reach the other variants kept beside it. A Service of metrics ports only
   /// (`argocd-notifications-controller-metrics`) is scraped, not sent requests: scrapers read
-  /// pods that are not ready all the same. So is one whose every port a ServiceMonitor in the
-  /// set scrapes (kube-prometheus' exporters behind their kube-rbac-proxy), unless the API
-  /// server calls it (an admission webhook's Service, scraped on its one port too).
+  /// pods that are not ready all the same. So is a port a ServiceMonitor in the set scrapes
+  /// (kube-prometheus' exporters behind their kube-rbac-proxy), unless the API server calls
+  /// the Service (an admission webhook's, scraped on its one port too).
   ///
   /// Each reached workload maps to the groups of Services that reach it, each with the ports
   /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
@@ -167,24 +167,25 @@ struct MissingReadinessProbe: SetPolicy {
     let budget = set.makeSelectionBudget()
     for service in set.facts.services {
       let isCalled = set.isCalledByAPIServer(service)
-      guard
-        isCalled
-          || (!service.servesOnlyAuxiliaryPorts
-            && !set.isScrapedOnlyByMonitor(service, within: budget)),
-        service.selector?.isEmpty == false, let selection = set.selection(of: service)
+      guard isCalled || !service.servesOnlyAuxiliaryPorts, service.selector?.isEmpty == false
       else { continue }
+      // Its ports for metrics (a memcached exporter's, beside the client port), and those a
+      // ServiceMonitor scrapes, bring no requests to the container behind them, unless the API
+      // server calls the Service (an admission webhook's, scraped on its one port too).
+      let scraped = isCalled ? [] : set.portsScrapedByMonitors(service, within: budget)
+      let requested =
+        isCalled && service.servesOnlyAuxiliaryPorts
+        ? service.ports
+        : service.ports.filter { !$0.isAuxiliary && !($0.name.map(scraped.contains) ?? false) }
+      // Scraped, not sent requests.
+      if !isCalled, !service.ports.isEmpty, requested.isEmpty { continue }
+      guard let selection = set.selection(of: service) else { continue }
       let nearest = selection.nearest(to: service.location.file)
       if nearest.indices.count < selection.indices.count,
         seen.insert(ObjectIdentifier(selection)).inserted
       {
         selections.append((selection, service.object.name ?? ""))
       }
-      // Its ports for metrics (a memcached exporter's, beside the client port) bring no
-      // requests to the container behind them, unless they are all it has and the API
-      // server calls it.
-      let requested =
-        isCalled && service.servesOnlyAuxiliaryPorts
-        ? service.ports : service.ports.filter { !$0.isAuxiliary }
       let targets = requested.compactMap { $0.targetPort ?? $0.port.map(IntOrString.int) }
       let datagrams =
         !requested.isEmpty

@@ -589,20 +589,25 @@ public struct LintSet: Sendable {
     isScrapedByMonitor(service, within: budget, where: { _ in true })
   }
 
-  /// Whether a ServiceMonitor in the set scrapes every port of `service` (by name): then
-  /// Prometheus, not clients, is what goes through it, and it reads pods that are not ready
-  /// all the same. `true` when looking would spend more than is left of `budget`.
-  public func isScrapedOnlyByMonitor(_ service: ServiceFacts, within budget: SelectionBudget)
-    -> Bool
+  /// The names of `service`'s ports that ServiceMonitors in the set scrape, by one monitor or
+  /// several: Prometheus, not clients, goes through them, and it reads pods that are not
+  /// ready all the same (kube-prometheus' blackbox exporter: its `https` port scraped, its
+  /// `probe` port sent requests). Every named port when looking would spend more than is
+  /// left of `budget`.
+  public func portsScrapedByMonitors(_ service: ServiceFacts, within budget: SelectionBudget)
+    -> Set<String>
   {
-    guard !service.ports.isEmpty else { return false }
+    let named = Set(service.ports.compactMap(\.name))
+    guard !named.isEmpty else { return [] }
+    var scraped: Set<String> = []
     // Each monitor looked at checks every port: charged so (thousands of ports against
-    // thousands of monitors).
-    return isScrapedByMonitor(service, within: budget, costPerMonitor: service.ports.count) {
+    // thousands of monitors). `true` once every port is found scraped, or the budget spent.
+    let settled = isScrapedByMonitor(service, within: budget, costPerMonitor: named.count) {
       monitor in
-      guard let scraped = monitor.scrapedPortNames else { return false }
-      return service.ports.allSatisfy { port in port.name.map(scraped.contains) ?? false }
+      if let ports = monitor.scrapedPortNames { scraped.formUnion(named.intersection(ports)) }
+      return scraped.count == named.count
     }
+    return settled ? named : scraped
   }
 
   /// Whether the API server sends requests to `service` (an admission or conversion
