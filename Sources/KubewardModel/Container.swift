@@ -562,7 +562,9 @@ public final class Container: Sendable {
   /// name holds `cert`, in any case), where a server writes its own, or one named for keys
   /// (`keys`, a GPG keyring: `keyFolders`). Such a folder holds a few small files.
   public static func holdsSmallFiles(mountedAt path: String) -> Bool {
-    if path.contains("/etc/") || path.hasPrefix("/var/run/secrets/")
+    // By bytes, as the exported policies' CEL reads it: `String.contains` compares characters,
+    // and a combining mark after the slash (`/etc/\u{301}…`) made the folder another one.
+    if path.utf8.firstRange(of: "/etc/".utf8) != nil || path.hasPrefix("/var/run/secrets/")
       || path.hasPrefix("/run/secrets/") || runTimeStateFolders.contains(path)
     {
       return true

@@ -27,6 +27,18 @@ struct ObjectTests {
     #expect(Container.commands(of: ["#", "x"]).isEmpty)
   }
 
+  /// Configuration, credentials and keys are a few small files, wherever their folder is.
+  @Test func foldersOfSmallFiles() {
+    #expect(Container.holdsSmallFiles(mountedAt: "/usr/local/etc/haproxy"))
+    #expect(Container.holdsSmallFiles(mountedAt: "/app/config/gpg/keys"))
+    #expect(Container.holdsSmallFiles(mountedAt: "/home/app/.GnuPG/"))
+    #expect(!Container.holdsSmallFiles(mountedAt: "/var/lib/etcd"))
+    #expect(!Container.holdsSmallFiles(mountedAt: "/data/keystore"))
+    // By bytes, as the exported policies' CEL: a combining mark after the slash is one
+    // character with it, but the bytes still hold `/etc/`.
+    #expect(Container.holdsSmallFiles(mountedAt: "/srv/etc/\u{301}conf"))
+  }
+
   @Test func referenceAndNamespaces() throws {
     let all = objects(
       """
