@@ -1472,7 +1472,9 @@ struct AdmissionCheck: ObjectCheck {
           let node = tracedNode(expression, object: object, spent: context, build: activation)
           report.report(node, scope.validationMessages[index], adjustment: adjustment)
         case .error(let error):
-          guard policy.failurePolicy == .fail else { continue }
+          // Kyverno applies failurePolicy to matchConditions only: a validation that errs is
+          // a rule error, which its handler denies under Deny (`vpol/compiler/policy.go`).
+          guard policy.failurePolicy == .fail || policy.flavor == .kyverno else { continue }
           let node = tracedNode(expression, object: object, spent: context, build: activation)
           report.report(
             node,

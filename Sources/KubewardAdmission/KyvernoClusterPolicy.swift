@@ -26,19 +26,10 @@ extension PolicyReader {
       return []
     }
     if refuses(name, of: kind, at: nameNode, policy: name) { return [] }
-    // A namespaced Policy applies to the objects of its namespace (written, else `default`,
-    // where `kubectl apply` puts it): a name Kubernetes accepts, or the policy is not read.
     var namespace: String?
     if kind == "Policy" {
-      let written = writtenText(metadata?["namespace"]) ?? "default"
-      guard KyvernoMatch.isNamespaceName(written) else {
-        problem(
-          metadata?["namespace"] ?? nameNode,
-          "\(kind) \(name): \"\(written)\" is not a namespace name; the policy is not evaluated",
-          severity: .warning)
-        return []
-      }
-      namespace = written
+      guard let own = ownNamespace(metadata, of: kind, name, at: nameNode) else { return [] }
+      namespace = own
     }
     let flavor: AdmissionPolicy.Flavor =
       namespace == nil ? .kyvernoClusterPolicy : .kyvernoNamespacedPolicy
@@ -556,10 +547,32 @@ struct KyvernoMatch {
 extension PolicyReader {
   /// The match conditions a rule's names and namespaces make (and a namespaced Policy's
   /// namespace, read at `node`), compiled.
+  /// The namespace a namespaced Kyverno policy applies to: its own (written, else `default`,
+  /// where `kubectl apply` puts it), a name Kubernetes accepts, or the policy is not read.
+  mutating func ownNamespace(_ metadata: Node?, of kind: String, _ name: String, at nameNode: Node)
+    -> String?
+  {
+    let written = writtenText(metadata?["namespace"]) ?? "default"
+    guard KyvernoMatch.isNamespaceName(written) else {
+      problem(
+        metadata?["namespace"] ?? nameNode,
+        "\(kind) \(name): \"\(written)\" is not a namespace name; the policy is not evaluated",
+        severity: .warning)
+      return nil
+    }
+    return written
+  }
+
+  /// The condition that keeps a namespaced Kyverno policy to the requests of its namespace
+  /// (a namespace name: nothing to escape).
+  static func inNamespace(_ namespace: String) -> String {
+    "request.?namespace.orValue('') == '\(namespace)'"
+  }
+
   mutating func conditions(of match: KyvernoMatch, namespace: String?, at node: Node)
     -> [NamedExpression]
   {
-    let own = namespace.map { [(source: "request.?namespace.orValue('') == '\($0)'", node: node)] }
+    let own = namespace.map { [(source: Self.inNamespace($0), node: node)] }
     return ((own ?? []) + match.requestConditions).enumerated().map { index, condition in
       NamedExpression(
         name: "kyverno-match-\(index)",

@@ -975,8 +975,18 @@ struct PolicyReader {
       }
       paramKind = (version, kind)
     }
-    guard let body = body(parts, name: name, kind: kind, flavor: flavor, nameNode: nameNode)
+    guard var body = body(parts, name: name, kind: kind, flavor: flavor, nameNode: nameNode)
     else { return nil }
+    // A NamespacedValidatingPolicy applies to the requests of its own namespace, as Kyverno's
+    // handler selects it: read as written, it checked every namespace's objects.
+    if kind == "NamespacedValidatingPolicy" {
+      guard let namespace = ownNamespace(metadata, of: kind, name, at: nameNode) else {
+        return nil
+      }
+      let own = generatedExpression(Self.inNamespace(namespace), at: nameNode)
+      body.matchConditions.insert(
+        NamedExpression(name: "kyverno-namespace", expression: own), at: 0)
+    }
     var failurePolicy = FailurePolicy.fail
     // Left out or null, it is defaulted to Fail.
     if let node = spec["failurePolicy"], !node.isNull {

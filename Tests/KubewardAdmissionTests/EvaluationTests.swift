@@ -2538,6 +2538,56 @@ struct EvaluationTests {
     #expect(findings.first?.message.contains("was not checked") == true)
   }
 
+  /// A NamespacedValidatingPolicy applies to the requests of its own namespace (`default`
+  /// when it names none), as Kyverno's handler selects it (`NamespacedPolicy` in
+  /// `vpol/engine/predicate.go`): read as written, it checked every namespace's objects.
+  @Test func aNamespacedValidatingPolicyChecksItsOwnNamespace() throws {
+    func policy(namespace: String?) -> String {
+      kyvernoDemo(validation: "object.spec.replicas < 2")
+        .replacingOccurrences(
+          of: "kind: ValidatingPolicy", with: "kind: NamespacedValidatingPolicy"
+        )
+        .replacingOccurrences(
+          of: "metadata: {name: demo}",
+          with: namespace.map { "metadata: {name: demo, namespace: \($0)}" }
+            ?? "metadata: {name: demo}")
+    }
+    for (namespace, objectNamespace, denied) in [
+      ("shop", "shop", true), ("shop", "other", false), (nil, "default", true),
+      (nil, "shop", false),
+    ] {
+      let findings = try Harness(
+        policies: policy(namespace: namespace), manifest: deployment(namespace: objectNamespace)
+      ).objectFindings()
+      #expect(
+        findings.count == (denied ? 1 : 0),
+        "\(String(describing: namespace)) \(objectNamespace): \(findings)")
+      #expect(findings.allSatisfy { $0.severity == .error })
+    }
+  }
+
+  /// A Kyverno ValidatingPolicy's validation that errs is a rule error, which Kyverno denies
+  /// under Deny whatever the failurePolicy: it applies failurePolicy to matchConditions only
+  /// (`vpol/compiler/policy.go`). A ValidatingAdmissionPolicy under Ignore admits it.
+  @Test func aKyvernoValidationThatErrsIsDeniedUnderIgnoreToo() throws {
+    let erring = "object.metadata.annotations['missing'] == 'x'"
+    let kyverno = kyvernoDemo(validation: erring)
+      .replacingOccurrences(
+        of: "  validationActions: [Deny]",
+        with: "  validationActions: [Deny]\n  failurePolicy: Ignore")
+    let findings = try Harness(policies: kyverno, manifest: deployment()).objectFindings()
+    #expect(findings.count == 1, "\(findings)")
+    #expect(findings.first?.severity == .error)
+    #expect(findings.first?.message.contains("resulted in error") == true, "\(findings)")
+    let admission = spec(
+      """
+        failurePolicy: Ignore
+        validations:
+          - expression: \(quoted(erring))
+      """, name: "demo")
+    #expect(try Harness(policies: admission, manifest: deployment()).objectFindings().isEmpty)
+  }
+
   /// A policy file written as JSON on one line: each expression's start, then each of its
   /// bytes' positions, were counted from the line's start (20 000 validations took 18 s, then
   /// 32 000 took 17 s in a release build; 1.3 s in a debug build now).
