@@ -545,8 +545,6 @@ struct KyvernoMatch {
 }
 
 extension PolicyReader {
-  /// The match conditions a rule's names and namespaces make (and a namespaced Policy's
-  /// namespace, read at `node`), compiled.
   /// The namespace a namespaced Kyverno policy applies to: its own (written, else `default`,
   /// where `kubectl apply` puts it), a name Kubernetes accepts, or the policy is not read.
   mutating func ownNamespace(_ metadata: Node?, of kind: String, _ name: String, at nameNode: Node)
@@ -569,6 +567,8 @@ extension PolicyReader {
     "request.?namespace.orValue('') == '\(namespace)'"
   }
 
+  /// The match conditions a rule's names and namespaces make (and a namespaced Policy's
+  /// namespace, read at `node`), compiled.
   mutating func conditions(of match: KyvernoMatch, namespace: String?, at node: Node)
     -> [NamedExpression]
   {
