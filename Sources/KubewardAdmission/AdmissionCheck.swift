@@ -207,10 +207,23 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     case "params": return params
     case "namespaceObject": return hidesTheNamespace ? .null : scope.namespaceObject
     case "variables": return .map(VariablesMap(activation: self))
+    case "exceptions": return scope.exceptions
     case "authorizer", "authorizer.requestResource": return .opaque(Authorizer())
     default: return nil
     }
   }
+
+  /// Kyverno's `exceptions` (`libs.Exception`): the images and the values the PolicyExceptions
+  /// that matched the object allow, for the policy's expressions to read.
+  static func exceptions(images: [Value], values: [Value]) -> Value {
+    var fields = DictionaryMap()
+    _ = fields.insert(.string("allowedImages"), .list(ArrayList(images)))
+    _ = fields.insert(.string("allowedValues"), .list(ArrayList(values)))
+    return .map(fields)
+  }
+
+  /// `exceptions` where no PolicyException allows anything.
+  static let noExceptions = exceptions(images: [], values: [])
 
   /// Runs `expression`, counting its cost against the policy's budget.
   func evaluate(_ expression: PolicyExpression) -> Value {
@@ -498,6 +511,10 @@ final class ObjectScope: @unchecked Sendable {
     namespaceContext.map {
       APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", placement: .cluster)
     } ?? AdmissionCheck.namespaceStub(namespaceName)
+
+  /// What the Kyverno policy being evaluated reads as `exceptions`: the images and values
+  /// its PolicyExceptions allow on the object (`AdmissionCheck.exceptionVerdict`).
+  @exclusivity(unchecked) var exceptions = AdmissionActivation.noExceptions
 
   /// An activation of the object for `policy`, with `params`, as new.
   func activation(params: Value, policy: AdmissionPolicy?) -> AdmissionActivation {
@@ -981,9 +998,11 @@ struct AdmissionCheck: ObjectCheck {
       self.unchecked = InputText.clipped(
         "was not checked against \(policy.kindName) '\(policy.name)'")
       self.fixedMessages = denials.map { verb in
-        policy.validations.map { validation in
+        policy.validations.indices.map { index in
           // Clipped once here, as the report would clip it for every finding.
-          AdmissionCheck.fixedMessage(of: validation).map { InputText.clipped("\(verb): \($0)") }
+          AdmissionCheck.fixedMessage(of: policy, at: index).map {
+            InputText.clipped("\(verb): \($0)")
+          }
         }
       }
       self.adjustments = bindings.map { binding in
@@ -1027,7 +1046,8 @@ struct AdmissionCheck: ObjectCheck {
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []
         } ?? [],
-        exceptions: policy.flavor == .kyverno ? exceptionsByPolicy[policy.name] ?? [] : [],
+        exceptions: policy.flavor == .kyverno
+          ? exceptionsByPolicy[.init(kind: policy.kind, name: policy.name)] ?? [] : [],
         resources: set.resources, configuredSeverity: severities[policy.name],
         severity: set.severity(of: policy))
     }
@@ -1079,10 +1099,26 @@ struct AdmissionCheck: ObjectCheck {
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       // Once the run's work is spent, whether an exception applies is unknown too: the
       // evaluation says the object was not checked.
-      if !entry.exceptions.isEmpty, !budgetIsSpent,
-        Self.isExempt(entry.exceptions, scope: context.scope, budget: set.workBudget)
-      {
-        return
+      var allowsExceptions = false
+      defer { if allowsExceptions { context.scope.exceptions = AdmissionActivation.noExceptions } }
+      if !entry.exceptions.isEmpty, !budgetIsSpent {
+        switch Self.exceptionVerdict(
+          entry.exceptions, policy: policy, scope: context.scope, budget: set.workBudget)
+        {
+        case .exempt:
+          return
+        case .applies(let allowed):
+          context.scope.exceptions = allowed
+          allowsExceptions = true
+        case .fails(let why):
+          for index in entry.bindings.indices {
+            report.report(
+              object.nameNode, "\(entry.denials[index]): \(why)",
+              adjustment: entry.adjustments[index])
+            charge(WorkBudget.perFinding)
+          }
+          return
+        }
       }
       // By index: iterating copied each binding (a retain and a release).
       let bindings = entry.bindings
@@ -1191,21 +1227,69 @@ struct AdmissionCheck: ObjectCheck {
   /// What a match costs beyond its rules' entries: the time of about ten units.
   static let perMatch = 10
 
-  /// Whether a PolicyException's matchConditions all hold for the object (one that errs or
-  /// does not compile exempts nothing). All of a policy's exceptions share its budget on the
-  /// object: one each let 64 exceptions spend 64 times the policy's limit.
-  private static func isExempt(
-    _ exceptions: [PolicyException], scope: ObjectScope, budget: WorkBudget?
-  ) -> Bool {
+  /// What a Kyverno policy's PolicyExceptions make of an object (see `exceptionVerdict`).
+  enum ExceptionVerdict {
+    /// An exception that names no images or values matched: the policy skips the object.
+    case exempt
+    /// The policy is evaluated, reading this as `exceptions`: the images and values of the
+    /// exceptions that matched.
+    case applies(Value)
+    /// An exception's conditions erred under failurePolicy Fail: the evaluation is an error,
+    /// for this reason.
+    case fails(String)
+  }
+
+  /// What `exceptions` make of the object, as Kyverno works it out (`vpol/compiler/policy.go`):
+  /// in order, an exception whose matchConditions all hold exempts the object when it names
+  /// no images or values, else adds those to what the policy reads as `exceptions`. As for a
+  /// policy's own conditions, one that is false is no match, and an error (none false)
+  /// follows the policy's failurePolicy: Ignore skips the exception, Fail makes the whole
+  /// evaluation an error, unless an exception before it exempted the object already. (A
+  /// condition that does not compile is said so, and its exception matches nothing.) All of
+  /// a policy's exceptions share its budget on the object: one each let 64 exceptions spend
+  /// 64 times the policy's limit.
+  private static func exceptionVerdict(
+    _ exceptions: [PolicyException], policy: AdmissionPolicy, scope: ObjectScope,
+    budget: WorkBudget?
+  ) -> ExceptionVerdict {
     let activation = scope.activation(params: .null, policy: nil)
     defer { scope.recycle(activation) }
     defer { budget?.charge(activation.executed + WorkBudget.perEvaluation * exceptions.count) }
-    return exceptions.contains { exception in
-      exception.matchConditions.allSatisfy { condition in
-        if case .bool(true) = activation.evaluate(condition.expression) { return true }
-        return false
+    var images: [Value] = []
+    var values: [Value] = []
+    var exempt = false
+    for exception in exceptions {
+      var holds = true
+      var failure: (condition: String, message: String)?
+      for condition in exception.matchConditions {
+        guard condition.expression.program != nil else {
+          holds = false
+          break
+        }
+        switch activation.evaluate(condition.expression) {
+        case .bool(true): continue
+        case .bool(false): holds = false
+        case .error(let error): failure = failure ?? (condition.name, error.message)
+        case let value: failure = failure ?? (condition.name, "must return bool, not \(value.type)")
+        }
+        if !holds { break }
+      }
+      guard holds else { continue }
+      if let failure {
+        if policy.failurePolicy == .ignore || exempt { continue }
+        return .fails(
+          "PolicyException '\(exception.name)': matchCondition '\(failure.condition)' could not be evaluated (\(failure.message)), and under failurePolicy Fail Kyverno makes the policy's evaluation an error"
+        )
+      }
+      if exception.exemptsFully {
+        exempt = true
+      } else if !exempt {
+        images += exception.images.map(Value.string)
+        values += exception.allowedValues.map(Value.string)
       }
     }
+    if exempt { return .exempt }
+    return .applies(AdmissionActivation.exceptions(images: images, values: values))
   }
 
   /// How a finding names what the object violates: the policy, its binding and the actions
@@ -1215,8 +1299,11 @@ struct AdmissionCheck: ObjectCheck {
   ) -> String {
     let actions = binding.actions.map(\.rawValue).joined(separator: ", ")
     switch policy.flavor {
+    case .kyverno where !policy.checksAtAdmission:
+      return
+        "violates Kyverno \(policy.kind) '\(policy.name)' (evaluation.admission.enabled: false: background scans report it, and requests are admitted)"
     case .kyverno:
-      return "violates Kyverno ValidatingPolicy '\(policy.name)' (\(actions))"
+      return "violates Kyverno \(policy.kind) '\(policy.name)' (\(actions))"
     case .kyvernoClusterPolicy, .kyvernoNamespacedPolicy:
       // In Kyverno's words: Enforce or Audit.
       let action = binding.actions.contains(.deny) ? "Enforce" : "Audit"
@@ -1409,6 +1496,7 @@ struct AdmissionCheck: ObjectCheck {
     // every policy and object cost an allocation (or a generic loop) each.
     var failed = false
     var allHold = true
+    var evaluated = validations.count
     // Out of the policy's budget, the API server drops every validation's result for one
     // error, which failurePolicy decides: Ignore admits the object.
     let outOfBudget =
@@ -1430,6 +1518,11 @@ struct AdmissionCheck: ObjectCheck {
       } else {
         scope.validationResults.append(result)
       }
+      // Kyverno stops at the first validation that does not hold: it alone is the result.
+      if policy.flavor == .kyverno, !allHold {
+        evaluated = index + 1
+        break
+      }
     }
     let validationsCost = context.cost
     // The messages of the failed validations, from what the validations left of the budget,
@@ -1446,7 +1539,7 @@ struct AdmissionCheck: ObjectCheck {
         }
         context.startPhase(limit: context.limit - validationsCost)
       }
-      for index in validations.indices where failed {
+      for index in 0..<evaluated where failed {
         guard case .bool(false) = scope.validationResults[index] else { continue }
         if let fixed = fixedMessages?[index] {
           scope.validationMessages[index] = fixed
@@ -1460,10 +1553,13 @@ struct AdmissionCheck: ObjectCheck {
           }
           value = evaluated
         }
-        scope.validationMessages[index] =
-          "\(verb): \(Self.message(validations[index], messageValue: value))"
+        let message =
+          policy.flavor == .kyverno
+          ? Self.kyvernoMessage(validations[index], messageValue: value, index: index)
+          : Self.message(validations[index], messageValue: value)
+        scope.validationMessages[index] = "\(verb): \(message)"
       }
-      for index in validations.indices {
+      for index in 0..<evaluated {
         let expression = validations[index].expression
         switch scope.validationResults[index] {
         case .bool(true):
@@ -1481,7 +1577,13 @@ struct AdmissionCheck: ObjectCheck {
             "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",
             adjustment: adjustment)
         case let result:
-          failClosed("expression '\(Self.shown(expression))' must return bool, not \(result.type)")
+          let why = "expression '\(Self.shown(expression))' must return bool, not \(result.type)"
+          // To Kyverno a value that is not a bool is a rule error, as an error is.
+          guard policy.flavor == .kyverno else {
+            failClosed(why)
+            continue
+          }
+          report.report(object.nameNode, "\(verb): \(why)", adjustment: adjustment)
         }
       }
       return true
@@ -1524,15 +1626,40 @@ struct AdmissionCheck: ObjectCheck {
 
   static let longestEvaluatedMessage = 5 * 1024
 
-  /// The validation's message when it is the same on every object: it has no
-  /// messageExpression, or one that is a string literal (a literal costs nothing to evaluate).
-  static func fixedMessage(of validation: Validation) -> String? {
-    guard let expression = validation.messageExpression else {
-      return message(validation, messageValue: nil)
+  /// The message of `policy`'s validation at `index` when it is the same on every object: it
+  /// has no messageExpression, or one that is a string literal (a literal costs nothing to
+  /// evaluate).
+  static func fixedMessage(of policy: AdmissionPolicy, at index: Int) -> String? {
+    let validation = policy.validations[index]
+    var value: Value?
+    if let expression = validation.messageExpression {
+      guard case .literal(let literal) = expression.program?.expression.kind,
+        case .string = literal
+      else { return nil }
+      value = literal
     }
-    guard case .literal(let value) = expression.program?.expression.kind, case .string = value
-    else { return nil }
-    return message(validation, messageValue: value)
+    guard policy.flavor == .kyverno else { return message(validation, messageValue: value) }
+    return kyvernoMessage(validation, messageValue: value, index: index)
+  }
+
+  /// A Kyverno ValidatingPolicy's message, given what its messageExpression evaluated to, as
+  /// Kyverno words it (`vpol/compiler/policy.go`): the expression's string (not trimmed, and
+  /// used even when empty), else why it has none; without one, `message`; and when that is
+  /// empty, its default.
+  private static func kyvernoMessage(_ validation: Validation, messageValue: Value?, index: Int)
+    -> String
+  {
+    var message = validation.message ?? ""
+    switch messageValue {
+    case nil: break
+    case .string(let text): message = text
+    case .error(let error): message = "failed to evaluate message expression: \(error.message)"
+    case let value?:
+      message =
+        "failed to convert message expression to string: type conversion error from '\(value.type)' to 'string'"
+    }
+    guard !message.isEmpty else { return "CEL expression validation failed at index \(index)" }
+    return oneLine(prefix(message, bytes: longestMessage))
   }
 
   /// The message, given what its messageExpression evaluated to.
@@ -1862,7 +1989,7 @@ enum Autogen {
         auditAnnotations: policy.auditAnnotations.map(rewrite),
         failurePolicy: policy.failurePolicy, ownActions: policy.ownActions,
         autogenControllers: [], title: policy.title, summary: policy.summary, needsCluster: nil,
-        rule: policy.rule)
+        rule: policy.rule, kind: policy.kind, checksAtAdmission: policy.checksAtAdmission)
       byPrefix[prefix] = variant
       variants[kind] = variant
     }

@@ -463,24 +463,35 @@ public struct AdmissionPolicySet: Sendable {
     return false
   }
 
-  /// The PolicyExceptions that exempt objects entirely, by the name of each policy they
-  /// name: worked out once for all the policies of a set.
-  var exceptionsByPolicy: [String: [PolicyException]] {
-    var byPolicy: [String: [PolicyException]] = [:]
-    for exception in exceptions where exception.exemptsFully {
-      for name in Set(exception.policies) { byPolicy[name, default: []].append(exception) }
+  /// The PolicyExceptions that apply, by the kind and name of each policy they name, in the
+  /// order they were read: worked out once for all the policies of a set. An expired one
+  /// applies to nothing (and `policyFileFindings` says so).
+  var exceptionsByPolicy: [PolicyException.Reference: [PolicyException]] {
+    let now = Self.now()
+    var byPolicy: [PolicyException.Reference: [PolicyException]] = [:]
+    for exception in exceptions where !exception.hasExpired(at: now) {
+      for reference in Set(exception.policies) {
+        byPolicy[reference, default: []].append(exception)
+      }
     }
     return byPolicy
+  }
+
+  /// Seconds since the epoch, for PolicyExceptions' `expiresAt`.
+  static func now() -> Int64 {
+    Int64(time(nil))
   }
 
   /// The bindings of `policy`; a VAP with none is bound as if with Deny (and the findings say
   /// so once); a Kyverno policy binds itself with its own actions.
   func bindings(of policy: AdmissionPolicy) -> [AdmissionBinding] {
     if let actions = policy.ownActions {
+      // Checked in background scans only, its violations are reported, as Audit reports them.
       return [
         AdmissionBinding(
           name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,
-          paramReference: nil, matchResources: nil, actions: actions)
+          paramReference: nil, matchResources: nil,
+          actions: policy.checksAtAdmission ? actions : [.audit])
       ]
     }
     // None when every binding of it was rejected.
@@ -521,7 +532,17 @@ public struct AdmissionPolicySet: Sendable {
           severity: problem.severity, file: problem.file, range: problem.range,
           message: problem.message))
     }
+    let now = Self.now()
     for exception in exceptions {
+      if let expiresAt = exception.expiresAt, exception.hasExpired(at: now) {
+        findings.append(
+          Finding(
+            policy: AdmissionPolicySource.invalidPolicyID, severity: .info, file: exception.file,
+            range: expiresAt.range,
+            message:
+              "PolicyException \(exception.name) expired at \(expiresAt.time.text): Kyverno no longer applies it, and it exempts nothing"
+          ))
+      }
       for condition in exception.matchConditions {
         guard let error = condition.expression.compileError else { continue }
         findings.append(

@@ -44,6 +44,8 @@ public final class PolicyExpression: Sendable {
     "object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer",
     "authorizer.requestResource",
   ]
+  /// And a Kyverno ValidatingPolicy's: `exceptions`, what its PolicyExceptions allow.
+  static let kyvernoDeclarations = declarations.union(["exceptions"])
 
   /// The names the API server declares of type `dyn` (the others are typed: `request` as an
   /// AdmissionRequest, `namespaceObject` as a Namespace): a list or map literal may not mix
@@ -67,8 +69,8 @@ public final class PolicyExpression: Sendable {
   /// Of those, one that reads `namespaceObject`, which matchConditions see as null.
   let readsTheNamespace: Bool
 
-  /// `bindings`: whether `cel.bind` is there (Kyverno's policies; the API server leaves it
-  /// out of ValidatingAdmissionPolicies' environment).
+  /// `bindings`: whether `cel.bind` and `exceptions` are there (Kyverno's policies; the API
+  /// server leaves them out of ValidatingAdmissionPolicies' environment).
   /// `returning`: the types the API server requires of its value (`bool` of a validation),
   /// none for any.
   init(
@@ -129,7 +131,8 @@ public final class PolicyExpression: Sendable {
   {
     do {
       let program = try Program(
-        source, library: .kubernetes, declarations: declarations, bindings: bindings,
+        source, library: .kubernetes,
+        declarations: bindings ? kyvernoDeclarations : declarations, bindings: bindings,
         validatesLiterals: true, dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:],
         fieldTypes: variables.map { visible in ["variables": { visible.type(of: $0) }] } ?? [:])
@@ -299,6 +302,13 @@ public final class AdmissionPolicy: Sendable {
   public let summary: String
   /// The rule of a Kyverno ClusterPolicy it is.
   let rule: String?
+  /// Its kind as written (`ValidatingPolicy`, `NamespacedValidatingPolicy`, …): a Kyverno
+  /// PolicyException names policies by kind and name.
+  let kind: String
+  /// Whether the cluster checks requests with it: a Kyverno policy with
+  /// `evaluation.admission.enabled: false` is checked in background scans only, whose
+  /// reports block nothing.
+  let checksAtAdmission: Bool
   /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
   /// `image.*`), with where it is used: the policy is not evaluated.
   let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
@@ -338,9 +348,11 @@ public final class AdmissionPolicy: Sendable {
     auditAnnotations: [NamedExpression], failurePolicy: FailurePolicy,
     ownActions: [ValidationAction]?, autogenControllers: [String], title: String,
     summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?,
-    rule: String? = nil
+    rule: String? = nil, kind: String? = nil, checksAtAdmission: Bool = true
   ) {
     self.rule = rule
+    self.kind = kind ?? flavor.rawValue
+    self.checksAtAdmission = checksAtAdmission
     self.name = name
     self.flavor = flavor
     self.file = file
@@ -459,13 +471,32 @@ final class VariableTypes: @unchecked Sendable {
 
 /// A Kyverno PolicyException (see `PolicyReader.exception`).
 struct PolicyException: Sendable {
+  /// A policy it names: Kyverno applies it to the policy of that kind and name only.
+  struct Reference: Hashable, Sendable {
+    let kind: String
+    let name: String
+  }
+
   let name: String
   let file: String
-  /// The names of the ValidatingPolicies it exempts from.
-  let policies: [String]
+  let policies: [Reference]
   let matchConditions: [NamedExpression]
-  /// Whether it exempts objects entirely (it names no images or allowed values).
-  let exemptsFully: Bool
+  /// What the policies it names read as `exceptions.allowedImages` and
+  /// `exceptions.allowedValues` on the objects it matches.
+  let images: [String]
+  let allowedValues: [String]
+  /// When Kyverno stops applying it, and where that is written.
+  let expiresAt: (time: Timestamp, range: SourceRange)?
+
+  /// Whether it exempts objects entirely: it names no images or allowed values.
+  var exemptsFully: Bool { images.isEmpty && allowedValues.isEmpty }
+
+  /// Whether it has expired at `now` (seconds since the epoch), as Kyverno's
+  /// `PolicyException.IsExpired`: then it applies to nothing.
+  func hasExpired(at now: Int64) -> Bool {
+    guard let expiresAt else { return false }
+    return expiresAt.time.seconds < now
+  }
 }
 
 /// A problem of a policy file: where, and what.
@@ -530,9 +561,9 @@ struct PolicyReader {
     apiVersion.hasPrefix("policies.kyverno.io/") && kind == "PolicyException"
   }
 
-  /// A Kyverno PolicyException: the ValidatingPolicies it names skip the objects its
-  /// matchConditions all hold for. One that only widens `images` or `allowedValues` (read by
-  /// policies through `exceptions`, which kubeward does not evaluate) exempts nothing here.
+  /// A Kyverno PolicyException: the ValidatingPolicies it names (by kind and name) skip the
+  /// objects its matchConditions all hold for; one that names `images` or `allowedValues`
+  /// exempts nothing itself, and gives the policies those lists to read as `exceptions`.
   mutating func exception(_ root: Node) -> PolicyException? {
     bindings = true
     guard let nameNode = root["metadata"]?["name"], let name = nameNode.string else {
@@ -543,11 +574,36 @@ struct PolicyReader {
       problem(nameNode, "PolicyException \(name) has no spec")
       return nil
     }
-    let policies = (spec["policyRefs"]?.items ?? .none).compactMap { reference -> String? in
-      let kind = text(reference["kind"])
-      guard kind == nil || kind == "ValidatingPolicy" || kind == "NamespacedValidatingPolicy"
-      else { return nil }
-      return text(reference["name"])
+    // Kyverno's schema requires the list, and a kind and a name in each entry: the API server
+    // rejects an exception without them (read without them, one exempted every policy).
+    guard let references = spec["policyRefs"], references.isSequence else {
+      problem(
+        spec["policyRefs"] ?? nameNode,
+        "PolicyException \(name) has no spec.policyRefs list: the API server rejects it, and it exempts nothing"
+      )
+      return nil
+    }
+    var policies: [PolicyException.Reference] = []
+    for reference in references.items {
+      guard let kind = text(reference["kind"]), let policy = text(reference["name"]) else {
+        problem(
+          reference,
+          "PolicyException \(name): each policyRefs entry needs a kind and a name: the API server rejects the exception, and it exempts nothing"
+        )
+        return nil
+      }
+      policies.append(PolicyException.Reference(kind: kind, name: policy))
+    }
+    var expiresAt: (Timestamp, SourceRange)?
+    if let node = spec["expiresAt"], !node.isNull {
+      guard let written = text(node), let time = Timestamp(parsing: written) else {
+        problem(
+          node,
+          "PolicyException \(name): expiresAt is not an RFC 3339 date-time: the API server rejects the exception, and it exempts nothing"
+        )
+        return nil
+      }
+      expiresAt = (time, node.range)
     }
     var conditions: [NamedExpression] = []
     for item in spec["matchConditions"]?.items ?? .none {
@@ -557,12 +613,10 @@ struct PolicyReader {
       }
       conditions.append(NamedExpression(name: text(item["name"]) ?? "", expression: expression))
     }
-    let partial =
-      spec["images"]?.items.isEmpty == false
-      || spec["allowedValues"]?.items.isEmpty == false
     return PolicyException(
       name: name, file: file, policies: policies, matchConditions: conditions,
-      exemptsFully: !partial)
+      images: strings(spec["images"]) ?? [], allowedValues: strings(spec["allowedValues"]) ?? [],
+      expiresAt: expiresAt)
   }
 
   static func isBinding(apiVersion: String, kind: String) -> Bool {
@@ -856,12 +910,12 @@ struct PolicyReader {
   /// Kyverno's functions that reach a cluster, a registry or the network.
   static let clusterLibraries = ["resource", "http", "globalContext", "imagedata", "image"]
 
-  /// Kyverno's own CEL libraries that need no cluster but that kubeward does not implement,
-  /// and its `exceptions` variable: a policy using one is not evaluated, and says so, where a
-  /// compile error would claim the API server rejects every request.
+  /// Kyverno's own CEL libraries that need no cluster but that kubeward does not implement:
+  /// a policy using one is not evaluated, and says so, where a compile error would claim the
+  /// API server rejects every request.
   private static let kyvernoLibraries: Set<String> = [
     "hash", "json", "jsonpatch", "yaml", "math", "x509", "time", "gzip", "base64", "random",
-    "image", "parseImageReference", "parseServiceAccount", "listObjToMap", "exceptions",
+    "image", "parseImageReference", "parseServiceAccount", "listObjToMap",
   ]
 
   /// What makes an expression one kubeward cannot evaluate offline, and where: the
@@ -998,6 +1052,7 @@ struct PolicyReader {
     }
     var ownActions: [ValidationAction]?
     var autogen: [String] = []
+    var checksAtAdmission = true
     if flavor == .kyverno {
       let written = spec["validationActions"]
       if let written, !written.isSequence && !written.isNull {
@@ -1010,6 +1065,7 @@ struct PolicyReader {
       if given.isEmpty && !(written?.items.isEmpty ?? true) { return nil }
       ownActions = given.isEmpty ? [.deny] : given
       autogen = Self.autogenControllers(spec)
+      checksAtAdmission = spec["evaluation"]?["admission"]?["enabled"]?.bool != false
     }
     // The API server (and Kyverno) reject a policy that does not say what it matches.
     guard let constraints = matchResources(spec["matchConstraints"]) else {
@@ -1059,7 +1115,8 @@ struct PolicyReader {
       matchConditions: body.matchConditions, variables: body.variables,
       validations: body.validations, auditAnnotations: body.auditAnnotations,
       failurePolicy: failurePolicy, ownActions: ownActions, autogenControllers: autogen,
-      title: title, summary: summary, needsCluster: body.needsCluster)
+      title: title, summary: summary, needsCluster: body.needsCluster, kind: kind,
+      checksAtAdmission: checksAtAdmission)
   }
 
   /// The API server's limits on a ValidatingAdmissionPolicy's lists
