@@ -1989,7 +1989,8 @@ enum Autogen {
         auditAnnotations: policy.auditAnnotations.map(rewrite),
         failurePolicy: policy.failurePolicy, ownActions: policy.ownActions,
         autogenControllers: [], title: policy.title, summary: policy.summary, needsCluster: nil,
-        rule: policy.rule, kind: policy.kind, checksAtAdmission: policy.checksAtAdmission)
+        rule: policy.rule, kind: policy.kind, checksAtAdmission: policy.checksAtAdmission,
+        namespace: policy.namespace)
       byPrefix[prefix] = variant
       variants[kind] = variant
     }

@@ -323,15 +323,23 @@ public struct AdmissionPolicySet: Sendable {
   /// Keeps one policy per name: findings, the configuration's severities, suppressions and
   /// baselines name a policy by it. A second of a name, or one named as a built-in policy
   /// (`reserved`), is not evaluated, and said at its name.
-  private mutating func checkNames(reserved: Set<String>) {
+  /// Keeps one policy of each kind, namespace and name, as a cluster holds one (the first
+  /// read here; the rest are said to be ignored). Policies of other kinds or namespaces with
+  /// the same name are others, which the cluster applies too (a ValidatingAdmissionPolicy and
+  /// the Kyverno ValidatingPolicy it was generated from; one NamespacedValidatingPolicy in
+  /// each team's namespace): their findings share the name as their id.
+  mutating func checkNames(reserved: Set<String>) {
     var seen: Set<String> = []
     var unique: [AdmissionPolicy] = []
     for policy in policies {
       let clash: String
       if reserved.contains(policy.name) {
         clash = "a built-in policy of kubeward is also named \(policy.name)"
-      } else if !seen.insert(policy.name).inserted {
-        clash = "another admission policy is also named \(policy.name)"
+      } else if !seen.insert(
+        policy.kind + "\u{0}" + (policy.namespace ?? "") + "\u{0}" + policy.name
+      ).inserted {
+        let place = policy.namespace.map { " in namespace \($0)" } ?? ""
+        clash = "another \(policy.kind)\(place) is also named \(policy.name)"
       } else {
         unique.append(policy)
         continue

@@ -14,7 +14,10 @@ public struct AdmissionPolicySource: PolicySource {
   }
 
   public var descriptions: [PolicyDescription] {
-    var descriptions = set.policies.map { policy in
+    // One per id: policies of several kinds or namespaces may share a name (see
+    // `AdmissionPolicySet.checkNames`), which is their findings' id; the first describes it.
+    var ids: Set<String> = []
+    var descriptions = set.policies.filter { ids.insert($0.name).inserted }.map { policy in
       let bound = set.bindings(of: policy)
       let actions = Set(bound.flatMap(\.actions)).map(\.rawValue).sorted()
       return PolicyDescription(

@@ -137,7 +137,8 @@ extension PolicyReader {
           validations: body.validations, auditAnnotations: body.auditAnnotations,
           failurePolicy: failurePolicy, ownActions: [ownAction],
           autogenControllers: match.autogens ? controllers : [], title: title,
-          summary: summary, needsCluster: body.needsCluster, rule: ruleName))
+          summary: summary, needsCluster: body.needsCluster, rule: ruleName, kind: kind,
+          namespace: namespace))
     }
     return policies
   }

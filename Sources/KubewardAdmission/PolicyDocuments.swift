@@ -309,6 +309,9 @@ public final class AdmissionPolicy: Sendable {
   /// `evaluation.admission.enabled: false` is checked in background scans only, whose
   /// reports block nothing.
   let checksAtAdmission: Bool
+  /// The namespace of a namespaced policy (a NamespacedValidatingPolicy, a Kyverno Policy):
+  /// policies of one kind and name in two namespaces are two policies.
+  let namespace: String?
   /// A function that needs a cluster or a registry (Kyverno's `resource.Get`, `http.Get`,
   /// `image.*`), with where it is used: the policy is not evaluated.
   let needsCluster: (function: String, expression: PolicyExpression, offset: Int)?
@@ -348,9 +351,11 @@ public final class AdmissionPolicy: Sendable {
     auditAnnotations: [NamedExpression], failurePolicy: FailurePolicy,
     ownActions: [ValidationAction]?, autogenControllers: [String], title: String,
     summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?,
-    rule: String? = nil, kind: String? = nil, checksAtAdmission: Bool = true
+    rule: String? = nil, kind: String? = nil, checksAtAdmission: Bool = true,
+    namespace: String? = nil
   ) {
     self.rule = rule
+    self.namespace = namespace
     self.kind = kind ?? flavor.rawValue
     self.checksAtAdmission = checksAtAdmission
     self.name = name
@@ -1033,11 +1038,13 @@ struct PolicyReader {
     else { return nil }
     // A NamespacedValidatingPolicy applies to the requests of its own namespace, as Kyverno's
     // handler selects it: read as written, it checked every namespace's objects.
+    var namespace: String?
     if kind == "NamespacedValidatingPolicy" {
-      guard let namespace = ownNamespace(metadata, of: kind, name, at: nameNode) else {
+      guard let written = ownNamespace(metadata, of: kind, name, at: nameNode) else {
         return nil
       }
-      let own = generatedExpression(Self.inNamespace(namespace), at: nameNode)
+      namespace = written
+      let own = generatedExpression(Self.inNamespace(written), at: nameNode)
       body.matchConditions.insert(
         NamedExpression(name: "kyverno-namespace", expression: own), at: 0)
     }
@@ -1116,7 +1123,7 @@ struct PolicyReader {
       validations: body.validations, auditAnnotations: body.auditAnnotations,
       failurePolicy: failurePolicy, ownActions: ownActions, autogenControllers: autogen,
       title: title, summary: summary, needsCluster: body.needsCluster, kind: kind,
-      checksAtAdmission: checksAtAdmission)
+      checksAtAdmission: checksAtAdmission, namespace: namespace)
   }
 
   /// The API server's limits on a ValidatingAdmissionPolicy's lists

@@ -46,6 +46,8 @@ struct Harness {
   func findings() throws -> [Finding] {
     var set = AdmissionPolicySet()
     set.read(file: "policy.yaml", bytes: Array(policies.utf8))
+    // As `AdmissionPolicySet.load` does for a run.
+    set.checkNames(reserved: [])
     let inputs = manifests.map {
       LintInput(name: $0.name, source: .bytes(Array($0.text.utf8)), isExplicit: true)
     }

@@ -306,3 +306,67 @@ struct KyvernoSemanticsTests {
         == [.error])
   }
 }
+
+/// Policies of several kinds, or namespaces, with one name.
+@Suite("Admission policies sharing a name")
+struct SharedNameTests {
+  /// A ValidatingAdmissionPolicy and a Kyverno ValidatingPolicy of one name are two policies in
+  /// a cluster (Kyverno generates the first from the second, with its name), and so are
+  /// NamespacedValidatingPolicies of one name in two namespaces: each is evaluated, and the
+  /// findings share the name as their id. Two of one kind and namespace are one: the second
+  /// is said to be ignored.
+  @Test func policiesOfOtherKindsOrNamespacesAreEvaluatedToo() throws {
+    func kyverno(_ kind: String, namespace: String, message: String) -> String {
+      """
+      apiVersion: policies.kyverno.io/v1beta1
+      kind: \(kind)
+      metadata: {name: demo, namespace: \(namespace)}
+      spec:
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+        validations:
+          - {expression: "false", message: \(message)}
+      """
+    }
+    let vap = policy("false", message: "from the admission policy")
+    let both = try Harness(
+      policies: vap + "---\n"
+        + kyverno("ValidatingPolicy", namespace: "shop", message: "from kyverno"),
+      manifest: deployment()
+    ).findings()
+    #expect(both.filter { $0.file == "manifest.yaml" }.count == 2, "\(both.map(\.message))")
+    #expect(both.contains { $0.message.hasSuffix("from the admission policy") })
+    #expect(both.contains { $0.message.hasSuffix("from kyverno") })
+    #expect(both.allSatisfy { $0.policy == "demo" }, "\(both.map(\.policy))")
+    // One per namespace: each applies in its own.
+    let perNamespace = try Harness(
+      policies: kyverno("NamespacedValidatingPolicy", namespace: "shop", message: "shop's")
+        + "\n---\n"
+        + kyverno("NamespacedValidatingPolicy", namespace: "bank", message: "bank's"),
+      manifests: [
+        ("shop.yaml", deployment()),
+        ("bank.yaml", deployment(namespace: "bank")),
+      ]
+    ).findings()
+    #expect(
+      perNamespace.map(\.file).sorted() == ["bank.yaml", "shop.yaml"],
+      "\(perNamespace.map(\.message))")
+    #expect(perNamespace.contains { $0.file == "bank.yaml" && $0.message.hasSuffix("bank's") })
+    // Two ValidatingPolicies of one name: the cluster holds one.
+    let twice = try Harness(
+      policies: kyverno("ValidatingPolicy", namespace: "shop", message: "first") + "\n---\n"
+        + kyverno("ValidatingPolicy", namespace: "shop", message: "second"),
+      manifest: deployment()
+    ).findings()
+    #expect(
+      twice.filter { $0.file == "manifest.yaml" }.map(\.message).map { $0.hasSuffix("first") } == [
+        true
+      ])
+    #expect(
+      twice.contains {
+        $0.file == "policy.yaml"
+          && $0.message.contains("another ValidatingPolicy is also named demo")
+      }, "\(twice.map(\.message))")
+  }
+}
