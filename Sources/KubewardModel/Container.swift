@@ -564,7 +564,9 @@ public final class Container: Sendable {
   public static func holdsSmallFiles(mountedAt path: String) -> Bool {
     // By bytes, as the exported policies' CEL reads it: `String.contains` compares characters,
     // and a combining mark after the slash (`/etc/\u{301}…`) made the folder another one.
-    if path.utf8.firstRange(of: "/etc/".utf8) != nil || path.hasPrefix("/var/run/secrets/")
+    // `ASCIIText`'s, not `utf8.firstRange(of:)`: the generic matcher looked up protocol
+    // conformances on every call (34 M instructions of a run on 2 000 documents).
+    if ASCIIText.firstRange(of: "/etc/", in: path) != nil || path.hasPrefix("/var/run/secrets/")
       || path.hasPrefix("/run/secrets/") || runTimeStateFolders.contains(path)
     {
       return true

@@ -87,6 +87,38 @@ struct CatalogueTests {
     }
   }
 
+  /// A description is read without its examples and exported admission policy, which are
+  /// read whole when asked for: every other field is where the whole file has it, and those
+  /// two are the whole file's.
+  @Test func aDescriptionIsReadWithoutWhatIsReadOnDemand() throws {
+    for (name, bytes) in EmbeddedCatalogue.files {
+      let whole = try #require(YAMLReader().read(bytes).documents.first?.root, "\(name)")
+      let head = try #require(
+        YAMLReader().read(CatalogueParser.withoutFields(CatalogueParser.onDemandFields, of: bytes))
+          .documents.first?.root, "\(name)")
+      let kept = whole.pairs.compactMap(\.key.string).filter {
+        !CatalogueParser.onDemandFields.contains($0)
+      }
+      #expect(head.pairs.compactMap(\.key.string) == kept, "\(name)")
+      for key in kept {
+        #expect(head[key]?.position == whole[key]?.position, "\(name): \(key)")
+        #expect(head[key]?.string == whole[key]?.string, "\(name): \(key)")
+      }
+      let description = try CatalogueParser.parse(bytes, fileName: name)
+      #expect(description.examples?.position == whole["examples"]?.position, "\(name)")
+      #expect(description.admission?.position == whole["admission"]?.position, "\(name)")
+    }
+    // A key's block ends at the next line that starts a key, not at a comment or a line of
+    // its block scalar.
+    let text =
+      "a: 1\nexamples:\n  x: |\n    examples: no\n# note\n  y: 2\nb: 3\nadmission: {}\nc: 4\n"
+    #expect(
+      String(
+        decoding: CatalogueParser.withoutFields(["examples", "admission"], of: Array(text.utf8)),
+        as: UTF8.self)
+        == "a: 1\n\n\n\n\n\nb: 3\n\nc: 4\n")
+  }
+
   @Test func strictParsingRejectsTypos() {
     let broken = Array(
       """

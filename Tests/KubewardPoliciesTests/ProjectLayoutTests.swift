@@ -12,6 +12,26 @@ import Testing
 /// kustomization retags, and variants of an application kept side by side.
 @Suite("Project layout")
 struct ProjectLayoutTests {
+  /// A project whose README says it targets a serverless cluster (every pod a virtual node's)
+  /// has its pods judged as on virtual nodes, whatever the phrase's case; one whose README
+  /// does not say so, as on any node.
+  @Test func aReadmeThatNamesAServerlessClusterPutsThePodsOnVirtualNodes() throws {
+    for (readme, virtual) in [
+      ("# Shop\n\nDeploys to **ACK Serverless** clusters.\n", true),
+      ("# Shop\n\n" + String(repeating: "Plain nodes. ", count: 3000) + "Serverless K8S\n", true),
+      ("# Shop\n\nDeploys to a serverless-ready cluster.\n", false),
+    ] {
+      let folder = try temporaryFolder()
+      try write(readme, to: folder + "/README.md")
+      try write(deployment("api"), to: folder + "/api.yaml")
+      let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+      let requests = result.findings.filter { $0.policy == "resource-requests" }
+      #expect(requests.count == 1, "\(result.findings.map(\.message))")
+      #expect(requests.first?.severity == (virtual ? .info : .warning), "\(readme.prefix(40))")
+      #expect(requests.first?.message.contains("README.md") == virtual)
+    }
+  }
+
   /// Files under `testdata/`, `bad_resources/` and the like, or named `bad_…`, may be wrong on
   /// purpose: information in a folder walk, as they are when named on the command line.
   @Test func fixturesAreInformationWhenWalked() throws {

@@ -1,4 +1,5 @@
 import KubewardYAML
+import Synchronization
 
 /// Everything the catalogue says about one policy: `policies/<id>.yaml`, the single source of
 /// the policy's documentation, `kubeward explain`, SARIF rule metadata and example tests.
@@ -23,10 +24,13 @@ public struct PolicyDescription: Sendable {
   public let rationale: String
   public let remediation: String
   public let options: [PolicyOptionDescription]
+  /// What of the file is read on demand (see `CatalogueBody`); `nil` for a description that
+  /// is not a catalogue file's.
+  let body: CatalogueBody?
   /// The `examples:` mapping, read on demand.
-  let examples: Node?
+  var examples: Node? { body?.root?["examples"] }
   /// The `admission:` mapping (see `AdmissionExport`), read on demand.
-  let admission: Node?
+  var admission: Node? { body?.root?["admission"] }
   /// Why the policy has no runnable examples (e.g. an unreadable file cannot be written as
   /// text); `nil` for every policy that has them.
   public let examplesNote: String?
@@ -91,7 +95,28 @@ extension PolicyDescription {
   ) {
     self.init(
       id: id, title: title, severity: severity, scope: scope, appliesTo: appliesTo,
-      incident: nil, rationale: rationale, remediation: remediation, options: [], examples: nil,
-      admission: nil, examplesNote: "described by its own source", fileName: "", source: source)
+      incident: nil, rationale: rationale, remediation: remediation, options: [], body: nil,
+      examplesNote: "described by its own source", fileName: "", source: source)
+  }
+}
+
+/// A catalogue file, parsed whole when its examples or exported admission policy are first
+/// asked for: linting reads only the rest (`CatalogueParser.parse`).
+final class CatalogueBody: Sendable {
+  private let bytes: [UInt8]
+  private let parsed = Mutex<Node??>(nil)
+
+  init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+  }
+
+  /// The file's mapping; `nil` when it is none (`CatalogueParser.parse` read the rest of it).
+  var root: Node? {
+    parsed.withLock { parsed in
+      if let known = parsed { return known }
+      let root = YAMLReader().read(bytes).documents.first?.root
+      parsed = .some(root)
+      return root
+    }
   }
 }
