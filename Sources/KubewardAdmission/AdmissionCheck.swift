@@ -1074,11 +1074,14 @@ struct AdmissionCheck: ObjectCheck {
   /// Only the kinds whose resource some policy of the check may match: the engine asks once
   /// per kind, and leaves the check out for the others' objects.
   func mayCheck(apiVersion: String, kind: String) -> Bool {
-    // The API server runs no admission policy on admission policies and their bindings
-    // (the policy plugin's excluded resources): a policy could lock itself in. Webhook
+    // The API server runs no admission policy on admission policies and their bindings (a
+    // policy could lock itself in), nor on the reviews of who may do what, which are asked,
+    // never stored (the plugin's excluded resources, `exclusion/resources.go`). Webhook
     // configurations are checked.
-    if APIVersion.group(of: apiVersion) == "admissionregistration.k8s.io",
-      Self.exemptKinds.contains(kind)
+    let group = APIVersion.group(of: apiVersion)
+    if group == "admissionregistration.k8s.io", Self.exemptKinds.contains(kind) { return false }
+    if group == "authentication.k8s.io" || group == "authorization.k8s.io",
+      Self.exemptReviewKinds.contains(kind)
     {
       return false
     }
@@ -1092,6 +1095,10 @@ struct AdmissionCheck: ObjectCheck {
   static let exemptKinds: Set<String> = [
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
     "MutatingAdmissionPolicyBinding",
+  ]
+  static let exemptReviewKinds: Set<String> = [
+    "TokenReview", "SelfSubjectReview", "SubjectAccessReview", "SelfSubjectAccessReview",
+    "LocalSubjectAccessReview", "SelfSubjectRulesReview",
   ]
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
@@ -1827,6 +1834,15 @@ struct AdmissionCheck: ObjectCheck {
         + unlessEmpty("name", facts.name) + unlessEmpty("namespace", facts.namespace ?? "")
         + [
           ("operation", .string(request.operation)), ("userInfo", map(userInfo)),
+          // The request's options, as the API server hands them over (`CreateOptions` for a
+          // CREATE); `fieldManager` is the client's, which kubeward does not know.
+          (
+            "options",
+            map([
+              ("kind", .string(request.operation == "UPDATE" ? "UpdateOptions" : "CreateOptions")),
+              ("apiVersion", .string("meta.k8s.io/v1")),
+            ])
+          ),
           ("dryRun", .bool(request.dryRun)),
         ])
   }

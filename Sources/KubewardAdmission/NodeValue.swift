@@ -432,6 +432,7 @@ final class APIDefaults: Sendable {
         (name: "name", defaults: .computed(GeneratedName.value(in:))),
         (
           name: "labels",
+          // Labels or none, the name's label is there (`SetDefaults_Namespace`).
           defaults: APIDefaults(
             .computed { metadata in
               name(ofMetadata: metadata).map { name in
@@ -439,7 +440,7 @@ final class APIDefaults: Sendable {
                 map.insert(.string(nameLabel), name)
                 return .map(map)
               }
-            })
+            }, fields: labels.fieldDefaults)
         ),
       ],
       nullsLeftOut: metadata.nullsLeftOut, emptiesLeftOut: metadata.emptiesLeftOut)
