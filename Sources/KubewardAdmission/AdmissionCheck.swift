@@ -1262,8 +1262,7 @@ struct AdmissionCheck: ObjectCheck {
     let activation = scope.activation(params: .null, policy: nil)
     defer { scope.recycle(activation) }
     defer { budget?.charge(activation.executed + WorkBudget.perEvaluation * exceptions.count) }
-    var images: [Value] = []
-    var values: [Value] = []
+    var allowing: [PolicyException] = []
     var exempt = false
     for exception in exceptions {
       var holds = true
@@ -1284,6 +1283,7 @@ struct AdmissionCheck: ObjectCheck {
       guard holds else { continue }
       if let failure {
         if policy.failurePolicy == .ignore || exempt { continue }
+        // (A finding clips its message: the names and the error are the input's.)
         return .fails(
           "PolicyException '\(exception.name)': matchCondition '\(failure.condition)' could not be evaluated (\(failure.message)), and under failurePolicy Fail Kyverno makes the policy's evaluation an error"
         )
@@ -1291,12 +1291,21 @@ struct AdmissionCheck: ObjectCheck {
       if exception.exemptsFully {
         exempt = true
       } else if !exempt {
-        images += exception.images.map(Value.string)
-        values += exception.allowedValues.map(Value.string)
+        allowing.append(exception)
       }
     }
     if exempt { return .exempt }
-    return .applies(AdmissionActivation.exceptions(images: images, values: values))
+    // One exception's lists as made when it was read; those of several joined, a unit of
+    // work per entry, as every object the policy matches joins them again.
+    guard allowing.count > 1 else {
+      return .applies(allowing.first?.allowance ?? AdmissionActivation.noExceptions)
+    }
+    let images = allowing.flatMap(\.images)
+    let values = allowing.flatMap(\.allowedValues)
+    budget?.charge(images.count + values.count)
+    return .applies(
+      AdmissionActivation.exceptions(
+        images: images.map(Value.string), values: values.map(Value.string)))
   }
 
   /// How a finding names what the object violates: the policy, its binding and the actions

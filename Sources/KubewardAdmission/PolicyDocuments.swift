@@ -492,6 +492,24 @@ struct PolicyException: Sendable {
   let allowedValues: [String]
   /// When Kyverno stops applying it, and where that is written.
   let expiresAt: (time: Timestamp, range: SourceRange)?
+  /// `images` and `allowedValues` as the policies read them (`exceptions`), made once: an
+  /// exception of many images matches object after object.
+  let allowance: Value
+
+  init(
+    name: String, file: String, policies: [Reference], matchConditions: [NamedExpression],
+    images: [String], allowedValues: [String], expiresAt: (time: Timestamp, range: SourceRange)?
+  ) {
+    self.name = name
+    self.file = file
+    self.policies = policies
+    self.matchConditions = matchConditions
+    self.images = images
+    self.allowedValues = allowedValues
+    self.expiresAt = expiresAt
+    allowance = AdmissionActivation.exceptions(
+      images: images.map(Value.string), values: allowedValues.map(Value.string))
+  }
 
   /// Whether it exempts objects entirely: it names no images or allowed values.
   var exemptsFully: Bool { images.isEmpty && allowedValues.isEmpty }

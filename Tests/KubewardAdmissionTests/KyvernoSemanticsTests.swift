@@ -89,6 +89,13 @@ struct KyvernoSemanticsTests {
     let findings = try Harness(policies: policies, manifests: manifests).findings()
     #expect(findings.map(\.file) == ["bad.yaml"], "\(findings.map(\.message))")
     #expect(findings.first?.severity == .error)
+    // Two exceptions that match give the policy both lists.
+    let split =
+      validatingPolicy(validations: Self.excludeImages) + "\n---\n"
+      + exception("one", extra: "  images: [\(busybox)]") + "\n---\n"
+      + exception("two", extra: "  images: [\(nginx)]")
+    let both = try Harness(policies: split, manifests: manifests).findings()
+    #expect(both.map(\.file) == ["bad.yaml"], "\(both.map(\.message))")
     // Without the exception, `exceptions` is there with empty lists: every escalating pod fails.
     let alone = try Harness(
       policies: validatingPolicy(validations: Self.excludeImages), manifests: manifests
@@ -214,6 +221,14 @@ struct KyvernoSemanticsTests {
       manifest: manifest
     ).objectFindings()
     #expect(ignoring.isEmpty, "\(ignoring.map(\.message))")
+    // Its finding, made for every object, quotes the exception's name clipped.
+    let long = exception(
+      String(repeating: "n", count: 100_000), condition: "object.metadata.nothing == 'p'")
+    let clipped = try Harness(policies: holds + "\n---\n" + long, manifest: manifest)
+      .objectFindings()
+    #expect(
+      clipped.count == 1 && clipped[0].message.utf8.count < 2_000,
+      "\(clipped.map(\.message.utf8.count))")
     // A condition that is false decides, whatever the others give.
     let falseToo = exception(condition: "object.metadata.nothing == 'p'").replacingOccurrences(
       of: "    - {name: c,", with: "    - {name: f, expression: \"false\"}\n    - {name: c,")
@@ -274,6 +289,25 @@ struct KyvernoSemanticsTests {
       let found = try messages("    - \(validation)")
       #expect(found.count == 1 && found[0].hasSuffix(expected), "\(validation): \(found)")
     }
+    // A value that is not a bool is a rule error, which Deny denies whatever the
+    // failurePolicy (Kyverno does not type its validations); a message that is not a string
+    // says so.
+    let notBool = try Harness(
+      policies: validatingPolicy(
+        spec: "  failurePolicy: Ignore",
+        validations: "    - {expression: \"object.metadata.name\", message: named}"),
+      manifest: manifest
+    ).objectFindings().map(\.message)
+    #expect(notBool.count == 1 && notBool[0].contains("must return bool, not string"), "\(notBool)")
+    let notString = try messages(
+      "    - {expression: \"false\", message: fallback, messageExpression: \"size(object.metadata.name)\"}"
+    )
+    #expect(
+      notString.count == 1
+        && notString[0].hasSuffix(
+          "failed to convert message expression to string: type conversion error from 'int' to 'string'"
+        ),
+      "\(notString)")
     // A ValidatingAdmissionPolicy reports every failing validation, falling back to `message`.
     let vap = try Harness(
       policies: policy("false", message: "fallback")
