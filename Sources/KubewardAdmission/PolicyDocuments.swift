@@ -131,7 +131,7 @@ public final class PolicyExpression: Sendable {
   {
     do {
       let program = try Program(
-        source, library: .kubernetes,
+        source, library: bindings ? KyvernoLibrary.library : .kubernetes,
         declarations: bindings ? kyvernoDeclarations : declarations, bindings: bindings,
         validatesLiterals: true, dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:],
@@ -938,7 +938,7 @@ struct PolicyReader {
   /// API server rejects every request.
   private static let kyvernoLibraries: Set<String> = [
     "hash", "json", "jsonpatch", "yaml", "math", "x509", "time", "gzip", "base64", "random",
-    "image", "parseImageReference", "parseServiceAccount", "listObjToMap",
+    "image", "parseImageReference", "listObjToMap",
   ]
 
   /// What makes an expression one kubeward cannot evaluate offline, and where: the

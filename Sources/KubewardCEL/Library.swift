@@ -117,6 +117,18 @@ public struct Library: Sendable {
   /// duration's `getMilliseconds()` in whole milliseconds.
   public static let kubernetes = make(kubernetes: true)
 
+  /// This library with a function of a host's own (Kyverno's `parseServiceAccount`), which
+  /// takes arguments of the kinds `body` accepts (`nil`: no such overload) and costs a unit
+  /// per call, as a library function does.
+  public func adding(
+    _ name: String, arity: Int,
+    _ body: @escaping @Sendable ([Value]) -> Value?
+  ) -> Library {
+    var library = self
+    library.add(name, arity: arity) { arguments, _ in body(arguments) }
+    return library
+  }
+
   private static func make(kubernetes: Bool) -> Library {
     var library = Library()
     Builtins.register(&library)

@@ -339,6 +339,53 @@ struct KyvernoSemanticsTests {
       try Harness(policies: admission, manifest: manifest).objectFindings().map(\.severity)
         == [.error])
   }
+
+  /// Kyverno's `parseServiceAccount` (`libs/user`) and its `parse-sa` conformance case: the
+  /// namespace and name of the requesting service account, empty for any other user. Before,
+  /// a policy calling it was not evaluated.
+  @Test func parseServiceAccountReadsTheRequestingServiceAccount() throws {
+    let policies = validatingPolicy(
+      spec: """
+          variables:
+            - {name: sa, expression: "parseServiceAccount(request.userInfo.username)"}
+        """,
+      validations: """
+            - {expression: "variables.sa.Name == 'my-sa'", message: "ServiceAccount must be my-sa"}
+            - {expression: "variables.sa.Namespace == 'default'", message: "ServiceAccount must be in default namespace"}
+        """)
+    let manifests = [("pod.yaml", pod("p", containers: [("nginx:1.27", false)]))]
+    func messages(as username: String) throws -> [String] {
+      var harness = Harness(policies: policies, manifests: manifests)
+      harness.request.username = username
+      return try harness.findings().map(\.message)
+    }
+    #expect(try messages(as: "system:serviceaccount:default:my-sa").isEmpty)
+    let otherName = try messages(as: "system:serviceaccount:default:other")
+    #expect(
+      otherName.count == 1 && otherName[0].hasSuffix("ServiceAccount must be my-sa"), "\(otherName)"
+    )
+    let otherNamespace = try messages(as: "system:serviceaccount:shop:my-sa")
+    #expect(
+      otherNamespace.count == 1
+        && otherNamespace[0].hasSuffix("ServiceAccount must be in default namespace"),
+      "\(otherNamespace)")
+    // The name runs to the end, colons and all; any other user has neither.
+    for (username, namespace, name) in [
+      ("system:serviceaccount:foo:bar:baz", "foo", "bar:baz"),
+      ("system:serviceaccount:foo:bar", "foo", "bar"),
+      ("something-else:123", "", ""),
+      ("system:serviceaccount:nocolon", "", ""),
+    ] {
+      var harness = Harness(
+        policies: validatingPolicy(
+          validations: """
+                - expression: "parseServiceAccount(request.userInfo.username) == {'Namespace': '\(namespace)', 'Name': '\(name)'}"
+            """),
+        manifests: manifests)
+      harness.request.username = username
+      #expect(try harness.findings().isEmpty, "\(username)")
+    }
+  }
 }
 
 /// Policies of several kinds, or namespaces, with one name.
