@@ -509,7 +509,8 @@ final class ObjectScope: @unchecked Sendable {
     oldObjectIsObject ? object : oldObjectNode.map(NodeValue.value) ?? .null
   lazy var namespaceObject: Value =
     namespaceContext.map {
-      APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", placement: .cluster)
+      NamespaceObjectView.of(
+        APIDefaults.object($0.node, apiVersion: "v1", kind: "Namespace", placement: .cluster))
     } ?? AdmissionCheck.namespaceStub(namespaceName)
 
   /// What the Kyverno policy being evaluated reads as `exceptions`: the images and values
@@ -1166,7 +1167,7 @@ struct AdmissionCheck: ObjectCheck {
         {
           report.report(
             object.nameNode,
-            "\(entry.unchecked): its rules name \(object.kind) only in another version of \(context.facts.resource.group), to which the API server converts \(object.apiVersion) objects before the policy reads them (matchPolicy Equivalent), and kubeward does not convert objects",
+            "\(entry.unchecked): its rules name \(object.kind) only \(Self.otherForm(entry.policy.matchConstraints, context.facts)), to which the API server converts \(object.apiVersion) objects before the policy reads them (matchPolicy Equivalent), and kubeward does not convert objects",
             adjustment: .exactly(.info))
         } else {
           run(entry.policy, entry)
@@ -1191,15 +1192,35 @@ struct AdmissionCheck: ObjectCheck {
     return !rules.contains { $0.matches(request, exact: true) }
   }
 
+  /// Where the rules name the resource the object is converted to: another version of its
+  /// group, or the same resource in another group (core and `events.k8s.io` Events).
+  static func otherForm(_ constraints: MatchResources?, _ request: AdmissionRequestFacts)
+    -> String
+  {
+    let group = request.resource.group
+    let namesTheGroup =
+      constraints?.resourceRules?.contains { $0.anyGroup || $0.apiGroups.contains(group) } ?? false
+    if namesTheGroup { return "in another version of \(group.isEmpty ? "the core group" : group)" }
+    return "as the same resource in another API group"
+  }
+
   /// Whether the request's resource is served in other versions too, which the API server
   /// may convert it to (see `convertsTheObject`). Asked once per object (`ObjectContext`),
   /// where asking it for every policy an object met was a call and a retain each.
   static func isServedInOtherVersions(_ request: AdmissionRequestFacts) -> Bool {
     // The length first, as `==` of two different strings took Unicode's slow path.
     let resource = request.resource.resource
-    return resource.utf8.count == 24 && resource == "horizontalpodautoscalers"
-      && request.resource.group == "autoscaling"
-      && ResourceRule.servedVersions["autoscaling"]?.contains(request.resource.version) == true
+    let group = request.resource.group
+    switch resource.utf8.count {
+    case 24 where resource == "horizontalpodautoscalers":
+      return group == "autoscaling"
+        && ResourceRule.servedVersions["autoscaling"]?.contains(request.resource.version) == true
+    case 6 where resource == "events":
+      // Core v1 Events and `events.k8s.io/v1` ones, of different shapes.
+      return (group.isEmpty || group == "events.k8s.io") && request.resource.version == "v1"
+    default:
+      return false
+    }
   }
 
   /// Whether `constraints` match the object. Long rule lists (thousands, of a hostile policy,
@@ -1864,9 +1885,8 @@ struct AdmissionCheck: ObjectCheck {
     var metadata = DictionaryMap()
     metadata.insert(.string("name"), .string(namespace))
     metadata.insert(.string("labels"), .map(labels))
+    // No kind or apiVersion: see `NamespaceObjectView`.
     var object = DictionaryMap()
-    object.insert(.string("apiVersion"), .string("v1"))
-    object.insert(.string("kind"), .string("Namespace"))
     object.insert(.string("metadata"), .map(metadata))
     // What the API server gave it when it was created.
     var spec = DictionaryMap()

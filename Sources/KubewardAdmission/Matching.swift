@@ -230,6 +230,8 @@ extension ResourceRule {
     "networkpolicies": ["networking.k8s.io", "extensions"],
     "poddisruptionbudgets": ["policy"], "cronjobs": ["batch"],
     "horizontalpodautoscalers": ["autoscaling"],
+    // One storage: the API server's equivalent resources (`EquivalentResourceRegistry`).
+    "events": ["", "events.k8s.io"],
   ]
 
   /// The versions Kubernetes serves of its own groups (the newest releases'): under

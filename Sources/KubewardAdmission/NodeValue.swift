@@ -1301,6 +1301,48 @@ struct NamespacedMetadata: MapValue {
   }
 }
 
+/// `namespaceObject` as the API server makes it of the request's Namespace
+/// (`CreateNamespaceObject`, admission/plugin/cel/condition.go): its spec and status, and of
+/// its metadata only what that copies. No kind or apiVersion (a typed object converted with
+/// its type meta empty), no ownerReferences or managedFields.
+struct NamespaceObjectView: MapValue {
+  let base: any MapValue
+  /// The fields kept; `metadata` is itself kept to `metadataFields`.
+  let kept: Set<String>
+
+  static let objectFields: Set<String> = ["metadata", "spec", "status"]
+  static let metadataFields: Set<String> = [
+    "name", "generateName", "namespace", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "finalizers",
+  ]
+
+  /// The Namespace `value` (a map) as the API server hands it to policies.
+  static func of(_ value: Value) -> Value {
+    guard case .map(let map) = value else { return value }
+    return .map(NamespaceObjectView(base: map, kept: objectFields))
+  }
+
+  private func keeps(_ key: Value) -> Bool {
+    guard case .string(let name) = key else { return false }
+    return kept.contains(name)
+  }
+
+  var count: Int { keys.count }
+  var keys: [Value] { base.keys.filter(keeps) }
+  var hostLocation: HostLocation? { base.hostLocation }
+
+  func value(for key: Value) -> Value? {
+    guard keeps(key), let value = base.value(for: key) else { return nil }
+    if case .string("metadata") = key, kept == Self.objectFields, case .map(let metadata) = value {
+      return .map(NamespaceObjectView(base: metadata, kept: Self.metadataFields))
+    }
+    return value
+  }
+
+  func contains(_ key: Value) -> Bool { keeps(key) && base.contains(key) }
+}
+
 /// The name the API server gives an object created with `generateName` and no name, before
 /// validating admission sees it (the apiserver's `SimpleNameGenerator`): the prefix, cut to
 /// 58 bytes, and five random characters. kubeward writes `xxxxx` for them, one of the names

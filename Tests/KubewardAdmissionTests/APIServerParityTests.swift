@@ -17,6 +17,29 @@ struct APIServerParityTests {
               resources: ["*"]
       """)
 
+  /// A policy on core resources (`"namespaces", "configmaps"`, as listed) that is `expression`.
+  func onCore(_ expression: String, resources: String) -> String {
+    policy(
+      expression,
+      rules: """
+        - apiGroups: [""]
+                apiVersions: ["v1"]
+                operations: ["CREATE"]
+                resources: [\(resources)]
+        """)
+  }
+
+  /// `namespace` (a Namespace's YAML) and a ConfigMap in it, named `name`.
+  func withConfigMap(_ namespace: String, in name: String) -> String {
+    namespace + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: \(name)}\n"
+  }
+
+  /// What the policy named demo finds in `manifest`.
+  func demoFindings(_ policies: String, _ manifest: String) throws -> [Finding] {
+    try Harness(policies: policies, manifest: manifest).objectFindings()
+      .filter { $0.policy == "demo" }
+  }
+
   /// The reviews of who may do what are asked of the API server, never stored: no admission
   /// policy runs on them (`exclusion/resources.go`), while other objects of their groups'
   /// neighbours are checked.
@@ -44,41 +67,24 @@ struct APIServerParityTests {
   /// A Namespace is labelled with its name whatever labels it has (`SetDefaults_Namespace`),
   /// and so is the namespace an object's policies read as `namespaceObject`.
   @Test func aNamespaceWithLabelsIsLabelledWithItsNameToo() throws {
-    let labelled = policy(
+    let labelled = onCore(
       """
       request.kind.kind == 'ConfigMap' \
       ? namespaceObject.metadata.labels['kubernetes.io/metadata.name'] == namespaceObject.metadata.name \
       : object.metadata.labels['kubernetes.io/metadata.name'] == object.metadata.name
       """,
-      rules: """
-        - apiGroups: [""]
-                apiVersions: ["v1"]
-                operations: ["CREATE"]
-                resources: ["namespaces", "configmaps"]
-        """)
+      resources: #""namespaces", "configmaps""#)
     for labels in ["{env: prod}", "{}", "null"] {
-      let manifests = """
-        apiVersion: v1
-        kind: Namespace
-        metadata: {name: labeled, labels: \(labels)}
-        ---
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: c, namespace: labeled}
-        """
-      let findings = try Harness(policies: labelled, manifest: manifests).objectFindings()
-        .filter { $0.policy == "demo" }
+      let manifests = withConfigMap(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: labeled, labels: \(labels)}",
+        in: "labeled")
+      let findings = try demoFindings(labelled, manifests)
       #expect(findings.isEmpty, "\(labels): \(findings.map(\.message))")
     }
     // The other labels stay, and the name's label is counted among them.
-    let counted = policy(
+    let counted = onCore(
       "size(object.metadata.labels) == 2 && object.metadata.labels.env == 'prod'",
-      rules: """
-        - apiGroups: [""]
-                apiVersions: ["v1"]
-                operations: ["CREATE"]
-                resources: ["namespaces"]
-        """)
+      resources: #""namespaces""#)
     let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, labels: {env: prod}}\n"
     #expect(try Harness(policies: counted, manifest: namespace).objectFindings().isEmpty)
   }
@@ -92,5 +98,43 @@ struct APIServerParityTests {
       policies: policy("request.options.kind == 'UpdateOptions'"), manifest: deployment())
     update.request.operation = "UPDATE"
     #expect(try update.objectFindings().isEmpty)
+  }
+  /// `namespaceObject` is what `CreateNamespaceObject` copies of the Namespace: its spec,
+  /// status and part of its metadata, without kind, apiVersion, ownerReferences or
+  /// managedFields; a namespace kubeward has not seen is the same shape.
+  @Test func theNamespaceObjectIsWhatTheAPIServerCopiesOfTheNamespace() throws {
+    let copied = onCore(
+      """
+      !has(namespaceObject.kind) && !has(namespaceObject.apiVersion) \
+      && !has(namespaceObject.metadata.ownerReferences) \
+      && !has(namespaceObject.metadata.managedFields) \
+      && namespaceObject.metadata.annotations.owner == 'team-a' \
+      && namespaceObject.metadata.finalizers == ['example.com/keep'] \
+      && namespaceObject.spec.finalizers == ['kubernetes'] \
+      && size(namespaceObject) == 3 \
+      && !('ownerReferences' in namespaceObject.metadata)
+      """,
+      resources: #""configmaps""#)
+    let manifests = """
+      apiVersion: v1
+      kind: Namespace
+      metadata:
+        name: shop
+        annotations: {owner: team-a}
+        finalizers: [example.com/keep]
+        ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: "1"}]
+        managedFields: [{manager: kubectl}]
+      spec: {finalizers: [kubernetes]}
+      status: {phase: Active}
+      """
+    let findings = try demoFindings(copied, withConfigMap(manifests, in: "shop"))
+    #expect(findings.isEmpty, "\(findings.map(\.message))")
+    // A namespace the run does not hold.
+    let unseen = try demoFindings(
+      onCore(
+        "!has(namespaceObject.kind) && namespaceObject.metadata.name == 'elsewhere'",
+        resources: #""configmaps""#),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: elsewhere}\n")
+    #expect(unseen.isEmpty, "\(unseen.map(\.message))")
   }
 }

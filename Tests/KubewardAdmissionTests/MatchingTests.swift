@@ -240,6 +240,60 @@ struct MatchingTests {
     #expect(try Harness(policies: exact, manifest: old).objectFindings().isEmpty)
   }
 
+  /// Core v1 Events and `events.k8s.io/v1` ones are one resource in two groups (one storage:
+  /// the API server's equivalent resources). A rule naming one matches the other under
+  /// matchPolicy Equivalent; the API server converts the object to the rule's shape
+  /// (`regarding` is `involvedObject` there), which kubeward does not, so it says the object
+  /// was not checked. Exact matches only the group named.
+  @Test func eventsMatchAcrossTheirTwoGroups() throws {
+    let coreRule =
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["events"]}"#
+    let newEvent = """
+      apiVersion: events.k8s.io/v1
+      kind: Event
+      metadata: {name: e, namespace: shop}
+      regarding: {kind: Pod, name: p, namespace: shop}
+      note: started
+      eventTime: "2026-01-01T00:00:00.000000Z"
+      reportingController: example.com/c
+      reportingInstance: i
+      action: Started
+      reason: Started
+      type: Normal
+      """
+    let coreEvent = """
+      apiVersion: v1
+      kind: Event
+      metadata: {name: e, namespace: shop}
+      involvedObject: {kind: Pod, name: p, namespace: shop}
+      message: started
+      """
+    let converted = try Harness(
+      policies: policy("has(object.involvedObject)", rules: coreRule), manifest: newEvent
+    ).objectFindings()
+    #expect(converted.map(\.severity) == [.info], "\(converted.map(\.message))")
+    #expect(
+      converted.first?.message.contains(
+        "its rules name Event only as the same resource in another API group") == true,
+      "\(converted.map(\.message))")
+    // Named in its own group, the object is evaluated as written.
+    let own = try Harness(policies: policy("false", rules: coreRule), manifest: coreEvent)
+      .objectFindings()
+    #expect(own.map(\.severity) == [.error], "\(own.map(\.message))")
+    // What conversion leaves alone (the metadata) is evaluated.
+    let metadata = try Harness(
+      policies: policy("object.metadata.name != 'e'", rules: coreRule), manifest: newEvent
+    ).objectFindings()
+    #expect(metadata.map(\.severity) == [.error], "\(metadata.map(\.message))")
+    let exact = constrained(
+      """
+          matchPolicy: Exact
+          resourceRules:
+            \(coreRule)
+      """, "false")
+    #expect(try Harness(policies: exact, manifest: newEvent).objectFindings().isEmpty)
+  }
+
   /// Equivalent matching names resources a server serves: a rule for a version no server has
   /// (`apps/v1beta1`, core `v2`) matches nothing; one for another served version does.
   @Test func equivalentMatchingNamesServedVersions() throws {
