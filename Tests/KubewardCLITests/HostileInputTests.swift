@@ -203,6 +203,46 @@ struct HostileInputCommandTests {
     #expect(!files.contains { $0.hasPrefix("again/") || $0.hasPrefix("app/up/") }, "\(files)")
   }
 
+  /// A link out of the folder is said as the repository writes it, and whether or not its
+  /// target is there (knative links `vendor/`, which a checkout may leave out): information,
+  /// never the error of a broken file, which a dangling link inside the folder is.
+  @Test func linksOutOfTheTreeAreSaidAsWrittenTargetOrNot() throws {
+    let top = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web"), to: top + "/outside.yaml")
+    try write(pod(named: "app"), to: top + "/repo/app.yaml")
+    let manager = FileManager.default
+    try manager.createSymbolicLink(
+      atPath: top + "/repo/out.yaml", withDestinationPath: "../outside.yaml")
+    try manager.createSymbolicLink(
+      atPath: top + "/repo/vendored.yaml", withDestinationPath: "../vendor/missing.yaml")
+    try manager.createSymbolicLink(
+      atPath: top + "/repo/absent.yaml", withDestinationPath: "/nonexistent-kubeward/x.yaml")
+    try manager.createSymbolicLink(
+      atPath: top + "/repo/broken.yaml", withDestinationPath: "sub/../gone.yaml")
+    let run = try Kubeward.run(
+      ["lint", "--format", "json", "--fail-on", "never", "."], in: top + "/repo")
+    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+    func said(_ file: String) -> (policy: String, severity: String, message: String)? {
+      findings.first { $0["file"] as? String == file }.map {
+        (
+          $0["policy"] as? String ?? "", $0["severity"] as? String ?? "",
+          $0["message"] as? String ?? ""
+        )
+      }
+    }
+    let out = try #require(said("out.yaml"))
+    #expect(out.policy == "symlink-not-followed" && out.severity == "info")
+    #expect(out.message.contains("a symbolic link to ../outside.yaml, outside"), "\(out.message)")
+    #expect(!out.message.contains(top), "the runner's folders: \(out.message)")
+    for file in ["vendored.yaml", "absent.yaml"] {
+      let missing = try #require(said(file), "\(file)")
+      #expect(missing.policy == "symlink-not-followed" && missing.severity == "info", "\(missing)")
+    }
+    #expect(said("vendored.yaml")?.message.contains("to ../vendor/missing.yaml, outside") == true)
+    let broken = try #require(said("broken.yaml"))
+    #expect(broken.policy == "unreadable-file" && broken.severity == "error", "\(broken)")
+  }
+
   /// Outside a repository, a `.kubeward.yaml` in a folder above the working directory (a shared
   /// `/tmp`) is not applied.
   @Test func configurationIsFoundOnlyUpToTheRepositoryRoot() throws {

@@ -54,12 +54,19 @@ struct ResourceRequests: ObjectPolicy {
       // Only kinds with a `/scale` subresource have a HorizontalPodAutoscaler.
       let scaled = [.deployment, .statefulSet, .replicaSet, .replicationController].contains(
         object.resourceKind)
+      // The kubelet evicts first the pods using more memory than they requested; one whose
+      // memory is requested (a memory limit requests it) loses, without a cpu request, its
+      // share of a busy node's cpu, not its place in that order.
+      let consequence =
+        missing.contains(.memory)
+        ? "it is among the first evicted under pressure"
+        : "it gets the smallest share of a busy node's cpu"
       report.report(
         container.node,
         """
         has no \(names) request: the scheduler places it as if it needed no \
         \(missing.map(\.text).joined(separator: " or ")), so nodes \
-        get overcommitted and it is among the first evicted under pressure\
+        get overcommitted and \(consequence)\
         \(scaled ? ", and autoscalers cannot compute utilisation" : "") (on a virtual node \
         such as ECI or Fargate, the requests size the pod's instance instead); set \(settings)
         """,

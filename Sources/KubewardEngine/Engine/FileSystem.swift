@@ -179,6 +179,32 @@ public enum FileSystem {
     } ?? nil
   }
 
+  /// What the symbolic link `path` holds, as written; `nil` when it is none or cannot be read.
+  public static func linkText(_ path: FilePath) -> [UInt8]? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+    let count = path.withCString { readlink($0, &buffer, buffer.count) } ?? -1
+    guard count >= 0 else { return nil }
+    return buffer[..<count].map { UInt8(bitPattern: $0) }
+  }
+
+  /// The absolute `path` with its `.` and `..` components worked out as written (`/a/b/../c`
+  /// is `/a/c`): where a link to something that does not exist leads.
+  static func lexicallyNormalized(_ path: [UInt8]) -> [UInt8] {
+    var components: [ArraySlice<UInt8>] = []
+    for component in path.split(separator: UInt8(ascii: "/")) {
+      if component.elementsEqual(".".utf8) { continue }
+      if component.elementsEqual("..".utf8) {
+        _ = components.popLast()
+      } else {
+        components.append(component)
+      }
+    }
+    return components.reduce(into: []) { result, component in
+      result.append(UInt8(ascii: "/"))
+      result.append(contentsOf: component)
+    }
+  }
+
   /// Whether `path` resolves (symbolic links followed) to `folder` or to something inside
   /// it; `false` when either cannot be resolved.
   public static func resolves(_ path: FilePath, into folder: FilePath) -> Bool {

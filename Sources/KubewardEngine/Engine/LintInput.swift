@@ -356,15 +356,29 @@ private struct FolderWalk {
     _ path: FilePath, shown: String, isManifest: Bool, in folder: Frame,
     into inputs: inout [LintInput]
   ) -> Frame? {
+    // The target as the link writes it: what the repository says, not where this machine
+    // keeps it (a runner's folders do not belong in a CI log).
+    let written = FileSystem.linkText(path)
+    let shownTarget = (written ?? FileSystem.realPath(path)).map { FilePath.displayName($0[...]) }
     guard let status = FileSystem.status(path) else {
-      // A dangling symbolic link where a manifest should be: reported, not skipped.
-      if isManifest {
+      let failure = String(cString: strerror(errno))
+      guard isManifest else { return nil }
+      // A link out of the folder is not read whether or not its target is here (`vendor/`
+      // left out of a checkout): said as such. A dangling one inside is a broken file.
+      if let written, let leads = lexicalTarget(of: path, written: written), !isInsideRoot(leads) {
+        inputs.append(
+          LintInput(
+            name: shown,
+            source: .symlinkNotFollowed(
+              reason: "a symbolic link to \(shownTarget ?? "?"), outside the folder being linted "
+                + "(and not there: \(failure))"),
+            isExplicit: false))
+      } else {
         inputs.append(
           LintInput(
             name: shown,
             source: .unreadable(
-              reason: "a symbolic link to a file that cannot be reached ("
-                + String(cString: strerror(errno)) + ")"),
+              reason: "a symbolic link to a file that cannot be reached (\(failure))"),
             isExplicit: false))
       }
       return nil
@@ -373,18 +387,12 @@ private struct FolderWalk {
     guard isFolder || isManifest else { return nil }
     // Only targets inside the folder being linted are read: a link committed to a repository
     // must not make kubeward walk the whole file system or show files from outside it.
-    guard let target = FileSystem.realPath(path), let rootRealPath,
-      target == rootRealPath
-        || (target.starts(with: rootRealPath)
-          && (rootRealPath == [UInt8(ascii: "/")]
-            || target[rootRealPath.count] == UInt8(ascii: "/")))
-    else {
-      let shownTarget = FileSystem.realPath(path).map { FilePath.displayName($0[...]) } ?? "?"
+    guard let target = FileSystem.realPath(path), isInsideRoot(target) else {
       inputs.append(
         LintInput(
           name: shown,
           source: .symlinkNotFollowed(
-            reason: "a symbolic link to \(shownTarget), outside the folder being linted"),
+            reason: "a symbolic link to \(shownTarget ?? "?"), outside the folder being linted"),
           isExplicit: false))
       return nil
     }
@@ -396,6 +404,27 @@ private struct FolderWalk {
     // walked twice (or forever, for a link to a folder above). Nothing is skipped, so nothing
     // is said: documentation trees link folders to each other by the dozen.
     return nil
+  }
+
+  /// Whether the resolved absolute `target` is the folder being linted or inside it.
+  private func isInsideRoot(_ target: [UInt8]) -> Bool {
+    guard let rootRealPath else { return false }
+    return target == rootRealPath
+      || (target.starts(with: rootRealPath)
+        && (rootRealPath == [UInt8(ascii: "/")]
+          || target[rootRealPath.count] == UInt8(ascii: "/")))
+  }
+
+  /// Where the link at `path`, which reads `written`, leads when its target does not exist:
+  /// from its own folder (resolved), `.` and `..` taken as written.
+  private func lexicalTarget(of path: FilePath, written: [UInt8]) -> [UInt8]? {
+    if written.first == UInt8(ascii: "/") { return FileSystem.lexicallyNormalized(written) }
+    let bytes = path.bytes
+    let parent = bytes.lastIndex(of: UInt8(ascii: "/")).map {
+      FilePath(bytes: $0 == 0 ? [UInt8(ascii: "/")] : Array(bytes[..<$0]))
+    }
+    guard let folder = FileSystem.realPath(parent ?? FilePath(".")) else { return nil }
+    return FileSystem.lexicallyNormalized(folder + [UInt8(ascii: "/")] + written)
   }
 
   /// Folders of vendored dependencies, never a project's own manifests.
