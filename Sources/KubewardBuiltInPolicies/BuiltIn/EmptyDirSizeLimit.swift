@@ -16,26 +16,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
     let socketFolders = spec.socketFolders()
     let writtenWhileRunning = spec.volumesWrittenWhileRunning()
-    // Volumes mounted writable elsewhere than where configuration and credentials live
-    // (`/etc/...`, `.../secrets/...`: Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's
-    // `/etc/ceph`), than as one configuration file of the volume (`subPath: nginx.conf`), and
-    // than in the folder of a server's own certificates (`--cert-dir=/tmp`). Once per pod: per
-    // volume, it was quadratic in a pod of thousands of mounts.
-    let writtenElsewhere = Set(
-      spec.containers.filter(\.isLongRunning).flatMap { container in
-        // Read from the command line only when a mount asks: most mounts are settled first.
-        var certificateFolders: Set<[UInt8]>?
-        return container.volumeMounts.filter { mount in
-          guard !mount.readOnly, !Container.holdsOneConfigFile(subPath: mount.subPath) else {
-            return false
-          }
-          guard let path = mount.path else { return true }
-          if Container.holdsSmallFiles(mountedAt: path) { return false }
-          let folders = certificateFolders ?? container.certificateFolders
-          certificateFolders = folders
-          return !Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders)
-        }.map(\.volume)
-      })
+    // Volumes the containers that run write where files grow, not only configuration.
+    let writtenElsewhere = spec.volumesGrowingWhileRunning()
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?

@@ -35,7 +35,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     let spec: PodSpec
     init(_ spec: PodSpec) { self.spec = spec }
     lazy var socketFolders = spec.socketFolders()
-    lazy var writtenWhileRunning = spec.volumesWrittenWhileRunning()
+    lazy var growingWhileRunning = spec.volumesGrowingWhileRunning()
   }
 
   private func diskWriteEvidence(_ container: Container, _ spec: PodSpec, _ volumes: PodVolumes)
@@ -59,10 +59,11 @@ struct EphemeralStorageLimit: ObjectPolicy {
         }
         // One configuration file of the volume (`subPath: nginx.conf`): nothing else of it.
         if Container.holdsOneConfigFile(subPath: mount.subPath) { continue }
-        // An init container's volume that no container that runs writes holds what it set
-        // up, once (Contour's Envoy bootstrap, Argo CD's copied binary), as
-        // `emptydir-size-limit` judges it: no growth.
-        if !container.isLongRunning, !volumes.writtenWhileRunning.contains(mount.volume) {
+        // An init container's volume that no container that runs writes, or writes only as
+        // configuration (one file of it, a certificates folder), holds what it set up, once
+        // (Contour's Envoy bootstrap, Argo CD's copied binary, a config file copied from a
+        // ConfigMap), as `emptydir-size-limit` judges it: no growth.
+        if !container.isLongRunning, !volumes.growingWhileRunning.contains(mount.volume) {
           continue
         }
         // Said as seen: a writable mount, not a write (a config folder that only an init
