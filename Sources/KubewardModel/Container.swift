@@ -61,6 +61,16 @@ public final class Container: Sendable {
 
   public var name: String? { node.scalar(.name)?.string }
 
+  /// Where a finding about the container is shown: its `name` key when other keys come first
+  /// (`- env: …` before `name: jaeger`), the line a reader looks for; else the container.
+  public var findingAnchor: Node {
+    let pairs = node.pairs
+    guard node.isMapping, let first = pairs.first?.key, !first.textEquals("name"),
+      let name = pairs.first(where: { $0.key.isScalar && $0.key.textEquals("name") })?.key
+    else { return node }
+    return name
+  }
+
   /// A native sidecar: an init container with `restartPolicy: Always`, which runs for the
   /// pod's whole life.
   public var isSidecar: Bool {

@@ -22,7 +22,8 @@ struct AlpineImage: ObjectPolicy {
         image,
         """
         uses \(image.string ?? ""), an Alpine-based image: its musl resolver has caused DNS \
-        resolution failures inside clusters (search domains, ndots, TCP fallback)\
+        resolution failures inside clusters (search domains, ndots; no TCP fallback before \
+        Alpine 3.18)\
         \(resolves ? "; build" : " for containers that look names up; this one shows no sign of it, so if it does, build") \
         on a glibc-based image such as Debian slim or distroless
         """,

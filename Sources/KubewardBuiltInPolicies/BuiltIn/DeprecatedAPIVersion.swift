@@ -15,9 +15,10 @@ struct DeprecatedAPIVersion: ObjectPolicy {
       reportUnserved(object, apiVersion, &report)
       return
     }
+    let note = removal.note(for: object)
     let instead =
-      removal.replacement.map { "use apiVersion \($0)\(removal.note.map { " (\($0))" } ?? "")" }
-      ?? (removal.note ?? "remove it")
+      removal.replacement.map { "use apiVersion \($0)\(note.map { " (\($0))" } ?? "")" }
+      ?? (note ?? "remove it")
     // A patch is never applied itself: it is merged into an object at its apiVersion, which
     // is reported where that object is written (a scaffold keeps such patches commented out).
     if report.isKustomizePatch {
@@ -95,6 +96,30 @@ enum RemovedAPIs {
     let removedIn: String
     let replacement: String?
     let note: String?
+    /// Which objects the note is true of.
+    var noteApplies = NoteCondition.always
+
+    /// The note, where it is true of `object`.
+    func note(for object: KubeObject) -> String? {
+      guard noteApplies != .always else { return note }
+      guard let selector = object.spec?.mapping(.selector) else {
+        return noteApplies == .withoutSelector ? note : nil
+      }
+      let selects =
+        selector.mapping(.matchLabels).map { !$0.pairs.isEmpty } == true
+        || selector.sequence(.matchExpressions).map { $0.childCount > 0 } == true
+      return selects ? nil : note
+    }
+  }
+
+  /// Notes about a selector are true of some objects only.
+  enum NoteCondition: Sendable {
+    case always
+    /// An object without a selector, or with an empty one (`apps/v1 requires spec.selector`).
+    case withoutSelector
+    /// An object with an empty selector (`{}`), which policy/v1 reads as every pod; a missing
+    /// one selects none at either version.
+    case withEmptySelector
   }
 
   private struct Entry {
@@ -103,12 +128,14 @@ enum RemovedAPIs {
     let removedIn: String
     let replacement: String?
     var note: String? = nil
+    var noteApplies = NoteCondition.always
   }
 
   private static let entries: [Entry] = [
     Entry(
       apiVersion: "extensions/v1beta1", kinds: ["Deployment", "DaemonSet", "ReplicaSet"],
-      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector"),
+      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector",
+      noteApplies: .withoutSelector),
     Entry(
       apiVersion: "extensions/v1beta1", kinds: ["NetworkPolicy"], removedIn: "1.16",
       replacement: "networking.k8s.io/v1"),
@@ -122,7 +149,8 @@ enum RemovedAPIs {
       note: "backends become service.name and service.port, and pathType is required"),
     Entry(
       apiVersion: "apps/v1beta1", kinds: ["Deployment", "StatefulSet", "ControllerRevision"],
-      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector"),
+      removedIn: "1.16", replacement: "apps/v1", note: "apps/v1 requires spec.selector",
+      noteApplies: .withoutSelector),
     Entry(
       apiVersion: "apps/v1beta2",
       kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"],
@@ -182,7 +210,8 @@ enum RemovedAPIs {
     Entry(
       apiVersion: "policy/v1beta1", kinds: ["PodDisruptionBudget"], removedIn: "1.25",
       replacement: "policy/v1",
-      note: "in policy/v1 an empty selector selects every pod of the namespace"),
+      note: "in policy/v1 an empty selector selects every pod of the namespace",
+      noteApplies: .withEmptySelector),
     Entry(
       apiVersion: "policy/v1beta1", kinds: ["PodSecurityPolicy"], removedIn: "1.25",
       replacement: nil, note: "PodSecurityPolicy was removed; use Pod Security Admission"),
@@ -225,7 +254,8 @@ enum RemovedAPIs {
     for entry in entries {
       for kind in entry.kinds {
         table[Pair(apiVersion: entry.apiVersion, kind: kind)] = Removal(
-          removedIn: entry.removedIn, replacement: entry.replacement, note: entry.note)
+          removedIn: entry.removedIn, replacement: entry.replacement, note: entry.note,
+          noteApplies: entry.noteApplies)
       }
     }
     return table

@@ -546,7 +546,7 @@ extension FactsCollection {
       }
       unprobed.append(
         WorkloadFacts.ContainerFacts(
-          name: strings(container.name), location: locate(container.node),
+          name: strings(container.name), location: locate(container.findingAnchor),
           declaresPorts: !declared.isEmpty,
           declaresOnlyAuxiliaryPorts: !declared.isEmpty
             && declared.allSatisfy {

@@ -154,25 +154,15 @@ public struct ObjectReport: Sendable {
     text.append(contentsOf: message.utf8)
     var severity = adjustment.apply(to: severity)
     if let severityCap, severity > severityCap { severity = severityCap }
-    // A finding about a container is shown at its name, which need not be its first key
-    // (`- env: …` before `name: jaeger`): the line a reader looks for.
+    // A finding about a container is shown where the container is (`findingAnchor`).
     let range =
-      container.flatMap { $0.node == node ? Self.laterNameKey(of: node)?.range : nil }
+      container.map { $0.node == node ? $0.findingAnchor.findingRange : node.findingRange }
       ?? node.findingRange
     findings.append(
       Finding(
         policy: policy, severity: severity, file: file,
         range: range, message: String(decoding: text, as: UTF8.self), object: object,
         container: containerName, path: computePaths ? node.path : nil))
-  }
-
-  /// A mapping's `name` key, when another key comes before it.
-  private static func laterNameKey(of node: Node) -> Node? {
-    let pairs = node.pairs
-    guard node.isMapping, let first = pairs.first?.key, !first.textEquals("name") else {
-      return nil
-    }
-    return pairs.first { $0.key.isScalar && $0.key.textEquals("name") }?.key
   }
 
   /// Names the policy (and its severity) of the findings reported next, for a check that

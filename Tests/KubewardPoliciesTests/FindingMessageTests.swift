@@ -1,0 +1,66 @@
+import KubewardEngine
+import Testing
+
+/// What a finding says is true of the object it is about (found on repositories kubeward was
+/// not tuned on: a claim that holds of other objects only is one the author disputes).
+@Suite("Finding messages")
+struct FindingMessageTests {
+  /// The messages of `policy`'s findings on `manifest`, in order.
+  func messages(_ policy: String, _ manifest: String) throws -> [String] {
+    let input = LintInput(name: "m.yaml", source: .bytes(Array(manifest.utf8)), isExplicit: true)
+    return try Linter().lint([input]).findings.filter { $0.policy == policy }.map(\.message)
+  }
+
+  /// `resource-requests`: a pod without a memory request is among the first the kubelet
+  /// evicts; one whose memory is requested (a memory limit requests it) is not, and without a
+  /// cpu request it loses its share of a busy node's cpu.
+  @Test func aMissingCPURequestIsNoEvictionRisk() throws {
+    func message(resources: String) throws -> String? {
+      try messages(
+        "resource-requests",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+          + "  containers: [{name: app, image: example/app:1.0, resources: \(resources)}]\n"
+      ).first
+    }
+    let cpuOnly = try #require(try message(resources: "{limits: {memory: 300Mi}}"))
+    #expect(cpuOnly.contains("has no cpu request"), "\(cpuOnly)")
+    #expect(cpuOnly.contains("smallest share of a busy node's cpu"), "\(cpuOnly)")
+    #expect(!cpuOnly.contains("evicted"), "\(cpuOnly)")
+    for resources in ["{}", "{requests: {cpu: 100m}}"] {
+      let memory = try #require(try message(resources: resources))
+      #expect(memory.contains("among the first evicted under pressure"), "\(memory)")
+    }
+  }
+
+  /// `deprecated-api-version`: policy/v1 reads an empty PodDisruptionBudget selector as every
+  /// pod, which is said of a budget with an empty selector only (a missing one selects none at
+  /// either version); apps/v1 requiring a selector is said of a Deployment without one.
+  @Test func selectorNotesAreSaidOfObjectsTheyAreTrueOf() throws {
+    let budgets = ["{matchLabels: {app: a}}", "{}", nil].map { selector in
+      "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: b}\nspec:\n"
+        + "  minAvailable: 1\n" + (selector.map { "  selector: \($0)\n" } ?? "")
+    }
+    let said = try budgets.map {
+      try messages("deprecated-api-version", $0).first?.contains("an empty selector") ?? false
+    }
+    #expect(said == [false, true, false])
+    let deployments = ["  selector: {matchLabels: {app: a}}\n", ""].map { selector in
+      "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\nspec:\n" + selector
+        + "  template: {metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: a:1}]}}\n"
+    }
+    let required = try deployments.map {
+      try messages("deprecated-api-version", $0).first?.contains("requires spec.selector") ?? false
+    }
+    #expect(required == [false, true])
+  }
+
+  /// `alpine-image`: musl retries large answers over TCP since 1.2.4 (Alpine 3.18); the
+  /// message says what was true before, not that every Alpine lacks it.
+  @Test func theAlpineMessageDatesTheTCPFallback() throws {
+    let said = try messages(
+      "alpine-image",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+        + "  containers: [{name: c, image: alpine:3.23, command: [nslookup, api]}]\n")
+    #expect(said.count == 1 && said[0].contains("no TCP fallback before Alpine 3.18"), "\(said)")
+  }
+}
