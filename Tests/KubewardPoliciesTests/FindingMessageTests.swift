@@ -63,4 +63,21 @@ struct FindingMessageTests {
         + "  containers: [{name: c, image: alpine:3.23, command: [nslookup, api]}]\n")
     #expect(said.count == 1 && said[0].contains("no TCP fallback before Alpine 3.18"), "\(said)")
   }
+
+  /// `single-replica`: a traffic peak is said of a workload a Service sends requests to, not of
+  /// a controller or a worker that none selects (cluster-autoscaler, Tekton's controllers).
+  @Test func aTrafficPeakIsSaidOfServedWorkloadsOnly() throws {
+    let deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: shop}\nspec:\n"
+      + "  replicas: 1\n  selector: {matchLabels: {app: d}}\n"
+      + "  template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c, image: c:1}]}}\n"
+    let service =
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: d, namespace: shop}\n"
+      + "spec: {selector: {app: d}, ports: [{port: 80}]}\n"
+    let alone = try messages("single-replica", deployment)
+    #expect(alone.count == 1 && !alone[0].contains("traffic peak"), "\(alone)")
+    #expect(alone.first?.contains("stops its work until another pod starts") == true)
+    let served = try messages("single-replica", deployment + service)
+    #expect(served.count == 1 && served[0].contains("traffic peak has nowhere to spread"))
+  }
 }

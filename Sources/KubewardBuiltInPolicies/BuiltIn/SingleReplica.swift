@@ -8,7 +8,8 @@ struct SingleReplica: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    for workload in set.facts.workloads
+    let served = Self.selectedByServices(set)
+    for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind == .deployment || workload.kind == .statefulSet {
       guard workload.replicas == 1, !set.isAutoscaled(workload),
         !set.mayBeIncomplete(
@@ -33,9 +34,26 @@ struct SingleReplica: SetPolicy {
         workload.object, at: workload.replicasLocation ?? workload.location,
         """
         runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a \
-        crash, a node failure or a drain takes the service down, and a traffic peak has \
-        nowhere to spread; run at least 2 replicas or add an autoscaler\(byDesign)
+        crash, a node failure or a drain \(served.contains(index)
+          ? "takes the service down, and a traffic peak has nowhere to spread"
+          : "stops its work until another pod starts"); run at least 2 replicas or add an \
+        autoscaler\(byDesign)
         """, adjustment: byDesign.isEmpty ? .standard : .info)
     }
+  }
+
+  /// The workloads a Service of the set selects: the others (a controller, a worker) are
+  /// sent no requests through one, so a traffic peak is none of theirs to spread.
+  private static func selectedByServices(_ set: LintSet) -> Set<Int> {
+    var selected: Set<Int> = []
+    // Each selection once: Services sharing a selector share it.
+    var seen: Set<ObjectIdentifier> = []
+    for service in set.facts.services {
+      guard let selection = set.selection(of: service),
+        seen.insert(ObjectIdentifier(selection)).inserted
+      else { continue }
+      selected.formUnion(selection.indices)
+    }
+    return selected
   }
 }
