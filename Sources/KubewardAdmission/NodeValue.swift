@@ -1307,8 +1307,9 @@ struct NamespacedMetadata: MapValue {
 /// its type meta empty), no ownerReferences or managedFields.
 struct NamespaceObjectView: MapValue {
   let base: any MapValue
-  /// The fields kept; `metadata` is itself kept to `metadataFields`.
-  let kept: Set<String>
+  /// Whether this is the Namespace's metadata, kept to `metadataFields`; else the Namespace,
+  /// kept to `objectFields`.
+  let isMetadata: Bool
 
   static let objectFields: Set<String> = ["metadata", "spec", "status"]
   static let metadataFields: Set<String> = [
@@ -1320,12 +1321,12 @@ struct NamespaceObjectView: MapValue {
   /// The Namespace `value` (a map) as the API server hands it to policies.
   static func of(_ value: Value) -> Value {
     guard case .map(let map) = value else { return value }
-    return .map(NamespaceObjectView(base: map, kept: objectFields))
+    return .map(NamespaceObjectView(base: map, isMetadata: false))
   }
 
   private func keeps(_ key: Value) -> Bool {
     guard case .string(let name) = key else { return false }
-    return kept.contains(name)
+    return (isMetadata ? Self.metadataFields : Self.objectFields).contains(name)
   }
 
   var count: Int { keys.count }
@@ -1334,8 +1335,8 @@ struct NamespaceObjectView: MapValue {
 
   func value(for key: Value) -> Value? {
     guard keeps(key), let value = base.value(for: key) else { return nil }
-    if case .string("metadata") = key, kept == Self.objectFields, case .map(let metadata) = value {
-      return .map(NamespaceObjectView(base: metadata, kept: Self.metadataFields))
+    if !isMetadata, case .string("metadata") = key, case .map(let metadata) = value {
+      return .map(NamespaceObjectView(base: metadata, isMetadata: true))
     }
     return value
   }

@@ -357,21 +357,24 @@ private struct FolderWalk {
     into inputs: inout [LintInput]
   ) -> Frame? {
     // The target as the link writes it: what the repository says, not where this machine
-    // keeps it (a runner's folders do not belong in a CI log).
-    let written = FileSystem.linkText(path)
-    let shownTarget = (written ?? FileSystem.realPath(path)).map { FilePath.displayName($0[...]) }
+    // keeps it (a runner's folders do not belong in a CI log). Read only for a link that is
+    // said: documentation trees link folders to each other by the dozen.
+    func shownTarget(_ written: [UInt8]?) -> String {
+      (written ?? FileSystem.realPath(path)).map { FilePath.displayName($0[...]) } ?? "?"
+    }
     guard let status = FileSystem.status(path) else {
       let failure = String(cString: strerror(errno))
       guard isManifest else { return nil }
       // A link out of the folder is not read whether or not its target is here (`vendor/`
       // left out of a checkout): said as such. A dangling one inside is a broken file.
+      let written = FileSystem.linkText(path)
       if let written, let leads = lexicalTarget(of: path, written: written), !isInsideRoot(leads) {
         inputs.append(
           LintInput(
             name: shown,
             source: .symlinkNotFollowed(
-              reason: "a symbolic link to \(shownTarget ?? "?"), outside the folder being linted "
-                + "(and not there: \(failure))"),
+              reason: "a symbolic link to \(shownTarget(written)), outside the folder being "
+                + "linted (and not there: \(failure))"),
             isExplicit: false))
       } else {
         inputs.append(
@@ -392,7 +395,9 @@ private struct FolderWalk {
         LintInput(
           name: shown,
           source: .symlinkNotFollowed(
-            reason: "a symbolic link to \(shownTarget ?? "?"), outside the folder being linted"),
+            reason:
+              "a symbolic link to \(shownTarget(FileSystem.linkText(path))), outside the folder "
+              + "being linted"),
           isExplicit: false))
       return nil
     }
