@@ -193,6 +193,10 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// The policy's variables, in order.
   var variables: [NamedExpression] { policy?.variables ?? [] }
 
+  /// Whether the phase has read a variable yet: an evaluation traced now reads every field a
+  /// traced evaluation in a new activation would (`AdmissionCheck.tracedNode`).
+  var hasReadVariables: Bool { variablesRead }
+
   /// The object's: every policy on it evaluates one expression after another.
   var scratch: EvaluationScratch? { scope.scratch }
   /// The object's: every policy on it reads the same `object`, `request`, … . None while
@@ -337,9 +341,12 @@ extension AdmissionActivation {
     let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
     let kept = SharedValue(value: value, cost: spent, lastRead: lastRead)
     let slots = scope.sharedExpressions.count
-    if tracer == nil {
+    // A traced value is the untraced one too: a validation traced first (see
+    // `FailurePredictions`) leaves it for the policies that evaluate it untraced.
+    if tracer == nil || scope.sharedValues[slot] == nil {
       scope.sharedValues.keep(kept, at: slot, slots: slots)
-    } else {
+    }
+    if tracer != nil {
       scope.tracedValues.keep(kept, at: slot, slots: slots)
     }
     return value
@@ -401,6 +408,33 @@ struct SharedValue {
   let value: Value
   let cost: Int
   let lastRead: FieldTracer.Read?
+}
+
+/// Which validations failed the last time they were evaluated, to evaluate those traced
+/// from the start. A failed validation is reported at the field it read last, which an
+/// untraced evaluation does not know: evaluated again traced (`AdmissionCheck.tracedNode`),
+/// it was evaluated twice (a tenth of what fifty policies add to a run). Validations that fail
+/// mostly fail again on the next object (a library's rules against a team's habits), so
+/// those are traced first, and one traced for nothing costs only the tracing.
+///
+/// Bits in a fixed table, by the expression's address: two expressions that share a place
+/// share a guess, which a wrong guess costs only time, never a different result.
+struct FailurePredictions {
+  private static let size = 1_024
+  private var failed = [Bool](repeating: false, count: size)
+
+  private static func place(of expression: PolicyExpression) -> Int {
+    // Objects are 16-byte aligned: the low bits of an address are always zero.
+    Int(truncatingIfNeeded: UInt(bitPattern: ObjectIdentifier(expression)) >> 4) & (size - 1)
+  }
+
+  func expectsFailure(of expression: PolicyExpression) -> Bool {
+    failed[Self.place(of: expression)]
+  }
+
+  mutating func record(_ didFail: Bool, of expression: PolicyExpression) {
+    failed[Self.place(of: expression)] = didFail
+  }
 }
 
 /// The shared values an object's check keeps, by slot: where each is in a list, by an array
@@ -494,6 +528,18 @@ final class ObjectScope: @unchecked Sendable {
     _read { yield memory.validationMessages }
     _modify { yield &memory.validationMessages }
   }
+  /// Where each validation that did not hold failed, when it was traced as it was evaluated
+  /// (see `FailurePredictions`), by index as `validationResults`; `nil` for one evaluated
+  /// untraced.
+  var validationNodes: [Node?] {
+    _read { yield memory.validationNodes }
+    _modify { yield &memory.validationNodes }
+  }
+  /// Which validations failed when last evaluated.
+  var predictions: FailurePredictions {
+    _read { yield memory.predictions }
+    _modify { yield &memory.predictions }
+  }
   /// The paths the object's evaluations read from the names every policy sees alike.
   /// (`params` and `variables` differ between policies and bindings.)
   var selections: SelectionCache { memory.selections }
@@ -555,6 +601,9 @@ final class ScopeMemory: @unchecked Sendable {
   @exclusivity(unchecked) var tracedValues = SharedValues()
   @exclusivity(unchecked) var validationResults: [Value] = []
   @exclusivity(unchecked) var validationMessages: [String] = []
+  @exclusivity(unchecked) var validationNodes: [Node?] = []
+  /// Kept from object to object: it says nothing of an object, only how its policies fared.
+  @exclusivity(unchecked) var predictions = FailurePredictions()
   /// Activations that were given back (`ObjectScope.recycle`), for the next policy. Two: a
   /// failed validation's traced evaluation (`AdmissionCheck.tracedNode`) needs one while its
   /// policy's is in use.
@@ -583,6 +632,7 @@ final class ScopeMemory: @unchecked Sendable {
     memory.tracedValues.forget()
     memory.validationResults.removeAll(keepingCapacity: true)
     memory.validationMessages.removeAll(keepingCapacity: true)
+    memory.validationNodes.removeAll(keepingCapacity: true)
     memory.scratch.forget()
     guard memory.isKept else { return }
     spares.withLock { spares in
@@ -1539,21 +1589,37 @@ struct AdmissionCheck: ObjectCheck {
     let outOfBudget =
       "validation failed due to running out of cost budget, no further validation rules will be run"
     for index in validations.indices {
-      guard let result = context.evaluateWithinBudget(validations[index].expression) else {
+      let expression = validations[index].expression
+      // Traced from the start where the validation failed last time (see
+      // `FailurePredictions`), unless a variable was read already: traced again in a new
+      // activation, its reads would count too.
+      var tracer: FieldTracer?
+      if scope.predictions.expectsFailure(of: expression), !context.hasReadVariables {
+        tracer = FieldTracer(object: object.node)
+        context.tracer = tracer
+      }
+      let outcome = context.evaluateWithinBudget(expression)
+      context.tracer = nil
+      guard let result = outcome else {
         failClosed(outOfBudget)
         return
       }
+      var holds = false
       switch result {
-      case .bool(true): break
+      case .bool(true): holds = true
       case .bool(false):
         failed = true
         allHold = false
       default: allHold = false
       }
+      scope.predictions.record(!holds, of: expression)
+      let node = holds ? nil : tracer.map { $0.lastNode ?? object.nameNode }
       if index < scope.validationResults.count {
         scope.validationResults[index] = result
+        scope.validationNodes[index] = node
       } else {
         scope.validationResults.append(result)
+        scope.validationNodes.append(node)
       }
       // Kyverno stops at the first validation that does not hold: it alone is the result.
       if policy.flavor == .kyverno, !allHold {
@@ -1602,13 +1668,17 @@ struct AdmissionCheck: ObjectCheck {
         case .bool(true):
           continue
         case .bool(false):
-          let node = tracedNode(expression, object: object, spent: context, build: activation)
+          let node =
+            scope.validationNodes[index]
+            ?? tracedNode(expression, object: object, spent: context, build: activation)
           report.report(node, scope.validationMessages[index], adjustment: adjustment)
         case .error(let error):
           // Kyverno applies failurePolicy to matchConditions only: a validation that errs is
           // a rule error, which its handler denies under Deny (`vpol/compiler/policy.go`).
           guard policy.failurePolicy == .fail || policy.flavor == .kyverno else { continue }
-          let node = tracedNode(expression, object: object, spent: context, build: activation)
+          let node =
+            scope.validationNodes[index]
+            ?? tracedNode(expression, object: object, spent: context, build: activation)
           report.report(
             node,
             "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",

@@ -2424,6 +2424,35 @@ struct EvaluationTests {
     #expect(together.first { $0.policy == "second" }?.line == 17)
   }
 
+  /// A validation that fails object after object is traced as it is evaluated (see
+  /// `FailurePredictions`), not evaluated again to find where it failed: it points where the
+  /// traced re-evaluation does, on the first object and the next; one read after a variable
+  /// another validation read first is traced anew, in an activation of its own, and still
+  /// points at what the variable read.
+  @Test func validationsTracedAsEvaluatedPointWhereReevaluationDoes() throws {
+    let policies = [
+      readingContainers(
+        "images",
+        [
+          "variables.containers.all(c, c.image.startsWith('docker.io/'))",
+          "size(variables.containers) > 3",
+        ]),
+      policy("object.spec.replicas <= 2", name: "replicas"),
+    ].joined(separator: "\n---\n")
+    var harness = Harness.serial(policies: policies, deployments: 4)
+    // The second object passes the first validation: a guess of failure traced for nothing.
+    harness.manifests[1].text = deployment(name: "web1", image: "docker.io/web:1.0")
+    let findings = try harness.objectFindings()
+    for index in 0..<4 {
+      let file = "d\(index).yaml"
+      let lines = findings.filter { $0.file == file }.map { "\($0.policy):\($0.line)" }.sorted()
+      // The image (line 17), the containers the variable read (line 16), the replicas (8).
+      let expected =
+        index == 1 ? ["images:16", "replicas:8"] : ["images:16", "images:17", "replicas:8"]
+      #expect(lines == expected, "\(file)")
+    }
+  }
+
   /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
   /// levels deep overflowed the stack (such a policy is now refused when read). Evaluation
   /// nests at most 1 500 levels at once: a chain of 7 such variables would pass it, and is read
