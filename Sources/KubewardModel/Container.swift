@@ -465,6 +465,21 @@ public final class Container: Sendable {
     return numbers
   }
 
+  /// The numbers its arguments or environment values give as a whole word, or after the last
+  /// `=` or `:` of one, that could be ports (1–65535): `--port "18080"`, `--listen=:9000`,
+  /// `PORT=8081`. Where a container listens is often said so rather than declared.
+  public var namedPortNumbers: Set<Int> {
+    var numbers: Set<Int> = []
+    let words = commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }
+    for word in words {
+      let start = word.lastIndex { $0 == "=" || $0 == ":" }.map(word.index(after:))
+      for text in [Substring(word), word[(start ?? word.startIndex)...]] {
+        if let number = Int(text), (1...65535).contains(number) { numbers.insert(number) }
+      }
+    }
+    return numbers
+  }
+
   /// Whether the container's command or environment names a Unix socket under `path` (a
   /// CSI sidecar's `--csi-address=/csi/csi.sock`): a folder that only holds a socket.
   public func namesSocket(under path: String) -> Bool {

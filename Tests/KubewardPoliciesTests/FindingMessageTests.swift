@@ -54,6 +54,62 @@ struct FindingMessageTests {
     #expect(required == [false, true])
   }
 
+  /// `loadbalancer-lifecycle` suggests an Ingress for a Service that serves HTTP, not for
+  /// NFS, a database or DNS behind a load balancer (rook's NFS example), which an Ingress
+  /// cannot carry.
+  @Test func anIngressIsSuggestedForHTTPOnly() throws {
+    func suggestsIngress(_ ports: String) throws -> Bool {
+      let message = try #require(
+        try messages(
+          "loadbalancer-lifecycle",
+          "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n"
+            + "  type: LoadBalancer\n  selector: {app: s}\n  ports: \(ports)\n"
+        ).first)
+      return message.contains("through an Ingress")
+    }
+    #expect(try suggestsIngress("[{port: 443}]"))
+    #expect(try suggestsIngress("[{name: http-api, port: 9000}]"))
+    #expect(try suggestsIngress("[{port: 9000, appProtocol: kubernetes.io/h2c}]"))
+    #expect(try !suggestsIngress("[{name: nfs, port: 2049}]"))
+    #expect(try !suggestsIngress("[{port: 5432}, {port: 53, protocol: UDP}]"))
+  }
+
+  /// `service-selects-nothing` and the storage policies say what Kubernetes does, not the
+  /// worst one outage saw: kube-proxy refuses connections to a Service without endpoints,
+  /// and under DiskPressure the kubelet evicts pods by their use, not every pod.
+  @Test func consequencesAreWhatKubernetesDoes() throws {
+    let said = try messages(
+      "service-selects-nothing",
+      """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web, namespace: shop}
+      spec: {selector: {app: wbe}, ports: [{port: 80}]}
+      ---
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web, namespace: shop}
+      spec:
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec: {containers: [{name: web, image: example/web:1.0}]}
+      """)
+    #expect(said.count == 1 && said[0].contains("connections to it are refused or time out"))
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p, namespace: shop}
+      spec:
+        containers:
+          - {name: app, image: example/app:1.0, volumeMounts: [{name: scratch, mountPath: /scratch}]}
+        volumes: [{name: scratch, emptyDir: {}}]
+      """
+    let emptyDir = try messages("emptydir-size-limit", pod)
+    #expect(emptyDir.count == 1 && emptyDir[0].contains("starts evicting its pods"))
+    #expect(!emptyDir.joined().contains("every pod"))
+  }
+
   /// `alpine-image`: musl retries large answers over TCP since 1.2.4 (Alpine 3.18); the
   /// message says what was true before, not that every Alpine lacks it.
   @Test func theAlpineMessageDatesTheTCPFallback() throws {

@@ -119,7 +119,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           key,
           """
           has \(name) without sizeLimit: whatever the pod writes there can fill the node's \
-          disk until the kubelet evicts every pod on it (DiskPressure); set \
+          disk until the kubelet starts evicting its pods (DiskPressure); set \
           emptyDir.sizeLimit
           """)
       }

@@ -491,8 +491,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
         let why: String
         if !container.hasReadOnlyRootFilesystem {
           why =
-            "kubeward sees no volume, image or command of it that writes to disk, so its logs "
-            + "and writable layer are what can grow"
+            "kubeward sees no unbounded volume, data image or command of it that writes to "
+            + "disk, so its logs and writable layer are what can grow"
         } else if let image = keptData(container), !hasOwnStorage(container, spec) {
           why =
             "\(image) keeps data in the volumes its image declares, which the container "
@@ -515,7 +515,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
         container.node,
         """
         has no resources.limits.ephemeral-storage\(requestOnly), and \(evidence): its writes \
-        can fill the node's disk until the kubelet evicts every pod there (DiskPressure); set \
+        can fill the node's disk until the kubelet starts evicting its pods (DiskPressure); set \
         resources.limits.ephemeral-storage
         """,
         container: container)

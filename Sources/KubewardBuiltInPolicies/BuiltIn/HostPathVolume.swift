@@ -57,6 +57,9 @@ struct HostPathVolume: ObjectPolicy {
     // The volumes some container mounts writable, found once: filtering every mount for each
     // volume was quadratic in a pod of thousands of each.
     var writable: Set<String>?
+    // A folder for a Unix socket (konnectivity's `--uds-name=/etc/kubernetes/…/x.socket`,
+    // the API server on the node connecting to it) holds nothing that grows.
+    var socketFolders: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
@@ -67,14 +70,16 @@ struct HostPathVolume: ObjectPolicy {
       }
       // Mounted by no container, or only read-only, it cannot fill anything.
       guard let name = volume.name, writable?.contains(name) == true else { continue }
+      if socketFolders == nil { socketFolders = spec.socketFolders() }
+      if socketFolders?.contains(name) == true { continue }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
       report.report(
         key,
         """
         mounts the node's filesystem\(path) writable through hostPath volume \
         \"\(volume.name ?? "")\": what it writes there is not counted in any \
-        ephemeral-storage limit and can fill the node's disk (DiskPressure evicts every \
-        pod); use an emptyDir with sizeLimit or a PersistentVolume, or mount it readOnly
+        ephemeral-storage limit and can fill the node's disk (DiskPressure then evicts its \
+        pods); use an emptyDir with sizeLimit or a PersistentVolume, or mount it readOnly
         """)
     }
   }

@@ -42,15 +42,27 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     // Ingress: it is where the Ingresses' traffic comes in.
     let names = [metadata.name ?? ""] + Array(service.selector?.matchLabels.values ?? [:].values)
     let fronts = names.contains { ASCIIText.contains($0, anyOf: ["ingress", "gateway"]) }
+    // An Ingress carries HTTP only: not NFS, a database or DNS behind a load balancer.
+    let ingress = !fronts && service.ports.contains(where: Self.carriesHTTP)
     report.report(
       type,
       """
       is type LoadBalancer without pinning an existing load balancer or reserving its \
       address, so the cloud controller creates one and deletes it with the Service (or when \
       its type changes), losing its address\(isInternal ? " (an internal one)" : "") and \
-      its settings; \(cloud.advice)\(fronts ? "" : ", or expose the application through an Ingress")
+      its settings; \(cloud.advice)\(ingress ? ", or expose the application through an Ingress" : "")
       """,
       adjustment: isInternal ? .info : .standard)
+  }
+
+  /// Whether `port` looks like one that serves HTTP, which an Ingress could carry instead: a
+  /// web port, or a name or `appProtocol` that says HTTP, HTTPS, HTTP/2 or gRPC.
+  static func carriesHTTP(_ port: ServicePort) -> Bool {
+    if let number = port.port, [80, 443, 8080, 8443].contains(number) { return true }
+    return [port.name, port.appProtocol].contains { text in
+      text.map { ASCIIText.contains($0.lowercased(), anyOf: ["http", "grpc", "h2c", "web"]) }
+        ?? false
+    }
   }
 
   /// Annotations whose true value makes the cloud controller leave the load balancer the

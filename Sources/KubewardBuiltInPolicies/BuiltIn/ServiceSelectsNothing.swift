@@ -57,20 +57,20 @@ struct ServiceSelectsNothing: SetPolicy {
         consequence =
           "which \(workload) has but for \(key): unless its pods get \(key) at run time (a "
           + "controller's leader-election label, say), the Service has no endpoints and "
-          + "requests to it hang until they time out"
+          + "connections to it are refused or time out"
       } else if service.isHeadless {
         consequence =
           "so DNS lookups of this headless Service return no addresses; make the selector "
           + "match the pod template's labels"
       } else if evidence {
         consequence =
-          "so it has no endpoints and requests to it hang until they time out; make the "
+          "so it has no endpoints and connections to it are refused or time out; make the "
           + "selector match the pod template's labels"
       } else {
         consequence =
           "and none has labels near them: unless its pods come from outside the linted files "
-          + "(a chart installed apart, an operator), it has no endpoints and requests to it "
-          + "hang until they time out"
+          + "(a chart installed apart, an operator), it has no endpoints and connections to "
+          + "it are refused or time out"
       }
       let hint = nearest.map { " (\($0.workload.object) has \($0.labels))" } ?? ""
       report.report(

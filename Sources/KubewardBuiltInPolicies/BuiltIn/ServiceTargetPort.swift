@@ -20,6 +20,8 @@ struct ServiceTargetPort: SetPolicy {
     let names: Set<PortKey>
     /// A containerPort that is not a number (a `PORT` placeholder for sed).
     let hasUnnumbered: Bool
+    /// Ports their arguments or environment name without declaring them.
+    let namedUndeclared: Set<Int>
     /// Every one declares ports, and none probes a port by number that it does not declare:
     /// the declared ports are, as far as the manifest shows, all it listens on.
     let everyOneDeclaresItsPorts: Bool
@@ -38,8 +40,10 @@ struct ServiceTargetPort: SetPolicy {
       var declared: [WorkloadFacts.Port] = []
       var seen: Set<PortKey> = []
       var everyOneDeclaresItsPorts = true
+      var namedUndeclared: Set<Int> = []
       for index in indices {
         let workload = set.facts.workloads[index]
+        namedUndeclared.formUnion(workload.namedUndeclaredPorts)
         let ports = workload.ports
         if ports.isEmpty || workload.probesUndeclaredPorts { everyOneDeclaresItsPorts = false }
         for port in ports
@@ -54,6 +58,7 @@ struct ServiceTargetPort: SetPolicy {
       names = Set(declared.map { PortKey(number: nil, name: $0.name, protocol: $0.protocol) })
       hasUnnumbered = declared.contains { $0.number == nil }
       self.everyOneDeclaresItsPorts = everyOneDeclaresItsPorts
+      self.namedUndeclared = namedUndeclared
     }
   }
 
@@ -82,8 +87,9 @@ struct ServiceTargetPort: SetPolicy {
         switch target {
         case .int(let number):
           // Declaring container ports is optional: only a workload that declares some, and
-          // probes no other, tells what it listens on.
-          guard selected.everyOneDeclaresItsPorts,
+          // probes no other, tells what it listens on; one whose arguments name the number
+          // (`--port "18080"`) listens there.
+          guard selected.everyOneDeclaresItsPorts, !selected.namedUndeclared.contains(number),
             !selected.numbers.contains(
               PortKey(number: number, name: nil, protocol: port.protocol))
           else { continue }

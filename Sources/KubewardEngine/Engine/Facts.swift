@@ -124,6 +124,9 @@ public final class WorkloadFacts: Sendable {
   /// A probe of a serving container checks a port by number that no container declares: the
   /// pod listens on ports it does not list (KEDA's operator probes 8081 and declares 8080).
   public let probesUndeclaredPorts: Bool
+  /// The port numbers its serving containers' arguments or environment name that no
+  /// container declares (`--port "18080"`, `LISTEN=:9000`): it may well listen there.
+  public let namedUndeclaredPorts: Set<Int>
 
   public let object: ObjectReference
   public let kind: ResourceKind
@@ -165,7 +168,8 @@ public final class WorkloadFacts: Sendable {
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
-    recreates: Bool, updatesOnDelete: Bool = false, ownsStorage: Bool,
+    namedUndeclaredPorts: Set<Int> = [], recreates: Bool, updatesOnDelete: Bool = false,
+    ownsStorage: Bool,
     sharedClaim: String? = nil, subdomain: String? = nil
   ) {
     self.object = object
@@ -181,6 +185,7 @@ public final class WorkloadFacts: Sendable {
     self.unprobedContainers = unprobedContainers
     self.probesReadiness = probesReadiness
     self.probesUndeclaredPorts = probesUndeclaredPorts
+    self.namedUndeclaredPorts = namedUndeclaredPorts
     self.recreates = recreates
     self.updatesOnDelete = updatesOnDelete
     self.ownsStorage = ownsStorage
@@ -576,6 +581,12 @@ extension FactsCollection {
             guard case .int(let number) = probe.port else { return false }
             return !ports.contains { $0.number == number }
           }
+      },
+      namedUndeclaredPorts: (template?.spec.containers ?? []).reduce(into: []) {
+        numbers, container in
+        guard container.isLongRunning else { return }
+        numbers.formUnion(
+          container.namedPortNumbers.filter { number in !ports.contains { $0.number == number } })
       },
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       updatesOnDelete: (kind == .statefulSet || kind == .daemonSet)
