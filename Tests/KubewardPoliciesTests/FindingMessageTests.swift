@@ -96,16 +96,18 @@ struct FindingMessageTests {
           spec: {containers: [{name: web, image: example/web:1.0}]}
       """)
     #expect(said.count == 1 && said[0].contains("connections to it are refused or time out"))
-    let pod = """
+    let scratch = """
       apiVersion: v1
       kind: Pod
-      metadata: {name: p, namespace: shop}
+      metadata:
+        name: scratch
+        namespace: shop
       spec:
+        volumes: [{name: scratch, emptyDir: {}}]
         containers:
           - {name: app, image: example/app:1.0, volumeMounts: [{name: scratch, mountPath: /scratch}]}
-        volumes: [{name: scratch, emptyDir: {}}]
       """
-    let emptyDir = try messages("emptydir-size-limit", pod)
+    let emptyDir = try messages("emptydir-size-limit", scratch)
     #expect(emptyDir.count == 1 && emptyDir[0].contains("starts evicting its pods"))
     #expect(!emptyDir.joined().contains("every pod"))
   }
