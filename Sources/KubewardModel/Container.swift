@@ -117,6 +117,20 @@ public final class Container: Sendable {
     return name == "pause" || pauseNames.contains(name)
   }
 
+  /// A log shipper (fluentd, Fluent Bit, Filebeat, Promtail, Vector, Logstash), by its image's
+  /// name: it reads the node's logs and keeps its read positions beside them (fluentd's
+  /// `pos_file`, Fluent Bit's `DB`), so it mounts `/var/log` writable.
+  public var shipsLogs: Bool {
+    guard let repository = imageReference?.repository else { return false }
+    let name = ASCIIText.lastPathComponent(Substring(repository))
+    return Self.logShipperNames.contains { name.hasPrefix($0) }
+  }
+
+  /// The names (prefixes of an image's last path component) of log shippers' images.
+  public static let logShipperNames = [
+    "fluentd", "fluent-bit", "fluentbit", "filebeat", "promtail", "vector", "logstash",
+  ]
+
   /// The architectures of the per-architecture pause images.
   public static let pauseArchitectures = ["amd64", "arm64", "arm", "ppc64le", "s390x", "386"]
   private static let pauseNames = Set(pauseArchitectures.map { Substring("pause-" + $0) })

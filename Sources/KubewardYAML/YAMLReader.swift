@@ -277,11 +277,13 @@ public struct YAMLReader: Sendable {
   /// A document that parsed but holds `{{ … }}` where YAML structure should be is a template
   /// that happens to be valid YAML: its values would be nonsense to the policies.
   private func checkTemplate(_ builder: inout TreeBuilder, session: inout ReadSession) {
-    var positions = builder.templatedScalarPositions
-    for position in builder.complexKeyPositions where session.lineHasTemplate(position.line) {
-      positions.append(position)
+    var ranges = builder.templatedScalarPositions.map { SourceRange(at: $0) }
+    // A complex key on a line with `{{` is the inner braces of `{{ … }}` (`{{ x }}` parses as
+    // a mapping whose key is a mapping): the template starts at the outer ones.
+    for position in builder.complexKeyPositions {
+      if let marker = session.templateMarker(onLine: position.line) { ranges.append(marker) }
     }
-    guard let first = positions.min() else {
+    guard let first = ranges.min(by: { $0.start < $1.start }) else {
       // A list or a mapping as a key (`? [1]`): a manifest is JSON, whose keys are strings,
       // and kubectl rejects the document. Said, and the tree kept, as for a repeated key:
       // no key text finds that entry.
@@ -295,7 +297,7 @@ public struct YAMLReader: Sendable {
       }
       return
     }
-    let structural = positions.count > builder.templatedScalarPositions.count
+    let structural = ranges.count > builder.templatedScalarPositions.count
     builder.invalidateLastDocument()
     builder.addDiagnostic(
       ReaderDiagnostic(
@@ -303,7 +305,7 @@ public struct YAMLReader: Sendable {
         message: structural
           ? Self.templateMessage(session.templateDialect())
           : Self.quotedTemplateMessage(session.templateDialect()),
-        range: SourceRange(at: first),
+        range: first,
         document: builder.documentIndex - 1))
   }
 }
@@ -386,11 +388,7 @@ struct ReadSession {
   private mutating func scanForTemplateMarker() -> SourceRange? {
     let lines = self.lines
     for line in 1...lines.lineCount {
-      guard let range = lines.byteRange(ofLine: line, in: bytes),
-        let offset = templateOffset(in: range)
-      else { continue }
-      let start = lines.position(ofByte: offset, in: bytes)
-      return SourceRange(start: start, end: SourcePosition(line: line, column: start.column + 2))
+      if let marker = templateMarker(onLine: line) { return marker }
     }
     return nil
   }
@@ -404,9 +402,13 @@ struct ReadSession {
     return found
   }
 
-  mutating func lineHasTemplate(_ line: Int) -> Bool {
-    guard let range = lines.byteRange(ofLine: line, in: bytes) else { return false }
-    return templateOffset(in: range) != nil
+  /// Where `{{` is on `line` (the two braces), unless a comment comes first.
+  mutating func templateMarker(onLine line: Int) -> SourceRange? {
+    guard let range = lines.byteRange(ofLine: line, in: bytes),
+      let offset = templateOffset(in: range)
+    else { return nil }
+    let start = lines.position(ofByte: offset, in: bytes)
+    return SourceRange(start: start, end: SourcePosition(line: line, column: start.column + 2))
   }
 
   /// The offset of `{{` in a line, unless a comment (`#` at the start or after a space) comes

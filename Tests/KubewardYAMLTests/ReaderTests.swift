@@ -504,6 +504,16 @@ struct ErrorTests {
     #expect(quoted.diagnostics.map(\.kind) == [.unrenderedTemplate])
   }
 
+  /// `{{ x }}` parses as a mapping whose key is the mapping `{ x }`: the template is where the
+  /// outer braces are, both of them (an external-dns snippet was pointed at its second brace).
+  @Test func aTemplateThatParsesIsShownAtItsBraces() {
+    let file = read(
+      "kind: Service\nmetadata:\n  annotations:\n    target: {{ Elastic-IP-address }}\n")
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(file.diagnostics.first?.range.start == at(4, 13))
+    #expect(file.diagnostics.first?.range.end == at(4, 15))
+  }
+
   @Test func templatesOfOtherToolsAreNotSentToHelm() {
     // kube-burner's object templates, and Jinja (Ansible, cookiecutter).
     let kubeBurner = read(

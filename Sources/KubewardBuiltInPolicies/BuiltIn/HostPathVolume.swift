@@ -50,6 +50,14 @@ struct HostPathVolume: ObjectPolicy {
     return String(path.dropFirst(2)).replacing("\\", with: "/").lowercased()
   }
 
+  /// `/var/log` or a folder in it, as written (`//` read as `/`; a path with `/.` in it is
+  /// not taken for one), as the exported policy reads it.
+  static func isNodeLogFolder(_ path: String) -> Bool {
+    let path = path.replacing("//", with: "/")
+    return !path.contains("/.")
+      && (path == "/var/log" || path == "/var/log/" || path.hasPrefix("/var/log/"))
+  }
+
   init(options: PolicyOptions) {}
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
@@ -60,6 +68,9 @@ struct HostPathVolume: ObjectPolicy {
     // A folder for a Unix socket (konnectivity's `--uds-name=/etc/kubernetes/…/x.socket`,
     // the API server on the node connecting to it) holds nothing that grows.
     var socketFolders: Set<String>?
+    // The node's log folder is where a log shipper keeps its read positions: information,
+    // unless a container that ships no logs writes there too.
+    var writtenByOthers: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
@@ -72,6 +83,25 @@ struct HostPathVolume: ObjectPolicy {
       guard let name = volume.name, writable?.contains(name) == true else { continue }
       if socketFolders == nil { socketFolders = spec.socketFolders() }
       if socketFolders?.contains(name) == true { continue }
+      if let path = hostPath.scalar(.path)?.string, Self.isNodeLogFolder(path) {
+        if writtenByOthers == nil {
+          writtenByOthers = Set(
+            spec.containers.filter { !$0.shipsLogs }.flatMap(\.volumeMounts)
+              .filter { !$0.readOnly }.map(\.volume))
+        }
+        guard writtenByOthers?.contains(name) == true else {
+          report.report(
+            key,
+            """
+            mounts the node's log folder (\(path)) writable through hostPath volume \
+            \"\(name)\", as a log shipper does to keep its read positions there (fluentd's \
+            pos_file, Fluent Bit's DB): small files, but nothing bounds what it writes there, \
+            which no ephemeral-storage limit counts
+            """,
+            adjustment: .info)
+          continue
+        }
+      }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
       report.report(
         key,

@@ -10,7 +10,8 @@ import KubewardYAML
 /// advice names the mechanism of the cloud the Service's annotations point to, or each of them
 /// when they point to none. A Service that pins a load balancer, or reserves its address
 /// (`spec.loadBalancerIP`, an Azure public IP, AWS Elastic IPs), is left alone; an internal
-/// load balancer, reached through names rather than a published address, is information.
+/// load balancer, reached through names rather than a published address, is information, and
+/// so is one whose name ExternalDNS publishes (and moves to the new address).
 struct LoadBalancerLifecycle: ObjectPolicy {
   static let id = "loadbalancer-lifecycle"
   static let pinningAnnotations = "pinningAnnotations"
@@ -38,6 +39,9 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       metadata.annotation(name)?.value.text.map { value == nil || $0.lowercased() == value }
         ?? false
     }
+    // Clients that reach it by the name ExternalDNS keeps pointed at its address follow a
+    // new load balancer, as those of an internal one do.
+    let named = service.isPublishedByExternalDNS && !isInternal
     // The Service in front of an ingress controller or gateway cannot be replaced by an
     // Ingress: it is where the Ingresses' traffic comes in.
     let names = [metadata.name ?? ""] + Array(service.selector?.matchLabels.values ?? [:].values)
@@ -49,10 +53,11 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       """
       is type LoadBalancer without pinning an existing load balancer or reserving its \
       address, so the cloud controller creates one and deletes it with the Service (or when \
-      its type changes), losing its address\(isInternal ? " (an internal one)" : "") and \
-      its settings; \(cloud.advice)\(ingress ? ", or expose the application through an Ingress" : "")
+      its type changes), losing its address\(isInternal ? " (an internal one)" : "")\
+      \(named ? " (ExternalDNS moves its name to the new one)" : "") and its settings; \
+      \(cloud.advice)\(ingress ? ", or expose the application through an Ingress" : "")
       """,
-      adjustment: isInternal ? .info : .standard)
+      adjustment: isInternal || named ? .info : .standard)
   }
 
   /// Whether `port` looks like one that serves HTTP, which an Ingress could carry instead: a
