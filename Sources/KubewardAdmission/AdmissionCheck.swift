@@ -97,6 +97,9 @@ public final class WorkBudget: Sendable {
     // Each charge is at most a few policy budgets: the sum cannot wrap before the run stops.
     spent.wrappingAdd(cost, ordering: .relaxed)
   }
+
+  /// The work charged so far.
+  var spentWork: Int { spent.load(ordering: .relaxed) }
 }
 
 /// The names an admission expression sees (`object`, `request`, `params`, `variables`, …).
@@ -136,6 +139,11 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Cost its traced re-evaluations spent (`AdmissionCheck.tracedNode`): a budget of their
   /// own, so that finding where a validation failed never changes what the others decide.
   @exclusivity(unchecked) var tracingCost = 0
+  /// What finding the failed validations' fields is charged to the run's work: each one's own
+  /// cost, whether it was traced as it was evaluated or traced again after. What tracing
+  /// actually spends depends on `FailurePredictions` (the objects checked before), which must
+  /// never change what a run decides.
+  @exclusivity(unchecked) var tracedWork = 0
   @exclusivity(unchecked) var tracer: FieldTracer?
   /// `namespaceObject` reads as null: the API server's matchConditions matcher (and the
   /// variables read from its conditions) is given no namespace.
@@ -161,6 +169,7 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     limit = CostLimits.perPolicy
     executed = 0
     tracingCost = 0
+    tracedWork = 0
     tracer = nil
     hidesTheNamespace = false
   }
@@ -244,12 +253,15 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   }
 
   /// `program`'s value, and what it spent itself: a variable it reads is charged when read.
-  private func run(_ program: Program) -> (value: Value, spent: Int) {
+  /// `counted`: whether it is work the run's budget counts (`executed`), not a traced
+  /// evaluation of what an untraced one would have found shared.
+  private func run(_ program: Program, counted: Bool = true) -> (value: Value, spent: Int) {
     let remaining = limit - cost
     guard remaining > 0 else { return (.error(costLimitExceeded), 0) }
     let (value, spent) = program.evaluateWithCost(
       self, budget: min(CostLimits.perExpression, remaining), tracer: tracer)
     cost = cost.addingReportingOverflow(spent).overflow ? .max : cost + spent
+    guard counted else { return (value, spent) }
     let work = spent.addingReportingOverflow(WorkBudget.perExpression)
     executed =
       work.overflow || executed.addingReportingOverflow(work.partialValue).overflow
@@ -322,28 +334,36 @@ extension AdmissionActivation {
   /// traced evaluation of it gets replayed to its tracer, as if read again.
   fileprivate func evaluateShared(_ program: Program, slot: Int) -> Value {
     let remaining = limit - cost
-    if remaining > 0,
-      let shared = tracer == nil ? scope.sharedValues[slot] : scope.tracedValues[slot],
-      shared.cost <= min(CostLimits.perExpression, remaining)
-    {
+    let bound = min(CostLimits.perExpression, remaining)
+    // Whether the untraced value is there for this evaluation: traced where an untraced one
+    // would have found it, the run is not charged the work again (what it counts is the same
+    // whatever was traced).
+    let sharedCost = remaining > 0 ? scope.sharedValues.cost(at: slot) : nil
+    let isShared = sharedCost.map { $0 <= bound } ?? false
+    if tracer == nil {
+      if isShared, let shared = scope.sharedValues[slot] {
+        cost += shared.cost
+        return shared.value
+      }
+    } else if remaining > 0, let shared = scope.tracedValues[slot], shared.cost <= bound {
       cost += shared.cost
       if let tracer, let read = shared.lastRead { tracer.replay(read) }
       return shared.value
     }
     let readsBefore = tracer?.reads
-    let (value, spent) = run(program)
+    let (value, spent) = run(program, counted: !isShared)
     // A value cut short by this policy's budget is not the expression's.
     if case .error(let error) = value, error == costLimitExceeded { return value }
-    // What is kept lives as long as the object's check: at most `sharedCost` units of work
-    // in all (a value is no larger than the work that built it).
-    guard scope.sharedCost <= Self.sharedCost - spent else { return value }
-    scope.sharedCost += spent
     let lastRead = tracer.flatMap { $0.reads == readsBefore ? nil : $0.lastRead }
     let kept = SharedValue(value: value, cost: spent, lastRead: lastRead)
     let slots = scope.sharedExpressions.count
-    // A traced value is the untraced one too: a validation traced first (see
-    // `FailurePredictions`) leaves it for the policies that evaluate it untraced.
-    if tracer == nil || scope.sharedValues[slot] == nil {
+    if !isShared {
+      // What is kept lives as long as the object's check: at most `sharedCost` units of
+      // work in all (a value is no larger than the work that built it). A traced value is
+      // the untraced one too: a validation traced first (see `FailurePredictions`) leaves it
+      // for the policies that evaluate it untraced.
+      guard scope.sharedCost <= Self.sharedCost - spent else { return value }
+      scope.sharedCost += spent
       scope.sharedValues.keep(kept, at: slot, slots: slots)
     }
     if tracer != nil {
@@ -417,15 +437,16 @@ struct SharedValue {
 /// mostly fail again on the next object (a library's rules against a team's habits), so
 /// those are traced first, and one traced for nothing costs only the tracing.
 ///
-/// Bits in a fixed table, by the expression's address: two expressions that share a place
-/// share a guess, which a wrong guess costs only time, never a different result.
+/// Bits in a fixed table, by the expression's `ordinal`: the expressions of a set of policies
+/// (made together, numbered in a row) each have a place of their own unless the set has more
+/// than `size`; two that share a place share a guess, which costs only time when wrong (what
+/// a run decides and is charged never depends on a guess: see `tracedWork`).
 struct FailurePredictions {
-  private static let size = 1_024
+  private static let size = 4_096
   private var failed = [Bool](repeating: false, count: size)
 
   private static func place(of expression: PolicyExpression) -> Int {
-    // Objects are 16-byte aligned: the low bits of an address are always zero.
-    Int(truncatingIfNeeded: UInt(bitPattern: ObjectIdentifier(expression)) >> 4) & (size - 1)
+    expression.ordinal & (size - 1)
   }
 
   func expectsFailure(of expression: PolicyExpression) -> Bool {
@@ -448,6 +469,12 @@ struct SharedValues {
   subscript(slot: Int) -> SharedValue? {
     guard slot < places.count, places[slot] >= 0 else { return nil }
     return values[Int(places[slot])]
+  }
+
+  /// The cost of the value at `slot`, if one is kept (without copying the value).
+  func cost(at slot: Int) -> Int? {
+    guard slot < places.count, places[slot] >= 0 else { return nil }
+    return values[Int(places[slot])].cost
   }
 
   /// Keeps `value` for `slot`, one of `slots`.
@@ -535,6 +562,11 @@ final class ObjectScope: @unchecked Sendable {
     _read { yield memory.validationNodes }
     _modify { yield &memory.validationNodes }
   }
+  /// What each validation cost, by index as `validationResults`.
+  var validationCosts: [Int] {
+    _read { yield memory.validationCosts }
+    _modify { yield &memory.validationCosts }
+  }
   /// Which validations failed when last evaluated.
   var predictions: FailurePredictions {
     _read { yield memory.predictions }
@@ -602,6 +634,7 @@ final class ScopeMemory: @unchecked Sendable {
   @exclusivity(unchecked) var validationResults: [Value] = []
   @exclusivity(unchecked) var validationMessages: [String] = []
   @exclusivity(unchecked) var validationNodes: [Node?] = []
+  @exclusivity(unchecked) var validationCosts: [Int] = []
   /// Kept from object to object: it says nothing of an object, only how its policies fared.
   @exclusivity(unchecked) var predictions = FailurePredictions()
   /// Activations that were given back (`ObjectScope.recycle`), for the next policy. Two: a
@@ -633,6 +666,7 @@ final class ScopeMemory: @unchecked Sendable {
     memory.validationResults.removeAll(keepingCapacity: true)
     memory.validationMessages.removeAll(keepingCapacity: true)
     memory.validationNodes.removeAll(keepingCapacity: true)
+    memory.validationCosts.removeAll(keepingCapacity: true)
     memory.scratch.forget()
     guard memory.isKept else { return }
     spares.withLock { spares in
@@ -1526,7 +1560,7 @@ struct AdmissionCheck: ObjectCheck {
     defer {
       let findings = max(report.findings.count - findingsBefore, 0)
       charge(
-        context.executed + context.tracingCost + WorkBudget.perEvaluation
+        context.executed + context.tracedWork + WorkBudget.perEvaluation
           + findings * WorkBudget.perFinding + scope.scratch.takeUncountedWork())
       set.costLedger?.record(policy.name, cost: max(largestCost, context.cost))
     }
@@ -1598,6 +1632,7 @@ struct AdmissionCheck: ObjectCheck {
         tracer = FieldTracer(object: object.node)
         context.tracer = tracer
       }
+      let costBefore = context.cost
       let outcome = context.evaluateWithinBudget(expression)
       context.tracer = nil
       guard let result = outcome else {
@@ -1614,12 +1649,15 @@ struct AdmissionCheck: ObjectCheck {
       }
       scope.predictions.record(!holds, of: expression)
       let node = holds ? nil : tracer.map { $0.lastNode ?? object.nameNode }
+      let spent = context.cost - costBefore
       if index < scope.validationResults.count {
         scope.validationResults[index] = result
         scope.validationNodes[index] = node
+        scope.validationCosts[index] = spent
       } else {
         scope.validationResults.append(result)
         scope.validationNodes.append(node)
+        scope.validationCosts.append(spent)
       }
       // Kyverno stops at the first validation that does not hold: it alone is the result.
       if policy.flavor == .kyverno, !allHold {
@@ -1671,6 +1709,7 @@ struct AdmissionCheck: ObjectCheck {
           let node =
             scope.validationNodes[index]
             ?? tracedNode(expression, object: object, spent: context, build: activation)
+          context.tracedWork += scope.validationCosts[index]
           report.report(node, scope.validationMessages[index], adjustment: adjustment)
         case .error(let error):
           // Kyverno applies failurePolicy to matchConditions only: a validation that errs is
@@ -1679,6 +1718,7 @@ struct AdmissionCheck: ObjectCheck {
           let node =
             scope.validationNodes[index]
             ?? tracedNode(expression, object: object, spent: context, build: activation)
+          context.tracedWork += scope.validationCosts[index]
           report.report(
             node,
             "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",

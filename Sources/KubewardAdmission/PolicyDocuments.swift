@@ -2,6 +2,7 @@ import KubewardCEL
 import KubewardEngine
 import KubewardModel
 import KubewardYAML
+import Synchronization
 
 /// What a validation's binding decides when it fails.
 public enum ValidationAction: String, Sendable, CaseIterable {
@@ -68,6 +69,11 @@ public final class PolicyExpression: Sendable {
   let readsOnlyTheRequest: Bool
   /// Of those, one that reads `namespaceObject`, which matchConditions see as null.
   let readsTheNamespace: Bool
+
+  /// Its place in the order expressions were made in, in the process: the expressions of a
+  /// set of policies, made together, have consecutive ones (see `FailurePredictions`).
+  let ordinal = PolicyExpression.made.wrappingAdd(1, ordering: .relaxed).oldValue
+  private static let made = Atomic<Int>(0)
 
   /// `bindings`: whether `cel.bind` and `exceptions` are there (Kyverno's policies; the API
   /// server leaves them out of ValidatingAdmissionPolicies' environment).

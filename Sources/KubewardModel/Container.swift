@@ -482,16 +482,41 @@ public final class Container: Sendable {
   /// The numbers its arguments or environment values give as a whole word, or after the last
   /// `=` or `:` of one, that could be ports (1–65535): `--port "18080"`, `--listen=:9000`,
   /// `PORT=8081`. Where a container listens is often said so rather than declared.
-  public var namedPortNumbers: Set<Int> {
-    var numbers: Set<Int> = []
-    let words = commandLine + node.items(.env).compactMap { $0.scalar(.value)?.string }
-    for word in words {
-      let start = word.lastIndex { $0 == "=" || $0 == ":" }.map(word.index(after:))
-      for text in [Substring(word), word[(start ?? word.startIndex)...]] {
-        if let number = Int(text), (1...65535).contains(number) { numbers.insert(number) }
-      }
+  /// Sorted, each once. Read from the nodes' bytes, without making strings: every container
+  /// of every workload is asked.
+  public var namedPortNumbers: [Int] {
+    var numbers: [Int] = []
+    func look(_ word: Node) {
+      guard word.isScalar, let number = word.withScalarBytes(Self.portNumber(endingWord:))
+      else { return }
+      numbers.append(number)
     }
+    for word in node.items(.command) { look(word) }
+    for word in node.items(.args) { look(word) }
+    for variable in node.items(.env) { if let value = variable.scalar(.value) { look(value) } }
+    guard numbers.count > 1 else { return numbers }
+    numbers.sort()
+    var kept = 1
+    for index in 1..<numbers.count where numbers[index] != numbers[kept - 1] {
+      numbers[kept] = numbers[index]
+      kept += 1
+    }
+    numbers.removeLast(numbers.count - kept)
     return numbers
+  }
+
+  /// The port number a word ends with: at most five digits that are the whole word or follow
+  /// its `=` or `:`. Only the word's last bytes are read: this runs for every argument of
+  /// every container, and a shell script is one long argument.
+  static func portNumber(endingWord word: UnsafeBufferPointer<UInt8>) -> Int? {
+    let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+    var start = word.count
+    while start > 0, word.count - start < 5, digits.contains(word[start - 1]) { start -= 1 }
+    guard start < word.count,
+      start == 0 || word[start - 1] == UInt8(ascii: "=") || word[start - 1] == UInt8(ascii: ":")
+    else { return nil }
+    let value = word[start...].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    return (1...65535).contains(value) ? value : nil
   }
 
   /// Whether the container's command or environment names a Unix socket under `path` (a

@@ -2453,6 +2453,31 @@ struct EvaluationTests {
     }
   }
 
+  /// The work a run is charged for an object is the same whether its failed validations were
+  /// traced as they were evaluated or again after (which depends on how the validations fared
+  /// on the objects before, see `FailurePredictions`): a run's verdicts, and a webhook's,
+  /// never depend on what was checked before. (A full test run once left out one policy more
+  /// than the budget allowed, after other tests had taught the guesses otherwise.)
+  @Test func theWorkChargedDoesNotDependOnTheObjectsBefore() throws {
+    // Two policies share a validation (evaluated once for both) that fails on every object,
+    // and a third's holds.
+    let policies = [
+      policy("object.spec.replicas <= 2", name: "first"),
+      policy("object.spec.replicas <= 2", name: "second"),
+      policy("object.metadata.name.startsWith('web')", name: "third"),
+    ].joined(separator: "\n---\n")
+    func charged(objects: Int) throws -> Int {
+      var harness = Harness.serial(policies: policies, deployments: objects)
+      harness.workBudget = WorkBudget(limit: 1_000_000_000)
+      let findings = try harness.objectFindings()
+      #expect(findings.count == 2 * objects)
+      return try #require(harness.workBudget).spentWork
+    }
+    let one = try charged(objects: 1)
+    #expect(one > 0)
+    #expect(try charged(objects: 4) == 4 * one)
+  }
+
   /// Variables whose expressions nest deeply, each reading the one before: 30 variables 240
   /// levels deep overflowed the stack (such a policy is now refused when read). Evaluation
   /// nests at most 1 500 levels at once: a chain of 7 such variables would pass it, and is read

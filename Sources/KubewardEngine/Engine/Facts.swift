@@ -126,7 +126,7 @@ public final class WorkloadFacts: Sendable {
   public let probesUndeclaredPorts: Bool
   /// The port numbers its serving containers' arguments or environment name that no
   /// container declares (`--port "18080"`, `LISTEN=:9000`): it may well listen there.
-  public let namedUndeclaredPorts: Set<Int>
+  public let namedUndeclaredPorts: [Int]
 
   public let object: ObjectReference
   public let kind: ResourceKind
@@ -168,7 +168,7 @@ public final class WorkloadFacts: Sendable {
     podLabels: LabelSet, ports: [Port], replicas: Int?, replicasLocation: Location?,
     serviceName: String?, serviceNameLocation: Location?, unprobedContainers: [ContainerFacts],
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
-    namedUndeclaredPorts: Set<Int> = [], recreates: Bool, updatesOnDelete: Bool = false,
+    namedUndeclaredPorts: [Int] = [], recreates: Bool, updatesOnDelete: Bool = false,
     ownsStorage: Bool,
     sharedClaim: String? = nil, subdomain: String? = nil
   ) {
@@ -582,12 +582,7 @@ extension FactsCollection {
             return !ports.contains { $0.number == number }
           }
       },
-      namedUndeclaredPorts: (template?.spec.containers ?? []).reduce(into: []) {
-        numbers, container in
-        guard container.isLongRunning else { return }
-        numbers.formUnion(
-          container.namedPortNumbers.filter { number in !ports.contains { $0.number == number } })
-      },
+      namedUndeclaredPorts: Self.namedUndeclaredPorts(template, declared: ports),
       recreates: object.spec?.mapping(.strategy)?.scalar(.type)?.textEquals("Recreate") == true,
       updatesOnDelete: (kind == .statefulSet || kind == .daemonSet)
         && object.spec?["updateStrategy"]?.scalar(.type)?.textEquals("OnDelete") == true,
@@ -595,6 +590,23 @@ extension FactsCollection {
       sharedClaim: template?.spec.volumes.lazy.compactMap(\.writableClaimName).first
         .map { strings($0) },
       subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
+  }
+
+  /// The port numbers the serving containers' arguments or environment name and no container
+  /// declares. None is looked for in a workload that declares none: its ports are not known
+  /// either way (`service-target-port` asks only of workloads that declare theirs).
+  static func namedUndeclaredPorts(_ template: PodTemplate?, declared: [WorkloadFacts.Port])
+    -> [Int]
+  {
+    guard !declared.isEmpty else { return [] }
+    var named: [Int] = []
+    for container in template?.spec.containers ?? [] where container.isLongRunning {
+      for number in container.namedPortNumbers
+      where !declared.contains(where: { $0.number == number }) {
+        named.append(number)
+      }
+    }
+    return named
   }
 
   /// Whether the manifest names no namespace, so that the object lands wherever it is applied
