@@ -136,11 +136,9 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   /// Cost of the evaluations it actually ran, in all phases: a shared expression's value is
   /// charged to every policy that reads it (`cost`), but was worked out once.
   @exclusivity(unchecked) var executed = 0
-  /// Cost its traced re-evaluations spent (`AdmissionCheck.tracedNode`): a budget of their
-  /// own, so that finding where a validation failed never changes what the others decide.
-  @exclusivity(unchecked) var tracingCost = 0
-  /// What finding the failed validations' fields is charged to the run's work: each one's own
-  /// cost, whether it was traced as it was evaluated or traced again after. What tracing
+  /// What finding the failed validations' fields is charged to the run's work: for each, what
+  /// the validations and the variables they read cost together (what its traced re-evaluation
+  /// may spend at most), whether it was traced as it was evaluated or again after. What tracing
   /// actually spends depends on `FailurePredictions` (the objects checked before), which must
   /// never change what a run decides.
   @exclusivity(unchecked) var tracedWork = 0
@@ -168,7 +166,6 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     cost = 0
     limit = CostLimits.perPolicy
     executed = 0
-    tracingCost = 0
     tracedWork = 0
     tracer = nil
     hidesTheNamespace = false
@@ -359,9 +356,10 @@ extension AdmissionActivation {
     let slots = scope.sharedExpressions.count
     if !isShared {
       // What is kept lives as long as the object's check: at most `sharedCost` units of
-      // work in all (a value is no larger than the work that built it). A traced value is
-      // the untraced one too: a validation traced first (see `FailurePredictions`) leaves it
-      // for the policies that evaluate it untraced.
+      // work in all (a value is no larger than the work that built it; a traced copy of a
+      // value kept shares its storage). A traced value is the untraced one too: a validation
+      // traced first (see `FailurePredictions`) leaves it for the policies that evaluate it
+      // untraced.
       guard scope.sharedCost <= Self.sharedCost - spent else { return value }
       scope.sharedCost += spent
       scope.sharedValues.keep(kept, at: slot, slots: slots)
@@ -437,7 +435,7 @@ struct SharedValue {
 /// mostly fail again on the next object (a library's rules against a team's habits), so
 /// those are traced first, and one traced for nothing costs only the tracing.
 ///
-/// Bits in a fixed table, by the expression's `ordinal`: the expressions of a set of policies
+/// Flags in a fixed table, by the expression's `ordinal`: the expressions of a set of policies
 /// (made together, numbered in a row) each have a place of their own unless the set has more
 /// than `size`; two that share a place share a guess, which costs only time when wrong (what
 /// a run decides and is charged never depends on a guess: see `tracedWork`).
@@ -562,11 +560,6 @@ final class ObjectScope: @unchecked Sendable {
     _read { yield memory.validationNodes }
     _modify { yield &memory.validationNodes }
   }
-  /// What each validation cost, by index as `validationResults`.
-  var validationCosts: [Int] {
-    _read { yield memory.validationCosts }
-    _modify { yield &memory.validationCosts }
-  }
   /// Which validations failed when last evaluated.
   var predictions: FailurePredictions {
     _read { yield memory.predictions }
@@ -634,7 +627,6 @@ final class ScopeMemory: @unchecked Sendable {
   @exclusivity(unchecked) var validationResults: [Value] = []
   @exclusivity(unchecked) var validationMessages: [String] = []
   @exclusivity(unchecked) var validationNodes: [Node?] = []
-  @exclusivity(unchecked) var validationCosts: [Int] = []
   /// Kept from object to object: it says nothing of an object, only how its policies fared.
   @exclusivity(unchecked) var predictions = FailurePredictions()
   /// Activations that were given back (`ObjectScope.recycle`), for the next policy. Two: a
@@ -666,7 +658,6 @@ final class ScopeMemory: @unchecked Sendable {
     memory.validationResults.removeAll(keepingCapacity: true)
     memory.validationMessages.removeAll(keepingCapacity: true)
     memory.validationNodes.removeAll(keepingCapacity: true)
-    memory.validationCosts.removeAll(keepingCapacity: true)
     memory.scratch.forget()
     guard memory.isKept else { return }
     spares.withLock { spares in
@@ -1632,7 +1623,6 @@ struct AdmissionCheck: ObjectCheck {
         tracer = FieldTracer(object: object.node)
         context.tracer = tracer
       }
-      let costBefore = context.cost
       let outcome = context.evaluateWithinBudget(expression)
       context.tracer = nil
       guard let result = outcome else {
@@ -1649,15 +1639,12 @@ struct AdmissionCheck: ObjectCheck {
       }
       scope.predictions.record(!holds, of: expression)
       let node = holds ? nil : tracer.map { $0.lastNode ?? object.nameNode }
-      let spent = context.cost - costBefore
       if index < scope.validationResults.count {
         scope.validationResults[index] = result
         scope.validationNodes[index] = node
-        scope.validationCosts[index] = spent
       } else {
         scope.validationResults.append(result)
         scope.validationNodes.append(node)
-        scope.validationCosts.append(spent)
       }
       // Kyverno stops at the first validation that does not hold: it alone is the result.
       if policy.flavor == .kyverno, !allHold {
@@ -1666,6 +1653,9 @@ struct AdmissionCheck: ObjectCheck {
       }
     }
     let validationsCost = context.cost
+    // What a traced re-evaluation of one of them may spend at most, charged for each failed
+    // one however its field is found (see `tracedWork`).
+    let tracingCharge = validationsCost + scope.scratch.pendingUncountedWork
     // The messages of the failed validations, from what the validations left of the budget,
     // their variables evaluated again (the API server's messages are a context of their own).
     // Running out there turns every validation that did not err into an error, for
@@ -1708,8 +1698,8 @@ struct AdmissionCheck: ObjectCheck {
         case .bool(false):
           let node =
             scope.validationNodes[index]
-            ?? tracedNode(expression, object: object, spent: context, build: activation)
-          context.tracedWork += scope.validationCosts[index]
+            ?? tracedNode(expression, object: object, build: activation)
+          context.tracedWork += tracingCharge
           report.report(node, scope.validationMessages[index], adjustment: adjustment)
         case .error(let error):
           // Kyverno applies failurePolicy to matchConditions only: a validation that errs is
@@ -1717,8 +1707,8 @@ struct AdmissionCheck: ObjectCheck {
           guard policy.failurePolicy == .fail || policy.flavor == .kyverno else { continue }
           let node =
             scope.validationNodes[index]
-            ?? tracedNode(expression, object: object, spent: context, build: activation)
-          context.tracedWork += scope.validationCosts[index]
+            ?? tracedNode(expression, object: object, build: activation)
+          context.tracedWork += tracingCharge
           report.report(
             node,
             "\(verb): expression '\(Self.shown(expression))' resulted in error: \(error.message)",
@@ -1860,24 +1850,23 @@ struct AdmissionCheck: ObjectCheck {
   /// Re-evaluates a failed validation with a tracer: the last field of the object it read
   /// is where the finding points (the object's name when it read none).
   ///
-  /// The re-evaluations of a policy on the object share a budget as large as the policy's
-  /// (`spent.tracingCost`), apart from it: each starts with no variables cached, so that the
-  /// fields a variable reads are traced too, and a policy whose variables are expensive would
-  /// otherwise pay for them again, unbounded, for every failing validation; and what tracing
+  /// Each re-evaluation has a budget as large as the policy's, apart from it: it starts with
+  /// no variables cached, so that the fields a variable reads are traced too, and what tracing
   /// spends must not make a later validation run out of the budget the API server gives it.
+  /// A budget of its own, not one the policy's re-evaluations share: whether an earlier one
+  /// ran depends on `FailurePredictions`, and must not cut a later one short (and move its
+  /// finding). What it spends is charged as `tracedWork`, an upper bound known beforehand, and
+  /// the work beyond cost units it does is left uncounted for the same reason.
   // Out of line: the failing validations' path, kept out of the code every evaluation runs.
   @inline(never)
   private func tracedNode(
-    _ expression: PolicyExpression, object: KubeObject, spent: AdmissionActivation,
-    build: () -> AdmissionActivation
+    _ expression: PolicyExpression, object: KubeObject, build: () -> AdmissionActivation
   ) -> Node {
     let tracer = FieldTracer(object: object.node)
     let context = build()
     defer { context.scope.recycle(context) }
-    context.cost = spent.tracingCost
     context.tracer = tracer
-    _ = context.evaluate(expression)
-    spent.tracingCost = context.cost
+    context.scope.scratch.discardingUncountedWork { _ = context.evaluate(expression) }
     return tracer.lastNode ?? object.nameNode
   }
 

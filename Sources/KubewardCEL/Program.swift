@@ -39,6 +39,17 @@ public final class EvaluationScratch {
     return uncountedWork
   }
 
+  /// The work beyond cost units done since `takeUncountedWork()` was last called, left to take.
+  public var pendingUncountedWork: Int { uncountedWork }
+
+  /// Runs `body`, and forgets the work beyond cost units it did: a host's re-evaluation that
+  /// it charges otherwise (kubeward's traced re-evaluations of failed validations).
+  public func discardingUncountedWork<R>(_ body: () -> R) -> R {
+    let before = uncountedWork
+    defer { uncountedWork = before }
+    return body()
+  }
+
   /// Drops what the evaluations left in it (keeping the arrays' room), for a host that hands
   /// it on to evaluations of other data.
   public func forget() {

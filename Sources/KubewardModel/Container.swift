@@ -120,9 +120,14 @@ public final class Container: Sendable {
   /// A log shipper (fluentd, Fluent Bit, Filebeat, Promtail, Vector, Logstash), by its image's
   /// name: it reads the node's logs and keeps its read positions beside them (fluentd's
   /// `pos_file`, Fluent Bit's `DB`), so it mounts `/var/log` writable.
+  /// Read from the image as written, as the exported policy reads it (an image that does not
+  /// parse, `fluent/fluent-bit:3.1+build`, is still Fluent Bit's): its last path component
+  /// before any digest, up to its tag.
   public var shipsLogs: Bool {
-    guard let repository = imageReference?.repository else { return false }
-    let name = ASCIIText.lastPathComponent(Substring(repository))
+    guard let image = node.scalar(.image)?.string else { return false }
+    let reference = image.split(separator: "@", omittingEmptySubsequences: false)[0]
+    let last = reference.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+    let name = last.split(separator: ":", omittingEmptySubsequences: false)[0]
     return Self.logShipperNames.contains { name.hasPrefix($0) }
   }
 
@@ -505,14 +510,15 @@ public final class Container: Sendable {
     return numbers
   }
 
-  /// The port number a word ends with: at most five digits that are the whole word or follow
-  /// its `=` or `:`. Only the word's last bytes are read: this runs for every argument of
-  /// every container, and a shell script is one long argument.
+  /// The port number a word ends with: at most five digits, not led by a zero (`0644` is a
+  /// file mode), that are the whole word or follow its `=` or `:`. Only the word's last bytes
+  /// are read: this runs for every argument of every container, and a shell script is one
+  /// long argument.
   static func portNumber(endingWord word: UnsafeBufferPointer<UInt8>) -> Int? {
     let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
     var start = word.count
     while start > 0, word.count - start < 5, digits.contains(word[start - 1]) { start -= 1 }
-    guard start < word.count,
+    guard start < word.count, word[start] != UInt8(ascii: "0"),
       start == 0 || word[start - 1] == UInt8(ascii: "=") || word[start - 1] == UInt8(ascii: ":")
     else { return nil }
     let value = word[start...].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }

@@ -243,6 +243,44 @@ struct ObjectTests {
 
 @Suite("Pod templates")
 struct PodTemplateTests {
+  /// The ports a container's arguments and environment name (what `service-target-port`
+  /// takes as listened on): a number that is a whole word or follows `=` or `:`, of five
+  /// digits at most, in 1–65535, not led by a zero (a file mode).
+  @Test func portNumbersAContainerNames() throws {
+    let pod = try #require(
+      objects(
+        """
+        kind: Pod
+        apiVersion: v1
+        metadata: {name: echo, namespace: shop}
+        spec:
+          containers:
+            - image: example/echo:1
+              name: echo
+              command: [server, --port, "18080", "--grpc=:17070", --listen=0.0.0.0:9000]
+              args: [--mode=0644, "65536", "123456", ":0", "=80", "", x, "080", --v=2]
+              env: [{name: PORT, value: "8081"}, {name: EMPTY}]
+        """
+      ).first?.podSpec?.containers.first)
+    #expect(pod.namedPortNumbers == [2, 80, 8081, 9000, 17070, 18080])
+  }
+
+  /// A log shipper is told by its image as written, whether it parses or not (`3.1+build` is
+  /// a tag no registry takes), as the exported policy tells it.
+  @Test func logShippersAreToldByTheirImagesAsWritten() throws {
+    func ships(_ image: String) throws -> Bool {
+      let text =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        + "  containers: [{name: a, image: \"\(image)\"}]\n"
+      return try #require(objects(text).first?.podSpec?.containers.first).shipsLogs
+    }
+    #expect(try ships("fluent/fluent-bit:3.1+build"))
+    #expect(try ships("registry:5000/fluentd@sha256:abc"))
+    #expect(try ships("docker.elastic.co/beats/filebeat:8.14.0"))
+    #expect(try !ships("example/app:1.0"))
+    #expect(try !ships("fluent/app:fluentd"))
+  }
+
   @Test func everyPodBearingKindHasItsTemplate() throws {
     let all = objects(
       """

@@ -601,12 +601,15 @@ extension FactsCollection {
     guard !declared.isEmpty else { return [] }
     var named: [Int] = []
     for container in template?.spec.containers ?? [] where container.isLongRunning {
-      for number in container.namedPortNumbers
-      where !declared.contains(where: { $0.number == number }) {
-        named.append(number)
-      }
+      named.append(contentsOf: container.namedPortNumbers)
     }
-    return named
+    guard !named.isEmpty else { return [] }
+    guard named.count * declared.count > 64 else {
+      return named.filter { number in !declared.contains { $0.number == number } }
+    }
+    // A set, past a few: a hostile container may name and declare tens of thousands of ports.
+    let numbers = Set(declared.compactMap(\.number))
+    return named.filter { !numbers.contains($0) }
   }
 
   /// Whether the manifest names no namespace, so that the object lands wherever it is applied
