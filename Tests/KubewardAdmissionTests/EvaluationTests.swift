@@ -2438,6 +2438,8 @@ struct EvaluationTests {
           "size(variables.containers) > 3",
         ]),
       policy("object.spec.replicas <= 2", name: "replicas"),
+      // An error (the container declares no ports) is reported where it was read, too.
+      policy("object.spec.template.spec.containers[0].ports[0].containerPort > 0", name: "errs"),
     ].joined(separator: "\n---\n")
     var harness = Harness.serial(policies: policies, deployments: 4)
     // The second object passes the first validation: a guess of failure traced for nothing.
@@ -2445,11 +2447,15 @@ struct EvaluationTests {
     let findings = try harness.objectFindings()
     for index in 0..<4 {
       let file = "d\(index).yaml"
-      let lines = findings.filter { $0.file == file }.map { "\($0.policy):\($0.line)" }.sorted()
+      let lines = findings.filter { $0.file == file && $0.policy != "errs" }
+        .map { "\($0.policy):\($0.line)" }.sorted()
       // The image (line 17), the containers the variable read (line 16), the replicas (8).
       let expected =
         index == 1 ? ["images:16", "replicas:8"] : ["images:16", "images:17", "replicas:8"]
       #expect(lines == expected, "\(file)")
+      // The container (line 16), whose `ports` the expression could not read.
+      let errors = findings.filter { $0.file == file && $0.policy == "errs" }
+      #expect(errors.map(\.line) == [16], "\(file): \(errors.map(\.message))")
     }
   }
 

@@ -69,6 +69,7 @@ struct FindingMessageTests {
     }
     #expect(try suggestsIngress("[{port: 443}]"))
     #expect(try suggestsIngress("[{name: http-api, port: 9000}]"))
+    #expect(try suggestsIngress("[{name: GRPC, port: 9090}]"))
     #expect(try suggestsIngress("[{port: 9000, appProtocol: kubernetes.io/h2c}]"))
     #expect(try !suggestsIngress("[{name: nfs, port: 2049}]"))
     #expect(try !suggestsIngress("[{port: 5432}, {port: 53, protocol: UDP}]"))

@@ -64,9 +64,9 @@ struct LoadBalancerLifecycle: ObjectPolicy {
   /// web port, or a name or `appProtocol` that says HTTP, HTTPS, HTTP/2 or gRPC.
   static func carriesHTTP(_ port: ServicePort) -> Bool {
     if let number = port.port, [80, 443, 8080, 8443].contains(number) { return true }
+    // ASCIIText.contains ignores ASCII case (`HTTP`, `gRPC`).
     return [port.name, port.appProtocol].contains { text in
-      text.map { ASCIIText.contains($0.lowercased(), anyOf: ["http", "grpc", "h2c", "web"]) }
-        ?? false
+      text.map { ASCIIText.contains($0, anyOf: ["http", "grpc", "h2c", "web"]) } ?? false
     }
   }
 
