@@ -338,9 +338,9 @@ extension AdmissionActivation {
     let sharedCost = remaining > 0 ? scope.sharedValues.cost(at: slot) : nil
     let isShared = sharedCost.map { $0 <= bound } ?? false
     if tracer == nil {
-      if isShared, let shared = scope.sharedValues[slot] {
-        cost += shared.cost
-        return shared.value
+      if isShared, let sharedCost, let value = scope.sharedValues.value(at: slot) {
+        cost += sharedCost
+        return value
       }
     } else if remaining > 0, let shared = scope.tracedValues[slot], shared.cost <= bound {
       cost += shared.cost
@@ -473,6 +473,13 @@ struct SharedValues {
   func cost(at slot: Int) -> Int? {
     guard slot < places.count, places[slot] >= 0 else { return nil }
     return values[Int(places[slot])].cost
+  }
+
+  /// The value kept at `slot`, alone: an untraced evaluation has no use for the read that
+  /// found it, and copying that too (a key and a place) went through its type's witnesses.
+  func value(at slot: Int) -> Value? {
+    guard slot < places.count, places[slot] >= 0 else { return nil }
+    return values[Int(places[slot])].value
   }
 
   /// Keeps `value` for `slot`, one of `slots`.
@@ -823,17 +830,21 @@ final class FieldTracer: AccessTracer {
   /// The object: reads of values from other files (params, the namespace) are not the
   /// object's. (A read of another document of the object's file passes: a file is one tree.)
   private let object: Node
+  /// `object`, uncounted (`object` keeps its tree): every read of a traced evaluation looks
+  /// up what it found, and a counted node for each was a retain and a release of the tree.
+  private let root: UncountedNode
   private let tree: UnsafeRawPointer
   // Unchecked exclusivity: a tracer serves one evaluation, on one thread.
   @exclusivity(unchecked) private(set) var lastRead: Read?
   /// The node `lastRead` found, when it found a field the manifest wrote.
-  @exclusivity(unchecked) private var lastFound: Node?
+  @exclusivity(unchecked) private var lastFound: UncountedNode?
   /// How many reads of the object it has kept.
   @exclusivity(unchecked) private(set) var reads = 0
   var readCount: Int? { reads }
 
   init(object: Node) {
     self.object = object
+    root = UncountedNode(object)
     tree = UnsafeRawPointer(Unmanaged.passUnretained(object.tree).toOpaque())
   }
 
@@ -877,28 +888,28 @@ final class FieldTracer: AccessTracer {
     lastFound = found
   }
 
-  private func container(of read: Read) -> Node {
-    object.tree.node(NodeID(read.container.place))
+  private func container(of read: Read) -> UncountedNode {
+    root.inSameTree(NodeID(read.container.place))
   }
 
   /// The node `read` reaches, when the manifest wrote it (an element that decided: itself).
-  private func found(by read: Read) -> Node? {
+  private func found(by read: Read) -> UncountedNode? {
     let container = self.container(of: read)
-    if case .null = read.key { return container }
-    if container.isSequence {
-      guard case .int(let index) = read.key, index >= 0, index < container.items.count else {
-        return nil
-      }
-      return container.items[Int(index)]
+    switch read.key {
+    case .null: return container
+    case .int(let index) where container.kind == .sequence:
+      return index >= 0 && index < container.itemCount ? container.item(at: Int(index)) : nil
+    case .string(let name) where container.kind == .mapping:
+      return NodeMap.child(of: container, named: name)
+    default: return nil
     }
-    return NodeMap(node: container).child(for: read.key)
   }
 
   /// Whether `node` is `ancestor` or inside it, by where they are written: a walk up the
   /// parents, for every read of a deep tree, was as long as the tree is deep.
-  private static func holds(_ ancestor: Node, _ node: Node) -> Bool {
-    if node.id == ancestor.id { return true }
-    guard !ancestor.isScalar else { return false }
+  private static func holds(_ ancestor: UncountedNode, _ node: UncountedNode) -> Bool {
+    if node.nodeID == ancestor.nodeID { return true }
+    guard ancestor.kind != .scalar else { return false }
     let outer = ancestor.range
     let start = node.range.start
     return outer.start <= start && start < outer.end

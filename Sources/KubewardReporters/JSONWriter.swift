@@ -58,13 +58,22 @@ public struct JSONWriter: ~Copyable {
   }
 
   /// Copies `count` bytes to `out`; returns where they end. Keys, separators and the values
-  /// between escapes are mostly a few bytes, which a loop copies faster than a call to memcpy.
+  /// between escapes are mostly a few bytes, which a call to memcpy costs more than: 8 to 16
+  /// are copied as two 8-byte words (overlapping when fewer than 16), fewer byte by byte.
+  /// Byte by byte up to 32, a report of findings spent a third of its writing in this loop.
   @inline(__always)
   private static func copy(
     _ source: UnsafePointer<UInt8>, count: Int, to out: UnsafeMutablePointer<UInt8>
   ) -> UnsafeMutablePointer<UInt8> {
-    if count >= 32 {
+    if count > 16 {
       out.update(from: source, count: count)
+    } else if count >= 8 {
+      let from = UnsafeRawPointer(source)
+      let to = UnsafeMutableRawPointer(out)
+      let head = from.loadUnaligned(as: UInt64.self)
+      let tail = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+      to.storeBytes(of: head, as: UInt64.self)
+      to.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
     } else {
       for offset in 0..<count { out[offset] = source[offset] }
     }

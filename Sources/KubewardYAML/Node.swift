@@ -416,6 +416,14 @@ public struct UncountedNode: @unchecked Sendable {
   /// The node's id in its tree (`NodeTree.node(_:)` makes the node again).
   @inlinable public var nodeID: NodeID { id }
 
+  /// The node `id` of the same tree, uncounted too.
+  @inlinable public func inSameTree(_ id: NodeID) -> UncountedNode {
+    UncountedNode(tree: tree, id: id)
+  }
+
+  /// Where the node is written (`Node.range`).
+  @inlinable public var range: SourceRange { withNode(\.range) }
+
   @inlinable @inline(__always)
   var raw: RawNode {
     tree._withUnsafeGuaranteedRef { $0.nodeStorage.unsafelyUnwrapped[Int(id)] }
