@@ -17,7 +17,7 @@ struct RealCorpusSnapshotTests {
     "emptydir-size-limit/info": 85,
     "emptydir-size-limit/warning": 158,
     "ephemeral-storage-limit/info": 581,
-    "ephemeral-storage-limit/warning": 139,
+    "ephemeral-storage-limit/warning": 133,
     "exec-probe/info": 58,
     "exec-probe/warning": 28,
     "external-traffic-local/info": 9,

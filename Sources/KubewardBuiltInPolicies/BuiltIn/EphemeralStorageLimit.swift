@@ -246,6 +246,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// the container's layer.
   static let otherRoots: Set<Substring> = ["nsenter", "chroot"]
 
+  /// Writing programs that read every operand but the last, which they write: a copy.
+  static let copiers: Set<Substring> = ["cp", "mv", "rsync"]
+
   /// Shells: only a command line one of them runs has redirections; in an exec-form command
   /// (`--nodes=<min>:<max>`) a `>` is an argument's character.
   static let shells: Set<Substring> = ["sh", "bash", "ash", "dash", "zsh", "ksh"]
@@ -431,8 +434,11 @@ struct EphemeralStorageLimit: ObjectPolicy {
             ?? word
         }
         .filter { !$0.contains("://") }
-      return operands.isEmpty
-        || operands.contains { $0.utf8.first != UInt8(ascii: "/") || writesFile($0) }
+      // A copy writes only where it copies to, its last operand: what it copies from is read
+      // (`cp -r /defaults/* /data/` fills a volume from the image).
+      let targets = copiers.contains(program) ? Array(operands.suffix(1)) : operands
+      return targets.isEmpty
+        || targets.contains { $0.utf8.first != UInt8(ascii: "/") || writesFile($0) }
     }
   }
 
