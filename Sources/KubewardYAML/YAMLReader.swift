@@ -166,7 +166,10 @@ public struct YAMLReader: Sendable {
   }
 
   static func templateMessage(_ dialect: TemplateDialect) -> String {
-    "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so "
+    guard dialect != .runTime else {
+      return "unrendered template: `{{ … }}` is not YAML unquoted; " + dialect.renderFirst
+    }
+    return "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so "
       + dialect.renderFirst
   }
 

@@ -57,16 +57,20 @@ struct FindingMessageTests {
   /// `loadbalancer-lifecycle` suggests an Ingress for a Service that serves HTTP, not for
   /// NFS, a database or DNS behind a load balancer (rook's NFS example), which an Ingress
   /// cannot carry.
+  /// Nor for the Service in front of an ingress controller's proxy (Contour's `envoy`), where
+  /// the Ingresses' traffic comes in.
   @Test func anIngressIsSuggestedForHTTPOnly() throws {
-    func suggestsIngress(_ ports: String) throws -> Bool {
+    func suggestsIngress(_ ports: String, name: String = "s") throws -> Bool {
       let message = try #require(
         try messages(
           "loadbalancer-lifecycle",
-          "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n"
-            + "  type: LoadBalancer\n  selector: {app: s}\n  ports: \(ports)\n"
+          "apiVersion: v1\nkind: Service\nmetadata: {name: \(name), namespace: shop}\nspec:\n"
+            + "  type: LoadBalancer\n  selector: {app: \(name)}\n  ports: \(ports)\n"
         ).first)
       return message.contains("through an Ingress")
     }
+    #expect(try !suggestsIngress("[{port: 80}, {port: 443}]", name: "envoy"))
+    #expect(try !suggestsIngress("[{port: 443}]", name: "traefik"))
     #expect(try suggestsIngress("[{port: 443}]"))
     #expect(try suggestsIngress("[{name: http-api, port: 9000}]"))
     #expect(try suggestsIngress("[{name: GRPC, port: 9090}]"))

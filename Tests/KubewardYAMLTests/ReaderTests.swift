@@ -529,6 +529,22 @@ struct ErrorTests {
     }
   }
 
+  /// Argo's parameters are filled in by its controller at run time: unquoted, the document
+  /// is no YAML, and the advice is to quote them, not to render the file (argo-rollouts'
+  /// `linkerd.io/inject: {{args.linkerd-enabled}}`).
+  @Test func argoParametersAreToBeQuotedNotRendered() {
+    let rollouts = read(
+      "kind: AnalysisTemplate\nspec:\n  annotations:\n    inject: {{args.linkerd-enabled}}\n    ns: \"{{ args.namespace }}\"\n"
+    )
+    #expect(rollouts.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(rollouts.diagnostics.first?.message.contains("quote it") == true)
+    #expect(rollouts.diagnostics.first?.message.contains("RENDERER") == false)
+    // One action of another tool among them: the file is rendered by some tool.
+    let mixed = read(
+      "kind: Workflow\nspec:\n  a: {{inputs.parameters.x}}\n  b: {{ app_name }}\n")
+    #expect(mixed.diagnostics.first?.message.contains("`RENDERER … | kubeward lint -`") == true)
+  }
+
   @Test func helmIsToldByItsObjectsAnywhereInAnAction() {
     let file = read(
       "kind: Deployment\nmetadata:\n  name: {{ default \"web\" .Values.nameOverride }}\n")

@@ -42,10 +42,10 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     // Clients that reach it by the name ExternalDNS keeps pointed at its address follow a
     // new load balancer, as those of an internal one do.
     let named = service.isPublishedByExternalDNS && !isInternal
-    // The Service in front of an ingress controller or gateway cannot be replaced by an
-    // Ingress: it is where the Ingresses' traffic comes in.
+    // The Service in front of an ingress controller, a gateway or the proxy one runs cannot
+    // be replaced by an Ingress: it is where the Ingresses' traffic comes in.
     let names = [metadata.name ?? ""] + Array(service.selector?.matchLabels.values ?? [:].values)
-    let fronts = names.contains { ASCIIText.contains($0, anyOf: ["ingress", "gateway"]) }
+    let fronts = names.contains { ASCIIText.contains($0, anyOf: Self.edgeProxies) }
     // An Ingress carries HTTP only: not NFS, a database or DNS behind a load balancer.
     let ingress = !fronts && service.ports.contains(where: Self.carriesHTTP)
     report.report(
@@ -59,6 +59,13 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       """,
       adjustment: isInternal || named ? .info : .standard)
   }
+
+  /// Words in the name of an ingress controller's Service or pods (Contour's is `envoy`,
+  /// Emissary's `ambassador`).
+  static let edgeProxies: [StaticString] = [
+    "ingress", "gateway", "envoy", "contour", "traefik", "kong", "haproxy", "ambassador",
+    "emissary", "skipper",
+  ]
 
   /// Whether `port` looks like one that serves HTTP, which an Ingress could carry instead: a
   /// web port, or a name or `appProtocol` that says HTTP, HTTPS, HTTP/2 or gRPC.
@@ -156,7 +163,8 @@ struct LoadBalancerLifecycle: ObjectPolicy {
           + "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id annotation"
       case .aws:
         "allocate Elastic IPs and name them in service.beta.kubernetes.io/"
-          + "aws-load-balancer-eip-allocations (an NLB), or manage the load balancer outside "
+          + "aws-load-balancer-eip-allocations, which needs an NLB (aws-load-balancer-type: "
+          + "nlb; a Classic ELB, the default, takes none), or manage the load balancer outside "
           + "the cluster"
       case .azure:
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
