@@ -523,6 +523,9 @@ extension FactsCollection {
     let serviceName = kind == .statefulSet ? object.spec?.scalar(.serviceName) : nil
     var unprobed: [WorkloadFacts.ContainerFacts] = []
     let appPort = template.flatMap(Self.daprAppPort)
+    // The port the pod's `prometheus.io/port` annotation names is scraped (Fluent Bit's 2020).
+    let scrapedPort = template?.metadata.annotation("prometheus.io/port")?.value.text
+      .flatMap { Int($0) }
     for container in template?.spec.containers ?? []
     where container.role == .container && container.probe(.readiness) == nil
       && !container.isIdle
@@ -531,8 +534,10 @@ extension FactsCollection {
       } ?? false)
     {
       let declared = container.ports
-      // Metrics by name, or by the number the container is told to serve metrics on.
-      let metricsPorts = container.metricsPortNumbers
+      // Metrics by name, by the number the container is told to serve metrics on, or by the
+      // one the pod's annotation tells Prometheus to scrape.
+      var metricsPorts = container.metricsPortNumbers
+      if let scrapedPort { metricsPorts.insert(scrapedPort) }
       func namedAuxiliary(_ port: ContainerPort) -> Bool {
         port.name.map { ASCIIText.contains($0, anyOf: Self.auxiliaryPortWords) } ?? false
           || port.number.map(metricsPorts.contains) == true
