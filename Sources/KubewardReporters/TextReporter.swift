@@ -128,13 +128,15 @@ public final class TextReporter: FindingSink {
   }
 
   /// The first sentence of a catalogue text, on one line: up to `. ` or a line that ends in
-  /// `.` or `:` (what introduces a list).
+  /// `.` or `:` (what introduces a list). An abbreviation ends none, opening a parenthesis
+  /// too (`(e.g. 1Gi)`: the summary of `emptydir-size-limit` stopped at it).
   static func firstSentence(_ text: String) -> String {
     var sentence = ""
     for line in text.split(separator: "\n") {
       for word in line.split(separator: " ") {
         sentence += sentence.isEmpty ? String(word) : " " + word
-        let abbreviation = ["e.g.", "i.e.", "etc.", "vs."].contains(String(word))
+        let bare = word.drop { "([\"'`".contains($0) }
+        let abbreviation = ["e.g.", "i.e.", "etc.", "vs."].contains(String(bare))
         if word.hasSuffix(".") && !abbreviation { return sentence }
       }
       if sentence.hasSuffix(":") { return String(sentence.dropLast()) + "." }

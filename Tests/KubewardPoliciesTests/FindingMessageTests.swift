@@ -142,5 +142,10 @@ struct FindingMessageTests {
     #expect(alone.first?.contains("stops its work until another pod starts") == true)
     let served = try messages("single-replica", deployment + service)
     #expect(served.count == 1 && served[0].contains("traffic peak has nowhere to spread"))
+    // Nor of a leader-elected operator whose only Service is its metrics' (KEDA's).
+    let metrics = service.replacing(
+      "ports: [{port: 80}]", with: "ports: [{name: metrics, port: 8080}]")
+    let scraped = try messages("single-replica", deployment + metrics)
+    #expect(scraped.count == 1 && !scraped[0].contains("traffic peak"), "\(scraped)")
   }
 }

@@ -258,6 +258,19 @@ struct ProjectLayoutTests {
     let climbing = try Linter().lint(
       try InputDiscovery.inputs(for: [layered + "/unbuilt/../upstream"]))
     #expect(findings(climbing, "image-tag").isEmpty)
+    // A component's `images:` retag what the kustomization that includes it builds
+    // (redis-operator's overlays take their tag from `components/version`).
+    let composed = try temporaryFolder()
+    try write(
+      "kind: Component\nimages:\n  - name: example/web\n    newTag: v1.3.0\n",
+      to: composed + "/components/version/kustomization.yaml")
+    try write(
+      "resources: [../../base]\ncomponents: [../../components/version]\n",
+      to: composed + "/overlays/prod/kustomization.yaml")
+    try write("resources: [deployment.yaml]\n", to: composed + "/base/kustomization.yaml")
+    try write(untagged, to: composed + "/base/deployment.yaml")
+    let components = try Linter().lint(try InputDiscovery.inputs(for: [composed]))
+    #expect(findings(components, "image-tag").isEmpty)
     // A kustomization that sets `latest` runs `latest` (Argo CD's base does).
     try write(
       "resources: [deployment.yaml]\nimages:\n  - name: example/web\n    newName: example/web\n    newTag: latest\n",

@@ -321,6 +321,19 @@ struct TextReporterTests {
     #expect(hearts.padding == String(repeating: " ", count: 8) && hearts.marker == "^")
   }
 
+  /// The compact report's advice is each policy's first sentence: an abbreviation in
+  /// parentheses (`emptydir-size-limit`'s `(e.g. …)`) does not end it.
+  @Test func firstSentencesRunPastAbbreviations() {
+    #expect(
+      TextReporter.firstSentence(
+        "Set `emptyDir.sizeLimit` to what the pod needs (e.g. `sizeLimit: 1Gi`), and an\nephemeral-storage limit. Then more."
+      )
+        == "Set `emptyDir.sizeLimit` to what the pod needs (e.g. `sizeLimit: 1Gi`), and an ephemeral-storage limit."
+    )
+    #expect(TextReporter.firstSentence("Pin it. Or not.") == "Pin it.")
+    #expect(TextReporter.firstSentence("Either:\n- a\n- b") == "Either.")
+  }
+
   @Test func lineAndSummary() {
     #expect(
       TextReporter.line(for: finding("Pod p runs exec"))

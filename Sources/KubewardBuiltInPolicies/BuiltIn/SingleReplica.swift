@@ -42,13 +42,14 @@ struct SingleReplica: SetPolicy {
     }
   }
 
-  /// The workloads a Service of the set selects: the others (a controller, a worker) are
-  /// sent no requests through one, so a traffic peak is none of theirs to spread.
+  /// The workloads a Service of the set sends requests: the others (a controller, a worker,
+  /// one whose Services are all for metrics, as a leader-elected operator's) are sent none
+  /// through one, so a traffic peak is none of theirs to spread.
   private static func selectedByServices(_ set: LintSet) -> Set<Int> {
     var selected: Set<Int> = []
     // Each selection once: Services sharing a selector share it.
     var seen: Set<ObjectIdentifier> = []
-    for service in set.facts.services {
+    for service in set.facts.services where !service.servesOnlyAuxiliaryPorts {
       guard let selection = set.selection(of: service),
         seen.insert(ObjectIdentifier(selection)).inserted
       else { continue }

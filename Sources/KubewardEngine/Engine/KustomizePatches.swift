@@ -212,6 +212,8 @@ public enum KustomizePatches {
     }
     var retagged: [String: Set<String>] = [:]
     var renamed: [String: Set<String>] = [:]
+    /// By folder, the components its kustomization includes (in the run).
+    var components: [String: [String]] = [:]
     var reader = FileReader()
     var patchFiles = PatchFiles(inputs: inputs)
     for input in inputs {
@@ -235,6 +237,7 @@ public enum KustomizePatches {
           if !isRemote(reference), let path = outside(folder, reference), held.contains(path) {
             roles.resources.insert(path)
             roles.builds[folder, default: []].append(path)
+            if key == "components" { components[folder, default: []].append(path) }
           } else {
             baseOutsideRun = true
           }
@@ -263,6 +266,14 @@ public enum KustomizePatches {
       for reference in commentedEntries(in: bytes) {
         guard let path = inside(folder, reference), roles.patches[path] == nil else { continue }
         roles.patches[path] = true
+      }
+    }
+    // A component's `images:` are applied by the kustomization that includes it, to all it
+    // builds (redis-operator's overlays take their tag from `components/version`).
+    for (folder, included) in components {
+      for component in included {
+        retagged[folder, default: []].formUnion(retagged[component] ?? [])
+        renamed[folder, default: []].formUnion(renamed[component] ?? [])
       }
     }
     roles.retaggedImages = retagged.mapValues(BuildArtifacts.ImageNameSets.init)
