@@ -60,7 +60,8 @@ public struct JSONWriter: ~Copyable {
   /// Copies `count` bytes to `out`; returns where they end. Keys, separators and the values
   /// between escapes are mostly a few bytes, which a call to memcpy costs more than: 8 to 16
   /// are copied as two 8-byte words (overlapping when fewer than 16), fewer byte by byte.
-  /// Byte by byte up to 32, a report of findings spent a third of its writing in this loop.
+  /// (Byte by byte up to 32, the keys and strings of a report of findings took 7 % more
+  /// instructions.)
   @inline(__always)
   private static func copy(
     _ source: UnsafePointer<UInt8>, count: Int, to out: UnsafeMutablePointer<UInt8>
