@@ -665,6 +665,27 @@ struct HostileEngineTests {
     #expect(growth.isLinear, "\(growth)")
   }
 
+  /// 3 000 overlays including one Kustomize Component of 3 000 images: each overlay is given
+  /// the component's images shared, not a copy of them (a copy is quadratic).
+  @Test func overlaysIncludingOneComponentShareItsImages() throws {
+    let n = 3000
+    let (growth, marked) = try markingGrowth(size: n) { folder, count in
+      let images = (0..<count).map { "- {name: img-\($0), newTag: v1}" }.joined(separator: "\n")
+      try write("kind: Component\nimages:\n\(images)\n", to: folder + "/version/kustomization.yaml")
+      try write(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", to: folder + "/base/c.yaml")
+      for index in 0..<count {
+        try write(
+          "resources: [../base]\ncomponents: [../version]\n",
+          to: folder + "/o\(index)/kustomization.yaml")
+      }
+    }
+    #expect(growth.isLinear, "\(growth)")
+    let file = try #require(marked.first { $0.name.hasSuffix("/base/c.yaml") })
+    #expect(file.builtImages.replacesTag(of: "img-2999:latest"))
+    #expect(!file.builtImages.replacesTag(of: "other:latest"))
+  }
+
   /// `folder/app`: `files` ConfigMaps and a kustomization building them that retags as many
   /// images, named `images-0`, `images-1`, ….
   private func writeRetaggingApp(in folder: String, files: Int, images: String) throws {

@@ -268,16 +268,21 @@ public enum KustomizePatches {
         roles.patches[path] = true
       }
     }
-    // A component's `images:` are applied by the kustomization that includes it, to all it
-    // builds (redis-operator's overlays take their tag from `components/version`).
-    for (folder, included) in components {
-      for component in included {
-        retagged[folder, default: []].formUnion(retagged[component] ?? [])
-        renamed[folder, default: []].formUnion(renamed[component] ?? [])
-      }
-    }
     roles.retaggedImages = retagged.mapValues(BuildArtifacts.ImageNameSets.init)
     roles.renamedImages = renamed.mapValues(BuildArtifacts.ImageNameSets.init)
+    // A component's `images:` are applied by the kustomization that includes it, to all it
+    // builds (redis-operator's overlays take their tag from `components/version`). Shared,
+    // not copied: thousands of overlays may include one component of thousands of images.
+    for (folder, included) in components {
+      for component in included {
+        if let names = roles.retaggedImages[component] {
+          roles.retaggedImages[folder, default: BuildArtifacts.ImageNameSets()].add(names)
+        }
+        if let names = roles.renamedImages[component] {
+          roles.renamedImages[folder, default: BuildArtifacts.ImageNameSets()].add(names)
+        }
+      }
+    }
     roles.propagateImages()
     return roles
   }
