@@ -18,19 +18,32 @@ public struct ExpressionSession: Sendable {
   let params: Node?
   let variables: [String: Node]
   let request: SyntheticRequest
+  /// Whether expressions have a Kyverno policy's environment (`cel.bind`, cel-go's math and
+  /// encoders, Kyverno's libraries that need no cluster) rather than the API server's.
+  let kyverno: Bool
 
   /// - Parameters:
   ///   - object: the manifest bound to `object` (also `request`'s kind, name and namespace).
   ///   - params: bound to `params`.
   ///   - variables: more names (`--var name=JSON`), each a YAML or JSON value.
+  ///   - kyverno: evaluate as a Kyverno ValidatingPolicy's expression.
   public init(
     object: Node?, params: Node? = nil, variables: [String: Node] = [:],
-    request: SyntheticRequest = SyntheticRequest()
+    request: SyntheticRequest = SyntheticRequest(), kyverno: Bool = false
   ) {
     self.object = object
     self.params = params
     self.variables = variables
     self.request = request
+    self.kyverno = kyverno
+  }
+
+  private func compile(_ source: String) throws(CELCompileError) -> Program {
+    let names = kyverno ? PolicyExpression.kyvernoDeclarations : PolicyExpression.declarations
+    return try Program(
+      source, library: kyverno ? KyvernoLibrary.library : .kubernetes,
+      declarations: names.union(variables.keys), bindings: kyverno, validatesLiterals: true,
+      dynamicNames: PolicyExpression.dynamicNames)
   }
 
   /// Evaluates `source` and hands `body` its value or why it has none, and the cost it spent
@@ -41,12 +54,9 @@ public struct ExpressionSession: Sendable {
     _ source: String, _ body: (Result<Value, Failure>, _ cost: Int) throws -> Outcome
   ) rethrows -> Outcome {
     try withExtendedLifetime(self) {
-      let declarations = PolicyExpression.declarations.union(variables.keys)
       let program: Program
       do throws(CELCompileError) {
-        program = try Program(
-          source, library: .kubernetes, declarations: declarations, bindings: false,
-          validatesLiterals: true, dynamicNames: PolicyExpression.dynamicNames)
+        program = try compile(source)
       } catch {
         return try body(
           .failure(Failure(message: error.message, offset: error.offset, isCompileError: true)), 0)
@@ -65,12 +75,7 @@ public struct ExpressionSession: Sendable {
   /// fresh activation each time) and returns the nanoseconds it took in all: what
   /// `kubeward eval --repeat` and the benchmark report per evaluation.
   public func timeEvaluations(_ source: String, repetitions: Int) -> UInt64? {
-    let declarations = PolicyExpression.declarations.union(variables.keys)
-    guard
-      let program = try? Program(
-        source, library: .kubernetes, declarations: declarations, bindings: false,
-        validatesLiterals: true, dynamicNames: PolicyExpression.dynamicNames)
-    else { return nil }
+    guard let program = try? compile(source) else { return nil }
     // The object is the same for every repetition, as it is for every policy on an object.
     let object = objectValue
     let start = ContinuousClock.now

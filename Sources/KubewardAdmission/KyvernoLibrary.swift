@@ -1,11 +1,49 @@
 import KubewardCEL
 
-/// The functions of Kyverno's CEL libraries that need no cluster and that kubeward evaluates
-/// as Kyverno does (`pkg/cel/libs`): a Kyverno policy's expressions are compiled with them.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The functions of Kyverno's CEL environment that need no cluster, which kubeward evaluates
+/// as Kyverno does: cel-go's math and encoders extensions (Kyverno's `compiler/env.go`), and
+/// its own libraries `user`, `image`, `math`, `time` and `transform` (kyverno/sdk,
+/// `extensions/cel/libs`). A Kyverno policy's expressions are compiled with them.
 enum KyvernoLibrary {
-  static let library = Library.kubernetes.adding("parseServiceAccount", arity: 1) { arguments in
-    guard case .string(let username) = arguments[0] else { return nil }
-    return serviceAccount(username)
+  static let library: Library = {
+    var library = Library.kubernetes.adding(.math, .encoders)
+    library = library.adding("parseServiceAccount", arity: 1) { arguments in
+      guard case .string(let username) = arguments[0] else { return nil }
+      return serviceAccount(username)
+    }
+    library = addingImages(to: library)
+    // `math.round(x, digits)` (`libs/math`): Go's `math.Round(x * 10^digits) / 10^digits`.
+    library = library.adding("math.round", member: false, arity: 2) { arguments in
+      guard case .double(let value) = arguments[0], case .int(let digits) = arguments[1] else {
+        return nil
+      }
+      let shift = pow10(digits)
+      return .double((value * shift).rounded(.toNearestOrAwayFromZero) / shift)
+    }
+    library = addingTime(to: library)
+    for name in ["listObjToMap", "transform.listObjToMap"] {
+      library = library.adding(
+        name, member: false, arity: 4,
+        surcharge: { arguments in
+          guard case .list(let keys) = arguments[0] else { return 0 }
+          return keys.count
+        }, listObjectsToMap)
+    }
+    return library
+  }()
+
+  /// Go's `math.Pow(10, digits)` for an integer exponent: exact powers of ten where a double
+  /// holds them, infinity and zero beyond.
+  static func pow10(_ digits: Int64) -> Double {
+    if digits > 400 { return .infinity }
+    if digits < -400 { return 0 }
+    var result = 1.0
+    for _ in 0..<abs(digits) { result *= 10 }
+    return digits < 0 ? 1 / result : result
   }
 
   /// `parseServiceAccount` (`libs/user`): the namespace and the name in a service account's
@@ -27,5 +65,79 @@ enum KyvernoLibrary {
     _ = fields.insert(.string("Name"), .string(name))
     _ = fields.insert(.string("Namespace"), .string(namespace))
     return .map(fields)
+  }
+
+  /// `time.now()`, `time.truncate(t, d)` and `time.toCron(t)` (`libs/time`).
+  static func addingTime(to library: Library) -> Library {
+    var library = library
+    library = library.adding("time.now", member: false, arity: 0) { _ in
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      return Timestamp(seconds: Int64(now.tv_sec), nanos: Int32(now.tv_nsec)).map {
+        .timestamp($0)
+      }
+    }
+    // Go's `Time.Truncate`: down to a multiple of `d` since the zero time (0001-01-01 UTC),
+    // as an absolute time; a duration of zero or less leaves the time as it is.
+    library = library.adding("time.truncate", member: false, arity: 2) { arguments in
+      guard case .timestamp(let time) = arguments[0], case .duration(let step) = arguments[1]
+      else { return nil }
+      let stepNanos = Int128(step.seconds) * 1_000_000_000 + Int128(step.nanos)
+      guard stepNanos > 0 else { return arguments[0] }
+      let sinceZero =
+        (Int128(time.seconds) - Int128(zeroTimeSeconds)) * 1_000_000_000 + Int128(time.nanos)
+      let truncated = sinceZero - sinceZero % stepNanos
+      let seconds = Int64(truncated / 1_000_000_000) + zeroTimeSeconds
+      let nanos = Int32(truncated % 1_000_000_000)
+      return Timestamp(seconds: seconds, nanos: nanos, offset: time.offset).map {
+        .timestamp($0)
+      } ?? .error(CELError("timestamp overflow"))
+    }
+    // Minute, hour, day, month and weekday (0 for Sunday) of the time in UTC.
+    library = library.adding("time.toCron", member: false, arity: 1) { arguments in
+      guard case .timestamp(let time) = arguments[0] else { return nil }
+      let utc = time.utc
+      return .string("\(utc.minute) \(utc.hour) \(utc.day) \(utc.month) \(utc.weekday)")
+    }
+    return library
+  }
+
+  /// 0001-01-01T00:00:00Z, Go's zero time, in seconds since the epoch.
+  static let zeroTimeSeconds: Int64 = -62_135_596_800
+
+  /// `listObjToMap(keys, values, keyField, valueField)` (`libs/transform`): for each pair of
+  /// maps at one index, the first's `keyField` (a string) maps to the second's `valueField`;
+  /// a later key replaces an earlier one. The lists must be as long as each other.
+  static func listObjectsToMap(_ arguments: [Value]) -> Value? {
+    guard case .list(let keys) = arguments[0], case .list(let values) = arguments[1],
+      case .string(let keyField) = arguments[2], case .string(let valueField) = arguments[3]
+    else { return nil }
+    guard keys.count == values.count else {
+      return .error(
+        CELError(
+          "listObjToMap must take lists of equal length. list1: \(keys.count), list2: \(values.count)"
+        ))
+    }
+    var entries: [String: Value] = [:]
+    var order: [String] = []
+    for index in 0..<keys.count {
+      guard case .map(let keyObject) = keys.element(at: index),
+        case .string(let key)? = keyObject.value(for: .string(keyField))
+      else {
+        return .error(
+          CELError(
+            "the passed key name cannot be handled as a string in the key object list"))
+      }
+      guard case .map(let valueObject) = values.element(at: index) else {
+        return .error(
+          CELError("object cannot be handled as a map string to any in the value object list"))
+      }
+      if entries[key] == nil { order.append(key) }
+      // A missing field is Go's nil, which becomes CEL's null.
+      entries[key] = valueObject.value(for: .string(valueField)) ?? .null
+    }
+    var map = DictionaryMap()
+    for key in order { map.insert(.string(key), entries[key] ?? .null) }
+    return .map(map)
   }
 }

@@ -943,8 +943,10 @@ struct PolicyReader {
   /// a policy using one is not evaluated, and says so, where a compile error would claim the
   /// API server rejects every request.
   private static let kyvernoLibraries: Set<String> = [
-    "hash", "json", "jsonpatch", "yaml", "math", "x509", "time", "gzip", "base64", "random",
-    "image", "parseImageReference", "listObjToMap",
+    "hash", "json", "jsonpatch", "yaml", "x509", "gzip", "random",
+    // cel-go's regex extension (`regex.extract`, `regex.replace`), whose capture groups
+    // kubeward's regular expressions do not track.
+    "regex",
   ]
 
   /// What makes an expression one kubeward cannot evaluate offline, and where: the

@@ -129,6 +129,47 @@ public struct Library: Sendable {
     return library
   }
 
+  /// `adding(_:arity:_:)` for a function called on a value (`member`: `image(x).registry()`)
+  /// or not, charged `surcharge(arguments)` units beyond its call's, before it runs (a
+  /// function that reads a text charges `textSurcharge(_:)` for it).
+  public func adding(
+    _ name: String, member: Bool, arity: Int,
+    surcharge: @escaping @Sendable ([Value]) -> Int = { _ in 0 },
+    _ body: @escaping @Sendable ([Value]) -> Value?
+  ) -> Library {
+    var library = self
+    library.add(name, member: member, arity: arity) { arguments, context in
+      guard context.spend(surcharge(arguments)) else { return .error(costLimitExceeded) }
+      return body(arguments)
+    }
+    return library
+  }
+
+  /// What a library function that reads `text` is charged beyond its call, as Kubernetes
+  /// charges its string functions (see `traversalSurcharge`).
+  public static func textSurcharge(_ text: String) -> Int { traversalSurcharge(text) }
+
+  /// cel-go's extensions that Kubernetes does not enable and other environments (Kyverno's)
+  /// do.
+  public enum Extension: Sendable {
+    /// `ext.Math`: `math.greatest`, `math.least`, `math.ceil`, `math.abs`, the bit operations …
+    case math
+    /// `ext.Encoders`: `base64.encode`, `base64.decode`.
+    case encoders
+  }
+
+  /// This library with `extensions`.
+  public func adding(_ extensions: Extension...) -> Library {
+    var library = self
+    for item in extensions {
+      switch item {
+      case .math: MathExtension.register(&library)
+      case .encoders: EncodersExtension.register(&library)
+      }
+    }
+    return library
+  }
+
   private static func make(kubernetes: Bool) -> Library {
     var library = Library()
     Builtins.register(&library)

@@ -253,17 +253,22 @@ struct Parser {
   /// Whether `cel.bind` is a macro (cel-go's bindings extension). Kubernetes does not enable
   /// it: there it is a call of an undeclared `cel`, which its checker refuses.
   let bindings: Bool
+  /// Whether `math.greatest` and `math.least` are macros (cel-go's math extension).
+  let mathMacros: Bool
 
-  init(_ text: String, macros: Bool = true, bindings: Bool = true) throws(CELSyntaxError) {
+  init(_ text: String, macros: Bool = true, bindings: Bool = true, mathMacros: Bool = false)
+    throws(CELSyntaxError)
+  {
     var lexer = Lexer(text)
     tokens = try lexer.tokens()
     self.macros = macros
     self.bindings = bindings
+    self.mathMacros = mathMacros
   }
 
-  static func parse(_ text: String, macros: Bool = true, bindings: Bool = true)
-    throws(CELSyntaxError) -> Expr
-  {
+  static func parse(
+    _ text: String, macros: Bool = true, bindings: Bool = true, mathMacros: Bool = false
+  ) throws(CELSyntaxError) -> Expr {
     // No more bytes than the limit is no more code points: only a longer text is counted.
     if text.utf8.count > maximumCodePoints {
       let size = text.unicodeScalars.count
@@ -274,7 +279,7 @@ struct Parser {
           offset: 0)
       }
     }
-    var parser = try Parser(text, macros: macros, bindings: bindings)
+    var parser = try Parser(text, macros: macros, bindings: bindings, mathMacros: mathMacros)
     let expression = try parser.expression()
     guard case .end = parser.current.kind else {
       throw parser.error("unexpected \(parser.describe(parser.current))")
@@ -694,6 +699,9 @@ struct Parser {
     if name == "sortBy", arguments.count == 2 {
       return try sortBy(target, arguments, offset: offset)
     }
+    if mathMacros, name == "greatest" || name == "least", case .identifier("math") = target.kind {
+      return try mathMacro(name, arguments, at: target.offset, offset: offset)
+    }
     if bindings, name == "bind", case .identifier("cel") = target.kind, arguments.count == 3 {
       let variable = try variableName(arguments[0])
       return comprehension(
@@ -743,6 +751,44 @@ struct Parser {
       return comprehension(kind, range: target, first, nil, nil, rest[0], offset: offset)
     case .bind:
       return comprehension(kind, range: target, first, nil, nil, rest[0], offset: offset)
+    }
+  }
+
+  /// `math.greatest(…)` and `math.least(…)`, as cel-go's math extension expands them: one
+  /// number or a list literal of numbers, two numbers, or more made a list, given to
+  /// `math.@max` (`math.@min`); a literal that is no number is refused.
+  private func mathMacro(_ name: String, _ arguments: [Expr], at target: Int, offset: Int)
+    throws(CELSyntaxError) -> Expr
+  {
+    func numeric(_ argument: Expr) -> Bool {
+      switch argument.kind {
+      case .literal(let value): value.isNumber
+      case .list, .map, .message: false
+      default: true
+      }
+    }
+    let function = name == "greatest" ? "math.@max" : "math.@min"
+    switch arguments.count {
+    case 0: throw error("math.\(name)() requires at least one argument", at: target)
+    case 1:
+      if case .list(let elements, _) = arguments[0].kind, !elements.isEmpty,
+        elements.allSatisfy(numeric)
+      {
+        return Expr(kind: .call(function, target: nil, arguments: arguments), offset: offset)
+      }
+      guard numeric(arguments[0]) else {
+        throw error("math.\(name)() invalid single argument value", at: arguments[0].offset)
+      }
+      return Expr(kind: .call(function, target: nil, arguments: arguments), offset: offset)
+    default:
+      if let bad = arguments.first(where: { !numeric($0) }) {
+        throw error("math.\(name)() simple literal arguments must be numeric", at: bad.offset)
+      }
+      let operands =
+        arguments.count == 2
+        ? arguments
+        : [Expr(kind: .list(arguments, optionalIndices: []), offset: arguments[0].offset)]
+      return Expr(kind: .call(function, target: nil, arguments: operands), offset: offset)
     }
   }
 

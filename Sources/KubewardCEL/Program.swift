@@ -246,7 +246,8 @@ public final class Program: Sendable {
     let expression: Expr
     var emptySums: [Int: Value] = [:]
     do {
-      expression = try Parser.parse(source, macros: macros, bindings: bindings)
+      expression = try Parser.parse(
+        source, macros: macros, bindings: bindings, mathMacros: library.knows("math.@max"))
     } catch {
       throw CELCompileError(message: "syntax error: \(error.message)", offset: error.offset)
     }

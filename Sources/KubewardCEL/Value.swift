@@ -203,7 +203,7 @@ extension OpaqueValue {
   /// `self` as `T`, when that is its type. By comparing types: `as?` from an existential to
   /// a struct searched the runtime's conformance tables (about 600 instructions) for every
   /// quantity compared.
-  func exactly<T: OpaqueValue>(_ type: T.Type) -> T? {
+  public func exactly<T: OpaqueValue>(_ type: T.Type) -> T? {
     Self.self == T.self ? unsafeBitCast(self, to: T.self) : nil
   }
 }

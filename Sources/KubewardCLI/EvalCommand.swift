@@ -32,6 +32,13 @@ struct EvalCommand: ParsableCommand {
     help: ArgumentHelp("Bind NAME to a JSON (or YAML) value (repeatable).", valueName: "name=json"))
   var variables: [String] = []
 
+  @Flag(
+    help: ArgumentHelp(
+      "Evaluate as a Kyverno ValidatingPolicy does: with cel.bind, cel-go's math and base64 "
+        + "functions and Kyverno's libraries that need no cluster (parseImageReference, "
+        + "parseServiceAccount, time, listObjToMap)."))
+  var kyverno = false
+
   @Flag(help: "Print the value as a CEL literal rather than JSON.")
   var cel = false
 
@@ -84,7 +91,8 @@ struct EvalCommand: ParsableCommand {
     }
     let session = ExpressionSession(
       object: try object.map { try Self.firstObject(of: $0) },
-      params: try params.map { try Self.firstObject(of: $0) }, variables: bound)
+      params: try params.map { try Self.firstObject(of: $0) }, variables: bound,
+      kyverno: kyverno)
     try session.evaluate(expression) { outcome, cost in
       if self.cost {
         Output.standardError.write("kubeward: cost \(cost) of \(CostLimits.perExpression)\n")

@@ -13,7 +13,12 @@ struct ConformanceTests {
     "basic", "comparisons", "conversions", "fields", "fp_math", "integer_math", "lists", "logic",
     "macros", "parse", "plumbing", "string", "timestamps", "optionals", "string_ext",
   ]
-  static let extensionFiles = ["network_ext", "macros2"]
+  static let extensionFiles = ["network_ext", "macros2", "math_ext", "encoders_ext"]
+  /// The extensions a file tests beyond the standard library: cel-go's, which Kyverno's
+  /// environment enables.
+  static let extensionLibraries = [
+    "math_ext": Library.standard.adding(.math), "encoders_ext": Library.standard.adding(.encoders),
+  ]
 
   /// Tests whose expectation contradicts their own expression in this copy of the suite.
   static let suiteDefects = [
@@ -52,7 +57,7 @@ struct ConformanceTests {
             skipped.append("\(name): \(defect)")
             continue
           }
-          switch ConformanceCase(test).run() {
+          switch ConformanceCase(test, library: Self.extensionLibraries[file] ?? .standard).run() {
           case .passed:
             passed += 1
             run += 1
@@ -88,9 +93,11 @@ struct ConformanceCase {
   }
 
   let test: [String: Any]
+  let library: Library
 
-  init(_ test: [String: Any]) {
+  init(_ test: [String: Any], library: Library = .standard) {
     self.test = test
+    self.library = library
   }
 
   /// Names of protobuf message types a test may use without needing messages: the
@@ -161,7 +168,7 @@ struct ConformanceCase {
     let program: Program
     do {
       program = try Program(
-        expression, declarations: nil,
+        expression, library: library, declarations: nil,
         check: test["disableCheck"] as? Bool != true,
         macros: test["disableMacros"] as? Bool != true)
     } catch {

@@ -410,6 +410,20 @@ struct AdmissionCommandTests {
     #expect((catalogueRule["helpUri"] as? String)?.hasSuffix("docs/policies/exec-probe.md") == true)
   }
 
+  /// `--kyverno`: a Kyverno policy's environment, with its libraries; without it, the API
+  /// server's, which has none of them.
+  @Test func evalInKyvernosEnvironment() throws {
+    let expression =
+      "cel.bind(i, parseImageReference(object.spec.template.spec.containers[0].image), i.repository()) + ' ' + string(math.greatest(1, 2.5))"
+    let kyverno = try Kubeward.run([
+      "eval", expression, "--object", manifests + "/web.yaml", "--kyverno",
+    ])
+    #expect(kyverno.status == 0, "\(kyverno.standardError)")
+    #expect(kyverno.standardOutput == "\"library/nginx 2.5\"\n", "\(kyverno.standardOutput)")
+    let plain = try Kubeward.run(["eval", expression, "--object", manifests + "/web.yaml"])
+    #expect(plain.status == 2, "\(plain.standardOutput)")
+  }
+
   @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {
     let value = try Kubeward.run([
       "eval", "object.spec.replicas * 2", "--object", manifests + "/web.yaml",
