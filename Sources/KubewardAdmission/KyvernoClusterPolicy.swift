@@ -143,13 +143,14 @@ extension PolicyReader {
     return policies
   }
 
-  /// Enforce denies, Audit reports (Kyverno reads either case).
   /// A rule's expressions: its `validate.cel` and, for conditions, its `celPreconditions`.
+  /// An expression without a message has the rule's (`validate_cel.go`).
   private static func parts(of rule: Node) -> PolicyParts {
     let cel = rule["validate"]?["cel"]
     return PolicyParts(
       matchConditions: rule["celPreconditions"], variables: cel?["variables"],
-      validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"])
+      validations: cel?["expressions"], auditAnnotations: cel?["auditAnnotations"],
+      defaultMessage: rule["validate"]?["message"]?.string)
   }
 
   /// `why` (of `invalidEntry`) with the path a ClusterPolicy's rule writes: its validations
@@ -191,6 +192,7 @@ extension PolicyReader {
     return kindParts.count == 2 ? kindParts[0] : kind
   }
 
+  /// Enforce denies, Audit reports (Kyverno reads either case).
   private static func kyvernoAction(_ text: String) -> ValidationAction? {
     switch text.lowercased() {
     case "enforce": .deny
@@ -397,10 +399,11 @@ struct KyvernoMatch {
       let operations = reader.strings(resources["operations"]) ?? ["*"]
       var rules: [ResourceRule] = []
       var podsOnly = true
+      var subresources: [String] = []
       for kind in reader.strings(resources["kinds"]) ?? [] {
         switch rule(forKind: kind, operations: operations) {
         case .rule(let rule): rules.append(rule)
-        case .subresource: break
+        case .subresource: subresources.append(kind)
         case .unreadable:
           return .failure(ReadFailure("it matches a kind kubeward cannot read (\"\(kind)\")"))
         }
@@ -408,6 +411,12 @@ struct KyvernoMatch {
         podsOnly = podsOnly && kind.split(separator: "/").last == "Pod"
       }
       if rules.isEmpty && !excluding {
+        if let subresource = subresources.first {
+          return .failure(
+            ReadFailure(
+              "a filter of its match names only subresources (\"\(subresource)\"), which no manifest is"
+            ))
+        }
         return .failure(ReadFailure("a filter of its match names no kinds"))
       }
       filters.append(

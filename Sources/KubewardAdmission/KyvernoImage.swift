@@ -145,8 +145,10 @@ struct KyvernoImage: OpaqueValue, Equatable {
     {
       return true
     }
-    return Array("-_.~!$&'()*+,;=:[]<>\"".utf8).contains(byte)
+    return hostPunctuation.contains(byte)
   }
+
+  private static let hostPunctuation = Set("-_.~!$&'()*+,;=:[]<>\"".utf8)
 }
 
 extension KyvernoLibrary {

@@ -1377,6 +1377,9 @@ struct PolicyReader {
     var variables: Node?
     var validations: Node?
     var auditAnnotations: Node?
+    /// The message of a validation that has none (a Kyverno ClusterPolicy rule's
+    /// `validate.message`, which Kyverno gives each of its CEL expressions without one).
+    var defaultMessage: String? = nil
   }
 
   /// A policy's expressions, compiled.
@@ -1485,7 +1488,10 @@ struct PolicyReader {
       }
       validations.append(
         Validation(
-          expression: expression, message: text(item["message"]),
+          expression: expression,
+          message: (text(item["message"]) ?? "").isEmpty
+            ? parts.defaultMessage.flatMap { $0.isEmpty ? nil : $0 } ?? text(item["message"])
+            : text(item["message"]),
           // One left empty (or null) is none: the API server compiles only one with text.
           messageExpression: Self.isLeftEmpty(item["messageExpression"])
             ? nil

@@ -78,6 +78,26 @@ struct ClusterPolicyTests {
         .isEmpty)
   }
 
+  /// An expression without a message has its rule's `validate.message`, as Kyverno gives it
+  /// (`validate_cel.go`; the chainsaw test `cel-messages-upon-resource-failure`); without
+  /// either, the API server's default names the expression.
+  @Test func anExpressionWithoutAMessageHasItsRules() throws {
+    let bare = clusterPolicy().replacingOccurrences(
+      of: "            message: images must not use latest\n", with: "")
+    let ruled = bare.replacingOccurrences(
+      of: "      validate:\n", with: "      validate:\n        message: no latest tags, please\n")
+    let messages = try Harness(policies: ruled, manifest: pod()).objectFindings().map(\.message)
+    #expect(messages.count == 1 && messages[0].hasSuffix("): no latest tags, please"), "\(messages)")
+    let plain = try Harness(policies: bare, manifest: pod()).objectFindings().map(\.message)
+    #expect(plain.count == 1 && plain[0].contains("failed expression: "), "\(plain)")
+    // An expression's own message wins.
+    let own = clusterPolicy().replacingOccurrences(
+      of: "      validate:\n", with: "      validate:\n        message: no latest tags, please\n")
+    #expect(
+      try Harness(policies: own, manifest: pod()).objectFindings().map(\.message).first?
+        .hasSuffix("): images must not use latest") == true)
+  }
+
   /// The ClusterPolicy's schema refuses the whole policy for one rule's entry of the wrong
   /// type (read as written, `expression: true` held on every object), at the rule's path.
   @Test func whatItsSchemaRefusesIsReported() throws {
@@ -435,6 +455,15 @@ struct ClusterPolicyTests {
           && findings[0].message.contains("rule check-tags is not evaluated"),
         "\(findings.map(\.message))")
     }
+    // A match of subresources alone, which no manifest is, says so.
+    let scale = try Harness(
+      policies: clusterPolicy(match: "any:\n- resources:\n    kinds: [Deployment/scale]"),
+      manifest: pod()
+    ).findings()
+    #expect(
+      scale.map(\.severity) == [.warning]
+        && scale[0].message.contains("only subresources (\"Deployment/scale\")"),
+      "\(scale.map(\.message))")
     let none = clusterPolicy().replacingOccurrences(
       of: "  rules:\n", with: "  validationFailureActionOverrides: []\n  rules:\n")
     #expect(try Harness(policies: none, manifest: pod()).findings().map(\.severity) == [.error])
