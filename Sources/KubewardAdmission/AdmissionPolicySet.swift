@@ -498,7 +498,7 @@ public struct AdmissionPolicySet: Sendable {
       return [
         AdmissionBinding(
           name: "", policyName: policy.name, file: policy.file, nameRange: policy.nameRange,
-          paramReference: nil, matchResources: nil,
+          paramReference: policy.ownParamReference, matchResources: nil,
           actions: policy.checksAtAdmission ? actions : [.audit])
       ]
     }

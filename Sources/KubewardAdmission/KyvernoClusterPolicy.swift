@@ -86,9 +86,29 @@ extension PolicyReader {
         problem(
           place, "\(kind) \(name): rule \(ruleName) is not evaluated: \(why)", severity: .warning)
       }
+      // Params as the binding Kyverno makes of the rule has them: its paramKind and paramRef.
       let cel = rule["validate"]?["cel"]
-      if cel?["paramKind"] != nil || cel?["paramRef"] != nil {
-        skip("kubeward does not read the params of a ClusterPolicy's CEL rule")
+      var paramKind: (apiVersion: String, kind: String)?
+      var paramReference: ParamReference?
+      if let kindNode = cel?["paramKind"], !kindNode.isNull {
+        guard let version = text(kindNode["apiVersion"]),
+          let paramKindName = text(kindNode["kind"]),
+          let referenceNode = cel?["paramRef"], referenceNode.isMapping
+        else {
+          skip("its params need validate.cel.paramKind (apiVersion and kind) and paramRef")
+          continue
+        }
+        if let (_, why) = Self.invalidSelector(
+          referenceNode["selector"], named: "paramRef.selector")
+          ?? Self.invalidParamRef(referenceNode)
+        {
+          skip(why)
+          continue
+        }
+        paramKind = (version, paramKindName)
+        paramReference = self.paramReference(referenceNode)
+      } else if cel?["paramRef"] != nil {
+        skip("it has a validate.cel.paramRef without a paramKind")
         continue
       }
       // Per-namespace actions: one verdict for every namespace would be wrong in some.
@@ -132,13 +152,13 @@ extension PolicyReader {
       policies.append(
         AdmissionPolicy(
           name: id, flavor: flavor, file: file, nameRange: nameNode.range,
-          paramKind: nil, matchConstraints: match.constraints,
+          paramKind: paramKind, matchConstraints: match.constraints,
           matchConditions: body.matchConditions, variables: body.variables,
           validations: body.validations, auditAnnotations: body.auditAnnotations,
           failurePolicy: failurePolicy, ownActions: [ownAction],
           autogenControllers: match.autogens ? controllers : [], title: title,
           summary: summary, needsCluster: body.needsCluster, rule: ruleName, kind: kind,
-          namespace: namespace))
+          namespace: namespace, ownParamReference: paramReference))
     }
     return policies
   }

@@ -288,6 +288,9 @@ public final class AdmissionPolicy: Sendable {
   /// Where the policy's name is written.
   public let nameRange: SourceRange
   let paramKind: (apiVersion: String, kind: String)?
+  /// The params of a policy that carries its own actions, which no binding names: a Kyverno
+  /// ClusterPolicy rule's `validate.cel.paramRef`.
+  let ownParamReference: ParamReference?
   let matchConstraints: MatchResources?
   let matchConditions: [NamedExpression]
   let variables: [NamedExpression]
@@ -358,8 +361,9 @@ public final class AdmissionPolicy: Sendable {
     ownActions: [ValidationAction]?, autogenControllers: [String], title: String,
     summary: String, needsCluster: (function: String, expression: PolicyExpression, offset: Int)?,
     rule: String? = nil, kind: String? = nil, checksAtAdmission: Bool = true,
-    namespace: String? = nil
+    namespace: String? = nil, ownParamReference: ParamReference? = nil
   ) {
+    self.ownParamReference = ownParamReference
     self.rule = rule
     self.namespace = namespace
     self.kind = kind ?? flavor.rawValue
@@ -1314,6 +1318,19 @@ struct PolicyReader {
   /// (`validateParamRef`): neither a name nor a selector, a name that is no path segment, an
   /// action it does not know (kubeward read every action but `Allow` as `Deny`). One left out
   /// is said where the binding is read.
+  /// A binding's `paramRef` (a Kyverno ClusterPolicy rule's too): what is not `Allow` denies
+  /// when the params are missing.
+  func paramReference(_ node: Node) -> ParamReference {
+    var reference = ParamReference()
+    reference.name = text(node["name"])
+    reference.namespace = text(node["namespace"])
+    if let selector = node["selector"], selector.isMapping {
+      reference.selector = LabelSelector(selector: selector)
+    }
+    reference.denyWhenMissing = text(node["parameterNotFoundAction"]) != "Allow"
+    return reference
+  }
+
   static func invalidParamRef(_ reference: Node?) -> (Node, String)? {
     guard let reference, reference.isMapping else { return nil }
     func written(_ key: String) -> (node: Node, text: String)? {
@@ -1556,14 +1573,8 @@ struct PolicyReader {
     }
     var reference: ParamReference?
     if let node = spec["paramRef"], node.isMapping {
-      var ref = ParamReference()
-      ref.name = text(node["name"])
-      ref.namespace = text(node["namespace"])
-      if let selector = node["selector"], selector.isMapping {
-        ref.selector = LabelSelector(selector: selector)
-      }
+      let ref = paramReference(node)
       let action = text(node["parameterNotFoundAction"])
-      ref.denyWhenMissing = action != "Allow"
       // Left out, v1alpha1 defaults it to Deny; written empty, no version does. Either way
       // the binding is read, as Deny, and the warning says what the API server does.
       if action == "" || (action == nil && !apiVersion.hasSuffix("/v1alpha1")) {

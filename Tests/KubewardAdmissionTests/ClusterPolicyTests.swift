@@ -87,7 +87,8 @@ struct ClusterPolicyTests {
     let ruled = bare.replacingOccurrences(
       of: "      validate:\n", with: "      validate:\n        message: no latest tags, please\n")
     let messages = try Harness(policies: ruled, manifest: pod()).objectFindings().map(\.message)
-    #expect(messages.count == 1 && messages[0].hasSuffix("): no latest tags, please"), "\(messages)")
+    #expect(
+      messages.count == 1 && messages[0].hasSuffix("): no latest tags, please"), "\(messages)")
     let plain = try Harness(policies: bare, manifest: pod()).objectFindings().map(\.message)
     #expect(plain.count == 1 && plain[0].contains("failed expression: "), "\(plain)")
     // An expression's own message wins.
@@ -96,6 +97,49 @@ struct ClusterPolicyTests {
     #expect(
       try Harness(policies: own, manifest: pod()).objectFindings().map(\.message).first?
         .hasSuffix("): images must not use latest") == true)
+  }
+
+  /// A rule's `validate.cel.paramKind` and `paramRef` are the binding Kyverno makes of it
+  /// (the chainsaw tests `parameter-resources`): the params are found among the policy files
+  /// and the linted ones, by name in the paramRef's namespace or, without one, in the
+  /// object's; missing, `parameterNotFoundAction` decides.
+  @Test func paramsAreReadAsTheBindingKyvernoMakes() throws {
+    func policy(namespace: String?, notFound: String = "Deny") -> String {
+      clusterPolicy(expression: "object.spec.containers.size() <= params.maxContainers")
+        .replacingOccurrences(
+          of: "        cel:\n",
+          with: """
+                    cel:
+                      paramKind: {apiVersion: rules.example.com/v1, kind: ContainerLimit}
+                      paramRef: {name: limit\(namespace.map { ", namespace: \($0)" } ?? ""), parameterNotFoundAction: \(notFound)}
+
+            """)
+    }
+    let limit = """
+      ---
+      apiVersion: rules.example.com/v1
+      kind: ContainerLimit
+      metadata: {name: limit, namespace: shop}
+      maxContainers: 0
+      """
+    for namespace in ["shop", nil] {
+      let denied = try Harness(policies: policy(namespace: namespace) + limit, manifest: pod())
+        .objectFindings()
+      #expect(denied.map(\.severity) == [.error], "\(denied.map(\.message))")
+    }
+    // In another namespace than the object's, or nowhere: Deny denies, Allow lets it through.
+    let elsewhere = limit.replacingOccurrences(of: "namespace: shop", with: "namespace: other")
+    let missing = try Harness(policies: policy(namespace: nil) + elsewhere, manifest: pod())
+      .objectFindings()
+    #expect(missing.map(\.severity) == [.error], "\(missing.map(\.message))")
+    #expect(
+      try Harness(policies: policy(namespace: nil, notFound: "Allow") + elsewhere, manifest: pod())
+        .objectFindings().isEmpty)
+    // Found where the paramRef says, and allowing the pod.
+    let generous = limit.replacingOccurrences(of: "maxContainers: 0", with: "maxContainers: 3")
+    #expect(
+      try Harness(policies: policy(namespace: "shop") + generous, manifest: pod())
+        .objectFindings().isEmpty)
   }
 
   /// The ClusterPolicy's schema refuses the whole policy for one rule's entry of the wrong
