@@ -625,10 +625,9 @@ public final class Container: Sendable {
 
   /// Whether a volume mounted at `path` is where configuration, credentials or run-time
   /// state live: in an `etc` folder (`/etc/...`, and `/usr/local/etc/...`, where HAProxy's
-  /// image reads its configuration), in a `secrets` folder (`/var/run/secrets/...`,
-  /// `/run/secrets/...`), `/run` or `/var/run` themselves or their `lock` folders (pid files,
-  /// sockets, locks; not an application's folder under them, where Argo CD copies its
-  /// binary), a folder named for certificates (`/var/run/serving-cert`, `/certs`: its last
+  /// image reads its configuration), `/run` or `/var/run` or any folder under them (pid files,
+  /// sockets, locks, secrets, a proxy's identity; Argo CD's init container copies its binary
+  /// into one once, which does not grow), a folder named for certificates (`/var/run/serving-cert`, `/certs`: its last
   /// name holds `cert`, in any case), where a server writes its own, or one named for keys
   /// (`keys`, a GPG keyring: `keyFolders`). Such a folder holds a few small files.
   public static func holdsSmallFiles(mountedAt path: String) -> Bool {
@@ -636,8 +635,10 @@ public final class Container: Sendable {
     // and a combining mark after the slash (`/etc/\u{301}…`) made the folder another one.
     // `ASCIIText`'s, not `utf8.firstRange(of:)`: the generic matcher looked up protocol
     // conformances on every call (34 M instructions of a run on 2 000 documents).
-    if ASCIIText.firstRange(of: "/etc/", in: path) != nil || path.hasPrefix("/var/run/secrets/")
-      || path.hasPrefix("/run/secrets/") || runTimeStateFolders.contains(path)
+    // Under `/run` (and `/var/run`, its old name) programs keep run-time state: pid files,
+    // locks, sockets, a mesh proxy's identity (`/var/run/linkerd/identity/end-entity`).
+    if ASCIIText.firstRange(of: "/etc/", in: path) != nil || path.hasPrefix("/var/run/")
+      || path.hasPrefix("/run/") || runTimeStateFolders.contains(path)
     {
       return true
     }

@@ -71,6 +71,9 @@ struct HostPathVolume: ObjectPolicy {
     // The node's log folder is where a log shipper keeps its read positions: information,
     // unless a container that ships no logs writes there too.
     var writtenByOthers: Set<String>?
+    // What only init containers write, they set up once before the pod starts (a folder's
+    // owner and mode for another pod, a binary copied for the node): nothing that grows.
+    var writtenWhileRunning: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
@@ -83,6 +86,20 @@ struct HostPathVolume: ObjectPolicy {
       guard let name = volume.name, writable?.contains(name) == true else { continue }
       if socketFolders == nil { socketFolders = spec.socketFolders() }
       if socketFolders?.contains(name) == true { continue }
+      if writtenWhileRunning == nil { writtenWhileRunning = spec.volumesWrittenWhileRunning() }
+      if writtenWhileRunning?.contains(name) == false {
+        let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
+        report.report(
+          key,
+          """
+          mounts the node's filesystem\(path) writable through hostPath volume \"\(name)\" \
+          only in init containers (the containers that run mount it read-only, if at all): \
+          they set it up once before the pod starts, and what they write there is not counted \
+          in any ephemeral-storage limit
+          """,
+          adjustment: .info)
+        continue
+      }
       if let path = hostPath.scalar(.path)?.string, Self.isNodeLogFolder(path) {
         if writtenByOthers == nil {
           writtenByOthers = Set(

@@ -23,6 +23,17 @@ struct MemoryLimit: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
+      // An init container (not a sidecar) runs once, to completion, before the others
+      // start: what it holds is freed when it ends, so a leak has no time to grow.
+      if !container.isLongRunning {
+        report.report(
+          container.node,
+          "has no memory limit; it runs once, to completion, before the pod's containers "
+            + "start, so its memory is freed when it ends; set resources.limits.memory to "
+            + "bound it while it runs",
+          container: container, adjustment: .info)
+        continue
+      }
       report.report(
         container.node,
         "has no memory limit: a leak grows until the node runs out of memory and the kernel "
