@@ -22,12 +22,6 @@ struct EphemeralStorageLimit: ObjectPolicy {
     installingCommands = Set(options.strings("installingCommands").map { Substring($0) })
   }
 
-  /// What shows that the container writes to the node's disk beyond its logs: a writable
-  /// emptyDir on disk without `sizeLimit`, or, for a container with no volume of its own to
-  /// write to, an image whose job is to store data or a command that writes files. (hostPath
-  /// writes fill the disk too, but no ephemeral-storage limit counts them: `hostpath-volume`
-  /// reports those.) `nil` when nothing does: most containers only log, and a
-  /// warning there is a guess.
   /// What the pod's volumes are, worked out once per pod and only when a container writes to
   /// an unbounded emptyDir: asked per container, a pod of thousands of containers and mounts
   /// was quadratic.
@@ -38,9 +32,16 @@ struct EphemeralStorageLimit: ObjectPolicy {
     lazy var growingWhileRunning = spec.volumesGrowingWhileRunning()
   }
 
-  private func diskWriteEvidence(_ container: Container, _ spec: PodSpec, _ volumes: PodVolumes)
-    -> String?
-  {
+  /// What shows that the container writes to the node's disk beyond its logs, in two kinds.
+  /// (hostPath writes fill the disk too, but no ephemeral-storage limit counts them:
+  /// `hostpath-volume` reports those.) `nil` when nothing does: most containers only log, and
+  /// a warning there is a guess.
+  ///
+  /// The first: a writable emptyDir on disk without `sizeLimit`, which `emptydir-size-limit`
+  /// reports itself (its `sizeLimit` is the first remedy).
+  private func volumeWriteEvidence(
+    _ container: Container, _ spec: PodSpec, _ volumes: PodVolumes
+  ) -> String? {
     // Read from the command line only when an unbounded emptyDir's mount asks.
     var certificateFolders: Set<[UInt8]>?
     for mount in container.volumeMounts where !mount.readOnly {
@@ -73,6 +74,12 @@ struct EphemeralStorageLimit: ObjectPolicy {
         return "it mounts \(kind) \"\(mount.volume)\"\(implied) writable, which has no sizeLimit"
       }
     }
+    return nil
+  }
+
+  /// The others, for a container with no volume of its own to write to: an image whose job
+  /// is to store data, or a command that writes files.
+  private func layerWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
     // With a read-only root file system only volumes take writes; a container with a volume
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
@@ -489,7 +496,22 @@ struct EphemeralStorageLimit: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
-      guard let evidence = diskWriteEvidence(container, spec, volumes) else {
+      let layerEvidence = layerWriteEvidence(container, spec)
+      if layerEvidence == nil, let volumeEvidence = volumeWriteEvidence(container, spec, volumes) {
+        // The volume is what grows, and `emptydir-size-limit` warns about it: one warning
+        // for one problem.
+        report.report(
+          container.node,
+          """
+          has no resources.limits.ephemeral-storage\(requestOnly), and \(volumeEvidence): \
+          emptydir-size-limit reports that volume, whose sizeLimit bounds what is written \
+          there; set resources.limits.ephemeral-storage too, to bound the container's writes \
+          as a whole
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
+      guard let evidence = layerEvidence else {
         // Without evidence of writes, what can grow is worth knowing, not a warning: the logs
         // (which the kubelet rotates) and whatever the program writes to its layer; with a
         // read-only root, only the volumes a data image declares, which the runtime makes
