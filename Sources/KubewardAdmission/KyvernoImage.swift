@@ -120,14 +120,20 @@ struct KyvernoImage: OpaqueValue, Equatable {
 
   /// `checkRegistry`: Go's `url.Parse("//" + name)` must give `name` back as the host. No
   /// control bytes, nothing that ends the host or escapes in it (`/ ? # @ %` and the bytes a
-  /// host may not hold), and after the last colon a port of digits (`[…]` for IPv6).
+  /// host may not hold), and after the last colon a port of digits. Brackets hold an IPv6
+  /// address and nothing else, and open the host (Go since its CVE-2025-47912 fix, which
+  /// Kyverno's builds have).
   static func isRegistry(_ name: String) -> Bool {
     let bytes = Array(name.utf8)
     guard bytes.allSatisfy(isHostByte) else { return false }
     var end = bytes.count
     if bytes.first == UInt8(ascii: "[") {
-      guard let close = bytes.lastIndex(of: UInt8(ascii: "]")) else { return false }
+      guard let close = bytes.lastIndex(of: UInt8(ascii: "]")),
+        NetworkAddresses.isIPv6(Substring(String(decoding: bytes[1..<close], as: UTF8.self)))
+      else { return false }
       end = close + 1
+    } else if bytes.contains(UInt8(ascii: "[")) {
+      return false
     } else if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
       end = colon
     }

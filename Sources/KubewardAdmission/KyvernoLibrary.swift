@@ -36,14 +36,41 @@ enum KyvernoLibrary {
     return library
   }()
 
-  /// Go's `math.Pow(10, digits)` for an integer exponent: exact powers of ten where a double
-  /// holds them, infinity and zero beyond.
+  /// Go's `math.Pow(10, digits)`, step for step (its rounding differs from repeated
+  /// multiplication in the last bit for some exponents, and its reciprocal is taken before
+  /// the binary exponent is applied, so that 10^-320 is a subnormal, not zero over infinity):
+  /// the mantissa squared by each bit of the exponent, the binary exponent kept apart.
   static func pow10(_ digits: Int64) -> Double {
-    if digits > 400 { return .infinity }
-    if digits < -400 { return 0 }
-    var result = 1.0
-    for _ in 0..<abs(digits) { result *= 10 }
-    return digits < 0 ? 1 / result : result
+    if digits == 0 { return 1 }
+    if digits == 1 { return 10 }
+    var power = 1.0
+    var exponent = 0
+    var base = frexp(10.0).0
+    var baseExponent = frexp(10.0).1
+    var bits = digits.magnitude
+    while bits != 0 {
+      // Catastrophic overflow: Go stops squaring.
+      if baseExponent < -(1 << 12) || (1 << 12) < baseExponent {
+        exponent += baseExponent
+        break
+      }
+      if bits & 1 == 1 {
+        power *= base
+        exponent += baseExponent
+      }
+      base *= base
+      baseExponent <<= 1
+      if base < 0.5 {
+        base += base
+        baseExponent -= 1
+      }
+      bits >>= 1
+    }
+    if digits < 0 {
+      power = 1 / power
+      exponent = -exponent
+    }
+    return scalbn(power, exponent)
   }
 
   /// `parseServiceAccount` (`libs/user`): the namespace and the name in a service account's
@@ -93,11 +120,12 @@ enum KyvernoLibrary {
         .timestamp($0)
       } ?? .error(CELError("timestamp overflow"))
     }
-    // Minute, hour, day, month and weekday (0 for Sunday) of the time in UTC.
+    // Minute, hour, day, month and weekday (0 for Sunday) of the time where it is written.
     library = library.adding("time.toCron", member: false, arity: 1) { arguments in
       guard case .timestamp(let time) = arguments[0] else { return nil }
-      let utc = time.utc
-      return .string("\(utc.minute) \(utc.hour) \(utc.day) \(utc.month) \(utc.weekday)")
+      let local = time.local
+      return .string(
+        "\(local.minute) \(local.hour) \(local.day) \(local.month) \(local.weekday)")
     }
     return library
   }
@@ -118,17 +146,23 @@ enum KyvernoLibrary {
           "listObjToMap must take lists of equal length. list1: \(keys.count), list2: \(values.count)"
         ))
     }
+    // Go converts each map whole to one of strings: a key of another type fails it.
+    func stringKeyed(_ value: Value) -> (any MapValue)? {
+      guard case .map(let map) = value else { return nil }
+      return map.keys.allSatisfy({ if case .string = $0 { true } else { false } }) ? map : nil
+    }
     var entries: [String: Value] = [:]
     var order: [String] = []
     for index in 0..<keys.count {
-      guard case .map(let keyObject) = keys.element(at: index),
-        case .string(let key)? = keyObject.value(for: .string(keyField))
-      else {
+      guard let keyObject = stringKeyed(keys.element(at: index)) else {
+        return .error(CELError("failed to convert key to a string"))
+      }
+      guard case .string(let key)? = keyObject.value(for: .string(keyField)) else {
         return .error(
           CELError(
             "the passed key name cannot be handled as a string in the key object list"))
       }
-      guard case .map(let valueObject) = values.element(at: index) else {
+      guard let valueObject = stringKeyed(values.element(at: index)) else {
         return .error(
           CELError("object cannot be handled as a map string to any in the value object list"))
       }

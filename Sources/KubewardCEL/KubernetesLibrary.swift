@@ -923,6 +923,12 @@ extension Array where Element == UInt8 {
 // MARK: IP addresses and CIDRs
 
 /// `net.IP`: an IPv4 or IPv6 address, without zone.
+/// Address checks for hosts that read addresses as the CEL network library does.
+public enum NetworkAddresses {
+  /// Whether `text` is an IPv6 address (IPv4-mapped included, a plain IPv4 one not).
+  public static func isIPv6(_ text: Substring) -> Bool { IPAddress.parseIPv6(text) != nil }
+}
+
 struct IPAddress: OpaqueValue, Equatable {
   /// 4 or 16 bytes.
   let bytes: [UInt8]

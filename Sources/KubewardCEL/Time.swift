@@ -70,11 +70,12 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
   /// RFC 3339 with as many fraction digits as needed, in the offset it was written in (Go's
   /// `Format(time.RFC3339Nano)`).
-  /// The date and time of day in UTC, and the day of the week (0 for Sunday).
-  public var utc:
+  /// The date and time of day where it is written (at its `offset`), and the day of the week
+  /// (0 for Sunday), as Go's `time.Time` gives them.
+  public var local:
     (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, weekday: Int64)
   {
-    let civil = Civil(seconds: seconds)
+    let civil = Civil(seconds: seconds + Int64(offset))
     return (civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.dayOfWeek)
   }
 

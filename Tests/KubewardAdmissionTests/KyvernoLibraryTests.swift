@@ -95,6 +95,8 @@ struct KyvernoLibraryTests {
       "nginx@sha256:abc", "nginx@sha512:\(String(repeating: "a", count: 128))",
       "my registry.io/app", "gcr.io/app:\(String(repeating: "t", count: 129))", "",
       "gcr.io/", "reg%41.io/app",
+      // Brackets hold an IPv6 address, first, or nothing (Go's CVE-2025-47912 fix).
+      "[foo]:5000/repo", "[1.2.3.4]:5000/repo", "a.b[c/repo", "[[::1]:80/r",
     ] {
       if case .success(let image) = KyvernoImage.parse(text) {
         Issue.record("\(text) parsed as \(image)")
@@ -118,6 +120,11 @@ struct KyvernoLibraryTests {
       #expect(value == expected, "\(expression)")
     }
     #expect(try text("math.greatest(1, 2u, 3.5)") == "3.5")
+    // Go's Pow: 10^-323 is a subnormal, so the rounding gives 0, not NaN; its last bit as Go
+    // rounds it (6.999999999999999, where repeated multiplication gave 7.000000000000001).
+    #expect(try text("math.round(1.5, -323) == 0.0") == "true")
+    #expect(try text("math.round(7.0, 26) < 7.0") == "true")
+    #expect(try text("math.round(1.5, 9223372036854775807) == 1.5") == "false")
     #expect(try text("base64.decode(base64.encode(b'kyverno')) == b'kyverno'") == "true")
     // Go's decoders: padded, else unpadded; line breaks skipped; anything else an error.
     for (encoded, decoded) in [("aGk=", "hi"), ("aGk", "hi"), ("aG\\nk=\\r\\n", "hi"), ("", "")] {
@@ -148,6 +155,9 @@ struct KyvernoLibraryTests {
       try text("time.truncate(timestamp('2025-01-02T03:45:27Z'), duration('0s'))")
         == "timestamp(\"2025-01-02T03:45:27Z\")")
     #expect(try text("time.toCron(timestamp('2025-01-02T15:30:00Z'))") == "\"30 15 2 1 4\"")
+    // Where the time is written, as Go's time.Time keeps its zone.
+    #expect(
+      try text("time.toCron(timestamp('2024-03-05T23:30:00-05:00'))") == "\"30 23 5 3 2\"")
     #expect(try text("time.now() > timestamp('2026-01-01T00:00:00Z')") == "true")
   }
 
@@ -167,5 +177,9 @@ struct KyvernoLibraryTests {
       return
     }
     #expect(error.message.hasPrefix("listObjToMap must take lists of equal length"))
+    // Go converts each map whole: a key that is no string fails it.
+    #expect(
+      try evaluate("listObjToMap([{dyn(1): 'x', dyn('name'): 'a'}], [{'v': 1}], 'name', 'v')")
+        .isError)
   }
 }
