@@ -1128,7 +1128,9 @@ struct AdmissionCheck: ObjectCheck {
       CompiledPolicy(
         policy: policy, bindings: set.bindings(of: policy),
         unbound: policy.ownActions == nil && !set.isBound(policy),
-        hasCompileErrors: policy.expressions.contains { $0.program == nil },
+        // An audit annotation that does not compile errs when evaluated, which denies under
+        // Fail whatever the binding's actions (`dispatcher.go`): not the binding's verdict.
+        hasCompileErrors: policy.decidingExpressions.contains { $0.program == nil },
         variants: sharing.variants[ObjectIdentifier(policy)] ?? Autogen.variants(of: policy),
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []

@@ -43,7 +43,9 @@ public struct ExpressionSession: Sendable {
     return try Program(
       source, library: kyverno ? KyvernoLibrary.library : .kubernetes,
       declarations: names.union(variables.keys), bindings: kyverno, validatesLiterals: true,
-      dynamicNames: PolicyExpression.dynamicNames)
+      dynamicNames: PolicyExpression.dynamicNames,
+      // A name bound with --var is what it is bound to.
+      typedNames: PolicyExpression.typedNames(kyverno: kyverno).filter { variables[$0.key] == nil })
   }
 
   /// Evaluates `source` and hands `body` its value or why it has none, and the cost it spent

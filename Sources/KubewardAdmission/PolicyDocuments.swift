@@ -48,6 +48,77 @@ public final class PolicyExpression: Sendable {
   /// And a Kyverno ValidatingPolicy's: `exceptions`, what its PolicyExceptions allow.
   static let kyvernoDeclarations = declarations.union(["exceptions"])
 
+  /// The names the API server declares of object types (`BuildRequestType` and
+  /// `BuildNamespaceType` in apiserver's `plugin/cel/compile.go`): a field they do not have
+  /// is a compile error there. Kyverno's request also has `object` and `oldObject`.
+  static func typedNames(kyverno: Bool) -> [String: DeclaredObjectType] {
+    kyverno ? kyvernoTypedNames : apiServerTypedNames
+  }
+
+  private static let apiServerTypedNames = [
+    "request": requestType(kyverno: false), "namespaceObject": namespaceType,
+  ]
+  private static let kyvernoTypedNames = [
+    "request": requestType(kyverno: true), "namespaceObject": namespaceType,
+  ]
+
+  private static func requestType(kyverno: Bool) -> DeclaredObjectType {
+    let groupVersionKind = DeclaredObjectType(
+      name: "kubernetes.GroupVersionKind",
+      fields: ["group": .string, "version": .string, "kind": .string])
+    let groupVersionResource = DeclaredObjectType(
+      name: "kubernetes.GroupVersionResource",
+      fields: ["group": .string, "version": .string, "resource": .string])
+    let userInfo = DeclaredObjectType(
+      name: "kubernetes.UserInfo",
+      fields: [
+        "username": .string, "uid": .string, "groups": .list(.string),
+        "extra": .map(.string, .list(.string)),
+      ])
+    var fields: [String: DeclaredFieldType] = [
+      "kind": .object(groupVersionKind), "resource": .object(groupVersionResource),
+      "subResource": .string, "requestKind": .object(groupVersionKind),
+      "requestResource": .object(groupVersionResource), "requestSubResource": .string,
+      "name": .string, "namespace": .string, "operation": .string, "userInfo": .object(userInfo),
+      "dryRun": .bool, "options": .dyn,
+    ]
+    if kyverno {
+      fields["object"] = .dyn
+      fields["oldObject"] = .dyn
+    }
+    return DeclaredObjectType(name: "kubernetes.AdmissionRequest", fields: fields)
+  }
+
+  private static let namespaceType: DeclaredObjectType = {
+    let condition = DeclaredObjectType(
+      name: "kubernetes.NamespaceCondition",
+      fields: [
+        "status": .string, "type": .string, "lastTransitionTime": .timestamp, "message": .string,
+        "reason": .string,
+      ])
+    let metadata = DeclaredObjectType(
+      name: "kubernetes.NamespaceMetadata",
+      fields: [
+        "name": .string, "generateName": .string, "namespace": .string,
+        "labels": .map(.string, .string), "annotations": .map(.string, .string),
+        "UID": .string, "creationTimestamp": .timestamp, "deletionGracePeriodSeconds": .int,
+        "deletionTimestamp": .timestamp, "generation": .int, "resourceVersion": .string,
+        "finalizers": .list(.string),
+      ])
+    return DeclaredObjectType(
+      name: "kubernetes.Namespace",
+      fields: [
+        "metadata": .object(metadata),
+        "spec": .object(
+          DeclaredObjectType(
+            name: "kubernetes.NamespaceSpec", fields: ["finalizers": .list(.string)])),
+        "status": .object(
+          DeclaredObjectType(
+            name: "kubernetes.NamespaceStatus",
+            fields: ["conditions": .list(.object(condition)), "phase": .string])),
+      ])
+  }()
+
   /// The names the API server declares of type `dyn` (the others are typed: `request` as an
   /// AdmissionRequest, `namespaceObject` as a Namespace): a list or map literal may not mix
   /// them with typed values.
@@ -141,7 +212,8 @@ public final class PolicyExpression: Sendable {
         declarations: bindings ? kyvernoDeclarations : declarations, bindings: bindings,
         validatesLiterals: true, dynamicNames: dynamicNames,
         fields: variables.map { visible in ["variables": { visible.contains($0) }] } ?? [:],
-        fieldTypes: variables.map { visible in ["variables": { visible.type(of: $0) }] } ?? [:])
+        fieldTypes: variables.map { visible in ["variables": { visible.type(of: $0) }] } ?? [:],
+        typedNames: typedNames(kyverno: bindings))
       return (program, nil)
     } catch {
       return (nil, error)
@@ -393,9 +465,14 @@ public final class AdmissionPolicy: Sendable {
   }
 
   var expressions: [PolicyExpression] {
+    decidingExpressions + auditAnnotations.map(\.expression)
+  }
+
+  /// Those whose compile errors the binding's actions decide about (an audit annotation's
+  /// deny under Fail whatever they are).
+  var decidingExpressions: [PolicyExpression] {
     matchConditions.map(\.expression) + variables.map(\.expression)
       + validations.flatMap { [$0.expression] + [$0.messageExpression].compactMap { $0 } }
-      + auditAnnotations.map(\.expression)
   }
 
   var kindName: String {

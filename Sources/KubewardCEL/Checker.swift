@@ -28,6 +28,8 @@ struct Checker {
   var dynamicNames: Set<String> = []
   /// With `validatesLiterals`: the types of declared fields (see `LiteralTypeChecker`).
   var fieldTypes: [String: @Sendable (String) -> LiteralTypeChecker.StaticType?] = [:]
+  /// With `validatesLiterals`: names of declared object types (see `DeclaredObjectType`).
+  var typedNames: [String: DeclaredObjectType] = [:]
 
   /// Checks `expression`; with `validatesLiterals`, gives its type as cel-go's checker
   /// would, as far as it is known here (`nil` without `validatesLiterals`).
@@ -39,6 +41,7 @@ struct Checker {
     guard validatesLiterals else { return (nil, [:]) }
     var literals = LiteralTypeChecker(library: library, dynamicNames: dynamicNames)
     literals.fieldTypes = fieldTypes
+    literals.typedNames = typedNames
     let type = try literals.check(expression)
     return (type, literals.emptySums)
   }

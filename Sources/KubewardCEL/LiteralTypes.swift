@@ -27,6 +27,16 @@ struct LiteralTypeChecker {
   /// The types of declared objects' fields, where known, by the object's name
   /// (`variables`: an admission policy's variables are of their expressions' types).
   var fieldTypes: [String: @Sendable (String) -> StaticType?] = [:]
+  /// Names declared of an object type (`request`), and the object types by name.
+  var typedNames: [String: DeclaredObjectType] = [:] {
+    didSet {
+      objects = [:]
+      for type in typedNames.values {
+        DeclaredFieldType.object(type).collectObjects(into: &objects)
+      }
+    }
+  }
+  private(set) var objects: [String: DeclaredObjectType] = [:]
   /// Folding runs overloads at compile time; all of it shares one small budget (a unit per
   /// call and what the overloads charge), past which calls are left to run time.
   private var folding: EvaluationContext
@@ -172,6 +182,7 @@ struct LiteralTypeChecker {
       return Known(type: StaticType(of: value), constant: value)
     case .identifier(let name):
       if let bound = scope[name] { return Known(type: bound) }
+      if let type = typedNames[name] { return Known(type: .named(type.name)) }
       return Known(type: dynamicNames.contains(name) ? .dyn : .unknown)
     case .select(let target, let field, let testOnly):
       if !testOnly, !fieldTypes.isEmpty, case .identifier(let name) = target.kind,
@@ -180,6 +191,9 @@ struct LiteralTypeChecker {
         return Known(type: type)
       }
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
+      if let type = try declaredField(field, of: operand.type, expression) {
+        return Known(type: testOnly ? .bool : type)
+      }
       if testOnly { return Known(type: .bool) }
       // A field of an optional is optional (`object.?a.b`).
       switch operand.type {
@@ -205,8 +219,11 @@ struct LiteralTypeChecker {
       case .dyn: return Known(type: .dyn)
       default: return .unknown
       }
-    case .optionalSelect(let target, _):
+    case .optionalSelect(let target, let field):
       let operand = try infer(target, scope: scope, insideFormat: insideFormat)
+      if let type = try declaredField(field, of: operand.type, expression) {
+        return Known(type: .optional(type))
+      }
       return operand.type == .dyn || operand.type == .optional(.dyn)
         ? Known(type: .optional(.dyn)) : .unknown
     case .optionalIndex(let target, let key):
@@ -310,6 +327,18 @@ struct LiteralTypeChecker {
     if mixed { return Known(type: .map(.dyn, .dyn)) }
     return Known(
       type: .map(keyType ?? .unknown, valueType), constant: constant.map { .map($0) })
+  }
+
+  /// The type of `field` of a declared object type (`nil` for any other type), or cel-go's
+  /// compile error for a field it does not have.
+  private func declaredField(_ field: String, of type: StaticType, _ expression: Expr)
+    throws(CELCompileError) -> StaticType?
+  {
+    guard case .named(let name) = type, let object = objects[name] else { return nil }
+    guard let declared = object.fields[field] else {
+      throw error("undefined field '\(field)'", expression)
+    }
+    return declared.staticType
   }
 
   private func mismatch(_ expected: StaticType, _ found: StaticType, _ at: Expr)

@@ -231,6 +231,8 @@ public final class Program: Sendable {
   /// literals' types (see `LiteralTypeChecker`; `dynamicNames` are the names of type `dyn`);
   /// `fields` names the fields of declared objects (`variables`: the policy's variables),
   /// and `fieldTypes` gives their types where known (`variables.count`: `int`);
+  /// `typedNames` declares names of object types (`request`: an AdmissionRequest), whose
+  /// fields are known;
   /// `bindings: false` leaves out the `cel.bind` macro, as Kubernetes does;
   /// `optimizesConstants: false` charges list and map literals of constants and conversions
   /// of constants at every evaluation, as cel-go does without the `OptOptimize` the API
@@ -241,6 +243,7 @@ public final class Program: Sendable {
     validatesLiterals: Bool = false, dynamicNames: Set<String> = [],
     fields: [String: @Sendable (String) -> Bool] = [:],
     fieldTypes: [String: @Sendable (String) -> CheckedType?] = [:],
+    typedNames: [String: DeclaredObjectType] = [:],
     optimizesConstants: Bool = true
   ) throws(CELCompileError) {
     let expression: Expr
@@ -256,6 +259,7 @@ public final class Program: Sendable {
         library: library, declarations: declarations, validatesLiterals: validatesLiterals,
         fields: fields, dynamicNames: dynamicNames)
       checker.fieldTypes = fieldTypes.mapValues { type in { type($0)?.type } }
+      checker.typedNames = typedNames
       let (type, sums) = try checker.check(expression)
       emptySums = sums
       checkedType = type.flatMap { $0.isCertain ? $0.description : nil }

@@ -100,19 +100,16 @@ struct APIServerParityTests {
     #expect(try update.objectFindings().isEmpty)
   }
   /// `namespaceObject` is what `CreateNamespaceObject` copies of the Namespace: its spec,
-  /// status and part of its metadata, without kind, apiVersion, ownerReferences or
-  /// managedFields; a namespace kubeward has not seen is the same shape.
+  /// status and part of its metadata; a namespace kubeward has not seen is the same shape.
+  /// Its type is declared (`BuildNamespaceType`): kind, apiVersion, ownerReferences and
+  /// managedFields are fields it does not have, which do not compile.
   @Test func theNamespaceObjectIsWhatTheAPIServerCopiesOfTheNamespace() throws {
     let copied = onCore(
       """
-      !has(namespaceObject.kind) && !has(namespaceObject.apiVersion) \
-      && !has(namespaceObject.metadata.ownerReferences) \
-      && !has(namespaceObject.metadata.managedFields) \
-      && namespaceObject.metadata.annotations.owner == 'team-a' \
+      namespaceObject.metadata.annotations.owner == 'team-a' \
       && namespaceObject.metadata.finalizers == ['example.com/keep'] \
       && namespaceObject.spec.finalizers == ['kubernetes'] \
-      && size(namespaceObject) == 3 \
-      && !('ownerReferences' in namespaceObject.metadata)
+      && namespaceObject.status.phase == 'Active'
       """,
       resources: #""configmaps""#)
     let manifests = """
@@ -132,9 +129,29 @@ struct APIServerParityTests {
     // A namespace the run does not hold.
     let unseen = try demoFindings(
       onCore(
-        "!has(namespaceObject.kind) && namespaceObject.metadata.name == 'elsewhere'",
+        "namespaceObject.metadata.name == 'elsewhere'",
         resources: #""configmaps""#),
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: elsewhere}\n")
     #expect(unseen.isEmpty, "\(unseen.map(\.message))")
+    for (field, expression) in [
+      ("kind", "!has(namespaceObject.kind)"),
+      ("managedFields", "!has(namespaceObject.metadata.managedFields)"),
+      ("uid", "namespaceObject.metadata.uid != ''"), ("bogus", "request.bogus == 1"),
+    ] {
+      let refused = try Harness(
+        policies: onCore(expression, resources: #""configmaps""#),
+        manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n"
+      ).findings()
+      #expect(
+        refused.contains {
+          $0.file == "policy.yaml" && $0.message.contains("undefined field '\(field)'")
+        }, "\(refused.map(\.message))")
+    }
+    // A declared field's type takes part in what is checked: a string is no int.
+    let mismatch = try Harness(
+      policies: onCore("request.operation != 1", resources: #""configmaps""#),
+      manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n"
+    ).findings()
+    #expect(mismatch.contains { $0.message.contains("found no matching overload for '_!=_'") })
   }
 }

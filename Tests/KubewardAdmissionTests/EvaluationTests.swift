@@ -932,6 +932,11 @@ struct EvaluationTests {
     #expect(number.map(\.severity) == [.error])
     #expect(number.first?.message.contains("unsupported return type: int") == true)
     #expect(try findings("'   '", failurePolicy: "Fail").isEmpty)
+    // One that does not compile errs when evaluated: denied under Fail whatever the binding's
+    // actions (`dispatcher.go`'s AuditAnnotationActionError), left out under Ignore.
+    let uncompiled = try findings("object.data.missing", failurePolicy: "Fail")
+    #expect(uncompiled.map(\.severity) == [.error], "\(uncompiled.map(\.message))")
+    #expect(try findings("object.data.missing", failurePolicy: "Ignore").isEmpty)
   }
 
   /// A binding without params binds `params` as the API server does, to nothing: a presence
