@@ -230,6 +230,29 @@ struct ProjectLayoutTests {
         .sorted() == ["applied error", "patch info"])
   }
 
+  /// A bare image name in a Kustomize base that no official image has
+  /// (opentelemetry-operator's `image: target-allocator`) is the placeholder an overlay's
+  /// `images:` sets, outside the linted files: information. An official image's bare name
+  /// (`nginx`), or the same placeholder outside a Kustomize base, is untagged.
+  @Test func bareNamesInAKustomizeBaseArePlaceholders() throws {
+    let folder = try temporaryFolder()
+    let placeholder = deployment("web").replacing("example/web:1.0", with: "target-allocator")
+    let official = deployment("proxy").replacing("example/proxy:1.0", with: "nginx")
+    try write(
+      "resources: [deployment.yaml, proxy.yaml]\n", to: folder + "/base/kustomization.yaml")
+    try write(placeholder, to: folder + "/base/deployment.yaml")
+    try write(official, to: folder + "/base/proxy.yaml")
+    try write(placeholder, to: folder + "/plain/deployment.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let found = findings(result, "image-tag").map {
+      "\($0.file.dropFirst(folder.count)) \($0.severity)"
+    }.sorted()
+    #expect(
+      found == [
+        "/base/deployment.yaml info", "/base/proxy.yaml warning", "/plain/deployment.yaml warning",
+      ], "\(found)")
+  }
+
   /// A kustomization's `images:` sets the tag of the images it builds: the tag written in its
   /// folder's manifests is not the one that runs.
   @Test func imagesAKustomizationRetagsAreNotUntagged() throws {

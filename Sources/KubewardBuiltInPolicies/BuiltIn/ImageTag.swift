@@ -26,6 +26,23 @@ struct ImageTag: ObjectPolicy {
       let rollbacks =
         [.deployment, .statefulSet, .daemonSet].contains(object.resourceKind)
         ? " rollbacks cannot return to the old one," : ""
+      // A bare name in a Kustomize base (`image: target-allocator`) that no official image
+      // has is the placeholder an overlay's `images:` names (none among the linted files
+      // does): nothing pulls it as written.
+      if reference.tag == nil, report.objectMayBePartial,
+        let name = Self.bareName(image.string ?? ""), !Self.officialImages.contains(name)
+      {
+        report.report(
+          image,
+          """
+          runs \(image.string ?? ""), a bare name without registry or tag: in a Kustomize base \
+          it is the placeholder an overlay's images: sets (none among the linted files does); \
+          applied as written it would mean docker.io/library/\(name):latest, so give the \
+          overlay a version tag (or a digest)
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
       if reference.tag == nil || reference.tag == "latest" {
         let problem =
           reference.tag == nil ? "has no tag, so it means :latest" : "is tagged :latest"
@@ -52,6 +69,35 @@ struct ImageTag: ObjectPolicy {
       }
     }
   }
+
+  /// The name of an image written without registry, namespace, tag or digest
+  /// (`target-allocator`), else `nil`.
+  static func bareName(_ image: String) -> String? {
+    image.isEmpty || image.contains(where: { "/:@".contains($0) }) ? nil : image
+  }
+
+  /// Docker Hub's official images (`docker.io/library/…`), which a bare name in a base may
+  /// well mean: `nginx` in a Kustomize base is nginx, whatever an overlay does.
+  static let officialImages: Set<String> = [
+    "adminer", "aerospike", "almalinux", "alpine", "amazoncorretto", "amazonlinux", "api-firewall",
+    "arangodb", "archlinux", "backdrop", "bash", "bonita", "buildpack-deps", "busybox", "caddy",
+    "cassandra", "chronograf", "cirros", "clearlinux", "clickhouse", "clojure", "composer",
+    "consul", "convertigo", "couchbase", "couchdb", "crate", "dart", "debian", "docker",
+    "drupal", "eclipse-mosquitto", "eclipse-temurin", "eggdrop", "elasticsearch", "elixir",
+    "emqx", "erlang", "fedora", "flink", "fluentd", "friendica", "gazebo", "gcc", "geonetwork",
+    "ghost", "golang", "gradle", "groovy", "haproxy", "haskell", "haxe", "hello-world", "hitch",
+    "httpd", "hylang", "ibm-semeru-runtimes", "ibmjava", "influxdb", "irssi", "jetty", "joomla",
+    "jruby", "julia", "kapacitor", "kibana", "kong", "krakend", "lightstreamer", "liquibase",
+    "logstash", "mageia", "mariadb", "matomo", "maven", "mediawiki", "memcached", "mongo",
+    "mongo-express", "monica", "mono", "mysql", "nats", "neo4j", "neurodebian", "nextcloud",
+    "nginx", "node", "notary", "odoo", "open-liberty", "openjdk", "oraclelinux", "orientdb",
+    "percona", "perl", "photon", "php", "php-zendserver", "phpmyadmin", "plone", "postfixadmin",
+    "postgres", "powershell", "pypy", "python", "r-base", "rabbitmq", "rakudo-star", "redis",
+    "redmine", "registry", "rethinkdb", "rocket.chat", "rockylinux", "ros", "ruby", "rust",
+    "sapmachine", "satosa", "silverpeas", "solr", "sonarqube", "spark", "spiped", "storm",
+    "swift", "swipl", "teamspeak", "telegraf", "tomcat", "tomee", "traefik", "ubuntu", "unit",
+    "varnish", "vault", "websphere-liberty", "wordpress", "xwiki", "yourls", "znc", "zookeeper",
+  ]
 
   /// Kubebuilder's and the Operator SDK's scaffold names the manager's image `controller`,
   /// which `make deploy IMG=…` replaces (`kustomize edit set image controller=…`) before
