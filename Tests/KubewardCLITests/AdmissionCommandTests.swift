@@ -422,6 +422,14 @@ struct AdmissionCommandTests {
     #expect(kyverno.standardOutput == "\"library/nginx 2.5\"\n", "\(kyverno.standardOutput)")
     let plain = try Kubeward.run(["eval", expression, "--object", manifests + "/web.yaml"])
     #expect(plain.status == 2, "\(plain.standardOutput)")
+    // `request` is an AdmissionRequest, whose fields are known; bound with --var, it is what
+    // it is bound to.
+    let undeclared = try Kubeward.run(["eval", "request.foo"])
+    #expect(
+      undeclared.status == 2 && undeclared.standardError.contains("undefined field 'foo'"),
+      "\(undeclared.standardError)")
+    let bound = try Kubeward.run(["eval", "request.foo", "--var", "request={\"foo\": 1}"])
+    #expect(bound.standardOutput == "1\n", "\(bound.standardError)")
   }
 
   @Test func evalPrintsValuesAndErrorsWithTheirColumn() throws {
