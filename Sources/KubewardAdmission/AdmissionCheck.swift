@@ -447,7 +447,8 @@ struct FailurePredictions {
     expression.ordinal & (size - 1)
   }
 
-  func expectsFailure(of expression: PolicyExpression) -> Bool {
+  /// `mutating` only to be read in place (see `SharedValues.cost(at:)`).
+  mutating func expectsFailure(of expression: PolicyExpression) -> Bool {
     failed[Self.place(of: expression)]
   }
 
@@ -470,14 +471,19 @@ struct SharedValues {
   }
 
   /// The cost of the value at `slot`, if one is kept (without copying the value).
-  func cost(at slot: Int) -> Int? {
+  ///
+  /// This and `value(at:)` are `mutating` though they change nothing: read through the
+  /// scope's `_read` accessor, a non-mutating call copied the table out of its class, a
+  /// retain and a release of both arrays (for every policy on every object); a mutating one
+  /// is made in place, through `_modify`.
+  mutating func cost(at slot: Int) -> Int? {
     guard slot < places.count, places[slot] >= 0 else { return nil }
     return values[Int(places[slot])].cost
   }
 
   /// The value kept at `slot`, alone: an untraced evaluation has no use for the read that
   /// found it, and copying that too (a key and a place) went through its type's witnesses.
-  func value(at slot: Int) -> Value? {
+  mutating func value(at slot: Int) -> Value? {
     guard slot < places.count, places[slot] >= 0 else { return nil }
     return values[Int(places[slot])].value
   }
@@ -1130,7 +1136,7 @@ struct AdmissionCheck: ObjectCheck {
         unbound: policy.ownActions == nil && !set.isBound(policy),
         // An audit annotation that does not compile errs when evaluated, which denies under
         // Fail whatever the binding's actions (`dispatcher.go`): not the binding's verdict.
-        hasCompileErrors: policy.decidingExpressions.contains { $0.program == nil },
+        hasCompileErrors: policy.hasDecidingCompileError,
         variants: sharing.variants[ObjectIdentifier(policy)] ?? Autogen.variants(of: policy),
         paramObjects: policy.paramKind.map {
           objectsByKind[AdmissionPolicySet.kindKey($0.apiVersion, $0.kind)] ?? []

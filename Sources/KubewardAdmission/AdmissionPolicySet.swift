@@ -572,10 +572,7 @@ public struct AdmissionPolicySet: Sendable {
       for expression in policy.expressions where !declined {
         guard let error = expression.compileError else { continue }
         let position = expression.position(ofByte: error.offset)
-        let consequence =
-          policy.failurePolicy == .fail
-          ? "with failurePolicy Fail the API server rejects every request the policy matches"
-          : "with failurePolicy Ignore it never rejects a request, and the policy's other expressions still decide"
+        let consequence = policy.consequenceOfCompileError(in: expression)
         findings.append(
           Finding(
             policy: policy.name, severity: policy.failurePolicy == .fail ? .error : .warning,

@@ -475,6 +475,68 @@ public final class AdmissionPolicy: Sendable {
       + validations.flatMap { [$0.expression] + [$0.messageExpression].compactMap { $0 } }
   }
 
+  /// Whether an expression that decides every request the policy matches does not compile:
+  /// failurePolicy then rejects (Fail) or admits (Ignore) them all.
+  ///
+  /// The API server compiles each expression on its own and meets an error only where it
+  /// evaluates one (`validating/validator.go`, `cel/composition.go`): a matchCondition or a
+  /// validation, or a variable one of them reads (however many variables in between). A
+  /// messageExpression that does not compile leaves the validation its `message`, a variable
+  /// nothing reads is never evaluated, and an audit annotation's error is its own (see
+  /// `AdmissionCheck`): none of them decides every request. Kyverno loads a policy whole, so
+  /// any of its expressions does.
+  var hasDecidingCompileError: Bool {
+    guard flavor == .validatingAdmissionPolicy else {
+      return decidingExpressions.contains { $0.program == nil }
+    }
+    let deciding = matchConditions.map(\.expression) + validations.map(\.expression)
+    return deciding.contains { $0.program == nil }
+      || variablesRead(by: deciding).contains { variables[$0].expression.program == nil }
+  }
+
+  /// The positions of the variables `expressions` read, of those these read, and so on (all
+  /// of them for an expression that reads `variables` otherwise than by name, `variables[x]`).
+  /// An expression that does not compile reads none.
+  func variablesRead(by expressions: [PolicyExpression]) -> Set<Int> {
+    var read = Set<Int>()
+    var pending = expressions
+    while let expression = pending.popLast() {
+      guard let tree = expression.program?.expression else { continue }
+      let positions =
+        tree.fieldsRead(of: "variables").map { $0.compactMap { variablePositions[$0] } }
+        ?? Array(variables.indices)
+      for position in positions where read.insert(position).inserted {
+        pending.append(variables[position].expression)
+      }
+    }
+    return read
+  }
+
+  /// What a compile error in `expression` (one of the policy's) does to the requests it
+  /// matches, as a finding on the policy says it.
+  func consequenceOfCompileError(in expression: PolicyExpression) -> String {
+    let decides =
+      failurePolicy == .fail
+      ? "with failurePolicy Fail the API server rejects every request the policy matches"
+      : "with failurePolicy Ignore it never rejects a request, and the policy's other expressions still decide"
+    guard flavor == .validatingAdmissionPolicy else { return decides }
+    // The API server refuses to store such a policy; these say what one stored would do.
+    if validations.contains(where: { $0.messageExpression === expression }) {
+      return
+        "a validation that fails says its message instead (and the API server refuses to create the policy)"
+    }
+    if let position = variables.firstIndex(where: { $0.expression === expression }),
+      !variablesRead(
+        by: matchConditions.map(\.expression) + validations.map(\.expression)
+          + auditAnnotations.map(\.expression)
+      ).contains(position)
+    {
+      return
+        "no matchCondition, validation or audit annotation reads the variable, so it decides no request (and the API server refuses to create the policy)"
+    }
+    return decides
+  }
+
   var kindName: String {
     switch flavor {
     case .validatingAdmissionPolicy: "ValidatingAdmissionPolicy"

@@ -61,6 +61,13 @@ public enum VAPExport {
       "variables.containers + variables.initContainers + variables.ephemeralContainers"
     ),
     (
+      // The containers that run beside each other: the regular ones and the sidecars (init
+      // containers with restartPolicy Always), not the init containers that run once before.
+      "runningContainers",
+      "variables.containers + variables.initContainers.filter(c, has(c.restartPolicy) && "
+        + "c.restartPolicy == 'Always')"
+    ),
+    (
       "validImages",
       "variables.allContainers.filter(c, has(c.image) && \(validImage("c.image"))).map(c, c.name)"
     ),

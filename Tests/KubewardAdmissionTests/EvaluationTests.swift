@@ -537,6 +537,55 @@ struct EvaluationTests {
       })
   }
 
+  /// The API server meets a compile error only where it evaluates the expression
+  /// (`cel/composition.go`): a variable that no validation reads (the apiserver's
+  /// `TestCompositedPolicies`, "early compile error" unused), and a messageExpression, which
+  /// leaves the validation its message, reject nothing under Fail. A variable a validation
+  /// reads, through another, does.
+  @Test func compileErrorsDecideOnlyWhereTheyAreEvaluated() throws {
+    let brokenVariable = "    - name: broken\n      expression: \"1 == 'a'\"\n"
+    func objectFindings(_ body: String) throws -> [Finding] {
+      try Harness(policies: spec(body), manifest: deployment()).objectFindings()
+    }
+    let unused = try Harness(
+      policies: spec(
+        "  variables:\n" + brokenVariable
+          + "  validations:\n    - expression: \"object.spec.replicas > 1\""),
+      manifest: deployment()
+    ).findings()
+    #expect(unused.filter { $0.file == "manifest.yaml" }.isEmpty)
+    #expect(
+      unused.contains {
+        $0.file == "policy.yaml"
+          && $0.message.contains("reads the variable, so it decides no request")
+      })
+    let readThroughAnother = try objectFindings(
+      "  variables:\n" + brokenVariable
+        + "    - name: reader\n      expression: \"variables.broken\"\n"
+        + "  validations:\n    - expression: \"variables.reader\"")
+    #expect(readThroughAnother.first?.message.contains("does not compile") == true)
+    let message = try Harness(
+      policies: spec(
+        "  validations:\n    - expression: \"object.spec.replicas > 5\"\n      message: too few\n"
+          + "      messageExpression: \"'replicas: ' + 1\""),
+      manifest: deployment()
+    ).findings()
+    #expect(
+      message.filter { $0.file == "manifest.yaml" }.map(\.message).contains {
+        $0.hasSuffix(": too few")
+      })
+    #expect(
+      message.contains {
+        $0.file == "policy.yaml" && $0.message.contains("says its message instead")
+      })
+    // The same validation holding: nothing is rejected.
+    #expect(
+      try objectFindings(
+        "  validations:\n    - expression: \"object.spec.replicas > 1\"\n      message: too few\n"
+          + "      messageExpression: \"'replicas: ' + 1\""
+      ).isEmpty)
+  }
+
   @Test func runtimeErrorsFollowFailurePolicy() throws {
     let body = "  validations:\n    - expression: \"object.spec.nothing > 1\""
     let failing = try Harness(policies: spec(body), manifest: deployment()).objectFindings()
