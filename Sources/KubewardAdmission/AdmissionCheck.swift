@@ -312,7 +312,12 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
     var value = evaluate(variables[index].expression)
     depth -= 1
     nesting -= height
-    if case .error(let error) = value, error != costLimitExceeded {
+    if let compileError = variables[index].expression.compileError {
+      // The API server declares a variable that does not compile as `dyn`, and reading it is
+      // this error (`cel/composition.go`), which `||`, `&&` and the macros may absorb.
+      value = .error(
+        CELError("composited variable \"\(name)\" fails to compile: \(compileError.message)"))
+    } else if case .error(let error) = value, error != costLimitExceeded {
       // As the API server words it (a variable's name is an identifier: Go's %q adds quotes).
       value = .error(
         CELError("composited variable \"\(name)\" fails to evaluate: \(error.message)"))

@@ -569,10 +569,8 @@ public struct AdmissionPolicySet: Sendable {
       // does not compile here, but may in Kyverno: no error claims a rejection kubeward cannot
       // know of.
       let declined = policy.needsCluster != nil && policy.flavor != .validatingAdmissionPolicy
-      for expression in policy.expressions where !declined {
-        guard let error = expression.compileError else { continue }
+      for (expression, error, consequence) in declined ? [] : policy.compileErrors() {
         let position = expression.position(ofByte: error.offset)
-        let consequence = policy.consequenceOfCompileError(in: expression)
         findings.append(
           Finding(
             policy: policy.name, severity: policy.failurePolicy == .fail ? .error : .warning,

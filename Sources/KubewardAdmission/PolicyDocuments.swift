@@ -480,61 +480,78 @@ public final class AdmissionPolicy: Sendable {
   ///
   /// The API server compiles each expression on its own and meets an error only where it
   /// evaluates one (`validating/validator.go`, `cel/composition.go`): a matchCondition or a
-  /// validation, or a variable one of them reads (however many variables in between). A
-  /// messageExpression that does not compile leaves the validation its `message`, a variable
-  /// nothing reads is never evaluated, and an audit annotation's error is its own (see
-  /// `AdmissionCheck`): none of them decides every request. Kyverno loads a policy whole, so
-  /// any of its expressions does.
+  /// validation that does not compile decides every request. A variable that does not
+  /// compile is an error where it is read (see `AdmissionActivation.variable`), which the
+  /// expression reading it may absorb (`variables.broken || true`); a messageExpression
+  /// leaves its validation the `message`; an audit annotation's error is its own (see
+  /// `AdmissionCheck`). Kyverno loads a policy whole, so any of its expressions decides.
   var hasDecidingCompileError: Bool {
     guard flavor == .validatingAdmissionPolicy else {
       return decidingExpressions.contains { $0.program == nil }
     }
-    let deciding = matchConditions.map(\.expression) + validations.map(\.expression)
-    return deciding.contains { $0.program == nil }
-      || variablesRead(by: deciding).contains { variables[$0].expression.program == nil }
+    return (matchConditions.map(\.expression) + validations.map(\.expression)).contains {
+      $0.program == nil
+    }
   }
 
   /// The positions of the variables `expressions` read, of those these read, and so on (all
-  /// of them for an expression that reads `variables` otherwise than by name, `variables[x]`).
-  /// An expression that does not compile reads none.
+  /// of them once one reads `variables` otherwise than by name, `variables[x]`). An
+  /// expression that does not compile reads none. Each expression is walked once.
   func variablesRead(by expressions: [PolicyExpression]) -> Set<Int> {
     var read = Set<Int>()
     var pending = expressions
     while let expression = pending.popLast() {
       guard let tree = expression.program?.expression else { continue }
-      let positions =
-        tree.fieldsRead(of: "variables").map { $0.compactMap { variablePositions[$0] } }
-        ?? Array(variables.indices)
-      for position in positions where read.insert(position).inserted {
-        pending.append(variables[position].expression)
+      guard let names = tree.fieldsRead(of: "variables") else { return Set(variables.indices) }
+      for name in names {
+        if let position = variablePositions[name], read.insert(position).inserted {
+          pending.append(variables[position].expression)
+        }
       }
     }
     return read
   }
 
-  /// What a compile error in `expression` (one of the policy's) does to the requests it
-  /// matches, as a finding on the policy says it.
-  func consequenceOfCompileError(in expression: PolicyExpression) -> String {
+  /// Each expression of the policy that does not compile, in order, with its error and what
+  /// the error does to the requests the policy matches, as a finding on the policy says it.
+  func compileErrors() -> [(
+    expression: PolicyExpression, error: CELCompileError, consequence: String
+  )] {
     let decides =
       failurePolicy == .fail
       ? "with failurePolicy Fail the API server rejects every request the policy matches"
       : "with failurePolicy Ignore it never rejects a request, and the policy's other expressions still decide"
-    guard flavor == .validatingAdmissionPolicy else { return decides }
-    // The API server refuses to store such a policy; these say what one stored would do.
-    if validations.contains(where: { $0.messageExpression === expression }) {
-      return
-        "a validation that fails says its message instead (and the API server refuses to create the policy)"
-    }
-    if let position = variables.firstIndex(where: { $0.expression === expression }),
-      !variablesRead(
-        by: matchConditions.map(\.expression) + validations.map(\.expression)
-          + auditAnnotations.map(\.expression)
-      ).contains(position)
+    func failing(_ expressions: [PolicyExpression], _ consequence: (Int) -> String)
+      -> [(expression: PolicyExpression, error: CELCompileError, consequence: String)]
     {
-      return
-        "no matchCondition, validation or audit annotation reads the variable, so it decides no request (and the API server refuses to create the policy)"
+      expressions.enumerated().compactMap { index, expression in
+        expression.compileError.map { (expression, $0, consequence(index)) }
+      }
     }
-    return decides
+    // The API server refuses to store a policy whose expressions do not compile; what follows
+    // says what one stored would do with each (see `hasDecidingCompileError`).
+    guard flavor == .validatingAdmissionPolicy else {
+      return failing(expressions) { _ in decides }
+    }
+    let refused = " (and the API server refuses to create the policy)"
+    let evaluated = variablesRead(
+      by: matchConditions.map(\.expression) + validations.map(\.expression)
+        + auditAnnotations.map(\.expression))
+    let unread =
+      "no matchCondition, validation or audit annotation reads the variable, so it decides no request"
+      + refused
+    let read =
+      "an expression that reads it errs where it needs its value, which failurePolicy "
+      + (failurePolicy == .fail ? "Fail turns into a rejection" : "Ignore admits") + refused
+    return failing(matchConditions.map(\.expression)) { _ in decides }
+      + failing(variables.map(\.expression)) { evaluated.contains($0) ? read : unread }
+      + validations.flatMap { validation in
+        failing([validation.expression]) { _ in decides }
+          + failing([validation.messageExpression].compactMap { $0 }) { _ in
+            "a validation that fails says its message instead" + refused
+          }
+      }
+      + failing(auditAnnotations.map(\.expression)) { _ in decides }
   }
 
   var kindName: String {

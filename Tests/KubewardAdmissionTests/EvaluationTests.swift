@@ -538,10 +538,10 @@ struct EvaluationTests {
   }
 
   /// The API server meets a compile error only where it evaluates the expression
-  /// (`cel/composition.go`): a variable that no validation reads (the apiserver's
-  /// `TestCompositedPolicies`, "early compile error" unused), and a messageExpression, which
-  /// leaves the validation its message, reject nothing under Fail. A variable a validation
-  /// reads, through another, does.
+  /// (`cel/composition.go`): a variable that does not compile is `dyn`, and an error where
+  /// it is read (the apiserver's `TestCompositedPolicies`, "early compile error"), which
+  /// `||` may absorb; one that nothing reads rejects nothing. A messageExpression that does
+  /// not compile leaves its validation the message.
   @Test func compileErrorsDecideOnlyWhereTheyAreEvaluated() throws {
     let brokenVariable = "    - name: broken\n      expression: \"1 == 'a'\"\n"
     func objectFindings(_ body: String) throws -> [Finding] {
@@ -562,8 +562,15 @@ struct EvaluationTests {
     let readThroughAnother = try objectFindings(
       "  variables:\n" + brokenVariable
         + "    - name: reader\n      expression: \"variables.broken\"\n"
-        + "  validations:\n    - expression: \"variables.reader\"")
-    #expect(readThroughAnother.first?.message.contains("does not compile") == true)
+        + "  validations:\n    - expression: \"variables.reader == 1\"")
+    #expect(
+      readThroughAnother.first?.message.contains(
+        #"composited variable "broken" fails to compile: found no matching overload"#) == true)
+    #expect(
+      try objectFindings(
+        "  variables:\n" + brokenVariable
+          + "  validations:\n    - expression: \"variables.broken == true || true\""
+      ).isEmpty)
     let message = try Harness(
       policies: spec(
         "  validations:\n    - expression: \"object.spec.replicas > 5\"\n      message: too few\n"
