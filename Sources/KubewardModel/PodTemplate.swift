@@ -148,6 +148,11 @@ public final class PodSpec: Sendable {
   /// Pod-level `resources` (Kubernetes 1.32+), which bound all containers together.
   public var resources: Resources { Resources(node: node.mapping(.resources)) }
 
+  /// The names of the volumes a container of any kind (an init or ephemeral one too) mounts.
+  public func mountedVolumes() -> Set<String> {
+    Set(containers.flatMap { $0.volumeMounts.map(\.volume) })
+  }
+
   /// The names of the volumes that a container that runs (a regular one, a sidecar) mounts
   /// writable. Any other volume is written only by init containers, before the pod starts:
   /// it holds what they set up. One pass over the mounts.

@@ -15,6 +15,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     let claimed = Set(
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
     let socketFolders = spec.socketFolders()
+    // A volume no container mounts holds nothing.
+    let mounted = spec.mountedVolumes()
     let writtenWhileRunning = spec.volumesWrittenWhileRunning()
     // Volumes the containers that run write where files grow, not only configuration.
     let writtenElsewhere = spec.volumesGrowingWhileRunning()
@@ -24,16 +26,14 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     var memoryBound: [String: Bool]?
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
-        !(volume.name.map(claimed.contains) ?? false)
+        let volumeName = volume.name, mounted.contains(volumeName), !claimed.contains(volumeName)
       else { continue }
       // A volume without a source is one the API server makes an emptyDir.
       let name =
-        volume.name.map { name in
-          emptyDir == nil
-            ? "volume \"\(name)\", which sets no source and so is an emptyDir,"
-            : "emptyDir volume \"\(name)\""
-        } ?? "an emptyDir volume"
-      if let volumeName = volume.name, socketFolders.contains(volumeName) { continue }
+        emptyDir == nil
+        ? "volume \"\(volumeName)\", which sets no source and so is an emptyDir,"
+        : "emptyDir volume \"\(volumeName)\""
+      if socketFolders.contains(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
       // containers that all declare that limit already bound it, if late.
       let inMemory = emptyDir?.scalar(.medium)?.textEquals("Memory") == true
@@ -44,7 +44,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       var boundByContainers = spec.resources.limit(resource) != nil
       if !boundByContainers && inMemory {
         if memoryBound == nil { memoryBound = Self.mountersHaveMemoryLimits(spec) }
-        boundByContainers = volume.name.flatMap { memoryBound![$0] } ?? true
+        boundByContainers = memoryBound![volumeName] ?? true
       } else if !boundByContainers {
         if diskBound == nil {
           diskBound = spec.containers.allSatisfy {
@@ -66,7 +66,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       }
       // Written only by init containers (those that run mount it read-only, if at all), it
       // holds what they set up before the pod starts (Contour's Envoy configuration).
-      if !(volume.name.map(writtenWhileRunning.contains) ?? false) {
+      if !(writtenWhileRunning.contains(volumeName)) {
         report.report(
           key,
           """
@@ -79,7 +79,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       }
       // A folder of configuration or credentials holds a few small files, written by an
       // agent (a sidecar's certificates, a proxy's bootstrap): information.
-      if !(volume.name.map(writtenElsewhere.contains) ?? true) {
+      if !(writtenElsewhere.contains(volumeName)) {
         report.report(
           key,
           """

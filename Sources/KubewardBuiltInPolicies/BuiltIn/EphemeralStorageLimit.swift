@@ -79,11 +79,13 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   /// The others, for a container with no volume of its own to write to: an image whose job
   /// is to store data, or a command that writes files.
-  private func layerWriteEvidence(_ container: Container, _ spec: PodSpec) -> String? {
+  private func layerWriteEvidence(
+    _ container: Container, _ spec: PodSpec, _ volumes: PodVolumes
+  ) -> String? {
     // With a read-only root file system only volumes take writes; a container with a volume
     // of its own (a claim, a StatefulSet's volumeClaimTemplates) keeps its data there.
     if container.hasReadOnlyRootFilesystem || hasOwnStorage(container, spec) { return nil }
-    if let name = keptData(container) {
+    if let name = keptData(container), !keepsDataOnEmptyDir(container, spec, volumes) {
       return "it runs \(name), which stores data, with no volume of its own to hold it"
     }
     if writesThroughCommand(container) {
@@ -234,6 +236,19 @@ struct EphemeralStorageLimit: ObjectPolicy {
 
   /// Whether the container mounts a writable volume that can hold data: not config, secrets
   /// or the downward API (mounted read-only whatever the manifest says), nor an emptyDir.
+  /// Whether the container mounts an emptyDir writable where files grow (not where
+  /// configuration and credentials live: `PodSpec.volumesGrowingWhileRunning`): a data
+  /// store's data goes there (MySQL's `/var/lib/mysql`), which `emptydir-size-limit` judges,
+  /// not to its layer.
+  private func keepsDataOnEmptyDir(
+    _ container: Container, _ spec: PodSpec, _ volumes: PodVolumes
+  ) -> Bool {
+    container.volumeMounts.contains { mount in
+      !mount.readOnly && volumes.growingWhileRunning.contains(mount.volume)
+        && spec.volume(named: mount.volume)?.emptyDir != nil
+    }
+  }
+
   private func hasOwnStorage(_ container: Container, _ spec: PodSpec) -> Bool {
     container.volumeMounts.contains { mount in
       guard !mount.readOnly else { return false }
@@ -496,7 +511,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
-      let layerEvidence = layerWriteEvidence(container, spec)
+      let layerEvidence = layerWriteEvidence(container, spec, volumes)
       if layerEvidence == nil, let volumeEvidence = volumeWriteEvidence(container, spec, volumes) {
         // The volume is what grows, and `emptydir-size-limit` warns about it: one warning
         // for one problem.
@@ -521,7 +536,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
           why =
             "kubeward sees no unbounded volume, data image or command of it that writes to "
             + "disk, so its logs and writable layer are what can grow"
-        } else if let image = keptData(container), !hasOwnStorage(container, spec) {
+        } else if let image = keptData(container), !hasOwnStorage(container, spec),
+          !keepsDataOnEmptyDir(container, spec, volumes)
+        {
           why =
             "\(image) keeps data in the volumes its image declares, which the container "
             + "runtime makes writable on the node's disk even with a read-only root (unless the "

@@ -682,10 +682,11 @@ extension FactsCollection {
       })
   }
 
-  /// Words of port names for metrics, health checks and administration.
+  /// Words of port names for metrics, health checks and administration (`exporter`: a
+  /// Prometheus exporter's, such as a RabbitMQ exporter beside the broker).
   static let auxiliaryPortWords: [StaticString] = [
     "metric", "health", "probe", "admin", "debug", "pprof", "profil", "delve", "dlv", "prom",
-    "status", "monitor",
+    "status", "monitor", "exporter",
   ]
 
 }
