@@ -230,6 +230,52 @@ struct ProjectLayoutTests {
         .sorted() == ["applied error", "patch info"])
   }
 
+  /// A patch a kustomization applies to what a `target` selects takes each target's
+  /// apiVersion, kind and name (Kustomize's `ApplySmPatch`): its own are never sent, so an
+  /// apiVersion no server has for its kind is no error there (retail-store-sample's
+  /// `apps/v1` Namespace patch, named `not-important`), and what it lacks is its targets'.
+  /// The same file applied as a patch of its own name, or alone, is an error.
+  @Test func aTargetedPatchTakesItsTargetsAPIVersion() throws {
+    let folder = try temporaryFolder()
+    let patch = """
+      apiVersion: apps/v1
+      kind: Namespace
+      metadata:
+        name: not-important
+        labels:
+          istio-injection: enabled
+      """
+    try write(
+      """
+      resources:
+        - namespace.yaml
+      patches:
+        - path: namespace-patch.yaml
+          target:
+            kind: Namespace
+            labelSelector: app.kubernetes.io/created-by=shop
+      """, to: folder + "/targeted/kustomization.yaml")
+    try write(
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
+        + "    app.kubernetes.io/created-by: shop\n",
+      to: folder + "/targeted/namespace.yaml")
+    try write(patch, to: folder + "/targeted/namespace-patch.yaml")
+    try write(
+      "patches:\n  - path: namespace-patch.yaml\n", to: folder + "/named/kustomization.yaml")
+    try write(patch, to: folder + "/named/namespace-patch.yaml")
+    try write(patch, to: folder + "/applied.yaml")
+    let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+    let versions = result.findings.filter { $0.policy == "deprecated-api-version" }
+    func place(_ file: String) -> String {
+      file.hasPrefix(folder + "/named/")
+        ? "named" : file.hasPrefix(folder + "/targeted/") ? "targeted" : "applied"
+    }
+    #expect(
+      versions.map { "\(place($0.file)) \($0.severity)" }.sorted() == [
+        "applied error", "named error",
+      ], "\(versions.map { "\($0.file) \($0.message)" })")
+  }
+
   /// A bare image name in a Kustomize base that no official image has
   /// (opentelemetry-operator's `image: target-allocator`) is the placeholder an overlay's
   /// `images:` sets, outside the linted files: information. An official image's bare name

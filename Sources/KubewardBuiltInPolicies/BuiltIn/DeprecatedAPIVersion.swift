@@ -10,7 +10,9 @@ struct DeprecatedAPIVersion: ObjectPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
-    guard let apiVersion = object.node[.apiVersion] else { return }
+    // A patch applied to what a kustomization's `target` selects takes each target's
+    // apiVersion: its own is never sent (retail-store-sample's `apps/v1` Namespace patch).
+    guard !report.patchesTargets, let apiVersion = object.node[.apiVersion] else { return }
     guard let removal = RemovedAPIs.removal(of: object.apiVersion, kind: object.kind) else {
       reportUnserved(object, apiVersion, &report)
       return

@@ -258,6 +258,7 @@ extension Linter {
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     report.isKustomizePatch = input.isKustomizePatch
+    report.patchesTargets = input.patchesTargets
     report.builtImages = input.builtImages
     report.apiVersionRewrites = input.apiVersionRewrites
     report.virtualNodeProjects = virtualNodeProjects

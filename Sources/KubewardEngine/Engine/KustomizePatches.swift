@@ -34,6 +34,10 @@ public enum KustomizePatches {
     /// Normalised names of patches, and whether their kustomization builds on resources the run
     /// does not hold.
     var patches: [String: Bool] = [:]
+    /// Normalised names of patches a kustomization applies to the objects a `target` selects:
+    /// Kustomize gives the patch each target's apiVersion, kind and name before merging it
+    /// (`ApplySmPatch`), so its own are never applied.
+    var targetedPatches: Set<String> = []
     /// Normalised names of local resources.
     var resources: Set<String> = []
     /// By normalised folder: the image names whose tag (or digest) a kustomization there sets
@@ -131,7 +135,10 @@ public enum KustomizePatches {
       }
       if let baseOutsideRun = roles.patches[name] {
         input.isKustomizePatch = true
-        input.patchesBaseOutsideRun = baseOutsideRun
+        // A targeted patch's name identifies no object: what it lacks is its targets'.
+        let targeted = roles.targetedPatches.contains(name)
+        input.patchesBaseOutsideRun = baseOutsideRun || targeted
+        input.patchesTargets = targeted
       }
       if roles.resources.contains(name) { input.isKustomizeResource = true }
       if !rewrites.isEmpty { input.apiVersionRewrites = Self.rewrites(of: name, in: rewrites) }
@@ -253,9 +260,10 @@ public enum KustomizePatches {
           retagged[folder, default: []].insert(name)
         }
       }
-      for reference in references(in: root) {
+      for (reference, targeted) in references(in: root) {
         guard let path = inside(folder, reference) else { continue }
         roles.patches[path] = baseOutsideRun || roles.patches[path] == true
+        if targeted { roles.targetedPatches.insert(path) }
       }
       let rewrites = versionRewrites(
         in: root, folder: folder, file: input.name, files: &patchFiles)
@@ -400,18 +408,18 @@ public enum KustomizePatches {
 
   /// Patch file references: `patchesStrategicMerge` entries that are paths, and the `path` of
   /// `patches` and `patchesJson6902` entries.
-  private static func references(in kustomization: Node) -> [String] {
-    var paths: [String] = []
+  private static func references(in kustomization: Node) -> [(path: String, targeted: Bool)] {
+    var paths: [(path: String, targeted: Bool)] = []
     for item in kustomization["patchesStrategicMerge"]?.items ?? .none {
       // An entry may also be an inline patch (a YAML document in a string).
-      if let text = item.text, !text.contains("\n") { paths.append(text) }
+      if let text = item.text, !text.contains("\n") { paths.append((text, false)) }
     }
     for key in ["patches", "patchesJson6902"] {
       for item in kustomization[key]?.items ?? .none {
         if let path = item["path"]?.text {
-          paths.append(path)
+          paths.append((path, item["target"]?.isMapping == true))
         } else if let text = item.text, !text.contains("\n") {
-          paths.append(text)
+          paths.append((text, false))
         }
       }
     }

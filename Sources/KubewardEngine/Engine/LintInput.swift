@@ -39,6 +39,9 @@ public struct LintInput: Sendable {
   /// A patch whose kustomization builds on resources the run does not hold (a remote base, a
   /// folder outside the files linted): what the patch lacks may be there.
   public var patchesBaseOutsideRun = false
+  /// A patch its kustomization applies to what a `target` selects, which gives the patch its
+  /// apiVersion, kind and name (see `KustomizePatches`). Set by the linter.
+  public var patchesTargets = false
   /// A resource of a kustomization of the run: Kustomize may add fields before it is applied
   /// (labels, selectors, patches). Set by the linter.
   public var isKustomizeResource = false

@@ -88,6 +88,9 @@ public struct ObjectReport: Sendable {
   /// The file is a Kustomize patch: it is merged into the object it names, never applied on
   /// its own.
   public internal(set) var isKustomizePatch = false
+  /// The file is a Kustomize patch applied to what its kustomization's `target` selects:
+  /// Kustomize gives it each target's apiVersion, kind and name, so its own are never applied.
+  public internal(set) var patchesTargets = false
   /// Images the file's build tool replaces at deploy time (Skaffold artifacts, ko names):
   /// what is written is a placeholder for the built image.
   public internal(set) var builtImages = BuildArtifacts.Built()
