@@ -607,6 +607,16 @@ public final class Container: Sendable {
     }
   }
 
+  /// The volumes it mounts with `mountPropagation: Bidirectional` (which takes a privileged
+  /// container): what it mounts there is seen by the node and the other pods, as a storage
+  /// system's node agent mounts the filesystems it serves.
+  public var bidirectionallyMountedVolumes: [String] {
+    node.items(.volumeMounts).compactMap { mount in
+      guard mount["mountPropagation"]?.string == "Bidirectional" else { return nil }
+      return mount.scalar(.name)?.string
+    }
+  }
+
   /// Whether a mount of `subPath` mounts one configuration file of the volume (its last name
   /// ends in `.conf`, `.json`, `.yaml` …): the container sees that file and nothing else of
   /// the volume, so it can write nothing else there (an init container's rendered

@@ -74,6 +74,9 @@ struct HostPathVolume: ObjectPolicy {
     // What only init containers write, they set up once before the pod starts (a folder's
     // owner and mode for another pod, a binary copied for the node): nothing that grows.
     var writtenWhileRunning: Set<String>?
+    // Where a storage system's node agent mounts the filesystems it serves (Bidirectional
+    // propagation) it keeps its own data, which the storage system sizes.
+    var storageFolders: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
@@ -120,6 +123,22 @@ struct HostPathVolume: ObjectPolicy {
         }
       }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
+      if storageFolders == nil {
+        storageFolders = Set(spec.containers.flatMap(\.bidirectionallyMountedVolumes))
+      }
+      if storageFolders?.contains(name) == true {
+        report.report(
+          key,
+          """
+          mounts the node's filesystem\(path) writable through hostPath volume \"\(name)\" \
+          with mountPropagation Bidirectional, as a storage system's node agent does for the \
+          filesystems it mounts there for other pods (Longhorn's /var/lib/longhorn, a CSI \
+          driver's): what it keeps there is the storage system's to size, and no \
+          ephemeral-storage limit counts it
+          """,
+          adjustment: .info)
+        continue
+      }
       report.report(
         key,
         """
