@@ -51,6 +51,20 @@ struct ResourceRequests: ObjectPolicy {
           container: container, adjustment: .info)
         continue
       }
+      // An init container (not a sidecar) runs once, to completion, before the others start:
+      // the scheduler reserves for the pod the larger of its requests and theirs, and it
+      // holds nothing once it ends (MetalLB's file copiers, a node installer's setup).
+      if !container.isLongRunning {
+        report.report(
+          container.node,
+          """
+          has no \(names) request; it runs once, to completion, before the pod's containers \
+          start, so what the scheduler leaves unreserved is used only while it runs; set \
+          \(settings) to reserve it
+          """,
+          container: container, adjustment: .info)
+        continue
+      }
       // Only kinds with a `/scale` subresource have a HorizontalPodAutoscaler.
       let scaled = [.deployment, .statefulSet, .replicaSet, .replicationController].contains(
         object.resourceKind)
