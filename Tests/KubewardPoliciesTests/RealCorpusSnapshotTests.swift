@@ -10,7 +10,7 @@ import Testing
 struct RealCorpusSnapshotTests {
   static let expected: [String: Int] = [
     "aggressive-liveness-probe/info": 3,
-    "alpine-image/info": 42,
+    "alpine-image/info": 40,
     "deprecated-api-version/error": 46,
     "dns-policy-default/info": 3,
     "duplicate-key/error": 8,

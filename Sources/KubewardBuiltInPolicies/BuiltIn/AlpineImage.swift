@@ -11,7 +11,7 @@ struct AlpineImage: ObjectPolicy {
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
     for container in object.podSpec?.containers ?? [] {
       guard let image = container.image, let reference = container.imageReference,
-        Self.namesAlpine(reference)
+        Self.namesAlpine(reference), !Self.runsTheHostsPrograms(container)
       else { continue }
       // The failures are name lookups: a container that shows none (a standalone Redis, a
       // client of 127.0.0.1) may never make one, and one that only sleeps or echoes makes
@@ -29,6 +29,15 @@ struct AlpineImage: ObjectPolicy {
         """,
         container: container, adjustment: resolves ? .standard : .info)
     }
+  }
+
+  /// Whether its command enters another root to run what it runs there (`nsenter
+  /// --mount=/proc/1/ns/mnt -- bash -c …`, `chroot /host …`): the host's programs and C
+  /// library then run, not the image's musl (Longhorn's node installers).
+  static func runsTheHostsPrograms(_ container: Container) -> Bool {
+    guard let program = container.node.items(.command).first?.string else { return false }
+    return EphemeralStorageLimit.otherRoots.contains(
+      ASCIIText.lastPathComponent(Substring(program)))
   }
 
   /// Whether a repository path component or the tag has `alpine` (or `alpine3.19`) as one of
