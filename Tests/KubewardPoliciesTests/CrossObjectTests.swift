@@ -758,6 +758,8 @@ struct MessagesFitTheKind {
     let unknown = try #require(
       findings(try lint([("s.yaml", service("team: shop"))]), "loadbalancer-lifecycle").first)
     #expect(unknown.message.contains("your cloud's mechanism"))
+    // Elastic IPs pin an NLB only; without a type annotation AWS makes a Classic ELB.
+    #expect(unknown.message.contains("aws-load-balancer-eip-allocations, on an NLB"))
     // Scaleway, Exoscale and others by their controllers' own mechanisms; what a controller
     // reads as true in its keeping annotation keeps the load balancer, anything else does not.
     func message(_ annotation: String) throws -> String? {

@@ -196,7 +196,8 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       case .unknown:
         "keep it with your cloud's mechanism (Alibaba Cloud: the "
           + "alibaba-cloud-loadbalancer-id annotation; AWS: Elastic IPs in "
-          + "aws-load-balancer-eip-allocations; Azure: azure-pip-name; Google Cloud: a reserved "
+          + "aws-load-balancer-eip-allocations, on an NLB (aws-load-balancer-type: nlb; the "
+          + "default Classic ELB takes none); Azure: azure-pip-name; Google Cloud: a reserved "
           + "address in networking.gke.io/load-balancer-ip-addresses)"
       }
     }
