@@ -14,26 +14,24 @@ struct EmptyDirSizeLimit: ObjectPolicy {
     // A StatefulSet's claim template replaces the pod volume of the same name.
     let claimed = Set(
       object.volumeClaimTemplates.compactMap { $0[.metadata]?.scalar(.name)?.string })
-    let socketFolders = spec.socketFolders()
-    // A volume no container mounts holds nothing.
-    let mounted = spec.mountedVolumes()
-    let writtenWhileRunning = spec.volumesWrittenWhileRunning()
-    // Volumes the containers that run write where files grow, not only configuration.
-    let writtenElsewhere = spec.volumesGrowingWhileRunning()
+    // Worked out when an unbounded emptyDir asks: most pods have none.
+    let volumes = PodVolumes(spec)
     // Worked out once per pod, when a volume asks (per volume, a pod of thousands of
     // volumes and containers was quadratic).
     var diskBound: Bool?
     var memoryBound: [String: Bool]?
     for volume in spec.volumes {
       guard let (key, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
-        let volumeName = volume.name, mounted.contains(volumeName), !claimed.contains(volumeName)
+        // A volume no container mounts holds nothing.
+        let volumeName = volume.name, volumes.mounted.contains(volumeName),
+        !claimed.contains(volumeName)
       else { continue }
       // A volume without a source is one the API server makes an emptyDir.
       let name =
         emptyDir == nil
         ? "volume \"\(volumeName)\", which sets no source and so is an emptyDir,"
         : "emptyDir volume \"\(volumeName)\""
-      if socketFolders.contains(volumeName) { continue }
+      if volumes.socketFolders.contains(volumeName) { continue }
       // An emptyDir counts towards the pod's ephemeral storage (in memory: its memory), so
       // containers that all declare that limit already bound it, if late.
       let inMemory = emptyDir?.scalar(.medium)?.textEquals("Memory") == true
@@ -66,7 +64,7 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       }
       // Written only by init containers (those that run mount it read-only, if at all), it
       // holds what they set up before the pod starts (Contour's Envoy configuration).
-      if !(writtenWhileRunning.contains(volumeName)) {
+      if !volumes.writtenWhileRunning.contains(volumeName) {
         report.report(
           key,
           """
@@ -79,7 +77,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
       }
       // A folder of configuration or credentials holds a few small files, written by an
       // agent (a sidecar's certificates, a proxy's bootstrap): information.
-      if !(writtenElsewhere.contains(volumeName)) {
+      // Volumes the containers that run write where files grow, not only configuration.
+      if !volumes.growingWhileRunning.contains(volumeName) {
         report.report(
           key,
           """

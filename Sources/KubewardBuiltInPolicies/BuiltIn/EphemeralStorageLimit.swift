@@ -22,16 +22,6 @@ struct EphemeralStorageLimit: ObjectPolicy {
     installingCommands = Set(options.strings("installingCommands").map { Substring($0) })
   }
 
-  /// What the pod's volumes are, worked out once per pod and only when a container writes to
-  /// an unbounded emptyDir: asked per container, a pod of thousands of containers and mounts
-  /// was quadratic.
-  private final class PodVolumes {
-    let spec: PodSpec
-    init(_ spec: PodSpec) { self.spec = spec }
-    lazy var socketFolders = spec.socketFolders()
-    lazy var growingWhileRunning = spec.volumesGrowingWhileRunning()
-  }
-
   /// What shows that the container writes to the node's disk beyond its logs, in two kinds.
   /// (hostPath writes fill the disk too, but no ephemeral-storage limit counts them:
   /// `hostpath-volume` reports those.) `nil` when nothing does: most containers only log, and
@@ -234,8 +224,6 @@ struct EphemeralStorageLimit: ObjectPolicy {
   /// Wrappers whose first argument is a user (`gosu redis redis-server`).
   static let userSwitches: Set<Substring> = ["gosu", "su-exec"]
 
-  /// Whether the container mounts a writable volume that can hold data: not config, secrets
-  /// or the downward API (mounted read-only whatever the manifest says), nor an emptyDir.
   /// Whether the container mounts an emptyDir writable where files grow (not where
   /// configuration and credentials live: `PodSpec.volumesGrowingWhileRunning`): a data
   /// store's data goes there (MySQL's `/var/lib/mysql`), which `emptydir-size-limit` judges,
@@ -249,6 +237,8 @@ struct EphemeralStorageLimit: ObjectPolicy {
     }
   }
 
+  /// Whether the container mounts a writable volume that can hold data: not config, secrets
+  /// or the downward API (mounted read-only whatever the manifest says), nor an emptyDir.
   private func hasOwnStorage(_ container: Container, _ spec: PodSpec) -> Bool {
     container.volumeMounts.contains { mount in
       guard !mount.readOnly else { return false }

@@ -66,17 +66,15 @@ struct HostPathVolume: ObjectPolicy {
     // volume was quadratic in a pod of thousands of each.
     var writable: Set<String>?
     // A folder for a Unix socket (konnectivity's `--uds-name=/etc/kubernetes/…/x.socket`,
-    // the API server on the node connecting to it) holds nothing that grows.
-    var socketFolders: Set<String>?
+    // the API server on the node connecting to it) holds nothing that grows; what only init
+    // containers write, they set up once before the pod starts (a folder's owner and mode for
+    // another pod, a binary copied for the node); where a storage system's node agent mounts
+    // the filesystems it serves (Bidirectional propagation) it keeps its own data, which the
+    // storage system sizes.
+    let volumes = PodVolumes(spec)
     // The node's log folder is where a log shipper keeps its read positions: information,
     // unless a container that ships no logs writes there too.
     var writtenByOthers: Set<String>?
-    // What only init containers write, they set up once before the pod starts (a folder's
-    // owner and mode for another pod, a binary copied for the node): nothing that grows.
-    var writtenWhileRunning: Set<String>?
-    // Where a storage system's node agent mounts the filesystems it serves (Bidirectional
-    // propagation) it keeps its own data, which the storage system sizes.
-    var storageFolders: Set<String>?
     for volume in spec.volumes {
       guard let (key, hostPath) = volume.source(.hostPath) else { continue }
       if let type = hostPath.scalar(.type)?.string, Self.deviceTypes.contains(type) { continue }
@@ -87,10 +85,8 @@ struct HostPathVolume: ObjectPolicy {
       }
       // Mounted by no container, or only read-only, it cannot fill anything.
       guard let name = volume.name, writable?.contains(name) == true else { continue }
-      if socketFolders == nil { socketFolders = spec.socketFolders() }
-      if socketFolders?.contains(name) == true { continue }
-      if writtenWhileRunning == nil { writtenWhileRunning = spec.volumesWrittenWhileRunning() }
-      if writtenWhileRunning?.contains(name) == false {
+      if volumes.socketFolders.contains(name) { continue }
+      if !volumes.writtenWhileRunning.contains(name) {
         let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
         report.report(
           key,
@@ -123,10 +119,7 @@ struct HostPathVolume: ObjectPolicy {
         }
       }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
-      if storageFolders == nil {
-        storageFolders = Set(spec.containers.flatMap(\.bidirectionallyMountedVolumes))
-      }
-      if storageFolders?.contains(name) == true {
+      if volumes.bidirectionallyMounted.contains(name) {
         report.report(
           key,
           """

@@ -1,0 +1,20 @@
+import KubewardModel
+
+/// What a pod's volumes are to its containers, worked out once per pod and only when a policy
+/// asks (most pods have no volume the volume policies judge): asked per volume or per
+/// container, a pod of thousands of each was quadratic. Shared by `emptydir-size-limit`,
+/// `ephemeral-storage-limit` and `hostpath-volume`, which judge the same mounts.
+final class PodVolumes {
+  let spec: PodSpec
+  init(_ spec: PodSpec) { self.spec = spec }
+  /// Folders that hold a Unix socket (`PodSpec.socketFolders`).
+  lazy var socketFolders = spec.socketFolders()
+  /// Volumes a container of any kind mounts.
+  lazy var mounted = spec.mountedVolumes()
+  /// Volumes a container that runs mounts writable (`PodSpec.volumesWrittenWhileRunning`).
+  lazy var writtenWhileRunning = spec.volumesWrittenWhileRunning()
+  /// Of those, where files grow (`PodSpec.volumesGrowingWhileRunning`).
+  lazy var growingWhileRunning = spec.volumesGrowingWhileRunning()
+  /// Volumes a container mounts with `mountPropagation: Bidirectional`.
+  lazy var bidirectionallyMounted = Set(spec.containers.flatMap(\.bidirectionallyMountedVolumes))
+}
