@@ -112,7 +112,10 @@ final class AdmissionActivation: Activation, @unchecked Sendable {
   unowned(unsafe) private(set) var scope: ObjectScope
   private(set) var params: Value
   /// The policy whose variables it has (none: an exception's conditions).
-  private var policy: AdmissionPolicy?
+  /// Unowned: the set that holds the policy outlives every evaluation of it, and a spare
+  /// activation holds none (`clear`). Held strongly, it was a retain and a release for
+  /// every policy on every object.
+  unowned(unsafe) private var policy: AdmissionPolicy?
   // Unchecked exclusivity here and below: an activation is used by one evaluation at a time
   // (a nested one reads it, never while another access is open), and the run-time checks of
   // a class's properties were a fifth of a variable's lookup.
@@ -1460,7 +1463,7 @@ struct AdmissionCheck: ObjectCheck {
     entry: CompiledPolicy, object: KubeObject, context: ObjectContext,
     annotations: inout AuditAnnotationValues, report: inout ObjectReport
   ) {
-    let verb = entry.denials[bindingIndex]
+    var verb: String { entry.denials[bindingIndex] }
     let adjustment = entry.adjustments[bindingIndex]
     // Compile errors: Fail rejects every request the policy matches. Under Ignore the API
     // server admits what an expression that does not compile would decide, and evaluates the
@@ -1481,14 +1484,10 @@ struct AdmissionCheck: ObjectCheck {
       }
       return
     }
-    // A Kyverno autogen variant has validations of its own.
-    let fixedMessages = policy === entry.policy ? entry.fixedMessages[bindingIndex] : nil
     // Most policies take no params: one evaluation, with `params` null.
     guard policy.paramKind != nil, binding.paramReference != nil else {
       evaluate(
-        policy, param: .null, denial: verb, unchecked: entry.unchecked,
-        fixedMessages: fixedMessages, adjustment: adjustment,
-        denialAdjustment: entry.denialAdjustment,
+        policy, param: .null, entry: entry, bindingIndex: bindingIndex, adjustment: adjustment,
         object: object, context: context, annotations: &annotations, report: &report)
       return
     }
@@ -1521,9 +1520,7 @@ struct AdmissionCheck: ObjectCheck {
     for param in paramValues {
       let start = report.findings.count
       evaluate(
-        policy, param: param, denial: verb, unchecked: entry.unchecked,
-        fixedMessages: fixedMessages, adjustment: adjustment,
-        denialAdjustment: entry.denialAdjustment,
+        policy, param: param, entry: entry, bindingIndex: bindingIndex, adjustment: adjustment,
         object: object, context: context, annotations: &annotations, report: &report)
       report.dropRepeats(from: start, seen: &seen)
     }
@@ -1549,18 +1546,26 @@ struct AdmissionCheck: ObjectCheck {
     return true
   }
 
-  /// One evaluation of `policy` on the object, with `param` as `params`.
+  /// One evaluation of `policy` (`entry`'s, or its Kyverno autogen variant) on the object,
+  /// with `param` as `params`, for `entry`'s binding at `bindingIndex`.
   private func evaluate(
-    _ policy: AdmissionPolicy, param: Value, denial verb: String, unchecked: String,
-    fixedMessages: [String?]?,
-    adjustment: SeverityAdjustment, denialAdjustment: SeverityAdjustment, object: KubeObject,
+    _ policy: AdmissionPolicy, param: Value, entry: CompiledPolicy, bindingIndex: Int,
+    adjustment: SeverityAdjustment, object: KubeObject,
     context objectContext: ObjectContext, annotations collected: inout AuditAnnotationValues,
     report: inout ObjectReport
   ) {
     if saysUnchecked(
-      unchecked, adjustment: adjustment, object: object, context: objectContext, report: &report)
+      entry.unchecked, adjustment: adjustment, object: object, context: objectContext,
+      report: &report)
     {
       return
+    }
+    // Read where a finding is made: copied for every evaluation, the binding's texts were a
+    // retain and a release each, and most evaluations make no finding.
+    var verb: String { entry.denials[bindingIndex] }
+    func fixedMessage(at index: Int) -> String? {
+      // A Kyverno autogen variant has validations of its own.
+      policy === entry.policy ? entry.fixedMessages[bindingIndex][index] : nil
     }
     let scope = objectContext.scope
     func activation() -> AdmissionActivation {
@@ -1696,7 +1701,7 @@ struct AdmissionCheck: ObjectCheck {
       }
       for index in 0..<evaluated where failed {
         guard case .bool(false) = scope.validationResults[index] else { continue }
-        if let fixed = fixedMessages?[index] {
+        if let fixed = fixedMessage(at: index) {
           scope.validationMessages[index] = fixed
           continue
         }
@@ -1761,7 +1766,7 @@ struct AdmissionCheck: ObjectCheck {
       // actions (the dispatcher adds it to the denials itself): under failurePolicy Fail, or
       // whatever the failurePolicy when its value is neither a string nor null.
       func denyForAnnotation(_ reason: String) {
-        report.report(object.nameNode, "\(verb): \(reason)", adjustment: denialAdjustment)
+        report.report(object.nameNode, "\(verb): \(reason)", adjustment: entry.denialAdjustment)
       }
       for index in annotations.indices {
         switch context.evaluate(annotations[index].expression) {
