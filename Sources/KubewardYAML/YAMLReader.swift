@@ -63,7 +63,7 @@ public struct YAMLReader: Sendable {
   }
 
   public func read(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
-    let file = readAsWritten(bytes)
+    let file = readingApostropheEscapes(readAsWritten(bytes), bytes)
     // A JSON file's surrogate escapes, which YAML refuses and kubectl reads (see
     // `JSONEscapes`): read again as YAML writes the same characters. Only after libyaml has
     // refused one, so that no other file pays for the search.
@@ -73,6 +73,30 @@ public struct YAMLReader: Sendable {
       }), let rewritten = JSONEscapes.surrogatesAsYAML(bytes)
     else { return file }
     return rewritten.withUnsafeBufferPointer { readAsWritten($0) }
+  }
+
+  /// `file` read again as go-yaml reads it when libyaml refused a `\'` escape in it (see
+  /// `ApostropheEscapes`): only after libyaml has refused one, so that no other file pays.
+  private func readingApostropheEscapes(_ file: ParsedFile, _ bytes: UnsafeBufferPointer<UInt8>)
+    -> ParsedFile
+  {
+    func refusesAnEscape(_ file: ParsedFile) -> Bool {
+      file.diagnostics.contains {
+        $0.kind == .syntax && $0.message.contains("found unknown escape character")
+      }
+    }
+    guard refusesAnEscape(file), !ApostropheEscapes.writesNUL(bytes) else { return file }
+    // Rewritten in place, each `\'` as `\0`: every line keeps its bytes' count.
+    let lines = LineIndex(bytes)
+    var text = Array(bytes)
+    var file = file
+    for _ in 0..<ApostropheEscapes.maximumRereads {
+      guard refusesAnEscape(file),
+        ApostropheEscapes.rewrite(&text, at: file.diagnostics, lines: lines)
+      else { break }
+      file = text.withUnsafeBufferPointer { readAsWritten($0, restoresApostrophes: true) }
+    }
+    return file
   }
 
   /// Whether `bytes` start with a UTF-16 or UTF-32 byte order mark (and so hold NUL bytes).
@@ -85,8 +109,11 @@ public struct YAMLReader: Sendable {
       && bytes[3] == 0xFF
   }
 
-  private func readAsWritten(_ bytes: UnsafeBufferPointer<UInt8>) -> ParsedFile {
+  private func readAsWritten(_ bytes: UnsafeBufferPointer<UInt8>, restoresApostrophes: Bool = false)
+    -> ParsedFile
+  {
     var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
+    builder.restoresApostrophes = restoresApostrophes
     var session = ReadSession(bytes: bytes)
     if let nul = session.firstNULByte() {
       let position = session.lines.position(ofByte: nul, in: bytes)
@@ -151,10 +178,16 @@ public struct YAMLReader: Sendable {
           }
           ?? "check the indentation and quoting here (quote values that contain \": \" or start "
           + "with {, [, *, & or %)"
+        // A `\'` left (see `ApostropheEscapes`): kubectl reads it, strict parsers do not.
+        let verdict =
+          ApostropheEscapes.isApostropheEscape(at: range.start, in: bytes, lines: session.lines)
+          ? "YAML has no \\' escape: kubectl reads it as ', stricter YAML parsers refuse it, and "
+            + "kubeward did not lint this document: write ' without the backslash"
+          : "kubectl rejects this document: \(advice)"
         builder.addDiagnostic(
           ReaderDiagnostic(
             kind: .syntax,
-            message: "YAML syntax error: \(message); kubectl rejects this document: \(advice)",
+            message: "YAML syntax error: \(message); \(verdict)",
             range: range, document: brokenDocument))
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
           return finish(builder)

@@ -598,6 +598,50 @@ struct MessagesFitTheKind {
     #expect(!readOnly.message.contains("PersistentVolumeClaim"))
   }
 
+  /// A single data store (an image of the `dataStores` option, with a version in its name
+  /// too) is advised replication, not a second replica, which would be a second store sharing
+  /// nothing with the first; another image (Prometheus's, whose second replica is how it is
+  /// made highly available) is advised more replicas, and so is an image the configuration
+  /// leaves out of the option.
+  @Test func aSingleDataStoreIsAdvisedReplicationNotMoreReplicas() throws {
+    func deployment(_ image: String) -> String {
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: store}
+      spec:
+        replicas: 1
+        selector: {matchLabels: {app: store}}
+        template:
+          metadata: {labels: {app: store}}
+          spec:
+            containers: [{name: store, image: \(image)}]
+      """
+    }
+    for image in ["redis:7.2", "registry.example.com/rhel9/postgresql-16:1"] {
+      let finding = try #require(
+        findings(try lint([("d.yaml", deployment(image))]), "single-replica").first)
+      #expect(finding.message.contains("which keeps data, and a second replica would be a second"))
+      #expect(!finding.message.contains("run at least 2 replicas"), "\(finding.message)")
+      #expect(finding.severity == .info)
+    }
+    for image in ["example/web:1", "prom/prometheus:v3.0.0"] {
+      let other = try #require(
+        findings(try lint([("d.yaml", deployment(image))]), "single-replica").first)
+      #expect(other.message.contains("run at least 2 replicas or add an autoscaler"))
+    }
+    let configuration = try ConfigurationFile(
+      path: "/repo/.kubeward.yaml",
+      bytes: Array("policies:\n  single-replica:\n    dataStores: [mongo]\n".utf8)
+    ).configuration
+    let unlisted = try #require(
+      findings(
+        try lint([("d.yaml", deployment("redis:7.2"))], configuration: configuration),
+        "single-replica"
+      ).first)
+    #expect(unlisted.message.contains("run at least 2 replicas"), "\(unlisted.message)")
+  }
+
   /// Of an Alpine image that shows no name lookups, the information says to rebuild only if
   /// it does look names up (it said there was no sign, then to rebuild anyway).
   @Test func alpineInformationAdvisesARebuildOnlyIfNeeded() throws {

@@ -195,6 +195,30 @@ struct DocumentTests {
     #expect(read("a: \"\\ud83d\\ude00\"\n").diagnostics.map(\.kind) == [.syntax])
   }
 
+  /// `\'` in a double-quoted scalar, which YAML does not define and libyaml refuses, is `'`
+  /// as go-yaml (kubectl, Kustomize, Helm) reads it: in keys and values, several in a
+  /// scalar, in later documents, with what follows keeping its column. A block scalar's and
+  /// an escaped backslash's are left as written. A file that writes a NUL itself keeps the
+  /// error, which says kubectl reads the escape.
+  @Test func apostropheEscapesAreReadAsKubectlReadsThem() throws {
+    let text =
+      #"a: {"k\'y": "it\'s \"\\' \'x", n: 1}"# + "\n" + #"b: "\\\'"  "# + "\nc: |\n  echo \\'hi\n"
+      + #"---"# + "\n" + #"d: "x\'y\'z""# + "\n"
+    let file = read(text)
+    #expect(file.diagnostics.isEmpty, "\(file.diagnostics)")
+    let first = try #require(file.documents.first?.root)
+    let a = try #require(first["a"])
+    #expect(a["k'y"]?.string == #"it's "\' 'x"#)
+    let column = text.distance(from: text.startIndex, to: text.firstRange(of: "1}")!.lowerBound)
+    #expect(a["n"]?.position == at(1, column + 1))
+    #expect(first["b"]?.string == #"\'"#)
+    #expect(first["c"]?.string == "echo \\'hi\n")
+    #expect(file.documents.last?.root?["d"]?.string == "x'y'z")
+    let nul = read(#"a: "\x00""# + "\n" + #"b: "it\'s""# + "\n")
+    #expect(nul.diagnostics.map(\.kind) == [.syntax])
+    #expect(nul.diagnostics.first?.message.contains("kubectl reads it as '") == true)
+  }
+
   @Test func edgesOfGoYAMLNumbers() throws {
     #expect(try root("a: 08\n")["a"]?.int == 8)  // not octal, so a float: 8
     #expect(try root("a: -0b101\n")["a"]?.int == -5)

@@ -52,7 +52,13 @@ extension BuiltInPolicies {
       let pinning = catalogue[LoadBalancerLifecycle.id].map {
         (try? configuration.options(for: $0))?.strings(LoadBalancerLifecycle.pinningAnnotations)
       }
-      return FactOptions(loadBalancerIDAnnotations: (pinning ?? nil) ?? [])
+      // Data stores are known by `single-replica`'s list of their images.
+      let dataStores = catalogue[SingleReplica.id].map {
+        (try? configuration.options(for: $0))?.strings(SingleReplica.dataStores)
+      }
+      return FactOptions(
+        loadBalancerIDAnnotations: (pinning ?? nil) ?? [],
+        dataStoreImages: Set((dataStores ?? nil) ?? []))
     })
 }
 

@@ -4,6 +4,8 @@ import KubewardModel
 /// `single-replica`: one pod, no autoscaler: any crash or drain is an outage (I-10).
 struct SingleReplica: SetPolicy {
   static let id = "single-replica"
+  /// The option naming data stores' images, which the facts read (`WorkloadFacts.dataStore`).
+  static let dataStores = "dataStores"
 
   init(options: PolicyOptions) {}
 
@@ -30,15 +32,24 @@ struct SingleReplica: SetPolicy {
               + "pod on another node cannot attach if it is ReadWriteOnce: if it is a "
               + "single-writer store, accept it)"
           } ?? ""
+      // A data store's second replica is a second store, which shares none of the first's
+      // data unless the two replicate: more replicas is not the fix for it.
+      let advice =
+        workload.dataStore.map { image in
+          "it runs \(image), which keeps data, and a second replica would be a second \(image) "
+            + "that shares nothing with the first: run it replicated (an operator, or "
+            + "\(image)'s own replication over 2 pods or more), or accept it if one instance "
+            + "is meant"
+        } ?? "run at least 2 replicas or add an autoscaler\(byDesign)"
       report.report(
         workload.object, at: workload.replicasLocation ?? workload.location,
         """
         runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a \
         crash, a node failure or a drain \(served.contains(index)
           ? "takes the service down, and a traffic peak has nowhere to spread"
-          : "stops its work until another pod starts"); run at least 2 replicas or add an \
-        autoscaler\(byDesign)
-        """, adjustment: byDesign.isEmpty ? .standard : .info)
+          : "stops its work until another pod starts"); \(advice)
+        """,
+        adjustment: byDesign.isEmpty && workload.dataStore == nil ? .standard : .info)
     }
   }
 

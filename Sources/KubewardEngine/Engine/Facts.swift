@@ -157,6 +157,9 @@ public final class WorkloadFacts: Sendable {
   public let sharedClaim: String?
   /// The pods' `spec.subdomain`: the headless Service of that name gives each pod a DNS name.
   public let subdomain: String?
+  /// The data store's image (`FactOptions.dataStoreImages`) a container of its pods runs,
+  /// when one does: a second replica of it is a second store unless it is set up to replicate.
+  public let dataStore: String?
 
   public var namespace: String { object.namespace ?? "" }
   /// The project the workload belongs to.
@@ -170,7 +173,7 @@ public final class WorkloadFacts: Sendable {
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
     namedUndeclaredPorts: [Int] = [], recreates: Bool, updatesOnDelete: Bool = false,
     ownsStorage: Bool,
-    sharedClaim: String? = nil, subdomain: String? = nil
+    sharedClaim: String? = nil, subdomain: String? = nil, dataStore: String? = nil
   ) {
     self.object = object
     self.scope = scope
@@ -191,6 +194,7 @@ public final class WorkloadFacts: Sendable {
     self.ownsStorage = ownsStorage
     self.sharedClaim = sharedClaim
     self.subdomain = subdomain
+    self.dataStore = dataStore
   }
 }
 
@@ -430,9 +434,12 @@ public struct IncompleteRegion: Hashable, Sendable {
 public struct FactOptions: Sendable {
   /// Annotations that pin a Service to an existing cloud load balancer, by its id.
   public var loadBalancerIDAnnotations: [String]
+  /// Images of data stores (see `DataImages`), which a workload's facts name.
+  public var dataStoreImages: Set<String>
 
-  public init(loadBalancerIDAnnotations: [String]) {
+  public init(loadBalancerIDAnnotations: [String], dataStoreImages: Set<String> = []) {
     self.loadBalancerIDAnnotations = loadBalancerIDAnnotations
+    self.dataStoreImages = dataStoreImages
   }
 }
 
@@ -501,14 +508,17 @@ extension FactsCollection {
       // of known labels: Services that select it must not "select nothing".
       if kind.isPodBearing, object.podTemplate != nil || object.podLabelsNode != nil {
         workloads.append(
-          facts(of: object, reference, kind: kind, template: object.podTemplate, locate, &strings))
+          facts(
+            of: object, reference, kind: kind, template: object.podTemplate, locate,
+            dataStoreImages: options.dataStoreImages, &strings))
       }
     }
   }
 
   private func facts(
     of object: KubeObject, _ reference: ObjectReference, kind: ResourceKind,
-    template: PodTemplate?, _ locate: Locator, _ strings: inout StringInterner
+    template: PodTemplate?, _ locate: Locator, dataStoreImages: Set<String>,
+    _ strings: inout StringInterner
   ) -> WorkloadFacts {
     var ports: [WorkloadFacts.Port] = []
     for container in template?.spec.containers ?? [] where container.isLongRunning {
@@ -594,7 +604,11 @@ extension FactsCollection {
       ownsStorage: !object.volumeClaimTemplates.isEmpty,
       sharedClaim: template?.spec.volumes.lazy.compactMap(\.writableClaimName).first
         .map { strings($0) },
-      subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) })
+      subdomain: template?.spec.node["subdomain"]?.text.map { strings($0) },
+      dataStore: (template?.spec.containers ?? []).lazy
+        .filter { $0.role == .container && !$0.isIdle }
+        .compactMap { DataImages.name(of: $0, among: dataStoreImages) }.first
+        .map { strings($0) })
   }
 
   /// The port numbers the serving containers' arguments or environment name and no container

@@ -358,7 +358,7 @@ public enum KustomizePatches {
     }
 
     private static func operations(in bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
-      var yaml = YAMLReader()
+      let yaml = YAMLReader()
       let file = yaml.read(bytes)
       var found: [String: String] = [:]
       for item in file.documents.first?.root?.items ?? .none {

@@ -127,6 +127,7 @@ public struct Linter: Sendable {
     var setPolicies: [Active<any SetPolicy>] = []
     var partialObjectPolicies: Set<String> = []
     var loadBalancerIDAnnotations: [String] = []
+    var dataStoreImages: Set<String> = []
     for source in sources {
       for active in try source.activePolicies(configuration, catalogue: catalogue) {
         switch active.runnable {
@@ -137,8 +138,9 @@ public struct Linter: Sendable {
         }
         if active.checksPartialObjects { partialObjectPolicies.insert(active.id) }
       }
-      loadBalancerIDAnnotations +=
-        source.factOptions(configuration, catalogue: catalogue).loadBalancerIDAnnotations
+      let factOptions = source.factOptions(configuration, catalogue: catalogue)
+      loadBalancerIDAnnotations += factOptions.loadBalancerIDAnnotations
+      dataStoreImages.formUnion(factOptions.dataStoreImages)
     }
     self.objectPolicies = objectPolicies
     self.setPolicies = setPolicies
@@ -149,7 +151,8 @@ public struct Linter: Sendable {
       inputSeverities[description.id] = configuration.severity(of: description)
     }
     self.inputSeverities = inputSeverities
-    self.factOptions = FactOptions(loadBalancerIDAnnotations: loadBalancerIDAnnotations)
+    self.factOptions = FactOptions(
+      loadBalancerIDAnnotations: loadBalancerIDAnnotations, dataStoreImages: dataStoreImages)
     self.enabledPolicies = Set(
       catalogue.descriptions.filter { configuration.severity(of: $0) != nil }.map(\.id))
   }
