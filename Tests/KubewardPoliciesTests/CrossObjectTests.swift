@@ -565,7 +565,19 @@ struct MessagesFitTheKind {
     #expect(!jobMessage.message.contains("autoscalers"))
     let web = try #require(
       findings(try lint([("d.yaml", deployment("web"))]), "resource-requests").first)
-    #expect(web.message.contains("autoscalers cannot compute utilisation"))
+    #expect(web.message.contains("autoscalers cannot compute its cpu and memory utilisation"))
+  }
+
+  /// A pod of a critical priority class is not evicted by the kubelet, which evicts others in
+  /// its place: its finding says so, not that it goes first.
+  @Test func aCriticalPodIsNotSaidToBeEvictedFirst() throws {
+    let critical = deployment("web").replacing(
+      "      containers:",
+      with: "      priorityClassName: system-cluster-critical\n      containers:")
+    let finding = try #require(
+      findings(try lint([("d.yaml", critical)]), "resource-requests").first)
+    #expect(!finding.message.contains("first evicted"), "\(finding.message)")
+    #expect(finding.message.contains("evicts other pods in its place"), "\(finding.message)")
   }
 
   /// A single pod that mounts a claim writable may be a single-writer store: said, and a

@@ -16,6 +16,7 @@ struct ResourceRequests: ObjectPolicy {
     // An init container runs before the others: the scheduler reserves the larger of its
     // requests and theirs, so their requests cover it.
     let regular = spec.containers(.container)
+    let isCritical = spec.node["priorityClassName"]?.text.map(Self.criticalClasses.contains) == true
     // Worked out once per resource, when an init container asks: asked per init container, a
     // pod of thousands of each was quadratic.
     var requested: [Key: Bool] = [:]
@@ -70,21 +71,29 @@ struct ResourceRequests: ObjectPolicy {
         object.resourceKind)
       // The kubelet evicts first the pods using more memory than they requested; one whose
       // memory is requested (a memory limit requests it) loses, without a cpu request, its
-      // share of a busy node's cpu, not its place in that order.
+      // share of a busy node's cpu, not its place in that order. A critical pod it never
+      // evicts (`IsCriticalPod`: the system priority classes): others go in its place.
       let consequence =
-        missing.contains(.memory)
-        ? "it is among the first evicted under pressure"
-        : "it gets the smallest share of a busy node's cpu"
+        !missing.contains(.memory)
+        ? "it gets the smallest share of a busy node's cpu"
+        : isCritical
+          ? "under pressure the kubelet, which does not evict a pod of a critical priority "
+            + "class, evicts other pods in its place"
+          : "it is among the first evicted under pressure"
       report.report(
         container.node,
         """
         has no \(names) request: the scheduler places it as if it needed no \
         \(missing.map(\.text).joined(separator: " or ")), so nodes \
         get overcommitted and \(consequence)\
-        \(scaled ? ", and autoscalers cannot compute utilisation" : "") (on a virtual node \
-        such as ECI or Fargate, the requests size the pod's instance instead); set \(settings)
+        \(scaled ? ", and autoscalers cannot compute its \(names) utilisation" : "") \
+        (on a virtual node such as ECI or Fargate, the requests size the pod's instance \
+        instead); set \(settings)
         """,
         container: container)
     }
   }
+
+  /// The priority classes of critical pods, which the kubelet does not evict.
+  static let criticalClasses: Set<String> = ["system-node-critical", "system-cluster-critical"]
 }
