@@ -162,6 +162,12 @@ struct AbsenceTests {
     #expect(found.map(\.severity) == [.info])
     #expect(
       found.first?.message.contains("unless its pods come from outside the linted files") == true)
+    // The closest workload is named as the closest, not as a near miss the message then
+    // says there is none of.
+    #expect(
+      found.first?.message.contains(
+        "(the closest, Deployment default/prometheus-adapter, has app=prometheus-adapter), and "
+          + "none is a near miss") == true, "\(found.first?.message ?? "")")
     for (written, value) in [
       ("wbe", "web"), ("chekout", "checkout"), ("checkuot", "checkout"), ("web", "web"),
       ("api-v1", "api-v2"), ("a", "a"),
@@ -771,7 +777,10 @@ struct MessagesFitTheKind {
     let legacy = try #require(
       findings(result, "missing-readiness-probe").first { $0.file == "app/legacy/controller.yaml" })
     #expect(legacy.severity == .info)
-    #expect(legacy.message.contains("Service \"web\" selects its pods too"), "\(legacy.message)")
+    #expect(
+      legacy.message.contains(
+        "Service \"web\" selects its pods too (kubeward counts that Service for workloads "
+          + "written nearer to it)"), "\(legacy.message)")
     #expect(!legacy.message.contains("no Service of the linted files"))
     // Alone, it is selected by none, and said so.
     let alone = try #require(

@@ -82,9 +82,9 @@ struct MissingReadinessProbe: SetPolicy {
             if let service = selectedElsewhere[index] {
               // Selected, by a Service whose nearest workloads are others (a legacy variant
               // beside the current one): what kubeward knows is said.
-              "Service \"\(service)\" selects its pods too, though kubeward took it for the "
-                + "workloads nearer it, and it has no rolling update: if it is applied with "
-                + "that Service, it gets requests it cannot serve yet (connection refused)"
+              "Service \"\(service)\" selects its pods too (kubeward counts that Service for "
+                + "workloads written nearer to it), and it has no rolling update: if it runs "
+                + "beside that Service, it gets requests it cannot serve yet (connection refused)"
             } else {
               "no Service of the linted files selects its pods and it has no rolling update, "
                 + "but a Service that selects them would send it requests it cannot serve yet "

@@ -68,11 +68,18 @@ struct ServiceSelectsNothing: SetPolicy {
           + "selector match the pod template's labels"
       } else {
         consequence =
-          "and none has labels near them: unless its pods come from outside the linted files "
+          "and none is a near miss: unless its pods come from outside the linted files "
           + "(a chart installed apart, an operator), it has no endpoints and connections to "
           + "it are refused or time out"
       }
-      let hint = nearest.map { " (\($0.workload.object) has \($0.labels))" } ?? ""
+      // The closest template that is no near miss is named as the closest only: named as the
+      // near miss, the message then said that none was near.
+      let hint =
+        nearest.map {
+          $0.isNear
+            ? " (\($0.workload.object) has \($0.labels))"
+            : " (the closest, \($0.workload.object), has \($0.labels))"
+        } ?? ""
       report.report(
         service.object, at: location,
         """
