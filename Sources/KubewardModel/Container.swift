@@ -222,7 +222,7 @@ public final class Container: Sendable {
       if let word {
         if let program {
           if program == "nc" && isListenFlag(word) { trivial = false }
-        } else if !launchers.contains(word) {
+        } else if !launchers.contains(word) && !isAssignment(word) {
           program = ASCIIText.lastPathComponent(word)
           // `for i in 1 2 3`: a loop's header, whose words are values, not programs.
           if program != "for" {
@@ -235,6 +235,21 @@ public final class Container: Sendable {
       return trivial
     }
     return trivial && sawProgram
+  }
+
+  /// A shell variable's assignment (`i=0`, `i=$((i+1))`, `LANG=C` before a program): it runs
+  /// nothing itself, and the program of its command is the word after it (the documentation's
+  /// counter, `i=0; while true; do echo "$i: $(date)"; i=$((i+1)); sleep 1; done`, runs
+  /// `echo`, `date` and `sleep`). (The exported admission policies read them the same way.)
+  static func isAssignment(_ word: Substring) -> Bool {
+    guard let equals = word.utf8.firstIndex(of: UInt8(ascii: "=")), equals != word.utf8.startIndex
+    else { return false }
+    func isNameByte(_ byte: UInt8) -> Bool {
+      byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+    }
+    let name = word.utf8[..<equals]
+    return isNameByte(name.first!)
+      && name.allSatisfy { isNameByte($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
   }
 
   /// `--listen`, or a cluster of short options with `l` (`-l`, `-lk`, `-lvp`).

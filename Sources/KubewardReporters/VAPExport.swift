@@ -91,11 +91,12 @@ public enum VAPExport {
       """
       variables.allContainers.filter(c, ((has(c.command) || has(c.args)) && \
       size(\(commandLine)) <= 16 && variables.containerCommands.exists(e, \
-      e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(words, words[0] == '' || \
-      words[0] == 'for' || \
+      e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(all, \
+      [all.filter(w, !w.matches('^[A-Za-z_][A-Za-z0-9_]*='))].all(words, size(words) == 0 || \
+      words[0] == '' || words[0] == 'for' || \
       (words[0].split('/')[size(words[0].split('/')) - 1] in \(trivialPrograms) && \
       !(words[0].split('/')[size(words[0].split('/')) - 1] == 'nc' && words.exists(w, \
-      w == '--listen' || (w.startsWith('-') && !w.startsWith('--') && w.contains('l')))))))) || \
+      w == '--listen' || (w.startsWith('-') && !w.startsWith('--') && w.contains('l'))))))))) || \
       \(agnhostRunning("c", celList(Container.trivialAgnhost.sorted())))).map(c, c.name)
       """
     ),
