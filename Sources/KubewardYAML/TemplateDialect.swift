@@ -55,7 +55,7 @@ enum TemplateDialect: Equatable {
   var command: String {
     switch self {
     case .helm: "`helm template RELEASE CHART | kubeward lint -`"
-    case .runTime, .other: "`RENDERER … | kubeward lint -`"
+    case .runTime, .other: "the tool's output piped to `kubeward lint -`"
     }
   }
 
@@ -66,7 +66,9 @@ enum TemplateDialect: Equatable {
     case .runTime:
       "quote it (`\"{{args.name}}\"`): the controller that reads the object (Argo's) fills "
         + "its parameters in at run time"
-    case .other: "render it first with the tool it is written for (\(command))"
+    case .other:
+      "render it first with the tool it is written for (\(command)), or, if it is a blank "
+        + "for a reader to fill in (`{{ your-address }}`), fill it in"
     }
   }
 }

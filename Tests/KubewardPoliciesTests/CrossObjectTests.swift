@@ -820,6 +820,16 @@ struct MessagesFitTheKind {
       ).first)
     #expect(aws.message.contains("Elastic IPs"))
     #expect(!aws.message.contains("azure-pip-name"))
+    // An NLB is asked for already: the advice does not ask for one again.
+    #expect(!aws.message.contains("which needs an NLB"), "\(aws.message)")
+    let classic = try #require(
+      findings(
+        try lint([
+          ("s.yaml", service("service.beta.kubernetes.io/aws-load-balancer-internal: \"false\""))
+        ]),
+        "loadbalancer-lifecycle"
+      ).first)
+    #expect(classic.message.contains("which needs an NLB"), "\(classic.message)")
     let unknown = try #require(
       findings(try lint([("s.yaml", service("team: shop"))]), "loadbalancer-lifecycle").first)
     #expect(unknown.message.contains("your cloud's mechanism"))

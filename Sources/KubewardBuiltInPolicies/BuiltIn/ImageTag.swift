@@ -19,6 +19,8 @@ struct ImageTag: ObjectPolicy {
         reference.digest == nil,
         // The pause image sleeps whatever its version.
         !container.runsPauseImage,
+        // Never pulled: the image loaded onto the node beforehand runs, whatever its tag.
+        container.node["imagePullPolicy"]?.text != "Never",
         !report.builtImages.replacesTag(of: image.string ?? ""),
         !Self.isScaffoldPlaceholder(image.string ?? "")
       else { continue }

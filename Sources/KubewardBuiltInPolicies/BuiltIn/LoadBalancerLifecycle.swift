@@ -104,7 +104,9 @@ struct LoadBalancerLifecycle: ObjectPolicy {
 
   /// The cloud a Service's annotations are written for.
   private enum Cloud {
-    case alibaba, aws, azure, google, digitalOcean, scaleway, exoscale
+    case alibaba, azure, google, digitalOcean, scaleway, exoscale
+    /// AWS, and whether the Service asks for an NLB already (`aws-load-balancer-type`).
+    case aws(nlb: Bool)
     /// Another provider, by its name: kubeward does not name its mechanism.
     case other(String)
     case unknown
@@ -128,12 +130,17 @@ struct LoadBalancerLifecycle: ObjectPolicy {
 
     init(annotations: Node?) {
       var cloud = Cloud.unknown
+      // The AWS Load Balancer Controller's `external` (and its `nlb-ip`) make NLBs too.
+      let nlb =
+        annotations?["service.beta.kubernetes.io/aws-load-balancer-type"]?.text.map {
+          ["nlb", "external", "nlb-ip"].contains($0)
+        } == true
       for (key, _) in annotations?.pairs ?? .none {
         guard let name = key.string else { continue }
         if name.contains("alibaba-cloud-") || name.contains("alicloud-") {
           cloud = .alibaba
         } else if name.hasPrefix("service.beta.kubernetes.io/aws-") {
-          cloud = .aws
+          cloud = .aws(nlb: nlb)
         } else if name.hasPrefix("service.beta.kubernetes.io/azure-") {
           cloud = .azure
         } else if name.hasPrefix("cloud.google.com/") || name.hasPrefix("networking.gke.io/") {
@@ -161,11 +168,14 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       case .alibaba:
         "create the SLB or NLB yourself and pin it with the "
           + "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id annotation"
-      case .aws:
+      case .aws(let nlb):
         "allocate Elastic IPs and name them in service.beta.kubernetes.io/"
-          + "aws-load-balancer-eip-allocations, which needs an NLB (aws-load-balancer-type: "
-          + "nlb; a Classic ELB, the default, takes none), or manage the load balancer outside "
-          + "the cluster"
+          + "aws-load-balancer-eip-allocations"
+          + (nlb
+            ? ""
+            : ", which needs an NLB (aws-load-balancer-type: nlb; a Classic ELB, the "
+              + "default, takes none)")
+          + ", or manage the load balancer outside the cluster"
       case .azure:
         "create a static public IP and name it in service.beta.kubernetes.io/azure-pip-name"
       case .google:
