@@ -2,7 +2,7 @@
 /// YAML library of kubectl, Kustomize, Helm and Argo CD) reads as `'`. Such a file is valid to
 /// Kubernetes (the documentation's own examples have one), so kubeward reads it as they do:
 /// each `\'` libyaml stops at is rewritten as `\0`, which keeps every position, and the NUL it
-/// gives is turned back into `'` as the scalar is read (`TreeBuilder.restoresApostrophes`).
+/// gives is turned back into `'` once the file is read (`TreeBuilder.restoreApostrophes`).
 enum ApostropheEscapes {
   /// How many times a file is read again: each time rewrites the scalar libyaml stopped at in
   /// each document, so a document of many such scalars takes one read each, and a hostile one

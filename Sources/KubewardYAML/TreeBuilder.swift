@@ -105,8 +105,19 @@ struct TreeBuilder: ~Copyable {
   /// Added to libyaml's 0-based lines: a stream resumed after a syntax error is parsed from
   /// the middle of the file.
   var lineOffset = 0
-  /// Whether a NUL in a double-quoted scalar is a `'` (see `ApostropheEscapes`).
-  var restoresApostrophes = false
+  /// Turns each NUL of a double-quoted scalar into the `'` whose `\'` the reader rewrote as
+  /// `\0` (see `ApostropheEscapes`): once the file is read, so that no other file's scalars
+  /// pay a test each.
+  mutating func restoreApostrophes() {
+    let doubleQuoted = ScalarStyle.doubleQuoted.rawValue
+    for index in 0..<nodes.count {
+      let node = nodes[index]
+      guard node.kind == .scalar, node.style & 0x0F == doubleQuoted else { continue }
+      for offset in Int(node.first)..<Int(node.first + node.count) where text[offset] == 0 {
+        text[offset] = UInt8(ascii: "'")
+      }
+    }
+  }
 
   init(limits: ReaderLimits, expectedBytes: Int) {
     self.limits = limits
@@ -269,10 +280,6 @@ struct TreeBuilder: ~Copyable {
   private mutating func addScalar(_ event: inout yaml_event_t) {
     let scalar = event.data.scalar
     let length = Int(scalar.length)
-    if restoresApostrophes && scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE {
-      // Each NUL is a `\'` the reader wrote as `\0` (see `ApostropheEscapes`).
-      for index in 0..<length where scalar.value[index] == 0 { scalar.value[index] = 0x27 }
-    }
     let bytes = UnsafeBufferPointer(start: scalar.value, count: length)
     let isKey = nextIsKey
     let start = position(event.start_mark)

@@ -113,7 +113,6 @@ public struct YAMLReader: Sendable {
     -> ParsedFile
   {
     var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
-    builder.restoresApostrophes = restoresApostrophes
     var session = ReadSession(bytes: bytes)
     if let nul = session.firstNULByte() {
       let position = session.lines.position(ofByte: nul, in: bytes)
@@ -136,7 +135,7 @@ public struct YAMLReader: Sendable {
         bytes, decoded: decoded, from: segmentStart, into: &builder, session: &session)
       switch outcome {
       case .finished:
-        return finish(builder)
+        return finish(builder, restoringApostrophes: restoresApostrophes)
       case .nestedTooDeep(let range):
         // libyaml keeps a simple key per open flow collection and looks at all of them for
         // every token: reading on to the end of a document nested thousands deep took
@@ -145,7 +144,7 @@ public struct YAMLReader: Sendable {
         _ = builder.abandonDocument()
         builder.nestedTooDeep = nil
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
-          return finish(builder)
+          return finish(builder, restoringApostrophes: restoresApostrophes)
         }
         segmentStart = next.byteOffset
         builder.lineOffset = next.line - 1
@@ -168,7 +167,7 @@ public struct YAMLReader: Sendable {
               message: Self.templateMessage(session.templateDialect())
                 + " (libyaml stops at \(range.start): \(message))",
               range: template, document: nil))
-          return finish(builder)
+          return finish(builder, restoringApostrophes: restoresApostrophes)
         }
         let advice =
           session.reservedIndicator(at: range.start).map {
@@ -190,7 +189,7 @@ public struct YAMLReader: Sendable {
             message: "YAML syntax error: \(message); \(verdict)",
             range: range, document: brokenDocument))
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
-          return finish(builder)
+          return finish(builder, restoringApostrophes: restoresApostrophes)
         }
         segmentStart = next.byteOffset
         builder.lineOffset = next.line - 1
@@ -213,7 +212,10 @@ public struct YAMLReader: Sendable {
       + "output (\(dialect.command))"
   }
 
-  private func finish(_ builder: consuming TreeBuilder) -> ParsedFile {
+  private func finish(_ builder: consuming TreeBuilder, restoringApostrophes: Bool = false)
+    -> ParsedFile
+  {
+    if restoringApostrophes { builder.restoreApostrophes() }
     let tree = builder.makeTree()
     let documents = builder.documents.enumerated().map { index, record in
       ParsedDocument(
