@@ -1,6 +1,7 @@
 /// `"it\'s"`: an escape YAML does not define, which libyaml refuses, and which go-yaml (the
 /// YAML library of kubectl, Kustomize, Helm and Argo CD) reads as `'`. Such a file is valid to
-/// Kubernetes (the documentation's own examples have one), so kubeward reads it as they do:
+/// Kubernetes (the documentation's own examples have one; not a JSON file, which kubectl
+/// decodes as JSON, where `\'` is no escape either), so kubeward reads it as they do:
 /// each `\'` libyaml stops at is rewritten as `\0`, which keeps every position, and the NUL it
 /// gives is turned back into `'` once the file is read (`TreeBuilder.restoreApostrophes`).
 enum ApostropheEscapes {

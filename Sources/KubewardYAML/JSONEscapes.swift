@@ -87,7 +87,7 @@ enum JSONEscapes {
 
   /// Whether the first byte past a byte order mark and white space is `{`, as kubectl's
   /// decoder tells JSON from YAML.
-  private static func startsAsJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  static func startsAsJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     var index = 0
     if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
     while index < bytes.count {

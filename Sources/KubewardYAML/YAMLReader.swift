@@ -85,7 +85,10 @@ public struct YAMLReader: Sendable {
         $0.kind == .syntax && $0.message.contains("found unknown escape character")
       }
     }
-    guard refusesAnEscape(file), !ApostropheEscapes.writesNUL(bytes) else { return file }
+    // kubectl decodes a stream that starts with `{` as JSON, which has no `\'` either.
+    guard refusesAnEscape(file), !JSONEscapes.startsAsJSON(bytes),
+      !ApostropheEscapes.writesNUL(bytes)
+    else { return file }
     // Rewritten in place, each `\'` as `\0`: every line keeps its bytes' count.
     let lines = LineIndex(bytes)
     var text = Array(bytes)
@@ -179,7 +182,9 @@ public struct YAMLReader: Sendable {
           + "with {, [, *, & or %)"
         // A `\'` left (see `ApostropheEscapes`): kubectl reads it, strict parsers do not.
         let verdict =
-          ApostropheEscapes.isApostropheEscape(at: range.start, in: bytes, lines: session.lines)
+          !JSONEscapes.startsAsJSON(bytes)
+            && ApostropheEscapes.isApostropheEscape(
+              at: range.start, in: bytes, lines: session.lines)
           ? "YAML has no \\' escape: kubectl reads it as ', stricter YAML parsers refuse it, and "
             + "kubeward did not lint this document: write ' without the backslash"
           : "kubectl rejects this document: \(advice)"

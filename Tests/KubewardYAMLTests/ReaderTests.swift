@@ -217,6 +217,10 @@ struct DocumentTests {
     let nul = read(#"a: "\x00""# + "\n" + #"b: "it\'s""# + "\n")
     #expect(nul.diagnostics.map(\.kind) == [.syntax])
     #expect(nul.diagnostics.first?.message.contains("kubectl reads it as '") == true)
+    // JSON, which kubectl decodes as JSON, has no such escape either.
+    let json = read(#"{"a": "it\'s"}"#)
+    #expect(json.diagnostics.map(\.kind) == [.syntax])
+    #expect(json.diagnostics.first?.message.contains("kubectl rejects this document") == true)
   }
 
   @Test func edgesOfGoYAMLNumbers() throws {
