@@ -33,10 +33,14 @@ enum ApostropheEscapes {
     guard !starts.isEmpty else { return false }
     for start in starts {
       // libyaml stopped at the first `\'` of the scalar: what is before it is read already.
+      // The scalar ends at its closing quote, or, left open, at the next document's marker
+      // (which no quoted scalar holds): what is past it is left as written.
       var index = start
       while index + 1 < result.count {
         let byte = result[index]
-        if byte == UInt8(ascii: "\"") { break }
+        if byte == UInt8(ascii: "\"") || (byte == 0x0A && startsDocument(result, at: index + 1)) {
+          break
+        }
         guard byte == UInt8(ascii: "\\") else {
           index += 1
           continue
@@ -46,6 +50,17 @@ enum ApostropheEscapes {
       }
     }
     return true
+  }
+
+  /// Whether a line starting at `start` is a document marker (`---` or `...`, then a blank or
+  /// the end).
+  private static func startsDocument(_ bytes: [UInt8], at start: Int) -> Bool {
+    guard start + 3 <= bytes.count else { return false }
+    let marker = bytes[start..<(start + 3)]
+    guard marker.elementsEqual("---".utf8) || marker.elementsEqual("...".utf8) else {
+      return false
+    }
+    return start + 3 == bytes.count || [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 3])
   }
 
   /// The byte offset of `position` when a `\'` is there.

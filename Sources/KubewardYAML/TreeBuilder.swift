@@ -107,12 +107,14 @@ struct TreeBuilder: ~Copyable {
   var lineOffset = 0
   /// Turns each NUL of a double-quoted scalar into the `'` whose `\'` the reader rewrote as
   /// `\0` (see `ApostropheEscapes`): once the file is read, so that no other file's scalars
-  /// pay a test each.
+  /// pay a test each. (A `!!binary` scalar holds the bytes it decodes to, NULs among them.)
   mutating func restoreApostrophes() {
     let doubleQuoted = ScalarStyle.doubleQuoted.rawValue
+    let binary = ScalarTag.binary.rawValue
     for index in 0..<nodes.count {
       let node = nodes[index]
-      guard node.kind == .scalar, node.style & 0x0F == doubleQuoted else { continue }
+      guard node.kind == .scalar, node.style & 0x0F == doubleQuoted, node.style >> 4 != binary
+      else { continue }
       for offset in Int(node.first)..<Int(node.first + node.count) where text[offset] == 0 {
         text[offset] = UInt8(ascii: "'")
       }

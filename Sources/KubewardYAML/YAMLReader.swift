@@ -97,7 +97,11 @@ public struct YAMLReader: Sendable {
       guard refusesAnEscape(file),
         ApostropheEscapes.rewrite(&text, at: file.diagnostics, lines: lines)
       else { break }
-      file = text.withUnsafeBufferPointer { readAsWritten($0, restoresApostrophes: true) }
+      let reread = text.withUnsafeBufferPointer { readAsWritten($0, restoresApostrophes: true) }
+      // A value left open is no YAML past its `\'` either: read again, it hid the documents
+      // after it, which the first reading kept.
+      guard reread.documents.count >= file.documents.count else { break }
+      file = reread
     }
     return file
   }

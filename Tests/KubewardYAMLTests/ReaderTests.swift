@@ -214,6 +214,15 @@ struct DocumentTests {
     #expect(first["b"]?.string == #"\'"#)
     #expect(first["c"]?.string == "echo \\'hi\n")
     #expect(file.documents.last?.root?["d"]?.string == "x'y'z")
+    // A value left open ends at the next document, whose block scalar keeps its `\'`.
+    let open = read(#"a: "x\'"# + "\n---\n" + #"b: |"# + "\n  echo \\'hi\n")
+    #expect(open.diagnostics.map(\.kind) == [.syntax])
+    #expect(open.documents.last?.root?["b"]?.string == "echo \\'hi\n")
+    // A `!!binary` value's NULs are its own.
+    let binary = try #require(
+      read(#"a: !!binary "AAAA""# + "\n" + #"b: "it\'s""# + "\n").documents.first?.root)
+    #expect(binary["a"]?.string == "\u{0}\u{0}\u{0}")
+    #expect(binary["b"]?.string == "it's")
     let nul = read(#"a: "\x00""# + "\n" + #"b: "it\'s""# + "\n")
     #expect(nul.diagnostics.map(\.kind) == [.syntax])
     #expect(nul.diagnostics.first?.message.contains("kubectl reads it as '") == true)
