@@ -622,30 +622,17 @@ struct MessagesFitTheKind {
   /// made highly available) is advised more replicas, and so is an image the configuration
   /// leaves out of the option.
   @Test func aSingleDataStoreIsAdvisedReplicationNotMoreReplicas() throws {
-    func deployment(_ image: String) -> String {
-      """
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: store}
-      spec:
-        replicas: 1
-        selector: {matchLabels: {app: store}}
-        template:
-          metadata: {labels: {app: store}}
-          spec:
-            containers: [{name: store, image: \(image)}]
-      """
-    }
+    func store(_ image: String) -> String { deployment("store", replicas: 1, image: image) }
     for image in ["redis:7.2", "registry.example.com/rhel9/postgresql-16:1"] {
       let finding = try #require(
-        findings(try lint([("d.yaml", deployment(image))]), "single-replica").first)
+        findings(try lint([("d.yaml", store(image))]), "single-replica").first)
       #expect(finding.message.contains("which keeps data, and a second replica would be a second"))
       #expect(!finding.message.contains("run at least 2 replicas"), "\(finding.message)")
       #expect(finding.severity == .info)
     }
     for image in ["example/web:1", "prom/prometheus:v3.0.0"] {
       let other = try #require(
-        findings(try lint([("d.yaml", deployment(image))]), "single-replica").first)
+        findings(try lint([("d.yaml", store(image))]), "single-replica").first)
       #expect(other.message.contains("run at least 2 replicas or add an autoscaler"))
     }
     let configuration = try ConfigurationFile(
@@ -654,7 +641,7 @@ struct MessagesFitTheKind {
     ).configuration
     let unlisted = try #require(
       findings(
-        try lint([("d.yaml", deployment("redis:7.2"))], configuration: configuration),
+        try lint([("d.yaml", store("redis:7.2"))], configuration: configuration),
         "single-replica"
       ).first)
     #expect(unlisted.message.contains("run at least 2 replicas"), "\(unlisted.message)")
