@@ -716,7 +716,8 @@ final class ObjectContext: @unchecked Sendable {
       resource: resource,
       name: GeneratedName.requestName(metadata),
       namespace: namespace,
-      labelsNode: metadata.labelsNode, operation: request.operation)
+      labelsNode: metadata.labelsNode, operation: request.operation,
+      subresource: request.subResource)
     self.namespace = namespace
     self.namespaceObject = namespace.map { check.set.namespaces[$0] } ?? nil
     self.object = object
@@ -1161,10 +1162,11 @@ struct AdmissionCheck: ObjectCheck {
     var everywhere: [Int] = []
     for (index, entry) in compiled.enumerated() {
       let rules = entry.policy.matchConstraints?.resourceRules
-      // `pods/*` names pods with every subresource, the pods themselves too (the empty
-      // subresource is one of them).
+      // By the resource an entry names: `pods/*` names pods with every subresource, the pods
+      // themselves too (the empty subresource is one of them), `pods/status` the webhook's
+      // requests of a pod's status, `*/scale` every resource's.
       let resources = rules?.flatMap(\.resources).map(ResourceRule.resourceName) ?? ["*"]
-      if !entry.variants.isEmpty || resources.contains(where: { $0 == "*" || $0 == "*/*" }) {
+      if !entry.variants.isEmpty || resources.contains("*") {
         everywhere.append(index)
       } else {
         for resource in Set(resources) { named[resource, default: []].append(index) }

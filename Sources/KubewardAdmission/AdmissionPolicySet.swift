@@ -531,7 +531,9 @@ public struct AdmissionPolicySet: Sendable {
 
   /// Findings about the policy files themselves: what cannot be read, expressions that do not
   /// compile (at their own line and column), policies that need a cluster, unbound policies.
-  public func policyFileFindings() -> [Finding] {
+  /// `lintsManifests`: for a run that lints manifests, whose requests are of objects, never
+  /// of subresources (not the webhook's).
+  public func policyFileFindings(lintsManifests: Bool = true) -> [Finding] {
     var findings: [Finding] = []
     for problem in problems {
       findings.append(
@@ -592,6 +594,17 @@ public struct AdmissionPolicySet: Sendable {
             range: SourceRange(at: expression.position(ofByte: offset)),
             message:
               "\(policy.kindName) \(policy.name) \(why); kubeward does not evaluate this policy"
+          ))
+      }
+      // The API server matches a rule's `pods/status` to requests of that subresource only:
+      // no object kubeward lint reads is one, and such a policy was passed over in silence.
+      let entries = policy.matchConstraints?.resourceRules?.flatMap(\.resources) ?? []
+      if lintsManifests, !entries.isEmpty, entries.allSatisfy(ResourceRule.namesOnlySubresources) {
+        findings.append(
+          Finding(
+            policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,
+            message:
+              "\(policy.kindName) \(policy.name) matches only subresources (\(entries.prefix(3).joined(separator: ", "))), which no manifest is: kubeward lint does not evaluate it (kubeward serve does, on the API server's requests of them)"
           ))
       }
       if policy.ownActions == nil && !isBound(policy) && policy.needsCluster == nil {

@@ -204,12 +204,16 @@ final class AdmissionRequestFacts: Sendable {
   /// The object's `metadata.labels`, read only by the selectors that need them.
   let labelsNode: Node?
   let operation: String
+  /// The request's subresource (`status`, `ephemeralcontainers`): empty for the object itself,
+  /// as every object kubeward lint reads is.
+  let subresource: String
 
   init(
     resource: RequestResource, name: String, namespace: String?, labelsNode: Node?,
-    operation: String
+    operation: String, subresource: String = ""
   ) {
     self.resource = resource
+    self.subresource = subresource
     self.name = name
     let createsNamespace =
       resource.group.isEmpty && resource.resource == "namespaces" && operation == "CREATE"
@@ -246,9 +250,28 @@ extension ResourceRule {
     "events.k8s.io": ["v1"], "extensions": [],
   ]
 
-  /// The resource a rule's entry names, without `/*` (see `matches`).
+  /// The resource a rule's entry names, without its subresource (`pods` for `pods/*` and
+  /// `pods/status`, `*` for `*/scale`): the resource of the requests it may match.
   static func resourceName(_ entry: String) -> String {
-    entry.hasSuffix("/*") && entry != "*/*" ? String(entry.dropLast(2)) : entry
+    String(entry.prefix { $0 != "/" })
+  }
+
+  /// Whether a rule's entry names `resource`'s `subresource`, as the API server's matcher
+  /// reads it (`rules.go`): the entry's resource is `*` or the request's, and its subresource
+  /// (after the first `/`, none without one) is `*` or the request's.
+  static func names(_ entry: String, resource: String, subresource: String) -> Bool {
+    let slash = entry.firstIndex(of: "/")
+    let named = slash.map { entry[..<$0] } ?? entry[...]
+    let sub = slash.map { entry[entry.index(after: $0)...] } ?? ""
+    return (named == "*" || named == resource) && (sub == "*" || sub == subresource)
+  }
+
+  /// Whether a rule's entry names subresources only (`pods/status`, `*/scale`), never an
+  /// object itself.
+  static func namesOnlySubresources(_ entry: String) -> Bool {
+    guard let slash = entry.firstIndex(of: "/") else { return false }
+    let sub = entry[entry.index(after: slash)...]
+    return !sub.isEmpty && sub != "*"
   }
 
   func matches(_ request: AdmissionRequestFacts, exact: Bool) -> Bool {
@@ -256,10 +279,19 @@ extension ResourceRule {
     guard anyOperation || operations.contains(request.operation) else { return false }
     // `*` is every resource, `*/*` every resource and subresource; `pods/*` pods with every
     // subresource, the empty one (the pod itself) included, as the API server's rules read.
-    guard
-      anyResource || resources.contains(resource.resource)
-        || wholeResources.contains(resource.resource)
-    else { return false }
+    // A request of a subresource (the webhook's) is matched entry by entry.
+    if request.subresource.isEmpty {
+      guard
+        anyResource || resources.contains(resource.resource)
+          || wholeResources.contains(resource.resource)
+      else { return false }
+    } else {
+      guard
+        resources.contains(where: {
+          Self.names($0, resource: resource.resource, subresource: request.subresource)
+        })
+      else { return false }
+    }
     if !resourceNames.isEmpty && !resourceNames.contains(request.name) { return false }
     if onlyNamespaced && !resource.namespaced || onlyClusterScoped && resource.namespaced {
       return false

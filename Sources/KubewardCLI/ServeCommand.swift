@@ -201,7 +201,7 @@ struct ServeCommand: ParsableCommand {
         throw ValidationError("\(error)")
       }
       set.learnContext(from: inputs)
-      for finding in set.policyFileFindings() {
+      for finding in set.policyFileFindings(lintsManifests: false) {
         logger.error(
           "admission policy problem",
           metadata: [

@@ -90,6 +90,52 @@ struct MatchingTests {
     }
   }
 
+  /// Subresources as the API server's matcher reads a rule (`rules.go`): `deployments/status`
+  /// names the requests of that subresource only (the webhook's), `deployments` the object
+  /// itself only, `deployments/*` both, `*/status` every resource's status, `*` no
+  /// subresource. The webhook matched by the resource alone, both ways.
+  @Test func subresourcesAreMatchedAsTheAPIServerMatchesThem() throws {
+    func findings(_ resources: String, subresource: String) throws -> Int {
+      let rules =
+        #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: "#
+        + resources + "}"
+      var harness = Harness(policies: policy(failing, rules: rules), manifest: deployment())
+      harness.request.operation = "UPDATE"
+      harness.request.subResource = subresource
+      return try harness.objectFindings().count
+    }
+    for (resources, subresource, matched) in [
+      ("[deployments/status]", "status", true), ("[deployments/status]", "", false),
+      ("[deployments/status]", "scale", false), ("[deployments]", "status", false),
+      ("[deployments]", "", true), ("[deployments/*]", "status", true),
+      ("[deployments/*]", "", true), (#"["*/status"]"#, "status", true),
+      (#"["*/status"]"#, "", false), (#"["*"]"#, "status", false),
+      (#"["*/*"]"#, "status", true), ("[statefulsets/status]", "status", false),
+    ] {
+      #expect(
+        try findings(resources, subresource: subresource) == (matched ? 1 : 0),
+        "\(resources) on subresource \"\(subresource)\"")
+    }
+  }
+
+  /// A policy whose rules name only subresources matches no object a manifest holds: lint
+  /// says so, where it said nothing.
+  @Test func aPolicyOfSubresourcesOnlySaysLintDoesNotEvaluateIt() throws {
+    let rules =
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: [pods/ephemeralcontainers, "*/status"]}"#
+    let notes = try Harness(policies: policy(failing, rules: rules), manifest: deployment())
+      .findings().filter { $0.message.contains("matches only subresources") }
+    #expect(notes.count == 1)
+    #expect(notes.first?.severity == .info)
+    #expect(notes.first?.message.contains("(pods/ephemeralcontainers, */status)") == true)
+    // One entry that names the object itself (`pods/*` names the pod too): no such note.
+    let mixed =
+      #"- {apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: [pods/ephemeralcontainers, "pods/*"]}"#
+    #expect(
+      try Harness(policies: policy(failing, rules: mixed), manifest: deployment()).findings()
+        .allSatisfy { !$0.message.contains("matches only subresources") })
+  }
+
   @Test func anUpdateRequestIsConfigurable() throws {
     let rules =
       #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["deployments"]}"#

@@ -132,6 +132,47 @@ struct ReviewTests {
     #expect(create["allowed"] as? Bool == true)
   }
 
+  /// A rule names subresources as the API server's matcher reads it: `deployments/status`
+  /// the requests of a Deployment's status, `deployments` the Deployment itself. The webhook
+  /// matched both by the resource alone.
+  @Test func subresourceRequestsAreMatchedByTheirSubresource() throws {
+    func statusPolicy(_ resources: String) -> String {
+      """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: frozen}
+      spec:
+        failurePolicy: Fail
+        matchConstraints:
+          resourceRules:
+          - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: \(resources)}
+        validations:
+        - {expression: "false", message: "frozen"}
+      ---
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicyBinding
+      metadata: {name: frozen}
+      spec: {policyName: frozen, validationActions: [Deny]}
+      """
+    }
+    func allowed(_ resources: String, subResource: String?) throws -> Bool? {
+      let reviewer = try Reviews.reviewer(policies: statusPolicy(resources))
+      let deployment = Reviews.deployment(replicas: 2)
+      return try Reviews.response(
+        reviewer.review(
+          Array(
+            Reviews.body(
+              object: deployment, operation: "UPDATE", oldObject: deployment,
+              subResource: subResource
+            ).utf8)))["allowed"] as? Bool
+    }
+    #expect(try allowed("[deployments/status]", subResource: "status") == false)
+    #expect(try allowed("[deployments/status]", subResource: nil) == true)
+    #expect(try allowed("[deployments]", subResource: "status") == true)
+    #expect(try allowed("[deployments]", subResource: nil) == false)
+    #expect(try allowed("[deployments/*]", subResource: "status") == false)
+  }
+
   @Test func deleteAndConnectAreAllowedUnlinted() throws {
     let reviewer = try Reviews.reviewer(policies: Self.noScaleDown)
     for operation in ["DELETE", "CONNECT"] {
