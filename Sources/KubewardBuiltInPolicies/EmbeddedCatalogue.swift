@@ -33,6 +33,7 @@ enum EmbeddedCatalogue {
     ("missing-readiness-probe.yaml", PackageResources.missing_readiness_probe_yaml),
     ("nesting-too-deep.yaml", PackageResources.nesting_too_deep_yaml),
     ("not-kubernetes.yaml", PackageResources.not_kubernetes_yaml),
+    ("pdb-blocks-eviction.yaml", PackageResources.pdb_blocks_eviction_yaml),
     ("replication-controller.yaml", PackageResources.replication_controller_yaml),
     ("resource-requests.yaml", PackageResources.resource_requests_yaml),
     ("schema.yaml", PackageResources.schema_yaml),

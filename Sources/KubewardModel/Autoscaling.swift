@@ -59,4 +59,8 @@ public struct PodDisruptionBudget: Sendable {
 
   /// `spec.selector`; `nil` when absent (it then selects nothing).
   public var selector: LabelSelector? { LabelSelector(selector: object.spec?.mapping(.selector)) }
+
+  /// `spec.minAvailable` and `spec.maxUnavailable`: a count of pods, or a percentage of them.
+  public var minAvailable: Node? { object.spec?["minAvailable"] }
+  public var maxUnavailable: Node? { object.spec?["maxUnavailable"] }
 }

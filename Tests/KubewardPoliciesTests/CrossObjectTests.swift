@@ -507,6 +507,41 @@ struct CrossObjectTests {
     #expect(findings.filter { $0.policy == "missing-pdb" }.isEmpty)
   }
 
+  /// `pdb-blocks-eviction` counts as the disruption controller does: a percentage of
+  /// `minAvailable` rounds up (67% of 3 pods is 3), `maxUnavailable` of 0 or 0% allows none
+  /// whatever the pods, and the pods of every workload the budget selects add up.
+  @Test func aBudgetBlocksEvictionWhenItRequiresEveryPod() throws {
+    func blocks(_ bound: String, replicas: [Int]) throws -> Bool {
+      let workloads = replicas.enumerated().map { index, count in
+        deployment("w\(index)", labels: "app: shop, part: w\(index)", replicas: count)
+      }
+      let budget = """
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: shop}
+        spec:
+          \(bound)
+          selector: {matchLabels: {app: shop}}
+        """
+      let result = try lint([("shop.yaml", (workloads + [budget]).joined(separator: "\n---\n"))])
+      return !findings(result, "pdb-blocks-eviction").isEmpty
+    }
+    #expect(try blocks("minAvailable: 67%", replicas: [3]))
+    #expect(try !blocks("minAvailable: 66%", replicas: [3]))
+    #expect(try blocks("minAvailable: 100%", replicas: [2, 2]))
+    #expect(try blocks("minAvailable: 4", replicas: [2, 2]))
+    #expect(try !blocks("minAvailable: 3", replicas: [2, 2]))
+    #expect(try blocks("maxUnavailable: 0", replicas: [5]))
+    #expect(try blocks("maxUnavailable: 0%", replicas: [5]))
+    #expect(try !blocks("maxUnavailable: 1%", replicas: [5]))
+    // No pod to keep: nothing is blocked.
+    #expect(try !blocks("minAvailable: 1", replicas: [0]))
+    // Text that is no count or percentage is the API server's to reject.
+    #expect(try !blocks("minAvailable: all", replicas: [1]))
+    // Replicas past what the API allows add up without overflowing.
+    #expect(try !blocks("minAvailable: 1", replicas: [Int.max, Int.max]))
+  }
+
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
     let folder = try temporaryFolder()
     for index in 0..<40 {

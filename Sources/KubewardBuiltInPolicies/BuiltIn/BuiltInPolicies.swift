@@ -32,6 +32,7 @@ public enum BuiltInPolicies {
     ReplicationControllerKind.self,
     SingleReplica.self,
     MissingPDB.self,
+    PDBBlocksEviction.self,
     StatefulSetServiceName.self,
     ImageTag.self,
     ResourceRequests.self,

@@ -12,12 +12,13 @@ struct HostPathVolume: ObjectPolicy {
   /// (devices, sockets, lock files), the kubelet's own plugin sockets and volume mount points,
   /// which node plugins must share, and the folders a node plugin's or driver's installer
   /// must write (a few files, never data): the CNI's (with its plugins' state, host-local's
-  /// address leases), FlexVolume's plugin folder, and GKE's
-  /// folder for GPU drivers and libraries.
+  /// address leases), FlexVolume's plugin folder, GKE's folder for GPU drivers and
+  /// libraries, and Node Feature Discovery's, where node agents write the feature files
+  /// (`features.d`) it reads.
   static let nonDataPrefixes = [
     "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni/net.d",
     "/opt/cni/bin", "/var/lib/cni", "/usr/libexec/kubernetes/kubelet-plugins",
-    "/home/kubernetes/bin",
+    "/home/kubernetes/bin", "/etc/kubernetes/node-feature-discovery",
   ]
 
   /// On a Windows node: the kubelet's folder, the CNI's, and `C:\k`, which holds the
@@ -56,6 +57,13 @@ struct HostPathVolume: ObjectPolicy {
     let path = path.replacing("//", with: "/")
     return !path.contains("/.")
       && (path == "/var/log" || path == "/var/log/" || path.hasPrefix("/var/log/"))
+  }
+
+  /// A folder of its own in the node's log folder (`/var/log/aws-routed-eni`), where a node
+  /// agent writes its logs.
+  static func isAgentLogFolder(_ path: String) -> Bool {
+    let path = path.replacing("//", with: "/")
+    return isNodeLogFolder(path) && path.count > "/var/log/".count
   }
 
   init(options: PolicyOptions) {}
@@ -117,8 +125,37 @@ struct HostPathVolume: ObjectPolicy {
             adjustment: .info)
           continue
         }
+        // A DaemonSet is a node agent: its own log folder is where the node's tools and the
+        // agent's host-side parts (a CNI plugin's binary) read and write its logs.
+        if object.kind == "DaemonSet", Self.isAgentLogFolder(path) {
+          report.report(
+            key,
+            """
+            mounts a log folder of its own on the node (\(path)) writable through hostPath \
+            volume \"\(name)\", as a node agent does for its logs (a CNI's, a device \
+            plugin's), which the node's tools read there: no ephemeral-storage limit counts \
+            them, so make sure the agent rotates them
+            """,
+            adjustment: .info)
+          continue
+        }
       }
       let path = hostPath.scalar(.path)?.string.map { " (\($0))" } ?? ""
+      if volumes.writtenByMountingAgents.contains(name)
+        && !volumes.bidirectionallyMounted.contains(name)
+      {
+        report.report(
+          key,
+          """
+          mounts the node's filesystem\(path) writable through hostPath volume \"\(name)\" \
+          in a container that mounts filesystems for other pods (mountPropagation \
+          Bidirectional): a storage system's node agent (a CSI node plugin), whose host folders \
+          (the data it serves, its state) the storage system sizes, and no ephemeral-storage \
+          limit counts them
+          """,
+          adjustment: .info)
+        continue
+      }
       if volumes.bidirectionallyMounted.contains(name) {
         report.report(
           key,

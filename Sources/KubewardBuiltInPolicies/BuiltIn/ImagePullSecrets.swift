@@ -57,9 +57,17 @@ struct ImagePullSecrets: ObjectPolicy {
           "\(pulled), which the configuration declares private, but the pod spec lists no "
           + "imagePullSecrets, so pods fail with ErrImagePull (\"pull access denied\") \(nodes)"
       case .privateOnly:
-        message =
-          "\(pulled), a registry that serves private repositories only, but the pod spec lists "
-          + "no imagePullSecrets, so pods fail with ErrImagePull \(nodes)"
+        // ECR is read with the nodes' AWS credentials, never a pull secret: its tokens
+        // expire within 12 hours, and the add-ons' own images are on ECR (the VPC CNI's).
+        report.report(
+          image,
+          "\(pulled), an Amazon ECR registry, whose repositories are private: nodes pull them "
+            + "with AWS credentials of their own (an EKS node role allowed to read the "
+            + "repository, or the kubelet's ECR credential provider elsewhere), not with an image "
+            + "pull secret, whose ECR token would expire within 12 hours; make sure the nodes may "
+            + "read this repository",
+          container: container, adjustment: .info)
+        continue
       case .unknown:
         message =
           "\(pulled) with no imagePullSecrets; kubeward cannot tell whether this repository is "
@@ -91,7 +99,8 @@ enum RegistryVerdict: Equatable, Sendable {
   case local
   /// The team declared it private (`privateRegistries`).
   case declaredPrivate
-  /// A host that serves private repositories only (Amazon ECR's private registries).
+  /// A host that serves private repositories only (Amazon ECR's private registries), which
+  /// nodes read with AWS credentials of their own.
   case privateOnly
   /// Not known to be either.
   case unknown

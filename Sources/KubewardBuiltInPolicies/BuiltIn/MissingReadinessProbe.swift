@@ -32,6 +32,14 @@ struct MissingReadinessProbe: SetPolicy {
       let rollsOut =
         [.deployment, .statefulSet, .daemonSet].contains(workload.kind) && !workload.recreates
         && !workload.updatesOnDelete
+      // A StatefulSet's only pod: its rollout stops it before starting the next (no working
+      // pod is replaced early), and while it starts no other pod serves its Services, so a
+      // probe gates little until it runs more. Information.
+      let lonePod =
+        workload.kind == .statefulSet && workload.replicas == 1 && !set.isAutoscaled(workload)
+        && !set.mayBeIncomplete(
+          around: workload.location, scope: workload.scope,
+          lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
       for container in workload.unprobedContainers {
         let isReached =
           podIsReached
@@ -106,13 +114,17 @@ struct MissingReadinessProbe: SetPolicy {
         // is a guess. Information.
         let mayServeOnlyHealthChecks = !isReached && container.declaresOnlyProbedPorts
         let consequences =
-          gatedByAnother
-          ? "the pod's readiness waits only for another container's probe, so if this one "
-            + "starts slower, \(slowerStart)"
-          : mayServeOnlyHealthChecks
-            ? "its declared ports are those its liveness probe checks and no Service in the "
-              + "set reaches it, but if it serves more than health checks, \(unprobedConsequences)"
-            : unprobedConsequences
+          lonePod && !gatedByAnother
+          ? "it is its StatefulSet's only pod, which a rollout stops before starting the next "
+            + "and beside which no other pod serves while it starts, so a probe gates little "
+            + "until it runs more replicas; then \(unprobedConsequences)"
+          : gatedByAnother
+            ? "the pod's readiness waits only for another container's probe, so if this one "
+              + "starts slower, \(slowerStart)"
+            : mayServeOnlyHealthChecks
+              ? "its declared ports are those its liveness probe checks and no Service in the "
+                + "set reaches it, but if it serves more than health checks, \(unprobedConsequences)"
+              : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
         // its own: the advice is harder to follow, and the finding is information. So is a
         // container that declares no port, reached only through Services' UDP or SCTP ports.
@@ -134,7 +146,7 @@ struct MissingReadinessProbe: SetPolicy {
           // Unreached and never rolled out (a ReplicaSet's, a ReplicationController's), it
           // waits for a Service kubeward does not see: a guess, so information.
           adjustment: servesOnlyDatagrams || gatedByAnother || servingContainerIsAGuess
-            || mayServeOnlyHealthChecks || (!isReached && !rollsOut)
+            || mayServeOnlyHealthChecks || (!isReached && !rollsOut) || lonePod
             ? .info : .standard)
       }
     }

@@ -17,4 +17,10 @@ final class PodVolumes {
   lazy var growingWhileRunning = spec.volumesGrowingWhileRunning()
   /// Volumes a container mounts with `mountPropagation: Bidirectional`.
   lazy var bidirectionallyMounted = Set(spec.containers.flatMap(\.bidirectionallyMountedVolumes))
+  /// Volumes written by a container that mounts some volume with `mountPropagation:
+  /// Bidirectional`: a storage system's node agent (a CSI node plugin), which mounts the
+  /// filesystems it serves for other pods and keeps their data in its own folder.
+  lazy var writtenByMountingAgents = Set(
+    spec.containers.filter { !$0.bidirectionallyMountedVolumes.isEmpty }.flatMap(\.volumeMounts)
+      .filter { !$0.readOnly }.map(\.volume))
 }

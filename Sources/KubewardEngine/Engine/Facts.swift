@@ -368,6 +368,11 @@ public struct DisruptionBudgetFacts: Sendable {
   public let selector: LabelSelector?
   /// The manifest names no namespace: it lands wherever it is applied (kustomize, `-n`).
   public let namespaceIsImplicit: Bool
+  /// `spec.minAvailable` and `spec.maxUnavailable` (a count or a percentage), where written.
+  public let minAvailable: (value: IntOrString, location: Location)?
+  public let maxUnavailable: (value: IntOrString, location: Location)?
+  /// Where its kind is written.
+  public let location: Location
 
   public let scope: String
 
@@ -491,10 +496,16 @@ extension FactsCollection {
       }
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {
+        func bound(_ node: Node?) -> (IntOrString, Location)? {
+          guard let node, let value = IntOrString(node) else { return nil }
+          return (value, locate(node))
+        }
         budgets.append(
           DisruptionBudgetFacts(
             object: reference, selector: strings(budget.selector),
-            namespaceIsImplicit: Self.namesNoNamespace(object), scope: locate.scope))
+            namespaceIsImplicit: Self.namesNoNamespace(object),
+            minAvailable: bound(budget.minAvailable), maxUnavailable: bound(budget.maxUnavailable),
+            location: locate(object.kindNode), scope: locate.scope))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
