@@ -57,6 +57,18 @@ func deployment(
     """
 }
 
+/// A PodDisruptionBudget of `bound` (`minAvailable: 1`) selecting the pods labelled `app: name`.
+func disruptionBudget(_ name: String, _ bound: String) -> String {
+  """
+  apiVersion: policy/v1
+  kind: PodDisruptionBudget
+  metadata: {name: \(name)}
+  spec:
+    \(bound)
+    selector: {matchLabels: {app: \(name)}}
+  """
+}
+
 func service(_ name: String, namespace: String? = nil, selector: String, extra: String = "")
   -> String
 {
@@ -515,14 +527,7 @@ struct CrossObjectTests {
       let workloads = replicas.enumerated().map { index, count in
         deployment("w\(index)", labels: "app: shop, part: w\(index)", replicas: count)
       }
-      let budget = """
-        apiVersion: policy/v1
-        kind: PodDisruptionBudget
-        metadata: {name: shop}
-        spec:
-          \(bound)
-          selector: {matchLabels: {app: shop}}
-        """
+      let budget = disruptionBudget("shop", bound)
       let result = try lint([("shop.yaml", (workloads + [budget]).joined(separator: "\n---\n"))])
       return !findings(result, "pdb-blocks-eviction").isEmpty
     }
@@ -540,6 +545,49 @@ struct CrossObjectTests {
     #expect(try !blocks("minAvailable: all", replicas: [1]))
     // Replicas past what the API allows add up without overflowing.
     #expect(try !blocks("minAvailable: 1", replicas: [Int.max, Int.max]))
+  }
+
+  /// What `pdb-blocks-eviction` cannot count it leaves alone: pods a custom resource may run
+  /// (an Argo Rollout of the same labels), and a `policy/v1beta1` budget's empty selector,
+  /// which selects no pod. What a kustomization may change it says as information.
+  @Test func aBudgetsPodsThatTheSetDoesNotSettleAreNotCounted() throws {
+    let budget = disruptionBudget("web", "minAvailable: 1")
+    let one = deployment("web", replicas: 1)
+    func found(_ files: [(String, String)]) throws -> [Finding] {
+      findings(try lint(files), "pdb-blocks-eviction")
+    }
+    #expect(try found([("web.yaml", one + "\n---\n" + budget)]).first?.severity == .warning)
+    let rollout = """
+      apiVersion: argoproj.io/v1alpha1
+      kind: Rollout
+      metadata: {name: web}
+      spec:
+        replicas: 5
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec: {containers: [{name: web, image: example/web:1.0}]}
+      """
+    #expect(try found([("web.yaml", [one, budget, rollout].joined(separator: "\n---\n"))]).isEmpty)
+    let emptyBeta = """
+      apiVersion: policy/v1beta1
+      kind: PodDisruptionBudget
+      metadata: {name: all}
+      spec:
+        maxUnavailable: 0
+        selector: {}
+      """
+    #expect(try found([("web.yaml", one + "\n---\n" + emptyBeta)]).isEmpty)
+    let folder = try temporaryFolder()
+    try write(one, to: folder + "/web.yaml")
+    try write(budget, to: folder + "/pdb.yaml")
+    try write(
+      "resources: [web.yaml, pdb.yaml]\nreplicas: [{name: web, count: 3}]\n",
+      to: folder + "/kustomization.yaml")
+    let kustomized = findings(
+      try Linter().lint(try InputDiscovery.inputs(for: [folder])), "pdb-blocks-eviction")
+    #expect(kustomized.map(\.severity) == [.info])
+    #expect(kustomized.first?.message.contains("a kustomization builds it") == true)
   }
 
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {

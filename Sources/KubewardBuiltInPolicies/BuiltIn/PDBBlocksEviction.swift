@@ -9,7 +9,10 @@ import KubewardModel
 /// budget of `maxUnavailable: 0` (or `0%`) allows no eviction whatever the pods; one of
 /// `minAvailable` allows none when it requires every pod its workloads run. That count is
 /// known only where the set settles it: every workload the budget selects has its replicas
-/// written, and no autoscaler of the set, or template near it, may change them.
+/// written, no autoscaler of the set, or template near it, may change them, and no custom
+/// resource (an Argo Rollout, a CloneSet) may run pods it selects. Where a kustomization
+/// builds the budget or its workloads, its patches and `replicas:` may change either: what
+/// is written is said, as information.
 struct PDBBlocksEviction: SetPolicy {
   static let id = "pdb-blocks-eviction"
 
@@ -23,23 +26,30 @@ struct PDBBlocksEviction: SetPolicy {
   func check(_ set: LintSet, _ report: inout SetReport) {
     let selections = set.makeSelectionBudget()
     for budget in set.facts.budgets {
-      guard let selector = budget.selector,
+      guard let selector = budget.selector, !budget.selectsNothing,
         let selected = set.workloads(selectedBy: selector, in: budget.space, within: selections),
         selected.contains(where: { ($0.replicas ?? 1) > 0 || set.isAutoscaled($0) })
       else { continue }
       let named = Self.names(selected)
+      let kustomized = budget.isKustomized || selected.contains(where: \.isKustomized)
+      let kustomization =
+        kustomized
+        ? " (as written: a kustomization builds \(budget.isKustomized ? "it" : "them"), and its "
+          + "patches or replicas may change this)" : ""
+      let adjustment: SeverityAdjustment = kustomized ? .info : .standard
       if let (value, location) = budget.maxUnavailable {
         guard Self.isZero(value) else { continue }
         report.report(
           budget.object, at: location,
           """
           allows no voluntary disruption of the pods it selects (maxUnavailable: \
-          \(Self.written(value))), those of \(named): a node drain or cluster upgrade cannot \
-          evict them, and waits until someone deletes the budget or the pods; allow one at a \
-          time (maxUnavailable: 1)
-          """)
+          \(Self.written(value))), those of \(named)\(kustomization): a node drain or cluster \
+          upgrade cannot evict them, and waits until someone deletes the budget or the pods; \
+          allow one at a time (maxUnavailable: 1)
+          """, adjustment: adjustment)
       } else if let (value, location) = budget.minAvailable {
         guard selected.allSatisfy({ Self.counted.contains($0.kind) && !set.isAutoscaled($0) }),
+          !set.customResourceMayRunPods(selectedBy: selector, in: budget.space, within: selections),
           !set.mayBeIncomplete(
             around: budget.location, scope: budget.scope,
             lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
@@ -49,16 +59,20 @@ struct PDBBlocksEviction: SetPolicy {
         guard pods > 0, let required = Self.required(value, of: pods), required >= pods else {
           continue
         }
+        let pieces = pods == 1 ? "pod" : "pods"
+        let share =
+          required > pods
+          ? "\(required) pods to stay available, more than the \(pods) \(pieces) it selects"
+          : "\(required) of the \(pods) \(pieces) it selects to stay available"
         report.report(
           budget.object, at: location,
           """
-          requires \(required) of the \(pods) \(pods == 1 ? "pod" : "pods") it selects (those \
-          of \(named)) to stay available (minAvailable: \(Self.written(value))\(Self.rounding(value))), \
-          so it allows no \
-          voluntary disruption: a node drain or cluster upgrade cannot evict \
-          \(pods == 1 ? "it" : "them"), and waits until someone deletes the budget or the \
-          pods; use maxUnavailable: 1, or run more replicas than it requires
-          """)
+          requires \(share) (those of \(named); minAvailable: \(Self.written(value))\
+          \(Self.rounding(value)))\(kustomization), so it allows no voluntary disruption: a \
+          node drain or cluster upgrade cannot evict \(pods == 1 ? "it" : "them"), and waits \
+          until someone deletes the budget or the pods; use maxUnavailable: 1, or run more \
+          replicas than it requires
+          """, adjustment: adjustment)
       }
     }
   }

@@ -74,11 +74,15 @@ struct Locator: Sendable {
   private let file: Location.Origin
   /// The file's project (`LintInput.scope`).
   let scope: String
+  /// A kustomization of the run builds the file (as a resource or a patch), and may change
+  /// what it says (`replicas:`, patches).
+  let isKustomized: Bool
 
-  init(file: String, scope: String = "", computePaths: Bool) {
+  init(file: String, scope: String = "", computePaths: Bool, isKustomized: Bool = false) {
     self.file = Location.Origin(file: file, path: nil)
     self.scope = scope
     self.computePaths = computePaths
+    self.isKustomized = isKustomized
   }
 
   func callAsFunction(_ node: Node) -> Location {
@@ -138,6 +142,8 @@ public final class WorkloadFacts: Sendable {
   /// `spec.replicas` (1 when unset, for kinds that have replicas; `nil` for the others).
   public let replicas: Int?
   public let replicasLocation: Location?
+  /// A kustomization builds it, and may change its replicas (`Locator.isKustomized`).
+  public let isKustomized: Bool
   /// A StatefulSet's `spec.serviceName`.
   public let serviceName: String?
   public let serviceNameLocation: Location?
@@ -174,9 +180,11 @@ public final class WorkloadFacts: Sendable {
     probesReadiness: Bool, probesUndeclaredPorts: Bool = false,
     namedUndeclaredPorts: [Int] = [], recreates: Bool, updatesOnDelete: Bool = false,
     ownsStorage: Bool,
-    sharedClaim: String? = nil, subdomain: String? = nil, dataStore: String? = nil
+    sharedClaim: String? = nil, subdomain: String? = nil, dataStore: String? = nil,
+    isKustomized: Bool = false
   ) {
     self.object = object
+    self.isKustomized = isKustomized
     self.scope = scope
     self.kind = kind
     self.location = location
@@ -373,6 +381,10 @@ public struct DisruptionBudgetFacts: Sendable {
   public let maxUnavailable: (value: IntOrString, location: Location)?
   /// Where its kind is written.
   public let location: Location
+  /// A `policy/v1beta1` budget's empty selector selects no pod (`policy/v1`'s, every pod).
+  public let selectsNothing: Bool
+  /// A kustomization builds it, and may patch it (`Locator.isKustomized`).
+  public let isKustomized: Bool
 
   public let scope: String
 
@@ -505,7 +517,11 @@ extension FactsCollection {
             object: reference, selector: strings(budget.selector),
             namespaceIsImplicit: Self.namesNoNamespace(object),
             minAvailable: bound(budget.minAvailable), maxUnavailable: bound(budget.maxUnavailable),
-            location: locate(object.kindNode), scope: locate.scope))
+            location: locate(object.kindNode),
+            selectsNothing: object.apiVersion == "policy/v1beta1"
+              && (budget.selector.map { $0.matchLabels.isEmpty && $0.requirements.isEmpty }
+                ?? true),
+            isKustomized: locate.isKustomized, scope: locate.scope))
       }
     case .serviceMonitor, .podMonitor:
       if let monitor = Monitor(object) {
@@ -625,7 +641,8 @@ extension FactsCollection {
             let name = DataImages.name(of: container, among: dataStoreImages), !container.isIdle
           else { return nil }
           return name
-        }.first.map { strings($0) } : nil)
+        }.first.map { strings($0) } : nil,
+      isKustomized: locate.isKustomized)
   }
 
   /// The port numbers the serving containers' arguments or environment name and no container

@@ -254,7 +254,9 @@ extension Linter {
       outcome.directives = SuppressionDirectives.comments(
         in: bytes, file: input.name, tree: file.tree)
     }
-    let locate = Locator(file: input.name, scope: input.scope, computePaths: computePaths)
+    let locate = Locator(
+      file: input.name, scope: input.scope, computePaths: computePaths,
+      isKustomized: input.isKustomizeResource || input.isKustomizePatch)
     var report = ObjectReport(file: input.name, computePaths: computePaths)
     report.objectMayBePartial = input.isKustomizePatch || input.isKustomizeResource
     report.isKustomizePatch = input.isKustomizePatch
