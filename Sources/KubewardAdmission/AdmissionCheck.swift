@@ -704,9 +704,17 @@ final class ObjectContext: @unchecked Sendable {
     // `check.set` read in place: binding it to a name copied the set for every object.
     let metadata = object.metadata
     let namespaceNode = metadata.node?["namespace"]
-    let resource = check.set.resources.resource(
+    let ofKind = check.set.resources.resource(
       apiVersion: object.apiVersion, kind: object.kind,
       hasNamespace: namespaceNode.map { !APIDefaults.isUnset($0) } ?? false)
+    // The webhook's request names its resource: a subresource's object is of another kind
+    // (`kubectl scale` sends a Scale for `deployments/scale`).
+    let resource =
+      admission?.resource.map {
+        RequestResource(
+          group: $0.group, version: $0.version, kind: ofKind.kind, resource: $0.resource,
+          namespaced: ofKind.namespaced)
+      } ?? ofKind
     let namespace =
       resource.namespaced
       ? (namespaceNode.flatMap { APIDefaults.isUnset($0) ? nil : $0.string }
@@ -1000,6 +1008,9 @@ struct AdmissionCheck: ObjectCheck {
   /// Most objects meet few of a run's policies, and this skips the rest without matching.
   let candidatesByResource: [String: [Int]]
   let candidatesForOthers: [Int]
+  /// Some policy's rules name a subresource (`deployments/scale`), whose requests come with
+  /// objects of any kind (the webhook's).
+  let namesSubresources: Bool
 
   /// The policies that can match `resource`, in order.
   private func candidates(for resource: String) -> [Int] {
@@ -1174,6 +1185,11 @@ struct AdmissionCheck: ObjectCheck {
     }
     candidatesByResource = named.mapValues { ($0 + everywhere).sorted() }
     candidatesForOthers = everywhere
+    namesSubresources = compiled.contains { entry in
+      (entry.policy.matchConstraints?.resourceRules ?? []).contains {
+        $0.resources.contains(where: ResourceRule.namesOnlySubresources)
+      }
+    }
   }
 
   /// Only the kinds whose resource some policy of the check may match: the engine asks once
@@ -1190,6 +1206,8 @@ struct AdmissionCheck: ObjectCheck {
     {
       return false
     }
+    // A request of a subresource names the resource whose it is, whatever its object's kind.
+    if namesSubresources { return true }
     let resource = set.resources.resource(apiVersion: apiVersion, kind: kind, hasNamespace: true)
     return !candidates(for: resource.resource).isEmpty
   }

@@ -259,7 +259,11 @@ final class ResourceRule: Sendable {
     self.apiGroups = apiGroups
     self.apiVersions = apiVersions
     self.operations = operations
-    self.resources = resources
+    // `pods/` names no subresource, as the API server splits it: `pods`.
+    self.resources = resources.map {
+      $0.count > 1 && $0.hasSuffix("/") && !$0.dropLast().contains("/") ? String($0.dropLast()) : $0
+    }
+    let resources = self.resources
     self.resourceNames = resourceNames
     self.scope = scope
     anyGroup = apiGroups.contains("*")

@@ -19,12 +19,15 @@ public struct AdmissionReviewRequest: Sendable {
   public let object: Node?
   /// The object before an UPDATE or DELETE.
   public let oldObject: Node?
+  /// `request.resource`, when it names one: the resource whose subresource a request of one
+  /// is (`deployments` for `kubectl scale`, whose object is a `Scale`).
+  public var resource: (group: String, version: String, resource: String)? = nil
 
   /// What the policies see as `request`.
   public var context: AdmissionRequestContext {
     AdmissionRequestContext(
       uid: uid, operation: operation, subResource: subResource, username: username,
-      groups: groups, dryRun: dryRun, oldObject: oldObject)
+      groups: groups, dryRun: dryRun, oldObject: oldObject, resource: resource)
   }
 }
 
@@ -99,7 +102,8 @@ extension AdmissionReviewRequest {
       throw BadReview("request.object is missing: a \(operation) request carries the object")
     }
     let userInfo = request["userInfo"]
-    return AdmissionReviewRequest(
+    let resource = request["resource"]
+    var parsed = AdmissionReviewRequest(
       uid: uid, operation: operation,
       namespace: request["namespace"]?.text.flatMap { $0.isEmpty ? nil : $0 },
       name: request["name"]?.text.flatMap { $0.isEmpty ? nil : $0 },
@@ -109,6 +113,12 @@ extension AdmissionReviewRequest {
       subResource: request["subResource"]?.text ?? "",
       kind: request["kind"]?["kind"]?.text ?? object?["kind"]?.text ?? "",
       object: object, oldObject: oldObject)
+    if let name = resource?["resource"]?.text, !name.isEmpty {
+      parsed.resource = (
+        resource?["group"]?.text ?? "", resource?["version"]?.text ?? "", name
+      )
+    }
+    return parsed
   }
 
   private static func quoted(_ text: String?) -> String {

@@ -578,6 +578,28 @@ struct CrossObjectTests {
         selector: {}
       """
     #expect(try found([("web.yaml", one + "\n---\n" + emptyBeta)]).isEmpty)
+    // Nor does `missing-pdb` count it as a budget of three replicas.
+    let three = deployment("web", replicas: 3)
+    #expect(
+      findings(try lint([("web.yaml", three + "\n---\n" + emptyBeta)]), "missing-pdb").count == 1)
+    // A selector without labels selects the Rollout's pods too, whatever its labels.
+    let anyPod = disruptionBudget("web", "minAvailable: 1").replacing(
+      "{matchLabels: {app: web}}", with: "{}")
+    let otherRollout = rollout.replacing("app: web", with: "app: api").replacing(
+      "name: web", with: "name: api")
+    #expect(
+      try found([("web.yaml", [one, anyPod, otherRollout].joined(separator: "\n---\n"))])
+        .isEmpty)
+    // Replicas that are no number leave the count unknown.
+    let unknown = one.replacing("replicas: 1", with: "replicas: ${REPLICAS}")
+    #expect(try found([("web.yaml", unknown + "\n---\n" + budget)]).isEmpty)
+    // A drain leaves a DaemonSet's pods where they are.
+    let agent = rollout.replacing("argoproj.io/v1alpha1", with: "apps/v1").replacing(
+      "kind: Rollout", with: "kind: DaemonSet"
+    ).replacing("  replicas: 5\n", with: "")
+    #expect(
+      try found([("web.yaml", agent + "\n---\n" + disruptionBudget("web", "maxUnavailable: 0"))])
+        .isEmpty)
     let folder = try temporaryFolder()
     try write(one, to: folder + "/web.yaml")
     try write(budget, to: folder + "/pdb.yaml")

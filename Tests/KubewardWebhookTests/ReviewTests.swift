@@ -132,31 +132,37 @@ struct ReviewTests {
     #expect(create["allowed"] as? Bool == true)
   }
 
+  /// A policy bound with Deny whose one rule names `resources` of `groups` on UPDATE.
+  static func denying(
+    _ name: String, groups: String, resources: String, expression: String, message: String
+  ) -> String {
+    """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: \(name)}
+    spec:
+      failurePolicy: Fail
+      matchConstraints:
+        resourceRules:
+        - {apiGroups: \(groups), apiVersions: [v1], operations: [UPDATE], resources: \(resources)}
+      validations:
+      - {expression: "\(expression)", message: "\(message)"}
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicyBinding
+    metadata: {name: \(name)}
+    spec: {policyName: \(name), validationActions: [Deny]}
+    """
+  }
+
   /// A rule names subresources as the API server's matcher reads it: `deployments/status`
   /// the requests of a Deployment's status, `deployments` the Deployment itself. The webhook
   /// matched both by the resource alone.
   @Test func subresourceRequestsAreMatchedByTheirSubresource() throws {
-    func statusPolicy(_ resources: String) -> String {
-      """
-      apiVersion: admissionregistration.k8s.io/v1
-      kind: ValidatingAdmissionPolicy
-      metadata: {name: frozen}
-      spec:
-        failurePolicy: Fail
-        matchConstraints:
-          resourceRules:
-          - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: \(resources)}
-        validations:
-        - {expression: "false", message: "frozen"}
-      ---
-      apiVersion: admissionregistration.k8s.io/v1
-      kind: ValidatingAdmissionPolicyBinding
-      metadata: {name: frozen}
-      spec: {policyName: frozen, validationActions: [Deny]}
-      """
-    }
     func allowed(_ resources: String, subResource: String?) throws -> Bool? {
-      let reviewer = try Reviews.reviewer(policies: statusPolicy(resources))
+      let reviewer = try Reviews.reviewer(
+        policies: Self.denying(
+          "frozen", groups: "[apps]", resources: resources, expression: "false", message: "frozen"))
       let deployment = Reviews.deployment(replicas: 2)
       return try Reviews.response(
         reviewer.review(
@@ -171,6 +177,33 @@ struct ReviewTests {
     #expect(try allowed("[deployments]", subResource: "status") == true)
     #expect(try allowed("[deployments]", subResource: nil) == false)
     #expect(try allowed("[deployments/*]", subResource: "status") == false)
+  }
+
+  /// A subresource's request is matched by the resource it names, not its object's kind:
+  /// `kubectl scale` sends a Scale for `deployments/scale`, which a rule of `apps`
+  /// Deployments' scale matches (and whose `object` is the Scale).
+  @Test func aScaleRequestIsMatchedByTheDeploymentsItScales() throws {
+    let policy = Self.denying(
+      "at-most-three", groups: "[apps]", resources: "[deployments/scale]",
+      expression: "object.spec.replicas <= 3", message: "at most three")
+    let reviewer = try Reviews.reviewer(policies: policy)
+    func allowed(_ replicas: Int, subResource: String?) throws -> Bool? {
+      let scale =
+        #"{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"web","namespace":"shop"},"spec":{"replicas":"#
+        + "\(replicas)}}"
+      return try Reviews.response(
+        reviewer.review(
+          Array(
+            Reviews.body(
+              object: scale, operation: "UPDATE", oldObject: scale,
+              kind: ("autoscaling", "v1", "Scale", "scales"), subResource: subResource,
+              resource: ("apps", "v1", "deployments")
+            ).utf8)))["allowed"] as? Bool
+    }
+    #expect(try allowed(5, subResource: "scale") == false)
+    #expect(try allowed(2, subResource: "scale") == true)
+    // The same object on another subresource is none of the rule's.
+    #expect(try allowed(5, subResource: "status") == true)
   }
 
   @Test func deleteAndConnectAreAllowedUnlinted() throws {

@@ -18,13 +18,15 @@ enum Reviews {
     kind: (group: String, version: String, kind: String, resource: String) = (
       "apps", "v1", "Deployment", "deployments"
     ),
-    uid: String = "705ab4f5-6393-11e8-b7cc-42010a800002", subResource: String? = nil
+    uid: String = "705ab4f5-6393-11e8-b7cc-42010a800002", subResource: String? = nil,
+    resource: (group: String, version: String, resource: String)? = nil
   ) -> String {
     let groupsJSON = groups.map { "\"\($0)\"" }.joined(separator: ",")
     let kindJSON =
       "{\"group\":\"\(kind.group)\",\"version\":\"\(kind.version)\",\"kind\":\"\(kind.kind)\"}"
+    let named = resource ?? (kind.group, kind.version, kind.resource)
     let resourceJSON =
-      "{\"group\":\"\(kind.group)\",\"version\":\"\(kind.version)\",\"resource\":\"\(kind.resource)\"}"
+      "{\"group\":\"\(named.group)\",\"version\":\"\(named.version)\",\"resource\":\"\(named.resource)\"}"
     let options =
       operation == "DELETE"
       ? "{\"apiVersion\":\"meta.k8s.io/v1\",\"kind\":\"DeleteOptions\"}"

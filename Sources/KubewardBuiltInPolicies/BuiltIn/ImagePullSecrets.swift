@@ -8,9 +8,10 @@ import Synchronization
 /// kubeward cannot see whether a repository is private, nor whether the nodes pull with
 /// credentials of their own (ACK's credential helper, EKS node roles, GKE node service
 /// accounts, AKS attached registries). So the severity follows what is known: a warning for a
-/// registry the team declared private (`privateRegistries`) and for hosts that serve only
-/// private repositories (Amazon ECR); information for any other registry not known to be
-/// public; nothing for well-known public registries and namespaces, and for local ones.
+/// registry the team declared private (`privateRegistries`); information for Amazon ECR,
+/// whose private repositories nodes read with AWS credentials of their own, and for any other
+/// registry not known to be public; nothing for well-known public registries and namespaces,
+/// and for local ones.
 struct ImagePullSecrets: ObjectPolicy {
   static let id = "image-pull-secrets"
 

@@ -28,7 +28,7 @@ struct MissingPDB: SetPolicy {
       grouping: replicatedSpaces.sorted { $0.namespace < $1.namespace }, by: \.scope)
     var budgets: [(selector: LabelSelector, space: Space)] = []
     for budget in set.facts.budgets {
-      guard let selector = budget.selector else { continue }
+      guard let selector = budget.selector, !budget.selectsNothing else { continue }
       budgets.append((selector, budget.space))
       guard budget.namespaceIsImplicit else { continue }
       for space in spacesByScope[budget.scope] ?? [] where space != budget.space {

@@ -35,11 +35,7 @@ struct MissingReadinessProbe: SetPolicy {
       // A StatefulSet's only pod: its rollout stops it before starting the next (no working
       // pod is replaced early), and while it starts no other pod serves its Services, so a
       // probe gates little until it runs more. Information.
-      let lonePod =
-        workload.kind == .statefulSet && workload.replicas == 1 && !set.isAutoscaled(workload)
-        && !set.mayBeIncomplete(
-          around: workload.location, scope: workload.scope,
-          lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
+      let lonePod = workload.kind == .statefulSet && set.runsOnePod(workload)
       for container in workload.unprobedContainers {
         let isReached =
           podIsReached

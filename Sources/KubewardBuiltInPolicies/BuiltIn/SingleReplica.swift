@@ -13,11 +13,7 @@ struct SingleReplica: SetPolicy {
     let served = Self.selectedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind == .deployment || workload.kind == .statefulSet {
-      guard workload.replicas == 1, !set.isAutoscaled(workload),
-        !set.mayBeIncomplete(
-          around: workload.location, scope: workload.scope,
-          lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
-      else { continue }
+      guard set.runsOnePod(workload) else { continue }
       let written = workload.replicasLocation != nil ? "replicas: 1" : "replicas unset, so 1"
       // A Deployment that never runs two pods at once, a StatefulSet whose pod owns its
       // storage, or pods that share one writable claim are single by design (a database, a

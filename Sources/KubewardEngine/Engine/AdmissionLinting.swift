@@ -13,10 +13,15 @@ public struct AdmissionRequestContext: Sendable {
   public var dryRun: Bool
   /// The object before an UPDATE.
   public var oldObject: Node?
+  /// The resource the request names (`request.resource`): for a subresource's request, the
+  /// resource whose subresource it is (`deployments` for `kubectl scale`, whose object is a
+  /// `Scale`). `nil`: the object's kind's.
+  public var resource: (group: String, version: String, resource: String)?
 
   public init(
     uid: String, operation: String, subResource: String = "", username: String = "",
-    groups: [String] = [], dryRun: Bool = false, oldObject: Node? = nil
+    groups: [String] = [], dryRun: Bool = false, oldObject: Node? = nil,
+    resource: (group: String, version: String, resource: String)? = nil
   ) {
     self.uid = uid
     self.operation = operation
@@ -25,6 +30,7 @@ public struct AdmissionRequestContext: Sendable {
     self.groups = groups
     self.dryRun = dryRun
     self.oldObject = oldObject
+    self.resource = resource
   }
 }
 

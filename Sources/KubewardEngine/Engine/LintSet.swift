@@ -506,6 +506,11 @@ public struct LintSet: Sendable {
     }
   }
 
+  /// Whether `space` holds custom resources, any of which may run pods.
+  public func hasCustomResources(in space: Space) -> Bool {
+    customResourcesBySpace[space] != nil
+  }
+
   /// Whether an operator probably creates Service `name` of `namespace` for a custom resource:
   /// operators name their Services after the resource (`pg-main-rw` for Cluster `pg-main`,
   /// `rook-ceph-mgr-dashboard` for CephCluster `rook-ceph`).
@@ -537,6 +542,21 @@ public struct LintSet: Sendable {
     guard let name = workload.object.name else { return false }
     return autoscaled.contains(
       AutoscalerTarget(space: workload.space, kind: workload.object.kind, name: name))
+  }
+
+  /// Whether an autoscaler the set lacks (a HorizontalPodAutoscaler, a KEDA ScaledObject) may
+  /// be near `location`: an unrendered template of one (see `mayBeIncomplete`).
+  public func mayLackAutoscaler(around location: Location, scope: String) -> Bool {
+    mayBeIncomplete(
+      around: location, scope: scope,
+      lacking: { $0 == "HorizontalPodAutoscaler" || $0 == "ScaledObject" })
+  }
+
+  /// Whether `workload` runs one pod: one replica, which no autoscaler of the set scales, nor
+  /// one the set may lack.
+  public func runsOnePod(_ workload: WorkloadFacts) -> Bool {
+    workload.replicas == 1 && !isAutoscaled(workload)
+      && !mayLackAutoscaler(around: workload.location, scope: workload.scope)
   }
 
   /// How many pods `workload` runs at least: its replicas, or several for a DaemonSet or an
