@@ -713,7 +713,8 @@ final class ObjectContext: @unchecked Sendable {
       admission?.resource.map {
         RequestResource(
           group: $0.group, version: $0.version, kind: ofKind.kind, resource: $0.resource,
-          namespaced: ofKind.namespaced)
+          namespaced: ofKind.namespaced, kindGroup: ofKind.kindGroup ?? ofKind.group,
+          kindVersion: ofKind.kindVersion ?? ofKind.version)
       } ?? ofKind
     let namespace =
       resource.namespaced
@@ -1989,7 +1990,8 @@ struct AdmissionCheck: ObjectCheck {
     }
     let resource = facts.resource
     let kind = map([
-      ("group", .string(resource.group)), ("version", .string(resource.version)),
+      ("group", .string(resource.kindGroup ?? resource.group)),
+      ("version", .string(resource.kindVersion ?? resource.version)),
       ("kind", .string(resource.kind)),
     ])
     let resourceValue = map([

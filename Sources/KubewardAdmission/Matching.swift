@@ -10,6 +10,10 @@ struct RequestResource: Sendable, Equatable {
   let kind: String
   let resource: String
   let namespaced: Bool
+  /// The kind's group and version, where they are not the resource's: a subresource's
+  /// object (`autoscaling/v1` Scale for `apps/v1` deployments' scale).
+  var kindGroup: String? = nil
+  var kindVersion: String? = nil
 }
 
 /// Kinds to resources: Kubernetes' own kinds from a table, custom resources from the

@@ -185,7 +185,9 @@ struct ReviewTests {
   @Test func aScaleRequestIsMatchedByTheDeploymentsItScales() throws {
     let policy = Self.denying(
       "at-most-three", groups: "[apps]", resources: "[deployments/scale]",
-      expression: "object.spec.replicas <= 3", message: "at most three")
+      expression:
+        "object.spec.replicas <= 3 && request.kind.group == 'autoscaling' && request.kind.kind == 'Scale' && request.resource.group == 'apps' && request.resource.resource == 'deployments' && request.subResource == 'scale'",
+      message: "at most three")
     let reviewer = try Reviews.reviewer(policies: policy)
     func allowed(_ replicas: Int, subResource: String?) throws -> Bool? {
       let scale =
