@@ -604,7 +604,7 @@ public struct AdmissionPolicySet: Sendable {
           Finding(
             policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,
             message:
-              "\(policy.kindName) \(policy.name) matches only subresources (\(entries.prefix(3).joined(separator: ", "))), which no manifest is: kubeward lint does not evaluate it (kubeward serve does, on the API server's CREATE and UPDATE requests of them)"
+              "\(policy.kindName) \(policy.name) matches only subresources (\(entries.prefix(3).map(InputText.clipped).joined(separator: ", "))), which no manifest is: kubeward lint does not evaluate it (kubeward serve does, on the API server's CREATE and UPDATE requests of them)"
           ))
       }
       if policy.ownActions == nil && !isBound(policy) && policy.needsCluster == nil {

@@ -111,6 +111,8 @@ struct MatchingTests {
       ("[deployments/*]", "", true), (#"["*/status"]"#, "status", true),
       (#"["*/status"]"#, "", false), (#"["*"]"#, "status", false),
       (#"["*/*"]"#, "status", true), ("[statefulsets/status]", "status", false),
+      // `deployments/` names no subresource, as the API server splits it.
+      ("[deployments/]", "", true), ("[deployments/]", "status", false),
     ] {
       #expect(
         try findings(resources, subresource: subresource) == (matched ? 1 : 0),

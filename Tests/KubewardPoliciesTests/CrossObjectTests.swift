@@ -537,6 +537,15 @@ struct CrossObjectTests {
     #expect(try blocks("minAvailable: 4", replicas: [2, 2]))
     #expect(try !blocks("minAvailable: 3", replicas: [2, 2]))
     #expect(try blocks("maxUnavailable: 0", replicas: [5]))
+    // Budgets that share a selector share its count: each is reported.
+    let shared =
+      [deployment("shop", replicas: 1), disruptionBudget("shop", "minAvailable: 1")]
+      + [disruptionBudget("shop", "minAvailable: 100%").replacing("name: shop", with: "name: b")]
+    #expect(
+      findings(
+        try lint([("shop.yaml", shared.joined(separator: "\n---\n"))]), "pdb-blocks-eviction"
+      )
+      .count == 2)
     #expect(try blocks("maxUnavailable: 0%", replicas: [5]))
     #expect(try !blocks("maxUnavailable: 1%", replicas: [5]))
     // No pod to keep: nothing is blocked.
