@@ -180,4 +180,49 @@ struct VAPExportTests {
       "\(verdicts.differences.count) differences:\n\(verdicts.differences.prefix(60).joined(separator: "\n"))"
     )
   }
+
+  /// Host paths are compared byte by byte on both sides, as the kernel reads them: a
+  /// combining mark after a `/` joined it into another character for Swift's `String`, so
+  /// `/var/log/` followed by one was no log folder to the Swift policy (a warning) and a
+  /// DaemonSet's own log folder to the exported one (information).
+  @Test func hostPathsWithCombiningMarksAreJudgedAlike() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    let cases: [(path: String, expected: Severity)] = [
+      ("/var/log/\u{301}agent", .info),
+      ("/var//log/\u{301}", .info),
+      ("/var/log/.\u{301}agent", .warning),
+      ("/var/log/x/.\u{301}", .warning),
+      ("/var/lo\u{301}g/agent", .warning),
+    ]
+    for (index, (path, expected)) in cases.enumerated() {
+      let manifest = """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: agent, namespace: monitoring}
+        spec:
+          selector: {matchLabels: {app: agent}}
+          template:
+            metadata: {labels: {app: agent}}
+            spec:
+              containers:
+                - name: agent
+                  image: registry.example.com/agent:1.0
+                  volumeMounts: [{name: logs, mountPath: /logs}]
+              volumes:
+                - name: logs
+                  hostPath: {path: "\(path)"}
+        """
+      let name = "hostpath case \(index + 1)"
+      let input = LintInput(name: name, source: .bytes(Array(manifest.utf8)), isExplicit: true)
+      let found = builtIn.lint([input]).findings.filter { $0.policy == "hostpath-volume" }
+      #expect(found.map(\.severity) == [expected], "\(path): \(found.map(\.message))")
+      var verdicts = Verdicts()
+      Self.compare(
+        name: name, bytes: Array(manifest.utf8), ids: ["hostpath-volume"], builtIn: builtIn,
+        admission: admission, into: &verdicts)
+      #expect(verdicts.compared == 1)
+      #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
+    }
+  }
 }

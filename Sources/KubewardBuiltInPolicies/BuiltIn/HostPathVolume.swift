@@ -54,16 +54,39 @@ struct HostPathVolume: ObjectPolicy {
   /// `/var/log` or a folder in it, as written (`//` read as `/`; a path with `/.` in it is
   /// not taken for one), as the exported policy reads it.
   static func isNodeLogFolder(_ path: String) -> Bool {
-    let path = path.replacing("//", with: "/")
-    return !path.contains("/.")
-      && (path == "/var/log" || path == "/var/log/" || path.hasPrefix("/var/log/"))
+    isNodeLogFolder(bytes: pathBytes(path))
   }
 
   /// A folder of its own in the node's log folder (`/var/log/aws-routed-eni`), where a node
   /// agent writes its logs.
   static func isAgentLogFolder(_ path: String) -> Bool {
-    let path = path.replacing("//", with: "/")
-    return isNodeLogFolder(path) && path.count > "/var/log/".count
+    let bytes = pathBytes(path)
+    return isNodeLogFolder(bytes: bytes) && bytes.count > logFolder.count
+  }
+
+  private static let logFolder = Array("/var/log/".utf8)
+  private static let slash = UInt8(ascii: "/")
+
+  private static func isNodeLogFolder(bytes path: [UInt8]) -> Bool {
+    !zip(path, path.dropFirst()).contains { $0 == slash && $1 == UInt8(ascii: ".") }
+      && (path.elementsEqual(logFolder.dropLast()) || path.starts(with: logFolder))
+  }
+
+  /// The path's bytes, each `//` made `/` in one pass from the left (as CEL's `replace`).
+  /// Paths are compared byte by byte, as the kernel reads them and as the exported policy's
+  /// CEL compares them: `String` compares characters, and a combining mark after a `/`
+  /// joins it into another character, which changed the answer.
+  private static func pathBytes(_ path: String) -> [UInt8] {
+    let text = Array(path.utf8)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.count)
+    var index = 0
+    while index < text.count {
+      bytes.append(text[index])
+      let pair = text[index] == slash && index + 1 < text.count && text[index + 1] == slash
+      index += pair ? 2 : 1
+    }
+    return bytes
   }
 
   init(options: PolicyOptions) {}
