@@ -19,6 +19,13 @@ public struct HorizontalPodAutoscaler: Sendable {
 
   /// `spec.maxReplicas`, when written as a number.
   public var maxReplicas: Int? { object.spec?.scalar(.maxReplicas)?.int }
+
+  /// The fewest pods it scales its target to: `spec.minReplicas`, 1 when unset (as the API
+  /// server defaults it, null or left out); `nil` when written as no number.
+  public var minReplicas: Int? {
+    guard let written = object.spec?[.minReplicas], !written.isNull else { return 1 }
+    return written.int
+  }
 }
 
 /// A KEDA `ScaledObject` (keda.sh): KEDA scales its target through a HorizontalPodAutoscaler it
@@ -44,6 +51,12 @@ public struct ScaledObject: Sendable {
   /// `spec.maxReplicaCount`: 100 when unset, as KEDA reads it.
   public var maxReplicas: Int? {
     guard let written = object.spec?["maxReplicaCount"] else { return 100 }
+    return written.int
+  }
+
+  /// `spec.minReplicaCount`: 0 when unset, as KEDA reads it (it scales to zero when idle).
+  public var minReplicas: Int? {
+    guard let written = object.spec?["minReplicaCount"], !written.isNull else { return 0 }
     return written.int
   }
 }

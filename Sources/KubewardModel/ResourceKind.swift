@@ -85,6 +85,45 @@ public enum APIVersion {
     return group.contains(".") && !group.hasSuffix(".k8s.io") && group != "k8s.io"
   }
 
+  /// Whether a custom resource of `kind` is known to run no pods and make no Services: it
+  /// configures what other controllers do (an autoscaler, a monitor, a certificate, a secret,
+  /// a mesh's routing). Named after the app it configures (ScaledObject `web` for Deployment
+  /// `web`), it is none of the app's pods' owners.
+  public static func runsNoPods(_ apiVersion: String, kind: String) -> Bool {
+    podlessKinds[String(group(of: apiVersion))]?.contains(kind) ?? false
+  }
+
+  private static let podlessKinds: [String: Set<String>] = {
+    let traefik: Set<String> = [
+      "IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP",
+      "TLSOption", "TLSStore", "ServersTransport",
+    ]
+    return [
+      // KEDA's ScaledJob runs Jobs: not listed.
+      "keda.sh": ["ScaledObject", "TriggerAuthentication", "ClusterTriggerAuthentication"],
+      // Prometheus and Alertmanager run pods: not listed.
+      "monitoring.coreos.com": [
+        "ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "AlertmanagerConfig",
+        "ScrapeConfig",
+      ],
+      "cert-manager.io": ["Certificate", "CertificateRequest", "Issuer", "ClusterIssuer"],
+      "external-secrets.io": [
+        "ExternalSecret", "ClusterExternalSecret", "SecretStore", "ClusterSecretStore",
+        "PushSecret",
+      ],
+      "bitnami.com": ["SealedSecret"],
+      "networking.istio.io": [
+        "VirtualService", "DestinationRule", "ServiceEntry", "Sidecar", "EnvoyFilter",
+      ],
+      "security.istio.io": ["PeerAuthentication", "RequestAuthentication", "AuthorizationPolicy"],
+      "traefik.io": traefik,
+      "traefik.containo.us": traefik,
+      "cloud.google.com": ["BackendConfig"],
+      "networking.gke.io": ["ManagedCertificate", "FrontendConfig"],
+      "kyverno.io": ["Policy", "ClusterPolicy"],
+    ]
+  }()
+
   /// The apiVersions current Kubernetes serves for its built-in kinds.
   public static let served: [String: Set<String>] = {
     var table: [String: Set<String>] = [:]

@@ -621,6 +621,59 @@ struct CrossObjectTests {
     #expect(kustomized.first?.message.contains("a kustomization builds it") == true)
   }
 
+  /// An autoscaled workload counts at its autoscaler's minimum: a budget that requires every
+  /// pod there blocks drains while the load keeps it there (knative/serving#9990). What the
+  /// set does not settle is left alone: KEDA's scale to zero, a minimum that is no number, two
+  /// autoscalers of one workload.
+  @Test func aBudgetBlocksEvictionAtItsAutoscalersMinimum() throws {
+    func autoscaler(_ minimum: String?, keda: Bool = false, name: String = "web") -> String {
+      let bound = minimum.map { "\n  \(keda ? "minReplicaCount" : "minReplicas"): \($0)" } ?? ""
+      return keda
+        ? """
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: \(name)}
+        spec:
+          scaleTargetRef: {name: web}\(bound)
+        """
+        : """
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: \(name)}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          maxReplicas: 10\(bound)
+        """
+    }
+    func found(_ bound: String, _ autoscalers: [String], others: [String] = [])
+      throws -> [Finding]
+    {
+      let objects =
+        [deployment("web", labels: "app: web, part: web", replicas: 3)] + others + autoscalers
+        + [disruptionBudget("web", bound)]
+      return findings(
+        try lint([("web.yaml", objects.joined(separator: "\n---\n"))]), "pdb-blocks-eviction")
+    }
+    let knative = try found("minAvailable: 80%", [autoscaler("1")])
+    #expect(knative.map(\.severity) == [.warning])
+    #expect(
+      knative.first?.message.contains(
+        "HorizontalPodAutoscaler web (minReplicas: 1) is at its minimum") == true)
+    // minReplicas defaults to 1.
+    #expect(try found("minAvailable: 1", [autoscaler(nil)]).count == 1)
+    #expect(try found("minAvailable: 1", [autoscaler("2")]).isEmpty)
+    #expect(try found("minAvailable: 2", [autoscaler("2")]).count == 1)
+    // A workload the autoscaler does not scale adds its replicas: 1 + 3 pods, 4 required.
+    let other = deployment("api", labels: "app: web, part: api", replicas: 3)
+    #expect(try found("minAvailable: 4", [autoscaler("1")], others: [other]).count == 1)
+    #expect(try found("minAvailable: 3", [autoscaler("1")], others: [other]).isEmpty)
+    #expect(try found("minAvailable: 2", [autoscaler("2", keda: true)]).count == 1)
+    #expect(try found("minAvailable: 1", [autoscaler(nil, keda: true)]).isEmpty)
+    #expect(try found("minAvailable: 1", [autoscaler("0", keda: true)]).isEmpty)
+    #expect(try found("minAvailable: 1", [autoscaler("${MIN}")]).isEmpty)
+    #expect(try found("minAvailable: 1", [autoscaler("1"), autoscaler("1", name: "b")]).isEmpty)
+  }
+
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
     let folder = try temporaryFolder()
     for index in 0..<40 {

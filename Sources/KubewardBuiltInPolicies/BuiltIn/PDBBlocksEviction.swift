@@ -31,6 +31,9 @@ struct PDBBlocksEviction: SetPolicy {
     let evictable: Bool
     /// The pods they run, when the set settles it (see the type's comment).
     let count: Int?
+    /// The fewest pods they run, when autoscalers of the set scale some of them and the set
+    /// settles the rest; the autoscalers, as a finding names them.
+    let fewest: (count: Int, autoscalers: String)?
     let kustomized: Bool
   }
 
@@ -68,24 +71,37 @@ struct PDBBlocksEviction: SetPolicy {
           one at a time (maxUnavailable: 1)
           """, adjustment: adjustment)
       } else if let (value, location) = budget.minAvailable {
-        guard let count = pods.count, count > 0,
-          !set.mayLackAutoscaler(around: budget.location, scope: budget.scope),
+        guard !set.mayLackAutoscaler(around: budget.location, scope: budget.scope) else {
+          continue
+        }
+        if let count = pods.count, count > 0, let required = Self.required(value, of: count),
+          required >= count
+        {
+          report.report(
+            budget.object, at: location,
+            """
+            requires \(Self.share(required, of: count)) (those of \(pods.named); minAvailable: \
+            \(value)\(Self.rounding(value)))\(kustomization), so it allows no voluntary \
+            disruption: a node drain or cluster upgrade cannot evict \(count == 1 ? "it" : "them"), \
+            and waits until someone deletes the budget or the pods; use maxUnavailable: 1, or \
+            run more replicas than it requires
+            """, adjustment: adjustment)
+        } else if let (count, autoscalers) = pods.fewest,
           let required = Self.required(value, of: count), required >= count
-        else { continue }
-        let pieces = count == 1 ? "pod" : "pods"
-        let share =
-          required > count
-          ? "\(required) pods to stay available, more than the \(count) \(pieces) it selects"
-          : "\(required) of the \(count) \(pieces) it selects to stay available"
-        report.report(
-          budget.object, at: location,
-          """
-          requires \(share) (those of \(pods.named); minAvailable: \(value)\
-          \(Self.rounding(value)))\(kustomization), so it allows no voluntary disruption: a \
-          node drain or cluster upgrade cannot evict \(count == 1 ? "it" : "them"), and waits \
-          until someone deletes the budget or the pods; use maxUnavailable: 1, or run more \
-          replicas than it requires
-          """, adjustment: adjustment)
+        {
+          // Knative's activator (knative/serving#9990): 80 % of an autoscaler's one pod is
+          // one pod, so no node under it drained while the load was low.
+          report.report(
+            budget.object, at: location,
+            """
+            requires \(Self.share(required, of: count)) when \(autoscalers) \
+            (those of \(pods.named); minAvailable: \(value)\(Self.rounding(value)))\
+            \(kustomization), so it allows no voluntary disruption while the load keeps them \
+            there: a node drain or cluster upgrade cannot evict \(count == 1 ? "it" : "them"), \
+            and waits until the autoscaler scales up or someone deletes the budget or the pods; \
+            use maxUnavailable: 1, or a minimum above what it requires
+            """, adjustment: adjustment)
+        }
       }
     }
   }
@@ -98,16 +114,18 @@ struct PDBBlocksEviction: SetPolicy {
     let workloads = selection.indices.map { set.facts.workloads[$0] }.filter {
       $0.kind != .daemonSet
     }
+    // Custom resources may run pods it selects: by their labels, or any, for a selector
+    // without labels to look them up by.
+    let customResourcesMayRunPods =
+      selector.matchLabels.isEmpty
+      ? set.hasCustomResources(in: space)
+      : set.customResourceMayRunPods(selectedBy: selector, in: space, within: selections)
     // Replicas are 32-bit in the API: clamped so, a set's sum cannot overflow.
     let settled =
-      workloads.allSatisfy {
+      !customResourcesMayRunPods
+      && workloads.allSatisfy {
         counted.contains($0.kind) && $0.replicas != nil && !set.isAutoscaled($0)
       }
-      // Custom resources may run pods it selects: by their labels, or any, for a selector
-      // without labels to look them up by.
-      && !(selector.matchLabels.isEmpty
-        ? set.hasCustomResources(in: space)
-        : set.customResourceMayRunPods(selectedBy: selector, in: space, within: selections))
     let shown = workloads.prefix(3).map { "\($0.object.kind) \($0.object.shownName)" }
     let more = workloads.count - shown.count
     return Pods(
@@ -115,7 +133,51 @@ struct PDBBlocksEviction: SetPolicy {
       evictable: workloads.contains { ($0.replicas ?? 1) > 0 || set.isAutoscaled($0) },
       count: settled
         ? workloads.reduce(0) { $0 + min(max($1.replicas ?? 0, 0), Int(Int32.max)) } : nil,
+      fewest: settled || customResourcesMayRunPods ? nil : fewest(of: workloads, set),
       kustomized: workloads.contains(where: \.isKustomized))
+  }
+
+  /// The fewest pods `workloads` run when the set's autoscalers scale some of them to their
+  /// minimum and the set settles the others' (see the type's comment); `nil` when it does
+  /// not, or when an autoscaler's minimum is no pod (KEDA scales to zero, and to one when
+  /// there is work: when it runs one is not written).
+  private static func fewest(of workloads: [WorkloadFacts], _ set: LintSet)
+    -> (count: Int, autoscalers: String)?
+  {
+    var count = 0
+    var autoscalers: [AutoscalerFacts] = []
+    for workload in workloads {
+      guard counted.contains(workload.kind) else { return nil }
+      if set.isAutoscaled(workload) {
+        guard let autoscaler = set.autoscaler(of: workload),
+          let minimum = autoscaler.minReplicas, minimum >= 1
+        else { return nil }
+        count += min(minimum, Int(Int32.max))
+        autoscalers.append(autoscaler)
+      } else {
+        guard let replicas = workload.replicas else { return nil }
+        count += min(max(replicas, 0), Int(Int32.max))
+      }
+    }
+    guard !autoscalers.isEmpty, count > 0 else { return nil }
+    let named = autoscalers.prefix(2).map {
+      let field = $0.object.kind == "ScaledObject" ? "minReplicaCount" : "minReplicas"
+      return "\($0.object.kind) \($0.object.shownName) (\(field): \($0.minReplicas ?? 1))"
+    }
+    let more = autoscalers.count - named.count
+    return (
+      count,
+      named.joined(separator: " and ") + (more > 0 ? " and \(more) more" : "")
+        + (autoscalers.count == 1 ? " is at its minimum" : " are at their minimums")
+    )
+  }
+
+  /// How many of `count` pods `required` are, as a finding says it.
+  private static func share(_ required: Int, of count: Int) -> String {
+    let pieces = count == 1 ? "pod" : "pods"
+    return required > count
+      ? "\(required) pods to stay available, more than the \(count) \(pieces) it selects"
+      : "\(required) of the \(count) \(pieces) it selects to stay available"
   }
 
   /// Whether `value` allows no pod to be unavailable: `0` or `0%`.

@@ -333,6 +333,9 @@ public struct AutoscalerFacts: Sendable {
   public let targetName: String
   /// The most replicas it scales to (`maxReplicas`, KEDA's `maxReplicaCount`), when written.
   public let maxReplicas: Int?
+  /// The fewest it scales to (`minReplicas`, 1 when unset; KEDA's `minReplicaCount`, 0 when
+  /// unset), when written as a number.
+  public let minReplicas: Int?
 
   public let scope: String
 
@@ -355,8 +358,9 @@ public struct MonitorFacts: Sendable {
   public var space: Space { Space(scope: scope, namespace: namespace) }
 }
 
-/// A custom resource (of a group outside Kubernetes' own): operators create pods and Services
-/// for such objects (a Prometheus, a Postgres cluster), named and labelled after them.
+/// A custom resource (of a group outside Kubernetes' own, of a kind not known to run no pods:
+/// `APIVersion.runsNoPods`): operators create pods and Services for such objects (a
+/// Prometheus, a Postgres cluster), named and labelled after them.
 public struct CustomResourceFacts: Sendable {
   public let object: ObjectReference
   public let labels: LabelSet
@@ -474,9 +478,12 @@ extension FactsCollection {
         autoscalers.append(
           AutoscalerFacts(
             object: strings(object.reference), targetKind: target.kind, targetName: target.name,
-            maxReplicas: scaled.maxReplicas, scope: locate.scope))
+            maxReplicas: scaled.maxReplicas, minReplicas: scaled.minReplicas,
+            scope: locate.scope))
       }
-      if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil {
+      if APIVersion.isCustomResource(object.apiVersion), object.reference.namespace != nil,
+        !APIVersion.runsNoPods(object.apiVersion, kind: object.kind)
+      {
         customResources.append(
           CustomResourceFacts(
             object: strings(object.reference),
@@ -504,7 +511,8 @@ extension FactsCollection {
         autoscalers.append(
           AutoscalerFacts(
             object: reference, targetKind: target.kind, targetName: target.name,
-            maxReplicas: autoscaler.maxReplicas, scope: locate.scope))
+            maxReplicas: autoscaler.maxReplicas, minReplicas: autoscaler.minReplicas,
+            scope: locate.scope))
       }
     case .podDisruptionBudget:
       if let budget = PodDisruptionBudget(object) {

@@ -42,6 +42,7 @@ public struct LintSet: Sendable {
   private let statefulSetsByServiceName: [ScopedName: [Int]]
   private let backendsByService: [ScopedName: [BackendReference]]
   private let autoscaled: Set<AutoscalerTarget>
+  private let autoscalersByTarget: [AutoscalerTarget: [Int]]
   private let customResourcesBySpace: [Space: [Int]]
   /// The names of the custom resources of each space, of three characters or more.
   private let customResourceNamesBySpace: [Space: Set<Substring>]
@@ -142,6 +143,7 @@ public struct LintSet: Sendable {
     self.customResourcesBySpace = others.customResourcesBySpace
     self.customResourceNamesBySpace = others.customResourceNamesBySpace
     self.autoscaled = others.autoscaled
+    self.autoscalersByTarget = others.autoscalersByTarget
     self.calledServices = Set(
       facts.calledServices.map {
         ScopedName(Space(scope: $0.scope, namespace: $0.namespace), $0.name)
@@ -185,6 +187,7 @@ public struct LintSet: Sendable {
     var customResourcesBySpace: [Space: [Int]] = [:]
     var customResourceNamesBySpace: [Space: Set<Substring>] = [:]
     var autoscaled: Set<AutoscalerTarget> = []
+    var autoscalersByTarget: [AutoscalerTarget: [Int]] = [:]
 
     init() {}
 
@@ -233,6 +236,13 @@ public struct LintSet: Sendable {
       autoscaled = Set(
         facts.autoscalers.filter { ($0.maxReplicas ?? 2) > 1 }.map {
           AutoscalerTarget(space: $0.space, kind: $0.targetKind, name: $0.targetName)
+        })
+      autoscalersByTarget = Dictionary(
+        grouping: facts.autoscalers.indices,
+        by: {
+          let autoscaler = facts.autoscalers[$0]
+          return AutoscalerTarget(
+            space: autoscaler.space, kind: autoscaler.targetKind, name: autoscaler.targetName)
         })
     }
   }
@@ -542,6 +552,16 @@ public struct LintSet: Sendable {
     guard let name = workload.object.name else { return false }
     return autoscaled.contains(
       AutoscalerTarget(space: workload.space, kind: workload.object.kind, name: name))
+  }
+
+  /// The one autoscaler of the set that scales `workload` (`nil` when none or several do).
+  public func autoscaler(of workload: WorkloadFacts) -> AutoscalerFacts? {
+    guard let name = workload.object.name,
+      let found = autoscalersByTarget[
+        AutoscalerTarget(space: workload.space, kind: workload.object.kind, name: name)],
+      found.count == 1
+    else { return nil }
+    return facts.autoscalers[found[0]]
   }
 
   /// Whether an autoscaler the set lacks (a HorizontalPodAutoscaler, a KEDA ScaledObject) may
