@@ -89,6 +89,7 @@ struct PDBBlocksEviction: SetPolicy {
         } else if let (count, autoscalers) = pods.fewest,
           let required = Self.required(value, of: count), required >= count
         {
+          let them = count == 1 ? "it" : "them"
           // Knative's activator (knative/serving#9990): 80 % of an autoscaler's one pod is
           // one pod, so no node under it drained while the load was low.
           report.report(
@@ -96,9 +97,8 @@ struct PDBBlocksEviction: SetPolicy {
             """
             requires \(Self.share(required, of: count)) when \(autoscalers) \
             (those of \(pods.named); minAvailable: \(value)\(Self.rounding(value)))\
-            \(kustomization), so it allows no voluntary disruption while the load keeps them \
-            there: a node drain or cluster upgrade cannot evict \(count == 1 ? "it" : "them"), \
-            and waits until the autoscaler scales up or someone deletes the budget or the pods; \
+            \(kustomization), so it allows no voluntary disruption while the load keeps \
+            \(them) there: a node drain or cluster upgrade cannot evict \(them), and waits until the autoscaler scales up or someone deletes the budget or the pods; \
             use maxUnavailable: 1, or a minimum above what it requires
             """, adjustment: adjustment)
         }
