@@ -875,6 +875,51 @@ struct MessagesFitTheKind {
     #expect(rolled.message.contains("rollouts replace working pods"))
   }
 
+  /// A container whose only port a ServiceMonitor scrapes through a Service serves metrics,
+  /// whatever the port's name (the Prometheus Operator's `http`): as for a port named
+  /// `metrics`, no readiness probe is asked of it unless a Service sends it requests.
+  @Test func aPortThatAMonitorScrapesIsAMetricsPort() throws {
+    let ports = "          ports: [{containerPort: 8080, name: http}]"
+    let controller = deployment("operator", replicas: 1, ports: ports)
+    let service = """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: operator, labels: {app: operator}}
+      spec:
+        clusterIP: None
+        selector: {app: operator}
+        ports: [{name: http, port: 8080, targetPort: http}]
+      """
+    let monitor = """
+      apiVersion: monitoring.coreos.com/v1
+      kind: ServiceMonitor
+      metadata: {name: operator}
+      spec:
+        selector: {matchLabels: {app: operator}}
+        endpoints: [{port: http}]
+      """
+    func found(_ objects: [String]) throws -> [Finding] {
+      findings(
+        try lint([("operator.yaml", objects.joined(separator: "\n---\n"))]),
+        "missing-readiness-probe")
+    }
+    #expect(try found([controller, service, monitor]).isEmpty)
+    // Named for metrics, it was already so.
+    #expect(try found([controller.replacing("name: http", with: "name: metrics")]).isEmpty)
+    // Without the monitor, its rollouts wait for readiness.
+    #expect(try found([controller, service]).map(\.severity) == [.warning])
+    // Scraped, and sent requests by another Service: its readiness gates them.
+    let clients = """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: operator-api}
+      spec:
+        selector: {app: operator}
+        ports: [{name: api, port: 80, targetPort: 8080}]
+      """
+    #expect(try found([controller, service, monitor, clients]).map(\.severity) == [.warning])
+  }
+
   /// A StatefulSet or DaemonSet updated `OnDelete` replaces a pod only when someone deletes it:
   /// no rollout waits for readiness, so only a Service's requests make the probe matter.
   @Test func onDeleteUpdatesAreNoRollouts() throws {

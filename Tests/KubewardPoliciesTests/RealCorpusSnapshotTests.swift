@@ -38,7 +38,7 @@ struct RealCorpusSnapshotTests {
     "missing-liveness-probe/info": 482,
     "missing-pdb/info": 88,
     "missing-readiness-probe/info": 18,
-    "missing-readiness-probe/warning": 353,
+    "missing-readiness-probe/warning": 347,
     "pdb-blocks-eviction/warning": 1,
     "replication-controller/warning": 40,
     "resource-requests/info": 30,

@@ -15,7 +15,8 @@ struct MissingReadinessProbe: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    let (targetsByWorkload, reachedByDatagrams, selectedElsewhere) = reachedByServices(set)
+    let (targetsByWorkload, reachedByDatagrams, selectedElsewhere, scrapedByWorkload) =
+      reachedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind.isLongRunningWorkload || workload.kind == .pod {
       let targets = targetsByWorkload[index] ?? []
@@ -48,7 +49,17 @@ struct MissingReadinessProbe: SetPolicy {
         // Another container of a reached pod gets the requests; with no rolling update to
         // wait for this one, its probe would gate nothing.
         if podIsReached, !isReached, !rollsOut { continue }
-        if container.declaresPorts && !container.declaresOnlyAuxiliaryPorts {
+        // Every port it declares is one a ServiceMonitor scrapes through a Service (the
+        // Prometheus Operator's own `http`): a metrics port, whatever its name.
+        let declaresOnlyScrapedPorts =
+          container.declaresPorts
+          && workload.ports.allSatisfy {
+            $0.container != container.name
+              || Self.isTargeted($0, by: [scrapedByWorkload[index] ?? []])
+          }
+        if container.declaresPorts && !container.declaresOnlyAuxiliaryPorts
+          && !declaresOnlyScrapedPorts
+        {
           // Without a Service, readiness still paces a rolling update (not a Recreate one,
           // which stops every old pod first, nor an OnDelete one, nor a bare Pod's); a
           // ReplicaSet's or a ReplicationController's serving pods are for a Service kubeward
@@ -66,8 +77,8 @@ struct MissingReadinessProbe: SetPolicy {
             continue
           }
         } else if container.declaresPorts {
-          // Metrics and health ports only (a controller): readiness gates nothing unless a
-          // Service sends it requests.
+          // Metrics and health ports only (a controller), by their names or by a monitor's
+          // scraping them: readiness gates nothing unless a Service sends it requests.
           guard isReached else { continue }
         } else {
           // A Service's requests go to the container that owns the target port: a container
@@ -158,13 +169,15 @@ struct MissingReadinessProbe: SetPolicy {
   /// the Service (an admission webhook's, scraped on its one port too).
   ///
   /// Each reached workload maps to the groups of Services that reach it, each with the ports
-  /// its Services target (`targetPort`, else `port`). Services that reach the same workloads
+  /// its Services target (`targetPort`, else `port`); each workload a scraped port's Service
+  /// selects, to the ports those target. Services that reach the same workloads
   /// (one selector, one file) are one group, whose workloads are visited once: 5 000 Services
   /// sharing a selector visited the 5 000 workloads it selects 5 000 times. Also the reached
   /// workloads that every such Service reaches through UDP or SCTP ports only; and, by
   /// workload, a Service that selects it but whose nearest workloads are others.
   private func reachedByServices(_ set: LintSet) -> (
-    targets: [Int: [Set<IntOrString>]], byDatagramsOnly: Set<Int>, selectedElsewhere: [Int: String]
+    targets: [Int: [Set<IntOrString>]], byDatagramsOnly: Set<Int>, selectedElsewhere: [Int: String],
+    scraped: [Int: Set<IntOrString>]
   ) {
     var groups:
       [NearestWorkloads.ID: (indices: [Int], targets: Set<IntOrString>, datagrams: Bool)] = [:]
@@ -172,6 +185,7 @@ struct MissingReadinessProbe: SetPolicy {
     // the Services' order: the first names the workloads' Service.
     var seen: Set<ObjectIdentifier> = []
     var selections: [(selection: WorkloadSelection, service: String)] = []
+    var scrapedPorts: [Int: Set<IntOrString>] = [:]
     let budget = set.makeSelectionBudget()
     for service in set.facts.services {
       let isCalled = set.isCalledByAPIServer(service)
@@ -185,10 +199,15 @@ struct MissingReadinessProbe: SetPolicy {
         isCalled && service.servesOnlyAuxiliaryPorts
         ? service.ports
         : service.ports.filter { !$0.isAuxiliary && !($0.name.map(scraped.contains) ?? false) }
-      // Scraped, not sent requests.
-      if !isCalled, !service.ports.isEmpty, requested.isEmpty { continue }
       guard let selection = set.selection(of: service) else { continue }
       let nearest = selection.nearest(to: service.location.file)
+      let scrapedTargets = service.ports.filter { $0.name.map(scraped.contains) ?? false }
+        .compactMap { $0.targetPort ?? $0.port.map(IntOrString.int) }
+      if !scrapedTargets.isEmpty {
+        for index in nearest.indices { scrapedPorts[index, default: []].formUnion(scrapedTargets) }
+      }
+      // Scraped, not sent requests.
+      if !isCalled, !service.ports.isEmpty, requested.isEmpty { continue }
       if nearest.indices.count < selection.indices.count,
         seen.insert(ObjectIdentifier(selection)).inserted
       {
@@ -215,7 +234,7 @@ struct MissingReadinessProbe: SetPolicy {
         selectedElsewhere[index] = selectedElsewhere[index] ?? service
       }
     }
-    return (reached, Set(reached.keys).subtracting(byStreams), selectedElsewhere)
+    return (reached, Set(reached.keys).subtracting(byStreams), selectedElsewhere, scrapedPorts)
   }
 
   /// Whether a Service's target port is one of `container`'s, by number or by name.
