@@ -294,12 +294,13 @@ public final class Container: Sendable {
   }
 
   /// Calls `body` with each word of a command line (`nil` for a separator alone) and whether a
-  /// command ends after it: at `;`, `&&`, `||`, `|`, a word ending in `;`, and line breaks;
-  /// until `body` returns `false`.
+  /// command ends after it: at `;`, `&` and `|` (and so `&&`, `||`) wherever they stand in a
+  /// word but in a redirection (`2>&1`), and at line breaks; until `body` returns `false`.
   private static func forEachWord(
     of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Bool
   ) {
     let lines = withoutShellComments(commandLine).map { word in
+      let word = separatingShellOperators(word)
       guard word.utf8.contains(0x0A) else { return word }
       return String(
         decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
@@ -319,6 +320,50 @@ public final class Container: Sendable {
       }
       if !goesOn { return }
     }
+  }
+
+  /// The shell's operators that end a command, wherever they stand in a word, rewritten as
+  /// ` ; `, in order: `sleep 1;java -jar app.jar` runs java, as `sleep 1&&java …` does.
+  /// Redirections to a descriptor (`2>&1`, `&>`) are kept whole (marked, then restored).
+  /// Replaced byte by byte, as the exported admission policies replace them (CEL's
+  /// `replace`), so both split alike. A command substitution (`$(…)`, backticks) is not split
+  /// out: Kubernetes' own `$(VAR)` references look the same, and telling them apart takes
+  /// more than `replace`.
+  public static let shellOperatorRewrites: [(operator: String, rewrite: String)] = [
+    (">&", "\u{1}"), ("<&", "\u{2}"), ("&>", "\u{3}"),
+    (";", " ; "), ("&", " ; "), ("|", " ; "),
+    ("\u{1}", ">&"), ("\u{2}", "<&"), ("\u{3}", "&>"),
+  ]
+
+  private static let shellOperatorBytes = Set(";&|\u{1}\u{2}\u{3}".utf8)
+
+  static func separatingShellOperators(_ word: String) -> String {
+    // Most words hold none: answered without copying.
+    guard word.utf8.contains(where: shellOperatorBytes.contains) else { return word }
+    var bytes = Array(word.utf8)
+    for (pattern, rewrite) in shellOperatorRewrites {
+      bytes = replacing(Array(pattern.utf8), with: Array(rewrite.utf8), in: bytes)
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Each occurrence of `pattern`, from the left and not overlapping, replaced by `rewrite`.
+  private static func replacing(_ pattern: [UInt8], with rewrite: [UInt8], in bytes: [UInt8])
+    -> [UInt8]
+  {
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      if bytes[index] == pattern[0], bytes[index...].starts(with: pattern) {
+        result += rewrite
+        index += pattern.count
+      } else {
+        result.append(bytes[index])
+        index += 1
+      }
+    }
+    return result
   }
 
   /// The command line without the shell's comments: a word that starts with `#` comments out

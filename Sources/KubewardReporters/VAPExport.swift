@@ -81,7 +81,7 @@ public enum VAPExport {
       variables.allContainers.map(c, [['', has(c.name) ? c.name : '']] + (' ' + \
       \(commandLine).join(' ').replace('\\t', ' ').split('\\n').map(line, [' ' + line]\
       .map(l, l.indexOf(' #') >= 0 ? l.substring(0, l.indexOf(' #')) : l)[0]).join(' ; ') + ' ')\
-      .replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
+      \(shellOperatorRewrites).replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
       .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').map(segment, \
       segment.split(' ').filter(w, w != '' && !(w in \(launchers)))).filter(words, words != []))
       """
@@ -184,6 +184,20 @@ public enum VAPExport {
     Container.cloudSQLProxyNames.map { $0.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } })
   /// The model's lists (`Container.isTrivial`), as CEL lists.
   static let launchers = celList(Container.launcherWords)
+  /// `Container.shellOperatorRewrites`, as `replace` calls.
+  static let shellOperatorRewrites = Container.shellOperatorRewrites.map { pattern, rewrite in
+    ".replace(\(celString(pattern)), \(celString(rewrite)))"
+  }.joined()
+
+  /// `text` as a CEL string literal, control characters escaped.
+  private static func celString(_ text: String) -> String {
+    "'"
+      + text.unicodeScalars.map { scalar in
+        scalar.value < 0x20
+          ? "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+            + String(scalar.value, radix: 16) : String(scalar)
+      }.joined() + "'"
+  }
   static let trivialPrograms = celList(Container.trivialProgramNames)
 
   private static func celList(_ words: [String]) -> String {

@@ -27,6 +27,30 @@ struct ObjectTests {
     #expect(Container.commands(of: ["#", "x"]).isEmpty)
   }
 
+  /// `;`, `&` and `|` end a command wherever they stand in a word, as the shell reads them:
+  /// `sleep 1;java -jar app.jar` runs java, which a command that only sleeps hid. A
+  /// redirection to a descriptor (`2>&1`, `&>`) is no separator.
+  @Test func shellOperatorsInsideWordsEndCommands() {
+    let java: [Substring] = ["java", "-jar", "app.jar"]
+    for script in [
+      "sleep 1;java -jar app.jar", "sleep 1&&java -jar app.jar", "sleep 1 &&java -jar app.jar",
+      "sleep 1||java -jar app.jar", "sleep 1|java -jar app.jar", "sleep 1 & java -jar app.jar",
+    ] {
+      #expect(
+        Container.commands(of: ["sh", "-c", script]) == [["sleep", "1"], java], "\(script)")
+    }
+    #expect(
+      Container.commands(of: ["sh", "-c", "echo hi >/tmp/x;java -jar app.jar"]) == [
+        ["echo", "hi", ">/tmp/x"], java,
+      ])
+    #expect(
+      Container.commands(of: ["sh", "-c", "echo hi 2>&1; sleep 5 &>/dev/null"]) == [
+        ["echo", "hi", "2>&1"], ["sleep", "5", "&>/dev/null"],
+      ])
+    #expect(
+      Container.programs(of: ["sh", "-c", "sleep 1;java -jar app.jar"]) == ["sleep", "java"])
+  }
+
   /// Configuration, credentials and keys are a few small files, wherever their folder is.
   @Test func foldersOfSmallFiles() {
     #expect(Container.holdsSmallFiles(mountedAt: "/usr/local/etc/haproxy"))

@@ -225,4 +225,45 @@ struct VAPExportTests {
       #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
     }
   }
+
+  /// A command that only sleeps or echoes asks no memory limit or requests; one that runs a
+  /// program after it, joined by `;`, `&` or `|` inside a word, does, on both sides.
+  @Test func shellOperatorsInsideWordsEndCommandsOnBothSides() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    let ids: Set<String> = ["memory-limit", "resource-requests", "ephemeral-storage-limit"]
+    let cases: [(script: String, trivial: Bool)] = [
+      ("sleep 1;java -jar app.jar", false), ("sleep 1&&java -jar app.jar", false),
+      ("sleep 1|java -jar app.jar", false), ("sleep 1 & java -jar app.jar", false),
+      ("echo hi >/tmp/x;java -jar app.jar", false), ("sleep 1; echo done", true),
+      ("echo hi 2>&1;sleep 5", true),
+    ]
+    for (index, (script, trivial)) in cases.enumerated() {
+      let manifest = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, namespace: shop}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers:
+                - name: api
+                  image: registry.example.com/api:1.4.2
+                  command: ["sh", "-c", "\(script)"]
+        """
+      let name = "command case \(index + 1)"
+      let input = LintInput(name: name, source: .bytes(Array(manifest.utf8)), isExplicit: true)
+      let memory = builtIn.lint([input]).findings.filter { $0.policy == "memory-limit" }
+      #expect(memory.isEmpty == trivial, "\(script): \(memory.map(\.message))")
+      var verdicts = Verdicts()
+      Self.compare(
+        name: name, bytes: Array(manifest.utf8), ids: ids, builtIn: builtIn,
+        admission: admission, into: &verdicts)
+      #expect(verdicts.compared == 1)
+      #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
+    }
+  }
 }
