@@ -33,6 +33,13 @@ private let cases: [(name: String, bytes: [UInt8], expected: [String])] = [
     text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf") + [0xE9, 0x0A],
     ["invalid-encoding 4:12"]
   ),
+  // Not linted: its suppression suppresses nothing, and is not said to be unused.
+  (
+    "invalid-utf8-suppressed.yaml",
+    text("# kubeward:ignore memory-limit -- a reason\napiVersion: v1\nkind: Pod\nmetadata:\n")
+      + text("  name: caf") + [0xE9, 0x0A],
+    ["invalid-encoding 5:12"]
+  ),
   // A byte order mark and Windows line ends: positions are still exact.
   (
     "bom-crlf.yaml",

@@ -251,8 +251,13 @@ extension Linter {
             policy: id, severity: severity, file: input.name, range: diagnostic.range,
             message: diagnostic.message))
       }
-      outcome.directives = SuppressionDirectives.comments(
-        in: bytes, file: input.name, tree: file.tree)
+      // A binary or non-UTF-8 file is not linted: its suppressions suppress nothing, and are
+      // not said to be unused.
+      if !file.diagnostics.contains(where: { $0.kind == .binaryFile || $0.kind == .invalidEncoding }
+      ) {
+        outcome.directives = SuppressionDirectives.comments(
+          in: bytes, file: input.name, tree: file.tree)
+      }
     }
     let locate = Locator(
       file: input.name, scope: input.scope, computePaths: computePaths,
