@@ -51,6 +51,27 @@ struct ObjectTests {
       Container.programs(of: ["sh", "-c", "sleep 1;java -jar app.jar"]) == ["sleep", "java"])
   }
 
+  /// Quantities as the API server's parser reads them; text it rejects has no value.
+  @Test func resourceQuantities() {
+    let valid: [(String, Double)] = [
+      ("1", 1), ("1.5", 1.5), (".5", 0.5), ("1.", 1), ("+1", 1), ("-1", -1), ("500m", 0.5),
+      ("1Gi", 0x1p30), ("1e3", 1000), ("1E3", 1000), ("1e-3", 0.001), ("1E+3", 1000),
+      ("5n", 5e-9), ("5u", 5e-6), ("2k", 2000), ("1Ei", 0x1p60), ("0", 0), (" 1Gi ", 0x1p30),
+      ("64M", 64e6), ("64Mi", 64 * 0x1p20),
+    ]
+    for (text, value) in valid {
+      let parsed = ResourceQuantity.value(text)
+      #expect(
+        parsed.map { abs($0 - value) <= abs(value) * 1e-12 } == true, "\(text): \(parsed ?? .nan)")
+    }
+    for text in [
+      "", " ", "1Gb", "1gi", "0x10", "NaN", "1 Gi", "Gi", ".", "-", "1K", "1e", "1e1.5", "1Gii",
+      "--1", "abc", "1e99999999999999999999", "1,5",
+    ] {
+      #expect(ResourceQuantity.value(text) == nil, "\(text)")
+    }
+  }
+
   /// Configuration, credentials and keys are a few small files, wherever their folder is.
   @Test func foldersOfSmallFiles() {
     #expect(Container.holdsSmallFiles(mountedAt: "/usr/local/etc/haproxy"))

@@ -72,20 +72,8 @@ struct FSGroupRecursiveChown: ObjectPolicy {
         $0.textEquals("ReadWriteOnce") || $0.textEquals("ReadWriteOncePod")
       }),
       let storage = claim["resources"]?["requests"]?["storage"]?.text,
-      let bytes = Self.bytes(storage), bytes < smallClaimBytes
+      let bytes = ResourceQuantity.value(storage), bytes < smallClaimBytes
     else { return nil }
     return storage
-  }
-
-  /// A storage quantity in bytes (`10Gi`, `500M`, `1e9`), or `nil` when it is not one.
-  static func bytes(_ quantity: String) -> Double? {
-    let suffixes: [(String, Double)] = [
-      ("Ki", 0x1p10), ("Mi", 0x1p20), ("Gi", 0x1p30), ("Ti", 0x1p40), ("Pi", 0x1p50),
-      ("Ei", 0x1p60), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15), ("E", 1e18),
-    ]
-    for (suffix, factor) in suffixes where quantity.hasSuffix(suffix) {
-      return Double(quantity.dropLast(suffix.count)).map { $0 * factor }
-    }
-    return Double(quantity)
   }
 }

@@ -41,6 +41,7 @@ struct Schema: ObjectPolicy {
       checkBackends(object, &walk, &report)
     }
     checkVolumeMounts(object, &walk, &report)
+    checkResources(object, &walk, &report)
     // A Service balances ports: one with none is rejected ("spec.ports: Required value"),
     // unless it is headless or an ExternalName.
     if let service = Service(object), let spec = object.spec, spec.isMapping,
@@ -90,6 +91,44 @@ struct Schema: ObjectPolicy {
           "has \(who) mount volume \"\(name)\", which is not among the pod's volumes ("
             + listing! + "): the API server rejects the object (volumeMounts.name: Not found)",
           &report)
+      }
+    }
+  }
+
+  /// A container's requests and limits are at least zero, and a request is at most its
+  /// limit: the API server rejects others ("must be greater than or equal to 0", "must be
+  /// less than or equal to cpu limit"). Quantities it cannot read are the shape walk's.
+  private func checkResources(
+    _ object: KubeObject, _ walk: inout ShapeWalk, _ report: inout ObjectReport
+  ) {
+    guard let spec = object.podSpec else { return }
+    let rejected = "the API server rejects the object"
+    for container in spec.containers {
+      guard let resources = container.node.mapping(.resources) else { continue }
+      var limits: [String: (value: Double, text: String)] = [:]
+      for (field, isLimit) in [(Key.limits, true), (Key.requests, false)] {
+        for (key, value) in resources.mapping(field)?.pairs ?? .none {
+          guard let name = key.string, let text = value.string,
+            let amount = ResourceQuantity.value(text)
+          else { continue }
+          let written = "\(isLimit ? "limit" : "request") of \(name) (\(text))"
+          if amount < 0 {
+            walk.problem(
+              value,
+              "has \(container.displayName) \(written) below zero: \(rejected) (must be "
+                + "greater than or equal to 0)", &report)
+          } else if isLimit {
+            limits[name] = (amount, text)
+          } else if let limit = limits[name], amount > limit.value * (1 + 1e-9) {
+            // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the
+            // API server, and may not be to a Double.
+            walk.problem(
+              value,
+              "has \(container.displayName) \(written) above its limit (\(limit.text)): "
+                + "\(rejected) (must be less than or equal to \(name) limit); raise the limit "
+                + "or lower the request", &report)
+          }
+        }
       }
     }
   }
@@ -220,9 +259,11 @@ struct ShapeWalk {
     case .intOrString:
       expect(id, type == .integer || type == .string, "a number or a name", type, &report)
     case .quantity:
-      expect(
-        id, type == .integer || type == .number || type == .string,
-        "a quantity such as 500m or 1Gi", type, &report)
+      // Text the API's quantity parser reads (`1Gb`, `1gi` and `0x10` it does not).
+      let holds =
+        type == .integer || type == .number
+        || (type == .string && node(id).string.flatMap(ResourceQuantity.value) != nil)
+      expect(id, holds, "a quantity such as 500m or 1Gi", type, &report)
     case .stringMap:
       guard expect(id, type == .object, "a map of text values", type, &report) else { return }
       for index in 0..<view.childCount(id) {
