@@ -173,8 +173,8 @@ struct HostPathVolume: ObjectPolicy {
           mounts the node's filesystem\(path) writable through hostPath volume \"\(name)\" \
           in a container that mounts filesystems for other pods (mountPropagation \
           Bidirectional): a storage system's node agent (a CSI node plugin), whose host folders \
-          (the data it serves, its state) the storage system sizes, and no ephemeral-storage \
-          limit counts them
+          (the data it serves, its state, its sockets) the storage system sizes, and no \
+          ephemeral-storage limit counts them
           """,
           adjustment: .info)
         continue
