@@ -346,6 +346,26 @@ struct ProjectLayoutTests {
       to: folder + "/app/kustomization.yaml")
     let latest = try Linter().lint(try InputDiscovery.inputs(for: [folder + "/app"]))
     #expect(findings(latest, "image-tag").map(\.file) == [folder + "/app/deployment.yaml"])
+    // The tag it sets is judged, not the one written: `latest` over a version is a warning, a
+    // branch's tag information (KEDA's `newTag: main`), a version nothing, and a digest pins
+    // the image whatever the tag.
+    let versioned = try temporaryFolder()
+    try write(deployment("web"), to: versioned + "/deployment.yaml")
+    func tagSet(_ image: String) throws -> [Severity] {
+      try write(
+        "resources: [deployment.yaml]\nimages:\n  - name: example/web\n" + image,
+        to: versioned + "/kustomization.yaml")
+      let result = try Linter().lint(try InputDiscovery.inputs(for: [versioned]))
+      return findings(result, "image-tag").map(\.severity)
+    }
+    #expect(try tagSet("    newTag: latest\n") == [.warning])
+    #expect(try tagSet("    newTag: main\n") == [.info])
+    #expect(try tagSet("    newTag: v2.0.1\n").isEmpty)
+    #expect(
+      try tagSet(
+        "    newTag: latest\n    digest: sha256:" + String(repeating: "a", count: 64) + "\n"
+      ).isEmpty)
+    #expect(try tagSet("    newName: mirror.example.com/web\n    newTag: latest\n") == [.warning])
   }
 
   /// Node ports are cluster-wide, but two kustomizations are two projects, often one or the

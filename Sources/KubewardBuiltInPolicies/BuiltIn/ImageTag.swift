@@ -1,5 +1,6 @@
 import KubewardEngine
 import KubewardModel
+import KubewardYAML
 
 /// `image-tag`: images without a fixed version (I-18).
 struct ImageTag: ObjectPolicy {
@@ -21,9 +22,12 @@ struct ImageTag: ObjectPolicy {
         !container.runsPauseImage,
         // Never pulled: the image loaded onto the node beforehand runs, whatever its tag.
         container.node["imagePullPolicy"]?.text != "Never",
-        !report.builtImages.replacesTag(of: image.string ?? ""),
         !Self.isScaffoldPlaceholder(image.string ?? "")
       else { continue }
+      if report.builtImages.replacesTag(of: image.string ?? "") {
+        reportTagSetByKustomization(image, container, report: &report)
+        continue
+      }
       // Only the kinds `kubectl rollout undo` works on have rollbacks to return.
       let rollbacks =
         [.deployment, .statefulSet, .daemonSet].contains(object.resourceKind)
@@ -70,6 +74,29 @@ struct ImageTag: ObjectPolicy {
           container: container, adjustment: .info)
       }
     }
+  }
+
+  /// A kustomization's `images:` sets the tag the container runs: `latest`, or a branch's or
+  /// a channel's tag, is judged as if written (several overlays may set several tags: the
+  /// first found is said).
+  private func reportTagSetByKustomization(
+    _ image: Node, _ container: Container, report: inout ObjectReport
+  ) {
+    let written = image.string ?? ""
+    guard let tag = report.builtImages.newTag(of: written, among: ["latest"] + movingTags.sorted())
+    else { return }
+    let what =
+      tag == "latest"
+      ? "each node may pull a different image, and a slow pull of a moving tag delays starts"
+      : "it names a branch or a release channel, not a version, and moves, so nodes that "
+        + "pulled it at different times run different images"
+    report.report(
+      image,
+      """
+      runs \(written), whose tag a kustomization's images: sets to :\(tag): \(what); set \
+      newTag to a version tag (or a digest)
+      """,
+      container: container, adjustment: tag == "latest" ? .standard : .info)
   }
 
   /// The name of an image written without registry, namespace, tag or digest

@@ -36,7 +36,8 @@ public enum BuildArtifacts {
     /// A ko project: bare names are built.
     public var bareNames = false
     /// Image names whose tag a kustomization sets (`images: [{name: …, newTag: …}]`): the
-    /// registry and repository stay, the tag written does not.
+    /// registry and repository stay, the tag written does not. Each is there with the tag it
+    /// sets too (`taggedName`), so that the tag set can be judged as a written one is.
     public var retagged = ImageNameSets()
 
     public init() {}
@@ -48,6 +49,18 @@ public enum BuildArtifacts {
       guard !retagged.isEmpty else { return contains(image) }
       return contains(image) || retagged.contains(Self.name(of: image))
     }
+
+    /// Which of `tags` a kustomization sets for `image` (`newTag: latest`), if it sets one of
+    /// them.
+    public func newTag(of image: String, among tags: some Sequence<String>) -> String? {
+      guard !retagged.isEmpty else { return nil }
+      let name = Self.name(of: image)
+      return tags.first { retagged.contains(Self.taggedName(name, $0)) }
+    }
+
+    /// How a retagged name is kept with the tag it is given: a NUL joins them, which no image
+    /// name or tag holds.
+    public static func taggedName(_ name: String, _ tag: String) -> String { name + "\u{0}" + tag }
 
     private static func name(of image: String) -> String {
       let end = image.utf8.firstIndex { $0 == UInt8(ascii: "@") } ?? image.endIndex

@@ -252,12 +252,15 @@ public enum KustomizePatches {
       }
       for image in root["images"]?.items ?? .none {
         guard let name = image[.name]?.text else { continue }
-        // A kustomization that sets `latest` runs `latest`: that tag is still reported.
-        if image["newTag"]?.text == "latest" && image["digest"]?.text == nil { continue }
         if image["newName"]?.text != nil {
           renamed[folder, default: []].insert(name)
         } else if image["newTag"]?.text != nil || image["digest"]?.text != nil {
           retagged[folder, default: []].insert(name)
+        }
+        // The tag it runs, judged as a written one (`latest`, a branch's: Argo CD's base
+        // sets `latest`), unless a digest pins the image whatever the tag.
+        if let tag = image["newTag"]?.text, image["digest"]?.text == nil {
+          retagged[folder, default: []].insert(BuildArtifacts.Built.taggedName(name, tag))
         }
       }
       for (reference, targeted) in references(in: root) {
