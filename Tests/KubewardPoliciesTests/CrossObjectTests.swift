@@ -674,6 +674,40 @@ struct CrossObjectTests {
     #expect(try found("minAvailable: 1", [autoscaler("1"), autoscaler("1", name: "b")]).isEmpty)
   }
 
+  /// A single pod that the API server calls (a webhook's Service) says so: while it is down,
+  /// those calls fail, and under `failurePolicy: Fail` so do the requests they admit.
+  @Test func aSinglePodTheAPIServerCallsSaysSo() throws {
+    let webhook = deployment("hook", namespace: "ops", replicas: 1)
+    let service = """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: hook, namespace: ops}
+      spec:
+        selector: {app: hook}
+        ports: [{name: webhook, port: 443, targetPort: 9443}]
+      """
+    let configuration = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingWebhookConfiguration
+      metadata: {name: hook}
+      webhooks:
+        - name: hook.example.com
+          failurePolicy: Fail
+          sideEffects: None
+          admissionReviewVersions: [v1]
+          clientConfig: {service: {name: hook, namespace: ops, path: /validate}}
+      """
+    func message(_ objects: [String]) throws -> String? {
+      findings(
+        try lint([("hook.yaml", objects.joined(separator: "\n---\n"))]), "single-replica"
+      ).first?.message
+    }
+    let called = try #require(try message([webhook, service, configuration]))
+    #expect(called.contains("the API server calls it"))
+    let alone = try #require(try message([webhook, service]))
+    #expect(!alone.contains("the API server calls it"))
+  }
+
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
     let folder = try temporaryFolder()
     for index in 0..<40 {

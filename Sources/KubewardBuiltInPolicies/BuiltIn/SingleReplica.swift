@@ -10,7 +10,7 @@ struct SingleReplica: SetPolicy {
   init(options: PolicyOptions) {}
 
   func check(_ set: LintSet, _ report: inout SetReport) {
-    let served = Self.selectedByServices(set)
+    let (served, calledByAPIServer) = Self.selectedByServices(set)
     for (index, workload) in set.facts.workloads.enumerated()
     where workload.kind == .deployment || workload.kind == .statefulSet {
       guard set.runsOnePod(workload) else { continue }
@@ -43,7 +43,10 @@ struct SingleReplica: SetPolicy {
         runs a single pod (\(written)) and no HorizontalPodAutoscaler in the set scales it: a \
         crash, a node failure or a drain \(served.contains(index)
           ? "takes the service down, and a traffic peak has nowhere to spread"
-          : "stops its work until another pod starts"); \(advice)
+          : "stops its work until another pod starts")\(calledByAPIServer.contains(index)
+          ? " (the API server calls it, as a webhook or an aggregated API: those calls fail "
+            + "meanwhile, and under failurePolicy: Fail so do the requests they admit)" : ""); \
+        \(advice)
         """,
         adjustment: byDesign.isEmpty && workload.dataStore == nil ? .standard : .info)
     }
@@ -52,16 +55,24 @@ struct SingleReplica: SetPolicy {
   /// The workloads a Service of the set sends requests: the others (a controller, a worker,
   /// one whose Services are all for metrics, as a leader-elected operator's) are sent none
   /// through one, so a traffic peak is none of theirs to spread.
-  private static func selectedByServices(_ set: LintSet) -> Set<Int> {
+  /// Also those a Service the API server calls selects (a webhook's, an aggregated API's).
+  private static func selectedByServices(_ set: LintSet) -> (
+    served: Set<Int>, calledByAPIServer: Set<Int>
+  ) {
     var selected: Set<Int> = []
+    var called: Set<Int> = []
     // Each selection once: Services sharing a selector share it.
     var seen: Set<ObjectIdentifier> = []
-    for service in set.facts.services where !service.servesOnlyAuxiliaryPorts {
-      guard let selection = set.selection(of: service),
-        seen.insert(ObjectIdentifier(selection)).inserted
+    var seenCalled: Set<ObjectIdentifier> = []
+    for service in set.facts.services {
+      let isCalled = set.isCalledByAPIServer(service)
+      guard isCalled || !service.servesOnlyAuxiliaryPorts,
+        let selection = set.selection(of: service)
       else { continue }
-      selected.formUnion(selection.indices)
+      let identity = ObjectIdentifier(selection)
+      if isCalled, seenCalled.insert(identity).inserted { called.formUnion(selection.indices) }
+      if seen.insert(identity).inserted { selected.formUnion(selection.indices) }
     }
-    return selected
+    return (selected, called)
   }
 }
