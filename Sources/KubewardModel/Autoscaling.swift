@@ -54,8 +54,16 @@ public struct ScaledObject: Sendable {
     return written.int
   }
 
-  /// `spec.minReplicaCount`: 0 when unset, as KEDA reads it (it scales to zero when idle).
+  /// `spec.minReplicaCount`: 0 when unset, as KEDA reads it (it scales to zero when idle);
+  /// `nil` while the object is paused (`autoscaling.keda.sh/paused`, `…/paused-replicas`),
+  /// when KEDA holds the workload where it was, or at the count the annotation says.
   public var minReplicas: Int? {
+    if let annotations = object.metadata.annotations,
+      annotations["autoscaling.keda.sh/paused"] != nil
+        || annotations["autoscaling.keda.sh/paused-replicas"] != nil
+    {
+      return nil
+    }
     guard let written = object.spec?["minReplicaCount"], !written.isNull else { return 0 }
     return written.int
   }

@@ -299,8 +299,7 @@ public final class Container: Sendable {
   private static func forEachWord(
     of commandLine: [String], _ body: (_ word: Substring?, _ endsCommand: Bool) -> Bool
   ) {
-    let lines = withoutShellComments(commandLine).map { word in
-      let word = separatingShellOperators(word)
+    let lines = withoutShellComments(commandLine.map(separatingShellOperators)).map { word in
       guard word.utf8.contains(0x0A) else { return word }
       return String(
         decoding: word.utf8.flatMap { $0 == 0x0A ? Array(" ; ".utf8) : [$0] }, as: UTF8.self)
@@ -335,13 +334,26 @@ public final class Container: Sendable {
     ("\u{1}", ">&"), ("\u{2}", "<&"), ("\u{3}", "&>"),
   ]
 
-  private static let shellOperatorBytes = Set(";&|\u{1}\u{2}\u{3}".utf8)
-
+  /// `word` (an element of the command line) with `shellOperatorRewrites` applied, when it
+  /// is a script: it holds a space, and no quote, inside which an operator is text (`echo
+  /// 'config & certs copied'`), which `replace` cannot tell. An argument without a space is
+  /// the program's own (`["sleep", "3600;x"]` runs no shell), and is left whole.
   static func separatingShellOperators(_ word: String) -> String {
-    // Most words hold none: answered without copying.
-    guard word.utf8.contains(where: shellOperatorBytes.contains) else { return word }
+    // Most words hold none: answered without copying (a switch per byte, not a set lookup).
+    var hasOperator = false
+    var hasSpace = false
+    for byte in word.utf8 {
+      switch byte {
+      case UInt8(ascii: "'"), UInt8(ascii: "\""): return word
+      case UInt8(ascii: " "): hasSpace = true
+      case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), 1, 2, 3: hasOperator = true
+      default: break
+      }
+    }
+    guard hasOperator && hasSpace else { return word }
     var bytes = Array(word.utf8)
-    for (pattern, rewrite) in shellOperatorRewrites {
+    for (pattern, rewrite) in shellOperatorRewrites
+    where bytes.contains(pattern.utf8.first!) {
       bytes = replacing(Array(pattern.utf8), with: Array(rewrite.utf8), in: bytes)
     }
     return String(decoding: bytes, as: UTF8.self)

@@ -79,9 +79,10 @@ public enum VAPExport {
       "containerCommands",
       """
       variables.allContainers.map(c, [['', has(c.name) ? c.name : '']] + (' ' + \
-      \(commandLine).join(' ').replace('\\t', ' ').split('\\n').map(line, [' ' + line]\
-      .map(l, l.indexOf(' #') >= 0 ? l.substring(0, l.indexOf(' #')) : l)[0]).join(' ; ') + ' ')\
-      \(shellOperatorRewrites).replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
+      \(commandLine).map(w, w.contains(' ') && !w.contains('\\'') && !w.contains('"') ? \
+      w\(shellOperatorRewrites) : w).join(' ').replace('\\t', ' ').split('\\n').map(line, \
+      [' ' + line].map(l, l.indexOf(' #') >= 0 ? l.substring(0, l.indexOf(' #')) : l)[0])\
+      .join(' ; ') + ' ').replace(' && ', '\\n').replace(' || ', '\\n').replace(' ; ', '\\n')\
       .replace(' | ', '\\n').replace('; ', '\\n').split('\\n').map(segment, \
       segment.split(' ').filter(w, w != '' && !(w in \(launchers)))).filter(words, words != []))
       """

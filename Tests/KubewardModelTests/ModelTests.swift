@@ -49,6 +49,13 @@ struct ObjectTests {
       ])
     #expect(
       Container.programs(of: ["sh", "-c", "sleep 1;java -jar app.jar"]) == ["sleep", "java"])
+    // Inside quotes an operator is text, which replacing cannot tell: a script with quotes is
+    // split as before; an argument without a space is the program's own, not a script.
+    #expect(
+      Container.programs(of: ["sh", "-c", "echo 'config & certs'; sleep infinity"]) == [
+        "echo", "sleep",
+      ])
+    #expect(Container.programs(of: ["sleep", "3600;x"]) == ["sleep"])
   }
 
   /// Quantities as the API server's parser reads them; text it rejects has no value.
@@ -58,6 +65,8 @@ struct ObjectTests {
       ("1Gi", 0x1p30), ("1e3", 1000), ("1E3", 1000), ("1e-3", 0.001), ("1E+3", 1000),
       ("5n", 5e-9), ("5u", 5e-6), ("2k", 2000), ("1Ei", 0x1p60), ("0", 0), (" 1Gi ", 0x1p30),
       ("64M", 64e6), ("64Mi", 64 * 0x1p20),
+      // Go's fast path reads a number without a digit as 0; an exponent is cut to 32 bits.
+      ("Gi", 0), (".", 0), ("-", 0), ("1e4294967296", 1),
     ]
     for (text, value) in valid {
       let parsed = ResourceQuantity.value(text)
@@ -65,7 +74,7 @@ struct ObjectTests {
         parsed.map { abs($0 - value) <= abs(value) * 1e-12 } == true, "\(text): \(parsed ?? .nan)")
     }
     for text in [
-      "", " ", "1Gb", "1gi", "0x10", "NaN", "1 Gi", "Gi", ".", "-", "1K", "1e", "1e1.5", "1Gii",
+      "", " ", "1Gb", "1gi", "0x10", "NaN", "1 Gi", "1K", "1e", "1e+", "e", "1e1.5", "1Gii",
       "--1", "abc", "1e99999999999999999999", "1,5",
     ] {
       #expect(ResourceQuantity.value(text) == nil, "\(text)")

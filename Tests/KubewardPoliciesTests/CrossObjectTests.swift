@@ -672,6 +672,11 @@ struct CrossObjectTests {
     #expect(try found("minAvailable: 1", [autoscaler("0", keda: true)]).isEmpty)
     #expect(try found("minAvailable: 1", [autoscaler("${MIN}")]).isEmpty)
     #expect(try found("minAvailable: 1", [autoscaler("1"), autoscaler("1", name: "b")]).isEmpty)
+    // A paused ScaledObject holds the workload where it was, or at the count it says.
+    let paused = autoscaler("2", keda: true).replacing(
+      "metadata: {name: web}",
+      with: "metadata: {name: web, annotations: {autoscaling.keda.sh/paused-replicas: \"3\"}}")
+    #expect(try found("minAvailable: 2", [paused]).isEmpty)
   }
 
   /// A single pod that the API server calls (a webhook's Service) says so: while it is down,
@@ -706,6 +711,30 @@ struct CrossObjectTests {
     #expect(called.contains("the API server calls it"))
     let alone = try #require(try message([webhook, service]))
     #expect(!alone.contains("the API server calls it"))
+  }
+
+  /// `schema` errs on a quantity the API server rejects (`1Gb`), but text without a number
+  /// (`__MEM__`, a placeholder of some tool) is information, and text beyond ASCII (a no-break
+  /// space the decoder trims) is left alone.
+  @Test func quantitiesWithoutANumberAreInformation() throws {
+    func severities(_ memory: String) throws -> [Severity] {
+      let pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: d}
+        spec:
+          containers:
+            - name: c
+              image: example/c:1.0
+              resources: {limits: {memory: "\(memory)"}}
+        """
+      return findings(try lint([("p.yaml", pod)]), "schema").map(\.severity)
+    }
+    #expect(try severities("1Gb") == [.error])
+    #expect(try severities("__MEM__") == [.info])
+    #expect(try severities("((memory))") == [.info])
+    #expect(try severities("\u{A0}1Gi").isEmpty)
+    #expect(try severities("1Gi").isEmpty)
   }
 
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
@@ -952,6 +981,20 @@ struct MessagesFitTheKind {
         ports: [{name: api, port: 80, targetPort: 8080}]
       """
     #expect(try found([controller, service, monitor, clients]).map(\.severity) == [.warning])
+    // Scraped, and routed to by an Ingress: its port serves clients too.
+    let ingress = """
+      apiVersion: networking.k8s.io/v1
+      kind: Ingress
+      metadata: {name: operator}
+      spec:
+        rules:
+          - http:
+              paths:
+                - path: /
+                  pathType: Prefix
+                  backend: {service: {name: operator, port: {name: http}}}
+      """
+    #expect(try found([controller, service, monitor, ingress]).map(\.severity) == [.warning])
   }
 
   /// A StatefulSet or DaemonSet updated `OnDelete` replaces a pod only when someone deletes it:

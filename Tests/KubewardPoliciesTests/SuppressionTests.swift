@@ -91,6 +91,24 @@ struct SuppressionTests {
     #expect(findings(try lint([("c.yaml", far)]), "image-tag").count == 1)
   }
 
+  /// A file that is not valid UTF-8 is not linted: a suppression there may silence its
+  /// encoding finding, and one that has nothing to match is not said to be unused.
+  @Test func aFileNotLintedHonoursItsSuppressionsAndCallsNoneUnused() throws {
+    func lintBytes(_ bytes: [UInt8]) throws -> LintResult {
+      try Linter().lint([LintInput(name: "a.yaml", source: .bytes(bytes), isExplicit: true)])
+    }
+    func latin1(_ comment: String) -> [UInt8] {
+      Array("apiVersion: v1\nkind: Pod\nmetadata:\n\(comment)\n  name: caf".utf8) + [0xE9]
+    }
+    let silenced = try lintBytes(latin1("# kubeward:ignore invalid-encoding -- a legacy file"))
+    #expect(findings(silenced, "invalid-encoding").isEmpty)
+    #expect(silenced.suppressed.map(\.policy) == ["invalid-encoding"])
+    #expect(findings(silenced, "unused-suppression").isEmpty)
+    let other = try lintBytes(latin1("# kubeward:ignore memory-limit -- a reason"))
+    #expect(findings(other, "invalid-encoding").count == 1)
+    #expect(findings(other, "unused-suppression").isEmpty)
+  }
+
   @Test func aHashInsideAValueIsNoComment() throws {
     let text = pod(annotations: "    note: \"see#kubeward:ignore image-tag -- no\"")
     #expect(findings(try lint([("a.yaml", text)]), "image-tag").count == 1)

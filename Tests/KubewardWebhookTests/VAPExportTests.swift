@@ -237,6 +237,9 @@ struct VAPExportTests {
       ("sleep 1|java -jar app.jar", false), ("sleep 1 & java -jar app.jar", false),
       ("echo hi >/tmp/x;java -jar app.jar", false), ("sleep 1; echo done", true),
       ("echo hi 2>&1;sleep 5", true),
+      // Inside quotes an operator is text; an argument without a space is no script.
+      ("echo 'config & certs copied'; sleep infinity", true),
+      ("echo \\\"up|down\\\"; sleep 1", true),
     ]
     for (index, (script, trivial)) in cases.enumerated() {
       let manifest = """

@@ -194,7 +194,12 @@ struct MissingReadinessProbe: SetPolicy {
       // Its ports for metrics (a memcached exporter's, beside the client port), and those a
       // ServiceMonitor scrapes, bring no requests to the container behind them, unless the API
       // server calls the Service (an admission webhook's, scraped on its one port too).
-      let scraped = isCalled ? [] : set.portsScrapedByMonitors(service, within: budget)
+      // Nor when an Ingress routes clients to it: its scraped port serves them too.
+      let isRouted = !set.ingressBackends(
+        routingTo: service.object.name ?? "", in: service.space
+      ).isEmpty
+      let scraped =
+        isCalled || isRouted ? [] : set.portsScrapedByMonitors(service, within: budget)
       let requested =
         isCalled && service.servesOnlyAuxiliaryPorts
         ? service.ports

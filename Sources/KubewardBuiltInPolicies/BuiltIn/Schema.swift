@@ -102,35 +102,63 @@ struct Schema: ObjectPolicy {
     _ object: KubeObject, _ walk: inout ShapeWalk, _ report: inout ObjectReport
   ) {
     guard let spec = object.podSpec else { return }
-    let rejected = "the API server rejects the object"
     for container in spec.containers {
       guard let resources = container.node.mapping(.resources) else { continue }
-      var limits: [String: (value: Double, text: String)] = [:]
-      for (field, isLimit) in [(Key.limits, true), (Key.requests, false)] {
-        for (key, value) in resources.mapping(field)?.pairs ?? .none {
-          guard let name = key.string, let text = value.string,
-            let amount = ResourceQuantity.value(text)
-          else { continue }
-          let written = "\(isLimit ? "limit" : "request") of \(name) (\(text))"
-          if amount < 0 {
-            walk.problem(
-              value,
-              "has \(container.displayName) \(written) below zero: \(rejected) (must be "
-                + "greater than or equal to 0)", &report)
-          } else if isLimit {
-            limits[name] = (amount, text)
-          } else if let limit = limits[name], amount > limit.value * (1 + 1e-9) {
-            // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the
-            // API server, and may not be to a Double.
-            walk.problem(
-              value,
-              "has \(container.displayName) \(written) above its limit (\(limit.text)): "
-                + "\(rejected) (must be less than or equal to \(name) limit); raise the limit "
-                + "or lower the request", &report)
-          }
-        }
+      let limits = resources.mapping(.limits)?.pairs ?? .none
+      let requests = resources.mapping(.requests)?.pairs ?? .none
+      for (key, value) in limits {
+        checkNotNegative(key, value, isLimit: true, of: container, &walk, &report)
+      }
+      // A few resources each: each request looks for its limit among them (a hostile map of
+      // thousands is not compared, lest that be quadratic).
+      let comparesLimits = limits.count <= 64
+      for (key, value) in requests {
+        guard
+          let request = checkNotNegative(key, value, isLimit: false, of: container, &walk, &report),
+          comparesLimits,
+          let (limitNode, limit) = limits.lazy.compactMap({ limitKey, limitValue in
+            Self.sameText(key, limitKey) ? Self.quantity(limitValue).map { (limitValue, $0) } : nil
+          }).first,
+          limit >= 0,
+          // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the
+          // API server, and may not be to a Double.
+          request > limit * (1 + 1e-9)
+        else { continue }
+        let name = key.string ?? ""
+        walk.problem(
+          value,
+          "has \(container.displayName) request of \(name) (\(value.string ?? "")) above its "
+            + "limit (\(limitNode.string ?? "")): the API server rejects the object (must be "
+            + "less than or equal to \(name) limit); raise the limit or lower the request",
+          &report)
       }
     }
+  }
+
+  /// Reports a quantity below zero; returns the quantity.
+  @discardableResult
+  private func checkNotNegative(
+    _ key: Node, _ value: Node, isLimit: Bool, of container: Container,
+    _ walk: inout ShapeWalk, _ report: inout ObjectReport
+  ) -> Double? {
+    guard let amount = Self.quantity(value) else { return nil }
+    if amount < 0 {
+      walk.problem(
+        value,
+        "has \(container.displayName) \(isLimit ? "limit" : "request") of \(key.string ?? "") "
+          + "(\(value.string ?? "")) below zero: the API server rejects the object (must be "
+          + "greater than or equal to 0)", &report)
+    }
+    return amount
+  }
+
+  private static func quantity(_ node: Node) -> Double? {
+    guard node.isScalar, !node.isNull else { return nil }
+    return node.withScalarBytes { ResourceQuantity.value($0) }
+  }
+
+  private static func sameText(_ first: Node, _ second: Node) -> Bool {
+    first.withScalarBytes { one in second.withScalarBytes { one.elementsEqual($0) } }
   }
 
   /// A `networking.k8s.io/v1` backend names `service` or `resource`; the `serviceName` and
@@ -260,9 +288,26 @@ struct ShapeWalk {
       expect(id, type == .integer || type == .string, "a number or a name", type, &report)
     case .quantity:
       // Text the API's quantity parser reads (`1Gb`, `1gi` and `0x10` it does not).
+      // Text beyond ASCII (a no-break space the decoder trims) is left alone.
       let holds =
         type == .integer || type == .number
-        || (type == .string && node(id).string.flatMap(ResourceQuantity.value) != nil)
+        || (type == .string
+          && node(id).withScalarBytes {
+            ResourceQuantity.value($0) != nil || $0.contains { $0 >= 0x80 }
+          })
+      if !holds, type == .string, let text = node(id).string,
+        !text.utf8.contains(where: { (0x30...0x39).contains($0) }), !Self.isPlaceholder(text)
+      {
+        // No number at all (`__MEM__`, `((memory))`): a placeholder of some tool, most likely.
+        let node = self.node(id)
+        problem(
+          node,
+          "has \(path(node)) = \"\(text)\", which holds no number where the API expects a "
+            + "quantity such as 500m or 1Gi: if it is a placeholder for a tool to fill in, lint "
+            + "the manifest as it is applied; if not, the API server rejects the object",
+          &report, adjustment: .info)
+        return
+      }
       expect(id, holds, "a quantity such as 500m or 1Gi", type, &report)
     case .stringMap:
       guard expect(id, type == .object, "a map of text values", type, &report) else { return }

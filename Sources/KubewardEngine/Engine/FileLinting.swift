@@ -251,13 +251,8 @@ extension Linter {
             policy: id, severity: severity, file: input.name, range: diagnostic.range,
             message: diagnostic.message))
       }
-      // A binary or non-UTF-8 file is not linted: its suppressions suppress nothing, and are
-      // not said to be unused.
-      if !file.diagnostics.contains(where: { $0.kind == .binaryFile || $0.kind == .invalidEncoding }
-      ) {
-        outcome.directives = SuppressionDirectives.comments(
-          in: bytes, file: input.name, tree: file.tree)
-      }
+      outcome.directives = SuppressionDirectives.comments(
+        in: bytes, file: input.name, tree: file.tree)
     }
     let locate = Locator(
       file: input.name, scope: input.scope, computePaths: computePaths,
@@ -534,6 +529,12 @@ extension Linter {
   ) {
     if !outcome.directives.isEmpty {
       SuppressionDirectives.apply(&outcome.directives, to: &outcome.findings)
+      // A binary or non-UTF-8 file is not linted: a suppression there may silence its
+      // encoding finding, and is not said to be unused otherwise (it had nothing to match).
+      let notLinted = [InputPolicies.id(for: .binaryFile), InputPolicies.id(for: .invalidEncoding)]
+      if outcome.findings.contains(where: { notLinted.contains($0.policy) }) {
+        outcome.directives.removeAll { $0.used.isEmpty }
+      }
       if let severity = inputSeverities[SuppressionDirectives.suppressionWithoutReason] {
         for directive in outcome.directives where directive.reason.isEmpty {
           outcome.findings.append(
