@@ -737,6 +737,36 @@ struct CrossObjectTests {
     #expect(try severities("1Gi").isEmpty)
   }
 
+  /// Huge pages and extended resources are not overcommitted: the API server rejects a
+  /// request of one without a limit, or other than it; others may be requested below their
+  /// limit.
+  @Test func resourcesThatCannotBeOvercommittedNeedEqualLimits() throws {
+    func messages(_ requests: String, _ limits: String) throws -> [String] {
+      let pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: d}
+        spec:
+          containers:
+            - name: c
+              image: example/c:1.0
+              resources: {requests: {\(requests)}, limits: {\(limits)}}
+        """
+      return findings(try lint([("p.yaml", pod)]), "schema").map(\.message)
+    }
+    #expect(try messages("nvidia.com/gpu: 1", "nvidia.com/gpu: 1").isEmpty)
+    #expect(try messages("hugepages-2Mi: 100Mi", "hugepages-2Mi: 100Mi").isEmpty)
+    #expect(
+      try messages("hugepages-2Mi: 100Mi", "hugepages-2Mi: 200Mi").first?.contains("must be equal")
+        == true)
+    #expect(
+      try messages("example.com/dongle: 2", "cpu: 1").first?.contains("Limit must be set") == true)
+    // Native resources, `kubernetes.io/` ones too, may be requested below their limit.
+    #expect(
+      try messages("cpu: 100m, example.kubernetes.io/x: 1", "cpu: 1, example.kubernetes.io/x: 2")
+        .isEmpty)
+  }
+
   @Test func outputIsTheSameForAnyNumberOfWorkers() throws {
     let folder = try temporaryFolder()
     for index in 0..<40 {

@@ -115,24 +115,52 @@ struct Schema: ObjectPolicy {
       for (key, value) in requests {
         guard
           let request = checkNotNegative(key, value, isLimit: false, of: container, &walk, &report),
-          comparesLimits,
-          let (limitNode, limit) = limits.lazy.compactMap({ limitKey, limitValue in
-            Self.sameText(key, limitKey) ? Self.quantity(limitValue).map { (limitValue, $0) } : nil
-          }).first,
-          limit >= 0,
-          // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the
-          // API server, and may not be to a Double.
-          request > limit * (1 + 1e-9)
+          comparesLimits
         else { continue }
-        let name = key.string ?? ""
-        walk.problem(
-          value,
-          "has \(container.displayName) request of \(name) (\(value.string ?? "")) above its "
-            + "limit (\(limitNode.string ?? "")): the API server rejects the object (must be "
-            + "less than or equal to \(name) limit); raise the limit or lower the request",
-          &report)
+        let limitNode = limits.first { limitKey, _ in Self.sameText(key, limitKey) }?.value
+        let limit = limitNode.flatMap(Self.quantity)
+        // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the API
+        // server, and may not be to a Double.
+        let margin = abs(request) * 1e-9
+        let rejected = "the API server rejects the object"
+        if !key.withScalarBytes(Self.allowsOvercommit) {
+          // Huge pages and extended resources (`nvidia.com/gpu`) are not overcommitted: a
+          // request needs a limit, and equals it.
+          let name = key.string ?? ""
+          if limitNode == nil, !report.objectMayBePartial {
+            walk.problem(
+              value,
+              "has \(container.displayName) request of \(name) without a limit, which a "
+                + "resource that cannot be overcommitted needs: \(rejected) (Limit must be set "
+                + "for non overcommitable resources); set the limit to the request", &report)
+          } else if let limit, limit >= 0, abs(request - limit) > margin {
+            walk.problem(
+              value,
+              "has \(container.displayName) request of \(name) (\(value.string ?? "")) other "
+                + "than its limit (\(limitNode?.string ?? "")), which a resource that cannot be "
+                + "overcommitted needs equal: \(rejected) (must be equal to \(name) limit)",
+              &report)
+          }
+        } else if let limit, limit >= 0, request > limit + margin {
+          let name = key.string ?? ""
+          walk.problem(
+            value,
+            "has \(container.displayName) request of \(name) (\(value.string ?? "")) above its "
+              + "limit (\(limitNode?.string ?? "")): \(rejected) (must be less than or equal to "
+              + "\(name) limit); raise the limit or lower the request", &report)
+        }
       }
     }
+  }
+
+  /// Whether the API server lets a resource's requests exceed what nodes have
+  /// (`IsOvercommitAllowed`): a native resource (no domain, or `kubernetes.io/`'s) other than
+  /// huge pages.
+  private static func allowsOvercommit(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    if name.starts(with: "hugepages-".utf8) { return false }
+    guard name.contains(UInt8(ascii: "/")) else { return true }
+    let domain = Array("kubernetes.io/".utf8)
+    return name.indices.contains { name[$0...].starts(with: domain) }
   }
 
   /// Reports a quantity below zero; returns the quantity.
