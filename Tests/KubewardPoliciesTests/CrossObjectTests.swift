@@ -713,22 +713,27 @@ struct CrossObjectTests {
     #expect(!alone.contains("the API server calls it"))
   }
 
+  /// `schema`'s findings on a Pod whose one container has `resources`.
+  private func schemaFindings(resources: String) throws -> [Finding] {
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p, namespace: d}
+      spec:
+        containers:
+          - name: c
+            image: example/c:1.0
+            resources: \(resources)
+      """
+    return findings(try lint([("p.yaml", pod)]), "schema")
+  }
+
   /// `schema` errs on a quantity the API server rejects (`1Gb`), but text without a number
   /// (`__MEM__`, a placeholder of some tool) is information, and text beyond ASCII (a no-break
   /// space the decoder trims) is left alone.
   @Test func quantitiesWithoutANumberAreInformation() throws {
     func severities(_ memory: String) throws -> [Severity] {
-      let pod = """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: d}
-        spec:
-          containers:
-            - name: c
-              image: example/c:1.0
-              resources: {limits: {memory: "\(memory)"}}
-        """
-      return findings(try lint([("p.yaml", pod)]), "schema").map(\.severity)
+      try schemaFindings(resources: "{limits: {memory: \"\(memory)\"}}").map(\.severity)
     }
     #expect(try severities("1Gb") == [.error])
     #expect(try severities("__MEM__") == [.info])
@@ -742,17 +747,8 @@ struct CrossObjectTests {
   /// limit.
   @Test func resourcesThatCannotBeOvercommittedNeedEqualLimits() throws {
     func messages(_ requests: String, _ limits: String) throws -> [String] {
-      let pod = """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: d}
-        spec:
-          containers:
-            - name: c
-              image: example/c:1.0
-              resources: {requests: {\(requests)}, limits: {\(limits)}}
-        """
-      return findings(try lint([("p.yaml", pod)]), "schema").map(\.message)
+      try schemaFindings(resources: "{requests: {\(requests)}, limits: {\(limits)}}")
+        .map(\.message)
     }
     #expect(try messages("nvidia.com/gpu: 1", "nvidia.com/gpu: 1").isEmpty)
     #expect(try messages("hugepages-2Mi: 100Mi", "hugepages-2Mi: 100Mi").isEmpty)
