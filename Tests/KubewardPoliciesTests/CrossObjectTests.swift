@@ -757,6 +757,9 @@ struct CrossObjectTests {
         == true)
     #expect(
       try messages("example.com/dongle: 2", "cpu: 1").first?.contains("Limit must be set") == true)
+    // A megabyte of digits is quoted clipped.
+    let huge = try messages("cpu: \"\(String(repeating: "9", count: 1_000_000))\"", "cpu: 1")
+    #expect(huge.count == 1 && huge[0].utf8.count < 2_000, "\(huge.first?.utf8.count ?? 0)")
     // Native resources, `kubernetes.io/` ones too, may be requested below their limit.
     #expect(
       try messages("cpu: 100m, example.kubernetes.io/x: 1", "cpu: 1, example.kubernetes.io/x: 2")

@@ -181,6 +181,21 @@ struct VAPExportTests {
     )
   }
 
+  /// The Swift policies' findings on `manifest`, one object, having checked that the
+  /// exported policies of `ids` give it the same verdicts.
+  static func swiftFindingsAgreeingWithVAPs(
+    _ manifest: String, name: String, ids: Set<String>, builtIn: Linter, admission: Linter
+  ) -> [Finding] {
+    var verdicts = Verdicts()
+    compare(
+      name: name, bytes: Array(manifest.utf8), ids: ids, builtIn: builtIn, admission: admission,
+      into: &verdicts)
+    #expect(verdicts.compared == 1, "\(name)")
+    #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
+    let input = LintInput(name: name, source: .bytes(Array(manifest.utf8)), isExplicit: true)
+    return builtIn.lint([input]).findings
+  }
+
   /// Host paths are compared byte by byte on both sides, as the kernel reads them: a
   /// combining mark after a `/` joined it into another character for Swift's `String`, so
   /// `/var/log/` followed by one was no log folder to the Swift policy (a warning) and a
@@ -213,16 +228,11 @@ struct VAPExportTests {
                 - name: logs
                   hostPath: {path: "\(path)"}
         """
-      let name = "hostpath case \(index + 1)"
-      let input = LintInput(name: name, source: .bytes(Array(manifest.utf8)), isExplicit: true)
-      let found = builtIn.lint([input]).findings.filter { $0.policy == "hostpath-volume" }
+      let found = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: "hostpath case \(index + 1)", ids: ["hostpath-volume"],
+        builtIn: builtIn, admission: admission
+      ).filter { $0.policy == "hostpath-volume" }
       #expect(found.map(\.severity) == [expected], "\(path): \(found.map(\.message))")
-      var verdicts = Verdicts()
-      Self.compare(
-        name: name, bytes: Array(manifest.utf8), ids: ["hostpath-volume"], builtIn: builtIn,
-        admission: admission, into: &verdicts)
-      #expect(verdicts.compared == 1)
-      #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
     }
   }
 
@@ -257,16 +267,11 @@ struct VAPExportTests {
                   image: registry.example.com/api:1.4.2
                   command: ["sh", "-c", "\(script)"]
         """
-      let name = "command case \(index + 1)"
-      let input = LintInput(name: name, source: .bytes(Array(manifest.utf8)), isExplicit: true)
-      let memory = builtIn.lint([input]).findings.filter { $0.policy == "memory-limit" }
+      let memory = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: "command case \(index + 1)", ids: ids, builtIn: builtIn,
+        admission: admission
+      ).filter { $0.policy == "memory-limit" }
       #expect(memory.isEmpty == trivial, "\(script): \(memory.map(\.message))")
-      var verdicts = Verdicts()
-      Self.compare(
-        name: name, bytes: Array(manifest.utf8), ids: ids, builtIn: builtIn,
-        admission: admission, into: &verdicts)
-      #expect(verdicts.compared == 1)
-      #expect(verdicts.differences.isEmpty, "\(verdicts.differences)")
     }
   }
 }

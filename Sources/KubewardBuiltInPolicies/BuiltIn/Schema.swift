@@ -119,34 +119,35 @@ struct Schema: ObjectPolicy {
         else { continue }
         let limitNode = limits.first { limitKey, _ in Self.sameText(key, limitKey) }?.value
         let limit = limitNode.flatMap(Self.quantity)
-        // A relative margin: two spellings of one amount (`0.1`, `100m`) are equal to the API
-        // server, and may not be to a Double.
-        let margin = abs(request) * 1e-9
+        // A margin relative to the limit: two spellings of one amount (`0.1`, `100m`) are
+        // equal to the API server, and may not be to a Double. (Relative to the request, a
+        // request of hundreds of digits, infinite here, had an infinite margin.)
+        let margin = abs(limit ?? 0) * 1e-9
         let rejected = "the API server rejects the object"
         if !key.withScalarBytes(Self.allowsOvercommit) {
           // Huge pages and extended resources (`nvidia.com/gpu`) are not overcommitted: a
           // request needs a limit, and equals it.
-          let name = key.string ?? ""
+          let name = Self.quoted(key)
           if limitNode == nil, !report.objectMayBePartial {
             walk.problem(
               value,
               "has \(container.displayName) request of \(name) without a limit, which a "
                 + "resource that cannot be overcommitted needs: \(rejected) (Limit must be set "
                 + "for non overcommitable resources); set the limit to the request", &report)
-          } else if let limit, limit >= 0, abs(request - limit) > margin {
+          } else if let limit, limit >= 0, request != limit, !(abs(request - limit) <= margin) {
             walk.problem(
               value,
-              "has \(container.displayName) request of \(name) (\(value.string ?? "")) other "
-                + "than its limit (\(limitNode?.string ?? "")), which a resource that cannot be "
+              "has \(container.displayName) request of \(name) (\(Self.quoted(value))) other "
+                + "than its limit (\(limitNode.map(Self.quoted) ?? "")), which a resource that cannot be "
                 + "overcommitted needs equal: \(rejected) (must be equal to \(name) limit)",
               &report)
           }
         } else if let limit, limit >= 0, request > limit + margin {
-          let name = key.string ?? ""
+          let name = Self.quoted(key)
           walk.problem(
             value,
-            "has \(container.displayName) request of \(name) (\(value.string ?? "")) above its "
-              + "limit (\(limitNode?.string ?? "")): \(rejected) (must be less than or equal to "
+            "has \(container.displayName) request of \(name) (\(Self.quoted(value))) above its "
+              + "limit (\(limitNode.map(Self.quoted) ?? "")): \(rejected) (must be less than or equal to "
               + "\(name) limit); raise the limit or lower the request", &report)
         }
       }
@@ -159,8 +160,7 @@ struct Schema: ObjectPolicy {
   private static func allowsOvercommit(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
     if name.starts(with: "hugepages-".utf8) { return false }
     guard name.contains(UInt8(ascii: "/")) else { return true }
-    let domain = Array("kubernetes.io/".utf8)
-    return name.indices.contains { name[$0...].starts(with: domain) }
+    return name.indices.contains { name[$0...].starts(with: kubernetesDomain) }
   }
 
   /// Reports a quantity below zero; returns the quantity.
@@ -173,12 +173,18 @@ struct Schema: ObjectPolicy {
     if amount < 0 {
       walk.problem(
         value,
-        "has \(container.displayName) \(isLimit ? "limit" : "request") of \(key.string ?? "") "
-          + "(\(value.string ?? "")) below zero: the API server rejects the object (must be "
+        "has \(container.displayName) \(isLimit ? "limit" : "request") of \(Self.quoted(key)) "
+          + "(\(Self.quoted(value))) below zero: the API server rejects the object (must be "
           + "greater than or equal to 0)", &report)
     }
     return amount
   }
+
+  /// A scalar the messages quote, clipped as other messages clip input (a quantity may be
+  /// a megabyte of digits).
+  private static func quoted(_ node: Node) -> String { InputText.clipped(node.string ?? "") }
+
+  private static let kubernetesDomain = Array("kubernetes.io/".utf8)
 
   private static func quantity(_ node: Node) -> Double? {
     guard node.isScalar, !node.isNull else { return nil }
@@ -330,7 +336,7 @@ struct ShapeWalk {
         let node = self.node(id)
         problem(
           node,
-          "has \(path(node)) = \"\(text)\", which holds no number where the API expects a "
+          "has \(path(node)) = \"\(InputText.clipped(text))\", which holds no number where the API expects a "
             + "quantity such as 500m or 1Gi: if it is a placeholder for a tool to fill in, lint "
             + "the manifest as it is applied; if not, the API server rejects the object",
           &report, adjustment: .info)
