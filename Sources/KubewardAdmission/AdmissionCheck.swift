@@ -719,7 +719,7 @@ final class ObjectContext: @unchecked Sendable {
     let namespace =
       resource.namespaced
       ? (namespaceNode.flatMap { APIDefaults.isUnset($0) ? nil : $0.string }
-        ?? check.defaultNamespace) : nil
+        ?? object.defaultNamespace) : nil
     let request = check.request(admission)
     self.facts = AdmissionRequestFacts(
       resource: resource,

@@ -15,6 +15,9 @@ public final class KubeObject: Sendable {
   /// The pods the object runs (a Pod, a workload's template, a CronJob's job template), found
   /// once here because most policies look at them.
   public let podTemplate: PodTemplate?
+  /// The namespace the object is created in when its manifest names none: the configured
+  /// one, or the one the kustomization that builds it sets.
+  public let defaultNamespace: String
 
   /// - Parameters:
   ///   - defaultNamespace: the namespace of objects that name none.
@@ -30,6 +33,7 @@ public final class KubeObject: Sendable {
     self.node = node
     self.apiVersion = apiVersion
     self.kind = kind
+    self.defaultNamespace = defaultNamespace
     let resourceKind = ResourceKind(apiVersion: apiVersion, kind: kind)
     self.resourceKind = resourceKind
     let metadata = node.mapping(.metadata)

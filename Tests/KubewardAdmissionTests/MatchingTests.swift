@@ -582,6 +582,34 @@ struct MatchingTests {
     #expect(ResourceTable.mayBeCustom(group: "example.com"))
   }
 
+  /// An object its kustomization puts in a namespace is created there: its request's
+  /// namespace and `object.metadata.namespace` are that one, not the configured default.
+  @Test func theRequestIsInTheNamespaceTheKustomizationGives() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "kubeward-namespace-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let unnamespaced = deployment(name: "web").replacingOccurrences(
+      of: "  namespace: shop\n", with: "")
+    #expect(!unnamespaced.contains("namespace"))
+    try Data(unnamespaced.utf8).write(to: folder.appendingPathComponent("web.yaml"))
+    func findings() throws -> [Finding] {
+      var set = AdmissionPolicySet()
+      set.read(
+        file: "policy.yaml",
+        bytes: Array(
+          policy("object.metadata.namespace == 'shop' && request.namespace == 'shop'").utf8))
+      let inputs = try InputDiscovery.inputs(for: [folder.path])
+      set.learnContext(from: inputs)
+      let linter = try Linter(sources: [AdmissionPolicySource(set)])
+      return linter.lint(inputs).findings.filter { $0.file.hasSuffix("web.yaml") }
+    }
+    #expect(try findings().count == 1)
+    try Data("namespace: shop\nresources: [web.yaml]\n".utf8).write(
+      to: folder.appendingPathComponent("kustomization.yaml"))
+    #expect(try findings().isEmpty)
+  }
+
   /// Unread, the run's files count by their sizes as reading would count them: a regular file
   /// within the size limit, not a sparse one of a gigabyte (one of exabytes lifted the run's
   /// budget, or overflowed its sum).

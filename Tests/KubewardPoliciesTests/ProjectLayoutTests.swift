@@ -368,6 +368,68 @@ struct ProjectLayoutTests {
     #expect(try tagSet("    newName: mirror.example.com/web\n    newTag: latest\n") == [.warning])
   }
 
+  /// Kustomize's namespace transformer puts what a kustomization builds in its `namespace`,
+  /// an overlay's over its base's: an object that names none is reported in it (it was
+  /// `default/…`), when every build of its file agrees.
+  @Test func objectsAreInTheNamespaceTheirKustomizationGives() throws {
+    func names(_ files: [(String, String)]) throws -> [String] {
+      let folder = try temporaryFolder()
+      for (name, text) in files { try write(text, to: folder + "/" + name) }
+      let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+      return findings(result, "image-tag").map { finding in
+        String(finding.message.prefix { $0 != ":" })
+      }.sorted()
+    }
+    let untagged = deployment("web", image: "example/web")
+    let base = ("base/deployment.yaml", untagged)
+    #expect(
+      try names([
+        ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base,
+      ])
+        == ["Deployment shop/web"])
+    // Written, it is kept; a placeholder or a variable is no namespace.
+    #expect(
+      try names([
+        ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"),
+        ("base/deployment.yaml", deployment("web", namespace: "own", image: "example/web")),
+      ]) == ["Deployment own/web"])
+    #expect(
+      try names([
+        (
+          "base/kustomization.yaml",
+          "namespace: \"{{ .Release.Namespace }}\"\nresources: [deployment.yaml]\n"
+        ),
+        base,
+      ]) == ["Deployment default/web"])
+    // One overlay puts its base in its namespace, over the base's own.
+    let unnamedBase = ("base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    let prod = ("overlays/prod/kustomization.yaml", "namespace: prod\nresources: [../../base]\n")
+    #expect(try names([unnamedBase, base, prod]) == ["Deployment prod/web"])
+    #expect(
+      try names([
+        ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base, prod,
+      ]) == ["Deployment prod/web"])
+    // An overlay that sets none keeps the base's.
+    #expect(
+      try names([
+        ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base,
+        ("overlays/dev/kustomization.yaml", "resources: [../../base]\n"),
+      ]) == ["Deployment shop/web"])
+    // Two overlays that disagree leave it unknown.
+    #expect(
+      try names([
+        unnamedBase, base, prod,
+        ("overlays/staging/kustomization.yaml", "namespace: staging\nresources: [../../base]\n"),
+      ]) == ["Deployment default/web"])
+    // Kustomizations that build each other in a ring are not followed round.
+    #expect(
+      try names([
+        ("a/kustomization.yaml", "namespace: ring\nresources: [../b, deployment.yaml]\n"),
+        ("a/deployment.yaml", untagged),
+        ("b/kustomization.yaml", "resources: [../a]\n"),
+      ]).count == 1)
+  }
+
   /// Node ports are cluster-wide, but two kustomizations are two projects, often one or the
   /// other (KubeRay's `base/secure` and `base/insecure`): a port both request is an error
   /// within one project, information across two.

@@ -269,7 +269,9 @@ extension Linter {
     // object of the file has had the others.
     var ownPass: [(KubeObject, PoliciesByKind.Checks)] = []
     for document in file.documents {
-      switch document.content(defaultNamespace: configuration.defaultNamespace) {
+      switch document.content(
+        defaultNamespace: input.buildNamespace ?? configuration.defaultNamespace)
+      {
       case .empty:
         continue
       case .unreadable:

@@ -49,6 +49,11 @@ public enum KustomizePatches {
     /// By normalised folder: the kinds whose apiVersion its kustomization's JSON patches
     /// rewrite (`op: replace, path: /apiVersion`).
     var versionRewrites: [String: [APIVersionRewrite]] = [:]
+    /// By normalised folder: the `namespace` its kustomization gives what it builds.
+    var namespaces: [String: String] = [:]
+    /// By normalised path (a file or a folder): the folders whose kustomizations list it among
+    /// their `resources` (or `bases`).
+    var builders: [String: [String]] = [:]
 
     /// The rewrites of each kustomization folder, given to that folder and to what its
     /// kustomization builds, at any remove (within `propagationSteps`).
@@ -107,6 +112,67 @@ public enum KustomizePatches {
     }
   }
 
+  /// The namespace each resource file of the run is built into: Kustomize's namespace
+  /// transformer gives every object a kustomization builds that kustomization's `namespace`,
+  /// and an overlay's overrides its base's. Known when every build of the file agrees: the
+  /// kustomizations that list it, or, where one sets none, the namespace of every overlay
+  /// that builds that one (a base two overlays put in two namespaces has none known).
+  struct BuildNamespaces {
+    /// What the builds of a kustomization (or a file) give it.
+    enum Outcome: Equatable {
+      /// No build sets a namespace: it is where it is applied (`kubectl -n`).
+      case unset
+      case one(String)
+      /// Builds disagree, or kubeward could not follow them.
+      case unknown
+
+      func merged(with other: Outcome) -> Outcome { self == other ? self : .unknown }
+    }
+
+    let roles: Roles
+    private var known: [String: Outcome] = [:]
+    /// Chains of kustomizations deeper than this are not followed (a hostile tree of
+    /// thousands would recurse as deep).
+    static let deepest = 64
+
+    init(roles: Roles) { self.roles = roles }
+
+    /// The namespace the file `name` (normalised) is built into, when one is known.
+    mutating func namespace(of name: String) -> String? {
+      guard !roles.namespaces.isEmpty, let listers = roles.builders[name] else { return nil }
+      var combined: Outcome?
+      for folder in listers {
+        let built = outcome(ofFolder: folder, depth: 0)
+        combined = combined.map { $0.merged(with: built) } ?? built
+      }
+      guard case .one(let namespace) = combined else { return nil }
+      return namespace
+    }
+
+    /// The namespace `folder`'s kustomization builds into: its own, unless every overlay
+    /// that builds it sets one (each is remembered: a folder is worked out once).
+    private mutating func outcome(ofFolder folder: String, depth: Int) -> Outcome {
+      if let outcome = known[folder] { return outcome }
+      // Marked while it is worked out: a kustomization that builds itself, through others,
+      // is not followed round.
+      known[folder] = .unknown
+      let own: Outcome = roles.namespaces[folder].map(Outcome.one) ?? .unset
+      var outcome = own
+      if let overlays = roles.builders[folder] {
+        var combined: Outcome?
+        for overlay in overlays {
+          var built =
+            depth < Self.deepest ? self.outcome(ofFolder: overlay, depth: depth + 1) : .unknown
+          if built == .unset { built = own }
+          combined = combined.map { $0.merged(with: built) } ?? built
+        }
+        outcome = combined ?? own
+      }
+      known[folder] = outcome
+      return outcome
+    }
+  }
+
   /// `inputs`, with the patch and resource files among them marked. Files are related by their
   /// names (the paths the user knows), which may differ from where they are read
   /// (`--read-from`).
@@ -117,6 +183,7 @@ public enum KustomizePatches {
         || !roles.renamedImages.isEmpty || !roles.versionRewrites.isEmpty
     else { return inputs }
     var folderImages = FolderImages(roles: roles)
+    var namespaces = BuildNamespaces(roles: roles)
     let rewrites = roles.versionRewrites.isEmpty ? [:] : roles.rewritesByTarget()
     return inputs.map { input in
       var input = input
@@ -140,7 +207,10 @@ public enum KustomizePatches {
         input.patchesBaseOutsideRun = baseOutsideRun || targeted
         input.patchesTargets = targeted
       }
-      if roles.resources.contains(name) { input.isKustomizeResource = true }
+      if roles.resources.contains(name) {
+        input.isKustomizeResource = true
+        input.buildNamespace = namespaces.namespace(of: name)
+      }
       if !rewrites.isEmpty { input.apiVersionRewrites = Self.rewrites(of: name, in: rewrites) }
       return input
     }
@@ -244,11 +314,16 @@ public enum KustomizePatches {
           if !isRemote(reference), let path = outside(folder, reference), held.contains(path) {
             roles.resources.insert(path)
             roles.builds[folder, default: []].append(path)
+            // A component is applied by the kustomization that includes it, in its namespace.
+            if key != "components" { roles.builders[path, default: []].append(folder) }
             if key == "components" { components[folder, default: []].append(path) }
           } else {
             baseOutsideRun = true
           }
         }
+      }
+      if let namespace = root[.namespace]?.text, isNamespaceName(namespace) {
+        roles.namespaces[folder] = namespace
       }
       for image in root["images"]?.items ?? .none {
         guard let name = image[.name]?.text else { continue }
@@ -395,6 +470,19 @@ public enum KustomizePatches {
       paths.append(String(path))
     }
     return paths
+  }
+
+  /// Whether `text` can name a namespace (a DNS-1123 label): not a chart generator's
+  /// placeholder (`"{{ .Release.Namespace }}"`) or a variable (`$(NAMESPACE)`).
+  static func isNamespaceName(_ text: String) -> Bool {
+    let bytes = text.utf8
+    guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"),
+      bytes.last != UInt8(ascii: "-")
+    else { return false }
+    return bytes.allSatisfy { byte in
+      (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+    }
   }
 
   /// A resource Kustomize fetches (`github.com/org/repo/path?ref=v1`, `https://…`).

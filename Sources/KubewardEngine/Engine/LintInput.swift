@@ -45,6 +45,10 @@ public struct LintInput: Sendable {
   /// A resource of a kustomization of the run: Kustomize may add fields before it is applied
   /// (labels, selectors, patches). Set by the linter.
   public var isKustomizeResource = false
+  /// The namespace the kustomization that builds the file gives its objects (see
+  /// `KustomizePatches.BuildNamespaces`), when known: that of those that name none. Set by
+  /// the linter.
+  public var buildNamespace: String?
   /// Images the project's build tool (Skaffold, ko) replaces at deploy time. Set by the linter.
   public var builtImages = BuildArtifacts.Built()
   /// The kinds whose apiVersion a kustomization that builds the file rewrites. Set by the
