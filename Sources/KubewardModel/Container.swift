@@ -196,7 +196,7 @@ public final class Container: Sendable {
   /// Programs that use next to no memory, CPU or disk: a container that runs only these
   /// keeps a pod alive, waits, or sets something up in an instant.
   public static let trivialProgramNames: [String] = [
-    "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch",
+    "sleep", "echo", "true", "false", "exit", "date", "printf", ":", "wait", "tail", "touch", "tee",
     "sysctl", "ulimit", "df", "ls", "[", "test", "hostname", "uname", "cat", "rm", "printenv",
     "id", "whoami", "seq", "head", "wc", "tr", "cut", "set",
     // Setting files up: what they write, their command says (`ephemeral-storage-limit`).
@@ -222,8 +222,10 @@ public final class Container: Sendable {
       if let word {
         if let program {
           if program == "nc" && isListenFlag(word) { trivial = false }
-        } else if !launchers.contains(word) && !isAssignment(word) {
-          program = ASCIIText.lastPathComponent(word)
+        } else if !launchers.contains(word),
+          let programWord = isAssignment(word) ? substitutedProgram(of: word) : word
+        {
+          program = ASCIIText.lastPathComponent(programWord)
           // `for i in 1 2 3`: a loop's header, whose words are values, not programs.
           if program != "for" {
             sawProgram = true
@@ -250,6 +252,21 @@ public final class Container: Sendable {
     let name = word.utf8[..<equals]
     return isNameByte(name.first!)
       && name.allSatisfy { isNameByte($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+  }
+
+  /// The program an assignment's command substitution runs when its words follow
+  /// (`count=$(cat $file)` runs `cat`, whose argument is the next word); `nil` for a plain
+  /// value, an arithmetic one (`i=$((i+1))`) and a substitution of one word, which may be
+  /// Kubernetes' own `$(VAR)`. The exported admission policies read assignments the same way.
+  static func substitutedProgram(of assignment: Substring) -> Substring? {
+    guard let equals = assignment.utf8.firstIndex(of: UInt8(ascii: "=")),
+      assignment.utf8.last != UInt8(ascii: ")")
+    else { return nil }
+    let value = assignment.utf8[assignment.utf8.index(after: equals)...]
+    guard value.starts(with: "$(".utf8), value.count > 2,
+      value[value.index(value.startIndex, offsetBy: 2)] != UInt8(ascii: "(")
+    else { return nil }
+    return Substring(value.dropFirst(2))
   }
 
   /// `--listen`, or a cluster of short options with `l` (`-l`, `-lk`, `-lvp`).
@@ -639,8 +656,12 @@ public final class Container: Sendable {
   /// `namesSocket(under:)` in `candidates` (`socketCandidates`).
   public func namesSocket(under path: String, in candidates: [String]) -> Bool {
     guard !candidates.isEmpty else { return false }
-    let folder = path.hasSuffix("/") ? path : path + "/"
-    return candidates.contains { value in
+    // Windows paths (`C:\var\lib\kubelet\plugins\ebs.csi.aws.com\csi.sock`) are compared
+    // with forward slashes, as the exported policies compare them.
+    let slashed = Self.forwardSlashes(path)
+    let folder = slashed.hasSuffix("/") ? slashed : slashed + "/"
+    return candidates.contains { candidate in
+      let value = Self.forwardSlashes(candidate)
       guard let start = ASCIIText.firstRange(of: folder, in: value) else { return false }
       let rest = value.utf8[start.upperBound...].prefix {
         $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ",")
@@ -648,6 +669,13 @@ public final class Container: Sendable {
       return rest.suffix(5).elementsEqual(".sock".utf8)
         || rest.suffix(7).elementsEqual(".socket".utf8)
     }
+  }
+
+  /// `path` with its backslashes made forward slashes.
+  static func forwardSlashes(_ path: String) -> String {
+    guard path.utf8.contains(UInt8(ascii: "\\")) else { return path }
+    return String(
+      decoding: path.utf8.map { $0 == UInt8(ascii: "\\") ? UInt8(ascii: "/") : $0 }, as: UTF8.self)
   }
 
   /// `securityContext.readOnlyRootFilesystem: true`: the container's writable layer cannot
@@ -686,6 +714,17 @@ public final class Container: Sendable {
     node.items(.volumeMounts).compactMap { mount in
       guard mount["mountPropagation"]?.string == "Bidirectional" else { return nil }
       return mount.scalar(.name)?.string
+    }
+  }
+
+  /// The volumes it mounts writable, each with whether the mount sees what the node mounts
+  /// below it (`mountPropagation: HostToContainer`).
+  public var writableMountPropagations: [(volume: String, fromTheNode: Bool)] {
+    node.items(.volumeMounts).compactMap { mount in
+      guard mount.scalar(.readOnly)?.bool != true, let name = mount.scalar(.name)?.string else {
+        return nil
+      }
+      return (name, mount["mountPropagation"]?.string == "HostToContainer")
     }
   }
 

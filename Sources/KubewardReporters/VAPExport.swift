@@ -93,7 +93,9 @@ public enum VAPExport {
       variables.allContainers.filter(c, ((has(c.command) || has(c.args)) && \
       size(\(commandLine)) <= 16 && variables.containerCommands.exists(e, \
       e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(all, \
-      [all.filter(w, !w.matches('^[A-Za-z_][A-Za-z0-9_]*='))].all(words, size(words) == 0 || \
+      [all.map(w, w.matches('^[A-Za-z_][A-Za-z0-9_]*=[$][(][^(]') && !w.endsWith(')') ? \
+      w.substring(w.indexOf('$(') + 2) : w).filter(w, \
+      !w.matches('^[A-Za-z_][A-Za-z0-9_]*='))].all(words, size(words) == 0 || \
       words[0] == '' || words[0] == 'for' || \
       (words[0].split('/')[size(words[0].split('/')) - 1] in \(trivialPrograms) && \
       !(words[0].split('/')[size(words[0].split('/')) - 1] == 'nc' && words.exists(w, \
@@ -109,9 +111,10 @@ public enum VAPExport {
       (v.name.lowerAscii().replace('_', '-').replace('.', '-').split('-').exists(w, w in \
       ['socket', 'sockets', 'sock']) || variables.allContainers.exists(c, \
       has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \
-      has(m.mountPath) && [m.mountPath.endsWith('/') ? m.mountPath : m.mountPath + '/'].exists(\
-      folder, (\(commandLine) + (has(c.env) ? c.env.filter(e, has(e.value)).map(e, e.value) : \
-      [])).exists(value, value.contains(folder) && [value.substring(value.indexOf(folder) + \
+      has(m.mountPath) && [m.mountPath.replace('\\\\', '/')].map(p, p.endsWith('/') ? p : \
+      p + '/').exists(folder, (\(commandLine) + (has(c.env) ? c.env.filter(e, has(e.value))\
+      .map(e, e.value) : [])).map(w, w.replace('\\\\', '/')).exists(value, \
+      value.contains(folder) && [value.substring(value.indexOf(folder) + \
       size(folder)).split(' ')[0].split(',')[0]].exists(rest, rest.endsWith('.sock') || \
       rest.endsWith('.socket'))))))) || variables.allContainers.exists(c, \
       has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \

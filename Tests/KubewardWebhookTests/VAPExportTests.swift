@@ -196,6 +196,22 @@ struct VAPExportTests {
     return builtIn.lint([input]).findings
   }
 
+  /// A DaemonSet `name` in namespace `storage` whose pod spec is `spec` (its `containers`
+  /// and `volumes`, not indented).
+  static func daemonSet(_ name: String, spec: String) -> String {
+    """
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: \(name), namespace: storage}
+    spec:
+      selector: {matchLabels: {app: \(name)}}
+      template:
+        metadata: {labels: {app: \(name)}}
+        spec:
+    \(spec.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+    """
+  }
+
   /// Host paths are compared byte by byte on both sides, as the kernel reads them: a
   /// combining mark after a `/` joined it into another character for Swift's `String`, so
   /// `/var/log/` followed by one was no log folder to the Swift policy (a warning) and a
@@ -211,28 +227,86 @@ struct VAPExportTests {
       ("/var/lo\u{301}g/agent", .warning),
     ]
     for (index, (path, expected)) in cases.enumerated() {
-      let manifest = """
-        apiVersion: apps/v1
-        kind: DaemonSet
-        metadata: {name: agent, namespace: monitoring}
-        spec:
-          selector: {matchLabels: {app: agent}}
-          template:
-            metadata: {labels: {app: agent}}
-            spec:
-              containers:
-                - name: agent
-                  image: registry.example.com/agent:1.0
-                  volumeMounts: [{name: logs, mountPath: /logs}]
-              volumes:
-                - name: logs
-                  hostPath: {path: "\(path)"}
-        """
+      let manifest = Self.daemonSet(
+        "agent",
+        spec: """
+          containers:
+            - name: agent
+              image: registry.example.com/agent:1.0
+              volumeMounts: [{name: logs, mountPath: /logs}]
+          volumes:
+            - name: logs
+              hostPath: {path: "\(path)"}
+          """)
       let found = Self.swiftFindingsAgreeingWithVAPs(
         manifest, name: "hostpath case \(index + 1)", ids: ["hostpath-volume"],
         builtIn: builtIn, admission: admission
       ).filter { $0.policy == "hostpath-volume" }
       #expect(found.map(\.severity) == [expected], "\(path): \(found.map(\.message))")
+    }
+  }
+
+  /// A Windows node plugin names its socket with backslashes
+  /// (`C:\var\lib\kubelet\plugins\ebs.csi.aws.com\csi.sock`, the EBS CSI driver's
+  /// registrar): the folder it is mounted at holds a socket, on both sides, as its Linux twin's.
+  @Test func windowsSocketFoldersAreSocketFolders() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    for (mountPath, socket, holdsSocket) in [
+      (#"C:\var\lib\kubelet\plugins\ebs"#, #"C:\var\lib\kubelet\plugins\ebs\csi.sock"#, true),
+      ("/var/lib/kubelet/plugins/ebs", "/var/lib/kubelet/plugins/ebs/csi.sock", true),
+      (#"C:\var\lib\kubelet\plugins\ebs"#, #"C:\var\lib\kubelet\plugins\ebs\data.db"#, false),
+    ] {
+      let manifest = Self.daemonSet(
+        "ebs-csi-node-windows",
+        spec: """
+          containers:
+            - name: node-driver-registrar
+              image: registry.example.com/csi-node-driver-registrar:v2.17.0
+              args: ["--kubelet-registration-path=$(DRIVER_REG_SOCK_PATH)"]
+              env: [{name: DRIVER_REG_SOCK_PATH, value: '\(socket)'}]
+              resources: {requests: {cpu: 10m, memory: 150Mi}, limits: {memory: 150Mi}}
+              volumeMounts: [{name: probe-dir, mountPath: '\(mountPath)'}]
+          volumes:
+            - {name: probe-dir, emptyDir: {}}
+          """)
+      let found = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: "socket under \(mountPath)", ids: ["emptydir-size-limit"],
+        builtIn: builtIn, admission: admission
+      ).filter { $0.policy == "emptydir-size-limit" }
+      #expect(found.isEmpty == holdsSocket, "\(socket): \(found.map(\.message))")
+    }
+  }
+
+  /// A host folder every writable mount of which sees what the node mounts below it
+  /// (HostToContainer: the local volume provisioner's discovery folder) is information on both
+  /// sides; written through a mount without it, it is the node's disk.
+  @Test func foldersTheNodeMountsDisksInAreInformation() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    for (propagation, expected) in [
+      ("HostToContainer", Severity.info), ("None", .warning),
+    ] {
+      let manifest = Self.daemonSet(
+        "local-volume-provisioner",
+        spec: """
+          containers:
+            - name: provisioner
+              image: registry.example.com/local-volume-provisioner:v2.7.0
+              volumeMounts:
+                - {name: disks, mountPath: /mnt/disks, mountPropagation: HostToContainer}
+            - name: cleaner
+              image: registry.example.com/cleaner:1.0
+              volumeMounts:
+                - {name: disks, mountPath: /mnt/disks, mountPropagation: \(propagation)}
+          volumes:
+            - {name: disks, hostPath: {path: /mnt/disks}}
+          """)
+      let found = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: "propagation \(propagation)", ids: ["hostpath-volume"],
+        builtIn: builtIn, admission: admission
+      ).filter { $0.policy == "hostpath-volume" }
+      #expect(found.map(\.severity) == [expected], "\(found.map(\.message))")
     }
   }
 
@@ -250,6 +324,11 @@ struct VAPExportTests {
       // Inside quotes an operator is text; an argument without a space is no script.
       ("echo 'config & certs copied'; sleep infinity", true),
       ("echo \\\"up|down\\\"; sleep 1", true),
+      // An assignment's command substitution runs its program (`cat`, `curl`), whose
+      // arguments follow; an arithmetic one, or one of a single word, runs none.
+      ("count=$(cat /tmp/count); sleep 10", true), ("x=$(curl -s http://db:8080); sleep 1", false),
+      ("i=$((i+1)); sleep 1", true), ("x=$(date); sleep 1", true),
+      ("echo up | tee /tmp/state; sleep 5", true),
     ]
     for (index, (script, trivial)) in cases.enumerated() {
       let manifest = """

@@ -192,6 +192,19 @@ struct HostPathVolume: ObjectPolicy {
           adjustment: .info)
         continue
       }
+      if volumes.mountedFromTheNode.contains(name) {
+        report.report(
+          key,
+          """
+          mounts the node's filesystem\(path) writable through hostPath volume \"\(name)\" \
+          with mountPropagation HostToContainer, where the node mounts filesystems for it to \
+          see (the local volume provisioner's discovery folder, whose disks become \
+          PersistentVolumes): what it writes on them is theirs to size, but what it writes \
+          beside them is not counted in any ephemeral-storage limit
+          """,
+          adjustment: .info)
+        continue
+      }
       report.report(
         key,
         """

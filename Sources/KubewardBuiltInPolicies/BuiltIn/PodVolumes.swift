@@ -20,6 +20,20 @@ final class PodVolumes {
   /// Volumes written by a container that mounts some volume with `mountPropagation:
   /// Bidirectional`: a storage system's node agent (a CSI node plugin), which mounts the
   /// filesystems it serves for other pods and keeps their data in its own folder.
+  /// Volumes every writable mount of which sees what the node mounts below it
+  /// (`mountPropagation: HostToContainer`): where the node mounts filesystems for the
+  /// container (the local volume provisioner's discovery folder, whose disks it makes
+  /// PersistentVolumes of and cleans).
+  lazy var mountedFromTheNode: Set<String> = {
+    var fromTheNode: Set<String> = []
+    var otherwise: Set<String> = []
+    for container in spec.containers {
+      for (volume, propagated) in container.writableMountPropagations {
+        if propagated { fromTheNode.insert(volume) } else { otherwise.insert(volume) }
+      }
+    }
+    return fromTheNode.subtracting(otherwise)
+  }()
   lazy var writtenByMountingAgents = Set(
     spec.containers.filter { !$0.bidirectionallyMountedVolumes.isEmpty }.flatMap(\.volumeMounts)
       .filter { !$0.readOnly }.map(\.volume))
