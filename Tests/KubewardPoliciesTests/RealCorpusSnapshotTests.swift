@@ -12,6 +12,7 @@ struct RealCorpusSnapshotTests {
     "aggressive-liveness-probe/info": 3,
     "alpine-image/info": 40,
     "deprecated-api-version/error": 46,
+    "deprecated-api-version/warning": 2,
     "dns-policy-default/info": 3,
     "duplicate-key/error": 8,
     "emptydir-size-limit/info": 82,

@@ -27,7 +27,7 @@ struct DeprecatedAPIVersion: ObjectPolicy {
       report.report(
         apiVersion,
         """
-        is a Kustomize patch for \(object.apiVersion), which Kubernetes \(removal.removedIn) \
+        is a Kustomize patch for \(object.apiVersion), which \(removal.server) \
         stopped serving: it patches only objects at that apiVersion, which the API server no \
         longer takes; \(instead) here and in the object it patches
         """,
@@ -42,7 +42,7 @@ struct DeprecatedAPIVersion: ObjectPolicy {
       report.report(
         apiVersion,
         """
-        uses \(object.apiVersion), which Kubernetes \(removal.removedIn) stopped serving; \
+        uses \(object.apiVersion), which \(removal.server) stopped serving; \
         \(rewrite.by) patches the apiVersion of the \(object.kind) objects it builds to \
         \(rewrite.apiVersion), so only builds without that patch fail to apply it (\"no matches \
         for kind\"); \(instead) once no cluster older than its replacement is left
@@ -50,12 +50,16 @@ struct DeprecatedAPIVersion: ObjectPolicy {
         adjustment: .info)
       return
     }
+    // A custom resource's group is served by its operator, whose version kubeward does not
+    // know: a cluster that still runs one from before the removal takes it.
     report.report(
       apiVersion,
       """
-      uses \(object.apiVersion), which Kubernetes \(removal.removedIn) stopped serving, so \
-      applying it fails (\"no matches for kind\"); \(instead)
-      """)
+      uses \(object.apiVersion), which \(removal.server) stopped serving, so \
+      applying it fails (\"no matches for kind\")\(removal.operator.map { " on clusters that run \($0) \(removal.removedIn) or later" } ?? ""); \
+      \(instead)
+      """,
+      adjustment: removal.operator == nil ? .standard : .atMost(.warning))
   }
 }
 
@@ -98,8 +102,15 @@ enum RemovedAPIs {
     let removedIn: String
     let replacement: String?
     let note: String?
+    /// The operator that serves the group, for a custom resource's (cert-manager); `nil` for
+    /// Kubernetes' own.
+    var `operator`: String? = nil
+
     /// Which objects the note is true of.
     var noteApplies = NoteCondition.always
+
+    /// Who stopped serving it, and from which release: `Kubernetes 1.22`, `cert-manager 1.7`.
+    var server: String { "\(self.operator ?? "Kubernetes") \(removedIn)" }
 
     /// The note, where it is true of `object`.
     func note(for object: KubeObject) -> String? {
@@ -131,7 +142,33 @@ enum RemovedAPIs {
     let replacement: String?
     var note: String? = nil
     var noteApplies = NoteCondition.always
+    var `operator`: String? = nil
   }
+
+  /// cert-manager's alpha and beta versions, which cert-manager 1.7 stopped serving (its
+  /// CRDs keep `v1` only), and its group before 0.11 (`certmanager.k8s.io`).
+  private static let certManagerEntries: [Entry] =
+    ["v1alpha2", "v1alpha3", "v1beta1"].flatMap { version in
+      [
+        Entry(
+          apiVersion: "cert-manager.io/" + version,
+          kinds: ["Certificate", "CertificateRequest", "Issuer", "ClusterIssuer"],
+          removedIn: "1.7", replacement: "cert-manager.io/v1", operator: "cert-manager"),
+        Entry(
+          apiVersion: "acme.cert-manager.io/" + version, kinds: ["Order", "Challenge"],
+          removedIn: "1.7", replacement: "acme.cert-manager.io/v1", operator: "cert-manager"),
+      ]
+    } + [
+      Entry(
+        apiVersion: "certmanager.k8s.io/v1alpha1",
+        kinds: [
+          "Certificate", "CertificateRequest", "Issuer", "ClusterIssuer", "Order", "Challenge",
+        ],
+        removedIn: "0.11", replacement: nil,
+        note:
+          "cert-manager 0.11 moved its resources to the cert-manager.io group (use cert-manager.io/v1, or acme.cert-manager.io/v1 for Orders and Challenges)",
+        operator: "cert-manager")
+    ]
 
   private static let entries: [Entry] = [
     Entry(
@@ -253,11 +290,11 @@ enum RemovedAPIs {
 
   private static let table: [Pair: Removal] = {
     var table: [Pair: Removal] = [:]
-    for entry in entries {
+    for entry in entries + certManagerEntries {
       for kind in entry.kinds {
         table[Pair(apiVersion: entry.apiVersion, kind: kind)] = Removal(
           removedIn: entry.removedIn, replacement: entry.replacement, note: entry.note,
-          noteApplies: entry.noteApplies)
+          operator: entry.operator, noteApplies: entry.noteApplies)
       }
     }
     return table
