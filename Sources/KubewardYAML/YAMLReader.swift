@@ -168,12 +168,16 @@ public struct YAMLReader: Sendable {
       case .syntaxError(let range, let message):
         let brokenDocument = builder.abandonDocument()
         if let template = session.firstTemplateMarker() {
+          // At the file's first template, unless that is in an earlier document than the one
+          // libyaml stops in (a value it quotes, `"name={{ .Env.X }}"`, which YAML reads): then
+          // at the nearest one above where it stops, in its document.
           builder.addDiagnostic(
             ReaderDiagnostic(
               kind: .unrenderedTemplate,
               message: Self.templateMessage(session.templateDialect())
                 + " (libyaml stops at \(range.start): \(message))",
-              range: template, document: nil))
+              range: session.templateMarker(stoppingAt: range.start.line, first: template),
+              document: nil))
           return finish(builder, restoringApostrophes: restoresApostrophes)
         }
         let advice =
@@ -410,12 +414,8 @@ struct ReadSession {
     let lines = self.lines
     var candidate = line + 1
     while candidate <= lines.lineCount {
-      if let range = lines.byteRange(ofLine: candidate, in: bytes), range.count >= 3,
-        bytes[range.lowerBound] == UInt8(ascii: "-"),
-        bytes[range.lowerBound + 1] == UInt8(ascii: "-"),
-        bytes[range.lowerBound + 2] == UInt8(ascii: "-"),
-        range.count == 3 || bytes[range.lowerBound + 3] == UInt8(ascii: " ")
-          || bytes[range.lowerBound + 3] == UInt8(ascii: "\t")
+      if startsDocument(line: candidate),
+        let range = lines.byteRange(ofLine: candidate, in: bytes)
       {
         return (candidate, range.lowerBound)
       }
@@ -438,6 +438,32 @@ struct ReadSession {
       if let marker = templateMarker(onLine: line) { return marker }
     }
     return nil
+  }
+
+  /// The template to blame for libyaml stopping at `line`: `first` (the file's first), or,
+  /// when that is in an earlier document, the last one between that document's start and
+  /// `line`.
+  mutating func templateMarker(stoppingAt line: Int, first: SourceRange) -> SourceRange {
+    var nearest: SourceRange?
+    var candidate = min(line, lines.lineCount)
+    while candidate > first.start.line {
+      if nearest == nil { nearest = templateMarker(onLine: candidate) }
+      if startsDocument(line: candidate) { return nearest ?? first }
+      candidate -= 1
+    }
+    return first
+  }
+
+  /// Whether `line` is a document marker (`---` at column 1).
+  private mutating func startsDocument(line: Int) -> Bool {
+    guard let range = lines.byteRange(ofLine: line, in: bytes), range.count >= 3 else {
+      return false
+    }
+    return bytes[range.lowerBound] == UInt8(ascii: "-")
+      && bytes[range.lowerBound + 1] == UInt8(ascii: "-")
+      && bytes[range.lowerBound + 2] == UInt8(ascii: "-")
+      && (range.count == 3 || bytes[range.lowerBound + 3] == UInt8(ascii: " ")
+        || bytes[range.lowerBound + 3] == UInt8(ascii: "\t"))
   }
 
   /// The tool the file's templates are written for: worked out once, as each of a file's

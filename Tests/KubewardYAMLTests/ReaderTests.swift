@@ -532,6 +532,26 @@ struct ErrorTests {
     #expect(file.diagnostics[0].message.contains("helm template"))
   }
 
+  /// A template that breaks the YAML is shown in the document where libyaml stops, not at
+  /// one an earlier document quotes (the EBS CSI driver's gomplate scale tests).
+  @Test func anUnrenderedTemplateIsShownInTheDocumentItBreaks() {
+    let file = read(
+      """
+      kind: StorageClass
+      parameters:
+        tag: "run={{ .Env.RUN }}"
+      ---
+      kind: ConfigMap
+      metadata: {name: a}
+      ---
+      {{- range $index, $value := seq 1 .Env.REPLICAS }}
+      kind: PersistentVolumeClaim
+      {{- end }}
+      """)
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(file.diagnostics.first?.range.start == at(8, 1))
+  }
+
   @Test func unrenderedTemplateThatHappensToBeYAML() {
     let file = read("kind: Service\nmetadata:\n  name: {{ .Release.Name }}\n")
     #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
