@@ -1066,6 +1066,20 @@ struct MessagesFitTheKind {
     #expect(!reached.message.contains("rollouts"))
   }
 
+  /// Where no container of a reached pod declares a port, which one serves the Service is a
+  /// guess, and the information says so (opencost's Deployment: its exporter and its UI).
+  @Test func aGuessedServingContainerIsSaidToBeAGuess() throws {
+    // Two containers, neither declaring a port.
+    let pod = deployment(
+      "opencost", ports: "        - {name: opencost-ui, image: example/opencost-ui:1.0}")
+    let found = findings(
+      try lint([("o.yaml", pod + "\n---\n" + service("opencost", selector: "app: opencost"))]),
+      "missing-readiness-probe")
+    #expect(found.map(\.severity) == [.info, .info])
+    #expect(
+      found.allSatisfy { $0.message.contains("which of them serves its Services is a guess") })
+  }
+
   /// A workload that a Service selects, though the Service was taken for workloads nearer it
   /// (a legacy ReplicationController kept below the Deployment that replaced it), is not said
   /// to be selected by no Service: the message said so of guestbook's legacy controllers.

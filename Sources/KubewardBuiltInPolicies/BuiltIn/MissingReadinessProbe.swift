@@ -131,7 +131,10 @@ struct MissingReadinessProbe: SetPolicy {
             : mayServeOnlyHealthChecks
               ? "its declared ports are those its liveness probe checks and no Service in the "
                 + "set reaches it, but if it serves more than health checks, \(unprobedConsequences)"
-              : unprobedConsequences
+              : servingContainerIsAGuess
+                ? "none of the pod's containers declares a port, so which of them serves its "
+                  + "Services is a guess, but if this one does, \(unprobedConsequences)"
+                : unprobedConsequences
         // A UDP or SCTP server can be checked only by a command or through a TCP port of
         // its own: the advice is harder to follow, and the finding is information. So is a
         // container that declares no port, reached only through Services' UDP or SCTP ports.
