@@ -440,6 +440,28 @@ struct CrossObjectTests {
     #expect(result.findings.first?.line == 4)
   }
 
+  /// A tool's own configuration a script renders (an eksctl ClusterConfig through gomplate)
+  /// never reaches the API server: its template is information; a manifest's stays an error.
+  @Test func aTemplatedToolConfigurationIsInformation() throws {
+    let template = """
+      metadata:
+        name: {{ .Env.CLUSTER_NAME }}
+      nodeGroups:
+      {{- range $index := seq 1 .Env.GROUPS }}
+        - name: group-{{ $index }}
+      {{- end }}
+      """
+    let eksctl = try lint([
+      (
+        "cluster.yaml",
+        "apiVersion: \"eksctl.io/v1alpha5\"  # eksctl\nkind: ClusterConfig\n" + template
+      )
+    ])
+    #expect(eksctl.findings.map(\.severity) == [.info])
+    let deployment = try lint([("web.yaml", "apiVersion: apps/v1\nkind: Deployment\n" + template)])
+    #expect(deployment.findings.map(\.severity) == [.error])
+  }
+
   /// A template beside a workload hides an object of its own kind: a templated budget may be
   /// the workload's, a templated ConfigMap is no budget, autoscaler, Service or pod. (A
   /// `cfg-<cluster-name>` ConfigMap had silenced single-replica, missing-pdb and

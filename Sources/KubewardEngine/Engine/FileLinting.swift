@@ -246,6 +246,13 @@ extension Linter {
         // A patch holding template expressions is the input of a generator (a chart built
         // with kustomize): whether they are filled in is the generator's business.
         if input.isKustomizePatch && diagnostic.kind == .unrenderedTemplate { severity = .info }
+        // A tool's own configuration (an eksctl ClusterConfig a script renders with
+        // gomplate) is never sent to the API server: information, as a rendered one is none.
+        if diagnostic.kind == .unrenderedTemplate,
+          Self.configuresTool(bytes, beforeLine: diagnostic.range.start.line)
+        {
+          severity = min(severity, .info)
+        }
         outcome.findings.append(
           Finding(
             policy: id, severity: severity, file: input.name, range: diagnostic.range,
@@ -424,6 +431,32 @@ extension Linter {
   }
 
   /// Whether the bytes hold both `apiVersion` and `kind`: the least a manifest has.
+  /// Whether the document that holds line `line` names, above it, an apiVersion of a tool's
+  /// configuration (`ParsedDocument.isToolConfiguration`) at the start of a line: what the
+  /// reader could not parse for a template is that tool's, not the API server's.
+  static func configuresTool(_ bytes: UnsafeBufferPointer<UInt8>, beforeLine line: Int) -> Bool {
+    var apiVersion: String?
+    var lineNumber = 1
+    var start = 0
+    while start < bytes.count && lineNumber < line {
+      var end = start
+      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+      let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+      if text.starts(with: "---".utf8) {
+        apiVersion = nil
+      } else if text.starts(with: "apiVersion:".utf8) {
+        // The plain or quoted value, up to a comment.
+        let ignored: Set<UInt8> = [0x20, 0x09, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'")]
+        let value = text.dropFirst(11).prefix { $0 != UInt8(ascii: "#") }
+          .drop { ignored.contains($0) }.reversed().drop { ignored.contains($0) }.reversed()
+        apiVersion = String(decoding: value, as: UTF8.self)
+      }
+      start = end + 1
+      lineNumber += 1
+    }
+    return apiVersion.map(ParsedDocument.isToolConfiguration) ?? false
+  }
+
   static func mentionsKubernetes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     contains(bytes, "apiVersion") && contains(bytes, "kind")
   }
