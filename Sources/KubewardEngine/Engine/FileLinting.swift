@@ -238,6 +238,7 @@ extension Linter {
         IncompleteRegion(scope: input.scope, folder: Self.folder(of: input.name)))
     }
     if reports {
+      var toolConfigurations = ToolConfigurationScan(bytes)
       // Binary and non-UTF-8 files are reported whatever their content: they may be manifests.
       for diagnostic in file.diagnostics
       where judgesSyntax || diagnostic.kind == .binaryFile || diagnostic.kind == .invalidEncoding {
@@ -249,7 +250,7 @@ extension Linter {
         // A tool's own configuration (an eksctl ClusterConfig a script renders with
         // gomplate) is never sent to the API server: information, as a rendered one is none.
         if diagnostic.kind == .unrenderedTemplate,
-          Self.configuresTool(bytes, beforeLine: diagnostic.range.start.line)
+          toolConfigurations.configuresTool(beforeLine: diagnostic.range.start.line)
         {
           severity = min(severity, .info)
         }
@@ -431,30 +432,39 @@ extension Linter {
   }
 
   /// Whether the bytes hold both `apiVersion` and `kind`: the least a manifest has.
-  /// Whether the document that holds line `line` names, above it, an apiVersion of a tool's
+  /// Whether the document that holds a line names, above it, an apiVersion of a tool's
   /// configuration (`ParsedDocument.isToolConfiguration`) at the start of a line: what the
-  /// reader could not parse for a template is that tool's, not the API server's.
-  static func configuresTool(_ bytes: UnsafeBufferPointer<UInt8>, beforeLine line: Int) -> Bool {
-    var apiVersion: String?
-    var lineNumber = 1
-    var start = 0
-    while start < bytes.count && lineNumber < line {
-      var end = start
-      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-      let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-      if text.starts(with: "---".utf8) {
-        apiVersion = nil
-      } else if text.starts(with: "apiVersion:".utf8) {
-        // The plain or quoted value, up to a comment.
-        let ignored: Set<UInt8> = [0x20, 0x09, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'")]
-        let value = text.dropFirst(11).prefix { $0 != UInt8(ascii: "#") }
-          .drop { ignored.contains($0) }.reversed().drop { ignored.contains($0) }.reversed()
-        apiVersion = String(decoding: value, as: UTF8.self)
+  /// reader could not parse for a template is that tool's, not the API server's. Asked for
+  /// lines in order (a file's diagnostics), it reads each line once: read from the start for
+  /// each of 20 000 templated documents, a file took minutes.
+  struct ToolConfigurationScan {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var offset = 0
+    private var line = 1
+    private var apiVersion: String?
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func configuresTool(beforeLine target: Int) -> Bool {
+      if target < line { self = ToolConfigurationScan(bytes) }
+      while offset < bytes.count && line < target {
+        var end = offset
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        let text = UnsafeBufferPointer(rebasing: bytes[offset..<end])
+        if text.starts(with: "---".utf8) {
+          apiVersion = nil
+        } else if text.starts(with: "apiVersion:".utf8) {
+          // The plain or quoted value, up to a comment.
+          let ignored: Set<UInt8> = [0x20, 0x09, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'")]
+          let value = text.dropFirst(11).prefix { $0 != UInt8(ascii: "#") }
+            .drop { ignored.contains($0) }.reversed().drop { ignored.contains($0) }.reversed()
+          apiVersion = String(decoding: value, as: UTF8.self)
+        }
+        offset = end + 1
+        line += 1
       }
-      start = end + 1
-      lineNumber += 1
+      return apiVersion.map(ParsedDocument.isToolConfiguration) ?? false
     }
-    return apiVersion.map(ParsedDocument.isToolConfiguration) ?? false
   }
 
   static func mentionsKubernetes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
