@@ -284,9 +284,14 @@ struct VAPExportTests {
   @Test func foldersTheNodeMountsDisksInAreInformation() throws {
     let builtIn = try Linter(sources: [BuiltInPolicies.source])
     let admission = try Self.admissionLinter()
-    for (propagation, expected) in [
-      ("HostToContainer", Severity.info), ("None", .warning),
-    ] {
+    // The node's root, which an agent enters with chroot (multus), stays the node's disk; the
+    // CNI's folders (CRI-O's plugins, Multus' configuration) are none.
+    let cases: [(propagation: String, path: String, expected: Severity?)] = [
+      ("HostToContainer", "/mnt/disks", .info), ("None", "/mnt/disks", .warning),
+      ("HostToContainer", "/", .warning), ("None", "/usr/libexec/cni", nil),
+      ("None", "/etc/cni/multus/net.d", nil),
+    ]
+    for (propagation, path, expected) in cases {
       let manifest = Self.daemonSet(
         "local-volume-provisioner",
         spec: """
@@ -300,13 +305,13 @@ struct VAPExportTests {
               volumeMounts:
                 - {name: disks, mountPath: /mnt/disks, mountPropagation: \(propagation)}
           volumes:
-            - {name: disks, hostPath: {path: /mnt/disks}}
+            - {name: disks, hostPath: {path: "\(path)"}}
           """)
       let found = Self.swiftFindingsAgreeingWithVAPs(
-        manifest, name: "propagation \(propagation)", ids: ["hostpath-volume"],
+        manifest, name: "propagation \(propagation) of \(path)", ids: ["hostpath-volume"],
         builtIn: builtIn, admission: admission
       ).filter { $0.policy == "hostpath-volume" }
-      #expect(found.map(\.severity) == [expected], "\(found.map(\.message))")
+      #expect(found.map(\.severity) == (expected.map { [$0] } ?? []), "\(found.map(\.message))")
     }
   }
 

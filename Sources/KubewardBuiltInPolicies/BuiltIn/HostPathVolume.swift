@@ -16,16 +16,17 @@ struct HostPathVolume: ObjectPolicy {
   /// libraries, and Node Feature Discovery's, where node agents write the feature files
   /// (`features.d`) it reads.
   static let nonDataPrefixes = [
-    "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni/net.d",
-    "/opt/cni/bin", "/var/lib/cni", "/usr/libexec/kubernetes/kubelet-plugins",
-    "/home/kubernetes/bin", "/etc/kubernetes/node-feature-discovery",
+    "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni",
+    "/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni", "/var/lib/cni",
+    "/usr/libexec/kubernetes/kubelet-plugins", "/home/kubernetes/bin",
+    "/etc/kubernetes/node-feature-discovery",
   ]
 
   /// On a Windows node: the kubelet's folder, the CNI's, and `C:\k`, which holds the
   /// kubelet's and the CNI's binaries and configuration (not `C:\dev` or `C:\run`, which are
   /// ordinary folders there).
   static let windowsNonDataPrefixes = [
-    "/var/lib/kubelet", "/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", "/k",
+    "/var/lib/kubelet", "/etc/cni", "/opt/cni/bin", "/var/lib/cni", "/k",
   ]
 
   static func isNonDataPath(_ path: String) -> Bool {
@@ -192,7 +193,12 @@ struct HostPathVolume: ObjectPolicy {
           adjustment: .info)
         continue
       }
-      if volumes.mountedFromTheNode.contains(name) {
+      // Not the node's root, which a node agent enters (`chroot /hostroot`) and writes as
+      // its own (multus runs CNI plugins there).
+      if volumes.mountedFromTheNode.contains(name),
+        let path = hostPath.scalar(.path)?.string,
+        !path.utf8.allSatisfy({ $0 == UInt8(ascii: "/") })
+      {
         report.report(
           key,
           """
