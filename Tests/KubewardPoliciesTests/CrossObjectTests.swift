@@ -1088,6 +1088,25 @@ struct MessagesFitTheKind {
     #expect(!reached.message.contains("rollouts"))
   }
 
+  /// A Service whose port is unnamed but targets a container port named for metrics is
+  /// scraping it (the SMB CSI controller's example metrics Service): no readiness is asked;
+  /// targeting a serving port, it is.
+  @Test func aServiceOfAMetricsPortIsScrapingWhateverItsOwnPortsName() throws {
+    func warnings(portName: String) throws -> [Finding] {
+      let ports = "          ports: [{name: \(portName), containerPort: 29644}]"
+      let metrics = service("csi-smb-controller", selector: "app: smb")
+        .replacingOccurrences(of: "- port: 80", with: "- {port: 29644, targetPort: 29644}")
+      return findings(
+        try lint([
+          ("c.yaml", deployment("smb", labels: "app: smb", ports: ports) + "\n---\n" + metrics)
+        ]),
+        "missing-readiness-probe"
+      ).filter { $0.severity == .warning }
+    }
+    #expect(try warnings(portName: "metrics").isEmpty)
+    #expect(try warnings(portName: "http").count == 1)
+  }
+
   /// Where no container of a reached pod declares a port, which one serves the Service is a
   /// guess, and the information says so (opencost's Deployment: its exporter and its UI).
   @Test func aGuessedServingContainerIsSaidToBeAGuess() throws {

@@ -78,8 +78,17 @@ struct MissingReadinessProbe: SetPolicy {
           }
         } else if container.declaresPorts {
           // Metrics and health ports only (a controller), by their names or by a monitor's
-          // scraping them: readiness gates nothing unless a Service sends it requests.
-          guard isReached else { continue }
+          // scraping them: readiness gates nothing unless a Service sends it requests, and
+          // one that reaches it only through ports named so (an unnamed Service port in front
+          // of the SMB CSI controller's `metrics`) is scraping it. (A port that is auxiliary
+          // only by a scrape annotation may serve too: bookinfo's productpage.)
+          guard isReached,
+            !(targetsDeclaredPort
+              && workload.ports.allSatisfy {
+                $0.container != container.name || !Self.isTargeted($0, by: targets)
+                  || $0.isNamedAuxiliary
+              })
+          else { continue }
         } else {
           // A Service's requests go to the container that owns the target port: a container
           // declaring none (a proxy, a log shipper) beside one that declares ports, or beside

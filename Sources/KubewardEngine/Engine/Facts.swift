@@ -103,6 +103,12 @@ public final class WorkloadFacts: Sendable {
     public let name: String?
     public let `protocol`: String
     public let container: String?
+
+    /// Named for metrics, health checks or administration (`metrics`, `healthz`): what goes
+    /// through it is a scraper's or a monitor's, whatever the Service in front of it calls it.
+    public var isNamedAuxiliary: Bool {
+      name.map { ASCIIText.contains($0, anyOf: FactsCollection.auxiliaryPortWords) } ?? false
+    }
   }
 
   /// What the probe policies need of a regular container.
