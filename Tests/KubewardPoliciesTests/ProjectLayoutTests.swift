@@ -430,6 +430,24 @@ struct ProjectLayoutTests {
       ]).count == 1)
   }
 
+  /// A file a kustomization's generator reads into a ConfigMap (`configMapGenerator: files:`)
+  /// is data, not an object (the local-path provisioner's helper pod template, which it fills
+  /// in): it is not linted; listed as a resource too, it is.
+  @Test func filesAGeneratorReadsAreData() throws {
+    let folder = try temporaryFolder()
+    let helper = deployment("helper", image: "busybox")
+    try write(helper, to: folder + "/helperPod.yaml")
+    func files(_ kustomization: String) throws -> Set<String> {
+      try write(kustomization, to: folder + "/kustomization.yaml")
+      let result = try Linter().lint(try InputDiscovery.inputs(for: [folder]))
+      return Set(result.findings.map(\.file))
+    }
+    let generated =
+      "configMapGenerator:\n  - name: local-path-config\n    files: [config=helperPod.yaml]\n"
+    #expect(try files(generated).isEmpty)
+    #expect(try files(generated + "resources: [helperPod.yaml]\n") == [folder + "/helperPod.yaml"])
+  }
+
   /// Node ports are cluster-wide, but two kustomizations are two projects, often one or the
   /// other (KubeRay's `base/secure` and `base/insecure`): a port both request is an error
   /// within one project, information across two.

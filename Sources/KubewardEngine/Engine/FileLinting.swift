@@ -226,6 +226,8 @@ extension Linter {
   ) -> FilePass {
     var outcome = FileOutcome()
     outcome.summary.files = 1
+    // A generator's data (see `LintInput.isGeneratorData`) holds no object of its own.
+    if input.isGeneratorData { return .finished(outcome) }
     let reports = !input.isContext
     let file = YAMLReader(limits: readerLimits).read(bytes)
     // A file found in a folder walk that is no manifest at all (a tsconfig.json with comments,

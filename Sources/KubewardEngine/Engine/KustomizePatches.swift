@@ -49,6 +49,9 @@ public enum KustomizePatches {
     /// By normalised folder: the kinds whose apiVersion its kustomization's JSON patches
     /// rewrite (`op: replace, path: /apiVersion`).
     var versionRewrites: [String: [APIVersionRewrite]] = [:]
+    /// Normalised names of files a kustomization's generators read as data
+    /// (`configMapGenerator: [{files: [helperPod.yaml]}]`).
+    var generatorData: Set<String> = []
     /// By normalised folder: the `namespace` its kustomization gives what it builds.
     var namespaces: [String: String] = [:]
     /// By normalised path (a file or a folder): the folders whose kustomizations list it among
@@ -181,6 +184,7 @@ public enum KustomizePatches {
     guard
       !roles.patches.isEmpty || !roles.resources.isEmpty || !roles.retaggedImages.isEmpty
         || !roles.renamedImages.isEmpty || !roles.versionRewrites.isEmpty
+        || !roles.generatorData.isEmpty
     else { return inputs }
     var folderImages = FolderImages(roles: roles)
     var namespaces = BuildNamespaces(roles: roles)
@@ -206,6 +210,9 @@ public enum KustomizePatches {
         let targeted = roles.targetedPatches.contains(name)
         input.patchesBaseOutsideRun = baseOutsideRun || targeted
         input.patchesTargets = targeted
+      }
+      if roles.generatorData.contains(name) && !roles.resources.contains(name) {
+        input.isGeneratorData = true
       }
       if roles.resources.contains(name) {
         input.isKustomizeResource = true
@@ -319,6 +326,19 @@ public enum KustomizePatches {
             if key == "components" { components[folder, default: []].append(path) }
           } else {
             baseOutsideRun = true
+          }
+        }
+      }
+      // A generator's files are a ConfigMap's or a Secret's data (`key=path` names the key).
+      for key in ["configMapGenerator", "secretGenerator"] {
+        for generator in root[key]?.items ?? .none {
+          for field in ["files", "envs"] {
+            for item in generator[field]?.items ?? .none {
+              guard let entry = item.text else { continue }
+              let reference =
+                entry.split(separator: "=", maxSplits: 1).last.map(String.init) ?? entry
+              if let path = inside(folder, reference) { roles.generatorData.insert(path) }
+            }
           }
         }
       }

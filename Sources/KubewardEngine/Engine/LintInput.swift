@@ -45,6 +45,10 @@ public struct LintInput: Sendable {
   /// A resource of a kustomization of the run: Kustomize may add fields before it is applied
   /// (labels, selectors, patches). Set by the linter.
   public var isKustomizeResource = false
+  /// Data a kustomization's generator reads into a ConfigMap or a Secret (`configMapGenerator:
+  /// files:`, a helper pod's template that a provisioner fills in): no object of its own, not
+  /// linted. Set by the linter.
+  public var isGeneratorData = false
   /// The namespace the kustomization that builds the file gives its objects (see
   /// `KustomizePatches.BuildNamespaces`), when known: that of those that name none. Set by
   /// the linter.
