@@ -29,7 +29,7 @@ struct RealCorpusSnapshotTests {
     "hostpath-volume/info": 16,
     "hostpath-volume/warning": 19,
     "image-pull-secrets/info": 37,
-    "image-tag/info": 60,
+    "image-tag/info": 76,
     "image-tag/warning": 302,
     "ingress-missing-backend/warning": 15,
     "loadbalancer-lifecycle/info": 6,

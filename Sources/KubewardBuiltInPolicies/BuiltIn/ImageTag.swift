@@ -60,7 +60,7 @@ struct ImageTag: ObjectPolicy {
           (or a digest)
           """,
           container: container)
-      } else if let tag = reference.tag, movingTags.contains(tag) {
+      } else if let tag = reference.tag, Self.isMoving(tag, among: movingTags) {
         // A development branch's manifests name its own builds so (calico's `:master`); the
         // pull policy is IfNotPresent, so no pull is slowed: information.
         let rollbacksToo = rollbacks.isEmpty ? "" : ", and rollbacks cannot return to the old one"
@@ -97,6 +97,17 @@ struct ImageTag: ObjectPolicy {
       newTag to a version tag (or a digest)
       """,
       container: container, adjustment: tag == "latest" ? .standard : .info)
+  }
+
+  /// Whether `tag` names a branch or a channel: one of `moving`, or a variant of one, or of
+  /// `latest`, without a version (`stable-alpine`, `canary-windows-hp`); one with a digit
+  /// names a build (`stable-1.4`, `main-3f2a1b9`). The exported policy reads tags the same way.
+  static func isMoving(_ tag: String, among moving: Set<String>) -> Bool {
+    if moving.contains(tag) { return true }
+    guard let dash = tag.firstIndex(of: "-") else { return false }
+    let first = String(tag[..<dash])
+    return (first == "latest" || moving.contains(first))
+      && !tag.utf8.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
   }
 
   /// The name of an image written without registry, namespace, tag or digest
