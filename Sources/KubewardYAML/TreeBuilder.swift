@@ -581,13 +581,19 @@ struct TreeBuilder: ~Copyable {
           rebasing: text[Int(secondNode.first)..<Int(secondNode.first + secondNode.count)]),
         as: UTF8.self)
     }
+    // An object's own keys written twice are most often a second object whose `---` is
+    // missing (the local-path provisioner's quota example repeats a whole ConfigMap).
+    let startsObject =
+      secondNode.key == Int16(Key.apiVersion.rawValue) || secondNode.key == Int16(Key.kind.rawValue)
     reported.append(
       ReaderDiagnostic(
         kind: .duplicateKey,
         message: "key \"\(name)\" is defined twice in this mapping (first at line "
           + "\(firstNode.startLine)); YAML forbids it and tools disagree: `kubectl apply -f` "
           + "keeps the last one silently, Kustomize, Flux and other yaml.v3 tools reject the "
-          + "file: remove one",
+          + "file: remove one"
+          + (startsObject
+            ? ", or, if a second object starts here, put a `---` line before it" : ""),
         range: Self.range(of: secondNode), document: documentIndex))
   }
 

@@ -441,7 +441,13 @@ struct ErrorTests {
     #expect(file.diagnostics.map(\.kind) == [.duplicateKey])
     #expect(file.diagnostics[0].range.start == at(4, 3))
     #expect(file.diagnostics[0].message.contains("line 2"))
+    #expect(!file.diagnostics[0].message.contains("---"))
     #expect(file.documents[0].root?[.metadata]?[.name]?.string == "b")
+    // An object's apiVersion and kind written again are most often a second object whose
+    // `---` is missing: the message says so.
+    let joined = read("apiVersion: v1\nkind: ConfigMap\napiVersion: v1\nkind: Secret\n")
+    #expect(joined.diagnostics.count == 2)
+    #expect(joined.diagnostics.allSatisfy { $0.message.contains("put a `---` line before it") })
   }
 
   /// A file of keys repeated a million times is not a million findings: the first thousand
