@@ -21,13 +21,16 @@ struct SingleReplica: SetPolicy {
       let byDesign =
         workload.recreates
         ? " (strategy: Recreate says it is single by design; if so, accept it)"
-        : workload.ownsStorage
-          ? " (its pod owns its storage: if it is a single-writer database, accept it)"
-          : workload.sharedClaim.map { claim in
-            " (its pod mounts the PersistentVolumeClaim \"\(claim)\" writable, which a second "
-              + "pod on another node cannot attach if it is ReadWriteOnce: if it is a "
-              + "single-writer store, accept it)"
-          } ?? ""
+        : workload.disablesLeaderElection
+          ? " (it runs with leader election turned off, so a second replica would act beside "
+            + "the first: turn leader election on before adding one, or accept it)"
+          : workload.ownsStorage
+            ? " (its pod owns its storage: if it is a single-writer database, accept it)"
+            : workload.sharedClaim.map { claim in
+              " (its pod mounts the PersistentVolumeClaim \"\(claim)\" writable, which a second "
+                + "pod on another node cannot attach if it is ReadWriteOnce: if it is a "
+                + "single-writer store, accept it)"
+            } ?? ""
       // A data store's second replica is a second store, which shares none of the first's
       // data unless the two replicate: more replicas is not the fix for it.
       let advice =

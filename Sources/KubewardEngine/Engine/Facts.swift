@@ -173,6 +173,10 @@ public final class WorkloadFacts: Sendable {
   /// when one does, for a Deployment or StatefulSet of one replica: a second replica of it is
   /// a second store unless it is set up to replicate.
   public let dataStore: String?
+  /// A container of its pods runs with leader election turned off
+  /// (`--leader-elect=false`), for a Deployment or StatefulSet of one replica: a second
+  /// replica would act beside the first (volcano's scheduler).
+  public let disablesLeaderElection: Bool
 
   public var namespace: String { object.namespace ?? "" }
   /// The project the workload belongs to.
@@ -187,7 +191,7 @@ public final class WorkloadFacts: Sendable {
     namedUndeclaredPorts: [Int] = [], recreates: Bool, updatesOnDelete: Bool = false,
     ownsStorage: Bool,
     sharedClaim: String? = nil, subdomain: String? = nil, dataStore: String? = nil,
-    isKustomized: Bool = false
+    disablesLeaderElection: Bool = false, isKustomized: Bool = false
   ) {
     self.object = object
     self.isKustomized = isKustomized
@@ -210,6 +214,7 @@ public final class WorkloadFacts: Sendable {
     self.sharedClaim = sharedClaim
     self.subdomain = subdomain
     self.dataStore = dataStore
+    self.disablesLeaderElection = disablesLeaderElection
   }
 }
 
@@ -656,6 +661,15 @@ extension FactsCollection {
           else { return nil }
           return name
         }.first.map { strings($0) } : nil,
+      disablesLeaderElection: (kind == .deployment || kind == .statefulSet)
+        && (replicas?.count ?? 1) == 1
+        && (template?.spec.containers ?? []).contains { container in
+          container.role == .container
+            && container.commandLine.contains { word in
+              word.hasPrefix("--") && word.hasSuffix("=false")
+                && ASCIIText.firstRange(of: "leader-elect", in: word) != nil
+            }
+        },
       isKustomized: locate.isKustomized)
   }
 
