@@ -167,7 +167,9 @@ public struct YAMLReader: Sendable {
         return finish(file)
       case .syntaxError(let range, let message):
         let brokenDocument = builder.abandonDocument()
-        if let template = session.firstTemplateMarker() {
+        if let first = session.firstTemplateMarker(),
+          let template = session.templateMarker(stoppingAt: range.start.line, first: first)
+        {
           // At the file's first template, unless that is in an earlier document than the one
           // libyaml stops in (a value it quotes, `"name={{ .Env.X }}"`, which YAML reads): then
           // at the nearest one above where it stops, in its document.
@@ -176,8 +178,7 @@ public struct YAMLReader: Sendable {
               kind: .unrenderedTemplate,
               message: Self.templateMessage(session.templateDialect())
                 + " (libyaml stops at \(range.start): \(message))",
-              range: session.templateMarker(stoppingAt: range.start.line, first: template),
-              document: nil))
+              range: template, document: nil))
           return finish(builder, restoringApostrophes: restoresApostrophes)
         }
         let advice =
@@ -441,14 +442,16 @@ struct ReadSession {
   }
 
   /// The template to blame for libyaml stopping at `line`: `first` (the file's first), or,
-  /// when that is in an earlier document, the last one between that document's start and
-  /// `line`.
-  mutating func templateMarker(stoppingAt line: Int, first: SourceRange) -> SourceRange {
+  /// when that is in an earlier document, the last one between the stopping document's start
+  /// and `line`; `nil` when that document holds none, whose error is then no template's (an
+  /// earlier document's quoted `"{{ .Env.X }}"` hid a plain syntax error, and the documents
+  /// after it).
+  mutating func templateMarker(stoppingAt line: Int, first: SourceRange) -> SourceRange? {
     var nearest: SourceRange?
     var candidate = min(line, lines.lineCount)
     while candidate > first.start.line {
       if nearest == nil { nearest = templateMarker(onLine: candidate) }
-      if startsDocument(line: candidate) { return nearest ?? first }
+      if startsDocument(line: candidate) { return nearest }
       candidate -= 1
     }
     return first

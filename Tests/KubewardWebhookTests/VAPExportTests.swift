@@ -288,7 +288,8 @@ struct VAPExportTests {
     // CNI's folders (CRI-O's plugins, Multus' configuration) are none.
     let cases: [(propagation: String, path: String, expected: Severity?)] = [
       ("HostToContainer", "/mnt/disks", .info), ("None", "/mnt/disks", .warning),
-      ("HostToContainer", "/", .warning), ("None", "/usr/libexec/cni", nil),
+      ("HostToContainer", "/", .warning), ("HostToContainer", "/./", .warning),
+      ("None", "/usr/libexec/cni", nil),
       ("None", "/etc/cni/multus/net.d", nil),
     ]
     for (propagation, path, expected) in cases {
@@ -312,6 +313,7 @@ struct VAPExportTests {
         builtIn: builtIn, admission: admission
       ).filter { $0.policy == "hostpath-volume" }
       #expect(found.map(\.severity) == (expected.map { [$0] } ?? []), "\(found.map(\.message))")
+      #expect(found.allSatisfy { $0.message.contains("filesystem (\(path)) writable") })
     }
   }
 

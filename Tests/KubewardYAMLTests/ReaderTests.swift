@@ -556,6 +556,23 @@ struct ErrorTests {
       """)
     #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
     #expect(file.diagnostics.first?.range.start == at(8, 1))
+    // A document without a template that breaks is a syntax error of its own, and the
+    // documents after it are read (an earlier quoted template hid them).
+    let plain = read(
+      """
+      kind: ClusterConfig
+      metadata: {name: "{{ .Env.CLUSTER }}"}
+      ---
+      kind: Deployment
+      spec:
+        replicas: 1
+       bad: x
+      ---
+      kind: Pod
+      """)
+    #expect(plain.diagnostics.map(\.kind).contains(.syntax))
+    #expect(!plain.diagnostics.map(\.kind).contains(.unrenderedTemplate))
+    #expect(plain.documents.last?.root?[.kind]?.string == "Pod")
   }
 
   @Test func unrenderedTemplateThatHappensToBeYAML() {

@@ -29,6 +29,13 @@ struct HostPathVolume: ObjectPolicy {
     "/var/lib/kubelet", "/etc/cni", "/opt/cni/bin", "/var/lib/cni", "/k",
   ]
 
+  /// Whether `path` is the node's root: `/`, or `/` and `.` only (`/.`, `//./`), which the
+  /// kernel resolves to it. (The exported policy matches `^/[/.]*$`.)
+  static func isRoot(_ path: String) -> Bool {
+    path.utf8.first == UInt8(ascii: "/")
+      && path.utf8.allSatisfy { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ".") }
+  }
+
   static func isNonDataPath(_ path: String) -> Bool {
     // A Windows named pipe (`\\.\pipe\containerd-containerd`, in any case or with slashes)
     // is no folder.
@@ -196,8 +203,7 @@ struct HostPathVolume: ObjectPolicy {
       // Not the node's root, which a node agent enters (`chroot /hostroot`) and writes as
       // its own (multus runs CNI plugins there).
       if volumes.mountedFromTheNode.contains(name),
-        let path = hostPath.scalar(.path)?.string,
-        !path.utf8.allSatisfy({ $0 == UInt8(ascii: "/") })
+        let written = hostPath.scalar(.path)?.string, !Self.isRoot(written)
       {
         report.report(
           key,

@@ -447,7 +447,27 @@ extension Linter {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
+    /// Lines end at LF here; the reader also ends them at a lone CR, NEL, LS and PS, where
+    /// the two could disagree about a line's document: such a file configures no tool.
+    private lazy var breaksOnlyAtLF: Bool = {
+      var index = 0
+      while index < bytes.count {
+        switch bytes[index] {
+        case 0x0D where index + 1 >= bytes.count || bytes[index + 1] != 0x0A: return false
+        case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0x85: return false
+        case 0xE2
+        where index + 2 < bytes.count && bytes[index + 1] == 0x80
+          && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+          return false
+        default: break
+        }
+        index += 1
+      }
+      return true
+    }()
+
     mutating func configuresTool(beforeLine target: Int) -> Bool {
+      guard breaksOnlyAtLF else { return false }
       if target < line { self = ToolConfigurationScan(bytes) }
       while offset < bytes.count && line < target {
         var end = offset
