@@ -704,9 +704,11 @@ final class ObjectContext: @unchecked Sendable {
     // `check.set` read in place: binding it to a name copied the set for every object.
     let metadata = object.metadata
     let namespaceNode = metadata.node?["namespace"]
+    // A kustomization's namespace is written into what it builds, custom resources too.
     let ofKind = check.set.resources.resource(
       apiVersion: object.apiVersion, kind: object.kind,
-      hasNamespace: namespaceNode.map { !APIDefaults.isUnset($0) } ?? false)
+      hasNamespace: object.buildNamespace != nil
+        || namespaceNode.map { !APIDefaults.isUnset($0) } ?? false)
     // The webhook's request names its resource: a subresource's object is of another kind
     // (`kubectl scale` sends a Scale for `deployments/scale`).
     let resource =
@@ -718,7 +720,9 @@ final class ObjectContext: @unchecked Sendable {
       } ?? ofKind
     let namespace =
       resource.namespaced
-      ? (namespaceNode.flatMap { APIDefaults.isUnset($0) ? nil : $0.string }
+      ? (object.buildNamespace ?? namespaceNode.flatMap {
+        APIDefaults.isUnset($0) ? nil : $0.string
+      }
         ?? object.defaultNamespace) : nil
     let request = check.request(admission)
     self.facts = AdmissionRequestFacts(
@@ -1226,6 +1230,11 @@ struct AdmissionCheck: ObjectCheck {
   ]
 
   func check(_ object: KubeObject, _ report: inout ObjectReport) {
+    // A Kustomize patch is merged into the object it patches, never admitted itself; a
+    // kustomization (Kustomize's Kustomization or Component) is Kustomize's input.
+    guard !report.isKustomizePatch,
+      APIVersion.group(of: object.apiVersion) != "kustomize.config.k8s.io"
+    else { return }
     let context = ObjectContext(object, check: self, admission: report.admissionRequest)
     func run(_ policy: AdmissionPolicy, _ entry: CompiledPolicy) {
       // Once the run's work is spent, whether an exception applies is unknown too: the

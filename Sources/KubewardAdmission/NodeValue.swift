@@ -378,9 +378,11 @@ final class APIDefaults: Sendable {
     guard let metadata = node.value(forKey: "metadata"), metadata.isMapping else {
       return .map(object)
     }
-    let unset = metadata.value(forKey: "namespace").map(isUnset) ?? true
+    let written = metadata.value(forKey: "namespace")
+    let unset = written.map(isUnset) ?? true
     switch placement {
-    case .namespace(let namespace) where unset:
+    // Not written, or written otherwise (a kustomization's namespace replaces it).
+    case .namespace(let namespace) where unset || written?.string != namespace:
       return .map(NamespacedObject(object: object, namespace: namespace))
     case .cluster where !unset:
       return .map(NamespacedObject(object: object, namespace: nil))

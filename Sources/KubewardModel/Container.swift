@@ -223,7 +223,11 @@ public final class Container: Sendable {
         if let program {
           if program == "nc" && isListenFlag(word) { trivial = false }
         } else if !launchers.contains(word),
-          let programWord = isAssignment(word) ? substitutedProgram(of: word) : word
+          // (A substitution that starts with an assignment, `x=$(LANG=C cat f)`, runs the
+          // word after it, as the exported policies read it.)
+          let programWord =
+            isAssignment(word)
+            ? substitutedProgram(of: word).flatMap { isAssignment($0) ? nil : $0 } : word
         {
           program = ASCIIText.lastPathComponent(programWord)
           // `for i in 1 2 3`: a loop's header, whose words are values, not programs.

@@ -15,15 +15,20 @@ public final class KubeObject: Sendable {
   /// The pods the object runs (a Pod, a workload's template, a CronJob's job template), found
   /// once here because most policies look at them.
   public let podTemplate: PodTemplate?
-  /// The namespace the object is created in when its manifest names none: the configured
-  /// one, or the one the kustomization that builds it sets.
+  /// The namespace the object is created in when its manifest names none.
   public let defaultNamespace: String
+  /// The namespace the kustomization that builds the object gives it, whatever its manifest
+  /// names (Kustomize's namespace transformer: kubebuilder's `namespace: system` becomes the
+  /// project's), when known.
+  public let buildNamespace: String?
 
   /// - Parameters:
   ///   - defaultNamespace: the namespace of objects that name none.
+  ///   - buildNamespace: the namespace the kustomization that builds it gives it, if known.
   ///   - inherited: apiVersion and kind of a typed list's items, which may omit them.
   public init?(
-    node: Node, defaultNamespace: String, inherited: (apiVersion: String, kind: String)? = nil
+    node: Node, defaultNamespace: String, buildNamespace: String? = nil,
+    inherited: (apiVersion: String, kind: String)? = nil
   ) {
     guard node.isMapping,
       let apiVersion = node.scalar(.apiVersion)?.string ?? inherited?.apiVersion,
@@ -34,13 +39,16 @@ public final class KubeObject: Sendable {
     self.apiVersion = apiVersion
     self.kind = kind
     self.defaultNamespace = defaultNamespace
+    self.buildNamespace = buildNamespace
     let resourceKind = ResourceKind(apiVersion: apiVersion, kind: kind)
     self.resourceKind = resourceKind
     let metadata = node.mapping(.metadata)
     // Every kind kubeward models is namespaced.
     let namespace: String? =
       resourceKind == nil && APIVersion.clusterScopedKinds.contains(kind)
-      ? nil : (metadata?.scalar(.namespace)?.string.flatMap(Self.unlessEmpty) ?? defaultNamespace)
+      ? nil
+      : (buildNamespace ?? metadata?.scalar(.namespace)?.string.flatMap(Self.unlessEmpty)
+        ?? defaultNamespace)
     self.reference = ObjectReference(
       apiVersion: apiVersion, kind: kind, namespace: namespace,
       name: metadata?.scalar(.name)?.string.flatMap(Self.unlessEmpty),

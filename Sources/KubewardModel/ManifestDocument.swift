@@ -18,7 +18,9 @@ extension ParsedDocument {
   /// The Kubernetes objects of the document. `kind: List` and typed lists (`ServiceList`, …)
   /// give their items, each an object with its own position; items of a typed list may omit
   /// `apiVersion` and `kind`.
-  public func content(defaultNamespace: String) -> DocumentContent {
+  /// - Parameter buildNamespace: the namespace the kustomization that builds the document
+  ///   gives its namespaced objects, written or not (see `KubeObject.buildNamespace`).
+  public func content(defaultNamespace: String, buildNamespace: String? = nil) -> DocumentContent {
     guard let root else { return isComplete ? .empty : .unreadable }
     if root.isNull { return .empty }
     guard root.isMapping else { return .notKubernetes(root) }
@@ -32,10 +34,14 @@ extension ParsedDocument {
       var notObjects: [Node] = []
       Self.flatten(
         items, kind: kind, apiVersion: apiVersion, defaultNamespace: defaultNamespace,
+        buildNamespace: buildNamespace,
         into: &objects, notObjects: &notObjects)
       return .objects(objects, notObjects: notObjects)
     }
-    guard let object = KubeObject(node: root, defaultNamespace: defaultNamespace) else {
+    guard
+      let object = KubeObject(
+        node: root, defaultNamespace: defaultNamespace, buildNamespace: buildNamespace)
+    else {
       return .notKubernetes(root)
     }
     return .objects([object])
@@ -64,6 +70,7 @@ extension ParsedDocument {
   /// too). Nesting is bounded by the reader's depth limit.
   private static func flatten(
     _ items: Node, kind: String, apiVersion: String, defaultNamespace: String,
+    buildNamespace: String?,
     into objects: inout [KubeObject], notObjects: inout [Node]
   ) {
     let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
@@ -75,9 +82,11 @@ extension ParsedDocument {
         flatten(
           nestedItems, kind: nestedKind,
           apiVersion: item.scalar(.apiVersion)?.string ?? apiVersion,
-          defaultNamespace: defaultNamespace, into: &objects, notObjects: &notObjects)
+          defaultNamespace: defaultNamespace, buildNamespace: buildNamespace, into: &objects,
+          notObjects: &notObjects)
       } else if let object = KubeObject(
-        node: item, defaultNamespace: defaultNamespace, inherited: inherited)
+        node: item, defaultNamespace: defaultNamespace, buildNamespace: buildNamespace,
+        inherited: inherited)
       {
         objects.append(object)
       } else {

@@ -608,6 +608,39 @@ struct MatchingTests {
     try Data("namespace: shop\nresources: [web.yaml]\n".utf8).write(
       to: folder.appendingPathComponent("kustomization.yaml"))
     #expect(try findings().isEmpty)
+    // A namespace written otherwise is replaced too (kubebuilder's `namespace: system`).
+    try Data(deployment(name: "web", namespace: "system").utf8).write(
+      to: folder.appendingPathComponent("web.yaml"))
+    #expect(try findings().isEmpty)
+  }
+
+  /// Kustomize's own files are its input, never admitted: a kustomization (with its own
+  /// apiVersion and kind) and a patch it merges into an object.
+  @Test func kustomizationsAndPatchesAreNotAdmitted() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "kubeward-kustomize-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let files = [
+      "kustomization.yaml":
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: app}\n"
+        + "resources: [cm.yaml]\npatches: [{path: patch.yaml}]\n",
+      "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: b}\n",
+      "patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {c: d}\n",
+    ]
+    for (name, text) in files {
+      try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+    }
+    var set = AdmissionPolicySet()
+    let rules =
+      "- {apiGroups: [\"*\"], apiVersions: [\"*\"], operations: [\"CREATE\"], resources: [\"*\"]}"
+    set.read(
+      file: "policy.yaml", bytes: Array(policy("has(object.metadata.labels)", rules: rules).utf8))
+    let inputs = try InputDiscovery.inputs(for: [folder.path])
+    set.learnContext(from: inputs)
+    let findings = try Linter(sources: [AdmissionPolicySource(set)]).lint(inputs).findings
+      .filter { $0.file != "policy.yaml" }
+    #expect(findings.map { ($0.file as NSString).lastPathComponent } == ["cm.yaml"])
   }
 
   /// Unread, the run's files count by their sizes as reading would count them: a regular file

@@ -387,12 +387,45 @@ struct ProjectLayoutTests {
         ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base,
       ])
         == ["Deployment shop/web"])
-    // Written, it is kept; a placeholder or a variable is no namespace.
+    // Written, it is replaced (kubebuilder's `namespace: system`); a placeholder or a
+    // variable is no namespace.
     #expect(
       try names([
         ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"),
-        ("base/deployment.yaml", deployment("web", namespace: "own", image: "example/web")),
-      ]) == ["Deployment own/web"])
+        ("base/deployment.yaml", deployment("web", namespace: "system", image: "example/web")),
+      ]) == ["Deployment shop/web"])
+    // A file outside the kustomization's folder is refused by Kustomize: not moved.
+    #expect(
+      try names([
+        (
+          "evil/kustomization.yaml",
+          "namespace: kube-system\nresources: [../base/deployment.yaml]\n"
+        ),
+        base,
+      ]) == ["Deployment default/web"])
+    // A component's files are in the namespace of the kustomization that includes it.
+    #expect(
+      try names([
+        ("component/kustomization.yaml", "kind: Component\nresources: [deployment.yaml]\n"),
+        ("component/deployment.yaml", untagged),
+        ("app/kustomization.yaml", "namespace: shop\ncomponents: [../component]\n"),
+      ]) == ["Deployment shop/web"])
+    // A chain of 80 overlays, only the last of which sets a namespace, whatever the folders'
+    // names' order (a depth limit gave the first folders' files another answer).
+    var chain = [
+      ("k00/kustomization.yaml", "resources: [deployment.yaml]\n"),
+      ("k00/deployment.yaml", untagged),
+    ]
+    for level in 1..<80 {
+      let name = "k" + (level < 10 ? "0" : "") + String(level)
+      let below = "k" + (level - 1 < 10 ? "0" : "") + String(level - 1)
+      chain.append(
+        (
+          name + "/kustomization.yaml",
+          (level == 79 ? "namespace: top\n" : "") + "resources: [../\(below)]\n"
+        ))
+    }
+    #expect(try names(chain) == ["Deployment top/web"])
     #expect(
       try names([
         (
@@ -445,6 +478,11 @@ struct ProjectLayoutTests {
     let generated =
       "configMapGenerator:\n  - name: local-path-config\n    files: [config=helperPod.yaml]\n"
     #expect(try files(generated).isEmpty)
+    // Entries Kustomize refuses (an empty key, two `=`) read nothing.
+    for refused in ["=helperPod.yaml", "a=b=helperPod.yaml"] {
+      let entry = "configMapGenerator:\n  - name: c\n    files: [\"\(refused)\"]\n"
+      #expect(try files(entry) == [folder + "/helperPod.yaml"], "\(refused)")
+    }
     #expect(try files(generated + "resources: [helperPod.yaml]\n") == [folder + "/helperPod.yaml"])
   }
 

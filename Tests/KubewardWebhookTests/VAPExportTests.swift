@@ -335,6 +335,7 @@ struct VAPExportTests {
       // arguments follow; an arithmetic one, or one of a single word, runs none.
       ("count=$(cat /tmp/count); sleep 10", true), ("x=$(curl -s http://db:8080); sleep 1", false),
       ("i=$((i+1)); sleep 1", true), ("x=$(date); sleep 1", true),
+      ("x=$(LANG=C cat /etc/hostname); sleep 10", true),
       ("echo up | tee /tmp/state; sleep 5", true),
     ]
     for (index, (script, trivial)) in cases.enumerated() {

@@ -280,7 +280,7 @@ extension Linter {
     var ownPass: [(KubeObject, PoliciesByKind.Checks)] = []
     for document in file.documents {
       switch document.content(
-        defaultNamespace: input.buildNamespace ?? configuration.defaultNamespace)
+        defaultNamespace: configuration.defaultNamespace, buildNamespace: input.buildNamespace)
       {
       case .empty:
         continue

@@ -134,9 +134,6 @@ public enum KustomizePatches {
 
     let roles: Roles
     private var known: [String: Outcome] = [:]
-    /// Chains of kustomizations deeper than this are not followed (a hostile tree of
-    /// thousands would recurse as deep).
-    static let deepest = 64
 
     init(roles: Roles) { self.roles = roles }
 
@@ -145,7 +142,7 @@ public enum KustomizePatches {
       guard !roles.namespaces.isEmpty, let listers = roles.builders[name] else { return nil }
       var combined: Outcome?
       for folder in listers {
-        let built = outcome(ofFolder: folder, depth: 0)
+        let built = outcome(ofFolder: folder)
         combined = combined.map { $0.merged(with: built) } ?? built
       }
       guard case .one(let namespace) = combined else { return nil }
@@ -153,26 +150,34 @@ public enum KustomizePatches {
     }
 
     /// The namespace `folder`'s kustomization builds into: its own, unless every overlay
-    /// that builds it sets one (each is remembered: a folder is worked out once).
-    private mutating func outcome(ofFolder folder: String, depth: Int) -> Outcome {
-      if let outcome = known[folder] { return outcome }
-      // Marked while it is worked out: a kustomization that builds itself, through others,
-      // is not followed round.
-      known[folder] = .unknown
-      let own: Outcome = roles.namespaces[folder].map(Outcome.one) ?? .unset
-      var outcome = own
-      if let overlays = roles.builders[folder] {
+    /// that builds it sets one. Worked out after its overlays, with a stack of its own (a
+    /// chain of thousands of kustomizations would recurse as deep), each folder once; an
+    /// overlay met again while it is worked out (a ring, which Kustomize refuses) is unknown.
+    private mutating func outcome(ofFolder start: String) -> Outcome {
+      if let outcome = known[start] { return outcome }
+      var working: Set<String> = [start]
+      var stack: [(folder: String, next: Int)] = [(start, 0)]
+      while let (folder, next) = stack.last {
+        let overlays = roles.builders[folder] ?? []
+        if next < overlays.count {
+          stack[stack.count - 1].next += 1
+          let overlay = overlays[next]
+          if known[overlay] == nil, working.insert(overlay).inserted {
+            stack.append((overlay, 0))
+          }
+          continue
+        }
+        stack.removeLast()
+        let own: Outcome = roles.namespaces[folder].map(Outcome.one) ?? .unset
         var combined: Outcome?
         for overlay in overlays {
-          var built =
-            depth < Self.deepest ? self.outcome(ofFolder: overlay, depth: depth + 1) : .unknown
+          var built = known[overlay] ?? .unknown
           if built == .unset { built = own }
           combined = combined.map { $0.merged(with: built) } ?? built
         }
-        outcome = combined ?? own
+        known[folder] = combined ?? own
       }
-      known[folder] = outcome
-      return outcome
+      return known[start] ?? .unknown
     }
   }
 
@@ -286,8 +291,10 @@ public enum KustomizePatches {
     }
     // What the run holds: its files, and the folders they are in.
     var held: Set<String> = []
+    var files: Set<String> = []
     for input in inputs {
       var name = normalized(input.name)
+      files.insert(name)
       held.insert(name)
       while let slash = name.lastIndex(of: "/") {
         name = String(name[..<slash])
@@ -322,7 +329,11 @@ public enum KustomizePatches {
             roles.resources.insert(path)
             roles.builds[folder, default: []].append(path)
             // A component is applied by the kustomization that includes it, in its namespace.
-            if key != "components" { roles.builders[path, default: []].append(folder) }
+            // A file outside the folder is refused by Kustomize's load restrictor: it is
+            // built by none (a kustomization elsewhere cannot move it to its namespace).
+            if !files.contains(path) || inside(folder, reference) != nil {
+              roles.builders[path, default: []].append(folder)
+            }
             if key == "components" { components[folder, default: []].append(path) }
           } else {
             baseOutsideRun = true
@@ -334,10 +345,11 @@ public enum KustomizePatches {
         for generator in root[key]?.items ?? .none {
           for field in ["files", "envs"] {
             for item in generator[field]?.items ?? .none {
-              guard let entry = item.text else { continue }
-              let reference =
-                entry.split(separator: "=", maxSplits: 1).last.map(String.init) ?? entry
-              if let path = inside(folder, reference) { roles.generatorData.insert(path) }
+              guard let entry = item.text,
+                let reference = field == "envs" ? entry : Self.generatorFile(entry),
+                let path = inside(folder, reference)
+              else { continue }
+              roles.generatorData.insert(path)
             }
           }
         }
@@ -490,6 +502,17 @@ public enum KustomizePatches {
       paths.append(String(path))
     }
     return paths
+  }
+
+  /// The file a generator's `files:` entry reads: `path`, or `key=path` (Kustomize's
+  /// `ParseFileSource`); `nil` for what Kustomize refuses (an empty key or path, two `=`).
+  static func generatorFile(_ entry: String) -> String? {
+    let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
+    switch parts.count {
+    case 1: return entry
+    case 2 where !parts[0].isEmpty && !parts[1].isEmpty: return String(parts[1])
+    default: return nil
+    }
   }
 
   /// Whether `text` can name a namespace (a DNS-1123 label): not a chart generator's
