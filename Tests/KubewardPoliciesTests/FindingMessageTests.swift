@@ -11,6 +11,37 @@ struct FindingMessageTests {
     return try Linter().lint([input]).findings.filter { $0.policy == policy }.map(\.message)
   }
 
+  /// `fsgroup-recursive-chown` names a large claim template's size, and says the size is
+  /// not shown only where it is not (an Elasticsearch template of 100Gi was said to show none).
+  @Test func aClaimTemplatesSizeIsSaidWhenWritten() throws {
+    func message(storage: String) throws -> String? {
+      try messages(
+        "fsgroup-recursive-chown",
+        """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: es, namespace: shop}
+        spec:
+          serviceName: es
+          selector: {matchLabels: {app: es}}
+          template:
+            metadata: {labels: {app: es}}
+            spec:
+              securityContext: {fsGroup: 1000}
+              containers: [{name: es, image: "elasticsearch:8.1.0"}]
+          volumeClaimTemplates:
+            - metadata: {name: data}
+              spec: {accessModes: [ReadWriteOnce], resources: {requests: \(storage)}}
+        """
+      ).first
+    }
+    let written = try #require(try message(storage: "{storage: 100Gi}"))
+    #expect(written.contains("claim template \"data\" (100Gi)"), "\(written)")
+    #expect(!written.contains("does not show"), "\(written)")
+    let unwritten = try #require(try message(storage: "{}"))
+    #expect(unwritten.contains("whose size the manifest does not show"), "\(unwritten)")
+  }
+
   /// `resource-requests`: a pod without a memory request is among the first the kubelet
   /// evicts; one whose memory is requested (a memory limit requests it) is not, and without a
   /// cpu request it loses its share of a busy node's cpu.

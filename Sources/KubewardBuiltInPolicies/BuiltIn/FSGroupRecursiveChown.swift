@@ -25,17 +25,22 @@ struct FSGroupRecursiveChown: ObjectPolicy {
     // Whether every volume is a claim template of one node's disk (ReadWriteOnce) asking for
     // less than `smallClaimBytes`: thanos' and Kubeflow's databases' 5 to 10 GiB claims.
     var allSmall = true
+    // Whether some volume's size is not written (a claim's, a share's).
+    var sizeUnknown = false
     for volume in spec.volumes {
       for type in Self.volumeTypes where volume.source(type) != nil {
         volumes.append("\(type.text) volume \"\(volume.name ?? "")\"")
         allSmall = false
+        sizeUnknown = true
       }
     }
     for template in object.volumeClaimTemplates {
       let name = template[.metadata]?.scalar(.name)?.string ?? ""
       guard let size = Self.smallSingleNodeClaim(template) else {
-        volumes.append("claim template \"\(name)\"")
+        let storage = template["spec"]?["resources"]?["requests"]?["storage"]?.text
+        volumes.append("claim template \"\(name)\"" + (storage.map { " (\($0))" } ?? ""))
         allSmall = false
+        sizeUnknown = sizeUnknown || storage == nil
         continue
       }
       volumes.append("claim template \"\(name)\" (ReadWriteOnce, \(size))")
@@ -57,9 +62,9 @@ struct FSGroupRecursiveChown: ObjectPolicy {
       fsGroup,
       """
       sets fsGroup with \(first)\(more) mounted: at every pod start the kubelet changes the \
-      group of every file on the volume, whose size the manifest does not show: on a large \
-      volume of many files (a NAS share) that takes longer than the start timeout, so the pod \
-      never starts; set securityContext.fsGroupChangePolicy: OnRootMismatch
+      group of every file on the volume\(sizeUnknown ? ", whose size the manifest does not show" : ""): \
+      on a large volume of many files (a NAS share) that takes longer than the start timeout, \
+      so the pod never starts; set securityContext.fsGroupChangePolicy: OnRootMismatch
       """)
   }
 
