@@ -213,33 +213,47 @@ public final class Container: Sendable {
     let commandLine = Self.commandLine(of: node)
     guard commandLine.count <= 16 else { return false }
     // Every command's program trivial, and no `nc -l`: `nc -z` checks a port, `nc -l` serves
-    // one (a toy web server's loop). One pass, no list: this runs for every container with a
-    // command.
+    // one (a toy web server's loop). Judged command by command, in one buffer of words.
     var sawProgram = false
-    var program: Substring?
     var trivial = true
-    forEachWord(of: commandLine) { word, endsCommand in
-      if let word {
+    var command: [Substring] = []
+    func judge() {
+      // An assignment's command substitution runs its program when the command ends with its
+      // `)` (`count=$(cat $file)`); followed by more (`OPTS=$(cat f) java …`), the words after
+      // it run another, which the assignment's value does not say: read as before. (A
+      // substitution that starts with an assignment, `x=$(LANG=C cat f)`, runs the word after
+      // it.) The exported policies read commands the same way.
+      let closesSubstitution =
+        command.last(where: { !launchers.contains($0) })?.utf8.last == UInt8(ascii: ")")
+      var program: Substring?
+      for word in command {
         if let program {
           if program == "nc" && isListenFlag(word) { trivial = false }
-        } else if !launchers.contains(word),
-          // (A substitution that starts with an assignment, `x=$(LANG=C cat f)`, runs the
-          // word after it, as the exported policies read it.)
-          let programWord =
-            isAssignment(word)
-            ? substitutedProgram(of: word).flatMap { isAssignment($0) ? nil : $0 } : word
-        {
-          program = ASCIIText.lastPathComponent(programWord)
-          // `for i in 1 2 3`: a loop's header, whose words are values, not programs.
-          if program != "for" {
-            sawProgram = true
-            if !trivialPrograms.contains(program!) { trivial = false }
-          }
+          continue
+        }
+        guard !launchers.contains(word) else { continue }
+        if isAssignment(word) {
+          guard closesSubstitution, let substituted = substitutedProgram(of: word),
+            !isAssignment(substituted)
+          else { continue }
+          program = ASCIIText.lastPathComponent(substituted)
+        } else {
+          program = ASCIIText.lastPathComponent(word)
+        }
+        // `for i in 1 2 3`: a loop's header, whose words are values, not programs.
+        if program != "for" {
+          sawProgram = true
+          if !trivialPrograms.contains(program!) { trivial = false }
         }
       }
-      if endsCommand { program = nil }
+      command.removeAll(keepingCapacity: true)
+    }
+    forEachWord(of: commandLine) { word, endsCommand in
+      if let word { command.append(word) }
+      if endsCommand { judge() }
       return trivial
     }
+    judge()
     return trivial && sawProgram
   }
 

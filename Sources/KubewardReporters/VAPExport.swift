@@ -93,7 +93,8 @@ public enum VAPExport {
       variables.allContainers.filter(c, ((has(c.command) || has(c.args)) && \
       size(\(commandLine)) <= 16 && variables.containerCommands.exists(e, \
       e[0] == ['', has(c.name) ? c.name : ''] && size(e) > 1 && e.all(all, \
-      [all.map(w, w.matches('^[A-Za-z_][A-Za-z0-9_]*=[$][(][^(]') && !w.endsWith(')') ? \
+      [all.map(w, w.matches('^[A-Za-z_][A-Za-z0-9_]*=[$][(][^(]') && !w.endsWith(')') && \
+      all[size(all) - 1].endsWith(')') ? \
       w.substring(w.indexOf('$(') + 2) : w).filter(w, \
       !w.matches('^[A-Za-z_][A-Za-z0-9_]*='))].all(words, size(words) == 0 || \
       words[0] == '' || words[0] == 'for' || \

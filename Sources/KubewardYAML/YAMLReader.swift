@@ -449,6 +449,8 @@ struct ReadSession {
   mutating func templateMarker(stoppingAt line: Int, first: SourceRange) -> SourceRange? {
     var nearest: SourceRange?
     var candidate = min(line, lines.lineCount)
+    // libyaml may notice a template that ends a document only at the `---` after it.
+    if candidate > first.start.line, startsDocument(line: candidate) { candidate -= 1 }
     while candidate > first.start.line {
       if nearest == nil { nearest = templateMarker(onLine: candidate) }
       if startsDocument(line: candidate) { return nearest }

@@ -460,6 +460,15 @@ struct CrossObjectTests {
     #expect(eksctl.findings.map(\.severity) == [.info])
     let deployment = try lint([("web.yaml", "apiVersion: apps/v1\nkind: Deployment\n" + template)])
     #expect(deployment.findings.map(\.severity) == [.error])
+    // Followed by documents the reader does not read on to, it stays an error.
+    let followed = try lint([
+      (
+        "cluster.yaml",
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n" + template
+          + "\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+      )
+    ])
+    #expect(followed.findings.map(\.severity) == [.error])
   }
 
   /// A template beside a workload hides an object of its own kind: a templated budget may be

@@ -448,6 +448,15 @@ struct ProjectLayoutTests {
         ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base,
         ("overlays/dev/kustomization.yaml", "resources: [../../base]\n"),
       ]) == ["Deployment shop/web"])
+    // An overlay whose namespace is a placeholder replaces the base's with one unknown.
+    #expect(
+      try names([
+        ("base/kustomization.yaml", "namespace: shop\nresources: [deployment.yaml]\n"), base,
+        (
+          "overlays/chart/kustomization.yaml",
+          "namespace: \"{{ .Release.Namespace }}\"\nresources: [../../base]\n"
+        ),
+      ]) == ["Deployment default/web"])
     // Two overlays that disagree leave it unknown.
     #expect(
       try names([

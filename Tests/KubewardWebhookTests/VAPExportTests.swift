@@ -336,6 +336,7 @@ struct VAPExportTests {
       ("count=$(cat /tmp/count); sleep 10", true), ("x=$(curl -s http://db:8080); sleep 1", false),
       ("i=$((i+1)); sleep 1", true), ("x=$(date); sleep 1", true),
       ("x=$(LANG=C cat /etc/hostname); sleep 10", true),
+      ("OPTS=$(cat /etc/jvm.opts) java -jar app.jar", false),
       ("echo up | tee /tmp/state; sleep 5", true),
     ]
     for (index, (script, trivial)) in cases.enumerated() {

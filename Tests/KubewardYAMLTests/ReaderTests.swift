@@ -573,6 +573,21 @@ struct ErrorTests {
     #expect(plain.diagnostics.map(\.kind).contains(.syntax))
     #expect(!plain.diagnostics.map(\.kind).contains(.unrenderedTemplate))
     #expect(plain.documents.last?.root?[.kind]?.string == "Pod")
+    // libyaml may stop only at the `---` after a document that a template ends: still that
+    // document's template.
+    let ending = read(
+      """
+      kind: Pod
+      spec:
+        containers:
+        - name: a
+          env:
+      {{ toYaml .Values.env | indent 4 }}
+      ---
+      kind: Pod
+      """)
+    #expect(ending.diagnostics.map(\.kind) == [.unrenderedTemplate])
+    #expect(ending.diagnostics.first?.range.start == at(6, 1))
   }
 
   @Test func unrenderedTemplateThatHappensToBeYAML() {

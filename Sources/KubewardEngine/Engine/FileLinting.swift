@@ -250,9 +250,11 @@ extension Linter {
         // with kustomize): whether they are filled in is the generator's business.
         if input.isKustomizePatch && diagnostic.kind == .unrenderedTemplate { severity = .info }
         // A tool's own configuration (an eksctl ClusterConfig a script renders with
-        // gomplate) is never sent to the API server: information, as a rendered one is none.
+        // gomplate) is never sent to the API server: information, as a rendered one is none,
+        // unless documents follow it, which the reader did not read on to.
         if diagnostic.kind == .unrenderedTemplate,
-          toolConfigurations.configuresTool(beforeLine: diagnostic.range.start.line)
+          toolConfigurations.configuresTool(beforeLine: diagnostic.range.start.line),
+          !toolConfigurations.hasDocument(after: diagnostic.range.start.line)
         {
           severity = min(severity, .info)
         }
@@ -465,6 +467,26 @@ extension Linter {
       }
       return true
     }()
+
+    /// The line of the file's last document marker (`---` at a line's start), 0 for none.
+    private lazy var lastDocumentMarker: Int = {
+      var line = 1
+      var last = 0
+      var offset = 0
+      while offset < bytes.count {
+        var end = offset
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        if UnsafeBufferPointer(rebasing: bytes[offset..<end]).starts(with: "---".utf8) {
+          last = line
+        }
+        offset = end + 1
+        line += 1
+      }
+      return last
+    }()
+
+    /// Whether a document starts below `line`.
+    mutating func hasDocument(after line: Int) -> Bool { lastDocumentMarker > line }
 
     mutating func configuresTool(beforeLine target: Int) -> Bool {
       guard breaksOnlyAtLF else { return false }

@@ -52,7 +52,8 @@ public enum KustomizePatches {
     /// Normalised names of files a kustomization's generators read as data
     /// (`configMapGenerator: [{files: [helperPod.yaml]}]`).
     var generatorData: Set<String> = []
-    /// By normalised folder: the `namespace` its kustomization gives what it builds.
+    /// By normalised folder: the `namespace` its kustomization gives what it builds (empty
+    /// when it writes one that names none).
     var namespaces: [String: String] = [:]
     /// By normalised path (a file or a folder): the folders whose kustomizations list it among
     /// their `resources` (or `bases`).
@@ -168,7 +169,8 @@ public enum KustomizePatches {
           continue
         }
         stack.removeLast()
-        let own: Outcome = roles.namespaces[folder].map(Outcome.one) ?? .unset
+        let own: Outcome =
+          roles.namespaces[folder].map { $0.isEmpty ? .unknown : .one($0) } ?? .unset
         var combined: Outcome?
         for overlay in overlays {
           var built = known[overlay] ?? .unknown
@@ -354,8 +356,10 @@ public enum KustomizePatches {
           }
         }
       }
-      if let namespace = root[.namespace]?.text, isNamespaceName(namespace) {
-        roles.namespaces[folder] = namespace
+      // One that names no namespace (a placeholder) replaces its bases' all the same: which
+      // it is, is unknown ("").
+      if let written = root[.namespace] {
+        roles.namespaces[folder] = written.text.flatMap { isNamespaceName($0) ? $0 : nil } ?? ""
       }
       for image in root["images"]?.items ?? .none {
         guard let name = image[.name]?.text else { continue }
