@@ -40,6 +40,10 @@ struct FindingMessageTests {
     #expect(!written.contains("does not show"), "\(written)")
     let unwritten = try #require(try message(storage: "{}"))
     #expect(unwritten.contains("whose size the manifest does not show"), "\(unwritten)")
+    // A size of a megabyte of digits is quoted clipped.
+    let huge = try #require(
+      try message(storage: "{storage: \(String(repeating: "9", count: 1 << 20))Gi}"))
+    #expect(huge.utf8.count < 2_000)
   }
 
   /// `resource-requests`: a pod without a memory request is among the first the kubelet

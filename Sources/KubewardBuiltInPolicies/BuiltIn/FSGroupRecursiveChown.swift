@@ -37,7 +37,9 @@ struct FSGroupRecursiveChown: ObjectPolicy {
     for template in object.volumeClaimTemplates {
       let name = template[.metadata]?.scalar(.name)?.string ?? ""
       guard let size = Self.smallSingleNodeClaim(template) else {
+        // Quoted from the input: clipped, as other messages' quotes are.
         let storage = template["spec"]?["resources"]?["requests"]?["storage"]?.text
+          .map(InputText.clipped)
         volumes.append("claim template \"\(name)\"" + (storage.map { " (\($0))" } ?? ""))
         allSmall = false
         sizeUnknown = sizeUnknown || storage == nil
@@ -79,6 +81,6 @@ struct FSGroupRecursiveChown: ObjectPolicy {
       let storage = claim["resources"]?["requests"]?["storage"]?.text,
       let bytes = ResourceQuantity.value(storage), bytes < smallClaimBytes
     else { return nil }
-    return storage
+    return InputText.clipped(storage)
   }
 }
