@@ -1530,8 +1530,12 @@ struct AdmissionCheck: ObjectCheck {
     case .values(let values): paramValues = entry.readsParams ? values : Array(values.prefix(1))
     case .configurationError(let why):
       // The API server's configuration errors follow failurePolicy alone: Ignore admits,
-      // Fail forbids the request whatever the binding's actions.
-      let configured = SeverityAdjustment.exactly(configuredSeverities[policy.name] ?? .error)
+      // Fail forbids the request whatever the binding's actions. To Kyverno, params it cannot
+      // collect are the rule's error (`validate_cel.go`), which its action decides: Audit
+      // reports it, never blocks.
+      let configured =
+        policy.flavor.isKyvernoRule
+        ? adjustment : SeverityAdjustment.exactly(configuredSeverities[policy.name] ?? .error)
       if policy.failurePolicy == .fail,
         !saysUnchecked(
           entry.unchecked, adjustment: configured, object: object, context: context,

@@ -607,6 +607,20 @@ public struct AdmissionPolicySet: Sendable {
               "\(policy.kindName) \(policy.name) matches only subresources (\(entries.prefix(3).map(InputText.clipped).joined(separator: ", "))), which no manifest is: kubeward lint does not evaluate it (kubeward serve does, on the API server's CREATE and UPDATE requests of them)"
           ))
       }
+      // A policy of UPDATE requests only (one that compares `oldObject`) never meets the
+      // request kubeward imagines for a manifest: said, as it was passed over in silence.
+      let rules = policy.matchConstraints?.resourceRules ?? []
+      let operations = Set(rules.flatMap(\.operations)).sorted()
+      if lintsManifests, !rules.isEmpty, !operations.isEmpty,
+        !rules.contains(where: { $0.anyOperation || $0.operations.contains(request.operation) })
+      {
+        findings.append(
+          Finding(
+            policy: policy.name, severity: .info, file: policy.file, range: policy.nameRange,
+            message:
+              "\(policy.kindName) \(policy.name) matches only \(operations.prefix(4).map(InputText.clipped).joined(separator: ", ")) requests, and kubeward lint evaluates each manifest as a \(request.operation) request (admissionRequest.operation in .kubeward.yaml): it does not evaluate it"
+          ))
+      }
       if policy.ownActions == nil && !isBound(policy) && policy.needsCluster == nil {
         findings.append(
           Finding(

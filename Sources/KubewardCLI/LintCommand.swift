@@ -170,13 +170,24 @@ struct LintCommand: ParsableCommand {
     if stdinFilename != nil && !paths.contains("-") {
       throw ValidationError("--stdin-filename names standard input, which is read only with -")
     }
-    // Admission policies' ids are known once their files are read (see `run`).
-    let known = Set(PolicyCatalogue.builtIn.ids)
-    for id in enable + disable where !known.contains(id) && policyPaths.isEmpty {
-      throw ValidationError("no policy \"\(id)\"; run `kubeward rules` to list them")
-    }
+    // Policies' ids are known once the admission policies' files are read (see `run`): a
+    // configuration may name them too.
     if let both = enable.first(where: disable.contains) {
       throw ValidationError("--enable and --disable both name \(both)")
+    }
+  }
+
+  /// The policies `ids` name: each itself, or, for a Kyverno ClusterPolicy of several CEL
+  /// rules (whose findings are `name/rule`), every rule of it.
+  static func policies(named ids: [String], in catalogue: PolicyCatalogue) throws -> [String] {
+    try ids.flatMap { id -> [String] in
+      if catalogue[id] != nil { return [id] }
+      let rules = catalogue.ids.filter { $0.hasPrefix(id + "/") }
+      guard !rules.isEmpty else {
+        throw ValidationError(
+          "no policy \"\(VisibleText.escaped(id))\"; run `kubeward rules` to list them")
+      }
+      return rules
     }
   }
 
@@ -197,13 +208,14 @@ struct LintCommand: ParsableCommand {
       )
     }
     var catalogue = PolicyCatalogue.builtIn
+    var enable = self.enable
+    var disable = self.disable
     if let admission {
       catalogue = PolicyCatalogue(
         descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions)
-      for id in enable + disable where catalogue[id] == nil {
-        throw ValidationError("no policy \"\(id)\"; run `kubeward rules` to list them")
-      }
     }
+    enable = try Self.policies(named: enable, in: catalogue)
+    disable = try Self.policies(named: disable, in: catalogue)
     let configFile = try loadConfiguration(workingDirectory: workingDirectory, catalogue: catalogue)
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)

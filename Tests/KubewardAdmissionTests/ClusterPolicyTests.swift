@@ -132,6 +132,15 @@ struct ClusterPolicyTests {
     let missing = try Harness(policies: policy(namespace: nil) + elsewhere, manifest: pod())
       .objectFindings()
     #expect(missing.map(\.severity) == [.error], "\(missing.map(\.message))")
+    // Kyverno makes missing params the rule's error, which an Audit rule reports, never blocks
+    // (the API server denies a policy's configuration error whatever the binding's actions).
+    let audited = policy(namespace: nil).replacingOccurrences(
+      of: "validationFailureAction: Enforce", with: "validationFailureAction: Audit")
+    let reported = try Harness(policies: audited + elsewhere, manifest: pod()).objectFindings()
+    #expect(
+      reported.map(\.severity) == [.info]
+        && reported[0].message.contains("failed to configure binding: no params found"),
+      "\(reported.map(\.message))")
     #expect(
       try Harness(policies: policy(namespace: nil, notFound: "Allow") + elsewhere, manifest: pod())
         .objectFindings().isEmpty)

@@ -143,8 +143,13 @@ struct MatchingTests {
       #"- {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["deployments"]}"#
     var harness = Harness(policies: policy(failing, rules: rules), manifest: deployment())
     #expect(try harness.objectFindings().isEmpty)
+    // Passed over, and said so once, at the policy (it was passed over in silence).
+    let notes = try harness.findings().filter { $0.message.contains("matches only UPDATE") }
+    #expect(notes.count == 1 && notes[0].severity == .info, "\(notes)")
+    #expect(notes.first?.message.contains("evaluates each manifest as a CREATE request") == true)
     harness.request.operation = "UPDATE"
     #expect(try harness.objectFindings().count == 1)
+    #expect(try harness.findings().allSatisfy { !$0.message.contains("matches only") })
   }
 
   @Test func resourceNamesAndScope() throws {

@@ -228,6 +228,59 @@ struct AdmissionCommandTests {
     #expect(!chosen.standardOutput.contains("is not read: it resolves outside"))
   }
 
+  /// `--disable` and `--enable` name a Kyverno ClusterPolicy of several CEL rules by its name
+  /// (its findings are `name/rule`), or one rule of it; and a policy the configuration's
+  /// `admissionPolicies:` names, which the command line refused before the files were read.
+  @Test func aClusterPolicyIsDisabledByItsNameOrARule() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    func rule(_ name: String, _ expression: String) -> String {
+      """
+        - name: \(name)
+          match: {any: [{resources: {kinds: [Pod]}}]}
+          validate:
+            cel:
+              expressions: [{expression: "\(expression)", message: \(name) fails}]
+      """
+    }
+    try """
+    apiVersion: kyverno.io/v1
+    kind: ClusterPolicy
+    metadata: {name: pod-rules}
+    spec:
+      validationFailureAction: Enforce
+      rules:
+    \(rule("no-latest", "!object.spec.containers.exists(c, c.image.endsWith(':latest'))"))
+    \(rule("owner", "has(object.metadata.labels)"))
+    """.write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+    try """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: web}
+    spec:
+      containers: [{name: app, image: "nginx:latest"}]
+    """.write(toFile: folder + "/pod.yaml", atomically: true, encoding: .utf8)
+    func policies(_ arguments: [String]) throws -> Set<String> {
+      let run = try Kubeward.run(
+        ["lint", "--admission-only", "--format", "json", "--fail-on", "never"] + arguments
+          + ["pod.yaml"], in: folder)
+      let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      return Set(findings.compactMap { $0["policy"] as? String })
+    }
+    #expect(
+      try policies(["--policy", "policy.yaml"]) == ["pod-rules/no-latest", "pod-rules/owner"])
+    #expect(try policies(["--policy", "policy.yaml", "--disable", "pod-rules"]).isEmpty)
+    #expect(
+      try policies(["--policy", "policy.yaml", "--disable", "pod-rules/owner"])
+        == ["pod-rules/no-latest"])
+    let unknown = try Kubeward.run(
+      ["lint", "--policy", "policy.yaml", "--disable", "pod-rule", "pod.yaml"], in: folder)
+    #expect(unknown.status == 2 && unknown.standardError.contains("no policy \"pod-rule\""))
+    // Named by the configuration rather than the command line.
+    try "admissionPolicies: [policy.yaml]\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    #expect(try policies(["--disable", "pod-rules/no-latest"]) == ["pod-rules/owner"])
+  }
+
   /// Numbers reach CEL as go-yaml hands them to the API server: past a double's range
   /// (`1e400`) go-yaml keeps the text; an integer past int64 that fits uint64, in any base,
   /// is a uint64 to go-yaml, and the JSON number the API server decodes as a float; past

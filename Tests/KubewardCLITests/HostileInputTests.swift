@@ -203,6 +203,28 @@ struct HostileInputCommandTests {
     #expect(!files.contains { $0.hasPrefix("again/") || $0.hasPrefix("app/up/") }, "\(files)")
   }
 
+  /// A link to a file the walk reads under its own name is left out, and of two links to one
+  /// file outside the walk (a hidden folder) the first is read: knative's `config/` links
+  /// each of its files from `core/`, and every finding was reported twice.
+  @Test func aFileReachedThroughALinkIsReadOnce() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web", image: "nginx:latest"), to: folder + "/core/pod.yaml")
+    try write(pod(named: "db", image: "redis:latest"), to: folder + "/.shared/db.yaml")
+    let manager = FileManager.default
+    try manager.createSymbolicLink(
+      atPath: folder + "/500-pod.yaml", withDestinationPath: "core/pod.yaml")
+    try manager.createSymbolicLink(
+      atPath: folder + "/a.yaml", withDestinationPath: ".shared/db.yaml")
+    try manager.createSymbolicLink(
+      atPath: folder + "/b.yaml", withDestinationPath: ".shared/db.yaml")
+    let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+    let tagged = findings.filter { $0["policy"] as? String == "image-tag" }.compactMap {
+      $0["file"] as? String
+    }
+    #expect(tagged.sorted() == ["a.yaml", "core/pod.yaml"], "\(tagged)")
+  }
+
   /// A link out of the folder is said as the repository writes it, and whether or not its
   /// target is there (knative links `vendor/`, which a checkout may leave out): information,
   /// never the error of a broken file, which a dangling link inside the folder is.

@@ -240,6 +240,22 @@ struct CrossObjectTests {
     #expect(reported.first?.line == 10)  // the port (targetPort defaults to it)
   }
 
+  /// The workloads a Service selects are named in agreement with their number: one declares,
+  /// several declare (envoy gateway's examples read "… and the others it selects declares").
+  @Test func theSelectedWorkloadsAgreeWithTheirNumber() throws {
+    let ports = "          ports: [{containerPort: 3000}]"
+    let web = ("web.yaml", deployment("web", labels: "app: web", ports: ports))
+    let canary = ("canary.yaml", deployment("web-canary", labels: "app: web", ports: ports))
+    let svc = ("svc.yaml", service("web", selector: "app: web"))
+    let one = findings(try lint([svc, web]), "service-target-port").map(\.message)
+    #expect(
+      one.count == 1 && one[0].contains("Deployment default/web declares containerPort"), "\(one)")
+    let two = findings(try lint([svc, web, canary]), "service-target-port").map(\.message)
+    #expect(
+      two.count == 1 && two[0].contains("and the others it selects declare containerPort"), "\(two)"
+    )
+  }
+
   @Test func selectorsMayUseLabelsThatControllersAdd() throws {
     let statefulSet = """
       apiVersion: apps/v1
@@ -740,6 +756,8 @@ struct CrossObjectTests {
     }
     let called = try #require(try message([webhook, service, configuration]))
     #expect(called.contains("the API server calls it"))
+    // Said of webhooks of failurePolicy Fail, not of this one in particular (KEDA's are Ignore).
+    #expect(called.contains("so do the requests a webhook of failurePolicy Fail admits"))
     let alone = try #require(try message([webhook, service]))
     #expect(!alone.contains("the API server calls it"))
   }

@@ -46,6 +46,47 @@ struct FindingMessageTests {
     #expect(huge.utf8.count < 2_000)
   }
 
+  /// `aggressive-liveness-probe` says which of the window's two numbers is the default:
+  /// "every 1s × failureThreshold 3" read as if 3 were written (knative's webhook).
+  @Test func aLivenessWindowSaysWhichNumberIsTheDefault() throws {
+    func message(_ probe: String) throws -> String? {
+      try messages(
+        "aggressive-liveness-probe",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+          + "  containers: [{name: app, image: example/app:1.0, livenessProbe: "
+          + "{tcpSocket: {port: 80}, \(probe)}}]\n"
+      ).first
+    }
+    let period = try #require(try message("periodSeconds: 1"))
+    #expect(period.contains("(every 1s × failureThreshold 3 (the default))"), "\(period)")
+    let both = try #require(try message("periodSeconds: 2, failureThreshold: 2"))
+    #expect(both.contains("(every 2s × failureThreshold 2)"), "\(both)")
+  }
+
+  /// `hostpath-volume` on the node's configuration or programs says what is at stake, the
+  /// node, and leads with readOnly: no emptyDir stands in for a host's `/etc` (a GuardDuty
+  /// sample was told its `/etc` could fill the disk). Other folders keep the disk's advice.
+  @Test func aSystemFolderIsTheNodesNotItsDisk() throws {
+    func message(_ path: String) throws -> String? {
+      try messages(
+        "hostpath-volume",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+          + "  containers: [{name: app, image: example/app:1.0, "
+          + "volumeMounts: [{name: host, mountPath: /host}]}]\n"
+          + "  volumes: [{name: host, hostPath: {path: '\(path)'}}]\n"
+      ).first
+    }
+    for path in ["/etc", "/lib/modules", "//usr/bin"] {
+      let system = try #require(try message(path), "\(path)")
+      #expect(system.contains("mounts the node's system folder (\(path))"), "\(system)")
+      #expect(system.contains("mount it readOnly unless it must change the node"), "\(system)")
+    }
+    for path in ["/etcd-data", "/etc/../srv/data", "/srv/data"] {
+      let data = try #require(try message(path), "\(path)")
+      #expect(data.contains("can fill the node's disk"), "\(path): \(data)")
+    }
+  }
+
   /// `resource-requests`: a pod without a memory request is among the first the kubelet
   /// evicts; one whose memory is requested (a memory limit requests it) is not, and without a
   /// cpu request it loses its share of a busy node's cpu.

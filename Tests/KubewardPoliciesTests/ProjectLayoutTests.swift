@@ -79,6 +79,22 @@ struct ProjectLayoutTests {
     ] {
       #expect(severities(fixture) == [.info], "\(fixture)")
     }
+    // What is lowered says why (the same file named alone kept its warnings, unexplained).
+    func lowered(_ suffix: String) -> [String] {
+      result.findings.filter { $0.file.hasSuffix(suffix) && $0.policy == "memory-limit" }
+        .map(\.message)
+    }
+    #expect(
+      lowered("/testdata/api.yaml").allSatisfy {
+        $0.hasSuffix("makes this file a test fixture; lint it by name for its own severity)")
+      }
+        && !lowered("/testdata/api.yaml").isEmpty)
+    #expect(
+      lowered("/labs/scenario-a.yaml").allSatisfy {
+        $0.contains("a comment of this file says it is wrong on purpose")
+      }
+        && !lowered("/labs/scenario-a.yaml").isEmpty)
+    #expect(lowered("/app/api.yaml").allSatisfy { !$0.contains("information here") })
     // Named on the command line, a fixture is checked as it is.
     let named = try Linter().lint(
       try InputDiscovery.inputs(for: [folder + "/pkg/testdata/api.yaml"]))

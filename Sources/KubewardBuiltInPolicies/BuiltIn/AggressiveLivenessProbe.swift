@@ -31,10 +31,18 @@ struct AggressiveLivenessProbe: ObjectPolicy {
       } else if window < Self.shortestWindow,
         let node = probe.node.scalar(.periodSeconds) ?? probe.node.scalar(.failureThreshold)
       {
+        // Which of the two the manifest leaves to its default (`every 1s × failureThreshold 3`
+        // read as if 3 were written).
+        let period =
+          "\(probe.periodSeconds)s"
+          + (probe.node.scalar(.periodSeconds) == nil ? " (the default)" : "")
+        let threshold =
+          "\(probe.failureThreshold)"
+          + (probe.node.scalar(.failureThreshold) == nil ? " (the default)" : "")
         report.report(
           node,
-          "restarts a container whose livenessProbe fails for \(window)s (every "
-            + "\(probe.periodSeconds)s × failureThreshold \(probe.failureThreshold)): on a loaded "
+          "restarts a container whose livenessProbe fails for \(window)s (every \(period) × "
+            + "failureThreshold \(threshold)): on a loaded "
             + "node a short slow spell restarts a working container, which adds load and can "
             + "cascade; give it 30s or more (periodSeconds × failureThreshold), as the defaults do",
           container: container)

@@ -1,5 +1,6 @@
 import KubewardEngine
 import KubewardModel
+import KubewardYAML
 
 /// `hostpath-volume`: writes to the node's own disk, outside any kubelet accounting (I-6).
 struct HostPathVolume: ObjectPolicy {
@@ -217,6 +218,21 @@ struct HostPathVolume: ObjectPolicy {
           adjustment: .info)
         continue
       }
+      // The node's own configuration or programs: what is at stake is the node, not its disk,
+      // and no emptyDir stands in for them (a GuardDuty sample's /etc, a debug pod's
+      // /lib/modules, which modprobe only reads).
+      if let written = hostPath.scalar(.path)?.string, Self.isSystemFolder(written) {
+        report.report(
+          key,
+          """
+          mounts the node's system folder (\(InputText.clipped(written))) writable through \
+          hostPath volume \
+          \"\(name)\": the container can change the node's configuration or programs there, \
+          for every pod on the node; mount it readOnly unless it must change the node (what \
+          it writes there is not counted in any ephemeral-storage limit either)
+          """)
+        continue
+      }
       report.report(
         key,
         """
@@ -227,4 +243,18 @@ struct HostPathVolume: ObjectPolicy {
         """)
     }
   }
+
+  /// The node's configuration and programs (`/etc`, `/usr`, `/lib/modules` …), or a folder in
+  /// them, as written (`//` read as `/`; a path with `/.` in it is not taken for one).
+  static func isSystemFolder(_ path: String) -> Bool {
+    let bytes = pathBytes(path)
+    guard !zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == UInt8(ascii: ".") })
+    else { return false }
+    return systemFolders.contains { folder in
+      bytes.elementsEqual(folder) || (bytes.starts(with: folder) && bytes[folder.count] == slash)
+    }
+  }
+
+  private static let systemFolders = ["/etc", "/usr", "/lib", "/lib64", "/boot", "/bin", "/sbin"]
+    .map { Array($0.utf8) }
 }

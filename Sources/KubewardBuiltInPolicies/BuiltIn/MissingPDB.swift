@@ -12,8 +12,9 @@ struct MissingPDB: SetPolicy {
     let replicated = Set(
       workloads.indices.filter { index in
         let workload = workloads[index]
+        // Placeholder pods (the pause image) are there to be evicted or preempted.
         return (workload.kind == .deployment || workload.kind == .statefulSet)
-          && (workload.replicas ?? 0) >= 2
+          && (workload.replicas ?? 0) >= 2 && !workload.isIdle
       })
     guard !replicated.isEmpty else { return }
     // Matching every budget against every workload is quadratic: past a few dozen matches per

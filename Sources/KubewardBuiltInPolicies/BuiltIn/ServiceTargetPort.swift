@@ -28,6 +28,10 @@ struct ServiceTargetPort: SetPolicy {
 
     // The texts are for messages, written only when a finding is.
     var owners: String { count == 1 ? "\(first)" : "\(first) and the others it selects" }
+    /// `declares` or `has` as `owners` takes it: one workload, or several.
+    func agreeing(_ singular: String, _ plural: String) -> String {
+      count == 1 ? singular : plural
+    }
     var declaredText: String { ServiceTargetPort.list(declared) }
     var namedText: String {
       let named = declared.filter { $0.name != nil }
@@ -102,7 +106,8 @@ struct ServiceTargetPort: SetPolicy {
             service.object, at: port.targetPortLocation,
             """
             forwards port \(port.port.map(String.init) ?? "?") to targetPort \
-            \(number)/\(port.protocol), but \(selected.owners) declares containerPort \
+            \(number)/\(port.protocol), but \(selected.owners) \
+            \(selected.agreeing("declares", "declare")) containerPort \
             \(listedPorts) only; unless the container also listens on \(number) \
             undeclared, connections are refused: declare the port, or fix targetPort
             """,
@@ -116,7 +121,8 @@ struct ServiceTargetPort: SetPolicy {
           report.report(
             service.object, at: port.targetPortLocation,
             """
-            forwards to targetPort \"\(name)\", but \(selected.owners) has no \(port.protocol) container \
+            forwards to targetPort \"\(name)\", but \(selected.owners) \
+            \(selected.agreeing("has", "have")) no \(port.protocol) container \
             port named \(name)
             """
               + namedPorts

@@ -48,7 +48,7 @@ struct SingleReplica: SetPolicy {
           ? "takes the service down, and a traffic peak has nowhere to spread"
           : "stops its work until another pod starts")\(calledByAPIServer.contains(index)
           ? " (the API server calls it, as a webhook or an aggregated API: those calls fail "
-            + "meanwhile, and under failurePolicy: Fail so do the requests they admit)" : ""); \
+            + "meanwhile, and so do the requests a webhook of failurePolicy Fail admits)" : ""); \
         \(advice)
         """,
         adjustment: byDesign.isEmpty && workload.dataStore == nil ? .standard : .info)

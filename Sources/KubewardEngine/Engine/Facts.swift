@@ -177,6 +177,10 @@ public final class WorkloadFacts: Sendable {
   /// (`--leader-elect=false`), for a Deployment or StatefulSet of one replica: a second
   /// replica would act beside the first (volcano's scheduler).
   public let disablesLeaderElection: Bool
+  /// Every container of its pods only keeps them alive (`Container.isIdle`: the pause
+  /// image, `sleep infinity`), for a Deployment or StatefulSet of two replicas or more: an
+  /// overprovisioning placeholder, meant to be evicted or preempted.
+  public let isIdle: Bool
 
   public var namespace: String { object.namespace ?? "" }
   /// The project the workload belongs to.
@@ -191,7 +195,7 @@ public final class WorkloadFacts: Sendable {
     namedUndeclaredPorts: [Int] = [], recreates: Bool, updatesOnDelete: Bool = false,
     ownsStorage: Bool,
     sharedClaim: String? = nil, subdomain: String? = nil, dataStore: String? = nil,
-    disablesLeaderElection: Bool = false, isKustomized: Bool = false
+    disablesLeaderElection: Bool = false, isIdle: Bool = false, isKustomized: Bool = false
   ) {
     self.object = object
     self.isKustomized = isKustomized
@@ -215,6 +219,7 @@ public final class WorkloadFacts: Sendable {
     self.subdomain = subdomain
     self.dataStore = dataStore
     self.disablesLeaderElection = disablesLeaderElection
+    self.isIdle = isIdle
   }
 }
 
@@ -670,7 +675,15 @@ extension FactsCollection {
                 && ASCIIText.firstRange(of: "leader-elect", in: word) != nil
             }
         },
+      isIdle: (kind == .deployment || kind == .statefulSet) && (replicas?.count ?? 1) >= 2
+        && Self.runsOnlyIdleContainers(template),
       isKustomized: locate.isKustomized)
+  }
+
+  /// Whether the pods' containers (init containers aside) are all idle, and there is one.
+  static func runsOnlyIdleContainers(_ template: PodTemplate?) -> Bool {
+    let containers = (template?.spec.containers ?? []).filter { $0.role == .container }
+    return !containers.isEmpty && containers.allSatisfy(\.isIdle)
   }
 
   /// The port numbers the serving containers' arguments or environment name and no container

@@ -399,9 +399,21 @@ extension Linter {
     if input.isFixture
       || (!outcome.findings.isEmpty && !input.isExplicit && Fixtures.saysWrongOnPurpose(bytes))
     {
-      // A test fixture may be wrong on purpose (see `Fixtures`).
-      for index in outcome.findings.indices { outcome.findings[index].severity = .info }
-      for index in outcome.patchFindings.indices { outcome.patchFindings[index].severity = .info }
+      // A test fixture may be wrong on purpose (see `Fixtures`). What is lowered says why: the
+      // same file named on the command line keeps its severities, which looked arbitrary.
+      let why =
+        input.isFixture
+        ? " (information here: its folder or name makes this file a test fixture; lint it by "
+          + "name for its own severity)"
+        : " (information here: a comment of this file says it is wrong on purpose; lint it by "
+          + "name for its own severity)"
+      func lower(_ finding: inout Finding) {
+        guard finding.severity != .info else { return }
+        finding.severity = .info
+        finding.message += why
+      }
+      for index in outcome.findings.indices { lower(&outcome.findings[index]) }
+      for index in outcome.patchFindings.indices { lower(&outcome.patchFindings[index]) }
     }
     return outcome
   }

@@ -260,7 +260,7 @@ enum ProjectScope {
 /// without recursion (a tree can be deeper than a thread's stack) and without following
 /// symbolic links out of the folder or into a folder already walked.
 private struct FolderWalk {
-  private struct DirectoryIdentity: Hashable {
+  private struct FileIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
   }
@@ -268,6 +268,8 @@ private struct FolderWalk {
   private struct Entry {
     var name: [UInt8]
     var type: UInt8
+    /// Its inode (`d_ino`), which, with its folder's device, tells a file from a link to it.
+    var inode: UInt64
   }
 
   /// A folder being listed: its entries, sorted, and the next one to look at.
@@ -282,6 +284,8 @@ private struct FolderWalk {
     /// A folder of test fixtures, or one inside such a folder (`Fixtures.isFixtureFolder`).
     var holdsFixtures = false
     var descriptor: Int32
+    /// The folder's device, which its files are on.
+    var device: UInt64
     var entries: [Entry]
     var next = 0
   }
@@ -290,7 +294,11 @@ private struct FolderWalk {
   let rootDisplayPrefix: String
   /// The root's canonical path: symbolic links are followed only to targets below it.
   let rootRealPath: [UInt8]?
-  private var visited: Set<DirectoryIdentity> = []
+  private var visited: Set<FileIdentity> = []
+  /// The files walked, and the links to files followed (each with the index of its input),
+  /// by what they lead to: a link to a file the walk reads under its own name is left out.
+  private var walkedFiles: [(identity: FileIdentity, input: Int)] = []
+  private var linkedFiles: [(input: Int, identity: FileIdentity, target: [UInt8])] = []
 
   init(root: FilePath, displayPrefix: String) {
     self.root = root
@@ -317,6 +325,32 @@ private struct FolderWalk {
       let frame = stack[top]
       if let child = visit(entry, in: frame, into: &inputs) { stack.append(child) }
     }
+    dropRepeatedFiles(from: &inputs)
+  }
+
+  /// Leaves out the links to files that the walk reads under their own names, or through an
+  /// earlier link: knative's `config/500-controller.yaml` links to
+  /// `core/deployments/controller.yaml`, and every object read twice reported each finding
+  /// twice and made the set's cross-object counts (a budget over its autoscaler) unknown.
+  ///
+  /// The inode `readdir` gives is compared first (no system call per file), then the paths,
+  /// as the inode a union file system lists need not be the one `stat` gives.
+  private func dropRepeatedFiles(from inputs: inout [LintInput]) {
+    guard !linkedFiles.isEmpty else { return }
+    let walked = Dictionary(walkedFiles.map { ($0.identity, $0.input) }) { first, _ in first }
+    var linkTargets: Set<[UInt8]> = []
+    var dropped: Set<Int> = []
+    for link in linkedFiles {
+      if let index = walked[link.identity], case .file(let path) = inputs[index].source,
+        FileSystem.realPath(path) == link.target
+      {
+        dropped.insert(link.input)
+      } else if !linkTargets.insert(link.target).inserted {
+        dropped.insert(link.input)
+      }
+    }
+    guard !dropped.isEmpty else { return }
+    inputs = inputs.indices.filter { !dropped.contains($0) }.map { inputs[$0] }
   }
 
   /// Handles one entry of `folder`; returns the folder to walk next when it is one.
@@ -330,11 +364,13 @@ private struct FolderWalk {
     if path.isSpelled(shown) { path = FilePath(shown) }
     let isManifest = entry.name.withUnsafeBufferPointer(InputDiscovery.hasManifestExtension)
     var type = entry.type
+    var inode = entry.inode
     if type == UInt8(DT_UNKNOWN) {
       var status = stat()
       guard fstatat(folder.descriptor, entry.name.cString, &status, AT_SYMLINK_NOFOLLOW) == 0
       else { return nil }
       type = Self.direntType(status.st_mode)
+      inode = UInt64(status.st_ino)
     }
     switch type {
     case UInt8(DT_DIR):
@@ -358,7 +394,10 @@ private struct FolderWalk {
       return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
     default:
       // Devices, pipes and sockets with a manifest's name are reported when read.
-      if isManifest { inputs.append(input(shown, .file(path), in: folder)) }
+      if isManifest {
+        walkedFiles.append((FileIdentity(device: folder.device, inode: inode), inputs.count))
+        inputs.append(input(shown, .file(path), in: folder))
+      }
       return nil
     }
   }
@@ -413,6 +452,7 @@ private struct FolderWalk {
       return nil
     }
     guard isFolder else {
+      linkedFiles.append((inputs.count, Self.identity(status), target))
       inputs.append(input(shown, .file(path), in: folder))
       return nil
     }
@@ -489,7 +529,7 @@ private struct FolderWalk {
       ? ProjectScope.name(ofPrefix: displayPrefix) : scope
     var frame = Frame(
       path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
-      entries: entries)
+      device: UInt64(status.st_dev), entries: entries)
     frame.holdsFixtures =
       holdsFixtures
       || (entries.contains { $0.name == Fixtures.suiteFileName }
@@ -515,7 +555,10 @@ private struct FolderWalk {
         let name = raw.bindMemory(to: UInt8.self)
         guard name[0] != 0 && name[0] != UInt8(ascii: ".") else { return }
         let length = strlen(UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self))
-        entries.append(Entry(name: Array(name.prefix(length)), type: entry.pointee.d_type))
+        entries.append(
+          Entry(
+            name: Array(name.prefix(length)), type: entry.pointee.d_type,
+            inode: UInt64(entry.pointee.d_ino)))
       }
     }
     // Byte order (what strcmp gives), not Unicode or locale order.
@@ -523,8 +566,8 @@ private struct FolderWalk {
     return entries
   }
 
-  private static func identity(_ status: stat) -> DirectoryIdentity {
-    DirectoryIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+  private static func identity(_ status: stat) -> FileIdentity {
+    FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
   }
 
   private static func direntType(_ mode: mode_t) -> UInt8 {
