@@ -789,19 +789,19 @@ public final class Container: Sendable {
   /// The last names of folders that hold keys, in any case (`holdsSmallFiles(mountedAt:)`).
   static let keyFolders: [StaticString] = ["keys", "keyring", "keyrings", "gnupg", ".gnupg"]
 
-  /// `holdsSmallFiles(mountedAt:)`, or the mount is one of `certificateFolders` or inside
+  /// `holdsSmallFiles(mountedAt:)`, or the mount is one of `smallFileFolders` or inside
   /// one (a certificate folder inside the mount leaves the rest of it to anything). By
   /// bytes, as the exported admission policies compare them.
-  public static func holdsSmallFiles(mountedAt path: String, certificateFolders: Set<[UInt8]>)
+  public static func holdsSmallFiles(mountedAt path: String, smallFileFolders: Set<[UInt8]>)
     -> Bool
   {
     if holdsSmallFiles(mountedAt: path) { return true }
-    guard !certificateFolders.isEmpty else { return false }
+    guard !smallFileFolders.isEmpty else { return false }
     // The mount and each folder above it, looked up: a scan of the folders for every mount
     // was their product.
     var mount = withoutTrailingSlash(Array(path.utf8))[...]
     while !mount.isEmpty {
-      if certificateFolders.contains(Array(mount)) { return true }
+      if smallFileFolders.contains(Array(mount)) { return true }
       guard let slash = mount.lastIndex(of: UInt8(ascii: "/")) else { return false }
       mount = mount[..<slash]
     }
@@ -812,17 +812,31 @@ public final class Container: Sendable {
     path.count > 1 && path.last == UInt8(ascii: "/") ? Array(path.dropLast()) : path
   }
 
-  /// The folders the command line names for the certificates the server writes itself
-  /// (`--cert-dir=/tmp` or `--cert-dir /tmp`: the flag of Kubernetes' generic API server,
-  /// which metrics-server and every aggregated API server take), also inside a shell script;
-  /// a trailing slash dropped, and neither an empty folder nor `/`. Worked out once per
-  /// container: it reads the whole command line.
-  public var certificateFolders: Set<[UInt8]> {
+  /// The folders the container names for small files of its own: those the command line
+  /// names for the certificates the server writes itself (`--cert-dir=/tmp` or `--cert-dir
+  /// /tmp`: the flag of Kubernetes' generic API server, which metrics-server and every
+  /// aggregated API server take), also inside a shell script, and the configuration folders
+  /// its environment names (`ROOK_CONFIG_DIR=/var/lib/rook`, a variable whose name ends in
+  /// `CONFIG_DIR` or `CONF_DIR`); a trailing slash dropped, and neither an empty folder nor
+  /// `/`. Worked out once per container: it reads the whole command line.
+  public var smallFileFolders: Set<[UInt8]> {
+    var folders: Set<[UInt8]> = []
+    func add(_ written: [UInt8]) {
+      let folder = Self.withoutTrailingSlash(written)
+      if !folder.isEmpty && folder != [UInt8(ascii: "/")] { folders.insert(folder) }
+    }
+    for variable in node.items(.env) {
+      guard let name = variable.scalar(.name)?.string,
+        name.hasSuffix("CONFIG_DIR") || name.hasSuffix("CONF_DIR"),
+        let value = variable.scalar(.value)?.string
+      else { continue }
+      add(Array(value.utf8))
+    }
     let commandLine = self.commandLine
     // Byte for byte (`ASCIIText.firstRange`): `String.firstRange(of:)` took the generic
     // matcher for every word of every container's command line.
     guard commandLine.contains(where: { ASCIIText.firstRange(of: "--cert-dir", in: $0) != nil })
-    else { return [] }
+    else { return folders }
     // Read as the exported policy reads it, so that both find the same folders: the words
     // joined by spaces, tabs and line breaks taken for spaces, each `--cert-dir ` (the flag,
     // its value as the next word) made `--cert-dir=` from left to right, then split at spaces.
@@ -841,10 +855,8 @@ public final class Container: Sendable {
         index += 1
       }
     }
-    var folders: Set<[UInt8]> = []
     for word in text.split(separator: space) where word.starts(with: assignment) {
-      let folder = Self.withoutTrailingSlash(Array(word.dropFirst(assignment.count)))
-      if !folder.isEmpty && folder != [UInt8(ascii: "/")] { folders.insert(folder) }
+      add(Array(word.dropFirst(assignment.count)))
     }
     return folders
   }

@@ -166,23 +166,24 @@ public final class PodSpec: Sendable {
   /// Of those, the volumes a container that runs mounts writable where files may grow:
   /// elsewhere than where configuration and credentials live (`/etc/...`, `.../secrets/...`:
   /// Istio's `/etc/istio/proxy` and `workload-certs`, Ceph's `/etc/ceph`), than as one
-  /// configuration file of the volume (`subPath: nginx.conf`), and than in the folder of a
-  /// server's own certificates (`--cert-dir=/tmp`). Any other volume holds small files. Once
+  /// configuration file of the volume (`subPath: nginx.conf`), and than in a folder the
+  /// container names for its own small files (`--cert-dir=/tmp`, `ROOK_CONFIG_DIR`). Any
+  /// other volume holds small files. Once
   /// per pod: per volume, it was quadratic in a pod of thousands of mounts.
   public func volumesGrowingWhileRunning() -> Set<String> {
     Set(
       containers.filter(\.isLongRunning).flatMap { container in
         // Read from the command line only when a mount asks: most mounts are settled first.
-        var certificateFolders: Set<[UInt8]>?
+        var smallFileFolders: Set<[UInt8]>?
         return container.volumeMounts.filter { mount in
           guard !mount.readOnly, !Container.holdsOneConfigFile(subPath: mount.subPath) else {
             return false
           }
           guard let path = mount.path else { return true }
           if Container.holdsSmallFiles(mountedAt: path) { return false }
-          let folders = certificateFolders ?? container.certificateFolders
-          certificateFolders = folders
-          return !Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders)
+          let folders = smallFileFolders ?? container.smallFileFolders
+          smallFileFolders = folders
+          return !Container.holdsSmallFiles(mountedAt: path, smallFileFolders: folders)
         }.map(\.volume)
       })
   }

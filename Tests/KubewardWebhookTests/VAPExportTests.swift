@@ -317,6 +317,46 @@ struct VAPExportTests {
     }
   }
 
+  /// A configuration folder the container's environment names (`ROOK_CONFIG_DIR`) holds
+  /// small files, on both sides: the mount itself or one inside it, a trailing slash dropped;
+  /// not another container's, a variable of another name, or one whose value is no string.
+  @Test func configurationFoldersTheEnvironmentNamesHoldSmallFiles() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    let cases: [(variable: String, mount: String, small: Bool)] = [
+      ("{name: ROOK_CONFIG_DIR, value: /var/lib/rook}", "/var/lib/rook", true),
+      ("{name: NGINX_CONF_DIR, value: /srv/conf/}", "/srv/conf/extra", true),
+      ("{name: ROOK_CONFIG_DIR, value: /var/lib/rook}", "/var/lib", false),
+      ("{name: DATA_DIR, value: /var/lib/rook}", "/var/lib/rook", false),
+      ("{name: ROOK_CONFIG_DIR, value: /}", "/var/lib/rook", false),
+      ("{name: ROOK_CONFIG_DIR, valueFrom: {fieldRef: {fieldPath: metadata.name}}}", "/x", false),
+    ]
+    for (variable, mount, small) in cases {
+      let manifest = Self.daemonSet(
+        "agent",
+        spec: """
+          containers:
+            - name: agent
+              image: registry.example.com/agent:1.0
+              args: [serve]
+              env: [\(variable)]
+              volumeMounts: [{name: state, mountPath: "\(mount)"}]
+            - name: sidecar
+              image: registry.example.com/sidecar:1.0
+              env: [{name: SIDECAR_CONFIG_DIR, value: "\(mount)"}]
+          volumes:
+            - {name: state, emptyDir: {}}
+          """)
+      let found = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: "\(variable) at \(mount)",
+        ids: ["emptydir-size-limit", "ephemeral-storage-limit"], builtIn: builtIn,
+        admission: admission
+      ).filter { $0.policy == "emptydir-size-limit" }
+      #expect(
+        found.map(\.severity) == [small ? .info : .warning], "\(variable): \(found.map(\.message))")
+    }
+  }
+
   /// A command that only sleeps or echoes asks no memory limit or requests; one that runs a
   /// program after it, joined by `;`, `&` or `|` inside a word, does, on both sides.
   @Test func shellOperatorsInsideWordsEndCommandsOnBothSides() throws {

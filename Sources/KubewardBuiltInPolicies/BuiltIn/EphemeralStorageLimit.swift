@@ -33,7 +33,7 @@ struct EphemeralStorageLimit: ObjectPolicy {
     _ container: Container, _ spec: PodSpec, _ volumes: PodVolumes
   ) -> String? {
     // Read from the command line only when an unbounded emptyDir's mount asks.
-    var certificateFolders: Set<[UInt8]>?
+    var smallFileFolders: Set<[UInt8]>?
     for mount in container.volumeMounts where !mount.readOnly {
       guard let volume = spec.volume(named: mount.volume) else { continue }
       if let (_, emptyDir) = volume.emptyDir, emptyDir?[.sizeLimit] == nil,
@@ -44,9 +44,9 @@ struct EphemeralStorageLimit: ObjectPolicy {
         // certificates, a server's own (`--cert-dir`), as `emptydir-size-limit` judges it.
         if let path = mount.path {
           if Container.holdsSmallFiles(mountedAt: path) { continue }
-          let folders = certificateFolders ?? container.certificateFolders
-          certificateFolders = folders
-          if Container.holdsSmallFiles(mountedAt: path, certificateFolders: folders) { continue }
+          let folders = smallFileFolders ?? container.smallFileFolders
+          smallFileFolders = folders
+          if Container.holdsSmallFiles(mountedAt: path, smallFileFolders: folders) { continue }
         }
         // One configuration file of the volume (`subPath: nginx.conf`): nothing else of it.
         if Container.holdsOneConfigFile(subPath: mount.subPath) { continue }
