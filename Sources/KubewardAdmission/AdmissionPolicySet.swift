@@ -38,6 +38,17 @@ public struct AdmissionPolicySet: Sendable {
   /// matched up without a pass over the bindings per policy.
   private var bindingsByPolicy: [String: [AdmissionBinding]] = [:]
   var problems: [PolicyFileProblem] = []
+
+  /// By Kyverno ClusterPolicy (or Policy) of several CEL rules, its rules' ids (each is
+  /// `name/rule`; one rule alone is `name`): what `--disable name` means.
+  public var kyvernoRuleIDs: [String: [String]] {
+    var ids: [String: [String]] = [:]
+    for policy in policies where policy.flavor.isKyvernoRule {
+      guard let rule = policy.rule, policy.name.hasSuffix("/" + rule) else { continue }
+      ids[String(policy.name.dropLast(rule.utf8.count + 1)), default: []].append(policy.name)
+    }
+    return ids
+  }
   /// The paths of the files the policies were read from (a run never writes to them).
   public private(set) var files: [FilePath] = []
   /// Kyverno PolicyExceptions, from the policy files and the run (once each, by file and

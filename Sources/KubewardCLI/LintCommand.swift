@@ -177,18 +177,22 @@ struct LintCommand: ParsableCommand {
     }
   }
 
-  /// The policies `ids` name: each itself, or, for a Kyverno ClusterPolicy of several CEL
-  /// rules (whose findings are `name/rule`), every rule of it.
-  static func policies(named ids: [String], in catalogue: PolicyCatalogue) throws -> [String] {
-    try ids.flatMap { id -> [String] in
-      if catalogue[id] != nil { return [id] }
-      let rules = catalogue.ids.filter { $0.hasPrefix(id + "/") }
-      guard !rules.isEmpty else {
+  /// The policies `ids` name, each once: a policy's id, and a Kyverno ClusterPolicy of
+  /// several CEL rules by its name (its findings are `name/rule`), every rule of it.
+  static func policies(
+    named ids: [String], in catalogue: PolicyCatalogue, rules ruleIDs: [String: [String]]
+  ) throws -> [String] {
+    var named: [String] = []
+    var seen: Set<String> = []
+    for id in ids where seen.insert(id).inserted {
+      let rules = ruleIDs[id] ?? []
+      guard catalogue[id] != nil || !rules.isEmpty else {
         throw ValidationError(
           "no policy \"\(VisibleText.escaped(id))\"; run `kubeward rules` to list them")
       }
-      return rules
+      named += (catalogue[id] != nil ? [id] : []) + rules
     }
+    return named
   }
 
   func run() throws {
@@ -214,8 +218,12 @@ struct LintCommand: ParsableCommand {
       catalogue = PolicyCatalogue(
         descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions)
     }
-    enable = try Self.policies(named: enable, in: catalogue)
-    disable = try Self.policies(named: disable, in: catalogue)
+    let rules = admission?.kyvernoRuleIDs ?? [:]
+    enable = try Self.policies(named: enable, in: catalogue, rules: rules)
+    disable = try Self.policies(named: disable, in: catalogue, rules: rules)
+    if let both = enable.first(where: Set(disable).contains) {
+      throw ValidationError("--enable and --disable both name \(VisibleText.escaped(both))")
+    }
     let configFile = try loadConfiguration(workingDirectory: workingDirectory, catalogue: catalogue)
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
@@ -423,6 +431,11 @@ struct LintCommand: ParsableCommand {
     -> [LintInput]
   {
     var inputs: [LintInput] = []
+    // Left out while folders are walked too, before the walk leaves out links to files it
+    // reads: a link to an excluded file is read (it was read zero times).
+    let excludedName = { (name: String) -> Bool in
+      configFile?.excludes(name, workingDirectory: workingDirectory) ?? false
+    }
     for path in paths {
       if path == "-" {
         var input = LintInput(
@@ -433,7 +446,8 @@ struct LintCommand: ParsableCommand {
       } else {
         do {
           guard let readFrom else {
-            inputs += try InputDiscovery.inputs(for: [(CommandLinePaths.path(for: path), path)])
+            inputs += try InputDiscovery.inputs(
+              for: [(CommandLinePaths.path(for: path), path)], excluding: excludedName)
             continue
           }
           // Found in the copy, named as in the working directory.
@@ -461,7 +475,8 @@ struct LintCommand: ParsableCommand {
       let prefix = InputDiscovery.normalizedPath(folder)
       let found: [LintInput]
       do {
-        found = try InputDiscovery.inputs(for: [folder])
+        found = try InputDiscovery.inputs(
+          for: [(FilePath(folder), folder)], excluding: excludedName)
       } catch {
         throw ValidationError("\(error)")
       }

@@ -207,9 +207,11 @@ public final class PodSpec: Sendable {
       let mounts = container.volumeMountPaths
       guard !mounts.isEmpty else { continue }
       let flagged = container.socketFolderFlags
-      for mount in mounts where !flagged.isEmpty {
+      for mount in mounts {
         let path = mount.path.hasSuffix("/") ? String(mount.path.dropLast()) : mount.path
-        if flagged.contains(path) { folders.insert(mount.volume) }
+        if flagged.contains(path) || Self.knownSocketFolders.contains(path) {
+          folders.insert(mount.volume)
+        }
       }
       let candidates = container.socketCandidates
       guard !candidates.isEmpty else { continue }
@@ -234,6 +236,11 @@ public final class PodSpec: Sendable {
   }
 
   private static let socketWords: [StaticString] = ["socket", "sockets", "sock"]
+
+  /// Folders programs keep Unix sockets in by convention, named nowhere in the pod: Argo CD's
+  /// config management plugins, whose sidecars each make `<plugin>.sock` there for the
+  /// repo server (its `common.DefaultPluginSockFilePath`). Without a trailing `/`.
+  public static let knownSocketFolders: Set<String> = ["/home/argocd/cmp-server/plugins"]
 
   /// The bytes `socketFolders()` searches at most: a hundred times a large pod's.
   static let socketSearchBytes = 10_000_000

@@ -275,6 +275,22 @@ struct AdmissionCommandTests {
     let unknown = try Kubeward.run(
       ["lint", "--policy", "policy.yaml", "--disable", "pod-rule", "pod.yaml"], in: folder)
     #expect(unknown.status == 2 && unknown.standardError.contains("no policy \"pod-rule\""))
+    // Named both ways once expanded, a policy is a usage error, as when named alike.
+    let clash = try Kubeward.run(
+      [
+        "lint", "--policy", "policy.yaml", "--enable", "pod-rules/owner", "--disable", "pod-rules",
+        "pod.yaml",
+      ], in: folder)
+    #expect(clash.status == 2 && clash.standardError.contains("both name pod-rules/owner"))
+    // What a policy turned off says of itself goes with it: an UPDATE-only rule's note.
+    let updates = try String(contentsOfFile: folder + "/policy.yaml", encoding: .utf8)
+      .replacingOccurrences(
+        of: "match: {any: [{resources: {kinds: [Pod]}}]}",
+        with: "match: {any: [{resources: {kinds: [Pod], operations: [UPDATE]}}]}")
+    try updates.write(toFile: folder + "/updates.yaml", atomically: true, encoding: .utf8)
+    #expect(
+      try policies(["--policy", "updates.yaml"]) == ["pod-rules/no-latest", "pod-rules/owner"])
+    #expect(try policies(["--policy", "updates.yaml", "--disable", "pod-rules"]).isEmpty)
     // Named by the configuration rather than the command line.
     try "admissionPolicies: [policy.yaml]\n".write(
       toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)

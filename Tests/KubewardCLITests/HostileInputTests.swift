@@ -217,12 +217,33 @@ struct HostileInputCommandTests {
       atPath: folder + "/a.yaml", withDestinationPath: ".shared/db.yaml")
     try manager.createSymbolicLink(
       atPath: folder + "/b.yaml", withDestinationPath: ".shared/db.yaml")
-    let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
-    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
-    let tagged = findings.filter { $0["policy"] as? String == "image-tag" }.compactMap {
-      $0["file"] as? String
+    // Read otherwise than its target, a link is read too: from outside a fixtures folder into
+    // it (its findings are not lowered), and from another project.
+    try write(pod(named: "cache", image: "memcached:latest"), to: folder + "/testdata/cache.yaml")
+    try manager.createSymbolicLink(
+      atPath: folder + "/cache.yaml", withDestinationPath: "testdata/cache.yaml")
+    try write("resources: [pod.yaml]\n", to: folder + "/apps/kustomization.yaml")
+    try manager.createSymbolicLink(
+      atPath: folder + "/apps/pod.yaml", withDestinationPath: "../core/pod.yaml")
+    func tagged(_ arguments: [String] = []) throws -> [String] {
+      let run = try Kubeward.run(
+        ["lint", "--format", "json", "--fail-on", "never"] + arguments + ["."], in: folder)
+      let findings = try #require(
+        run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      return findings.filter { $0["policy"] as? String == "image-tag" }.compactMap {
+        $0["file"] as? String
+      }.sorted()
     }
-    #expect(tagged.sorted() == ["a.yaml", "core/pod.yaml"], "\(tagged)")
+    #expect(
+      try tagged() == [
+        "a.yaml", "apps/pod.yaml", "cache.yaml", "core/pod.yaml", "testdata/cache.yaml",
+      ])
+    // A link to a file the configuration excludes is read (it was read zero times).
+    try write("exclude: [\"core/**\"]\n", to: folder + "/.kubeward.yaml")
+    #expect(
+      try tagged() == [
+        "500-pod.yaml", "a.yaml", "apps/pod.yaml", "cache.yaml", "testdata/cache.yaml",
+      ])
   }
 
   /// A link out of the folder is said as the repository writes it, and whether or not its

@@ -61,6 +61,9 @@ struct FindingMessageTests {
     #expect(period.contains("(every 1s × failureThreshold 3 (the default))"), "\(period)")
     let both = try #require(try message("periodSeconds: 2, failureThreshold: 2"))
     #expect(both.contains("(every 2s × failureThreshold 2)"), "\(both)")
+    // Written as no number, the default is what is read, and said.
+    let quoted = try #require(try message("periodSeconds: 1, failureThreshold: '5'"))
+    #expect(quoted.contains("(every 1s × failureThreshold 3 (the default))"), "\(quoted)")
   }
 
   /// `hostpath-volume` on the node's configuration or programs says what is at stake, the

@@ -95,6 +95,22 @@ struct ProjectLayoutTests {
       }
         && !lowered("/labs/scenario-a.yaml").isEmpty)
     #expect(lowered("/app/api.yaml").allSatisfy { !$0.contains("information here") })
+    // A finding about the file itself is fingerprinted by its message: the reason does not
+    // change it, so a baseline written before the reason was said still matches.
+    try write(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n", to: folder + "/pkg/testdata/broken.yaml")
+    let broken = { (paths: [String]) throws -> Finding? in
+      try Linter().lint(try InputDiscovery.inputs(for: paths)).findings.first {
+        $0.file.hasSuffix("broken.yaml") && $0.object == nil && $0.policy == "yaml-syntax"
+      }
+    }
+    let inFolder = try #require(try broken([folder]))
+    let alone = try #require(try broken([folder + "/pkg/testdata/broken.yaml"]))
+    #expect(
+      inFolder.message.contains("information here") && !alone.message.contains("information here"))
+    #expect(
+      inFolder.fingerprint.replacingOccurrences(of: folder + "/", with: "")
+        == alone.fingerprint.replacingOccurrences(of: folder + "/", with: ""))
     // Named on the command line, a fixture is checked as it is.
     let named = try Linter().lint(
       try InputDiscovery.inputs(for: [folder + "/pkg/testdata/api.yaml"]))

@@ -16,7 +16,7 @@ struct RealCorpusSnapshotTests {
     "dns-policy-default/info": 3,
     "duplicate-key/error": 8,
     "emptydir-size-limit/info": 83,
-    "emptydir-size-limit/warning": 157,
+    "emptydir-size-limit/warning": 153,
     "ephemeral-storage-limit/info": 684,
     "ephemeral-storage-limit/warning": 26,
     "exec-probe/info": 58,

@@ -31,14 +31,14 @@ struct AggressiveLivenessProbe: ObjectPolicy {
       } else if window < Self.shortestWindow,
         let node = probe.node.scalar(.periodSeconds) ?? probe.node.scalar(.failureThreshold)
       {
-        // Which of the two the manifest leaves to its default (`every 1s × failureThreshold 3`
-        // read as if 3 were written).
+        // Which of the two is the default (`every 1s × failureThreshold 3` read as if 3 were
+        // written): left out, or written as no number kubeward reads (`'5'`).
         let period =
           "\(probe.periodSeconds)s"
-          + (probe.node.scalar(.periodSeconds) == nil ? " (the default)" : "")
+          + (probe.node.scalar(.periodSeconds)?.int == nil ? " (the default)" : "")
         let threshold =
           "\(probe.failureThreshold)"
-          + (probe.node.scalar(.failureThreshold) == nil ? " (the default)" : "")
+          + (probe.node.scalar(.failureThreshold)?.int == nil ? " (the default)" : "")
         report.report(
           node,
           "restarts a container whose livenessProbe fails for \(window)s (every \(period) × "

@@ -177,9 +177,10 @@ public final class WorkloadFacts: Sendable {
   /// (`--leader-elect=false`), for a Deployment or StatefulSet of one replica: a second
   /// replica would act beside the first (volcano's scheduler).
   public let disablesLeaderElection: Bool
-  /// Every container of its pods only keeps them alive (`Container.isIdle`: the pause
-  /// image, `sleep infinity`), for a Deployment or StatefulSet of two replicas or more: an
-  /// overprovisioning placeholder, meant to be evicted or preempted.
+  /// Every container of its pods that runs (sidecars too) runs the pause image, for a
+  /// Deployment or StatefulSet of two replicas or more: an overprovisioning placeholder,
+  /// meant to be evicted or preempted. (Not a command that ends in `sleep infinity`, which
+  /// may start a server first: `sshd && sleep infinity`.)
   public let isIdle: Bool
 
   public var namespace: String { object.namespace ?? "" }
@@ -680,10 +681,11 @@ extension FactsCollection {
       isKustomized: locate.isKustomized)
   }
 
-  /// Whether the pods' containers (init containers aside) are all idle, and there is one.
+  /// Whether the pods' containers that run (init containers aside, sidecars not) all run
+  /// the pause image, and there is one.
   static func runsOnlyIdleContainers(_ template: PodTemplate?) -> Bool {
-    let containers = (template?.spec.containers ?? []).filter { $0.role == .container }
-    return !containers.isEmpty && containers.allSatisfy(\.isIdle)
+    let containers = (template?.spec.containers ?? []).filter(\.isLongRunning)
+    return !containers.isEmpty && containers.allSatisfy(\.runsPauseImage)
   }
 
   /// The port numbers the serving containers' arguments or environment name and no container

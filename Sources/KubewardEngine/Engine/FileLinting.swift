@@ -401,12 +401,7 @@ extension Linter {
     {
       // A test fixture may be wrong on purpose (see `Fixtures`). What is lowered says why: the
       // same file named on the command line keeps its severities, which looked arbitrary.
-      let why =
-        input.isFixture
-        ? " (information here: its folder or name makes this file a test fixture; lint it by "
-          + "name for its own severity)"
-        : " (information here: a comment of this file says it is wrong on purpose; lint it by "
-          + "name for its own severity)"
+      let why = input.isFixture ? Fixtures.loweredByName : Fixtures.loweredByComment
       func lower(_ finding: inout Finding) {
         guard finding.severity != .info else { return }
         finding.severity = .info

@@ -203,7 +203,7 @@ enum Fingerprint {
     body(file)
     guard let object else {
       body(separator)
-      body(withoutLineNumbers(message))
+      body(withoutLineNumbers(Fixtures.withoutLoweringReason(message)))
       return
     }
     for part in [

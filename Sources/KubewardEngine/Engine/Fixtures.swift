@@ -13,6 +13,24 @@ import KubewardModel
 /// findings are information at most; a file named on the command line is still checked as it
 /// is.
 enum Fixtures {
+  /// What a finding lowered to information in a fixture adds to its message: why.
+  static let loweredByName =
+    " (information here: its folder or name makes this file a test fixture; lint it by name "
+    + "for its own severity)"
+  static let loweredByComment =
+    " (information here: a comment of this file says it is wrong on purpose; lint it by name "
+    + "for its own severity)"
+
+  /// `message` without the reason a fixture's lowering added: a fingerprint made of a
+  /// message (a finding about the file itself) is the same whether it was lowered or not, and
+  /// a baseline written before the reason was said still matches.
+  static func withoutLoweringReason(_ message: String) -> String {
+    for reason in [loweredByName, loweredByComment] where message.hasSuffix(reason) {
+      return String(message.dropLast(reason.count))
+    }
+    return message
+  }
+
   /// Folder names that hold fixtures, compared without case: Go's `testdata`, the `fixtures`
   /// of most test frameworks, the test doubles' `fake/` and `mocks/` (linkerd's proxy injector
   /// reads its `fake/data/` manifests in its tests), a conformance suite's setup (Gateway

@@ -169,16 +169,22 @@ public enum InputDiscovery {
 
   /// Like `inputs(for:)`, for paths given as bytes (a command line's arguments need not be
   /// UTF-8), each with the name it is reported under.
-  public static func inputs(for paths: [(path: FilePath, name: String)]) throws(InputError)
-    -> [LintInput]
-  {
+  ///
+  /// `excluding` names the files a walk leaves out (a configuration's `exclude:`), before it
+  /// leaves out links to files it reads under their own names: a link to an excluded file is
+  /// read.
+  public static func inputs(
+    for paths: [(path: FilePath, name: String)],
+    excluding: @escaping (String) -> Bool = { _ in false }
+  ) throws(InputError) -> [LintInput] {
     var inputs: [LintInput] = []
     for (path, name) in paths {
       guard let status = FileSystem.status(path) else {
         throw InputError(path: name, reason: String(cString: strerror(errno)))
       }
       if status.st_mode & S_IFMT == S_IFDIR {
-        var walk = FolderWalk(root: path, displayPrefix: displayPrefix(for: name))
+        var walk = FolderWalk(
+          root: path, displayPrefix: displayPrefix(for: name), excluding: excluding)
         walk.run(into: &inputs)
       } else {
         // A hook passes every staged YAML file: a tool's configuration among them is not a
@@ -260,7 +266,7 @@ enum ProjectScope {
 /// without recursion (a tree can be deeper than a thread's stack) and without following
 /// symbolic links out of the folder or into a folder already walked.
 private struct FolderWalk {
-  private struct FileIdentity: Hashable {
+  private struct DirectoryIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
   }
@@ -268,8 +274,6 @@ private struct FolderWalk {
   private struct Entry {
     var name: [UInt8]
     var type: UInt8
-    /// Its inode (`d_ino`), which, with its folder's device, tells a file from a link to it.
-    var inode: UInt64
   }
 
   /// A folder being listed: its entries, sorted, and the next one to look at.
@@ -284,8 +288,9 @@ private struct FolderWalk {
     /// A folder of test fixtures, or one inside such a folder (`Fixtures.isFixtureFolder`).
     var holdsFixtures = false
     var descriptor: Int32
-    /// The folder's device, which its files are on.
-    var device: UInt64
+    /// The folder's canonical path (the root's `realpath`, then each folder's name below it:
+    /// the walk follows no link into a folder), `nil` when the root's is unknown.
+    var canonicalPath: [UInt8]?
     var entries: [Entry]
     var next = 0
   }
@@ -294,23 +299,27 @@ private struct FolderWalk {
   let rootDisplayPrefix: String
   /// The root's canonical path: symbolic links are followed only to targets below it.
   let rootRealPath: [UInt8]?
-  private var visited: Set<FileIdentity> = []
-  /// The files walked, and the links to files followed (each with the index of its input),
-  /// by what they lead to: a link to a file the walk reads under its own name is left out.
-  private var walkedFiles: [(identity: FileIdentity, input: Int)] = []
-  private var linkedFiles: [(input: Int, identity: FileIdentity, target: [UInt8])] = []
+  private var visited: Set<DirectoryIdentity> = []
+  private let excluding: (String) -> Bool
+  /// The files walked (their folder's canonical path and their name, joined only when a link
+  /// asks) and the links to files followed (their targets' canonical paths), each with the
+  /// index of its input: see `dropRepeatedFiles`.
+  private var walkedFiles: [(folder: [UInt8], name: [UInt8], input: Int)] = []
+  private var linkedFiles: [(target: [UInt8], input: Int)] = []
 
-  init(root: FilePath, displayPrefix: String) {
+  init(root: FilePath, displayPrefix: String, excluding: @escaping (String) -> Bool) {
     self.root = root
     self.rootDisplayPrefix = displayPrefix
     self.rootRealPath = FileSystem.realPath(root)
+    self.excluding = excluding
   }
 
   mutating func run(into inputs: inout [LintInput]) {
     var stack: [Frame] = []
     if let frame = open(
       root, displayPrefix: rootDisplayPrefix,
-      scope: ProjectScope.name(ofPrefix: rootDisplayPrefix), into: &inputs)
+      scope: ProjectScope.name(ofPrefix: rootDisplayPrefix), canonicalPath: rootRealPath,
+      into: &inputs)
     {
       stack.append(frame)
     }
@@ -328,25 +337,26 @@ private struct FolderWalk {
     dropRepeatedFiles(from: &inputs)
   }
 
-  /// Leaves out the links to files that the walk reads under their own names, or through an
-  /// earlier link: knative's `config/500-controller.yaml` links to
-  /// `core/deployments/controller.yaml`, and every object read twice reported each finding
-  /// twice and made the set's cross-object counts (a budget over its autoscaler) unknown.
-  ///
-  /// The inode `readdir` gives is compared first (no system call per file), then the paths,
-  /// as the inode a union file system lists need not be the one `stat` gives.
+  /// Leaves out a link to a file that the walk reads under its own name, or through an earlier
+  /// link, where both are read alike (the same project, fixture or not): knative's
+  /// `config/500-controller.yaml` links to `core/deployments/controller.yaml`, and every object
+  /// read twice reported each finding twice and made the set's cross-object counts (a budget
+  /// over its autoscaler) unknown. A link read otherwise than its target (from another
+  /// project, or from outside a fixtures folder into one) is read as before. Paths are
+  /// compared, not inodes: a union file system's may differ between `readdir` and `stat`.
   private func dropRepeatedFiles(from inputs: inout [LintInput]) {
     guard !linkedFiles.isEmpty else { return }
-    let walked = Dictionary(walkedFiles.map { ($0.identity, $0.input) }) { first, _ in first }
-    var linkTargets: Set<[UInt8]> = []
+    func key(_ index: Int) -> String { "\(inputs[index].isFixture) \(inputs[index].scope)" }
+    var read: [[UInt8]: [String: Int]] = [:]
+    for file in walkedFiles {
+      read[Self.joined(file.folder, file.name), default: [:]][key(file.input)] = file.input
+    }
     var dropped: Set<Int> = []
     for link in linkedFiles {
-      if let index = walked[link.identity], case .file(let path) = inputs[index].source,
-        FileSystem.realPath(path) == link.target
-      {
+      if read[link.target]?[key(link.input)] != nil {
         dropped.insert(link.input)
-      } else if !linkTargets.insert(link.target).inserted {
-        dropped.insert(link.input)
+      } else {
+        read[link.target, default: [:]][key(link.input)] = link.input
       }
     }
     guard !dropped.isEmpty else { return }
@@ -364,13 +374,11 @@ private struct FolderWalk {
     if path.isSpelled(shown) { path = FilePath(shown) }
     let isManifest = entry.name.withUnsafeBufferPointer(InputDiscovery.hasManifestExtension)
     var type = entry.type
-    var inode = entry.inode
     if type == UInt8(DT_UNKNOWN) {
       var status = stat()
       guard fstatat(folder.descriptor, entry.name.cString, &status, AT_SYMLINK_NOFOLLOW) == 0
       else { return nil }
       type = Self.direntType(status.st_mode)
-      inode = UInt64(status.st_ino)
     }
     switch type {
     case UInt8(DT_DIR):
@@ -389,13 +397,17 @@ private struct FolderWalk {
       return open(
         path, descriptor: descriptor, displayPrefix: shown + "/", scope: folder.scope,
         holdsFixtures: folder.holdsFixtures || Fixtures.isFixtureFolder(entry.name),
+        canonicalPath: folder.canonicalPath.map { Self.joined($0, entry.name) },
         into: &inputs)
     case UInt8(DT_LNK):
+      guard !(isManifest && excluding(shown)) else { return nil }
       return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
     default:
       // Devices, pipes and sockets with a manifest's name are reported when read.
-      if isManifest {
-        walkedFiles.append((FileIdentity(device: folder.device, inode: inode), inputs.count))
+      if isManifest && !excluding(shown) {
+        if let canonical = folder.canonicalPath {
+          walkedFiles.append((canonical, entry.name, inputs.count))
+        }
         inputs.append(input(shown, .file(path), in: folder))
       }
       return nil
@@ -452,7 +464,7 @@ private struct FolderWalk {
       return nil
     }
     guard isFolder else {
-      linkedFiles.append((inputs.count, Self.identity(status), target))
+      linkedFiles.append((target, inputs.count))
       inputs.append(input(shown, .file(path), in: folder))
       return nil
     }
@@ -460,6 +472,11 @@ private struct FolderWalk {
     // walked twice (or forever, for a link to a folder above). Nothing is skipped, so nothing
     // is said: documentation trees link folders to each other by the dozen.
     return nil
+  }
+
+  /// `name` in the canonical `folder` (`/` is not doubled).
+  private static func joined(_ folder: [UInt8], _ name: [UInt8]) -> [UInt8] {
+    folder == [UInt8(ascii: "/")] ? folder + name : folder + [UInt8(ascii: "/")] + name
   }
 
   /// Whether the resolved absolute `target` is the folder being linted or inside it.
@@ -501,7 +518,7 @@ private struct FolderWalk {
   /// `descriptor` is the folder's, opened by the caller, or `nil` to open `path`.
   private mutating func open(
     _ path: FilePath, descriptor: Int32? = nil, displayPrefix: String, scope: String,
-    holdsFixtures: Bool = false, into inputs: inout [LintInput]
+    holdsFixtures: Bool = false, canonicalPath: [UInt8]?, into inputs: inout [LintInput]
   ) -> Frame? {
     let descriptor = descriptor ?? FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
@@ -529,7 +546,7 @@ private struct FolderWalk {
       ? ProjectScope.name(ofPrefix: displayPrefix) : scope
     var frame = Frame(
       path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
-      device: UInt64(status.st_dev), entries: entries)
+      canonicalPath: canonicalPath, entries: entries)
     frame.holdsFixtures =
       holdsFixtures
       || (entries.contains { $0.name == Fixtures.suiteFileName }
@@ -555,10 +572,7 @@ private struct FolderWalk {
         let name = raw.bindMemory(to: UInt8.self)
         guard name[0] != 0 && name[0] != UInt8(ascii: ".") else { return }
         let length = strlen(UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self))
-        entries.append(
-          Entry(
-            name: Array(name.prefix(length)), type: entry.pointee.d_type,
-            inode: UInt64(entry.pointee.d_ino)))
+        entries.append(Entry(name: Array(name.prefix(length)), type: entry.pointee.d_type))
       }
     }
     // Byte order (what strcmp gives), not Unicode or locale order.
@@ -566,8 +580,8 @@ private struct FolderWalk {
     return entries
   }
 
-  private static func identity(_ status: stat) -> FileIdentity {
-    FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+  private static func identity(_ status: stat) -> DirectoryIdentity {
+    DirectoryIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
   }
 
   private static func direntType(_ mode: mode_t) -> UInt8 {

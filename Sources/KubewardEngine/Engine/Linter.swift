@@ -169,7 +169,10 @@ public struct Linter: Sendable {
     var state = RunState(baseline: options.baseline)
     var additionalFiles: [String] = []
     var additional: [String: [Finding]] = [:]
-    for finding in options.additionalFindings {
+    // What a policy turned off would say of itself (an admission policy's notes, its compile
+    // errors) is left out with it.
+    for finding in options.additionalFindings
+    where catalogue[finding.policy].map({ configuration.severity(of: $0) != nil }) ?? true {
       if additional[finding.file] == nil { additionalFiles.append(finding.file) }
       additional[finding.file, default: []].append(finding)
     }
