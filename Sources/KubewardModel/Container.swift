@@ -826,7 +826,8 @@ public final class Container: Sendable {
       if !folder.isEmpty && folder != [UInt8(ascii: "/")] { folders.insert(folder) }
     }
     for variable in node.items(.env) {
-      guard let name = variable.scalar(.name)?.string,
+      // Both end in `DIR`: most names do not, and are passed over before `hasSuffix`.
+      guard let name = variable.scalar(.name)?.string, name.utf8.last == UInt8(ascii: "R"),
         name.hasSuffix("CONFIG_DIR") || name.hasSuffix("CONF_DIR"),
         let value = variable.scalar(.value)?.string
       else { continue }

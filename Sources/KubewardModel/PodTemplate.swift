@@ -208,6 +208,9 @@ public final class PodSpec: Sendable {
       guard !mounts.isEmpty else { continue }
       let flagged = container.socketFolderFlags
       for mount in mounts {
+        // Most mounts are neither: their length says so before any text is made.
+        guard !flagged.isEmpty || Self.knownSocketFolderLengths.contains(mount.path.utf8.count)
+        else { continue }
         let path = mount.path.hasSuffix("/") ? String(mount.path.dropLast()) : mount.path
         if flagged.contains(path) || Self.knownSocketFolders.contains(path) {
           folders.insert(mount.volume)
@@ -241,6 +244,9 @@ public final class PodSpec: Sendable {
   /// config management plugins, whose sidecars each make `<plugin>.sock` there for the
   /// repo server (its `common.DefaultPluginSockFilePath`). Without a trailing `/`.
   public static let knownSocketFolders: Set<String> = ["/home/argocd/cmp-server/plugins"]
+  /// Their lengths in bytes, with a trailing `/` or without.
+  private static let knownSocketFolderLengths = Set(
+    knownSocketFolders.flatMap { [$0.utf8.count, $0.utf8.count + 1] })
 
   /// The bytes `socketFolders()` searches at most: a hundred times a large pod's.
   static let socketSearchBytes = 10_000_000
