@@ -589,9 +589,18 @@ extension FactsCollection {
     // The port the pod's `prometheus.io/port` annotation names is scraped (Fluent Bit's 2020).
     let scrapedPort = template?.metadata.annotation("prometheus.io/port")?.value.text
       .flatMap { Int($0) }
+    // The port numbers readiness probes check: the pod's containers share one network, so a
+    // container whose port another's probe checks gates the pod's readiness (JetStream's HTTP
+    // server, probed by its engine's container). (A probe's port name is its own container's.)
+    var readinessPorts: Set<Int> = []
+    for container in template?.spec.containers ?? [] where container.isLongRunning {
+      if case .int(let number) = container.probe(.readiness)?.port { readinessPorts.insert(number) }
+    }
     for container in template?.spec.containers ?? []
     where container.role == .container && container.probe(.readiness) == nil
       && !container.isIdle
+      && !(!readinessPorts.isEmpty
+        && container.ports.contains { $0.number.map(readinessPorts.contains) == true })
       && !(appPort.map { port in
         container.ports.isEmpty || container.ports.contains { $0.number == port }
       } ?? false)
