@@ -452,7 +452,12 @@ struct LintCommand: ParsableCommand {
           }
           // Found in the copy, named as in the working directory.
           let copy = mirrored(path, in: readFrom)
-          for var input in try InputDiscovery.inputs(for: [copy]) {
+          let excludedInCopy = { (name: String) -> Bool in
+            excludedName(name.hasPrefix(copy) ? path + name.dropFirst(copy.count) : name)
+          }
+          for var input in try InputDiscovery.inputs(
+            for: [(FilePath(copy), copy)], excluding: excludedInCopy)
+          {
             if input.name.hasPrefix(copy) { input.name = path + input.name.dropFirst(copy.count) }
             // Projects are found in the working tree, which has what the copy may lack (the
             // kustomizations of staged files, say).

@@ -212,7 +212,12 @@ public final class PodSpec: Sendable {
         guard !flagged.isEmpty || Self.knownSocketFolderLengths.contains(mount.path.utf8.count)
         else { continue }
         let path = mount.path.hasSuffix("/") ? String(mount.path.dropLast()) : mount.path
-        if flagged.contains(path) || Self.knownSocketFolders.contains(path) {
+        // A known folder of an emptyDir only (Argo CD's is): a host folder mounted there may be
+        // anything, the node's root too.
+        if flagged.contains(path)
+          || (Self.knownSocketFolders.contains(path)
+            && volume(named: mount.volume)?.emptyDir != nil)
+        {
           folders.insert(mount.volume)
         }
       }

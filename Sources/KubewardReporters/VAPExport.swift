@@ -127,8 +127,9 @@ public enum VAPExport {
       f.contains('=') && [f.substring(0, f.indexOf('='))].exists(name, (name == 'unix-socket' \
       || (name == 'dir' && proxy)) && [f.substring(f.indexOf('=') + 1)].exists(folder, folder \
       != '' && folder != '/' && (folder.endsWith('/') ? folder.substring(0, size(folder) - 1) \
-      : folder) == path)))))))) || variables.allContainers.exists(c, has(c.volumeMounts) && \
-      c.volumeMounts.exists(m, has(m.name) && m.name == v.name && has(m.mountPath) && \
+      : folder) == path)))))))) || has(v.emptyDir) && variables.allContainers.exists(c, \
+      has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name && \
+      has(m.mountPath) && \
       (m.mountPath.endsWith('/') ? m.mountPath.substring(0, size(m.mountPath) - 1) : \
       m.mountPath) in \(celList(PodSpec.knownSocketFolders.sorted()))))).map(v, v.name) : []
       """

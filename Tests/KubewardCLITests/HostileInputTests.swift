@@ -238,12 +238,36 @@ struct HostileInputCommandTests {
       try tagged() == [
         "a.yaml", "apps/pod.yaml", "cache.yaml", "core/pod.yaml", "testdata/cache.yaml",
       ])
-    // A link to a file the configuration excludes is read (it was read zero times).
+    // A link to a file the configuration excludes is read (it was read zero times), from a
+    // copy of the working directory too (`--read-from`, which walked the copy unexcluded).
     try write("exclude: [\"core/**\"]\n", to: folder + "/.kubeward.yaml")
+    let expected = ["500-pod.yaml", "a.yaml", "apps/pod.yaml", "cache.yaml", "testdata/cache.yaml"]
+    #expect(try tagged() == expected)
+    let copy = try Kubeward.temporaryDirectory()
+    try manager.removeItem(atPath: copy)
+    try manager.copyItem(atPath: folder, toPath: copy)
+    // (Named from the copy as `./500-pod.yaml`: the argument `.` with the copy's rest.)
     #expect(
-      try tagged() == [
-        "500-pod.yaml", "a.yaml", "apps/pod.yaml", "cache.yaml", "testdata/cache.yaml",
-      ])
+      try tagged(["--read-from", copy]).map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }
+        == expected)
+  }
+
+  /// A link a kustomization lists as a resource is read, though its target is the data of the
+  /// kustomization's generator (it was left out for the target, which is never linted).
+  @Test func aLinkReadInAnotherRoleThanItsTargetIsRead() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web", image: "nginx:latest"), to: folder + "/data/pod.yaml")
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/pod.yaml", withDestinationPath: "data/pod.yaml")
+    try write(
+      "resources: [pod.yaml]\nconfigMapGenerator: [{name: m, files: [data/pod.yaml]}]\n",
+      to: folder + "/kustomization.yaml")
+    let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+    let tagged = findings.filter { $0["policy"] as? String == "image-tag" }.compactMap {
+      $0["file"] as? String
+    }
+    #expect(tagged == ["pod.yaml"], "\(tagged)")
   }
 
   /// A link out of the folder is said as the repository writes it, and whether or not its

@@ -357,6 +357,33 @@ struct VAPExportTests {
     }
   }
 
+  /// Argo CD's plugin socket folder holds sockets as an emptyDir only: a host folder mounted
+  /// there (the node's root) is the node's disk, on both sides.
+  @Test func aKnownSocketFolderIsAnEmptyDirs() throws {
+    let builtIn = try Linter(sources: [BuiltInPolicies.source])
+    let admission = try Self.admissionLinter()
+    for (source, expected) in [
+      ("hostPath: {path: /}", [Severity.warning]), ("emptyDir: {}", []),
+    ] {
+      let manifest = Self.daemonSet(
+        "repo-server",
+        spec: """
+          containers:
+            - name: repo-server
+              image: quay.io/argoproj/argocd:v2.13.1
+              resources: {limits: {memory: 1Gi, ephemeral-storage: 1Gi}}
+              volumeMounts: [{name: plugins, mountPath: /home/argocd/cmp-server/plugins}]
+          volumes:
+            - {name: plugins, \(source)}
+          """)
+      let found = Self.swiftFindingsAgreeingWithVAPs(
+        manifest, name: source, ids: ["hostpath-volume", "emptydir-size-limit"],
+        builtIn: builtIn, admission: admission
+      ).filter { ["hostpath-volume", "emptydir-size-limit"].contains($0.policy) }
+      #expect(found.map(\.severity) == expected, "\(source): \(found.map(\.message))")
+    }
+  }
+
   /// A command that only sleeps or echoes asks no memory limit or requests; one that runs a
   /// program after it, joined by `;`, `&` or `|` inside a word, does, on both sides.
   @Test func shellOperatorsInsideWordsEndCommandsOnBothSides() throws {

@@ -71,6 +71,26 @@ public struct LintInput: Sendable {
   /// Rendered Helm output: findings in a document that follows a `# Source: <template>` comment
   /// are reported against that template, at lines of the rendered document.
   public var attributesHelmSources = false
+  /// Where a folder walk that followed symbolic links to files found the file, canonically
+  /// (`realpath`); for a link, `linksTo` is set too. Set only in walks that met such a link:
+  /// the linter reads a link once its target is read alike (see `droppingRepeatedLinks`).
+  public var canonicalPath: [UInt8]?
+  /// For a symbolic link to a file that a folder walk followed: the target's canonical path.
+  public var linksTo: [UInt8]?
+
+  /// Whether the linter reads this input as it reads `other`, but for the name: the same
+  /// project and roles (fixture, Kustomize resource, patch, generator data, context), namespace
+  /// and images given, apiVersions rewritten.
+  func readsAlike(_ other: LintInput) -> Bool {
+    scope == other.scope && isFixture == other.isFixture && isExplicit == other.isExplicit
+      && isKustomizePatch == other.isKustomizePatch
+      && patchesBaseOutsideRun == other.patchesBaseOutsideRun
+      && patchesTargets == other.patchesTargets
+      && isKustomizeResource == other.isKustomizeResource
+      && isGeneratorData == other.isGeneratorData && buildNamespace == other.buildNamespace
+      && builtImages == other.builtImages && apiVersionRewrites == other.apiVersionRewrites
+      && isContext == other.isContext && attributesHelmSources == other.attributesHelmSources
+  }
 
   public init(name: String, source: Source, isExplicit: Bool) {
     self.name = name
@@ -152,6 +172,35 @@ public struct InputError: Error, CustomStringConvertible, Sendable {
 
 /// Turns the paths a user gives into the files to lint.
 public enum InputDiscovery {
+  /// `inputs` without the symbolic links to files that are read alike under their own names,
+  /// or through an earlier link (see `LintInput.readsAlike`): knative's
+  /// `config/500-controller.yaml` links to `core/deployments/controller.yaml`, and every object
+  /// read twice reported each finding twice and made the set's cross-object counts (a budget
+  /// over its autoscaler) unknown. A link read otherwise than its target (from another project,
+  /// into a fixtures folder, as a kustomization's resource where the target is its generator's
+  /// data) is read as well. Asked after the roles are set (`Linter.run`).
+  static func droppingRepeatedLinks(_ inputs: [LintInput]) -> [LintInput] {
+    guard inputs.contains(where: { $0.linksTo != nil }) else { return inputs }
+    var read: [[UInt8]: [Int]] = [:]
+    for index in inputs.indices where inputs[index].linksTo == nil {
+      if let path = inputs[index].canonicalPath { read[path, default: []].append(index) }
+    }
+    var kept: [LintInput] = []
+    kept.reserveCapacity(inputs.count)
+    for index in inputs.indices {
+      guard let target = inputs[index].linksTo else {
+        kept.append(inputs[index])
+        continue
+      }
+      // Of a few readings at most: one per way a target is read.
+      let readings = read[target, default: []]
+      if readings.contains(where: { inputs[$0].readsAlike(inputs[index]) }) { continue }
+      if readings.count < 8 { read[target, default: []].append(index) }
+      kept.append(inputs[index])
+    }
+    return kept
+  }
+
   /// `a/./b/../c.yaml` → `a/c.yaml`, lexically (no file system access).
   public static func normalizedPath(_ path: String) -> String {
     KustomizePatches.normalized(path)
@@ -303,7 +352,7 @@ private struct FolderWalk {
   private let excluding: (String) -> Bool
   /// The files walked (their folder's canonical path and their name, joined only when a link
   /// asks) and the links to files followed (their targets' canonical paths), each with the
-  /// index of its input: see `dropRepeatedFiles`.
+  /// index of its input: see `recordCanonicalPaths`.
   private var walkedFiles: [(folder: [UInt8], name: [UInt8], input: Int)] = []
   private var linkedFiles: [(target: [UInt8], input: Int)] = []
 
@@ -334,33 +383,21 @@ private struct FolderWalk {
       let frame = stack[top]
       if let child = visit(entry, in: frame, into: &inputs) { stack.append(child) }
     }
-    dropRepeatedFiles(from: &inputs)
+    recordCanonicalPaths(in: &inputs)
   }
 
-  /// Leaves out a link to a file that the walk reads under its own name, or through an earlier
-  /// link, where both are read alike (the same project, fixture or not): knative's
-  /// `config/500-controller.yaml` links to `core/deployments/controller.yaml`, and every object
-  /// read twice reported each finding twice and made the set's cross-object counts (a budget
-  /// over its autoscaler) unknown. A link read otherwise than its target (from another
-  /// project, or from outside a fixtures folder into one) is read as before. Paths are
-  /// compared, not inodes: a union file system's may differ between `readdir` and `stat`.
-  private func dropRepeatedFiles(from inputs: inout [LintInput]) {
+  /// Records where the walk found each file and where each link leads, for the linter to
+  /// read a link once its target is read alike (`InputDiscovery.droppingRepeatedLinks`): only
+  /// in a walk that met a link, so that others make no path per file.
+  private func recordCanonicalPaths(in inputs: inout [LintInput]) {
     guard !linkedFiles.isEmpty else { return }
-    func key(_ index: Int) -> String { "\(inputs[index].isFixture) \(inputs[index].scope)" }
-    var read: [[UInt8]: [String: Int]] = [:]
     for file in walkedFiles {
-      read[Self.joined(file.folder, file.name), default: [:]][key(file.input)] = file.input
+      inputs[file.input].canonicalPath = Self.joined(file.folder, file.name)
     }
-    var dropped: Set<Int> = []
     for link in linkedFiles {
-      if read[link.target]?[key(link.input)] != nil {
-        dropped.insert(link.input)
-      } else {
-        read[link.target, default: [:]][key(link.input)] = link.input
-      }
+      inputs[link.input].canonicalPath = link.target
+      inputs[link.input].linksTo = link.target
     }
-    guard !dropped.isEmpty else { return }
-    inputs = inputs.indices.filter { !dropped.contains($0) }.map { inputs[$0] }
   }
 
   /// Handles one entry of `folder`; returns the folder to walk next when it is one.

@@ -164,7 +164,8 @@ public struct Linter: Sendable {
   public func run(_ inputs: [LintInput], options: RunOptions = RunOptions(), into sink: FindingSink)
     -> LintSummary
   {
-    let inputs = BuildArtifacts.marking(KustomizePatches.marking(inputs))
+    let inputs = InputDiscovery.droppingRepeatedLinks(
+      BuildArtifacts.marking(KustomizePatches.marking(inputs)))
     let hasPatches = inputs.contains(where: \.isKustomizePatch)
     var state = RunState(baseline: options.baseline)
     var additionalFiles: [String] = []
