@@ -337,9 +337,6 @@ private struct FolderWalk {
     /// A folder of test fixtures, or one inside such a folder (`Fixtures.isFixtureFolder`).
     var holdsFixtures = false
     var descriptor: Int32
-    /// The folder's canonical path (the root's `realpath`, then each folder's name below it:
-    /// the walk follows no link into a folder), `nil` when the root's is unknown.
-    var canonicalPath: [UInt8]?
     var entries: [Entry]
     var next = 0
   }
@@ -350,10 +347,9 @@ private struct FolderWalk {
   let rootRealPath: [UInt8]?
   private var visited: Set<DirectoryIdentity> = []
   private let excluding: (String) -> Bool
-  /// The files walked (their folder's canonical path and their name, joined only when a link
-  /// asks) and the links to files followed (their targets' canonical paths), each with the
-  /// index of its input: see `recordCanonicalPaths`.
-  private var walkedFiles: [(folder: [UInt8], name: [UInt8], input: Int)] = []
+  /// The inputs of the files walked, and of the links to files followed (with their targets'
+  /// canonical paths): see `recordCanonicalPaths`.
+  private var walkedFiles: [Int] = []
   private var linkedFiles: [(target: [UInt8], input: Int)] = []
 
   init(root: FilePath, displayPrefix: String, excluding: @escaping (String) -> Bool) {
@@ -367,8 +363,7 @@ private struct FolderWalk {
     var stack: [Frame] = []
     if let frame = open(
       root, displayPrefix: rootDisplayPrefix,
-      scope: ProjectScope.name(ofPrefix: rootDisplayPrefix), canonicalPath: rootRealPath,
-      into: &inputs)
+      scope: ProjectScope.name(ofPrefix: rootDisplayPrefix), into: &inputs)
     {
       stack.append(frame)
     }
@@ -391,8 +386,17 @@ private struct FolderWalk {
   /// in a walk that met a link, so that others make no path per file.
   private func recordCanonicalPaths(in inputs: inout [LintInput]) {
     guard !linkedFiles.isEmpty else { return }
-    for file in walkedFiles {
-      inputs[file.input].canonicalPath = Self.joined(file.folder, file.name)
+    guard let rootRealPath else { return }
+    let rootBytes = root.bytes
+    for index in walkedFiles {
+      // Below the root, the walk's path is the canonical one: it follows no link into a
+      // folder. (Worked out here, not kept per folder: a tree thousands deep held a copy of
+      // each folder's path for every folder below it.)
+      guard case .file(let path) = inputs[index].source else { continue }
+      let bytes = path.bytes
+      guard bytes.starts(with: rootBytes) else { continue }
+      let below = bytes.dropFirst(rootBytes.count).drop { $0 == UInt8(ascii: "/") }
+      inputs[index].canonicalPath = Self.joined(rootRealPath, Array(below))
     }
     for link in linkedFiles {
       inputs[link.input].canonicalPath = link.target
@@ -434,7 +438,6 @@ private struct FolderWalk {
       return open(
         path, descriptor: descriptor, displayPrefix: shown + "/", scope: folder.scope,
         holdsFixtures: folder.holdsFixtures || Fixtures.isFixtureFolder(entry.name),
-        canonicalPath: folder.canonicalPath.map { Self.joined($0, entry.name) },
         into: &inputs)
     case UInt8(DT_LNK):
       guard !(isManifest && excluding(shown)) else { return nil }
@@ -442,9 +445,7 @@ private struct FolderWalk {
     default:
       // Devices, pipes and sockets with a manifest's name are reported when read.
       if isManifest && !excluding(shown) {
-        if let canonical = folder.canonicalPath {
-          walkedFiles.append((canonical, entry.name, inputs.count))
-        }
+        walkedFiles.append(inputs.count)
         inputs.append(input(shown, .file(path), in: folder))
       }
       return nil
@@ -555,7 +556,7 @@ private struct FolderWalk {
   /// `descriptor` is the folder's, opened by the caller, or `nil` to open `path`.
   private mutating func open(
     _ path: FilePath, descriptor: Int32? = nil, displayPrefix: String, scope: String,
-    holdsFixtures: Bool = false, canonicalPath: [UInt8]?, into inputs: inout [LintInput]
+    holdsFixtures: Bool = false, into inputs: inout [LintInput]
   ) -> Frame? {
     let descriptor = descriptor ?? FileSystem.open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK)
     var status = stat()
@@ -583,7 +584,7 @@ private struct FolderWalk {
       ? ProjectScope.name(ofPrefix: displayPrefix) : scope
     var frame = Frame(
       path: path, displayPrefix: displayPrefix, scope: ownScope, descriptor: listing,
-      canonicalPath: canonicalPath, entries: entries)
+      entries: entries)
     frame.holdsFixtures =
       holdsFixtures
       || (entries.contains { $0.name == Fixtures.suiteFileName }
