@@ -256,6 +256,45 @@ struct CrossObjectTests {
     )
   }
 
+  /// Another container's readiness probe gates a container whose port it checks, unless the
+  /// probing container declares that port itself (its own server's: a sidecar that declares
+  /// it too is not gated by it).
+  @Test func aReadinessProbeOnItsOwnPortGatesNoOtherContainer() throws {
+    func unprobed(probing port: Int, declaredByProber: Bool) throws -> [String] {
+      let manifest = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+                - name: main
+                  image: example/main:1.0
+                  ports: [{containerPort: \(declaredByProber ? 8000 : 9000)}]
+                  readinessProbe: {httpGet: {path: /ready, port: \(port)}}
+                - name: side
+                  image: example/side:1.0
+                  ports: [{containerPort: 8000}]
+        """
+      let svc = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{port: 80, targetPort: 8000}]
+        """
+      return findings(try lint([("d.yaml", manifest), ("s.yaml", svc)]), "missing-readiness-probe")
+        .compactMap(\.container)
+    }
+    #expect(try unprobed(probing: 8000, declaredByProber: false).isEmpty)
+    #expect(try unprobed(probing: 8000, declaredByProber: true) == ["side"])
+  }
+
   @Test func selectorsMayUseLabelsThatControllersAdd() throws {
     let statefulSet = """
       apiVersion: apps/v1

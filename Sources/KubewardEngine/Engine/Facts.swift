@@ -589,12 +589,18 @@ extension FactsCollection {
     // The port the pod's `prometheus.io/port` annotation names is scraped (Fluent Bit's 2020).
     let scrapedPort = template?.metadata.annotation("prometheus.io/port")?.value.text
       .flatMap { Int($0) }
-    // The port numbers readiness probes check: the pod's containers share one network, so a
-    // container whose port another's probe checks gates the pod's readiness (JetStream's HTTP
-    // server, probed by its engine's container). (A probe's port name is its own container's.)
+    // The port numbers readiness probes check in other containers than their own: the pod's
+    // containers share one network, so a container whose port another's probe checks gates
+    // the pod's readiness (JetStream's HTTP server, probed by its engine's container). (A
+    // probe's port name is its own container's; a port its own container declares too is its
+    // own server's, whatever else claims it.)
     var readinessPorts: Set<Int> = []
     for container in template?.spec.containers ?? [] where container.isLongRunning {
-      if case .int(let number) = container.probe(.readiness)?.port { readinessPorts.insert(number) }
+      if case .int(let number) = container.probe(.readiness)?.port,
+        !container.ports.contains(where: { $0.number == number })
+      {
+        readinessPorts.insert(number)
+      }
     }
     for container in template?.spec.containers ?? []
     where container.role == .container && container.probe(.readiness) == nil
