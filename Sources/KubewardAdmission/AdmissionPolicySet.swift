@@ -44,8 +44,14 @@ public struct AdmissionPolicySet: Sendable {
   public var kyvernoRuleIDs: [String: [String]] {
     var ids: [String: [String]] = [:]
     for policy in policies where policy.flavor.isKyvernoRule {
-      guard let rule = policy.rule, policy.name.hasSuffix("/" + rule) else { continue }
-      ids[String(policy.name.dropLast(rule.utf8.count + 1)), default: []].append(policy.name)
+      // By bytes on both sides: a rule named `règle-é` is more bytes than characters.
+      let suffix = Array(("/" + (policy.rule ?? "")).utf8)
+      let name = Array(policy.name.utf8)
+      guard policy.rule != nil, name.count > suffix.count,
+        name.reversed().starts(with: suffix.reversed())
+      else { continue }
+      ids[String(decoding: name.dropLast(suffix.count), as: UTF8.self), default: []]
+        .append(policy.name)
     }
     return ids
   }

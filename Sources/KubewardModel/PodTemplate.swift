@@ -213,9 +213,10 @@ public final class PodSpec: Sendable {
         else { continue }
         let path = mount.path.hasSuffix("/") ? String(mount.path.dropLast()) : mount.path
         // A known folder of an emptyDir only (Argo CD's is): a host folder mounted there may be
-        // anything, the node's root too.
+        // anything, the node's root too. Of a container that runs, as the exported policies
+        // read it (their `allContainers`).
         if flagged.contains(path)
-          || (Self.knownSocketFolders.contains(path)
+          || (container.isLongRunning && Self.knownSocketFolders.contains(path)
             && volume(named: mount.volume)?.emptyDir != nil)
         {
           folders.insert(mount.volume)
