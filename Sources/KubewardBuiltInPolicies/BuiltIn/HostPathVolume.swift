@@ -70,15 +70,22 @@ struct HostPathVolume: ObjectPolicy {
   /// agent writes its logs.
   static func isAgentLogFolder(_ path: String) -> Bool {
     let bytes = pathBytes(path)
-    return isNodeLogFolder(bytes: bytes) && bytes.count > logFolder.count
+    return isNodeLogFolder(bytes: bytes) && bytes.count > logFolder.count + 1
   }
 
-  private static let logFolder = Array("/var/log/".utf8)
+  private static let logFolder = Array("/var/log".utf8)
   private static let slash = UInt8(ascii: "/")
 
   private static func isNodeLogFolder(bytes path: [UInt8]) -> Bool {
+    isFolder(logFolder, orIn: path)
+  }
+
+  /// Whether `path` (its bytes, `pathBytes`) is `folder` (no trailing `/`) or inside it, and
+  /// has no `/.` in it (`/var/log/../lib` is not taken for the log folder): how the exported
+  /// policy reads the node's log folder and its system folders.
+  private static func isFolder(_ folder: [UInt8], orIn path: [UInt8]) -> Bool {
     !zip(path, path.dropFirst()).contains { $0 == slash && $1 == UInt8(ascii: ".") }
-      && (path.elementsEqual(logFolder.dropLast()) || path.starts(with: logFolder))
+      && (path.elementsEqual(folder) || (path.starts(with: folder) && path[folder.count] == slash))
   }
 
   /// The path's bytes, each `//` made `/` in one pass from the left (as CEL's `replace`).
@@ -248,11 +255,7 @@ struct HostPathVolume: ObjectPolicy {
   /// them, as written (`//` read as `/`; a path with `/.` in it is not taken for one).
   static func isSystemFolder(_ path: String) -> Bool {
     let bytes = pathBytes(path)
-    guard !zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == UInt8(ascii: ".") })
-    else { return false }
-    return systemFolders.contains { folder in
-      bytes.elementsEqual(folder) || (bytes.starts(with: folder) && bytes[folder.count] == slash)
-    }
+    return systemFolders.contains { isFolder($0, orIn: bytes) }
   }
 
   private static let systemFolders = ["/etc", "/usr", "/lib", "/lib64", "/boot", "/bin", "/sbin"]
