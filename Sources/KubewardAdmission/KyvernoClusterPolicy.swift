@@ -25,7 +25,7 @@ extension PolicyReader {
       problem(root, "\(kind) has no metadata.name")
       return []
     }
-    if refuses(name, of: kind, at: nameNode, policy: name) { return [] }
+    if refuses(name, of: kind, at: nameNode) { return [] }
     var namespace: String?
     if kind == "Policy" {
       guard let own = ownNamespace(metadata, of: kind, name, at: nameNode) else { return [] }

@@ -1202,7 +1202,7 @@ struct PolicyReader {
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
-    if refuses(name, of: kind, at: nameNode, policy: name) { return nil }
+    if refuses(name, of: kind, at: nameNode) { return nil }
     let parts = PolicyParts(
       matchConditions: spec["matchConditions"], variables: spec["variables"],
       validations: spec["validations"], auditAnnotations: spec["auditAnnotations"])
@@ -1533,14 +1533,17 @@ struct PolicyReader {
 
   /// Whether the API server refuses `name` for an object of `kind`, and says so at `node`:
   /// a ValidatingAdmissionPolicy's and its binding's, and a custom resource's (Kyverno's
-  /// policies'), is a DNS subdomain (`Bad_Name` is refused). `policy`: the policy the
-  /// finding is of (none for a binding).
-  mutating func refuses(_ name: String, of kind: String, at node: Node, policy: String?) -> Bool {
+  /// policies'), is a DNS subdomain (`Bad_Name` is refused).
+  ///
+  /// Said under `admission-policy`, not the name: a name the API server refuses is no id
+  /// (one with a `/` was taken for a ClusterPolicy's rule, one with control characters or
+  /// past 253 bytes was an id the configuration refuses).
+  mutating func refuses(_ name: String, of kind: String, at node: Node) -> Bool {
     guard let why = Names.dnsSubdomainProblems(name).first else { return false }
     problem(
       node,
       "\(kind) \(Self.shown(name)): metadata.name: \(why): the API server rejects it, and kubeward does not evaluate it",
-      policy: policy)
+      policy: nil)
     return true
   }
 
@@ -1721,7 +1724,7 @@ struct PolicyReader {
     }
     // Both DNS subdomains, as the API server's `validateValidatingAdmissionPolicyBinding` has
     // them.
-    if refuses(name, of: "ValidatingAdmissionPolicyBinding", at: nameNode, policy: nil) {
+    if refuses(name, of: "ValidatingAdmissionPolicyBinding", at: nameNode) {
       return nil
     }
     if let why = Names.dnsSubdomainProblems(policyName).first {

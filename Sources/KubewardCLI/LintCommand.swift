@@ -167,6 +167,10 @@ struct LintCommand: ParsableCommand {
 
   func validate() throws {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if paths.filter({ $0 == "-" }).count > 1 {
+      // Read once, it would be an empty file the second time.
+      throw ValidationError("- (standard input) is given more than once")
+    }
     if stdinFilename != nil && !paths.contains("-") {
       throw ValidationError("--stdin-filename names standard input, which is read only with -")
     }
@@ -177,22 +181,41 @@ struct LintCommand: ParsableCommand {
     }
   }
 
-  /// The policies `ids` name, each once: a policy's id, and a Kyverno ClusterPolicy of
-  /// several CEL rules by its name (its findings are `name/rule`), every rule of it.
+  /// The policies `--enable` and `--disable` name, each once: a policy's id, and a Kyverno
+  /// ClusterPolicy of several CEL rules by its name (its findings are `name/rule`), every rule
+  /// of it. A policy named by its own id wins over a group that holds it (`--disable NAME
+  /// --enable NAME/rule`: all rules but one).
   static func policies(
-    named ids: [String], in catalogue: PolicyCatalogue, rules ruleIDs: [String: [String]]
-  ) throws -> [String] {
-    var named: [String] = []
-    var seen: Set<String> = []
-    for id in ids where seen.insert(id).inserted {
-      let rules = ruleIDs[id] ?? []
-      guard catalogue[id] != nil || !rules.isEmpty else {
-        throw ValidationError(
-          "no policy \"\(VisibleText.escaped(id))\"; run `kubeward rules` to list them")
+    enabling enabled: [String], disabling disabled: [String], in catalogue: PolicyCatalogue
+  ) throws -> (enable: [String], disable: [String]) {
+    func expanded(_ ids: [String]) throws -> (direct: [String], grouped: [String]) {
+      var direct: [String] = []
+      var grouped: [String] = []
+      var seen: Set<String> = []
+      for id in ids where seen.insert(id).inserted {
+        let members = catalogue.members(of: id)
+        guard catalogue[id] != nil || !members.isEmpty else {
+          throw ValidationError(
+            "no policy \"\(VisibleText.escaped(id))\"; run `kubeward rules` to list them")
+        }
+        if catalogue[id] != nil { direct.append(id) }
+        grouped += members
       }
-      named += (catalogue[id] != nil ? [id] : []) + rules
+      return (direct, grouped)
     }
-    return named
+    // Named alike on both sides, a usage error, is refused by `validate()`.
+    let enable = try expanded(enabled)
+    let disable = try expanded(disabled)
+    let enabledDirectly = Set(enable.direct)
+    let disabledDirectly = Set(disable.direct)
+    func once(_ ids: [String]) -> [String] {
+      var seen: Set<String> = []
+      return ids.filter { seen.insert($0).inserted }
+    }
+    return (
+      once(enable.direct + enable.grouped.filter { !disabledDirectly.contains($0) }),
+      once(disable.direct + disable.grouped.filter { !enabledDirectly.contains($0) })
+    )
   }
 
   func run() throws {
@@ -216,14 +239,10 @@ struct LintCommand: ParsableCommand {
     var disable = self.disable
     if let admission {
       catalogue = PolicyCatalogue(
-        descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions)
+        descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions,
+        groups: admission.kyvernoRuleIDs)
     }
-    let rules = admission?.kyvernoRuleIDs ?? [:]
-    enable = try Self.policies(named: enable, in: catalogue, rules: rules)
-    disable = try Self.policies(named: disable, in: catalogue, rules: rules)
-    if let both = enable.first(where: Set(disable).contains) {
-      throw ValidationError("--enable and --disable both name \(VisibleText.escaped(both))")
-    }
+    (enable, disable) = try Self.policies(enabling: enable, disabling: disable, in: catalogue)
     let configFile = try loadConfiguration(workingDirectory: workingDirectory, catalogue: catalogue)
     let threshold = failOn.map(\.severity) ?? configFile?.failOn ?? .warning
     let inputs = try collectInputs(configFile, workingDirectory: workingDirectory)
@@ -469,6 +488,7 @@ struct LintCommand: ParsableCommand {
         }
       }
     }
+    if paths.count > 1 { inputs = InputDiscovery.readingEachFileOnce(inputs) }
     let excluded = { (input: LintInput) -> Bool in
       guard let configFile, case .file = input.source else { return false }
       return configFile.excludes(input.name, workingDirectory: workingDirectory)

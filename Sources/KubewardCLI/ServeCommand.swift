@@ -182,7 +182,8 @@ struct ServeCommand: ParsableCommand {
     var catalogue = PolicyCatalogue.builtIn
     if let admission {
       catalogue = PolicyCatalogue(
-        descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions)
+        descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions,
+        groups: admission.kyvernoRuleIDs)
     }
     var configFile: ConfigurationFile?
     if let configPath {

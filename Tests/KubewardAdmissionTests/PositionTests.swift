@@ -642,6 +642,9 @@ struct KyvernoTests {
         "ValidatingAdmissionPolicy 'Bad_Name': metadata.name: a lowercase RFC 1123 subdomain")
         == true && named.first?.file == "policy.yaml" && named.first?.line == 4,
       "\(named.map(\.message))")
+    // Under `admission-policy`: a refused name is no id (`x/y` was taken for rule y of a
+    // ClusterPolicy x, and turning x off hid it).
+    #expect(named.first?.policy == "admission-policy")
     func binding(name: String, policyName: String) -> String {
       policy("false", name: "good") + """
 
@@ -705,7 +708,7 @@ struct KyvernoTests {
         findings.count == 1
           && findings.first?.message.contains("'Bad_Name': metadata.name: a lowercase RFC 1123")
             == true
-          && findings.first?.line == 3,
+          && findings.first?.line == 3 && findings.first?.policy == "admission-policy",
         "\(findings.map(\.message))")
     }
     // A valid binding binds: the object is denied as the binding says (Warn).

@@ -277,14 +277,23 @@ struct AdmissionCommandTests {
     let unknown = try Kubeward.run(
       ["lint", "--policy", "policy.yaml", "--disable", "pod-rule", "pod.yaml"], in: folder)
     #expect(unknown.status == 2 && unknown.standardError.contains("no policy \"pod-rule\""))
-    // Named both ways once expanded, a policy is a usage error, as when named alike.
+    // A rule named by its own id wins over its policy's name: all rules but one. (It was a
+    // usage error, named both ways once expanded.)
+    #expect(
+      try policies([
+        "--policy", "policy.yaml", "--enable", "pod-rules/owner-é", "--disable", "pod-rules",
+      ]) == ["pod-rules/owner-é"])
+    #expect(
+      try policies([
+        "--policy", "policy.yaml", "--disable", "pod-rules/owner-é", "--enable", "pod-rules",
+      ]) == ["pod-rules/no-latest"])
     let clash = try Kubeward.run(
       [
-        "lint", "--policy", "policy.yaml", "--enable", "pod-rules/owner-é", "--disable",
-        "pod-rules",
+        "lint", "--policy", "policy.yaml", "--enable", "pod-rules", "--disable", "pod-rules",
         "pod.yaml",
-      ], in: folder)
-    #expect(clash.status == 2 && clash.standardError.contains("both name pod-rules/owner-é"))
+      ],
+      in: folder)
+    #expect(clash.status == 2 && clash.standardError.contains("both name pod-rules"))
     // What a policy turned off says of itself goes with it: an UPDATE-only rule's note.
     let updates = try String(contentsOfFile: folder + "/policy.yaml", encoding: .utf8)
       .replacingOccurrences(
@@ -298,6 +307,73 @@ struct AdmissionCommandTests {
     try "admissionPolicies: [policy.yaml]\n".write(
       toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
     #expect(try policies(["--disable", "pod-rules/no-latest"]) == ["pod-rules/owner-é"])
+    // The configuration's `policies:` takes the policy's name as the command line does (it
+    // said "no policy"), a rule's own id winning wherever it is written.
+    func configured(_ settings: String) throws -> Set<String> {
+      try "admissionPolicies: [policy.yaml]\npolicies: \(settings)\n".write(
+        toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+      return try policies([])
+    }
+    #expect(try configured("{pod-rules: off}").isEmpty)
+    #expect(try configured("{pod-rules: {enabled: false}}").isEmpty)
+    #expect(try configured("{pod-rules/owner-é: warning, pod-rules: off}") == ["pod-rules/owner-é"])
+    #expect(try configured("{pod-rules: off, pod-rules/owner-é: warning}") == ["pod-rules/owner-é"])
+    _ = try configured("{pod-rules: info}")
+    let lowered = try Kubeward.run(
+      ["lint", "--admission-only", "--format", "json", "--fail-on", "never", "pod.yaml"],
+      in: folder)
+    let levels = (lowered.json?["findings"] as? [[String: Any]] ?? []).compactMap {
+      $0["severity"] as? String
+    }
+    #expect(levels == ["info", "info"], "\(lowered.standardError)")
+    // Options differ from rule to rule: a policy's name takes none.
+    try "admissionPolicies: [policy.yaml]\npolicies: {pod-rules: {severity: info, limit: 3}}\n"
+      .write(toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    let refused = try Kubeward.run(["lint", "--admission-only", "pod.yaml"], in: folder)
+    #expect(refused.status == 2 && refused.standardError.contains("unknown key \"limit\""))
+  }
+
+  /// A severity the configuration sets for an admission policy is that of everything the
+  /// policy says, its compile errors and notes too: a team that lowered a policy kubeward
+  /// cannot compile to info had its run fail on the compile error still.
+  @Test func aConfiguredSeverityLowersAPolicysCompileErrors() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata: {name: broken}
+    spec:
+      failurePolicy: Fail
+      matchConstraints:
+        resourceRules:
+          - {apiGroups: [""], apiVersions: ["*"], operations: ["CREATE"], resources: ["pods"]}
+      validations:
+        - expression: "object.metadata.name.startWith('x')"
+    """.write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+    try """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: web}
+    spec:
+      containers: [{name: app, image: "nginx:1.27"}]
+    """.write(toFile: folder + "/pod.yaml", atomically: true, encoding: .utf8)
+    func severities() throws -> [String: Set<String>] {
+      let run = try Kubeward.run(
+        ["lint", "--admission-only", "--format", "json", "--policy", "policy.yaml", "pod.yaml"],
+        in: folder)
+      let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      return findings.reduce(into: [:]) { levels, finding in
+        levels[finding["file"] as? String ?? "", default: []].insert(
+          finding["severity"] as? String ?? "")
+      }
+    }
+    #expect(try severities() == ["policy.yaml": ["error", "info"], "pod.yaml": ["error"]])
+    try "policies: {broken: info}\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    #expect(try severities() == ["policy.yaml": ["info"], "pod.yaml": ["info"]])
+    let run = try Kubeward.run(
+      ["lint", "--admission-only", "--policy", "policy.yaml", "pod.yaml"], in: folder)
+    #expect(run.status == 0, "\(run.standardOutput)")
   }
 
   /// Numbers reach CEL as go-yaml hands them to the API server: past a double's range
@@ -425,7 +501,8 @@ struct AdmissionCommandTests {
   /// An admission policy's name, title and advice are the input's: the compact report's
   /// closing section shows them escaped, as every other line does (a name that started a line
   /// with `::error` was a workflow command in a GitHub log). A name the API server refuses
-  /// (no DNS subdomain) still names the refusal's finding.
+  /// (no DNS subdomain) is no id: its refusal is an `admission-policy` finding, which quotes
+  /// it escaped.
   @Test func reportsEscapePolicyNames() throws {
     let folder = NSTemporaryDirectory() + "kubeward-compact-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -476,7 +553,11 @@ struct AdmissionCommandTests {
       !markdown.contains("\n::error") && !markdown.contains("\n::warning")
         && markdown.contains(#"file=README\.md"#), "\(markdown)")
     let results = try #require(runs.first?["results"] as? [[String: Any]])
-    #expect(results.contains { $0["ruleId"] as? String == hostile })
+    #expect(
+      results.contains {
+        $0["ruleId"] as? String == "admission-policy"
+          && (($0["message"] as? [String: Any])?["text"] as? String)?.contains(hostile) == true
+      }, "\(results)")
     #expect(results.contains { $0["ruleId"] as? String == "owner" })
     let catalogueRule = try #require(rules.first { $0["id"] as? String == "exec-probe" })
     #expect((catalogueRule["helpUri"] as? String)?.hasSuffix("docs/policies/exec-probe.md") == true)

@@ -96,6 +96,10 @@ struct BigRunTests {
     let run = try Kubeward.run(["lint", "--stdin-filename", "x.yaml", "examples/risky"])
     #expect(run.status == 2)
     #expect(run.standardError.contains("--stdin-filename"))
+    // Standard input is read once: named twice, the second was an empty file, counted.
+    let twice = try Kubeward.run(["lint", "-", "-"], stdin: "kind: Pod\n")
+    #expect(twice.status == 2)
+    #expect(twice.standardError.contains("standard input) is given more than once"))
   }
 
   @Test func writingABaselineSaysWhatItWroteAndSucceeds() throws {

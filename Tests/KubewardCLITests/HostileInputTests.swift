@@ -252,6 +252,39 @@ struct HostileInputCommandTests {
         == expected)
   }
 
+  /// Arguments that overlap read each file once, under the name of its first reading: a
+  /// folder and a file in it, two spellings of one path, a folder given twice (each finding
+  /// was reported once per argument that reached it). Two files alike are both read, and so
+  /// are a link and its target named by the user.
+  @Test func overlappingArgumentsReadEachFileOnce() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web", image: "nginx:latest"), to: folder + "/apps/web.yaml")
+    try write(pod(named: "web", image: "nginx:latest"), to: folder + "/apps/copy.yaml")
+    try FileManager.default.createSymbolicLink(
+      atPath: folder + "/link.yaml", withDestinationPath: "apps/web.yaml")
+    func tagged(_ arguments: [String]) throws -> [String] {
+      let run = try Kubeward.run(
+        ["lint", "--format", "json", "--fail-on", "never"] + arguments, in: folder)
+      let findings = try #require(
+        run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      return findings.filter { $0["policy"] as? String == "image-tag" }.compactMap {
+        $0["file"] as? String
+      }
+    }
+    #expect(
+      try tagged(["apps", "apps/web.yaml", "./apps/web.yaml", "apps/"]).sorted() == [
+        "apps/copy.yaml", "apps/web.yaml",
+      ])
+    #expect(
+      try tagged(["./apps/web.yaml", "apps"]).sorted() == ["./apps/web.yaml", "apps/copy.yaml"])
+    #expect(try tagged(["link.yaml", "apps/web.yaml"]).sorted() == ["apps/web.yaml", "link.yaml"])
+    // The staged copy a hook reads from is one file per path too.
+    let copy = try Kubeward.temporaryDirectory()
+    try write(pod(named: "web", image: "nginx:latest"), to: copy + "/apps/web.yaml")
+    #expect(
+      try tagged(["--read-from", copy, "apps/web.yaml", "apps/web.yaml"]) == ["apps/web.yaml"])
+  }
+
   /// A link a kustomization lists as a resource is read, though its target is the data of the
   /// kustomization's generator (it was left out for the target, which is never linted).
   @Test func aLinkReadInAnotherRoleThanItsTargetIsRead() throws {
@@ -348,6 +381,39 @@ struct HostileInputCommandTests {
     #expect(run.standardOutput.contains("[image-tag]"))
   }
 
+  /// A chain of 1 500 folders with a link to a manifest in each: each link's target was
+  /// resolved with `realpath(3)`, a system call per folder above it, each as long as its path,
+  /// so the time grew with the cube of the depth (1 200 levels: 20 s in a release build). Each
+  /// link is now resolved from its folder's descriptor. Every link reads its neighbour alike,
+  /// so each manifest is reported once.
+  @Test func linksInDeepFolderChainsAreResolvedInLinearTime() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    var directory = open(folder, O_RDONLY | O_DIRECTORY)
+    let text = Array(pod(named: "deep", image: "nginx:latest").utf8)
+    for _ in 0..<1500 {
+      mkdirat(directory, "a", 0o755)
+      let next = openat(directory, "a", O_RDONLY | O_DIRECTORY)
+      close(directory)
+      directory = next
+      let file = openat(directory, "pod.yaml", O_WRONLY | O_CREAT, 0o644)
+      _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
+      close(file)
+      #expect(symlinkat("pod.yaml", directory, "link.yaml") == 0)
+    }
+    #expect(directory >= 0)
+    close(directory)
+    let start = ContinuousClock.now
+    let run = try Kubeward.run(
+      ["lint", "--format", "json", "--fail-on", "never", "--jobs", "1", "."], in: folder)
+    let elapsed = ContinuousClock.now - start
+    #expect(elapsed < .seconds(15), "\(elapsed)")
+    let files = (run.json?["findings"] as? [[String: Any]] ?? []).filter {
+      $0["policy"] as? String == "image-tag"
+    }.compactMap { ($0["file"] as? String)?.split(separator: "/").last }
+    #expect(files.count == 1500, "\(run.standardError)")
+    #expect(Set(files) == ["pod.yaml"])
+  }
+
   /// File names that are not UTF-8, and paths longer than PATH_MAX, are linted and named.
   @Test func pathsAreBytesOfAnyLength() throws {
     let folder = try Kubeward.temporaryDirectory()
@@ -380,9 +446,21 @@ struct HostileInputCommandTests {
     let file = openat(directory, "deep.yaml", O_WRONLY | O_CREAT, 0o644)
     _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
     close(file)
+    // A link there: the system gives no path that long, so where it leads is unknown, which
+    // is what is said (it was said to lead outside the folder).
+    #expect(symlinkat("deep.yaml", directory, "inlink.yaml") == 0)
     close(directory)
 
     let run = try Kubeward.run(["lint", "--format", "json", "--fail-on", "never", "."], in: folder)
+    let link = (run.json?["findings"] as? [[String: Any]] ?? []).first {
+      ($0["file"] as? String)?.hasSuffix("/inlink.yaml") == true
+    }
+    let said = link?["message"] as? String ?? ""
+    #expect(
+      link?["policy"] as? String == "symlink-not-followed"
+        && said.contains("whose target's place the system does not give")
+        && !said.contains("outside"),
+      "\(said)")
     let files = Set(
       (run.json?["findings"] as? [[String: Any]] ?? []).filter {
         $0["policy"] as? String == "image-tag"

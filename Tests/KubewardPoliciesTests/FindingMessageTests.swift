@@ -70,24 +70,67 @@ struct FindingMessageTests {
   /// node, and leads with readOnly: no emptyDir stands in for a host's `/etc` (a GuardDuty
   /// sample was told its `/etc` could fill the disk). Other folders keep the disk's advice.
   @Test func aSystemFolderIsTheNodesNotItsDisk() throws {
-    func message(_ path: String) throws -> String? {
+    func message(_ path: String, type: String = "") throws -> String? {
       try messages(
         "hostpath-volume",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
           + "  containers: [{name: app, image: example/app:1.0, "
           + "volumeMounts: [{name: host, mountPath: /host}]}]\n"
-          + "  volumes: [{name: host, hostPath: {path: '\(path)'}}]\n"
+          + "  volumes: [{name: host, hostPath: {path: '\(path)'\(type)}}]\n"
       ).first
     }
     for path in ["/etc", "/lib/modules", "//usr/bin"] {
       let system = try #require(try message(path), "\(path)")
       #expect(system.contains("mounts the node's system folder (\(path))"), "\(system)")
       #expect(system.contains("mount it readOnly unless it must change the node"), "\(system)")
+      // The node's programs are at stake outside /etc.
+      #expect(system.contains("configuration or programs") == (path != "/etc"), "\(system)")
     }
+    // kube-vip's kubeconfig: one file, of configuration (it was a folder of programs).
+    let kubeconfig = try #require(
+      try message("/etc/kubernetes/admin.conf", type: ", type: FileOrCreate"))
+    #expect(
+      kubeconfig.contains("system file (/etc/kubernetes/admin.conf)")
+        && kubeconfig.contains("change the node's configuration there"), "\(kubeconfig)")
     for path in ["/etcd-data", "/etc/../srv/data", "/srv/data"] {
       let data = try #require(try message(path), "\(path)")
       #expect(data.contains("can fill the node's disk"), "\(path): \(data)")
     }
+  }
+
+  /// `service-target-port`: a UDP Service to a port the pod declares for TCP (the protocol
+  /// left at its default) says so, and asks for the protocol; UDP has no connections to
+  /// refuse (kube-vip's UDP demo server was told its connections were refused).
+  @Test func aPortDeclaredForAnotherProtocolAsksForTheProtocol() throws {
+    func message(serviceProtocol: String, containerPort: Int) throws -> String? {
+      try messages(
+        "service-target-port",
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: server, labels: {app: server}}
+        spec:
+          containers: [{name: server, image: example/server:1.0, ports: [{containerPort: \(containerPort)}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: server}
+        spec:
+          selector: {app: server}
+          ports: [{port: 10002, targetPort: 10002, protocol: \(serviceProtocol)}]
+        """
+      ).first
+    }
+    let udp = try #require(try message(serviceProtocol: "UDP", containerPort: 10002))
+    #expect(
+      udp.contains("declares containerPort 10002 for TCP only (10002/TCP)")
+        && udp.contains("declare it with protocol: UDP, else its datagrams go unanswered"),
+      "\(udp)")
+    let other = try #require(try message(serviceProtocol: "UDP", containerPort: 8080))
+    #expect(other.contains("undeclared, its datagrams go unanswered"), "\(other)")
+    let tcp = try #require(try message(serviceProtocol: "TCP", containerPort: 8080))
+    #expect(tcp.contains("undeclared, connections are refused"), "\(tcp)")
+    #expect(try message(serviceProtocol: "TCP", containerPort: 10002) == nil)
   }
 
   /// `resource-requests`: a pod without a memory request is among the first the kubelet

@@ -229,14 +229,19 @@ struct HostPathVolume: ObjectPolicy {
       // and no emptyDir stands in for them (a GuardDuty sample's /etc, a debug pod's
       // /lib/modules, which modprobe only reads).
       if let written = hostPath.scalar(.path)?.string, Self.isSystemFolder(written) {
+        // A kubeconfig (`/etc/kubernetes/admin.conf`, type File) is one file, of configuration.
+        let isFile = ["File", "FileOrCreate"].contains(hostPath.scalar(.type)?.string ?? "")
+        let stake =
+          Self.isFolder(Array("/etc".utf8), orIn: Self.pathBytes(written))
+          ? "configuration" : "configuration or programs"
         report.report(
           key,
           """
-          mounts the node's system folder (\(InputText.clipped(written))) writable through \
-          hostPath volume \
-          \"\(name)\": the container can change the node's configuration or programs there, \
-          for every pod on the node; mount it readOnly unless it must change the node (what \
-          it writes there is not counted in any ephemeral-storage limit either)
+          mounts the node's system \(isFile ? "file" : "folder") \
+          (\(InputText.clipped(written))) writable through hostPath volume \"\(name)\": the \
+          container can change the node's \(stake) there, for every pod on the node; mount it \
+          readOnly unless it must change the node (what it writes there is not counted in any \
+          ephemeral-storage limit either)
           """)
         continue
       }

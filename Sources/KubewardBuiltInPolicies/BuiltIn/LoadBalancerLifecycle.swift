@@ -34,7 +34,23 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         metadata.annotation(name)?.value.text.map(isTrue) ?? false
       }
     guard !pinned else { return }
-    let cloud = Cloud(annotations: metadata.annotations)
+    let cloud = Cloud(
+      annotations: metadata.annotations,
+      loadBalancerClass: service.object.spec?["loadBalancerClass"]?.text)
+    if case .addressPool(let name, let annotation) = cloud {
+      // No cloud load balancer: an allocator on the cluster's own nodes (MetalLB, kube-vip,
+      // Cilium) hands the Service an address of its pool, and takes it back with the
+      // Service. Only the address is lost, which clients that use it by name do not see.
+      report.report(
+        type,
+        """
+        is type LoadBalancer without pinning its address, so \(name) gives it one of its \
+        pool and takes it back with the Service (or when its type changes): a new Service \
+        may get another; pin the address in \(annotation) if clients use it
+        """,
+        adjustment: .info)
+      return
+    }
     let isInternal = Self.internalAnnotations.contains { name, value in
       metadata.annotation(name)?.value.text.map { value == nil || $0.lowercased() == value }
         ?? false
@@ -109,6 +125,8 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     case aws(nlb: Bool)
     /// Another provider, by its name: kubeward does not name its mechanism.
     case other(String)
+    /// An allocator of addresses on the cluster's own nodes, and the annotation that pins one.
+    case addressPool(name: String, annotation: String)
     case unknown
 
     /// Annotation prefixes of the other providers' cloud controllers, and their names.
@@ -128,7 +146,24 @@ struct LoadBalancerLifecycle: ObjectPolicy {
       ("loadbalancer.ovhcloud.com/", "OVHcloud"),
     ]
 
-    init(annotations: Node?) {
+    /// Annotation prefixes and `loadBalancerClass` prefixes of allocators of addresses on the
+    /// cluster's own nodes, and the annotation each pins an address with.
+    private static let addressPools: [(prefixes: [String], name: String, annotation: String)] = [
+      (["metallb.universe.tf/", "metallb.io/"], "MetalLB", "metallb.io/loadBalancerIPs"),
+      (["kube-vip.io/"], "kube-vip", "kube-vip.io/loadbalancerIPs"),
+      (["io.cilium/", "lbipam.cilium.io/"], "Cilium's LB IPAM", "lbipam.cilium.io/ips"),
+    ]
+
+    init(annotations: Node?, loadBalancerClass: String? = nil) {
+      let names =
+        (annotations?.pairs ?? .none).compactMap { $0.key.string }
+        + [loadBalancerClass].compactMap { $0 }
+      if let pool = Self.addressPools.first(where: { pool in
+        names.contains { name in pool.prefixes.contains { name.hasPrefix($0) } }
+      }) {
+        self = .addressPool(name: pool.name, annotation: pool.annotation)
+        return
+      }
       var cloud = Cloud.unknown
       // The AWS Load Balancer Controller's `external` (and its `nlb-ip`) make NLBs too.
       let nlb =
@@ -199,6 +234,8 @@ struct LoadBalancerLifecycle: ObjectPolicy {
         "create the NLB yourself and pin it with service.beta.kubernetes.io/"
           + "exoscale-loadbalancer-id and exoscale-loadbalancer-external: \"true\" (named by id "
           + "alone, it is deleted with the Service)"
+      case .addressPool(_, let annotation):
+        "pin the address in \(annotation)"
       case .other(let name):
         "keep it with \(name)'s own mechanism (a load balancer you create and pin by an "
           + "annotation, or a reserved address, as its cloud controller documents), and list "

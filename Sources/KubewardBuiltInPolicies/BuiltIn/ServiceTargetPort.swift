@@ -99,18 +99,36 @@ struct ServiceTargetPort: SetPolicy {
           else { continue }
           let listedPorts = declaredTexts[nearest.id] ?? selected.declaredText
           declaredTexts[nearest.id] = listedPorts
+          // Declared for another protocol, the number is most likely the one the container
+          // listens on, with the declaration's protocol left at its default (TCP).
+          let otherProtocol = ["TCP", "UDP", "SCTP"].first {
+            $0 != port.protocol
+              && selected.numbers.contains(PortKey(number: number, name: nil, protocol: $0))
+          }
+          // UDP has no connections to refuse: its datagrams go unanswered.
+          let failure =
+            port.protocol == "UDP" ? "its datagrams go unanswered" : "connections are refused"
           // Containers often listen on more ports than they declare (metrics and admin
           // ports, or a port set in a mounted configuration file): a number that matches no
           // declared port proves nothing, so this is information.
           report.report(
             service.object, at: port.targetPortLocation,
-            """
-            forwards port \(port.port.map(String.init) ?? "?") to targetPort \
-            \(number)/\(port.protocol), but \(selected.owners) \
-            \(selected.agreeing("declares", "declare")) containerPort \
-            \(listedPorts) only; unless the container also listens on \(number) \
-            undeclared, connections are refused: declare the port, or fix targetPort
-            """,
+            otherProtocol.map { other in
+              """
+              forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+              \(number)/\(port.protocol), but \(selected.owners) \
+              \(selected.agreeing("declares", "declare")) containerPort \(number) for \
+              \(other) only (\(listedPorts)); if the container listens on \(number)/\
+              \(port.protocol), declare it with protocol: \(port.protocol), else \(failure)
+              """
+            }
+              ?? """
+              forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+              \(number)/\(port.protocol), but \(selected.owners) \
+              \(selected.agreeing("declares", "declare")) containerPort \
+              \(listedPorts) only; unless the container also listens on \(number) \
+              undeclared, \(failure): declare the port, or fix targetPort
+              """,
             adjustment: .info)
         case .string(let name):
           guard

@@ -5,9 +5,14 @@ import KubewardYAML
 public struct PolicyCatalogue: Sendable {
   public let descriptions: [PolicyDescription]
   private let byID: [String: Int]
+  /// Names that stand for several policies of the catalogue, which `--enable`, `--disable` and
+  /// a configuration's `policies:` accept: a Kyverno ClusterPolicy's name for the ids of its
+  /// CEL rules (`name/rule`).
+  public let groups: [String: [String]]
 
-  public init(descriptions: [PolicyDescription]) {
+  public init(descriptions: [PolicyDescription], groups: [String: [String]] = [:]) {
     self.descriptions = descriptions.sorted { $0.id < $1.id }
+    self.groups = groups
     // Callers keep ids unique (an admission policy named as a built-in one is set aside when
     // read); were one repeated, the first is the one looked up, rather than a crash.
     self.byID = Dictionary(
@@ -20,6 +25,11 @@ public struct PolicyCatalogue: Sendable {
   }
 
   public var ids: [String] { descriptions.map(\.id) }
+
+  /// The policies a group's name stands for (see `groups`); none for any other name.
+  public func members(of name: String) -> [String] {
+    groups[name]?.filter { byID[$0] != nil } ?? []
+  }
 }
 
 /// A catalogue file that does not describe a policy properly.

@@ -142,7 +142,30 @@ public struct ConfigurationFile: Sendable {
       throw reader.error(node, "policies must map policy ids to settings")
     }
     var settings: [String: Configuration.PolicySetting] = [:]
+    // A group's setting (a Kyverno ClusterPolicy's name: all its rules) is each member's,
+    // unless the member is set by its own id, wherever in the map.
+    var ownIDs: Set<String> = []
+    for (key, _) in node.pairs {
+      if let id = key.string, catalogue[id] != nil { ownIDs.insert(id) }
+    }
     for (key, value) in node.pairs {
+      if let name = key.string, catalogue[name] == nil, !catalogue.members(of: name).isEmpty {
+        guard value.isScalar || value.isMapping else {
+          throw reader.error(value, "\(name) takes off, info, warning, error or a map of settings")
+        }
+        var setting = Configuration.PolicySetting()
+        if value.isScalar {
+          setting = try level(value, reader: reader)
+        } else {
+          // Its rules' options differ: a group takes only what every policy has.
+          try reader.rejectUnknownKeys(value, allowed: ["severity", "enabled"])
+          setting = try levelSetting(value, reader: reader)
+        }
+        for member in catalogue.members(of: name) where !ownIDs.contains(member) {
+          settings[member] = setting
+        }
+        continue
+      }
       guard let id = key.string, let description = catalogue[id] else {
         let name = key.string ?? "?"
         let near = catalogue.ids.filter { $0.contains(name) || name.contains($0) }
@@ -158,20 +181,12 @@ public struct ConfigurationFile: Sendable {
       guard value.isMapping else {
         throw reader.error(value, "\(id) takes off, info, warning, error or a map of settings")
       }
-      var setting = Configuration.PolicySetting()
       let optionNames = description.options.map(\.name)
       try reader.rejectUnknownKeys(value, allowed: ["severity", "enabled"] + optionNames)
+      var setting = try levelSetting(value, reader: reader)
       for (name, option) in value.pairs {
         switch name.string {
-        case "severity":
-          let level = try level(option, reader: reader)
-          setting.enabled = level.enabled
-          setting.severity = level.severity
-        case "enabled":
-          guard let enabled = option.bool else {
-            throw reader.error(option, "enabled must be true or false")
-          }
-          setting.enabled = enabled
+        case "severity", "enabled": continue
         default:
           guard let value = OptionValue(node: option) else {
             throw reader.error(
@@ -251,6 +266,28 @@ public struct ConfigurationFile: Sendable {
   }
 
   /// `off`, `info`, `warning` or `error` (YAML 1.1 readers see a plain `off` as false).
+  /// The `severity:` and `enabled:` of a policy's map of settings, in the order written.
+  private static func levelSetting(_ node: Node, reader: ConfigReader)
+    throws(ConfigurationError) -> Configuration.PolicySetting
+  {
+    var setting = Configuration.PolicySetting()
+    for (name, option) in node.pairs {
+      switch name.string {
+      case "severity":
+        let level = try level(option, reader: reader)
+        setting.enabled = level.enabled
+        setting.severity = level.severity
+      case "enabled":
+        guard let enabled = option.bool else {
+          throw reader.error(option, "enabled must be true or false")
+        }
+        setting.enabled = enabled
+      default: continue
+      }
+    }
+    return setting
+  }
+
   private static func level(_ node: Node, reader: ConfigReader) throws(ConfigurationError)
     -> Configuration.PolicySetting
   {

@@ -244,7 +244,28 @@ public enum InputDiscovery {
         inputs.append(input)
       }
     }
-    return inputs
+    return paths.count > 1 ? readingEachFileOnce(inputs) : inputs
+  }
+
+  /// `inputs` without a file read again: arguments that overlap (`lint manifests/
+  /// manifests/web.yaml`, `./web.yaml web.yaml`, a folder given twice) reached it twice, and
+  /// each of its findings was reported twice. The first reading is kept, in the order of the
+  /// arguments. A file is known by its device and inode, not by a spelling of its path; a
+  /// symbolic link is left to `droppingRepeatedLinks`, which knows whether it reads alike.
+  public static func readingEachFileOnce(_ inputs: [LintInput]) -> [LintInput] {
+    struct Identity: Hashable {
+      var device: UInt64
+      var inode: UInt64
+    }
+    var seen: Set<Identity> = []
+    return inputs.filter { input in
+      guard case .file(let path) = input.source, input.linksTo == nil else { return true }
+      var status = stat()
+      guard path.withCString({ lstat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFREG
+      else { return true }
+      return seen.insert(Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
+        .inserted
+    }
   }
 
   /// The project of a file (see `LintInput.scope`), found from its name by looking for a
@@ -441,7 +462,8 @@ private struct FolderWalk {
         into: &inputs)
     case UInt8(DT_LNK):
       guard !(isManifest && excluding(shown)) else { return nil }
-      return followLink(path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
+      return followLink(
+        entry.name, path: path, shown: shown, isManifest: isManifest, in: folder, into: &inputs)
     default:
       // Devices, pipes and sockets with a manifest's name are reported when read.
       if isManifest && !excluding(shown) {
@@ -452,23 +474,34 @@ private struct FolderWalk {
     }
   }
 
+  /// Follows the link `name` of `folder` (at `path`). Every call is relative to the folder's
+  /// descriptor: a path from the root costs a step per folder above, which a tree with a link
+  /// in each of thousands of nested folders multiplied (and past PATH_MAX it fails).
   private mutating func followLink(
-    _ path: FilePath, shown: String, isManifest: Bool, in folder: Frame,
+    _ name: [UInt8], path: FilePath, shown: String, isManifest: Bool, in folder: Frame,
     into inputs: inout [LintInput]
   ) -> Frame? {
     // The target as the link writes it: what the repository says, not where this machine
     // keeps it (a runner's folders do not belong in a CI log). Read only for a link that is
     // said: documentation trees link folders to each other by the dozen.
     func shownTarget(_ written: [UInt8]?) -> String {
-      (written ?? FileSystem.realPath(path)).map { FilePath.displayName($0[...]) } ?? "?"
+      (written ?? FileSystem.realPath(of: name, in: folder.descriptor, path: path)).map {
+        FilePath.displayName($0[...])
+      } ?? "?"
     }
-    guard let status = FileSystem.status(path) else {
+    var status = stat()
+    guard
+      name.cString.withUnsafeBufferPointer({
+        fstatat(folder.descriptor, $0.baseAddress!, &status, 0)
+      }) == 0
+    else {
       let failure = String(cString: strerror(errno))
       guard isManifest else { return nil }
       // A link out of the folder is not read whether or not its target is here (`vendor/`
       // left out of a checkout): said as such. A dangling one inside is a broken file.
-      let written = FileSystem.linkText(path)
-      if let written, let leads = lexicalTarget(of: path, written: written), !isInsideRoot(leads) {
+      let written = FileSystem.linkText(of: name, in: folder.descriptor)
+      if let written, let leads = lexicalTarget(in: folder, written: written), !isInsideRoot(leads)
+      {
         inputs.append(
           LintInput(
             name: shown,
@@ -490,14 +523,27 @@ private struct FolderWalk {
     guard isFolder || isManifest else { return nil }
     // Only targets inside the folder being linted are read: a link committed to a repository
     // must not make kubeward walk the whole file system or show files from outside it.
-    guard let target = FileSystem.realPath(path), isInsideRoot(target) else {
+    let written = FileSystem.linkText(of: name, in: folder.descriptor)
+    guard let target = FileSystem.realPath(of: name, in: folder.descriptor, path: path) else {
+      // It exists (its status was read): the system cannot say where it is, which happens
+      // to a target whose path is longer than a page. Where it leads is not known, so it is
+      // not read, and not said to be outside either.
+      let failure = String(cString: strerror(errno))
       inputs.append(
         LintInput(
           name: shown,
           source: .symlinkNotFollowed(
-            reason:
-              "a symbolic link to \(shownTarget(FileSystem.linkText(path))), outside the folder "
-              + "being linted"),
+            reason: "a symbolic link to \(shownTarget(written)), whose target's place the "
+              + "system does not give (\(failure))"),
+          isExplicit: false))
+      return nil
+    }
+    guard isInsideRoot(target) else {
+      inputs.append(
+        LintInput(
+          name: shown,
+          source: .symlinkNotFollowed(
+            reason: "a symbolic link to \(shownTarget(written)), outside the folder being linted"),
           isExplicit: false))
       return nil
     }
@@ -526,16 +572,13 @@ private struct FolderWalk {
           || target[rootRealPath.count] == UInt8(ascii: "/")))
   }
 
-  /// Where the link at `path`, which reads `written`, leads when its target does not exist:
-  /// from its own folder (resolved), `.` and `..` taken as written.
-  private func lexicalTarget(of path: FilePath, written: [UInt8]) -> [UInt8]? {
+  /// Where a link of `folder` that reads `written` leads when its target does not exist:
+  /// from the folder (resolved), `.` and `..` taken as written.
+  private func lexicalTarget(in folder: Frame, written: [UInt8]) -> [UInt8]? {
     if written.first == UInt8(ascii: "/") { return FileSystem.lexicallyNormalized(written) }
-    let bytes = path.bytes
-    let parent = bytes.lastIndex(of: UInt8(ascii: "/")).map {
-      FilePath(bytes: $0 == 0 ? [UInt8(ascii: "/")] : Array(bytes[..<$0]))
-    }
-    guard let folder = FileSystem.realPath(parent ?? FilePath(".")) else { return nil }
-    return FileSystem.lexicallyNormalized(folder + [UInt8(ascii: "/")] + written)
+    guard let resolved = FileSystem.realPath(ofFolder: folder.descriptor, path: folder.path)
+    else { return nil }
+    return FileSystem.lexicallyNormalized(resolved + [UInt8(ascii: "/")] + written)
   }
 
   /// Folders of vendored dependencies, never a project's own manifests.

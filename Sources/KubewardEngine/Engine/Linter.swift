@@ -171,9 +171,13 @@ public struct Linter: Sendable {
     var additionalFiles: [String] = []
     var additional: [String: [Finding]] = [:]
     // What a policy turned off would say of itself (an admission policy's notes, its compile
-    // errors) is left out with it.
-    for finding in options.additionalFindings
+    // errors) is left out with it, and a severity set for it is theirs too (a compile error
+    // of a policy the team lowered to info does not fail the run).
+    for var finding in options.additionalFindings
     where catalogue[finding.policy].map({ configuration.severity(of: $0) != nil }) ?? true {
+      if let severity = configuration.policies[finding.policy]?.severity {
+        finding.severity = severity
+      }
       if additional[finding.file] == nil { additionalFiles.append(finding.file) }
       additional[finding.file, default: []].append(finding)
     }
