@@ -43,17 +43,22 @@ public struct AdmissionPolicySet: Sendable {
   /// `name/rule`; one rule alone is `name`): what `--disable name` means.
   public var kyvernoRuleIDs: [String: [String]] {
     var ids: [String: [String]] = [:]
-    for policy in policies where policy.flavor.isKyvernoRule {
-      // By bytes on both sides: a rule named `règle-é` is more bytes than characters.
-      let suffix = Array(("/" + (policy.rule ?? "")).utf8)
-      let name = Array(policy.name.utf8)
-      guard policy.rule != nil, name.count > suffix.count,
-        name.reversed().starts(with: suffix.reversed())
-      else { continue }
-      ids[String(decoding: name.dropLast(suffix.count), as: UTF8.self), default: []]
-        .append(policy.name)
+    for policy in policies {
+      if let group = kyvernoGroup(of: policy) { ids[group, default: []].append(policy.name) }
     }
     return ids
+  }
+
+  /// The name of the Kyverno policy whose rule `policy` is, when its id is `name/rule`.
+  private func kyvernoGroup(of policy: AdmissionPolicy) -> String? {
+    guard policy.flavor.isKyvernoRule, let rule = policy.rule else { return nil }
+    // By bytes on both sides: a rule named `règle-é` is more bytes than characters.
+    let suffix = Array(("/" + rule).utf8)
+    let name = Array(policy.name.utf8)
+    guard name.count > suffix.count, name.reversed().starts(with: suffix.reversed()) else {
+      return nil
+    }
+    return String(decoding: name.dropLast(suffix.count), as: UTF8.self)
   }
   /// The paths of the files the policies were read from (a run never writes to them).
   public private(set) var files: [FilePath] = []
@@ -348,10 +353,20 @@ public struct AdmissionPolicySet: Sendable {
   mutating func checkNames(reserved: Set<String>) {
     var seen: Set<String> = []
     var unique: [AdmissionPolicy] = []
+    var refusedGroups: Set<String> = []
     for policy in policies {
       let clash: String
+      // A ClusterPolicy of several rules is named for them all (`--disable NAME`), so its
+      // name may be no other policy's id either.
+      let group = kyvernoGroup(of: policy)
       if reserved.contains(policy.name) {
         clash = "a built-in policy of kubeward is also named \(policy.name)"
+      } else if let group,
+        reserved.contains(group) || group == AdmissionPolicySource.invalidPolicyID
+      {
+        // Said once for the policy, not once per rule.
+        guard refusedGroups.insert(group).inserted else { continue }
+        clash = "a policy of kubeward is also named \(group)"
       } else if !seen.insert(
         policy.kind + "\u{0}" + (policy.namespace ?? "") + "\u{0}" + policy.name
       ).inserted {

@@ -13,6 +13,9 @@ public struct AdmissionPolicySource: PolicySource {
     self.set = set
   }
 
+  /// A Kyverno ClusterPolicy's name, for the ids of its CEL rules (`name/rule`).
+  public var groups: [String: [String]] { self.set.kyvernoRuleIDs }
+
   public var descriptions: [PolicyDescription] {
     // One per id: policies of several kinds or namespaces may share a name (see
     // `AdmissionPolicySet.checkNames`), which is their findings' id; the first describes it.

@@ -53,6 +53,17 @@ extension PolicyReader {
     // The custom resource's schema refuses the whole policy for one rule's entry: of any
     // rule, one kubeward does not evaluate too (its `celPreconditions`).
     for rule in rules {
+      // The schema requires a rule's name, of at most 63 characters (its id is `name/rule`).
+      let ruleName = text(rule["name"])
+      if ruleName == nil || ruleName!.unicodeScalars.count > 63 {
+        problem(
+          rule["name"] ?? rule,
+          "\(kind) \(name): rule \(AdmissionCheck.prefix(ruleName ?? "", bytes: 64)): "
+            + (ruleName == nil ? "a rule needs a name" : "a rule's name is at most 63 characters")
+            + ": its schema rejects the policy, and kubeward does not evaluate it",
+          policy: name)
+        return []
+      }
       if let (node, why) = Self.invalidEntry(in: Self.parts(of: rule), asTheAPIServer: false) {
         problem(
           node,

@@ -240,7 +240,7 @@ struct LintCommand: ParsableCommand {
     if let admission {
       catalogue = PolicyCatalogue(
         descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions,
-        groups: admission.kyvernoRuleIDs)
+        groups: AdmissionPolicySource(admission).groups)
     }
     (enable, disable) = try Self.policies(enabling: enable, disabling: disable, in: catalogue)
     let configFile = try loadConfiguration(workingDirectory: workingDirectory, catalogue: catalogue)

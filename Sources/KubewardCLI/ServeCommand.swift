@@ -183,7 +183,7 @@ struct ServeCommand: ParsableCommand {
     if let admission {
       catalogue = PolicyCatalogue(
         descriptions: catalogue.descriptions + AdmissionPolicySource(admission).descriptions,
-        groups: admission.kyvernoRuleIDs)
+        groups: AdmissionPolicySource(admission).groups)
     }
     var configFile: ConfigurationFile?
     if let configPath {

@@ -255,6 +255,11 @@ struct TreeBuilder: ~Copyable {
     reported.append(diagnostic)
   }
 
+  /// Whether a diagnostic of `kind` is reported where `range` starts already.
+  func hasDiagnostic(_ kind: ReaderDiagnostic.Kind, at range: SourceRange) -> Bool {
+    reported.contains { $0.kind == kind && $0.range.start == range.start }
+  }
+
   // MARK: Nodes
 
   /// Whether the next child of the innermost open collection is a mapping key.

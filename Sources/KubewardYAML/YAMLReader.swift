@@ -170,6 +170,11 @@ public struct YAMLReader: Sendable {
         if let first = session.firstTemplateMarker(),
           let template = session.templateMarker(stoppingAt: range.start.line, first: first)
         {
+          // Said once: a first document that parsed (`{{ if … }}` read as a key) said it at
+          // the same template already.
+          if builder.hasDiagnostic(.unrenderedTemplate, at: template) {
+            return finish(builder, restoringApostrophes: restoresApostrophes)
+          }
           // At the file's first template, unless that is in an earlier document than the one
           // libyaml stops in (a value it quotes, `"name={{ .Env.X }}"`, which YAML reads): then
           // at the nearest one above where it stops, in its document.

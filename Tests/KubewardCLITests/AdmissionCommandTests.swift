@@ -333,6 +333,117 @@ struct AdmissionCommandTests {
     #expect(refused.status == 2 && refused.standardError.contains("unknown key \"limit\""))
   }
 
+  /// A ClusterPolicy's name stands for its rules everywhere a policy is named: in the
+  /// configuration when a ValidatingAdmissionPolicy shares it (the command line turned both
+  /// off, the configuration only the ValidatingAdmissionPolicy), and in suppressions (a rule's
+  /// id `name/rule` cannot be an annotation's key; `team` was "a policy kubeward does not
+  /// have"). A ClusterPolicy of several rules named as a built-in policy, or a rule without a
+  /// name or with one of more than 63 characters (the schema's limit), is refused, as Kyverno's
+  /// schema and a one-rule policy of a built-in's name are.
+  @Test func aClusterPolicysNameStandsForItsRulesEverywhere() throws {
+    let folder = try Kubeward.temporaryDirectory()
+    func clusterPolicy(_ name: String, rules: [String]) -> String {
+      """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata: {name: \(name)}
+      spec:
+        rules:
+      """
+        + rules.map { rule in
+          """
+
+              - name: \(rule)
+                match: {any: [{resources: {kinds: [Pod]}}]}
+                validate: {cel: {expressions: [{expression: "false", message: \(rule) fails}]}}
+          """
+        }.joined()
+    }
+    let vap = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: team}
+      spec:
+        matchConstraints:
+          resourceRules:
+            - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+        validations: [{expression: "false", message: vap fails}]
+      """
+    try [clusterPolicy("team", rules: ["has-label", "no-latest"]), vap].joined(separator: "\n---\n")
+      .write(toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+    let pod = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web}
+      spec:
+        containers: [{name: app, image: "nginx:1.27"}]
+      """
+    try pod.write(toFile: folder + "/pod.yaml", atomically: true, encoding: .utf8)
+    func policies(_ arguments: [String] = [], file: String = "pod.yaml") throws -> [String: String]
+    {
+      let run = try Kubeward.run(
+        [
+          "lint", "--admission-only", "--format", "json", "--fail-on", "never", "--policy",
+          "policy.yaml",
+        ]
+          + arguments + [file], in: folder)
+      let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      return findings.filter { $0["file"] as? String == file }.reduce(
+        into: [:]) {
+          $0[$1["policy"] as? String ?? ""] = $1["severity"] as? String
+        }
+    }
+    #expect(try Set(policies().keys) == ["team", "team/has-label", "team/no-latest"])
+    #expect(try policies(["--disable", "team"]).isEmpty)
+    try "policies: {team: off}\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    #expect(try policies().isEmpty)
+    try "policies: {team: warning}\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    #expect(try Set(policies().values) == ["warning"])
+    try FileManager.default.removeItem(atPath: folder + "/.kubeward.yaml")
+    // Suppressed by the name, in an annotation and in a comment.
+    try pod.replacingOccurrences(
+      of: "metadata: {name: web}",
+      with: "metadata: {name: web, annotations: {ignore.kubeward.dev/team: accepted}}"
+    ).write(toFile: folder + "/annotated.yaml", atomically: true, encoding: .utf8)
+    #expect(try policies(file: "annotated.yaml").isEmpty)
+    try pod.replacingOccurrences(
+      of: "metadata: {name: web}", with: "metadata: {name: web}  # kubeward:ignore team -- ok"
+    ).write(toFile: folder + "/commented.yaml", atomically: true, encoding: .utf8)
+    #expect(try policies(file: "commented.yaml").isEmpty)
+    // Refused: a group named as a built-in policy, rules without a name or with a long one.
+    for (text, said) in [
+      (
+        clusterPolicy("image-tag", rules: ["a", "b"]),
+        "a policy of kubeward is also named image-tag"
+      ),
+      (
+        clusterPolicy("long", rules: ["a", String(repeating: "r", count: 64)]),
+        "at most 63 characters"
+      ),
+      (
+        clusterPolicy("unnamed", rules: ["a"]).replacingOccurrences(
+          of: "- name: a", with: "- title: a"),
+        "a rule needs a name"
+      ),
+    ] {
+      try [text, vap].joined(separator: "\n---\n").write(
+        toFile: folder + "/policy.yaml", atomically: true, encoding: .utf8)
+      let run = try Kubeward.run(
+        [
+          "lint", "--admission-only", "--format", "json", "--fail-on", "never", "--policy",
+          "policy.yaml", "pod.yaml",
+        ],
+        in: folder)
+      let findings = try #require(run.json?["findings"] as? [[String: Any]], "\(run.standardError)")
+      #expect(
+        findings.filter { ($0["message"] as? String)?.contains(said) == true }.count == 1
+          && !findings.contains { ($0["policy"] as? String)?.contains("/") == true },
+        "\(findings.map { $0["message"] ?? "" })")
+    }
+  }
+
   /// A severity the configuration sets for an admission policy is that of everything the
   /// policy says, its compile errors and notes too: a team that lowered a policy kubeward
   /// cannot compile to info had its run fail on the compile error still.

@@ -590,6 +590,26 @@ struct ErrorTests {
     #expect(ending.diagnostics.first?.range.start == at(6, 1))
   }
 
+  /// A file that opens with a template YAML reads (`{{ if … }}` as a key) and breaks after
+  /// it: the template is said once (open-cluster-management's embedded templates were said
+  /// twice at 1:1, the second time with libyaml's stop).
+  @Test func aTemplateThatParsesThenBreaksIsSaidOnce() {
+    let file = read(
+      """
+      {{if .Hosted}}
+      kind: Service
+      apiVersion: v1
+      metadata:
+        name: webhook
+      {{else}}
+      apiVersion: v1
+      kind: Service
+      {{end}}
+      """)
+    #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate], "\(file.diagnostics)")
+    #expect(file.diagnostics.first?.range.start == at(1, 1))
+  }
+
   @Test func unrenderedTemplateThatHappensToBeYAML() {
     let file = read("kind: Service\nmetadata:\n  name: {{ .Release.Name }}\n")
     #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])

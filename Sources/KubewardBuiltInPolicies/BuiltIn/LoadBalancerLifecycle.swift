@@ -29,7 +29,8 @@ struct LoadBalancerLifecycle: ObjectPolicy {
     let metadata = service.object.metadata
     let pinned =
       annotations.contains { metadata.annotation($0)?.value.text?.isEmpty == false }
-      || service.object.spec?.scalar(.loadBalancerIP) != nil
+      // An empty one is none: the API server drops it (omitempty), as the exported policy sees.
+      || service.object.spec?.scalar(.loadBalancerIP)?.text?.isEmpty == false
       || Self.keepingAnnotations.contains { name, isTrue in
         metadata.annotation(name)?.value.text.map(isTrue) ?? false
       }

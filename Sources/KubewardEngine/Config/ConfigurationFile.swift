@@ -149,22 +149,21 @@ public struct ConfigurationFile: Sendable {
       if let id = key.string, catalogue[id] != nil { ownIDs.insert(id) }
     }
     for (key, value) in node.pairs {
-      if let name = key.string, catalogue[name] == nil, !catalogue.members(of: name).isEmpty {
+      // A name that is an id too (a ValidatingAdmissionPolicy named as the ClusterPolicy) is
+      // both, as on the command line.
+      if let name = key.string, case let members = catalogue.members(of: name), !members.isEmpty {
         guard value.isScalar || value.isMapping else {
           throw reader.error(value, "\(name) takes off, info, warning, error or a map of settings")
         }
-        var setting = Configuration.PolicySetting()
-        if value.isScalar {
-          setting = try level(value, reader: reader)
-        } else {
+        if catalogue[name] == nil && value.isMapping {
           // Its rules' options differ: a group takes only what every policy has.
           try reader.rejectUnknownKeys(value, allowed: ["severity", "enabled"])
-          setting = try levelSetting(value, reader: reader)
         }
-        for member in catalogue.members(of: name) where !ownIDs.contains(member) {
-          settings[member] = setting
-        }
-        continue
+        let setting =
+          value.isScalar
+          ? try level(value, reader: reader) : try levelSetting(value, reader: reader)
+        for member in members where !ownIDs.contains(member) { settings[member] = setting }
+        if catalogue[name] == nil { continue }
       }
       guard let id = key.string, let description = catalogue[id] else {
         let name = key.string ?? "?"

@@ -624,7 +624,8 @@ extension Linter {
     _ outcome: inout FileOutcome, bytes: UnsafeBufferPointer<UInt8>, input: LintInput
   ) {
     if !outcome.directives.isEmpty {
-      SuppressionDirectives.apply(&outcome.directives, to: &outcome.findings)
+      SuppressionDirectives.apply(
+        &outcome.directives, to: &outcome.findings, members: catalogue.members(of:))
       // A binary or non-UTF-8 file is not linted: a suppression there may silence its
       // encoding finding, and is not said to be unused otherwise (it had nothing to match).
       let notLinted = [InputPolicies.id(for: .binaryFile), InputPolicies.id(for: .invalidEncoding)]

@@ -120,7 +120,11 @@ public struct Linter: Sendable {
         descriptions.append(description)
       }
     }
-    let catalogue = PolicyCatalogue(descriptions: descriptions)
+    let catalogue = PolicyCatalogue(
+      descriptions: descriptions,
+      groups: sources.reduce(into: [:]) { groups, source in
+        groups.merge(source.groups) { $0 + $1 }
+      })
     self.configuration = configuration
     self.catalogue = catalogue
     var objectPolicies: [Active<any ObjectCheck>] = []
@@ -224,7 +228,7 @@ public struct Linter: Sendable {
     }
     // Test fixtures may be wrong on purpose: information at most (see `Fixtures`).
     let fixtureNames = Set(inputs.filter(\.isFixture).map(\.name))
-    let suppressions = SuppressionIndex(state.directives)
+    let suppressions = SuppressionIndex(state.directives, members: catalogue.members(of:))
     for group in pending.indices {
       for index in pending[group].indices {
         suppressions.apply(&state.directives, to: &pending[group][index].finding)
@@ -425,8 +429,11 @@ public struct Linter: Sendable {
     var findings: [Finding] = []
     for directive in directives {
       let unused = directive.policies.filter { !directive.used.contains($0) }
-      let unknown = unused.filter { catalogue[$0] == nil }
-      let active = unused.filter { enabledPolicies.contains($0) }
+      let unknown = unused.filter { catalogue[$0] == nil && catalogue.members(of: $0).isEmpty }
+      let active = unused.filter {
+        enabledPolicies.contains($0)
+          || catalogue.members(of: $0).contains(where: enabledPolicies.contains)
+      }
       let message: String
       if !unknown.isEmpty {
         message =

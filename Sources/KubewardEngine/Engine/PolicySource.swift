@@ -10,9 +10,13 @@ public protocol PolicySource: Sendable {
     throws(ConfigurationError) -> [ActivePolicy]
   /// What the source needs the per-file pass to collect (see `FactOptions`).
   func factOptions(_ configuration: Configuration, catalogue: PolicyCatalogue) -> FactOptions
+  /// Names that stand for several of its policies (see `PolicyCatalogue.groups`).
+  var groups: [String: [String]] { get }
 }
 
 extension PolicySource {
+  public var groups: [String: [String]] { [:] }
+
   public func factOptions(_ configuration: Configuration, catalogue: PolicyCatalogue)
     -> FactOptions
   {

@@ -54,10 +54,23 @@ struct SuppressionIndex {
 
   private var byLine: [LineKey: Int] = [:]
   private var byObject: [ObjectKey: Int] = [:]
+  /// By policy id reached through a group's name (a Kyverno ClusterPolicy's, for its rules'
+  /// `name/rule`), that name: the directive names it, not the id.
+  private var groupOf: [String: String] = [:]
 
-  init(_ directives: [SuppressionDirective]) {
+  /// `members`: the policies a name stands for, when it is a group's (see
+  /// `PolicyCatalogue.groups`): a rule's id `name/rule` cannot be an annotation's key.
+  init(_ directives: [SuppressionDirective], members: (String) -> [String] = { _ in [] }) {
     for (index, directive) in directives.enumerated() {
-      for policy in directive.policies {
+      var covered: [String] = []
+      for name in directive.policies {
+        covered.append(name)
+        for member in members(name) {
+          covered.append(member)
+          groupOf[member] = name
+        }
+      }
+      for policy in covered {
         switch directive.scope {
         case .lines(let lines):
           for line in lines {
@@ -83,6 +96,7 @@ struct SuppressionIndex {
     }
     guard let first = [onLine, onObject].compactMap({ $0 }).min() else { return }
     directives[first].used.insert(finding.policy)
+    if let group = groupOf[finding.policy] { directives[first].used.insert(group) }
     let reason = directives[first].reason
     finding.suppression = Suppression(
       kind: directives[first].kind, reason: reason.isEmpty ? "(no reason given)" : reason)
@@ -159,9 +173,13 @@ enum SuppressionDirectives {
 
   /// Marks `finding` suppressed by the first directive that covers it.
   /// Applies `directives` to each of `findings`.
-  static func apply(_ directives: inout [SuppressionDirective], to findings: inout [Finding]) {
+  /// `members`: the policies a group's name stands for (see `SuppressionIndex.init`).
+  static func apply(
+    _ directives: inout [SuppressionDirective], to findings: inout [Finding],
+    members: (String) -> [String] = { _ in [] }
+  ) {
     guard !directives.isEmpty else { return }
-    let index = SuppressionIndex(directives)
+    let index = SuppressionIndex(directives, members: members)
     for position in findings.indices {
       index.apply(&directives, to: &findings[position])
     }
