@@ -361,6 +361,8 @@ public struct AdmissionPolicySet: Sendable {
       let group = kyvernoGroup(of: policy)
       if reserved.contains(policy.name) {
         clash = "a built-in policy of kubeward is also named \(policy.name)"
+      } else if policy.name == AdmissionPolicySource.invalidPolicyID {
+        clash = "kubeward reports problems of policy files under \(policy.name)"
       } else if let group,
         reserved.contains(group) || group == AdmissionPolicySource.invalidPolicyID
       {

@@ -61,7 +61,7 @@ extension PolicyReader {
           "\(kind) \(name): rule \(AdmissionCheck.prefix(ruleName ?? "", bytes: 64)): "
             + (ruleName == nil ? "a rule needs a name" : "a rule's name is at most 63 characters")
             + ": its schema rejects the policy, and kubeward does not evaluate it",
-          policy: name)
+          policy: nil)
         return []
       }
       if let (node, why) = Self.invalidEntry(in: Self.parts(of: rule), asTheAPIServer: false) {

@@ -1195,6 +1195,9 @@ struct PolicyReader {
           + "the API server refuses (a name is a DNS subdomain); it is not evaluated")
       return nil
     }
+    // A refused name is no id, whatever else is wrong (`team/rule` without a spec was filed
+    // under a ClusterPolicy's rule).
+    if refuses(name, of: kind, at: nameNode) { return nil }
     guard let spec = root["spec"], spec.isMapping else {
       problem(nameNode, "\(kind) \(name) has no spec", policy: name)
       return nil
@@ -1202,7 +1205,6 @@ struct PolicyReader {
     let flavor: AdmissionPolicy.Flavor =
       kind == "ValidatingAdmissionPolicy" ? .validatingAdmissionPolicy : .kyverno
     bindings = flavor == .kyverno
-    if refuses(name, of: kind, at: nameNode) { return nil }
     let parts = PolicyParts(
       matchConditions: spec["matchConditions"], variables: spec["variables"],
       validations: spec["validations"], auditAnnotations: spec["auditAnnotations"])

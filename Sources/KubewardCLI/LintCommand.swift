@@ -488,12 +488,13 @@ struct LintCommand: ParsableCommand {
         }
       }
     }
-    if paths.count > 1 { inputs = InputDiscovery.readingEachFileOnce(inputs) }
     let excluded = { (input: LintInput) -> Bool in
       guard let configFile, case .file = input.source else { return false }
       return configFile.excludes(input.name, workingDirectory: workingDirectory)
     }
     inputs.removeAll(where: excluded)
+    // After the exclusions: a file excluded under one name is read under another it was given.
+    if paths.count > 1 { inputs = InputDiscovery.readingEachFileOnce(inputs) }
     guard !context.isEmpty else { return inputs }
     let linted = Set(inputs.map { InputDiscovery.normalizedPath($0.name) })
     for folder in context {

@@ -485,6 +485,11 @@ struct AdmissionCommandTests {
     let run = try Kubeward.run(
       ["lint", "--admission-only", "--policy", "policy.yaml", "pod.yaml"], in: folder)
     #expect(run.status == 0, "\(run.standardOutput)")
+    // Raised, the policy's violations are errors, but not its notes: the note that it has no
+    // binding stays information.
+    try "policies: {broken: error}\n".write(
+      toFile: folder + "/.kubeward.yaml", atomically: true, encoding: .utf8)
+    #expect(try severities() == ["policy.yaml": ["error", "info"], "pod.yaml": ["error"]])
   }
 
   /// Numbers reach CEL as go-yaml hands them to the API server: past a double's range

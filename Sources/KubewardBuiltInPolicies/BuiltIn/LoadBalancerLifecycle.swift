@@ -149,18 +149,27 @@ struct LoadBalancerLifecycle: ObjectPolicy {
 
     /// Annotation prefixes and `loadBalancerClass` prefixes of allocators of addresses on the
     /// cluster's own nodes, and the annotation each pins an address with.
-    private static let addressPools: [(prefixes: [String], name: String, annotation: String)] = [
-      (["metallb.universe.tf/", "metallb.io/"], "MetalLB", "metallb.io/loadBalancerIPs"),
-      (["kube-vip.io/"], "kube-vip", "kube-vip.io/loadbalancerIPs"),
-      (["io.cilium/", "lbipam.cilium.io/"], "Cilium's LB IPAM", "lbipam.cilium.io/ips"),
-    ]
+    ///
+    /// Only annotations of the allocator's own: Cilium's `io.cilium/global-service` is
+    /// ClusterMesh's, on Services whose load balancer a cloud makes, and
+    /// `kube-vip.io/ignore` tells kube-vip to leave the Service to another.
+    private static let addressPools:
+      [(annotations: [String], classes: [String], name: String, annotation: String)] = [
+        (["metallb.universe.tf/", "metallb.io/"], [], "MetalLB", "metallb.io/loadBalancerIPs"),
+        (["kube-vip.io/"], ["kube-vip.io/"], "kube-vip", "kube-vip.io/loadbalancerIPs"),
+        (
+          ["io.cilium/lb-ipam-", "lbipam.cilium.io/"], ["io.cilium/"], "Cilium's LB IPAM",
+          "lbipam.cilium.io/ips"
+        ),
+      ]
 
     init(annotations: Node?, loadBalancerClass: String? = nil) {
-      let names =
-        (annotations?.pairs ?? .none).compactMap { $0.key.string }
-        + [loadBalancerClass].compactMap { $0 }
+      let names = (annotations?.pairs ?? .none).compactMap { $0.key.string }.filter {
+        $0 != "kube-vip.io/ignore"
+      }
       if let pool = Self.addressPools.first(where: { pool in
-        names.contains { name in pool.prefixes.contains { name.hasPrefix($0) } }
+        names.contains { name in pool.annotations.contains { name.hasPrefix($0) } }
+          || pool.classes.contains { loadBalancerClass?.hasPrefix($0) == true }
       }) {
         self = .addressPool(name: pool.name, annotation: pool.annotation)
         return

@@ -10,9 +10,19 @@ public struct PolicyCatalogue: Sendable {
   /// CEL rules (`name/rule`).
   public let groups: [String: [String]]
 
+  /// By policy id, the group that holds it.
+  private let groupByMember: [String: String]
+
   public init(descriptions: [PolicyDescription], groups: [String: [String]] = [:]) {
     self.descriptions = descriptions.sorted { $0.id < $1.id }
-    self.groups = groups
+    let ids = Set(descriptions.map(\.id))
+    // Only the catalogue's policies: a group is asked of for every suppression and setting.
+    self.groups = groups.mapValues { $0.filter(ids.contains) }.filter { !$0.value.isEmpty }
+    var groupByMember: [String: String] = [:]
+    for (name, members) in self.groups {
+      for member in members where groupByMember[member] == nil { groupByMember[member] = name }
+    }
+    self.groupByMember = groupByMember
     // Callers keep ids unique (an admission policy named as a built-in one is set aside when
     // read); were one repeated, the first is the one looked up, rather than a crash.
     self.byID = Dictionary(
@@ -28,7 +38,12 @@ public struct PolicyCatalogue: Sendable {
 
   /// The policies a group's name stands for (see `groups`); none for any other name.
   public func members(of name: String) -> [String] {
-    groups[name]?.filter { byID[$0] != nil } ?? []
+    groups[name] ?? []
+  }
+
+  /// The group that holds the policy `id`, if one does.
+  public func group(of id: String) -> String? {
+    groupByMember[id]
   }
 }
 

@@ -49,7 +49,7 @@ extension Linter {
     var findings = report.takeFindings()
     guard !findings.isEmpty else { return findings }
     var directives = SuppressionDirectives.annotations(of: object, file: file)
-    SuppressionDirectives.apply(&directives, to: &findings, members: catalogue.members(of:))
+    SuppressionDirectives.apply(&directives, to: &findings, group: catalogue.group(of:))
     findings.sort(by: Finding.byPosition)
     removeRepeats(&findings)
     return findings

@@ -625,7 +625,7 @@ extension Linter {
   ) {
     if !outcome.directives.isEmpty {
       SuppressionDirectives.apply(
-        &outcome.directives, to: &outcome.findings, members: catalogue.members(of:))
+        &outcome.directives, to: &outcome.findings, group: catalogue.group(of:))
       // A binary or non-UTF-8 file is not linted: a suppression there may silence its
       // encoding finding, and is not said to be unused otherwise (it had nothing to match).
       let notLinted = [InputPolicies.id(for: .binaryFile), InputPolicies.id(for: .invalidEncoding)]

@@ -191,6 +191,8 @@ public enum FileSystem {
       var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
       let count = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count)
       guard count > 0, count < buffer.count, buffer[0] == CChar(UInt8(ascii: "/")) else {
+        // Said why: a path cut short, or none (a file without a place in the tree).
+        if count >= 0 { errno = count >= buffer.count ? ENAMETOOLONG : ENOENT }
         return nil
       }
       return buffer[..<count].map { UInt8(bitPattern: $0) }

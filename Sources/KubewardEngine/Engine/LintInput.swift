@@ -82,7 +82,10 @@ public struct LintInput: Sendable {
   /// project and roles (fixture, Kustomize resource, patch, generator data, context), namespace
   /// and images given, apiVersions rewritten.
   func readsAlike(_ other: LintInput) -> Bool {
-    scope == other.scope && isFixture == other.isFixture && isExplicit == other.isExplicit
+    // A file read as named reports all a walk's reading would (and more): a link to it adds
+    // nothing.
+    scope == other.scope && isFixture == other.isFixture
+      && (isExplicit == other.isExplicit || isExplicit)
       && isKustomizePatch == other.isKustomizePatch
       && patchesBaseOutsideRun == other.patchesBaseOutsideRun
       && patchesTargets == other.patchesTargets
@@ -249,23 +252,50 @@ public enum InputDiscovery {
 
   /// `inputs` without a file read again: arguments that overlap (`lint manifests/
   /// manifests/web.yaml`, `./web.yaml web.yaml`, a folder given twice) reached it twice, and
-  /// each of its findings was reported twice. The first reading is kept, in the order of the
-  /// arguments. A file is known by its device and inode, not by a spelling of its path; a
-  /// symbolic link is left to `droppingRepeatedLinks`, which knows whether it reads alike.
+  /// each of its findings was reported twice. A file is known by its device and inode (a link
+  /// named on the command line by its target's), not by a spelling of its path; a link a walk
+  /// found is left to `droppingRepeatedLinks`, which knows whether it reads alike. What is not
+  /// a file to read (a link not followed, an unreadable folder) is known by its name.
+  ///
+  /// The first reading's name is kept, and it is explicit if either was (a named file's syntax
+  /// errors are reported); a walk's reading gives it its project, fixture folder and canonical
+  /// path, whichever came first (`lint apps/web.yaml apps` put web.yaml in a project of its
+  /// own, apart from its Services, and read a link to it again).
   public static func readingEachFileOnce(_ inputs: [LintInput]) -> [LintInput] {
     struct Identity: Hashable {
       var device: UInt64
       var inode: UInt64
     }
-    var seen: Set<Identity> = []
-    return inputs.filter { input in
-      guard case .file(let path) = input.source, input.linksTo == nil else { return true }
+    var kept: [LintInput] = []
+    kept.reserveCapacity(inputs.count)
+    var byIdentity: [Identity: Int] = [:]
+    var otherNames: Set<String> = []
+    for input in inputs {
+      guard case .file(let path) = input.source else {
+        if otherNames.insert(normalizedPath(input.name)).inserted { kept.append(input) }
+        continue
+      }
       var status = stat()
-      guard path.withCString({ lstat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFREG
-      else { return true }
-      return seen.insert(Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
-        .inserted
+      guard input.linksTo == nil, path.withCString({ stat($0, &status) }) == 0,
+        status.st_mode & S_IFMT == S_IFREG
+      else {
+        kept.append(input)
+        continue
+      }
+      let identity = Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+      guard let first = byIdentity[identity] else {
+        byIdentity[identity] = kept.count
+        kept.append(input)
+        continue
+      }
+      if kept[first].isExplicit && !input.isExplicit {
+        kept[first].scope = input.scope
+        kept[first].isFixture = input.isFixture
+        kept[first].canonicalPath = input.canonicalPath
+      }
+      kept[first].isExplicit = kept[first].isExplicit || input.isExplicit
     }
+    return kept
   }
 
   /// The project of a file (see `LintInput.scope`), found from its name by looking for a

@@ -175,12 +175,14 @@ public struct Linter: Sendable {
     var additionalFiles: [String] = []
     var additional: [String: [Finding]] = [:]
     // What a policy turned off would say of itself (an admission policy's notes, its compile
-    // errors) is left out with it, and a severity set for it is theirs too (a compile error
-    // of a policy the team lowered to info does not fail the run).
+    // errors) is left out with it, and a lower severity set for it lowers them too (a compile
+    // error of a policy the team lowered to info does not fail the run). Not a higher one:
+    // raised to error, its violations fail the run, its notes ("kubeward does not evaluate
+    // this policy") do not.
     for var finding in options.additionalFindings
     where catalogue[finding.policy].map({ configuration.severity(of: $0) != nil }) ?? true {
       if let severity = configuration.policies[finding.policy]?.severity {
-        finding.severity = severity
+        finding.severity = min(finding.severity, severity)
       }
       if additional[finding.file] == nil { additionalFiles.append(finding.file) }
       additional[finding.file, default: []].append(finding)
@@ -228,7 +230,7 @@ public struct Linter: Sendable {
     }
     // Test fixtures may be wrong on purpose: information at most (see `Fixtures`).
     let fixtureNames = Set(inputs.filter(\.isFixture).map(\.name))
-    let suppressions = SuppressionIndex(state.directives, members: catalogue.members(of:))
+    let suppressions = SuppressionIndex(state.directives, group: catalogue.group(of:))
     for group in pending.indices {
       for index in pending[group].indices {
         suppressions.apply(&state.directives, to: &pending[group][index].finding)

@@ -54,23 +54,16 @@ struct SuppressionIndex {
 
   private var byLine: [LineKey: Int] = [:]
   private var byObject: [ObjectKey: Int] = [:]
-  /// By policy id reached through a group's name (a Kyverno ClusterPolicy's, for its rules'
-  /// `name/rule`), that name: the directive names it, not the id.
-  private var groupOf: [String: String] = [:]
+  /// The group that holds a policy (see `PolicyCatalogue.groups`): a directive may name a
+  /// Kyverno ClusterPolicy for its rules (a rule's id `name/rule` cannot be an annotation's
+  /// key). Looked up per finding, not expanded per directive: thousands of directives naming
+  /// a policy of a thousand rules made millions of keys.
+  private let group: (String) -> String?
 
-  /// `members`: the policies a name stands for, when it is a group's (see
-  /// `PolicyCatalogue.groups`): a rule's id `name/rule` cannot be an annotation's key.
-  init(_ directives: [SuppressionDirective], members: (String) -> [String] = { _ in [] }) {
+  init(_ directives: [SuppressionDirective], group: @escaping (String) -> String? = { _ in nil }) {
+    self.group = group
     for (index, directive) in directives.enumerated() {
-      var covered: [String] = []
-      for name in directive.policies {
-        covered.append(name)
-        for member in members(name) {
-          covered.append(member)
-          groupOf[member] = name
-        }
-      }
-      for policy in covered {
+      for policy in directive.policies {
         switch directive.scope {
         case .lines(let lines):
           for line in lines {
@@ -90,13 +83,19 @@ struct SuppressionIndex {
     guard finding.suppression == nil,
       !SuppressionDirectives.unsuppressible.contains(finding.policy)
     else { return }
-    let onLine = byLine[LineKey(file: finding.file, line: finding.line, policy: finding.policy)]
-    let onObject = finding.object.flatMap {
-      byObject[ObjectKey(file: finding.file, object: $0, policy: finding.policy)]
+    func covering(_ policy: String) -> Int? {
+      let onLine = byLine[LineKey(file: finding.file, line: finding.line, policy: policy)]
+      let onObject = finding.object.flatMap {
+        byObject[ObjectKey(file: finding.file, object: $0, policy: policy)]
+      }
+      return [onLine, onObject].compactMap({ $0 }).min()
     }
-    guard let first = [onLine, onObject].compactMap({ $0 }).min() else { return }
+    let byGroup = group(finding.policy).flatMap { name in covering(name).map { (name, $0) } }
+    guard let first = [covering(finding.policy), byGroup?.1].compactMap({ $0 }).min() else {
+      return
+    }
     directives[first].used.insert(finding.policy)
-    if let group = groupOf[finding.policy] { directives[first].used.insert(group) }
+    if let byGroup, byGroup.1 == first { directives[first].used.insert(byGroup.0) }
     let reason = directives[first].reason
     finding.suppression = Suppression(
       kind: directives[first].kind, reason: reason.isEmpty ? "(no reason given)" : reason)
@@ -173,13 +172,13 @@ enum SuppressionDirectives {
 
   /// Marks `finding` suppressed by the first directive that covers it.
   /// Applies `directives` to each of `findings`.
-  /// `members`: the policies a group's name stands for (see `SuppressionIndex.init`).
+  /// `group`: the group that holds a policy (see `SuppressionIndex.init`).
   static func apply(
     _ directives: inout [SuppressionDirective], to findings: inout [Finding],
-    members: (String) -> [String] = { _ in [] }
+    group: @escaping (String) -> String? = { _ in nil }
   ) {
     guard !directives.isEmpty else { return }
-    let index = SuppressionIndex(directives, members: members)
+    let index = SuppressionIndex(directives, group: group)
     for position in findings.indices {
       index.apply(&directives, to: &findings[position])
     }
