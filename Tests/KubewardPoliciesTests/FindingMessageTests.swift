@@ -102,7 +102,8 @@ struct FindingMessageTests {
   /// left at its default) says so, and asks for the protocol; UDP has no connections to
   /// refuse (kube-vip's UDP demo server was told its connections were refused).
   @Test func aPortDeclaredForAnotherProtocolAsksForTheProtocol() throws {
-    func message(serviceProtocol: String, containerPort: Int) throws -> String? {
+    /// A pod that declares `port`, and a Service to it at `targetPort` over `serviceProtocol`.
+    func message(serviceProtocol: String, port: String, targetPort: String) throws -> String? {
       try messages(
         "service-target-port",
         """
@@ -110,16 +111,21 @@ struct FindingMessageTests {
         kind: Pod
         metadata: {name: server, labels: {app: server}}
         spec:
-          containers: [{name: server, image: example/server:1.0, ports: [{containerPort: \(containerPort)}]}]
+          containers: [{name: server, image: example/server:1.0, ports: [\(port)]}]
         ---
         apiVersion: v1
         kind: Service
         metadata: {name: server}
         spec:
           selector: {app: server}
-          ports: [{port: 10002, targetPort: 10002, protocol: \(serviceProtocol)}]
+          ports: [{port: 10002, targetPort: \(targetPort), protocol: \(serviceProtocol)}]
         """
       ).first
+    }
+    func message(serviceProtocol: String, containerPort: Int) throws -> String? {
+      try message(
+        serviceProtocol: serviceProtocol, port: "{containerPort: \(containerPort)}",
+        targetPort: "10002")
     }
     let udp = try #require(try message(serviceProtocol: "UDP", containerPort: 10002))
     #expect(
@@ -131,6 +137,16 @@ struct FindingMessageTests {
     let tcp = try #require(try message(serviceProtocol: "TCP", containerPort: 8080))
     #expect(tcp.contains("undeclared, connections are refused"), "\(tcp)")
     #expect(try message(serviceProtocol: "TCP", containerPort: 10002) == nil)
+    // By name: a name is matched with its protocol too (the endpoints get no port).
+    let named = try #require(
+      try message(
+        serviceProtocol: "UDP", port: "{name: dns, containerPort: 53}", targetPort: "dns"))
+    #expect(
+      named.contains("no UDP container port named dns (it is declared for TCP only)")
+        && named.hasSuffix("declare that port with protocol: UDP, or fix targetPort"), "\(named)")
+    #expect(
+      try message(serviceProtocol: "TCP", port: "{name: dns, containerPort: 53}", targetPort: "dns")
+        == nil)
   }
 
   /// `resource-requests`: a pod without a memory request is among the first the kubelet

@@ -136,6 +136,16 @@ struct ServiceTargetPort: SetPolicy {
           else { continue }
           let namedPorts = namedTexts[nearest.id] ?? selected.namedText
           namedTexts[nearest.id] = namedPorts
+          // A name is matched with the protocol: one declared for another (left at TCP) is
+          // most likely the port, its protocol not written.
+          let otherProtocol = ["TCP", "UDP", "SCTP"].first {
+            $0 != port.protocol
+              && selected.names.contains(PortKey(number: nil, name: name, protocol: $0))
+          }
+          let fix =
+            otherProtocol.map { _ in
+              "declare that port with protocol: \(port.protocol), or fix targetPort"
+            } ?? "name the container port or fix targetPort"
           report.report(
             service.object, at: port.targetPortLocation,
             """
@@ -143,9 +153,8 @@ struct ServiceTargetPort: SetPolicy {
             \(selected.agreeing("has", "have")) no \(port.protocol) container \
             port named \(name)
             """
-              + namedPorts
-              + ", so the Service gets no endpoints for this port; name the container port or "
-              + "fix targetPort")
+              + (otherProtocol.map { " (it is declared for \($0) only)" } ?? namedPorts)
+              + ", so the Service gets no endpoints for this port; \(fix)")
         }
       }
     }
