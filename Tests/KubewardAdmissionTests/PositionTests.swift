@@ -631,6 +631,40 @@ struct KyvernoTests {
   /// The API server names a ValidatingAdmissionPolicy and its binding with DNS subdomains, and
   /// refuses others (`Bad_Name`): kubeward said nothing and evaluated such a policy, and blamed
   /// its audit annotation keys (`<policy>/<key>` is no qualified name) instead of its name.
+  /// A refused name is no id whatever else is wrong with its policy, and no policy takes the
+  /// id of the policy files' own problems: `team/rule` without a spec was filed under rule
+  /// `rule` of a ClusterPolicy `team`, a policy named `admission-policy` shared its id with the
+  /// files' problems, and a rule's refused name was filed under its policy's name, which then
+  /// named nothing.
+  @Test func refusedNamesAreNoIDs() throws {
+    let noSpec = """
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicy
+      metadata: {name: team/rule}
+      """
+    let longRule = """
+      apiVersion: kyverno.io/v1
+      kind: ClusterPolicy
+      metadata: {name: long}
+      spec:
+        rules:
+          - name: \(String(repeating: "r", count: 64))
+            match: {any: [{resources: {kinds: [Deployment]}}]}
+            validate: {cel: {expressions: [{expression: "false"}]}}
+      """
+    for (text, said) in [
+      (noSpec, "metadata.name: "),
+      (policy("false", name: "admission-policy"), "reports problems of policy files under"),
+      (longRule, "a rule's name is at most 63 characters"),
+    ] {
+      let findings = try Harness(policies: text, manifest: deployment()).findings()
+      #expect(
+        findings.contains { $0.message.contains(said) }
+          && findings.allSatisfy { $0.policy == "admission-policy" },
+        "\(findings.map { "\($0.policy): \($0.message)" })")
+    }
+  }
+
   @Test func policyAndBindingNamesTheAPIServerRefusesAreReported() throws {
     let annotated = "  auditAnnotations:\n    - {key: k, valueExpression: \"'v'\"}"
     let named = try Harness(

@@ -33,6 +33,23 @@ private func withoutOwnColours(_ output: String) -> String {
   output.replacing(/\u{1B}\[[0-9;]*m/, with: "")
 }
 
+/// Makes the folder `name` in the folder open at `directory`, closes `directory` and returns
+/// the new folder's descriptor: trees deeper than PATH_MAX are made a level at a time.
+private func descend(into name: String, from directory: Int32) -> Int32 {
+  mkdirat(directory, name, 0o755)
+  let next = openat(directory, name, O_RDONLY | O_DIRECTORY)
+  close(directory)
+  return next
+}
+
+/// Writes `text` to the file `name` of the folder open at `directory`.
+private func write(_ text: String, named name: String, in directory: Int32) {
+  let bytes = Array(text.utf8)
+  let file = openat(directory, name, O_WRONLY | O_CREAT, 0o644)
+  _ = bytes.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
+  close(file)
+}
+
 private func write(_ text: String, to path: String) throws {
   try FileManager.default.createDirectory(
     atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -375,17 +392,9 @@ struct HostileInputCommandTests {
   @Test func deepFolderChainsAreWalkedInLinearTime() throws {
     let folder = try Kubeward.temporaryDirectory()
     var directory = open(folder, O_RDONLY | O_DIRECTORY)
-    for _ in 0..<3000 {
-      mkdirat(directory, "a", 0o755)
-      let next = openat(directory, "a", O_RDONLY | O_DIRECTORY)
-      close(directory)
-      directory = next
-    }
+    for _ in 0..<3000 { directory = descend(into: "a", from: directory) }
     #expect(directory >= 0)
-    let text = Array(pod(named: "deep", image: "nginx:latest").utf8)
-    let file = openat(directory, "deep.yaml", O_WRONLY | O_CREAT, 0o644)
-    _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
-    close(file)
+    write(pod(named: "deep", image: "nginx:latest"), named: "deep.yaml", in: directory)
     close(directory)
     let start = ContinuousClock.now
     let run = try Kubeward.run(["lint", "--fail-on", "never", "--jobs", "1", "."], in: folder)
@@ -403,15 +412,9 @@ struct HostileInputCommandTests {
   @Test func linksInDeepFolderChainsAreResolvedInLinearTime() throws {
     let folder = try Kubeward.temporaryDirectory()
     var directory = open(folder, O_RDONLY | O_DIRECTORY)
-    let text = Array(pod(named: "deep", image: "nginx:latest").utf8)
     for _ in 0..<1500 {
-      mkdirat(directory, "a", 0o755)
-      let next = openat(directory, "a", O_RDONLY | O_DIRECTORY)
-      close(directory)
-      directory = next
-      let file = openat(directory, "pod.yaml", O_WRONLY | O_CREAT, 0o644)
-      _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
-      close(file)
+      directory = descend(into: "a", from: directory)
+      write(pod(named: "deep", image: "nginx:latest"), named: "pod.yaml", in: directory)
       #expect(symlinkat("pod.yaml", directory, "link.yaml") == 0)
     }
     #expect(directory >= 0)
@@ -451,15 +454,8 @@ struct HostileInputCommandTests {
     let chain = (0..<25).map { _ in component }.joined(separator: "/")
     // Create the deep file relative to its folder, a component at a time.
     var directory = open(folder, O_RDONLY | O_DIRECTORY)
-    for _ in 0..<25 {
-      mkdirat(directory, component, 0o755)
-      let next = openat(directory, component, O_RDONLY | O_DIRECTORY)
-      close(directory)
-      directory = next
-    }
-    let file = openat(directory, "deep.yaml", O_WRONLY | O_CREAT, 0o644)
-    _ = text.withUnsafeBytes { Foundation.write(file, $0.baseAddress, $0.count) }
-    close(file)
+    for _ in 0..<25 { directory = descend(into: component, from: directory) }
+    write(pod(named: "cafe", image: "nginx:latest"), named: "deep.yaml", in: directory)
     // A link there: the system gives no path that long, so where it leads is unknown, which
     // is what is said (it was said to lead outside the folder).
     #expect(symlinkat("deep.yaml", directory, "inlink.yaml") == 0)

@@ -101,9 +101,8 @@ struct ServiceTargetPort: SetPolicy {
           declaredTexts[nearest.id] = listedPorts
           // Declared for another protocol, the number is most likely the one the container
           // listens on, with the declaration's protocol left at its default (TCP).
-          let otherProtocol = ["TCP", "UDP", "SCTP"].first {
-            $0 != port.protocol
-              && selected.numbers.contains(PortKey(number: number, name: nil, protocol: $0))
+          let otherProtocol = Self.otherProtocol(than: port.protocol) {
+            selected.numbers.contains(PortKey(number: number, name: nil, protocol: $0))
           }
           // UDP has no connections to refuse: its datagrams go unanswered.
           let failure =
@@ -138,9 +137,8 @@ struct ServiceTargetPort: SetPolicy {
           namedTexts[nearest.id] = namedPorts
           // A name is matched with the protocol: one declared for another (left at TCP) is
           // most likely the port, its protocol not written.
-          let otherProtocol = ["TCP", "UDP", "SCTP"].first {
-            $0 != port.protocol
-              && selected.names.contains(PortKey(number: nil, name: name, protocol: $0))
+          let otherProtocol = Self.otherProtocol(than: port.protocol) {
+            selected.names.contains(PortKey(number: nil, name: name, protocol: $0))
           }
           let fix =
             otherProtocol.map { _ in
@@ -158,6 +156,12 @@ struct ServiceTargetPort: SetPolicy {
         }
       }
     }
+  }
+
+  /// A protocol other than the Service port's for which the pods declare the port (`declares`):
+  /// the port, most likely, with its protocol left at TCP.
+  static func otherProtocol(than own: String, declaredBy declares: (String) -> Bool) -> String? {
+    ["TCP", "UDP", "SCTP"].first { $0 != own && declares($0) }
   }
 
   /// The ports as a message lists them: the first `listed`, then how many more (a workload

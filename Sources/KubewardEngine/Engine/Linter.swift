@@ -429,13 +429,20 @@ public struct Linter: Sendable {
   private func unusedSuppressions(_ directives: [SuppressionDirective]) -> [Finding] {
     guard let severity = inputSeverities[SuppressionDirectives.unusedSuppression] else { return [] }
     var findings: [Finding] = []
+    // Whether a group has a policy that is on, worked out once per group: thousands of
+    // directives may name a policy of a thousand rules, all off.
+    var groupIsOn: [String: Bool] = [:]
+    func isOn(_ name: String) -> Bool {
+      if enabledPolicies.contains(name) { return true }
+      if let known = groupIsOn[name] { return known }
+      let on = catalogue.members(of: name).contains(where: enabledPolicies.contains)
+      groupIsOn[name] = on
+      return on
+    }
     for directive in directives {
       let unused = directive.policies.filter { !directive.used.contains($0) }
       let unknown = unused.filter { catalogue[$0] == nil && catalogue.members(of: $0).isEmpty }
-      let active = unused.filter {
-        enabledPolicies.contains($0)
-          || catalogue.members(of: $0).contains(where: enabledPolicies.contains)
-      }
+      let active = unused.filter(isOn)
       let message: String
       if !unknown.isEmpty {
         message =
