@@ -98,6 +98,10 @@ struct TreeBuilder: ~Copyable {
   /// Value scalars of the file that are whole placeholders left for a tool or a person to fill
   /// in (`{{ ca_version }}`, `{Organization name}`), in source order.
   private(set) var placeholders: [NodeID] = []
+  /// Set when the file holds `#{`: its empty values are kept, with libyaml's line and column
+  /// (`CommentPlaceholders`), to be read for a placeholder YAML took for a comment.
+  var recordsEmptyValues = false
+  private(set) var emptyValues: [(node: NodeID, line: Int, column: Int)] = []
   /// A mapping key of the file is a strategic-merge patch directive (`$patch`,
   /// `$setElementOrder/containers`, …): the file is a patch, not whole objects.
   private(set) var hasPatchDirectives = false
@@ -224,6 +228,23 @@ struct TreeBuilder: ~Copyable {
     return documents.count - 1
   }
 
+  /// Whether the document just ended is a mapping with `apiVersion` and `kind` keys, as every
+  /// Kubernetes object is: what else holds a quoted `{{ … }}` (a chart's `values.yaml`, which
+  /// Helm's `tpl` renders) is no manifest, and no template of one.
+  func lastDocumentNamesAnObject() -> Bool {
+    guard let root = documents.last?.root, Int(root) < nodes.count else { return false }
+    let node = nodes[Int(root)]
+    guard node.kind == .mapping else { return false }
+    let apiVersion = Int16(Key.apiVersion.rawValue)
+    let kind = Int16(Key.kind.rawValue)
+    var found = (apiVersion: false, kind: false)
+    for slot in stride(from: Int(node.first), to: Int(node.first + node.count), by: 2) {
+      let key = nodes[Int(children[slot])].key
+      if key == apiVersion { found.apiVersion = true } else if key == kind { found.kind = true }
+    }
+    return found.apiVersion && found.kind
+  }
+
   /// Marks the document just ended as unusable (a template, say) without a new diagnostic.
   mutating func invalidateLastDocument() {
     guard !documents.isEmpty else { return }
@@ -311,6 +332,10 @@ struct TreeBuilder: ~Copyable {
       if key == Int16(Key.merge.rawValue) && (style != .plain || tag != .none) { key = -1 }
     }
     let id = NodeID(nodes.count)
+    if length == 0 && recordsEmptyValues && !isKey && style == .plain && tag == .none {
+      emptyValues.append(
+        (id, Int(event.start_mark.line) + lineOffset, Int(event.start_mark.column)))
+    }
     if length >= 2 && bytes[0] == UInt8(ascii: "{") && !isKey {
       if bytes[1] == UInt8(ascii: "{") && HelmExpression.isHelmExpression(bytes) {
         templatedScalarPositions.append(start)
@@ -676,6 +701,7 @@ struct TreeBuilder: ~Copyable {
   /// Forgets the placeholders of a document that was dropped.
   mutating func dropPlaceholders(from firstNode: Int) {
     while let last = placeholders.last, Int(last) >= firstNode { placeholders.removeLast() }
+    while let last = emptyValues.last, Int(last.node) >= firstNode { emptyValues.removeLast() }
   }
 
   /// Hands the buffers to the tree; the builder is left with none.

@@ -27,6 +27,9 @@ public struct ParsedFile: Sendable {
   /// Value scalars that are whole placeholders (`{{ ca_version }}`, `{Organization name}`), in
   /// source order (see `Placeholder`).
   public var placeholders: [Node] = []
+  /// Values YAML reads as null because their placeholder starts a comment (`image: #{Image}`),
+  /// in source order (see `CommentPlaceholders`).
+  public var commentPlaceholders: [CommentPlaceholder] = []
   /// A mapping key is a strategic-merge patch directive (`$patch: delete`,
   /// `$setElementOrder/containers`): the file is a patch.
   public var hasPatchDirectives = false
@@ -121,6 +124,7 @@ public struct YAMLReader: Sendable {
   {
     var builder = TreeBuilder(limits: limits, expectedBytes: bytes.count)
     var session = ReadSession(bytes: bytes)
+    builder.recordsEmptyValues = CommentPlaceholders.mayHold(bytes)
     if let nul = session.firstNULByte() {
       let position = session.lines.position(ofByte: nul, in: bytes)
       builder.addDiagnostic(
@@ -142,7 +146,7 @@ public struct YAMLReader: Sendable {
         bytes, decoded: decoded, from: segmentStart, into: &builder, session: &session)
       switch outcome {
       case .finished:
-        return finish(builder, restoringApostrophes: restoresApostrophes)
+        return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
       case .nestedTooDeep(let range):
         // libyaml keeps a simple key per open flow collection and looks at all of them for
         // every token: reading on to the end of a document nested thousands deep took
@@ -151,7 +155,7 @@ public struct YAMLReader: Sendable {
         _ = builder.abandonDocument()
         builder.nestedTooDeep = nil
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
-          return finish(builder, restoringApostrophes: restoresApostrophes)
+          return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
         }
         segmentStart = next.byteOffset
         builder.lineOffset = next.line - 1
@@ -173,7 +177,7 @@ public struct YAMLReader: Sendable {
           // Said once: a first document that parsed (`{{ if … }}` read as a key) said it at
           // the same template already.
           if builder.hasDiagnostic(.unrenderedTemplate, at: template) {
-            return finish(builder, restoringApostrophes: restoresApostrophes)
+            return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
           }
           // At the file's first template, unless that is in an earlier document than the one
           // libyaml stops in (a value it quotes, `"name={{ .Env.X }}"`, which YAML reads): then
@@ -184,7 +188,7 @@ public struct YAMLReader: Sendable {
               message: Self.templateMessage(session.templateDialect())
                 + " (libyaml stops at \(range.start): \(message))",
               range: template, document: nil))
-          return finish(builder, restoringApostrophes: restoresApostrophes)
+          return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
         }
         let advice =
           session.reservedIndicator(at: range.start).map {
@@ -208,7 +212,7 @@ public struct YAMLReader: Sendable {
             message: "YAML syntax error: \(message); \(verdict)",
             range: range, document: brokenDocument))
         guard let next = session.nextDocumentMarker(after: range.start.line) else {
-          return finish(builder, restoringApostrophes: restoresApostrophes)
+          return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
         }
         segmentStart = next.byteOffset
         builder.lineOffset = next.line - 1
@@ -231,9 +235,10 @@ public struct YAMLReader: Sendable {
       + "output (\(dialect.command))"
   }
 
-  private func finish(_ builder: consuming TreeBuilder, restoringApostrophes: Bool = false)
-    -> ParsedFile
-  {
+  private func finish(
+    _ builder: consuming TreeBuilder, restoringApostrophes: Bool = false,
+    bytes: UnsafeBufferPointer<UInt8>? = nil
+  ) -> ParsedFile {
     if restoringApostrophes { builder.restoreApostrophes() }
     let tree = builder.makeTree()
     let documents = builder.documents.enumerated().map { index, record in
@@ -244,6 +249,10 @@ public struct YAMLReader: Sendable {
     let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
     var file = ParsedFile(tree: tree, documents: documents, diagnostics: diagnostics)
     file.placeholders = builder.placeholders.map { Node(tree: tree, id: $0) }
+    if let bytes, !builder.emptyValues.isEmpty {
+      file.commentPlaceholders = CommentPlaceholders.find(
+        builder.emptyValues, in: bytes, tree: tree)
+    }
     file.hasPatchDirectives = builder.hasPatchDirectives
     return file
   }
@@ -355,6 +364,8 @@ public struct YAMLReader: Sendable {
       return
     }
     let structural = ranges.count > builder.templatedScalarPositions.count
+    // Quoted, they are values: a document that is no object is left as it parsed.
+    guard structural || builder.lastDocumentNamesAnObject() else { return }
     builder.invalidateLastDocument()
     builder.addDiagnostic(
       ReaderDiagnostic(

@@ -92,6 +92,12 @@ struct FindingMessageTests {
     #expect(
       kubeconfig.contains("system file (/etc/kubernetes/admin.conf)")
         && kubeconfig.contains("change the node's configuration there"), "\(kubeconfig)")
+    // The root a node agent enters with chroot (gpu-operator's MIG manager): the node is at
+    // stake, and no emptyDir or PersistentVolume stands in for it.
+    let root = try #require(try message("/"))
+    #expect(root.contains("mounts the node's root filesystem (/)"), "\(root)")
+    #expect(root.contains("mount it readOnly unless it must change the node"), "\(root)")
+    #expect(!root.contains("emptyDir"), "\(root)")
     for path in ["/etcd-data", "/etc/../srv/data", "/srv/data"] {
       let data = try #require(try message(path), "\(path)")
       #expect(data.contains("can fill the node's disk"), "\(path): \(data)")
@@ -285,5 +291,31 @@ struct FindingMessageTests {
       "ports: [{port: 80}]", with: "ports: [{name: metrics, port: 8080}]")
     let scraped = try messages("single-replica", deployment + metrics)
     #expect(scraped.count == 1 && !scraped[0].contains("traffic peak"), "\(scraped)")
+  }
+
+  /// `unrendered-template` names the tools that fill a placeholder in as its writing says:
+  /// a template engine for `{{ … }}` (Seldon's Helm expressions were left to "envsubst,
+  /// Ansible"), envsubst for `${…}`, a token replacement for `#{…}`, which YAML reads as a
+  /// comment.
+  @Test func aPlaceholdersToolsAreNamedByItsWriting() throws {
+    func message(_ field: String) throws -> String {
+      try #require(
+        try messages(
+          "unrendered-template",
+          """
+          apiVersion: v1
+          kind: ConfigMap
+          metadata:
+            name: settings
+            namespace: \(field)
+          """
+        ).first, "\(field)")
+    }
+    #expect(try message("\"team-{{ .Release.Namespace }}\"").contains("a template engine (Helm"))
+    #expect(try message("${NAMESPACE}").contains("a tool (envsubst"))
+    let comment = try message("#{Namespace}")
+    #expect(comment.contains("holds #{Namespace} at metadata.namespace"), "\(comment)")
+    #expect(comment.contains("Octopus Deploy") && comment.contains("reads as a comment"))
+    #expect(try message("\"FILLED BY THE OPERATOR\"").contains("an operator) or a person"))
   }
 }

@@ -12,13 +12,16 @@ import Testing
 /// kustomization retags, and variants of an application kept side by side.
 @Suite("Project layout")
 struct ProjectLayoutTests {
-  /// A project whose README says it targets a serverless cluster (every pod a virtual node's)
-  /// has its pods judged as on virtual nodes, whatever the phrase's case; one whose README
-  /// does not say so, as on any node.
+  /// A project whose README opens saying it targets a serverless cluster (every pod a virtual
+  /// node's) has its pods judged as on virtual nodes, whatever the phrase's case; one whose
+  /// README does not say so, or says it further down (KubeVela's "install KubeVela on a
+  /// Serverless K8S cluster", one way to try it among others), as on any node.
   @Test func aReadmeThatNamesAServerlessClusterPutsThePodsOnVirtualNodes() throws {
     for (readme, virtual) in [
       ("# Shop\n\nDeploys to **ACK Serverless** clusters.\n", true),
-      ("# Shop\n\n" + String(repeating: "Plain nodes. ", count: 3000) + "Serverless K8S\n", true),
+      ("![logo](x.png)\n## Serverless Kubernetes Examples\n\nRun real applications.\n", true),
+      ("# Shop\n\n" + String(repeating: "Plain nodes. ", count: 300) + "Serverless K8S\n", false),
+      ("# Shop\n\nA platform.\n\n## Try it\n\n- install it on a Serverless K8S cluster\n", false),
       ("# Shop\n\nDeploys to a serverless-ready cluster.\n", false),
     ] {
       let folder = try temporaryFolder()

@@ -52,7 +52,7 @@ struct RealCorpusSnapshotTests {
     "statefulset-service-name/info": 19,
     "statefulset-service-name/warning": 1,
     "unrendered-template/error": 9,
-    "unrendered-template/info": 35,
+    "unrendered-template/info": 39,
     "yaml-syntax/error": 8,
   ]
 

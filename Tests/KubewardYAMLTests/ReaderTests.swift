@@ -615,8 +615,51 @@ struct ErrorTests {
     #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
     #expect(file.diagnostics[0].range.start.line == 3)
     #expect(file.documents[0].root == nil)
-    let quoted = read("kind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
+    let quoted = read("apiVersion: v1\nkind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
     #expect(quoted.diagnostics.map(\.kind) == [.unrenderedTemplate])
+  }
+
+  /// A chart's values pass strings through Helm's `tpl`: quoted `{{ … }}` in a document that
+  /// is no object (no top-level apiVersion and kind, whatever it nests) is a value, and the
+  /// document is kept (loki's `values.yaml` was an unrendered-template error).
+  @Test func quotedTemplatesInADocumentThatIsNoObjectAreValues() {
+    let values = read(
+      """
+      loki:
+        configObjectName: '{{ include "loki.name" . }}'
+      lokiCanary:
+        kind: DaemonSet
+      monitoring:
+        podLogs:
+          apiVersion: monitoring.grafana.com/v1alpha1
+      """)
+    #expect(values.diagnostics.isEmpty, "\(values.diagnostics)")
+    #expect(values.documents[0].root != nil)
+    // Only one of the two is no object either; a structural template still is a template.
+    #expect(read("kind: Pod\nimage: \"{{ .Values.image }}\"\n").diagnostics.isEmpty)
+    let structural = read("values:\n  {{ .Values.x }}: 1\n")
+    #expect(structural.diagnostics.map(\.kind) == [.unrenderedTemplate])
+  }
+
+  /// `image: #{Image}` is a null to YAML: the placeholder, written where a comment starts, is
+  /// found after the value, with its place, in files with a byte order mark, multi-byte
+  /// characters and a document read again after a syntax error; `# {x}`, `#{}` and `#{ x}`
+  /// are comments.
+  @Test func placeholdersYAMLReadsAsCommentsAreFound() {
+    let file = read(
+      "\u{FEFF}a: #{First}\né: #{Multi}\nb:\n  - #{Octopus.Action[Step].Output}#  # note\n"
+        + "c: # {x}\nd: #{}\ne: #{ x}\nf: \"#{quoted}\"\n---\nkey: a: b\n---\ng: \t#{Last}\n")
+    #expect(
+      file.commentPlaceholders.map(\.text) == [
+        "#{First}", "#{Multi}", "#{Octopus.Action[Step].Output}#", "#{Last}",
+      ])
+    #expect(
+      file.commentPlaceholders.map(\.range.start) == [at(1, 4), at(2, 4), at(4, 5), at(12, 5)])
+    #expect(
+      file.commentPlaceholders.map(\.range.end) == [at(1, 12), at(2, 12), at(4, 36), at(12, 12)])
+    #expect(file.commentPlaceholders.allSatisfy { $0.node.isNull })
+    #expect(read("a: 1\nb: #{X}\n").commentPlaceholders.map(\.node.path) == ["b"])
+    #expect(read("a: 1 #{X}\n").commentPlaceholders.isEmpty)
   }
 
   /// `{{ x }}` parses as a mapping whose key is the mapping `{ x }`: the template is where the
@@ -668,7 +711,7 @@ struct ErrorTests {
       "kind: Deployment\nmetadata:\n  name: {{ default \"web\" .Values.nameOverride }}\n")
     #expect(file.diagnostics.map(\.kind) == [.unrenderedTemplate])
     #expect(file.diagnostics[0].message.contains("`helm template RELEASE CHART | kubeward lint -`"))
-    let quoted = read("kind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
+    let quoted = read("apiVersion: v1\nkind: Pod\nspec:\n  image: \"{{ .Values.image }}\"\n")
     #expect(quoted.diagnostics[0].message.contains("helm template"))
   }
 

@@ -11,15 +11,18 @@ struct HostPathVolume: ObjectPolicy {
 
   /// Host folders that are not the node's disk: virtual filesystems and memory-backed `/run`
   /// (devices, sockets, lock files), the kubelet's own plugin sockets and volume mount points,
-  /// which node plugins must share, and the folders a node plugin's or driver's installer
+  /// which node plugins must share (in its folder, and where MicroK8s, k0s and KubeEdge's
+  /// edged keep it), and the folders a node plugin's or driver's installer
   /// must write (a few files, never data): the CNI's (with its plugins' state, host-local's
   /// address leases), FlexVolume's plugin folder, GKE's folder for GPU drivers and
-  /// libraries, and Node Feature Discovery's, where node agents write the feature files
+  /// libraries, the NVIDIA GPU operator's install folder, and Node Feature Discovery's, where node agents write the feature files
   /// (`features.d`) it reads.
   static let nonDataPrefixes = [
-    "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet", "/etc/cni",
+    "/dev", "/sys", "/proc", "/run", "/var/run", "/var/lib/kubelet",
+    "/var/snap/microk8s/common/var/lib/kubelet", "/var/lib/k0s/kubelet", "/var/lib/edged",
+    "/etc/cni",
     "/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni", "/var/lib/cni",
-    "/usr/libexec/kubernetes/kubelet-plugins", "/home/kubernetes/bin",
+    "/usr/libexec/kubernetes/kubelet-plugins", "/home/kubernetes/bin", "/usr/local/nvidia",
     "/etc/kubernetes/node-feature-discovery",
   ]
 
@@ -227,17 +230,21 @@ struct HostPathVolume: ObjectPolicy {
       }
       // The node's own configuration or programs: what is at stake is the node, not its disk,
       // and no emptyDir stands in for them (a GuardDuty sample's /etc, a debug pod's
-      // /lib/modules, which modprobe only reads).
-      if let written = hostPath.scalar(.path)?.string, Self.isSystemFolder(written) {
+      // /lib/modules, which modprobe only reads; the root a node agent enters with chroot).
+      if let written = hostPath.scalar(.path)?.string,
+        Self.isSystemFolder(written) || Self.isRoot(written)
+      {
         // A kubeconfig (`/etc/kubernetes/admin.conf`, type File) is one file, of configuration.
         let isFile = ["File", "FileOrCreate"].contains(hostPath.scalar(.type)?.string ?? "")
         let stake =
           Self.isFolder(Array("/etc".utf8), orIn: Self.pathBytes(written))
           ? "configuration" : "configuration or programs"
+        let what =
+          Self.isRoot(written) ? "root filesystem" : "system \(isFile ? "file" : "folder")"
         report.report(
           key,
           """
-          mounts the node's system \(isFile ? "file" : "folder") \
+          mounts the node's \(what) \
           (\(InputText.clipped(written))) writable through hostPath volume \"\(name)\": the \
           container can change the node's \(stake) there, for every pod on the node; mount it \
           readOnly unless it must change the node (what it writes there is not counted in any \

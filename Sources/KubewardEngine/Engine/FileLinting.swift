@@ -319,9 +319,7 @@ extension Linter {
           reportListItems(notObjects, input: input, into: &outcome)
         }
         for object in objects {
-          if let placeholder = InputPolicies.templatePlaceholder(
-            in: object, placeholders: file.placeholders)
-          {
+          if let placeholder = InputPolicies.templatePlaceholder(in: object, file: file) {
             if reports { reportTemplate(object, placeholder, input: input, into: &outcome) }
             continue
           }
@@ -514,7 +512,10 @@ extension Linter {
         offset = end + 1
         line += 1
       }
-      return apiVersion.map(ParsedDocument.isToolConfiguration) ?? false
+      // A kustomization is kustomize's: what it builds (a chart's templates) is linted.
+      return apiVersion.map {
+        ParsedDocument.isToolConfiguration($0) || $0.hasPrefix("kustomize.config.k8s.io/")
+      } ?? false
     }
   }
 
@@ -545,7 +546,8 @@ extension Linter {
   }
 
   private func reportTemplate(
-    _ object: KubeObject, _ placeholder: Node, input: LintInput, into outcome: inout FileOutcome
+    _ object: KubeObject, _ placeholder: InputPolicies.TemplatePlaceholder, input: LintInput,
+    into outcome: inout FileOutcome
   ) {
     // Its kind is what the set lacks: unless the kind holds a placeholder itself, or is a
     // custom resource's, whose operator may make Services, budgets or pods of any kind.
@@ -568,9 +570,12 @@ extension Linter {
         policy: InputPolicies.unrenderedTemplate, severity: min(severity, .info),
         file: input.name, range: placeholder.range,
         message: "\(object.kind)\(name) (line \(object.node.position.line)) holds "
-          + "\(placeholder.string ?? "") at \(placeholder.path), a placeholder left for a tool "
-          + "(envsubst, Ansible) or a person to fill in: this is a template, not a manifest; "
-          + "lint what it renders",
+          + "\(placeholder.text) at \(placeholder.node.path), a placeholder left for "
+          + (placeholder.isComment
+            ? "a tool (Octopus Deploy, Azure Pipelines' token replacement) to fill in, which "
+              + "YAML reads as a comment (the value is null until then)"
+            : "\(InputPolicies.toolsFilling(placeholder.text)) to fill in")
+          + ": this is a template, not a manifest; lint what it renders",
         object: object.reference))
   }
 

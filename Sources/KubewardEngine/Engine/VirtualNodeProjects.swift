@@ -32,7 +32,7 @@ final class VirtualNodeProjects: Sendable {
   private static func readmeEvidence(folder: String) -> String? {
     for name in ["README.md", "readme.md", "README", "README.rst"] {
       guard let bytes = LintInput.contents(of: folder + "/" + name) else { continue }
-      let text = String(decoding: bytes.prefix(1 << 16), as: UTF8.self)
+      let text = String(decoding: opening(of: bytes), as: UTF8.self)
       // ASCII case and bytes (the phrases are ASCII): `lowercased()` and `String.contains`
       // took 80 M instructions, 20 ms, on a README of 64 kB, on every run with a pod in it.
       if let phrase = phrases.first(where: { ASCIIText.contains(text, anyOf: [$0]) }) {
@@ -41,5 +41,30 @@ final class VirtualNodeProjects: Sendable {
       return nil
     }
     return nil
+  }
+
+  /// The longest opening read, in bytes.
+  static let openingLimit = 2_048
+
+  /// A README's opening: its title and what follows it up to the next Markdown heading, at
+  /// most `openingLimit` bytes, where a project says what it is. Further down, a phrase says
+  /// nothing of where its manifests run: KubeVela's "install KubeVela on a Serverless K8S
+  /// cluster in 3 minutes, try:" (a link, among other ways) made every pod of its kind test
+  /// clusters a virtual node's.
+  static func opening(of bytes: [UInt8]) -> ArraySlice<UInt8> {
+    var headings = 0
+    var lineStart = 0
+    let end = min(bytes.count, openingLimit)
+    while lineStart < end {
+      var index = lineStart
+      while index < end && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
+      if index < end && bytes[index] == UInt8(ascii: "#") {
+        headings += 1
+        if headings == 2 { return bytes[..<lineStart] }
+      }
+      while index < end && bytes[index] != 0x0A { index += 1 }
+      lineStart = index + 1
+    }
+    return bytes[..<end]
   }
 }
