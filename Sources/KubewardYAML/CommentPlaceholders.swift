@@ -44,21 +44,28 @@ enum CommentPlaceholders {
   ) -> [CommentPlaceholder] {
     let lines = LineIndex(bytes)
     var found: [CommentPlaceholder] = []
+    // Where the last value was found: the next one on its line is walked to from there, as
+    // a line of a million empty flow values (`{a: , b: , …}`) walked from its start for each
+    // would take the square of its length.
+    var cursor = (line: -1, index: 0, characters: 0)
     for value in emptyValues {
       guard let line = lines.byteRange(ofLine: value.line + 1, in: bytes) else { continue }
       var index = line.lowerBound
-      // libyaml does not count a byte order mark as a column.
-      if index == 0 && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB
+      var characters = 0
+      if cursor.line == value.line && cursor.characters <= value.column {
+        (index, characters) = (cursor.index, cursor.characters)
+      } else if index == 0 && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB
         && bytes[2] == 0xBF
       {
+        // libyaml does not count a byte order mark as a column.
         index = 3
       }
-      var characters = 0
       while index < line.upperBound && characters < value.column {
         index += 1
         while index < line.upperBound && bytes[index] & 0xC0 == 0x80 { index += 1 }
         characters += 1
       }
+      cursor = (value.line, index, characters)
       var skipped = 0
       while index < line.upperBound && (bytes[index] == 0x20 || bytes[index] == 0x09) {
         index += 1

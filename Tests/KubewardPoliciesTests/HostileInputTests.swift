@@ -600,6 +600,20 @@ struct HostileEngineTests {
     #expect(unknown?.first?.message.contains(", …)") == true)
   }
 
+  /// The empty values of a file holding `#{` are read for a placeholder after them: each
+  /// from where the last one on its line was found, as a line of empty flow values walked
+  /// from its start for each took the square of its length.
+  @Test func emptyValuesAreReadForPlaceholdersInLinearTime() throws {
+    let growth = try Growth(size: 40_000) { count in
+      let values = (0..<count).map { "é\($0): " }.joined(separator: ", ")
+      let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {\(values)}\n"
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: #{A}\n"
+      let result = try lint([("many.yaml", text)])
+      #expect(result.findings.filter { $0.policy == "unrendered-template" }.count == 1)
+    }
+    #expect(growth.isLinear, "\(growth)")
+  }
+
   /// Each template of a file is asked whether its document configures a tool: read from the
   /// file's start for each of 20 000 templated documents, one file took minutes.
   @Test func templatedDocumentsAreReadOnceForToolConfigurations() throws {
