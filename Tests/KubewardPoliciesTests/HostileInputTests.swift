@@ -606,7 +606,8 @@ struct HostileEngineTests {
   @Test func emptyValuesAreReadForPlaceholdersInLinearTime() throws {
     let growth = try Growth(size: 40_000) { count in
       let values = (0..<count).map { "é\($0): " }.joined(separator: ", ")
-      let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {\(values)}\n"
+      let text =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {\(values)}\n"
         + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: #{A}\n"
       let result = try lint([("many.yaml", text)])
       #expect(result.findings.filter { $0.policy == "unrendered-template" }.count == 1)
