@@ -815,8 +815,9 @@ public final class Container: Sendable {
   /// The folders the container names for small files of its own: those the command line
   /// names for the certificates the server writes itself (`--cert-dir=/tmp` or `--cert-dir
   /// /tmp`: the flag of Kubernetes' generic API server, which metrics-server and every
-  /// aggregated API server take), also inside a shell script, and the configuration folders
-  /// its environment names (`ROOK_CONFIG_DIR=/var/lib/rook`, a variable whose name ends in
+  /// aggregated API server take), also inside a shell script, the folder of the configuration
+  /// file it names (`--config=/conf/collector.yaml`), and the configuration folders its
+  /// environment names (`ROOK_CONFIG_DIR=/var/lib/rook`, a variable whose name ends in
   /// `CONFIG_DIR` or `CONF_DIR`); a trailing slash dropped, and neither an empty folder nor
   /// `/`. Worked out once per container: it reads the whole command line.
   public var smallFileFolders: Set<[UInt8]> {
@@ -836,7 +837,11 @@ public final class Container: Sendable {
     let commandLine = self.commandLine
     // Byte for byte (`ASCIIText.firstRange`): `String.firstRange(of:)` took the generic
     // matcher for every word of every container's command line.
-    guard commandLine.contains(where: { ASCIIText.firstRange(of: "--cert-dir", in: $0) != nil })
+    guard
+      commandLine.contains(where: {
+        ASCIIText.firstRange(of: "--cert-dir", in: $0) != nil
+          || ASCIIText.firstRange(of: "--config=", in: $0) != nil
+      })
     else { return folders }
     // Read as the exported policy reads it, so that both find the same folders: the words
     // joined by spaces, tabs and line breaks taken for spaces, each `--cert-dir ` (the flag,
@@ -856,8 +861,16 @@ public final class Container: Sendable {
         index += 1
       }
     }
-    for word in text.split(separator: space) where word.starts(with: assignment) {
-      add(Array(word.dropFirst(assignment.count)))
+    let configuration = Array("--config=".utf8)
+    for word in text.split(separator: space) {
+      if word.starts(with: assignment) {
+        add(Array(word.dropFirst(assignment.count)))
+      } else if word.starts(with: configuration) {
+        // The folder of the configuration file it reads (the OpenTelemetry collector's
+        // `--config=/conf/collector.yaml`, which an init container renders there).
+        let file = word.dropFirst(configuration.count)
+        if let slash = file.lastIndex(of: UInt8(ascii: "/")) { add(Array(file[..<slash])) }
+      }
     }
     return folders
   }

@@ -84,7 +84,8 @@ struct EmptyDirSizeLimit: ObjectPolicy {
           """
           has \(name) without sizeLimit, which the containers that run mount writable only \
           where configuration and credentials live (/etc, a secrets or certificates folder, a \
-          server's own --cert-dir) or as one configuration file (subPath): it holds small \
+          server's own --cert-dir, its --config file's folder) or as one configuration file \
+          (subPath): it holds small \
           files; set emptyDir.sizeLimit to bound it
           """,
           adjustment: .info)
