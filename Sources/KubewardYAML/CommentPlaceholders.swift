@@ -67,9 +67,21 @@ enum CommentPlaceholders {
       }
       cursor = (value.line, index, characters)
       var skipped = 0
-      while index < line.upperBound && (bytes[index] == 0x20 || bytes[index] == 0x09) {
-        index += 1
-        skipped += 1
+      func skipSpaces() {
+        while index < line.upperBound && (bytes[index] == 0x20 || bytes[index] == 0x09) {
+          index += 1
+          skipped += 1
+        }
+      }
+      skipSpaces()
+      // An anchor before the comment (`image: &image #{Image}`): libyaml's mark is at its
+      // start.
+      while index < line.upperBound && bytes[index] == UInt8(ascii: "&") {
+        while index < line.upperBound && bytes[index] != 0x20 && bytes[index] != 0x09 {
+          index += 1
+          skipped += 1
+        }
+        skipSpaces()
       }
       guard let length = placeholderLength(at: index, before: line.upperBound, in: bytes) else {
         continue
@@ -90,7 +102,8 @@ enum CommentPlaceholders {
   }
 
   /// The length of `#{name}` (or `#{name}#`) at `start`, when one is there: a name that is not
-  /// empty, holds no brace, and does not start with a space.
+  /// empty, holds no brace, does not start with a space, and holds no `: ` or `, ` (a flow
+  /// mapping commented out, `nodeSelector: #{disktype: ssd}`, is no placeholder).
   static func placeholderLength(
     at start: Int, before end: Int, in bytes: UnsafeBufferPointer<UInt8>
   ) -> Int? {
@@ -107,6 +120,11 @@ enum CommentPlaceholders {
         return (close < end && bytes[close] == UInt8(ascii: "#") ? close + 1 : close) - start
       case UInt8(ascii: "{"):
         return nil
+      case UInt8(ascii: ":"), UInt8(ascii: ","):
+        if index + 1 < limit && (bytes[index + 1] == 0x20 || bytes[index + 1] == 0x09) {
+          return nil
+        }
+        index += 1
       default:
         index += 1
       }

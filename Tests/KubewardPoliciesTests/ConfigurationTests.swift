@@ -163,4 +163,26 @@ struct ConfigurationTests {
     let options = try parse(uncommented).configuration.policies["image-pull-secrets"]?.options
     #expect(options?["publicRegistries"] != nil)
   }
+
+  /// A template that parses is information by default; a team that sets
+  /// `unrendered-template`'s severity (no templates past CI) gets what it set, as the object
+  /// is linted by no other policy (a `#{x}` comment hid a pod from every one at info).
+  @Test func aConfiguredSeverityAppliesToTemplatesThatParse() throws {
+    let manifest = """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: api
+        labels: #{Labels}
+      spec:
+        containers: [{name: api, image: "example/api:1.0"}]
+      """
+    let severities = { (configuration: Configuration) in
+      try Linter(configuration: configuration).lint(manifest).findings
+        .filter { $0.policy == "unrendered-template" }.map(\.severity)
+    }
+    #expect(try severities(Configuration()) == [.info])
+    let file = try parse("policies:\n  unrendered-template: error\n")
+    #expect(try severities(file.configuration) == [.error])
+  }
 }

@@ -660,6 +660,11 @@ struct ErrorTests {
     #expect(file.commentPlaceholders.allSatisfy { $0.node.isNull })
     #expect(read("a: 1\nb: #{X}\n").commentPlaceholders.map(\.node.path) == ["b"])
     #expect(read("a: 1 #{X}\n").commentPlaceholders.isEmpty)
+    // After an anchor, libyaml's mark is at it; a flow mapping commented out is no
+    // placeholder.
+    let marked = read("a: &x #{A}\nc: #{disktype: ssd}\nd: #{a, b}\ne: #{a:b}\n")
+    #expect(marked.commentPlaceholders.map(\.text) == ["#{A}", "#{a:b}"])
+    #expect(marked.commentPlaceholders.first?.range.start == at(1, 7))
   }
 
   /// `{{ x }}` parses as a mapping whose key is the mapping `{ x }`: the template is where the

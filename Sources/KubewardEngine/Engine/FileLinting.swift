@@ -564,10 +564,13 @@ extension Linter {
     // Named by its kind and where it starts: its name may be the placeholder itself.
     let name = object.reference.name.flatMap { $0.contains("{") ? nil : " " + $0 } ?? ""
     // The document parses: it is a template kept on purpose (envsubst, Ansible), not a
-    // broken file, so this is information; syntax that breaks parsing stays an error.
+    // broken file, so this is information; syntax that breaks parsing stays an error. A team
+    // that sets the policy's severity (no templates past CI) gets what it set: such an object
+    // is linted by no other policy.
+    let configured = configuration.policies[InputPolicies.unrenderedTemplate]?.severity
     outcome.findings.append(
       Finding(
-        policy: InputPolicies.unrenderedTemplate, severity: min(severity, .info),
+        policy: InputPolicies.unrenderedTemplate, severity: configured ?? min(severity, .info),
         file: input.name, range: placeholder.range,
         message: "\(object.kind)\(name) (line \(object.node.position.line)) holds "
           + "\(placeholder.text) at \(placeholder.node.path), a placeholder left for "

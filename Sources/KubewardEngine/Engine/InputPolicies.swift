@@ -70,9 +70,11 @@ public enum InputPolicies {
       let segment = object.apiVersion.hasPrefix("rbac.authorization.k8s.io/")
       for key in [Key.name, .namespace] {
         let strict = !segment || key == .namespace
+        // A cluster-scoped object's namespace is dropped, whatever it says.
+        let capitals = strict && (key == .name || object.reference.namespace != nil)
         if let field = metadata.scalar(key),
           field.withScalarBytes({
-            holdsPlaceholder($0, angles: strict) || (strict && isWrittenInCapitals($0))
+            holdsPlaceholder($0, angles: strict) || (capitals && isWrittenInCapitals($0))
           })
         {
           return TemplatePlaceholder(field)
@@ -123,11 +125,21 @@ public enum InputPolicies {
     _ bytes: UnsafeBufferPointer<UInt8>, angles: Bool, spaces: Bool = false,
     squareBrackets: Bool = false
   ) -> Bool {
-    bytes.contains {
-      $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}")
-        || (angles && ($0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")))
-        || (spaces && $0 == 0x20)
-        || (squareBrackets && ($0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]")))
+    // An IPv6 registry's address is bracketed (`[fd00::1]:5000/app:1.0`).
+    var hostEnd = 0
+    if squareBrackets, bytes.first == UInt8(ascii: "["),
+      let close = bytes.firstIndex(of: UInt8(ascii: "]")), close + 1 < bytes.count,
+      bytes[close + 1] == UInt8(ascii: ":") || bytes[close + 1] == UInt8(ascii: "/")
+    {
+      hostEnd = close + 1
+    }
+    return bytes.indices.contains { index in
+      let byte = bytes[index]
+      return byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}")
+        || (angles && (byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")))
+        || (spaces && byte == 0x20)
+        || (squareBrackets && index >= hostEnd
+          && (byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")))
     }
   }
 
