@@ -185,7 +185,8 @@ public struct YAMLReader: Sendable {
           builder.addDiagnostic(
             ReaderDiagnostic(
               kind: .unrenderedTemplate,
-              message: Self.templateMessage(session.templateDialect())
+              message: Self.templateMessage(
+                session.templateDialect(), tag: session.isTemplateTag(template))
                 + " (libyaml stops at \(range.start): \(message))",
               range: template, document: nil))
           return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
@@ -220,11 +221,13 @@ public struct YAMLReader: Sendable {
     }
   }
 
-  static func templateMessage(_ dialect: TemplateDialect) -> String {
+  /// `tag`: whether the template is a tag (`{% raw %}`), not an expression.
+  static func templateMessage(_ dialect: TemplateDialect, tag: Bool = false) -> String {
+    let template = tag ? "`{% … %}`" : "`{{ … }}`"
     guard dialect != .runTime else {
-      return "unrendered template: `{{ … }}` is not YAML unquoted; " + dialect.renderFirst
+      return "unrendered template: \(template) is not YAML unquoted; " + dialect.renderFirst
     }
-    return "unrendered template: `{{ … }}` is not YAML; kubeward lints rendered manifests, so "
+    return "unrendered template: \(template) is not YAML; kubeward lints rendered manifests, so "
       + dialect.renderFirst
   }
 
@@ -487,6 +490,14 @@ struct ReadSession {
         || bytes[range.lowerBound + 3] == UInt8(ascii: "\t"))
   }
 
+  /// Whether the template `marker` found (`templateMarker(onLine:)`) is a tag, `{%`.
+  mutating func isTemplateTag(_ marker: SourceRange) -> Bool {
+    guard let range = lines.byteRange(ofLine: marker.start.line, in: bytes),
+      let offset = templateOffset(in: range)
+    else { return false }
+    return bytes[offset + 1] == UInt8(ascii: "%")
+  }
+
   /// The tool the file's templates are written for: worked out once, as each of a file's
   /// templated documents asks.
   mutating func templateDialect() -> TemplateDialect {
@@ -496,7 +507,8 @@ struct ReadSession {
     return found
   }
 
-  /// Where `{{` is on `line` (the two braces), unless a comment comes first.
+  /// Where `{{` or `{%` is on `line` (the two characters), outside quotes, unless a comment
+  /// comes first.
   mutating func templateMarker(onLine line: Int) -> SourceRange? {
     guard let range = lines.byteRange(ofLine: line, in: bytes),
       let offset = templateOffset(in: range)
@@ -505,19 +517,47 @@ struct ReadSession {
     return SourceRange(start: start, end: SourcePosition(line: line, column: start.column + 2))
   }
 
-  /// The offset of `{{` in a line, unless a comment (`#` at the start or after a space) comes
-  /// first.
+  /// The offset of a template's `{{` or `{%` (Jinja's tags: mkdocs-macros' `{% raw %}`) in a
+  /// line, unless a comment (`#` at the start or after a space) comes first. One in a quoted
+  /// scalar (`tls.crt: '{{ .cert | filterPEM "CERTIFICATE" }}'`, which a controller renders at
+  /// run time) is YAML, and breaks nothing: a syntax error elsewhere in its file is the
+  /// file's own (external-secrets' examples were told to render a template for a quote
+  /// nested in a quote).
   private func templateOffset(in range: Range<Int>) -> Int? {
+    let space = UInt8(ascii: " ")
+    let tab = UInt8(ascii: "\t")
     var index = range.lowerBound
+    // The quote of the scalar `index` is in, if any.
+    var quote: UInt8?
     while index + 1 < range.upperBound {
       let byte = bytes[index]
-      if byte == UInt8(ascii: "#")
-        && (index == range.lowerBound || bytes[index - 1] == UInt8(ascii: " ")
-          || bytes[index - 1] == UInt8(ascii: "\t"))
-      {
-        return nil
+      let previous = index == range.lowerBound ? space : bytes[index - 1]
+      if let open = quote {
+        if byte == open && open == UInt8(ascii: "'") && bytes[index + 1] == open {
+          index += 2  // `''` is a quote in a single-quoted scalar
+          continue
+        }
+        if byte == UInt8(ascii: "\\") && open == UInt8(ascii: "\"") {
+          index += 2
+          continue
+        }
+        if byte == open { quote = nil }
+        index += 1
+        continue
       }
-      if byte == UInt8(ascii: "{") && bytes[index + 1] == UInt8(ascii: "{") { return index }
+      if byte == UInt8(ascii: "#") && (previous == space || previous == tab) { return nil }
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
+        [space, tab, UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ",")].contains(previous)
+      {
+        quote = byte
+        index += 1
+        continue
+      }
+      if byte == UInt8(ascii: "{")
+        && (bytes[index + 1] == UInt8(ascii: "{") || bytes[index + 1] == UInt8(ascii: "%"))
+      {
+        return index
+      }
       index += 1
     }
     return nil

@@ -641,6 +641,25 @@ struct ErrorTests {
     #expect(structural.diagnostics.map(\.kind) == [.unrenderedTemplate])
   }
 
+  /// A template in quotes is YAML (external-secrets' `'{{ .cert | filterPEM "CERTIFICATE" }}'`,
+  /// which its controller renders): a syntax error elsewhere in the file is the file's own,
+  /// and said where libyaml stops. A Jinja tag (mkdocs-macros' `{% raw %}`) is a template.
+  @Test func templatesInQuotesDoNotTakeTheBlameForOtherErrors() {
+    let indented = read(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  t: \"{{ .x }}\"\n"
+        + "  s: 'it''s {{ .y }}'\n  a: b\n   e: f\n")
+    #expect(indented.diagnostics.map(\.kind) == [.syntax], "\(indented.diagnostics)")
+    #expect(indented.diagnostics.first?.range.start.line == 9)
+    let wrapped = read(
+      "{% raw %}\napiVersion: v1\nkind: Secret\nstringData:\n  a: '{{ .b }}'\n{% endraw %}\n")
+    #expect(wrapped.diagnostics.map(\.kind) == [.unrenderedTemplate], "\(wrapped.diagnostics)")
+    #expect(wrapped.diagnostics.first?.range.start == at(1, 1))
+    #expect(wrapped.diagnostics.first?.message.contains("`{% … %}` is not YAML") == true)
+    // Unquoted, it is to blame.
+    let unquoted = read("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .x }}\n   e: f\n")
+    #expect(unquoted.diagnostics.map(\.kind) == [.unrenderedTemplate])
+  }
+
   /// `image: #{Image}` is a null to YAML: the placeholder, written where a comment starts, is
   /// found after the value, with its place, in files with a byte order mark, multi-byte
   /// characters and a document read again after a syntax error; `# {x}`, `#{}` and `#{ x}`
