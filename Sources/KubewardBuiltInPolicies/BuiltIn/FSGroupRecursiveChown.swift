@@ -7,8 +7,9 @@ import KubewardYAML
 struct FSGroupRecursiveChown: ObjectPolicy {
   static let id = "fsgroup-recursive-chown"
 
-  /// Volume sources whose size kubeward cannot know and that may hold many files.
-  static let volumeTypes: [Key] = [.nfs, .csi, .flexVolume, .persistentVolumeClaim, .ephemeral]
+  /// Volume sources whose size kubeward cannot know and that may hold many files; not the
+  /// in-tree `nfs`, whose ownership the kubelet leaves alone (kubernetes/kubernetes#93802).
+  static let volumeTypes: [Key] = [.csi, .flexVolume, .persistentVolumeClaim, .ephemeral]
 
   /// Claims smaller than this (100 GiB), and written by one node, are seldom the volumes of
   /// millions of files the incident was about.
