@@ -159,15 +159,25 @@ struct TreeBuilder: ~Copyable {
   var documentIndex: Int { documents.count }
 
   /// libyaml's lines as editors count them, in a file that needs it (see
-  /// `UnicodeLineBreaks`); only for the stream read from the file's start.
+  /// `UnicodeLineBreaks`), for the stream read from the file's start and those resumed.
   var unicodeLineBreaks: UnicodeLineBreaks?
 
   @inline(__always)
   func position(_ mark: yaml_mark_t) -> SourcePosition {
-    if let unicodeLineBreaks, lineOffset == 0 {
-      return unicodeLineBreaks.position(line: Int(mark.line), column: Int(mark.column))
+    // A stream resumed after a syntax error starts at a libyaml line of the file
+    // (`lineOffset`, as `LineIndex` counts them): the map holds the whole file's.
+    if let unicodeLineBreaks {
+      return unicodeLineBreaks.position(
+        line: Int(mark.line) + lineOffset, column: Int(mark.column))
     }
     return SourcePosition(line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
+  }
+
+  /// The 1-based libyaml line (as `LineIndex` counts them) of a line `position(_:)` gave: the
+  /// last one on it, where Unicode breaks put several on one (the reader resumes after it).
+  func libyamlLine(ofReported line: Int) -> Int {
+    guard let unicodeLineBreaks else { return line }
+    return unicodeLineBreaks.lastLibyamlLine(onLine: line) + 1
   }
 
   // MARK: Events

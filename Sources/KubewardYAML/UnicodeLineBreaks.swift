@@ -45,6 +45,17 @@ struct UnicodeLineBreaks {
     return SourcePosition(line: Int(start.line), column: Int(start.column) + column + 1)
   }
 
+  /// The last of libyaml's 0-based lines on the 1-based `line` (the map is in line order).
+  func lastLibyamlLine(onLine line: Int) -> Int {
+    var low = 0
+    var high = lines.count
+    while low < high {
+      let middle = (low + high) / 2
+      if Int(lines[middle].line) <= line { low = middle + 1 } else { high = middle }
+    }
+    return max(low - 1, 0)
+  }
+
   /// NEL is C2 85; LINE and PARAGRAPH SEPARATOR are E2 80 A8 and E2 80 A9.
   private static func unicodeBreakWidth(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int)
     -> Int?

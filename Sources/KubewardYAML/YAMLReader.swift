@@ -154,7 +154,10 @@ public struct YAMLReader: Sendable {
         // reader resumes at the next document, as after a syntax error.
         _ = builder.abandonDocument()
         builder.nestedTooDeep = nil
-        guard let next = session.nextDocumentMarker(after: range.start.line) else {
+        guard
+          let next = session.nextDocumentMarker(
+            after: builder.libyamlLine(ofReported: range.start.line))
+        else {
           return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
         }
         segmentStart = next.byteOffset
@@ -212,7 +215,10 @@ public struct YAMLReader: Sendable {
             kind: .syntax,
             message: "YAML syntax error: \(message); \(verdict)",
             range: range, document: brokenDocument))
-        guard let next = session.nextDocumentMarker(after: range.start.line) else {
+        guard
+          let next = session.nextDocumentMarker(
+            after: builder.libyamlLine(ofReported: range.start.line))
+        else {
           return finish(builder, restoringApostrophes: restoresApostrophes, bytes: bytes)
         }
         segmentStart = next.byteOffset

@@ -31,6 +31,15 @@ struct PositionTests {
     // and `kind:` as a value of it: the colon, on the second line).
     let broken = read("# a\u{85}b\nkind: [\n")
     #expect(broken.diagnostics.first?.range.start == at(2, 5), "\(broken.diagnostics)")
+    // So is a document read again after a syntax error below one (its positions were a line
+    // low for each such break above it).
+    let resumed = read(
+      "a: b: c # \u{85}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n---\nx: [\n")
+    #expect(resumed.documents.count == 3, "\(resumed.documents)")
+    let pod = try #require(resumed.documents.compactMap(\.root).first)
+    #expect(pod.position == at(3, 1))
+    #expect(try #require(pod.entry("kind")).value.position == at(4, 7))
+    #expect(resumed.diagnostics.map(\.range.start.line) == [1, 9], "\(resumed.diagnostics)")
   }
 
   @Test func blockStyleKeysValuesAndItems() throws {
