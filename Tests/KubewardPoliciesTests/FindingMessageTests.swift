@@ -318,4 +318,41 @@ struct FindingMessageTests {
     #expect(comment.contains("Octopus Deploy") && comment.contains("reads as a comment"))
     #expect(try message("\"FILLED BY THE OPERATOR\"").contains("an operator) or a person"))
   }
+
+  /// `service-target-port`: a headless Service forwards nothing (its DNS names the pods, which
+  /// clients reach at the port themselves), and is not said to (tempo's gossip ring).
+  @Test func aHeadlessServiceIsNotSaidToForward() throws {
+    func message(clusterIP: String) throws -> String? {
+      try messages(
+        "service-target-port",
+        """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: ring}
+        spec:
+          serviceName: ring
+          selector: {matchLabels: {app: ring}}
+          template:
+            metadata: {labels: {app: ring}}
+            spec:
+              containers:
+                - name: ring
+                  image: example/ring:1.0
+                  ports: [{name: metrics, containerPort: 3200}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ring}
+        spec:
+          \(clusterIP)
+          selector: {app: ring}
+          ports: [{name: gossip, port: 7946, targetPort: 7946}]
+        """
+      ).first
+    }
+    let headless = try #require(try message(clusterIP: "clusterIP: None"))
+    #expect(headless.contains("points port 7946 to targetPort 7946/TCP"), "\(headless)")
+    let virtual = try #require(try message(clusterIP: "type: ClusterIP"))
+    #expect(virtual.contains("forwards port 7946 to targetPort 7946/TCP"), "\(virtual)")
+  }
 }

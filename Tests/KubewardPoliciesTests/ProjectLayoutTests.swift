@@ -23,6 +23,9 @@ struct ProjectLayoutTests {
       ("# Shop\n\n" + String(repeating: "Plain nodes. ", count: 300) + "Serverless K8S\n", false),
       ("# Shop\n\nA platform.\n\n## Try it\n\n- install it on a Serverless K8S cluster\n", false),
       ("# Shop\n\nDeploys to a serverless-ready cluster.\n", false),
+      // A `#` line in a fenced code block, and reStructuredText's overline, are no headings.
+      ("# Shop\n\n```sh\n# set up\nmake\n```\n\nRuns on ACK Serverless.\n", true),
+      ("#######\nShop\n#######\n\nRuns on ACK Serverless.\n", true),
     ] {
       let folder = try temporaryFolder()
       try write(readme, to: folder + "/README.md")

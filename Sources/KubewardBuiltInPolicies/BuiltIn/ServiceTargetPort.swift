@@ -86,6 +86,10 @@ struct ServiceTargetPort: SetPolicy {
       // A containerPort that is not a number (a `PORT` placeholder for sed) says nothing.
       guard !selected.hasUnnumbered else { continue }
 
+      // A headless Service forwards nothing: its DNS names the pods, which clients reach at
+      // the target port themselves.
+      let forwards = service.isHeadless ? "points port" : "forwards port"
+      let forwardsTo = service.isHeadless ? "points to" : "forwards to"
       for port in service.ports {
         guard let target = port.targetPort else { continue }
         switch target {
@@ -114,7 +118,7 @@ struct ServiceTargetPort: SetPolicy {
             service.object, at: port.targetPortLocation,
             otherProtocol.map { other in
               """
-              forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+              \(forwards) \(port.port.map(String.init) ?? "?") to targetPort \
               \(number)/\(port.protocol), but \(selected.owners) \
               \(selected.agreeing("declares", "declare")) containerPort \(number) for \
               \(other) only (\(listedPorts)); if the container listens on \(number)/\
@@ -122,7 +126,7 @@ struct ServiceTargetPort: SetPolicy {
               """
             }
               ?? """
-              forwards port \(port.port.map(String.init) ?? "?") to targetPort \
+              \(forwards) \(port.port.map(String.init) ?? "?") to targetPort \
               \(number)/\(port.protocol), but \(selected.owners) \
               \(selected.agreeing("declares", "declare")) containerPort \
               \(listedPorts) only; unless the container also listens on \(number) \
@@ -147,7 +151,7 @@ struct ServiceTargetPort: SetPolicy {
           report.report(
             service.object, at: port.targetPortLocation,
             """
-            forwards to targetPort \"\(name)\", but \(selected.owners) \
+            \(forwardsTo) targetPort \"\(name)\", but \(selected.owners) \
             \(selected.agreeing("has", "have")) no \(port.protocol) container \
             port named \(name)
             """

@@ -50,17 +50,28 @@ final class VirtualNodeProjects: Sendable {
   /// most `openingLimit` bytes, where a project says what it is. Further down, a phrase says
   /// nothing of where its manifests run: KubeVela's "install KubeVela on a Serverless K8S
   /// cluster in 3 minutes, try:" (a link, among other ways) made every pod of its kind test
-  /// clusters a virtual node's.
+  /// clusters a virtual node's. A heading is one to six `#` and a space (not a `#` line in a
+  /// fenced code block, nor reStructuredText's `#######` over a title).
   static func opening(of bytes: [UInt8]) -> ArraySlice<UInt8> {
     var headings = 0
     var lineStart = 0
+    var inFence = false
     let end = min(bytes.count, openingLimit)
     while lineStart < end {
       var index = lineStart
       while index < end && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
-      if index < end && bytes[index] == UInt8(ascii: "#") {
-        headings += 1
-        if headings == 2 { return bytes[..<lineStart] }
+      let text = bytes[index..<end]
+      if text.starts(with: "```".utf8) || text.starts(with: "~~~".utf8) {
+        inFence.toggle()
+      } else if !inFence {
+        let marks = text.prefix { $0 == UInt8(ascii: "#") }.count
+        let after = index + marks
+        if (1...6).contains(marks)
+          && (after == end || [0x20, 0x09, 0x0A, 0x0D].contains(bytes[after]))
+        {
+          headings += 1
+          if headings == 2 { return bytes[..<lineStart] }
+        }
       }
       while index < end && bytes[index] != 0x0A { index += 1 }
       lineStart = index + 1
