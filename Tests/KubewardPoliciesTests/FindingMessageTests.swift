@@ -355,4 +355,20 @@ struct FindingMessageTests {
     let virtual = try #require(try message(clusterIP: "type: ClusterIP"))
     #expect(virtual.contains("forwards port 7946 to targetPort 7946/TCP"), "\(virtual)")
   }
+
+  /// A kustomization is kustomize's configuration, never sent to the API server: a Helm
+  /// expression in it (seldon-core's, whose build is a chart's template) is information; the
+  /// same in an object stays an error.
+  @Test func aKustomizationsTemplatesAreInformation() throws {
+    func severities(_ apiVersion: String, _ kind: String) throws -> [Severity] {
+      let text =
+        "apiVersion: \(apiVersion)\nkind: \(kind)\nnamespace: \"{{ .Release.Namespace }}\"\n"
+      let input = LintInput(
+        name: "kustomization.yaml", source: .bytes(Array(text.utf8)), isExplicit: true)
+      return try Linter().lint([input]).findings.filter { $0.policy == "unrendered-template" }
+        .map(\.severity)
+    }
+    #expect(try severities("kustomize.config.k8s.io/v1beta1", "Kustomization") == [.info])
+    #expect(try severities("v1", "ConfigMap") == [.error])
+  }
 }
